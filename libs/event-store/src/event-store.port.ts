@@ -1,0 +1,115 @@
+/**
+ * The event-store port. Every adapter (Postgres, EventStoreDB) implements it and
+ * passes the same contract suite (libs/event-store/test/contract.ts).
+ *
+ * Version numbering follows EventStoreDB: the first event of a stream has version 0,
+ * a stream that does not exist has version -1. Global positions are opaque strings:
+ * compare them only through the store (readAll/subscribe `after`), never by parsing.
+ */
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+/** Expected stream version for an append. A number is the exact version of the stream's last event. */
+export type ExpectedVersion = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export const NO_STREAM_VERSION = -1;
+
+export interface EventMetadata {
+  eventId: string;
+  actorId: string;
+  actorRole: string;
+  correlationId: string;
+  causationId: string;
+  /** Set by the store on append (server time); ignored if given. */
+  recordedAt?: string;
+  idempotencyKey?: string;
+  /** Room for later additions (e.g. hash chain) without changing the port. */
+  [key: string]: unknown;
+}
+
+export interface NewEvent<TType extends string = string, TData = unknown> {
+  type: TType;
+  schemaVersion: number;
+  data: TData;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent<TType extends string = string, TData = unknown> {
+  streamId: string;
+  streamVersion: number;
+  /** Opaque, ordered global position in the all-stream. */
+  position: string;
+  eventId: string;
+  type: TType;
+  schemaVersion: number;
+  data: TData;
+  metadata: EventMetadata & { recordedAt: string };
+  recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** Version of the last event now in the stream: pass it as the next expected version. */
+  nextExpectedVersion: number;
+  /** Global position of the last appended event. */
+  position: string;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive start version. Forwards default 0, backwards default the last event. */
+  fromVersion?: number;
+  maxCount?: number;
+}
+
+export interface AllFilter {
+  eventTypes?: string[];
+  streamPrefixes?: string[];
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: return events after this position. Omitted = from the start. */
+  after?: string;
+  maxCount?: number;
+  filter?: AllFilter;
+}
+
+export interface SubscribeOptions {
+  after?: string;
+  filter?: AllFilter;
+}
+
+/** A catch-up subscription to the global log: first history after `after`, then live events. */
+export interface EventSubscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  append(streamId: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult>;
+  /** Events of one stream; an empty array if the stream does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** The global log in commit-safe order (a reader never skips an event committed late). */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  subscribe(options?: SubscribeOptions): EventSubscription;
+  /** Is the store reachable? Used by /health. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    /** Version of the stream's last event, -1 if the stream does not exist. */
+    readonly actual: number,
+  ) {
+    super(`Stream ${streamId}: expected version ${String(expected)}, actual ${actual}`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+export class DuplicateEventIdError extends Error {
+  constructor(readonly eventId: string) {
+    super(`Event ${eventId} already stored at a different position`);
+    this.name = 'DuplicateEventIdError';
+  }
+}
