@@ -1,0 +1,54 @@
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { ExecuteCallCommandHandler } from '@app/grants/application/calls/call-commands';
+import { EventStoreModule } from '@app/grants/application/event-store.module';
+import { AuthModule, type AuthConfig, PROBLEM_DETAILS_FILTER } from '@app/platform';
+import type { Clock } from '@app/platform/clock';
+import type { AppConfig } from '@app/platform/config/app-config';
+import { requestIdsMiddleware } from '@app/platform/context/request-context';
+import { IdempotencyInterceptor } from '@app/platform/idempotency/idempotency.interceptor';
+import { loggerParams } from '@app/platform/logging/logging';
+import { RuntimeModule } from '@app/platform/runtime/runtime.module';
+import { dataSourceOptions } from '@app/read-models/data-source-options';
+import { ReadModelsModule } from '@app/read-models/read-models.module';
+import { WorkerModule } from '../../worker/src/worker.module';
+import { CallsController } from './calls/calls.controller';
+import { HealthController } from './health/health.controller';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  auth: AuthConfig;
+  databaseUrl: string;
+  /** Tests pass a manual clock. */
+  clock?: Clock;
+}
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        RuntimeModule.forRoot({ config: options.config, clock: options.clock }),
+        LoggerModule.forRoot(loggerParams(options.config.logLevel)),
+        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl)),
+        EventStoreModule.forRoot({ kind: options.config.eventStore, databaseUrl: options.databaseUrl, esdbConnectionString: options.config.eventStoreConnectionString }),
+        AuthModule.forRoot(options.auth),
+        CqrsModule.forRoot(),
+        TerminusModule,
+        ReadModelsModule,
+        ...(options.config.runWorker ? [WorkerModule] : []),
+      ],
+      controllers: [HealthController, CallsController],
+      providers: [PROBLEM_DETAILS_FILTER, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }, ExecuteCallCommandHandler],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(requestIdsMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,115 @@
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ExecuteCallCommand } from '@app/grants/application/calls/call-commands';
+import type { CommandContext } from '@app/grants/application/command-context';
+import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
+import { CallsQuery } from '@app/read-models/calls/calls.query';
+import { CommandCtx } from '../http/command-context.decorator';
+import { CommandResultDto } from '../http/command-result.dto';
+import { CallViewDto, CallListDto, toCallViewDto } from './call-view.dto';
+import { CancelCallDto, CloseCallDto, DraftCallDto, ExtendDeadlineDto, ListCallsQuery } from './call.dto';
+
+const COMMAND_HEADERS = [
+  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
+  ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream version, e.g. "3": 409 if the call has moved on' }),
+];
+const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
+  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
+};
+
+/** Applicants and reviewers see calls once they are public; drafts stay with the programme team. */
+const PUBLIC_STATUSES = ['published', 'closed'];
+const seesDrafts = (actor: Actor) => ['admin', 'grant-manager', 'auditor'].includes(actor.role);
+
+@ApiTags('calls')
+@ApiBearerAuth()
+@Controller('calls')
+export class CallsController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly calls: CallsQuery,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  @Post()
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Draft a call for proposals' })
+  @ApiCreatedResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 409, 422)
+  @commandDocs()
+  draft(@Body() body: DraftCallDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    const callId = this.ids.next();
+    return this.commandBus.execute(new ExecuteCallCommand({ type: 'DraftCall', data: { callId, ...body } }, ctx));
+  }
+
+  @Post(':id/publish')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Publish a drafted call: applicants can see it and submit within its window' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  publish(@Param('id', ParseUUIDPipe) callId: string, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.commandBus.execute(new ExecuteCallCommand({ type: 'PublishCall', data: { callId } }, ctx));
+  }
+
+  @Post(':id/deadline-extensions')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Extend the submission deadline of a published call (to a later date, with a reason)' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  extend(@Param('id', ParseUUIDPipe) callId: string, @Body() body: ExtendDeadlineDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.commandBus.execute(new ExecuteCallCommand({ type: 'ExtendCallDeadline', data: { callId, ...body } }, ctx));
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Close a published call to submissions (a reason is required before the deadline)' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  close(@Param('id', ParseUUIDPipe) callId: string, @Body() body: CloseCallDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.commandBus.execute(new ExecuteCallCommand({ type: 'CloseCall', data: { callId, ...body } }, ctx));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Cancel a call (with a reason); refused once funds are committed' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  cancel(@Param('id', ParseUUIDPipe) callId: string, @Body() body: CancelCallDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.commandBus.execute(new ExecuteCallCommand({ type: 'CancelCall', data: { callId, ...body } }, ctx));
+  }
+
+  @Get()
+  @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
+  @ApiOperation({ summary: 'List calls (applicants and reviewers see published and closed calls only)' })
+  @ApiOkResponse({ type: CallListDto })
+  @ApiProblemResponses(400, 401, 403)
+  async list(@Query() query: ListCallsQuery, @CurrentActor() actor: Actor): Promise<CallListDto> {
+    const visible = seesDrafts(actor) ? undefined : PUBLIC_STATUSES;
+    const statuses = query.status ? (visible && !visible.includes(query.status) ? [] : [query.status]) : visible;
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const { items, total } = await this.calls.list({ statuses, limit, offset });
+    return { items: items.map(toCallViewDto), total, limit, offset };
+  }
+
+  @Get(':id')
+  @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
+  @ApiOperation({ summary: 'One call as the read model shows it (eventually consistent: compare `version`)' })
+  @ApiOkResponse({ type: CallViewDto })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<CallViewDto> {
+    const call = await this.calls.byId(id);
+    if (!call || (!seesDrafts(actor) && !PUBLIC_STATUSES.includes(call.status))) throw new NotFoundException(`call ${id} not found`);
+    return toCallViewDto(call);
+  }
+}

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { EventStoreModule } from '@app/grants/application/event-store.module';
+import { loadConfig } from '@app/platform/config/app-config';
+import { loggerParams } from '@app/platform/logging/logging';
+import { RuntimeModule } from '@app/platform/runtime/runtime.module';
+import { dataSourceOptions } from '@app/read-models/data-source-options';
+import { LoggerModule, Logger } from 'nestjs-pino';
+import { WorkerModule } from './worker.module';
+
+/** The worker alone (production: API replicas run with RUN_WORKER=false, and one or more of these). */
+@Module({})
+class WorkerAppModule {
+  static forRoot(databaseUrl: string): DynamicModule {
+    const config = loadConfig();
+    return {
+      module: WorkerAppModule,
+      imports: [
+        RuntimeModule.forRoot({ config }),
+        LoggerModule.forRoot(loggerParams(config.logLevel)),
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        EventStoreModule.forRoot({ kind: config.eventStore, databaseUrl, esdbConnectionString: config.eventStoreConnectionString }),
+        WorkerModule,
+      ],
+    };
+  }
+}
+
+async function main(): Promise<void> {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('The standalone worker needs DATABASE_URL (the API started with `npm start` runs the worker in-process)');
+  const app = await NestFactory.createApplicationContext(WorkerAppModule.forRoot(databaseUrl), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.get(Logger).log('Grant Ledger worker running projections');
+}
+
+main().catch((error: unknown) => {
+  console.error(JSON.stringify({ level: 'fatal', msg: 'Grant Ledger worker failed to start', error: error instanceof Error ? error.message : String(error) }));
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+import { Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { EVENT_CODEC, type EventCodec } from '@app/grants/application/event-codec';
+import { PROJECTIONS, type Projection } from '@app/read-models/projection/projection';
+import { ProjectionRunner } from '@app/read-models/projection/projection-runner';
+import { ReadModelsModule } from '@app/read-models/read-models.module';
+import { DataSource } from 'typeorm';
+
+/** Runs every projection from the log (and, later, webhook delivery). */
+@Module({
+  imports: [ReadModelsModule],
+  providers: [
+    {
+      provide: ProjectionRunner,
+      useFactory: (dataSource: DataSource, store: EventStore, projections: Projection[], codec: EventCodec) => {
+        const logger = new Logger('Projections');
+        return new ProjectionRunner(
+          dataSource,
+          store,
+          projections,
+          { log: (message, context) => logger.log({ msg: message, ...context }), error: (message, context) => logger.error({ msg: message, ...context }) },
+          (event) => codec.decode(event),
+        );
+      },
+      inject: [DataSource, EVENT_STORE, PROJECTIONS, EVENT_CODEC],
+    },
+  ],
+  exports: [ProjectionRunner],
+})
+export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(ProjectionRunner) private readonly runner: ProjectionRunner) {}
+
+  onApplicationBootstrap(): void {
+    this.runner.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+}

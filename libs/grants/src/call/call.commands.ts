@@ -1,0 +1,56 @@
+import type { ScoringCriterion } from './call.events';
+
+/**
+ * Commands for the `call-{uuid}` stream. Every command names its call (`data.callId`) and carries
+ * `now`: an ISO timestamp the application takes from its injected clock, so `decide` stays pure
+ * and a replay of the same inputs gives the same events.
+ */
+
+export interface DraftCallData {
+  callId: string;
+  programme: string;
+  title: string;
+  description: string;
+  currency: string;
+  budgetMinor: number;
+  minAwardMinor: number;
+  maxAwardMinor: number;
+  eligibleCountries: string[];
+  /** Minimum organisations per network, the lead included (see CallDraftedData.minPartners). */
+  minPartners: number;
+  criteria: ScoringCriterion[];
+  reviewsRequired: number;
+  opensAt: string;
+  closesAt: string;
+}
+
+export type DraftCall = { type: 'DraftCall'; data: DraftCallData; now: string };
+export type PublishCall = { type: 'PublishCall'; data: { callId: string }; now: string };
+export type ExtendCallDeadline = {
+  type: 'ExtendCallDeadline';
+  data: { callId: string; newClosesAt: string; reason: string };
+  now: string;
+};
+export type CloseCall = { type: 'CloseCall'; data: { callId: string; reason?: string }; now: string };
+export type CancelCall = { type: 'CancelCall'; data: { callId: string; reason: string }; now: string };
+export type CommitFunds = {
+  type: 'CommitFunds';
+  data: { callId: string; grantId: string; proposalId: string; amountMinor: number };
+  now: string;
+};
+export type ReleaseFunds = {
+  type: 'ReleaseFunds';
+  data: { callId: string; grantId: string; amountMinor: number; reason: string };
+  now: string;
+};
+
+export type CallCommand =
+  | DraftCall
+  | PublishCall
+  | ExtendCallDeadline
+  | CloseCall
+  | CancelCall
+  | CommitFunds
+  | ReleaseFunds;
+
+export type CallCommandType = CallCommand['type'];

@@ -1,0 +1,413 @@
+import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
+import { ISO_4217 } from '../shared/money';
+import type {
+  CallCommand,
+  CancelCall,
+  CloseCall,
+  CommitFunds,
+  DraftCall,
+  ExtendCallDeadline,
+  PublishCall,
+  ReleaseFunds,
+} from './call.commands';
+import {
+  AwardOutsideRange,
+  BudgetExceeded,
+  CallHasCommittedFunds,
+  CommitmentNotFound,
+  ConflictingCommitment,
+  DeadlineNotLater,
+  DeadlinePassed,
+  InvalidAmount,
+  InvalidAwardRange,
+  InvalidBudget,
+  InvalidCriteriaWeights,
+  InvalidCurrency,
+  InvalidEligibleCountries,
+  InvalidMinPartners,
+  InvalidReviewsRequired,
+  InvalidScoringCriteria,
+  InvalidSubmissionWindow,
+  InvalidTimestamp,
+  MissingCallDetails,
+  ReasonRequired,
+  ReleaseExceedsCommitment,
+} from './call.errors';
+import { callStreamName, type CallEvent, type ScoringCriterion } from './call.events';
+import { isIso3166Alpha2 } from './iso-3166';
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+export type CallStatus = 'none' | 'draft' | 'published' | 'closed' | 'cancelled';
+
+/** What a call promises applicants and reviewers; fixed once drafted (the deadline lives on the state). */
+export interface CallTerms {
+  programme: string;
+  title: string;
+  description: string;
+  currency: string;
+  budgetMinor: number;
+  minAwardMinor: number;
+  maxAwardMinor: number;
+  eligibleCountries: readonly string[];
+  /** Minimum organisations per network, the lead included. */
+  minPartners: number;
+  criteria: readonly ScoringCriterion[];
+  reviewsRequired: number;
+  opensAt: string;
+}
+
+/** Funds committed to one grant. What is still committed is `amountMinor - releasedMinor`. */
+export interface FundsCommitment {
+  proposalId: string;
+  amountMinor: number;
+  releasedMinor: number;
+}
+
+export interface NoCall {
+  status: 'none';
+}
+
+export interface ExistingCall {
+  status: Exclude<CallStatus, 'none'>;
+  callId: string;
+  terms: CallTerms;
+  /** The current deadline (inclusive), after any extensions. */
+  closesAt: string;
+  /** Sum over all grants of what is still committed; never exceeds terms.budgetMinor. */
+  committedMinor: number;
+  commitments: Readonly<Record<string, FundsCommitment>>;
+}
+
+export type CallState = NoCall | ExistingCall;
+
+export const initialCallState: CallState = { status: 'none' };
+
+export function outstandingMinor(commitment: FundsCommitment): number {
+  return commitment.amountMinor - commitment.releasedMinor;
+}
+
+/** Budget not yet committed to any grant. */
+export function availableBudgetMinor(call: ExistingCall): number {
+  return call.terms.budgetMinor - call.committedMinor;
+}
+
+/**
+ * Whether proposals may be drafted and submitted at `now`: the call is published and `now` lies in
+ * [opensAt, closesAt], both inclusive, where closesAt is the current (possibly extended) deadline.
+ */
+export function callIsOpenForSubmissions(state: CallState, now: string): boolean {
+  if (state.status !== 'published') return false;
+  const instant = Date.parse(now);
+  return Date.parse(state.terms.opensAt) <= instant && instant <= Date.parse(state.closesAt);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evolve
+
+export function evolveCall(state: CallState, event: CallEvent): CallState {
+  if (event.type === 'CallDrafted') {
+    const drafted = event.data;
+    return {
+      status: 'draft',
+      callId: drafted.callId,
+      terms: {
+        programme: drafted.programme,
+        title: drafted.title,
+        description: drafted.description,
+        currency: drafted.currency,
+        budgetMinor: drafted.budgetMinor,
+        minAwardMinor: drafted.minAwardMinor,
+        maxAwardMinor: drafted.maxAwardMinor,
+        eligibleCountries: [...drafted.eligibleCountries],
+        minPartners: drafted.minPartners,
+        criteria: drafted.criteria.map(copyCriterion),
+        reviewsRequired: drafted.reviewsRequired,
+        opensAt: drafted.opensAt,
+      },
+      closesAt: drafted.closesAt,
+      committedMinor: 0,
+      commitments: {},
+    };
+  }
+  // The log is the source of truth: an event for a call that was never drafted cannot be applied.
+  if (state.status === 'none') return state;
+
+  switch (event.type) {
+    case 'CallPublished':
+      return { ...state, status: 'published' };
+    case 'CallDeadlineExtended':
+      return { ...state, closesAt: event.data.newClosesAt };
+    case 'CallClosed':
+      return { ...state, status: 'closed' };
+    case 'CallCancelled':
+      return { ...state, status: 'cancelled' };
+    case 'FundsCommitted': {
+      const { grantId, proposalId, amountMinor } = event.data;
+      return {
+        ...state,
+        committedMinor: state.committedMinor + amountMinor,
+        commitments: { ...state.commitments, [grantId]: { proposalId, amountMinor, releasedMinor: 0 } },
+      };
+    }
+    case 'FundsReleased': {
+      const { grantId, amountMinor } = event.data;
+      const commitment = state.commitments[grantId];
+      if (!commitment) return state;
+      return {
+        ...state,
+        committedMinor: state.committedMinor - amountMinor,
+        commitments: {
+          ...state.commitments,
+          [grantId]: { ...commitment, releasedMinor: commitment.releasedMinor + amountMinor },
+        },
+      };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decide
+
+export function decideCall(command: CallCommand, state: CallState): CallEvent[] {
+  if (command.type === 'DraftCall') return draftCall(command, state);
+  if (state.status === 'none') throw new StreamNotFound(callStreamName(command.data.callId));
+
+  switch (command.type) {
+    case 'PublishCall':
+      return publishCall(command, state);
+    case 'ExtendCallDeadline':
+      return extendDeadline(command, state);
+    case 'CloseCall':
+      return closeCall(command, state);
+    case 'CancelCall':
+      return cancelCall(command, state);
+    case 'CommitFunds':
+      return commitFunds(command, state);
+    case 'ReleaseFunds':
+      return releaseFunds(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+export const callDecider: Decider<CallCommand, CallEvent, CallState> = {
+  initialState: initialCallState,
+  evolve: evolveCall,
+  decide: decideCall,
+};
+
+function draftCall({ data, now }: DraftCall, state: CallState): CallEvent[] {
+  if (state.status !== 'none') throw new AlreadyExists(callStreamName(data.callId));
+
+  if (isBlank(data.programme)) throw new MissingCallDetails('A call needs a programme');
+  if (isBlank(data.title)) throw new MissingCallDetails('A call needs a title');
+  if (!ISO_4217.test(data.currency)) throw new InvalidCurrency(data.currency);
+  assertBudget(data.budgetMinor);
+  assertAwardRange(data.minAwardMinor, data.maxAwardMinor, data.budgetMinor);
+  assertEligibleCountries(data.eligibleCountries);
+  if (!isIntegerAtLeast(data.minPartners, 1)) throw new InvalidMinPartners(data.minPartners);
+  assertCriteria(data.criteria);
+  if (!isIntegerAtLeast(data.reviewsRequired, 1)) throw new InvalidReviewsRequired(data.reviewsRequired);
+  const opensAt = toInstant('opensAt', data.opensAt);
+  const closesAt = toInstant('closesAt', data.closesAt);
+  if (opensAt >= closesAt) throw new InvalidSubmissionWindow(data.opensAt, data.closesAt);
+
+  return [
+    {
+      type: 'CallDrafted',
+      data: {
+        callId: data.callId,
+        programme: data.programme.trim(),
+        title: data.title.trim(),
+        description: data.description,
+        currency: data.currency,
+        budgetMinor: data.budgetMinor,
+        minAwardMinor: data.minAwardMinor,
+        maxAwardMinor: data.maxAwardMinor,
+        eligibleCountries: [...data.eligibleCountries],
+        minPartners: data.minPartners,
+        criteria: data.criteria.map(copyCriterion),
+        reviewsRequired: data.reviewsRequired,
+        opensAt: data.opensAt,
+        closesAt: data.closesAt,
+        draftedAt: now,
+      },
+    },
+  ];
+}
+
+function publishCall({ data, now }: PublishCall, call: ExistingCall): CallEvent[] {
+  if (call.status !== 'draft') throw new InvalidStateTransition(call.status, 'publish the call');
+  if (toInstant('now', now) >= toInstant('closesAt', call.closesAt)) throw new DeadlinePassed(call.closesAt, now);
+  return [{ type: 'CallPublished', data: { callId: data.callId, publishedAt: now } }];
+}
+
+/**
+ * Only a published call whose deadline has not yet passed can be extended: reopening a window
+ * that already closed would let late applicants in after others were held to the deadline.
+ */
+function extendDeadline({ data, now }: ExtendCallDeadline, call: ExistingCall): CallEvent[] {
+  if (call.status !== 'published') throw new InvalidStateTransition(call.status, 'extend the deadline');
+  if (isBlank(data.reason)) throw new ReasonRequired('extend the deadline');
+  const currentDeadline = toInstant('closesAt', call.closesAt);
+  if (toInstant('now', now) > currentDeadline) throw new DeadlinePassed(call.closesAt, now);
+  if (toInstant('newClosesAt', data.newClosesAt) <= currentDeadline) {
+    throw new DeadlineNotLater(call.closesAt, data.newClosesAt);
+  }
+  return [
+    {
+      type: 'CallDeadlineExtended',
+      data: {
+        callId: data.callId,
+        previousClosesAt: call.closesAt,
+        newClosesAt: data.newClosesAt,
+        reason: data.reason.trim(),
+        extendedAt: now,
+      },
+    },
+  ];
+}
+
+/** Closing before the deadline cuts applicants off, so it must be explained; afterwards it is a formality. */
+function closeCall({ data, now }: CloseCall, call: ExistingCall): CallEvent[] {
+  if (call.status !== 'published') throw new InvalidStateTransition(call.status, 'close the call');
+  const closingEarly = toInstant('now', now) < toInstant('closesAt', call.closesAt);
+  const reason = data.reason?.trim();
+  if (closingEarly && !reason) throw new ReasonRequired('close the call before its deadline');
+  return [
+    {
+      type: 'CallClosed',
+      data: reason ? { callId: data.callId, closedAt: now, reason } : { callId: data.callId, closedAt: now },
+    },
+  ];
+}
+
+function cancelCall({ data, now }: CancelCall, call: ExistingCall): CallEvent[] {
+  if (call.status === 'cancelled') throw new InvalidStateTransition(call.status, 'cancel the call');
+  if (isBlank(data.reason)) throw new ReasonRequired('cancel the call');
+  if (call.committedMinor > 0) throw new CallHasCommittedFunds(call.committedMinor);
+  return [{ type: 'CallCancelled', data: { callId: data.callId, reason: data.reason.trim(), cancelledAt: now } }];
+}
+
+/**
+ * Reserves part of the budget for one grant. Idempotent per grant: the award process manager may
+ * retry after a crash, and the same (grant, proposal, amount) then produces no new event.
+ */
+function commitFunds({ data, now }: CommitFunds, call: ExistingCall): CallEvent[] {
+  const { grantId, proposalId, amountMinor } = data;
+  const existing = call.commitments[grantId];
+  if (existing && existing.proposalId === proposalId && existing.amountMinor === amountMinor) return [];
+
+  if (call.status !== 'published' && call.status !== 'closed') {
+    throw new InvalidStateTransition(call.status, 'commit funds');
+  }
+  if (!isIntegerAtLeast(amountMinor, 1)) throw new InvalidAmount(amountMinor);
+  if (existing) {
+    throw new ConflictingCommitment(
+      `Grant ${grantId} already has ${existing.amountMinor} committed for proposal ${existing.proposalId}`,
+    );
+  }
+  const otherGrant = Object.entries(call.commitments).find(([, c]) => c.proposalId === proposalId);
+  if (otherGrant) {
+    throw new ConflictingCommitment(`Proposal ${proposalId} is already funded under grant ${otherGrant[0]}`);
+  }
+  const { minAwardMinor, maxAwardMinor, budgetMinor } = call.terms;
+  if (amountMinor < minAwardMinor || amountMinor > maxAwardMinor) {
+    throw new AwardOutsideRange(amountMinor, minAwardMinor, maxAwardMinor);
+  }
+  if (call.committedMinor + amountMinor > budgetMinor) {
+    throw new BudgetExceeded(budgetMinor, call.committedMinor, amountMinor);
+  }
+  return [{ type: 'FundsCommitted', data: { callId: data.callId, grantId, proposalId, amountMinor, committedAt: now } }];
+}
+
+/** Gives unspent funds back to the call, e.g. when a grant closes under budget or is terminated. */
+function releaseFunds({ data, now }: ReleaseFunds, call: ExistingCall): CallEvent[] {
+  const { grantId, amountMinor } = data;
+  const commitment = call.commitments[grantId];
+  if (!commitment) throw new CommitmentNotFound(grantId);
+  if (!isIntegerAtLeast(amountMinor, 1)) throw new InvalidAmount(amountMinor);
+  if (isBlank(data.reason)) throw new ReasonRequired('release funds');
+  const stillCommitted = outstandingMinor(commitment);
+  if (amountMinor > stillCommitted) throw new ReleaseExceedsCommitment(grantId, stillCommitted, amountMinor);
+  return [
+    {
+      type: 'FundsReleased',
+      data: { callId: data.callId, grantId, amountMinor, reason: data.reason.trim(), releasedAt: now },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+
+function assertBudget(budgetMinor: number): void {
+  if (!isIntegerAtLeast(budgetMinor, 1)) throw new InvalidBudget(budgetMinor);
+}
+
+function assertAwardRange(minAwardMinor: number, maxAwardMinor: number, budgetMinor: number): void {
+  if (!isIntegerAtLeast(minAwardMinor, 1) || !isIntegerAtLeast(maxAwardMinor, 1)) {
+    throw new InvalidAwardRange('Minimum and maximum awards must be positive integers of minor units');
+  }
+  if (minAwardMinor > maxAwardMinor) {
+    throw new InvalidAwardRange(`Minimum award ${minAwardMinor} exceeds maximum award ${maxAwardMinor}`);
+  }
+  if (maxAwardMinor > budgetMinor) {
+    throw new InvalidAwardRange(`Maximum award ${maxAwardMinor} exceeds the budget ${budgetMinor}`);
+  }
+}
+
+function assertEligibleCountries(countries: readonly string[]): void {
+  if (countries.length === 0) throw new InvalidEligibleCountries('At least one eligible country is required');
+  const invalid = countries.filter((code) => !isIso3166Alpha2(code));
+  if (invalid.length > 0) {
+    throw new InvalidEligibleCountries(`Not ISO 3166-1 alpha-2 country codes: ${invalid.join(', ')}`);
+  }
+  const duplicates = countries.filter((code, index) => countries.indexOf(code) !== index);
+  if (duplicates.length > 0) throw new InvalidEligibleCountries(`Duplicate countries: ${duplicates.join(', ')}`);
+}
+
+function assertCriteria(criteria: readonly ScoringCriterion[]): void {
+  if (criteria.length === 0) throw new InvalidScoringCriteria('At least one scoring criterion is required');
+  const seen = new Set<string>();
+  for (const criterion of criteria) {
+    if (isBlank(criterion.id)) throw new InvalidScoringCriteria('Every criterion needs an id');
+    if (seen.has(criterion.id)) throw new InvalidScoringCriteria(`Duplicate criterion id ${criterion.id}`);
+    seen.add(criterion.id);
+    if (isBlank(criterion.name)) throw new InvalidScoringCriteria(`Criterion ${criterion.id} needs a name`);
+    if (!isIntegerAtLeast(criterion.maxScore, 1)) {
+      throw new InvalidScoringCriteria(`Criterion ${criterion.id}: max score must be an integer >= 1`);
+    }
+    if (!isIntegerAtLeast(criterion.weight, 1)) {
+      throw new InvalidCriteriaWeights(`Criterion ${criterion.id}: weight must be an integer >= 1`);
+    }
+  }
+  const totalWeight = criteria.reduce((sum, criterion) => sum + criterion.weight, 0);
+  if (totalWeight !== 100) throw new InvalidCriteriaWeights(`Criterion weights must sum to 100, got ${totalWeight}`);
+}
+
+function copyCriterion(criterion: ScoringCriterion): ScoringCriterion {
+  const { id, name, description, weight, maxScore } = criterion;
+  return description === undefined ? { id, name, weight, maxScore } : { id, name, description, weight, maxScore };
+}
+
+function isIntegerAtLeast(value: number, minimum: number): boolean {
+  return Number.isSafeInteger(value) && value >= minimum;
+}
+
+function isBlank(value: string | undefined): boolean {
+  return value === undefined || value.trim().length === 0;
+}
+
+/** ISO 8601 date-time with an explicit offset, so every instant means the same thing everywhere. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function toInstant(field: string, value: string): number {
+  const millis = ISO_DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(millis)) throw new InvalidTimestamp(field, value);
+  return millis;
+}

@@ -1,0 +1,135 @@
+/**
+ * Events of the `call-{uuid}` stream. The `type` strings are stored in the log and are part of
+ * the public contract: never derive them from class names, never rename them. A change to an
+ * event's data shape gets a new schema version in `callEventSchemaVersions` (and an upcaster).
+ *
+ * Conventions shared by every stream:
+ * - amounts are integers in minor units (`...Minor`) in the call's ISO 4217 currency;
+ * - timestamps are ISO 8601 strings with an offset (the application's clock, never the domain's);
+ * - every event carries the id of its stream's subject (`callId`), so a consumer of the global
+ *   log does not need to parse stream names.
+ */
+
+/** One scoring criterion. A proposal's score is sum(score / maxScore * weight) over all criteria. */
+export interface ScoringCriterion {
+  id: string;
+  name: string;
+  description?: string;
+  /** Integer percentage; the weights of a call's criteria sum to 100. */
+  weight: number;
+  /** Reviewers score this criterion with an integer in [0, maxScore]. */
+  maxScore: number;
+}
+
+export interface CallDraftedData {
+  callId: string;
+  programme: string;
+  title: string;
+  description: string;
+  /** ISO 4217 code, e.g. EUR. */
+  currency: string;
+  budgetMinor: number;
+  minAwardMinor: number;
+  maxAwardMinor: number;
+  /** ISO 3166-1 alpha-2 codes of the countries a network's lead may be based in, e.g. LB, PS, MA, TN. */
+  eligibleCountries: string[];
+  /**
+   * Minimum number of organisations in a network, the lead INCLUDED:
+   * 3 means the lead plus at least two partners; 1 lets a lead apply alone.
+   */
+  minPartners: number;
+  criteria: ScoringCriterion[];
+  /** Reviews each proposal needs before a funding decision. */
+  reviewsRequired: number;
+  /** Submission window start (inclusive). */
+  opensAt: string;
+  /** Submission deadline (inclusive) as drafted; later extensions move the call's current deadline. */
+  closesAt: string;
+  draftedAt: string;
+}
+
+export interface CallPublishedData {
+  callId: string;
+  publishedAt: string;
+}
+
+export interface CallDeadlineExtendedData {
+  callId: string;
+  previousClosesAt: string;
+  newClosesAt: string;
+  reason: string;
+  extendedAt: string;
+}
+
+export interface CallClosedData {
+  callId: string;
+  closedAt: string;
+  /** Present whenever the call was closed before its deadline (required then), optional after it. */
+  reason?: string;
+}
+
+export interface CallCancelledData {
+  callId: string;
+  reason: string;
+  cancelledAt: string;
+}
+
+export interface FundsCommittedData {
+  callId: string;
+  grantId: string;
+  proposalId: string;
+  amountMinor: number;
+  committedAt: string;
+}
+
+export interface FundsReleasedData {
+  callId: string;
+  grantId: string;
+  amountMinor: number;
+  reason: string;
+  releasedAt: string;
+}
+
+export type CallDrafted = { type: 'CallDrafted'; data: CallDraftedData };
+export type CallPublished = { type: 'CallPublished'; data: CallPublishedData };
+export type CallDeadlineExtended = { type: 'CallDeadlineExtended'; data: CallDeadlineExtendedData };
+export type CallClosed = { type: 'CallClosed'; data: CallClosedData };
+export type CallCancelled = { type: 'CallCancelled'; data: CallCancelledData };
+export type FundsCommitted = { type: 'FundsCommitted'; data: FundsCommittedData };
+export type FundsReleased = { type: 'FundsReleased'; data: FundsReleasedData };
+
+export type CallEvent =
+  | CallDrafted
+  | CallPublished
+  | CallDeadlineExtended
+  | CallClosed
+  | CallCancelled
+  | FundsCommitted
+  | FundsReleased;
+
+export type CallEventType = CallEvent['type'];
+
+/** Schema version stored with each event type; bump it (and add an upcaster) when a data shape changes. */
+export const callEventSchemaVersions: Readonly<Record<CallEventType, number>> = {
+  CallDrafted: 1,
+  CallPublished: 1,
+  CallDeadlineExtended: 1,
+  CallClosed: 1,
+  CallCancelled: 1,
+  FundsCommitted: 1,
+  FundsReleased: 1,
+};
+
+/** Every event type of the call stream, e.g. for a read-model's event filter or the event catalogue. */
+export const CALL_EVENT_TYPES = Object.keys(callEventSchemaVersions) as readonly CallEventType[];
+
+export function isCallEvent(event: { type: string }): event is CallEvent {
+  return Object.prototype.hasOwnProperty.call(callEventSchemaVersions, event.type);
+}
+
+export const CALL_STREAM_PREFIX = 'call-';
+
+/** The stream a call's events live in: `call-{uuid}`. */
+export function callStreamName(callId: string): string {
+  return `${CALL_STREAM_PREFIX}${callId}`;
+}

@@ -1,0 +1,18 @@
+import type { AllFilter, RecordedEvent } from '@app/event-store';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * A projection turns log events into read-model rows. `apply` runs inside the transaction that also
+ * stores the projection's checkpoint, and must be idempotent: a row remembers the last stream
+ * version it applied and ignores anything at or below it.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Which part of the global log this projection reads. */
+  readonly filter: AllFilter;
+  /** Tables it owns (emptied by a rebuild). */
+  readonly tables: readonly string[];
+  apply(event: RecordedEvent, tx: EntityManager): Promise<void>;
+}
+
+export const PROJECTIONS = Symbol('PROJECTIONS');
