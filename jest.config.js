@@ -15,6 +15,8 @@ const swc = [
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
+  // ts first: a stray compiled .js next to a source file must never shadow it.
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testRegex: '.*\\.(spec|int-spec|e2e-spec)\\.ts$',
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [
