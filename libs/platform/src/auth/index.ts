@@ -1,0 +1,7 @@
+export * from './roles';
+export * from './auth.config';
+export * from './token-verifier';
+export * from './sign-token';
+export * from './auth.decorators';
+export * from './auth.guard';
+export * from './auth.module';

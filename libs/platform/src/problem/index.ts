@@ -1,0 +1,4 @@
+export * from './problem-types';
+export * from './validation';
+export * from './problem-details.filter';
+export * from './problem-details.swagger';
