@@ -4,7 +4,6 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { ExecuteCallCommandHandler } from '@app/grants/application/calls/call-commands';
 import { EventStoreModule } from '@app/grants/application/event-store.module';
 import { AuthModule, type AuthConfig, PROBLEM_DETAILS_FILTER } from '@app/platform';
 import type { Clock } from '@app/platform/clock';
@@ -16,7 +15,10 @@ import { RuntimeModule } from '@app/platform/runtime/runtime.module';
 import { dataSourceOptions } from '@app/read-models/data-source-options';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { WorkerModule } from '../../worker/src/worker.module';
-import { CallsController } from './calls/calls.controller';
+import { CallsModule } from './calls/calls.module';
+import { GrantsModule } from './grants/grants.module';
+import { OrganisationsModule } from './organisations/organisations.module';
+import { ProposalsModule } from './proposals/proposals.module';
 import { HealthController } from './health/health.controller';
 
 export interface AppModuleOptions {
@@ -41,10 +43,14 @@ export class AppModule implements NestModule {
         CqrsModule.forRoot(),
         TerminusModule,
         ReadModelsModule,
+        CallsModule,
+        OrganisationsModule,
+        ProposalsModule,
+        GrantsModule,
         ...(options.config.runWorker ? [WorkerModule] : []),
       ],
-      controllers: [HealthController, CallsController],
-      providers: [PROBLEM_DETAILS_FILTER, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }, ExecuteCallCommandHandler],
+      controllers: [HealthController],
+      providers: [PROBLEM_DETAILS_FILTER, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 

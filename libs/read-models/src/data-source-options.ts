@@ -1,10 +1,12 @@
 import { eventStoreMigrations } from '@app/event-store';
 import { IdempotencyKeys1764000100000 } from '@app/platform/idempotency/idempotency.migration';
 import type { DataSourceOptions } from 'typeorm';
-import { CallView } from './calls/call-view.entity';
 import { ReadModels1764000200000 } from './migrations/read-models.migration';
+import { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './registry';
 
-export const READ_MODEL_ENTITIES = [CallView];
+/** Migrations of the app's own tables that are not read models (e.g. personal-data keys), in order. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const PLATFORM_MIGRATIONS: Function[] = [IdempotencyKeys1764000100000];
 
 /** One database holds the embedded event store, the read models and the API's own tables. */
 export function dataSourceOptions(url: string): DataSourceOptions {
@@ -12,10 +14,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     type: 'postgres',
     url,
     entities: READ_MODEL_ENTITIES,
-    migrations: [...eventStoreMigrations, IdempotencyKeys1764000100000, ReadModels1764000200000],
+    migrations: [...eventStoreMigrations, ...PLATFORM_MIGRATIONS, ReadModels1764000200000, ...READ_MODEL_MIGRATIONS],
     migrationsRun: true,
-    // Migrations run one after another in their own transactions; a second process starting at the
-    // same time waits on TypeORM's lock rather than racing.
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,

@@ -1,0 +1,118 @@
+import type {
+  AmendmentKind,
+  BudgetReallocationLine,
+  DisbursementCondition,
+  ReportDocument,
+  ReportKind,
+  Signatory,
+} from './grant.events';
+
+/**
+ * Commands for the `grant-{uuid}` stream. Every command names its grant (`data.grantId`) and carries
+ * `now`: an ISO timestamp the application takes from its injected clock. Ids of things created
+ * inside the grant (trancheId, reportId, amendmentId) are generated outside the domain; the acting
+ * user comes in as data where a rule or the record needs it (acceptedBy, requestedBy, approvedBy).
+ */
+
+/** Sent by the award process manager once the call has committed the funds. */
+export type AwardGrant = {
+  type: 'AwardGrant';
+  data: {
+    grantId: string;
+    proposalId: string;
+    callId: string;
+    granteeOrganisationId: string;
+    partnerOrganisationIds: string[];
+    amountMinor: number;
+    currency: string;
+    periodStart: string;
+    periodEnd: string;
+    conditions: string[];
+  };
+  now: string;
+};
+
+export type SignGrantAgreement = {
+  type: 'SignGrantAgreement';
+  data: { grantId: string; signatories: Signatory[] };
+  now: string;
+};
+
+export type ScheduleDisbursement = {
+  type: 'ScheduleDisbursement';
+  data: { grantId: string; trancheId: string; amountMinor: number; dueDate: string; condition?: DisbursementCondition };
+  now: string;
+};
+
+/** The amount paid is always the tranche's scheduled amount; `now` becomes `paidAt`. */
+export type RecordDisbursementPayment = {
+  type: 'RecordDisbursementPayment';
+  data: { grantId: string; trancheId: string; paymentReference: string };
+  now: string;
+};
+
+export type ScheduleReport = {
+  type: 'ScheduleReport';
+  data: { grantId: string; reportId: string; kind: ReportKind; dueDate: string };
+  now: string;
+};
+
+export type SubmitReport = {
+  type: 'SubmitReport';
+  data: { grantId: string; reportId: string; summary: string; documents?: ReportDocument[] };
+  now: string;
+};
+
+export type AcceptReport = {
+  type: 'AcceptReport';
+  data: { grantId: string; reportId: string; acceptedBy: string };
+  now: string;
+};
+
+export type RequestReportRevision = {
+  type: 'RequestReportRevision';
+  data: { grantId: string; reportId: string; reason: string; requestedBy: string };
+  now: string;
+};
+
+/**
+ * Flat on purpose (it mirrors the HTTP body): the decider checks that exactly the field the kind
+ * needs is present — `newPeriodEnd` for a no-cost extension, `newAmountMinor` for an amount change,
+ * `budgetReallocation` for a budget reallocation — and records a GrantAmended narrowed by kind.
+ */
+export type AmendGrant = {
+  type: 'AmendGrant';
+  data: {
+    grantId: string;
+    amendmentId: string;
+    kind: AmendmentKind;
+    reason: string;
+    approvedBy: string;
+    newPeriodEnd?: string;
+    newAmountMinor?: number;
+    budgetReallocation?: BudgetReallocationLine[];
+  };
+  now: string;
+};
+
+export type SuspendGrant = { type: 'SuspendGrant'; data: { grantId: string; reason: string }; now: string };
+export type ReinstateGrant = { type: 'ReinstateGrant'; data: { grantId: string; reason: string }; now: string };
+export type TerminateGrant = { type: 'TerminateGrant'; data: { grantId: string; reason: string }; now: string };
+export type CloseGrant = { type: 'CloseGrant'; data: { grantId: string }; now: string };
+
+export type GrantCommand =
+  | AwardGrant
+  | SignGrantAgreement
+  | ScheduleDisbursement
+  | RecordDisbursementPayment
+  | ScheduleReport
+  | SubmitReport
+  | AcceptReport
+  | RequestReportRevision
+  | AmendGrant
+  | SuspendGrant
+  | ReinstateGrant
+  | TerminateGrant
+  | CloseGrant;
+
+export type GrantCommandType = GrantCommand['type'];

@@ -1,0 +1,733 @@
+import { AlreadyExists, fold, InvalidStateTransition, StreamNotFound } from '../shared/decider';
+import { given } from '../shared/testing';
+import type { AmendGrant, AwardGrant, GrantCommand } from './grant.commands';
+import { grantDecider, grantTotals, initialGrantState, isOverdue, nextReportDue, type GrantState } from './grant.decider';
+import {
+  AgreementNotSigned,
+  AmountBelowPaid,
+  AmountBelowScheduled,
+  AmountUnchanged,
+  ConditionReportNotAccepted,
+  ConditionReportUnknown,
+  DisbursementExceedsGrantAmount,
+  DuplicateAmendment,
+  DuplicateReport,
+  DuplicateTranche,
+  ExtensionNotLater,
+  FinalReportNotAccepted,
+  GrantActorRequired,
+  GrantReasonRequired,
+  InvalidAmendment,
+  InvalidBudgetReallocation,
+  InvalidGrantAmount,
+  InvalidGrantCurrency,
+  InvalidGrantDate,
+  InvalidGrantDetails,
+  InvalidGrantPeriod,
+  InvalidReportDocuments,
+  InvalidReportKind,
+  PaymentExceedsGrantAmount,
+  PaymentReferenceRequired,
+  ReallocationChangesAmount,
+  ReportAlreadyAccepted,
+  ReportAlreadySubmitted,
+  ReportNotScheduled,
+  ReportNotSubmitted,
+  ReportSummaryRequired,
+  SignatoriesRequired,
+  TrancheAlreadyPaid,
+  TrancheNotFound,
+  UnpaidTranches,
+} from './grant.errors';
+import {
+  GRANT_EVENT_TYPES,
+  grantEventSchemaVersions,
+  grantPersonalDataFields,
+  grantStreamName,
+  isGrantEvent,
+  type GrantEvent,
+} from './grant.events';
+
+// A EUR 120,000 grant to a network working on nationality rights for stateless people.
+const grantId = 'e5e5e5e5-0000-4000-8000-000000000005';
+const awardedAt = '2026-06-01T10:00:00.000Z';
+const signedAt = '2026-06-15T10:00:00.000Z';
+const later = '2026-07-01T09:00:00.000Z';
+const interimReport = 'report-interim-1';
+const finalReport = 'report-final-1';
+const advance = 'tranche-advance';
+const secondTranche = 'tranche-2';
+const balance = 'tranche-balance';
+
+const award: AwardGrant['data'] = {
+  grantId,
+  proposalId: 'c3c3c3c3-0000-4000-8000-000000000003',
+  callId: '0b6f5d2e-4c1a-4f7e-9a53-7f1d2c3b4a01',
+  granteeOrganisationId: 'org-lead-statelessness',
+  partnerOrganisationIds: ['org-partner-lb', 'org-partner-tn'],
+  amountMinor: 12_000_000,
+  currency: 'EUR',
+  periodStart: '2026-07-01',
+  periodEnd: '2027-12-31',
+  conditions: ['Safeguarding policy adopted within 3 months'],
+};
+
+function awardCommand(overrides: Partial<AwardGrant['data']> = {}, now = awardedAt): GrantCommand {
+  return { type: 'AwardGrant', data: { ...award, ...overrides }, now };
+}
+
+const awarded: GrantEvent = { type: 'GrantAwarded', data: { ...award, awardedAt } };
+const signatories = [
+  { name: 'Rana K.', role: 'Director, lead organisation' },
+  { name: 'Programme officer', role: 'Grant manager' },
+];
+const signed: GrantEvent = { type: 'GrantAgreementSigned', data: { grantId, signedAt, signatories } };
+
+function reportScheduled(reportId: string, kind: 'interim' | 'final' | 'financial', dueDate: string, scheduledAt = signedAt): GrantEvent {
+  return { type: 'ReportScheduled', data: { grantId, reportId, kind, dueDate, scheduledAt } };
+}
+function trancheScheduled(trancheId: string, amountMinor: number, dueDate: string, reportId?: string, scheduledAt = signedAt): GrantEvent {
+  return {
+    type: 'DisbursementScheduled',
+    data: { grantId, trancheId, amountMinor, dueDate, ...(reportId ? { condition: { reportId } } : {}), scheduledAt },
+  };
+}
+function paid(trancheId: string, amountMinor: number, paymentReference = `PAY-${trancheId}`): GrantEvent {
+  return { type: 'DisbursementPaid', data: { grantId, trancheId, paymentReference, amountMinor, paidAt: later } };
+}
+type AmendmentChange =
+  | { kind: 'amount-change'; previousAmountMinor: number; newAmountMinor: number }
+  | { kind: 'no-cost-extension'; previousPeriodEnd: string; newPeriodEnd: string }
+  | { kind: 'budget-reallocation'; budgetReallocation: { budgetLine: string; changeMinor: number }[] };
+function amended(change: AmendmentChange, amendmentId = 'amendment-1'): GrantEvent {
+  const base = { grantId, amendmentId, reason: 'Agreed with the grantee', approvedBy: 'user-admin', amendedAt: later };
+  return { type: 'GrantAmended', data: { ...base, ...change } };
+}
+const submitted = (reportId: string): GrantEvent => ({
+  type: 'ReportSubmitted',
+  data: { grantId, reportId, summary: 'Activities and results', submittedAt: later },
+});
+const accepted = (reportId: string): GrantEvent => ({
+  type: 'ReportAccepted',
+  data: { grantId, reportId, acceptedBy: 'user-grant-manager', acceptedAt: later },
+});
+const revisionRequested = (reportId: string): GrantEvent => ({
+  type: 'ReportRevisionRequested',
+  data: { grantId, reportId, reason: 'Budget annex missing', requestedBy: 'user-grant-manager', requestedAt: later },
+});
+const suspended: GrantEvent = { type: 'GrantSuspended', data: { grantId, reason: 'Interim report overdue', suspendedAt: later } };
+const reinstated: GrantEvent = { type: 'GrantReinstated', data: { grantId, reason: 'Report received', reinstatedAt: later } };
+const terminated: GrantEvent = {
+  type: 'GrantTerminated',
+  data: { grantId, reason: 'Network dissolved', unspentMinor: 12_000_000, terminatedAt: later },
+};
+const closed: GrantEvent = { type: 'GrantClosed', data: { grantId, unspentMinor: 0, closedAt: later } };
+
+/** Awarded, signed, an interim and a final report, three tranches: 40% now, 40% after interim, 20% after final. */
+const planned: GrantEvent[] = [
+  awarded,
+  signed,
+  reportScheduled(interimReport, 'interim', '2027-01-31'),
+  reportScheduled(finalReport, 'final', '2028-02-28'),
+  trancheScheduled(advance, 4_800_000, '2026-07-15'),
+  trancheScheduled(secondTranche, 4_800_000, '2027-02-28', interimReport),
+  trancheScheduled(balance, 2_400_000, '2028-03-31', finalReport),
+];
+const fullyPaidAndReported: GrantEvent[] = [
+  ...planned,
+  paid(advance, 4_800_000),
+  submitted(interimReport),
+  accepted(interimReport),
+  paid(secondTranche, 4_800_000),
+  submitted(finalReport),
+  accepted(finalReport),
+  paid(balance, 2_400_000),
+];
+
+const interimSubmitted: GrantEvent[] = [...planned, submitted(interimReport)];
+const interimAccepted: GrantEvent[] = [...interimSubmitted, accepted(interimReport)];
+const interimSentBack: GrantEvent[] = [...interimSubmitted, revisionRequested(interimReport)];
+
+const cmd = {
+  sign: (list = signatories): GrantCommand => ({ type: 'SignGrantAgreement', data: { grantId, signatories: list }, now: signedAt }),
+  schedule: (trancheId: string, amountMinor: number, dueDate = '2026-09-30', reportId?: string): GrantCommand => ({
+    type: 'ScheduleDisbursement',
+    data: { grantId, trancheId, amountMinor, dueDate, ...(reportId ? { condition: { reportId } } : {}) },
+    now: later,
+  }),
+  pay: (trancheId: string, paymentReference = 'SEPA-2026-0042'): GrantCommand => ({
+    type: 'RecordDisbursementPayment',
+    data: { grantId, trancheId, paymentReference },
+    now: later,
+  }),
+  scheduleReport: (reportId: string, kind: 'interim' | 'final' | 'financial' = 'interim', dueDate = '2027-01-31'): GrantCommand => ({
+    type: 'ScheduleReport',
+    data: { grantId, reportId, kind, dueDate },
+    now: later,
+  }),
+  submit: (reportId: string, summary = 'Activities and results'): GrantCommand => ({
+    type: 'SubmitReport',
+    data: { grantId, reportId, summary },
+    now: later,
+  }),
+  accept: (reportId: string, acceptedBy = 'user-grant-manager'): GrantCommand => ({
+    type: 'AcceptReport',
+    data: { grantId, reportId, acceptedBy },
+    now: later,
+  }),
+  requestRevision: (reportId: string, reason = 'Budget annex missing'): GrantCommand => ({
+    type: 'RequestReportRevision',
+    data: { grantId, reportId, reason, requestedBy: 'user-grant-manager' },
+    now: later,
+  }),
+  amend: (data: Partial<AmendGrant['data']> & Pick<AmendGrant['data'], 'kind'>): GrantCommand => ({
+    type: 'AmendGrant',
+    data: { grantId, amendmentId: 'amendment-1', reason: 'Agreed with the grantee', approvedBy: 'user-admin', ...data },
+    now: later,
+  }),
+  suspend: (reason = 'Interim report overdue'): GrantCommand => ({ type: 'SuspendGrant', data: { grantId, reason }, now: later }),
+  reinstate: (reason = 'Report received'): GrantCommand => ({ type: 'ReinstateGrant', data: { grantId, reason }, now: later }),
+  terminate: (reason = 'Network dissolved'): GrantCommand => ({ type: 'TerminateGrant', data: { grantId, reason }, now: later }),
+  close: (): GrantCommand => ({ type: 'CloseGrant', data: { grantId }, now: later }),
+};
+
+const state = (events: GrantEvent[]): GrantState => fold(grantDecider, events);
+
+describe('grant decider', () => {
+  describe('event catalogue', () => {
+    it('lists every event type with schema version 1 and marks signatories as personal data', () => {
+      expect(GRANT_EVENT_TYPES).toHaveLength(14);
+      expect(GRANT_EVENT_TYPES.every((type) => grantEventSchemaVersions[type] === 1)).toBe(true);
+      expect(isGrantEvent({ type: 'DisbursementPaid' })).toBe(true);
+      expect(isGrantEvent({ type: 'CallDrafted' })).toBe(false);
+      expect(grantPersonalDataFields).toEqual({ GrantAgreementSigned: ['signatories'] });
+      expect(grantStreamName(grantId)).toBe(`grant-${grantId}`);
+    });
+  });
+
+  describe('an award is created once', () => {
+    it('awards a grant on a new stream', () => {
+      given(grantDecider).when(awardCommand()).then([awarded]);
+    });
+
+    it('repeating the same award (a redelivered FundsCommitted) appends nothing, whatever the clock says', () => {
+      given(grantDecider, [awarded]).when(awardCommand({}, later)).then([]);
+      given(grantDecider, fullyPaidAndReported).when(awardCommand({}, later)).then([]);
+    });
+
+    it('the same award is still recognised after amendments moved the amount and the period end', () => {
+      const amendedTwice: GrantEvent[] = [
+        awarded,
+        amended({ kind: 'amount-change', previousAmountMinor: 12_000_000, newAmountMinor: 13_000_000 }, 'a1'),
+        amended({ kind: 'no-cost-extension', previousPeriodEnd: '2027-12-31', newPeriodEnd: '2028-06-30' }, 'a2'),
+      ];
+      given(grantDecider, amendedTwice).when(awardCommand()).then([]);
+    });
+
+    it('a different award on an existing grant is a conflict', () => {
+      const error = given(grantDecider, [awarded]).when(awardCommand({ amountMinor: 12_000_001 })).thenThrows(AlreadyExists);
+      expect(error.streamId).toBe(`grant-${grantId}`);
+      given(grantDecider, [awarded]).when(awardCommand({ partnerOrganisationIds: ['org-partner-lb'] })).thenThrows(AlreadyExists);
+    });
+  });
+
+  describe('award data', () => {
+    it('amount > 0', () => {
+      given(grantDecider).when(awardCommand({ amountMinor: 0 })).thenThrows(InvalidGrantAmount);
+      given(grantDecider).when(awardCommand({ amountMinor: -100 })).thenThrows(InvalidGrantAmount);
+      given(grantDecider).when(awardCommand({ amountMinor: 100.5 })).thenThrows(InvalidGrantAmount);
+    });
+
+    it('period start < end', () => {
+      given(grantDecider).when(awardCommand({ periodEnd: '2026-07-01' })).thenThrows(InvalidGrantPeriod);
+      given(grantDecider).when(awardCommand({ periodEnd: '2026-06-30' })).thenThrows(InvalidGrantPeriod);
+    });
+
+    it('period dates are real calendar dates', () => {
+      given(grantDecider).when(awardCommand({ periodStart: '2026-02-30' })).thenThrows(InvalidGrantDate);
+      given(grantDecider).when(awardCommand({ periodEnd: '2027-12-31T00:00:00Z' })).thenThrows(InvalidGrantDate);
+      given(grantDecider).when(awardCommand({ periodStart: '2028-02-29', periodEnd: '2029-02-28' })).then([
+        { type: 'GrantAwarded', data: { ...award, periodStart: '2028-02-29', periodEnd: '2029-02-28', awardedAt } },
+      ]);
+    });
+
+    it('currency is an ISO 4217 code', () => {
+      given(grantDecider).when(awardCommand({ currency: 'eur' })).thenThrows(InvalidGrantCurrency);
+    });
+
+    it('ids are present, partners distinct and the grantee is not its own partner', () => {
+      given(grantDecider).when(awardCommand({ proposalId: ' ' })).thenThrows(InvalidGrantDetails);
+      given(grantDecider).when(awardCommand({ partnerOrganisationIds: ['a', 'a'] })).thenThrows(InvalidGrantDetails);
+      given(grantDecider).when(awardCommand({ partnerOrganisationIds: [award.granteeOrganisationId] })).thenThrows(InvalidGrantDetails);
+      given(grantDecider).when(awardCommand({ conditions: [''] })).thenThrows(InvalidGrantDetails);
+    });
+
+    it('a network of one (no partners, no conditions) is a valid award', () => {
+      given(grantDecider)
+        .when(awardCommand({ partnerOrganisationIds: [], conditions: [] }))
+        .then([{ type: 'GrantAwarded', data: { ...award, partnerOrganisationIds: [], conditions: [], awardedAt } }]);
+    });
+  });
+
+  describe('any command but the award needs an awarded grant', () => {
+    const everyCommandButAward: GrantCommand[] = [
+      cmd.sign(),
+      cmd.schedule('t', 1),
+      cmd.pay('t'),
+      cmd.scheduleReport('r'),
+      cmd.submit('r'),
+      cmd.accept('r'),
+      cmd.requestRevision('r'),
+      cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2028-01-31' }),
+      cmd.suspend(),
+      cmd.reinstate(),
+      cmd.terminate(),
+      cmd.close(),
+    ];
+    it.each(everyCommandButAward)('$type on a new stream is StreamNotFound', (command) => {
+      const error = given(grantDecider).when(command).thenThrows(StreamNotFound);
+      expect(error.streamId).toBe(`grant-${grantId}`);
+    });
+  });
+
+  describe('agreement signed once, only while awarded', () => {
+    it('signing activates the grant', () => {
+      given(grantDecider, [awarded]).when(cmd.sign()).then([signed]);
+      expect(state([awarded, signed]).status).toBe('active');
+    });
+
+    it('signing twice is a state conflict', () => {
+      given(grantDecider, [awarded, signed]).when(cmd.sign()).thenThrows(InvalidStateTransition);
+      given(grantDecider, [awarded, signed, suspended]).when(cmd.sign()).thenThrows(InvalidStateTransition);
+    });
+
+    it('needs signatories with a name and a role', () => {
+      given(grantDecider, [awarded]).when(cmd.sign([])).thenThrows(SignatoriesRequired);
+      given(grantDecider, [awarded]).when(cmd.sign([{ name: 'Rana K.', role: '' }])).thenThrows(SignatoriesRequired);
+    });
+
+    it('a history whose signatories were crypto-shredded still folds', () => {
+      const shredded: GrantEvent = { type: 'GrantAgreementSigned', data: { grantId, signedAt, signatories: null } };
+      expect(state([awarded, shredded])).toMatchObject({ status: 'active', agreementSignedAt: signedAt });
+    });
+  });
+
+  describe('disbursements only scheduled after the agreement is signed', () => {
+    it('rejects scheduling before signing', () => {
+      given(grantDecider, [awarded]).when(cmd.schedule(advance, 1_000_000)).thenThrows(AgreementNotSigned);
+    });
+
+    it('schedules a tranche, optionally tied to a scheduled report', () => {
+      given(grantDecider, [awarded, signed])
+        .when(cmd.schedule(advance, 4_800_000, '2026-07-15'))
+        .then([trancheScheduled(advance, 4_800_000, '2026-07-15', undefined, later)]);
+      given(grantDecider, [awarded, signed, reportScheduled(interimReport, 'interim', '2027-01-31')])
+        .when(cmd.schedule(secondTranche, 4_800_000, '2027-02-28', interimReport))
+        .then([trancheScheduled(secondTranche, 4_800_000, '2027-02-28', interimReport, later)]);
+    });
+
+    it('a tranche can only be tied to a report that is scheduled', () => {
+      given(grantDecider, [awarded, signed]).when(cmd.schedule(advance, 1, '2026-09-30', 'no-such-report')).thenThrows(ConditionReportUnknown);
+    });
+
+    it('tranche ids are unique, amounts positive, due dates real', () => {
+      given(grantDecider, planned).when(cmd.schedule(advance, 1)).thenThrows(DuplicateTranche);
+      given(grantDecider, [awarded, signed]).when(cmd.schedule('t', 0)).thenThrows(InvalidGrantAmount);
+      given(grantDecider, [awarded, signed]).when(cmd.schedule('t', 1, '31/12/2026')).thenThrows(InvalidGrantDate);
+    });
+
+    it('may be planned while suspended, never once terminated or closed', () => {
+      given(grantDecider, [awarded, signed, suspended])
+        .when(cmd.schedule(advance, 1_000_000))
+        .then([trancheScheduled(advance, 1_000_000, '2026-09-30', undefined, later)]);
+      given(grantDecider, [awarded, signed, terminated]).when(cmd.schedule(advance, 1)).thenThrows(InvalidStateTransition);
+    });
+  });
+
+  describe('scheduled tranches never sum above the grant amount (after amendments)', () => {
+    it('allows scheduling up to exactly the amount', () => {
+      given(grantDecider, [awarded, signed, trancheScheduled(advance, 10_000_000, '2026-07-15')])
+        .when(cmd.schedule(balance, 2_000_000))
+        .then([trancheScheduled(balance, 2_000_000, '2026-09-30', undefined, later)]);
+    });
+
+    it('rejects one minor unit more', () => {
+      const error = given(grantDecider, [awarded, signed, trancheScheduled(advance, 10_000_000, '2026-07-15')])
+        .when(cmd.schedule(balance, 2_000_001))
+        .thenThrows(DisbursementExceedsGrantAmount);
+      expect(error.rule).toBe('grant.disbursement.exceeds-amount');
+      expect([error.amountMinor, error.scheduledMinor, error.requestedMinor]).toEqual([12_000_000, 10_000_000, 2_000_001]);
+    });
+
+    it('measures against the amended amount', () => {
+      const increased = amended({ kind: 'amount-change', previousAmountMinor: 12_000_000, newAmountMinor: 15_000_000 });
+      given(grantDecider, [...planned, increased])
+        .when(cmd.schedule('extra', 3_000_000))
+        .then([trancheScheduled('extra', 3_000_000, '2026-09-30', undefined, later)]);
+      given(grantDecider, [...planned, increased]).when(cmd.schedule('extra', 3_000_001)).thenThrows(DisbursementExceedsGrantAmount);
+    });
+  });
+
+  describe('a tranche is paid once, only while active, and after its report is accepted', () => {
+    it('pays an unconditional tranche with the scheduled amount', () => {
+      given(grantDecider, planned).when(cmd.pay(advance)).then([paid(advance, 4_800_000, 'SEPA-2026-0042')]);
+    });
+
+    it('a tranche is paid once', () => {
+      given(grantDecider, [...planned, paid(advance, 4_800_000)]).when(cmd.pay(advance)).thenThrows(TrancheAlreadyPaid);
+    });
+
+    it('an unknown tranche cannot be paid', () => {
+      given(grantDecider, planned).when(cmd.pay('no-such-tranche')).thenThrows(TrancheNotFound);
+    });
+
+    it('needs a payment reference', () => {
+      given(grantDecider, planned).when(cmd.pay(advance, '  ')).thenThrows(PaymentReferenceRequired);
+    });
+
+    it('not while suspended, terminated or closed', () => {
+      given(grantDecider, [...planned, suspended]).when(cmd.pay(advance)).thenThrows(InvalidStateTransition);
+      given(grantDecider, [...planned, terminated]).when(cmd.pay(advance)).thenThrows(InvalidStateTransition);
+      given(grantDecider, [...fullyPaidAndReported, closed]).when(cmd.pay(advance)).thenThrows(InvalidStateTransition);
+    });
+
+    it('payable again once reinstated', () => {
+      given(grantDecider, [...planned, suspended, reinstated]).when(cmd.pay(advance)).then([paid(advance, 4_800_000, 'SEPA-2026-0042')]);
+    });
+
+    it('a tranche tied to a report is paid only after that report is accepted', () => {
+      given(grantDecider, planned).when(cmd.pay(secondTranche)).thenThrows(ConditionReportNotAccepted);
+      given(grantDecider, interimSubmitted).when(cmd.pay(secondTranche)).thenThrows(ConditionReportNotAccepted);
+      given(grantDecider, interimSentBack).when(cmd.pay(secondTranche)).thenThrows(ConditionReportNotAccepted);
+      given(grantDecider, interimAccepted).when(cmd.pay(secondTranche)).then([paid(secondTranche, 4_800_000, 'SEPA-2026-0042')]);
+    });
+
+    it('paid total never exceeds the grant amount, even on a history written under older rules', () => {
+      // A cut below the scheduled total is refused today; this history pretends an older version allowed it.
+      const legacyCut = amended({ kind: 'amount-change', previousAmountMinor: 12_000_000, newAmountMinor: 5_000_000 }, 'legacy');
+      const error = given(grantDecider, [...planned, paid(advance, 4_800_000), submitted(finalReport), accepted(finalReport), legacyCut])
+        .when(cmd.pay(balance))
+        .thenThrows(PaymentExceedsGrantAmount);
+      expect([error.amountMinor, error.paidMinor, error.requestedMinor]).toEqual([5_000_000, 4_800_000, 2_400_000]);
+    });
+  });
+
+  describe('reports', () => {
+    it('are scheduled with a kind and a due date, even before the agreement is signed', () => {
+      given(grantDecider, [awarded])
+        .when(cmd.scheduleReport(finalReport, 'final', '2028-02-28'))
+        .then([reportScheduled(finalReport, 'final', '2028-02-28', later)]);
+      given(grantDecider, planned).when(cmd.scheduleReport(interimReport)).thenThrows(DuplicateReport);
+      given(grantDecider, [awarded]).when(cmd.scheduleReport('r', 'quarterly' as never)).thenThrows(InvalidReportKind);
+      given(grantDecider, [awarded]).when(cmd.scheduleReport('r', 'interim', '2027-13-01')).thenThrows(InvalidGrantDate);
+      given(grantDecider, [...fullyPaidAndReported, closed]).when(cmd.scheduleReport('r')).thenThrows(InvalidStateTransition);
+    });
+
+    it('reports submitted only when scheduled and not yet accepted', () => {
+      given(grantDecider, planned).when(cmd.submit(interimReport)).then([submitted(interimReport)]);
+      given(grantDecider, planned).when(cmd.submit('no-such-report')).thenThrows(ReportNotScheduled);
+      given(grantDecider, interimSubmitted).when(cmd.submit(interimReport)).thenThrows(ReportAlreadySubmitted);
+      given(grantDecider, interimAccepted).when(cmd.submit(interimReport)).thenThrows(ReportAlreadyAccepted);
+    });
+
+    it('a submission needs a summary; documents carry a SHA-256', () => {
+      given(grantDecider, planned).when(cmd.submit(interimReport, '')).thenThrows(ReportSummaryRequired);
+      const withDocs = (sha256: string): GrantCommand => ({
+        type: 'SubmitReport',
+        data: { grantId, reportId: interimReport, summary: 'Narrative', documents: [{ name: 'narrative.pdf', sha256 }] },
+        now: later,
+      });
+      given(grantDecider, planned).when(withDocs('not-a-hash')).thenThrows(InvalidReportDocuments);
+      given(grantDecider, planned).when(withDocs('a'.repeat(64))).then([
+        {
+          type: 'ReportSubmitted',
+          data: { grantId, reportId: interimReport, summary: 'Narrative', documents: [{ name: 'narrative.pdf', sha256: 'a'.repeat(64) }], submittedAt: later },
+        },
+      ]);
+    });
+
+    it('reports are not submitted before the agreement is signed, but may be while suspended', () => {
+      given(grantDecider, [awarded, reportScheduled(interimReport, 'interim', '2027-01-31')])
+        .when(cmd.submit(interimReport))
+        .thenThrows(InvalidStateTransition);
+      given(grantDecider, [...planned, suspended]).when(cmd.submit(interimReport)).then([submitted(interimReport)]);
+    });
+
+    it('accepted only when submitted (and not already accepted)', () => {
+      given(grantDecider, interimSubmitted).when(cmd.accept(interimReport)).then([accepted(interimReport)]);
+      given(grantDecider, planned).when(cmd.accept(interimReport)).thenThrows(ReportNotSubmitted);
+      given(grantDecider, interimAccepted).when(cmd.accept(interimReport)).thenThrows(ReportAlreadyAccepted);
+      given(grantDecider, interimSentBack).when(cmd.accept(interimReport)).thenThrows(ReportNotSubmitted);
+      given(grantDecider, planned).when(cmd.accept('no-such-report')).thenThrows(ReportNotScheduled);
+      given(grantDecider, interimSubmitted).when(cmd.accept(interimReport, '')).thenThrows(GrantActorRequired);
+    });
+
+    it('revision requested only for a submitted report, which then can be resubmitted', () => {
+      given(grantDecider, interimSubmitted).when(cmd.requestRevision(interimReport)).then([revisionRequested(interimReport)]);
+      given(grantDecider, planned).when(cmd.requestRevision(interimReport)).thenThrows(ReportNotSubmitted);
+      given(grantDecider, interimSentBack).when(cmd.requestRevision(interimReport)).thenThrows(ReportNotSubmitted);
+      given(grantDecider, interimAccepted).when(cmd.requestRevision(interimReport)).thenThrows(ReportAlreadyAccepted);
+      given(grantDecider, interimSubmitted).when(cmd.requestRevision(interimReport, ' ')).thenThrows(GrantReasonRequired);
+      given(grantDecider, interimSentBack).when(cmd.submit(interimReport)).then([submitted(interimReport)]);
+      given(grantDecider, [...interimSentBack, submitted(interimReport)]).when(cmd.accept(interimReport)).then([accepted(interimReport)]);
+    });
+  });
+
+  describe('amendments', () => {
+    it('amount change: records the previous amount so the call commitment can follow', () => {
+      given(grantDecider, planned)
+        .when(cmd.amend({ kind: 'amount-change', newAmountMinor: 15_000_000 }))
+        .then([amended({ kind: 'amount-change', previousAmountMinor: 12_000_000, newAmountMinor: 15_000_000 })]);
+    });
+
+    it('amount change: new amount >= already paid', () => {
+      const paidInFull: GrantEvent[] = [awarded, signed, trancheScheduled(advance, 4_800_000, '2026-07-15'), paid(advance, 4_800_000)];
+      const error = given(grantDecider, paidInFull)
+        .when(cmd.amend({ kind: 'amount-change', newAmountMinor: 4_799_999 }))
+        .thenThrows(AmountBelowPaid);
+      expect(error.paidMinor).toBe(4_800_000);
+      given(grantDecider, paidInFull)
+        .when(cmd.amend({ kind: 'amount-change', newAmountMinor: 4_800_000 }))
+        .then([amended({ kind: 'amount-change', previousAmountMinor: 12_000_000, newAmountMinor: 4_800_000 })]);
+    });
+
+    it('amount change: new amount >= scheduled (so scheduled tranches never exceed the amount)', () => {
+      given(grantDecider, planned).when(cmd.amend({ kind: 'amount-change', newAmountMinor: 11_999_999 })).thenThrows(AmountBelowScheduled);
+    });
+
+    it('amount change: positive, and an actual change', () => {
+      given(grantDecider, planned).when(cmd.amend({ kind: 'amount-change', newAmountMinor: 0 })).thenThrows(InvalidGrantAmount);
+      given(grantDecider, planned).when(cmd.amend({ kind: 'amount-change', newAmountMinor: 12_000_000 })).thenThrows(AmountUnchanged);
+    });
+
+    it('no-cost extension: newPeriodEnd later than current end', () => {
+      const extended = amended({ kind: 'no-cost-extension', previousPeriodEnd: '2027-12-31', newPeriodEnd: '2028-06-30' });
+      given(grantDecider, planned).when(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2028-06-30' })).then([extended]);
+      given(grantDecider, planned).when(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2027-12-31' })).thenThrows(ExtensionNotLater);
+      given(grantDecider, [...planned, extended])
+        .when(cmd.amend({ amendmentId: 'amendment-2', kind: 'no-cost-extension', newPeriodEnd: '2028-03-31' }))
+        .thenThrows(ExtensionNotLater);
+      given(grantDecider, planned).when(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: 'next year' })).thenThrows(InvalidGrantDate);
+      expect(state([...planned, extended]).terms?.periodEnd).toBe('2028-06-30');
+    });
+
+    it('budget reallocation does not change the amount', () => {
+      const lines = [
+        { budgetLine: 'Travel', changeMinor: -300_000 },
+        { budgetLine: 'Legal aid', changeMinor: 300_000 },
+      ];
+      const reallocate = (budgetReallocation: typeof lines, extra: Partial<AmendGrant['data']> = {}): GrantCommand =>
+        cmd.amend({ kind: 'budget-reallocation', budgetReallocation, ...extra });
+      const reallocated = amended({ kind: 'budget-reallocation', budgetReallocation: lines });
+      given(grantDecider, planned).when(reallocate(lines)).then([reallocated]);
+      given(grantDecider, planned)
+        .when(reallocate([lines[0], { budgetLine: 'Legal aid', changeMinor: 400_000 }]))
+        .thenThrows(ReallocationChangesAmount);
+      given(grantDecider, planned).when(reallocate(lines, { newAmountMinor: 13_000_000 })).thenThrows(InvalidAmendment);
+      given(grantDecider, planned).when(reallocate([lines[0]])).thenThrows(InvalidBudgetReallocation);
+      given(grantDecider, planned)
+        .when(reallocate([{ budgetLine: '', changeMinor: -1 }, { budgetLine: 'Travel', changeMinor: 1 }]))
+        .thenThrows(InvalidBudgetReallocation);
+      expect(grantTotals(state([...planned, reallocated])).amountMinor).toBe(12_000_000);
+    });
+
+    it('each kind carries exactly its own field, with a reason, an approver and a fresh id', () => {
+      given(grantDecider, planned).when(cmd.amend({ kind: 'no-cost-extension' })).thenThrows(InvalidAmendment);
+      given(grantDecider, planned)
+        .when(cmd.amend({ kind: 'amount-change', newAmountMinor: 13_000_000, newPeriodEnd: '2028-06-30' }))
+        .thenThrows(InvalidAmendment);
+      given(grantDecider, planned).when(cmd.amend({ kind: 'rebudget' as never })).thenThrows(InvalidAmendment);
+      const extension = (extra: Partial<AmendGrant['data']>): GrantCommand =>
+        cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2028-06-30', ...extra });
+      given(grantDecider, planned).when(extension({ reason: '' })).thenThrows(GrantReasonRequired);
+      given(grantDecider, planned).when(extension({ approvedBy: '' })).thenThrows(GrantActorRequired);
+      const first = amended({ kind: 'no-cost-extension', previousPeriodEnd: '2027-12-31', newPeriodEnd: '2028-06-30' });
+      given(grantDecider, [...planned, first]).when(extension({ newPeriodEnd: '2028-12-31' })).thenThrows(DuplicateAmendment);
+    });
+
+    it('not after termination or closure', () => {
+      given(grantDecider, [...planned, terminated])
+        .when(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2028-06-30' }))
+        .thenThrows(InvalidStateTransition);
+    });
+  });
+
+  describe('suspension and reinstatement', () => {
+    it('suspension only when active', () => {
+      given(grantDecider, planned).when(cmd.suspend()).then([suspended]);
+      given(grantDecider, [awarded]).when(cmd.suspend()).thenThrows(InvalidStateTransition);
+      given(grantDecider, [...planned, suspended]).when(cmd.suspend()).thenThrows(InvalidStateTransition);
+      given(grantDecider, planned).when(cmd.suspend('')).thenThrows(GrantReasonRequired);
+    });
+
+    it('reinstatement only when suspended', () => {
+      given(grantDecider, [...planned, suspended]).when(cmd.reinstate()).then([reinstated]);
+      given(grantDecider, planned).when(cmd.reinstate()).thenThrows(InvalidStateTransition);
+      given(grantDecider, [...planned, suspended]).when(cmd.reinstate(' ')).thenThrows(GrantReasonRequired);
+      expect(state([...planned, suspended, reinstated]).status).toBe('active');
+    });
+  });
+
+  describe('termination from active or suspended, unspent = amount - paid', () => {
+    const cancelled = (trancheId: string, amountMinor: number): GrantEvent => ({
+      type: 'DisbursementCancelled',
+      data: { grantId, trancheId, amountMinor, reason: 'Network dissolved', cancelledAt: later },
+    });
+
+    it('cancels every unpaid tranche, then terminates with the unspent amount', () => {
+      given(grantDecider, [...planned, paid(advance, 4_800_000)]).when(cmd.terminate()).then([
+        cancelled(secondTranche, 4_800_000),
+        cancelled(balance, 2_400_000),
+        { type: 'GrantTerminated', data: { grantId, reason: 'Network dissolved', unspentMinor: 7_200_000, terminatedAt: later } },
+      ]);
+    });
+
+    it('from suspended too', () => {
+      given(grantDecider, [awarded, signed, suspended]).when(cmd.terminate()).then([terminated]);
+    });
+
+    it('not before signing, nor twice', () => {
+      given(grantDecider, [awarded]).when(cmd.terminate()).thenThrows(InvalidStateTransition);
+      given(grantDecider, [awarded, signed, terminated]).when(cmd.terminate()).thenThrows(InvalidStateTransition);
+      given(grantDecider, [awarded, signed]).when(cmd.terminate('')).thenThrows(GrantReasonRequired);
+    });
+
+    it('after termination totals count no cancelled tranche as scheduled', () => {
+      const after = state([
+        ...planned,
+        paid(advance, 4_800_000),
+        cancelled(secondTranche, 4_800_000),
+        cancelled(balance, 2_400_000),
+        { type: 'GrantTerminated', data: { grantId, reason: 'Network dissolved', unspentMinor: 7_200_000, terminatedAt: later } },
+      ]);
+      expect(after.status).toBe('terminated');
+      expect(after.unspentMinor).toBe(7_200_000);
+      expect(grantTotals(after)).toEqual({
+        amountMinor: 12_000_000,
+        scheduledMinor: 4_800_000,
+        paidMinor: 4_800_000,
+        remainingMinor: 7_200_000,
+        unscheduledMinor: 7_200_000,
+      });
+    });
+  });
+
+  describe('closure only when the final report is accepted and every tranche is paid', () => {
+    it('closes with unspent = amount - paid', () => {
+      given(grantDecider, fullyPaidAndReported).when(cmd.close()).then([closed]);
+      // Only part of the amount was ever scheduled: the rest goes back to the call.
+      const partlyScheduled: GrantEvent[] = [
+        awarded,
+        signed,
+        reportScheduled(finalReport, 'final', '2028-02-28'),
+        trancheScheduled(advance, 9_000_000, '2026-07-15'),
+        paid(advance, 9_000_000),
+        submitted(finalReport),
+        accepted(finalReport),
+      ];
+      given(grantDecider, partlyScheduled)
+        .when(cmd.close())
+        .then([{ type: 'GrantClosed', data: { grantId, unspentMinor: 3_000_000, closedAt: later } }]);
+    });
+
+    it('not before the final report is accepted', () => {
+      const withoutFinal = fullyPaidAndReported.filter((e) => !(e.type === 'ReportAccepted' && e.data.reportId === finalReport));
+      given(grantDecider, withoutFinal).when(cmd.close()).thenThrows(FinalReportNotAccepted);
+      given(grantDecider, [awarded, signed]).when(cmd.close()).thenThrows(FinalReportNotAccepted);
+    });
+
+    it('not while a tranche is unpaid', () => {
+      const unpaidBalance = fullyPaidAndReported.filter((e) => !(e.type === 'DisbursementPaid' && e.data.trancheId === balance));
+      const error = given(grantDecider, unpaidBalance).when(cmd.close()).thenThrows(UnpaidTranches);
+      expect(error.trancheIds).toEqual([balance]);
+    });
+
+    it('not while suspended or before signing', () => {
+      given(grantDecider, [...fullyPaidAndReported, suspended]).when(cmd.close()).thenThrows(InvalidStateTransition);
+      given(grantDecider, [awarded]).when(cmd.close()).thenThrows(InvalidStateTransition);
+    });
+  });
+
+  describe('nothing after closed/terminated', () => {
+    const everyCommandButAward: GrantCommand[] = [
+      cmd.sign(),
+      cmd.schedule('t-new', 1),
+      cmd.pay(balance),
+      cmd.scheduleReport('r-new'),
+      cmd.submit(finalReport),
+      cmd.accept(finalReport),
+      cmd.requestRevision(finalReport),
+      cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2029-01-31' }),
+      cmd.suspend(),
+      cmd.reinstate(),
+      cmd.terminate(),
+      cmd.close(),
+    ];
+    it.each(everyCommandButAward)('closed: $type is refused', (command) => {
+      given(grantDecider, [...fullyPaidAndReported, closed]).when(command).thenThrows(InvalidStateTransition);
+    });
+    it.each(everyCommandButAward)('terminated: $type is refused', (command) => {
+      given(grantDecider, [...planned, terminated]).when(command).thenThrows(InvalidStateTransition);
+    });
+  });
+
+  describe('read-model helpers', () => {
+    it('grantTotals', () => {
+      expect(grantTotals(initialGrantState)).toEqual({ amountMinor: 0, scheduledMinor: 0, paidMinor: 0, remainingMinor: 0, unscheduledMinor: 0 });
+      expect(grantTotals(state([...planned, paid(advance, 4_800_000)]))).toEqual({
+        amountMinor: 12_000_000,
+        scheduledMinor: 12_000_000,
+        paidMinor: 4_800_000,
+        remainingMinor: 7_200_000,
+        unscheduledMinor: 0,
+      });
+    });
+
+    it('nextReportDue: earliest due date of a report not yet accepted', () => {
+      expect(nextReportDue(state([awarded]))).toBeNull();
+      expect(nextReportDue(state(planned))).toBe('2027-01-31');
+      expect(nextReportDue(state(interimSubmitted))).toBe('2027-01-31');
+      expect(nextReportDue(state(interimAccepted))).toBe('2028-02-28');
+      expect(nextReportDue(state([...planned, reportScheduled('financial-1', 'financial', '2026-12-31')]))).toBe('2026-12-31');
+      expect(nextReportDue(state(fullyPaidAndReported))).toBeNull();
+      expect(nextReportDue(state([...planned, terminated]))).toBeNull();
+    });
+
+    it('isOverdue: a report the grantee still owes, past the end of its due date (UTC)', () => {
+      const s = state(planned);
+      expect(isOverdue(s, '2027-01-31T23:59:59.999Z')).toBe(false);
+      expect(isOverdue(s, '2027-02-01T00:00:00.000Z')).toBe(true);
+      // Offsets are honoured: 01:00 at +02:00 on 1 Feb is still 31 Jan in UTC.
+      expect(isOverdue(s, '2027-02-01T01:00:00+02:00')).toBe(false);
+      expect(isOverdue(state(interimSubmitted), '2027-03-01T00:00:00Z')).toBe(false);
+      expect(isOverdue(state(interimSentBack), '2027-03-01T00:00:00Z')).toBe(true);
+      expect(isOverdue(state([...planned, terminated]), '2030-01-01T00:00:00Z')).toBe(false);
+      expect(isOverdue(state([awarded]), '2030-01-01T00:00:00Z')).toBe(false);
+    });
+  });
+
+  describe('evolve', () => {
+    it('folds a full history into the current state', () => {
+      const s = state([...fullyPaidAndReported, closed]);
+      expect(s.status).toBe('closed');
+      expect(s.unspentMinor).toBe(0);
+      expect(s.terms).toMatchObject({ grantId, amountMinor: 12_000_000, awardedAmountMinor: 12_000_000, periodEnd: '2027-12-31' });
+      expect(s.tranches.map((t) => [t.trancheId, t.status, t.paymentReference])).toEqual([
+        [advance, 'paid', `PAY-${advance}`],
+        [secondTranche, 'paid', `PAY-${secondTranche}`],
+        [balance, 'paid', `PAY-${balance}`],
+      ]);
+      expect(s.reports.map((r) => [r.reportId, r.status, r.acceptedAt])).toEqual([
+        [interimReport, 'accepted', later],
+        [finalReport, 'accepted', later],
+      ]);
+    });
+
+    it('does not mutate earlier states', () => {
+      const before = state(planned);
+      const snapshot = JSON.parse(JSON.stringify(before));
+      grantDecider.evolve(before, paid(advance, 4_800_000));
+      expect(before).toEqual(snapshot);
+    });
+  });
+});

@@ -1,0 +1,677 @@
+import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
+import { ISO_4217 } from '../shared/money';
+import type {
+  AcceptReport,
+  AmendGrant,
+  AwardGrant,
+  CloseGrant,
+  GrantCommand,
+  RecordDisbursementPayment,
+  ReinstateGrant,
+  RequestReportRevision,
+  ScheduleDisbursement,
+  ScheduleReport,
+  SignGrantAgreement,
+  SubmitReport,
+  SuspendGrant,
+  TerminateGrant,
+} from './grant.commands';
+import {
+  GrantActorRequired,
+  AgreementNotSigned,
+  AmountBelowPaid,
+  AmountBelowScheduled,
+  AmountUnchanged,
+  ConditionReportNotAccepted,
+  ConditionReportUnknown,
+  DisbursementExceedsGrantAmount,
+  DuplicateAmendment,
+  DuplicateReport,
+  DuplicateTranche,
+  ExtensionNotLater,
+  FinalReportNotAccepted,
+  InvalidAmendment,
+  InvalidGrantAmount,
+  InvalidBudgetReallocation,
+  InvalidGrantCurrency,
+  InvalidGrantDate,
+  InvalidGrantDetails,
+  InvalidGrantPeriod,
+  InvalidReportDocuments,
+  InvalidReportKind,
+  PaymentExceedsGrantAmount,
+  PaymentReferenceRequired,
+  ReallocationChangesAmount,
+  GrantReasonRequired,
+  ReportAlreadyAccepted,
+  ReportAlreadySubmitted,
+  ReportNotScheduled,
+  ReportNotSubmitted,
+  ReportSummaryRequired,
+  SignatoriesRequired,
+  TrancheAlreadyPaid,
+  TrancheCancelled,
+  TrancheNotFound,
+  UnpaidTranches,
+} from './grant.errors';
+import {
+  AMENDMENT_KINDS,
+  DisbursementCondition,
+  GrantAmendedData,
+  GrantEvent,
+  grantStreamName,
+  REPORT_KINDS,
+  ReportKind,
+} from './grant.events';
+
+/**
+ * not-awarded → awarded → (agreement signed) active ⇄ suspended → terminated
+ *                                          active → closed
+ * terminated and closed are final.
+ */
+export type GrantStatus = 'not-awarded' | 'awarded' | 'active' | 'suspended' | 'terminated' | 'closed';
+
+/** The grant's terms as currently in force: amendments move `amountMinor` and `periodEnd`. */
+export interface GrantTerms {
+  grantId: string;
+  proposalId: string;
+  callId: string;
+  granteeOrganisationId: string;
+  partnerOrganisationIds: string[];
+  amountMinor: number;
+  /** The amount as awarded, before any amount change. */
+  awardedAmountMinor: number;
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+  /** The period end as awarded, before any no-cost extension. */
+  awardedPeriodEnd: string;
+  conditions: string[];
+  awardedAt: string;
+}
+
+export type GrantTrancheStatus = 'scheduled' | 'paid' | 'cancelled';
+
+export interface GrantTranche {
+  trancheId: string;
+  amountMinor: number;
+  dueDate: string;
+  condition: DisbursementCondition | null;
+  status: GrantTrancheStatus;
+  paymentReference: string | null;
+  paidAt: string | null;
+}
+
+export type GrantReportStatus = 'scheduled' | 'submitted' | 'revision-requested' | 'accepted';
+
+export interface GrantReport {
+  reportId: string;
+  kind: ReportKind;
+  dueDate: string;
+  status: GrantReportStatus;
+  submittedAt: string | null;
+  acceptedAt: string | null;
+}
+
+export interface GrantState {
+  status: GrantStatus;
+  /** `null` until GrantAwarded. */
+  terms: GrantTerms | null;
+  agreementSignedAt: string | null;
+  /** In scheduling order. */
+  tranches: GrantTranche[];
+  /** In scheduling order. */
+  reports: GrantReport[];
+  amendmentIds: string[];
+  /** Set by GrantTerminated / GrantClosed. */
+  unspentMinor: number | null;
+}
+
+export const initialGrantState: GrantState = {
+  status: 'not-awarded',
+  terms: null,
+  agreementSignedAt: null,
+  tranches: [],
+  reports: [],
+  amendmentIds: [],
+  unspentMinor: null,
+};
+
+// ---------------------------------------------------------------------------------------------
+// evolve: total and rule-free — it trusts the log.
+
+export function evolveGrant(state: GrantState, event: GrantEvent): GrantState {
+  switch (event.type) {
+    case 'GrantAwarded': {
+      const d = event.data;
+      return {
+        ...state,
+        status: 'awarded',
+        terms: {
+          grantId: d.grantId,
+          proposalId: d.proposalId,
+          callId: d.callId,
+          granteeOrganisationId: d.granteeOrganisationId,
+          partnerOrganisationIds: [...d.partnerOrganisationIds],
+          amountMinor: d.amountMinor,
+          awardedAmountMinor: d.amountMinor,
+          currency: d.currency,
+          periodStart: d.periodStart,
+          periodEnd: d.periodEnd,
+          awardedPeriodEnd: d.periodEnd,
+          conditions: [...d.conditions],
+          awardedAt: d.awardedAt,
+        },
+      };
+    }
+    case 'GrantAgreementSigned':
+      return { ...state, status: 'active', agreementSignedAt: event.data.signedAt };
+    case 'DisbursementScheduled': {
+      const d = event.data;
+      const tranche: GrantTranche = {
+        trancheId: d.trancheId,
+        amountMinor: d.amountMinor,
+        dueDate: d.dueDate,
+        condition: d.condition ? { reportId: d.condition.reportId } : null,
+        status: 'scheduled',
+        paymentReference: null,
+        paidAt: null,
+      };
+      return { ...state, tranches: [...state.tranches, tranche] };
+    }
+    case 'DisbursementPaid': {
+      const { trancheId, paymentReference, paidAt } = event.data;
+      return updateTranche(state, trancheId, { status: 'paid', paymentReference, paidAt });
+    }
+    case 'DisbursementCancelled':
+      return updateTranche(state, event.data.trancheId, { status: 'cancelled' });
+    case 'ReportScheduled': {
+      const { reportId, kind, dueDate } = event.data;
+      const report: GrantReport = { reportId, kind, dueDate, status: 'scheduled', submittedAt: null, acceptedAt: null };
+      return { ...state, reports: [...state.reports, report] };
+    }
+    case 'ReportSubmitted':
+      return updateReport(state, event.data.reportId, { status: 'submitted', submittedAt: event.data.submittedAt });
+    case 'ReportAccepted':
+      return updateReport(state, event.data.reportId, { status: 'accepted', acceptedAt: event.data.acceptedAt });
+    case 'ReportRevisionRequested':
+      return updateReport(state, event.data.reportId, { status: 'revision-requested' });
+    case 'GrantAmended':
+      return { ...state, terms: amendTerms(state.terms, event.data), amendmentIds: [...state.amendmentIds, event.data.amendmentId] };
+    case 'GrantSuspended':
+      return { ...state, status: 'suspended' };
+    case 'GrantReinstated':
+      return { ...state, status: 'active' };
+    case 'GrantTerminated':
+      return { ...state, status: 'terminated', unspentMinor: event.data.unspentMinor };
+    case 'GrantClosed':
+      return { ...state, status: 'closed', unspentMinor: event.data.unspentMinor };
+    default:
+      return assertNever(event);
+  }
+}
+
+function updateTranche(state: GrantState, trancheId: string, change: Partial<GrantTranche>): GrantState {
+  return { ...state, tranches: state.tranches.map((t) => (t.trancheId === trancheId ? { ...t, ...change } : t)) };
+}
+
+function updateReport(state: GrantState, reportId: string, change: Partial<GrantReport>): GrantState {
+  return { ...state, reports: state.reports.map((r) => (r.reportId === reportId ? { ...r, ...change } : r)) };
+}
+
+function amendTerms(terms: GrantTerms | null, amendment: GrantAmendedData): GrantTerms | null {
+  if (terms === null) return null;
+  switch (amendment.kind) {
+    case 'amount-change':
+      return { ...terms, amountMinor: amendment.newAmountMinor };
+    case 'no-cost-extension':
+      return { ...terms, periodEnd: amendment.newPeriodEnd };
+    case 'budget-reallocation':
+      return terms;
+    default:
+      return assertNever(amendment);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// decide
+
+export function decideGrant(command: GrantCommand, state: GrantState): GrantEvent[] {
+  switch (command.type) {
+    case 'AwardGrant':
+      return award(command, state);
+    case 'SignGrantAgreement':
+      return signAgreement(command, state);
+    case 'ScheduleDisbursement':
+      return scheduleDisbursement(command, state);
+    case 'RecordDisbursementPayment':
+      return recordPayment(command, state);
+    case 'ScheduleReport':
+      return scheduleReport(command, state);
+    case 'SubmitReport':
+      return submitReport(command, state);
+    case 'AcceptReport':
+      return acceptReport(command, state);
+    case 'RequestReportRevision':
+      return requestRevision(command, state);
+    case 'AmendGrant':
+      return amend(command, state);
+    case 'SuspendGrant':
+      return suspend(command, state);
+    case 'ReinstateGrant':
+      return reinstate(command, state);
+    case 'TerminateGrant':
+      return terminate(command, state);
+    case 'CloseGrant':
+      return close(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+export const grantDecider: Decider<GrantCommand, GrantEvent, GrantState> = {
+  initialState: initialGrantState,
+  evolve: evolveGrant,
+  decide: decideGrant,
+};
+
+/**
+ * Idempotent for the award process manager: repeating AwardGrant with the same award (any `now`)
+ * appends nothing, so a redelivered FundsCommitted is harmless; an AwardGrant with different
+ * data on an existing grant is a conflict (AlreadyExists, HTTP 409).
+ */
+function award(command: AwardGrant, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  if (state.terms !== null) {
+    if (sameAward(state.terms, command)) return [];
+    throw new AlreadyExists(grantStreamName(d.grantId));
+  }
+  for (const field of ['grantId', 'proposalId', 'callId', 'granteeOrganisationId'] as const) {
+    if (isBlank(d[field])) throw new InvalidGrantDetails(`${field} is required`);
+  }
+  if (d.partnerOrganisationIds.some(isBlank) || new Set(d.partnerOrganisationIds).size !== d.partnerOrganisationIds.length) {
+    throw new InvalidGrantDetails('Partner organisation ids must be non-blank and distinct');
+  }
+  if (d.partnerOrganisationIds.includes(d.granteeOrganisationId)) {
+    throw new InvalidGrantDetails('The grantee cannot also be listed as its own partner');
+  }
+  if (d.conditions.some(isBlank)) throw new InvalidGrantDetails('Conditions must be non-blank');
+  assertPositiveAmount('amountMinor', d.amountMinor);
+  if (!ISO_4217.test(d.currency)) throw new InvalidGrantCurrency(d.currency);
+  assertDate('periodStart', d.periodStart);
+  assertDate('periodEnd', d.periodEnd);
+  if (!(d.periodStart < d.periodEnd)) throw new InvalidGrantPeriod(d.periodStart, d.periodEnd);
+  return [
+    {
+      type: 'GrantAwarded',
+      data: {
+        grantId: d.grantId,
+        proposalId: d.proposalId,
+        callId: d.callId,
+        granteeOrganisationId: d.granteeOrganisationId,
+        partnerOrganisationIds: [...d.partnerOrganisationIds],
+        amountMinor: d.amountMinor,
+        currency: d.currency,
+        periodStart: d.periodStart,
+        periodEnd: d.periodEnd,
+        conditions: [...d.conditions],
+        awardedAt: command.now,
+      },
+    },
+  ];
+}
+
+function sameAward(terms: GrantTerms, command: AwardGrant): boolean {
+  const d = command.data;
+  return (
+    terms.grantId === d.grantId &&
+    terms.proposalId === d.proposalId &&
+    terms.callId === d.callId &&
+    terms.granteeOrganisationId === d.granteeOrganisationId &&
+    sameList(terms.partnerOrganisationIds, d.partnerOrganisationIds) &&
+    terms.awardedAmountMinor === d.amountMinor &&
+    terms.currency === d.currency &&
+    terms.periodStart === d.periodStart &&
+    terms.awardedPeriodEnd === d.periodEnd &&
+    sameList(terms.conditions, d.conditions)
+  );
+}
+
+function signAgreement(command: SignGrantAgreement, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['awarded'], 'sign the grant agreement');
+  if (d.signatories.length === 0 || d.signatories.some((s) => isBlank(s.name) || isBlank(s.role))) {
+    throw new SignatoriesRequired();
+  }
+  return [
+    {
+      type: 'GrantAgreementSigned',
+      data: { grantId: d.grantId, signedAt: command.now, signatories: d.signatories.map(({ name, role }) => ({ name, role })) },
+    },
+  ];
+}
+
+/** Allowed while suspended too: planning a tranche pays nothing (payment needs an active grant). */
+function scheduleDisbursement(command: ScheduleDisbursement, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'schedule a disbursement');
+  if (state.status === 'awarded') throw new AgreementNotSigned();
+  if (isBlank(d.trancheId)) throw new InvalidGrantDetails('trancheId is required');
+  if (state.tranches.some((t) => t.trancheId === d.trancheId)) throw new DuplicateTranche(d.trancheId);
+  assertPositiveAmount('amountMinor', d.amountMinor);
+  assertDate('dueDate', d.dueDate);
+  if (d.condition !== undefined && !state.reports.some((r) => r.reportId === d.condition?.reportId)) {
+    throw new ConditionReportUnknown(d.condition.reportId);
+  }
+  const { scheduledMinor } = grantTotals(state);
+  if (scheduledMinor + d.amountMinor > terms.amountMinor) {
+    throw new DisbursementExceedsGrantAmount(terms.amountMinor, scheduledMinor, d.amountMinor);
+  }
+  return [
+    {
+      type: 'DisbursementScheduled',
+      data: {
+        grantId: d.grantId,
+        trancheId: d.trancheId,
+        amountMinor: d.amountMinor,
+        dueDate: d.dueDate,
+        ...(d.condition !== undefined ? { condition: { reportId: d.condition.reportId } } : {}),
+        scheduledAt: command.now,
+      },
+    },
+  ];
+}
+
+function recordPayment(command: RecordDisbursementPayment, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  const terms = requireStatus(state, d.grantId, ['active'], 'pay a disbursement');
+  const tranche = state.tranches.find((t) => t.trancheId === d.trancheId);
+  if (tranche === undefined) throw new TrancheNotFound(d.trancheId);
+  if (tranche.status === 'paid') throw new TrancheAlreadyPaid(d.trancheId);
+  if (tranche.status === 'cancelled') throw new TrancheCancelled(d.trancheId);
+  if (tranche.condition !== null) {
+    const report = state.reports.find((r) => r.reportId === tranche.condition?.reportId);
+    if (report?.status !== 'accepted') throw new ConditionReportNotAccepted(tranche.trancheId, tranche.condition.reportId);
+  }
+  if (isBlank(d.paymentReference)) throw new PaymentReferenceRequired();
+  // Implied by the scheduling rule; checked again so a history written under older rules cannot overpay.
+  const { paidMinor } = grantTotals(state);
+  if (paidMinor + tranche.amountMinor > terms.amountMinor) {
+    throw new PaymentExceedsGrantAmount(terms.amountMinor, paidMinor, tranche.amountMinor);
+  }
+  return [
+    {
+      type: 'DisbursementPaid',
+      data: {
+        grantId: d.grantId,
+        trancheId: d.trancheId,
+        paymentReference: d.paymentReference,
+        amountMinor: tranche.amountMinor,
+        paidAt: command.now,
+      },
+    },
+  ];
+}
+
+/** The reporting calendar may be set before the agreement is signed (it is usually part of it). */
+function scheduleReport(command: ScheduleReport, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'schedule a report');
+  if (isBlank(d.reportId)) throw new InvalidGrantDetails('reportId is required');
+  if (state.reports.some((r) => r.reportId === d.reportId)) throw new DuplicateReport(d.reportId);
+  if (!(REPORT_KINDS as readonly string[]).includes(d.kind)) throw new InvalidReportKind(d.kind);
+  assertDate('dueDate', d.dueDate);
+  return [
+    { type: 'ReportScheduled', data: { grantId: d.grantId, reportId: d.reportId, kind: d.kind, dueDate: d.dueDate, scheduledAt: command.now } },
+  ];
+}
+
+/** Reports keep flowing while a grant is suspended: a missing report is a common reason to suspend. */
+function submitReport(command: SubmitReport, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['active', 'suspended'], 'submit a report');
+  const report = findReport(state, d.reportId);
+  if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
+  if (report.status === 'submitted') throw new ReportAlreadySubmitted(d.reportId);
+  if (isBlank(d.summary)) throw new ReportSummaryRequired();
+  if (d.documents !== undefined && d.documents.some((doc) => isBlank(doc.name) || !/^[0-9a-f]{64}$/.test(doc.sha256))) {
+    throw new InvalidReportDocuments();
+  }
+  return [
+    {
+      type: 'ReportSubmitted',
+      data: {
+        grantId: d.grantId,
+        reportId: d.reportId,
+        summary: d.summary,
+        ...(d.documents !== undefined ? { documents: d.documents.map(({ name, sha256 }) => ({ name, sha256 })) } : {}),
+        submittedAt: command.now,
+      },
+    },
+  ];
+}
+
+function acceptReport(command: AcceptReport, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['active', 'suspended'], 'accept a report');
+  const report = findReport(state, d.reportId);
+  if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
+  if (report.status !== 'submitted') throw new ReportNotSubmitted(d.reportId);
+  if (isBlank(d.acceptedBy)) throw new GrantActorRequired('acceptedBy');
+  return [{ type: 'ReportAccepted', data: { grantId: d.grantId, reportId: d.reportId, acceptedBy: d.acceptedBy, acceptedAt: command.now } }];
+}
+
+function requestRevision(command: RequestReportRevision, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['active', 'suspended'], 'request a report revision');
+  const report = findReport(state, d.reportId);
+  if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
+  if (report.status !== 'submitted') throw new ReportNotSubmitted(d.reportId);
+  if (isBlank(d.reason)) throw new GrantReasonRequired('request a report revision');
+  if (isBlank(d.requestedBy)) throw new GrantActorRequired('requestedBy');
+  return [
+    {
+      type: 'ReportRevisionRequested',
+      data: { grantId: d.grantId, reportId: d.reportId, reason: d.reason, requestedBy: d.requestedBy, requestedAt: command.now },
+    },
+  ];
+}
+
+function amend(command: AmendGrant, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'amend the grant');
+  if (isBlank(d.amendmentId)) throw new InvalidGrantDetails('amendmentId is required');
+  if (state.amendmentIds.includes(d.amendmentId)) throw new DuplicateAmendment(d.amendmentId);
+  if (!(AMENDMENT_KINDS as readonly string[]).includes(d.kind)) throw new InvalidAmendment(`Unknown amendment kind ${JSON.stringify(d.kind)}`);
+  if (isBlank(d.reason)) throw new GrantReasonRequired('amend the grant');
+  if (isBlank(d.approvedBy)) throw new GrantActorRequired('approvedBy');
+  const base = { grantId: d.grantId, amendmentId: d.amendmentId, reason: d.reason, approvedBy: d.approvedBy, amendedAt: command.now };
+
+  switch (d.kind) {
+    case 'no-cost-extension': {
+      onlyFields(d, 'newPeriodEnd');
+      const newPeriodEnd = d.newPeriodEnd as string;
+      assertDate('newPeriodEnd', newPeriodEnd);
+      if (!(newPeriodEnd > terms.periodEnd)) throw new ExtensionNotLater(terms.periodEnd, newPeriodEnd);
+      return [{ type: 'GrantAmended', data: { ...base, kind: 'no-cost-extension', previousPeriodEnd: terms.periodEnd, newPeriodEnd } }];
+    }
+    case 'amount-change': {
+      onlyFields(d, 'newAmountMinor');
+      const newAmountMinor = d.newAmountMinor as number;
+      assertPositiveAmount('newAmountMinor', newAmountMinor);
+      if (newAmountMinor === terms.amountMinor) throw new AmountUnchanged(terms.amountMinor);
+      const { paidMinor, scheduledMinor } = grantTotals(state);
+      if (newAmountMinor < paidMinor) throw new AmountBelowPaid(newAmountMinor, paidMinor);
+      if (newAmountMinor < scheduledMinor) throw new AmountBelowScheduled(newAmountMinor, scheduledMinor);
+      return [
+        { type: 'GrantAmended', data: { ...base, kind: 'amount-change', previousAmountMinor: terms.amountMinor, newAmountMinor } },
+      ];
+    }
+    case 'budget-reallocation': {
+      onlyFields(d, 'budgetReallocation');
+      const lines = d.budgetReallocation ?? [];
+      if (lines.length < 2) throw new InvalidBudgetReallocation('A reallocation moves money between at least two budget lines');
+      if (lines.some((l) => isBlank(l.budgetLine) || !Number.isSafeInteger(l.changeMinor) || l.changeMinor === 0)) {
+        throw new InvalidBudgetReallocation('Each line needs a budget line name and a non-zero integer change in minor units');
+      }
+      const netChangeMinor = lines.reduce((sum, l) => sum + l.changeMinor, 0);
+      if (netChangeMinor !== 0) throw new ReallocationChangesAmount(netChangeMinor);
+      return [
+        {
+          type: 'GrantAmended',
+          data: {
+            ...base,
+            kind: 'budget-reallocation',
+            budgetReallocation: lines.map(({ budgetLine, changeMinor }) => ({ budgetLine, changeMinor })),
+          },
+        },
+      ];
+    }
+    default:
+      return assertNever(d.kind);
+  }
+}
+
+const AMENDMENT_FIELDS = ['newPeriodEnd', 'newAmountMinor', 'budgetReallocation'] as const;
+
+/** The kind's own field must be present and the other kinds' fields absent. */
+function onlyFields(data: AmendGrant['data'], required: (typeof AMENDMENT_FIELDS)[number]): void {
+  if (data[required] === undefined) throw new InvalidAmendment(`A ${data.kind} amendment needs ${required}`);
+  const foreign = AMENDMENT_FIELDS.filter((f) => f !== required && data[f] !== undefined);
+  if (foreign.length > 0) throw new InvalidAmendment(`A ${data.kind} amendment cannot change ${foreign.join(', ')}`);
+}
+
+function suspend(command: SuspendGrant, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['active'], 'suspend the grant');
+  if (isBlank(d.reason)) throw new GrantReasonRequired('suspend the grant');
+  return [{ type: 'GrantSuspended', data: { grantId: d.grantId, reason: d.reason, suspendedAt: command.now } }];
+}
+
+function reinstate(command: ReinstateGrant, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['suspended'], 'reinstate the grant');
+  if (isBlank(d.reason)) throw new GrantReasonRequired('reinstate the grant');
+  return [{ type: 'GrantReinstated', data: { grantId: d.grantId, reason: d.reason, reinstatedAt: command.now } }];
+}
+
+/**
+ * Settles every unpaid tranche by cancelling it (DisbursementCancelled, before GrantTerminated in
+ * the same append), so the history shows no tranche left open. The unspent amount goes back to the call.
+ */
+function terminate(command: TerminateGrant, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  const terms = requireStatus(state, d.grantId, ['active', 'suspended'], 'terminate the grant');
+  if (isBlank(d.reason)) throw new GrantReasonRequired('terminate the grant');
+  const cancellations: GrantEvent[] = state.tranches
+    .filter((t) => t.status === 'scheduled')
+    .map((t) => ({
+      type: 'DisbursementCancelled',
+      data: { grantId: d.grantId, trancheId: t.trancheId, amountMinor: t.amountMinor, reason: d.reason, cancelledAt: command.now },
+    }));
+  const unspentMinor = terms.amountMinor - grantTotals(state).paidMinor;
+  return [...cancellations, { type: 'GrantTerminated', data: { grantId: d.grantId, reason: d.reason, unspentMinor, terminatedAt: command.now } }];
+}
+
+function close(command: CloseGrant, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  const terms = requireStatus(state, d.grantId, ['active'], 'close the grant');
+  const finalReports = state.reports.filter((r) => r.kind === 'final');
+  if (finalReports.length === 0 || finalReports.some((r) => r.status !== 'accepted')) throw new FinalReportNotAccepted();
+  const unpaid = state.tranches.filter((t) => t.status === 'scheduled').map((t) => t.trancheId);
+  if (unpaid.length > 0) throw new UnpaidTranches(unpaid);
+  const unspentMinor = terms.amountMinor - grantTotals(state).paidMinor;
+  return [{ type: 'GrantClosed', data: { grantId: d.grantId, unspentMinor, closedAt: command.now } }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// guards
+
+/** StreamNotFound before the award; InvalidStateTransition outside the allowed statuses. */
+function requireStatus(state: GrantState, grantId: string, allowed: readonly GrantStatus[], attempted: string): GrantTerms {
+  if (state.terms === null) throw new StreamNotFound(grantStreamName(grantId));
+  if (!allowed.includes(state.status)) throw new InvalidStateTransition(state.status, attempted);
+  return state.terms;
+}
+
+function findReport(state: GrantState, reportId: string): GrantReport {
+  const report = state.reports.find((r) => r.reportId === reportId);
+  if (report === undefined) throw new ReportNotScheduled(reportId);
+  return report;
+}
+
+function assertPositiveAmount(field: string, amountMinor: number): void {
+  if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new InvalidGrantAmount(field, amountMinor);
+}
+
+/** A real calendar date `YYYY-MM-DD`; such strings compare correctly as strings. */
+function assertDate(field: string, value: string): void {
+  if (!isCalendarDate(value)) throw new InvalidGrantDate(field, value);
+}
+
+function isCalendarDate(value: string): boolean {
+  const match = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
+  if (match === null) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth[month - 1];
+}
+
+function isBlank(value: string | undefined | null): boolean {
+  return typeof value !== 'string' || value.trim() === '';
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// pure helpers for read models
+
+export interface GrantTotals {
+  /** Current amount, after amendments (0 before the award). */
+  amountMinor: number;
+  /** Sum of tranches not cancelled (scheduled or paid). */
+  scheduledMinor: number;
+  paidMinor: number;
+  /** Still to be paid to the grantee: amount minus paid. */
+  remainingMinor: number;
+  /** Not yet planned in any tranche: amount minus scheduled. */
+  unscheduledMinor: number;
+}
+
+export function grantTotals(state: GrantState): GrantTotals {
+  const amountMinor = state.terms?.amountMinor ?? 0;
+  let scheduledMinor = 0;
+  let paidMinor = 0;
+  for (const tranche of state.tranches) {
+    if (tranche.status !== 'cancelled') scheduledMinor += tranche.amountMinor;
+    if (tranche.status === 'paid') paidMinor += tranche.amountMinor;
+  }
+  return { amountMinor, scheduledMinor, paidMinor, remainingMinor: amountMinor - paidMinor, unscheduledMinor: amountMinor - scheduledMinor };
+}
+
+const isFinished = (state: GrantState): boolean => state.status === 'terminated' || state.status === 'closed';
+
+/** Earliest due date (`YYYY-MM-DD`) of a report not yet accepted; `null` when none or the grant is finished. */
+export function nextReportDue(state: GrantState): string | null {
+  if (isFinished(state)) return null;
+  const pending = state.reports.filter((r) => r.status !== 'accepted').map((r) => r.dueDate);
+  return pending.length === 0 ? null : pending.reduce((earliest, dueDate) => (dueDate < earliest ? dueDate : earliest));
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether the grantee owes a report past its due date: one that is scheduled or sent back for
+ * revision, with `now` (an ISO timestamp, any offset) after the end of its due date in UTC.
+ * A report submitted and awaiting review is not overdue: the programme owes the next step.
+ */
+export function isOverdue(state: GrantState, now: string): boolean {
+  if (isFinished(state)) return false;
+  const nowMs = Date.parse(now);
+  return state.reports.some(
+    (r) => (r.status === 'scheduled' || r.status === 'revision-requested') && nowMs >= Date.parse(`${r.dueDate}T00:00:00Z`) + DAY_MS,
+  );
+}

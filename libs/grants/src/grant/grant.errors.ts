@@ -1,0 +1,310 @@
+import { DomainRuleViolation } from '../shared/decider';
+
+/**
+ * The grant's business rules, one class per rule. Each maps to HTTP 422 through DomainRuleViolation;
+ * `rule` is a stable code for clients and problem details (also available statically, e.g.
+ * `DisbursementExceedsGrantAmount.rule`). Tests assert the class, never the message.
+ *
+ * State conflicts (signing twice, paying while suspended, anything after closure) are not here:
+ * they throw the shared InvalidStateTransition (HTTP 409).
+ */
+
+/** Blank ids, a grantee listed among its own partners, duplicate partners, blank conditions. */
+export class InvalidGrantDetails extends DomainRuleViolation {
+  static readonly rule = 'grant.details.invalid';
+  constructor(message: string) {
+    super(InvalidGrantDetails.rule, message);
+  }
+}
+
+/** Grant amounts, tranche amounts and new amounts are positive integers of minor units. */
+export class InvalidGrantAmount extends DomainRuleViolation {
+  static readonly rule = 'grant.amount.invalid';
+  constructor(
+    readonly field: string,
+    readonly amountMinor: number,
+  ) {
+    super(InvalidGrantAmount.rule, `${field} must be a positive integer of minor units, got ${amountMinor}`);
+  }
+}
+
+export class InvalidGrantCurrency extends DomainRuleViolation {
+  static readonly rule = 'grant.currency.invalid';
+  constructor(readonly currency: string) {
+    super(InvalidGrantCurrency.rule, `Currency must be an ISO 4217 code, got ${JSON.stringify(currency)}`);
+  }
+}
+
+export class InvalidGrantDate extends DomainRuleViolation {
+  static readonly rule = 'grant.date.invalid';
+  constructor(
+    readonly field: string,
+    readonly value: string,
+  ) {
+    super(InvalidGrantDate.rule, `${field} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  }
+}
+
+export class InvalidGrantPeriod extends DomainRuleViolation {
+  static readonly rule = 'grant.period.invalid';
+  constructor(
+    readonly periodStart: string,
+    readonly periodEnd: string,
+  ) {
+    super(InvalidGrantPeriod.rule, `The grant period must start before it ends (start ${periodStart}, end ${periodEnd})`);
+  }
+}
+
+export class SignatoriesRequired extends DomainRuleViolation {
+  static readonly rule = 'grant.agreement.signatories-required';
+  constructor() {
+    super(SignatoriesRequired.rule, 'An agreement needs at least one signatory, each with a name and a role');
+  }
+}
+
+export class AgreementNotSigned extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.agreement-not-signed';
+  constructor() {
+    super(AgreementNotSigned.rule, 'Disbursements can only be scheduled once the grant agreement is signed');
+  }
+}
+
+export class DuplicateTranche extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.duplicate-tranche';
+  constructor(readonly trancheId: string) {
+    super(DuplicateTranche.rule, `Tranche ${trancheId} is already scheduled`);
+  }
+}
+
+/** The invariant: scheduled (not cancelled) tranches never sum above the grant amount. */
+export class DisbursementExceedsGrantAmount extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.exceeds-amount';
+  constructor(
+    readonly amountMinor: number,
+    readonly scheduledMinor: number,
+    readonly requestedMinor: number,
+  ) {
+    super(
+      DisbursementExceedsGrantAmount.rule,
+      `Scheduling ${requestedMinor} would exceed the grant amount: ${scheduledMinor} of ${amountMinor} already scheduled`,
+    );
+  }
+}
+
+export class ConditionReportUnknown extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.condition-report-unknown';
+  constructor(readonly reportId: string) {
+    super(ConditionReportUnknown.rule, `A tranche can only be tied to a scheduled report; ${reportId} is not one`);
+  }
+}
+
+export class TrancheNotFound extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.tranche-not-found';
+  constructor(readonly trancheId: string) {
+    super(TrancheNotFound.rule, `No tranche ${trancheId} is scheduled on this grant`);
+  }
+}
+
+export class TrancheAlreadyPaid extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.already-paid';
+  constructor(readonly trancheId: string) {
+    super(TrancheAlreadyPaid.rule, `Tranche ${trancheId} is already paid`);
+  }
+}
+
+export class TrancheCancelled extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.cancelled';
+  constructor(readonly trancheId: string) {
+    super(TrancheCancelled.rule, `Tranche ${trancheId} was cancelled`);
+  }
+}
+
+export class ConditionReportNotAccepted extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.report-not-accepted';
+  constructor(
+    readonly trancheId: string,
+    readonly reportId: string,
+  ) {
+    super(ConditionReportNotAccepted.rule, `Tranche ${trancheId} is payable only after report ${reportId} is accepted`);
+  }
+}
+
+/** The invariant: money paid out never exceeds the grant amount (after amendments). */
+export class PaymentExceedsGrantAmount extends DomainRuleViolation {
+  static readonly rule = 'grant.payment.exceeds-amount';
+  constructor(
+    readonly amountMinor: number,
+    readonly paidMinor: number,
+    readonly requestedMinor: number,
+  ) {
+    super(
+      PaymentExceedsGrantAmount.rule,
+      `Paying ${requestedMinor} would exceed the grant amount: ${paidMinor} of ${amountMinor} already paid`,
+    );
+  }
+}
+
+export class PaymentReferenceRequired extends DomainRuleViolation {
+  static readonly rule = 'grant.payment.reference-required';
+  constructor() {
+    super(PaymentReferenceRequired.rule, 'A payment needs the payment reference of the transfer');
+  }
+}
+
+export class DuplicateReport extends DomainRuleViolation {
+  static readonly rule = 'grant.report.duplicate';
+  constructor(readonly reportId: string) {
+    super(DuplicateReport.rule, `Report ${reportId} is already scheduled`);
+  }
+}
+
+export class InvalidReportKind extends DomainRuleViolation {
+  static readonly rule = 'grant.report.kind-invalid';
+  constructor(readonly kind: string) {
+    super(InvalidReportKind.rule, `Unknown report kind ${JSON.stringify(kind)}`);
+  }
+}
+
+export class ReportNotScheduled extends DomainRuleViolation {
+  static readonly rule = 'grant.report.not-scheduled';
+  constructor(readonly reportId: string) {
+    super(ReportNotScheduled.rule, `No report ${reportId} is scheduled on this grant`);
+  }
+}
+
+export class ReportAlreadySubmitted extends DomainRuleViolation {
+  static readonly rule = 'grant.report.already-submitted';
+  constructor(readonly reportId: string) {
+    super(ReportAlreadySubmitted.rule, `Report ${reportId} is already submitted and awaits review`);
+  }
+}
+
+export class ReportAlreadyAccepted extends DomainRuleViolation {
+  static readonly rule = 'grant.report.already-accepted';
+  constructor(readonly reportId: string) {
+    super(ReportAlreadyAccepted.rule, `Report ${reportId} is already accepted`);
+  }
+}
+
+export class ReportNotSubmitted extends DomainRuleViolation {
+  static readonly rule = 'grant.report.not-submitted';
+  constructor(readonly reportId: string) {
+    super(ReportNotSubmitted.rule, `Report ${reportId} has not been submitted (or was sent back for revision)`);
+  }
+}
+
+export class ReportSummaryRequired extends DomainRuleViolation {
+  static readonly rule = 'grant.report.summary-required';
+  constructor() {
+    super(ReportSummaryRequired.rule, 'A report submission needs a summary');
+  }
+}
+
+export class InvalidReportDocuments extends DomainRuleViolation {
+  static readonly rule = 'grant.report.documents-invalid';
+  constructor() {
+    super(InvalidReportDocuments.rule, 'Each document needs a name and a lower-case hex SHA-256 hash');
+  }
+}
+
+/** Revision requests, amendments, suspension, reinstatement and termination each need a stated reason. */
+export class GrantReasonRequired extends DomainRuleViolation {
+  static readonly rule = 'grant.reason.required';
+  constructor(readonly action: string) {
+    super(GrantReasonRequired.rule, `A reason is required to ${action}`);
+  }
+}
+
+/** Who accepted, approved or requested is part of the record. */
+export class GrantActorRequired extends DomainRuleViolation {
+  static readonly rule = 'grant.actor.required';
+  constructor(readonly field: string) {
+    super(GrantActorRequired.rule, `${field} is required`);
+  }
+}
+
+export class DuplicateAmendment extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.duplicate';
+  constructor(readonly amendmentId: string) {
+    super(DuplicateAmendment.rule, `Amendment ${amendmentId} is already recorded`);
+  }
+}
+
+/** Unknown kind, or fields that do not belong to the kind (e.g. a new amount on an extension). */
+export class InvalidAmendment extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.invalid';
+  constructor(message: string) {
+    super(InvalidAmendment.rule, message);
+  }
+}
+
+export class ExtensionNotLater extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.extension-not-later';
+  constructor(
+    readonly currentPeriodEnd: string,
+    readonly newPeriodEnd: string,
+  ) {
+    super(ExtensionNotLater.rule, `A no-cost extension must end later than ${currentPeriodEnd}, got ${newPeriodEnd}`);
+  }
+}
+
+export class AmountUnchanged extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.amount-unchanged';
+  constructor(readonly amountMinor: number) {
+    super(AmountUnchanged.rule, `The grant amount is already ${amountMinor}`);
+  }
+}
+
+export class AmountBelowPaid extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.below-paid';
+  constructor(
+    readonly newAmountMinor: number,
+    readonly paidMinor: number,
+  ) {
+    super(AmountBelowPaid.rule, `The new amount ${newAmountMinor} is below the ${paidMinor} already paid`);
+  }
+}
+
+/**
+ * The new amount is below what is already scheduled. Scheduled tranches can only be cancelled by
+ * terminating the grant, so an amount cut must leave room for every scheduled tranche.
+ */
+export class AmountBelowScheduled extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.below-scheduled';
+  constructor(
+    readonly newAmountMinor: number,
+    readonly scheduledMinor: number,
+  ) {
+    super(AmountBelowScheduled.rule, `The new amount ${newAmountMinor} is below the ${scheduledMinor} already scheduled`);
+  }
+}
+
+/** Blank budget lines, or changes that are not non-zero integers. */
+export class InvalidBudgetReallocation extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.reallocation-invalid';
+  constructor(message: string) {
+    super(InvalidBudgetReallocation.rule, message);
+  }
+}
+
+/** A budget reallocation moves money between lines; its changes sum to zero. */
+export class ReallocationChangesAmount extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.reallocation-changes-amount';
+  constructor(readonly netChangeMinor: number) {
+    super(ReallocationChangesAmount.rule, `A budget reallocation must not change the grant amount (net change ${netChangeMinor})`);
+  }
+}
+
+export class FinalReportNotAccepted extends DomainRuleViolation {
+  static readonly rule = 'grant.closure.final-report-not-accepted';
+  constructor() {
+    super(FinalReportNotAccepted.rule, 'A grant closes only once a final report is scheduled and every final report is accepted');
+  }
+}
+
+export class UnpaidTranches extends DomainRuleViolation {
+  static readonly rule = 'grant.closure.unpaid-tranches';
+  constructor(readonly trancheIds: string[]) {
+    super(UnpaidTranches.rule, `A grant closes only once every tranche is paid; unpaid: ${trancheIds.join(', ')}`);
+  }
+}

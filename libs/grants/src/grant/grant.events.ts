@@ -1,0 +1,248 @@
+/**
+ * Events of the `grant-{uuid}` stream. The `type` strings are stored in the log and are part of
+ * the public contract: never derive them from class names, never rename them. A change to an
+ * event's data shape gets a new schema version in `grantEventSchemaVersions` (and an upcaster).
+ *
+ * Conventions (shared with the other streams):
+ * - amounts are integers in minor units (`...Minor`) in the grant's ISO 4217 currency;
+ * - `...At` fields are ISO 8601 timestamps from the application's clock; `periodStart`,
+ *   `periodEnd` and `dueDate` are calendar dates `YYYY-MM-DD` (inclusive);
+ * - every event carries `grantId`, so a consumer of the global log need not parse stream names.
+ */
+
+export const REPORT_KINDS = ['interim', 'final', 'financial'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+export const AMENDMENT_KINDS = ['budget-reallocation', 'no-cost-extension', 'amount-change'] as const;
+export type AmendmentKind = (typeof AMENDMENT_KINDS)[number];
+
+/** Personal data: encrypted inside stored events by the infrastructure; the list is `null` once erased. */
+export interface Signatory {
+  name: string;
+  role: string;
+}
+
+/** A document attached to a report, identified by its content hash (the file itself lives elsewhere). */
+export interface ReportDocument {
+  name: string;
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  sha256: string;
+}
+
+/**
+ * One line of a budget reallocation: money moved into (positive) or out of (negative) a budget
+ * line named in free text. The lines of one reallocation sum to zero: the grant amount is unchanged.
+ */
+export interface BudgetReallocationLine {
+  budgetLine: string;
+  changeMinor: number;
+}
+
+/** A tranche payable only once the named report has been accepted. */
+export interface DisbursementCondition {
+  reportId: string;
+}
+
+export interface GrantAwardedData {
+  grantId: string;
+  proposalId: string;
+  callId: string;
+  granteeOrganisationId: string;
+  partnerOrganisationIds: string[];
+  amountMinor: number;
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+  conditions: string[];
+  awardedAt: string;
+}
+
+export interface GrantAgreementSignedData {
+  grantId: string;
+  signedAt: string;
+  /** Personal data (see `grantPersonalDataFields`); `null` after crypto-shredding. */
+  signatories: Signatory[] | null;
+}
+
+export interface DisbursementScheduledData {
+  grantId: string;
+  trancheId: string;
+  amountMinor: number;
+  dueDate: string;
+  /** Absent: payable any time the grant is active. */
+  condition?: DisbursementCondition;
+  scheduledAt: string;
+}
+
+export interface DisbursementPaidData {
+  grantId: string;
+  trancheId: string;
+  paymentReference: string;
+  /** Always the tranche's scheduled amount; repeated here for consumers of the log. */
+  amountMinor: number;
+  paidAt: string;
+}
+
+/**
+ * Only recorded when a grant is terminated: every tranche not yet paid is settled by cancelling it,
+ * in the same append as the GrantTerminated event and before it.
+ */
+export interface DisbursementCancelledData {
+  grantId: string;
+  trancheId: string;
+  amountMinor: number;
+  reason: string;
+  cancelledAt: string;
+}
+
+export interface ReportScheduledData {
+  grantId: string;
+  reportId: string;
+  kind: ReportKind;
+  dueDate: string;
+  scheduledAt: string;
+}
+
+export interface ReportSubmittedData {
+  grantId: string;
+  reportId: string;
+  summary: string;
+  documents?: ReportDocument[];
+  submittedAt: string;
+}
+
+export interface ReportAcceptedData {
+  grantId: string;
+  reportId: string;
+  acceptedBy: string;
+  acceptedAt: string;
+}
+
+export interface ReportRevisionRequestedData {
+  grantId: string;
+  reportId: string;
+  reason: string;
+  requestedBy: string;
+  requestedAt: string;
+}
+
+interface GrantAmendmentBase {
+  grantId: string;
+  amendmentId: string;
+  reason: string;
+  approvedBy: string;
+  amendedAt: string;
+}
+
+/** Narrow on `data.kind`: each kind carries exactly the fields it changes. */
+export type GrantAmendedData = GrantAmendmentBase &
+  (
+    | { kind: 'budget-reallocation'; budgetReallocation: BudgetReallocationLine[] }
+    | { kind: 'no-cost-extension'; previousPeriodEnd: string; newPeriodEnd: string }
+    | {
+        kind: 'amount-change';
+        /** The delta to the call's commitment is `newAmountMinor - previousAmountMinor` (a process manager applies it). */
+        previousAmountMinor: number;
+        newAmountMinor: number;
+      }
+  );
+
+export interface GrantSuspendedData {
+  grantId: string;
+  reason: string;
+  suspendedAt: string;
+}
+
+export interface GrantReinstatedData {
+  grantId: string;
+  reason: string;
+  reinstatedAt: string;
+}
+
+export interface GrantTerminatedData {
+  grantId: string;
+  reason: string;
+  /** Amount minus paid: released back to the call by a process manager. */
+  unspentMinor: number;
+  terminatedAt: string;
+}
+
+export interface GrantClosedData {
+  grantId: string;
+  /** Amount minus paid: released back to the call by a process manager. */
+  unspentMinor: number;
+  closedAt: string;
+}
+
+export type GrantAwarded = { type: 'GrantAwarded'; data: GrantAwardedData };
+export type GrantAgreementSigned = { type: 'GrantAgreementSigned'; data: GrantAgreementSignedData };
+export type DisbursementScheduled = { type: 'DisbursementScheduled'; data: DisbursementScheduledData };
+export type DisbursementPaid = { type: 'DisbursementPaid'; data: DisbursementPaidData };
+export type DisbursementCancelled = { type: 'DisbursementCancelled'; data: DisbursementCancelledData };
+export type ReportScheduled = { type: 'ReportScheduled'; data: ReportScheduledData };
+export type ReportSubmitted = { type: 'ReportSubmitted'; data: ReportSubmittedData };
+export type ReportAccepted = { type: 'ReportAccepted'; data: ReportAcceptedData };
+export type ReportRevisionRequested = { type: 'ReportRevisionRequested'; data: ReportRevisionRequestedData };
+export type GrantAmended = { type: 'GrantAmended'; data: GrantAmendedData };
+export type GrantSuspended = { type: 'GrantSuspended'; data: GrantSuspendedData };
+export type GrantReinstated = { type: 'GrantReinstated'; data: GrantReinstatedData };
+export type GrantTerminated = { type: 'GrantTerminated'; data: GrantTerminatedData };
+export type GrantClosed = { type: 'GrantClosed'; data: GrantClosedData };
+
+export type GrantEvent =
+  | GrantAwarded
+  | GrantAgreementSigned
+  | DisbursementScheduled
+  | DisbursementPaid
+  | DisbursementCancelled
+  | ReportScheduled
+  | ReportSubmitted
+  | ReportAccepted
+  | ReportRevisionRequested
+  | GrantAmended
+  | GrantSuspended
+  | GrantReinstated
+  | GrantTerminated
+  | GrantClosed;
+
+export type GrantEventType = GrantEvent['type'];
+
+/** Schema version stored with each event type; bump it (and add an upcaster) when a data shape changes. */
+export const grantEventSchemaVersions: Readonly<Record<GrantEventType, number>> = {
+  GrantAwarded: 1,
+  GrantAgreementSigned: 1,
+  DisbursementScheduled: 1,
+  DisbursementPaid: 1,
+  DisbursementCancelled: 1,
+  ReportScheduled: 1,
+  ReportSubmitted: 1,
+  ReportAccepted: 1,
+  ReportRevisionRequested: 1,
+  GrantAmended: 1,
+  GrantSuspended: 1,
+  GrantReinstated: 1,
+  GrantTerminated: 1,
+  GrantClosed: 1,
+};
+
+/** Every event type of the grant stream, e.g. for a read-model's event filter or the event catalogue. */
+export const GRANT_EVENT_TYPES = Object.keys(grantEventSchemaVersions) as readonly GrantEventType[];
+
+export function isGrantEvent(event: { type: string }): event is GrantEvent {
+  return Object.prototype.hasOwnProperty.call(grantEventSchemaVersions, event.type);
+}
+
+export const GRANT_STREAM_PREFIX = 'grant-';
+
+/** The stream a grant's events live in: `grant-{uuid}`. */
+export function grantStreamName(grantId: string): string {
+  return `${GRANT_STREAM_PREFIX}${grantId}`;
+}
+
+/**
+ * Paths (within `data`) of personal fields, per event type. The infrastructure encrypts these
+ * with the subject's key and returns them as `null` after erasure (crypto-shredding).
+ */
+export const grantPersonalDataFields: Readonly<Partial<Record<GrantEventType, readonly string[]>>> = {
+  GrantAgreementSigned: ['signatories'],
+};

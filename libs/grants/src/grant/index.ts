@@ -1,0 +1,4 @@
+export * from './grant.events';
+export * from './grant.commands';
+export * from './grant.errors';
+export * from './grant.decider';

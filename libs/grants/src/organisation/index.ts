@@ -1,0 +1,4 @@
+export * from './organisation.events';
+export * from './organisation.commands';
+export * from './organisation.errors';
+export * from './organisation.decider';

@@ -1,0 +1,14 @@
+export * from './proposal.events';
+export * from './proposal.commands';
+export * from './proposal.errors';
+export * from './proposal.snapshots';
+export * from './proposal.content';
+export * from './proposal.views';
+export {
+  countedReviews,
+  decideProposal,
+  evolveProposal,
+  initialProposalState,
+  proposalDecider,
+} from './proposal.decider';
+export type { ProposalDetails, ProposalState, ProposalStatus, ReviewRecord } from './proposal.decider';

@@ -1,0 +1,168 @@
+import type { BudgetLine, CriterionScore, EligibilityResult, FundingDecision, ProposalContentChanges, ProposalPartner, ReviewRecommendation } from './proposal.events';
+import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
+
+/**
+ * Commands for the `proposal-{uuid}` stream. Every command names its proposal (`data.proposalId`)
+ * and carries `now` from the application's injected clock. Ids (proposal, clarification request,
+ * grant) are generated outside. Facts from other streams come in as snapshots (`call`,
+ * `organisations`); people who act in a rule's terms (screenedBy, decidedBy, ...) are in `data`.
+ */
+
+export interface DraftProposalData {
+  proposalId: string;
+  callId: string;
+  leadOrganisationId: string;
+  partners: ProposalPartner[];
+  title: string;
+  summary: string;
+  policyIssue: string;
+  requestedMinor: number;
+  currency: string;
+  budgetLines: BudgetLine[];
+  durationMonths: number;
+}
+
+export type DraftProposal = {
+  type: 'DraftProposal';
+  data: DraftProposalData;
+  call: CallSnapshot;
+  /** The lead and every partner. */
+  organisations: OrganisationSnapshots;
+  now: string;
+};
+
+export type ReviseProposal = {
+  type: 'ReviseProposal';
+  data: { proposalId: string } & ProposalContentChanges;
+  call: CallSnapshot;
+  now: string;
+};
+
+export type AddPartner = {
+  type: 'AddPartner';
+  data: { proposalId: string; organisationId: string; role: string };
+  call: CallSnapshot;
+  /** At least the joining organisation. */
+  organisations: OrganisationSnapshots;
+  now: string;
+};
+
+export type RemovePartner = {
+  type: 'RemovePartner';
+  data: { proposalId: string; organisationId: string };
+  call: CallSnapshot;
+  now: string;
+};
+
+export type SubmitProposal = {
+  type: 'SubmitProposal';
+  /** contentHash: sha256 hex of canonicalJson(proposalContent(state)), computed by the application. */
+  data: { proposalId: string; contentHash: string };
+  call: CallSnapshot;
+  /** The lead and every partner, as they are now. */
+  organisations: OrganisationSnapshots;
+  now: string;
+};
+
+export type WithdrawProposal = {
+  type: 'WithdrawProposal';
+  data: { proposalId: string; reason: string };
+  now: string;
+};
+
+export type ScreenEligibility = {
+  type: 'ScreenEligibility';
+  data: { proposalId: string; results: EligibilityResult[]; screenedBy: string };
+  now: string;
+};
+
+export type AssignReviewer = {
+  type: 'AssignReviewer';
+  data: { proposalId: string; reviewerId: string; assignedBy: string };
+  /** The lead and every partner: their member users may not review the proposal. */
+  organisations: OrganisationSnapshots;
+  now: string;
+};
+
+export type DeclareConflictOfInterest = {
+  type: 'DeclareConflictOfInterest';
+  data: { proposalId: string; reviewerId: string; description: string };
+  now: string;
+};
+
+export type SubmitReview = {
+  type: 'SubmitReview';
+  data: {
+    proposalId: string;
+    reviewerId: string;
+    scores: CriterionScore[];
+    recommendation: ReviewRecommendation;
+    comment: string;
+  };
+  call: CallSnapshot;
+  now: string;
+};
+
+export type RecordConsensus = {
+  type: 'RecordConsensus';
+  data: { proposalId: string; score: number; summary: string; recordedBy: string };
+  call: CallSnapshot;
+  now: string;
+};
+
+export type RecordFundingDecision = {
+  type: 'RecordFundingDecision';
+  data: {
+    proposalId: string;
+    decision: FundingDecision;
+    /** Award only. */
+    amountMinor?: number;
+    reasons: string;
+    decidedBy: string;
+    committee: string;
+    /** Award only; generated outside. */
+    grantId?: string;
+  };
+  call: CallSnapshot;
+  now: string;
+};
+
+/** Sent by the award process manager when the call's budget cannot cover the award. */
+export type RecordAwardFundsUnavailable = {
+  type: 'RecordAwardFundsUnavailable';
+  data: { proposalId: string; grantId: string; amountMinor: number; remainingMinor: number };
+  now: string;
+};
+
+export type RequestClarification = {
+  type: 'RequestClarification';
+  data: { proposalId: string; requestId: string; questions: string[]; requestedBy: string };
+  now: string;
+};
+
+export type ProvideClarification = {
+  type: 'ProvideClarification';
+  data: { proposalId: string; requestId: string; answer: string; revisedFields?: ProposalContentChanges };
+  /** Needed to check revised content against the call's rules. */
+  call: CallSnapshot;
+  now: string;
+};
+
+export type ProposalCommand =
+  | DraftProposal
+  | ReviseProposal
+  | AddPartner
+  | RemovePartner
+  | SubmitProposal
+  | WithdrawProposal
+  | ScreenEligibility
+  | AssignReviewer
+  | DeclareConflictOfInterest
+  | SubmitReview
+  | RecordConsensus
+  | RecordFundingDecision
+  | RecordAwardFundsUnavailable
+  | RequestClarification
+  | ProvideClarification;
+
+export type ProposalCommandType = ProposalCommand['type'];

@@ -1,0 +1,703 @@
+import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
+import type {
+  AddPartner,
+  AssignReviewer,
+  DeclareConflictOfInterest,
+  DraftProposal,
+  ProposalCommand,
+  ProvideClarification,
+  RecordAwardFundsUnavailable,
+  RecordConsensus,
+  RecordFundingDecision,
+  RemovePartner,
+  RequestClarification,
+  ReviseProposal,
+  ScreenEligibility,
+  SubmitProposal,
+  SubmitReview,
+  WithdrawProposal,
+} from './proposal.commands';
+import {
+  AwardExceedsRequest,
+  AwardMismatch,
+  BudgetSumMismatch,
+  CallMismatch,
+  CallNotPublished,
+  ClarificationNotOpen,
+  ClarificationQuestionsRequired,
+  ConsensusRequired,
+  ConsensusScoreOutOfRange,
+  CriteriaNotScoredExactlyOnce,
+  CurrencyMismatch,
+  DuplicateClarificationRequest,
+  DuplicatePartner,
+  EligibilityResultsRequired,
+  EmptyBudget,
+  GrantIdReused,
+  InvalidAwardAmount,
+  InvalidBudgetLine,
+  InvalidContentHash,
+  InvalidDuration,
+  InvalidFundingDecision,
+  InvalidRecommendation,
+  LeadCountryNotEligible,
+  LeadListedAsPartner,
+  MissingProposalDetails,
+  NoRevisionChanges,
+  NotAPartner,
+  NotEnoughReviews,
+  OutsideSubmissionWindow,
+  PartnerRoleRequired,
+  ProposalFrozen,
+  ProposalNotEligible,
+  JustificationRequired,
+  RequestedAmountOutOfRange,
+  ReviewAfterConsensus,
+  ReviewAlreadySubmitted,
+  ReviewerAffiliated,
+  ReviewerAlreadyAssigned,
+  ReviewerIsRecused,
+  ReviewerNotAssigned,
+  ScoreOutOfRange,
+  TooFewPartners,
+  UnknownOrganisation,
+} from './proposal.errors';
+import {
+  BudgetLine,
+  CriterionScore,
+  FUNDING_DECISIONS,
+  ProposalContentChanges,
+  ProposalEvent,
+  ProposalPartner,
+  proposalStreamName,
+  REVIEW_RECOMMENDATIONS,
+  ReviewRecommendation,
+} from './proposal.events';
+import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+/**
+ * draft → submitted → (ineligible | under-review) → (awarded | rejected | reserved); reserved → a
+ * later decision; awarded → under-review again when the call's budget cannot cover the award;
+ * withdrawn from anything before a decision.
+ */
+export type ProposalStatus =
+  | 'none'
+  | 'draft'
+  | 'submitted'
+  | 'ineligible'
+  | 'under-review'
+  | 'awarded'
+  | 'rejected'
+  | 'reserved'
+  | 'withdrawn';
+
+/** The content a submission freezes (and hashes, see proposalContent). */
+export interface ProposalDetails {
+  title: string;
+  summary: string;
+  policyIssue: string;
+  requestedMinor: number;
+  currency: string;
+  budgetLines: BudgetLine[];
+  durationMonths: number;
+}
+
+export interface ReviewRecord {
+  reviewerId: string;
+  scores: CriterionScore[];
+  weightedScore: number;
+  recommendation: ReviewRecommendation;
+  comment: string;
+  submittedAt: string;
+}
+
+export interface ProposalState {
+  status: ProposalStatus;
+  proposalId: string;
+  callId: string;
+  leadOrganisationId: string;
+  partners: ProposalPartner[];
+  details: ProposalDetails;
+  /** 1 when drafted, +1 per content change (revision, partner change, clarification with changes). */
+  contentVersion: number;
+  submission: { version: number; contentHash: string; submittedAt: string } | null;
+  assignedReviewerIds: string[];
+  /** Recused reviewers stay assigned (history) but can neither review nor be re-assigned; their reviews do not count. */
+  recusedReviewerIds: string[];
+  reviews: Record<string, ReviewRecord>;
+  consensusScore: number | null;
+  award: { grantId: string; amountMinor: number } | null;
+  /** Grant ids of awards the call's budget could not cover; never reused. */
+  unfundedGrantIds: string[];
+  openClarificationIds: string[];
+  clarificationIds: string[];
+}
+
+export const initialProposalState: ProposalState = {
+  status: 'none',
+  proposalId: '',
+  callId: '',
+  leadOrganisationId: '',
+  partners: [],
+  details: { title: '', summary: '', policyIssue: '', requestedMinor: 0, currency: '', budgetLines: [], durationMonths: 0 },
+  contentVersion: 0,
+  submission: null,
+  assignedReviewerIds: [],
+  recusedReviewerIds: [],
+  reviews: {},
+  consensusScore: null,
+  award: null,
+  unfundedGrantIds: [],
+  openClarificationIds: [],
+  clarificationIds: [],
+};
+
+/** Reviews that count towards the call's reviewsRequired: those of reviewers who are not recused. */
+export function countedReviews(state: ProposalState): ReviewRecord[] {
+  return Object.values(state.reviews).filter((review) => !state.recusedReviewerIds.includes(review.reviewerId));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evolve
+
+export function evolveProposal(state: ProposalState, event: ProposalEvent): ProposalState {
+  switch (event.type) {
+    case 'ProposalDrafted': {
+      const d = event.data;
+      return {
+        ...initialProposalState,
+        status: 'draft',
+        proposalId: d.proposalId,
+        callId: d.callId,
+        leadOrganisationId: d.leadOrganisationId,
+        partners: d.partners.map((p) => ({ ...p })),
+        details: {
+          title: d.title,
+          summary: d.summary,
+          policyIssue: d.policyIssue,
+          requestedMinor: d.requestedMinor,
+          currency: d.currency,
+          budgetLines: d.budgetLines.map((line) => ({ ...line })),
+          durationMonths: d.durationMonths,
+        },
+        contentVersion: 1,
+      };
+    }
+    case 'ProposalRevised': {
+      const { proposalId: _id, revisedAt: _at, ...changes } = event.data;
+      return { ...state, details: applyChanges(state.details, changes), contentVersion: state.contentVersion + 1 };
+    }
+    case 'PartnerJoined': {
+      const { organisationId, role } = event.data;
+      return { ...state, partners: [...state.partners, { organisationId, role }], contentVersion: state.contentVersion + 1 };
+    }
+    case 'PartnerLeft':
+      return {
+        ...state,
+        partners: state.partners.filter((p) => p.organisationId !== event.data.organisationId),
+        contentVersion: state.contentVersion + 1,
+      };
+    case 'ProposalSubmitted': {
+      const { version, contentHash, submittedAt } = event.data;
+      return { ...state, status: 'submitted', submission: { version, contentHash, submittedAt } };
+    }
+    case 'ProposalWithdrawn':
+      return { ...state, status: 'withdrawn' };
+    case 'EligibilityScreened':
+      return { ...state, status: event.data.eligible ? 'under-review' : 'ineligible' };
+    case 'ReviewerAssigned':
+      return { ...state, assignedReviewerIds: [...state.assignedReviewerIds, event.data.reviewerId] };
+    case 'ConflictOfInterestDeclared':
+      // The declaration is history; its consequence is the ReviewerRecused that follows it.
+      return state;
+    case 'ReviewerRecused':
+      return state.recusedReviewerIds.includes(event.data.reviewerId)
+        ? state
+        : { ...state, recusedReviewerIds: [...state.recusedReviewerIds, event.data.reviewerId] };
+    case 'ReviewSubmitted': {
+      const { proposalId: _id, ...review } = event.data;
+      return { ...state, reviews: { ...state.reviews, [review.reviewerId]: { ...review, scores: review.scores.map((s) => ({ ...s })) } } };
+    }
+    case 'ConsensusRecorded':
+      return { ...state, consensusScore: event.data.score };
+    case 'FundingDecisionRecorded': {
+      const { decision, grantId, amountMinor } = event.data;
+      switch (decision) {
+        case 'award':
+          return { ...state, status: 'awarded', award: { grantId: grantId ?? '', amountMinor: amountMinor ?? 0 } };
+        case 'reject':
+          return { ...state, status: 'rejected', award: null };
+        case 'reserve':
+          return { ...state, status: 'reserved', award: null };
+        default:
+          return assertNever(decision);
+      }
+    }
+    case 'AwardFundsUnavailable':
+      // Back to awaiting a decision: reviews and consensus stand, a new decision can be recorded.
+      return { ...state, status: 'under-review', award: null, unfundedGrantIds: [...state.unfundedGrantIds, event.data.grantId] };
+    case 'ClarificationRequested':
+      return {
+        ...state,
+        openClarificationIds: [...state.openClarificationIds, event.data.requestId],
+        clarificationIds: [...state.clarificationIds, event.data.requestId],
+      };
+    case 'ClarificationProvided': {
+      const { requestId, revisedFields } = event.data;
+      const open = state.openClarificationIds.filter((id) => id !== requestId);
+      if (!revisedFields) return { ...state, openClarificationIds: open };
+      return {
+        ...state,
+        openClarificationIds: open,
+        details: applyChanges(state.details, revisedFields),
+        contentVersion: state.contentVersion + 1,
+      };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decide
+
+export function decideProposal(command: ProposalCommand, state: ProposalState): ProposalEvent[] {
+  if (command.type === 'DraftProposal') return draft(command, state);
+  if (state.status === 'none') throw new StreamNotFound(proposalStreamName(command.data.proposalId));
+
+  switch (command.type) {
+    case 'ReviseProposal':
+      return revise(command, state);
+    case 'AddPartner':
+      return addPartner(command, state);
+    case 'RemovePartner':
+      return removePartner(command, state);
+    case 'SubmitProposal':
+      return submit(command, state);
+    case 'WithdrawProposal':
+      return withdraw(command, state);
+    case 'ScreenEligibility':
+      return screenEligibility(command, state);
+    case 'AssignReviewer':
+      return assignReviewer(command, state);
+    case 'DeclareConflictOfInterest':
+      return declareConflict(command, state);
+    case 'SubmitReview':
+      return submitReview(command, state);
+    case 'RecordConsensus':
+      return recordConsensus(command, state);
+    case 'RecordFundingDecision':
+      return recordFundingDecision(command, state);
+    case 'RecordAwardFundsUnavailable':
+      return recordAwardFundsUnavailable(command, state);
+    case 'RequestClarification':
+      return requestClarification(command, state);
+    case 'ProvideClarification':
+      return provideClarification(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+export const proposalDecider: Decider<ProposalCommand, ProposalEvent, ProposalState> = {
+  initialState: initialProposalState,
+  evolve: evolveProposal,
+  decide: decideProposal,
+};
+
+/**
+ * Drafted content must already satisfy the call's rules, and every later change keeps it so: a draft
+ * is always submittable as far as content goes (replacing a partner at the minimum means adding
+ * the new one before removing the old one).
+ */
+function draft(command: DraftProposal, state: ProposalState): ProposalEvent[] {
+  const d = command.data;
+  if (state.status !== 'none') throw new AlreadyExists(proposalStreamName(d.proposalId));
+  assertSameCall(d.callId, command.call);
+  assertCallOpen(command.call, command.now);
+  const details: ProposalDetails = {
+    title: d.title,
+    summary: d.summary,
+    policyIssue: d.policyIssue,
+    requestedMinor: d.requestedMinor,
+    currency: d.currency,
+    budgetLines: d.budgetLines,
+    durationMonths: d.durationMonths,
+  };
+  assertDetails(details, command.call);
+  assertNetwork(d.leadOrganisationId, d.partners, command.call, command.organisations);
+  return [
+    {
+      type: 'ProposalDrafted',
+      data: {
+        proposalId: d.proposalId,
+        callId: d.callId,
+        leadOrganisationId: d.leadOrganisationId,
+        partners: d.partners.map(({ organisationId, role }) => ({ organisationId, role })),
+        title: d.title,
+        summary: d.summary,
+        policyIssue: d.policyIssue,
+        requestedMinor: d.requestedMinor,
+        currency: d.currency,
+        budgetLines: copyBudgetLines(d.budgetLines),
+        durationMonths: d.durationMonths,
+        draftedAt: command.now,
+      },
+    },
+  ];
+}
+
+function revise(command: ReviseProposal, state: ProposalState): ProposalEvent[] {
+  assertDraft(state, 'revise the proposal');
+  assertSameCall(state.callId, command.call);
+  assertCallOpen(command.call, command.now);
+  const { proposalId, ...requested } = command.data;
+  const changes = changedFields(state.details, requested);
+  if (Object.keys(changes).length === 0) throw new NoRevisionChanges();
+  assertDetails(applyChanges(state.details, changes), command.call);
+  return [{ type: 'ProposalRevised', data: { proposalId, ...changes, revisedAt: command.now } }];
+}
+
+function addPartner(command: AddPartner, state: ProposalState): ProposalEvent[] {
+  assertDraft(state, 'add a partner');
+  assertSameCall(state.callId, command.call);
+  assertCallOpen(command.call, command.now);
+  const { proposalId, organisationId, role } = command.data;
+  const partner = { organisationId, role };
+  assertPartners(state.leadOrganisationId, [...state.partners, partner]);
+  if (!command.organisations[organisationId]) throw new UnknownOrganisation(organisationId);
+  return [{ type: 'PartnerJoined', data: { proposalId, organisationId, role, joinedAt: command.now } }];
+}
+
+function removePartner(command: RemovePartner, state: ProposalState): ProposalEvent[] {
+  assertDraft(state, 'remove a partner');
+  assertSameCall(state.callId, command.call);
+  assertCallOpen(command.call, command.now);
+  const { proposalId, organisationId } = command.data;
+  if (!state.partners.some((p) => p.organisationId === organisationId)) throw new NotAPartner(organisationId);
+  assertNetworkSize(state.partners.length - 1, command.call);
+  return [{ type: 'PartnerLeft', data: { proposalId, organisationId, leftAt: command.now } }];
+}
+
+function submit(command: SubmitProposal, state: ProposalState): ProposalEvent[] {
+  assertDraft(state, 'submit the proposal');
+  assertSameCall(state.callId, command.call);
+  assertCallOpen(command.call, command.now);
+  // Re-checked at submission: an organisation may have moved country or the network changed since drafting.
+  assertDetails(state.details, command.call);
+  assertNetwork(state.leadOrganisationId, state.partners, command.call, command.organisations);
+  const { proposalId, contentHash } = command.data;
+  if (!/^[0-9a-f]{64}$/.test(contentHash)) throw new InvalidContentHash(contentHash);
+  return [
+    { type: 'ProposalSubmitted', data: { proposalId, version: state.contentVersion, contentHash, submittedAt: command.now } },
+  ];
+}
+
+/** Withdrawal is possible until a funding decision (award, reject or reserve) has been recorded. */
+function withdraw(command: WithdrawProposal, state: ProposalState): ProposalEvent[] {
+  const withdrawable: ProposalStatus[] = ['draft', 'submitted', 'ineligible', 'under-review'];
+  if (!withdrawable.includes(state.status)) throw new InvalidStateTransition(state.status, 'withdraw the proposal');
+  const { proposalId, reason } = command.data;
+  assertText(reason, 'reason');
+  return [{ type: 'ProposalWithdrawn', data: { proposalId, reason, withdrawnAt: command.now } }];
+}
+
+function screenEligibility(command: ScreenEligibility, state: ProposalState): ProposalEvent[] {
+  if (state.status !== 'submitted') throw new InvalidStateTransition(state.status, 'screen eligibility');
+  const { proposalId, results, screenedBy } = command.data;
+  if (results.length === 0 || results.some((r) => !isText(r.rule))) throw new EligibilityResultsRequired();
+  return [
+    {
+      type: 'EligibilityScreened',
+      data: {
+        proposalId,
+        results: results.map(({ rule, passed, note }) => ({ rule, passed, note })),
+        eligible: results.every((r) => r.passed),
+        screenedBy,
+        screenedAt: command.now,
+      },
+    },
+  ];
+}
+
+function assignReviewer(command: AssignReviewer, state: ProposalState): ProposalEvent[] {
+  if (state.status === 'submitted' || state.status === 'ineligible') throw new ProposalNotEligible(state.status);
+  if (state.status !== 'under-review') throw new InvalidStateTransition(state.status, 'assign a reviewer');
+  const { proposalId, reviewerId, assignedBy } = command.data;
+  if (state.recusedReviewerIds.includes(reviewerId)) throw new ReviewerIsRecused(reviewerId);
+  if (state.assignedReviewerIds.includes(reviewerId)) throw new ReviewerAlreadyAssigned(reviewerId);
+  for (const organisationId of networkOf(state)) {
+    const organisation = command.organisations[organisationId];
+    if (!organisation) throw new UnknownOrganisation(organisationId);
+    if (organisation.memberUserIds.includes(reviewerId)) throw new ReviewerAffiliated(reviewerId, organisationId);
+  }
+  return [{ type: 'ReviewerAssigned', data: { proposalId, reviewerId, assignedBy, assignedAt: command.now } }];
+}
+
+/**
+ * An assigned reviewer declares a conflict and is recused at once. A further declaration by an
+ * already recused reviewer is recorded (it may add detail) without a second recusal.
+ */
+function declareConflict(command: DeclareConflictOfInterest, state: ProposalState): ProposalEvent[] {
+  const { proposalId, reviewerId, description } = command.data;
+  if (!state.assignedReviewerIds.includes(reviewerId)) throw new ReviewerNotAssigned(reviewerId);
+  if (state.status === 'withdrawn') throw new InvalidStateTransition(state.status, 'declare a conflict of interest');
+  assertText(description, 'description');
+  const declared: ProposalEvent = {
+    type: 'ConflictOfInterestDeclared',
+    data: { proposalId, reviewerId, description, declaredAt: command.now },
+  };
+  if (state.recusedReviewerIds.includes(reviewerId)) return [declared];
+  return [
+    declared,
+    { type: 'ReviewerRecused', data: { proposalId, reviewerId, reason: 'conflict of interest declared', recusedAt: command.now } },
+  ];
+}
+
+function submitReview(command: SubmitReview, state: ProposalState): ProposalEvent[] {
+  if (state.status !== 'under-review') throw new InvalidStateTransition(state.status, 'submit a review');
+  const { proposalId, reviewerId, scores, recommendation, comment } = command.data;
+  assertSameCall(state.callId, command.call);
+  if (state.recusedReviewerIds.includes(reviewerId)) throw new ReviewerIsRecused(reviewerId);
+  if (!state.assignedReviewerIds.includes(reviewerId)) throw new ReviewerNotAssigned(reviewerId);
+  if (state.reviews[reviewerId]) throw new ReviewAlreadySubmitted(reviewerId);
+  if (state.consensusScore !== null) throw new ReviewAfterConsensus();
+  if (!REVIEW_RECOMMENDATIONS.includes(recommendation)) throw new InvalidRecommendation(recommendation);
+  const weightedScore = scoreAgainstCriteria(scores, command.call.criteria);
+  return [
+    {
+      type: 'ReviewSubmitted',
+      data: {
+        proposalId,
+        reviewerId,
+        scores: scores.map(({ criterionId, score, comment: note }) => ({ criterionId, score, comment: note })),
+        weightedScore,
+        recommendation,
+        comment,
+        submittedAt: command.now,
+      },
+    },
+  ];
+}
+
+/** A later consensus (before the decision) supersedes an earlier one: corrections are new events. */
+function recordConsensus(command: RecordConsensus, state: ProposalState): ProposalEvent[] {
+  if (state.status !== 'under-review') throw new InvalidStateTransition(state.status, 'record a consensus');
+  assertSameCall(state.callId, command.call);
+  assertEnoughReviews(state, command.call);
+  const { proposalId, score, summary, recordedBy } = command.data;
+  if (!Number.isFinite(score) || score < 0 || score > 100) throw new ConsensusScoreOutOfRange(score);
+  assertText(summary, 'summary');
+  return [{ type: 'ConsensusRecorded', data: { proposalId, score, summary, recordedBy, recordedAt: command.now } }];
+}
+
+function recordFundingDecision(command: RecordFundingDecision, state: ProposalState): ProposalEvent[] {
+  const { proposalId, decision, amountMinor, reasons, decidedBy, committee, grantId } = command.data;
+  if (state.status !== 'under-review' && state.status !== 'reserved') {
+    throw new InvalidStateTransition(state.status, 'record a funding decision');
+  }
+  if (state.status === 'reserved' && decision === 'reserve') throw new InvalidStateTransition(state.status, 'reserve the proposal again');
+  assertSameCall(state.callId, command.call);
+  assertEnoughReviews(state, command.call);
+  if (state.consensusScore === null) throw new ConsensusRequired();
+  if (!FUNDING_DECISIONS.includes(decision)) throw new InvalidFundingDecision(`Unknown decision ${JSON.stringify(decision)}`);
+  assertText(reasons, 'reasons');
+  if (!isText(decidedBy) || !isText(committee)) throw new InvalidFundingDecision('A decision names who decided and the deciding committee');
+  const base = { proposalId, decision, reasons, decidedBy, committee };
+  if (decision !== 'award') {
+    if (amountMinor !== undefined || grantId !== undefined) {
+      throw new InvalidFundingDecision('An amount and a grant id belong to an award only');
+    }
+    return [{ type: 'FundingDecisionRecorded', data: { ...base, decidedAt: command.now } }];
+  }
+  if (amountMinor === undefined || !Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new InvalidAwardAmount(amountMinor);
+  if (amountMinor > state.details.requestedMinor) throw new AwardExceedsRequest(amountMinor, state.details.requestedMinor);
+  if (grantId === undefined || !isText(grantId)) throw new InvalidFundingDecision('An award needs a grant id');
+  if (state.unfundedGrantIds.includes(grantId)) throw new GrantIdReused(grantId);
+  return [{ type: 'FundingDecisionRecorded', data: { ...base, amountMinor, grantId, decidedAt: command.now } }];
+}
+
+/** Idempotent for the process manager: recording the same unfunded grant again appends nothing. */
+function recordAwardFundsUnavailable(command: RecordAwardFundsUnavailable, state: ProposalState): ProposalEvent[] {
+  const { proposalId, grantId, amountMinor, remainingMinor } = command.data;
+  if (state.unfundedGrantIds.includes(grantId)) return [];
+  if (state.status !== 'awarded' || !state.award) throw new InvalidStateTransition(state.status, 'record that award funds are unavailable');
+  if (state.award.grantId !== grantId) throw new AwardMismatch(grantId);
+  return [{ type: 'AwardFundsUnavailable', data: { proposalId, grantId, amountMinor, remainingMinor, recordedAt: command.now } }];
+}
+
+const CLARIFIABLE: readonly ProposalStatus[] = ['submitted', 'under-review', 'reserved'];
+
+function requestClarification(command: RequestClarification, state: ProposalState): ProposalEvent[] {
+  if (!CLARIFIABLE.includes(state.status)) throw new InvalidStateTransition(state.status, 'request a clarification');
+  const { proposalId, requestId, questions, requestedBy } = command.data;
+  if (state.clarificationIds.includes(requestId)) throw new DuplicateClarificationRequest(requestId);
+  if (questions.length === 0 || !questions.every(isText)) throw new ClarificationQuestionsRequired();
+  return [{ type: 'ClarificationRequested', data: { proposalId, requestId, questions: [...questions], requestedBy, requestedAt: command.now } }];
+}
+
+/** The only way submitted content changes: revised fields must keep the call's rules. */
+function provideClarification(command: ProvideClarification, state: ProposalState): ProposalEvent[] {
+  if (!CLARIFIABLE.includes(state.status)) throw new InvalidStateTransition(state.status, 'provide a clarification');
+  const { proposalId, requestId, answer, revisedFields } = command.data;
+  if (!state.openClarificationIds.includes(requestId)) throw new ClarificationNotOpen(requestId);
+  assertText(answer, 'answer');
+  const changes = revisedFields ? changedFields(state.details, revisedFields) : {};
+  if (Object.keys(changes).length === 0) {
+    return [{ type: 'ClarificationProvided', data: { proposalId, requestId, answer, providedAt: command.now } }];
+  }
+  assertSameCall(state.callId, command.call);
+  assertDetails(applyChanges(state.details, changes), command.call);
+  return [{ type: 'ClarificationProvided', data: { proposalId, requestId, answer, revisedFields: changes, providedAt: command.now } }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+
+function assertDraft(state: ProposalState, attempted: string): void {
+  if (state.status === 'draft') return;
+  if (state.status === 'withdrawn') throw new InvalidStateTransition(state.status, attempted);
+  throw new ProposalFrozen(state.status, attempted);
+}
+
+function assertSameCall(callId: string, call: CallSnapshot): void {
+  if (call.callId !== callId) throw new CallMismatch(callId, call.callId);
+}
+
+/** Published, and now in [opensAt, closesAt] inclusive, closesAt being the possibly extended deadline. */
+function assertCallOpen(call: CallSnapshot, now: string): void {
+  if (call.status !== 'published') throw new CallNotPublished(call.status);
+  const instant = Date.parse(now);
+  if (!(Date.parse(call.opensAt) <= instant && instant <= Date.parse(call.closesAt))) {
+    throw new OutsideSubmissionWindow(now, call.opensAt, call.closesAt);
+  }
+}
+
+function assertDetails(details: ProposalDetails, call: CallSnapshot): void {
+  if (!isText(details.title)) throw new MissingProposalDetails('title');
+  if (!isText(details.summary)) throw new MissingProposalDetails('summary');
+  if (!isText(details.policyIssue)) throw new MissingProposalDetails('policyIssue');
+  if (details.currency !== call.currency) throw new CurrencyMismatch(details.currency, call.currency);
+  const requested = details.requestedMinor;
+  if (!Number.isSafeInteger(requested) || requested < call.minAwardMinor || requested > call.maxAwardMinor) {
+    throw new RequestedAmountOutOfRange(requested, call.minAwardMinor, call.maxAwardMinor);
+  }
+  if (details.budgetLines.length === 0) throw new EmptyBudget();
+  for (const line of details.budgetLines) {
+    if (!isText(line.label) || !Number.isSafeInteger(line.amountMinor) || line.amountMinor <= 0) throw new InvalidBudgetLine(line.label);
+  }
+  const total = details.budgetLines.reduce((sum, line) => sum + line.amountMinor, 0);
+  if (total !== requested) throw new BudgetSumMismatch(total, requested);
+  if (!Number.isSafeInteger(details.durationMonths) || details.durationMonths <= 0) throw new InvalidDuration(details.durationMonths);
+}
+
+function assertPartners(leadOrganisationId: string, partners: readonly ProposalPartner[]): void {
+  const seen = new Set<string>();
+  for (const { organisationId, role } of partners) {
+    if (organisationId === leadOrganisationId) throw new LeadListedAsPartner(organisationId);
+    if (seen.has(organisationId)) throw new DuplicatePartner(organisationId);
+    seen.add(organisationId);
+    if (!isText(role)) throw new PartnerRoleRequired(organisationId);
+  }
+}
+
+/** The network is the lead plus its partners; the call's minPartners counts the lead (see CallDrafted). */
+function assertNetworkSize(partnerCount: number, call: CallSnapshot): void {
+  const networkSize = 1 + partnerCount;
+  if (networkSize < call.minPartners) throw new TooFewPartners(networkSize, call.minPartners);
+}
+
+function assertNetwork(
+  leadOrganisationId: string,
+  partners: readonly ProposalPartner[],
+  call: CallSnapshot,
+  organisations: OrganisationSnapshots,
+): void {
+  assertPartners(leadOrganisationId, partners);
+  for (const organisationId of [leadOrganisationId, ...partners.map((p) => p.organisationId)]) {
+    if (!organisations[organisationId]) throw new UnknownOrganisation(organisationId);
+  }
+  assertNetworkSize(partners.length, call);
+  const leadCountry = organisations[leadOrganisationId].country;
+  if (!call.eligibleCountries.includes(leadCountry)) throw new LeadCountryNotEligible(leadCountry, call.eligibleCountries);
+}
+
+function assertEnoughReviews(state: ProposalState, call: CallSnapshot): void {
+  const reviews = countedReviews(state).length;
+  if (reviews < call.reviewsRequired) throw new NotEnoughReviews(reviews, call.reviewsRequired);
+}
+
+/**
+ * Every criterion of the call scored exactly once with an integer in [0, maxScore]. Returns the
+ * weighted score: sum(score / maxScore * weight), 0-100 since weights sum to 100, rounded to 2 decimals.
+ */
+function scoreAgainstCriteria(scores: readonly CriterionScore[], criteria: CallSnapshot['criteria']): number {
+  const byId = new Map(criteria.map((c) => [c.id, c]));
+  const scored = new Set<string>();
+  let weighted = 0;
+  for (const { criterionId, score } of scores) {
+    const criterion = byId.get(criterionId);
+    if (!criterion || scored.has(criterionId)) throw new CriteriaNotScoredExactlyOnce(criterionId);
+    scored.add(criterionId);
+    if (!Number.isInteger(score) || score < 0 || score > criterion.maxScore) throw new ScoreOutOfRange(criterionId, score, criterion.maxScore);
+    weighted += (score / criterion.maxScore) * criterion.weight;
+  }
+  const missing = criteria.find((c) => !scored.has(c.id));
+  if (missing) throw new CriteriaNotScoredExactlyOnce(missing.id);
+  return Math.round(weighted * 100) / 100;
+}
+
+function assertText(value: string, field: string): void {
+  if (!isText(value)) throw new JustificationRequired(field);
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function networkOf(state: ProposalState): string[] {
+  return [state.leadOrganisationId, ...state.partners.map((p) => p.organisationId)];
+}
+
+function copyBudgetLines(lines: readonly BudgetLine[]): BudgetLine[] {
+  return lines.map(({ label, amountMinor }) => ({ label, amountMinor }));
+}
+
+function applyChanges(details: ProposalDetails, changes: ProposalContentChanges): ProposalDetails {
+  const next = { ...details };
+  if (changes.title !== undefined) next.title = changes.title;
+  if (changes.summary !== undefined) next.summary = changes.summary;
+  if (changes.policyIssue !== undefined) next.policyIssue = changes.policyIssue;
+  if (changes.requestedMinor !== undefined) next.requestedMinor = changes.requestedMinor;
+  if (changes.budgetLines !== undefined) next.budgetLines = copyBudgetLines(changes.budgetLines);
+  if (changes.durationMonths !== undefined) next.durationMonths = changes.durationMonths;
+  return next;
+}
+
+/** Only the fields that differ from the current details, without undefined keys (the log would drop them). */
+function changedFields(details: ProposalDetails, requested: ProposalContentChanges): ProposalContentChanges {
+  const changes: ProposalContentChanges = {};
+  if (requested.title !== undefined && requested.title !== details.title) changes.title = requested.title;
+  if (requested.summary !== undefined && requested.summary !== details.summary) changes.summary = requested.summary;
+  if (requested.policyIssue !== undefined && requested.policyIssue !== details.policyIssue) changes.policyIssue = requested.policyIssue;
+  if (requested.requestedMinor !== undefined && requested.requestedMinor !== details.requestedMinor) {
+    changes.requestedMinor = requested.requestedMinor;
+  }
+  if (requested.budgetLines !== undefined && !sameBudget(requested.budgetLines, details.budgetLines)) {
+    changes.budgetLines = copyBudgetLines(requested.budgetLines);
+  }
+  if (requested.durationMonths !== undefined && requested.durationMonths !== details.durationMonths) {
+    changes.durationMonths = requested.durationMonths;
+  }
+  return changes;
+}
+
+function sameBudget(a: readonly BudgetLine[], b: readonly BudgetLine[]): boolean {
+  return a.length === b.length && a.every((line, i) => line.label === b[i].label && line.amountMinor === b[i].amountMinor);
+}

@@ -1,0 +1,325 @@
+import { DomainRuleViolation, InvalidStateTransition } from '../shared/decider';
+
+/**
+ * The proposal's business rules, one class per rule. Each maps to HTTP 422 through DomainRuleViolation;
+ * `rule` is a stable code for clients and problem details (also static, e.g. `TooFewPartners.rule`).
+ * Tests assert the class, never the message.
+ */
+
+/**
+ * A submitted proposal is frozen: revisions, partner changes and re-submission are refused (HTTP 409,
+ * it is a state conflict); only a clarification answer changes submitted content.
+ */
+export class ProposalFrozen extends InvalidStateTransition {
+  static readonly rule = 'proposal.frozen';
+  readonly rule = ProposalFrozen.rule;
+  constructor(currentStatus: string, attempted: string) {
+    super(currentStatus, attempted);
+  }
+}
+
+/** The call snapshot on the command is not the proposal's call. */
+export class CallMismatch extends DomainRuleViolation {
+  static readonly rule = 'proposal.call.mismatch';
+  constructor(readonly expectedCallId: string, readonly givenCallId: string) {
+    super(CallMismatch.rule, `The proposal belongs to call ${expectedCallId}, not ${givenCallId}`);
+  }
+}
+
+export class CallNotPublished extends DomainRuleViolation {
+  static readonly rule = 'proposal.call.not-published';
+  constructor(readonly callStatus: string) {
+    super(CallNotPublished.rule, `Proposals can be drafted and submitted only while the call is published (it is ${callStatus})`);
+  }
+}
+
+/** `now` before the call opens or after its (possibly extended) deadline. */
+export class OutsideSubmissionWindow extends DomainRuleViolation {
+  static readonly rule = 'proposal.call.outside-window';
+  constructor(readonly now: string, readonly opensAt: string, readonly closesAt: string) {
+    super(OutsideSubmissionWindow.rule, `${now} is outside the submission window [${opensAt}, ${closesAt}]`);
+  }
+}
+
+/** A blank title, summary or policy issue. */
+export class MissingProposalDetails extends DomainRuleViolation {
+  static readonly rule = 'proposal.details.required';
+  constructor(readonly field: string) {
+    super(MissingProposalDetails.rule, `${field} must not be empty`);
+  }
+}
+
+export class CurrencyMismatch extends DomainRuleViolation {
+  static readonly rule = 'proposal.currency.mismatch';
+  constructor(readonly currency: string, readonly callCurrency: string) {
+    super(CurrencyMismatch.rule, `The proposal must be in the call's currency ${callCurrency}, got ${currency}`);
+  }
+}
+
+/** Not an integer, or outside the call's [minAward, maxAward]. */
+export class RequestedAmountOutOfRange extends DomainRuleViolation {
+  static readonly rule = 'proposal.amount.out-of-range';
+  constructor(readonly requestedMinor: number, readonly minAwardMinor: number, readonly maxAwardMinor: number) {
+    super(RequestedAmountOutOfRange.rule, `Requested ${requestedMinor} is outside the call's award range [${minAwardMinor}, ${maxAwardMinor}]`);
+  }
+}
+
+export class EmptyBudget extends DomainRuleViolation {
+  static readonly rule = 'proposal.budget.empty';
+  constructor() {
+    super(EmptyBudget.rule, 'A proposal needs at least one budget line');
+  }
+}
+
+export class InvalidBudgetLine extends DomainRuleViolation {
+  static readonly rule = 'proposal.budget.line-invalid';
+  constructor(readonly label: string) {
+    super(InvalidBudgetLine.rule, `Budget line ${JSON.stringify(label)} needs a label and a positive integer amount`);
+  }
+}
+
+export class BudgetSumMismatch extends DomainRuleViolation {
+  static readonly rule = 'proposal.budget.sum-mismatch';
+  constructor(readonly budgetTotalMinor: number, readonly requestedMinor: number) {
+    super(BudgetSumMismatch.rule, `Budget lines sum to ${budgetTotalMinor}, the requested amount is ${requestedMinor}`);
+  }
+}
+
+export class InvalidDuration extends DomainRuleViolation {
+  static readonly rule = 'proposal.duration.invalid';
+  constructor(readonly durationMonths: number) {
+    super(InvalidDuration.rule, `Duration must be a positive whole number of months, got ${durationMonths}`);
+  }
+}
+
+/** Network size counts the lead, as CallDrafted.minPartners does. */
+export class TooFewPartners extends DomainRuleViolation {
+  static readonly rule = 'proposal.partners.too-few';
+  constructor(readonly networkSize: number, readonly minPartners: number) {
+    super(TooFewPartners.rule, `The network has ${networkSize} organisations (lead included); the call requires at least ${minPartners}`);
+  }
+}
+
+export class DuplicatePartner extends DomainRuleViolation {
+  static readonly rule = 'proposal.partners.duplicate';
+  constructor(readonly organisationId: string) {
+    super(DuplicatePartner.rule, `Organisation ${organisationId} is already in the network`);
+  }
+}
+
+export class LeadListedAsPartner extends DomainRuleViolation {
+  static readonly rule = 'proposal.partners.lead-listed';
+  constructor(readonly organisationId: string) {
+    super(LeadListedAsPartner.rule, `The lead organisation ${organisationId} cannot also be its own partner`);
+  }
+}
+
+export class PartnerRoleRequired extends DomainRuleViolation {
+  static readonly rule = 'proposal.partners.role-required';
+  constructor(readonly organisationId: string) {
+    super(PartnerRoleRequired.rule, `Partner ${organisationId} needs a role`);
+  }
+}
+
+export class NotAPartner extends DomainRuleViolation {
+  static readonly rule = 'proposal.partners.not-a-partner';
+  constructor(readonly organisationId: string) {
+    super(NotAPartner.rule, `Organisation ${organisationId} is not a partner of this proposal`);
+  }
+}
+
+/** An organisation of the network is missing from the organisation snapshots, i.e. not registered. */
+export class UnknownOrganisation extends DomainRuleViolation {
+  static readonly rule = 'proposal.organisation.unknown';
+  constructor(readonly organisationId: string) {
+    super(UnknownOrganisation.rule, `Organisation ${organisationId} is not registered`);
+  }
+}
+
+export class LeadCountryNotEligible extends DomainRuleViolation {
+  static readonly rule = 'proposal.lead.country-ineligible';
+  constructor(readonly country: string, readonly eligibleCountries: readonly string[]) {
+    super(LeadCountryNotEligible.rule, `The lead organisation's country ${country} is not among ${eligibleCountries.join(', ')}`);
+  }
+}
+
+export class NoRevisionChanges extends DomainRuleViolation {
+  static readonly rule = 'proposal.revision.no-change';
+  constructor() {
+    super(NoRevisionChanges.rule, 'The revision changes nothing');
+  }
+}
+
+export class InvalidContentHash extends DomainRuleViolation {
+  static readonly rule = 'proposal.submission.content-hash-invalid';
+  constructor(readonly contentHash: string) {
+    super(InvalidContentHash.rule, `The content hash must be 64 lower-case hex characters (sha256), got ${JSON.stringify(contentHash)}`);
+  }
+}
+
+/** A blank reason, description, summary or similar justification. */
+export class JustificationRequired extends DomainRuleViolation {
+  static readonly rule = 'proposal.reason.required';
+  constructor(readonly field: string) {
+    super(JustificationRequired.rule, `${field} must not be empty`);
+  }
+}
+
+export class EligibilityResultsRequired extends DomainRuleViolation {
+  static readonly rule = 'proposal.eligibility.results-required';
+  constructor() {
+    super(EligibilityResultsRequired.rule, 'Screening needs at least one result, each naming its rule');
+  }
+}
+
+export class ProposalNotEligible extends DomainRuleViolation {
+  static readonly rule = 'proposal.reviewer.proposal-not-eligible';
+  constructor(readonly status: string) {
+    super(ProposalNotEligible.rule, `Reviewers are assigned only to proposals screened eligible (this one is ${status})`);
+  }
+}
+
+export class ReviewerAlreadyAssigned extends DomainRuleViolation {
+  static readonly rule = 'proposal.reviewer.already-assigned';
+  constructor(readonly reviewerId: string) {
+    super(ReviewerAlreadyAssigned.rule, `Reviewer ${reviewerId} is already assigned`);
+  }
+}
+
+/** The reviewer is a member user of the lead or of a partner organisation. */
+export class ReviewerAffiliated extends DomainRuleViolation {
+  static readonly rule = 'proposal.reviewer.affiliated';
+  constructor(readonly reviewerId: string, readonly organisationId: string) {
+    super(ReviewerAffiliated.rule, `Reviewer ${reviewerId} acts for organisation ${organisationId} of this network`);
+  }
+}
+
+export class ReviewerIsRecused extends DomainRuleViolation {
+  static readonly rule = 'proposal.reviewer.recused';
+  constructor(readonly reviewerId: string) {
+    super(ReviewerIsRecused.rule, `Reviewer ${reviewerId} declared a conflict of interest and is recused`);
+  }
+}
+
+export class ReviewerNotAssigned extends DomainRuleViolation {
+  static readonly rule = 'proposal.reviewer.not-assigned';
+  constructor(readonly reviewerId: string) {
+    super(ReviewerNotAssigned.rule, `Reviewer ${reviewerId} is not assigned to this proposal`);
+  }
+}
+
+export class ReviewAlreadySubmitted extends DomainRuleViolation {
+  static readonly rule = 'proposal.review.already-submitted';
+  constructor(readonly reviewerId: string) {
+    super(ReviewAlreadySubmitted.rule, `Reviewer ${reviewerId} has already submitted a review`);
+  }
+}
+
+export class ReviewAfterConsensus extends DomainRuleViolation {
+  static readonly rule = 'proposal.review.after-consensus';
+  constructor() {
+    super(ReviewAfterConsensus.rule, 'A consensus has been recorded; no further reviews are taken');
+  }
+}
+
+/** A criterion missing, scored twice, or not a criterion of the call. */
+export class CriteriaNotScoredExactlyOnce extends DomainRuleViolation {
+  static readonly rule = 'proposal.review.criteria-mismatch';
+  constructor(readonly criterionId: string) {
+    super(CriteriaNotScoredExactlyOnce.rule, `Every criterion of the call must be scored exactly once (problem with ${JSON.stringify(criterionId)})`);
+  }
+}
+
+export class ScoreOutOfRange extends DomainRuleViolation {
+  static readonly rule = 'proposal.review.score-out-of-range';
+  constructor(readonly criterionId: string, readonly score: number, readonly maxScore: number) {
+    super(ScoreOutOfRange.rule, `Score ${score} for ${criterionId} must be an integer in [0, ${maxScore}]`);
+  }
+}
+
+export class InvalidRecommendation extends DomainRuleViolation {
+  static readonly rule = 'proposal.review.recommendation-invalid';
+  constructor(readonly recommendation: string) {
+    super(InvalidRecommendation.rule, `Unknown recommendation ${JSON.stringify(recommendation)}`);
+  }
+}
+
+/** Counts reviews of reviewers who are not recused. */
+export class NotEnoughReviews extends DomainRuleViolation {
+  static readonly rule = 'proposal.reviews.too-few';
+  constructor(readonly reviews: number, readonly reviewsRequired: number) {
+    super(NotEnoughReviews.rule, `${reviews} reviews are in; the call requires ${reviewsRequired}`);
+  }
+}
+
+export class ConsensusScoreOutOfRange extends DomainRuleViolation {
+  static readonly rule = 'proposal.consensus.score-out-of-range';
+  constructor(readonly score: number) {
+    super(ConsensusScoreOutOfRange.rule, `A consensus score is a number in [0, 100], got ${score}`);
+  }
+}
+
+export class ConsensusRequired extends DomainRuleViolation {
+  static readonly rule = 'proposal.decision.consensus-required';
+  constructor() {
+    super(ConsensusRequired.rule, 'A funding decision needs a recorded consensus');
+  }
+}
+
+/** Unknown decision, missing decider or committee, or award-only fields on a reject/reserve. */
+export class InvalidFundingDecision extends DomainRuleViolation {
+  static readonly rule = 'proposal.decision.invalid';
+  constructor(message: string) {
+    super(InvalidFundingDecision.rule, message);
+  }
+}
+
+export class InvalidAwardAmount extends DomainRuleViolation {
+  static readonly rule = 'proposal.award.amount-invalid';
+  constructor(readonly amountMinor: number | undefined) {
+    super(InvalidAwardAmount.rule, `An award needs a positive integer amount, got ${amountMinor}`);
+  }
+}
+
+export class AwardExceedsRequest extends DomainRuleViolation {
+  static readonly rule = 'proposal.award.exceeds-request';
+  constructor(readonly amountMinor: number, readonly requestedMinor: number) {
+    super(AwardExceedsRequest.rule, `Award ${amountMinor} exceeds the requested ${requestedMinor}`);
+  }
+}
+
+/** A new award must not reuse the grant id of an award that failed for lack of funds (the process manager would take it as done). */
+export class GrantIdReused extends DomainRuleViolation {
+  static readonly rule = 'proposal.award.grant-id-reused';
+  constructor(readonly grantId: string) {
+    super(GrantIdReused.rule, `Grant id ${grantId} was used by an award that could not be funded; use a new one`);
+  }
+}
+
+export class AwardMismatch extends DomainRuleViolation {
+  static readonly rule = 'proposal.award.grant-mismatch';
+  constructor(readonly grantId: string) {
+    super(AwardMismatch.rule, `The proposal's current award is not grant ${grantId}`);
+  }
+}
+
+export class DuplicateClarificationRequest extends DomainRuleViolation {
+  static readonly rule = 'proposal.clarification.duplicate-request';
+  constructor(readonly requestId: string) {
+    super(DuplicateClarificationRequest.rule, `Clarification request ${requestId} already exists`);
+  }
+}
+
+export class ClarificationQuestionsRequired extends DomainRuleViolation {
+  static readonly rule = 'proposal.clarification.questions-required';
+  constructor() {
+    super(ClarificationQuestionsRequired.rule, 'A clarification request needs at least one non-empty question');
+  }
+}
+
+export class ClarificationNotOpen extends DomainRuleViolation {
+  static readonly rule = 'proposal.clarification.not-open';
+  constructor(readonly requestId: string) {
+    super(ClarificationNotOpen.rule, `There is no open clarification request ${requestId}`);
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Events of the `proposal-{uuid}` stream. The `type` strings are stored in the log: never derive
+ * them from class names, never rename them. Amounts are integers in minor units of the call's
+ * currency; timestamps are ISO 8601 strings from the application's clock.
+ */
+
+export interface ProposalPartner {
+  organisationId: string;
+  /** Free text, e.g. "research", "community outreach". */
+  role: string;
+}
+
+export interface BudgetLine {
+  label: string;
+  amountMinor: number;
+}
+
+/** The fields of a proposal's content that a revision (or a clarification answer) may change. */
+export interface ProposalContentChanges {
+  title?: string;
+  summary?: string;
+  policyIssue?: string;
+  requestedMinor?: number;
+  budgetLines?: BudgetLine[];
+  durationMonths?: number;
+}
+
+export type ReviewRecommendation = 'fund' | 'do-not-fund' | 'reserve';
+export const REVIEW_RECOMMENDATIONS: readonly ReviewRecommendation[] = ['fund', 'do-not-fund', 'reserve'];
+
+export type FundingDecision = 'award' | 'reject' | 'reserve';
+export const FUNDING_DECISIONS: readonly FundingDecision[] = ['award', 'reject', 'reserve'];
+
+export interface EligibilityResult {
+  rule: string;
+  passed: boolean;
+  note: string;
+}
+
+export interface CriterionScore {
+  criterionId: string;
+  /** Integer in [0, the criterion's maxScore]. */
+  score: number;
+  comment: string;
+}
+
+export interface ProposalDraftedData {
+  proposalId: string;
+  callId: string;
+  leadOrganisationId: string;
+  /** The other organisations of the network; the lead is never listed here. */
+  partners: ProposalPartner[];
+  title: string;
+  summary: string;
+  policyIssue: string;
+  requestedMinor: number;
+  currency: string;
+  budgetLines: BudgetLine[];
+  durationMonths: number;
+  draftedAt: string;
+}
+
+export interface ProposalRevisedData extends ProposalContentChanges {
+  proposalId: string;
+  revisedAt: string;
+}
+
+export interface PartnerJoinedData {
+  proposalId: string;
+  organisationId: string;
+  role: string;
+  joinedAt: string;
+}
+
+export interface PartnerLeftData {
+  proposalId: string;
+  organisationId: string;
+  leftAt: string;
+}
+
+export interface ProposalSubmittedData {
+  proposalId: string;
+  /** Revision of the submitted content: 1 + the content changes (revisions, partner changes) since drafting. */
+  version: number;
+  /** sha256 (hex) of the canonical JSON of the submitted content, computed outside the domain (see proposalContent). */
+  contentHash: string;
+  submittedAt: string;
+}
+
+export interface ProposalWithdrawnData {
+  proposalId: string;
+  reason: string;
+  withdrawnAt: string;
+}
+
+export interface EligibilityScreenedData {
+  proposalId: string;
+  results: EligibilityResult[];
+  /** True exactly when every result passed. */
+  eligible: boolean;
+  screenedBy: string;
+  screenedAt: string;
+}
+
+export interface ReviewerAssignedData {
+  proposalId: string;
+  reviewerId: string;
+  assignedBy: string;
+  assignedAt: string;
+}
+
+export interface ConflictOfInterestDeclaredData {
+  proposalId: string;
+  reviewerId: string;
+  description: string;
+  declaredAt: string;
+}
+
+export interface ReviewerRecusedData {
+  proposalId: string;
+  reviewerId: string;
+  reason: string;
+  recusedAt: string;
+}
+
+export interface ReviewSubmittedData {
+  proposalId: string;
+  reviewerId: string;
+  scores: CriterionScore[];
+  /** 0-100: sum over criteria of score / maxScore * weight (weights sum to 100), rounded to 2 decimals. */
+  weightedScore: number;
+  recommendation: ReviewRecommendation;
+  comment: string;
+  submittedAt: string;
+}
+
+export interface ConsensusRecordedData {
+  proposalId: string;
+  /** 0-100. */
+  score: number;
+  summary: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+
+export interface FundingDecisionRecordedData {
+  proposalId: string;
+  decision: FundingDecision;
+  /** Award only. */
+  amountMinor?: number;
+  reasons: string;
+  decidedBy: string;
+  /** The deciding committee or body, free text (names). */
+  committee: string;
+  /** Award only: generated outside, so a process manager can create grant-{grantId} idempotently. */
+  grantId?: string;
+  decidedAt: string;
+}
+
+/** Appended by the award process manager when the call's remaining budget cannot cover the award. */
+export interface AwardFundsUnavailableData {
+  proposalId: string;
+  grantId: string;
+  amountMinor: number;
+  remainingMinor: number;
+  recordedAt: string;
+}
+
+export interface ClarificationRequestedData {
+  proposalId: string;
+  requestId: string;
+  questions: string[];
+  requestedBy: string;
+  requestedAt: string;
+}
+
+export interface ClarificationProvidedData {
+  proposalId: string;
+  requestId: string;
+  answer: string;
+  /** The only way a submitted proposal's content changes; present only when something changed. */
+  revisedFields?: ProposalContentChanges;
+  providedAt: string;
+}
+
+export type ProposalDrafted = { type: 'ProposalDrafted'; data: ProposalDraftedData };
+export type ProposalRevised = { type: 'ProposalRevised'; data: ProposalRevisedData };
+export type PartnerJoined = { type: 'PartnerJoined'; data: PartnerJoinedData };
+export type PartnerLeft = { type: 'PartnerLeft'; data: PartnerLeftData };
+export type ProposalSubmitted = { type: 'ProposalSubmitted'; data: ProposalSubmittedData };
+export type ProposalWithdrawn = { type: 'ProposalWithdrawn'; data: ProposalWithdrawnData };
+export type EligibilityScreened = { type: 'EligibilityScreened'; data: EligibilityScreenedData };
+export type ReviewerAssigned = { type: 'ReviewerAssigned'; data: ReviewerAssignedData };
+export type ConflictOfInterestDeclared = { type: 'ConflictOfInterestDeclared'; data: ConflictOfInterestDeclaredData };
+export type ReviewerRecused = { type: 'ReviewerRecused'; data: ReviewerRecusedData };
+export type ReviewSubmitted = { type: 'ReviewSubmitted'; data: ReviewSubmittedData };
+export type ConsensusRecorded = { type: 'ConsensusRecorded'; data: ConsensusRecordedData };
+export type FundingDecisionRecorded = { type: 'FundingDecisionRecorded'; data: FundingDecisionRecordedData };
+export type AwardFundsUnavailable = { type: 'AwardFundsUnavailable'; data: AwardFundsUnavailableData };
+export type ClarificationRequested = { type: 'ClarificationRequested'; data: ClarificationRequestedData };
+export type ClarificationProvided = { type: 'ClarificationProvided'; data: ClarificationProvidedData };
+
+export type ProposalEvent =
+  | ProposalDrafted
+  | ProposalRevised
+  | PartnerJoined
+  | PartnerLeft
+  | ProposalSubmitted
+  | ProposalWithdrawn
+  | EligibilityScreened
+  | ReviewerAssigned
+  | ConflictOfInterestDeclared
+  | ReviewerRecused
+  | ReviewSubmitted
+  | ConsensusRecorded
+  | FundingDecisionRecorded
+  | AwardFundsUnavailable
+  | ClarificationRequested
+  | ClarificationProvided;
+
+export type ProposalEventType = ProposalEvent['type'];
+
+/** Schema version stored with each event type; bump it (and add an upcaster) when a data shape changes. */
+export const proposalEventSchemaVersions: Readonly<Record<ProposalEventType, number>> = {
+  ProposalDrafted: 1,
+  ProposalRevised: 1,
+  PartnerJoined: 1,
+  PartnerLeft: 1,
+  ProposalSubmitted: 1,
+  ProposalWithdrawn: 1,
+  EligibilityScreened: 1,
+  ReviewerAssigned: 1,
+  ConflictOfInterestDeclared: 1,
+  ReviewerRecused: 1,
+  ReviewSubmitted: 1,
+  ConsensusRecorded: 1,
+  FundingDecisionRecorded: 1,
+  AwardFundsUnavailable: 1,
+  ClarificationRequested: 1,
+  ClarificationProvided: 1,
+};
+
+export const PROPOSAL_EVENT_TYPES = Object.keys(proposalEventSchemaVersions) as readonly ProposalEventType[];
+
+export function isProposalEvent(event: { type: string }): event is ProposalEvent {
+  return Object.prototype.hasOwnProperty.call(proposalEventSchemaVersions, event.type);
+}
+
+export const PROPOSAL_STREAM_PREFIX = 'proposal-';
+
+/** The stream a proposal's events live in: `proposal-{uuid}`. */
+export function proposalStreamName(proposalId: string): string {
+  return `${PROPOSAL_STREAM_PREFIX}${proposalId}`;
+}
