@@ -1,6 +1,9 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, PostgresEventStore } from '@app/event-store';
 import { callEventSchemaVersions } from '../call';
+import { grantEventSchemaVersions } from '../grant';
+import { organisationEventSchemaVersions } from '../organisation';
+import { proposalEventSchemaVersions } from '../proposal';
 import { EVENT_CODEC, PlainEventCodec, SchemaRegistry } from './event-codec';
 import { StreamCommandExecutor } from './stream-command-executor';
 
@@ -11,7 +14,11 @@ export interface EventStoreModuleOptions {
 }
 
 export function schemaRegistry(): SchemaRegistry {
-  return new SchemaRegistry().register(callEventSchemaVersions);
+  return new SchemaRegistry()
+    .register(callEventSchemaVersions)
+    .register(organisationEventSchemaVersions)
+    .register(proposalEventSchemaVersions)
+    .register(grantEventSchemaVersions);
 }
 
 class EventStoreLifecycle implements OnApplicationShutdown {
