@@ -1,0 +1,3 @@
+export * from './postgres-event-store';
+export * from './migrations';
+export * from './migrate';

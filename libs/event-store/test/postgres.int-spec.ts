@@ -1,0 +1,171 @@
+import { Client, Pool } from 'pg';
+import {
+  DuplicateEventIdError,
+  migrateEventStore,
+  NewEvent,
+  PostgresEventStore,
+  WrongExpectedVersionError,
+} from '@app/event-store';
+import { createTestDatabase, TestDatabase } from '../../../test/support/database';
+import { eventStoreContract } from './contract';
+import { collect, delay, eventually, newEvent, newKind, newStreamId, rejection } from './helpers';
+
+eventStoreContract('PostgresEventStore', async () => {
+  const db = await createTestDatabase('event_store_contract');
+  await migrateEventStore(db.url);
+  const store = new PostgresEventStore({ connectionString: db.url, poolSize: 24 });
+  const admin = new Pool({ connectionString: db.url, max: 2 });
+  return {
+    store,
+    rawSql: async (sql: string) => (await admin.query(sql)).rows,
+    async teardown() {
+      await store.close();
+      await admin.end();
+      await db.drop();
+    },
+  };
+});
+
+/** What the contract cannot say for every adapter: commit-order reads, ids, connections. */
+describe('PostgresEventStore specifics', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let sideClient: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('event_store_pg');
+    await migrateEventStore(db.url);
+    store = new PostgresEventStore({ connectionString: db.url, poolSize: 4 });
+    sideClient = new Client({ connectionString: db.url });
+    await sideClient.connect();
+  });
+
+  afterAll(async () => {
+    await sideClient.end();
+    await store.close();
+    await db.drop();
+  });
+
+  /** Appends through append_events inside an explicit transaction on the side connection. */
+  async function appendInOpenTransaction(streamId: string, event: NewEvent): Promise<void> {
+    await sideClient.query('BEGIN');
+    await sideClient.query(
+      `SELECT * FROM append_events($1, -1, ARRAY[$2]::uuid[], ARRAY[$3], ARRAY[1], ARRAY[$4]::jsonb[], ARRAY[$5]::jsonb[])`,
+      [streamId, event.metadata.eventId, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata)],
+    );
+  }
+
+  it('holds back an event committed before an older transaction ends, then delivers both in order', async () => {
+    const kind = newKind();
+    const filter = { streamPrefixes: [`${kind}-`] };
+    const [early, late] = [newStreamId(kind), newStreamId(kind)];
+    const subscription = store.subscribe({ filter });
+    const received = collect(subscription, 2);
+
+    // `early` takes the lower position but commits last: a reader ordering by position alone
+    // would hand out `late`, move past `early`'s position and never see it.
+    await appendInOpenTransaction(early, newEvent());
+    await store.append(late, [newEvent()], 'no_stream');
+    await delay(300);
+    expect(await store.readAll({ filter })).toEqual([]);
+    await sideClient.query('COMMIT');
+
+    const events = await received;
+    expect(events.map((event) => event.streamId)).toEqual([early, late]);
+    expect((await store.readAll({ filter })).map((event) => event.streamId)).toEqual([early, late]);
+  });
+
+  it('releases held-back events when the older transaction aborts (which sends no NOTIFY)', async () => {
+    const kind = newKind();
+    const filter = { streamPrefixes: [`${kind}-`] };
+    const subscription = store.subscribe({ filter });
+    const received = collect(subscription, 1);
+
+    await appendInOpenTransaction(newStreamId(kind), newEvent());
+    const committed = newStreamId(kind);
+    await store.append(committed, [newEvent()], 'no_stream');
+    await delay(200);
+    const abortedAt = Date.now();
+    await sideClient.query('ROLLBACK');
+
+    const events = await received;
+    expect(events.map((event) => event.streamId)).toEqual([committed]);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+  });
+
+  it('returns the original result, position included, for a retried append', async () => {
+    const stream = newStreamId();
+    const batch = [newEvent(), newEvent()];
+    const first = await store.append(stream, batch, 'no_stream');
+    await store.append(stream, [newEvent()], 1);
+
+    expect(await store.append(stream, batch, 'no_stream')).toEqual(first);
+    expect(await store.append(stream, batch, 'any')).toEqual(first);
+    expect(await store.append(stream, batch, 'stream_exists')).toEqual(first);
+    expect(await store.readStream(stream)).toHaveLength(3);
+  });
+
+  it('refuses an event id stored in another stream or twice in one batch', async () => {
+    const event = newEvent();
+    await store.append(newStreamId(), [event], 'no_stream');
+
+    for (const expected of ['no_stream', 'any'] as const) {
+      const error = await rejection(store.append(newStreamId(), [event], expected));
+      expect(error).toBeInstanceOf(DuplicateEventIdError);
+      expect((error as DuplicateEventIdError).eventId).toBe(event.metadata.eventId);
+    }
+    const twice = newEvent();
+    const error = await rejection(store.append(newStreamId(), [newEvent(), twice, twice], 'no_stream'));
+    expect(error).toBeInstanceOf(DuplicateEventIdError);
+    expect((error as DuplicateEventIdError).eventId).toBe(twice.metadata.eventId);
+  });
+
+  it('is not fooled by event ids already stored at other versions of the stream', async () => {
+    const stream = newStreamId();
+    const event = newEvent();
+    await store.append(stream, [newEvent()], 'no_stream');
+    await store.append(stream, [event], 0);
+
+    // Would have put the event at version 0, where another event sits: a version conflict.
+    const conflict = await rejection(store.append(stream, [event], 'no_stream'));
+    expect(conflict).toBeInstanceOf(WrongExpectedVersionError);
+    expect((conflict as WrongExpectedVersionError).actual).toBe(1);
+    // The version is right, but the event is already stored (at 1): not a retry, a duplicate.
+    expect(await rejection(store.append(stream, [event], 1))).toBeInstanceOf(DuplicateEventIdError);
+    expect(await store.readStream(stream)).toHaveLength(2);
+  });
+
+  it('checks the expected version of an empty append without writing', async () => {
+    const stream = newStreamId();
+    const created = await store.append(stream, [newEvent()], 'no_stream');
+    expect(await store.append(stream, [], 0)).toEqual(created);
+    await expect(store.append(stream, [], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('encodes positions that also sort as plain strings, and rejects foreign ones', async () => {
+    const stream = newStreamId();
+    for (let index = 0; index < 12; index++) await store.append(stream, [newEvent()], index - 1);
+    const positions = (await store.readAll({ filter: { streamPrefixes: [stream] } })).map((event) => event.position);
+    expect(positions).toHaveLength(12);
+    expect([...positions].sort()).toEqual(positions);
+    await expect(store.readAll({ after: 'not-a-position' })).rejects.toThrow(RangeError);
+  });
+
+  it('opens one LISTEN connection for all subscriptions and closes it with the last', async () => {
+    const listeners = async () => {
+      const { rows } = await sideClient.query<{ count: string }>(
+        `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+      );
+      return Number(rows[0].count);
+    };
+    const subscriptions = [store.subscribe(), store.subscribe()];
+    const iterators = subscriptions.map((subscription) => subscription[Symbol.asyncIterator]());
+    const pending = iterators.map((iterator) => iterator.next());
+    await eventually(async () => expect(await listeners()).toBe(1));
+
+    await Promise.all(subscriptions.map((subscription) => subscription.close()));
+    await Promise.all(pending);
+    await eventually(async () => expect(await listeners()).toBe(0));
+  });
+});
