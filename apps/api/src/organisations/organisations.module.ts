@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ORGANISATION_COMMAND_HANDLERS } from '@app/grants/application/organisations';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
+import { OrganisationsController } from './organisations.controller';
 
 /** HTTP routes, command handlers and queries of the organisations area. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [],
-  providers: [],
+  controllers: [OrganisationsController],
+  providers: [...ORGANISATION_COMMAND_HANDLERS],
 })
 export class OrganisationsModule {}

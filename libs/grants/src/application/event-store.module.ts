@@ -4,7 +4,11 @@ import { callEventSchemaVersions } from '../call';
 import { grantEventSchemaVersions } from '../grant';
 import { organisationEventSchemaVersions } from '../organisation';
 import { proposalEventSchemaVersions } from '../proposal';
-import { EVENT_CODEC, PlainEventCodec, SchemaRegistry } from './event-codec';
+import { EVENT_CODEC, type EventCodec, SchemaRegistry } from './event-codec';
+import { EncryptingEventCodec } from './personal-data/encrypting-event-codec';
+import { PersonalDataKeyring } from './personal-data/personal-data-keyring';
+import { PersonalDataPolicy } from './personal-data/personal-data.policy';
+import { personalDataProviders } from './personal-data/personal-data.providers';
 import { StreamCommandExecutor } from './stream-command-executor';
 
 export interface EventStoreModuleOptions {
@@ -43,15 +47,21 @@ export class EventStoreModule {
             return new PostgresEventStore({ connectionString: options.databaseUrl, poolSize: 10 });
           },
         },
-        { provide: EVENT_CODEC, useFactory: () => new PlainEventCodec(schemaRegistry()) },
+        // Personal fields are encrypted per subject inside events (crypto-shredding): see personal-data/.
+        ...personalDataProviders(options.databaseUrl),
+        {
+          provide: EVENT_CODEC,
+          useFactory: (keyring: PersonalDataKeyring, policy: PersonalDataPolicy): EventCodec => new EncryptingEventCodec(schemaRegistry(), keyring, policy),
+          inject: [PersonalDataKeyring, PersonalDataPolicy],
+        },
         {
           provide: StreamCommandExecutor,
-          useFactory: (store: EventStore, codec: PlainEventCodec) => new StreamCommandExecutor(store, codec),
+          useFactory: (store: EventStore, codec: EventCodec) => new StreamCommandExecutor(store, codec),
           inject: [EVENT_STORE, EVENT_CODEC],
         },
         EventStoreLifecycle,
       ],
-      exports: [EVENT_STORE, EVENT_CODEC, StreamCommandExecutor],
+      exports: [EVENT_STORE, EVENT_CODEC, StreamCommandExecutor, PersonalDataKeyring, PersonalDataPolicy],
     };
   }
 }

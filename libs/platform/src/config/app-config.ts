@@ -18,6 +18,35 @@ export interface AppConfig {
   /** Run projections (the worker) inside the API process. */
   runWorker: boolean;
   logLevel: string;
+  /**
+   * Base64 of the 32-byte master key that wraps the per-subject personal-data keys (PII_MASTER_KEY).
+   * A secret: never log it. Optional in the type only so hand-built configs keep compiling;
+   * `loadConfig` always sets it.
+   */
+  piiMasterKey?: string;
+}
+
+/**
+ * FOR LOCAL DEVELOPMENT AND TESTS ONLY — NOT A SECRET. Used when PII_MASTER_KEY is unset and
+ * NODE_ENV is not 'production'. Anything encrypted under it is readable by anyone with this file.
+ */
+export const DEV_ONLY_PII_MASTER_KEY = Buffer.from('grant-ledger-DEV-ONLY-pii-master', 'utf8').toString('base64');
+
+/**
+ * PII_MASTER_KEY: base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`). Refuses to start in
+ * production without one, and never falls back silently on a malformed value.
+ */
+export function piiMasterKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.PII_MASTER_KEY?.trim();
+  if (!value) {
+    if (env.NODE_ENV === 'production') throw new Error('PII_MASTER_KEY must be set in production (base64 of 32 random bytes)');
+    return DEV_ONLY_PII_MASTER_KEY;
+  }
+  // The error never quotes the value: it is a secret.
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || Buffer.from(value, 'base64').length !== 32) {
+    throw new Error('PII_MASTER_KEY must be base64 of exactly 32 bytes');
+  }
+  return value;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -45,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventStoreConnectionString: env.EVENTSTORE_CONNECTION_STRING || undefined,
     runWorker: bool(env.RUN_WORKER, true),
     logLevel: env.LOG_LEVEL || 'info',
+    piiMasterKey: piiMasterKeyFromEnv(env),
   };
 }

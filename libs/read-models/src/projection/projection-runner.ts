@@ -44,8 +44,12 @@ export class ProjectionRunner {
     for (const wake of this.sleepers) wake();
     await Promise.all([...this.subscriptions.values()].map((s) => s.close()));
     await Promise.all(this.loops);
-    for (const runner of this.lockRunners.values()) {
-      if (!runner.isReleased) await runner.release();
+    for (const [name, runner] of this.lockRunners) {
+      if (runner.isReleased) continue;
+      // The lock is session-level: unlock before the connection goes back to the pool, or it stays held.
+      await runner.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+      await runner.release();
+      this.lockRunners.delete(name);
     }
   }
 

@@ -1,0 +1,81 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+import { DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES } from '@app/grants/organisation';
+
+// Every example is fictional: the organisations, people and addresses do not exist.
+
+export class ContactPersonDto {
+  @ApiProperty({ example: 'Rima Haddad', description: 'Personal data: encrypted in the log, erasable' }) @IsString() @IsNotEmpty() @MaxLength(200)
+  name: string;
+  @ApiProperty({ example: 'rima.haddad@bidoun-rights.example.org' }) @IsEmail({}, { message: 'email must be an email address' }) @MaxLength(320)
+  email: string;
+  @ApiPropertyOptional({ example: '+961 1 555 010' })
+  @IsOptional() @IsString() @Matches(/^\+?[0-9 ()./-]{3,40}$/, { message: 'phone must be digits, spaces and + ( ) . / - only' })
+  phone?: string;
+}
+
+export class RegisterOrganisationDto {
+  @ApiProperty({ example: 'Bidoun Rights Collective' }) @IsString() @IsNotEmpty() @MaxLength(200)
+  name: string;
+  @ApiProperty({ example: 'LB', description: 'ISO 3166-1 alpha-2' }) @IsString() @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as LB' })
+  country: string;
+  @ApiProperty({ enum: LEGAL_STATUSES, example: 'unregistered-group', description: 'Many groups cannot register legally; that is not a defect' })
+  @IsIn(LEGAL_STATUSES)
+  legalStatus: (typeof LEGAL_STATUSES)[number];
+  @ApiProperty({ example: ['stateless-people', 'nationality-rights'], description: 'The groups it works with' })
+  @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(100, { each: true })
+  focusGroups: string[];
+  @ApiProperty({ type: ContactPersonDto }) @ValidateNested() @Type(() => ContactPersonDto)
+  contactPerson: ContactPersonDto;
+  @ApiPropertyOptional({
+    example: ['applicant-rima'],
+    description: 'Applicant users who act for it. Programme team only: an applicant registering its own organisation becomes its only member.',
+  })
+  @IsOptional() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MaxLength(200, { each: true })
+  memberUserIds?: string[];
+}
+
+/** Any subset of the profile; only fields that change are recorded. */
+export class UpdateOrganisationDto {
+  @ApiPropertyOptional({ example: 'Bidoun Rights Collective (Beirut)' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200)
+  name?: string;
+  @ApiPropertyOptional({ example: 'LB' }) @IsOptional() @IsString() @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as LB' })
+  country?: string;
+  @ApiPropertyOptional({ enum: LEGAL_STATUSES, example: 'registered-association' }) @IsOptional() @IsIn(LEGAL_STATUSES)
+  legalStatus?: (typeof LEGAL_STATUSES)[number];
+  @ApiPropertyOptional({ example: ['stateless-people', 'nationality-rights', 'civil-registration'] })
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(100, { each: true })
+  focusGroups?: string[];
+  @ApiPropertyOptional({ type: ContactPersonDto, example: { name: 'Karim Mansour', email: 'karim.mansour@bidoun-rights.example.org', phone: '+961 1 555 011' } })
+  @IsOptional() @ValidateNested() @Type(() => ContactPersonDto)
+  contactPerson?: ContactPersonDto;
+  @ApiPropertyOptional({ example: ['applicant-rima', 'applicant-karim'], description: 'Programme team only' })
+  @IsOptional() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MaxLength(200, { each: true })
+  memberUserIds?: string[];
+}
+
+export class RecordDueDiligenceDto {
+  @ApiProperty({ enum: DUE_DILIGENCE_OUTCOMES, example: 'conditional' }) @IsIn(DUE_DILIGENCE_OUTCOMES)
+  outcome: (typeof DUE_DILIGENCE_OUTCOMES)[number];
+  @ApiProperty({ example: 'Fiscal sponsor agreement seen; bank account to be opened through the sponsor before the first tranche' })
+  @IsString() @MaxLength(5000)
+  notes: string;
+}
+
+export class EraseOrganisationPersonalDataDto {
+  @ApiProperty({ example: 'Data subject request received by email on 2027-02-03 (ticket DSR-0042)', description: 'Recorded in the log; write no personal data here' })
+  @IsString() @IsNotEmpty() @MaxLength(2000)
+  reason: string;
+}
+
+export class ListOrganisationsQuery {
+  @ApiPropertyOptional({ example: 'LB', description: 'ISO 3166-1 alpha-2' }) @IsOptional() @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as LB' })
+  country?: string;
+  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  limit?: number;
+  @ApiPropertyOptional({ example: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  offset?: number;
+}

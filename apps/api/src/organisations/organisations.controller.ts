@@ -1,0 +1,159 @@
+import { Body, Controller, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { CommandContext } from '@app/grants/application/command-context';
+import { EraseOrganisationPersonalDataCommand, ExecuteOrganisationCommand } from '@app/grants/application/organisations';
+import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { ID_GENERATOR, type IdGenerator, UUID_PATTERN } from '@app/platform/ids';
+import { OrganisationsQuery } from '@app/read-models/organisations/organisations.query';
+import { CommandCtx } from '../http/command-context.decorator';
+import { CommandResultDto } from '../http/command-result.dto';
+import {
+  EraseOrganisationPersonalDataDto, ListOrganisationsQuery, RecordDueDiligenceDto, RegisterOrganisationDto, UpdateOrganisationDto,
+} from './organisation.dto';
+import { OrganisationListDto, OrganisationViewDto, toOrganisationViewDto } from './organisation-view.dto';
+
+const COMMAND_HEADERS = [
+  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
+  ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream version, e.g. "3": 409 if the organisation has moved on' }),
+];
+const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
+  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
+};
+
+const isProgrammeTeam = (actor: Actor) => actor.role === 'admin' || actor.role === 'grant-manager';
+
+/** The organisation an applicant's token names, which is the only one it may register, change or see. */
+function applicantOrganisation(actor: Actor): string {
+  if (!actor.organisationId || !UUID_PATTERN.test(actor.organisationId)) {
+    throw new ForbiddenException('An applicant token must name an organisation id (UUID) in its org claim');
+  }
+  return actor.organisationId.toLowerCase();
+}
+
+/**
+ * Organisations and their contact person (personal data, crypto-shredded on erasure).
+ *
+ * Who registers what: the programme team registers any organisation (the server generates its id)
+ * and manages its member users. An applicant registers the one organisation its token's `org`
+ * claim names, under that id, and becomes its only member; it may later update that profile
+ * (contact person included) but not its members, because membership feeds reviewers'
+ * conflict-of-interest rules and is the programme team's to vouch for.
+ */
+@ApiTags('organisations')
+@ApiBearerAuth()
+@Controller('organisations')
+export class OrganisationsController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly organisations: OrganisationsQuery,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  @Post()
+  @Roles('grant-manager', 'admin', 'applicant')
+  @ApiOperation({
+    summary: 'Register an organisation',
+    description:
+      'The programme team registers any organisation under a new id. An applicant registers the organisation its token names (409 if it exists) ' +
+      'and becomes its only member; `memberUserIds` is for the programme team only. The contact person is encrypted inside the event.',
+  })
+  @ApiCreatedResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 409, 422)
+  @commandDocs()
+  register(@Body() body: RegisterOrganisationDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    if (isProgrammeTeam(actor)) {
+      const organisationId = this.ids.next();
+      return this.commandBus.execute(
+        new ExecuteOrganisationCommand({ type: 'RegisterOrganisation', data: { ...body, organisationId, memberUserIds: body.memberUserIds ?? [] } }, ctx),
+      );
+    }
+    const organisationId = applicantOrganisation(actor);
+    if (body.memberUserIds !== undefined) throw new ForbiddenException('Only the programme team sets member users');
+    return this.commandBus.execute(new ExecuteOrganisationCommand({ type: 'RegisterOrganisation', data: { ...body, organisationId, memberUserIds: [actor.id] } }, ctx));
+  }
+
+  @Patch(':id')
+  @Roles('grant-manager', 'admin', 'applicant')
+  @ApiOperation({ summary: 'Update the profile (any subset of fields; only changes are recorded). Applicants: their own organisation, not its members' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  update(
+    @Param('id', ParseUUIDPipe) organisationId: string,
+    @Body() body: UpdateOrganisationDto,
+    @CurrentActor() actor: Actor,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<CommandResultDto> {
+    if (!isProgrammeTeam(actor)) {
+      if (applicantOrganisation(actor) !== organisationId.toLowerCase()) throw new ForbiddenException('Applicants may change only their own organisation');
+      if (body.memberUserIds !== undefined) throw new ForbiddenException('Only the programme team changes member users');
+    }
+    return this.commandBus.execute(new ExecuteOrganisationCommand({ type: 'UpdateOrganisationProfile', data: { ...body, organisationId } }, ctx));
+  }
+
+  @Post(':id/due-diligence')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Record a due diligence outcome (the latest one counts); the checker is the caller' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  recordDueDiligence(
+    @Param('id', ParseUUIDPipe) organisationId: string,
+    @Body() body: RecordDueDiligenceDto,
+    @CurrentActor() actor: Actor,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<CommandResultDto> {
+    return this.commandBus.execute(
+      new ExecuteOrganisationCommand({ type: 'RecordDueDiligence', data: { organisationId, outcome: body.outcome, notes: body.notes, checkedBy: actor.id } }, ctx),
+    );
+  }
+
+  @Post(':id/erasure')
+  @HttpCode(200)
+  @Roles('admin', 'grant-manager')
+  @ApiOperation({
+    summary: 'Erase the personal data (contact person) of an organisation',
+    description:
+      'Records the erasure and destroys the organisation\'s personal-data key (crypto-shredding): every stored copy of the contact person in ' +
+      'the log becomes unreadable for good and reads as `null`; the rest of the history stays intact. Idempotent: repeating it appends nothing ' +
+      'unless a new contact was recorded since.',
+  })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  erase(
+    @Param('id', ParseUUIDPipe) organisationId: string,
+    @Body() body: EraseOrganisationPersonalDataDto,
+    @CurrentActor() actor: Actor,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<CommandResultDto> {
+    return this.commandBus.execute(new EraseOrganisationPersonalDataCommand({ organisationId, reason: body.reason, requestedBy: actor.id }, ctx));
+  }
+
+  @Get()
+  @Roles('grant-manager', 'admin', 'auditor')
+  @ApiOperation({ summary: 'List organisations by name (programme team and auditors)' })
+  @ApiOkResponse({ type: OrganisationListDto })
+  @ApiProblemResponses(400, 401, 403)
+  async list(@Query() query: ListOrganisationsQuery): Promise<OrganisationListDto> {
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const { items, total } = await this.organisations.list({ country: query.country, limit, offset });
+    return { items: items.map(toOrganisationViewDto), total, limit, offset };
+  }
+
+  @Get(':id')
+  @Roles('grant-manager', 'admin', 'auditor', 'applicant')
+  @ApiOperation({ summary: 'One organisation as the read model shows it (applicants: their own only). Eventually consistent: compare `version`' })
+  @ApiOkResponse({ type: OrganisationViewDto })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<OrganisationViewDto> {
+    // Another organisation is "not found" to an applicant, so ids cannot be probed.
+    const visible = actor.role !== 'applicant' || actor.organisationId?.toLowerCase() === id.toLowerCase();
+    const organisation = visible ? await this.organisations.byId(id) : null;
+    if (!organisation) throw new NotFoundException(`organisation ${id} not found`);
+    return toOrganisationViewDto(organisation);
+  }
+}

@@ -1,0 +1,7 @@
+export * from './encrypting-event-codec';
+export * from './personal-data.errors';
+export * from './personal-data.policy';
+export * from './personal-data-erasure.reaction';
+export * from './personal-data-key-store';
+export * from './personal-data-keyring';
+export * from './personal-data-keys.migration';

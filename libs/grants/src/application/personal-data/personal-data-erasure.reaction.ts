@@ -1,0 +1,31 @@
+import type { RecordedEvent } from '@app/event-store';
+import type { Projection } from '@app/read-models/projection/projection';
+import type { EntityManager } from 'typeorm';
+import type { PersonalDataPolicy } from './personal-data.policy';
+
+/** Events that ask for a subject's personal data to be shredded. */
+export const ERASURE_EVENT_TYPES = ['OrganisationPersonalDataErased'] as const;
+
+/**
+ * Finishes an erasure from the log: the command handler appends the erasure event and then destroys
+ * the key, and if the process died in between, this reaction (run by the worker from its checkpoint,
+ * at least once) destroys it. It only destroys a key created no later than the erasure event: a key
+ * created afterwards protects a contact recorded after the erasure, which this erasure does not cover.
+ * Idempotent, so a replay or rebuild running it again changes nothing.
+ */
+export class PersonalDataErasureReaction implements Projection {
+  readonly name = 'personal-data-erasure';
+  readonly filter = { eventTypes: [...ERASURE_EVENT_TYPES] };
+  readonly tables = [] as const;
+
+  constructor(private readonly policy: PersonalDataPolicy) {}
+
+  async apply(event: RecordedEvent, tx: EntityManager): Promise<void> {
+    if (!(ERASURE_EVENT_TYPES as readonly string[]).includes(event.type)) return;
+    await tx.query(
+      `UPDATE personal_data_keys SET wrapped_key = NULL, erased_at = clock_timestamp()
+        WHERE subject = $1 AND wrapped_key IS NOT NULL AND created_at <= $2`,
+      [this.policy.subjectOf(event.streamId), event.recordedAt],
+    );
+  }
+}
