@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
+import { ExecuteProposalCommandHandler } from '@app/grants/application/proposals/proposal-commands';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
+import { ProposalsController } from './proposals.controller';
+import { CallRankingController } from './ranking.controller';
+import { ReviewsController } from './reviews.controller';
 
-/** HTTP routes, command handlers and queries of the proposals area. */
+/** HTTP routes, command handlers and queries of the proposals area (with the reviewer queue and the ranking per call). */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [],
-  providers: [],
+  controllers: [ProposalsController, ReviewsController, CallRankingController],
+  providers: [ExecuteProposalCommandHandler],
 })
 export class ProposalsModule {}

@@ -1,9 +1,13 @@
 import type { ReadModelDefinition } from '../read-model-definition';
+import { ProposalView, ReviewerAssignmentView } from './proposal-view.entity';
+import { ProposalsReadModel1764000400000 } from './proposals.migration';
+import { ProposalsProjection } from './proposals.projection';
+import { ProposalsQuery } from './proposals.query';
 
-/** The proposals read model (filled in by the lifecycle work). */
+/** Proposals by call and status, the ranking per call, and each reviewer's queue. */
 export const proposalsReadModel: ReadModelDefinition = {
-  entities: [],
-  migrations: [],
-  projections: () => [],
-  queries: [],
+  entities: [ProposalView, ReviewerAssignmentView],
+  migrations: [ProposalsReadModel1764000400000],
+  projections: () => [new ProposalsProjection()],
+  queries: [ProposalsQuery],
 };

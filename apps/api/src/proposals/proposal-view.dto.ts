@@ -1,0 +1,273 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ProposalActor, ProposalRelation } from '@app/grants/application/proposals/proposal-access';
+import { initialProposalState, visibleReviews } from '@app/grants/proposal';
+import type { ProposalView } from '@app/read-models/proposals/proposal-view.entity';
+import type { RankedProposal, ReviewerQueueItem } from '@app/read-models/proposals/proposals.query';
+import { CommandResultDto } from '../http/command-result.dto';
+import { BudgetLineDto, EligibilityResultDto, FUNDING_DECISIONS, PartnerDto, PROPOSAL_STATUSES, REVIEW_RECOMMENDATIONS } from './proposal.dto';
+
+export class ClarificationRequestedResultDto extends CommandResultDto {
+  @ApiProperty({ example: '3e9c1b2a-5d4f-4e6a-8b7c-9d0e1f2a3b4c', description: 'Answer it with POST /proposals/:id/clarifications' }) requestId: string;
+}
+
+export class DecisionResultDto extends CommandResultDto {
+  @ApiPropertyOptional({ example: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a', description: 'Award only: the grant the award process will create' }) grantId?: string;
+}
+
+export class SubmissionDto {
+  @ApiProperty({ description: 'Content version frozen by the submission' }) version: number;
+  @ApiProperty({ description: 'sha256 (hex) of the canonical JSON of the submitted content' }) contentHash: string;
+  @ApiProperty() submittedAt: string;
+}
+
+export class DecisionSummaryDto {
+  @ApiProperty({ enum: FUNDING_DECISIONS }) decision: string;
+  @ApiPropertyOptional() amountMinor?: number;
+  @ApiPropertyOptional() grantId?: string;
+  @ApiProperty() decidedAt: string;
+}
+
+export class DecisionDto extends DecisionSummaryDto {
+  @ApiProperty() reasons: string;
+  @ApiProperty() decidedBy: string;
+  @ApiProperty() committee: string;
+}
+
+export class ProposalSummaryDto {
+  @ApiProperty() id: string;
+  @ApiProperty() callId: string;
+  @ApiProperty() leadOrganisationId: string;
+  @ApiProperty({ type: [PartnerDto] }) partners: PartnerDto[];
+  @ApiProperty() title: string;
+  @ApiProperty() policyIssue: string;
+  @ApiProperty() requestedMinor: number;
+  @ApiProperty({ example: 'EUR' }) currency: string;
+  @ApiProperty({ enum: PROPOSAL_STATUSES }) status: string;
+  @ApiProperty({ description: 'Current content version (1 when drafted, +1 per change)' }) contentVersion: number;
+  @ApiPropertyOptional({ type: SubmissionDto, nullable: true }) submission: SubmissionDto | null;
+  @ApiPropertyOptional({ type: Boolean, nullable: true, description: 'null until screened' }) eligible: boolean | null;
+  @ApiProperty({ description: 'Reviewers assigned (recused ones included)' }) reviewersAssigned: number;
+  @ApiProperty() reviewersRecused: number;
+  @ApiProperty({ description: 'Reviews that count (of reviewers not recused)' }) reviewCount: number;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Programme team and auditors only' }) consensusScore: number | null;
+  @ApiPropertyOptional({ type: DecisionSummaryDto, nullable: true }) decision: DecisionSummaryDto | null;
+  @ApiProperty() draftedAt: string;
+  @ApiProperty() updatedAt: string;
+  @ApiProperty({ description: 'Stream version this view reflects' }) version: number;
+}
+
+export class ProposalListDto {
+  @ApiProperty({ type: [ProposalSummaryDto] }) items: ProposalSummaryDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+}
+
+export class EligibilityDto {
+  @ApiProperty() eligible: boolean;
+  @ApiProperty({ type: [EligibilityResultDto] }) results: EligibilityResultDto[];
+  @ApiProperty() screenedBy: string;
+  @ApiProperty() screenedAt: string;
+}
+
+export class ReviewersDto {
+  @ApiProperty({ type: [String] }) assigned: string[];
+  @ApiProperty({ type: [String] }) recused: string[];
+}
+
+export class ConflictDto {
+  @ApiProperty() reviewerId: string;
+  @ApiProperty() description: string;
+  @ApiProperty() declaredAt: string;
+}
+
+export class ScoreDto {
+  @ApiProperty() criterionId: string;
+  @ApiProperty() score: number;
+  @ApiProperty() comment: string;
+}
+
+export class ReviewDto {
+  @ApiProperty() reviewerId: string;
+  @ApiProperty({ type: [ScoreDto] }) scores: ScoreDto[];
+  @ApiProperty({ description: '0..100, weighted by the call criteria' }) weightedScore: number;
+  @ApiProperty({ enum: REVIEW_RECOMMENDATIONS }) recommendation: string;
+  @ApiProperty() comment: string;
+  @ApiProperty() submittedAt: string;
+  @ApiProperty({ description: 'The reviewer was recused later: kept on record, not counted' }) recused: boolean;
+}
+
+export class ConsensusDto {
+  @ApiProperty() score: number;
+  @ApiProperty() summary: string;
+  @ApiProperty() recordedBy: string;
+  @ApiProperty() recordedAt: string;
+}
+
+export class UnfundedAwardDto {
+  @ApiProperty() grantId: string;
+  @ApiProperty() amountMinor: number;
+  @ApiProperty() remainingMinor: number;
+  @ApiProperty() recordedAt: string;
+}
+
+export class ClarificationDto {
+  @ApiProperty() requestId: string;
+  @ApiProperty({ type: [String] }) questions: string[];
+  @ApiProperty() requestedBy: string;
+  @ApiProperty() requestedAt: string;
+  @ApiPropertyOptional({ type: String, nullable: true }) answer: string | null;
+  @ApiPropertyOptional({ type: Object, nullable: true }) revisedFields: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) providedAt: string | null;
+}
+
+export class WithdrawalDto {
+  @ApiProperty() reason: string;
+  @ApiProperty() withdrawnAt: string;
+}
+
+/**
+ * One proposal as the caller may see it. Reviews follow blind review (a reviewer sees others'
+ * reviews only after submitting their own); reviewer identities, conflicts and the consensus are
+ * for the programme team and auditors.
+ */
+export class ProposalDetailDto extends ProposalSummaryDto {
+  @ApiProperty() summary: string;
+  @ApiProperty({ type: [BudgetLineDto] }) budgetLines: BudgetLineDto[];
+  @ApiProperty() durationMonths: number;
+  @ApiPropertyOptional({ type: EligibilityDto, nullable: true }) eligibility: EligibilityDto | null;
+  @ApiPropertyOptional({ type: ReviewersDto, nullable: true, description: 'Programme team and auditors only' }) reviewers: ReviewersDto | null;
+  @ApiPropertyOptional({ type: [ConflictDto], nullable: true, description: 'Programme team and auditors only' }) conflicts: ConflictDto[] | null;
+  @ApiProperty({ type: [ReviewDto], description: 'The reviews visible to the caller' }) reviews: ReviewDto[];
+  @ApiPropertyOptional({ type: ConsensusDto, nullable: true }) consensus: ConsensusDto | null;
+  @ApiPropertyOptional({ type: DecisionDto, nullable: true }) declare decision: DecisionDto | null;
+  @ApiProperty({ type: [UnfundedAwardDto] }) unfundedAwards: UnfundedAwardDto[];
+  @ApiProperty({ type: [ClarificationDto] }) clarifications: ClarificationDto[];
+  @ApiPropertyOptional({ type: WithdrawalDto, nullable: true }) withdrawal: WithdrawalDto | null;
+}
+
+export class RankedProposalDto {
+  @ApiProperty({ description: 'Equal scores share a rank (1, 2, 2, 4)' }) rank: number;
+  @ApiProperty() proposalId: string;
+  @ApiProperty() title: string;
+  @ApiProperty() leadOrganisationId: string;
+  @ApiProperty() consensusScore: number;
+  @ApiProperty() reviewCount: number;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Mean weighted score of the counted reviews' }) averageReviewScore: number | null;
+  @ApiProperty() requestedMinor: number;
+  @ApiProperty() currency: string;
+  @ApiProperty({ enum: PROPOSAL_STATUSES }) status: string;
+  @ApiPropertyOptional({ type: DecisionSummaryDto, nullable: true }) decision: DecisionSummaryDto | null;
+}
+
+export class RankingDto {
+  @ApiProperty() callId: string;
+  @ApiProperty({ type: [RankedProposalDto] }) items: RankedProposalDto[];
+}
+
+export class ReviewerQueueItemDto {
+  @ApiProperty() proposalId: string;
+  @ApiProperty() callId: string;
+  @ApiProperty() title: string;
+  @ApiProperty() policyIssue: string;
+  @ApiProperty({ enum: PROPOSAL_STATUSES }) status: string;
+  @ApiProperty() assignedAt: string;
+  @ApiProperty() reviewSubmitted: boolean;
+  @ApiPropertyOptional({ type: String, nullable: true }) reviewSubmittedAt: string | null;
+}
+
+export class ReviewerQueueDto {
+  @ApiProperty({ type: [ReviewerQueueItemDto] }) items: ReviewerQueueItemDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const seesInternals = (relation: ProposalRelation) => relation === 'programme' || relation === 'auditor';
+
+function decisionSummary(view: ProposalView): DecisionSummaryDto | null {
+  if (!view.decision) return null;
+  const { decision, amountMinor, grantId, decidedAt } = view.decision;
+  return { decision, ...(amountMinor !== undefined ? { amountMinor } : {}), ...(grantId !== undefined ? { grantId } : {}), decidedAt };
+}
+
+export function toProposalSummaryDto(view: ProposalView, relation: ProposalRelation): ProposalSummaryDto {
+  return {
+    id: view.id,
+    callId: view.callId,
+    leadOrganisationId: view.leadOrganisationId,
+    partners: view.partners,
+    title: view.title,
+    policyIssue: view.policyIssue,
+    requestedMinor: view.requestedMinor,
+    currency: view.currency,
+    status: view.status,
+    contentVersion: view.contentVersion,
+    submission:
+      view.submittedVersion !== null && view.contentHash !== null && view.submittedAt !== null
+        ? { version: view.submittedVersion, contentHash: view.contentHash, submittedAt: view.submittedAt.toISOString() }
+        : null,
+    eligible: view.eligibility ? view.eligibility.eligible : null,
+    reviewersAssigned: view.assignedReviewerIds.length,
+    reviewersRecused: view.recusedReviewerIds.length,
+    reviewCount: view.reviewCount,
+    consensusScore: seesInternals(relation) ? view.consensusScore : null,
+    decision: decisionSummary(view),
+    draftedAt: view.draftedAt.toISOString(),
+    updatedAt: view.updatedAt.toISOString(),
+    version: view.version,
+  };
+}
+
+export function toProposalDetailDto(view: ProposalView, relation: ProposalRelation, actor: ProposalActor): ProposalDetailDto {
+  const internals = seesInternals(relation);
+  // The domain's own blind-review rule, applied to the reviews the read model keeps.
+  const reviews = visibleReviews({ ...initialProposalState, reviews: view.reviews, recusedReviewerIds: view.recusedReviewerIds }, { id: actor.id, role: actor.role });
+  return {
+    ...toProposalSummaryDto(view, relation),
+    summary: view.summary,
+    budgetLines: view.budgetLines,
+    durationMonths: view.durationMonths,
+    eligibility: view.eligibility,
+    reviewers: internals ? { assigned: view.assignedReviewerIds, recused: view.recusedReviewerIds } : null,
+    conflicts: internals ? view.conflicts : null,
+    reviews: reviews.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt) || a.reviewerId.localeCompare(b.reviewerId)),
+    consensus: internals ? view.consensus : null,
+    decision: view.decision ? { ...decisionSummary(view)!, reasons: view.decision.reasons, decidedBy: view.decision.decidedBy, committee: view.decision.committee } : null,
+    unfundedAwards: internals ? view.unfundedAwards : [],
+    clarifications: view.clarifications.map((c) => ({ ...c, revisedFields: c.revisedFields ? { ...c.revisedFields } : null })),
+    withdrawal: view.withdrawal,
+  };
+}
+
+export function toRankedProposalDto({ rank, proposal }: RankedProposal): RankedProposalDto {
+  const counted = Object.values(proposal.reviews).filter((r) => !proposal.recusedReviewerIds.includes(r.reviewerId));
+  const average = counted.length ? Math.round((counted.reduce((sum, r) => sum + r.weightedScore, 0) / counted.length) * 100) / 100 : null;
+  return {
+    rank,
+    proposalId: proposal.id,
+    title: proposal.title,
+    leadOrganisationId: proposal.leadOrganisationId,
+    consensusScore: proposal.consensusScore ?? 0,
+    reviewCount: proposal.reviewCount,
+    averageReviewScore: average,
+    requestedMinor: proposal.requestedMinor,
+    currency: proposal.currency,
+    status: proposal.status,
+    decision: decisionSummary(proposal),
+  };
+}
+
+export function toReviewerQueueItemDto({ assignment, proposal }: ReviewerQueueItem): ReviewerQueueItemDto {
+  return {
+    proposalId: proposal.id,
+    callId: proposal.callId,
+    title: proposal.title,
+    policyIssue: proposal.policyIssue,
+    status: proposal.status,
+    assignedAt: assignment.assignedAt.toISOString(),
+    reviewSubmitted: assignment.reviewSubmittedAt !== null,
+    reviewSubmittedAt: iso(assignment.reviewSubmittedAt),
+  };
+}

@@ -1,0 +1,293 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { CommandContext } from '@app/grants/application/command-context';
+import { maySeeAllProposals, relationTo } from '@app/grants/application/proposals/proposal-access';
+import { ExecuteProposalCommand, type ProposalRequest } from '@app/grants/application/proposals/proposal-commands';
+import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
+import type { ProposalScope } from '@app/read-models/proposals/proposals.query';
+import { ProposalsQuery } from '@app/read-models/proposals/proposals.query';
+import { CommandCtx } from '../http/command-context.decorator';
+import { CommandResultDto } from '../http/command-result.dto';
+import {
+  AddPartnerDto,
+  AssignReviewerDto,
+  DeclareConflictDto,
+  DraftProposalDto,
+  ListProposalsQuery,
+  ProposalContentChangesDto,
+  ProvideClarificationDto,
+  RecordConsensusDto,
+  RecordDecisionDto,
+  RequestClarificationDto,
+  ScreenEligibilityDto,
+  SubmitReviewDto,
+  WithdrawProposalDto,
+} from './proposal.dto';
+import {
+  ClarificationRequestedResultDto,
+  DecisionResultDto,
+  ProposalDetailDto,
+  ProposalListDto,
+  toProposalDetailDto,
+  toProposalSummaryDto,
+} from './proposal-view.dto';
+
+const COMMAND_HEADERS = [
+  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
+  ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream version, e.g. "3": 409 if the proposal has moved on' }),
+];
+const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
+  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
+};
+
+/** 404: the proposal does not exist OR the caller may not see it (existence is never revealed). */
+const ACTION_PROBLEMS = ApiProblemResponses(400, 401, 403, 404, 409, 422);
+
+/**
+ * Proposal commands and reads. Routes say which roles may call them; which proposal a caller may
+ * touch (lead organisation, assigned reviewer) is checked by the command handler on the stream's
+ * own state, and by these reads on the read model (see proposal-access.ts).
+ */
+@ApiTags('proposals')
+@ApiBearerAuth()
+@Controller('proposals')
+export class ProposalsController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly proposals: ProposalsQuery,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  private send(request: ProposalRequest, ctx: CommandContext): Promise<CommandResultDto> {
+    return this.commandBus.execute(new ExecuteProposalCommand(request, ctx));
+  }
+
+  @Post()
+  @Roles('applicant')
+  @ApiOperation({ summary: "Draft a proposal for a published call, led by the caller's organisation" })
+  @ApiCreatedResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 409, 422)
+  @commandDocs()
+  draft(@Body() body: DraftProposalDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    const proposalId = this.ids.next();
+    const leadOrganisationId = body.leadOrganisationId ?? actor.organisationId ?? '';
+    return this.send({ type: 'DraftProposal', data: { ...body, proposalId, leadOrganisationId } }, ctx);
+  }
+
+  @Patch(':id')
+  @Roles('applicant')
+  @ApiOperation({ summary: 'Revise a draft (refused with 409 once submitted: use a clarification round)' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  revise(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: ProposalContentChangesDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.send({ type: 'ReviseProposal', data: { ...body, proposalId } }, ctx);
+  }
+
+  @Post(':id/partners')
+  @HttpCode(200)
+  @Roles('applicant')
+  @ApiOperation({ summary: 'Add a registered organisation to the network of a draft' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  addPartner(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: AddPartnerDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.send({ type: 'AddPartner', data: { proposalId, organisationId: body.organisationId, role: body.role } }, ctx);
+  }
+
+  @Delete(':id/partners/:orgId')
+  @HttpCode(200)
+  @Roles('applicant')
+  @ApiOperation({ summary: "Remove a partner from a draft's network (never below the call's minimum)" })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  removePartner(
+    @Param('id', ParseUUIDPipe) proposalId: string,
+    @Param('orgId', ParseUUIDPipe) organisationId: string,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<CommandResultDto> {
+    return this.send({ type: 'RemovePartner', data: { proposalId, organisationId } }, ctx);
+  }
+
+  @Post(':id/submit')
+  @HttpCode(200)
+  @Roles('applicant')
+  @ApiOperation({ summary: 'Submit before the deadline: freezes the content and records its sha256 hash' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  submit(@Param('id', ParseUUIDPipe) proposalId: string, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.send({ type: 'SubmitProposal', data: { proposalId } }, ctx);
+  }
+
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @Roles('applicant')
+  @ApiOperation({ summary: 'Withdraw the proposal (until a funding decision), with a reason' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  withdraw(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: WithdrawProposalDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.send({ type: 'WithdrawProposal', data: { proposalId, reason: body.reason } }, ctx);
+  }
+
+  @Post(':id/eligibility')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Record the eligibility screening of a submitted proposal, rule by rule' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  screen(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: ScreenEligibilityDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    const results = body.results.map(({ rule, passed, note }) => ({ rule, passed, note }));
+    return this.send({ type: 'ScreenEligibility', data: { proposalId, results, screenedBy: actor.id } }, ctx);
+  }
+
+  @Post(':id/reviewers')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Assign a reviewer to an eligible proposal (never a member of the network)' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  assignReviewer(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: AssignReviewerDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.send({ type: 'AssignReviewer', data: { proposalId, reviewerId: body.reviewerId, assignedBy: actor.id } }, ctx);
+  }
+
+  @Post(':id/conflicts')
+  @HttpCode(200)
+  @Roles('reviewer')
+  @ApiOperation({ summary: 'Declare a conflict of interest as an assigned reviewer: you are recused at once' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  declareConflict(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: DeclareConflictDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.send({ type: 'DeclareConflictOfInterest', data: { proposalId, reviewerId: actor.id, description: body.description } }, ctx);
+  }
+
+  @Post(':id/reviews')
+  @HttpCode(200)
+  @Roles('reviewer')
+  @ApiOperation({ summary: "Submit your review: every call criterion scored once, within its range" })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  submitReview(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: SubmitReviewDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    const scores = body.scores.map(({ criterionId, score, comment }) => ({ criterionId, score, comment }));
+    return this.send(
+      { type: 'SubmitReview', data: { proposalId, reviewerId: actor.id, scores, recommendation: body.recommendation, comment: body.comment } },
+      ctx,
+    );
+  }
+
+  @Post(':id/consensus')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: "Record the panel's consensus score once the call's required reviews are in" })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  recordConsensus(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: RecordConsensusDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.send({ type: 'RecordConsensus', data: { proposalId, score: body.score, summary: body.summary, recordedBy: actor.id } }, ctx);
+  }
+
+  @Post(':id/decision')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Record the funding decision (award, reject, reserve); an award names the grant to create' })
+  @ApiOkResponse({ type: DecisionResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  async decide(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: RecordDecisionDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<DecisionResultDto> {
+    const award = body.decision === 'award';
+    // The grant id is generated here so the award process manager can create grant-{id} idempotently.
+    const grantId = award ? this.ids.next() : undefined;
+    const result = await this.send(
+      {
+        type: 'RecordFundingDecision',
+        data: {
+          proposalId,
+          decision: body.decision,
+          ...(body.amountMinor !== undefined ? { amountMinor: body.amountMinor } : {}),
+          reasons: body.reasons,
+          decidedBy: actor.id,
+          committee: body.committee,
+          ...(grantId ? { grantId } : {}),
+        },
+      },
+      ctx,
+    );
+    return grantId ? { ...result, grantId } : result;
+  }
+
+  @Post(':id/clarification-requests')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({ summary: 'Ask the applicants questions about a submitted proposal' })
+  @ApiOkResponse({ type: ClarificationRequestedResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  async requestClarification(
+    @Param('id', ParseUUIDPipe) proposalId: string,
+    @Body() body: RequestClarificationDto,
+    @CurrentActor() actor: Actor,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<ClarificationRequestedResultDto> {
+    const requestId = this.ids.next();
+    const result = await this.send({ type: 'RequestClarification', data: { proposalId, requestId, questions: body.questions, requestedBy: actor.id } }, ctx);
+    return { ...result, requestId };
+  }
+
+  @Post(':id/clarifications')
+  @HttpCode(200)
+  @Roles('applicant')
+  @ApiOperation({ summary: 'Answer an open clarification request, optionally revising the submitted content' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ACTION_PROBLEMS
+  @commandDocs()
+  provideClarification(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: ProvideClarificationDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    const revisedFields = body.revisedFields ? { ...body.revisedFields } : undefined;
+    return this.send({ type: 'ProvideClarification', data: { proposalId, requestId: body.requestId, answer: body.answer, ...(revisedFields ? { revisedFields } : {}) } }, ctx);
+  }
+
+  @Get()
+  @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
+  @ApiOperation({
+    summary: "List proposals, filtered by call and status (applicants see their organisation's, reviewers those assigned to them)",
+  })
+  @ApiOkResponse({ type: ProposalListDto })
+  @ApiProblemResponses(400, 401, 403)
+  async list(@Query() query: ListProposalsQuery, @CurrentActor() actor: Actor): Promise<ProposalListDto> {
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const { items, total } = await this.proposals.list({ scope: scopeOf(actor), callId: query.callId, status: query.status, limit, offset });
+    return {
+      items: items.map((view) => toProposalSummaryDto(view, relationTo(actor, view) ?? 'partner')),
+      total,
+      limit,
+      offset,
+    };
+  }
+
+  @Get(':id')
+  @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
+  @ApiOperation({ summary: 'One proposal as the read model shows it, with the reviews the caller may see (eventually consistent: compare `version`)' })
+  @ApiOkResponse({ type: ProposalDetailDto })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<ProposalDetailDto> {
+    const view = await this.proposals.byId(id);
+    const relation = view ? relationTo(actor, view) : null;
+    if (!view || !relation) throw new NotFoundException(`proposal ${id} not found`);
+    return toProposalDetailDto(view, relation, actor);
+  }
+}
+
+function scopeOf(actor: Actor): ProposalScope {
+  if (maySeeAllProposals(actor)) return { kind: 'all' };
+  if (actor.role === 'applicant' && actor.organisationId) return { kind: 'organisation', organisationId: actor.organisationId };
+  if (actor.role === 'reviewer') return { kind: 'reviewer', reviewerId: actor.id };
+  return { kind: 'none' };
+}

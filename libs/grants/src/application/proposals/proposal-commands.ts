@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { WrongExpectedVersionError } from '@app/event-store';
+import { CLOCK, type Clock } from '@app/platform/clock';
+import { callDecider, callStreamName } from '../../call';
+import { organisationDecider, organisationStreamName } from '../../organisation';
+import {
+  callSnapshotOf,
+  canonicalJson,
+  organisationSnapshotOf,
+  proposalContent,
+  proposalDecider,
+  proposalStreamName,
+  type CallSnapshot,
+  type OrganisationSnapshots,
+  type ProposalCommand,
+  type ProposalState,
+} from '../../proposal';
+import { DomainRuleViolation } from '../../shared/decider';
+import type { CommandContext, CommandResult } from '../command-context';
+import { StreamCommandExecutor } from '../stream-command-executor';
+import { authorizeProposalCommand, type HttpProposalCommandType, type ProposalAudience } from './proposal-access';
+
+/** A command as the HTTP layer states it: without the time and the facts the application looks up. */
+type Requested<T> = T extends { type: infer K; data: infer D } ? { type: K; data: D } : never;
+
+/**
+ * Any proposal command a person can send. The handler adds `now`, the call and organisation
+ * snapshots, and (on submission) the content hash. RecordAwardFundsUnavailable is not here: only
+ * the award process manager sends it, straight through the executor.
+ */
+export type ProposalRequest =
+  | Exclude<Requested<ProposalCommand>, { type: 'SubmitProposal' | 'RecordAwardFundsUnavailable' }>
+  | { type: 'SubmitProposal'; data: { proposalId: string } };
+
+/** The call a new proposal names is not in the log (HTTP 422: the request refers to nothing). */
+export class UnknownCall extends DomainRuleViolation {
+  static readonly rule = 'proposal.call.unknown';
+  constructor(readonly callId: string) {
+    super(UnknownCall.rule, `Call ${callId} does not exist`);
+  }
+}
+
+export class ExecuteProposalCommand extends Command<CommandResult> {
+  constructor(
+    readonly request: ProposalRequest,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** sha256 hex of the canonical JSON of what a submission freezes; an auditor can recompute it from the log. */
+export function proposalContentHash(state: ProposalState): string {
+  return createHash('sha256').update(canonicalJson(proposalContent(state))).digest('hex');
+}
+
+export function audienceOf(state: ProposalState): ProposalAudience | null {
+  if (state.status === 'none') return null;
+  return {
+    leadOrganisationId: state.leadOrganisationId,
+    partnerOrganisationIds: state.partners.map((p) => p.organisationId),
+    assignedReviewerIds: state.assignedReviewerIds,
+  };
+}
+
+/** Re-reads and re-decides after a concurrent append, unless the client pinned a version with If-Match. */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Loads the proposal, checks who may act, looks up the outside facts the decider needs (the call,
+ * the organisations of the network) and appends with the version it folded. The facts and the
+ * content hash are derived from that version, so the append is pinned to it: if the proposal moved
+ * on meanwhile, the whole attempt is repeated on the new state.
+ */
+@CommandHandler(ExecuteProposalCommand)
+export class ExecuteProposalCommandHandler implements ICommandHandler<ExecuteProposalCommand, CommandResult> {
+  constructor(
+    private readonly executor: StreamCommandExecutor,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ request, context }: ExecuteProposalCommand): Promise<CommandResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.attempt(request, context);
+      } catch (error) {
+        const retry = error instanceof WrongExpectedVersionError && context.expectedVersion === undefined && attempt < MAX_ATTEMPTS;
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  private async attempt(request: ProposalRequest, context: CommandContext): Promise<CommandResult> {
+    const proposalId = request.data.proposalId;
+    const streamId = proposalStreamName(proposalId);
+    const { state, version } = await this.executor.load(proposalDecider, streamId);
+    authorizeProposalCommand(context.actor, request as { type: HttpProposalCommandType; data: { proposalId: string } }, audienceOf(state));
+    if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
+      throw new WrongExpectedVersionError(streamId, context.expectedVersion, version);
+    }
+    const command = await this.withFacts(request, state, this.clock.now().toISOString());
+    const result = await this.executor.execute(proposalDecider, streamId, proposalId, command, { ...context, expectedVersion: version });
+    return { id: result.id, version: result.version };
+  }
+
+  private async withFacts(request: ProposalRequest, state: ProposalState, now: string): Promise<ProposalCommand> {
+    const network = [state.leadOrganisationId, ...state.partners.map((p) => p.organisationId)];
+    switch (request.type) {
+      case 'DraftProposal': {
+        const { callId, leadOrganisationId, partners } = request.data;
+        const call = await this.call(callId);
+        const organisations = await this.organisations([leadOrganisationId, ...partners.map((p) => p.organisationId)]);
+        return { ...request, call, organisations, now };
+      }
+      case 'AddPartner':
+        return { ...request, call: await this.call(state.callId), organisations: await this.organisations([request.data.organisationId]), now };
+      case 'SubmitProposal':
+        return {
+          type: 'SubmitProposal',
+          data: { proposalId: request.data.proposalId, contentHash: proposalContentHash(state) },
+          call: await this.call(state.callId),
+          organisations: await this.organisations(network),
+          now,
+        };
+      case 'AssignReviewer':
+        return { ...request, organisations: await this.organisations(network), now };
+      case 'ReviseProposal':
+      case 'RemovePartner':
+      case 'SubmitReview':
+      case 'RecordConsensus':
+      case 'RecordFundingDecision':
+      case 'ProvideClarification':
+        return { ...request, call: await this.call(state.callId), now } as ProposalCommand;
+      case 'WithdrawProposal':
+      case 'ScreenEligibility':
+      case 'DeclareConflictOfInterest':
+      case 'RequestClarification':
+        return { ...request, now } as ProposalCommand;
+      default: {
+        const unhandled: never = request;
+        throw new Error(`Unhandled proposal request ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  private async call(callId: string): Promise<CallSnapshot> {
+    const { state } = await this.executor.load(callDecider, callStreamName(callId));
+    if (state.status === 'none') throw new UnknownCall(callId);
+    return callSnapshotOf(state);
+  }
+
+  /** Registered organisations only: a missing one is left out, and the decider names it (UnknownOrganisation). */
+  private async organisations(ids: readonly string[]): Promise<OrganisationSnapshots> {
+    const unique = [...new Set(ids)];
+    const loaded = await Promise.all(unique.map((id) => this.executor.load(organisationDecider, organisationStreamName(id))));
+    const snapshots: Record<string, ReturnType<typeof organisationSnapshotOf>> = {};
+    unique.forEach((id, i) => {
+      if (loaded[i].state.status === 'registered') snapshots[id] = organisationSnapshotOf(loaded[i].state);
+    });
+    return snapshots;
+  }
+}

@@ -1,0 +1,140 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber } from '../calls/call-view.entity';
+
+/** numeric comes back from pg as a string; consensus scores have two decimals at most. */
+const numericAsNumber = { to: (value: number | null) => value, from: (value: string | null) => (value === null ? null : Number(value)) };
+
+export interface PartnerView {
+  organisationId: string;
+  role: string;
+}
+
+export interface BudgetLineView {
+  label: string;
+  amountMinor: number;
+}
+
+export interface EligibilityView {
+  eligible: boolean;
+  results: { rule: string; passed: boolean; note: string }[];
+  screenedBy: string;
+  screenedAt: string;
+}
+
+export interface ConflictView {
+  reviewerId: string;
+  description: string;
+  declaredAt: string;
+}
+
+export interface ReviewView {
+  reviewerId: string;
+  scores: { criterionId: string; score: number; comment: string }[];
+  weightedScore: number;
+  recommendation: 'fund' | 'do-not-fund' | 'reserve';
+  comment: string;
+  submittedAt: string;
+}
+
+export interface ConsensusView {
+  score: number;
+  summary: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+
+export interface DecisionView {
+  decision: 'award' | 'reject' | 'reserve';
+  amountMinor?: number;
+  grantId?: string;
+  reasons: string;
+  decidedBy: string;
+  committee: string;
+  decidedAt: string;
+}
+
+export interface UnfundedAwardView {
+  grantId: string;
+  amountMinor: number;
+  remainingMinor: number;
+  recordedAt: string;
+}
+
+/** The content fields a clarification answer changed. */
+export interface RevisedFieldsView {
+  title?: string;
+  summary?: string;
+  policyIssue?: string;
+  requestedMinor?: number;
+  budgetLines?: BudgetLineView[];
+  durationMonths?: number;
+}
+
+export interface ClarificationView {
+  requestId: string;
+  questions: string[];
+  requestedBy: string;
+  requestedAt: string;
+  answer: string | null;
+  revisedFields: RevisedFieldsView | null;
+  providedAt: string | null;
+}
+
+export interface WithdrawalView {
+  reason: string;
+  withdrawnAt: string;
+}
+
+/** One row per proposal: the lists, the detail page, and the ranking per call. */
+@Entity({ name: 'proposals' })
+export class ProposalView {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'call_id' }) callId: string;
+  @Column('text', { name: 'lead_organisation_id' }) leadOrganisationId: string;
+  @Column('jsonb') partners: PartnerView[];
+  /** The partners' ids again, as an array column so "proposals my organisation is in" is an indexed query. */
+  @Column('text', { name: 'partner_organisation_ids', array: true }) partnerOrganisationIds: string[];
+  @Column('text') title: string;
+  @Column('text') summary: string;
+  @Column('text', { name: 'policy_issue' }) policyIssue: string;
+  @Column('bigint', { name: 'requested_minor', transformer: bigintAsNumber }) requestedMinor: number;
+  @Column('char', { length: 3 }) currency: string;
+  @Column('jsonb', { name: 'budget_lines' }) budgetLines: BudgetLineView[];
+  @Column('int', { name: 'duration_months' }) durationMonths: number;
+  @Column('text') status: string;
+  /** 1 when drafted, +1 per content change; the submitted version is the one frozen by the submission. */
+  @Column('int', { name: 'content_version' }) contentVersion: number;
+  @Column('int', { name: 'submitted_version', nullable: true }) submittedVersion: number | null;
+  @Column('text', { name: 'content_hash', nullable: true }) contentHash: string | null;
+  @Column('timestamptz', { name: 'submitted_at', nullable: true }) submittedAt: Date | null;
+  @Column('jsonb', { nullable: true }) eligibility: EligibilityView | null;
+  @Column('text', { name: 'assigned_reviewer_ids', array: true }) assignedReviewerIds: string[];
+  @Column('text', { name: 'recused_reviewer_ids', array: true }) recusedReviewerIds: string[];
+  @Column('jsonb') conflicts: ConflictView[];
+  /** By reviewer id, as the proposal's state keeps them; who sees which is decided when reading (blind review). */
+  @Column('jsonb') reviews: Record<string, ReviewView>;
+  /** Reviews that count: those of reviewers who are not recused. */
+  @Column('int', { name: 'review_count' }) reviewCount: number;
+  @Column('numeric', { name: 'consensus_score', precision: 5, scale: 2, nullable: true, transformer: numericAsNumber }) consensusScore: number | null;
+  @Column('jsonb', { nullable: true }) consensus: ConsensusView | null;
+  /** The standing decision; cleared when an award could not be funded (see unfundedAwards). */
+  @Column('jsonb', { nullable: true }) decision: DecisionView | null;
+  @Column('jsonb', { name: 'unfunded_awards' }) unfundedAwards: UnfundedAwardView[];
+  @Column('jsonb') clarifications: ClarificationView[];
+  @Column('jsonb', { nullable: true }) withdrawal: WithdrawalView | null;
+  @Column('timestamptz', { name: 'drafted_at' }) draftedAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  /** Stream version of the last event applied: makes the projection idempotent and lets clients wait for their write. */
+  @Column('int') version: number;
+}
+
+/** One row per reviewer assignment: the reviewer's queue. */
+@Entity({ name: 'proposal_reviewer_assignments' })
+export class ReviewerAssignmentView {
+  @PrimaryColumn('uuid', { name: 'proposal_id' }) proposalId: string;
+  @PrimaryColumn('text', { name: 'reviewer_id' }) reviewerId: string;
+  @Column('uuid', { name: 'call_id' }) callId: string;
+  @Column('timestamptz', { name: 'assigned_at' }) assignedAt: Date;
+  @Column('timestamptz', { name: 'recused_at', nullable: true }) recusedAt: Date | null;
+  @Column('timestamptz', { name: 'review_submitted_at', nullable: true }) reviewSubmittedAt: Date | null;
+}

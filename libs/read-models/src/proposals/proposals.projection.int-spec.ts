@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { RecordedEvent } from '@app/event-store';
+import type { ProposalEvent } from '@app/grants/proposal';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { dataSourceOptions } from '../data-source-options';
+import { ProposalsProjection } from './proposals.projection';
+import { ProposalsQuery } from './proposals.query';
+import { ProposalView, ReviewerAssignmentView } from './proposal-view.entity';
+
+const callId = randomUUID();
+const AT = '2027-02-01T10:00:00.000Z';
+
+function recorded(proposalId: string, event: ProposalEvent, streamVersion: number): RecordedEvent {
+  const recordedAt = new Date(AT);
+  return {
+    streamId: `proposal-${proposalId}`, streamVersion, position: `p${streamVersion}`, eventId: randomUUID(), type: event.type, schemaVersion: 1, data: event.data,
+    metadata: { eventId: randomUUID(), actorId: 'alice', actorRole: 'grant-manager', correlationId: 'c', causationId: 'c', recordedAt: AT },
+    recordedAt,
+  };
+}
+
+function history(proposalId: string, consensus: number, decision: 'award' | 'reject', inCall = callId): ProposalEvent[] {
+  const score = (s: number) => [{ criterionId: 'relevance', score: s, comment: '' }];
+  return [
+    {
+      type: 'ProposalDrafted',
+      data: {
+        proposalId, callId: inCall, leadOrganisationId: 'org-lb', partners: [{ organisationId: 'org-ps', role: 'research' }], title: 'Tenure', summary: 'S',
+        policyIssue: 'housing', requestedMinor: 5_000_000, currency: 'EUR', budgetLines: [{ label: 'All', amountMinor: 5_000_000 }], durationMonths: 24, draftedAt: AT,
+      },
+    },
+    { type: 'PartnerJoined', data: { proposalId, organisationId: 'org-tn', role: 'outreach', joinedAt: AT } },
+    { type: 'ProposalSubmitted', data: { proposalId, version: 2, contentHash: 'a'.repeat(64), submittedAt: AT } },
+    { type: 'EligibilityScreened', data: { proposalId, results: [{ rule: 'r', passed: true, note: '' }], eligible: true, screenedBy: 'alice', screenedAt: AT } },
+    { type: 'ReviewerAssigned', data: { proposalId, reviewerId: 'nadia', assignedBy: 'alice', assignedAt: AT } },
+    { type: 'ReviewerAssigned', data: { proposalId, reviewerId: 'omar', assignedBy: 'alice', assignedAt: AT } },
+    { type: 'ReviewerAssigned', data: { proposalId, reviewerId: 'leila', assignedBy: 'alice', assignedAt: AT } },
+    { type: 'ReviewSubmitted', data: { proposalId, reviewerId: 'leila', scores: score(2), weightedScore: 20, recommendation: 'do-not-fund', comment: '', submittedAt: AT } },
+    // Leila declares a conflict after reviewing: her review stays on record but stops counting.
+    { type: 'ConflictOfInterestDeclared', data: { proposalId, reviewerId: 'leila', description: 'Former board member', declaredAt: AT } },
+    { type: 'ReviewerRecused', data: { proposalId, reviewerId: 'leila', reason: 'conflict of interest declared', recusedAt: AT } },
+    { type: 'ReviewSubmitted', data: { proposalId, reviewerId: 'nadia', scores: score(8), weightedScore: 80, recommendation: 'fund', comment: '', submittedAt: AT } },
+    { type: 'ReviewSubmitted', data: { proposalId, reviewerId: 'omar', scores: score(7), weightedScore: 70, recommendation: 'fund', comment: '', submittedAt: AT } },
+    { type: 'ConsensusRecorded', data: { proposalId, score: consensus, summary: 'ok', recordedBy: 'alice', recordedAt: AT } },
+    decision === 'award'
+      ? { type: 'FundingDecisionRecorded', data: { proposalId, decision, amountMinor: 4_000_000, reasons: 'r', decidedBy: 'alice', committee: 'c', grantId: 'g-1', decidedAt: AT } }
+      : { type: 'FundingDecisionRecorded', data: { proposalId, decision, reasons: 'r', decidedBy: 'alice', committee: 'c', decidedAt: AT } },
+  ];
+}
+
+describe('proposals projection', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  const projection = new ProposalsProjection();
+  const applyAll = async (proposalId: string, events: ProposalEvent[], from = 0) => {
+    for (const [i, event] of events.entries()) await dataSource.transaction((tx) => projection.apply(recorded(proposalId, event, from + i), tx));
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataSource = await new DataSource(dataSourceOptions(db.url)).initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  const rows = async (proposalId: string) => ({
+    proposal: await dataSource.getRepository(ProposalView).findOneByOrFail({ id: proposalId }),
+    assignments: await dataSource.getRepository(ReviewerAssignmentView).find({ where: { proposalId }, order: { reviewerId: 'ASC' } }),
+  });
+
+  it('changes nothing when the same events are applied twice', async () => {
+    const proposalId = randomUUID();
+    const events = history(proposalId, 75, 'award');
+    await applyAll(proposalId, events);
+    const once = await rows(proposalId);
+    await applyAll(proposalId, events);
+    expect(await rows(proposalId)).toEqual(once);
+
+    expect(once.proposal).toMatchObject({
+      status: 'awarded',
+      partnerOrganisationIds: ['org-ps', 'org-tn'],
+      contentVersion: 2,
+      submittedVersion: 2,
+      assignedReviewerIds: ['nadia', 'omar', 'leila'],
+      recusedReviewerIds: ['leila'],
+      reviewCount: 2,
+      consensusScore: 75,
+      decision: expect.objectContaining({ decision: 'award', grantId: 'g-1', amountMinor: 4_000_000 }),
+      version: events.length - 1,
+    });
+    expect(Object.keys(once.proposal.reviews).sort()).toEqual(['leila', 'nadia', 'omar']);
+    expect(once.assignments.map((a) => [a.reviewerId, a.recusedAt !== null, a.reviewSubmittedAt !== null])).toEqual([
+      ['leila', true, true],
+      ['nadia', false, true],
+      ['omar', false, true],
+    ]);
+  });
+
+  it('puts an award the budget cannot cover back to awaiting a decision, keeping the failed award on record', async () => {
+    const proposalId = randomUUID();
+    const events = history(proposalId, 75, 'award');
+    await applyAll(proposalId, events);
+    await applyAll(proposalId, [{ type: 'AwardFundsUnavailable', data: { proposalId, grantId: 'g-1', amountMinor: 4_000_000, remainingMinor: 1_000, recordedAt: AT } }], events.length);
+    const { proposal } = await rows(proposalId);
+    expect(proposal).toMatchObject({ status: 'under-review', decision: null, unfundedAwards: [expect.objectContaining({ grantId: 'g-1', remainingMinor: 1_000 })] });
+  });
+
+  it('ranks a call by consensus score, equal scores sharing a rank, and queues a reviewer only where not recused', async () => {
+    const [rankedCall, first, tiedA, tiedB] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await applyAll(tiedA, history(tiedA, 60, 'reject', rankedCall));
+    await applyAll(first, history(first, 90, 'award', rankedCall));
+    await applyAll(tiedB, history(tiedB, 60, 'reject', rankedCall));
+    const query = new ProposalsQuery(dataSource.getRepository(ProposalView), dataSource.getRepository(ReviewerAssignmentView));
+
+    const ranking = await query.ranking(rankedCall);
+    expect(ranking.map((r) => [r.proposal.id === first ? 'first' : 'tied', r.rank, r.proposal.consensusScore])).toEqual([
+      ['first', 1, 90],
+      ['tied', 2, 60],
+      ['tied', 2, 60],
+    ]);
+
+    const leila = await query.reviewerQueue('leila', { limit: 50, offset: 0 });
+    expect(leila.items.map((i) => i.proposal.id)).not.toContain(first);
+    const nadia = await query.reviewerQueue('nadia', { limit: 50, offset: 0 });
+    expect(nadia.items.map((i) => i.proposal.id)).toEqual(expect.arrayContaining([first, tiedA, tiedB]));
+  });
+});

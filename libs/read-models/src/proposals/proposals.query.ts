@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, Repository } from 'typeorm';
+import { ProposalView, ReviewerAssignmentView } from './proposal-view.entity';
+
+/** Which proposals a caller may list: all of them, those an organisation is in, or those assigned to a reviewer. */
+export type ProposalScope = { kind: 'all' } | { kind: 'organisation'; organisationId: string } | { kind: 'reviewer'; reviewerId: string } | { kind: 'none' };
+
+export interface ProposalListFilter {
+  scope: ProposalScope;
+  callId?: string;
+  status?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface RankedProposal {
+  rank: number;
+  proposal: ProposalView;
+}
+
+export interface ReviewerQueueItem {
+  assignment: ReviewerAssignmentView;
+  proposal: ProposalView;
+}
+
+/** Reads the proposals read models; never loads the event stream. */
+@Injectable()
+export class ProposalsQuery {
+  constructor(
+    @InjectRepository(ProposalView) private readonly proposals: Repository<ProposalView>,
+    @InjectRepository(ReviewerAssignmentView) private readonly assignments: Repository<ReviewerAssignmentView>,
+  ) {}
+
+  async list(filter: ProposalListFilter): Promise<{ items: ProposalView[]; total: number }> {
+    const { scope } = filter;
+    if (scope.kind === 'none') return { items: [], total: 0 };
+    const query = this.proposals.createQueryBuilder('p');
+    if (filter.callId) query.andWhere('p.callId = :callId', { callId: filter.callId });
+    if (filter.status) query.andWhere('p.status = :status', { status: filter.status });
+    if (scope.kind === 'organisation') {
+      query.andWhere(
+        new Brackets((q) => q.where('p.leadOrganisationId = :org', { org: scope.organisationId }).orWhere(':org = ANY(p.partnerOrganisationIds)')),
+      );
+    }
+    if (scope.kind === 'reviewer') query.andWhere(':reviewer = ANY(p.assignedReviewerIds)', { reviewer: scope.reviewerId });
+    const [items, total] = await query.orderBy('p.draftedAt', 'DESC').addOrderBy('p.id', 'ASC').limit(filter.limit).offset(filter.offset).getManyAndCount();
+    return { items, total };
+  }
+
+  byId(id: string): Promise<ProposalView | null> {
+    return this.proposals.findOneBy({ id });
+  }
+
+  /**
+   * A call's proposals that have a consensus score, best first; equal scores share a rank (1, 2, 2, 4).
+   * Withdrawn proposals are out of the competition and left out.
+   */
+  async ranking(callId: string): Promise<RankedProposal[]> {
+    const items = await this.proposals
+      .createQueryBuilder('p')
+      .where('p.callId = :callId', { callId })
+      .andWhere('p.consensusScore IS NOT NULL')
+      .andWhere("p.status <> 'withdrawn'")
+      .orderBy('p.consensusScore', 'DESC')
+      .addOrderBy('p.submittedAt', 'ASC')
+      .addOrderBy('p.id', 'ASC')
+      .getMany();
+    let rank = 0;
+    return items.map((proposal, i) => {
+      if (i === 0 || proposal.consensusScore !== items[i - 1].consensusScore) rank = i + 1;
+      return { rank, proposal };
+    });
+  }
+
+  /** The proposals assigned to a reviewer who has not been recused from them, oldest assignment first. */
+  async reviewerQueue(reviewerId: string, filter: { pending?: boolean; limit: number; offset: number }): Promise<{ items: ReviewerQueueItem[]; total: number }> {
+    const query = this.assignments
+      .createQueryBuilder('a')
+      .where('a.reviewerId = :reviewerId', { reviewerId })
+      .andWhere('a.recusedAt IS NULL');
+    if (filter.pending === true) query.andWhere('a.reviewSubmittedAt IS NULL');
+    if (filter.pending === false) query.andWhere('a.reviewSubmittedAt IS NOT NULL');
+    const [assignments, total] = await query.orderBy('a.assignedAt', 'ASC').addOrderBy('a.proposalId', 'ASC').limit(filter.limit).offset(filter.offset).getManyAndCount();
+    if (assignments.length === 0) return { items: [], total };
+    const proposals = await this.proposals.createQueryBuilder('p').where('p.id IN (:...ids)', { ids: assignments.map((a) => a.proposalId) }).getMany();
+    const byId = new Map(proposals.map((p) => [p.id, p]));
+    const items = assignments.flatMap((assignment) => {
+      const proposal = byId.get(assignment.proposalId);
+      return proposal ? [{ assignment, proposal }] : [];
+    });
+    return { items, total };
+  }
+}

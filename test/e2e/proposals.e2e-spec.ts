@@ -1,0 +1,499 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
+import { organisationDecider, organisationStreamName } from '@app/grants/organisation';
+import { canonicalJson } from '@app/grants/proposal';
+import { Client } from 'pg';
+import { createTestApp, eventually, type TestApp } from '../support/app';
+
+const NOW = '2027-01-10T09:00:00Z';
+/** Inside the call's submission window [2027-01-15, 2027-03-31T23:59:59Z]. */
+const WITHIN_WINDOW = '2027-02-01T10:00:00Z';
+const AFTER_DEADLINE = '2027-04-01T00:00:01Z';
+
+// A housing-rights network led from Lebanon with Palestinian and Tunisian partners, and a
+// land-rights network led from Morocco; one Lebanese group partners nobody yet.
+const BEIRUT_HOUSING = randomUUID();
+const HEBRON_TENANTS = randomUUID();
+const SFAX_SETTLEMENTS = randomUUID();
+const AMAZIGH_LAND = randomUUID();
+const DOM_COMMUNITY = randomUUID();
+
+const ORGANISATIONS = [
+  { id: BEIRUT_HOUSING, name: 'Beirut Housing Rights Collective', country: 'LB', members: ['applicant-beirut'] },
+  { id: HEBRON_TENANTS, name: "Hebron Tenants' Committee", country: 'PS', members: ['applicant-hebron'] },
+  { id: SFAX_SETTLEMENTS, name: 'Sfax Informal Settlements Association', country: 'TN', members: ['applicant-sfax', 'reviewer-sami'] },
+  { id: AMAZIGH_LAND, name: 'Amazigh Land Rights Network', country: 'MA', members: ['applicant-amazigh'] },
+  { id: DOM_COMMUNITY, name: 'Dom Community Association', country: 'LB', members: ['applicant-dom'] },
+];
+
+const CRITERIA = [
+  { id: 'relevance', name: 'Relevance', weight: 40, maxScore: 10 },
+  { id: 'network', name: 'Network', weight: 30, maxScore: 10 },
+  { id: 'feasibility', name: 'Feasibility', weight: 30, maxScore: 10 },
+];
+
+function housingProposal(callId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    callId,
+    partners: [
+      { organisationId: HEBRON_TENANTS, role: 'documentation of evictions' },
+      { organisationId: SFAX_SETTLEMENTS, role: 'community outreach' },
+    ],
+    title: 'Secure tenure for refugee and migrant households',
+    summary: 'Legal aid, eviction monitoring and joint advocacy for tenure rights in Beirut, Hebron and Sfax.',
+    policyIssue: 'housing rights for minorities',
+    requestedMinor: 5_000_000,
+    currency: 'EUR',
+    budgetLines: [
+      { label: 'Legal aid clinics', amountMinor: 2_500_000 },
+      { label: 'Eviction monitoring', amountMinor: 1_500_000 },
+      { label: 'Joint advocacy', amountMinor: 1_000_000 },
+    ],
+    durationMonths: 24,
+    ...overrides,
+  };
+}
+
+function landProposal(callId: string) {
+  return {
+    callId,
+    partners: [
+      { organisationId: DOM_COMMUNITY, role: 'research' },
+      { organisationId: SFAX_SETTLEMENTS, role: 'litigation support' },
+    ],
+    title: 'Collective land titles for Amazigh villages',
+    summary: 'Strategic litigation and community mapping of customary land.',
+    policyIssue: 'representation of minorities in land governance',
+    requestedMinor: 4_000_000,
+    currency: 'EUR',
+    budgetLines: [{ label: 'Litigation', amountMinor: 4_000_000 }],
+    durationMonths: 18,
+  };
+}
+
+const scores = (relevance: number, network: number, feasibility: number) => [
+  { criterionId: 'relevance', score: relevance, comment: 'relevance' },
+  { criterionId: 'network', score: network, comment: 'network' },
+  { criterionId: 'feasibility', score: feasibility, comment: 'feasibility' },
+];
+
+const ELIGIBLE = { results: [{ rule: 'lead-country-eligible', passed: true, note: 'Lead based in an eligible country' }] };
+
+describe('proposals over HTTP', () => {
+  let t: TestApp;
+  let pg: Client;
+  let callId: string;
+  const tokens: Record<string, string> = {};
+  const bearer = (who: string) => ({ Authorization: `Bearer ${tokens[who]}` });
+
+  beforeAll(async () => {
+    t = await createTestApp({ now: NOW });
+    pg = new Client({ connectionString: t.db.url });
+    await pg.connect();
+
+    const actors: [string, Parameters<TestApp['token']>[0]][] = [
+      ['manager', { role: 'grant-manager', id: 'alice' }],
+      ['admin', { role: 'admin', id: 'root' }],
+      ['auditor', { role: 'auditor', id: 'audrey' }],
+      ['partnerSystem', { role: 'partner', id: 'donor-system' }],
+      ['beirut', { role: 'applicant', id: 'applicant-beirut', organisationId: BEIRUT_HOUSING }],
+      ['hebron', { role: 'applicant', id: 'applicant-hebron', organisationId: HEBRON_TENANTS }],
+      ['amazigh', { role: 'applicant', id: 'applicant-amazigh', organisationId: AMAZIGH_LAND }],
+      ['dom', { role: 'applicant', id: 'applicant-dom', organisationId: DOM_COMMUNITY }],
+      ['nadia', { role: 'reviewer', id: 'reviewer-nadia' }],
+      ['omar', { role: 'reviewer', id: 'reviewer-omar' }],
+      ['leila', { role: 'reviewer', id: 'reviewer-leila' }],
+      ['karim', { role: 'reviewer', id: 'reviewer-karim' }],
+      ['sami', { role: 'reviewer', id: 'reviewer-sami' }],
+    ];
+    for (const [name, actor] of actors) tokens[name] = await t.token(actor);
+
+    // Organisations come straight through the command path: this suite does not depend on the organisations routes.
+    const executor = t.app.get(StreamCommandExecutor);
+    for (const org of ORGANISATIONS) {
+      await executor.execute(
+        organisationDecider,
+        organisationStreamName(org.id),
+        org.id,
+        {
+          type: 'RegisterOrganisation',
+          data: {
+            organisationId: org.id,
+            name: org.name,
+            country: org.country,
+            legalStatus: 'registered-association',
+            focusGroups: ['refugees'],
+            contactPerson: { name: 'Contact Person', email: 'contact@example.org' },
+            memberUserIds: org.members,
+          },
+          now: NOW,
+        },
+        { actor: { id: 'root', role: 'admin' }, correlationId: randomUUID(), causationId: 'test-setup' },
+      );
+    }
+
+    callId = await publishedCall();
+  });
+
+  beforeEach(() => t.clock.set(WITHIN_WINDOW));
+
+  afterAll(async () => {
+    await pg.end();
+    await t.close();
+  });
+
+  const publishedCall = async () => {
+    const call = await t.http
+      .post('/calls')
+      .set(bearer('manager'))
+      .send({
+        programme: 'Civic Space and Minority Rights Programme 2027',
+        title: 'Small grants for issue-based networks',
+        description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
+        currency: 'EUR',
+        budgetMinor: 60_000_000,
+        minAwardMinor: 2_000_000,
+        maxAwardMinor: 8_000_000,
+        eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
+        minPartners: 3,
+        criteria: CRITERIA,
+        reviewsRequired: 2,
+        opensAt: '2027-01-15T00:00:00Z',
+        closesAt: '2027-03-31T23:59:59Z',
+      })
+      .expect(201);
+    await t.http.post(`/calls/${call.body.id}/publish`).set(bearer('manager')).expect(200);
+    return call.body.id as string;
+  };
+
+  const eventCount = async () => Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n);
+  const streamTypes = async (id: string) =>
+    (await pg.query('SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_version', [`proposal-${id}`])).rows.map((r) => r.type);
+
+  /** GET /proposals/:id as `who`, once the read model has caught up with `version`. */
+  const viewAt = (id: string, version: number, who = 'manager') =>
+    eventually(async () => {
+      const res = await t.http.get(`/proposals/${id}`).set(bearer(who));
+      return res.status === 200 && res.body.version >= version ? res.body : undefined;
+    });
+
+  const draft = async (who: string, body: Record<string, unknown>) => (await t.http.post('/proposals').set(bearer(who)).send(body).expect(201)).body as { id: string; version: number };
+
+  /** Drafted, submitted and screened eligible: ready for reviewers. */
+  const eligibleProposal = async (who: string, body: Record<string, unknown>) => {
+    const { id } = await draft(who, body);
+    await t.http.post(`/proposals/${id}/submit`).set(bearer(who)).expect(200);
+    await t.http.post(`/proposals/${id}/eligibility`).set(bearer('manager')).send(ELIGIBLE).expect(200);
+    return id;
+  };
+
+  it('runs a proposal from draft to decision: screening, reviewers, a recusal, blind reviews, consensus, award and rejection, ranked', async () => {
+    // Draft and submit: the answer is { id, version }, the submission freezes a hash anyone can recompute.
+    const drafted = await t.http.post('/proposals').set(bearer('beirut')).send(housingProposal(callId)).expect(201);
+    expect(drafted.body).toEqual({ id: expect.any(String), version: 0 });
+    const housing = drafted.body.id as string;
+    const submitted = await t.http.post(`/proposals/${housing}/submit`).set(bearer('beirut')).expect(200);
+    expect(submitted.body).toEqual({ id: housing, version: 1 });
+    const body = housingProposal(callId);
+    const expectedHash = createHash('sha256')
+      .update(canonicalJson({ proposalId: housing, leadOrganisationId: BEIRUT_HOUSING, ...body }))
+      .digest('hex');
+    const afterSubmit = await viewAt(housing, 1, 'beirut');
+    expect(afterSubmit).toMatchObject({ status: 'submitted', submission: { version: 1, contentHash: expectedHash }, leadOrganisationId: BEIRUT_HOUSING });
+
+    const land = await eligibleProposal('amazigh', landProposal(callId));
+
+    // Screening and assignment by the programme team.
+    await t.http.post(`/proposals/${housing}/eligibility`).set(bearer('manager')).send(ELIGIBLE).expect(200);
+    for (const reviewerId of ['reviewer-nadia', 'reviewer-omar', 'reviewer-leila']) {
+      await t.http.post(`/proposals/${housing}/reviewers`).set(bearer('manager')).send({ reviewerId }).expect(200);
+    }
+    for (const reviewerId of ['reviewer-nadia', 'reviewer-omar']) {
+      await t.http.post(`/proposals/${land}/reviewers`).set(bearer('admin')).send({ reviewerId }).expect(200);
+    }
+
+    // Leila declares a conflict: she is recused at once and cannot review.
+    await t.http.post(`/proposals/${housing}/conflicts`).set(bearer('leila')).send({ description: 'I advised the lead on its 2025 campaign' }).expect(200);
+    const recusedReview = await t.http.post(`/proposals/${housing}/reviews`).set(bearer('leila')).send({ scores: scores(5, 5, 5), recommendation: 'fund', comment: 'x' }).expect(422);
+    expect(recusedReview.body.rule).toBe('proposal.reviewer.recused');
+
+    // Blind review: Omar sees no review before submitting his own; Nadia sees hers only until Omar's is in.
+    await t.http.post(`/proposals/${housing}/reviews`).set(bearer('nadia')).send({ scores: scores(8, 7, 6), recommendation: 'fund', comment: 'Credible network' }).expect(200);
+    const omarBefore = await viewAt(housing, 8, 'omar');
+    expect(omarBefore.reviews).toEqual([]);
+    const nadiaBefore = await viewAt(housing, 8, 'nadia');
+    expect(nadiaBefore.reviews).toEqual([expect.objectContaining({ reviewerId: 'reviewer-nadia', weightedScore: 71, recused: false })]);
+    t.clock.advance(3_600_000);
+    await t.http.post(`/proposals/${housing}/reviews`).set(bearer('omar')).send({ scores: scores(9, 8, 7), recommendation: 'fund', comment: 'Strong' }).expect(200);
+    const omarAfter = await viewAt(housing, 9, 'omar');
+    expect(omarAfter.reviews.map((r: { reviewerId: string }) => r.reviewerId)).toEqual(['reviewer-nadia', 'reviewer-omar']);
+    expect((await viewAt(housing, 9, 'beirut')).reviews).toEqual([]);
+    expect((await viewAt(housing, 9, 'hebron')).reviews).toEqual([]);
+    const managerView = await viewAt(housing, 9, 'manager');
+    expect(managerView).toMatchObject({
+      reviewCount: 2,
+      reviewersAssigned: 3,
+      reviewersRecused: 1,
+      reviewers: { assigned: ['reviewer-nadia', 'reviewer-omar', 'reviewer-leila'], recused: ['reviewer-leila'] },
+      conflicts: [expect.objectContaining({ reviewerId: 'reviewer-leila' })],
+    });
+
+    await t.http.post(`/proposals/${land}/reviews`).set(bearer('nadia')).send({ scores: scores(6, 6, 5), recommendation: 'reserve', comment: 'Promising' }).expect(200);
+    await t.http.post(`/proposals/${land}/reviews`).set(bearer('omar')).send({ scores: scores(5, 6, 6), recommendation: 'do-not-fund', comment: 'Thin budget' }).expect(200);
+
+    // Consensus and decisions.
+    await t.http.post(`/proposals/${housing}/consensus`).set(bearer('manager')).send({ score: 81.5, summary: 'Strong network, clear target' }).expect(200);
+    await t.http.post(`/proposals/${land}/consensus`).set(bearer('manager')).send({ score: 58, summary: 'Relevant but thin' }).expect(200);
+    const award = await t.http
+      .post(`/proposals/${housing}/decision`)
+      .set(bearer('manager'))
+      .send({ decision: 'award', amountMinor: 4_500_000, reasons: 'Ranked first; monitoring budget reduced', committee: 'Grants committee, May 2027' })
+      .expect(200);
+    expect(award.body).toEqual({ id: housing, version: expect.any(Number), grantId: expect.any(String) });
+    const reject = await t.http.post(`/proposals/${land}/decision`).set(bearer('manager')).send({ decision: 'reject', reasons: 'Below the funding line', committee: 'Grants committee, May 2027' }).expect(200);
+    expect(reject.body.grantId).toBeUndefined();
+
+    const decided = await pg.query("SELECT data, metadata FROM events WHERE stream_id = $1 AND type = 'FundingDecisionRecorded'", [`proposal-${housing}`]);
+    expect(decided.rows[0].data).toMatchObject({ decision: 'award', amountMinor: 4_500_000, grantId: award.body.grantId, decidedBy: 'alice' });
+    expect(decided.rows[0].metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
+    expect(await streamTypes(housing)).toEqual([
+      'ProposalDrafted', 'ProposalSubmitted', 'EligibilityScreened', 'ReviewerAssigned', 'ReviewerAssigned', 'ReviewerAssigned',
+      'ConflictOfInterestDeclared', 'ReviewerRecused', 'ReviewSubmitted', 'ReviewSubmitted', 'ConsensusRecorded', 'FundingDecisionRecorded',
+    ]);
+
+    // Ranking by consensus, best first, with status and decision.
+    const ranking = await eventually(async () => {
+      const res = await t.http.get(`/calls/${callId}/ranking`).set(bearer('auditor')).expect(200);
+      const items = res.body.items.filter((i: { proposalId: string }) => [housing, land].includes(i.proposalId));
+      return items.length === 2 && items.every((i: { decision: unknown }) => i.decision) ? items : undefined;
+    });
+    expect(ranking).toEqual([
+      expect.objectContaining({ proposalId: housing, consensusScore: 81.5, status: 'awarded', decision: expect.objectContaining({ decision: 'award', amountMinor: 4_500_000 }), averageReviewScore: 76 }),
+      expect.objectContaining({ proposalId: land, consensusScore: 58, status: 'rejected', decision: expect.objectContaining({ decision: 'reject' }) }),
+    ]);
+    expect(ranking[0].rank).toBeLessThan(ranking[1].rank);
+    await t.http.get(`/calls/${callId}/ranking`).set(bearer('beirut')).expect(403);
+    await t.http.get(`/calls/${callId}/ranking`).set(bearer('nadia')).expect(403);
+    await t.http.get(`/calls/${randomUUID()}/ranking`).set(bearer('manager')).expect(404);
+
+    // Reviewer queues: Nadia reviewed both; Leila was recused from her only one.
+    const nadiaQueue = await t.http.get('/reviews/assigned').set(bearer('nadia')).expect(200);
+    const nadiaItems = nadiaQueue.body.items.filter((i: { proposalId: string }) => [housing, land].includes(i.proposalId));
+    expect(nadiaItems).toHaveLength(2);
+    expect(nadiaItems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ proposalId: housing, reviewSubmitted: true, status: 'awarded' }),
+        expect.objectContaining({ proposalId: land, reviewSubmitted: true, status: 'rejected' }),
+      ]),
+    );
+    const leilaQueue = await t.http.get('/reviews/assigned').set(bearer('leila')).expect(200);
+    expect(leilaQueue.body.items.map((i: { proposalId: string }) => i.proposalId)).not.toContain(housing);
+    await t.http.get('/reviews/assigned').set(bearer('manager')).expect(403);
+
+    // List filters, scoped to what the caller may see.
+    const awarded = await t.http.get('/proposals').query({ callId, status: 'awarded' }).set(bearer('manager')).expect(200);
+    expect(awarded.body.items.map((i: { id: string }) => i.id)).toContain(housing);
+    expect(awarded.body.items.every((i: { status: string; callId: string }) => i.status === 'awarded' && i.callId === callId)).toBe(true);
+    const rejected = await t.http.get('/proposals').query({ callId, status: 'rejected' }).set(bearer('auditor')).expect(200);
+    expect(rejected.body.items.map((i: { id: string }) => i.id)).toContain(land);
+    expect(rejected.body.items.every((i: { status: string }) => i.status === 'rejected')).toBe(true);
+    const beiruts = await t.http.get('/proposals').query({ callId }).set(bearer('beirut')).expect(200);
+    expect(beiruts.body.items.map((i: { id: string }) => i.id)).toContain(housing);
+    expect(beiruts.body.items.map((i: { id: string }) => i.id)).not.toContain(land);
+    expect(beiruts.body.items.find((i: { id: string }) => i.id === housing).consensusScore).toBeNull();
+    const domPartnerView = await t.http.get('/proposals').query({ callId }).set(bearer('dom')).expect(200);
+    expect(domPartnerView.body.items.map((i: { id: string }) => i.id)).toContain(land);
+    expect(domPartnerView.body.items.map((i: { id: string }) => i.id)).not.toContain(housing);
+    const omarList = await t.http.get('/proposals').set(bearer('omar')).expect(200);
+    expect(omarList.body.items.map((i: { id: string }) => i.id)).toEqual(expect.arrayContaining([housing, land]));
+    expect(omarList.body.items.every((i: { reviewersAssigned: number }) => i.reviewersAssigned > 0)).toBe(true);
+    const karimList = await t.http.get('/proposals').set(bearer('karim')).expect(200);
+    expect(karimList.body).toMatchObject({ items: [], total: 0 });
+    const paged = await t.http.get('/proposals').query({ callId, limit: 1, offset: 0 }).set(bearer('manager')).expect(200);
+    expect(paged.body.items).toHaveLength(1);
+    expect(paged.body.total).toBeGreaterThanOrEqual(2);
+    await t.http.get('/proposals').query({ status: 'approved' }).set(bearer('manager')).expect(400);
+  });
+
+  it('shows a reviewer the proposals still awaiting their review, and refuses reviewers from the network', async () => {
+    const id = await eligibleProposal('beirut', housingProposal(callId, { title: 'Tenure rights, second round' }));
+    await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-karim' }).expect(200);
+    const affiliated = await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-sami' }).expect(422);
+    expect(affiliated.body.rule).toBe('proposal.reviewer.affiliated');
+
+    const pending = await eventually(async () => {
+      const res = await t.http.get('/reviews/assigned').query({ pending: 'true' }).set(bearer('karim')).expect(200);
+      return res.body.items.some((i: { proposalId: string }) => i.proposalId === id) ? res.body : undefined;
+    });
+    expect(pending.items.find((i: { proposalId: string }) => i.proposalId === id)).toMatchObject({ reviewSubmitted: false, reviewSubmittedAt: null, status: 'under-review', callId });
+    await t.http.post(`/proposals/${id}/reviews`).set(bearer('karim')).send({ scores: scores(7, 7, 7), recommendation: 'fund', comment: 'Good' }).expect(200);
+    await eventually(async () => {
+      const res = await t.http.get('/reviews/assigned').query({ pending: 'true' }).set(bearer('karim')).expect(200);
+      return res.body.items.some((i: { proposalId: string }) => i.proposalId === id) ? undefined : true;
+    });
+    const done = await t.http.get('/reviews/assigned').query({ pending: 'false' }).set(bearer('karim')).expect(200);
+    expect(done.body.items.find((i: { proposalId: string }) => i.proposalId === id)).toMatchObject({ reviewSubmitted: true });
+  });
+
+  it('lets only the lead organisation act, partners read, assigned reviewers review, auditors read, and hides proposals from everyone else', async () => {
+    const id = await eligibleProposal('beirut', housingProposal(callId, { title: 'Tenure rights, access rules' }));
+    await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-nadia' }).expect(200);
+    const before = await eventCount();
+
+    // Applicants: an unrelated organisation cannot even see it; a partner sees it but cannot act.
+    await t.http.get(`/proposals/${id}`).set(bearer('amazigh')).expect(404);
+    await t.http.post(`/proposals/${id}/withdraw`).set(bearer('amazigh')).send({ reason: 'not ours' }).expect(404);
+    await viewAt(id, 3, 'hebron');
+    await t.http.post(`/proposals/${id}/withdraw`).set(bearer('hebron')).send({ reason: 'we want out' }).expect(403);
+    // Applicants never run the programme's steps.
+    await t.http.post(`/proposals/${id}/reviewers`).set(bearer('beirut')).send({ reviewerId: 'reviewer-omar' }).expect(403);
+    await t.http.post(`/proposals/${id}/consensus`).set(bearer('beirut')).send({ score: 99, summary: 'self-assessed' }).expect(403);
+
+    // Reviewers: not assigned is not found; assigned ones cannot run the programme's steps either.
+    await t.http.get(`/proposals/${id}`).set(bearer('karim')).expect(404);
+    await t.http.post(`/proposals/${id}/reviews`).set(bearer('karim')).send({ scores: scores(1, 1, 1), recommendation: 'do-not-fund', comment: 'x' }).expect(404);
+    await t.http.post(`/proposals/${id}/conflicts`).set(bearer('karim')).send({ description: 'x' }).expect(404);
+    await t.http.post(`/proposals/${id}/eligibility`).set(bearer('nadia')).send(ELIGIBLE).expect(403);
+    await viewAt(id, 3, 'nadia');
+
+    // Auditors read everything and write nothing; partner systems get nothing here.
+    const audited = await viewAt(id, 3, 'auditor');
+    expect(audited.reviewers).toEqual({ assigned: ['reviewer-nadia'], recused: [] });
+    for (const [method, path, body] of [
+      ['post', '/proposals', housingProposal(callId)],
+      ['post', `/proposals/${id}/withdraw`, { reason: 'audit' }],
+      ['post', `/proposals/${id}/reviewers`, { reviewerId: 'reviewer-omar' }],
+      ['post', `/proposals/${id}/decision`, { decision: 'reject', reasons: 'x', committee: 'x' }],
+    ] as const) {
+      await t.http[method](path).set(bearer('auditor')).send(body).expect(403);
+    }
+    await t.http.get(`/proposals/${id}`).set(bearer('partnerSystem')).expect(403);
+    await t.http.get('/proposals').set(bearer('partnerSystem')).expect(403);
+
+    // Drafting: applicants only, and only for their own organisation.
+    await t.http.post('/proposals').set(bearer('hebron')).send(housingProposal(callId, { leadOrganisationId: BEIRUT_HOUSING })).expect(403);
+    await t.http.post('/proposals').set(bearer('manager')).send(housingProposal(callId, { leadOrganisationId: BEIRUT_HOUSING })).expect(403);
+    await t.http.post(`/proposals/${randomUUID()}/submit`).set(bearer('beirut')).expect(404);
+
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('refuses a submission after the deadline, extensions included', async () => {
+    const { id: late } = await draft('beirut', housingProposal(callId, { title: 'Late network' }));
+    t.clock.set(AFTER_DEADLINE);
+    const refused = await t.http.post(`/proposals/${late}/submit`).set(bearer('beirut')).expect(422);
+    expect(refused.body.rule).toBe('proposal.call.outside-window');
+    expect(await streamTypes(late)).toEqual(['ProposalDrafted']);
+
+    // A call whose deadline was extended takes submissions until the new deadline, and not after it.
+    t.clock.set(WITHIN_WINDOW);
+    const extendedCall = await publishedCall();
+    await t.http.post(`/calls/${extendedCall}/deadline-extensions`).set(bearer('manager')).send({ newClosesAt: '2027-04-15T23:59:59Z', reason: 'Connectivity cut in Gaza' }).expect(200);
+    const { id: onTime } = await draft('beirut', housingProposal(extendedCall, { title: 'Extended network' }));
+    const { id: tooLate } = await draft('amazigh', landProposal(extendedCall));
+    t.clock.set(AFTER_DEADLINE);
+    await t.http.post(`/proposals/${onTime}/submit`).set(bearer('beirut')).expect(200);
+    t.clock.set('2027-04-16T00:00:00Z');
+    const afterExtension = await t.http.post(`/proposals/${tooLate}/submit`).set(bearer('amazigh')).expect(422);
+    expect(afterExtension.body.rule).toBe('proposal.call.outside-window');
+  });
+
+  it('freezes a submitted proposal: revisions and partner changes are refused, a clarification round may change it', async () => {
+    const { id } = await draft('beirut', housingProposal(callId, { title: 'Frozen network' }));
+    // While drafting, the network and the content may change.
+    await t.http.post(`/proposals/${id}/partners`).set(bearer('beirut')).send({ organisationId: DOM_COMMUNITY, role: 'research' }).expect(200);
+    await t.http.delete(`/proposals/${id}/partners/${DOM_COMMUNITY}`).set(bearer('beirut')).expect(200);
+    const tooFew = await t.http.delete(`/proposals/${id}/partners/${SFAX_SETTLEMENTS}`).set(bearer('beirut')).expect(422);
+    expect(tooFew.body.rule).toBe('proposal.partners.too-few');
+    await t.http.patch(`/proposals/${id}`).set(bearer('beirut')).send({ title: 'Frozen network, revised' }).expect(200);
+    await t.http.post(`/proposals/${id}/submit`).set(bearer('beirut')).expect(200);
+
+    const frozen = await t.http.patch(`/proposals/${id}`).set(bearer('beirut')).send({ title: 'After the fact' }).expect(409);
+    expect(frozen.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await t.http.post(`/proposals/${id}/partners`).set(bearer('beirut')).send({ organisationId: DOM_COMMUNITY, role: 'research' }).expect(409);
+    await t.http.post(`/proposals/${id}/submit`).set(bearer('beirut')).expect(409);
+
+    const asked = await t.http.post(`/proposals/${id}/clarification-requests`).set(bearer('manager')).send({ questions: ['Which courts will the clinics cover?'] }).expect(200);
+    expect(asked.body).toEqual({ id, version: 5, requestId: expect.any(String) });
+    const requestId = asked.body.requestId;
+    await t.http.post(`/proposals/${id}/clarifications`).set(bearer('hebron')).send({ requestId, answer: 'Not ours to answer' }).expect(403);
+    await t.http
+      .post(`/proposals/${id}/clarifications`)
+      .set(bearer('beirut'))
+      .send({ requestId, answer: 'Beirut and Mount Lebanon courts', revisedFields: { durationMonths: 30 } })
+      .expect(200);
+    const view = await viewAt(id, 6, 'beirut');
+    expect(view).toMatchObject({
+      title: 'Frozen network, revised',
+      durationMonths: 30,
+      status: 'submitted',
+      submission: { version: 4 },
+      contentVersion: 5,
+      clarifications: [expect.objectContaining({ requestId, answer: 'Beirut and Mount Lebanon courts', revisedFields: { durationMonths: 30 } })],
+    });
+    expect(view.partners.map((p: { organisationId: string }) => p.organisationId)).toEqual([HEBRON_TENANTS, SFAX_SETTLEMENTS]);
+
+    await t.http.post(`/proposals/${id}/withdraw`).set(bearer('beirut')).send({ reason: 'Partner lost its premises' }).expect(200);
+    expect(await viewAt(id, 7, 'beirut')).toMatchObject({ status: 'withdrawn', withdrawal: { reason: 'Partner lost its premises' } });
+  });
+
+  it('answers invalid input with 400 and broken rules with 422, appending nothing', async () => {
+    const before = await eventCount();
+    const invalid = await t.http
+      .post('/proposals')
+      .set(bearer('beirut'))
+      .send(housingProposal(callId, { requestedMinor: 12.5, currency: 'euro', surprise: true, partners: [{ organisationId: 'not-a-uuid', role: 'x' }] }))
+      .expect(400);
+    expect(invalid.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['currency', 'partners.0.organisationId', 'requestedMinor', 'surprise']);
+    await t.http.post(`/proposals/not-a-uuid/submit`).set(bearer('beirut')).expect(400);
+
+    const unknownCall = await t.http.post('/proposals').set(bearer('beirut')).send(housingProposal(randomUUID())).expect(422);
+    expect(unknownCall.body.rule).toBe('proposal.call.unknown');
+    const unknownPartner = await t.http
+      .post('/proposals')
+      .set(bearer('beirut'))
+      .send(housingProposal(callId, { partners: [{ organisationId: randomUUID(), role: 'x' }, { organisationId: HEBRON_TENANTS, role: 'y' }] }))
+      .expect(422);
+    expect(unknownPartner.body.rule).toBe('proposal.organisation.unknown');
+    const overBudget = await t.http.post('/proposals').set(bearer('beirut')).send(housingProposal(callId, { requestedMinor: 9_000_000 })).expect(422);
+    expect(overBudget.body.rule).toBe('proposal.amount.out-of-range');
+
+    const id = await eligibleProposal('beirut', housingProposal(callId, { title: 'Validation network' }));
+    await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-omar' }).expect(200);
+    const afterSetup = await eventCount();
+    await t.http.post(`/proposals/${id}/reviews`).set(bearer('omar')).send({ scores: scores(-1, 5, 5), recommendation: 'fund', comment: 'x' }).expect(400);
+    await t.http.post(`/proposals/${id}/reviews`).set(bearer('omar')).send({ scores: scores(5, 5, 5), recommendation: 'maybe', comment: 'x' }).expect(400);
+    const outOfRange = await t.http.post(`/proposals/${id}/reviews`).set(bearer('omar')).send({ scores: scores(11, 5, 5), recommendation: 'fund', comment: 'x' }).expect(422);
+    expect(outOfRange.body.rule).toBe('proposal.review.score-out-of-range');
+    await t.http.post(`/proposals/${id}/consensus`).set(bearer('manager')).send({ score: 101, summary: 'x' }).expect(400);
+    const early = await t.http.post(`/proposals/${id}/consensus`).set(bearer('manager')).send({ score: 70, summary: 'Too early' }).expect(422);
+    expect(early.body.rule).toBe('proposal.reviews.too-few');
+    await t.http.post(`/proposals/${id}/decision`).set(bearer('manager')).send({ decision: 'maybe', reasons: 'x', committee: 'x' }).expect(400);
+    expect(await eventCount()).toBe(afterSetup);
+    expect(afterSetup - before).toBe(4);
+  });
+
+  it('refuses a stale If-Match with 409 and replays a retried Idempotency-Key', async () => {
+    const { id } = await draft('beirut', housingProposal(callId, { title: 'Concurrency network' }));
+    const stale = await t.http.patch(`/proposals/${id}`).set(bearer('beirut')).set('If-Match', '"3"').send({ title: 'Stale' }).expect(409);
+    expect(stale.body).toMatchObject({ actualVersion: 0 });
+    await t.http.patch(`/proposals/${id}`).set(bearer('beirut')).set('If-Match', '"0"').send({ title: 'Fresh' }).expect(200);
+
+    const first = await t.http.post(`/proposals/${id}/submit`).set(bearer('beirut')).set('Idempotency-Key', `submit-${id}`).expect(200);
+    const retry = await t.http.post(`/proposals/${id}/submit`).set(bearer('beirut')).set('Idempotency-Key', `submit-${id}`).expect(200);
+    expect(retry.body).toEqual(first.body);
+    expect(await streamTypes(id)).toEqual(['ProposalDrafted', 'ProposalRevised', 'ProposalSubmitted']);
+  });
+
+  it('documents every proposal command body with examples in OpenAPI', async () => {
+    const res = await t.http.get('/docs-json').expect(200);
+    for (const path of ['/proposals', '/proposals/{id}', '/proposals/{id}/reviews', '/reviews/assigned', '/calls/{id}/ranking']) {
+      expect(res.body.paths[path]).toBeDefined();
+    }
+    const schema = res.body.components.schemas.DraftProposalDto;
+    for (const [name, prop] of Object.entries<{ example?: unknown }>(schema.properties)) {
+      expect({ name, hasExample: prop.example !== undefined }).toEqual({ name, hasExample: true });
+    }
+  });
+});
