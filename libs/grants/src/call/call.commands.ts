@@ -44,6 +44,17 @@ export type ReleaseFunds = {
   now: string;
 };
 
+/**
+ * Moves a grant's commitment by `changeMinor` (positive: more committed, negative: given back), e.g.
+ * for an amount-change amendment. `adjustmentId` makes it idempotent: the amendment id, or a
+ * derived id for a compensation (`{amendmentId}:reverted`).
+ */
+export type AdjustCommitment = {
+  type: 'AdjustCommitment';
+  data: { callId: string; grantId: string; adjustmentId: string; changeMinor: number; reason: string };
+  now: string;
+};
+
 export type CallCommand =
   | DraftCall
   | PublishCall
@@ -51,6 +62,7 @@ export type CallCommand =
   | CloseCall
   | CancelCall
   | CommitFunds
-  | ReleaseFunds;
+  | ReleaseFunds
+  | AdjustCommitment;
 
 export type CallCommandType = CallCommand['type'];

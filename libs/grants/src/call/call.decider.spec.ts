@@ -13,6 +13,7 @@ import {
   InvalidAmount,
   InvalidAwardRange,
   InvalidBudget,
+  InvalidCommitmentAdjustment,
   InvalidCriteriaWeights,
   InvalidCurrency,
   InvalidEligibleCountries,
@@ -41,6 +42,8 @@ const grantA = 'a1a1a1a1-0000-4000-8000-000000000001';
 const grantB = 'b2b2b2b2-0000-4000-8000-000000000002';
 const proposalA = 'c3c3c3c3-0000-4000-8000-000000000003';
 const proposalB = 'd4d4d4d4-0000-4000-8000-000000000004';
+const grantC = 'e5e5e5e5-0000-4000-8000-000000000005';
+const proposalC = 'f6f6f6f6-0000-4000-8000-000000000006';
 
 const criteria = [
   { id: 'relevance', name: 'Relevance to the policy issue', description: 'Does the network address the issue?', weight: 40, maxScore: 5 },
@@ -92,6 +95,11 @@ const released = (grantId: string, amountMinor: number): CallEvent => ({
   data: { callId, grantId, amountMinor, reason: 'Unspent at grant closure', releasedAt: afterDeadline },
 });
 
+const adjusted = (grantId: string, adjustmentId: string, changeMinor: number, amountMinor: number): CallEvent => ({
+  type: 'CommitmentAdjusted',
+  data: { callId, grantId, adjustmentId, changeMinor, amountMinor, reason: 'Amount-change amendment', adjustedAt: afterDeadline },
+});
+
 const publish = (now = beforeOpening): CallCommand => ({ type: 'PublishCall', data: { callId }, now });
 const extend = (newClosesAt: string, reason = 'Internet shutdown in the region', now = duringWindow): CallCommand => ({
   type: 'ExtendCallDeadline',
@@ -116,6 +124,12 @@ const commit = (grantId: string, proposalId: string, amountMinor: number): CallC
 const release = (grantId: string, amountMinor: number, reason = 'Unspent at grant closure'): CallCommand => ({
   type: 'ReleaseFunds',
   data: { callId, grantId, amountMinor, reason },
+  now: afterDeadline,
+});
+
+const adjust = (grantId: string, adjustmentId: string, changeMinor: number, reason = 'Amount-change amendment'): CallCommand => ({
+  type: 'AdjustCommitment',
+  data: { callId, grantId, adjustmentId, changeMinor, reason },
   now: afterDeadline,
 });
 
@@ -592,6 +606,80 @@ describe('call decider', () => {
     });
   });
 
+  describe('AdjustCommitment', () => {
+    const smallCall = [drafted({ budgetMinor: 40_000_000 }), published, closed];
+    const withCommitments = [...smallCall, committed(grantA, proposalA, 10_000_000), committed(grantB, proposalB, 25_000_000)];
+
+    it('raises a commitment while the budget covers it', () => {
+      given(callDecider, withCommitments)
+        .when(adjust(grantA, 'amendment-1', 5_000_000))
+        .then([adjusted(grantA, 'amendment-1', 5_000_000, 15_000_000)]);
+    });
+
+    it('never raises a commitment beyond the budget', () => {
+      const error = given(callDecider, withCommitments).when(adjust(grantA, 'amendment-1', 5_000_001)).thenThrows(BudgetExceeded);
+      expect(error).toMatchObject({ budgetMinor: 40_000_000, committedMinor: 35_000_000, requestedMinor: 5_000_001 });
+    });
+
+    it('lowers a commitment, giving the difference back to the budget', () => {
+      given(callDecider, withCommitments)
+        .when(adjust(grantB, 'amendment-2', -5_000_000))
+        .then([adjusted(grantB, 'amendment-2', -5_000_000, 20_000_000)]);
+    });
+
+    it('never lowers a commitment below zero outstanding', () => {
+      given(callDecider, [...withCommitments, released(grantA, 4_000_000)])
+        .when(adjust(grantA, 'amendment-3', -6_000_001))
+        .thenThrows(ReleaseExceedsCommitment);
+    });
+
+    it('is idempotent per adjustment id: the same adjustment again appends nothing', () => {
+      given(callDecider, [...withCommitments, adjusted(grantA, 'amendment-1', 5_000_000, 15_000_000)])
+        .when(adjust(grantA, 'amendment-1', 5_000_000))
+        .then([]);
+    });
+
+    it('accepts a compensating adjustment under its own id', () => {
+      given(callDecider, [...withCommitments, adjusted(grantA, 'amendment-1', 5_000_000, 15_000_000)])
+        .when(adjust(grantA, 'amendment-1:reverted', -5_000_000))
+        .then([adjusted(grantA, 'amendment-1:reverted', -5_000_000, 10_000_000)]);
+    });
+
+    it('adjusts only an existing commitment', () => {
+      given(callDecider, smallCall).when(adjust(grantA, 'amendment-1', 1_000_000)).thenThrows(CommitmentNotFound);
+    });
+
+    it.each([0, 0.5, Number.NaN])('requires a non-zero integer change (%p)', (changeMinor) => {
+      given(callDecider, withCommitments).when(adjust(grantA, 'amendment-1', changeMinor)).thenThrows(InvalidCommitmentAdjustment);
+    });
+
+    it('requires a reason', () => {
+      given(callDecider, withCommitments).when(adjust(grantA, 'amendment-1', 1_000_000, ' ')).thenThrows(ReasonRequired);
+    });
+
+    it('makes freed funds available to new awards and counts raised ones against the budget', () => {
+      given(callDecider, [...withCommitments, adjusted(grantB, 'amendment-2', -5_000_000, 20_000_000)])
+        .when(commit(grantC, proposalC, 10_000_000))
+        .then([committed(grantC, proposalC, 10_000_000)]);
+      given(callDecider, [...withCommitments, adjusted(grantA, 'amendment-1', 5_000_000, 15_000_000)])
+        .when(commit(grantC, proposalC, 5_000_000))
+        .thenThrows(BudgetExceeded);
+    });
+
+    it('tracks the adjusted commitment and the total', () => {
+      given(callDecider, [...withCommitments, adjusted(grantA, 'amendment-1', 5_000_000, 15_000_000)]).thenState({
+        ...draftedState,
+        terms: { ...draftedState.terms, budgetMinor: 40_000_000 },
+        status: 'closed',
+        committedMinor: 40_000_000,
+        commitments: {
+          [grantA]: { proposalId: proposalA, amountMinor: 15_000_000, releasedMinor: 0, adjustmentIds: ['amendment-1'] },
+          [grantB]: { proposalId: proposalB, amountMinor: 25_000_000, releasedMinor: 0 },
+        },
+      });
+    });
+  });
+
   describe('evolve', () => {
     it('starts from a call that does not exist', () => {
       given(callDecider, []).thenState({ status: 'none' });
@@ -683,8 +771,9 @@ describe('call decider', () => {
         'CallCancelled',
         'FundsCommitted',
         'FundsReleased',
+        'CommitmentAdjusted',
       ]);
-      expect(CALL_EVENT_TYPES.map((type) => callEventSchemaVersions[type])).toEqual([1, 1, 1, 1, 1, 1, 1]);
+      expect(CALL_EVENT_TYPES.map((type) => callEventSchemaVersions[type])).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     });
 
     it('knows the officially assigned ISO 3166-1 alpha-2 codes', () => {

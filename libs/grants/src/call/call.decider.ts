@@ -1,6 +1,7 @@
 import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
 import { ISO_4217 } from '../shared/money';
 import type {
+  AdjustCommitment,
   CallCommand,
   CancelCall,
   CloseCall,
@@ -21,6 +22,7 @@ import {
   InvalidAmount,
   InvalidAwardRange,
   InvalidBudget,
+  InvalidCommitmentAdjustment,
   InvalidCriteriaWeights,
   InvalidCurrency,
   InvalidEligibleCountries,
@@ -61,8 +63,11 @@ export interface CallTerms {
 /** Funds committed to one grant. What is still committed is `amountMinor - releasedMinor`. */
 export interface FundsCommitment {
   proposalId: string;
+  /** As committed at the award, moved by any adjustments. */
   amountMinor: number;
   releasedMinor: number;
+  /** Adjustments applied to this commitment (absent until the first one), for idempotency. */
+  adjustmentIds?: readonly string[];
 }
 
 export interface NoCall {
@@ -164,6 +169,23 @@ export function evolveCall(state: CallState, event: CallEvent): CallState {
         },
       };
     }
+    case 'CommitmentAdjusted': {
+      const { grantId, adjustmentId, changeMinor } = event.data;
+      const commitment = state.commitments[grantId];
+      if (!commitment) return state;
+      return {
+        ...state,
+        committedMinor: state.committedMinor + changeMinor,
+        commitments: {
+          ...state.commitments,
+          [grantId]: {
+            ...commitment,
+            amountMinor: commitment.amountMinor + changeMinor,
+            adjustmentIds: [...(commitment.adjustmentIds ?? []), adjustmentId],
+          },
+        },
+      };
+    }
     default:
       return assertNever(event);
   }
@@ -189,6 +211,8 @@ export function decideCall(command: CallCommand, state: CallState): CallEvent[] 
       return commitFunds(command, state);
     case 'ReleaseFunds':
       return releaseFunds(command, state);
+    case 'AdjustCommitment':
+      return adjustCommitment(command, state);
     default:
       return assertNever(command);
   }
@@ -338,6 +362,44 @@ function releaseFunds({ data, now }: ReleaseFunds, call: ExistingCall): CallEven
     {
       type: 'FundsReleased',
       data: { callId: data.callId, grantId, amountMinor, reason: data.reason.trim(), releasedAt: now },
+    },
+  ];
+}
+
+/**
+ * Moves a grant's commitment after the award (an amount-change amendment, or its compensation).
+ * An increase is held to the budget like a new commitment; a decrease never gives back more than
+ * is still committed. The same adjustment id again appends nothing, so a process manager may retry.
+ * The award range is not checked: it bounds what applicants may request, not later amendments.
+ */
+function adjustCommitment({ data, now }: AdjustCommitment, call: ExistingCall): CallEvent[] {
+  const { grantId, adjustmentId, changeMinor } = data;
+  const commitment = call.commitments[grantId];
+  if (!commitment) throw new CommitmentNotFound(grantId);
+  if (commitment.adjustmentIds?.includes(adjustmentId)) return [];
+  if (call.status !== 'published' && call.status !== 'closed') {
+    throw new InvalidStateTransition(call.status, 'adjust a commitment');
+  }
+  if (isBlank(adjustmentId)) throw new MissingCallDetails('An adjustment needs an id');
+  if (!Number.isSafeInteger(changeMinor) || changeMinor === 0) throw new InvalidCommitmentAdjustment(changeMinor);
+  if (isBlank(data.reason)) throw new ReasonRequired('adjust a commitment');
+  if (changeMinor > 0 && call.committedMinor + changeMinor > call.terms.budgetMinor) {
+    throw new BudgetExceeded(call.terms.budgetMinor, call.committedMinor, changeMinor);
+  }
+  const stillCommitted = outstandingMinor(commitment);
+  if (changeMinor < 0 && -changeMinor > stillCommitted) throw new ReleaseExceedsCommitment(grantId, stillCommitted, -changeMinor);
+  return [
+    {
+      type: 'CommitmentAdjusted',
+      data: {
+        callId: data.callId,
+        grantId,
+        adjustmentId,
+        changeMinor,
+        amountMinor: commitment.amountMinor + changeMinor,
+        reason: data.reason.trim(),
+        adjustedAt: now,
+      },
     },
   ];
 }

@@ -188,3 +188,11 @@ export class ReleaseExceedsCommitment extends DomainRuleViolation {
     );
   }
 }
+
+/** An adjustment's change is a non-zero integer of minor units. */
+export class InvalidCommitmentAdjustment extends DomainRuleViolation {
+  static readonly rule = 'call.commitment.adjustment-invalid';
+  constructor(readonly changeMinor: number) {
+    super(InvalidCommitmentAdjustment.rule, `A commitment adjustment must be a non-zero integer of minor units, got ${changeMinor}`);
+  }
+}

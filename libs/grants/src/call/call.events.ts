@@ -90,6 +90,20 @@ export interface FundsReleasedData {
   releasedAt: string;
 }
 
+/** A grant's commitment moved after the award, e.g. by an amount-change amendment. */
+export interface CommitmentAdjustedData {
+  callId: string;
+  grantId: string;
+  /** Unique per grant: the amendment id, or `{amendmentId}:reverted` for a compensation. */
+  adjustmentId: string;
+  /** Positive: more committed; negative: given back to the budget. Never zero. */
+  changeMinor: number;
+  /** The grant's commitment after the adjustment (before any release). */
+  amountMinor: number;
+  reason: string;
+  adjustedAt: string;
+}
+
 export type CallDrafted = { type: 'CallDrafted'; data: CallDraftedData };
 export type CallPublished = { type: 'CallPublished'; data: CallPublishedData };
 export type CallDeadlineExtended = { type: 'CallDeadlineExtended'; data: CallDeadlineExtendedData };
@@ -97,6 +111,7 @@ export type CallClosed = { type: 'CallClosed'; data: CallClosedData };
 export type CallCancelled = { type: 'CallCancelled'; data: CallCancelledData };
 export type FundsCommitted = { type: 'FundsCommitted'; data: FundsCommittedData };
 export type FundsReleased = { type: 'FundsReleased'; data: FundsReleasedData };
+export type CommitmentAdjusted = { type: 'CommitmentAdjusted'; data: CommitmentAdjustedData };
 
 export type CallEvent =
   | CallDrafted
@@ -105,7 +120,8 @@ export type CallEvent =
   | CallClosed
   | CallCancelled
   | FundsCommitted
-  | FundsReleased;
+  | FundsReleased
+  | CommitmentAdjusted;
 
 export type CallEventType = CallEvent['type'];
 
@@ -118,6 +134,7 @@ export const callEventSchemaVersions: Readonly<Record<CallEventType, number>> = 
   CallCancelled: 1,
   FundsCommitted: 1,
   FundsReleased: 1,
+  CommitmentAdjusted: 1,
 };
 
 /** Every event type of the call stream, e.g. for a read-model's event filter or the event catalogue. */

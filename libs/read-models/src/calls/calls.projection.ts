@@ -50,6 +50,9 @@ export class CallsProjection implements Projection {
       case 'FundsReleased':
         await update('committed_minor = committed_minor - $4', [event.data.amountMinor]);
         return;
+      case 'CommitmentAdjusted':
+        await update('committed_minor = committed_minor + $4', [event.data.changeMinor]);
+        return;
       default:
         assertNever(event);
     }

@@ -1,9 +1,13 @@
 import type { ReadModelDefinition } from '../read-model-definition';
+import { GrantView } from './grant-view.entity';
+import { GrantsReadModel1764000500000 } from './grants.migration';
+import { GrantsProjection } from './grants.projection';
+import { GrantsQuery } from './grants.query';
 
-/** The grants read model (filled in by the lifecycle work). */
+/** The grant portfolio: status, money (amount, scheduled, paid, remaining), reporting calendar, overdue filter. */
 export const grantsReadModel: ReadModelDefinition = {
-  entities: [],
-  migrations: [],
-  projections: () => [],
-  queries: [],
+  entities: [GrantView],
+  migrations: [GrantsReadModel1764000500000],
+  projections: () => [new GrantsProjection()],
+  queries: [GrantsQuery],
 };

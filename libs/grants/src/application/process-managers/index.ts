@@ -1,12 +1,19 @@
-import type { Projection } from '@app/read-models/projection/projection';
+import { Logger } from '@nestjs/common';
 import type { Clock } from '@app/platform/clock';
+import type { Projection } from '@app/read-models/projection/projection';
 import type { StreamCommandExecutor } from '../stream-command-executor';
+import { AwardProcessManager } from './award.process-manager';
+import { GrantFundsProcessManager } from './grant-funds.process-manager';
+import type { ProcessManagerLogger } from './process-manager-logger';
+import type { RetryOptions } from './retry-on-conflict';
 
 export const PROCESS_MANAGERS = Symbol('PROCESS_MANAGERS');
 
 export interface ProcessManagerDependencies {
   executor: StreamCommandExecutor;
   clock: Clock;
+  logger?: ProcessManagerLogger;
+  retry?: RetryOptions;
 }
 
 /**
@@ -15,6 +22,18 @@ export interface ProcessManagerDependencies {
  * checkpoint, at least once, so every step they take must be idempotent. A projection rebuild never
  * runs them.
  */
-export function createProcessManagers(_deps: ProcessManagerDependencies): Projection[] {
-  return [];
+export function createProcessManagers(deps: ProcessManagerDependencies): Projection[] {
+  const nest = new Logger('ProcessManagers');
+  const logger: ProcessManagerLogger = deps.logger ?? {
+    log: (message, context) => nest.log({ msg: message, ...context }),
+    error: (message, context) => nest.error({ msg: message, ...context }),
+  };
+  const shared = { executor: deps.executor, clock: deps.clock, logger, retry: deps.retry };
+  return [new AwardProcessManager(shared), new GrantFundsProcessManager(shared)];
 }
+
+export { AwardProcessManager, awardGrantCommand, type AwardOutcome } from './award.process-manager';
+export { GrantFundsProcessManager, type GrantFundsOutcome } from './grant-funds.process-manager';
+export { grantPeriodFrom } from './grant-period';
+export { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
+export { SYSTEM_ROLE, systemActor } from './system-context';

@@ -1,0 +1,140 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AMENDMENT_KINDS, REPORT_KINDS, type AmendmentKind, type ReportKind } from '@app/grants/grant';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+
+// Examples are computed when the API starts, so Swagger's "Try it out" works as is on any day.
+const DAY = 86_400_000;
+const isoDate = (offsetDays: number) => new Date(Math.floor(Date.now() / DAY) * DAY + offsetDays * DAY).toISOString().slice(0, 10);
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const calendarDate = (field: string) => Matches(CALENDAR_DATE, { message: `${field} must be a calendar date YYYY-MM-DD` });
+
+export class SignatoryDto {
+  @ApiProperty({ example: 'Rania Haddad', description: 'Personal data: encrypted in the log, erasable' }) @IsString() @IsNotEmpty() @MaxLength(200)
+  name: string;
+  @ApiProperty({ example: 'Director, lead organisation' }) @IsString() @IsNotEmpty() @MaxLength(200)
+  role: string;
+}
+
+export class SignAgreementDto {
+  @ApiProperty({ type: [SignatoryDto], example: [{ name: 'Rania Haddad', role: 'Director, lead organisation' }, { name: 'Programme officer', role: 'For the programme' }] })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => SignatoryDto)
+  signatories: SignatoryDto[];
+}
+
+export class ScheduleDisbursementDto {
+  @ApiProperty({ example: 1_000_000, description: 'Minor units in the grant currency; scheduled tranches never exceed the grant amount' }) @IsInt() @Min(1)
+  amountMinor: number;
+  @ApiProperty({ example: isoDate(30), description: 'YYYY-MM-DD' }) @IsString() @calendarDate('dueDate')
+  dueDate: string;
+  @ApiPropertyOptional({ description: 'A report of this grant (POST /grants/:id/reports) that must be accepted before the tranche is paid' })
+  @IsOptional() @IsUUID()
+  conditionReportId?: string;
+}
+
+export class RecordPaymentDto {
+  @ApiProperty({ example: 'SEPA-2027-000123', description: 'Reference of the bank transfer' }) @IsString() @IsNotEmpty() @MaxLength(200)
+  paymentReference: string;
+}
+
+export class ScheduleReportDto {
+  @ApiProperty({ enum: REPORT_KINDS, example: 'interim' }) @IsIn(REPORT_KINDS)
+  kind: ReportKind;
+  @ApiProperty({ example: isoDate(180), description: 'YYYY-MM-DD; overdue from the day after' }) @IsString() @calendarDate('dueDate')
+  dueDate: string;
+}
+
+export class ReportDocumentDto {
+  @ApiProperty({ example: 'interim-narrative-report.pdf' }) @IsString() @IsNotEmpty() @MaxLength(300)
+  name: string;
+  @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', description: 'Lower-case hex SHA-256 of the file' })
+  @Matches(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hex characters' })
+  sha256: string;
+}
+
+export class SubmitReportDto {
+  @ApiProperty({ example: 'Six community hearings held in Beirut and Tripoli; a joint policy brief on nationality rights was sent to parliament.' })
+  @IsString() @IsNotEmpty() @MaxLength(20_000)
+  summary: string;
+  @ApiPropertyOptional({ type: [ReportDocumentDto] })
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => ReportDocumentDto)
+  documents?: ReportDocumentDto[];
+}
+
+export class ReasonDto {
+  @ApiProperty({ example: 'Agreed at the programme committee of this month' }) @IsString() @IsNotEmpty() @MaxLength(2000)
+  reason: string;
+}
+
+export class BudgetReallocationLineDto {
+  @ApiProperty({ example: 'Community hearings' }) @IsString() @IsNotEmpty() @MaxLength(200)
+  budgetLine: string;
+  @ApiProperty({ example: 150_000, description: 'Non-zero; the lines of one reallocation sum to zero' }) @IsInt()
+  changeMinor: number;
+}
+
+/**
+ * Flat like the domain command: exactly the field of the kind is required, the others absent (422
+ * otherwise). The examples per kind are on the route.
+ */
+export class AmendGrantDto {
+  @ApiProperty({ enum: AMENDMENT_KINDS }) @IsIn(AMENDMENT_KINDS)
+  kind: AmendmentKind;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000)
+  reason: string;
+  @ApiPropertyOptional({ description: 'no-cost-extension: the new last day, YYYY-MM-DD' }) @IsOptional() @IsString() @calendarDate('newPeriodEnd')
+  newPeriodEnd?: string;
+  @ApiPropertyOptional({ description: 'amount-change: the new amount in minor units; an increase must fit the call budget' }) @IsOptional() @IsInt() @Min(1)
+  newAmountMinor?: number;
+  @ApiPropertyOptional({ type: [BudgetReallocationLineDto], description: 'budget-reallocation: at least two lines summing to zero' })
+  @IsOptional() @IsArray() @ArrayMinSize(2) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetReallocationLineDto)
+  budgetReallocation?: BudgetReallocationLineDto[];
+}
+
+export const AMENDMENT_EXAMPLES = {
+  'no-cost-extension': {
+    summary: 'No-cost extension by six months',
+    value: { kind: 'no-cost-extension', reason: 'Activities delayed by the closure of crossings', newPeriodEnd: isoDate(5 * 365) },
+  },
+  'amount-change': {
+    summary: 'Amount change (an increase must fit the call budget)',
+    value: { kind: 'amount-change', reason: 'Additional partner activities approved by the committee', newAmountMinor: 2_500_000 },
+  },
+  'budget-reallocation': {
+    summary: 'Budget reallocation between lines',
+    value: {
+      kind: 'budget-reallocation',
+      reason: 'Travel replaced by online hearings',
+      budgetReallocation: [
+        { budgetLine: 'Travel', changeMinor: -150_000 },
+        { budgetLine: 'Community hearings', changeMinor: 150_000 },
+      ],
+    },
+  },
+};
+
+export const DISBURSEMENT_EXAMPLES = {
+  unconditional: { summary: 'A tranche payable once the agreement is signed', value: { amountMinor: 1_000_000, dueDate: isoDate(30) } },
+  'tied-to-report': {
+    summary: 'A tranche payable after a report is accepted (put a reportId of this grant)',
+    value: { amountMinor: 1_000_000, dueDate: isoDate(200), conditionReportId: '<reportId from POST /grants/{id}/reports>' },
+  },
+};
+
+export const GRANT_STATUSES = ['awarded', 'active', 'suspended', 'terminated', 'closed'] as const;
+
+export class ListGrantsQuery {
+  @ApiPropertyOptional({ enum: GRANT_STATUSES }) @IsOptional() @IsIn(GRANT_STATUSES)
+  status?: (typeof GRANT_STATUSES)[number];
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: grants owing a report due before today; false: the others' })
+  @IsOptional() @IsIn(['true', 'false'])
+  overdue?: 'true' | 'false';
+  @ApiPropertyOptional({ description: 'Only grants under this call' }) @IsOptional() @IsUUID()
+  callId?: string;
+  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  limit?: number;
+  @ApiPropertyOptional({ example: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  offset?: number;
+}

@@ -1,0 +1,273 @@
+import { Body, Controller, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { CommandContext } from '@app/grants/application/command-context';
+import { AmendGrantCommand, ExecuteGrantCommand, type GrantLifecycleCommand } from '@app/grants/application/grants/grant-commands';
+import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { CLOCK, type Clock } from '@app/platform/clock';
+import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
+import { GrantsQuery } from '@app/read-models/grants/grants.query';
+import { CommandCtx } from '../http/command-context.decorator';
+import { CommandResultDto } from '../http/command-result.dto';
+import {
+  AMENDMENT_EXAMPLES,
+  AmendGrantDto,
+  DISBURSEMENT_EXAMPLES,
+  ListGrantsQuery,
+  ReasonDto,
+  RecordPaymentDto,
+  ScheduleDisbursementDto,
+  ScheduleReportDto,
+  SignAgreementDto,
+  SubmitReportDto,
+} from './grant.dto';
+import { AmendmentRecordedDto, GrantListDto, GrantViewDto, ReportScheduledDto, toGrantViewDto, TrancheScheduledDto } from './grant-view.dto';
+
+const COMMAND_HEADERS = [
+  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
+  ApiHeader({ name: 'If-Match', required: false, description: 'Expected grant stream version, e.g. "3": 409 if the grant has moved on' }),
+];
+const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
+  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
+};
+
+/** The programme team runs a grant; auditors read every grant; applicants read their organisation's. */
+const PROGRAMME = ['grant-manager', 'admin'] as const;
+const READERS = ['grant-manager', 'admin', 'auditor', 'applicant'] as const;
+
+@ApiTags('grants')
+@ApiBearerAuth()
+@ApiExtraModels(AmendGrantDto, ScheduleDisbursementDto)
+@Controller('grants')
+export class GrantsController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly grants: GrantsQuery,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get()
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'The grant portfolio, paged; applicants see their own organisation\'s grants' })
+  @ApiOkResponse({ type: GrantListDto })
+  @ApiProblemResponses(400, 401, 403)
+  async list(@Query() query: ListGrantsQuery, @CurrentActor() actor: Actor): Promise<GrantListDto> {
+    const today = this.today();
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    if (actor.role === 'applicant' && !actor.organisationId) return { items: [], total: 0, limit, offset };
+    const { items, total } = await this.grants.list({
+      statuses: query.status ? [query.status] : undefined,
+      overdue: query.overdue === undefined ? undefined : { on: today, value: query.overdue === 'true' },
+      granteeOrganisationId: actor.role === 'applicant' ? actor.organisationId : undefined,
+      callId: query.callId,
+      limit,
+      offset,
+    });
+    return { items: items.map((grant) => toGrantViewDto(grant, today)), total, limit, offset };
+  }
+
+  @Get(':id')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'One grant with its tranches, reports and amendments (eventually consistent: compare `version`)' })
+  @ApiOkResponse({ type: GrantViewDto })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<GrantViewDto> {
+    const grant = await this.grants.byId(id);
+    // Another organisation's grant is not there for an applicant, rather than forbidden: its existence is not theirs to learn.
+    if (!grant || (actor.role === 'applicant' && grant.granteeOrganisationId !== actor.organisationId)) {
+      throw new NotFoundException(`grant ${id} not found`);
+    }
+    return toGrantViewDto(grant, this.today());
+  }
+
+  @Post(':id/agreement')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Record the signed grant agreement: the grant becomes active (signatories are personal data)' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  signAgreement(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: SignAgreementDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    const signatories = body.signatories.map(({ name, role }) => ({ name, role }));
+    return this.run({ type: 'SignGrantAgreement', data: { grantId, signatories } }, ctx);
+  }
+
+  @Post(':id/disbursements')
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Schedule a tranche (optionally payable only after a report is accepted); never beyond the grant amount' })
+  @ApiBody({ schema: { $ref: getSchemaPath(ScheduleDisbursementDto) }, examples: DISBURSEMENT_EXAMPLES })
+  @ApiCreatedResponse({ type: TrancheScheduledDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  async scheduleDisbursement(
+    @Param('id', ParseUUIDPipe) grantId: string,
+    @Body() body: ScheduleDisbursementDto,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<TrancheScheduledDto> {
+    const trancheId = this.ids.next();
+    const condition = body.conditionReportId === undefined ? {} : { condition: { reportId: body.conditionReportId } };
+    const result = await this.run({ type: 'ScheduleDisbursement', data: { grantId, trancheId, amountMinor: body.amountMinor, dueDate: body.dueDate, ...condition } }, ctx);
+    return { ...result, trancheId };
+  }
+
+  @Post(':id/disbursements/:trancheId/payment')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Record that a tranche was paid (its report, if any, must be accepted)' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  recordPayment(
+    @Param('id', ParseUUIDPipe) grantId: string,
+    @Param('trancheId', ParseUUIDPipe) trancheId: string,
+    @Body() body: RecordPaymentDto,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<CommandResultDto> {
+    return this.run({ type: 'RecordDisbursementPayment', data: { grantId, trancheId, paymentReference: body.paymentReference } }, ctx);
+  }
+
+  @Post(':id/reports')
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Schedule a report (interim, final or financial) with its due date' })
+  @ApiCreatedResponse({ type: ReportScheduledDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  async scheduleReport(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: ScheduleReportDto, @CommandCtx() ctx: CommandContext): Promise<ReportScheduledDto> {
+    const reportId = this.ids.next();
+    const result = await this.run({ type: 'ScheduleReport', data: { grantId, reportId, kind: body.kind, dueDate: body.dueDate } }, ctx);
+    return { ...result, reportId };
+  }
+
+  @Post(':id/reports/:reportId/submission')
+  @HttpCode(200)
+  @Roles('applicant', ...PROGRAMME)
+  @ApiOperation({ summary: 'Submit a report: by an applicant of the grantee organisation (or by the programme on its behalf)' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  submitReport(
+    @Param('id', ParseUUIDPipe) grantId: string,
+    @Param('reportId', ParseUUIDPipe) reportId: string,
+    @Body() body: SubmitReportDto,
+    @CommandCtx() ctx: CommandContext,
+    @CurrentActor() actor: Actor,
+  ): Promise<CommandResultDto> {
+    const documents = body.documents === undefined ? {} : { documents: body.documents.map(({ name, sha256 }) => ({ name, sha256 })) };
+    const options = actor.role === 'applicant' ? { actingForOrganisationId: this.organisationOf(actor) } : {};
+    return this.run({ type: 'SubmitReport', data: { grantId, reportId, summary: body.summary, ...documents } }, ctx, options);
+  }
+
+  @Post(':id/reports/:reportId/acceptance')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Accept a submitted report (releases tranches tied to it)' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  acceptReport(
+    @Param('id', ParseUUIDPipe) grantId: string,
+    @Param('reportId', ParseUUIDPipe) reportId: string,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<CommandResultDto> {
+    return this.run({ type: 'AcceptReport', data: { grantId, reportId, acceptedBy: ctx.actor.id } }, ctx);
+  }
+
+  @Post(':id/reports/:reportId/revision-request')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Send a submitted report back to the grantee, with a reason' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  requestRevision(
+    @Param('id', ParseUUIDPipe) grantId: string,
+    @Param('reportId', ParseUUIDPipe) reportId: string,
+    @Body() body: ReasonDto,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<CommandResultDto> {
+    return this.run({ type: 'RequestReportRevision', data: { grantId, reportId, reason: body.reason, requestedBy: ctx.actor.id } }, ctx);
+  }
+
+  @Post(':id/amendments')
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Amend the grant: budget reallocation, no-cost extension, or amount change (an increase is committed on the call first)' })
+  @ApiBody({ schema: { $ref: getSchemaPath(AmendGrantDto) }, examples: AMENDMENT_EXAMPLES })
+  @ApiCreatedResponse({ type: AmendmentRecordedDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  async amend(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: AmendGrantDto, @CommandCtx() ctx: CommandContext): Promise<AmendmentRecordedDto> {
+    const amendmentId = this.ids.next();
+    const { newPeriodEnd, newAmountMinor, budgetReallocation } = body;
+    const data = {
+      grantId,
+      amendmentId,
+      kind: body.kind,
+      reason: body.reason,
+      approvedBy: ctx.actor.id,
+      ...(newPeriodEnd !== undefined ? { newPeriodEnd } : {}),
+      ...(newAmountMinor !== undefined ? { newAmountMinor } : {}),
+      ...(budgetReallocation !== undefined ? { budgetReallocation: budgetReallocation.map(({ budgetLine, changeMinor }) => ({ budgetLine, changeMinor })) } : {}),
+    };
+    const { id, version } = await this.commandBus.execute(new AmendGrantCommand(data, ctx));
+    return { id, version, amendmentId };
+  }
+
+  @Post(':id/suspension')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Suspend an active grant, with a reason (no payments while suspended; reports continue)' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  suspend(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: ReasonDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.run({ type: 'SuspendGrant', data: { grantId, reason: body.reason } }, ctx);
+  }
+
+  @Post(':id/reinstatement')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Reinstate a suspended grant, with a reason' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  reinstate(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: ReasonDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.run({ type: 'ReinstateGrant', data: { grantId, reason: body.reason } }, ctx);
+  }
+
+  @Post(':id/termination')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Terminate the grant, with a reason: unpaid tranches are cancelled and unspent funds go back to the call' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  terminate(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: ReasonDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.run({ type: 'TerminateGrant', data: { grantId, reason: body.reason } }, ctx);
+  }
+
+  @Post(':id/closure')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({ summary: 'Close the grant once the final report is accepted and every tranche is paid; unspent funds go back to the call' })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  close(@Param('id', ParseUUIDPipe) grantId: string, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.run({ type: 'CloseGrant', data: { grantId } }, ctx);
+  }
+
+  private run(command: GrantLifecycleCommand, ctx: CommandContext, options = {}): Promise<CommandResultDto> {
+    return this.commandBus.execute(new ExecuteGrantCommand(command, ctx, options));
+  }
+
+  private organisationOf(actor: Actor): string {
+    if (!actor.organisationId) throw new ForbiddenException('An applicant acts for an organisation');
+    return actor.organisationId;
+  }
+
+  private today(): string {
+    return this.clock.now().toISOString().slice(0, 10);
+  }
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { RecordedEvent } from '@app/event-store';
+import type { GrantEvent } from '@app/grants/grant';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { dataSourceOptions } from '../data-source-options';
+import { GrantsProjection } from './grants.projection';
+
+const grantId = '9c1f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e';
+const reportId = 'a1c3e5f7-1111-4222-8333-444455556666';
+const trancheId = 'b2d4f6a8-1111-4222-8333-444455556666';
+
+function recorded(event: GrantEvent, streamVersion: number): RecordedEvent {
+  const recordedAt = new Date('2027-05-10T09:00:00Z');
+  return {
+    streamId: `grant-${grantId}`, streamVersion, position: String(streamVersion), eventId: randomUUID(), type: event.type, schemaVersion: 1, data: event.data,
+    metadata: { eventId: randomUUID(), actorId: 'alice', actorRole: 'grant-manager', correlationId: 'c', causationId: 'c', recordedAt: recordedAt.toISOString() },
+    recordedAt,
+  };
+}
+
+const history: GrantEvent[] = [
+  {
+    type: 'GrantAwarded',
+    data: {
+      grantId, proposalId: randomUUID(), callId: randomUUID(), granteeOrganisationId: randomUUID(), partnerOrganisationIds: [randomUUID()],
+      amountMinor: 5_000_000, currency: 'EUR', periodStart: '2027-05-03', periodEnd: '2029-05-02', conditions: [], awardedAt: '2027-05-03T09:00:00Z',
+    },
+  },
+  { type: 'ReportScheduled', data: { grantId, reportId, kind: 'interim', dueDate: '2027-12-31', scheduledAt: '2027-05-04T09:00:00Z' } },
+  { type: 'GrantAgreementSigned', data: { grantId, signedAt: '2027-05-05T09:00:00Z', signatories: [{ name: 'Rania Haddad', role: 'Director' }] } },
+  { type: 'DisbursementScheduled', data: { grantId, trancheId, amountMinor: 2_000_000, dueDate: '2027-06-15', scheduledAt: '2027-05-05T10:00:00Z' } },
+  { type: 'DisbursementPaid', data: { grantId, trancheId, paymentReference: 'SEPA-1', amountMinor: 2_000_000, paidAt: '2027-06-15T10:00:00Z' } },
+  {
+    type: 'GrantAmended',
+    data: { grantId, amendmentId: 'amend-1', kind: 'amount-change', previousAmountMinor: 5_000_000, newAmountMinor: 6_000_000, reason: 'More hearings', approvedBy: 'alice', amendedAt: '2027-07-01T09:00:00Z' },
+  },
+];
+
+describe('grants projection', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  const projection = new GrantsProjection();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataSource = await new DataSource(dataSourceOptions(db.url)).initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  const row = async () =>
+    (
+      await dataSource.query(
+        `SELECT status, amount_minor, scheduled_minor, paid_minor, remaining_minor, next_report_due::text, next_report_owed::text, amendments, state, version
+         FROM grants WHERE id = $1`,
+        [grantId],
+      )
+    )[0];
+
+  it('changes nothing when the same events are applied twice, and keeps no personal data', async () => {
+    const events = history.map((event, version) => recorded(event, version));
+    for (const event of events) await dataSource.transaction((tx) => projection.apply(event, tx));
+    const once = await row();
+    for (const event of events) await dataSource.transaction((tx) => projection.apply(event, tx));
+    expect(await row()).toEqual(once);
+    expect(once).toMatchObject({
+      status: 'active',
+      amount_minor: '6000000',
+      scheduled_minor: '2000000',
+      paid_minor: '2000000',
+      remaining_minor: '4000000',
+      next_report_due: '2027-12-31',
+      next_report_owed: '2027-12-31',
+      version: 5,
+    });
+    expect(once.amendments).toHaveLength(1);
+    // No personal data: the signatories of the agreement are not kept in the read model.
+    expect(JSON.stringify(once)).not.toContain('Rania Haddad');
+  });
+});

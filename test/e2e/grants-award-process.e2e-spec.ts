@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
+import { AwardProcessManager, GrantFundsProcessManager } from '@app/grants/application/process-managers';
+import { callDecider } from '@app/grants/call';
+import { Client } from 'pg';
+import { createTestApp, eventually, type TestApp } from '../support/app';
+import { GrantScenario, humanContext } from './grants-support';
+
+const silent = { log: () => undefined, error: () => undefined };
+
+describe('award process manager', () => {
+  let t: TestApp;
+  let pg: Client;
+  let scenario: GrantScenario;
+  let store: EventStore;
+  let lead: string;
+  let partner: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ now: '2027-01-10T09:00:00Z' });
+    pg = new Client({ connectionString: t.db.url });
+    await pg.connect();
+    scenario = new GrantScenario(t);
+    store = t.app.get(EVENT_STORE);
+    lead = await scenario.organisation('LB');
+    partner = await scenario.organisation('PS');
+  });
+
+  afterAll(async () => {
+    await pg.end();
+    await t.close();
+  });
+
+  const typesIn = async (streamId: string) => (await pg.query('SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_version', [streamId])).rows.map((r) => r.type);
+  const countOf = async (type: string, grantId: string) =>
+    Number((await pg.query(`SELECT count(*) AS n FROM events WHERE type = $1 AND data->>'grantId' = $2`, [type, grantId])).rows[0].n);
+  const decisionEvent = async (proposalId: string, grantId: string): Promise<RecordedEvent> => {
+    const events = await store.readStream(`proposal-${proposalId}`);
+    const decision = events.find((e) => e.type === 'FundingDecisionRecorded' && (e.data as { grantId?: string }).grantId === grantId);
+    if (!decision) throw new Error('no decision');
+    return decision;
+  };
+  const settled = (grantId: string) =>
+    eventually(async () => ((await countOf('GrantAwarded', grantId)) + (await countOf('AwardFundsUnavailable', grantId)) > 0 ? true : undefined));
+  const freshManager = () => new AwardProcessManager({ executor: scenario.executor, clock: t.clock, logger: silent });
+
+  it('commits the funds on the call, then awards the grant to the lead with its partners, as the system actor', async () => {
+    const callId = await scenario.publishedCall();
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 3_000_000, durationMonths: 18 });
+    const grantId = await scenario.award(proposalId, 2_500_000, randomUUID(), '2027-05-03T09:00:00.000Z');
+    await settled(grantId);
+
+    expect(await typesIn(`grant-${grantId}`)).toEqual(['GrantAwarded']);
+    const [awarded] = await store.readStream(`grant-${grantId}`);
+    expect(awarded.data).toEqual({
+      grantId,
+      proposalId,
+      callId,
+      granteeOrganisationId: lead,
+      partnerOrganisationIds: [partner],
+      amountMinor: 2_500_000,
+      currency: 'EUR',
+      periodStart: '2027-05-03',
+      periodEnd: '2028-11-02',
+      conditions: [],
+      awardedAt: expect.any(String),
+    });
+    const decision = await decisionEvent(proposalId, grantId);
+    const committed = (await store.readStream(`call-${callId}`)).find((e) => e.type === 'FundsCommitted');
+    for (const caused of [committed, awarded]) {
+      expect(caused?.metadata).toMatchObject({
+        actorId: 'process-manager:awards',
+        actorRole: 'system',
+        causationId: decision.eventId,
+        correlationId: decision.metadata.correlationId,
+      });
+    }
+    const manager = await t.token({ role: 'grant-manager' });
+    const call = await eventually(async () => {
+      const res = await t.http.get(`/calls/${callId}`).set('Authorization', `Bearer ${manager}`);
+      return res.body.committedMinor === 2_500_000 ? res.body : undefined;
+    });
+    expect(call.remainingMinor).toBe(20_000_000 - 2_500_000);
+  });
+
+  it('is idempotent: a decision delivered again (also twice at once) commits once and awards once', async () => {
+    const callId = await scenario.publishedCall();
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 3_000_000 });
+    const grantId = await scenario.award(proposalId, 3_000_000);
+    await settled(grantId);
+    const decision = await decisionEvent(proposalId, grantId);
+
+    const manager = freshManager();
+    expect(await manager.handle(decision)).toBe('awarded');
+    await Promise.all([manager.handle(decision), freshManager().handle(decision)]);
+
+    expect(await countOf('FundsCommitted', grantId)).toBe(1);
+    expect(await countOf('GrantAwarded', grantId)).toBe(1);
+    expect(await typesIn(`call-${callId}`)).toEqual(['CallDrafted', 'CallPublished', 'FundsCommitted']);
+  });
+
+  it('records AwardFundsUnavailable when the budget cannot cover the award, once, and never funds it on a later delivery', async () => {
+    const callId = await scenario.publishedCall({ budgetMinor: 5_000_000, maxAwardMinor: 4_000_000 });
+    const first = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 4_000_000 });
+    const second = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 2_000_000 });
+    const funded = await scenario.award(first, 4_000_000);
+    await settled(funded);
+    const unfunded = await scenario.award(second, 2_000_000);
+    await settled(unfunded);
+
+    expect(await countOf('GrantAwarded', unfunded)).toBe(0);
+    expect(await typesIn(`grant-${unfunded}`)).toEqual([]);
+    const [unavailable] = (await store.readStream(`proposal-${second}`)).filter((e) => e.type === 'AwardFundsUnavailable');
+    expect(unavailable.data).toMatchObject({ grantId: unfunded, amountMinor: 2_000_000, remainingMinor: 1_000_000 });
+
+    // Budget is freed meanwhile: a redelivered decision must still not fund what the committee was told had failed.
+    await scenario.executor.execute(
+      callDecider,
+      `call-${callId}`,
+      callId,
+      { type: 'ReleaseFunds', data: { callId, grantId: funded, amountMinor: 4_000_000, reason: 'Grantee declined the grant' }, now: '2027-06-01T00:00:00.000Z' },
+      humanContext(),
+    );
+    expect(await freshManager().handle(await decisionEvent(second, unfunded))).toBe('already-unfunded');
+    expect(await countOf('FundsCommitted', unfunded)).toBe(0);
+    expect(await countOf('AwardFundsUnavailable', unfunded)).toBe(1);
+  });
+
+  it('ignores decisions other than awards', async () => {
+    const callId = await scenario.publishedCall();
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 1_000_000 });
+    const grantId = await scenario.award(proposalId, 1_000_000);
+    const decision = await decisionEvent(proposalId, grantId);
+    const rejected = { ...decision, data: { ...(decision.data as object), decision: 'reject', grantId: undefined, amountMinor: undefined } };
+    expect(await freshManager().handle(rejected)).toBe('not-an-award');
+    const funds = new GrantFundsProcessManager({ executor: scenario.executor, clock: t.clock, logger: silent });
+    expect(await funds.handle(decision)).toBe('ignored');
+  });
+});

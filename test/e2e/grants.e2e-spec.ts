@@ -1,0 +1,324 @@
+import { Pool } from 'pg';
+import { createTestApp, eventually, type TestApp } from '../support/app';
+import { GrantScenario } from './grants-support';
+
+const NOW = '2027-01-10T09:00:00Z';
+const CALL_BUDGET = 20_000_000;
+
+describe('grants over HTTP', () => {
+  let t: TestApp;
+  let pg: Pool;
+  let scenario: GrantScenario;
+  let manager: string;
+  let auditor: string;
+  let lead: string;
+  let partner: string;
+  let grantee: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ now: NOW });
+    pg = new Pool({ connectionString: t.db.url, max: 2 });
+    scenario = new GrantScenario(t);
+    manager = await t.token({ role: 'grant-manager', id: 'alice' });
+    auditor = await t.token({ role: 'auditor', id: 'audrey' });
+    lead = await scenario.organisation('LB', ['applicant-user']);
+    partner = await scenario.organisation('PS');
+    grantee = await t.token({ role: 'applicant', id: 'applicant-user', organisationId: lead });
+  });
+
+  afterAll(async () => {
+    await pg.end();
+    await t.close();
+  });
+
+  afterEach(() => t.clock.set(NOW));
+
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const post = (token: string, path: string, body: object = {}) => t.http.post(path).set(as(token)).send(body);
+  const grantAt = (grantId: string, version: number, token = manager) =>
+    eventually(async () => {
+      const res = await t.http.get(`/grants/${grantId}`).set(as(token));
+      return res.status === 200 && res.body.version >= version ? res.body : undefined;
+    });
+  const callCommitted = (callId: string, committedMinor: number) =>
+    eventually(async () => {
+      const res = await t.http.get(`/calls/${callId}`).set(as(manager));
+      return res.body.committedMinor === committedMinor ? res.body : undefined;
+    });
+
+  /** A published call and an awarded, funded grant under it, as the grants read model shows it. */
+  async function awardedGrant(amountMinor = 5_000_000, callOverrides: Record<string, unknown> = {}) {
+    const callId = await scenario.publishedCall(callOverrides);
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: amountMinor });
+    const grantId = await scenario.award(proposalId, amountMinor);
+    const grant = await grantAt(grantId, 0);
+    return { callId, proposalId, grantId, grant };
+  }
+
+  async function activeGrant(amountMinor = 5_000_000, callOverrides: Record<string, unknown> = {}) {
+    const awarded = await awardedGrant(amountMinor, callOverrides);
+    await post(manager, `/grants/${awarded.grantId}/agreement`, { signatories: [{ name: 'Rania Haddad', role: 'Director' }] }).expect(200);
+    return awarded;
+  }
+
+  it('runs a grant from award to closure, giving the unspent funds back to the call', async () => {
+    const { callId, proposalId, grantId, grant } = await awardedGrant(5_000_000);
+    expect(grant).toMatchObject({
+      id: grantId, proposalId, callId, granteeOrganisationId: lead, partnerOrganisationIds: [partner], currency: 'EUR',
+      status: 'awarded', amountMinor: 5_000_000, scheduledMinor: 0, disbursedMinor: 0, remainingMinor: 5_000_000, overdue: false,
+    });
+    await callCommitted(callId, 5_000_000);
+
+    const interim = await post(manager, `/grants/${grantId}/reports`, { kind: 'interim', dueDate: '2027-12-31' }).expect(201);
+    const final = await post(manager, `/grants/${grantId}/reports`, { kind: 'final', dueDate: '2029-05-31' }).expect(201);
+    expect(interim.body).toEqual({ id: grantId, version: 1, reportId: expect.any(String) });
+    await post(manager, `/grants/${grantId}/agreement`, { signatories: [{ name: 'Rania Haddad', role: 'Director' }] }).expect(200);
+
+    const first = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 2_000_000, dueDate: '2027-06-15' }).expect(201);
+    const second = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 2_000_000, dueDate: '2028-01-31', conditionReportId: interim.body.reportId }).expect(201);
+    const tooMuch = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 1_000_001, dueDate: '2028-06-30' }).expect(422);
+    expect(tooMuch.body.rule).toBe('grant.disbursement.exceeds-amount');
+
+    await post(manager, `/grants/${grantId}/disbursements/${first.body.trancheId}/payment`, { paymentReference: 'SEPA-0001' }).expect(200);
+    const early = await post(manager, `/grants/${grantId}/disbursements/${second.body.trancheId}/payment`, { paymentReference: 'SEPA-0002' }).expect(422);
+    expect(early.body.rule).toBe('grant.disbursement.report-not-accepted');
+
+    await post(grantee, `/grants/${grantId}/reports/${interim.body.reportId}/submission`, { summary: 'Hearings held in Beirut and Tripoli.' }).expect(200);
+    await post(manager, `/grants/${grantId}/reports/${interim.body.reportId}/acceptance`).expect(200);
+    await post(manager, `/grants/${grantId}/disbursements/${second.body.trancheId}/payment`, { paymentReference: 'SEPA-0002' }).expect(200);
+
+    const notYet = await post(manager, `/grants/${grantId}/closure`).expect(422);
+    expect(notYet.body.rule).toBe('grant.closure.final-report-not-accepted');
+    await post(grantee, `/grants/${grantId}/reports/${final.body.reportId}/submission`, {
+      summary: 'Final narrative and financial report.',
+      documents: [{ name: 'final-report.pdf', sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }],
+    }).expect(200);
+    await post(manager, `/grants/${grantId}/reports/${final.body.reportId}/acceptance`).expect(200);
+    const closed = await post(manager, `/grants/${grantId}/closure`).expect(200);
+
+    const view = await grantAt(grantId, closed.body.version);
+    expect(view).toMatchObject({
+      status: 'closed', amountMinor: 5_000_000, scheduledMinor: 4_000_000, disbursedMinor: 4_000_000, remainingMinor: 1_000_000,
+      unspentMinor: 1_000_000, nextReportDue: null, overdue: false,
+    });
+    expect(view.tranches.map((tr: { status: string; paymentReference: string }) => [tr.status, tr.paymentReference])).toEqual([
+      ['paid', 'SEPA-0001'],
+      ['paid', 'SEPA-0002'],
+    ]);
+    expect(view.tranches[1].conditionReportId).toBe(interim.body.reportId);
+    expect(view.reports.map((r: { kind: string; status: string }) => [r.kind, r.status])).toEqual([
+      ['interim', 'accepted'],
+      ['final', 'accepted'],
+    ]);
+
+    // The unspent 1m goes back to the call: its remaining budget goes up again.
+    const call = await callCommitted(callId, 4_000_000);
+    expect(call.remainingMinor).toBe(CALL_BUDGET - 4_000_000);
+    const released = await pg.query(`SELECT data, metadata FROM events WHERE type = 'FundsReleased' AND data->>'grantId' = $1`, [grantId]);
+    expect(released.rows).toHaveLength(1);
+    expect(released.rows[0].data).toMatchObject({ amountMinor: 1_000_000, reason: 'Unspent at grant closure' });
+    expect(released.rows[0].metadata).toMatchObject({ actorId: 'process-manager:grant-funds', actorRole: 'system' });
+
+    const stored = await pg.query('SELECT type, metadata FROM events WHERE stream_id = $1 ORDER BY stream_version', [`grant-${grantId}`]);
+    expect(stored.rows.find((r) => r.type === 'ReportSubmitted')?.metadata).toMatchObject({ actorId: 'applicant-user', actorRole: 'applicant' });
+    expect(stored.rows.find((r) => r.type === 'ReportAccepted')?.metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
+  });
+
+  it('sends a report back for revision and lets the grantee submit it again', async () => {
+    const { grantId } = await activeGrant();
+    const report = await post(manager, `/grants/${grantId}/reports`, { kind: 'financial', dueDate: '2027-09-30' }).expect(201);
+    const path = `/grants/${grantId}/reports/${report.body.reportId}`;
+    await post(grantee, `${path}/submission`, { summary: 'Expenses to date.' }).expect(200);
+    await post(manager, `${path}/revision-request`, { reason: 'Receipts for travel are missing' }).expect(200);
+    const resubmitted = await post(grantee, `${path}/submission`, { summary: 'Expenses to date, with receipts.' }).expect(200);
+    const view = await grantAt(grantId, resubmitted.body.version);
+    expect(view.reports[0]).toMatchObject({ status: 'submitted' });
+  });
+
+  it('filters overdue grants by the clock: a report owed past its due date, not one awaiting review', async () => {
+    const { grantId, callId } = await activeGrant();
+    const report = await post(manager, `/grants/${grantId}/reports`, { kind: 'interim', dueDate: '2027-06-30' }).expect(201);
+    await grantAt(grantId, report.body.version);
+    const overdueIds = async () =>
+      (await t.http.get(`/grants?overdue=true&callId=${callId}`).set(as(manager)).expect(200)).body.items.map((g: { id: string }) => g.id);
+
+    t.clock.set('2027-06-30T23:59:00Z');
+    expect(await overdueIds()).toEqual([]);
+    t.clock.set('2027-07-01T00:00:00Z');
+    expect(await overdueIds()).toEqual([grantId]);
+    const onTime = await t.http.get(`/grants?overdue=false&callId=${callId}`).set(as(manager)).expect(200);
+    expect(onTime.body.items).toEqual([]);
+    expect((await t.http.get(`/grants/${grantId}`).set(as(manager)).expect(200)).body).toMatchObject({ overdue: true, nextReportDue: '2027-06-30' });
+
+    const submitted = await post(grantee, `/grants/${grantId}/reports/${report.body.reportId}/submission`, { summary: 'Late but complete.' }).expect(200);
+    await grantAt(grantId, submitted.body.version);
+    expect(await overdueIds()).toEqual([]);
+  });
+
+  it('lists the portfolio by status, paged', async () => {
+    const { callId, grantId: first } = await activeGrant(1_000_000);
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 1_000_000 });
+    const second = await scenario.award(proposalId, 1_000_000);
+    await grantAt(second, 0);
+    await grantAt(first, 1);
+
+    const active = await t.http.get(`/grants?status=active&callId=${callId}`).set(as(manager)).expect(200);
+    expect(active.body.items.map((g: { id: string }) => g.id)).toEqual([first]);
+    const page = await t.http.get(`/grants?callId=${callId}&limit=1&offset=1`).set(as(manager)).expect(200);
+    expect(page.body).toMatchObject({ total: 2, limit: 1, offset: 1 });
+    expect(page.body.items).toHaveLength(1);
+    await t.http.get('/grants?status=finished').set(as(manager)).expect(400);
+    await t.http.get('/grants?overdue=yes').set(as(manager)).expect(400);
+  });
+
+  describe('amendments', () => {
+    it('commits an amount increase on the call before the grant records it', async () => {
+      const { callId, grantId } = await activeGrant(5_000_000);
+      const amended = await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'Second city added', newAmountMinor: 6_000_000 }).expect(201);
+      expect(amended.body).toEqual({ id: grantId, version: expect.any(Number), amendmentId: expect.any(String) });
+      const view = await grantAt(grantId, amended.body.version);
+      expect(view).toMatchObject({ amountMinor: 6_000_000, awardedAmountMinor: 5_000_000 });
+      expect(view.amendments).toEqual([
+        expect.objectContaining({ amendmentId: amended.body.amendmentId, kind: 'amount-change', previousAmountMinor: 5_000_000, newAmountMinor: 6_000_000, approvedBy: 'alice' }),
+      ]);
+      await callCommitted(callId, 6_000_000);
+      const adjustments = await pg.query(`SELECT data FROM events WHERE type = 'CommitmentAdjusted' AND data->>'grantId' = $1`, [grantId]);
+      expect(adjustments.rows.map((r) => r.data.changeMinor)).toEqual([1_000_000]);
+    });
+
+    it('refuses an increase the call budget cannot cover, writing nothing', async () => {
+      const { callId, grantId } = await activeGrant(5_000_000, { budgetMinor: 5_500_000, maxAwardMinor: 5_000_000 });
+      const before = Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n);
+      const refused = await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'More hearings', newAmountMinor: 6_000_000 }).expect(422);
+      expect(refused.body.rule).toBe('call.budget.exceeded');
+      expect(Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n)).toBe(before);
+      const invalid = await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'Mixed', newAmountMinor: 5_200_000, newPeriodEnd: '2030-01-01' }).expect(422);
+      expect(invalid.body.rule).toBe('grant.amendment.invalid');
+      expect(Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n)).toBe(before);
+      await callCommitted(callId, 5_000_000);
+    });
+
+    it('gives a decrease back to the call, and records extensions and reallocations', async () => {
+      const { callId, grantId } = await activeGrant(5_000_000);
+      await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'One partner left the network', newAmountMinor: 4_000_000 }).expect(201);
+      await callCommitted(callId, 4_000_000);
+      await post(manager, `/grants/${grantId}/amendments`, { kind: 'no-cost-extension', reason: 'Crossings closed', newPeriodEnd: '2030-12-31' }).expect(201);
+      const last = await post(manager, `/grants/${grantId}/amendments`, {
+        kind: 'budget-reallocation',
+        reason: 'Online hearings instead of travel',
+        budgetReallocation: [{ budgetLine: 'Travel', changeMinor: -100_000 }, { budgetLine: 'Hearings', changeMinor: 100_000 }],
+      }).expect(201);
+      const view = await grantAt(grantId, last.body.version);
+      expect(view).toMatchObject({ amountMinor: 4_000_000, periodEnd: '2030-12-31' });
+      expect(view.amendments.map((a: { kind: string }) => a.kind)).toEqual(['amount-change', 'no-cost-extension', 'budget-reallocation']);
+    });
+  });
+
+  it('suspends, reinstates and terminates a grant; termination cancels unpaid tranches and releases the unspent funds', async () => {
+    const { callId, grantId } = await activeGrant(5_000_000);
+    const tranche = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 1_500_000, dueDate: '2027-06-15' }).expect(201);
+    await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 1_500_000, dueDate: '2027-12-15' }).expect(201);
+    await post(manager, `/grants/${grantId}/disbursements/${tranche.body.trancheId}/payment`, { paymentReference: 'SEPA-7' }).expect(200);
+    const suspended = await post(manager, `/grants/${grantId}/suspension`, { reason: 'Interim report missing' }).expect(200);
+    expect((await grantAt(grantId, suspended.body.version)).statusReason).toBe('Interim report missing');
+    await post(manager, `/grants/${grantId}/suspension`, { reason: 'Again' }).expect(409);
+    await post(manager, `/grants/${grantId}/reinstatement`, { reason: 'Report received' }).expect(200);
+    const terminated = await post(manager, `/grants/${grantId}/termination`, { reason: 'Lead organisation dissolved' }).expect(200);
+    const view = await grantAt(grantId, terminated.body.version);
+    expect(view).toMatchObject({ status: 'terminated', disbursedMinor: 1_500_000, scheduledMinor: 1_500_000, unspentMinor: 3_500_000, statusReason: 'Lead organisation dissolved' });
+    expect(view.tranches.map((tr: { status: string }) => tr.status)).toEqual(['paid', 'cancelled']);
+    await callCommitted(callId, 1_500_000);
+    await post(manager, `/grants/${grantId}/closure`).expect(409);
+  });
+
+  describe('who may do what', () => {
+    it('lets auditors read every grant and write nothing', async () => {
+      const { grantId } = await awardedGrant();
+      await t.http.get(`/grants/${grantId}`).set(as(auditor)).expect(200);
+      await t.http.get('/grants').set(as(auditor)).expect(200);
+      await post(auditor, `/grants/${grantId}/agreement`, { signatories: [{ name: 'A', role: 'B' }] }).expect(403);
+      await post(auditor, `/grants/${grantId}/closure`).expect(403);
+    });
+
+    it('lets applicants of the grantee read their grant and submit its reports, and nothing else', async () => {
+      const { grantId } = await activeGrant();
+      const report = await post(manager, `/grants/${grantId}/reports`, { kind: 'interim', dueDate: '2027-12-31' }).expect(201);
+      await grantAt(grantId, report.body.version);
+      await t.http.get(`/grants/${grantId}`).set(as(grantee)).expect(200);
+      const own = await t.http.get('/grants').set(as(grantee)).expect(200);
+      expect(own.body.items.every((g: { granteeOrganisationId: string }) => g.granteeOrganisationId === lead)).toBe(true);
+      for (const [path, body] of [
+        ['agreement', { signatories: [{ name: 'A', role: 'B' }] }],
+        ['disbursements', { amountMinor: 1_000, dueDate: '2027-12-31' }],
+        ['reports', { kind: 'final', dueDate: '2029-01-31' }],
+        [`reports/${report.body.reportId}/acceptance`, {}],
+        ['amendments', { kind: 'no-cost-extension', reason: 'x', newPeriodEnd: '2031-01-01' }],
+        ['suspension', { reason: 'x' }],
+        ['termination', { reason: 'x' }],
+        ['closure', {}],
+      ] as const) {
+        await post(grantee, `/grants/${grantId}/${path}`, body).expect(403);
+      }
+
+      const partnerApplicant = await t.token({ role: 'applicant', id: 'partner-user', organisationId: partner });
+      await t.http.get(`/grants/${grantId}`).set(as(partnerApplicant)).expect(404);
+      expect((await t.http.get('/grants').set(as(partnerApplicant)).expect(200)).body.items).toEqual([]);
+      const refused = await post(partnerApplicant, `/grants/${grantId}/reports/${report.body.reportId}/submission`, { summary: 'Not ours to send' }).expect(403);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
+    it('gives partners and reviewers nothing, and needs a token', async () => {
+      const { grantId } = await awardedGrant();
+      for (const role of ['partner', 'reviewer'] as const) {
+        const token = await t.token({ role });
+        await t.http.get('/grants').set(as(token)).expect(403);
+        await t.http.get(`/grants/${grantId}`).set(as(token)).expect(403);
+        await post(token, `/grants/${grantId}/suspension`, { reason: 'x' }).expect(403);
+      }
+      await t.http.get('/grants').expect(401);
+    });
+  });
+
+  it('answers an unknown grant with 404, bad input with 400, and a stale If-Match with 409', async () => {
+    await post(manager, '/grants/7d9b0a3e-1f0c-4f38-9c55-1b0e6f3c2a11/suspension', { reason: 'x' }).expect(404);
+    await t.http.get('/grants/7d9b0a3e-1f0c-4f38-9c55-1b0e6f3c2a11').set(as(manager)).expect(404);
+    await t.http.get('/grants/not-a-uuid').set(as(manager)).expect(400);
+    const { grantId } = await awardedGrant();
+    const bad = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 10.5, dueDate: '31/12/2027' }).expect(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['amountMinor', 'dueDate']);
+    await post(manager, `/grants/${grantId}/agreement`, { signatories: [] }).expect(400);
+    const stale = await t.http.post(`/grants/${grantId}/reports`).set(as(manager)).set('If-Match', '"5"').send({ kind: 'interim', dueDate: '2027-12-31' }).expect(409);
+    expect(stale.body).toMatchObject({ actualVersion: 0 });
+    await t.http.post(`/grants/${grantId}/amendments`).set(as(manager)).set('If-Match', '"5"').send({ kind: 'amount-change', reason: 'x', newAmountMinor: 6_000_000 }).expect(409);
+  });
+
+  it('documents every grant route in OpenAPI, with working examples for amendments', async () => {
+    const res = await t.http.get('/docs-json').expect(200);
+    const paths = Object.keys(res.body.paths).filter((p) => p.startsWith('/grants'));
+    expect(paths.sort()).toEqual([
+      '/grants',
+      '/grants/{id}',
+      '/grants/{id}/agreement',
+      '/grants/{id}/amendments',
+      '/grants/{id}/closure',
+      '/grants/{id}/disbursements',
+      '/grants/{id}/disbursements/{trancheId}/payment',
+      '/grants/{id}/reinstatement',
+      '/grants/{id}/reports',
+      '/grants/{id}/reports/{reportId}/acceptance',
+      '/grants/{id}/reports/{reportId}/revision-request',
+      '/grants/{id}/reports/{reportId}/submission',
+      '/grants/{id}/suspension',
+      '/grants/{id}/termination',
+    ]);
+    const examples = res.body.paths['/grants/{id}/amendments'].post.requestBody.content['application/json'].examples;
+    expect(Object.keys(examples)).toEqual(['no-cost-extension', 'amount-change', 'budget-reallocation']);
+
+    // The examples work as they are: one extension on a fresh grant.
+    const { grantId } = await activeGrant();
+    await post(manager, `/grants/${grantId}/amendments`, examples['no-cost-extension'].value).expect(201);
+    const agreement = res.body.components.schemas.SignAgreementDto.properties.signatories.example;
+    const { grantId: other } = await awardedGrant();
+    await post(manager, `/grants/${other}/agreement`, { signatories: agreement }).expect(200);
+  });
+});
