@@ -1,0 +1,80 @@
+import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import { playProgramme, type DemoResult } from '../../scripts/demo/programme';
+import { createTestApp, eventually, type TestApp } from '../support/app';
+
+/**
+ * The whole story over real HTTP: the demo programme (call, organisations, network proposals,
+ * screening, blind review with a conflict, consensus, decisions, awards through the process manager,
+ * agreements, tranches, reports) and one grant walked to closure.
+ */
+describe('grant lifecycle over HTTP (the demo programme)', () => {
+  let t: TestApp;
+  let result: DemoResult;
+  let pg: Client;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({ now: new Date().toISOString() });
+    t.clock.set(new Date()); // the demo uses real dates: keep the server's clock with it
+    await new Promise<void>((resolve) => t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    result = await playProgramme({ baseUrl: `http://127.0.0.1:${port}`, token: (actor) => t.token(actor), log: (line) => lines.push(line), closeFirstGrant: true });
+    pg = new Client({ connectionString: t.db.url });
+    await pg.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await pg.end();
+    await t.close();
+  });
+
+  const manager = () => t.token({ role: 'grant-manager', id: 'auditing-manager' });
+
+  it('walks a proposal from draft to a closed grant, releasing the unspent funds to the call', async () => {
+    const token = await manager();
+    const grant = await eventually(async () => {
+      const res = await t.http.get(`/grants/${result.grants.housing}`).set('Authorization', `Bearer ${token}`);
+      return res.body.status === 'closed' ? res.body : undefined;
+    });
+    expect(grant).toMatchObject({ status: 'closed', amountMinor: 6_000_000, disbursedMinor: 5_400_000 });
+    const call = await eventually(async () => {
+      const res = await t.http.get(`/calls/${result.callId}`).set('Authorization', `Bearer ${token}`);
+      return res.body.committedMinor === 6_000_000 * 0.9 + 7_500_000 ? res.body : undefined;
+    });
+    expect(call.remainingMinor).toBe(15_000_000 - 5_400_000 - 7_500_000);
+
+    const { rows } = await pg.query(
+      `SELECT stream_id, type FROM events WHERE stream_id IN ($1, $2) ORDER BY stream_id, stream_version`,
+      [`proposal-${result.proposals.housing}`, `grant-${result.grants.housing}`],
+    );
+    const types = rows.map((r) => r.type);
+    for (const step of ['ProposalDrafted', 'ProposalSubmitted', 'EligibilityScreened', 'ReviewerAssigned', 'ReviewSubmitted', 'ConsensusRecorded', 'FundingDecisionRecorded',
+      'GrantAwarded', 'GrantAgreementSigned', 'DisbursementScheduled', 'DisbursementPaid', 'ReportSubmitted', 'ReportAccepted', 'GrantClosed']) {
+      expect(types).toContain(step);
+    }
+  });
+
+  it('ranks the proposals by consensus and keeps the rejected and reserved ones out of the portfolio', async () => {
+    const token = await manager();
+    const ranking = await t.http.get(`/calls/${result.callId}/ranking`).set('Authorization', `Bearer ${token}`).expect(200);
+    const ids = ranking.body.items.map((item: { proposalId?: string; id?: string }) => item.proposalId ?? item.id);
+    expect(ids[0]).toBe(result.proposals.nationality);
+    expect(ids[ids.length - 1]).toBe(result.proposals.representation);
+    const grants = await t.http.get(`/grants?callId=${result.callId}`).set('Authorization', `Bearer ${token}`).expect(200);
+    expect(grants.body.items).toHaveLength(2);
+  });
+
+  it('recorded the declared conflict: the recused reviewer did not count', async () => {
+    const { rows } = await pg.query(`SELECT type, data FROM events WHERE stream_id = $1 AND type IN ('ConflictOfInterestDeclared', 'ReviewerRecused', 'ReviewSubmitted')`, [
+      `proposal-${result.proposals.nationality}`,
+    ]);
+    expect(rows.filter((r) => r.type === 'ReviewerRecused').map((r) => r.data.reviewerId)).toEqual(['demo-reviewer-amal']);
+    expect(rows.filter((r) => r.type === 'ReviewSubmitted').map((r) => r.data.reviewerId).sort()).toEqual(['demo-reviewer-sana', 'demo-reviewer-youssef']);
+  });
+
+  it('printed what it did', () => {
+    expect(lines.join('\n')).toMatch(/grant .* created/);
+    expect(lines.some((line) => line.includes('conflict'))).toBe(true);
+  });
+});
