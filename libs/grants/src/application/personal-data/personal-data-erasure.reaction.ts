@@ -11,7 +11,8 @@ export const ERASURE_EVENT_TYPES = ['OrganisationPersonalDataErased'] as const;
  * the key, and if the process died in between, this reaction (run by the worker from its checkpoint,
  * at least once) destroys it. It only destroys a key created no later than the erasure event: a key
  * created afterwards protects a contact recorded after the erasure, which this erasure does not cover.
- * Idempotent, so a replay or rebuild running it again changes nothing.
+ * It also shreds the agreement signatories of the organisation's grants (as far as the grants read
+ * model knows them at that moment). Idempotent, so running it again changes nothing.
  */
 export class PersonalDataErasureReaction implements Projection {
   readonly name = 'personal-data-erasure';
@@ -27,5 +28,15 @@ export class PersonalDataErasureReaction implements Projection {
         WHERE subject = $1 AND wrapped_key IS NOT NULL AND created_at <= $2`,
       [this.policy.subjectOf(event.streamId), event.recordedAt],
     );
+    // The organisation's people also appear as signatories of its grants (subject grant-{id}).
+    const organisationId = (event.data as { organisationId?: string }).organisationId;
+    if (organisationId) {
+      await tx.query(
+        `UPDATE personal_data_keys SET wrapped_key = NULL, erased_at = clock_timestamp()
+          WHERE subject IN (SELECT 'grant-' || id FROM grants WHERE grantee_organisation_id = $1)
+            AND wrapped_key IS NOT NULL AND created_at <= $2`,
+        [organisationId, event.recordedAt],
+      );
+    }
   }
 }

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '@app/platform/clock';
 import type { Projection } from '@app/read-models/projection/projection';
+import { PersonalDataErasureReaction } from '../personal-data/personal-data-erasure.reaction';
+import { personalDataPolicy } from '../personal-data/personal-data.policy';
 import type { StreamCommandExecutor } from '../stream-command-executor';
 import { AwardProcessManager } from './award.process-manager';
 import { GrantFundsProcessManager } from './grant-funds.process-manager';
@@ -29,7 +31,12 @@ export function createProcessManagers(deps: ProcessManagerDependencies): Project
     error: (message, context) => nest.error({ msg: message, ...context }),
   };
   const shared = { executor: deps.executor, clock: deps.clock, logger, retry: deps.retry };
-  return [new AwardProcessManager(shared), new GrantFundsProcessManager(shared)];
+  return [
+    new AwardProcessManager(shared),
+    new GrantFundsProcessManager(shared),
+    // Completes a crypto-shredding whose key deletion was interrupted (see the reaction).
+    new PersonalDataErasureReaction(personalDataPolicy()),
+  ];
 }
 
 export { AwardProcessManager, awardGrantCommand, type AwardOutcome } from './award.process-manager';
