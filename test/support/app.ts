@@ -23,7 +23,10 @@ export interface TestApp {
 export async function createTestApp(options: { now?: string; runWorker?: boolean } = {}): Promise<TestApp> {
   const db = await createTestDatabase('e2e');
   const clock = new ManualClock(new Date(options.now ?? '2027-01-10T09:00:00Z'));
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), runWorker: options.runWorker ?? true };
+  const config = {
+    ...loadConfig({ LOG_LEVEL: 'silent', EVENT_STORE: process.env.EVENT_STORE, EVENTSTORE_CONNECTION_STRING: process.env.EVENTSTORE_CONNECTION_STRING }),
+    runWorker: options.runWorker ?? true,
+  };
   const auth = authConfigFromEnv({});
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, auth, databaseUrl: db.url, clock })],

@@ -1,5 +1,5 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { EVENT_STORE, type EventStore, PostgresEventStore } from '@app/event-store';
+import { createEventStore, EVENT_STORE, type EventStore } from '@app/event-store';
 import { callEventSchemaVersions } from '../call';
 import { grantEventSchemaVersions } from '../grant';
 import { organisationEventSchemaVersions } from '../organisation';
@@ -42,10 +42,8 @@ export class EventStoreModule {
       providers: [
         {
           provide: EVENT_STORE,
-          useFactory: (): EventStore => {
-            if (options.kind === 'esdb') throw new Error('EVENT_STORE=esdb is not available yet: use postgres');
-            return new PostgresEventStore({ connectionString: options.databaseUrl, poolSize: 10 });
-          },
+          // Postgres (embedded default) or EventStoreDB; read models and keys stay in Postgres either way.
+          useFactory: (): EventStore => createEventStore(options),
         },
         // Personal fields are encrypted per subject inside events (crypto-shredding): see personal-data/.
         ...personalDataProviders(options.databaseUrl),
