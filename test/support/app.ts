@@ -5,10 +5,11 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { type Actor, authConfigFromEnv, signToken } from '@app/platform';
 import { ManualClock } from '@app/platform/clock';
-import { loadConfig } from '@app/platform/config/app-config';
+import { type AppConfig, loadConfig } from '@app/platform/config/app-config';
 import request from 'supertest';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { InProcessEsdbServer } from '../../libs/event-store/test/esdb/in-process-esdb-server';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface TestApp {
@@ -16,21 +17,39 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   db: TestDatabase;
   clock: ManualClock;
+  /** What the app runs with (event store included): a second app on it sees the same log, as after a restart. */
+  config: AppConfig & { runWorker: boolean };
   token(actor: Partial<Actor> & Pick<Actor, 'role'>): Promise<string>;
   close(): Promise<void>;
+  /** For a test that closed `app` itself: drops the database and stops the app's own test log. */
+  dropStorage(): Promise<void>;
 }
 
-export async function createTestApp(options: { now?: string; runWorker?: boolean } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  now?: string;
+  runWorker?: boolean;
+  /** Replace providers, e.g. shorter timings: [{ provide: FEED_OPTIONS, useValue: {...} }]. */
+  overrides?: { provide: unknown; useValue: unknown }[];
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase('e2e');
   const clock = new ManualClock(new Date(options.now ?? '2027-01-10T09:00:00Z'));
+  // EVENT_STORE=esdb: a log of its own too (the in-process double) unless a real server is named.
+  // Apps sharing one log would each project and react to the others' events from the start.
+  const esdb = process.env.EVENT_STORE === 'esdb' && !process.env.EVENTSTORE_CONNECTION_STRING ? await InProcessEsdbServer.start() : undefined;
   const config = {
-    ...loadConfig({ LOG_LEVEL: 'silent', EVENT_STORE: process.env.EVENT_STORE, EVENTSTORE_CONNECTION_STRING: process.env.EVENTSTORE_CONNECTION_STRING }),
+    ...loadConfig({
+      LOG_LEVEL: 'silent',
+      EVENT_STORE: process.env.EVENT_STORE,
+      EVENTSTORE_CONNECTION_STRING: esdb?.connectionString ?? process.env.EVENTSTORE_CONNECTION_STRING,
+    }),
     runWorker: options.runWorker ?? true,
   };
   const auth = authConfigFromEnv({});
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ config, auth, databaseUrl: db.url, clock })],
-  }).compile();
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, auth, databaseUrl: db.url, clock })] });
+  for (const override of options.overrides ?? []) builder = builder.overrideProvider(override.provide).useValue(override.useValue);
+  const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }));
   await app.init();
   return {
@@ -39,8 +58,13 @@ export async function createTestApp(options: { now?: string; runWorker?: boolean
     db,
     clock,
     token: (actor) => signToken({ id: actor.id ?? `${actor.role}-user`, role: actor.role, organisationId: actor.organisationId }, auth, '1h'),
+    config,
     async close() {
       await app.close();
+      await this.dropStorage();
+    },
+    async dropStorage() {
+      await esdb?.stop();
       await db.drop();
     },
   };

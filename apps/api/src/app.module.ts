@@ -15,9 +15,12 @@ import { RuntimeModule } from '@app/platform/runtime/runtime.module';
 import { dataSourceOptions } from '@app/read-models/data-source-options';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { WorkerModule } from '../../worker/src/worker.module';
+import { AuditModule } from './audit/audit.module';
 import { CallsModule } from './calls/calls.module';
 import { GrantsModule } from './grants/grants.module';
 import { OrganisationsModule } from './organisations/organisations.module';
+import { PartnersFeedModule } from './partners/feed/partners-feed.module';
+import { WebhooksModule } from './partners/webhooks/webhooks.module';
 import { ProposalsModule } from './proposals/proposals.module';
 import { HealthController } from './health/health.controller';
 
@@ -47,6 +50,9 @@ export class AppModule implements NestModule {
         OrganisationsModule,
         ProposalsModule,
         GrantsModule,
+        PartnersFeedModule,
+        WebhooksModule,
+        AuditModule,
         ...(options.config.runWorker ? [WorkerModule] : []),
       ],
       controllers: [HealthController],

@@ -8,10 +8,11 @@ import { PROJECTIONS, type Projection } from '@app/read-models/projection/projec
 import { ProjectionRunner } from '@app/read-models/projection/projection-runner';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { DataSource } from 'typeorm';
+import { WebhookDeliveryModule } from './webhooks/webhook-delivery.module';
 
-/** Runs every projection and process manager from the log (and, later, webhook delivery). */
+/** Runs every projection and process manager from the log, and webhook delivery. */
 @Module({
-  imports: [ReadModelsModule],
+  imports: [ReadModelsModule, WebhookDeliveryModule],
   providers: [
     {
       provide: PROCESS_MANAGERS,

@@ -1,0 +1,83 @@
+import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { PublicEvent } from '@app/grants/application/public-events';
+import { ApiProblemResponses, Roles } from '@app/platform';
+import { FeedPageDto, FeedQuery, FeedStreamQuery } from './feed.dto';
+import { FeedService } from './feed.service';
+
+const FEED_ROLES = ['partner', 'admin', 'auditor'] as const;
+
+@ApiTags('partners')
+@ApiBearerAuth()
+@Controller('feed')
+export class FeedController {
+  private readonly logger = new Logger(FeedController.name);
+
+  constructor(private readonly feed: FeedService) {}
+
+  @Get()
+  @Roles(...FEED_ROLES)
+  @ApiOperation({ summary: 'Public events in log order, a page at a time: follow `next` from zero or from a saved cursor' })
+  @ApiOkResponse({ type: FeedPageDto })
+  @ApiProblemResponses(400, 401, 403)
+  page(@Query() query: FeedQuery): Promise<FeedPageDto> {
+    return this.feed.page({ after: query.after, types: this.feed.parseTypes(query.types), limit: query.limit ?? 100 });
+  }
+
+  @Get('stream')
+  @Roles(...FEED_ROLES)
+  @ApiOperation({
+    summary: 'Public events as server-sent events: history after the cursor, then live',
+    description:
+      'Each event: `id:` its cursor, `event:` its public type, `data:` the public event as JSON. Comment lines every ~15 s keep the ' +
+      'connection alive. Reconnect with `Last-Event-ID` (or `?after=`) to resume with no gap and no duplicate. Needs the bearer ' +
+      'token in the Authorization header: use an SSE client that can set headers (browsers\' EventSource cannot).',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Cursor of the last event received' })
+  @ApiOkResponse({ description: 'text/event-stream' })
+  @ApiProblemResponses(400, 401, 403)
+  async stream(
+    @Query() query: FeedStreamQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    const after = lastEventId?.trim() || query.after;
+    const types = this.feed.parseTypes(query.types);
+    await this.feed.checkCursor(after); // a bad cursor is a 400 problem, not a broken stream
+
+    response.status(200);
+    response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    response.setHeader('Cache-Control', 'no-cache, no-transform');
+    response.setHeader('Connection', 'keep-alive');
+    response.setHeader('X-Accel-Buffering', 'no');
+    response.flushHeaders();
+    response.write(': connected\n\n');
+
+    const { subscription, events } = this.feed.subscribe(after, types);
+    const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), this.feed.heartbeatMs);
+    const stop = () => {
+      clearInterval(heartbeat);
+      void subscription.close();
+    };
+    response.on('close', stop); // the client went away (or the server is shutting down)
+    try {
+      for await (const event of events) {
+        if (!response.write(frame(event))) await new Promise<void>((resolve) => response.once('drain', resolve).once('close', resolve));
+        if (response.destroyed) break;
+      }
+    } catch (error) {
+      this.logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'feed stream failed');
+    } finally {
+      stop();
+      response.off('close', stop);
+      response.end();
+    }
+  }
+}
+
+/** One SSE message; JSON has no raw newlines, so `data:` is a single line. */
+function frame(event: PublicEvent): string {
+  return `id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}

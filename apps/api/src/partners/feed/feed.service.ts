@@ -1,0 +1,107 @@
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { EVENT_STORE, type EventStore, type EventSubscription, type RecordedEvent } from '@app/event-store';
+import {
+  internalTypesOf,
+  isPublicEventType,
+  PUBLIC_EVENT_TYPES,
+  type PublicEvent,
+  PublicEventMapper,
+  UnknownPublicEventTypeError,
+} from '@app/grants/application/public-events';
+
+export const FEED_OPTIONS = Symbol('FEED_OPTIONS');
+
+export interface FeedOptions {
+  /** Comment lines on an idle SSE stream keep proxies from closing it. */
+  heartbeatMs: number;
+  /** At most this many stored public events are looked at per page when filtering by type, so a page always answers quickly. */
+  scanBudget: number;
+}
+
+export const DEFAULT_FEED_OPTIONS: FeedOptions = { heartbeatMs: 15_000, scanBudget: 2_000 };
+
+export interface FeedPage {
+  items: PublicEvent[];
+  /** Pass as `after` for the next page. It moves past events a type filter skipped, so nothing is scanned twice. */
+  next: string | null;
+}
+
+const READ_BATCH = 500;
+
+/**
+ * The public feed over the global log: events in commit order, mapped to their public form.
+ * The cursor is the store's own opaque position, so "after this cursor" is exactly the store's
+ * `after`: no gap, no duplicate, also for events committed late by concurrent writers.
+ */
+@Injectable()
+export class FeedService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly mapper: PublicEventMapper,
+    @Inject(FEED_OPTIONS) private readonly options: FeedOptions,
+  ) {}
+
+  /** Public types from a `types=a,b` parameter; every type when absent. 400 for an unknown type. */
+  parseTypes(types: string | undefined): string[] {
+    const requested = (types ?? '').split(',').map((type) => type.trim()).filter(Boolean);
+    if (requested.length === 0) return [...PUBLIC_EVENT_TYPES];
+    const unknown = requested.filter((type) => !isPublicEventType(type));
+    if (unknown.length) throw new BadRequestException(new UnknownPublicEventTypeError(unknown[0]).message);
+    return [...new Set(requested)];
+  }
+
+  async page(request: { after?: string; types: string[]; limit: number }): Promise<FeedPage> {
+    const wanted = new Set(request.types);
+    // Read every public type and filter in memory: the cursor can then move past skipped events.
+    const filter = { eventTypes: internalTypesOf() };
+    const items: PublicEvent[] = [];
+    let cursor = request.after;
+    let scanned = 0;
+    while (items.length < request.limit && scanned < this.options.scanBudget) {
+      const batchSize = Math.min(READ_BATCH, wanted.size === PUBLIC_EVENT_TYPES.length ? request.limit - items.length : READ_BATCH);
+      const batch = await this.readAll(cursor, batchSize, filter);
+      const context = await this.mapper.contextFor(batch);
+      for (const event of batch) {
+        scanned += 1;
+        cursor = event.position;
+        const published = (await this.mapper.map([event], context))[0];
+        if (published && wanted.has(published.type)) items.push(published);
+        if (items.length === request.limit) break;
+      }
+      if (batch.length < batchSize) break;
+    }
+    return { items, next: cursor ?? null };
+  }
+
+  /** Throws 400 before anything is streamed if `after` is not a position of this store. */
+  async checkCursor(after: string | undefined): Promise<void> {
+    await this.readAll(after, 1, { eventTypes: internalTypesOf() });
+  }
+
+  /** Catch-up then live: public events after `after`, of the given types, until closed. */
+  subscribe(after: string | undefined, types: string[]): { subscription: EventSubscription; events: AsyncIterable<PublicEvent> } {
+    const subscription = this.store.subscribe({ after, filter: { eventTypes: internalTypesOf(types) } });
+    const mapper = this.mapper;
+    async function* publicEvents(): AsyncIterable<PublicEvent> {
+      for await (const event of subscription) {
+        const [published] = await mapper.map([event]);
+        if (published) yield published;
+      }
+    }
+    return { subscription, events: publicEvents() };
+  }
+
+  get heartbeatMs(): number {
+    return this.options.heartbeatMs;
+  }
+
+  private async readAll(after: string | undefined, maxCount: number, filter: { eventTypes: string[] }): Promise<RecordedEvent[]> {
+    try {
+      return await this.store.readAll({ after, maxCount, filter });
+    } catch (error) {
+      // The store refuses a position it did not hand out.
+      if (error instanceof RangeError) throw new BadRequestException('`after` is not a cursor of this feed');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { WebhookSubscriptionsService } from '@app/grants/application/webhooks/webhook-subscriptions.service';
+import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { CreateWebhookSubscriptionDto, ListDeliveriesQuery } from './webhook.dto';
+import {
+  CreatedWebhookSubscriptionDto,
+  WebhookDeliveryDetailDto,
+  WebhookDeliveryDto,
+  WebhookDeliveryListDto,
+  WebhookSubscriptionDto,
+  WebhookSubscriptionListDto,
+} from './webhook-view.dto';
+
+/** A partner manages its own subscriptions (someone else's answer 404); admins manage all, auditors read all. */
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(private readonly subscriptions: WebhookSubscriptionsService) {}
+
+  @Post('subscriptions')
+  @Roles('partner', 'admin')
+  @ApiOperation({ summary: 'Subscribe a URL to public events; the signing secret is returned once, in this response' })
+  @ApiCreatedResponse({ type: CreatedWebhookSubscriptionDto })
+  @ApiProblemResponses(400, 401, 403)
+  create(@Body() body: CreateWebhookSubscriptionDto, @CurrentActor() actor: Actor): Promise<CreatedWebhookSubscriptionDto> {
+    return this.subscriptions.create(actor, body);
+  }
+
+  @Get('subscriptions')
+  @Roles('partner', 'admin', 'auditor')
+  @ApiOperation({ summary: "The caller's subscriptions (admins and auditors: all)" })
+  @ApiOkResponse({ type: WebhookSubscriptionListDto })
+  @ApiProblemResponses(401, 403)
+  async list(@CurrentActor() actor: Actor): Promise<WebhookSubscriptionListDto> {
+    return { items: await this.subscriptions.list(actor) };
+  }
+
+  @Get('subscriptions/:id')
+  @Roles('partner', 'admin', 'auditor')
+  @ApiOperation({ summary: 'One subscription (never its secret)' })
+  @ApiOkResponse({ type: WebhookSubscriptionDto })
+  @ApiProblemResponses(400, 401, 403, 404)
+  get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<WebhookSubscriptionDto> {
+    return this.subscriptions.get(actor, id);
+  }
+
+  @Delete('subscriptions/:id')
+  @HttpCode(204)
+  @Roles('partner', 'admin')
+  @ApiOperation({ summary: 'Unsubscribe: nothing more is sent; undelivered events are dropped' })
+  @ApiNoContentResponse()
+  @ApiProblemResponses(400, 401, 403, 404)
+  async remove(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<void> {
+    await this.subscriptions.remove(actor, id);
+  }
+
+  @Get('subscriptions/:id/deliveries')
+  @Roles('partner', 'admin', 'auditor')
+  @ApiOperation({ summary: 'Delivery log of a subscription, in log order: status, attempts, last status code or error, next attempt' })
+  @ApiOkResponse({ type: WebhookDeliveryListDto })
+  @ApiProblemResponses(400, 401, 403, 404)
+  deliveries(@Param('id', ParseUUIDPipe) id: string, @Query() query: ListDeliveriesQuery, @CurrentActor() actor: Actor): Promise<WebhookDeliveryListDto> {
+    return this.subscriptions.deliveries(actor, id, { status: query.status, limit: query.limit ?? 50, offset: query.offset ?? 0 });
+  }
+
+  @Get('deliveries/:id')
+  @Roles('partner', 'admin', 'auditor')
+  @ApiOperation({ summary: 'One delivery with every attempt made' })
+  @ApiOkResponse({ type: WebhookDeliveryDetailDto })
+  @ApiProblemResponses(400, 401, 403, 404)
+  delivery(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<WebhookDeliveryDetailDto> {
+    return this.subscriptions.delivery(actor, id);
+  }
+
+  @Post('deliveries/:id/redeliver')
+  @HttpCode(202)
+  @Roles('partner', 'admin')
+  @ApiOperation({ summary: "Queue one delivery again (e.g. a dead one) with a fresh attempt budget; it keeps its place in the subscription's log order" })
+  @ApiAcceptedResponse({ type: WebhookDeliveryDto })
+  @ApiProblemResponses(400, 401, 403, 404)
+  redeliver(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<WebhookDeliveryDto> {
+    return this.subscriptions.redeliver(actor, id);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './catalogue';
+export * from './public-event-mapper';
+export * from './public-events';
+export * from './public-events.module';
+export * from './withheld-organisations';

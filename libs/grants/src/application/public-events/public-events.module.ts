@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { PUBLIC_PSEUDONYM_SECRET, PublicEventMapper } from './public-event-mapper';
+import { pseudonymSecretFromEnv } from './withheld-organisations';
+
+/** The public-event mapping for the feed, webhooks and exports; the pseudonym secret comes from PUBLIC_PSEUDONYM_SECRET. */
+@Module({
+  providers: [{ provide: PUBLIC_PSEUDONYM_SECRET, useFactory: () => pseudonymSecretFromEnv() }, PublicEventMapper],
+  exports: [PublicEventMapper],
+})
+export class PublicEventsModule {}

@@ -1,0 +1,17 @@
+import type { ReadModelDefinition } from '../read-model-definition';
+import { WebhookDeliveryAttempt } from './webhook-delivery-attempt.entity';
+import { WebhookDelivery } from './webhook-delivery.entity';
+import { WebhookSubscription } from './webhook-subscription.entity';
+import { Webhooks1764000700000 } from './webhooks.migration';
+
+/**
+ * Webhook subscriptions and deliveries: tables, no projection. Delivery state is driven by the
+ * worker's fan-out with its own checkpoint (libs/grants/src/application/webhooks), so a projection
+ * rebuild neither empties these tables nor re-sends anything.
+ */
+export const webhooksReadModel: ReadModelDefinition = {
+  entities: [WebhookSubscription, WebhookDelivery, WebhookDeliveryAttempt],
+  migrations: [Webhooks1764000700000],
+  projections: () => [],
+  queries: [],
+};

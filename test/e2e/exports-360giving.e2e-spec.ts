@@ -1,0 +1,151 @@
+/**
+ * GET /exports/360giving validated against the official 360Giving schemas (draft 2020-12, read from
+ * ../shared/standards, no network), with withheld recipients and amounts in major units.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { organisationDecider, organisationStreamName } from '@app/grants/organisation';
+import { createTestApp, eventually, type TestApp } from '../support/app';
+import { DURING_WINDOW, GrantScenario, humanContext } from './grants-support';
+
+const NOW = '2027-01-10T09:00:00Z';
+const STANDARDS = process.env.STANDARDS_DIR ?? join(__dirname, '../../../shared/standards/360giving');
+
+const PRIVATE = {
+  leadName: 'Tamazgha Unseen Assembly',
+  contactName: 'Idir Wolfenden',
+  contactEmail: 'idir.w@private-mail.test',
+  contactPhone: '+212 600 111 222',
+  signatory: 'Tiziri Okonkwo-Signer',
+  paymentReference: 'SEPA-PRIVATE-360-42',
+};
+
+function createPartnersTestApp(): Promise<TestApp> {
+  return createTestApp({ now: NOW });
+}
+
+/** ajv 2020 with the grant schema registered under the URL the package schema refers to it by. */
+function threeSixtyGivingValidator() {
+  const grantSchema = JSON.parse(readFileSync(join(STANDARDS, '360-giving-schema.json'), 'utf8'));
+  const packageSchema = JSON.parse(readFileSync(join(STANDARDS, '360-giving-package-schema.json'), 'utf8'));
+  // The published schemas use keywords of their own (codelist, rollUp, …): not strict. They name the
+  // 2020-12 meta-schema by its http:// URL, which ajv only knows as https://: Ajv2020 applies 2020-12
+  // semantics anyway, so the schemas themselves are not meta-validated.
+  const ajv = new Ajv2020({ allErrors: true, strict: false, validateSchema: false });
+  addFormats(ajv);
+  ajv.addSchema(grantSchema);
+  const referenced: string = packageSchema.properties.grants.items.$ref;
+  if (referenced !== grantSchema.$id) ajv.addSchema({ ...grantSchema, $id: referenced });
+  return { validatePackage: ajv.compile(packageSchema), validateGrant: ajv.getSchema(grantSchema.$id)! };
+}
+
+describe('360Giving export', () => {
+  let t: TestApp;
+  let scenario: GrantScenario;
+  let manager: string;
+  let partner: string;
+  let lead: string;
+  let partnerOrg: string;
+  let paidGrant: string;
+  let unpaidGrant: string;
+
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  async function registerOrganisation(name: string, country: string, contact: { name: string; email: string; phone?: string }): Promise<string> {
+    const organisationId = randomUUID();
+    await scenario.executor.execute(
+      organisationDecider,
+      organisationStreamName(organisationId),
+      organisationId,
+      {
+        type: 'RegisterOrganisation',
+        data: { organisationId, name, country, legalStatus: 'unregistered-group', focusGroups: ['Amazigh people'], contactPerson: contact, memberUserIds: [] },
+        now: DURING_WINDOW,
+      },
+      humanContext('admin-user', 'admin'),
+    );
+    return organisationId;
+  }
+
+  async function awarded(amountMinor: number): Promise<string> {
+    const callId = await scenario.publishedCall();
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partnerOrg], requestedMinor: amountMinor });
+    const grantId = await scenario.award(proposalId, amountMinor);
+    await eventually(async () => ((await t.http.get(`/grants/${grantId}`).set(as(manager))).status === 200 ? true : undefined));
+    return grantId;
+  }
+
+  beforeAll(async () => {
+    t = await createPartnersTestApp();
+    scenario = new GrantScenario(t);
+    manager = await t.token({ role: 'grant-manager', id: 'alice' });
+    partner = await t.token({ role: 'partner', id: 'transparency-portal' });
+    lead = await registerOrganisation(PRIVATE.leadName, 'MA', { name: PRIVATE.contactName, email: PRIVATE.contactEmail, phone: PRIVATE.contactPhone });
+    partnerOrg = await registerOrganisation('Another Unseen Group', 'TN', { name: 'Someone Private', email: 'someone@private-mail.test' });
+    paidGrant = await awarded(5_000_050);
+    unpaidGrant = await awarded(1_234_567);
+    await t.http.post(`/grants/${paidGrant}/agreement`).set(as(manager)).send({ signatories: [{ name: PRIVATE.signatory, role: 'Director' }] }).expect(200);
+    const tranche = await t.http.post(`/grants/${paidGrant}/disbursements`).set(as(manager)).send({ amountMinor: 2_000_025, dueDate: '2027-06-15' }).expect(201);
+    await t.http.post(`/grants/${paidGrant}/disbursements/${tranche.body.trancheId}/payment`).set(as(manager)).send({ paymentReference: PRIVATE.paymentReference }).expect(200);
+    await eventually(async () => ((await t.http.get(`/grants/${paidGrant}`).set(as(manager))).body.disbursedMinor === 2_000_025 ? true : undefined));
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('validates against the official 360Giving package and grant schemas', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
+    const { validatePackage, validateGrant } = threeSixtyGivingValidator();
+    expect(validatePackage(res.body) ? null : validatePackage.errors).toBeNull();
+    for (const grant of res.body.grants) expect(validateGrant(grant) ? null : validateGrant.errors).toBeNull();
+    expect(res.body.grants).toHaveLength(2);
+  });
+
+  it('exports amounts in major units, award and planned dates, programme and beneficiary countries', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
+    const paid = res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${paidGrant}`);
+    const unpaid = res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${unpaidGrant}`);
+    expect(paid).toMatchObject({
+      currency: 'EUR',
+      amountAwarded: 50_000.5,
+      amountAppliedFor: 50_000.5,
+      amountDisbursed: 20_000.25,
+      awardDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      plannedDates: [{ startDate: expect.any(String), endDate: expect.any(String) }],
+      title: 'Nationality rights for stateless children',
+      fundingOrganization: [{ id: '360G-grantledger-funder', name: 'Grant Ledger programme' }],
+      fromOpenCall: 'Yes',
+      dataSource: expect.stringMatching(/^http:\/\/.+\/exports\/360giving$/),
+    });
+    expect(paid.beneficiaryLocation).toEqual([
+      { name: 'Morocco', countryCode: 'MA' },
+      { name: 'Tunisia', countryCode: 'TN' },
+    ]);
+    expect(unpaid).toMatchObject({ amountAwarded: 12_345.67, amountDisbursed: 0 });
+  });
+
+  it('withholds every recipient: a stable pseudonymous id in our 360G namespace, no name, contact or internal id', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
+    const recipients = res.body.grants.map((g: { recipientOrganization: unknown[] }) => g.recipientOrganization);
+    expect(recipients[0]).toEqual([{ id: expect.stringMatching(/^360G-grantledger-withheld-[0-9a-f]{32}$/), name: 'Withheld recipient' }]);
+    expect(recipients[1]).toEqual(recipients[0]); // the same grantee, the same pseudonym
+    const feed = await t.http.get('/feed?types=grant.awarded').set(as(partner)).expect(200);
+    expect(`360G-grantledger-${feed.body.items[0].data.recipient.id}`).toBe(recipients[0][0].id);
+    const json = JSON.stringify(res.body);
+    for (const value of [...Object.values(PRIVATE), lead, partnerOrg, 'Another Unseen Group', 'Someone Private', 'alice', 'committee-chair']) {
+      expect(json).not.toContain(value);
+    }
+  });
+
+  it('is for partners and the programme team: applicants and reviewers get 403', async () => {
+    for (const role of ['admin', 'grant-manager', 'auditor'] as const) {
+      await t.http.get('/exports/360giving').set(as(await t.token({ role }))).expect(200);
+    }
+    await t.http.get('/exports/360giving').set(as(await t.token({ role: 'applicant', organisationId: lead }))).expect(403);
+    await t.http.get('/exports/360giving').set(as(await t.token({ role: 'reviewer' }))).expect(403);
+  });
+});

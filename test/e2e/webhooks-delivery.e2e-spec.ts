@@ -1,0 +1,300 @@
+/**
+ * Webhook delivery end to end: the worker reads the log, a real HTTP receiver on 127.0.0.1 fails
+ * for a while and recovers, the worker restarts, projections are rebuilt, a delivery goes dead.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { verifyWebhook } from '@app/grants/application/webhooks/webhook-signature';
+import { Client } from 'pg';
+import { eventually, type TestApp } from '../support/app';
+import { createTestDatabase } from '../support/database';
+import { createWebhooksTestApp, type ReceivedRequest, WebhookReceiver } from '../support/webhooks-app';
+import { callBody, GrantScenario } from './grants-support';
+
+const WAIT_MS = 15_000;
+
+async function publishCall(t: TestApp): Promise<string> {
+  const manager = await t.token({ role: 'grant-manager', id: 'alice' });
+  const drafted = await t.http.post('/calls').set('Authorization', `Bearer ${manager}`).send(callBody()).expect(201);
+  await t.http.post(`/calls/${drafted.body.id}/publish`).set('Authorization', `Bearer ${manager}`).expect(200);
+  return drafted.body.id;
+}
+
+/** Public event ids of the CallPublished events, in log order: what the partner must receive, in this order. */
+async function publishedEventIds(t: TestApp): Promise<string[]> {
+  const store = t.app.get<EventStore>(EVENT_STORE);
+  return (await store.readAll({ filter: { eventTypes: ['CallPublished'] } })).map((e) => e.eventId);
+}
+
+async function subscribe(t: TestApp, url: string, eventTypes = ['call.published'], partnerId = 'partner-a'): Promise<{ id: string; secret: string }> {
+  const token = await t.token({ role: 'partner', id: partnerId });
+  const res = await t.http.post('/webhooks/subscriptions').set('Authorization', `Bearer ${token}`).send({ url, eventTypes }).expect(201);
+  return res.body;
+}
+
+/** The receiver's own check, independent of our verification function. */
+function inlineSignatureValid(secret: string, request: ReceivedRequest): boolean {
+  const id = String(request.headers['webhook-id']);
+  const timestamp = String(request.headers['webhook-timestamp']);
+  const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${request.body}`).digest('base64');
+  return String(request.headers['webhook-signature']).split(' ').includes(`v1,${expected}`);
+}
+
+/** In log order per subscription: no event is sent before the previous one succeeded (or went dead). */
+function expectLogOrder(requests: ReceivedRequest[], expectedOrder: string[]): void {
+  const indexes = requests.map((r) => expectedOrder.indexOf(String(r.headers['webhook-id'])));
+  expect(indexes.every((index) => index >= 0)).toBe(true);
+  expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
+}
+
+const deliveredAll = (receiver: WebhookReceiver, count: number) =>
+  eventually(async () => (receiver.delivered().length >= count ? true : undefined), WAIT_MS);
+
+describe('webhook delivery to a flaky receiver', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    // 500, timeout, 503, timeout, then healthy.
+    const failures: (number | 'hang')[] = [500, 'hang', 503, 'hang'];
+    receiver = await new WebhookReceiver(({ index }) => failures[index] ?? 200).start();
+    t = await createWebhooksTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('delivers every event once it recovers, in log order, with valid Standard Webhooks signatures', async () => {
+    const { id: subscriptionId, secret } = await subscribe(t, receiver.url);
+    const callIds = [await publishCall(t), await publishCall(t), await publishCall(t)];
+    await deliveredAll(receiver, 3);
+
+    const expected = await publishedEventIds(t);
+    expect(expected).toHaveLength(3);
+    expect(receiver.delivered()).toEqual(expected);
+    expectLogOrder(receiver.requests, expected);
+    expect(receiver.requests.length).toBe(7); // four failures, three successes
+
+    for (const request of receiver.requests) {
+      const timestamp = Number(request.headers['webhook-timestamp']);
+      expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(60);
+      expect(verifyWebhook(secret, request.headers, request.body)).toBeDefined();
+      expect(inlineSignatureValid(secret, request)).toBe(true);
+      expect(request.headers['content-type']).toBe('application/json');
+    }
+    const bodies = receiver.requests.filter((r) => r.answered === 200).map((r) => JSON.parse(r.body));
+    expect(bodies.map((b) => Object.keys(b).sort())).toEqual([0, 1, 2].map(() => ['data', 'timestamp', 'type']));
+    expect(bodies.map((b) => b.type)).toEqual(['call.published', 'call.published', 'call.published']);
+    expect(bodies.map((b) => b.data.callId)).toEqual(callIds);
+    // Every retry of a message carries the same id and the same body.
+    const firstId = expected[0];
+    expect(new Set(receiver.requests.filter((r) => r.headers['webhook-id'] === firstId).map((r) => r.body)).size).toBe(1);
+
+    const partner = await t.token({ role: 'partner', id: 'partner-a' });
+    const log = await eventually(async () => {
+      const res = await t.http.get(`/webhooks/subscriptions/${subscriptionId}/deliveries`).set('Authorization', `Bearer ${partner}`).expect(200);
+      return res.body.items.every((d: { status: string }) => d.status === 'succeeded') ? res.body : undefined;
+    }, WAIT_MS);
+    expect(log.items.map((d: { eventId: string }) => d.eventId)).toEqual(expected);
+    expect(log.items.map((d: { eventType: string }) => d.eventType)).toEqual(['call.published', 'call.published', 'call.published']);
+    expect(log.items.reduce((sum: number, d: { attempts: number }) => sum + d.attempts, 0)).toBe(7);
+    expect(log.items[log.items.length - 1]).toMatchObject({ status: 'succeeded', lastStatusCode: 200, lastError: null, nextAttemptAt: null });
+  });
+});
+
+describe('webhook delivery across a worker restart', () => {
+  let receiver: WebhookReceiver;
+  let healthy = false;
+  const db = createTestDatabase('e2e');
+  let t: TestApp | undefined;
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver(() => (healthy ? 200 : 500)).start();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await receiver.close();
+    await (await db).drop();
+  });
+
+  it('loses and reorders nothing: state is in Postgres, delivery resumes from the log', async () => {
+    const database = await db;
+    t = await createWebhooksTestApp({ db: database });
+    await subscribe(t, receiver.url);
+    await publishCall(t);
+    await publishCall(t);
+    // The first event is being retried when the worker goes away.
+    await eventually(async () => (receiver.requests.length >= 2 ? true : undefined), WAIT_MS);
+    await t.close();
+
+    // Written while no worker runs: the next worker finds it in the log.
+    t = await createWebhooksTestApp({ db: database, runWorker: false });
+    await publishCall(t);
+    await t.close();
+
+    healthy = true;
+    t = await createWebhooksTestApp({ db: database });
+    await deliveredAll(receiver, 3);
+    const expected = await publishedEventIds(t);
+    expect(expected).toHaveLength(3);
+    expect(receiver.delivered()).toEqual(expected);
+    expectLogOrder(receiver.requests, expected);
+  });
+});
+
+describe('webhook delivery with two workers on one database', () => {
+  let receiver: WebhookReceiver;
+  const db = createTestDatabase('e2e');
+  const apps: TestApp[] = [];
+
+  beforeAll(async () => {
+    const failures: (number | 'hang')[] = [500, 502, 'hang', 500];
+    receiver = await new WebhookReceiver(({ index }) => failures[index] ?? 200).start();
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await receiver.close();
+    await (await db).drop();
+  });
+
+  it('sends each subscription in log order even when two senders compete for its deliveries', async () => {
+    const database = await db;
+    apps.push(await createWebhooksTestApp({ db: database }), await createWebhooksTestApp({ db: database }));
+    const [first, second] = apps;
+    await subscribe(first, receiver.url);
+    for (const app of [first, second, first, second]) await publishCall(app);
+    await deliveredAll(receiver, 4);
+    const expected = await publishedEventIds(first);
+    expect(receiver.delivered()).toEqual(expected);
+    expectLogOrder(receiver.requests, expected);
+  });
+});
+
+describe('webhook delivery and projection rebuilds', () => {
+  let receiver: WebhookReceiver;
+  const db = createTestDatabase('e2e');
+  let t: TestApp | undefined;
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver(() => 200).start();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await receiver.close();
+    await (await db).drop();
+  });
+
+  it('never re-sends when the projections are rebuilt from the log: the fan-out has its own checkpoint', async () => {
+    const database = await db;
+    t = await createWebhooksTestApp({ db: database });
+    await subscribe(t, receiver.url);
+    const callIds = [await publishCall(t), await publishCall(t)];
+    await deliveredAll(receiver, 2);
+    await t.close();
+
+    // A rebuild: read models emptied, projection checkpoints reset.
+    const pg = new Client({ connectionString: database.url });
+    await pg.connect();
+    await pg.query('DELETE FROM projection_checkpoints');
+    await pg.query('TRUNCATE calls');
+    await pg.end();
+
+    t = await createWebhooksTestApp({ db: database });
+    const manager = await t.token({ role: 'grant-manager', id: 'alice' });
+    await eventually(async () => {
+      const res = await t!.http.get('/calls').set('Authorization', `Bearer ${manager}`).expect(200);
+      return callIds.every((id) => res.body.items.some((c: { id: string; status: string }) => c.id === id && c.status === 'published')) ? true : undefined;
+    }, WAIT_MS);
+    // A marker event after the rebuild: once it arrives, anything re-sent would have arrived before it.
+    await publishCall(t);
+    await deliveredAll(receiver, 3);
+    const expected = await publishedEventIds(t);
+    expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual(expected);
+  });
+});
+
+describe('dead letters and manual redelivery', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let poisonedCallId = '';
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver(({ body }) => (poisonedCallId && body.includes(poisonedCallId) ? 500 : 200)).start();
+    t = await createWebhooksTestApp({ webhooks: { maxAttempts: 3 } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('marks a delivery dead after the configured attempts, moves on to the next event, and redelivers on request', async () => {
+    const { id: subscriptionId } = await subscribe(t, receiver.url, ['call.published', 'call.closed'], 'partner-dl');
+    const partner = await t.token({ role: 'partner', id: 'partner-dl' });
+    const other = await t.token({ role: 'partner', id: 'partner-other' });
+    const manager = await t.token({ role: 'grant-manager', id: 'alice' });
+    const drafted = await t.http.post('/calls').set('Authorization', `Bearer ${manager}`).send(callBody()).expect(201);
+    poisonedCallId = drafted.body.id;
+    await t.http.post(`/calls/${poisonedCallId}/publish`).set('Authorization', `Bearer ${manager}`).expect(200);
+    await publishCall(t);
+
+    const log = await eventually(async () => {
+      const res = await t.http.get(`/webhooks/subscriptions/${subscriptionId}/deliveries`).set('Authorization', `Bearer ${partner}`).expect(200);
+      return res.body.items.length === 2 && res.body.items[1].status === 'succeeded' ? res.body.items : undefined;
+    }, WAIT_MS);
+    expect(log[0]).toMatchObject({ status: 'dead', attempts: 3, lastStatusCode: 500, lastError: 'HTTP 500', nextAttemptAt: null });
+    const [deadId, nextId] = await publishedEventIds(t);
+    expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual([deadId, deadId, deadId, nextId]);
+
+    const dead = log[0].id;
+    await t.http.post(`/webhooks/deliveries/${dead}/redeliver`).set('Authorization', `Bearer ${other}`).expect(404);
+    poisonedCallId = '';
+    const requeued = await t.http.post(`/webhooks/deliveries/${dead}/redeliver`).set('Authorization', `Bearer ${partner}`).expect(202);
+    expect(requeued.body).toMatchObject({ id: dead, status: 'pending', attempts: 0 });
+    const detail = await eventually(async () => {
+      const res = await t.http.get(`/webhooks/deliveries/${dead}`).set('Authorization', `Bearer ${partner}`).expect(200);
+      return res.body.status === 'succeeded' ? res.body : undefined;
+    }, WAIT_MS);
+    expect(detail.attemptLog.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 500, 500, 200]);
+    expect(receiver.delivered()).toEqual([nextId, deadId]);
+  });
+});
+
+describe('webhook payloads carry no personal data', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver(() => 200).start();
+    t = await createWebhooksTestApp({ now: '2027-01-10T09:00:00Z' });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('sends a grant award without contact persons, actors or free-text reasons', async () => {
+    await subscribe(t, receiver.url, ['call.published', 'grant.awarded'], 'partner-pii');
+    const scenario = new GrantScenario(t);
+    const lead = await scenario.organisation('LB');
+    const partner = await scenario.organisation('PS');
+    const callId = await scenario.publishedCall();
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 3_000_000 });
+    const grantId = await scenario.award(proposalId, 2_500_000, randomUUID());
+    await eventually(async () => (receiver.requests.some((r) => r.body.includes(grantId)) ? true : undefined), WAIT_MS);
+
+    const bodies = receiver.requests.map((r) => r.body);
+    expect(bodies.map((b) => JSON.parse(b).type)).toEqual(['call.published', 'grant.awarded']);
+    for (const body of bodies) {
+      for (const personal of ['Contact Person', 'contact@example.org', 'committee-chair', 'applicant-user', 'reviewer-1', 'alice', 'Ranked within budget']) {
+        expect(body).not.toContain(personal);
+      }
+    }
+  });
+});
