@@ -47,6 +47,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     runWorker: options.runWorker ?? true,
   };
   const auth = authConfigFromEnv({});
+  const dropStorage = async () => {
+    await esdb?.stop();
+    await db.drop();
+  };
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, auth, databaseUrl: db.url, clock })] });
   for (const override of options.overrides ?? []) builder = builder.overrideProvider(override.provide).useValue(override.useValue);
   const moduleRef = await builder.compile();
@@ -61,12 +65,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     async close() {
       await app.close();
-      await this.dropStorage();
+      await dropStorage();
     },
-    async dropStorage() {
-      await esdb?.stop();
-      await db.drop();
-    },
+    dropStorage,
   };
 }
 

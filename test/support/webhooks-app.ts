@@ -52,6 +52,9 @@ export async function createWebhooksTestApp(
   const runWorker = options.runWorker ?? true;
   const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), runWorker };
   const auth = authConfigFromEnv({});
+  const dropStorage = async () => {
+    if (ownsDatabase) await db.drop();
+  };
   const root = AppModule.forRoot({ config, auth, databaseUrl: db.url, clock });
   const extra: Type[] = [];
   if (!wires(root, WebhooksModule)) extra.push(WebhooksModule);
@@ -72,11 +75,9 @@ export async function createWebhooksTestApp(
     token: (actor: Partial<Actor> & Pick<Actor, 'role'>) => signToken({ id: actor.id ?? `${actor.role}-user`, role: actor.role, organisationId: actor.organisationId }, auth, '1h'),
     async close() {
       await app.close();
-      await this.dropStorage();
+      await dropStorage();
     },
-    async dropStorage() {
-      if (ownsDatabase) await db.drop();
-    },
+    dropStorage,
   };
 }
 

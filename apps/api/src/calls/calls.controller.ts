@@ -5,7 +5,9 @@ import { ExecuteCallCommand } from '@app/grants/application/calls/call-commands'
 import type { CommandContext } from '@app/grants/application/command-context';
 import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
+import { AsOfReadModels } from '@app/grants/application/audit/as-of';
 import { CallsQuery } from '@app/read-models/calls/calls.query';
+import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
 import { CallViewDto, CallListDto, toCallViewDto } from './call-view.dto';
@@ -30,6 +32,7 @@ export class CallsController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly calls: CallsQuery,
+    private readonly asOf: AsOfReadModels,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
@@ -104,11 +107,12 @@ export class CallsController {
 
   @Get(':id')
   @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
-  @ApiOperation({ summary: 'One call as the read model shows it (eventually consistent: compare `version`)' })
+  @ApiOperation({ summary: 'One call as the read model shows it (eventually consistent: compare `version`)', description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed).' })
   @ApiOkResponse({ type: CallViewDto })
   @ApiProblemResponses(400, 401, 403, 404)
-  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<CallViewDto> {
-    const call = await this.calls.byId(id);
+  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<CallViewDto> {
+    const asOf = asOfInstant(query);
+    const call = asOf ? await this.asOf.call(id, asOf) : await this.calls.byId(id);
     if (!call || (!seesDrafts(actor) && !PUBLIC_STATUSES.includes(call.status))) throw new NotFoundException(`call ${id} not found`);
     return toCallViewDto(call);
   }

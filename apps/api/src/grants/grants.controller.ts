@@ -6,7 +6,9 @@ import { AmendGrantCommand, ExecuteGrantCommand, type GrantLifecycleCommand } fr
 import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
+import { AsOfReadModels } from '@app/grants/application/audit/as-of';
 import { GrantsQuery } from '@app/read-models/grants/grants.query';
+import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
 import {
@@ -43,6 +45,7 @@ export class GrantsController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly grants: GrantsQuery,
+    private readonly asOf: AsOfReadModels,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -70,16 +73,21 @@ export class GrantsController {
 
   @Get(':id')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'One grant with its tranches, reports and amendments (eventually consistent: compare `version`)' })
+  @ApiOperation({
+    summary: 'One grant with its tranches, reports and amendments (eventually consistent: compare `version`)',
+    description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). `overdue` is judged on the asOf day.',
+  })
   @ApiOkResponse({ type: GrantViewDto })
   @ApiProblemResponses(400, 401, 403, 404)
-  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<GrantViewDto> {
-    const grant = await this.grants.byId(id);
+  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<GrantViewDto> {
+    const asOf = asOfInstant(query);
+    const grant = asOf ? await this.asOf.grant(id, asOf) : await this.grants.byId(id);
     // Another organisation's grant is not there for an applicant, rather than forbidden: its existence is not theirs to learn.
     if (!grant || (actor.role === 'applicant' && grant.granteeOrganisationId !== actor.organisationId)) {
       throw new NotFoundException(`grant ${id} not found`);
     }
-    return toGrantViewDto(grant, this.today());
+    // Overdue is a question of when you ask: as of an instant, it is asked on that day.
+    return toGrantViewDto(grant, asOf ? asOf.toISOString().slice(0, 10) : this.today());
   }
 
   @Post(':id/agreement')

@@ -5,7 +5,9 @@ import type { CommandContext } from '@app/grants/application/command-context';
 import { EraseOrganisationPersonalDataCommand, ExecuteOrganisationCommand } from '@app/grants/application/organisations';
 import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
 import { ID_GENERATOR, type IdGenerator, UUID_PATTERN } from '@app/platform/ids';
+import { AsOfReadModels } from '@app/grants/application/audit/as-of';
 import { OrganisationsQuery } from '@app/read-models/organisations/organisations.query';
+import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
 import {
@@ -47,6 +49,7 @@ export class OrganisationsController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly organisations: OrganisationsQuery,
+    private readonly asOf: AsOfReadModels,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
@@ -146,13 +149,17 @@ export class OrganisationsController {
 
   @Get(':id')
   @Roles('grant-manager', 'admin', 'auditor', 'applicant')
-  @ApiOperation({ summary: 'One organisation as the read model shows it (applicants: their own only). Eventually consistent: compare `version`' })
+  @ApiOperation({
+    summary: 'One organisation as the read model shows it (applicants: their own only). Eventually consistent: compare `version`',
+    description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). A contact person erased since reads as erased.',
+  })
   @ApiOkResponse({ type: OrganisationViewDto })
   @ApiProblemResponses(400, 401, 403, 404)
-  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<OrganisationViewDto> {
+  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<OrganisationViewDto> {
     // Another organisation is "not found" to an applicant, so ids cannot be probed.
     const visible = actor.role !== 'applicant' || actor.organisationId?.toLowerCase() === id.toLowerCase();
-    const organisation = visible ? await this.organisations.byId(id) : null;
+    const asOf = asOfInstant(query);
+    const organisation = !visible ? null : asOf ? await this.asOf.organisation(id, asOf) : await this.organisations.byId(id);
     if (!organisation) throw new NotFoundException(`organisation ${id} not found`);
     return toOrganisationViewDto(organisation);
   }

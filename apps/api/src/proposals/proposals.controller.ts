@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AsOfReadModels } from '@app/grants/application/audit/as-of';
 import type { CommandContext } from '@app/grants/application/command-context';
 import { maySeeAllProposals, relationTo } from '@app/grants/application/proposals/proposal-access';
 import { ExecuteProposalCommand, type ProposalRequest } from '@app/grants/application/proposals/proposal-commands';
@@ -8,6 +9,7 @@ import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platf
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
 import type { ProposalScope } from '@app/read-models/proposals/proposals.query';
 import { ProposalsQuery } from '@app/read-models/proposals/proposals.query';
+import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
 import {
@@ -57,6 +59,7 @@ export class ProposalsController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly proposals: ProposalsQuery,
+    private readonly asOf: AsOfReadModels,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
@@ -274,11 +277,15 @@ export class ProposalsController {
 
   @Get(':id')
   @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
-  @ApiOperation({ summary: 'One proposal as the read model shows it, with the reviews the caller may see (eventually consistent: compare `version`)' })
+  @ApiOperation({
+    summary: 'One proposal as the read model shows it, with the reviews the caller may see (eventually consistent: compare `version`)',
+    description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). Who may see it, and which reviews, is judged on the proposal as it was then.',
+  })
   @ApiOkResponse({ type: ProposalDetailDto })
   @ApiProblemResponses(400, 401, 403, 404)
-  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<ProposalDetailDto> {
-    const view = await this.proposals.byId(id);
+  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<ProposalDetailDto> {
+    const asOf = asOfInstant(query);
+    const view = asOf ? await this.asOf.proposal(id, asOf) : await this.proposals.byId(id);
     const relation = view ? relationTo(actor, view) : null;
     if (!view || !relation) throw new NotFoundException(`proposal ${id} not found`);
     return toProposalDetailDto(view, relation, actor);

@@ -1,0 +1,20 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsOptional } from 'class-validator';
+
+/**
+ * `?asOf=` on the GET-by-id routes of calls, organisations, proposals and grants: the answer the
+ * route would have given at that instant, folded from the events recorded up to it (by the
+ * server's recorded time), in the same shape as the live answer. 404 before the stream existed.
+ */
+export class AsOfQuery {
+  @ApiPropertyOptional({
+    example: '2027-03-01T12:00:00Z',
+    description: 'ISO 8601 instant: the state as recorded up to it (events with recordedAt <= asOf). Personal data erased since stays erased.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+}
+
+/** The instant of an AsOfQuery, or undefined for the live answer. */
+export const asOfInstant = (query: AsOfQuery): Date | undefined => (query.asOf === undefined ? undefined : new Date(query.asOf));

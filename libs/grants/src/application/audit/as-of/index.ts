@@ -1,0 +1,2 @@
+export * from './as-of-replay';
+export * from './as-of-read-models';

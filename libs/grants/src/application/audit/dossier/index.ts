@@ -1,0 +1,2 @@
+export * from './decision-dossier';
+export * from './decision-dossiers';

@@ -1,0 +1,2 @@
+export * from './audit-history';
+export * from './personal-data-markers';
