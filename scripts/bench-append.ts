@@ -6,14 +6,24 @@
  *
  * Starts its own PostgreSQL (durable) unless DATABASE_URL points at a server; either way the
  * benchmark runs in a throwaway database that is dropped at the end.
- * BENCH_SECONDS (default 5) sets the length of each phase; BENCH_WRITERS (default 8) the concurrency.
+ *
+ * Fairness: client and server share the machine, so both sides of the ratio do the same client
+ * work per operation (build one fresh event; the baseline serialises it as its row) over the same
+ * number of connections (one per writer). The phases are interleaved, BENCH_ROUNDS times, so that
+ * a noisy neighbour slows both alike; totals are over all rounds and each round's figures are
+ * printed too, with the Node process's own CPU time per operation.
+ * BENCH_SECONDS (default 2) sets the length of each phase, BENCH_ROUNDS (default 8) the number of
+ * rounds, BENCH_WRITERS (default 8) the concurrency.
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrateEventStore, NewEvent, PostgresEventStore } from '@app/event-store';
 import { RunningPostgres, startTestPostgres } from '../test/setup/postgres-server';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 8);
 const STREAMS_PER_WRITER = 10;
 const BATCH_SIZE = 100;
@@ -24,7 +34,14 @@ interface PhaseResult {
   operations: number;
   events: number;
   seconds: number;
+  /** CPU time of this Node process (user + system) during the measured interval. */
+  clientCpuMicros: number;
+  /** CPU time of the PostgreSQL server's processes, when the benchmark started the server. */
+  serverCpuMicros: number;
 }
+
+/** Reads the server's total CPU time; set when the benchmark runs its own server. */
+let serverCpuMicros: () => number = () => 0;
 
 async function main(): Promise<void> {
   let server: RunningPostgres | undefined;
@@ -32,6 +49,8 @@ async function main(): Promise<void> {
   if (!serverUrl) {
     server = await startTestPostgres({ durable: true });
     serverUrl = server.url;
+    const postmasterPid = Number(readFileSync(join(server.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    serverCpuMicros = () => processTreeCpuMicros(postmasterPid);
   }
   const stopServer = () => server?.stop();
   process.once('exit', stopServer);
@@ -44,26 +63,40 @@ async function main(): Promise<void> {
   try {
     const settings = await describeServer(url.toString());
     console.log(`PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.synchronousCommit}`);
-    console.log(`${WRITERS} concurrent writers, ${SECONDS} s per phase\n`);
+    console.log(`${WRITERS} concurrent writers, ${ROUNDS} rounds of ${SECONDS} s per phase\n`);
     await migrateEventStore(url.toString());
 
-    const baseline = await measureBaseline(url.toString());
     // + 1: the store's post-commit NOTIFY should not take a writer's connection.
     const store = new PostgresEventStore({ connectionString: url.toString(), poolSize: WRITERS + 1 });
-    let single: PhaseResult;
-    let batched: PhaseResult;
+    const baseline = new Baseline(url.toString());
+    const totals = { baseline: emptyResult(), single: emptyResult(), batched: emptyResult() };
     try {
-      single = await measureAppends(store, 1);
-      batched = await measureAppends(store, BATCH_SIZE);
+      await baseline.open();
+      for (let round = 1; round <= ROUNDS; round++) {
+        const results = {
+          baseline: await baseline.measure(),
+          single: await measureAppends(store, 1),
+          batched: await measureAppends(store, BATCH_SIZE),
+        };
+        console.log(
+          `round ${round}: raw ${format(rate(results.baseline, 'operations'))} tx/s (${cpuPerOperation(results.baseline)}),` +
+            ` append ${format(rate(results.single, 'operations'))}/s (${cpuPerOperation(results.single)}),` +
+            ` ratio ${(rate(results.single, 'operations') / rate(results.baseline, 'operations')).toFixed(2)},` +
+            ` batched ${format(rate(results.batched, 'events'))} events/s`,
+        );
+        for (const phase of ['baseline', 'single', 'batched'] as const) add(totals[phase], results[phase]);
+      }
     } finally {
+      await baseline.close();
       await store.close();
     }
 
-    const ratio = rate(single, 'operations') / rate(baseline, 'operations');
-    const batchedEventsPerSecond = rate(batched, 'events');
+    const ratio = rate(totals.single, 'operations') / rate(totals.baseline, 'operations');
+    const batchedEventsPerSecond = rate(totals.batched, 'events');
+    console.log('');
     printTable([
-      ['(a) raw INSERT + COMMIT (1 row)', `${format(rate(baseline, 'operations'))} tx/s`, ''],
-      ['(b) append, 1 event, expected version', `${format(rate(single, 'operations'))} appends/s`, ''],
+      ['(a) raw INSERT + COMMIT (1 row)', `${format(rate(totals.baseline, 'operations'))} tx/s`, cpuPerOperation(totals.baseline)],
+      ['(b) append, 1 event, expected version', `${format(rate(totals.single, 'operations'))} appends/s`, cpuPerOperation(totals.single)],
       ['(c) ratio b / a', ratio.toFixed(2), `target >= ${RATIO_TARGET} ${ratio >= RATIO_TARGET ? 'OK' : 'MISSED'}`],
       [
         `(d) append, ${BATCH_SIZE} events per append`,
@@ -77,32 +110,42 @@ async function main(): Promise<void> {
   }
 }
 
-/** (a) The ceiling: one-row autocommit INSERTs of an event-sized row into a plain table. */
-async function measureBaseline(url: string): Promise<PhaseResult> {
-  const setup = new Client({ connectionString: url });
-  await setup.connect();
-  await setup.query('CREATE TABLE bench_baseline (id bigserial PRIMARY KEY, payload jsonb NOT NULL)');
-  await setup.end();
+/**
+ * (a) The ceiling: one-row autocommit INSERTs of an event-sized row into a plain table with a
+ * bigserial key, one connection per writer, a named (prepared) statement.
+ */
+class Baseline {
+  private clients: Client[] = [];
 
-  const clients = await Promise.all(
-    Array.from({ length: WRITERS }, async () => {
-      const client = new Client({ connectionString: url });
-      await client.connect();
-      return client;
-    }),
-  );
-  try {
-    const payload = JSON.stringify(sampleEvent());
-    return await runForDuration(async (writer) => {
-      await clients[writer].query({
+  constructor(private readonly url: string) {}
+
+  async open(): Promise<void> {
+    const setup = new Client({ connectionString: this.url });
+    await setup.connect();
+    await setup.query('CREATE TABLE bench_baseline (id bigserial PRIMARY KEY, payload jsonb NOT NULL)');
+    await setup.end();
+    this.clients = await Promise.all(
+      Array.from({ length: WRITERS }, async () => {
+        const client = new Client({ connectionString: this.url });
+        await client.connect();
+        return client;
+      }),
+    );
+  }
+
+  measure(): Promise<PhaseResult> {
+    return runForDuration(async (writer) => {
+      await this.clients[writer].query({
         name: 'bench_baseline_insert',
         text: 'INSERT INTO bench_baseline (payload) VALUES ($1)',
-        values: [payload],
+        values: [JSON.stringify(sampleEvent())],
       });
       return 1;
     });
-  } finally {
-    await Promise.all(clients.map((client) => client.end()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.end()));
   }
 }
 
@@ -141,11 +184,15 @@ async function runForDuration(operation: (writer: number) => Promise<number>): P
   await sleep(500);
   measuring = true;
   const started = process.hrtime.bigint();
+  const cpuAtStart = process.cpuUsage();
+  const serverCpuAtStart = serverCpuMicros();
   await sleep(SECONDS * 1000);
   stopping = true;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const serverCpu = serverCpuMicros() - serverCpuAtStart;
   await Promise.all(loops);
-  return { operations, events, seconds };
+  return { operations, events, seconds, clientCpuMicros: cpu.user + cpu.system, serverCpuMicros: serverCpu };
 }
 
 function sampleEvent(): NewEvent {
@@ -168,6 +215,42 @@ function sampleEvent(): NewEvent {
       idempotencyKey: randomUUID(),
     },
   };
+}
+
+/** User + system CPU of a process and its children that are still running (Linux /proc). */
+function processTreeCpuMicros(rootPid: number): number {
+  const ticksToMicros = 1e6 / 100; // USER_HZ
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // Fields after the parenthesised command name: state ppid ... utime(12th) stime(13th).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(entry) === rootPid || Number(fields[1]) === rootPid) total += (Number(fields[11]) + Number(fields[12])) * ticksToMicros;
+  }
+  return total;
+}
+
+function emptyResult(): PhaseResult {
+  return { operations: 0, events: 0, seconds: 0, clientCpuMicros: 0, serverCpuMicros: 0 };
+}
+
+function add(total: PhaseResult, result: PhaseResult): void {
+  total.operations += result.operations;
+  total.events += result.events;
+  total.seconds += result.seconds;
+  total.clientCpuMicros += result.clientCpuMicros;
+  total.serverCpuMicros += result.serverCpuMicros;
+}
+
+function cpuPerOperation(result: PhaseResult): string {
+  const micros = (cpu: number) => (cpu / result.operations).toFixed(0);
+  return `client ${micros(result.clientCpuMicros)} + server ${micros(result.serverCpuMicros)} µs CPU/op`;
 }
 
 function rate(result: PhaseResult, unit: 'operations' | 'events'): number {

