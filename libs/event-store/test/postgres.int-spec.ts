@@ -220,6 +220,13 @@ describe('PostgresEventStore specifics', () => {
     expect(new Set(results.map((result) => result.nextExpectedVersion)).size).toBe(16);
   });
 
+  it('shows each stream and its current version in the streams view', async () => {
+    const stream = newStreamId();
+    await store.append(stream, [newEvent(), newEvent(), newEvent()], 'no_stream');
+    const { rows } = await sideClient.query<{ version: string; event_count: string }>('SELECT version, event_count FROM streams WHERE stream_id = $1', [stream]);
+    expect(rows).toEqual([{ version: '2', event_count: '3' }]);
+  });
+
   it('encodes positions that also sort as plain strings, and rejects foreign ones', async () => {
     const stream = newStreamId();
     for (let index = 0; index < 12; index++) await store.append(stream, [newEvent()], index - 1);

@@ -1,7 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The append-only event log: one table, no stream table, no stored procedure on the write path.
+ * The append-only event log: one table, no stream table to update, no stored procedure on the write
+ * path. (An earlier design kept a `streams` table and a plpgsql append; measured, it cost about a third
+ * more CPU per append. `streams` is now a view over the log.)
  *
  * - The stream's version lives in the log itself. UNIQUE (stream_id, stream_version) lets at most
  *   one event hold each version, so of two appends at the same expected version only one can
@@ -54,9 +56,16 @@ export class EventStore1764000000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events
         FOR EACH STATEMENT EXECUTE FUNCTION events_refuse_change()`);
+    // The streams, for people and tools that look: derived from the log, so it costs appends nothing.
+    await queryRunner.query(`
+      CREATE VIEW streams AS
+        SELECT stream_id, max(stream_version) AS version, count(*) AS event_count,
+               min(recorded_at) AS created_at, max(recorded_at) AS updated_at
+          FROM events GROUP BY stream_id`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP VIEW streams`);
     await queryRunner.query(`DROP TABLE events`);
     await queryRunner.query(`DROP FUNCTION events_refuse_change()`);
   }

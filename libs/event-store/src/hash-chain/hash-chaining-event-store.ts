@@ -1,0 +1,127 @@
+import {
+  type AppendResult,
+  type EventStore,
+  type EventSubscription,
+  type ExpectedVersion,
+  type NewEvent,
+  NO_STREAM_VERSION,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  WrongExpectedVersionError,
+} from '../event-store.port';
+import { chainHashOf, chainLinkOf, GENESIS_HASH, type ChainLink } from './chain-hash';
+
+/**
+ * Per-stream hash chain, as a decorator over any adapter of the port (Postgres, EventStoreDB).
+ *
+ * On append every event gets `metadata.chain = { prev, hash }`: `prev` is the chain hash of the
+ * stream's previous event (GENESIS_HASH for version 0) and `hash` is sha256 over the canonical JSON
+ * of { streamId, streamVersion, eventId, type, schemaVersion, data, metadata without chain and
+ * recordedAt, prev } (chain-hash.ts). Data is hashed as stored: personal fields are already AES-GCM
+ * envelopes, so erasing a subject's key (crypto-shredding) changes nothing that is hashed.
+ *
+ * What the chain proves and what it does not:
+ * - Altering a chained field, deleting an event in the middle of a stream, or reordering a stream
+ *   breaks it. recordedAt is set by the server after the hash is taken, and the global position is
+ *   unknown until commit, so neither is covered: the global seals (grants/application/audit) cover
+ *   them, and also catch what the chain alone cannot — the last events of a stream deleted, or a
+ *   forged event appended by someone who knows this algorithm (it has no secret).
+ *
+ * The chain needs the version and hash of the previous event before the append:
+ * - exact expected version N: the event at version N is read (backwards from N, one event). If it is
+ *   not there the append cannot succeed, so WrongExpectedVersionError is thrown without trying; if
+ *   another writer appends meanwhile, the adapter's own expected-version check refuses ours, so a
+ *   link can never point at the wrong predecessor.
+ * - 'any' / 'stream_exists': converted to the exact version of the stream's head, read just before;
+ *   on a conflict (someone appended in between) the head is read again, up to MAX_ATTEMPTS times.
+ *   A retry of an append that already committed is recognised when the head is our last event.
+ *   Cost: one extra read per append, which a future "previous hash hint" could save.
+ * - A predecessor without a link (written before chaining was enabled, or past this decorator) is
+ *   linked to by its recomputed hash with prev = GENESIS_HASH; the verifier reports it as 'unchained'.
+ */
+export class HashChainingEventStore implements EventStore {
+  static readonly MAX_ATTEMPTS = 5;
+
+  constructor(private readonly inner: EventStore) {}
+
+  async append(streamId: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    if (events.length === 0) return this.inner.append(streamId, events, expected);
+    if (expected !== 'any' && expected !== 'stream_exists') return this.appendAtExactVersion(streamId, events, expected);
+
+    const lastEventId = events[events.length - 1].metadata.eventId;
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.head(streamId);
+      if (!head && expected === 'stream_exists') throw new WrongExpectedVersionError(streamId, expected, NO_STREAM_VERSION);
+      if (head && head.eventId === lastEventId) return { nextExpectedVersion: head.streamVersion, position: head.position };
+      try {
+        return await this.inner.append(streamId, chain(streamId, events, head), head ? head.streamVersion : 'no_stream');
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (attempt >= HashChainingEventStore.MAX_ATTEMPTS) throw new WrongExpectedVersionError(streamId, expected, error.actual);
+      }
+    }
+  }
+
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.inner.readStream(streamId, options);
+  }
+
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.inner.readAll(options);
+  }
+
+  subscribe(options?: SubscribeOptions): EventSubscription {
+    return this.inner.subscribe(options);
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private async appendAtExactVersion(streamId: string, events: NewEvent[], expected: number | 'no_stream'): Promise<AppendResult> {
+    const exact = expected === 'no_stream' ? NO_STREAM_VERSION : expected;
+    // Invalid numbers are the adapter's to refuse, with its own error.
+    if (!Number.isSafeInteger(exact) || exact < NO_STREAM_VERSION) return this.inner.append(streamId, events, expected);
+    let previous: RecordedEvent | undefined;
+    if (exact >= 0) {
+      [previous] = await this.inner.readStream(streamId, { direction: 'backwards', fromVersion: exact, maxCount: 1 });
+      if (previous?.streamVersion !== exact) {
+        throw new WrongExpectedVersionError(streamId, expected, previous?.streamVersion ?? NO_STREAM_VERSION);
+      }
+    }
+    return this.inner.append(streamId, chain(streamId, events, previous), expected);
+  }
+
+  private async head(streamId: string): Promise<RecordedEvent | undefined> {
+    const [head] = await this.inner.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+    return head;
+  }
+}
+
+/** The chain hash an event's successor links to (see the class comment for unchained events). */
+export function linkTargetOf(event: RecordedEvent): string {
+  return chainLinkOf(event.metadata)?.hash ?? chainHashOf(event, GENESIS_HASH);
+}
+
+/** The events with their links, following `previous` (undefined: a new stream). */
+function chain(streamId: string, events: NewEvent[], previous: RecordedEvent | undefined): NewEvent[] {
+  let prev = previous ? linkTargetOf(previous) : GENESIS_HASH;
+  let streamVersion = previous ? previous.streamVersion + 1 : 0;
+  return events.map((event) => {
+    const { chain: _chain, recordedAt: _recordedAt, ...metadata } = event.metadata;
+    const hash = chainHashOf(
+      { streamId, streamVersion, eventId: metadata.eventId, type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata },
+      prev,
+    );
+    const link: ChainLink = { prev, hash };
+    prev = hash;
+    streamVersion += 1;
+    return { ...event, metadata: { ...metadata, chain: link } };
+  });
+}

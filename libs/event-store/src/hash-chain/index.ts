@@ -1,0 +1,3 @@
+export * from './canonical-json';
+export * from './chain-hash';
+export * from './hash-chaining-event-store';
