@@ -1,5 +1,5 @@
-import { Client } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { eventCount as logEventCount, streamEvents } from '../support/log';
 
 const NOW = '2027-01-10T09:00:00Z';
 
@@ -29,21 +29,17 @@ function draftBody(overrides: Record<string, unknown> = {}) {
 describe('calls over HTTP', () => {
   let t: TestApp;
   let manager: string;
-  let pg: Client;
 
   beforeAll(async () => {
     t = await createTestApp({ now: NOW });
     manager = await t.token({ role: 'grant-manager', id: 'alice' });
-    pg = new Client({ connectionString: t.db.url });
-    await pg.connect();
   });
 
   afterAll(async () => {
-    await pg.end();
     await t.close();
   });
 
-  const eventCount = async () => Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n);
+  const eventCount = () => logEventCount(t);
   const viewAt = (id: string, version: number) =>
     eventually(async () => {
       const res = await t.http.get(`/calls/${id}`).set('Authorization', `Bearer ${manager}`);
@@ -77,10 +73,11 @@ describe('calls over HTTP', () => {
     expect(closed).toMatchObject({ status: 'closed', closedAt: '2027-04-16T00:00:00.000Z', version: 3 });
     t.clock.set(NOW);
 
-    const stored = await pg.query('SELECT type, stream_version, metadata FROM events WHERE stream_id = $1 ORDER BY stream_version', [`call-${id}`]);
-    expect(stored.rows.map((r) => r.type)).toEqual(['CallDrafted', 'CallPublished', 'CallDeadlineExtended', 'CallClosed']);
-    for (const row of stored.rows) {
-      expect(row.metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager', correlationId: expect.any(String), causationId: expect.any(String), recordedAt: expect.any(String) });
+    const stored = await streamEvents(t, `call-${id}`);
+    expect(stored.map((e) => e.type)).toEqual(['CallDrafted', 'CallPublished', 'CallDeadlineExtended', 'CallClosed']);
+    expect(stored.map((e) => e.streamVersion)).toEqual([0, 1, 2, 3]);
+    for (const event of stored) {
+      expect(event.metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager', correlationId: expect.any(String), causationId: expect.any(String), recordedAt: expect.any(String) });
     }
   });
 

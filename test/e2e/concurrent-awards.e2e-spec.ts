@@ -1,7 +1,7 @@
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
+import type { RecordedEvent } from '@app/event-store';
 import { AwardProcessManager, DEFAULT_RETRY } from '@app/grants/application/process-managers';
-import { Pool } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { eventsWhere, streamEvents } from '../support/log';
 import { GrantScenario } from './grants-support';
 
 const ROUNDS = 5;
@@ -21,28 +21,23 @@ const silent = { log: () => undefined, error: () => undefined };
  */
 describe('the sum of funds committed under a call never exceeds its budget, also under concurrent awards', () => {
   let t: TestApp;
-  let pg: Pool;
-  let store: EventStore;
   let scenario: GrantScenario;
   let lead: string;
   let partner: string;
 
   beforeAll(async () => {
     t = await createTestApp({ now: '2027-01-10T09:00:00Z' });
-    pg = new Pool({ connectionString: t.db.url, max: 4 });
-    store = t.app.get(EVENT_STORE);
     scenario = new GrantScenario(t);
     lead = await scenario.organisation('TN');
     partner = await scenario.organisation('MA');
   });
 
   afterAll(async () => {
-    await pg.end();
     await t.close();
   });
 
   const eventsOfType = async (type: string, field: string, value: string) =>
-    (await pg.query(`SELECT data FROM events WHERE type = $1 AND data->>$2 = $3`, [type, field, value])).rows.map((r) => r.data);
+    (await eventsWhere(t, type, field, value)).map((e) => e.data as { grantId: string; amountMinor: number });
 
   it(`holds over ${ROUNDS} rounds of ${PROPOSALS_PER_ROUND} concurrent awards, each on a fresh call, racing a second process manager`, async () => {
     let competingRetries = 0;
@@ -59,7 +54,7 @@ describe('the sum of funds committed under a call never exceeds its budget, also
 
       // A competing award process manager handles the same decisions while the worker does.
       const decisions = await Promise.all(
-        proposals.map(async (proposalId) => (await store.readStream(`proposal-${proposalId}`)).find((e) => e.type === 'FundingDecisionRecorded') as RecordedEvent),
+        proposals.map(async (proposalId) => (await streamEvents(t, `proposal-${proposalId}`)).find((e) => e.type === 'FundingDecisionRecorded') as RecordedEvent),
       );
       const competitor = new AwardProcessManager({
         executor: scenario.executor,

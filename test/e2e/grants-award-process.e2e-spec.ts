@@ -1,41 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
+import type { RecordedEvent } from '@app/event-store';
 import { AwardProcessManager, GrantFundsProcessManager } from '@app/grants/application/process-managers';
 import { callDecider } from '@app/grants/call';
-import { Client } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { eventsWhere, streamEvents } from '../support/log';
 import { GrantScenario, humanContext } from './grants-support';
 
 const silent = { log: () => undefined, error: () => undefined };
 
 describe('award process manager', () => {
   let t: TestApp;
-  let pg: Client;
   let scenario: GrantScenario;
-  let store: EventStore;
   let lead: string;
   let partner: string;
 
   beforeAll(async () => {
     t = await createTestApp({ now: '2027-01-10T09:00:00Z' });
-    pg = new Client({ connectionString: t.db.url });
-    await pg.connect();
     scenario = new GrantScenario(t);
-    store = t.app.get(EVENT_STORE);
     lead = await scenario.organisation('LB');
     partner = await scenario.organisation('PS');
   });
 
   afterAll(async () => {
-    await pg.end();
     await t.close();
   });
 
-  const typesIn = async (streamId: string) => (await pg.query('SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_version', [streamId])).rows.map((r) => r.type);
-  const countOf = async (type: string, grantId: string) =>
-    Number((await pg.query(`SELECT count(*) AS n FROM events WHERE type = $1 AND data->>'grantId' = $2`, [type, grantId])).rows[0].n);
+  const typesIn = async (streamId: string) => (await streamEvents(t, streamId)).map((e) => e.type);
+  const countOf = async (type: string, grantId: string) => (await eventsWhere(t, type, 'grantId', grantId)).length;
   const decisionEvent = async (proposalId: string, grantId: string): Promise<RecordedEvent> => {
-    const events = await store.readStream(`proposal-${proposalId}`);
+    const events = await streamEvents(t, `proposal-${proposalId}`);
     const decision = events.find((e) => e.type === 'FundingDecisionRecorded' && (e.data as { grantId?: string }).grantId === grantId);
     if (!decision) throw new Error('no decision');
     return decision;
@@ -51,7 +44,7 @@ describe('award process manager', () => {
     await settled(grantId);
 
     expect(await typesIn(`grant-${grantId}`)).toEqual(['GrantAwarded']);
-    const [awarded] = await store.readStream(`grant-${grantId}`);
+    const [awarded] = await streamEvents(t, `grant-${grantId}`);
     expect(awarded.data).toEqual({
       grantId,
       proposalId,
@@ -66,7 +59,7 @@ describe('award process manager', () => {
       awardedAt: expect.any(String),
     });
     const decision = await decisionEvent(proposalId, grantId);
-    const committed = (await store.readStream(`call-${callId}`)).find((e) => e.type === 'FundsCommitted');
+    const committed = (await streamEvents(t, `call-${callId}`)).find((e) => e.type === 'FundsCommitted');
     for (const caused of [committed, awarded]) {
       expect(caused?.metadata).toMatchObject({
         actorId: 'process-manager:awards',
@@ -110,7 +103,7 @@ describe('award process manager', () => {
 
     expect(await countOf('GrantAwarded', unfunded)).toBe(0);
     expect(await typesIn(`grant-${unfunded}`)).toEqual([]);
-    const [unavailable] = (await store.readStream(`proposal-${second}`)).filter((e) => e.type === 'AwardFundsUnavailable');
+    const [unavailable] = (await streamEvents(t, `proposal-${second}`)).filter((e) => e.type === 'AwardFundsUnavailable');
     expect(unavailable.data).toMatchObject({ grantId: unfunded, amountMinor: 2_000_000, remainingMinor: 1_000_000 });
 
     // Budget is freed meanwhile: a redelivered decision must still not fund what the committee was told had failed.

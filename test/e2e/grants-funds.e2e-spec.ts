@@ -1,11 +1,11 @@
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
+import type { RecordedEvent } from '@app/event-store';
 import { AmendGrantCommand, AmendGrantCommandHandler } from '@app/grants/application/grants/grant-commands';
 import { GrantFundsProcessManager } from '@app/grants/application/process-managers';
 import type { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
 import { grantDecider, grantStreamName } from '@app/grants/grant';
 import { ConflictException } from '@nestjs/common';
-import { Pool } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { streamEvents } from '../support/log';
 import { GrantScenario, humanContext } from './grants-support';
 
 const silent = { log: () => undefined, error: () => undefined };
@@ -13,37 +13,32 @@ const silent = { log: () => undefined, error: () => undefined };
 /** How a grant's commitment on its call follows the grant after the award. */
 describe('grant funds on the call', () => {
   let t: TestApp;
-  let pg: Pool;
   let scenario: GrantScenario;
-  let store: EventStore;
   let manager: string;
   let lead: string;
   let partner: string;
 
   beforeAll(async () => {
     t = await createTestApp({ now: '2027-01-10T09:00:00Z' });
-    pg = new Pool({ connectionString: t.db.url, max: 2 });
     scenario = new GrantScenario(t);
-    store = t.app.get(EVENT_STORE);
     manager = await t.token({ role: 'grant-manager', id: 'alice' });
     lead = await scenario.organisation('MA');
     partner = await scenario.organisation('TN');
   });
 
   afterAll(async () => {
-    await pg.end();
     await t.close();
   });
 
   const callEvents = async (callId: string) =>
-    (await pg.query('SELECT type, data FROM events WHERE stream_id = $1 ORDER BY stream_version', [`call-${callId}`])).rows as { type: string; data: Record<string, unknown> }[];
+    (await streamEvents(t, `call-${callId}`)).map(({ type, data }) => ({ type, data: data as Record<string, unknown> }));
   const post = (path: string, body: object = {}) => t.http.post(path).set('Authorization', `Bearer ${manager}`).send(body);
 
   async function activeGrant(amountMinor: number) {
     const callId = await scenario.publishedCall();
     const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: amountMinor });
     const grantId = await scenario.award(proposalId, amountMinor);
-    await eventually(async () => ((await store.readStream(grantStreamName(grantId))).length > 0 ? true : undefined));
+    await eventually(async () => ((await streamEvents(t, grantStreamName(grantId))).length > 0 ? true : undefined));
     await post(`/grants/${grantId}/agreement`, { signatories: [{ name: 'Amina Idrissi', role: 'Coordinator' }] }).expect(200);
     return { callId, grantId };
   }
@@ -53,7 +48,7 @@ describe('grant funds on the call', () => {
     await post(`/grants/${grantId}/termination`, { reason: 'Network dissolved' }).expect(200);
     await eventually(async () => ((await callEvents(callId)).some((e) => e.type === 'FundsReleased') ? true : undefined));
 
-    const terminated = (await store.readStream(grantStreamName(grantId))).find((e) => e.type === 'GrantTerminated') as RecordedEvent;
+    const terminated = (await streamEvents(t, grantStreamName(grantId))).find((e) => e.type === 'GrantTerminated') as RecordedEvent;
     const funds = new GrantFundsProcessManager({ executor: scenario.executor, clock: t.clock, logger: silent });
     expect(await funds.handle(terminated)).toBe('nothing-to-do');
     await Promise.all([funds.handle(terminated), funds.handle(terminated)]);
@@ -65,7 +60,7 @@ describe('grant funds on the call', () => {
   it('applies an amount change to the call once: the handler commits an increase, the process manager only confirms it', async () => {
     const { callId, grantId } = await activeGrant(2_000_000);
     await post(`/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'Third partner joins', newAmountMinor: 2_600_000 }).expect(201);
-    const amended = (await store.readStream(grantStreamName(grantId))).find((e) => e.type === 'GrantAmended') as RecordedEvent;
+    const amended = (await streamEvents(t, grantStreamName(grantId))).find((e) => e.type === 'GrantAmended') as RecordedEvent;
     const funds = new GrantFundsProcessManager({ executor: scenario.executor, clock: t.clock, logger: silent });
     expect(await funds.handle(amended)).toBe('nothing-to-do');
     const adjustments = (await callEvents(callId)).filter((e) => e.type === 'CommitmentAdjusted');
@@ -100,7 +95,7 @@ describe('grant funds on the call', () => {
     const amendment = { grantId, amendmentId: 'amendment-raced', kind: 'amount-change' as const, reason: 'More hearings', approvedBy: 'alice', newAmountMinor: 2_500_000 };
     await expect(handler.execute(new AmendGrantCommand(amendment, humanContext()))).rejects.toBeInstanceOf(ConflictException);
 
-    expect((await store.readStream(grantStreamName(grantId))).map((e) => e.type)).not.toContain('GrantAmended');
+    expect((await streamEvents(t, grantStreamName(grantId))).map((e) => e.type)).not.toContain('GrantAmended');
     const adjustments = (await callEvents(callId)).filter((e) => e.type === 'CommitmentAdjusted');
     expect(adjustments.map((e) => [e.data.adjustmentId, e.data.changeMinor])).toEqual([
       ['amendment-raced', 500_000],

@@ -1,5 +1,5 @@
-import { Pool } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { eventCount, eventsWhere, streamEvents } from '../support/log';
 import { GrantScenario } from './grants-support';
 
 const NOW = '2027-01-10T09:00:00Z';
@@ -7,7 +7,6 @@ const CALL_BUDGET = 20_000_000;
 
 describe('grants over HTTP', () => {
   let t: TestApp;
-  let pg: Pool;
   let scenario: GrantScenario;
   let manager: string;
   let auditor: string;
@@ -17,7 +16,6 @@ describe('grants over HTTP', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ now: NOW });
-    pg = new Pool({ connectionString: t.db.url, max: 2 });
     scenario = new GrantScenario(t);
     manager = await t.token({ role: 'grant-manager', id: 'alice' });
     auditor = await t.token({ role: 'auditor', id: 'audrey' });
@@ -27,7 +25,6 @@ describe('grants over HTTP', () => {
   });
 
   afterAll(async () => {
-    await pg.end();
     await t.close();
   });
 
@@ -114,14 +111,14 @@ describe('grants over HTTP', () => {
     // The unspent 1m goes back to the call: its remaining budget goes up again.
     const call = await callCommitted(callId, 4_000_000);
     expect(call.remainingMinor).toBe(CALL_BUDGET - 4_000_000);
-    const released = await pg.query(`SELECT data, metadata FROM events WHERE type = 'FundsReleased' AND data->>'grantId' = $1`, [grantId]);
-    expect(released.rows).toHaveLength(1);
-    expect(released.rows[0].data).toMatchObject({ amountMinor: 1_000_000, reason: 'Unspent at grant closure' });
-    expect(released.rows[0].metadata).toMatchObject({ actorId: 'process-manager:grant-funds', actorRole: 'system' });
+    const released = await eventsWhere(t, 'FundsReleased', 'grantId', grantId);
+    expect(released).toHaveLength(1);
+    expect(released[0].data).toMatchObject({ amountMinor: 1_000_000, reason: 'Unspent at grant closure' });
+    expect(released[0].metadata).toMatchObject({ actorId: 'process-manager:grant-funds', actorRole: 'system' });
 
-    const stored = await pg.query('SELECT type, metadata FROM events WHERE stream_id = $1 ORDER BY stream_version', [`grant-${grantId}`]);
-    expect(stored.rows.find((r) => r.type === 'ReportSubmitted')?.metadata).toMatchObject({ actorId: 'applicant-user', actorRole: 'applicant' });
-    expect(stored.rows.find((r) => r.type === 'ReportAccepted')?.metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
+    const stored = await streamEvents(t, `grant-${grantId}`);
+    expect(stored.find((e) => e.type === 'ReportSubmitted')?.metadata).toMatchObject({ actorId: 'applicant-user', actorRole: 'applicant' });
+    expect(stored.find((e) => e.type === 'ReportAccepted')?.metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
   });
 
   it('sends a report back for revision and lets the grantee submit it again', async () => {
@@ -182,19 +179,19 @@ describe('grants over HTTP', () => {
         expect.objectContaining({ amendmentId: amended.body.amendmentId, kind: 'amount-change', previousAmountMinor: 5_000_000, newAmountMinor: 6_000_000, approvedBy: 'alice' }),
       ]);
       await callCommitted(callId, 6_000_000);
-      const adjustments = await pg.query(`SELECT data FROM events WHERE type = 'CommitmentAdjusted' AND data->>'grantId' = $1`, [grantId]);
-      expect(adjustments.rows.map((r) => r.data.changeMinor)).toEqual([1_000_000]);
+      const adjustments = await eventsWhere(t, 'CommitmentAdjusted', 'grantId', grantId);
+      expect(adjustments.map((e) => (e.data as { changeMinor: number }).changeMinor)).toEqual([1_000_000]);
     });
 
     it('refuses an increase the call budget cannot cover, writing nothing', async () => {
       const { callId, grantId } = await activeGrant(5_000_000, { budgetMinor: 5_500_000, maxAwardMinor: 5_000_000 });
-      const before = Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n);
+      const before = await eventCount(t);
       const refused = await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'More hearings', newAmountMinor: 6_000_000 }).expect(422);
       expect(refused.body.rule).toBe('call.budget.exceeded');
-      expect(Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n)).toBe(before);
+      expect(await eventCount(t)).toBe(before);
       const invalid = await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'Mixed', newAmountMinor: 5_200_000, newPeriodEnd: '2030-01-01' }).expect(422);
       expect(invalid.body.rule).toBe('grant.amendment.invalid');
-      expect(Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n)).toBe(before);
+      expect(await eventCount(t)).toBe(before);
       await callCommitted(callId, 5_000_000);
     });
 

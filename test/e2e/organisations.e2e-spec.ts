@@ -2,12 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { authConfigFromEnv } from '@app/platform';
 import { ManualClock } from '@app/platform/clock';
-import { loadConfig } from '@app/platform/config/app-config';
 import { Client } from 'pg';
 import request from 'supertest';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { eventCount as logEventCount, logIsPostgres, storedText, streamEvents, type LogReader } from '../support/log';
 
 const NOW = '2027-01-10T09:00:00Z';
 const APPLICANT_ORG = '3f0c2a11-7d9b-4f38-9c55-1b0e6f3c0a3e';
@@ -29,17 +29,13 @@ const bearer = (token: string) => `Bearer ${token}`;
 describe('organisations over HTTP', () => {
   let t: TestApp;
   let manager: string;
-  let pg: Client;
 
   beforeAll(async () => {
     t = await createTestApp({ now: NOW });
     manager = await t.token({ role: 'grant-manager', id: 'alice' });
-    pg = new Client({ connectionString: t.db.url });
-    await pg.connect();
   });
 
   afterAll(async () => {
-    await pg.end();
     await t.close();
   });
 
@@ -48,7 +44,7 @@ describe('organisations over HTTP', () => {
       const res = await t.http.get(`/organisations/${id}`).set('Authorization', bearer(token));
       return res.status === 200 && res.body.version >= version ? res.body : undefined;
     }, 2000);
-  const eventCount = async () => Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n);
+  const eventCount = () => logEventCount(t);
 
   it('registers, updates and records due diligence, each visible in GET /organisations/:id', async () => {
     const registered = await t.http.post('/organisations').set('Authorization', bearer(manager)).send(registerBody({ memberUserIds: ['applicant-rima'] })).expect(201);
@@ -82,9 +78,9 @@ describe('organisations over HTTP', () => {
       .expect(200, { id, version: 2 });
     expect((await viewAt(id, 2)).dueDiligence).toEqual({ outcome: 'conditional', notes: 'Fiscal sponsor agreement seen', checkedBy: 'alice', recordedAt: '2027-01-10T09:00:00.000Z' });
 
-    const stored = await pg.query('SELECT type, metadata FROM events WHERE stream_id = $1 ORDER BY stream_version', [`organisation-${id}`]);
-    expect(stored.rows.map((r) => r.type)).toEqual(['OrganisationRegistered', 'OrganisationProfileUpdated', 'DueDiligenceRecorded']);
-    for (const row of stored.rows) expect(row.metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
+    const stored = await streamEvents(t, `organisation-${id}`);
+    expect(stored.map((e) => e.type)).toEqual(['OrganisationRegistered', 'OrganisationProfileUpdated', 'DueDiligenceRecorded']);
+    for (const event of stored) expect(event.metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
 
     const list = await t.http.get('/organisations?country=LB').set('Authorization', bearer(manager)).expect(200);
     expect(list.body.items.map((o: { id: string }) => o.id)).toContain(id);
@@ -179,10 +175,9 @@ describe('organisations over HTTP', () => {
 });
 
 /** A second API (with its worker) on an existing database, as after a restart. */
-async function appOn(databaseUrl: string): Promise<INestApplication> {
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), runWorker: true };
+async function appOn(t: TestApp): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ config, auth: authConfigFromEnv({}), databaseUrl, clock: new ManualClock(new Date(NOW)) })],
+    imports: [AppModule.forRoot({ config: t.config, auth: authConfigFromEnv({}), databaseUrl: t.db.url, clock: new ManualClock(new Date(NOW)) })],
   }).compile();
   const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }));
   await app.init();
@@ -211,12 +206,17 @@ describe('erasure of an organisation\'s personal data (crypto-shredding)', () =>
   afterAll(async () => {
     await pg.end();
     await restarted?.close();
-    if (!firstAppClosed) await t.app.close();
-    await t.db.drop();
+    if (firstAppClosed) await t.dropStorage();
+    else await t.close();
   });
 
+  /** The running app: the first one, or the one started on the same database and log after it. */
+  const running = (): LogReader => ({ app: restarted ?? t.app, config: t.config, db: t.db });
+  /** Events holding `text` in their data or metadata: the `events` table itself when it is the log. */
   const occurrencesInEvents = async (text: string) =>
-    Number((await pg.query(`SELECT count(*) AS n FROM events WHERE data::text ILIKE $1 OR metadata::text ILIKE $1`, [`%${text}%`])).rows[0].n);
+    logIsPostgres(t)
+      ? Number((await pg.query(`SELECT count(*) AS n FROM events WHERE data::text ILIKE $1 OR metadata::text ILIKE $1`, [`%${text}%`])).rows[0].n)
+      : (await storedText(running())).filter((json) => json.toLowerCase().includes(text.toLowerCase())).length;
 
   /** Every row of every table, as text: nothing may hold the clear text. */
   async function occurrencesAnywhere(text: string): Promise<Record<string, number>> {
@@ -272,10 +272,10 @@ describe('erasure of an organisation\'s personal data (crypto-shredding)', () =>
     expect(key.rows).toEqual([{ wrapped_key: null, erased_at: expect.any(Date) }]);
 
     // The history stays: every event is still there, in order, with its envelopes (now unreadable).
-    const stored = await pg.query('SELECT type, data FROM events WHERE stream_id = $1 ORDER BY stream_version', [streamId]);
-    expect(stored.rows.map((r) => r.type)).toEqual(['OrganisationRegistered', 'OrganisationProfileUpdated', 'OrganisationPersonalDataErased']);
-    expect(stored.rows[0].data).toMatchObject({ name: 'Nationality For All Network', contactPerson: { $pii: { subject: streamId } } });
-    expect(stored.rows[2].data).toMatchObject({ reason: 'Data subject request DSR-0042', requestedBy: 'dpo-admin' });
+    const stored = await streamEvents(t, streamId);
+    expect(stored.map((e) => e.type)).toEqual(['OrganisationRegistered', 'OrganisationProfileUpdated', 'OrganisationPersonalDataErased']);
+    expect(stored[0].data).toMatchObject({ name: 'Nationality For All Network', contactPerson: { $pii: { subject: streamId } } });
+    expect(stored[2].data).toMatchObject({ reason: 'Data subject request DSR-0042', requestedBy: 'dpo-admin' });
 
     // A repeated request appends nothing (idempotent).
     await t.http.post(`/organisations/${id}/erasure`).set('Authorization', bearer(admin)).send({ reason: 'Data subject request DSR-0042' }).expect(200, { id, version: 2 });
@@ -295,7 +295,7 @@ describe('erasure of an organisation\'s personal data (crypto-shredding)', () =>
     firstAppClosed = true;
     await pg.query('TRUNCATE organisations');
     await pg.query(`DELETE FROM projection_checkpoints WHERE name = 'organisations'`);
-    restarted = await appOn(t.db.url);
+    restarted = await appOn(t);
     const rebuilt = await viewAt(id, 4);
     expect(rebuilt).toMatchObject({
       id,

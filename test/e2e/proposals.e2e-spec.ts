@@ -2,8 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
 import { organisationDecider, organisationStreamName } from '@app/grants/organisation';
 import { canonicalJson } from '@app/grants/proposal';
-import { Client } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { eventCount as logEventCount, streamEvents } from '../support/log';
 
 const NOW = '2027-01-10T09:00:00Z';
 /** Inside the call's submission window [2027-01-15, 2027-03-31T23:59:59Z]. */
@@ -81,16 +81,12 @@ const ELIGIBLE = { results: [{ rule: 'lead-country-eligible', passed: true, note
 
 describe('proposals over HTTP', () => {
   let t: TestApp;
-  let pg: Client;
   let callId: string;
   const tokens: Record<string, string> = {};
   const bearer = (who: string) => ({ Authorization: `Bearer ${tokens[who]}` });
 
   beforeAll(async () => {
     t = await createTestApp({ now: NOW });
-    pg = new Client({ connectionString: t.db.url });
-    await pg.connect();
-
     const actors: [string, Parameters<TestApp['token']>[0]][] = [
       ['manager', { role: 'grant-manager', id: 'alice' }],
       ['admin', { role: 'admin', id: 'root' }],
@@ -138,7 +134,6 @@ describe('proposals over HTTP', () => {
   beforeEach(() => t.clock.set(WITHIN_WINDOW));
 
   afterAll(async () => {
-    await pg.end();
     await t.close();
   });
 
@@ -166,9 +161,8 @@ describe('proposals over HTTP', () => {
     return call.body.id as string;
   };
 
-  const eventCount = async () => Number((await pg.query('SELECT count(*) AS n FROM events')).rows[0].n);
-  const streamTypes = async (id: string) =>
-    (await pg.query('SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_version', [`proposal-${id}`])).rows.map((r) => r.type);
+  const eventCount = () => logEventCount(t);
+  const streamTypes = async (id: string) => (await streamEvents(t, `proposal-${id}`)).map((e) => e.type);
 
   /** GET /proposals/:id as `who`, once the read model has caught up with `version`. */
   const viewAt = (id: string, version: number, who = 'manager') =>
@@ -253,9 +247,10 @@ describe('proposals over HTTP', () => {
     const reject = await t.http.post(`/proposals/${land}/decision`).set(bearer('manager')).send({ decision: 'reject', reasons: 'Below the funding line', committee: 'Grants committee, May 2027' }).expect(200);
     expect(reject.body.grantId).toBeUndefined();
 
-    const decided = await pg.query("SELECT data, metadata FROM events WHERE stream_id = $1 AND type = 'FundingDecisionRecorded'", [`proposal-${housing}`]);
-    expect(decided.rows[0].data).toMatchObject({ decision: 'award', amountMinor: 4_500_000, grantId: award.body.grantId, decidedBy: 'alice' });
-    expect(decided.rows[0].metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
+    const decided = (await streamEvents(t, `proposal-${housing}`)).filter((e) => e.type === 'FundingDecisionRecorded');
+    expect(decided).toHaveLength(1);
+    expect(decided[0].data).toMatchObject({ decision: 'award', amountMinor: 4_500_000, grantId: award.body.grantId, decidedBy: 'alice' });
+    expect(decided[0].metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
     expect(await streamTypes(housing)).toEqual([
       'ProposalDrafted', 'ProposalSubmitted', 'EligibilityScreened', 'ReviewerAssigned', 'ReviewerAssigned', 'ReviewerAssigned',
       'ConflictOfInterestDeclared', 'ReviewerRecused', 'ReviewSubmitted', 'ReviewSubmitted', 'ConsensusRecorded', 'FundingDecisionRecorded',
