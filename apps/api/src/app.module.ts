@@ -16,6 +16,7 @@ import { dataSourceOptions } from '@app/read-models/data-source-options';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { AuditModule } from './audit/audit.module';
+import { AuditVerifyModule } from './audit/verify/audit-verify.module';
 import { CallsModule } from './calls/calls.module';
 import { GrantsModule } from './grants/grants.module';
 import { OrganisationsModule } from './organisations/organisations.module';
@@ -51,6 +52,7 @@ export class AppModule implements NestModule {
         ProposalsModule,
         GrantsModule,
         PartnersFeedModule,
+        AuditVerifyModule,
         WebhooksModule,
         AuditModule,
         ...(options.config.runWorker ? [WorkerModule] : []),

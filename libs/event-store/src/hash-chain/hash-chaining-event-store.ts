@@ -37,12 +37,18 @@ import { chainHashOf, chainLinkOf, GENESIS_HASH, type ChainLink } from './chain-
  * - 'any' / 'stream_exists': converted to the exact version of the stream's head, read just before;
  *   on a conflict (someone appended in between) the head is read again, up to MAX_ATTEMPTS times.
  *   A retry of an append that already committed is recognised when the head is our last event.
- *   Cost: one extra read per append, which a future "previous hash hint" could save.
+ * - The read is skipped when this process already knows the predecessor: the last event of a stream
+ *   it just read (command handlers fold the whole stream first) or appended. Events never change, so a
+ *   remembered (version, hash) is either still right or the append's version check refuses it.
  * - A predecessor without a link (written before chaining was enabled, or past this decorator) is
  *   linked to by its recomputed hash with prev = GENESIS_HASH; the verifier reports it as 'unchained'.
  */
 export class HashChainingEventStore implements EventStore {
   static readonly MAX_ATTEMPTS = 5;
+  /** Streams whose last known link we remember (least recently used dropped first). */
+  static readonly REMEMBERED_STREAMS = 10_000;
+
+  private readonly heads = new Map<string, Link>();
 
   constructor(private readonly inner: EventStore) {}
 
@@ -56,7 +62,7 @@ export class HashChainingEventStore implements EventStore {
       if (!head && expected === 'stream_exists') throw new WrongExpectedVersionError(streamId, expected, NO_STREAM_VERSION);
       if (head && head.eventId === lastEventId) return { nextExpectedVersion: head.streamVersion, position: head.position };
       try {
-        return await this.inner.append(streamId, chain(streamId, events, head), head ? head.streamVersion : 'no_stream');
+        return await this.appendChained(streamId, events, head ? linkOf(head) : undefined, head ? head.streamVersion : 'no_stream');
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (attempt >= HashChainingEventStore.MAX_ATTEMPTS) throw new WrongExpectedVersionError(streamId, expected, error.actual);
@@ -64,8 +70,12 @@ export class HashChainingEventStore implements EventStore {
     }
   }
 
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return this.inner.readStream(streamId, options);
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    const events = await this.inner.readStream(streamId, options);
+    const newest = events.reduce<RecordedEvent | undefined>((latest, event) => (!latest || event.streamVersion > latest.streamVersion ? event : latest), undefined);
+    const known = this.heads.get(streamId);
+    if (newest && (!known || newest.streamVersion >= known.version)) this.remember(streamId, linkOf(newest));
+    return events;
   }
 
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
@@ -88,14 +98,36 @@ export class HashChainingEventStore implements EventStore {
     const exact = expected === 'no_stream' ? NO_STREAM_VERSION : expected;
     // Invalid numbers are the adapter's to refuse, with its own error.
     if (!Number.isSafeInteger(exact) || exact < NO_STREAM_VERSION) return this.inner.append(streamId, events, expected);
-    let previous: RecordedEvent | undefined;
+    let previous: Link | undefined;
     if (exact >= 0) {
-      [previous] = await this.inner.readStream(streamId, { direction: 'backwards', fromVersion: exact, maxCount: 1 });
-      if (previous?.streamVersion !== exact) {
-        throw new WrongExpectedVersionError(streamId, expected, previous?.streamVersion ?? NO_STREAM_VERSION);
+      const known = this.heads.get(streamId);
+      if (known?.version === exact) previous = known;
+      else {
+        const [event] = await this.inner.readStream(streamId, { direction: 'backwards', fromVersion: exact, maxCount: 1 });
+        if (event?.streamVersion !== exact) {
+          throw new WrongExpectedVersionError(streamId, expected, event?.streamVersion ?? NO_STREAM_VERSION);
+        }
+        previous = linkOf(event);
       }
     }
-    return this.inner.append(streamId, chain(streamId, events, previous), expected);
+    return this.appendChained(streamId, events, previous, expected);
+  }
+
+  private async appendChained(streamId: string, events: NewEvent[], previous: Link | undefined, expected: ExpectedVersion): Promise<AppendResult> {
+    const chained = chain(streamId, events, previous);
+    const result = await this.inner.append(streamId, chained, expected);
+    const last = chained[chained.length - 1];
+    this.remember(streamId, { version: result.nextExpectedVersion, hash: (last.metadata.chain as ChainLink).hash });
+    return result;
+  }
+
+  private remember(streamId: string, link: Link): void {
+    this.heads.delete(streamId);
+    this.heads.set(streamId, link);
+    if (this.heads.size > HashChainingEventStore.REMEMBERED_STREAMS) {
+      const oldest = this.heads.keys().next().value;
+      if (oldest !== undefined) this.heads.delete(oldest);
+    }
   }
 
   private async head(streamId: string): Promise<RecordedEvent | undefined> {
@@ -109,10 +141,20 @@ export function linkTargetOf(event: RecordedEvent): string {
   return chainLinkOf(event.metadata)?.hash ?? chainHashOf(event, GENESIS_HASH);
 }
 
+/** A stream event's version and the hash its successor links to. */
+interface Link {
+  version: number;
+  hash: string;
+}
+
+function linkOf(event: RecordedEvent): Link {
+  return { version: event.streamVersion, hash: linkTargetOf(event) };
+}
+
 /** The events with their links, following `previous` (undefined: a new stream). */
-function chain(streamId: string, events: NewEvent[], previous: RecordedEvent | undefined): NewEvent[] {
-  let prev = previous ? linkTargetOf(previous) : GENESIS_HASH;
-  let streamVersion = previous ? previous.streamVersion + 1 : 0;
+function chain(streamId: string, events: NewEvent[], previous: Link | undefined): NewEvent[] {
+  let prev = previous ? previous.hash : GENESIS_HASH;
+  let streamVersion = previous ? previous.version + 1 : 0;
   return events.map((event) => {
     const { chain: _chain, recordedAt: _recordedAt, ...metadata } = event.metadata;
     const hash = chainHashOf(

@@ -1,5 +1,6 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { createEventStore, EVENT_STORE, type EventStore } from '@app/event-store';
+import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { callEventSchemaVersions } from '../call';
 import { grantEventSchemaVersions } from '../grant';
 import { organisationEventSchemaVersions } from '../organisation';
@@ -43,7 +44,8 @@ export class EventStoreModule {
         {
           provide: EVENT_STORE,
           // Postgres (embedded default) or EventStoreDB; read models and keys stay in Postgres either way.
-          useFactory: (): EventStore => createEventStore(options),
+          // Every append links each event to its stream's previous one (tamper evidence, see hash-chain/).
+          useFactory: (): EventStore => new HashChainingEventStore(createEventStore(options)),
         },
         // Personal fields are encrypted per subject inside events (crypto-shredding): see personal-data/.
         ...personalDataProviders(options.databaseUrl),

@@ -1,0 +1,61 @@
+/**
+ * Writes an audit bundle for external auditors: FILE (JSON Lines of the events exactly as stored —
+ * personal data stays ciphertext) and FILE.manifest.json (hashes, stream heads, the seals covering
+ * them, the public key). Check it offline with `node scripts/verify-bundle.js FILE`.
+ *   npm run audit:export -- --stream <streamId> --out FILE
+ *   npm run audit:export -- --call <callId> --out FILE     (the call, its proposals and grants)
+ */
+import { parseArgs } from 'node:util';
+import { PostgresEventStore } from '@app/event-store/postgres';
+import { openAuditCliDatabase } from '@app/grants/application/audit/audit-cli-database';
+import { poolAuditDb } from '@app/grants/application/audit/audit-db';
+import { exportAuditBundle, type ExportTarget, manifestPathOf } from '@app/grants/application/audit/audit-export';
+import { auditVerificationKeyFromEnv } from '@app/grants/application/audit/audit-signing-key';
+import { Pool } from 'pg';
+
+const USAGE = 'Usage: audit:export -- (--stream <streamId> | --call <callId>) --out FILE';
+
+async function main(): Promise<number> {
+  let values: { stream?: string; call?: string; out?: string };
+  try {
+    ({ values } = parseArgs({ options: { stream: { type: 'string' }, call: { type: 'string' }, out: { type: 'string' } }, strict: true }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (!values.out || Boolean(values.stream) === Boolean(values.call)) {
+    console.error(USAGE);
+    return 2;
+  }
+  const target: ExportTarget = values.stream ? { stream: values.stream } : { call: values.call! };
+  const key = auditVerificationKeyFromEnv();
+  const database = await openAuditCliDatabase((message) => console.error(message));
+  const pool = new Pool({ connectionString: database.url, max: 2 });
+  pool.on('error', () => undefined);
+  const store = new PostgresEventStore({ pool });
+  try {
+    const manifest = await exportAuditBundle({ store, db: poolAuditDb(pool), key, target, outFile: values.out, now: new Date() });
+    if (manifest.events.count === 0) {
+      console.error(`No events found for ${JSON.stringify(target)}`);
+      return 1;
+    }
+    console.error(
+      `wrote ${values.out} (${manifest.events.count} events, ${manifest.streams.length} streams, ${manifest.unsealedEvents} unsealed) and ${manifestPathOf(values.out)}; check it with: node scripts/verify-bundle.js ${values.out}`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+    await pool.end();
+    await database.stop();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`audit:export failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+  },
+);

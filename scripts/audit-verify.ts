@@ -1,0 +1,49 @@
+/**
+ * Recomputes every stream hash chain and every signed seal of the global log and prints the report
+ * that GET /audit/verify gives (JSON on stdout). Exit 0: intact; 1: broken (firstBreak names the
+ * first broken link); 2: could not run.
+ *   npm run audit:verify
+ * Reads DATABASE_URL, else the embedded PostgreSQL under DATA_DIR; the public key from
+ * AUDIT_PUBLIC_KEY or AUDIT_SIGNING_KEY (else the DEV-ONLY key).
+ */
+import { PostgresEventStore } from '@app/event-store/postgres';
+import { auditVerificationKeyFromEnv } from '@app/grants/application/audit/audit-signing-key';
+import { openAuditCliDatabase } from '@app/grants/application/audit/audit-cli-database';
+import { poolAuditDb } from '@app/grants/application/audit/audit-db';
+import { verifyAuditLog } from '@app/grants/application/audit/verify';
+import { Pool } from 'pg';
+
+async function main(): Promise<number> {
+  const key = auditVerificationKeyFromEnv();
+  const database = await openAuditCliDatabase((message) => console.error(message));
+  const pool = new Pool({ connectionString: database.url, max: 2 });
+  pool.on('error', () => undefined);
+  const store = new PostgresEventStore({ pool });
+  try {
+    const started = Date.now();
+    const report = await verifyAuditLog({ store, db: poolAuditDb(pool), key });
+    console.log(JSON.stringify(report, null, 2));
+    const seconds = (Date.now() - started) / 1000;
+    console.error(
+      report.ok
+        ? `audit:verify OK — ${report.eventsChecked} events in ${report.streamsChecked} streams, ${report.sealsChecked} seals, ${report.unsealedEvents} unsealed (${seconds.toFixed(1)} s)`
+        : `audit:verify BROKEN — ${report.firstBreak?.kind} at stream ${report.firstBreak?.streamId ?? '-'} version ${report.firstBreak?.streamVersion ?? '-'} position ${report.firstBreak?.position ?? '-'}: ${report.firstBreak?.detail}`,
+    );
+    if (report.devKey) console.error('note: seals were checked against the public DEV-ONLY key (AUDIT_SIGNING_KEY / AUDIT_PUBLIC_KEY unset)');
+    return report.ok ? 0 : 1;
+  } finally {
+    await store.close();
+    await pool.end();
+    await database.stop();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`audit:verify could not run: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+  },
+);
