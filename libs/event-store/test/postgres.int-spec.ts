@@ -220,6 +220,28 @@ describe('PostgresEventStore specifics', () => {
     expect(new Set(results.map((result) => result.nextExpectedVersion)).size).toBe(16);
   });
 
+  it('reads its own writes: waits for a transaction begun earlier elsewhere to end, instead of returning less', async () => {
+    const blocker = new Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()'); // an older transaction, still open
+      const stream = newStreamId();
+      await store.append(stream, [newEvent()], 'no_stream');
+      setTimeout(() => void blocker.query('COMMIT'), 100);
+      const started = Date.now();
+      const events = await store.readAll({ filter: { streamPrefixes: [stream] } });
+      expect(events.map((event) => event.streamId)).toEqual([stream]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    } finally {
+      await blocker.end();
+    }
+  });
+
+  it('refuses well-formed positions out of range as foreign, before they reach the database', async () => {
+    await expect(store.readAll({ after: `${'9'.repeat(20)}-${'9'.repeat(20)}` })).rejects.toThrow(RangeError);
+  });
+
   it('shows each stream and its current version in the streams view', async () => {
     const stream = newStreamId();
     await store.append(stream, [newEvent(), newEvent(), newEvent()], 'no_stream');

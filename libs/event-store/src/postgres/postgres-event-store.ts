@@ -40,6 +40,9 @@ const MAX_APPEND_ATTEMPTS = 100;
 /** Least time between two NOTIFYs: the most a wake-up waits behind the previous one. */
 const NOTIFY_INTERVAL_MS = 5;
 const DEFAULT_READ_ALL_MAX_COUNT = 1000;
+/** How long readAll waits for transactions that began before it to end (read-your-writes). */
+const READ_ALL_SETTLE_MS = 500;
+const READ_ALL_SETTLE_POLL_MS = 3;
 const SUBSCRIPTION_PAGE_SIZE = 500;
 /** Re-read this soon when events were held back by an older in-flight transaction: if that
  *  transaction aborts (or never appends), no NOTIFY will come to wake us. */
@@ -151,13 +154,45 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  /**
+   * The global log after `after`, in commit-safe order. Read-your-writes: an event committed before
+   * this call can be held back only while a transaction that began earlier is still open somewhere on
+   * the server (xmin is server-wide). Then we wait, at most READ_ALL_SETTLE_MS, for every transaction
+   * that began before the call to end, and read again, so a caller sees what was committed before it
+   * asked. A transaction open longer than that only delays the rest to a later read: never skipped.
+   */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const page = await this.readGlobalPage(
-      options.after,
-      checkMaxCount(options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT),
-      options.filter,
-    );
+    const limit = checkMaxCount(options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT);
+    const horizon = await this.transactionHorizon();
+    let page = await this.readGlobalPage(options.after, limit, options.filter);
+    if (page.heldBack && page.events.length < limit && (await this.waitForTransactionsBefore(horizon))) {
+      page = await this.readGlobalPage(options.after, limit, options.filter);
+    }
     return page.events;
+  }
+
+  /** The first transaction id not yet begun: every transaction below it began before now. */
+  private async transactionHorizon(): Promise<string> {
+    const { rows } = await this.pool.query<{ horizon: string }>({
+      name: 'grant_ledger_horizon',
+      text: 'SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS horizon',
+    });
+    return rows[0].horizon;
+  }
+
+  /** Waits until every transaction below `horizon` has ended; false if that takes too long. */
+  private async waitForTransactionsBefore(horizon: string): Promise<boolean> {
+    const deadline = Date.now() + READ_ALL_SETTLE_MS;
+    for (;;) {
+      const { rows } = await this.pool.query<{ done: boolean }>({
+        name: 'grant_ledger_settled',
+        text: 'SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS done',
+        values: [horizon],
+      });
+      if (rows[0].done) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, READ_ALL_SETTLE_POLL_MS));
+    }
   }
 
   subscribe(options: SubscribeOptions = {}): EventSubscription {
@@ -653,10 +688,17 @@ function encodePosition(transactionId: string, position: string): string {
   return `${transactionId.padStart(POSITION_DIGITS, '0')}-${position.padStart(POSITION_DIGITS, '0')}`;
 }
 
+const MAX_XID8 = (1n << 64n) - 1n;
+const MAX_BIGINT = (1n << 63n) - 1n;
+
 function decodePosition(position: string): [transactionId: string, position: string] {
   const match = POSITION_PATTERN.exec(position);
   if (!match) throw new RangeError(`Not a position of this event store: ${position}`);
-  return [BigInt(match[1]).toString(), BigInt(match[2]).toString()];
+  const transactionId = BigInt(match[1]);
+  const globalPosition = BigInt(match[2]);
+  // Well-formed but out of range for xid8/bigint: not a position this store ever handed out.
+  if (transactionId > MAX_XID8 || globalPosition > MAX_BIGINT) throw new RangeError(`Not a position of this event store: ${position}`);
+  return [transactionId.toString(), globalPosition.toString()];
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

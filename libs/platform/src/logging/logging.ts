@@ -1,5 +1,6 @@
 import type { Params } from 'nestjs-pino';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { assignRequestIds } from '../context/request-context';
 
 /**
  * Structured JSON logs. Request logs carry method, route, status, timing and the request and
@@ -9,7 +10,8 @@ export function loggerParams(level: string): Params {
   return {
     pinoHttp: {
       level,
-      genReqId: (req: IncomingMessage & { requestId?: string }) => req.requestId ?? 'unknown',
+      // The logger sees the request before any Nest middleware: it assigns the ids.
+      genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestIds(req, res).requestId,
       customProps: (req: IncomingMessage & { correlationId?: string }) => ({ correlationId: req.correlationId }),
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
