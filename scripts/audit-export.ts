@@ -5,6 +5,8 @@
  *   npm run audit:export -- --stream <streamId> --out FILE
  *   npm run audit:export -- --call <callId> --out FILE     (the call, its proposals and grants)
  */
+import { copyFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PostgresEventStore } from '@app/event-store/postgres';
 import { openAuditCliDatabase } from '@app/grants/application/audit/audit-cli-database';
@@ -39,8 +41,11 @@ async function main(): Promise<number> {
       console.error(`No events found for ${JSON.stringify(target)}`);
       return 1;
     }
+    // The bundle travels with its own verifier: plain Node, no project dependencies.
+    const verifier = join(dirname(resolve(values.out)), 'verify-bundle.js');
+    copyFileSync(join(__dirname, 'verify-bundle.js'), verifier);
     console.error(
-      `wrote ${values.out} (${manifest.events.count} events, ${manifest.streams.length} streams, ${manifest.unsealedEvents} unsealed) and ${manifestPathOf(values.out)}; check it with: node scripts/verify-bundle.js ${values.out}`,
+      `wrote ${values.out} (${manifest.events.count} events, ${manifest.streams.length} streams, ${manifest.unsealedEvents} unsealed), ${manifestPathOf(values.out)} and ${verifier}; check it offline with: node ${verifier} ${values.out}`,
     );
     return 0;
   } finally {

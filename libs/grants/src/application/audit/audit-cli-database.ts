@@ -1,16 +1,25 @@
 import { Client } from 'pg';
 import { loadConfig } from '@app/platform/config/app-config';
-import { startEmbeddedPostgres } from '@app/platform/database/embedded-postgres';
+import { embeddedDatabaseUrl, startEmbeddedPostgres } from '@app/platform/database/embedded-postgres';
+import { dataSourceOptions } from '@app/read-models/data-source-options';
+import { DataSource } from 'typeorm';
 
 /**
  * The database the audit scripts read: DATABASE_URL, else the embedded PostgreSQL under DATA_DIR
  * that `npm start` uses — reached where it already runs (the API is up), started otherwise.
  */
 export async function openAuditCliDatabase(log: (message: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
+  const database = await locateDatabase(log);
+  // A fresh data directory has no tables yet: apply the migrations, as the server would.
+  const dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
+  await dataSource.destroy();
+  return database;
+}
+
+async function locateDatabase(log: (message: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
   const config = loadConfig();
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
-  // Same user, password and database as libs/platform/src/database/embedded-postgres.ts.
-  const runningUrl = `postgres://grant_ledger:grant_ledger_local@127.0.0.1:${config.embeddedPostgresPort}/grant_ledger`;
+  const runningUrl = embeddedDatabaseUrl(config.embeddedPostgresPort);
   const probe = new Client({ connectionString: runningUrl, connectionTimeoutMillis: 1000 });
   try {
     await probe.connect();
