@@ -228,6 +228,55 @@ describe('grants over HTTP', () => {
     await post(manager, `/grants/${grantId}/closure`).expect(409);
   });
 
+  describe('cancelling a tranche', () => {
+    it('settles a scheduled tranche without paying it, so the grant can close: unspent = amount - paid', async () => {
+      const { callId, grantId } = await activeGrant(5_000_000);
+      const final = await post(manager, `/grants/${grantId}/reports`, { kind: 'final', dueDate: '2029-05-31' }).expect(201);
+      const advance = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 3_000_000, dueDate: '2027-06-15' }).expect(201);
+      const balance = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 2_000_000, dueDate: '2029-06-30' }).expect(201);
+      await post(manager, `/grants/${grantId}/disbursements/${advance.body.trancheId}/payment`, { paymentReference: 'SEPA-0100' }).expect(200);
+      await post(grantee, `/grants/${grantId}/reports/${final.body.reportId}/submission`, { summary: 'Final report.' }).expect(200);
+      await post(manager, `/grants/${grantId}/reports/${final.body.reportId}/acceptance`).expect(200);
+      const stuck = await post(manager, `/grants/${grantId}/closure`).expect(422);
+      expect(stuck.body.rule).toBe('grant.closure.unpaid-tranches');
+
+      const cancelled = await post(manager, `/grants/${grantId}/disbursements/${balance.body.trancheId}/cancellation`, { reason: 'Last activities dropped' }).expect(200);
+      expect(cancelled.body).toEqual({ id: grantId, version: expect.any(Number) });
+      const view = await grantAt(grantId, cancelled.body.version);
+      expect(view).toMatchObject({ status: 'active', amountMinor: 5_000_000, scheduledMinor: 3_000_000, disbursedMinor: 3_000_000, remainingMinor: 2_000_000 });
+      expect(view.tranches[1]).toMatchObject({ trancheId: balance.body.trancheId, status: 'cancelled', cancellationReason: 'Last activities dropped', cancelledAt: expect.any(String) });
+      const [event] = await eventsWhere(t, 'DisbursementCancelled', 'grantId', grantId);
+      expect(event.data).toMatchObject({ trancheId: balance.body.trancheId, amountMinor: 2_000_000, reason: 'Last activities dropped', cancelledBy: 'alice' });
+      expect(event.metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
+
+      const closed = await post(manager, `/grants/${grantId}/closure`).expect(200);
+      expect(await grantAt(grantId, closed.body.version)).toMatchObject({ status: 'closed', unspentMinor: 2_000_000 });
+      await callCommitted(callId, 3_000_000);
+    });
+
+    it('refuses a paid tranche, a cancelled one and an unknown one, appending nothing', async () => {
+      const { grantId } = await activeGrant(5_000_000);
+      const paid = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 1_000_000, dueDate: '2027-06-15' }).expect(201);
+      const open = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 1_000_000, dueDate: '2027-12-15' }).expect(201);
+      await post(manager, `/grants/${grantId}/disbursements/${paid.body.trancheId}/payment`, { paymentReference: 'SEPA-0200' }).expect(200);
+      await post(manager, `/grants/${grantId}/disbursements/${open.body.trancheId}/cancellation`, { reason: 'Dropped' }).expect(200);
+      const before = (await streamEvents(t, `grant-${grantId}`)).length;
+
+      const alreadyPaid = await post(manager, `/grants/${grantId}/disbursements/${paid.body.trancheId}/cancellation`, { reason: 'Too late' }).expect(422);
+      expect(alreadyPaid.body.rule).toBe('grant.disbursement.already-paid');
+      const twice = await post(manager, `/grants/${grantId}/disbursements/${open.body.trancheId}/cancellation`, { reason: 'Again' }).expect(422);
+      expect(twice.body.rule).toBe('grant.disbursement.cancelled');
+      const unknown = await post(manager, `/grants/${grantId}/disbursements/7d9b0a3e-1f0c-4f38-9c55-1b0e6f3c2a11/cancellation`, { reason: 'x' }).expect(422);
+      expect(unknown.body.rule).toBe('grant.disbursement.tranche-not-found');
+      await post(manager, `/grants/${grantId}/disbursements/${open.body.trancheId}/cancellation`, {}).expect(400);
+      await post(manager, `/grants/${grantId}/disbursements/${open.body.trancheId}/payment`, { paymentReference: 'SEPA-0201' }).expect(422);
+      // Only the programme cancels tranches.
+      await post(grantee, `/grants/${grantId}/disbursements/${paid.body.trancheId}/cancellation`, { reason: 'x' }).expect(403);
+      await post(auditor, `/grants/${grantId}/disbursements/${paid.body.trancheId}/cancellation`, { reason: 'x' }).expect(403);
+      expect(await streamEvents(t, `grant-${grantId}`)).toHaveLength(before);
+    });
+  });
+
   describe('who may do what', () => {
     it('lets auditors read every grant and write nothing', async () => {
       const { grantId } = await awardedGrant();
@@ -253,15 +302,37 @@ describe('grants over HTTP', () => {
         ['suspension', { reason: 'x' }],
         ['termination', { reason: 'x' }],
         ['closure', {}],
+        [`disbursements/7d9b0a3e-1f0c-4f38-9c55-1b0e6f3c2a11/cancellation`, { reason: 'x' }],
       ] as const) {
         await post(grantee, `/grants/${grantId}/${path}`, body).expect(403);
       }
 
+    });
+
+    it('hides a grant from applicants of other organisations: 404 on reading it and on submitting its reports, as for no grant at all', async () => {
+      const { grantId } = await activeGrant();
+      const report = await post(manager, `/grants/${grantId}/reports`, { kind: 'interim', dueDate: '2027-12-31' }).expect(201);
+      await grantAt(grantId, report.body.version);
       const partnerApplicant = await t.token({ role: 'applicant', id: 'partner-user', organisationId: partner });
+      const missingGrant = '7d9b0a3e-1f0c-4f38-9c55-1b0e6f3c2a11';
+      const before = (await streamEvents(t, `grant-${grantId}`)).length;
+
       await t.http.get(`/grants/${grantId}`).set(as(partnerApplicant)).expect(404);
       expect((await t.http.get('/grants').set(as(partnerApplicant)).expect(200)).body.items).toEqual([]);
-      const refused = await post(partnerApplicant, `/grants/${grantId}/reports/${report.body.reportId}/submission`, { summary: 'Not ours to send' }).expect(403);
-      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const submit = (id: string, ifMatch?: string) => {
+        const req = t.http.post(`/grants/${id}/reports/${report.body.reportId}/submission`).set(as(partnerApplicant));
+        return (ifMatch ? req.set('If-Match', ifMatch) : req).send({ summary: 'Not ours to send' });
+      };
+      const hidden = await submit(grantId).expect(404);
+      const absent = await submit(missingGrant).expect(404);
+      expect(hidden.headers['content-type']).toMatch(/^application\/problem\+json/);
+      // The same answer as for a grant that does not exist, but for the id in it.
+      const sameBut = (body: { detail: string; instance: string }, id: string) => ({ ...body, detail: body.detail.replace(id, '<id>'), instance: body.instance.replace(id, '<id>') });
+      expect(sameBut(hidden.body, grantId)).toEqual(sameBut(absent.body, missingGrant));
+      // A stale If-Match does not give the grant's version away either.
+      const hiddenStale = await submit(grantId, '"0"').expect(404);
+      expect(hiddenStale.body).not.toHaveProperty('actualVersion');
+      expect(await streamEvents(t, `grant-${grantId}`)).toHaveLength(before);
     });
 
     it('gives partners and reviewers nothing, and needs a token', async () => {
@@ -274,6 +345,29 @@ describe('grants over HTTP', () => {
       }
       await t.http.get('/grants').expect(401);
     });
+  });
+
+  it('refuses out-of-range numbers with 400 before they reach the database or a decider, appending nothing', async () => {
+    const { grantId } = await activeGrant(5_000_000);
+    for (const query of ['offset=99999999999999999999', 'offset=9007199254740992', 'offset=-1', 'offset=1e3', 'limit=0', 'limit=201', 'limit=99999999999999999999']) {
+      const res = await t.http.get(`/grants?${query}`).set(as(manager)).expect(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([query.split('=')[0]]);
+    }
+    const lastPage = await t.http.get(`/grants?offset=${Number.MAX_SAFE_INTEGER}&limit=200`).set(as(manager)).expect(200);
+    expect(lastPage.body).toMatchObject({ items: [], offset: Number.MAX_SAFE_INTEGER, limit: 200 });
+
+    const before = await eventCount(t);
+    for (const amountMinor of [1e300, Number.MAX_SAFE_INTEGER + 1, 0, -1, 2.5, '100']) {
+      const res = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor, dueDate: '2027-06-15' }).expect(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['amountMinor']);
+    }
+    await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'x', newAmountMinor: 1e300 }).expect(400);
+    await post(manager, `/grants/${grantId}/amendments`, {
+      kind: 'budget-reallocation',
+      reason: 'x',
+      budgetReallocation: [{ budgetLine: 'Travel', changeMinor: -1e300 }, { budgetLine: 'Hearings', changeMinor: 1e300 }],
+    }).expect(400);
+    expect(await eventCount(t)).toBe(before);
   });
 
   it('answers an unknown grant with 404, bad input with 400, and a stale If-Match with 409', async () => {
@@ -299,6 +393,7 @@ describe('grants over HTTP', () => {
       '/grants/{id}/amendments',
       '/grants/{id}/closure',
       '/grants/{id}/disbursements',
+      '/grants/{id}/disbursements/{trancheId}/cancellation',
       '/grants/{id}/disbursements/{trancheId}/payment',
       '/grants/{id}/reinstatement',
       '/grants/{id}/reports',
@@ -314,6 +409,11 @@ describe('grants over HTTP', () => {
     // The examples work as they are: one extension on a fresh grant.
     const { grantId } = await activeGrant();
     await post(manager, `/grants/${grantId}/amendments`, examples['no-cost-extension'].value).expect(201);
+    const cancellation = res.body.components.schemas.CancelDisbursementDto.properties.reason.example;
+    expect(cancellation).toEqual(expect.any(String));
+    const disbursement = res.body.paths['/grants/{id}/disbursements'].post.requestBody.content['application/json'].examples.unconditional.value;
+    const tranche = await post(manager, `/grants/${grantId}/disbursements`, disbursement).expect(201);
+    await post(manager, `/grants/${grantId}/disbursements/${tranche.body.trancheId}/cancellation`, { reason: cancellation }).expect(200);
     const agreement = res.body.components.schemas.SignAgreementDto.properties.signatories.example;
     const { grantId: other } = await awardedGrant();
     await post(manager, `/grants/${other}/agreement`, { signatories: agreement }).expect(200);

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsInstant } from '@app/platform/validation';
 
 /**
  * `?asOf=` on the GET-by-id routes of calls, organisations, proposals and grants: the answer the
@@ -12,7 +13,7 @@ export class AsOfQuery {
     description: 'ISO 8601 instant: the state as recorded up to it (events with recordedAt <= asOf). Personal data erased since stays erased.',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   asOf?: string;
 }
 

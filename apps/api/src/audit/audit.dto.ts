@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsInstant, IsPageLimit, IsPageOffset } from '@app/platform/validation';
 
 /** `<kind>-<uuid>`, as every stream of the ledger is named. */
 export const STREAM_ID_PATTERN = /^[a-z][a-z0-9-]*-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -9,10 +9,10 @@ const POSITION_PATTERN = /^\d{1,20}[-/]\d{1,20}$/;
 
 export class StreamHistoryQuery {
   @ApiPropertyOptional({ example: 0, description: 'First stream version to return (0 = the first event)' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @IsOptional() @IsPageOffset()
   fromVersion?: number;
   @ApiPropertyOptional({ example: 100, description: '1..500' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional() @IsPageLimit(500)
   limit?: number;
 }
 
@@ -27,13 +27,13 @@ export class AuditLogQuery {
   @IsOptional() @Matches(/^[A-Za-z][A-Za-z0-9]*(,[A-Za-z][A-Za-z0-9]*)*$/, { message: 'type must be event type names, comma-separated' })
   type?: string;
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z', description: 'Recorded at or after this instant' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsInstant()
   from?: string;
   @ApiPropertyOptional({ example: '2027-12-31T23:59:59Z', description: 'Recorded at or before this instant' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsInstant()
   to?: string;
   @ApiPropertyOptional({ example: 100, description: '1..500' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional() @IsPageLimit(500)
   limit?: number;
 }
 

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO31661Alpha2, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
+import { IsCurrencyCode, IsInstant, IsMinorUnits, IsPageLimit, IsPageOffset } from '@app/platform/validation';
 
 // Examples are computed when the API starts, so Swagger's "Try it out" works as is on any day.
 const DAY = 86_400_000;
@@ -15,9 +16,9 @@ export class ScoringCriterionDto {
   name: string;
   @ApiPropertyOptional({ example: 'How directly the network addresses the rights of the group it works with' }) @IsOptional() @IsString() @MaxLength(2000)
   description?: string;
-  @ApiProperty({ example: 40, description: 'Integer percentage; the weights of a call sum to 100' }) @IsInt() @Min(1)
+  @ApiProperty({ example: 40, description: 'Integer percentage; the weights of a call sum to 100' }) @IsInt() @Min(1) @Max(100)
   weight: number;
-  @ApiProperty({ example: 10, description: 'Reviewers score 0..maxScore' }) @IsInt() @Min(1)
+  @ApiProperty({ example: 10, description: 'Reviewers score 0..maxScore; at most 1000' }) @IsInt() @Min(1) @Max(1000)
   maxScore: number;
 }
 
@@ -29,17 +30,17 @@ export class DraftCallDto {
   @ApiProperty({ example: 'Grants for networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia working together on one policy issue.' })
   @IsString() @IsNotEmpty() @MaxLength(10_000)
   description: string;
-  @ApiProperty({ example: 'EUR', description: 'ISO 4217' }) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  @ApiProperty({ example: 'EUR', description: 'ISO 4217 code of a currency in circulation' }) @IsCurrencyCode()
   currency: string;
-  @ApiProperty({ example: 60_000_000, description: 'Minor units (cents): 600,000.00 EUR' }) @IsInt() @Min(1)
+  @ApiProperty({ example: 60_000_000, description: 'Minor units (cents): 600,000.00 EUR' }) @IsMinorUnits({ min: 1 })
   budgetMinor: number;
-  @ApiProperty({ example: 2_000_000 }) @IsInt() @Min(1)
+  @ApiProperty({ example: 2_000_000 }) @IsMinorUnits({ min: 1 })
   minAwardMinor: number;
-  @ApiProperty({ example: 8_000_000 }) @IsInt() @Min(1)
+  @ApiProperty({ example: 8_000_000 }) @IsMinorUnits({ min: 1 })
   maxAwardMinor: number;
-  @ApiProperty({ example: ['LB', 'PS', 'MA', 'TN'], description: 'ISO 3166-1 alpha-2' }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(250) @IsString({ each: true })
+  @ApiProperty({ example: ['LB', 'PS', 'MA', 'TN'], description: 'ISO 3166-1 alpha-2' }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(250) @IsISO31661Alpha2({ each: true, message: 'each value in eligibleCountries must be an ISO 3166-1 alpha-2 code such as LB' })
   eligibleCountries: string[];
-  @ApiProperty({ example: 3, description: 'Minimum organisations per network, the lead included' }) @IsInt() @Min(1)
+  @ApiProperty({ example: 3, description: 'Minimum organisations per network, the lead included (at most 51: a lead and the 50 partners a proposal may name)' }) @IsInt() @Min(1) @Max(51)
   minPartners: number;
   @ApiProperty({
     type: [ScoringCriterionDto],
@@ -51,16 +52,16 @@ export class DraftCallDto {
   })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => ScoringCriterionDto)
   criteria: ScoringCriterionDto[];
-  @ApiProperty({ example: 2 }) @IsInt() @Min(1)
+  @ApiProperty({ example: 2, description: '1..100' }) @IsInt() @Min(1) @Max(100)
   reviewsRequired: number;
-  @ApiProperty({ example: isoDay(0), description: 'Submission window opens (ISO 8601)' }) @IsISO8601({ strict: true })
+  @ApiProperty({ example: isoDay(0), description: 'Submission window opens (ISO 8601)' }) @IsInstant({ requireOffset: true })
   opensAt: string;
-  @ApiProperty({ example: isoDay(60), description: 'Submission deadline (ISO 8601)' }) @IsISO8601({ strict: true })
+  @ApiProperty({ example: isoDay(60), description: 'Submission deadline (ISO 8601)' }) @IsInstant({ requireOffset: true })
   closesAt: string;
 }
 
 export class ExtendDeadlineDto {
-  @ApiProperty({ example: isoDay(75) }) @IsISO8601({ strict: true })
+  @ApiProperty({ example: isoDay(75) }) @IsInstant({ requireOffset: true })
   newClosesAt: string;
   @ApiProperty({ example: 'Partners in Gaza lost connectivity for two weeks' }) @IsString() @IsNotEmpty() @MaxLength(2000)
   reason: string;
@@ -82,8 +83,8 @@ export const CALL_STATUSES = ['draft', 'published', 'closed', 'cancelled'] as co
 export class ListCallsQuery {
   @ApiPropertyOptional({ enum: CALL_STATUSES }) @IsOptional() @IsIn(CALL_STATUSES)
   status?: (typeof CALL_STATUSES)[number];
-  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @IsPageLimit(200)
   limit?: number;
-  @ApiPropertyOptional({ example: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @ApiPropertyOptional({ example: 0, description: '0..2^53-1' }) @IsOptional() @IsPageOffset()
   offset?: number;
 }

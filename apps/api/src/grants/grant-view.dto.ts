@@ -10,6 +10,8 @@ export class TrancheViewDto {
   @ApiProperty({ enum: ['scheduled', 'paid', 'cancelled'] }) status: string;
   @ApiPropertyOptional({ nullable: true, type: String }) paymentReference: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) paidAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Set when the tranche was cancelled (on its own, or by termination)' }) cancelledAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) cancellationReason: string | null;
 }
 
 export class ReportViewDto {
@@ -45,7 +47,7 @@ export class GrantViewDto {
   @ApiProperty({ enum: ['awarded', 'active', 'suspended', 'terminated', 'closed'] }) status: string;
   @ApiProperty({ description: 'Current amount, after amendments' }) amountMinor: number;
   @ApiProperty() awardedAmountMinor: number;
-  @ApiProperty({ description: 'Sum of tranches not cancelled' }) scheduledMinor: number;
+  @ApiProperty({ description: 'Sum of tranches not cancelled (scheduled or paid)' }) scheduledMinor: number;
   @ApiProperty({ description: 'Sum of tranches paid' }) disbursedMinor: number;
   @ApiProperty({ description: 'Amount minus disbursed' }) remainingMinor: number;
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'Given back to the call at closure or termination' }) unspentMinor: number | null;
@@ -115,6 +117,8 @@ export function toGrantViewDto(grant: GrantView, today: string): GrantViewDto {
       status: t.status,
       paymentReference: t.paymentReference,
       paidAt: t.paidAt,
+      cancelledAt: t.cancelledAt ?? null,
+      cancellationReason: t.cancellationReason ?? null,
     })),
     reports: state.reports.map((r) => ({
       reportId: r.reportId,

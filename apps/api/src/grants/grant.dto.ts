@@ -2,8 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AMENDMENT_KINDS, REPORT_KINDS, type AmendmentKind, type ReportKind } from '@app/grants/grant';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested,
 } from 'class-validator';
+import { IsMinorUnits, IsPageLimit, IsPageOffset } from '@app/platform/validation';
 
 // Examples are computed when the API starts, so Swagger's "Try it out" works as is on any day.
 const DAY = 86_400_000;
@@ -25,7 +26,8 @@ export class SignAgreementDto {
 }
 
 export class ScheduleDisbursementDto {
-  @ApiProperty({ example: 1_000_000, description: 'Minor units in the grant currency; scheduled tranches never exceed the grant amount' }) @IsInt() @Min(1)
+  @ApiProperty({ example: 1_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Minor units in the grant currency; scheduled tranches never exceed the grant amount' })
+  @IsMinorUnits({ min: 1 })
   amountMinor: number;
   @ApiProperty({ example: isoDate(30), description: 'YYYY-MM-DD' }) @IsString() @calendarDate('dueDate')
   dueDate: string;
@@ -37,6 +39,12 @@ export class ScheduleDisbursementDto {
 export class RecordPaymentDto {
   @ApiProperty({ example: 'SEPA-2027-000123', description: 'Reference of the bank transfer' }) @IsString() @IsNotEmpty() @MaxLength(200)
   paymentReference: string;
+}
+
+export class CancelDisbursementDto {
+  @ApiProperty({ example: 'The network dropped the second round of hearings; this tranche will not be paid', description: 'Why the tranche will not be paid: part of the record' })
+  @IsString() @IsNotEmpty() @MaxLength(2000)
+  reason: string;
 }
 
 export class ScheduleReportDto {
@@ -71,7 +79,8 @@ export class ReasonDto {
 export class BudgetReallocationLineDto {
   @ApiProperty({ example: 'Community hearings' }) @IsString() @IsNotEmpty() @MaxLength(200)
   budgetLine: string;
-  @ApiProperty({ example: 150_000, description: 'Non-zero; the lines of one reallocation sum to zero' }) @IsInt()
+  @ApiProperty({ example: 150_000, minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description: 'Non-zero, signed; the lines of one reallocation sum to zero' })
+  @IsMinorUnits({ min: -Number.MAX_SAFE_INTEGER })
   changeMinor: number;
 }
 
@@ -86,7 +95,8 @@ export class AmendGrantDto {
   reason: string;
   @ApiPropertyOptional({ description: 'no-cost-extension: the new last day, YYYY-MM-DD' }) @IsOptional() @IsString() @calendarDate('newPeriodEnd')
   newPeriodEnd?: string;
-  @ApiPropertyOptional({ description: 'amount-change: the new amount in minor units; an increase must fit the call budget' }) @IsOptional() @IsInt() @Min(1)
+  @ApiPropertyOptional({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'amount-change: the new amount in minor units; an increase must fit the call budget' })
+  @IsOptional() @IsMinorUnits({ min: 1 })
   newAmountMinor?: number;
   @ApiPropertyOptional({ type: [BudgetReallocationLineDto], description: 'budget-reallocation: at least two lines summing to zero' })
   @IsOptional() @IsArray() @ArrayMinSize(2) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetReallocationLineDto)
@@ -133,8 +143,9 @@ export class ListGrantsQuery {
   overdue?: 'true' | 'false';
   @ApiPropertyOptional({ description: 'Only grants under this call' }) @IsOptional() @IsUUID()
   callId?: string;
-  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 200, description: 'Page size, 1..200 (decimal digits)' }) @IsOptional() @IsPageLimit(200)
   limit?: number;
-  @ApiPropertyOptional({ example: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @ApiPropertyOptional({ example: 0, minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Grants to skip (decimal digits); past the end gives an empty page' })
+  @IsOptional() @IsPageOffset()
   offset?: number;
 }

@@ -14,6 +14,7 @@ import { CommandResultDto } from '../http/command-result.dto';
 import {
   AMENDMENT_EXAMPLES,
   AmendGrantDto,
+  CancelDisbursementDto,
   DISBURSEMENT_EXAMPLES,
   ListGrantsQuery,
   ReasonDto,
@@ -136,6 +137,25 @@ export class GrantsController {
     return this.run({ type: 'RecordDisbursementPayment', data: { grantId, trancheId, paymentReference: body.paymentReference } }, ctx);
   }
 
+  @Post(':id/disbursements/:trancheId/cancellation')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({
+    summary: 'Cancel a scheduled tranche that will not be paid, with a reason',
+    description: 'The tranche is settled without payment: it no longer counts as scheduled and no longer blocks closure. A paid or already cancelled tranche is refused (422).',
+  })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  cancelDisbursement(
+    @Param('id', ParseUUIDPipe) grantId: string,
+    @Param('trancheId', ParseUUIDPipe) trancheId: string,
+    @Body() body: CancelDisbursementDto,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<CommandResultDto> {
+    return this.run({ type: 'CancelDisbursement', data: { grantId, trancheId, reason: body.reason, cancelledBy: ctx.actor.id } }, ctx);
+  }
+
   @Post(':id/reports')
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Schedule a report (interim, final or financial) with its due date' })
@@ -151,7 +171,10 @@ export class GrantsController {
   @Post(':id/reports/:reportId/submission')
   @HttpCode(200)
   @Roles('applicant', ...PROGRAMME)
-  @ApiOperation({ summary: 'Submit a report: by an applicant of the grantee organisation (or by the programme on its behalf)' })
+  @ApiOperation({
+    summary: 'Submit a report: by an applicant of the grantee organisation (or by the programme on its behalf)',
+    description: 'For an applicant of any other organisation the grant does not exist (404), as on GET /grants/:id.',
+  })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
@@ -258,7 +281,7 @@ export class GrantsController {
   @Post(':id/closure')
   @HttpCode(200)
   @Roles(...PROGRAMME)
-  @ApiOperation({ summary: 'Close the grant once the final report is accepted and every tranche is paid; unspent funds go back to the call' })
+  @ApiOperation({ summary: 'Close the grant once the final report is accepted and every tranche is settled (paid or cancelled); unspent funds go back to the call' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()

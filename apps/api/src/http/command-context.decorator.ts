@@ -7,7 +7,7 @@ import type { Request } from 'express';
 /** `If-Match: 3` or `If-Match: "3"` (an ETag-like version): the stream version the client expects. */
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"?(-?\d{1,9})"?\s*$/.exec(header);
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
   if (!match) throw new BadRequestException('If-Match must be a stream version, e.g. If-Match: "3"');
   return Number(match[1]);
 }

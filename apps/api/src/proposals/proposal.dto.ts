@@ -9,15 +9,16 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsCurrencyCode, IsMinorUnits, IsPageLimit, IsPageOffset } from '@app/platform/validation';
 
 /*
  * Examples tell the story of one fictional network: a housing-rights network led by a Lebanese
@@ -46,7 +47,7 @@ export class PartnerDto {
 export class BudgetLineDto {
   @ApiProperty({ example: 'Legal aid clinics' }) @IsString() @IsNotEmpty() @MaxLength(TEXT)
   label: string;
-  @ApiProperty({ example: 2_500_000, description: 'Minor units (cents), a positive integer' }) @IsInt() @Min(1)
+  @ApiProperty({ example: 2_500_000, description: 'Minor units (cents), a positive integer' }) @IsMinorUnits({ min: 1 })
   amountMinor: number;
 }
 
@@ -72,9 +73,9 @@ export class DraftProposalDto {
   summary: string;
   @ApiProperty({ example: 'housing rights for minorities' }) @IsString() @IsNotEmpty() @MaxLength(TEXT)
   policyIssue: string;
-  @ApiProperty({ example: 5_000_000, description: "Minor units; within the call's award range" }) @IsInt() @Min(1)
+  @ApiProperty({ example: 5_000_000, description: "Minor units; within the call's award range" }) @IsMinorUnits({ min: 1 })
   requestedMinor: number;
-  @ApiProperty({ example: 'EUR', description: "ISO 4217; the call's currency" }) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  @ApiProperty({ example: 'EUR', description: "ISO 4217; the call's currency" }) @IsCurrencyCode()
   currency: string;
   @ApiProperty({
     type: [BudgetLineDto],
@@ -99,7 +100,7 @@ export class ProposalContentChangesDto {
   summary?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(TEXT)
   policyIssue?: string;
-  @ApiPropertyOptional({ example: 5_000_000 }) @IsOptional() @IsInt() @Min(1)
+  @ApiPropertyOptional({ example: 5_000_000 }) @IsOptional() @IsMinorUnits({ min: 1 })
   requestedMinor?: number;
   @ApiPropertyOptional({ type: [BudgetLineDto] }) @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetLineDto)
   budgetLines?: BudgetLineDto[];
@@ -149,7 +150,7 @@ export class DeclareConflictDto {
 export class CriterionScoreDto {
   @ApiProperty({ example: 'relevance' }) @IsString() @IsNotEmpty() @MaxLength(64)
   criterionId: string;
-  @ApiProperty({ example: 8, description: "Integer in 0..the criterion's maxScore" }) @IsInt() @Min(0)
+  @ApiProperty({ example: 8, description: "Integer in 0..the criterion's maxScore" }) @IsInt() @Min(0) @Max(1000)
   score: number;
   @ApiProperty({ example: 'Addresses evictions of refugee households directly' }) @IsString() @MaxLength(LONG_TEXT)
   comment: string;
@@ -182,7 +183,7 @@ export class RecordConsensusDto {
 export class RecordDecisionDto {
   @ApiProperty({ enum: FUNDING_DECISIONS, example: 'award' }) @IsIn(FUNDING_DECISIONS)
   decision: (typeof FUNDING_DECISIONS)[number];
-  @ApiPropertyOptional({ example: 4_500_000, description: 'Award only: minor units, at most the requested amount' }) @IsOptional() @IsInt() @Min(1)
+  @ApiPropertyOptional({ example: 4_500_000, description: 'Award only: minor units, at most the requested amount' }) @IsOptional() @IsMinorUnits({ min: 1 })
   amountMinor?: number;
   @ApiProperty({ example: 'Ranked second; monitoring budget reduced by the committee' }) @IsString() @IsNotEmpty() @MaxLength(LONG_TEXT)
   reasons: string;
@@ -203,7 +204,7 @@ export class ProvideClarificationDto {
   @IsString() @IsNotEmpty() @MaxLength(LONG_TEXT)
   answer: string;
   @ApiPropertyOptional({ type: ProposalContentChangesDto, description: 'The only way submitted content changes' })
-  @IsOptional() @ValidateNested() @Type(() => ProposalContentChangesDto)
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ProposalContentChangesDto)
   revisedFields?: ProposalContentChangesDto;
 }
 
@@ -212,9 +213,9 @@ export class ListProposalsQuery {
   callId?: string;
   @ApiPropertyOptional({ enum: PROPOSAL_STATUSES }) @IsOptional() @IsIn(PROPOSAL_STATUSES)
   status?: (typeof PROPOSAL_STATUSES)[number];
-  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @IsPageLimit(200)
   limit?: number;
-  @ApiPropertyOptional({ example: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @ApiPropertyOptional({ example: 0, description: '0..2^53-1' }) @IsOptional() @IsPageOffset()
   offset?: number;
 }
 
@@ -224,8 +225,8 @@ export class ReviewerQueueQuery {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   pending?: boolean;
-  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @IsPageLimit(200)
   limit?: number;
-  @ApiPropertyOptional({ example: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @ApiPropertyOptional({ example: 0, description: '0..2^53-1' }) @IsOptional() @IsPageOffset()
   offset?: number;
 }

@@ -183,6 +183,14 @@ describe('call decider', () => {
       given(callDecider).when(draft({ currency })).thenThrows(InvalidCurrency);
     });
 
+    it.each(['XXX', 'ABC', 'XTS', 'XAU', 'HRK', 'ANG'])('rejects currency %j that is well formed but not a currency in circulation', (currency) => {
+      given(callDecider).when(draft({ currency })).thenThrows(InvalidCurrency);
+    });
+
+    it.each(['EUR', 'USD', 'LBP', 'TND', 'XOF', 'JPY'])('accepts currency %s in circulation', (currency) => {
+      expect(callDecider.decide(draft({ currency }), callDecider.initialState)).toMatchObject([{ type: 'CallDrafted', data: { currency } }]);
+    });
+
     it.each([0, -100, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 1])(
       'rejects a budget that is not a positive integer of minor units (%p)',
       (budgetMinor) => {

@@ -1,5 +1,5 @@
 import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
-import { ISO_4217 } from '../shared/money';
+import { isIso4217Currency } from '../shared/iso-4217';
 import type {
   AdjustCommitment,
   CallCommand,
@@ -229,7 +229,7 @@ function draftCall({ data, now }: DraftCall, state: CallState): CallEvent[] {
 
   if (isBlank(data.programme)) throw new MissingCallDetails('A call needs a programme');
   if (isBlank(data.title)) throw new MissingCallDetails('A call needs a title');
-  if (!ISO_4217.test(data.currency)) throw new InvalidCurrency(data.currency);
+  if (!isIso4217Currency(data.currency)) throw new InvalidCurrency(data.currency);
   assertBudget(data.budgetMinor);
   assertAwardRange(data.minAwardMinor, data.maxAwardMinor, data.budgetMinor);
   assertEligibleCountries(data.eligibleCountries);

@@ -11,7 +11,8 @@ import type {
  * Commands for the `grant-{uuid}` stream. Every command names its grant (`data.grantId`) and carries
  * `now`: an ISO timestamp the application takes from its injected clock. Ids of things created
  * inside the grant (trancheId, reportId, amendmentId) are generated outside the domain; the acting
- * user comes in as data where a rule or the record needs it (acceptedBy, requestedBy, approvedBy).
+ * user comes in as data where a rule or the record needs it (acceptedBy, requestedBy, approvedBy,
+ * cancelledBy).
  */
 
 /** Sent by the award process manager once the call has committed the funds. */
@@ -48,6 +49,13 @@ export type ScheduleDisbursement = {
 export type RecordDisbursementPayment = {
   type: 'RecordDisbursementPayment';
   data: { grantId: string; trancheId: string; paymentReference: string };
+  now: string;
+};
+
+/** Settles a scheduled, unpaid tranche without paying it (e.g. an activity the network dropped). */
+export type CancelDisbursement = {
+  type: 'CancelDisbursement';
+  data: { grantId: string; trancheId: string; reason: string; cancelledBy: string };
   now: string;
 };
 
@@ -105,6 +113,7 @@ export type GrantCommand =
   | SignGrantAgreement
   | ScheduleDisbursement
   | RecordDisbursementPayment
+  | CancelDisbursement
   | ScheduleReport
   | SubmitReport
   | AcceptReport

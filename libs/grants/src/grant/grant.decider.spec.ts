@@ -36,6 +36,7 @@ import {
   ReportSummaryRequired,
   SignatoriesRequired,
   TrancheAlreadyPaid,
+  TrancheCancelled,
   TrancheNotFound,
   UnpaidTranches,
 } from './grant.errors';
@@ -160,6 +161,11 @@ const cmd = {
     data: { grantId, trancheId, paymentReference },
     now: later,
   }),
+  cancel: (trancheId: string, reason = 'Activity dropped by the network', cancelledBy = 'user-grant-manager'): GrantCommand => ({
+    type: 'CancelDisbursement',
+    data: { grantId, trancheId, reason, cancelledBy },
+    now: later,
+  }),
   scheduleReport: (reportId: string, kind: 'interim' | 'final' | 'financial' = 'interim', dueDate = '2027-01-31'): GrantCommand => ({
     type: 'ScheduleReport',
     data: { grantId, reportId, kind, dueDate },
@@ -274,6 +280,7 @@ describe('grant decider', () => {
       cmd.sign(),
       cmd.schedule('t', 1),
       cmd.pay('t'),
+      cmd.cancel('t'),
       cmd.scheduleReport('r'),
       cmd.submit('r'),
       cmd.accept('r'),
@@ -409,6 +416,84 @@ describe('grant decider', () => {
         .when(cmd.pay(balance))
         .thenThrows(PaymentExceedsGrantAmount);
       expect([error.amountMinor, error.paidMinor, error.requestedMinor]).toEqual([5_000_000, 4_800_000, 2_400_000]);
+    });
+  });
+
+  describe('a scheduled, unpaid tranche may be cancelled; a cancelled tranche is settled', () => {
+    const cancelledByManager = (trancheId: string, amountMinor: number): GrantEvent => ({
+      type: 'DisbursementCancelled',
+      data: { grantId, trancheId, amountMinor, reason: 'Activity dropped by the network', cancelledBy: 'user-grant-manager', cancelledAt: later },
+    });
+    /** Everything done but the balance: the final report is accepted, the balance will never be paid. */
+    const balanceUnpaid = fullyPaidAndReported.filter((e) => !(e.type === 'DisbursementPaid' && e.data.trancheId === balance));
+
+    it('cancels a scheduled tranche with its amount, a reason and who cancelled it', () => {
+      given(grantDecider, planned).when(cmd.cancel(balance)).then([cancelledByManager(balance, 2_400_000)]);
+    });
+
+    it('cancel a paid tranche: refused (money paid cannot be un-paid)', () => {
+      given(grantDecider, [...planned, paid(advance, 4_800_000)]).when(cmd.cancel(advance)).thenThrows(TrancheAlreadyPaid);
+    });
+
+    it('cancel twice: refused, cancellation is final', () => {
+      given(grantDecider, [...planned, cancelledByManager(balance, 2_400_000)]).when(cmd.cancel(balance)).thenThrows(TrancheCancelled);
+    });
+
+    it('a cancelled tranche is never paid', () => {
+      given(grantDecider, [...planned, cancelledByManager(advance, 4_800_000)]).when(cmd.pay(advance)).thenThrows(TrancheCancelled);
+    });
+
+    it('an unknown tranche cannot be cancelled; a reason and the canceller are required', () => {
+      given(grantDecider, planned).when(cmd.cancel('no-such-tranche')).thenThrows(TrancheNotFound);
+      given(grantDecider, planned).when(cmd.cancel(balance, ' ')).thenThrows(GrantReasonRequired);
+      const error = given(grantDecider, planned).when(cmd.cancel(balance, 'Dropped', '')).thenThrows(GrantActorRequired);
+      expect(error.field).toBe('cancelledBy');
+    });
+
+    it('while awarded, active or suspended; never once terminated or closed', () => {
+      given(grantDecider, [awarded]).when(cmd.cancel(balance)).thenThrows(TrancheNotFound);
+      given(grantDecider, [...planned, suspended]).when(cmd.cancel(balance)).then([cancelledByManager(balance, 2_400_000)]);
+      given(grantDecider, [...planned, terminated]).when(cmd.cancel(balance)).thenThrows(InvalidStateTransition);
+      given(grantDecider, [...fullyPaidAndReported, closed]).when(cmd.cancel(balance)).thenThrows(InvalidStateTransition);
+    });
+
+    it('a cancelled tranche no longer counts in scheduledMinor, leaving room to schedule or cut the amount', () => {
+      const afterCancel = [...planned, cancelledByManager(balance, 2_400_000)];
+      expect(grantTotals(state(afterCancel))).toEqual({
+        amountMinor: 12_000_000,
+        scheduledMinor: 9_600_000,
+        paidMinor: 0,
+        remainingMinor: 12_000_000,
+        unscheduledMinor: 2_400_000,
+      });
+      given(grantDecider, planned).when(cmd.schedule('t-new', 1)).thenThrows(DisbursementExceedsGrantAmount);
+      given(grantDecider, afterCancel).when(cmd.schedule('t-new', 2_400_000)).then([trancheScheduled('t-new', 2_400_000, '2026-09-30', undefined, later)]);
+      given(grantDecider, afterCancel)
+        .when(cmd.amend({ kind: 'amount-change', newAmountMinor: 9_600_000 }))
+        .then([amended({ kind: 'amount-change', previousAmountMinor: 12_000_000, newAmountMinor: 9_600_000 })]);
+    });
+
+    it('closure after cancelling the unpaid tranche: allowed, unspent = amount - paid', () => {
+      given(grantDecider, balanceUnpaid).when(cmd.close()).thenThrows(UnpaidTranches);
+      given(grantDecider, [...balanceUnpaid, cancelledByManager(balance, 2_400_000)])
+        .when(cmd.close())
+        .then([{ type: 'GrantClosed', data: { grantId, unspentMinor: 12_000_000 - 9_600_000, closedAt: later } }]);
+    });
+
+    it('folds the cancellation into the tranche: status, when and why', () => {
+      const tranche = state([...planned, cancelledByManager(balance, 2_400_000)]).tranches.find((t) => t.trancheId === balance);
+      expect(tranche).toMatchObject({ status: 'cancelled', cancelledAt: later, cancellationReason: 'Activity dropped by the network', paidAt: null });
+    });
+
+    it('a cancellation recorded before cancelledBy existed (by termination) still folds', () => {
+      const legacy: GrantEvent = {
+        type: 'DisbursementCancelled',
+        data: { grantId, trancheId: balance, amountMinor: 2_400_000, reason: 'Network dissolved', cancelledAt: later },
+      };
+      const s = state([...balanceUnpaid, legacy]);
+      expect(s.tranches.find((t) => t.trancheId === balance)).toMatchObject({ status: 'cancelled', cancellationReason: 'Network dissolved' });
+      expect(grantTotals(s)).toMatchObject({ scheduledMinor: 9_600_000, paidMinor: 9_600_000 });
+      given(grantDecider, [...balanceUnpaid, legacy]).when(cmd.close()).then([{ type: 'GrantClosed', data: { grantId, unspentMinor: 2_400_000, closedAt: later } }]);
     });
   });
 
@@ -612,7 +697,7 @@ describe('grant decider', () => {
     });
   });
 
-  describe('closure only when the final report is accepted and every tranche is paid', () => {
+  describe('closure only when the final report is accepted and every tranche is settled (paid or cancelled)', () => {
     it('closes with unspent = amount - paid', () => {
       given(grantDecider, fullyPaidAndReported).when(cmd.close()).then([closed]);
       // Only part of the amount was ever scheduled: the rest goes back to the call.
@@ -636,7 +721,7 @@ describe('grant decider', () => {
       given(grantDecider, [awarded, signed]).when(cmd.close()).thenThrows(FinalReportNotAccepted);
     });
 
-    it('not while a tranche is unpaid', () => {
+    it('not while a tranche is still scheduled (neither paid nor cancelled)', () => {
       const unpaidBalance = fullyPaidAndReported.filter((e) => !(e.type === 'DisbursementPaid' && e.data.trancheId === balance));
       const error = given(grantDecider, unpaidBalance).when(cmd.close()).thenThrows(UnpaidTranches);
       expect(error.trancheIds).toEqual([balance]);
@@ -653,6 +738,7 @@ describe('grant decider', () => {
       cmd.sign(),
       cmd.schedule('t-new', 1),
       cmd.pay(balance),
+      cmd.cancel(balance),
       cmd.scheduleReport('r-new'),
       cmd.submit(finalReport),
       cmd.accept(finalReport),

@@ -1,9 +1,10 @@
 import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
-import { ISO_4217 } from '../shared/money';
+import { isIso4217Currency } from '../shared/iso-4217';
 import type {
   AcceptReport,
   AmendGrant,
   AwardGrant,
+  CancelDisbursement,
   CloseGrant,
   GrantCommand,
   RecordDisbursementPayment,
@@ -100,6 +101,9 @@ export interface GrantTranche {
   status: GrantTrancheStatus;
   paymentReference: string | null;
   paidAt: string | null;
+  /** Set by DisbursementCancelled (absent otherwise, also in states stored before they existed). */
+  cancelledAt?: string;
+  cancellationReason?: string;
 }
 
 export type GrantReportStatus = 'scheduled' | 'submitted' | 'revision-requested' | 'accepted';
@@ -183,8 +187,10 @@ export function evolveGrant(state: GrantState, event: GrantEvent): GrantState {
       const { trancheId, paymentReference, paidAt } = event.data;
       return updateTranche(state, trancheId, { status: 'paid', paymentReference, paidAt });
     }
-    case 'DisbursementCancelled':
-      return updateTranche(state, event.data.trancheId, { status: 'cancelled' });
+    case 'DisbursementCancelled': {
+      const { trancheId, reason, cancelledAt } = event.data;
+      return updateTranche(state, trancheId, { status: 'cancelled', cancelledAt, cancellationReason: reason });
+    }
     case 'ReportScheduled': {
       const { reportId, kind, dueDate } = event.data;
       const report: GrantReport = { reportId, kind, dueDate, status: 'scheduled', submittedAt: null, acceptedAt: null };
@@ -246,6 +252,8 @@ export function decideGrant(command: GrantCommand, state: GrantState): GrantEven
       return scheduleDisbursement(command, state);
     case 'RecordDisbursementPayment':
       return recordPayment(command, state);
+    case 'CancelDisbursement':
+      return cancelDisbursement(command, state);
     case 'ScheduleReport':
       return scheduleReport(command, state);
     case 'SubmitReport':
@@ -297,7 +305,7 @@ function award(command: AwardGrant, state: GrantState): GrantEvent[] {
   }
   if (d.conditions.some(isBlank)) throw new InvalidGrantDetails('Conditions must be non-blank');
   assertPositiveAmount('amountMinor', d.amountMinor);
-  if (!ISO_4217.test(d.currency)) throw new InvalidGrantCurrency(d.currency);
+  if (!isIso4217Currency(d.currency)) throw new InvalidGrantCurrency(d.currency);
   assertDate('periodStart', d.periodStart);
   assertDate('periodEnd', d.periodEnd);
   if (!(d.periodStart < d.periodEnd)) throw new InvalidGrantPeriod(d.periodStart, d.periodEnd);
@@ -408,6 +416,36 @@ function recordPayment(command: RecordDisbursementPayment, state: GrantState): G
         paymentReference: d.paymentReference,
         amountMinor: tranche.amountMinor,
         paidAt: command.now,
+      },
+    },
+  ];
+}
+
+/**
+ * Settles a tranche that will not be paid, so that it stops counting as scheduled and the grant can
+ * still close. Only a tranche still scheduled: a paid one is settled already (money cannot be
+ * un-paid), and cancelling twice is refused rather than ignored — cancellation is final, and a
+ * retried request is answered by its Idempotency-Key. Allowed while suspended: it pays nothing.
+ */
+function cancelDisbursement(command: CancelDisbursement, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'cancel a disbursement');
+  const tranche = state.tranches.find((t) => t.trancheId === d.trancheId);
+  if (tranche === undefined) throw new TrancheNotFound(d.trancheId);
+  if (tranche.status === 'paid') throw new TrancheAlreadyPaid(d.trancheId);
+  if (tranche.status === 'cancelled') throw new TrancheCancelled(d.trancheId);
+  if (isBlank(d.reason)) throw new GrantReasonRequired('cancel a disbursement');
+  if (isBlank(d.cancelledBy)) throw new GrantActorRequired('cancelledBy');
+  return [
+    {
+      type: 'DisbursementCancelled',
+      data: {
+        grantId: d.grantId,
+        trancheId: d.trancheId,
+        amountMinor: tranche.amountMinor,
+        reason: d.reason,
+        cancelledBy: d.cancelledBy,
+        cancelledAt: command.now,
       },
     },
   ];
@@ -573,13 +611,14 @@ function terminate(command: TerminateGrant, state: GrantState): GrantEvent[] {
   return [...cancellations, { type: 'GrantTerminated', data: { grantId: d.grantId, reason: d.reason, unspentMinor, terminatedAt: command.now } }];
 }
 
+/** Every tranche must be settled — paid, or cancelled — and the final report(s) accepted. */
 function close(command: CloseGrant, state: GrantState): GrantEvent[] {
   const d = command.data;
   const terms = requireStatus(state, d.grantId, ['active'], 'close the grant');
   const finalReports = state.reports.filter((r) => r.kind === 'final');
   if (finalReports.length === 0 || finalReports.some((r) => r.status !== 'accepted')) throw new FinalReportNotAccepted();
-  const unpaid = state.tranches.filter((t) => t.status === 'scheduled').map((t) => t.trancheId);
-  if (unpaid.length > 0) throw new UnpaidTranches(unpaid);
+  const unsettled = state.tranches.filter((t) => t.status === 'scheduled').map((t) => t.trancheId);
+  if (unsettled.length > 0) throw new UnpaidTranches(unsettled);
   const unspentMinor = terms.amountMinor - grantTotals(state).paidMinor;
   return [{ type: 'GrantClosed', data: { grantId: d.grantId, unspentMinor, closedAt: command.now } }];
 }

@@ -112,6 +112,7 @@ export class TrancheAlreadyPaid extends DomainRuleViolation {
   }
 }
 
+/** A cancelled tranche is neither paid nor cancelled again: cancellation is final. */
 export class TrancheCancelled extends DomainRuleViolation {
   static readonly rule = 'grant.disbursement.cancelled';
   constructor(readonly trancheId: string) {
@@ -266,8 +267,8 @@ export class AmountBelowPaid extends DomainRuleViolation {
 }
 
 /**
- * The new amount is below what is already scheduled. Scheduled tranches can only be cancelled by
- * terminating the grant, so an amount cut must leave room for every scheduled tranche.
+ * The new amount is below what is already scheduled (tranches not cancelled): an amount cut must
+ * leave room for every scheduled tranche, so cancel the tranches that will not be paid first.
  */
 export class AmountBelowScheduled extends DomainRuleViolation {
   static readonly rule = 'grant.amendment.below-scheduled';
@@ -302,9 +303,13 @@ export class FinalReportNotAccepted extends DomainRuleViolation {
   }
 }
 
+/** Every tranche must be settled before closure: paid, or cancelled (CancelDisbursement). */
 export class UnpaidTranches extends DomainRuleViolation {
   static readonly rule = 'grant.closure.unpaid-tranches';
   constructor(readonly trancheIds: string[]) {
-    super(UnpaidTranches.rule, `A grant closes only once every tranche is paid; unpaid: ${trancheIds.join(', ')}`);
+    super(
+      UnpaidTranches.rule,
+      `A grant closes only once every tranche is settled (paid or cancelled); still scheduled: ${trancheIds.join(', ')}`,
+    );
   }
 }

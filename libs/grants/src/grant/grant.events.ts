@@ -84,14 +84,21 @@ export interface DisbursementPaidData {
 }
 
 /**
- * Only recorded when a grant is terminated: every tranche not yet paid is settled by cancelling it,
- * in the same append as the GrantTerminated event and before it.
+ * A scheduled tranche that will never be paid: settled without payment, so it no longer counts as
+ * scheduled and no longer blocks closure. Recorded on its own (CancelDisbursement), or for every
+ * unpaid tranche when a grant is terminated, in the same append as GrantTerminated and before it.
  */
 export interface DisbursementCancelledData {
   grantId: string;
   trancheId: string;
+  /** The tranche's scheduled amount; repeated here for consumers of the log. */
   amountMinor: number;
   reason: string;
+  /**
+   * User id of whoever cancelled the tranche on its own. Absent when termination cancelled it (the
+   * event metadata names the actor), and in events recorded before single cancellations existed.
+   */
+  cancelledBy?: string;
   cancelledAt: string;
 }
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type CallHandler, ConflictException, type ExecutionContext, Injectable, type NestInterceptor, UnprocessableEntityException, BadRequestException } from '@nestjs/common';
+import { type CallHandler, ConflictException, type ExecutionContext, Injectable, type NestInterceptor, BadRequestException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
+import { IdempotencyKeyReused } from './idempotency-key-reused.error';
 
 const MAX_KEY_LENGTH = 255;
 
@@ -52,7 +53,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const previous = rows[0];
       if (!previous) return this.run(request, response, key, next); // released meanwhile: try again
       if (previous.request_hash !== requestHash) {
-        throw new UnprocessableEntityException('This Idempotency-Key was already used for a different request');
+        throw new IdempotencyKeyReused();
       }
       if (previous.state === 'pending') throw new ConflictException('A request with this Idempotency-Key is still being processed');
       response.status(previous.status ?? 200);

@@ -18,6 +18,7 @@ import { ArrayMinSize, IsInt, IsString, Min, MinLength, ValidateNested } from 'c
 import request from 'supertest';
 import { WrongExpectedVersionError } from '@app/event-store';
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/grants/shared/decider';
+import { IdempotencyKeyReused } from '../idempotency/idempotency-key-reused.error';
 import { PROBLEM_DETAILS_FILTER } from './problem-details.filter';
 import { PROBLEM_TYPES } from './problem-types';
 import { RequestValidationError, validationExceptionFactory } from './validation';
@@ -108,6 +109,11 @@ class ProblemsController {
     throw new UnauthorizedException();
   }
 
+  @Get('idempotency-reused')
+  idempotencyReused(): never {
+    throw new IdempotencyKeyReused();
+  }
+
   @Get('teapot')
   teapot(): never {
     throw new HttpException('Short and stout', 418);
@@ -175,6 +181,24 @@ describe('ProblemDetailsFilter through HTTP', () => {
       .send('{"title": "secret-fragment", ');
     expectProblem(response, 400, PROBLEM_TYPES.malformedRequest);
     expect(JSON.stringify(response.body)).not.toContain('secret-fragment');
+  });
+
+  it.each(['null', '42', '"a string"', 'true', '  null  '])('answers the valid JSON scalar %s as a body with 400 "must be a JSON object"', async (body) => {
+    const response = await request(app.getHttpServer()).post('/problems/calls').set('Content-Type', 'application/json').send(body);
+    expectProblem(response, 400, PROBLEM_TYPES.malformedRequest);
+    expect(response.body.detail).toBe('The request body must be a JSON object');
+  });
+
+  it.each(['{"title": ', 'nul', '"unterminated', '{"a":1} trailing'])('still calls %j not valid JSON', async (body) => {
+    const response = await request(app.getHttpServer()).post('/problems/calls').set('Content-Type', 'application/json').send(body);
+    expectProblem(response, 400, PROBLEM_TYPES.malformedRequest);
+    expect(response.body.detail).toBe('The request body is not valid JSON');
+  });
+
+  it('maps IdempotencyKeyReused to 422 with its own type and rule', async () => {
+    const response = await request(app.getHttpServer()).get('/problems/idempotency-reused');
+    expectProblem(response, 422, PROBLEM_TYPES.idempotencyKeyReused);
+    expect(response.body.rule).toBe('idempotency.key-reused');
   });
 
   it('maps a DomainRuleViolation subclass to 422 with the rule', async () => {

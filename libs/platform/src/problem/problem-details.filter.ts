@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { DuplicateEventIdError, WrongExpectedVersionError } from '@app/event-store';
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/grants/shared/decider';
+import { IdempotencyKeyReused } from '../idempotency/idempotency-key-reused.error';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails, type ProblemType } from './problem-types';
 import { RequestValidationError } from './validation';
 
@@ -98,12 +99,16 @@ export function toProblemDetails(exception: unknown, instance: string): ProblemD
       { expectedVersion: exception.expected, actualVersion: exception.actual },
     );
   }
+  if (exception instanceof IdempotencyKeyReused) {
+    return problem(422, PROBLEM_TYPES.idempotencyKeyReused, 'Idempotency-Key reused', exception.message, { rule: exception.rule });
+  }
   if (exception instanceof DuplicateEventIdError) {
     return problem(409, PROBLEM_TYPES.conflict, 'Conflict', 'This request was already applied at another point of the record');
   }
   if (exception instanceof BadRequestException && exception.cause instanceof SyntaxError) {
     // Thrown by the JSON body parser; its message quotes the body, so it is not echoed.
-    return problem(400, PROBLEM_TYPES.malformedRequest, 'Malformed request', 'The request body is not valid JSON');
+    const detail = isJsonScalar(exception.cause) ? 'The request body must be a JSON object' : 'The request body is not valid JSON';
+    return problem(400, PROBLEM_TYPES.malformedRequest, 'Malformed request', detail);
   }
   if (exception instanceof BadRequestException && exception.cause instanceof URIError) {
     return problem(400, PROBLEM_TYPES.malformedRequest, 'Malformed request', 'The request URL is not validly encoded');
@@ -115,6 +120,22 @@ export function toProblemDetails(exception: unknown, instance: string): ProblemD
     return problem(status, type, title, httpExceptionDetail(exception));
   }
   return problem(500, PROBLEM_TYPES.internal, 'Internal server error', INTERNAL_DETAIL);
+}
+
+/**
+ * Express's JSON parser runs in strict mode: a body that is valid JSON but neither an object nor an
+ * array (`null`, `42`, `"text"`, `true`) is refused with a SyntaxError mimicking JSON.parse's, and
+ * the raw body attached as `body`. Parsing that body again tells the two cases apart.
+ */
+function isJsonScalar(error: SyntaxError): boolean {
+  const body = (error as SyntaxError & { body?: unknown }).body;
+  if (typeof body !== 'string') return false;
+  try {
+    const value: unknown = JSON.parse(body);
+    return value === null || typeof value !== 'object';
+  } catch {
+    return false;
+  }
 }
 
 function typeForStatus(status: number): { type: ProblemType; title: string } {

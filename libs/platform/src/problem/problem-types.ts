@@ -11,6 +11,8 @@ export const PROBLEM_TYPES = {
   alreadyExists: 'https://grant-ledger.dev/problems/already-exists',
   versionConflict: 'https://grant-ledger.dev/problems/version-conflict',
   domainRuleViolation: 'https://grant-ledger.dev/problems/domain-rule-violation',
+  /** The same Idempotency-Key was sent before with a different request (422). */
+  idempotencyKeyReused: 'https://grant-ledger.dev/problems/idempotency-key-reused',
   internal: 'https://grant-ledger.dev/problems/internal-error',
   /** RFC 9457: no further semantics beyond the HTTP status. */
   other: 'about:blank',

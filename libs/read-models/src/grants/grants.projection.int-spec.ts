@@ -13,7 +13,7 @@ const trancheId = 'b2d4f6a8-1111-4222-8333-444455556666';
 function recorded(event: GrantEvent, streamVersion: number): RecordedEvent {
   const recordedAt = new Date('2027-05-10T09:00:00Z');
   return {
-    streamId: `grant-${grantId}`, streamVersion, position: String(streamVersion), eventId: randomUUID(), type: event.type, schemaVersion: 1, data: event.data,
+    streamId: `grant-${event.data.grantId}`, streamVersion, position: String(streamVersion), eventId: randomUUID(), type: event.type, schemaVersion: 1, data: event.data,
     metadata: { eventId: randomUUID(), actorId: 'alice', actorRole: 'grant-manager', correlationId: 'c', causationId: 'c', recordedAt: recordedAt.toISOString() },
     recordedAt,
   };
@@ -52,12 +52,12 @@ describe('grants projection', () => {
     await db.drop();
   });
 
-  const row = async () =>
+  const row = async (id = grantId) =>
     (
       await dataSource.query(
         `SELECT status, amount_minor, scheduled_minor, paid_minor, remaining_minor, next_report_due::text, next_report_owed::text, amendments, state, version
          FROM grants WHERE id = $1`,
-        [grantId],
+        [id],
       )
     )[0];
 
@@ -80,5 +80,29 @@ describe('grants projection', () => {
     expect(once.amendments).toHaveLength(1);
     // No personal data: the signatories of the agreement are not kept in the read model.
     expect(JSON.stringify(once)).not.toContain('Rania Haddad');
+  });
+
+  it('a cancelled tranche leaves the scheduled total and shows as cancelled, with when and why', async () => {
+    const otherGrantId = randomUUID();
+    const [awarded, , signed] = history;
+    const cancelledTranche = randomUUID();
+    const events: GrantEvent[] = [
+      { ...awarded, data: { ...awarded.data, grantId: otherGrantId } } as GrantEvent,
+      { ...signed, data: { ...signed.data, grantId: otherGrantId } } as GrantEvent,
+      { type: 'DisbursementScheduled', data: { grantId: otherGrantId, trancheId, amountMinor: 2_000_000, dueDate: '2027-06-15', scheduledAt: '2027-05-05T10:00:00Z' } },
+      { type: 'DisbursementScheduled', data: { grantId: otherGrantId, trancheId: cancelledTranche, amountMinor: 1_500_000, dueDate: '2027-12-15', scheduledAt: '2027-05-05T10:00:00Z' } },
+      { type: 'DisbursementPaid', data: { grantId: otherGrantId, trancheId, paymentReference: 'SEPA-1', amountMinor: 2_000_000, paidAt: '2027-06-15T10:00:00Z' } },
+      {
+        type: 'DisbursementCancelled',
+        data: { grantId: otherGrantId, trancheId: cancelledTranche, amountMinor: 1_500_000, reason: 'Hearings dropped', cancelledBy: 'alice', cancelledAt: '2027-07-01T09:00:00Z' },
+      },
+    ];
+    for (const [version, event] of events.entries()) await dataSource.transaction((tx) => projection.apply(recorded(event, version), tx));
+    const view = await row(otherGrantId);
+    expect(view).toMatchObject({ status: 'active', amount_minor: '5000000', scheduled_minor: '2000000', paid_minor: '2000000', remaining_minor: '3000000', version: 5 });
+    expect(view.state.tranches).toEqual([
+      expect.objectContaining({ trancheId, status: 'paid' }),
+      expect.objectContaining({ trancheId: cancelledTranche, status: 'cancelled', cancelledAt: '2027-07-01T09:00:00Z', cancellationReason: 'Hearings dropped' }),
+    ]);
   });
 });

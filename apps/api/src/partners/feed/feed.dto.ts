@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsPageLimit } from '@app/platform/validation';
 import { PUBLIC_EVENT_TYPES } from '@app/grants/application/public-events';
 
 const TYPES_DOC = `Comma-separated public types, e.g. "grant.awarded,grant.disbursement-paid" (default: all). Known: ${PUBLIC_EVENT_TYPES.join(', ')}`;
@@ -22,10 +22,7 @@ export class FeedStreamQuery {
 export class FeedQuery extends FeedStreamQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @IsPageLimit(500)
   limit?: number;
 }
 

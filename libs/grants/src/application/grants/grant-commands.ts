@@ -1,10 +1,10 @@
-import { ConflictException, ForbiddenException, Inject } from '@nestjs/common';
+import { ConflictException, Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { WrongExpectedVersionError } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { callDecider, callStreamName } from '../../call';
 import { grantDecider, grantStreamName, type AmendGrant, type AwardGrant, type GrantCommand, type GrantEvent, type GrantState } from '../../grant';
-import type { Decider } from '../../shared/decider';
+import { StreamNotFound, type Decider } from '../../shared/decider';
 import type { CommandContext, CommandResult } from '../command-context';
 import { retryOnConflict } from '../process-managers/retry-on-conflict';
 import { StreamCommandExecutor } from '../stream-command-executor';
@@ -17,8 +17,10 @@ export type GrantLifecycleCommand = WithoutNow<Exclude<GrantCommand, AwardGrant 
 
 export interface GrantCommandOptions {
   /**
-   * The organisation an applicant acts for: the command is refused (403) unless it is the grant's
-   * grantee. Checked against the stream itself, in the same read the decision uses.
+   * The organisation an applicant acts for: unless it is the grant's grantee, the grant is not
+   * there for them (404, exactly as for a grant that does not exist, and as `GET /grants/:id`
+   * answers): its existence is not theirs to learn. Checked against the stream itself, in the same
+   * read the decision uses.
    */
   actingForOrganisationId?: string;
 }
@@ -43,24 +45,35 @@ export class ExecuteGrantCommandHandler implements ICommandHandler<ExecuteGrantC
 
   async execute({ command, context, options }: ExecuteGrantCommand): Promise<CommandResult> {
     const grantId = command.data.grantId;
+    const streamId = grantStreamName(grantId);
     const full = { ...command, now: this.clock.now().toISOString() } as GrantCommand;
-    const decider = options.actingForOrganisationId === undefined ? grantDecider : granteeOnly(options.actingForOrganisationId);
-    const { id, version } = await this.executor.execute(decider, grantStreamName(grantId), grantId, full, context);
+    const organisationId = options.actingForOrganisationId;
+    if (organisationId !== undefined && context.expectedVersion !== undefined) {
+      // The executor compares If-Match before it decides, and a version conflict names the stream's
+      // version: someone else's grant would answer 409 with its version instead of 404.
+      const { state } = await this.executor.load(grantDecider, streamId);
+      assertGrantee(state, grantId, organisationId);
+    }
+    const decider = organisationId === undefined ? grantDecider : granteeOnly(organisationId);
+    const { id, version } = await this.executor.execute(decider, streamId, grantId, full, context);
     return { id, version };
   }
 }
 
-/** The grant decider, refusing anyone but the grantee organisation (a grant not yet awarded stays a 404). */
+/** The grant decider, for the grantee organisation only: anyone else is told the grant does not exist. */
 function granteeOnly(organisationId: string): Decider<GrantCommand, GrantEvent, GrantState> {
   return {
     ...grantDecider,
     decide(command, state) {
-      if (state.terms !== null && state.terms.granteeOrganisationId !== organisationId) {
-        throw new ForbiddenException('Only the grantee organisation may do this');
-      }
+      assertGrantee(state, command.data.grantId, organisationId);
       return grantDecider.decide(command, state);
     },
   };
+}
+
+/** The same StreamNotFound as a grant never awarded, so the answer does not tell the two apart. */
+function assertGrantee(state: GrantState, grantId: string, organisationId: string): void {
+  if (state.terms === null || state.terms.granteeOrganisationId !== organisationId) throw new StreamNotFound(grantStreamName(grantId));
 }
 
 export class AmendGrantCommand extends Command<CommandResult> {

@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import { PROBLEM_TYPES } from '@app/platform';
+import { createTestApp, type TestApp } from '../support/app';
+import { eventCount as logEventCount } from '../support/log';
+
+/*
+ * Client mistakes, sent to the real app: each is a 4xx RFC 9457 problem (400 with a field error
+ * when the input is malformed) and appends nothing to the log. Nothing here may answer 500.
+ */
+
+const NOW = '2027-01-10T09:00:00Z';
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+function draftCallBody(overrides: Record<string, unknown> = {}) {
+  return {
+    programme: 'Civic Space and Minority Rights Programme 2027',
+    title: 'Small grants for issue-based networks',
+    description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
+    currency: 'EUR',
+    budgetMinor: 60_000_000,
+    minAwardMinor: 2_000_000,
+    maxAwardMinor: 8_000_000,
+    eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
+    minPartners: 3,
+    criteria: [
+      { id: 'relevance', name: 'Relevance', weight: 40, maxScore: 10 },
+      { id: 'network', name: 'Network', weight: 30, maxScore: 10 },
+      { id: 'feasibility', name: 'Feasibility', weight: 30, maxScore: 10 },
+    ],
+    reviewsRequired: 2,
+    opensAt: '2027-01-15T00:00:00Z',
+    closesAt: '2027-03-31T23:59:59Z',
+    ...overrides,
+  };
+}
+
+function draftProposalBody(overrides: Record<string, unknown> = {}) {
+  return {
+    callId: randomUUID(),
+    partners: [{ organisationId: randomUUID(), role: 'documentation of evictions' }],
+    title: 'Secure tenure for refugee and migrant households',
+    summary: 'Legal aid, eviction monitoring and joint advocacy.',
+    policyIssue: 'housing rights for minorities',
+    requestedMinor: 5_000_000,
+    currency: 'EUR',
+    budgetLines: [
+      { label: 'Legal aid clinics', amountMinor: 3_000_000 },
+      { label: 'Joint advocacy', amountMinor: 2_000_000 },
+    ],
+    durationMonths: 24,
+    ...overrides,
+  };
+}
+
+/** A JSON text with one number written as is, for values a JS number cannot hold (9007199254740993). */
+const withRawNumber = (body: Record<string, unknown>, field: string, literal: string): string =>
+  JSON.stringify({ ...body, [field]: '__RAW__' }).replace('"__RAW__"', literal);
+
+describe('input hardening: client mistakes are 4xx problems that append nothing', () => {
+  let t: TestApp;
+  let manager: string;
+  let applicant: string;
+  let reviewer: string;
+  let auditor: string;
+  let partner: string;
+  let callId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ now: NOW });
+    manager = await t.token({ role: 'grant-manager', id: 'alice' });
+    applicant = await t.token({ role: 'applicant', id: 'amal', organisationId: randomUUID() });
+    reviewer = await t.token({ role: 'reviewer', id: 'reviewer-nadia' });
+    auditor = await t.token({ role: 'auditor', id: 'audrey' });
+    partner = await t.token({ role: 'partner', id: 'partner-donor' });
+    const drafted = await t.http.post('/calls').set('Authorization', `Bearer ${manager}`).send(draftCallBody()).expect(201);
+    callId = drafted.body.id;
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  let eventsBefore: number;
+  beforeEach(async () => {
+    eventsBefore = await logEventCount(t);
+  });
+  afterEach(async () => {
+    // Every case below is a mistake: the log must not have grown.
+    expect(await logEventCount(t)).toBe(eventsBefore);
+  });
+
+  const as = (token: string) => ({
+    get: (path: string) => t.http.get(path).set('Authorization', `Bearer ${token}`),
+    post: (path: string, body?: string | object) => {
+      const req = t.http.post(path).set('Authorization', `Bearer ${token}`);
+      if (typeof body === 'string') return req.set('Content-Type', 'application/json').send(body);
+      return body === undefined ? req : req.send(body);
+    },
+    patch: (path: string, body: object) => t.http.patch(path).set('Authorization', `Bearer ${token}`).send(body),
+  });
+
+  const expectProblem = (res: Response, status: number, type: string) => {
+    expect({ status: res.status, type: res.body.type }).toEqual({ status, type });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), instance: expect.any(String) });
+  };
+
+  /** 400 validation problem naming `field` (a dotted path), or a path under it, among its errors. */
+  const expectFieldError = (res: Response, field: string) => {
+    expectProblem(res, 400, PROBLEM_TYPES.validation);
+    const fields = (res.body.errors as { field: string }[]).map((error) => error.field);
+    expect(fields.filter((name) => name === field || name.startsWith(`${field}.`))).not.toHaveLength(0);
+  };
+
+  describe('pagination bounds', () => {
+    it.each(['99999999999999999999', '1e300', '9007199254740992', '-1', '1.5', 'abc', '0x10', ''])('GET /calls?offset=%s is a 400 field error', async (offset) => {
+      expectFieldError(await as(manager).get(`/calls?offset=${encodeURIComponent(offset)}`), 'offset');
+    });
+
+    it.each(['1e300', '0', '201', '99999999999999999999'])('GET /calls?limit=%s is a 400 field error', async (limit) => {
+      expectFieldError(await as(manager).get(`/calls?limit=${limit}`), 'limit');
+    });
+
+    it('answers the largest accepted offset with an empty page, not a database error', async () => {
+      const res = await as(manager).get(`/calls?offset=${MAX_SAFE}&limit=200`).expect(200);
+      expect(res.body.items).toEqual([]);
+      const proposals = await as(manager).get(`/proposals?offset=${MAX_SAFE}`).expect(200);
+      expect(proposals.body.items).toEqual([]);
+      const queue = await as(reviewer).get(`/reviews/assigned?offset=${MAX_SAFE}`).expect(200);
+      expect(queue.body.items).toEqual([]);
+    });
+
+    it('bounds offset and limit on proposals, the reviewer queue and webhook deliveries', async () => {
+      expectFieldError(await as(manager).get('/proposals?offset=99999999999999999999'), 'offset');
+      expectFieldError(await as(manager).get('/proposals?limit=1e300'), 'limit');
+      expectFieldError(await as(reviewer).get('/reviews/assigned?offset=1e300'), 'offset');
+      expectFieldError(await as(partner).get(`/webhooks/subscriptions/${randomUUID()}/deliveries?offset=99999999999999999999`), 'offset');
+      expectFieldError(await as(partner).get(`/webhooks/subscriptions/${randomUUID()}/deliveries?limit=-5`), 'limit');
+      expectFieldError(await as(partner).get('/feed?limit=1e300'), 'limit');
+    });
+
+    it.each(['99999999999999999999', '1e300', '-1', 'first'])('GET /audit/streams/:id?fromVersion=%s is a 400 field error', async (fromVersion) => {
+      expectFieldError(await as(auditor).get(`/audit/streams/call-${callId}?fromVersion=${fromVersion}`), 'fromVersion');
+    });
+
+    it('answers the largest accepted fromVersion of an existing stream with an empty page', async () => {
+      const res = await as(auditor).get(`/audit/streams/call-${callId}?fromVersion=${MAX_SAFE}`).expect(200);
+      expect(res.body).toMatchObject({ items: [], nextFromVersion: null });
+    });
+  });
+
+  describe('money', () => {
+    it.each([
+      ['1e300', '1e300'],
+      ['2^53 + 1, silently rounded by JSON.parse', '9007199254740993'],
+      ['a fraction', '1500.5'],
+      ['a negative amount', '-100'],
+      ['zero', '0'],
+      ['a numeric string', '"60000000"'],
+    ])('POST /calls with budgetMinor as %s is a 400 field error', async (_case, literal) => {
+      const res = await as(manager).post('/calls', withRawNumber(draftCallBody(), 'budgetMinor', literal));
+      expectFieldError(res, 'budgetMinor');
+    });
+
+    it('checks minAwardMinor and maxAwardMinor alike', async () => {
+      expectFieldError(await as(manager).post('/calls', withRawNumber(draftCallBody(), 'minAwardMinor', '1e300')), 'minAwardMinor');
+      expectFieldError(await as(manager).post('/calls', withRawNumber(draftCallBody(), 'maxAwardMinor', '9007199254740993')), 'maxAwardMinor');
+    });
+
+    it('checks requestedMinor, budget lines, revisions and award amounts of proposals', async () => {
+      expectFieldError(await as(applicant).post('/proposals', withRawNumber(draftProposalBody(), 'requestedMinor', '1e300')), 'requestedMinor');
+      expectFieldError(
+        await as(applicant).post('/proposals', draftProposalBody({ budgetLines: [{ label: 'Legal aid', amountMinor: 9007199254740992 }] })),
+        'budgetLines.0.amountMinor',
+      );
+      expectFieldError(await as(applicant).patch(`/proposals/${randomUUID()}`, { requestedMinor: -1 }), 'requestedMinor');
+      expectFieldError(
+        await as(manager).post(`/proposals/${randomUUID()}/decision`, { decision: 'award', amountMinor: 1e300, reasons: 'Ranked first', committee: 'Grants committee' }),
+        'amountMinor',
+      );
+    });
+  });
+
+  describe('currency', () => {
+    it.each(['XXX', 'ABC', 'XTS', 'eur', 'EURO', 978])('POST /calls with currency %p is a 400 field error', async (currency) => {
+      expectFieldError(await as(manager).post('/calls', draftCallBody({ currency })), 'currency');
+    });
+
+    it('POST /proposals with currency XXX is a 400 field error', async () => {
+      expectFieldError(await as(applicant).post('/proposals', draftProposalBody({ currency: 'XXX' })), 'currency');
+    });
+  });
+
+  describe('bodies that are valid JSON but not an object', () => {
+    it.each(['null', '42', '"a call"', 'true'])('POST /calls with body %s says the body must be a JSON object', async (body) => {
+      const res = await as(manager).post('/calls', body);
+      expectProblem(res, 400, PROBLEM_TYPES.malformedRequest);
+      expect(res.body.detail).toBe('The request body must be a JSON object');
+    });
+
+    it('still calls broken JSON not valid JSON', async () => {
+      const res = await as(manager).post('/calls', '{"title": ');
+      expectProblem(res, 400, PROBLEM_TYPES.malformedRequest);
+      expect(res.body.detail).toBe('The request body is not valid JSON');
+    });
+
+    it.each(['[]', '[{"reason":"x"}]'])('refuses the array %s where an object is expected', async (body) => {
+      expectProblem(await as(manager).post('/calls', body), 400, PROBLEM_TYPES.validation);
+      expectProblem(await as(manager).post(`/calls/${callId}/cancel`, body), 400, PROBLEM_TYPES.validation);
+    });
+  });
+
+  describe('Idempotency-Key reused with a different request', () => {
+    it('answers 422 with its own problem type and rule', async () => {
+      const key = `hardening-${randomUUID()}`;
+      // A valid first request appends; count from after it.
+      await as(manager).post('/calls', draftCallBody()).set('Idempotency-Key', key).expect(201);
+      eventsBefore = await logEventCount(t);
+      const res = await as(manager).post('/calls', draftCallBody({ title: 'Another call' })).set('Idempotency-Key', key);
+      expectProblem(res, 422, PROBLEM_TYPES.idempotencyKeyReused);
+      expect(res.body.rule).toBe('idempotency.key-reused');
+    });
+  });
+
+  describe('sweep: wrong JSON types, arrays for objects, nested garbage, overlong strings, negatives', () => {
+    it.each<[string, Record<string, unknown>, string]>([
+      ['programme as a number', { programme: 123 }, 'programme'],
+      ['title as an array', { title: ['Small grants'] }, 'title'],
+      ['description as an object', { description: { text: 'x' } }, 'description'],
+      ['title longer than 200', { title: 'x'.repeat(201) }, 'title'],
+      ['description longer than 10,000', { description: 'x'.repeat(10_001) }, 'description'],
+      ['blank programme', { programme: '' }, 'programme'],
+      ['eligibleCountries as a string', { eligibleCountries: 'LB' }, 'eligibleCountries'],
+      ['eligibleCountries with an unknown code', { eligibleCountries: ['LB', 'XX'] }, 'eligibleCountries'],
+      ['eligibleCountries with a number', { eligibleCountries: [422] }, 'eligibleCountries'],
+      ['criteria as an object', { criteria: { id: 'relevance' } }, 'criteria'],
+      ['criteria with null', { criteria: [null] }, 'criteria.0'],
+      ['criteria with a string', { criteria: ['relevance'] }, 'criteria.0'],
+      ['a criterion with a nested object id', { criteria: [{ id: { $ne: 1 }, name: 'Relevance', weight: 100, maxScore: 10 }] }, 'criteria.0.id'],
+      ['a criterion with an unknown field', { criteria: [{ id: 'relevance', name: 'Relevance', weight: 100, maxScore: 10, secret: true }] }, 'criteria.0.secret'],
+      ['a criterion weight of 1e300', { criteria: [{ id: 'relevance', name: 'Relevance', weight: 1e300, maxScore: 10 }] }, 'criteria.0.weight'],
+      ['a criterion maxScore of 1e300', { criteria: [{ id: 'relevance', name: 'Relevance', weight: 100, maxScore: 1e300 }] }, 'criteria.0.maxScore'],
+      ['minPartners negative', { minPartners: -1 }, 'minPartners'],
+      ['minPartners of 1e300', { minPartners: 1e300 }, 'minPartners'],
+      ['reviewsRequired as a boolean', { reviewsRequired: true }, 'reviewsRequired'],
+      ['reviewsRequired of 1e300', { reviewsRequired: 1e300 }, 'reviewsRequired'],
+      ['opensAt as prose', { opensAt: 'tomorrow' }, 'opensAt'],
+      ['closesAt on 30 February', { closesAt: '2027-02-30T00:00:00Z' }, 'closesAt'],
+      ['closesAt as a number', { closesAt: 1_800_000_000_000 }, 'closesAt'],
+      ['closesAt as an ISO week date', { closesAt: '2027-W13-3' }, 'closesAt'],
+      ['opensAt as a date without time', { opensAt: '2027-01-15' }, 'opensAt'],
+      ['opensAt in year 0', { opensAt: '0000-01-15T00:00:00Z' }, 'opensAt'],
+      ['an unknown top-level field', { admin: true }, 'admin'],
+    ])('POST /calls with %s is a 400 field error', async (_case, overrides, field) => {
+      expectFieldError(await as(manager).post('/calls', draftCallBody(overrides)), field);
+    });
+
+    it('drops a "__proto__" member without polluting anything (accepted: see the report)', async () => {
+      const res = await as(manager).post('/calls', JSON.stringify(draftCallBody()).replace(/^\{/, '{"__proto__":{"role":"admin"},'));
+      // Not refused like other unknown fields (class-transformer skips the key before whitelisting), but harmless.
+      expect(res.status).toBe(201);
+      expect(({} as Record<string, unknown>).role).toBeUndefined();
+      const stored = await as(manager).get(`/calls/${res.body.id}?asOf=2099-01-01T00:00:00Z`).expect(200);
+      expect(stored.body.role).toBeUndefined();
+      eventsBefore += 1;
+    });
+
+    it.each<[string, string, object, string]>([
+      ['extend with a numeric date', 'deadline-extensions', { newClosesAt: 20270501, reason: 'Connectivity' }, 'newClosesAt'],
+      ['extend with an overlong reason', 'deadline-extensions', { newClosesAt: '2027-05-01T00:00:00Z', reason: 'x'.repeat(2001) }, 'reason'],
+      ['close with a reason object', 'close', { reason: { text: 'done' } }, 'reason'],
+      ['cancel without a reason', 'cancel', {}, 'reason'],
+      ['cancel with a blank reason', 'cancel', { reason: '' }, 'reason'],
+    ])('POST /calls/:id/… %s is a 400 field error', async (_case, action, body, field) => {
+      expectFieldError(await as(manager).post(`/calls/${callId}/${action}`, body), field);
+    });
+
+    it('refuses a malformed id or If-Match before anything runs', async () => {
+      expectProblem(await as(manager).post('/calls/not-a-uuid/publish'), 400, PROBLEM_TYPES.badRequest);
+      expect((await as(manager).post(`/calls/${callId}/publish`).set('If-Match', 'nonsense')).status).toBe(400);
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['callId not a uuid', { callId: 'call-1' }, 'callId'],
+      ['partners as an object', { partners: { organisationId: randomUUID() } }, 'partners'],
+      ['a partner id not a uuid', { partners: [{ organisationId: 'org-1', role: 'x' }] }, 'partners.0.organisationId'],
+      ['a partner as an array', { partners: [[randomUUID(), 'role']] }, 'partners.0'],
+      ['budgetLines empty', { budgetLines: [] }, 'budgetLines'],
+      ['a budget line with a label array', { budgetLines: [{ label: ['x'], amountMinor: 5_000_000 }] }, 'budgetLines.0.label'],
+      ['durationMonths over 120', { durationMonths: 121 }, 'durationMonths'],
+      ['durationMonths negative', { durationMonths: -6 }, 'durationMonths'],
+      ['summary longer than 10,000', { summary: 's'.repeat(10_001) }, 'summary'],
+    ])('POST /proposals with %s is a 400 field error', async (_case, overrides, field) => {
+      expectFieldError(await as(applicant).post('/proposals', draftProposalBody(overrides)), field);
+    });
+
+    it.each<[string, string, object, string]>([
+      ['a review score below zero', 'reviews', { scores: [{ criterionId: 'relevance', score: -1, comment: '' }], recommendation: 'fund', comment: 'ok' }, 'scores.0.score'],
+      ['a review score of 1e300', 'reviews', { scores: [{ criterionId: 'relevance', score: 1e300, comment: '' }], recommendation: 'fund', comment: 'ok' }, 'scores.0.score'],
+      ['an unknown recommendation', 'reviews', { scores: [{ criterionId: 'relevance', score: 5, comment: '' }], recommendation: 'maybe', comment: 'ok' }, 'recommendation'],
+      ['scores as an object', 'reviews', { scores: { relevance: 5 }, recommendation: 'fund', comment: 'ok' }, 'scores'],
+      ['a consensus score with three decimals', 'consensus', { score: 72.125, summary: 'Agreed' }, 'score'],
+      ['a consensus score as a string', 'consensus', { score: '72', summary: 'Agreed' }, 'score'],
+      ['an unknown decision', 'decision', { decision: 'maybe', reasons: 'r', committee: 'c' }, 'decision'],
+      ['an eligibility result passed as a string', 'eligibility', { results: [{ rule: 'r', passed: 'yes', note: '' }] }, 'results.0.passed'],
+      ['questions as a string', 'clarification-requests', { questions: 'Why?' }, 'questions'],
+      ['a question longer than 2000', 'clarification-requests', { questions: ['q'.repeat(2001)] }, 'questions'],
+      ['revisedFields as an array', 'clarifications', { requestId: randomUUID(), answer: 'a', revisedFields: [{ title: 'x' }] }, 'revisedFields'],
+      ['revisedFields with nested garbage', 'clarifications', { requestId: randomUUID(), answer: 'a', revisedFields: { budgetLines: [{ label: 'x', amountMinor: -1 }] } }, 'revisedFields.budgetLines.0.amountMinor'],
+      ['a reviewer id longer than 200', 'reviewers', { reviewerId: 'r'.repeat(201) }, 'reviewerId'],
+    ])('POST /proposals/:id/… with %s is a 400 field error', async (_case, action, body, field) => {
+      const token = action === 'reviews' ? reviewer : action === 'clarifications' ? applicant : manager;
+      expectFieldError(await as(token).post(`/proposals/${randomUUID()}/${action}`, body), field);
+    });
+
+    it.each([
+      ['asOf as prose', 'yesterday'],
+      ['asOf on 30 February', '2027-02-30T00:00:00Z'],
+      ['asOf as epoch millis', '1800000000000'],
+      ['asOf with garbage after it', '2027-01-01T00:00:00Zjunk'],
+      ['asOf as an ISO week date', '2027-W01-1'],
+      ['asOf as an ISO ordinal date', '2027-032'],
+      ['asOf in year 0', '0000-01-01T00:00:00Z'],
+      ['asOf past year 9999', '+010000-01-01T00:00:00Z'],
+    ])('GET /calls/:id?%s is a 400 field error', async (_case, asOf) => {
+      expectFieldError(await as(manager).get(`/calls/${callId}?asOf=${encodeURIComponent(asOf)}`), 'asOf');
+    });
+
+    it('refuses asOf given twice', async () => {
+      expectFieldError(await as(manager).get(`/calls/${callId}?asOf=2027-01-01T00:00:00Z&asOf=2027-02-01T00:00:00Z`), 'asOf');
+    });
+
+    it('answers the extreme valid asOf instants: 404 before the call existed, 200 after', async () => {
+      await as(manager).get(`/calls/${callId}?asOf=0001-01-01T00:00:00Z`).expect(404);
+      await as(manager).get(`/calls/${callId}?asOf=1970-01-01`).expect(404);
+      await as(manager).get(`/calls/${callId}?asOf=9999-12-31T23:59:59.999Z`).expect(200);
+    });
+
+    it.each([
+      ['from as prose', 'from=last-week', 'from'],
+      ['to in month 13', 'to=2027-13-01T00:00:00Z', 'to'],
+      ['from as an ISO week date', 'from=2027-W01-1', 'from'],
+      ['to as an ISO ordinal date', 'to=2027-032', 'to'],
+      ['from in year 0', 'from=0000-01-01T00:00:00Z', 'from'],
+      ['after not a cursor', 'after=abc', 'after'],
+      ['type not event names', 'type=1bad,x', 'type'],
+      ['limit of zero', 'limit=0', 'limit'],
+      ['limit of 1e300', 'limit=1e300', 'limit'],
+      ['an actor longer than 200', `actor=${'a'.repeat(201)}`, 'actor'],
+      ['an unknown parameter', 'admin=true', 'admin'],
+      ['a nested parameter', 'actor[a]=b', 'actor[a]'],
+    ])('GET /audit/log with %s is a 400 field error', async (_case, query, field) => {
+      expectFieldError(await as(auditor).get(`/audit/log?${query}`), field);
+    });
+
+    it('answers from after to and a malformed stream id with a 400 problem', async () => {
+      expectProblem(await as(auditor).get('/audit/log?from=2027-02-01T00:00:00Z&to=2027-01-01T00:00:00Z'), 400, PROBLEM_TYPES.badRequest);
+      expectProblem(await as(auditor).get('/audit/streams/not-a-stream'), 400, PROBLEM_TYPES.badRequest);
+      expectProblem(await as(auditor).get('/audit/decisions/not-a-uuid'), 400, PROBLEM_TYPES.badRequest);
+    });
+
+    it.each([
+      ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z'],
+      ['9999-12-31T00:00:00Z', '9999-12-31T23:59:59Z'],
+    ])('answers the extreme valid audit range from=%s to=%s with a page', async (from, to) => {
+      const res = await as(auditor).get(`/audit/log?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`).expect(200);
+      expect(res.body.items).toEqual(expect.any(Array));
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['url as a number', { url: 443, eventTypes: ['grant.awarded'] }, 'url'],
+      ['url longer than 2048', { url: `https://partner.example.org/${'p'.repeat(2048)}`, eventTypes: ['grant.awarded'] }, 'url'],
+      ['eventTypes as a string', { url: 'https://partner.example.org/hooks', eventTypes: 'grant.awarded' }, 'eventTypes'],
+      ['an unknown event type', { url: 'https://partner.example.org/hooks', eventTypes: ['grant.stolen'] }, 'eventTypes'],
+      ['eventTypes empty', { url: 'https://partner.example.org/hooks', eventTypes: [] }, 'eventTypes'],
+      ['a description longer than 500', { url: 'https://partner.example.org/hooks', eventTypes: ['grant.awarded'], description: 'd'.repeat(501) }, 'description'],
+      ['a nested secret', { url: 'https://partner.example.org/hooks', eventTypes: ['grant.awarded'], secret: { value: 'mine' } }, 'secret'],
+    ])('POST /webhooks/subscriptions with %s is a 400 field error', async (_case, body, field) => {
+      expectFieldError(await as(partner).post('/webhooks/subscriptions', body), field);
+    });
+
+    it('refuses webhook URLs that are not http(s) or point inside with a 400 problem', async () => {
+      for (const url of ['ftp://partner.example.org/hooks', 'not a url', 'http://127.0.0.1/hooks', 'http://[::1]/hooks']) {
+        const res = await as(partner).post('/webhooks/subscriptions', { url, eventTypes: ['grant.awarded'] });
+        expect({ url, status: res.status }).toEqual({ url, status: 400 });
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }
+    });
+
+    it('refuses a bad delivery status filter', async () => {
+      expectFieldError(await as(partner).get(`/webhooks/subscriptions/${randomUUID()}/deliveries?status=lost`), 'status');
+    });
+  });
+});
