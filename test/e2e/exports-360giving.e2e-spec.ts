@@ -1,6 +1,6 @@
 /**
  * GET /exports/360giving validated against the official 360Giving schemas (draft 2020-12, read from
- * ../shared/standards, no network), with withheld recipients and amounts in major units.
+ * ../shared/standards, no network), with withheld and public recipients and amounts in major units.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,13 @@ const PRIVATE = {
   contactPhone: '+212 600 111 222',
   signatory: 'Tiziri Okonkwo-Signer',
   paymentReference: 'SEPA-PRIVATE-360-42',
+  partnerName: 'Another Unseen Group',
+  partnerContactName: 'Someone Private',
+  // What the applicant wrote (see GrantScenario.proposalReadyForDecision): it may name the network.
+  proposalTitle: 'Nationality rights for stateless children',
+  proposalSummary: 'Legal aid and advocacy on birth registration',
 };
+const PUBLIC_LEAD_NAME = 'Open Civic Rights Network';
 
 function createPartnersTestApp(): Promise<TestApp> {
   return createTestApp({ now: NOW });
@@ -49,12 +55,19 @@ describe('360Giving export', () => {
   let partner: string;
   let lead: string;
   let partnerOrg: string;
+  let publicLead: string;
   let paidGrant: string;
   let unpaidGrant: string;
+  let publicGrant: string;
 
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-  async function registerOrganisation(name: string, country: string, contact: { name: string; email: string; phone?: string }): Promise<string> {
+  async function registerOrganisation(
+    name: string,
+    country: string,
+    contact: { name: string; email: string; phone?: string },
+    publicationConsent?: 'public' | 'withheld',
+  ): Promise<string> {
     const organisationId = randomUUID();
     await scenario.executor.execute(
       organisationDecider,
@@ -62,7 +75,7 @@ describe('360Giving export', () => {
       organisationId,
       {
         type: 'RegisterOrganisation',
-        data: { organisationId, name, country, legalStatus: 'unregistered-group', focusGroups: ['Amazigh people'], contactPerson: contact, memberUserIds: [] },
+        data: { organisationId, name, country, legalStatus: 'unregistered-group', focusGroups: ['Amazigh people'], contactPerson: contact, memberUserIds: [], publicationConsent },
         now: DURING_WINDOW,
       },
       humanContext('admin-user', 'admin'),
@@ -70,9 +83,9 @@ describe('360Giving export', () => {
     return organisationId;
   }
 
-  async function awarded(amountMinor: number): Promise<string> {
+  async function awarded(amountMinor: number, leadOrganisationId = lead): Promise<string> {
     const callId = await scenario.publishedCall();
-    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partnerOrg], requestedMinor: amountMinor });
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId, partnerOrganisationIds: [partnerOrg], requestedMinor: amountMinor });
     const grantId = await scenario.award(proposalId, amountMinor);
     await eventually(async () => ((await t.http.get(`/grants/${grantId}`).set(as(manager))).status === 200 ? true : undefined));
     return grantId;
@@ -84,9 +97,11 @@ describe('360Giving export', () => {
     manager = await t.token({ role: 'grant-manager', id: 'alice' });
     partner = await t.token({ role: 'partner', id: 'transparency-portal' });
     lead = await registerOrganisation(PRIVATE.leadName, 'MA', { name: PRIVATE.contactName, email: PRIVATE.contactEmail, phone: PRIVATE.contactPhone });
-    partnerOrg = await registerOrganisation('Another Unseen Group', 'TN', { name: 'Someone Private', email: 'someone@private-mail.test' });
+    partnerOrg = await registerOrganisation(PRIVATE.partnerName, 'TN', { name: PRIVATE.partnerContactName, email: 'someone@private-mail.test' });
+    publicLead = await registerOrganisation(PUBLIC_LEAD_NAME, 'LB', { name: 'Public Person Contact', email: 'contact@open-civic.test' }, 'public');
     paidGrant = await awarded(5_000_050);
     unpaidGrant = await awarded(1_234_567);
+    publicGrant = await awarded(750_000, publicLead);
     await t.http.post(`/grants/${paidGrant}/agreement`).set(as(manager)).send({ signatories: [{ name: PRIVATE.signatory, role: 'Director' }] }).expect(200);
     const tranche = await t.http.post(`/grants/${paidGrant}/disbursements`).set(as(manager)).send({ amountMinor: 2_000_025, dueDate: '2027-06-15' }).expect(201);
     await t.http.post(`/grants/${paidGrant}/disbursements/${tranche.body.trancheId}/payment`).set(as(manager)).send({ paymentReference: PRIVATE.paymentReference }).expect(200);
@@ -102,7 +117,7 @@ describe('360Giving export', () => {
     const { validatePackage, validateGrant } = threeSixtyGivingValidator();
     expect(validatePackage(res.body) ? null : validatePackage.errors).toBeNull();
     for (const grant of res.body.grants) expect(validateGrant(grant) ? null : validateGrant.errors).toBeNull();
-    expect(res.body.grants).toHaveLength(2);
+    expect(res.body.grants).toHaveLength(3);
   });
 
   it('exports amounts in major units, award and planned dates, programme and beneficiary countries', async () => {
@@ -116,7 +131,9 @@ describe('360Giving export', () => {
       amountDisbursed: 20_000.25,
       awardDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
       plannedDates: [{ startDate: expect.any(String), endDate: expect.any(String) }],
-      title: 'Nationality rights for stateless children',
+      title: 'Grant under "Small grants for issue-based networks"',
+      description:
+        'Awarded under Civic Space and Minority Rights Programme 2027: Small grants for issue-based networks. The recipient is withheld to protect the people it works with.',
       fundingOrganization: [{ id: '360G-grantledger-funder', name: 'Grant Ledger programme' }],
       fromOpenCall: 'Yes',
       dataSource: expect.stringMatching(/^http:\/\/.+\/exports\/360giving$/),
@@ -128,17 +145,40 @@ describe('360Giving export', () => {
     expect(unpaid).toMatchObject({ amountAwarded: 12_345.67, amountDisbursed: 0 });
   });
 
-  it('withholds every recipient: a stable pseudonymous id in our 360G namespace, no name, contact or internal id', async () => {
+  it('withholds recipients by default: a stable pseudonymous id in our 360G namespace, no name, contact or internal id', async () => {
     const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
-    const recipients = res.body.grants.map((g: { recipientOrganization: unknown[] }) => g.recipientOrganization);
+    const grantOf = (grantId: string) => res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${grantId}`);
+    const recipients = [paidGrant, unpaidGrant].map((grantId) => grantOf(grantId).recipientOrganization);
     expect(recipients[0]).toEqual([{ id: expect.stringMatching(/^360G-grantledger-withheld-[0-9a-f]{32}$/), name: 'Withheld recipient' }]);
     expect(recipients[1]).toEqual(recipients[0]); // the same grantee, the same pseudonym
     const feed = await t.http.get('/feed?types=grant.awarded').set(as(partner)).expect(200);
     expect(`360G-grantledger-${feed.body.items[0].data.recipient.id}`).toBe(recipients[0][0].id);
+  });
+
+  it('never publishes a withheld recipient\'s name, its partners\' names or the applicant\'s title and summary anywhere in the export', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
     const json = JSON.stringify(res.body);
-    for (const value of [...Object.values(PRIVATE), lead, partnerOrg, 'Another Unseen Group', 'Someone Private', 'alice', 'committee-chair']) {
+    for (const value of [...Object.values(PRIVATE), lead, partnerOrg, 'alice', 'committee-chair']) {
       expect(json).not.toContain(value);
     }
+    // Every string in every grant is either generated or written by the programme team.
+    for (const grant of res.body.grants) {
+      expect(grant.title).toBe('Grant under "Small grants for issue-based networks"');
+      expect(grant.beneficiaryLocation.every((l: { name: string; countryCode: string }) => /^[A-Z]{2}$/.test(l.countryCode))).toBe(true);
+    }
+  });
+
+  it('names a recipient that chose to be public, and still withholds its withheld partner and the applicant\'s text', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
+    const grant = res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${publicGrant}`);
+    expect(grant.recipientOrganization).toEqual([{ id: `360G-grantledger-${publicLead}`, name: PUBLIC_LEAD_NAME }]);
+    expect(grant.description).toBe(
+      'Awarded under Civic Space and Minority Rights Programme 2027: Small grants for issue-based networks. ' +
+        `Awarded to ${PUBLIC_LEAD_NAME}; partners in its network are withheld to protect the people they work with.`,
+    );
+    const { validateGrant } = threeSixtyGivingValidator();
+    expect(validateGrant(grant) ? null : validateGrant.errors).toBeNull();
+    expect(JSON.stringify(grant)).not.toMatch(/Public Person Contact|contact@open-civic/);
   });
 
   it('is for partners and the programme team: applicants and reviewers get 403', async () => {

@@ -142,6 +142,39 @@ describe('organisations over HTTP', () => {
     await t.http.post('/organisations').set('Authorization', bearer(noOrg)).send(registerBody()).expect(403);
   });
 
+  it('organisation.publication-consent: withheld by default; the organisation (or the programme team for it) chooses to be public', async () => {
+    const { body: byTeam } = await t.http.post('/organisations').set('Authorization', bearer(manager)).send(registerBody({ name: 'Quiet Circle' })).expect(201);
+    expect(await viewAt(byTeam.id, 0)).toMatchObject({ publicationConsent: 'withheld' });
+    const stored = await streamEvents(t, `organisation-${byTeam.id}`);
+    expect(stored[0].data).toMatchObject({ publicationConsent: 'withheld' });
+
+    const { body: open } = await t.http
+      .post('/organisations')
+      .set('Authorization', bearer(manager))
+      .send(registerBody({ name: 'Open Network', publicationConsent: 'public' }))
+      .expect(201);
+    expect(await viewAt(open.id, 0)).toMatchObject({ publicationConsent: 'public' });
+    await t.http.patch(`/organisations/${open.id}`).set('Authorization', bearer(manager)).send({ publicationConsent: 'withheld' }).expect(200, { id: open.id, version: 1 });
+    expect(await viewAt(open.id, 1)).toMatchObject({ publicationConsent: 'withheld' });
+
+    const ownId = '5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const applicant = await t.token({ role: 'applicant', id: 'applicant-samir', organisationId: ownId });
+    await t.http.post('/organisations').set('Authorization', bearer(applicant)).send(registerBody({ name: 'Samir Collective' })).expect(201);
+    await t.http.patch(`/organisations/${ownId}`).set('Authorization', bearer(applicant)).send({ publicationConsent: 'public' }).expect(200, { id: ownId, version: 1 });
+    expect(await viewAt(ownId, 1, applicant)).toMatchObject({ publicationConsent: 'public' });
+    await t.http.patch(`/organisations/${ownId}`).set('Authorization', bearer(applicant)).send({ publicationConsent: 'public' }).expect(422);
+    await t.http.patch(`/organisations/${ownId}`).set('Authorization', bearer(applicant)).send({ publicationConsent: 'yes' }).expect(400);
+    await t.http.patch(`/organisations/${byTeam.id}`).set('Authorization', bearer(applicant)).send({ publicationConsent: 'public' }).expect(403);
+  });
+
+  it('bounds the list query: a huge offset or limit is a 400 problem, never a database error', async () => {
+    for (const query of ['offset=99999999999999999999', 'offset=1000001', 'limit=201', 'limit=99999999999999999999', 'offset=-1']) {
+      const res = await t.http.get(`/organisations?${query}`).set('Authorization', bearer(manager)).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    await t.http.get('/organisations?offset=1000000&limit=200').set('Authorization', bearer(manager)).expect(200);
+  });
+
   it('lets auditors read everything and write nothing; reviewers and partners get nothing here', async () => {
     const { body } = await t.http.post('/organisations').set('Authorization', bearer(manager)).send(registerBody({ name: 'Religious Minorities Forum', country: 'TN' })).expect(201);
     await viewAt(body.id, 0);

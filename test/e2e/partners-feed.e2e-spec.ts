@@ -233,6 +233,31 @@ describe('partner feed', () => {
     await t.http.get('/feed/stream?after=not-a-cursor').set(as(partner)).expect(400);
   });
 
+  it('hands out opaque cursors: never the store position, and 400 for anything that is not one of ours', async () => {
+    const all = await readWholeFeed();
+    const positions = (await t.app.get<EventStore>(EVENT_STORE).readAll({ maxCount: 10_000 })).map((e) => e.position);
+    for (const item of all) {
+      expect(item.cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(positions.some((position) => item.cursor.includes(position))).toBe(false);
+    }
+    const { next } = (await t.http.get('/feed?limit=1').set(as(partner)).expect(200)).body;
+    expect(positions).not.toContain(next);
+    const rawPosition = positions.at(-1)!;
+    const forged = [
+      rawPosition,
+      Buffer.from(`v1:${rawPosition}`).toString('base64'), // not base64url: padded
+      Buffer.from(`v2:${rawPosition}`).toString('base64url'),
+      Buffer.from('v1:99999999999999999999-99999999999999999999').toString('base64url'), // well-formed, but no such position
+      Buffer.from('v1:garbage').toString('base64url'),
+      `${all[0].cursor}x`,
+    ];
+    for (const cursor of forged) {
+      const res = await t.http.get(`/feed?after=${encodeURIComponent(cursor)}`).set(as(partner)).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      await t.http.get('/feed/stream').set(as(partner)).set('Last-Event-ID', cursor).expect(400);
+    }
+  });
+
   it('only partners, admins and auditors read the feed; applicants, reviewers and grant managers get 403', async () => {
     for (const role of ['partner', 'admin', 'auditor'] as const) {
       await t.http.get('/feed?limit=1').set(as(await t.token({ role }))).expect(200);
@@ -281,6 +306,31 @@ describe('partner feed', () => {
     }
     const awarded = JSON.parse(feed).find((e: FeedItem) => e.type === 'grant.awarded');
     expect(awarded.data.recipient).toEqual({ id: expect.stringMatching(/^withheld-[0-9a-f]{32}$/), name: 'Withheld recipient', withheld: true });
+  });
+
+  it('names an organisation once it chooses to be public, and withholds it again when it changes its mind (payloads are built when read)', async () => {
+    const admin = await t.token({ role: 'admin' });
+    const awardedRecipient = async () => (await readWholeFeed(partner, '&types=grant.awarded'))[0].data.recipient;
+    const consentIs = (publicationConsent: string) =>
+      eventually(async () => ((await t.http.get(`/organisations/${lead}`).set(as(admin))).body.publicationConsent === publicationConsent ? true : undefined));
+    const pseudonym = await awardedRecipient();
+    try {
+      await t.http.patch(`/organisations/${lead}`).set(as(admin)).send({ publicationConsent: 'public' }).expect(200);
+      await consentIs('public');
+      expect(await awardedRecipient()).toEqual({ id: lead, name: PRIVATE.leadName, withheld: false });
+      const stream = openStream(port, partner, { query: 'types=grant.awarded' });
+      await stream.opened;
+      const [message] = await stream.waitFor(1);
+      stream.close();
+      expect(message.data.data.recipient).toEqual({ id: lead, name: PRIVATE.leadName, withheld: false });
+      // Its partner did not choose to be public: still withheld in the same payload.
+      expect(message.data.data.partners).toEqual([{ id: expect.stringMatching(/^withheld-[0-9a-f]{32}$/), name: 'Withheld recipient', withheld: true }]);
+      expect(JSON.stringify(message)).not.toContain(PRIVATE.partnerName);
+    } finally {
+      await t.http.patch(`/organisations/${lead}`).set(as(admin)).send({ publicationConsent: 'withheld' }).expect(200);
+      await consentIs('withheld');
+    }
+    expect(await awardedRecipient()).toEqual(pseudonym);
   });
 
   it('never loses or repeats an event while pages are read during concurrent appends', async () => {

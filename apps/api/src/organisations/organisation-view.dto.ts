@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { OrganisationView } from '@app/read-models/organisations/organisation-view.entity';
-import { DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES } from '@app/grants/organisation';
+import { DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES, PUBLICATION_CONSENTS } from '@app/grants/organisation';
 import { ContactPersonDto } from './organisation.dto';
 
 export class DueDiligenceViewDto {
@@ -21,6 +21,8 @@ export class OrganisationViewDto {
   @ApiProperty({ description: 'The contact person recorded last has been erased' }) personalDataErased: boolean;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'When personal data was last erased' }) personalDataErasedAt: string | null;
   @ApiProperty({ type: [String] }) memberUserIds: string[];
+  @ApiProperty({ enum: PUBLICATION_CONSENTS, example: 'withheld', description: 'Whether partner systems see its name (`public`) or a pseudonym (`withheld`, the default)' })
+  publicationConsent: string;
   @ApiPropertyOptional({ type: DueDiligenceViewDto, nullable: true, description: 'The latest due diligence outcome; null until checked' })
   dueDiligence: DueDiligenceViewDto | null;
   @ApiProperty() registeredAt: string;
@@ -50,6 +52,7 @@ export function toOrganisationViewDto(org: OrganisationView): OrganisationViewDt
     personalDataErased: org.personalDataErased,
     personalDataErasedAt: org.personalDataErasedAt ? org.personalDataErasedAt.toISOString() : null,
     memberUserIds: org.memberUserIds,
+    publicationConsent: org.publicationConsent,
     dueDiligence:
       org.dueDiligenceOutcome === null || org.dueDiligenceRecordedAt === null
         ? null

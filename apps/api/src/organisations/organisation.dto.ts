@@ -3,9 +3,15 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
-import { DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES } from '@app/grants/organisation';
+import { DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES, PUBLICATION_CONSENTS } from '@app/grants/organisation';
 
 // Every example is fictional: the organisations, people and addresses do not exist.
+
+const PUBLICATION_CONSENT_DOC =
+  'Whether partner systems (feed, webhooks, 360Giving export) may show this organisation\'s name and id. ' +
+  '`withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. ' +
+  '`public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built ' +
+  'from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled.';
 
 export class ContactPersonDto {
   @ApiProperty({ example: 'Rima Haddad', description: 'Personal data: encrypted in the log, erasable' }) @IsString() @IsNotEmpty() @MaxLength(200)
@@ -36,6 +42,9 @@ export class RegisterOrganisationDto {
   })
   @IsOptional() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MaxLength(200, { each: true })
   memberUserIds?: string[];
+  @ApiPropertyOptional({ enum: PUBLICATION_CONSENTS, default: 'withheld', example: 'withheld', description: PUBLICATION_CONSENT_DOC })
+  @IsOptional() @IsIn(PUBLICATION_CONSENTS)
+  publicationConsent?: (typeof PUBLICATION_CONSENTS)[number];
 }
 
 /** Any subset of the profile; only fields that change are recorded. */
@@ -55,6 +64,9 @@ export class UpdateOrganisationDto {
   @ApiPropertyOptional({ example: ['applicant-rima', 'applicant-karim'], description: 'Programme team only' })
   @IsOptional() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MaxLength(200, { each: true })
   memberUserIds?: string[];
+  @ApiPropertyOptional({ enum: PUBLICATION_CONSENTS, example: 'public', description: PUBLICATION_CONSENT_DOC })
+  @IsOptional() @IsIn(PUBLICATION_CONSENTS)
+  publicationConsent?: (typeof PUBLICATION_CONSENTS)[number];
 }
 
 export class RecordDueDiligenceDto {
@@ -76,6 +88,7 @@ export class ListOrganisationsQuery {
   country?: string;
   @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
   limit?: number;
-  @ApiPropertyOptional({ example: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  /** Bounded so that a huge value is a 400 here rather than an out-of-range error from Postgres. */
+  @ApiPropertyOptional({ example: 0, description: '0..1000000' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
   offset?: number;
 }

@@ -1,4 +1,4 @@
-import type { ContactPerson, DueDiligenceOutcome, LegalStatus } from './organisation.events';
+import type { ContactPerson, DueDiligenceOutcome, LegalStatus, PublicationConsent } from './organisation.events';
 
 /** `now` is an ISO time from the injected clock; ids are generated outside the domain. */
 export interface RegisterOrganisation {
@@ -11,6 +11,8 @@ export interface RegisterOrganisation {
     focusGroups: string[];
     contactPerson: ContactPerson;
     memberUserIds?: string[];
+    /** Defaults to 'withheld': an organisation is named to partners only by choice. */
+    publicationConsent?: PublicationConsent;
   };
   now: string;
 }
@@ -26,6 +28,7 @@ export interface UpdateOrganisationProfile {
     focusGroups?: string[];
     contactPerson?: ContactPerson;
     memberUserIds?: string[];
+    publicationConsent?: PublicationConsent;
   };
   now: string;
 }

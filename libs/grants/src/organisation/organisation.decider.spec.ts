@@ -9,6 +9,7 @@ import {
   InvalidCountryCode,
   InvalidLegalStatus,
   InvalidOrganisationName,
+  InvalidPublicationConsent,
 } from './organisation.errors';
 import {
   ORGANISATION_EVENT_TYPES,
@@ -49,9 +50,14 @@ const registered: OrganisationRegistered = {
     focusGroups: ['dom-community', 'stateless-people'],
     contactPerson: { name: 'Rania K.', email: 'rania@example.org' },
     memberUserIds: ['user-1'],
+    publicationConsent: 'withheld',
     registeredAt: NOW,
   },
 };
+
+/** As stored before publication consent existed: no `publicationConsent` at all. */
+const { publicationConsent: _noConsent, ...legacyRegisteredData } = registered.data;
+const registeredBeforeConsentExisted: OrganisationRegistered = { type: 'OrganisationRegistered', data: legacyRegisteredData };
 
 const erased: OrganisationEvent = {
   type: 'OrganisationPersonalDataErased',
@@ -94,6 +100,46 @@ describe('organisation decider', () => {
       given()
         .when(register({ contactPerson: { name: 'X', email: 'not-an-email' } }))
         .thenThrows(InvalidContactPerson);
+    });
+  });
+
+  describe('publication consent', () => {
+    it('organisation.publication-consent: defaults to withheld (at-risk groups are named only by choice)', () => {
+      given().when(register()).then([registered]);
+      expect(fold(organisationDecider, [registered]).publicationConsent).toBe('withheld');
+    });
+
+    it('records a choice to be public at registration', () => {
+      const events = organisationDecider.decide(register({ publicationConsent: 'public' }), organisationDecider.initialState);
+      expect(events).toEqual([{ ...registered, data: { ...registered.data, publicationConsent: 'public' } }]);
+      expect(fold(organisationDecider, events).publicationConsent).toBe('public');
+    });
+
+    it('organisation.publication-consent.invalid: refuses anything but withheld or public', () => {
+      given()
+        .when(register({ publicationConsent: 'partial' as never }))
+        .thenThrows(InvalidPublicationConsent);
+      given(registered)
+        .when({ type: 'UpdateOrganisationProfile', data: { organisationId: ORG, publicationConsent: 'yes' as never }, now: LATER })
+        .thenThrows(InvalidPublicationConsent);
+    });
+
+    it('reads an event stored before consent existed as withheld', () => {
+      expect(fold(organisationDecider, [registeredBeforeConsentExisted]).publicationConsent).toBe('withheld');
+      given(registeredBeforeConsentExisted)
+        .when({ type: 'UpdateOrganisationProfile', data: { organisationId: ORG, publicationConsent: 'withheld' }, now: LATER })
+        .thenThrows(EmptyProfileUpdate);
+    });
+
+    it('changes its mind either way, recording only a real change', () => {
+      const madePublic: OrganisationEvent = { type: 'OrganisationProfileUpdated', data: { organisationId: ORG, publicationConsent: 'public', updatedAt: LATER } };
+      given(registeredBeforeConsentExisted)
+        .when({ type: 'UpdateOrganisationProfile', data: { organisationId: ORG, publicationConsent: 'public' }, now: LATER })
+        .then([madePublic]);
+      given(registered, madePublic)
+        .when({ type: 'UpdateOrganisationProfile', data: { organisationId: ORG, publicationConsent: 'withheld' }, now: LATER })
+        .then([{ type: 'OrganisationProfileUpdated', data: { organisationId: ORG, publicationConsent: 'withheld', updatedAt: LATER } }]);
+      expect(fold(organisationDecider, [registered, madePublic]).publicationConsent).toBe('public');
     });
   });
 

@@ -17,9 +17,11 @@ import {
   InvalidLegalStatus,
   InvalidMemberUserIds,
   InvalidOrganisationName,
+  InvalidPublicationConsent,
 } from './organisation.errors';
 import {
   ContactPerson,
+  DEFAULT_PUBLICATION_CONSENT,
   DUE_DILIGENCE_OUTCOMES,
   DueDiligenceOutcome,
   LEGAL_STATUSES,
@@ -27,6 +29,9 @@ import {
   OrganisationEvent,
   OrganisationProfileUpdated,
   organisationStreamName,
+  PUBLICATION_CONSENTS,
+  PublicationConsent,
+  publicationConsentOf,
 } from './organisation.events';
 
 export type OrganisationStatus = 'none' | 'registered';
@@ -41,6 +46,8 @@ export interface OrganisationState {
   /** `null` after erasure (and on replay of erased events). Never used in a rule. */
   contactPerson: ContactPerson | null;
   memberUserIds: string[];
+  /** Whether partners may see its name and id; 'withheld' unless it chose otherwise. */
+  publicationConsent: PublicationConsent;
   dueDiligence: DueDiligenceOutcome | 'not-checked';
   /**
    * Whether an event recorded since the last erasure carries personal data. Tracked from
@@ -58,6 +65,7 @@ export const initialOrganisationState: OrganisationState = {
   focusGroups: [],
   contactPerson: null,
   memberUserIds: [],
+  publicationConsent: DEFAULT_PUBLICATION_CONSENT,
   dueDiligence: 'not-checked',
   holdsPersonalData: false,
 };
@@ -65,9 +73,10 @@ export const initialOrganisationState: OrganisationState = {
 export function evolveOrganisation(state: OrganisationState, event: OrganisationEvent): OrganisationState {
   switch (event.type) {
     case 'OrganisationRegistered': {
-      const { organisationId, name, country, legalStatus, focusGroups, contactPerson, memberUserIds } = event.data;
+      const { organisationId, name, country, legalStatus, focusGroups, contactPerson, memberUserIds, publicationConsent } = event.data;
       return {
         ...state,
+        publicationConsent: publicationConsentOf(publicationConsent),
         status: 'registered',
         organisationId,
         name,
@@ -87,6 +96,7 @@ export function evolveOrganisation(state: OrganisationState, event: Organisation
       if (d.legalStatus !== undefined) next.legalStatus = d.legalStatus;
       if (d.focusGroups !== undefined) next.focusGroups = [...d.focusGroups];
       if (d.memberUserIds !== undefined) next.memberUserIds = [...d.memberUserIds];
+      if (d.publicationConsent !== undefined) next.publicationConsent = publicationConsentOf(d.publicationConsent);
       if ('contactPerson' in d) {
         next.contactPerson = d.contactPerson ?? null;
         next.holdsPersonalData = true;
@@ -133,6 +143,8 @@ function register(command: RegisterOrganisation, state: OrganisationState): Orga
   assertContactPerson(d.contactPerson);
   const memberUserIds = d.memberUserIds ?? [];
   assertMemberUserIds(memberUserIds);
+  const publicationConsent = d.publicationConsent ?? DEFAULT_PUBLICATION_CONSENT;
+  assertPublicationConsent(publicationConsent);
   return [
     {
       type: 'OrganisationRegistered',
@@ -144,6 +156,7 @@ function register(command: RegisterOrganisation, state: OrganisationState): Orga
         focusGroups: [...d.focusGroups],
         contactPerson: copyContactPerson(d.contactPerson),
         memberUserIds: [...memberUserIds],
+        publicationConsent,
         registeredAt: command.now,
       },
     },
@@ -179,6 +192,10 @@ function updateProfile(command: UpdateOrganisationProfile, state: OrganisationSt
   if (d.memberUserIds !== undefined && !sameSet(d.memberUserIds, state.memberUserIds)) {
     assertMemberUserIds(d.memberUserIds);
     changes.memberUserIds = [...d.memberUserIds];
+  }
+  if (d.publicationConsent !== undefined && d.publicationConsent !== state.publicationConsent) {
+    assertPublicationConsent(d.publicationConsent);
+    changes.publicationConsent = d.publicationConsent;
   }
   if (d.contactPerson !== undefined && !sameContact(d.contactPerson, state.contactPerson)) {
     assertContactPerson(d.contactPerson);
@@ -243,6 +260,10 @@ function assertMemberUserIds(memberUserIds: string[]): void {
   if (memberUserIds.some((id) => id.trim() === '') || new Set(memberUserIds).size !== memberUserIds.length) {
     throw new InvalidMemberUserIds();
   }
+}
+
+function assertPublicationConsent(consent: string): void {
+  if (!(PUBLICATION_CONSENTS as readonly string[]).includes(consent)) throw new InvalidPublicationConsent(consent);
 }
 
 function assertContactPerson(contact: ContactPerson): void {

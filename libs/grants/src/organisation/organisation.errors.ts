@@ -64,3 +64,10 @@ export class ErasureReasonRequired extends DomainRuleViolation {
     super(ErasureReasonRequired.rule, 'An erasure needs a reason');
   }
 }
+
+export class InvalidPublicationConsent extends DomainRuleViolation {
+  static readonly rule = 'organisation.publication-consent.invalid';
+  constructor(consent: string) {
+    super(InvalidPublicationConsent.rule, `Publication consent must be 'withheld' or 'public', got "${consent}"`);
+  }
+}

@@ -10,6 +10,22 @@ export type LegalStatus = (typeof LEGAL_STATUSES)[number];
 export const DUE_DILIGENCE_OUTCOMES = ['passed', 'failed', 'conditional'] as const;
 export type DueDiligenceOutcome = (typeof DUE_DILIGENCE_OUTCOMES)[number];
 
+/**
+ * Whether partners (feed, webhooks, 360Giving export) may see the organisation's name and id.
+ * 'withheld' is the default: many grantees (unregistered groups, minority and LGBTQI+ rights
+ * groups) are at risk if named, so an organisation is published only when it (or the programme
+ * team for it) chose 'public'. Events recorded before this field existed have no value: they read
+ * as 'withheld' (see `publicationConsentOf`).
+ */
+export const PUBLICATION_CONSENTS = ['withheld', 'public'] as const;
+export type PublicationConsent = (typeof PUBLICATION_CONSENTS)[number];
+export const DEFAULT_PUBLICATION_CONSENT: PublicationConsent = 'withheld';
+
+/** The consent an event records: a missing (older event) or unknown value is 'withheld', never 'public'. */
+export function publicationConsentOf(value: unknown): PublicationConsent {
+  return value === 'public' ? 'public' : 'withheld';
+}
+
 /** Personal data: encrypted inside stored events by the infrastructure; `null` once erased. */
 export interface ContactPerson {
   name: string;
@@ -29,6 +45,8 @@ export interface OrganisationRegistered {
     contactPerson: ContactPerson | null;
     /** Applicant users who act for the organisation. */
     memberUserIds: string[];
+    /** Absent in events recorded before publication consent existed: read it with `publicationConsentOf` ('withheld'). */
+    publicationConsent?: PublicationConsent;
     registeredAt: string;
   };
 }
@@ -45,6 +63,7 @@ export interface OrganisationProfileUpdated {
     /** Present (possibly `null` after erasure on replay) only when the contact person was replaced. */
     contactPerson?: ContactPerson | null;
     memberUserIds?: string[];
+    publicationConsent?: PublicationConsent;
     updatedAt: string;
   };
 }

@@ -1,3 +1,4 @@
+import type { PublicationConsent } from '@app/grants/organisation';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
@@ -16,6 +17,8 @@ export class OrganisationView {
   @Column('text', { name: 'contact_email', nullable: true }) contactEmail: string | null;
   @Column('text', { name: 'contact_phone', nullable: true }) contactPhone: string | null;
   @Column('text', { name: 'member_user_ids', array: true }) memberUserIds: string[];
+  /** 'public': partners see its id and name; 'withheld' (the default, also for events older than the choice): a pseudonym. */
+  @Column('text', { name: 'publication_consent', default: 'withheld' }) publicationConsent: PublicationConsent;
   @Column('text', { name: 'due_diligence_outcome', nullable: true }) dueDiligenceOutcome: string | null;
   @Column('text', { name: 'due_diligence_notes', nullable: true }) dueDiligenceNotes: string | null;
   @Column('text', { name: 'due_diligence_checked_by', nullable: true }) dueDiligenceCheckedBy: string | null;

@@ -76,4 +76,28 @@ describe('organisations projection', () => {
     await applyAll([recorded(registered(null), 0), recorded(renamed, 1), recorded(erased, 2)]);
     expect(await row()).toMatchObject({ contact_name: null, contact_email: null, personal_data_erased: true, version: 2 });
   });
+
+  describe('publication consent', () => {
+    const consent = async () => (await dataSource.query('SELECT publication_consent FROM organisations WHERE id = $1', [organisationId]))[0]?.publication_consent;
+    const consentChanged = (publicationConsent: 'withheld' | 'public'): OrganisationEvent => ({
+      type: 'OrganisationProfileUpdated',
+      data: { organisationId, publicationConsent, updatedAt: '2027-01-11T09:00:00Z' },
+    });
+
+    it('reads an organisation registered before consent existed (no field in the event) as withheld', async () => {
+      await applyAll([recorded(registered(contact), 0)]);
+      expect(await consent()).toBe('withheld');
+    });
+
+    it('follows the organisation\'s choice, and a profile update without it keeps the last choice', async () => {
+      const publicAtRegistration = registered(contact);
+      (publicAtRegistration.data as { publicationConsent?: string }).publicationConsent = 'public';
+      await applyAll([recorded(publicAtRegistration, 0), recorded(renamed, 1)]);
+      expect(await consent()).toBe('public');
+      await applyAll([recorded(consentChanged('withheld'), 2)]);
+      expect(await consent()).toBe('withheld');
+      await applyAll([recorded(consentChanged('public'), 1)]); // a late replay of an older version changes nothing
+      expect(await consent()).toBe('withheld');
+    });
+  });
 });

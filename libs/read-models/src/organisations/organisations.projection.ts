@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@app/event-store';
-import { type ContactPerson, ORGANISATION_STREAM_PREFIX, type OrganisationEvent } from '@app/grants/organisation';
+import { type ContactPerson, ORGANISATION_STREAM_PREFIX, type OrganisationEvent, publicationConsentOf } from '@app/grants/organisation';
 import { assertNever } from '@app/grants/shared/decider';
 import type { EntityManager } from 'typeorm';
 import type { Projection } from '../projection/projection';
@@ -20,11 +20,11 @@ export class OrganisationsProjection implements Projection {
       const d = event.data;
       await tx.query(
         `INSERT INTO organisations (id, name, country, legal_status, focus_groups, contact_name, contact_email, contact_phone,
-           member_user_ids, personal_data_erased, registered_at, updated_at, version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)
+           member_user_ids, personal_data_erased, registered_at, updated_at, version, publication_consent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)
          ON CONFLICT (id) DO NOTHING`,
         [d.organisationId, d.name, d.country, d.legalStatus, d.focusGroups, ...contactColumns(d.contactPerson), d.memberUserIds,
-          d.contactPerson === null, recorded.recordedAt, version],
+          d.contactPerson === null, recorded.recordedAt, version, publicationConsentOf(d.publicationConsent)],
       );
       return;
     }
@@ -42,9 +42,11 @@ export class OrganisationsProjection implements Projection {
            contact_name = CASE WHEN $9 THEN $10 ELSE contact_name END,
            contact_email = CASE WHEN $9 THEN $11 ELSE contact_email END,
            contact_phone = CASE WHEN $9 THEN $12 ELSE contact_phone END,
-           personal_data_erased = CASE WHEN $9 THEN $13 ELSE personal_data_erased END`,
+           personal_data_erased = CASE WHEN $9 THEN $13 ELSE personal_data_erased END,
+           publication_consent = COALESCE($14, publication_consent)`,
           [d.name ?? null, d.country ?? null, d.legalStatus ?? null, d.focusGroups ?? null, d.memberUserIds ?? null,
-            'contactPerson' in d, ...contactColumns(d.contactPerson), d.contactPerson === null],
+            'contactPerson' in d, ...contactColumns(d.contactPerson), d.contactPerson === null,
+            d.publicationConsent === undefined ? null : publicationConsentOf(d.publicationConsent)],
         );
         return;
       }

@@ -14,8 +14,10 @@ export class ExportsController {
   @Get('360giving')
   @Roles('partner', 'admin', 'grant-manager', 'auditor')
   @ApiOperation({
-    summary: 'Awarded grants as a 360Giving grant package (schema 1.4), recipients withheld',
-    description: 'Amounts in major units (decimal) of each grant\'s currency; recipients appear as "Withheld recipient" with a stable pseudonymous id.',
+    summary: 'Awarded grants as a 360Giving grant package (schema 1.4); recipients withheld unless they chose to be public',
+    description:
+      'Amounts in major units (decimal) of each grant\'s currency. A withheld recipient appears as "Withheld recipient" with a stable pseudonymous id, ' +
+      'and its grant\'s title and description are generated from the call (nothing the applicant wrote). A public recipient appears by name.',
   })
   @ApiOkResponse({ description: '360Giving package: `{ version, grants: [...] }`', schema: { type: 'object', additionalProperties: true } })
   @ApiProblemResponses(401, 403)

@@ -34,6 +34,7 @@ export class ThreeSixtyGivingExport {
       rows.flatMap((g) => [g.granteeOrganisationId, ...g.partnerOrganisationIds]),
       async (id) => (await this.organisations.byId(id))?.country ?? null,
     );
+    const publication = await this.publicEvents.contextForOrganisations(rows.flatMap((g) => [g.granteeOrganisationId, ...g.partnerOrganisationIds]));
     const grants = rows.map((grant) =>
       toThreeSixtyGivingGrant(
         {
@@ -41,7 +42,8 @@ export class ThreeSixtyGivingExport {
           call: calls.get(grant.callId) ?? null,
           proposal: proposals.get(grant.proposalId) ?? null,
           countries: [...new Set([grant.granteeOrganisationId, ...grant.partnerOrganisationIds].map((id) => countries.get(id)).filter((c): c is string => !!c))],
-          recipient: this.publicEvents.organisation(grant.granteeOrganisationId),
+          recipient: publication.organisation(grant.granteeOrganisationId),
+          partners: grant.partnerOrganisationIds.map((id) => publication.organisation(id)),
         },
         this.config,
         dataSource,

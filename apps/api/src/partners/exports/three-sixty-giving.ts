@@ -1,9 +1,15 @@
 /**
  * Awarded grants as 360Giving data (https://standard.threesixtygiving.org, schema 1.4): pure
- * mapping from read-model rows. Recipients are withheld (see PublicMappingContext): a recipient
- * organisation entry with a pseudonymous id in our own 360G namespace and the name "Withheld
- * recipient", as 360Giving's data-protection guidance asks for recipients that cannot be named;
- * no contact, address or registration numbers are ever exported.
+ * mapping from read-model rows.
+ *
+ * Recipients are withheld unless they chose to be public (see `publicOrganisationsContext`): a
+ * withheld recipient is an organisation entry with a pseudonymous id in our own 360G namespace and
+ * the name "Withheld recipient", as 360Giving's data-protection guidance asks for recipients that
+ * cannot be named, and nothing the applicant wrote is exported for its grant: title and description
+ * are generated from facts that identify no one (the call and programme). A proposal's title and
+ * summary may name the lead or its partners ("A network led by …"), so they are used only when the
+ * recipient and every partner of the grant are public. Beneficiary locations are countries, named
+ * from ISO codes. No contact, address or registration numbers are ever exported.
  */
 import type { PublicOrganisation } from '@app/grants/application/public-events';
 
@@ -45,6 +51,8 @@ export interface ExportedGrantSource {
   /** ISO 3166-1 alpha-2 countries of the network (lead and partners), as far as known. */
   countries: string[];
   recipient: PublicOrganisation;
+  /** The grant's partner organisations as partners see them: applicant text is published only when none is withheld. */
+  partners: PublicOrganisation[];
 }
 
 export interface ThreeSixtyGivingPackage {
@@ -63,10 +71,11 @@ const COUNTRY_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
 
 export function toThreeSixtyGivingGrant(source: ExportedGrantSource, config: ThreeSixtyGivingConfig, dataSource: string): Record<string, unknown> {
   const { grant, call, proposal } = source;
+  const { title, description } = describe(source);
   return {
     id: `${config.prefix}-${grant.id}`,
-    title: truncate(proposal?.title ?? (call ? `Grant under "${call.title}"` : 'Grant'), 140),
-    description: proposal?.summary ?? call?.description ?? 'Grant to a withheld recipient',
+    title,
+    description,
     currency: grant.currency,
     ...(proposal ? { amountAppliedFor: majorUnits(proposal.requestedMinor, grant.currency) } : {}),
     amountAwarded: majorUnits(grant.amountMinor, grant.currency),
@@ -83,6 +92,24 @@ export function toThreeSixtyGivingGrant(source: ExportedGrantSource, config: Thr
     dateModified: grant.updatedAt.toISOString(),
     dataSource,
   };
+}
+
+/**
+ * Title and description. Applicant free text (proposal title and summary) only when nobody in the
+ * grant's network is withheld; otherwise generated from the call, which the programme team wrote.
+ */
+function describe(source: ExportedGrantSource): { title: string; description: string } {
+  const { call, proposal, recipient, partners } = source;
+  const nobodyWithheld = !recipient.withheld && partners.every((partner) => !partner.withheld);
+  if (nobodyWithheld && proposal && proposal.title.trim() !== '' && proposal.summary.trim() !== '') {
+    return { title: truncate(proposal.title, 140), description: proposal.summary };
+  }
+  const title = truncate(call ? `Grant under "${call.title}"` : 'Grant', 140);
+  const awardedUnder = call ? `Awarded under ${call.programme}: ${call.title}.` : 'Awarded under an open call.';
+  const who = recipient.withheld
+    ? 'The recipient is withheld to protect the people it works with.'
+    : `Awarded to ${recipient.name}; partners in its network are withheld to protect the people they work with.`;
+  return { title, description: `${awardedUnder} ${who}` };
 }
 
 function truncate(text: string, max: number): string {

@@ -1,7 +1,10 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, type EventSubscription, type RecordedEvent } from '@app/event-store';
 import {
+  decodeFeedCursor,
+  encodeFeedCursor,
   internalTypesOf,
+  InvalidFeedCursorError,
   isPublicEventType,
   PUBLIC_EVENT_TYPES,
   type PublicEvent,
@@ -30,8 +33,9 @@ const READ_BATCH = 500;
 
 /**
  * The public feed over the global log: events in commit order, mapped to their public form.
- * The cursor is the store's own opaque position, so "after this cursor" is exactly the store's
- * `after`: no gap, no duplicate, also for events committed late by concurrent writers.
+ * A cursor wraps the store's own position (see feed-cursor.ts), so "after this cursor" is exactly
+ * the store's `after`: no gap, no duplicate, also for events committed late by concurrent writers.
+ * Cursors are decoded here on the way in and encoded on the way out; the store only sees positions.
  */
 @Injectable()
 export class FeedService {
@@ -55,7 +59,7 @@ export class FeedService {
     // Read every public type and filter in memory: the cursor can then move past skipped events.
     const filter = { eventTypes: internalTypesOf() };
     const items: PublicEvent[] = [];
-    let cursor = request.after;
+    let cursor = toPosition(request.after);
     let scanned = 0;
     while (items.length < request.limit && scanned < this.options.scanBudget) {
       const batchSize = Math.min(READ_BATCH, wanted.size === PUBLIC_EVENT_TYPES.length ? request.limit - items.length : READ_BATCH);
@@ -70,17 +74,17 @@ export class FeedService {
       }
       if (batch.length < batchSize) break;
     }
-    return { items, next: cursor ?? null };
+    return { items, next: cursor === undefined ? null : encodeFeedCursor(cursor) };
   }
 
-  /** Throws 400 before anything is streamed if `after` is not a position of this store. */
+  /** Throws 400 before anything is streamed if `after` is not a cursor of this feed. */
   async checkCursor(after: string | undefined): Promise<void> {
-    await this.readAll(after, 1, { eventTypes: internalTypesOf() });
+    await this.readAll(toPosition(after), 1, { eventTypes: internalTypesOf() });
   }
 
   /** Catch-up then live: public events after `after`, of the given types, until closed. */
   subscribe(after: string | undefined, types: string[]): { subscription: EventSubscription; events: AsyncIterable<PublicEvent> } {
-    const subscription = this.store.subscribe({ after, filter: { eventTypes: internalTypesOf(types) } });
+    const subscription = this.store.subscribe({ after: toPosition(after), filter: { eventTypes: internalTypesOf(types) } });
     const mapper = this.mapper;
     async function* publicEvents(): AsyncIterable<PublicEvent> {
       for await (const event of subscription) {
@@ -100,8 +104,19 @@ export class FeedService {
       return await this.store.readAll({ after, maxCount, filter });
     } catch (error) {
       // The store refuses a position it did not hand out.
-      if (error instanceof RangeError) throw new BadRequestException('`after` is not a cursor of this feed');
+      if (error instanceof RangeError) throw new BadRequestException(new InvalidFeedCursorError().message);
       throw error;
     }
+  }
+}
+
+/** The store position inside a public cursor; 400 for anything this feed did not hand out. */
+function toPosition(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    return decodeFeedCursor(cursor);
+  } catch (error) {
+    if (error instanceof InvalidFeedCursorError) throw new BadRequestException(error.message);
+    throw error;
   }
 }

@@ -1,4 +1,5 @@
 export * from './catalogue';
+export * from './feed-cursor';
 export * from './public-event-mapper';
 export * from './public-events';
 export * from './public-events.module';

@@ -2,8 +2,11 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { RecordedEvent } from '@app/event-store';
 import { publicEventCatalogue, publicEventSchema, publicEventSchemas } from './catalogue';
-import { internalTypesOf, PUBLIC_EVENT_TYPES, toPublicEvent, UnknownPublicEventTypeError } from './public-events';
-import { DEV_ONLY_PSEUDONYM_SECRET, organisationPseudonym, pseudonymSecretFromEnv, withheldOrganisationsContext, WITHHELD_ORGANISATION_NAME } from './withheld-organisations';
+import { decodeFeedCursor, encodeFeedCursor, InvalidFeedCursorError } from './feed-cursor';
+import { internalTypesOf, organisationIdsOf, PUBLIC_EVENT_TYPES, toPublicEvent, UnknownPublicEventTypeError } from './public-events';
+import {
+  DEV_ONLY_PSEUDONYM_SECRET, organisationPseudonym, pseudonymSecretFromEnv, publicOrganisationsContext, withheldOrganisationsContext, WITHHELD_ORGANISATION_NAME,
+} from './withheld-organisations';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hmac';
 const context = withheldOrganisationsContext(SECRET);
@@ -76,9 +79,35 @@ describe('public event catalogue', () => {
     }
   });
 
-  it('keeps the stored event id and log position as the public id and cursor', () => {
+  it('keeps the stored event id as the public id, and the log position only inside an opaque cursor', () => {
     const event = internalEvents[2];
-    expect(toPublicEvent(event, context)).toMatchObject({ id: event.eventId, cursor: event.position, occurredAt: '2027-05-03T09:00:00.000Z', version: 1 });
+    const published = toPublicEvent(event, context)!;
+    expect(published).toMatchObject({ id: event.eventId, occurredAt: '2027-05-03T09:00:00.000Z', version: 1 });
+    expect(published.cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(published.cursor).not.toContain(event.position);
+    expect(decodeFeedCursor(published.cursor)).toBe(event.position);
+  });
+
+  describe('feed cursors', () => {
+    it('round-trip any store position (Postgres and EventStoreDB shapes)', () => {
+      for (const position of ['00000000000000000812-00000000000000000042', 'C:1234/P:1234', '0']) {
+        expect(decodeFeedCursor(encodeFeedCursor(position))).toBe(position);
+      }
+      expect(encodeFeedCursor('00000000000000000812-00000000000000000042')).toBe('djE6MDAwMDAwMDAwMDAwMDAwMDA4MTItMDAwMDAwMDAwMDAwMDAwMDAwNDI');
+    });
+
+    it('refuse anything this feed did not hand out, without quoting it', () => {
+      const raw = '00000000000000000812-00000000000000000042';
+      const notOurs = [
+        '', raw, 'not-a-cursor', Buffer.from(`v2:${raw}`).toString('base64url'), Buffer.from(raw).toString('base64url'),
+        Buffer.from('v1:').toString('base64url'), `${encodeFeedCursor(raw)}=`, Buffer.from(`v1:${raw}`).toString('base64'), 'A'.repeat(500),
+        Buffer.from('v1:a\nb').toString('base64url'),
+      ];
+      for (const cursor of notOurs) {
+        expect(() => decodeFeedCursor(cursor)).toThrow(InvalidFeedCursorError);
+        if (cursor) expect(() => decodeFeedCursor(cursor)).toThrow(expect.objectContaining({ message: expect.not.stringContaining(cursor) }));
+      }
+    });
   });
 
   it('never carries personal data, actors, free-text reasons, payment references or internal organisation ids', () => {
@@ -102,6 +131,18 @@ describe('public event catalogue', () => {
     expect(organisationPseudonym(LEAD, SECRET)).toBe(organisationPseudonym(LEAD, SECRET));
     expect(organisationPseudonym(LEAD, SECRET)).not.toBe(organisationPseudonym(LEAD, `${SECRET}-rotated`));
     expect(organisationPseudonym(LEAD, SECRET)).not.toBe(organisationPseudonym(PARTNER, SECRET));
+  });
+
+  it('names an organisation that chose to be public, with its id, and keeps the others withheld', () => {
+    const publication = publicOrganisationsContext(SECRET, [
+      { id: LEAD, name: 'Open Rights Network', publicationConsent: 'public' },
+      { id: PARTNER, name: 'Quiet Partner Group', publicationConsent: 'withheld' },
+    ]);
+    const data = toPublicEvent(internalEvents[2], publication)!.data as { recipient: unknown; partners: unknown[] };
+    expect(data.recipient).toEqual({ id: LEAD, name: 'Open Rights Network', withheld: false });
+    expect(data.partners).toEqual([{ id: `withheld-${organisationPseudonym(PARTNER, SECRET)}`, name: WITHHELD_ORGANISATION_NAME, withheld: true }]);
+    expect(JSON.stringify(data)).not.toContain('Quiet Partner Group');
+    expect(organisationIdsOf(internalEvents)).toEqual([LEAD, PARTNER]);
   });
 
   it('amendments publish only the fields of their kind: a budget reallocation carries no budget-line text', () => {

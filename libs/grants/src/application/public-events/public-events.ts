@@ -5,8 +5,8 @@
  *
  * What never crosses this boundary: personal data (contact persons, signatories), who acted
  * (actor, reviewer, approver, committee member ids), free-text reasons and notes (they may name
- * people), payment references, and organisations' names unless they consented to publication
- * (nobody can consent yet, see `PublicMappingContext`).
+ * people, as can proposal titles and summaries), payment references, and organisations' names
+ * and ids unless the organisation chose to be public (see `publicOrganisationsContext`).
  */
 import type { RecordedEvent } from '@app/event-store';
 import type { CallClosedData, CallPublishedData } from '../../call';
@@ -22,6 +22,7 @@ import type {
 } from '../../grant';
 import { isPersonalDataEnvelope } from '../personal-data/encrypting-event-codec';
 import { personalDataPolicy } from '../personal-data/personal-data.policy';
+import { encodeFeedCursor } from './feed-cursor';
 
 export interface PublicEvent {
   /** The stored event id: stable across the feed, the SSE stream and webhooks (use it to deduplicate). */
@@ -32,7 +33,7 @@ export interface PublicEvent {
   version: number;
   /** When it happened, by the application's clock (ISO 8601). */
   occurredAt: string;
-  /** Opaque feed cursor: the event's position in the global log. Resume with `after=<cursor>`. */
+  /** Opaque feed cursor (the event's log position, encoded: see feed-cursor.ts). Resume with `after=<cursor>`. */
   cursor: string;
   data: Record<string, unknown>;
 }
@@ -59,11 +60,17 @@ interface PublicMapping {
   internalType: string;
   /** The stored schema version this mapper reads; a new internal version needs a new mapper (or an upcaster). */
   internalSchemaVersion: number;
+  /** The organisations the payload shows, so that a batch's context can look them all up at once. */
+  organisationIds?(data: never): string[];
   map(data: never, context: PublicMappingContext): { occurredAt: string; data: Record<string, unknown> };
 }
 
-const mapping = <TData>(m: Omit<PublicMapping, 'map'> & { map(data: TData, context: PublicMappingContext): { occurredAt: string; data: Record<string, unknown> } }): PublicMapping =>
-  m as PublicMapping;
+const mapping = <TData>(
+  m: Omit<PublicMapping, 'map' | 'organisationIds'> & {
+    organisationIds?(data: TData): string[];
+    map(data: TData, context: PublicMappingContext): { occurredAt: string; data: Record<string, unknown> };
+  },
+): PublicMapping => m as PublicMapping;
 
 const MAPPINGS: readonly PublicMapping[] = [
   mapping<CallPublishedData>({
@@ -85,6 +92,7 @@ const MAPPINGS: readonly PublicMapping[] = [
     version: 1,
     internalType: 'GrantAwarded',
     internalSchemaVersion: 1,
+    organisationIds: (d) => [d.granteeOrganisationId, ...d.partnerOrganisationIds],
     map: (d, context) => ({
       occurredAt: d.awardedAt,
       data: {
@@ -197,6 +205,18 @@ export class UnknownPublicEventTypeError extends Error {
   }
 }
 
+/** Every organisation the public forms of these events would show (a batch's context looks them up). */
+export function organisationIdsOf(events: readonly RecordedEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const event of events) {
+    const m = BY_INTERNAL_TYPE.get(event.type);
+    if (m?.organisationIds && event.schemaVersion === m.internalSchemaVersion) {
+      for (const id of m.organisationIds(event.data as never)) ids.add(id);
+    }
+  }
+  return [...ids];
+}
+
 const PERSONAL_DATA = personalDataPolicy();
 
 /**
@@ -212,7 +232,7 @@ export function toPublicEvent(event: RecordedEvent, context: PublicMappingContex
   }
   const { occurredAt, data } = m.map(event.data as never, context);
   assertNothingPersonal(event.type, data);
-  return { id: event.eventId, type: m.publicType, version: m.version, occurredAt, cursor: event.position, data };
+  return { id: event.eventId, type: m.publicType, version: m.version, occurredAt, cursor: encodeFeedCursor(event.position), data };
 }
 
 function assertNothingPersonal(internalType: string, data: unknown): void {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { PublicationConsent } from '../../organisation';
 import type { PublicMappingContext, PublicOrganisation } from './public-events';
 
 /** What a withheld organisation is called in every public payload and export. */
@@ -14,23 +15,48 @@ export function organisationPseudonym(organisationId: string, secret: string): s
   return createHmac('sha256', secret).update(`organisation:${organisationId}`).digest('hex').slice(0, 32);
 }
 
+/** What the public mapping knows of an organisation from the organisations read model. */
+export interface KnownOrganisation {
+  id: string;
+  name: string;
+  publicationConsent: PublicationConsent;
+}
+
 /**
- * Every organisation is withheld: the organisation stream records no consent to publication yet,
- * and many grantees (unregistered groups, minority and LGBTQI+ rights groups) are at risk if named.
- * When consent is recorded, this context takes the consenting organisations' public names per batch.
+ * How organisations appear in public payloads: with their real id and name when they chose to be
+ * public ('public' publication consent), otherwise (the default, and for any organisation the read
+ * model does not know yet) as "Withheld recipient" under a stable pseudonym. Many grantees
+ * (unregistered groups, minority and LGBTQI+ rights groups) are at risk if named.
+ *
+ * Consent is read when a payload is built (feed page, SSE message, webhook fan-out, export), not
+ * when the event happened: a later change of mind changes later payloads, but what partners
+ * already received (a delivered webhook, a feed page they stored) cannot be recalled.
  */
-export function withheldOrganisationsContext(secret: string): PublicMappingContext {
-  const cache = new Map<string, PublicOrganisation>();
+export function publicOrganisationsContext(secret: string, known: Iterable<KnownOrganisation> = []): PublicMappingContext {
+  const consenting = new Map<string, PublicOrganisation>();
+  for (const organisation of known) {
+    if (organisation.publicationConsent === 'public') {
+      consenting.set(organisation.id, { id: organisation.id, name: organisation.name, withheld: false });
+    }
+  }
+  const withheld = new Map<string, PublicOrganisation>();
   return {
     organisation(organisationId) {
-      let known = cache.get(organisationId);
-      if (!known) {
-        known = { id: `withheld-${organisationPseudonym(organisationId, secret)}`, name: WITHHELD_ORGANISATION_NAME, withheld: true };
-        cache.set(organisationId, known);
+      const published = consenting.get(organisationId);
+      if (published) return published;
+      let pseudonymous = withheld.get(organisationId);
+      if (!pseudonymous) {
+        pseudonymous = { id: `withheld-${organisationPseudonym(organisationId, secret)}`, name: WITHHELD_ORGANISATION_NAME, withheld: true };
+        withheld.set(organisationId, pseudonymous);
       }
-      return known;
+      return pseudonymous;
     },
   };
+}
+
+/** Every organisation withheld, whatever it chose: for callers that know no consent (tests, fallbacks). */
+export function withheldOrganisationsContext(secret: string): PublicMappingContext {
+  return publicOrganisationsContext(secret);
 }
 
 /** FOR LOCAL DEVELOPMENT AND TESTS ONLY — NOT A SECRET. Used when PUBLIC_PSEUDONYM_SECRET is unset outside production. */
