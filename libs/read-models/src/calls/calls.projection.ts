@@ -57,4 +57,107 @@ export class CallsProjection implements Projection {
         assertNever(event);
     }
   }
+
+  /**
+   * Rebuild path: the same row changes as `apply`, folded in memory for the whole batch (rows are
+   * read and written as JSON, so every value round-trips exactly), then each touched row is
+   * written once.
+   */
+  async applyBatch(events: readonly RecordedEvent[], tx: EntityManager): Promise<void> {
+    if (events.length === 0) return;
+    const ids = [...new Set(events.map((recorded) => (recorded.data as { callId: string }).callId))];
+    const stored: { row: CallRow }[] = await tx.query('SELECT to_jsonb(c) AS row FROM calls c WHERE id = ANY ($1::uuid[]) FOR UPDATE', [ids]);
+    const rows = new Map(stored.map(({ row }) => [row.id, row]));
+    const touched = new Set<string>();
+    for (const recorded of events) {
+      const event = { type: recorded.type, data: recorded.data } as CallEvent;
+      const version = recorded.streamVersion;
+      const at = recorded.recordedAt.toISOString();
+      const current = rows.get(event.data.callId);
+      if (event.type === 'CallDrafted') {
+        if (current) continue;
+        const d = event.data;
+        rows.set(d.callId, {
+          id: d.callId, status: 'draft', programme: d.programme, title: d.title, description: d.description, currency: d.currency,
+          budget_minor: d.budgetMinor, min_award_minor: d.minAwardMinor, max_award_minor: d.maxAwardMinor, committed_minor: 0,
+          eligible_countries: d.eligibleCountries, min_partners: d.minPartners, reviews_required: d.reviewsRequired, criteria: d.criteria,
+          opens_at: d.opensAt, closes_at: d.closesAt, deadline_extensions: [], published_at: null, closed_at: null, cancelled_at: null,
+          status_reason: null, created_at: at, updated_at: at, version,
+        });
+        touched.add(d.callId);
+        continue;
+      }
+      if (!current || current.version >= version) continue;
+      const next: CallRow = { ...current, updated_at: at, version };
+      switch (event.type) {
+        case 'CallPublished':
+          Object.assign(next, { status: 'published', published_at: event.data.publishedAt });
+          break;
+        case 'CallDeadlineExtended': {
+          const { previousClosesAt, newClosesAt, reason, extendedAt } = event.data;
+          Object.assign(next, { closes_at: newClosesAt, deadline_extensions: [...current.deadline_extensions, { previousClosesAt, newClosesAt, reason, extendedAt }] });
+          break;
+        }
+        case 'CallClosed':
+          Object.assign(next, { status: 'closed', closed_at: event.data.closedAt, status_reason: event.data.reason ?? null });
+          break;
+        case 'CallCancelled':
+          Object.assign(next, { status: 'cancelled', cancelled_at: event.data.cancelledAt, status_reason: event.data.reason });
+          break;
+        case 'FundsCommitted':
+          next.committed_minor = current.committed_minor + event.data.amountMinor;
+          break;
+        case 'FundsReleased':
+          next.committed_minor = current.committed_minor - event.data.amountMinor;
+          break;
+        case 'CommitmentAdjusted':
+          next.committed_minor = current.committed_minor + event.data.changeMinor;
+          break;
+        default:
+          assertNever(event);
+      }
+      rows.set(next.id, next);
+      touched.add(next.id);
+    }
+    if (touched.size === 0) return;
+    await tx.query(
+      `INSERT INTO calls SELECT * FROM jsonb_populate_recordset(NULL::calls, $1::jsonb)
+       ON CONFLICT (id) DO UPDATE SET ${CALL_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
+      [JSON.stringify([...touched].map((id) => rows.get(id)))],
+    );
+  }
 }
+
+/** A `calls` row as JSON (to_jsonb / jsonb_populate_recordset): every column, by its SQL name. */
+interface CallRow {
+  id: string;
+  status: string;
+  programme: string;
+  title: string;
+  description: string;
+  currency: string;
+  budget_minor: number;
+  min_award_minor: number;
+  max_award_minor: number;
+  committed_minor: number;
+  eligible_countries: string[];
+  min_partners: number;
+  reviews_required: number;
+  criteria: unknown;
+  opens_at: string;
+  closes_at: string;
+  deadline_extensions: unknown[];
+  published_at: string | null;
+  closed_at: string | null;
+  cancelled_at: string | null;
+  status_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+const CALL_COLUMNS: readonly (keyof CallRow)[] = [
+  'id', 'status', 'programme', 'title', 'description', 'currency', 'budget_minor', 'min_award_minor', 'max_award_minor', 'committed_minor',
+  'eligible_countries', 'min_partners', 'reviews_required', 'criteria', 'opens_at', 'closes_at', 'deadline_extensions', 'published_at',
+  'closed_at', 'cancelled_at', 'status_reason', 'created_at', 'updated_at', 'version',
+];

@@ -20,10 +20,125 @@ interface StoredRow {
   status_reason: string | null;
 }
 
+/** The columns GrantAwarded inserts (the others keep their defaults: null, or '[]' for amendments). */
+interface InsertedColumns {
+  id: string;
+  proposal_id: string;
+  call_id: string;
+  grantee_organisation_id: string;
+  partner_organisation_ids: string[];
+  currency: string;
+  status: string;
+  amount_minor: number;
+  awarded_amount_minor: number;
+  scheduled_minor: number;
+  paid_minor: number;
+  remaining_minor: number;
+  period_start: string;
+  period_end: string;
+  state: GrantState;
+  awarded_at: string;
+  updated_at: Date;
+  version: number;
+}
+
+/** The columns every later event rewrites. */
+interface UpdatedColumns {
+  id: string;
+  status: string;
+  amount_minor: number;
+  scheduled_minor: number;
+  paid_minor: number;
+  remaining_minor: number;
+  unspent_minor: number | null;
+  period_end: string | undefined;
+  next_report_due: string | null;
+  next_report_owed: string | null;
+  agreement_signed_at: string | null;
+  status_reason: string | null;
+  amendments: GrantAmendmentView[];
+  state: GrantState;
+  updated_at: Date;
+  version: number;
+}
+
+const INSERTED = `id uuid, proposal_id uuid, call_id uuid, grantee_organisation_id uuid, partner_organisation_ids uuid[], currency char(3), status text,
+  amount_minor bigint, awarded_amount_minor bigint, scheduled_minor bigint, paid_minor bigint, remaining_minor bigint, period_start date,
+  period_end date, state jsonb, awarded_at timestamptz, updated_at timestamptz, version int`;
+const UPDATED = `id uuid, status text, amount_minor bigint, scheduled_minor bigint, paid_minor bigint, remaining_minor bigint, unspent_minor bigint,
+  period_end date, next_report_due date, next_report_owed date, agreement_signed_at timestamptz, status_reason text, amendments jsonb,
+  state jsonb, updated_at timestamptz, version int`;
+const columnNames = (definition: string) => definition.split(',').map((column) => column.trim().split(/\s+/)[0]);
+
+/** What GrantAwarded inserts; undefined when the award carries no terms (nothing is inserted). */
+function insertedColumns(state: GrantState, recorded: RecordedEvent): InsertedColumns | undefined {
+  const terms = state.terms;
+  if (terms === null) return undefined;
+  const totals = grantTotals(state);
+  return {
+    id: terms.grantId,
+    proposal_id: terms.proposalId,
+    call_id: terms.callId,
+    grantee_organisation_id: terms.granteeOrganisationId,
+    partner_organisation_ids: terms.partnerOrganisationIds,
+    currency: terms.currency,
+    status: state.status,
+    amount_minor: totals.amountMinor,
+    awarded_amount_minor: totals.amountMinor,
+    scheduled_minor: totals.scheduledMinor,
+    paid_minor: totals.paidMinor,
+    remaining_minor: totals.remainingMinor,
+    period_start: terms.periodStart,
+    period_end: terms.periodEnd,
+    state,
+    awarded_at: terms.awardedAt,
+    updated_at: recorded.recordedAt,
+    version: recorded.streamVersion,
+  };
+}
+
+/** The row after a later event of its stream: what is stored, and the columns written. */
+function updatedRow(row: StoredRow, event: GrantEvent, recorded: RecordedEvent): { row: StoredRow; columns: UpdatedColumns } {
+  const state = evolveGrant(row.state, event);
+  const amendments = event.type === 'GrantAmended' ? [...row.amendments, amendmentView(event.data)] : row.amendments;
+  const totals = grantTotals(state);
+  const statusReason = statusReasonAfter(event, row.status_reason);
+  return {
+    row: { version: recorded.streamVersion, state, amendments, status_reason: statusReason },
+    columns: {
+      id: event.data.grantId,
+      status: state.status,
+      amount_minor: totals.amountMinor,
+      scheduled_minor: totals.scheduledMinor,
+      paid_minor: totals.paidMinor,
+      remaining_minor: totals.remainingMinor,
+      unspent_minor: state.unspentMinor,
+      period_end: state.terms?.periodEnd,
+      next_report_due: nextReportDue(state),
+      next_report_owed: nextReportOwed(state),
+      agreement_signed_at: state.agreementSignedAt,
+      status_reason: statusReason,
+      amendments,
+      state,
+      updated_at: recorded.recordedAt,
+      version: recorded.streamVersion,
+    },
+  };
+}
+
+/** Writes rows given as objects keyed by column, all in one statement, through jsonb_to_recordset. */
+const insertStatement = `INSERT INTO grants (${columnNames(INSERTED).join(', ')})
+  SELECT ${columnNames(INSERTED).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${INSERTED})
+  ON CONFLICT (id) DO NOTHING`;
+const updateStatement = `UPDATE grants g SET ${columnNames(UPDATED).filter((c) => c !== 'id').map((c) => `${c} = x.${c}`).join(', ')}
+  FROM jsonb_to_recordset($1::jsonb) AS x(${UPDATED}) WHERE g.id = x.id`;
+
 /**
  * The `grants` portfolio. Each event is folded into the row's stored state with the grant
  * decider's own `evolve`, so the read model can never disagree with the rules about what a tranche
  * or report is; the scalar columns are derived from that state. Idempotent by `version`.
+ * `apply` writes one event; `applyBatch` folds a batch in memory with the same functions and writes
+ * each touched row once (rebuilds).
  */
 export class GrantsProjection implements Projection {
   readonly name = 'grants';
@@ -33,74 +148,48 @@ export class GrantsProjection implements Projection {
   async apply(recorded: RecordedEvent, tx: EntityManager): Promise<void> {
     const event = { type: recorded.type, data: recorded.data } as GrantEvent;
     if (!isGrantEvent(event)) return;
-    const grantId = event.data.grantId;
-    const rows: StoredRow[] = await tx.query('SELECT version, state, amendments, status_reason FROM grants WHERE id = $1 FOR UPDATE', [grantId]);
+    const rows: StoredRow[] = await tx.query('SELECT version, state, amendments, status_reason FROM grants WHERE id = $1 FOR UPDATE', [event.data.grantId]);
     const row = rows[0];
     if (row === undefined) {
       if (event.type !== 'GrantAwarded') return;
-      await this.insert(evolveGrant(initialGrantState, event), recorded, tx);
+      const inserted = insertedColumns(evolveGrant(initialGrantState, event), recorded);
+      if (inserted) await tx.query(insertStatement, [JSON.stringify([inserted])]);
       return;
     }
     if (recorded.streamVersion <= row.version) return;
-
-    const state = evolveGrant(row.state, event);
-    const amendments = event.type === 'GrantAmended' ? [...row.amendments, amendmentView(event.data)] : row.amendments;
-    const totals = grantTotals(state);
-    await tx.query(
-      `UPDATE grants SET status = $2, amount_minor = $3, scheduled_minor = $4, paid_minor = $5, remaining_minor = $6, unspent_minor = $7,
-         period_end = $8, next_report_due = $9, next_report_owed = $10, agreement_signed_at = $11, status_reason = $12,
-         amendments = $13, state = $14, updated_at = $15, version = $16
-       WHERE id = $1`,
-      [
-        grantId,
-        state.status,
-        totals.amountMinor,
-        totals.scheduledMinor,
-        totals.paidMinor,
-        totals.remainingMinor,
-        state.unspentMinor,
-        state.terms?.periodEnd,
-        nextReportDue(state),
-        nextReportOwed(state),
-        state.agreementSignedAt,
-        statusReason(event, row.status_reason),
-        JSON.stringify(amendments),
-        JSON.stringify(state),
-        recorded.recordedAt,
-        recorded.streamVersion,
-      ],
-    );
+    await tx.query(updateStatement, [JSON.stringify([updatedRow(row, event, recorded).columns])]);
   }
 
-  private async insert(state: GrantState, recorded: RecordedEvent, tx: EntityManager): Promise<void> {
-    const terms = state.terms;
-    if (terms === null) return;
-    const totals = grantTotals(state);
-    await tx.query(
-      `INSERT INTO grants (id, proposal_id, call_id, grantee_organisation_id, partner_organisation_ids, currency, status, amount_minor,
-         awarded_amount_minor, scheduled_minor, paid_minor, remaining_minor, period_start, period_end, amendments, state, awarded_at, updated_at, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, '[]', $14, $15, $16, $17)
-       ON CONFLICT (id) DO NOTHING`,
-      [
-        terms.grantId,
-        terms.proposalId,
-        terms.callId,
-        terms.granteeOrganisationId,
-        terms.partnerOrganisationIds,
-        terms.currency,
-        state.status,
-        totals.amountMinor,
-        totals.scheduledMinor,
-        totals.paidMinor,
-        totals.remainingMinor,
-        terms.periodStart,
-        terms.periodEnd,
-        JSON.stringify(state),
-        terms.awardedAt,
-        recorded.recordedAt,
-        recorded.streamVersion,
-      ],
+  async applyBatch(events: readonly RecordedEvent[], tx: EntityManager): Promise<void> {
+    const grantEvents = events.map((recorded) => ({ recorded, event: { type: recorded.type, data: recorded.data } as GrantEvent })).filter(({ event }) => isGrantEvent(event));
+    if (grantEvents.length === 0) return;
+    const ids = [...new Set(grantEvents.map(({ event }) => event.data.grantId))];
+    const stored: (StoredRow & { id: string })[] = await tx.query(
+      'SELECT id, version, state, amendments, status_reason FROM grants WHERE id = ANY ($1::uuid[]) FOR UPDATE',
+      [ids],
     );
+    const rows = new Map<string, StoredRow>(stored.map(({ id, ...row }) => [id, row]));
+    const inserts = new Map<string, InsertedColumns>();
+    const updates = new Map<string, UpdatedColumns>();
+    for (const { recorded, event } of grantEvents) {
+      const id = event.data.grantId;
+      const row = rows.get(id);
+      if (row === undefined) {
+        if (event.type !== 'GrantAwarded') continue;
+        const state = evolveGrant(initialGrantState, event);
+        const inserted = insertedColumns(state, recorded);
+        if (!inserted) continue;
+        inserts.set(id, inserted);
+        rows.set(id, { version: recorded.streamVersion, state, amendments: [], status_reason: null });
+        continue;
+      }
+      if (recorded.streamVersion <= row.version) continue;
+      const next = updatedRow(row, event, recorded);
+      rows.set(id, next.row);
+      updates.set(id, next.columns);
+    }
+    if (inserts.size > 0) await tx.query(insertStatement, [JSON.stringify([...inserts.values()])]);
+    if (updates.size > 0) await tx.query(updateStatement, [JSON.stringify([...updates.values()])]);
   }
 }
 
@@ -114,7 +203,7 @@ export function nextReportOwed(state: GrantState): string | null {
   return owed.length === 0 ? null : owed.reduce((earliest, due) => (due < earliest ? due : earliest));
 }
 
-function statusReason(event: GrantEvent, previous: string | null): string | null {
+function statusReasonAfter(event: GrantEvent, previous: string | null): string | null {
   switch (event.type) {
     case 'GrantSuspended':
     case 'GrantTerminated':

@@ -1,0 +1,274 @@
+import type { AllFilter, EventStore, RecordedEvent } from '@app/event-store';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { loadCheckpoint } from '../projection/checkpoint';
+import type { Projection } from '../projection/projection';
+import type { EventDecoder } from '../projection/projection-runner';
+import { compareTables, type TableComparison } from './consistency-check';
+import {
+  createSecondaryIndexes,
+  createShadowSchema,
+  quoteIdent,
+  readRebuildState,
+  REBUILD_STATE_TABLE,
+  shadowSchemaOf,
+  swapShadowSchema,
+} from './shadow-schema';
+
+export const DEFAULT_REBUILD_BATCH_SIZE = 2_000;
+
+export interface RebuildProgress {
+  projection: string;
+  /** Events applied so far, counting those of an interrupted earlier run. */
+  done: number;
+  /** Events of the projection in the log when the rebuild (or its resumption) began; grows if the log does. */
+  total: number;
+}
+
+export interface ProjectionRebuildOptions {
+  dataSource: DataSource;
+  store: EventStore;
+  projection: Projection;
+  /** What the live runner gives projections (the EVENT_CODEC's decode). */
+  decode?: EventDecoder;
+  batchSize?: number;
+  /** Test hook: return after this many batches of this run, as a crash would (the work so far is committed). */
+  stopAfterBatches?: number;
+  onProgress?: (progress: RebuildProgress) => void;
+}
+
+export interface RebuildRunResult {
+  status: 'caught-up' | 'stopped';
+  /** Events already applied by an earlier, interrupted run that this one resumed; 0 for a fresh start. */
+  resumedAt: number;
+  eventsApplied: number;
+  position: string | null;
+}
+
+export type ConsistencyReport =
+  | { aligned: true; position: string | null; tables: TableComparison[]; differences: number }
+  | { aligned: false; livePosition: string | null; rebuiltPosition: string | null; reason: string };
+
+export class ConcurrentRebuildError extends Error {
+  constructor(readonly projection: string) {
+    super(`Another rebuild of ${projection} moved its position meanwhile: only one may run at a time`);
+    this.name = 'ConcurrentRebuildError';
+  }
+}
+
+export class LockUnavailableError extends Error {
+  constructor(readonly projection: string) {
+    super(`The live projection ${projection} is being run by a worker (advisory lock held): stop the workers, then swap`);
+    this.name = 'LockUnavailableError';
+  }
+}
+
+/**
+ * Rebuilds one projection from the log into a shadow schema (`rebuild_<name>`), next to the live
+ * tables, which stay in service meanwhile:
+ * - streams the log in batches (memory bounded by the batch size), many events per transaction,
+ *   each batch committed together with the rebuild's position: after a crash, `run` again resumes
+ *   at the last committed batch and ends with the same tables;
+ * - runs only the projection itself — never process managers or webhook delivery, whose effects
+ *   (commands, HTTP calls) live outside its tables;
+ * - the projection writes unqualified table names; `SET LOCAL search_path` points them at the shadow copies;
+ * - `check` compares rebuilt and live tables at the same log position; `swap` puts the rebuild live.
+ */
+export class ProjectionRebuild {
+  readonly schema: string;
+  private readonly batchSize: number;
+  private readonly decode: EventDecoder;
+
+  constructor(private readonly options: ProjectionRebuildOptions) {
+    if (options.projection.tables.length === 0) throw new Error(`${options.projection.name} owns no table: there is nothing to rebuild`);
+    this.schema = shadowSchemaOf(options.projection.name);
+    this.batchSize = options.batchSize ?? DEFAULT_REBUILD_BATCH_SIZE;
+    this.decode = options.decode ?? ((event) => event);
+  }
+
+  get name(): string {
+    return this.options.projection.name;
+  }
+
+  /** Is there an unfinished (or unswapped) rebuild of this projection to resume? */
+  async pending(): Promise<{ eventsApplied: number } | undefined> {
+    return readRebuildState(this.options.dataSource.manager, this.schema);
+  }
+
+  /** Drops the shadow schema: the next `run` starts from the beginning of the log. */
+  async discard(): Promise<void> {
+    await this.options.dataSource.query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.schema)} CASCADE`);
+  }
+
+  /** Rebuilds (or resumes rebuilding) up to the head of the log, then builds the secondary indexes. */
+  async run(): Promise<RebuildRunResult> {
+    const { dataSource, projection } = this.options;
+    let state = await readRebuildState(dataSource.manager, this.schema);
+    const resumedAt = state?.eventsApplied ?? 0;
+    if (!state) {
+      await dataSource.transaction((tx) => createShadowSchema(tx, this.schema, projection.tables));
+      state = { position: null, eventsApplied: 0, startedAt: new Date() };
+    }
+    const total = state.eventsApplied + (await this.countAfter(state.position));
+    const progress = { projection: projection.name, done: state.eventsApplied, total };
+    this.options.onProgress?.(progress);
+    const outcome = await this.applyFrom(state.position, {
+      maxBatches: this.options.stopAfterBatches,
+      onBatch: (count) => {
+        progress.done += count;
+        progress.total = Math.max(progress.total, progress.done);
+        this.options.onProgress?.(progress);
+      },
+    });
+    if (outcome.status === 'caught-up') await createSecondaryIndexes(dataSource.manager, this.schema, projection.tables);
+    return { status: outcome.status, resumedAt, eventsApplied: progress.done, position: outcome.position };
+  }
+
+  /**
+   * Compares the rebuilt tables with the live ones at the same position of the log. The rebuild
+   * first catches up to the live checkpoint if the live projection is ahead; if the live one is
+   * behind (its worker is lagging or stopped), waits up to `waitForLiveMs` for it.
+   */
+  async check(waitForLiveMs = 10_000): Promise<ConsistencyReport> {
+    const deadline = Date.now() + waitForLiveMs;
+    for (;;) {
+      const attempt = await this.compareIfAligned();
+      if (attempt.aligned) return attempt;
+      // Live ahead: apply the rebuild up to exactly the live checkpoint (positions are only compared for equality).
+      if (attempt.livePosition !== null && (await this.applyFrom(attempt.rebuiltPosition, { until: attempt.livePosition })).reached) continue;
+      if (Date.now() >= deadline) {
+        return {
+          ...attempt,
+          reason:
+            attempt.livePosition === null
+              ? 'the live projection has no checkpoint (it never ran): nothing to compare with'
+              : 'the live projection is behind the log (its worker is stopped or lagging): start the worker, or swap',
+        };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /**
+   * Puts the rebuild live, in one transaction, while holding the live projection's advisory lock
+   * (the one a worker holds while it runs the projection), after a last catch-up to the head.
+   */
+  async swap(lockTimeoutMs = 10_000): Promise<{ position: string | null }> {
+    const { dataSource, projection } = this.options;
+    const lock = dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      await this.acquireLock(lock, lockTimeoutMs);
+      const state = await readRebuildState(dataSource.manager, this.schema);
+      if (!state) throw new Error(`No rebuild of ${projection.name} to swap: run it first`);
+      const { position } = await this.applyFrom(state.position, {});
+      await createSecondaryIndexes(dataSource.manager, this.schema, projection.tables);
+      await dataSource.transaction((tx) => swapShadowSchema(tx, projection.name, projection.tables, position));
+      return { position };
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`projection:${projection.name}`]).catch(() => undefined);
+      await lock.release();
+    }
+  }
+
+  private async acquireLock(lock: QueryRunner, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows: { locked: boolean }[] = await lock.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`projection:${this.name}`]);
+      if (rows[0]?.locked) return;
+      if (Date.now() >= deadline) throw new LockUnavailableError(this.name);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  private async compareIfAligned(): Promise<ConsistencyReport & { livePosition?: string | null; rebuiltPosition?: string | null }> {
+    const runner = this.options.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      // One snapshot for both sides: each side's rows and position were committed together.
+      await runner.startTransaction('REPEATABLE READ');
+      const live = (await loadCheckpoint(runner.manager, this.name)) ?? null;
+      const state = await readRebuildState(runner.manager, this.schema);
+      if (!state) throw new Error(`No rebuild of ${this.name} to check: run it first`);
+      if (live !== state.position) return { aligned: false, livePosition: live, rebuiltPosition: state.position, reason: 'positions differ' };
+      const tables: TableComparison[] = [];
+      for (const table of this.options.projection.tables) tables.push(await compareTables(runner.manager, 'public', this.schema, table));
+      return { aligned: true, position: live, tables, differences: tables.reduce((sum, t) => sum + t.differences.length, 0) };
+    } finally {
+      await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+  }
+
+  /**
+   * Applies the projection's events after `after` into the shadow tables, one transaction per
+   * batch, with the next batch read while the current one is written. Stops at the head of the
+   * log, after the event at `until`, or after `maxBatches` batches.
+   */
+  private async applyFrom(
+    after: string | null,
+    options: { until?: string; maxBatches?: number; onBatch?: (count: number) => void },
+  ): Promise<{ status: 'caught-up' | 'stopped'; position: string | null; reached: boolean }> {
+    const { store, projection } = this.options;
+    const read = (from: string | null) => store.readAll({ after: from ?? undefined, maxCount: this.batchSize, filter: projection.filter });
+    let position = after;
+    let batches = 0;
+    let next = read(position);
+    for (;;) {
+      if (options.maxBatches !== undefined && batches >= options.maxBatches) {
+        await next.catch(() => undefined);
+        return { status: 'stopped', position, reached: false };
+      }
+      let page = await next;
+      if (page.length === 0) return { status: 'caught-up', position, reached: false };
+      const untilIndex = options.until === undefined ? -1 : page.findIndex((event) => event.position === options.until);
+      if (untilIndex >= 0) page = page.slice(0, untilIndex + 1);
+      next = untilIndex >= 0 ? Promise.resolve([]) : read(page[page.length - 1].position);
+      next.catch(() => undefined); // awaited on the next turn; never an unhandled rejection meanwhile
+      const events = await Promise.all(page.map((event) => this.decode(event)));
+      await this.applyBatch(events, position);
+      position = page[page.length - 1].position;
+      batches++;
+      options.onBatch?.(page.length);
+      if (untilIndex >= 0) return { status: 'caught-up', position, reached: true };
+    }
+  }
+
+  /**
+   * One batch, one transaction. The position moves only from where this run read it: if another
+   * run of the same rebuild (a second terminal, a process left behind by a killed parent) moved
+   * it meanwhile, this batch rolls back and this run stops.
+   */
+  private async applyBatch(events: RecordedEvent[], after: string | null): Promise<void> {
+    const { dataSource, projection } = this.options;
+    const position = events[events.length - 1].position;
+    await dataSource.transaction(async (tx: EntityManager) => {
+      await tx.query(`SET LOCAL search_path = ${quoteIdent(this.schema)}, public`);
+      if (projection.applyBatch) await projection.applyBatch(events, tx);
+      else for (const event of events) await projection.apply(event, tx);
+      const moved: { count: string }[] = await tx.query(
+        `WITH moved AS (
+           UPDATE ${quoteIdent(this.schema)}.${REBUILD_STATE_TABLE} SET position = $1, events_applied = events_applied + $2, updated_at = now()
+            WHERE id = 1 AND position IS NOT DISTINCT FROM $3::text RETURNING id)
+         SELECT count(*) AS count FROM moved`,
+        [position, events.length, after],
+      );
+      if (Number(moved[0]?.count) !== 1) throw new ConcurrentRebuildError(projection.name);
+    });
+  }
+
+  /** How many of the projection's events follow `after` (for the progress bar): the Postgres log table, counted in SQL. */
+  private async countAfter(after: string | null): Promise<number> {
+    const filter: AllFilter = this.options.projection.filter;
+    const types = filter.eventTypes?.length ? filter.eventTypes : null;
+    const prefixes = filter.streamPrefixes?.length ? filter.streamPrefixes.map((p) => `${p.replace(/[\\%_]/g, '\\$&')}%`) : null;
+    const rows: { count: string }[] = await this.options.dataSource.query(
+      `SELECT count(*) AS count FROM events WHERE ($1::text[] IS NULL OR type = ANY ($1::text[])) AND ($2::text[] IS NULL OR stream_id LIKE ANY ($2::text[]))`,
+      [types, prefixes],
+    );
+    const all = Number(rows[0].count);
+    if (after === null) return all;
+    // Resuming: the events already applied were counted by the state; estimate the rest from the total.
+    const state = await readRebuildState(this.options.dataSource.manager, this.schema);
+    return Math.max(0, all - (state?.eventsApplied ?? 0));
+  }
+}
