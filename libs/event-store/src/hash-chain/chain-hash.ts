@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventMetadata } from '../event-store.port';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, CanonicalJsonText } from './canonical-json';
 
 /** `prev` of a stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -27,8 +27,11 @@ export interface ChainedContent {
 /**
  * The chain hash of an event. metadata.chain (the link itself) and metadata.recordedAt (set by the
  * server after the hash is taken) are left out; the global seals cover recordedAt.
+ *
+ * `data`, when given, is `canonicalJson(event.data)` already computed (the verifier shares it with
+ * the global digest); the hash is the same either way.
  */
-export function chainHashOf(event: ChainedContent, prev: string): string {
+export function chainHashOf(event: ChainedContent, prev: string, data?: CanonicalJsonText): string {
   const { chain: _chain, recordedAt: _recordedAt, ...metadata } = event.metadata;
   const content = {
     streamId: event.streamId,
@@ -36,7 +39,7 @@ export function chainHashOf(event: ChainedContent, prev: string): string {
     eventId: event.eventId,
     type: event.type,
     schemaVersion: event.schemaVersion,
-    data: event.data,
+    data: data ?? event.data,
     metadata,
     prev,
   };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RecordedEvent } from '@app/event-store';
-import { canonicalJson, GENESIS_HASH } from '@app/event-store/hash-chain';
+import { canonicalJson, type CanonicalJsonText, GENESIS_HASH } from '@app/event-store/hash-chain';
 
 /** The running hash before the first event of the log. */
 export const GLOBAL_GENESIS_HASH = GENESIS_HASH;
@@ -37,13 +37,27 @@ export function storedEventRecord(event: RecordedEvent): StoredEventRecord {
   };
 }
 
-/** sha256 (hex) of the canonical JSON of the stored record. scripts/verify-bundle.js repeats it. */
-export function eventDigest(event: RecordedEvent | StoredEventRecord): string {
-  const record = event.recordedAt instanceof Date ? storedEventRecord(event as RecordedEvent) : event;
-  return createHash('sha256').update(canonicalJson(record), 'utf8').digest('hex');
+/**
+ * sha256 (hex) of the canonical JSON of the stored record. scripts/verify-bundle.js repeats it.
+ * `data`, when given, is `canonicalJson(event.data)` already computed; the digest is the same.
+ */
+export function eventDigest(event: RecordedEvent | StoredEventRecord, data?: CanonicalJsonText): string {
+  return eventDigestBytes(event, data).toString('hex');
+}
+
+/** eventDigest as its 32 bytes. */
+export function eventDigestBytes(event: RecordedEvent | StoredEventRecord, data?: CanonicalJsonText): Buffer {
+  const record = event.recordedAt instanceof Date ? storedEventRecord(event as RecordedEvent) : { ...event };
+  if (data) record.data = data;
+  return createHash('sha256').update(canonicalJson(record), 'utf8').digest();
 }
 
 /** h_n = sha256(h_{n-1} || digest_n), over the 32-byte values. scripts/verify-bundle.js repeats it. */
 export function nextGlobalHash(previous: string, digest: string): string {
-  return createHash('sha256').update(Buffer.from(previous, 'hex')).update(Buffer.from(digest, 'hex')).digest('hex');
+  return nextGlobalHashBytes(Buffer.from(previous, 'hex'), Buffer.from(digest, 'hex')).toString('hex');
+}
+
+/** nextGlobalHash over the 32-byte values, without hex round trips (the verifier folds a whole log). */
+export function nextGlobalHashBytes(previous: Buffer, digest: Buffer): Buffer {
+  return createHash('sha256').update(previous).update(digest).digest();
 }
