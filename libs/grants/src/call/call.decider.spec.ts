@@ -739,6 +739,78 @@ describe('call decider', () => {
     });
   });
 
+  describe('many commitments', () => {
+    // Enough grants that the fold's commitment book merges its recent changes into its base several times.
+    const grantIds = Array.from({ length: 300 }, (_, i) => `grant-${String(i).padStart(3, '0')}`);
+    const proposalOf = (grantId: string) => `proposal-of-${grantId}`;
+    const history: CallEvent[] = [
+      drafted({ budgetMinor: 10_000_000_000, maxAwardMinor: 100_000_000 }),
+      published,
+      ...grantIds.flatMap((grantId, i) => [
+        committed(grantId, proposalOf(grantId), 10_000_000),
+        ...(i % 3 === 0 ? [released(grantId, 1_000_000)] : []),
+        ...(i % 5 === 0 ? [adjusted(grantId, `amendment-${i}`, 2_000_000, 12_000_000)] : []),
+      ]),
+      released(grantIds[0], 500_000),
+    ];
+    const expectedCommitments = Object.fromEntries(
+      grantIds.map((grantId, i) => [
+        grantId,
+        {
+          proposalId: proposalOf(grantId),
+          amountMinor: i % 5 === 0 ? 12_000_000 : 10_000_000,
+          releasedMinor: (i % 3 === 0 ? 1_000_000 : 0) + (i === 0 ? 500_000 : 0),
+          ...(i % 5 === 0 ? { adjustmentIds: [`amendment-${i}`] } : {}),
+        },
+      ]),
+    );
+    const fold = (events: CallEvent[]): CallState => events.reduce(callDecider.evolve, callDecider.initialState);
+
+    it('tracks every grant across a long stream, in the order they were committed', () => {
+      const call = fold(history) as ExistingCall;
+      expect(call.commitments).toEqual(expectedCommitments);
+      expect(Object.keys(call.commitments)).toEqual(grantIds);
+      const outstanding = Object.values(expectedCommitments).reduce((sum, c) => sum + c.amountMinor - c.releasedMinor, 0);
+      expect(call.committedMinor).toBe(outstanding);
+    });
+
+    it('leaves every earlier state as it was (evolve is pure)', () => {
+      const states: CallState[] = [callDecider.initialState];
+      const whenMade: string[] = [JSON.stringify(callDecider.initialState)];
+      for (const event of history) {
+        states.push(callDecider.evolve(states[states.length - 1], event));
+        whenMade.push(JSON.stringify(states[states.length - 1]));
+      }
+      expect(states.map((state) => JSON.stringify(state))).toEqual(whenMade);
+      // Folding on from a middle state again yields the same end state, and leaves the middle state alone.
+      const middle = 200;
+      const before = JSON.stringify(states[middle]);
+      expect(history.slice(middle).reduce(callDecider.evolve, states[middle])).toEqual(states[states.length - 1]);
+      expect(JSON.stringify(states[middle])).toBe(before);
+      expect((states[middle] as ExistingCall).commitments[grantIds[299]]).toBeUndefined();
+    });
+
+    it('decides on commitments deep in a long stream', () => {
+      given(callDecider, history).when(commit(grantIds[151], proposalOf(grantIds[151]), 10_000_000)).then([]);
+      given(callDecider, history).when(commit('grant-new', proposalOf(grantIds[7]), 10_000_000)).thenThrows(ConflictingCommitment);
+      given(callDecider, history).when(release(grantIds[3], 9_000_001)).thenThrows(ReleaseExceedsCommitment);
+      given(callDecider, history).when(adjust(grantIds[5], 'amendment-5', 1)).then([]);
+      given(callDecider, history).when(release('grant-unknown', 1)).thenThrows(CommitmentNotFound);
+    });
+
+    it('reads commitments of a state built outside the fold', () => {
+      const state: ExistingCall = {
+        ...(fold(history.slice(0, 2)) as ExistingCall),
+        commitments: { [grantA]: { proposalId: proposalA, amountMinor: 10_000_000, releasedMinor: 0 } },
+      };
+      expect(callDecider.evolve(state, released(grantA, 1_000_000))).toEqual({
+        ...state,
+        committedMinor: -1_000_000,
+        commitments: { [grantA]: { proposalId: proposalA, amountMinor: 10_000_000, releasedMinor: 1_000_000 } },
+      });
+    });
+  });
+
   describe('callIsOpenForSubmissions', () => {
     const state = (events: CallEvent[]): CallState => events.reduce(callDecider.evolve, callDecider.initialState);
 

@@ -114,81 +114,141 @@ export function callIsOpenForSubmissions(state: CallState, now: string): boolean
 export function evolveCall(state: CallState, event: CallEvent): CallState {
   if (event.type === 'CallDrafted') {
     const drafted = event.data;
-    return {
-      status: 'draft',
-      callId: drafted.callId,
-      terms: {
-        programme: drafted.programme,
-        title: drafted.title,
-        description: drafted.description,
-        currency: drafted.currency,
-        budgetMinor: drafted.budgetMinor,
-        minAwardMinor: drafted.minAwardMinor,
-        maxAwardMinor: drafted.maxAwardMinor,
-        eligibleCountries: [...drafted.eligibleCountries],
-        minPartners: drafted.minPartners,
-        criteria: drafted.criteria.map(copyCriterion),
-        reviewsRequired: drafted.reviewsRequired,
-        opensAt: drafted.opensAt,
+    return existingCall(
+      {
+        status: 'draft',
+        callId: drafted.callId,
+        terms: {
+          programme: drafted.programme,
+          title: drafted.title,
+          description: drafted.description,
+          currency: drafted.currency,
+          budgetMinor: drafted.budgetMinor,
+          minAwardMinor: drafted.minAwardMinor,
+          maxAwardMinor: drafted.maxAwardMinor,
+          eligibleCountries: [...drafted.eligibleCountries],
+          minPartners: drafted.minPartners,
+          criteria: drafted.criteria.map(copyCriterion),
+          reviewsRequired: drafted.reviewsRequired,
+          opensAt: drafted.opensAt,
+        },
+        closesAt: drafted.closesAt,
+        committedMinor: 0,
       },
-      closesAt: drafted.closesAt,
-      committedMinor: 0,
-      commitments: {},
-    };
+      EMPTY_BOOK,
+    );
   }
   // The log is the source of truth: an event for a call that was never drafted cannot be applied.
   if (state.status === 'none') return state;
+  const fields = callFields(state);
+  const book = bookOf(state);
 
   switch (event.type) {
     case 'CallPublished':
-      return { ...state, status: 'published' };
+      return existingCall({ ...fields, status: 'published' }, book);
     case 'CallDeadlineExtended':
-      return { ...state, closesAt: event.data.newClosesAt };
+      return existingCall({ ...fields, closesAt: event.data.newClosesAt }, book);
     case 'CallClosed':
-      return { ...state, status: 'closed' };
+      return existingCall({ ...fields, status: 'closed' }, book);
     case 'CallCancelled':
-      return { ...state, status: 'cancelled' };
+      return existingCall({ ...fields, status: 'cancelled' }, book);
     case 'FundsCommitted': {
       const { grantId, proposalId, amountMinor } = event.data;
-      return {
-        ...state,
-        committedMinor: state.committedMinor + amountMinor,
-        commitments: { ...state.commitments, [grantId]: { proposalId, amountMinor, releasedMinor: 0 } },
-      };
+      return existingCall(
+        { ...fields, committedMinor: state.committedMinor + amountMinor },
+        withCommitment(book, grantId, { proposalId, amountMinor, releasedMinor: 0 }),
+      );
     }
     case 'FundsReleased': {
       const { grantId, amountMinor } = event.data;
-      const commitment = state.commitments[grantId];
+      const commitment = commitmentIn(book, grantId);
       if (!commitment) return state;
-      return {
-        ...state,
-        committedMinor: state.committedMinor - amountMinor,
-        commitments: {
-          ...state.commitments,
-          [grantId]: { ...commitment, releasedMinor: commitment.releasedMinor + amountMinor },
-        },
-      };
+      return existingCall(
+        { ...fields, committedMinor: state.committedMinor - amountMinor },
+        withCommitment(book, grantId, { ...commitment, releasedMinor: commitment.releasedMinor + amountMinor }),
+      );
     }
     case 'CommitmentAdjusted': {
       const { grantId, adjustmentId, changeMinor } = event.data;
-      const commitment = state.commitments[grantId];
+      const commitment = commitmentIn(book, grantId);
       if (!commitment) return state;
-      return {
-        ...state,
-        committedMinor: state.committedMinor + changeMinor,
-        commitments: {
-          ...state.commitments,
-          [grantId]: {
-            ...commitment,
-            amountMinor: commitment.amountMinor + changeMinor,
-            adjustmentIds: [...(commitment.adjustmentIds ?? []), adjustmentId],
-          },
-        },
-      };
+      return existingCall(
+        { ...fields, committedMinor: state.committedMinor + changeMinor },
+        withCommitment(book, grantId, {
+          ...commitment,
+          amountMinor: commitment.amountMinor + changeMinor,
+          adjustmentIds: [...(commitment.adjustmentIds ?? []), adjustmentId],
+        }),
+      );
     }
     default:
       return assertNever(event);
   }
+}
+
+/*
+ * Commitments without a quadratic fold. A call stream may hold thousands of FundsCommitted and
+ * FundsReleased events; copying the whole per-grant record on each of them made folding a long
+ * stream O(n^2). Instead a state keeps its commitments in a "book": a shared base map that is
+ * never changed once built, plus a small map of the entries changed since. Each event copies only
+ * that small map (and the one touched entry); when it grows past about sqrt(size) entries it is
+ * merged into a new base, so an event costs O(sqrt n) amortised. `commitments` stays the
+ * plain record it always was, built from the book the first time anyone reads it (and kept).
+ * Every object is new or unchanged: evolve stays pure.
+ */
+interface CommitmentBook {
+  readonly base: ReadonlyMap<string, FundsCommitment>;
+  readonly recent: ReadonlyMap<string, FundsCommitment>;
+}
+
+const EMPTY_BOOK: CommitmentBook = { base: new Map(), recent: new Map() };
+const MIN_RECENT = 32;
+
+/** The book behind each call state evolve built; a state built elsewhere (e.g. a literal in a test) has none. */
+const books = new WeakMap<ExistingCall, CommitmentBook>();
+
+function bookOf(call: ExistingCall): CommitmentBook {
+  return books.get(call) ?? { base: new Map(Object.entries(call.commitments)), recent: new Map() };
+}
+
+function commitmentIn(book: CommitmentBook, grantId: string): FundsCommitment | undefined {
+  return book.recent.get(grantId) ?? book.base.get(grantId);
+}
+
+function withCommitment(book: CommitmentBook, grantId: string, commitment: FundsCommitment): CommitmentBook {
+  const recent = new Map(book.recent).set(grantId, commitment);
+  if (recent.size <= Math.max(MIN_RECENT, Math.sqrt(book.base.size))) return { base: book.base, recent };
+  const base = new Map(book.base);
+  for (const [id, entry] of recent) base.set(id, entry);
+  return { base, recent: new Map() };
+}
+
+function entriesOf(book: CommitmentBook): Readonly<Record<string, FundsCommitment>> {
+  const entries: Record<string, FundsCommitment> = {};
+  // In the order the grants were first committed, as the record copied per event had them.
+  for (const [id, entry] of book.base) entries[id] = book.recent.get(id) ?? entry;
+  for (const [id, entry] of book.recent) if (!book.base.has(id)) entries[id] = entry;
+  return entries;
+}
+
+type CallFields = Omit<ExistingCall, 'commitments'>;
+
+function callFields(call: ExistingCall): CallFields {
+  const { status, callId, terms, closesAt, committedMinor } = call;
+  return { status, callId, terms, closesAt, committedMinor };
+}
+
+function existingCall(fields: CallFields, book: CommitmentBook): ExistingCall {
+  let commitments: Readonly<Record<string, FundsCommitment>> | undefined;
+  const call: ExistingCall = {
+    ...fields,
+    get commitments() {
+      commitments ??= entriesOf(book);
+      return commitments;
+    },
+  };
+  books.set(call, book);
+  return call;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,7 +383,7 @@ function cancelCall({ data, now }: CancelCall, call: ExistingCall): CallEvent[] 
  */
 function commitFunds({ data, now }: CommitFunds, call: ExistingCall): CallEvent[] {
   const { grantId, proposalId, amountMinor } = data;
-  const existing = call.commitments[grantId];
+  const existing = commitmentIn(bookOf(call), grantId);
   if (existing && existing.proposalId === proposalId && existing.amountMinor === amountMinor) return [];
 
   if (call.status !== 'published' && call.status !== 'closed') {
@@ -352,7 +412,7 @@ function commitFunds({ data, now }: CommitFunds, call: ExistingCall): CallEvent[
 /** Gives unspent funds back to the call, e.g. when a grant closes under budget or is terminated. */
 function releaseFunds({ data, now }: ReleaseFunds, call: ExistingCall): CallEvent[] {
   const { grantId, amountMinor } = data;
-  const commitment = call.commitments[grantId];
+  const commitment = commitmentIn(bookOf(call), grantId);
   if (!commitment) throw new CommitmentNotFound(grantId);
   if (!isIntegerAtLeast(amountMinor, 1)) throw new InvalidAmount(amountMinor);
   if (isBlank(data.reason)) throw new ReasonRequired('release funds');
@@ -374,7 +434,7 @@ function releaseFunds({ data, now }: ReleaseFunds, call: ExistingCall): CallEven
  */
 function adjustCommitment({ data, now }: AdjustCommitment, call: ExistingCall): CallEvent[] {
   const { grantId, adjustmentId, changeMinor } = data;
-  const commitment = call.commitments[grantId];
+  const commitment = commitmentIn(bookOf(call), grantId);
   if (!commitment) throw new CommitmentNotFound(grantId);
   if (commitment.adjustmentIds?.includes(adjustmentId)) return [];
   if (call.status !== 'published' && call.status !== 'closed') {

@@ -21,12 +21,14 @@ const STREAM_PAGE = 1_000;
  * Rebuilds one entity's read-model rows as they would have been at an instant, without a second
  * implementation of any projection: inside ONE transaction that is always rolled back, the
  * entity's rows are deleted, its stream's events recorded up to that instant are re-applied
- * through the feature's own projection, and the rows are read back through the live route's query.
+ * through the feature's own projection (its `applyBatch` when it has one, else `apply` per event),
+ * and the rows are read back through the live route's query.
  * Nothing the transaction did is ever visible to anyone else (MVCC), and nothing is committed.
  *
  * "Up to the instant" is a prefix of the stream: events in stream order until the first one
- * recorded after it. Events come through the EVENT_CODEC like the projections' own, so personal
- * data shredded since reads as erased in the past too.
+ * recorded after it; the stream is read forwards in pages and no page past that event is read.
+ * Events come through the EVENT_CODEC like the projections' own, so personal data shredded since
+ * reads as erased in the past too.
  */
 @Injectable()
 export class AsOfReplay {
@@ -49,7 +51,11 @@ export class AsOfReplay {
     try {
       await runner.startTransaction();
       await target.clear(runner.manager);
-      for (const event of events) await projection.apply(await this.codec.decode(event), runner.manager);
+      const decoded: RecordedEvent[] = [];
+      for (const event of events) decoded.push(await this.codec.decode(event));
+      // The batch path writes each row once instead of once per event (proven equal to `apply` per event).
+      if (projection.applyBatch) await projection.applyBatch(decoded, runner.manager);
+      else for (const event of decoded) await projection.apply(event, runner.manager);
       return await target.read(runner.manager);
     } finally {
       // Always rolled back: an as-of read changes nothing, even when it fails half way.
