@@ -593,11 +593,11 @@ const EXPECTATION: Record<AppendMode, { base: string; head?: string; guard?: str
 
 /**
  * One server time per append (now() is the transaction's start), truncated to milliseconds so that
- * a JS Date holds it exactly; it is written to recorded_at and to metadata.recordedAt, where it
- * overrides any value the client sent.
+ * a JS Date holds it exactly. It is stored once, in recorded_at, and handed out as
+ * metadata.recordedAt on every read (building it into the jsonb on insert cost server CPU on the
+ * hot path). A recordedAt the client sends is dropped.
  */
 const RECORDED_AT = `date_trunc('milliseconds', now())`;
-const RECORDED_AT_JSON = `jsonb_build_object('recordedAt', to_char(${RECORDED_AT} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
 
 const statements = new Map<string, { name: string; text: string }>();
 
@@ -616,14 +616,14 @@ function appendStatement(mode: AppendMode, shape: 'single' | 'batch'): { name: s
   const text =
     shape === 'single'
       ? `INSERT INTO events (${columns})
-         SELECT $1, ${base} + 1, $2::uuid, $3::text, $4::int, $5::jsonb, $6::jsonb || ${RECORDED_AT_JSON}, ${RECORDED_AT}
+         SELECT $1, ${base} + 1, $2::uuid, $3::text, $4::int, $5::jsonb, $6::jsonb, ${RECORDED_AT}
            ${head ? `FROM ${head}` : ''}
           ${where}
          RETURNING stream_version AS version, transaction_id, position`
       : // Positions follow the batch order; the summary row has a NULL version if nothing was inserted.
         `WITH appended AS (
            INSERT INTO events (${columns})
-           SELECT $1, ${base} + e.ord, e.event_id, e.type, e.schema_version, e.data, e.metadata || ${RECORDED_AT_JSON}, ${RECORDED_AT}
+           SELECT $1, ${base} + e.ord, e.event_id, e.type, e.schema_version, e.data, e.metadata, ${RECORDED_AT}
              FROM unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[])
                   WITH ORDINALITY AS e(event_id, type, schema_version, data, metadata, ord)
                   ${head ? `CROSS JOIN ${head}` : ''}
@@ -648,7 +648,7 @@ function appendValues(streamId: string, events: NewEvent[], expected: ExpectedVe
           events[0].type,
           events[0].schemaVersion,
           JSON.stringify(events[0].data ?? null),
-          JSON.stringify(events[0].metadata),
+          storedMetadata(events[0].metadata),
         ]
       : [
           streamId,
@@ -656,10 +656,17 @@ function appendValues(streamId: string, events: NewEvent[], expected: ExpectedVe
           events.map((event) => event.type),
           events.map((event) => event.schemaVersion),
           events.map((event) => JSON.stringify(event.data ?? null)),
-          events.map((event) => JSON.stringify(event.metadata)),
+          events.map((event) => storedMetadata(event.metadata)),
         ];
   if (typeof expected === 'number' && expected !== NO_STREAM_VERSION) values.push(expected);
   return values;
+}
+
+/** Metadata as stored: everything but recordedAt, which is the recorded_at column's (server time). */
+function storedMetadata(metadata: EventMetadata): string {
+  if (metadata.recordedAt === undefined) return JSON.stringify(metadata);
+  const { recordedAt: _ignored, ...rest } = metadata;
+  return JSON.stringify(rest);
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -710,7 +717,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     schemaVersion: row.schema_version,
     data: row.data,
-    metadata: row.metadata,
+    metadata: { ...row.metadata, recordedAt: row.recorded_at.toISOString() },
     recordedAt: row.recorded_at,
   };
 }
