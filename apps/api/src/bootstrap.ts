@@ -23,11 +23,24 @@ export async function bootstrapApi(overrides: Partial<AppConfig> = {}): Promise<
   }
   const app = await NestFactory.create(AppModule.forRoot({ config, auth: authConfigFromEnv(), databaseUrl }), { bufferLogs: true });
   configureApp(app);
-  if (embedded) {
-    const stopEmbedded = embedded;
-    // After Nest has closed its pools, so PostgreSQL shuts down cleanly.
-    app.getHttpServer().on('close', () => void stopEmbedded.stop().catch(() => undefined));
-  }
+  // On SIGTERM/SIGINT: close the app first (HTTP, worker loops, pools), then the embedded
+  // PostgreSQL, so nothing still connected sees its database go away.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    void (async () => {
+      try {
+        await app.close();
+        await embedded?.stop();
+      } finally {
+        process.exit(0);
+      }
+    })();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
   await app.listen(config.port, config.host);
   log.info({ port: config.port, worker: config.runWorker, eventStore: config.eventStore }, 'Grant Ledger API listening; Swagger UI at /docs');
 }

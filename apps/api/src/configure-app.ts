@@ -27,6 +27,5 @@ export function configureApp(app: INestApplication): INestApplication {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
-  app.enableShutdownHooks();
   return app;
 }
