@@ -1,4 +1,5 @@
 import { eventStoreMigrations } from '@app/event-store';
+import { AsOfSnapshots1764000900000 } from '@app/grants/application/audit/as-of/as-of-snapshots.migration';
 import { AuditSeals1764000250000 } from '@app/grants/application/audit/audit-seals.migration';
 import { PersonalDataKeys1764000150000 } from '@app/grants/application/personal-data/personal-data-keys.migration';
 import { IdempotencyKeys1764000100000 } from '@app/platform/idempotency/idempotency.migration';
@@ -8,7 +9,7 @@ import { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './registry';
 
 /** Migrations of the app's own tables that are not read models (e.g. personal-data keys), in order. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const PLATFORM_MIGRATIONS: Function[] = [IdempotencyKeys1764000100000, PersonalDataKeys1764000150000, AuditSeals1764000250000];
+export const PLATFORM_MIGRATIONS: Function[] = [IdempotencyKeys1764000100000, PersonalDataKeys1764000150000, AuditSeals1764000250000, AsOfSnapshots1764000900000];
 
 /** One database holds the embedded event store, the read models and the API's own tables. */
 export function dataSourceOptions(url: string): DataSourceOptions {

@@ -20,6 +20,9 @@ import { AsOfReplay } from './as-of-replay';
  *
  * None of these four projections reads another stream's rows (a proposal row carries its own
  * callId, a grant its own terms), so an as-of answer is exactly its own stream's prefix.
+ * Calls and proposals may be served from snapshots (their rows hold no personal data); grants
+ * (signatories) and organisations (contact persons) are always replayed from the first event, so
+ * erased personal data is never kept in a snapshot.
  */
 @Injectable()
 export class AsOfReadModels {
@@ -30,6 +33,7 @@ export class AsOfReadModels {
       {
         streamId: callStreamName(id.toLowerCase()),
         projection: 'calls',
+        snapshot: [{ table: 'calls', column: 'id', id }],
         clear: (tx) => tx.delete(CallView, { id }).then(() => undefined),
         read: (tx) => new CallsQuery(tx.getRepository(CallView)).byId(id),
       },
@@ -54,6 +58,10 @@ export class AsOfReadModels {
       {
         streamId: proposalStreamName(id.toLowerCase()),
         projection: 'proposals',
+        snapshot: [
+          { table: 'proposals', column: 'id', id },
+          { table: 'proposal_reviewer_assignments', column: 'proposal_id', id },
+        ],
         clear: async (tx) => {
           await tx.delete(ReviewerAssignmentView, { proposalId: id });
           await tx.delete(ProposalView, { id });

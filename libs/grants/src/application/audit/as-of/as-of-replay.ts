@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
 import { PROJECTIONS, type Projection } from '@app/read-models/projection/projection';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EVENT_CODEC, type EventCodec } from '../../event-codec';
+
+/** One table's rows of the entity, selected by `column = id` (for snapshots). */
+export interface AsOfSnapshotTable {
+  table: string;
+  column: string;
+  id: string;
+}
 
 /** What one feature's as-of read needs: its stream, its projection, its rows, and the live route's own read. */
 export interface AsOfTarget<T> {
@@ -13,9 +21,25 @@ export interface AsOfTarget<T> {
   clear(tx: EntityManager): Promise<void>;
   /** Reads the rows back exactly as the live route does. */
   read(tx: EntityManager): Promise<T | null>;
+  /**
+   * Every row the projection keeps for the entity, when they may be stored in `as_of_snapshots`.
+   * Only for projections whose rows carry NO personal data (a snapshot would outlive erasure);
+   * omit it to always replay from the first event.
+   */
+  snapshot?: readonly AsOfSnapshotTable[];
 }
 
 const STREAM_PAGE = 1_000;
+/** A snapshot is kept after every this many events of a stream (at most one written per read). */
+export const AS_OF_SNAPSHOT_EVERY = 1_000;
+/** Bump to ignore every stored snapshot (e.g. when a projection's helpers outside its class change). */
+const SNAPSHOT_FORMAT = 1;
+
+interface Snapshot {
+  streamVersion: number;
+  maxRecordedAt: Date;
+  rows: Record<string, unknown[]>;
+}
 
 /**
  * Rebuilds one entity's read-model rows as they would have been at an instant, without a second
@@ -29,9 +53,18 @@ const STREAM_PAGE = 1_000;
  * recorded after it; the stream is read forwards in pages and no page past that event is read.
  * Events come through the EVENT_CODEC like the projections' own, so personal data shredded since
  * reads as erased in the past too.
+ *
+ * Long streams: for targets that allow it, the rows after every AS_OF_SNAPSHOT_EVERY events are
+ * kept in `as_of_snapshots` (written lazily by a replay that passes such a point), and a later
+ * read starts from the latest snapshot whose whole prefix was recorded by its instant, replaying
+ * only the tail. Applying a prefix and then the rest gives the same rows as applying all at once
+ * (projections are folds that resume from their stored rows), so answers are identical. A snapshot
+ * is keyed by a hash of the projection's code, so one made by other code is never used.
  */
 @Injectable()
 export class AsOfReplay {
+  private readonly hashes = new Map<Projection, string>();
+
   constructor(
     private readonly dataSource: DataSource,
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -43,30 +76,90 @@ export class AsOfReplay {
   async read<T>(target: AsOfTarget<T>, asOf: Date): Promise<T | null> {
     const projection = this.projections.find((p) => p.name === target.projection);
     if (!projection) throw new Error(`No projection named ${target.projection}`);
-    const events = await this.eventsUpTo(target.streamId, asOf);
-    if (events.length === 0) return null;
+    const hash = target.snapshot ? this.hashOf(projection, target.snapshot) : null;
+    const start = hash ? await this.latestSnapshot(target.streamId, hash, asOf) : null;
+    const events = await this.eventsUpTo(target.streamId, asOf, start ? start.streamVersion + 1 : 0);
+    if (!start && events.length === 0) return null;
 
+    // Where (if anywhere) this replay passes a snapshot point not stored yet: after `cut` events.
+    const firstVersion = start ? start.streamVersion + 1 : 0;
+    const lastVersion = firstVersion + events.length - 1;
+    const point = Math.floor((lastVersion + 1) / AS_OF_SNAPSHOT_EVERY) * AS_OF_SNAPSHOT_EVERY - 1;
+    const cut = target.snapshot && point >= firstVersion ? point - firstVersion + 1 : 0;
+
+    let taken: Snapshot | null = null;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
-      await target.clear(runner.manager);
+      const tx = runner.manager;
+      await target.clear(tx);
+      if (start && target.snapshot) await restore(tx, target.snapshot, start.rows);
       const decoded: RecordedEvent[] = [];
       for (const event of events) decoded.push(await this.codec.decode(event));
-      // The batch path writes each row once instead of once per event (proven equal to `apply` per event).
-      if (projection.applyBatch) await projection.applyBatch(decoded, runner.manager);
-      else for (const event of decoded) await projection.apply(event, runner.manager);
-      return await target.read(runner.manager);
+      if (cut > 0 && target.snapshot) {
+        await this.apply(projection, decoded.slice(0, cut), tx);
+        let maxRecordedAt = start?.maxRecordedAt.getTime() ?? 0;
+        for (const event of events.slice(0, cut)) maxRecordedAt = Math.max(maxRecordedAt, event.recordedAt.getTime());
+        taken = {
+          streamVersion: point,
+          maxRecordedAt: new Date(maxRecordedAt),
+          rows: await capture(tx, target.snapshot),
+        };
+        await this.apply(projection, decoded.slice(cut), tx);
+      } else {
+        await this.apply(projection, decoded, tx);
+      }
+      return await target.read(tx);
     } finally {
       // Always rolled back: an as-of read changes nothing, even when it fails half way.
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       await runner.release();
+      // The only write: a derived snapshot, in its own statement (concurrent readers may race; either wins).
+      // A snapshot only speeds up later reads: failing to store one must not fail this answer.
+      if (taken && hash) await this.storeSnapshot(target.streamId, hash, taken).catch(() => undefined);
     }
   }
 
-  private async eventsUpTo(streamId: string, asOf: Date): Promise<RecordedEvent[]> {
+  private async apply(projection: Projection, events: readonly RecordedEvent[], tx: EntityManager): Promise<void> {
+    // The batch path writes each row once instead of once per event (proven equal to `apply` per event).
+    if (projection.applyBatch) await projection.applyBatch(events, tx);
+    else for (const event of events) await projection.apply(event, tx);
+  }
+
+  private hashOf(projection: Projection, tables: readonly AsOfSnapshotTable[]): string {
+    let hash = this.hashes.get(projection);
+    if (!hash) {
+      // The projection's class source (apply and applyBatch) and what is snapshotted: other code, other snapshots.
+      const layout = tables.map(({ table, column }) => `${table}.${column}`).join(',');
+      hash = createHash('sha256').update(`${SNAPSHOT_FORMAT}\n${layout}\n${projection.constructor.toString()}`).digest('hex');
+      this.hashes.set(projection, hash);
+    }
+    return hash;
+  }
+
+  private async latestSnapshot(streamId: string, hash: string, asOf: Date): Promise<Snapshot | null> {
+    const found: { stream_version: string; max_recorded_at: Date; rows: Record<string, unknown[]> }[] = await this.dataSource.query(
+      `SELECT stream_version, max_recorded_at, rows FROM as_of_snapshots
+        WHERE stream_id = $1 AND projection_hash = $2 AND max_recorded_at <= $3
+        ORDER BY stream_version DESC LIMIT 1`,
+      [streamId, hash, asOf],
+    );
+    if (found.length === 0) return null;
+    return { streamVersion: Number(found[0].stream_version), maxRecordedAt: found[0].max_recorded_at, rows: found[0].rows };
+  }
+
+  private async storeSnapshot(streamId: string, hash: string, snapshot: Snapshot): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO as_of_snapshots (stream_id, projection_hash, stream_version, max_recorded_at, rows)
+       VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
+      [streamId, hash, snapshot.streamVersion, snapshot.maxRecordedAt, JSON.stringify(snapshot.rows)],
+    );
+  }
+
+  private async eventsUpTo(streamId: string, asOf: Date, from: number): Promise<RecordedEvent[]> {
     const visible: RecordedEvent[] = [];
-    for (let fromVersion = 0; ; ) {
+    for (let fromVersion = from; ; ) {
       const page = await this.store.readStream(streamId, { fromVersion, maxCount: STREAM_PAGE });
       for (const event of page) {
         if (event.recordedAt.getTime() > asOf.getTime()) return visible;
@@ -75,5 +168,24 @@ export class AsOfReplay {
       if (page.length < STREAM_PAGE) return visible;
       fromVersion = page[page.length - 1].streamVersion + 1;
     }
+  }
+}
+
+/** The entity's rows as JSON, exactly (to_jsonb round-trips every column through jsonb_populate_recordset). */
+async function capture(tx: EntityManager, tables: readonly AsOfSnapshotTable[]): Promise<Record<string, unknown[]>> {
+  const rows: Record<string, unknown[]> = {};
+  for (const { table, column, id } of tables) {
+    const found: { row: unknown }[] = await tx.query(`SELECT to_jsonb(t) AS row FROM "${table}" t WHERE "${column}" = $1`, [id]);
+    rows[table] = found.map(({ row }) => row);
+  }
+  return rows;
+}
+
+async function restore(tx: EntityManager, tables: readonly AsOfSnapshotTable[], rows: Record<string, unknown[]>): Promise<void> {
+  // In the target's order (parents first), not the stored object's.
+  for (const { table } of tables) {
+    const tableRows = rows[table] ?? [];
+    if (tableRows.length === 0) continue;
+    await tx.query(`INSERT INTO "${table}" SELECT * FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)`, [JSON.stringify(tableRows)]);
   }
 }
