@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, CanonicalJsonText } from './canonical-json';
 import { chainHashOf, GENESIS_HASH } from './chain-hash';
+import { PINNED_EVENT } from '../../test/pinned-event';
 
 /**
  * Known outputs, taken from the first implementation: chains and seals already written must keep
@@ -8,33 +9,6 @@ import { chainHashOf, GENESIS_HASH } from './chain-hash';
  */
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-const PINNED_EVENT = {
-  position: '000000000042',
-  streamId: 'proposal-7',
-  streamVersion: 3,
-  eventId: '6f1c2c3e-0d55-4d4e-9f4e-3f0c2b4b7a10',
-  type: 'Proposal.Submitted.v1',
-  schemaVersion: 2,
-  data: {
-    proposalId: 'p-7',
-    amountMinor: 1250000,
-    budget: [
-      { line: 'staff', amountMinor: 1000000 },
-      { line: 'travel', amountMinor: 250000 },
-    ],
-    contact: { $pii: { v: 1, kid: 'k1', ct: 'AAAA' } },
-  },
-  metadata: {
-    eventId: '6f1c2c3e-0d55-4d4e-9f4e-3f0c2b4b7a10',
-    actorId: 'alice',
-    actorRole: 'grant-manager',
-    correlationId: 'c',
-    causationId: 'd',
-    recordedAt: '2027-01-01T00:00:00.000Z',
-    chain: { prev: 'a'.repeat(64), hash: 'b'.repeat(64) },
-  },
-  recordedAt: new Date('2027-01-01T00:00:00.123Z'),
-};
 
 describe('pinned hash outputs', () => {
   it('canonical JSON of awkward values is byte-identical to the first implementation', () => {

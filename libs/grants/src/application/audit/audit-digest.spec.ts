@@ -1,34 +1,8 @@
-import type { RecordedEvent } from '@app/event-store';
+import { PINNED_EVENT } from '../../../../event-store/test/pinned-event';
 import { eventDigest, GLOBAL_GENESIS_HASH, nextGlobalHash, storedEventRecord } from './audit-digest';
 
 /** Known outputs from the first implementation: existing seals and export bundles depend on these bytes. */
-const event = {
-  position: '000000000042',
-  streamId: 'proposal-7',
-  streamVersion: 3,
-  eventId: '6f1c2c3e-0d55-4d4e-9f4e-3f0c2b4b7a10',
-  type: 'Proposal.Submitted.v1',
-  schemaVersion: 2,
-  data: {
-    proposalId: 'p-7',
-    amountMinor: 1250000,
-    budget: [
-      { line: 'staff', amountMinor: 1000000 },
-      { line: 'travel', amountMinor: 250000 },
-    ],
-    contact: { $pii: { v: 1, kid: 'k1', ct: 'AAAA' } },
-  },
-  metadata: {
-    eventId: '6f1c2c3e-0d55-4d4e-9f4e-3f0c2b4b7a10',
-    actorId: 'alice',
-    actorRole: 'grant-manager',
-    correlationId: 'c',
-    causationId: 'd',
-    recordedAt: '2027-01-01T00:00:00.000Z',
-    chain: { prev: 'a'.repeat(64), hash: 'b'.repeat(64) },
-  },
-  recordedAt: new Date('2027-01-01T00:00:00.123Z'),
-} as RecordedEvent;
+const event = PINNED_EVENT;
 
 const DIGEST = 'be3480a0ae7f246192f801fd22d0be22c30cce7f9cf60f89b7b024720ef39b90';
 
