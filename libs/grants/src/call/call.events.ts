@@ -10,6 +10,8 @@
  *   log does not need to parse stream names.
  */
 
+import { eventTypesOf, isEventOf } from '../shared/stream-kind';
+
 /** One scoring criterion. A proposal's score is sum(score / maxScore * weight) over all criteria. */
 export interface ScoringCriterion {
   id: string;
@@ -138,10 +140,10 @@ export const callEventSchemaVersions: Readonly<Record<CallEventType, number>> = 
 };
 
 /** Every event type of the call stream, e.g. for a read-model's event filter or the event catalogue. */
-export const CALL_EVENT_TYPES = Object.keys(callEventSchemaVersions) as readonly CallEventType[];
+export const CALL_EVENT_TYPES = eventTypesOf(callEventSchemaVersions);
 
 export function isCallEvent(event: { type: string }): event is CallEvent {
-  return Object.prototype.hasOwnProperty.call(callEventSchemaVersions, event.type);
+  return isEventOf(callEventSchemaVersions, event);
 }
 
 export const CALL_STREAM_PREFIX = 'call-';

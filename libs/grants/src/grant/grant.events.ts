@@ -10,6 +10,8 @@
  * - every event carries `grantId`, so a consumer of the global log need not parse stream names.
  */
 
+import { eventTypesOf, isEventOf } from '../shared/stream-kind';
+
 export const REPORT_KINDS = ['interim', 'final', 'financial'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
@@ -233,10 +235,10 @@ export const grantEventSchemaVersions: Readonly<Record<GrantEventType, number>> 
 };
 
 /** Every event type of the grant stream, e.g. for a read-model's event filter or the event catalogue. */
-export const GRANT_EVENT_TYPES = Object.keys(grantEventSchemaVersions) as readonly GrantEventType[];
+export const GRANT_EVENT_TYPES = eventTypesOf(grantEventSchemaVersions);
 
 export function isGrantEvent(event: { type: string }): event is GrantEvent {
-  return Object.prototype.hasOwnProperty.call(grantEventSchemaVersions, event.type);
+  return isEventOf(grantEventSchemaVersions, event);
 }
 
 export const GRANT_STREAM_PREFIX = 'grant-';

@@ -3,6 +3,8 @@
  * never derive them from class names (a rename would break replay).
  */
 
+import { eventTypesOf, isEventOf } from '../shared/stream-kind';
+
 export const LEGAL_STATUSES = ['registered-ngo', 'registered-association', 'unregistered-group', 'cooperative', 'other'] as const;
 /** Many grassroots groups cannot register legally; 'unregistered-group' is a first-class status, not a defect. */
 export type LegalStatus = (typeof LEGAL_STATUSES)[number];
@@ -105,10 +107,10 @@ export const organisationEventSchemaVersions: Readonly<Record<OrganisationEventT
   OrganisationPersonalDataErased: 1,
 };
 
-export const ORGANISATION_EVENT_TYPES = Object.keys(organisationEventSchemaVersions) as readonly OrganisationEventType[];
+export const ORGANISATION_EVENT_TYPES = eventTypesOf(organisationEventSchemaVersions);
 
 export function isOrganisationEvent(event: { type: string }): event is OrganisationEvent {
-  return Object.prototype.hasOwnProperty.call(organisationEventSchemaVersions, event.type);
+  return isEventOf(organisationEventSchemaVersions, event);
 }
 
 export const ORGANISATION_STREAM_PREFIX = 'organisation-';

@@ -4,6 +4,8 @@
  * currency; timestamps are ISO 8601 strings from the application's clock.
  */
 
+import { eventTypesOf, isEventOf } from '../shared/stream-kind';
+
 export interface ProposalPartner {
   organisationId: string;
   /** Free text, e.g. "research", "community outreach". */
@@ -240,10 +242,10 @@ export const proposalEventSchemaVersions: Readonly<Record<ProposalEventType, num
   ClarificationProvided: 1,
 };
 
-export const PROPOSAL_EVENT_TYPES = Object.keys(proposalEventSchemaVersions) as readonly ProposalEventType[];
+export const PROPOSAL_EVENT_TYPES = eventTypesOf(proposalEventSchemaVersions);
 
 export function isProposalEvent(event: { type: string }): event is ProposalEvent {
-  return Object.prototype.hasOwnProperty.call(proposalEventSchemaVersions, event.type);
+  return isEventOf(proposalEventSchemaVersions, event);
 }
 
 export const PROPOSAL_STREAM_PREFIX = 'proposal-';
