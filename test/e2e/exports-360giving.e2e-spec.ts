@@ -1,6 +1,7 @@
 /**
- * GET /exports/360giving validated against the official 360Giving schemas (draft 2020-12, read from
- * ../shared/standards, no network), with withheld and public recipients and amounts in major units.
+ * GET /exports/360giving validated against the official 360Giving schemas (draft 2020-12, vendored in
+ * test/fixtures/standards/360giving, no network), with withheld and public recipients and amounts in
+ * major units.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { createTestApp, eventually, type TestApp } from '../support/app';
 import { DURING_WINDOW, GrantScenario, humanContext } from './grants-support';
 
 const NOW = '2027-01-10T09:00:00Z';
-const STANDARDS = process.env.STANDARDS_DIR ?? join(__dirname, '../../../shared/standards/360giving');
+const STANDARDS = join(__dirname, '../fixtures/standards/360giving');
 
 const PRIVATE = {
   leadName: 'Tamazgha Unseen Assembly',
