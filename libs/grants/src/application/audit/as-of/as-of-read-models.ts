@@ -15,8 +15,9 @@ import { AsOfReplay } from './as-of-replay';
 
 /**
  * The read-model rows of one call, organisation, proposal or grant as they were at an instant,
- * read through the same query services the live routes use (bound to the replay's transaction),
- * so the routes map them to the same DTOs. Null: the stream did not exist yet.
+ * read through the same query services the live routes use (bound to the replay's transaction,
+ * where the table names resolve to its private scratch copies), so the routes map them to the
+ * same DTOs. Null: the stream did not exist yet.
  *
  * None of these four projections reads another stream's rows (a proposal row carries its own
  * callId, a grant its own terms), so an as-of answer is exactly its own stream's prefix.
@@ -34,7 +35,6 @@ export class AsOfReadModels {
         streamId: callStreamName(id.toLowerCase()),
         projection: 'calls',
         snapshot: [{ table: 'calls', column: 'id', id }],
-        clear: (tx) => tx.delete(CallView, { id }).then(() => undefined),
         read: (tx) => new CallsQuery(tx.getRepository(CallView)).byId(id),
       },
       asOf,
@@ -46,7 +46,6 @@ export class AsOfReadModels {
       {
         streamId: organisationStreamName(id.toLowerCase()),
         projection: 'organisations',
-        clear: (tx) => tx.delete(OrganisationView, { id }).then(() => undefined),
         read: (tx) => new OrganisationsQuery(tx.getRepository(OrganisationView)).byId(id),
       },
       asOf,
@@ -62,10 +61,6 @@ export class AsOfReadModels {
           { table: 'proposals', column: 'id', id },
           { table: 'proposal_reviewer_assignments', column: 'proposal_id', id },
         ],
-        clear: async (tx) => {
-          await tx.delete(ReviewerAssignmentView, { proposalId: id });
-          await tx.delete(ProposalView, { id });
-        },
         read: (tx) => new ProposalsQuery(tx.getRepository(ProposalView), tx.getRepository(ReviewerAssignmentView)).byId(id),
       },
       asOf,
@@ -77,7 +72,6 @@ export class AsOfReadModels {
       {
         streamId: grantStreamName(id.toLowerCase()),
         projection: 'grants',
-        clear: (tx) => tx.delete(GrantView, { id }).then(() => undefined),
         read: (tx) => new GrantsQuery(tx.getRepository(GrantView)).byId(id),
       },
       asOf,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
 import { PROJECTIONS, type Projection } from '@app/read-models/projection/projection';
+import { quoteIdent } from '@app/read-models/rebuild/shadow-schema';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EVENT_CODEC, type EventCodec } from '../../event-codec';
 
@@ -17,9 +18,7 @@ export interface AsOfTarget<T> {
   streamId: string;
   /** Name of the feature's projection (as registered in PROJECTIONS). */
   projection: string;
-  /** Deletes the entity's rows from the projection's tables. */
-  clear(tx: EntityManager): Promise<void>;
-  /** Reads the rows back exactly as the live route does. */
+  /** Reads the rows back exactly as the live route does (its unqualified SQL finds the replay's scratch tables). */
   read(tx: EntityManager): Promise<T | null>;
   /**
    * Every row the projection keeps for the entity, when they may be stored in `as_of_snapshots`.
@@ -43,11 +42,21 @@ interface Snapshot {
 
 /**
  * Rebuilds one entity's read-model rows as they would have been at an instant, without a second
- * implementation of any projection: inside ONE transaction that is always rolled back, the
- * entity's rows are deleted, its stream's events recorded up to that instant are re-applied
- * through the feature's own projection (its `applyBatch` when it has one, else `apply` per event),
- * and the rows are read back through the live route's query.
- * Nothing the transaction did is ever visible to anyone else (MVCC), and nothing is committed.
+ * implementation of any projection and without touching a live row: inside ONE transaction that
+ * is always rolled back, the projection's tables are shadowed by empty temporary copies
+ * (`CREATE TEMP TABLE t (LIKE public.t INCLUDING ALL) ON COMMIT DROP`, first on the `search_path`,
+ * so the projection's and the query's unqualified table names resolve to them), the transaction
+ * is then made read-only, the stream's events recorded up to that instant are applied through the
+ * feature's own projection (its `applyBatch` when it has one, else `apply` per event), and the
+ * rows are read back through the live route's query.
+ *
+ * No lock is taken on a live row, so the live projector never waits for an as-of read: PostgreSQL
+ * itself refuses any write or `SELECT … FOR UPDATE` on a non-temporary table in a read-only
+ * transaction, while temporary tables stay writable. The live tables only get the ACCESS SHARE
+ * lock any SELECT takes (copying their definition), which conflicts with DDL alone. The temporary
+ * tables are private to the connection and dropped by the rollback, so nothing leaks into the
+ * pooled connection's next query. (Each read creates a table or two in the catalog; autovacuum
+ * reclaims the catalog rows.)
  *
  * "Up to the instant" is a prefix of the stream: events in stream order until the first one
  * recorded after it; the stream is read forwards in pages and no page past that event is read.
@@ -64,6 +73,8 @@ interface Snapshot {
 @Injectable()
 export class AsOfReplay {
   private readonly hashes = new Map<Projection, string>();
+  /** `CREATE TEMP TABLE` statement per live table, derived from the catalog once. */
+  private readonly scratchTables = new Map<string, Promise<string>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -93,7 +104,7 @@ export class AsOfReplay {
     try {
       await runner.startTransaction();
       const tx = runner.manager;
-      await target.clear(tx);
+      await this.useScratchTables(tx, projection.tables);
       if (start && target.snapshot) await restore(tx, target.snapshot, start.rows);
       const decoded: RecordedEvent[] = [];
       for (const event of events) decoded.push(await this.codec.decode(event));
@@ -119,6 +130,32 @@ export class AsOfReplay {
       // A snapshot only speeds up later reads: failing to store one must not fail this answer.
       if (taken && hash) await this.storeSnapshot(target.streamId, hash, taken).catch(() => undefined);
     }
+  }
+
+  /**
+   * Shadows the live tables with empty private copies for the rest of the transaction, then makes
+   * the transaction read-only: from here on only temporary tables can be written or row-locked.
+   * One round trip (the statements take no parameters).
+   */
+  private async useScratchTables(tx: EntityManager, tables: readonly string[]): Promise<void> {
+    const creates = await Promise.all(tables.map((table) => this.scratchTableStatement(tx, table)));
+    await tx.query(['SET LOCAL search_path = pg_temp, public', ...creates, 'SET LOCAL transaction_read_only = on'].join(';\n'));
+  }
+
+  /**
+   * Columns, defaults and checks of the live table, and only the keys a projection's
+   * `ON CONFLICT` may name: building the live table's other indexes would cost more than the
+   * replay of a short stream. A unique index that backs no constraint can only be copied with
+   * every index (INCLUDING ALL).
+   */
+  private scratchTableStatement(tx: EntityManager, table: string): Promise<string> {
+    let statement = this.scratchTables.get(table);
+    if (!statement) {
+      statement = scratchTableStatement(tx, table);
+      this.scratchTables.set(table, statement);
+      statement.catch(() => this.scratchTables.delete(table));
+    }
+    return statement;
   }
 
   private async apply(projection: Projection, events: readonly RecordedEvent[], tx: EntityManager): Promise<void> {
@@ -169,6 +206,18 @@ export class AsOfReplay {
       fromVersion = page[page.length - 1].streamVersion + 1;
     }
   }
+}
+
+async function scratchTableStatement(tx: EntityManager, table: string): Promise<string> {
+  const live = `public.${quoteIdent(table)}`;
+  const [{ keys, bare_unique_indexes }]: { keys: string[]; bare_unique_indexes: number }[] = await tx.query(
+    `SELECT ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.conrelid = $1::regclass AND c.contype IN ('p', 'u', 'x') ORDER BY c.conname) AS keys,
+            (SELECT count(*)::int FROM pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique
+                AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)) AS bare_unique_indexes`,
+    [live],
+  );
+  const like = bare_unique_indexes > 0 ? `LIKE ${live} INCLUDING ALL` : [`LIKE ${live} INCLUDING ALL EXCLUDING INDEXES`, ...keys].join(', ');
+  return `CREATE TEMP TABLE ${quoteIdent(table)} (${like}) ON COMMIT DROP`;
 }
 
 /** The entity's rows as JSON, exactly (to_jsonb round-trips every column through jsonb_populate_recordset). */
