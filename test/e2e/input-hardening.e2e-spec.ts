@@ -53,6 +53,28 @@ function draftProposalBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
+function organisationBody(overrides: Record<string, unknown> = {}) {
+  return {
+    name: 'Bidoun Rights Collective',
+    country: 'LB',
+    legalStatus: 'unregistered-group',
+    focusGroups: ['stateless-people'],
+    contactPerson: { name: 'Rima Haddad', email: 'rima.haddad@bidoun-rights.example.org' },
+    ...overrides,
+  };
+}
+
+/** `{"a":{"a":…}}` (and arrays every other level) nested `depth` deep, as JSON text. */
+function nestedJson(depth: number): string {
+  let open = '';
+  let close = '';
+  for (let level = 0; level < depth; level += 1) {
+    open += level % 2 ? '[' : '{"a":';
+    close = (level % 2 ? ']' : '}') + close;
+  }
+  return `${open}1${close}`;
+}
+
 /** A JSON text with one number written as is, for values a JS number cannot hold (9007199254740993). */
 const withRawNumber = (body: Record<string, unknown>, field: string, literal: string): string =>
   JSON.stringify({ ...body, [field]: '__RAW__' }).replace('"__RAW__"', literal);
@@ -390,6 +412,88 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
 
     it('refuses a bad delivery status filter', async () => {
       expectFieldError(await as(partner).get(`/webhooks/subscriptions/${randomUUID()}/deliveries?status=lost`), 'status');
+    });
+  });
+  describe('input PostgreSQL cannot store: NUL, lone surrogates, deep nesting (refused at the door)', () => {
+    it('refuses NUL in a plain text field', async () => {
+      expectFieldError(await as(manager).post('/calls', draftCallBody({ title: 'Small grants\u0000 for networks' })), 'title');
+    });
+
+    it('refuses NUL in a nested array item and in an object key', async () => {
+      const criteria = [{ id: 'relevance', name: 'Rele\u0000vance', weight: 100, maxScore: 10 }];
+      expectFieldError(await as(manager).post('/calls', draftCallBody({ criteria })), 'criteria.0.name');
+      const res = await as(manager).post('/calls', JSON.stringify(draftCallBody()).replace(/^\{/, '{"x\\u0000y":1,'));
+      expectProblem(res, 400, PROBLEM_TYPES.validation);
+    });
+
+    it('refuses NUL in a personal-data field (encrypted in the log) without echoing the value', async () => {
+      const res = await as(manager).post('/organisations', organisationBody({ contactPerson: { name: 'Rima\u0000Haddad', email: 'rima@bidoun-rights.example.org' } }));
+      expectFieldError(res, 'contactPerson.name');
+      expect(JSON.stringify(res.body)).not.toContain('Rima');
+    });
+
+    it.each([
+      ['a lone high surrogate', '"Rima \\ud800 Haddad"'],
+      ['a lone low surrogate', '"\\udc00"'],
+      ['a reversed pair', '"\\udf0d\\ud83c"'],
+    ])('refuses %s in a text field', async (_case, literal) => {
+      const body = JSON.stringify(organisationBody({ name: '__NAME__' })).replace('"__NAME__"', literal);
+      expectFieldError(await as(manager).post('/organisations', body), 'name');
+    });
+
+    it('accepts a surrogate pair (an emoji) and Arabic text', async () => {
+      const res = await as(manager).post('/calls', draftCallBody({ title: 'منح صغيرة للشبكات 🌍' }));
+      expect(res.status).toBe(201);
+      eventsBefore += 1;
+    });
+
+    it('refuses NUL and lone surrogates in a urlencoded body too', async () => {
+      const res = await t.http
+        .post(`/calls/${callId}/cancel`)
+        .set('Authorization', `Bearer ${manager}`)
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .send('reason=Budget%00withdrawn');
+      expectFieldError(res, 'reason');
+    });
+
+    it('refuses NUL in a query parameter and in a path parameter', async () => {
+      expectFieldError(await as(auditor).get('/audit/log?actor=alice%00'), 'actor');
+      expectFieldError(await as(manager).get('/proposals?status=%00'), 'status');
+      expectProblem(await as(manager).post('/calls/%00/publish'), 400, PROBLEM_TYPES.validation);
+      expectProblem(await as(auditor).get('/audit/streams/call-%00'), 400, PROBLEM_TYPES.validation);
+    });
+
+    it('refuses "documents": null on a report submission with 400, not 500', async () => {
+      const res = await as(applicant).post(`/grants/${randomUUID()}/reports/${randomUUID()}/submission`, { summary: 'Interim report', documents: null });
+      expectFieldError(res, 'documents');
+    });
+
+    it('refuses JSON nested 10,000 deep with 400 on every kind of body route', async () => {
+      const deep = nestedJson(10_000);
+      for (const res of [
+        await as(manager).post('/calls', deep),
+        await as(manager).post(`/calls/${callId}/cancel`, deep),
+        await as(applicant).post('/proposals', deep),
+        await t.http.patch(`/organisations/${randomUUID()}`).set('Authorization', `Bearer ${manager}`).set('Content-Type', 'application/json').send(deep),
+        await as(partner).post('/webhooks/subscriptions', deep),
+      ]) {
+        expectProblem(res, 400, PROBLEM_TYPES.malformedRequest);
+        expect(res.body.detail).toBe('The request body is nested deeper than 32 levels');
+      }
+    });
+
+    it('accepts nesting up to 32 levels (refused by validation, not by depth) and refuses 33', async () => {
+      const within = await as(manager).post('/calls', JSON.stringify(draftCallBody({ description: JSON.parse(nestedJson(31)) })));
+      expectFieldError(within, 'description');
+      const beyond = await as(manager).post('/calls', JSON.stringify(draftCallBody({ description: JSON.parse(nestedJson(32)) })));
+      expectProblem(beyond, 400, PROBLEM_TYPES.malformedRequest);
+    });
+
+    it('answers 200 concurrent 10,000-deep bodies all with 400, none with 500', async () => {
+      const deep = nestedJson(10_000);
+      const statuses = await Promise.all(Array.from({ length: 200 }, () => as(manager).post('/calls', deep).then((res) => res.status)));
+      const counts = statuses.reduce<Record<number, number>>((acc, status) => ({ ...acc, [status]: (acc[status] ?? 0) + 1 }), {});
+      expect(counts).toEqual({ 400: 200 });
     });
   });
 });

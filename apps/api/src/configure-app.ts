@@ -1,11 +1,13 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { validationExceptionFactory } from '@app/platform';
+import { RequestInputGuard } from '@app/platform/validation';
 import { Logger } from 'nestjs-pino';
 
 /** Everything main.ts and the e2e tests set up identically on the Nest application. */
 export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
+  app.useGlobalGuards(new RequestInputGuard()); // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

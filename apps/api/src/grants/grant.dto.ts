@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested,
 } from 'class-validator';
-import { IsMinorUnits, IsPageLimit, IsPageOffset } from '@app/platform/validation';
+import { IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset } from '@app/platform/validation';
 
 // Examples are computed when the API starts, so Swagger's "Try it out" works as is on any day.
 const DAY = 86_400_000;
@@ -67,7 +67,7 @@ export class SubmitReportDto {
   @IsString() @IsNotEmpty() @MaxLength(20_000)
   summary: string;
   @ApiPropertyOptional({ type: [ReportDocumentDto] })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => ReportDocumentDto)
+  @IsOmittable() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => ReportDocumentDto)
   documents?: ReportDocumentDto[];
 }
 

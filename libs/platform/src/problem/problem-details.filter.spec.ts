@@ -19,9 +19,9 @@ import request from 'supertest';
 import { WrongExpectedVersionError } from '@app/event-store';
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/grants/shared/decider';
 import { IdempotencyKeyReused } from '../idempotency/idempotency-key-reused.error';
-import { PROBLEM_DETAILS_FILTER } from './problem-details.filter';
+import { PROBLEM_DETAILS_FILTER, toProblemDetails } from './problem-details.filter';
 import { PROBLEM_TYPES } from './problem-types';
-import { RequestValidationError, validationExceptionFactory } from './validation';
+import { MalformedRequestError, RequestValidationError, validationExceptionFactory } from './validation';
 
 class CriterionDto {
   @IsString()
@@ -271,6 +271,17 @@ describe('ProblemDetailsFilter through HTTP', () => {
     const response = await request(app.getHttpServer()).get('/problems/teapot');
     expectProblem(response, 418, PROBLEM_TYPES.other);
     expect(response.body.title).toBe("I'm a Teapot");
+  });
+});
+
+describe('toProblemDetails', () => {
+  it('maps MalformedRequestError to a 400 malformed-request problem with its detail', () => {
+    expect(toProblemDetails(new MalformedRequestError('The request body is nested deeper than 32 levels'), '/calls')).toMatchObject({
+      status: 400,
+      type: PROBLEM_TYPES.malformedRequest,
+      detail: 'The request body is nested deeper than 32 levels',
+      instance: '/calls',
+    });
   });
 });
 

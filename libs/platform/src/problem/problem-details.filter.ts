@@ -5,7 +5,7 @@ import { DuplicateEventIdError, WrongExpectedVersionError } from '@app/event-sto
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/grants/shared/decider';
 import { IdempotencyKeyReused } from '../idempotency/idempotency-key-reused.error';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails, type ProblemType } from './problem-types';
-import { RequestValidationError } from './validation';
+import { MalformedRequestError, RequestValidationError } from './validation';
 
 interface RequestLike {
   method?: string;
@@ -104,6 +104,9 @@ export function toProblemDetails(exception: unknown, instance: string): ProblemD
   }
   if (exception instanceof DuplicateEventIdError) {
     return problem(409, PROBLEM_TYPES.conflict, 'Conflict', 'This request was already applied at another point of the record');
+  }
+  if (exception instanceof MalformedRequestError) {
+    return problem(400, PROBLEM_TYPES.malformedRequest, 'Malformed request', exception.message);
   }
   if (exception instanceof BadRequestException && exception.cause instanceof SyntaxError) {
     // Thrown by the JSON body parser; its message quotes the body, so it is not echoed.

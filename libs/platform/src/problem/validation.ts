@@ -12,6 +12,17 @@ export class RequestValidationError extends BadRequestException {
   }
 }
 
+/**
+ * The request cannot be read as a whole (e.g. its JSON nests deeper than allowed): a 400
+ * malformed-request problem whose detail is this message, so the message never quotes input.
+ */
+export class MalformedRequestError extends BadRequestException {
+  constructor(detail: string) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
 /** Pass to `new ValidationPipe({ exceptionFactory: validationExceptionFactory })`. */
 export function validationExceptionFactory(errors: ValidationError[]): RequestValidationError {
   return new RequestValidationError(toFieldErrors(errors));

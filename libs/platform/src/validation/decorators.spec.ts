@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
-import { IsOptional, validateSync } from 'class-validator';
-import { IsCurrencyCode, IsInstant, IsMinorUnits, IsPageLimit, IsPageOffset, MAX_PAGE_POSITION } from './decorators';
+import { IsArray, IsOptional, validateSync } from 'class-validator';
+import { IsCurrencyCode, IsInstant, IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset, MAX_PAGE_POSITION } from './decorators';
 
 class PageQuery {
   @IsOptional() @IsPageOffset()
@@ -117,5 +117,19 @@ describe('IsInstant', () => {
     expect(instantErrors({ closesAt: '2027-03-31T23:59:59+01:00' })).toEqual([]);
     expect(instantErrors({ closesAt: '2027-03-31' })).toEqual(['closesAt']);
     expect(instantErrors({ closesAt: '2027-03-31T23:59:59' })).toEqual(['closesAt']);
+  });
+});
+
+describe('IsOmittable', () => {
+  class Submission {
+    @IsOmittable() @IsArray()
+    documents?: string[];
+  }
+  const errors = (body: Record<string, unknown>) => validateSync(plainToInstance(Submission, body)).map((error) => error.property);
+
+  it('lets the property be left out but refuses null, unlike IsOptional', () => {
+    expect(errors({})).toEqual([]);
+    expect(errors({ documents: [] })).toEqual([]);
+    expect(errors({ documents: null })).toEqual(['documents']);
   });
 });

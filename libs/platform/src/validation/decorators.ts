@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { isISO8601, ValidateBy, type ValidationOptions } from 'class-validator';
+import { isISO8601, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 import { isIso4217Currency } from '@app/grants/shared/iso-4217';
 
 /**
@@ -11,6 +11,15 @@ import { isIso4217Currency } from '@app/grants/shared/iso-4217';
  * an offset or version past the end is a valid question whose answer is an empty page.
  */
 export const MAX_PAGE_POSITION = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The property may be left out, but `null` is refused by the validators that follow. `@IsOptional()`
+ * skips validation for null too, handing `null` to code that only expects a value or its absence
+ * (`"documents": null` used to reach `.map` and answer 500).
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
+}
 
 /** Query strings are text: only plain decimal digits become numbers ("1e3", "0x10", " 5", "" stay text and fail). */
 const DECIMAL_DIGITS = /^\d{1,20}$/;

@@ -1,1 +1,2 @@
 export * from './decorators';
+export * from './body-guard';

@@ -1,0 +1,91 @@
+import { MalformedRequestError, RequestValidationError } from '../problem/validation';
+import { assertStorableRequest, findUnstorableInput, inputLimitsFromEnv, unstorableTextKind } from './body-guard';
+
+const nested = (depth: number): unknown => {
+  let value: unknown = 'leaf';
+  for (let level = 0; level < depth; level += 1) value = level % 2 ? [value] : { a: value };
+  return value;
+};
+
+describe('unstorableTextKind', () => {
+  it.each([
+    ['plain text', 'Bidoun Rights Collective', undefined],
+    ['Arabic and an emoji (a surrogate pair)', 'مجموعة 🌍', undefined],
+    ['a NUL', 'Rima\u0000H.', 'nul'],
+    ['a lone high surrogate', 'abc\uD800', 'lone-surrogate'],
+    ['a lone low surrogate', '\uDC00abc', 'lone-surrogate'],
+    ['two high surrogates', '\uD83D\uD83D', 'lone-surrogate'],
+    ['a reversed pair', '\uDF0D\uD83C', 'lone-surrogate'],
+  ])('%s', (_case, text, kind) => {
+    expect(unstorableTextKind(text)).toBe(kind);
+  });
+});
+
+describe('findUnstorableInput', () => {
+  it('names string values and keys anywhere, as dotted paths in document order', () => {
+    const findings = findUnstorableInput({
+      title: 'ok',
+      contactPerson: { name: 'Rima\u0000', email: 'rima@example.org' },
+      criteria: [{ id: 'a' }, { id: '\uD800' }],
+      ['bad\u0000key']: 1,
+    });
+    expect(findings.tooDeep).toBe(false);
+    expect(findings.fields.map((field) => field.field)).toEqual(['contactPerson.name', 'criteria.1.id', 'bad\uFFFDkey']);
+    expect(findings.fields[2].messages[0]).toContain('its name');
+    // Nothing of the value is echoed.
+    expect(JSON.stringify(findings)).not.toContain('Rima');
+  });
+
+  it('accepts nesting up to the limit and refuses one level more', () => {
+    expect(findUnstorableInput(nested(32), { maxJsonDepth: 32 }).tooDeep).toBe(false);
+    expect(findUnstorableInput(nested(33), { maxJsonDepth: 32 }).tooDeep).toBe(true);
+  });
+
+  it('walks 100,000 levels without overflowing the stack', () => {
+    const deep = JSON.parse('['.repeat(100_000) + ']'.repeat(100_000));
+    expect(findUnstorableInput(deep, { maxJsonDepth: 200_000 }).tooDeep).toBe(false);
+    expect(findUnstorableInput(deep).tooDeep).toBe(true);
+  });
+
+  it('stops after 20 findings', () => {
+    expect(findUnstorableInput(Array.from({ length: 500 }, () => '\u0000')).fields).toHaveLength(20);
+  });
+});
+
+describe('assertStorableRequest', () => {
+  it('passes clean input', () => {
+    expect(() => assertStorableRequest({ body: { a: ['b'] }, query: { limit: '5' }, params: { id: 'x' } })).not.toThrow();
+  });
+
+  it('refuses NUL in the query or the path as field errors', () => {
+    const error = catchError(() => assertStorableRequest({ body: {}, query: { actor: 'a\u0000' }, params: { id: '\u0000' } }));
+    expect(error).toBeInstanceOf(RequestValidationError);
+    expect((error as RequestValidationError).errors.map((field) => field.field)).toEqual(['actor', 'id']);
+  });
+
+  it('refuses deep input as a malformed request naming the limit', () => {
+    const error = catchError(() => assertStorableRequest({ body: nested(40) }, { maxJsonDepth: 32 }));
+    expect(error).toBeInstanceOf(MalformedRequestError);
+    expect((error as Error).message).toBe('The request body is nested deeper than 32 levels');
+  });
+});
+
+describe('inputLimitsFromEnv', () => {
+  it('defaults to 32 and reads MAX_JSON_DEPTH', () => {
+    expect(inputLimitsFromEnv({})).toEqual({ maxJsonDepth: 32 });
+    expect(inputLimitsFromEnv({ MAX_JSON_DEPTH: '8' })).toEqual({ maxJsonDepth: 8 });
+  });
+
+  it.each(['0', '-1', '1.5', 'deep', '100000'])('refuses MAX_JSON_DEPTH=%s', (value) => {
+    expect(() => inputLimitsFromEnv({ MAX_JSON_DEPTH: value })).toThrow(/MAX_JSON_DEPTH/);
+  });
+});
+
+function catchError(run: () => void): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}

@@ -1,0 +1,148 @@
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import type { FieldError } from '../problem/problem-types';
+import { MalformedRequestError, RequestValidationError } from '../problem/validation';
+
+/**
+ * Input PostgreSQL cannot store, refused at the door with a 400 problem before any handler, codec or
+ * projection sees it:
+ * - NUL (U+0000): `text` refuses the byte and `jsonb` refuses `\u0000`, so a NUL in any string field
+ *   failed at append (500) — or, inside an encrypted personal-data field, later in a projection,
+ *   which then retried the event for ever;
+ * - a lone UTF-16 surrogate: `jsonb` refuses the `\ud800` escape that JSON.stringify writes for it,
+ *   and a `text` parameter silently turns it into U+FFFD;
+ * - JSON nested deeper than `maxJsonDepth` (32 by default): class-transformer and every other
+ *   recursive walker (body hashing, canonical JSON) overflow the stack on a body nested 10,000 deep.
+ * Object keys are checked like values; so are the query string and the path parameters.
+ *
+ * Why a global guard, rather than a middleware or a JSON.parse reviver:
+ * - it must see every input a handler will see: a JSON body, a urlencoded body (whichever parser made
+ *   it), the query and the path parameters — the last only exist once the router has matched;
+ * - it must run before anything walks the body recursively: guards run before interceptors (the
+ *   idempotency interceptor hashes the body) and before pipes (ValidationPipe → class-transformer);
+ * - a middleware added in configureApp runs *before* the body parsers, which Nest registers at init,
+ *   so it would see no body; a reviver sees neither the query nor a urlencoded body.
+ * Parsing itself is safe: V8's JSON.parse is not recursive (a 100,000-deep array parses), and the walk
+ * below uses an explicit stack, so no input depth can overflow it. It runs after the AuthGuard, so an
+ * anonymous caller gets its 401 without the body being looked at.
+ */
+export interface InputLimits {
+  /** Objects and arrays nested deeper than this are refused (the top-level object is depth 1). */
+  maxJsonDepth: number;
+}
+
+export const DEFAULT_INPUT_LIMITS: InputLimits = { maxJsonDepth: 32 };
+
+/** The deepest limit that may be configured: well below where class-transformer's recursion overflows. */
+const MAX_CONFIGURABLE_DEPTH = 1000;
+
+/** MAX_JSON_DEPTH (default 32, 1..1000). */
+export function inputLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): InputLimits {
+  const raw = env.MAX_JSON_DEPTH?.trim();
+  if (!raw) return DEFAULT_INPUT_LIMITS;
+  const depth = Number(raw);
+  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_CONFIGURABLE_DEPTH) {
+    throw new Error(`MAX_JSON_DEPTH must be an integer from 1 to ${MAX_CONFIGURABLE_DEPTH}, got "${raw}"`);
+  }
+  return { maxJsonDepth: depth };
+}
+
+/** At most this many offending fields are named; the walk stops there. */
+const MAX_FINDINGS = 20;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE_CHARACTERS = new RegExp(`\\u0000|${LONE_SURROGATE.source}`, 'g');
+
+export type UnstorableKind = 'nul' | 'lone-surrogate';
+
+/** Why a string cannot be stored, or undefined when it can. */
+export function unstorableTextKind(text: string): UnstorableKind | undefined {
+  if (text.includes('\u0000')) return 'nul';
+  if (LONE_SURROGATE.test(text)) return 'lone-surrogate';
+  return undefined;
+}
+
+export interface InputFindings {
+  /** Offending fields as dotted paths (`contactPerson.name`, `criteria.0.id`), at most MAX_FINDINGS. */
+  fields: FieldError[];
+  /** Set when the input nests deeper than the limit (the walk stopped there). */
+  tooDeep: boolean;
+}
+
+/**
+ * Walks a parsed input (JSON value, query or params object) iteratively, depth first, and names what
+ * cannot be stored. Never recursive: the input may be nested arbitrarily deep.
+ */
+export function findUnstorableInput(input: unknown, limits: InputLimits = DEFAULT_INPUT_LIMITS): InputFindings {
+  const fields: FieldError[] = [];
+  const stack: { value: unknown; path: string; depth: number; key?: string }[] = [{ value: input, path: '', depth: 0 }];
+  while (stack.length > 0 && fields.length < MAX_FINDINGS) {
+    const { value, path, depth, key } = stack.pop()!;
+    const keyKind = key === undefined ? undefined : unstorableTextKind(key);
+    if (keyKind) fields.push(fieldError(path, keyKind, 'name'));
+    if (typeof value === 'string') {
+      const kind = unstorableTextKind(value);
+      if (kind) fields.push(fieldError(path, kind, 'value'));
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth + 1 > limits.maxJsonDepth) return { fields, tooDeep: true };
+    const entries: [string, unknown][] = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
+    // Pushed in reverse so that fields are reported in document order.
+    for (let index = entries.length - 1; index >= 0; index -= 1) {
+      const [childKey, child] = entries[index];
+      const childPath = path ? `${path}.${printable(childKey)}` : printable(childKey);
+      stack.push({ value: child, path: childPath, depth: depth + 1, key: childKey });
+    }
+  }
+  return { fields: fields.slice(0, MAX_FINDINGS), tooDeep: false };
+}
+
+function fieldError(path: string, kind: UnstorableKind, what: 'value' | 'name'): FieldError {
+  const field = path || '(body)';
+  const subject = what === 'name' ? 'its name' : field.slice(field.lastIndexOf('.') + 1);
+  const message =
+    kind === 'nul'
+      ? `${subject} must not contain the NUL character (U+0000)`
+      : `${subject} must be valid Unicode text: it holds an unpaired UTF-16 surrogate`;
+  return { field, messages: [message] };
+}
+
+/** A key named in a problem body never carries the characters it is refused for. */
+function printable(key: string): string {
+  return key.replace(UNSTORABLE_CHARACTERS, '\uFFFD');
+}
+
+interface InputRequest {
+  body?: unknown;
+  query?: unknown;
+  params?: unknown;
+}
+
+/** Throws the 400 problem for a request's body, query or path parameters, if any cannot be stored. */
+export function assertStorableRequest(request: InputRequest, limits: InputLimits = DEFAULT_INPUT_LIMITS): void {
+  const sources: [string, unknown][] = [
+    ['body', request.body],
+    ['query string', request.query],
+    ['path', request.params],
+  ];
+  const fields: FieldError[] = [];
+  for (const [source, input] of sources) {
+    const findings = findUnstorableInput(input, limits);
+    if (findings.tooDeep) {
+      throw new MalformedRequestError(`The request ${source} is nested deeper than ${limits.maxJsonDepth} levels`);
+    }
+    fields.push(...findings.fields);
+  }
+  if (fields.length > 0) throw new RequestValidationError(fields.slice(0, MAX_FINDINGS));
+}
+
+/** Register once: `app.useGlobalGuards(new RequestInputGuard())`. See the top of this file for why a guard. */
+export class RequestInputGuard implements CanActivate {
+  constructor(private readonly limits: InputLimits = inputLimitsFromEnv()) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    assertStorableRequest(context.switchToHttp().getRequest<InputRequest>(), this.limits);
+    return true;
+  }
+}
