@@ -1,7 +1,6 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { EventStoreModule } from '@app/grants/application/event-store.module';
@@ -14,6 +13,7 @@ import { loggerParams } from '@app/platform/logging/logging';
 import { RuntimeModule } from '@app/platform/runtime/runtime.module';
 import { dataSourceOptions } from '@app/read-models/data-source-options';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
+import { LogConsumersModule } from '../../worker/src/log-consumers.module';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditVerifyModule } from './audit/verify/audit-verify.module';
@@ -24,6 +24,7 @@ import { PartnersFeedModule } from './partners/feed/partners-feed.module';
 import { WebhooksModule } from './partners/webhooks/webhooks.module';
 import { ProposalsModule } from './proposals/proposals.module';
 import { HealthController } from './health/health.controller';
+import { ConsumersController } from './operations/consumers.controller';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -45,7 +46,7 @@ export class AppModule implements NestModule {
         EventStoreModule.forRoot({ kind: options.config.eventStore, databaseUrl: options.databaseUrl, esdbConnectionString: options.config.eventStoreConnectionString }),
         AuthModule.forRoot(options.auth),
         CqrsModule.forRoot(),
-        TerminusModule,
+        LogConsumersModule,
         ReadModelsModule,
         CallsModule,
         OrganisationsModule,
@@ -57,7 +58,7 @@ export class AppModule implements NestModule {
         AuditModule,
         ...(options.config.runWorker ? [WorkerModule] : []),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, ConsumersController],
       providers: [PROBLEM_DETAILS_FILTER, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }

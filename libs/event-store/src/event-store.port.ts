@@ -71,6 +71,12 @@ export interface ReadAllOptions {
   after?: string;
   maxCount?: number;
   filter?: AllFilter;
+  /**
+   * Read-your-writes (default true): an adapter whose order can hold events back (PostgreSQL) waits
+   * briefly for transactions begun before the call. False for a quick look that may see less
+   * (health checks): it never waits.
+   */
+  readYourWrites?: boolean;
 }
 
 export interface SubscribeOptions {

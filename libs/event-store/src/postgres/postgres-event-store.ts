@@ -21,7 +21,7 @@ import {
  * an existing pool (the caller keeps owning it; `close()` leaves it open). LISTEN always uses a
  * dedicated client of its own, built from the same connection settings, so it never pins a pool slot.
  */
-export type PostgresEventStoreOptions = { connectionString: string; poolSize?: number } | { pool: Pool };
+export type PostgresEventStoreOptions = { connectionString: string; poolSize?: number; connectionTimeoutMs?: number } | { pool: Pool };
 
 /** Subscribers LISTEN on this channel; every store NOTIFYs it after its appends commit. */
 export const EVENTS_NOTIFY_CHANNEL = 'grant_ledger_events';
@@ -97,7 +97,14 @@ export class PostgresEventStore implements EventStore {
       this.pool = options.pool;
       this.ownsPool = false;
     } else {
-      this.pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+      // A bounded wait for a connection: an exhausted pool is an error the caller sees (and retries
+      // or answers 503 for), never a hang.
+      this.pool = new Pool({
+        connectionString: options.connectionString,
+        max: options.poolSize ?? 10,
+        connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+        idleTimeoutMillis: 30_000,
+      });
       this.ownsPool = true;
       // An idle client that loses its connection is emitted here; without a handler the process
       // would crash. The pool discards the client and the next query opens a fresh one.
@@ -163,6 +170,7 @@ export class PostgresEventStore implements EventStore {
    */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const limit = checkMaxCount(options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT);
+    if (options.readYourWrites === false) return (await this.readGlobalPage(options.after, limit, options.filter)).events;
     const horizon = await this.transactionHorizon();
     let page = await this.readGlobalPage(options.after, limit, options.filter);
     if (page.heldBack && page.events.length < limit && (await this.waitForTransactionsBefore(horizon))) {

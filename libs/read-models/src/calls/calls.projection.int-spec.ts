@@ -4,8 +4,6 @@ import type { CallEvent } from '@app/grants/call';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { dataSourceOptions } from '../data-source-options';
-import { loadCheckpoint } from '../projection/checkpoint';
-import { ProjectionRunner } from '../projection/projection-runner';
 import { CallsProjection } from './calls.projection';
 
 const callId = '5b4f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e';
@@ -54,68 +52,5 @@ describe('calls projection', () => {
     for (const event of events) await dataSource.transaction((tx) => projection.apply(event, tx));
     expect(await row()).toEqual(once);
     expect(once).toEqual({ status: 'published', committed_minor: '250000', version: 2 });
-  });
-});
-
-describe('projection runner', () => {
-  let db: TestDatabase;
-  let dataSource: DataSource;
-  let store: PostgresEventStore;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(db.url)).initialize();
-    store = new PostgresEventStore({ connectionString: db.url });
-  });
-
-  afterAll(async () => {
-    await store.close();
-    await dataSource.destroy();
-    await db.drop();
-  });
-
-  const meta = () => ({ eventId: randomUUID(), actorId: 'alice', actorRole: 'grant-manager', correlationId: 'c', causationId: 'c' });
-  const silent = { log: () => undefined, error: () => undefined };
-
-  it('stores the checkpoint in the same transaction as the row: a failing event advances neither', async () => {
-    const id = randomUUID();
-    await store.append(`call-${id}`, [{ type: 'CallDrafted', schemaVersion: 1, data: { ...drafted.data, callId: id }, metadata: meta() }], 'no_stream');
-    const { position: publishedAt } = await store.append(`call-${id}`, [{ type: 'CallPublished', schemaVersion: 1, data: { callId: id, publishedAt: '2027-01-11T09:00:00Z' }, metadata: meta() }], 0);
-
-    // A projection that writes its row, then fails on CallPublished: the transaction must roll back both.
-    const calls = new CallsProjection();
-    let failures = 0;
-    const flaky = {
-      name: 'calls', filter: calls.filter, tables: calls.tables,
-      async apply(event: RecordedEvent, tx: Parameters<CallsProjection['apply']>[1]) {
-        await calls.apply(event, tx);
-        if (event.type === 'CallPublished' && failures < 2) {
-          failures += 1;
-          throw new Error('simulated crash after the row write');
-        }
-      },
-    };
-    const runner = new ProjectionRunner(dataSource, store, [flaky], silent);
-    const firstAttemptFailed = new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (failures >= 1) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 5);
-    });
-    runner.start();
-    await firstAttemptFailed;
-    const afterFailure = (await dataSource.query('SELECT status, version FROM calls WHERE id = $1', [id]))[0];
-    expect(afterFailure).toEqual({ status: 'draft', version: 0 });
-    const checkpointAfterFailure = await loadCheckpoint(dataSource.manager, 'calls');
-    expect(checkpointAfterFailure).not.toBe(publishedAt);
-
-    // The runner retries from its checkpoint and eventually applies the event exactly once.
-    const deadline = Date.now() + 10_000;
-    while ((await loadCheckpoint(dataSource.manager, 'calls')) !== publishedAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await runner.stop();
-    expect((await dataSource.query('SELECT status, version FROM calls WHERE id = $1', [id]))[0]).toEqual({ status: 'published', version: 1 });
-    expect(await loadCheckpoint(dataSource.manager, 'calls')).toBe(publishedAt);
   });
 });

@@ -1,4 +1,5 @@
 import type { AllFilter, RecordedEvent } from '@app/event-store';
+import type { Projector } from '@app/log-consumers';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -22,3 +23,16 @@ export interface Projection {
 }
 
 export const PROJECTIONS = Symbol('PROJECTIONS');
+
+/** A read-model projection as the log-consumer runtime runs it: one transaction per batch. */
+export function asProjector(projection: Projection): Projector {
+  return {
+    kind: 'projector',
+    name: projection.name,
+    filter: projection.filter,
+    async apply(events, tx) {
+      if (projection.applyBatch) return projection.applyBatch(events, tx);
+      for (const event of events) await projection.apply(event, tx);
+    },
+  };
+}

@@ -1,8 +1,9 @@
 import type { AllFilter, EventStore, RecordedEvent } from '@app/event-store';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { type EventDecoder, releaseLeases, takeLeaseFor } from '@app/log-consumers';
+import type { DataSource, EntityManager } from 'typeorm';
 import { loadCheckpoint } from '../projection/checkpoint';
 import type { Projection } from '../projection/projection';
-import type { EventDecoder } from '../projection/projection-runner';
 import { compareTables, type TableComparison } from './consistency-check';
 import {
   createSecondaryIndexes,
@@ -57,7 +58,7 @@ export class ConcurrentRebuildError extends Error {
 
 export class LockUnavailableError extends Error {
   constructor(readonly projection: string) {
-    super(`The live projection ${projection} is being run by a worker (advisory lock held): stop the workers, then swap`);
+    super(`The live projection ${projection} is being run by a worker (its lease is held): stop the workers, then swap`);
     this.name = 'LockUnavailableError';
   }
 }
@@ -149,15 +150,17 @@ export class ProjectionRebuild {
   }
 
   /**
-   * Puts the rebuild live, in one transaction, while holding the live projection's advisory lock
-   * (the one a worker holds while it runs the projection), after a last catch-up to the head.
+   * Puts the rebuild live, in one transaction, while holding the live projection's lease (the one a
+   * worker holds while it runs the projection, see @app/log-consumers), after a last catch-up to the
+   * head. A worker that takes the lease afterwards goes on from the rebuild's position.
    */
   async swap(lockTimeoutMs = 10_000): Promise<{ position: string | null }> {
     const { dataSource, projection } = this.options;
-    const lock = dataSource.createQueryRunner();
-    await lock.connect();
+    const owner = `rebuild:${process.pid}:${randomUUID().slice(0, 8)}`;
+    // Long enough for the catch-up and the swap; released at once afterwards.
+    const lease = await takeLeaseFor(dataSource, projection.name, owner, 10 * 60_000, lockTimeoutMs);
+    if (!lease) throw new LockUnavailableError(this.name);
     try {
-      await this.acquireLock(lock, lockTimeoutMs);
       const state = await readRebuildState(dataSource.manager, this.schema);
       if (!state) throw new Error(`No rebuild of ${projection.name} to swap: run it first`);
       const { position } = await this.applyFrom(state.position, {});
@@ -165,18 +168,7 @@ export class ProjectionRebuild {
       await dataSource.transaction((tx) => swapShadowSchema(tx, projection.name, projection.tables, position));
       return { position };
     } finally {
-      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`projection:${projection.name}`]).catch(() => undefined);
-      await lock.release();
-    }
-  }
-
-  private async acquireLock(lock: QueryRunner, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const rows: { locked: boolean }[] = await lock.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`projection:${this.name}`]);
-      if (rows[0]?.locked) return;
-      if (Date.now() >= deadline) throw new LockUnavailableError(this.name);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await releaseLeases(dataSource, owner).catch(() => undefined);
     }
   }
 

@@ -5,8 +5,8 @@ import { DataSource } from 'typeorm';
 import { createTestApp, eventually, type TestApp } from '../../../../test/support/app';
 import { GrantScenario } from '../../../../test/e2e/grants-support';
 import type { Projection } from '../projection/projection';
-import { projectionLag } from '../projection/projection-lag';
-import { ProjectionRunner } from '../projection/projection-runner';
+import { consumerReports, LogConsumerRuntime } from '@app/log-consumers';
+import { LOG_CONSUMERS } from '../../../../apps/worker/src/log-consumers.module';
 import { createProjections } from '../registry';
 import { ConcurrentRebuildError, LockUnavailableError, ProjectionRebuild, type ConsistencyReport } from './projection-rebuild';
 import { rebuildableProjections } from './rebuild-projections';
@@ -67,8 +67,8 @@ describe('projection rebuild', () => {
     }
     // Every projection and process manager of the worker has caught up with the log.
     await eventually(async () => {
-      const lag = await projectionLag(dataSource, store, createProjections());
-      return Object.values(lag).every((n) => n === 0) ? true : undefined;
+      const reports = await consumerReports(dataSource, store, t.app.get(LOG_CONSUMERS));
+      return reports.every((report) => report.caughtUp) ? true : undefined;
     }, 10_000);
   }, 60_000);
 
@@ -196,7 +196,7 @@ describe('projection rebuild', () => {
     }
   });
 
-  it('swaps only under the live projection’s lock, keeping index names and moving the checkpoint', async () => {
+  it('swaps only under the live projection’s lease, keeping index names and moving the checkpoint', async () => {
     const p = projection('grants');
     const rebuild = rebuildOf(p);
     await rebuild.discard();
@@ -206,12 +206,12 @@ describe('projection rebuild', () => {
     const indexes = async () => (await pg.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'grants' ORDER BY 1`)).rows;
     const liveIndexes = await indexes();
     const liveRows = await dump('public', 'grants');
-    await t.app.get(ProjectionRunner).stop(); // the worker releases its locks
+    await t.app.get(LogConsumerRuntime).stop(); // the worker hands its leases back
     const { position } = await rebuild.swap(2_000);
 
     expect(await indexes()).toEqual(liveIndexes);
     expect(await dump('public', 'grants')).toEqual(liveRows);
-    expect((await pg.query(`SELECT position FROM projection_checkpoints WHERE name = 'grants'`)).rows[0].position).toBe(position);
+    expect((await pg.query(`SELECT position FROM log_consumers WHERE name = 'grants'`)).rows[0].position).toBe(position);
     expect(await rebuild.pending()).toBeUndefined();
   });
 });

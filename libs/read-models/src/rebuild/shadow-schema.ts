@@ -106,13 +106,11 @@ export async function swapShadowSchema(manager: EntityManager, projection: strin
     await manager.query(`ALTER TABLE public.${t} SET SCHEMA ${previous}`);
     await manager.query(`ALTER TABLE ${shadow}.${t} SET SCHEMA public`);
   }
-  if (position === null) await manager.query('DELETE FROM public.projection_checkpoints WHERE name = $1', [projection]);
-  else {
-    await manager.query(
-      `INSERT INTO public.projection_checkpoints (name, position, updated_at) VALUES ($1, $2, now())
-       ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
-      [projection, position],
-    );
-  }
+  // The caller holds the consumer's lease (ProjectionRebuild.swap): no live worker writes meanwhile.
+  await manager.query(
+    `INSERT INTO public.log_consumers (name, position, updated_at) VALUES ($1, $2, now())
+     ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+    [projection, position],
+  );
   await manager.query(`DROP SCHEMA ${shadow} CASCADE`);
 }

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { EsdbEventStore, type NewEvent, PostgresEventStore } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { dataSourceOptions } from '@app/read-models/data-source-options';
-import { ProjectionRunner } from '@app/read-models/projection/projection-runner';
+import { LogConsumerRuntime } from '@app/log-consumers';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../../test/support/database';
 import { eventually } from '../../../../../test/support/app';
@@ -10,7 +10,7 @@ import { InProcessEsdbServer } from '../../../../event-store/test/esdb/in-proces
 import { typeormAuditDb } from './audit-db';
 import { loadSeals } from './audit-seals';
 import { auditSigningKeyFromEnv } from './audit-signing-key';
-import { AuditSealer, createAuditSealerProjection } from './sealer';
+import { AuditSealer, createAuditSealerReactor } from './sealer';
 import { verifyAuditLog } from './verify';
 
 const event = (n: number): NewEvent => ({
@@ -20,7 +20,7 @@ const event = (n: number): NewEvent => ({
   metadata: { eventId: randomUUID(), actorId: 'officer', actorRole: 'admin', correlationId: 'corr', causationId: 'cause' },
 });
 
-describe('the sealer as the worker runs it (a projection under the ProjectionRunner)', () => {
+describe('the sealer as the worker runs it (a reactor on the log-consumer runtime)', () => {
   const signingKey = auditSigningKeyFromEnv({});
   let db: TestDatabase;
   let dataSource: DataSource;
@@ -42,8 +42,8 @@ describe('the sealer as the worker runs it (a projection under the ProjectionRun
   it('seals a quiet log after the idle delay, in steps of N events; the result verifies', async () => {
     const auditDb = typeormAuditDb(dataSource);
     const sealer = new AuditSealer({ store, db: auditDb, signingKey, everyEvents: 5 });
-    const projection = createAuditSealerProjection(sealer, { everyEvents: 100, idleMs: 100 });
-    const runner = new ProjectionRunner(dataSource, store, [projection], { log: () => undefined, error: () => undefined });
+    const reactor = createAuditSealerReactor(sealer, { everyEvents: 100, idleMs: 100 });
+    const runner = new LogConsumerRuntime({ dataSource, store, consumers: [reactor], logger: { log: () => undefined, error: () => undefined } }, { heartbeatMs: 50 });
     runner.start();
     try {
       for (let n = 0; n < 7; n++) await store.append('case-s', [event(n)], n - 1 < 0 ? 'no_stream' : n - 1);
@@ -55,7 +55,6 @@ describe('the sealer as the worker runs it (a projection under the ProjectionRun
       expect(seals.every((seal, i) => seal.eventCount - (seals[i - 1]?.eventCount ?? 0) <= 5)).toBe(true);
       await expect(verifyAuditLog({ store, db: auditDb, key: signingKey })).resolves.toMatchObject({ ok: true, eventsChecked: 7, sealsChecked: seals.length, unsealedEvents: 0 });
     } finally {
-      projection.stop();
       await runner.stop();
     }
   });

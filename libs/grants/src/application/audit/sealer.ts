@@ -1,5 +1,5 @@
 import type { EventStore } from '@app/event-store';
-import type { Projection } from '@app/read-models/projection/projection';
+import type { Reactor } from '@app/log-consumers';
 import type { AuditDb } from './audit-db';
 import { eventDigest, GLOBAL_GENESIS_HASH, nextGlobalHash } from './audit-digest';
 import { type AuditSeal, insertSeal, latestSeal } from './audit-seals';
@@ -13,8 +13,7 @@ import { type AuditSigningKey, sealSigningPayload } from './audit-signing-key';
  *
  * Why the running hash is not kept in the projection checkpoint: a seal is a pure function of the
  * log prefix, so the sealer starts every catch-up from its latest seal and reads the raw events
- * itself (the ProjectionRunner hands projections DECODED events — clear text — while seals must
- * cover the stored ciphertext). The Projection wrapper below only tells it when new events arrived;
+ * itself (seals must cover the stored ciphertext). The reactor below only tells it when new events arrived;
  * a crash, a retried event or a rebuild can therefore never make it hash an event twice or skip one.
  *
  * What seals do not cover: events after the latest seal. There, a database superuser's edit of a
@@ -23,8 +22,8 @@ import { type AuditSigningKey, sealSigningPayload } from './audit-signing-key';
  * interval bounds that window; seals handed to outsiders (export manifests, /audit/verify output)
  * anchor everything before them, so deleting the latest seals is caught by whoever holds them.
  *
- * One sealer at a time: the ProjectionRunner's advisory lock elects one process, calls are
- * serialised in-process, and insertSeal refuses a seal whose predecessor is no longer the latest.
+ * One sealer at a time: the log-consumer runtime's lease elects one process, calls are serialised
+ * in-process, and insertSeal refuses a seal whose predecessor is no longer the latest.
  */
 export interface AuditSealerOptions {
   store: EventStore;
@@ -91,51 +90,44 @@ export class AuditSealer {
   }
 }
 
-export interface AuditSealerProjectionOptions {
-  /** Seal as soon as this many new events arrived (default: the sealer's own `everyEvents`, 1000). */
+export interface AuditSealerReactorOptions {
+  /** Seal as soon as this many new events arrived (default: 1000). */
   everyEvents?: number;
   /** Seal a quiet log this long after its last event (default 5 s). */
   idleMs?: number;
-  onError?: (error: unknown) => void;
+  now?: () => number;
 }
 
 /**
- * The sealer in the shape the worker runs: add it to the ProjectionRunner's list. It owns no
- * read-model table (a rebuild must never empty audit_seals) and ignores the event it is given
- * beyond counting it. Give the runner an identity decoder if it runs the sealer alone: it never
- * needs clear text. Call `stop()` on shutdown to clear the idle timer.
+ * The sealer as the log-consumer runtime runs it: a reactor over the stored (never decoded) log
+ * that only counts events, and seals every `everyEvents` and when the log has been quiet for
+ * `idleMs`. Sealing reads the log itself from the latest seal, outside any transaction, so a batch
+ * redone after a crash can never make it hash an event twice or skip one.
  */
-export function createAuditSealerProjection(
-  sealer: AuditSealer,
-  options: AuditSealerProjectionOptions = {},
-): Projection & { stop(): void } {
+export function createAuditSealerReactor(sealer: AuditSealer, options: AuditSealerReactorOptions = {}): Reactor {
   const everyEvents = options.everyEvents ?? 1000;
   const idleMs = options.idleMs ?? 5000;
-  let pending = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const clearTimer = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-  };
+  const now = options.now ?? Date.now;
+  // After a start, whatever the previous process left unsealed is sealed at the first quiet moment.
+  let pending = 1;
+  let lastEventAt = 0;
   return {
+    kind: 'reactor',
     name: 'audit-sealer',
     filter: {},
-    tables: [],
-    async apply(): Promise<void> {
-      pending += 1;
-      clearTimer();
+    input: 'stored',
+    async react(events): Promise<void> {
+      pending += events.length;
+      lastEventAt = now();
       if (pending >= everyEvents) {
-        pending = 0;
         await sealer.sealPending();
-        return;
-      }
-      timer = setTimeout(() => {
-        timer = undefined;
         pending = 0;
-        sealer.sealPending().catch((error: unknown) => options.onError?.(error));
-      }, idleMs);
-      timer.unref();
+      }
     },
-    stop: clearTimer,
+    async idle(): Promise<void> {
+      if (pending === 0 || now() - lastEventAt < idleMs) return;
+      await sealer.sealPending();
+      pending = 0;
+    },
   };
 }

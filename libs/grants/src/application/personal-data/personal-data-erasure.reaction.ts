@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@app/event-store';
-import type { Projection } from '@app/read-models/projection/projection';
+import type { Projector } from '@app/log-consumers';
 import type { EntityManager } from 'typeorm';
 import type { PersonalDataPolicy } from './personal-data.policy';
 
@@ -11,17 +11,22 @@ export const ERASURE_EVENT_TYPES = ['OrganisationPersonalDataErased'] as const;
  * the key, and if the process died in between, this reaction (run by the worker from its checkpoint,
  * at least once) destroys it. It only destroys a key created no later than the erasure event: a key
  * created afterwards protects a contact recorded after the erasure, which this erasure does not cover.
+ * A projector of the log-consumer runtime: the keys change in the transaction that moves its checkpoint.
  * It also shreds the agreement signatories of the organisation's grants (as far as the grants read
  * model knows them at that moment). Idempotent, so running it again changes nothing.
  */
-export class PersonalDataErasureReaction implements Projection {
+export class PersonalDataErasureReaction implements Projector {
+  readonly kind = 'projector';
   readonly name = 'personal-data-erasure';
   readonly filter = { eventTypes: [...ERASURE_EVENT_TYPES] };
-  readonly tables = [] as const;
 
   constructor(private readonly policy: PersonalDataPolicy) {}
 
-  async apply(event: RecordedEvent, tx: EntityManager): Promise<void> {
+  async apply(events: readonly RecordedEvent[], tx: EntityManager): Promise<void> {
+    for (const event of events) await this.erase(event, tx);
+  }
+
+  private async erase(event: RecordedEvent, tx: EntityManager): Promise<void> {
     if (!(ERASURE_EVENT_TYPES as readonly string[]).includes(event.type)) return;
     await tx.query(
       `UPDATE personal_data_keys SET wrapped_key = NULL, erased_at = clock_timestamp()

@@ -34,7 +34,7 @@ export class PostgresPersonalDataKeyStore implements PersonalDataKeyStore {
   private readonly pool: Pool;
 
   constructor(connectionString: string, onError: (message: string) => void = () => undefined) {
-    this.pool = new Pool({ connectionString, max: 3 });
+    this.pool = new Pool({ connectionString, max: 3, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
     // An idle client's connection error must not crash the process; the next query reconnects.
     this.pool.on('error', (error) => onError(`personal-data key store connection error: ${error.message}`));
   }

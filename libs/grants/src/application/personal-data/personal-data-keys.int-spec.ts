@@ -51,7 +51,7 @@ describe('personal-data keys in PostgreSQL', () => {
     run(organisationId, { type: 'EraseOrganisationPersonalData', data: { organisationId, reason: 'request', requestedBy: 'dpo' } });
   const react = async (organisationId: string) => {
     const events = await eventStore.readStream(organisationStreamName(organisationId));
-    for (const event of events.filter((e) => e.type === 'OrganisationPersonalDataErased')) await dataSource.transaction((tx) => reaction.apply(event, tx));
+    for (const event of events.filter((e) => e.type === 'OrganisationPersonalDataErased')) await dataSource.transaction((tx) => reaction.apply([event], tx));
   };
   const contactNow = async (organisationId: string) => (await executor.load(organisationDecider, organisationStreamName(organisationId))).state.contactPerson;
 

@@ -1,7 +1,5 @@
 import type { RecordedEvent } from '@app/event-store';
 import type { Clock } from '@app/platform/clock';
-import type { Projection } from '@app/read-models/projection/projection';
-import type { EntityManager } from 'typeorm';
 import { availableBudgetMinor, callDecider, callStreamName } from '../../call';
 import { grantDecider, grantStreamName, type AwardGrant } from '../../grant';
 import {
@@ -43,17 +41,12 @@ export interface AwardProcessManagerDependencies {
  * the version it folded, so of two racing commits one fails with a version conflict; that one is
  * retried from a fresh read, where the rules see the other commitment.
  */
-export class AwardProcessManager implements Projection {
+export class AwardProcessManager {
   static readonly processName = 'awards';
   readonly name = `process-manager:${AwardProcessManager.processName}`;
   readonly filter = { eventTypes: ['FundingDecisionRecorded'] };
-  readonly tables = [] as const;
 
   constructor(private readonly deps: AwardProcessManagerDependencies) {}
-
-  async apply(event: RecordedEvent, _tx?: EntityManager): Promise<void> {
-    await this.handle(event);
-  }
 
   /** Same as `apply`, returning what happened (for tests and metrics). */
   async handle(event: RecordedEvent): Promise<AwardOutcome> {

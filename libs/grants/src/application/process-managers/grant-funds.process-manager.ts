@@ -1,7 +1,5 @@
 import type { RecordedEvent } from '@app/event-store';
 import type { Clock } from '@app/platform/clock';
-import type { Projection } from '@app/read-models/projection/projection';
-import type { EntityManager } from 'typeorm';
 import { callDecider, callStreamName, outstandingMinor } from '../../call';
 import { grantDecider, grantStreamName, type GrantAmendedData, type GrantClosedData, type GrantTerminatedData } from '../../grant';
 import type { CommandContext } from '../command-context';
@@ -33,17 +31,12 @@ export interface GrantFundsProcessManagerDependencies {
  * One process manager handles the three so that they apply in log order: an amendment's adjustment
  * always lands before the closure's release of the same grant.
  */
-export class GrantFundsProcessManager implements Projection {
+export class GrantFundsProcessManager {
   static readonly processName = 'grant-funds';
   readonly name = `process-manager:${GrantFundsProcessManager.processName}`;
   readonly filter = { eventTypes: ['GrantAmended', 'GrantClosed', 'GrantTerminated'] };
-  readonly tables = [] as const;
 
   constructor(private readonly deps: GrantFundsProcessManagerDependencies) {}
-
-  async apply(event: RecordedEvent, _tx?: EntityManager): Promise<void> {
-    await this.handle(event);
-  }
 
   async handle(event: RecordedEvent): Promise<GrantFundsOutcome> {
     const context = reactionContext(GrantFundsProcessManager.processName, event);

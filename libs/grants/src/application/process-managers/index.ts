@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '@app/platform/clock';
-import type { Projection } from '@app/read-models/projection/projection';
+import { type LogConsumer, reactorOf } from '@app/log-consumers';
 import { PersonalDataErasureReaction } from '../personal-data/personal-data-erasure.reaction';
 import { personalDataPolicy } from '../personal-data/personal-data.policy';
 import type { StreamCommandExecutor } from '../stream-command-executor';
@@ -24,16 +24,18 @@ export interface ProcessManagerDependencies {
  * checkpoint, at least once, so every step they take must be idempotent. A projection rebuild never
  * runs them.
  */
-export function createProcessManagers(deps: ProcessManagerDependencies): Projection[] {
+export function createProcessManagers(deps: ProcessManagerDependencies): LogConsumer[] {
   const nest = new Logger('ProcessManagers');
   const logger: ProcessManagerLogger = deps.logger ?? {
     log: (message, context) => nest.log({ msg: message, ...context }),
     error: (message, context) => nest.error({ msg: message, ...context }),
   };
   const shared = { executor: deps.executor, clock: deps.clock, logger, retry: deps.retry };
+  const awards = new AwardProcessManager(shared);
+  const grantFunds = new GrantFundsProcessManager(shared);
   return [
-    new AwardProcessManager(shared),
-    new GrantFundsProcessManager(shared),
+    reactorOf(awards, (event) => awards.handle(event)),
+    reactorOf(grantFunds, (event) => grantFunds.handle(event)),
     // Completes a crypto-shredding whose key deletion was interrupted (see the reaction).
     new PersonalDataErasureReaction(personalDataPolicy()),
   ];

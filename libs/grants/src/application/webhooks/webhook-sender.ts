@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { backoffDelayMs } from './backoff';
 import type { WebhookConfig } from './webhook-config';
-import type { WebhookLogger } from './webhook-fan-out';
+import type { RuntimeLogger as WebhookLogger } from '@app/log-consumers';
 import { postWebhook, type AttemptOutcome } from './webhook-http-client';
 import type { WebhookSecretBox } from './webhook-secret-box';
 import { signWebhook } from './webhook-signature';

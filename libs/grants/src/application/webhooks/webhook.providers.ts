@@ -21,14 +21,15 @@ export function webhookProviders(): Provider[] {
       useFactory: (config: AppConfig | undefined) => new WebhookSecretBox(Buffer.from(config?.piiMasterKey ?? piiMasterKeyFromEnv(), 'base64')),
       inject: [{ token: APP_CONFIG, optional: true }],
     },
-    {
-      provide: PUBLIC_EVENT_SOURCE,
-      useFactory: (mapper: PublicEventMapper): PublicEventSource => ({
-        types: PUBLIC_EVENT_TYPES,
-        filter: { eventTypes: internalTypesOf() },
-        map: async (event) => (await mapper.map([event]))[0] ?? null,
-      }),
-      inject: [PublicEventMapper],
-    },
+    { provide: PUBLIC_EVENT_SOURCE, useFactory: publicEventSource, inject: [PublicEventMapper] },
   ];
+}
+
+/** The public catalogue as webhook delivery reads it. */
+export function publicEventSource(mapper: PublicEventMapper): PublicEventSource {
+  return {
+    types: PUBLIC_EVENT_TYPES,
+    filter: { eventTypes: internalTypesOf() },
+    map: async (event) => (await mapper.map([event]))[0] ?? null,
+  };
 }

@@ -1,0 +1,21 @@
+/** Readiness thresholds (README: configuration). */
+export interface ReadinessSettings {
+  /** A consumer further behind than this turns a worker process unready (READY_MAX_LAG_SECONDS, default 30). */
+  maxLagSeconds: number;
+  /** Retry-After on a 503 (RETRY_AFTER_SECONDS, default 2). */
+  retryAfterSeconds: number;
+}
+
+export function readinessSettings(env: NodeJS.ProcessEnv = process.env): ReadinessSettings {
+  return {
+    maxLagSeconds: positive('READY_MAX_LAG_SECONDS', env.READY_MAX_LAG_SECONDS, 30),
+    retryAfterSeconds: positive('RETRY_AFTER_SECONDS', env.RETRY_AFTER_SECONDS, 2),
+  };
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${name} must be a positive number`);
+  return parsed;
+}
