@@ -1,7 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { authConfigFromEnv, DEFAULT_DEV_JWT_SECRET, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, type AuthConfig } from './auth.config';
+import {
+  authConfigFromEnv,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_DEV_JWT_SECRET,
+  DEFAULT_JWT_AUDIENCE,
+  DEFAULT_JWT_ISSUER,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  type AuthConfig,
+} from './auth.config';
 import { signToken } from './sign-token';
 import { InvalidTokenError, TokenVerifier } from './token-verifier';
 
@@ -39,6 +47,63 @@ describe('signToken / TokenVerifier round trip (HS256)', () => {
   });
 });
 
+describe('TokenVerifier: token lifetime', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const HOUR = 3600;
+  const sign = (claims: { iat?: number; exp?: number }, secret = config.jwtSecret!) => {
+    const jwt = new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer(config.issuer).setAudience(config.audience);
+    if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
+    if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
+    return jwt.sign(new TextEncoder().encode(secret));
+  };
+  const verifier = new TokenVerifier(config);
+
+  it('accepts a token living exactly the longest lifetime (24 h by default)', async () => {
+    expect(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS).toBe(24 * HOUR);
+    const iat = now();
+    await expect(verifier.verify(await sign({ iat, exp: iat + 24 * HOUR }))).resolves.toEqual({ id: 'alice', role: 'admin' });
+  });
+
+  it('refuses a token whose exp - iat exceeds the longest lifetime, even when issued long ago', async () => {
+    const iat = now();
+    await expect(verifier.verify(await sign({ iat, exp: iat + 24 * HOUR + 1 }))).rejects.toMatchObject({ constructor: InvalidTokenError, reason: 'claims' });
+    // A 100-year token issued 10 years ago is still a 100-year token.
+    const tenYearsAgo = iat - 10 * 365 * 24 * HOUR;
+    await expect(verifier.verify(await sign({ iat: tenYearsAgo, exp: tenYearsAgo + 100 * 365 * 24 * HOUR }))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('refuses a token without exp', async () => {
+    await expect(verifier.verify(await sign({ iat: now() }))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('without iat, judges the time left: at most the longest lifetime (plus skew) from now', async () => {
+    await expect(verifier.verify(await sign({ exp: now() + HOUR }))).resolves.toMatchObject({ id: 'alice' });
+    await expect(verifier.verify(await sign({ exp: now() + 25 * HOUR }))).rejects.toMatchObject({ reason: 'claims' });
+  });
+
+  it('refuses an iat in the future beyond the clock skew, and tolerates one within it', async () => {
+    expect(DEFAULT_CLOCK_SKEW_SECONDS).toBe(60);
+    const tenYears = now() + 10 * 365 * 24 * HOUR;
+    await expect(verifier.verify(await sign({ iat: tenYears, exp: tenYears + HOUR }))).rejects.toMatchObject({ constructor: InvalidTokenError, reason: 'claims' });
+    const inTwoMinutes = now() + 120;
+    await expect(verifier.verify(await sign({ iat: inTwoMinutes, exp: inTwoMinutes + HOUR }))).rejects.toMatchObject({ reason: 'claims' });
+    const inThirtySeconds = now() + 30;
+    await expect(verifier.verify(await sign({ iat: inThirtySeconds, exp: inThirtySeconds + HOUR }))).resolves.toMatchObject({ id: 'alice' });
+  });
+
+  it('takes the longest lifetime and the skew from the configuration', async () => {
+    const strict = new TokenVerifier({ ...config, maxTokenLifetimeSeconds: 15 * 60, clockSkewSeconds: 0 });
+    const iat = now();
+    await expect(strict.verify(await sign({ iat, exp: iat + 15 * 60 }))).resolves.toMatchObject({ id: 'alice' });
+    await expect(strict.verify(await sign({ iat, exp: iat + HOUR }))).rejects.toMatchObject({ reason: 'claims' });
+    await expect(strict.verify(await sign({ iat: iat + 5, exp: iat + 60 }))).rejects.toMatchObject({ reason: 'claims' });
+  });
+
+  it('refuses an 8-day token printed by the token script', async () => {
+    await expect(verifier.verify(await signToken({ id: 'alice', role: 'admin' }, config, '8d'))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
+
 describe('authConfigFromEnv', () => {
   it('falls back to the local development defaults', () => {
     expect(authConfigFromEnv({})).toEqual({
@@ -46,7 +111,14 @@ describe('authConfigFromEnv', () => {
       jwksUrl: undefined,
       issuer: DEFAULT_JWT_ISSUER,
       audience: DEFAULT_JWT_AUDIENCE,
+      maxTokenLifetimeSeconds: 24 * 60 * 60,
+      clockSkewSeconds: 60,
     });
+  });
+
+  it('reads the longest token lifetime and the clock skew', () => {
+    expect(authConfigFromEnv({ JWT_MAX_LIFETIME_SECONDS: '3600', JWT_CLOCK_SKEW_SECONDS: '5' })).toMatchObject({ maxTokenLifetimeSeconds: 3600, clockSkewSeconds: 5 });
+    expect(() => authConfigFromEnv({ JWT_MAX_LIFETIME_SECONDS: '24h' })).toThrow(/JWT_MAX_LIFETIME_SECONDS/);
   });
 
   it('uses no shared secret when a JWKS URL is configured', () => {

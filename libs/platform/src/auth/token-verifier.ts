@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { AuthConfig } from './auth.config';
+import { type AuthConfig, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './auth.config';
 import { isRole, type Actor } from './roles';
 
 export type InvalidTokenReason = 'expired' | 'invalid' | 'claims';
@@ -23,6 +23,10 @@ type VerificationKey =
  * Turns a bearer token into an Actor. HS256 with a shared secret, or RS256/ES256 against
  * a remote JWKS when jwksUrl is set. Claims: sub = actor id, role ∈ ROLES, org = the
  * applicant's organisation (required for applicants).
+ *
+ * Lifetime: `exp` is required and a token may live at most maxTokenLifetimeSeconds (exp − iat, or
+ * exp − now without iat), so a leaked long-lived token cannot outlast the policy; an `iat` beyond
+ * the clock skew in the future is refused (a token minted ahead to stay valid for years).
  */
 export class TokenVerifier {
   private readonly key: VerificationKey;
@@ -54,7 +58,21 @@ export class TokenVerifier {
     } catch (error) {
       throw toInvalidToken(error);
     }
+    this.checkLifetime(payload);
     return actorFromClaims(payload);
+  }
+
+  private checkLifetime({ iat, exp }: JWTPayload): void {
+    const maxLifetime = this.config.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+    const skew = this.config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+    const now = Math.floor(Date.now() / 1000);
+    // jose has checked that exp is present, a number and not past, and that iat is a number when present.
+    const expiresAt = exp as number;
+    if (iat !== undefined && iat > now + skew) throw new InvalidTokenError('claims', 'The token is issued in the future');
+    const lifetime = expiresAt - (iat ?? now);
+    if (lifetime > maxLifetime || expiresAt - now > maxLifetime + skew) {
+      throw new InvalidTokenError('claims', `The token lives longer than the ${maxLifetime} s allowed`);
+    }
   }
 }
 
