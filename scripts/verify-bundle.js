@@ -33,14 +33,52 @@ const { createInterface } = require('node:readline');
 
 const GENESIS = '0'.repeat(64);
 
+/**
+ * Canonical JSON, RFC 8785 (JCS): a copy of libs/event-store/src/hash-chain/canonical-json.ts
+ * (without its pre-serialised-text shortcut and key cache), because this file runs with no project
+ * code and no node_modules. canonical-json.spec.ts proves the two agree byte for byte.
+ */
 function canonicalJson(value) {
-  const text = JSON.stringify(value);
-  return text === undefined ? 'null' : write(JSON.parse(text));
+  const text = writeCanonical(value, '');
+  return text === undefined ? 'null' : text;
 }
-function write(value) {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(write).join(',')}]`;
-  return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${write(value[key])}`).join(',')}}`;
+function writeCanonical(input, key) {
+  let value = input;
+  if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') value = value.toJSON(key);
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return JSON.stringify(value); // throws, as JSON.stringify does
+    case 'object':
+      break;
+    default:
+      return undefined; // undefined, function, symbol
+  }
+  if (value === null) return 'null';
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) return writeCanonical(value.valueOf(), key);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) text += ',';
+      const item = writeCanonical(value[i], String(i));
+      text += item === undefined ? 'null' : item;
+    }
+    return `${text}]`;
+  }
+  let text = '{';
+  let first = true;
+  for (const name of Object.keys(value).sort()) {
+    const item = writeCanonical(value[name], name);
+    if (item === undefined) continue;
+    text += `${first ? '' : ','}${JSON.stringify(name)}:${item}`;
+    first = false;
+  }
+  return `${text}}`;
 }
 const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -191,12 +229,17 @@ async function main(argv) {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    console.error(`Cannot verify: ${error && error.message ? error.message : String(error)}`);
-    process.exitCode = 2;
-  },
-);
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(`Cannot verify: ${error && error.message ? error.message : String(error)}`);
+      process.exitCode = 2;
+    },
+  );
+}
+
+// For the project's own tests (canonical-json.spec.ts): nothing runs when the file is required.
+module.exports = { canonicalJson };

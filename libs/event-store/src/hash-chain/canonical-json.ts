@@ -1,15 +1,26 @@
 /**
- * Canonical JSON (the RFC 8785 "JCS" rules for the values a JSON document can hold): object keys
- * sorted by UTF-16 code units, no whitespace, numbers and strings as ECMAScript's JSON.stringify
- * writes them. Two stores that return the same JSON value in a different key order (Postgres jsonb
- * reorders keys; EventStoreDB keeps bytes) give the same text, so hashes over it are stable.
+ * The project's one canonical JSON: RFC 8785, the JSON Canonicalization Scheme (JCS). Object keys
+ * sorted by UTF-16 code units, no whitespace, strings and numbers as ECMAScript's JSON.stringify
+ * writes them (RFC 8785 section 3.2.2 defines them by that serialisation). Two stores that return
+ * the same JSON value in a different key order (Postgres jsonb reorders keys; EventStoreDB keeps
+ * bytes) give the same text, so hashes over it are stable. Every hash of the project goes through
+ * it: stream chains, the global digests and seals, and a proposal's submitted content hash.
  *
- * The value is serialised exactly as an adapter serialises it with JSON.stringify (toJSON, boxed
- * primitives unwrapped, undefined/function/symbol properties dropped and array items nulled,
- * non-finite numbers as null), so the hash taken before an append equals the hash recomputed from
- * what the store returns. This is one pass over the value (the audit verifier runs it over every
- * event); its output is byte-identical to the reference `write(JSON.parse(JSON.stringify(value)))`
- * that scripts/verify-bundle.js carries (it may import nothing from the project): change both together.
+ * For a JSON value (what JSON.parse returns) the output is exactly RFC 8785's, byte for byte the
+ * `canonicalize` package's (a spec checks both on random values and the RFC's examples). Beyond
+ * JSON, where RFC 8785 refuses the input, it serialises as an adapter does with JSON.stringify
+ * (toJSON, boxed primitives unwrapped, undefined/function/symbol properties dropped and array items
+ * nulled, non-finite numbers as null), so the hash taken before an append equals the hash
+ * recomputed from what the store returns, and hashes already written never change
+ * (hash-pins.spec.ts).
+ *
+ * Why in-house rather than the `canonicalize` package: on those non-JSON inputs the package throws
+ * (NaN, Infinity) or writes invalid text (`"k":undefined` for a function), so it would change
+ * pinned hashes unless every value were first round-tripped through JSON.stringify/JSON.parse; and
+ * it cannot embed pre-serialised text (CanonicalJsonText), which lets the audit verifier serialise
+ * an event's data once for two hashes. This is one pass over the value; scripts/verify-bundle.js
+ * (plain node, no node_modules) carries a copy of it, and a spec proves the two agree byte for
+ * byte: change both together.
  */
 export function canonicalJson(value: unknown): string {
   return write(value, '') ?? 'null';

@@ -78,3 +78,64 @@ describe('one-pass canonical JSON', () => {
     expect(canonicalJson({ z: 1, data: new CanonicalJsonText(canonicalJson(data)) })).toBe(canonicalJson({ z: 1, data }));
   });
 });
+
+/**
+ * A copy of the proposal domain's own canonical JSON (libs/grants/src/proposal/proposal.content.ts),
+ * which hashed every ProposalSubmitted.contentHash stored so far. Those hashes are recomputed (the
+ * audit dossier) with the one canonical JSON, so the two must agree on everything a proposal's
+ * content can hold: JSON values. Kept here as the reference once the domain's copy is gone.
+ */
+function formerProposalCanonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : formerProposalCanonicalJson(item))).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${formerProposalCanonicalJson(v)}`).join(',')}}`;
+}
+
+describe('proposal content hashes already stored (ProposalSubmitted.contentHash)', () => {
+  const content = {
+    proposalId: '1b6f1f9e-3c0a-4f5e-9a31-6c1f2d9e8a01',
+    callId: '0d7c3a52-8e1b-4a6f-b2d4-5e9f1c7a3b10',
+    leadOrganisationId: 'e4a2c9d1-7b3f-4e8a-9c5d-2f1b6a8e4c37',
+    partners: [{ organisationId: '9f3e1d7c-2a5b-4c8e-b1f6-7d4a9e2c5b83', role: 'partner' }],
+    title: 'Nationality rights for stateless children',
+    summary: 'Legal aid and advocacy on birth registration — "Bidoun" families',
+    policyIssue: 'statelessness',
+    requestedMinor: 2_500_000,
+    currency: 'EUR',
+    budgetLines: [
+      { label: 'Legal aid (lawyers’ fees)', amountMinor: 1_500_000 },
+      { label: 'Outreach', amountMinor: 1_000_000 },
+    ],
+    durationMonths: 12,
+  };
+
+  it('are reproduced byte for byte by the one canonical JSON', () => {
+    const pinned = '927be4b79991fca13942e32268e9d92db6a37564b282cd84fa0751a39a6f99c0';
+    expect(sha256(formerProposalCanonicalJson(content))).toBe(pinned);
+    expect(sha256(canonicalJson(content))).toBe(pinned);
+  });
+
+  it('the former function and the one canonical JSON agree on any JSON value', () => {
+    let seed = 3;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    const keys = ['proposalId', 'label', 'amountMinor', 'é', '€', '\ud83d\ude00', '1', '10', 'Z', '', '\u0000'];
+    const leaves = [null, true, false, 0, -0, 12, 2_500_000, 0.5, 1e21, -1e-7, '', 'Legal aid', '“quoted” \n\\ \u2028', '\ud83d\ude00'];
+    const value = (depth: number): unknown => {
+      const r = random();
+      if (depth > 3 || r < 0.4) return pick(leaves);
+      if (r < 0.7) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(random() * 5) }, () => [pick(keys), value(depth + 1)]));
+    };
+    for (let i = 0; i < 2000; i++) {
+      const sample = value(0);
+      expect(canonicalJson(sample)).toBe(formerProposalCanonicalJson(sample));
+    }
+  });
+});

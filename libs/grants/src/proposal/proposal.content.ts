@@ -37,6 +37,14 @@ export function proposalContent(state: ProposalState): ProposalContent {
  * Canonical JSON: object keys sorted by code unit, no whitespace, array order kept, undefined
  * properties dropped. The application hashes `canonicalJson(proposalContent(state))` with sha256
  * (outside the domain) and passes the hex digest on SubmitProposal; an auditor can recompute it.
+ *
+ * @deprecated The project's one canonical JSON (RFC 8785) is `canonicalJson` of
+ * `@app/event-store/hash-chain`: hash the content with that one. Hashing is not the domain's
+ * business (the domain only says what a submission freezes, `proposalContent`), and the domain may
+ * not import it, so this copy goes once its last importers (application/proposals/proposal-commands.ts,
+ * application/audit/dossier/decision-dossier.ts) import that one. On JSON values, all a proposal's
+ * content holds, the two write the same bytes, so stored content hashes still verify
+ * (libs/event-store/src/hash-chain/hash-pins.spec.ts pins one and checks random values).
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
