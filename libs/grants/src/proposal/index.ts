@@ -11,4 +11,4 @@ export {
   initialProposalState,
   proposalDecider,
 } from './proposal.decider';
-export type { ProposalDetails, ProposalState, ProposalStatus, ReviewRecord } from './proposal.decider';
+export type { ProposalState, ProposalStatus, ReviewRecord } from './proposal.decider';

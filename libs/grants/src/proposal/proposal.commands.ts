@@ -1,4 +1,5 @@
-import type { BudgetLine, CriterionScore, EligibilityResult, FundingDecision, ProposalContentChanges, ProposalPartner, ReviewRecommendation } from './proposal.events';
+import type { ProposalContent, ProposalContentChanges } from './proposal.content';
+import type { CriterionScore, EligibilityResult, FundingDecision, ReviewRecommendation } from './proposal.events';
 import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
 
 /**
@@ -8,19 +9,8 @@ import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
  * `organisations`); people who act in a rule's terms (screenedBy, decidedBy, ...) are in `data`.
  */
 
-export interface DraftProposalData {
-  proposalId: string;
-  callId: string;
-  leadOrganisationId: string;
-  partners: ProposalPartner[];
-  title: string;
-  summary: string;
-  policyIssue: string;
-  requestedMinor: number;
-  currency: string;
-  budgetLines: BudgetLine[];
-  durationMonths: number;
-}
+/** The whole content of the new proposal (see proposal.content.ts). */
+export type DraftProposalData = ProposalContent;
 
 export type DraftProposal = {
   type: 'DraftProposal';

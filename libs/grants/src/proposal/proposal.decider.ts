@@ -63,16 +63,15 @@ import {
   UnknownOrganisation,
 } from './proposal.errors';
 import {
-  BudgetLine,
-  CriterionScore,
-  FUNDING_DECISIONS,
-  ProposalContentChanges,
-  ProposalEvent,
-  ProposalPartner,
-  proposalStreamName,
-  REVIEW_RECOMMENDATIONS,
-  ReviewRecommendation,
-} from './proposal.events';
+  type BudgetLine,
+  copyBudgetLines,
+  copyProposalContent,
+  type ProposalContentChanges,
+  type ProposalDetails,
+  proposalDetailsOf,
+  type ProposalPartner,
+} from './proposal.content';
+import { CriterionScore, FUNDING_DECISIONS, ProposalEvent, proposalStreamName, REVIEW_RECOMMENDATIONS, ReviewRecommendation } from './proposal.events';
 import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
 
 // ---------------------------------------------------------------------------------------------
@@ -93,17 +92,6 @@ export type ProposalStatus =
   | 'rejected'
   | 'reserved'
   | 'withdrawn';
-
-/** The content a submission freezes (and hashes, see proposalContent). */
-export interface ProposalDetails {
-  title: string;
-  summary: string;
-  policyIssue: string;
-  requestedMinor: number;
-  currency: string;
-  budgetLines: BudgetLine[];
-  durationMonths: number;
-}
 
 export interface ReviewRecord {
   reviewerId: string;
@@ -166,25 +154,8 @@ export function countedReviews(state: ProposalState): ReviewRecord[] {
 export function evolveProposal(state: ProposalState, event: ProposalEvent): ProposalState {
   switch (event.type) {
     case 'ProposalDrafted': {
-      const d = event.data;
-      return {
-        ...initialProposalState,
-        status: 'draft',
-        proposalId: d.proposalId,
-        callId: d.callId,
-        leadOrganisationId: d.leadOrganisationId,
-        partners: d.partners.map((p) => ({ ...p })),
-        details: {
-          title: d.title,
-          summary: d.summary,
-          policyIssue: d.policyIssue,
-          requestedMinor: d.requestedMinor,
-          currency: d.currency,
-          budgetLines: d.budgetLines.map((line) => ({ ...line })),
-          durationMonths: d.durationMonths,
-        },
-        contentVersion: 1,
-      };
+      const { proposalId, callId, leadOrganisationId, partners, ...details } = copyProposalContent(event.data);
+      return { ...initialProposalState, status: 'draft', proposalId, callId, leadOrganisationId, partners, details, contentVersion: 1 };
     }
     case 'ProposalRevised': {
       const { proposalId: _id, revisedAt: _at, ...changes } = event.data;
@@ -318,36 +289,9 @@ function draft(command: DraftProposal, state: ProposalState): ProposalEvent[] {
   if (state.status !== 'none') throw new AlreadyExists(proposalStreamName(d.proposalId));
   assertSameCall(d.callId, command.call);
   assertCallOpen(command.call, command.now);
-  const details: ProposalDetails = {
-    title: d.title,
-    summary: d.summary,
-    policyIssue: d.policyIssue,
-    requestedMinor: d.requestedMinor,
-    currency: d.currency,
-    budgetLines: d.budgetLines,
-    durationMonths: d.durationMonths,
-  };
-  assertDetails(details, command.call);
+  assertDetails(proposalDetailsOf(d), command.call);
   assertNetwork(d.leadOrganisationId, d.partners, command.call, command.organisations);
-  return [
-    {
-      type: 'ProposalDrafted',
-      data: {
-        proposalId: d.proposalId,
-        callId: d.callId,
-        leadOrganisationId: d.leadOrganisationId,
-        partners: d.partners.map(({ organisationId, role }) => ({ organisationId, role })),
-        title: d.title,
-        summary: d.summary,
-        policyIssue: d.policyIssue,
-        requestedMinor: d.requestedMinor,
-        currency: d.currency,
-        budgetLines: copyBudgetLines(d.budgetLines),
-        durationMonths: d.durationMonths,
-        draftedAt: command.now,
-      },
-    },
-  ];
+  return [{ type: 'ProposalDrafted', data: { ...copyProposalContent(d), draftedAt: command.now } }];
 }
 
 function revise(command: ReviseProposal, state: ProposalState): ProposalEvent[] {
@@ -663,10 +607,6 @@ function isText(value: unknown): value is string {
 
 function networkOf(state: ProposalState): string[] {
   return [state.leadOrganisationId, ...state.partners.map((p) => p.organisationId)];
-}
-
-function copyBudgetLines(lines: readonly BudgetLine[]): BudgetLine[] {
-  return lines.map(({ label, amountMinor }) => ({ label, amountMinor }));
 }
 
 function applyChanges(details: ProposalDetails, changes: ProposalContentChanges): ProposalDetails {

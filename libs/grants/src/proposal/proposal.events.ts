@@ -5,27 +5,7 @@
  */
 
 import { eventTypesOf, isEventOf } from '../shared/stream-kind';
-
-export interface ProposalPartner {
-  organisationId: string;
-  /** Free text, e.g. "research", "community outreach". */
-  role: string;
-}
-
-export interface BudgetLine {
-  label: string;
-  amountMinor: number;
-}
-
-/** The fields of a proposal's content that a revision (or a clarification answer) may change. */
-export interface ProposalContentChanges {
-  title?: string;
-  summary?: string;
-  policyIssue?: string;
-  requestedMinor?: number;
-  budgetLines?: BudgetLine[];
-  durationMonths?: number;
-}
+import type { ProposalContent, ProposalContentChanges } from './proposal.content';
 
 export type ReviewRecommendation = 'fund' | 'do-not-fund' | 'reserve';
 export const REVIEW_RECOMMENDATIONS: readonly ReviewRecommendation[] = ['fund', 'do-not-fund', 'reserve'];
@@ -46,19 +26,8 @@ export interface CriterionScore {
   comment: string;
 }
 
-export interface ProposalDraftedData {
-  proposalId: string;
-  callId: string;
-  leadOrganisationId: string;
-  /** The other organisations of the network; the lead is never listed here. */
-  partners: ProposalPartner[];
-  title: string;
-  summary: string;
-  policyIssue: string;
-  requestedMinor: number;
-  currency: string;
-  budgetLines: BudgetLine[];
-  durationMonths: number;
+/** The whole content as drafted (see proposal.content.ts). */
+export interface ProposalDraftedData extends ProposalContent {
   draftedAt: string;
 }
 
