@@ -47,7 +47,10 @@ function blockedRanges(): BlockList {
   const v6: [string, number][] = [
     ['::', 128], // unspecified
     ['::1', 128],
-    ['64:ff9b::', 96], // NAT64 can reach IPv4 internals
+    // NAT64: the well-known prefix 64:ff9b::/96 is judged by the IPv4 address it carries (see
+    // refusalFor); the rest — local-use 64:ff9b:1::/48 (RFC 8215), which translates into the
+    // operator's own IPv4 network with a layout of its choosing, and the unassigned remainder — is refused.
+    ['64:ff9b::', 32],
     ['100::', 64],
     ['2001:db8::', 32],
     ['fc00::', 7], // unique local
@@ -61,10 +64,54 @@ function blockedRanges(): BlockList {
 
 const BLOCKED = blockedRanges();
 
-/** `::ffff:10.0.0.1` and friends are IPv4 addresses in disguise. */
-function embeddedIpv4(address: string): string | undefined {
-  const match = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return match?.[1];
+/** The 16 bytes of an IPv6 address already validated by isIP (hex groups, `::`, a dotted IPv4 tail). */
+function ipv6Bytes(address: string): Uint8Array {
+  let text = address;
+  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (tail) {
+    const [a, b, c, d] = tail.slice(1).map(Number);
+    text = `${text.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, rest] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = rest ? rest.split(':') : [];
+  const groups = rest === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  const bytes = new Uint8Array(16);
+  groups.forEach((group, index) => {
+    const value = parseInt(group, 16);
+    bytes[index * 2] = value >> 8;
+    bytes[index * 2 + 1] = value & 0xff;
+  });
+  return bytes;
+}
+
+const allZero = (bytes: Uint8Array, from: number, to: number): boolean => bytes.subarray(from, to).every((byte) => byte === 0);
+const dotted = (bytes: ArrayLike<number>): string => Array.from(bytes).join('.');
+const isNat64WellKnown = (bytes: Uint8Array): boolean => bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && allZero(bytes, 4, 12);
+
+/**
+ * The IPv4 addresses an IPv6 address carries or is translated to — `::ffff:10.0.0.1` and friends are
+ * IPv4 addresses in disguise, in hex (`::ffff:a00:1`) as in dotted form:
+ * - IPv4-mapped `::ffff:0:0/96` and IPv4-translated `::ffff:0:0:0/96` (SIIT);
+ * - IPv4-compatible `::/96` (deprecated; `::` and `::1` included, caught as 0.0.0.0/8 anyway);
+ * - NAT64 well-known prefix `64:ff9b::/96` (RFC 6052): the last 32 bits;
+ * - 6to4 `2002::/16`: bits 16–47;
+ * - Teredo `2001::/32`: the server is bits 32–63, the client the last 32 bits XOR 0xffffffff;
+ * - ISATAP interface ids `…:0:5efe:a.b.c.d` and `…:200:5efe:a.b.c.d` (any prefix).
+ */
+function embeddedIpv4s(bytes: Uint8Array): string[] {
+  const last32 = bytes.subarray(12, 16);
+  const carried: string[] = [];
+  if (allZero(bytes, 0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) carried.push(dotted(last32));
+  if (allZero(bytes, 0, 8) && bytes[8] === 0xff && bytes[9] === 0xff && allZero(bytes, 10, 12)) carried.push(dotted(last32));
+  if (allZero(bytes, 0, 12)) carried.push(dotted(last32));
+  if (isNat64WellKnown(bytes)) carried.push(dotted(last32));
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) carried.push(dotted(bytes.subarray(2, 6)));
+  if (bytes[0] === 0x20 && bytes[1] === 0x01 && bytes[2] === 0x00 && bytes[3] === 0x00) {
+    carried.push(dotted(bytes.subarray(4, 8)), dotted(last32.map((byte) => byte ^ 0xff)));
+  }
+  if ((bytes[8] & 0xfd) === 0x00 && bytes[9] === 0x00 && bytes[10] === 0x5e && bytes[11] === 0xfe) carried.push(dotted(last32));
+  return carried;
 }
 
 function ownAddresses(): Set<string> {
@@ -75,12 +122,21 @@ function ownAddresses(): Set<string> {
 
 /** Why this address may not be a webhook target, or undefined if it may. */
 export function refusalFor(address: string): string | undefined {
-  const v4 = embeddedIpv4(address);
-  if (v4) return refusalFor(v4);
-  const family = isIP(address);
+  // A zone index (`fe80::1%eth0`) names an interface, not another address.
+  const bare = address.replace(/%.*$/, '');
+  const family = isIP(bare);
   if (family === 0) return 'not an IP address';
-  if (BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6')) return 'the host resolves to an internal or non-public address';
-  if (ownAddresses().has(address.toLowerCase())) return "the host resolves to one of the server's own addresses";
+  let translatedToPublicIpv4 = false;
+  if (family === 6) {
+    const bytes = ipv6Bytes(bare);
+    for (const ipv4 of embeddedIpv4s(bytes)) {
+      const refusal = refusalFor(ipv4);
+      if (refusal) return refusal;
+    }
+    translatedToPublicIpv4 = isNat64WellKnown(bytes);
+  }
+  if (!translatedToPublicIpv4 && BLOCKED.check(bare, family === 4 ? 'ipv4' : 'ipv6')) return 'the host resolves to an internal or non-public address';
+  if (ownAddresses().has(bare.toLowerCase())) return "the host resolves to one of the server's own addresses";
   return undefined;
 }
 
