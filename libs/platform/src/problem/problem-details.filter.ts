@@ -1,11 +1,12 @@
-import { BadRequestException, Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { BadRequestException, Catch, HttpException, Inject, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { DuplicateEventIdError, WrongExpectedVersionError } from '@app/event-store';
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/grants/shared/decider';
 import { IdempotencyKeyReused } from '../idempotency/idempotency-key-reused.error';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails, type ProblemType } from './problem-types';
-import { MalformedRequestError, RequestValidationError } from './validation';
+import { isOutage, PROBLEM_DETAILS_OPTIONS, problemDetailsOptionsFromEnv, type ProblemDetailsOptions } from './service-unavailable';
+import { MalformedRequestError, RequestValidationError, TooManyRequestsError } from './validation';
 
 interface RequestLike {
   method?: string;
@@ -15,6 +16,11 @@ interface RequestLike {
 }
 
 const INTERNAL_DETAIL = 'An unexpected error occurred. It has been logged.';
+const UNAVAILABLE_DETAIL = 'A service this request needs is unavailable for a moment. Retry after the number of seconds in Retry-After.';
+const UNAVAILABLE_COMMAND_DETAIL =
+  'A service this request needs is unavailable for a moment; whether the request was applied is unknown. ' +
+  'Retry after the number of seconds in Retry-After, with the same Idempotency-Key so that it is applied at most once.';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The one place errors become HTTP responses: RFC 9457 application/problem+json for
@@ -24,14 +30,20 @@ const INTERNAL_DETAIL = 'An unexpected error occurred. It has been logged.';
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
+  private readonly options: ProblemDetailsOptions;
+
+  constructor(@Optional() @Inject(PROBLEM_DETAILS_OPTIONS) options?: ProblemDetailsOptions) {
+    this.options = options ?? problemDetailsOptionsFromEnv();
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<RequestLike>();
     const response = http.getResponse<ServerResponse>();
-    const problem = toProblemDetails(exception, requestPath(request));
+    const problem = toProblemDetails(exception, requestPath(request), request.method);
 
-    if (problem.status >= 500) this.logUnexpected(exception, request);
+    if (problem.type === PROBLEM_TYPES.serviceUnavailable) this.logOutage(exception, request);
+    else if (problem.status >= 500) this.logUnexpected(exception, request);
 
     if (response.headersSent) {
       // Too late for a problem body; cut the response short so the client sees a failure.
@@ -41,6 +53,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status === 401 && !response.hasHeader('WWW-Authenticate')) {
       response.setHeader('WWW-Authenticate', 'Bearer realm="grant-ledger"');
     }
+    const retryAfter = retryAfterSeconds(exception, problem, this.options);
+    if (retryAfter !== undefined && !response.hasHeader('Retry-After')) response.setHeader('Retry-After', String(retryAfter));
     response.statusCode = problem.status;
     response.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
     response.end(JSON.stringify(problem));
@@ -52,13 +66,30 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // Request and correlation ids come from the request-scoped logger context (pino-http).
     this.logger.error(`${error.name} on ${request.method ?? '?'} ${requestPath(request)}: ${error.message}`, error.stack);
   }
+
+  /** An outage is expected from time to time: one line, no stack, and never a query's parameters. */
+  private logOutage(exception: unknown, request: RequestLike): void {
+    const error = exception as { name?: unknown; code?: unknown; message?: unknown };
+    const code = typeof error.code === 'string' || typeof error.code === 'number' ? ` [${error.code}]` : '';
+    this.logger.warn(`service unavailable on ${request.method ?? '?'} ${requestPath(request)}: ${String(error.name)}${code}: ${String(error.message)}`);
+  }
+}
+
+/** Seconds for a Retry-After header: the limit's own for a 429, the configured outage delay for a 503. */
+export function retryAfterSeconds(exception: unknown, problem: ProblemDetails, options: ProblemDetailsOptions): number | undefined {
+  if (exception instanceof TooManyRequestsError) return exception.retryAfterSeconds;
+  if (problem.type === PROBLEM_TYPES.serviceUnavailable) return options.outageRetryAfterSeconds;
+  return undefined;
 }
 
 /** Provider form of the filter, for a module's `providers`. */
 export const PROBLEM_DETAILS_FILTER = { provide: APP_FILTER, useClass: ProblemDetailsFilter };
 
-/** Maps any thrown value to a problem body. Pure, so the mapping is testable without HTTP. */
-export function toProblemDetails(exception: unknown, instance: string): ProblemDetails {
+/**
+ * Maps any thrown value to a problem body. Pure, so the mapping is testable without HTTP. `method`
+ * tells a query from a command, whose outcome an outage leaves unknown.
+ */
+export function toProblemDetails(exception: unknown, instance: string, method = 'GET'): ProblemDetails {
   const problem = (status: number, type: ProblemType, title: string, detail: string, extensions = {}): ProblemDetails => ({
     type,
     title,
@@ -116,8 +147,13 @@ export function toProblemDetails(exception: unknown, instance: string): ProblemD
   if (exception instanceof BadRequestException && exception.cause instanceof URIError) {
     return problem(400, PROBLEM_TYPES.malformedRequest, 'Malformed request', 'The request URL is not validly encoded');
   }
+  if (isOutage(exception)) {
+    const detail = SAFE_METHODS.has(method.toUpperCase()) ? UNAVAILABLE_DETAIL : UNAVAILABLE_COMMAND_DETAIL;
+    return problem(503, PROBLEM_TYPES.serviceUnavailable, 'Service unavailable', detail);
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    if (status === 503) return problem(503, PROBLEM_TYPES.serviceUnavailable, 'Service unavailable', UNAVAILABLE_DETAIL);
     if (status >= 500) return problem(status, PROBLEM_TYPES.internal, statusTitle(status), INTERNAL_DETAIL);
     const { type, title } = typeForStatus(status);
     return problem(status, type, title, httpExceptionDetail(exception));
@@ -153,6 +189,8 @@ function typeForStatus(status: number): { type: ProblemType; title: string } {
       return { type: PROBLEM_TYPES.notFound, title: 'Not found' };
     case 409:
       return { type: PROBLEM_TYPES.conflict, title: 'Conflict' };
+    case 429:
+      return { type: PROBLEM_TYPES.tooManyRequests, title: 'Too many requests' };
     default:
       return { type: PROBLEM_TYPES.other, title: statusTitle(status) };
   }

@@ -13,6 +13,10 @@ export const PROBLEM_TYPES = {
   domainRuleViolation: 'https://grant-ledger.dev/problems/domain-rule-violation',
   /** The same Idempotency-Key was sent before with a different request (422). */
   idempotencyKeyReused: 'https://grant-ledger.dev/problems/idempotency-key-reused',
+  /** Too many requests or open streams for this caller or this server (429, with Retry-After). */
+  tooManyRequests: 'https://grant-ledger.dev/problems/too-many-requests',
+  /** The database or the event store is unreachable: retry after Retry-After seconds (503). */
+  serviceUnavailable: 'https://grant-ledger.dev/problems/service-unavailable',
   internal: 'https://grant-ledger.dev/problems/internal-error',
   /** RFC 9457: no further semantics beyond the HTTP status. */
   other: 'about:blank',

@@ -1,4 +1,4 @@
-import { BadRequestException, type ValidationError } from '@nestjs/common';
+import { BadRequestException, HttpException, HttpStatus, type ValidationError } from '@nestjs/common';
 import type { FieldError } from './problem-types';
 
 /** Bounds the response to a hostile payload with thousands of invalid items. */
@@ -19,6 +19,17 @@ export class RequestValidationError extends BadRequestException {
 export class MalformedRequestError extends BadRequestException {
   constructor(detail: string) {
     super(detail);
+    this.name = new.target.name;
+  }
+}
+
+/** A limit was reached (429): the problem carries this detail and the response a Retry-After header. */
+export class TooManyRequestsError extends HttpException {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(detail, HttpStatus.TOO_MANY_REQUESTS);
     this.name = new.target.name;
   }
 }
