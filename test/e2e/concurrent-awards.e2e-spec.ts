@@ -1,4 +1,6 @@
-import type { RecordedEvent } from '@app/event-store';
+import { EVENT_STORE, type RecordedEvent } from '@app/event-store';
+import { EVENT_CODEC } from '@app/grants/application/event-codec';
+import { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
 import { AwardProcessManager, DEFAULT_RETRY } from '@app/grants/application/process-managers';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventsWhere, streamEvents } from '../support/log';
@@ -56,12 +58,9 @@ describe('the sum of funds committed under a call never exceeds its budget, also
       const decisions = await Promise.all(
         proposals.map(async (proposalId) => (await streamEvents(t, `proposal-${proposalId}`)).find((e) => e.type === 'FundingDecisionRecorded') as RecordedEvent),
       );
-      const competitor = new AwardProcessManager({
-        executor: scenario.executor,
-        clock: t.clock,
-        logger: silent,
-        retry: { ...DEFAULT_RETRY, attempts: 40, onRetry: () => (competingRetries += 1) },
-      });
+      // Its own executor, to count the version conflicts it meets (and retries, re-deciding on a fresh read).
+      const executor = new StreamCommandExecutor(t.app.get(EVENT_STORE), t.app.get(EVENT_CODEC), { ...DEFAULT_RETRY, attempts: 40, onRetry: () => (competingRetries += 1) });
+      const competitor = new AwardProcessManager({ executor, clock: t.clock, logger: silent });
       const outcomes = await Promise.all(decisions.map((decision) => competitor.handle(decision)));
       expect(outcomes.every((o) => o === 'awarded' || o === 'funds-unavailable' || o === 'already-unfunded')).toBe(true);
 

@@ -1,15 +1,44 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 export const ID_GENERATOR = Symbol('ID_GENERATOR');
 
+/** What an id for a command is derived from when the command carries an Idempotency-Key. */
+export interface IdempotentCommand {
+  actor: { id: string };
+  idempotencyKey?: string;
+}
+
 export interface IdGenerator {
   next(): string;
+  /**
+   * The id of a thing a command creates (`purpose` names which, e.g. 'call', 'tranche'). With an
+   * Idempotency-Key it is derived from (actor, key, purpose), so a retry of the same command — even
+   * one whose first attempt died after its append — names the same stream instead of a new one.
+   */
+  forCommand(command: IdempotentCommand, purpose: string): string;
 }
 
 export class RandomIdGenerator implements IdGenerator {
   next(): string {
     return randomUUID();
   }
+
+  forCommand(command: IdempotentCommand, purpose: string): string {
+    return command.idempotencyKey === undefined ? this.next() : nameBasedId(command.actor.id, command.idempotencyKey, purpose);
+  }
+}
+
+/** This application's namespace for name-based (RFC 9562 version 5) UUIDs. */
+const NAMESPACE = Buffer.from('5b0f3c1e8d6a4c7e9a2b1f0e3d4c5b6a', 'hex');
+
+/** RFC 9562 UUID version 5 of the parts (joined unambiguously) in this application's namespace. */
+export function nameBasedId(...parts: string[]): string {
+  const name = parts.map((part) => `${part.length}:${part}`).join('');
+  const hash = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;

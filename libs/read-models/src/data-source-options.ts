@@ -2,6 +2,7 @@ import { eventStoreMigrations } from '@app/event-store';
 import { AsOfSnapshots1764000900000 } from '@app/grants/application/audit/as-of/as-of-snapshots.migration';
 import { AuditSeals1764000250000 } from '@app/grants/application/audit/audit-seals.migration';
 import { PersonalDataKeys1764000150000 } from '@app/grants/application/personal-data/personal-data-keys.migration';
+import { IdempotencyAnswers1764001100000 } from '@app/platform/idempotency/idempotency-answers.migration';
 import { IdempotencyKeys1764000100000 } from '@app/platform/idempotency/idempotency.migration';
 import { LogConsumers1764001000000 } from '@app/log-consumers/log-consumers.migration';
 import type { DataSourceOptions } from 'typeorm';
@@ -31,7 +32,7 @@ export function dataSourceOptions(url: string, pool: PoolSettings = {}): DataSou
     poolSize: pool.size ?? 10,
     extra: { connectionTimeoutMillis: pool.acquireTimeoutMs ?? 5_000, idleTimeoutMillis: 30_000 },
     entities: READ_MODEL_ENTITIES,
-    migrations: [...eventStoreMigrations, ...PLATFORM_MIGRATIONS, ReadModels1764000200000, ...READ_MODEL_MIGRATIONS, LogConsumers1764001000000],
+    migrations: [...eventStoreMigrations, ...PLATFORM_MIGRATIONS, ReadModels1764000200000, ...READ_MODEL_MIGRATIONS, LogConsumers1764001000000, IdempotencyAnswers1764001100000],
     migrationsRun: true,
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -43,7 +43,7 @@ export class CallsController {
   @ApiProblemResponses(400, 401, 403, 409, 422)
   @commandDocs()
   draft(@Body() body: DraftCallDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
-    const callId = this.ids.next();
+    const callId = this.ids.forCommand(ctx, 'call');
     return this.commandBus.execute(new ExecuteCallCommand({ type: 'DraftCall', data: { callId, ...body } }, ctx));
   }
 

@@ -115,7 +115,7 @@ export class GrantsController {
     @Body() body: ScheduleDisbursementDto,
     @CommandCtx() ctx: CommandContext,
   ): Promise<TrancheScheduledDto> {
-    const trancheId = this.ids.next();
+    const trancheId = this.ids.forCommand(ctx, 'tranche');
     const condition = body.conditionReportId === undefined ? {} : { condition: { reportId: body.conditionReportId } };
     const result = await this.run({ type: 'ScheduleDisbursement', data: { grantId, trancheId, amountMinor: body.amountMinor, dueDate: body.dueDate, ...condition } }, ctx);
     return { ...result, trancheId };
@@ -163,7 +163,7 @@ export class GrantsController {
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   async scheduleReport(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: ScheduleReportDto, @CommandCtx() ctx: CommandContext): Promise<ReportScheduledDto> {
-    const reportId = this.ids.next();
+    const reportId = this.ids.forCommand(ctx, 'report');
     const result = await this.run({ type: 'ScheduleReport', data: { grantId, reportId, kind: body.kind, dueDate: body.dueDate } }, ctx);
     return { ...result, reportId };
   }
@@ -229,7 +229,7 @@ export class GrantsController {
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   async amend(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: AmendGrantDto, @CommandCtx() ctx: CommandContext): Promise<AmendmentRecordedDto> {
-    const amendmentId = this.ids.next();
+    const amendmentId = this.ids.forCommand(ctx, 'amendment');
     const { newPeriodEnd, newAmountMinor, budgetReallocation } = body;
     const data = {
       grantId,

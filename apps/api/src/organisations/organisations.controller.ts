@@ -66,7 +66,7 @@ export class OrganisationsController {
   @commandDocs()
   register(@Body() body: RegisterOrganisationDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
     if (isProgrammeTeam(actor)) {
-      const organisationId = this.ids.next();
+      const organisationId = this.ids.forCommand(ctx, 'organisation');
       return this.commandBus.execute(
         new ExecuteOrganisationCommand({ type: 'RegisterOrganisation', data: { ...body, organisationId, memberUserIds: body.memberUserIds ?? [] } }, ctx),
       );

@@ -74,7 +74,7 @@ export class ProposalsController {
   @ApiProblemResponses(400, 401, 403, 409, 422)
   @commandDocs()
   draft(@Body() body: DraftProposalDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
-    const proposalId = this.ids.next();
+    const proposalId = this.ids.forCommand(ctx, 'proposal');
     const leadOrganisationId = body.leadOrganisationId ?? actor.organisationId ?? '';
     return this.send({ type: 'DraftProposal', data: { ...body, proposalId, leadOrganisationId } }, ctx);
   }
@@ -207,7 +207,7 @@ export class ProposalsController {
   async decide(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: RecordDecisionDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<DecisionResultDto> {
     const award = body.decision === 'award';
     // The grant id is generated here so the award process manager can create grant-{id} idempotently.
-    const grantId = award ? this.ids.next() : undefined;
+    const grantId = award ? this.ids.forCommand(ctx, 'grant') : undefined;
     const result = await this.send(
       {
         type: 'RecordFundingDecision',
@@ -239,7 +239,7 @@ export class ProposalsController {
     @CurrentActor() actor: Actor,
     @CommandCtx() ctx: CommandContext,
   ): Promise<ClarificationRequestedResultDto> {
-    const requestId = this.ids.next();
+    const requestId = this.ids.forCommand(ctx, 'clarification-request');
     const result = await this.send({ type: 'RequestClarification', data: { proposalId, requestId, questions: body.questions, requestedBy: actor.id } }, ctx);
     return { ...result, requestId };
   }

@@ -1,55 +1,124 @@
 import { randomUUID } from 'node:crypto';
-import { type EventStore, WrongExpectedVersionError } from '@app/event-store';
+import { DuplicateEventIdError, type EventStore, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+import { nameBasedId } from '@app/platform/ids';
 import { type Decider, fold } from '../shared/decider';
 import type { CommandContext, CommandResult } from './command-context';
 import type { DomainEvent, EventCodec } from './event-codec';
+import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
+
+export interface ExecutionResult<E> extends CommandResult {
+  /** The events this command appended (or, when `replayed`, those an earlier attempt with its Idempotency-Key appended). */
+  events: E[];
+  /** The command had already run: the stream holds events carrying its Idempotency-Key. Nothing was appended now. */
+  replayed: boolean;
+}
 
 /**
- * The whole command path for one stream, kept free of business rules:
- * read the stream, fold it with `evolve`, `decide`, append with the version we folded.
- * The append's expected version makes a concurrent writer fail instead of being overwritten.
+ * Builds the command from the stream's current state: checks who may act, looks up the outside
+ * facts the decider needs. Runs again on every attempt, so it always judges the state decided on.
+ */
+export type CommandBuilder<C, S> = (state: S, version: number) => C | Promise<C>;
+
+/**
+ * The one way through a command, as emmett's handleCommand: read the stream once, fold it with
+ * `evolve`, build the command on that state, `decide`, append with the version read. A version
+ * conflict re-runs the whole step on a fresh read (one shared policy) unless the client pinned a
+ * version with If-Match; the rules then judge the new state, so a retry can never over-commit.
+ *
+ * Idempotency lives in the log itself: every event a command with an Idempotency-Key appends
+ * carries the key (and an event id derived from actor, key, stream and index), so the record of
+ * "this command ran" commits in the same statement as its effect. Before deciding, the stream is
+ * searched for the key: found, the command already ran (perhaps in a process that died before it
+ * could answer) and the earlier result is returned with nothing appended. Two concurrent attempts
+ * derive the same event ids for the same version; the store keeps one and the other finds it.
  */
 export class StreamCommandExecutor {
   constructor(
     private readonly store: EventStore,
     private readonly codec: EventCodec,
+    private readonly retry: RetryOptions = DEFAULT_RETRY,
   ) {}
 
-  async execute<C, E extends DomainEvent, S>(
+  execute<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, streamId: string, entityId: string, command: C, context: CommandContext): Promise<ExecutionResult<E>> {
+    return this.handle(decider, streamId, entityId, () => command, context);
+  }
+
+  async handle<C, E extends DomainEvent, S>(
     decider: Decider<C, E, S>,
     streamId: string,
     entityId: string,
-    command: C,
+    build: CommandBuilder<C, S>,
     context: CommandContext,
-  ): Promise<CommandResult & { events: E[] }> {
-    const { state, version } = await this.load(decider, streamId);
+  ): Promise<ExecutionResult<E>> {
+    const attempt = () => this.attempt(decider, streamId, entityId, build, context);
+    // With If-Match the client decided on the version it saw: a conflict is its answer (409).
+    return context.expectedVersion === undefined ? retryOnConflict(attempt, this.retry) : attempt();
+  }
+
+  /** The stream folded to its current state (for queries that need a decider's view, and process managers). */
+  async load<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, streamId: string, upTo?: Date): Promise<{ state: S; version: number }> {
+    const { state, version } = await this.read(decider, streamId, upTo);
+    return { state, version };
+  }
+
+  private async attempt<C, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    streamId: string,
+    entityId: string,
+    build: CommandBuilder<C, S>,
+    context: CommandContext,
+  ): Promise<ExecutionResult<E>> {
+    const { state, version, events: recorded } = await this.read(decider, streamId);
+    const earlier = this.earlierAttempt<E>(recorded, context);
+    if (earlier) return { id: entityId, ...earlier };
+    // Built first: the builder checks who may act, and a stranger must not learn the version from a 409.
+    const command = await build(state, version);
     if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
       throw new WrongExpectedVersionError(streamId, context.expectedVersion, version);
     }
     const events = decider.decide(command, state);
-    if (events.length === 0) return { id: entityId, version, events };
-    const stored = await Promise.all(
-      events.map((event) =>
-        this.codec.encode(streamId, event, {
-          eventId: randomUUID(),
-          actorId: context.actor.id,
-          actorRole: context.actor.role,
-          correlationId: context.correlationId,
-          causationId: context.causationId,
-          ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}),
-        }),
-      ),
-    );
-    const result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version);
-    return { id: entityId, version: result.nextExpectedVersion, events };
+    if (events.length === 0) return { id: entityId, version, events, replayed: false };
+    const stored = await Promise.all(events.map((event, index) => this.codec.encode(streamId, event, this.metadata(streamId, index, context))));
+    try {
+      const result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version);
+      return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
+    } catch (error) {
+      // A concurrent attempt of the same keyed command may have won the race: answer as it did.
+      if (context.idempotencyKey !== undefined && (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError)) {
+        const again = this.earlierAttempt<E>((await this.read(decider, streamId)).events, context);
+        if (again) return { id: entityId, ...again };
+      }
+      throw error;
+    }
   }
 
-  async load<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, streamId: string, upTo?: Date): Promise<{ state: S; version: number }> {
+  private metadata(streamId: string, index: number, context: CommandContext) {
+    const key = context.idempotencyKey;
+    return {
+      eventId: key === undefined ? randomUUID() : nameBasedId('event', context.actor.id, key, streamId, String(index)),
+      actorId: context.actor.id,
+      actorRole: context.actor.role,
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+      ...(key !== undefined ? { idempotencyKey: key } : {}),
+    };
+  }
+
+  /** The events an earlier attempt of this keyed command appended to the stream, if any. */
+  private earlierAttempt<E>(recorded: readonly RecordedEvent[], context: CommandContext): { version: number; events: E[]; replayed: true } | undefined {
+    const key = context.idempotencyKey;
+    if (key === undefined) return undefined;
+    const mine = recorded.filter((event) => event.metadata.idempotencyKey === key && event.metadata.actorId === context.actor.id);
+    if (mine.length === 0) return undefined;
+    return { version: mine[mine.length - 1].streamVersion, events: mine.map((event) => ({ type: event.type, data: event.data }) as E), replayed: true };
+  }
+
+  private async read<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, streamId: string, upTo?: Date): Promise<{ state: S; version: number; events: RecordedEvent[] }> {
     const recorded = await this.store.readStream(streamId);
     const visible = upTo ? recorded.filter((e) => e.recordedAt.getTime() <= upTo.getTime()) : recorded;
     const decoded = await Promise.all(visible.map((e) => this.codec.decode(e)));
     const domainEvents = decoded.map((e) => ({ type: e.type, data: e.data }) as E);
     const version = visible.length ? visible[visible.length - 1].streamVersion : -1;
-    return { state: fold(decider, domainEvents), version };
+    return { state: fold(decider, domainEvents), version, events: decoded };
   }
 }

@@ -1,35 +1,44 @@
 import { createHash } from 'node:crypto';
-import { type CallHandler, ConflictException, type ExecutionContext, Injectable, type NestInterceptor, BadRequestException } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, BadRequestException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
+import { describeError } from '../database/transient-errors';
 import { IdempotencyKeyReused } from './idempotency-key-reused.error';
 
 const MAX_KEY_LENGTH = 255;
 
 interface StoredAnswer {
-  state: 'pending' | 'done';
   request_hash: string;
-  status: number | null;
+  status: number;
   response: unknown;
 }
 
 /**
- * `Idempotency-Key` on commands (draft-ietf-httpapi-idempotency-key-header): the first request with a
- * key runs; a retry with the same key and the same request gets the first answer and appends nothing;
- * the same key with a different request is refused (422); a retry while the first is still running
- * gets 409. Only successful answers are remembered, so a corrected request may reuse its key.
- * Keys are scoped by actor, so two users can never see each other's answers.
+ * `Idempotency-Key` on commands (draft-ietf-httpapi-idempotency-key-header), scoped by actor.
+ *
+ * What makes a command run once lives in the log, not here: a keyed command's events carry the key
+ * and ids derived from it, so "it ran" commits in the very statement that appends its effect, and a
+ * retry finds it there (StreamCommandExecutor), whatever happened in between — a crash after the
+ * append, a lost answer, a database blip. Nothing is claimed before the command runs, so no key can
+ * be left stuck "in progress".
+ *
+ * This table only remembers answers, to replay them cheaply (status and body, with
+ * `Idempotent-Replayed: true`) and to refuse a key reused for a different request (422). It is
+ * written after success; if that write fails, the answer is still sent, and a retry is answered
+ * from the log instead. Failed requests are not remembered: a corrected request may reuse its key.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('Idempotency');
+
   constructor(private readonly dataSource: DataSource) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
     const request = http.getRequest<Request & { actor?: { id: string } }>();
     const key = request.header('idempotency-key');
-    if (!key || request.method === 'GET') return next.handle();
+    if (!key || request.method === 'GET' || request.method === 'HEAD') return next.handle();
     return from(this.run(request, http.getResponse<Response>(), key, next));
   }
 
@@ -40,37 +49,26 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .update(`${request.method} ${request.originalUrl}\n${request.header('if-match') ?? ''}\n${JSON.stringify(request.body ?? null)}`)
       .digest('hex');
 
-    const claimed: unknown[] = await this.dataSource.query(
-      `INSERT INTO idempotency_keys (scope, key, request_hash, state) VALUES ($1, $2, $3, 'pending')
-       ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-      [scope, key, requestHash],
-    );
-    if (claimed.length === 0) {
-      const rows: StoredAnswer[] = await this.dataSource.query(
-        'SELECT state, request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2',
-        [scope, key],
-      );
-      const previous = rows[0];
-      if (!previous) return this.run(request, response, key, next); // released meanwhile: try again
-      if (previous.request_hash !== requestHash) {
-        throw new IdempotencyKeyReused();
-      }
-      if (previous.state === 'pending') throw new ConflictException('A request with this Idempotency-Key is still being processed');
-      response.status(previous.status ?? 200);
+    const rows: StoredAnswer[] = await this.dataSource.query('SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+    const previous = rows[0];
+    if (previous) {
+      if (previous.request_hash !== requestHash) throw new IdempotencyKeyReused();
+      response.status(previous.status);
       response.setHeader('Idempotent-Replayed', 'true');
       return previous.response;
     }
 
+    const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
     try {
-      const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
       await this.dataSource.query(
-        `UPDATE idempotency_keys SET state = 'done', status = $3, response = $4 WHERE scope = $1 AND key = $2`,
-        [scope, key, response.statusCode, JSON.stringify(result ?? null)],
+        `INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response) VALUES ($1, $2, $3, 'done', $4, $5)
+         ON CONFLICT (scope, key) DO NOTHING`,
+        [scope, key, requestHash, response.statusCode, JSON.stringify(result ?? null)],
       );
-      return result;
     } catch (error) {
-      await this.dataSource.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
-      throw error;
+      // The command's effect and its key are in the log already; a retry is answered from there.
+      this.logger.warn({ msg: 'could not remember an idempotent answer; a retry will be answered from the log', error: describeError(error) });
     }
+    return result;
   }
 }

@@ -3,10 +3,9 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { WrongExpectedVersionError } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { callDecider, callStreamName } from '../../call';
-import { grantDecider, grantStreamName, type AmendGrant, type AwardGrant, type GrantCommand, type GrantEvent, type GrantState } from '../../grant';
-import { StreamNotFound, type Decider } from '../../shared/decider';
+import { grantDecider, grantStreamName, type AmendGrant, type AwardGrant, type GrantCommand, type GrantState } from '../../grant';
+import { StreamNotFound } from '../../shared/decider';
 import type { CommandContext, CommandResult } from '../command-context';
-import { retryOnConflict } from '../process-managers/retry-on-conflict';
 import { StreamCommandExecutor } from '../stream-command-executor';
 
 /** Distributes Omit over a union, so each command keeps its own data shape. */
@@ -48,27 +47,19 @@ export class ExecuteGrantCommandHandler implements ICommandHandler<ExecuteGrantC
     const streamId = grantStreamName(grantId);
     const full = { ...command, now: this.clock.now().toISOString() } as GrantCommand;
     const organisationId = options.actingForOrganisationId;
-    if (organisationId !== undefined && context.expectedVersion !== undefined) {
-      // The executor compares If-Match before it decides, and a version conflict names the stream's
-      // version: someone else's grant would answer 409 with its version instead of 404.
-      const { state } = await this.executor.load(grantDecider, streamId);
-      assertGrantee(state, grantId, organisationId);
-    }
-    const decider = organisationId === undefined ? grantDecider : granteeOnly(organisationId);
-    const { id, version } = await this.executor.execute(decider, streamId, grantId, full, context);
+    // The builder runs before If-Match is compared: someone else's grant answers 404, never 409 with its version.
+    const { id, version } = await this.executor.handle(
+      grantDecider,
+      streamId,
+      grantId,
+      (state) => {
+        if (organisationId !== undefined) assertGrantee(state, grantId, organisationId);
+        return full;
+      },
+      context,
+    );
     return { id, version };
   }
-}
-
-/** The grant decider, for the grantee organisation only: anyone else is told the grant does not exist. */
-function granteeOnly(organisationId: string): Decider<GrantCommand, GrantEvent, GrantState> {
-  return {
-    ...grantDecider,
-    decide(command, state) {
-      assertGrantee(state, command.data.grantId, organisationId);
-      return grantDecider.decide(command, state);
-    },
-  };
 }
 
 /** The same StreamNotFound as a grant never awarded, so the answer does not tell the two apart. */
@@ -130,7 +121,9 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
       const { id, version: next } = await this.executor.execute(grantDecider, streamId, data.grantId, command, { ...context, expectedVersion: version });
       return { id, version: next };
     } catch (error) {
-      await this.adjustCall(callId, data.grantId, `${data.amendmentId}:reverted`, -increaseMinor, `Amendment ${data.amendmentId} was not recorded`, context);
+      // The compensation is a step of its own, not a retry of the client's request: it carries no Idempotency-Key.
+      const { idempotencyKey: _key, ...compensation } = context;
+      await this.adjustCall(callId, data.grantId, `${data.amendmentId}:reverted`, -increaseMinor, `Amendment ${data.amendmentId} was not recorded`, compensation);
       if (error instanceof WrongExpectedVersionError && context.expectedVersion === undefined) {
         throw new ConflictException('The grant changed while the amendment was being recorded; nothing was amended, please retry');
       }
@@ -138,17 +131,15 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
     }
   }
 
-  /** Reloads and re-decides on a version conflict: the budget rule always judges the fresh call. */
+  /** The executor reloads and re-decides on a version conflict: the budget rule always judges the fresh call. */
   private adjustCall(callId: string, grantId: string, adjustmentId: string, changeMinor: number, reason: string, context: CommandContext) {
     const { expectedVersion: _clientVersion, ...callContext } = context;
-    return retryOnConflict(() =>
-      this.executor.execute(
-        callDecider,
-        callStreamName(callId),
-        callId,
-        { type: 'AdjustCommitment', data: { callId, grantId, adjustmentId, changeMinor, reason }, now: this.clock.now().toISOString() },
-        callContext,
-      ),
+    return this.executor.execute(
+      callDecider,
+      callStreamName(callId),
+      callId,
+      { type: 'AdjustCommitment', data: { callId, grantId, adjustmentId, changeMinor, reason }, now: this.clock.now().toISOString() },
+      callContext,
     );
   }
 }

@@ -12,7 +12,6 @@ import type { CommandContext } from '../command-context';
 import type { StreamCommandExecutor } from '../stream-command-executor';
 import { grantPeriodFrom } from './grant-period';
 import { isRefusal, refusalRule, type ProcessManagerLogger } from './process-manager-logger';
-import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
 import { reactionContext } from './system-context';
 
 export type AwardOutcome = 'not-an-award' | 'awarded' | 'funds-unavailable' | 'already-unfunded' | 'grant-refused';
@@ -21,7 +20,6 @@ export interface AwardProcessManagerDependencies {
   executor: StreamCommandExecutor;
   clock: Clock;
   logger: ProcessManagerLogger;
-  retry?: RetryOptions;
 }
 
 /**
@@ -64,9 +62,7 @@ export class AwardProcessManager {
 
     const callId = proposal.callId;
     try {
-      await this.retrying(() =>
-        executor.execute(callDecider, callStreamName(callId), callId, { type: 'CommitFunds', data: { callId, grantId, proposalId, amountMinor }, now: this.now() }, context),
-      );
+      await executor.execute(callDecider, callStreamName(callId), callId, { type: 'CommitFunds', data: { callId, grantId, proposalId, amountMinor }, now: this.now() }, context);
     } catch (error) {
       if (!isRefusal(error)) throw error;
       return this.recordFundsUnavailable(decision, callId, error, context);
@@ -74,7 +70,7 @@ export class AwardProcessManager {
 
     const award = awardGrantCommand(decision, proposal, this.now());
     try {
-      await this.retrying(() => executor.execute(grantDecider, grantStreamName(grantId), grantId, award, context));
+      await executor.execute(grantDecider, grantStreamName(grantId), grantId, award, context);
     } catch (error) {
       if (!isRefusal(error)) throw error;
       // Cannot happen with a decision the proposal decider accepted; the commitment stays (the safe side) and the step is skipped
@@ -97,24 +93,18 @@ export class AwardProcessManager {
     const remainingMinor = call.status === 'none' ? 0 : availableBudgetMinor(call);
     logger.log('award: funds unavailable', { grantId, proposalId, callId, rule: refusalRule(refusal) });
     try {
-      await this.retrying(() =>
-        executor.execute(
-          proposalDecider,
-          proposalStreamName(proposalId),
-          proposalId,
-          { type: 'RecordAwardFundsUnavailable', data: { proposalId, grantId, amountMinor, remainingMinor }, now: this.now() },
-          context,
-        ),
+      await executor.execute(
+        proposalDecider,
+        proposalStreamName(proposalId),
+        proposalId,
+        { type: 'RecordAwardFundsUnavailable', data: { proposalId, grantId, amountMinor, remainingMinor }, now: this.now() },
+        context,
       );
     } catch (error) {
       if (!isRefusal(error)) throw error;
       logger.error('award: could not record that funds are unavailable', { grantId, proposalId, rule: refusalRule(error) });
     }
     return 'funds-unavailable';
-  }
-
-  private retrying<T>(step: () => Promise<T>): Promise<T> {
-    return retryOnConflict(step, this.deps.retry ?? DEFAULT_RETRY);
   }
 
   private now(): string {

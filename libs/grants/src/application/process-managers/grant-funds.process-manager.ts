@@ -5,7 +5,7 @@ import { grantDecider, grantStreamName, type GrantAmendedData, type GrantClosedD
 import type { CommandContext } from '../command-context';
 import type { StreamCommandExecutor } from '../stream-command-executor';
 import { isRefusal, refusalRule, type ProcessManagerLogger } from './process-manager-logger';
-import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
+import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from '../retry-on-conflict';
 import { reactionContext } from './system-context';
 
 export type GrantFundsOutcome = 'ignored' | 'released' | 'adjusted' | 'nothing-to-do' | 'refused';
@@ -94,14 +94,13 @@ export class GrantFundsProcessManager {
     if (callId === null) return 'refused';
     const direction = changeMinor > 0 ? 'raised' : 'lowered';
     try {
-      const { events } = await this.retrying(() =>
-        this.deps.executor.execute(
-          callDecider,
-          callStreamName(callId),
-          callId,
-          { type: 'AdjustCommitment', data: { callId, grantId, adjustmentId: amendmentId, changeMinor, reason: `Grant amount ${direction} by amendment ${amendmentId}` }, now: this.now() },
-          context,
-        ),
+      // The executor re-reads and re-decides on a version conflict.
+      const { events } = await this.deps.executor.execute(
+        callDecider,
+        callStreamName(callId),
+        callId,
+        { type: 'AdjustCommitment', data: { callId, grantId, adjustmentId: amendmentId, changeMinor, reason: `Grant amount ${direction} by amendment ${amendmentId}` }, now: this.now() },
+        context,
       );
       return events.length > 0 ? 'adjusted' : 'nothing-to-do';
     } catch (error) {

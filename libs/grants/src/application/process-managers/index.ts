@@ -7,7 +7,7 @@ import type { StreamCommandExecutor } from '../stream-command-executor';
 import { AwardProcessManager } from './award.process-manager';
 import { GrantFundsProcessManager } from './grant-funds.process-manager';
 import type { ProcessManagerLogger } from './process-manager-logger';
-import type { RetryOptions } from './retry-on-conflict';
+import type { RetryOptions } from '../retry-on-conflict';
 
 export const PROCESS_MANAGERS = Symbol('PROCESS_MANAGERS');
 
@@ -44,5 +44,5 @@ export function createProcessManagers(deps: ProcessManagerDependencies): LogCons
 export { AwardProcessManager, awardGrantCommand, type AwardOutcome } from './award.process-manager';
 export { GrantFundsProcessManager, type GrantFundsOutcome } from './grant-funds.process-manager';
 export { grantPeriodFrom } from './grant-period';
-export { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
+export { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from '../retry-on-conflict';
 export { SYSTEM_ROLE, systemActor } from './system-context';

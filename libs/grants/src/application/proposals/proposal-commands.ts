@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { WrongExpectedVersionError } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { callDecider, callStreamName } from '../../call';
 import { organisationDecider, organisationStreamName } from '../../organisation';
@@ -65,14 +64,10 @@ export function audienceOf(state: ProposalState): ProposalAudience | null {
   };
 }
 
-/** Re-reads and re-decides after a concurrent append, unless the client pinned a version with If-Match. */
-const MAX_ATTEMPTS = 3;
-
 /**
- * Loads the proposal, checks who may act, looks up the outside facts the decider needs (the call,
- * the organisations of the network) and appends with the version it folded. The facts and the
- * content hash are derived from that version, so the append is pinned to it: if the proposal moved
- * on meanwhile, the whole attempt is repeated on the new state.
+ * Reads the proposal once, checks who may act, looks up the outside facts the decider needs (the
+ * call, the organisations of the network) and appends with the version it read — all as one step
+ * of the executor, so a concurrent append makes it read, check and decide again on the new state.
  */
 @CommandHandler(ExecuteProposalCommand)
 export class ExecuteProposalCommandHandler implements ICommandHandler<ExecuteProposalCommand, CommandResult> {
@@ -82,27 +77,18 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
   ) {}
 
   async execute({ request, context }: ExecuteProposalCommand): Promise<CommandResult> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.attempt(request, context);
-      } catch (error) {
-        const retry = error instanceof WrongExpectedVersionError && context.expectedVersion === undefined && attempt < MAX_ATTEMPTS;
-        if (!retry) throw error;
-      }
-    }
-  }
-
-  private async attempt(request: ProposalRequest, context: CommandContext): Promise<CommandResult> {
     const proposalId = request.data.proposalId;
-    const streamId = proposalStreamName(proposalId);
-    const { state, version } = await this.executor.load(proposalDecider, streamId);
-    authorizeProposalCommand(context.actor, request as { type: HttpProposalCommandType; data: { proposalId: string } }, audienceOf(state));
-    if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
-      throw new WrongExpectedVersionError(streamId, context.expectedVersion, version);
-    }
-    const command = await this.withFacts(request, state, this.clock.now().toISOString());
-    const result = await this.executor.execute(proposalDecider, streamId, proposalId, command, { ...context, expectedVersion: version });
-    return { id: result.id, version: result.version };
+    const { id, version } = await this.executor.handle(
+      proposalDecider,
+      proposalStreamName(proposalId),
+      proposalId,
+      (state) => {
+        authorizeProposalCommand(context.actor, request as { type: HttpProposalCommandType; data: { proposalId: string } }, audienceOf(state));
+        return this.withFacts(request, state, this.clock.now().toISOString());
+      },
+      context,
+    );
+    return { id, version };
   }
 
   private async withFacts(request: ProposalRequest, state: ProposalState, now: string): Promise<ProposalCommand> {
