@@ -2,7 +2,8 @@ import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { PublicEvent } from '@app/grants/application/public-events';
-import { ApiProblemResponses, Roles } from '@app/platform';
+import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { FeedStreamLimiter, runAt, tokenExpiresAt } from './feed-stream-limits';
 import { FeedPageDto, FeedQuery, FeedStreamQuery } from './feed.dto';
 import { FeedService } from './feed.service';
 
@@ -14,7 +15,10 @@ const FEED_ROLES = ['partner', 'admin', 'auditor'] as const;
 export class FeedController {
   private readonly logger = new Logger(FeedController.name);
 
-  constructor(private readonly feed: FeedService) {}
+  constructor(
+    private readonly feed: FeedService,
+    private readonly limiter: FeedStreamLimiter,
+  ) {}
 
   @Get()
   @Roles(...FEED_ROLES)
@@ -32,17 +36,30 @@ export class FeedController {
     description:
       'Each event: `id:` its cursor, `event:` its public type, `data:` the public event as JSON. Comment lines every ~15 s keep the ' +
       'connection alive. Reconnect with `Last-Event-ID` (or `?after=`) to resume with no gap and no duplicate. Needs the bearer ' +
-      'token in the Authorization header: use an SSE client that can set headers (browsers\' EventSource cannot).',
+      'token in the Authorization header: use an SSE client that can set headers (browsers\' EventSource cannot). The stream ends ' +
+      'when the token expires (reconnect with a fresh one). At most 5 streams per caller and 200 per server are open at once ' +
+      '(configurable); beyond that, 429 with Retry-After.',
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Cursor of the last event received' })
   @ApiOkResponse({ description: 'text/event-stream' })
-  @ApiProblemResponses(400, 401, 403)
+  @ApiProblemResponses(400, 401, 403, 429)
   async stream(
     @Query() query: FeedStreamQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
+    @CurrentActor() actor: Actor,
     @Res() response: Response,
   ): Promise<void> {
+    const lease = this.limiter.acquire(actor.id); // 429 before anything is opened
+    try {
+      await this.serve(query, lastEventId, tokenExpiresAt(authorization), response);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async serve(query: FeedStreamQuery, lastEventId: string | undefined, tokenExpiry: number | undefined, response: Response): Promise<void> {
     const after = lastEventId?.trim() || query.after;
     const types = this.feed.parseTypes(query.types);
     await this.feed.checkCursor(after); // a bad cursor is a 400 problem, not a broken stream
@@ -57,10 +74,19 @@ export class FeedController {
 
     const { subscription, events } = this.feed.subscribe(after, types);
     const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), this.feed.heartbeatMs);
+    let cancelExpiry = (): void => undefined;
     const stop = () => {
       clearInterval(heartbeat);
+      cancelExpiry();
       void subscription.close();
     };
+    const expire = () => {
+      response.write(': token expired\n\n');
+      stop();
+      response.end();
+    };
+    // A stream must not outlive its token: a revoked partner's last token stops at its `exp`.
+    if (tokenExpiry !== undefined) cancelExpiry = runAt(tokenExpiry, expire);
     response.on('close', stop); // the client went away (or the server is shutting down)
     try {
       for await (const event of events) {

@@ -5,6 +5,7 @@ import { CatalogueController } from '../catalogue/catalogue.controller';
 import { ExportsController } from '../exports/exports.controller';
 import { THREE_SIXTY_GIVING_CONFIG, threeSixtyGivingConfigFromEnv } from '../exports/three-sixty-giving';
 import { ThreeSixtyGivingExport } from '../exports/three-sixty-giving.service';
+import { FeedStreamLimiter, feedStreamLimitsFromEnv } from './feed-stream-limits';
 import { FeedController } from './feed.controller';
 import { DEFAULT_FEED_OPTIONS, FEED_OPTIONS, FeedService } from './feed.service';
 
@@ -15,6 +16,7 @@ import { DEFAULT_FEED_OPTIONS, FEED_OPTIONS, FeedService } from './feed.service'
   providers: [
     FeedService,
     { provide: FEED_OPTIONS, useValue: DEFAULT_FEED_OPTIONS },
+    { provide: FeedStreamLimiter, useFactory: () => new FeedStreamLimiter(feedStreamLimitsFromEnv()) },
     ThreeSixtyGivingExport,
     { provide: THREE_SIXTY_GIVING_CONFIG, useFactory: () => threeSixtyGivingConfigFromEnv() },
   ],

@@ -1,0 +1,142 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { authConfigFromEnv, PROBLEM_TYPES, signToken } from '@app/platform';
+import { FeedStreamLimiter } from '../../apps/api/src/partners/feed/feed-stream-limits';
+import { FEED_OPTIONS } from '../../apps/api/src/partners/feed/feed.service';
+import { createTestApp, eventually, type TestApp } from '../support/app';
+
+/*
+ * Live streams are bounded: at most 5 per caller (the default) and a per-process ceiling (8 here,
+ * 200 by default), beyond which 429 problem+json with Retry-After; and a stream ends when its token
+ * expires.
+ */
+
+const PER_PROCESS = 8;
+const RETRY_AFTER_SECONDS = 7;
+
+interface OpenedStream {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  readonly ended: boolean;
+  close(): void;
+}
+
+/** Opens GET /feed/stream and resolves once the status is known (the body keeps arriving). */
+function openStream(port: number, token: string): Promise<OpenedStream> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/feed/stream', headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const stream = {
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: '',
+        ended: false,
+        close: () => req.destroy(),
+      };
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (stream.body += chunk));
+      res.on('end', () => (stream.ended = true));
+      res.on('error', () => (stream.ended = true));
+      // A stream's first bytes (": connected") come at once; a refusal is read whole.
+      if (stream.status === 200) res.once('data', () => resolve(stream));
+      else res.once('end', () => resolve(stream));
+    });
+  });
+}
+
+describe('live stream limits', () => {
+  let t: TestApp;
+  let port: number;
+  let limiter: FeedStreamLimiter;
+  const opened: OpenedStream[] = [];
+  const auth = authConfigFromEnv({});
+  const partnerToken = (id: string, ttl = '1h') => signToken({ id, role: 'partner' }, auth, ttl);
+
+  beforeAll(async () => {
+    limiter = new FeedStreamLimiter({ maxStreamsPerCaller: 5, maxStreams: PER_PROCESS, retryAfterSeconds: RETRY_AFTER_SECONDS });
+    t = await createTestApp({
+      overrides: [
+        { provide: FeedStreamLimiter, useValue: limiter },
+        { provide: FEED_OPTIONS, useValue: { heartbeatMs: 200, scanBudget: 2_000 } },
+      ],
+    });
+    await new Promise<void>((resolve) => t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+  });
+
+  afterEach(async () => {
+    for (const stream of opened.splice(0)) stream.close();
+    await eventually(async () => (limiter.openStreams === 0 ? true : undefined));
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const open = async (token: string) => {
+    const stream = await openStream(port, token);
+    opened.push(stream);
+    return stream;
+  };
+
+  const expectTooMany = (stream: OpenedStream) => {
+    expect(stream.status).toBe(429);
+    expect(stream.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(stream.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS));
+    expect(JSON.parse(stream.body)).toMatchObject({ type: PROBLEM_TYPES.tooManyRequests, status: 429, instance: '/feed/stream' });
+  };
+
+  it('lets one caller hold 5 streams and answers the sixth 429 with Retry-After; another caller is not affected', async () => {
+    const token = await partnerToken('partner-a');
+    for (let index = 0; index < 5; index += 1) expect((await open(token)).status).toBe(200);
+    const sixth = await open(token);
+    expectTooMany(sixth);
+    expect(JSON.parse(sixth.body).detail).toMatch(/per caller/);
+    // The same caller with a fresh token is the same caller.
+    expectTooMany(await open(await partnerToken('partner-a')));
+    expect((await open(await partnerToken('partner-b'))).status).toBe(200);
+  });
+
+  it('frees a place when a stream is closed', async () => {
+    const token = await partnerToken('partner-c');
+    const streams = [];
+    for (let index = 0; index < 5; index += 1) streams.push(await open(token));
+    expectTooMany(await open(token));
+    streams[0].close();
+    await eventually(async () => (limiter.openStreams === 4 ? true : undefined));
+    expect((await open(token)).status).toBe(200);
+  });
+
+  it(`serves at most ${PER_PROCESS} streams in the process, whoever asks`, async () => {
+    for (const caller of ['partner-d', 'partner-e']) {
+      const token = await partnerToken(caller);
+      for (let index = 0; index < PER_PROCESS / 2; index += 1) expect((await open(token)).status).toBe(200);
+    }
+    const refused = await open(await partnerToken('partner-f'));
+    expectTooMany(refused);
+    expect(JSON.parse(refused.body).detail).toMatch(/server/);
+  });
+
+  it('does not count a stream refused for a bad cursor', async () => {
+    const token = await partnerToken('partner-g');
+    for (let index = 0; index < 5; index += 1) {
+      const res = await t.http.get('/feed/stream?after=not-a-cursor').set('Authorization', `Bearer ${token}`);
+      expect(res.status).toBe(400);
+    }
+    expect(limiter.openStreams).toBe(0);
+    expect((await open(token)).status).toBe(200);
+  });
+
+  it('ends a stream when its token expires, and the expired token cannot open another', async () => {
+    const token = await partnerToken('partner-h', '2s');
+    const stream = await open(token);
+    expect(stream.status).toBe(200);
+    await eventually(async () => (stream.ended ? true : undefined), 5_000);
+    expect(stream.body).toContain(': token expired');
+    await eventually(async () => (limiter.openStreams === 0 ? true : undefined));
+    const again = await open(token);
+    expect(again.status).toBe(401);
+  });
+});
