@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { authConfigFromEnv } from '@app/platform';
 import { loadConfig, type AppConfig } from '@app/platform/config/app-config';
 import { startEmbeddedPostgres } from '@app/platform/database/embedded-postgres';
+import { installShutdown, logUnhandledRejections } from '@app/platform/runtime/shutdown';
 import pino from 'pino';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
@@ -16,31 +17,36 @@ export async function bootstrapApi(overrides: Partial<AppConfig> = {}): Promise<
   let databaseUrl = config.databaseUrl;
   let embedded: { stop(): Promise<void> } | undefined;
   if (!databaseUrl) {
-    const started = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, (msg) => log.info(msg));
+    const started = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, (msg) => log.info(msg)).catch((error: unknown) => {
+      throw new Error(
+        `The embedded PostgreSQL did not start under ${config.dataDir} on port ${config.embeddedPostgresPort} (${error instanceof Error ? error.message : 'no reason given'}). ` +
+          'Is another Grant Ledger running on this data directory or port? Stop it, or set DATA_DIR and EMBEDDED_POSTGRES_PORT, or DATABASE_URL.',
+      );
+    });
     embedded = started;
     databaseUrl = started.url;
     log.info({ dataDir: config.dataDir, port: config.embeddedPostgresPort }, 'embedded PostgreSQL started');
   }
   const app = await NestFactory.create(AppModule.forRoot({ config, auth: authConfigFromEnv(), databaseUrl }), { bufferLogs: true });
   configureApp(app);
-  // On SIGTERM/SIGINT: close the app first (HTTP, worker loops, pools), then the embedded
-  // PostgreSQL, so nothing still connected sees its database go away.
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    void (async () => {
-      try {
-        await app.close();
-        await embedded?.stop();
-      } finally {
-        process.exit(0);
-      }
-    })();
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-  await app.listen(config.port, config.host);
+  logUnhandledRejections((msg, fields) => log.error(fields ?? {}, msg));
+  // Close the app first (HTTP, log consumers, pools), then the embedded PostgreSQL, so nothing still
+  // connected sees its database go away.
+  installShutdown({
+    server: app.getHttpServer(),
+    close: async () => {
+      await app.close();
+      await embedded?.stop();
+    },
+    log: (msg, fields) => log.info(fields ?? {}, msg),
+  });
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      throw new Error(`Port ${config.port} is already in use (another Grant Ledger?): stop it or start this one with PORT=<another port>`);
+    }
+    throw error;
+  }
   log.info({ port: config.port, worker: config.runWorker, eventStore: config.eventStore }, 'Grant Ledger API listening; Swagger UI at /docs');
 }

@@ -6,6 +6,7 @@ import { EventStoreModule } from '@app/grants/application/event-store.module';
 import { loadConfig } from '@app/platform/config/app-config';
 import { loggerParams } from '@app/platform/logging/logging';
 import { RuntimeModule } from '@app/platform/runtime/runtime.module';
+import { installShutdown, logUnhandledRejections } from '@app/platform/runtime/shutdown';
 import { dataSourceOptions } from '@app/read-models/data-source-options';
 import { LoggerModule, Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
@@ -32,9 +33,11 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('The standalone worker needs DATABASE_URL (the API started with `npm start` runs the worker in-process)');
   const app = await NestFactory.createApplicationContext(WorkerAppModule.forRoot(databaseUrl), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
-  app.get(Logger).log('Grant Ledger worker running projections');
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  logUnhandledRejections((msg, fields) => logger.error({ msg, ...fields }));
+  installShutdown({ close: () => app.close(), log: (msg, fields) => logger.log({ msg, ...fields }) });
+  logger.log('Grant Ledger worker running the log consumers');
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,8 @@
-import { type BeforeApplicationShutdown, Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { EVENT_CODEC, type EventCodec } from '@app/grants/application/event-codec';
 import { type LogConsumer, LogConsumerRuntime } from '@app/log-consumers';
+import { nestStructuredLogger } from '@app/platform/logging/structured-logger';
 import { DataSource } from 'typeorm';
 import { LOG_CONSUMERS, LogConsumersModule } from './log-consumers.module';
 import { WebhookDeliveryModule } from './webhooks/webhook-delivery.module';
@@ -16,14 +17,7 @@ import { WebhookDeliveryModule } from './webhooks/webhook-delivery.module';
     {
       provide: LogConsumerRuntime,
       useFactory: (dataSource: DataSource, store: EventStore, consumers: LogConsumer[], codec: EventCodec) => {
-        const logger = new Logger('LogConsumers');
-        return new LogConsumerRuntime({
-          dataSource,
-          store,
-          consumers,
-          decode: (event) => codec.decode(event),
-          logger: { log: (message, context) => logger.log({ msg: message, ...context }), error: (message, context) => logger.error({ msg: message, ...context }) },
-        });
+        return new LogConsumerRuntime({ dataSource, store, consumers, decode: (event) => codec.decode(event), logger: nestStructuredLogger('LogConsumers') });
       },
       inject: [DataSource, EVENT_STORE, LOG_CONSUMERS, EVENT_CODEC],
     },

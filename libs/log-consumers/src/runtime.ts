@@ -2,15 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type EventStore, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import { describeError, isTransientError } from '@app/platform/database/transient-errors';
+import type { StructuredLogger } from '@app/platform/logging/structured-logger';
 import type { DataSource } from 'typeorm';
 import { BatchReader, SubscriptionEndedError } from './batch-reader';
 import type { EventDecoder, LogConsumer } from './consumer';
 import { acquireLeases, ensureConsumerRows, type Lease, leaseState, markStalled, moveCheckpoint, releaseLeases, renewLeases, type Sql } from './leases';
-
-export interface RuntimeLogger {
-  log(message: string, context?: Record<string, unknown>): void;
-  error(message: string, context?: Record<string, unknown>): void;
-}
 
 export interface LogConsumerRuntimeOptions {
   /** Most events in one batch (one transaction for a projector). Default 500. */
@@ -121,7 +117,7 @@ export class LogConsumerRuntime {
   private lastOutageLog = 0;
 
   constructor(
-    private readonly deps: { dataSource: DataSource; store: EventStore; consumers: readonly LogConsumer[]; decode?: EventDecoder; logger: RuntimeLogger },
+    private readonly deps: { dataSource: DataSource; store: EventStore; consumers: readonly LogConsumer[]; decode?: EventDecoder; logger: StructuredLogger },
     options: LogConsumerRuntimeOptions = {},
   ) {
     const names = new Set<string>();

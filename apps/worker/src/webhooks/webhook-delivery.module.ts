@@ -1,4 +1,5 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { nestStructuredLogger } from '@app/platform/logging/structured-logger';
 import { PublicEventsModule } from '@app/grants/application/public-events/public-events.module';
 import type { SsrfGuard } from '@app/grants/application/webhooks/ssrf-guard';
 import { WEBHOOK_CONFIG, type WebhookConfig } from '@app/grants/application/webhooks/webhook-config';
@@ -25,11 +26,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(WEBHOOK_SSRF_GUARD) guard: SsrfGuard,
     @Inject(WEBHOOK_SECRET_BOX) secrets: WebhookSecretBox,
   ) {
-    const logger = new Logger('WebhookSender');
-    this.sender = new WebhookSender(dataSource, config, guard, secrets, {
-      log: (message, ctx) => logger.log({ msg: message, ...ctx }),
-      error: (message, ctx) => logger.error({ msg: message, ...ctx }),
-    });
+    this.sender = new WebhookSender(dataSource, config, guard, secrets, nestStructuredLogger('WebhookSender'));
     fanOut.onQueued(() => this.sender.wake());
   }
 

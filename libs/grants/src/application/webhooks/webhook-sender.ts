@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { backoffDelayMs } from './backoff';
 import type { WebhookConfig } from './webhook-config';
-import type { RuntimeLogger as WebhookLogger } from '@app/log-consumers';
+import type { StructuredLogger } from '@app/platform/logging/structured-logger';
 import { postWebhook, type AttemptOutcome } from './webhook-http-client';
 import type { WebhookSecretBox } from './webhook-secret-box';
 import { signWebhook } from './webhook-signature';
@@ -43,7 +43,7 @@ export class WebhookSender {
     private readonly config: WebhookConfig,
     private readonly guard: SsrfGuard,
     private readonly secrets: WebhookSecretBox,
-    private readonly logger: WebhookLogger,
+    private readonly logger: StructuredLogger,
     private readonly random: () => number = Math.random,
   ) {}
 
