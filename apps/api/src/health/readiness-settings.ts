@@ -1,15 +1,17 @@
+import { problemDetailsOptionsFromEnv } from '@app/platform/problem/service-unavailable';
+
 /** Readiness thresholds (README: configuration). */
 export interface ReadinessSettings {
   /** A consumer further behind than this turns a worker process unready (READY_MAX_LAG_SECONDS, default 30). */
   maxLagSeconds: number;
-  /** Retry-After on a 503 (RETRY_AFTER_SECONDS, default 2). */
+  /** Retry-After on a 503: the same as every outage answer (OUTAGE_RETRY_AFTER_SECONDS, default 2). */
   retryAfterSeconds: number;
 }
 
 export function readinessSettings(env: NodeJS.ProcessEnv = process.env): ReadinessSettings {
   return {
     maxLagSeconds: positive('READY_MAX_LAG_SECONDS', env.READY_MAX_LAG_SECONDS, 30),
-    retryAfterSeconds: positive('RETRY_AFTER_SECONDS', env.RETRY_AFTER_SECONDS, 2),
+    retryAfterSeconds: problemDetailsOptionsFromEnv(env).outageRetryAfterSeconds,
   };
 }
 

@@ -1,38 +1,24 @@
-/**
- * Is this error an outage (the database or the event store is unreachable, restarting, out of
- * connections, or a connection broke mid-statement) rather than a fault of the request or the data?
- * An outage is retried by whatever follows the log and answered 503 with Retry-After over HTTP; any
- * other error is the caller's or the code's.
- */
-const TRANSIENT_SQLSTATE_CLASSES = ['08' /* connection exception */, '53' /* insufficient resources */, '57' /* operator intervention */, '58' /* system error */];
-const TRANSIENT_SQLSTATES = new Set(['40001' /* serialization failure */, '40P01' /* deadlock detected */, '55P03' /* lock not available */]);
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const TRANSIENT_MESSAGES = [
-  /timeout exceeded when trying to connect/i,
-  /connection terminated/i,
-  /terminating connection/i,
-  /connection (?:is )?closed/i,
-  /client has encountered a connection error/i,
-  /cannot use a pool after calling end/i,
-  /the database system is (?:starting up|shutting down|in recovery mode)/i,
-  /query read timeout/i,
-  /Query runner already released/i,
-  /(?:14 )?UNAVAILABLE/, // gRPC status of the EventStoreDB client
-  /DEADLINE_EXCEEDED/,
-  /failed to connect/i,
-];
+import { isOutage } from '../problem/service-unavailable';
 
-export function isTransientError(error: unknown, depth = 0): boolean {
-  if (!error || typeof error !== 'object' || depth > 4) return false;
-  const { code, message, name, driverError, cause } = error as { code?: unknown; message?: unknown; name?: unknown; driverError?: unknown; cause?: unknown };
-  if (typeof code === 'string') {
-    if (code.length === 5 && (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_SQLSTATE_CLASSES.includes(code.slice(0, 2)))) return true;
-    if (TRANSIENT_NODE_CODES.has(code)) return true;
+/** Worth retrying by a background loop, beyond an outage: contention and a server going away mid-query. */
+const RETRYABLE_SQLSTATES = new Set(['40001' /* serialization failure */, '40P01' /* deadlock detected */, '55P03' /* lock not available */, '57014' /* query canceled */]);
+const RETRYABLE_MESSAGES = [/terminating connection/i, /cannot use a pool after calling end/i, /Query runner already released/i];
+
+/**
+ * Should whatever follows the log retry this error as it is, for ever and without counting it
+ * against the event? Every outage (`isOutage`: what HTTP answers 503 for), plus contention and
+ * connections that the server ends under a query. Anything else is a fault of the code or the data.
+ */
+export function isTransientError(error: unknown): boolean {
+  if (isOutage(error)) return true;
+  for (let current: unknown = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code, message, name, driverError, cause } = current as { code?: unknown; message?: unknown; name?: unknown; driverError?: unknown; cause?: unknown };
+    if (typeof code === 'string' && RETRYABLE_SQLSTATES.has(code)) return true;
+    if (name === 'QueryRunnerAlreadyReleasedError') return true;
+    if (typeof message === 'string' && RETRYABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+    current = driverError ?? cause;
   }
-  if (name === 'QueryRunnerAlreadyReleasedError' || name === 'UnavailableError' || name === 'DeadlineExceededError') return true;
-  if (typeof message === 'string' && TRANSIENT_MESSAGES.some((pattern) => pattern.test(message))) return true;
-  // TypeORM wraps the driver's error; Node wraps causes.
-  return isTransientError(driverError, depth + 1) || isTransientError(cause, depth + 1);
+  return false;
 }
 
 /**
