@@ -2,25 +2,30 @@
  * Writes an audit bundle for external auditors: FILE (JSON Lines of the events exactly as stored —
  * personal data stays ciphertext) and FILE.manifest.json (hashes, stream heads, the seals covering
  * them, the public key). Check it offline with `node scripts/verify-bundle.js FILE`.
- *   npm run audit:export -- --stream <streamId> --out FILE
+ *   npm run audit:export -- --stream <streamId> --out FILE [--database-url URL]
  *   npm run audit:export -- --call <callId> --out FILE     (the call, its proposals and grants)
+ * The database: --database-url, else DATABASE_URL, else the embedded PostgreSQL of `npm start` when
+ * its data directory exists here (scripts/cli-database.ts; anything else is refused).
  */
 import { copyFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PostgresEventStore } from '@app/event-store/postgres';
-import { openAuditCliDatabase } from '@app/grants/application/audit/audit-cli-database';
 import { poolAuditDb } from '@app/grants/application/audit/audit-db';
 import { exportAuditBundle, type ExportTarget, manifestPathOf } from '@app/grants/application/audit/audit-export';
 import { auditVerificationKeyFromEnv } from '@app/grants/application/audit/audit-signing-key';
 import { Pool } from 'pg';
+import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
 
-const USAGE = 'Usage: audit:export -- (--stream <streamId> | --call <callId>) --out FILE';
+const USAGE = 'Usage: audit:export -- (--stream <streamId> | --call <callId>) --out FILE [--database-url URL]';
 
 async function main(): Promise<number> {
   let values: { stream?: string; call?: string; out?: string };
+  let databaseUrl: string | undefined;
   try {
-    ({ values } = parseArgs({ options: { stream: { type: 'string' }, call: { type: 'string' }, out: { type: 'string' } }, strict: true }));
+    const flag = takeDatabaseUrlFlag(process.argv.slice(2));
+    databaseUrl = flag.databaseUrl;
+    ({ values } = parseArgs({ args: flag.rest, options: { stream: { type: 'string' }, call: { type: 'string' }, out: { type: 'string' } }, strict: true }));
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -31,7 +36,8 @@ async function main(): Promise<number> {
   }
   const target: ExportTarget = values.stream ? { stream: values.stream } : { call: values.call! };
   const key = auditVerificationKeyFromEnv();
-  const database = await openAuditCliDatabase((message) => console.error(message));
+  const database = await openCliDatabase({ databaseUrl, log: (message) => console.error(message) });
+  console.error(`audit:export: ${database.description}`);
   const pool = new Pool({ connectionString: database.url, max: 2 });
   pool.on('error', () => undefined);
   const store = new PostgresEventStore({ pool });

@@ -2,20 +2,29 @@
  * Recomputes every stream hash chain and every signed seal of the global log and prints the report
  * that GET /audit/verify gives (JSON on stdout). Exit 0: intact; 1: broken (firstBreak names the
  * first broken link); 2: could not run.
- *   npm run audit:verify
- * Reads DATABASE_URL, else the embedded PostgreSQL under DATA_DIR; the public key from
- * AUDIT_PUBLIC_KEY or AUDIT_SIGNING_KEY (else the DEV-ONLY key).
+ *   npm run audit:verify [-- --database-url URL]
+ * The database: --database-url, else DATABASE_URL, else the embedded PostgreSQL of `npm start` when
+ * its data directory exists here (scripts/cli-database.ts; anything else is refused). The public
+ * key: AUDIT_PUBLIC_KEY or AUDIT_SIGNING_KEY (else the DEV-ONLY key).
  */
 import { PostgresEventStore } from '@app/event-store/postgres';
 import { auditVerificationKeyFromEnv } from '@app/grants/application/audit/audit-signing-key';
-import { openAuditCliDatabase } from '@app/grants/application/audit/audit-cli-database';
 import { poolAuditDb } from '@app/grants/application/audit/audit-db';
 import { verifyAuditLog } from '@app/grants/application/audit/verify';
 import { Pool } from 'pg';
+import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
+
+const USAGE = 'Usage: audit:verify [-- --database-url URL]';
 
 async function main(): Promise<number> {
+  const { databaseUrl, rest } = takeDatabaseUrlFlag(process.argv.slice(2));
+  if (rest.length > 0) {
+    console.error(`Unknown argument ${rest[0]}\n${USAGE}`);
+    return 2;
+  }
   const key = auditVerificationKeyFromEnv();
-  const database = await openAuditCliDatabase((message) => console.error(message));
+  const database = await openCliDatabase({ databaseUrl, log: (message) => console.error(message) });
+  console.error(`audit:verify: ${database.description}`);
   const pool = new Pool({ connectionString: database.url, max: 2 });
   pool.on('error', () => undefined);
   const store = new PostgresEventStore({ pool });

@@ -3,6 +3,7 @@
  *
  *   npm run projections:rebuild [-- --projection <name> ...] [--swap] [--batch-size 2000]
  *                                  [--restart] [--lock-timeout 10000] [--wait-for-live 10000] [--json]
+ *                                  [--database-url URL]
  *
  * Each projection is rebuilt into the schema `rebuild_<name>` while the live tables stay in
  * service; the rebuild is resumable (run the same command again after a crash) and runs only the
@@ -12,8 +13,9 @@
  * live changes. With --swap the rebuilt tables and checkpoint replace the live ones in one
  * transaction, under the projection's advisory lock (stop the workers first).
  *
- * Database: DATABASE_URL, else the embedded PostgreSQL under DATA_DIR that `npm start` uses
- * (connected to if running, started for the duration otherwise). Exit code: 0 all equal (or
+ * Database: --database-url URL, else DATABASE_URL, else the embedded PostgreSQL of `npm start` when its
+ * data directory exists here (connected to if running, started for the duration otherwise; see
+ * scripts/cli-database.ts — anything else is refused). Exit code: 0 all equal (or
  * swapped), 1 differences found or not comparable, 2 error. Memory: the heap is bounded to
  * REBUILD_HEAP_MB (default 160; see rebuild/cli-heap-guard.ts).
  */
@@ -24,11 +26,10 @@ import { PostgresEventStore } from '@app/event-store';
 import { schemaRegistry } from '@app/grants/application/event-store.module';
 import { EncryptingEventCodec, personalDataPolicy, PersonalDataKeyring, PostgresPersonalDataKeyStore } from '@app/grants/application/personal-data';
 import { loadConfig } from '@app/platform/config/app-config';
-import { embeddedDatabaseUrl, startEmbeddedPostgres } from '@app/platform/database/embedded-postgres';
 import { dataSourceOptions } from '@app/read-models/data-source-options';
 import { LockUnavailableError, ProgressBar, ProjectionRebuild, previousSchemaOf, selectProjections, type ConsistencyReport } from '@app/read-models/rebuild';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
 
 interface Args {
   projections: string[];
@@ -68,27 +69,6 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** DATABASE_URL, or the embedded database of `npm start` (already running, or started here). */
-async function openDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
-  const config = loadConfig();
-  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
-  const url = embeddedDatabaseUrl(config.embeddedPostgresPort);
-  if (await reachable(url)) return { url, stop: async () => undefined };
-  return startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, (message) => process.stderr.write(`${message}\n`));
-}
-
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 function describe(report: ConsistencyReport): string[] {
@@ -101,9 +81,11 @@ function describe(report: ConsistencyReport): string[] {
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const { databaseUrl, rest } = takeDatabaseUrlFlag(process.argv.slice(2));
+  const args = parseArgs(rest);
   const projections = selectProjections(args.projections);
-  const database = await openDatabase();
+  const database = await openCliDatabase({ databaseUrl, log: say });
+  say(`projections:rebuild: ${database.description}`);
   const dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
   const store = new PostgresEventStore({ connectionString: database.url, poolSize: 8 });
   const keyring = new PersonalDataKeyring(new PostgresPersonalDataKeyStore(database.url), Buffer.from(loadConfig().piiMasterKey ?? '', 'base64'), {
