@@ -21,9 +21,15 @@ interface ConsumerBase {
  * so a batch is applied entirely or not at all. It must be idempotent all the same (a row remembers
  * the last stream version it applied): a rebuild, or a batch redone after a crash, replays events.
  */
-export interface Projector extends ConsumerBase {
+export interface Projector<Prepared = unknown> extends ConsumerBase {
   readonly kind: 'projector';
-  apply(events: readonly RecordedEvent[], tx: EntityManager): Promise<void>;
+  /**
+   * Reads what the batch needs from elsewhere (another read model, say) before the transaction
+   * opens: inside it, only `tx` may be used — a second pool connection while holding one is how
+   * pools deadlock.
+   */
+  prepare?(events: readonly RecordedEvent[]): Promise<Prepared>;
+  apply(events: readonly RecordedEvent[], tx: EntityManager, prepared: Prepared): Promise<void>;
   /** After the batch's transaction committed (e.g. wake the webhook sender). Must not throw. */
   committed?(events: readonly RecordedEvent[]): void;
 }

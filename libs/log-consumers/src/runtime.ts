@@ -339,11 +339,17 @@ export class LogConsumerRuntime {
     const events = await this.decode(consumer, batch);
     const last = batch[batch.length - 1].position;
     if (consumer.kind === 'projector') {
+      let prepared: unknown;
+      try {
+        prepared = await consumer.prepare?.(events);
+      } catch (error) {
+        throw isRetryable(error) ? error : new ConsumerFailedError(batch, error);
+      }
       await dataSource.transaction(async (tx) => {
         // Asked on the transaction's own connection: never a second pool connection while holding one.
         if (!(await moveCheckpoint(tx, consumer.name, this.owner, lease, last, this.leaseTtlMs))) throw await this.refusal(tx, consumer.name, lease);
         try {
-          await consumer.apply(events, tx);
+          await consumer.apply(events, tx, prepared);
         } catch (error) {
           throw isRetryable(error) ? error : new ConsumerFailedError(batch, error);
         }

@@ -18,7 +18,8 @@ export interface PublicEventSource {
   readonly types: readonly string[];
   /** The part of the log that can hold public events (the fan-out reads only that). */
   readonly filter?: AllFilter;
-  map(event: RecordedEvent): Promise<PublicEventForWebhook | null> | PublicEventForWebhook | null;
+  /** The public form of each event of a batch that has one, keyed by event id (one look-up per batch). */
+  mapBatch(events: readonly RecordedEvent[]): Promise<Map<string, PublicEventForWebhook>>;
 }
 
 export const PUBLIC_EVENT_SOURCE = Symbol('PUBLIC_EVENT_SOURCE');

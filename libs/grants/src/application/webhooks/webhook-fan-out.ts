@@ -1,5 +1,5 @@
 import type { Projector } from '@app/log-consumers';
-import { type PublicEventSource, webhookBody } from './public-event-source';
+import { type PublicEventForWebhook, type PublicEventSource, webhookBody } from './public-event-source';
 
 export const WEBHOOK_FAN_OUT = 'webhook-fan-out';
 
@@ -10,7 +10,7 @@ export const WEBHOOK_FAN_OUT = 'webhook-fan-out';
  * Deliveries are unique per subscription and event, so a batch redone after a crash queues nothing
  * twice. A subscription gets the events recorded from its creation on (the feed serves older history).
  */
-export function webhookFanOut(publicEvents: PublicEventSource): Projector & { onQueued(listener: () => void): () => void } {
+export function webhookFanOut(publicEvents: PublicEventSource): Projector<Map<string, PublicEventForWebhook>> & { onQueued(listener: () => void): () => void } {
   const listeners = new Set<() => void>();
   let queuedInBatch = 0;
   return {
@@ -18,10 +18,12 @@ export function webhookFanOut(publicEvents: PublicEventSource): Projector & { on
     name: WEBHOOK_FAN_OUT,
     filter: publicEvents.filter ?? {},
     input: 'stored',
-    async apply(events, tx): Promise<void> {
+    // Publication consent is read before the batch's transaction, with one query for the whole batch.
+    prepare: (events) => publicEvents.mapBatch(events),
+    async apply(events, tx, publicForms): Promise<void> {
       queuedInBatch = 0;
       for (const event of events) {
-        const publicEvent = await publicEvents.map(event);
+        const publicEvent = publicForms.get(event.eventId);
         if (!publicEvent) continue;
         // Read after the event itself: a subscription committed before the event was appended is seen.
         const rows: { id: string }[] = await tx.query(

@@ -30,6 +30,6 @@ export function publicEventSource(mapper: PublicEventMapper): PublicEventSource 
   return {
     types: PUBLIC_EVENT_TYPES,
     filter: { eventTypes: internalTypesOf() },
-    map: async (event) => (await mapper.map([event]))[0] ?? null,
+    mapBatch: async (events) => new Map((await mapper.map(events)).map((publicEvent) => [publicEvent.id, publicEvent])),
   };
 }
