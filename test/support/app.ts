@@ -1,7 +1,7 @@
 /**
  * A real API (with its in-process worker) on a fresh database of its own, for e2e tests over HTTP.
  */
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { type Actor, authConfigFromEnv, signToken } from '@app/platform';
 import { ManualClock } from '@app/platform/clock';
@@ -30,6 +30,10 @@ export interface TestAppOptions {
   runWorker?: boolean;
   /** Replace providers, e.g. shorter timings: [{ provide: FEED_OPTIONS, useValue: {...} }]. */
   overrides?: { provide: unknown; useValue: unknown }[];
+  /** Configuration on top of the test defaults, e.g. `{ throttle: {...} }` or `{ publicBaseUrl }`. */
+  config?: Partial<AppConfig>;
+  /** Modules imported beside AppModule, e.g. [SecurityModule]. */
+  imports?: ModuleMetadata['imports'];
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -45,13 +49,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       EVENTSTORE_CONNECTION_STRING: esdb?.connectionString ?? process.env.EVENTSTORE_CONNECTION_STRING,
     }),
     runWorker: options.runWorker ?? true,
+    ...options.config,
   };
   const auth = authConfigFromEnv({});
   const dropStorage = async () => {
     await esdb?.stop();
     await db.drop();
   };
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, auth, databaseUrl: db.url, clock })] });
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, auth, databaseUrl: db.url, clock }), ...(options.imports ?? [])] });
   for (const override of options.overrides ?? []) builder = builder.overrideProvider(override.provide).useValue(override.useValue);
   const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }));

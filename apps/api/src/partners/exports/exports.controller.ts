@@ -1,7 +1,7 @@
-import { Controller, Get, Req } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
 import { ApiProblemResponses, Roles } from '@app/platform';
+import { APP_CONFIG, type AppConfig, publicUrl } from '@app/platform/config/app-config';
 import type { ThreeSixtyGivingPackage } from './three-sixty-giving';
 import { ThreeSixtyGivingExport } from './three-sixty-giving.service';
 
@@ -9,7 +9,10 @@ import { ThreeSixtyGivingExport } from './three-sixty-giving.service';
 @ApiBearerAuth()
 @Controller('exports')
 export class ExportsController {
-  constructor(private readonly threeSixtyGiving: ThreeSixtyGivingExport) {}
+  constructor(
+    private readonly threeSixtyGiving: ThreeSixtyGivingExport,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get('360giving')
   @Roles('partner', 'admin', 'grant-manager', 'auditor')
@@ -21,7 +24,9 @@ export class ExportsController {
   })
   @ApiOkResponse({ description: '360Giving package: `{ version, grants: [...] }`', schema: { type: 'object', additionalProperties: true } })
   @ApiProblemResponses(401, 403)
-  export(@Req() request: Request): Promise<ThreeSixtyGivingPackage> {
-    return this.threeSixtyGiving.build(`${request.protocol}://${request.get('host') ?? 'localhost'}${request.originalUrl.split('?')[0]}`);
+  export(): Promise<ThreeSixtyGivingPackage> {
+    // The published dataSource comes from PUBLIC_BASE_URL, never from the request: a forged Host or
+    // X-Forwarded-Host would otherwise end up in open data that others republish.
+    return this.threeSixtyGiving.build(publicUrl(this.config, 'exports/360giving'));
   }
 }
