@@ -3,10 +3,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { validationExceptionFactory } from '@app/platform';
 import { RequestInputGuard } from '@app/platform/validation';
 import { Logger } from 'nestjs-pino';
+import { hardenHttp } from './security/http-hardening';
 
 /** Everything main.ts and the e2e tests set up identically on the Nest application. */
 export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
+  hardenHttp(app); // helmet headers and CSP, no-store for authenticated answers, TRUST_PROXY, CORS allow-list
   app.useGlobalGuards(new RequestInputGuard()); // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
   app.useGlobalPipes(
     new ValidationPipe({
