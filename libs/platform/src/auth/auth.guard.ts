@@ -2,13 +2,15 @@ import {
   ForbiddenException,
   Inject,
   Injectable,
+  Optional,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IS_PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './auth.decorators';
+import { AUTHENTICATION_FAILURES, type AuthenticationFailures } from './authentication-failures';
 import type { Role } from './roles';
 import { InvalidTokenError, TokenVerifier } from './token-verifier';
 
@@ -19,12 +21,14 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
  * Global guard: every route needs a valid bearer token unless marked @Public();
  * @Roles(...) narrows who may call it. Auditors read only, so they are refused on any
  * route that does not list them explicitly.
+ * Failed authentications are reported to AUTHENTICATION_FAILURES when a module provides it.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
+    @Optional() @Inject(AUTHENTICATION_FAILURES) private readonly failures?: AuthenticationFailures,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -34,9 +38,12 @@ export class AuthGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     const response = http.getResponse<ServerResponse>();
+    const incoming = http.getRequest<IncomingMessage>();
+    await this.failures?.assertNotBlocked(incoming);
 
     const token = bearerToken(request.headers.authorization);
     if (!token) {
+      await this.failures?.recordFailure(incoming);
       response.setHeader('WWW-Authenticate', `Bearer realm="${REALM}"`);
       throw new UnauthorizedException('A bearer token is required');
     }
@@ -44,6 +51,7 @@ export class AuthGuard implements CanActivate {
       request.actor = await this.verifier.verify(token);
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
+      await this.failures?.recordFailure(incoming);
       response.setHeader(
         'WWW-Authenticate',
         `Bearer realm="${REALM}", error="invalid_token", error_description="${error.message}"`,

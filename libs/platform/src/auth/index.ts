@@ -5,3 +5,4 @@ export * from './sign-token';
 export * from './auth.decorators';
 export * from './auth.guard';
 export * from './auth.module';
+export * from './authentication-failures';
