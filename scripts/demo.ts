@@ -1,17 +1,30 @@
 /**
  * npm run demo — plays a realistic programme against a running server (npm start) through its
- * public HTTP API and leaves the data there to explore in /docs. BASE_URL defaults to localhost:3000.
+ * public HTTP API and leaves the data there to explore in /docs. The server: BASE_URL, else
+ * http://localhost:$PORT (the port `npm start` listens on; 3000 by default).
  * Tokens are signed with the same local configuration as the server (JWT_SECRET etc.).
  */
 import { authConfigFromEnv } from '@app/platform/auth/auth.config';
 import { signToken } from '@app/platform/auth/sign-token';
 import { playProgramme } from './demo/programme';
 
+/** BASE_URL, else the local server on PORT, as `npm start` reads it. */
+function demoBaseUrl(env: NodeJS.ProcessEnv): string {
+  const baseUrl = env.BASE_URL?.trim();
+  if (baseUrl) return baseUrl.replace(/\/+$/, '');
+  const port = env.PORT?.trim() || '3000';
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535) throw new Error(`PORT must be a port number, got "${port}"`);
+  return `http://localhost:${port}`;
+}
+
 async function main(): Promise<void> {
-  const baseUrl = (process.env.BASE_URL ?? 'http://localhost:3000').replace(/\/$/, '');
+  const baseUrl = demoBaseUrl(process.env);
   const health = await fetch(`${baseUrl}/health`).catch(() => undefined);
   if (!health?.ok) {
-    console.error(`No healthy Grant Ledger at ${baseUrl}: start it with \`npm start\` (or set BASE_URL).`);
+    console.error(
+      `No healthy Grant Ledger at ${baseUrl}: start it with \`npm start\`. A server on another port: run the demo with the same PORT ` +
+        '(e.g. `PORT=3001 npm run demo`); elsewhere: set BASE_URL (e.g. `BASE_URL=https://ledger.example.org npm run demo`).',
+    );
     process.exitCode = 1;
     return;
   }
