@@ -6,19 +6,18 @@
  */
 import { authConfigFromEnv } from '@app/platform/auth/auth.config';
 import { signToken } from '@app/platform/auth/sign-token';
+import { loadConfig } from '@app/platform/config/app-config';
 import { playProgramme } from './demo/programme';
 
-/** BASE_URL, else the local server on PORT, as `npm start` reads it. */
-function demoBaseUrl(env: NodeJS.ProcessEnv): string {
-  const baseUrl = env.BASE_URL?.trim();
+/** BASE_URL, else the local server on PORT, read by the server's own configuration. */
+function demoBaseUrl(): string {
+  const baseUrl = process.env.BASE_URL?.trim();
   if (baseUrl) return baseUrl.replace(/\/+$/, '');
-  const port = env.PORT?.trim() || '3000';
-  if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535) throw new Error(`PORT must be a port number, got "${port}"`);
-  return `http://localhost:${port}`;
+  return `http://localhost:${loadConfig().port}`;
 }
 
 async function main(): Promise<void> {
-  const baseUrl = demoBaseUrl(process.env);
+  const baseUrl = demoBaseUrl();
   const health = await fetch(`${baseUrl}/health`).catch(() => undefined);
   if (!health?.ok) {
     console.error(
