@@ -1,8 +1,8 @@
 import type { RecordedEvent } from '@app/event-store';
 import type { Clock } from '@app/platform/clock';
-import { callDecider, callStreamName, outstandingMinor } from '../../call';
+import { callDecider, callStreamName, type CallState } from '../../call';
 import { grantDecider, grantStreamName, type GrantAmendedData, type GrantClosedData, type GrantTerminatedData } from '../../grant';
-import type { CommandContext } from '../command-context';
+import { decideGrantFunds, type GrantFundsInput } from './grant-funds.workflow';
 import type { StreamCommandExecutor } from '../stream-command-executor';
 import { isRefusal, refusalRule, type ProcessManagerLogger } from './process-manager-logger';
 import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from '../retry-on-conflict';
@@ -18,18 +18,10 @@ export interface GrantFundsProcessManagerDependencies {
 }
 
 /**
- * Keeps a grant's commitment on its call in step with the grant after the award:
- *
- * - GrantClosed / GrantTerminated with unspent funds → ReleaseFunds on the call. A grant finishes
- *   once and nothing else releases a grant's funds, so a commitment that already shows a release
- *   has had this one: a redelivery releases nothing more.
- * - GrantAmended (amount-change) → AdjustCommitment by the difference, keyed by the amendment id
- *   (idempotent in the call decider). An increase was already committed by the amendment handler
- *   before GrantAmended was appended (see AmendGrantCommandHandler), so here it appends nothing:
- *   this is the backstop. A decrease is given back here.
- *
- * One process manager handles the three so that they apply in log order: an amendment's adjustment
- * always lands before the closure's release of the same grant.
+ * Runs the grant-funds workflow (grant-funds.workflow.ts) from the log: GrantAmended, GrantClosed
+ * and GrantTerminated in log order (an amendment's adjustment always lands before the closure's
+ * release of the same grant). A release appends only onto the call state it was decided on
+ * (expected version), so a concurrent change to the commitment makes it read and decide again.
  */
 export class GrantFundsProcessManager {
   static readonly processName = 'grant-funds';
@@ -39,89 +31,46 @@ export class GrantFundsProcessManager {
   constructor(private readonly deps: GrantFundsProcessManagerDependencies) {}
 
   async handle(event: RecordedEvent): Promise<GrantFundsOutcome> {
+    if (event.type !== 'GrantAmended' && event.type !== 'GrantClosed' && event.type !== 'GrantTerminated') return 'ignored';
+    if (event.type === 'GrantAmended' && (event.data as GrantAmendedData).kind !== 'amount-change') return 'ignored';
+    const grantId = (event.data as { grantId: string }).grantId;
     const context = reactionContext(GrantFundsProcessManager.processName, event);
-    switch (event.type) {
-      case 'GrantClosed': {
-        const closed = event.data as GrantClosedData;
-        return this.releaseUnspent(closed.grantId, closed.unspentMinor, 'Unspent at grant closure', context);
-      }
-      case 'GrantTerminated': {
-        const terminated = event.data as GrantTerminatedData;
-        return this.releaseUnspent(terminated.grantId, terminated.unspentMinor, 'Unspent at grant termination', context);
-      }
-      case 'GrantAmended': {
-        const amended = event.data as GrantAmendedData;
-        if (amended.kind !== 'amount-change') return 'ignored';
-        return this.adjust(amended.grantId, amended.amendmentId, amended.newAmountMinor - amended.previousAmountMinor, context);
-      }
-      default:
-        return 'ignored';
-    }
-  }
-
-  private async releaseUnspent(grantId: string, unspentMinor: number, reason: string, context: CommandContext): Promise<GrantFundsOutcome> {
-    if (unspentMinor <= 0) return 'nothing-to-do';
-    const callId = await this.callOf(grantId);
-    if (callId === null) return 'refused';
     const { executor } = this.deps;
+    const { state: grant } = await executor.load(grantDecider, grantStreamName(grantId));
+    const callId = grant.terms?.callId;
+    if (callId === undefined) return 'refused';
     try {
-      return await this.retrying(async () => {
+      return await retryOnConflict(async () => {
         const { state: call, version } = await executor.load(callDecider, callStreamName(callId));
-        const commitment = call.status === 'none' ? undefined : call.commitments[grantId];
-        if (!commitment || commitment.releasedMinor > 0) return 'nothing-to-do';
-        const amountMinor = Math.min(unspentMinor, outstandingMinor(commitment));
-        if (amountMinor <= 0) return 'nothing-to-do';
-        // Appends only onto the state just checked: a concurrent change to the commitment makes it retry.
-        await executor.execute(
-          callDecider,
-          callStreamName(callId),
-          callId,
-          { type: 'ReleaseFunds', data: { callId, grantId, amountMinor, reason }, now: this.now() },
-          { ...context, expectedVersion: version },
-        );
-        return 'released' as const;
-      });
+        const now = this.deps.clock.now().toISOString();
+        const outputs = decideGrantFunds(inputOf(event, callId, call, now));
+        let appended = 0;
+        for (const { id, command } of outputs) {
+          // A release is decided on the state just read; an adjustment is idempotent by its id and
+          // judged afresh by the executor on a conflict.
+          const pinned = command.type === 'ReleaseFunds' ? { ...context, expectedVersion: version } : context;
+          appended += (await executor.execute(callDecider, callStreamName(id), id, command, pinned)).events.length;
+        }
+        if (appended === 0) return 'nothing-to-do';
+        return event.type === 'GrantAmended' ? 'adjusted' : 'released';
+      }, this.deps.retry ?? DEFAULT_RETRY);
     } catch (error) {
       if (!isRefusal(error)) throw error;
-      this.deps.logger.error('grant funds: release refused', { grantId, callId, rule: refusalRule(error) });
+      // Only an increase that bypassed the amendment handler can be refused: the call's budget wins,
+      // and the step is logged for reconciliation, not forced.
+      this.deps.logger.error('grant funds: refused', { grantId, callId, eventType: event.type, rule: refusalRule(error) });
       return 'refused';
     }
   }
+}
 
-  private async adjust(grantId: string, amendmentId: string, changeMinor: number, context: CommandContext): Promise<GrantFundsOutcome> {
-    if (changeMinor === 0) return 'nothing-to-do';
-    const callId = await this.callOf(grantId);
-    if (callId === null) return 'refused';
-    const direction = changeMinor > 0 ? 'raised' : 'lowered';
-    try {
-      // The executor re-reads and re-decides on a version conflict.
-      const { events } = await this.deps.executor.execute(
-        callDecider,
-        callStreamName(callId),
-        callId,
-        { type: 'AdjustCommitment', data: { callId, grantId, adjustmentId: amendmentId, changeMinor, reason: `Grant amount ${direction} by amendment ${amendmentId}` }, now: this.now() },
-        context,
-      );
-      return events.length > 0 ? 'adjusted' : 'nothing-to-do';
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      // Only an increase that bypassed the amendment handler can get here (the handler commits
-      // increases first). The call's budget wins: the step is logged for reconciliation, not forced.
-      this.deps.logger.error('grant funds: commitment adjustment refused', { grantId, callId, amendmentId, rule: refusalRule(error) });
-      return 'refused';
-    }
-  }
-
-  private async callOf(grantId: string): Promise<string | null> {
-    const { state } = await this.deps.executor.load(grantDecider, grantStreamName(grantId));
-    return state.terms?.callId ?? null;
-  }
-
-  private retrying<T>(step: () => Promise<T>): Promise<T> {
-    return retryOnConflict(step, this.deps.retry ?? DEFAULT_RETRY);
-  }
-
-  private now(): string {
-    return this.deps.clock.now().toISOString();
+function inputOf(event: RecordedEvent, callId: string, call: CallState, now: string): GrantFundsInput {
+  switch (event.type) {
+    case 'GrantAmended':
+      return { type: 'GrantAmended', data: event.data as GrantAmendedData, callId, now };
+    case 'GrantClosed':
+      return { type: 'GrantClosed', data: event.data as GrantClosedData, callId, call, now };
+    default:
+      return { type: 'GrantTerminated', data: event.data as GrantTerminatedData, callId, call, now };
   }
 }

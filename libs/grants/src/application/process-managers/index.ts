@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import type { Clock } from '@app/platform/clock';
+import { nestStructuredLogger } from '@app/platform/logging/structured-logger';
 import { type LogConsumer, reactorOf } from '@app/log-consumers';
 import { PersonalDataErasureReaction } from '../personal-data/personal-data-erasure.reaction';
 import { personalDataPolicy } from '../personal-data/personal-data.policy';
@@ -8,8 +8,6 @@ import { AwardProcessManager } from './award.process-manager';
 import { GrantFundsProcessManager } from './grant-funds.process-manager';
 import type { ProcessManagerLogger } from './process-manager-logger';
 import type { RetryOptions } from '../retry-on-conflict';
-
-export const PROCESS_MANAGERS = Symbol('PROCESS_MANAGERS');
 
 export interface ProcessManagerDependencies {
   executor: StreamCommandExecutor;
@@ -25,11 +23,7 @@ export interface ProcessManagerDependencies {
  * runs them.
  */
 export function createProcessManagers(deps: ProcessManagerDependencies): LogConsumer[] {
-  const nest = new Logger('ProcessManagers');
-  const logger: ProcessManagerLogger = deps.logger ?? {
-    log: (message, context) => nest.log({ msg: message, ...context }),
-    error: (message, context) => nest.error({ msg: message, ...context }),
-  };
+  const logger = deps.logger ?? nestStructuredLogger('ProcessManagers');
   const shared = { executor: deps.executor, clock: deps.clock, logger, retry: deps.retry };
   const awards = new AwardProcessManager(shared);
   const grantFunds = new GrantFundsProcessManager(shared);
@@ -41,8 +35,10 @@ export function createProcessManagers(deps: ProcessManagerDependencies): LogCons
   ];
 }
 
-export { AwardProcessManager, awardGrantCommand, type AwardOutcome } from './award.process-manager';
+export { AwardProcessManager, type AwardOutcome } from './award.process-manager';
+export { awardGrantCommand, decideAward, type AwardInput, type AwardOutput } from './award.workflow';
 export { GrantFundsProcessManager, type GrantFundsOutcome } from './grant-funds.process-manager';
+export { decideGrantFunds, type GrantFundsInput, type GrantFundsOutput } from './grant-funds.workflow';
 export { grantPeriodFrom } from './grant-period';
 export { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from '../retry-on-conflict';
 export { SYSTEM_ROLE, systemActor } from './system-context';

@@ -1,10 +1,7 @@
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '../../shared/decider';
 
-/** Structured, and never given personal data: ids and rule codes only. */
-export interface ProcessManagerLogger {
-  log(message: string, context?: Record<string, unknown>): void;
-  error(message: string, context?: Record<string, unknown>): void;
-}
+/** Process managers log ids and rule codes only, never personal data. */
+export type { StructuredLogger as ProcessManagerLogger } from '@app/platform/logging/structured-logger';
 
 /**
  * A decider said no: retrying the same step gives the same answer, so a process manager handles it
