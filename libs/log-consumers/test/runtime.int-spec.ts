@@ -621,7 +621,10 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
         let rowLocked = false;
         try {
           await client.query('BEGIN');
-          await client.query('SELECT 1 FROM log_consumers WHERE name = $1 FOR UPDATE NOWAIT', [name]).catch(() => (rowLocked = true));
+          // A transaction around react would hold the row for as long as react runs (and react waits
+          // here); a heartbeat's one-statement renewal holds it for a moment only.
+          await client.query(`SET LOCAL lock_timeout = '250ms'`);
+          await client.query('SELECT 1 FROM log_consumers WHERE name = $1 FOR UPDATE', [name]).catch(() => (rowLocked = true));
         } finally {
           await client.query('ROLLBACK');
           client.release();
