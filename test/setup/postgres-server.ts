@@ -3,7 +3,8 @@
  * installed (initdb/pg_ctl on PATH or under /usr/lib/postgresql), run as the `postgres` user
  * when we are root because initdb refuses root. Durability is switched off: test data is disposable.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,19 @@ export interface RunningPostgres {
   port: number;
   dir: string;
   stop(): void;
+  /**
+   * Stops the server (`pg_ctl stop -m fast|immediate`), waits `downMs`, and starts it again on the
+   * same port and data directory (fault tests: a database restart under load). Asynchronous: the
+   * caller's load and watchers keep running meanwhile.
+   */
+  restart(mode: ShutdownMode, downMs?: number): Promise<void>;
+  /** The two halves of `restart`, for an outage of any length: stop now, start later. */
+  stopServer(mode: ShutdownMode): Promise<void>;
+  startServer(): Promise<void>;
 }
+
+/** `pg_ctl stop -m`: smart waits for clients, fast disconnects them cleanly, immediate is a crash (recovery on start). */
+export type ShutdownMode = 'smart' | 'fast' | 'immediate';
 
 function findBinDir(): string {
   const onPath = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).stdout.trim();
@@ -57,10 +70,23 @@ export async function startTestPostgres(options: { durable?: boolean } = {}): Pr
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
   const durability = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
-  run('pg_ctl', [
+  const startArgs = [
     '-D', data, '-l', join(dir, 'log'), '-w', 'start',
     '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${durability}`,
-  ]);
+  ];
+  run('pg_ctl', startArgs);
+  const runAsync = async (cmd: string, args: string[]) => {
+    const full = join(bin, cmd);
+    if (asRoot) await promisify(execFile)('runuser', ['-u', 'postgres', '--', full, ...args]);
+    else await promisify(execFile)(full, args);
+  };
+  const stopServer = (mode: ShutdownMode) => runAsync('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+  const startServer = () => runAsync('pg_ctl', startArgs);
+  const restart = async (mode: ShutdownMode, downMs = 0) => {
+    await stopServer(mode);
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    await startServer();
+  };
   let stopped = false;
   const stop = () => {
     if (stopped) return;
@@ -72,5 +98,5 @@ export async function startTestPostgres(options: { durable?: boolean } = {}): Pr
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, dir, stop };
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, dir, stop, restart, stopServer, startServer };
 }
