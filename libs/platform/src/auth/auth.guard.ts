@@ -36,14 +36,13 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets)) return true;
 
     const http = context.switchToHttp();
-    const request = http.getRequest<AuthenticatedRequest>();
+    const request = http.getRequest<AuthenticatedRequest & IncomingMessage>();
     const response = http.getResponse<ServerResponse>();
-    const incoming = http.getRequest<IncomingMessage>();
-    await this.failures?.assertNotBlocked(incoming);
+    await this.failures?.assertNotBlocked(request);
 
     const token = bearerToken(request.headers.authorization);
     if (!token) {
-      await this.failures?.recordFailure(incoming);
+      await this.failures?.recordFailure(request);
       response.setHeader('WWW-Authenticate', `Bearer realm="${REALM}"`);
       throw new UnauthorizedException('A bearer token is required');
     }
@@ -51,7 +50,7 @@ export class AuthGuard implements CanActivate {
       request.actor = await this.verifier.verify(token);
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
-      await this.failures?.recordFailure(incoming);
+      await this.failures?.recordFailure(request);
       response.setHeader(
         'WWW-Authenticate',
         `Bearer realm="${REALM}", error="invalid_token", error_description="${error.message}"`,
