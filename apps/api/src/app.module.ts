@@ -24,6 +24,7 @@ import { PartnersFeedModule } from './partners/feed/partners-feed.module';
 import { WebhooksModule } from './partners/webhooks/webhooks.module';
 import { ProposalsModule } from './proposals/proposals.module';
 import { HealthController } from './health/health.controller';
+import { SecurityModule } from './security/security.module';
 import { ConsumersController } from './operations/consumers.controller';
 
 export interface AppModuleOptions {
@@ -45,6 +46,8 @@ export class AppModule implements NestModule {
         TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl)),
         EventStoreModule.forRoot({ kind: options.config.eventStore, databaseUrl: options.databaseUrl, esdbConnectionString: options.config.eventStoreConnectionString }),
         AuthModule.forRoot(options.auth),
+        // After AuthModule: the per-caller command limit counts the user the auth guard identified.
+        SecurityModule,
         CqrsModule.forRoot(),
         LogConsumersModule,
         ReadModelsModule,

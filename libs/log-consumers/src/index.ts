@@ -4,5 +4,3 @@ export { type ConsumerReport, consumerReports } from './consumer-reports';
 export { clearStall, type Lease, loadConsumerRows, releaseLeases, takeLeaseFor, moveCheckpoint } from './leases';
 export { LogConsumers1764001000000 } from './log-consumers.migration';
 export { type ConsumerRuntimeStatus, LogConsumerRuntime, type LogConsumerRuntimeOptions } from './runtime';
-/** The logger the runtime takes (the platform's structured logger). */
-export type { StructuredLogger as RuntimeLogger } from '@app/platform/logging/structured-logger';

@@ -1,13 +1,13 @@
 /**
  * The SQL of leadership and checkpoints, on the `log_consumers` table (see the migration).
  *
- * A lease is a row's (owner, fencing_token, lease_expires_at), all judged by the database's clock.
- * Taking a free or expired lease increments the fencing token; every checkpoint write is a
- * compare-and-set on (owner, token, unexpired lease, previous position), so a process that lost its
- * lease — paused, cut off, or replaced after a database restart — can never write again, and a
- * checkpoint can only move from the position its leader last saw. A projector's checkpoint write
- * is the first statement of the batch's transaction: it locks the row, so a takeover waits for that
- * batch to commit or roll back and then sees its outcome.
+ * A lease is a row's (owner, fencing_token, lease_expires_at), expiry judged by the database's
+ * clock. Taking a free or expired lease increments the fencing token; every checkpoint write is a
+ * compare-and-set on (owner, token, previous position), so a process that lost its lease — paused,
+ * cut off, or replaced after a database restart — can never write again, and a checkpoint can only
+ * move from the position its leader last saw. A projector's checkpoint write is the last statement
+ * of the batch's transaction: a leader deposed during the batch fails there and the whole batch
+ * rolls back. Heartbeats skip rows locked by a batch instead of waiting for them.
  *
  * No statement here holds a connection between calls: leadership costs no pool slot.
  */
@@ -32,7 +32,7 @@ export interface LeaseRow {
 
 async function rows<T>(sql: Sql, text: string, params: unknown[]): Promise<T[]> {
   const result = await sql.query(text, params);
-  // TypeORM answers an UPDATE … RETURNING with [rows, affected]; a pg-style caller with the rows.
+  // TypeORM answers an UPDATE … RETURNING with [rows, affected], anything else with the rows.
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
   return result as T[];
 }
@@ -41,27 +41,49 @@ export async function ensureConsumerRows(sql: Sql, names: readonly string[]): Pr
   await sql.query('INSERT INTO log_consumers (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING', [names]);
 }
 
-/** Takes every named lease that is free or expired; returns those taken. */
+/**
+ * Takes every named lease that is free or expired; returns those taken. Rows locked by a batch in
+ * flight are skipped, never waited for: a heartbeat must not stall behind another process's batch.
+ */
 export function acquireLeases(sql: Sql, owner: string, names: readonly string[], ttlMs: number): Promise<LeaseRow[]> {
   return rows<LeaseRow>(
     sql,
     `UPDATE log_consumers
         SET owner = $1, fencing_token = fencing_token + 1,
             lease_expires_at = clock_timestamp() + $3 * interval '1 millisecond', updated_at = now()
-      WHERE name = ANY ($2::text[]) AND (owner IS NULL OR lease_expires_at <= clock_timestamp())
+      WHERE name IN (SELECT name FROM log_consumers
+                      WHERE name = ANY ($2::text[]) AND (owner IS NULL OR lease_expires_at <= clock_timestamp())
+                      FOR UPDATE SKIP LOCKED)
       RETURNING name, fencing_token::text, position, stalled_position`,
     [owner, names, ttlMs],
   );
 }
 
-/** Extends the leases this owner still holds; returns those (a missing name is a lost lease). */
-export function renewLeases(sql: Sql, owner: string, names: readonly string[], ttlMs: number): Promise<LeaseRow[]> {
+export interface HeldLease {
+  name: string;
+  token: string;
+}
+
+/**
+ * Extends the leases this owner holds and tells which it still holds (a missing name is a lost
+ * lease). Held means: still this owner with the same fencing token — an expired lease nobody took
+ * is still safely ours, since taking it would have changed the token. A row locked by our own batch
+ * is not waited for (that batch extends the lease itself when it commits).
+ */
+export function renewLeases(sql: Sql, owner: string, held: readonly HeldLease[], ttlMs: number): Promise<LeaseRow[]> {
   return rows<LeaseRow>(
     sql,
-    `UPDATE log_consumers SET lease_expires_at = clock_timestamp() + $3 * interval '1 millisecond'
-      WHERE owner = $1 AND name = ANY ($2::text[]) AND lease_expires_at > clock_timestamp()
-      RETURNING name, fencing_token::text, position, stalled_position`,
-    [owner, names, ttlMs],
+    `WITH mine AS (
+       SELECT * FROM unnest($2::text[], $3::bigint[]) AS h(name, token)
+     ), renewed AS (
+       UPDATE log_consumers c SET lease_expires_at = clock_timestamp() + $4 * interval '1 millisecond'
+        WHERE c.name IN (SELECT l.name FROM log_consumers l JOIN mine ON mine.name = l.name AND mine.token = l.fencing_token
+                          WHERE l.owner = $1 FOR UPDATE OF l SKIP LOCKED)
+       RETURNING c.name)
+     SELECT l.name, l.fencing_token::text, l.position, l.stalled_position
+       FROM log_consumers l JOIN mine ON mine.name = l.name AND mine.token = l.fencing_token
+      WHERE l.owner = $1`,
+    [owner, held.map((lease) => lease.name), held.map((lease) => lease.token), ttlMs],
   );
 }
 
@@ -72,7 +94,9 @@ export async function releaseLeases(sql: Sql, owner: string): Promise<void> {
 
 /**
  * Compare-and-set of the checkpoint (and a renewal of the lease): true if it moved. False means the
- * lease was lost or the checkpoint was moved by someone else (a rebuild's swap): see `leaseState`.
+ * lease was lost (another owner or token) or the checkpoint was moved by someone else (a rebuild's
+ * swap): see `leaseState`. The owner and token are the whole safety check: a lease that merely ran
+ * out is still ours until someone takes it, which changes the token.
  */
 export async function moveCheckpoint(sql: Sql, name: string, owner: string, lease: Lease, position: string | null, ttlMs: number): Promise<boolean> {
   const result = await rows<{ moved: number }>(
@@ -80,8 +104,7 @@ export async function moveCheckpoint(sql: Sql, name: string, owner: string, leas
     `WITH moved AS (
        UPDATE log_consumers
           SET position = $5, lease_expires_at = clock_timestamp() + $6 * interval '1 millisecond', updated_at = now()
-        WHERE name = $1 AND owner = $2 AND fencing_token = $3::bigint AND lease_expires_at > clock_timestamp()
-          AND position IS NOT DISTINCT FROM $4
+        WHERE name = $1 AND owner = $2 AND fencing_token = $3::bigint AND position IS NOT DISTINCT FROM $4
        RETURNING 1)
      SELECT count(*)::int AS moved FROM moved`,
     [name, owner, lease.token, lease.position, position, ttlMs],
@@ -93,7 +116,7 @@ export async function moveCheckpoint(sql: Sql, name: string, owner: string, leas
 export async function leaseState(sql: Sql, name: string, owner: string, lease: Lease): Promise<{ held: true; position: string | null } | { held: false }> {
   const result = await rows<{ held: boolean; position: string | null }>(
     sql,
-    `SELECT (owner = $2 AND fencing_token = $3::bigint AND lease_expires_at > clock_timestamp()) AS held, position
+    `SELECT (owner = $2 AND fencing_token = $3::bigint) AS held, position
        FROM log_consumers WHERE name = $1`,
     [name, owner, lease.token],
   );
@@ -159,8 +182,9 @@ export async function loadConsumerRows(sql: Sql): Promise<ConsumerRow[]> {
 
 /**
  * Takes one consumer's lease for an outside step (a rebuild's swap), waiting up to `timeoutMs` for
- * the leader to let go. The running leader is fenced out from that moment: its next checkpoint
- * write fails and it stands by, then resumes from whatever position the step leaves.
+ * it to be free: a live leader renews its lease, so the workers must be stopped first (or their
+ * lease run out). Once taken, no worker can write that consumer's checkpoint; the next leader goes
+ * on from whatever position the step leaves.
  */
 export async function takeLeaseFor(sql: Sql, name: string, owner: string, ttlMs: number, timeoutMs: number): Promise<Lease | undefined> {
   await ensureConsumerRows(sql, [name]);

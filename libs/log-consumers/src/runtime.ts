@@ -91,8 +91,8 @@ class ConsumerFailedError extends Error {
  * - Leadership: one lease per consumer, renewed by a single heartbeat per process; a lease that
  *   runs out is taken by any process's heartbeat, with a new fencing token (see leases.ts). No
  *   connection is held for it: each loop borrows a pool connection only for a statement or a batch.
- * - Batches: a projector's batch is one transaction whose first statement is the compare-and-set of
- *   its checkpoint; a reactor reacts, then moves its checkpoint by compare-and-set.
+ * - Batches: a projector's batch is one transaction whose last statement is the compare-and-set of
+ *   its checkpoint; a reactor checks its lease, reacts, then moves its checkpoint by compare-and-set.
  * - Faults: an outage (isTransientError) is retried with back-off for ever, from the checkpoint. A
  *   batch that fails otherwise is redone one event at a time; an event that still fails after
  *   `maxAttempts` stalls that consumer alone, recorded in its row (position and error) for
@@ -114,6 +114,7 @@ export class LogConsumerRuntime {
   private rowsEnsured = false;
   private started = false;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
   private lastOutageLog = 0;
 
   constructor(
@@ -149,9 +150,16 @@ export class LogConsumerRuntime {
     for (const state of this.states) this.loops.push(this.run(state));
   }
 
-  /** Stops every loop (an unfinished batch rolls back and is redone by the next leader) and hands the leases back. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  /**
+   * Stops every loop — a batch in flight finishes (or fails and is redone by the next leader), no
+   * new one starts — and hands the leases back. Calling it again returns the same promise.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutDown();
+    return this.stopped;
+  }
+
+  private async shutDown(): Promise<void> {
     this.stopping = true;
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     for (const state of this.states) {
@@ -201,13 +209,14 @@ export class LogConsumerRuntime {
         await ensureConsumerRows(dataSource, this.states.map((s) => s.consumer.name));
         this.rowsEnsured = true;
       }
-      const held = this.states.filter((s) => s.lease);
+      const held = this.states.flatMap((state) => (state.lease ? [{ state, lease: state.lease }] : []));
       if (held.length > 0) {
-        const renewed = new Map((await renewLeases(dataSource, this.owner, held.map((s) => s.consumer.name), this.leaseTtlMs)).map((row) => [row.name, row]));
-        for (const state of held) {
-          const row = renewed.get(state.consumer.name);
-          if (!row || row.fencing_token !== state.lease?.token) this.loseLease(state);
-          else this.setStalled(state, row.stalled_position !== null);
+        const leases = held.map(({ state, lease }) => ({ name: state.consumer.name, token: lease.token }));
+        const stillHeld = new Map((await renewLeases(dataSource, this.owner, leases, this.leaseTtlMs)).map((row) => [row.name, row]));
+        for (const { state, lease } of held) {
+          const row = stillHeld.get(state.consumer.name);
+          if (!row) this.loseLease(state, lease);
+          else if (state.lease === lease) this.setStalled(state, row.stalled_position !== null);
         }
       }
       if (this.stopping) return;
@@ -229,8 +238,9 @@ export class LogConsumerRuntime {
     }
   }
 
-  private loseLease(state: ConsumerState): void {
-    if (!state.lease) return;
+  /** Drops `lease` — only if it is still the one held: a lease taken again meanwhile stays. */
+  private loseLease(state: ConsumerState, lease: Lease): void {
+    if (!state.lease || state.lease !== lease) return;
     state.lease = undefined;
     this.deps.logger.log('log consumer: lease lost; standing by', { consumer: state.consumer.name });
     void state.reader?.close();
@@ -286,7 +296,7 @@ export class LogConsumerRuntime {
   private async recover(state: ConsumerState, lease: Lease, error: unknown, delay: number): Promise<number> {
     const name = state.consumer.name;
     if (error instanceof LeaseLostError) {
-      this.loseLease(state);
+      this.loseLease(state, lease);
       return this.retryDelayMs;
     }
     if (error instanceof CheckpointMovedError) {
@@ -346,13 +356,14 @@ export class LogConsumerRuntime {
         throw isRetryable(error) ? error : new ConsumerFailedError(batch, error);
       }
       await dataSource.transaction(async (tx) => {
-        // Asked on the transaction's own connection: never a second pool connection while holding one.
-        if (!(await moveCheckpoint(tx, consumer.name, this.owner, lease, last, this.leaseTtlMs))) throw await this.refusal(tx, consumer.name, lease);
         try {
           await consumer.apply(events, tx, prepared);
         } catch (error) {
           throw isRetryable(error) ? error : new ConsumerFailedError(batch, error);
         }
+        // Last, so the row is locked only for the commit: a deposed leader's batch fails here and
+        // rolls back whole. Asked on the transaction's own connection, never a second one.
+        if (!(await moveCheckpoint(tx, consumer.name, this.owner, lease, last, this.leaseTtlMs))) throw await this.refusal(tx, consumer.name, lease);
       });
       lease.position = last;
       if (consumer.committed) {

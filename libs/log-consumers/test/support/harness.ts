@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventStore, NewEvent, RecordedEvent } from '@app/event-store';
-import type { Projector, RuntimeLogger } from '@app/log-consumers';
+import type { Projector } from '@app/log-consumers';
+import type { StructuredLogger } from '@app/platform/logging/structured-logger';
 import { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
 
@@ -61,7 +62,7 @@ export interface LogLine {
 }
 
 /** A runtime logger that keeps every line (assertions and failure messages) and prints nothing. */
-export function recordingLogger(): RuntimeLogger & { lines: LogLine[] } {
+export function recordingLogger(): StructuredLogger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   return {
     lines,

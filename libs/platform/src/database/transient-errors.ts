@@ -1,7 +1,8 @@
 import { isOutage } from '../problem/service-unavailable';
 
 /** Worth retrying by a background loop, beyond an outage: contention and a server going away mid-query. */
-const RETRYABLE_SQLSTATES = new Set(['40001' /* serialization failure */, '40P01' /* deadlock detected */, '55P03' /* lock not available */, '57014' /* query canceled */]);
+// Not 57014 (query canceled): a statement timeout on one heavy event would repeat for ever instead of stalling.
+const RETRYABLE_SQLSTATES = new Set(['40001' /* serialization failure */, '40P01' /* deadlock detected */, '55P03' /* lock not available */]);
 const RETRYABLE_MESSAGES = [/terminating connection/i, /cannot use a pool after calling end/i, /Query runner already released/i];
 
 /**
