@@ -29,6 +29,7 @@ import {
   createSeenTable,
   eventually,
   Gate,
+  stallablePlainStatements,
   numberOf,
   readPrefix,
   recordingLogger,
@@ -289,19 +290,7 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
     await createSeenTable(pool, table);
     // The runtime's plain statements (its heartbeat) stall, as in a long pause or a partition; its
     // projector transactions still go through.
-    const heartbeatGate = { gate: undefined as Gate | undefined };
-    const stalling = new Proxy(dataSource, {
-      get(target, property) {
-        if (property === 'query') {
-          return async (sql: string, params?: unknown[]) => {
-            await heartbeatGate.gate?.wait();
-            return target.query(sql, params);
-          };
-        }
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const { heartbeatGate, stalling } = stallablePlainStatements(dataSource);
     const gate = new Gate();
     const HELD = 5;
     const projector = seenProjector(name, prefix, table, {
@@ -353,19 +342,7 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
     await createSeenTable(pool, table);
     // The runtime's connection to the database stalls for plain statements (its heartbeat), as in a
     // long GC pause or a network partition; its projector transactions still go through.
-    const heartbeatGate = { gate: undefined as Gate | undefined };
-    const stalling = new Proxy(dataSource, {
-      get(target, property) {
-        if (property === 'query') {
-          return async (sql: string, params?: unknown[]) => {
-            await heartbeatGate.gate?.wait();
-            return target.query(sql, params);
-          };
-        }
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const { heartbeatGate, stalling } = stallablePlainStatements(dataSource);
     // The batch in flight waits before its transaction (in decoding).
     const decodeGate = new Gate();
     const HELD = 5;
@@ -471,19 +448,7 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
   it('a heartbeat stalled past the lease’s expiry keeps the lease nobody took: same fencing token, and the held batch commits', async () => {
     const { prefix, table, name } = names('relead');
     await createSeenTable(pool, table);
-    const heartbeatGate = { gate: undefined as Gate | undefined };
-    const stalling = new Proxy(dataSource, {
-      get(target, property) {
-        if (property === 'query') {
-          return async (sql: string, params?: unknown[]) => {
-            await heartbeatGate.gate?.wait();
-            return target.query(sql, params);
-          };
-        }
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const { heartbeatGate, stalling } = stallablePlainStatements(dataSource);
     const decodeGate = new Gate();
     const decode: EventDecoder = async (event) => {
       if (numberOf(event) === 5) await decodeGate.wait();

@@ -8,7 +8,7 @@ import type { EventStore, NewEvent, RecordedEvent } from '@app/event-store';
 import type { Projector } from '@app/log-consumers';
 import type { StructuredLogger } from '@app/platform/logging/structured-logger';
 import { Pool } from 'pg';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -226,4 +226,25 @@ export class CheckpointWatcher {
       await sleep(this.everyMs);
     }
   }
+}
+
+/**
+ * The data source as a runtime sees it, with its plain statements (the heartbeat) stalled while
+ * `heartbeatGate.gate` is set — a long pause or a partition; projector transactions still go through.
+ */
+export function stallablePlainStatements(dataSource: DataSource): { heartbeatGate: { gate: Gate | undefined }; stalling: DataSource } {
+  const heartbeatGate = { gate: undefined as Gate | undefined };
+  const stalling = new Proxy(dataSource, {
+    get(target, property) {
+      if (property === 'query') {
+        return async (sql: string, params?: unknown[]) => {
+          await heartbeatGate.gate?.wait();
+          return target.query(sql, params);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { heartbeatGate, stalling };
 }
