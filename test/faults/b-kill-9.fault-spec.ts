@@ -156,7 +156,7 @@ describe('fault scenario b: kill -9 of the API under keyed load, five times', ()
     );
     figures.add(
       `retries with the same key and body: ${retried.length} of ${requests.length} retried within ${RETRY_PHASE_MS / 1000} s; ${requests.length - failedRetries.length} ended in a 2xx,` +
-        ` ${failedRetries.length} did not (final answers: ${tally(failedRetries.map((r) => r.retry?.outcome ?? 'not retried'))})`,
+        ` ${failedRetries.length} did not${failedRetries.length ? ` (final answers: ${tally(failedRetries.map((r) => r.retry?.outcome ?? 'not retried'))})` : ''}`,
     );
     figures.add(`retries of requests not acknowledged at first: ${tally(notAcked.map((r) => `${r.first?.outcome ?? 'none'} -> ${r.retry?.outcome ?? 'not retried'}`))}`);
     const retryTimes = requests.filter((r) => r.retry?.ack).map((r) => r.retry!.ms);

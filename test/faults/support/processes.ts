@@ -41,9 +41,14 @@ export interface ExitRecord {
   at: number;
 }
 
-/** Environment for a child: only what we set, plus PATH/HOME, never the caller's secrets or settings. */
+/**
+ * Environment for a child: only what we set, plus PATH/HOME, never the caller's secrets or settings.
+ * NODE_ENV=test: the development secrets the tokens are signed with. The per-caller command throttle
+ * is off: the load comes from a handful of token subjects, and what is measured is liveness, not the
+ * throttle.
+ */
 function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG ?? 'C.UTF-8', NODE_ENV: 'test' };
+  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG ?? 'C.UTF-8', NODE_ENV: 'test', THROTTLE_COMMANDS_LIMIT: '0' };
   for (const [key, value] of Object.entries(env)) if (value !== undefined) base[key] = value;
   return base;
 }
@@ -54,6 +59,14 @@ export class ManagedProcess {
   private exitWaiters: (() => void)[] = [];
   private expectingExit = false;
   startedAt = 0;
+  /**
+   * Like a process supervisor (systemd, Kubernetes): start the process again `supervise` ms after
+   * an exit nobody asked for. The exit is still recorded. Off (undefined) by default.
+   */
+  supervise?: number;
+  /** Restarts done by the supervision. */
+  restarts = 0;
+  private restartTimer?: NodeJS.Timeout;
 
   constructor(
     readonly name: string,
@@ -90,6 +103,14 @@ export class ManagedProcess {
       const waiters = this.exitWaiters;
       this.exitWaiters = [];
       for (const wake of waiters) wake();
+      if (!record.expected && this.supervise !== undefined) {
+        this.restartTimer = setTimeout(() => {
+          this.restartTimer = undefined;
+          if (this.supervise === undefined || this.running) return;
+          this.restarts += 1;
+          this.start();
+        }, this.supervise);
+      }
     });
   }
 
@@ -107,6 +128,8 @@ export class ManagedProcess {
 
   /** kill -9, and wait until it is gone. */
   async kill9(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     if (!this.running) return;
     this.expectingExit = true;
     this.child?.kill('SIGKILL');
@@ -211,7 +234,7 @@ export class Fleet {
   }
 
   /** A standalone worker; waits `settleMs` and checks it is still running (it has no port to probe). */
-  async startWorker(name: string, options: { env?: Record<string, string | undefined>; settleMs?: number } = {}): Promise<ManagedProcess> {
+  async startWorker(name: string, options: { env?: Record<string, string | undefined>; settleMs?: number; supervise?: number } = {}): Promise<ManagedProcess> {
     const worker = new ManagedProcess(
       name,
       WORKER_MAIN,
@@ -220,6 +243,7 @@ export class Fleet {
       (record) => this.exits.push(record),
     );
     this.processes.push(worker);
+    worker.supervise = options.supervise;
     worker.start();
     await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 2_500));
     if (!worker.running) throw new Error(`${name} exited while starting:\n${worker.logTail()}`);
@@ -266,6 +290,7 @@ export class Fleet {
 
   /** kill -9 of everything still running; removes the logs unless FAULTS_KEEP_LOGS is set or `keepLogs`. */
   async cleanup(keepLogs = false): Promise<void> {
+    for (const p of this.processes) p.supervise = undefined;
     await Promise.all(this.processes.map((p) => p.kill9()));
     if (!keepLogs && !process.env.FAULTS_KEEP_LOGS) rmSync(this.logDir, { recursive: true, force: true });
   }
