@@ -134,7 +134,7 @@ export class ProposalsController {
   @ACTION_PROBLEMS
   @commandDocs()
   withdraw(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: WithdrawProposalDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
-    return this.send({ type: 'WithdrawProposal', data: { proposalId, reason: body.reason } }, ctx);
+    return this.send({ type: 'WithdrawProposal', data: { proposalId, reason: body.reason, withdrawnBy: ctx.actor.id } }, ctx);
   }
 
   @Post(':id/eligibility')

@@ -4,7 +4,7 @@ import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { callEventSchemaVersions } from '../call';
 import { grantEventSchemaVersions } from '../grant';
 import { organisationEventSchemaVersions } from '../organisation';
-import { proposalEventSchemaVersions } from '../proposal';
+import { proposalEventSchemaVersions, proposalEventUpcasters } from '../proposal';
 import { EVENT_CODEC, type EventCodec, SchemaRegistry } from './event-codec';
 import { EncryptingEventCodec } from './personal-data/encrypting-event-codec';
 import { PersonalDataKeyring } from './personal-data/personal-data-keyring';
@@ -18,11 +18,12 @@ export interface EventStoreModuleOptions {
   esdbConnectionString?: string;
 }
 
+/** Every stream's current schema versions and the upcasters from older ones (see SchemaRegistry). */
 export function schemaRegistry(): SchemaRegistry {
   return new SchemaRegistry()
     .register(callEventSchemaVersions)
     .register(organisationEventSchemaVersions)
-    .register(proposalEventSchemaVersions)
+    .register(proposalEventSchemaVersions, proposalEventUpcasters)
     .register(grantEventSchemaVersions);
 }
 

@@ -1,7 +1,8 @@
 /**
  * Events of the `call-{uuid}` stream. The `type` strings are stored in the log and are part of
  * the public contract: never derive them from class names, never rename them. A change to an
- * event's data shape gets a new schema version in `callEventSchemaVersions` (and an upcaster).
+ * event's data shape gets a new schema version in `callEventSchemaVersions` and an upcaster
+ * from the old one, applied on read.
  *
  * Conventions shared by every stream:
  * - amounts are integers in minor units (`...Minor`) in the call's ISO 4217 currency;
@@ -127,7 +128,11 @@ export type CallEvent =
 
 export type CallEventType = CallEvent['type'];
 
-/** Schema version stored with each event type; bump it (and add an upcaster) when a data shape changes. */
+/**
+ * Schema version stored with each event type. A change to a data shape bumps it and registers an
+ * upcaster from the previous version with this stream's schema versions (SchemaRegistry refuses to
+ * start without one; see proposal.upcasters.ts for an example); the codec upcasts on read.
+ */
 export const callEventSchemaVersions: Readonly<Record<CallEventType, number>> = {
   CallDrafted: 1,
   CallPublished: 1,

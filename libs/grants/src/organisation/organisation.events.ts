@@ -99,7 +99,11 @@ export type OrganisationEvent =
 
 export type OrganisationEventType = OrganisationEvent['type'];
 
-/** Schema version stored with each event type; bump it (and add an upcaster) when a data shape changes. */
+/**
+ * Schema version stored with each event type. A change to a data shape bumps it and registers an
+ * upcaster from the previous version with this stream's schema versions (SchemaRegistry refuses to
+ * start without one; see proposal.upcasters.ts for an example); the codec upcasts on read.
+ */
 export const organisationEventSchemaVersions: Readonly<Record<OrganisationEventType, number>> = {
   OrganisationRegistered: 1,
   OrganisationProfileUpdated: 1,

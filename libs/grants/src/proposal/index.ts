@@ -4,6 +4,7 @@ export * from './proposal.errors';
 export * from './proposal.snapshots';
 export * from './proposal.content';
 export * from './proposal.views';
+export * from './proposal.upcasters';
 export {
   countedReviews,
   decideProposal,

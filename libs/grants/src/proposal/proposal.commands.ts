@@ -56,7 +56,7 @@ export type SubmitProposal = {
 
 export type WithdrawProposal = {
   type: 'WithdrawProposal';
-  data: { proposalId: string; reason: string };
+  data: { proposalId: string; reason: string; withdrawnBy: string };
   now: string;
 };
 

@@ -198,8 +198,8 @@ const submit = (overrides: Partial<Extract<ProposalCommand, { type: 'SubmitPropo
   now: DURING,
   ...overrides,
 });
-const withdraw: ProposalCommand = { type: 'WithdrawProposal', data: { proposalId: PROPOSAL, reason: 'network dissolved' }, now: LATER };
-const withdrawn: ProposalEvent = { type: 'ProposalWithdrawn', data: { proposalId: PROPOSAL, reason: 'network dissolved', withdrawnAt: LATER } };
+const withdraw: ProposalCommand = { type: 'WithdrawProposal', data: { proposalId: PROPOSAL, reason: 'network dissolved', withdrawnBy: 'applicant-beirut' }, now: LATER };
+const withdrawn: ProposalEvent = { type: 'ProposalWithdrawn', data: { proposalId: PROPOSAL, reason: 'network dissolved', withdrawnBy: 'applicant-beirut', withdrawnAt: LATER } };
 
 describe('proposal decider', () => {
   describe('drafting', () => {
@@ -439,7 +439,7 @@ describe('proposal decider', () => {
     it('is refused twice and needs a reason', () => {
       given(drafted, withdrawn).when(withdraw).thenThrows(InvalidStateTransition);
       given(drafted)
-        .when({ type: 'WithdrawProposal', data: { proposalId: PROPOSAL, reason: '' }, now: LATER })
+        .when({ type: 'WithdrawProposal', data: { proposalId: PROPOSAL, reason: '', withdrawnBy: 'applicant-beirut' }, now: LATER })
         .thenThrows(JustificationRequired);
     });
   });
@@ -775,8 +775,10 @@ describe('proposal decider', () => {
     });
   });
 
-  it('declares every event type with schema version 1', () => {
+  it('declares every event type with its schema version (ProposalWithdrawn is at 2, see proposal.upcasters.ts)', () => {
     expect(PROPOSAL_EVENT_TYPES).toHaveLength(16);
-    expect(new Set(Object.values(proposalEventSchemaVersions))).toEqual(new Set([1]));
+    const { ProposalWithdrawn, ...others } = proposalEventSchemaVersions;
+    expect(ProposalWithdrawn).toBe(2);
+    expect(new Set(Object.values(others))).toEqual(new Set([1]));
   });
 });

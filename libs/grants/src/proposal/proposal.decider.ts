@@ -344,9 +344,9 @@ function submit(command: SubmitProposal, state: ProposalState): ProposalEvent[] 
 function withdraw(command: WithdrawProposal, state: ProposalState): ProposalEvent[] {
   const withdrawable: ProposalStatus[] = ['draft', 'submitted', 'ineligible', 'under-review'];
   if (!withdrawable.includes(state.status)) throw new InvalidStateTransition(state.status, 'withdraw the proposal');
-  const { proposalId, reason } = command.data;
+  const { proposalId, reason, withdrawnBy } = command.data;
   assertText(reason, 'reason');
-  return [{ type: 'ProposalWithdrawn', data: { proposalId, reason, withdrawnAt: command.now } }];
+  return [{ type: 'ProposalWithdrawn', data: { proposalId, reason, withdrawnBy, withdrawnAt: command.now } }];
 }
 
 function screenEligibility(command: ScreenEligibility, state: ProposalState): ProposalEvent[] {

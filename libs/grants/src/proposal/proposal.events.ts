@@ -58,9 +58,16 @@ export interface ProposalSubmittedData {
   submittedAt: string;
 }
 
+/**
+ * Schema version 2. Version 1 had no `withdrawnBy`: who withdrew was only in the event's metadata
+ * (actorId), unlike every other decision on a proposal (screenedBy, decidedBy, ...), so a reader of
+ * the data alone could not tell. The upcaster (proposal.upcasters.ts) fills it from that metadata.
+ */
 export interface ProposalWithdrawnData {
   proposalId: string;
   reason: string;
+  /** User id of whoever withdrew the proposal (an applicant acting for the lead organisation). */
+  withdrawnBy: string;
   withdrawnAt: string;
 }
 
@@ -191,14 +198,18 @@ export type ProposalEvent =
 
 export type ProposalEventType = ProposalEvent['type'];
 
-/** Schema version stored with each event type; bump it (and add an upcaster) when a data shape changes. */
+/**
+ * Schema version stored with each event type. A change to a data shape bumps it and adds an
+ * upcaster from the previous version to `proposalEventUpcasters` (the registry refuses to start
+ * without one); the codec upcasts on read, so the decider and every consumer see the current shape.
+ */
 export const proposalEventSchemaVersions: Readonly<Record<ProposalEventType, number>> = {
   ProposalDrafted: 1,
   ProposalRevised: 1,
   PartnerJoined: 1,
   PartnerLeft: 1,
   ProposalSubmitted: 1,
-  ProposalWithdrawn: 1,
+  ProposalWithdrawn: 2,
   EligibilityScreened: 1,
   ReviewerAssigned: 1,
   ConflictOfInterestDeclared: 1,

@@ -34,7 +34,7 @@ export function isPersonalDataEnvelope(value: unknown): value is PersonalDataEnv
  * the subject, event id and field path as additional authenticated data (a ciphertext cannot be
  * moved to another event or field). On the way out, fields whose key was erased read as `null` —
  * every replay, projection and as-of read sees the same erased answer, and everything else in the
- * event stays intact. Schema versions come from the registry as with the plain codec.
+ * event stays intact. Schema versions and upcasters come from the registry as with the plain codec.
  */
 export class EncryptingEventCodec implements EventCodec {
   constructor(
@@ -59,7 +59,17 @@ export class EncryptingEventCodec implements EventCodec {
     return { type: event.type, schemaVersion, data, metadata };
   }
 
+  /**
+   * Decrypts first, then upcasts (SchemaRegistry.upcast): upcasters see clear values and may move
+   * them. The policy names personal fields per type, not per schema version, so they are looked
+   * for where the current version keeps them; a version that moves a personal field needs the
+   * policy to learn the old path too.
+   */
   async decode(event: RecordedEvent): Promise<RecordedEvent> {
+    return this.registry.upcast(await this.decrypt(event));
+  }
+
+  private async decrypt(event: RecordedEvent): Promise<RecordedEvent> {
     const paths = this.policy.fieldsOf(event.type).filter((path) => isPersonalDataEnvelope(readPath(event.data, path)));
     // A field stored in clear (or null) passes through: nothing to decrypt, and nothing to hide that isn't already visible.
     if (paths.length === 0) return event;

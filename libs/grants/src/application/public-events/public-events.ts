@@ -58,7 +58,11 @@ interface PublicMapping {
   publicType: string;
   version: number;
   internalType: string;
-  /** The stored schema version this mapper reads; a new internal version needs a new mapper (or an upcaster). */
+  /**
+   * The schema version this mapper reads. Mappings are applied to events as stored (the feed does
+   * not decode them), so a new internal version needs a mapper of its own beside this one — or the
+   * caller must decode (upcast) first; an unmapped version is refused, never guessed.
+   */
   internalSchemaVersion: number;
   /** The organisations the payload shows, so that a batch's context can look them all up at once. */
   organisationIds?(data: never): string[];
