@@ -9,6 +9,8 @@ export interface StoredSubjectKey {
 /** Where per-subject data keys live: outside the log, so deleting one shreds without touching events. */
 export interface PersonalDataKeyStore {
   find(subject: string): Promise<StoredSubjectKey | undefined>;
+  /** The keys of several subjects in one look-up; a subject that never had a key is absent. */
+  findMany(subjects: readonly string[]): Promise<Map<string, StoredSubjectKey>>;
   /**
    * Stores `candidate` unless the subject already has a live key; answers the live key either way
    * (ours, or the one a concurrent writer stored first). An erased key is replaced, never revived.
@@ -42,6 +44,15 @@ export class PostgresPersonalDataKeyStore implements PersonalDataKeyStore {
   async find(subject: string): Promise<StoredSubjectKey | undefined> {
     const { rows } = await this.pool.query<KeyRow>('SELECT key_id, wrapped_key FROM personal_data_keys WHERE subject = $1', [subject]);
     return rows[0] ? toStored(rows[0]) : undefined;
+  }
+
+  async findMany(subjects: readonly string[]): Promise<Map<string, StoredSubjectKey>> {
+    if (subjects.length === 0) return new Map();
+    const { rows } = await this.pool.query<KeyRow & { subject: string }>(
+      'SELECT subject, key_id, wrapped_key FROM personal_data_keys WHERE subject = ANY ($1::text[])',
+      [[...subjects]],
+    );
+    return new Map(rows.map((row) => [row.subject, toStored(row)]));
   }
 
   async createIfAbsent(subject: string, candidate: { keyId: string; wrappedKey: Buffer }): Promise<StoredSubjectKey> {
@@ -81,6 +92,15 @@ export class InMemoryPersonalDataKeyStore implements PersonalDataKeyStore {
   async find(subject: string): Promise<StoredSubjectKey | undefined> {
     const row = this.rows.get(subject);
     return row ? { keyId: row.keyId, wrappedKey: row.wrappedKey } : undefined;
+  }
+
+  async findMany(subjects: readonly string[]): Promise<Map<string, StoredSubjectKey>> {
+    const found = new Map<string, StoredSubjectKey>();
+    for (const subject of subjects) {
+      const row = this.rows.get(subject);
+      if (row) found.set(subject, { keyId: row.keyId, wrappedKey: row.wrappedKey });
+    }
+    return found;
   }
 
   async createIfAbsent(subject: string, candidate: { keyId: string; wrappedKey: Buffer }): Promise<StoredSubjectKey> {

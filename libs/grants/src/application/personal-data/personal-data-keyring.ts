@@ -79,6 +79,23 @@ export class PersonalDataKeyring {
     return stored?.keyId === keyId ? current : null;
   }
 
+  /**
+   * The live key of each subject, asked of the store every time (one query for all of them), never
+   * of the cache: an answer opened with these keys can never show what another process has just
+   * erased. `null`: the subject's key is erased, or it never had one.
+   */
+  async liveKeys(subjects: readonly string[]): Promise<Map<string, { keyId: string; key: Buffer } | null>> {
+    const unique = [...new Set(subjects)];
+    const stored = await this.store.findMany(unique);
+    const keys = new Map<string, { keyId: string; key: Buffer } | null>();
+    for (const subject of unique) {
+      const row = stored.get(subject);
+      const key = row ? this.unwrapStored(subject, row) : null;
+      keys.set(subject, row && key ? { keyId: row.keyId, key } : null);
+    }
+    return keys;
+  }
+
   /** Crypto-shreds the subject: destroys its key in the store and forgets it in this process. */
   async erase(subject: string, options?: { createdNoLaterThan?: Date }): Promise<boolean> {
     try {

@@ -55,6 +55,19 @@ describe('personal-data keys in PostgreSQL', () => {
   };
   const contactNow = async (organisationId: string) => (await executor.load(organisationDecider, organisationStreamName(organisationId))).state.contactPerson;
 
+  it('answers the live keys of many subjects in one look-up: erased and unknown subjects as null', async () => {
+    const [live, erased, unknown] = [randomUUID(), randomUUID(), randomUUID()].map((id) => `organisation-${id}`);
+    const liveKey = await keyring.encryptionKey(live);
+    await keyring.encryptionKey(erased);
+    await keyring.erase(erased);
+    const keys = await keyring.liveKeys([live, erased, unknown, live]);
+    expect([...keys.keys()]).toEqual([live, erased, unknown]);
+    expect(keys.get(live)).toEqual(liveKey);
+    expect(keys.get(erased)).toBeNull();
+    expect(keys.get(unknown)).toBeNull();
+    expect(await keyring.liveKeys([])).toEqual(new Map());
+  });
+
   it('creates one key per subject even when several writers ask at once', async () => {
     const subject = `organisation-${randomUUID()}`;
     const keys = await Promise.all(Array.from({ length: 8 }, () => keyring.encryptionKey(subject)));

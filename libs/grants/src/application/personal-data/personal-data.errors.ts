@@ -14,3 +14,19 @@ export class PersonalDataIntegrityError extends Error {
     this.name = 'PersonalDataIntegrityError';
   }
 }
+
+/**
+ * A personal field of a stored event holds a clear value where a sealed envelope was expected: a
+ * consumer that keeps personal fields sealed was handed a decoded event, or the log holds clear
+ * text (written without the encrypting codec). Refused, so no read model copies clear text.
+ */
+export class PersonalDataNotSealedError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly eventId: string,
+    readonly path: string,
+  ) {
+    super(`Personal field "${path}" of event ${eventId} in ${streamId} is not sealed: expected the envelope the log holds`);
+    this.name = 'PersonalDataNotSealedError';
+  }
+}
