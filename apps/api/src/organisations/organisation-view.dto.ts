@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { OrganisationView } from '@app/read-models/organisations/organisation-view.entity';
-import { DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES, PUBLICATION_CONSENTS } from '@app/grants/organisation';
+import { type ContactPerson, DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES, PUBLICATION_CONSENTS } from '@app/grants/organisation';
 import { ContactPersonDto } from './organisation.dto';
 
 export class DueDiligenceViewDto {
@@ -18,7 +18,7 @@ export class OrganisationViewDto {
   @ApiProperty({ type: [String], example: ['stateless-people'] }) focusGroups: string[];
   @ApiPropertyOptional({ type: ContactPersonDto, nullable: true, description: '`null` once erased (crypto-shredded): see personalDataErased' })
   contactPerson: ContactPersonDto | null;
-  @ApiProperty({ description: 'The contact person recorded last has been erased' }) personalDataErased: boolean;
+  @ApiProperty({ description: 'The contact person recorded last has been erased (its key destroyed)' }) personalDataErased: boolean;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'When personal data was last erased' }) personalDataErasedAt: string | null;
   @ApiProperty({ type: [String] }) memberUserIds: string[];
   @ApiProperty({ enum: PUBLICATION_CONSENTS, example: 'withheld', description: 'Whether partner systems see its name (`public`) or a pseudonym (`withheld`, the default)' })
@@ -37,19 +37,20 @@ export class OrganisationListDto {
   @ApiProperty() offset: number;
 }
 
-export function toOrganisationViewDto(org: OrganisationView): OrganisationViewDto {
-  const contactPerson =
-    org.contactName === null || org.contactEmail === null
-      ? null
-      : { name: org.contactName, email: org.contactEmail, ...(org.contactPhone === null ? {} : { phone: org.contactPhone }) };
+/**
+ * The answer for one row. `contactPerson`: the row's sealed contact as opened for this answer (see
+ * OrganisationViews) — `null` when its key is destroyed, which reads as erased at once, before the
+ * projection has applied the erasure (`personalDataErasedAt` comes from the row, so it may follow later).
+ */
+export function toOrganisationViewDto(org: OrganisationView, contactPerson: ContactPerson | null): OrganisationViewDto {
   return {
     id: org.id,
     name: org.name,
     country: org.country,
     legalStatus: org.legalStatus,
     focusGroups: org.focusGroups,
-    contactPerson,
-    personalDataErased: org.personalDataErased,
+    contactPerson: contactPerson && contactPersonDto(contactPerson),
+    personalDataErased: org.personalDataErased || (org.contactPerson !== null && contactPerson === null),
     personalDataErasedAt: org.personalDataErasedAt ? org.personalDataErasedAt.toISOString() : null,
     memberUserIds: org.memberUserIds,
     publicationConsent: org.publicationConsent,
@@ -61,4 +62,8 @@ export function toOrganisationViewDto(org: OrganisationView): OrganisationViewDt
     updatedAt: org.updatedAt.toISOString(),
     version: org.version,
   };
+}
+
+function contactPersonDto({ name, email, phone }: ContactPerson): ContactPersonDto {
+  return { name, email, ...(phone === undefined || phone === null ? {} : { phone }) };
 }

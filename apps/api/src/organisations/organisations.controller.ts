@@ -13,7 +13,8 @@ import { CommandResultDto } from '../http/command-result.dto';
 import {
   EraseOrganisationPersonalDataDto, ListOrganisationsQuery, RecordDueDiligenceDto, RegisterOrganisationDto, UpdateOrganisationDto,
 } from './organisation.dto';
-import { OrganisationListDto, OrganisationViewDto, toOrganisationViewDto } from './organisation-view.dto';
+import { OrganisationListDto, OrganisationViewDto } from './organisation-view.dto';
+import { OrganisationViews } from './organisation-views';
 
 const COMMAND_HEADERS = [
   ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
@@ -51,6 +52,7 @@ export class OrganisationsController {
     private readonly organisations: OrganisationsQuery,
     private readonly asOf: AsOfReadModels,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    private readonly views: OrganisationViews,
   ) {}
 
   @Post()
@@ -144,7 +146,7 @@ export class OrganisationsController {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
     const { items, total } = await this.organisations.list({ country: query.country, limit, offset });
-    return { items: items.map(toOrganisationViewDto), total, limit, offset };
+    return { items: await this.views.many(items), total, limit, offset };
   }
 
   @Get(':id')
@@ -161,6 +163,6 @@ export class OrganisationsController {
     const asOf = asOfInstant(query);
     const organisation = !visible ? null : asOf ? await this.asOf.organisation(id, asOf) : await this.organisations.byId(id);
     if (!organisation) throw new NotFoundException(`organisation ${id} not found`);
-    return toOrganisationViewDto(organisation);
+    return this.views.one(organisation);
   }
 }

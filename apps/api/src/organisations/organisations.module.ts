@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { ORGANISATION_COMMAND_HANDLERS } from '@app/grants/application/organisations';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { OrganisationsController } from './organisations.controller';
+import { OrganisationViews } from './organisation-views';
 
 /** HTTP routes, command handlers and queries of the organisations area. */
 @Module({
   imports: [ReadModelsModule],
   controllers: [OrganisationsController],
-  providers: [...ORGANISATION_COMMAND_HANDLERS],
+  providers: [...ORGANISATION_COMMAND_HANDLERS, OrganisationViews],
 })
 export class OrganisationsModule {}

@@ -1,5 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@app/event-store';
+import { schemaRegistry } from '@app/grants/application/event-store.module';
+import {
+  EncryptingEventCodec, InMemoryPersonalDataKeyStore, PersonalDataKeyring, PersonalDataNotSealedError, personalDataPolicy, SealedPersonalData,
+} from '@app/grants/application/personal-data';
 import type { OrganisationEvent } from '@app/grants/organisation';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
@@ -7,22 +11,30 @@ import { dataSourceOptions } from '../data-source-options';
 import { OrganisationsProjection } from './organisations.projection';
 
 const organisationId = '9e1b7c2d-3f4a-4b5c-8d6e-7f8091a2b3c4';
+const streamId = `organisation-${organisationId}`;
 const contact = { name: 'Test Person', email: 'test.person@example.org', phone: '+216 71 000 000' };
+const newContact = { name: 'Other Testperson', email: 'other.testperson@example.org' };
 
-function recorded(event: OrganisationEvent, streamVersion: number): RecordedEvent {
+const keyring = new PersonalDataKeyring(new InMemoryPersonalDataKeyStore(), randomBytes(32));
+const codec = new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy());
+
+/** The event as the log holds it: personal fields sealed by the codec, as the projection is handed them. */
+async function stored(event: OrganisationEvent, streamVersion: number): Promise<RecordedEvent> {
   const recordedAt = new Date(`2027-01-1${streamVersion}T09:00:00Z`);
+  const eventId = randomUUID();
+  const encoded = await codec.encode(streamId, event, { eventId, actorId: 'alice', actorRole: 'grant-manager', correlationId: 'c', causationId: 'c' });
   return {
-    streamId: `organisation-${organisationId}`, streamVersion, position: `p${streamVersion}`, eventId: randomUUID(), type: event.type, schemaVersion: 1, data: event.data,
-    metadata: { eventId: randomUUID(), actorId: 'alice', actorRole: 'grant-manager', correlationId: 'c', causationId: 'c', recordedAt: recordedAt.toISOString() },
-    recordedAt,
+    streamId, streamVersion, position: `p${streamVersion}`, eventId, type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data,
+    metadata: { ...encoded.metadata, recordedAt: recordedAt.toISOString() }, recordedAt,
   };
 }
 
-const registered = (contactPerson: typeof contact | null): OrganisationEvent => ({
+const registered = (contactPerson: typeof contact | null = contact): OrganisationEvent => ({
   type: 'OrganisationRegistered',
   data: { organisationId, name: 'Religious Minorities Forum', country: 'TN', legalStatus: 'registered-association', focusGroups: ['religious-minorities'], contactPerson, memberUserIds: ['u1'], registeredAt: '2027-01-10T09:00:00Z' },
 });
 const renamed: OrganisationEvent = { type: 'OrganisationProfileUpdated', data: { organisationId, name: 'Forum for Religious Minorities', updatedAt: '2027-01-11T09:00:00Z' } };
+const contactReplaced: OrganisationEvent = { type: 'OrganisationProfileUpdated', data: { organisationId, contactPerson: newContact, updatedAt: '2027-01-11T09:00:00Z' } };
 const checked: OrganisationEvent = { type: 'DueDiligenceRecorded', data: { organisationId, outcome: 'passed', notes: 'ok', checkedBy: 'alice', recordedAt: '2027-01-12T09:00:00Z' } };
 const erased: OrganisationEvent = { type: 'OrganisationPersonalDataErased', data: { organisationId, reason: 'request', requestedBy: 'dpo', erasedAt: '2027-01-13T09:00:00Z' } };
 
@@ -45,36 +57,60 @@ describe('organisations projection', () => {
 
   const row = async () =>
     (await dataSource.query(
-      'SELECT name, contact_name, contact_email, contact_phone, due_diligence_outcome, personal_data_erased, version FROM organisations WHERE id = $1',
+      'SELECT name, contact_person, due_diligence_outcome, personal_data_erased, version FROM organisations WHERE id = $1',
       [organisationId],
     ))[0];
   const applyAll = async (events: RecordedEvent[]) => {
     for (const event of events) await dataSource.transaction((tx) => projection.apply(event, tx));
   };
+  const open = async (sealed: unknown) => (await new SealedPersonalData(keyring).open([{ subject: streamId, field: sealed as never }]))[0];
 
-  it('changes nothing when the same events are applied twice', async () => {
-    const events = [recorded(registered(contact), 0), recorded(renamed, 1), recorded(checked, 2)];
+  it('reads events as stored', () => {
+    expect(projection.input).toBe('stored');
+  });
+
+  it('keeps the contact person sealed as the log holds it, bound to its event, and changes nothing when the same events are applied twice', async () => {
+    const events = [await stored(registered(), 0), await stored(renamed, 1), await stored(checked, 2)];
     await applyAll(events);
     const once = await row();
     await applyAll(events);
     expect(await row()).toEqual(once);
     expect(once).toEqual({
-      name: 'Forum for Religious Minorities', contact_name: contact.name, contact_email: contact.email, contact_phone: contact.phone,
+      name: 'Forum for Religious Minorities', contact_person: { ...(events[0].data as { contactPerson: object }).contactPerson, eventId: events[0].eventId, path: 'contactPerson' },
       due_diligence_outcome: 'passed', personal_data_erased: false, version: 2,
     });
+    expect(once.contact_person.$pii).toMatchObject({ subject: streamId, kid: expect.any(String), ct: expect.any(String) });
+    for (const text of [contact.name, contact.email, contact.phone, 'Test Person']) expect(JSON.stringify(once)).not.toContain(text);
+    // Opened in memory with the live key, it is the contact person.
+    expect(await open(once.contact_person)).toEqual(contact);
   });
 
-  it('purges the decrypted contact on erasure, and a late replay of an older event does not bring it back', async () => {
-    const history = [recorded(registered(contact), 0), recorded(renamed, 1), recorded(erased, 2)];
+  it('replaces the sealed contact when a new one is recorded', async () => {
+    const update = await stored(contactReplaced, 1);
+    await applyAll([await stored(registered(), 0), update]);
+    const after = await row();
+    expect(after).toMatchObject({ contact_person: { eventId: update.eventId, path: 'contactPerson' }, personal_data_erased: false, version: 1 });
+    expect(await open(after.contact_person)).toEqual(newContact);
+  });
+
+  it('drops the sealed contact on erasure, and a late replay of an older event does not bring it back', async () => {
+    const history = [await stored(registered(), 0), await stored(renamed, 1), await stored(erased, 2)];
     await applyAll(history);
-    expect(await row()).toMatchObject({ contact_name: null, contact_email: null, contact_phone: null, personal_data_erased: true, name: 'Forum for Religious Minorities' });
+    expect(await row()).toMatchObject({ contact_person: null, personal_data_erased: true, name: 'Forum for Religious Minorities' });
     await applyAll(history.slice(0, 1));
-    expect(await row()).toMatchObject({ contact_name: null, personal_data_erased: true, version: 2 });
+    expect(await row()).toMatchObject({ contact_person: null, personal_data_erased: true, version: 2 });
   });
 
-  it('builds the same erased answer from a shredded log (contact decoded as null)', async () => {
-    await applyAll([recorded(registered(null), 0), recorded(renamed, 1), recorded(erased, 2)]);
-    expect(await row()).toMatchObject({ contact_name: null, contact_email: null, personal_data_erased: true, version: 2 });
+  it('refuses a contact person in clear (a decoded event, or clear text in the log): nothing is written', async () => {
+    const event = await stored(registered(), 0);
+    const decoded = await codec.decode(event);
+    await expect(dataSource.transaction((tx) => projection.apply(decoded, tx))).rejects.toBeInstanceOf(PersonalDataNotSealedError);
+    expect(await row()).toBeUndefined();
+  });
+
+  it('refuses an event stored at a schema version it does not read (stored events are not upcast)', async () => {
+    const event = { ...(await stored(renamed, 1)), schemaVersion: 2 };
+    await expect(dataSource.transaction((tx) => projection.apply(event, tx))).rejects.toThrow(/schema version 2/);
   });
 
   describe('publication consent', () => {
@@ -85,18 +121,18 @@ describe('organisations projection', () => {
     });
 
     it('reads an organisation registered before consent existed (no field in the event) as withheld', async () => {
-      await applyAll([recorded(registered(contact), 0)]);
+      await applyAll([await stored(registered(), 0)]);
       expect(await consent()).toBe('withheld');
     });
 
     it('follows the organisation\'s choice, and a profile update without it keeps the last choice', async () => {
-      const publicAtRegistration = registered(contact);
+      const publicAtRegistration = registered();
       (publicAtRegistration.data as { publicationConsent?: string }).publicationConsent = 'public';
-      await applyAll([recorded(publicAtRegistration, 0), recorded(renamed, 1)]);
+      await applyAll([await stored(publicAtRegistration, 0), await stored(renamed, 1)]);
       expect(await consent()).toBe('public');
-      await applyAll([recorded(consentChanged('withheld'), 2)]);
+      await applyAll([await stored(consentChanged('withheld'), 2)]);
       expect(await consent()).toBe('withheld');
-      await applyAll([recorded(consentChanged('public'), 1)]); // a late replay of an older version changes nothing
+      await applyAll([await stored(consentChanged('public'), 1)]); // a late replay of an older version changes nothing
       expect(await consent()).toBe('withheld');
     });
   });

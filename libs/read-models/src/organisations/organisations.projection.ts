@@ -1,30 +1,40 @@
 import type { RecordedEvent } from '@app/event-store';
-import { type ContactPerson, ORGANISATION_STREAM_PREFIX, type OrganisationEvent, publicationConsentOf } from '@app/grants/organisation';
+import { sealedFieldOf } from '@app/grants/application/personal-data/sealed-personal-field';
+import { ORGANISATION_STREAM_PREFIX, organisationEventSchemaVersions, type OrganisationEvent, publicationConsentOf } from '@app/grants/organisation';
 import { assertNever } from '@app/grants/shared/decider';
 import type { EntityManager } from 'typeorm';
 import type { Projection } from '../projection/projection';
 
-/** Contact columns from a (decrypted) contact person; all null when it was shredded. */
-const contactColumns = (contact: ContactPerson | null | undefined) => [contact?.name ?? null, contact?.email ?? null, contact?.phone ?? null];
+/** The `contact_person` value: the sealed field as JSON, or null. */
+const sealedContact = (recorded: RecordedEvent) => {
+  const sealed = sealedFieldOf(recorded, 'contactPerson');
+  return sealed ? JSON.stringify(sealed) : null;
+};
 
-/** The `organisations` table, for the programme team's screens and applicants' own profile. */
+/**
+ * The `organisations` table, for the programme team's screens and applicants' own profile. It reads
+ * events as STORED: the contact person goes into the row sealed, exactly as the log holds it (see
+ * OrganisationView.contactPerson), and is only ever opened in memory by the read side.
+ */
 export class OrganisationsProjection implements Projection {
   readonly name = 'organisations';
   readonly filter = { streamPrefixes: [ORGANISATION_STREAM_PREFIX] };
   readonly tables = ['organisations'] as const;
+  readonly input = 'stored';
 
   async apply(recorded: RecordedEvent, tx: EntityManager): Promise<void> {
+    assertCurrentSchema(recorded);
     const event = { type: recorded.type, data: recorded.data } as OrganisationEvent;
     const version = recorded.streamVersion;
     if (event.type === 'OrganisationRegistered') {
       const d = event.data;
       await tx.query(
-        `INSERT INTO organisations (id, name, country, legal_status, focus_groups, contact_name, contact_email, contact_phone,
+        `INSERT INTO organisations (id, name, country, legal_status, focus_groups, contact_person,
            member_user_ids, personal_data_erased, registered_at, updated_at, version, publication_consent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, false, $8, $8, $9, $10)
          ON CONFLICT (id) DO NOTHING`,
-        [d.organisationId, d.name, d.country, d.legalStatus, d.focusGroups, ...contactColumns(d.contactPerson), d.memberUserIds,
-          d.contactPerson === null, recorded.recordedAt, version, publicationConsentOf(d.publicationConsent)],
+        [d.organisationId, d.name, d.country, d.legalStatus, d.focusGroups, sealedContact(recorded), d.memberUserIds,
+          recorded.recordedAt, version, publicationConsentOf(d.publicationConsent)],
       );
       return;
     }
@@ -39,13 +49,11 @@ export class OrganisationsProjection implements Projection {
         await update(
           `name = COALESCE($4, name), country = COALESCE($5, country), legal_status = COALESCE($6, legal_status),
            focus_groups = COALESCE($7, focus_groups), member_user_ids = COALESCE($8, member_user_ids),
-           contact_name = CASE WHEN $9 THEN $10 ELSE contact_name END,
-           contact_email = CASE WHEN $9 THEN $11 ELSE contact_email END,
-           contact_phone = CASE WHEN $9 THEN $12 ELSE contact_phone END,
-           personal_data_erased = CASE WHEN $9 THEN $13 ELSE personal_data_erased END,
-           publication_consent = COALESCE($14, publication_consent)`,
+           contact_person = CASE WHEN $9 THEN $10::jsonb ELSE contact_person END,
+           personal_data_erased = CASE WHEN $9 THEN false ELSE personal_data_erased END,
+           publication_consent = COALESCE($11, publication_consent)`,
           [d.name ?? null, d.country ?? null, d.legalStatus ?? null, d.focusGroups ?? null, d.memberUserIds ?? null,
-            'contactPerson' in d, ...contactColumns(d.contactPerson), d.contactPerson === null,
+            'contactPerson' in d, sealedContact(recorded),
             d.publicationConsent === undefined ? null : publicationConsentOf(d.publicationConsent)],
         );
         return;
@@ -57,14 +65,28 @@ export class OrganisationsProjection implements Projection {
         );
         return;
       case 'OrganisationPersonalDataErased':
-        // Purges the decrypted copy: the log's copy is shredded by destroying the subject's key.
+        // Destroying the key already made the sealed copy unreadable; the projection drops it as well.
         await update(
-          'contact_name = NULL, contact_email = NULL, contact_phone = NULL, personal_data_erased = true, personal_data_erased_at = $4',
+          'contact_person = NULL, personal_data_erased = true, personal_data_erased_at = $4',
           [event.data.erasedAt],
         );
         return;
       default:
         assertNever(event);
     }
+  }
+}
+
+/**
+ * Stored events are not upcast (the codec upcasts only what it decodes): this projection knows each
+ * type at its current schema version only, and refuses an older one rather than misread it.
+ */
+function assertCurrentSchema(recorded: RecordedEvent): void {
+  const current = (organisationEventSchemaVersions as Readonly<Record<string, number>>)[recorded.type];
+  if (current !== undefined && recorded.schemaVersion !== current) {
+    throw new Error(
+      `organisations projection: ${recorded.type} ${recorded.eventId} is stored at schema version ${recorded.schemaVersion}, ` +
+        `this projection reads stored events at version ${current} only`,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import type { AllFilter, RecordedEvent } from '@app/event-store';
-import type { Projector } from '@app/log-consumers';
+import type { ConsumerInput, Projector } from '@app/log-consumers';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -13,6 +13,12 @@ export interface Projection {
   readonly filter: AllFilter;
   /** Tables it owns (emptied by a rebuild). */
   readonly tables: readonly string[];
+  /**
+   * What it is handed, by the live runtime, a rebuild and an as-of replay alike: `decoded` (the
+   * default: personal fields in clear, or null once erased) or `stored` (exactly as the log holds
+   * them: a projection that keeps personal fields sealed, so its tables never hold clear text).
+   */
+  readonly input?: ConsumerInput;
   apply(event: RecordedEvent, tx: EntityManager): Promise<void>;
   /**
    * Optional fast path for rebuilds: applies consecutive events of the log (in log order) in one
@@ -30,6 +36,7 @@ export function asProjector(projection: Projection): Projector {
     kind: 'projector',
     name: projection.name,
     filter: projection.filter,
+    input: projection.input,
     async apply(events, tx) {
       if (projection.applyBatch) return projection.applyBatch(events, tx);
       for (const event of events) await projection.apply(event, tx);

@@ -29,7 +29,7 @@ export interface ProjectionRebuildOptions {
   dataSource: DataSource;
   store: EventStore;
   projection: Projection;
-  /** What the live runner gives projections (the EVENT_CODEC's decode). */
+  /** What the live runner gives projections (the EVENT_CODEC's decode); not applied for a projection whose `input` is `stored`. */
   decode?: EventDecoder;
   batchSize?: number;
   /** Test hook: return after this many batches of this run, as a crash would (the work so far is committed). */
@@ -216,7 +216,7 @@ export class ProjectionRebuild {
       if (untilIndex >= 0) page = page.slice(0, untilIndex + 1);
       next = untilIndex >= 0 ? Promise.resolve([]) : read(page[page.length - 1].position);
       next.catch(() => undefined); // awaited on the next turn; never an unhandled rejection meanwhile
-      const events = await Promise.all(page.map((event) => this.decode(event)));
+      const events = projection.input === 'stored' ? page : await Promise.all(page.map((event) => this.decode(event)));
       await this.applyBatch(events, position);
       position = page[page.length - 1].position;
       batches++;

@@ -21,9 +21,10 @@ import { AsOfReplay } from './as-of-replay';
  *
  * None of these four projections reads another stream's rows (a proposal row carries its own
  * callId, a grant its own terms), so an as-of answer is exactly its own stream's prefix.
- * Calls and proposals may be served from snapshots (their rows hold no personal data); grants
- * (signatories) and organisations (contact persons) are always replayed from the first event, so
- * erased personal data is never kept in a snapshot.
+ * Calls and proposals may be served from snapshots (their rows hold no personal data); grants and
+ * organisations are always replayed from the first event (their streams are short, and no snapshot
+ * ever holds their personal data: grant rows keep no signatories, organisation rows keep the contact
+ * person sealed, opened by the route with the live key, so it reads as erased in the past too).
  */
 @Injectable()
 export class AsOfReadModels {

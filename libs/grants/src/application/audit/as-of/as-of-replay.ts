@@ -60,8 +60,9 @@ interface Snapshot {
  *
  * "Up to the instant" is a prefix of the stream: events in stream order until the first one
  * recorded after it; the stream is read forwards in pages and no page past that event is read.
- * Events come through the EVENT_CODEC like the projections' own, so personal data shredded since
- * reads as erased in the past too.
+ * Events come as the live projection gets them: through the EVENT_CODEC, so personal data shredded
+ * since reads as erased in the past too, or as stored for a projection that keeps personal fields
+ * sealed (opened by the read side with the live key: erased in the past as well).
  *
  * Long streams: for targets that allow it, the rows after every AS_OF_SNAPSHOT_EVERY events are
  * kept in `as_of_snapshots` (written lazily by a replay that passes such a point), and a later
@@ -106,8 +107,9 @@ export class AsOfReplay {
       const tx = runner.manager;
       await this.useScratchTables(tx, projection.tables);
       if (start && target.snapshot) await restore(tx, target.snapshot, start.rows);
+      // What the projection is handed live (see Projection.input): decoded, or as stored (personal fields stay sealed).
       const decoded: RecordedEvent[] = [];
-      for (const event of events) decoded.push(await this.codec.decode(event));
+      for (const event of events) decoded.push(projection.input === 'stored' ? event : await this.codec.decode(event));
       if (cut > 0 && target.snapshot) {
         await this.apply(projection, decoded.slice(0, cut), tx);
         let maxRecordedAt = start?.maxRecordedAt.getTime() ?? 0;
