@@ -42,7 +42,10 @@ export class FeedController {
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Cursor of the last event received' })
-  @ApiOkResponse({ description: 'text/event-stream' })
+  @ApiOkResponse({
+    description: 'A text/event-stream that stays open: history after the cursor, then live events',
+    content: { 'text/event-stream': { schema: { type: 'string', example: 'id: <cursor>\nevent: grant.awarded\ndata: {"id":"…","type":"grant.awarded",…}\n\n' } } },
+  })
   @ApiProblemResponses(400, 401, 403, 429)
   async stream(
     @Query() query: FeedStreamQuery,
