@@ -160,7 +160,7 @@ describe('fault scenario b: kill -9 of the API under keyed load, five times', ()
     );
     figures.add(`retries of requests not acknowledged at first: ${tally(notAcked.map((r) => `${r.first?.outcome ?? 'none'} -> ${r.retry?.outcome ?? 'not retried'}`))}`);
     const retryTimes = requests.filter((r) => r.retry?.ack).map((r) => r.retry!.ms);
-    figures.add(`time to a 2xx on retry: p50 ${ms(percentile(retryTimes, 50))}, p99 ${ms(percentile(retryTimes, 99))}, max ${ms(Math.max(0, ...retryTimes))}`);
+    figures.add(`time to a 2xx on retry: p50 ${ms(percentile(retryTimes, 50))}, p99 ${ms(percentile(retryTimes, 99))}, max ${ms(percentile(retryTimes, 100))}`);
 
     // What the log holds.
     const ackedDrafts = drafts.filter((r) => r.first?.ack);

@@ -38,7 +38,7 @@ export function extensionBody(extension: number): Record<string, unknown> {
 
 /** A bearer token as the processes accept it (development secret, issuer and audience). */
 export async function bearer(actor: Partial<Actor> & Pick<Actor, 'role'>): Promise<Record<string, string>> {
-  const token = await signToken({ id: actor.id ?? `${actor.role}-user`, role: actor.role, organisationId: actor.organisationId }, authConfigFromEnv({}), '2h');
+  const token = await signToken({ id: actor.id ?? `${actor.role}-user`, role: actor.role, organisationId: actor.organisationId }, authConfigFromEnv({ NODE_ENV: 'test' }), '2h');
   return { authorization: `Bearer ${token}` };
 }
 

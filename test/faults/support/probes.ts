@@ -52,7 +52,7 @@ export class Prober {
   describe(stats: ProbeStats): string {
     return (
       `${stats.name}: ${stats.probes} probes, ${stats.failures.length} failed (no good answer within ${this.timeoutMs} ms)` +
-      `, p50 ${Math.round(percentile(stats.latencies, 50))} ms, p99 ${Math.round(percentile(stats.latencies, 99))} ms, max ${Math.round(Math.max(0, ...stats.latencies))} ms`
+      `, p50 ${Math.round(percentile(stats.latencies, 50))} ms, p99 ${Math.round(percentile(stats.latencies, 99))} ms, max ${Math.round(percentile(stats.latencies, 100))} ms`
     );
   }
 
