@@ -47,6 +47,31 @@ export interface RecordedEvent<TType extends string = string, TData = unknown> {
   recordedAt: Date;
 }
 
+/**
+ * Another stream the decision behind an append was made on, at the version it was read. The append
+ * happens only if that stream is still at `version` (-1: it still does not exist); otherwise
+ * nothing is appended and WrongExpectedVersionError names that stream and its actual version.
+ * Used when a rule of one stream depends on another's state, e.g. a proposal is submitted only
+ * while its call is open: a CloseCall appended after the call was read refuses the submission.
+ */
+export interface StreamCondition {
+  streamId: string;
+  version: number;
+}
+
+export interface AppendOptions {
+  /**
+   * Streams that must not have moved. How atomic the check is depends on the adapter:
+   * - PostgreSQL: atomic with the insert. The conditional append holds a shared lock on each named
+   *   stream from before the check until its commit, and every append to a stream takes that
+   *   stream's lock exclusively, so no append to a named stream can commit between the check and
+   *   the insert (no write skew under READ COMMITTED).
+   * - EventStoreDB: no multi-stream transactions; each named stream's head is read just before the
+   *   append. An append to a named stream that lands in that one round trip is not seen.
+   */
+  conditions?: readonly StreamCondition[];
+}
+
 export interface AppendResult {
   /** Version of the last event now in the stream: pass it as the next expected version. */
   nextExpectedVersion: number;
@@ -90,7 +115,7 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
 }
 
 export interface EventStore {
-  append(streamId: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult>;
+  append(streamId: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream; an empty array if the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** The global log in commit-safe order (a reader never skips an event committed late). */

@@ -166,6 +166,79 @@ export function eventStoreContract(name: string, factory: () => Promise<Contract
       });
     });
 
+    describe('conditions on other streams', () => {
+      it('appends while every named stream is still at its version (-1: still absent)', async () => {
+        const guard = newStreamId();
+        const absent = newStreamId();
+        const stream = newStreamId();
+        await store.append(guard, [newEvent(), newEvent()], 'no_stream');
+        const conditions = [
+          { streamId: guard, version: 1 },
+          { streamId: absent, version: -1 },
+        ];
+
+        expect((await store.append(stream, [newEvent()], 'no_stream', { conditions })).nextExpectedVersion).toBe(0);
+        expect((await store.append(stream, [newEvent(), newEvent()], 0, { conditions })).nextExpectedVersion).toBe(2);
+        expect((await store.append(stream, [newEvent()], 'any', { conditions })).nextExpectedVersion).toBe(3);
+        expect(await store.readStream(stream)).toHaveLength(4);
+        expect(await store.readStream(guard)).toHaveLength(2);
+        expect(await store.readStream(absent)).toEqual([]);
+      });
+
+      it('appends nothing once a named stream moved, naming it and its actual version', async () => {
+        const guard = newStreamId();
+        const stream = newStreamId();
+        await store.append(guard, [newEvent()], 'no_stream');
+        await store.append(stream, [newEvent()], 'no_stream');
+        await store.append(guard, [newEvent()], 0);
+
+        const error = await rejection(store.append(stream, [newEvent()], 0, { conditions: [{ streamId: guard, version: 0 }] }));
+        expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(error).toMatchObject({ streamId: guard, expected: 0, actual: 1 });
+        const created = await rejection(store.append(newStreamId(), [newEvent()], 'no_stream', { conditions: [{ streamId: newStreamId(), version: 0 }] }));
+        expect(created).toMatchObject({ expected: 0, actual: -1 });
+        expect(await store.readStream(stream)).toHaveLength(1);
+      });
+
+      it('still checks the expected version of the stream appended to', async () => {
+        const guard = newStreamId();
+        const stream = newStreamId();
+        await store.append(guard, [newEvent()], 'no_stream');
+        await store.append(stream, [newEvent(), newEvent()], 'no_stream');
+        const error = await rejection(store.append(stream, [newEvent()], 0, { conditions: [{ streamId: guard, version: 0 }] }));
+        expect(error).toMatchObject({ streamId: stream, expected: 0, actual: 1 });
+      });
+
+      it('answers a retry of a conditional append that committed as the first time, even after the named stream moved', async () => {
+        const guard = newStreamId();
+        const stream = newStreamId();
+        await store.append(guard, [newEvent()], 'no_stream');
+        const batch = [newEvent(), newEvent()];
+        const first = await store.append(stream, batch, 'no_stream', { conditions: [{ streamId: guard, version: 0 }] });
+        await store.append(guard, [newEvent()], 0);
+
+        const retried = await store.append(stream, batch, 'no_stream', { conditions: [{ streamId: guard, version: 0 }] });
+        expect(retried.nextExpectedVersion).toBe(first.nextExpectedVersion);
+        expect(await store.readStream(stream)).toHaveLength(2);
+      });
+
+      it('with no events, only checks: the conditions and the expected version', async () => {
+        const guard = newStreamId();
+        const stream = newStreamId();
+        await store.append(guard, [newEvent()], 'no_stream');
+        await store.append(stream, [newEvent()], 'no_stream');
+        expect((await store.append(stream, [], 0, { conditions: [{ streamId: guard, version: 0 }] })).nextExpectedVersion).toBe(0);
+        expect(await rejection(store.append(stream, [], 0, { conditions: [{ streamId: guard, version: 1 }] }))).toMatchObject({ streamId: guard, actual: 0 });
+      });
+
+      it('refuses a condition on the stream appended to, or an invalid version', async () => {
+        const stream = newStreamId();
+        expect(await rejection(store.append(stream, [newEvent()], 'no_stream', { conditions: [{ streamId: stream, version: -1 }] }))).toBeInstanceOf(RangeError);
+        expect(await rejection(store.append(stream, [newEvent()], 'no_stream', { conditions: [{ streamId: newStreamId(), version: -2 }] }))).toBeInstanceOf(RangeError);
+        expect(await store.readStream(stream)).toEqual([]);
+      });
+    });
+
     describe('reading a stream', () => {
       let stream: string;
       beforeAll(async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import {
   AppendResult,
@@ -278,5 +279,114 @@ describe('PostgresEventStore specifics', () => {
     await Promise.all(subscriptions.map((subscription) => subscription.close()));
     await Promise.all(pending);
     await eventually(async () => expect(await listeners()).toBe(0));
+  });
+});
+
+/**
+ * Conditional appends (AppendOptions.conditions) against appends to the named stream that are in
+ * flight at the same moment: the write-skew window a check inside the INSERT alone would leave open
+ * under READ COMMITTED. A trigger makes chosen inserts slow, so an append is caught holding its
+ * lock with its row not yet committed; the lock table says when it got there.
+ */
+describe('PostgresEventStore conditions on other streams, under concurrency', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let admin: Pool;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('event_store_conditions');
+    await migrateEventStore(db.url);
+    store = new PostgresEventStore({ connectionString: db.url, poolSize: 24 });
+    admin = new Pool({ connectionString: db.url, max: 2 });
+    admin.on('error', () => undefined); // an idle client cut off when the database is dropped
+    // Inserts into streams named slow-… take 400 ms, inside the append's transaction.
+    await admin.query(`
+      CREATE FUNCTION test_slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.stream_id LIKE 'slow-%' AND NEW.stream_version > 0 THEN PERFORM pg_sleep(0.4); END IF;
+        RETURN NEW;
+      END $$`);
+    await admin.query('CREATE TRIGGER test_slow_insert BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION test_slow_insert()');
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await admin.end();
+    await db.drop();
+  });
+
+  /** Waits until another session of this database is in a slow insert, or waits for a stream lock. */
+  async function untilSession(state: 'in a slow insert' | 'waiting for a stream lock'): Promise<void> {
+    const [eventType, event] = state === 'in a slow insert' ? ['Timeout', 'PgSleep'] : ['Lock', 'advisory'];
+    await eventually(async () => {
+      const { rows } = await admin.query(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = $1 AND wait_event = $2',
+        [eventType, event],
+      );
+      expect(rows[0].n).toBeGreaterThan(0);
+    });
+  }
+
+  it('refuses a conditional append while an append to the named stream is in flight, once that commits', async () => {
+    const guard = newStreamId('slow');
+    await store.append(guard, [newEvent()], 'no_stream');
+    // The guard's version 1 is inserted but not committed: its row is invisible to any snapshot.
+    const moving = store.append(guard, [newEvent()], 0);
+    await untilSession('in a slow insert');
+
+    const stream = newStreamId();
+    const error = await rejection(store.append(stream, [newEvent()], 'no_stream', { conditions: [{ streamId: guard, version: 0 }] }));
+    expect(error).toBeInstanceOf(WrongExpectedVersionError);
+    expect(error).toMatchObject({ streamId: guard, expected: 0, actual: 1 });
+    expect((await moving).nextExpectedVersion).toBe(1);
+    expect(await store.readStream(stream)).toEqual([]);
+  });
+
+  it('holds an append to a named stream back until the conditional append committed, so it comes later in the log', async () => {
+    const kind = newKind();
+    const guard = newStreamId(kind);
+    const slowStream = `slow-${kind}-${randomUUID()}`;
+    await store.append(guard, [newEvent()], 'no_stream');
+    await store.append(slowStream, [newEvent()], 'no_stream');
+    // The conditional append holds the guard's lock in share mode while its slow insert runs.
+    const conditional = store.append(slowStream, [newEvent()], 0, { conditions: [{ streamId: guard, version: 0 }] });
+    await untilSession('in a slow insert');
+    const moving = store.append(guard, [newEvent()], 0);
+    await untilSession('waiting for a stream lock');
+
+    const [first, second] = await Promise.all([conditional, moving]);
+    expect(first.position < second.position).toBe(true);
+    const log = await store.readAll({ filter: { streamPrefixes: [`${kind}-`, `slow-${kind}-`] } });
+    expect(log.filter((event) => event.streamVersion === 1).map((event) => event.streamId)).toEqual([slowStream, guard]);
+  });
+
+  it('never lets a conditional append land after an append to its named stream, over many concurrent rounds', async () => {
+    const kind = newKind();
+    const rounds = Array.from({ length: 40 }, () => ({ guard: newStreamId(kind), stream: newStreamId(kind) }));
+    await Promise.all(rounds.map(({ guard }) => store.append(guard, [newEvent()], 'no_stream')));
+
+    const outcomes = await Promise.all(
+      rounds.map(async ({ guard, stream }) => {
+        const [conditional] = await Promise.allSettled([
+          store.append(stream, [newEvent()], 'no_stream', { conditions: [{ streamId: guard, version: 0 }] }),
+          store.append(guard, [newEvent()], 0),
+        ]);
+        return conditional;
+      }),
+    );
+
+    const log = await store.readAll({ filter: { streamPrefixes: [`${kind}-`] }, maxCount: 1000 });
+    const at = (streamId: string, version: number) => log.findIndex((event) => event.streamId === streamId && event.streamVersion === version);
+    for (const [index, { guard, stream }] of rounds.entries()) {
+      const outcome = outcomes[index];
+      expect(at(guard, 1)).toBeGreaterThanOrEqual(0);
+      if (outcome.status === 'rejected') {
+        expect(outcome.reason).toMatchObject({ streamId: guard, actual: 1 });
+        expect(at(stream, 0)).toBe(-1);
+      } else {
+        expect(at(stream, 0)).toBeLessThan(at(guard, 1));
+      }
+    }
+    // Which of the two wins a round is up to the scheduler; either way the log order agrees with it.
   });
 });

@@ -1,4 +1,5 @@
 import {
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type EventSubscription,
@@ -52,9 +53,10 @@ export class HashChainingEventStore implements EventStore {
 
   constructor(private readonly inner: EventStore) {}
 
-  async append(streamId: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
-    if (events.length === 0) return this.inner.append(streamId, events, expected);
-    if (expected !== 'any' && expected !== 'stream_exists') return this.appendAtExactVersion(streamId, events, expected);
+  /** Conditions on other streams (AppendOptions) pass through to the adapter unchanged. */
+  async append(streamId: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult> {
+    if (events.length === 0) return this.inner.append(streamId, events, expected, options);
+    if (expected !== 'any' && expected !== 'stream_exists') return this.appendAtExactVersion(streamId, events, expected, options);
 
     const lastEventId = events[events.length - 1].metadata.eventId;
     for (let attempt = 1; ; attempt++) {
@@ -62,9 +64,10 @@ export class HashChainingEventStore implements EventStore {
       if (!head && expected === 'stream_exists') throw new WrongExpectedVersionError(streamId, expected, NO_STREAM_VERSION);
       if (head && head.eventId === lastEventId) return { nextExpectedVersion: head.streamVersion, position: head.position };
       try {
-        return await this.appendChained(streamId, events, head ? linkOf(head) : undefined, head ? head.streamVersion : 'no_stream');
+        return await this.appendChained(streamId, events, head ? linkOf(head) : undefined, head ? head.streamVersion : 'no_stream', options);
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        // A condition on another stream that failed is the caller's to handle, not a race on this head.
+        if (!(error instanceof WrongExpectedVersionError) || error.streamId !== streamId) throw error;
         if (attempt >= HashChainingEventStore.MAX_ATTEMPTS) throw new WrongExpectedVersionError(streamId, expected, error.actual);
       }
     }
@@ -94,10 +97,10 @@ export class HashChainingEventStore implements EventStore {
     return this.inner.close();
   }
 
-  private async appendAtExactVersion(streamId: string, events: NewEvent[], expected: number | 'no_stream'): Promise<AppendResult> {
+  private async appendAtExactVersion(streamId: string, events: NewEvent[], expected: number | 'no_stream', options?: AppendOptions): Promise<AppendResult> {
     const exact = expected === 'no_stream' ? NO_STREAM_VERSION : expected;
     // Invalid numbers are the adapter's to refuse, with its own error.
-    if (!Number.isSafeInteger(exact) || exact < NO_STREAM_VERSION) return this.inner.append(streamId, events, expected);
+    if (!Number.isSafeInteger(exact) || exact < NO_STREAM_VERSION) return this.inner.append(streamId, events, expected, options);
     let previous: Link | undefined;
     if (exact >= 0) {
       const known = this.heads.get(streamId);
@@ -110,12 +113,18 @@ export class HashChainingEventStore implements EventStore {
         previous = linkOf(event);
       }
     }
-    return this.appendChained(streamId, events, previous, expected);
+    return this.appendChained(streamId, events, previous, expected, options);
   }
 
-  private async appendChained(streamId: string, events: NewEvent[], previous: Link | undefined, expected: ExpectedVersion): Promise<AppendResult> {
+  private async appendChained(
+    streamId: string,
+    events: NewEvent[],
+    previous: Link | undefined,
+    expected: ExpectedVersion,
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
     const chained = chain(streamId, events, previous);
-    const result = await this.inner.append(streamId, chained, expected);
+    const result = await this.inner.append(streamId, chained, expected, options);
     const last = chained[chained.length - 1];
     this.remember(streamId, { version: result.nextExpectedVersion, hash: (last.metadata.chain as ChainLink).hash });
     return result;

@@ -1,6 +1,7 @@
 import { Client, ClientConfig, Pool } from 'pg';
 import {
   AllFilter,
+  AppendOptions,
   AppendResult,
   DuplicateEventIdError,
   EventMetadata,
@@ -12,6 +13,7 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamCondition,
   SubscribeOptions,
   WrongExpectedVersionError,
 } from '../event-store.port';
@@ -27,6 +29,13 @@ export type PostgresEventStoreOptions = { connectionString: string; poolSize?: n
 export const EVENTS_NOTIFY_CHANNEL = 'grant_ledger_events';
 
 const UNIQUE_VIOLATION = '23505';
+const DEADLOCK_DETECTED = '40P01';
+/**
+ * The first key of the advisory locks that order appends against conditional appends (the second
+ * is hashtext(stream_id)); two-key advisory locks live apart from one-key ones, so these collide
+ * with nothing else that locks. A hash collision between two stream ids only makes one wait.
+ */
+const STREAM_LOCK_CLASS = 0x474c; // 'GL'
 const STREAM_VERSION_TAKEN = 'events_stream_version_key';
 const EVENT_ID_TAKEN = 'events_event_id_key';
 /**
@@ -119,8 +128,9 @@ export class PostgresEventStore implements EventStore {
    * and inserts in one statement and one round trip, and it either inserts every event or none.
    * Only when it inserts nothing or hits a unique violation does resolveConflict work out why.
    */
-  async append(streamId: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+  async append(streamId: string, events: NewEvent[], expected: ExpectedVersion, options: AppendOptions = {}): Promise<AppendResult> {
     const mode = appendMode(expected);
+    if (options.conditions?.length) return this.appendIfUnchanged(streamId, events, expected, options.conditions);
     if (events.length === 0) return this.checkVersionOnly(streamId, expected);
     const statement = appendStatement(mode, events.length === 1 ? 'single' : 'batch');
     const values = appendValues(streamId, events, expected);
@@ -143,6 +153,101 @@ export class PostgresEventStore implements EventStore {
         throw new WrongExpectedVersionError(streamId, expected, (await this.streamHead(streamId))?.version ?? NO_STREAM_VERSION);
       }
     }
+  }
+
+  /**
+   * An append that also requires other streams to be unchanged (AppendOptions.conditions), in one
+   * transaction on one connection:
+   * 1. take each named stream's advisory lock in SHARE mode (held until commit). Every append takes
+   *    its own stream's lock EXCLUSIVELY inside its INSERT (appendStatement), so this waits for an
+   *    append to a named stream that is in flight, and holds back any that starts later;
+   * 2. read the named streams' heads in a new statement: in READ COMMITTED its snapshot sees every
+   *    append that committed before the locks were granted — exactly what a plain subquery check
+   *    inside the INSERT could miss (write skew: both transactions pass, both commit);
+   * 3. insert with the expected-version check as usual, and commit.
+   * An append to a named stream therefore commits either before the check (which then refuses) or
+   * after this append's commit, with a later transaction id, so after it in the global log too.
+   * Conditional appends on the same stream share the lock and do not wait for each other.
+   */
+  private async appendIfUnchanged(streamId: string, events: NewEvent[], expected: ExpectedVersion, conditions: readonly StreamCondition[]): Promise<AppendResult> {
+    for (const condition of conditions) {
+      if (!Number.isSafeInteger(condition.version) || condition.version < NO_STREAM_VERSION) {
+        throw new RangeError(`Invalid condition version for ${condition.streamId}: ${String(condition.version)}`);
+      }
+      if (condition.streamId === streamId) throw new RangeError(`A condition on the appended stream ${streamId} itself: use the expected version`);
+    }
+    // One lock order for every conditional append; the shared locks never wait for each other anyway.
+    const named = [...new Set(conditions.map((condition) => condition.streamId))].sort();
+    const statement = events.length > 0 ? appendStatement(appendMode(expected), events.length === 1 ? 'single' : 'batch') : undefined;
+    const values = events.length > 0 ? appendValues(streamId, events, expected) : [];
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      let conflict: unknown;
+      try {
+        await client.query('BEGIN');
+        await client.query({
+          name: 'grant_ledger_lock_conditions',
+          text: `SELECT pg_advisory_xact_lock_shared(${STREAM_LOCK_CLASS}, hashtext(s)) FROM unnest($1::text[]) AS s`,
+          values: [named],
+        });
+        const { rows: heads } = await client.query<{ stream_id: string; version: string | null }>({
+          name: 'grant_ledger_condition_heads',
+          text: 'SELECT s AS stream_id, (SELECT max(stream_version) FROM events WHERE stream_id = s) AS version FROM unnest($1::text[]) AS s',
+          values: [named],
+        });
+        const actual = new Map(heads.map((head) => [head.stream_id, head.version === null ? NO_STREAM_VERSION : Number(head.version)]));
+        const moved = conditions.find((condition) => actual.get(condition.streamId) !== condition.version);
+        if (moved) {
+          await client.query('ROLLBACK');
+          // A retry of an append that committed while the condition held is answered as the first time.
+          const stored = events.length > 0 ? await this.earlierAppend(streamId, events, expected) : undefined;
+          if (stored) return stored;
+          throw new WrongExpectedVersionError(moved.streamId, moved.version, actual.get(moved.streamId) ?? NO_STREAM_VERSION);
+        }
+        if (!statement) {
+          const result = await this.checkVersionOnly(streamId, expected);
+          await client.query('COMMIT');
+          return result;
+        }
+        const { rows } = await client.query<AppendRow>({ ...statement, values });
+        if (rows[0]?.version != null) {
+          await client.query('COMMIT');
+          this.notifier.notify();
+          return { nextExpectedVersion: Number(rows[0].version), position: encodePosition(rows[0].transaction_id, rows[0].position) };
+        }
+        await client.query('ROLLBACK');
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError) throw error;
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        // A deadlock needs two conditional appends naming each other's streams; one of them is
+        // chosen to fail, and simply tries again.
+        if ((error as { code?: string }).code === DEADLOCK_DETECTED && attempt < MAX_APPEND_ATTEMPTS) continue;
+        if (!isUniqueViolation(error)) throw error;
+        conflict = error;
+      } finally {
+        client.release(broken);
+      }
+      const stored = await this.resolveConflict(streamId, events, expected, conflict);
+      if (stored) return stored;
+      if (attempt >= MAX_APPEND_ATTEMPTS) {
+        throw new WrongExpectedVersionError(streamId, expected, (await this.streamHead(streamId))?.version ?? NO_STREAM_VERSION);
+      }
+    }
+  }
+
+  /** The result of an earlier, committed append of exactly these events, if there was one. */
+  private async earlierAppend(streamId: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult | undefined> {
+    const eventIds = events.map((event) => event.metadata.eventId);
+    if (expected !== 'any' && expected !== 'stream_exists') {
+      return this.storedResult(streamId, (expected === 'no_stream' ? NO_STREAM_VERSION : expected) + 1, eventIds);
+    }
+    const { rows } = await this.pool.query<{ stream_version: string }>({
+      name: 'grant_ledger_find_event',
+      text: 'SELECT stream_version FROM events WHERE event_id = $1 AND stream_id = $2',
+      values: [eventIds[0], streamId],
+    });
+    return rows.length ? this.storedResult(streamId, Number(rows[0].stream_version), eventIds) : undefined;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -619,7 +724,10 @@ function appendStatement(mode: AppendMode, shape: 'single' | 'batch'): { name: s
   let statement = statements.get(key);
   if (statement) return statement;
   const { base, head, guard } = EXPECTATION[mode];
-  const where = guard ? `WHERE ${guard}` : '';
+  // The stream's advisory lock, exclusive until commit (see appendIfUnchanged): an uncorrelated
+  // subquery, so it runs once, before any row is inserted. (The function returns void, read as '').
+  const lock = `(SELECT pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext($1))::text) = ''`;
+  const where = `WHERE ${lock}${guard ? ` AND ${guard}` : ''}`;
   const columns = 'stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at';
   const text =
     shape === 'single'

@@ -6,6 +6,8 @@ export interface RetryOptions {
   /** Backoff before retry n (1-based) is a random delay in [0, min(maxDelayMs, baseDelayMs * 2^n)). */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Which conflicts to retry (default: all). E.g. not one on a stream the client pinned with If-Match. */
+  retryable?: (error: WrongExpectedVersionError) => boolean;
   /** Called before each retry; for metrics and tests. */
   onRetry?: (attempt: number, error: WrongExpectedVersionError) => void;
 }
@@ -24,7 +26,7 @@ export async function retryOnConflict<T>(step: () => Promise<T>, options: RetryO
     try {
       return await step();
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError) || attempt >= options.attempts) throw error;
+      if (!(error instanceof WrongExpectedVersionError) || attempt >= options.attempts || options.retryable?.(error) === false) throw error;
       options.onRetry?.(attempt, error);
       const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));

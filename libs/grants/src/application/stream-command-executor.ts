@@ -14,16 +14,29 @@ export interface ExecutionResult<E> extends CommandResult {
 }
 
 /**
+ * Other streams a command is decided on, read for one attempt. `pin` makes the decision hold only
+ * for the version read: the append then requires that stream to be unchanged (AppendOptions
+ * conditions), and if it moved the whole attempt runs again on fresh reads. Pin a stream when a
+ * rule depends on state of it that can change — a submission on its call being open — not for
+ * facts fixed once written (a call's criteria), where pinning would only add conflicts.
+ */
+export interface Facts {
+  load<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, streamId: string, options?: { pin?: boolean }): Promise<{ state: S; version: number }>;
+}
+
+/**
  * Builds the command from the stream's current state: checks who may act, looks up the outside
  * facts the decider needs. Runs again on every attempt, so it always judges the state decided on.
  */
-export type CommandBuilder<C, S> = (state: S, version: number) => C | Promise<C>;
+export type CommandBuilder<C, S> = (state: S, version: number, facts: Facts) => C | Promise<C>;
 
 /**
  * The one way through a command, as emmett's handleCommand: read the stream once, fold it with
- * `evolve`, build the command on that state, `decide`, append with the version read. A version
- * conflict re-runs the whole step on a fresh read (one shared policy) unless the client pinned a
- * version with If-Match; the rules then judge the new state, so a retry can never over-commit.
+ * `evolve`, build the command on that state (reading other streams it depends on through `facts`),
+ * `decide`, append with the version read — and, for pinned facts, only if those streams did not
+ * move either. A version conflict re-runs the whole step on fresh reads (one shared policy) unless
+ * the client pinned this stream's version with If-Match; the rules then judge the new state, so a
+ * retry can never over-commit.
  *
  * Idempotency lives in the log itself: every event a command with an Idempotency-Key appends
  * carries the key (and an event id derived from actor, key, stream and index), so the record of
@@ -51,8 +64,10 @@ export class StreamCommandExecutor {
     context: CommandContext,
   ): Promise<ExecutionResult<E>> {
     const attempt = () => this.attempt(decider, streamId, entityId, build, context);
-    // With If-Match the client decided on the version it saw: a conflict is its answer (409).
-    return context.expectedVersion === undefined ? retryOnConflict(attempt, this.retry) : attempt();
+    // With If-Match the client decided on the version it saw: a conflict on this stream is its
+    // answer (409). A pinned fact that moved (another stream) is decided on again either way.
+    const pinnedByClient = context.expectedVersion !== undefined;
+    return retryOnConflict(attempt, { ...this.retry, retryable: (conflict) => !pinnedByClient || conflict.streamId !== streamId });
   }
 
   /** The stream folded to its current state (for queries that need a decider's view, and process managers). */
@@ -72,7 +87,15 @@ export class StreamCommandExecutor {
     const earlier = this.earlierAttempt<E>(recorded, context);
     if (earlier) return { id: entityId, ...earlier };
     // Built first: the builder checks who may act, and a stranger must not learn the version from a 409.
-    const command = await build(state, version);
+    const pinned = new Map<string, number>();
+    const facts: Facts = {
+      load: async (factDecider, factStreamId, options) => {
+        const fact = await this.read(factDecider, factStreamId);
+        if (options?.pin && !pinned.has(factStreamId)) pinned.set(factStreamId, fact.version);
+        return { state: fact.state, version: fact.version };
+      },
+    };
+    const command = await build(state, version, facts);
     if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
       throw new WrongExpectedVersionError(streamId, context.expectedVersion, version);
     }
@@ -80,7 +103,8 @@ export class StreamCommandExecutor {
     if (events.length === 0) return { id: entityId, version, events, replayed: false };
     const stored = await Promise.all(events.map((event, index) => this.codec.encode(streamId, event, this.metadata(streamId, index, context))));
     try {
-      const result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version);
+      const conditions = [...pinned].map(([pinnedStreamId, pinnedVersion]) => ({ streamId: pinnedStreamId, version: pinnedVersion }));
+      const result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version, conditions.length ? { conditions } : undefined);
       return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
     } catch (error) {
       // A concurrent attempt of the same keyed command may have won the race: answer as it did.

@@ -18,7 +18,7 @@ import {
 } from '../../proposal';
 import { DomainRuleViolation } from '../../shared/decider';
 import type { CommandContext, CommandResult } from '../command-context';
-import { StreamCommandExecutor } from '../stream-command-executor';
+import { type Facts, StreamCommandExecutor } from '../stream-command-executor';
 import { authorizeProposalCommand, type HttpProposalCommandType, type ProposalAudience } from './proposal-access';
 
 /** A command as the HTTP layer states it: without the time and the facts the application looks up. */
@@ -68,6 +68,13 @@ export function audienceOf(state: ProposalState): ProposalAudience | null {
  * Reads the proposal once, checks who may act, looks up the outside facts the decider needs (the
  * call, the organisations of the network) and appends with the version it read — all as one step
  * of the executor, so a concurrent append makes it read, check and decide again on the new state.
+ *
+ * The call is pinned for every command whose rule needs it open (draft, revise, partners, submit):
+ * the append happens only if the call stream is still at the version read, so a CloseCall (or a
+ * cancellation, or a deadline change) appended in between makes the command decide again on the
+ * closed call and refuse. PostgreSQL checks this atomically with the append; EventStoreDB just
+ * before it (see the README, "A submission and the call's closing"). Organisations are read
+ * unpinned: a profile change racing a command is decided on as it was read.
  */
 @CommandHandler(ExecuteProposalCommand)
 export class ExecuteProposalCommandHandler implements ICommandHandler<ExecuteProposalCommand, CommandResult> {
@@ -82,43 +89,47 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
       proposalDecider,
       proposalStreamName(proposalId),
       proposalId,
-      (state) => {
+      (state, _version, facts) => {
         authorizeProposalCommand(context.actor, request as { type: HttpProposalCommandType; data: { proposalId: string } }, audienceOf(state));
-        return this.withFacts(request, state, this.clock.now().toISOString());
+        return this.withFacts(request, state, facts, this.clock.now().toISOString());
       },
       context,
     );
     return { id, version };
   }
 
-  private async withFacts(request: ProposalRequest, state: ProposalState, now: string): Promise<ProposalCommand> {
+  private async withFacts(request: ProposalRequest, state: ProposalState, facts: Facts, now: string): Promise<ProposalCommand> {
     const network = [state.leadOrganisationId, ...state.partners.map((p) => p.organisationId)];
+    // Rules that need the call open are decided on a pinned call (see the class comment).
+    const openCall = (callId: string) => this.call(facts, callId, { pin: true });
     switch (request.type) {
       case 'DraftProposal': {
         const { callId, leadOrganisationId, partners } = request.data;
-        const call = await this.call(callId);
-        const organisations = await this.organisations([leadOrganisationId, ...partners.map((p) => p.organisationId)]);
+        const call = await openCall(callId);
+        const organisations = await this.organisations(facts, [leadOrganisationId, ...partners.map((p) => p.organisationId)]);
         return { ...request, call, organisations, now };
       }
       case 'AddPartner':
-        return { ...request, call: await this.call(state.callId), organisations: await this.organisations([request.data.organisationId]), now };
+        return { ...request, call: await openCall(state.callId), organisations: await this.organisations(facts, [request.data.organisationId]), now };
       case 'SubmitProposal':
         return {
           type: 'SubmitProposal',
           data: { proposalId: request.data.proposalId, contentHash: proposalContentHash(state) },
-          call: await this.call(state.callId),
-          organisations: await this.organisations(network),
+          call: await openCall(state.callId),
+          organisations: await this.organisations(facts, network),
           now,
         };
-      case 'AssignReviewer':
-        return { ...request, organisations: await this.organisations(network), now };
       case 'ReviseProposal':
       case 'RemovePartner':
+        return { ...request, call: await openCall(state.callId), now } as ProposalCommand;
+      case 'AssignReviewer':
+        return { ...request, organisations: await this.organisations(facts, network), now };
       case 'SubmitReview':
       case 'RecordConsensus':
       case 'RecordFundingDecision':
       case 'ProvideClarification':
-        return { ...request, call: await this.call(state.callId), now } as ProposalCommand;
+        // The call's criteria, award range and review count are fixed once drafted: nothing to pin.
+        return { ...request, call: await this.call(facts, state.callId), now } as ProposalCommand;
       case 'WithdrawProposal':
       case 'ScreenEligibility':
       case 'DeclareConflictOfInterest':
@@ -131,16 +142,16 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
     }
   }
 
-  private async call(callId: string): Promise<CallSnapshot> {
-    const { state } = await this.executor.load(callDecider, callStreamName(callId));
+  private async call(facts: Facts, callId: string, options?: { pin: boolean }): Promise<CallSnapshot> {
+    const { state } = await facts.load(callDecider, callStreamName(callId), options);
     if (state.status === 'none') throw new UnknownCall(callId);
     return callSnapshotOf(state);
   }
 
   /** Registered organisations only: a missing one is left out, and the decider names it (UnknownOrganisation). */
-  private async organisations(ids: readonly string[]): Promise<OrganisationSnapshots> {
+  private async organisations(facts: Facts, ids: readonly string[]): Promise<OrganisationSnapshots> {
     const unique = [...new Set(ids)];
-    const loaded = await Promise.all(unique.map((id) => this.executor.load(organisationDecider, organisationStreamName(id))));
+    const loaded = await Promise.all(unique.map((id) => facts.load(organisationDecider, organisationStreamName(id))));
     const snapshots: Record<string, ReturnType<typeof organisationSnapshotOf>> = {};
     unique.forEach((id, i) => {
       if (loaded[i].state.status === 'registered') snapshots[id] = organisationSnapshotOf(loaded[i].state);
