@@ -8,6 +8,9 @@ import { hardenHttp } from './security/http-hardening';
 /** Everything main.ts and the e2e tests set up identically on the Nest application. */
 export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
+  // An ETag here means one thing: a stream version, strong, as If-Match takes it (http/version-etag.ts).
+  // Express's own weak body-hash ETags (which If-Match refuses) are off.
+  app.getHttpAdapter().getInstance().set('etag', false);
   hardenHttp(app); // helmet headers and CSP, no-store for authenticated answers, TRUST_PROXY, CORS allow-list
   app.useGlobalGuards(new RequestInputGuard()); // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
   app.useGlobalPipes(

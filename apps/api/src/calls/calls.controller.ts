@@ -10,6 +10,7 @@ import { CallsQuery } from '@app/read-models/calls/calls.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
+import { VersionedRead } from '../http/version-etag';
 import { CallViewDto, CallListDto, toCallViewDto } from './call-view.dto';
 import { CancelCallDto, CloseCallDto, DraftCallDto, ExtendDeadlineDto, ListCallsQuery } from './call.dto';
 
@@ -108,7 +109,7 @@ export class CallsController {
   @Get(':id')
   @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
   @ApiOperation({ summary: 'One call as the read model shows it (eventually consistent: compare `version`)', description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed).' })
-  @ApiOkResponse({ type: CallViewDto })
+  @VersionedRead(CallViewDto)
   @ApiProblemResponses(400, 401, 403, 404)
   async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<CallViewDto> {
     const asOf = asOfInstant(query);

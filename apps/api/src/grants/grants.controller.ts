@@ -11,6 +11,7 @@ import { GrantsQuery } from '@app/read-models/grants/grants.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
+import { VersionedRead } from '../http/version-etag';
 import {
   AMENDMENT_EXAMPLES,
   AmendGrantDto,
@@ -78,7 +79,7 @@ export class GrantsController {
     summary: 'One grant with its tranches, reports and amendments (eventually consistent: compare `version`)',
     description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). `overdue` is judged on the asOf day.',
   })
-  @ApiOkResponse({ type: GrantViewDto })
+  @VersionedRead(GrantViewDto)
   @ApiProblemResponses(400, 401, 403, 404)
   async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<GrantViewDto> {
     const asOf = asOfInstant(query);

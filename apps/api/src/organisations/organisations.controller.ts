@@ -10,6 +10,7 @@ import { OrganisationsQuery } from '@app/read-models/organisations/organisations
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
+import { VersionedRead } from '../http/version-etag';
 import {
   EraseOrganisationPersonalDataDto, ListOrganisationsQuery, RecordDueDiligenceDto, RegisterOrganisationDto, UpdateOrganisationDto,
 } from './organisation.dto';
@@ -155,7 +156,7 @@ export class OrganisationsController {
     summary: 'One organisation as the read model shows it (applicants: their own only). Eventually consistent: compare `version`',
     description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). A contact person erased since reads as erased.',
   })
-  @ApiOkResponse({ type: OrganisationViewDto })
+  @VersionedRead(OrganisationViewDto)
   @ApiProblemResponses(400, 401, 403, 404)
   async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<OrganisationViewDto> {
     // Another organisation is "not found" to an applicant, so ids cannot be probed.

@@ -12,6 +12,7 @@ import { ProposalsQuery } from '@app/read-models/proposals/proposals.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
+import { VersionedRead } from '../http/version-etag';
 import {
   AddPartnerDto,
   AssignReviewerDto,
@@ -281,7 +282,7 @@ export class ProposalsController {
     summary: 'One proposal as the read model shows it, with the reviews the caller may see (eventually consistent: compare `version`)',
     description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). Who may see it, and which reviews, is judged on the proposal as it was then.',
   })
-  @ApiOkResponse({ type: ProposalDetailDto })
+  @VersionedRead(ProposalDetailDto)
   @ApiProblemResponses(400, 401, 403, 404)
   async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<ProposalDetailDto> {
     const asOf = asOfInstant(query);
