@@ -20,7 +20,7 @@ import { Prober } from './support/probes';
 const COMMANDS = Number(process.env.FAULTS_A_COMMANDS ?? 20_000);
 const CONCURRENCY = Number(process.env.FAULTS_A_CONCURRENCY ?? 32);
 /** The load is bounded in time too: a process that slows to a crawl fails instead of running for ever. */
-const MAX_LOAD_MS = Number(process.env.FAULTS_A_MAX_LOAD_MS ?? 150_000);
+const MAX_LOAD_MS = Number(process.env.FAULTS_A_MAX_LOAD_MS ?? 180_000);
 const VISIBLE_WITHIN_MS = 10_000;
 const PROBE_INTERVAL_MS = 250;
 const PROBE_TIMEOUT_MS = 2_000;
