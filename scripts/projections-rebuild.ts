@@ -109,7 +109,7 @@ async function main(): Promise<number> {
           dataSource,
           store,
           projection,
-          decode: (event) => codec.decode(event),
+          codec,
           batchSize: args.batchSize,
           onProgress: (p) => {
             progress.set(p.projection, { done: p.done, total: p.total });

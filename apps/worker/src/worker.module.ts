@@ -17,7 +17,7 @@ import { WebhookDeliveryModule } from './webhooks/webhook-delivery.module';
     {
       provide: LogConsumerRuntime,
       useFactory: (dataSource: DataSource, store: EventStore, consumers: LogConsumer[], codec: EventCodec) => {
-        return new LogConsumerRuntime({ dataSource, store, consumers, decode: (event) => codec.decode(event), logger: nestStructuredLogger('LogConsumers') });
+        return new LogConsumerRuntime({ dataSource, store, consumers, codec, logger: nestStructuredLogger('LogConsumers') });
       },
       inject: [DataSource, EVENT_STORE, LOG_CONSUMERS, EVENT_CODEC],
     },

@@ -2,11 +2,38 @@ import type { AllFilter, RecordedEvent } from '@app/event-store';
 import type { EntityManager } from 'typeorm';
 
 /**
- * What a consumer is handed: `decoded` (the default) runs every event through the codec first, so
- * personal fields arrive in clear; `stored` hands events exactly as the log holds them (the audit
- * sealer hashes ciphertext; the webhook fan-out never needs personal data).
+ * What a consumer is handed:
+ * - `decoded` (the default): personal fields decrypted, then upcast to the current schema version;
+ * - `sealed`: upcast to the current schema version, personal fields still encrypted as the log holds
+ *   them (read models that keep personal data only as ciphertext; the webhook fan-out, which never
+ *   needs it);
+ * - `stored`: exactly as the log holds it, old schema versions included (the audit sealer hashes the
+ *   stored bytes).
  */
-export type ConsumerInput = 'decoded' | 'stored';
+export type ConsumerInput = 'decoded' | 'sealed' | 'stored';
+
+/** How stored events become what each input asks for (the application's event codec). */
+export interface EventInputs {
+  decode(event: RecordedEvent): Promise<RecordedEvent>;
+  upcast(event: RecordedEvent): RecordedEvent;
+}
+
+/** The events as `input` asks for them; the one place that says what each input means. */
+export async function eventsFor(input: ConsumerInput | undefined, events: readonly RecordedEvent[], codec: EventInputs | undefined): Promise<readonly RecordedEvent[]> {
+  if (!codec) return events;
+  switch (input ?? 'decoded') {
+    case 'stored':
+      return events;
+    case 'sealed':
+      return events.map((event) => codec.upcast(event));
+    case 'decoded':
+      return Promise.all(events.map((event) => codec.decode(event)));
+    default: {
+      const unknown: never = input as never;
+      throw new Error(`Unknown consumer input ${String(unknown)}`);
+    }
+  }
+}
 
 interface ConsumerBase {
   /** Unique: names the checkpoint and the lease. */
@@ -48,8 +75,6 @@ export interface Reactor extends ConsumerBase {
 
 export type LogConsumer = Projector | Reactor;
 
-/** Turns stored events into what `decoded` consumers see (the personal-data codec). */
-export type EventDecoder = (event: RecordedEvent) => Promise<RecordedEvent> | RecordedEvent;
 
 /** A reactor that handles one event at a time, in log order. */
 export function reactorOf(

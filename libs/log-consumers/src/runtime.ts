@@ -5,7 +5,7 @@ import { describeError, isTransientError } from '@app/platform/database/transien
 import type { StructuredLogger } from '@app/platform/logging/structured-logger';
 import type { DataSource } from 'typeorm';
 import { BatchReader, SubscriptionEndedError } from './batch-reader';
-import type { EventDecoder, LogConsumer } from './consumer';
+import { type EventInputs, eventsFor, type LogConsumer } from './consumer';
 import { acquireLeases, ensureConsumerRows, type Lease, leaseState, markStalled, moveCheckpoint, releaseLeases, renewLeases, type Sql } from './leases';
 
 export interface LogConsumerRuntimeOptions {
@@ -118,7 +118,7 @@ export class LogConsumerRuntime {
   private lastOutageLog = 0;
 
   constructor(
-    private readonly deps: { dataSource: DataSource; store: EventStore; consumers: readonly LogConsumer[]; decode?: EventDecoder; logger: StructuredLogger },
+    private readonly deps: { dataSource: DataSource; store: EventStore; consumers: readonly LogConsumer[]; codec?: EventInputs; logger: StructuredLogger },
     options: LogConsumerRuntimeOptions = {},
   ) {
     const names = new Set<string>();
@@ -394,14 +394,13 @@ export class LogConsumerRuntime {
   }
 
   private async decode(consumer: LogConsumer, batch: RecordedEvent[]): Promise<readonly RecordedEvent[]> {
-    const decode = this.deps.decode;
-    if (!decode || consumer.input === 'stored') return batch;
     try {
-      return await Promise.all(batch.map((event) => decode(event)));
+      return await eventsFor(consumer.input, batch, this.deps.codec);
     } catch (error) {
       throw isRetryable(error) ? error : new ConsumerFailedError(batch, error);
     }
   }
+
 
   private async refusal(sql: Sql, name: string, lease: Lease): Promise<Error> {
     const now = await leaseState(sql, name, this.owner, lease);

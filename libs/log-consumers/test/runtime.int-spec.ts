@@ -11,7 +11,6 @@ import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import {
   clearStall,
   consumerReports,
-  type EventDecoder,
   type LogConsumer,
   LogConsumerRuntime,
   type LogConsumerRuntimeOptions,
@@ -50,6 +49,9 @@ function names(label: string) {
   return { prefix: `${label}_${id}`, table: `seen_${label}_${id}`, name: `${label}-${id}` };
 }
 
+/** A decoder of the test's own: the gated decoding of some tests. */
+type EventDecoder = (event: RecordedEvent) => Promise<RecordedEvent>;
+
 describe('LogConsumerRuntime (one PostgreSQL)', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
@@ -60,7 +62,7 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
   function runtimeOf(consumers: LogConsumer[], options: LogConsumerRuntimeOptions = {}, deps: { dataSource?: DataSource; store?: PostgresEventStore; decode?: EventDecoder } = {}) {
     const logger = recordingLogger();
     const runtime = new LogConsumerRuntime(
-      { dataSource: deps.dataSource ?? dataSource, store: deps.store ?? store, consumers, logger, decode: deps.decode },
+      { dataSource: deps.dataSource ?? dataSource, store: deps.store ?? store, consumers, logger, codec: deps.decode ? { decode: deps.decode, upcast: (event) => event } : undefined },
       { ...FAST, ...options },
     );
     running.push(runtime);

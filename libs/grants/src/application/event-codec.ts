@@ -15,6 +15,8 @@ export interface DomainEvent {
 export interface EventCodec {
   encode(streamId: string, event: DomainEvent, metadata: EventMetadata): Promise<NewEvent>;
   decode(event: RecordedEvent): Promise<RecordedEvent>;
+  /** To the current schema version, personal fields left as stored (encrypted): for `sealed` consumers. */
+  upcast(event: RecordedEvent): RecordedEvent;
 }
 
 export const EVENT_CODEC = Symbol('EVENT_CODEC');
@@ -102,6 +104,10 @@ export class PlainEventCodec implements EventCodec {
   }
 
   async decode(event: RecordedEvent): Promise<RecordedEvent> {
+    return this.registry.upcast(event);
+  }
+
+  upcast(event: RecordedEvent): RecordedEvent {
     return this.registry.upcast(event);
   }
 }

@@ -13,14 +13,15 @@ const sealedContact = (recorded: RecordedEvent) => {
 
 /**
  * The `organisations` table, for the programme team's screens and applicants' own profile. It reads
- * events as STORED: the contact person goes into the row sealed, exactly as the log holds it (see
- * OrganisationView.contactPerson), and is only ever opened in memory by the read side.
+ * events SEALED (upcast to the current schema, personal fields still encrypted): the contact person
+ * goes into the row exactly as the log holds it (see OrganisationView.contactPerson), and is only
+ * ever opened in memory by the read side.
  */
 export class OrganisationsProjection implements Projection {
   readonly name = 'organisations';
   readonly filter = { streamPrefixes: [ORGANISATION_STREAM_PREFIX] };
   readonly tables = ['organisations'] as const;
-  readonly input = 'stored';
+  readonly input = 'sealed';
 
   async apply(recorded: RecordedEvent, tx: EntityManager): Promise<void> {
     assertCurrentSchema(recorded);
@@ -78,8 +79,8 @@ export class OrganisationsProjection implements Projection {
 }
 
 /**
- * Stored events are not upcast (the codec upcasts only what it decodes): this projection knows each
- * type at its current schema version only, and refuses an older one rather than misread it.
+ * Sealed events arrive upcast to their type's current schema version; should one ever not be (a
+ * runtime handing stored events), this projection refuses it rather than misread it.
  */
 function assertCurrentSchema(recorded: RecordedEvent): void {
   const current = (organisationEventSchemaVersions as Readonly<Record<string, number>>)[recorded.type];

@@ -36,7 +36,7 @@ describe('projection batch path', () => {
   });
 
   const rebuildInto = async (projection: Projection, batchSize: number) => {
-    const rebuild = new ProjectionRebuild({ dataSource, store, projection, decode: (event) => codec.decode(event), batchSize });
+    const rebuild = new ProjectionRebuild({ dataSource, store, projection, codec, batchSize });
     await rebuild.discard();
     await rebuild.run();
     const tables: Record<string, unknown[]> = {};

@@ -1,6 +1,6 @@
 import type { AllFilter, EventStore, RecordedEvent } from '@app/event-store';
 import { randomUUID } from 'node:crypto';
-import { type EventDecoder, releaseLeases, takeLeaseFor } from '@app/log-consumers';
+import { type EventInputs, eventsFor, releaseLeases, takeLeaseFor } from '@app/log-consumers';
 import type { DataSource, EntityManager } from 'typeorm';
 import { loadCheckpoint } from '../projection/checkpoint';
 import type { Projection } from '../projection/projection';
@@ -29,8 +29,8 @@ export interface ProjectionRebuildOptions {
   dataSource: DataSource;
   store: EventStore;
   projection: Projection;
-  /** What the live runner gives projections (the EVENT_CODEC's decode); not applied for a projection whose `input` is `stored`. */
-  decode?: EventDecoder;
+  /** The event codec: the projection gets events as its `input` asks, as the live runtime gives them. */
+  codec?: EventInputs;
   batchSize?: number;
   /** Test hook: return after this many batches of this run, as a crash would (the work so far is committed). */
   stopAfterBatches?: number;
@@ -77,13 +77,13 @@ export class LockUnavailableError extends Error {
 export class ProjectionRebuild {
   readonly schema: string;
   private readonly batchSize: number;
-  private readonly decode: EventDecoder;
+  private readonly codec: EventInputs | undefined;
 
   constructor(private readonly options: ProjectionRebuildOptions) {
     if (options.projection.tables.length === 0) throw new Error(`${options.projection.name} owns no table: there is nothing to rebuild`);
     this.schema = shadowSchemaOf(options.projection.name);
     this.batchSize = options.batchSize ?? DEFAULT_REBUILD_BATCH_SIZE;
-    this.decode = options.decode ?? ((event) => event);
+    this.codec = options.codec;
   }
 
   get name(): string {
@@ -216,7 +216,7 @@ export class ProjectionRebuild {
       if (untilIndex >= 0) page = page.slice(0, untilIndex + 1);
       next = untilIndex >= 0 ? Promise.resolve([]) : read(page[page.length - 1].position);
       next.catch(() => undefined); // awaited on the next turn; never an unhandled rejection meanwhile
-      const events = projection.input === 'stored' ? page : await Promise.all(page.map((event) => this.decode(event)));
+      const events = await eventsFor(projection.input, page, this.codec);
       await this.applyBatch(events, position);
       position = page[page.length - 1].position;
       batches++;
@@ -230,7 +230,7 @@ export class ProjectionRebuild {
    * run of the same rebuild (a second terminal, a process left behind by a killed parent) moved
    * it meanwhile, this batch rolls back and this run stops.
    */
-  private async applyBatch(events: RecordedEvent[], after: string | null): Promise<void> {
+  private async applyBatch(events: readonly RecordedEvent[], after: string | null): Promise<void> {
     const { dataSource, projection } = this.options;
     const position = events[events.length - 1].position;
     await dataSource.transaction(async (tx: EntityManager) => {

@@ -27,7 +27,7 @@ describe('projection rebuild', () => {
     return found;
   };
   const rebuildOf = (p: Projection, options: { batchSize?: number; stopAfterBatches?: number } = {}) =>
-    new ProjectionRebuild({ dataSource, store, projection: p, decode: (event) => codec.decode(event), batchSize: options.batchSize ?? 4, ...options });
+    new ProjectionRebuild({ dataSource, store, projection: p, codec, batchSize: options.batchSize ?? 4, ...options });
   const differences = (report: ConsistencyReport) => {
     if (!report.aligned) throw new Error(`not aligned: ${report.reason}`);
     return report.tables.flatMap((table) => table.differences);
@@ -148,7 +148,7 @@ describe('projection rebuild', () => {
       expect(first).toMatchObject({ status: 'stopped', eventsApplied: 6 });
       // A crash inside a batch: its transaction rolls back, the position stays at the last committed batch.
       const crashing: Projection = { ...p, name: p.name, filter: p.filter, tables: p.tables, apply: p.apply.bind(p), applyBatch: async () => Promise.reject(new Error('killed')) };
-      await expect(new ProjectionRebuild({ dataSource, store, projection: crashing, decode: (e) => codec.decode(e), batchSize: 3 }).run()).rejects.toThrow('killed');
+      await expect(new ProjectionRebuild({ dataSource, store, projection: crashing, codec, batchSize: 3 }).run()).rejects.toThrow('killed');
       expect(await rebuild.pending()).toEqual(expect.objectContaining({ eventsApplied: 6 }));
 
       const second = await rebuildOf(p, { batchSize: 3 }).run();
@@ -174,7 +174,7 @@ describe('projection rebuild', () => {
         await calls.applyBatch?.(events, tx);
       },
     };
-    const first = new ProjectionRebuild({ dataSource, store, projection: racing, decode: (e) => codec.decode(e), batchSize: 2 });
+    const first = new ProjectionRebuild({ dataSource, store, projection: racing, codec, batchSize: 2 });
     await expect(first.run()).rejects.toBeInstanceOf(ConcurrentRebuildError);
     // The first run's batch rolled back: nothing of it was committed over the other run's position.
     expect(await first.pending()).toEqual(expect.objectContaining({ eventsApplied: 2 }));

@@ -48,6 +48,11 @@ export class EncryptingEventCodec implements EventCodec {
     return this.registry.upcast(await this.decrypt(event));
   }
 
+  /** Upcast without decrypting: an upcaster then sees a personal field as its sealed envelope. */
+  upcast(event: RecordedEvent): RecordedEvent {
+    return this.registry.upcast(event);
+  }
+
   private async decrypt(event: RecordedEvent): Promise<RecordedEvent> {
     const paths = this.policy.fieldsOf(event.type).filter((path) => isPersonalDataEnvelope(readPath(event.data, path)));
     // A field stored in clear (or null) passes through: nothing to decrypt, and nothing to hide that isn't already visible.

@@ -17,7 +17,7 @@ export function webhookFanOut(publicEvents: PublicEventSource): Projector<Map<st
     kind: 'projector',
     name: WEBHOOK_FAN_OUT,
     filter: publicEvents.filter ?? {},
-    input: 'stored',
+    input: 'sealed',
     // Publication consent is read before the batch's transaction, with one query for the whole batch.
     prepare: (events) => publicEvents.mapBatch(events),
     async apply(events, tx, publicForms): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
+import { eventsFor } from '@app/log-consumers';
 import { PROJECTIONS, type Projection } from '@app/read-models/projection/projection';
 import { quoteIdent } from '@app/read-models/rebuild/shadow-schema';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -108,8 +109,7 @@ export class AsOfReplay {
       await this.useScratchTables(tx, projection.tables);
       if (start && target.snapshot) await restore(tx, target.snapshot, start.rows);
       // What the projection is handed live (see Projection.input): decoded, or as stored (personal fields stay sealed).
-      const decoded: RecordedEvent[] = [];
-      for (const event of events) decoded.push(projection.input === 'stored' ? event : await this.codec.decode(event));
+      const decoded = [...(await eventsFor(projection.input, events, this.codec))];
       if (cut > 0 && target.snapshot) {
         await this.apply(projection, decoded.slice(0, cut), tx);
         let maxRecordedAt = start?.maxRecordedAt.getTime() ?? 0;
