@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { validationExceptionFactory } from '@app/platform';
 import { RequestInputGuard } from '@app/platform/validation';
 import { Logger } from 'nestjs-pino';
+import { markPublicOperations } from './http/openapi-public-routes';
 import { hardenHttp } from './security/http-hardening';
 
 /** Everything main.ts and the e2e tests set up identically on the Nest application. */
@@ -29,8 +30,12 @@ export function configureApp(app: INestApplication): INestApplication {
     )
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    // Every route needs the token unless it is @Public() (markPublicOperations); relative, so the
+    // document never repeats a request's Host and "Try it out" calls the server that served it.
+    .addSecurityRequirements('bearer')
+    .addServer('/', 'The server that serves this document')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document), {
+  SwaggerModule.setup('docs', app, () => markPublicOperations(app, SwaggerModule.createDocument(app, document)), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });

@@ -3,9 +3,10 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ExecuteCallCommand } from '@app/grants/application/calls/call-commands';
 import type { CommandContext } from '@app/grants/application/command-context';
-import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { type Actor, ApiProblemResponses, ApiRuleViolations, CurrentActor, Roles } from '@app/platform';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
 import { AsOfReadModels } from '@app/grants/application/audit/as-of';
+import { callCommandRules } from '@app/grants/call';
 import { CallsQuery } from '@app/read-models/calls/calls.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
@@ -41,6 +42,7 @@ export class CallsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Draft a call for proposals' })
   @ApiCreatedResponse({ type: CommandResultDto })
+  @ApiRuleViolations(callCommandRules.DraftCall)
   @ApiProblemResponses(400, 401, 403, 409, 422)
   @commandDocs()
   draft(@Body() body: DraftCallDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -53,6 +55,7 @@ export class CallsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Publish a drafted call: applicants can see it and submit within its window' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(callCommandRules.PublishCall)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   publish(@Param('id', ParseUUIDPipe) callId: string, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -64,6 +67,7 @@ export class CallsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Extend the submission deadline of a published call (to a later date, with a reason)' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(callCommandRules.ExtendCallDeadline)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   extend(@Param('id', ParseUUIDPipe) callId: string, @Body() body: ExtendDeadlineDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -75,6 +79,7 @@ export class CallsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Close a published call to submissions (a reason is required before the deadline)' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(callCommandRules.CloseCall)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   close(@Param('id', ParseUUIDPipe) callId: string, @Body() body: CloseCallDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -86,6 +91,7 @@ export class CallsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Cancel a call (with a reason); refused once funds are committed' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(callCommandRules.CancelCall)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   cancel(@Param('id', ParseUUIDPipe) callId: string, @Body() body: CancelCallDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {

@@ -3,10 +3,12 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { CommandContext } from '@app/grants/application/command-context';
 import { AmendGrantCommand, ExecuteGrantCommand, type GrantLifecycleCommand } from '@app/grants/application/grants/grant-commands';
-import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { type Actor, ApiProblemResponses, ApiRuleViolations, CurrentActor, Roles } from '@app/platform';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
 import { AsOfReadModels } from '@app/grants/application/audit/as-of';
+import { callCommandRules } from '@app/grants/call';
+import { grantCommandRules } from '@app/grants/grant';
 import { GrantsQuery } from '@app/read-models/grants/grants.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
@@ -97,6 +99,7 @@ export class GrantsController {
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Record the signed grant agreement: the grant becomes active (signatories are personal data)' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.SignGrantAgreement)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   signAgreement(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: SignAgreementDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -109,6 +112,7 @@ export class GrantsController {
   @ApiOperation({ summary: 'Schedule a tranche (optionally payable only after a report is accepted); never beyond the grant amount' })
   @ApiBody({ schema: { $ref: getSchemaPath(ScheduleDisbursementDto) }, examples: DISBURSEMENT_EXAMPLES })
   @ApiCreatedResponse({ type: TrancheScheduledDto })
+  @ApiRuleViolations(grantCommandRules.ScheduleDisbursement)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   async scheduleDisbursement(
@@ -127,6 +131,7 @@ export class GrantsController {
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Record that a tranche was paid (its report, if any, must be accepted)' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.RecordDisbursementPayment)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   recordPayment(
@@ -146,6 +151,7 @@ export class GrantsController {
     description: 'The tranche is settled without payment: it no longer counts as scheduled and no longer blocks closure. A paid or already cancelled tranche is refused (422).',
   })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.CancelDisbursement)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   cancelDisbursement(
@@ -161,6 +167,7 @@ export class GrantsController {
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Schedule a report (interim, final or financial) with its due date' })
   @ApiCreatedResponse({ type: ReportScheduledDto })
+  @ApiRuleViolations(grantCommandRules.ScheduleReport)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   async scheduleReport(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: ScheduleReportDto, @CommandCtx() ctx: CommandContext): Promise<ReportScheduledDto> {
@@ -177,6 +184,7 @@ export class GrantsController {
     description: 'For an applicant of any other organisation the grant does not exist (404), as on GET /grants/:id.',
   })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.SubmitReport)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   submitReport(
@@ -196,6 +204,7 @@ export class GrantsController {
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Accept a submitted report (releases tranches tied to it)' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.AcceptReport)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   acceptReport(
@@ -211,6 +220,7 @@ export class GrantsController {
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Send a submitted report back to the grantee, with a reason' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.RequestReportRevision)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   requestRevision(
@@ -227,6 +237,7 @@ export class GrantsController {
   @ApiOperation({ summary: 'Amend the grant: budget reallocation, no-cost extension, or amount change (an increase is committed on the call first)' })
   @ApiBody({ schema: { $ref: getSchemaPath(AmendGrantDto) }, examples: AMENDMENT_EXAMPLES })
   @ApiCreatedResponse({ type: AmendmentRecordedDto })
+  @ApiRuleViolations([...grantCommandRules.AmendGrant, ...callCommandRules.AdjustCommitment], 'An amount change also moves the commitment on the call first, with its rules.')
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   async amend(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: AmendGrantDto, @CommandCtx() ctx: CommandContext): Promise<AmendmentRecordedDto> {
@@ -251,6 +262,7 @@ export class GrantsController {
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Suspend an active grant, with a reason (no payments while suspended; reports continue)' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.SuspendGrant)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   suspend(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: ReasonDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -262,6 +274,7 @@ export class GrantsController {
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Reinstate a suspended grant, with a reason' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.ReinstateGrant)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   reinstate(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: ReasonDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -273,6 +286,7 @@ export class GrantsController {
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Terminate the grant, with a reason: unpaid tranches are cancelled and unspent funds go back to the call' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.TerminateGrant)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   terminate(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: ReasonDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -284,6 +298,7 @@ export class GrantsController {
   @Roles(...PROGRAMME)
   @ApiOperation({ summary: 'Close the grant once the final report is accepted and every tranche is settled (paid or cancelled); unspent funds go back to the call' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.CloseGrant)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   close(@Param('id', ParseUUIDPipe) grantId: string, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {

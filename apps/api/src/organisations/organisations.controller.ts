@@ -3,9 +3,10 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@app/grants/application/command-context';
 import { EraseOrganisationPersonalDataCommand, ExecuteOrganisationCommand } from '@app/grants/application/organisations';
-import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { type Actor, ApiProblemResponses, ApiRuleViolations, CurrentActor, Roles } from '@app/platform';
 import { ID_GENERATOR, type IdGenerator, UUID_PATTERN } from '@app/platform/ids';
 import { AsOfReadModels } from '@app/grants/application/audit/as-of';
+import { organisationCommandRules } from '@app/grants/organisation';
 import { OrganisationsQuery } from '@app/read-models/organisations/organisations.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
@@ -65,6 +66,7 @@ export class OrganisationsController {
       'and becomes its only member; `memberUserIds` is for the programme team only. The contact person is encrypted inside the event.',
   })
   @ApiCreatedResponse({ type: CommandResultDto })
+  @ApiRuleViolations(organisationCommandRules.RegisterOrganisation)
   @ApiProblemResponses(400, 401, 403, 409, 422)
   @commandDocs()
   register(@Body() body: RegisterOrganisationDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -83,6 +85,7 @@ export class OrganisationsController {
   @Roles('grant-manager', 'admin', 'applicant')
   @ApiOperation({ summary: 'Update the profile (any subset of fields; only changes are recorded). Applicants: their own organisation, not its members' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(organisationCommandRules.UpdateOrganisationProfile)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   update(
@@ -103,6 +106,7 @@ export class OrganisationsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Record a due diligence outcome (the latest one counts); the checker is the caller' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(organisationCommandRules.RecordDueDiligence)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   recordDueDiligence(
@@ -127,6 +131,7 @@ export class OrganisationsController {
       'unless a new contact was recorded since.',
   })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(organisationCommandRules.EraseOrganisationPersonalData)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   erase(

@@ -4,8 +4,9 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperati
 import { AsOfReadModels } from '@app/grants/application/audit/as-of';
 import type { CommandContext } from '@app/grants/application/command-context';
 import { maySeeAllProposals, relationTo } from '@app/grants/application/proposals/proposal-access';
-import { ExecuteProposalCommand, type ProposalRequest } from '@app/grants/application/proposals/proposal-commands';
-import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { ExecuteProposalCommand, type ProposalRequest, UnknownCall } from '@app/grants/application/proposals/proposal-commands';
+import { proposalCommandRules } from '@app/grants/proposal';
+import { type Actor, ApiProblemResponses, ApiRuleViolations, CurrentActor, Roles } from '@app/platform';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
 import type { ProposalScope } from '@app/read-models/proposals/proposals.query';
 import { ProposalsQuery } from '@app/read-models/proposals/proposals.query';
@@ -72,6 +73,7 @@ export class ProposalsController {
   @Roles('applicant')
   @ApiOperation({ summary: "Draft a proposal for a published call, led by the caller's organisation" })
   @ApiCreatedResponse({ type: CommandResultDto })
+  @ApiRuleViolations([...proposalCommandRules.DraftProposal, UnknownCall])
   @ApiProblemResponses(400, 401, 403, 409, 422)
   @commandDocs()
   draft(@Body() body: DraftProposalDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -84,6 +86,7 @@ export class ProposalsController {
   @Roles('applicant')
   @ApiOperation({ summary: 'Revise a draft (refused with 409 once submitted: use a clarification round)' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations([...proposalCommandRules.ReviseProposal, UnknownCall])
   @ACTION_PROBLEMS
   @commandDocs()
   revise(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: ProposalContentChangesDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -95,6 +98,7 @@ export class ProposalsController {
   @Roles('applicant')
   @ApiOperation({ summary: 'Add a registered organisation to the network of a draft' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations([...proposalCommandRules.AddPartner, UnknownCall])
   @ACTION_PROBLEMS
   @commandDocs()
   addPartner(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: AddPartnerDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -106,6 +110,7 @@ export class ProposalsController {
   @Roles('applicant')
   @ApiOperation({ summary: "Remove a partner from a draft's network (never below the call's minimum)" })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations([...proposalCommandRules.RemovePartner, UnknownCall])
   @ACTION_PROBLEMS
   @commandDocs()
   removePartner(
@@ -121,6 +126,7 @@ export class ProposalsController {
   @Roles('applicant')
   @ApiOperation({ summary: 'Submit before the deadline: freezes the content and records its sha256 hash' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations([...proposalCommandRules.SubmitProposal, UnknownCall])
   @ACTION_PROBLEMS
   @commandDocs()
   submit(@Param('id', ParseUUIDPipe) proposalId: string, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -132,6 +138,7 @@ export class ProposalsController {
   @Roles('applicant')
   @ApiOperation({ summary: 'Withdraw the proposal (until a funding decision), with a reason' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(proposalCommandRules.WithdrawProposal)
   @ACTION_PROBLEMS
   @commandDocs()
   withdraw(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: WithdrawProposalDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -143,6 +150,7 @@ export class ProposalsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Record the eligibility screening of a submitted proposal, rule by rule' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(proposalCommandRules.ScreenEligibility)
   @ACTION_PROBLEMS
   @commandDocs()
   screen(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: ScreenEligibilityDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -155,6 +163,7 @@ export class ProposalsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Assign a reviewer to an eligible proposal (never a member of the network)' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(proposalCommandRules.AssignReviewer)
   @ACTION_PROBLEMS
   @commandDocs()
   assignReviewer(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: AssignReviewerDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -166,6 +175,7 @@ export class ProposalsController {
   @Roles('reviewer')
   @ApiOperation({ summary: 'Declare a conflict of interest as an assigned reviewer: you are recused at once' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(proposalCommandRules.DeclareConflictOfInterest)
   @ACTION_PROBLEMS
   @commandDocs()
   declareConflict(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: DeclareConflictDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -177,6 +187,7 @@ export class ProposalsController {
   @Roles('reviewer')
   @ApiOperation({ summary: "Submit your review: every call criterion scored once, within its range" })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations([...proposalCommandRules.SubmitReview, UnknownCall])
   @ACTION_PROBLEMS
   @commandDocs()
   submitReview(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: SubmitReviewDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -192,6 +203,7 @@ export class ProposalsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: "Record the panel's consensus score once the call's required reviews are in" })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations([...proposalCommandRules.RecordConsensus, UnknownCall])
   @ACTION_PROBLEMS
   @commandDocs()
   recordConsensus(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: RecordConsensusDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
@@ -203,6 +215,7 @@ export class ProposalsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Record the funding decision (award, reject, reserve); an award names the grant to create' })
   @ApiOkResponse({ type: DecisionResultDto })
+  @ApiRuleViolations([...proposalCommandRules.RecordFundingDecision, UnknownCall])
   @ACTION_PROBLEMS
   @commandDocs()
   async decide(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: RecordDecisionDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<DecisionResultDto> {
@@ -232,6 +245,7 @@ export class ProposalsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({ summary: 'Ask the applicants questions about a submitted proposal' })
   @ApiOkResponse({ type: ClarificationRequestedResultDto })
+  @ApiRuleViolations(proposalCommandRules.RequestClarification)
   @ACTION_PROBLEMS
   @commandDocs()
   async requestClarification(
@@ -250,6 +264,7 @@ export class ProposalsController {
   @Roles('applicant')
   @ApiOperation({ summary: 'Answer an open clarification request, optionally revising the submitted content' })
   @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations([...proposalCommandRules.ProvideClarification, UnknownCall])
   @ACTION_PROBLEMS
   @commandDocs()
   provideClarification(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: ProvideClarificationDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {

@@ -12,3 +12,4 @@ export {
 } from './call.decider';
 export type { CallState, CallStatus, CallTerms, ExistingCall, FundsCommitment, NoCall } from './call.decider';
 export { isIso3166Alpha2 } from './iso-3166';
+export * from './call.command-rules';

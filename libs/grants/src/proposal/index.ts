@@ -13,3 +13,4 @@ export {
   proposalDecider,
 } from './proposal.decider';
 export type { ProposalState, ProposalStatus, ReviewRecord } from './proposal.decider';
+export * from './proposal.command-rules';

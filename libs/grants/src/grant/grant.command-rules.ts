@@ -1,0 +1,62 @@
+import type { RuleViolationClass } from '../shared/rule-violations';
+import type { GrantCommand } from './grant.commands';
+import {
+  AgreementNotSigned,
+  AmountBelowPaid,
+  AmountBelowScheduled,
+  AmountUnchanged,
+  ConditionReportNotAccepted,
+  ConditionReportUnknown,
+  DisbursementExceedsGrantAmount,
+  DuplicateAmendment,
+  DuplicateReport,
+  DuplicateTranche,
+  ExtensionNotLater,
+  FinalReportNotAccepted,
+  GrantActorRequired,
+  GrantReasonRequired,
+  InvalidAmendment,
+  InvalidBudgetReallocation,
+  InvalidGrantAmount,
+  InvalidGrantCurrency,
+  InvalidGrantDate,
+  InvalidGrantDetails,
+  InvalidGrantPeriod,
+  InvalidReportDocuments,
+  InvalidReportKind,
+  PaymentExceedsGrantAmount,
+  PaymentReferenceRequired,
+  ReallocationChangesAmount,
+  ReportAlreadyAccepted,
+  ReportAlreadySubmitted,
+  ReportNotScheduled,
+  ReportNotSubmitted,
+  ReportSummaryRequired,
+  SignatoriesRequired,
+  TrancheAlreadyPaid,
+  TrancheCancelled,
+  TrancheNotFound,
+  UnpaidTranches,
+} from './grant.errors';
+
+/**
+ * The business rules (HTTP 422, `rule` in the problem body) each grant command's decider can
+ * break, for the API documentation. Kept equal to the decider by shared/command-rules.spec.ts,
+ * which reads decide's code paths: a rule listed is reachable for that command, not in every state.
+ */
+export const grantCommandRules: Readonly<Record<GrantCommand['type'], readonly RuleViolationClass[]>> = {
+  AwardGrant: [InvalidGrantAmount, InvalidGrantCurrency, InvalidGrantDate, InvalidGrantDetails, InvalidGrantPeriod],
+  SignGrantAgreement: [SignatoriesRequired],
+  ScheduleDisbursement: [AgreementNotSigned, ConditionReportUnknown, DisbursementExceedsGrantAmount, DuplicateTranche, InvalidGrantAmount, InvalidGrantDate, InvalidGrantDetails],
+  RecordDisbursementPayment: [ConditionReportNotAccepted, PaymentExceedsGrantAmount, PaymentReferenceRequired, TrancheAlreadyPaid, TrancheCancelled, TrancheNotFound],
+  CancelDisbursement: [GrantActorRequired, GrantReasonRequired, TrancheAlreadyPaid, TrancheCancelled, TrancheNotFound],
+  ScheduleReport: [DuplicateReport, InvalidGrantDate, InvalidGrantDetails, InvalidReportKind],
+  SubmitReport: [InvalidReportDocuments, ReportAlreadyAccepted, ReportAlreadySubmitted, ReportNotScheduled, ReportSummaryRequired],
+  AcceptReport: [GrantActorRequired, ReportAlreadyAccepted, ReportNotScheduled, ReportNotSubmitted],
+  RequestReportRevision: [GrantActorRequired, GrantReasonRequired, ReportAlreadyAccepted, ReportNotScheduled, ReportNotSubmitted],
+  AmendGrant: [AmountBelowPaid, AmountBelowScheduled, AmountUnchanged, DuplicateAmendment, ExtensionNotLater, GrantActorRequired, GrantReasonRequired, InvalidAmendment, InvalidBudgetReallocation, InvalidGrantAmount, InvalidGrantDate, InvalidGrantDetails, ReallocationChangesAmount],
+  SuspendGrant: [GrantReasonRequired],
+  ReinstateGrant: [GrantReasonRequired],
+  TerminateGrant: [GrantReasonRequired],
+  CloseGrant: [FinalReportNotAccepted, UnpaidTranches],
+};
