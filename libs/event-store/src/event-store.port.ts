@@ -112,6 +112,12 @@ export interface SubscribeOptions {
 /** A catch-up subscription to the global log: first history after `after`, then live events. */
 export interface EventSubscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
+  /**
+   * Optional: how far the log has been examined. Every event matching the filter at or before it
+   * has been handed out by the iterator, so a consumer that has processed all it was handed may
+   * move its checkpoint here, even past events its filter skips (it then never scans them again).
+   */
+  readonly examinedPosition?: string;
 }
 
 export interface EventStore {

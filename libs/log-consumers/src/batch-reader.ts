@@ -52,6 +52,14 @@ export class BatchReader {
     return [];
   }
 
+  /**
+   * How far the subscription has examined the log; while nothing is buffered, every matching event
+   * up to it has been handed out by `next` (see EventSubscription.examinedPosition).
+   */
+  get examinedPosition(): string | undefined {
+    return this.buffer.length === 0 ? this.subscription.examinedPosition : undefined;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

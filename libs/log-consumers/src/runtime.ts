@@ -275,6 +275,7 @@ export class LogConsumerRuntime {
           const batch = await reader.next(isolating ? 1 : this.batchSize, this.heartbeatMs);
           if (this.stopping || state.lease !== lease) break;
           if (batch.length === 0) {
+            await this.skipAhead(state, lease, reader);
             if (state.consumer.kind === 'reactor' && state.consumer.idle) await this.guard(state.consumer.idle());
             continue;
           }
@@ -391,6 +392,20 @@ export class LogConsumerRuntime {
       state.attempts = 0;
     }
     for (const listener of this.listeners) listener(consumer.name, batch.length);
+  }
+
+  /**
+   * Caught up: moves the checkpoint past the events the consumer's filter skipped (as far as the
+   * subscription has examined the log), so a consumer that matches little neither lags on paper
+   * nor rescans the log after a restart. Everything it was handed is applied by now.
+   */
+  private async skipAhead(state: ConsumerState, lease: Lease, reader: BatchReader): Promise<void> {
+    const examined = reader.examinedPosition;
+    if (examined === undefined || examined === lease.position || state.lease !== lease) return;
+    if (!(await moveCheckpoint(this.deps.dataSource, state.consumer.name, this.owner, lease, examined, this.leaseTtlMs))) {
+      throw await this.refusal(this.deps.dataSource, state.consumer.name, lease);
+    }
+    lease.position = examined;
   }
 
   private async decode(consumer: LogConsumer, batch: RecordedEvent[]): Promise<readonly RecordedEvent[]> {

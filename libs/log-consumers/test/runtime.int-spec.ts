@@ -609,6 +609,29 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
     }
   });
 
+  it('a consumer whose filter skips the log moves its checkpoint past what it skipped, once caught up', async () => {
+    const { prefix, table, name } = names('skip');
+    const { prefix: others } = names('skipped');
+    await createSeenTable(pool, table);
+    const projector = seenProjector(name, prefix, table);
+    const { runtime } = runtimeOf([projector], { batchSize: 100 });
+    runtime.start();
+    try {
+      const mine = await appendNumbered(store, prefix, 0, 3, 3);
+      await eventually('its own events applied', async () => ((await checkpointOf(name)) === mine ? true : undefined));
+      // 2,000 events its filter never matches: the checkpoint follows them anyway.
+      const head = await appendNumbered(store, others, 0, 2_000, 500);
+      await eventually('the checkpoint past the skipped events', async () => ((await checkpointOf(name)) === head ? true : undefined));
+      expect(await seenSummary(pool, table)).toMatchObject({ rows: 3, twice: 0 });
+      // And what it matches after them is still applied, once.
+      const last = await appendNumbered(store, prefix, 3, 2, 2);
+      await eventually('the next own events applied', async () => ((await checkpointOf(name)) === last ? true : undefined));
+      expect(await seenSummary(pool, table)).toEqual({ rows: 5, twice: 0, distinctN: 5, minN: 0, maxN: 4 });
+    } finally {
+      await runtime.stop();
+    }
+  });
+
   it('reactors: idle() is called about once per heartbeat once caught up, with the checkpoint at the head', async () => {
     const { prefix, name } = names('idle');
     const reacted: number[] = [];

@@ -340,10 +340,7 @@ export class PostgresEventStore implements EventStore {
   /** Internal to the adapter (its subscriptions use it); not part of the port. */
   async readGlobalPage(after: string | undefined, limit: number, filter: AllFilter = {}): Promise<GlobalPage> {
     const [afterTransaction, afterPosition] = after === undefined ? ['0', '0'] : decodePosition(after);
-    const eventTypes = filter.eventTypes?.length ? filter.eventTypes : null;
-    const streamPatterns = filter.streamPrefixes?.length
-      ? filter.streamPrefixes.map((prefix) => `${prefix.replace(/[\\%_]/g, '\\$&')}%`)
-      : null;
+    const { eventTypes, streamPatterns } = filterParameters(filter);
     const { rows } = await this.pool.query<EventRow & { settled: boolean }>({
       name: 'grant_ledger_read_all',
       text: `SELECT ${EVENT_COLUMNS}, transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled
@@ -360,6 +357,45 @@ export class PostgresEventStore implements EventStore {
       events: settled.map(toRecordedEvent),
       heldBack: settled.length < rows.length,
       full: rows.length === limit,
+    };
+  }
+
+  /**
+   * A subscription's page: up to `limit` rows of the log EXAMINED after `after` (the filter decides
+   * which are handed out, and only their data is fetched), and the position up to which the log
+   * has been examined. So a filtered subscription whose filter matches little moves through the log
+   * a page at a time instead of scanning from its last match to the head on every wake-up.
+   * Internal to the adapter.
+   */
+  async readSubscriptionPage(after: string | undefined, limit: number, filter: AllFilter = {}): Promise<GlobalPage & { examined: string | undefined }> {
+    const { eventTypes, streamPatterns } = filterParameters(filter);
+    if (eventTypes === null && streamPatterns === null) {
+      const page = await this.readGlobalPage(after, limit, filter);
+      return { ...page, examined: page.events.at(-1)?.position };
+    }
+    const [afterTransaction, afterPosition] = after === undefined ? ['0', '0'] : decodePosition(after);
+    const { rows } = await this.pool.query<EventRow & { settled: boolean; wanted: boolean }>({
+      name: 'grant_ledger_subscription_page',
+      text: `SELECT position, transaction_id, stream_id, stream_version, event_id, type, schema_version,
+                    CASE WHEN wanted THEN data END AS data, CASE WHEN wanted THEN metadata END AS metadata,
+                    recorded_at, settled, wanted
+               FROM (SELECT e.*, e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled,
+                            ($3::text[] IS NULL OR e.type = ANY ($3::text[])) AND ($4::text[] IS NULL OR e.stream_id LIKE ANY ($4::text[])) AS wanted
+                       FROM events e
+                      WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
+                      ORDER BY e.transaction_id, e.position
+                      LIMIT $5) page
+              ORDER BY transaction_id, position`,
+      values: [afterTransaction, afterPosition, eventTypes, streamPatterns, limit],
+    });
+    // Rows come in (transaction id, position) order: the settled ones first, then any held back.
+    const settled = rows.filter((row) => row.settled);
+    const last = settled.at(-1);
+    return {
+      events: settled.filter((row) => row.wanted).map(toRecordedEvent),
+      heldBack: settled.length < rows.length,
+      full: rows.length === limit,
+      examined: last ? encodePosition(last.transaction_id, last.position) : undefined,
     };
   }
 
@@ -522,6 +558,7 @@ class CommitNotifier {
  * re-check timer) and reads again. It holds no connection while waiting. Single consumer.
  */
 class PostgresSubscription implements EventSubscription {
+  examinedPosition: string | undefined;
   private closed = false;
   /** Set by every wake-up; a read that started before it may have missed the new events. */
   private signalled = false;
@@ -542,11 +579,16 @@ class PostgresSubscription implements EventSubscription {
     try {
       while (!this.closed) {
         this.signalled = false;
-        const page = await this.store.readGlobalPage(cursor, SUBSCRIPTION_PAGE_SIZE, this.options.filter);
+        const page = await this.store.readSubscriptionPage(cursor, SUBSCRIPTION_PAGE_SIZE, this.options.filter);
         for (const event of page.events) {
           if (this.closed) return;
           yield event;
           cursor = event.position;
+        }
+        // Set only once every matching event of the page has been handed out (see the port).
+        if (page.examined !== undefined) {
+          cursor = page.examined;
+          this.examinedPosition = page.examined;
         }
         if (page.full && !page.heldBack) continue;
         if (!this.signalled && !this.closed) await this.sleep(page.heldBack ? HELD_BACK_RECHECK_MS : SAFETY_POLL_MS);
@@ -796,6 +838,14 @@ function duplicateEventId(error: unknown): string | undefined {
   if (constraint !== EVENT_ID_TAKEN) return undefined;
   // detail: Key (event_id)=(4f1c...) already exists.
   return /\(event_id\)=\(([^)]+)\)/.exec(detail ?? '')?.[1] ?? 'unknown';
+}
+
+/** A filter as query parameters: type names, and stream prefixes as escaped LIKE patterns (null: no condition). */
+function filterParameters(filter: AllFilter): { eventTypes: string[] | null; streamPatterns: string[] | null } {
+  return {
+    eventTypes: filter.eventTypes?.length ? filter.eventTypes : null,
+    streamPatterns: filter.streamPrefixes?.length ? filter.streamPrefixes.map((prefix) => `${prefix.replace(/[\\%_]/g, '\\$&')}%`) : null,
+  };
 }
 
 function checkMaxCount(maxCount: number): number {
