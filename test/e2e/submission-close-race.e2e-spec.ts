@@ -81,6 +81,17 @@ describe('a submission racing the closing of its call', () => {
     expect(proposalEvents.map((event) => event.type)).toEqual(['ProposalDrafted']);
   });
 
+  it('is decided again on the closed call even when the client pinned the proposal with If-Match', async () => {
+    const { callId, lead, proposalId } = await openCallWithDraft('applicant-sara');
+    const store = storeWithHookBeforeAppend(t.app.get<EventStore>(EVENT_STORE), 'proposal-', async () => {
+      await closeCall(callId).expect(200);
+    });
+    const handler = new ExecuteProposalCommandHandler(new StreamCommandExecutor(store, t.app.get(EVENT_CODEC)), t.app.get(CLOCK));
+    const context = { ...humanContext(), actor: { id: 'applicant-sara', role: 'applicant', organisationId: lead }, expectedVersion: 0 };
+    // The proposal did not move (its If-Match holds); the call did: a 422 on the closed call, not a 409.
+    await expect(handler.execute(new ExecuteProposalCommand({ type: 'SubmitProposal', data: { proposalId } }, context))).rejects.toBeInstanceOf(CallNotPublished);
+  });
+
   it('goes through when nothing moved, the call pinned at the version read', async () => {
     const { lead, proposalId } = await openCallWithDraft('applicant-omar');
     const applicant = await t.token({ role: 'applicant', id: 'applicant-omar', organisationId: lead });
