@@ -3,6 +3,7 @@ import type { ProposalCommand } from './proposal.commands';
 import {
   AwardExceedsRequest,
   AwardMismatch,
+  AwardOutsideCallRange,
   BudgetSumMismatch,
   CallMismatch,
   CallNotPublished,
@@ -62,7 +63,7 @@ export const proposalCommandRules: Readonly<Record<ProposalCommand['type'], read
   DeclareConflictOfInterest: [JustificationRequired, ReviewerNotAssigned],
   SubmitReview: [CallMismatch, CriteriaNotScoredExactlyOnce, InvalidRecommendation, ReviewAfterConsensus, ReviewAlreadySubmitted, ReviewerIsRecused, ReviewerNotAssigned, ScoreOutOfRange],
   RecordConsensus: [CallMismatch, ConsensusScoreOutOfRange, JustificationRequired, NotEnoughReviews],
-  RecordFundingDecision: [AwardExceedsRequest, CallMismatch, ConsensusRequired, GrantIdReused, InvalidAwardAmount, InvalidFundingDecision, JustificationRequired, NotEnoughReviews],
+  RecordFundingDecision: [AwardExceedsRequest, AwardOutsideCallRange, CallMismatch, ConsensusRequired, GrantIdReused, InvalidAwardAmount, InvalidFundingDecision, JustificationRequired, NotEnoughReviews],
   RecordAwardFundsUnavailable: [AwardMismatch],
   RequestClarification: [ClarificationQuestionsRequired, DuplicateClarificationRequest],
   ProvideClarification: [BudgetSumMismatch, CallMismatch, ClarificationNotOpen, CurrencyMismatch, EmptyBudget, InvalidBudgetLine, InvalidDuration, JustificationRequired, MissingProposalDetails, RequestedAmountOutOfRange],

@@ -120,7 +120,8 @@ export type RecordFundingDecision = {
 /** Sent by the award process manager when the call's budget cannot cover the award. */
 export type RecordAwardFundsUnavailable = {
   type: 'RecordAwardFundsUnavailable';
-  data: { proposalId: string; grantId: string; amountMinor: number; remainingMinor: number };
+  /** reason: the rule code of the call's refusal (e.g. call.commitment.budget-exceeded). */
+  data: { proposalId: string; grantId: string; amountMinor: number; remainingMinor: number; reason?: string };
   now: string;
 };
 

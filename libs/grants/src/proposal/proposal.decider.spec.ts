@@ -6,6 +6,7 @@ import { proposalDecider } from './proposal.decider';
 import {
   AwardExceedsRequest,
   AwardMismatch,
+  AwardOutsideCallRange,
   BudgetSumMismatch,
   CallMismatch,
   CallNotPublished,
@@ -622,6 +623,16 @@ describe('proposal decider', () => {
         .then([{ type: 'FundingDecisionRecorded', data: { ...awarded.data, amountMinor: 5_000_000 } } as ProposalEvent]);
     });
 
+    it("proposal.award.outside-call-range: an award below the call's minimum or above its maximum is refused at the door", () => {
+      given(...readyForDecision).when(decision({ amountMinor: 999_999 })).thenThrows(AwardOutsideCallRange);
+      given(...readyForDecision)
+        .when({ ...decision({ amountMinor: 4_500_000 }), call: { ...call, maxAwardMinor: 4_000_000 } })
+        .thenThrows(AwardOutsideCallRange);
+      given(...readyForDecision)
+        .when(decision({ amountMinor: 1_000_000 }))
+        .then([{ type: 'FundingDecisionRecorded', data: { ...awarded.data, amountMinor: 1_000_000 } } as ProposalEvent]);
+    });
+
     it('proposal.award.amount-invalid: an award is a positive integer', () => {
       given(...readyForDecision).when(decision({ amountMinor: 0 })).thenThrows(InvalidAwardAmount);
       given(...readyForDecision).when(decision({ amountMinor: undefined })).thenThrows(InvalidAwardAmount);
@@ -664,6 +675,31 @@ describe('proposal decider', () => {
 
     it('is idempotent for the process manager', () => {
       given(...readyForDecision, awarded, fundsUnavailable).when(unavailable).then([]);
+    });
+
+    it("records the call's refusal rule as the reason", () => {
+      given(...readyForDecision, awarded)
+        .when({ ...unavailable, data: { ...unavailable.data, reason: 'call.budget.exceeded' } } as ProposalCommand)
+        .then([{ type: 'AwardFundsUnavailable', data: { ...fundsUnavailable.data, reason: 'call.budget.exceeded' } } as ProposalEvent]);
+    });
+
+    it('given an award from the reserve list whose funds were unavailable, then the proposal is reserved again (the earlier decision stands)', () => {
+      expect(fold(proposalDecider, [...readyForDecision, reserved, awarded, fundsUnavailable])).toMatchObject({ status: 'reserved', award: null, unfundedGrantIds: [GRANT] });
+      given(...readyForDecision, reserved, awarded, fundsUnavailable)
+        .when(decision({ decision: 'reserve', amountMinor: undefined, grantId: undefined }))
+        .thenThrows(InvalidStateTransition);
+      given(...readyForDecision, reserved, awarded, fundsUnavailable)
+        .when(decision({ decision: 'reject', amountMinor: undefined, grantId: undefined }))
+        .then([
+          {
+            type: 'FundingDecisionRecorded',
+            data: { proposalId: PROPOSAL, decision: 'reject', reasons: 'ranked 2nd', decidedBy: 'gm-1', committee: decision().data.committee, decidedAt: LATER },
+          },
+        ]);
+    });
+
+    it('given an award straight from review whose funds were unavailable, then the proposal is under review again', () => {
+      expect(fold(proposalDecider, [...readyForDecision, awarded, fundsUnavailable])).toMatchObject({ status: 'under-review', award: null });
     });
 
     it('proposal.award.grant-mismatch and proposal.award.grant-id-reused', () => {

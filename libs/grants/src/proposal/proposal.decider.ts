@@ -20,6 +20,7 @@ import type {
 import {
   AwardExceedsRequest,
   AwardMismatch,
+  AwardOutsideCallRange,
   BudgetSumMismatch,
   CallMismatch,
   CallNotPublished,
@@ -79,7 +80,8 @@ import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
 
 /**
  * draft → submitted → (ineligible | under-review) → (awarded | rejected | reserved); reserved → a
- * later decision; awarded → under-review again when the call's budget cannot cover the award;
+ * later decision; awarded → back to where the award came from (under-review, or reserved when it
+ * was awarded from the reserve list) when the call cannot commit the award's funds;
  * withdrawn from anything before a decision.
  */
 export type ProposalStatus =
@@ -118,6 +120,8 @@ export interface ProposalState {
   reviews: Record<string, ReviewRecord>;
   consensusScore: number | null;
   award: { grantId: string; amountMinor: number } | null;
+  /** Where an award came from (under-review, or reserved), so a failed award goes back there. */
+  statusBeforeAward: 'under-review' | 'reserved' | null;
   /** Grant ids of awards the call's budget could not cover; never reused. */
   unfundedGrantIds: string[];
   openClarificationIds: string[];
@@ -138,6 +142,7 @@ export const initialProposalState: ProposalState = {
   reviews: {},
   consensusScore: null,
   award: null,
+  statusBeforeAward: null,
   unfundedGrantIds: [],
   openClarificationIds: [],
   clarificationIds: [],
@@ -198,7 +203,12 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
       const { decision, grantId, amountMinor } = event.data;
       switch (decision) {
         case 'award':
-          return { ...state, status: 'awarded', award: { grantId: grantId ?? '', amountMinor: amountMinor ?? 0 } };
+          return {
+            ...state,
+            status: 'awarded',
+            award: { grantId: grantId ?? '', amountMinor: amountMinor ?? 0 },
+            statusBeforeAward: state.status === 'reserved' ? 'reserved' : 'under-review',
+          };
         case 'reject':
           return { ...state, status: 'rejected', award: null };
         case 'reserve':
@@ -208,8 +218,15 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
       }
     }
     case 'AwardFundsUnavailable':
-      // Back to awaiting a decision: reviews and consensus stand, a new decision can be recorded.
-      return { ...state, status: 'under-review', award: null, unfundedGrantIds: [...state.unfundedGrantIds, event.data.grantId] };
+      // Back to where the award came from (a reserve-list decision stands): reviews and consensus
+      // stand, and a new decision can be recorded.
+      return {
+        ...state,
+        status: state.statusBeforeAward ?? 'under-review',
+        award: null,
+        statusBeforeAward: null,
+        unfundedGrantIds: [...state.unfundedGrantIds, event.data.grantId],
+      };
     case 'ClarificationRequested':
       return {
         ...state,
@@ -459,6 +476,9 @@ function recordFundingDecision(command: RecordFundingDecision, state: ProposalSt
   }
   if (amountMinor === undefined || !Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new InvalidAwardAmount(amountMinor);
   if (amountMinor > state.details.requestedMinor) throw new AwardExceedsRequest(amountMinor, state.details.requestedMinor);
+  if (amountMinor < command.call.minAwardMinor || amountMinor > command.call.maxAwardMinor) {
+    throw new AwardOutsideCallRange(amountMinor, command.call.minAwardMinor, command.call.maxAwardMinor);
+  }
   if (grantId === undefined || !isText(grantId)) throw new InvalidFundingDecision('An award needs a grant id');
   if (state.unfundedGrantIds.includes(grantId)) throw new GrantIdReused(grantId);
   return [{ type: 'FundingDecisionRecorded', data: { ...base, amountMinor, grantId, decidedAt: command.now } }];
@@ -466,11 +486,13 @@ function recordFundingDecision(command: RecordFundingDecision, state: ProposalSt
 
 /** Idempotent for the process manager: recording the same unfunded grant again appends nothing. */
 function recordAwardFundsUnavailable(command: RecordAwardFundsUnavailable, state: ProposalState): ProposalEvent[] {
-  const { proposalId, grantId, amountMinor, remainingMinor } = command.data;
+  const { proposalId, grantId, amountMinor, remainingMinor, reason } = command.data;
   if (state.unfundedGrantIds.includes(grantId)) return [];
   if (state.status !== 'awarded' || !state.award) throw new InvalidStateTransition(state.status, 'record that award funds are unavailable');
   if (state.award.grantId !== grantId) throw new AwardMismatch(grantId);
-  return [{ type: 'AwardFundsUnavailable', data: { proposalId, grantId, amountMinor, remainingMinor, recordedAt: command.now } }];
+  return [
+    { type: 'AwardFundsUnavailable', data: { proposalId, grantId, amountMinor, remainingMinor, ...(reason !== undefined ? { reason } : {}), recordedAt: command.now } },
+  ];
 }
 
 const CLARIFIABLE: readonly ProposalStatus[] = ['submitted', 'under-review', 'reserved'];

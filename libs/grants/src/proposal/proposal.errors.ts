@@ -288,6 +288,17 @@ export class AwardExceedsRequest extends DomainRuleViolation {
   }
 }
 
+/**
+ * An award outside the call's [minAward, maxAward]: refused at the door rather than left for the call
+ * to refuse the commitment later (which would hand out a grant id that never exists).
+ */
+export class AwardOutsideCallRange extends DomainRuleViolation {
+  static readonly rule = 'proposal.award.outside-call-range';
+  constructor(readonly amountMinor: number, readonly minAwardMinor: number, readonly maxAwardMinor: number) {
+    super(AwardOutsideCallRange.rule, `Award ${amountMinor} is outside the call's award range [${minAwardMinor}, ${maxAwardMinor}]`);
+  }
+}
+
 /** A new award must not reuse the grant id of an award that failed for lack of funds (the process manager would take it as done). */
 export class GrantIdReused extends DomainRuleViolation {
   static readonly rule = 'proposal.award.grant-id-reused';

@@ -135,12 +135,18 @@ export interface FundingDecisionRecordedData {
   decidedAt: string;
 }
 
-/** Appended by the award process manager when the call's remaining budget cannot cover the award. */
+/**
+ * Appended by the award process manager when the call refused to commit the award's funds.
+ * `remainingMinor` is what the call had left when it refused. `reason` is the refusal's rule code
+ * (e.g. `call.commitment.budget-exceeded`); optional, because events recorded before it was added
+ * lack it and stay valid as they are (so the schema version did not change).
+ */
 export interface AwardFundsUnavailableData {
   proposalId: string;
   grantId: string;
   amountMinor: number;
   remainingMinor: number;
+  reason?: string;
   recordedAt: string;
 }
 

@@ -52,8 +52,9 @@ export class AwardProcessManager {
     } catch (error) {
       if (!isRefusal(error)) throw error;
       const { state: call } = await executor.load(callDecider, callStreamName(commit.id));
-      logger.log('award: funds unavailable', { grantId: decision.grantId, proposalId: decision.proposalId, callId: commit.id, rule: refusalRule(error) });
-      for (const output of decideAward({ type: 'FundsRefused', decision, call, now: this.now() })) {
+      const reason = refusalRule(error);
+      logger.log('award: funds unavailable', { grantId: decision.grantId, proposalId: decision.proposalId, callId: commit.id, rule: reason });
+      for (const output of decideAward({ type: 'FundsRefused', decision, call, reason, now: this.now() })) {
         try {
           await this.send(output, context);
         } catch (recordError) {

@@ -14,7 +14,8 @@ export type AwardDecision = FundingDecisionRecordedData & { decision: 'award'; g
 export type AwardInput =
   | { type: 'DecisionRecorded'; decision: FundingDecisionRecordedData; proposal: ProposalState; now: string }
   | { type: 'FundsCommitted'; decision: AwardDecision; proposal: ProposalState; now: string }
-  | { type: 'FundsRefused'; decision: AwardDecision; call: CallState; now: string };
+  /** `reason`: the rule code the call refused the commitment with (e.g. call.budget.exceeded). */
+  | { type: 'FundsRefused'; decision: AwardDecision; call: CallState; reason: string; now: string };
 
 /** A command for another stream. */
 export type AwardOutput =
@@ -31,7 +32,7 @@ export function isAwardDecision(decision: FundingDecisionRecordedData): decision
  *
  *   DecisionRecorded(award) ─► CommitFunds on the call
  *     ├─ FundsRefused (budget, range, call state) ─► RecordAwardFundsUnavailable on the proposal,
- *     │                                              with what the call really has left
+ *     │                                              with the refusal's rule and what the call really has left
  *     └─ FundsCommitted ─► AwardGrant: the proposal's network, the awarded amount, the implied period
  *
  * A grant id the proposal already records as unfunded is never funded later, even if the budget has
@@ -51,10 +52,12 @@ export function decideAward(input: AwardInput): AwardOutput[] {
         ? []
         : [{ stream: 'grant', id: input.decision.grantId, command: awardGrantCommand(input.decision, input.proposal, input.now) }];
     case 'FundsRefused': {
-      const { decision, call, now } = input;
+      const { decision, call, reason, now } = input;
       const remainingMinor = call.status === 'none' ? 0 : availableBudgetMinor(call);
       const { proposalId, grantId, amountMinor } = decision;
-      return [{ stream: 'proposal', id: proposalId, command: { type: 'RecordAwardFundsUnavailable', data: { proposalId, grantId, amountMinor, remainingMinor }, now } }];
+      return [
+        { stream: 'proposal', id: proposalId, command: { type: 'RecordAwardFundsUnavailable', data: { proposalId, grantId, amountMinor, remainingMinor, reason }, now } },
+      ];
     }
     default: {
       const unhandled: never = input;

@@ -73,11 +73,19 @@ describe('award workflow', () => {
     ]);
   });
 
-  it('given the call refused the commitment, then the proposal records it with what the call truly has left', () => {
-    expect(decideAward({ type: 'FundsRefused', decision: award, call: call(7_500_000), now })).toEqual([
-      { stream: 'proposal', id: proposalId, command: { type: 'RecordAwardFundsUnavailable', data: { proposalId, grantId, amountMinor: 4_000_000, remainingMinor: 2_500_000 }, now } },
+  it('given the call refused the commitment, then the proposal records it with the refusal rule and what the call truly has left', () => {
+    const reason = 'call.budget.exceeded';
+    expect(decideAward({ type: 'FundsRefused', decision: award, call: call(7_500_000), reason, now })).toEqual([
+      {
+        stream: 'proposal',
+        id: proposalId,
+        command: { type: 'RecordAwardFundsUnavailable', data: { proposalId, grantId, amountMinor: 4_000_000, remainingMinor: 2_500_000, reason }, now },
+      },
     ]);
-    expect(decideAward({ type: 'FundsRefused', decision: award, call: { status: 'none' }, now })[0].command.data).toMatchObject({ remainingMinor: 0 });
+    expect(decideAward({ type: 'FundsRefused', decision: award, call: { status: 'none' }, reason: 'call.not-found', now })[0].command.data).toMatchObject({
+      remainingMinor: 0,
+      reason: 'call.not-found',
+    });
   });
 });
 
