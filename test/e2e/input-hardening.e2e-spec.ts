@@ -468,6 +468,22 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
       expectFieldError(res, 'documents');
     });
 
+    it.each<[string, string, 'manager' | 'applicant', object, string]>([
+      ['PATCH', '/organisations/:id', 'manager', { name: null }, 'name'],
+      ['PATCH', '/organisations/:id', 'manager', { focusGroups: null }, 'focusGroups'],
+      ['PATCH', '/organisations/:id', 'manager', { memberUserIds: null }, 'memberUserIds'],
+      ['PATCH', '/organisations/:id', 'manager', { contactPerson: null }, 'contactPerson'],
+      ['PATCH', '/organisations/:id', 'manager', { contactPerson: [] }, 'contactPerson'],
+      ['POST', '/organisations', 'manager', organisationBody({ contactPerson: [] }), 'contactPerson'],
+      ['PATCH', '/proposals/:id', 'applicant', { budgetLines: null }, 'budgetLines'],
+      ['POST', '/grants/:id/amendments', 'manager', { kind: 'budget-reallocation', reason: 'Travel replaced', budgetReallocation: null }, 'budgetReallocation'],
+    ])('refuses %s %s with %j as a 400 field error, not 500 (null is not "left out")', async (method, route, who, body, field) => {
+      const token = who === 'manager' ? manager : applicant;
+      const path = route.replace(':id', randomUUID());
+      const res = method === 'PATCH' ? await as(token).patch(path, body) : await as(token).post(path, body);
+      expectFieldError(res, field);
+    });
+
     it('refuses JSON nested 10,000 deep with 400 on every kind of body route', async () => {
       const deep = nestedJson(10_000);
       for (const res of [

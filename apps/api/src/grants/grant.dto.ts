@@ -93,13 +93,13 @@ export class AmendGrantDto {
   kind: AmendmentKind;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000)
   reason: string;
-  @ApiPropertyOptional({ description: 'no-cost-extension: the new last day, YYYY-MM-DD' }) @IsOptional() @IsString() @calendarDate('newPeriodEnd')
+  @ApiPropertyOptional({ description: 'no-cost-extension: the new last day, YYYY-MM-DD' }) @IsOmittable() @IsString() @calendarDate('newPeriodEnd')
   newPeriodEnd?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'amount-change: the new amount in minor units; an increase must fit the call budget' })
-  @IsOptional() @IsMinorUnits({ min: 1 })
+  @IsOmittable() @IsMinorUnits({ min: 1 })
   newAmountMinor?: number;
   @ApiPropertyOptional({ type: [BudgetReallocationLineDto], description: 'budget-reallocation: at least two lines summing to zero' })
-  @IsOptional() @IsArray() @ArrayMinSize(2) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetReallocationLineDto)
+  @IsOmittable() @IsArray() @ArrayMinSize(2) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetReallocationLineDto)
   budgetReallocation?: BudgetReallocationLineDto[];
 }
 

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '@app/platform/validation';
 import { DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES, PUBLICATION_CONSENTS } from '@app/grants/organisation';
 
 // Every example is fictional: the organisations, people and addresses do not exist.
@@ -34,7 +35,7 @@ export class RegisterOrganisationDto {
   @ApiProperty({ example: ['stateless-people', 'nationality-rights'], description: 'The groups it works with' })
   @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(100, { each: true })
   focusGroups: string[];
-  @ApiProperty({ type: ContactPersonDto }) @ValidateNested() @Type(() => ContactPersonDto)
+  @ApiProperty({ type: ContactPersonDto }) @IsObject() @ValidateNested() @Type(() => ContactPersonDto)
   contactPerson: ContactPersonDto;
   @ApiPropertyOptional({
     example: ['applicant-rima'],
@@ -49,23 +50,23 @@ export class RegisterOrganisationDto {
 
 /** Any subset of the profile; only fields that change are recorded. */
 export class UpdateOrganisationDto {
-  @ApiPropertyOptional({ example: 'Bidoun Rights Collective (Beirut)' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200)
+  @ApiPropertyOptional({ example: 'Bidoun Rights Collective (Beirut)' }) @IsOmittable() @IsString() @IsNotEmpty() @MaxLength(200)
   name?: string;
-  @ApiPropertyOptional({ example: 'LB' }) @IsOptional() @IsString() @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as LB' })
+  @ApiPropertyOptional({ example: 'LB' }) @IsOmittable() @IsString() @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as LB' })
   country?: string;
-  @ApiPropertyOptional({ enum: LEGAL_STATUSES, example: 'registered-association' }) @IsOptional() @IsIn(LEGAL_STATUSES)
+  @ApiPropertyOptional({ enum: LEGAL_STATUSES, example: 'registered-association' }) @IsOmittable() @IsIn(LEGAL_STATUSES)
   legalStatus?: (typeof LEGAL_STATUSES)[number];
   @ApiPropertyOptional({ example: ['stateless-people', 'nationality-rights', 'civil-registration'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(100, { each: true })
+  @IsOmittable() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(100, { each: true })
   focusGroups?: string[];
   @ApiPropertyOptional({ type: ContactPersonDto, example: { name: 'Karim Mansour', email: 'karim.mansour@bidoun-rights.example.org', phone: '+961 1 555 011' } })
-  @IsOptional() @ValidateNested() @Type(() => ContactPersonDto)
+  @IsOmittable() @IsObject() @ValidateNested() @Type(() => ContactPersonDto)
   contactPerson?: ContactPersonDto;
   @ApiPropertyOptional({ example: ['applicant-rima', 'applicant-karim'], description: 'Programme team only' })
-  @IsOptional() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MaxLength(200, { each: true })
+  @IsOmittable() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MaxLength(200, { each: true })
   memberUserIds?: string[];
   @ApiPropertyOptional({ enum: PUBLICATION_CONSENTS, example: 'public', description: PUBLICATION_CONSENT_DOC })
-  @IsOptional() @IsIn(PUBLICATION_CONSENTS)
+  @IsOmittable() @IsIn(PUBLICATION_CONSENTS)
   publicationConsent?: (typeof PUBLICATION_CONSENTS)[number];
 }
 

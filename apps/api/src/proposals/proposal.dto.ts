@@ -18,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsCurrencyCode, IsMinorUnits, IsPageLimit, IsPageOffset } from '@app/platform/validation';
+import { IsCurrencyCode, IsMinorUnits, IsPageLimit, IsPageOffset, IsOmittable } from '@app/platform/validation';
 
 /*
  * Examples tell the story of one fictional network: a housing-rights network led by a Lebanese
@@ -94,17 +94,17 @@ export class DraftProposalDto {
 
 /** Any subset of the content; only what differs is recorded. */
 export class ProposalContentChangesDto {
-  @ApiPropertyOptional({ example: 'Secure tenure for refugee, migrant and Dom households' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  @ApiPropertyOptional({ example: 'Secure tenure for refugee, migrant and Dom households' }) @IsOmittable() @IsString() @IsNotEmpty() @MaxLength(TEXT)
   title?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(LONG_TEXT)
+  @ApiPropertyOptional() @IsOmittable() @IsString() @IsNotEmpty() @MaxLength(LONG_TEXT)
   summary?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  @ApiPropertyOptional() @IsOmittable() @IsString() @IsNotEmpty() @MaxLength(TEXT)
   policyIssue?: string;
-  @ApiPropertyOptional({ example: 5_000_000 }) @IsOptional() @IsMinorUnits({ min: 1 })
+  @ApiPropertyOptional({ example: 5_000_000 }) @IsOmittable() @IsMinorUnits({ min: 1 })
   requestedMinor?: number;
-  @ApiPropertyOptional({ type: [BudgetLineDto] }) @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetLineDto)
+  @ApiPropertyOptional({ type: [BudgetLineDto] }) @IsOmittable() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetLineDto)
   budgetLines?: BudgetLineDto[];
-  @ApiPropertyOptional({ example: 24 }) @IsOptional() @IsInt() @Min(1) @Max(120)
+  @ApiPropertyOptional({ example: 24 }) @IsOmittable() @IsInt() @Min(1) @Max(120)
   durationMonths?: number;
 }
 
