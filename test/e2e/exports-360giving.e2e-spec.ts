@@ -1,7 +1,8 @@
 /**
  * GET /exports/360giving validated against the official 360Giving schemas (draft 2020-12, vendored in
- * test/fixtures/standards/360giving, no network), with withheld and public recipients and amounts in
- * major units.
+ * test/fixtures/standards/360giving, no network), with withheld and public recipients, amounts in
+ * major units, ISO 3166 country names (a Palestinian recipient), a terminated and a closed grant, and
+ * the answer before the first award (204: an empty package is not valid 360Giving data).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +28,9 @@ const PRIVATE = {
   // What the applicant wrote (see GrantScenario.proposalReadyForDecision): it may name the network.
   proposalTitle: 'Nationality rights for stateless children',
   proposalSummary: 'Legal aid and advocacy on birth registration',
+  palestinianName: 'Jenin Quiet Circle',
+  palestinianContact: 'Hidden Person Jenin',
+  terminationReason: 'Misuse of funds reported by Karim Secret-Witness',
 };
 const PUBLIC_LEAD_NAME = 'Open Civic Rights Network';
 
@@ -60,6 +64,10 @@ describe('360Giving export', () => {
   let paidGrant: string;
   let unpaidGrant: string;
   let publicGrant: string;
+  let palestinian: string;
+  let terminatedGrant: string;
+  let closedGrant: string;
+  let beforeFirstAward: { status: number; text: string; type: string | undefined; body: unknown };
 
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -97,6 +105,8 @@ describe('360Giving export', () => {
     scenario = new GrantScenario(t);
     manager = await t.token({ role: 'grant-manager', id: 'alice' });
     partner = await t.token({ role: 'partner', id: 'transparency-portal' });
+    const empty = await t.http.get('/exports/360giving').set(as(partner));
+    beforeFirstAward = { status: empty.status, text: empty.text, type: empty.headers['content-type'], body: empty.body };
     lead = await registerOrganisation(PRIVATE.leadName, 'MA', { name: PRIVATE.contactName, email: PRIVATE.contactEmail, phone: PRIVATE.contactPhone });
     partnerOrg = await registerOrganisation(PRIVATE.partnerName, 'TN', { name: PRIVATE.partnerContactName, email: 'someone@private-mail.test' });
     publicLead = await registerOrganisation(PUBLIC_LEAD_NAME, 'LB', { name: 'Public Person Contact', email: 'contact@open-civic.test' }, 'public');
@@ -107,7 +117,41 @@ describe('360Giving export', () => {
     const tranche = await t.http.post(`/grants/${paidGrant}/disbursements`).set(as(manager)).send({ amountMinor: 2_000_025, dueDate: '2027-06-15' }).expect(201);
     await t.http.post(`/grants/${paidGrant}/disbursements/${tranche.body.trancheId}/payment`).set(as(manager)).send({ paymentReference: PRIVATE.paymentReference }).expect(200);
     await eventually(async () => ((await t.http.get(`/grants/${paidGrant}`).set(as(manager))).body.disbursedMinor === 2_000_025 ? true : undefined));
+
+    // A Palestinian lead whose grant is terminated after one of two tranches was paid.
+    palestinian = await registerOrganisation(PRIVATE.palestinianName, 'PS', { name: PRIVATE.palestinianContact, email: 'jenin@private-mail.test' });
+    terminatedGrant = await awarded(3_000_000, palestinian);
+    await signAndPay(terminatedGrant, 1_000_000);
+    await t.http.post(`/grants/${terminatedGrant}/disbursements`).set(as(manager)).send({ amountMinor: 2_000_000, dueDate: '2028-03-15' }).expect(201);
+    t.clock.set('2027-11-20T10:00:00Z');
+    await t.http.post(`/grants/${terminatedGrant}/termination`).set(as(manager)).send({ reason: PRIVATE.terminationReason }).expect(200);
+    await statusIs(terminatedGrant, 'terminated');
+
+    // A grant run to closure: final report accepted, 2,000,000 of 2,500,000 paid, the balance cancelled.
+    t.clock.set(NOW);
+    closedGrant = await awarded(2_500_000);
+    const final = await t.http.post(`/grants/${closedGrant}/reports`).set(as(manager)).send({ kind: 'final', dueDate: '2029-05-31' }).expect(201);
+    await signAndPay(closedGrant, 2_000_000);
+    const balance = await t.http.post(`/grants/${closedGrant}/disbursements`).set(as(manager)).send({ amountMinor: 500_000, dueDate: '2029-06-30' }).expect(201);
+    const grantee = await t.token({ role: 'applicant', id: 'applicant-user', organisationId: lead });
+    t.clock.set('2029-05-20T10:00:00Z');
+    await t.http.post(`/grants/${closedGrant}/reports/${final.body.reportId}/submission`).set(as(grantee)).send({ summary: 'Final report.' }).expect(200);
+    await t.http.post(`/grants/${closedGrant}/reports/${final.body.reportId}/acceptance`).set(as(manager)).expect(200);
+    await t.http.post(`/grants/${closedGrant}/disbursements/${balance.body.trancheId}/cancellation`).set(as(manager)).send({ reason: 'Activities completed under budget' }).expect(200);
+    t.clock.set('2029-06-10T10:00:00Z');
+    await t.http.post(`/grants/${closedGrant}/closure`).set(as(manager)).expect(200);
+    await statusIs(closedGrant, 'closed');
+    t.clock.set(NOW);
   });
+
+  async function signAndPay(grantId: string, amountMinor: number): Promise<void> {
+    await t.http.post(`/grants/${grantId}/agreement`).set(as(manager)).send({ signatories: [{ name: PRIVATE.signatory, role: 'Director' }] }).expect(200);
+    const tranche = await t.http.post(`/grants/${grantId}/disbursements`).set(as(manager)).send({ amountMinor, dueDate: '2027-06-15' }).expect(201);
+    await t.http.post(`/grants/${grantId}/disbursements/${tranche.body.trancheId}/payment`).set(as(manager)).send({ paymentReference: PRIVATE.paymentReference }).expect(200);
+  }
+
+  const statusIs = (grantId: string, status: string) =>
+    eventually(async () => ((await t.http.get(`/grants/${grantId}`).set(as(manager))).body.status === status ? true : undefined));
 
   afterAll(async () => {
     await t.close();
@@ -118,7 +162,75 @@ describe('360Giving export', () => {
     const { validatePackage, validateGrant } = threeSixtyGivingValidator();
     expect(validatePackage(res.body) ? null : validatePackage.errors).toBeNull();
     for (const grant of res.body.grants) expect(validateGrant(grant) ? null : validateGrant.errors).toBeNull();
-    expect(res.body.grants).toHaveLength(3);
+    expect(res.body.grants).toHaveLength(5);
+  });
+
+  it('answers 204 No Content before the first award: an empty package would fail the package schema (minItems 1)', () => {
+    expect(beforeFirstAward).toMatchObject({ status: 204, text: '', type: undefined });
+    const { validatePackage } = threeSixtyGivingValidator();
+    expect(validatePackage({ version: '1.4', grants: [] })).toBe(false);
+  });
+
+  it('names beneficiary countries by their ISO 3166 English short names: "Palestine, State of"', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
+    const grant = res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${terminatedGrant}`);
+    expect(grant.beneficiaryLocation).toEqual([
+      { name: 'Palestine, State of', countryCode: 'PS' },
+      { name: 'Tunisia', countryCode: 'TN' },
+    ]);
+    const publicOne = res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${publicGrant}`);
+    expect(publicOne.beneficiaryLocation).toEqual([
+      { name: 'Lebanon', countryCode: 'LB' },
+      { name: 'Tunisia', countryCode: 'TN' },
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain('Palestinian Territories');
+  });
+
+  it('gives the planned duration in months', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
+    for (const grant of res.body.grants) {
+      // Awarded on 2027-05-03 for the proposal's 24 months.
+      expect(grant.plannedDates).toEqual([{ startDate: '2027-05-03', endDate: '2029-05-02', duration: 24 }]);
+    }
+  });
+
+  it('shows a terminated grant as terminated, with the amount actually disbursed, and never the reason', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
+    const grant = res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${terminatedGrant}`);
+    const { validateGrant } = threeSixtyGivingValidator();
+    expect(validateGrant(grant) ? null : validateGrant.errors).toBeNull();
+    expect(grant).toMatchObject({ amountAwarded: 30_000, amountDisbursed: 10_000 });
+    expect(grant.actualDates).toEqual([
+      {
+        title: 'Terminated',
+        startDate: '2027-05-03',
+        endDate: '2027-11-20',
+        duration: 6.6,
+        description: 'Terminated on 2027-11-20, before the end of its planned period (2029-05-02): EUR 10000.00 of EUR 30000.00 disbursed; the unspent EUR 20000.00 will not be paid.',
+      },
+    ]);
+    expect(JSON.stringify(res.body)).not.toMatch(/Misuse|Karim/);
+  });
+
+  it('shows a closed grant as closed over its period, with the amount actually disbursed', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
+    const grant = res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${closedGrant}`);
+    const { validateGrant } = threeSixtyGivingValidator();
+    expect(validateGrant(grant) ? null : validateGrant.errors).toBeNull();
+    expect(grant).toMatchObject({ amountAwarded: 25_000, amountDisbursed: 20_000 });
+    expect(grant.actualDates).toEqual([
+      {
+        title: 'Closed',
+        startDate: '2027-05-03',
+        endDate: '2029-05-02',
+        duration: 24,
+        description: 'Closed on 2029-06-10 with its final report accepted: EUR 20000.00 of EUR 25000.00 disbursed; the unspent EUR 5000.00 will not be paid.',
+      },
+    ]);
+    // Grants still running carry no actualDates.
+    for (const running of [paidGrant, unpaidGrant, publicGrant]) {
+      expect(res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${running}`)).not.toHaveProperty('actualDates');
+    }
   });
 
   it('exports amounts in major units, award and planned dates, programme and beneficiary countries', async () => {
@@ -159,7 +271,7 @@ describe('360Giving export', () => {
   it('never publishes a withheld recipient\'s name, its partners\' names or the applicant\'s title and summary anywhere in the export', async () => {
     const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
     const json = JSON.stringify(res.body);
-    for (const value of [...Object.values(PRIVATE), lead, partnerOrg, 'alice', 'committee-chair']) {
+    for (const value of [...Object.values(PRIVATE), lead, partnerOrg, palestinian, 'alice', 'committee-chair']) {
       expect(json).not.toContain(value);
     }
     // Every string in every grant is either generated or written by the programme team.

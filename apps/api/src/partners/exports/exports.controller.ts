@@ -1,5 +1,6 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { ApiProblemResponses, Roles } from '@app/platform';
 import { APP_CONFIG, type AppConfig, publicUrl } from '@app/platform/config/app-config';
 import type { ThreeSixtyGivingPackage } from './three-sixty-giving';
@@ -20,13 +21,21 @@ export class ExportsController {
     summary: 'Awarded grants as a 360Giving grant package (schema 1.4); recipients withheld unless they chose to be public',
     description:
       'Amounts in major units (decimal) of each grant\'s currency. A withheld recipient appears as "Withheld recipient" with a stable pseudonymous id, ' +
-      'and its grant\'s title and description are generated from the call (nothing the applicant wrote). A public recipient appears by name.',
+      'and its grant\'s title and description are generated from the call (nothing the applicant wrote). A public recipient appears by name. ' +
+      'A terminated or closed grant carries `actualDates` (titled "Terminated" or "Closed") and the amount actually paid in `amountDisbursed`. ' +
+      'Before the first award the answer is 204 No Content: a 360Giving package must hold at least one grant.',
   })
-  @ApiOkResponse({ description: '360Giving package: `{ version, grants: [...] }`', schema: { type: 'object', additionalProperties: true } })
+  @ApiOkResponse({ description: '360Giving package: `{ version, grants: [...] }`, at least one grant', schema: { type: 'object', additionalProperties: true } })
+  @ApiNoContentResponse({ description: 'No grant has been awarded yet: there is nothing to publish (an empty package would not be valid 360Giving data)' })
   @ApiProblemResponses(401, 403)
-  export(): Promise<ThreeSixtyGivingPackage> {
+  async export(@Res({ passthrough: true }) response: Response): Promise<ThreeSixtyGivingPackage | undefined> {
     // The published dataSource comes from PUBLIC_BASE_URL, never from the request: a forged Host or
     // X-Forwarded-Host would otherwise end up in open data that others republish.
-    return this.threeSixtyGiving.build(publicUrl(this.config, 'exports/360giving'));
+    const exported = await this.threeSixtyGiving.build(publicUrl(this.config, 'exports/360giving'));
+    if (exported === null) {
+      response.status(HttpStatus.NO_CONTENT);
+      return undefined;
+    }
+    return exported;
   }
 }

@@ -1,4 +1,7 @@
-import { type ExportedGrantSource, majorUnits, threeSixtyGivingConfigFromEnv, toThreeSixtyGivingGrant } from './three-sixty-giving';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ISO_3166_ENGLISH_SHORT_NAMES, iso3166EnglishShortName } from './country-names';
+import { durationInMonths, type ExportedGrantSource, majorUnits, threeSixtyGivingConfigFromEnv, toThreeSixtyGivingGrant } from './three-sixty-giving';
 
 const CONFIG = threeSixtyGivingConfigFromEnv({});
 const WITHHELD = { id: 'withheld-0123456789abcdef0123456789abcdef', name: 'Withheld recipient', withheld: true };
@@ -11,6 +14,7 @@ function source(recipient: ExportedGrantSource['recipient'], partners: ExportedG
       id: 'g-1', currency: 'EUR', amountMinor: 100_00, paidMinor: 0, periodStart: '2027-06-01', periodEnd: '2028-05-31',
       awardedAt: new Date('2027-05-03T09:00:00Z'), updatedAt: new Date('2027-05-03T09:00:00Z'), granteeOrganisationId: 'internal-lead',
     },
+    ending: null,
     call: { id: 'c-1', title: 'Small grants for issue-based networks', programme: 'Nationality rights', description: 'Call text' },
     proposal: { title: 'Secret Collective legal aid', summary: 'A network led by Secret Collective with Hidden Partner', requestedMinor: 100_00 },
     countries: ['LB'],
@@ -50,5 +54,64 @@ describe('360Giving mapping', () => {
     const withheldPartner = toThreeSixtyGivingGrant(source(PUBLIC_LEAD, [WITHHELD]), CONFIG, 'http://x/exports/360giving');
     expect(JSON.stringify(withheldPartner)).not.toMatch(/Secret Collective|Hidden Partner/);
     expect(withheldPartner.description).toContain('Open Rights Network');
+  });
+
+  it('names countries by their ISO 3166 English short names, for exactly the codes the 360Giving codelist allows', () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, '../../../../../test/fixtures/standards/360giving/360-giving-schema.json'), 'utf8'));
+    const codelist: string[] = schema.$defs.Location.properties.countryCode.enum;
+    expect(Object.keys(ISO_3166_ENGLISH_SHORT_NAMES).sort()).toEqual([...codelist].sort());
+    expect(iso3166EnglishShortName('PS')).toBe('Palestine, State of');
+    expect(iso3166EnglishShortName('LB')).toBe('Lebanon');
+    expect(iso3166EnglishShortName('MA')).toBe('Morocco');
+    expect(iso3166EnglishShortName('TN')).toBe('Tunisia');
+    expect(iso3166EnglishShortName('XK')).toBeUndefined();
+    const grant = toThreeSixtyGivingGrant({ ...source(WITHHELD, []), countries: ['PS', 'LB', 'XK'] }, CONFIG, 'http://x/exports/360giving');
+    expect(grant.beneficiaryLocation).toEqual([
+      { name: 'Palestine, State of', countryCode: 'PS' },
+      { name: 'Lebanon', countryCode: 'LB' },
+    ]);
+  });
+
+  it('gives the planned duration in months, both days included', () => {
+    expect(durationInMonths('2027-06-01', '2028-05-31')).toBe(12);
+    expect(durationInMonths('2027-05-03', '2029-05-02')).toBe(24);
+    expect(durationInMonths('2027-01-31', '2027-02-27')).toBe(1); // to the day before the clamped 28 Feb
+    expect(durationInMonths('2027-06-01', '2027-07-15')).toBe(1.5);
+    expect(durationInMonths('2027-06-01', '2027-06-01')).toBe(0);
+    expect(toThreeSixtyGivingGrant(source(WITHHELD, []), CONFIG, 'http://x').plannedDates).toEqual([{ startDate: '2027-06-01', endDate: '2028-05-31', duration: 12 }]);
+  });
+
+  it('shows a terminated grant as terminated, with what was paid, and never the reason', () => {
+    const base = source(WITHHELD, []);
+    const terminated = toThreeSixtyGivingGrant(
+      { ...base, grant: { ...base.grant, paidMinor: 40_00 }, ending: { status: 'terminated', at: '2027-12-15T10:00:00.000Z' } },
+      CONFIG,
+      'http://x',
+    );
+    expect(terminated).toMatchObject({ amountAwarded: 100, amountDisbursed: 40 });
+    expect(terminated.actualDates).toEqual([
+      {
+        title: 'Terminated',
+        startDate: '2027-06-01',
+        endDate: '2027-12-15',
+        duration: 6.5,
+        description: 'Terminated on 2027-12-15, before the end of its planned period (2028-05-31): EUR 40.00 of EUR 100.00 disbursed; the unspent EUR 60.00 will not be paid.',
+      },
+    ]);
+    const beforeStart = toThreeSixtyGivingGrant({ ...base, ending: { status: 'terminated', at: '2027-05-20T10:00:00.000Z' } }, CONFIG, 'http://x');
+    expect(beforeStart.actualDates).toMatchObject([{ startDate: '2027-05-20', endDate: '2027-05-20', duration: 0 }]);
+  });
+
+  it('shows a closed grant as closed over its planned period, with what was paid', () => {
+    const base = source(WITHHELD, []);
+    const closed = toThreeSixtyGivingGrant(
+      { ...base, grant: { ...base.grant, paidMinor: 100_00 }, ending: { status: 'closed', at: '2028-07-01T10:00:00.000Z' } },
+      CONFIG,
+      'http://x',
+    );
+    expect(closed.actualDates).toEqual([
+      { title: 'Closed', startDate: '2027-06-01', endDate: '2028-05-31', duration: 12, description: 'Closed on 2028-07-01 with its final report accepted: EUR 100.00 of EUR 100.00 disbursed.' },
+    ]);
+    expect(toThreeSixtyGivingGrant(source(WITHHELD, []), CONFIG, 'http://x')).not.toHaveProperty('actualDates');
   });
 });

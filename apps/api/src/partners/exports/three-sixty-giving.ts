@@ -9,9 +9,16 @@
  * are generated from facts that identify no one (the call and programme). A proposal's title and
  * summary may name the lead or its partners ("A network led by …"), so they are used only when the
  * recipient and every partner of the grant are public. Beneficiary locations are countries, named
- * from ISO codes. No contact, address or registration numbers are ever exported.
+ * by their ISO 3166 English short names. No contact, address or registration numbers are ever
+ * exported.
+ *
+ * A grant that ended says so with the standard's own fields, since 360Giving 1.4 has no status
+ * field: `actualDates` holds one event titled "Terminated" or "Closed" (when it actually ran, with
+ * its duration), and `amountDisbursed` what was actually paid. The termination reason is never
+ * exported: it is free text and may name people.
  */
 import type { PublicOrganisation } from '@app/grants/application/public-events';
+import { iso3166EnglishShortName } from './country-names';
 
 export interface ThreeSixtyGivingConfig {
   /** The publisher's 360Giving prefix ("360G-…"), used for grant and withheld-recipient ids. */
@@ -46,6 +53,8 @@ export interface ExportedGrantSource {
     updatedAt: Date;
     granteeOrganisationId: string;
   };
+  /** How the grant ended, from its GrantTerminated / GrantClosed event; null while it runs. */
+  ending: GrantEnding | null;
   call: { id: string; title: string; programme: string; description: string } | null;
   proposal: { title: string; summary: string; requestedMinor: number } | null;
   /** ISO 3166-1 alpha-2 countries of the network (lead and partners), as far as known. */
@@ -53,6 +62,12 @@ export interface ExportedGrantSource {
   recipient: PublicOrganisation;
   /** The grant's partner organisations as partners see them: applicant text is published only when none is withheld. */
   partners: PublicOrganisation[];
+}
+
+export interface GrantEnding {
+  status: 'terminated' | 'closed';
+  /** When the grant was terminated or closed (ISO 8601 timestamp). */
+  at: string;
 }
 
 export interface ThreeSixtyGivingPackage {
@@ -67,11 +82,15 @@ export function majorUnits(amountMinor: number, currency: string): number {
   return amountMinor / 10 ** exponent;
 }
 
-const COUNTRY_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
 
 export function toThreeSixtyGivingGrant(source: ExportedGrantSource, config: ThreeSixtyGivingConfig, dataSource: string): Record<string, unknown> {
   const { grant, call, proposal } = source;
   const { title, description } = describe(source);
+  // Only codes ISO 3166-1 assigns (the 360Giving codelist): an organisation's country is not validated on registration.
+  const locations = source.countries.flatMap((countryCode) => {
+    const name = iso3166EnglishShortName(countryCode);
+    return name === undefined ? [] : [{ name, countryCode }];
+  });
   return {
     id: `${config.prefix}-${grant.id}`,
     title,
@@ -81,17 +100,68 @@ export function toThreeSixtyGivingGrant(source: ExportedGrantSource, config: Thr
     amountAwarded: majorUnits(grant.amountMinor, grant.currency),
     amountDisbursed: majorUnits(grant.paidMinor, grant.currency),
     awardDate: grant.awardedAt.toISOString().slice(0, 10),
-    plannedDates: [{ startDate: grant.periodStart, endDate: grant.periodEnd }],
+    plannedDates: [{ startDate: grant.periodStart, endDate: grant.periodEnd, duration: durationInMonths(grant.periodStart, grant.periodEnd) }],
+    ...(source.ending ? { actualDates: [actualDates(source)] } : {}),
     recipientOrganization: [{ id: `${config.prefix}-${source.recipient.id}`, name: source.recipient.name }],
-    ...(source.countries.length
-      ? { beneficiaryLocation: source.countries.map((countryCode) => ({ name: COUNTRY_NAMES.of(countryCode) ?? countryCode, countryCode })) }
-      : {}),
+    ...(locations.length ? { beneficiaryLocation: locations } : {}),
     fundingOrganization: [{ id: config.funder.id, name: config.funder.name }],
     ...(call ? { grantProgramme: [{ code: `${config.prefix}-call-${call.id}`, title: call.title, description: call.programme }] } : {}),
     fromOpenCall: 'Yes',
     dateModified: grant.updatedAt.toISOString(),
     dataSource,
   };
+}
+
+/**
+ * When a terminated or closed grant actually ran. Terminated: from the planned start (or the
+ * termination day, if it came first) to the day of termination. Closed: the planned period, ending
+ * on the day of closure if that came before the planned end. The description states the figures
+ * (paid, awarded, unspent), never the reason for a termination.
+ */
+function actualDates(source: ExportedGrantSource): Record<string, unknown> {
+  const { grant } = source;
+  const ending = source.ending!;
+  const endedOn = ending.at.slice(0, 10);
+  const endDate = ending.status === 'terminated' || endedOn < grant.periodEnd ? endedOn : grant.periodEnd;
+  const startDate = grant.periodStart <= endDate ? grant.periodStart : endDate;
+  const exponent = new Intl.NumberFormat('en', { style: 'currency', currency: grant.currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const money = (minor: number) => `${grant.currency} ${majorUnits(minor, grant.currency).toFixed(exponent)}`;
+  const paid = `${money(grant.paidMinor)} of ${money(grant.amountMinor)} disbursed`;
+  const unspent = grant.amountMinor - grant.paidMinor;
+  const released = unspent > 0 ? `; the unspent ${money(unspent)} will not be paid` : '';
+  const description =
+    ending.status === 'terminated'
+      ? `Terminated on ${endedOn}, before the end of its planned period (${grant.periodEnd}): ${paid}${released}.`
+      : `Closed on ${endedOn} with its final report accepted: ${paid}${released}.`;
+  return {
+    title: ending.status === 'terminated' ? 'Terminated' : 'Closed',
+    startDate,
+    endDate,
+    duration: durationInMonths(startDate, endDate),
+    description,
+  };
+}
+
+/**
+ * Months from `start` to `end`, both `YYYY-MM-DD` and both days included (the 360Giving `duration`
+ * is a number of months): whole calendar months, plus the rest as a share of the following month,
+ * to one decimal. A grant period of 24 months (2027-05-03 to 2029-05-02) is 24.
+ */
+export function durationInMonths(start: string, end: string): number {
+  const [sy, sm, sd] = start.split('-').map(Number);
+  const after = new Date(Date.UTC(Number(end.slice(0, 4)), Number(end.slice(5, 7)) - 1, Number(end.slice(8, 10)) + 1));
+  const [ey, em, ed] = [after.getUTCFullYear(), after.getUTCMonth() + 1, after.getUTCDate()];
+  let whole = (ey - sy) * 12 + (em - sm);
+  if (ed < sd) whole -= 1;
+  if (whole < 0) return 0;
+  /** `start` moved by n months, the day clamped to the end of a shorter month. */
+  const monthsLater = (n: number) => {
+    const lastDay = new Date(Date.UTC(sy, sm - 1 + n + 1, 0)).getUTCDate();
+    return Date.UTC(sy, sm - 1 + n, Math.min(sd, lastDay));
+  };
+  const anchor = monthsLater(whole);
+  const share = (after.getTime() - anchor) / (monthsLater(whole + 1) - anchor);
+  return Math.round((whole + share) * 10) / 10;
 }
 
 /**
