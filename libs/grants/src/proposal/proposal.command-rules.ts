@@ -65,6 +65,7 @@ export const proposalCommandRules: Readonly<Record<ProposalCommand['type'], read
   RecordConsensus: [CallMismatch, ConsensusScoreOutOfRange, JustificationRequired, NotEnoughReviews],
   RecordFundingDecision: [AwardExceedsRequest, AwardOutsideCallRange, CallMismatch, ConsensusRequired, GrantIdReused, InvalidAwardAmount, InvalidFundingDecision, JustificationRequired, NotEnoughReviews],
   RecordAwardFundsUnavailable: [AwardMismatch],
+  RecordAwardFunded: [AwardMismatch],
   RequestClarification: [ClarificationQuestionsRequired, DuplicateClarificationRequest],
   ProvideClarification: [BudgetSumMismatch, CallMismatch, ClarificationNotOpen, CurrencyMismatch, EmptyBudget, InvalidBudgetLine, InvalidDuration, JustificationRequired, MissingProposalDetails, RequestedAmountOutOfRange],
 };

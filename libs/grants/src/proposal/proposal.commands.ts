@@ -125,6 +125,13 @@ export type RecordAwardFundsUnavailable = {
   now: string;
 };
 
+/** The award process manager's, once the grant exists. */
+export type RecordAwardFunded = {
+  type: 'RecordAwardFunded';
+  data: { proposalId: string; grantId: string; amountMinor: number };
+  now: string;
+};
+
 export type RequestClarification = {
   type: 'RequestClarification';
   data: { proposalId: string; requestId: string; questions: string[]; requestedBy: string };
@@ -153,6 +160,7 @@ export type ProposalCommand =
   | RecordConsensus
   | RecordFundingDecision
   | RecordAwardFundsUnavailable
+  | RecordAwardFunded
   | RequestClarification
   | ProvideClarification;
 

@@ -710,6 +710,24 @@ describe('proposal decider', () => {
     });
   });
 
+  describe('award funded', () => {
+    const funded: ProposalCommand = { type: 'RecordAwardFunded', data: { proposalId: PROPOSAL, grantId: GRANT, amountMinor: 4_500_000 }, now: LATER };
+    const awardFunded: ProposalEvent = { type: 'AwardFunded', data: { proposalId: PROPOSAL, grantId: GRANT, amountMinor: 4_500_000, recordedAt: LATER } };
+
+    it("given an award, when the process manager reports the grant created, then the award is funded (once: idempotent)", () => {
+      given(...readyForDecision, awarded).when(funded).then([awardFunded]);
+      given(...readyForDecision, awarded, awardFunded).when(funded).then([]);
+      expect(fold(proposalDecider, [...readyForDecision, awarded, awardFunded])).toMatchObject({ status: 'awarded', award: { grantId: GRANT, funded: true } });
+    });
+
+    it('proposal.award.grant-mismatch: only the standing award can be funded', () => {
+      given(...readyForDecision, awarded)
+        .when({ ...funded, data: { ...funded.data, grantId: 'other' } } as ProposalCommand)
+        .thenThrows(AwardMismatch);
+      given(...readyForDecision).when(funded).thenThrows(InvalidStateTransition);
+    });
+  });
+
   describe('clarification', () => {
     const request: ProposalCommand = {
       type: 'RequestClarification',
@@ -812,7 +830,7 @@ describe('proposal decider', () => {
   });
 
   it('declares every event type with its schema version (ProposalWithdrawn is at 2, see proposal.upcasters.ts)', () => {
-    expect(PROPOSAL_EVENT_TYPES).toHaveLength(16);
+    expect(PROPOSAL_EVENT_TYPES).toHaveLength(17);
     const { ProposalWithdrawn, ...others } = proposalEventSchemaVersions;
     expect(ProposalWithdrawn).toBe(2);
     expect(new Set(Object.values(others))).toEqual(new Set([1]));

@@ -6,6 +6,7 @@ import type {
   DraftProposal,
   ProposalCommand,
   ProvideClarification,
+  RecordAwardFunded,
   RecordAwardFundsUnavailable,
   RecordConsensus,
   RecordFundingDecision,
@@ -119,7 +120,8 @@ export interface ProposalState {
   recusedReviewerIds: string[];
   reviews: Record<string, ReviewRecord>;
   consensusScore: number | null;
-  award: { grantId: string; amountMinor: number } | null;
+  /** funded: the award process manager recorded that the funds were committed and the grant created. */
+  award: { grantId: string; amountMinor: number; funded: boolean } | null;
   /** Where an award came from (under-review, or reserved), so a failed award goes back there. */
   statusBeforeAward: 'under-review' | 'reserved' | null;
   /** Grant ids of awards the call's budget could not cover; never reused. */
@@ -206,7 +208,7 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
           return {
             ...state,
             status: 'awarded',
-            award: { grantId: grantId ?? '', amountMinor: amountMinor ?? 0 },
+            award: { grantId: grantId ?? '', amountMinor: amountMinor ?? 0, funded: false },
             statusBeforeAward: state.status === 'reserved' ? 'reserved' : 'under-review',
           };
         case 'reject':
@@ -227,6 +229,8 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
         statusBeforeAward: null,
         unfundedGrantIds: [...state.unfundedGrantIds, event.data.grantId],
       };
+    case 'AwardFunded':
+      return state.award && state.award.grantId === event.data.grantId ? { ...state, award: { ...state.award, funded: true } } : state;
     case 'ClarificationRequested':
       return {
         ...state,
@@ -281,6 +285,8 @@ export function decideProposal(command: ProposalCommand, state: ProposalState): 
       return recordFundingDecision(command, state);
     case 'RecordAwardFundsUnavailable':
       return recordAwardFundsUnavailable(command, state);
+    case 'RecordAwardFunded':
+      return recordAwardFunded(command, state);
     case 'RequestClarification':
       return requestClarification(command, state);
     case 'ProvideClarification':
@@ -493,6 +499,15 @@ function recordAwardFundsUnavailable(command: RecordAwardFundsUnavailable, state
   return [
     { type: 'AwardFundsUnavailable', data: { proposalId, grantId, amountMinor, remainingMinor, ...(reason !== undefined ? { reason } : {}), recordedAt: command.now } },
   ];
+}
+
+/** Idempotent for the process manager: recording the same funded grant again appends nothing. */
+function recordAwardFunded(command: RecordAwardFunded, state: ProposalState): ProposalEvent[] {
+  const { proposalId, grantId, amountMinor } = command.data;
+  if (state.status !== 'awarded' || !state.award) throw new InvalidStateTransition(state.status, 'record that the award was funded');
+  if (state.award.grantId !== grantId) throw new AwardMismatch(grantId);
+  if (state.award.funded) return [];
+  return [{ type: 'AwardFunded', data: { proposalId, grantId, amountMinor, recordedAt: command.now } }];
 }
 
 const CLARIFIABLE: readonly ProposalStatus[] = ['submitted', 'under-review', 'reserved'];

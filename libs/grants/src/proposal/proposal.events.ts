@@ -150,6 +150,18 @@ export interface AwardFundsUnavailableData {
   recordedAt: string;
 }
 
+/**
+ * Appended by the award process manager once the call committed the award's funds and the grant
+ * was created: the award's outcome, told on the proposal's own stream (so the proposal, its ETag
+ * and its as-of answers change with it, never with another stream's read model).
+ */
+export interface AwardFundedData {
+  proposalId: string;
+  grantId: string;
+  amountMinor: number;
+  recordedAt: string;
+}
+
 export interface ClarificationRequestedData {
   proposalId: string;
   requestId: string;
@@ -181,6 +193,7 @@ export type ReviewSubmitted = { type: 'ReviewSubmitted'; data: ReviewSubmittedDa
 export type ConsensusRecorded = { type: 'ConsensusRecorded'; data: ConsensusRecordedData };
 export type FundingDecisionRecorded = { type: 'FundingDecisionRecorded'; data: FundingDecisionRecordedData };
 export type AwardFundsUnavailable = { type: 'AwardFundsUnavailable'; data: AwardFundsUnavailableData };
+export type AwardFunded = { type: 'AwardFunded'; data: AwardFundedData };
 export type ClarificationRequested = { type: 'ClarificationRequested'; data: ClarificationRequestedData };
 export type ClarificationProvided = { type: 'ClarificationProvided'; data: ClarificationProvidedData };
 
@@ -199,6 +212,7 @@ export type ProposalEvent =
   | ConsensusRecorded
   | FundingDecisionRecorded
   | AwardFundsUnavailable
+  | AwardFunded
   | ClarificationRequested
   | ClarificationProvided;
 
@@ -224,6 +238,7 @@ export const proposalEventSchemaVersions: Readonly<Record<ProposalEventType, num
   ConsensusRecorded: 1,
   FundingDecisionRecorded: 1,
   AwardFundsUnavailable: 1,
+  AwardFunded: 1,
   ClarificationRequested: 1,
   ClarificationProvided: 1,
 };

@@ -1,5 +1,6 @@
 import type { ReadModelDefinition } from '../read-model-definition';
 import { ProposalView, ReviewerAssignmentView } from './proposal-view.entity';
+import { ProposalsAwardOutcome1764001310000 } from './proposals-award-outcome.migration';
 import { ProposalsReadModel1764000400000 } from './proposals.migration';
 import { ProposalsProjection } from './proposals.projection';
 import { ProposalsQuery } from './proposals.query';
@@ -7,7 +8,7 @@ import { ProposalsQuery } from './proposals.query';
 /** Proposals by call and status, the ranking per call, and each reviewer's queue. */
 export const proposalsReadModel: ReadModelDefinition = {
   entities: [ProposalView, ReviewerAssignmentView],
-  migrations: [ProposalsReadModel1764000400000],
+  migrations: [ProposalsReadModel1764000400000, ProposalsAwardOutcome1764001310000],
   projections: () => [new ProposalsProjection()],
   queries: [ProposalsQuery],
 };

@@ -57,8 +57,28 @@ export interface UnfundedAwardView {
   grantId: string;
   amountMinor: number;
   remainingMinor: number;
+  /** The call's refusal rule; absent on events recorded before it was kept. */
+  reason?: string;
   recordedAt: string;
 }
+
+/**
+ * The outcome of the standing award decision, as the proposal's own stream tells it: `pending` until
+ * the award workflow reports back; `awarded` once the call committed the funds and the grant exists
+ * (AwardFunded); `funds-unavailable` when the call refused the commitment (AwardFundsUnavailable).
+ */
+export type AwardView =
+  | { status: 'pending' | 'awarded'; grantId: string; amountMinor: number; previousStatus: 'under-review' | 'reserved' }
+  | {
+      status: 'funds-unavailable';
+      grantId: string;
+      amountMinor: number;
+      /** The call's refusal rule (null on events recorded before it was kept). */
+      reason: string | null;
+      /** What the call had left when it refused. */
+      remainingMinor: number;
+      recordedAt: string;
+    };
 
 /** The content fields a clarification answer changed. */
 export interface RevisedFieldsView {
@@ -117,8 +137,10 @@ export class ProposalView {
   @Column('int', { name: 'review_count' }) reviewCount: number;
   @Column('numeric', { name: 'consensus_score', precision: 5, scale: 2, nullable: true, transformer: numericAsNumber }) consensusScore: number | null;
   @Column('jsonb', { nullable: true }) consensus: ConsensusView | null;
-  /** The standing decision; cleared when an award could not be funded (see unfundedAwards). */
+  /** The standing decision; an award whose funds were unavailable stays, with its outcome in `award`. */
   @Column('jsonb', { nullable: true }) decision: DecisionView | null;
+  /** The outcome of the standing award decision; null when the standing decision is no award. */
+  @Column('jsonb', { nullable: true }) award: AwardView | null;
   @Column('jsonb', { name: 'unfunded_awards' }) unfundedAwards: UnfundedAwardView[];
   @Column('jsonb') clarifications: ClarificationView[];
   @Column('jsonb', { nullable: true }) withdrawal: WithdrawalView | null;

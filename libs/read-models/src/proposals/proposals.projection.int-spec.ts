@@ -100,13 +100,34 @@ describe('proposals projection', () => {
     ]);
   });
 
-  it('puts an award the budget cannot cover back to awaiting a decision, keeping the failed award on record', async () => {
+  it('shows an award pending, then funds-unavailable with the reason and what the call had left; back to awaiting a decision, the award decision and the failed award on record', async () => {
     const proposalId = randomUUID();
     const events = history(proposalId, 75, 'award');
     await applyAll(proposalId, events);
-    await applyAll(proposalId, [{ type: 'AwardFundsUnavailable', data: { proposalId, grantId: 'g-1', amountMinor: 4_000_000, remainingMinor: 1_000, recordedAt: AT } }], events.length);
+    expect((await rows(proposalId)).proposal.award).toEqual({ status: 'pending', grantId: 'g-1', amountMinor: 4_000_000, previousStatus: 'under-review' });
+    const unavailable: ProposalEvent = {
+      type: 'AwardFundsUnavailable',
+      data: { proposalId, grantId: 'g-1', amountMinor: 4_000_000, remainingMinor: 1_000, reason: 'call.budget.exceeded', recordedAt: AT },
+    };
+    await applyAll(proposalId, [unavailable], events.length);
     const { proposal } = await rows(proposalId);
-    expect(proposal).toMatchObject({ status: 'under-review', decision: null, unfundedAwards: [expect.objectContaining({ grantId: 'g-1', remainingMinor: 1_000 })] });
+    expect(proposal).toMatchObject({
+      status: 'under-review',
+      decision: expect.objectContaining({ decision: 'award', grantId: 'g-1', amountMinor: 4_000_000 }),
+      award: { status: 'funds-unavailable', grantId: 'g-1', amountMinor: 4_000_000, reason: 'call.budget.exceeded', remainingMinor: 1_000, recordedAt: AT },
+      unfundedAwards: [{ grantId: 'g-1', amountMinor: 4_000_000, remainingMinor: 1_000, reason: 'call.budget.exceeded', recordedAt: AT }],
+    });
+  });
+
+  it('returns an award from the reserve list whose funds were unavailable to the reserve list; an event without a reason reads as null', async () => {
+    const proposalId = randomUUID();
+    const awarded = history(proposalId, 75, 'award');
+    const reserved: ProposalEvent = { type: 'FundingDecisionRecorded', data: { proposalId, decision: 'reserve', reasons: 'r', decidedBy: 'alice', committee: 'c', decidedAt: AT } };
+    const events = [...awarded.slice(0, -1), reserved, awarded[awarded.length - 1]];
+    await applyAll(proposalId, events);
+    await applyAll(proposalId, [{ type: 'AwardFundsUnavailable', data: { proposalId, grantId: 'g-1', amountMinor: 4_000_000, remainingMinor: 0, recordedAt: AT } }], events.length);
+    const { proposal } = await rows(proposalId);
+    expect(proposal).toMatchObject({ status: 'reserved', award: { status: 'funds-unavailable', reason: null, remainingMinor: 0 } });
   });
 
   it('ranks a call by consensus score, equal scores sharing a rank, and queues a reviewer only where not recused', async () => {

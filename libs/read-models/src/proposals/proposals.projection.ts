@@ -35,6 +35,7 @@ export function draftedProposalView(event: ProposalDrafted, recordedAt: Date, ve
     consensusScore: null,
     consensus: null,
     decision: null,
+    award: null,
     unfundedAwards: [],
     clarifications: [],
     withdrawal: null,
@@ -122,13 +123,26 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
     case 'FundingDecisionRecorded': {
       const { proposalId: _id, ...decision } = event.data;
       const status = { award: 'awarded', reject: 'rejected', reserve: 'reserved' }[decision.decision];
-      return { ...view, status, decision };
+      const award: ProposalView['award'] =
+        decision.decision === 'award' && decision.grantId !== undefined && decision.amountMinor !== undefined
+          ? { status: 'pending', grantId: decision.grantId, amountMinor: decision.amountMinor, previousStatus: view.status === 'reserved' ? 'reserved' : 'under-review' }
+          : null;
+      return { ...view, status, decision, award };
     }
     case 'AwardFundsUnavailable': {
-      const { grantId, amountMinor, remainingMinor, recordedAt } = event.data;
-      // As in the decider: back to awaiting a decision; the failed award stays on record.
-      return { ...view, status: 'under-review', decision: null, unfundedAwards: [...view.unfundedAwards, { grantId, amountMinor, remainingMinor, recordedAt }] };
+      const { grantId, amountMinor, remainingMinor, reason, recordedAt } = event.data;
+      // As in the decider: back to where the award came from (a reserve-list decision stands). The
+      // award decision stays visible, with its outcome; every failed award stays on record.
+      const previousStatus = view.award?.status === 'pending' && view.award.grantId === grantId ? view.award.previousStatus : 'under-review';
+      return {
+        ...view,
+        status: previousStatus,
+        award: { status: 'funds-unavailable', grantId, amountMinor, reason: reason ?? null, remainingMinor, recordedAt },
+        unfundedAwards: [...view.unfundedAwards, { grantId, amountMinor, remainingMinor, ...(reason !== undefined ? { reason } : {}), recordedAt }],
+      };
     }
+    case 'AwardFunded':
+      return view.award?.status === 'pending' && view.award.grantId === event.data.grantId ? { ...view, award: { ...view.award, status: 'awarded' } } : view;
     case 'ClarificationRequested': {
       const { requestId, questions, requestedBy, requestedAt } = event.data;
       return {

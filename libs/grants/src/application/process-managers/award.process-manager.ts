@@ -23,7 +23,7 @@ export interface AwardProcessManagerDependencies {
  *
  * The runtime delivers at least once, so every step is idempotent: CommitFunds is keyed by the grant
  * id (the same commitment again appends nothing), AwardGrant repeats to nothing when identical, and
- * RecordAwardFundsUnavailable to nothing for a grant id already recorded.
+ * RecordAwardFundsUnavailable and RecordAwardFunded to nothing for a grant id already recorded.
  *
  * The budget invariant under concurrent awards rests on the call stream: the commit appends with
  * the version it folded, so of two racing commits one fails with a version conflict; the executor

@@ -1,6 +1,6 @@
 import { availableBudgetMinor, type CallState, type CommitFunds } from '../../call';
 import type { AwardGrant } from '../../grant';
-import type { FundingDecisionRecordedData, ProposalState, RecordAwardFundsUnavailable } from '../../proposal';
+import type { FundingDecisionRecordedData, ProposalState, RecordAwardFunded, RecordAwardFundsUnavailable } from '../../proposal';
 import { grantPeriodFrom } from './grant-period';
 
 /** An award decision: a decision to award, naming the grant and the amount. */
@@ -21,7 +21,7 @@ export type AwardInput =
 export type AwardOutput =
   | { stream: 'call'; id: string; command: CommitFunds }
   | { stream: 'grant'; id: string; command: AwardGrant }
-  | { stream: 'proposal'; id: string; command: RecordAwardFundsUnavailable };
+  | { stream: 'proposal'; id: string; command: RecordAwardFundsUnavailable | RecordAwardFunded };
 
 export function isAwardDecision(decision: FundingDecisionRecordedData): decision is AwardDecision {
   return decision.decision === 'award' && decision.grantId !== undefined && decision.amountMinor !== undefined;
@@ -33,7 +33,8 @@ export function isAwardDecision(decision: FundingDecisionRecordedData): decision
  *   DecisionRecorded(award) ─► CommitFunds on the call
  *     ├─ FundsRefused (budget, range, call state) ─► RecordAwardFundsUnavailable on the proposal,
  *     │                                              with the refusal's rule and what the call really has left
- *     └─ FundsCommitted ─► AwardGrant: the proposal's network, the awarded amount, the implied period
+ *     └─ FundsCommitted ─► AwardGrant: the proposal's network, the awarded amount, the implied period,
+ *                          then RecordAwardFunded on the proposal (its award reads as awarded)
  *
  * A grant id the proposal already records as unfunded is never funded later, even if the budget has
  * room by then: a redelivered decision must not revive an award the committee was told had failed.
@@ -47,10 +48,15 @@ export function decideAward(input: AwardInput): AwardOutput[] {
       const { grantId, proposalId, amountMinor } = decision;
       return [{ stream: 'call', id: callId, command: { type: 'CommitFunds', data: { callId, grantId, proposalId, amountMinor }, now } }];
     }
-    case 'FundsCommitted':
-      return input.proposal.status === 'none'
-        ? []
-        : [{ stream: 'grant', id: input.decision.grantId, command: awardGrantCommand(input.decision, input.proposal, input.now) }];
+    case 'FundsCommitted': {
+      const { decision, proposal, now } = input;
+      if (proposal.status === 'none') return [];
+      const { proposalId, grantId, amountMinor } = decision;
+      return [
+        { stream: 'grant', id: grantId, command: awardGrantCommand(decision, proposal, now) },
+        { stream: 'proposal', id: proposalId, command: { type: 'RecordAwardFunded', data: { proposalId, grantId, amountMinor }, now } },
+      ];
+    }
     case 'FundsRefused': {
       const { decision, call, reason, now } = input;
       const remainingMinor = call.status === 'none' ? 0 : availableBudgetMinor(call);

@@ -56,7 +56,7 @@ describe('award workflow', () => {
     expect(decideAward({ type: 'DecisionRecorded', decision: award, proposal: { ...proposal, unfundedGrantIds: [grantId] }, now })).toEqual([]);
   });
 
-  it('given the funds were committed, then the grant is awarded to the network for the implied period', () => {
+  it('given the funds were committed, then the grant is awarded to the network for the implied period, then the proposal records its award funded', () => {
     expect(decideAward({ type: 'FundsCommitted', decision: award, proposal, now })).toEqual([
       {
         stream: 'grant',
@@ -70,6 +70,7 @@ describe('award workflow', () => {
           now,
         },
       },
+      { stream: 'proposal', id: proposalId, command: { type: 'RecordAwardFunded', data: { proposalId, grantId, amountMinor: 4_000_000 }, now } },
     ]);
   });
 

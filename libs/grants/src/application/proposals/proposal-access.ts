@@ -59,7 +59,7 @@ export function maySeeAllProposals(actor: ProposalActor): boolean {
   return PROGRAMME_ROLES.includes(actor.role) || actor.role === 'auditor';
 }
 
-/** Commands by who may send them. RecordAwardFundsUnavailable is the award process manager's alone. */
+/** Commands by who may send them. RecordAwardFundsUnavailable and RecordAwardFunded are the award process manager's alone. */
 export const PROGRAMME_COMMANDS = ['ScreenEligibility', 'AssignReviewer', 'RecordConsensus', 'RecordFundingDecision', 'RequestClarification'] as const;
 export const LEAD_APPLICANT_COMMANDS = [
   'DraftProposal',

@@ -26,11 +26,11 @@ type Requested<T> = T extends { type: infer K; data: infer D } ? { type: K; data
 
 /**
  * Any proposal command a person can send. The handler adds `now`, the call and organisation
- * snapshots, and (on submission) the content hash. RecordAwardFundsUnavailable is not here: only
- * the award process manager sends it, straight through the executor.
+ * snapshots, and (on submission) the content hash. RecordAwardFundsUnavailable and RecordAwardFunded
+ * are not here: only the award process manager sends them, straight through the executor.
  */
 export type ProposalRequest =
-  | Exclude<Requested<ProposalCommand>, { type: 'SubmitProposal' | 'RecordAwardFundsUnavailable' }>
+  | Exclude<Requested<ProposalCommand>, { type: 'SubmitProposal' | 'RecordAwardFundsUnavailable' | 'RecordAwardFunded' }>
   | { type: 'SubmitProposal'; data: { proposalId: string } };
 
 /** The call a new proposal names is not in the log (HTTP 422: the request refers to nothing). */
