@@ -65,6 +65,7 @@ function nestedText(depth: number): string {
 const nested = (depth: number) => new RawJson(nestedText(depth));
 
 function hostileValue(random: Random): unknown {
+  if (random.chance(0.15)) return null; // the classic slip on an optional field
   const kind = random.int(11);
   switch (kind) {
     case 0: // wrong JSON types
@@ -146,6 +147,17 @@ function encode(value: unknown): string {
 function schemaProperties(world: SecurityWorld, schema: Schema | undefined): [string, Schema][] {
   const resolved = resolveSchema(world.document, schema);
   return Object.entries(resolved?.properties ?? {});
+}
+
+/** An object built from a schema's property examples (what Swagger UI would send). */
+function exampleOf(world: SecurityWorld, schema: Schema | undefined): Record<string, unknown> {
+  if (schema?.example && typeof schema.example === 'object' && !Array.isArray(schema.example)) return structuredClone(schema.example as Record<string, unknown>);
+  const example: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(schema?.properties ?? {})) {
+    const resolved = resolveSchema(world.document, property);
+    if (resolved?.example !== undefined) example[name] = structuredClone(resolved.example);
+  }
+  return example;
 }
 
 function mutateBody(random: Random, world: SecurityWorld, operation: Operation, body: Json, mutations: string[]): Json | string {
@@ -261,13 +273,23 @@ function sweepRequests(world: SecurityWorld, first: number): FuzzRequest[] {
     const caller = CALLERS.find((candidate) => readmeAllows(candidate, operation)) ?? 'anonymous';
     const base = world.requestFor(operation);
     const fields = new Map<string, (string | number)[]>();
-    for (const [name] of schemaProperties(world, operation.bodySchema)) fields.set(name, [name]);
+    const seeds: Record<string, unknown> = {};
+    for (const [name, property] of schemaProperties(world, operation.bodySchema)) {
+      fields.set(name, [name]);
+      // The fields of a nested object (a contact person, a signatory) too, starting from its example.
+      const nestedSchema = resolveSchema(world.document, property.items ?? property);
+      for (const [inner] of Object.entries(nestedSchema?.properties ?? {})) {
+        const isArray = property.type === 'array' || property.items !== undefined;
+        if (!(base.body && name in base.body)) seeds[name] = isArray ? [exampleOf(world, nestedSchema)] : exampleOf(world, nestedSchema);
+        fields.set(isArray ? `${name}.0.${inner}` : `${name}.${inner}`, isArray ? [name, 0, inner] : [name, inner]);
+      }
+    }
     for (const path of pathsOf(base.body ?? {})) if (path.length <= 2) fields.set(path.join('.'), path);
     for (const [name, path] of fields) {
-      const current = path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], base.body);
+      const current = path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], { ...seeds, ...(base.body ?? {}) });
       const otherType = typeof current === 'string' ? 1 : typeof current === 'number' ? 'x' : Array.isArray(current) ? 'x' : current && typeof current === 'object' ? [] : [];
       for (const value of [null, otherType, { x: 1 }]) {
-        const body = structuredClone(base.body ?? {}) as Json;
+        const body = structuredClone({ ...seeds, ...(base.body ?? {}) }) as Json;
         const parent = path.length === 1 ? (body as Record<string | number, unknown>) : parentOf(body, path);
         if (!parent) continue;
         parent[path[path.length - 1]] = value;
