@@ -157,9 +157,10 @@ describe('audit over HTTP', () => {
     const award = await post('manager', `${housingPath}/decision`, {
       decision: 'award', amountMinor: 4_500_000, reasons: 'Ranked first; advocacy budget reduced', committee: 'Grants committee, May 2027',
     }).expect(200);
-    ids.grantId = award.body.grantId;
-    await capture(housingPath, housingStream, 11);
-    await capture(housingPath, housingStream, 11, 'bidoun');
+    ids.grantId = award.body.award.grantId;
+    // Once the award process manager has created the grant, the proposal records the award funded (version 12).
+    await capture(housingPath, housingStream, 12);
+    await capture(housingPath, housingStream, 12, 'bidoun');
 
     // The award process manager commits the funds on the call and creates the grant.
     await capture(`/calls/${ids.callId}`, callStream, 3);
@@ -211,6 +212,7 @@ describe('audit over HTTP', () => {
       expect(events.map((e) => e.type)).toEqual([
         'ProposalDrafted', 'ProposalSubmitted', 'EligibilityScreened', 'ReviewerAssigned', 'ReviewerAssigned', 'ReviewerAssigned',
         'ConflictOfInterestDeclared', 'ReviewerRecused', 'ReviewSubmitted', 'ReviewSubmitted', 'ConsensusRecorded', 'FundingDecisionRecorded',
+        'AwardFunded',
       ]);
       for (const event of events) {
         expect(event).toMatchObject({

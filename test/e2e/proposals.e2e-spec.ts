@@ -243,17 +243,19 @@ describe('proposals over HTTP', () => {
       .set(bearer('manager'))
       .send({ decision: 'award', amountMinor: 4_500_000, reasons: 'Ranked first; monitoring budget reduced', committee: 'Grants committee, May 2027' })
       .expect(200);
-    expect(award.body).toEqual({ id: housing, version: expect.any(Number), grantId: expect.any(String) });
+    expect(award.body).toEqual({ id: housing, version: expect.any(Number), award: { status: 'pending', grantId: expect.any(String) } });
     const reject = await t.http.post(`/proposals/${land}/decision`).set(bearer('manager')).send({ decision: 'reject', reasons: 'Below the funding line', committee: 'Grants committee, May 2027' }).expect(200);
-    expect(reject.body.grantId).toBeUndefined();
+    expect(reject.body.award).toBeUndefined();
 
     const decided = (await streamEvents(t, `proposal-${housing}`)).filter((e) => e.type === 'FundingDecisionRecorded');
     expect(decided).toHaveLength(1);
-    expect(decided[0].data).toMatchObject({ decision: 'award', amountMinor: 4_500_000, grantId: award.body.grantId, decidedBy: 'alice' });
+    expect(decided[0].data).toMatchObject({ decision: 'award', amountMinor: 4_500_000, grantId: award.body.award.grantId, decidedBy: 'alice' });
     expect(decided[0].metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
-    expect(await streamTypes(housing)).toEqual([
+    // The award process manager records the award funded once the grant exists.
+    expect(await eventually(async () => ((await streamTypes(housing)).includes('AwardFunded') ? streamTypes(housing) : undefined))).toEqual([
       'ProposalDrafted', 'ProposalSubmitted', 'EligibilityScreened', 'ReviewerAssigned', 'ReviewerAssigned', 'ReviewerAssigned',
       'ConflictOfInterestDeclared', 'ReviewerRecused', 'ReviewSubmitted', 'ReviewSubmitted', 'ConsensusRecorded', 'FundingDecisionRecorded',
+      'AwardFunded',
     ]);
 
     // Ranking by consensus, best first, with status and decision.

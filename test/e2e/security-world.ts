@@ -349,8 +349,8 @@ export async function buildWorld(): Promise<SecurityWorld> {
   const awarded = async () => {
     const id = await proposal('consensus');
     decidedProposals.push(id);
-    const { grantId } = await send(manager, 'POST', `/proposals/${id}/decision`, { decision: 'award', amountMinor: AWARD_MINOR, reasons: 'Ranked first', committee: 'Grants committee' });
-    return grantId as string;
+    const { award } = await send(manager, 'POST', `/proposals/${id}/decision`, { decision: 'award', amountMinor: AWARD_MINOR, reasons: 'Ranked first', committee: 'Grants committee' });
+    return (award as { grantId: string }).grantId;
   };
   const grants = { toSign: await awarded(), active: await awarded(), toSuspend: await awarded(), suspended: await awarded(), toTerminate: await awarded(), toClose: await awarded() };
   // The award process manager creates each grant from its decision (in the worker).

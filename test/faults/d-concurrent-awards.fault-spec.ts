@@ -154,7 +154,7 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
       const grantIds: string[] = [];
       let resent = 0;
       for (const [i, answer] of decided.entries()) {
-        let grantId = answer.status === 200 ? (answer.body as { grantId?: string }).grantId : undefined;
+        let grantId = answer.status === 200 ? (answer.body as { award?: { grantId: string } }).award?.grantId : undefined;
         const resendUntil = Date.now() + 30_000;
         while (!grantId) {
           const recorded = await queryWithRetry<{ grant_id: string }>(
@@ -167,7 +167,7 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
           if (Date.now() > resendUntil) throw new Error(`the decision on ${proposals[i]} could not be recorded after the restart`);
           resent += 1;
           const again = await decide(i);
-          if (again.status === 200) grantId = (again.body as { grantId?: string }).grantId;
+          if (again.status === 200) grantId = (again.body as { award?: { grantId: string } }).award?.grantId;
           else await sleep(500);
         }
         grantIds.push(grantId);

@@ -10,8 +10,29 @@ export class ClarificationRequestedResultDto extends CommandResultDto {
   @ApiProperty({ example: '3e9c1b2a-5d4f-4e6a-8b7c-9d0e1f2a3b4c', description: 'Answer it with POST /proposals/:id/clarifications' }) requestId: string;
 }
 
+export const AWARD_STATUSES = ['pending', 'awarded', 'funds-unavailable'] as const;
+export type AwardStatus = (typeof AWARD_STATUSES)[number];
+
+export class PendingAwardDto {
+  @ApiProperty({ enum: ['pending'], description: 'The grant does not exist yet: the call must first commit the funds. Read GET /proposals/:id for the outcome.' })
+  status: 'pending';
+  @ApiProperty({ example: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a', description: 'The grant the award process will create if the funds are committed' })
+  grantId: string;
+}
+
 export class DecisionResultDto extends CommandResultDto {
-  @ApiPropertyOptional({ example: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a', description: 'Award only: the grant the award process will create' }) grantId?: string;
+  @ApiPropertyOptional({ type: PendingAwardDto, description: 'Award only: the award is pending until the call commits its funds' }) award?: PendingAwardDto;
+}
+
+/** The outcome of the standing award decision: pending → awarded (the grant exists) or funds-unavailable. */
+export class AwardOutcomeDto {
+  @ApiProperty({ enum: AWARD_STATUSES }) status: AwardStatus;
+  @ApiProperty({ description: 'The grant created (awarded), to be created (pending), or never created (funds-unavailable)' }) grantId: string;
+  @ApiProperty() amountMinor: number;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'funds-unavailable only: the rule the call refused the commitment with, e.g. call.budget.exceeded (null if recorded before reasons were kept)', example: 'call.budget.exceeded' })
+  reason?: string | null;
+  @ApiPropertyOptional({ description: 'funds-unavailable only: what the call had left when it refused' }) remainingMinor?: number;
+  @ApiPropertyOptional({ description: 'funds-unavailable only' }) recordedAt?: string;
 }
 
 export class SubmissionDto {
@@ -108,6 +129,7 @@ export class UnfundedAwardDto {
   @ApiProperty() grantId: string;
   @ApiProperty() amountMinor: number;
   @ApiProperty() remainingMinor: number;
+  @ApiPropertyOptional({ description: "The call's refusal rule (absent if recorded before reasons were kept)" }) reason?: string;
   @ApiProperty() recordedAt: string;
 }
 
@@ -141,6 +163,7 @@ export class ProposalDetailDto extends ProposalSummaryDto {
   @ApiProperty({ type: [ReviewDto], description: 'The reviews visible to the caller' }) reviews: ReviewDto[];
   @ApiPropertyOptional({ type: ConsensusDto, nullable: true }) consensus: ConsensusDto | null;
   @ApiPropertyOptional({ type: DecisionDto, nullable: true }) declare decision: DecisionDto | null;
+  @ApiPropertyOptional({ type: AwardOutcomeDto, nullable: true, description: 'The outcome of the standing award decision; null when it is no award' }) award: AwardOutcomeDto | null;
   @ApiProperty({ type: [UnfundedAwardDto] }) unfundedAwards: UnfundedAwardDto[];
   @ApiProperty({ type: [ClarificationDto] }) clarifications: ClarificationDto[];
   @ApiPropertyOptional({ type: WithdrawalDto, nullable: true }) withdrawal: WithdrawalDto | null;
@@ -220,6 +243,13 @@ export function toProposalSummaryDto(view: ProposalView, relation: ProposalRelat
   };
 }
 
+export function toAwardOutcomeDto(award: ProposalView['award']): AwardOutcomeDto | null {
+  if (!award) return null;
+  if (award.status !== 'funds-unavailable') return { status: award.status, grantId: award.grantId, amountMinor: award.amountMinor };
+  const { grantId, amountMinor, reason, remainingMinor, recordedAt } = award;
+  return { status: 'funds-unavailable', grantId, amountMinor, reason, remainingMinor, recordedAt };
+}
+
 export function toProposalDetailDto(view: ProposalView, relation: ProposalRelation, actor: ProposalActor): ProposalDetailDto {
   const internals = seesInternals(relation);
   // The domain's own blind-review rule, applied to the reviews the read model keeps.
@@ -235,6 +265,7 @@ export function toProposalDetailDto(view: ProposalView, relation: ProposalRelati
     reviews: reviews.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt) || a.reviewerId.localeCompare(b.reviewerId)),
     consensus: internals ? view.consensus : null,
     decision: view.decision ? { ...decisionSummary(view)!, reasons: view.decision.reasons, decidedBy: view.decision.decidedBy, committee: view.decision.committee } : null,
+    award: toAwardOutcomeDto(view.award),
     unfundedAwards: internals ? view.unfundedAwards : [],
     clarifications: view.clarifications.map((c) => ({ ...c, revisedFields: c.revisedFields ? { ...c.revisedFields } : null })),
     withdrawal: view.withdrawal,

@@ -213,7 +213,10 @@ export class ProposalsController {
   @Post(':id/decision')
   @HttpCode(200)
   @Roles('grant-manager', 'admin')
-  @ApiOperation({ summary: 'Record the funding decision (award, reject, reserve); an award names the grant to create' })
+  @ApiOperation({
+    summary: 'Record the funding decision (award, reject, reserve); an award answers award: { status: "pending", grantId }',
+    description: 'An award is pending until the call commits its funds; GET /proposals/:id then shows award.status awarded (the grant exists) or funds-unavailable (with the reason and what the call had left).',
+  })
   @ApiOkResponse({ type: DecisionResultDto })
   @ApiRuleViolations([...proposalCommandRules.RecordFundingDecision, UnknownCall])
   @ACTION_PROBLEMS
@@ -237,7 +240,8 @@ export class ProposalsController {
       },
       ctx,
     );
-    return grantId ? { ...result, grantId } : result;
+    // The grant does not exist yet: the award process creates it only once the call commits the funds.
+    return grantId ? { ...result, award: { status: 'pending', grantId } } : result;
   }
 
   @Post(':id/clarification-requests')
