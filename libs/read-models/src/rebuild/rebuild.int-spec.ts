@@ -52,8 +52,10 @@ describe('projection rebuild', () => {
     const callId = await scenario.publishedCall();
     await post(manager, `/calls/${callId}/deadline-extensions`, { newClosesAt: '2027-04-30T23:59:59Z', reason: 'Holidays' }).expect(200);
     const grantIds: string[] = [];
+    const awardedProposalIds: string[] = [];
     for (const amount of [2_000_000, 3_000_000]) {
       const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: amount });
+      awardedProposalIds.push(proposalId);
       grantIds.push(await scenario.award(proposalId, amount));
     }
     await scenario.proposalReadyForDecision({ callId, leadOrganisationId: partner, partnerOrganisationIds: [lead], requestedMinor: 1_000_000 });
@@ -64,6 +66,10 @@ describe('projection rebuild', () => {
       const tranche = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 1_000_000, dueDate: '2027-06-15' }).expect(201);
       await post(manager, `/grants/${grantId}/disbursements/${tranche.body.trancheId}/payment`, { paymentReference: 'SEPA-0001' }).expect(200);
       expect(report.body.reportId).toEqual(expect.any(String));
+    }
+    // The award process manager's last step: the proposal records its award funded (after the grant exists).
+    for (const proposalId of awardedProposalIds) {
+      await eventually(async () => ((await t.http.get(`/proposals/${proposalId}`).set('Authorization', `Bearer ${manager}`)).body.award?.status === 'awarded' ? true : undefined));
     }
     // Every projection and process manager of the worker has caught up with the log.
     await eventually(async () => {
