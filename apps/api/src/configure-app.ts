@@ -1,6 +1,7 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { validationExceptionFactory } from '@app/platform';
+import { requestLogMiddleware } from '@app/platform/logging/logging';
 import { RequestInputGuard } from '@app/platform/validation';
 import { Logger } from 'nestjs-pino';
 import { markPublicOperations } from './http/openapi-public-routes';
@@ -9,6 +10,7 @@ import { hardenHttp } from './security/http-hardening';
 /** Everything main.ts and the e2e tests set up identically on the Nest application. */
 export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
+  app.use(requestLogMiddleware); // request ids and the one log line per request, before anything can refuse it
   // An ETag here means one thing: a stream version, strong, as If-Match takes it (http/version-etag.ts).
   // Express's own weak body-hash ETags (which If-Match refuses) are off.
   app.getHttpAdapter().getInstance().set('etag', false);

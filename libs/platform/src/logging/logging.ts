@@ -1,24 +1,59 @@
-import type { Params } from 'nestjs-pino';
+import { type Params, PinoLogger } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { assignRequestIds } from '../context/request-context';
+import { assignRequestIds, type RequestIds } from '../context/request-context';
 
 /**
  * Structured JSON logs. Request logs carry method, route, status, timing and the request and
  * correlation ids — never headers (tokens), bodies or query strings (they may carry personal data).
+ *
+ * nestjs-pino's own per-request middleware is left unmounted (`forRoutes: []`): it wraps the rest
+ * of every request in an AsyncLocalStorage, which on Node 20 runs async hooks on every promise the
+ * process makes, and builds two child loggers per request. Measured on GET /calls/:id and POST
+ * /calls (scripts/bench-http.ts, issue 11): about 330 of 1,200 µs and 560 of 2,450 µs of the
+ * server's CPU per request. One line per request is written by requestLogMiddleware instead, in
+ * the same shape; a line logged while serving a request (an error) names the request only if it
+ * carries the ids itself (they are on the request: RequestIds).
  */
 export function loggerParams(level: string): Params {
   return {
+    forRoutes: [],
     pinoHttp: {
       level,
-      // The logger sees the request before any Nest middleware: it assigns the ids.
+      // Unused while the middleware is unmounted; kept so that a pino-http mounted again gets the same ids.
       genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestIds(req, res).requestId,
-      customProps: (req: IncomingMessage & { correlationId?: string }) => ({ correlationId: req.correlationId }),
+      // The serializers get what is logged as it is (requestLogMiddleware logs plain objects).
+      wrapSerializers: false,
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       redact: { paths: ['req.headers', 'res.headers', 'headers.authorization'], remove: true },
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
     },
   };
+}
+
+/**
+ * The request line, as pino-http wrote it: `{ req: { id, method, path }, correlationId,
+ * res: { statusCode }, responseTime, msg }` at info, "request errored" for a 5xx, once the answer
+ * is sent or the connection closes; `/health` (load-balancer probes) is not logged. Assigns the
+ * request ids (assignRequestIds) first, so they are set before anything else runs. Mount it with
+ * `app.use` before the routes (configure-app.ts): it then also logs requests refused before any
+ * Nest middleware (an unparsable body).
+ */
+export function requestLogMiddleware(req: IncomingMessage & Partial<RequestIds>, res: ServerResponse, next: () => void): void {
+  const { requestId, correlationId } = assignRequestIds(req, res);
+  const url = req.url ?? '';
+  const logger = PinoLogger.root;
+  if (url !== '/health' && logger?.isLevelEnabled('info')) {
+    const startedAt = Date.now();
+    // 'close' follows 'finish' for an answered request, and also comes alone for an aborted one.
+    res.once('close', () => {
+      const statusCode = res.statusCode;
+      logger.info(
+        { req: { id: requestId, method: req.method, url }, correlationId, res: { statusCode }, responseTime: Date.now() - startedAt },
+        statusCode >= 500 ? 'request errored' : 'request completed',
+      );
+    });
+  }
+  next();
 }
