@@ -212,8 +212,9 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
       p.decision === 'award'
         ? { decision: 'award', amountMinor: p.requestedMinor, reasons: 'Strong network, clear advocacy targets', committee: 'Grants committee, session 1' }
         : { decision: p.decision, reasons: p.decision === 'reject' ? 'Weak feasibility; encouraged to reapply' : 'Placed on the reserve list pending funds', committee: 'Grants committee, session 1' };
-    const result = await api.call<{ grantId?: string }>(manager, 'POST', `/proposals/${proposals[p.key]}/decision`, body);
-    if (result.grantId) grants[p.key] = result.grantId;
+    // An award answers with the grant it will create, pending until the funds are committed.
+    const result = await api.call<{ award?: { status: 'pending'; grantId: string } }>(manager, 'POST', `/proposals/${proposals[p.key]}/decision`, body);
+    if (result.award) grants[p.key] = result.award.grantId;
     say(`   ${p.decision.toUpperCase()}: "${p.title}"`);
   }
   for (const [key, grantId] of Object.entries(grants)) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
+import type { RecordedEvent } from '@app/event-store';
 import type { CallEvent } from '@app/grants/call';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';

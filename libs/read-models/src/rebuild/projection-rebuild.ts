@@ -211,18 +211,43 @@ export class ProjectionRebuild {
         return { status: 'stopped', position, reached: false };
       }
       let page = await next;
-      if (page.length === 0) return { status: 'caught-up', position, reached: false };
-      const untilIndex = options.until === undefined ? -1 : page.findIndex((event) => event.position === options.until);
-      if (untilIndex >= 0) page = page.slice(0, untilIndex + 1);
-      next = untilIndex >= 0 ? Promise.resolve([]) : read(page[page.length - 1].position);
-      next.catch(() => undefined); // awaited on the next turn; never an unhandled rejection meanwhile
-      const events = await eventsFor(projection.input, page, this.codec);
-      await this.applyBatch(events, position);
-      position = page[page.length - 1].position;
-      batches++;
-      options.onBatch?.(page.length);
-      if (untilIndex >= 0) return { status: 'caught-up', position, reached: true };
+      const until = options.until;
+      // The live checkpoint may lie past events this projection's filter skips (the runtime moves a
+      // caught-up consumer there), so `until` need not be an event we read: stop at the first event
+      // after it. Both event stores hand out positions as fixed-width strings that sort in log order.
+      const pastIndex = until === undefined ? -1 : page.findIndex((event) => event.position.length === until.length && event.position > until);
+      if (pastIndex >= 0) page = page.slice(0, pastIndex);
+      if (page.length > 0) {
+        next = pastIndex >= 0 ? Promise.resolve([]) : read(page[page.length - 1].position);
+        next.catch(() => undefined); // awaited on the next turn; never an unhandled rejection meanwhile
+        const events = await eventsFor(projection.input, page, this.codec);
+        await this.applyBatch(events, position);
+        position = page[page.length - 1].position;
+        batches++;
+        options.onBatch?.(page.length);
+        if (pastIndex < 0 && position !== until) continue;
+      }
+      // No event of this projection is left before `until` (the page ran out, or passed it).
+      if (until === undefined) return { status: 'caught-up', position, reached: false };
+      // Everything up to `until` is applied: the rebuild stands where the live projection does.
+      if (position !== until) {
+        await this.moveTo(position, until);
+        position = until;
+      }
+      return { status: 'caught-up', position, reached: true };
     }
+  }
+
+  /** Moves the rebuild's position past events its filter skips (nothing to apply). */
+  private async moveTo(after: string | null, position: string): Promise<void> {
+    const moved: { count: string }[] = await this.options.dataSource.query(
+      `WITH moved AS (
+         UPDATE ${quoteIdent(this.schema)}.${REBUILD_STATE_TABLE} SET position = $1, updated_at = now()
+          WHERE id = 1 AND position IS NOT DISTINCT FROM $2::text RETURNING id)
+       SELECT count(*) AS count FROM moved`,
+      [position, after],
+    );
+    if (Number(moved[0]?.count) !== 1) throw new ConcurrentRebuildError(this.options.projection.name);
   }
 
   /**

@@ -7,7 +7,6 @@ import { GrantScenario } from '../../../../test/e2e/grants-support';
 import type { Projection } from '../projection/projection';
 import { consumerReports, LogConsumerRuntime } from '@app/log-consumers';
 import { LOG_CONSUMERS } from '../../../../apps/worker/src/log-consumers.module';
-import { createProjections } from '../registry';
 import { ConcurrentRebuildError, LockUnavailableError, ProjectionRebuild, type ConsistencyReport } from './projection-rebuild';
 import { rebuildableProjections } from './rebuild-projections';
 
