@@ -12,6 +12,7 @@ describe('isTransientError: what a log consumer retries for ever without countin
     ['a lock not available', pgError('55P03')],
     ['a connection ended under a query, wrapped by TypeORM', Object.assign(new Error('Query failed'), { driverError: new Error('terminating connection because of crash of another server process') })],
     ['TypeORM’s released query runner', Object.assign(new Error('Query runner already released. Cannot run queries anymore.'), { name: 'QueryRunnerAlreadyReleasedError' })],
+    ['TypeORM’s lost transaction connection (seen in the fault suite during a PostgreSQL restart)', Object.assign(new Error('Database connection provided by a query runner was already released, cannot continue to use its querying methods anymore.'), { name: 'QueryRunnerProviderAlreadyReleasedError' })],
   ])('%s', (_case, error) => {
     expect(isTransientError(error)).toBe(true);
   });

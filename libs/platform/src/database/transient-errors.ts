@@ -3,7 +3,7 @@ import { isOutage } from '../problem/service-unavailable';
 /** Worth retrying by a background loop, beyond an outage: contention and a server going away mid-query. */
 // Not 57014 (query canceled): a statement timeout on one heavy event would repeat for ever instead of stalling.
 const RETRYABLE_SQLSTATES = new Set(['40001' /* serialization failure */, '40P01' /* deadlock detected */, '55P03' /* lock not available */]);
-const RETRYABLE_MESSAGES = [/terminating connection/i, /cannot use a pool after calling end/i, /Query runner already released/i];
+const RETRYABLE_MESSAGES = [/terminating connection/i, /cannot use a pool after calling end/i, /Query runner already released/i, /provided by a query runner was already released/i];
 
 /**
  * Should whatever follows the log retry this error as it is, for ever and without counting it
@@ -15,7 +15,8 @@ export function isTransientError(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
     const { code, message, name, driverError, cause } = current as { code?: unknown; message?: unknown; name?: unknown; driverError?: unknown; cause?: unknown };
     if (typeof code === 'string' && RETRYABLE_SQLSTATES.has(code)) return true;
-    if (name === 'QueryRunnerAlreadyReleasedError') return true;
+    // TypeORM's, when the connection under a transaction was lost (e.g. PostgreSQL restarted).
+    if (name === 'QueryRunnerAlreadyReleasedError' || name === 'QueryRunnerProviderAlreadyReleasedError') return true;
     if (typeof message === 'string' && RETRYABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
     current = driverError ?? cause;
   }
