@@ -1,9 +1,13 @@
-import type { EventStore, RecordedEvent } from '@app/event-store';
-import { canonicalJson, CanonicalJsonText, chainHashOf, chainLinkOf, GENESIS_HASH } from '@app/event-store/hash-chain';
+import { availableParallelism } from 'node:os';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { EventStore, EventStoreSelection } from '@app/event-store';
+import { GENESIS_HASH } from '@app/event-store/hash-chain';
 import type { AuditDb } from './audit-db';
-import { eventDigestBytes, GLOBAL_GENESIS_HASH, nextGlobalHashBytes } from './audit-digest';
+import { eventFactsPage, type EventFactsPage, GLOBAL_GENESIS_HASH, nextGlobalHashBytes } from './audit-digest';
 import { type AuditSeal, loadSeals } from './audit-seals';
 import { type AuditVerificationKey, sealSignatureValid } from './audit-signing-key';
+import type { PageAnswer, PageRequest, ReaderWorkerData } from './verify-reader.worker';
 
 /**
  * Recomputes the audit trail from the log and reports the first broken link, in global order.
@@ -14,11 +18,15 @@ import { type AuditVerificationKey, sealSignatureValid } from './audit-signing-k
  *   when the seal's event count is reached, at the seal's position; each seal's Ed25519 signature
  *   verifies with the configured public key; seals in seq order cover strictly growing prefixes.
  *
- * Memory: two pages of events (the next is read while the current one is hashed), the seals, and
+ * Memory: a few pages of events (read ahead while the current one is checked), the seals, and
  * per stream only its last version and hash — bounded by the number of streams, not of events.
  *
- * Speed: each event's data (the bulk of it) is serialised to canonical JSON once and shared by the
- * chain hash and the global digest; the running hash stays in bytes between seals.
+ * Speed: the work per event that needs no order — parsing, canonical JSON (an event's data once,
+ * shared by both hashes), the chain hash and the global digest — is done a page at a time into
+ * EventFactsPage columns; only the running hash and the checks that follow the log's order
+ * (versions, links, seals) run in order, over those facts. With `readers`, worker threads do that
+ * unordered part, each reading slices of the log between seals with a store of its own
+ * (verify-reader.worker.ts); without, the calling thread does it, one page ahead.
  */
 export type AuditBreakKind =
   /** A chained field (data, metadata, type, ids…) differs from what was appended. */
@@ -68,7 +76,17 @@ export interface VerifyAuditLogOptions {
   db: AuditDb;
   key: AuditVerificationKey;
   pageSize?: number;
+  /**
+   * Read and hash in worker threads: how a thread opens the same event store, and how many
+   * threads (default: the machine's parallelism). The log is cut into slices at sealed positions,
+   * so a log with fewer than MIN_SLICES_FOR_READERS seals is checked in the calling thread anyway.
+   * `store` above still serves the rare lookups a break needs.
+   */
+  readers?: { store: EventStoreSelection; threads?: number };
 }
+
+/** Below this many slices (seals + 1), worker threads cost more to start than they save. */
+export const MIN_SLICES_FOR_READERS = 4;
 
 interface StreamHead {
   version: number;
@@ -101,22 +119,14 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
 
   const sequenceBreak = checkSealSequence(seals);
 
-  const read = (after: string | undefined): Promise<RecordedEvent[]> => {
-    const pending = store.readAll({ after, maxCount: pageSize });
-    // Handled when awaited; a prefetch left behind by an early return must not go unhandled.
-    pending.catch(() => undefined);
-    return pending;
-  };
-  let nextPage = read(undefined);
-  for (;;) {
-    const page = await nextPage;
-    const more = page.length >= pageSize;
-    if (more) nextPage = read(page[page.length - 1].position);
-    for (const event of page) {
-      const data = sharedData(event);
-      const streamBreak = await checkStreamLink(store, streams, event, data);
+  // Leaving the loop early (a break) ends the generator too: its read-ahead, its worker threads.
+  const pages = options.readers && seals.length + 1 >= MIN_SLICES_FOR_READERS ? readInWorkers(options.readers, seals, pageSize) : readHere(store, pageSize);
+  for await (const facts of pages) {
+    for (let i = 0; i < facts.count; i++) {
+      const event = factAt(facts, i);
+      const streamBreak = await checkStreamLink(store, streams, event);
       if (streamBreak) return report(streamBreak);
-      hash = nextGlobalHashBytes(hash, eventDigestBytes(event, data));
+      hash = nextGlobalHashBytes(hash, facts.digests.subarray(i * 32, i * 32 + 32));
       count += 1;
 
       const seal = seals[sealIndex];
@@ -158,7 +168,6 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
         }));
       }
     }
-    if (!more) break;
   }
   const beyond = seals[sealIndex];
   if (beyond) {
@@ -175,21 +184,147 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
   return report();
 }
 
-/** The event's data in canonical JSON, computed once for both hashes (plain stored JSON only). */
-function sharedData(event: RecordedEvent): CanonicalJsonText | undefined {
-  const data = event.data as { toJSON?: unknown } | null | undefined;
-  if (data === undefined || (data !== null && typeof data === 'object' && typeof data.toJSON === 'function')) return undefined;
-  return new CanonicalJsonText(canonicalJson(data));
+/** One event of a facts page, with what a break report names. */
+interface EventFacts {
+  position: string;
+  streamId: string;
+  streamVersion: number;
+  eventId: string;
+  prev: string | null;
+  hash: string | null;
+  linkHolds: boolean;
+}
+
+function factAt(page: EventFactsPage, i: number): EventFacts {
+  return {
+    position: page.positions[i],
+    streamId: page.streamIds[i],
+    streamVersion: page.streamVersions[i],
+    eventId: page.eventIds[i],
+    prev: page.prevs[i],
+    hash: page.hashes[i],
+    linkHolds: page.linkHolds[i] === 1,
+  };
+}
+
+/** The log in order, a page of facts at a time, computed in this thread while the next page is read. */
+async function* readHere(store: EventStore, pageSize: number): AsyncGenerator<EventFactsPage> {
+  const read = (after: string | undefined) => {
+    const pending = store.readAll({ after, maxCount: pageSize });
+    // Handled when awaited; a prefetch left behind by an early return must not go unhandled.
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let nextPage = read(undefined);
+  for (;;) {
+    const page = await nextPage;
+    const more = page.length >= pageSize;
+    if (more) nextPage = read(page[page.length - 1].position);
+    yield eventFactsPage(page);
+    if (!more) return;
+  }
+}
+
+/** How many pages a slice may hold read but not yet checked. */
+const PAGES_AHEAD_PER_SLICE = 2;
+
+/**
+ * The log in order, a page of facts at a time, read and hashed by worker threads. The log is cut
+ * at sealed positions into slices (a prefix up to the first seal, the events between consecutive
+ * seals, the rest after the last): the slices partition the log whatever the seals say, because
+ * the cuts are positions (kept only where they increase) and not counts. Each thread reads one
+ * slice at a time, a page per request; slices ahead of the one being checked are read at most
+ * PAGES_AHEAD_PER_SLICE pages ahead, so memory stays bounded however far apart the seals are.
+ */
+async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['readers']>, seals: readonly AuditSeal[], pageSize: number): AsyncGenerator<EventFactsPage> {
+  const cuts: { position: string; eventCount: number }[] = [];
+  for (const seal of seals) {
+    const previous = cuts.at(-1);
+    if (!previous || (seal.position.length === previous.position.length && seal.position > previous.position)) cuts.push(seal);
+  }
+  const slices = [...cuts, undefined].map((cut, i) => ({
+    after: i === 0 ? undefined : cuts[i - 1].position,
+    upTo: cut?.position,
+    // The seals' counts say how many events to expect (a hint: a page then ends just past the cut).
+    expected: cut ? cut.eventCount - (i === 0 ? 0 : cuts[i - 1].eventCount) : undefined,
+    read: 0,
+    pages: [] as EventFactsPage[],
+    requested: false,
+    done: false,
+  }));
+  const threads = Math.max(1, Math.min(readers.threads ?? availableParallelism(), slices.length));
+  const workers = Array.from({ length: threads }, () => startReader({ store: readers.store }));
+  const idle = [...workers];
+  let current = 0;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+
+  const dispatch = () => {
+    for (let s = current; idle.length > 0 && s < slices.length && s < current + threads * 2; s++) {
+      const slice = slices[s];
+      if (slice.requested || slice.done || (s > current && slice.pages.length >= PAGES_AHEAD_PER_SLICE)) continue;
+      const worker = idle.pop() as Worker;
+      slice.requested = true;
+      const left = slice.expected === undefined ? pageSize : Math.max(1, Math.min(pageSize, slice.expected - slice.read + 1));
+      worker.once('message', (answer: PageAnswer) => {
+        idle.push(worker);
+        slice.requested = false;
+        if ('error' in answer) failure = new Error(`audit verify reader: ${answer.error}`);
+        else {
+          slice.pages.push(answer.facts);
+          slice.read += answer.facts.count;
+          slice.after = answer.last ?? slice.after;
+          slice.done = answer.done;
+        }
+        dispatch();
+        signal();
+      });
+      worker.postMessage({ after: slice.after, upTo: slice.upTo, maxCount: left } satisfies PageRequest);
+    }
+  };
+  for (const worker of workers) {
+    worker.once('error', (error) => {
+      failure = error;
+      signal();
+    });
+  }
+
+  try {
+    dispatch();
+    while (current < slices.length) {
+      if (failure) throw failure;
+      const slice = slices[current];
+      const page = slice.pages.shift();
+      if (page) {
+        dispatch();
+        if (page.count > 0) yield page;
+      } else if (slice.done) {
+        current += 1;
+        dispatch();
+      } else {
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    }
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+}
+
+/** A reader thread: the compiled worker file, or (running from the TypeScript sources: tests, tsx scripts) the source through tsx. */
+function startReader(workerData: ReaderWorkerData): Worker {
+  const file = join(__dirname, `verify-reader.worker${extname(__filename)}`);
+  if (extname(file) !== '.ts') return new Worker(file, { workerData });
+  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData });
 }
 
 const NO_HEAD: Readonly<StreamHead> = { version: -1, hash: GENESIS_HASH };
 
-async function checkStreamLink(
-  store: EventStore,
-  streams: Map<string, StreamHead>,
-  event: RecordedEvent,
-  data: CanonicalJsonText | undefined,
-): Promise<AuditBreak | undefined> {
+async function checkStreamLink(store: EventStore, streams: Map<string, StreamHead>, event: EventFacts): Promise<AuditBreak | undefined> {
   const known = streams.get(event.streamId);
   const head = known ?? NO_HEAD;
   const expectedVersion = head.version + 1;
@@ -207,18 +342,17 @@ async function checkStreamLink(
   if (event.streamVersion < expectedVersion) {
     return at(event, { kind: 'reordered', detail: `version ${event.streamVersion} comes after version ${head.version} in the global log` });
   }
-  const link = chainLinkOf(event.metadata);
-  if (!link) return at(event, { kind: 'unchained', detail: 'the event carries no metadata.chain' });
-  if (chainHashOf(event, link.prev, data) !== link.hash) return at(event, { kind: 'altered', detail: 'the event no longer hashes to its chain.hash' });
-  if (link.prev !== head.hash) {
+  if (event.prev === null || event.hash === null) return at(event, { kind: 'unchained', detail: 'the event carries no metadata.chain' });
+  if (!event.linkHolds) return at(event, { kind: 'altered', detail: 'the event no longer hashes to its chain.hash' });
+  if (event.prev !== head.hash) {
     return at(event, { kind: 'broken-link', detail: `chain.prev does not match the chain hash of version ${head.version}` });
   }
   // The link was just checked, so the successor links to it (linkTargetOf).
   if (known) {
     known.version = event.streamVersion;
-    known.hash = link.hash;
+    known.hash = event.hash;
   } else {
-    streams.set(event.streamId, { version: event.streamVersion, hash: link.hash });
+    streams.set(event.streamId, { version: event.streamVersion, hash: event.hash });
   }
   return undefined;
 }
@@ -233,6 +367,6 @@ function checkSealSequence(seals: AuditSeal[]): { seal: AuditSeal; detail: strin
   return undefined;
 }
 
-function at(event: RecordedEvent, found: Omit<AuditBreak, 'streamId' | 'streamVersion' | 'position' | 'eventId'>): AuditBreak {
+function at(event: EventFacts, found: Omit<AuditBreak, 'streamId' | 'streamVersion' | 'position' | 'eventId'>): AuditBreak {
   return { ...found, streamId: event.streamId, streamVersion: event.streamVersion, position: event.position, eventId: event.eventId };
 }
