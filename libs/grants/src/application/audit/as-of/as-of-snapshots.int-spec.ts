@@ -88,12 +88,20 @@ describe('as-of snapshots', () => {
     await models.call(callId, instants.at(-1)!);
     expect(await snapshotVersions()).toEqual([999, 1_999]);
 
-    reads.length = 0;
     const fromSnapshots = [];
-    for (const asOf of instants) fromSnapshots.push(await models.call(callId, asOf));
+    const firstReads = [];
+    for (const asOf of instants) {
+      reads.length = 0;
+      fromSnapshots.push(await models.call(callId, asOf));
+      firstReads.push(reads[0].fromVersion);
+      // Pages by version, the next one requested with the current one: at most one page past the instant.
+      expect(reads.map((r) => r.fromVersion)).toEqual(reads.map((_, i) => (reads[0].fromVersion ?? 0) + i * 1_000));
+      const firstPast = Math.min((instants.indexOf(asOf) + 1) * CHUNK, LONG); // version of the first event after the instant (or the end)
+      expect(reads.at(-1)?.fromVersion).toBeLessThanOrEqual(Math.floor(firstPast / 1_000) * 1_000 + 1_000);
+    }
     expect(fromSnapshots).toEqual(fromStart);
     // Instants before a snapshot's prefix was complete replay from the start; later ones read only the tail.
-    expect(reads.map((r) => r.fromVersion)).toEqual([0, 0, 0, 1_000, 1_000, 1_000, 2_000, 2_000, 2_000]);
+    expect(firstReads).toEqual([0, 0, 0, 1_000, 1_000, 1_000, 2_000, 2_000, 2_000]);
   });
 
   it('ignores snapshots made by other projection code', async () => {
