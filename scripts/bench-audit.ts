@@ -200,7 +200,8 @@ function runRebuild(databaseUrl: string): Promise<RebuildFigures> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, [`--max-old-space-size=${process.env.REBUILD_HEAP_MB ?? 160}`, '--import', 'tsx', join(__dirname, 'projections-rebuild.ts'), '--swap', '--json', '--wait-for-live', '0', '--batch-size', process.env.BENCH_BATCH_SIZE ?? '2000'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl },
+      // As `npm run projections:rebuild` runs it: development defaults unless NODE_ENV says otherwise.
+      env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let sampledPeak = 0;
