@@ -1,7 +1,7 @@
 // Lint: TypeScript recommended rules, plus the layering rule that keeps the domain pure.
 import tseslint from 'typescript-eslint';
 
-const DOMAIN = ['libs/grants/src/call/**/*.ts', 'libs/grants/src/organisation/**/*.ts', 'libs/grants/src/proposal/**/*.ts', 'libs/grants/src/grant/**/*.ts', 'libs/grants/src/shared/**/*.ts'];
+const DOMAIN = ['libs/domain/src/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', '.tmp/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -14,7 +14,7 @@ export default tseslint.config(
   {
     // Deciders are pure: no framework, no infrastructure, no clock, no id generation.
     files: DOMAIN,
-    ignores: ['**/*.spec.ts', 'libs/grants/src/shared/testing.ts'],
+    ignores: ['**/*.spec.ts', 'libs/domain/src/shared/testing.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

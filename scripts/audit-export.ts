@@ -11,9 +11,9 @@ import { copyFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PostgresEventStore } from '@app/event-store/postgres';
-import { poolAuditDb } from '@app/grants/application/audit/audit-db';
-import { exportAuditBundle, type ExportTarget, manifestPathOf } from '@app/grants/application/audit/audit-export';
-import { auditVerificationKeyFromEnv } from '@app/grants/application/audit/audit-signing-key';
+import { poolAuditDb } from '@app/application/audit/audit-db';
+import { exportAuditBundle, type ExportTarget, manifestPathOf } from '@app/application/audit/audit-export';
+import { auditVerificationKeyFromEnv } from '@app/application/audit/audit-signing-key';
 import { Pool } from 'pg';
 import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
 

@@ -8,9 +8,9 @@
  * key: AUDIT_PUBLIC_KEY or AUDIT_SIGNING_KEY (else the DEV-ONLY key).
  */
 import { PostgresEventStore } from '@app/event-store/postgres';
-import { auditVerificationKeyFromEnv } from '@app/grants/application/audit/audit-signing-key';
-import { poolAuditDb } from '@app/grants/application/audit/audit-db';
-import { verifyAuditLog } from '@app/grants/application/audit/verify';
+import { auditVerificationKeyFromEnv } from '@app/application/audit/audit-signing-key';
+import { poolAuditDb } from '@app/application/audit/audit-db';
+import { verifyAuditLog } from '@app/application/audit/verify';
 import { Pool } from 'pg';
 import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
 

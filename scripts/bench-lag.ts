@@ -27,11 +27,17 @@
  * Targets (issue 9): p99 <= 100 ms at 300 commands/s; catch-up >= 10,000 events/s.
  * BENCH_LAG_RATES (default "100,300,500") changes the rates ("none": the catch-up alone);
  * BENCH_LAG_CATCHUP_TIMEOUT_SECONDS (default 300) bounds the catch-up.
+ *
+ * Where the time goes: BENCH_LAG_CPU_PROF=<dir> writes a V8 CPU profile of each server process
+ * (the lag phases' and the catch-up's) into <dir>; BENCH_LAG_STATEMENTS=1 loads pg_stat_statements
+ * and prints, after every phase, the statements the server ran per command (or per backlog event).
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { type NewEvent, PostgresEventStore } from '@app/event-store';
-import { callEventSchemaVersions } from '@app/grants/call';
+import { callEventSchemaVersions } from '@app/domain/call';
 import { startTestPostgres } from '../test/setup/postgres-server';
 import { comparePositions, readCheckpoints } from '../test/faults/support/checkpoints';
 import { bearer, callBody } from '../test/faults/support/calls';
@@ -51,6 +57,13 @@ const CATCH_UP_TARGET_EVENTS_PER_SECOND = 10_000;
 const MAX_IN_FLIGHT = 2_000;
 const EVENTS_PER_STREAM = 5;
 const BACKLOG_TYPES = ['CallDrafted', 'CallPublished', 'CallDeadlineExtended'];
+const CPU_PROF_DIR = process.env.BENCH_LAG_CPU_PROF;
+const STATEMENTS = process.env.BENCH_LAG_STATEMENTS === '1';
+/** Extra environment for the server: with CPU_PROF_DIR, a hook that profiles it from its start (see profilerHook). */
+const SERVER_ENV: Record<string, string> = {
+  LOG_LEVEL: 'info',
+  ...(CPU_PROF_DIR ? { NODE_OPTIONS: `--require ${profilerHook(resolve(CPU_PROF_DIR))}` } : {}),
+};
 
 interface RateResult {
   rate: number;
@@ -73,9 +86,17 @@ async function main(): Promise<void> {
   };
   process.once('exit', stopAll);
   process.once('SIGINT', () => process.exit(130));
+  if (STATEMENTS) {
+    const admin = new Client({ connectionString: pg.url });
+    await admin.connect();
+    await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+    await admin.end();
+    await pg.restart('fast');
+  }
   const db = new Client({ connectionString: pg.url });
   try {
     await db.connect();
+    if (STATEMENTS) await db.query('CREATE EXTENSION pg_stat_statements');
     const settings = await db.query<{ version: string; fsync: string; synchronous_commit: string }>(
       `SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit`,
     );
@@ -84,13 +105,17 @@ async function main(): Promise<void> {
     say(`API with its in-process worker (RUN_WORKER=true, LOG_LEVEL=info); logs in ${fleet.logDir}`);
     say(`${RATES.length ? `${RATES.join(', ')} commands/s for ${SECONDS} s each` : 'no lag phases'}; backlog ${format(BACKLOG)} events\n`);
 
-    let api = await fleet.startApi('api', { runWorker: true, env: { LOG_LEVEL: 'info' } });
+    let api = await fleet.startApi('api', { runWorker: true, env: SERVER_ENV });
     const headers = await bearer({ role: 'grant-manager', id: 'bench' });
     const results: RateResult[] = [];
     for (const rate of RATES) {
+      if (STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
+      await saveProfile(api, `before-${rate}`);
       const result = await measureRate(api, db, headers, rate);
+      await saveProfile(api, `rate-${rate}`);
       results.push(result);
       say(describeRate(result));
+      if (STATEMENTS) await printStatements(db, result.acknowledged, 'command');
     }
 
     say('\nstopping the server; appending the backlog ...');
@@ -100,6 +125,8 @@ async function main(): Promise<void> {
     say(`appended ${format(appended.events)} events in ${appended.seconds.toFixed(1)} s (${format(appended.events / appended.seconds)} events/s)`);
     const catchUp = await measureCatchUp(fleet, db, appended.events);
     api = catchUp.api;
+    await saveProfile(api, 'catch-up');
+    if (STATEMENTS) await printStatements(db, appended.events, 'backlog event');
 
     say('');
     const rows: string[][] = [['rate (commands/s)', 'acknowledged', 'p50', 'p99', 'max', 'target']];
@@ -330,7 +357,8 @@ async function measureCatchUp(
   say(`  "at the head": past ${head}, the last backlog event of every type (${beyond} of the log's events lie beyond it)`);
   const before = (await readCheckpoints(db)).positions;
   const spawnedAt = performance.now();
-  const api = await fleet.startApi('api-catch-up', { runWorker: true, env: { LOG_LEVEL: 'info' }, wait: false });
+  if (STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
+  const api = await fleet.startApi('api-catch-up', { runWorker: true, env: SERVER_ENV, wait: false });
   const reachedAt = new Map<string, number>();
   let firstMoveAt: number | undefined;
   let allMovingAtHeadSince: number | undefined;
@@ -388,6 +416,58 @@ async function measureCatchUp(
   const doneAt = Math.max(...reachedAt.values());
   const seconds = (doneAt - firstMoveAt) / 1000;
   return { api, seconds, secondsFromStart: (doneAt - spawnedAt) / 1000, eventsPerSecond: backlog / seconds, lowerBoundRate: backlog / seconds };
+}
+
+/**
+ * A file the server loads with --require (--cpu-prof is not allowed in NODE_OPTIONS): it starts a
+ * CPU profile at once, and on SIGUSR2 writes it to <dir>/<label>.cpuprofile (the label is read from
+ * <dir>/label) and starts the next one.
+ */
+function profilerHook(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const hook = join(dir, 'profiler-hook.js');
+  writeFileSync(
+    hook,
+    `const inspector = require('node:inspector');
+const fs = require('node:fs');
+const session = new inspector.Session();
+session.connect();
+const start = () => session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 500 }, () => session.post('Profiler.start')));
+start();
+process.on('SIGUSR2', () => {
+  session.post('Profiler.stop', (error, result) => {
+    if (!error) {
+      const label = fs.readFileSync(${JSON.stringify(join(dir, 'label'))}, 'utf8').trim();
+      fs.writeFileSync(${JSON.stringify(dir)} + '/' + label + '.cpuprofile', JSON.stringify(result.profile));
+    }
+    start();
+  });
+});
+`,
+  );
+  return hook;
+}
+
+/** Writes the server's CPU profile so far (labelled) and starts the next one; nothing without BENCH_LAG_CPU_PROF. */
+async function saveProfile(api: ApiProcess, label: string): Promise<void> {
+  if (!CPU_PROF_DIR || api.pid === undefined) return;
+  writeFileSync(join(resolve(CPU_PROF_DIR), 'label'), label);
+  process.kill(api.pid, 'SIGUSR2');
+  await sleep(1_500);
+}
+
+/** The statements run since the last reset (the benchmark's own polls left out), per unit of work. */
+async function printStatements(db: Client, units: number, unit: string): Promise<void> {
+  const { rows } = await db.query<{ query: string; calls: string; ms: string }>(
+    `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::text AS calls, total_exec_time::text AS ms FROM pg_stat_statements
+      WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%FROM calls WHERE id = ANY%' AND query NOT LIKE '%log_consumers ORDER BY%'
+      ORDER BY pg_stat_statements.calls DESC`,
+  );
+  const total = rows.reduce((sum, row) => sum + Number(row.calls), 0);
+  say(`  statements: ${(total / Math.max(1, units)).toFixed(2)} per ${unit} (${format(total)} in all); the most frequent, per ${unit}:`);
+  for (const row of rows.slice(0, 14)) {
+    say(`    ${(Number(row.calls) / Math.max(1, units)).toFixed(3).padStart(8)}  ${Number(row.ms).toFixed(0).padStart(7)} ms  ${row.query.slice(0, 150)}`);
+  }
 }
 
 function percentile(values: readonly number[], p: number): number {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dataSourceOptions } from '@app/read-models/data-source-options';
+import { databaseOptions } from '@app/application/database-options';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { DatabaseNotChosen, openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
@@ -16,7 +16,7 @@ describe('the database of a command-line tool', () => {
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'cli-database-'));
     db = await createTestDatabase('cli_database');
-    await (await new DataSource(dataSourceOptions(db.url)).initialize()).destroy();
+    await (await new DataSource(databaseOptions(db.url)).initialize()).destroy();
   });
 
   beforeEach(() => {

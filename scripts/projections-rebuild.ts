@@ -23,10 +23,11 @@
 import '@app/read-models/rebuild/cli-heap-guard';
 import 'reflect-metadata';
 import { PostgresEventStore } from '@app/event-store';
-import { schemaRegistry } from '@app/grants/application/event-store.module';
-import { EncryptingEventCodec, personalDataPolicy, PersonalDataKeyring, PostgresPersonalDataKeyStore } from '@app/grants/application/personal-data';
+import { schemaRegistry } from '@app/application/event-store.module';
+import { EncryptingEventCodec, personalDataPolicy } from '@app/application/personal-data';
+import { PersonalDataKeyring, PostgresPersonalDataKeyStore } from '@app/personal-data';
 import { loadConfig } from '@app/platform/config/app-config';
-import { dataSourceOptions } from '@app/read-models/data-source-options';
+import { databaseOptions } from '@app/application/database-options';
 import { LockUnavailableError, ProgressBar, ProjectionRebuild, previousSchemaOf, selectProjections, type ConsistencyReport } from '@app/read-models/rebuild';
 import { DataSource } from 'typeorm';
 import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
@@ -86,7 +87,7 @@ async function main(): Promise<number> {
   const projections = selectProjections(args.projections);
   const database = await openCliDatabase({ databaseUrl, log: say });
   say(`projections:rebuild: ${database.description}`);
-  const dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
+  const dataSource = await new DataSource(databaseOptions(database.url)).initialize();
   const store = new PostgresEventStore({ connectionString: database.url, poolSize: 8 });
   const keyring = new PersonalDataKeyring(new PostgresPersonalDataKeyStore(database.url), Buffer.from(loadConfig().piiMasterKey ?? '', 'base64'), {
     cacheMaxEntries: 10_000,

@@ -1,7 +1,7 @@
 import { EVENT_STORE, type RecordedEvent } from '@app/event-store';
-import { EVENT_CODEC } from '@app/grants/application/event-codec';
-import { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
-import { AwardProcessManager, DEFAULT_RETRY } from '@app/grants/application/process-managers';
+import { EVENT_CODEC } from '@app/application/event-codec';
+import { StreamCommandExecutor } from '@app/application/stream-command-executor';
+import { AwardProcessManager, DEFAULT_RETRY } from '@app/application/process-managers';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventsWhere, streamEvents } from '../support/log';
 import { GrantScenario } from './grants-support';

@@ -1,9 +1,9 @@
 /** A drafted proposal on a published call, straight through the command path (no proposal routes). */
 import { randomUUID } from 'node:crypto';
-import { callDecider, callStreamName, type ExistingCall } from '@app/grants/call';
-import type { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
-import { organisationDecider, organisationStreamName } from '@app/grants/organisation';
-import { callSnapshotOf, organisationSnapshotOf, proposalDecider, proposalStreamName, type CallSnapshot, type OrganisationSnapshots } from '@app/grants/proposal';
+import { callDecider, callStreamName, type ExistingCall } from '@app/domain/call';
+import type { StreamCommandExecutor } from '@app/application/stream-command-executor';
+import { organisationDecider, organisationStreamName } from '@app/domain/organisation';
+import { callSnapshotOf, organisationSnapshotOf, proposalDecider, proposalStreamName, type CallSnapshot, type OrganisationSnapshots } from '@app/domain/proposal';
 import { DURING_WINDOW, humanContext } from './grants-support';
 
 export async function callSnapshot(executor: StreamCommandExecutor, callId: string): Promise<CallSnapshot> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { organisationDecider, organisationStreamName } from '@app/grants/organisation';
+import { organisationDecider, organisationStreamName } from '@app/domain/organisation';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { DURING_WINDOW, GrantScenario, humanContext } from './grants-support';
 

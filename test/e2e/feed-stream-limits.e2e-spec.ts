@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { authConfigFromEnv, PROBLEM_TYPES, signToken } from '@app/platform';
+import { authConfigFromEnv, signToken } from '@app/platform';
+import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { FeedStreamLimiter } from '../../apps/api/src/partners/feed/feed-stream-limits';
 import { FEED_OPTIONS } from '../../apps/api/src/partners/feed/feed.service';
 import { createTestApp, eventually, type TestApp } from '../support/app';

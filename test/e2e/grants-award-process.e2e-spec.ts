@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@app/event-store';
-import { AwardProcessManager, GrantFundsProcessManager } from '@app/grants/application/process-managers';
-import { callDecider } from '@app/grants/call';
+import { AwardProcessManager, GrantFundsProcessManager } from '@app/application/process-managers';
+import { callDecider } from '@app/domain/call';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventsWhere, streamEvents } from '../support/log';
 import { GrantScenario, humanContext } from './grants-support';

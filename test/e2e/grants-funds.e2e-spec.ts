@@ -1,8 +1,8 @@
 import type { RecordedEvent } from '@app/event-store';
-import { AmendGrantCommand, AmendGrantCommandHandler } from '@app/grants/application/grants/grant-commands';
-import { GrantFundsProcessManager } from '@app/grants/application/process-managers';
-import type { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
-import { grantDecider, grantStreamName } from '@app/grants/grant';
+import { AmendGrantCommand, AmendGrantCommandHandler } from '@app/application/grants/grant-commands';
+import { GrantFundsProcessManager } from '@app/application/process-managers';
+import type { StreamCommandExecutor } from '@app/application/stream-command-executor';
+import { grantDecider, grantStreamName } from '@app/domain/grant';
 import { ConflictException } from '@nestjs/common';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { streamEvents } from '../support/log';

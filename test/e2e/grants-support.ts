@@ -3,20 +3,20 @@
  * routes: calls over HTTP, the rest as commands through StreamCommandExecutor and the deciders.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { callDecider, callStreamName, type ExistingCall } from '@app/grants/call';
-import type { CommandContext } from '@app/grants/application/command-context';
-import { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
-import { organisationDecider, organisationStreamName } from '@app/grants/organisation';
+import { canonicalJson } from '@app/event-store/hash-chain';
+import { callDecider, callStreamName, type ExistingCall } from '@app/domain/call';
+import type { CommandContext } from '@app/application/command-context';
+import { StreamCommandExecutor } from '@app/application/stream-command-executor';
+import { organisationDecider, organisationStreamName } from '@app/domain/organisation';
 import {
   callSnapshotOf,
-  canonicalJson,
   organisationSnapshotOf,
   proposalContent,
   proposalDecider,
   proposalStreamName,
   type OrganisationSnapshots,
   type ProposalCommand,
-} from '@app/grants/proposal';
+} from '@app/domain/proposal';
 import type { TestApp } from '../support/app';
 
 /** Inside the default call's submission window. */

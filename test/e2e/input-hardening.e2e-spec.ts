@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { PROBLEM_TYPES } from '@app/platform';
+import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { createTestApp, type TestApp } from '../support/app';
 import { eventCount as logEventCount } from '../support/log';
 

@@ -4,10 +4,10 @@
  * rule codes per command, and the ETag of single-resource reads. (`npx @redocly/cli lint` on the
  * dumped document: 0 errors; the README says which warnings remain.)
  */
-import { UnknownCall } from '@app/grants/application/proposals/proposal-commands';
-import { callCommandRules } from '@app/grants/call';
-import { grantCommandRules } from '@app/grants/grant';
-import { proposalCommandRules } from '@app/grants/proposal';
+import { UnknownCall } from '@app/application/proposals/proposal-commands';
+import { callCommandRules } from '@app/domain/call';
+import { grantCommandRules } from '@app/domain/grant';
+import { proposalCommandRules } from '@app/domain/proposal';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { createTestApp, type TestApp } from '../support/app';
 

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { Response } from 'supertest';
-import { PROBLEM_TYPES } from '@app/platform';
+import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { startTestPostgres, type RunningPostgres } from '../setup/postgres-server';
 import { createTestApp, type TestApp } from '../support/app';
 import { logIsPostgres } from '../support/log';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
-import { organisationDecider, organisationStreamName } from '@app/grants/organisation';
-import { canonicalJson } from '@app/grants/proposal';
+import { StreamCommandExecutor } from '@app/application/stream-command-executor';
+import { organisationDecider, organisationStreamName } from '@app/domain/organisation';
+import { canonicalJson } from '@app/event-store/hash-chain';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventCount as logEventCount, streamEvents } from '../support/log';
 

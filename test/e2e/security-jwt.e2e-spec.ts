@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { authConfigFromEnv, PROBLEM_TYPES, TokenVerifier } from '@app/platform';
+import { authConfigFromEnv, TokenVerifier } from '@app/platform';
+import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { createTestApp, type TestApp } from '../support/app';
 import { eventCount } from '../support/log';
 

@@ -5,7 +5,7 @@
  */
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { SecurityModule } from '../../apps/api/src/security/security.module';
-import { PROBLEM_TYPES } from '@app/platform';
+import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { loadConfig } from '@app/platform/config/app-config';
 import type { Response } from 'supertest';
 import { createTestApp, type TestApp } from '../support/app';

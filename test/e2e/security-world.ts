@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { WEBHOOK_CONFIG } from '@app/grants/application/webhooks/webhook-config';
+import { WEBHOOK_CONFIG } from '@app/application/webhooks/webhook-config';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { TEST_WEBHOOK_CONFIG } from '../support/webhooks-app';
 

@@ -7,11 +7,11 @@
 import { CLOCK } from '@app/platform/clock';
 import type { AppendOptions, AppendResult, EventStore, ExpectedVersion, NewEvent } from '@app/event-store';
 import { EVENT_STORE, WrongExpectedVersionError } from '@app/event-store';
-import { EVENT_CODEC } from '@app/grants/application/event-codec';
-import { ExecuteProposalCommand, ExecuteProposalCommandHandler } from '@app/grants/application/proposals/proposal-commands';
-import { StreamCommandExecutor } from '@app/grants/application/stream-command-executor';
-import { callStreamName } from '@app/grants/call';
-import { CallNotPublished, proposalStreamName } from '@app/grants/proposal';
+import { EVENT_CODEC } from '@app/application/event-codec';
+import { ExecuteProposalCommand, ExecuteProposalCommandHandler } from '@app/application/proposals/proposal-commands';
+import { StreamCommandExecutor } from '@app/application/stream-command-executor';
+import { callStreamName } from '@app/domain/call';
+import { CallNotPublished, proposalStreamName } from '@app/domain/proposal';
 import { createTestApp, type TestApp } from '../support/app';
 import { allEvents, logIsPostgres } from '../support/log';
 import { draftProposal } from './draft-support';

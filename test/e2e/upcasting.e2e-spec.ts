@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { EVENT_CODEC, type EventCodec } from '@app/grants/application/event-codec';
-import { proposalDecider, proposalStreamName, type ProposalWithdrawnDataV1 } from '@app/grants/proposal';
-import { InvalidStateTransition } from '@app/grants/shared/decider';
+import { EVENT_CODEC, type EventCodec } from '@app/application/event-codec';
+import { proposalDecider, proposalStreamName, type ProposalWithdrawnDataV1 } from '@app/domain/proposal';
+import { InvalidStateTransition } from '@app/domain/shared/decider';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { draftProposal } from './draft-support';
 import { DURING_WINDOW, GrantScenario, humanContext } from './grants-support';

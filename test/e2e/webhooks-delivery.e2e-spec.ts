@@ -4,7 +4,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { verifyWebhook } from '@app/grants/application/webhooks/webhook-signature';
+import { verifyWebhook } from '@app/application/webhooks/webhook-signature';
 import { Client } from 'pg';
 import { eventually, type TestApp } from '../support/app';
 import { createTestDatabase } from '../support/database';

@@ -16,7 +16,7 @@
  *   (issue 9 §6 and §7).
  */
 import { spawn } from 'node:child_process';
-import { internalTypesOf, PUBLIC_EVENT_TYPES } from '@app/grants/application/public-events/public-events';
+import { internalTypesOf, PUBLIC_EVENT_TYPES } from '@app/application/public-events/public-events';
 import type { Pool } from 'pg';
 import { type RunningPostgres, startTestPostgres } from '../setup/postgres-server';
 import { AcknowledgedChanges, bearer, callBody, extensionBody } from './support/calls';

@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { WEBHOOK_CONFIG, type WebhookConfig } from '@app/grants/application/webhooks/webhook-config';
+import { WEBHOOK_CONFIG, type WebhookConfig } from '@app/application/webhooks/webhook-config';
 import { type Actor, authConfigFromEnv, signToken } from '@app/platform';
 import { ManualClock } from '@app/platform/clock';
 import { loadConfig } from '@app/platform/config/app-config';
@@ -15,7 +15,7 @@ import request from 'supertest';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 import { WebhooksModule } from '../../apps/api/src/partners/webhooks/webhooks.module';
-import { WebhookDeliveryModule } from '../../apps/worker/src/webhooks/webhook-delivery.module';
+import { WebhookDeliveryModule } from '@app/application/worker/webhooks/webhook-delivery.module';
 import { createTestDatabase, type TestDatabase } from './database';
 import type { TestApp } from './app';
 

@@ -3,18 +3,19 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { EventStoreModule } from '@app/grants/application/event-store.module';
-import { AuthModule, type AuthConfig, PROBLEM_DETAILS_FILTER } from '@app/platform';
+import { EventStoreModule } from '@app/application/event-store.module';
+import { AuthModule, type AuthConfig } from '@app/platform';
+import { PROBLEM_DETAILS_FILTER } from './http/problem';
 import type { Clock } from '@app/platform/clock';
 import type { AppConfig } from '@app/platform/config/app-config';
 import { requestIdsMiddleware } from '@app/platform/context/request-context';
 import { IdempotencyInterceptor } from '@app/platform/idempotency/idempotency.interceptor';
 import { loggerParams } from '@app/platform/logging/logging';
 import { RuntimeModule } from '@app/platform/runtime/runtime.module';
-import { dataSourceOptions } from '@app/read-models/data-source-options';
+import { databaseOptions } from '@app/application/database-options';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
-import { LogConsumersModule } from '../../worker/src/log-consumers.module';
-import { WorkerModule } from '../../worker/src/worker.module';
+import { LogConsumersModule } from '@app/application/worker/log-consumers.module';
+import { WorkerModule } from '@app/application/worker/worker.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditVerifyModule } from './audit/verify/audit-verify.module';
 import { CallsModule } from './calls/calls.module';
@@ -43,7 +44,7 @@ export class AppModule implements NestModule {
       imports: [
         RuntimeModule.forRoot({ config: options.config, clock: options.clock }),
         LoggerModule.forRoot(loggerParams(options.config.logLevel)),
-        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl)),
+        TypeOrmModule.forRoot(databaseOptions(options.databaseUrl)),
         EventStoreModule.forRoot({ kind: options.config.eventStore, databaseUrl: options.databaseUrl, esdbConnectionString: options.config.eventStoreConnectionString }),
         AuthModule.forRoot(options.auth),
         // After AuthModule: the per-caller command limit counts the user the auth guard identified.

@@ -1,8 +1,8 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { validationExceptionFactory } from '@app/platform';
+import { validationExceptionFactory } from './http/problem';
 import { requestLogMiddleware } from '@app/platform/logging/logging';
-import { RequestInputGuard } from '@app/platform/validation';
+import { RequestInputGuard } from './http/validation';
 import { Logger } from 'nestjs-pino';
 import { markPublicOperations } from './http/openapi-public-routes';
 import { hardenHttp } from './security/http-hardening';

@@ -2,14 +2,14 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { EventStoreModule } from '@app/grants/application/event-store.module';
+import { EventStoreModule } from '@app/application/event-store.module';
 import { loadConfig } from '@app/platform/config/app-config';
 import { loggerParams } from '@app/platform/logging/logging';
 import { RuntimeModule } from '@app/platform/runtime/runtime.module';
 import { installShutdown, logUnhandledRejections } from '@app/platform/runtime/shutdown';
-import { dataSourceOptions } from '@app/read-models/data-source-options';
+import { databaseOptions } from '@app/application/database-options';
 import { LoggerModule, Logger } from 'nestjs-pino';
-import { WorkerModule } from './worker.module';
+import { WorkerModule } from '@app/application/worker/worker.module';
 
 /** The worker alone (production: API replicas run with RUN_WORKER=false, and one or more of these). */
 @Module({})
@@ -21,7 +21,7 @@ class WorkerAppModule {
       imports: [
         RuntimeModule.forRoot({ config }),
         LoggerModule.forRoot(loggerParams(config.logLevel)),
-        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        TypeOrmModule.forRoot(databaseOptions(databaseUrl)),
         EventStoreModule.forRoot({ kind: config.eventStore, databaseUrl, esdbConnectionString: config.eventStoreConnectionString }),
         WorkerModule,
       ],

@@ -1,7 +1,5 @@
 import { eventStoreMigrations } from '@app/event-store';
-import { AsOfSnapshots1764000900000 } from '@app/grants/application/audit/as-of/as-of-snapshots.migration';
-import { AuditSeals1764000250000 } from '@app/grants/application/audit/audit-seals.migration';
-import { PersonalDataKeys1764000150000 } from '@app/grants/application/personal-data/personal-data-keys.migration';
+import { PersonalDataKeys1764000150000 } from '@app/personal-data/personal-data-keys.migration';
 import { IdempotencyAnswers1764001100000 } from '@app/platform/idempotency/idempotency-answers.migration';
 import { IdempotencyKeys1764000100000 } from '@app/platform/idempotency/idempotency.migration';
 import { LogConsumers1764001000000 } from '@app/log-consumers/log-consumers.migration';
@@ -9,11 +7,27 @@ import type { DataSourceOptions } from 'typeorm';
 import { ReadModels1764000200000 } from './migrations/read-models.migration';
 import { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './registry';
 
-/** Migrations of the app's own tables that are not read models (e.g. personal-data keys), in order. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const PLATFORM_MIGRATIONS: Function[] = [IdempotencyKeys1764000100000, PersonalDataKeys1764000150000, AuditSeals1764000250000, AsOfSnapshots1764000900000];
+export type MigrationList = Function[];
+
+/**
+ * The migrations of every table at or below this library: the embedded event store, idempotency
+ * answers, personal-data keys, log-consumer checkpoints and the read models. The apps add their own
+ * (the application's audit tables, see @app/application/database-options) and pass the whole list.
+ */
+export const READ_SIDE_MIGRATIONS: MigrationList = [
+  ...eventStoreMigrations,
+  IdempotencyKeys1764000100000,
+  PersonalDataKeys1764000150000,
+  ReadModels1764000200000,
+  ...READ_MODEL_MIGRATIONS,
+  LogConsumers1764001000000,
+  IdempotencyAnswers1764001100000,
+];
 
 export interface PoolSettings {
+  /** The schema's migrations, run at start (TypeORM orders them by their timestamps); default READ_SIDE_MIGRATIONS. */
+  migrations?: MigrationList;
   /** Connections in this pool at most (DB_POOL_SIZE). */
   size?: number;
   /** How long a caller waits for a free connection before an error (DB_POOL_ACQUIRE_TIMEOUT_MS). */
@@ -32,7 +46,7 @@ export function dataSourceOptions(url: string, pool: PoolSettings = {}): DataSou
     poolSize: pool.size ?? 10,
     extra: { connectionTimeoutMillis: pool.acquireTimeoutMs ?? 5_000, idleTimeoutMillis: 30_000 },
     entities: READ_MODEL_ENTITIES,
-    migrations: [...eventStoreMigrations, ...PLATFORM_MIGRATIONS, ReadModels1764000200000, ...READ_MODEL_MIGRATIONS, LogConsumers1764001000000, IdempotencyAnswers1764001100000],
+    migrations: pool.migrations ?? READ_SIDE_MIGRATIONS,
     migrationsRun: true,
     migrationsTransactionMode: 'each',
     synchronize: false,

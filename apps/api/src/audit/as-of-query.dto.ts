@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
-import { IsInstant } from '@app/platform/validation';
+import { IsInstant } from '../http/validation';
 
 /**
  * `?asOf=` on the GET-by-id routes of calls, organisations, proposals and grants: the answer the

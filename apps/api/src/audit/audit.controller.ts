@@ -1,8 +1,9 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DecisionDossiers } from '@app/grants/application/audit/dossier';
-import { AuditHistory } from '@app/grants/application/audit/history';
-import { ApiProblemResponses, Roles } from '@app/platform';
+import { DecisionDossiers } from '@app/application/audit/dossier';
+import { AuditHistory } from '@app/application/audit/history';
+import { Roles } from '@app/platform';
+import { ApiProblemResponses } from '../http/problem';
 import { AuditLogPageDto, AuditLogQuery, DecisionDossierDto, STREAM_ID_PATTERN, StreamHistoryDto, StreamHistoryQuery } from './audit.dto';
 
 /**

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsInstant, IsPageLimit, IsPageOffset } from '@app/platform/validation';
+import { IsInstant, IsPageLimit, IsPageOffset } from '../http/validation';
 
 /** `<kind>-<uuid>`, as every stream of the ledger is named. */
 export const STREAM_ID_PATTERN = /^[a-z][a-z0-9-]*-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

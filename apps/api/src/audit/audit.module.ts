@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { AsOfReadModels, AsOfReplay } from '@app/grants/application/audit/as-of';
-import { DecisionDossiers } from '@app/grants/application/audit/dossier';
-import { AuditHistory } from '@app/grants/application/audit/history';
+import { AsOfReadModels, AsOfReplay } from '@app/application/audit/as-of';
+import { DecisionDossiers } from '@app/application/audit/dossier';
+import { AuditHistory } from '@app/application/audit/history';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { AuditController } from './audit.controller';
 

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO31661Alpha2, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
-import { IsCurrencyCode, IsInstant, IsMinorUnits, IsPageLimit, IsPageOffset } from '@app/platform/validation';
+import { IsCurrencyCode, IsInstant, IsMinorUnits, IsPageLimit, IsPageOffset } from '../http/validation';
 
 // Examples are computed when the API starts, so Swagger's "Try it out" works as is on any day.
 const DAY = 86_400_000;

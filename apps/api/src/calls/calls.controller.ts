@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ExecuteCallCommand } from '@app/grants/application/calls/call-commands';
-import type { CommandContext } from '@app/grants/application/command-context';
-import { type Actor, ApiProblemResponses, ApiRuleViolations, CurrentActor, Roles } from '@app/platform';
+import { ExecuteCallCommand } from '@app/application/calls/call-commands';
+import type { CommandContext } from '@app/application/command-context';
+import { type Actor, CurrentActor, Roles } from '@app/platform';
+import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
-import { AsOfReadModels } from '@app/grants/application/audit/as-of';
-import { callCommandRules } from '@app/grants/call';
+import { AsOfReadModels } from '@app/application/audit/as-of';
+import { callCommandRules } from '@app/domain/call';
 import { CallsQuery } from '@app/read-models/calls/calls.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ExecuteCallCommandHandler } from '@app/grants/application/calls/call-commands';
+import { ExecuteCallCommandHandler } from '@app/application/calls/call-commands';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { CallsController } from './calls.controller';
 

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AMENDMENT_KINDS, REPORT_KINDS, type AmendmentKind, type ReportKind } from '@app/grants/grant';
+import { AMENDMENT_KINDS, REPORT_KINDS, type AmendmentKind, type ReportKind } from '@app/domain/grant';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested,
 } from 'class-validator';
-import { IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset } from '@app/platform/validation';
+import { IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset } from '../http/validation';
 
 // Examples are computed when the API starts, so Swagger's "Try it out" works as is on any day.
 const DAY = 86_400_000;

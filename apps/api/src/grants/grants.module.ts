@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { GRANT_COMMAND_HANDLERS } from '@app/grants/application/grants/grant-commands';
+import { GRANT_COMMAND_HANDLERS } from '@app/application/grants/grant-commands';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { GrantsController } from './grants.controller';
 

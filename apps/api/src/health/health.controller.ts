@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
 import { describeError } from '@app/platform/database/transient-errors';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { LOG_CONSUMERS } from '../../../worker/src/log-consumers.module';
+import { LOG_CONSUMERS } from '@app/application/worker/log-consumers.module';
 import { readinessSettings } from './readiness-settings';
 
 interface ComponentCheck {

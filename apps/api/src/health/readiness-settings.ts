@@ -1,4 +1,4 @@
-import { problemDetailsOptionsFromEnv } from '@app/platform/problem/service-unavailable';
+import { problemDetailsOptionsFromEnv } from '../http/problem/service-unavailable';
 
 /** Readiness thresholds (README: configuration). */
 export interface ReadinessSettings {

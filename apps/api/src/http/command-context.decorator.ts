@@ -1,5 +1,5 @@
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { CommandContext } from '@app/grants/application/command-context';
+import type { CommandContext } from '@app/application/command-context';
 import type { AuthenticatedRequest } from '@app/platform/auth';
 import type { RequestIds } from '@app/platform/context/request-context';
 import type { Request } from 'express';

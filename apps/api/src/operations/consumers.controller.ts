@@ -2,9 +2,10 @@ import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post } fro
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { clearStall, consumerReports, type LogConsumer } from '@app/log-consumers';
-import { ApiProblemResponses, Roles } from '@app/platform';
+import { Roles } from '@app/platform';
+import { ApiProblemResponses } from '../http/problem';
 import { DataSource } from 'typeorm';
-import { LOG_CONSUMERS } from '../../../worker/src/log-consumers.module';
+import { LOG_CONSUMERS } from '@app/application/worker/log-consumers.module';
 
 /**
  * The log consumers as an operator sees them: checkpoint, lag, whether a process leads each, and

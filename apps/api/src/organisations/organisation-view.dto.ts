@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { OrganisationView } from '@app/read-models/organisations/organisation-view.entity';
-import { type ContactPerson, DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES, PUBLICATION_CONSENTS } from '@app/grants/organisation';
+import { type ContactPerson, DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES, PUBLICATION_CONSENTS } from '@app/domain/organisation';
 import { ContactPersonDto } from './organisation.dto';
 
 export class DueDiligenceViewDto {

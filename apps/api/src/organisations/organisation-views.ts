@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PersonalDataKeyring, PersonalDataPolicy, SealedPersonalData } from '@app/grants/application/personal-data';
-import { type ContactPerson, organisationStreamName } from '@app/grants/organisation';
+import { PersonalDataPolicy } from '@app/application/personal-data';
+import { PersonalDataKeyring, SealedPersonalData } from '@app/personal-data';
+import { type ContactPerson, organisationStreamName } from '@app/domain/organisation';
 import type { OrganisationView } from '@app/read-models/organisations/organisation-view.entity';
 import { type OrganisationViewDto, toOrganisationViewDto } from './organisation-view.dto';
 

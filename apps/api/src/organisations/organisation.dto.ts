@@ -3,8 +3,8 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
-import { IsOmittable } from '@app/platform/validation';
-import { DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES, PUBLICATION_CONSENTS } from '@app/grants/organisation';
+import { IsOmittable } from '../http/validation';
+import { DUE_DILIGENCE_OUTCOMES, LEGAL_STATUSES, PUBLICATION_CONSENTS } from '@app/domain/organisation';
 
 // Every example is fictional: the organisations, people and addresses do not exist.
 

@@ -1,12 +1,13 @@
 import { Body, Controller, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { CommandContext } from '@app/grants/application/command-context';
-import { EraseOrganisationPersonalDataCommand, ExecuteOrganisationCommand } from '@app/grants/application/organisations';
-import { type Actor, ApiProblemResponses, ApiRuleViolations, CurrentActor, Roles } from '@app/platform';
+import type { CommandContext } from '@app/application/command-context';
+import { EraseOrganisationPersonalDataCommand, ExecuteOrganisationCommand } from '@app/application/organisations';
+import { type Actor, CurrentActor, Roles } from '@app/platform';
+import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { ID_GENERATOR, type IdGenerator, UUID_PATTERN } from '@app/platform/ids';
-import { AsOfReadModels } from '@app/grants/application/audit/as-of';
-import { organisationCommandRules } from '@app/grants/organisation';
+import { AsOfReadModels } from '@app/application/audit/as-of';
+import { organisationCommandRules } from '@app/domain/organisation';
 import { OrganisationsQuery } from '@app/read-models/organisations/organisations.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ORGANISATION_COMMAND_HANDLERS } from '@app/grants/application/organisations';
+import { ORGANISATION_COMMAND_HANDLERS } from '@app/application/organisations';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { OrganisationsController } from './organisations.controller';
 import { OrganisationViews } from './organisation-views';

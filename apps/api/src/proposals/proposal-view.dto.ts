@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ProposalActor, ProposalRelation } from '@app/grants/application/proposals/proposal-access';
-import { initialProposalState, visibleReviews } from '@app/grants/proposal';
+import type { ProposalActor, ProposalRelation } from '@app/application/proposals/proposal-access';
+import { initialProposalState, visibleReviews } from '@app/domain/proposal';
 import type { ProposalView } from '@app/read-models/proposals/proposal-view.entity';
 import type { RankedProposal, ReviewerQueueItem } from '@app/read-models/proposals/proposals.query';
 import { CommandResultDto } from '../http/command-result.dto';

@@ -18,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsCurrencyCode, IsMinorUnits, IsPageLimit, IsPageOffset, IsOmittable } from '@app/platform/validation';
+import { IsCurrencyCode, IsMinorUnits, IsPageLimit, IsPageOffset, IsOmittable } from '../http/validation';
 
 /*
  * Examples tell the story of one fictional network: a housing-rights network led by a Lebanese

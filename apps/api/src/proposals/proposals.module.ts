@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ExecuteProposalCommandHandler } from '@app/grants/application/proposals/proposal-commands';
+import { ExecuteProposalCommandHandler } from '@app/application/proposals/proposal-commands';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { ProposalsController } from './proposals.controller';
 import { CallRankingController } from './ranking.controller';

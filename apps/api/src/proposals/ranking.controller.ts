@@ -1,6 +1,7 @@
 import { Controller, Get, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponses, Roles } from '@app/platform';
+import { Roles } from '@app/platform';
+import { ApiProblemResponses } from '../http/problem';
 import { CallsQuery } from '@app/read-models/calls/calls.query';
 import { ProposalsQuery } from '@app/read-models/proposals/proposals.query';
 import { RankingDto, toRankedProposalDto } from './proposal-view.dto';

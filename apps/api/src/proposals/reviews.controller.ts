@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { type Actor, CurrentActor, Roles } from '@app/platform';
+import { ApiProblemResponses } from '../http/problem';
 import { ProposalsQuery } from '@app/read-models/proposals/proposals.query';
 import { ReviewerQueueQuery } from './proposal.dto';
 import { ReviewerQueueDto, toReviewerQueueItemDto } from './proposal-view.dto';

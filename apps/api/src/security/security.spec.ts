@@ -2,7 +2,8 @@ import { Controller, Get, Module, Post, Res, type INestApplication } from '@nest
 import { Test } from '@nestjs/testing';
 import type { Response } from 'express';
 import request from 'supertest';
-import { type Actor, AuthModule, CurrentActor, PROBLEM_DETAILS_FILTER, signToken } from '@app/platform';
+import { type Actor, AuthModule, CurrentActor, signToken } from '@app/platform';
+import { PROBLEM_DETAILS_FILTER } from '../http/problem';
 import { loadConfig } from '@app/platform/config/app-config';
 import { RuntimeModule } from '@app/platform/runtime/runtime.module';
 import { hardenHttp } from './http-hardening';

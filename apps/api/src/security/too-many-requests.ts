@@ -1,4 +1,4 @@
-import { TooManyRequestsError } from '@app/platform';
+import { TooManyRequestsError } from '../http/problem';
 
 /**
  * A 429 for the problem-details filter (too-many-requests problem+json), whose Retry-After is in

@@ -80,10 +80,10 @@ describe('one-pass canonical JSON', () => {
 });
 
 /**
- * A copy of the proposal domain's own canonical JSON (libs/grants/src/proposal/proposal.content.ts),
- * which hashed every ProposalSubmitted.contentHash stored so far. Those hashes are recomputed (the
- * audit dossier) with the one canonical JSON, so the two must agree on everything a proposal's
- * content can hold: JSON values. Kept here as the reference once the domain's copy is gone.
+ * The canonical JSON the proposal domain once had of its own, which hashed the ProposalSubmitted
+ * contentHash values stored before it was removed. Those hashes are recomputed (the audit dossier)
+ * with the one canonical JSON, so the two must agree on everything a proposal's content can hold:
+ * JSON values. Kept here as the reference.
  */
 function formerProposalCanonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);

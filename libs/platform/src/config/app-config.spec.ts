@@ -1,8 +1,8 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditSigningKeyFromEnv } from '@app/grants/application/audit/audit-signing-key';
-import { DEV_ONLY_PSEUDONYM_SECRET } from '@app/grants/application/public-events/withheld-organisations';
+import { auditSigningKeyFromEnv } from '@app/application/audit/audit-signing-key';
+import { DEV_ONLY_PSEUDONYM_SECRET } from '@app/application/public-events/withheld-organisations';
 import { authConfigFromEnv, DEFAULT_DEV_JWT_SECRET } from '../auth/auth.config';
 import { auditKeyId, ConfigurationError, DEV_ONLY_PII_MASTER_KEY, loadConfig, PUBLICLY_KNOWN_SECRETS, publicUrl } from './app-config';
 import { estimatedSecretBits, isDevelopmentOrTest } from './environment';

@@ -1,4 +1,4 @@
-import { isOutage } from '../problem/service-unavailable';
+import { isOutage } from './outage';
 
 /** Worth retrying by a background loop, beyond an outage: contention and a server going away mid-query. */
 // Not 57014 (query canceled): a statement timeout on one heavy event would repeat for ever instead of stalling.

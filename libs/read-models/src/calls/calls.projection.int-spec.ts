@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@app/event-store';
-import type { CallEvent } from '@app/grants/call';
+import type { CallEvent } from '@app/domain/call';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { dataSourceOptions } from '../data-source-options';

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@app/event-store';
-import { CALL_STREAM_PREFIX, type CallEvent } from '@app/grants/call';
-import { assertNever } from '@app/grants/shared/decider';
+import { CALL_STREAM_PREFIX, type CallEvent } from '@app/domain/call';
+import { assertNever } from '@app/domain/shared/decider';
 import type { EntityManager } from 'typeorm';
 import type { Projection } from '../projection/projection';
 

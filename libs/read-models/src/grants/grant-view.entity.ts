@@ -1,4 +1,4 @@
-import type { GrantState } from '@app/grants/grant';
+import type { GrantState } from '@app/domain/grant';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '../calls/call-view.entity';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@app/event-store';
-import type { GrantEvent } from '@app/grants/grant';
+import type { GrantEvent } from '@app/domain/grant';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { dataSourceOptions } from '../data-source-options';

@@ -8,7 +8,7 @@ import {
   nextReportDue,
   type GrantEvent,
   type GrantState,
-} from '@app/grants/grant';
+} from '@app/domain/grant';
 import type { EntityManager } from 'typeorm';
 import type { Projection } from '../projection/projection';
 import type { GrantAmendmentView } from './grant-view.entity';

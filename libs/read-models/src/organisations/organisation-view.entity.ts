@@ -1,5 +1,5 @@
-import type { SealedPersonalField } from '@app/grants/application/personal-data/sealed-personal-field';
-import type { PublicationConsent } from '@app/grants/organisation';
+import type { SealedPersonalField } from '@app/personal-data/sealed-personal-field';
+import type { PublicationConsent } from '@app/domain/organisation';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**

@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@app/event-store';
-import { schemaRegistry } from '@app/grants/application/event-store.module';
-import {
-  EncryptingEventCodec, InMemoryPersonalDataKeyStore, PersonalDataKeyring, PersonalDataNotSealedError, personalDataPolicy, SealedPersonalData,
-} from '@app/grants/application/personal-data';
-import type { OrganisationEvent } from '@app/grants/organisation';
+import { schemaRegistry } from '@app/application/event-store.module';
+import { EncryptingEventCodec, personalDataPolicy } from '@app/application/personal-data';
+import { InMemoryPersonalDataKeyStore, PersonalDataKeyring, PersonalDataNotSealedError, SealedPersonalData } from '@app/personal-data';
+import type { OrganisationEvent } from '@app/domain/organisation';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { dataSourceOptions } from '../data-source-options';

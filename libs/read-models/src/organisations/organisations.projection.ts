@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@app/event-store';
-import { sealedFieldOf } from '@app/grants/application/personal-data/sealed-personal-field';
-import { ORGANISATION_STREAM_PREFIX, organisationEventSchemaVersions, type OrganisationEvent, publicationConsentOf } from '@app/grants/organisation';
-import { assertNever } from '@app/grants/shared/decider';
+import { sealedFieldOf } from '@app/personal-data/sealed-personal-field';
+import { ORGANISATION_STREAM_PREFIX, organisationEventSchemaVersions, type OrganisationEvent, publicationConsentOf } from '@app/domain/organisation';
+import { assertNever } from '@app/domain/shared/decider';
 import type { EntityManager } from 'typeorm';
 import type { Projection } from '../projection/projection';
 

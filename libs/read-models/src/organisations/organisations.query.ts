@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { PublicationConsent } from '@app/grants/organisation';
+import type { PublicationConsent } from '@app/domain/organisation';
 import { type FindOptionsWhere, In, Repository } from 'typeorm';
 import { OrganisationView } from './organisation-view.entity';
 

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@app/event-store';
-import { PROPOSAL_STREAM_PREFIX, type ProposalContentChanges, type ProposalDrafted, type ProposalEvent } from '@app/grants/proposal';
-import { assertNever } from '@app/grants/shared/decider';
+import { PROPOSAL_STREAM_PREFIX, type ProposalContentChanges, type ProposalDrafted, type ProposalEvent } from '@app/domain/proposal';
+import { assertNever } from '@app/domain/shared/decider';
 import { type EntityManager, In } from 'typeorm';
 import type { Projection } from '../projection/projection';
 import { ProposalView, ReviewerAssignmentView } from './proposal-view.entity';

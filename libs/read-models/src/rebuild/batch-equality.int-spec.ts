@@ -1,6 +1,7 @@
 import { PostgresEventStore } from '@app/event-store';
-import { schemaRegistry } from '@app/grants/application/event-store.module';
-import { EncryptingEventCodec, personalDataPolicy, PersonalDataKeyring, PostgresPersonalDataKeyStore } from '@app/grants/application/personal-data';
+import { schemaRegistry } from '@app/application/event-store.module';
+import { EncryptingEventCodec, personalDataPolicy } from '@app/application/personal-data';
+import { PersonalDataKeyring, PostgresPersonalDataKeyStore } from '@app/personal-data';
 import { DEV_ONLY_PII_MASTER_KEY } from '@app/platform/config/app-config';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';

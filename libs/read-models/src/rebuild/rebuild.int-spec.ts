@@ -1,12 +1,12 @@
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { EVENT_CODEC, type EventCodec } from '@app/grants/application/event-codec';
+import { EVENT_CODEC, type EventCodec } from '@app/application/event-codec';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestApp, eventually, type TestApp } from '../../../../test/support/app';
 import { GrantScenario } from '../../../../test/e2e/grants-support';
 import type { Projection } from '../projection/projection';
 import { consumerReports, LogConsumerRuntime } from '@app/log-consumers';
-import { LOG_CONSUMERS } from '../../../../apps/worker/src/log-consumers.module';
+import { LOG_CONSUMERS } from '@app/application/worker/log-consumers.module';
 import { ConcurrentRebuildError, LockUnavailableError, ProjectionRebuild, type ConsistencyReport } from './projection-rebuild';
 import { rebuildableProjections } from './rebuild-projections';
 

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EventMetadata, EventStore, NewEvent } from '@app/event-store';
-import { callStreamName, type CallEvent } from '@app/grants/call';
-import { grantStreamName, type GrantEvent } from '@app/grants/grant';
-import { organisationStreamName, type OrganisationEvent } from '@app/grants/organisation';
-import { proposalStreamName, type ProposalEvent } from '@app/grants/proposal';
+import { callStreamName, type CallEvent } from '@app/domain/call';
+import { grantStreamName, type GrantEvent } from '@app/domain/grant';
+import { organisationStreamName, type OrganisationEvent } from '@app/domain/organisation';
+import { proposalStreamName, type ProposalEvent } from '@app/domain/proposal';
 
 export type SyntheticEvent = CallEvent | OrganisationEvent | ProposalEvent | GrantEvent;
 

@@ -1,10 +1,11 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { typeormAuditDb } from '@app/grants/application/audit/audit-db';
-import type { AuditVerificationKey } from '@app/grants/application/audit/audit-signing-key';
-import { verifyAuditLog } from '@app/grants/application/audit/verify';
-import { ApiProblemResponses, Roles } from '@app/platform';
+import { typeormAuditDb } from '@app/application/audit/audit-db';
+import type { AuditVerificationKey } from '@app/application/audit/audit-signing-key';
+import { verifyAuditLog } from '@app/application/audit/verify';
+import { Roles } from '@app/platform';
+import { ApiProblemResponses } from '../../http/problem';
 import { DataSource } from 'typeorm';
 import { AuditVerifyReportDto } from './audit-verify-report.dto';
 

@@ -4,13 +4,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
-import { poolAuditDb } from '@app/grants/application/audit/audit-db';
-import { auditSigningKeyFromEnv } from '@app/grants/application/audit/audit-signing-key';
-import { sealEverything } from '@app/grants/application/audit/audit-testing';
-import { AuditSealer } from '@app/grants/application/audit/sealer';
-import { EventStoreModule } from '@app/grants/application/event-store.module';
-import { type Actor, AuthModule, authConfigFromEnv, PROBLEM_DETAILS_FILTER, signToken } from '@app/platform';
-import { dataSourceOptions } from '@app/read-models/data-source-options';
+import { poolAuditDb } from '@app/application/audit/audit-db';
+import { auditSigningKeyFromEnv } from '@app/application/audit/audit-signing-key';
+import { sealEverything } from '@app/application/audit/audit-testing';
+import { AuditSealer } from '@app/application/audit/sealer';
+import { EventStoreModule } from '@app/application/event-store.module';
+import { type Actor, AuthModule, authConfigFromEnv, signToken } from '@app/platform';
+import { PROBLEM_DETAILS_FILTER } from '../../http/problem';
+import { databaseOptions } from '@app/application/database-options';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../../../../../test/support/database';
@@ -27,7 +28,7 @@ describe('GET /audit/verify', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('verify');
-    const base = dataSourceOptions(db.url);
+    const base = databaseOptions(db.url);
     const moduleRef = await Test.createTestingModule({
       imports: [
         TypeOrmModule.forRoot(base),

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { auditVerificationKeyFromEnv } from '@app/grants/application/audit/audit-signing-key';
+import { auditVerificationKeyFromEnv } from '@app/application/audit/audit-signing-key';
 import { AUDIT_VERIFICATION_KEY, AuditVerifyController } from './audit-verify.controller';
 
 /** GET /audit/verify. Needs the global EVENT_STORE and TypeORM's DataSource (audit_seals). */

@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { publicEventCatalogue } from '@app/grants/application/public-events';
-import { ApiProblemResponses, Roles } from '@app/platform';
+import { publicEventCatalogue } from '@app/application/public-events';
+import { Roles } from '@app/platform';
+import { ApiProblemResponses } from '../../http/problem';
 
 export class CatalogueVersionDto {
   @ApiProperty({ example: 1 }) version: number;

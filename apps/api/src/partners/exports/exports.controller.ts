@@ -1,7 +1,8 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiProblemResponses, Roles } from '@app/platform';
+import { Roles } from '@app/platform';
+import { ApiProblemResponses } from '../../http/problem';
 import { APP_CONFIG, type AppConfig, publicUrl } from '@app/platform/config/app-config';
 import type { ThreeSixtyGivingPackage } from './three-sixty-giving';
 import { ThreeSixtyGivingExport } from './three-sixty-giving.service';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { type PublicMappingContext, PublicEventMapper } from '@app/grants/application/public-events';
-import { grantStreamName } from '@app/grants/grant';
+import { type PublicMappingContext, PublicEventMapper } from '@app/application/public-events';
+import { grantStreamName } from '@app/domain/grant';
 import { CallsQuery } from '@app/read-models/calls/calls.query';
 import type { GrantView } from '@app/read-models/grants/grant-view.entity';
 import { GrantsQuery } from '@app/read-models/grants/grants.query';

@@ -17,7 +17,7 @@
  * its duration), and `amountDisbursed` what was actually paid. The termination reason is never
  * exported: it is free text and may name people.
  */
-import type { PublicOrganisation } from '@app/grants/application/public-events';
+import type { PublicOrganisation } from '@app/application/public-events';
 import { iso3166EnglishShortName } from './country-names';
 
 export interface ThreeSixtyGivingConfig {

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { TooManyRequestsError } from '@app/platform';
+import { TooManyRequestsError } from '../../http/problem';
 import { DEFAULT_FEED_STREAM_LIMITS, FeedStreamLimiter, feedStreamLimitsFromEnv, runAt, tokenExpiresAt } from './feed-stream-limits';
 
 describe('feedStreamLimitsFromEnv', () => {

@@ -1,4 +1,4 @@
-import { TooManyRequestsError } from '@app/platform';
+import { TooManyRequestsError } from '../../http/problem';
 import { decodeJwt } from 'jose';
 
 /**

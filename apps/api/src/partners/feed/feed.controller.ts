@@ -1,8 +1,9 @@
 import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { PublicEvent } from '@app/grants/application/public-events';
-import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import type { PublicEvent } from '@app/application/public-events';
+import { type Actor, CurrentActor, Roles } from '@app/platform';
+import { ApiProblemResponses } from '../../http/problem';
 import { FeedStreamLimiter, runAt, tokenExpiresAt } from './feed-stream-limits';
 import { FeedPageDto, FeedQuery, FeedStreamQuery } from './feed.dto';
 import { FeedService } from './feed.service';

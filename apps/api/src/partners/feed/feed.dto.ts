@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsPageLimit } from '@app/platform/validation';
-import { PUBLIC_EVENT_TYPES } from '@app/grants/application/public-events';
+import { IsPageLimit } from '../../http/validation';
+import { PUBLIC_EVENT_TYPES } from '@app/application/public-events';
 
 const TYPES_DOC = `Comma-separated public types, e.g. "grant.awarded,grant.disbursement-paid" (default: all). Known: ${PUBLIC_EVENT_TYPES.join(', ')}`;
 

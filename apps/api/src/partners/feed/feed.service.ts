@@ -10,7 +10,7 @@ import {
   type PublicEvent,
   PublicEventMapper,
   UnknownPublicEventTypeError,
-} from '@app/grants/application/public-events';
+} from '@app/application/public-events';
 
 export const FEED_OPTIONS = Symbol('FEED_OPTIONS');
 

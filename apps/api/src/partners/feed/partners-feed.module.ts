@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PublicEventsModule } from '@app/grants/application/public-events';
+import { PublicEventsModule } from '@app/application/public-events';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { CatalogueController } from '../catalogue/catalogue.controller';
 import { ExportsController } from '../exports/exports.controller';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsPageLimit, IsPageOffset } from '@app/platform/validation';
-import { PUBLIC_EVENT_TYPES } from '@app/grants/application/public-events/public-events';
+import { IsPageLimit, IsPageOffset } from '../../http/validation';
+import { PUBLIC_EVENT_TYPES } from '@app/application/public-events/public-events';
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'dead'] as const;
 

@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { WebhookSubscriptionsService } from '@app/grants/application/webhooks/webhook-subscriptions.service';
-import { type Actor, ApiProblemResponses, CurrentActor, Roles } from '@app/platform';
+import { RequestValidationError } from '../../http/problem';
+import { WebhookSubscriptionInvalid, WebhookSubscriptionsService } from '@app/application/webhooks/webhook-subscriptions.service';
+import { type Actor, CurrentActor, Roles } from '@app/platform';
+import { ApiProblemResponses } from '../../http/problem';
 import { CreateWebhookSubscriptionDto, ListDeliveriesQuery } from './webhook.dto';
 import {
   CreatedWebhookSubscriptionDto,
@@ -24,8 +26,13 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Subscribe a URL to public events; the signing secret is returned once, in this response' })
   @ApiCreatedResponse({ type: CreatedWebhookSubscriptionDto })
   @ApiProblemResponses(400, 401, 403)
-  create(@Body() body: CreateWebhookSubscriptionDto, @CurrentActor() actor: Actor): Promise<CreatedWebhookSubscriptionDto> {
-    return this.subscriptions.create(actor, body);
+  async create(@Body() body: CreateWebhookSubscriptionDto, @CurrentActor() actor: Actor): Promise<CreatedWebhookSubscriptionDto> {
+    try {
+      return await this.subscriptions.create(actor, body);
+    } catch (error) {
+      if (error instanceof WebhookSubscriptionInvalid) throw new RequestValidationError(error.fields.map((f) => ({ ...f })));
+      throw error;
+    }
   }
 
   @Get('subscriptions')

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { RecordedEvent } from '@app/event-store';
+import { chainHashOf, chainLinkOf } from '@app/event-store/hash-chain';
+import { PINNED_EVENT } from '../../../event-store/test/pinned-event';
+import { eventDigestBytes, eventFactsPage } from './audit-digest';
+
+/** A deterministic pseudo-random generator, so a failure can be replayed. */
+function generator(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
+  const text = () => pick(['', 'a', 'é', 'Ωmega', 'line\nbreak', 'quote"', '\u2028', '😀', 'z1', '10', '2', 'B', 'b', '\u0007']);
+  const value = (depth: number): unknown => {
+    const kind = depth > 2 ? pick(['s', 'n', 'b', 'z']) : pick(['s', 'n', 'b', 'z', 'a', 'o', 'o']);
+    if (kind === 's') return text();
+    if (kind === 'n') return pick([0, -0, 1, -1, 0.1, 1e21, 1e-7, 123456789012, 2 ** 53, 5e-324]);
+    if (kind === 'b') return next() < 0.5;
+    if (kind === 'z') return null;
+    if (kind === 'a') return Array.from({ length: Math.floor(next() * 4) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(next() * 5) }, () => [text() + text(), value(depth + 1)]));
+  };
+  return { next, pick, value, text };
+}
+
+function randomEvent(random: ReturnType<typeof generator>, i: number): RecordedEvent {
+  const eventId = randomUUID();
+  const metadata: Record<string, unknown> = { eventId, actorId: random.text(), actorRole: 'admin', correlationId: 'c', causationId: 'd', recordedAt: '2027-01-01T00:00:00.000Z' };
+  if (random.next() < 0.8) metadata.chain = { prev: random.pick(['a', 'b', 'c']).repeat(64), hash: random.pick(['d', 'e']).repeat(64) };
+  if (random.next() < 0.5) metadata[random.text()] = random.value(1);
+  return {
+    position: String(i).padStart(41, '0'),
+    streamId: `case-${random.text()}`,
+    streamVersion: Math.floor(random.next() * 100),
+    eventId,
+    type: 'Case.Noted.v1',
+    schemaVersion: 1 + Math.floor(random.next() * 3),
+    data: random.value(0),
+    metadata: metadata as RecordedEvent['metadata'],
+    recordedAt: new Date(Date.UTC(2027, 0, 1, 0, 0, 0, Math.floor(random.next() * 1e9))),
+  };
+}
+
+describe('verify facts', () => {
+  it('computes, per event, the chain check and the digest exactly as chainHashOf and eventDigestBytes do', () => {
+    const random = generator(11);
+    const events = [PINNED_EVENT, ...Array.from({ length: 2_000 }, (_, i) => randomEvent(random, i))];
+    // Half the links made to hold, so both answers are exercised.
+    for (const [i, event] of events.entries()) {
+      const link = chainLinkOf(event.metadata);
+      if (link && i % 2 === 0) (event.metadata.chain as { hash: string }).hash = chainHashOf(event, link.prev);
+    }
+    const page = eventFactsPage(events);
+    for (const [i, event] of events.entries()) {
+      const link = chainLinkOf(event.metadata);
+      expect(page.linkHolds[i]).toBe(link !== undefined && chainHashOf(event, link.prev) === link.hash ? 1 : 0);
+      expect(Buffer.from(page.digests.subarray(i * 32, i * 32 + 32)).equals(eventDigestBytes(event))).toBe(true);
+      expect([page.positions[i], page.streamIds[i], page.streamVersions[i], page.eventIds[i], page.prevs[i], page.hashes[i]]).toEqual([
+        event.position, event.streamId, event.streamVersion, event.eventId, link?.prev ?? null, link?.hash ?? null,
+      ]);
+    }
+    expect(page.linkHolds.reduce((a, b) => a + b, 0)).toBeGreaterThan(500);
+  });
+
+  it('falls back to the general path for values that are not plain JSON, with the same results', () => {
+    const withToJson = { ...PINNED_EVENT, data: { when: new Date('2027-01-01T00:00:00Z'), n: 1 } };
+    const withUndefined = { ...PINNED_EVENT, metadata: { ...PINNED_EVENT.metadata, extra: undefined } as RecordedEvent['metadata'] };
+    const page = eventFactsPage([withToJson, withUndefined]);
+    for (const [i, event] of [withToJson, withUndefined].entries()) {
+      expect(Buffer.from(page.digests.subarray(i * 32, i * 32 + 32)).equals(eventDigestBytes(event))).toBe(true);
+    }
+  });
+});

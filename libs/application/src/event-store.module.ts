@@ -1,0 +1,68 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { createEventStore, EVENT_STORE, type EventStore } from '@app/event-store';
+import { HashChainingEventStore } from '@app/event-store/hash-chain';
+import { callEventSchemaVersions } from '@app/domain/call';
+import { grantEventSchemaVersions } from '@app/domain/grant';
+import { organisationEventSchemaVersions } from '@app/domain/organisation';
+import { proposalEventSchemaVersions, proposalEventUpcasters } from '@app/domain/proposal';
+import { EVENT_CODEC, type EventCodec, SchemaRegistry } from './event-codec';
+import { EncryptingEventCodec } from './personal-data/encrypting-event-codec';
+import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
+import { PersonalDataPolicy } from './personal-data/personal-data.policy';
+import { personalDataProviders } from './personal-data/personal-data.providers';
+import { StreamCommandExecutor } from './stream-command-executor';
+
+export interface EventStoreModuleOptions {
+  kind: 'postgres' | 'esdb';
+  databaseUrl: string;
+  esdbConnectionString?: string;
+}
+
+/** Every stream's current schema versions and the upcasters from older ones (see SchemaRegistry). */
+export function schemaRegistry(): SchemaRegistry {
+  return new SchemaRegistry()
+    .register(callEventSchemaVersions)
+    .register(organisationEventSchemaVersions)
+    .register(proposalEventSchemaVersions, proposalEventUpcasters)
+    .register(grantEventSchemaVersions);
+}
+
+class EventStoreLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+/** The event store chosen by configuration, the codec, and the generic command path. */
+@Global()
+@Module({})
+export class EventStoreModule {
+  static forRoot(options: EventStoreModuleOptions): DynamicModule {
+    return {
+      module: EventStoreModule,
+      providers: [
+        {
+          provide: EVENT_STORE,
+          // Postgres (embedded default) or EventStoreDB; read models and keys stay in Postgres either way.
+          // Every append links each event to its stream's previous one (tamper evidence, see hash-chain/).
+          useFactory: (): EventStore => new HashChainingEventStore(createEventStore(options)),
+        },
+        // Personal fields are encrypted per subject inside events (crypto-shredding): see personal-data/.
+        ...personalDataProviders(options.databaseUrl),
+        {
+          provide: EVENT_CODEC,
+          useFactory: (keyring: PersonalDataKeyring, policy: PersonalDataPolicy): EventCodec => new EncryptingEventCodec(schemaRegistry(), keyring, policy),
+          inject: [PersonalDataKeyring, PersonalDataPolicy],
+        },
+        {
+          provide: StreamCommandExecutor,
+          useFactory: (store: EventStore, codec: EventCodec) => new StreamCommandExecutor(store, codec),
+          inject: [EVENT_STORE, EVENT_CODEC],
+        },
+        EventStoreLifecycle,
+      ],
+      exports: [EVENT_STORE, EVENT_CODEC, StreamCommandExecutor, PersonalDataKeyring, PersonalDataPolicy],
+    };
+  }
+}

@@ -1,0 +1,147 @@
+import { ConflictException, Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { WrongExpectedVersionError } from '@app/event-store';
+import { CLOCK, type Clock } from '@app/platform/clock';
+import { callDecider, callStreamName } from '@app/domain/call';
+import { grantDecider, grantStreamName, type AmendGrant, type AwardGrant, type GrantCommand, type GrantState } from '@app/domain/grant';
+import { StreamNotFound } from '@app/domain/shared/decider';
+import type { CommandContext, CommandResult } from '../command-context';
+import { StreamCommandExecutor } from '../stream-command-executor';
+
+/** Distributes Omit over a union, so each command keeps its own data shape. */
+type WithoutNow<T> = T extends unknown ? Omit<T, 'now'> : never;
+
+/** What the HTTP layer may send: the award comes from the process manager, amendments have their own handler. */
+export type GrantLifecycleCommand = WithoutNow<Exclude<GrantCommand, AwardGrant | AmendGrant>>;
+
+export interface GrantCommandOptions {
+  /**
+   * The organisation an applicant acts for: unless it is the grant's grantee, the grant is not
+   * there for them (404, exactly as for a grant that does not exist, and as `GET /grants/:id`
+   * answers): its existence is not theirs to learn. Checked against the stream itself, in the same
+   * read the decision uses.
+   */
+  actingForOrganisationId?: string;
+}
+
+/** Any grant lifecycle command; `now` is added by the handler from the injected clock. */
+export class ExecuteGrantCommand extends Command<CommandResult> {
+  constructor(
+    readonly command: GrantLifecycleCommand,
+    readonly context: CommandContext,
+    readonly options: GrantCommandOptions = {},
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ExecuteGrantCommand)
+export class ExecuteGrantCommandHandler implements ICommandHandler<ExecuteGrantCommand, CommandResult> {
+  constructor(
+    private readonly executor: StreamCommandExecutor,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ command, context, options }: ExecuteGrantCommand): Promise<CommandResult> {
+    const grantId = command.data.grantId;
+    const streamId = grantStreamName(grantId);
+    const full = { ...command, now: this.clock.now().toISOString() } as GrantCommand;
+    const organisationId = options.actingForOrganisationId;
+    // The builder runs before If-Match is compared: someone else's grant answers 404, never 409 with its version.
+    const { id, version } = await this.executor.handle(
+      grantDecider,
+      streamId,
+      grantId,
+      (state) => {
+        if (organisationId !== undefined) assertGrantee(state, grantId, organisationId);
+        return full;
+      },
+      context,
+    );
+    return { id, version };
+  }
+}
+
+/** The same StreamNotFound as a grant never awarded, so the answer does not tell the two apart. */
+function assertGrantee(state: GrantState, grantId: string, organisationId: string): void {
+  if (state.terms === null || state.terms.granteeOrganisationId !== organisationId) throw new StreamNotFound(grantStreamName(grantId));
+}
+
+export class AmendGrantCommand extends Command<CommandResult> {
+  constructor(
+    readonly data: AmendGrant['data'],
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Amendments, with the one multi-stream rule they carry: a grant's amount never rises beyond what
+ * its call can still commit. An amount increase is therefore two steps, call first:
+ *
+ * 1. decide the amendment on the grant as it is now (a broken rule stops here, nothing written);
+ * 2. AdjustCommitment by the increase on the call, keyed by the amendment id (BudgetExceeded → 422,
+ *    nothing written to the grant);
+ * 3. append GrantAmended, expecting the grant version read in step 1 (or the client's If-Match).
+ *
+ * If step 3 fails (the grant moved on meanwhile), a compensating adjustment `{amendmentId}:reverted`
+ * gives the increase back and the client gets the error (409), so the log shows both facts. Should
+ * the process die between steps 2 and 3, the increase stays committed without an amendment: the
+ * budget errs on the safe side, and the commitment shows the amendment id to reconcile it by.
+ *
+ * Decreases and other kinds append directly; the grant-funds process manager then gives a decrease
+ * back to the call (and re-applies an increase idempotently, as a backstop).
+ */
+@CommandHandler(AmendGrantCommand)
+export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantCommand, CommandResult> {
+  constructor(
+    private readonly executor: StreamCommandExecutor,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ data, context }: AmendGrantCommand): Promise<CommandResult> {
+    const streamId = grantStreamName(data.grantId);
+    const command: AmendGrant = { type: 'AmendGrant', data, now: this.clock.now().toISOString() };
+    const { state, version } = await this.executor.load(grantDecider, streamId);
+    if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
+      throw new WrongExpectedVersionError(streamId, context.expectedVersion, version);
+    }
+    const [amended] = grantDecider.decide(command, state);
+    const increaseMinor =
+      amended?.type === 'GrantAmended' && amended.data.kind === 'amount-change' ? amended.data.newAmountMinor - amended.data.previousAmountMinor : 0;
+    if (increaseMinor <= 0 || state.terms === null) {
+      const { id, version: next } = await this.executor.execute(grantDecider, streamId, data.grantId, command, { ...context, expectedVersion: version });
+      return { id, version: next };
+    }
+
+    const callId = state.terms.callId;
+    await this.adjustCall(callId, data.grantId, data.amendmentId, increaseMinor, `Grant amount raised by amendment ${data.amendmentId}`, context);
+    try {
+      const { id, version: next } = await this.executor.execute(grantDecider, streamId, data.grantId, command, { ...context, expectedVersion: version });
+      return { id, version: next };
+    } catch (error) {
+      // The compensation is a step of its own, not a retry of the client's request: it carries no Idempotency-Key.
+      const { idempotencyKey: _key, ...compensation } = context;
+      await this.adjustCall(callId, data.grantId, `${data.amendmentId}:reverted`, -increaseMinor, `Amendment ${data.amendmentId} was not recorded`, compensation);
+      if (error instanceof WrongExpectedVersionError && context.expectedVersion === undefined) {
+        throw new ConflictException('The grant changed while the amendment was being recorded; nothing was amended, please retry');
+      }
+      throw error;
+    }
+  }
+
+  /** The executor reloads and re-decides on a version conflict: the budget rule always judges the fresh call. */
+  private adjustCall(callId: string, grantId: string, adjustmentId: string, changeMinor: number, reason: string, context: CommandContext) {
+    const { expectedVersion: _clientVersion, ...callContext } = context;
+    return this.executor.execute(
+      callDecider,
+      callStreamName(callId),
+      callId,
+      { type: 'AdjustCommitment', data: { callId, grantId, adjustmentId, changeMinor, reason }, now: this.clock.now().toISOString() },
+      callContext,
+    );
+  }
+}
+
+export const GRANT_COMMAND_HANDLERS = [ExecuteGrantCommandHandler, AmendGrantCommandHandler];

@@ -1,0 +1,122 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PostgresEventStore } from '@app/event-store';
+import { databaseOptions } from '../database-options';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { organisationDecider, organisationStreamName, type OrganisationCommand } from '@app/domain/organisation';
+import type { CommandContext } from '../command-context';
+import { schemaRegistry } from '../event-store.module';
+import { StreamCommandExecutor } from '../stream-command-executor';
+import { EncryptingEventCodec } from './encrypting-event-codec';
+import { PostgresPersonalDataKeyStore } from '@app/personal-data/personal-data-key-store';
+import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
+import { PersonalDataErasureReaction } from './personal-data-erasure.reaction';
+import { personalDataPolicy } from './personal-data.policy';
+
+const context: CommandContext = { actor: { id: 'dpo', role: 'admin' }, correlationId: 'c', causationId: 'c' };
+const contact = { name: 'Test Person', email: 'test.person@example.org' };
+
+describe('personal-data keys in PostgreSQL', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let eventStore: PostgresEventStore;
+  let keyStore: PostgresPersonalDataKeyStore;
+  let keyring: PersonalDataKeyring;
+  let codec: EncryptingEventCodec;
+  let executor: StreamCommandExecutor;
+  const reaction = new PersonalDataErasureReaction(personalDataPolicy());
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataSource = await new DataSource(databaseOptions(db.url)).initialize();
+    eventStore = new PostgresEventStore({ connectionString: db.url });
+    keyStore = new PostgresPersonalDataKeyStore(db.url);
+    keyring = new PersonalDataKeyring(keyStore, randomBytes(32));
+    codec = new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy());
+    executor = new StreamCommandExecutor(eventStore, codec);
+  });
+
+  afterAll(async () => {
+    await keyring.close();
+    await eventStore.close();
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  const run = (organisationId: string, command: Omit<OrganisationCommand, 'now'>) =>
+    executor.execute(organisationDecider, organisationStreamName(organisationId), organisationId, { ...command, now: new Date().toISOString() } as OrganisationCommand, context);
+  const register = (organisationId: string) =>
+    run(organisationId, { type: 'RegisterOrganisation', data: { organisationId, name: 'Org', country: 'LB', legalStatus: 'other', focusGroups: [], contactPerson: contact } });
+  const appendErasure = (organisationId: string) =>
+    run(organisationId, { type: 'EraseOrganisationPersonalData', data: { organisationId, reason: 'request', requestedBy: 'dpo' } });
+  const react = async (organisationId: string) => {
+    const events = await eventStore.readStream(organisationStreamName(organisationId));
+    for (const event of events.filter((e) => e.type === 'OrganisationPersonalDataErased')) await dataSource.transaction((tx) => reaction.apply([event], tx));
+  };
+  const contactNow = async (organisationId: string) => (await executor.load(organisationDecider, organisationStreamName(organisationId))).state.contactPerson;
+
+  it('answers the live keys of many subjects in one look-up: erased and unknown subjects as null', async () => {
+    const [live, erased, unknown] = [randomUUID(), randomUUID(), randomUUID()].map((id) => `organisation-${id}`);
+    const liveKey = await keyring.encryptionKey(live);
+    await keyring.encryptionKey(erased);
+    await keyring.erase(erased);
+    const keys = await keyring.liveKeys([live, erased, unknown, live]);
+    expect([...keys.keys()]).toEqual([live, erased, unknown]);
+    expect(keys.get(live)).toEqual(liveKey);
+    expect(keys.get(erased)).toBeNull();
+    expect(keys.get(unknown)).toBeNull();
+    expect(await keyring.liveKeys([])).toEqual(new Map());
+  });
+
+  it('creates one key per subject even when several writers ask at once', async () => {
+    const subject = `organisation-${randomUUID()}`;
+    const keys = await Promise.all(Array.from({ length: 8 }, () => keyring.encryptionKey(subject)));
+    expect(new Set(keys.map((k) => k.keyId)).size).toBe(1);
+    expect(new Set(keys.map((k) => k.key.toString('hex'))).size).toBe(1);
+    const row = await dataSource.query('SELECT wrapped_key, erased_at FROM personal_data_keys WHERE subject = $1', [subject]);
+    expect(row[0].wrapped_key).toHaveLength(61);
+    expect(row[0].wrapped_key.includes(keys[0].key)).toBe(false);
+  });
+
+  it('completes an erasure whose key deletion was interrupted: the reaction destroys the key from the log', async () => {
+    const organisationId = randomUUID();
+    await register(organisationId);
+    // The process "dies" after appending the erasure and before destroying the key.
+    await appendErasure(organisationId);
+    keyring.forget(organisationStreamName(organisationId));
+    const replayedBeforeReaction = await codec.decode((await eventStore.readStream(organisationStreamName(organisationId)))[0]);
+    expect(replayedBeforeReaction.data).toMatchObject({ contactPerson: contact }); // the gap the reaction closes
+
+    await react(organisationId);
+    keyring.forget(organisationStreamName(organisationId));
+    const replayed = await codec.decode((await eventStore.readStream(organisationStreamName(organisationId)))[0]);
+    expect(replayed.data).toMatchObject({ contactPerson: null, name: 'Org' });
+  });
+
+  it('spares a key created after the erasure when the reaction runs again (replay or rebuild)', async () => {
+    const organisationId = randomUUID();
+    const subject = organisationStreamName(organisationId);
+    await register(organisationId);
+    await appendErasure(organisationId);
+    await keyring.erase(subject);
+    const newContact = { name: 'New Person', email: 'new.person@example.org' };
+    await run(organisationId, { type: 'UpdateOrganisationProfile', data: { organisationId, contactPerson: newContact } });
+
+    await react(organisationId);
+    keyring.forget(subject);
+    expect(await contactNow(organisationId)).toEqual(newContact);
+  });
+
+  it('lets a retried erasure finish the job: the decider appends nothing, the key is destroyed', async () => {
+    const organisationId = randomUUID();
+    const subject = organisationStreamName(organisationId);
+    await register(organisationId);
+    const first = await appendErasure(organisationId);
+    const retry = await appendErasure(organisationId);
+    expect(retry.events).toEqual([]);
+    expect(retry.version).toBe(first.version);
+    expect(await keyring.erase(subject)).toBe(true);
+    expect(await contactNow(organisationId)).toBeNull();
+    expect(await keyring.erase(subject)).toBe(false);
+  });
+});

@@ -1,0 +1,40 @@
+import { grantPersonalDataFields } from '@app/domain/grant';
+import { organisationPersonalDataFields } from '@app/domain/organisation';
+
+/**
+ * Which fields of which event types are personal data, and whose they are. The subject of a
+ * personal field is the stream it lives in (`organisation-{id}` for contact persons, `grant-{id}`
+ * for agreement signatories): erasing a subject shreds every personal field of that stream.
+ */
+export class PersonalDataPolicy {
+  private readonly fields = new Map<string, readonly string[]>();
+
+  constructor(...fieldsByType: Readonly<Partial<Record<string, readonly string[]>>>[]) {
+    for (const map of fieldsByType) {
+      for (const [type, paths] of Object.entries(map)) {
+        if (!paths?.length) continue;
+        if (this.fields.has(type)) throw new Error(`Personal-data fields of ${type} declared twice`);
+        this.fields.set(type, [...paths]);
+      }
+    }
+  }
+
+  /** Paths within `data` (dot-separated for nested objects); empty for an event without personal data. */
+  fieldsOf(type: string): readonly string[] {
+    return this.fields.get(type) ?? [];
+  }
+
+  subjectOf(streamId: string): string {
+    return streamId;
+  }
+
+  /** Every event type that carries personal data (e.g. for feeds that must strip it). */
+  get eventTypes(): readonly string[] {
+    return [...this.fields.keys()];
+  }
+}
+
+/** The policy of every stream that carries personal data; a stream with new personal fields adds its map here. */
+export function personalDataPolicy(): PersonalDataPolicy {
+  return new PersonalDataPolicy(organisationPersonalDataFields, grantPersonalDataFields);
+}

@@ -1,0 +1,101 @@
+import type { RecordedEvent } from '@app/event-store';
+import type { Clock } from '@app/platform/clock';
+import { callDecider, callStreamName } from '@app/domain/call';
+import { grantDecider, grantStreamName } from '@app/domain/grant';
+import { proposalDecider, proposalStreamName, type FundingDecisionRecordedData } from '@app/domain/proposal';
+import type { CommandContext } from '../command-context';
+import type { StreamCommandExecutor } from '../stream-command-executor';
+import { type AwardOutput, decideAward, isAwardDecision } from './award.workflow';
+import { isRefusal, refusalRule, type ProcessManagerLogger } from './process-manager-logger';
+import { reactionContext } from './system-context';
+
+export type AwardOutcome = 'not-an-award' | 'awarded' | 'funds-unavailable' | 'already-unfunded' | 'grant-refused';
+
+export interface AwardProcessManagerDependencies {
+  executor: StreamCommandExecutor;
+  clock: Clock;
+  logger: ProcessManagerLogger;
+}
+
+/**
+ * Runs the award workflow (award.workflow.ts) from the log: reads the facts each step needs, sends
+ * the commands it decides through the executor, and feeds the outcome back in.
+ *
+ * The runtime delivers at least once, so every step is idempotent: CommitFunds is keyed by the grant
+ * id (the same commitment again appends nothing), AwardGrant repeats to nothing when identical, and
+ * RecordAwardFundsUnavailable and RecordAwardFunded to nothing for a grant id already recorded.
+ *
+ * The budget invariant under concurrent awards rests on the call stream: the commit appends with
+ * the version it folded, so of two racing commits one fails with a version conflict; the executor
+ * retries it from a fresh read, where the rules see the other commitment.
+ */
+export class AwardProcessManager {
+  static readonly processName = 'awards';
+  readonly name = `process-manager:${AwardProcessManager.processName}`;
+  readonly filter = { eventTypes: ['FundingDecisionRecorded'] };
+
+  constructor(private readonly deps: AwardProcessManagerDependencies) {}
+
+  /** Handles one event, returning what happened (for tests and metrics). */
+  async handle(event: RecordedEvent): Promise<AwardOutcome> {
+    if (event.type !== 'FundingDecisionRecorded') return 'not-an-award';
+    const decision = event.data as FundingDecisionRecordedData;
+    if (!isAwardDecision(decision)) return 'not-an-award';
+    const context = reactionContext(AwardProcessManager.processName, event);
+    const { executor, logger } = this.deps;
+    const { state: proposal } = await executor.load(proposalDecider, proposalStreamName(decision.proposalId));
+    const [commit] = decideAward({ type: 'DecisionRecorded', decision, proposal, now: this.now() });
+    if (!commit) return 'already-unfunded';
+
+    try {
+      await this.send(commit, context);
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      const { state: call } = await executor.load(callDecider, callStreamName(commit.id));
+      const reason = refusalRule(error);
+      logger.log('award: funds unavailable', { grantId: decision.grantId, proposalId: decision.proposalId, callId: commit.id, rule: reason });
+      for (const output of decideAward({ type: 'FundsRefused', decision, call, reason, now: this.now() })) {
+        try {
+          await this.send(output, context);
+        } catch (recordError) {
+          if (!isRefusal(recordError)) throw recordError;
+          logger.error('award: could not record that funds are unavailable', { grantId: decision.grantId, proposalId: decision.proposalId, rule: refusalRule(recordError) });
+        }
+      }
+      return 'funds-unavailable';
+    }
+
+    for (const output of decideAward({ type: 'FundsCommitted', decision, proposal, now: this.now() })) {
+      try {
+        await this.send(output, context);
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+        // Cannot happen with a decision the proposal decider accepted; the commitment stays (the safe
+        // side) and the step is skipped rather than retried for ever, which would hold up every later award.
+        logger.error('award: the grant was refused after its funds were committed', { grantId: decision.grantId, proposalId: decision.proposalId, rule: refusalRule(error) });
+        return 'grant-refused';
+      }
+    }
+    return 'awarded';
+  }
+
+  private send(output: AwardOutput, context: CommandContext) {
+    const { executor } = this.deps;
+    switch (output.stream) {
+      case 'call':
+        return executor.execute(callDecider, callStreamName(output.id), output.id, output.command, context);
+      case 'grant':
+        return executor.execute(grantDecider, grantStreamName(output.id), output.id, output.command, context);
+      case 'proposal':
+        return executor.execute(proposalDecider, proposalStreamName(output.id), output.id, output.command, context);
+      default: {
+        const unhandled: never = output;
+        throw new Error(`Unhandled award output ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+}

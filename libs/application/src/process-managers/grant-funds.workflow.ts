@@ -1,0 +1,62 @@
+import { type AdjustCommitment, type CallState, outstandingMinor, type ReleaseFunds } from '@app/domain/call';
+import type { GrantAmendedData, GrantClosedData, GrantTerminatedData } from '@app/domain/grant';
+
+/**
+ * What the grant-funds workflow is told: an event of a grant's end or amount change, with the call
+ * it draws on as it stands (plain data, read by the runner).
+ */
+export type GrantFundsInput =
+  | { type: 'GrantClosed'; data: GrantClosedData; callId: string; call: CallState; now: string }
+  | { type: 'GrantTerminated'; data: GrantTerminatedData; callId: string; call: CallState; now: string }
+  | { type: 'GrantAmended'; data: GrantAmendedData; callId: string; now: string };
+
+export type GrantFundsOutput = { stream: 'call'; id: string; command: ReleaseFunds | AdjustCommitment };
+
+/**
+ * Keeps a grant's commitment on its call in step with the grant after the award, as a pure workflow:
+ *
+ * - GrantClosed / GrantTerminated with unspent funds → ReleaseFunds of what is unspent (at most what
+ *   is still committed). A grant finishes once and nothing else releases a grant's funds, so a
+ *   commitment that already shows a release has had this one: a redelivery releases nothing more.
+ * - GrantAmended (amount-change) → AdjustCommitment by the difference, keyed by the amendment id
+ *   (idempotent in the call decider). An increase was already committed by the amendment handler
+ *   before GrantAmended was appended, so the call appends nothing then: this is the backstop. A
+ *   decrease is given back here.
+ */
+export function decideGrantFunds(input: GrantFundsInput): GrantFundsOutput[] {
+  switch (input.type) {
+    case 'GrantClosed':
+    case 'GrantTerminated': {
+      const { data, callId, call, now } = input;
+      if (data.unspentMinor <= 0 || call.status === 'none') return [];
+      const commitment = call.commitments[data.grantId];
+      if (!commitment || commitment.releasedMinor > 0) return [];
+      const amountMinor = Math.min(data.unspentMinor, outstandingMinor(commitment));
+      if (amountMinor <= 0) return [];
+      const reason = input.type === 'GrantClosed' ? 'Unspent at grant closure' : 'Unspent at grant termination';
+      return [{ stream: 'call', id: callId, command: { type: 'ReleaseFunds', data: { callId, grantId: data.grantId, amountMinor, reason }, now } }];
+    }
+    case 'GrantAmended': {
+      const { data, callId, now } = input;
+      if (data.kind !== 'amount-change') return [];
+      const changeMinor = data.newAmountMinor - data.previousAmountMinor;
+      if (changeMinor === 0) return [];
+      const direction = changeMinor > 0 ? 'raised' : 'lowered';
+      return [
+        {
+          stream: 'call',
+          id: callId,
+          command: {
+            type: 'AdjustCommitment',
+            data: { callId, grantId: data.grantId, adjustmentId: data.amendmentId, changeMinor, reason: `Grant amount ${direction} by amendment ${data.amendmentId}` },
+            now,
+          },
+        },
+      ];
+    }
+    default: {
+      const unhandled: never = input;
+      throw new Error(`Unhandled grant-funds input ${JSON.stringify(unhandled)}`);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The process managers' workflows, given / when / then: given the facts (plain data), when an
+ * input arrives, then these commands — no I/O anywhere.
+ */
+import type { CallState, ExistingCall } from '@app/domain/call';
+import type { GrantAmendedData } from '@app/domain/grant';
+import { type FundingDecisionRecordedData, initialProposalState, type ProposalState } from '@app/domain/proposal';
+import { type AwardDecision, decideAward } from './award.workflow';
+import { decideGrantFunds } from './grant-funds.workflow';
+
+const now = '2027-03-01T10:00:00.000Z';
+const callId = '0b6f5d2e-4c1a-4f7e-9a53-7f1d2c3b4a01';
+const proposalId = 'c3c3c3c3-0000-4000-8000-000000000003';
+const grantId = 'a1a1a1a1-0000-4000-8000-000000000001';
+const lead = '11111111-0000-4000-8000-000000000001';
+const partner = '22222222-0000-4000-8000-000000000002';
+
+const proposal: ProposalState = {
+  ...initialProposalState,
+  status: 'awarded',
+  proposalId,
+  callId,
+  leadOrganisationId: lead,
+  partners: [{ organisationId: partner, role: 'co-applicant' } as ProposalState['partners'][number]],
+  details: { ...initialProposalState.details, title: 'Nationality rights', currency: 'EUR', requestedMinor: 5_000_000, durationMonths: 12 },
+};
+
+const award: AwardDecision = {
+  proposalId,
+  decision: 'award',
+  amountMinor: 4_000_000,
+  reasons: 'Strong network',
+  decidedBy: 'committee-chair',
+  committee: 'Grants committee',
+  grantId,
+  decidedAt: '2027-02-15T09:00:00.000Z',
+};
+
+const call = (committedMinor: number, commitments: ExistingCall['commitments'] = {}): CallState =>
+  ({ status: 'published', callId, terms: { budgetMinor: 10_000_000 }, closesAt: '2027-04-30T23:59:59.000Z', committedMinor, commitments }) as unknown as ExistingCall;
+
+describe('award workflow', () => {
+  it('given an award decision, when it is recorded, then funds are committed on the call', () => {
+    expect(decideAward({ type: 'DecisionRecorded', decision: award, proposal, now })).toEqual([
+      { stream: 'call', id: callId, command: { type: 'CommitFunds', data: { callId, grantId, proposalId, amountMinor: 4_000_000 }, now } },
+    ]);
+  });
+
+  it('given a rejection or a reserve-list decision, then nothing', () => {
+    const rejection: FundingDecisionRecordedData = { ...award, decision: 'reject', grantId: undefined, amountMinor: undefined };
+    expect(decideAward({ type: 'DecisionRecorded', decision: rejection, proposal, now })).toEqual([]);
+    expect(decideAward({ type: 'DecisionRecorded', decision: { ...award, decision: 'reserve' } as FundingDecisionRecordedData, proposal, now })).toEqual([]);
+  });
+
+  it('given a grant the proposal already records as unfunded, when the decision is redelivered, then it is never funded later', () => {
+    expect(decideAward({ type: 'DecisionRecorded', decision: award, proposal: { ...proposal, unfundedGrantIds: [grantId] }, now })).toEqual([]);
+  });
+
+  it('given the funds were committed, then the grant is awarded to the network for the implied period, then the proposal records its award funded', () => {
+    expect(decideAward({ type: 'FundsCommitted', decision: award, proposal, now })).toEqual([
+      {
+        stream: 'grant',
+        id: grantId,
+        command: {
+          type: 'AwardGrant',
+          data: {
+            grantId, proposalId, callId, granteeOrganisationId: lead, partnerOrganisationIds: [partner], amountMinor: 4_000_000, currency: 'EUR',
+            periodStart: '2027-02-15', periodEnd: '2028-02-14', conditions: [],
+          },
+          now,
+        },
+      },
+      { stream: 'proposal', id: proposalId, command: { type: 'RecordAwardFunded', data: { proposalId, grantId, amountMinor: 4_000_000 }, now } },
+    ]);
+  });
+
+  it('given the call refused the commitment, then the proposal records it with the refusal rule and what the call truly has left', () => {
+    const reason = 'call.budget.exceeded';
+    expect(decideAward({ type: 'FundsRefused', decision: award, call: call(7_500_000), reason, now })).toEqual([
+      {
+        stream: 'proposal',
+        id: proposalId,
+        command: { type: 'RecordAwardFundsUnavailable', data: { proposalId, grantId, amountMinor: 4_000_000, remainingMinor: 2_500_000, reason }, now },
+      },
+    ]);
+    expect(decideAward({ type: 'FundsRefused', decision: award, call: { status: 'none' }, reason: 'call.not-found', now })[0].command.data).toMatchObject({
+      remainingMinor: 0,
+      reason: 'call.not-found',
+    });
+  });
+});
+
+describe('grant-funds workflow', () => {
+  const committed = { [grantId]: { proposalId, amountMinor: 4_000_000, releasedMinor: 0 } };
+
+  it('given a closed grant with unspent funds, then they are released to the call', () => {
+    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 1_000_000, closedAt: now }, callId, call: call(4_000_000, committed), now })).toEqual([
+      { stream: 'call', id: callId, command: { type: 'ReleaseFunds', data: { callId, grantId, amountMinor: 1_000_000, reason: 'Unspent at grant closure' }, now } },
+    ]);
+  });
+
+  it('given a terminated grant, then at most what is still committed is released', () => {
+    const outputs = decideGrantFunds({ type: 'GrantTerminated', data: { grantId, unspentMinor: 9_000_000 } as never, callId, call: call(4_000_000, committed), now });
+    expect(outputs.map((o) => o.command.data)).toEqual([{ callId, grantId, amountMinor: 4_000_000, reason: 'Unspent at grant termination' }]);
+  });
+
+  it('given a commitment that already shows a release, when the closure is redelivered, then nothing more is released', () => {
+    const released = { [grantId]: { proposalId, amountMinor: 4_000_000, releasedMinor: 1_000_000 } };
+    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 1_000_000, closedAt: now }, callId, call: call(3_000_000, released), now })).toEqual([]);
+  });
+
+  it('given nothing unspent, or no commitment for the grant, then nothing', () => {
+    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 0, closedAt: now }, callId, call: call(4_000_000, committed), now })).toEqual([]);
+    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 5, closedAt: now }, callId, call: call(0), now })).toEqual([]);
+  });
+
+  const amended = (previousAmountMinor: number, newAmountMinor: number): GrantAmendedData =>
+    ({ grantId, amendmentId: 'amend-1', kind: 'amount-change', previousAmountMinor, newAmountMinor }) as unknown as GrantAmendedData;
+
+  it('given an amount decrease, then the difference is given back, keyed by the amendment', () => {
+    expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 3_000_000), callId, now })).toEqual([
+      { stream: 'call', id: callId, command: { type: 'AdjustCommitment', data: { callId, grantId, adjustmentId: 'amend-1', changeMinor: -1_000_000, reason: 'Grant amount lowered by amendment amend-1' }, now } },
+    ]);
+  });
+
+  it('given an increase, then the same adjustment is asked again as a backstop (idempotent by its id)', () => {
+    expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 4_500_000), callId, now })[0].command.data).toMatchObject({ changeMinor: 500_000, adjustmentId: 'amend-1' });
+  });
+
+  it('given an amendment of another kind, or no change, then nothing', () => {
+    expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 4_000_000), callId, now })).toEqual([]);
+    expect(decideGrantFunds({ type: 'GrantAmended', data: { ...amended(1, 2), kind: 'no-cost-extension' } as unknown as GrantAmendedData, callId, now })).toEqual([]);
+  });
+});

@@ -1,0 +1,114 @@
+import { ForbiddenException } from '@nestjs/common';
+import { StreamNotFound } from '@app/domain/shared/decider';
+import { proposalStreamName } from '@app/domain/proposal';
+
+/**
+ * Who may see and act on a proposal. These are the programme's role rules, not business rules of
+ * the proposal itself, so they live in the application layer and never in the decider.
+ *
+ * - admins and grant managers see every proposal and run screening, reviewer assignment,
+ *   consensus, decisions and clarification requests;
+ * - auditors see every proposal and act on none (the routes refuse them before this runs);
+ * - applicants see the proposals their organisation leads or partners in, and act only on those
+ *   their organisation LEADS (draft, revise, partners, submit, withdraw, answer clarifications);
+ * - reviewers see the proposals they were assigned to (also after recusal, to know why they left
+ *   it) and act only as themselves (declare a conflict, submit their review);
+ * - partner systems see nothing.
+ *
+ * A caller who may not see a proposal gets 404, exactly as if it did not exist (no existence
+ * leak); a caller who may see it but not do the thing gets 403.
+ */
+
+export interface ProposalActor {
+  id: string;
+  role: string;
+  organisationId?: string;
+}
+
+/** What access decisions look at: the folded stream state and the read model row both have it. */
+export interface ProposalAudience {
+  leadOrganisationId: string;
+  partnerOrganisationIds: readonly string[];
+  assignedReviewerIds: readonly string[];
+}
+
+export type ProposalRelation = 'programme' | 'auditor' | 'lead' | 'partner' | 'reviewer';
+
+const PROGRAMME_ROLES: readonly string[] = ['admin', 'grant-manager'];
+
+/** How the actor relates to the proposal; `null` when they may not see it at all. */
+export function relationTo(actor: ProposalActor, proposal: ProposalAudience): ProposalRelation | null {
+  switch (actor.role) {
+    case 'admin':
+    case 'grant-manager':
+      return 'programme';
+    case 'auditor':
+      return 'auditor';
+    case 'applicant':
+      if (!actor.organisationId) return null;
+      if (actor.organisationId === proposal.leadOrganisationId) return 'lead';
+      return proposal.partnerOrganisationIds.includes(actor.organisationId) ? 'partner' : null;
+    case 'reviewer':
+      return proposal.assignedReviewerIds.includes(actor.id) ? 'reviewer' : null;
+    default:
+      return null;
+  }
+}
+
+export function maySeeAllProposals(actor: ProposalActor): boolean {
+  return PROGRAMME_ROLES.includes(actor.role) || actor.role === 'auditor';
+}
+
+/** Commands by who may send them. RecordAwardFundsUnavailable and RecordAwardFunded are the award process manager's alone. */
+export const PROGRAMME_COMMANDS = ['ScreenEligibility', 'AssignReviewer', 'RecordConsensus', 'RecordFundingDecision', 'RequestClarification'] as const;
+export const LEAD_APPLICANT_COMMANDS = [
+  'DraftProposal',
+  'ReviseProposal',
+  'AddPartner',
+  'RemovePartner',
+  'SubmitProposal',
+  'WithdrawProposal',
+  'ProvideClarification',
+] as const;
+export const REVIEWER_COMMANDS = ['DeclareConflictOfInterest', 'SubmitReview'] as const;
+
+export type ProgrammeCommandType = (typeof PROGRAMME_COMMANDS)[number];
+export type LeadApplicantCommandType = (typeof LEAD_APPLICANT_COMMANDS)[number];
+export type ReviewerCommandType = (typeof REVIEWER_COMMANDS)[number];
+export type HttpProposalCommandType = ProgrammeCommandType | LeadApplicantCommandType | ReviewerCommandType;
+
+const includes = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
+
+/**
+ * Throws unless the actor may send a command of this type to this proposal. `proposal` is null
+ * when the stream does not exist (only a draft creates it).
+ */
+export function authorizeProposalCommand(
+  actor: ProposalActor,
+  command: { type: HttpProposalCommandType; data: { proposalId: string; leadOrganisationId?: string; reviewerId?: string } },
+  proposal: ProposalAudience | null,
+): void {
+  if (command.type === 'DraftProposal') {
+    if (actor.role !== 'applicant') throw new ForbiddenException('Only applicants draft proposals');
+    if (!actor.organisationId || command.data.leadOrganisationId !== actor.organisationId) {
+      throw new ForbiddenException('Applicants draft proposals led by their own organisation only');
+    }
+    return;
+  }
+  const relation = proposal ? relationTo(actor, proposal) : null;
+  if (!relation) throw new StreamNotFound(proposalStreamName(command.data.proposalId));
+
+  if (includes(PROGRAMME_COMMANDS, command.type)) {
+    if (relation !== 'programme') throw new ForbiddenException('Only grant managers and admins may do this');
+    return;
+  }
+  if (includes(LEAD_APPLICANT_COMMANDS, command.type)) {
+    if (relation !== 'lead') throw new ForbiddenException("Only applicants of the proposal's lead organisation may do this");
+    return;
+  }
+  if (includes(REVIEWER_COMMANDS, command.type)) {
+    if (relation !== 'reviewer' || command.data.reviewerId !== actor.id) throw new ForbiddenException('Only the assigned reviewer may do this, as themselves');
+    return;
+  }
+  throw new ForbiddenException(`${command.type} is not available here`);
+}

@@ -1,0 +1,78 @@
+import { createHmac } from 'node:crypto';
+import type { PublicationConsent } from '@app/domain/organisation';
+import type { PublicMappingContext, PublicOrganisation } from './public-events';
+
+/** What a withheld organisation is called in every public payload and export. */
+export const WITHHELD_ORGANISATION_NAME = 'Withheld recipient';
+
+/**
+ * A stable pseudonym for an organisation: HMAC-SHA256 of its id under a server secret, so the same
+ * organisation gets the same public id everywhere (feed, webhooks, 360Giving) while nobody without
+ * the secret can map it back or confirm a guess (internal ids are not secret, so a plain hash would
+ * be reversible by trying them).
+ */
+export function organisationPseudonym(organisationId: string, secret: string): string {
+  return createHmac('sha256', secret).update(`organisation:${organisationId}`).digest('hex').slice(0, 32);
+}
+
+/** What the public mapping knows of an organisation from the organisations read model. */
+export interface KnownOrganisation {
+  id: string;
+  name: string;
+  publicationConsent: PublicationConsent;
+}
+
+/**
+ * How organisations appear in public payloads: with their real id and name when they chose to be
+ * public ('public' publication consent), otherwise (the default, and for any organisation the read
+ * model does not know yet) as "Withheld recipient" under a stable pseudonym. Many grantees
+ * (unregistered groups, minority and LGBTQI+ rights groups) are at risk if named.
+ *
+ * Consent is read when a payload is built (feed page, SSE message, webhook fan-out, export), not
+ * when the event happened: a later change of mind changes later payloads, but what partners
+ * already received (a delivered webhook, a feed page they stored) cannot be recalled.
+ */
+export function publicOrganisationsContext(secret: string, known: Iterable<KnownOrganisation> = []): PublicMappingContext {
+  const consenting = new Map<string, PublicOrganisation>();
+  for (const organisation of known) {
+    if (organisation.publicationConsent === 'public') {
+      consenting.set(organisation.id, { id: organisation.id, name: organisation.name, withheld: false });
+    }
+  }
+  const withheld = new Map<string, PublicOrganisation>();
+  return {
+    organisation(organisationId) {
+      const published = consenting.get(organisationId);
+      if (published) return published;
+      let pseudonymous = withheld.get(organisationId);
+      if (!pseudonymous) {
+        pseudonymous = { id: `withheld-${organisationPseudonym(organisationId, secret)}`, name: WITHHELD_ORGANISATION_NAME, withheld: true };
+        withheld.set(organisationId, pseudonymous);
+      }
+      return pseudonymous;
+    },
+  };
+}
+
+/** Every organisation withheld, whatever it chose: for callers that know no consent (tests, fallbacks). */
+export function withheldOrganisationsContext(secret: string): PublicMappingContext {
+  return publicOrganisationsContext(secret);
+}
+
+/** FOR LOCAL DEVELOPMENT AND TESTS ONLY — NOT A SECRET. Used when PUBLIC_PSEUDONYM_SECRET is unset outside production. */
+export const DEV_ONLY_PSEUDONYM_SECRET = 'grant-ledger-DEV-ONLY-public-pseudonyms';
+
+/**
+ * PUBLIC_PSEUDONYM_SECRET: at least 32 characters (e.g. `openssl rand -base64 32`). Changing it
+ * changes every withheld organisation's public id. Refuses to start in production without one.
+ */
+export function pseudonymSecretFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.PUBLIC_PSEUDONYM_SECRET?.trim();
+  if (!value) {
+    if (env.NODE_ENV === 'production') throw new Error('PUBLIC_PSEUDONYM_SECRET must be set in production (at least 32 random characters)');
+    return DEV_ONLY_PSEUDONYM_SECRET;
+  }
+  // The error never quotes the value: it is a secret.
+  if (value.length < 32) throw new Error('PUBLIC_PSEUDONYM_SECRET must be at least 32 characters long');
+  return value;
+}

@@ -1,0 +1,834 @@
+import { AlreadyExists, fold, InvalidStateTransition, StreamNotFound } from '../shared/decider';
+import { given as givenEvents } from '../shared/testing';
+import type { DraftProposal, ProposalCommand, RecordFundingDecision, SubmitReview } from './proposal.commands';
+import { proposalContent } from './proposal.content';
+import { proposalDecider } from './proposal.decider';
+import {
+  AwardExceedsRequest,
+  AwardMismatch,
+  AwardOutsideCallRange,
+  BudgetSumMismatch,
+  CallMismatch,
+  CallNotPublished,
+  ClarificationNotOpen,
+  ClarificationQuestionsRequired,
+  ConsensusRequired,
+  ConsensusScoreOutOfRange,
+  CriteriaNotScoredExactlyOnce,
+  CurrencyMismatch,
+  DuplicateClarificationRequest,
+  DuplicatePartner,
+  EligibilityResultsRequired,
+  EmptyBudget,
+  GrantIdReused,
+  InvalidAwardAmount,
+  InvalidBudgetLine,
+  InvalidContentHash,
+  InvalidFundingDecision,
+  LeadCountryNotEligible,
+  LeadListedAsPartner,
+  NoRevisionChanges,
+  NotAPartner,
+  NotEnoughReviews,
+  OutsideSubmissionWindow,
+  ProposalFrozen,
+  ProposalNotEligible,
+  JustificationRequired,
+  RequestedAmountOutOfRange,
+  ReviewAfterConsensus,
+  ReviewAlreadySubmitted,
+  ReviewerAffiliated,
+  ReviewerAlreadyAssigned,
+  ReviewerIsRecused,
+  ReviewerNotAssigned,
+  ScoreOutOfRange,
+  TooFewPartners,
+  UnknownOrganisation,
+} from './proposal.errors';
+import { PROPOSAL_EVENT_TYPES, ProposalEvent, proposalEventSchemaVersions } from './proposal.events';
+import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
+import { visibleReviews } from './proposal.views';
+
+const PROPOSAL = 'a3f1c2d4-0000-4000-8000-000000000001';
+const CALL = 'c0ffee00-0000-4000-8000-000000000001';
+const LEAD = 'org-lead';
+const P1 = 'org-p1';
+const P2 = 'org-p2';
+const P3 = 'org-p3';
+const GRANT = 'grant-1';
+const HASH = 'ab'.repeat(32);
+
+const OPENS = '2026-01-01T00:00:00.000Z';
+const CLOSES = '2026-03-31T23:59:59.000Z';
+const DURING = '2026-02-01T09:00:00.000Z';
+const AFTER_DEADLINE = '2026-04-01T00:00:00.000Z';
+const LATER = '2026-05-01T09:00:00.000Z';
+
+const call: CallSnapshot = {
+  callId: CALL,
+  status: 'published',
+  currency: 'EUR',
+  minAwardMinor: 1_000_000,
+  maxAwardMinor: 10_000_000,
+  eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
+  minPartners: 3,
+  criteria: [
+    { id: 'relevance', maxScore: 5, weight: 40 },
+    { id: 'feasibility', maxScore: 10, weight: 30 },
+    { id: 'impact', maxScore: 4, weight: 30 },
+  ],
+  reviewsRequired: 2,
+  opensAt: OPENS,
+  closesAt: CLOSES,
+};
+
+const organisations: OrganisationSnapshots = {
+  [LEAD]: { country: 'LB', memberUserIds: ['applicant-lead'] },
+  [P1]: { country: 'PS', memberUserIds: ['applicant-p1'] },
+  [P2]: { country: 'FR', memberUserIds: [] },
+  [P3]: { country: 'TN', memberUserIds: [] },
+};
+
+const given = (...history: ProposalEvent[]) => givenEvents(proposalDecider, history);
+
+const draftData: DraftProposal['data'] = {
+  proposalId: PROPOSAL,
+  callId: CALL,
+  leadOrganisationId: LEAD,
+  partners: [
+    { organisationId: P1, role: 'legal research' },
+    { organisationId: P2, role: 'advocacy in Europe' },
+  ],
+  title: 'Nationality rights for stateless Dom children',
+  summary: 'Strategic litigation and community registration drives.',
+  policyIssue: 'nationality rights for stateless people',
+  requestedMinor: 5_000_000,
+  currency: 'EUR',
+  budgetLines: [
+    { label: 'staff', amountMinor: 3_000_000 },
+    { label: 'legal fees', amountMinor: 2_000_000 },
+  ],
+  durationMonths: 24,
+};
+
+const draftCommand = (data: Partial<DraftProposal['data']> = {}, overrides: Partial<DraftProposal> = {}): DraftProposal => ({
+  type: 'DraftProposal',
+  data: { ...draftData, ...data },
+  call,
+  organisations,
+  now: DURING,
+  ...overrides,
+});
+
+const drafted: ProposalEvent = { type: 'ProposalDrafted', data: { ...draftData, draftedAt: DURING } };
+const submitted: ProposalEvent = {
+  type: 'ProposalSubmitted',
+  data: { proposalId: PROPOSAL, version: 1, contentHash: HASH, submittedAt: DURING },
+};
+const screenedEligible: ProposalEvent = {
+  type: 'EligibilityScreened',
+  data: { proposalId: PROPOSAL, results: [{ rule: 'lead-country', passed: true, note: '' }], eligible: true, screenedBy: 'gm-1', screenedAt: LATER },
+};
+const screenedIneligible: ProposalEvent = {
+  type: 'EligibilityScreened',
+  data: { proposalId: PROPOSAL, results: [{ rule: 'lead-country', passed: false, note: 'late' }], eligible: false, screenedBy: 'gm-1', screenedAt: LATER },
+};
+const assigned = (reviewerId: string): ProposalEvent => ({
+  type: 'ReviewerAssigned',
+  data: { proposalId: PROPOSAL, reviewerId, assignedBy: 'gm-1', assignedAt: LATER },
+});
+const recused = (reviewerId: string): ProposalEvent => ({
+  type: 'ReviewerRecused',
+  data: { proposalId: PROPOSAL, reviewerId, reason: 'conflict of interest declared', recusedAt: LATER },
+});
+const goodScores = [
+  { criterionId: 'relevance', score: 4, comment: 'clear issue' },
+  { criterionId: 'feasibility', score: 6, comment: 'ambitious' },
+  { criterionId: 'impact', score: 3, comment: 'strong' },
+];
+const reviewed = (reviewerId: string, weightedScore = 72.5): ProposalEvent => ({
+  type: 'ReviewSubmitted',
+  data: { proposalId: PROPOSAL, reviewerId, scores: goodScores, weightedScore, recommendation: 'fund', comment: 'good', submittedAt: LATER },
+});
+const consensus: ProposalEvent = {
+  type: 'ConsensusRecorded',
+  data: { proposalId: PROPOSAL, score: 74, summary: 'fund', recordedBy: 'gm-1', recordedAt: LATER },
+};
+const underReview = [drafted, submitted, screenedEligible];
+const reviewedTwice = [...underReview, assigned('rev-1'), assigned('rev-2'), reviewed('rev-1'), reviewed('rev-2')];
+const readyForDecision = [...reviewedTwice, consensus];
+
+const decision = (data: Partial<RecordFundingDecision['data']> = {}): RecordFundingDecision => ({
+  type: 'RecordFundingDecision',
+  data: {
+    proposalId: PROPOSAL,
+    decision: 'award',
+    amountMinor: 4_500_000,
+    reasons: 'ranked 2nd',
+    decidedBy: 'gm-1',
+    committee: 'Selection committee: A. Haddad, M. Benali',
+    grantId: GRANT,
+    ...data,
+  },
+  call,
+  now: LATER,
+});
+const awarded: ProposalEvent = { type: 'FundingDecisionRecorded', data: { ...decision().data, decision: 'award', amountMinor: 4_500_000, grantId: GRANT, decidedAt: LATER } };
+const reserved: ProposalEvent = {
+  type: 'FundingDecisionRecorded',
+  data: { proposalId: PROPOSAL, decision: 'reserve', reasons: 'budget', decidedBy: 'gm-1', committee: 'Selection committee', decidedAt: LATER },
+};
+
+const review = (reviewerId: string, scores = goodScores): SubmitReview => ({
+  type: 'SubmitReview',
+  data: { proposalId: PROPOSAL, reviewerId, scores, recommendation: 'fund', comment: 'good' },
+  call,
+  now: LATER,
+});
+const assign = (reviewerId: string): ProposalCommand => ({
+  type: 'AssignReviewer',
+  data: { proposalId: PROPOSAL, reviewerId, assignedBy: 'gm-1' },
+  organisations,
+  now: LATER,
+});
+const submit = (overrides: Partial<Extract<ProposalCommand, { type: 'SubmitProposal' }>> = {}): ProposalCommand => ({
+  type: 'SubmitProposal',
+  data: { proposalId: PROPOSAL, contentHash: HASH },
+  call,
+  organisations,
+  now: DURING,
+  ...overrides,
+});
+const withdraw: ProposalCommand = { type: 'WithdrawProposal', data: { proposalId: PROPOSAL, reason: 'network dissolved', withdrawnBy: 'applicant-beirut' }, now: LATER };
+const withdrawn: ProposalEvent = { type: 'ProposalWithdrawn', data: { proposalId: PROPOSAL, reason: 'network dissolved', withdrawnBy: 'applicant-beirut', withdrawnAt: LATER } };
+
+describe('proposal decider', () => {
+  describe('drafting', () => {
+    it('drafts a proposal for a published call within its window', () => {
+      given().when(draftCommand()).then([drafted]);
+    });
+
+    it('proposal.already-exists: refuses a second draft on the same stream', () => {
+      given(drafted).when(draftCommand()).thenThrows(AlreadyExists);
+    });
+
+    it('proposal.call.not-published: no drafts while the call is a draft, closed or cancelled', () => {
+      for (const status of ['draft', 'closed', 'cancelled'] as const) {
+        given().when(draftCommand({}, { call: { ...call, status } })).thenThrows(CallNotPublished);
+      }
+    });
+
+    it('proposal.call.outside-window: no drafts before the call opens or after its deadline', () => {
+      given().when(draftCommand({}, { now: '2025-12-31T23:59:59.999Z' })).thenThrows(OutsideSubmissionWindow);
+      given().when(draftCommand({}, { now: AFTER_DEADLINE })).thenThrows(OutsideSubmissionWindow);
+    });
+
+    it('the window is inclusive and its end is the possibly extended deadline', () => {
+      given().when(draftCommand({}, { now: CLOSES })).then([{ type: 'ProposalDrafted', data: { ...draftData, draftedAt: CLOSES } }]);
+      const extended = { ...call, closesAt: '2026-04-15T23:59:59.000Z' };
+      given()
+        .when(draftCommand({}, { call: extended, now: AFTER_DEADLINE }))
+        .then([{ type: 'ProposalDrafted', data: { ...draftData, draftedAt: AFTER_DEADLINE } }]);
+    });
+
+    it('proposal.call.mismatch: the call snapshot must be the proposal\'s call', () => {
+      given().when(draftCommand({ callId: 'another-call' })).thenThrows(CallMismatch);
+    });
+
+    it('proposal.amount.out-of-range: the requested amount lies within the call\'s min and max award', () => {
+      const below = { requestedMinor: 999_999, budgetLines: [{ label: 'staff', amountMinor: 999_999 }] };
+      const above = { requestedMinor: 10_000_001, budgetLines: [{ label: 'staff', amountMinor: 10_000_001 }] };
+      given().when(draftCommand(below)).thenThrows(RequestedAmountOutOfRange);
+      given().when(draftCommand(above)).thenThrows(RequestedAmountOutOfRange);
+      const atMax = { requestedMinor: 10_000_000, budgetLines: [{ label: 'staff', amountMinor: 10_000_000 }] };
+      given().when(draftCommand(atMax)).then([{ type: 'ProposalDrafted', data: { ...draftData, ...atMax, draftedAt: DURING } }]);
+    });
+
+    it('proposal.budget.empty: budget lines are required', () => {
+      given().when(draftCommand({ budgetLines: [] })).thenThrows(EmptyBudget);
+    });
+
+    it('proposal.budget.line-invalid: each line is a positive integer of minor units', () => {
+      const lines = (amountMinor: number) => [
+        { label: 'staff', amountMinor: 5_000_000 - amountMinor },
+        { label: 'travel', amountMinor },
+      ];
+      given().when(draftCommand({ budgetLines: lines(0) })).thenThrows(InvalidBudgetLine);
+      given().when(draftCommand({ budgetLines: lines(-100) })).thenThrows(InvalidBudgetLine);
+      given().when(draftCommand({ budgetLines: lines(0.5) })).thenThrows(InvalidBudgetLine);
+    });
+
+    it('proposal.budget.sum-mismatch: budget lines sum exactly to the requested amount', () => {
+      given()
+        .when(draftCommand({ budgetLines: [{ label: 'staff', amountMinor: 4_999_999 }] }))
+        .thenThrows(BudgetSumMismatch);
+    });
+
+    it("proposal.currency.mismatch: the proposal is in the call's currency", () => {
+      given().when(draftCommand({ currency: 'USD' })).thenThrows(CurrencyMismatch);
+    });
+
+    it('proposal.partners.too-few: the network, lead included, has at least call.minPartners organisations', () => {
+      const err = given()
+        .when(draftCommand({ partners: [{ organisationId: P1, role: 'research' }] }))
+        .thenThrows(TooFewPartners);
+      expect([err.networkSize, err.minPartners, err.rule]).toEqual([2, 3, 'proposal.partners.too-few']);
+      const alone = { ...call, minPartners: 1 };
+      given()
+        .when(draftCommand({ partners: [] }, { call: alone }))
+        .then([{ type: 'ProposalDrafted', data: { ...draftData, partners: [], draftedAt: DURING } }]);
+    });
+
+    it('proposal.partners.duplicate: an organisation appears once in the network', () => {
+      given()
+        .when(draftCommand({ partners: [{ organisationId: P1, role: 'a' }, { organisationId: P1, role: 'b' }] }))
+        .thenThrows(DuplicatePartner);
+    });
+
+    it('proposal.partners.lead-listed: the lead is not its own partner', () => {
+      given()
+        .when(draftCommand({ partners: [{ organisationId: LEAD, role: 'a' }, { organisationId: P1, role: 'b' }] }))
+        .thenThrows(LeadListedAsPartner);
+    });
+
+    it('proposal.organisation.unknown: every organisation of the network is registered', () => {
+      given()
+        .when(draftCommand({ partners: [{ organisationId: P1, role: 'a' }, { organisationId: 'org-ghost', role: 'b' }] }))
+        .thenThrows(UnknownOrganisation);
+    });
+
+    it("proposal.lead.country-ineligible: the lead's country is one of the call's eligible countries (partners may be elsewhere)", () => {
+      given()
+        .when(draftCommand({}, { organisations: { ...organisations, [LEAD]: { country: 'FR', memberUserIds: [] } } }))
+        .thenThrows(LeadCountryNotEligible);
+    });
+  });
+
+  describe('revising and partners while a draft', () => {
+    it('records only the fields that changed', () => {
+      given(drafted)
+        .when({
+          type: 'ReviseProposal',
+          data: { proposalId: PROPOSAL, title: draftData.title, durationMonths: 18 },
+          call,
+          now: DURING,
+        })
+        .then([{ type: 'ProposalRevised', data: { proposalId: PROPOSAL, durationMonths: 18, revisedAt: DURING } }]);
+    });
+
+    it('proposal.revision.no-change', () => {
+      given(drafted)
+        .when({ type: 'ReviseProposal', data: { proposalId: PROPOSAL, title: draftData.title }, call, now: DURING })
+        .thenThrows(NoRevisionChanges);
+    });
+
+    it('checks the revised content against the call (amount changed without its budget)', () => {
+      given(drafted)
+        .when({ type: 'ReviseProposal', data: { proposalId: PROPOSAL, requestedMinor: 6_000_000 }, call, now: DURING })
+        .thenThrows(BudgetSumMismatch);
+    });
+
+    it('no revision after the deadline', () => {
+      given(drafted)
+        .when({ type: 'ReviseProposal', data: { proposalId: PROPOSAL, durationMonths: 12 }, call, now: AFTER_DEADLINE })
+        .thenThrows(OutsideSubmissionWindow);
+    });
+
+    it('a partner joins and leaves', () => {
+      const joined: ProposalEvent = { type: 'PartnerJoined', data: { proposalId: PROPOSAL, organisationId: P3, role: 'outreach', joinedAt: DURING } };
+      given(drafted)
+        .when({ type: 'AddPartner', data: { proposalId: PROPOSAL, organisationId: P3, role: 'outreach' }, call, organisations, now: DURING })
+        .then([joined]);
+      given(drafted, joined)
+        .when({ type: 'RemovePartner', data: { proposalId: PROPOSAL, organisationId: P1 }, call, now: DURING })
+        .then([{ type: 'PartnerLeft', data: { proposalId: PROPOSAL, organisationId: P1, leftAt: DURING } }]);
+    });
+
+    it('proposal.partners.too-few: a partner cannot leave if the network would fall below the minimum', () => {
+      given(drafted)
+        .when({ type: 'RemovePartner', data: { proposalId: PROPOSAL, organisationId: P1 }, call, now: DURING })
+        .thenThrows(TooFewPartners);
+    });
+
+    it('proposal.partners.not-a-partner', () => {
+      given(drafted)
+        .when({ type: 'RemovePartner', data: { proposalId: PROPOSAL, organisationId: P3 }, call, now: DURING })
+        .thenThrows(NotAPartner);
+    });
+
+    it('a joining partner is not a duplicate, not the lead, and registered', () => {
+      const add = (organisationId: string): ProposalCommand => ({
+        type: 'AddPartner',
+        data: { proposalId: PROPOSAL, organisationId, role: 'x' },
+        call,
+        organisations,
+        now: DURING,
+      });
+      given(drafted).when(add(P1)).thenThrows(DuplicatePartner);
+      given(drafted).when(add(LEAD)).thenThrows(LeadListedAsPartner);
+      given(drafted).when(add('org-ghost')).thenThrows(UnknownOrganisation);
+    });
+
+    it('commands on a proposal that does not exist are refused', () => {
+      given().when(submit()).thenThrows(StreamNotFound);
+    });
+  });
+
+  describe('submission', () => {
+    it('submits with the content version (1 + content changes) and the hash computed outside', () => {
+      const revised: ProposalEvent = { type: 'ProposalRevised', data: { proposalId: PROPOSAL, durationMonths: 18, revisedAt: DURING } };
+      given(drafted, revised)
+        .when(submit())
+        .then([{ type: 'ProposalSubmitted', data: { proposalId: PROPOSAL, version: 2, contentHash: HASH, submittedAt: DURING } }]);
+    });
+
+    it('proposal.call.outside-window: nothing is submitted after the (possibly extended) deadline', () => {
+      given(drafted).when(submit({ now: AFTER_DEADLINE })).thenThrows(OutsideSubmissionWindow);
+      given(drafted)
+        .when(submit({ now: AFTER_DEADLINE, call: { ...call, closesAt: '2026-04-15T00:00:00.000Z' } }))
+        .then([{ type: 'ProposalSubmitted', data: { proposalId: PROPOSAL, version: 1, contentHash: HASH, submittedAt: AFTER_DEADLINE } }]);
+    });
+
+    it('proposal.call.not-published: nothing is submitted once the call is closed', () => {
+      given(drafted).when(submit({ call: { ...call, status: 'closed' } })).thenThrows(CallNotPublished);
+    });
+
+    it('proposal.submission.content-hash-invalid', () => {
+      given(drafted)
+        .when(submit({ data: { proposalId: PROPOSAL, contentHash: 'not-a-hash' } }))
+        .thenThrows(InvalidContentHash);
+    });
+
+    it('re-checks the network at submission (the lead moved to an ineligible country)', () => {
+      given(drafted)
+        .when(submit({ organisations: { ...organisations, [LEAD]: { country: 'JO', memberUserIds: [] } } }))
+        .thenThrows(LeadCountryNotEligible);
+    });
+
+    it('proposal.frozen: a submitted proposal is not revised, its partners do not change, it is not submitted again', () => {
+      const history = [drafted, submitted];
+      const err = given(...history)
+        .when({ type: 'ReviseProposal', data: { proposalId: PROPOSAL, durationMonths: 12 }, call, now: DURING })
+        .thenThrows(ProposalFrozen);
+      expect(err).toBeInstanceOf(InvalidStateTransition);
+      expect(err.rule).toBe('proposal.frozen');
+      given(...history)
+        .when({ type: 'AddPartner', data: { proposalId: PROPOSAL, organisationId: P3, role: 'x' }, call, organisations, now: DURING })
+        .thenThrows(ProposalFrozen);
+      given(...history)
+        .when({ type: 'RemovePartner', data: { proposalId: PROPOSAL, organisationId: P1 }, call, now: DURING })
+        .thenThrows(ProposalFrozen);
+      given(...history).when(submit()).thenThrows(ProposalFrozen);
+      given(...underReview)
+        .when({ type: 'ReviseProposal', data: { proposalId: PROPOSAL, durationMonths: 12 }, call, now: DURING })
+        .thenThrows(ProposalFrozen);
+    });
+  });
+
+  describe('withdrawal', () => {
+    it('is possible before a decision', () => {
+      given(drafted).when(withdraw).then([withdrawn]);
+      given(drafted, submitted).when(withdraw).then([withdrawn]);
+      given(...readyForDecision).when(withdraw).then([withdrawn]);
+    });
+
+    it('proposal.withdrawal.before-decision-only: refused after an award, a rejection or a reserve decision', () => {
+      given(...readyForDecision, awarded).when(withdraw).thenThrows(InvalidStateTransition);
+      given(...readyForDecision, reserved).when(withdraw).thenThrows(InvalidStateTransition);
+    });
+
+    it('is refused twice and needs a reason', () => {
+      given(drafted, withdrawn).when(withdraw).thenThrows(InvalidStateTransition);
+      given(drafted)
+        .when({ type: 'WithdrawProposal', data: { proposalId: PROPOSAL, reason: '', withdrawnBy: 'applicant-beirut' }, now: LATER })
+        .thenThrows(JustificationRequired);
+    });
+  });
+
+  describe('eligibility screening', () => {
+    const screen = (passed: boolean[]): ProposalCommand => ({
+      type: 'ScreenEligibility',
+      data: { proposalId: PROPOSAL, results: passed.map((p, i) => ({ rule: `rule-${i}`, passed: p, note: '' })), screenedBy: 'gm-1' },
+      now: LATER,
+    });
+
+    it('eligible exactly when every rule passed', () => {
+      given(drafted, submitted)
+        .when(screen([true, true]))
+        .then([
+          {
+            type: 'EligibilityScreened',
+            data: {
+              proposalId: PROPOSAL,
+              results: [
+                { rule: 'rule-0', passed: true, note: '' },
+                { rule: 'rule-1', passed: true, note: '' },
+              ],
+              eligible: true,
+              screenedBy: 'gm-1',
+              screenedAt: LATER,
+            },
+          },
+        ]);
+      expect(fold(proposalDecider, [drafted, submitted, ...proposalDecider.decide(screen([true, false]), fold(proposalDecider, [drafted, submitted]))]).status).toBe(
+        'ineligible',
+      );
+    });
+
+    it('proposal.eligibility.after-submission-only: a draft is not screened, nor is a proposal screened twice', () => {
+      given(drafted).when(screen([true])).thenThrows(InvalidStateTransition);
+      given(...underReview).when(screen([true])).thenThrows(InvalidStateTransition);
+    });
+
+    it('proposal.eligibility.results-required', () => {
+      given(drafted, submitted).when(screen([])).thenThrows(EligibilityResultsRequired);
+    });
+  });
+
+  describe('reviewer assignment and conflicts of interest', () => {
+    it('assigns a reviewer to an eligible proposal', () => {
+      given(...underReview).when(assign('rev-1')).then([assigned('rev-1')]);
+    });
+
+    it('proposal.reviewer.proposal-not-eligible: only screened, eligible proposals get reviewers', () => {
+      given(drafted, submitted).when(assign('rev-1')).thenThrows(ProposalNotEligible);
+      given(drafted, submitted, screenedIneligible).when(assign('rev-1')).thenThrows(ProposalNotEligible);
+    });
+
+    it('proposal.reviewer.already-assigned', () => {
+      given(...underReview, assigned('rev-1')).when(assign('rev-1')).thenThrows(ReviewerAlreadyAssigned);
+    });
+
+    it('proposal.reviewer.affiliated: a member user of the lead or a partner cannot review', () => {
+      given(...underReview).when(assign('applicant-lead')).thenThrows(ReviewerAffiliated);
+      given(...underReview).when(assign('applicant-p1')).thenThrows(ReviewerAffiliated);
+    });
+
+    it('a declared conflict recuses the reviewer at once', () => {
+      given(...underReview, assigned('rev-1'))
+        .when({ type: 'DeclareConflictOfInterest', data: { proposalId: PROPOSAL, reviewerId: 'rev-1', description: 'former employer' }, now: LATER })
+        .then([
+          { type: 'ConflictOfInterestDeclared', data: { proposalId: PROPOSAL, reviewerId: 'rev-1', description: 'former employer', declaredAt: LATER } },
+          recused('rev-1'),
+        ]);
+    });
+
+    it('only an assigned reviewer declares a conflict on the proposal', () => {
+      given(...underReview)
+        .when({ type: 'DeclareConflictOfInterest', data: { proposalId: PROPOSAL, reviewerId: 'rev-9', description: 'x' }, now: LATER })
+        .thenThrows(ReviewerNotAssigned);
+    });
+
+    it('proposal.reviewer.recused: a recused reviewer can be neither re-assigned nor review', () => {
+      const history = [...underReview, assigned('rev-1'), recused('rev-1')];
+      given(...history).when(assign('rev-1')).thenThrows(ReviewerIsRecused);
+      given(...history).when(review('rev-1')).thenThrows(ReviewerIsRecused);
+    });
+  });
+
+  describe('reviews', () => {
+    it('computes the weighted score (0-100) from the call\'s weights and max scores', () => {
+      // 4/5*40 + 6/10*30 + 3/4*30 = 32 + 18 + 22.5
+      given(...underReview, assigned('rev-1')).when(review('rev-1')).then([reviewed('rev-1', 72.5)]);
+    });
+
+    it('proposal.reviewer.not-assigned: only an assigned reviewer reviews', () => {
+      given(...underReview).when(review('rev-1')).thenThrows(ReviewerNotAssigned);
+    });
+
+    it('proposal.review.already-submitted: one review per reviewer', () => {
+      given(...underReview, assigned('rev-1'), reviewed('rev-1')).when(review('rev-1')).thenThrows(ReviewAlreadySubmitted);
+    });
+
+    it('proposal.review.criteria-mismatch: every criterion of the call is scored exactly once', () => {
+      const history = [...underReview, assigned('rev-1')];
+      given(...history).when(review('rev-1', goodScores.slice(0, 2))).thenThrows(CriteriaNotScoredExactlyOnce);
+      given(...history).when(review('rev-1', [...goodScores, goodScores[0]])).thenThrows(CriteriaNotScoredExactlyOnce);
+      given(...history)
+        .when(review('rev-1', [...goodScores.slice(0, 2), { criterionId: 'charisma', score: 1, comment: '' }]))
+        .thenThrows(CriteriaNotScoredExactlyOnce);
+    });
+
+    it('proposal.review.score-out-of-range: each score is an integer in 0..maxScore', () => {
+      const history = [...underReview, assigned('rev-1')];
+      const withRelevance = (score: number) => [{ criterionId: 'relevance', score, comment: '' }, ...goodScores.slice(1)];
+      given(...history).when(review('rev-1', withRelevance(6))).thenThrows(ScoreOutOfRange);
+      given(...history).when(review('rev-1', withRelevance(-1))).thenThrows(ScoreOutOfRange);
+      given(...history).when(review('rev-1', withRelevance(2.5))).thenThrows(ScoreOutOfRange);
+      given(...history)
+        .when(review('rev-1', withRelevance(0)))
+        .then([{ type: 'ReviewSubmitted', data: { ...(reviewed('rev-1') as Extract<ProposalEvent, { type: 'ReviewSubmitted' }>).data, scores: withRelevance(0), weightedScore: 40.5 } }]);
+    });
+
+    it('proposal.review.after-consensus: no reviews once a consensus is recorded', () => {
+      given(...readyForDecision, assigned('rev-3')).when(review('rev-3')).thenThrows(ReviewAfterConsensus);
+    });
+  });
+
+  describe('consensus', () => {
+    const recordConsensus = (score = 74): ProposalCommand => ({
+      type: 'RecordConsensus',
+      data: { proposalId: PROPOSAL, score, summary: 'fund', recordedBy: 'gm-1' },
+      call,
+      now: LATER,
+    });
+
+    it('is recorded once the required reviews are in', () => {
+      given(...reviewedTwice).when(recordConsensus()).then([consensus]);
+    });
+
+    it('proposal.reviews.too-few: consensus only with at least call.reviewsRequired reviews', () => {
+      given(...underReview, assigned('rev-1'), reviewed('rev-1')).when(recordConsensus()).thenThrows(NotEnoughReviews);
+    });
+
+    it('a recused reviewer\'s review does not count', () => {
+      given(...reviewedTwice, recused('rev-2')).when(recordConsensus()).thenThrows(NotEnoughReviews);
+    });
+
+    it('proposal.consensus.score-out-of-range', () => {
+      given(...reviewedTwice).when(recordConsensus(101)).thenThrows(ConsensusScoreOutOfRange);
+      given(...reviewedTwice).when(recordConsensus(-1)).thenThrows(ConsensusScoreOutOfRange);
+    });
+  });
+
+  describe('funding decision', () => {
+    it('records an award with the amount, reasons, who decided and the grant id', () => {
+      given(...readyForDecision).when(decision()).then([awarded]);
+    });
+
+    it('records a rejection without amount or grant id', () => {
+      given(...readyForDecision)
+        .when(decision({ decision: 'reject', amountMinor: undefined, grantId: undefined }))
+        .then([
+          {
+            type: 'FundingDecisionRecorded',
+            data: { proposalId: PROPOSAL, decision: 'reject', reasons: 'ranked 2nd', decidedBy: 'gm-1', committee: decision().data.committee, decidedAt: LATER },
+          },
+        ]);
+      given(...readyForDecision).when(decision({ decision: 'reject', grantId: undefined })).thenThrows(InvalidFundingDecision);
+    });
+
+    it('proposal.decision.consensus-required', () => {
+      given(...reviewedTwice).when(decision()).thenThrows(ConsensusRequired);
+    });
+
+    it('proposal.reviews.too-few: a decision needs the required reviews (a reviewer recused after the consensus)', () => {
+      given(...readyForDecision, recused('rev-1')).when(decision()).thenThrows(NotEnoughReviews);
+    });
+
+    it('proposal.award.exceeds-request: an award is at most the requested amount', () => {
+      given(...readyForDecision).when(decision({ amountMinor: 5_000_001 })).thenThrows(AwardExceedsRequest);
+      given(...readyForDecision)
+        .when(decision({ amountMinor: 5_000_000 }))
+        .then([{ type: 'FundingDecisionRecorded', data: { ...awarded.data, amountMinor: 5_000_000 } } as ProposalEvent]);
+    });
+
+    it("proposal.award.outside-call-range: an award below the call's minimum or above its maximum is refused at the door", () => {
+      given(...readyForDecision).when(decision({ amountMinor: 999_999 })).thenThrows(AwardOutsideCallRange);
+      given(...readyForDecision)
+        .when({ ...decision({ amountMinor: 4_500_000 }), call: { ...call, maxAwardMinor: 4_000_000 } })
+        .thenThrows(AwardOutsideCallRange);
+      given(...readyForDecision)
+        .when(decision({ amountMinor: 1_000_000 }))
+        .then([{ type: 'FundingDecisionRecorded', data: { ...awarded.data, amountMinor: 1_000_000 } } as ProposalEvent]);
+    });
+
+    it('proposal.award.amount-invalid: an award is a positive integer', () => {
+      given(...readyForDecision).when(decision({ amountMinor: 0 })).thenThrows(InvalidAwardAmount);
+      given(...readyForDecision).when(decision({ amountMinor: undefined })).thenThrows(InvalidAwardAmount);
+      given(...readyForDecision).when(decision({ amountMinor: 100.5 })).thenThrows(InvalidAwardAmount);
+    });
+
+    it('an award needs a grant id', () => {
+      given(...readyForDecision).when(decision({ grantId: undefined })).thenThrows(InvalidFundingDecision);
+    });
+
+    it('a reserved proposal can later be awarded, but not reserved again', () => {
+      given(...readyForDecision, reserved).when(decision()).then([awarded]);
+      given(...readyForDecision, reserved)
+        .when(decision({ decision: 'reserve', amountMinor: undefined, grantId: undefined }))
+        .thenThrows(InvalidStateTransition);
+    });
+
+    it('an award or rejection is final', () => {
+      given(...readyForDecision, awarded).when(decision({ grantId: 'grant-2' })).thenThrows(InvalidStateTransition);
+    });
+  });
+
+  describe('award funds unavailable', () => {
+    const unavailable: ProposalCommand = {
+      type: 'RecordAwardFundsUnavailable',
+      data: { proposalId: PROPOSAL, grantId: GRANT, amountMinor: 4_500_000, remainingMinor: 1_000_000 },
+      now: LATER,
+    };
+    const fundsUnavailable: ProposalEvent = {
+      type: 'AwardFundsUnavailable',
+      data: { proposalId: PROPOSAL, grantId: GRANT, amountMinor: 4_500_000, remainingMinor: 1_000_000, recordedAt: LATER },
+    };
+
+    it('returns the proposal to awaiting a decision, which can then be recorded anew', () => {
+      given(...readyForDecision, awarded).when(unavailable).then([fundsUnavailable]);
+      given(...readyForDecision, awarded, fundsUnavailable)
+        .when(decision({ amountMinor: 1_000_000, grantId: 'grant-2' }))
+        .then([{ type: 'FundingDecisionRecorded', data: { ...awarded.data, amountMinor: 1_000_000, grantId: 'grant-2' } } as ProposalEvent]);
+    });
+
+    it('is idempotent for the process manager', () => {
+      given(...readyForDecision, awarded, fundsUnavailable).when(unavailable).then([]);
+    });
+
+    it("records the call's refusal rule as the reason", () => {
+      given(...readyForDecision, awarded)
+        .when({ ...unavailable, data: { ...unavailable.data, reason: 'call.budget.exceeded' } } as ProposalCommand)
+        .then([{ type: 'AwardFundsUnavailable', data: { ...fundsUnavailable.data, reason: 'call.budget.exceeded' } } as ProposalEvent]);
+    });
+
+    it('given an award from the reserve list whose funds were unavailable, then the proposal is reserved again (the earlier decision stands)', () => {
+      expect(fold(proposalDecider, [...readyForDecision, reserved, awarded, fundsUnavailable])).toMatchObject({ status: 'reserved', award: null, unfundedGrantIds: [GRANT] });
+      given(...readyForDecision, reserved, awarded, fundsUnavailable)
+        .when(decision({ decision: 'reserve', amountMinor: undefined, grantId: undefined }))
+        .thenThrows(InvalidStateTransition);
+      given(...readyForDecision, reserved, awarded, fundsUnavailable)
+        .when(decision({ decision: 'reject', amountMinor: undefined, grantId: undefined }))
+        .then([
+          {
+            type: 'FundingDecisionRecorded',
+            data: { proposalId: PROPOSAL, decision: 'reject', reasons: 'ranked 2nd', decidedBy: 'gm-1', committee: decision().data.committee, decidedAt: LATER },
+          },
+        ]);
+    });
+
+    it('given an award straight from review whose funds were unavailable, then the proposal is under review again', () => {
+      expect(fold(proposalDecider, [...readyForDecision, awarded, fundsUnavailable])).toMatchObject({ status: 'under-review', award: null });
+    });
+
+    it('proposal.award.grant-mismatch and proposal.award.grant-id-reused', () => {
+      given(...readyForDecision, awarded)
+        .when({ ...unavailable, data: { ...unavailable.data, grantId: 'other' } } as ProposalCommand)
+        .thenThrows(AwardMismatch);
+      given(...readyForDecision, awarded, fundsUnavailable).when(decision()).thenThrows(GrantIdReused);
+    });
+  });
+
+  describe('award funded', () => {
+    const funded: ProposalCommand = { type: 'RecordAwardFunded', data: { proposalId: PROPOSAL, grantId: GRANT, amountMinor: 4_500_000 }, now: LATER };
+    const awardFunded: ProposalEvent = { type: 'AwardFunded', data: { proposalId: PROPOSAL, grantId: GRANT, amountMinor: 4_500_000, recordedAt: LATER } };
+
+    it("given an award, when the process manager reports the grant created, then the award is funded (once: idempotent)", () => {
+      given(...readyForDecision, awarded).when(funded).then([awardFunded]);
+      given(...readyForDecision, awarded, awardFunded).when(funded).then([]);
+      expect(fold(proposalDecider, [...readyForDecision, awarded, awardFunded])).toMatchObject({ status: 'awarded', award: { grantId: GRANT, funded: true } });
+    });
+
+    it('proposal.award.grant-mismatch: only the standing award can be funded', () => {
+      given(...readyForDecision, awarded)
+        .when({ ...funded, data: { ...funded.data, grantId: 'other' } } as ProposalCommand)
+        .thenThrows(AwardMismatch);
+      given(...readyForDecision).when(funded).thenThrows(InvalidStateTransition);
+    });
+  });
+
+  describe('clarification', () => {
+    const request: ProposalCommand = {
+      type: 'RequestClarification',
+      data: { proposalId: PROPOSAL, requestId: 'q-1', questions: ['Who pays the lawyers?'], requestedBy: 'gm-1' },
+      now: LATER,
+    };
+    const requested: ProposalEvent = {
+      type: 'ClarificationRequested',
+      data: { proposalId: PROPOSAL, requestId: 'q-1', questions: ['Who pays the lawyers?'], requestedBy: 'gm-1', requestedAt: LATER },
+    };
+    const answer = (revisedFields?: Record<string, unknown>, requestId = 'q-1'): ProposalCommand => ({
+      type: 'ProvideClarification',
+      data: { proposalId: PROPOSAL, requestId, answer: 'See revised budget', ...(revisedFields ? { revisedFields } : {}) },
+      call,
+      now: LATER,
+    });
+    const newBudget = {
+      requestedMinor: 4_000_000,
+      budgetLines: [
+        { label: 'staff', amountMinor: 3_000_000 },
+        { label: 'legal fees', amountMinor: 1_000_000 },
+      ],
+    };
+
+    it('is requested after submission and answered, changing the frozen content only through the answer', () => {
+      given(drafted, submitted).when(request).then([requested]);
+      const provided: ProposalEvent = {
+        type: 'ClarificationProvided',
+        data: { proposalId: PROPOSAL, requestId: 'q-1', answer: 'See revised budget', revisedFields: newBudget, providedAt: LATER },
+      };
+      given(drafted, submitted, requested).when(answer({ ...newBudget, title: draftData.title })).then([provided]);
+      const state = fold(proposalDecider, [drafted, submitted, requested, provided]);
+      expect(state.details.requestedMinor).toBe(4_000_000);
+      expect(state.contentVersion).toBe(2);
+      expect(state.openClarificationIds).toEqual([]);
+    });
+
+    it('an answer without changes records no revisedFields', () => {
+      given(...underReview, requested)
+        .when(answer())
+        .then([{ type: 'ClarificationProvided', data: { proposalId: PROPOSAL, requestId: 'q-1', answer: 'See revised budget', providedAt: LATER } }]);
+    });
+
+    it('revised fields keep the call\'s rules', () => {
+      given(drafted, submitted, requested).when(answer({ requestedMinor: 4_000_000 })).thenThrows(BudgetSumMismatch);
+    });
+
+    it('proposal.clarification.not-open: an answer only for an open request', () => {
+      const provided: ProposalEvent = {
+        type: 'ClarificationProvided',
+        data: { proposalId: PROPOSAL, requestId: 'q-1', answer: 'x', providedAt: LATER },
+      };
+      given(drafted, submitted, requested).when(answer(undefined, 'q-unknown')).thenThrows(ClarificationNotOpen);
+      given(drafted, submitted, requested, provided).when(answer()).thenThrows(ClarificationNotOpen);
+    });
+
+    it('requests need questions and a fresh id, and a draft is not clarified', () => {
+      given(drafted, submitted, requested).when(request).thenThrows(DuplicateClarificationRequest);
+      given(drafted, submitted)
+        .when({ ...request, data: { ...request.data, questions: [' '] } } as ProposalCommand)
+        .thenThrows(ClarificationQuestionsRequired);
+      given(drafted).when(request).thenThrows(InvalidStateTransition);
+    });
+  });
+
+  describe('visibleReviews (blind review)', () => {
+    const state = fold(proposalDecider, [...underReview, assigned('rev-1'), assigned('rev-2'), assigned('rev-3'), reviewed('rev-1'), reviewed('rev-3'), recused('rev-3')]);
+
+    it('grant managers, admins and auditors see every review', () => {
+      for (const role of ['grant-manager', 'admin', 'auditor']) {
+        expect(visibleReviews(state, { id: 'someone', role }).map((r) => [r.reviewerId, r.recused])).toEqual([
+          ['rev-1', false],
+          ['rev-3', true],
+        ]);
+      }
+    });
+
+    it('a reviewer sees other reviews only after submitting their own', () => {
+      expect(visibleReviews(state, { id: 'rev-2', role: 'reviewer' })).toEqual([]);
+      expect(visibleReviews(state, { id: 'rev-1', role: 'reviewer' }).map((r) => r.reviewerId)).toEqual(['rev-1', 'rev-3']);
+      expect(visibleReviews(state, { id: 'rev-3', role: 'reviewer' }).map((r) => r.reviewerId)).toEqual(['rev-3']);
+    });
+
+    it('applicants and partner systems see none', () => {
+      expect(visibleReviews(state, { id: 'applicant-lead', role: 'applicant' })).toEqual([]);
+      expect(visibleReviews(state, { id: 'rev-1', role: 'partner' })).toEqual([]);
+    });
+  });
+
+  describe('content for the submission hash', () => {
+    it('proposalContent is what was drafted and revised', () => {
+      const content = proposalContent(fold(proposalDecider, [drafted]));
+      const { draftedAt: _at, ...expected } = (drafted as Extract<ProposalEvent, { type: 'ProposalDrafted' }>).data;
+      expect(content).toEqual(expected);
+    });
+  });
+
+  it('declares every event type with its schema version (ProposalWithdrawn is at 2, see proposal.upcasters.ts)', () => {
+    expect(PROPOSAL_EVENT_TYPES).toHaveLength(17);
+    const { ProposalWithdrawn, ...others } = proposalEventSchemaVersions;
+    expect(ProposalWithdrawn).toBe(2);
+    expect(new Set(Object.values(others))).toEqual(new Set([1]));
+  });
+});
