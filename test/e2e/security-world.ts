@@ -114,6 +114,9 @@ const README_ROLES: Record<string, Role[]> = {
   'GET /webhooks/subscriptions/{id}/deliveries': ['partner', 'admin'],
   'GET /webhooks/deliveries/{id}': ['partner', 'admin'],
   'POST /webhooks/deliveries/{id}/redeliver': ['partner', 'admin'],
+  // The evidence bundles: auditors only (none listed; auditors' reads are added in readmeAllows).
+  'GET /audit/streams/{streamId}/bundle': [],
+  'GET /audit/calls/{callId}/bundle': [],
 };
 
 /** Routes every caller may use without a token. */
@@ -436,6 +439,8 @@ export async function buildWorld(): Promise<SecurityWorld> {
     'POST /webhooks/deliveries/{id}/redeliver': { params: { id: delivery } },
     'GET /audit/streams/{streamId}': { params: { streamId: `call-${calls.main}` } },
     'GET /audit/decisions/{proposalId}': { params: { proposalId: decidedProposals[0] } },
+    'GET /audit/streams/{streamId}/bundle': { params: { streamId: `call-${calls.main}` } },
+    'GET /audit/calls/{callId}/bundle': { params: { callId: calls.main } },
   };
 
   return {

@@ -17,6 +17,7 @@ import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { LogConsumersModule } from '@app/application/worker/log-consumers.module';
 import { WorkerModule } from '@app/application/worker/worker.module';
 import { AuditModule } from './audit/audit.module';
+import { AuditBundleModule } from './audit/bundle/audit-bundle.module';
 import { AuditVerifyModule } from './audit/verify/audit-verify.module';
 import { CallsModule } from './calls/calls.module';
 import { GrantsModule } from './grants/grants.module';
@@ -27,6 +28,7 @@ import { ProposalsModule } from './proposals/proposals.module';
 import { HealthController } from './health/health.controller';
 import { SecurityModule } from './security/security.module';
 import { ConsumersController } from './operations/consumers.controller';
+import { ConsoleModule } from './console/console.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -60,6 +62,8 @@ export class AppModule implements NestModule {
         AuditVerifyModule,
         WebhooksModule,
         AuditModule,
+        AuditBundleModule,
+        ConsoleModule,
         ...(options.config.runWorker ? [WorkerModule] : []),
       ],
       controllers: [HealthController, ConsumersController],

@@ -1,0 +1,46 @@
+/**
+ * A POSIX ustar archive of a few regular files, in memory: what one HTTP answer needs to carry the
+ * audit bundle's files (events, manifest, offline verifier) as `npm run audit:export` writes them.
+ * Names up to 100 bytes, no directories; `tar -xf` reads it.
+ */
+export interface TarEntry {
+  name: string;
+  content: Buffer;
+  mtime: Date;
+}
+
+const BLOCK = 512;
+
+export function tarArchive(entries: readonly TarEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const entry of entries) {
+    parts.push(header(entry));
+    parts.push(entry.content);
+    const padding = (BLOCK - (entry.content.length % BLOCK)) % BLOCK;
+    if (padding) parts.push(Buffer.alloc(padding));
+  }
+  parts.push(Buffer.alloc(BLOCK * 2)); // end of archive: two empty blocks
+  return Buffer.concat(parts);
+}
+
+function header(entry: TarEntry): Buffer {
+  const name = Buffer.from(entry.name, 'utf8');
+  if (name.length === 0 || name.length > 100 || entry.name.includes('/')) throw new Error(`tar entry name not supported: ${entry.name}`);
+  const block = Buffer.alloc(BLOCK);
+  name.copy(block, 0);
+  octal(block, 100, 8, 0o644); // mode
+  octal(block, 108, 8, 0); // uid
+  octal(block, 116, 8, 0); // gid
+  octal(block, 124, 12, entry.content.length);
+  octal(block, 136, 12, Math.floor(entry.mtime.getTime() / 1000));
+  block.fill(0x20, 148, 156); // checksum field counts as spaces while summing
+  block.write('0', 156, 'ascii'); // regular file
+  block.write('ustar\u000000', 257, 'binary');
+  const checksum = block.reduce((sum, byte) => sum + byte, 0);
+  block.write(`${checksum.toString(8).padStart(6, '0')}\u0000 `, 148, 'binary');
+  return block;
+}
+
+function octal(block: Buffer, offset: number, length: number, value: number): void {
+  block.write(`${value.toString(8).padStart(length - 1, '0')}\u0000`, offset, 'ascii');
+}
