@@ -1,0 +1,170 @@
+/**
+ * The grant manager's board: a call's proposals by status with their scores and ranking, the
+ * call's budget committed and remaining, and the next actions on each proposal as forms generated
+ * from the OpenAPI schema. The grant portfolio lists grants, overdue reports first.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { api, asProblem, must, type Problem, type Schemas } from '../api';
+import { type MessageKey, useLocale } from '../i18n';
+import { SchemaForm } from '../schema-form';
+import { ProblemNotice, StatusBadge } from './common';
+
+type Proposal = Schemas['ProposalSummaryDto'];
+type ProposalStatus = Proposal['status'];
+
+const COLUMNS: ProposalStatus[] = ['submitted', 'under-review', 'reserved', 'awarded', 'rejected', 'ineligible', 'withdrawn'];
+
+/** The commands a grant manager may take next, by status (the server still judges every one). */
+const NEXT_ACTIONS: Partial<Record<ProposalStatus, { path: string; title: MessageKey }[]>> = {
+  submitted: [{ path: '/proposals/{id}/eligibility', title: 'action.eligibility' }],
+  'under-review': [
+    { path: '/proposals/{id}/reviewers', title: 'action.reviewers' },
+    { path: '/proposals/{id}/consensus', title: 'action.consensus' },
+    { path: '/proposals/{id}/decision', title: 'action.decision' },
+  ],
+  reserved: [{ path: '/proposals/{id}/decision', title: 'action.decision' }],
+};
+
+/** Sends a command the form built to a documented path; answers the problem, if any. */
+export async function sendCommand(path: string, id: string, body: unknown): Promise<Problem | undefined> {
+  // The paths are the documented ones (NEXT_ACTIONS); the body is what the schema-driven form built.
+  const result = await api.POST(path as '/proposals/{id}/eligibility', { params: { path: { id } }, body: body as Schemas['ScreenEligibilityDto'] }).catch((error: unknown) => ({ error, response: undefined }));
+  if (result.error !== undefined) return asProblem(result.error, result.response?.status);
+  return undefined;
+}
+
+export function Board({ callId, proposalId }: { callId?: string; proposalId?: string }): JSX.Element {
+  const { t, money } = useLocale();
+  const [calls, setCalls] = useState<Schemas['CallViewDto'][]>();
+  const [call, setCall] = useState<Schemas['CallViewDto']>();
+  const [proposals, setProposals] = useState<Proposal[]>();
+  const [ranks, setRanks] = useState<Map<string, number>>(new Map());
+  const [problem, setProblem] = useState<Problem>();
+  const [refresh, setRefresh] = useState(0);
+
+  useEffect(() => {
+    must(api.GET('/calls', { params: { query: { limit: 200 } } })).then((list) => setCalls(list.items), (error: Problem) => setProblem(error));
+  }, []);
+
+  useEffect(() => {
+    if (!callId) return;
+    Promise.all([
+      must(api.GET('/calls/{id}', { params: { path: { id: callId } } })),
+      must(api.GET('/proposals', { params: { query: { callId, limit: 200 } } })),
+      must(api.GET('/calls/{id}/ranking', { params: { path: { id: callId } } })),
+    ]).then(
+      ([current, list, ranking]) => {
+        setCall(current);
+        setProposals(list.items);
+        setRanks(new Map(ranking.items.map((item) => [item.proposalId, item.rank])));
+      },
+      (error: Problem) => setProblem(error),
+    );
+  }, [callId, refresh]);
+
+  const selected = proposals?.find((p) => p.id === proposalId);
+
+  return (
+    <section aria-labelledby="board-title">
+      <h2 id="board-title">{t('board.title')}</h2>
+      <ProblemNotice problem={problem} />
+      <div class="inline-form">
+        <label for="call-select">{t('board.call')}</label>
+        <select id="call-select" value={callId ?? ''} onChange={(e) => (location.hash = e.currentTarget.value ? `#/board/${e.currentTarget.value}` : '#/board')}>
+          <option value="">{t('board.chooseCall')}</option>
+          {calls?.map((c) => (
+            <option key={c.id} value={c.id}>{c.title}</option>
+          ))}
+        </select>
+      </div>
+      {call && (
+        <p class="budget" data-testid="budget">
+          {t('board.budget', { budget: money(call.budgetMinor, call.currency), committed: money(call.committedMinor, call.currency), remaining: money(call.remainingMinor, call.currency) })}
+        </p>
+      )}
+      {proposals && (
+        <div class="board">
+          {COLUMNS.map((status) => {
+            const inColumn = proposals.filter((p) => p.status === status).sort((a, b) => (ranks.get(a.id) ?? 1e9) - (ranks.get(b.id) ?? 1e9));
+            return (
+              <section key={status} class="column" aria-label={t(`status.${status}` as MessageKey)} data-column={status}>
+                <h3><StatusBadge status={status} /> <span class="count">{inColumn.length}</span></h3>
+                <ul>
+                  {inColumn.map((p) => (
+                    <li key={p.id} class={`card${p.id === proposalId ? ' selected' : ''}`}>
+                      <a href={`#/board/${callId}/${p.id}`} aria-current={p.id === proposalId ? 'true' : undefined}>{p.title}</a>
+                      <div class="meta">
+                        {ranks.has(p.id) && <span>{t('board.rank', { rank: ranks.get(p.id) ?? '' })} · </span>}
+                        {p.consensusScore !== null && p.consensusScore !== undefined && <span>{t('board.score', { score: p.consensusScore })} · </span>}
+                        <span>{t('board.requested', { amount: money(p.requestedMinor, p.currency) })}</span>
+                      </div>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            );
+          })}
+        </div>
+      )}
+      {selected && (
+        <aside class="panel" aria-labelledby="actions-heading">
+          <h3 id="actions-heading">{t('board.act', { title: selected.title })}</h3>
+          <p><StatusBadge status={selected.status} /> · <a href={`#/audit/proposal/${selected.id}`}>{t('nav.audit')}</a></p>
+          {(NEXT_ACTIONS[selected.status] ?? []).map((action) => (
+            <SchemaForm
+              key={`${selected.id}-${action.path}-${selected.version}`}
+              path={action.path}
+              title={t(action.title)}
+              submit={async (body) => {
+                const problem = await sendCommand(action.path.replace('{id}', selected.id), selected.id, body);
+                if (!problem) setTimeout(() => setRefresh((n) => n + 1), 300);
+                return problem;
+              }}
+            />
+          ))}
+        </aside>
+      )}
+    </section>
+  );
+}
+
+export function Portfolio(): JSX.Element {
+  const { t, money, date } = useLocale();
+  const [overdueOnly, setOverdueOnly] = useState(false);
+  const [grants, setGrants] = useState<Schemas['GrantViewDto'][]>();
+  const [titles, setTitles] = useState<Map<string, string>>(new Map());
+  const [problem, setProblem] = useState<Problem>();
+  useEffect(() => {
+    const query = overdueOnly ? { overdue: 'true' as const, limit: 200 } : { limit: 200 };
+    Promise.all([must(api.GET('/grants', { params: { query } })), must(api.GET('/search', { params: { query: { limit: 50 } } }))]).then(
+      ([list, hits]) => {
+        setGrants([...list.items].sort((a, b) => Number(b.overdue) - Number(a.overdue)));
+        setTitles(new Map(hits.items.filter((hit) => hit.kind === 'grant').map((hit) => [hit.id, hit.title])));
+      },
+      (error: Problem) => setProblem(error),
+    );
+  }, [overdueOnly]);
+  return (
+    <section aria-labelledby="portfolio-title">
+      <h2 id="portfolio-title">{t('portfolio.title')}</h2>
+      <div class="field checkbox">
+        <input id="overdue-only" type="checkbox" checked={overdueOnly} onChange={(e) => setOverdueOnly(e.currentTarget.checked)} />
+        <label for="overdue-only">{t('portfolio.overdueOnly')}</label>
+      </div>
+      <ProblemNotice problem={problem} />
+      {grants && grants.length === 0 && <p>{t('common.none')}</p>}
+      <ul class="cards">
+        {grants?.map((g) => (
+          <li key={g.id} class={`card${g.overdue ? ' overdue' : ''}`}>
+            <a href={`#/audit/grant/${g.id}`}>{titles.get(g.id) ?? g.id}</a> <StatusBadge status={g.status} />
+            <div class="meta">
+              {t('portfolio.disbursed', { disbursed: money(g.disbursedMinor, g.currency), amount: money(g.amountMinor, g.currency) })}
+              {g.nextReportDue && <> · {g.overdue ? <strong class="warning">{t('portfolio.overdue', { date: date(g.nextReportDue) })}</strong> : t('portfolio.nextReport', { date: date(g.nextReportDue) })}</>}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

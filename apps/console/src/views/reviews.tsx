@@ -1,0 +1,186 @@
+/**
+ * The reviewer's queue: the proposals assigned to the signed-in reviewer, a conflict declaration,
+ * and scoring by the call's criteria. Blind: the API shows other reviews only once this reviewer
+ * has submitted, and the console shows only what the API sends.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { api, asProblem, must, type Problem, type Schemas } from '../api';
+import { useLocale } from '../i18n';
+import { openApiDocument, requestSchema, resolve, SchemaForm } from '../schema-form';
+import { sendCommand } from './board';
+import { ProblemNotice, StatusBadge } from './common';
+
+export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Element {
+  const { t } = useLocale();
+  const [items, setItems] = useState<Schemas['ReviewerQueueItemDto'][]>();
+  const [problem, setProblem] = useState<Problem>();
+  const [refresh, setRefresh] = useState(0);
+  useEffect(() => {
+    must(api.GET('/reviews/assigned', { params: { query: { limit: 200 } } })).then((queue) => setItems(queue.items), (error: Problem) => setProblem(error));
+  }, [refresh]);
+  const pending = items?.filter((item) => !item.reviewSubmitted) ?? [];
+  const done = items?.filter((item) => item.reviewSubmitted) ?? [];
+  const list = (entries: Schemas['ReviewerQueueItemDto'][]) => (
+    <ul class="cards">
+      {entries.map((item) => (
+        <li key={item.proposalId} class={`card${item.proposalId === proposalId ? ' selected' : ''}`}>
+          <a href={`#/reviews/${item.proposalId}`} aria-current={item.proposalId === proposalId ? 'true' : undefined}>{item.title}</a> <StatusBadge status={item.status} />
+          <div class="meta">{item.policyIssue}</div>
+        </li>
+      ))}
+    </ul>
+  );
+  return (
+    <section aria-labelledby="reviews-title">
+      <h2 id="reviews-title">{t('reviews.title')}</h2>
+      <ProblemNotice problem={problem} />
+      {!items && !problem && <p>{t('common.loading')}</p>}
+      <div class="columns">
+        <div>
+          <h3>{t('reviews.pending')}</h3>
+          {items && pending.length === 0 ? <p>{t('common.none')}</p> : list(pending)}
+          <h3>{t('reviews.done')}</h3>
+          {items && done.length === 0 ? <p>{t('common.none')}</p> : list(done)}
+        </div>
+        {proposalId && <ReviewPanel key={`${proposalId}-${refresh}`} proposalId={proposalId} onChange={() => setRefresh((n) => n + 1)} />}
+      </div>
+    </section>
+  );
+}
+
+function ReviewPanel({ proposalId, onChange }: { proposalId: string; onChange(): void }): JSX.Element {
+  const { t, money } = useLocale();
+  const [proposal, setProposal] = useState<Schemas['ProposalDetailDto']>();
+  const [call, setCall] = useState<Schemas['CallViewDto']>();
+  const [problem, setProblem] = useState<Problem>();
+  useEffect(() => {
+    must(api.GET('/proposals/{id}', { params: { path: { id: proposalId } } }))
+      .then(async (detail) => {
+        setProposal(detail);
+        setCall(await must(api.GET('/calls/{id}', { params: { path: { id: detail.callId } } })));
+      })
+      .catch((error: Problem) => setProblem(error));
+  }, [proposalId]);
+  if (problem) return <ProblemNotice problem={problem} />;
+  if (!proposal || !call) return <p>{t('common.loading')}</p>;
+  return (
+    <article class="panel" aria-labelledby="review-heading">
+      <h3 id="review-heading">{proposal.title}</h3>
+      <p><StatusBadge status={proposal.status} /> · {money(proposal.requestedMinor, proposal.currency)} · {proposal.durationMonths} months</p>
+      <p>{proposal.summary}</p>
+      {proposal.reviews.length > 0 ? (
+        <>
+          <h4>{t('reviews.otherReviews')}</h4>
+          <ul class="compact" data-testid="visible-reviews">
+            {proposal.reviews.map((review, i) => (
+              <li key={i}>{review.reviewerId}: {review.scores.map((s) => `${s.criterionId} ${s.score}`).join(', ')} — {review.recommendation}</li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p class="hint">{t('reviews.blind')}</p>
+      )}
+      <ScoreForm proposalId={proposalId} criteria={call.criteria} onDone={onChange} />
+      <SchemaForm
+        path="/proposals/{id}/conflicts"
+        title={t('action.conflicts')}
+        submit={async (body) => {
+          const answer = await sendCommand(`/proposals/${proposalId}/conflicts`, proposalId, body);
+          if (!answer) onChange();
+          return answer;
+        }}
+      />
+    </article>
+  );
+}
+
+/** Scoring by criterion: one score and comment per criterion of the call, ranges from the call, the recommendation's choices from the schema. */
+function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; criteria: Schemas['ScoringCriterionDto'][]; onDone(): void }): JSX.Element {
+  const { t } = useLocale();
+  const [scores, setScores] = useState<Record<string, { score: string; comment: string }>>({});
+  const [recommendation, setRecommendation] = useState('');
+  const [comment, setComment] = useState('');
+  const [recommendations, setRecommendations] = useState<string[]>([]);
+  const [problem, setProblem] = useState<Problem>();
+  const [sent, setSent] = useState(false);
+  useEffect(() => {
+    openApiDocument().then((doc) => {
+      const schema = requestSchema(doc, '/proposals/{id}/reviews', 'post');
+      setRecommendations((resolve(doc, schema?.properties?.recommendation).enum ?? []).map(String));
+    }, () => undefined);
+  }, []);
+  const fieldErrors = new Map((problem?.errors ?? []).map((error) => [error.field, error.messages.join('; ')]));
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const body = {
+      scores: criteria.map((criterion) => ({
+        criterionId: criterion.id,
+        score: scores[criterion.id]?.score === undefined || scores[criterion.id].score === '' ? (undefined as unknown as number) : Number(scores[criterion.id].score),
+        comment: scores[criterion.id]?.comment ?? '',
+      })),
+      recommendation: recommendation as Schemas['SubmitReviewDto']['recommendation'],
+      comment,
+    };
+    const result = await api.POST('/proposals/{id}/reviews', { params: { path: { id: proposalId } }, body }).catch((error: unknown) => ({ error, response: undefined }));
+    if (result.error !== undefined) {
+      setProblem(asProblem(result.error, result.response?.status));
+      return;
+    }
+    setProblem(undefined);
+    setSent(true);
+    setTimeout(onDone, 300);
+  };
+  if (sent) return <p role="status" data-testid="review-sent">{t('reviews.submitted')}</p>;
+  const error = (field: string) => fieldErrors.get(field) && <span class="field-error" id={`err-${field}`} role="alert">{fieldErrors.get(field)}</span>;
+  return (
+    <form class="schema-form" onSubmit={submit} aria-label={t('reviews.submit')} noValidate>
+      <h4>{t('reviews.submit')}</h4>
+      {problem && <ProblemNotice problem={problem} />}
+      {criteria.map((criterion, index) => (
+        <fieldset key={criterion.id} class="nested">
+          <legend>{criterion.name}</legend>
+          <div class="field">
+            <label for={`score-${criterion.id}`}>{t('reviews.score', { criterion: criterion.name, max: criterion.maxScore })}</label>
+            <input
+              id={`score-${criterion.id}`}
+              type="number"
+              min={0}
+              max={criterion.maxScore}
+              step={1}
+              required
+              aria-invalid={fieldErrors.has(`scores.${index}.score`) ? 'true' : undefined}
+              value={scores[criterion.id]?.score ?? ''}
+              onInput={(e) => setScores({ ...scores, [criterion.id]: { comment: scores[criterion.id]?.comment ?? '', score: e.currentTarget.value } })}
+            />
+            {error(`scores.${index}.score`)}
+          </div>
+          <div class="field">
+            <label for={`comment-${criterion.id}`}>{t('reviews.comment', { criterion: criterion.name })}</label>
+            <textarea
+              id={`comment-${criterion.id}`}
+              rows={2}
+              value={scores[criterion.id]?.comment ?? ''}
+              onInput={(e) => setScores({ ...scores, [criterion.id]: { score: scores[criterion.id]?.score ?? '', comment: e.currentTarget.value } })}
+            />
+            {error(`scores.${index}.comment`)}
+          </div>
+        </fieldset>
+      ))}
+      <div class="field">
+        <label for="recommendation">{t('reviews.recommendation')} *</label>
+        <select id="recommendation" required value={recommendation} onChange={(e) => setRecommendation(e.currentTarget.value)} aria-invalid={fieldErrors.has('recommendation') ? 'true' : undefined}>
+          <option value="">—</option>
+          {recommendations.map((option) => <option key={option} value={option}>{option}</option>)}
+        </select>
+        {error('recommendation')}
+      </div>
+      <div class="field">
+        <label for="overall-comment">{t('reviews.overall')}</label>
+        <textarea id="overall-comment" rows={3} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
+        {error('comment')}
+      </div>
+      <button type="submit">{t('reviews.submit')}</button>
+    </form>
+  );
+}

@@ -1,0 +1,39 @@
+import { useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { type OidcConfig, type Session, sessionFromToken, startOidcSignIn } from '../session';
+import { useLocale } from '../i18n';
+
+/** Paste a bearer token (npm run token locally), or leave for the OpenID Connect provider when one is configured. */
+export function SignIn({ oidc, onSignIn, error }: { oidc: OidcConfig | null; onSignIn(session: Session): void; error?: string }): JSX.Element {
+  const { t } = useLocale();
+  const [token, setToken] = useState('');
+  const [problem, setProblem] = useState<string | undefined>(error);
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const session = sessionFromToken(token);
+    if (session === 'invalid') setProblem(t('signIn.invalid'));
+    else if (session === 'expired') setProblem(t('signIn.expired'));
+    else onSignIn(session);
+  };
+  return (
+    <section class="panel sign-in" aria-labelledby="sign-in-title">
+      <h2 id="sign-in-title">{t('signIn.title')}</h2>
+      {oidc && (
+        <p>
+          <button type="button" onClick={() => void startOidcSignIn(oidc).catch((e: unknown) => setProblem(String(e)))}>
+            {t('signIn.oidc', { issuer: new URL(oidc.issuer).host })}
+          </button>
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <div class="field">
+          <label for="token">{t('signIn.token')}</label>
+          <textarea id="token" rows={4} autoComplete="off" spellcheck={false} aria-describedby="token-help" aria-invalid={problem ? 'true' : undefined} value={token} onInput={(e) => setToken(e.currentTarget.value)} />
+          <small id="token-help" class="hint">{t('signIn.tokenHelp')}</small>
+        </div>
+        {problem && <p class="field-error" role="alert">{problem}</p>}
+        <button type="submit">{t('signIn.submit')}</button>
+      </form>
+    </section>
+  );
+}

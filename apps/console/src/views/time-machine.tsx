@@ -1,0 +1,379 @@
+/**
+ * The auditor's time machine: find a record by name, read its timeline, slide back to any of its
+ * events to see the record as it stood then (the `?asOf=` routes) and what changed since, read the
+ * decision dossier, verify the whole ledger and download the evidence bundle.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { api, fetchRaw, must, type Problem, type Schemas } from '../api';
+import { useLocale } from '../i18n';
+import { ProblemNotice, StatusBadge } from './common';
+
+type Kind = 'call' | 'proposal' | 'grant';
+type AuditedEvent = Schemas['AuditedEventDto'];
+type Hit = Schemas['RecordSearchHitDto'];
+
+export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): JSX.Element {
+  const { t } = useLocale();
+  const [query, setQuery] = useState(initialQuery);
+  const [hits, setHits] = useState<Hit[]>();
+  const [problem, setProblem] = useState<Problem>();
+
+  const search = async (event?: Event) => {
+    event?.preventDefault();
+    setProblem(undefined);
+    try {
+      setHits((await must(api.GET('/search', { params: { query: { q: query, limit: 20 } } }))).items);
+    } catch (error) {
+      setProblem(error as Problem);
+    }
+  };
+  useEffect(() => {
+    void search();
+  }, []);
+
+  return (
+    <section aria-labelledby="audit-title">
+      <h2 id="audit-title">{t('audit.title')}</h2>
+      <form role="search" class="inline-form" onSubmit={search}>
+        <label for="record-search">{t('audit.search')}</label>
+        <input id="record-search" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+        <button type="submit">{t('audit.searchButton')}</button>
+      </form>
+      <ProblemNotice problem={problem} />
+      {hits && (
+        <>
+          <h3>{t('audit.results')}</h3>
+          {hits.length === 0 ? (
+            <p>{t('audit.noResults')}</p>
+          ) : (
+            <ul class="cards" aria-label={t('audit.results')}>
+              {hits.map((hit) => (
+                <li key={hit.streamId} class="card">
+                  <a href={`#/audit/${hit.kind}/${hit.id}`}>
+                    <span class="kind">{hit.kind}</span> {hit.title}
+                  </a>{' '}
+                  <StatusBadge status={hit.status} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      <VerifyPanel />
+    </section>
+  );
+}
+
+async function readRecord(kind: Kind, id: string, asOf?: string): Promise<Record<string, unknown>> {
+  const query = asOf ? { asOf } : {};
+  if (kind === 'call') return (await must(api.GET('/calls/{id}', { params: { path: { id }, query } }))) as unknown as Record<string, unknown>;
+  if (kind === 'proposal') return (await must(api.GET('/proposals/{id}', { params: { path: { id }, query } }))) as unknown as Record<string, unknown>;
+  return (await must(api.GET('/grants/{id}', { params: { path: { id }, query } }))) as unknown as Record<string, unknown>;
+}
+
+async function readHistory(streamId: string): Promise<AuditedEvent[]> {
+  const events: AuditedEvent[] = [];
+  let fromVersion: number | null = 0;
+  while (fromVersion !== null) {
+    const page: Schemas['StreamHistoryDto'] = await must(api.GET('/audit/streams/{streamId}', { params: { path: { streamId }, query: { fromVersion, limit: 500 } } }));
+    events.push(...page.items);
+    fromVersion = page.nextFromVersion ?? null;
+  }
+  return events;
+}
+
+/** The reason an event gives, where it has one (free text the API returns as recorded). */
+function whyOf(data: unknown): string | undefined {
+  if (!data || typeof data !== 'object') return undefined;
+  const record = data as Record<string, unknown>;
+  for (const key of ['reason', 'reasons', 'summary', 'description', 'comment', 'note']) if (typeof record[key] === 'string') return record[key] as string;
+  return undefined;
+}
+
+/** Personal fields come back as `{ personalData: present | erased | unreadable }`: list where they are. */
+function personalDataMarkers(data: unknown, path = ''): { path: string; state: string }[] {
+  if (!data || typeof data !== 'object') return [];
+  const record = data as Record<string, unknown>;
+  if (typeof record.personalData === 'string' && Object.keys(record).length === 1) return [{ path: path || 'data', state: record.personalData }];
+  return Object.entries(record).flatMap(([key, value]) => personalDataMarkers(value, path ? `${path}.${key}` : key));
+}
+
+const SHOWN_FIELDS = ['title', 'status', 'version', 'consensusScore', 'reviewCount', 'reviewersAssigned', 'committedMinor', 'remainingMinor', 'amountMinor', 'disbursedMinor', 'overdue', 'updatedAt'];
+
+function short(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text === undefined ? '—' : text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Element {
+  const { t, dateTime } = useLocale();
+  const streamId = `${kind}-${id}`;
+  const [events, setEvents] = useState<AuditedEvent[]>();
+  const [index, setIndex] = useState(0);
+  const [live, setLive] = useState<Record<string, unknown>>();
+  const [then, setThen] = useState<Record<string, unknown>>();
+  const [problem, setProblem] = useState<Problem>();
+
+  useEffect(() => {
+    setEvents(undefined);
+    Promise.all([readHistory(streamId), readRecord(kind, id)]).then(
+      ([history, current]) => {
+        setEvents(history);
+        setIndex(history.length - 1);
+        setLive(current);
+      },
+      (error: unknown) => setProblem(error as Problem),
+    );
+  }, [streamId]);
+
+  const asOf = events?.[index]?.recordedAt;
+  useEffect(() => {
+    if (!asOf) return;
+    let current = true;
+    readRecord(kind, id, asOf).then(
+      (record) => current && setThen(record),
+      (error: unknown) => current && setProblem(error as Problem),
+    );
+    return () => {
+      current = false;
+    };
+  }, [asOf]);
+
+  const changedFields = useMemo(() => {
+    if (!then || !live) return [];
+    return Object.keys(live).filter((key) => JSON.stringify(live[key]) !== JSON.stringify(then[key]));
+  }, [then, live]);
+
+  if (problem && !events) return <ProblemNotice problem={problem} />;
+  if (!events || !live) return <p>{t('common.loading')}</p>;
+  const total = events.length;
+  const selected = events[index];
+  const later = events.slice(index + 1);
+  const valueText = t('audit.sliderValue', { n: index + 1, total, type: selected.type, when: dateTime(selected.recordedAt) });
+
+  return (
+    <section aria-labelledby="record-title">
+      <p><a href="#/audit">{t('common.back')}</a></p>
+      <h2 id="record-title">
+        <span class="kind">{kind}</span> {String(live.title ?? id)}
+      </h2>
+      <div class="slider">
+        <label for="as-of-slider">{t('audit.slider', { n: index + 1, total })}</label>
+        <input
+          id="as-of-slider"
+          type="range"
+          min={0}
+          max={total - 1}
+          step={1}
+          value={index}
+          aria-valuetext={valueText}
+          onInput={(e) => setIndex(Number(e.currentTarget.value))}
+        />
+        <output for="as-of-slider" data-testid="slider-value">{valueText}</output>
+      </div>
+      <ProblemNotice problem={problem} />
+      <div class="columns">
+        <article class="panel" aria-labelledby="as-of-heading" data-testid="as-of-record">
+          <h3 id="as-of-heading">{index === total - 1 ? t('audit.now') : t('audit.asOf', { when: dateTime(selected.recordedAt) })}</h3>
+          {then ? (
+            <dl class="facts">
+              {SHOWN_FIELDS.filter((key) => key in then).map((key) => (
+                <div key={key}>
+                  <dt>{key}</dt>
+                  <dd data-field={key}>{key === 'status' ? <StatusBadge status={String(then[key])} /> : short(then[key])}</dd>
+                </div>
+              ))}
+            </dl>
+          ) : (
+            <p>{t('common.loading')}</p>
+          )}
+        </article>
+        <article class="panel" aria-labelledby="changed-heading" data-testid="changed-since">
+          <h3 id="changed-heading">{t('audit.changedSince')}</h3>
+          {later.length === 0 ? (
+            <p>{t('audit.nothingChanged')}</p>
+          ) : (
+            <>
+              <ol class="compact">
+                {later.map((event) => (
+                  <li key={event.eventId}>
+                    <strong>{event.type}</strong> — {dateTime(event.recordedAt)}, {t('audit.by', { role: event.actorRole, actor: event.actorId })}
+                  </li>
+                ))}
+              </ol>
+              {changedFields.length > 0 && then && (
+                <table>
+                  <caption>{t('audit.fieldChanges')}</caption>
+                  <thead>
+                    <tr><th scope="col">field</th><th scope="col">{t('audit.then')}</th><th scope="col">{t('audit.nowValue')}</th></tr>
+                  </thead>
+                  <tbody>
+                    {changedFields.map((key) => (
+                      <tr key={key}><th scope="row">{key}</th><td>{short(then[key])}</td><td>{short(live[key])}</td></tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </>
+          )}
+        </article>
+      </div>
+      <h3>{t('audit.timeline')}</h3>
+      <ol class="timeline" data-testid="timeline">
+        {events.map((event, i) => {
+          const why = whyOf(event.data);
+          const markers = personalDataMarkers(event.data);
+          return (
+            <li key={event.eventId} class={i === index ? 'current' : i > index ? 'later' : ''} aria-current={i === index ? 'step' : undefined}>
+              <button type="button" class="link" onClick={() => setIndex(i)}>
+                <time dateTime={event.recordedAt}>{dateTime(event.recordedAt)}</time> · <strong>{event.type}</strong>
+              </button>
+              <div class="meta">{t('audit.by', { role: event.actorRole, actor: event.actorId })} · v{event.streamVersion}</div>
+              {why && <div class="why"><span>{t('audit.why')}:</span> {why}</div>}
+              {markers.map((marker) => (
+                <div key={marker.path} class="pii">{marker.path}: {t('audit.personalData', { state: marker.state })}</div>
+              ))}
+            </li>
+          );
+        })}
+      </ol>
+      {kind === 'proposal' && <Dossier proposalId={id} />}
+      <BundleDownload kind={kind} id={id} />
+      <VerifyPanel />
+    </section>
+  );
+}
+
+function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
+  const { t, dateTime, money } = useLocale();
+  const [dossier, setDossier] = useState<Schemas['DecisionDossierDto'] | null>();
+  const [problem, setProblem] = useState<Problem>();
+  useEffect(() => {
+    must(api.GET('/audit/decisions/{proposalId}', { params: { path: { proposalId } } })).then(setDossier, (error: Problem) =>
+      error.status === 404 ? setDossier(null) : setProblem(error),
+    );
+  }, [proposalId]);
+  if (problem) return <ProblemNotice problem={problem} />;
+  if (dossier === undefined) return <p>{t('common.loading')}</p>;
+  return (
+    <article class="panel" aria-labelledby="dossier-heading" data-testid="dossier">
+      <h3 id="dossier-heading">{t('audit.dossier')}</h3>
+      {dossier === null ? (
+        <p>{t('audit.noDossier')}</p>
+      ) : (
+        <>
+          <p>
+            <StatusBadge status={dossier.decision.decision} />{' '}
+            {dossier.decision.amountMinor !== undefined && dossier.budgetPosition && money(dossier.decision.amountMinor, dossier.budgetPosition.currency)}
+          </p>
+          <p>
+            {t('audit.decidedBy', {
+              role: String((dossier.decision.recordedBy as Record<string, unknown>).actorRole ?? ''),
+              actor: String((dossier.decision.recordedBy as Record<string, unknown>).actorId ?? ''),
+              when: dateTime(dossier.decision.recordedAt),
+            })}{' '}
+            ({dossier.decision.committee})
+          </p>
+          <p><strong>{t('audit.reasons')}:</strong> {dossier.decision.reasons}</p>
+          {dossier.consensus && (
+            <p><strong>{t('audit.consensus')}:</strong> {short((dossier.consensus as Record<string, unknown>).score)} — {short((dossier.consensus as Record<string, unknown>).summary)}</p>
+          )}
+          <h4>{t('audit.reviews')}</h4>
+          <ul class="compact">
+            {dossier.reviews.map((review, i) => {
+              const r = review as Record<string, unknown>;
+              const scores = (r.scores as { criterionId: string; score: number }[] | undefined) ?? [];
+              return (
+                <li key={i}>
+                  {String(r.reviewerId)}: {scores.map((s) => `${s.criterionId} ${s.score}`).join(', ')} — {String(r.recommendation)}
+                </li>
+              );
+            })}
+          </ul>
+          {dossier.budgetPosition && (
+            <p>
+              {t('audit.budgetPosition', {
+                committed: money(dossier.budgetPosition.committedMinor, dossier.budgetPosition.currency),
+                budget: money(dossier.budgetPosition.budgetMinor, dossier.budgetPosition.currency),
+              })}
+            </p>
+          )}
+        </>
+      )}
+    </article>
+  );
+}
+
+export function VerifyPanel(): JSX.Element {
+  const { t } = useLocale();
+  const [report, setReport] = useState<Schemas['AuditVerifyReportDto']>();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem>();
+  const verify = async () => {
+    setBusy(true);
+    setProblem(undefined);
+    setReport(undefined);
+    try {
+      setReport(await must(api.GET('/audit/verify')));
+    } catch (error) {
+      setProblem(error as Problem);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="panel" aria-live="polite">
+      <button type="button" onClick={verify} disabled={busy}>{t('audit.verify')}</button>
+      {busy && <p>{t('audit.verifying')}</p>}
+      <ProblemNotice problem={problem} />
+      {report && (
+        <p class={report.ok ? 'verdict ok' : 'verdict broken'} data-testid="verify-result" role="status">
+          {report.ok
+            ? t('audit.intact', { events: report.eventsChecked, streams: report.streamsChecked, seals: report.sealsChecked })
+            : t('audit.broken', {
+                kind: report.firstBreak?.kind ?? '?',
+                stream: report.firstBreak?.streamId ?? '—',
+                version: report.firstBreak?.streamVersion ?? '—',
+                detail: report.firstBreak?.detail ?? '',
+              })}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function BundleDownload({ kind, id }: { kind: Kind; id: string }): JSX.Element {
+  const { t } = useLocale();
+  const [link, setLink] = useState<{ url: string; name: string; size: number }>();
+  const [problem, setProblem] = useState<Problem>();
+  const download = async () => {
+    setProblem(undefined);
+    try {
+      const path = kind === 'call' ? `/audit/calls/${id}/bundle` : `/audit/streams/${kind}-${id}/bundle`;
+      const response = await fetchRaw(path);
+      const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? `${kind}-${id}.tar`;
+      const blob = await response.blob();
+      if (link) URL.revokeObjectURL(link.url);
+      const url = URL.createObjectURL(blob);
+      setLink({ url, name, size: blob.size });
+      const anchor = document.createElement('a');
+      anchor.href = url;
+      anchor.download = name;
+      anchor.click();
+    } catch (error) {
+      setProblem(error as Problem);
+    }
+  };
+  return (
+    <div class="panel">
+      <button type="button" onClick={download}>{t('audit.download')}</button>
+      <ProblemNotice problem={problem} />
+      {link && (
+        <p role="status" data-testid="bundle-ready">
+          <a href={link.url} download={link.name}>{t('audit.downloaded', { name: link.name, size: Math.ceil(link.size / 1024) })}</a>
+        </p>
+      )}
+    </div>
+  );
+}
