@@ -1,0 +1,132 @@
+/**
+ * The auditor's time machine in a real browser: find an awarded proposal by name, drag its timeline
+ * back before the decision and see it under review (and the decision among what changed since),
+ * read the dossier, verify the ledger (intact), download the evidence bundle.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { AUDITOR, type ConsoleWorld, decideAward, MANAGER, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
+import { expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
+
+describe('console in a browser: the auditor’s time machine', () => {
+  let world: ConsoleWorld;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+  let proposalId: string;
+  let history: { type: string }[];
+
+  beforeAll(async () => {
+    world = await startConsoleWorld();
+    const seeded = await seedSubmittedProposals(world, { housing: 'Housing rights for minorities in informal settlements', other: 'Nationality rights for stateless people' });
+    proposalId = seeded.proposals.housing;
+    await decideAward(world, proposalId);
+    history = (await world.call<{ items: { type: string }[] }>(AUDITOR, 'GET', `/audit/streams/proposal-${proposalId}?limit=500`)).items;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    problems = watchConsole(page);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('finds the proposal by part of its name', async () => {
+    await signIn(page, world.baseUrl, await world.token(AUDITOR));
+    await page.getByLabel('Find a call, proposal or grant by name').fill('informal settle');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByRole('list', { name: 'Results' });
+    await results.getByRole('link', { name: /Housing rights for minorities/ }).first().waitFor();
+    // The proposal and its grant both go by the proposal's title; the other proposal does not match.
+    await expectText(results, /proposal Housing rights/);
+    expect(await results.getByText('Nationality rights').count()).toBe(0);
+    await results.getByRole('link', { name: /^proposal Housing rights/ }).click();
+    await page.getByRole('heading', { name: /Housing rights for minorities/ }).waitFor();
+  });
+
+  it('shows the timeline with who acted, and the record as it stands now: awarded', async () => {
+    const timeline = page.getByTestId('timeline');
+    await timeline.locator('li').nth(history.length - 1).waitFor();
+    expect(await timeline.locator('li').count()).toBe(history.length);
+    await expectText(timeline, /FundingDecisionRecorded/);
+    await expectText(timeline, new RegExp(`by grant-manager ${MANAGER.id}`));
+    await expectText(timeline, /Why: Strong network, clear targets/);
+    await page.locator('[data-testid="as-of-record"] [data-field="status"] [data-status="awarded"]').waitFor();
+  });
+
+  it('drags the slider back before the decision and sees the proposal under review, the decision among what changed since', async () => {
+    const decisionIndex = history.findIndex((event) => event.type === 'FundingDecisionRecorded');
+    expect(decisionIndex).toBeGreaterThan(0);
+    const target = decisionIndex - 1;
+    const slider = page.getByLabel(/As it stood after event/);
+    const box = await slider.boundingBox();
+    if (!box) throw new Error('slider not laid out');
+    const max = history.length - 1;
+    // A mouse drag from the thumb (at the end: the latest event) to the target event's position.
+    const thumb = 8;
+    const xOf = (value: number) => box.x + thumb + ((box.width - 2 * thumb) * value) / max;
+    await page.mouse.move(xOf(max), box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(xOf(target), box.y + box.height / 2, { steps: 10 });
+    await page.mouse.up();
+    // The drag lands on the nearest event; the arrow keys settle it exactly (as a keyboard user would).
+    for (let value = Number(await slider.inputValue()); value !== target; value = Number(await slider.inputValue())) {
+      await slider.press(value > target ? 'ArrowLeft' : 'ArrowRight');
+    }
+    await expectText(page.getByTestId('slider-value'), new RegExp(`Event ${target + 1} of ${history.length}: ${history[target].type}`));
+    await page.locator('[data-testid="as-of-record"] [data-field="status"] [data-status="under-review"]').waitFor();
+    await expectText(page.getByTestId('as-of-record'), /The record as it stood on/);
+    const changed = page.getByTestId('changed-since');
+    await expectText(changed, /FundingDecisionRecorded/);
+    await expectText(changed, /status/);
+    await screenshot(page, 'auditor-time-machine');
+  });
+
+  it('reads the decision dossier', async () => {
+    const dossier = page.getByTestId('dossier');
+    await expectText(dossier, /award/);
+    await expectText(dossier, new RegExp(`Decided by grant-manager ${MANAGER.id}`));
+    await expectText(dossier, /Reasons: Strong network, clear targets/);
+    await expectText(dossier, /reviewer-amal: relevance 8, network 7/);
+  });
+
+  it('verifies the ledger: intact', async () => {
+    await page.getByRole('button', { name: 'Verify the ledger' }).first().click();
+    const verdict = page.getByTestId('verify-result').first();
+    await expectText(verdict, /^Intact: \d+ events in \d+ streams/);
+    await screenshot(page, 'auditor-verify');
+  });
+
+  it('downloads the evidence bundle, a tar the offline verifier accepts', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the evidence bundle' }).click()]);
+    expect(download.suggestedFilename()).toBe(`proposal-${proposalId}.tar`);
+    const dir = mkdtempSync(join(tmpdir(), 'console-bundle-'));
+    try {
+      const file = join(dir, 'bundle.tar');
+      await download.saveAs(file);
+      execFileSync('tar', ['-xmf', file, '-C', dir]);
+      const verified = execFileSync(process.execPath, [join(dir, 'verify-bundle.js'), join(dir, `proposal-${proposalId}.jsonl`)], { encoding: 'utf8', stdio: 'pipe' });
+      expect(typeof verified).toBe('string');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expectText(page.getByTestId('bundle-ready'), new RegExp(`proposal-${proposalId}.tar`));
+  });
+
+  it('speaks French when asked', async () => {
+    await page.getByLabel('Language').selectOption('fr');
+    await expectText(page.locator('header'), /Machine à remonter le temps/);
+    await expectText(page.locator('main'), /Chronologie/);
+    expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(['fr', 'ltr']);
+    await page.getByLabel('Langue').selectOption('en');
+  });
+
+  it('loaded under its content security policy without a violation or a script error', () => {
+    expect(problems.filter((p) => /Content Security Policy|Refused to|Uncaught/i.test(p))).toEqual([]);
+  });
+});

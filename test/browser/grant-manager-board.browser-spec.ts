@@ -1,0 +1,132 @@
+/**
+ * The grant manager's board in a real browser: a call's proposals by status with the budget, then
+ * screening, reviewer assignment, consensus and the funding decision through forms generated from
+ * the OpenAPI schema, with the server's problem details shown beside the fields; then the grant
+ * portfolio with an overdue report.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { type ConsoleWorld, MANAGER, REVIEW, REVIEWER, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
+import { expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
+
+describe('console in a browser: the grant manager’s board', () => {
+  let world: ConsoleWorld;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+  let callId: string;
+  let proposalId: string;
+
+  beforeAll(async () => {
+    world = await startConsoleWorld();
+    const seeded = await seedSubmittedProposals(world, { housing: 'Housing rights for minorities in informal settlements', representation: 'Representation of religious minorities in local councils' });
+    callId = seeded.callId;
+    proposalId = seeded.proposals.housing;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    problems = watchConsole(page);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  const column = (status: string) => page.locator(`[data-column="${status}"]`);
+  const form = (name: string) => page.getByRole('form', { name });
+
+  it('shows the call’s proposals by status and its budget', async () => {
+    await signIn(page, world.baseUrl, await world.token(MANAGER));
+    await page.getByLabel('Call', { exact: true }).selectOption(callId);
+    await expectText(page.getByTestId('budget'), /Budget €200,000\.00: €0\.00 committed, €200,000\.00 remaining/);
+    await expectText(column('submitted'), /Housing rights for minorities.*Representation of religious minorities|Representation of religious minorities.*Housing rights for minorities/);
+    await expectText(column('submitted'), /Requested €60,000\.00/);
+  });
+
+  it('screens a proposal: the server’s field errors appear beside the fields, then it moves under review', async () => {
+    await column('submitted').getByRole('link', { name: /Housing rights/ }).click();
+    const screening = form('Screen eligibility');
+    await screening.getByRole('button', { name: 'Submit' }).click();
+    // Sent empty: 400 with a field error for results.0.rule, shown at that field.
+    const rule = screening.getByLabel('Rule *');
+    await expectText(page.getByTestId('problem').first(), /The server answered 400/);
+    await page.waitForFunction(() => document.querySelector('[id$="results-0-rule"]')?.getAttribute('aria-invalid') === 'true');
+    await expectText(screening.locator('[id$="results-0-rule-error"]'), /rule/);
+    await rule.fill('lead-country-eligible');
+    await screening.getByLabel('Passed').check();
+    await screening.getByLabel('Note *').fill('Lead organisation based in Palestine');
+    await screening.getByRole('button', { name: 'Submit' }).click();
+    await expectText(column('under-review'), /Housing rights/);
+    expect((await world.call<{ status: string; eligible: boolean }>(MANAGER, 'GET', `/proposals/${proposalId}`)).eligible).toBe(true);
+  });
+
+  it('assigns a reviewer and, once reviewed, records the consensus', async () => {
+    await form('Assign a reviewer').getByLabel('Reviewer Id *').fill(REVIEWER.id);
+    await form('Assign a reviewer').getByRole('button', { name: 'Submit' }).click();
+    await world.until<{ reviewersAssigned: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewersAssigned === 1);
+    await world.call(REVIEWER, 'POST', `/proposals/${proposalId}/reviews`, REVIEW);
+    await world.until<{ reviewCount: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewCount === 1);
+    await page.reload();
+    await form('Record the consensus').getByLabel('Score *').fill('76.5');
+    await form('Record the consensus').getByLabel('Summary *').fill('Panel agrees on relevance');
+    await form('Record the consensus').getByRole('button', { name: 'Submit' }).click();
+    await expectText(column('under-review'), /Consensus 76\.5/);
+  });
+
+  it('decides: a broken rule is shown as the server states it, then the award goes through and commits funds', async () => {
+    const decision = form('Record the funding decision');
+    await decision.getByLabel('Decision *').selectOption('award');
+    await decision.getByLabel('Amount Minor').fill('9000000');
+    await decision.getByLabel('Reasons *').fill('Strong network, clear advocacy targets');
+    await decision.getByLabel('Committee *').fill('Grants committee, session 1');
+    await decision.getByRole('button', { name: 'Submit' }).click();
+    await expectText(decision.getByTestId('problem'), /The server answered 422.*proposal\.award\.(outside-call-range|exceeds-request)/);
+    await screenshot(page, 'grant-manager-problem-details');
+    await decision.getByLabel('Amount Minor').fill('6000000');
+    await decision.getByRole('button', { name: 'Submit' }).click();
+    await expectText(column('awarded'), /Housing rights/);
+    const proposal = await world.until<{ status: string; award?: { status: string; grantId: string } }>(MANAGER, `/proposals/${proposalId}`, (p) => p.award?.status === 'awarded');
+    expect(proposal.status).toBe('awarded');
+    await page.reload();
+    await expectText(page.getByTestId('budget'), /€60,000\.00 committed, €140,000\.00 remaining/);
+    await screenshot(page, 'grant-manager-board');
+  });
+
+  it('lists the grant portfolio with the overdue report first', async () => {
+    const { award } = await world.call<{ award: { grantId: string } }>(MANAGER, 'GET', `/proposals/${proposalId}`);
+    // The API's clock stands at 2027-02-01: a report due in January is overdue.
+    await world.call(MANAGER, 'POST', `/grants/${award.grantId}/reports`, { kind: 'interim', dueDate: '2027-01-25' });
+    await world.until<{ overdue: boolean }>(MANAGER, `/grants/${award.grantId}`, (g) => g.overdue);
+    await page.getByRole('link', { name: 'Grant portfolio' }).click();
+    await page.getByLabel('Only grants with an overdue report').check();
+    const card = page.locator('.card.overdue');
+    await expectText(card, /Housing rights for minorities.*Report overdue \(due 25 Jan 2027\)/);
+    expect(await page.locator('ul.cards > li').count()).toBe(1);
+  });
+
+  it('labels every control, and can be driven from the keyboard alone', async () => {
+    await page.getByRole('link', { name: 'Board' }).click();
+    await page.getByLabel('Call', { exact: true }).selectOption(callId);
+    await column('submitted').getByRole('link', { name: /Representation/ }).waitFor();
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((element) => {
+          const control = element as HTMLInputElement;
+          const name = (control.labels?.length ? [...control.labels].map((label) => label.textContent).join(' ') : '') || control.getAttribute('aria-label') || (element.tagName === 'BUTTON' ? element.textContent : '');
+          return !name?.trim();
+        })
+        .map((element) => element.outerHTML.slice(0, 120)),
+    );
+    expect(unlabelled).toEqual([]);
+    // Tab to the other submitted proposal's link and open it with Enter: its screening form appears.
+    const link = column('submitted').getByRole('link', { name: /Representation/ });
+    for (let i = 0; i < 40 && !(await link.evaluate((element) => element === document.activeElement)); i += 1) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await expectText(page.locator('#actions-heading'), /Act on “Representation of religious minorities/);
+    await form('Screen eligibility').waitFor();
+  });
+
+  it('ran without a policy violation or a script error', () => {
+    expect(problems.filter((p) => /Content Security Policy|Refused to|Uncaught/i.test(p))).toEqual([]);
+  });
+});

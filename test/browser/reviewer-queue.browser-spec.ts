@@ -1,0 +1,93 @@
+/**
+ * The reviewer's queue in a real browser: the assigned proposal, blind until this reviewer's own
+ * review is in (another reviewer's is hidden), scoring by criterion with the server's refusal of
+ * an out-of-range score shown, then the review recorded and the other review visible.
+ */
+import type { Browser, Page } from 'playwright-core';
+import type { Actor } from '@app/platform';
+import { type ConsoleWorld, MANAGER, REVIEW, REVIEWER, screenAndAssign, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
+import { expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
+
+const OTHER_REVIEWER: Actor = { id: 'reviewer-sana', role: 'reviewer' };
+
+describe('console in a browser: the reviewer’s queue', () => {
+  let world: ConsoleWorld;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+  let proposalId: string;
+
+  beforeAll(async () => {
+    world = await startConsoleWorld();
+    const seeded = await seedSubmittedProposals(world, { housing: 'Housing rights for minorities in informal settlements', other: 'Nationality rights for stateless people' });
+    proposalId = seeded.proposals.housing;
+    await screenAndAssign(world, proposalId);
+    await world.call(MANAGER, 'POST', `/proposals/${proposalId}/reviewers`, { reviewerId: OTHER_REVIEWER.id });
+    await world.call(OTHER_REVIEWER, 'POST', `/proposals/${proposalId}/reviews`, { ...REVIEW, comment: 'Sana: solid but costly' });
+    await world.until<{ reviewCount: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewCount === 1);
+    browser = await launchChromium();
+    // A narrow screen: the queue must work on a phone too.
+    page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    page.setDefaultTimeout(10_000);
+    problems = watchConsole(page);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('lists only the proposal assigned to this reviewer, awaiting the review', async () => {
+    await signIn(page, world.baseUrl, await world.token(REVIEWER));
+    await expectText(page.locator('main'), /Awaiting your review.*Housing rights for minorities/);
+    expect(await page.getByRole('link', { name: /Nationality rights/ }).count()).toBe(0);
+    await page.getByRole('link', { name: /Housing rights for minorities/ }).click();
+    await expectText(page.locator('article'), /Other reviews stay hidden until you submit yours/);
+    expect(await page.getByTestId('visible-reviews').count()).toBe(0);
+    expect(await page.getByText('Sana: solid but costly').count()).toBe(0);
+  });
+
+  it('scores by criterion: an out-of-range score is refused as the server says, then the review is recorded', async () => {
+    const form = page.getByRole('form', { name: 'Submit the review' });
+    await form.getByLabel('Relevance to the policy issue (0–10)').fill('8');
+    await form.getByLabel('Comment on Relevance to the policy issue').fill('Directly addresses evictions');
+    await form.getByLabel('Strength of the network (0–10)').fill('11');
+    await form.getByLabel('Comment on Strength of the network').fill('Diverse network');
+    await form.getByLabel('Recommendation *').selectOption('fund');
+    await form.getByLabel('Overall comment').fill('Amal: credible plan');
+    await form.getByRole('button', { name: 'Submit the review' }).click();
+    await expectText(form.getByRole('alert').first(), /The server answered 4\d\d/);
+    expect((await world.call<{ reviewCount: number }>(MANAGER, 'GET', `/proposals/${proposalId}`)).reviewCount).toBe(1);
+    await screenshot(page, 'reviewer-refused-score');
+    await form.getByLabel('Strength of the network (0–10)').fill('7');
+    await form.getByRole('button', { name: 'Submit the review' }).click();
+    await expectText(page.getByTestId('review-sent'), /Review submitted/);
+    const proposal = await world.until<{ reviewCount: number; reviews: { reviewerId: string; scores: { criterionId: string; score: number }[] }[] }>(
+      MANAGER,
+      `/proposals/${proposalId}`,
+      (p) => p.reviewCount === 2,
+    );
+    expect(proposal.reviews.find((review) => review.reviewerId === REVIEWER.id)?.scores).toEqual([
+      expect.objectContaining({ criterionId: 'relevance', score: 8 }),
+      expect.objectContaining({ criterionId: 'network', score: 7 }),
+    ]);
+  });
+
+  it('shows the other reviews once this reviewer’s own is in, and moves the proposal to reviewed', async () => {
+    await expectText(page.getByTestId('visible-reviews'), /reviewer-sana: relevance 8, network 7 — fund/);
+    await expectText(page.getByTestId('visible-reviews'), /reviewer-amal: relevance 8, network 7 — fund/);
+    await expectText(page.locator('main'), /Reviewed.*Housing rights for minorities/);
+    await screenshot(page, 'reviewer-queue');
+  });
+
+  it('is usable right to left, in Arabic', async () => {
+    await page.getByLabel('Language').selectOption('ar');
+    expect(await page.evaluate(() => [document.documentElement.dir, document.documentElement.lang])).toEqual(['rtl', 'ar']);
+    await expectText(page.locator('h2').first(), /قائمة المراجع/);
+    await page.getByLabel('اللغة').selectOption('en');
+  });
+
+  it('ran without a policy violation or a script error', () => {
+    expect(problems.filter((p) => /Content Security Policy|Refused to|Uncaught/i.test(p))).toEqual([]);
+  });
+});
