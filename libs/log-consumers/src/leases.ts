@@ -12,6 +12,8 @@
  * No statement here holds a connection between calls: leadership costs no pool slot.
  */
 
+import { escapeLiteral } from 'pg';
+
 /** What any query function needs to look like: TypeORM's DataSource and EntityManager both fit. */
 export interface Sql {
   query(sql: string, params?: unknown[]): Promise<unknown>;
@@ -110,6 +112,34 @@ export async function moveCheckpoint(sql: Sql, name: string, owner: string, leas
     [name, owner, lease.token, lease.position, position, ttlMs],
   );
   return result[0]?.moved === 1;
+}
+
+/**
+ * The checkpoint's compare-and-set and the COMMIT of a projector's batch in ONE round trip: a
+ * simple-protocol string of two statements (so the values are literals, quoted by pg's
+ * escapeLiteral: positions are any store's, EventStoreDB's included). If the compare-and-set moves no
+ * row, its statement fails (an int cast of a text naming CHECKPOINT_REFUSED, evaluated only then),
+ * PostgreSQL skips the COMMIT, and the transaction is left aborted for the caller to roll back —
+ * so a deposed leader's batch still never commits. Under the event loop of a busy API process every
+ * round trip waits its turn; this saves one of the four or five a batch takes.
+ */
+export function checkpointAndCommit(name: string, owner: string, lease: Lease, position: string, ttlMs: number): string {
+  if (!/^\d+$/.test(lease.token) || !Number.isSafeInteger(ttlMs)) throw new RangeError('Invalid lease');
+  const text = (value: string | null) => (value === null ? 'NULL' : escapeLiteral(value));
+  return `WITH moved AS (
+       UPDATE log_consumers
+          SET position = ${text(position)}, lease_expires_at = clock_timestamp() + ${ttlMs} * interval '1 millisecond', updated_at = now()
+        WHERE name = ${text(name)} AND owner = ${text(owner)} AND fencing_token = ${lease.token}::bigint AND position IS NOT DISTINCT FROM ${text(lease.position)}
+       RETURNING 1)
+     SELECT CASE WHEN n = 1 THEN 1 ELSE ('${CHECKPOINT_REFUSED}:' || n)::int END AS moved FROM (SELECT count(*) AS n FROM moved) c;
+     COMMIT`;
+}
+
+/** Named in the error of a refused checkpointAndCommit. */
+export const CHECKPOINT_REFUSED = 'grant_ledger_checkpoint_refused';
+
+export function isCheckpointRefused(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(CHECKPOINT_REFUSED);
 }
 
 /** After a refused compare-and-set: still ours (and where is the checkpoint now), or lost? */

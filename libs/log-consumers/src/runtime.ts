@@ -6,7 +6,7 @@ import type { StructuredLogger } from '@app/platform/logging/structured-logger';
 import type { DataSource } from 'typeorm';
 import { BatchReader, SubscriptionEndedError } from './batch-reader';
 import { type EventInputs, eventsFor, type LogConsumer } from './consumer';
-import { acquireLeases, ensureConsumerRows, type Lease, leaseState, markStalled, moveCheckpoint, releaseLeases, renewLeases, type Sql } from './leases';
+import { acquireLeases, checkpointAndCommit, ensureConsumerRows, isCheckpointRefused, type Lease, leaseState, markStalled, moveCheckpoint, releaseLeases, renewLeases, type Sql } from './leases';
 
 export interface LogConsumerRuntimeOptions {
   /** Most events in one batch (one transaction for a projector). Default 500. */
@@ -356,16 +356,30 @@ export class LogConsumerRuntime {
       } catch (error) {
         throw isRetryable(error) ? error : new ConsumerFailedError(batch, error);
       }
-      await dataSource.transaction(async (tx) => {
+      const runner = dataSource.createQueryRunner();
+      try {
+        await runner.startTransaction();
         try {
-          await consumer.apply(events, tx, prepared);
+          await consumer.apply(events, runner.manager, prepared);
         } catch (error) {
           throw isRetryable(error) ? error : new ConsumerFailedError(batch, error);
         }
-        // Last, so the row is locked only for the commit: a deposed leader's batch fails here and
-        // rolls back whole. Asked on the transaction's own connection, never a second one.
-        if (!(await moveCheckpoint(tx, consumer.name, this.owner, lease, last, this.leaseTtlMs))) throw await this.refusal(tx, consumer.name, lease);
-      });
+        // Last, so the row is locked only for the commit, and in the same round trip as the COMMIT
+        // (checkpointAndCommit): a deposed leader's batch fails there and rolls back whole.
+        try {
+          await runner.query(checkpointAndCommit(consumer.name, this.owner, lease, last, this.leaseTtlMs));
+        } catch (error) {
+          if (!isCheckpointRefused(error)) throw error;
+          await runner.rollbackTransaction();
+          // Asked on the batch's own connection, never a second one.
+          throw await this.refusal(runner.manager, consumer.name, lease);
+        }
+      } catch (error) {
+        if (runner.isTransactionActive && !runner.isReleased) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      } finally {
+        await runner.release();
+      }
       lease.position = last;
       if (consumer.committed) {
         try {

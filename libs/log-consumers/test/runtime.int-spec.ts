@@ -148,6 +148,38 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
     expect(violations).toEqual([]);
   });
 
+  it('moves a projector’s checkpoint and commits in one round trip, whatever its name and owner hold (quotes, backslashes)', async () => {
+    const { prefix, table } = names('one_trip');
+    const name = `o'brien\\${randomUUID().slice(0, 8)}"; --`;
+    await createSeenTable(pool, table);
+    const statements: string[] = [];
+    const projector = seenProjector(name, prefix, table, {
+      hook: (_batch, tx) => {
+        // Every statement the batch's connection runs from here on.
+        const runner = tx.queryRunner!;
+        const query = runner.query.bind(runner);
+        runner.query = ((sql: string, ...rest: unknown[]) => {
+          statements.push(sql.replace(/\s+/g, ' ').trim().slice(0, 40));
+          return (query as (...args: unknown[]) => Promise<unknown>)(sql, ...rest);
+        }) as typeof runner.query;
+      },
+    });
+    const { runtime } = runtimeOf([projector], { owner: `runtime 'one' \\ trip` });
+    runtime.start();
+    try {
+      const last = await appendNumbered(store, prefix, 0, 30, 30);
+      await eventually('the checkpoint at the last event', async () => ((await checkpointOf(name)) === last ? true : undefined));
+      expect(await seenSummary(pool, table)).toEqual({ rows: 30, twice: 0, distinctN: 30, minN: 0, maxN: 29 });
+      // After the projection's own statements: one round trip with the compare-and-set and the COMMIT.
+      expect(statements.at(-1)).toMatch(/^WITH moved AS \( UPDATE log_consumers/);
+      expect(statements.filter((sql) => /^COMMIT/.test(sql))).toEqual([]);
+      expect(runtime.status()[0]).toMatchObject({ role: 'leader', stalled: false, lastError: null });
+      // A refused compare-and-set (the fencing tests below) rolls the batch back whole.
+    } finally {
+      await runtime.stop();
+    }
+  });
+
   it('applies 20,000 events in batches: far fewer transactions than events, none larger than batchSize, none skipped or applied twice, checkpoint at the last event', async () => {
     const { prefix, table, name } = names('batches');
     await createSeenTable(pool, table);
