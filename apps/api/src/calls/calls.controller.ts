@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperati
 import { ExecuteCallCommand } from '@app/application/calls/call-commands';
 import type { CommandContext } from '@app/application/command-context';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
+import { callStatusesToList, maySeeCall } from '@app/application/calls/call-access';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
 import { AsOfReadModels } from '@app/application/audit/as-of';
@@ -23,10 +24,6 @@ const COMMAND_HEADERS = [
 const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
   for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
 };
-
-/** Applicants and reviewers see calls once they are public; drafts stay with the programme team. */
-const PUBLIC_STATUSES = ['published', 'closed'];
-const seesDrafts = (actor: Actor) => ['admin', 'grant-manager', 'auditor'].includes(actor.role);
 
 @ApiTags('calls')
 @ApiBearerAuth()
@@ -105,8 +102,7 @@ export class CallsController {
   @ApiOkResponse({ type: CallListDto })
   @ApiProblemResponses(400, 401, 403)
   async list(@Query() query: ListCallsQuery, @CurrentActor() actor: Actor): Promise<CallListDto> {
-    const visible = seesDrafts(actor) ? undefined : PUBLIC_STATUSES;
-    const statuses = query.status ? (visible && !visible.includes(query.status) ? [] : [query.status]) : visible;
+    const statuses = callStatusesToList(actor, query.status);
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
     const { items, total } = await this.calls.list({ statuses, limit, offset });
@@ -121,7 +117,7 @@ export class CallsController {
   async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<CallViewDto> {
     const asOf = asOfInstant(query);
     const call = asOf ? await this.asOf.call(id, asOf) : await this.calls.byId(id);
-    if (!call || (!seesDrafts(actor) && !PUBLIC_STATUSES.includes(call.status))) throw new NotFoundException(`call ${id} not found`);
+    if (!call || !maySeeCall(actor, call)) throw new NotFoundException(`call ${id} not found`);
     return toCallViewDto(call);
   }
 }

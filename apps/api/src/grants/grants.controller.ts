@@ -1,9 +1,10 @@
-import { Body, Controller, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { CommandContext } from '@app/application/command-context';
 import { AmendGrantCommand, ExecuteGrantCommand, type GrantLifecycleCommand } from '@app/application/grants/grant-commands';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
+import { grantCommandOptions, grantListScope, maySeeGrant } from '@app/application/grants/grant-access';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
@@ -64,11 +65,12 @@ export class GrantsController {
     const today = this.today();
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
-    if (actor.role === 'applicant' && !actor.organisationId) return { items: [], total: 0, limit, offset };
+    const scope = grantListScope(actor);
+    if (!scope) return { items: [], total: 0, limit, offset };
     const { items, total } = await this.grants.list({
       statuses: query.status ? [query.status] : undefined,
       overdue: query.overdue === undefined ? undefined : { on: today, value: query.overdue === 'true' },
-      granteeOrganisationId: actor.role === 'applicant' ? actor.organisationId : undefined,
+      granteeOrganisationId: scope.granteeOrganisationId,
       callId: query.callId,
       limit,
       offset,
@@ -88,7 +90,7 @@ export class GrantsController {
     const asOf = asOfInstant(query);
     const grant = asOf ? await this.asOf.grant(id, asOf) : await this.grants.byId(id);
     // Another organisation's grant is not there for an applicant, rather than forbidden: its existence is not theirs to learn.
-    if (!grant || (actor.role === 'applicant' && grant.granteeOrganisationId !== actor.organisationId)) {
+    if (!grant || !maySeeGrant(actor, grant)) {
       throw new NotFoundException(`grant ${id} not found`);
     }
     // Overdue is a question of when you ask: as of an instant, it is asked on that day.
@@ -196,7 +198,7 @@ export class GrantsController {
     @CurrentActor() actor: Actor,
   ): Promise<CommandResultDto> {
     const documents = body.documents === undefined ? {} : { documents: body.documents.map(({ name, sha256 }) => ({ name, sha256 })) };
-    const options = actor.role === 'applicant' ? { actingForOrganisationId: this.organisationOf(actor) } : {};
+    const options = grantCommandOptions(actor);
     return this.run({ type: 'SubmitReport', data: { grantId, reportId, summary: body.summary, ...documents } }, ctx, options);
   }
 
@@ -308,11 +310,6 @@ export class GrantsController {
 
   private run(command: GrantLifecycleCommand, ctx: CommandContext, options = {}): Promise<CommandResultDto> {
     return this.commandBus.execute(new ExecuteGrantCommand(command, ctx, options));
-  }
-
-  private organisationOf(actor: Actor): string {
-    if (!actor.organisationId) throw new ForbiddenException('An applicant acts for an organisation');
-    return actor.organisationId;
   }
 
   private today(): string {

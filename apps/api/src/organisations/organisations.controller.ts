@@ -1,11 +1,18 @@
-import { Body, Controller, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@app/application/command-context';
 import { EraseOrganisationPersonalDataCommand, ExecuteOrganisationCommand } from '@app/application/organisations';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
-import { ID_GENERATOR, type IdGenerator, UUID_PATTERN } from '@app/platform/ids';
+import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
+import {
+  applicantOrganisation,
+  authorizeProfileChange,
+  authorizeRegistration,
+  isProgrammeTeam,
+  maySeeOrganisation,
+} from '@app/application/organisations/organisation-access';
 import { AsOfReadModels } from '@app/application/audit/as-of';
 import { organisationCommandRules } from '@app/domain/organisation';
 import { OrganisationsQuery } from '@app/read-models/organisations/organisations.query';
@@ -26,16 +33,6 @@ const COMMAND_HEADERS = [
 const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
   for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
 };
-
-const isProgrammeTeam = (actor: Actor) => actor.role === 'admin' || actor.role === 'grant-manager';
-
-/** The organisation an applicant's token names, which is the only one it may register, change or see. */
-function applicantOrganisation(actor: Actor): string {
-  if (!actor.organisationId || !UUID_PATTERN.test(actor.organisationId)) {
-    throw new ForbiddenException('An applicant token must name an organisation id (UUID) in its org claim');
-  }
-  return actor.organisationId.toLowerCase();
-}
 
 /**
  * Organisations and their contact person (personal data, crypto-shredded on erasure).
@@ -71,6 +68,7 @@ export class OrganisationsController {
   @ApiProblemResponses(400, 401, 403, 409, 422)
   @commandDocs()
   register(@Body() body: RegisterOrganisationDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    authorizeRegistration(actor, body.memberUserIds);
     if (isProgrammeTeam(actor)) {
       const organisationId = this.ids.forCommand(ctx, 'organisation');
       return this.commandBus.execute(
@@ -78,7 +76,6 @@ export class OrganisationsController {
       );
     }
     const organisationId = applicantOrganisation(actor);
-    if (body.memberUserIds !== undefined) throw new ForbiddenException('Only the programme team sets member users');
     return this.commandBus.execute(new ExecuteOrganisationCommand({ type: 'RegisterOrganisation', data: { ...body, organisationId, memberUserIds: [actor.id] } }, ctx));
   }
 
@@ -95,10 +92,7 @@ export class OrganisationsController {
     @CurrentActor() actor: Actor,
     @CommandCtx() ctx: CommandContext,
   ): Promise<CommandResultDto> {
-    if (!isProgrammeTeam(actor)) {
-      if (applicantOrganisation(actor) !== organisationId.toLowerCase()) throw new ForbiddenException('Applicants may change only their own organisation');
-      if (body.memberUserIds !== undefined) throw new ForbiddenException('Only the programme team changes member users');
-    }
+    authorizeProfileChange(actor, organisationId, body.memberUserIds);
     return this.commandBus.execute(new ExecuteOrganisationCommand({ type: 'UpdateOrganisationProfile', data: { ...body, organisationId } }, ctx));
   }
 
@@ -166,7 +160,7 @@ export class OrganisationsController {
   @ApiProblemResponses(400, 401, 403, 404)
   async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<OrganisationViewDto> {
     // Another organisation is "not found" to an applicant, so ids cannot be probed.
-    const visible = actor.role !== 'applicant' || actor.organisationId?.toLowerCase() === id.toLowerCase();
+    const visible = maySeeOrganisation(actor, id);
     const asOf = asOfInstant(query);
     const organisation = !visible ? null : asOf ? await this.asOf.organisation(id, asOf) : await this.organisations.byId(id);
     if (!organisation) throw new NotFoundException(`organisation ${id} not found`);

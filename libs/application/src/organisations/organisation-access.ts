@@ -1,0 +1,47 @@
+import { ForbiddenException } from '@nestjs/common';
+import { UUID_PATTERN } from '@app/platform/ids';
+
+/**
+ * Who may register, change and see organisations. Role rules of the programme, not business rules
+ * of the organisation, so they live here, next to its commands, in the style of
+ * proposals/proposal-access.ts:
+ * - admins and grant managers register any organisation and change any; they alone set member users;
+ * - an applicant registers the organisation its token names (becoming its only member), changes
+ *   only that one and sees only that one; another organisation is "not found" to them;
+ * - auditors see every organisation and change none (the routes refuse them).
+ */
+export interface OrganisationActor {
+  id: string;
+  role: string;
+  organisationId?: string;
+}
+
+export function isProgrammeTeam(actor: OrganisationActor): boolean {
+  return actor.role === 'admin' || actor.role === 'grant-manager';
+}
+
+/** The organisation an applicant's token names (lower case), the only one it may register, change or see. */
+export function applicantOrganisation(actor: OrganisationActor): string {
+  if (!actor.organisationId || !UUID_PATTERN.test(actor.organisationId)) {
+    throw new ForbiddenException('An applicant token must name an organisation id (UUID) in its org claim');
+  }
+  return actor.organisationId.toLowerCase();
+}
+
+export function maySeeOrganisation(actor: OrganisationActor, organisationId: string): boolean {
+  return actor.role !== 'applicant' || actor.organisationId?.toLowerCase() === organisationId.toLowerCase();
+}
+
+/** Throws unless the actor may register an organisation with these member users (undefined: not given). */
+export function authorizeRegistration(actor: OrganisationActor, memberUserIds: readonly string[] | undefined): void {
+  if (isProgrammeTeam(actor)) return;
+  applicantOrganisation(actor);
+  if (memberUserIds !== undefined) throw new ForbiddenException('Only the programme team sets member users');
+}
+
+/** Throws unless the actor may change this organisation's profile (member users: programme team only). */
+export function authorizeProfileChange(actor: OrganisationActor, organisationId: string, memberUserIds: readonly string[] | undefined): void {
+  if (isProgrammeTeam(actor)) return;
+  if (applicantOrganisation(actor) !== organisationId.toLowerCase()) throw new ForbiddenException('Applicants may change only their own organisation');
+  if (memberUserIds !== undefined) throw new ForbiddenException('Only the programme team changes member users');
+}
