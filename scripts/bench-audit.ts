@@ -5,7 +5,7 @@
  *
  * Starts its own PostgreSQL (durable: fsync on) unless DATABASE_URL points at a server; either way
  * it works in a throwaway database dropped at the end. Steps:
- * 1. generate BENCH_EVENTS (default 1,000,000) realistic domain events (rebuild/synthetic-log.ts:
+ * 1. generate BENCH_EVENTS (default 1,000,000) realistic domain events (test/support/synthetic-log.ts:
  *    organisations with encrypted contact persons, calls, proposals through review and decision,
  *    grants with tranches, reports and closure, commitments on the calls, plus one call stream of
  *    10,000 events), appended through the EVENT_CODEC and the hash-chaining store;
@@ -42,7 +42,7 @@ import { StreamCommandExecutor } from '@app/application/stream-command-executor'
 import { DEV_ONLY_PII_MASTER_KEY } from '@app/platform/config/app-config';
 import { databaseOptions } from '@app/application/database-options';
 import { ProgressBar } from '@app/read-models/rebuild';
-import { appendSyntheticLog, syntheticLog, type SyntheticChunk } from '@app/read-models/rebuild/synthetic-log';
+import { appendSyntheticLog, syntheticLog, type SyntheticChunk } from '../test/support/synthetic-log';
 import { createProjections } from '@app/read-models/registry';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';

@@ -9,7 +9,7 @@ import { dataSourceOptions } from '../data-source-options';
 import type { Projection } from '../projection/projection';
 import { ProjectionRebuild } from './projection-rebuild';
 import { rebuildableProjections } from './rebuild-projections';
-import { appendSyntheticLog, syntheticLog } from './synthetic-log';
+import { appendSyntheticLog, syntheticLog } from '../../../../test/support/synthetic-log';
 
 /** The batch path of each projection against its one-event-at-a-time path, on a varied synthetic programme. */
 describe('projection batch path', () => {

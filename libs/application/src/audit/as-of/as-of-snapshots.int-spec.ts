@@ -1,6 +1,6 @@
 import { PostgresEventStore, type EventStore, type ReadStreamOptions } from '@app/event-store';
 import { databaseOptions } from '../../database-options';
-import { appendSyntheticLog, syntheticLog } from '@app/read-models/rebuild/synthetic-log';
+import { appendSyntheticLog, syntheticLog } from '../../../../../test/support/synthetic-log';
 import { createProjections } from '@app/read-models/registry';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
