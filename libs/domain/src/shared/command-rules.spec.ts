@@ -16,6 +16,8 @@ import * as organisationErrors from '../organisation/organisation.errors';
 import { organisationCommandRules } from '../organisation/organisation.command-rules';
 import * as proposalErrors from '../proposal/proposal.errors';
 import { proposalCommandRules } from '../proposal/proposal.command-rules';
+import * as recipientErrors from '../recipient/recipient.errors';
+import { recipientCommandRules } from '../recipient/recipient.command-rules';
 import { DomainRuleViolation } from './decider';
 
 interface FileFunctions {
@@ -119,7 +121,7 @@ function reachableCreations(file: string, names: Iterable<string>): Set<string> 
 
 /** Every DomainRuleViolation class of every stream (a decider may raise another stream's). */
 const RULE_CLASSES = new Set(
-  [callErrors, proposalErrors, organisationErrors, grantErrors]
+  [callErrors, proposalErrors, organisationErrors, grantErrors, recipientErrors]
     .flatMap((errors) => Object.entries(errors))
     .filter(([, value]) => typeof value === 'function' && value.prototype instanceof DomainRuleViolation)
     .map(([name]) => name),
@@ -144,6 +146,7 @@ describe('the rules documented per command are the ones its decider can raise', 
     ['proposal', proposalCommandRules],
     ['organisation', organisationCommandRules],
     ['grant', grantCommandRules],
+    ['recipient', recipientCommandRules],
   ] as const)('%s', (stream, rules) => {
     expect(listed(rules)).toEqual(derivedRules(stream));
   });

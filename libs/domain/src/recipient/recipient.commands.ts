@@ -1,0 +1,42 @@
+import type { RecipientRole } from './recipient.events';
+
+/**
+ * Commands for the `recipient-{organisationId}` stream, sent by the award process manager and the
+ * amendment handler (never over HTTP). Each carries `now` and the facts it is decided on (the
+ * programme, the currency, the ceiling) as plain data.
+ */
+
+/** Counts `amountMinor` of a grant towards the organisation, if its total stays within `ceilingMinor`. Idempotent per grant. */
+export type CommitRecipientFunds = {
+  type: 'CommitRecipientFunds';
+  data: {
+    organisationId: string;
+    grantId: string;
+    proposalId: string;
+    callId: string;
+    programme: string;
+    currency: string;
+    role: RecipientRole;
+    amountMinor: number;
+    ceilingMinor: number;
+  };
+  now: string;
+};
+
+/** Stops counting a grant whose award was refused elsewhere. Nothing to release (none, or already released): nothing happens. */
+export type ReleaseRecipientFunds = {
+  type: 'ReleaseRecipientFunds';
+  data: { organisationId: string; grantId: string; reason: string };
+  now: string;
+};
+
+/** Moves what a grant counts by `changeMinor`; idempotent per `adjustmentId` (see AdjustCommitment on the call). */
+export type AdjustRecipientCommitment = {
+  type: 'AdjustRecipientCommitment';
+  data: { organisationId: string; grantId: string; adjustmentId: string; changeMinor: number; reason: string };
+  now: string;
+};
+
+export type RecipientCommand = CommitRecipientFunds | ReleaseRecipientFunds | AdjustRecipientCommitment;
+
+export type RecipientCommandType = RecipientCommand['type'];

@@ -1,0 +1,154 @@
+import { given } from '../shared/testing';
+import type { CommitRecipientFunds } from './recipient.commands';
+import { DEFAULT_RECIPIENT_CEILING_MINOR, recipientCeilingFor, recipientDecider, recipientsOfAward, recipientTotalMinor } from './recipient.decider';
+import {
+  InvalidRecipientAmount,
+  InvalidRecipientCeiling,
+  MissingRecipientDetails,
+  RecipientCeilingExceeded,
+  RecipientCommitmentConflict,
+  RecipientCommitmentNotFound,
+} from './recipient.errors';
+import { RECIPIENT_EVENT_TYPES, recipientEventSchemaVersions, recipientStreamName, type RecipientEvent } from './recipient.events';
+import { fold } from '../shared/decider';
+
+// One grassroots organisation, awarded under two calls of the same programme (EUR 60,000 ceiling).
+const organisationId = '7d1c0e52-31f4-4e1b-9a55-0c8a7f3e2b10';
+const programme = 'Civic Space and Minority Rights Programme 2027';
+const callA = 'aaaaaaaa-0000-4000-8000-00000000000a';
+const callB = 'bbbbbbbb-0000-4000-8000-00000000000b';
+const grant1 = '11111111-0000-4000-8000-000000000001';
+const grant2 = '22222222-0000-4000-8000-000000000002';
+const grant3 = '33333333-0000-4000-8000-000000000003';
+const now = '2027-05-03T09:00:00.000Z';
+const ceilingMinor = DEFAULT_RECIPIENT_CEILING_MINOR;
+
+const commit = (grantId: string, amountMinor: number, overrides: Partial<CommitRecipientFunds['data']> = {}): CommitRecipientFunds => ({
+  type: 'CommitRecipientFunds',
+  data: { organisationId, grantId, proposalId: `proposal-of-${grantId}`, callId: callA, programme, currency: 'EUR', role: 'lead', amountMinor, ceilingMinor, ...overrides },
+  now,
+});
+
+const committed = (grantId: string, amountMinor: number, totalMinor: number, overrides: Partial<CommitRecipientFunds['data']> = {}): RecipientEvent => {
+  const { data } = commit(grantId, amountMinor, overrides);
+  return { type: 'RecipientFundsCommitted', data: { ...data, totalMinor, committedAt: now } };
+};
+
+const first = committed(grant1, 4_000_000, 4_000_000);
+
+describe('recipient decider: a ceiling per recipient across the programme', () => {
+  it('given nothing awarded yet, when a grant is committed, then it counts, with the ceiling it was held to and the new total', () => {
+    given(recipientDecider, []).when(commit(grant1, 4_000_000)).then([first]);
+  });
+
+  it('given 40,000 awarded under one call, when 20,000 more is committed under another call, then it fits exactly up to the ceiling', () => {
+    given(recipientDecider, [first]).when(commit(grant2, 2_000_000, { callId: callB, role: 'partner' })).then([committed(grant2, 2_000_000, 6_000_000, { callId: callB, role: 'partner' })]);
+  });
+
+  it('given 40,000 awarded, when 20,000.01 more would be committed under another call, then it is refused: the ceiling would be passed', () => {
+    const error = given(recipientDecider, [first]).when(commit(grant2, 2_000_001, { callId: callB })).thenThrows(RecipientCeilingExceeded);
+    expect(error.rule).toBe('recipient.ceiling.exceeded');
+    expect({ total: error.totalMinor, ceiling: error.ceilingMinor, requested: error.requestedMinor }).toEqual({ total: 4_000_000, ceiling: 6_000_000, requested: 2_000_001 });
+  });
+
+  it('given a call that sets a higher ceiling, then the award is held to that one', () => {
+    given(recipientDecider, [first]).when(commit(grant2, 3_000_000, { callId: callB, ceilingMinor: 8_000_000 })).then([committed(grant2, 3_000_000, 7_000_000, { callId: callB, ceilingMinor: 8_000_000 })]);
+  });
+
+  it('given awards in another currency or another programme, then they do not count towards this total', () => {
+    const inUsd = committed(grant1, 5_000_000, 5_000_000, { currency: 'USD' });
+    const otherProgramme = committed(grant2, 5_000_000, 5_000_000, { programme: 'Another programme' });
+    given(recipientDecider, [inUsd, otherProgramme]).when(commit(grant3, 6_000_000)).then([committed(grant3, 6_000_000, 6_000_000)]);
+  });
+
+  it('given the grant already committed, when the same commitment is redelivered, then nothing is appended', () => {
+    given(recipientDecider, [first]).when(commit(grant1, 4_000_000)).then([]);
+  });
+
+  it('given the grant already committed, when it is committed with another amount, then it is refused as a conflict', () => {
+    given(recipientDecider, [first]).when(commit(grant1, 5_000_000)).thenThrows(RecipientCommitmentConflict);
+  });
+
+  it('given an amount or ceiling that is not a positive integer, or a blank programme, then it is refused', () => {
+    given(recipientDecider, []).when(commit(grant1, 0)).thenThrows(InvalidRecipientAmount);
+    given(recipientDecider, []).when(commit(grant1, 10.5)).thenThrows(InvalidRecipientAmount);
+    given(recipientDecider, []).when(commit(grant1, 100, { ceilingMinor: 0 })).thenThrows(InvalidRecipientCeiling);
+    given(recipientDecider, []).when(commit(grant1, 100, { programme: ' ' })).thenThrows(MissingRecipientDetails);
+  });
+
+  describe('release (an award refused after the organisation was counted)', () => {
+    const release = (grantId: string) => ({ type: 'ReleaseRecipientFunds' as const, data: { organisationId, grantId, reason: 'call.budget.exceeded' }, now });
+    const released: RecipientEvent = { type: 'RecipientFundsReleased', data: { organisationId, grantId: grant1, amountMinor: 4_000_000, reason: 'call.budget.exceeded', totalMinor: 0, releasedAt: now } };
+
+    it('given a commitment, when it is released, then it no longer counts', () => {
+      given(recipientDecider, [first]).when(release(grant1)).then([released]);
+      expect(recipientTotalMinor(fold(recipientDecider, [first, released]), programme, 'EUR')).toBe(0);
+    });
+
+    it('given a released commitment, then the room is there again for another award', () => {
+      given(recipientDecider, [first, released]).when(commit(grant2, 6_000_000)).then([committed(grant2, 6_000_000, 6_000_000)]);
+    });
+
+    it('given nothing committed for the grant, or already released, when released (again), then nothing happens', () => {
+      given(recipientDecider, []).when(release(grant1)).then([]);
+      given(recipientDecider, [first, released]).when(release(grant1)).then([]);
+    });
+
+    it('given a released commitment, when the same grant is committed again, then it is refused: a refused award is never counted again', () => {
+      given(recipientDecider, [first, released]).when(commit(grant1, 4_000_000)).thenThrows(RecipientCommitmentConflict);
+    });
+  });
+
+  describe('adjustment (an amendment changed the grant amount)', () => {
+    const adjust = (changeMinor: number, adjustmentId = 'amendment-1') => ({ type: 'AdjustRecipientCommitment' as const, data: { organisationId, grantId: grant1, adjustmentId, changeMinor, reason: 'Grant amount raised by amendment' }, now });
+    const adjusted = (changeMinor: number, totalMinor: number, adjustmentId = 'amendment-1'): RecipientEvent => ({
+      type: 'RecipientCommitmentAdjusted',
+      data: { organisationId, grantId: grant1, adjustmentId, changeMinor, amountMinor: 4_000_000 + changeMinor, ceilingMinor, totalMinor, reason: 'Grant amount raised by amendment', adjustedAt: now },
+    });
+
+    it('given an increase within the ceiling, then it counts', () => {
+      given(recipientDecider, [first]).when(adjust(2_000_000)).then([adjusted(2_000_000, 6_000_000)]);
+    });
+
+    it('given an increase that would pass the ceiling (with another grant counted), then it is refused', () => {
+      given(recipientDecider, [first, committed(grant2, 1_500_000, 5_500_000, { callId: callB })]).when(adjust(600_000)).thenThrows(RecipientCeilingExceeded);
+    });
+
+    it('given a decrease, then it counts less, and never less than nothing', () => {
+      given(recipientDecider, [first]).when(adjust(-1_000_000)).then([adjusted(-1_000_000, 3_000_000)]);
+      given(recipientDecider, [first]).when(adjust(-4_000_001)).thenThrows(InvalidRecipientAmount);
+      given(recipientDecider, [first]).when(adjust(0)).thenThrows(InvalidRecipientAmount);
+    });
+
+    it('given the same adjustment again, then nothing is appended', () => {
+      given(recipientDecider, [first, adjusted(2_000_000, 6_000_000)]).when(adjust(2_000_000)).then([]);
+    });
+
+    it('given no commitment for the grant, then it is refused', () => {
+      given(recipientDecider, []).when(adjust(1)).thenThrows(RecipientCommitmentNotFound);
+    });
+  });
+});
+
+describe('who counts what, and which ceiling', () => {
+  it('the lead and every partner each count the whole grant (no shares are stated), each once', () => {
+    expect(recipientsOfAward('lead', ['p1', 'p2', 'p1', 'lead'])).toEqual([
+      { organisationId: 'lead', role: 'lead' },
+      { organisationId: 'p1', role: 'partner' },
+      { organisationId: 'p2', role: 'partner' },
+    ]);
+  });
+
+  it("the call's term wins, then the programme's configuration, then the default EUR 60,000", () => {
+    const policy = { defaultMinor: DEFAULT_RECIPIENT_CEILING_MINOR, byProgramme: { [programme]: 5_000_000 } };
+    expect(recipientCeilingFor({ programme, recipientCeilingMinor: 9_000_000 }, policy)).toBe(9_000_000);
+    expect(recipientCeilingFor({ programme }, policy)).toBe(5_000_000);
+    expect(recipientCeilingFor({ programme: 'Another programme' }, policy)).toBe(6_000_000);
+  });
+
+  it('events have explicit versioned types and the stream is recipient-{organisationId}', () => {
+    expect(RECIPIENT_EVENT_TYPES).toEqual(['RecipientFundsCommitted', 'RecipientFundsReleased', 'RecipientCommitmentAdjusted']);
+    expect(Object.values(recipientEventSchemaVersions)).toEqual([1, 1, 1]);
+    expect(recipientStreamName(organisationId)).toBe(`recipient-${organisationId}`);
+  });
+});

@@ -1,0 +1,210 @@
+import { assertNever, type Decider } from '../shared/decider';
+import type { AdjustRecipientCommitment, CommitRecipientFunds, RecipientCommand, ReleaseRecipientFunds } from './recipient.commands';
+import {
+  InvalidRecipientAmount,
+  InvalidRecipientCeiling,
+  MissingRecipientDetails,
+  RecipientCeilingExceeded,
+  RecipientCommitmentConflict,
+  RecipientCommitmentNotFound,
+} from './recipient.errors';
+import type { RecipientEvent, RecipientRole } from './recipient.events';
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+/** What one grant counts towards the organisation. */
+export interface RecipientCommitment {
+  proposalId: string;
+  callId: string;
+  programme: string;
+  currency: string;
+  role: RecipientRole;
+  /** As committed at the award, moved by adjustments; counts while not released. */
+  amountMinor: number;
+  ceilingMinor: number;
+  released: boolean;
+  adjustmentIds: readonly string[];
+}
+
+export interface RecipientState {
+  /** null until the first commitment. */
+  organisationId: string | null;
+  commitments: Readonly<Record<string, RecipientCommitment>>;
+}
+
+export const initialRecipientState: RecipientState = { organisationId: null, commitments: {} };
+
+/** What the organisation has been awarded in one programme and currency: every commitment not released. */
+export function recipientTotalMinor(state: RecipientState, programme: string, currency: string): number {
+  let total = 0;
+  for (const commitment of Object.values(state.commitments)) {
+    if (!commitment.released && commitment.programme === programme && commitment.currency === currency) total += commitment.amountMinor;
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who counts what
+
+/** The ceiling per recipient when neither the call nor the programme's configuration sets one: 6,000,000 minor units (EUR 60,000). */
+export const DEFAULT_RECIPIENT_CEILING_MINOR = 6_000_000;
+
+/** The programme's configuration: a default ceiling, and ceilings of named programmes. */
+export interface RecipientCeilingPolicy {
+  defaultMinor: number;
+  byProgramme: Readonly<Record<string, number>>;
+}
+
+export const DEFAULT_RECIPIENT_CEILING_POLICY: RecipientCeilingPolicy = { defaultMinor: DEFAULT_RECIPIENT_CEILING_MINOR, byProgramme: {} };
+
+/** The ceiling an award under a call is held to: the call's own term, else its programme's, else the default. In the call's currency. */
+export function recipientCeilingFor(call: { programme: string; recipientCeilingMinor?: number }, policy: RecipientCeilingPolicy): number {
+  if (call.recipientCeilingMinor !== undefined) return call.recipientCeilingMinor;
+  return Object.prototype.hasOwnProperty.call(policy.byProgramme, call.programme) ? policy.byProgramme[call.programme] : policy.defaultMinor;
+}
+
+/**
+ * Who a grant's amount counts for, and as what. Proposals state no partner shares (budget lines
+ * name no organisation), and the lead may pass any part of the grant to any partner, so the most
+ * each organisation of the network can receive is the whole amount: the lead and every partner
+ * each count the whole grant. The ceiling errs on the safe side — no organisation can have received
+ * more than it — at the cost of refusing some awards a stated split would allow.
+ */
+export function recipientsOfAward(leadOrganisationId: string, partnerOrganisationIds: readonly string[]): { organisationId: string; role: RecipientRole }[] {
+  const partners = [...new Set(partnerOrganisationIds)].filter((id) => id !== leadOrganisationId);
+  return [{ organisationId: leadOrganisationId, role: 'lead' }, ...partners.map((organisationId) => ({ organisationId, role: 'partner' as const }))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evolve
+
+export function evolveRecipient(state: RecipientState, event: RecipientEvent): RecipientState {
+  switch (event.type) {
+    case 'RecipientFundsCommitted': {
+      const { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor } = event.data;
+      return {
+        organisationId,
+        commitments: { ...state.commitments, [grantId]: { proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, released: false, adjustmentIds: [] } },
+      };
+    }
+    case 'RecipientFundsReleased': {
+      const commitment = state.commitments[event.data.grantId];
+      if (!commitment) return state;
+      return { ...state, commitments: { ...state.commitments, [event.data.grantId]: { ...commitment, released: true } } };
+    }
+    case 'RecipientCommitmentAdjusted': {
+      const { grantId, adjustmentId, amountMinor } = event.data;
+      const commitment = state.commitments[grantId];
+      if (!commitment) return state;
+      return { ...state, commitments: { ...state.commitments, [grantId]: { ...commitment, amountMinor, adjustmentIds: [...commitment.adjustmentIds, adjustmentId] } } };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decide
+
+export function decideRecipient(command: RecipientCommand, state: RecipientState): RecipientEvent[] {
+  switch (command.type) {
+    case 'CommitRecipientFunds':
+      return commitRecipientFunds(command, state);
+    case 'ReleaseRecipientFunds':
+      return releaseRecipientFunds(command, state);
+    case 'AdjustRecipientCommitment':
+      return adjustRecipientCommitment(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+export const recipientDecider: Decider<RecipientCommand, RecipientEvent, RecipientState> = {
+  initialState: initialRecipientState,
+  evolve: evolveRecipient,
+  decide: decideRecipient,
+};
+
+/**
+ * Counts a grant towards the organisation within its ceiling. Idempotent per grant: the same
+ * commitment again (a redelivered award) appends nothing. Up to the ceiling is allowed, past it
+ * refused. A released commitment is never committed again: its award was refused.
+ */
+function commitRecipientFunds({ data, now }: CommitRecipientFunds, state: RecipientState): RecipientEvent[] {
+  const { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor } = data;
+  const existing = state.commitments[grantId];
+  if (existing && !existing.released && existing.amountMinor === amountMinor && existing.callId === callId && existing.role === role) return [];
+  if ([organisationId, grantId, proposalId, callId, programme, currency].some(isBlank)) {
+    throw new MissingRecipientDetails('A commitment names the organisation, grant, proposal, call, programme and currency');
+  }
+  if (!isIntegerAtLeast(amountMinor, 1)) throw new InvalidRecipientAmount(amountMinor);
+  if (!isIntegerAtLeast(ceilingMinor, 1)) throw new InvalidRecipientCeiling(ceilingMinor);
+  if (existing) {
+    throw new RecipientCommitmentConflict(
+      existing.released ? `Grant ${grantId}'s commitment was released: its award was refused` : `Grant ${grantId} already counts ${existing.amountMinor} for organisation ${organisationId}`,
+    );
+  }
+  const totalMinor = recipientTotalMinor(state, programme, currency);
+  if (totalMinor + amountMinor > ceilingMinor) throw new RecipientCeilingExceeded(organisationId, ceilingMinor, totalMinor, amountMinor, currency);
+  return [
+    {
+      type: 'RecipientFundsCommitted',
+      data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, totalMinor: totalMinor + amountMinor, committedAt: now },
+    },
+  ];
+}
+
+/** Compensation for an award refused after the organisation's share was counted. Nothing counted (or already released): nothing to do. */
+function releaseRecipientFunds({ data, now }: ReleaseRecipientFunds, state: RecipientState): RecipientEvent[] {
+  const { organisationId, grantId, reason } = data;
+  const commitment = state.commitments[grantId];
+  if (!commitment || commitment.released) return [];
+  if (isBlank(reason)) throw new MissingRecipientDetails('A release needs a reason');
+  const totalMinor = recipientTotalMinor(state, commitment.programme, commitment.currency) - commitment.amountMinor;
+  return [{ type: 'RecipientFundsReleased', data: { organisationId, grantId, amountMinor: commitment.amountMinor, reason: reason.trim(), totalMinor, releasedAt: now } }];
+}
+
+/**
+ * An amendment's change of a grant's amount. An increase is held to the ceiling recorded with the
+ * grant's commitment (the one its award was held to); a decrease never counts less than nothing.
+ * The same adjustment id again appends nothing.
+ */
+function adjustRecipientCommitment({ data, now }: AdjustRecipientCommitment, state: RecipientState): RecipientEvent[] {
+  const { organisationId, grantId, adjustmentId, changeMinor, reason } = data;
+  const commitment = state.commitments[grantId];
+  if (!commitment) throw new RecipientCommitmentNotFound(organisationId, grantId);
+  if (commitment.adjustmentIds.includes(adjustmentId)) return [];
+  if (commitment.released) throw new RecipientCommitmentConflict(`Grant ${grantId}'s commitment was released: its award was refused`);
+  if (isBlank(adjustmentId)) throw new MissingRecipientDetails('An adjustment needs an id');
+  if (isBlank(reason)) throw new MissingRecipientDetails('An adjustment needs a reason');
+  if (!Number.isSafeInteger(changeMinor) || changeMinor === 0 || commitment.amountMinor + changeMinor < 0) throw new InvalidRecipientAmount(changeMinor);
+  const totalMinor = recipientTotalMinor(state, commitment.programme, commitment.currency);
+  if (changeMinor > 0 && totalMinor + changeMinor > commitment.ceilingMinor) {
+    throw new RecipientCeilingExceeded(organisationId, commitment.ceilingMinor, totalMinor, changeMinor, commitment.currency);
+  }
+  return [
+    {
+      type: 'RecipientCommitmentAdjusted',
+      data: {
+        organisationId,
+        grantId,
+        adjustmentId,
+        changeMinor,
+        amountMinor: commitment.amountMinor + changeMinor,
+        ceilingMinor: commitment.ceilingMinor,
+        totalMinor: totalMinor + changeMinor,
+        reason: reason.trim(),
+        adjustedAt: now,
+      },
+    },
+  ];
+}
+
+function isBlank(value: string | undefined): boolean {
+  return value === undefined || value.trim() === '';
+}
+
+function isIntegerAtLeast(value: number, minimum: number): boolean {
+  return Number.isSafeInteger(value) && value >= minimum;
+}
