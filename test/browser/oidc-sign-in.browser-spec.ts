@@ -88,6 +88,17 @@ describe('console in a browser: OIDC sign-in (authorization code + PKCE)', () =>
     await expectText(page.locator('main'), /No call, proposal or grant has that in its title/);
   });
 
+  it('sends you back to sign in, saying why, when the API refuses the token', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const token = await world.token(AUDITOR);
+    const forged = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    await page.getByLabel('Bearer token').fill(forged);
+    await page.getByRole('button', { name: 'Sign in with this token' }).click();
+    await expectText(page.getByRole('alert'), /The API refused the token \(expired or not valid here\): sign in again/);
+    expect(await page.getByTestId('who').count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.getItem('grant-ledger-console-token'))).toBeNull();
+  });
+
   it('ran without a policy violation or a script error (the issuer is the only other origin the page may fetch)', () => {
     expect(problems.filter((p) => /Content Security Policy|Refused to|Uncaught/i.test(p))).toEqual([]);
   });

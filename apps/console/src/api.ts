@@ -50,3 +50,22 @@ export async function fetchRaw(path: string): Promise<Response> {
   }
   return response;
 }
+
+/** Every item of a paged list route (`{ items, total }`), page after page of the largest size the route takes. */
+export async function allPages<T>(page: (offset: number) => Promise<{ items: T[]; total: number }>): Promise<T[]> {
+  const items: T[] = [];
+  for (;;) {
+    const next = await page(items.length);
+    items.push(...next.items);
+    if (next.items.length === 0 || items.length >= next.total) return items;
+  }
+}
+
+/** Fired when the API refuses the token (expired, revoked): the app signs out and says why. */
+export const UNAUTHORIZED_EVENT = 'grant-ledger:unauthorized';
+api.use({
+  onResponse({ response }) {
+    if (response.status === 401 && bearer) dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
+    return response;
+  },
+});

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { api, setBearer } from './api';
+import { setBearer, UNAUTHORIZED_EVENT } from './api';
 import { directionOf, initialLanguage, type Language, LANGUAGES, LocaleContext, localeOf } from './i18n';
 import { completeOidcSignIn, type OidcConfig, savedSession, saveSession, type Session, sessionFromToken } from './session';
 import { Board, Portfolio } from './views/board';
@@ -57,17 +57,21 @@ export function App(): JSX.Element {
       .catch((error: unknown) => setSignInError(String(error)));
   }, []);
 
+  useEffect(() => {
+    const onUnauthorized = () => {
+      saveSession(undefined);
+      setBearer(undefined);
+      setSession(undefined);
+      setSignInError(t('signIn.refused'));
+    };
+    addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+    return () => removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+  }, [t]);
+
   const signIn = (next: Session) => {
     saveSession(next);
     setBearer(next.token);
-    // One cheap authenticated read: a token the API refuses is said so here, not on the first view.
-    void api.GET('/calls', { params: { query: { limit: 1 } } }).then(({ response, error }) => {
-      if (response.status === 401) {
-        saveSession(undefined);
-        setSession(undefined);
-        setSignInError(t('signIn.rejected', { detail: String((error as { detail?: string } | undefined)?.detail ?? response.status) }));
-      }
-    });
+    setSignInError(undefined);
     setSession(next);
     if (!location.hash || location.hash === '#/') location.hash = HOME[next.role] ?? '#/audit';
   };

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { api, asProblem, must, type Problem, type Schemas } from '../api';
+import { allPages, api, asProblem, must, type Problem, type Schemas } from '../api';
 import { type MessageKey, useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
 import { ProblemNotice, StatusBadge } from './common';
@@ -44,19 +44,19 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
   const [refresh, setRefresh] = useState(0);
 
   useEffect(() => {
-    must(api.GET('/calls', { params: { query: { limit: 200 } } })).then((list) => setCalls(list.items), (error: Problem) => setProblem(error));
+    allPages((offset) => must(api.GET('/calls', { params: { query: { limit: 200, offset } } }))).then(setCalls, (error: Problem) => setProblem(error));
   }, []);
 
   useEffect(() => {
     if (!callId) return;
     Promise.all([
       must(api.GET('/calls/{id}', { params: { path: { id: callId } } })),
-      must(api.GET('/proposals', { params: { query: { callId, limit: 200 } } })),
+      allPages((offset) => must(api.GET('/proposals', { params: { query: { callId, limit: 200, offset } } }))),
       must(api.GET('/calls/{id}/ranking', { params: { path: { id: callId } } })),
     ]).then(
       ([current, list, ranking]) => {
         setCall(current);
-        setProposals(list.items);
+        setProposals(list);
         setRanks(new Map(ranking.items.map((item) => [item.proposalId, item.rank])));
       },
       (error: Problem) => setProblem(error),
@@ -136,11 +136,16 @@ export function Portfolio(): JSX.Element {
   const [titles, setTitles] = useState<Map<string, string>>(new Map());
   const [problem, setProblem] = useState<Problem>();
   useEffect(() => {
-    const query = overdueOnly ? { overdue: 'true' as const, limit: 200 } : { limit: 200 };
-    Promise.all([must(api.GET('/grants', { params: { query } })), must(api.GET('/search', { params: { query: { limit: 50 } } }))]).then(
-      ([list, hits]) => {
-        setGrants([...list.items].sort((a, b) => Number(b.overdue) - Number(a.overdue)));
-        setTitles(new Map(hits.items.filter((hit) => hit.kind === 'grant').map((hit) => [hit.id, hit.title])));
+    const overdue = overdueOnly ? { overdue: 'true' as const } : {};
+    Promise.all([
+      allPages((offset) => must(api.GET('/grants', { params: { query: { ...overdue, limit: 200, offset } } }))),
+      // A grant goes by its proposal's title.
+      allPages((offset) => must(api.GET('/proposals', { params: { query: { limit: 200, offset } } }))),
+    ]).then(
+      ([list, proposals]) => {
+        const titleOf = new Map(proposals.map((proposal) => [proposal.id, proposal.title]));
+        setGrants([...list].sort((a, b) => Number(b.overdue) - Number(a.overdue)));
+        setTitles(new Map(list.map((grant) => [grant.id, titleOf.get(grant.proposalId) ?? grant.id])));
       },
       (error: Problem) => setProblem(error),
     );

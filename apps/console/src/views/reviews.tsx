@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { api, asProblem, must, type Problem, type Schemas } from '../api';
+import { allPages, api, asProblem, must, type Problem, type Schemas } from '../api';
 import { useLocale } from '../i18n';
 import { openApiDocument, requestSchema, resolve, SchemaForm } from '../schema-form';
 import { sendCommand } from './board';
@@ -17,7 +17,7 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
   const [problem, setProblem] = useState<Problem>();
   const [refresh, setRefresh] = useState(0);
   useEffect(() => {
-    must(api.GET('/reviews/assigned', { params: { query: { limit: 200 } } })).then((queue) => setItems(queue.items), (error: Problem) => setProblem(error));
+    allPages((offset) => must(api.GET('/reviews/assigned', { params: { query: { limit: 200, offset } } }))).then(setItems, (error: Problem) => setProblem(error));
   }, [refresh]);
   const pending = items?.filter((item) => !item.reviewSubmitted) ?? [];
   const done = items?.filter((item) => item.reviewSubmitted) ?? [];

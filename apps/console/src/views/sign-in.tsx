@@ -7,7 +7,8 @@ import { useLocale } from '../i18n';
 export function SignIn({ oidc, onSignIn, error }: { oidc: OidcConfig | null; onSignIn(session: Session): void; error?: string }): JSX.Element {
   const { t } = useLocale();
   const [token, setToken] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(error);
+  const [typed, setProblem] = useState<string>();
+  const problem = typed ?? error;
   const submit = (event: Event) => {
     event.preventDefault();
     const session = sessionFromToken(token);
