@@ -67,9 +67,19 @@ describe('console in a browser: the grant manager’s board', () => {
     await world.call(REVIEWER, 'POST', `/proposals/${proposalId}/reviews`, REVIEW);
     await world.until<{ reviewCount: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewCount === 1);
     await page.reload();
-    await form('Record the consensus').getByLabel('Score *').fill('76.5');
-    await form('Record the consensus').getByLabel('Summary *').fill('Panel agrees on relevance');
-    await form('Record the consensus').getByRole('button', { name: 'Submit' }).click();
+    await expectText(form('Assign a reviewer'), /Reviewer Id/);
+    // Meanwhile another manager assigns a second reviewer: the board's copy is now one version behind.
+    await world.call({ id: 'gm-karim', role: 'grant-manager' }, 'POST', `/proposals/${proposalId}/reviewers`, { reviewerId: 'reviewer-sana' });
+    await world.until<{ reviewersAssigned: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewersAssigned === 2);
+    const consensus = form('Record the consensus');
+    await consensus.getByLabel('Score *').fill('76.5');
+    await consensus.getByLabel('Summary *').fill('Panel agrees on relevance');
+    await consensus.getByRole('button', { name: 'Submit' }).click();
+    // Sent with If-Match: the version the board showed. Refused, nothing recorded, the board reloads the proposal.
+    await expectText(consensus.getByTestId('problem'), /The server answered 409/);
+    expect((await world.call<{ consensusScore: number | null }>(MANAGER, 'GET', `/proposals/${proposalId}`)).consensusScore ?? null).toBeNull();
+    await consensus.getByRole('button', { name: 'Submit' }).click();
+    await expectText(consensus.getByRole('status'), /Done: the server recorded it/);
     await expectText(column('under-review'), /Consensus 76\.5/);
   });
 

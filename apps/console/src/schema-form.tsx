@@ -221,6 +221,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
   const [document, setDocument] = useState<OpenApiDocument>();
   const [value, setValue] = useState<Value>({});
   const [problem, setProblem] = useState<Problem>();
+  const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
   const [loadError, setLoadError] = useState<string>();
   const idPrefix = `form-${path.replace(/[^a-z0-9]+/gi, '-')}`;
@@ -244,8 +245,14 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
   const onSubmit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
+    setDone(false);
     try {
-      setProblem(await submit(schema ? bodyOf(document, schema, value) : undefined));
+      const answer = await submit(schema ? bodyOf(document, schema, value) : undefined);
+      setProblem(answer);
+      if (!answer) {
+        setDone(true);
+        if (schema) setValue(initialValue(document, schema));
+      }
     } finally {
       setBusy(false);
     }
@@ -254,6 +261,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
   return (
     <form class="schema-form" onSubmit={onSubmit} aria-label={title} noValidate>
       <h4>{title}</h4>
+      {done && <p role="status" class="done">{t('common.done')}</p>}
       {problem && (
         <div class="problem" role="alert" data-testid="problem">
           <strong>{t('common.error', { status: problem.status, title: problem.title })}</strong>

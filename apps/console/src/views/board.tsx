@@ -26,12 +26,30 @@ const NEXT_ACTIONS: Partial<Record<ProposalStatus, { path: string; title: Messag
   reserved: [{ path: '/proposals/{id}/decision', title: 'action.decision' }],
 };
 
-/** Sends a command the form built to a documented path; answers the problem, if any. */
-export async function sendCommand(path: string, id: string, body: unknown): Promise<Problem | undefined> {
+/**
+ * Sends a command the form built to a documented path (`/proposals/{id}/…`). With `version`, it
+ * goes with `If-Match: "<version>"`: refused with 409 if the proposal changed since the board
+ * showed it (another manager acted), rather than decided on a state nobody here saw. Answers the
+ * problem, or the stream version the command produced.
+ */
+export async function sendCommand(path: string, id: string, body: unknown, version?: number): Promise<{ problem: Problem } | { version: number }> {
+  const headers = version === undefined ? {} : { 'If-Match': `"${version}"` };
   // The paths are the documented ones (NEXT_ACTIONS); the body is what the schema-driven form built.
-  const result = await api.POST(path as '/proposals/{id}/eligibility', { params: { path: { id } }, body: body as Schemas['ScreenEligibilityDto'] }).catch((error: unknown) => ({ error, response: undefined }));
-  if (result.error !== undefined) return asProblem(result.error, result.response?.status);
-  return undefined;
+  const result = await api
+    .POST(path as '/proposals/{id}/eligibility', { params: { path: { id } }, headers, body: body as Schemas['ScreenEligibilityDto'] })
+    .catch((error: unknown) => ({ error, data: undefined, response: undefined }));
+  if (result.error !== undefined || !result.data) return { problem: asProblem(result.error, result.response?.status) };
+  return { version: result.data.version };
+}
+
+/** Read models follow the log: waits (5 s at most) until the proposal's row shows the version a command produced. */
+export async function proposalAtVersion(id: string, version: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const { data } = await api.GET('/proposals/{id}', { params: { path: { id } } });
+    if (data && data.version >= version) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export function Board({ callId, proposalId }: { callId?: string; proposalId?: string }): JSX.Element {
@@ -113,13 +131,19 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
           <p><StatusBadge status={selected.status} /> · <a href={`#/audit/proposal/${selected.id}`}>{t('nav.audit')}</a></p>
           {(NEXT_ACTIONS[selected.status] ?? []).map((action) => (
             <SchemaForm
-              key={`${selected.id}-${action.path}-${selected.version}`}
+              key={`${selected.id}-${action.path}`}
               path={action.path}
               title={t(action.title)}
               submit={async (body) => {
-                const problem = await sendCommand(action.path.replace('{id}', selected.id), selected.id, body);
-                if (!problem) setTimeout(() => setRefresh((n) => n + 1), 300);
-                return problem;
+                const answer = await sendCommand(action.path, selected.id, body, selected.version);
+                if ('problem' in answer) {
+                  // Someone else changed it: show their problem, and the proposal as it now is.
+                  if (answer.problem.status === 409) setRefresh((n) => n + 1);
+                  return answer.problem;
+                }
+                await proposalAtVersion(selected.id, answer.version);
+                setRefresh((n) => n + 1);
+                return undefined;
               }}
             />
           ))}

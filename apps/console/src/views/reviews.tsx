@@ -86,9 +86,10 @@ function ReviewPanel({ proposalId, onChange }: { proposalId: string; onChange():
         path="/proposals/{id}/conflicts"
         title={t('action.conflicts')}
         submit={async (body) => {
-          const answer = await sendCommand(`/proposals/${proposalId}/conflicts`, proposalId, body);
-          if (!answer) onChange();
-          return answer;
+          const answer = await sendCommand('/proposals/{id}/conflicts', proposalId, body);
+          if ('problem' in answer) return answer.problem;
+          onChange();
+          return undefined;
         }}
       />
     </article>
