@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { draftCallBody } from '../support/call-fixtures';
 
 /**
  * Audit over HTTP: a programme played through the public routes (organisations, a call, two
@@ -111,14 +112,7 @@ describe('audit over HTTP', () => {
     await capture(`/organisations/${ids.bidoun}`, `organisation-${ids.bidoun}`, 2);
 
     // A call: drafted, published, deadline extended.
-    const call = await post('manager', '/calls', {
-      programme: 'Civic Space and Minority Rights Programme 2027',
-      title: 'Small grants for issue-based networks',
-      description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
-      currency: 'EUR', budgetMinor: 20_000_000, minAwardMinor: 500_000, maxAwardMinor: 8_000_000,
-      eligibleCountries: ['LB', 'PS', 'MA', 'TN'], minPartners: 2, criteria: CRITERIA, reviewsRequired: 2,
-      opensAt: '2027-01-15T00:00:00Z', closesAt: '2027-03-31T23:59:59Z',
-    }).expect(201);
+    const call = await post('manager', '/calls', draftCallBody({ budgetMinor: 20_000_000, minAwardMinor: 500_000, minPartners: 2, criteria: CRITERIA })).expect(201);
     ids.callId = call.body.id;
     const callStream = `call-${ids.callId}`;
     await capture(`/calls/${ids.callId}`, callStream, 0);

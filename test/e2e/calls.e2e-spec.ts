@@ -1,30 +1,10 @@
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventCount as logEventCount, streamEvents } from '../support/log';
+import { draftCallBody } from '../support/call-fixtures';
 
 const NOW = '2027-01-10T09:00:00Z';
 
-function draftBody(overrides: Record<string, unknown> = {}) {
-  return {
-    programme: 'Civic Space and Minority Rights Programme 2027',
-    title: 'Small grants for issue-based networks',
-    description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
-    currency: 'EUR',
-    budgetMinor: 60_000_000,
-    minAwardMinor: 2_000_000,
-    maxAwardMinor: 8_000_000,
-    eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
-    minPartners: 3,
-    criteria: [
-      { id: 'relevance', name: 'Relevance', weight: 40, maxScore: 10 },
-      { id: 'network', name: 'Network', weight: 30, maxScore: 10 },
-      { id: 'feasibility', name: 'Feasibility', weight: 30, maxScore: 10 },
-    ],
-    reviewsRequired: 2,
-    opensAt: '2027-01-15T00:00:00Z',
-    closesAt: '2027-03-31T23:59:59Z',
-    ...overrides,
-  };
-}
+const draftBody = draftCallBody;
 
 describe('calls over HTTP', () => {
   let t: TestApp;

@@ -18,30 +18,24 @@ import {
   type ProposalCommand,
 } from '@app/domain/proposal';
 import type { TestApp } from '../support/app';
+import { draftCallBody } from '../support/call-fixtures';
 
 /** Inside the default call's submission window. */
 export const DURING_WINDOW = '2027-02-01T10:00:00.000Z';
 
+/** The grant scenarios' call: a smaller budget and award floor, two partners, one review, two criteria. */
 export function callBody(overrides: Record<string, unknown> = {}) {
-  return {
-    programme: 'Civic Space and Minority Rights Programme 2027',
-    title: 'Small grants for issue-based networks',
-    description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
-    currency: 'EUR',
+  return draftCallBody({
     budgetMinor: 20_000_000,
     minAwardMinor: 500_000,
-    maxAwardMinor: 8_000_000,
-    eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
     minPartners: 2,
     criteria: [
       { id: 'relevance', name: 'Relevance', weight: 60, maxScore: 10 },
       { id: 'network', name: 'Network', weight: 40, maxScore: 10 },
     ],
     reviewsRequired: 1,
-    opensAt: '2027-01-15T00:00:00Z',
-    closesAt: '2027-03-31T23:59:59Z',
     ...overrides,
-  };
+  });
 }
 
 export function humanContext(id = 'alice', role = 'grant-manager'): CommandContext {

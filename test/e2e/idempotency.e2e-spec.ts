@@ -8,24 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createTestApp, type TestApp } from '../support/app';
 import { allEvents, logIsPostgres, streamEvents } from '../support/log';
+import { draftCallBody, SINGLE_CRITERION } from '../support/call-fixtures';
 
-function draftBody(title = 'Small grants for issue-based networks') {
-  return {
-    programme: 'Civic Space and Minority Rights Programme 2027',
-    title,
-    description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
-    currency: 'EUR',
-    budgetMinor: 60_000_000,
-    minAwardMinor: 2_000_000,
-    maxAwardMinor: 8_000_000,
-    eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
-    minPartners: 3,
-    criteria: [{ id: 'relevance', name: 'Relevance', weight: 100, maxScore: 10 }],
-    reviewsRequired: 2,
-    opensAt: '2027-01-15T00:00:00Z',
-    closesAt: '2027-03-31T23:59:59Z',
-  };
-}
+const draftBody = (title = 'Small grants for issue-based networks') => draftCallBody({ title, criteria: SINGLE_CRITERION });
 
 describe('Idempotency-Key, recorded in the log with the command’s events', () => {
   let t: TestApp;

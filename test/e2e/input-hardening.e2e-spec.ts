@@ -3,6 +3,7 @@ import type { Response } from 'supertest';
 import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { createTestApp, type TestApp } from '../support/app';
 import { eventCount as logEventCount } from '../support/log';
+import { draftCallBody } from '../support/call-fixtures';
 
 /*
  * Client mistakes, sent to the real app: each is a 4xx RFC 9457 problem (400 with a field error
@@ -12,28 +13,6 @@ import { eventCount as logEventCount } from '../support/log';
 const NOW = '2027-01-10T09:00:00Z';
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-function draftCallBody(overrides: Record<string, unknown> = {}) {
-  return {
-    programme: 'Civic Space and Minority Rights Programme 2027',
-    title: 'Small grants for issue-based networks',
-    description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
-    currency: 'EUR',
-    budgetMinor: 60_000_000,
-    minAwardMinor: 2_000_000,
-    maxAwardMinor: 8_000_000,
-    eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
-    minPartners: 3,
-    criteria: [
-      { id: 'relevance', name: 'Relevance', weight: 40, maxScore: 10 },
-      { id: 'network', name: 'Network', weight: 30, maxScore: 10 },
-      { id: 'feasibility', name: 'Feasibility', weight: 30, maxScore: 10 },
-    ],
-    reviewsRequired: 2,
-    opensAt: '2027-01-15T00:00:00Z',
-    closesAt: '2027-03-31T23:59:59Z',
-    ...overrides,
-  };
-}
 
 function draftProposalBody(overrides: Record<string, unknown> = {}) {
   return {
@@ -463,9 +442,9 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
       expectProblem(await as(auditor).get('/audit/streams/call-%00'), 400, PROBLEM_TYPES.validation);
     });
 
-    it('refuses "documents": null on a report submission with 400, not 500', async () => {
-      const res = await as(applicant).post(`/grants/${randomUUID()}/reports/${randomUUID()}/submission`, { summary: 'Interim report', documents: null });
-      expectFieldError(res, 'documents');
+    it('refuses "documentIds": null on a report submission with 400, not 500', async () => {
+      const res = await as(applicant).post(`/grants/${randomUUID()}/reports/${randomUUID()}/submission`, { summary: 'Interim report', documentIds: null });
+      expectFieldError(res, 'documentIds');
     });
 
     it.each<[string, string, 'manager' | 'applicant', object, string]>([

@@ -4,6 +4,7 @@ import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { startTestPostgres, type RunningPostgres } from '../setup/postgres-server';
 import { createTestApp, type TestApp } from '../support/app';
 import { logIsPostgres } from '../support/log';
+import { draftCallBody, SINGLE_CRITERION } from '../support/call-fixtures';
 
 /*
  * Outages answer 503 problem+json with Retry-After, never 500. The app runs on a PostgreSQL of its
@@ -15,23 +16,7 @@ import { logIsPostgres } from '../support/log';
 
 const NOW = '2027-01-10T09:00:00Z';
 
-function callBody() {
-  return {
-    programme: 'Civic Space and Minority Rights Programme 2027',
-    title: 'Small grants for issue-based networks',
-    description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
-    currency: 'EUR',
-    budgetMinor: 60_000_000,
-    minAwardMinor: 2_000_000,
-    maxAwardMinor: 8_000_000,
-    eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
-    minPartners: 3,
-    criteria: [{ id: 'relevance', name: 'Relevance', weight: 100, maxScore: 10 }],
-    reviewsRequired: 2,
-    opensAt: '2027-01-15T00:00:00Z',
-    closesAt: '2027-03-31T23:59:59Z',
-  };
-}
+const callBody = () => draftCallBody({ criteria: SINGLE_CRITERION });
 
 /** Creates the app's database on `server` instead of the run's shared one. */
 async function createTestAppOn(server: RunningPostgres): Promise<TestApp> {

@@ -4,6 +4,7 @@ import { organisationDecider, organisationStreamName } from '@app/domain/organis
 import { canonicalJson } from '@app/event-store/hash-chain';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventCount as logEventCount, streamEvents } from '../support/log';
+import { draftCallBody } from '../support/call-fixtures';
 
 const NOW = '2027-01-10T09:00:00Z';
 /** Inside the call's submission window [2027-01-15, 2027-03-31T23:59:59Z]. */
@@ -141,21 +142,7 @@ describe('proposals over HTTP', () => {
     const call = await t.http
       .post('/calls')
       .set(bearer('manager'))
-      .send({
-        programme: 'Civic Space and Minority Rights Programme 2027',
-        title: 'Small grants for issue-based networks',
-        description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
-        currency: 'EUR',
-        budgetMinor: 60_000_000,
-        minAwardMinor: 2_000_000,
-        maxAwardMinor: 8_000_000,
-        eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
-        minPartners: 3,
-        criteria: CRITERIA,
-        reviewsRequired: 2,
-        opensAt: '2027-01-15T00:00:00Z',
-        closesAt: '2027-03-31T23:59:59Z',
-      })
+      .send(draftCallBody({ criteria: CRITERIA }))
       .expect(201);
     await t.http.post(`/calls/${call.body.id}/publish`).set(bearer('manager')).expect(200);
     return call.body.id as string;

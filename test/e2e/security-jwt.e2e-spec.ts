@@ -5,6 +5,7 @@ import { authConfigFromEnv, TokenVerifier } from '@app/platform';
 import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { createTestApp, type TestApp } from '../support/app';
 import { eventCount } from '../support/log';
+import { draftCallBody, SINGLE_CRITERION } from '../support/call-fixtures';
 
 /*
  * JWT attacks over HTTP against the real app. Unsigned tokens, a wrong key, an expired token, a wrong
@@ -19,23 +20,7 @@ import { eventCount } from '../support/log';
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
 
-function draftCall() {
-  return {
-    programme: 'Civic Space and Minority Rights Programme 2027',
-    title: 'Small grants for issue-based networks',
-    description: 'Networks of grassroots organisations.',
-    currency: 'EUR',
-    budgetMinor: 60_000_000,
-    minAwardMinor: 2_000_000,
-    maxAwardMinor: 8_000_000,
-    eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
-    minPartners: 3,
-    criteria: [{ id: 'relevance', name: 'Relevance', weight: 100, maxScore: 10 }],
-    reviewsRequired: 2,
-    opensAt: '2027-01-15T00:00:00Z',
-    closesAt: '2027-03-31T23:59:59Z',
-  };
-}
+const draftCall = () => draftCallBody({ criteria: SINGLE_CRITERION });
 
 async function expectRefused(t: TestApp, token: string): Promise<void> {
   for (const res of [

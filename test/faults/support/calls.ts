@@ -5,20 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Actor, authConfigFromEnv, signToken } from '@app/platform';
+import { draftCallBody } from '../../support/call-fixtures';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 export function callBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Date.now();
-  return {
-    programme: 'Civic Space and Minority Rights Programme 2027',
+  return draftCallBody({
     title: `Small grants for issue-based networks ${randomUUID().slice(0, 8)}`,
-    description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
-    currency: 'EUR',
     budgetMinor: 20_000_000,
     minAwardMinor: 500_000,
-    maxAwardMinor: 8_000_000,
-    eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
     minPartners: 2,
     criteria: [
       { id: 'relevance', name: 'Relevance', weight: 60, maxScore: 10 },
@@ -28,7 +24,7 @@ export function callBody(overrides: Record<string, unknown> = {}): Record<string
     opensAt: new Date(now - DAY).toISOString(),
     closesAt: new Date(now + 365 * DAY).toISOString(),
     ...overrides,
-  };
+  });
 }
 
 /** A later deadline for POST /calls/:id/deadline-extensions (each extension one day later than the last). */
