@@ -4,7 +4,8 @@ import { authorizeProposalCommand, relationTo, type ProposalAudience } from './p
 
 const LEAD = 'lead-org';
 const PARTNER = 'partner-org';
-const proposal: ProposalAudience = { leadOrganisationId: LEAD, partnerOrganisationIds: [PARTNER], assignedReviewerIds: ['rev-assigned'] };
+const INVITED = 'invited-org';
+const proposal: ProposalAudience = { leadOrganisationId: LEAD, partnerOrganisationIds: [PARTNER], assignedReviewerIds: ['rev-assigned'], invitedOrganisationIds: [INVITED] };
 const proposalId = 'p-1';
 
 const lead = { id: 'u-lead', role: 'applicant', organisationId: LEAD };
@@ -16,6 +17,7 @@ const auditor = { id: 'audrey', role: 'auditor' };
 const assigned = { id: 'rev-assigned', role: 'reviewer' };
 const unassigned = { id: 'rev-other', role: 'reviewer' };
 const partnerSystem = { id: 'donor', role: 'partner' };
+const invitee = { id: 'u-invited', role: 'applicant', organisationId: INVITED };
 
 const attempt = (actor: Parameters<typeof authorizeProposalCommand>[0], type: Parameters<typeof authorizeProposalCommand>[1]['type'], data: Record<string, string> = {}) =>
   () => authorizeProposalCommand(actor, { type, data: { proposalId, ...data } }, proposal);
@@ -28,7 +30,7 @@ describe('proposal access', () => {
     expect(relationTo(lead, proposal)).toBe('lead');
     expect(relationTo(partner, proposal)).toBe('partner');
     expect(relationTo(assigned, proposal)).toBe('reviewer');
-    for (const nobody of [stranger, unassigned, partnerSystem, { id: 'x', role: 'applicant' }]) expect(relationTo(nobody, proposal)).toBeNull();
+    for (const nobody of [stranger, unassigned, partnerSystem, invitee, { id: 'x', role: 'applicant' }]) expect(relationTo(nobody, proposal)).toBeNull();
   });
 
   it('hides a proposal from those who may not see it: 404 as if it did not exist', () => {
@@ -67,6 +69,30 @@ describe('proposal access', () => {
       expect(attempt(manager, type, { reviewerId: assigned.id })).toThrow(ForbiddenException);
       expect(attempt(lead, type, { reviewerId: assigned.id })).toThrow(ForbiddenException);
     }
+  });
+
+  it('lets an applicant of an invited or accepted partner answer for its own organisation only; others learn nothing (404) or are refused (403)', () => {
+    for (const type of ['AcceptPartnership', 'DeclinePartnership', 'LeavePartnership'] as const) {
+      expect(attempt(invitee, type, { organisationId: INVITED })).not.toThrow();
+      expect(attempt(partner, type, { organisationId: PARTNER })).not.toThrow();
+      expect(attempt(stranger, type, { organisationId: 'other-org' })).toThrow(StreamNotFound);
+      expect(attempt(stranger, type, { organisationId: INVITED })).toThrow(StreamNotFound);
+      expect(attempt(invitee, type, { organisationId: PARTNER })).toThrow(StreamNotFound);
+      expect(attempt(lead, type, { organisationId: INVITED })).toThrow(ForbiddenException);
+      expect(attempt(partner, type, { organisationId: INVITED })).toThrow(ForbiddenException);
+      expect(attempt(manager, type, { organisationId: INVITED })).toThrow(ForbiddenException);
+    }
+  });
+
+  it('lets applicants of the lead and of accepted partners request redress for their own organisation; grant managers record its outcome', () => {
+    expect(attempt(lead, 'RequestRedress', { organisationId: LEAD })).not.toThrow();
+    expect(attempt(partner, 'RequestRedress', { organisationId: PARTNER })).not.toThrow();
+    expect(attempt(partner, 'RequestRedress', { organisationId: LEAD })).toThrow(ForbiddenException);
+    expect(attempt(invitee, 'RequestRedress', { organisationId: INVITED })).toThrow(StreamNotFound);
+    expect(attempt(manager, 'RequestRedress', { organisationId: LEAD })).toThrow(ForbiddenException);
+    expect(attempt(manager, 'RecordRedressOutcome')).not.toThrow();
+    expect(attempt(lead, 'RecordRedressOutcome')).toThrow(ForbiddenException);
+    expect(attempt(auditor, 'RecordRedressOutcome')).toThrow(ForbiddenException);
   });
 
   it('lets auditors write nothing', () => {

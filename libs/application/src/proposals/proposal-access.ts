@@ -9,8 +9,11 @@ import { proposalStreamName } from '@app/domain/proposal';
  * - admins and grant managers see every proposal and run screening, reviewer assignment,
  *   consensus, decisions and clarification requests;
  * - auditors see every proposal and act on none (the routes refuse them before this runs);
- * - applicants see the proposals their organisation leads or partners in, and act only on those
- *   their organisation LEADS (draft, revise, partners, submit, withdraw, answer clarifications);
+ * - applicants see the proposals their organisation leads or is an accepted partner of, and act
+ *   only on those their organisation LEADS (draft, revise, partners, submit, withdraw, answer
+ *   clarifications); an applicant of an invited organisation answers its invitation (accept,
+ *   decline) without seeing the draft, an accepted partner's applicant signs off changed terms or
+ *   leaves; the lead's and accepted partners' applicants request redress of a decision;
  * - reviewers see the proposals they were assigned to (also after recusal, to know why they left
  *   it) and act only as themselves (declare a conflict, submit their review);
  * - partner systems see nothing.
@@ -28,8 +31,11 @@ export interface ProposalActor {
 /** What access decisions look at: the folded stream state and the read model row both have it. */
 export interface ProposalAudience {
   leadOrganisationId: string;
+  /** Accepted partners only (members of the network): an invitation shows nothing of the draft. */
   partnerOrganisationIds: readonly string[];
   assignedReviewerIds: readonly string[];
+  /** Invited organisations that have not answered yet; only the command path needs them. */
+  invitedOrganisationIds?: readonly string[];
 }
 
 export type ProposalRelation = 'programme' | 'auditor' | 'lead' | 'partner' | 'reviewer';
@@ -60,7 +66,7 @@ export function maySeeAllProposals(actor: ProposalActor): boolean {
 }
 
 /** Commands by who may send them. RecordAwardFundsUnavailable and RecordAwardFunded are the award process manager's alone. */
-export const PROGRAMME_COMMANDS = ['ScreenEligibility', 'AssignReviewer', 'RecordConsensus', 'RecordFundingDecision', 'RequestClarification'] as const;
+export const PROGRAMME_COMMANDS = ['ScreenEligibility', 'AssignReviewer', 'RecordConsensus', 'RecordFundingDecision', 'RequestClarification', 'RecordRedressOutcome'] as const;
 export const LEAD_APPLICANT_COMMANDS = [
   'DraftProposal',
   'ReviseProposal',
@@ -71,11 +77,17 @@ export const LEAD_APPLICANT_COMMANDS = [
   'ProvideClarification',
 ] as const;
 export const REVIEWER_COMMANDS = ['DeclareConflictOfInterest', 'SubmitReview'] as const;
+/** Sent by an applicant of the invited (or accepted) partner organisation the command names, for it. */
+export const PARTNER_COMMANDS = ['AcceptPartnership', 'DeclinePartnership', 'LeavePartnership'] as const;
+/** Sent by an applicant of the lead or of an accepted partner, for its own organisation. */
+export const NETWORK_COMMANDS = ['RequestRedress'] as const;
 
 export type ProgrammeCommandType = (typeof PROGRAMME_COMMANDS)[number];
 export type LeadApplicantCommandType = (typeof LEAD_APPLICANT_COMMANDS)[number];
 export type ReviewerCommandType = (typeof REVIEWER_COMMANDS)[number];
-export type HttpProposalCommandType = ProgrammeCommandType | LeadApplicantCommandType | ReviewerCommandType;
+export type PartnerCommandType = (typeof PARTNER_COMMANDS)[number];
+export type NetworkCommandType = (typeof NETWORK_COMMANDS)[number];
+export type HttpProposalCommandType = ProgrammeCommandType | LeadApplicantCommandType | ReviewerCommandType | PartnerCommandType | NetworkCommandType;
 
 const includes = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
 
@@ -85,9 +97,20 @@ const includes = <T extends string>(list: readonly T[], value: string): value is
  */
 export function authorizeProposalCommand(
   actor: ProposalActor,
-  command: { type: HttpProposalCommandType; data: { proposalId: string; leadOrganisationId?: string; reviewerId?: string } },
+  command: { type: HttpProposalCommandType; data: { proposalId: string; leadOrganisationId?: string; reviewerId?: string; organisationId?: string } },
   proposal: ProposalAudience | null,
 ): void {
+  if (includes(PARTNER_COMMANDS, command.type)) {
+    // The invited organisation answers for itself; anyone else learns nothing (404), not even whether it was invited.
+    const organisationId = command.data.organisationId;
+    const listed = proposal && organisationId && (proposal.partnerOrganisationIds.includes(organisationId) || proposal.invitedOrganisationIds?.includes(organisationId));
+    const ownOrganisation = actor.role === 'applicant' && actor.organisationId === organisationId;
+    if (!proposal || !listed || !ownOrganisation) {
+      if (proposal && relationTo(actor, proposal)) throw new ForbiddenException("Only applicants of the invited organisation answer its invitation");
+      throw new StreamNotFound(proposalStreamName(command.data.proposalId));
+    }
+    return;
+  }
   if (command.type === 'DraftProposal') {
     if (actor.role !== 'applicant') throw new ForbiddenException('Only applicants draft proposals');
     if (!actor.organisationId || command.data.leadOrganisationId !== actor.organisationId) {
@@ -104,6 +127,12 @@ export function authorizeProposalCommand(
   }
   if (includes(LEAD_APPLICANT_COMMANDS, command.type)) {
     if (relation !== 'lead') throw new ForbiddenException("Only applicants of the proposal's lead organisation may do this");
+    return;
+  }
+  if (includes(NETWORK_COMMANDS, command.type)) {
+    if ((relation !== 'lead' && relation !== 'partner') || command.data.organisationId !== actor.organisationId) {
+      throw new ForbiddenException('Only applicants of the lead or of an accepted partner may do this, for their own organisation');
+    }
     return;
   }
   if (includes(REVIEWER_COMMANDS, command.type)) {

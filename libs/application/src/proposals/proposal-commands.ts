@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@app/event-store/hash-chain';
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '@app/platform/clock';
+import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
+import { assertAwardWithinRecipientCeilings } from '../recipients/recipient-ceiling.check';
+import { DEFAULT_RECIPIENT_CEILING_POLICY } from '@app/domain/recipient';
 import { callDecider, callStreamName } from '@app/domain/call';
 import { organisationDecider, organisationStreamName } from '@app/domain/organisation';
 import {
+  acceptedPartnerIds,
   callSnapshotOf,
+  invitedPartnerIds,
   organisationSnapshotOf,
   proposalContent,
   proposalDecider,
@@ -20,6 +25,7 @@ import { DomainRuleViolation } from '@app/domain/shared/decider';
 import type { CommandContext, CommandResult } from '../command-context';
 import { type Facts, StreamCommandExecutor } from '../stream-command-executor';
 import { authorizeProposalCommand, type HttpProposalCommandType, type ProposalAudience } from './proposal-access';
+import { redressWindowDaysFromEnv } from './redress-window';
 
 /** A command as the HTTP layer states it: without the time and the facts the application looks up. */
 type Requested<T> = T extends { type: infer K; data: infer D } ? { type: K; data: D } : never;
@@ -59,8 +65,9 @@ export function audienceOf(state: ProposalState): ProposalAudience | null {
   if (state.status === 'none') return null;
   return {
     leadOrganisationId: state.leadOrganisationId,
-    partnerOrganisationIds: state.partners.map((p) => p.organisationId),
+    partnerOrganisationIds: acceptedPartnerIds(state),
     assignedReviewerIds: state.assignedReviewerIds,
+    invitedOrganisationIds: invitedPartnerIds(state),
   };
 }
 
@@ -78,9 +85,13 @@ export function audienceOf(state: ProposalState): ProposalAudience | null {
  */
 @CommandHandler(ExecuteProposalCommand)
 export class ExecuteProposalCommandHandler implements ICommandHandler<ExecuteProposalCommand, CommandResult> {
+  /** REDRESS_WINDOW_DAYS (default 30): read once, so a bad value fails at start. */
+  private readonly redressWindowDays = redressWindowDaysFromEnv();
+
   constructor(
     private readonly executor: StreamCommandExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
   ) {}
 
   async execute({ request, context }: ExecuteProposalCommand): Promise<CommandResult> {
@@ -104,13 +115,16 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
     const openCall = (callId: string) => this.call(facts, callId, { pin: true });
     switch (request.type) {
       case 'DraftProposal': {
-        const { callId, leadOrganisationId, partners } = request.data;
+        // Partners are invited, never looked up: the answer must not depend on whether they are registered.
+        const { callId, leadOrganisationId } = request.data;
         const call = await openCall(callId);
-        const organisations = await this.organisations(facts, [leadOrganisationId, ...partners.map((p) => p.organisationId)]);
+        const organisations = await this.organisations(facts, [leadOrganisationId]);
         return { ...request, call, organisations, now };
       }
       case 'AddPartner':
-        return { ...request, call: await openCall(state.callId), organisations: await this.organisations(facts, [request.data.organisationId]), now };
+        return { ...request, call: await openCall(state.callId), now };
+      case 'RequestRedress':
+        return { ...request, redressWindowDays: this.redressWindowDays, now };
       case 'SubmitProposal':
         return {
           type: 'SubmitProposal',
@@ -124,12 +138,21 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
         return { ...request, call: await openCall(state.callId), now } as ProposalCommand;
       case 'AssignReviewer':
         return { ...request, organisations: await this.organisations(facts, network), now };
+      case 'RecordFundingDecision': {
+        // The call's award range and review count are fixed once drafted: nothing to pin.
+        const { state: callState } = await facts.load(callDecider, callStreamName(state.callId));
+        await assertAwardWithinRecipientCeilings(facts, request.data, state, callState, this.config?.recipientCeiling ?? DEFAULT_RECIPIENT_CEILING_POLICY);
+        return { ...request, call: await this.call(facts, state.callId), now };
+      }
       case 'SubmitReview':
       case 'RecordConsensus':
-      case 'RecordFundingDecision':
       case 'ProvideClarification':
         // The call's criteria, award range and review count are fixed once drafted: nothing to pin.
         return { ...request, call: await this.call(facts, state.callId), now } as ProposalCommand;
+      case 'AcceptPartnership':
+      case 'DeclinePartnership':
+      case 'LeavePartnership':
+      case 'RecordRedressOutcome':
       case 'WithdrawProposal':
       case 'ScreenEligibility':
       case 'DeclareConflictOfInterest':

@@ -6,7 +6,9 @@ export * from './proposal.content';
 export * from './proposal.views';
 export * from './proposal.upcasters';
 export {
+  acceptedPartnerIds,
   countedReviews,
+  invitedPartnerIds,
   decideProposal,
   evolveProposal,
   initialProposalState,

@@ -1,5 +1,5 @@
 import type { ProposalContent, ProposalContentChanges } from './proposal.content';
-import type { CriterionScore, EligibilityResult, FundingDecision, ReviewRecommendation } from './proposal.events';
+import type { ConsensusCriterion, CriterionScore, EligibilityResult, FundingDecision, RedressOutcome, ReviewRecommendation } from './proposal.events';
 import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
 
 /**
@@ -16,7 +16,10 @@ export type DraftProposal = {
   type: 'DraftProposal';
   data: DraftProposalData;
   call: CallSnapshot;
-  /** The lead and every partner. */
+  /**
+   * At least the lead. Partners are invited, never looked up: whether a named organisation is
+   * registered must not change the answer (no registry oracle).
+   */
   organisations: OrganisationSnapshots;
   now: string;
 };
@@ -28,12 +31,35 @@ export type ReviseProposal = {
   now: string;
 };
 
+/** Invites an organisation into the network of a draft (PartnerJoined); the answer never depends on whether it is registered. */
 export type AddPartner = {
   type: 'AddPartner';
   data: { proposalId: string; organisationId: string; role: string };
   call: CallSnapshot;
-  /** At least the joining organisation. */
-  organisations: OrganisationSnapshots;
+  now: string;
+};
+
+/**
+ * An applicant of an invited organisation accepts the invitation, or signs off the terms again
+ * after they changed. `termsVersion` is the version of the terms the applicant was shown.
+ */
+export type AcceptPartnership = {
+  type: 'AcceptPartnership';
+  data: { proposalId: string; organisationId: string; acceptedBy: string; mandateStatement: string; termsVersion: number };
+  now: string;
+};
+
+/** An applicant of an invited organisation declines the invitation. */
+export type DeclinePartnership = {
+  type: 'DeclinePartnership';
+  data: { proposalId: string; organisationId: string; declinedBy: string };
+  now: string;
+};
+
+/** An applicant of an accepted partner takes its organisation out of the network, before submission. */
+export type LeavePartnership = {
+  type: 'LeavePartnership';
+  data: { proposalId: string; organisationId: string; leftBy: string };
   now: string;
 };
 
@@ -95,7 +121,7 @@ export type SubmitReview = {
 
 export type RecordConsensus = {
   type: 'RecordConsensus';
-  data: { proposalId: string; score: number; summary: string; recordedBy: string };
+  data: { proposalId: string; score: number; summary: string; recordedBy: string; criteria?: ConsensusCriterion[] };
   call: CallSnapshot;
   now: string;
 };
@@ -146,11 +172,32 @@ export type ProvideClarification = {
   now: string;
 };
 
+/**
+ * The lead or an accepted partner asks for a review of the evaluation procedure behind the standing
+ * decision. `redressWindowDays` comes from configuration (REDRESS_WINDOW_DAYS, default 30).
+ */
+export type RequestRedress = {
+  type: 'RequestRedress';
+  data: { proposalId: string; requestId: string; organisationId: string; grounds: string; requestedBy: string };
+  redressWindowDays: number;
+  now: string;
+};
+
+/** A grant manager records the outcome of an open redress request. */
+export type RecordRedressOutcome = {
+  type: 'RecordRedressOutcome';
+  data: { proposalId: string; requestId: string; outcome: RedressOutcome; reasons: string; decidedBy: string };
+  now: string;
+};
+
 export type ProposalCommand =
   | DraftProposal
   | ReviseProposal
   | AddPartner
   | RemovePartner
+  | AcceptPartnership
+  | DeclinePartnership
+  | LeavePartnership
   | SubmitProposal
   | WithdrawProposal
   | ScreenEligibility
@@ -162,6 +209,8 @@ export type ProposalCommand =
   | RecordAwardFundsUnavailable
   | RecordAwardFunded
   | RequestClarification
-  | ProvideClarification;
+  | ProvideClarification
+  | RequestRedress
+  | RecordRedressOutcome;
 
 export type ProposalCommandType = ProposalCommand['type'];

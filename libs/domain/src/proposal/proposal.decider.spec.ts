@@ -2,7 +2,7 @@ import { AlreadyExists, fold, InvalidStateTransition, StreamNotFound } from '../
 import { given as givenEvents } from '../shared/testing';
 import type { DraftProposal, ProposalCommand, RecordFundingDecision, SubmitReview } from './proposal.commands';
 import { proposalContent } from './proposal.content';
-import { proposalDecider } from './proposal.decider';
+import { acceptedPartnerIds, invitedPartnerIds, proposalDecider } from './proposal.decider';
 import {
   AwardExceedsRequest,
   AwardMismatch,
@@ -44,6 +44,15 @@ import {
   ScoreOutOfRange,
   TooFewPartners,
   UnknownOrganisation,
+  PartnerAlreadyAccepted,
+  PartnerAlreadySignedOff,
+  PartnerNotAccepted,
+  PartnerSignOffMissing,
+  PartnerTermsChanged,
+  RedressAlreadyRequested,
+  RedressNotOpen,
+  RedressWindowClosed,
+  InvalidRedressOutcome,
 } from './proposal.errors';
 import { PROPOSAL_EVENT_TYPES, ProposalEvent, proposalEventSchemaVersions } from './proposal.events';
 import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
@@ -202,6 +211,28 @@ const submit = (overrides: Partial<Extract<ProposalCommand, { type: 'SubmitPropo
 const withdraw: ProposalCommand = { type: 'WithdrawProposal', data: { proposalId: PROPOSAL, reason: 'network dissolved', withdrawnBy: 'applicant-beirut' }, now: LATER };
 const withdrawn: ProposalEvent = { type: 'ProposalWithdrawn', data: { proposalId: PROPOSAL, reason: 'network dissolved', withdrawnBy: 'applicant-beirut', withdrawnAt: LATER } };
 
+/** An applicant of `organisationId` accepts the invitation (signs off terms `termsVersion`). */
+const signedOff = (organisationId: string, termsVersion = 1): ProposalEvent => ({
+  type: 'PartnerInvitationAccepted',
+  data: { proposalId: PROPOSAL, organisationId, acceptedBy: `applicant-${organisationId}`, mandateStatement: 'Board resolution of 12 January 2026', termsVersion, acceptedAt: DURING },
+});
+const signedDraft = [drafted, signedOff(P1), signedOff(P2)];
+const accept = (organisationId: string, termsVersion = 1, mandateStatement = 'Board resolution of 12 January 2026'): ProposalCommand => ({
+  type: 'AcceptPartnership',
+  data: { proposalId: PROPOSAL, organisationId, acceptedBy: `applicant-${organisationId}`, mandateStatement, termsVersion },
+  now: DURING,
+});
+const decline = (organisationId: string): ProposalCommand => ({
+  type: 'DeclinePartnership',
+  data: { proposalId: PROPOSAL, organisationId, declinedBy: `applicant-${organisationId}` },
+  now: DURING,
+});
+const leave = (organisationId: string): ProposalCommand => ({
+  type: 'LeavePartnership',
+  data: { proposalId: PROPOSAL, organisationId, leftBy: `applicant-${organisationId}` },
+  now: DURING,
+});
+
 describe('proposal decider', () => {
   describe('drafting', () => {
     it('drafts a proposal for a published call within its window', () => {
@@ -268,15 +299,10 @@ describe('proposal decider', () => {
       given().when(draftCommand({ currency: 'USD' })).thenThrows(CurrencyMismatch);
     });
 
-    it('proposal.partners.too-few: the network, lead included, has at least call.minPartners organisations', () => {
-      const err = given()
-        .when(draftCommand({ partners: [{ organisationId: P1, role: 'research' }] }))
-        .thenThrows(TooFewPartners);
-      expect([err.networkSize, err.minPartners, err.rule]).toEqual([2, 3, 'proposal.partners.too-few']);
-      const alone = { ...call, minPartners: 1 };
+    it("a draft may invite fewer partners than the call's minimum: the network's size is checked at submission", () => {
       given()
-        .when(draftCommand({ partners: [] }, { call: alone }))
-        .then([{ type: 'ProposalDrafted', data: { ...draftData, partners: [], draftedAt: DURING } }]);
+        .when(draftCommand({ partners: [{ organisationId: P1, role: 'research' }] }))
+        .then([{ type: 'ProposalDrafted', data: { ...draftData, partners: [{ organisationId: P1, role: 'research' }], draftedAt: DURING } }]);
     });
 
     it('proposal.partners.duplicate: an organisation appears once in the network', () => {
@@ -291,9 +317,16 @@ describe('proposal decider', () => {
         .thenThrows(LeadListedAsPartner);
     });
 
-    it('proposal.organisation.unknown: every organisation of the network is registered', () => {
+    it('no registry oracle: inviting an unregistered organisation is answered as inviting a registered one', () => {
+      const ghost = [{ organisationId: P1, role: 'a' }, { organisationId: 'org-ghost', role: 'b' }];
       given()
-        .when(draftCommand({ partners: [{ organisationId: P1, role: 'a' }, { organisationId: 'org-ghost', role: 'b' }] }))
+        .when(draftCommand({ partners: ghost }))
+        .then([{ type: 'ProposalDrafted', data: { ...draftData, partners: ghost, draftedAt: DURING } }]);
+    });
+
+    it('proposal.organisation.unknown: the lead (the drafting applicant\'s own organisation) is registered', () => {
+      given()
+        .when(draftCommand({}, { organisations: { [P1]: organisations[P1] } }))
         .thenThrows(UnknownOrganisation);
     });
 
@@ -334,20 +367,20 @@ describe('proposal decider', () => {
         .thenThrows(OutsideSubmissionWindow);
     });
 
-    it('a partner joins and leaves', () => {
+    it('the lead invites a partner and removes one', () => {
       const joined: ProposalEvent = { type: 'PartnerJoined', data: { proposalId: PROPOSAL, organisationId: P3, role: 'outreach', joinedAt: DURING } };
       given(drafted)
-        .when({ type: 'AddPartner', data: { proposalId: PROPOSAL, organisationId: P3, role: 'outreach' }, call, organisations, now: DURING })
+        .when({ type: 'AddPartner', data: { proposalId: PROPOSAL, organisationId: P3, role: 'outreach' }, call, now: DURING })
         .then([joined]);
       given(drafted, joined)
         .when({ type: 'RemovePartner', data: { proposalId: PROPOSAL, organisationId: P1 }, call, now: DURING })
         .then([{ type: 'PartnerLeft', data: { proposalId: PROPOSAL, organisationId: P1, leftAt: DURING } }]);
     });
 
-    it('proposal.partners.too-few: a partner cannot leave if the network would fall below the minimum', () => {
+    it('a draft may fall below the minimum while partners are being invited: the size is checked at submission', () => {
       given(drafted)
         .when({ type: 'RemovePartner', data: { proposalId: PROPOSAL, organisationId: P1 }, call, now: DURING })
-        .thenThrows(TooFewPartners);
+        .then([{ type: 'PartnerLeft', data: { proposalId: PROPOSAL, organisationId: P1, leftAt: DURING } }]);
     });
 
     it('proposal.partners.not-a-partner', () => {
@@ -356,17 +389,18 @@ describe('proposal decider', () => {
         .thenThrows(NotAPartner);
     });
 
-    it('a joining partner is not a duplicate, not the lead, and registered', () => {
+    it('an invited partner is not a duplicate nor the lead; whether it is registered is never asked', () => {
       const add = (organisationId: string): ProposalCommand => ({
         type: 'AddPartner',
         data: { proposalId: PROPOSAL, organisationId, role: 'x' },
         call,
-        organisations,
         now: DURING,
       });
       given(drafted).when(add(P1)).thenThrows(DuplicatePartner);
       given(drafted).when(add(LEAD)).thenThrows(LeadListedAsPartner);
-      given(drafted).when(add('org-ghost')).thenThrows(UnknownOrganisation);
+      given(drafted)
+        .when(add('org-ghost'))
+        .then([{ type: 'PartnerJoined', data: { proposalId: PROPOSAL, organisationId: 'org-ghost', role: 'x', joinedAt: DURING } }]);
     });
 
     it('commands on a proposal that does not exist are refused', () => {
@@ -374,33 +408,139 @@ describe('proposal decider', () => {
     });
   });
 
+  describe('partner invitations, consent and sign-off', () => {
+    it('an invited partner accepts with a mandate statement: a sign-off of the current terms', () => {
+      given(drafted).when(accept(P1)).then([signedOff(P1)]);
+    });
+
+    it('proposal.reason.required: the mandate statement is required', () => {
+      const err = given(drafted).when(accept(P1, 1, '  ')).thenThrows(JustificationRequired);
+      expect(err.rule).toBe('proposal.reason.required');
+    });
+
+    it('proposal.partner.terms-changed: a partner accepts the terms it was shown, not older ones', () => {
+      const budgetRevised: ProposalEvent = {
+        type: 'ProposalRevised',
+        data: { proposalId: PROPOSAL, requestedMinor: 6_000_000, budgetLines: [{ label: 'staff', amountMinor: 6_000_000 }], revisedAt: DURING },
+      };
+      const err = given(drafted, budgetRevised).when(accept(P1, 1)).thenThrows(PartnerTermsChanged);
+      expect([err.acceptedTermsVersion, err.currentTermsVersion]).toEqual([1, 2]);
+      given(drafted, budgetRevised).when(accept(P1, 2)).then([signedOff(P1, 2)]);
+    });
+
+    it('proposal.partner.already-signed-off: the same terms are accepted once', () => {
+      given(drafted, signedOff(P1)).when(accept(P1)).thenThrows(PartnerAlreadySignedOff);
+    });
+
+    it('proposal.partners.not-a-partner: only a listed organisation answers', () => {
+      given(drafted).when(accept(P3)).thenThrows(NotAPartner);
+      given(drafted).when(decline(P3)).thenThrows(NotAPartner);
+      given(drafted).when(leave(P3)).thenThrows(NotAPartner);
+    });
+
+    it('an invited partner declines: it is no longer listed, and the terms change for the others', () => {
+      const declined: ProposalEvent = { type: 'PartnerInvitationDeclined', data: { proposalId: PROPOSAL, organisationId: P2, declinedBy: `applicant-${P2}`, declinedAt: DURING } };
+      given(drafted, signedOff(P1)).when(decline(P2)).then([declined]);
+      const state = fold(proposalDecider, [drafted, signedOff(P1), declined]);
+      expect(state.partners.map((p) => p.organisationId)).toEqual([P1]);
+      expect(state.termsVersion).toBe(2);
+    });
+
+    it('proposal.partner.already-accepted: an accepted partner does not decline, it leaves', () => {
+      given(drafted, signedOff(P1)).when(decline(P1)).thenThrows(PartnerAlreadyAccepted);
+    });
+
+    it('an accepted partner leaves before submission; proposal.partner.not-accepted: an invitation is declined, not left', () => {
+      given(drafted, signedOff(P1))
+        .when(leave(P1))
+        .then([{ type: 'PartnerLeft', data: { proposalId: PROPOSAL, organisationId: P1, leftBy: `applicant-${P1}`, leftAt: DURING } }]);
+      given(drafted).when(leave(P1)).thenThrows(PartnerNotAccepted);
+    });
+
+    it('proposal.frozen: after submission partners neither answer nor leave', () => {
+      given(...signedDraft, submitted).when(leave(P1)).thenThrows(ProposalFrozen);
+      given(...signedDraft, submitted).when(accept(P1)).thenThrows(ProposalFrozen);
+      given(...signedDraft, submitted).when(decline(P1)).thenThrows(ProposalFrozen);
+    });
+
+    it('only accepted partners are members of the network (and see the draft); every listed one once submitted', () => {
+      const draft = fold(proposalDecider, [drafted, signedOff(P1)]);
+      expect(acceptedPartnerIds(draft)).toEqual([P1]);
+      expect(invitedPartnerIds(draft)).toEqual([P2]);
+      const submittedState = fold(proposalDecider, [...signedDraft, submitted]);
+      expect(acceptedPartnerIds(submittedState)).toEqual([P1, P2]);
+      expect(invitedPartnerIds(submittedState)).toEqual([]);
+    });
+
+    it('proposal.partners.sign-off-missing: submission needs every listed partner\'s acceptance', () => {
+      const err = given(drafted, signedOff(P1)).when(submit()).thenThrows(PartnerSignOffMissing);
+      expect(err.organisationIds).toEqual([P2]);
+    });
+
+    it('an unregistered invitee can never accept: the lead is told a sign-off is missing, never that it is unknown', () => {
+      const ghostInvited: ProposalEvent = { type: 'PartnerJoined', data: { proposalId: PROPOSAL, organisationId: 'org-ghost', role: 'x', joinedAt: DURING } };
+      const err = given(drafted, ghostInvited, signedOff(P1, 2), signedOff(P2, 2)).when(submit()).thenThrows(PartnerSignOffMissing);
+      expect(err.organisationIds).toEqual(['org-ghost']);
+    });
+
+    it('a change of budget or partners asks for sign-off again; other revisions do not', () => {
+      const titleRevised: ProposalEvent = { type: 'ProposalRevised', data: { proposalId: PROPOSAL, title: 'A new title', revisedAt: DURING } };
+      given(...signedDraft, titleRevised)
+        .when(submit())
+        .then([{ type: 'ProposalSubmitted', data: { proposalId: PROPOSAL, version: 2, contentHash: HASH, submittedAt: DURING } }]);
+      const budgetRevised: ProposalEvent = {
+        type: 'ProposalRevised',
+        data: { proposalId: PROPOSAL, budgetLines: [{ label: 'staff', amountMinor: 2_000_000 }, { label: 'legal fees', amountMinor: 3_000_000 }], revisedAt: DURING },
+      };
+      const err = given(...signedDraft, budgetRevised).when(submit()).thenThrows(PartnerSignOffMissing);
+      expect([err.organisationIds, err.termsVersion]).toEqual([[P1, P2], 2]);
+      given(...signedDraft, budgetRevised, signedOff(P1, 2), signedOff(P2, 2))
+        .when(submit())
+        .then([{ type: 'ProposalSubmitted', data: { proposalId: PROPOSAL, version: 2, contentHash: HASH, submittedAt: DURING } }]);
+      const invited: ProposalEvent = { type: 'PartnerJoined', data: { proposalId: PROPOSAL, organisationId: P3, role: 'x', joinedAt: DURING } };
+      const again = given(...signedDraft, invited, signedOff(P3, 2)).when(submit()).thenThrows(PartnerSignOffMissing);
+      expect(again.organisationIds).toEqual([P1, P2]);
+    });
+
+    it("proposal.partners.too-few: only accepted partners count towards the call's minimum", () => {
+      const declined: ProposalEvent = { type: 'PartnerInvitationDeclined', data: { proposalId: PROPOSAL, organisationId: P2, declinedBy: `applicant-${P2}`, declinedAt: DURING } };
+      const err = given(drafted, declined, signedOff(P1, 2)).when(submit()).thenThrows(TooFewPartners);
+      expect([err.networkSize, err.minPartners]).toEqual([2, 3]);
+    });
+
+    it('proposal.organisation.unknown: at submission every (accepted) organisation of the network is registered', () => {
+      const { [P2]: _gone, ...withoutP2 } = organisations;
+      given(...signedDraft).when(submit({ organisations: withoutP2 })).thenThrows(UnknownOrganisation);
+    });
+  });
+
   describe('submission', () => {
     it('submits with the content version (1 + content changes) and the hash computed outside', () => {
       const revised: ProposalEvent = { type: 'ProposalRevised', data: { proposalId: PROPOSAL, durationMonths: 18, revisedAt: DURING } };
-      given(drafted, revised)
+      given(drafted, revised, signedOff(P1), signedOff(P2))
         .when(submit())
         .then([{ type: 'ProposalSubmitted', data: { proposalId: PROPOSAL, version: 2, contentHash: HASH, submittedAt: DURING } }]);
     });
 
     it('proposal.call.outside-window: nothing is submitted after the (possibly extended) deadline', () => {
-      given(drafted).when(submit({ now: AFTER_DEADLINE })).thenThrows(OutsideSubmissionWindow);
-      given(drafted)
+      given(...signedDraft).when(submit({ now: AFTER_DEADLINE })).thenThrows(OutsideSubmissionWindow);
+      given(...signedDraft)
         .when(submit({ now: AFTER_DEADLINE, call: { ...call, closesAt: '2026-04-15T00:00:00.000Z' } }))
         .then([{ type: 'ProposalSubmitted', data: { proposalId: PROPOSAL, version: 1, contentHash: HASH, submittedAt: AFTER_DEADLINE } }]);
     });
 
     it('proposal.call.not-published: nothing is submitted once the call is closed', () => {
-      given(drafted).when(submit({ call: { ...call, status: 'closed' } })).thenThrows(CallNotPublished);
+      given(...signedDraft).when(submit({ call: { ...call, status: 'closed' } })).thenThrows(CallNotPublished);
     });
 
     it('proposal.submission.content-hash-invalid', () => {
-      given(drafted)
+      given(...signedDraft)
         .when(submit({ data: { proposalId: PROPOSAL, contentHash: 'not-a-hash' } }))
         .thenThrows(InvalidContentHash);
     });
 
     it('re-checks the network at submission (the lead moved to an ineligible country)', () => {
-      given(drafted)
+      given(...signedDraft)
         .when(submit({ organisations: { ...organisations, [LEAD]: { country: 'JO', memberUserIds: [] } } }))
         .thenThrows(LeadCountryNotEligible);
     });
@@ -413,7 +553,7 @@ describe('proposal decider', () => {
       expect(err).toBeInstanceOf(InvalidStateTransition);
       expect(err.rule).toBe('proposal.frozen');
       given(...history)
-        .when({ type: 'AddPartner', data: { proposalId: PROPOSAL, organisationId: P3, role: 'x' }, call, organisations, now: DURING })
+        .when({ type: 'AddPartner', data: { proposalId: PROPOSAL, organisationId: P3, role: 'x' }, call, now: DURING })
         .thenThrows(ProposalFrozen);
       given(...history)
         .when({ type: 'RemovePartner', data: { proposalId: PROPOSAL, organisationId: P1 }, call, now: DURING })
@@ -588,6 +728,22 @@ describe('proposal decider', () => {
     it('proposal.consensus.score-out-of-range', () => {
       given(...reviewedTwice).when(recordConsensus(101)).thenThrows(ConsensusScoreOutOfRange);
       given(...reviewedTwice).when(recordConsensus(-1)).thenThrows(ConsensusScoreOutOfRange);
+    });
+
+    it('records the agreed score and comment per criterion, each criterion of the call once and within its range', () => {
+      const withCriteria = (criteria: { criterionId: string; score: number; comment: string }[]): ProposalCommand => ({
+        type: 'RecordConsensus',
+        data: { proposalId: PROPOSAL, score: 74, summary: 'fund', recordedBy: 'gm-1', criteria },
+        call,
+        now: LATER,
+      });
+      given(...reviewedTwice)
+        .when(withCriteria(goodScores))
+        .then([{ type: 'ConsensusRecorded', data: { proposalId: PROPOSAL, score: 74, summary: 'fund', criteria: goodScores, recordedBy: 'gm-1', recordedAt: LATER } }]);
+      given(...reviewedTwice).when(withCriteria(goodScores.slice(1))).thenThrows(CriteriaNotScoredExactlyOnce);
+      given(...reviewedTwice)
+        .when(withCriteria(goodScores.map((c) => (c.criterionId === 'impact' ? { ...c, score: 5 } : c))))
+        .thenThrows(ScoreOutOfRange);
     });
   });
 
@@ -817,6 +973,95 @@ describe('proposal decider', () => {
     });
   });
 
+  describe('redress', () => {
+    const rejected: ProposalEvent = {
+      type: 'FundingDecisionRecorded',
+      data: { proposalId: PROPOSAL, decision: 'reject', reasons: 'below the funding line', decidedBy: 'gm-1', committee: 'Selection committee', decidedAt: LATER },
+    };
+    const WITHIN = '2026-05-31T09:00:00.000Z'; // 30 days after LATER
+    const TOO_LATE = '2026-05-31T09:00:00.001Z';
+    const requestRedress = (overrides: Partial<Extract<ProposalCommand, { type: 'RequestRedress' }>['data']> = {}, now = WITHIN, days = 30): ProposalCommand => ({
+      type: 'RequestRedress',
+      data: { proposalId: PROPOSAL, requestId: 'redress-1', organisationId: P1, grounds: 'The relevance criterion ignored our annex', requestedBy: 'applicant-p1', ...overrides },
+      redressWindowDays: days,
+      now,
+    });
+    const requested: ProposalEvent = {
+      type: 'RedressRequested',
+      data: {
+        proposalId: PROPOSAL,
+        requestId: 'redress-1',
+        organisationId: P1,
+        grounds: 'The relevance criterion ignored our annex',
+        requestedBy: 'applicant-p1',
+        windowEndsAt: WITHIN,
+        requestedAt: WITHIN,
+      },
+    };
+    const outcome = (result: 'upheld' | 'rejected', requestId = 'redress-1', reasons = 'The annex was not read'): ProposalCommand => ({
+      type: 'RecordRedressOutcome',
+      data: { proposalId: PROPOSAL, requestId, outcome: result, reasons, decidedBy: 'gm-2' },
+      now: WITHIN,
+    });
+    const outcomeRecorded = (result: 'upheld' | 'rejected'): ProposalEvent => ({
+      type: 'RedressOutcomeRecorded',
+      data: { proposalId: PROPOSAL, requestId: 'redress-1', outcome: result, reasons: 'The annex was not read', decidedBy: 'gm-2', decidedAt: WITHIN },
+    });
+
+    it('the lead or an accepted partner requests redress of a rejection within the window (its end included)', () => {
+      given(...readyForDecision, rejected).when(requestRedress()).then([requested]);
+    });
+
+    it('proposal.redress.window-closed: not after the configured number of days', () => {
+      const err = given(...readyForDecision, rejected).when(requestRedress({}, TOO_LATE)).thenThrows(RedressWindowClosed);
+      expect(err.windowEndsAt).toBe(WITHIN);
+      given(...readyForDecision, rejected)
+        .when(requestRedress({}, TOO_LATE, 31))
+        .then([{ ...requested, data: { ...(requested.data as object), windowEndsAt: '2026-06-01T09:00:00.000Z', requestedAt: TOO_LATE } } as ProposalEvent]);
+    });
+
+    it('only against a rejection or a reserve-list decision; never before a decision or against an award', () => {
+      given(...readyForDecision).when(requestRedress()).thenThrows(InvalidStateTransition);
+      given(...readyForDecision, awarded).when(requestRedress()).thenThrows(InvalidStateTransition);
+      given(...readyForDecision, reserved).when(requestRedress()).then([requested]);
+    });
+
+    it('proposal.reason.required: grounds are required', () => {
+      given(...readyForDecision, rejected).when(requestRedress({ grounds: ' ' })).thenThrows(JustificationRequired);
+    });
+
+    it('proposal.redress.already-requested: one request per decision', () => {
+      given(...readyForDecision, rejected, requested).when(requestRedress({ requestId: 'redress-2' })).thenThrows(RedressAlreadyRequested);
+      given(...readyForDecision, rejected, requested, outcomeRecorded('rejected')).when(requestRedress({ requestId: 'redress-2' })).thenThrows(RedressAlreadyRequested);
+    });
+
+    it('rejected with reasons: the decision stands', () => {
+      given(...readyForDecision, rejected, requested).when(outcome('rejected')).then([outcomeRecorded('rejected')]);
+      const state = fold(proposalDecider, [...readyForDecision, rejected, requested, outcomeRecorded('rejected')]);
+      expect(state.status).toBe('rejected');
+      given(...readyForDecision, rejected, requested).when(outcome('rejected', 'redress-1', '')).thenThrows(JustificationRequired);
+    });
+
+    it('upheld: the proposal goes back to evaluation, a new consensus and decision follow, and the new decision can be redressed', () => {
+      given(...readyForDecision, rejected, requested).when(outcome('upheld')).then([outcomeRecorded('upheld')]);
+      const back = [...readyForDecision, rejected, requested, outcomeRecorded('upheld')];
+      const state = fold(proposalDecider, back);
+      expect([state.status, state.consensusScore, state.decision]).toEqual(['under-review', null, null]);
+      given(...back).when(decision()).thenThrows(ConsensusRequired);
+      given(...back, assigned('rev-3')).when(review('rev-3')).then([reviewed('rev-3')]);
+      given(...back, consensus, rejected).when(requestRedress({ requestId: 'redress-2' })).then([{ ...requested, data: { ...(requested.data as object), requestId: 'redress-2' } } as ProposalEvent]);
+    });
+
+    it('proposal.redress.not-open and proposal.redress.outcome-invalid', () => {
+      given(...readyForDecision, rejected).when(outcome('upheld')).thenThrows(RedressNotOpen);
+      given(...readyForDecision, rejected, requested).when(outcome('upheld', 'redress-9')).thenThrows(RedressNotOpen);
+      given(...readyForDecision, rejected, requested, outcomeRecorded('rejected')).when(outcome('upheld')).thenThrows(RedressNotOpen);
+      given(...readyForDecision, rejected, requested)
+        .when({ ...outcome('upheld'), data: { ...(outcome('upheld').data as Extract<ProposalCommand, { type: 'RecordRedressOutcome' }>['data']), outcome: 'maybe' as 'upheld' } } as ProposalCommand)
+        .thenThrows(InvalidRedressOutcome);
+    });
+  });
+
   describe('content for the submission hash', () => {
     it('proposalContent is what was drafted and revised', () => {
       const content = proposalContent(fold(proposalDecider, [drafted]));
@@ -826,7 +1071,7 @@ describe('proposal decider', () => {
   });
 
   it('declares every event type with its schema version (ProposalWithdrawn is at 2, see proposal.upcasters.ts)', () => {
-    expect(PROPOSAL_EVENT_TYPES).toHaveLength(17);
+    expect(PROPOSAL_EVENT_TYPES).toHaveLength(21);
     const { ProposalWithdrawn, ...others } = proposalEventSchemaVersions;
     expect(ProposalWithdrawn).toBe(2);
     expect(new Set(Object.values(others))).toEqual(new Set([1]));

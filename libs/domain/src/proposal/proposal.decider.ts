@@ -1,7 +1,12 @@
 import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
 import type {
+  AcceptPartnership,
   AddPartner,
   AssignReviewer,
+  DeclinePartnership,
+  LeavePartnership,
+  RecordRedressOutcome,
+  RequestRedress,
   DeclareConflictOfInterest,
   DraftProposal,
   ProposalCommand,
@@ -42,6 +47,15 @@ import {
   InvalidDuration,
   InvalidFundingDecision,
   InvalidRecommendation,
+  InvalidRedressOutcome,
+  PartnerAlreadyAccepted,
+  PartnerAlreadySignedOff,
+  PartnerNotAccepted,
+  PartnerSignOffMissing,
+  PartnerTermsChanged,
+  RedressAlreadyRequested,
+  RedressNotOpen,
+  RedressWindowClosed,
   LeadCountryNotEligible,
   LeadListedAsPartner,
   MissingProposalDetails,
@@ -73,7 +87,17 @@ import {
   proposalDetailsOf,
   type ProposalPartner,
 } from './proposal.content';
-import { CriterionScore, FUNDING_DECISIONS, ProposalEvent, proposalStreamName, REVIEW_RECOMMENDATIONS, ReviewRecommendation } from './proposal.events';
+import {
+  type ConsensusCriterion,
+  CriterionScore,
+  FUNDING_DECISIONS,
+  type FundingDecision,
+  ProposalEvent,
+  proposalStreamName,
+  REDRESS_OUTCOMES,
+  REVIEW_RECOMMENDATIONS,
+  ReviewRecommendation,
+} from './proposal.events';
 import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
 
 // ---------------------------------------------------------------------------------------------
@@ -82,8 +106,8 @@ import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
 /**
  * draft → submitted → (ineligible | under-review) → (awarded | rejected | reserved); reserved → a
  * later decision; awarded → back to where the award came from (under-review, or reserved when it
- * was awarded from the reserve list) when the call cannot commit the award's funds;
- * withdrawn from anything before a decision.
+ * was awarded from the reserve list) when the call cannot commit the award's funds; rejected or
+ * reserved → under-review when a redress request is upheld; withdrawn from anything before a decision.
  */
 export type ProposalStatus =
   | 'none'
@@ -114,6 +138,13 @@ export interface ProposalState {
   details: ProposalDetails;
   /** 1 when drafted, +1 per content change (revision, partner change, clarification with changes). */
   contentVersion: number;
+  /**
+   * What partners sign off: 1 when drafted, +1 whenever the budget (requested amount, budget lines)
+   * or the list of partners changes. A sign-off of an older version no longer counts.
+   */
+  termsVersion: number;
+  /** Partners that accepted their invitation, by organisation id: the terms version each last accepted. */
+  partnerSignOffs: Record<string, number>;
   submission: { version: number; contentHash: string; submittedAt: string } | null;
   assignedReviewerIds: string[];
   /** Recused reviewers stay assigned (history) but can neither review nor be re-assigned; their reviews do not count. */
@@ -128,6 +159,12 @@ export interface ProposalState {
   unfundedGrantIds: string[];
   openClarificationIds: string[];
   clarificationIds: string[];
+  /** The standing funding decision (for the redress window); null before one and after an upheld redress. */
+  decision: { decision: FundingDecision; decidedAt: string } | null;
+  /** The redress request filed against the standing decision, if any. */
+  redress: { requestId: string; open: boolean } | null;
+  /** Every redress request id ever filed; never reused. */
+  redressRequestIds: string[];
 }
 
 export const initialProposalState: ProposalState = {
@@ -138,6 +175,8 @@ export const initialProposalState: ProposalState = {
   partners: [],
   details: { title: '', summary: '', policyIssue: '', requestedMinor: 0, currency: '', budgetLines: [], durationMonths: 0 },
   contentVersion: 0,
+  termsVersion: 0,
+  partnerSignOffs: {},
   submission: null,
   assignedReviewerIds: [],
   recusedReviewerIds: [],
@@ -148,7 +187,26 @@ export const initialProposalState: ProposalState = {
   unfundedGrantIds: [],
   openClarificationIds: [],
   clarificationIds: [],
+  decision: null,
+  redress: null,
+  redressRequestIds: [],
 };
+
+/**
+ * The partners that are members of the network: in a draft, those that accepted their invitation;
+ * once submitted, every listed partner (a submission needs every one's sign-off, and proposals
+ * submitted before partners were asked keep the network they were submitted with).
+ */
+export function acceptedPartnerIds(state: Pick<ProposalState, 'status' | 'partners' | 'partnerSignOffs'>): string[] {
+  const listed = state.partners.map((p) => p.organisationId);
+  return state.status === 'draft' ? listed.filter((id) => state.partnerSignOffs[id] !== undefined) : listed;
+}
+
+/** Listed partners that have not accepted their invitation yet (none once submitted). */
+export function invitedPartnerIds(state: Pick<ProposalState, 'status' | 'partners' | 'partnerSignOffs'>): string[] {
+  const accepted = acceptedPartnerIds(state);
+  return state.partners.map((p) => p.organisationId).filter((id) => !accepted.includes(id));
+}
 
 /** Reviews that count towards the call's reviewsRequired: those of reviewers who are not recused. */
 export function countedReviews(state: ProposalState): ReviewRecord[] {
@@ -162,22 +220,40 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
   switch (event.type) {
     case 'ProposalDrafted': {
       const { proposalId, callId, leadOrganisationId, partners, ...details } = copyProposalContent(event.data);
-      return { ...initialProposalState, status: 'draft', proposalId, callId, leadOrganisationId, partners, details, contentVersion: 1 };
+      return { ...initialProposalState, status: 'draft', proposalId, callId, leadOrganisationId, partners, details, contentVersion: 1, termsVersion: 1 };
     }
     case 'ProposalRevised': {
       const { proposalId: _id, revisedAt: _at, ...changes } = event.data;
-      return { ...state, details: applyChanges(state.details, changes), contentVersion: state.contentVersion + 1 };
+      const budgetChanged = changes.requestedMinor !== undefined || changes.budgetLines !== undefined;
+      return {
+        ...state,
+        details: applyChanges(state.details, changes),
+        contentVersion: state.contentVersion + 1,
+        termsVersion: state.termsVersion + (budgetChanged ? 1 : 0),
+      };
     }
     case 'PartnerJoined': {
       const { organisationId, role } = event.data;
-      return { ...state, partners: [...state.partners, { organisationId, role }], contentVersion: state.contentVersion + 1 };
+      return {
+        ...state,
+        partners: [...state.partners, { organisationId, role }],
+        contentVersion: state.contentVersion + 1,
+        termsVersion: state.termsVersion + 1,
+      };
     }
     case 'PartnerLeft':
+    case 'PartnerInvitationDeclined': {
+      const { [event.data.organisationId]: _gone, ...partnerSignOffs } = state.partnerSignOffs;
       return {
         ...state,
         partners: state.partners.filter((p) => p.organisationId !== event.data.organisationId),
+        partnerSignOffs,
         contentVersion: state.contentVersion + 1,
+        termsVersion: state.termsVersion + 1,
       };
+    }
+    case 'PartnerInvitationAccepted':
+      return { ...state, partnerSignOffs: { ...state.partnerSignOffs, [event.data.organisationId]: event.data.termsVersion } };
     case 'ProposalSubmitted': {
       const { version, contentHash, submittedAt } = event.data;
       return { ...state, status: 'submitted', submission: { version, contentHash, submittedAt } };
@@ -202,19 +278,21 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
     case 'ConsensusRecorded':
       return { ...state, consensusScore: event.data.score };
     case 'FundingDecisionRecorded': {
-      const { decision, grantId, amountMinor } = event.data;
+      const { decision, grantId, amountMinor, decidedAt } = event.data;
+      // A new decision opens a new redress window; a redress of an earlier decision is history.
+      const decided = { ...state, decision: { decision, decidedAt }, redress: null };
       switch (decision) {
         case 'award':
           return {
-            ...state,
+            ...decided,
             status: 'awarded',
             award: { grantId: grantId ?? '', amountMinor: amountMinor ?? 0, funded: false },
             statusBeforeAward: state.status === 'reserved' ? 'reserved' : 'under-review',
           };
         case 'reject':
-          return { ...state, status: 'rejected', award: null };
+          return { ...decided, status: 'rejected', award: null };
         case 'reserve':
-          return { ...state, status: 'reserved', award: null };
+          return { ...decided, status: 'reserved', award: null };
         default:
           return assertNever(decision);
       }
@@ -248,6 +326,17 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
         contentVersion: state.contentVersion + 1,
       };
     }
+    case 'RedressRequested':
+      return {
+        ...state,
+        redress: { requestId: event.data.requestId, open: true },
+        redressRequestIds: [...state.redressRequestIds, event.data.requestId],
+      };
+    case 'RedressOutcomeRecorded':
+      if (event.data.outcome === 'rejected') return { ...state, redress: state.redress && { ...state.redress, open: false } };
+      // Upheld: the decision does not stand. Back to evaluation: the reviews stand, a new consensus
+      // (and new reviews, if the panel wants them) and a new decision follow.
+      return { ...state, status: 'under-review', decision: null, redress: null, consensusScore: null, award: null, statusBeforeAward: null };
     default:
       return assertNever(event);
   }
@@ -267,6 +356,12 @@ export function decideProposal(command: ProposalCommand, state: ProposalState): 
       return addPartner(command, state);
     case 'RemovePartner':
       return removePartner(command, state);
+    case 'AcceptPartnership':
+      return acceptPartnership(command, state);
+    case 'DeclinePartnership':
+      return declinePartnership(command, state);
+    case 'LeavePartnership':
+      return leavePartnership(command, state);
     case 'SubmitProposal':
       return submit(command, state);
     case 'WithdrawProposal':
@@ -291,6 +386,10 @@ export function decideProposal(command: ProposalCommand, state: ProposalState): 
       return requestClarification(command, state);
     case 'ProvideClarification':
       return provideClarification(command, state);
+    case 'RequestRedress':
+      return requestRedress(command, state);
+    case 'RecordRedressOutcome':
+      return recordRedressOutcome(command, state);
     default:
       return assertNever(command);
   }
@@ -303,9 +402,10 @@ export const proposalDecider: Decider<ProposalCommand, ProposalEvent, ProposalSt
 };
 
 /**
- * Drafted content must already satisfy the call's rules, and every later change keeps it so: a draft
- * is always submittable as far as content goes (replacing a partner at the minimum means adding
- * the new one before removing the old one).
+ * Drafted content must already satisfy the call's rules, and every later change keeps it so. The
+ * partners listed are invited, not members: the network's size is checked at submission, when
+ * every partner must have accepted, and whether an invited organisation is registered is never
+ * checked (the answer must not reveal who is registered).
  */
 function draft(command: DraftProposal, state: ProposalState): ProposalEvent[] {
   const d = command.data;
@@ -313,7 +413,8 @@ function draft(command: DraftProposal, state: ProposalState): ProposalEvent[] {
   assertSameCall(d.callId, command.call);
   assertCallOpen(command.call, command.now);
   assertDetails(proposalDetailsOf(d), command.call);
-  assertNetwork(d.leadOrganisationId, d.partners, command.call, command.organisations);
+  assertPartners(d.leadOrganisationId, d.partners);
+  assertLead(d.leadOrganisationId, command.call, command.organisations);
   return [{ type: 'ProposalDrafted', data: { ...copyProposalContent(d), draftedAt: command.now } }];
 }
 
@@ -335,7 +436,6 @@ function addPartner(command: AddPartner, state: ProposalState): ProposalEvent[] 
   const { proposalId, organisationId, role } = command.data;
   const partner = { organisationId, role };
   assertPartners(state.leadOrganisationId, [...state.partners, partner]);
-  if (!command.organisations[organisationId]) throw new UnknownOrganisation(organisationId);
   return [{ type: 'PartnerJoined', data: { proposalId, organisationId, role, joinedAt: command.now } }];
 }
 
@@ -345,8 +445,37 @@ function removePartner(command: RemovePartner, state: ProposalState): ProposalEv
   assertCallOpen(command.call, command.now);
   const { proposalId, organisationId } = command.data;
   if (!state.partners.some((p) => p.organisationId === organisationId)) throw new NotAPartner(organisationId);
-  assertNetworkSize(state.partners.length - 1, command.call);
   return [{ type: 'PartnerLeft', data: { proposalId, organisationId, leftAt: command.now } }];
+}
+
+/** Accepting is signing off the current terms; a partner signs again after the terms changed. */
+function acceptPartnership(command: AcceptPartnership, state: ProposalState): ProposalEvent[] {
+  assertDraft(state, 'accept the invitation');
+  const { proposalId, organisationId, acceptedBy, mandateStatement, termsVersion } = command.data;
+  if (!state.partners.some((p) => p.organisationId === organisationId)) throw new NotAPartner(organisationId);
+  assertText(mandateStatement, 'mandateStatement');
+  if (termsVersion !== state.termsVersion) throw new PartnerTermsChanged(termsVersion, state.termsVersion);
+  if (state.partnerSignOffs[organisationId] === state.termsVersion) throw new PartnerAlreadySignedOff(organisationId, state.termsVersion);
+  return [
+    { type: 'PartnerInvitationAccepted', data: { proposalId, organisationId, acceptedBy, mandateStatement, termsVersion, acceptedAt: command.now } },
+  ];
+}
+
+function declinePartnership(command: DeclinePartnership, state: ProposalState): ProposalEvent[] {
+  assertDraft(state, 'decline the invitation');
+  const { proposalId, organisationId, declinedBy } = command.data;
+  if (!state.partners.some((p) => p.organisationId === organisationId)) throw new NotAPartner(organisationId);
+  if (state.partnerSignOffs[organisationId] !== undefined) throw new PartnerAlreadyAccepted(organisationId);
+  return [{ type: 'PartnerInvitationDeclined', data: { proposalId, organisationId, declinedBy, declinedAt: command.now } }];
+}
+
+/** Before submission only (a submitted proposal is frozen). */
+function leavePartnership(command: LeavePartnership, state: ProposalState): ProposalEvent[] {
+  assertDraft(state, 'leave the network');
+  const { proposalId, organisationId, leftBy } = command.data;
+  if (!state.partners.some((p) => p.organisationId === organisationId)) throw new NotAPartner(organisationId);
+  if (state.partnerSignOffs[organisationId] === undefined) throw new PartnerNotAccepted(organisationId);
+  return [{ type: 'PartnerLeft', data: { proposalId, organisationId, leftBy, leftAt: command.now } }];
 }
 
 function submit(command: SubmitProposal, state: ProposalState): ProposalEvent[] {
@@ -355,6 +484,11 @@ function submit(command: SubmitProposal, state: ProposalState): ProposalEvent[] 
   assertCallOpen(command.call, command.now);
   // Re-checked at submission: an organisation may have moved country or the network changed since drafting.
   assertDetails(state.details, command.call);
+  assertPartners(state.leadOrganisationId, state.partners);
+  // Sign-offs first: an invitation nobody can accept (an unregistered id) reads as a missing
+  // sign-off, never as "unknown organisation".
+  const unsigned = state.partners.map((p) => p.organisationId).filter((id) => state.partnerSignOffs[id] !== state.termsVersion);
+  if (unsigned.length > 0) throw new PartnerSignOffMissing(unsigned, state.termsVersion);
   assertNetwork(state.leadOrganisationId, state.partners, command.call, command.organisations);
   const { proposalId, contentHash } = command.data;
   if (!/^[0-9a-f]{64}$/.test(contentHash)) throw new InvalidContentHash(contentHash);
@@ -455,10 +589,14 @@ function recordConsensus(command: RecordConsensus, state: ProposalState): Propos
   if (state.status !== 'under-review') throw new InvalidStateTransition(state.status, 'record a consensus');
   assertSameCall(state.callId, command.call);
   assertEnoughReviews(state, command.call);
-  const { proposalId, score, summary, recordedBy } = command.data;
+  const { proposalId, score, summary, recordedBy, criteria } = command.data;
   if (!Number.isFinite(score) || score < 0 || score > 100) throw new ConsensusScoreOutOfRange(score);
   assertText(summary, 'summary');
-  return [{ type: 'ConsensusRecorded', data: { proposalId, score, summary, recordedBy, recordedAt: command.now } }];
+  if (criteria === undefined) return [{ type: 'ConsensusRecorded', data: { proposalId, score, summary, recordedBy, recordedAt: command.now } }];
+  // Every criterion of the call once, within its range, as a review scores it.
+  scoreAgainstCriteria(criteria, command.call.criteria);
+  const agreed: ConsensusCriterion[] = criteria.map(({ criterionId, score: points, comment }) => ({ criterionId, score: points, comment }));
+  return [{ type: 'ConsensusRecorded', data: { proposalId, score, summary, criteria: agreed, recordedBy, recordedAt: command.now } }];
 }
 
 function recordFundingDecision(command: RecordFundingDecision, state: ProposalState): ProposalEvent[] {
@@ -535,6 +673,31 @@ function provideClarification(command: ProvideClarification, state: ProposalStat
   return [{ type: 'ClarificationProvided', data: { proposalId, requestId, answer, revisedFields: changes, providedAt: command.now } }];
 }
 
+const REDRESSABLE: readonly ProposalStatus[] = ['rejected', 'reserved'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Against a rejection or a reserve-list decision, within the configured number of days after it,
+ * once per decision. (An award is not redressed: its grant follows at once.)
+ */
+function requestRedress(command: RequestRedress, state: ProposalState): ProposalEvent[] {
+  if (!REDRESSABLE.includes(state.status) || !state.decision) throw new InvalidStateTransition(state.status, 'request redress');
+  const { proposalId, requestId, organisationId, grounds, requestedBy } = command.data;
+  if (state.redress || state.redressRequestIds.includes(requestId)) throw new RedressAlreadyRequested();
+  assertText(grounds, 'grounds');
+  const windowEndsAt = new Date(Date.parse(state.decision.decidedAt) + command.redressWindowDays * DAY_MS).toISOString();
+  if (Date.parse(command.now) > Date.parse(windowEndsAt)) throw new RedressWindowClosed(windowEndsAt);
+  return [{ type: 'RedressRequested', data: { proposalId, requestId, organisationId, grounds, requestedBy, windowEndsAt, requestedAt: command.now } }];
+}
+
+function recordRedressOutcome(command: RecordRedressOutcome, state: ProposalState): ProposalEvent[] {
+  const { proposalId, requestId, outcome, reasons, decidedBy } = command.data;
+  if (!state.redress || !state.redress.open || state.redress.requestId !== requestId) throw new RedressNotOpen(requestId);
+  if (!REDRESS_OUTCOMES.includes(outcome)) throw new InvalidRedressOutcome(outcome);
+  assertText(reasons, 'reasons');
+  return [{ type: 'RedressOutcomeRecorded', data: { proposalId, requestId, outcome, reasons, decidedBy, decidedAt: command.now } }];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rules
 
@@ -591,19 +754,25 @@ function assertNetworkSize(partnerCount: number, call: CallSnapshot): void {
   if (networkSize < call.minPartners) throw new TooFewPartners(networkSize, call.minPartners);
 }
 
+/** The lead is registered (it is the drafting applicant's own organisation) and its country eligible. */
+function assertLead(leadOrganisationId: string, call: CallSnapshot, organisations: OrganisationSnapshots): void {
+  const lead = organisations[leadOrganisationId];
+  if (!lead) throw new UnknownOrganisation(leadOrganisationId);
+  if (!call.eligibleCountries.includes(lead.country)) throw new LeadCountryNotEligible(lead.country, call.eligibleCountries);
+}
+
+/** At submission, when every listed partner has accepted: all registered, enough of them, an eligible lead. */
 function assertNetwork(
   leadOrganisationId: string,
   partners: readonly ProposalPartner[],
   call: CallSnapshot,
   organisations: OrganisationSnapshots,
 ): void {
-  assertPartners(leadOrganisationId, partners);
-  for (const organisationId of [leadOrganisationId, ...partners.map((p) => p.organisationId)]) {
+  for (const organisationId of partners.map((p) => p.organisationId)) {
     if (!organisations[organisationId]) throw new UnknownOrganisation(organisationId);
   }
+  assertLead(leadOrganisationId, call, organisations);
   assertNetworkSize(partners.length, call);
-  const leadCountry = organisations[leadOrganisationId].country;
-  if (!call.eligibleCountries.includes(leadCountry)) throw new LeadCountryNotEligible(leadCountry, call.eligibleCountries);
 }
 
 function assertEnoughReviews(state: ProposalState, call: CallSnapshot): void {

@@ -334,3 +334,77 @@ export class ClarificationNotOpen extends DomainRuleViolation {
     super(ClarificationNotOpen.rule, `There is no open clarification request ${requestId}`);
   }
 }
+
+/**
+ * A partner accepts the terms it was shown: the terms version on its answer is not the current one
+ * (the lead changed the budget or the partners since). Read the terms again and accept those.
+ */
+export class PartnerTermsChanged extends DomainRuleViolation {
+  static readonly rule = 'proposal.partner.terms-changed';
+  constructor(readonly acceptedTermsVersion: number, readonly currentTermsVersion: number) {
+    super(PartnerTermsChanged.rule, `The terms accepted (version ${acceptedTermsVersion}) are not the current terms (version ${currentTermsVersion})`);
+  }
+}
+
+/** The partner has already signed off the current terms. */
+export class PartnerAlreadySignedOff extends DomainRuleViolation {
+  static readonly rule = 'proposal.partner.already-signed-off';
+  constructor(readonly organisationId: string, readonly termsVersion: number) {
+    super(PartnerAlreadySignedOff.rule, `Organisation ${organisationId} has already accepted terms version ${termsVersion}`);
+  }
+}
+
+/** An accepted partner does not decline: it leaves the network instead. */
+export class PartnerAlreadyAccepted extends DomainRuleViolation {
+  static readonly rule = 'proposal.partner.already-accepted';
+  constructor(readonly organisationId: string) {
+    super(PartnerAlreadyAccepted.rule, `Organisation ${organisationId} has accepted the invitation: leave the network instead of declining`);
+  }
+}
+
+/** Only a partner that accepted leaves; an invitation not yet answered is declined. */
+export class PartnerNotAccepted extends DomainRuleViolation {
+  static readonly rule = 'proposal.partner.not-accepted';
+  constructor(readonly organisationId: string) {
+    super(PartnerNotAccepted.rule, `Organisation ${organisationId} has not accepted the invitation: decline it instead`);
+  }
+}
+
+/** Submission needs every listed partner's acceptance of the current terms. */
+export class PartnerSignOffMissing extends DomainRuleViolation {
+  static readonly rule = 'proposal.partners.sign-off-missing';
+  constructor(readonly organisationIds: readonly string[], readonly termsVersion: number) {
+    super(PartnerSignOffMissing.rule, `Every partner must accept terms version ${termsVersion} before submission; missing: ${organisationIds.join(', ')}`);
+  }
+}
+
+/** The redress window (a number of days after the decision) has ended. */
+export class RedressWindowClosed extends DomainRuleViolation {
+  static readonly rule = 'proposal.redress.window-closed';
+  constructor(readonly windowEndsAt: string) {
+    super(RedressWindowClosed.rule, `Redress could be requested until ${windowEndsAt}`);
+  }
+}
+
+/** One redress request per decision (a new decision after an upheld request opens a new window). */
+export class RedressAlreadyRequested extends DomainRuleViolation {
+  static readonly rule = 'proposal.redress.already-requested';
+  constructor() {
+    super(RedressAlreadyRequested.rule, 'A redress request has already been filed against this decision');
+  }
+}
+
+/** The outcome names a redress request that is not open. */
+export class RedressNotOpen extends DomainRuleViolation {
+  static readonly rule = 'proposal.redress.not-open';
+  constructor(readonly requestId: string) {
+    super(RedressNotOpen.rule, `Redress request ${requestId} is not open`);
+  }
+}
+
+export class InvalidRedressOutcome extends DomainRuleViolation {
+  static readonly rule = 'proposal.redress.outcome-invalid';
+  constructor(readonly outcome: string) {
+    super(InvalidRedressOutcome.rule, `Unknown redress outcome ${JSON.stringify(outcome)} (upheld or rejected)`);
+  }
+}

@@ -36,6 +36,11 @@ export interface ProposalRevisedData extends ProposalContentChanges {
   revisedAt: string;
 }
 
+/**
+ * The lead lists an organisation as a partner of a draft: an invitation, pending the organisation's
+ * answer (PartnerInvitationAccepted or PartnerInvitationDeclined). Partners listed in
+ * ProposalDrafted are invited in the same way. (The name predates consent and is stored in the log.)
+ */
 export interface PartnerJoinedData {
   proposalId: string;
   organisationId: string;
@@ -46,7 +51,36 @@ export interface PartnerJoinedData {
 export interface PartnerLeftData {
   proposalId: string;
   organisationId: string;
+  /**
+   * The applicant of the partner organisation who took it out of the network (LeavePartnership);
+   * absent when the lead removed the partner, and on events recorded before partners could leave
+   * (optional, so those stay valid as they are and the schema version did not change).
+   */
+  leftBy?: string;
   leftAt: string;
+}
+
+/**
+ * An applicant of an invited organisation accepted the invitation, or signed off the terms again
+ * after they changed: `termsVersion` is the version of the terms (budget and partners) it accepted.
+ * `mandateStatement` records the mandate to join (e.g. "board resolution of 12 November 2026");
+ * it is not personal data: the person who accepted appears only by the opaque `acceptedBy`.
+ */
+export interface PartnerInvitationAcceptedData {
+  proposalId: string;
+  organisationId: string;
+  acceptedBy: string;
+  mandateStatement: string;
+  termsVersion: number;
+  acceptedAt: string;
+}
+
+/** An applicant of an invited organisation declined: the organisation is no longer listed. */
+export interface PartnerInvitationDeclinedData {
+  proposalId: string;
+  organisationId: string;
+  declinedBy: string;
+  declinedAt: string;
 }
 
 export interface ProposalSubmittedData {
@@ -112,11 +146,25 @@ export interface ReviewSubmittedData {
   submittedAt: string;
 }
 
+/** The panel's agreed score and comment on one criterion of the call. */
+export interface ConsensusCriterion {
+  criterionId: string;
+  /** Integer in [0, the criterion's maxScore]. */
+  score: number;
+  comment: string;
+}
+
 export interface ConsensusRecordedData {
   proposalId: string;
   /** 0-100. */
   score: number;
   summary: string;
+  /**
+   * Per criterion of the call, each exactly once: what applicants read in the evaluation summary.
+   * Optional: consensus recorded before it was kept has none (and stays valid, so the schema
+   * version did not change).
+   */
+  criteria?: ConsensusCriterion[];
   recordedBy: string;
   recordedAt: string;
 }
@@ -162,6 +210,32 @@ export interface AwardFundedData {
   recordedAt: string;
 }
 
+export type RedressOutcome = 'upheld' | 'rejected';
+export const REDRESS_OUTCOMES: readonly RedressOutcome[] = ['upheld', 'rejected'];
+
+/** The lead or an accepted partner asks for a review of the evaluation procedure of the standing decision. */
+export interface RedressRequestedData {
+  proposalId: string;
+  requestId: string;
+  /** The organisation the applicant acted for (the lead or an accepted partner). */
+  organisationId: string;
+  grounds: string;
+  requestedBy: string;
+  /** End of the window the request was filed in: the decision's time plus the configured days. */
+  windowEndsAt: string;
+  requestedAt: string;
+}
+
+/** upheld: the decision does not stand and the proposal goes back to evaluation; rejected: it stands, with reasons. */
+export interface RedressOutcomeRecordedData {
+  proposalId: string;
+  requestId: string;
+  outcome: RedressOutcome;
+  reasons: string;
+  decidedBy: string;
+  decidedAt: string;
+}
+
 export interface ClarificationRequestedData {
   proposalId: string;
   requestId: string;
@@ -183,6 +257,8 @@ export type ProposalDrafted = { type: 'ProposalDrafted'; data: ProposalDraftedDa
 export type ProposalRevised = { type: 'ProposalRevised'; data: ProposalRevisedData };
 export type PartnerJoined = { type: 'PartnerJoined'; data: PartnerJoinedData };
 export type PartnerLeft = { type: 'PartnerLeft'; data: PartnerLeftData };
+export type PartnerInvitationAccepted = { type: 'PartnerInvitationAccepted'; data: PartnerInvitationAcceptedData };
+export type PartnerInvitationDeclined = { type: 'PartnerInvitationDeclined'; data: PartnerInvitationDeclinedData };
 export type ProposalSubmitted = { type: 'ProposalSubmitted'; data: ProposalSubmittedData };
 export type ProposalWithdrawn = { type: 'ProposalWithdrawn'; data: ProposalWithdrawnData };
 export type EligibilityScreened = { type: 'EligibilityScreened'; data: EligibilityScreenedData };
@@ -196,12 +272,16 @@ export type AwardFundsUnavailable = { type: 'AwardFundsUnavailable'; data: Award
 export type AwardFunded = { type: 'AwardFunded'; data: AwardFundedData };
 export type ClarificationRequested = { type: 'ClarificationRequested'; data: ClarificationRequestedData };
 export type ClarificationProvided = { type: 'ClarificationProvided'; data: ClarificationProvidedData };
+export type RedressRequested = { type: 'RedressRequested'; data: RedressRequestedData };
+export type RedressOutcomeRecorded = { type: 'RedressOutcomeRecorded'; data: RedressOutcomeRecordedData };
 
 export type ProposalEvent =
   | ProposalDrafted
   | ProposalRevised
   | PartnerJoined
   | PartnerLeft
+  | PartnerInvitationAccepted
+  | PartnerInvitationDeclined
   | ProposalSubmitted
   | ProposalWithdrawn
   | EligibilityScreened
@@ -214,7 +294,9 @@ export type ProposalEvent =
   | AwardFundsUnavailable
   | AwardFunded
   | ClarificationRequested
-  | ClarificationProvided;
+  | ClarificationProvided
+  | RedressRequested
+  | RedressOutcomeRecorded;
 
 export type ProposalEventType = ProposalEvent['type'];
 
@@ -228,6 +310,8 @@ export const proposalEventSchemaVersions: Readonly<Record<ProposalEventType, num
   ProposalRevised: 1,
   PartnerJoined: 1,
   PartnerLeft: 1,
+  PartnerInvitationAccepted: 1,
+  PartnerInvitationDeclined: 1,
   ProposalSubmitted: 1,
   ProposalWithdrawn: 2,
   EligibilityScreened: 1,
@@ -241,6 +325,8 @@ export const proposalEventSchemaVersions: Readonly<Record<ProposalEventType, num
   AwardFunded: 1,
   ClarificationRequested: 1,
   ClarificationProvided: 1,
+  RedressRequested: 1,
+  RedressOutcomeRecorded: 1,
 };
 
 export const PROPOSAL_EVENT_TYPES = eventTypesOf(proposalEventSchemaVersions);

@@ -7,6 +7,10 @@ const numericAsNumber = { to: (value: number | null) => value, from: (value: str
 export interface PartnerView {
   organisationId: string;
   role: string;
+  /** invited: listed by the lead, not answered yet; accepted: a member of the network. */
+  status: 'invited' | 'accepted';
+  /** The terms version the partner last accepted (null while invited); submission needs the current one. */
+  acceptedTermsVersion: number | null;
 }
 
 export interface BudgetLineView {
@@ -39,6 +43,8 @@ export interface ReviewView {
 export interface ConsensusView {
   score: number;
   summary: string;
+  /** The panel's score and comment per criterion (absent on consensus recorded before they were kept). */
+  criteria?: { criterionId: string; score: number; comment: string }[];
   recordedBy: string;
   recordedAt: string;
 }
@@ -100,6 +106,20 @@ export interface ClarificationView {
   providedAt: string | null;
 }
 
+/** A redress request against a decision, and its outcome once a grant manager recorded it. */
+export interface RedressView {
+  requestId: string;
+  organisationId: string;
+  grounds: string;
+  requestedBy: string;
+  windowEndsAt: string;
+  requestedAt: string;
+  outcome: 'upheld' | 'rejected' | null;
+  reasons: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
 export interface WithdrawalView {
   reason: string;
   withdrawnAt: string;
@@ -111,8 +131,12 @@ export class ProposalView {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid', { name: 'call_id' }) callId: string;
   @Column('text', { name: 'lead_organisation_id' }) leadOrganisationId: string;
+  /** Every listed partner, invited or accepted. */
   @Column('jsonb') partners: PartnerView[];
-  /** The partners' ids again, as an array column so "proposals my organisation is in" is an indexed query. */
+  /**
+   * The ACCEPTED partners' ids (every listed one once submitted), as an array column so "proposals
+   * my organisation is in" is an indexed query: an invited organisation does not see the draft.
+   */
   @Column('text', { name: 'partner_organisation_ids', array: true }) partnerOrganisationIds: string[];
   @Column('text') title: string;
   @Column('text') summary: string;
@@ -124,6 +148,8 @@ export class ProposalView {
   @Column('text') status: string;
   /** 1 when drafted, +1 per content change; the submitted version is the one frozen by the submission. */
   @Column('int', { name: 'content_version' }) contentVersion: number;
+  /** What partners sign off: +1 whenever the budget or the partners change (as the decider counts). */
+  @Column('int', { name: 'terms_version' }) termsVersion: number;
   @Column('int', { name: 'submitted_version', nullable: true }) submittedVersion: number | null;
   @Column('text', { name: 'content_hash', nullable: true }) contentHash: string | null;
   @Column('timestamptz', { name: 'submitted_at', nullable: true }) submittedAt: Date | null;
@@ -143,6 +169,7 @@ export class ProposalView {
   @Column('jsonb', { nullable: true }) award: AwardView | null;
   @Column('jsonb', { name: 'unfunded_awards' }) unfundedAwards: UnfundedAwardView[];
   @Column('jsonb') clarifications: ClarificationView[];
+  @Column('jsonb', { name: 'redress_requests' }) redressRequests: RedressView[];
   @Column('jsonb', { nullable: true }) withdrawal: WithdrawalView | null;
   @Column('timestamptz', { name: 'drafted_at' }) draftedAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;

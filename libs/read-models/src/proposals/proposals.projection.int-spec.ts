@@ -130,6 +130,58 @@ describe('proposals projection', () => {
     expect(proposal).toMatchObject({ status: 'reserved', award: { status: 'funds-unavailable', reason: null, remainingMinor: 0 } });
   });
 
+  it('lists invited partners apart from accepted ones, counts terms versions, and shows every listed partner once submitted', async () => {
+    const proposalId = randomUUID();
+    const [drafted, invited] = history(proposalId, 75, 'reject');
+    const accepted = (organisationId: string, termsVersion: number): ProposalEvent => ({
+      type: 'PartnerInvitationAccepted',
+      data: { proposalId, organisationId, acceptedBy: `u-${organisationId}`, mandateStatement: 'Board resolution', termsVersion, acceptedAt: AT },
+    });
+    await applyAll(proposalId, [drafted, invited, accepted('org-ps', 2)]);
+    const query = new ProposalsQuery(dataSource.getRepository(ProposalView), dataSource.getRepository(ReviewerAssignmentView));
+    expect((await rows(proposalId)).proposal).toMatchObject({
+      partnerOrganisationIds: ['org-ps'],
+      termsVersion: 2,
+      partners: [
+        { organisationId: 'org-ps', role: 'research', status: 'accepted', acceptedTermsVersion: 2 },
+        { organisationId: 'org-tn', role: 'outreach', status: 'invited', acceptedTermsVersion: null },
+      ],
+    });
+    expect((await query.invitationsFor('org-tn')).map((p) => p.id)).toContain(proposalId);
+    expect((await query.list({ scope: { kind: 'organisation', organisationId: 'org-tn' }, limit: 50, offset: 0 })).items.map((p) => p.id)).not.toContain(proposalId);
+    const revised: ProposalEvent = { type: 'ProposalRevised', data: { proposalId, requestedMinor: 4_000_000, budgetLines: [{ label: 'All', amountMinor: 4_000_000 }], revisedAt: AT } };
+    const declined: ProposalEvent = { type: 'PartnerInvitationDeclined', data: { proposalId, organisationId: 'org-tn', declinedBy: 'u-tn', declinedAt: AT } };
+    await applyAll(proposalId, [revised, declined], 3);
+    expect((await rows(proposalId)).proposal).toMatchObject({ termsVersion: 4, partnerOrganisationIds: ['org-ps'], partners: [{ organisationId: 'org-ps', acceptedTermsVersion: 2 }] });
+    expect((await query.invitationsFor('org-tn')).map((p) => p.id)).not.toContain(proposalId);
+  });
+
+  it('keeps the consensus per criterion and redress requests with their outcome; an upheld request takes the proposal back to evaluation', async () => {
+    const proposalId = randomUUID();
+    const events = history(proposalId, 55, 'reject');
+    const criteria = [{ criterionId: 'relevance', score: 6, comment: 'Relevant, thin evidence' }];
+    events[events.length - 2] = { type: 'ConsensusRecorded', data: { proposalId, score: 55, summary: 'below the line', criteria, recordedBy: 'alice', recordedAt: AT } };
+    const requested: ProposalEvent = {
+      type: 'RedressRequested',
+      data: { proposalId, requestId: 'r-1', organisationId: 'org-lb', grounds: 'Annex ignored', requestedBy: 'u-lb', windowEndsAt: '2027-03-03T10:00:00.000Z', requestedAt: AT },
+    };
+    const upheld: ProposalEvent = { type: 'RedressOutcomeRecorded', data: { proposalId, requestId: 'r-1', outcome: 'upheld', reasons: 'Annex not read', decidedBy: 'bob', decidedAt: AT } };
+    await applyAll(proposalId, [...events, requested]);
+    expect((await rows(proposalId)).proposal).toMatchObject({
+      status: 'rejected',
+      consensus: { score: 55, criteria },
+      redressRequests: [{ requestId: 'r-1', organisationId: 'org-lb', grounds: 'Annex ignored', outcome: null, reasons: null }],
+    });
+    await applyAll(proposalId, [upheld], events.length + 1);
+    expect((await rows(proposalId)).proposal).toMatchObject({
+      status: 'under-review',
+      consensus: null,
+      consensusScore: null,
+      decision: null,
+      redressRequests: [{ requestId: 'r-1', outcome: 'upheld', reasons: 'Annex not read', decidedBy: 'bob', decidedAt: AT }],
+    });
+  });
+
   it('ranks a call by consensus score, equal scores sharing a rank, and queues a reviewer only where not recused', async () => {
     const [rankedCall, first, tiedA, tiedB] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await applyAll(tiedA, history(tiedA, 60, 'reject', rankedCall));

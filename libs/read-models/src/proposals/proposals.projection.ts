@@ -12,8 +12,9 @@ export function draftedProposalView(event: ProposalDrafted, recordedAt: Date, ve
     id: d.proposalId,
     callId: d.callId,
     leadOrganisationId: d.leadOrganisationId,
-    partners: d.partners.map(({ organisationId, role }) => ({ organisationId, role })),
-    partnerOrganisationIds: d.partners.map((p) => p.organisationId),
+    // Listed partners are invited: none is a member of the network before it accepts.
+    partners: d.partners.map(({ organisationId, role }) => ({ organisationId, role, status: 'invited' as const, acceptedTermsVersion: null })),
+    partnerOrganisationIds: [],
     title: d.title,
     summary: d.summary,
     policyIssue: d.policyIssue,
@@ -23,6 +24,7 @@ export function draftedProposalView(event: ProposalDrafted, recordedAt: Date, ve
     durationMonths: d.durationMonths,
     status: 'draft',
     contentVersion: 1,
+    termsVersion: 1,
     submittedVersion: null,
     contentHash: null,
     submittedAt: null,
@@ -38,6 +40,7 @@ export function draftedProposalView(event: ProposalDrafted, recordedAt: Date, ve
     award: null,
     unfundedAwards: [],
     clarifications: [],
+    redressRequests: [],
     withdrawal: null,
     draftedAt: new Date(d.draftedAt),
     updatedAt: recordedAt,
@@ -70,29 +73,49 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
   switch (event.type) {
     case 'ProposalRevised': {
       const { proposalId: _id, revisedAt: _at, ...changes } = event.data;
-      return withContentChanges(view, changes);
+      const budgetChanged = changes.requestedMinor !== undefined || changes.budgetLines !== undefined;
+      return { ...withContentChanges(view, changes), termsVersion: view.termsVersion + (budgetChanged ? 1 : 0) };
     }
     case 'PartnerJoined': {
       const { organisationId, role } = event.data;
       return {
         ...view,
-        partners: [...view.partners, { organisationId, role }],
-        partnerOrganisationIds: [...view.partnerOrganisationIds, organisationId],
+        partners: [...view.partners, { organisationId, role, status: 'invited', acceptedTermsVersion: null }],
         contentVersion: view.contentVersion + 1,
+        termsVersion: view.termsVersion + 1,
       };
     }
-    case 'PartnerLeft': {
+    case 'PartnerLeft':
+    case 'PartnerInvitationDeclined': {
       const { organisationId } = event.data;
       return {
         ...view,
         partners: view.partners.filter((p) => p.organisationId !== organisationId),
         partnerOrganisationIds: view.partnerOrganisationIds.filter((id) => id !== organisationId),
         contentVersion: view.contentVersion + 1,
+        termsVersion: view.termsVersion + 1,
+      };
+    }
+    case 'PartnerInvitationAccepted': {
+      const { organisationId, termsVersion } = event.data;
+      return {
+        ...view,
+        partners: view.partners.map((p) => (p.organisationId === organisationId ? { ...p, status: 'accepted', acceptedTermsVersion: termsVersion } : p)),
+        partnerOrganisationIds: view.partnerOrganisationIds.includes(organisationId) ? view.partnerOrganisationIds : [...view.partnerOrganisationIds, organisationId],
       };
     }
     case 'ProposalSubmitted': {
       const { version, contentHash, submittedAt } = event.data;
-      return { ...view, status: 'submitted', submittedVersion: version, contentHash, submittedAt: new Date(submittedAt) };
+      // Every listed partner is a member once submitted (proposals submitted before partners were asked included).
+      return {
+        ...view,
+        status: 'submitted',
+        submittedVersion: version,
+        contentHash,
+        submittedAt: new Date(submittedAt),
+        partners: view.partners.map((p) => ({ ...p, status: 'accepted' })),
+        partnerOrganisationIds: view.partners.map((p) => p.organisationId),
+      };
     }
     case 'ProposalWithdrawn':
       return { ...view, status: 'withdrawn', withdrawal: { reason: event.data.reason, withdrawnAt: event.data.withdrawnAt } };
@@ -117,8 +140,8 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
       return { ...view, reviews, reviewCount: countedReviews(reviews, view.recusedReviewerIds) };
     }
     case 'ConsensusRecorded': {
-      const { score, summary, recordedBy, recordedAt } = event.data;
-      return { ...view, consensusScore: score, consensus: { score, summary, recordedBy, recordedAt } };
+      const { score, summary, criteria, recordedBy, recordedAt } = event.data;
+      return { ...view, consensusScore: score, consensus: { score, summary, ...(criteria ? { criteria: criteria.map((c) => ({ ...c })) } : {}), recordedBy, recordedAt } };
     }
     case 'FundingDecisionRecorded': {
       const { proposalId: _id, ...decision } = event.data;
@@ -157,6 +180,17 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
       );
       const answered = { ...view, clarifications };
       return revisedFields ? withContentChanges(answered, revisedFields) : answered;
+    }
+    case 'RedressRequested': {
+      const { proposalId: _id, ...request } = event.data;
+      return { ...view, redressRequests: [...view.redressRequests, { ...request, outcome: null, reasons: null, decidedBy: null, decidedAt: null }] };
+    }
+    case 'RedressOutcomeRecorded': {
+      const { requestId, outcome, reasons, decidedBy, decidedAt } = event.data;
+      const redressRequests = view.redressRequests.map((r) => (r.requestId === requestId ? { ...r, outcome, reasons, decidedBy, decidedAt } : r));
+      if (outcome === 'rejected') return { ...view, redressRequests };
+      // Upheld, as in the decider: the decision does not stand, back to evaluation (the log keeps it).
+      return { ...view, redressRequests, status: 'under-review', consensusScore: null, consensus: null, decision: null, award: null };
     }
     default:
       return assertNever(event);

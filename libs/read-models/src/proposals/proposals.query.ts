@@ -52,6 +52,18 @@ export class ProposalsQuery {
     return this.proposals.findOneBy({ id });
   }
 
+  /** Drafts that invite the organisation and await its answer (or its sign-off of changed terms), newest first. */
+  async invitationsFor(organisationId: string): Promise<ProposalView[]> {
+    return this.proposals
+      .createQueryBuilder('p')
+      .where(`p.status = 'draft'`)
+      .andWhere('p.partners @> :partner::jsonb', { partner: JSON.stringify([{ organisationId }]) })
+      .orderBy('p.draftedAt', 'DESC')
+      .addOrderBy('p.id', 'ASC')
+      .limit(200)
+      .getMany();
+  }
+
   /**
    * A call's proposals that have a consensus score, best first; equal scores share a rank (1, 2, 2, 4).
    * Withdrawn proposals are out of the competition and left out.
