@@ -84,6 +84,8 @@ describe('console in a browser: the reviewer’s queue', () => {
     await page.getByLabel('Language').selectOption('ar');
     expect(await page.evaluate(() => [document.documentElement.dir, document.documentElement.lang])).toEqual(['rtl', 'ar']);
     await expectText(page.locator('h2').first(), /قائمة المراجع/);
+    await expectText(page.locator('main'), /بانتظار مراجعتك|تمت مراجعتها/);
+    await expectText(page.getByRole('button', { name: 'إرسال' }).first(), /إرسال/);
     await page.getByLabel('اللغة').selectOption('en');
   });
 
