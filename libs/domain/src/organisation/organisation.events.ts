@@ -3,7 +3,7 @@
  * never derive them from class names (a rename would break replay).
  */
 
-import { eventTypesOf, isEventOf } from '../shared/stream-kind';
+import { eventTypesOf } from '../shared/stream-kind';
 
 export const LEGAL_STATUSES = ['registered-ngo', 'registered-association', 'unregistered-group', 'cooperative', 'other'] as const;
 /** Many grassroots groups cannot register legally; 'unregistered-group' is a first-class status, not a defect. */
@@ -112,10 +112,6 @@ export const organisationEventSchemaVersions: Readonly<Record<OrganisationEventT
 };
 
 export const ORGANISATION_EVENT_TYPES = eventTypesOf(organisationEventSchemaVersions);
-
-export function isOrganisationEvent(event: { type: string }): event is OrganisationEvent {
-  return isEventOf(organisationEventSchemaVersions, event);
-}
 
 export const ORGANISATION_STREAM_PREFIX = 'organisation-';
 
