@@ -131,12 +131,16 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
   useEffect(() => {
     if (!asOf) return;
     let current = true;
-    readRecord(kind, id, asOf).then(
-      (record) => current && setThen(record),
-      (error: unknown) => current && setProblem(error as Problem),
-    );
+    // A drag passes many events: ask for the one it rests on (each as-of read replays the stream).
+    const timer = setTimeout(() => {
+      readRecord(kind, id, asOf).then(
+        (record) => current && setThen(record),
+        (error: unknown) => current && setProblem(error as Problem),
+      );
+    }, 120);
     return () => {
       current = false;
+      clearTimeout(timer);
     };
   }, [asOf]);
 
