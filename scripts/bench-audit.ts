@@ -11,7 +11,7 @@
  *    10,000 events), appended through the EVENT_CODEC and the hash-chaining store;
  * 2. rebuild every read model with `npm run projections:rebuild` in a child process (its own
  *    events/s and peak RSS, as the operator would run it);
- * 3. seal the log, then verify the audit trail (libs/grants/src/application/audit/verify.ts):
+ * 3. seal the log, then verify the audit trail (libs/application/src/audit/verify.ts):
  *    with worker threads (`readers`, BENCH_VERIFY_THREADS, default the machine's parallelism) as
  *    `npm run audit:verify` can, and in one thread for comparison;
  * 4. as-of latency on the 10,000-event call stream: the decider fold, and the as-of read model

@@ -22,7 +22,7 @@
  * /audit/verify); and whether the public key is the ledger's — compare its key id with the one you
  * got from the ledger's operator out of band, or pass --public-key to pin it.
  *
- * The hashing rules repeat libs/event-store/src/hash-chain/ and libs/grants/src/application/audit/
+ * The hashing rules repeat libs/event-store/src/hash-chain/ and libs/application/src/audit/
  * (audit-digest.ts, audit-signing-key.ts): change them together.
  */
 'use strict';

@@ -1,6 +1,6 @@
 /**
  * ISO 3166-1 alpha-2 codes officially assigned (249 entries). A format check alone would accept
- * codes such as "XX" or "UK". Candidate to move to libs/grants/src/shared once organisations
+ * codes such as "XX" or "UK". Candidate to move to libs/domain/src/shared once organisations
  * validate their country too.
  */
 const ISO_3166_ALPHA_2 = new Set(

@@ -6,7 +6,7 @@ import { Webhooks1764000700000 } from './webhooks.migration';
 
 /**
  * Webhook subscriptions and deliveries: tables, no projection. Delivery state is driven by the
- * worker's fan-out with its own checkpoint (libs/grants/src/application/webhooks), so a projection
+ * worker's fan-out with its own checkpoint (libs/application/src/webhooks), so a projection
  * rebuild neither empties these tables nor re-sends anything.
  */
 export const webhooksReadModel: ReadModelDefinition = {
