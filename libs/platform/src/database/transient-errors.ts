@@ -6,6 +6,20 @@ const RETRYABLE_SQLSTATES = new Set(['40001' /* serialization failure */, '40P01
 const RETRYABLE_MESSAGES = [/terminating connection/i, /cannot use a pool after calling end/i, /Query runner already released/i, /provided by a query runner was already released/i];
 
 /**
+ * Did the database refuse the transaction for contention (serialization failure, deadlock, a lock
+ * not available)? The transaction was rolled back, so nothing it wrote was kept, and the same work
+ * may well succeed on a retry. Over HTTP: 503 with Retry-After, never a 500.
+ */
+export function isContention(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code, driverError, cause } = current as { code?: unknown; driverError?: unknown; cause?: unknown };
+    if (typeof code === 'string' && RETRYABLE_SQLSTATES.has(code)) return true;
+    current = driverError ?? cause;
+  }
+  return false;
+}
+
+/**
  * Should whatever follows the log retry this error as it is, for ever and without counting it
  * against the event? Every outage (`isOutage`: what HTTP answers 503 for), plus contention and
  * connections that the server ends under a query. Anything else is a fault of the code or the data.

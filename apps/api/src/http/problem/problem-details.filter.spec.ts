@@ -19,7 +19,7 @@ import request from 'supertest';
 import { WrongExpectedVersionError } from '@app/event-store';
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/domain/shared/decider';
 import { IdempotencyKeyReused } from '@app/platform/idempotency/idempotency-key-reused.error';
-import { PROBLEM_DETAILS_FILTER, toProblemDetails } from './problem-details.filter';
+import { PROBLEM_DETAILS_FILTER, retryAfterSeconds, toProblemDetails } from './problem-details.filter';
 import { PROBLEM_TYPES } from './problem-types';
 import { MalformedRequestError, RequestValidationError, validationExceptionFactory } from './validation';
 
@@ -275,6 +275,24 @@ describe('ProblemDetailsFilter through HTTP', () => {
 });
 
 describe('toProblemDetails', () => {
+  it.each([
+    ['40001', 'serialization failure'],
+    ['40P01', 'deadlock detected'],
+    ['55P03', 'lock not available'],
+  ])('maps database contention (%s, %s), also wrapped by TypeORM, to a 503 that says nothing was changed', (code, message) => {
+    const driverError = Object.assign(new Error(message), { code });
+    for (const exception of [driverError, Object.assign(new Error('QueryFailedError'), { name: 'QueryFailedError', driverError })]) {
+      const problem = toProblemDetails(exception, '/calls', 'POST');
+      expect(problem).toMatchObject({ status: 503, type: PROBLEM_TYPES.serviceUnavailable });
+      expect(problem.detail).toContain('nothing was changed');
+      expect(retryAfterSeconds(exception, problem, { outageRetryAfterSeconds: 7 })).toBe(7);
+    }
+  });
+
+  it('keeps any other database error a 500', () => {
+    expect(toProblemDetails(Object.assign(new Error('duplicate key'), { code: '23505' }), '/calls', 'POST')).toMatchObject({ status: 500 });
+  });
+
   it('maps MalformedRequestError to a 400 malformed-request problem with its detail', () => {
     expect(toProblemDetails(new MalformedRequestError('The request body is nested deeper than 32 levels'), '/calls')).toMatchObject({
       status: 400,

@@ -5,6 +5,7 @@ import { DuplicateEventIdError, WrongExpectedVersionError } from '@app/event-sto
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/domain/shared/decider';
 import { IdempotencyKeyReused } from '@app/platform/idempotency/idempotency-key-reused.error';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails, type ProblemType } from './problem-types';
+import { isContention } from '@app/platform/database/transient-errors';
 import { isOutage, PROBLEM_DETAILS_OPTIONS, problemDetailsOptionsFromEnv, type ProblemDetailsOptions } from './service-unavailable';
 import { MalformedRequestError, RequestValidationError, TooManyRequestsError } from './validation';
 
@@ -17,6 +18,8 @@ interface RequestLike {
 
 const INTERNAL_DETAIL = 'An unexpected error occurred. It has been logged.';
 const UNAVAILABLE_DETAIL = 'A service this request needs is unavailable for a moment. Retry after the number of seconds in Retry-After.';
+const CONTENTION_DETAIL =
+  'The database was too busy to apply this request and rolled it back: nothing was changed. Retry after the number of seconds in Retry-After.';
 const UNAVAILABLE_COMMAND_DETAIL =
   'A service this request needs is unavailable for a moment; whether the request was applied is unknown. ' +
   'Retry after the number of seconds in Retry-After, with the same Idempotency-Key so that it is applied at most once.';
@@ -147,6 +150,7 @@ export function toProblemDetails(exception: unknown, instance: string, method = 
   if (exception instanceof BadRequestException && exception.cause instanceof URIError) {
     return problem(400, PROBLEM_TYPES.malformedRequest, 'Malformed request', 'The request URL is not validly encoded');
   }
+  if (isContention(exception)) return problem(503, PROBLEM_TYPES.serviceUnavailable, 'Service unavailable', CONTENTION_DETAIL);
   if (isOutage(exception)) {
     const detail = SAFE_METHODS.has(method.toUpperCase()) ? UNAVAILABLE_DETAIL : UNAVAILABLE_COMMAND_DETAIL;
     return problem(503, PROBLEM_TYPES.serviceUnavailable, 'Service unavailable', detail);
