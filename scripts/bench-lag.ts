@@ -33,7 +33,8 @@
  * and prints, after every phase, the statements the server ran per command (or per backlog event).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { type NewEvent, PostgresEventStore } from '@app/event-store';
@@ -75,6 +76,45 @@ interface RateResult {
   /** ms from answer to visibility; Infinity for changes never seen. */
   lags: number[];
   pollsPerSecond: number;
+  /** CPU time over the phase (until its changes were visible), in ms: the server's and PostgreSQL's. */
+  serverCpuMs: number;
+  postgresCpuMs: number;
+}
+
+/** The CPU a process used so far, in ms (Linux /proc: utime + stime). The machine may be shared: wall times vary with its load, CPU per unit of work much less. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The CPU of PostgreSQL so far, in ms: the postmaster's children, running and ended (cutime, cstime). */
+function postgresCpuMs(dataDir: string): number {
+  let root: number;
+  try {
+    root = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(entry) === root) total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+    else if (Number(fields[1]) === root) total += (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return total;
 }
 
 async function main(): Promise<void> {
@@ -111,7 +151,7 @@ async function main(): Promise<void> {
     for (const rate of RATES) {
       if (STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
       await saveProfile(api, `before-${rate}`);
-      const result = await measureRate(api, db, headers, rate);
+      const result = await measureRate(api, db, headers, rate, join(pg.dir, 'data'));
       await saveProfile(api, `rate-${rate}`);
       results.push(result);
       say(describeRate(result));
@@ -123,7 +163,7 @@ async function main(): Promise<void> {
     if (!stopped.stoppedBySigterm) say(`  (the server did not stop on SIGTERM within 10 s: killed)`);
     const appended = await appendBacklog(pg.url, BACKLOG);
     say(`appended ${format(appended.events)} events in ${appended.seconds.toFixed(1)} s (${format(appended.events / appended.seconds)} events/s)`);
-    const catchUp = await measureCatchUp(fleet, db, appended.events);
+    const catchUp = await measureCatchUp(fleet, db, appended.events, join(pg.dir, 'data'));
     api = catchUp.api;
     await saveProfile(api, 'catch-up');
     if (STATEMENTS) await printStatements(db, appended.events, 'backlog event');
@@ -171,7 +211,8 @@ async function main(): Promise<void> {
  * Sends drafts at `rate` per second for SECONDS (open loop), while one query per round asks the
  * `calls` table which acknowledged ids are there yet.
  */
-async function measureRate(api: ApiProcess, db: Client, headers: Record<string, string>, rate: number): Promise<RateResult> {
+async function measureRate(api: ApiProcess, db: Client, headers: Record<string, string>, rate: number, pgData: string): Promise<RateResult> {
+  const cpuBefore = { server: processCpuMs(api.pid), postgres: postgresCpuMs(pgData) };
   const http = new HttpClient(api.baseUrl, { maxSockets: 512, defaultTimeoutMs: 30_000 });
   const pending = new Map<string, number>(); // id -> answered at (performance.now())
   const lags: number[] = [];
@@ -243,7 +284,10 @@ async function measureRate(api: ApiProcess, db: Client, headers: Record<string, 
   for (let i = 0; i < pending.size; i++) lags.push(Number.POSITIVE_INFINITY);
   const pollSeconds = (performance.now() - started) / 1000;
   http.close();
-  return { rate, sent, skipped, acknowledged: acked, answers, achievedRate: sent / sendSeconds, lags, pollsPerSecond: polls / pollSeconds };
+  return {
+    rate, sent, skipped, acknowledged: acked, answers, achievedRate: sent / sendSeconds, lags, pollsPerSecond: polls / pollSeconds,
+    serverCpuMs: processCpuMs(api.pid) - cpuBefore.server, postgresCpuMs: postgresCpuMs(pgData) - cpuBefore.postgres,
+  };
 }
 
 function describeRate(r: RateResult): string {
@@ -253,7 +297,8 @@ function describeRate(r: RateResult): string {
     `${r.rate} commands/s: sent ${format(r.sent)} (${r.achievedRate.toFixed(0)}/s${r.skipped ? `, ${format(r.skipped)} skipped: ${MAX_IN_FLIGHT} unanswered` : ''}), answers ${answers};` +
     ` answer -> visible: p50 ${lagText(percentile(r.lags, 50))}, p99 ${lagText(percentile(r.lags, 99))}, max ${lagText(percentile(r.lags, 100))}` +
     ` over ${format(r.lags.length)} acknowledged${unseen ? ` (${format(unseen)} never visible within ${SETTLE_SECONDS} s of the phase's end)` : ''};` +
-    ` ${r.pollsPerSecond.toFixed(0)} polls/s`
+    ` ${r.pollsPerSecond.toFixed(0)} polls/s; CPU per command: server ${((r.serverCpuMs * 1000) / Math.max(1, r.acknowledged)).toFixed(0)} µs,` +
+    ` PostgreSQL ${((r.postgresCpuMs * 1000) / Math.max(1, r.acknowledged)).toFixed(0)} µs (the benchmark's polls included); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`
   );
 }
 
@@ -342,6 +387,7 @@ async function measureCatchUp(
   fleet: Fleet,
   db: Client,
   backlog: number,
+  pgData: string,
 ): Promise<{ api: ApiProcess; seconds?: number; secondsFromStart?: number; eventsPerSecond?: number; lowerBoundRate: number }> {
   // A consumer reads only the event types it needs (its filter), and its checkpoint may stop at the
   // last event it read. So "at the head" means: past the last backlog event of EVERY backlog type,
@@ -361,6 +407,8 @@ async function measureCatchUp(
   const api = await fleet.startApi('api-catch-up', { runWorker: true, env: SERVER_ENV, wait: false });
   const reachedAt = new Map<string, number>();
   let firstMoveAt: number | undefined;
+  let cpuAtFirstMove = { server: 0, postgres: 0 };
+  let cpuAtHead = { server: 0, postgres: 0 };
   let allMovingAtHeadSince: number | undefined;
   let stationary: string[] = [];
   const deadline = spawnedAt + CATCH_UP_TIMEOUT_SECONDS * 1000;
@@ -377,13 +425,17 @@ async function measureCatchUp(
     }
     now = performance.now();
     const moving = [...last.keys()].filter((name) => last.get(name) !== before.get(name));
-    if (moving.length && firstMoveAt === undefined) firstMoveAt = now;
+    if (moving.length && firstMoveAt === undefined) {
+      firstMoveAt = now;
+      cpuAtFirstMove = { server: processCpuMs(api.pid), postgres: postgresCpuMs(pgData) };
+    }
     for (const name of moving) {
       const position = last.get(name);
       if (!reachedAt.has(name) && position && comparePositions(position, head) >= 0) reachedAt.set(name, now);
     }
     stationary = [...last.keys()].filter((name) => !moving.includes(name));
     const movingAtHead = moving.length > 0 && moving.every((name) => reachedAt.has(name));
+    if (movingAtHead && allMovingAtHeadSince === undefined) cpuAtHead = { server: processCpuMs(api.pid), postgres: postgresCpuMs(pgData) };
     if (movingAtHead && stationary.length === 0) break;
     if (movingAtHead) {
       allMovingAtHeadSince ??= now;
@@ -414,6 +466,11 @@ async function measureCatchUp(
     return { api, lowerBoundRate: backlog / elapsed };
   }
   const doneAt = Math.max(...reachedAt.values());
+  const cpu = { server: cpuAtHead.server - cpuAtFirstMove.server, postgres: cpuAtHead.postgres - cpuAtFirstMove.postgres };
+  say(
+    `  CPU from the first checkpoint move to every consumer at the head: server ${(cpu.server / 1000).toFixed(1)} s (${((cpu.server * 1000) / backlog).toFixed(0)} µs per event),` +
+      ` PostgreSQL ${(cpu.postgres / 1000).toFixed(1)} s (${((cpu.postgres * 1000) / backlog).toFixed(0)} µs per event); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+  );
   const seconds = (doneAt - firstMoveAt) / 1000;
   return { api, seconds, secondsFromStart: (doneAt - spawnedAt) / 1000, eventsPerSecond: backlog / seconds, lowerBoundRate: backlog / seconds };
 }
