@@ -117,6 +117,9 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
     budgetMinor: 15_000_000,
     minAwardMinor: 2_000_000,
     maxAwardMinor: 8_000_000,
+    // Above the programme's EUR 60,000: this call's networks share members, and each organisation
+    // of a network counts the whole grant towards its ceiling (no partner shares are stated).
+    recipientCeilingMinor: 15_000_000,
     eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
     minPartners: 3,
     criteria: CRITERIA,

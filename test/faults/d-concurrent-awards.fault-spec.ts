@@ -113,7 +113,7 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
 
   for (const [index, round] of ROUNDS.entries()) {
     it(`round ${index + 1}: ${PROPOSALS_PER_ROUND} awards at once${round.fault ? `, PostgreSQL restarted with -m ${round.fault} right after` : ''}: committed funds stay within the budget`, async () => {
-      const call = await command('/calls', manager, callBody({ budgetMinor: BUDGET_MINOR, minAwardMinor: 500_000, maxAwardMinor: 2_000_000 }));
+      const call = await command('/calls', manager, callBody({ budgetMinor: BUDGET_MINOR, minAwardMinor: 500_000, maxAwardMinor: 2_000_000, recipientCeilingMinor: 1_000_000_000 }));
       const callId = call.id;
       await command(`/calls/${callId}/publish`, manager);
       const proposals: string[] = new Array(PROPOSALS_PER_ROUND);

@@ -36,6 +36,9 @@ export interface TestAppOptions {
   imports?: ModuleMetadata['imports'];
 }
 
+/** The ceiling per recipient test apps have by default (10,000,000.00 in any currency): see createTestApp. */
+export const TEST_RECIPIENT_CEILING_MINOR = 1_000_000_000;
+
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase('e2e');
   const clock = new ManualClock(new Date(options.now ?? '2027-01-10T09:00:00Z'));
@@ -47,6 +50,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       LOG_LEVEL: 'silent',
       EVENT_STORE: process.env.EVENT_STORE,
       EVENTSTORE_CONNECTION_STRING: esdb?.connectionString ?? process.env.EVENTSTORE_CONNECTION_STRING,
+      // The scenarios award the same few organisations again and again, far past EUR 60,000: a
+      // ceiling per recipient out of their way. The ceiling's own specs ask for the real default
+      // (recipient-ceiling*.e2e-spec.ts: `config: { recipientCeiling: ... }`).
+      RECIPIENT_CEILING_MINOR: String(TEST_RECIPIENT_CEILING_MINOR),
     }),
     runWorker: options.runWorker ?? true,
     ...options.config,

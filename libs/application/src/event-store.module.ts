@@ -5,6 +5,7 @@ import { callEventSchemaVersions } from '@app/domain/call';
 import { grantEventSchemaVersions } from '@app/domain/grant';
 import { organisationEventSchemaVersions } from '@app/domain/organisation';
 import { proposalEventSchemaVersions, proposalEventUpcasters } from '@app/domain/proposal';
+import { recipientEventSchemaVersions } from '@app/domain/recipient';
 import { EVENT_CODEC, type EventCodec, SchemaRegistry } from './event-codec';
 import { EncryptingEventCodec } from './personal-data/encrypting-event-codec';
 import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
@@ -24,7 +25,8 @@ export function schemaRegistry(): SchemaRegistry {
     .register(callEventSchemaVersions)
     .register(organisationEventSchemaVersions)
     .register(proposalEventSchemaVersions, proposalEventUpcasters)
-    .register(grantEventSchemaVersions);
+    .register(grantEventSchemaVersions)
+    .register(recipientEventSchemaVersions);
 }
 
 class EventStoreLifecycle implements OnApplicationShutdown {

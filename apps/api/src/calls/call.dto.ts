@@ -54,6 +54,13 @@ export class DraftCallDto {
   criteria: ScoringCriterionDto[];
   @ApiProperty({ example: 2, description: '1..100' }) @IsInt() @Min(1) @Max(100)
   reviewsRequired: number;
+  @ApiPropertyOptional({
+    example: 6_000_000,
+    description:
+      "Ceiling per recipient for this call's awards, in minor units of the call's currency: what one organisation (as lead or partner) may be awarded across the programme's calls. At least maxAwardMinor. Absent: the programme's configured ceiling (RECIPIENT_CEILINGS), else RECIPIENT_CEILING_MINOR (default 6,000,000: EUR 60,000)",
+  })
+  @IsOptional() @IsMinorUnits({ min: 1 })
+  recipientCeilingMinor?: number;
   @ApiProperty({ example: isoDay(0), description: 'Submission window opens (ISO 8601)' }) @IsInstant({ requireOffset: true })
   opensAt: string;
   @ApiProperty({ example: isoDay(60), description: 'Submission deadline (ISO 8601)' }) @IsInstant({ requireOffset: true })

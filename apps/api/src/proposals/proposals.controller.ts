@@ -6,6 +6,7 @@ import type { CommandContext } from '@app/application/command-context';
 import { maySeeAllProposals, relationTo } from '@app/application/proposals/proposal-access';
 import { ExecuteProposalCommand, type ProposalRequest, UnknownCall } from '@app/application/proposals/proposal-commands';
 import { proposalCommandRules } from '@app/domain/proposal';
+import { RecipientCeilingExceeded } from '@app/domain/recipient';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
@@ -216,10 +217,11 @@ export class ProposalsController {
   @Roles('grant-manager', 'admin')
   @ApiOperation({
     summary: 'Record the funding decision (award, reject, reserve); an award answers award: { status: "pending", grantId }',
-    description: 'An award is pending until the call commits its funds; GET /proposals/:id then shows award.status awarded (the grant exists) or funds-unavailable (with the reason and what the call had left).',
+    description:
+      "An award is pending until the call commits its funds; GET /proposals/:id then shows award.status awarded (the grant exists) or funds-unavailable (with the reason and what the call had left). An award that would take an organisation of the network (lead or partner, each counting the whole amount) past its ceiling per recipient across the programme is refused at once (422 recipient.ceiling.exceeded); one that passes this check but loses a race with another award to the same organisation ends as funds-unavailable with that reason.",
   })
   @ApiOkResponse({ type: DecisionResultDto })
-  @ApiRuleViolations([...proposalCommandRules.RecordFundingDecision, UnknownCall])
+  @ApiRuleViolations([...proposalCommandRules.RecordFundingDecision, UnknownCall, RecipientCeilingExceeded])
   @ACTION_PROBLEMS
   @commandDocs()
   async decide(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: RecordDecisionDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<DecisionResultDto> {

@@ -5,6 +5,7 @@ import { CLOCK, type Clock } from '@app/platform/clock';
 import { callDecider, callStreamName } from '@app/domain/call';
 import { grantDecider, grantStreamName, type AmendGrant, type AwardGrant, type GrantCommand, type GrantState } from '@app/domain/grant';
 import { StreamNotFound } from '@app/domain/shared/decider';
+import { RecipientCommitmentNotFound, recipientDecider, recipientsOfAward, recipientStreamName } from '@app/domain/recipient';
 import type { CommandContext, CommandResult } from '../command-context';
 import { StreamCommandExecutor } from '../stream-command-executor';
 
@@ -77,16 +78,21 @@ export class AmendGrantCommand extends Command<CommandResult> {
 }
 
 /**
- * Amendments, with the one multi-stream rule they carry: a grant's amount never rises beyond what
- * its call can still commit. An amount increase is therefore two steps, call first:
+ * Amendments, with the two multi-stream rules they carry: a grant's amount never rises beyond what
+ * its call can still commit, nor takes an organisation of its network past its ceiling per
+ * recipient. An amount increase is therefore three steps, recipients and call first:
  *
  * 1. decide the amendment on the grant as it is now (a broken rule stops here, nothing written);
- * 2. AdjustCommitment by the increase on the call, keyed by the amendment id (BudgetExceeded → 422,
- *    nothing written to the grant);
- * 3. append GrantAmended, expecting the grant version read in step 1 (or the client's If-Match).
+ * 2. AdjustRecipientCommitment by the increase on each organisation's ledger (grantee, then
+ *    partners), keyed by the amendment id (RecipientCeilingExceeded → 422; those already raised are
+ *    given back with `{amendmentId}:reverted`); a grant a ledger never counted (awarded before the
+ *    ledger existed) is skipped there;
+ * 3. AdjustCommitment by the increase on the call, keyed by the amendment id (BudgetExceeded → 422,
+ *    the recipients given back, nothing written to the grant);
+ * 4. append GrantAmended, expecting the grant version read in step 1 (or the client's If-Match).
  *
- * If step 3 fails (the grant moved on meanwhile), a compensating adjustment `{amendmentId}:reverted`
- * gives the increase back and the client gets the error (409), so the log shows both facts. Should
+ * If step 4 fails (the grant moved on meanwhile), compensating adjustments `{amendmentId}:reverted`
+ * give the increase back to the call and the recipients and the client gets the error (409), so the log shows both facts. Should
  * the process die between steps 2 and 3, the increase stays committed without an amendment: the
  * budget errs on the safe side, and the commitment shows the amendment id to reconcile it by.
  *
@@ -116,18 +122,75 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
     }
 
     const callId = state.terms.callId;
-    await this.adjustCall(callId, data.grantId, data.amendmentId, increaseMinor, `Grant amount raised by amendment ${data.amendmentId}`, context);
+    const recipients = recipientsOfAward(state.terms.granteeOrganisationId, state.terms.partnerOrganisationIds).map((r) => r.organisationId);
+    // The compensation is a step of its own, not a retry of the client's request: it carries no Idempotency-Key.
+    const { idempotencyKey: _key, ...compensation } = context;
+    const notRecorded = `Amendment ${data.amendmentId} was not recorded`;
+    const raised = await this.adjustRecipients(recipients, data.grantId, data.amendmentId, increaseMinor, `Grant amount raised by amendment ${data.amendmentId}`, context, compensation);
+    try {
+      await this.adjustCall(callId, data.grantId, data.amendmentId, increaseMinor, `Grant amount raised by amendment ${data.amendmentId}`, context);
+    } catch (error) {
+      await this.revertRecipients(raised, data.grantId, data.amendmentId, increaseMinor, notRecorded, compensation);
+      throw error;
+    }
     try {
       const { id, version: next } = await this.executor.execute(grantDecider, streamId, data.grantId, command, { ...context, expectedVersion: version });
       return { id, version: next };
     } catch (error) {
-      // The compensation is a step of its own, not a retry of the client's request: it carries no Idempotency-Key.
-      const { idempotencyKey: _key, ...compensation } = context;
-      await this.adjustCall(callId, data.grantId, `${data.amendmentId}:reverted`, -increaseMinor, `Amendment ${data.amendmentId} was not recorded`, compensation);
+      await this.adjustCall(callId, data.grantId, `${data.amendmentId}:reverted`, -increaseMinor, notRecorded, compensation);
+      await this.revertRecipients(raised, data.grantId, data.amendmentId, increaseMinor, notRecorded, compensation);
       if (error instanceof WrongExpectedVersionError && context.expectedVersion === undefined) {
         throw new ConflictException('The grant changed while the amendment was being recorded; nothing was amended, please retry');
       }
       throw error;
+    }
+  }
+
+  /**
+   * Raises what the grant counts on each recipient's ledger, in order; on a refusal gives back those
+   * already raised and rethrows. Returns the organisations raised (a ledger that never counted the
+   * grant is skipped: it was awarded before the ledger existed).
+   */
+  private async adjustRecipients(
+    organisationIds: readonly string[],
+    grantId: string,
+    adjustmentId: string,
+    changeMinor: number,
+    reason: string,
+    context: CommandContext,
+    compensation: CommandContext,
+  ): Promise<string[]> {
+    const raised: string[] = [];
+    const { expectedVersion: _clientVersion, ...recipientContext } = context;
+    for (const organisationId of organisationIds) {
+      try {
+        await this.executor.execute(
+          recipientDecider,
+          recipientStreamName(organisationId),
+          organisationId,
+          { type: 'AdjustRecipientCommitment', data: { organisationId, grantId, adjustmentId, changeMinor, reason }, now: this.clock.now().toISOString() },
+          recipientContext,
+        );
+        raised.push(organisationId);
+      } catch (error) {
+        if (error instanceof RecipientCommitmentNotFound) continue;
+        await this.revertRecipients(raised, grantId, adjustmentId, changeMinor, `Amendment ${adjustmentId} was refused`, compensation);
+        throw error;
+      }
+    }
+    return raised;
+  }
+
+  private async revertRecipients(organisationIds: readonly string[], grantId: string, adjustmentId: string, changeMinor: number, reason: string, context: CommandContext): Promise<void> {
+    const { expectedVersion: _clientVersion, ...recipientContext } = context;
+    for (const organisationId of organisationIds) {
+      await this.executor.execute(
+        recipientDecider,
+        recipientStreamName(organisationId),
+        organisationId,
+        { type: 'AdjustRecipientCommitment', data: { organisationId, grantId, adjustmentId: `${adjustmentId}:reverted`, changeMinor: -changeMinor, reason }, now: this.clock.now().toISOString() },
+        recipientContext,
+      );
     }
   }
 

@@ -3,6 +3,7 @@ import type { Clock } from '@app/platform/clock';
 import { callDecider, callStreamName } from '@app/domain/call';
 import { grantDecider, grantStreamName } from '@app/domain/grant';
 import { proposalDecider, proposalStreamName, type FundingDecisionRecordedData } from '@app/domain/proposal';
+import { DEFAULT_RECIPIENT_CEILING_POLICY, recipientCeilingFor, type RecipientCeilingPolicy, recipientDecider, recipientStreamName } from '@app/domain/recipient';
 import type { CommandContext } from '../command-context';
 import type { StreamCommandExecutor } from '../stream-command-executor';
 import { type AwardOutput, decideAward, isAwardDecision } from './award.workflow';
@@ -15,6 +16,8 @@ export interface AwardProcessManagerDependencies {
   executor: StreamCommandExecutor;
   clock: Clock;
   logger: ProcessManagerLogger;
+  /** The programme's ceilings per recipient (configuration); a call's own term wins. Default: 6,000,000 minor units everywhere. */
+  recipientCeilings?: RecipientCeilingPolicy;
 }
 
 /**
@@ -27,7 +30,11 @@ export interface AwardProcessManagerDependencies {
  *
  * The budget invariant under concurrent awards rests on the call stream: the commit appends with
  * the version it folded, so of two racing commits one fails with a version conflict; the executor
- * retries it from a fresh read, where the rules see the other commitment.
+ * retries it from a fresh read, where the rules see the other commitment. The ceiling per recipient
+ * rests the same way on each recipient-{organisationId} stream, committed before the call: awards
+ * racing under different calls meet there. Recipients are committed one after another in the
+ * network's order (the lead first, then the partners as listed); a refusal releases those already
+ * counted for the grant.
  */
 export class AwardProcessManager {
   static readonly processName = 'awards';
@@ -44,17 +51,29 @@ export class AwardProcessManager {
     const context = reactionContext(AwardProcessManager.processName, event);
     const { executor, logger } = this.deps;
     const { state: proposal } = await executor.load(proposalDecider, proposalStreamName(decision.proposalId));
-    const [commit] = decideAward({ type: 'DecisionRecorded', decision, proposal, now: this.now() });
-    if (!commit) return 'already-unfunded';
+    const callId = proposal.callId;
+    const { state: callAtDecision } = await executor.load(callDecider, callStreamName(callId));
+    const recipientCeilingMinor =
+      callAtDecision.status === 'none' ? 0 : recipientCeilingFor(callAtDecision.terms, this.deps.recipientCeilings ?? DEFAULT_RECIPIENT_CEILING_POLICY);
+    const first = decideAward({ type: 'DecisionRecorded', decision, proposal, call: callAtDecision, recipientCeilingMinor, now: this.now() });
+    if (first.length === 0) return 'already-unfunded';
+    if (proposal.unfundedGrantIds.includes(decision.grantId)) {
+      // Releases only (a redelivery): each is idempotent.
+      for (const output of first) await this.send(output, context);
+      return 'already-unfunded';
+    }
 
     try {
-      await this.send(commit, context);
+      for (const output of first) await this.send(output, context);
+      if (first[0].stream === 'recipient') {
+        for (const output of decideAward({ type: 'RecipientsCommitted', decision, proposal, now: this.now() })) await this.send(output, context);
+      }
     } catch (error) {
       if (!isRefusal(error)) throw error;
-      const { state: call } = await executor.load(callDecider, callStreamName(commit.id));
+      const { state: call } = await executor.load(callDecider, callStreamName(callId));
       const reason = refusalRule(error);
-      logger.log('award: funds unavailable', { grantId: decision.grantId, proposalId: decision.proposalId, callId: commit.id, rule: reason });
-      for (const output of decideAward({ type: 'FundsRefused', decision, call, reason, now: this.now() })) {
+      logger.log('award: funds unavailable', { grantId: decision.grantId, proposalId: decision.proposalId, callId, rule: reason });
+      for (const output of decideAward({ type: 'FundsRefused', decision, proposal, call, reason, now: this.now() })) {
         try {
           await this.send(output, context);
         } catch (recordError) {
@@ -82,6 +101,8 @@ export class AwardProcessManager {
   private send(output: AwardOutput, context: CommandContext) {
     const { executor } = this.deps;
     switch (output.stream) {
+      case 'recipient':
+        return executor.execute(recipientDecider, recipientStreamName(output.id), output.id, output.command, context);
       case 'call':
         return executor.execute(callDecider, callStreamName(output.id), output.id, output.command, context);
       case 'grant':

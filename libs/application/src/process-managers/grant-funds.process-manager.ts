@@ -2,7 +2,8 @@ import type { RecordedEvent } from '@app/event-store';
 import type { Clock } from '@app/platform/clock';
 import { callDecider, callStreamName, type CallState } from '@app/domain/call';
 import { grantDecider, grantStreamName, type GrantAmendedData, type GrantClosedData, type GrantTerminatedData } from '@app/domain/grant';
-import { decideGrantFunds, type GrantFundsInput } from './grant-funds.workflow';
+import { RecipientCommitmentNotFound, recipientDecider, recipientsOfAward, recipientStreamName } from '@app/domain/recipient';
+import { decideGrantFunds, type GrantFundsInput, type GrantFundsOutput } from './grant-funds.workflow';
 import type { StreamCommandExecutor } from '../stream-command-executor';
 import { isRefusal, refusalRule, type ProcessManagerLogger } from './process-manager-logger';
 import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from '../retry-on-conflict';
@@ -38,14 +39,19 @@ export class GrantFundsProcessManager {
     const { executor } = this.deps;
     const { state: grant } = await executor.load(grantDecider, grantStreamName(grantId));
     const callId = grant.terms?.callId;
-    if (callId === undefined) return 'refused';
+    if (callId === undefined || grant.terms === null) return 'refused';
+    const recipients = recipientsOfAward(grant.terms.granteeOrganisationId, grant.terms.partnerOrganisationIds).map((r) => r.organisationId);
+    let recipientOutputs: Extract<GrantFundsOutput, { stream: 'recipient' }>[] = [];
     try {
-      return await retryOnConflict(async () => {
+      const outcome = await retryOnConflict(async () => {
         const { state: call, version } = await executor.load(callDecider, callStreamName(callId));
         const now = this.deps.clock.now().toISOString();
-        const outputs = decideGrantFunds(inputOf(event, callId, call, now));
+        const outputs = decideGrantFunds(inputOf(event, callId, call, recipients, now));
+        recipientOutputs = outputs.filter((o): o is Extract<GrantFundsOutput, { stream: 'recipient' }> => o.stream === 'recipient');
         let appended = 0;
-        for (const { id, command } of outputs) {
+        for (const output of outputs) {
+          if (output.stream !== 'call') continue;
+          const { id, command } = output;
           // A release is decided on the state just read; an adjustment is idempotent by its id and
           // judged afresh by the executor on a conflict.
           const pinned = command.type === 'ReleaseFunds' ? { ...context, expectedVersion: version } : context;
@@ -54,6 +60,8 @@ export class GrantFundsProcessManager {
         if (appended === 0) return 'nothing-to-do';
         return event.type === 'GrantAmended' ? 'adjusted' : 'released';
       }, this.deps.retry ?? DEFAULT_RETRY);
+      await this.adjustRecipients(recipientOutputs, context);
+      return outcome;
     } catch (error) {
       if (!isRefusal(error)) throw error;
       // Only an increase that bypassed the amendment handler can be refused: the call's budget wins,
@@ -62,12 +70,27 @@ export class GrantFundsProcessManager {
       return 'refused';
     }
   }
+
+  /**
+   * Each recipient's ledger follows the amendment (idempotent by its id; the executor re-decides on
+   * a conflict). A grant its ledger never counted (awarded before the ledger existed) is skipped.
+   */
+  private async adjustRecipients(outputs: Extract<GrantFundsOutput, { stream: 'recipient' }>[], context: ReturnType<typeof reactionContext>): Promise<void> {
+    for (const { id, command } of outputs) {
+      try {
+        await this.deps.executor.execute(recipientDecider, recipientStreamName(id), id, command, context);
+      } catch (error) {
+        if (error instanceof RecipientCommitmentNotFound) continue;
+        throw error;
+      }
+    }
+  }
 }
 
-function inputOf(event: RecordedEvent, callId: string, call: CallState, now: string): GrantFundsInput {
+function inputOf(event: RecordedEvent, callId: string, call: CallState, recipientOrganisationIds: readonly string[], now: string): GrantFundsInput {
   switch (event.type) {
     case 'GrantAmended':
-      return { type: 'GrantAmended', data: event.data as GrantAmendedData, callId, now };
+      return { type: 'GrantAmended', data: event.data as GrantAmendedData, callId, recipientOrganisationIds, now };
     case 'GrantClosed':
       return { type: 'GrantClosed', data: event.data as GrantClosedData, callId, call, now };
     default:

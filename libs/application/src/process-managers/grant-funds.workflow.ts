@@ -1,5 +1,6 @@
 import { type AdjustCommitment, type CallState, outstandingMinor, type ReleaseFunds } from '@app/domain/call';
 import type { GrantAmendedData, GrantClosedData, GrantTerminatedData } from '@app/domain/grant';
+import type { AdjustRecipientCommitment } from '@app/domain/recipient';
 
 /**
  * What the grant-funds workflow is told: an event of a grant's end or amount change, with the call
@@ -8,9 +9,12 @@ import type { GrantAmendedData, GrantClosedData, GrantTerminatedData } from '@ap
 export type GrantFundsInput =
   | { type: 'GrantClosed'; data: GrantClosedData; callId: string; call: CallState; now: string }
   | { type: 'GrantTerminated'; data: GrantTerminatedData; callId: string; call: CallState; now: string }
-  | { type: 'GrantAmended'; data: GrantAmendedData; callId: string; now: string };
+  /** `recipientOrganisationIds`: the grant's network (grantee and partners), whose recipient ledgers count its amount. */
+  | { type: 'GrantAmended'; data: GrantAmendedData; callId: string; recipientOrganisationIds: readonly string[]; now: string };
 
-export type GrantFundsOutput = { stream: 'call'; id: string; command: ReleaseFunds | AdjustCommitment };
+export type GrantFundsOutput =
+  | { stream: 'call'; id: string; command: ReleaseFunds | AdjustCommitment }
+  | { stream: 'recipient'; id: string; command: AdjustRecipientCommitment };
 
 /**
  * Keeps a grant's commitment on its call in step with the grant after the award, as a pure workflow:
@@ -22,6 +26,10 @@ export type GrantFundsOutput = { stream: 'call'; id: string; command: ReleaseFun
  *   (idempotent in the call decider). An increase was already committed by the amendment handler
  *   before GrantAmended was appended, so the call appends nothing then: this is the backstop. A
  *   decrease is given back here.
+ *   The same change moves what the grant counts on each recipient's ledger (recipient-{org}), keyed
+ *   by the amendment id too: an increase was counted (and held to the ceiling) by the amendment
+ *   handler first, a decrease is counted down here. Closures and terminations do not move it: the
+ *   ceiling counts what was awarded (as amended), not what was paid.
  */
 export function decideGrantFunds(input: GrantFundsInput): GrantFundsOutput[] {
   switch (input.type) {
@@ -37,21 +45,27 @@ export function decideGrantFunds(input: GrantFundsInput): GrantFundsOutput[] {
       return [{ stream: 'call', id: callId, command: { type: 'ReleaseFunds', data: { callId, grantId: data.grantId, amountMinor, reason }, now } }];
     }
     case 'GrantAmended': {
-      const { data, callId, now } = input;
+      const { data, callId, recipientOrganisationIds, now } = input;
       if (data.kind !== 'amount-change') return [];
       const changeMinor = data.newAmountMinor - data.previousAmountMinor;
       if (changeMinor === 0) return [];
       const direction = changeMinor > 0 ? 'raised' : 'lowered';
+      const reason = `Grant amount ${direction} by amendment ${data.amendmentId}`;
       return [
         {
           stream: 'call',
           id: callId,
           command: {
             type: 'AdjustCommitment',
-            data: { callId, grantId: data.grantId, adjustmentId: data.amendmentId, changeMinor, reason: `Grant amount ${direction} by amendment ${data.amendmentId}` },
+            data: { callId, grantId: data.grantId, adjustmentId: data.amendmentId, changeMinor, reason },
             now,
           },
         },
+        ...recipientOrganisationIds.map((organisationId) => ({
+          stream: 'recipient' as const,
+          id: organisationId,
+          command: { type: 'AdjustRecipientCommitment' as const, data: { organisationId, grantId: data.grantId, adjustmentId: data.amendmentId, changeMinor, reason }, now },
+        })),
       ];
     }
     default: {

@@ -8,12 +8,15 @@ import { AwardProcessManager } from './award.process-manager';
 import { GrantFundsProcessManager } from './grant-funds.process-manager';
 import type { ProcessManagerLogger } from './process-manager-logger';
 import type { RetryOptions } from '../retry-on-conflict';
+import type { RecipientCeilingPolicy } from '@app/domain/recipient';
 
 export interface ProcessManagerDependencies {
   executor: StreamCommandExecutor;
   clock: Clock;
   logger?: ProcessManagerLogger;
   retry?: RetryOptions;
+  /** The programme's ceilings per recipient (configuration: APP_CONFIG.recipientCeiling). */
+  recipientCeilings?: RecipientCeilingPolicy;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface ProcessManagerDependencies {
 export function createProcessManagers(deps: ProcessManagerDependencies): LogConsumer[] {
   const logger = deps.logger ?? nestStructuredLogger('ProcessManagers');
   const shared = { executor: deps.executor, clock: deps.clock, logger, retry: deps.retry };
-  const awards = new AwardProcessManager(shared);
+  const awards = new AwardProcessManager({ ...shared, recipientCeilings: deps.recipientCeilings });
   const grantFunds = new GrantFundsProcessManager(shared);
   return [
     reactorOf(awards, (event) => awards.handle(event)),

@@ -36,24 +36,44 @@ const award: AwardDecision = {
   decidedAt: '2027-02-15T09:00:00.000Z',
 };
 
+const programme = 'Civic Space and Minority Rights Programme 2027';
 const call = (committedMinor: number, commitments: ExistingCall['commitments'] = {}): CallState =>
-  ({ status: 'published', callId, terms: { budgetMinor: 10_000_000 }, closesAt: '2027-04-30T23:59:59.000Z', committedMinor, commitments }) as unknown as ExistingCall;
+  ({ status: 'published', callId, terms: { budgetMinor: 10_000_000, programme, currency: 'EUR' }, closesAt: '2027-04-30T23:59:59.000Z', committedMinor, commitments }) as unknown as ExistingCall;
+const recipientCeilingMinor = 6_000_000;
 
 describe('award workflow', () => {
-  it('given an award decision, when it is recorded, then funds are committed on the call', () => {
-    expect(decideAward({ type: 'DecisionRecorded', decision: award, proposal, now })).toEqual([
+  it("given an award decision, when it is recorded, then the lead and every partner first count it on their ledgers, held to the call's ceiling per recipient", () => {
+    const commit = (organisationId: string, role: 'lead' | 'partner') => ({
+      stream: 'recipient',
+      id: organisationId,
+      command: { type: 'CommitRecipientFunds', data: { organisationId, grantId, proposalId, callId, programme, currency: 'EUR', role, amountMinor: 4_000_000, ceilingMinor: 6_000_000 }, now },
+    });
+    expect(decideAward({ type: 'DecisionRecorded', decision: award, proposal, call: call(0), recipientCeilingMinor, now })).toEqual([commit(lead, 'lead'), commit(partner, 'partner')]);
+  });
+
+  it('given the recipients counted the award, then funds are committed on the call', () => {
+    expect(decideAward({ type: 'RecipientsCommitted', decision: award, proposal, now })).toEqual([
       { stream: 'call', id: callId, command: { type: 'CommitFunds', data: { callId, grantId, proposalId, amountMinor: 4_000_000 }, now } },
     ]);
   });
 
-  it('given a rejection or a reserve-list decision, then nothing', () => {
-    const rejection: FundingDecisionRecordedData = { ...award, decision: 'reject', grantId: undefined, amountMinor: undefined };
-    expect(decideAward({ type: 'DecisionRecorded', decision: rejection, proposal, now })).toEqual([]);
-    expect(decideAward({ type: 'DecisionRecorded', decision: { ...award, decision: 'reserve' } as FundingDecisionRecordedData, proposal, now })).toEqual([]);
+  it('given the call already holds funds for the grant (an award older than the recipient ledger, or a redelivery), then it goes straight to the call, never re-judged against a ceiling', () => {
+    const committed = call(4_000_000, { [grantId]: { proposalId, amountMinor: 4_000_000, releasedMinor: 0 } });
+    expect(decideAward({ type: 'DecisionRecorded', decision: award, proposal, call: committed, recipientCeilingMinor, now }).map((o) => o.command.type)).toEqual(['CommitFunds']);
   });
 
-  it('given a grant the proposal already records as unfunded, when the decision is redelivered, then it is never funded later', () => {
-    expect(decideAward({ type: 'DecisionRecorded', decision: award, proposal: { ...proposal, unfundedGrantIds: [grantId] }, now })).toEqual([]);
+  it('given a rejection or a reserve-list decision, then nothing', () => {
+    const rejection: FundingDecisionRecordedData = { ...award, decision: 'reject', grantId: undefined, amountMinor: undefined };
+    expect(decideAward({ type: 'DecisionRecorded', decision: rejection, proposal, call: call(0), recipientCeilingMinor, now })).toEqual([]);
+    expect(decideAward({ type: 'DecisionRecorded', decision: { ...award, decision: 'reserve' } as FundingDecisionRecordedData, proposal, call: call(0), recipientCeilingMinor, now })).toEqual([]);
+  });
+
+  it('given a grant the proposal already records as unfunded, when the decision is redelivered, then it is never funded later: the recipients are only released (again)', () => {
+    const outputs = decideAward({ type: 'DecisionRecorded', decision: award, proposal: { ...proposal, unfundedGrantIds: [grantId] }, call: call(0), recipientCeilingMinor, now });
+    expect(outputs.map((o) => [o.stream, o.id, o.command.type])).toEqual([
+      ['recipient', lead, 'ReleaseRecipientFunds'],
+      ['recipient', partner, 'ReleaseRecipientFunds'],
+    ]);
   });
 
   it('given the funds were committed, then the grant is awarded to the network for the implied period, then the proposal records its award funded', () => {
@@ -76,17 +96,33 @@ describe('award workflow', () => {
 
   it('given the call refused the commitment, then the proposal records it with the refusal rule and what the call truly has left', () => {
     const reason = 'call.budget.exceeded';
-    expect(decideAward({ type: 'FundsRefused', decision: award, call: call(7_500_000), reason, now })).toEqual([
+    const release = (organisationId: string) => ({
+      stream: 'recipient',
+      id: organisationId,
+      command: { type: 'ReleaseRecipientFunds', data: { organisationId, grantId, reason: 'Award funds unavailable: call.budget.exceeded' }, now },
+    });
+    expect(decideAward({ type: 'FundsRefused', decision: award, proposal, call: call(7_500_000), reason, now })).toEqual([
       {
         stream: 'proposal',
         id: proposalId,
         command: { type: 'RecordAwardFundsUnavailable', data: { proposalId, grantId, amountMinor: 4_000_000, remainingMinor: 2_500_000, reason }, now },
       },
+      release(lead),
+      release(partner),
     ]);
-    expect(decideAward({ type: 'FundsRefused', decision: award, call: { status: 'none' }, reason: 'call.not-found', now })[0].command.data).toMatchObject({
+    expect(decideAward({ type: 'FundsRefused', decision: award, proposal, call: { status: 'none' }, reason: 'call.not-found', now })[0].command.data).toMatchObject({
       remainingMinor: 0,
       reason: 'call.not-found',
     });
+  });
+
+  it("given a recipient's ceiling refused the award, then the proposal records that rule, with what the call has left, and the network's ledgers are released", () => {
+    const outputs = decideAward({ type: 'FundsRefused', decision: award, proposal, call: call(1_000_000), reason: 'recipient.ceiling.exceeded', now });
+    expect(outputs[0].command.data).toMatchObject({ reason: 'recipient.ceiling.exceeded', remainingMinor: 9_000_000 });
+    expect(outputs.slice(1).map((o) => [o.id, o.command.type])).toEqual([
+      [lead, 'ReleaseRecipientFunds'],
+      [partner, 'ReleaseRecipientFunds'],
+    ]);
   });
 });
 
@@ -117,18 +153,26 @@ describe('grant-funds workflow', () => {
   const amended = (previousAmountMinor: number, newAmountMinor: number): GrantAmendedData =>
     ({ grantId, amendmentId: 'amend-1', kind: 'amount-change', previousAmountMinor, newAmountMinor }) as unknown as GrantAmendedData;
 
-  it('given an amount decrease, then the difference is given back, keyed by the amendment', () => {
-    expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 3_000_000), callId, now })).toEqual([
-      { stream: 'call', id: callId, command: { type: 'AdjustCommitment', data: { callId, grantId, adjustmentId: 'amend-1', changeMinor: -1_000_000, reason: 'Grant amount lowered by amendment amend-1' }, now } },
+  it('given an amount decrease, then the difference is given back to the call and counted down on every recipient ledger, keyed by the amendment', () => {
+    const reason = 'Grant amount lowered by amendment amend-1';
+    const recipient = (organisationId: string) => ({
+      stream: 'recipient',
+      id: organisationId,
+      command: { type: 'AdjustRecipientCommitment', data: { organisationId, grantId, adjustmentId: 'amend-1', changeMinor: -1_000_000, reason }, now },
+    });
+    expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 3_000_000), callId, recipientOrganisationIds: [lead, partner], now })).toEqual([
+      { stream: 'call', id: callId, command: { type: 'AdjustCommitment', data: { callId, grantId, adjustmentId: 'amend-1', changeMinor: -1_000_000, reason }, now } },
+      recipient(lead),
+      recipient(partner),
     ]);
   });
 
   it('given an increase, then the same adjustment is asked again as a backstop (idempotent by its id)', () => {
-    expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 4_500_000), callId, now })[0].command.data).toMatchObject({ changeMinor: 500_000, adjustmentId: 'amend-1' });
+    expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 4_500_000), callId, recipientOrganisationIds: [lead, partner], now })[0].command.data).toMatchObject({ changeMinor: 500_000, adjustmentId: 'amend-1' });
   });
 
   it('given an amendment of another kind, or no change, then nothing', () => {
-    expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 4_000_000), callId, now })).toEqual([]);
-    expect(decideGrantFunds({ type: 'GrantAmended', data: { ...amended(1, 2), kind: 'no-cost-extension' } as unknown as GrantAmendedData, callId, now })).toEqual([]);
+    expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 4_000_000), callId, recipientOrganisationIds: [lead, partner], now })).toEqual([]);
+    expect(decideGrantFunds({ type: 'GrantAmended', data: { ...amended(1, 2), kind: 'no-cost-extension' } as unknown as GrantAmendedData, callId, recipientOrganisationIds: [lead, partner], now })).toEqual([]);
   });
 });

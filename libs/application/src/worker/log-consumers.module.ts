@@ -11,6 +11,7 @@ import { publicEventSource } from '../webhooks/webhook.providers';
 import { webhookFanOut } from '../webhooks/webhook-fan-out';
 import type { LogConsumer } from '@app/log-consumers';
 import { CLOCK, type Clock } from '@app/platform/clock';
+import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
 import { asProjector, PROJECTIONS, type Projection } from '@app/read-models/projection/projection';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { DataSource } from 'typeorm';
@@ -31,13 +32,13 @@ export const WEBHOOK_FAN_OUT_CONSUMER = Symbol('WEBHOOK_FAN_OUT_CONSUMER');
     { provide: WEBHOOK_FAN_OUT_CONSUMER, useFactory: (mapper: PublicEventMapper) => webhookFanOut(publicEventSource(mapper)), inject: [PublicEventMapper] },
     {
       provide: LOG_CONSUMERS,
-      useFactory: (projections: Projection[], executor: StreamCommandExecutor, clock: Clock, dataSource: DataSource, store: EventStore, fanOut: LogConsumer): LogConsumer[] => [
+      useFactory: (projections: Projection[], executor: StreamCommandExecutor, clock: Clock, dataSource: DataSource, store: EventStore, fanOut: LogConsumer, config: AppConfig): LogConsumer[] => [
         ...projections.map(asProjector),
-        ...createProcessManagers({ executor, clock }),
+        ...createProcessManagers({ executor, clock, recipientCeilings: config.recipientCeiling }),
         createAuditSealerReactor(new AuditSealer({ store, db: typeormAuditDb(dataSource), signingKey: auditSigningKeyFromEnv() })),
         fanOut,
       ],
-      inject: [PROJECTIONS, StreamCommandExecutor, CLOCK, DataSource, EVENT_STORE, WEBHOOK_FAN_OUT_CONSUMER],
+      inject: [PROJECTIONS, StreamCommandExecutor, CLOCK, DataSource, EVENT_STORE, WEBHOOK_FAN_OUT_CONSUMER, APP_CONFIG],
     },
   ],
   exports: [LOG_CONSUMERS, WEBHOOK_FAN_OUT_CONSUMER],

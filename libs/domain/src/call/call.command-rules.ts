@@ -16,6 +16,7 @@ import {
   InvalidCurrency,
   InvalidEligibleCountries,
   InvalidMinPartners,
+  InvalidRecipientCeiling,
   InvalidReviewsRequired,
   InvalidScoringCriteria,
   InvalidSubmissionWindow,
@@ -31,7 +32,7 @@ import {
  * which reads decide's code paths: a rule listed is reachable for that command, not in every state.
  */
 export const callCommandRules: Readonly<Record<CallCommand['type'], readonly RuleViolationClass[]>> = {
-  DraftCall: [InvalidAwardRange, InvalidBudget, InvalidCriteriaWeights, InvalidCurrency, InvalidEligibleCountries, InvalidMinPartners, InvalidReviewsRequired, InvalidScoringCriteria, InvalidSubmissionWindow, InvalidTimestamp, MissingCallDetails],
+  DraftCall: [InvalidAwardRange, InvalidBudget, InvalidCriteriaWeights, InvalidCurrency, InvalidEligibleCountries, InvalidMinPartners, InvalidRecipientCeiling, InvalidReviewsRequired, InvalidScoringCriteria, InvalidSubmissionWindow, InvalidTimestamp, MissingCallDetails],
   PublishCall: [DeadlinePassed, InvalidTimestamp],
   ExtendCallDeadline: [DeadlineNotLater, DeadlinePassed, InvalidTimestamp, ReasonRequired],
   CloseCall: [InvalidTimestamp, ReasonRequired],

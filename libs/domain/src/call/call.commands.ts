@@ -20,6 +20,8 @@ export interface DraftCallData {
   minPartners: number;
   criteria: ScoringCriterion[];
   reviewsRequired: number;
+  /** The ceiling per recipient for this call's awards; absent: the programme's (see CallDraftedData). */
+  recipientCeilingMinor?: number;
   opensAt: string;
   closesAt: string;
 }

@@ -1,4 +1,4 @@
-import { AlreadyExists, InvalidStateTransition, StreamNotFound } from '../shared/decider';
+import { AlreadyExists, fold, InvalidStateTransition, StreamNotFound } from '../shared/decider';
 import { given } from '../shared/testing';
 import type { CallCommand, DraftCallData } from './call.commands';
 import { callDecider, callIsOpenForSubmissions, type CallState, type ExistingCall } from './call.decider';
@@ -18,6 +18,7 @@ import {
   InvalidCurrency,
   InvalidEligibleCountries,
   InvalidMinPartners,
+  InvalidRecipientCeiling,
   InvalidReviewsRequired,
   InvalidScoringCriteria,
   InvalidSubmissionWindow,
@@ -291,6 +292,17 @@ describe('call decider', () => {
 
     it.each([0, -2, 1.5])('rejects a number of required reviews that is not an integer >= 1 (%p)', (reviewsRequired) => {
       given(callDecider).when(draft({ reviewsRequired })).thenThrows(InvalidReviewsRequired);
+    });
+
+    it('records a ceiling per recipient when the call states one, and folds it into the terms', () => {
+      given(callDecider).when(draft({ recipientCeilingMinor: 40_000_000 })).then([drafted({ recipientCeilingMinor: 40_000_000 })]);
+      const state = fold(callDecider, [drafted({ recipientCeilingMinor: 40_000_000 })]) as ExistingCall;
+      expect(state.terms.recipientCeilingMinor).toBe(40_000_000);
+      expect((fold(callDecider, [drafted()]) as ExistingCall).terms).not.toHaveProperty('recipientCeilingMinor');
+    });
+
+    it.each([0, 1.5, 24_999_999])('rejects a ceiling per recipient that is not an integer of at least the maximum award (%p)', (recipientCeilingMinor) => {
+      given(callDecider).when(draft({ recipientCeilingMinor })).thenThrows(InvalidRecipientCeiling);
     });
 
     it.each(['2026-04-30', '30/04/2026 23:59', '2026-04-30T23:59:59', 'soon', '2026-13-01T00:00:00Z'])(

@@ -27,6 +27,7 @@ import {
   InvalidCurrency,
   InvalidEligibleCountries,
   InvalidMinPartners,
+  InvalidRecipientCeiling,
   InvalidReviewsRequired,
   InvalidScoringCriteria,
   InvalidSubmissionWindow,
@@ -57,6 +58,8 @@ export interface CallTerms {
   minPartners: number;
   criteria: readonly ScoringCriterion[];
   reviewsRequired: number;
+  /** The call's own ceiling per recipient, if it states one (else the programme's applies). */
+  recipientCeilingMinor?: number;
   opensAt: string;
 }
 
@@ -130,6 +133,7 @@ export function evolveCall(state: CallState, event: CallEvent): CallState {
           minPartners: drafted.minPartners,
           criteria: drafted.criteria.map(copyCriterion),
           reviewsRequired: drafted.reviewsRequired,
+          ...(drafted.recipientCeilingMinor !== undefined ? { recipientCeilingMinor: drafted.recipientCeilingMinor } : {}),
           opensAt: drafted.opensAt,
         },
         closesAt: drafted.closesAt,
@@ -296,6 +300,9 @@ function draftCall({ data, now }: DraftCall, state: CallState): CallEvent[] {
   if (!isIntegerAtLeast(data.minPartners, 1)) throw new InvalidMinPartners(data.minPartners);
   assertCriteria(data.criteria);
   if (!isIntegerAtLeast(data.reviewsRequired, 1)) throw new InvalidReviewsRequired(data.reviewsRequired);
+  if (data.recipientCeilingMinor !== undefined && !isIntegerAtLeast(data.recipientCeilingMinor, data.maxAwardMinor)) {
+    throw new InvalidRecipientCeiling(data.recipientCeilingMinor, data.maxAwardMinor);
+  }
   const opensAt = toInstant('opensAt', data.opensAt);
   const closesAt = toInstant('closesAt', data.closesAt);
   if (opensAt >= closesAt) throw new InvalidSubmissionWindow(data.opensAt, data.closesAt);
@@ -316,6 +323,7 @@ function draftCall({ data, now }: DraftCall, state: CallState): CallEvent[] {
         minPartners: data.minPartners,
         criteria: data.criteria.map(copyCriterion),
         reviewsRequired: data.reviewsRequired,
+        ...(data.recipientCeilingMinor !== undefined ? { recipientCeilingMinor: data.recipientCeilingMinor } : {}),
         opensAt: data.opensAt,
         closesAt: data.closesAt,
         draftedAt: now,

@@ -196,3 +196,14 @@ export class InvalidCommitmentAdjustment extends DomainRuleViolation {
     super(InvalidCommitmentAdjustment.rule, `A commitment adjustment must be a non-zero integer of minor units, got ${changeMinor}`);
   }
 }
+
+/** A call's ceiling per recipient, when it states one, is a positive integer of minor units, at least the call's maximum award. */
+export class InvalidRecipientCeiling extends DomainRuleViolation {
+  static readonly rule = 'call.recipient-ceiling.invalid';
+  constructor(
+    readonly recipientCeilingMinor: number,
+    readonly maxAwardMinor: number,
+  ) {
+    super(InvalidRecipientCeiling.rule, `The ceiling per recipient must be a positive integer of minor units, at least the maximum award ${maxAwardMinor}, got ${recipientCeilingMinor}`);
+  }
+}

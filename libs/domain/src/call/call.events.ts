@@ -44,6 +44,12 @@ export interface CallDraftedData {
   criteria: ScoringCriterion[];
   /** Reviews each proposal needs before a funding decision. */
   reviewsRequired: number;
+  /**
+   * The ceiling per recipient this call holds its awards to (what one organisation may be awarded
+   * across the programme, in this currency). Absent: the programme's configured ceiling applies.
+   * Added without a new schema version: calls drafted before it simply lack it.
+   */
+  recipientCeilingMinor?: number;
   /** Submission window start (inclusive). */
   opensAt: string;
   /** Submission deadline (inclusive) as drafted; later extensions move the call's current deadline. */

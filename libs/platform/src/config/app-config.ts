@@ -12,8 +12,10 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { authConfigFromEnv } from '../auth/auth.config';
 import { type ConfigurationProblem, ConfigurationError, isDevelopmentOrTest, nonEmpty } from './environment';
+import { type RecipientCeilingConfig, recipientCeilingConfigFromEnv } from './recipient-ceiling-config';
 
 export { ConfigurationError, isDevelopmentOrTest, type ConfigurationProblem } from './environment';
+export type { RecipientCeilingConfig } from './recipient-ceiling-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -59,6 +61,13 @@ export interface AppConfig {
    */
   trustProxy: false | number | string[];
   throttle: ThrottleConfig;
+  /**
+   * The ceiling per recipient (EU rules on financial support to third parties): what one
+   * organisation may be awarded across a programme, in minor units of the call's currency, when
+   * the call states none. `byProgramme` (RECIPIENT_CEILINGS) names programmes with their own;
+   * every other programme has `defaultMinor` (RECIPIENT_CEILING_MINOR, 6,000,000: EUR 60,000).
+   */
+  recipientCeiling: RecipientCeilingConfig;
 }
 
 /**
@@ -162,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authFailuresWindowMs: int('THROTTLE_AUTH_FAILURES_WINDOW_MS', 60_000, 1),
       authFailuresBlockMs: int('THROTTLE_AUTH_FAILURES_BLOCK_MS', 300_000, 1),
     },
+    recipientCeiling: recipientCeilingConfigFromEnv(env, fail),
   };
   if (problems.length) throw new ConfigurationError(problems, production);
   return config;
