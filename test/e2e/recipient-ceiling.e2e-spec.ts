@@ -78,20 +78,20 @@ describe('a ceiling per recipient across the programme', () => {
     await awarded(await scenario.proposalReadyForDecision({ callId: secondCall, leadOrganisationId: partnerB, partnerOrganisationIds: [partnerA], requestedMinor: 500_000 }), 500_000);
   });
 
-  it("holds a call's awards to its own ceiling when it states one (here above the programme's), in the call's currency only", async () => {
+  it("holds a call's awards to its own ceiling when it states one (here above the programme's), and counts each programme apart", async () => {
     const organisation = await scenario.organisation('TN');
     const partner = await scenario.organisation('LB');
     const defaultCall = await scenario.publishedCall({ title: 'Call under the default ceiling' });
     const generousCall = await scenario.publishedCall({ title: 'Call with its own ceiling', recipientCeilingMinor: 9_000_000 });
-    const usdCall = await scenario.publishedCall({ title: 'Call in dollars', currency: 'USD' });
+    const otherProgramme = await scenario.publishedCall({ title: 'Call of another programme', programme: 'Another programme 2027' });
 
     await awarded(await scenario.proposalReadyForDecision({ callId: defaultCall, leadOrganisationId: organisation, partnerOrganisationIds: [partner], requestedMinor: 5_000_000 }), 5_000_000);
     const underDefault = await scenario.proposalReadyForDecision({ callId: defaultCall, leadOrganisationId: organisation, partnerOrganisationIds: [partner], requestedMinor: 3_000_000 });
     expect((await decide(underDefault, 3_000_000).expect(422)).body.rule).toBe('recipient.ceiling.exceeded');
     // The same 30,000 under the call whose ceiling is EUR 90,000: 80,000 in all.
     await awarded(await scenario.proposalReadyForDecision({ callId: generousCall, leadOrganisationId: organisation, partnerOrganisationIds: [partner], requestedMinor: 3_000_000 }), 3_000_000);
-    // Dollars are counted apart (no exchange rate is assumed): 60,000 USD still fits.
-    await awarded(await scenario.proposalReadyForDecision({ callId: usdCall, leadOrganisationId: organisation, partnerOrganisationIds: [partner], requestedMinor: 6_000_000 }), 6_000_000);
+    // Another programme has a ceiling of its own: 60,000 there still fits. (Currencies are counted apart too: recipient.decider.spec.)
+    await awarded(await scenario.proposalReadyForDecision({ callId: otherProgramme, leadOrganisationId: organisation, partnerOrganisationIds: [partner], requestedMinor: 6_000_000 }), 6_000_000);
 
     expect((await ledger(organisation)).map((e) => [e.amountMinor, e.ceilingMinor, e.totalMinor])).toEqual([
       [5_000_000, 6_000_000, 5_000_000],
