@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { authConfigFromEnv } from '../auth/auth.config';
 import { type ConfigurationProblem, ConfigurationError, isDevelopmentOrTest, nonEmpty } from './environment';
 import { type RecipientCeilingConfig, recipientCeilingConfigFromEnv } from './recipient-ceiling-config';
+import { type MailConfig, mailConfigFromEnv } from './mail-config';
 
 export { ConfigurationError, isDevelopmentOrTest, type ConfigurationProblem } from './environment';
 export type { RecipientCeilingConfig } from './recipient-ceiling-config';
@@ -61,6 +62,8 @@ export interface AppConfig {
    */
   trustProxy: false | number | string[];
   throttle: ThrottleConfig;
+  /** E-mail notifications over SMTP (mail-config.ts); no SMTP host: off. */
+  mail: MailConfig;
   /**
    * The ceiling per recipient (EU rules on financial support to third parties): what one
    * organisation may be awarded across a programme, in minor units of the call's currency, when
@@ -171,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authFailuresWindowMs: int('THROTTLE_AUTH_FAILURES_WINDOW_MS', 60_000, 1),
       authFailuresBlockMs: int('THROTTLE_AUTH_FAILURES_BLOCK_MS', 300_000, 1),
     },
+    mail: mailConfigFromEnv(env, production, fail),
     recipientCeiling: recipientCeilingConfigFromEnv(env, fail),
   };
   if (problems.length) throw new ConfigurationError(problems, production);
