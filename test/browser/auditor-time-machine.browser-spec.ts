@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Pool } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { AUDITOR, type ConsoleWorld, decideAward, MANAGER, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
 import { expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
@@ -116,6 +117,29 @@ describe('console in a browser: the auditor’s time machine', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     await expectText(page.getByTestId('bundle-ready'), new RegExp(`proposal-${proposalId}.tar`));
+  });
+
+  it('names the first broken link once an event was altered behind the ledger’s back', async () => {
+    const consensus = history.findIndex((event) => event.type === 'ConsensusRecorded');
+    const pool = new Pool({ connectionString: world.t.db.url, max: 1 });
+    try {
+      // As a superuser who switches off the append-only triggers: what the chain exists to expose.
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('ALTER TABLE events DISABLE TRIGGER USER');
+        await client.query(`UPDATE events SET data = jsonb_set(data, '{score}', '99') WHERE stream_id = $1 AND stream_version = $2`, [`proposal-${proposalId}`, consensus]);
+        await client.query('ALTER TABLE events ENABLE TRIGGER USER');
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+    await page.getByRole('button', { name: 'Verify the ledger' }).first().click();
+    await expectText(page.getByTestId('verify-result').first(), new RegExp(`^Broken: \\S+ at proposal-${proposalId} version ${consensus} — `));
+    await screenshot(page, 'auditor-verify-broken');
   });
 
   it('speaks French when asked', async () => {
