@@ -6,13 +6,14 @@ import { nestStructuredLogger } from '@app/platform/logging/structured-logger';
 import { DataSource } from 'typeorm';
 import { LOG_CONSUMERS, LogConsumersModule } from './log-consumers.module';
 import { WebhookDeliveryModule } from './webhooks/webhook-delivery.module';
+import { NotificationDeliveryModule } from './notifications/notification-delivery.module';
 
 /**
  * What a worker runs: every log consumer on the one runtime (leases decide which process leads
- * which consumer), and webhook delivery. Runs inside the API process unless RUN_WORKER=false.
+ * which consumer), webhook delivery and e-mail notifications. Runs inside the API process unless RUN_WORKER=false.
  */
 @Module({
-  imports: [LogConsumersModule, WebhookDeliveryModule],
+  imports: [LogConsumersModule, WebhookDeliveryModule, NotificationDeliveryModule],
   providers: [
     {
       provide: LogConsumerRuntime,

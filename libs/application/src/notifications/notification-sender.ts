@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '@app/platform/clock';
+import type { MailConfig, NotificationKind } from '@app/platform/config/mail-config';
+import type { StructuredLogger } from '@app/platform/logging/structured-logger';
+import type { Transporter } from 'nodemailer';
+import type { DataSource } from 'typeorm';
+import { backoffDelayMs } from '../webhooks/backoff';
+import type { NotificationAddresses } from './notification-addresses';
+import { queueNotification } from './notification-fan-out';
+import { addDays, reminderDue } from './notification-rules';
+import { renderNotification } from './notification-templates';
+
+interface ClaimedNotification {
+  id: string;
+  kind: NotificationKind;
+  recipient_kind: 'organisation' | 'reviewer';
+  recipient_id: string;
+  record_kind: 'proposal' | 'grant';
+  record_id: string;
+  due_date: string | null;
+  attempts: number;
+}
+
+/** What an SMTP attempt came to. `error` holds codes only: servers echo addresses in their messages. */
+interface SmtpOutcome {
+  sent: boolean;
+  smtpCode?: number;
+  error?: string;
+  /** A 5xx answer: the server refuses for good, retrying cannot help. */
+  permanent?: boolean;
+}
+
+/** How long a claimed notification stays ours beyond the SMTP timeout before another process may retry it. */
+const LEASE_MARGIN_MS = 30_000;
+
+/**
+ * Sends queued notifications by e-mail, at least once, and queues report reminders as they fall
+ * due. Each round (every `pollMs`, or at once when the fan-out queued something): first the
+ * scheduler — reports owed with a due date within `reportDueDays` of today (by the programme's
+ * clock), each judged by `reminderDue` and queued under a dedup key naming the due date, so several
+ * workers and every later round queue it once; then the due rows, claimed with a lease (`FOR UPDATE
+ * SKIP LOCKED`), so two workers never send the same row at once. The recipient's address is opened
+ * only now; none (erased, or never recorded) records the row as skipped. Failures are retried with
+ * exponential backoff and full jitter, a 5xx answer or the last attempt makes the row dead. Every
+ * attempt is written to the delivery log with the SMTP code, never the server's text.
+ */
+export class NotificationSender {
+  private readonly owner = `notifier-${randomUUID()}`;
+  private loop?: Promise<void>;
+  private stopping = false;
+  private wakeUp?: () => void;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly mail: MailConfig,
+    private readonly transport: Pick<Transporter, 'sendMail'>,
+    private readonly addresses: NotificationAddresses,
+    private readonly clock: Clock,
+    private readonly baseUrl: string,
+    private readonly logger: StructuredLogger,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Called after each round and each recorded outcome (tests wait on it). */
+  onProgress(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+    await this.dataSource.query('UPDATE notifications SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = $1', [this.owner]).catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.queueReportReminders();
+        for (const notification of await this.claim(10)) {
+          if (this.stopping) break;
+          await this.deliver(notification);
+        }
+      } catch (error) {
+        if (this.stopping) break;
+        this.logger.error('notification sender round failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+      for (const listener of this.listeners) listener();
+      if (this.stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.wakeUp = undefined;
+          resolve();
+        }, this.mail.pollMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          this.wakeUp = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** The scheduler: reminders for reports that fell due (or overdue) by today, queued once each. */
+  async queueReportReminders(): Promise<number> {
+    const today = this.clock.now().toISOString().slice(0, 10);
+    const reports: { grant_id: string; report_id: string; organisation_id: string; due_date: string }[] = await this.dataSource.query(
+      `SELECT grant_id, report_id, organisation_id, to_char(due_date, 'YYYY-MM-DD') AS due_date
+         FROM notification_reports WHERE open AND due_date <= $1::date`,
+      [addDays(today, this.mail.reportDueDays)],
+    );
+    let queued = 0;
+    for (const report of reports) {
+      const intent = reminderDue({ grantId: report.grant_id, reportId: report.report_id, organisationId: report.organisation_id, dueDate: report.due_date, open: true }, today, this.mail.reportDueDays);
+      if (intent) queued += await queueNotification(this.dataSource.manager, intent, this.mail, { dueDate: report.due_date });
+    }
+    return queued;
+  }
+
+  private async claim(limit: number): Promise<ClaimedNotification[]> {
+    const [claimed]: [ClaimedNotification[], number] = await this.dataSource.query(
+      `WITH due AS (
+         SELECT id FROM notifications
+          WHERE status IN ('pending', 'failed') AND next_attempt_at <= clock_timestamp()
+            AND (lease_until IS NULL OR lease_until < clock_timestamp())
+          ORDER BY next_attempt_at
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED
+       )
+       UPDATE notifications n
+          SET lease_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000), lease_owner = $3
+         FROM due WHERE n.id = due.id
+       RETURNING n.id, n.kind, n.recipient_kind, n.recipient_id, n.record_kind, n.record_id, to_char(n.due_date, 'YYYY-MM-DD') AS due_date, n.attempts`,
+      [limit, this.mail.timeoutMs + LEASE_MARGIN_MS, this.owner],
+    );
+    return claimed;
+  }
+
+  private async deliver(notification: ClaimedNotification): Promise<void> {
+    // Turned off since it was queued (another process's configuration, a restart): not sent.
+    if (this.mail.disabledKinds.includes(notification.kind)) return this.skip(notification, 'kind-disabled');
+    const lookup = await this.addresses.addressOf({ kind: notification.recipient_kind, id: notification.recipient_id });
+    if ('skip' in lookup) return this.skip(notification, lookup.skip);
+    const started = Date.now();
+    const mail = renderNotification(notification.kind, {
+      baseUrl: this.baseUrl,
+      record: { kind: notification.record_kind, id: notification.record_id },
+      dueDate: notification.due_date ?? undefined,
+    });
+    const outcome = await this.send(lookup.address, mail.subject, mail.text);
+    const attempts = notification.attempts + 1;
+    const [status, delayMs] = outcome.sent
+      ? ['sent', null]
+      : outcome.permanent || attempts >= this.mail.maxAttempts
+        ? ['dead', null]
+        : ['failed', backoffDelayMs(attempts, this.mail.retryBaseMs, this.mail.retryMaxMs, this.random)];
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query('INSERT INTO notification_attempts (notification_id, outcome, smtp_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5)', [
+        notification.id,
+        outcome.sent ? 'sent' : 'failed',
+        outcome.smtpCode ?? null,
+        outcome.error ?? null,
+        Date.now() - started,
+      ]);
+      await tx.query(
+        `UPDATE notifications
+            SET status = $3, attempts = $4, last_attempt_at = now(), last_error = $5,
+                sent_at = CASE WHEN $3 = 'sent' THEN now() ELSE sent_at END,
+                next_attempt_at = CASE WHEN $6::double precision IS NULL THEN NULL ELSE clock_timestamp() + make_interval(secs => $6::double precision / 1000) END,
+                lease_until = NULL, lease_owner = NULL
+          WHERE id = $1 AND lease_owner = $2`,
+        [notification.id, this.owner, status, attempts, outcome.error ?? null, delayMs],
+      );
+    });
+    if (status === 'dead') this.logger.error('notification is dead after its last attempt', { notificationId: notification.id, kind: notification.kind, attempts, smtpCode: outcome.smtpCode });
+  }
+
+  private async skip(notification: ClaimedNotification, reason: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE notifications SET status = 'skipped', skipped_reason = $3, next_attempt_at = NULL, lease_until = NULL, lease_owner = NULL
+        WHERE id = $1 AND lease_owner = $2`,
+      [notification.id, this.owner, reason],
+    );
+  }
+
+  private async send(to: string, subject: string, text: string): Promise<SmtpOutcome> {
+    try {
+      await this.transport.sendMail({ from: this.mail.from, to, subject, text });
+      return { sent: true };
+    } catch (error) {
+      const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
+      const smtpCode = typeof responseCode === 'number' ? responseCode : undefined;
+      return {
+        sent: false,
+        smtpCode,
+        error: [typeof code === 'string' ? code : 'ERROR', smtpCode].filter((part) => part !== undefined).join(' '),
+        permanent: smtpCode !== undefined && smtpCode >= 500 && smtpCode < 600,
+      };
+    }
+  }
+}
