@@ -117,6 +117,10 @@ const README_ROLES: Record<string, Role[]> = {
   // The evidence bundles: auditors only (none listed; auditors' reads are added in readmeAllows).
   'GET /audit/streams/{streamId}/bundle': [],
   'GET /audit/calls/{callId}/bundle': [],
+  // Notifications: the delivery log for admins (auditors read it too); the reviewer-contact registry, admins only.
+  'GET /admin/notifications': ['admin'],
+  'PUT /admin/reviewer-contacts/{reviewerId}': ['admin'],
+  'DELETE /admin/reviewer-contacts/{reviewerId}': ['admin'],
 };
 
 /** Routes every caller may use without a token. */
@@ -431,6 +435,8 @@ export async function buildWorld(): Promise<SecurityWorld> {
     'POST /grants/{id}/reinstatement': { params: { id: grants.suspended }, body: { reason: 'Threat assessed' } },
     'POST /grants/{id}/termination': { params: { id: grants.toTerminate }, body: { reason: 'Network dissolved' } },
     'POST /grants/{id}/closure': { params: { id: grants.toClose } },
+    'PUT /admin/reviewer-contacts/{reviewerId}': { params: { reviewerId: ACTORS.reviewer.id }, body: { email: 'reviewer@example.org' } },
+    'DELETE /admin/reviewer-contacts/{reviewerId}': { params: { reviewerId: ACTORS.reviewer.id } },
     'POST /webhooks/subscriptions': { body: { url: hook, eventTypes: ['grant.closed'] } },
     'GET /webhooks/subscriptions/{id}': { params: { id: subscription } },
     'DELETE /webhooks/subscriptions/{id}': { params: { id: subscriptionToDelete } },

@@ -28,6 +28,7 @@ import { ProposalsModule } from './proposals/proposals.module';
 import { HealthController } from './health/health.controller';
 import { SecurityModule } from './security/security.module';
 import { ConsumersController } from './operations/consumers.controller';
+import { NotificationsController } from './operations/notifications.controller';
 import { ConsoleModule } from './console/console.module';
 
 export interface AppModuleOptions {
@@ -66,7 +67,7 @@ export class AppModule implements NestModule {
         ConsoleModule,
         ...(options.config.runWorker ? [WorkerModule] : []),
       ],
-      controllers: [HealthController, ConsumersController],
+      controllers: [HealthController, ConsumersController, NotificationsController],
       providers: [PROBLEM_DETAILS_FILTER, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }

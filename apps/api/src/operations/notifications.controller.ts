@@ -1,0 +1,65 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { readNotificationLog } from '@app/application/notifications/notification-log';
+import { ReviewerContacts } from '@app/application/notifications/reviewer-contacts';
+import { PersonalDataKeyring } from '@app/personal-data';
+import { Roles } from '@app/platform';
+import { DataSource } from 'typeorm';
+import { ApiProblemResponses, RequestValidationError } from '../http/problem';
+import { ListNotificationsQuery, NotificationListDto, ReviewerContactDto, ReviewerContactRegisteredDto } from './notifications.dto';
+
+/** An identity provider's subject as it appears in tokens and events: printable, no spaces. */
+const REVIEWER_ID = /^[A-Za-z0-9._:|@-]{1,200}$/;
+
+function reviewerIdOf(value: string): string {
+  if (!REVIEWER_ID.test(value)) throw new RequestValidationError([{ field: 'reviewerId', messages: ['reviewerId must be the reviewer\'s token subject (1-200 of A-Z a-z 0-9 . _ : | @ -)'] }]);
+  return value;
+}
+
+/**
+ * E-mail notifications as operators see them: the delivery log (subjects, statuses and SMTP codes,
+ * never an address), and the reviewer-contact registry, the only place a reviewer's address is
+ * kept (sealed under the reviewer's own key; write-only over HTTP, erasable).
+ */
+@ApiTags('operations')
+@ApiBearerAuth()
+@Controller('admin')
+export class NotificationsController {
+  private readonly reviewers: ReviewerContacts;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    keyring: PersonalDataKeyring,
+  ) {
+    this.reviewers = new ReviewerContacts(dataSource, keyring);
+  }
+
+  @Get('notifications')
+  @Roles('admin', 'auditor')
+  @ApiOperation({ summary: 'The e-mail notification delivery log, newest first: kind, recipient subject, record, status, attempts, last error code' })
+  @ApiOkResponse({ type: NotificationListDto })
+  @ApiProblemResponses(400, 401, 403)
+  async list(@Query() query: ListNotificationsQuery): Promise<NotificationListDto> {
+    return { items: await readNotificationLog(this.dataSource, { status: query.status, kind: query.kind, recordId: query.recordId, limit: query.limit ?? 50, offset: query.offset ?? 0 }) };
+  }
+
+  @Put('reviewer-contacts/:reviewerId')
+  @Roles('admin')
+  @ApiOperation({ summary: "Record (or replace) a reviewer's e-mail address for notifications; stored sealed, never returned" })
+  @ApiOkResponse({ type: ReviewerContactRegisteredDto })
+  @ApiProblemResponses(400, 401, 403)
+  async register(@Param('reviewerId') reviewerId: string, @Body() body: ReviewerContactDto): Promise<ReviewerContactRegisteredDto> {
+    await this.reviewers.register(reviewerIdOf(reviewerId), body.email);
+    return { reviewerId, registered: true };
+  }
+
+  @Delete('reviewer-contacts/:reviewerId')
+  @HttpCode(204)
+  @Roles('admin')
+  @ApiOperation({ summary: "Erase a reviewer's address: its key is destroyed, no mail goes to it any more (idempotent: 204 also when none was recorded)" })
+  @ApiNoContentResponse()
+  @ApiProblemResponses(400, 401, 403)
+  async erase(@Param('reviewerId') reviewerId: string): Promise<void> {
+    await this.reviewers.erase(reviewerIdOf(reviewerId));
+  }
+}
