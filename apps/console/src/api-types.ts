@@ -90,6 +90,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The e-mail notification delivery log, newest first: kind, recipient subject, record, status, attempts, last error code */
+        get: operations["NotificationsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reviewer-contacts/{reviewerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Record (or replace) a reviewer's e-mail address for notifications; stored sealed, never returned */
+        put: operations["NotificationsController_register"];
+        post?: never;
+        /** Erase a reviewer's address: its key is destroyed, no mail goes to it any more (idempotent: 204 also when none was recorded) */
+        delete: operations["NotificationsController_erase"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calls": {
         parameters: {
             query?: never;
@@ -1170,6 +1205,53 @@ export interface components {
              * @example publish the call
              */
             attempted?: string;
+        };
+        NotificationRefDto: {
+            /** @example organisation */
+            kind: string;
+            /** @description An organisation id or a reviewer subject; never an address */
+            id: string;
+        };
+        NotificationDto: {
+            id: string;
+            /** @enum {string} */
+            kind: "reviewer-assigned" | "clarification-requested" | "decision-recorded" | "report-due" | "report-overdue";
+            recipient: components["schemas"]["NotificationRefDto"];
+            /** @description The proposal or grant the mail links to */
+            record: components["schemas"]["NotificationRefDto"];
+            /** @description Report reminders: the due date */
+            dueDate?: string | null;
+            /** @description The log event it follows (none for report reminders) */
+            eventId?: string | null;
+            /**
+             * @description failed = waiting for a retry; dead = attempts exhausted or refused for good; skipped = not sent, see skippedReason
+             * @enum {string}
+             */
+            status: "pending" | "failed" | "sent" | "dead" | "skipped";
+            /** @enum {string|null} */
+            skippedReason?: "mail-disabled" | "kind-disabled" | "stale" | "erased" | "no-address" | null;
+            attempts: number;
+            /** @description Error code and SMTP reply code only, e.g. "ECONNECTION" or "EENVELOPE 451" */
+            lastError?: string | null;
+            nextAttemptAt?: string | null;
+            lastAttemptAt?: string | null;
+            sentAt?: string | null;
+            createdAt: string;
+        };
+        NotificationListDto: {
+            items: components["schemas"]["NotificationDto"][];
+        };
+        ReviewerContactDto: {
+            /**
+             * @description Personal data: stored encrypted under a key of the reviewer, erasable; never returned
+             * @example nadia.reviewer@example.org
+             */
+            email: string;
+        };
+        ReviewerContactRegisteredDto: {
+            reviewerId: string;
+            /** @example true */
+            registered: boolean;
         };
         ScoringCriterionDto: {
             /** @example relevance */
@@ -2649,6 +2731,159 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    NotificationsController_list: {
+        parameters: {
+            query?: {
+                status?: "pending" | "failed" | "sent" | "dead" | "skipped";
+                kind?: "reviewer-assigned" | "clarification-requested" | "decision-recorded" | "report-due" | "report-overdue";
+                /** @description Only notifications about this proposal or grant */
+                recordId?: string;
+                /** @description 1..200 */
+                limit?: number;
+                /** @description 0..2^53-1 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationListDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    NotificationsController_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewerContactDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewerContactRegisteredDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    NotificationsController_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
