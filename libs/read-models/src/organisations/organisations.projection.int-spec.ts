@@ -37,7 +37,8 @@ const contactReplaced: OrganisationEvent = { type: 'OrganisationProfileUpdated',
 const checked: OrganisationEvent = { type: 'DueDiligenceRecorded', data: { organisationId, outcome: 'passed', notes: 'ok', checkedBy: 'alice', recordedAt: '2027-01-12T09:00:00Z' } };
 const erased: OrganisationEvent = { type: 'OrganisationPersonalDataErased', data: { organisationId, reason: 'request', requestedBy: 'dpo', erasedAt: '2027-01-13T09:00:00Z' } };
 
-describe('organisations projection', () => {
+// Every behaviour twice: one event per transaction (apply), and each call's events as one batch (applyBatch, the live runtime's path).
+describe.each(['apply', 'applyBatch'] as const)('organisations projection (%s)', (mode) => {
   let db: TestDatabase;
   let dataSource: DataSource;
   const projection = new OrganisationsProjection();
@@ -60,7 +61,8 @@ describe('organisations projection', () => {
       [organisationId],
     ))[0];
   const applyAll = async (events: RecordedEvent[]) => {
-    for (const event of events) await dataSource.transaction((tx) => projection.apply(event, tx));
+    if (mode === 'applyBatch') await dataSource.transaction((tx) => projection.applyBatch(events, tx));
+    else for (const event of events) await dataSource.transaction((tx) => projection.apply(event, tx));
   };
   const open = async (sealed: unknown) => (await new SealedPersonalData(keyring).open([{ subject: streamId, field: sealed as never }]))[0];
 

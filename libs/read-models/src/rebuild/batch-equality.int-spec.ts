@@ -49,7 +49,7 @@ describe('projection batch path', () => {
   it.each(rebuildableProjections().filter((p) => p.applyBatch).map((p) => [p.name, p] as const))(
     'folds %s in batches to exactly the rows that one event at a time gives',
     async (_name, projection) => {
-      const perEvent: Projection = { name: projection.name, filter: projection.filter, tables: projection.tables, apply: projection.apply.bind(projection) };
+      const perEvent: Projection = { name: projection.name, filter: projection.filter, tables: projection.tables, input: projection.input, apply: projection.apply.bind(projection) };
       const expected = await rebuildInto(perEvent, 500);
       expect(Object.values(expected).some((rows) => rows.length > 0)).toBe(true);
       // Odd batch sizes cut streams at every place: rows written by one batch are read back by the next.
