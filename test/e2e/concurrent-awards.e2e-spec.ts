@@ -60,7 +60,7 @@ describe('the sum of funds committed under a call never exceeds its budget, also
       );
       // Its own executor, to count the version conflicts it meets (and retries, re-deciding on a fresh read).
       const executor = new StreamCommandExecutor(t.app.get(EVENT_STORE), t.app.get(EVENT_CODEC), { ...DEFAULT_RETRY, attempts: 40, onRetry: () => (competingRetries += 1) });
-      const competitor = new AwardProcessManager({ executor, clock: t.clock, logger: silent });
+      const competitor = new AwardProcessManager({ executor, clock: t.clock, logger: silent, recipientCeilings: t.config.recipientCeiling });
       const outcomes = await Promise.all(decisions.map((decision) => competitor.handle(decision)));
       expect(outcomes.every((o) => o === 'awarded' || o === 'funds-unavailable' || o === 'already-unfunded')).toBe(true);
 

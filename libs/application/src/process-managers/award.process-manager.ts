@@ -2,11 +2,19 @@ import type { RecordedEvent } from '@app/event-store';
 import type { Clock } from '@app/platform/clock';
 import { callDecider, callStreamName } from '@app/domain/call';
 import { grantDecider, grantStreamName } from '@app/domain/grant';
-import { proposalDecider, proposalStreamName, type FundingDecisionRecordedData } from '@app/domain/proposal';
-import { DEFAULT_RECIPIENT_CEILING_POLICY, recipientCeilingFor, type RecipientCeilingPolicy, recipientDecider, recipientStreamName } from '@app/domain/recipient';
+import { proposalDecider, proposalStreamName, type FundingDecisionRecordedData, type ProposalState } from '@app/domain/proposal';
+import {
+  DEFAULT_RECIPIENT_CEILING_POLICY,
+  RecipientCeilingExceeded,
+  recipientCeilingFor,
+  type RecipientFundsRefused,
+  type RecipientCeilingPolicy,
+  recipientDecider,
+  recipientStreamName,
+} from '@app/domain/recipient';
 import type { CommandContext } from '../command-context';
 import type { StreamCommandExecutor } from '../stream-command-executor';
-import { type AwardOutput, decideAward, isAwardDecision } from './award.workflow';
+import { type AwardDecision, type AwardOutput, decideAward, isAwardDecision } from './award.workflow';
 import { isRefusal, refusalRule, type ProcessManagerLogger } from './process-manager-logger';
 import { reactionContext } from './system-context';
 
@@ -71,6 +79,11 @@ export class AwardProcessManager {
     } catch (error) {
       if (!isRefusal(error)) throw error;
       const { state: call } = await executor.load(callDecider, callStreamName(callId));
+      if (call.status !== 'none' && call.commitments[decision.grantId] !== undefined) {
+        // Another runner of this award (a second worker, a redelivery) got the funds committed
+        // meanwhile: the award stands, and this runner finishes it instead of contradicting it.
+        return this.finish(decision, proposal, context);
+      }
       const reason = refusalRule(error);
       logger.log('award: funds unavailable', { grantId: decision.grantId, proposalId: decision.proposalId, callId, rule: reason });
       for (const output of decideAward({ type: 'FundsRefused', decision, proposal, call, reason, now: this.now() })) {
@@ -83,7 +96,12 @@ export class AwardProcessManager {
       }
       return 'funds-unavailable';
     }
+    return this.finish(decision, proposal, context);
+  }
 
+  /** The funds are committed: the grant, then the proposal's record that its award was funded. */
+  private async finish(decision: AwardDecision, proposal: ProposalState, context: CommandContext): Promise<AwardOutcome> {
+    const { logger } = this.deps;
     for (const output of decideAward({ type: 'FundsCommitted', decision, proposal, now: this.now() })) {
       try {
         await this.send(output, context);
@@ -98,11 +116,19 @@ export class AwardProcessManager {
     return 'awarded';
   }
 
-  private send(output: AwardOutput, context: CommandContext) {
+  private async send(output: AwardOutput, context: CommandContext): Promise<unknown> {
     const { executor } = this.deps;
     switch (output.stream) {
-      case 'recipient':
-        return executor.execute(recipientDecider, recipientStreamName(output.id), output.id, output.command, context);
+      case 'recipient': {
+        const { events } = await executor.execute(recipientDecider, recipientStreamName(output.id), output.id, output.command, context);
+        // The ledger recorded that it refused the grant (its ceiling): a refusal like any other.
+        const refused = events.find((event): event is RecipientFundsRefused => event.type === 'RecipientFundsRefused');
+        if (refused) {
+          const { organisationId, ceilingMinor, totalMinor, amountMinor, currency } = refused.data;
+          throw new RecipientCeilingExceeded(organisationId, ceilingMinor, totalMinor, amountMinor, currency);
+        }
+        return events;
+      }
       case 'call':
         return executor.execute(callDecider, callStreamName(output.id), output.id, output.command, context);
       case 'grant':

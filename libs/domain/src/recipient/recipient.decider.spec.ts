@@ -45,8 +45,18 @@ describe('recipient decider: a ceiling per recipient across the programme', () =
     given(recipientDecider, [first]).when(commit(grant2, 2_000_000, { callId: callB, role: 'partner' })).then([committed(grant2, 2_000_000, 6_000_000, { callId: callB, role: 'partner' })]);
   });
 
-  it('given 40,000 awarded, when 20,000.01 more would be committed under another call, then it is refused: the ceiling would be passed', () => {
-    const error = given(recipientDecider, [first]).when(commit(grant2, 2_000_001, { callId: callB })).thenThrows(RecipientCeilingExceeded);
+  const refusedGrant2: RecipientEvent = {
+    type: 'RecipientFundsRefused',
+    data: { organisationId, grantId: grant2, proposalId: `proposal-of-${grant2}`, callId: callB, programme, currency: 'EUR', role: 'lead', amountMinor: 2_000_001, ceilingMinor, totalMinor: 4_000_000, refusedAt: now },
+  };
+
+  it('given 40,000 awarded, when 20,000.01 more would be committed under another call, then the ledger records that it refused the grant: the ceiling would be passed', () => {
+    given(recipientDecider, [first]).when(commit(grant2, 2_000_001, { callId: callB })).then([refusedGrant2]);
+  });
+
+  it('given a grant the ledger refused, when it is committed again (a redelivery, a second worker), then it is refused, even if room opened up meanwhile', () => {
+    const releasedFirst: RecipientEvent = { type: 'RecipientFundsReleased', data: { organisationId, grantId: grant1, amountMinor: 4_000_000, reason: 'call.budget.exceeded', totalMinor: 0, releasedAt: now } };
+    const error = given(recipientDecider, [first, refusedGrant2, releasedFirst]).when(commit(grant2, 2_000_001, { callId: callB })).thenThrows(RecipientCeilingExceeded);
     expect(error.rule).toBe('recipient.ceiling.exceeded');
     expect({ total: error.totalMinor, ceiling: error.ceilingMinor, requested: error.requestedMinor }).toEqual({ total: 4_000_000, ceiling: 6_000_000, requested: 2_000_001 });
   });
@@ -59,6 +69,9 @@ describe('recipient decider: a ceiling per recipient across the programme', () =
     const inUsd = committed(grant1, 5_000_000, 5_000_000, { currency: 'USD' });
     const otherProgramme = committed(grant2, 5_000_000, 5_000_000, { programme: 'Another programme' });
     given(recipientDecider, [inUsd, otherProgramme]).when(commit(grant3, 6_000_000)).then([committed(grant3, 6_000_000, 6_000_000)]);
+    given(recipientDecider, [inUsd, otherProgramme]).when(commit(grant3, 6_000_001)).then([
+      { type: 'RecipientFundsRefused', data: { ...commit(grant3, 6_000_001).data, totalMinor: 0, refusedAt: now } },
+    ]);
   });
 
   it('given the grant already committed, when the same commitment is redelivered, then nothing is appended', () => {
@@ -147,8 +160,8 @@ describe('who counts what, and which ceiling', () => {
   });
 
   it('events have explicit versioned types and the stream is recipient-{organisationId}', () => {
-    expect(RECIPIENT_EVENT_TYPES).toEqual(['RecipientFundsCommitted', 'RecipientFundsReleased', 'RecipientCommitmentAdjusted']);
-    expect(Object.values(recipientEventSchemaVersions)).toEqual([1, 1, 1]);
+    expect(RECIPIENT_EVENT_TYPES).toEqual(['RecipientFundsCommitted', 'RecipientFundsRefused', 'RecipientFundsReleased', 'RecipientCommitmentAdjusted']);
+    expect(Object.values(recipientEventSchemaVersions)).toEqual([1, 1, 1, 1]);
     expect(recipientStreamName(organisationId)).toBe(`recipient-${organisationId}`);
   });
 });

@@ -27,13 +27,22 @@ export interface RecipientCommitment {
   adjustmentIds: readonly string[];
 }
 
-export interface RecipientState {
-  /** null until the first commitment. */
-  organisationId: string | null;
-  commitments: Readonly<Record<string, RecipientCommitment>>;
+/** A grant the ledger refused: the same answer for it ever after. */
+export interface RecipientRefusal {
+  currency: string;
+  amountMinor: number;
+  ceilingMinor: number;
+  totalMinor: number;
 }
 
-export const initialRecipientState: RecipientState = { organisationId: null, commitments: {} };
+export interface RecipientState {
+  /** null until the first commitment or refusal. */
+  organisationId: string | null;
+  commitments: Readonly<Record<string, RecipientCommitment>>;
+  refusals: Readonly<Record<string, RecipientRefusal>>;
+}
+
+export const initialRecipientState: RecipientState = { organisationId: null, commitments: {}, refusals: {} };
 
 /** What the organisation has been awarded in one programme and currency: every commitment not released. */
 export function recipientTotalMinor(state: RecipientState, programme: string, currency: string): number {
@@ -84,9 +93,14 @@ export function evolveRecipient(state: RecipientState, event: RecipientEvent): R
     case 'RecipientFundsCommitted': {
       const { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor } = event.data;
       return {
+        ...state,
         organisationId,
         commitments: { ...state.commitments, [grantId]: { proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, released: false, adjustmentIds: [] } },
       };
+    }
+    case 'RecipientFundsRefused': {
+      const { organisationId, grantId, currency, amountMinor, ceilingMinor, totalMinor } = event.data;
+      return { ...state, organisationId, refusals: { ...state.refusals, [grantId]: { currency, amountMinor, ceilingMinor, totalMinor } } };
     }
     case 'RecipientFundsReleased': {
       const commitment = state.commitments[event.data.grantId];
@@ -128,11 +142,15 @@ export const recipientDecider: Decider<RecipientCommand, RecipientEvent, Recipie
 
 /**
  * Counts a grant towards the organisation within its ceiling. Idempotent per grant: the same
- * commitment again (a redelivered award) appends nothing. Up to the ceiling is allowed, past it
- * refused. A released commitment is never committed again: its award was refused.
+ * commitment again (a redelivered award) appends nothing. Up to the ceiling is allowed; past it the
+ * refusal is recorded (RecipientFundsRefused), and any later attempt for that grant is refused with
+ * RecipientCeilingExceeded, so every runner of the award reaches the same outcome. A released
+ * commitment is never committed again: its award was refused elsewhere.
  */
 function commitRecipientFunds({ data, now }: CommitRecipientFunds, state: RecipientState): RecipientEvent[] {
   const { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor } = data;
+  const refused = state.refusals[grantId];
+  if (refused) throw new RecipientCeilingExceeded(organisationId, refused.ceilingMinor, refused.totalMinor, refused.amountMinor, refused.currency);
   const existing = state.commitments[grantId];
   if (existing && !existing.released && existing.amountMinor === amountMinor && existing.callId === callId && existing.role === role) return [];
   if ([organisationId, grantId, proposalId, callId, programme, currency].some(isBlank)) {
@@ -146,7 +164,9 @@ function commitRecipientFunds({ data, now }: CommitRecipientFunds, state: Recipi
     );
   }
   const totalMinor = recipientTotalMinor(state, programme, currency);
-  if (totalMinor + amountMinor > ceilingMinor) throw new RecipientCeilingExceeded(organisationId, ceilingMinor, totalMinor, amountMinor, currency);
+  if (totalMinor + amountMinor > ceilingMinor) {
+    return [{ type: 'RecipientFundsRefused', data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, totalMinor, refusedAt: now } }];
+  }
   return [
     {
       type: 'RecipientFundsCommitted',

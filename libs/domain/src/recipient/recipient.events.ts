@@ -32,6 +32,26 @@ export interface RecipientFundsCommittedData {
   committedAt: string;
 }
 
+/**
+ * The ledger refused to count a grant: the organisation's total would have passed the ceiling. Recorded
+ * (not only answered) so that every later attempt for this grant — a redelivery, a second worker —
+ * gets the same answer, even if room opens up meanwhile: the award's outcome is decided once.
+ */
+export interface RecipientFundsRefusedData {
+  organisationId: string;
+  grantId: string;
+  proposalId: string;
+  callId: string;
+  programme: string;
+  currency: string;
+  role: RecipientRole;
+  amountMinor: number;
+  ceilingMinor: number;
+  /** The organisation's total when the grant was refused (without it). */
+  totalMinor: number;
+  refusedAt: string;
+}
+
 /** A commitment withdrawn: the award it belonged to was refused elsewhere (the call, another recipient). */
 export interface RecipientFundsReleasedData {
   organisationId: string;
@@ -62,16 +82,18 @@ export interface RecipientCommitmentAdjustedData {
 }
 
 export type RecipientFundsCommitted = { type: 'RecipientFundsCommitted'; data: RecipientFundsCommittedData };
+export type RecipientFundsRefused = { type: 'RecipientFundsRefused'; data: RecipientFundsRefusedData };
 export type RecipientFundsReleased = { type: 'RecipientFundsReleased'; data: RecipientFundsReleasedData };
 export type RecipientCommitmentAdjusted = { type: 'RecipientCommitmentAdjusted'; data: RecipientCommitmentAdjustedData };
 
-export type RecipientEvent = RecipientFundsCommitted | RecipientFundsReleased | RecipientCommitmentAdjusted;
+export type RecipientEvent = RecipientFundsCommitted | RecipientFundsRefused | RecipientFundsReleased | RecipientCommitmentAdjusted;
 
 export type RecipientEventType = RecipientEvent['type'];
 
 /** Schema version stored with each event type (see callEventSchemaVersions). */
 export const recipientEventSchemaVersions: Readonly<Record<RecipientEventType, number>> = {
   RecipientFundsCommitted: 1,
+  RecipientFundsRefused: 1,
   RecipientFundsReleased: 1,
   RecipientCommitmentAdjusted: 1,
 };
