@@ -3,7 +3,8 @@
  * in Lebanon, Palestine, Morocco and Tunisia, organisations (fictional) working on statelessness,
  * the Dom community, Amazigh rights, LGBTQI+ rights and religious minorities, proposals, screening,
  * blind reviews with one conflict declared, consensus, decisions, awards, agreements, a paid tranche
- * and an accepted interim report. Used by `npm run demo` and by the lifecycle e2e test.
+ * and an accepted interim report, then the decision notices the notifier queued. Used by `npm run demo`
+ * and by the lifecycle e2e test.
  */
 import type { Actor } from '@app/platform/auth/roles';
 
@@ -61,6 +62,7 @@ class ApiClient {
 }
 
 const manager: Actor = { id: 'demo-grant-manager-leila', role: 'grant-manager' };
+const auditor: Actor = { id: 'demo-auditor-samir', role: 'auditor' };
 const reviewers: Actor[] = [
   { id: 'demo-reviewer-amal', role: 'reviewer' },
   { id: 'demo-reviewer-youssef', role: 'reviewer' },
@@ -251,5 +253,17 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
     await api.call(manager, 'POST', `/grants/${first}/closure`);
     say('   final report accepted; grant closed, unspent 10% released to the call');
   }
+
+  say('7. People told: the e-mail notifications the decisions queued (GET /admin/notifications)');
+  type NotificationLog = { items: { record: { id: string }; status: string; skippedReason: string | null }[] };
+  const ours = (log: NotificationLog) => log.items.filter((item) => Object.values(proposals).includes(item.record.id));
+  const log = await api.until<NotificationLog>(auditor, '/admin/notifications?kind=decision-recorded&limit=200', (body) => ours(body).length >= PROPOSALS.length);
+  const outcomes = new Map<string, number>();
+  for (const { status, skippedReason } of ours(log)) {
+    const outcome = skippedReason ? `${status} (${skippedReason})` : status;
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  }
+  const mailOff = outcomes.has('skipped (mail-disabled)') ? ' — set SMTP_HOST to send them' : '';
+  say(`   a decision notice to each lead organisation's contact: ${[...outcomes].map(([outcome, n]) => `${n} ${outcome}`).join(', ')}${mailOff}`);
   return { callId, organisations, proposals, grants };
 }

@@ -69,5 +69,7 @@ describe('grant lifecycle over HTTP (the demo programme)', () => {
   it('printed what it did', () => {
     expect(lines.join('\n')).toMatch(/grant .* created/);
     expect(lines.some((line) => line.includes('conflict'))).toBe(true);
+    // The notifier queued a decision notice for every lead; the test app has no SMTP_HOST, so none is sent.
+    expect(lines.join('\n')).toMatch(/decision notice to each lead organisation's contact: \d+ skipped \(mail-disabled\) — set SMTP_HOST/);
   });
 });
