@@ -3,7 +3,7 @@
  * events to see the record as it stood then (the `?asOf=` routes) and what changed since, read the
  * decision dossier, verify the whole ledger and download the evidence bundle.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { api, fetchRaw, must, type Problem, type Schemas } from '../api';
 import { useLocale } from '../i18n';
@@ -19,13 +19,17 @@ export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): 
   const [hits, setHits] = useState<Hit[]>();
   const [problem, setProblem] = useState<Problem>();
 
+  const latest = useRef(0);
   const search = async (event?: Event) => {
     event?.preventDefault();
     setProblem(undefined);
+    // Only the latest search may show its answer: an earlier one answering late must not replace it.
+    const ticket = (latest.current += 1);
     try {
-      setHits((await must(api.GET('/search', { params: { query: { q: query, limit: 20 } } }))).items);
+      const found = (await must(api.GET('/search', { params: { query: { q: query, limit: 20 } } }))).items;
+      if (ticket === latest.current) setHits(found);
     } catch (error) {
-      setProblem(error as Problem);
+      if (ticket === latest.current) setProblem(error as Problem);
     }
   };
   useEffect(() => {

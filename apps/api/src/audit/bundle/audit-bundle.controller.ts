@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { BadRequestException, Controller, Get, Inject, NotFoundException, Param, ParseUUIDPipe, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -15,7 +16,7 @@ import { DataSource } from 'typeorm';
 import { ApiProblemResponses } from '../../http/problem';
 import { repositoryRoot } from '../../http/repository-root';
 import { STREAM_ID_PATTERN } from '../audit.dto';
-import { tarArchive, type TarEntry } from './tar';
+import { TAR_END, tarHeader, tarPadding } from './tar';
 
 export const AUDIT_BUNDLE_KEY = Symbol('AUDIT_BUNDLE_KEY');
 
@@ -67,15 +68,29 @@ export class AuditBundleController {
       const now = this.clock.now();
       const manifest = await exportAuditBundle({ store: this.store, db: typeormAuditDb(this.dataSource), key: this.key, target, outFile, now });
       if (manifest.events.count === 0) throw new NotFoundException(`no events recorded for ${'stream' in target ? target.stream : `call ${target.call}`}`);
-      const entries: TarEntry[] = [
-        { name: `${name}.jsonl`, content: await readFile(outFile), mtime: now },
-        { name: `${name}.jsonl.manifest.json`, content: await readFile(manifestPathOf(outFile)), mtime: now },
-      ];
       const verifier = verifierPath();
-      if (verifier) entries.push({ name: 'verify-bundle.js', content: await readFile(verifier), mtime: now });
+      const files = [
+        { name: `${name}.jsonl`, path: outFile },
+        { name: `${name}.jsonl.manifest.json`, path: manifestPathOf(outFile) },
+        ...(verifier ? [{ name: 'verify-bundle.js', path: verifier }] : []),
+      ];
+      const sizes = await Promise.all(files.map(async (file) => (await stat(file.path)).size));
       res.setHeader('Content-Type', 'application/x-tar');
       res.setHeader('Content-Disposition', `attachment; filename="${name}.tar"`);
-      res.status(200).send(tarArchive(entries));
+      res.setHeader('Content-Length', String(sizes.reduce((total, size) => total + 512 + size + tarPadding(size).length, TAR_END.length)));
+      res.status(200);
+      // Streamed from the files as written, so a large call's bundle is never held in memory whole.
+      try {
+        for (const [index, file] of files.entries()) {
+          res.write(tarHeader(file.name, sizes[index], now));
+          await pipeline(createReadStream(file.path), res, { end: false });
+          res.write(tarPadding(sizes[index]));
+        }
+        res.end(TAR_END);
+      } catch {
+        // The client went away mid-answer (the status is sent: no problem body can follow).
+        res.destroy();
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

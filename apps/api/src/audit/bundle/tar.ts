@@ -1,5 +1,5 @@
 /**
- * A POSIX ustar archive of a few regular files, in memory: what one HTTP answer needs to carry the
+ * A POSIX ustar archive of a few regular files (whole, or header and padding around streamed content): what one HTTP answer needs to carry the
  * audit bundle's files (events, manifest, offline verifier) as `npm run audit:export` writes them.
  * Names up to 100 bytes, no directories; `tar -xf` reads it.
  */
@@ -13,17 +13,25 @@ const BLOCK = 512;
 
 export function tarArchive(entries: readonly TarEntry[]): Buffer {
   const parts: Buffer[] = [];
-  for (const entry of entries) {
-    parts.push(header(entry));
-    parts.push(entry.content);
-    const padding = (BLOCK - (entry.content.length % BLOCK)) % BLOCK;
-    if (padding) parts.push(Buffer.alloc(padding));
-  }
-  parts.push(Buffer.alloc(BLOCK * 2)); // end of archive: two empty blocks
+  for (const entry of entries) parts.push(tarHeader(entry.name, entry.content.length, entry.mtime), entry.content, tarPadding(entry.content.length));
+  parts.push(TAR_END);
   return Buffer.concat(parts);
 }
 
-function header(entry: TarEntry): Buffer {
+/** The zeros after a file's content, up to the next 512-byte block. */
+export function tarPadding(size: number): Buffer {
+  return Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
+}
+
+/** End of archive: two empty blocks. */
+export const TAR_END = Buffer.alloc(BLOCK * 2);
+
+/** The header block of one regular file (written before its content, so content can be streamed). */
+export function tarHeader(name: string, size: number, mtime: Date): Buffer {
+  return header({ name, size, mtime });
+}
+
+function header(entry: { name: string; size: number; mtime: Date }): Buffer {
   const name = Buffer.from(entry.name, 'utf8');
   if (name.length === 0 || name.length > 100 || entry.name.includes('/')) throw new Error(`tar entry name not supported: ${entry.name}`);
   const block = Buffer.alloc(BLOCK);
@@ -31,7 +39,7 @@ function header(entry: TarEntry): Buffer {
   octal(block, 100, 8, 0o644); // mode
   octal(block, 108, 8, 0); // uid
   octal(block, 116, 8, 0); // gid
-  octal(block, 124, 12, entry.content.length);
+  octal(block, 124, 12, entry.size);
   octal(block, 136, 12, Math.floor(entry.mtime.getTime() / 1000));
   block.fill(0x20, 148, 156); // checksum field counts as spaces while summing
   block.write('0', 156, 'ascii'); // regular file
