@@ -134,27 +134,29 @@ describe('audit over HTTP', () => {
     const housingStream = `proposal-${ids.housing}`;
     const housingPath = `/proposals/${ids.housing}`;
     await capture(housingPath, housingStream, 0);
+    // The invited partner accepts with its mandate before the lead can submit.
+    await post('hebron', `${housingPath}/partners/${ids.hebron}/acceptance`, { mandateStatement: 'Board resolution of 3 January 2027', termsVersion: 1 }).expect(200);
     submitIdempotencyKey = `submit-${randomUUID()}`;
     await t.http.post(`${housingPath}/submit`).set(bearer('bidoun')).set('Idempotency-Key', submitIdempotencyKey).expect(200);
-    await capture(housingPath, housingStream, 1);
+    await capture(housingPath, housingStream, 2);
     await post('manager', `${housingPath}/eligibility`, ELIGIBLE).expect(200);
     for (const reviewerId of ['reviewer-nadia', 'reviewer-omar', 'reviewer-leila']) await post('manager', `${housingPath}/reviewers`, { reviewerId }).expect(200);
-    await capture(housingPath, housingStream, 5);
+    await capture(housingPath, housingStream, 6);
     const conflict = await post('leila', `${housingPath}/conflicts`, { description: 'I advised the lead on its 2025 campaign' }).expect(200);
-    expect(conflict.body.version).toBe(7); // declared and recused in one append
+    expect(conflict.body.version).toBe(8); // declared and recused in one append
     await post('nadia', `${housingPath}/reviews`, { scores: scores(8, 7), recommendation: 'fund', comment: 'Credible network' }).expect(200);
-    await capture(housingPath, housingStream, 8);
-    await capture(housingPath, housingStream, 8, 'omar'); // blind: Omar sees no review yet
+    await capture(housingPath, housingStream, 9);
+    await capture(housingPath, housingStream, 9, 'omar'); // blind: Omar sees no review yet
     await post('omar', `${housingPath}/reviews`, { scores: scores(9, 8), recommendation: 'fund', comment: 'Strong' }).expect(200);
-    await capture(housingPath, housingStream, 9, 'omar');
+    await capture(housingPath, housingStream, 10, 'omar');
     await post('manager', `${housingPath}/consensus`, { score: 84, summary: 'Strong network, clear target' }).expect(200);
     const award = await post('manager', `${housingPath}/decision`, {
       decision: 'award', amountMinor: 4_500_000, reasons: 'Ranked first; advocacy budget reduced', committee: 'Grants committee, May 2027',
     }).expect(200);
     ids.grantId = award.body.award.grantId;
-    // Once the award process manager has created the grant, the proposal records the award funded (version 12).
-    await capture(housingPath, housingStream, 12);
-    await capture(housingPath, housingStream, 12, 'bidoun');
+    // Once the award process manager has created the grant, the proposal records the award funded (version 13).
+    await capture(housingPath, housingStream, 13);
+    await capture(housingPath, housingStream, 13, 'bidoun');
 
     // The award process manager commits the funds on the call and creates the grant.
     await capture(`/calls/${ids.callId}`, callStream, 3);
@@ -175,6 +177,7 @@ describe('audit over HTTP', () => {
     }).expect(201);
     ids.land = land.body.id;
     const landPath = `/proposals/${ids.land}`;
+    await post('hebron', `${landPath}/partners/${ids.hebron}/acceptance`, { mandateStatement: 'Board resolution of 3 January 2027', termsVersion: 1 }).expect(200);
     await post('amazigh', `${landPath}/submit`).expect(200);
     await post('manager', `${landPath}/eligibility`, ELIGIBLE).expect(200);
     for (const reviewerId of ['reviewer-nadia', 'reviewer-omar']) await post('manager', `${landPath}/reviewers`, { reviewerId }).expect(200);
@@ -204,7 +207,7 @@ describe('audit over HTTP', () => {
       const events = await streamEvents(`proposal-${ids.housing}`);
       expect(events.map((e) => e.streamVersion)).toEqual(events.map((_, i) => i));
       expect(events.map((e) => e.type)).toEqual([
-        'ProposalDrafted', 'ProposalSubmitted', 'EligibilityScreened', 'ReviewerAssigned', 'ReviewerAssigned', 'ReviewerAssigned',
+        'ProposalDrafted', 'PartnerInvitationAccepted', 'ProposalSubmitted', 'EligibilityScreened', 'ReviewerAssigned', 'ReviewerAssigned', 'ReviewerAssigned',
         'ConflictOfInterestDeclared', 'ReviewerRecused', 'ReviewSubmitted', 'ReviewSubmitted', 'ConsensusRecorded', 'FundingDecisionRecorded',
         'AwardFunded',
       ]);
@@ -217,9 +220,10 @@ describe('audit over HTTP', () => {
         expect(event.metadata.eventId).toBe(event.eventId);
       }
       expect(events[0]).toMatchObject({ actorId: 'applicant-bidoun', actorRole: 'applicant', idempotencyKey: null });
-      expect(events[1]).toMatchObject({ type: 'ProposalSubmitted', idempotencyKey: submitIdempotencyKey });
-      expect(events[7]).toMatchObject({ type: 'ReviewerRecused', actorId: 'reviewer-leila', actorRole: 'reviewer' });
-      expect(events[11]).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager', data: expect.objectContaining({ decision: 'award', amountMinor: 4_500_000 }) });
+      expect(events[1]).toMatchObject({ type: 'PartnerInvitationAccepted', actorId: 'applicant-hebron', actorRole: 'applicant', data: expect.objectContaining({ organisationId: ids.hebron, termsVersion: 1 }) });
+      expect(events[2]).toMatchObject({ type: 'ProposalSubmitted', idempotencyKey: submitIdempotencyKey });
+      expect(events[8]).toMatchObject({ type: 'ReviewerRecused', actorId: 'reviewer-leila', actorRole: 'reviewer' });
+      expect(events[12]).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager', data: expect.objectContaining({ decision: 'award', amountMinor: 4_500_000 }) });
       // Positions grow along the stream (they sort as strings).
       expect([...events.map((e) => e.position)].sort()).toEqual(events.map((e) => e.position));
     });
@@ -361,28 +365,28 @@ describe('audit over HTTP', () => {
       expect(dossier).toMatchObject({ proposalId: ids.housing, callId: ids.callId, leadOrganisationId: ids.bidoun });
       expect(dossier.submission).toMatchObject({
         version: 1,
-        contentHash: events[1].data.contentHash,
-        recomputedContentHash: events[1].data.contentHash,
+        contentHash: events[2].data.contentHash,
+        recomputedContentHash: events[2].data.contentHash,
         contentHashMatches: true,
         content: expect.objectContaining({ title: 'Nationality rights for stateless children', requestedMinor: 5_000_000 }),
-        evidence: evidence(events[1]),
+        evidence: evidence(events[2]),
       });
-      expect(dossier.screening).toMatchObject({ eligible: true, results: ELIGIBLE.results, screenedBy: 'alice', evidence: evidence(events[2]) });
+      expect(dossier.screening).toMatchObject({ eligible: true, results: ELIGIBLE.results, screenedBy: 'alice', evidence: evidence(events[3]) });
       expect(dossier.reviewerAssignments.map((a: { reviewerId: string }) => a.reviewerId)).toEqual(['reviewer-nadia', 'reviewer-omar', 'reviewer-leila']);
-      expect(dossier.reviewerAssignments.map((a: { evidence: unknown }) => a.evidence)).toEqual(events.slice(3, 6).map(evidence));
+      expect(dossier.reviewerAssignments.map((a: { evidence: unknown }) => a.evidence)).toEqual(events.slice(4, 7).map(evidence));
       expect(dossier.conflictDeclarations).toEqual([
-        expect.objectContaining({ reviewerId: 'reviewer-leila', description: 'I advised the lead on its 2025 campaign', evidence: evidence(events[6]) }),
+        expect.objectContaining({ reviewerId: 'reviewer-leila', description: 'I advised the lead on its 2025 campaign', evidence: evidence(events[7]) }),
       ]);
-      expect(dossier.recusals).toEqual([expect.objectContaining({ reviewerId: 'reviewer-leila', evidence: evidence(events[7]) })]);
+      expect(dossier.recusals).toEqual([expect.objectContaining({ reviewerId: 'reviewer-leila', evidence: evidence(events[8]) })]);
       expect(dossier.reviews).toEqual([
-        expect.objectContaining({ reviewerId: 'reviewer-nadia', scores: scores(8, 7), recommendation: 'fund', counted: true, evidence: evidence(events[8]) }),
-        expect.objectContaining({ reviewerId: 'reviewer-omar', scores: scores(9, 8), recommendation: 'fund', counted: true, evidence: evidence(events[9]) }),
+        expect.objectContaining({ reviewerId: 'reviewer-nadia', scores: scores(8, 7), recommendation: 'fund', counted: true, evidence: evidence(events[9]) }),
+        expect.objectContaining({ reviewerId: 'reviewer-omar', scores: scores(9, 8), recommendation: 'fund', counted: true, evidence: evidence(events[10]) }),
       ]);
-      expect(dossier.consensus).toMatchObject({ score: 84, summary: 'Strong network, clear target', recordedBy: 'alice', evidence: evidence(events[10]) });
+      expect(dossier.consensus).toMatchObject({ score: 84, summary: 'Strong network, clear target', recordedBy: 'alice', evidence: evidence(events[11]) });
       expect(dossier.decision).toMatchObject({
         decision: 'award', amountMinor: 4_500_000, reasons: 'Ranked first; advocacy budget reduced', committee: 'Grants committee, May 2027',
-        decidedBy: 'alice', grantId: ids.grantId, recordedBy: { actorId: 'alice', actorRole: 'grant-manager' }, recordedAt: events[11].recordedAt,
-        evidence: evidence(events[11]),
+        decidedBy: 'alice', grantId: ids.grantId, recordedBy: { actorId: 'alice', actorRole: 'grant-manager' }, recordedAt: events[12].recordedAt,
+        evidence: evidence(events[12]),
       });
       expect(dossier.earlierDecisions).toEqual([]);
       // The budget as it stood when the committee decided: nothing committed yet (this award's commitment came after).

@@ -1,4 +1,7 @@
-/** A drafted proposal on a published call, straight through the command path (no proposal routes). */
+/**
+ * A drafted proposal on a published call, straight through the command path (no proposal routes);
+ * by default every invited partner has accepted the terms, so the draft can be submitted.
+ */
 import { randomUUID } from 'node:crypto';
 import { callDecider, callStreamName, type ExistingCall } from '@app/domain/call';
 import type { StreamCommandExecutor } from '@app/application/stream-command-executor';
@@ -19,7 +22,7 @@ export async function organisationSnapshots(executor: StreamCommandExecutor, ids
 
 export async function draftProposal(
   executor: StreamCommandExecutor,
-  options: { callId: string; leadOrganisationId: string; partnerOrganisationIds: string[]; applicantId?: string; now?: string },
+  options: { callId: string; leadOrganisationId: string; partnerOrganisationIds: string[]; applicantId?: string; now?: string; partnersAccept?: boolean },
 ): Promise<string> {
   const proposalId = randomUUID();
   const { callId, leadOrganisationId, partnerOrganisationIds } = options;
@@ -48,5 +51,24 @@ export async function draftProposal(
     },
     humanContext(options.applicantId ?? 'applicant-user', 'applicant'),
   );
+  if (options.partnersAccept ?? true) await acceptPartnerships(executor, proposalId, partnerOrganisationIds, options.now);
   return proposalId;
+}
+
+/** Each partner's applicant accepts the current terms of the draft (the invitation, or a sign-off after a change). */
+export async function acceptPartnerships(executor: StreamCommandExecutor, proposalId: string, partnerOrganisationIds: readonly string[], now = DURING_WINDOW): Promise<void> {
+  for (const organisationId of partnerOrganisationIds) {
+    const { state } = await executor.load(proposalDecider, proposalStreamName(proposalId));
+    await executor.execute(
+      proposalDecider,
+      proposalStreamName(proposalId),
+      proposalId,
+      {
+        type: 'AcceptPartnership',
+        data: { proposalId, organisationId, acceptedBy: `applicant-${organisationId}`, mandateStatement: 'Mandated by its board to join the network', termsVersion: state.termsVersion },
+        now,
+      },
+      humanContext(`applicant-${organisationId}`, 'applicant'),
+    );
+  }
 }

@@ -54,7 +54,7 @@ describe('ETag and If-Match', () => {
     await t.http.patch(organisation).set(as(manager)).set('If-Match', '"0"').send({ focusGroups: ['refugees'] }).expect(409);
 
     const applicant = await t.token({ role: 'applicant', id: 'applicant-rania', organisationId: lead });
-    const proposalId = await draftProposal(scenario.executor, { callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], applicantId: 'applicant-rania' });
+    const proposalId = await draftProposal(scenario.executor, { callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], applicantId: 'applicant-rania', partnersAccept: false });
     const proposal = `/proposals/${proposalId}`;
     const proposalETag = await etagAt(proposal, 0, applicant);
     expect(proposalETag).toBe('"0"');

@@ -117,6 +117,17 @@ export class GrantScenario {
       },
       humanContext('applicant-user', 'applicant'),
     );
+    // Every invited partner accepts the terms (version 1, as drafted) before the lead submits.
+    for (const organisationId of partnerOrganisationIds) {
+      await run(
+        {
+          type: 'AcceptPartnership',
+          data: { proposalId, organisationId, acceptedBy: `applicant-${organisationId}`, mandateStatement: 'Mandated by its board to join the network', termsVersion: 1 },
+          now: DURING_WINDOW,
+        },
+        humanContext(`applicant-${organisationId}`, 'applicant'),
+      );
+    }
     const { state } = await this.executor.load(proposalDecider, proposalStreamName(proposalId));
     const contentHash = createHash('sha256').update(canonicalJson(proposalContent(state))).digest('hex');
     await run({ type: 'SubmitProposal', data: { proposalId, contentHash }, call, organisations, now: DURING_WINDOW }, humanContext('applicant-user', 'applicant'));

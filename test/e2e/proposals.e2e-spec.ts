@@ -97,6 +97,7 @@ describe('proposals over HTTP', () => {
       ['hebron', { role: 'applicant', id: 'applicant-hebron', organisationId: HEBRON_TENANTS }],
       ['amazigh', { role: 'applicant', id: 'applicant-amazigh', organisationId: AMAZIGH_LAND }],
       ['dom', { role: 'applicant', id: 'applicant-dom', organisationId: DOM_COMMUNITY }],
+      ['sfax', { role: 'applicant', id: 'applicant-sfax', organisationId: SFAX_SETTLEMENTS }],
       ['nadia', { role: 'reviewer', id: 'reviewer-nadia' }],
       ['omar', { role: 'reviewer', id: 'reviewer-omar' }],
       ['leila', { role: 'reviewer', id: 'reviewer-leila' }],
@@ -160,9 +161,23 @@ describe('proposals over HTTP', () => {
 
   const draft = async (who: string, body: Record<string, unknown>) => (await t.http.post('/proposals').set(bearer(who)).send(body).expect(201)).body as { id: string; version: number };
 
-  /** Drafted, submitted and screened eligible: ready for reviewers. */
+  /** The applicant (token name) of each partner organisation. */
+  const PARTNER_APPLICANTS: Record<string, string> = { [HEBRON_TENANTS]: 'hebron', [SFAX_SETTLEMENTS]: 'sfax', [DOM_COMMUNITY]: 'dom' };
+  /** Every invited partner of `body` accepts terms version 1 (as drafted), as its own applicant. */
+  const partnersAccept = async (id: string, body: Record<string, unknown>) => {
+    for (const { organisationId } of body.partners as { organisationId: string }[]) {
+      await t.http
+        .post(`/proposals/${id}/partners/${organisationId}/acceptance`)
+        .set(bearer(PARTNER_APPLICANTS[organisationId]))
+        .send({ mandateStatement: 'Board resolution to join the network', termsVersion: 1 })
+        .expect(200);
+    }
+  };
+
+  /** Drafted, accepted by every partner, submitted and screened eligible: ready for reviewers. */
   const eligibleProposal = async (who: string, body: Record<string, unknown>) => {
     const { id } = await draft(who, body);
+    await partnersAccept(id, body);
     await t.http.post(`/proposals/${id}/submit`).set(bearer(who)).expect(200);
     await t.http.post(`/proposals/${id}/eligibility`).set(bearer('manager')).send(ELIGIBLE).expect(200);
     return id;
@@ -173,13 +188,14 @@ describe('proposals over HTTP', () => {
     const drafted = await t.http.post('/proposals').set(bearer('beirut')).send(housingProposal(callId)).expect(201);
     expect(drafted.body).toEqual({ id: expect.any(String), version: 0 });
     const housing = drafted.body.id as string;
+    await partnersAccept(housing, housingProposal(callId));
     const submitted = await t.http.post(`/proposals/${housing}/submit`).set(bearer('beirut')).expect(200);
-    expect(submitted.body).toEqual({ id: housing, version: 1 });
+    expect(submitted.body).toEqual({ id: housing, version: 3 });
     const body = housingProposal(callId);
     const expectedHash = createHash('sha256')
       .update(canonicalJson({ proposalId: housing, leadOrganisationId: BEIRUT_HOUSING, ...body }))
       .digest('hex');
-    const afterSubmit = await viewAt(housing, 1, 'beirut');
+    const afterSubmit = await viewAt(housing, 3, 'beirut');
     expect(afterSubmit).toMatchObject({ status: 'submitted', submission: { version: 1, contentHash: expectedHash }, leadOrganisationId: BEIRUT_HOUSING });
 
     const land = await eligibleProposal('amazigh', landProposal(callId));
@@ -200,17 +216,17 @@ describe('proposals over HTTP', () => {
 
     // Blind review: Omar sees no review before submitting his own; Nadia sees hers only until Omar's is in.
     await t.http.post(`/proposals/${housing}/reviews`).set(bearer('nadia')).send({ scores: scores(8, 7, 6), recommendation: 'fund', comment: 'Credible network' }).expect(200);
-    const omarBefore = await viewAt(housing, 8, 'omar');
+    const omarBefore = await viewAt(housing, 10, 'omar');
     expect(omarBefore.reviews).toEqual([]);
-    const nadiaBefore = await viewAt(housing, 8, 'nadia');
+    const nadiaBefore = await viewAt(housing, 10, 'nadia');
     expect(nadiaBefore.reviews).toEqual([expect.objectContaining({ reviewerId: 'reviewer-nadia', weightedScore: 71, recused: false })]);
     t.clock.advance(3_600_000);
     await t.http.post(`/proposals/${housing}/reviews`).set(bearer('omar')).send({ scores: scores(9, 8, 7), recommendation: 'fund', comment: 'Strong' }).expect(200);
-    const omarAfter = await viewAt(housing, 9, 'omar');
+    const omarAfter = await viewAt(housing, 11, 'omar');
     expect(omarAfter.reviews.map((r: { reviewerId: string }) => r.reviewerId)).toEqual(['reviewer-nadia', 'reviewer-omar']);
-    expect((await viewAt(housing, 9, 'beirut')).reviews).toEqual([]);
-    expect((await viewAt(housing, 9, 'hebron')).reviews).toEqual([]);
-    const managerView = await viewAt(housing, 9, 'manager');
+    expect((await viewAt(housing, 11, 'beirut')).reviews).toEqual([]);
+    expect((await viewAt(housing, 11, 'hebron')).reviews).toEqual([]);
+    const managerView = await viewAt(housing, 11, 'manager');
     expect(managerView).toMatchObject({
       reviewCount: 2,
       reviewersAssigned: 3,
@@ -240,7 +256,7 @@ describe('proposals over HTTP', () => {
     expect(decided[0].metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
     // The award process manager records the award funded once the grant exists.
     expect(await eventually(async () => ((await streamTypes(housing)).includes('AwardFunded') ? streamTypes(housing) : undefined))).toEqual([
-      'ProposalDrafted', 'ProposalSubmitted', 'EligibilityScreened', 'ReviewerAssigned', 'ReviewerAssigned', 'ReviewerAssigned',
+      'ProposalDrafted', 'PartnerInvitationAccepted', 'PartnerInvitationAccepted', 'ProposalSubmitted', 'EligibilityScreened', 'ReviewerAssigned', 'ReviewerAssigned', 'ReviewerAssigned',
       'ConflictOfInterestDeclared', 'ReviewerRecused', 'ReviewSubmitted', 'ReviewSubmitted', 'ConsensusRecorded', 'FundingDecisionRecorded',
       'AwardFunded',
     ]);
@@ -327,7 +343,7 @@ describe('proposals over HTTP', () => {
     // Applicants: an unrelated organisation cannot even see it; a partner sees it but cannot act.
     await t.http.get(`/proposals/${id}`).set(bearer('amazigh')).expect(404);
     await t.http.post(`/proposals/${id}/withdraw`).set(bearer('amazigh')).send({ reason: 'not ours' }).expect(404);
-    await viewAt(id, 3, 'hebron');
+    await viewAt(id, 5, 'hebron');
     await t.http.post(`/proposals/${id}/withdraw`).set(bearer('hebron')).send({ reason: 'we want out' }).expect(403);
     // Applicants never run the programme's steps.
     await t.http.post(`/proposals/${id}/reviewers`).set(bearer('beirut')).send({ reviewerId: 'reviewer-omar' }).expect(403);
@@ -338,10 +354,10 @@ describe('proposals over HTTP', () => {
     await t.http.post(`/proposals/${id}/reviews`).set(bearer('karim')).send({ scores: scores(1, 1, 1), recommendation: 'do-not-fund', comment: 'x' }).expect(404);
     await t.http.post(`/proposals/${id}/conflicts`).set(bearer('karim')).send({ description: 'x' }).expect(404);
     await t.http.post(`/proposals/${id}/eligibility`).set(bearer('nadia')).send(ELIGIBLE).expect(403);
-    await viewAt(id, 3, 'nadia');
+    await viewAt(id, 5, 'nadia');
 
     // Auditors read everything and write nothing; partner systems get nothing here.
-    const audited = await viewAt(id, 3, 'auditor');
+    const audited = await viewAt(id, 5, 'auditor');
     expect(audited.reviewers).toEqual({ assigned: ['reviewer-nadia'], recused: [] });
     for (const [method, path, body] of [
       ['post', '/proposals', housingProposal(callId)],
@@ -374,6 +390,7 @@ describe('proposals over HTTP', () => {
     const extendedCall = await publishedCall();
     await t.http.post(`/calls/${extendedCall}/deadline-extensions`).set(bearer('manager')).send({ newClosesAt: '2027-04-15T23:59:59Z', reason: 'Connectivity cut in Gaza' }).expect(200);
     const { id: onTime } = await draft('beirut', housingProposal(extendedCall, { title: 'Extended network' }));
+    await partnersAccept(onTime, housingProposal(extendedCall));
     const { id: tooLate } = await draft('amazigh', landProposal(extendedCall));
     t.clock.set(AFTER_DEADLINE);
     await t.http.post(`/proposals/${onTime}/submit`).set(bearer('beirut')).expect(200);
@@ -384,11 +401,14 @@ describe('proposals over HTTP', () => {
 
   it('freezes a submitted proposal: revisions and partner changes are refused, a clarification round may change it', async () => {
     const { id } = await draft('beirut', housingProposal(callId, { title: 'Frozen network' }));
-    // While drafting, the network and the content may change.
+    // While drafting, the network and the content may change: an invitation is declined, the title revised.
     await t.http.post(`/proposals/${id}/partners`).set(bearer('beirut')).send({ organisationId: DOM_COMMUNITY, role: 'research' }).expect(200);
-    await t.http.delete(`/proposals/${id}/partners/${DOM_COMMUNITY}`).set(bearer('beirut')).expect(200);
-    const tooFew = await t.http.delete(`/proposals/${id}/partners/${SFAX_SETTLEMENTS}`).set(bearer('beirut')).expect(422);
-    expect(tooFew.body.rule).toBe('proposal.partners.too-few');
+    await t.http.post(`/proposals/${id}/partners/${DOM_COMMUNITY}/refusal`).set(bearer('dom')).expect(200);
+    // The invitation and the refusal changed the terms twice: partners accept version 3.
+    for (const who of ['hebron', 'sfax']) {
+      const partnerOf = who === 'hebron' ? HEBRON_TENANTS : SFAX_SETTLEMENTS;
+      await t.http.post(`/proposals/${id}/partners/${partnerOf}/acceptance`).set(bearer(who)).send({ mandateStatement: 'Board resolution', termsVersion: 3 }).expect(200);
+    }
     await t.http.patch(`/proposals/${id}`).set(bearer('beirut')).send({ title: 'Frozen network, revised' }).expect(200);
     await t.http.post(`/proposals/${id}/submit`).set(bearer('beirut')).expect(200);
 
@@ -398,7 +418,7 @@ describe('proposals over HTTP', () => {
     await t.http.post(`/proposals/${id}/submit`).set(bearer('beirut')).expect(409);
 
     const asked = await t.http.post(`/proposals/${id}/clarification-requests`).set(bearer('manager')).send({ questions: ['Which courts will the clinics cover?'] }).expect(200);
-    expect(asked.body).toEqual({ id, version: 5, requestId: expect.any(String) });
+    expect(asked.body).toEqual({ id, version: 7, requestId: expect.any(String) });
     const requestId = asked.body.requestId;
     await t.http.post(`/proposals/${id}/clarifications`).set(bearer('hebron')).send({ requestId, answer: 'Not ours to answer' }).expect(403);
     await t.http
@@ -406,7 +426,7 @@ describe('proposals over HTTP', () => {
       .set(bearer('beirut'))
       .send({ requestId, answer: 'Beirut and Mount Lebanon courts', revisedFields: { durationMonths: 30 } })
       .expect(200);
-    const view = await viewAt(id, 6, 'beirut');
+    const view = await viewAt(id, 8, 'beirut');
     expect(view).toMatchObject({
       title: 'Frozen network, revised',
       durationMonths: 30,
@@ -418,7 +438,7 @@ describe('proposals over HTTP', () => {
     expect(view.partners.map((p: { organisationId: string }) => p.organisationId)).toEqual([HEBRON_TENANTS, SFAX_SETTLEMENTS]);
 
     await t.http.post(`/proposals/${id}/withdraw`).set(bearer('beirut')).send({ reason: 'Partner lost its premises' }).expect(200);
-    expect(await viewAt(id, 7, 'beirut')).toMatchObject({ status: 'withdrawn', withdrawal: { reason: 'Partner lost its premises' } });
+    expect(await viewAt(id, 9, 'beirut')).toMatchObject({ status: 'withdrawn', withdrawal: { reason: 'Partner lost its premises' } });
   });
 
   it('answers invalid input with 400 and broken rules with 422, appending nothing', async () => {
@@ -434,12 +454,6 @@ describe('proposals over HTTP', () => {
 
     const unknownCall = await t.http.post('/proposals').set(bearer('beirut')).send(housingProposal(randomUUID())).expect(422);
     expect(unknownCall.body.rule).toBe('proposal.call.unknown');
-    const unknownPartner = await t.http
-      .post('/proposals')
-      .set(bearer('beirut'))
-      .send(housingProposal(callId, { partners: [{ organisationId: randomUUID(), role: 'x' }, { organisationId: HEBRON_TENANTS, role: 'y' }] }))
-      .expect(422);
-    expect(unknownPartner.body.rule).toBe('proposal.organisation.unknown');
     const overBudget = await t.http.post('/proposals').set(bearer('beirut')).send(housingProposal(callId, { requestedMinor: 9_000_000 })).expect(422);
     expect(overBudget.body.rule).toBe('proposal.amount.out-of-range');
 
@@ -455,7 +469,7 @@ describe('proposals over HTTP', () => {
     expect(early.body.rule).toBe('proposal.reviews.too-few');
     await t.http.post(`/proposals/${id}/decision`).set(bearer('manager')).send({ decision: 'maybe', reasons: 'x', committee: 'x' }).expect(400);
     expect(await eventCount()).toBe(afterSetup);
-    expect(afterSetup - before).toBe(4);
+    expect(afterSetup - before).toBe(6);
   });
 
   it('refuses a stale If-Match with 409 and replays a retried Idempotency-Key', async () => {
@@ -463,11 +477,12 @@ describe('proposals over HTTP', () => {
     const stale = await t.http.patch(`/proposals/${id}`).set(bearer('beirut')).set('If-Match', '"3"').send({ title: 'Stale' }).expect(409);
     expect(stale.body).toMatchObject({ actualVersion: 0 });
     await t.http.patch(`/proposals/${id}`).set(bearer('beirut')).set('If-Match', '"0"').send({ title: 'Fresh' }).expect(200);
+    await partnersAccept(id, housingProposal(callId));
 
     const first = await t.http.post(`/proposals/${id}/submit`).set(bearer('beirut')).set('Idempotency-Key', `submit-${id}`).expect(200);
     const retry = await t.http.post(`/proposals/${id}/submit`).set(bearer('beirut')).set('Idempotency-Key', `submit-${id}`).expect(200);
     expect(retry.body).toEqual(first.body);
-    expect(await streamTypes(id)).toEqual(['ProposalDrafted', 'ProposalRevised', 'ProposalSubmitted']);
+    expect(await streamTypes(id)).toEqual(['ProposalDrafted', 'ProposalRevised', 'PartnerInvitationAccepted', 'PartnerInvitationAccepted', 'ProposalSubmitted']);
   });
 
   it('documents every proposal command body with examples in OpenAPI', async () => {

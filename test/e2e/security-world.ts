@@ -93,6 +93,15 @@ const README_ROLES: Record<string, Role[]> = {
   'POST /proposals/{id}/partners': ['applicant'],
   'DELETE /proposals/{id}/partners/{orgId}': ['applicant'],
   'POST /proposals/{id}/submit': ['applicant'],
+  // Partner invitations: answered by an applicant of the invited organisation, for it.
+  'GET /partner-invitations': ['applicant'],
+  'POST /proposals/{id}/partners/{orgId}/acceptance': ['applicant'],
+  'POST /proposals/{id}/partners/{orgId}/refusal': ['applicant'],
+  'POST /proposals/{id}/partners/{orgId}/departure': ['applicant'],
+  // The evaluation summary: the lead, accepted partners and the programme (auditors read); redress asked by the network, decided by the programme.
+  'GET /proposals/{id}/evaluation-summary': [...PROGRAMME, 'applicant'],
+  'POST /proposals/{id}/redress-requests': ['applicant'],
+  'POST /proposals/{id}/redress-requests/{requestId}/outcome': PROGRAMME,
   'POST /proposals/{id}/withdraw': ['applicant'],
   'POST /proposals/{id}/clarifications': ['applicant'],
   'POST /proposals/{id}/conflicts': ['reviewer'],
@@ -273,13 +282,25 @@ export async function buildWorld(): Promise<SecurityWorld> {
     await send(manager, 'POST', `/organisations/${orgIds[key]}/due-diligence`, { outcome: 'passed', notes: 'Registration checked' });
   };
   await organisation('lead', 'LB', [ACTORS.applicant.id]);
-  await organisation('partnerB', 'PS');
-  await organisation('partnerC', 'MA');
-  await organisation('partnerD', 'TN');
+  // Partners answer their invitations through applicants of their own (world setup only, not matrix callers).
+  await organisation('partnerB', 'PS', ['sec-applicant-partnerB']);
+  await organisation('partnerC', 'MA', ['sec-applicant-partnerC']);
+  await organisation('partnerD', 'TN', ['sec-applicant-partnerD']);
+  // Leads networks that invite the world's applicant's organisation (not a matrix caller either).
+  await organisation('inviter', 'PS', ['sec-applicant-inviter']);
   await organisation('erasable', 'LB');
   await organisation('other', 'TN', [ACTORS['applicant-other'].id]);
   tokens.applicant = await t.token({ id: ACTORS.applicant.id, role: 'applicant', organisationId: orgIds.lead });
   tokens['applicant-other'] = await t.token({ id: ACTORS['applicant-other'].id, role: 'applicant', organisationId: orgIds.other });
+  const setupTokens: Record<string, string> = {};
+  for (const key of ['partnerB', 'partnerC', 'partnerD', 'inviter']) {
+    setupTokens[key] = await t.token({ id: `sec-applicant-${key}`, role: 'applicant', organisationId: orgIds[key] });
+  }
+  const sendAs = async (key: string, path: string, body?: object) => {
+    const res = await t.http.post(path).set('Authorization', `Bearer ${setupTokens[key]}`).send(body);
+    if (res.status >= 300) throw new Error(`world: POST ${path} as ${key} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body as Record<string, unknown>;
+  };
 
   const callBody = () => ({
     programme: 'Security suite programme',
@@ -322,11 +343,19 @@ export async function buildWorld(): Promise<SecurityWorld> {
     budgetLines: [{ label: 'Legal aid', amountMinor: AWARD_MINOR }],
     durationMonths: 12,
   });
-  type Stage = 'draft' | 'submitted' | 'screened' | 'assigned' | 'reviewed' | 'consensus';
-  const STAGES: Stage[] = ['draft', 'submitted', 'screened', 'assigned', 'reviewed', 'consensus'];
+  type Stage = 'draft' | 'accepted' | 'submitted' | 'screened' | 'assigned' | 'reviewed' | 'consensus';
+  const STAGES: Stage[] = ['draft', 'accepted', 'submitted', 'screened', 'assigned', 'reviewed', 'consensus'];
+  const mandate = { mandateStatement: 'Board resolution to join the network', termsVersion: 1 };
   const proposal = async (stage: Stage, partners?: string[]) => {
-    const id = (await send('applicant', 'POST', '/proposals', proposalBody(partners))).id as string;
+    const body = proposalBody(partners);
+    const id = (await send('applicant', 'POST', '/proposals', body)).id as string;
     const reached = (s: Stage) => STAGES.indexOf(stage) >= STAGES.indexOf(s);
+    if (reached('accepted')) {
+      for (const { organisationId } of body.partners) {
+        const key = Object.keys(orgIds).find((k) => orgIds[k] === organisationId) as string;
+        await sendAs(key, `/proposals/${id}/partners/${organisationId}/acceptance`, mandate);
+      }
+    }
     if (reached('submitted')) await send('applicant', 'POST', `/proposals/${id}/submit`);
     if (reached('screened')) await send(manager, 'POST', `/proposals/${id}/eligibility`, { results: [{ rule: 'lead-country', passed: true, note: 'LB' }] });
     if (reached('assigned')) await send(manager, 'POST', `/proposals/${id}/reviewers`, { reviewerId: ACTORS.reviewer.id });
@@ -337,7 +366,7 @@ export async function buildWorld(): Promise<SecurityWorld> {
   const proposals = {
     toRevise: await proposal('draft'),
     toUnpartner: await proposal('draft', [orgIds.partnerB, orgIds.partnerC, orgIds.partnerD]),
-    toSubmit: await proposal('draft'),
+    toSubmit: await proposal('accepted'),
     toWithdraw: await proposal('submitted'),
     toScreen: await proposal('submitted'),
     toAssign: await proposal('screened'),
@@ -351,6 +380,20 @@ export async function buildWorld(): Promise<SecurityWorld> {
   const clarificationRequest = (
     await send(manager, 'POST', `/proposals/${proposals.toAnswer}/clarification-requests`, { questions: ['How are records kept safe?'] })
   ).requestId as string;
+
+  // Networks led by another organisation that invite the world's applicant's: to accept, decline, or leave once accepted.
+  const invitation = async () =>
+    (await sendAs('inviter', '/proposals', { ...proposalBody([orgIds.lead, orgIds.partnerB]), title: 'Inviting the security suite lead' })).id as string;
+  const invitations = { toAccept: await invitation(), toDecline: await invitation(), toLeave: await invitation() };
+  await send('applicant', 'POST', `/proposals/${invitations.toLeave}/partners/${orgIds.lead}/acceptance`, mandate);
+  // Rejected proposals: one to ask redress of, one whose redress request awaits its outcome.
+  const rejected = async () => {
+    const id = await proposal('consensus');
+    await send(manager, 'POST', `/proposals/${id}/decision`, { decision: 'reject', reasons: 'Below the funding line', committee: 'Grants committee' });
+    return id;
+  };
+  const redress = { toRequest: await rejected(), toDecide: await rejected() };
+  const redressRequest = (await send('applicant', 'POST', `/proposals/${redress.toDecide}/redress-requests`, { grounds: 'The annex was not considered' })).requestId as string;
 
   const decidedProposals: string[] = [];
   const awarded = async () => {
@@ -412,6 +455,12 @@ export async function buildWorld(): Promise<SecurityWorld> {
     'POST /proposals/{id}/partners': { params: { id: proposals.toRevise }, body: { organisationId: orgIds.partnerD, role: 'documentation' } },
     'DELETE /proposals/{id}/partners/{orgId}': { params: { id: proposals.toUnpartner, orgId: orgIds.partnerD } },
     'POST /proposals/{id}/submit': { params: { id: proposals.toSubmit } },
+    'POST /proposals/{id}/partners/{orgId}/acceptance': { params: { id: invitations.toAccept, orgId: orgIds.lead }, body: mandate },
+    'POST /proposals/{id}/partners/{orgId}/refusal': { params: { id: invitations.toDecline, orgId: orgIds.lead } },
+    'POST /proposals/{id}/partners/{orgId}/departure': { params: { id: invitations.toLeave, orgId: orgIds.lead } },
+    'GET /proposals/{id}/evaluation-summary': { params: { id: redress.toDecide } },
+    'POST /proposals/{id}/redress-requests': { params: { id: redress.toRequest }, body: { grounds: 'The relevance score ignored the annex' } },
+    'POST /proposals/{id}/redress-requests/{requestId}/outcome': { params: { id: redress.toDecide, requestId: redressRequest }, body: { outcome: 'rejected', reasons: 'The annex was read and scored' } },
     'POST /proposals/{id}/withdraw': { params: { id: proposals.toWithdraw }, body: { reason: 'Partner lost its premises' } },
     'POST /proposals/{id}/eligibility': { params: { id: proposals.toScreen }, body: { results: [{ rule: 'lead-country', passed: true, note: 'LB' }] } },
     'POST /proposals/{id}/reviewers': { params: { id: proposals.toAssign }, body: { reviewerId: ACTORS.reviewer.id } },

@@ -78,7 +78,7 @@ describe('a submission racing the closing of its call', () => {
     expect(conflicts).toHaveLength(1);
     expect(conflicts[0]).toMatchObject({ streamId: callStreamName(callId), expected: 1, actual: 2 });
     const proposalEvents = await t.app.get<EventStore>(EVENT_STORE).readStream(proposalStreamName(proposalId));
-    expect(proposalEvents.map((event) => event.type)).toEqual(['ProposalDrafted']);
+    expect(proposalEvents.map((event) => event.type)).toEqual(['ProposalDrafted', 'PartnerInvitationAccepted']);
   });
 
   it('is decided again on the closed call even when the client pinned the proposal with If-Match', async () => {
@@ -87,7 +87,7 @@ describe('a submission racing the closing of its call', () => {
       await closeCall(callId).expect(200);
     });
     const handler = new ExecuteProposalCommandHandler(new StreamCommandExecutor(store, t.app.get(EVENT_CODEC)), t.app.get(CLOCK));
-    const context = { ...humanContext(), actor: { id: 'applicant-sara', role: 'applicant', organisationId: lead }, expectedVersion: 0 };
+    const context = { ...humanContext(), actor: { id: 'applicant-sara', role: 'applicant', organisationId: lead }, expectedVersion: 1 };
     // The proposal did not move (its If-Match holds); the call did: a 422 on the closed call, not a 409.
     await expect(handler.execute(new ExecuteProposalCommand({ type: 'SubmitProposal', data: { proposalId } }, context))).rejects.toBeInstanceOf(CallNotPublished);
   });
@@ -95,7 +95,7 @@ describe('a submission racing the closing of its call', () => {
   it('goes through when nothing moved, the call pinned at the version read', async () => {
     const { lead, proposalId } = await openCallWithDraft('applicant-omar');
     const applicant = await t.token({ role: 'applicant', id: 'applicant-omar', organisationId: lead });
-    await t.http.post(`/proposals/${proposalId}/submit`).set('Authorization', `Bearer ${applicant}`).expect(200, { id: proposalId, version: 1 });
+    await t.http.post(`/proposals/${proposalId}/submit`).set('Authorization', `Bearer ${applicant}`).expect(200, { id: proposalId, version: 2 });
   });
 
   // EventStoreDB checks a pinned stream just before the append, not atomically with it (no

@@ -34,7 +34,7 @@ describe('a ProposalWithdrawn stored at schema version 1', () => {
     const callId = await scenario.publishedCall();
     const lead = await scenario.organisation('LB', ['applicant-rania']);
     const partner = await scenario.organisation('TN');
-    const proposalId = await draftProposal(scenario.executor, { callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], applicantId: 'applicant-rania' });
+    const proposalId = await draftProposal(scenario.executor, { callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], applicantId: 'applicant-rania', partnersAccept: false });
     const streamId = proposalStreamName(proposalId);
 
     // What a release before ProposalWithdrawn v2 appended: no withdrawnBy, the actor only in the metadata.

@@ -125,4 +125,8 @@ export class DecisionDossierDto {
   @ApiProperty({ type: DossierDecisionDto }) decision: DossierDecisionDto;
   @ApiProperty({ type: [DossierDecisionDto], description: 'Earlier decisions that did not stand' }) earlierDecisions: DossierDecisionDto[];
   @ApiPropertyOptional({ type: DossierBudgetPositionDto, nullable: true }) budgetPosition: DossierBudgetPositionDto | null;
+  @ApiProperty({ type: [Object], description: "The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence" })
+  partnerAnswers: Record<string, unknown>[];
+  @ApiProperty({ type: [Object], description: 'Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision' })
+  redress: Record<string, unknown>[];
 }

@@ -54,17 +54,26 @@ export class DecisionDto extends DecisionSummaryDto {
   @ApiProperty() committee: string;
 }
 
+export const PARTNER_STATUSES = ['invited', 'accepted'] as const;
+
+export class PartnerViewDto extends PartnerDto {
+  @ApiProperty({ enum: PARTNER_STATUSES, description: 'invited: not answered yet; accepted: a member of the network' }) status: (typeof PARTNER_STATUSES)[number];
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'The terms version the partner last accepted; submission needs the current one (termsVersion)' })
+  acceptedTermsVersion: number | null;
+}
+
 export class ProposalSummaryDto {
   @ApiProperty() id: string;
   @ApiProperty() callId: string;
   @ApiProperty() leadOrganisationId: string;
-  @ApiProperty({ type: [PartnerDto] }) partners: PartnerDto[];
+  @ApiProperty({ type: [PartnerViewDto], description: 'Invited and accepted partners' }) partners: PartnerViewDto[];
   @ApiProperty() title: string;
   @ApiProperty() policyIssue: string;
   @ApiProperty() requestedMinor: number;
   @ApiProperty({ example: 'EUR' }) currency: string;
   @ApiProperty({ enum: PROPOSAL_STATUSES }) status: string;
   @ApiProperty({ description: 'Current content version (1 when drafted, +1 per change)' }) contentVersion: number;
+  @ApiProperty({ description: 'What partners sign off: +1 whenever the budget or the partners change' }) termsVersion: number;
   @ApiPropertyOptional({ type: SubmissionDto, nullable: true }) submission: SubmissionDto | null;
   @ApiPropertyOptional({ type: Boolean, nullable: true, description: 'null until screened' }) eligible: boolean | null;
   @ApiProperty({ description: 'Reviewers assigned (recused ones included)' }) reviewersAssigned: number;
@@ -118,9 +127,16 @@ export class ReviewDto {
   @ApiProperty({ description: 'The reviewer was recused later: kept on record, not counted' }) recused: boolean;
 }
 
+export class ConsensusCriterionDto {
+  @ApiProperty() criterionId: string;
+  @ApiProperty() score: number;
+  @ApiProperty() comment: string;
+}
+
 export class ConsensusDto {
   @ApiProperty() score: number;
   @ApiProperty() summary: string;
+  @ApiPropertyOptional({ type: [ConsensusCriterionDto], description: 'Absent on consensus recorded before it was kept per criterion' }) criteria?: ConsensusCriterionDto[];
   @ApiProperty() recordedBy: string;
   @ApiProperty() recordedAt: string;
 }
@@ -220,13 +236,14 @@ export function toProposalSummaryDto(view: ProposalView, relation: ProposalRelat
     id: view.id,
     callId: view.callId,
     leadOrganisationId: view.leadOrganisationId,
-    partners: view.partners,
+    partners: view.partners.map(({ organisationId, role, status, acceptedTermsVersion }) => ({ organisationId, role, status, acceptedTermsVersion })),
     title: view.title,
     policyIssue: view.policyIssue,
     requestedMinor: view.requestedMinor,
     currency: view.currency,
     status: view.status,
     contentVersion: view.contentVersion,
+    termsVersion: view.termsVersion,
     submission:
       view.submittedVersion !== null && view.contentHash !== null && view.submittedAt !== null
         ? { version: view.submittedVersion, contentHash: view.contentHash, submittedAt: view.submittedAt.toISOString() }
@@ -300,5 +317,128 @@ export function toReviewerQueueItemDto({ assignment, proposal }: ReviewerQueueIt
     assignedAt: assignment.assignedAt.toISOString(),
     reviewSubmitted: assignment.reviewSubmittedAt !== null,
     reviewSubmittedAt: iso(assignment.reviewSubmittedAt),
+  };
+}
+
+/** What an invited (or accepted) partner is asked to agree to: who invites it, for what, and the terms. Not the other partners. */
+export class PartnerInvitationDto {
+  @ApiProperty() proposalId: string;
+  @ApiProperty() callId: string;
+  @ApiProperty({ description: 'The organisation that invites yours' }) leadOrganisationId: string;
+  @ApiProperty() title: string;
+  @ApiProperty() policyIssue: string;
+  @ApiProperty({ description: "Your organisation's role in the network" }) role: string;
+  @ApiProperty({ enum: PARTNER_STATUSES }) status: (typeof PARTNER_STATUSES)[number];
+  @ApiPropertyOptional({ type: Number, nullable: true }) acceptedTermsVersion: number | null;
+  @ApiProperty({ description: 'The current terms version: accept it with POST /proposals/:id/partners/:orgId/acceptance' }) termsVersion: number;
+  @ApiProperty() requestedMinor: number;
+  @ApiProperty() currency: string;
+  @ApiProperty({ type: [BudgetLineDto] }) budgetLines: BudgetLineDto[];
+  @ApiProperty() durationMonths: number;
+  @ApiProperty({ description: 'Stream version this view reflects' }) version: number;
+}
+
+export class PartnerInvitationListDto {
+  @ApiProperty({ type: [PartnerInvitationDto] }) items: PartnerInvitationDto[];
+}
+
+export function toPartnerInvitationDto(view: ProposalView, organisationId: string): PartnerInvitationDto | null {
+  const partner = view.partners.find((p) => p.organisationId === organisationId);
+  if (!partner) return null;
+  return {
+    proposalId: view.id,
+    callId: view.callId,
+    leadOrganisationId: view.leadOrganisationId,
+    title: view.title,
+    policyIssue: view.policyIssue,
+    role: partner.role,
+    status: partner.status,
+    acceptedTermsVersion: partner.acceptedTermsVersion,
+    termsVersion: view.termsVersion,
+    requestedMinor: view.requestedMinor,
+    currency: view.currency,
+    budgetLines: view.budgetLines.map(({ label, amountMinor }) => ({ label, amountMinor })),
+    durationMonths: view.durationMonths,
+    version: view.version,
+  };
+}
+
+export class RedressRequestedResultDto extends CommandResultDto {
+  @ApiProperty({ example: '3e9c1b2a-5d4f-4e6a-8b7c-9d0e1f2a3b4c', description: 'A grant manager records its outcome with POST /proposals/:id/redress-requests/:requestId/outcome' })
+  requestId: string;
+}
+
+export class RedressRequestDto {
+  @ApiProperty() requestId: string;
+  @ApiProperty({ description: 'The organisation that asked (the lead or an accepted partner)' }) organisationId: string;
+  @ApiProperty() grounds: string;
+  @ApiProperty() requestedAt: string;
+  @ApiProperty() windowEndsAt: string;
+  @ApiPropertyOptional({ enum: ['upheld', 'rejected'], nullable: true, description: 'null while open' }) outcome: 'upheld' | 'rejected' | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) reasons: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) decidedAt: string | null;
+}
+
+export class EvaluationDecisionDto {
+  @ApiProperty({ enum: FUNDING_DECISIONS }) decision: string;
+  @ApiPropertyOptional() amountMinor?: number;
+  @ApiProperty() reasons: string;
+  @ApiProperty() decidedAt: string;
+}
+
+export class EvaluationConsensusDto {
+  @ApiProperty() score: number;
+  @ApiProperty() summary: string;
+  @ApiProperty({ type: [ConsensusCriterionDto], description: 'Empty when the consensus was recorded without scores per criterion' }) criteria: ConsensusCriterionDto[];
+}
+
+export class RedressWindowDto {
+  @ApiProperty({ description: 'REDRESS_WINDOW_DAYS (default 30)' }) days: number;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Until when a redress request against the standing decision can be filed; null when none can (no rejection or reserve decision stands)' })
+  endsAt: string | null;
+  @ApiProperty({ description: 'A request can be filed now (a rejection or reserve decision, inside the window, none filed against it yet)' }) open: boolean;
+}
+
+/**
+ * What the lead and accepted partners read after a decision: the panel's consensus, overall and per
+ * criterion, the decision and its reasons, and redress. Never reviewer ids or individual reviews.
+ */
+export class EvaluationSummaryDto {
+  @ApiProperty() proposalId: string;
+  @ApiProperty({ enum: PROPOSAL_STATUSES }) status: string;
+  @ApiPropertyOptional({ type: EvaluationDecisionDto, nullable: true, description: 'null until a decision stands' }) decision: EvaluationDecisionDto | null;
+  @ApiPropertyOptional({ type: EvaluationConsensusDto, nullable: true, description: 'Shown once a decision stands' }) consensus: EvaluationConsensusDto | null;
+  @ApiProperty({ type: RedressWindowDto }) redressWindow: RedressWindowDto;
+  @ApiProperty({ type: [RedressRequestDto] }) redressRequests: RedressRequestDto[];
+  @ApiProperty({ description: 'Stream version this view reflects' }) version: number;
+}
+
+export function toEvaluationSummaryDto(view: ProposalView, redressWindowDays: number, now: Date, windowEndsAt: (decidedAt: string) => string): EvaluationSummaryDto {
+  const decided = view.decision;
+  const redressable = decided !== null && (view.status === 'rejected' || view.status === 'reserved');
+  const endsAt = redressable ? windowEndsAt(decided.decidedAt) : null;
+  const filedAgainstStanding = redressable && view.redressRequests.some((r) => Date.parse(r.requestedAt) >= Date.parse(decided.decidedAt));
+  return {
+    proposalId: view.id,
+    status: view.status,
+    decision: decided
+      ? { decision: decided.decision, ...(decided.amountMinor !== undefined ? { amountMinor: decided.amountMinor } : {}), reasons: decided.reasons, decidedAt: decided.decidedAt }
+      : null,
+    consensus:
+      decided && view.consensus
+        ? { score: view.consensus.score, summary: view.consensus.summary, criteria: (view.consensus.criteria ?? []).map(({ criterionId, score, comment }) => ({ criterionId, score, comment })) }
+        : null,
+    redressWindow: { days: redressWindowDays, endsAt, open: endsAt !== null && !filedAgainstStanding && now.getTime() <= Date.parse(endsAt) },
+    redressRequests: view.redressRequests.map(({ requestId, organisationId, grounds, requestedAt, windowEndsAt: ends, outcome, reasons, decidedAt }) => ({
+      requestId,
+      organisationId,
+      grounds,
+      requestedAt,
+      windowEndsAt: ends,
+      outcome,
+      reasons,
+      decidedAt,
+    })),
+    version: view.version,
   };
 }

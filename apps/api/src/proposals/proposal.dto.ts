@@ -110,6 +110,37 @@ export class ProposalContentChangesDto {
 
 export class AddPartnerDto extends PartnerDto {}
 
+export class AcceptPartnershipDto {
+  @ApiProperty({
+    example: 'Mandated by the board resolution of 12 November 2026 to join the network and manage its share of the budget',
+    description: "Your organisation's mandate to join the network. Do not name people: who accepted is recorded as your user id.",
+  })
+  @IsString() @IsNotEmpty() @MaxLength(2000)
+  mandateStatement: string;
+  @ApiProperty({ example: 1, description: 'The terms version you accept, as GET /partner-invitations shows it; 422 proposal.partner.terms-changed if the lead changed the budget or the partners since' })
+  @IsInt() @Min(1) @Max(1_000_000)
+  termsVersion: number;
+}
+
+export class RequestRedressDto {
+  @ApiProperty({
+    example: 'The relevance score ignores the annex on eviction cases documented in Hebron, which the call asked for',
+    description: 'Why the evaluation procedure should be reviewed. Do not name people.',
+  })
+  @IsString() @IsNotEmpty() @MaxLength(LONG_TEXT)
+  grounds: string;
+}
+
+export const REDRESS_OUTCOMES = ['upheld', 'rejected'] as const;
+
+export class RecordRedressOutcomeDto {
+  @ApiProperty({ enum: REDRESS_OUTCOMES, example: 'upheld', description: 'upheld: the decision does not stand and the proposal goes back to evaluation; rejected: it stands' })
+  @IsIn(REDRESS_OUTCOMES)
+  outcome: (typeof REDRESS_OUTCOMES)[number];
+  @ApiProperty({ example: 'The panel did not consider the annex; the proposal is evaluated again' }) @IsString() @IsNotEmpty() @MaxLength(LONG_TEXT)
+  reasons: string;
+}
+
 export class WithdrawProposalDto {
   @ApiProperty({ example: 'The Tunisian partner lost its premises; the network will re-apply next round' }) @IsString() @IsNotEmpty() @MaxLength(2000)
   reason: string;
@@ -178,6 +209,16 @@ export class RecordConsensusDto {
   score: number;
   @ApiProperty({ example: 'Panel agrees on relevance; feasibility concerns addressed by the revised monitoring plan' }) @IsString() @IsNotEmpty() @MaxLength(LONG_TEXT)
   summary: string;
+  @ApiPropertyOptional({
+    type: [CriterionScoreDto],
+    description: "The panel's agreed score and comment per criterion of the call (each once, within its range): what the lead and accepted partners read in the evaluation summary after the decision",
+    example: [
+      { criterionId: 'relevance', score: 8, comment: 'Addresses evictions of refugee households directly' },
+      { criterionId: 'network', score: 7, comment: 'Complementary partners in three countries' },
+    ],
+  })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => CriterionScoreDto)
+  criteria?: CriterionScoreDto[];
 }
 
 export class RecordDecisionDto {

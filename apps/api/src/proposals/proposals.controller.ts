@@ -98,7 +98,10 @@ export class ProposalsController {
   @Post(':id/partners')
   @HttpCode(200)
   @Roles('applicant')
-  @ApiOperation({ summary: 'Add a registered organisation to the network of a draft' })
+  @ApiOperation({
+    summary: 'Invite an organisation into the network of a draft: the same answer whether or not the id is registered',
+    description: 'An applicant of the invited organisation accepts (with its mandate) or declines; submission needs every listed partner to have accepted the current terms. Inviting changes the terms, so accepted partners sign off again.',
+  })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations([...proposalCommandRules.AddPartner, UnknownCall])
   @ACTION_PROBLEMS
@@ -110,7 +113,7 @@ export class ProposalsController {
   @Delete(':id/partners/:orgId')
   @HttpCode(200)
   @Roles('applicant')
-  @ApiOperation({ summary: "Remove a partner from a draft's network (never below the call's minimum)" })
+  @ApiOperation({ summary: "Remove a partner, or withdraw an invitation, from a draft's network (the network's size is checked at submission)" })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations([...proposalCommandRules.RemovePartner, UnknownCall])
   @ACTION_PROBLEMS
@@ -126,7 +129,7 @@ export class ProposalsController {
   @Post(':id/submit')
   @HttpCode(200)
   @Roles('applicant')
-  @ApiOperation({ summary: 'Submit before the deadline: freezes the content and records its sha256 hash' })
+  @ApiOperation({ summary: 'Submit before the deadline, once every partner accepted the current terms: freezes the content and records its sha256 hash' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations([...proposalCommandRules.SubmitProposal, UnknownCall])
   @ACTION_PROBLEMS
@@ -209,7 +212,8 @@ export class ProposalsController {
   @ACTION_PROBLEMS
   @commandDocs()
   recordConsensus(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: RecordConsensusDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
-    return this.send({ type: 'RecordConsensus', data: { proposalId, score: body.score, summary: body.summary, recordedBy: actor.id } }, ctx);
+    const criteria = body.criteria?.map(({ criterionId, score, comment }) => ({ criterionId, score, comment }));
+    return this.send({ type: 'RecordConsensus', data: { proposalId, score: body.score, summary: body.summary, recordedBy: actor.id, ...(criteria ? { criteria } : {}) } }, ctx);
   }
 
   @Post(':id/decision')

@@ -71,3 +71,36 @@ describe('a decision dossier shows the decision in force as it stood when it was
     expect(dossier.budgetPosition).toMatchObject({ budgetMinor: 1_000, committedMinor: 950, remainingMinor: 50, callVersion: 2 });
   });
 });
+
+describe('a decision dossier shows the network consent and redress around the decision', () => {
+  const at = (day: string) => `2027-${day}T00:00:00.000Z`;
+  const stream = [
+    proposal[0],
+    p(1, 'PartnerInvitationAccepted', { organisationId: 'partner', acceptedBy: 'applicant-partner', mandateStatement: 'Board resolution', termsVersion: 1, acceptedAt: at('02-01') }, at('02-01'), 'applicant-partner'),
+    p(2, 'ProposalSubmitted', { version: 1, contentHash: 'h', submittedAt: at('02-02') }, at('02-02'), 'applicant'),
+    p(3, 'FundingDecisionRecorded', { decision: 'reject', reasons: 'below the line', decidedBy: 'alice', committee: 'C', decidedAt: at('04-01') }, at('04-01')),
+    p(4, 'RedressRequested', { requestId: 'r-1', organisationId: 'partner', grounds: 'Annex ignored', requestedBy: 'applicant-partner', windowEndsAt: at('05-01'), requestedAt: at('04-10') }, at('04-10'), 'applicant-partner'),
+    p(5, 'RedressOutcomeRecorded', { requestId: 'r-1', outcome: 'upheld', reasons: 'Annex not read', decidedBy: 'bob', decidedAt: at('04-20') }, at('04-20'), 'bob'),
+    p(6, 'FundingDecisionRecorded', { decision: 'reject', reasons: 'still below the line', decidedBy: 'alice', committee: 'C', decidedAt: at('05-10') }, at('05-10')),
+    p(7, 'RedressRequested', { requestId: 'r-2', organisationId: 'lead', grounds: 'Same again', requestedBy: 'applicant', windowEndsAt: at('06-09'), requestedAt: at('05-12') }, at('05-12'), 'applicant'),
+  ];
+  const events = upToLastDecision(stream)!;
+  const dossier = buildDecisionDossier(events, call, stream.slice(events.length));
+
+  it("records each partner's acceptance with its terms version and mandate, with evidence", () => {
+    expect(dossier.partnerAnswers).toEqual([
+      expect.objectContaining({ organisationId: 'partner', answer: 'accepted', termsVersion: 1, mandateStatement: 'Board resolution', answeredBy: 'applicant-partner', evidence: expect.objectContaining({ streamVersion: 1 }) }),
+    ]);
+  });
+
+  it('shows every redress request with its outcome, also one filed after the last decision', () => {
+    expect(dossier.redress).toEqual([
+      expect.objectContaining({
+        requestId: 'r-1', grounds: 'Annex ignored', evidence: expect.objectContaining({ streamVersion: 4 }),
+        outcome: expect.objectContaining({ outcome: 'upheld', reasons: 'Annex not read', decidedBy: 'bob', evidence: expect.objectContaining({ streamVersion: 5 }) }),
+      }),
+      expect.objectContaining({ requestId: 'r-2', organisationId: 'lead', outcome: null, evidence: expect.objectContaining({ streamVersion: 7 }) }),
+    ]);
+    expect(dossier.earlierDecisions).toEqual([expect.objectContaining({ reasons: 'below the line' })]);
+  });
+});

@@ -7,12 +7,16 @@ import {
   type ConsensusRecordedData,
   type EligibilityScreenedData,
   type FundingDecisionRecordedData,
+  type PartnerInvitationAcceptedData,
+  type PartnerInvitationDeclinedData,
   type ProposalContent,
   proposalContent,
   proposalDecider,
   type ProposalDraftedData,
   type ProposalEvent,
   type ProposalSubmittedData,
+  type RedressOutcomeRecordedData,
+  type RedressRequestedData,
   type ReviewerAssignedData,
   type ReviewerRecusedData,
   type ReviewSubmittedData,
@@ -70,6 +74,24 @@ export interface DossierBudgetPosition {
   evidence: Evidence;
 }
 
+/** A redress request against a decision and, once recorded, its outcome; each pointing at its event. */
+export interface DossierRedress extends Without<RedressRequestedData, 'proposalId'> {
+  evidence: Evidence;
+  outcome: WithEvidence<Without<RedressOutcomeRecordedData, 'proposalId' | 'requestId'>> | null;
+}
+
+/** The network's answers to its invitations: acceptances (sign-offs of a terms version, with the mandate) and refusals. */
+export interface DossierPartnerAnswer {
+  organisationId: string;
+  answer: 'accepted' | 'declined';
+  /** accepted only */
+  termsVersion?: number;
+  mandateStatement?: string;
+  answeredBy: string;
+  answeredAt: string;
+  evidence: Evidence;
+}
+
 export interface DecisionDossier {
   proposalId: string;
   callId: string;
@@ -86,6 +108,10 @@ export interface DecisionDossier {
   /** Earlier decisions of the same proposal that did not stand (e.g. an award the budget could not fund). */
   earlierDecisions: DossierDecision[];
   budgetPosition: DossierBudgetPosition | null;
+  /** Invitations answered before submission: who accepted which terms with what mandate, who declined. */
+  partnerAnswers: DossierPartnerAnswer[];
+  /** Every redress request against a decision of this proposal, also those filed after the last decision, with its outcome. */
+  redress: DossierRedress[];
 }
 
 export function evidenceOf(event: RecordedEvent): Evidence {
@@ -117,9 +143,15 @@ export function callEventsAsOf(callEvents: readonly RecordedEvent[], at: Date): 
 /**
  * Everything that led to a funding decision, as it stood when it was made: `proposalEvents` is the
  * proposal stream up to and including its last FundingDecisionRecorded (decoded), `callEvents`
- * the call stream up to that decision's recorded time. Pure: the same events give the same dossier.
+ * the call stream up to that decision's recorded time, `laterProposalEvents` the rest of the
+ * proposal stream (what followed the decision: a redress request and its outcome). Pure: the same
+ * events give the same dossier.
  */
-export function buildDecisionDossier(proposalEvents: readonly RecordedEvent[], callEvents: readonly RecordedEvent[]): DecisionDossier {
+export function buildDecisionDossier(
+  proposalEvents: readonly RecordedEvent[],
+  callEvents: readonly RecordedEvent[],
+  laterProposalEvents: readonly RecordedEvent[] = [],
+): DecisionDossier {
   const asDomain = (event: RecordedEvent) => ({ type: event.type, data: event.data }) as ProposalEvent;
   const of = <T>(event: RecordedEvent) => event.data as T;
   const draftedEvent = proposalEvents[0];
@@ -128,6 +160,8 @@ export function buildDecisionDossier(proposalEvents: readonly RecordedEvent[], c
 
   const decisions: DossierDecision[] = [];
   const reviews: DossierReview[] = [];
+  const partnerAnswers: DossierPartnerAnswer[] = [];
+  const redress: DossierRedress[] = [];
   const recused = new Set<string>();
   const dossier: Omit<DecisionDossier, 'decision' | 'earlierDecisions' | 'budgetPosition'> = {
     proposalId: drafted.proposalId,
@@ -182,6 +216,16 @@ export function buildDecisionDossier(proposalEvents: readonly RecordedEvent[], c
       case 'ConsensusRecorded':
         dossier.consensus = { ...withoutProposalId(of<ConsensusRecordedData>(event)), evidence };
         return;
+      case 'PartnerInvitationAccepted': {
+        const { organisationId, termsVersion, mandateStatement, acceptedBy, acceptedAt } = of<PartnerInvitationAcceptedData>(event);
+        partnerAnswers.push({ organisationId, answer: 'accepted', termsVersion, mandateStatement, answeredBy: acceptedBy, answeredAt: acceptedAt, evidence });
+        return;
+      }
+      case 'PartnerInvitationDeclined': {
+        const { organisationId, declinedBy, declinedAt } = of<PartnerInvitationDeclinedData>(event);
+        partnerAnswers.push({ organisationId, answer: 'declined', answeredBy: declinedBy, answeredAt: declinedAt, evidence });
+        return;
+      }
       case 'FundingDecisionRecorded':
         decisions.push({
           ...withoutProposalId(of<FundingDecisionRecordedData>(event)),
@@ -195,10 +239,19 @@ export function buildDecisionDossier(proposalEvents: readonly RecordedEvent[], c
     }
   });
   for (const review of reviews) review.counted = !recused.has(review.reviewerId);
+  for (const event of [...proposalEvents, ...laterProposalEvents]) {
+    if (event.type === 'RedressRequested') {
+      redress.push({ ...withoutProposalId(of<RedressRequestedData>(event)), evidence: evidenceOf(event), outcome: null });
+    } else if (event.type === 'RedressOutcomeRecorded') {
+      const { proposalId: _id, requestId, ...outcome } = of<RedressOutcomeRecordedData>(event);
+      const request = redress.find((r) => r.requestId === requestId);
+      if (request) request.outcome = { ...outcome, evidence: evidenceOf(event) };
+    }
+  }
 
   const decision = decisions.pop();
   if (!decision) throw new Error(`${draftedEvent.streamId} has no funding decision`);
-  return { ...dossier, decision, earlierDecisions: decisions, budgetPosition: budgetPosition(callEvents) };
+  return { ...dossier, decision, earlierDecisions: decisions, budgetPosition: budgetPosition(callEvents), partnerAnswers, redress };
 }
 
 function budgetPosition(callEvents: readonly RecordedEvent[]): DossierBudgetPosition | null {

@@ -15,12 +15,14 @@ export class DecisionDossiers {
 
   /** Null when the proposal does not exist or has no funding decision. */
   async forProposal(proposalId: string): Promise<DecisionDossier | null> {
-    const proposalEvents = upToLastDecision(await this.read(proposalStreamName(proposalId.toLowerCase())));
+    const stream = await this.read(proposalStreamName(proposalId.toLowerCase()));
+    const proposalEvents = upToLastDecision(stream);
     if (!proposalEvents) return null;
     const decidedAt = proposalEvents[proposalEvents.length - 1].recordedAt;
     const callId = (proposalEvents[0].data as { callId: string }).callId;
     const callEvents = callEventsAsOf(await this.read(callStreamName(callId)), decidedAt);
-    return buildDecisionDossier(proposalEvents, callEvents);
+    // What followed the decision (a redress request and its outcome) belongs in its dossier too.
+    return buildDecisionDossier(proposalEvents, callEvents, stream.slice(proposalEvents.length));
   }
 
   private async read(streamId: string): Promise<RecordedEvent[]> {
