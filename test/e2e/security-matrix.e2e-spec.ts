@@ -54,7 +54,7 @@ describe('security: role × endpoint matrix from the OpenAPI document', () => {
 
   /** The status of one call; a stream (text/event-stream) is closed as soon as its status is known. */
   async function probe(operation: Operation, caller: Caller): Promise<{ status: number; requestId: string }> {
-    const { path, body } = world.requestFor(operation);
+    const { path, body, upload } = world.requestFor(operation);
     const requestId = `matrix-${(sequence += 1)}`;
     const headers: Record<string, string> = { 'X-Request-Id': requestId };
     if (caller !== 'anonymous') headers.Authorization = `Bearer ${world.tokens[caller]}`;
@@ -71,7 +71,7 @@ describe('security: role × endpoint matrix from the OpenAPI document', () => {
     }
     let req = world.t.http[operation.method.toLowerCase() as 'get'](path);
     for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
-    const res = body === undefined ? await req : await req.send(body);
+    const res = upload !== undefined ? await req.attach(upload.field, upload.bytes, { filename: upload.filename }) : body === undefined ? await req : await req.send(body);
     return { status: res.status, requestId };
   }
 

@@ -112,6 +112,10 @@ const README_ROLES: Record<string, Role[]> = {
   'GET /grants': [...PROGRAMME, 'applicant'],
   'GET /grants/{id}': [...PROGRAMME, 'applicant'],
   'POST /grants/{id}/reports/{reportId}/submission': [...PROGRAMME, 'applicant'],
+  // Documents: under the grant's own access rule (the grantee's applicants and the programme; auditors read).
+  'POST /grants/{id}/documents': [...PROGRAMME, 'applicant'],
+  'GET /grants/{id}/documents': [...PROGRAMME, 'applicant'],
+  'GET /grants/{id}/documents/{documentId}': [...PROGRAMME, 'applicant'],
   'GET /events/catalogue': ['partner', ...PROGRAMME],
   'GET /feed': ['partner', 'admin'],
   'GET /feed/stream': ['partner', 'admin'],
@@ -212,7 +216,12 @@ export function resolveSchema(document: OpenApiDocument, schema: Schema | undefi
 export interface BaseRequest {
   path: string;
   body?: Record<string, unknown>;
+  /** A multipart/form-data upload instead of a JSON body. */
+  upload?: { field: string; bytes: Buffer; filename: string };
 }
+
+/** A small PDF, as the document routes accept. */
+export const WORLD_PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
 
 export interface SecurityWorld {
   t: TestApp;
@@ -418,6 +427,9 @@ export async function buildWorld(): Promise<SecurityWorld> {
   const tranches = { toPay: await tranche(), toCancel: await tranche() };
   const reports = { toSubmit: await report(grants.active, 'interim', false), toAccept: await report(grants.active, 'interim', true), toRevise: await report(grants.active, 'interim', true) };
   await send(manager, 'POST', `/grants/${grants.suspended}/suspension`, { reason: 'Threat assessment pending' });
+  const grantDocument = (
+    await t.http.post(`/grants/${grants.active}/documents`).set('Authorization', `Bearer ${tokens.applicant}`).attach('file', WORLD_PDF, { filename: 'world.pdf' }).expect(201)
+  ).body.documentId as string;
   const finalReport = await report(grants.toClose, 'final', true);
   await send(manager, 'POST', `/grants/${grants.toClose}/reports/${finalReport}/acceptance`);
 
@@ -434,7 +446,7 @@ export async function buildWorld(): Promise<SecurityWorld> {
   const operations = operationsOf(document);
 
   /** Path parameters and a valid body for each operation; unknown operations get fresh ids and no body. */
-  const targets: Record<string, { params?: Record<string, string>; body?: Record<string, unknown> }> = {
+  const targets: Record<string, { params?: Record<string, string>; body?: Record<string, unknown>; upload?: BaseRequest['upload'] }> = {
     'POST /calls': { body: callBody() },
     'POST /calls/{id}/publish': { params: { id: calls.toPublish } },
     'POST /calls/{id}/deadline-extensions': { params: { id: calls.main }, body: { newClosesAt: instant(60 * DAY), reason: 'Connectivity outage' } },
@@ -471,6 +483,9 @@ export async function buildWorld(): Promise<SecurityWorld> {
     'POST /proposals/{id}/clarification-requests': { params: { id: proposals.toQuestion }, body: { questions: ['Who keeps the records?'] } },
     'POST /proposals/{id}/clarifications': { params: { id: proposals.toAnswer }, body: { requestId: clarificationRequest, answer: 'Two trained staff, offline' } },
     'GET /grants/{id}': { params: { id: grants.active } },
+    'POST /grants/{id}/documents': { params: { id: grants.active }, upload: { field: 'file', bytes: WORLD_PDF, filename: 'evidence.pdf' } },
+    'GET /grants/{id}/documents': { params: { id: grants.active } },
+    'GET /grants/{id}/documents/{documentId}': { params: { id: grants.active, documentId: grantDocument } },
     'POST /grants/{id}/agreement': { params: { id: grants.toSign }, body: signatories },
     'POST /grants/{id}/disbursements': { params: { id: grants.active }, body: { amountMinor: 100_000, dueDate: date(60) } },
     'POST /grants/{id}/disbursements/{trancheId}/payment': { params: { id: grants.active, trancheId: tranches.toPay }, body: { paymentReference: 'SEPA-2027-000123' } },
@@ -506,7 +521,7 @@ export async function buildWorld(): Promise<SecurityWorld> {
     requestFor(operation) {
       const target = targets[operation.key] ?? {};
       const path = operation.path.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(target.params?.[name] ?? randomUUID()));
-      return { path, ...(target.body ? { body: structuredClone(target.body) } : {}) };
+      return { path, ...(target.body ? { body: structuredClone(target.body) } : {}), ...(target.upload ? { upload: target.upload } : {}) };
     },
     async close() {
       await t.close();

@@ -2,7 +2,7 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import { createEventStore, EVENT_STORE, type EventStore } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { callEventSchemaVersions } from '@app/domain/call';
-import { grantEventSchemaVersions } from '@app/domain/grant';
+import { grantEventSchemaVersions, grantEventUpcasters } from '@app/domain/grant';
 import { organisationEventSchemaVersions } from '@app/domain/organisation';
 import { proposalEventSchemaVersions, proposalEventUpcasters } from '@app/domain/proposal';
 import { recipientEventSchemaVersions } from '@app/domain/recipient';
@@ -25,7 +25,7 @@ export function schemaRegistry(): SchemaRegistry {
     .register(callEventSchemaVersions)
     .register(organisationEventSchemaVersions)
     .register(proposalEventSchemaVersions, proposalEventUpcasters)
-    .register(grantEventSchemaVersions)
+    .register(grantEventSchemaVersions, grantEventUpcasters)
     .register(recipientEventSchemaVersions);
 }
 

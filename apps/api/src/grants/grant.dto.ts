@@ -23,6 +23,14 @@ export class SignAgreementDto {
   @ApiProperty({ type: [SignatoryDto], example: [{ name: 'Rania Haddad', role: 'Director, lead organisation' }, { name: 'Programme officer', role: 'For the programme' }] })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => SignatoryDto)
   signatories: SignatoryDto[];
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    example: ['0f8c6b1e-8a4e-4c55-9d55-2b7d3f0e9a11'],
+    description: 'The signed agreement and its annexes, attached to the grant beforehand (POST /grants/{id}/documents), by id',
+  })
+  @IsOmittable() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true })
+  documentIds?: string[];
 }
 
 export class ScheduleDisbursementDto {
@@ -54,21 +62,18 @@ export class ScheduleReportDto {
   dueDate: string;
 }
 
-export class ReportDocumentDto {
-  @ApiProperty({ example: 'interim-narrative-report.pdf' }) @IsString() @IsNotEmpty() @MaxLength(300)
-  name: string;
-  @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', description: 'Lower-case hex SHA-256 of the file' })
-  @Matches(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hex characters' })
-  sha256: string;
-}
-
 export class SubmitReportDto {
   @ApiProperty({ example: 'Six community hearings held in Beirut and Tripoli; a joint policy brief on nationality rights was sent to parliament.' })
   @IsString() @IsNotEmpty() @MaxLength(20_000)
   summary: string;
-  @ApiPropertyOptional({ type: [ReportDocumentDto] })
-  @IsOmittable() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => ReportDocumentDto)
-  documents?: ReportDocumentDto[];
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    example: ['0f8c6b1e-8a4e-4c55-9d55-2b7d3f0e9a11'],
+    description: 'Documents attached to the grant beforehand (POST /grants/{id}/documents), by id; each named once',
+  })
+  @IsOmittable() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  documentIds?: string[];
 }
 
 export class ReasonDto {

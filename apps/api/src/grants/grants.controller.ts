@@ -107,7 +107,8 @@ export class GrantsController {
   @commandDocs()
   signAgreement(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: SignAgreementDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
     const signatories = body.signatories.map(({ name, role }) => ({ name, role }));
-    return this.run({ type: 'SignGrantAgreement', data: { grantId, signatories } }, ctx);
+    const documents = body.documentIds === undefined ? {} : { documentIds: [...body.documentIds] };
+    return this.run({ type: 'SignGrantAgreement', data: { grantId, signatories, ...documents } }, ctx);
   }
 
   @Post(':id/disbursements')
@@ -197,7 +198,7 @@ export class GrantsController {
     @CommandCtx() ctx: CommandContext,
     @CurrentActor() actor: Actor,
   ): Promise<CommandResultDto> {
-    const documents = body.documents === undefined ? {} : { documents: body.documents.map(({ name, sha256 }) => ({ name, sha256 })) };
+    const documents = body.documentIds === undefined ? {} : { documentIds: [...body.documentIds] };
     const options = grantCommandOptions(actor);
     return this.run({ type: 'SubmitReport', data: { grantId, reportId, summary: body.summary, ...documents } }, ctx, options);
   }

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
+import { GRANT_DOCUMENT_HANDLERS } from '@app/application/documents/grant-documents';
+import { DOCUMENT_PROVIDERS } from '@app/application/documents/documents.providers';
 import { GRANT_COMMAND_HANDLERS } from '@app/application/grants/grant-commands';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
+import { GrantDocumentsController } from './grant-documents.controller';
 import { GrantsController } from './grants.controller';
 
 /** HTTP routes, command handlers and queries of the grants area. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [GrantsController],
-  providers: [...GRANT_COMMAND_HANDLERS],
+  controllers: [GrantsController, GrantDocumentsController],
+  providers: [...GRANT_COMMAND_HANDLERS, ...DOCUMENT_PROVIDERS, ...GRANT_DOCUMENT_HANDLERS],
 })
 export class GrantsModule {}

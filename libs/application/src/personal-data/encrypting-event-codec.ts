@@ -28,7 +28,7 @@ export class EncryptingEventCodec implements EventCodec {
     const personal = paths.filter((path) => present(readPath(event.data, path)));
     if (personal.length === 0) return { type: event.type, schemaVersion, data: event.data, metadata };
 
-    const subject = this.policy.subjectOf(streamId);
+    const subject = this.policy.subjectOf(streamId, event);
     const { keyId, key } = await this.keyring.encryptionKey(subject);
     // A copy: the caller's domain event keeps its clear values.
     const data = structuredClone(event.data);
@@ -58,7 +58,7 @@ export class EncryptingEventCodec implements EventCodec {
     // A field stored in clear (or null) passes through: nothing to decrypt, and nothing to hide that isn't already visible.
     if (paths.length === 0) return event;
 
-    const subject = this.policy.subjectOf(event.streamId);
+    const subject = this.policy.subjectOf(event.streamId, event);
     const data = structuredClone(event.data);
     for (const path of paths) {
       const { $pii: envelope } = readPath(data, path) as PersonalDataEnvelope;

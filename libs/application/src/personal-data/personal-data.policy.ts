@@ -1,4 +1,4 @@
-import { grantPersonalDataFields } from '@app/domain/grant';
+import { grantPersonalDataFields, grantPersonalDataSubjects } from '@app/domain/grant';
 import { organisationPersonalDataFields } from '@app/domain/organisation';
 
 /**
@@ -8,6 +8,14 @@ import { organisationPersonalDataFields } from '@app/domain/organisation';
  */
 export class PersonalDataPolicy {
   private readonly fields = new Map<string, readonly string[]>();
+  /** Event types whose personal fields belong to a subject named in their data, not to their stream. */
+  private readonly subjects = new Map<string, (data: never) => string>();
+
+  /** Declares, per event type, whose personal data its fields are when that is not the stream's (e.g. a document's organisation). */
+  withSubjects(...subjectsByType: Readonly<Partial<Record<string, (data: never) => string>>>[]): this {
+    for (const map of subjectsByType) for (const [type, subjectOf] of Object.entries(map)) if (subjectOf) this.subjects.set(type, subjectOf);
+    return this;
+  }
 
   constructor(...fieldsByType: Readonly<Partial<Record<string, readonly string[]>>>[]) {
     for (const map of fieldsByType) {
@@ -24,8 +32,10 @@ export class PersonalDataPolicy {
     return this.fields.get(type) ?? [];
   }
 
-  subjectOf(streamId: string): string {
-    return streamId;
+  /** Whose key encrypts the event's personal fields: the stream, unless the type names another subject in its data. */
+  subjectOf(streamId: string, event?: { type: string; data: unknown }): string {
+    const fromData = event === undefined ? undefined : this.subjects.get(event.type);
+    return fromData === undefined ? streamId : fromData(event?.data as never);
   }
 
   /** Every event type that carries personal data (e.g. for feeds that must strip it). */
@@ -36,5 +46,5 @@ export class PersonalDataPolicy {
 
 /** The policy of every stream that carries personal data; a stream with new personal fields adds its map here. */
 export function personalDataPolicy(): PersonalDataPolicy {
-  return new PersonalDataPolicy(organisationPersonalDataFields, grantPersonalDataFields);
+  return new PersonalDataPolicy(organisationPersonalDataFields, grantPersonalDataFields).withSubjects(grantPersonalDataSubjects);
 }

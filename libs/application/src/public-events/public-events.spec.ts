@@ -178,6 +178,11 @@ describe('public event catalogue', () => {
     expect(() => toPublicEvent({ ...internalEvents[9], schemaVersion: 2 }, context)).toThrow(/schema version 2/);
   });
 
+  it('reads an agreement stored at schema version 2 (with document references) as version 1: the documents stay internal', () => {
+    const v2 = { ...recorded('GrantAgreementSigned', { grantId: GRANT, signedAt: '2027-05-20T14:30:00.000Z', signatories: null, documents: [{ documentId: 'd', sha256: 'a'.repeat(64) }] }), schemaVersion: 2 };
+    expect(toPublicEvent(v2, context)?.data).toEqual({ grantId: GRANT, signedAt: '2027-05-20T14:30:00.000Z' });
+  });
+
   it('translates public type filters to stored types and refuses unknown ones', () => {
     expect(internalTypesOf(['grant.awarded', 'call.published'])).toEqual(['GrantAwarded', 'CallPublished']);
     expect(internalTypesOf()).toHaveLength(PUBLIC_EVENT_TYPES.length);

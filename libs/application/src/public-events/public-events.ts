@@ -64,6 +64,8 @@ interface PublicMapping {
    * caller must decode (upcast) first; an unmapped version is refused, never guessed.
    */
   internalSchemaVersion: number;
+  /** Later stored versions this mapper reads as they are, because what changed is not in the public form. */
+  alsoReadsSchemaVersions?: readonly number[];
   /** The organisations the payload shows, so that a batch's context can look them all up at once. */
   organisationIds?(data: never): string[];
   map(data: never, context: PublicMappingContext): { occurredAt: string; data: Record<string, unknown> };
@@ -117,6 +119,8 @@ const MAPPINGS: readonly PublicMapping[] = [
     version: 1,
     internalType: 'GrantAgreementSigned',
     internalSchemaVersion: 1,
+    // Version 2 only adds the agreement's document references, which are not public.
+    alsoReadsSchemaVersions: [2],
     // Signatories are personal data: only the fact and the date are public.
     map: (d) => ({ occurredAt: d.signedAt, data: { grantId: d.grantId, signedAt: d.signedAt } }),
   }),
@@ -214,12 +218,15 @@ export function organisationIdsOf(events: readonly RecordedEvent[]): string[] {
   const ids = new Set<string>();
   for (const event of events) {
     const m = BY_INTERNAL_TYPE.get(event.type);
-    if (m?.organisationIds && event.schemaVersion === m.internalSchemaVersion) {
+    if (m?.organisationIds && readsVersion(m, event.schemaVersion)) {
       for (const id of m.organisationIds(event.data as never)) ids.add(id);
     }
   }
   return [...ids];
 }
+
+const readsVersion = (m: PublicMapping, schemaVersion: number): boolean =>
+  schemaVersion === m.internalSchemaVersion || (m.alsoReadsSchemaVersions ?? []).includes(schemaVersion);
 
 const PERSONAL_DATA = personalDataPolicy();
 
@@ -231,7 +238,7 @@ const PERSONAL_DATA = personalDataPolicy();
 export function toPublicEvent(event: RecordedEvent, context: PublicMappingContext): PublicEvent | null {
   const m = BY_INTERNAL_TYPE.get(event.type);
   if (!m) return null;
-  if (event.schemaVersion !== m.internalSchemaVersion) {
+  if (!readsVersion(m, event.schemaVersion)) {
     throw new Error(`No public mapping for ${event.type} schema version ${event.schemaVersion} (event ${event.eventId})`);
   }
   const { occurredAt, data } = m.map(event.data as never, context);

@@ -2,7 +2,6 @@ import type {
   AmendmentKind,
   BudgetReallocationLine,
   DisbursementCondition,
-  ReportDocument,
   ReportKind,
   Signatory,
 } from './grant.events';
@@ -33,9 +32,30 @@ export type AwardGrant = {
   now: string;
 };
 
+/** `documentIds`: documents attached to the grant beforehand (the signed agreement, its annexes). */
 export type SignGrantAgreement = {
   type: 'SignGrantAgreement';
-  data: { grantId: string; signatories: Signatory[] };
+  data: { grantId: string; signatories: Signatory[]; documentIds?: string[] };
+  now: string;
+};
+
+/**
+ * Records a document already stored (content-addressed, encrypted) for the grant; the application
+ * stores the bytes first and passes what it learnt of them. `organisationId` is the organisation
+ * whose key encrypted it, and must be the grantee.
+ */
+export type AttachGrantDocument = {
+  type: 'AttachGrantDocument';
+  data: {
+    grantId: string;
+    documentId: string;
+    organisationId: string;
+    name: string;
+    sizeBytes: number;
+    contentType: string;
+    sha256: string;
+    attachedBy: string;
+  };
   now: string;
 };
 
@@ -67,7 +87,8 @@ export type ScheduleReport = {
 
 export type SubmitReport = {
   type: 'SubmitReport';
-  data: { grantId: string; reportId: string; summary: string; documents?: ReportDocument[] };
+  /** `documentIds`: documents attached to the grant beforehand. */
+  data: { grantId: string; reportId: string; summary: string; documentIds?: string[] };
   now: string;
 };
 
@@ -111,6 +132,7 @@ export type CloseGrant = { type: 'CloseGrant'; data: { grantId: string }; now: s
 export type GrantCommand =
   | AwardGrant
   | SignGrantAgreement
+  | AttachGrantDocument
   | ScheduleDisbursement
   | RecordDisbursementPayment
   | CancelDisbursement
@@ -123,5 +145,3 @@ export type GrantCommand =
   | ReinstateGrant
   | TerminateGrant
   | CloseGrant;
-
-export type GrantCommandType = GrantCommand['type'];

@@ -1,6 +1,7 @@
 import { AlreadyExists, fold, InvalidStateTransition, StreamNotFound } from '../shared/decider';
 import { given } from '../shared/testing';
-import type { AmendGrant, AwardGrant, GrantCommand } from './grant.commands';
+import type { AmendGrant, AttachGrantDocument, AwardGrant, GrantCommand } from './grant.commands';
+import { grantEventUpcasters } from './grant.upcasters';
 import { grantDecider, grantTotals, initialGrantState, isOverdue, nextReportDue, type GrantState } from './grant.decider';
 import {
   AgreementNotSigned,
@@ -10,7 +11,9 @@ import {
   ConditionReportNotAccepted,
   ConditionReportUnknown,
   DisbursementExceedsGrantAmount,
+  DocumentNotAttached,
   DuplicateAmendment,
+  DuplicateGrantDocument,
   DuplicateReport,
   DuplicateTranche,
   ExtensionNotLater,
@@ -23,6 +26,7 @@ import {
   InvalidGrantCurrency,
   InvalidGrantDate,
   InvalidGrantDetails,
+  InvalidGrantDocument,
   InvalidGrantPeriod,
   InvalidReportDocuments,
   InvalidReportKind,
@@ -44,6 +48,7 @@ import {
   GRANT_EVENT_TYPES,
   grantEventSchemaVersions,
   grantPersonalDataFields,
+  grantPersonalDataSubjects,
   grantStreamName,
   isGrantEvent,
   type GrantEvent,
@@ -104,6 +109,21 @@ function amended(change: AmendmentChange, amendmentId = 'amendment-1'): GrantEve
   const base = { grantId, amendmentId, reason: 'Agreed with the grantee', approvedBy: 'user-admin', amendedAt: later };
   return { type: 'GrantAmended', data: { ...base, ...change } };
 }
+function documentAttached(documentId: string, sha256 = 'a'.repeat(64)): GrantEvent {
+  return {
+    type: 'GrantDocumentAttached',
+    data: { grantId, documentId, organisationId: award.granteeOrganisationId, name: 'narrative.pdf', sizeBytes: 1234, contentType: 'application/pdf', sha256, attachedBy: 'applicant-1', attachedAt: later },
+  };
+}
+
+function attachCommand(overrides: Partial<AttachGrantDocument['data']> = {}): GrantCommand {
+  return {
+    type: 'AttachGrantDocument',
+    data: { grantId, documentId: 'doc-1', organisationId: award.granteeOrganisationId, name: 'narrative.pdf', sizeBytes: 1234, contentType: 'application/pdf', sha256: 'a'.repeat(64), attachedBy: 'applicant-1', ...overrides },
+    now: later,
+  };
+}
+
 const submitted = (reportId: string): GrantEvent => ({
   type: 'ReportSubmitted',
   data: { grantId, reportId, summary: 'Activities and results', submittedAt: later },
@@ -201,12 +221,15 @@ const state = (events: GrantEvent[]): GrantState => fold(grantDecider, events);
 
 describe('grant decider', () => {
   describe('event catalogue', () => {
-    it('lists every event type with schema version 1 and marks signatories as personal data', () => {
-      expect(GRANT_EVENT_TYPES).toHaveLength(14);
-      expect(GRANT_EVENT_TYPES.every((type) => grantEventSchemaVersions[type] === 1)).toBe(true);
+    it('lists every event type with its schema version and marks signatories and document names as personal data', () => {
+      expect(GRANT_EVENT_TYPES).toHaveLength(15);
+      const atVersion2 = ['GrantAgreementSigned', 'ReportSubmitted'];
+      expect(GRANT_EVENT_TYPES.every((type) => grantEventSchemaVersions[type] === (atVersion2.includes(type) ? 2 : 1))).toBe(true);
       expect(isGrantEvent({ type: 'DisbursementPaid' })).toBe(true);
       expect(isGrantEvent({ type: 'CallDrafted' })).toBe(false);
-      expect(grantPersonalDataFields).toEqual({ GrantAgreementSigned: ['signatories'] });
+      expect(grantPersonalDataFields).toEqual({ GrantAgreementSigned: ['signatories'], GrantDocumentAttached: ['name'] });
+      // A document's name is its organisation's personal data, erased with the organisation.
+      expect(grantPersonalDataSubjects.GrantDocumentAttached?.({ organisationId: 'org-1' } as never)).toBe('organisation-org-1');
       expect(grantStreamName(grantId)).toBe(`grant-${grantId}`);
     });
   });
@@ -316,6 +339,57 @@ describe('grant decider', () => {
     it('a history whose signatories were crypto-shredded still folds', () => {
       const shredded: GrantEvent = { type: 'GrantAgreementSigned', data: { grantId, signedAt, signatories: null } };
       expect(state([awarded, shredded])).toMatchObject({ status: 'active', agreementSignedAt: signedAt });
+    });
+  });
+
+  describe('documents: attached to the grant, then named by the agreement and reports', () => {
+    it('records a stored document of the grantee while the grant runs, once', () => {
+      given(grantDecider, [awarded]).when(attachCommand()).then([documentAttached('doc-1')]);
+      given(grantDecider, [awarded, signed, suspended]).when(attachCommand()).then([documentAttached('doc-1')]);
+      // A retried upload of the same document appends nothing; another content under the same id is refused.
+      given(grantDecider, [awarded, documentAttached('doc-1')]).when(attachCommand()).then([]);
+      given(grantDecider, [awarded, documentAttached('doc-1')]).when(attachCommand({ sha256: 'b'.repeat(64) })).thenThrows(DuplicateGrantDocument);
+    });
+
+    it('not before the award nor after the grant ended', () => {
+      given(grantDecider, []).when(attachCommand()).thenThrows(StreamNotFound);
+      given(grantDecider, [awarded, signed, terminated]).when(attachCommand()).thenThrows(InvalidStateTransition);
+    });
+
+    it('needs a name, a size, a type, a SHA-256, an actor, and belongs to the grantee', () => {
+      given(grantDecider, [awarded]).when(attachCommand({ documentId: ' ' })).thenThrows(InvalidGrantDetails);
+      given(grantDecider, [awarded]).when(attachCommand({ attachedBy: '' })).thenThrows(GrantActorRequired);
+      given(grantDecider, [awarded]).when(attachCommand({ name: ' ' })).thenThrows(InvalidGrantDocument);
+      given(grantDecider, [awarded]).when(attachCommand({ name: 'x'.repeat(256) })).thenThrows(InvalidGrantDocument);
+      given(grantDecider, [awarded]).when(attachCommand({ sizeBytes: 0 })).thenThrows(InvalidGrantDocument);
+      given(grantDecider, [awarded]).when(attachCommand({ contentType: '' })).thenThrows(InvalidGrantDocument);
+      given(grantDecider, [awarded]).when(attachCommand({ sha256: 'A'.repeat(64) })).thenThrows(InvalidGrantDocument);
+      given(grantDecider, [awarded]).when(attachCommand({ organisationId: 'someone-else' })).thenThrows(InvalidGrantDocument);
+    });
+
+    it('the agreement names attached documents only', () => {
+      const signWith = (...documentIds: string[]): GrantCommand => ({ type: 'SignGrantAgreement', data: { grantId, signatories, documentIds }, now: signedAt });
+      given(grantDecider, [awarded]).when(signWith('doc-1')).thenThrows(DocumentNotAttached);
+      given(grantDecider, [awarded, documentAttached('doc-1')]).when(signWith('doc-1', 'doc-1')).thenThrows(InvalidReportDocuments);
+      given(grantDecider, [awarded, documentAttached('doc-1')]).when(signWith('doc-1')).then([
+        { type: 'GrantAgreementSigned', data: { grantId, signedAt, signatories, documents: [{ documentId: 'doc-1', sha256: 'a'.repeat(64) }] } },
+      ]);
+    });
+
+    it('a document whose name was crypto-shredded still folds', () => {
+      const shredded = documentAttached('doc-1');
+      (shredded.data as { name: string | null }).name = null;
+      expect(state([awarded, shredded]).documents).toEqual([expect.objectContaining({ documentId: 'doc-1', name: null, sha256: 'a'.repeat(64) })]);
+    });
+
+    it('reports and agreements stored at schema version 1 are upcast: named files keep their name and hash, without a document id', () => {
+      const facts = { streamId: grantStreamName(grantId), eventId: 'e', actorId: 'a', recordedAt: later };
+      const report = grantEventUpcasters.find((u) => u.type === 'ReportSubmitted' && u.fromVersion === 1);
+      expect(report?.upcast({ grantId, reportId: 'r', summary: 's', documents: [{ name: 'n.pdf', sha256: 'a'.repeat(64) }], submittedAt: later }, facts)).toEqual({
+        grantId, reportId: 'r', summary: 's', documents: [{ name: 'n.pdf', sha256: 'a'.repeat(64) }], submittedAt: later,
+      });
+      const agreement = grantEventUpcasters.find((u) => u.type === 'GrantAgreementSigned' && u.fromVersion === 1);
+      expect(agreement?.upcast({ grantId, signedAt, signatories }, facts)).toEqual({ grantId, signedAt, signatories });
     });
   });
 
@@ -515,18 +589,19 @@ describe('grant decider', () => {
       given(grantDecider, interimAccepted).when(cmd.submit(interimReport)).thenThrows(ReportAlreadyAccepted);
     });
 
-    it('a submission needs a summary; documents carry a SHA-256', () => {
+    it('a submission needs a summary; documents are named by the id of a document attached to the grant', () => {
       given(grantDecider, planned).when(cmd.submit(interimReport, '')).thenThrows(ReportSummaryRequired);
-      const withDocs = (sha256: string): GrantCommand => ({
+      const withDocs = (...documentIds: string[]): GrantCommand => ({
         type: 'SubmitReport',
-        data: { grantId, reportId: interimReport, summary: 'Narrative', documents: [{ name: 'narrative.pdf', sha256 }] },
+        data: { grantId, reportId: interimReport, summary: 'Narrative', documentIds },
         now: later,
       });
-      given(grantDecider, planned).when(withDocs('not-a-hash')).thenThrows(InvalidReportDocuments);
-      given(grantDecider, planned).when(withDocs('a'.repeat(64))).then([
+      given(grantDecider, planned).when(withDocs('doc-1')).thenThrows(DocumentNotAttached);
+      given(grantDecider, [...planned, documentAttached('doc-1')]).when(withDocs('doc-1', 'doc-1')).thenThrows(InvalidReportDocuments);
+      given(grantDecider, [...planned, documentAttached('doc-1')]).when(withDocs('doc-1')).then([
         {
           type: 'ReportSubmitted',
-          data: { grantId, reportId: interimReport, summary: 'Narrative', documents: [{ name: 'narrative.pdf', sha256: 'a'.repeat(64) }], submittedAt: later },
+          data: { grantId, reportId: interimReport, summary: 'Narrative', documents: [{ documentId: 'doc-1', sha256: 'a'.repeat(64) }], submittedAt: later },
         },
       ]);
     });

@@ -3,6 +3,7 @@ import { isIso4217Currency } from '../shared/iso-4217';
 import type {
   AcceptReport,
   AmendGrant,
+  AttachGrantDocument,
   AwardGrant,
   CancelDisbursement,
   CloseGrant,
@@ -26,7 +27,9 @@ import {
   ConditionReportNotAccepted,
   ConditionReportUnknown,
   DisbursementExceedsGrantAmount,
+  DocumentNotAttached,
   DuplicateAmendment,
+  DuplicateGrantDocument,
   DuplicateReport,
   DuplicateTranche,
   ExtensionNotLater,
@@ -37,6 +40,7 @@ import {
   InvalidGrantCurrency,
   InvalidGrantDate,
   InvalidGrantDetails,
+  InvalidGrantDocument,
   InvalidGrantPeriod,
   InvalidReportDocuments,
   InvalidReportKind,
@@ -62,6 +66,7 @@ import {
   GrantEvent,
   grantStreamName,
   REPORT_KINDS,
+  ReportDocument,
   ReportKind,
 } from './grant.events';
 
@@ -117,6 +122,17 @@ export interface GrantReport {
   acceptedAt: string | null;
 }
 
+/** A document attached to the grant; `name` is `null` once its organisation's personal data was erased. */
+export interface GrantDocument {
+  documentId: string;
+  organisationId: string;
+  name: string | null;
+  sizeBytes: number;
+  contentType: string;
+  sha256: string;
+  attachedAt: string;
+}
+
 export interface GrantState {
   status: GrantStatus;
   /** `null` until GrantAwarded. */
@@ -129,6 +145,8 @@ export interface GrantState {
   amendmentIds: string[];
   /** Set by GrantTerminated / GrantClosed. */
   unspentMinor: number | null;
+  /** In attaching order (absent in states folded before documents existed). */
+  documents?: GrantDocument[];
 }
 
 export const initialGrantState: GrantState = {
@@ -139,6 +157,7 @@ export const initialGrantState: GrantState = {
   reports: [],
   amendmentIds: [],
   unspentMinor: null,
+  documents: [],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -170,6 +189,10 @@ export function evolveGrant(state: GrantState, event: GrantEvent): GrantState {
     }
     case 'GrantAgreementSigned':
       return { ...state, status: 'active', agreementSignedAt: event.data.signedAt };
+    case 'GrantDocumentAttached': {
+      const { documentId, organisationId, name, sizeBytes, contentType, sha256, attachedAt } = event.data;
+      return { ...state, documents: [...(state.documents ?? []), { documentId, organisationId, name, sizeBytes, contentType, sha256, attachedAt }] };
+    }
     case 'DisbursementScheduled': {
       const d = event.data;
       const tranche: GrantTranche = {
@@ -248,6 +271,8 @@ export function decideGrant(command: GrantCommand, state: GrantState): GrantEven
       return award(command, state);
     case 'SignGrantAgreement':
       return signAgreement(command, state);
+    case 'AttachGrantDocument':
+      return attachDocument(command, state);
     case 'ScheduleDisbursement':
       return scheduleDisbursement(command, state);
     case 'RecordDisbursementPayment':
@@ -351,12 +376,63 @@ function signAgreement(command: SignGrantAgreement, state: GrantState): GrantEve
   if (d.signatories.length === 0 || d.signatories.some((s) => isBlank(s.name) || isBlank(s.role))) {
     throw new SignatoriesRequired();
   }
+  const documents = d.documentIds === undefined ? {} : { documents: documentReferences(state, d.documentIds) };
   return [
     {
       type: 'GrantAgreementSigned',
-      data: { grantId: d.grantId, signedAt: command.now, signatories: d.signatories.map(({ name, role }) => ({ name, role })) },
+      data: { grantId: d.grantId, signedAt: command.now, signatories: d.signatories.map(({ name, role }) => ({ name, role })), ...documents },
     },
   ];
+}
+
+/**
+ * A document of the grant's file (agreement, annexes, report evidence), stored before this is
+ * decided. Not after the grant ended: its file is closed. The same document recorded again (a
+ * retried upload) appends nothing.
+ */
+function attachDocument(command: AttachGrantDocument, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'attach a document');
+  if (isBlank(d.documentId)) throw new InvalidGrantDetails('documentId is required');
+  if (isBlank(d.attachedBy)) throw new GrantActorRequired('attachedBy');
+  if (isBlank(d.name) || d.name.length > 255) throw new InvalidGrantDocument('A document needs a name of at most 255 characters');
+  if (!Number.isSafeInteger(d.sizeBytes) || d.sizeBytes <= 0) throw new InvalidGrantDocument('A document has a positive size in bytes');
+  if (isBlank(d.contentType)) throw new InvalidGrantDocument('A document has a content type');
+  if (!SHA256_HEX.test(d.sha256)) throw new InvalidGrantDocument('A document is identified by the lower-case hex SHA-256 of its bytes');
+  if (d.organisationId !== terms.granteeOrganisationId) throw new InvalidGrantDocument("A grant's documents belong to its grantee");
+  const existing = (state.documents ?? []).find((doc) => doc.documentId === d.documentId);
+  if (existing !== undefined) {
+    if (existing.sha256 === d.sha256 && existing.sizeBytes === d.sizeBytes) return [];
+    throw new DuplicateGrantDocument(d.documentId);
+  }
+  return [
+    {
+      type: 'GrantDocumentAttached',
+      data: {
+        grantId: d.grantId,
+        documentId: d.documentId,
+        organisationId: d.organisationId,
+        name: d.name,
+        sizeBytes: d.sizeBytes,
+        contentType: d.contentType,
+        sha256: d.sha256,
+        attachedBy: d.attachedBy,
+        attachedAt: command.now,
+      },
+    },
+  ];
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Each id named once and attached to the grant; recorded with its content hash. */
+function documentReferences(state: GrantState, documentIds: readonly string[]): ReportDocument[] {
+  if (new Set(documentIds).size !== documentIds.length || documentIds.some(isBlank)) throw new InvalidReportDocuments();
+  return documentIds.map((documentId) => {
+    const document = (state.documents ?? []).find((doc) => doc.documentId === documentId);
+    if (document === undefined) throw new DocumentNotAttached(documentId);
+    return { documentId, sha256: document.sha256 };
+  });
 }
 
 /** Allowed while suspended too: planning a tranche pays nothing (payment needs an active grant). */
@@ -472,9 +548,7 @@ function submitReport(command: SubmitReport, state: GrantState): GrantEvent[] {
   if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
   if (report.status === 'submitted') throw new ReportAlreadySubmitted(d.reportId);
   if (isBlank(d.summary)) throw new ReportSummaryRequired();
-  if (d.documents !== undefined && d.documents.some((doc) => isBlank(doc.name) || !/^[0-9a-f]{64}$/.test(doc.sha256))) {
-    throw new InvalidReportDocuments();
-  }
+  const documents = d.documentIds === undefined ? {} : { documents: documentReferences(state, d.documentIds) };
   return [
     {
       type: 'ReportSubmitted',
@@ -482,7 +556,7 @@ function submitReport(command: SubmitReport, state: GrantState): GrantEvent[] {
         grantId: d.grantId,
         reportId: d.reportId,
         summary: d.summary,
-        ...(d.documents !== undefined ? { documents: d.documents.map(({ name, sha256 }) => ({ name, sha256 })) } : {}),
+        ...documents,
         submittedAt: command.now,
       },
     },

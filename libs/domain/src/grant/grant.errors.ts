@@ -204,7 +204,31 @@ export class ReportSummaryRequired extends DomainRuleViolation {
 export class InvalidReportDocuments extends DomainRuleViolation {
   static readonly rule = 'grant.report.documents-invalid';
   constructor() {
-    super(InvalidReportDocuments.rule, 'Each document needs a name and a lower-case hex SHA-256 hash');
+    super(InvalidReportDocuments.rule, 'Each document is named once, by the id of a document attached to the grant');
+  }
+}
+
+/** A report or the agreement refers to a document that was never attached to this grant. */
+export class DocumentNotAttached extends DomainRuleViolation {
+  static readonly rule = 'grant.document.not-attached';
+  constructor(readonly documentId: string) {
+    super(DocumentNotAttached.rule, `Document ${documentId} is not attached to this grant: upload it first`);
+  }
+}
+
+/** A document's record needs a name, a positive size, a content type and a SHA-256, and belongs to the grantee. */
+export class InvalidGrantDocument extends DomainRuleViolation {
+  static readonly rule = 'grant.document.invalid';
+  constructor(message: string) {
+    super(InvalidGrantDocument.rule, message);
+  }
+}
+
+/** The document id is already attached to this grant with other content. */
+export class DuplicateGrantDocument extends DomainRuleViolation {
+  static readonly rule = 'grant.document.duplicate';
+  constructor(readonly documentId: string) {
+    super(DuplicateGrantDocument.rule, `Document ${documentId} is already attached to this grant`);
   }
 }
 

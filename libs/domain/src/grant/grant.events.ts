@@ -25,11 +25,17 @@ export interface Signatory {
   role: string;
 }
 
-/** A document attached to a report, identified by its content hash (the file itself lives elsewhere). */
+/**
+ * A stored document a report or the agreement refers to: one attached to the grant
+ * (GrantDocumentAttached), by id and content hash. `documentId` is absent (and `name` set) only in
+ * reports recorded at schema version 1, which named files without storing them.
+ */
 export interface ReportDocument {
-  name: string;
+  documentId?: string;
   /** Lower-case hex SHA-256 of the file's bytes. */
   sha256: string;
+  /** Only in reports recorded at schema version 1 (upcast): the file name they gave. */
+  name?: string;
 }
 
 /**
@@ -65,6 +71,28 @@ export interface GrantAgreementSignedData {
   signedAt: string;
   /** Personal data (see `grantPersonalDataFields`); `null` after crypto-shredding. */
   signatories: Signatory[] | null;
+  /** The signed agreement and its annexes, attached to the grant beforehand (schema version 2). */
+  documents?: ReportDocument[];
+}
+
+/**
+ * A document stored for the grant (content-addressed, encrypted with the key of the organisation
+ * owning it, the grantee). `name` is personal data, encrypted with the same subject, so an erasure
+ * of the organisation shreds the file and its name together; `null` after that.
+ */
+export interface GrantDocumentAttachedData {
+  grantId: string;
+  documentId: string;
+  /** The organisation whose personal-data key encrypts the file and its name: the grantee. */
+  organisationId: string;
+  name: string | null;
+  sizeBytes: number;
+  /** Sniffed from the bytes when uploaded. */
+  contentType: string;
+  /** Lower-case hex SHA-256 of the file's bytes: where it is stored. */
+  sha256: string;
+  attachedBy: string;
+  attachedAt: string;
 }
 
 export interface DisbursementScheduledData {
@@ -186,6 +214,7 @@ export interface GrantClosedData {
 
 export type GrantAwarded = { type: 'GrantAwarded'; data: GrantAwardedData };
 export type GrantAgreementSigned = { type: 'GrantAgreementSigned'; data: GrantAgreementSignedData };
+export type GrantDocumentAttached = { type: 'GrantDocumentAttached'; data: GrantDocumentAttachedData };
 export type DisbursementScheduled = { type: 'DisbursementScheduled'; data: DisbursementScheduledData };
 export type DisbursementPaid = { type: 'DisbursementPaid'; data: DisbursementPaidData };
 export type DisbursementCancelled = { type: 'DisbursementCancelled'; data: DisbursementCancelledData };
@@ -202,6 +231,7 @@ export type GrantClosed = { type: 'GrantClosed'; data: GrantClosedData };
 export type GrantEvent =
   | GrantAwarded
   | GrantAgreementSigned
+  | GrantDocumentAttached
   | DisbursementScheduled
   | DisbursementPaid
   | DisbursementCancelled
@@ -224,12 +254,13 @@ export type GrantEventType = GrantEvent['type'];
  */
 export const grantEventSchemaVersions: Readonly<Record<GrantEventType, number>> = {
   GrantAwarded: 1,
-  GrantAgreementSigned: 1,
+  GrantAgreementSigned: 2,
+  GrantDocumentAttached: 1,
   DisbursementScheduled: 1,
   DisbursementPaid: 1,
   DisbursementCancelled: 1,
   ReportScheduled: 1,
-  ReportSubmitted: 1,
+  ReportSubmitted: 2,
   ReportAccepted: 1,
   ReportRevisionRequested: 1,
   GrantAmended: 1,
@@ -259,4 +290,13 @@ export function grantStreamName(grantId: string): string {
  */
 export const grantPersonalDataFields: Readonly<Partial<Record<GrantEventType, readonly string[]>>> = {
   GrantAgreementSigned: ['signatories'],
+  GrantDocumentAttached: ['name'],
+};
+
+/**
+ * Personal fields whose subject is not the stream: a document's name belongs to the organisation
+ * that owns the document, so erasing that organisation shreds it with the file.
+ */
+export const grantPersonalDataSubjects: Readonly<Partial<Record<GrantEventType, (data: never) => string>>> = {
+  GrantDocumentAttached: (data: GrantDocumentAttachedData) => `organisation-${data.organisationId}`,
 };

@@ -11,6 +11,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { authConfigFromEnv } from '../auth/auth.config';
+import { type DocumentsConfig, documentsConfigFromEnv } from './documents-config';
 import { type ConfigurationProblem, ConfigurationError, isDevelopmentOrTest, nonEmpty } from './environment';
 import { type RecipientCeilingConfig, recipientCeilingConfigFromEnv } from './recipient-ceiling-config';
 import { type MailConfig, mailConfigFromEnv } from './mail-config';
@@ -62,6 +63,8 @@ export interface AppConfig {
    */
   trustProxy: false | number | string[];
   throttle: ThrottleConfig;
+  /** Uploaded documents: size limit, allowed types, where they are stored (documents-config.ts). */
+  documents: DocumentsConfig;
   /** E-mail notifications over SMTP (mail-config.ts); no SMTP host: off. */
   mail: MailConfig;
   /**
@@ -174,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authFailuresWindowMs: int('THROTTLE_AUTH_FAILURES_WINDOW_MS', 60_000, 1),
       authFailuresBlockMs: int('THROTTLE_AUTH_FAILURES_BLOCK_MS', 300_000, 1),
     },
+    documents: documentsConfigFromEnv(env, fail),
     mail: mailConfigFromEnv(env, production, fail),
     recipientCeiling: recipientCeilingConfigFromEnv(env, fail),
   };
