@@ -152,13 +152,15 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
   }
   const applicantOf = (key: string): Actor => ({ id: `demo-applicant-${key}`, role: 'applicant', organisationId: organisations[key] });
 
-  say('3. Networks draft and submit proposals');
+  say('3. Networks draft proposals; invited partners accept with their mandate (one declines); the leads submit');
   const proposals: Record<string, string> = {};
   for (const p of PROPOSALS) {
     const applicant = applicantOf(p.lead);
+    // The religious-minorities network also invites the Amazigh forum, which declines.
+    const declining = p.key === 'representation' ? ['tamazgha'] : [];
     const { id } = await api.call<{ id: string }>(applicant, 'POST', '/proposals', {
       callId,
-      partners: p.partners.map((key, index) => ({ organisationId: organisations[key], role: index === 0 ? 'co-applicant' : 'partner' })),
+      partners: [...p.partners, ...declining].map((key, index) => ({ organisationId: organisations[key], role: index === 0 ? 'co-applicant' : 'partner' })),
       title: p.title,
       summary: `A network led by ${ORGANISATIONS.find((o) => o.key === p.lead)?.name} working on ${p.policyIssue}.`,
       policyIssue: p.policyIssue,
@@ -172,6 +174,22 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
       durationMonths: 18,
     });
     proposals[p.key] = id;
+    for (const key of declining) {
+      await api.call(applicantOf(key), 'POST', `/proposals/${id}/partners/${organisations[key]}/refusal`);
+      say(`   ${ORGANISATIONS.find((o) => o.key === key)?.name} declined the invitation to "${p.title}"`);
+    }
+    // Each partner reads the terms it is asked to accept (budget, its role) and accepts them with its mandate.
+    for (const key of p.partners) {
+      const partner = applicantOf(key);
+      const invitation = await api.until<{ items: { proposalId: string; termsVersion: number; version: number }[] }>(partner, '/partner-invitations', (body) =>
+        body.items.some((i) => i.proposalId === id && i.version >= declining.length),
+      );
+      const { termsVersion } = invitation.items.find((i) => i.proposalId === id) as { termsVersion: number };
+      await api.call(partner, 'POST', `/proposals/${id}/partners/${organisations[key]}/acceptance`, {
+        mandateStatement: 'Mandated by a resolution of its board to join the network and carry out its role',
+        termsVersion,
+      });
+    }
     await api.call(applicant, 'POST', `/proposals/${id}/submit`);
     say(`   "${p.title}" submitted (${(p.requestedMinor / 100).toLocaleString('en')} EUR)`);
   }
@@ -206,7 +224,13 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
       weighted.push(CRITERIA.reduce((sum, criterion, c) => sum + (scores[c] / criterion.maxScore) * criterion.weight, 0));
     }
     const consensus = Math.round((weighted.reduce((a, b) => a + b, 0) / weighted.length) * 100) / 100;
-    await api.call(manager, 'POST', `/proposals/${id}/consensus`, { score: consensus, summary: 'Panel consensus after discussion' });
+    // The panel agrees a score and a comment per criterion: what the network reads after the decision.
+    const criteria = CRITERIA.map((criterion, c) => ({
+      criterionId: criterion.id,
+      score: Math.round(p.scores.reduce((sum, scores) => sum + scores[c], 0) / p.scores.length),
+      comment: `Panel view on "${criterion.name}"`,
+    }));
+    await api.call(manager, 'POST', `/proposals/${id}/consensus`, { score: consensus, summary: 'Panel consensus after discussion', criteria });
     say(`   "${p.title}": consensus ${consensus}`);
   }
 
@@ -221,6 +245,23 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
     const result = await api.call<{ award?: { status: 'pending'; grantId: string } }>(manager, 'POST', `/proposals/${proposals[p.key]}/decision`, body);
     if (result.award) grants[p.key] = result.award.grantId;
     say(`   ${p.decision.toUpperCase()}: "${p.title}"`);
+  }
+  // The rejected network reads its evaluation summary and asks for redress; the grant manager rejects it, with reasons.
+  const rejected = PROPOSALS.find((p) => p.decision === 'reject');
+  if (rejected) {
+    const id = proposals[rejected.key];
+    const lead = applicantOf(rejected.lead);
+    type Summary = { consensus: { criteria: { criterionId: string; score: number }[] } | null; redressWindow: { endsAt: string | null; open: boolean } };
+    const summary = await api.until<Summary>(lead, `/proposals/${id}/evaluation-summary`, (body) => body.consensus !== null);
+    say(`   "${rejected.title}": evaluation summary read by the lead (${summary.consensus?.criteria.map((c) => `${c.criterionId} ${c.score}`).join(', ')}); redress open until ${summary.redressWindow.endsAt}`);
+    const { requestId } = await api.call<{ requestId: string }>(lead, 'POST', `/proposals/${id}/redress-requests`, {
+      grounds: 'The feasibility score does not reflect the letters of support from three municipal councils',
+    });
+    await api.call(manager, 'POST', `/proposals/${id}/redress-requests/${requestId}/outcome`, {
+      outcome: 'rejected',
+      reasons: 'The letters were read and scored under feasibility; the evaluation procedure was followed',
+    });
+    say('   redress requested by the lead and rejected with reasons by the grant manager (in the decision dossier)');
   }
   for (const [key, grantId] of Object.entries(grants)) {
     await api.until(manager, `/grants/${grantId}`, () => true);

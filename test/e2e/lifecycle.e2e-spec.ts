@@ -66,6 +66,18 @@ describe('grant lifecycle over HTTP (the demo programme)', () => {
     expect(reviewersOf('ReviewSubmitted').sort()).toEqual(['demo-reviewer-sana', 'demo-reviewer-youssef']);
   });
 
+  it('recorded a partner declining, every listed partner accepting before submission, and a redress request rejected with reasons', async () => {
+    const stored = await streamEvents(t, `proposal-${result.proposals.representation}`);
+    const types = stored.map((e) => e.type);
+    expect(types.indexOf('PartnerInvitationDeclined')).toBeGreaterThan(0);
+    expect(types.filter((type) => type === 'PartnerInvitationAccepted')).toHaveLength(2);
+    expect(types.lastIndexOf('PartnerInvitationAccepted')).toBeLessThan(types.indexOf('ProposalSubmitted'));
+    expect(types.slice(-2)).toEqual(['RedressRequested', 'RedressOutcomeRecorded']);
+    expect(stored[stored.length - 1].data).toMatchObject({ outcome: 'rejected' });
+    expect(lines.join('\n')).toMatch(/declined the invitation/);
+    expect(lines.join('\n')).toMatch(/redress requested by the lead and rejected/);
+  });
+
   it('printed what it did', () => {
     expect(lines.join('\n')).toMatch(/grant .* created/);
     expect(lines.some((line) => line.includes('conflict'))).toBe(true);
