@@ -90,6 +90,7 @@ describe('e-mail notifications over SMTP', () => {
     expect(mail.from).toBe(FROM);
     expect(mail.subject).toBe(`A decision was recorded on your proposal (${proposalId.slice(0, 8)})`);
     expect(mail.text).toContain(`https://ledger.example.org/proposals/${proposalId}`);
+    expect(mail.raw).toMatch(/^Auto-Submitted: auto-generated\r?$/m);
     // No secrets, no one's personal data, not even the outcome: only that something happened.
     for (const secret of [manager, admin, 'Haddad', 'reject', 'Grants committee', contacts.erased, 'EUR']) expect(mail.raw).not.toContain(secret);
 

@@ -32,13 +32,16 @@ interface SmtpOutcome {
 
 /** How long a claimed notification stays ours beyond the SMTP timeout before another process may retry it. */
 const LEASE_MARGIN_MS = 30_000;
+/** Reminders go by the day: scanning the owed reports when the day changes, something was queued, or once a minute is enough. */
+const REMINDER_SCAN_MS = 60_000;
 
 /**
  * Sends queued notifications by e-mail, at least once, and queues report reminders as they fall
- * due. Each round (every `pollMs`, or at once when the fan-out queued something): first the
- * scheduler — reports owed with a due date within `reportDueDays` of today (by the programme's
- * clock), each judged by `reminderDue` and queued under a dedup key naming the due date, so several
- * workers and every later round queue it once; then the due rows, claimed with a lease (`FOR UPDATE
+ * due. Each round (every `pollMs`, or at once when the fan-out queued something): first, when the
+ * day changed, something was queued or a minute passed, the scheduler — reports owed with a due
+ * date within `reportDueDays` of today (by the programme's clock), each judged by `reminderDue`
+ * and queued under a dedup key naming the due date, so several workers and every later round
+ * queue it once; then the due rows, claimed with a lease (`FOR UPDATE
  * SKIP LOCKED`), so two workers never send the same row at once. The recipient's address is opened
  * only now; none (erased, or never recorded) records the row as skipped. Failures are retried with
  * exponential backoff and full jitter, a 5xx answer or the last attempt makes the row dead. Every
@@ -50,6 +53,7 @@ export class NotificationSender {
   private stopping = false;
   private wakeUp?: () => void;
   private readonly listeners = new Set<() => void>();
+  private lastReminderScan?: { today: string; at: number };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -67,6 +71,8 @@ export class NotificationSender {
   }
 
   wake(): void {
+    // The fan-out may have recorded a report to remind of.
+    this.lastReminderScan = undefined;
     this.wakeUp?.();
   }
 
@@ -86,7 +92,11 @@ export class NotificationSender {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await this.queueReportReminders();
+        const today = this.clock.now().toISOString().slice(0, 10);
+        if (this.lastReminderScan?.today !== today || Date.now() - this.lastReminderScan.at >= REMINDER_SCAN_MS) {
+          await this.queueReportReminders();
+          this.lastReminderScan = { today, at: Date.now() };
+        }
         for (const notification of await this.claim(10)) {
           if (this.stopping) break;
           await this.deliver(notification);
@@ -111,7 +121,7 @@ export class NotificationSender {
     }
   }
 
-  /** The scheduler: reminders for reports that fell due (or overdue) by today, queued once each. */
+  /** The scheduler: reminders for reports that fell due (or overdue) by today, queued once each (the dedup key). */
   async queueReportReminders(): Promise<number> {
     const today = this.clock.now().toISOString().slice(0, 10);
     const reports: { grant_id: string; report_id: string; organisation_id: string; due_date: string }[] = await this.dataSource.query(
@@ -195,7 +205,8 @@ export class NotificationSender {
 
   private async send(to: string, subject: string, text: string): Promise<SmtpOutcome> {
     try {
-      await this.transport.sendMail({ from: this.mail.from, to, subject, text });
+      // RFC 3834: an automatic message, so that mailboxes do not answer it with their own auto-replies.
+      await this.transport.sendMail({ from: this.mail.from, to, subject, text, headers: { 'Auto-Submitted': 'auto-generated' } });
       return { sent: true };
     } catch (error) {
       const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
