@@ -4,6 +4,7 @@ import { type LogConsumer, reactorOf } from '@app/log-consumers';
 import { PersonalDataErasureReaction } from '../personal-data/personal-data-erasure.reaction';
 import { personalDataPolicy } from '../personal-data/personal-data.policy';
 import type { StreamCommandExecutor } from '../stream-command-executor';
+import { AwardOutcomeBackfill } from './award-outcome-backfill';
 import { AwardProcessManager } from './award.process-manager';
 import { GrantFundsProcessManager } from './grant-funds.process-manager';
 import type { ProcessManagerLogger } from './process-manager-logger';
@@ -30,15 +31,19 @@ export function createProcessManagers(deps: ProcessManagerDependencies): LogCons
   const shared = { executor: deps.executor, clock: deps.clock, logger, retry: deps.retry };
   const awards = new AwardProcessManager({ ...shared, recipientCeilings: deps.recipientCeilings });
   const grantFunds = new GrantFundsProcessManager(shared);
+  const backfill = new AwardOutcomeBackfill(shared);
   return [
     reactorOf(awards, (event) => awards.handle(event)),
     reactorOf(grantFunds, (event) => grantFunds.handle(event)),
+    // Records the outcome of awards made before AwardFunded existed (once through the history).
+    reactorOf(backfill, (event) => backfill.handle(event)),
     // Completes a crypto-shredding whose key deletion was interrupted (see the reaction).
     new PersonalDataErasureReaction(personalDataPolicy()),
   ];
 }
 
 export { AwardProcessManager, type AwardOutcome } from './award.process-manager';
+export { AwardOutcomeBackfill, decideAwardOutcomeBackfill, type AwardOutcomeBackfillOutcome } from './award-outcome-backfill';
 export { awardGrantCommand, decideAward, type AwardInput, type AwardOutput } from './award.workflow';
 export { GrantFundsProcessManager, type GrantFundsOutcome } from './grant-funds.process-manager';
 export { decideGrantFunds, type GrantFundsInput, type GrantFundsOutput } from './grant-funds.workflow';

@@ -3,9 +3,10 @@
  * input arrives, then these commands — no I/O anywhere.
  */
 import type { CallState, ExistingCall } from '@app/domain/call';
-import type { GrantAmendedData } from '@app/domain/grant';
+import type { GrantAmendedData, GrantState } from '@app/domain/grant';
 import { type FundingDecisionRecordedData, initialProposalState, type ProposalState } from '@app/domain/proposal';
 import { type AwardDecision, decideAward } from './award.workflow';
+import { decideAwardOutcomeBackfill } from './award-outcome-backfill';
 import { decideGrantFunds } from './grant-funds.workflow';
 
 const now = '2027-03-01T10:00:00.000Z';
@@ -174,5 +175,29 @@ describe('grant-funds workflow', () => {
   it('given an amendment of another kind, or no change, then nothing', () => {
     expect(decideGrantFunds({ type: 'GrantAmended', data: amended(4_000_000, 4_000_000), callId, recipientOrganisationIds: [lead, partner], now })).toEqual([]);
     expect(decideGrantFunds({ type: 'GrantAmended', data: { ...amended(1, 2), kind: 'no-cost-extension' } as unknown as GrantAmendedData, callId, recipientOrganisationIds: [lead, partner], now })).toEqual([]);
+  });
+});
+
+describe('award-outcome backfill (awards made before AwardFunded existed)', () => {
+  const pending: ProposalState = { ...proposal, award: { grantId, amountMinor: 4_000_000, funded: false } };
+  const committed = call(4_000_000, { [grantId]: { proposalId, amountMinor: 4_000_000, releasedMinor: 0 } });
+  const grant = { terms: { grantId } } as unknown as GrantState;
+  const noGrant = { terms: null } as unknown as GrantState;
+
+  it('given an award still pending whose call holds its funds and whose grant exists, then the proposal records it funded', () => {
+    expect(decideAwardOutcomeBackfill({ decision: award, proposal: pending, call: committed, grant, now })).toEqual([
+      { type: 'RecordAwardFunded', data: { proposalId, grantId, amountMinor: 4_000_000 }, now },
+    ]);
+  });
+
+  it('given no commitment or no grant yet, then nothing: finishing a live award is the award process manager\'s step', () => {
+    expect(decideAwardOutcomeBackfill({ decision: award, proposal: pending, call: call(0), grant, now })).toEqual([]);
+    expect(decideAwardOutcomeBackfill({ decision: award, proposal: pending, call: committed, grant: noGrant, now })).toEqual([]);
+  });
+
+  it('given an outcome already recorded (funded, unfunded) or a later decision, then nothing', () => {
+    expect(decideAwardOutcomeBackfill({ decision: award, proposal: { ...pending, award: { grantId, amountMinor: 4_000_000, funded: true } }, call: committed, grant, now })).toEqual([]);
+    expect(decideAwardOutcomeBackfill({ decision: award, proposal: { ...pending, unfundedGrantIds: [grantId] }, call: committed, grant, now })).toEqual([]);
+    expect(decideAwardOutcomeBackfill({ decision: award, proposal: { ...pending, award: { grantId: 'another-grant', amountMinor: 1, funded: false } }, call: committed, grant, now })).toEqual([]);
   });
 });
