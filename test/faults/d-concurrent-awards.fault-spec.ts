@@ -38,6 +38,8 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
   let applicant: Record<string, string>;
   let reviewer: Record<string, string>;
   let partnerOrganisationId: string;
+  /** An applicant of the partner organisation: it accepts each invitation before the lead submits. */
+  let partnerApplicant: Record<string, string>;
 
   /** A command that must be acknowledged (used outside the fault windows only). */
   const command = async (path: string, headers: Record<string, string>, body?: unknown): Promise<HttpAnswer & { id: string }> => {
@@ -70,8 +72,9 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
         memberUserIds: members,
       });
     const lead = await organisation('Tunis Nationality Rights Network', 'TN', ['applicant-lead']);
-    partnerOrganisationId = (await organisation('Rabat Legal Aid Collective', 'MA', [])).id;
+    partnerOrganisationId = (await organisation('Rabat Legal Aid Collective', 'MA', ['applicant-partner'])).id;
     applicant = await bearer({ role: 'applicant', id: 'applicant-lead', organisationId: lead.id });
+    partnerApplicant = await bearer({ role: 'applicant', id: 'applicant-partner', organisationId: partnerOrganisationId });
   }, 120_000);
 
   afterAll(async () => {
@@ -83,7 +86,7 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
     figures.print();
   }, 60_000);
 
-  /** Drafted, submitted, screened, reviewed once, with a consensus: ready for a funding decision. */
+  /** Drafted, accepted by the partner, submitted, screened, reviewed once, with a consensus: ready for a funding decision. */
   const proposalReadyForDecision = async (callId: string, requestedMinor: number): Promise<string> => {
     const { id } = await command('/proposals', applicant, {
       callId,
@@ -96,6 +99,7 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
       budgetLines: [{ label: 'Legal aid', amountMinor: requestedMinor }],
       durationMonths: 24,
     });
+    await command(`/proposals/${id}/partners/${partnerOrganisationId}/acceptance`, partnerApplicant, { mandateStatement: 'Mandated by its board', termsVersion: 1 });
     await command(`/proposals/${id}/submit`, applicant);
     await command(`/proposals/${id}/eligibility`, manager, { results: [{ rule: 'lead-country', passed: true, note: 'TN' }] });
     await command(`/proposals/${id}/reviewers`, manager, { reviewerId: 'reviewer-1' });
