@@ -205,9 +205,26 @@ describe('e-mail notifications over SMTP', () => {
     expect(attempts.slice(0, -1).every((attempt) => attempt.outcome === 'failed')).toBe(true);
   });
 
-  it('lets admins and auditors read the delivery log, nobody else', async () => {
+  it('lets admins and auditors read the delivery log and only admins keep reviewer addresses', async () => {
     await t.http.get('/admin/notifications').set(as(admin)).expect(200);
-    await t.http.get('/admin/notifications').set(as(manager)).expect(403);
     await t.http.get('/admin/notifications?status=nope').set(as(auditor)).expect(400);
+    await t.http.get('/admin/notifications').expect(401);
+    const others = await Promise.all([
+      t.token({ role: 'grant-manager' }),
+      t.token({ role: 'reviewer', id: 'reviewer-1' }),
+      t.token({ role: 'applicant', organisationId: organisations.lead }),
+      t.token({ role: 'partner' }),
+    ]);
+    for (const token of others) {
+      await t.http.get('/admin/notifications').set(as(token)).expect(403);
+      await t.http.put('/admin/reviewer-contacts/reviewer-1').set(as(token)).send({ email: 'reviewer@example.org' }).expect(403);
+      await t.http.delete('/admin/reviewer-contacts/reviewer-1').set(as(token)).expect(403);
+    }
+    await t.http.put('/admin/reviewer-contacts/reviewer-1').set(as(auditor)).send({ email: 'reviewer@example.org' }).expect(403);
+    const invalid = await t.http.put('/admin/reviewer-contacts/has%20space').set(as(admin)).send({ email: 'reviewer@example.org' }).expect(400);
+    expect(invalid.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(invalid.body.errors.map((error: { field: string }) => error.field)).toEqual(['reviewerId']);
+    await t.http.put('/admin/reviewer-contacts/reviewer-1').set(as(admin)).send({ email: 'reviewer@example.org', extra: 1 }).expect(400);
+    await t.http.delete('/admin/reviewer-contacts/never-recorded').set(as(admin)).expect(204);
   });
 });
