@@ -121,6 +121,11 @@ export async function seedSubmittedProposals(world: ConsoleWorld, titles: Record
       ],
       durationMonths: 18,
     });
+    // Each invited partner accepts the terms before the lead can submit.
+    for (const index of [1, 2]) {
+      const partner: Actor = { id: `applicant-${index}`, role: 'applicant', organisationId: organisations[index] };
+      await world.call(partner, 'POST', `/proposals/${id}/partners/${organisations[index]}/acceptance`, { mandateStatement: 'Mandated by its board', termsVersion: 1 });
+    }
     await world.call(applicant, 'POST', `/proposals/${id}/submit`);
     proposals[key] = id;
   }
