@@ -23,8 +23,12 @@ describe('e-mail notifications over SMTP', () => {
   let auditor: string;
   let callId: string;
   let db: DataSource;
-  const contacts = { lead: `lead-${randomUUID().slice(0, 8)}@network.example.org`, erased: `erased-${randomUUID().slice(0, 8)}@network.example.org` };
-  const organisations: Record<keyof typeof contacts, string> = { lead: '', erased: '' };
+  const contacts = {
+    lead: `lead-${randomUUID().slice(0, 8)}@network.example.org`,
+    erased: `erased-${randomUUID().slice(0, 8)}@network.example.org`,
+    erasedWhileQueued: `queued-${randomUUID().slice(0, 8)}@network.example.org`,
+  };
+  const organisations: Record<keyof typeof contacts, string> = { lead: '', erased: '', erasedWhileQueued: '' };
 
   beforeAll(async () => {
     inbox = await new SmtpInbox().start(0);
@@ -203,6 +207,17 @@ describe('e-mail notifications over SMTP', () => {
     );
     expect(attempts.at(-1)?.outcome).toBe('sent');
     expect(attempts.slice(0, -1).every((attempt) => attempt.outcome === 'failed')).toBe(true);
+  });
+
+  it('opens the address only when sending: an organisation erased while its notice waited for SMTP is not mailed', async () => {
+    const proposalId = await ready(organisations.erasedWhileQueued);
+    await inbox.stop();
+    await post(manager, `/proposals/${proposalId}/decision`, { decision: 'reject', reasons: 'Not ranked', committee: 'Grants committee' }).expect(200);
+    await logEntry(proposalId, 'decision-recorded', 'failed');
+    await post(admin, `/organisations/${organisations.erasedWhileQueued}/erasure`, { reason: 'Data subject request DSR-0043' }).expect(200);
+    await inbox.start();
+    expect(await logEntry(proposalId, 'decision-recorded', 'skipped')).toMatchObject({ skippedReason: 'erased' });
+    expect(inbox.to(contacts.erasedWhileQueued)).toEqual([]);
   });
 
   it('lets admins and auditors read the delivery log and only admins keep reviewer addresses', async () => {
