@@ -11,6 +11,7 @@ import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
 import { AsOfReadModels } from '@app/application/audit/as-of';
 import { callCommandRules } from '@app/domain/call';
 import { grantCommandRules } from '@app/domain/grant';
+import { RecipientCeilingExceeded } from '@app/domain/recipient';
 import { GrantsQuery } from '@app/read-models/grants/grants.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
@@ -241,7 +242,10 @@ export class GrantsController {
   @ApiOperation({ summary: 'Amend the grant: budget reallocation, no-cost extension, or amount change (an increase is committed on the call first)' })
   @ApiBody({ schema: { $ref: getSchemaPath(AmendGrantDto) }, examples: AMENDMENT_EXAMPLES })
   @ApiCreatedResponse({ type: AmendmentRecordedDto })
-  @ApiRuleViolations([...grantCommandRules.AmendGrant, ...callCommandRules.AdjustCommitment], 'An amount change also moves the commitment on the call first, with its rules.')
+  @ApiRuleViolations(
+    [...grantCommandRules.AmendGrant, ...callCommandRules.AdjustCommitment, RecipientCeilingExceeded],
+    "An amount change also moves the commitment on the call first, with its rules, and an increase is held to each network organisation's ceiling per recipient (recipient.ceiling.exceeded).",
+  )
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   @commandDocs()
   async amend(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: AmendGrantDto, @CommandCtx() ctx: CommandContext): Promise<AmendmentRecordedDto> {
