@@ -89,6 +89,16 @@ describe('console in a browser: the auditor’s time machine', () => {
     await screenshot(page, 'auditor-time-machine');
   });
 
+  it('goes to a date: before the proposal existed it says so, after its last event it shows it awarded', async () => {
+    const date = page.getByLabel('Or pick a date and time (UTC)');
+    await date.fill('2020-01-01T00:00:00');
+    await expectText(page.getByRole('status').filter({ hasText: 'did not exist' }), /On that date the record did not exist yet/);
+    await date.fill('2099-12-31T23:59:59');
+    await expectText(page.getByTestId('slider-value'), new RegExp(`Event ${history.length} of ${history.length}: ${history[history.length - 1].type}`));
+    await page.locator('[data-testid="as-of-record"] [data-field="status"] [data-status="awarded"]').waitFor();
+    expect(await page.getByText('On that date the record did not exist yet').count()).toBe(0);
+  });
+
   it('reads the decision dossier', async () => {
     const dossier = page.getByTestId('dossier');
     await expectText(dossier, /award/);

@@ -118,6 +118,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
   const [live, setLive] = useState<Record<string, unknown>>();
   const [then, setThen] = useState<Record<string, unknown>>();
   const [problem, setProblem] = useState<Problem>();
+  const [notYet, setNotYet] = useState(false);
 
   useEffect(() => {
     setEvents(undefined);
@@ -176,9 +177,29 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
           step={1}
           value={index}
           aria-valuetext={valueText}
-          onInput={(e) => setIndex(Number(e.currentTarget.value))}
+          onInput={(e) => {
+            setNotYet(false);
+            setIndex(Number(e.currentTarget.value));
+          }}
         />
         <output for="as-of-slider" data-testid="slider-value">{valueText}</output>
+        <div class="inline-form">
+          <label for="as-of-date">{t('audit.pickDate')}</label>
+          <input
+            id="as-of-date"
+            type="datetime-local"
+            step={1}
+            onChange={(e) => {
+              const picked = Date.parse(`${e.currentTarget.value}Z`);
+              if (Number.isNaN(picked)) return;
+              // The record changes only at its events: it stood then as after the last event at or before the date.
+              const before = events.filter((event) => Date.parse(event.recordedAt) <= picked).length;
+              setNotYet(before === 0);
+              if (before > 0) setIndex(before - 1);
+            }}
+          />
+        </div>
+        {notYet && <p role="status">{t('audit.notYet')}</p>}
       </div>
       <ProblemNotice problem={problem} />
       <div class="columns">
