@@ -358,7 +358,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a registered organisation to the network of a draft */
+        /**
+         * Invite an organisation into the network of a draft: the same answer whether or not the id is registered
+         * @description An applicant of the invited organisation accepts (with its mandate) or declines; submission needs every listed partner to have accepted the current terms. Inviting changes the terms, so accepted partners sign off again.
+         */
         post: operations["ProposalsController_addPartner"];
         delete?: never;
         options?: never;
@@ -376,7 +379,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a partner from a draft's network (never below the call's minimum) */
+        /** Remove a partner, or withdraw an invitation, from a draft's network (the network's size is checked at submission) */
         delete: operations["ProposalsController_removePartner"];
         options?: never;
         head?: never;
@@ -392,7 +395,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit before the deadline: freezes the content and records its sha256 hash */
+        /** Submit before the deadline, once every partner accepted the current terms: freezes the content and records its sha256 hash */
         post: operations["ProposalsController_submit"];
         delete?: never;
         options?: never;
@@ -513,7 +516,7 @@ export interface paths {
         put?: never;
         /**
          * Record the funding decision (award, reject, reserve); an award answers award: { status: "pending", grantId }
-         * @description An award is pending until the call commits its funds; GET /proposals/:id then shows award.status awarded (the grant exists) or funds-unavailable (with the reason and what the call had left).
+         * @description An award is pending until the call commits its funds; GET /proposals/:id then shows award.status awarded (the grant exists) or funds-unavailable (with the reason and what the call had left). An award that would take an organisation of the network (lead or partner, each counting the whole amount) past its ceiling per recipient across the programme is refused at once (422 recipient.ceiling.exceeded); one that passes this check but loses a race with another award to the same organisation ends as funds-unavailable with that reason.
          */
         post: operations["ProposalsController_decide"];
         delete?: never;
@@ -550,6 +553,137 @@ export interface paths {
         put?: never;
         /** Answer an open clarification request, optionally revising the submitted content */
         post: operations["ProposalsController_provideClarification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partner-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Drafts that invite your organisation as a partner: who invites it, its role and the terms (budget) to accept; not the other partners
+         * @description Accepted invitations stay listed until submission, so a partner sees when changed terms need its sign-off again (acceptedTermsVersion below termsVersion).
+         */
+        get: operations["ProposalNetworkController_invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proposals/{id}/partners/{orgId}/acceptance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept your organisation's invitation into the network with its mandate, or sign off changed terms again
+         * @description Only an applicant of the invited organisation; termsVersion is the version you were shown. Submission needs every partner to have accepted the current terms.
+         */
+        post: operations["ProposalNetworkController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proposals/{id}/partners/{orgId}/refusal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline your organisation's invitation: it is no longer listed in the network */
+        post: operations["ProposalNetworkController_decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proposals/{id}/partners/{orgId}/departure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take your (accepted) organisation out of the network, before submission */
+        post: operations["ProposalNetworkController_leave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proposals/{id}/evaluation-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The evaluation summary: the panel's consensus score and comments per criterion, the decision and its reasons, the redress window and requests
+         * @description For the lead, accepted partners, the programme team and auditors. Never reviewer ids or individual reviews. The consensus shows once a decision stands.
+         */
+        get: operations["ProposalNetworkController_evaluationSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proposals/{id}/redress-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request redress (a review of the evaluation procedure) of a rejection or reserve-list decision, with grounds, within the window
+         * @description For applicants of the lead or of an accepted partner, for their own organisation; once per decision, within REDRESS_WINDOW_DAYS (default 30) of it.
+         */
+        post: operations["ProposalNetworkController_requestRedress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proposals/{id}/redress-requests/{requestId}/outcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the outcome of a redress request: upheld (back to evaluation) or rejected, with reasons */
+        post: operations["ProposalNetworkController_recordRedressOutcome"];
         delete?: never;
         options?: never;
         head?: never;
@@ -848,6 +982,47 @@ export interface paths {
         put?: never;
         /** Close the grant once the final report is accepted and every tranche is settled (paid or cancelled); unspent funds go back to the call */
         post: operations["GrantsController_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/grants/{id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The grant's documents (who may see the grant may see them) */
+        get: operations["GrantDocumentsController_list"];
+        put?: never;
+        /**
+         * Upload a document for the grant (multipart/form-data, one part named "file")
+         * @description By an applicant of the grantee organisation, or by the programme. The type is sniffed from the bytes and must be allowed (PDF, PNG, JPEG, OOXML and OpenDocument by default: otherwise 415); the size is limited (DOCUMENT_MAX_BYTES, 10 MiB by default: otherwise 413). The file is stored content-addressed and encrypted with the grantee organisation's personal-data key, and its name is personal data: an erasure of the organisation shreds both. Name the returned `documentId` in a report submission or the agreement.
+         */
+        post: operations["GrantDocumentsController_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/grants/{id}/documents/{documentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a document of the grant
+         * @description The bytes as uploaded (checked against their SHA-256), with the sniffed type. 410 once the organisation's personal data was erased (the file is crypto-shredded).
+         */
+        get: operations["GrantDocumentsController_download"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1336,6 +1511,11 @@ export interface components {
              */
             reviewsRequired: number;
             /**
+             * @description Ceiling per recipient for this call's awards, in minor units of the call's currency: what one organisation (as lead or partner) may be awarded across the programme's calls. At least maxAwardMinor. Absent: the programme's configured ceiling (RECIPIENT_CEILINGS), else RECIPIENT_CEILING_MINOR (default 6,000,000: EUR 60,000)
+             * @example 6000000
+             */
+            recipientCeilingMinor?: number;
+            /**
              * @description Submission window opens (ISO 8601)
              * @example 2026-12-03T00:00:00.000Z
              */
@@ -1754,6 +1934,22 @@ export interface components {
             score: number;
             /** @example Panel agrees on relevance; feasibility concerns addressed by the revised monitoring plan */
             summary: string;
+            /**
+             * @description The panel's agreed score and comment per criterion of the call (each once, within its range): what the lead and accepted partners read in the evaluation summary after the decision
+             * @example [
+             *       {
+             *         "criterionId": "relevance",
+             *         "score": 8,
+             *         "comment": "Addresses evictions of refugee households directly"
+             *       },
+             *       {
+             *         "criterionId": "network",
+             *         "score": 7,
+             *         "comment": "Complementary partners in three countries"
+             *       }
+             *     ]
+             */
+            criteria?: components["schemas"]["CriterionScoreDto"][];
         };
         RecordDecisionDto: {
             /**
@@ -1828,6 +2024,19 @@ export interface components {
             /** @description The only way submitted content changes */
             revisedFields?: components["schemas"]["ProposalContentChangesDto"];
         };
+        PartnerViewDto: {
+            /** @example 2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f */
+            organisationId: string;
+            /** @example documentation of evictions */
+            role: string;
+            /**
+             * @description invited: not answered yet; accepted: a member of the network
+             * @enum {string}
+             */
+            status: "invited" | "accepted";
+            /** @description The terms version the partner last accepted; submission needs the current one (termsVersion) */
+            acceptedTermsVersion?: number | null;
+        };
         SubmissionDto: {
             /** @description Content version frozen by the submission */
             version: number;
@@ -1846,7 +2055,8 @@ export interface components {
             id: string;
             callId: string;
             leadOrganisationId: string;
-            partners: components["schemas"]["PartnerDto"][];
+            /** @description Invited and accepted partners */
+            partners: components["schemas"]["PartnerViewDto"][];
             title: string;
             policyIssue: string;
             requestedMinor: number;
@@ -1856,6 +2066,8 @@ export interface components {
             status: "draft" | "submitted" | "ineligible" | "under-review" | "awarded" | "rejected" | "reserved" | "withdrawn";
             /** @description Current content version (1 when drafted, +1 per change) */
             contentVersion: number;
+            /** @description What partners sign off: +1 whenever the budget or the partners change */
+            termsVersion: number;
             submission?: components["schemas"]["SubmissionDto"] | null;
             /** @description null until screened */
             eligible?: boolean | null;
@@ -1920,9 +2132,16 @@ export interface components {
             /** @description The reviewer was recused later: kept on record, not counted */
             recused: boolean;
         };
+        ConsensusCriterionDto: {
+            criterionId: string;
+            score: number;
+            comment: string;
+        };
         ConsensusDto: {
             score: number;
             summary: string;
+            /** @description Absent on consensus recorded before it was kept per criterion */
+            criteria?: components["schemas"]["ConsensusCriterionDto"][];
             recordedBy: string;
             recordedAt: string;
         };
@@ -1967,7 +2186,8 @@ export interface components {
             id: string;
             callId: string;
             leadOrganisationId: string;
-            partners: components["schemas"]["PartnerDto"][];
+            /** @description Invited and accepted partners */
+            partners: components["schemas"]["PartnerViewDto"][];
             title: string;
             policyIssue: string;
             requestedMinor: number;
@@ -1977,6 +2197,8 @@ export interface components {
             status: "draft" | "submitted" | "ineligible" | "under-review" | "awarded" | "rejected" | "reserved" | "withdrawn";
             /** @description Current content version (1 when drafted, +1 per change) */
             contentVersion: number;
+            /** @description What partners sign off: +1 whenever the budget or the partners change */
+            termsVersion: number;
             submission?: components["schemas"]["SubmissionDto"] | null;
             /** @description null until screened */
             eligible?: boolean | null;
@@ -2008,6 +2230,122 @@ export interface components {
             unfundedAwards: components["schemas"]["UnfundedAwardDto"][];
             clarifications: components["schemas"]["ClarificationDto"][];
             withdrawal?: components["schemas"]["WithdrawalDto"] | null;
+        };
+        PartnerInvitationDto: {
+            proposalId: string;
+            callId: string;
+            /** @description The organisation that invites yours */
+            leadOrganisationId: string;
+            title: string;
+            policyIssue: string;
+            /** @description Your organisation's role in the network */
+            role: string;
+            /** @enum {string} */
+            status: "invited" | "accepted";
+            acceptedTermsVersion?: number | null;
+            /** @description The current terms version: accept it with POST /proposals/:id/partners/:orgId/acceptance */
+            termsVersion: number;
+            requestedMinor: number;
+            currency: string;
+            budgetLines: components["schemas"]["BudgetLineDto"][];
+            durationMonths: number;
+            /** @description Stream version this view reflects */
+            version: number;
+        };
+        PartnerInvitationListDto: {
+            items: components["schemas"]["PartnerInvitationDto"][];
+        };
+        AcceptPartnershipDto: {
+            /**
+             * @description Your organisation's mandate to join the network. Do not name people: who accepted is recorded as your user id.
+             * @example Mandated by the board resolution of 12 November 2026 to join the network and manage its share of the budget
+             */
+            mandateStatement: string;
+            /**
+             * @description The terms version you accept, as GET /partner-invitations shows it; 422 proposal.partner.terms-changed if the lead changed the budget or the partners since
+             * @example 1
+             */
+            termsVersion: number;
+        };
+        EvaluationDecisionDto: {
+            /** @enum {string} */
+            decision: "award" | "reject" | "reserve";
+            amountMinor?: number;
+            reasons: string;
+            decidedAt: string;
+        };
+        EvaluationConsensusDto: {
+            score: number;
+            summary: string;
+            /** @description Empty when the consensus was recorded without scores per criterion */
+            criteria: components["schemas"]["ConsensusCriterionDto"][];
+        };
+        RedressWindowDto: {
+            /** @description REDRESS_WINDOW_DAYS (default 30) */
+            days: number;
+            /** @description Until when a redress request against the standing decision can be filed; null when none can (no rejection or reserve decision stands) */
+            endsAt?: string | null;
+            /** @description A request can be filed now (a rejection or reserve decision, inside the window, none filed against it yet) */
+            open: boolean;
+        };
+        RedressRequestDto: {
+            requestId: string;
+            /** @description The organisation that asked (the lead or an accepted partner) */
+            organisationId: string;
+            grounds: string;
+            requestedAt: string;
+            windowEndsAt: string;
+            /**
+             * @description null while open
+             * @enum {string|null}
+             */
+            outcome?: "upheld" | "rejected" | null;
+            reasons?: string | null;
+            decidedAt?: string | null;
+        };
+        EvaluationSummaryDto: {
+            proposalId: string;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "ineligible" | "under-review" | "awarded" | "rejected" | "reserved" | "withdrawn";
+            /** @description null until a decision stands */
+            decision?: components["schemas"]["EvaluationDecisionDto"] | null;
+            /** @description Shown once a decision stands */
+            consensus?: components["schemas"]["EvaluationConsensusDto"] | null;
+            redressWindow: components["schemas"]["RedressWindowDto"];
+            redressRequests: components["schemas"]["RedressRequestDto"][];
+            /** @description Stream version this view reflects */
+            version: number;
+        };
+        RequestRedressDto: {
+            /**
+             * @description Why the evaluation procedure should be reviewed. Do not name people.
+             * @example The relevance score ignores the annex on eviction cases documented in Hebron, which the call asked for
+             */
+            grounds: string;
+        };
+        RedressRequestedResultDto: {
+            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
+            id: string;
+            /**
+             * @description Stream version after the command: send it as If-Match to the next command
+             * @example 0
+             */
+            version: number;
+            /**
+             * @description A grant manager records its outcome with POST /proposals/:id/redress-requests/:requestId/outcome
+             * @example 3e9c1b2a-5d4f-4e6a-8b7c-9d0e1f2a3b4c
+             */
+            requestId: string;
+        };
+        RecordRedressOutcomeDto: {
+            /**
+             * @description upheld: the decision does not stand and the proposal goes back to evaluation; rejected: it stands
+             * @example upheld
+             * @enum {string}
+             */
+            outcome: "upheld" | "rejected";
+            /** @example The panel did not consider the annex; the proposal is evaluated again */
+            reasons: string;
         };
         ReviewerQueueItemDto: {
             proposalId: string;
@@ -2194,6 +2532,13 @@ export interface components {
              *     ]
              */
             signatories: components["schemas"]["SignatoryDto"][];
+            /**
+             * @description The signed agreement and its annexes, attached to the grant beforehand (POST /grants/{id}/documents), by id
+             * @example [
+             *       "0f8c6b1e-8a4e-4c55-9d55-2b7d3f0e9a11"
+             *     ]
+             */
+            documentIds?: string[];
         };
         TrancheScheduledDto: {
             /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
@@ -2243,19 +2588,16 @@ export interface components {
             /** @description Id of the new report */
             reportId: string;
         };
-        ReportDocumentDto: {
-            /** @example interim-narrative-report.pdf */
-            name: string;
-            /**
-             * @description Lower-case hex SHA-256 of the file
-             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
-             */
-            sha256: string;
-        };
         SubmitReportDto: {
             /** @example Six community hearings held in Beirut and Tripoli; a joint policy brief on nationality rights was sent to parliament. */
             summary: string;
-            documents?: components["schemas"]["ReportDocumentDto"][];
+            /**
+             * @description Documents attached to the grant beforehand (POST /grants/{id}/documents), by id; each named once
+             * @example [
+             *       "0f8c6b1e-8a4e-4c55-9d55-2b7d3f0e9a11"
+             *     ]
+             */
+            documentIds?: string[];
         };
         ReasonDto: {
             /** @example Agreed at the programme committee of this month */
@@ -2271,6 +2613,48 @@ export interface components {
             version: number;
             /** @description Id of the amendment */
             amendmentId: string;
+        };
+        DocumentAttachedDto: {
+            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
+            id: string;
+            /**
+             * @description Stream version after the command: send it as If-Match to the next command
+             * @example 0
+             */
+            version: number;
+            /** @description Id of the document: name it in a report submission or the agreement (`documentIds`), download it at /grants/{id}/documents/{documentId} */
+            documentId: string;
+            /**
+             * @description Lower-case hex SHA-256 of the bytes
+             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+             */
+            sha256: string;
+            /** @example 48213 */
+            sizeBytes: number;
+            /**
+             * @description Sniffed from the bytes, not taken from the request
+             * @example application/pdf
+             */
+            contentType: string;
+        };
+        GrantDocumentDto: {
+            documentId: string;
+            /**
+             * @description Personal data: `null` once the organisation's personal data was erased
+             * @example interim-financial-report.pdf
+             */
+            name: string | null;
+            /** @example 48213 */
+            sizeBytes: number;
+            /** @example application/pdf */
+            contentType: string;
+            /** @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 */
+            sha256: string;
+            /** @example 2027-03-01T10:00:00.000Z */
+            attachedAt: string;
+        };
+        GrantDocumentListDto: {
+            items: components["schemas"]["GrantDocumentDto"][];
         };
         CatalogueVersionDto: {
             /** @example 1 */
@@ -2547,6 +2931,10 @@ export interface components {
             /** @description Earlier decisions that did not stand */
             earlierDecisions: components["schemas"]["DossierDecisionDto"][];
             budgetPosition?: components["schemas"]["DossierBudgetPositionDto"] | null;
+            /** @description The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence */
+            partnerAnswers: Record<string, never>[];
+            /** @description Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision */
+            redress: Record<string, never>[];
         };
         RecordSearchHitDto: {
             /** @enum {string} */
@@ -3010,7 +3398,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `call.award-range.invalid`, `call.budget.invalid`, `call.criteria.invalid`, `call.criteria.weights.invalid`, `call.currency.invalid`, `call.details.required`, `call.eligible-countries.invalid`, `call.min-partners.invalid`, `call.reviews-required.invalid`, `call.submission-window.invalid`, `call.timestamp.invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `call.award-range.invalid`, `call.budget.invalid`, `call.criteria.invalid`, `call.criteria.weights.invalid`, `call.currency.invalid`, `call.details.required`, `call.eligible-countries.invalid`, `call.min-partners.invalid`, `call.recipient-ceiling.invalid`, `call.reviews-required.invalid`, `call.submission-window.invalid`, `call.timestamp.invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -3019,7 +3407,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "call.award-range.invalid" | "call.budget.invalid" | "call.criteria.invalid" | "call.criteria.weights.invalid" | "call.currency.invalid" | "call.details.required" | "call.eligible-countries.invalid" | "call.min-partners.invalid" | "call.reviews-required.invalid" | "call.submission-window.invalid" | "call.timestamp.invalid" | "idempotency.key-reused";
+                        rule?: "call.award-range.invalid" | "call.budget.invalid" | "call.criteria.invalid" | "call.criteria.weights.invalid" | "call.currency.invalid" | "call.details.required" | "call.eligible-countries.invalid" | "call.min-partners.invalid" | "call.recipient-ceiling.invalid" | "call.reviews-required.invalid" | "call.submission-window.invalid" | "call.timestamp.invalid" | "idempotency.key-reused";
                     };
                 };
             };
@@ -4033,7 +4421,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.lead.country-ineligible`, `proposal.organisation.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`, `proposal.partners.too-few`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.lead.country-ineligible`, `proposal.organisation.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -4042,7 +4430,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.lead.country-ineligible" | "proposal.organisation.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "proposal.partners.too-few" | "idempotency.key-reused";
+                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.lead.country-ineligible" | "proposal.organisation.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "idempotency.key-reused";
                     };
                 };
             };
@@ -4277,7 +4665,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.organisation.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -4286,7 +4674,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.organisation.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "idempotency.key-reused";
+                        rule?: "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "idempotency.key-reused";
                     };
                 };
             };
@@ -4365,7 +4753,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.partners.not-a-partner`, `proposal.partners.too-few`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.partners.not-a-partner`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -4374,7 +4762,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.partners.not-a-partner" | "proposal.partners.too-few" | "idempotency.key-reused";
+                        rule?: "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.partners.not-a-partner" | "idempotency.key-reused";
                     };
                 };
             };
@@ -4452,7 +4840,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.lead.country-ineligible`, `proposal.organisation.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`, `proposal.partners.too-few`, `proposal.submission.content-hash-invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.lead.country-ineligible`, `proposal.organisation.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`, `proposal.partners.sign-off-missing`, `proposal.partners.too-few`, `proposal.submission.content-hash-invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -4461,7 +4849,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.lead.country-ineligible" | "proposal.organisation.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "proposal.partners.too-few" | "proposal.submission.content-hash-invalid" | "idempotency.key-reused";
+                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.lead.country-ineligible" | "proposal.organisation.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "proposal.partners.sign-off-missing" | "proposal.partners.too-few" | "proposal.submission.content-hash-invalid" | "idempotency.key-reused";
                     };
                 };
             };
@@ -4998,7 +5386,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.consensus.score-out-of-range`, `proposal.reason.required`, `proposal.reviews.too-few`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.consensus.score-out-of-range`, `proposal.reason.required`, `proposal.review.criteria-mismatch`, `proposal.review.score-out-of-range`, `proposal.reviews.too-few`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -5007,7 +5395,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.consensus.score-out-of-range" | "proposal.reason.required" | "proposal.reviews.too-few" | "idempotency.key-reused";
+                        rule?: "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.consensus.score-out-of-range" | "proposal.reason.required" | "proposal.review.criteria-mismatch" | "proposal.review.score-out-of-range" | "proposal.reviews.too-few" | "idempotency.key-reused";
                     };
                 };
             };
@@ -5089,7 +5477,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.award.amount-invalid`, `proposal.award.exceeds-request`, `proposal.award.grant-id-reused`, `proposal.award.outside-call-range`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.decision.consensus-required`, `proposal.decision.invalid`, `proposal.reason.required`, `proposal.reviews.too-few`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.award.amount-invalid`, `proposal.award.exceeds-request`, `proposal.award.grant-id-reused`, `proposal.award.outside-call-range`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.decision.consensus-required`, `proposal.decision.invalid`, `proposal.reason.required`, `proposal.reviews.too-few`, `recipient.ceiling.exceeded`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -5098,7 +5486,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.award.amount-invalid" | "proposal.award.exceeds-request" | "proposal.award.grant-id-reused" | "proposal.award.outside-call-range" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.decision.consensus-required" | "proposal.decision.invalid" | "proposal.reason.required" | "proposal.reviews.too-few" | "idempotency.key-reused";
+                        rule?: "proposal.award.amount-invalid" | "proposal.award.exceeds-request" | "proposal.award.grant-id-reused" | "proposal.award.outside-call-range" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.decision.consensus-required" | "proposal.decision.invalid" | "proposal.reason.required" | "proposal.reviews.too-few" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
                     };
                 };
             };
@@ -5281,6 +5669,551 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
                         rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.clarification.not-open" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.reason.required" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    ProposalNetworkController_invitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerInvitationListDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    ProposalNetworkController_accept: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected stream version, e.g. "3": 409 if the proposal has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptPartnershipDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `proposal.partner.already-signed-off`, `proposal.partner.terms-changed`, `proposal.partners.not-a-partner`, `proposal.reason.required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "proposal.partner.already-signed-off" | "proposal.partner.terms-changed" | "proposal.partners.not-a-partner" | "proposal.reason.required" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    ProposalNetworkController_decline: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected stream version, e.g. "3": 409 if the proposal has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `proposal.partner.already-accepted`, `proposal.partners.not-a-partner`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "proposal.partner.already-accepted" | "proposal.partners.not-a-partner" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    ProposalNetworkController_leave: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected stream version, e.g. "3": 409 if the proposal has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `proposal.partner.not-accepted`, `proposal.partners.not-a-partner`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "proposal.partner.not-accepted" | "proposal.partners.not-a-partner" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    ProposalNetworkController_evaluationSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationSummaryDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    ProposalNetworkController_requestRedress: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected stream version, e.g. "3": 409 if the proposal has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestRedressDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedressRequestedResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `proposal.reason.required`, `proposal.redress.already-requested`, `proposal.redress.window-closed`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "proposal.reason.required" | "proposal.redress.already-requested" | "proposal.redress.window-closed" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    ProposalNetworkController_recordRedressOutcome: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected stream version, e.g. "3": 409 if the proposal has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordRedressOutcomeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `proposal.reason.required`, `proposal.redress.not-open`, `proposal.redress.outcome-invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "proposal.reason.required" | "proposal.redress.not-open" | "proposal.redress.outcome-invalid" | "idempotency.key-reused";
                     };
                 };
             };
@@ -5590,7 +6523,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.agreement.signatories-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.agreement.signatories-required`, `grant.document.not-attached`, `grant.report.documents-invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -5599,7 +6532,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.agreement.signatories-required" | "idempotency.key-reused";
+                        rule?: "grant.agreement.signatories-required" | "grant.document.not-attached" | "grant.report.documents-invalid" | "idempotency.key-reused";
                     };
                 };
             };
@@ -6048,7 +6981,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.documents-invalid`, `grant.report.not-scheduled`, `grant.report.summary-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.document.not-attached`, `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.documents-invalid`, `grant.report.not-scheduled`, `grant.report.summary-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -6057,7 +6990,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.documents-invalid" | "grant.report.not-scheduled" | "grant.report.summary-required" | "idempotency.key-reused";
+                        rule?: "grant.document.not-attached" | "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.documents-invalid" | "grant.report.not-scheduled" | "grant.report.summary-required" | "idempotency.key-reused";
                     };
                 };
             };
@@ -6319,7 +7252,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `call.budget.exceeded`, `call.commitment.adjustment-invalid`, `call.commitment.not-found`, `call.details.required`, `call.reason.required`, `call.release.exceeds-commitment`, `grant.actor.required`, `grant.amendment.amount-unchanged`, `grant.amendment.below-paid`, `grant.amendment.below-scheduled`, `grant.amendment.duplicate`, `grant.amendment.extension-not-later`, `grant.amendment.invalid`, `grant.amendment.reallocation-changes-amount`, `grant.amendment.reallocation-invalid`, `grant.amount.invalid`, `grant.date.invalid`, `grant.details.invalid`, `grant.reason.required`. An amount change also moves the commitment on the call first, with its rules. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `call.budget.exceeded`, `call.commitment.adjustment-invalid`, `call.commitment.not-found`, `call.details.required`, `call.reason.required`, `call.release.exceeds-commitment`, `grant.actor.required`, `grant.amendment.amount-unchanged`, `grant.amendment.below-paid`, `grant.amendment.below-scheduled`, `grant.amendment.duplicate`, `grant.amendment.extension-not-later`, `grant.amendment.invalid`, `grant.amendment.reallocation-changes-amount`, `grant.amendment.reallocation-invalid`, `grant.amount.invalid`, `grant.date.invalid`, `grant.details.invalid`, `grant.reason.required`, `recipient.ceiling.exceeded`. An amount change also moves the commitment on the call first, with its rules, and an increase is held to each network organisation's ceiling per recipient (recipient.ceiling.exceeded). And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -6328,7 +7261,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "call.budget.exceeded" | "call.commitment.adjustment-invalid" | "call.commitment.not-found" | "call.details.required" | "call.reason.required" | "call.release.exceeds-commitment" | "grant.actor.required" | "grant.amendment.amount-unchanged" | "grant.amendment.below-paid" | "grant.amendment.below-scheduled" | "grant.amendment.duplicate" | "grant.amendment.extension-not-later" | "grant.amendment.invalid" | "grant.amendment.reallocation-changes-amount" | "grant.amendment.reallocation-invalid" | "grant.amount.invalid" | "grant.date.invalid" | "grant.details.invalid" | "grant.reason.required" | "idempotency.key-reused";
+                        rule?: "call.budget.exceeded" | "call.commitment.adjustment-invalid" | "call.commitment.not-found" | "call.details.required" | "call.reason.required" | "call.release.exceeds-commitment" | "grant.actor.required" | "grant.amendment.amount-unchanged" | "grant.amendment.below-paid" | "grant.amendment.below-scheduled" | "grant.amendment.duplicate" | "grant.amendment.extension-not-later" | "grant.amendment.invalid" | "grant.amendment.reallocation-changes-amount" | "grant.amendment.reallocation-invalid" | "grant.amount.invalid" | "grant.date.invalid" | "grant.details.invalid" | "grant.reason.required" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
                     };
                 };
             };
@@ -6690,6 +7623,244 @@ export interface operations {
                         /** @enum {string} */
                         rule?: "grant.closure.final-report-not-accepted" | "grant.closure.unpaid-tranches" | "idempotency.key-reused";
                     };
+                };
+            };
+        };
+    };
+    GrantDocumentsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantDocumentListDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    GrantDocumentsController_upload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The document
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentAttachedDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `grant.actor.required`, `grant.details.invalid`, `grant.document.duplicate`, `grant.document.invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "grant.actor.required" | "grant.details.invalid" | "grant.document.duplicate" | "grant.document.invalid" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    GrantDocumentsController_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                documentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
         };
