@@ -80,7 +80,7 @@ describe('console in a browser: the grant manager’s board', () => {
     expect((await world.call<{ consensusScore: number | null }>(MANAGER, 'GET', `/proposals/${proposalId}`)).consensusScore ?? null).toBeNull();
     await consensus.getByRole('button', { name: 'Submit' }).click();
     await expectText(consensus.getByRole('status'), /Done: the server recorded it/);
-    await expectText(column('under-review'), /Consensus 76\.5/);
+    await expectText(column('under-review'), /Rank 1 · Consensus 76\.5 · Reviews 1 \(average \d+(\.\d+)?\)/);
   });
 
   it('decides: a broken rule is shown as the server states it, then the award goes through and commits funds', async () => {

@@ -57,7 +57,7 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
   const [calls, setCalls] = useState<Schemas['CallViewDto'][]>();
   const [call, setCall] = useState<Schemas['CallViewDto']>();
   const [proposals, setProposals] = useState<Proposal[]>();
-  const [ranks, setRanks] = useState<Map<string, number>>(new Map());
+  const [ranks, setRanks] = useState<Map<string, Schemas['RankedProposalDto']>>(new Map());
   const [problem, setProblem] = useState<Problem>();
   const [refresh, setRefresh] = useState(0);
 
@@ -75,7 +75,7 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
       ([current, list, ranking]) => {
         setCall(current);
         setProposals(list);
-        setRanks(new Map(ranking.items.map((item) => [item.proposalId, item.rank])));
+        setRanks(new Map(ranking.items.map((item) => [item.proposalId, item])));
       },
       (error: Problem) => setProblem(error),
     );
@@ -104,7 +104,7 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
       {proposals && (
         <div class="board">
           {COLUMNS.map((status) => {
-            const inColumn = proposals.filter((p) => p.status === status).sort((a, b) => (ranks.get(a.id) ?? 1e9) - (ranks.get(b.id) ?? 1e9));
+            const inColumn = proposals.filter((p) => p.status === status).sort((a, b) => (ranks.get(a.id)?.rank ?? 1e9) - (ranks.get(b.id)?.rank ?? 1e9));
             return (
               <section key={status} class="column" aria-label={t(`status.${status}` as MessageKey)} data-column={status}>
                 <h3><StatusBadge status={status} /> <span class="count">{inColumn.length}</span></h3>
@@ -113,8 +113,14 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
                     <li key={p.id} class={`card${p.id === proposalId ? ' selected' : ''}`}>
                       <a href={`#/board/${callId}/${p.id}`} aria-current={p.id === proposalId ? 'true' : undefined}>{p.title}</a>
                       <div class="meta">
-                        {ranks.has(p.id) && <span>{t('board.rank', { rank: ranks.get(p.id) ?? '' })} · </span>}
+                        {ranks.has(p.id) && <span>{t('board.rank', { rank: ranks.get(p.id)?.rank ?? '' })} · </span>}
                         {p.consensusScore !== null && p.consensusScore !== undefined && <span>{t('board.score', { score: p.consensusScore })} · </span>}
+                        {p.reviewCount > 0 && (
+                          <span>
+                            {t('board.reviews', { count: p.reviewCount })}
+                            {typeof ranks.get(p.id)?.averageReviewScore === 'number' && ` (${t('board.average', { average: ranks.get(p.id)?.averageReviewScore ?? '' })})`} ·{' '}
+                          </span>
+                        )}
                         <span>{t('board.requested', { amount: money(p.requestedMinor, p.currency) })}</span>
                       </div>
                     </li>
