@@ -111,9 +111,13 @@ describe('a ceiling per recipient across the programme', () => {
     await t.http.post(`/grants/${grantId}/agreement`).set('Authorization', manager).send({ signatories: [{ name: 'Amina Idrissi', role: 'Coordinator' }] }).expect(200);
     const amend = (newAmountMinor: number) => t.http.post(`/grants/${grantId}/amendments`).set('Authorization', manager).send({ kind: 'amount-change', newAmountMinor, reason: 'Extra activities' });
 
+    const ledgersBefore = [(await ledger(organisation)).length, (await ledger(partner)).length];
+    const callBefore = (await streamEvents(t, `call-${callId}`)).length;
     const tooMuch = await amend(6_000_001);
     expect(tooMuch.status).toBe(422);
     expect(tooMuch.body.rule).toBe('recipient.ceiling.exceeded');
+    expect([(await ledger(organisation)).length, (await ledger(partner)).length]).toEqual(ledgersBefore);
+    expect(await streamEvents(t, `call-${callId}`)).toHaveLength(callBefore);
     const grant = await t.http.get(`/grants/${grantId}`).set('Authorization', manager).expect(200);
     expect(grant.body.amountMinor).toBe(5_000_000);
     // Up to the ceiling is fine: both ledgers follow the grant.

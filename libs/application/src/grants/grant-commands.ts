@@ -82,7 +82,8 @@ export class AmendGrantCommand extends Command<CommandResult> {
  * its call can still commit, nor takes an organisation of its network past its ceiling per
  * recipient. An amount increase is therefore three steps, recipients and call first:
  *
- * 1. decide the amendment on the grant as it is now (a broken rule stops here, nothing written);
+ * 1. decide the amendment on the grant as it is now, and the increase on the call and every ledger
+ *    as they stand (a broken rule stops here, nothing written);
  * 2. AdjustRecipientCommitment by the increase on each organisation's ledger (grantee, then
  *    partners), keyed by the amendment id (RecipientCeilingExceeded → 422; those already raised are
  *    given back with `{amendmentId}:reverted`); a grant a ledger never counted (awarded before the
@@ -126,6 +127,8 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
     // The compensation is a step of its own, not a retry of the client's request: it carries no Idempotency-Key.
     const { idempotencyKey: _key, ...compensation } = context;
     const notRecorded = `Amendment ${data.amendmentId} was not recorded`;
+    const raiseReason = `Grant amount raised by amendment ${data.amendmentId}`;
+    await this.assertIncreaseFits(callId, recipients, data.grantId, data.amendmentId, increaseMinor, raiseReason);
     const raised = await this.adjustRecipients(recipients, data.grantId, data.amendmentId, increaseMinor, `Grant amount raised by amendment ${data.amendmentId}`, context, compensation);
     try {
       await this.adjustCall(callId, data.grantId, data.amendmentId, increaseMinor, `Grant amount raised by amendment ${data.amendmentId}`, context);
@@ -143,6 +146,25 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
         throw new ConflictException('The grant changed while the amendment was being recorded; nothing was amended, please retry');
       }
       throw error;
+    }
+  }
+
+  /**
+   * Judges the increase on the call and on every ledger as they stand, before anything is written:
+   * a refusal then leaves the log untouched (the call's rule first). Only a change racing in between
+   * can still refuse a step below, whose earlier steps are then compensated.
+   */
+  private async assertIncreaseFits(callId: string, organisationIds: readonly string[], grantId: string, adjustmentId: string, changeMinor: number, reason: string): Promise<void> {
+    const now = this.clock.now().toISOString();
+    const { state: call } = await this.executor.load(callDecider, callStreamName(callId));
+    callDecider.decide({ type: 'AdjustCommitment', data: { callId, grantId, adjustmentId, changeMinor, reason }, now }, call);
+    for (const organisationId of organisationIds) {
+      const { state } = await this.executor.load(recipientDecider, recipientStreamName(organisationId));
+      try {
+        recipientDecider.decide({ type: 'AdjustRecipientCommitment', data: { organisationId, grantId, adjustmentId, changeMinor, reason }, now }, state);
+      } catch (error) {
+        if (!(error instanceof RecipientCommitmentNotFound)) throw error;
+      }
     }
   }
 
