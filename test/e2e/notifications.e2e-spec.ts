@@ -185,6 +185,18 @@ describe('e-mail notifications over SMTP', () => {
     expect(inbox.to(address)).toHaveLength(1);
   });
 
+  it('gives up at once on a permanent refusal (5xx): dead after one attempt, with the reply code only', async () => {
+    const reviewer = `reviewer-${randomUUID().slice(0, 8)}`;
+    const address = `${reviewer}@gone.example.org`;
+    inbox.refused.set(address, 550);
+    await t.http.put(`/admin/reviewer-contacts/${reviewer}`).set(as(admin)).send({ email: address }).expect(200);
+    const proposalId = await ready(organisations.lead);
+    await post(manager, `/proposals/${proposalId}/reviewers`, { reviewerId: reviewer }).expect(200);
+    const dead = await logEntry(proposalId, 'reviewer-assigned', 'dead', reviewer);
+    expect(dead).toMatchObject({ attempts: 1, lastError: 'EENVELOPE 550', nextAttemptAt: null });
+    expect(JSON.stringify(dead)).not.toContain('gone.example.org');
+  });
+
   it('retries through an SMTP outage with backoff, then delivers', async () => {
     const proposalId = await ready(organisations.lead);
     await inbox.stop();

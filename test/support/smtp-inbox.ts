@@ -17,6 +17,8 @@ export interface ReceivedMail {
 
 export class SmtpInbox {
   readonly messages: ReceivedMail[] = [];
+  /** Recipients refused at RCPT TO with this SMTP reply code (a bounce, e.g. 550: no such mailbox). */
+  readonly refused = new Map<string, number>();
   private server?: SMTPServer;
   port = 0;
 
@@ -25,6 +27,11 @@ export class SmtpInbox {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        const code = this.refused.get(address.address);
+        if (code === undefined) return callback();
+        callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: code }));
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
