@@ -163,7 +163,7 @@ export function buildDecisionDossier(
   const partnerAnswers: DossierPartnerAnswer[] = [];
   const redress: DossierRedress[] = [];
   const recused = new Set<string>();
-  const dossier: Omit<DecisionDossier, 'decision' | 'earlierDecisions' | 'budgetPosition'> = {
+  const dossier: Omit<DecisionDossier, 'decision' | 'earlierDecisions' | 'budgetPosition' | 'partnerAnswers' | 'redress'> = {
     proposalId: drafted.proposalId,
     callId: drafted.callId,
     leadOrganisationId: drafted.leadOrganisationId,
