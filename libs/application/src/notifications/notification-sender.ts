@@ -34,6 +34,8 @@ interface SmtpOutcome {
 const LEASE_MARGIN_MS = 30_000;
 /** Reminders go by the day: scanning the owed reports when the day changes, something was queued, or once a minute is enough. */
 const REMINDER_SCAN_MS = 60_000;
+/** Notifications claimed per round: sent one after the other (mail is not urgent, and SMTP servers throttle). */
+const CLAIM_BATCH = 10;
 
 /**
  * Sends queued notifications by e-mail, at least once, and queues report reminders as they fall
@@ -52,7 +54,6 @@ export class NotificationSender {
   private loop?: Promise<void>;
   private stopping = false;
   private wakeUp?: () => void;
-  private readonly listeners = new Set<() => void>();
   private lastReminderScan?: { today: string; at: number };
 
   constructor(
@@ -76,12 +77,6 @@ export class NotificationSender {
     this.wakeUp?.();
   }
 
-  /** Called after each round and each recorded outcome (tests wait on it). */
-  onProgress(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake();
@@ -91,22 +86,26 @@ export class NotificationSender {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
+      let backlog = false;
       try {
         const today = this.clock.now().toISOString().slice(0, 10);
         if (this.lastReminderScan?.today !== today || Date.now() - this.lastReminderScan.at >= REMINDER_SCAN_MS) {
           await this.queueReportReminders();
           this.lastReminderScan = { today, at: Date.now() };
         }
-        for (const notification of await this.claim(10)) {
+        const claimed = await this.claim(CLAIM_BATCH);
+        for (const notification of claimed) {
           if (this.stopping) break;
           await this.deliver(notification);
         }
+        // A full batch: more may be due, so no pause before the next round.
+        backlog = claimed.length === CLAIM_BATCH;
       } catch (error) {
         if (this.stopping) break;
         this.logger.error('notification sender round failed', { error: error instanceof Error ? error.message : String(error) });
       }
-      for (const listener of this.listeners) listener();
       if (this.stopping) break;
+      if (backlog) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.wakeUp = undefined;
