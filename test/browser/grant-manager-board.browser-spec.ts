@@ -48,13 +48,13 @@ describe('console in a browser: the grant manager’s board', () => {
     const screening = form('Screen eligibility');
     await screening.getByRole('button', { name: 'Submit' }).click();
     // Sent empty: 400 with a field error for results.0.rule, shown at that field.
-    const rule = screening.getByLabel('Rule *');
+    const rule = screening.getByLabel('Results 1: Rule *', { exact: true });
     await expectText(page.getByTestId('problem').first(), /The server answered 400/);
     await page.waitForFunction(() => document.querySelector('[id$="results-0-rule"]')?.getAttribute('aria-invalid') === 'true');
     await expectText(screening.locator('[id$="results-0-rule-error"]'), /rule/);
     await rule.fill('lead-country-eligible');
-    await screening.getByLabel('Passed').check();
-    await screening.getByLabel('Note *').fill('Lead organisation based in Palestine');
+    await screening.getByLabel('Results 1: Passed', { exact: true }).check();
+    await screening.getByLabel('Results 1: Note *', { exact: true }).fill('Lead organisation based in Palestine');
     await screening.getByRole('button', { name: 'Submit' }).click();
     await expectText(column('under-review'), /Housing rights/);
     expect((await world.call<{ status: string; eligible: boolean }>(MANAGER, 'GET', `/proposals/${proposalId}`)).eligible).toBe(true);
@@ -72,8 +72,8 @@ describe('console in a browser: the grant manager’s board', () => {
     await world.call({ id: 'gm-karim', role: 'grant-manager' }, 'POST', `/proposals/${proposalId}/reviewers`, { reviewerId: 'reviewer-sana' });
     await world.until<{ reviewersAssigned: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewersAssigned === 2);
     const consensus = form('Record the consensus');
-    await consensus.getByLabel('Score *').fill('76.5');
-    await consensus.getByLabel('Summary *').fill('Panel agrees on relevance');
+    await consensus.getByLabel('Score *', { exact: true }).fill('76.5');
+    await consensus.getByLabel('Summary *', { exact: true }).fill('Panel agrees on relevance');
     await consensus.getByRole('button', { name: 'Submit' }).click();
     // Sent with If-Match: the version the board showed. Refused, nothing recorded, the board reloads the proposal.
     await expectText(consensus.getByTestId('problem'), /The server answered 409/);

@@ -100,14 +100,16 @@ interface FieldProps {
   onChange(value: Value): void;
   errors: Map<string, string[]>;
   labelOf(path: string, name: string): string;
+  /** The enclosing group's label ("Results 1"), so a nested field's label says whose it is ("Results 1: Rule"). */
+  context?: string;
 }
 
 function Field(props: FieldProps): JSX.Element {
-  const { document, name, path, idPrefix, required, value, onChange, errors, labelOf } = props;
+  const { document, name, path, idPrefix, required, value, onChange, errors, labelOf, context } = props;
   const { t } = useLocale();
   const schema = resolve(document, props.schema);
   const id = `${idPrefix}-${path.replace(/\./g, '-')}`;
-  const label = labelOf(path, name);
+  const label = context ? `${context}: ${labelOf(path, name)}` : labelOf(path, name);
   const fieldErrors = errors.get(path);
   const hintId = schema.description ? `${id}-hint` : undefined;
   const errorId = fieldErrors ? `${id}-error` : undefined;
@@ -129,6 +131,7 @@ function Field(props: FieldProps): JSX.Element {
             {...props}
             schema={childSchema}
             name={child}
+            context={label}
             path={path ? `${path}.${child}` : child}
             required={schema.required?.includes(child) ?? false}
             value={(value as Record<string, Value>)[child]}
@@ -148,7 +151,7 @@ function Field(props: FieldProps): JSX.Element {
           <legend>{label}</legend>
           {list.map((item, index) => (
             <div class="array-item" key={index}>
-              <Field {...props} schema={items} name={`${name} ${index + 1}`} path={`${path}.${index}`} required value={item} onChange={(next) => onChange(list.map((old, i) => (i === index ? next : old)))} />
+              <Field {...props} schema={items} name={`${name} ${index + 1}`} context={context} path={`${path}.${index}`} required value={item} onChange={(next) => onChange(list.map((old, i) => (i === index ? next : old)))} />
               <button type="button" class="secondary" onClick={() => onChange(list.filter((_, i) => i !== index))}>
                 {t('common.remove')} {index + 1}
               </button>
