@@ -4,10 +4,10 @@
  * The backfill consumer records AwardFunded for exactly those, once, and leaves live awards alone.
  */
 import type { RecordedEvent } from '@app/event-store';
-import { AwardOutcomeBackfill, awardGrantCommand, systemActor } from '@app/application/process-managers';
+import { AwardOutcomeBackfill, awardGrantCommand, RecipientLedgerBackfill, systemActor } from '@app/application/process-managers';
 import { callDecider, callStreamName } from '@app/domain/call';
 import { grantDecider, grantStreamName } from '@app/domain/grant';
-import { proposalDecider, proposalStreamName } from '@app/domain/proposal';
+import { type FundingDecisionRecordedData, proposalDecider, proposalStreamName } from '@app/domain/proposal';
 import { createTestApp, type TestApp } from '../support/app';
 import { streamEvents } from '../support/log';
 import { GrantScenario } from './grants-support';
@@ -40,7 +40,7 @@ describe('award-outcome backfill', () => {
     await executor.execute(callDecider, callStreamName(callId), callId, { type: 'CommitFunds', data: { callId, grantId, proposalId: old, amountMinor: 3_000_000 }, now: '2027-05-03T09:00:00.000Z' }, context);
     const { state: proposal } = await executor.load(proposalDecider, proposalStreamName(old));
     const decision = await decisionOf(old);
-    await executor.execute(grantDecider, grantStreamName(grantId), grantId, awardGrantCommand({ ...(decision.data as never), grantId, amountMinor: 3_000_000 }, proposal, '2027-05-03T09:00:00.000Z'), context);
+    await executor.execute(grantDecider, grantStreamName(grantId), grantId, awardGrantCommand({ ...(decision.data as FundingDecisionRecordedData), decision: 'award', grantId, amountMinor: 3_000_000 }, proposal, '2027-05-03T09:00:00.000Z'), context);
 
     const inProgress = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 2_000_000 });
     await scenario.award(inProgress, 2_000_000);
@@ -58,5 +58,20 @@ describe('award-outcome backfill', () => {
     const before = await streamEvents(t, `proposal-${inProgress}`);
     expect(await backfill.handle(await decisionOf(inProgress))).toBe('nothing-to-do');
     expect(await streamEvents(t, `proposal-${inProgress}`)).toHaveLength(before.length);
+
+    // The old grant was never on the recipients' ledgers: the ledger backfill counts it for the
+    // grantee and the partner, as a fact (not held to the ceiling), once.
+    const ledgers = new RecipientLedgerBackfill({ executor, clock: t.clock, recipientCeilings: t.config.recipientCeiling });
+    const grantAwarded = (await streamEvents(t, `grant-${grantId}`)).find((e) => e.type === 'GrantAwarded') as RecordedEvent;
+    expect(await ledgers.handle(grantAwarded)).toBe('recorded');
+    for (const [organisationId, role] of [[lead, 'lead'], [partner, 'partner']]) {
+      const ledger = await streamEvents(t, `recipient-${organisationId}`);
+      expect(ledger.map((e) => [e.type, e.data])).toEqual([
+        ['RecipientFundsCommitted', expect.objectContaining({ grantId, callId, role, amountMinor: 3_000_000, totalMinor: 3_000_000, recordedAfterAward: true })],
+      ]);
+      expect(ledger[0].metadata).toMatchObject({ actorId: 'process-manager:recipient-ledger-backfill', causationId: grantAwarded.eventId });
+    }
+    expect(await ledgers.handle(grantAwarded)).toBe('nothing-to-do');
+    expect(await streamEvents(t, `recipient-${lead}`)).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import { PersonalDataErasureReaction } from '../personal-data/personal-data-eras
 import { personalDataPolicy } from '../personal-data/personal-data.policy';
 import type { StreamCommandExecutor } from '../stream-command-executor';
 import { AwardOutcomeBackfill } from './award-outcome-backfill';
+import { RecipientLedgerBackfill } from './recipient-ledger-backfill';
 import { AwardProcessManager } from './award.process-manager';
 import { GrantFundsProcessManager } from './grant-funds.process-manager';
 import type { ProcessManagerLogger } from './process-manager-logger';
@@ -32,11 +33,14 @@ export function createProcessManagers(deps: ProcessManagerDependencies): LogCons
   const awards = new AwardProcessManager({ ...shared, recipientCeilings: deps.recipientCeilings });
   const grantFunds = new GrantFundsProcessManager(shared);
   const backfill = new AwardOutcomeBackfill(shared);
+  const ledgerBackfill = new RecipientLedgerBackfill({ ...shared, recipientCeilings: deps.recipientCeilings });
   return [
     reactorOf(awards, (event) => awards.handle(event)),
     reactorOf(grantFunds, (event) => grantFunds.handle(event)),
     // Records the outcome of awards made before AwardFunded existed (once through the history).
     reactorOf(backfill, (event) => backfill.handle(event)),
+    // Counts grants awarded before the recipient ledger existed on their organisations' ledgers (once through the history).
+    reactorOf(ledgerBackfill, (event) => ledgerBackfill.handle(event)),
     // Completes a crypto-shredding whose key deletion was interrupted (see the reaction).
     new PersonalDataErasureReaction(personalDataPolicy()),
   ];
@@ -44,6 +48,7 @@ export function createProcessManagers(deps: ProcessManagerDependencies): LogCons
 
 export { AwardProcessManager, type AwardOutcome } from './award.process-manager';
 export { AwardOutcomeBackfill, decideAwardOutcomeBackfill, type AwardOutcomeBackfillOutcome } from './award-outcome-backfill';
+export { decideRecipientLedgerBackfill, RecipientLedgerBackfill, type RecipientLedgerBackfillOutcome } from './recipient-ledger-backfill';
 export { awardGrantCommand, decideAward, type AwardInput, type AwardOutput } from './award.workflow';
 export { GrantFundsProcessManager, type GrantFundsOutcome } from './grant-funds.process-manager';
 export { decideGrantFunds, type GrantFundsInput, type GrantFundsOutput } from './grant-funds.workflow';

@@ -7,6 +7,7 @@ import type { GrantAmendedData, GrantState } from '@app/domain/grant';
 import { type FundingDecisionRecordedData, initialProposalState, type ProposalState } from '@app/domain/proposal';
 import { type AwardDecision, decideAward } from './award.workflow';
 import { decideAwardOutcomeBackfill } from './award-outcome-backfill';
+import { decideRecipientLedgerBackfill } from './recipient-ledger-backfill';
 import { decideGrantFunds } from './grant-funds.workflow';
 
 const now = '2027-03-01T10:00:00.000Z';
@@ -199,5 +200,23 @@ describe('award-outcome backfill (awards made before AwardFunded existed)', () =
     expect(decideAwardOutcomeBackfill({ decision: award, proposal: { ...pending, award: { grantId, amountMinor: 4_000_000, funded: true } }, call: committed, grant, now })).toEqual([]);
     expect(decideAwardOutcomeBackfill({ decision: award, proposal: { ...pending, unfundedGrantIds: [grantId] }, call: committed, grant, now })).toEqual([]);
     expect(decideAwardOutcomeBackfill({ decision: award, proposal: { ...pending, award: { grantId: 'another-grant', amountMinor: 1, funded: false } }, call: committed, grant, now })).toEqual([]);
+  });
+});
+
+describe('recipient-ledger backfill (grants awarded before the ledger existed)', () => {
+  const policy = { defaultMinor: 6_000_000, byProgramme: {} };
+  const grant = { terms: { grantId, proposalId, callId, granteeOrganisationId: lead, partnerOrganisationIds: [partner], amountMinor: 4_500_000 } } as unknown as GrantState;
+
+  it('given a grant, then its grantee and every partner record it as it stands now, with the ceiling its call would hold it to', () => {
+    const record = (organisationId: string, role: 'lead' | 'partner') => ({
+      organisationId,
+      command: { type: 'RecordAwardedGrant', data: { organisationId, grantId, proposalId, callId, programme, currency: 'EUR', role, amountMinor: 4_500_000, ceilingMinor: 6_000_000 }, now },
+    });
+    expect(decideRecipientLedgerBackfill({ grant, call: call(0), policy, now })).toEqual([record(lead, 'lead'), record(partner, 'partner')]);
+  });
+
+  it('given no grant or no call, then nothing', () => {
+    expect(decideRecipientLedgerBackfill({ grant: { terms: null } as unknown as GrantState, call: call(0), policy, now })).toEqual([]);
+    expect(decideRecipientLedgerBackfill({ grant, call: { status: 'none' }, policy, now })).toEqual([]);
   });
 });

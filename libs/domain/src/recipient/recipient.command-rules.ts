@@ -16,6 +16,7 @@ import {
  */
 export const recipientCommandRules: Readonly<Record<RecipientCommand['type'], readonly RuleViolationClass[]>> = {
   CommitRecipientFunds: [InvalidRecipientAmount, InvalidRecipientCeiling, MissingRecipientDetails, RecipientCeilingExceeded, RecipientCommitmentConflict],
+  RecordAwardedGrant: [InvalidRecipientAmount, InvalidRecipientCeiling, MissingRecipientDetails],
   ReleaseRecipientFunds: [MissingRecipientDetails],
   AdjustRecipientCommitment: [InvalidRecipientAmount, MissingRecipientDetails, RecipientCeilingExceeded, RecipientCommitmentConflict, RecipientCommitmentNotFound],
 };

@@ -23,6 +23,16 @@ export type CommitRecipientFunds = {
   now: string;
 };
 
+/**
+ * Counts a grant awarded before the ledger existed, as it stands now (amendments included): a fact,
+ * so it is not held to the ceiling. Idempotent: a grant the ledger already knows appends nothing.
+ */
+export type RecordAwardedGrant = {
+  type: 'RecordAwardedGrant';
+  data: CommitRecipientFunds['data'];
+  now: string;
+};
+
 /** Stops counting a grant whose award was refused elsewhere. Nothing to release (none, or already released): nothing happens. */
 export type ReleaseRecipientFunds = {
   type: 'ReleaseRecipientFunds';
@@ -37,6 +47,6 @@ export type AdjustRecipientCommitment = {
   now: string;
 };
 
-export type RecipientCommand = CommitRecipientFunds | ReleaseRecipientFunds | AdjustRecipientCommitment;
+export type RecipientCommand = CommitRecipientFunds | RecordAwardedGrant | ReleaseRecipientFunds | AdjustRecipientCommitment;
 
 export type RecipientCommandType = RecipientCommand['type'];

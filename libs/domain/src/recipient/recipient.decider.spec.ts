@@ -89,6 +89,27 @@ describe('recipient decider: a ceiling per recipient across the programme', () =
     given(recipientDecider, []).when(commit(grant1, 100, { programme: ' ' })).thenThrows(MissingRecipientDetails);
   });
 
+  describe('a grant awarded before the ledger existed', () => {
+    const record = (grantId: string, amountMinor: number) => ({ ...commit(grantId, amountMinor), type: 'RecordAwardedGrant' as const });
+
+    it('given 40,000 counted, when a 30,000 grant awarded before the ledger is recorded, then it counts, past the ceiling if so: it is a fact, marked as counted after the award', () => {
+      given(recipientDecider, [first]).when(record(grant2, 3_000_000)).then([
+        { type: 'RecipientFundsCommitted', data: { ...commit(grant2, 3_000_000).data, totalMinor: 7_000_000, committedAt: now, recordedAfterAward: true } },
+      ]);
+    });
+
+    it('given the grant already on the ledger (counted by the award workflow), then nothing', () => {
+      given(recipientDecider, [first]).when(record(grant1, 4_000_000)).then([]);
+    });
+
+    it('given the total already past the ceiling that way, then a new award is refused', () => {
+      const prior: RecipientEvent = { type: 'RecipientFundsCommitted', data: { ...commit(grant2, 7_000_000).data, totalMinor: 7_000_000, committedAt: now, recordedAfterAward: true } };
+      given(recipientDecider, [prior]).when(commit(grant3, 500_000)).then([
+        { type: 'RecipientFundsRefused', data: { ...commit(grant3, 500_000).data, totalMinor: 7_000_000, refusedAt: now } },
+      ]);
+    });
+  });
+
   describe('release (an award refused after the organisation was counted)', () => {
     const release = (grantId: string) => ({ type: 'ReleaseRecipientFunds' as const, data: { organisationId, grantId, reason: 'call.budget.exceeded' }, now });
     const released: RecipientEvent = { type: 'RecipientFundsReleased', data: { organisationId, grantId: grant1, amountMinor: 4_000_000, reason: 'call.budget.exceeded', totalMinor: 0, releasedAt: now } };

@@ -1,5 +1,5 @@
 import { assertNever, type Decider } from '../shared/decider';
-import type { AdjustRecipientCommitment, CommitRecipientFunds, RecipientCommand, ReleaseRecipientFunds } from './recipient.commands';
+import type { AdjustRecipientCommitment, CommitRecipientFunds, RecipientCommand, RecordAwardedGrant, ReleaseRecipientFunds } from './recipient.commands';
 import {
   InvalidRecipientAmount,
   InvalidRecipientCeiling,
@@ -125,6 +125,8 @@ export function decideRecipient(command: RecipientCommand, state: RecipientState
   switch (command.type) {
     case 'CommitRecipientFunds':
       return commitRecipientFunds(command, state);
+    case 'RecordAwardedGrant':
+      return recordAwardedGrant(command, state);
     case 'ReleaseRecipientFunds':
       return releaseRecipientFunds(command, state);
     case 'AdjustRecipientCommitment':
@@ -171,6 +173,24 @@ function commitRecipientFunds({ data, now }: CommitRecipientFunds, state: Recipi
     {
       type: 'RecipientFundsCommitted',
       data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, totalMinor: totalMinor + amountMinor, committedAt: now },
+    },
+  ];
+}
+
+/** A grant awarded before the ledger existed: counted as it stands, never refused for the ceiling (it is a fact). */
+function recordAwardedGrant({ data, now }: RecordAwardedGrant, state: RecipientState): RecipientEvent[] {
+  const { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor } = data;
+  if (state.commitments[grantId] || state.refusals[grantId]) return [];
+  if ([organisationId, grantId, proposalId, callId, programme, currency].some(isBlank)) {
+    throw new MissingRecipientDetails('A commitment names the organisation, grant, proposal, call, programme and currency');
+  }
+  if (!isIntegerAtLeast(amountMinor, 1)) throw new InvalidRecipientAmount(amountMinor);
+  if (!isIntegerAtLeast(ceilingMinor, 1)) throw new InvalidRecipientCeiling(ceilingMinor);
+  const totalMinor = recipientTotalMinor(state, programme, currency) + amountMinor;
+  return [
+    {
+      type: 'RecipientFundsCommitted',
+      data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, totalMinor, committedAt: now, recordedAfterAward: true },
     },
   ];
 }

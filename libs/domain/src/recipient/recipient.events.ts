@@ -30,6 +30,11 @@ export interface RecipientFundsCommittedData {
   /** The organisation's total in this programme and currency, this commitment included. */
   totalMinor: number;
   committedAt: string;
+  /**
+   * Counted after the fact: the grant was awarded before the ledger existed, so it was not held to
+   * the ceiling (and the total may pass it); later awards and increases are.
+   */
+  recordedAfterAward?: true;
 }
 
 /**
