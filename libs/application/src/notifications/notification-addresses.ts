@@ -5,8 +5,12 @@ import type { PersonalDataPolicy } from '../personal-data/personal-data.policy';
 import type { NotificationRecipient } from './notification-rules';
 import type { ReviewerContacts } from './reviewer-contacts';
 
-/** An address to mail now, or why there is none (the notification is then recorded as skipped). */
-export type AddressLookup = { address: string } | { skip: 'erased' | 'no-address' };
+/**
+ * An address to mail now, why there is none (the notification is then recorded as skipped), or
+ * `later`: the organisations read model has not projected the recipient yet (its consumer lags or
+ * is stalled), so the attempt is retried like an SMTP failure rather than given up.
+ */
+export type AddressLookup = { address: string } | { skip: 'erased' | 'no-address' } | { later: string };
 
 /**
  * Opens a recipient's address at sending time, in memory, and nowhere else. An organisation's is
@@ -34,7 +38,8 @@ export class NotificationAddresses {
       [recipient.id],
     );
     const row = rows[0];
-    if (!row?.contact_person) return { skip: row?.personal_data_erased ? 'erased' : 'no-address' };
+    if (!row) return { later: 'RECIPIENT_NOT_PROJECTED' };
+    if (!row.contact_person) return { skip: row.personal_data_erased ? 'erased' : 'no-address' };
     const [contact] = await this.sealed.open([{ subject: this.policy.subjectOf(organisationStreamName(recipient.id)), field: row.contact_person }]);
     if (contact === null) return { skip: 'erased' };
     const email = (contact as { email?: unknown }).email;

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PostgresPersonalDataKeyStore } from '@app/personal-data/personal-data-key-store';
 import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
+import { sealEnvelope } from '@app/personal-data/personal-data-envelope';
 import { SealedPersonalData } from '@app/personal-data/sealed-personal-field';
 import { ManualClock } from '@app/platform/clock';
 import { loadConfig } from '@app/platform/config/app-config';
@@ -60,5 +61,37 @@ describe('notification senders sharing the outbox (PostgreSQL, SMTP)', () => {
     const rows: { status: string; attempts: number; n: number }[] = await dataSource.query('SELECT status, attempts, count(*)::int AS n FROM notifications GROUP BY status, attempts');
     expect(rows).toEqual([{ status: 'sent', attempts: 1, n: ids.length }]);
     expect(errors).toEqual([]);
+  });
+
+  it('retries, rather than gives up, a recipient the organisations read model has not projected yet', async () => {
+    const mail: MailConfig = { ...loadConfig({ LOG_LEVEL: 'silent' }).mail, smtpHost: '127.0.0.1', smtpPort: inbox.port, smtpTls: 'none', pollMs: 50, retryBaseMs: 50, retryMaxMs: 100, timeoutMs: 2_000 };
+    const organisationId = randomUUID();
+    const proposalId = randomUUID();
+    await queueNotification(dataSource.manager, { kind: 'decision-recorded', dedupKey: `decision-recorded:${proposalId}`, recipient: { kind: 'organisation', id: organisationId }, record: { kind: 'proposal', id: proposalId } }, mail, {});
+    const reviewers = new ReviewerContacts(dataSource, keyring);
+    const addresses = new NotificationAddresses(dataSource, new SealedPersonalData(keyring), new PersonalDataPolicy(), reviewers);
+    const sender = new NotificationSender(dataSource, mail, smtpTransport(mail), addresses, new ManualClock(new Date('2027-01-10T09:00:00Z')), 'https://ledger.example.org', { log: () => undefined, error: () => undefined });
+    sender.start();
+    const status = async () => ((await dataSource.query('SELECT status, last_error FROM notifications WHERE record_id = $1', [proposalId])) as { status: string; last_error: string | null }[])[0];
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await status()).status !== 'failed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(await status()).toEqual({ status: 'failed', last_error: 'RECIPIENT_NOT_PROJECTED' });
+
+      // The projection catches up: the row with its contact sealed as the log holds it.
+      const subject = `organisation-${organisationId}`;
+      const binding = { subject, eventId: randomUUID(), path: 'contactPerson' };
+      const sealed = { ...sealEnvelope({ name: 'Late Contact', email: 'late@network.example.org' }, binding, await keyring.encryptionKey(subject)), eventId: binding.eventId, path: binding.path };
+      await dataSource.query(
+        `INSERT INTO organisations (id, name, country, legal_status, focus_groups, contact_person, member_user_ids, personal_data_erased, registered_at, updated_at, version)
+         VALUES ($1, 'Late network', 'LB', 'unregistered-group', '{}', $2, '{}', false, now(), now(), 0)`,
+        [organisationId, JSON.stringify(sealed)],
+      );
+      while ((await status()).status !== 'sent' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect((await status()).status).toBe('sent');
+      expect(inbox.to('late@network.example.org')).toHaveLength(1);
+    } finally {
+      await sender.stop();
+    }
   });
 });

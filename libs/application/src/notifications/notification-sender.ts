@@ -161,12 +161,17 @@ export class NotificationSender {
     const lookup = await this.addresses.addressOf({ kind: notification.recipient_kind, id: notification.recipient_id });
     if ('skip' in lookup) return this.skip(notification, lookup.skip);
     const started = Date.now();
-    const mail = renderNotification(notification.kind, {
-      baseUrl: this.baseUrl,
-      record: { kind: notification.record_kind, id: notification.record_id },
-      dueDate: notification.due_date ?? undefined,
-    });
-    const outcome = await this.send(lookup.address, mail.subject, mail.text);
+    let outcome: SmtpOutcome;
+    if ('later' in lookup) {
+      outcome = { sent: false, error: lookup.later };
+    } else {
+      const mail = renderNotification(notification.kind, {
+        baseUrl: this.baseUrl,
+        record: { kind: notification.record_kind, id: notification.record_id },
+        dueDate: notification.due_date ?? undefined,
+      });
+      outcome = await this.send(lookup.address, mail.subject, mail.text);
+    }
     const attempts = notification.attempts + 1;
     const [status, delayMs] = outcome.sent
       ? ['sent', null]
