@@ -189,7 +189,7 @@ describe('projection rebuild', () => {
 
   it('gives the same tables with the batch path as with one event at a time', async () => {
     for (const p of rebuildableProjections().filter((candidate) => candidate.applyBatch)) {
-      const perEvent: Projection = { name: p.name, filter: p.filter, tables: p.tables, apply: p.apply.bind(p) };
+      const perEvent: Projection = { name: p.name, filter: p.filter, tables: p.tables, input: p.input, apply: p.apply.bind(p) };
       const oneByOne = rebuildOf(perEvent, { batchSize: 1000 });
       await oneByOne.discard();
       await oneByOne.run();
