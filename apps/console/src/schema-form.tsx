@@ -54,15 +54,15 @@ export function requestSchema(document: OpenApiDocument, path: string, method: s
 
 type Value = unknown;
 
-/** The first value a field starts with: nothing typed yet, one item in a list of objects. */
-function initialValue(document: OpenApiDocument, raw: JsonSchema): Value {
+/** The first value a field starts with: nothing typed yet; one item in a required list of objects, none in an optional one. */
+function initialValue(document: OpenApiDocument, raw: JsonSchema, required = true): Value {
   const schema = resolve(document, raw);
   if (schema.type === 'object' && schema.properties) {
-    return Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [name, initialValue(document, property)]));
+    return Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [name, initialValue(document, property, schema.required?.includes(name) ?? false)]));
   }
   if (schema.type === 'array') {
     const items = resolve(document, schema.items);
-    return items.type === 'object' ? [initialValue(document, items)] : [];
+    return items.type === 'object' && required ? [initialValue(document, items)] : [];
   }
   if (schema.type === 'boolean') return false;
   return '';
@@ -79,8 +79,10 @@ function bodyOf(document: OpenApiDocument, raw: JsonSchema, value: Value, requir
   }
   if (schema.type === 'array') {
     const items = resolve(document, schema.items);
-    if (items.type === 'object') return (value as Value[]).map((item) => bodyOf(document, items, item));
-    return value as Value[];
+    const list = value as Value[];
+    if (list.length === 0 && !required) return undefined;
+    if (items.type === 'object') return list.map((item) => bodyOf(document, items, item));
+    return list;
   }
   if (value === '' && !required) return undefined;
   if ((schema.type === 'integer' || schema.type === 'number') && value !== '' && Number.isFinite(Number(value))) return Number(value);
