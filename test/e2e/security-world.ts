@@ -116,6 +116,8 @@ const README_ROLES: Record<string, Role[]> = {
   'POST /grants/{id}/documents': [...PROGRAMME, 'applicant'],
   'GET /grants/{id}/documents': [...PROGRAMME, 'applicant'],
   'GET /grants/{id}/documents/{documentId}': [...PROGRAMME, 'applicant'],
+  // Financial reports are submitted like reports: by the grantee's applicants, or the programme for them.
+  'POST /grants/{id}/reports/{reportId}/financial-submission': [...PROGRAMME, 'applicant'],
   'GET /events/catalogue': ['partner', ...PROGRAMME],
   'GET /feed': ['partner', 'admin'],
   'GET /feed/stream': ['partner', 'admin'],
@@ -430,6 +432,20 @@ export async function buildWorld(): Promise<SecurityWorld> {
   const grantDocument = (
     await t.http.post(`/grants/${grants.active}/documents`).set('Authorization', `Bearer ${tokens.applicant}`).attach('file', WORLD_PDF, { filename: 'world.pdf' }).expect(201)
   ).body.documentId as string;
+  // Finances: a budget on the active grant and a financial report to submit on it; a grant whose final
+  // financial report showed an unspent advance, to record its recovery.
+  const budget = (amountMinor = AWARD_MINOR) => ({ lines: [{ budgetLine: 'Activities', amountMinor }] });
+  await send(manager, 'POST', `/grants/${grants.active}/budget`, budget());
+  const financialReport = (await send(manager, 'POST', `/grants/${grants.active}/reports`, { kind: 'financial', dueDate: date(90) })).reportId as string;
+  const toRecover = await awarded();
+  await eventually(async () => ((await t.http.get(`/grants/${toRecover}`).set('Authorization', `Bearer ${tokens[manager]}`)).status === 200 ? true : undefined), 15_000);
+  await send(manager, 'POST', `/grants/${toRecover}/agreement`, signatories);
+  await send(manager, 'POST', `/grants/${toRecover}/budget`, budget());
+  const advance = (await send(manager, 'POST', `/grants/${toRecover}/disbursements`, { amountMinor: 100_000, dueDate: date(30) })).trancheId as string;
+  await send(manager, 'POST', `/grants/${toRecover}/disbursements/${advance}/payment`, { paymentReference: 'SEPA-ADVANCE' });
+  const settledReport = (await send(manager, 'POST', `/grants/${toRecover}/reports`, { kind: 'financial', dueDate: date(90) })).reportId as string;
+  await send('applicant', 'POST', `/grants/${toRecover}/reports/${settledReport}/financial-submission`, { final: true, expenditure: [{ budgetLine: 'Activities', spentMinor: 40_000 }] });
+  await send(manager, 'POST', `/grants/${toRecover}/reports/${settledReport}/acceptance`);
   const finalReport = await report(grants.toClose, 'final', true);
   await send(manager, 'POST', `/grants/${grants.toClose}/reports/${finalReport}/acceptance`);
 
@@ -485,6 +501,12 @@ export async function buildWorld(): Promise<SecurityWorld> {
     'GET /grants/{id}': { params: { id: grants.active } },
     'POST /grants/{id}/documents': { params: { id: grants.active }, upload: { field: 'file', bytes: WORLD_PDF, filename: 'evidence.pdf' } },
     'GET /grants/{id}/documents': { params: { id: grants.active } },
+    'POST /grants/{id}/budget': { params: { id: grants.toSign }, body: budget() },
+    'POST /grants/{id}/reports/{reportId}/financial-submission': {
+      params: { id: grants.active, reportId: financialReport },
+      body: { final: false, expenditure: [{ budgetLine: 'Activities', spentMinor: 50_000 }] },
+    },
+    'POST /grants/{id}/recovery': { params: { id: toRecover }, body: { reference: 'SEPA-RETURN-1' } },
     'GET /grants/{id}/documents/{documentId}': { params: { id: grants.active, documentId: grantDocument } },
     'POST /grants/{id}/agreement': { params: { id: grants.toSign }, body: signatories },
     'POST /grants/{id}/disbursements': { params: { id: grants.active }, body: { amountMinor: 100_000, dueDate: date(60) } },

@@ -14,6 +14,33 @@ export class TrancheViewDto {
   @ApiPropertyOptional({ nullable: true, type: String }) cancellationReason: string | null;
 }
 
+export class ExpenditureLineViewDto {
+  @ApiProperty() budgetLine: string;
+  @ApiProperty() spentMinor: number;
+}
+
+export class FinancialReportViewDto {
+  @ApiProperty({ description: 'The closing financial report, whose accepted costs settle the grant' }) final: boolean;
+  @ApiProperty() totalSpentMinor: number;
+  @ApiProperty({ type: [ExpenditureLineViewDto] }) expenditure: ExpenditureLineViewDto[];
+}
+
+export class BudgetLineViewDto {
+  @ApiProperty() budgetLine: string;
+  @ApiProperty({ description: 'After reallocation amendments' }) amountMinor: number;
+}
+
+export class BudgetViewDto {
+  @ApiProperty({ type: [BudgetLineViewDto] }) lines: BudgetLineViewDto[];
+  @ApiProperty({ description: 'Share of a line that transfers may add without an amendment, in basis points (1000 = 10 %)' }) transferShareBasisPoints: number;
+  @ApiProperty() agreedAt: string;
+}
+
+export class RecoveryViewDto {
+  @ApiProperty({ description: 'The unspent advance the final financial report showed' }) recoveryMinor: number;
+  @ApiProperty() recovered: boolean;
+}
+
 export class ReportViewDto {
   @ApiProperty() reportId: string;
   @ApiProperty({ enum: ['interim', 'final', 'financial'] }) kind: string;
@@ -21,6 +48,8 @@ export class ReportViewDto {
   @ApiProperty({ enum: ['scheduled', 'submitted', 'revision-requested', 'accepted'] }) status: string;
   @ApiPropertyOptional({ nullable: true, type: String }) submittedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) acceptedAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: FinancialReportViewDto, description: 'A financial report\'s expenditure per budget line, once submitted' })
+  financial: FinancialReportViewDto | null;
 }
 
 export class AmendmentViewDto {
@@ -61,6 +90,8 @@ export class GrantViewDto {
   @ApiProperty({ type: [TrancheViewDto] }) tranches: TrancheViewDto[];
   @ApiProperty({ type: [ReportViewDto] }) reports: ReportViewDto[];
   @ApiProperty({ type: [AmendmentViewDto] }) amendments: AmendmentViewDto[];
+  @ApiPropertyOptional({ nullable: true, type: BudgetViewDto, description: 'The agreed budget per line (POST /grants/{id}/budget)' }) budget: BudgetViewDto | null;
+  @ApiPropertyOptional({ nullable: true, type: RecoveryViewDto, description: 'Set when the final financial report showed an unspent advance' }) recovery: RecoveryViewDto | null;
   @ApiProperty() awardedAt: string;
   @ApiProperty() updatedAt: string;
   @ApiProperty({ description: 'Stream version this view reflects' }) version: number;
@@ -127,8 +158,11 @@ export function toGrantViewDto(grant: GrantView, today: string): GrantViewDto {
       status: r.status,
       submittedAt: r.submittedAt,
       acceptedAt: r.acceptedAt,
+      financial: r.financial ? { final: r.financial.final, totalSpentMinor: r.financial.totalSpentMinor, expenditure: r.financial.expenditure.map((l) => ({ ...l })) } : null,
     })),
     amendments: grant.amendments,
+    budget: state.budget ? { lines: state.budget.lines.map((l) => ({ ...l })), transferShareBasisPoints: state.budget.transferShareBasisPoints, agreedAt: state.budget.agreedAt } : null,
+    recovery: state.recovery ? { ...state.recovery } : null,
     awardedAt: grant.awardedAt.toISOString(),
     updatedAt: grant.updatedAt.toISOString(),
     version: grant.version,

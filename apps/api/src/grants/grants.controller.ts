@@ -207,7 +207,11 @@ export class GrantsController {
   @Post(':id/reports/:reportId/acceptance')
   @HttpCode(200)
   @Roles(...PROGRAMME)
-  @ApiOperation({ summary: 'Accept a submitted report (releases tranches tied to it)' })
+  @ApiOperation({
+    summary: 'Accept a submitted report (releases tranches tied to it)',
+    description:
+      'Accepting the final financial report settles the grant from its accepted costs (the total spent, at most the grant amount): tranches still scheduled are cancelled, then either a final payment (a new tranche of the costs minus what was paid: pay it like any tranche) or a recovery of the unspent advance (POST /grants/{id}/recovery once repaid) is recorded.',
+  })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations(grantCommandRules.AcceptReport)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
@@ -217,7 +221,9 @@ export class GrantsController {
     @Param('reportId', ParseUUIDPipe) reportId: string,
     @CommandCtx() ctx: CommandContext,
   ): Promise<CommandResultDto> {
-    return this.run({ type: 'AcceptReport', data: { grantId, reportId, acceptedBy: ctx.actor.id } }, ctx);
+    // Used only if this is the final financial report and accepted costs leave money to pay (the final payment's tranche).
+    const finalPaymentTrancheId = this.ids.forCommand(ctx, 'final-payment');
+    return this.run({ type: 'AcceptReport', data: { grantId, reportId, acceptedBy: ctx.actor.id, finalPaymentTrancheId } }, ctx);
   }
 
   @Post(':id/reports/:reportId/revision-request')

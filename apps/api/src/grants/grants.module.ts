@@ -4,12 +4,13 @@ import { DOCUMENT_PROVIDERS } from '@app/application/documents/documents.provide
 import { GRANT_COMMAND_HANDLERS } from '@app/application/grants/grant-commands';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { GrantDocumentsController } from './grant-documents.controller';
+import { GrantFinanceController } from './grant-finance.controller';
 import { GrantsController } from './grants.controller';
 
 /** HTTP routes, command handlers and queries of the grants area. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [GrantsController, GrantDocumentsController],
+  controllers: [GrantsController, GrantDocumentsController, GrantFinanceController],
   providers: [...GRANT_COMMAND_HANDLERS, ...DOCUMENT_PROVIDERS, ...GRANT_DOCUMENT_HANDLERS],
 })
 export class GrantsModule {}

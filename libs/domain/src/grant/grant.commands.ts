@@ -1,7 +1,9 @@
 import type {
   AmendmentKind,
+  BudgetLine,
   BudgetReallocationLine,
   DisbursementCondition,
+  ExpenditureLine,
   ReportKind,
   Signatory,
 } from './grant.events';
@@ -92,9 +94,34 @@ export type SubmitReport = {
   now: string;
 };
 
+/**
+ * `finalPaymentTrancheId`: the id the final payment gets if this is the final financial report and
+ * accepted costs exceed what was paid (generated outside the domain, like every id).
+ */
 export type AcceptReport = {
   type: 'AcceptReport';
-  data: { grantId: string; reportId: string; acceptedBy: string };
+  data: { grantId: string; reportId: string; acceptedBy: string; finalPaymentTrancheId?: string };
+  now: string;
+};
+
+/** The budget per line, summing to the grant amount; `transferShareBasisPoints` is the programme's or call's term. */
+export type AgreeGrantBudget = {
+  type: 'AgreeGrantBudget';
+  data: { grantId: string; lines: BudgetLine[]; transferShareBasisPoints: number; agreedBy: string };
+  now: string;
+};
+
+/** Expenditure per budget line on a scheduled report of kind `financial`; `final` for the closing one. */
+export type SubmitFinancialReport = {
+  type: 'SubmitFinancialReport';
+  data: { grantId: string; reportId: string; final: boolean; expenditure: ExpenditureLine[]; documentIds?: string[] };
+  now: string;
+};
+
+/** The grantee repaid the unspent advance the final financial report showed. */
+export type RecordAdvanceRecovery = {
+  type: 'RecordAdvanceRecovery';
+  data: { grantId: string; reference: string };
   now: string;
 };
 
@@ -140,6 +167,9 @@ export type GrantCommand =
   | SubmitReport
   | AcceptReport
   | RequestReportRevision
+  | AgreeGrantBudget
+  | SubmitFinancialReport
+  | RecordAdvanceRecovery
   | AmendGrant
   | SuspendGrant
   | ReinstateGrant

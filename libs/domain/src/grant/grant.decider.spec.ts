@@ -8,6 +8,8 @@ import {
   AmountBelowPaid,
   AmountBelowScheduled,
   AmountUnchanged,
+  BudgetAlreadyAgreed,
+  BudgetNotAgreed,
   ConditionReportNotAccepted,
   ConditionReportUnknown,
   DisbursementExceedsGrantAmount,
@@ -16,13 +18,18 @@ import {
   DuplicateGrantDocument,
   DuplicateReport,
   DuplicateTranche,
+  ExpenditureExceedsBudget,
   ExtensionNotLater,
+  FinalFinancialReportAlreadyAccepted,
+  FinalFinancialReportNotAccepted,
   FinalReportNotAccepted,
   GrantActorRequired,
   GrantReasonRequired,
   InvalidAmendment,
   InvalidBudgetReallocation,
+  InvalidExpenditure,
   InvalidGrantAmount,
+  InvalidGrantBudget,
   InvalidGrantCurrency,
   InvalidGrantDate,
   InvalidGrantDetails,
@@ -30,9 +37,12 @@ import {
   InvalidGrantPeriod,
   InvalidReportDocuments,
   InvalidReportKind,
+  NoRecoveryDue,
+  NotAFinancialReport,
   PaymentExceedsGrantAmount,
   PaymentReferenceRequired,
   ReallocationChangesAmount,
+  RecoveryOutstanding,
   ReportAlreadyAccepted,
   ReportAlreadySubmitted,
   ReportNotScheduled,
@@ -42,6 +52,7 @@ import {
   TrancheAlreadyPaid,
   TrancheCancelled,
   TrancheNotFound,
+  TransferExceedsShare,
   UnpaidTranches,
 } from './grant.errors';
 import {
@@ -222,7 +233,7 @@ const state = (events: GrantEvent[]): GrantState => fold(grantDecider, events);
 describe('grant decider', () => {
   describe('event catalogue', () => {
     it('lists every event type with its schema version and marks signatories and document names as personal data', () => {
-      expect(GRANT_EVENT_TYPES).toHaveLength(15);
+      expect(GRANT_EVENT_TYPES).toHaveLength(20);
       const atVersion2 = ['GrantAgreementSigned', 'ReportSubmitted'];
       expect(GRANT_EVENT_TYPES.every((type) => grantEventSchemaVersions[type] === (atVersion2.includes(type) ? 2 : 1))).toBe(true);
       expect(isGrantEvent({ type: 'DisbursementPaid' })).toBe(true);
@@ -390,6 +401,190 @@ describe('grant decider', () => {
       });
       const agreement = grantEventUpcasters.find((u) => u.type === 'GrantAgreementSigned' && u.fromVersion === 1);
       expect(agreement?.upcast({ grantId, signedAt, signatories }, facts)).toEqual({ grantId, signedAt, signatories });
+    });
+  });
+
+  describe('financial reports: expenditure per budget line, transfers within a share, settlement from accepted costs', () => {
+    // EUR 120,000 agreed as three lines; up to 10 % of a line may be covered by transfers from the others.
+    const lines = [
+      { budgetLine: 'Hearings', amountMinor: 6_000_000 },
+      { budgetLine: 'Legal aid', amountMinor: 4_000_000 },
+      { budgetLine: 'Coordination', amountMinor: 2_000_000 },
+    ];
+    const financial = 'report-financial-final';
+    const agreeCommand = (overrides: Partial<{ lines: typeof lines; transferShareBasisPoints: number; agreedBy: string }> = {}): GrantCommand => ({
+      type: 'AgreeGrantBudget',
+      data: { grantId, lines, transferShareBasisPoints: 1_000, agreedBy: 'user-grant-manager', ...overrides },
+      now: later,
+    });
+    const budgetAgreed: GrantEvent = { type: 'GrantBudgetAgreed', data: { grantId, lines, transferShareBasisPoints: 1_000, agreedBy: 'user-grant-manager', agreedAt: later } };
+    const spend = (hearings: number, legalAid: number, coordination: number, final = true): GrantCommand => ({
+      type: 'SubmitFinancialReport',
+      data: {
+        grantId,
+        reportId: financial,
+        final,
+        expenditure: [
+          { budgetLine: 'Hearings', spentMinor: hearings },
+          { budgetLine: 'Legal aid', spentMinor: legalAid },
+          { budgetLine: 'Coordination', spentMinor: coordination },
+        ],
+      },
+      now: later,
+    });
+    const reported = (hearings: number, legalAid: number, coordination: number, final = true): GrantEvent => ({
+      type: 'FinancialReportSubmitted',
+      data: {
+        grantId,
+        reportId: financial,
+        final,
+        expenditure: [
+          { budgetLine: 'Hearings', spentMinor: hearings },
+          { budgetLine: 'Legal aid', spentMinor: legalAid },
+          { budgetLine: 'Coordination', spentMinor: coordination },
+        ],
+        totalSpentMinor: hearings + legalAid + coordination,
+        submittedAt: later,
+      },
+    });
+    const acceptFinal = (finalPaymentTrancheId?: string): GrantCommand => ({
+      type: 'AcceptReport',
+      data: { grantId, reportId: financial, acceptedBy: 'user-grant-manager', ...(finalPaymentTrancheId ? { finalPaymentTrancheId } : {}) },
+      now: later,
+    });
+    // Active, budget agreed, the financial report scheduled; 9,600,000 paid in two tranches, 2,400,000 still scheduled.
+    const running: GrantEvent[] = [
+      awarded,
+      signed,
+      budgetAgreed,
+      reportScheduled(financial, 'financial', '2028-01-31'),
+      trancheScheduled(advance, 4_800_000, '2026-07-15'),
+      paid(advance, 4_800_000),
+      trancheScheduled(secondTranche, 4_800_000, '2027-02-28'),
+      paid(secondTranche, 4_800_000),
+      trancheScheduled(balance, 2_400_000, '2028-03-31'),
+    ];
+    const finalAccepted = (hearings: number, legalAid: number, coordination: number): GrantEvent[] => [
+      ...running,
+      reported(hearings, legalAid, coordination),
+      { type: 'ReportAccepted', data: { grantId, reportId: financial, acceptedBy: 'user-grant-manager', acceptedAt: later } },
+    ];
+    const balanceCancelled: GrantEvent = {
+      type: 'DisbursementCancelled',
+      data: { grantId, trancheId: balance, amountMinor: 2_400_000, reason: 'Replaced by the settlement of the final financial report', cancelledAt: later },
+    };
+
+    it('the budget is agreed once, line by line, summing to the grant amount, with a transfer share from 0 to 100 %', () => {
+      given(grantDecider, [awarded]).when(agreeCommand()).then([budgetAgreed]);
+      given(grantDecider, [awarded, budgetAgreed]).when(agreeCommand()).thenThrows(BudgetAlreadyAgreed);
+      given(grantDecider, [awarded]).when(agreeCommand({ lines: [{ budgetLine: 'Hearings', amountMinor: 11_999_999 }] })).thenThrows(InvalidGrantBudget);
+      given(grantDecider, [awarded]).when(agreeCommand({ lines: [{ budgetLine: 'A', amountMinor: 6_000_000 }, { budgetLine: 'A', amountMinor: 6_000_000 }] })).thenThrows(InvalidGrantBudget);
+      given(grantDecider, [awarded]).when(agreeCommand({ lines: [{ budgetLine: 'A', amountMinor: 12_000_001 }, { budgetLine: 'B', amountMinor: -1 }] })).thenThrows(InvalidGrantBudget);
+      given(grantDecider, [awarded]).when(agreeCommand({ lines: [] })).thenThrows(InvalidGrantBudget);
+      given(grantDecider, [awarded]).when(agreeCommand({ transferShareBasisPoints: 10_001 })).thenThrows(InvalidGrantBudget);
+      given(grantDecider, [awarded]).when(agreeCommand({ agreedBy: ' ' })).thenThrows(GrantActorRequired);
+      given(grantDecider, [awarded, signed, terminated]).when(agreeCommand()).thenThrows(InvalidStateTransition);
+    });
+
+    it('expenditure is reported per line of the agreed budget, on a financial report', () => {
+      given(grantDecider, running).when(spend(5_000_000, 3_000_000, 1_500_000)).then([reported(5_000_000, 3_000_000, 1_500_000)]);
+      given(grantDecider, [awarded, signed, reportScheduled(financial, 'financial', '2028-01-31')]).when(spend(1, 1, 1)).thenThrows(BudgetNotAgreed);
+      given(grantDecider, [awarded, signed, budgetAgreed, reportScheduled(financial, 'interim', '2028-01-31')]).when(spend(1, 1, 1)).thenThrows(NotAFinancialReport);
+      given(grantDecider, running).when({ ...spend(1, 1, 1), data: { grantId, reportId: financial, final: true, expenditure: [{ budgetLine: 'Travel', spentMinor: 1 }] } } as GrantCommand).thenThrows(InvalidExpenditure);
+      given(grantDecider, running).when(spend(-1, 1, 1)).thenThrows(InvalidExpenditure);
+      given(grantDecider, [...running, reported(1, 1, 1)]).when(spend(1, 1, 1)).thenThrows(ReportAlreadySubmitted);
+    });
+
+    it('spending beyond a line is a transfer: up to the share of that line without an amendment, beyond it refused', () => {
+      // Coordination overspent by exactly 10 % of its 2,000,000 (200,000), covered by the other lines.
+      given(grantDecider, running).when(spend(5_900_000, 3_900_000, 2_200_000)).then([reported(5_900_000, 3_900_000, 2_200_000)]);
+      given(grantDecider, running).when(spend(5_900_000, 3_800_000, 2_200_001)).thenThrows(TransferExceedsShare);
+      // With a share of 0, no line may be overspent at all.
+      const noTransfers: GrantEvent = { type: 'GrantBudgetAgreed', data: { ...(budgetAgreed.data as { lines: typeof lines }), grantId, transferShareBasisPoints: 0, agreedBy: 'u', agreedAt: later } };
+      given(grantDecider, [awarded, signed, noTransfers, reportScheduled(financial, 'financial', '2028-01-31')]).when(spend(5_000_000, 4_000_001, 0)).thenThrows(TransferExceedsShare);
+      // Transfers move money between lines: never above the total budget.
+      given(grantDecider, running).when(spend(6_300_000, 4_200_000, 2_000_000)).thenThrows(ExpenditureExceedsBudget);
+    });
+
+    it('a budget-reallocation amendment moves the line budgets, so a larger transfer passes after it', () => {
+      const reallocation = amended({ kind: 'budget-reallocation', budgetReallocation: [{ budgetLine: 'Coordination', changeMinor: 500_000 }, { budgetLine: 'Hearings', changeMinor: -500_000 }] });
+      given(grantDecider, running).when(spend(5_000_000, 4_000_000, 2_500_000)).thenThrows(TransferExceedsShare);
+      given(grantDecider, [...running, reallocation]).when(spend(5_000_000, 4_000_000, 2_500_000)).then([reported(5_000_000, 4_000_000, 2_500_000)]);
+      expect(state([...running, reallocation]).budget?.lines).toEqual([
+        { budgetLine: 'Hearings', amountMinor: 5_500_000 },
+        { budgetLine: 'Legal aid', amountMinor: 4_000_000 },
+        { budgetLine: 'Coordination', amountMinor: 2_500_000 },
+      ]);
+    });
+
+    it('accepted costs above what was paid: the final payment replaces the tranches still scheduled', () => {
+      given(grantDecider, [...running, reported(6_000_000, 4_000_000, 1_700_000)]).when(acceptFinal('tranche-final')).then([
+        { type: 'ReportAccepted', data: { grantId, reportId: financial, acceptedBy: 'user-grant-manager', acceptedAt: later } },
+        balanceCancelled,
+        {
+          type: 'FinalPaymentDetermined',
+          data: { grantId, reportId: financial, trancheId: 'tranche-final', acceptedCostsMinor: 11_700_000, paidMinor: 9_600_000, amountMinor: 2_100_000, determinedAt: later },
+        },
+      ]);
+      given(grantDecider, [...running, reported(6_000_000, 4_000_000, 1_700_000)]).when(acceptFinal()).thenThrows(InvalidGrantDetails);
+    });
+
+    it('accepted costs below what was paid: the unspent advance is recovered, with a reference', () => {
+      const recoveryDetermined: GrantEvent = {
+        type: 'UnspentAdvanceRecoveryDetermined',
+        data: { grantId, reportId: financial, acceptedCostsMinor: 9_000_000, paidMinor: 9_600_000, recoveryMinor: 600_000, determinedAt: later },
+      };
+      given(grantDecider, [...running, reported(5_000_000, 3_000_000, 1_000_000)]).when(acceptFinal('tranche-final')).then([
+        { type: 'ReportAccepted', data: { grantId, reportId: financial, acceptedBy: 'user-grant-manager', acceptedAt: later } },
+        balanceCancelled,
+        recoveryDetermined,
+      ]);
+      const owed = [...finalAccepted(5_000_000, 3_000_000, 1_000_000), balanceCancelled, recoveryDetermined];
+      const recover: GrantCommand = { type: 'RecordAdvanceRecovery', data: { grantId, reference: 'SEPA-RETURN-17' }, now: later };
+      const recovered: GrantEvent = { type: 'UnspentAdvanceRecovered', data: { grantId, recoveryMinor: 600_000, reference: 'SEPA-RETURN-17', recoveredAt: later } };
+      given(grantDecider, owed).when(recover).then([recovered]);
+      given(grantDecider, owed).when({ ...recover, data: { grantId, reference: ' ' } } as GrantCommand).thenThrows(PaymentReferenceRequired);
+      given(grantDecider, [...owed, recovered]).when(recover).thenThrows(NoRecoveryDue);
+      given(grantDecider, running).when(recover).thenThrows(NoRecoveryDue);
+    });
+
+    it('accepted costs equal to what was paid settle the grant with nothing more to pay or recover', () => {
+      given(grantDecider, [...running, reported(5_000_000, 3_000_000, 1_600_000)]).when(acceptFinal('tranche-final')).then([
+        { type: 'ReportAccepted', data: { grantId, reportId: financial, acceptedBy: 'user-grant-manager', acceptedAt: later } },
+        balanceCancelled,
+      ]);
+    });
+
+    it('one final financial report settles a grant: another is refused once it is accepted', () => {
+      const settled = [...finalAccepted(5_000_000, 3_000_000, 1_600_000), balanceCancelled, reportScheduled('report-financial-2', 'financial', '2028-03-31')];
+      const again: GrantCommand = { ...spend(1, 1, 1), data: { ...(spend(1, 1, 1).data as object), reportId: 'report-financial-2' } } as GrantCommand;
+      given(grantDecider, settled).when(again).thenThrows(FinalFinancialReportAlreadyAccepted);
+    });
+
+    it('a grant with a budget closes only once its final financial report is accepted and any recovery is recorded', () => {
+      const close: GrantCommand = { type: 'CloseGrant', data: { grantId }, now: later };
+      const narrative = [reportScheduled(finalReport, 'final', '2028-02-28'), submitted(finalReport), accepted(finalReport)];
+      given(grantDecider, [...running, ...narrative, paid(balance, 2_400_000)]).when(close).thenThrows(FinalFinancialReportNotAccepted);
+      const recoveryDetermined: GrantEvent = {
+        type: 'UnspentAdvanceRecoveryDetermined',
+        data: { grantId, reportId: financial, acceptedCostsMinor: 9_000_000, paidMinor: 9_600_000, recoveryMinor: 600_000, determinedAt: later },
+      };
+      const owed = [...finalAccepted(5_000_000, 3_000_000, 1_000_000), balanceCancelled, recoveryDetermined, ...narrative];
+      given(grantDecider, owed).when(close).thenThrows(RecoveryOutstanding);
+      // Recovered: the grant cost 9,000,000, so 3,000,000 of the 12,000,000 go back to the call.
+      const recovered: GrantEvent = { type: 'UnspentAdvanceRecovered', data: { grantId, recoveryMinor: 600_000, reference: 'SEPA-RETURN-17', recoveredAt: later } };
+      given(grantDecider, [...owed, recovered]).when(close).then([{ type: 'GrantClosed', data: { grantId, unspentMinor: 3_000_000, closedAt: later } }]);
+      // A final payment, once paid, leaves the amount minus the accepted costs unspent.
+      const finalPayment: GrantEvent = {
+        type: 'FinalPaymentDetermined',
+        data: { grantId, reportId: financial, trancheId: 'tranche-final', acceptedCostsMinor: 11_700_000, paidMinor: 9_600_000, amountMinor: 2_100_000, determinedAt: later },
+      };
+      const withPayment = [...finalAccepted(6_000_000, 4_000_000, 1_700_000), balanceCancelled, finalPayment, ...narrative];
+      given(grantDecider, withPayment).when(close).thenThrows(UnpaidTranches);
+      given(grantDecider, withPayment).when(cmd.pay('tranche-final')).then([
+        { type: 'DisbursementPaid', data: { grantId, trancheId: 'tranche-final', paymentReference: 'SEPA-2026-0042', amountMinor: 2_100_000, paidAt: later } },
+      ]);
+      given(grantDecider, [...withPayment, paid('tranche-final', 2_100_000)]).when(close).then([{ type: 'GrantClosed', data: { grantId, unspentMinor: 300_000, closedAt: later } }]);
     });
   });
 

@@ -2,18 +2,21 @@ import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotF
 import { isIso4217Currency } from '../shared/iso-4217';
 import type {
   AcceptReport,
+  AgreeGrantBudget,
   AmendGrant,
   AttachGrantDocument,
   AwardGrant,
   CancelDisbursement,
   CloseGrant,
   GrantCommand,
+  RecordAdvanceRecovery,
   RecordDisbursementPayment,
   ReinstateGrant,
   RequestReportRevision,
   ScheduleDisbursement,
   ScheduleReport,
   SignGrantAgreement,
+  SubmitFinancialReport,
   SubmitReport,
   SuspendGrant,
   TerminateGrant,
@@ -24,6 +27,8 @@ import {
   AmountBelowPaid,
   AmountBelowScheduled,
   AmountUnchanged,
+  BudgetAlreadyAgreed,
+  BudgetNotAgreed,
   ConditionReportNotAccepted,
   ConditionReportUnknown,
   DisbursementExceedsGrantAmount,
@@ -32,11 +37,16 @@ import {
   DuplicateGrantDocument,
   DuplicateReport,
   DuplicateTranche,
+  ExpenditureExceedsBudget,
   ExtensionNotLater,
+  FinalFinancialReportAlreadyAccepted,
+  FinalFinancialReportNotAccepted,
   FinalReportNotAccepted,
   InvalidAmendment,
   InvalidGrantAmount,
   InvalidBudgetReallocation,
+  InvalidExpenditure,
+  InvalidGrantBudget,
   InvalidGrantCurrency,
   InvalidGrantDate,
   InvalidGrantDetails,
@@ -44,9 +54,12 @@ import {
   InvalidGrantPeriod,
   InvalidReportDocuments,
   InvalidReportKind,
+  NoRecoveryDue,
+  NotAFinancialReport,
   PaymentExceedsGrantAmount,
   PaymentReferenceRequired,
   ReallocationChangesAmount,
+  RecoveryOutstanding,
   GrantReasonRequired,
   ReportAlreadyAccepted,
   ReportAlreadySubmitted,
@@ -57,11 +70,14 @@ import {
   TrancheAlreadyPaid,
   TrancheCancelled,
   TrancheNotFound,
+  TransferExceedsShare,
   UnpaidTranches,
 } from './grant.errors';
 import {
   AMENDMENT_KINDS,
+  type BudgetLine,
   DisbursementCondition,
+  type ExpenditureLine,
   GrantAmendedData,
   GrantEvent,
   grantStreamName,
@@ -120,6 +136,16 @@ export interface GrantReport {
   status: GrantReportStatus;
   submittedAt: string | null;
   acceptedAt: string | null;
+  /** A financial report's last submission (absent for narrative reports). */
+  financial?: { final: boolean; expenditure: ExpenditureLine[]; totalSpentMinor: number };
+}
+
+/** The agreed budget, with reallocation amendments applied. */
+export interface GrantBudget {
+  lines: BudgetLine[];
+  /** Share of a line's budget that may be spent beyond it by transfer without an amendment (basis points). */
+  transferShareBasisPoints: number;
+  agreedAt: string;
 }
 
 /** A document attached to the grant; `name` is `null` once its organisation's personal data was erased. */
@@ -147,6 +173,10 @@ export interface GrantState {
   unspentMinor: number | null;
   /** In attaching order (absent in states folded before documents existed). */
   documents?: GrantDocument[];
+  /** Set by GrantBudgetAgreed. */
+  budget?: GrantBudget | null;
+  /** Set when the final financial report showed an unspent advance. */
+  recovery?: { recoveryMinor: number; recovered: boolean } | null;
 }
 
 export const initialGrantState: GrantState = {
@@ -158,6 +188,8 @@ export const initialGrantState: GrantState = {
   amendmentIds: [],
   unspentMinor: null,
   documents: [],
+  budget: null,
+  recovery: null,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +258,29 @@ export function evolveGrant(state: GrantState, event: GrantEvent): GrantState {
     case 'ReportRevisionRequested':
       return updateReport(state, event.data.reportId, { status: 'revision-requested' });
     case 'GrantAmended':
-      return { ...state, terms: amendTerms(state.terms, event.data), amendmentIds: [...state.amendmentIds, event.data.amendmentId] };
+      return {
+        ...state,
+        terms: amendTerms(state.terms, event.data),
+        amendmentIds: [...state.amendmentIds, event.data.amendmentId],
+        budget: event.data.kind === 'budget-reallocation' && state.budget ? reallocate(state.budget, event.data.budgetReallocation) : state.budget,
+      };
+    case 'GrantBudgetAgreed': {
+      const { lines, transferShareBasisPoints, agreedAt } = event.data;
+      return { ...state, budget: { lines: lines.map(({ budgetLine, amountMinor }) => ({ budgetLine, amountMinor })), transferShareBasisPoints, agreedAt } };
+    }
+    case 'FinancialReportSubmitted': {
+      const { reportId, final, expenditure, totalSpentMinor, submittedAt } = event.data;
+      return updateReport(state, reportId, { status: 'submitted', submittedAt, financial: { final, expenditure: expenditure.map((l) => ({ ...l })), totalSpentMinor } });
+    }
+    case 'FinalPaymentDetermined': {
+      const { trancheId, amountMinor, determinedAt } = event.data;
+      const tranche: GrantTranche = { trancheId, amountMinor, dueDate: determinedAt.slice(0, 10), condition: null, status: 'scheduled', paymentReference: null, paidAt: null };
+      return { ...state, tranches: [...state.tranches, tranche] };
+    }
+    case 'UnspentAdvanceRecoveryDetermined':
+      return { ...state, recovery: { recoveryMinor: event.data.recoveryMinor, recovered: false } };
+    case 'UnspentAdvanceRecovered':
+      return { ...state, recovery: { recoveryMinor: event.data.recoveryMinor, recovered: true } };
     case 'GrantSuspended':
       return { ...state, status: 'suspended' };
     case 'GrantReinstated':
@@ -246,6 +300,16 @@ function updateTranche(state: GrantState, trancheId: string, change: Partial<Gra
 
 function updateReport(state: GrantState, reportId: string, change: Partial<GrantReport>): GrantState {
   return { ...state, reports: state.reports.map((r) => (r.reportId === reportId ? { ...r, ...change } : r)) };
+}
+
+function reallocate(budget: GrantBudget, changes: readonly { budgetLine: string; changeMinor: number }[]): GrantBudget {
+  const lines = budget.lines.map((line) => ({ ...line }));
+  for (const { budgetLine, changeMinor } of changes) {
+    const line = lines.find((l) => l.budgetLine === budgetLine);
+    if (line) line.amountMinor += changeMinor;
+    else lines.push({ budgetLine, amountMinor: changeMinor });
+  }
+  return { ...budget, lines };
 }
 
 function amendTerms(terms: GrantTerms | null, amendment: GrantAmendedData): GrantTerms | null {
@@ -287,6 +351,12 @@ export function decideGrant(command: GrantCommand, state: GrantState): GrantEven
       return acceptReport(command, state);
     case 'RequestReportRevision':
       return requestRevision(command, state);
+    case 'AgreeGrantBudget':
+      return agreeBudget(command, state);
+    case 'SubmitFinancialReport':
+      return submitFinancialReport(command, state);
+    case 'RecordAdvanceRecovery':
+      return recordRecovery(command, state);
     case 'AmendGrant':
       return amend(command, state);
     case 'SuspendGrant':
@@ -570,7 +640,128 @@ function acceptReport(command: AcceptReport, state: GrantState): GrantEvent[] {
   if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
   if (report.status !== 'submitted') throw new ReportNotSubmitted(d.reportId);
   if (isBlank(d.acceptedBy)) throw new GrantActorRequired('acceptedBy');
-  return [{ type: 'ReportAccepted', data: { grantId: d.grantId, reportId: d.reportId, acceptedBy: d.acceptedBy, acceptedAt: command.now } }];
+  const accepted: GrantEvent = { type: 'ReportAccepted', data: { grantId: d.grantId, reportId: d.reportId, acceptedBy: d.acceptedBy, acceptedAt: command.now } };
+  if (!report.financial?.final) return [accepted];
+  if (finalFinancialReportAccepted(state)) throw new FinalFinancialReportAlreadyAccepted();
+  return [accepted, ...settle(command, state, report.financial.totalSpentMinor)];
+}
+
+/**
+ * The final financial report's accepted costs settle the grant: at most the grant amount is
+ * owed; what was paid beyond the accepted costs is recovered, what is owed beyond what was paid is
+ * the final payment, which replaces every tranche still scheduled (cancelled first).
+ */
+function settle(command: AcceptReport, state: GrantState, totalSpentMinor: number): GrantEvent[] {
+  const d = command.data;
+  const terms = state.terms as GrantTerms;
+  const acceptedCostsMinor = Math.min(totalSpentMinor, terms.amountMinor);
+  const { paidMinor } = grantTotals(state);
+  const cancellations: GrantEvent[] = state.tranches
+    .filter((t) => t.status === 'scheduled')
+    .map((t) => ({
+      type: 'DisbursementCancelled',
+      data: { grantId: d.grantId, trancheId: t.trancheId, amountMinor: t.amountMinor, reason: 'Replaced by the settlement of the final financial report', cancelledAt: command.now },
+    }));
+  const base = { grantId: d.grantId, reportId: d.reportId, acceptedCostsMinor, paidMinor, determinedAt: command.now };
+  if (acceptedCostsMinor > paidMinor) {
+    const trancheId = d.finalPaymentTrancheId;
+    if (isBlank(trancheId)) throw new InvalidGrantDetails('finalPaymentTrancheId is required to accept a final financial report that leaves money to pay');
+    if (state.tranches.some((t) => t.trancheId === trancheId)) throw new DuplicateTranche(trancheId as string);
+    return [...cancellations, { type: 'FinalPaymentDetermined', data: { ...base, trancheId: trancheId as string, amountMinor: acceptedCostsMinor - paidMinor } }];
+  }
+  if (acceptedCostsMinor < paidMinor) {
+    return [...cancellations, { type: 'UnspentAdvanceRecoveryDetermined', data: { ...base, recoveryMinor: paidMinor - acceptedCostsMinor } }];
+  }
+  return cancellations;
+}
+
+function finalFinancialReportAccepted(state: GrantState): boolean {
+  return state.reports.some((r) => r.financial?.final === true && r.status === 'accepted');
+}
+
+/** The budget is agreed once, line by line, summing to the grant amount. */
+function agreeBudget(command: AgreeGrantBudget, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'agree the budget');
+  if (state.budget) throw new BudgetAlreadyAgreed();
+  if (isBlank(d.agreedBy)) throw new GrantActorRequired('agreedBy');
+  if (d.lines.length === 0) throw new InvalidGrantBudget('A budget has at least one line');
+  if (d.lines.some((l) => isBlank(l.budgetLine)) || new Set(d.lines.map((l) => l.budgetLine)).size !== d.lines.length) {
+    throw new InvalidGrantBudget('Budget lines have distinct, non-blank names');
+  }
+  if (d.lines.some((l) => !Number.isSafeInteger(l.amountMinor) || l.amountMinor <= 0)) throw new InvalidGrantBudget('Each line has a positive integer amount in minor units');
+  const totalMinor = d.lines.reduce((sum, l) => sum + l.amountMinor, 0);
+  if (totalMinor !== terms.amountMinor) throw new InvalidGrantBudget(`The lines sum to ${totalMinor}, not to the grant amount ${terms.amountMinor}`);
+  if (!Number.isSafeInteger(d.transferShareBasisPoints) || d.transferShareBasisPoints < 0 || d.transferShareBasisPoints > 10_000) {
+    throw new InvalidGrantBudget('The transfer share is a whole number of basis points from 0 to 10000');
+  }
+  return [
+    {
+      type: 'GrantBudgetAgreed',
+      data: {
+        grantId: d.grantId,
+        lines: d.lines.map(({ budgetLine, amountMinor }) => ({ budgetLine, amountMinor })),
+        transferShareBasisPoints: d.transferShareBasisPoints,
+        agreedBy: d.agreedBy,
+        agreedAt: command.now,
+      },
+    },
+  ];
+}
+
+/**
+ * Expenditure per line of the agreed budget. Spending beyond a line is a transfer from the others:
+ * allowed without an amendment up to the agreed share of that line's budget (rounded down), and
+ * never beyond the total budget.
+ */
+function submitFinancialReport(command: SubmitFinancialReport, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['active', 'suspended'], 'submit a financial report');
+  const report = findReport(state, d.reportId);
+  if (report.kind !== 'financial') throw new NotAFinancialReport(d.reportId);
+  if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
+  if (report.status === 'submitted') throw new ReportAlreadySubmitted(d.reportId);
+  const budget = state.budget;
+  if (!budget) throw new BudgetNotAgreed();
+  if (d.final && finalFinancialReportAccepted(state)) throw new FinalFinancialReportAlreadyAccepted();
+  if (new Set(d.expenditure.map((l) => l.budgetLine)).size !== d.expenditure.length) throw new InvalidExpenditure('Each budget line is reported once');
+  for (const line of d.expenditure) {
+    if (!budget.lines.some((b) => b.budgetLine === line.budgetLine)) throw new InvalidExpenditure(`"${line.budgetLine}" is not a line of the agreed budget`);
+    if (!Number.isSafeInteger(line.spentMinor) || line.spentMinor < 0) throw new InvalidExpenditure('Amounts spent are non-negative integers in minor units');
+  }
+  for (const line of budget.lines) {
+    const spentMinor = d.expenditure.find((l) => l.budgetLine === line.budgetLine)?.spentMinor ?? 0;
+    const overspentMinor = spentMinor - line.amountMinor;
+    const allowedMinor = Math.floor((line.amountMinor * budget.transferShareBasisPoints) / 10_000);
+    if (overspentMinor > allowedMinor) throw new TransferExceedsShare(line.budgetLine, overspentMinor, allowedMinor);
+  }
+  const totalSpentMinor = d.expenditure.reduce((sum, l) => sum + l.spentMinor, 0);
+  const budgetMinor = budget.lines.reduce((sum, l) => sum + l.amountMinor, 0);
+  if (totalSpentMinor > budgetMinor) throw new ExpenditureExceedsBudget(totalSpentMinor, budgetMinor);
+  const documents = d.documentIds === undefined ? {} : { documents: documentReferences(state, d.documentIds) };
+  return [
+    {
+      type: 'FinancialReportSubmitted',
+      data: {
+        grantId: d.grantId,
+        reportId: d.reportId,
+        final: d.final,
+        expenditure: d.expenditure.map(({ budgetLine, spentMinor }) => ({ budgetLine, spentMinor })),
+        totalSpentMinor,
+        ...documents,
+        submittedAt: command.now,
+      },
+    },
+  ];
+}
+
+/** The unspent advance the final financial report showed, repaid by the grantee. */
+function recordRecovery(command: RecordAdvanceRecovery, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['active', 'suspended'], 'record the recovery of an unspent advance');
+  if (!state.recovery || state.recovery.recovered) throw new NoRecoveryDue();
+  if (isBlank(d.reference)) throw new PaymentReferenceRequired();
+  return [{ type: 'UnspentAdvanceRecovered', data: { grantId: d.grantId, recoveryMinor: state.recovery.recoveryMinor, reference: d.reference, recoveredAt: command.now } }];
 }
 
 function requestRevision(command: RequestReportRevision, state: GrantState): GrantEvent[] {
@@ -681,7 +872,7 @@ function terminate(command: TerminateGrant, state: GrantState): GrantEvent[] {
       type: 'DisbursementCancelled',
       data: { grantId: d.grantId, trancheId: t.trancheId, amountMinor: t.amountMinor, reason: d.reason, cancelledAt: command.now },
     }));
-  const unspentMinor = terms.amountMinor - grantTotals(state).paidMinor;
+  const unspentMinor = terms.amountMinor - netPaidMinor(state);
   return [...cancellations, { type: 'GrantTerminated', data: { grantId: d.grantId, reason: d.reason, unspentMinor, terminatedAt: command.now } }];
 }
 
@@ -691,10 +882,17 @@ function close(command: CloseGrant, state: GrantState): GrantEvent[] {
   const terms = requireStatus(state, d.grantId, ['active'], 'close the grant');
   const finalReports = state.reports.filter((r) => r.kind === 'final');
   if (finalReports.length === 0 || finalReports.some((r) => r.status !== 'accepted')) throw new FinalReportNotAccepted();
+  if (state.budget && !finalFinancialReportAccepted(state)) throw new FinalFinancialReportNotAccepted();
+  if (state.recovery && !state.recovery.recovered) throw new RecoveryOutstanding(state.recovery.recoveryMinor);
   const unsettled = state.tranches.filter((t) => t.status === 'scheduled').map((t) => t.trancheId);
   if (unsettled.length > 0) throw new UnpaidTranches(unsettled);
-  const unspentMinor = terms.amountMinor - grantTotals(state).paidMinor;
+  const unspentMinor = terms.amountMinor - netPaidMinor(state);
   return [{ type: 'GrantClosed', data: { grantId: d.grantId, unspentMinor, closedAt: command.now } }];
+}
+
+/** Paid to the grantee, minus an unspent advance it repaid: what the grant finally cost. */
+function netPaidMinor(state: GrantState): number {
+  return grantTotals(state).paidMinor - (state.recovery?.recovered ? state.recovery.recoveryMinor : 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -337,3 +337,104 @@ export class UnpaidTranches extends DomainRuleViolation {
     );
   }
 }
+
+/** A budget has distinct, named lines with positive amounts summing to the grant amount, and a transfer share from 0 to 100 %. */
+export class InvalidGrantBudget extends DomainRuleViolation {
+  static readonly rule = 'grant.budget.invalid';
+  constructor(message: string) {
+    super(InvalidGrantBudget.rule, message);
+  }
+}
+
+/** The budget is agreed once; later changes are budget-reallocation amendments. */
+export class BudgetAlreadyAgreed extends DomainRuleViolation {
+  static readonly rule = 'grant.budget.already-agreed';
+  constructor() {
+    super(BudgetAlreadyAgreed.rule, 'The budget is already agreed: change it with a budget-reallocation amendment');
+  }
+}
+
+/** A financial report, or a reallocation between lines, needs the agreed budget. */
+export class BudgetNotAgreed extends DomainRuleViolation {
+  static readonly rule = 'grant.budget.not-agreed';
+  constructor() {
+    super(BudgetNotAgreed.rule, 'No budget is agreed for this grant yet');
+  }
+}
+
+/** Expenditure is reported on a report scheduled as `financial`. */
+export class NotAFinancialReport extends DomainRuleViolation {
+  static readonly rule = 'grant.financial-report.not-financial';
+  constructor(readonly reportId: string) {
+    super(NotAFinancialReport.rule, `Report ${reportId} is not a financial report`);
+  }
+}
+
+/** Each budget line of the agreed budget once, with a whole, non-negative amount spent. */
+export class InvalidExpenditure extends DomainRuleViolation {
+  static readonly rule = 'grant.financial-report.expenditure-invalid';
+  constructor(message: string) {
+    super(InvalidExpenditure.rule, message);
+  }
+}
+
+/**
+ * Spending beyond a line's budget is a transfer from other lines; above the agreed share of the
+ * receiving line's budget it needs an amendment (budget reallocation) first.
+ */
+export class TransferExceedsShare extends DomainRuleViolation {
+  static readonly rule = 'grant.financial-report.transfer-exceeds-share';
+  constructor(
+    readonly budgetLine: string,
+    readonly overspentMinor: number,
+    readonly allowedMinor: number,
+  ) {
+    super(
+      TransferExceedsShare.rule,
+      `Line "${budgetLine}" is overspent by ${overspentMinor}, more than the ${allowedMinor} that may be transferred to it without an amendment`,
+    );
+  }
+}
+
+/** Transfers move money between lines: the total spent never exceeds the total budget. */
+export class ExpenditureExceedsBudget extends DomainRuleViolation {
+  static readonly rule = 'grant.financial-report.exceeds-budget';
+  constructor(
+    readonly totalSpentMinor: number,
+    readonly budgetMinor: number,
+  ) {
+    super(ExpenditureExceedsBudget.rule, `${totalSpentMinor} spent is more than the budget of ${budgetMinor}`);
+  }
+}
+
+/** Only one final financial report is accepted per grant. */
+export class FinalFinancialReportAlreadyAccepted extends DomainRuleViolation {
+  static readonly rule = 'grant.financial-report.final-already-accepted';
+  constructor() {
+    super(FinalFinancialReportAlreadyAccepted.rule, 'The final financial report was already accepted: the grant is settled');
+  }
+}
+
+/** No unspent advance is owed: nothing to record. */
+export class NoRecoveryDue extends DomainRuleViolation {
+  static readonly rule = 'grant.recovery.not-due';
+  constructor() {
+    super(NoRecoveryDue.rule, 'No recovery of an unspent advance is due on this grant');
+  }
+}
+
+/** A grant with an agreed budget closes only once its final financial report is accepted. */
+export class FinalFinancialReportNotAccepted extends DomainRuleViolation {
+  static readonly rule = 'grant.closure.final-financial-report-not-accepted';
+  constructor() {
+    super(FinalFinancialReportNotAccepted.rule, 'A grant with a budget closes only once its final financial report is accepted');
+  }
+}
+
+/** The unspent advance must be recovered before the grant closes. */
+export class RecoveryOutstanding extends DomainRuleViolation {
+  static readonly rule = 'grant.closure.recovery-outstanding';
+  constructor(readonly recoveryMinor: number) {
+    super(RecoveryOutstanding.rule, `The unspent advance of ${recoveryMinor} must be recovered before the grant closes`);
+  }
+}

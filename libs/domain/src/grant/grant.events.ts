@@ -185,6 +185,78 @@ export type GrantAmendedData = GrantAmendmentBase &
       }
   );
 
+/** One line of the agreed budget. Line names are free text and never public. */
+export interface BudgetLine {
+  budgetLine: string;
+  amountMinor: number;
+}
+
+/**
+ * The budget the grant is agreed on, line by line, summing to the grant amount. It carries the
+ * share of a line's budget that spending may exceed by transfers from other lines without an
+ * amendment (a programme or call term, in basis points: 1000 = 10 %), so every later decision
+ * replays with the term in force.
+ */
+export interface GrantBudgetAgreedData {
+  grantId: string;
+  lines: BudgetLine[];
+  transferShareBasisPoints: number;
+  agreedBy: string;
+  agreedAt: string;
+}
+
+/** What was spent on one budget line over the period a financial report covers (cumulative for the final one). */
+export interface ExpenditureLine {
+  budgetLine: string;
+  spentMinor: number;
+}
+
+/** A financial report: expenditure per budget line. `final` marks the closing one, whose accepted costs settle the grant. */
+export interface FinancialReportSubmittedData {
+  grantId: string;
+  reportId: string;
+  final: boolean;
+  expenditure: ExpenditureLine[];
+  /** Sum of `expenditure`. */
+  totalSpentMinor: number;
+  documents?: ReportDocument[];
+  submittedAt: string;
+}
+
+/**
+ * Accepting the final financial report left money to pay: the accepted costs (at most the grant
+ * amount) minus what was paid. Scheduled as the tranche `trancheId`, paid like any other; every
+ * tranche still scheduled was cancelled just before (the final payment replaces them).
+ */
+export interface FinalPaymentDeterminedData {
+  grantId: string;
+  reportId: string;
+  trancheId: string;
+  acceptedCostsMinor: number;
+  paidMinor: number;
+  amountMinor: number;
+  determinedAt: string;
+}
+
+/** Accepting the final financial report showed that less was spent than advanced: the grantee owes the difference back. */
+export interface UnspentAdvanceRecoveryDeterminedData {
+  grantId: string;
+  reportId: string;
+  acceptedCostsMinor: number;
+  paidMinor: number;
+  recoveryMinor: number;
+  determinedAt: string;
+}
+
+/** The grantee repaid the unspent advance; it goes back to the call when the grant closes. */
+export interface UnspentAdvanceRecoveredData {
+  grantId: string;
+  recoveryMinor: number;
+  /** The bank's reference of the repayment (internal: never public). */
+  reference: string;
+  recoveredAt: string;
+}
+
 export interface GrantSuspendedData {
   grantId: string;
   reason: string;
@@ -223,6 +295,11 @@ export type ReportSubmitted = { type: 'ReportSubmitted'; data: ReportSubmittedDa
 export type ReportAccepted = { type: 'ReportAccepted'; data: ReportAcceptedData };
 export type ReportRevisionRequested = { type: 'ReportRevisionRequested'; data: ReportRevisionRequestedData };
 export type GrantAmended = { type: 'GrantAmended'; data: GrantAmendedData };
+export type GrantBudgetAgreed = { type: 'GrantBudgetAgreed'; data: GrantBudgetAgreedData };
+export type FinancialReportSubmitted = { type: 'FinancialReportSubmitted'; data: FinancialReportSubmittedData };
+export type FinalPaymentDetermined = { type: 'FinalPaymentDetermined'; data: FinalPaymentDeterminedData };
+export type UnspentAdvanceRecoveryDetermined = { type: 'UnspentAdvanceRecoveryDetermined'; data: UnspentAdvanceRecoveryDeterminedData };
+export type UnspentAdvanceRecovered = { type: 'UnspentAdvanceRecovered'; data: UnspentAdvanceRecoveredData };
 export type GrantSuspended = { type: 'GrantSuspended'; data: GrantSuspendedData };
 export type GrantReinstated = { type: 'GrantReinstated'; data: GrantReinstatedData };
 export type GrantTerminated = { type: 'GrantTerminated'; data: GrantTerminatedData };
@@ -240,6 +317,11 @@ export type GrantEvent =
   | ReportAccepted
   | ReportRevisionRequested
   | GrantAmended
+  | GrantBudgetAgreed
+  | FinancialReportSubmitted
+  | FinalPaymentDetermined
+  | UnspentAdvanceRecoveryDetermined
+  | UnspentAdvanceRecovered
   | GrantSuspended
   | GrantReinstated
   | GrantTerminated
@@ -264,6 +346,11 @@ export const grantEventSchemaVersions: Readonly<Record<GrantEventType, number>> 
   ReportAccepted: 1,
   ReportRevisionRequested: 1,
   GrantAmended: 1,
+  GrantBudgetAgreed: 1,
+  FinancialReportSubmitted: 1,
+  FinalPaymentDetermined: 1,
+  UnspentAdvanceRecoveryDetermined: 1,
+  UnspentAdvanceRecovered: 1,
   GrantSuspended: 1,
   GrantReinstated: 1,
   GrantTerminated: 1,

@@ -65,6 +65,12 @@ export interface AppConfig {
   throttle: ThrottleConfig;
   /** Uploaded documents: size limit, allowed types, where they are stored (documents-config.ts). */
   documents: DocumentsConfig;
+  /**
+   * The programme's term for transfers between budget lines without an amendment: the share of a
+   * line's budget (basis points, 1000 = 10 %) that spending on it may exceed, covered by other lines
+   * (BUDGET_TRANSFER_SHARE_BASIS_POINTS). A call's own term, given when the budget is agreed, wins.
+   */
+  budgetTransferShareBasisPoints: number;
   /** E-mail notifications over SMTP (mail-config.ts); no SMTP host: off. */
   mail: MailConfig;
   /**
@@ -152,6 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(...error.problems);
   }
 
+  const budgetTransferShareBasisPoints = int('BUDGET_TRANSFER_SHARE_BASIS_POINTS', 1_000);
+  if (budgetTransferShareBasisPoints > 10_000) fail('BUDGET_TRANSFER_SHARE_BASIS_POINTS', 'must be at most 10000 basis points (100 %)');
+
   const piiMasterKey = checkPiiMasterKey(env, production, fail);
   checkAuditKeys(env, production, runWorker, fail);
   checkPseudonymSecret(env, production, fail);
@@ -178,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authFailuresBlockMs: int('THROTTLE_AUTH_FAILURES_BLOCK_MS', 300_000, 1),
     },
     documents: documentsConfigFromEnv(env, fail),
+    budgetTransferShareBasisPoints,
     mail: mailConfigFromEnv(env, production, fail),
     recipientCeiling: recipientCeilingConfigFromEnv(env, fail),
   };
