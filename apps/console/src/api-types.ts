@@ -878,7 +878,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept a submitted report (releases tranches tied to it) */
+        /**
+         * Accept a submitted report (releases tranches tied to it)
+         * @description Accepting the final financial report settles the grant from its accepted costs (the total spent, at most the grant amount): tranches still scheduled are cancelled, then either a final payment (a new tranche of the costs minus what was paid: pay it like any tranche) or a recovery of the unspent advance (POST /grants/{id}/recovery once repaid) is recorded.
+         */
         post: operations["GrantsController_acceptReport"];
         delete?: never;
         options?: never;
@@ -1023,6 +1026,60 @@ export interface paths {
         get: operations["GrantDocumentsController_download"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/grants/{id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Agree the budget per line (summing to the grant amount), with the share transferable between lines without an amendment */
+        post: operations["GrantFinanceController_agreeBudget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/grants/{id}/reports/{reportId}/financial-submission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a financial report: expenditure per budget line (by the grantee, or the programme on its behalf)
+         * @description On a report scheduled as `financial`. Spending beyond a line is a transfer from the others, allowed without an amendment up to the agreed share of that line (422 `grant.financial-report.transfer-exceeds-share` beyond it: amend the budget first); the total never exceeds the budget. For an applicant of another organisation the grant does not exist (404).
+         */
+        post: operations["GrantFinanceController_submitFinancialReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/grants/{id}/recovery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record that the grantee repaid the unspent advance the final financial report showed (it goes back to the call at closure) */
+        post: operations["GrantFinanceController_recordRecovery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2433,6 +2490,16 @@ export interface components {
             cancelledAt?: string | null;
             cancellationReason?: string | null;
         };
+        ExpenditureLineViewDto: {
+            budgetLine: string;
+            spentMinor: number;
+        };
+        FinancialReportViewDto: {
+            /** @description The closing financial report, whose accepted costs settle the grant */
+            final: boolean;
+            totalSpentMinor: number;
+            expenditure: components["schemas"]["ExpenditureLineViewDto"][];
+        };
         ReportViewDto: {
             reportId: string;
             /** @enum {string} */
@@ -2443,6 +2510,8 @@ export interface components {
             status: "scheduled" | "submitted" | "revision-requested" | "accepted";
             submittedAt?: string | null;
             acceptedAt?: string | null;
+            /** @description A financial report's expenditure per budget line, once submitted */
+            financial?: components["schemas"]["FinancialReportViewDto"] | null;
         };
         AmendmentViewDto: {
             amendmentId: string;
@@ -2460,6 +2529,22 @@ export interface components {
                 budgetLine?: string;
                 changeMinor?: number;
             }[];
+        };
+        BudgetLineViewDto: {
+            budgetLine: string;
+            /** @description After reallocation amendments */
+            amountMinor: number;
+        };
+        BudgetViewDto: {
+            lines: components["schemas"]["BudgetLineViewDto"][];
+            /** @description Share of a line that transfers may add without an amendment, in basis points (1000 = 10 %) */
+            transferShareBasisPoints: number;
+            agreedAt: string;
+        };
+        RecoveryViewDto: {
+            /** @description The unspent advance the final financial report showed */
+            recoveryMinor: number;
+            recovered: boolean;
         };
         GrantViewDto: {
             id: string;
@@ -2498,6 +2583,10 @@ export interface components {
             tranches: components["schemas"]["TrancheViewDto"][];
             reports: components["schemas"]["ReportViewDto"][];
             amendments: components["schemas"]["AmendmentViewDto"][];
+            /** @description The agreed budget per line (POST /grants/{id}/budget) */
+            budget?: components["schemas"]["BudgetViewDto"] | null;
+            /** @description Set when the final financial report showed an unspent advance */
+            recovery?: components["schemas"]["RecoveryViewDto"] | null;
             awardedAt: string;
             updatedAt: string;
             /** @description Stream version this view reflects */
@@ -2655,6 +2744,79 @@ export interface components {
         };
         GrantDocumentListDto: {
             items: components["schemas"]["GrantDocumentDto"][];
+        };
+        AgreeBudgetDto: {
+            /**
+             * @description Distinct lines summing to the grant amount
+             * @example [
+             *       {
+             *         "budgetLine": "Community hearings",
+             *         "amountMinor": 3000000
+             *       },
+             *       {
+             *         "budgetLine": "Legal aid",
+             *         "amountMinor": 1500000
+             *       },
+             *       {
+             *         "budgetLine": "Coordination",
+             *         "amountMinor": 500000
+             *       }
+             *     ]
+             */
+            lines: components["schemas"]["BudgetLineDto"][];
+            /**
+             * @description The call's own term, in basis points (1000 = 10 %): how far spending on a line may exceed its budget by transfers from other lines without an amendment. Omitted: the programme's (BUDGET_TRANSFER_SHARE_BASIS_POINTS, 1000 by default)
+             * @example 1000
+             */
+            transferShareBasisPoints?: number;
+        };
+        ExpenditureLineDto: {
+            /** @example Community hearings */
+            budgetLine: string;
+            /**
+             * @description Spent on the line, in minor units
+             * @example 2950000
+             */
+            spentMinor: number;
+        };
+        SubmitFinancialReportDto: {
+            /**
+             * @description The closing financial report: its accepted costs settle the grant (final payment or recovery)
+             * @example true
+             */
+            final: boolean;
+            /**
+             * @description Per line of the agreed budget, each once (a line left out spent nothing)
+             * @example [
+             *       {
+             *         "budgetLine": "Community hearings",
+             *         "spentMinor": 2950000
+             *       },
+             *       {
+             *         "budgetLine": "Legal aid",
+             *         "spentMinor": 1400000
+             *       },
+             *       {
+             *         "budgetLine": "Coordination",
+             *         "spentMinor": 550000
+             *       }
+             *     ]
+             */
+            expenditure: components["schemas"]["ExpenditureLineDto"][];
+            /**
+             * @description Documents attached to the grant beforehand (statements, receipts), by id
+             * @example [
+             *       "0f8c6b1e-8a4e-4c55-9d55-2b7d3f0e9a11"
+             *     ]
+             */
+            documentIds?: string[];
+        };
+        RecordRecoveryDto: {
+            /**
+             * @description The repayment's bank reference (internal, never public)
+             * @example SEPA-RETURN-2029-0017
+             */
+            reference: string;
         };
         CatalogueVersionDto: {
             /** @example 1 */
@@ -7069,7 +7231,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.actor.required`, `grant.report.already-accepted`, `grant.report.not-scheduled`, `grant.report.not-submitted`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.actor.required`, `grant.details.invalid`, `grant.disbursement.duplicate-tranche`, `grant.financial-report.final-already-accepted`, `grant.report.already-accepted`, `grant.report.not-scheduled`, `grant.report.not-submitted`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7078,7 +7240,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.actor.required" | "grant.report.already-accepted" | "grant.report.not-scheduled" | "grant.report.not-submitted" | "idempotency.key-reused";
+                        rule?: "grant.actor.required" | "grant.details.invalid" | "grant.disbursement.duplicate-tranche" | "grant.financial-report.final-already-accepted" | "grant.report.already-accepted" | "grant.report.not-scheduled" | "grant.report.not-submitted" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7612,7 +7774,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.closure.final-report-not-accepted`, `grant.closure.unpaid-tranches`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.closure.final-financial-report-not-accepted`, `grant.closure.final-report-not-accepted`, `grant.closure.recovery-outstanding`, `grant.closure.unpaid-tranches`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7621,7 +7783,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.closure.final-report-not-accepted" | "grant.closure.unpaid-tranches" | "idempotency.key-reused";
+                        rule?: "grant.closure.final-financial-report-not-accepted" | "grant.closure.final-report-not-accepted" | "grant.closure.recovery-outstanding" | "grant.closure.unpaid-tranches" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7861,6 +8023,280 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    GrantFinanceController_agreeBudget: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgreeBudgetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `grant.actor.required`, `grant.budget.already-agreed`, `grant.budget.invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "grant.actor.required" | "grant.budget.already-agreed" | "grant.budget.invalid" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    GrantFinanceController_submitFinancialReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                reportId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitFinancialReportDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `grant.budget.not-agreed`, `grant.document.not-attached`, `grant.financial-report.exceeds-budget`, `grant.financial-report.expenditure-invalid`, `grant.financial-report.final-already-accepted`, `grant.financial-report.not-financial`, `grant.financial-report.transfer-exceeds-share`, `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.documents-invalid`, `grant.report.not-scheduled`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "grant.budget.not-agreed" | "grant.document.not-attached" | "grant.financial-report.exceeds-budget" | "grant.financial-report.expenditure-invalid" | "grant.financial-report.final-already-accepted" | "grant.financial-report.not-financial" | "grant.financial-report.transfer-exceeds-share" | "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.documents-invalid" | "grant.report.not-scheduled" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    GrantFinanceController_recordRecovery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordRecoveryDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `grant.payment.reference-required`, `grant.recovery.not-due`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "grant.payment.reference-required" | "grant.recovery.not-due" | "idempotency.key-reused";
+                    };
                 };
             };
         };
