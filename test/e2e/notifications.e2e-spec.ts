@@ -159,7 +159,14 @@ describe('e-mail notifications over SMTP', () => {
     await post(admin, `/organisations/${organisations.erased}/erasure`, { reason: 'Data subject request DSR-0042' }).expect(200);
     await post(manager, `/proposals/${proposalId}/decision`, { decision: 'reject', reasons: 'Not ranked', committee: 'Grants committee' }).expect(200);
 
-    expect(await logEntry(proposalId, 'decision-recorded', 'skipped')).toMatchObject({ skippedReason: 'erased', attempts: 0, recipient: { kind: 'organisation', id: organisations.erased } });
+    const skipped = await logEntry(proposalId, 'decision-recorded', 'skipped');
+    expect(skipped).toMatchObject({ skippedReason: 'erased', attempts: 0, recipient: { kind: 'organisation', id: organisations.erased } });
+    // Even queued again by hand: the sender decides at sending time, and the key is gone.
+    await t.http.post(`/admin/notifications/${skipped.id}/resend`).set(as(admin)).expect(202);
+    await eventually(async () => {
+      const [entry] = await logOf(`recordId=${proposalId}&kind=decision-recorded`);
+      return entry.status === 'skipped' && entry.skippedReason === 'erased' ? entry : undefined;
+    }, 10_000);
     expect(inbox.to(contacts.erased)).toEqual([]);
   });
 
@@ -195,6 +202,15 @@ describe('e-mail notifications over SMTP', () => {
     const dead = await logEntry(proposalId, 'reviewer-assigned', 'dead', reviewer);
     expect(dead).toMatchObject({ attempts: 1, lastError: 'EENVELOPE 550', nextAttemptAt: null });
     expect(JSON.stringify(dead)).not.toContain('gone.example.org');
+
+    // The mailbox is fixed: an admin queues it again, with a fresh attempt budget.
+    inbox.refused.delete(address);
+    await t.http.post(`/admin/notifications/${dead.id}/resend`).set(as(auditor)).expect(403);
+    await t.http.post(`/admin/notifications/${randomUUID()}/resend`).set(as(admin)).expect(404);
+    const resent = await t.http.post(`/admin/notifications/${dead.id}/resend`).set(as(admin)).expect(202);
+    expect(resent.body).toMatchObject({ id: dead.id, status: 'pending', attempts: 0, skippedReason: null });
+    expect(await logEntry(proposalId, 'reviewer-assigned', 'sent', reviewer)).toMatchObject({ attempts: 1 });
+    expect(inbox.to(address)).toHaveLength(1);
   });
 
   it('retries through an SMTP outage with backoff, then delivers', async () => {

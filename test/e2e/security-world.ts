@@ -136,6 +136,7 @@ const README_ROLES: Record<string, Role[]> = {
   'GET /admin/notifications': ['admin'],
   'PUT /admin/reviewer-contacts/{reviewerId}': ['admin'],
   'DELETE /admin/reviewer-contacts/{reviewerId}': ['admin'],
+  'POST /admin/notifications/{id}/resend': ['admin'],
 };
 
 /** Routes every caller may use without a token. */
@@ -457,6 +458,11 @@ export async function buildWorld(): Promise<SecurityWorld> {
   for (const path of [`/proposals/${proposals.toAnswer}`, `/grants/${grants.toClose}`, `/organisations/${orgIds.other}`]) {
     await eventually(async () => ((await t.http.get(path).set('Authorization', `Bearer ${tokens[manager]}`)).status === 200 ? true : undefined), 15_000);
   }
+  // A notification the decisions queued (skipped here: the world sends no mail) for the resend route.
+  const notification = await eventually(async () => {
+    const res = await t.http.get('/admin/notifications?limit=1').set('Authorization', `Bearer ${tokens.admin}`);
+    return (res.body.items as { id: string }[] | undefined)?.[0]?.id;
+  }, 15_000);
 
   const document = (await t.http.get('/docs-json').expect(200)).body as OpenApiDocument;
   const operations = operationsOf(document);
@@ -523,6 +529,7 @@ export async function buildWorld(): Promise<SecurityWorld> {
     'POST /grants/{id}/closure': { params: { id: grants.toClose } },
     'PUT /admin/reviewer-contacts/{reviewerId}': { params: { reviewerId: ACTORS.reviewer.id }, body: { email: 'reviewer@example.org' } },
     'DELETE /admin/reviewer-contacts/{reviewerId}': { params: { reviewerId: ACTORS.reviewer.id } },
+    'POST /admin/notifications/{id}/resend': { params: { id: notification } },
     'POST /webhooks/subscriptions': { body: { url: hook, eventTypes: ['grant.closed'] } },
     'GET /webhooks/subscriptions/{id}': { params: { id: subscription } },
     'DELETE /webhooks/subscriptions/{id}': { params: { id: subscriptionToDelete } },

@@ -1,12 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { readNotificationLog } from '@app/application/notifications/notification-log';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { readNotificationLog, resendNotification } from '@app/application/notifications/notification-log';
 import { ReviewerContacts } from '@app/application/notifications/reviewer-contacts';
 import { PersonalDataKeyring } from '@app/personal-data';
 import { Roles } from '@app/platform';
 import { DataSource } from 'typeorm';
 import { ApiProblemResponses, RequestValidationError } from '../http/problem';
-import { ListNotificationsQuery, NotificationListDto, ReviewerContactDto, ReviewerContactRegisteredDto } from './notifications.dto';
+import { ListNotificationsQuery, NotificationDto, NotificationListDto, ReviewerContactDto, ReviewerContactRegisteredDto } from './notifications.dto';
 
 /** An identity provider's subject as it appears in tokens and events: printable, no spaces. */
 const REVIEWER_ID = /^[A-Za-z0-9._:|@-]{1,200}$/;
@@ -41,6 +41,21 @@ export class NotificationsController {
   @ApiProblemResponses(400, 401, 403)
   async list(@Query() query: ListNotificationsQuery): Promise<NotificationListDto> {
     return { items: await readNotificationLog(this.dataSource, { status: query.status, kind: query.kind, recordId: query.recordId, limit: query.limit ?? 50, offset: query.offset ?? 0 }) };
+  }
+
+  @Post('notifications/:id/resend')
+  @HttpCode(202)
+  @Roles('admin')
+  @ApiOperation({
+    summary:
+      'Queue a notification again with a fresh attempt budget (e.g. dead after an SMTP misconfiguration); the sender decides again at sending time, so an erased contact or a kind turned off is skipped again',
+  })
+  @ApiAcceptedResponse({ type: NotificationDto })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async resend(@Param('id', ParseUUIDPipe) id: string): Promise<NotificationDto> {
+    const entry = await resendNotification(this.dataSource, id);
+    if (!entry) throw new NotFoundException(`notification ${id} not found`);
+    return entry;
   }
 
   @Put('reviewer-contacts/:reviewerId')
