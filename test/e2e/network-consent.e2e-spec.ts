@@ -245,6 +245,32 @@ describe('a network from invitation to award: consent, sign-off, evaluation summ
     expect(submitted.body.version).toBeLessThan(requested.body.version);
   });
 
+  it('answers bad input with 400 and a frozen proposal with 409, appending nothing', async () => {
+    t.clock.set(WITHIN_WINDOW);
+    const id = (await post('lead', '/proposals', proposalBody([ids.hebron, ids.sfax], { title: 'Input checks' })).expect(201)).body.id as string;
+    const before = (await streamEvents(t, `proposal-${id}`)).length;
+    const noMandate = await post('hebron', `/proposals/${id}/partners/${ids.hebron}/acceptance`, { termsVersion: 1 }).expect(400);
+    expect(noMandate.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await post('hebron', `/proposals/${id}/partners/${ids.hebron}/acceptance`, { mandateStatement: 'Board resolution', termsVersion: 0 }).expect(400);
+    await post('hebron', `/proposals/${id}/partners/${ids.hebron}/acceptance`, { mandateStatement: 'Board resolution', termsVersion: '1' }).expect(400);
+    await post('hebron', `/proposals/${id}/partners/not-a-uuid/acceptance`, { mandateStatement: 'Board resolution', termsVersion: 1 }).expect(400);
+    await post('hebron', `/proposals/${id}/partners/${ids.hebron}/departure`).expect(422); // not accepted yet: decline instead
+    await post('lead', `/proposals/${id}/redress-requests`, { grounds: '' }).expect(400);
+    await post('manager', `/proposals/${id}/redress-requests/${randomUUID()}/outcome`, { outcome: 'maybe', reasons: 'x' }).expect(400);
+    expect((await streamEvents(t, `proposal-${id}`)).length).toBe(before);
+
+    await accept('hebron', id, ids.hebron, 1).expect(200);
+    await accept('sfax', id, ids.sfax, 1).expect(200);
+    await post('lead', `/proposals/${id}/submit`).expect(200);
+    const frozen = await post('sfax', `/proposals/${id}/partners/${ids.sfax}/departure`).expect(409);
+    expect(frozen.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await post('hebron', `/proposals/${id}/partners/${ids.hebron}/refusal`).expect(409);
+    // No decision yet: nothing to redress (a state conflict), and the summary shows no consensus.
+    await post('lead', `/proposals/${id}/redress-requests`, { grounds: 'Too early' }).expect(409);
+    const summary = await t.http.get(`/proposals/${id}/evaluation-summary`).set(as('lead')).expect(200);
+    expect(summary.body).toMatchObject({ decision: null, consensus: null, redressWindow: { endsAt: null, open: false } });
+  });
+
   it('refuses redress after the window (30 days by default) and records a rejected redress with its reasons', async () => {
     t.clock.set(WITHIN_WINDOW);
     const late = (await post('lead', '/proposals', proposalBody([ids.hebron, ids.sfax], { title: 'Late redress' })).expect(201)).body.id as string;
