@@ -18,7 +18,5 @@ export function redressWindowDaysFromEnv(env: NodeJS.ProcessEnv = process.env): 
   return days;
 }
 
-/** When the redress window of a decision taken at `decidedAt` ends (as the decider computes it). */
-export function redressWindowEndsAt(decidedAt: string, days: number): string {
-  return new Date(Date.parse(decidedAt) + days * 24 * 60 * 60 * 1000).toISOString();
-}
+/** When the redress window of a decision ends: the decider's own computation. */
+export { redressWindowEndsAt } from '@app/domain/proposal';

@@ -13,6 +13,7 @@ export {
   evolveProposal,
   initialProposalState,
   proposalDecider,
+  redressWindowEndsAt,
 } from './proposal.decider';
 export type { ProposalState, ProposalStatus, ReviewRecord } from './proposal.decider';
 export * from './proposal.command-rules';

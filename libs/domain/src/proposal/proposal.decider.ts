@@ -676,6 +676,11 @@ function provideClarification(command: ProvideClarification, state: ProposalStat
 const REDRESSABLE: readonly ProposalStatus[] = ['rejected', 'reserved'];
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The end of the redress window of a decision taken at `decidedAt`: that many whole days later (the end included). */
+export function redressWindowEndsAt(decidedAt: string, windowDays: number): string {
+  return new Date(Date.parse(decidedAt) + windowDays * DAY_MS).toISOString();
+}
+
 /**
  * Against a rejection or a reserve-list decision, within the configured number of days after it,
  * once per decision. (An award is not redressed: its grant follows at once.)
@@ -685,7 +690,7 @@ function requestRedress(command: RequestRedress, state: ProposalState): Proposal
   const { proposalId, requestId, organisationId, grounds, requestedBy } = command.data;
   if (state.redress || state.redressRequestIds.includes(requestId)) throw new RedressAlreadyRequested();
   assertText(grounds, 'grounds');
-  const windowEndsAt = new Date(Date.parse(state.decision.decidedAt) + command.redressWindowDays * DAY_MS).toISOString();
+  const windowEndsAt = redressWindowEndsAt(state.decision.decidedAt, command.redressWindowDays);
   if (Date.parse(command.now) > Date.parse(windowEndsAt)) throw new RedressWindowClosed(windowEndsAt);
   return [{ type: 'RedressRequested', data: { proposalId, requestId, organisationId, grounds, requestedBy, windowEndsAt, requestedAt: command.now } }];
 }
