@@ -71,6 +71,8 @@ describe('a ceiling per recipient across the programme', () => {
     expect(await streamEvents(t, `proposal-${past}`)).toHaveLength(before.length);
     expect(await ledger(organisation)).toHaveLength(2);
     expect(await ledger(partnerB)).toEqual([]);
+    // The proposal's own rules answer first: an award on a proposal already decided is a 409, whatever the ceiling.
+    await decide(asLead, 500_000).expect(409);
     const call = await t.http.get(`/calls/${secondCall}`).set('Authorization', manager).expect(200);
     expect(call.body.committedMinor).toBe(2_000_000);
 

@@ -140,9 +140,13 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
         return { ...request, organisations: await this.organisations(facts, network), now };
       case 'RecordFundingDecision': {
         // The call's award range and review count are fixed once drafted: nothing to pin.
+        const command: ProposalCommand = { ...request, call: await this.call(facts, state.callId), now };
+        // The proposal's own rules answer first (a decision it refuses is 409/422 for its reason);
+        // then the ceiling per recipient of every organisation of the network (422, nothing appended).
+        proposalDecider.decide(command, state);
         const { state: callState } = await facts.load(callDecider, callStreamName(state.callId));
         await assertAwardWithinRecipientCeilings(facts, request.data, state, callState, this.config?.recipientCeiling ?? DEFAULT_RECIPIENT_CEILING_POLICY);
-        return { ...request, call: await this.call(facts, state.callId), now };
+        return command;
       }
       case 'SubmitReview':
       case 'RecordConsensus':
