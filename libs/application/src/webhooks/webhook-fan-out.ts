@@ -22,21 +22,34 @@ export function webhookFanOut(publicEvents: PublicEventSource): Projector<Map<st
     prepare: (events) => publicEvents.mapBatch(events),
     async apply(events, tx, publicForms): Promise<void> {
       queuedInBatch = 0;
+      const ids: string[] = [];
+      const types: string[] = [];
+      const positions: string[] = [];
+      const bodies: string[] = [];
+      const recordedAts: string[] = [];
       for (const event of events) {
         const publicEvent = publicForms.get(event.eventId);
         if (!publicEvent) continue;
-        // Read after the event itself: a subscription committed before the event was appended is seen.
-        const rows: { id: string }[] = await tx.query(
-          `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, position, body, status, attempts, next_attempt_at)
-           SELECT gen_random_uuid(), s.id, $1, $2, $3, $4, 'pending', 0, now()
-             FROM webhook_subscriptions s
-            WHERE s.deleted_at IS NULL AND $2 = ANY (s.event_types) AND s.created_at <= $5
-           ON CONFLICT (subscription_id, event_id) DO NOTHING
-           RETURNING id`,
-          [publicEvent.id, publicEvent.type, event.position, webhookBody(publicEvent), event.recordedAt],
-        );
-        queuedInBatch += rows.length;
+        ids.push(publicEvent.id);
+        types.push(publicEvent.type);
+        positions.push(event.position);
+        bodies.push(webhookBody(publicEvent));
+        recordedAts.push(event.recordedAt.toISOString());
       }
+      if (ids.length === 0) return;
+      // One statement for the whole batch (a catch-up queued one INSERT per public event before).
+      // Read after the events themselves: a subscription committed before an event was appended is seen.
+      const rows: { id: string }[] = await tx.query(
+        `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, position, body, status, attempts, next_attempt_at)
+         SELECT gen_random_uuid(), s.id, e.id, e.type, e.position, e.body, 'pending', 0, now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS e(id, type, position, body, recorded_at, n)
+           JOIN webhook_subscriptions s ON s.deleted_at IS NULL AND e.type = ANY (s.event_types) AND s.created_at <= e.recorded_at
+          ORDER BY e.n, s.id
+         ON CONFLICT (subscription_id, event_id) DO NOTHING
+         RETURNING id`,
+        [ids, types, positions, bodies, recordedAts],
+      );
+      queuedInBatch = rows.length;
     },
     committed(): void {
       // The sender wakes up instead of waiting for its poll.
