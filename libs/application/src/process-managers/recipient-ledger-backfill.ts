@@ -19,7 +19,9 @@ import { reactionContext } from './system-context';
  * Grants awarded before the recipient ledger existed count towards the ceiling too ("every awarded
  * or amended amount"): for each grant, every organisation of its network records it on its ledger
  * as it stands now, amendments included (RecordAwardedGrant: a fact, not held to the ceiling, and
- * nothing at all for a grant the award workflow already counted). Later amendments move it through
+ * nothing at all for a grant the award workflow already counted), with the ids of the amendments
+ * its amount already reflects, so the grant-funds process manager's adjustment by one of them
+ * (an amendment made after the upgrade, before this consumer reached its grant) counts nothing twice. Later amendments move it through
  * the grant-funds process manager like any other.
  */
 export function decideRecipientLedgerBackfill(input: { grant: GrantState; call: CallState; policy: RecipientCeilingPolicy; now: string }): { organisationId: string; command: RecordAwardedGrant }[] {
@@ -30,7 +32,7 @@ export function decideRecipientLedgerBackfill(input: { grant: GrantState; call: 
   const ceilingMinor = recipientCeilingFor(call.terms, policy);
   return recipientsOfAward(granteeOrganisationId, partnerOrganisationIds).map(({ organisationId, role }) => ({
     organisationId,
-    command: { type: 'RecordAwardedGrant', data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor }, now },
+    command: { type: 'RecordAwardedGrant', data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, adjustmentIds: [...grant.amendmentIds] }, now },
   }));
 }
 

@@ -205,12 +205,12 @@ describe('award-outcome backfill (awards made before AwardFunded existed)', () =
 
 describe('recipient-ledger backfill (grants awarded before the ledger existed)', () => {
   const policy = { defaultMinor: 6_000_000, byProgramme: {} };
-  const grant = { terms: { grantId, proposalId, callId, granteeOrganisationId: lead, partnerOrganisationIds: [partner], amountMinor: 4_500_000 } } as unknown as GrantState;
+  const grant = { terms: { grantId, proposalId, callId, granteeOrganisationId: lead, partnerOrganisationIds: [partner], amountMinor: 4_500_000 }, amendmentIds: ['amend-1'] } as unknown as GrantState;
 
   it('given a grant, then its grantee and every partner record it as it stands now, with the ceiling its call would hold it to', () => {
     const record = (organisationId: string, role: 'lead' | 'partner') => ({
       organisationId,
-      command: { type: 'RecordAwardedGrant', data: { organisationId, grantId, proposalId, callId, programme, currency: 'EUR', role, amountMinor: 4_500_000, ceilingMinor: 6_000_000 }, now },
+      command: { type: 'RecordAwardedGrant', data: { organisationId, grantId, proposalId, callId, programme, currency: 'EUR', role, amountMinor: 4_500_000, ceilingMinor: 6_000_000, adjustmentIds: ['amend-1'] }, now },
     });
     expect(decideRecipientLedgerBackfill({ grant, call: call(0), policy, now })).toEqual([record(lead, 'lead'), record(partner, 'partner')]);
   });

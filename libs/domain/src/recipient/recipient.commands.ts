@@ -29,7 +29,8 @@ export type CommitRecipientFunds = {
  */
 export type RecordAwardedGrant = {
   type: 'RecordAwardedGrant';
-  data: CommitRecipientFunds['data'];
+  /** `adjustmentIds`: the grant's amendments already reflected in `amountMinor`. */
+  data: CommitRecipientFunds['data'] & { adjustmentIds: string[] };
   now: string;
 };
 

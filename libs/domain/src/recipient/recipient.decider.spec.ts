@@ -90,12 +90,20 @@ describe('recipient decider: a ceiling per recipient across the programme', () =
   });
 
   describe('a grant awarded before the ledger existed', () => {
-    const record = (grantId: string, amountMinor: number) => ({ ...commit(grantId, amountMinor), type: 'RecordAwardedGrant' as const });
+    const record = (grantId: string, amountMinor: number, adjustmentIds: string[] = []) => {
+      const { data } = commit(grantId, amountMinor);
+      return { type: 'RecordAwardedGrant' as const, data: { ...data, adjustmentIds }, now };
+    };
 
     it('given 40,000 counted, when a 30,000 grant awarded before the ledger is recorded, then it counts, past the ceiling if so: it is a fact, marked as counted after the award', () => {
       given(recipientDecider, [first]).when(record(grant2, 3_000_000)).then([
-        { type: 'RecipientFundsCommitted', data: { ...commit(grant2, 3_000_000).data, totalMinor: 7_000_000, committedAt: now, recordedAfterAward: true } },
+        { type: 'RecipientFundsCommitted', data: { ...commit(grant2, 3_000_000).data, totalMinor: 7_000_000, committedAt: now, recordedAfterAward: true, adjustmentIds: [] } },
       ]);
+    });
+
+    it('given a grant recorded with the amendments its amount already reflects, when one of them is adjusted again (the grant-funds backstop), then nothing more counts', () => {
+      const recorded: RecipientEvent = { type: 'RecipientFundsCommitted', data: { ...commit(grant2, 3_000_000).data, totalMinor: 3_000_000, committedAt: now, recordedAfterAward: true, adjustmentIds: ['amendment-7'] } };
+      given(recipientDecider, [recorded]).when({ type: 'AdjustRecipientCommitment', data: { organisationId, grantId: grant2, adjustmentId: 'amendment-7', changeMinor: 500_000, reason: 'raised' }, now }).then([]);
     });
 
     it('given the grant already on the ledger (counted by the award workflow), then nothing', () => {
@@ -103,7 +111,7 @@ describe('recipient decider: a ceiling per recipient across the programme', () =
     });
 
     it('given the total already past the ceiling that way, then a new award is refused', () => {
-      const prior: RecipientEvent = { type: 'RecipientFundsCommitted', data: { ...commit(grant2, 7_000_000).data, totalMinor: 7_000_000, committedAt: now, recordedAfterAward: true } };
+      const prior: RecipientEvent = { type: 'RecipientFundsCommitted', data: { ...commit(grant2, 7_000_000).data, totalMinor: 7_000_000, committedAt: now, recordedAfterAward: true, adjustmentIds: [] } };
       given(recipientDecider, [prior]).when(commit(grant3, 500_000)).then([
         { type: 'RecipientFundsRefused', data: { ...commit(grant3, 500_000).data, totalMinor: 7_000_000, refusedAt: now } },
       ]);

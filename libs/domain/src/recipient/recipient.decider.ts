@@ -91,11 +91,11 @@ export function recipientsOfAward(leadOrganisationId: string, partnerOrganisatio
 export function evolveRecipient(state: RecipientState, event: RecipientEvent): RecipientState {
   switch (event.type) {
     case 'RecipientFundsCommitted': {
-      const { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor } = event.data;
+      const { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, adjustmentIds } = event.data;
       return {
         ...state,
         organisationId,
-        commitments: { ...state.commitments, [grantId]: { proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, released: false, adjustmentIds: [] } },
+        commitments: { ...state.commitments, [grantId]: { proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, released: false, adjustmentIds: [...(adjustmentIds ?? [])] } },
       };
     }
     case 'RecipientFundsRefused': {
@@ -179,7 +179,7 @@ function commitRecipientFunds({ data, now }: CommitRecipientFunds, state: Recipi
 
 /** A grant awarded before the ledger existed: counted as it stands, never refused for the ceiling (it is a fact). */
 function recordAwardedGrant({ data, now }: RecordAwardedGrant, state: RecipientState): RecipientEvent[] {
-  const { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor } = data;
+  const { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, adjustmentIds } = data;
   if (state.commitments[grantId] || state.refusals[grantId]) return [];
   if ([organisationId, grantId, proposalId, callId, programme, currency].some(isBlank)) {
     throw new MissingRecipientDetails('A commitment names the organisation, grant, proposal, call, programme and currency');
@@ -190,7 +190,7 @@ function recordAwardedGrant({ data, now }: RecordAwardedGrant, state: RecipientS
   return [
     {
       type: 'RecipientFundsCommitted',
-      data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, totalMinor, committedAt: now, recordedAfterAward: true },
+      data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, totalMinor, committedAt: now, recordedAfterAward: true, adjustmentIds: [...adjustmentIds] },
     },
   ];
 }

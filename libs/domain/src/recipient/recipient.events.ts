@@ -35,6 +35,8 @@ export interface RecipientFundsCommittedData {
    * the ceiling (and the total may pass it); later awards and increases are.
    */
   recordedAfterAward?: true;
+  /** With recordedAfterAward: the grant's amendments already reflected in `amountMinor` (a later adjustment by one of them counts nothing). */
+  adjustmentIds?: string[];
 }
 
 /**
