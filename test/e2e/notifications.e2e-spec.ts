@@ -9,6 +9,7 @@ import { GrantScenario, humanContext } from './grants-support';
 
 const NOW = '2027-01-10T09:00:00Z';
 const FROM = 'notify@ledger.test';
+const TEAM = 'grants-team@programme.example.org';
 
 /**
  * E-mail notifications end to end: the grant flow driven over HTTP (the scenario helpers set up
@@ -39,6 +40,7 @@ describe('e-mail notifications over SMTP', () => {
       smtpTls: 'none',
       from: `Grant Ledger <${FROM}>`,
       disabledKinds: ['clarification-requested'],
+      programmeAddress: TEAM,
       reportDueDays: 7,
       retryBaseMs: 100,
       retryMaxMs: 400,
@@ -117,7 +119,7 @@ describe('e-mail notifications over SMTP', () => {
     expect(inbox.to(contacts.lead).filter((m) => /[Cc]larification/.test(m.subject))).toEqual([]);
   });
 
-  it('reminds the grantee of a report due in 7 days, then of it overdue, once each, by the programme clock', async () => {
+  it('reminds the grantee of a report due in 7 days, then of it overdue, once each, by the programme clock; the programme team of it overdue', async () => {
     const proposalId = await ready(organisations.lead);
     // The grant as the award process manager creates it (the reminder needs a grantee and a report, not the funds path).
     const grantId = randomUUID();
@@ -151,6 +153,12 @@ describe('e-mail notifications over SMTP', () => {
     await new Promise((resolve) => setTimeout(resolve, 500)); // several scheduler rounds
     expect(inbox.to(contacts.lead).filter((m) => due.test(m.subject))).toHaveLength(1);
     expect(inbox.to(contacts.lead).filter((m) => overdue.test(m.subject))).toHaveLength(1);
+    // The programme's shared mailbox: the overdue report only, pointing at the portfolio.
+    const team = await mailTo(TEAM, overdue);
+    expect(team.text).toContain(`A report on grant ${grantId} was due on 2027-06-30`);
+    expect(team.text).toContain('https://ledger.example.org/console/#/portfolio');
+    expect(inbox.to(TEAM).filter((m) => m.subject.includes(grantId.slice(0, 8)))).toHaveLength(1);
+    expect(await logEntry(grantId, 'report-overdue', 'sent', 'team')).toMatchObject({ recipient: { kind: 'programme', id: 'team' }, dueDate: '2027-06-30' });
     t.clock.set(NOW);
   });
 

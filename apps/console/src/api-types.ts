@@ -1456,9 +1456,12 @@ export interface components {
             attempted?: string;
         };
         NotificationRefDto: {
-            /** @example organisation */
+            /**
+             * @description Recipients: organisation, reviewer or programme; records: proposal or grant
+             * @example organisation
+             */
             kind: string;
-            /** @description An organisation id or a reviewer subject; never an address */
+            /** @description An organisation id, a reviewer subject, or `team` (the programme's shared mailbox); never an address */
             id: string;
         };
         NotificationDto: {

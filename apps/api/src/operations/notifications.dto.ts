@@ -18,8 +18,8 @@ export class ListNotificationsQuery {
 }
 
 export class NotificationRefDto {
-  @ApiProperty({ example: 'organisation' }) kind: string;
-  @ApiProperty({ description: 'An organisation id or a reviewer subject; never an address' }) id: string;
+  @ApiProperty({ example: 'organisation', description: 'Recipients: organisation, reviewer or programme; records: proposal or grant' }) kind: string;
+  @ApiProperty({ description: "An organisation id, a reviewer subject, or `team` (the programme's shared mailbox); never an address" }) id: string;
 }
 
 export class NotificationDto {

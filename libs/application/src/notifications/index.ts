@@ -7,3 +7,4 @@ export * from './notification-templates';
 export * from './notifications.migration';
 export * from './smtp-transport';
 export * from './reviewer-contacts';
+export * from './notifications-programme.migration';

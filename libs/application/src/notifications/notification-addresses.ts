@@ -26,9 +26,12 @@ export class NotificationAddresses {
     private readonly sealed: SealedPersonalData,
     private readonly policy: PersonalDataPolicy,
     private readonly reviewers: ReviewerContacts,
+    /** The programme team's shared mailbox (configuration, not personal data); unset: `no-address`. */
+    private readonly programmeAddress?: string,
   ) {}
 
   async addressOf(recipient: NotificationRecipient): Promise<AddressLookup> {
+    if (recipient.kind === 'programme') return this.programmeAddress ? { address: this.programmeAddress } : { skip: 'no-address' };
     if (recipient.kind === 'reviewer') {
       const address = await this.reviewers.addressOf(recipient.id);
       return address ? { address } : { skip: 'no-address' };

@@ -1,4 +1,4 @@
-import { addDays, notificationFor, reminderDue, type OwedReport } from './notification-rules';
+import { addDays, notificationFor, programmeCopyOf, reminderDue, type OwedReport } from './notification-rules';
 import { renderNotification } from './notification-templates';
 
 const proposalId = '6f1c0d2e-0000-4000-8000-000000000001';
@@ -73,6 +73,17 @@ describe('report reminders by date', () => {
     expect(reminderDue({ ...report, open: false }, '2027-08-01', 7)).toBeUndefined();
   });
 
+  it('given an overdue report, then the programme team gets a copy of its own; of a due-soon reminder, none', () => {
+    expect(programmeCopyOf(reminderDue(report, '2027-07-01', 7))).toEqual({
+      kind: 'report-overdue',
+      dedupKey: `report-overdue:${grantId}:r1:2027-06-30:programme`,
+      recipient: { kind: 'programme', id: 'team' },
+      record: { kind: 'grant', id: grantId },
+    });
+    expect(programmeCopyOf(reminderDue(report, '2027-06-25', 7))).toBeUndefined();
+    expect(programmeCopyOf(undefined)).toBeUndefined();
+  });
+
   it('given a due date moved later, then a new reminder key: the new date is reminded too', () => {
     const moved = reminderDue({ ...report, dueDate: '2027-07-31' }, '2027-07-30', 7);
     expect(moved?.dedupKey).toBe(`report-due:${grantId}:r1:2027-07-31`);
@@ -100,6 +111,14 @@ describe('mail templates', () => {
     const overdue = renderNotification('report-overdue', { baseUrl, record: { kind: 'grant', id: grantId }, dueDate: '2027-06-30' });
     expect(overdue.subject).toBe('A report is overdue (grant 7a2b0c3d)');
     expect(overdue.text).toContain('was due on 2027-06-30');
+  });
+
+  it("tell the programme team which grant's report is overdue, with the portfolio", () => {
+    const team = renderNotification('report-overdue', { baseUrl, record: { kind: 'grant', id: grantId }, dueDate: '2027-06-30', toProgramme: true });
+    expect(team.subject).toBe('A report is overdue (grant 7a2b0c3d)');
+    expect(team.text).toContain(`A report on grant ${grantId} was due on 2027-06-30`);
+    expect(team.text).toContain(`${baseUrl}/console/#/portfolio`);
+    expect(team.text).not.toContain('your');
   });
 
   it('ask for a clarification without quoting the questions', () => {

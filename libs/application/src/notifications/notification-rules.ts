@@ -5,7 +5,8 @@
  */
 import type { NotificationKind } from '@app/platform/config/mail-config';
 
-export type NotificationRecipient = { kind: 'organisation'; id: string } | { kind: 'reviewer'; id: string };
+/** An organisation (its contact), a reviewer (their registered address), or the programme team's shared mailbox. */
+export type NotificationRecipient = { kind: 'organisation'; id: string } | { kind: 'reviewer'; id: string } | { kind: 'programme'; id: 'team' };
 
 export interface NotificationIntent {
   kind: NotificationKind;
@@ -81,6 +82,15 @@ export interface OwedReport {
   dueDate: string;
   /** Scheduled or sent back for revision, on a grant still running: a reminder may go out. */
   open: boolean;
+}
+
+/**
+ * The programme team's copy of a reminder: an overdue report is the grant manager's business too
+ * (the portfolio lists it first). Due-soon reminders are the grantee's alone.
+ */
+export function programmeCopyOf(intent: NotificationIntent | undefined): NotificationIntent | undefined {
+  if (intent?.kind !== 'report-overdue') return undefined;
+  return { ...intent, dedupKey: `${intent.dedupKey}:programme`, recipient: { kind: 'programme', id: 'team' } };
 }
 
 /** `YYYY-MM-DD` plus `days` calendar days. */

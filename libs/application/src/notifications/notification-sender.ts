@@ -7,13 +7,13 @@ import type { DataSource } from 'typeorm';
 import { backoffDelayMs } from '../webhooks/backoff';
 import type { NotificationAddresses } from './notification-addresses';
 import { queueNotification } from './notification-fan-out';
-import { addDays, reminderDue } from './notification-rules';
+import { addDays, type NotificationRecipient, programmeCopyOf, reminderDue } from './notification-rules';
 import { renderNotification } from './notification-templates';
 
 interface ClaimedNotification {
   id: string;
   kind: NotificationKind;
-  recipient_kind: 'organisation' | 'reviewer';
+  recipient_kind: 'organisation' | 'reviewer' | 'programme';
   recipient_id: string;
   record_kind: 'proposal' | 'grant';
   record_id: string;
@@ -132,6 +132,8 @@ export class NotificationSender {
     for (const report of reports) {
       const intent = reminderDue({ grantId: report.grant_id, reportId: report.report_id, organisationId: report.organisation_id, dueDate: report.due_date, open: true }, today, this.mail.reportDueDays);
       if (intent) queued += await queueNotification(this.dataSource.manager, intent, this.mail, { dueDate: report.due_date });
+      const copy = this.mail.programmeAddress ? programmeCopyOf(intent) : undefined;
+      if (copy) queued += await queueNotification(this.dataSource.manager, copy, this.mail, { dueDate: report.due_date });
     }
     return queued;
   }
@@ -158,7 +160,7 @@ export class NotificationSender {
   private async deliver(notification: ClaimedNotification): Promise<void> {
     // Turned off since it was queued (another process's configuration, a restart): not sent.
     if (this.mail.disabledKinds.includes(notification.kind)) return this.skip(notification, 'kind-disabled');
-    const lookup = await this.addresses.addressOf({ kind: notification.recipient_kind, id: notification.recipient_id });
+    const lookup = await this.addresses.addressOf({ kind: notification.recipient_kind, id: notification.recipient_id } as NotificationRecipient);
     if ('skip' in lookup) return this.skip(notification, lookup.skip);
     const started = Date.now();
     let outcome: SmtpOutcome;
@@ -169,6 +171,7 @@ export class NotificationSender {
         baseUrl: this.baseUrl,
         record: { kind: notification.record_kind, id: notification.record_id },
         dueDate: notification.due_date ?? undefined,
+        toProgramme: notification.recipient_kind === 'programme',
       });
       outcome = await this.send(lookup.address, mail.subject, mail.text);
     }

@@ -17,11 +17,14 @@ export interface MailContext {
   record: { kind: 'proposal' | 'grant'; id: string };
   /** Report reminders: the due date, `YYYY-MM-DD`. */
   dueDate?: string;
+  /** The programme team's copy: about a grant of the programme, not "your" grant. */
+  toProgramme?: boolean;
 }
 
 /** Where the recipient reads the record: the reviewer's queue in the console, else the record's API address. */
 export function recordLink(kind: NotificationKind, context: MailContext): string {
   if (kind === 'reviewer-assigned') return `${context.baseUrl}/console/#/reviews`;
+  if (context.toProgramme) return `${context.baseUrl}/console/#/portfolio`;
   return `${context.baseUrl}/${context.record.kind === 'proposal' ? 'proposals' : 'grants'}/${context.record.id}`;
 }
 
@@ -40,6 +43,12 @@ export function renderNotification(kind: NotificationKind, context: MailContext)
     case 'report-due':
       return { subject: `A report is due on ${context.dueDate} (grant ${ref})`, text: `A report on your grant is due on ${context.dueDate}.\n\nThe grant: ${link}${SIGN_OFF}` };
     case 'report-overdue':
+      if (context.toProgramme) {
+        return {
+          subject: `A report is overdue (grant ${ref})`,
+          text: `A report on grant ${context.record.id} was due on ${context.dueDate} and has not been submitted.\n\nThe grant portfolio: ${link}${SIGN_OFF}`,
+        };
+      }
       return { subject: `A report is overdue (grant ${ref})`, text: `A report on your grant was due on ${context.dueDate} and has not been submitted.\n\nThe grant: ${link}${SIGN_OFF}` };
     default: {
       const unknown: never = kind;

@@ -15,9 +15,14 @@ describe('mail configuration', () => {
   });
 
   it('reads host, port, TLS, sender and the kinds turned off', () => {
-    const { mail, problems } = read({ SMTP_HOST: 'smtp.example.org', SMTP_TLS: 'tls', MAIL_FROM: 'Programme <grants@example.org>', NOTIFY_DISABLED_KINDS: 'report-due, reviewer-assigned' });
+    const { mail, problems } = read({
+      SMTP_HOST: 'smtp.example.org', SMTP_TLS: 'tls', MAIL_FROM: 'Programme <grants@example.org>', NOTIFY_DISABLED_KINDS: 'report-due, reviewer-assigned', NOTIFY_PROGRAMME_ADDRESS: 'grants-team@example.org',
+    });
     expect(problems).toEqual([]);
-    expect(mail).toMatchObject({ smtpHost: 'smtp.example.org', smtpPort: 465, smtpTls: 'tls', from: 'Programme <grants@example.org>', disabledKinds: ['report-due', 'reviewer-assigned'] });
+    expect(mail).toMatchObject({
+      smtpHost: 'smtp.example.org', smtpPort: 465, smtpTls: 'tls', from: 'Programme <grants@example.org>', disabledKinds: ['report-due', 'reviewer-assigned'], programmeAddress: 'grants-team@example.org',
+    });
+    expect(read({ NOTIFY_PROGRAMME_ADDRESS: 'grants team' }).problems.map((p) => p.variable)).toEqual(['NOTIFY_PROGRAMME_ADDRESS']);
   });
 
   it('refuses an unknown kind, a TLS mode it does not know and a user without a password, naming each variable', () => {

@@ -22,6 +22,12 @@ export interface MailConfig {
   smtpPassword?: string;
   /** The From address of every notification. */
   from: string;
+  /**
+   * The programme team's shared mailbox (NOTIFY_PROGRAMME_ADDRESS), told of every overdue report
+   * besides the grantee. A role address, not a person's: grant managers, like reviewers, are known
+   * to the ledger only by their identity provider's `sub`. Unset: the grantee alone is told.
+   */
+  programmeAddress?: string;
   disabledKinds: NotificationKind[];
   /** A report-due reminder goes out this many days before the report's due date. */
   reportDueDays: number;
@@ -60,6 +66,8 @@ export function mailConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean, f
   if (smtpUser && !smtpPassword) fail('SMTP_PASSWORD', 'must be set when SMTP_USER is');
   const from = nonEmpty(env.MAIL_FROM) ?? 'Grant Ledger <no-reply@grant-ledger.invalid>';
   if (smtpHost && !nonEmpty(env.MAIL_FROM) && production) fail('MAIL_FROM', 'must be set in production when SMTP_HOST is');
+  const programmeAddress = nonEmpty(env.NOTIFY_PROGRAMME_ADDRESS);
+  if (programmeAddress && !/^[^\s@]+@[^\s@]+$/.test(programmeAddress)) fail('NOTIFY_PROGRAMME_ADDRESS', 'must be an e-mail address');
   const disabledKinds = (env.NOTIFY_DISABLED_KINDS ?? '')
     .split(',')
     .map((kind) => kind.trim())
@@ -73,6 +81,7 @@ export function mailConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean, f
     smtpUser,
     smtpPassword,
     from,
+    programmeAddress,
     disabledKinds: disabledKinds.filter((kind): kind is NotificationKind => (NOTIFICATION_KINDS as readonly string[]).includes(kind)),
     reportDueDays: int('NOTIFY_REPORT_DUE_DAYS', 7),
     maxEventAgeHours: int('NOTIFY_MAX_EVENT_AGE_HOURS', 72, 1),

@@ -32,7 +32,7 @@ export class NotificationDelivery implements OnApplicationBootstrap, BeforeAppli
   ) {
     const mail = config.mail;
     if (!mail.smtpHost) return;
-    const addresses = new NotificationAddresses(dataSource, new SealedPersonalData(keyring), policy, new ReviewerContacts(dataSource, keyring));
+    const addresses = new NotificationAddresses(dataSource, new SealedPersonalData(keyring), policy, new ReviewerContacts(dataSource, keyring), mail.programmeAddress);
     this.sender = new NotificationSender(dataSource, mail, smtpTransport(mail), addresses, clock, config.publicBaseUrl, this.logger);
     fanOut.onQueued(() => this.sender?.wake());
   }
