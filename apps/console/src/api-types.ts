@@ -741,6 +741,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/proposals/{id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The proposal's documents (who may see the proposal may see them) */
+        get: operations["ProposalDocumentsController_list"];
+        put?: never;
+        /**
+         * Upload a document for a draft proposal (multipart/form-data, one part named "file"): applicants of the lead organisation
+         * @description As for grants: the type is sniffed from the bytes and must be allowed (415 otherwise), the size is limited (413), the file is stored content-addressed and encrypted with the lead organisation's personal-data key, its name is personal data. Only while the proposal is a draft (409 once submitted). Anyone else who may see the proposal gets 403; who may not, 404.
+         */
+        post: operations["ProposalDocumentsController_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proposals/{id}/documents/{documentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a document of the proposal
+         * @description The bytes as uploaded (checked against their SHA-256), with the sniffed type. 410 once the lead organisation's personal data was erased.
+         */
+        get: operations["ProposalDocumentsController_download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/grants": {
         parameters: {
             query?: never;
@@ -2461,6 +2502,48 @@ export interface components {
             callId: string;
             items: components["schemas"]["RankedProposalDto"][];
         };
+        DocumentAttachedDto: {
+            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
+            id: string;
+            /**
+             * @description Stream version after the command: send it as If-Match to the next command
+             * @example 0
+             */
+            version: number;
+            /** @description Id of the document: name it where it belongs (`documentIds`), download it under its record */
+            documentId: string;
+            /**
+             * @description Lower-case hex SHA-256 of the bytes
+             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+             */
+            sha256: string;
+            /** @example 48213 */
+            sizeBytes: number;
+            /**
+             * @description Sniffed from the bytes, not taken from the request
+             * @example application/pdf
+             */
+            contentType: string;
+        };
+        DocumentDto: {
+            documentId: string;
+            /**
+             * @description Personal data: `null` once the organisation's personal data was erased
+             * @example interim-financial-report.pdf
+             */
+            name: string | null;
+            /** @example 48213 */
+            sizeBytes: number;
+            /** @example application/pdf */
+            contentType: string;
+            /** @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 */
+            sha256: string;
+            /** @example 2027-03-01T10:00:00.000Z */
+            attachedAt: string;
+        };
+        DocumentListDto: {
+            items: components["schemas"]["DocumentDto"][];
+        };
         BudgetReallocationLineDto: {
             /** @example Community hearings */
             budgetLine: string;
@@ -2722,48 +2805,6 @@ export interface components {
             version: number;
             /** @description Id of the amendment */
             amendmentId: string;
-        };
-        DocumentAttachedDto: {
-            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
-            id: string;
-            /**
-             * @description Stream version after the command: send it as If-Match to the next command
-             * @example 0
-             */
-            version: number;
-            /** @description Id of the document: name it in a report submission or the agreement (`documentIds`), download it at /grants/{id}/documents/{documentId} */
-            documentId: string;
-            /**
-             * @description Lower-case hex SHA-256 of the bytes
-             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
-             */
-            sha256: string;
-            /** @example 48213 */
-            sizeBytes: number;
-            /**
-             * @description Sniffed from the bytes, not taken from the request
-             * @example application/pdf
-             */
-            contentType: string;
-        };
-        GrantDocumentDto: {
-            documentId: string;
-            /**
-             * @description Personal data: `null` once the organisation's personal data was erased
-             * @example interim-financial-report.pdf
-             */
-            name: string | null;
-            /** @example 48213 */
-            sizeBytes: number;
-            /** @example application/pdf */
-            contentType: string;
-            /** @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 */
-            sha256: string;
-            /** @example 2027-03-01T10:00:00.000Z */
-            attachedAt: string;
-        };
-        GrantDocumentListDto: {
-            items: components["schemas"]["GrantDocumentDto"][];
         };
         AgreeBudgetDto: {
             /**
@@ -6568,6 +6609,244 @@ export interface operations {
             };
         };
     };
+    ProposalDocumentsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentListDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    ProposalDocumentsController_upload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The document
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentAttachedDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `proposal.document.duplicate`, `proposal.document.invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "proposal.document.duplicate" | "proposal.document.invalid" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    ProposalDocumentsController_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                documentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
     GrantsController_list: {
         parameters: {
             query?: {
@@ -7882,7 +8161,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GrantDocumentListDto"];
+                    "application/json": components["schemas"]["DocumentListDto"];
                 };
             };
             /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
