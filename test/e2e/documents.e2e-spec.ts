@@ -4,7 +4,8 @@ import { Client } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventCount, streamEvents } from '../support/log';
 import { grantDecider, grantStreamName } from '@app/domain/grant';
-import { GrantScenario, humanContext } from './grants-support';
+import { draftProposal } from './draft-support';
+import { DURING_WINDOW, GrantScenario, humanContext } from './grants-support';
 
 const NOW = '2027-01-10T09:00:00Z';
 const MAX_BYTES = 64 * 1024;
@@ -78,9 +79,9 @@ describe('grant documents over HTTP (multipart upload, encrypted storage, downlo
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });
   const upload = (token: string, grantId: string, bytes: Buffer, filename = 'interim-financial-report.pdf') =>
     t.http.post(`/grants/${grantId}/documents`).set(as(token)).attach('file', bytes, { filename, contentType: 'application/octet-stream' });
-  const download = (token: string, grantId: string, documentId: string) =>
+  const download = (token: string, recordId: string, documentId: string, records: 'grants' | 'proposals' = 'grants') =>
     t.http
-      .get(`/grants/${grantId}/documents/${documentId}`)
+      .get(`/${records}/${recordId}/documents/${documentId}`)
       .set(as(token))
       .buffer(true)
       .parse((res, done) => {
@@ -224,6 +225,38 @@ describe('grant documents over HTTP (multipart upload, encrypted storage, downlo
     const events = await streamEvents(t, `grant-${grantId}`);
     expect(events.find((e) => e.type === 'GrantAgreementSigned')?.data).toMatchObject({ documents: [{ documentId: agreementDoc, sha256: sha256(agreementPdf) }] });
     expect(events.find((e) => e.type === 'ReportSubmitted')?.data).toMatchObject({ documents: [{ documentId: evidence.documentId, sha256: evidence.sha256 }] });
+  });
+
+  it('a draft proposal carries documents of its lead: uploaded by the lead, read under the proposal\'s access rule, frozen with the submission', async () => {
+    const callId = await scenario.publishedCall();
+    const proposalId = await draftProposal(scenario.executor, { callId, leadOrganisationId: lead, partnerOrganisationIds: [partner] });
+    const bytes = pdf('Statutes of the lead organisation');
+    const res = await t.http.post(`/proposals/${proposalId}/documents`).set(as(grantee)).attach('file', bytes, { filename: 'statutes.pdf' }).expect(201);
+    expect(res.body).toMatchObject({ id: proposalId, sha256: sha256(bytes), contentType: 'application/pdf', sizeBytes: bytes.length });
+    const { documentId } = res.body as { documentId: string };
+    const attached = (await streamEvents(t, `proposal-${proposalId}`)).find((e) => e.type === 'ProposalDocumentAttached');
+    expect((attached?.data as { name: { $pii: { subject: string } } }).name.$pii.subject).toBe(`organisation-${lead}`);
+
+    for (const token of [grantee, manager, auditor]) {
+      expect(Buffer.compare((await download(token, proposalId, documentId, 'proposals').expect(200)).body as Buffer, bytes)).toBe(0);
+    }
+    const list = await t.http.get(`/proposals/${proposalId}/documents`).set(as(manager)).expect(200);
+    expect(list.body.items).toEqual([expect.objectContaining({ documentId, name: 'statutes.pdf', sha256: sha256(bytes) })]);
+    // Not the proposal of another organisation's applicant, nor of an unassigned reviewer: 404; the programme reads but does not upload.
+    await download(stranger, proposalId, documentId, 'proposals').expect(404);
+    await download(reviewer, proposalId, documentId, 'proposals').expect(404);
+    await t.http.post(`/proposals/${proposalId}/documents`).set(as(stranger)).attach('file', bytes, { filename: 'x.pdf' }).expect(404);
+    await t.http.post(`/proposals/${proposalId}/documents`).set(as(manager)).attach('file', bytes, { filename: 'x.pdf' }).expect(403);
+    // The limits are the same as for grants.
+    await t.http.post(`/proposals/${proposalId}/documents`).set(as(grantee)).attach('file', Buffer.from('GIF89a' + ' '.repeat(40)), { filename: 'x.pdf' }).expect(415);
+
+    // Submitted, the proposal is frozen: no more documents (409), the existing ones still read.
+    t.clock.set(DURING_WINDOW); // submissions only while the call is open
+    await t.http.post(`/proposals/${proposalId}/submit`).set(as(grantee)).expect(200);
+    t.clock.set(NOW);
+    const frozen = await t.http.post(`/proposals/${proposalId}/documents`).set(as(grantee)).attach('file', pdf('late annex'), { filename: 'late.pdf' }).expect(409);
+    expect(frozen.headers['content-type']).toContain('application/problem+json');
+    await download(manager, proposalId, documentId, 'proposals').expect(200);
   });
 
   it('an erased organisation\'s documents are no longer readable: 410, and their names read as erased', async () => {

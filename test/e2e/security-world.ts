@@ -116,6 +116,10 @@ const README_ROLES: Record<string, Role[]> = {
   'POST /grants/{id}/documents': [...PROGRAMME, 'applicant'],
   'GET /grants/{id}/documents': [...PROGRAMME, 'applicant'],
   'GET /grants/{id}/documents/{documentId}': [...PROGRAMME, 'applicant'],
+  // A draft proposal's documents: uploaded by its lead's applicants, read by whoever sees the proposal.
+  'POST /proposals/{id}/documents': ['applicant'],
+  'GET /proposals/{id}/documents': [...PROGRAMME, 'reviewer', 'applicant'],
+  'GET /proposals/{id}/documents/{documentId}': [...PROGRAMME, 'reviewer', 'applicant'],
   // Financial reports are submitted like reports: by the grantee's applicants, or the programme for them.
   'POST /grants/{id}/reports/{reportId}/financial-submission': [...PROGRAMME, 'applicant'],
   'GET /events/catalogue': ['partner', ...PROGRAMME],
@@ -430,6 +434,10 @@ export async function buildWorld(): Promise<SecurityWorld> {
   const tranches = { toPay: await tranche(), toCancel: await tranche() };
   const reports = { toSubmit: await report(grants.active, 'interim', false), toAccept: await report(grants.active, 'interim', true), toRevise: await report(grants.active, 'interim', true) };
   await send(manager, 'POST', `/grants/${grants.suspended}/suspension`, { reason: 'Threat assessment pending' });
+  const documentedProposal = await proposal('draft');
+  const proposalDocument = (
+    await t.http.post(`/proposals/${documentedProposal}/documents`).set('Authorization', `Bearer ${tokens.applicant}`).attach('file', WORLD_PDF, { filename: 'statutes.pdf' }).expect(201)
+  ).body.documentId as string;
   const grantDocument = (
     await t.http.post(`/grants/${grants.active}/documents`).set('Authorization', `Bearer ${tokens.applicant}`).attach('file', WORLD_PDF, { filename: 'world.pdf' }).expect(201)
   ).body.documentId as string;
@@ -507,6 +515,9 @@ export async function buildWorld(): Promise<SecurityWorld> {
     'GET /grants/{id}': { params: { id: grants.active } },
     'POST /grants/{id}/documents': { params: { id: grants.active }, upload: { field: 'file', bytes: WORLD_PDF, filename: 'evidence.pdf' } },
     'GET /grants/{id}/documents': { params: { id: grants.active } },
+    'POST /proposals/{id}/documents': { params: { id: proposals.toRevise }, upload: { field: 'file', bytes: WORLD_PDF, filename: 'annex.pdf' } },
+    'GET /proposals/{id}/documents': { params: { id: documentedProposal } },
+    'GET /proposals/{id}/documents/{documentId}': { params: { id: documentedProposal, documentId: proposalDocument } },
     'POST /grants/{id}/budget': { params: { id: grants.toSign }, body: budget() },
     'POST /grants/{id}/reports/{reportId}/financial-submission': {
       params: { id: grants.active, reportId: financialReport },

@@ -1,43 +1,18 @@
-import { Controller, Get, GoneException, Inject, Param, ParseUUIDPipe, PayloadTooLargeException, Post, Req, Res, UnsupportedMediaTypeException } from '@nestjs/common';
+import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { CommandContext } from '@app/application/command-context';
 import { AttachGrantDocumentCommand, GrantDocuments, type AttachedDocumentResult } from '@app/application/documents/grant-documents';
 import { grantCommandOptions } from '@app/application/grants/grant-access';
-import { DocumentErased, DocumentTooLarge, DocumentTypeNotAllowed } from '@app/documents/document-vault';
 import { grantCommandRules } from '@app/domain/grant';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
 import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
 import { CommandCtx } from '../http/command-context.decorator';
-import { CommandResultDto } from '../http/command-result.dto';
+import { DocumentAttachedDto, DocumentListDto, documentProblem, sendDocument, toDocumentDto, UPLOAD_BODY_SCHEMA } from '../http/document-responses';
 import { readFileUpload } from '../http/multipart';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
-
-export class DocumentAttachedDto extends CommandResultDto {
-  @ApiProperty({ description: 'Id of the document: name it in a report submission or the agreement (`documentIds`), download it at /grants/{id}/documents/{documentId}' })
-  documentId: string;
-  @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', description: 'Lower-case hex SHA-256 of the bytes' })
-  sha256: string;
-  @ApiProperty({ example: 48213 }) sizeBytes: number;
-  @ApiProperty({ example: 'application/pdf', description: 'Sniffed from the bytes, not taken from the request' })
-  contentType: string;
-}
-
-export class GrantDocumentDto {
-  @ApiProperty() documentId: string;
-  @ApiProperty({ type: String, nullable: true, example: 'interim-financial-report.pdf', description: 'Personal data: `null` once the organisation\'s personal data was erased' })
-  name: string | null;
-  @ApiProperty({ example: 48213 }) sizeBytes: number;
-  @ApiProperty({ example: 'application/pdf' }) contentType: string;
-  @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }) sha256: string;
-  @ApiProperty({ example: '2027-03-01T10:00:00.000Z' }) attachedAt: string;
-}
-
-export class GrantDocumentListDto {
-  @ApiProperty({ type: [GrantDocumentDto] }) items: GrantDocumentDto[];
-}
 
 const PROGRAMME = ['grant-manager', 'admin'] as const;
 const READERS = ['grant-manager', 'admin', 'auditor', 'applicant'] as const;
@@ -66,7 +41,7 @@ export class GrantDocumentsController {
       'By an applicant of the grantee organisation, or by the programme. The type is sniffed from the bytes and must be allowed (PDF, PNG, JPEG, OOXML and OpenDocument by default: otherwise 415); the size is limited (DOCUMENT_MAX_BYTES, 10 MiB by default: otherwise 413). The file is stored content-addressed and encrypted with the grantee organisation\'s personal-data key, and its name is personal data: an erasure of the organisation shreds both. Name the returned `documentId` in a report submission or the agreement.',
   })
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'The document' } } } })
+  @ApiBody({ schema: UPLOAD_BODY_SCHEMA })
   @ApiCreatedResponse({ type: DocumentAttachedDto })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' })
   @ApiRuleViolations(grantCommandRules.AttachGrantDocument)
@@ -87,20 +62,17 @@ export class GrantDocumentsController {
       return result;
     } catch (error) {
       upload.discard();
-      if (error instanceof DocumentTooLarge) throw new PayloadTooLargeException(error.message);
-      if (error instanceof DocumentTypeNotAllowed) throw new UnsupportedMediaTypeException(`${error.message}; accepted: ${this.config.documents.allowedTypes.join(', ')}`);
-      throw error;
+      throw documentProblem(error, this.config.documents.allowedTypes);
     }
   }
 
   @Get(':id/documents')
   @Roles(...READERS)
   @ApiOperation({ summary: "The grant's documents (who may see the grant may see them)" })
-  @ApiOkResponse({ type: GrantDocumentListDto })
+  @ApiOkResponse({ type: DocumentListDto })
   @ApiProblemResponses(400, 401, 403, 404)
-  async list(@Param('id', ParseUUIDPipe) grantId: string, @CurrentActor() actor: Actor): Promise<GrantDocumentListDto> {
-    const items = await this.documents.list(grantId, actor);
-    return { items: items.map(({ documentId, name, sizeBytes, contentType, sha256, attachedAt }) => ({ documentId, name, sizeBytes, contentType, sha256, attachedAt })) };
+  async list(@Param('id', ParseUUIDPipe) grantId: string, @CurrentActor() actor: Actor): Promise<DocumentListDto> {
+    return { items: (await this.documents.list(grantId, actor)).map(toDocumentDto) };
   }
 
   @Get(':id/documents/:documentId')
@@ -118,28 +90,9 @@ export class GrantDocumentsController {
     @CurrentActor() actor: Actor,
     @Res() res: Response,
   ): Promise<void> {
-    let read: Awaited<ReturnType<GrantDocuments['read']>>;
-    try {
-      read = await this.documents.read(grantId, documentId, actor);
-    } catch (error) {
-      if (error instanceof DocumentErased) throw new GoneException(error.message);
-      throw error;
-    }
-    const { document, bytes } = read;
-    res
-      .status(200)
-      .set({
-        'Content-Type': document.contentType,
-        'Content-Length': String(bytes.length),
-        'Content-Disposition': contentDisposition(document.name ?? `document-${document.documentId}`),
-        'Repr-Digest': `sha-256=:${Buffer.from(document.sha256, 'hex').toString('base64')}:`,
-      })
-      .end(bytes);
+    const { document, bytes } = await this.documents.read(grantId, documentId, actor).catch((error: unknown) => {
+      throw documentProblem(error, this.config.documents.allowedTypes);
+    });
+    sendDocument(res, document, bytes);
   }
-}
-
-/** RFC 6266 `attachment` with an ASCII fallback and the UTF-8 name (RFC 8187). */
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

@@ -1,5 +1,6 @@
 import { grantPersonalDataFields, grantPersonalDataSubjects } from '@app/domain/grant';
 import { organisationPersonalDataFields } from '@app/domain/organisation';
+import { proposalPersonalDataFields, proposalPersonalDataSubjects } from '@app/domain/proposal';
 
 /**
  * Which fields of which event types are personal data, and whose they are. The subject of a
@@ -46,5 +47,5 @@ export class PersonalDataPolicy {
 
 /** The policy of every stream that carries personal data; a stream with new personal fields adds its map here. */
 export function personalDataPolicy(): PersonalDataPolicy {
-  return new PersonalDataPolicy(organisationPersonalDataFields, grantPersonalDataFields).withSubjects(grantPersonalDataSubjects);
+  return new PersonalDataPolicy(organisationPersonalDataFields, grantPersonalDataFields, proposalPersonalDataFields).withSubjects(grantPersonalDataSubjects, proposalPersonalDataSubjects);
 }

@@ -33,10 +33,11 @@ type Requested<T> = T extends { type: infer K; data: infer D } ? { type: K; data
 /**
  * Any proposal command a person can send. The handler adds `now`, the call and organisation
  * snapshots, and (on submission) the content hash. RecordAwardFundsUnavailable and RecordAwardFunded
- * are not here: only the award process manager sends them, straight through the executor.
+ * are not here: only the award process manager sends them, straight through the executor; nor is
+ * AttachProposalDocument, which stores the file first (documents/proposal-documents.ts).
  */
 export type ProposalRequest =
-  | Exclude<Requested<ProposalCommand>, { type: 'SubmitProposal' | 'RecordAwardFundsUnavailable' | 'RecordAwardFunded' }>
+  | Exclude<Requested<ProposalCommand>, { type: 'SubmitProposal' | 'RecordAwardFundsUnavailable' | 'RecordAwardFunded' | 'AttachProposalDocument' }>
   | { type: 'SubmitProposal'; data: { proposalId: string } };
 
 /** The call a new proposal names is not in the log (HTTP 422: the request refers to nothing). */

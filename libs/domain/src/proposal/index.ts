@@ -15,5 +15,5 @@ export {
   proposalDecider,
   redressWindowEndsAt,
 } from './proposal.decider';
-export type { ProposalState, ProposalStatus, ReviewRecord } from './proposal.decider';
+export type { ProposalDocument, ProposalState, ProposalStatus, ReviewRecord } from './proposal.decider';
 export * from './proposal.command-rules';

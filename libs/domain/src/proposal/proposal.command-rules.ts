@@ -1,6 +1,8 @@
 import type { RuleViolationClass } from '../shared/rule-violations';
 import type { ProposalCommand } from './proposal.commands';
 import {
+  DuplicateProposalDocument,
+  InvalidProposalDocument,
   AwardExceedsRequest,
   AwardMismatch,
   AwardOutsideCallRange,
@@ -82,4 +84,5 @@ export const proposalCommandRules: Readonly<Record<ProposalCommand['type'], read
   ProvideClarification: [BudgetSumMismatch, CallMismatch, ClarificationNotOpen, CurrencyMismatch, EmptyBudget, InvalidBudgetLine, InvalidDuration, JustificationRequired, MissingProposalDetails, RequestedAmountOutOfRange],
   RequestRedress: [JustificationRequired, RedressAlreadyRequested, RedressWindowClosed],
   RecordRedressOutcome: [InvalidRedressOutcome, JustificationRequired, RedressNotOpen],
+  AttachProposalDocument: [DuplicateProposalDocument, InvalidProposalDocument],
 };

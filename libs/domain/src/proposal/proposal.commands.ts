@@ -190,6 +190,16 @@ export type RecordRedressOutcome = {
   now: string;
 };
 
+/**
+ * Records a document already stored (content-addressed, encrypted) for the proposal; the application
+ * stores the bytes first. `organisationId` is the organisation whose key encrypted it: the lead.
+ */
+export type AttachProposalDocument = {
+  type: 'AttachProposalDocument';
+  data: { proposalId: string; documentId: string; organisationId: string; name: string; sizeBytes: number; contentType: string; sha256: string; attachedBy: string };
+  now: string;
+};
+
 export type ProposalCommand =
   | DraftProposal
   | ReviseProposal
@@ -211,6 +221,7 @@ export type ProposalCommand =
   | RequestClarification
   | ProvideClarification
   | RequestRedress
-  | RecordRedressOutcome;
+  | RecordRedressOutcome
+  | AttachProposalDocument;
 
 export type ProposalCommandType = ProposalCommand['type'];

@@ -1,6 +1,6 @@
 import { AlreadyExists, fold, InvalidStateTransition, StreamNotFound } from '../shared/decider';
 import { given as givenEvents } from '../shared/testing';
-import type { DraftProposal, ProposalCommand, RecordFundingDecision, SubmitReview } from './proposal.commands';
+import type { AttachProposalDocument, DraftProposal, ProposalCommand, RecordFundingDecision, SubmitReview } from './proposal.commands';
 import { proposalContent } from './proposal.content';
 import { acceptedPartnerIds, invitedPartnerIds, proposalDecider } from './proposal.decider';
 import {
@@ -53,6 +53,8 @@ import {
   RedressNotOpen,
   RedressWindowClosed,
   InvalidRedressOutcome,
+  DuplicateProposalDocument,
+  InvalidProposalDocument,
 } from './proposal.errors';
 import { PROPOSAL_EVENT_TYPES, ProposalEvent, proposalEventSchemaVersions } from './proposal.events';
 import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
@@ -1071,9 +1073,47 @@ describe('proposal decider', () => {
   });
 
   it('declares every event type with its schema version (ProposalWithdrawn is at 2, see proposal.upcasters.ts)', () => {
-    expect(PROPOSAL_EVENT_TYPES).toHaveLength(21);
+    expect(PROPOSAL_EVENT_TYPES).toHaveLength(22);
     const { ProposalWithdrawn, ...others } = proposalEventSchemaVersions;
     expect(ProposalWithdrawn).toBe(2);
     expect(new Set(Object.values(others))).toEqual(new Set([1]));
+  });
+
+  describe('documents: attached by the lead while drafting', () => {
+    const attach = (overrides: Partial<AttachProposalDocument['data']> = {}): ProposalCommand => ({
+      type: 'AttachProposalDocument',
+      data: { proposalId: PROPOSAL, documentId: 'doc-1', organisationId: LEAD, name: 'statutes.pdf', sizeBytes: 2048, contentType: 'application/pdf', sha256: 'b'.repeat(64), attachedBy: 'applicant-beirut', ...overrides },
+      now: DURING,
+    });
+    const attached: ProposalEvent = {
+      type: 'ProposalDocumentAttached',
+      data: { proposalId: PROPOSAL, documentId: 'doc-1', organisationId: LEAD, name: 'statutes.pdf', sizeBytes: 2048, contentType: 'application/pdf', sha256: 'b'.repeat(64), attachedBy: 'applicant-beirut', attachedAt: DURING },
+    };
+
+    it('records a stored document of the lead on a draft, once', () => {
+      given(drafted).when(attach()).then([attached]);
+      given(drafted, attached).when(attach()).then([]);
+      given(drafted, attached).when(attach({ sha256: 'c'.repeat(64) })).thenThrows(DuplicateProposalDocument);
+    });
+
+    it('not on a proposal that does not exist, nor once submitted (frozen) or withdrawn', () => {
+      given().when(attach()).thenThrows(StreamNotFound);
+      given(drafted, submitted).when(attach()).thenThrows(ProposalFrozen);
+      given(drafted, withdrawn).when(attach()).thenThrows(InvalidStateTransition);
+    });
+
+    it('needs a name, a size, a type, a SHA-256 and who attached it, and belongs to the lead', () => {
+      given(drafted).when(attach({ name: '' })).thenThrows(InvalidProposalDocument);
+      given(drafted).when(attach({ sizeBytes: 0 })).thenThrows(InvalidProposalDocument);
+      given(drafted).when(attach({ contentType: ' ' })).thenThrows(InvalidProposalDocument);
+      given(drafted).when(attach({ sha256: 'not-a-hash' })).thenThrows(InvalidProposalDocument);
+      given(drafted).when(attach({ attachedBy: '' })).thenThrows(InvalidProposalDocument);
+      given(drafted).when(attach({ organisationId: P1 })).thenThrows(InvalidProposalDocument);
+    });
+
+    it('a document name shredded with its organisation still folds', () => {
+      const shredded = { ...attached, data: { ...(attached.data as object), name: null } } as ProposalEvent;
+      expect(fold(proposalDecider, [drafted, shredded]).documents).toEqual([expect.objectContaining({ documentId: 'doc-1', name: null })]);
+    });
   });
 });

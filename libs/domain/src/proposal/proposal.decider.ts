@@ -1,5 +1,6 @@
 import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
 import type {
+  AttachProposalDocument,
   AcceptPartnership,
   AddPartner,
   AssignReviewer,
@@ -77,6 +78,8 @@ import {
   ScoreOutOfRange,
   TooFewPartners,
   UnknownOrganisation,
+  DuplicateProposalDocument,
+  InvalidProposalDocument,
 } from './proposal.errors';
 import {
   type BudgetLine,
@@ -165,6 +168,18 @@ export interface ProposalState {
   redress: { requestId: string; open: boolean } | null;
   /** Every redress request id ever filed; never reused. */
   redressRequestIds: string[];
+  /** Documents attached while drafting, in order (absent in states folded before documents existed); `name` null once erased. */
+  documents?: ProposalDocument[];
+}
+
+export interface ProposalDocument {
+  documentId: string;
+  organisationId: string;
+  name: string | null;
+  sizeBytes: number;
+  contentType: string;
+  sha256: string;
+  attachedAt: string;
 }
 
 export const initialProposalState: ProposalState = {
@@ -337,6 +352,10 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
       // Upheld: the decision does not stand. Back to evaluation: the reviews stand, a new consensus
       // (and new reviews, if the panel wants them) and a new decision follow.
       return { ...state, status: 'under-review', decision: null, redress: null, consensusScore: null, award: null, statusBeforeAward: null };
+    case 'ProposalDocumentAttached': {
+      const { documentId, organisationId, name, sizeBytes, contentType, sha256, attachedAt } = event.data;
+      return { ...state, documents: [...(state.documents ?? []), { documentId, organisationId, name, sizeBytes, contentType, sha256, attachedAt }] };
+    }
     default:
       return assertNever(event);
   }
@@ -390,6 +409,8 @@ export function decideProposal(command: ProposalCommand, state: ProposalState): 
       return requestRedress(command, state);
     case 'RecordRedressOutcome':
       return recordRedressOutcome(command, state);
+    case 'AttachProposalDocument':
+      return attachDocument(command, state);
     default:
       return assertNever(command);
   }
@@ -705,6 +726,31 @@ function recordRedressOutcome(command: RecordRedressOutcome, state: ProposalStat
 
 // ---------------------------------------------------------------------------------------------
 // Rules
+
+/**
+ * A document of the proposal (annexes, statutes, letters of support), stored before this is
+ * decided, while the proposal is a draft: a submitted proposal is frozen. The same document recorded
+ * again (a retried upload) appends nothing.
+ */
+function attachDocument(command: AttachProposalDocument, state: ProposalState): ProposalEvent[] {
+  const d = command.data;
+  if (state.status === 'none') throw new StreamNotFound(proposalStreamName(d.proposalId));
+  assertDraft(state, 'attach a document');
+  const blank = (value: string) => typeof value !== 'string' || value.trim() === '';
+  if (blank(d.documentId) || blank(d.attachedBy)) throw new InvalidProposalDocument('A document needs an id and who attached it');
+  if (blank(d.name) || d.name.length > 255) throw new InvalidProposalDocument('A document needs a name of at most 255 characters');
+  if (!Number.isSafeInteger(d.sizeBytes) || d.sizeBytes <= 0) throw new InvalidProposalDocument('A document has a positive size in bytes');
+  if (blank(d.contentType)) throw new InvalidProposalDocument('A document has a content type');
+  if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new InvalidProposalDocument('A document is identified by the lower-case hex SHA-256 of its bytes');
+  if (d.organisationId !== state.leadOrganisationId) throw new InvalidProposalDocument("A proposal's documents belong to its lead organisation");
+  const existing = (state.documents ?? []).find((doc) => doc.documentId === d.documentId);
+  if (existing !== undefined) {
+    if (existing.sha256 === d.sha256 && existing.sizeBytes === d.sizeBytes) return [];
+    throw new DuplicateProposalDocument(d.documentId);
+  }
+  const { proposalId, documentId, organisationId, name, sizeBytes, contentType, sha256, attachedBy } = d;
+  return [{ type: 'ProposalDocumentAttached', data: { proposalId, documentId, organisationId, name, sizeBytes, contentType, sha256, attachedBy, attachedAt: command.now } }];
+}
 
 function assertDraft(state: ProposalState, attempted: string): void {
   if (state.status === 'draft') return;

@@ -408,3 +408,19 @@ export class InvalidRedressOutcome extends DomainRuleViolation {
     super(InvalidRedressOutcome.rule, `Unknown redress outcome ${JSON.stringify(outcome)} (upheld or rejected)`);
   }
 }
+
+/** A document's record needs a name, a positive size, a content type, a SHA-256 and who attached it, and belongs to the lead. */
+export class InvalidProposalDocument extends DomainRuleViolation {
+  static readonly rule = 'proposal.document.invalid';
+  constructor(message: string) {
+    super(InvalidProposalDocument.rule, message);
+  }
+}
+
+/** The document id is already attached to this proposal with other content. */
+export class DuplicateProposalDocument extends DomainRuleViolation {
+  static readonly rule = 'proposal.document.duplicate';
+  constructor(readonly documentId: string) {
+    super(DuplicateProposalDocument.rule, `Document ${documentId} is already attached to this proposal`);
+  }
+}

@@ -275,6 +275,24 @@ export type ClarificationProvided = { type: 'ClarificationProvided'; data: Clari
 export type RedressRequested = { type: 'RedressRequested'; data: RedressRequestedData };
 export type RedressOutcomeRecorded = { type: 'RedressOutcomeRecorded'; data: RedressOutcomeRecordedData };
 
+/**
+ * A document stored for the proposal (content-addressed, encrypted with the key of the organisation
+ * owning it: the lead). `name` is that organisation's personal data, encrypted with the same key,
+ * so an erasure of the organisation shreds the file and its name together; `null` after that.
+ */
+export interface ProposalDocumentAttachedData {
+  proposalId: string;
+  documentId: string;
+  organisationId: string;
+  name: string | null;
+  sizeBytes: number;
+  contentType: string;
+  sha256: string;
+  attachedBy: string;
+  attachedAt: string;
+}
+export type ProposalDocumentAttached = { type: 'ProposalDocumentAttached'; data: ProposalDocumentAttachedData };
+
 export type ProposalEvent =
   | ProposalDrafted
   | ProposalRevised
@@ -296,7 +314,8 @@ export type ProposalEvent =
   | ClarificationRequested
   | ClarificationProvided
   | RedressRequested
-  | RedressOutcomeRecorded;
+  | RedressOutcomeRecorded
+  | ProposalDocumentAttached;
 
 export type ProposalEventType = ProposalEvent['type'];
 
@@ -327,6 +346,17 @@ export const proposalEventSchemaVersions: Readonly<Record<ProposalEventType, num
   ClarificationProvided: 1,
   RedressRequested: 1,
   RedressOutcomeRecorded: 1,
+  ProposalDocumentAttached: 1,
+};
+
+/** Personal fields per event type (encrypted by the infrastructure; `null` once erased). */
+export const proposalPersonalDataFields: Readonly<Partial<Record<ProposalEventType, readonly string[]>>> = {
+  ProposalDocumentAttached: ['name'],
+};
+
+/** A document's name belongs to the organisation owning the document, not to the proposal's stream. */
+export const proposalPersonalDataSubjects: Readonly<Partial<Record<ProposalEventType, (data: never) => string>>> = {
+  ProposalDocumentAttached: (data: ProposalDocumentAttachedData) => `organisation-${data.organisationId}`,
 };
 
 export const PROPOSAL_EVENT_TYPES = eventTypesOf(proposalEventSchemaVersions);

@@ -192,6 +192,9 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
       // Upheld, as in the decider: the decision does not stand, back to evaluation (the log keeps it).
       return { ...view, redressRequests, status: 'under-review', consensusScore: null, consensus: null, decision: null, award: null };
     }
+    case 'ProposalDocumentAttached':
+      // Documents are read from the proposal's stream (GET /proposals/:id/documents), not from this row.
+      return view;
     default:
       return assertNever(event);
   }
