@@ -46,6 +46,16 @@ class ApiClient {
     return parsed as T;
   }
 
+  /** A multipart/form-data upload of one file, as a browser form sends it. */
+  async upload<T = Record<string, unknown>>(actor: Actor, path: string, bytes: Buffer, fileName: string): Promise<T> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), fileName);
+    const response = await fetch(`${this.baseUrl}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${await this.tokens(actor)}` }, body: form });
+    const parsed = (await response.json()) as T & { detail?: string };
+    if (response.status !== 201) throw new Error(`POST ${path} answered ${response.status}: ${parsed.detail ?? ''}`);
+    return parsed;
+  }
+
   /** Read models are eventually consistent: wait until the answer satisfies `ready`. */
   async until<T>(actor: Actor, path: string, ready: (body: T) => boolean, timeoutMs = 10_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -283,10 +293,41 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
   await api.call(manager, 'POST', `/grants/${first}/disbursements/${t1}/payment`, { paymentReference: 'DEMO-PAY-0001' });
   say('   first tranche (50%) paid on signature');
   const grantee = applicantOf('awda');
-  await api.call(grantee, 'POST', `/grants/${first}/reports/${interimId}/submission`, { summary: 'Interim narrative and financial report: 120 families documented, 2 municipal hearings' });
+  // The evidence behind the interim report, uploaded by the grantee: encrypted with its organisation's key.
+  const evidence = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% Attendance of the municipal hearings\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
+  const uploaded = await api.upload<{ documentId: string; sha256: string; contentType: string }>(grantee, `/grants/${first}/documents`, evidence, 'hearings-attendance.pdf');
+  say(`   the grantee uploaded hearings-attendance.pdf (${uploaded.contentType}, SHA-256 ${uploaded.sha256.slice(0, 12)}…), encrypted with its organisation's key`);
+  await api.call(grantee, 'POST', `/grants/${first}/reports/${interimId}/submission`, {
+    summary: 'Interim narrative report: 120 families documented, 2 municipal hearings',
+    documentIds: [uploaded.documentId],
+  });
   await api.call(manager, 'POST', `/grants/${first}/reports/${interimId}/acceptance`);
   await api.call(manager, 'POST', `/grants/${first}/disbursements/${t2}/payment`, { paymentReference: 'DEMO-PAY-0002' });
-  say('   interim report submitted by the grantee and accepted; second tranche (40%) paid');
+  say('   interim report (naming the uploaded document) submitted by the grantee and accepted; second tranche (40%) paid');
+
+  // The budget per line, then the final financial report: spending beyond a line is a transfer,
+  // allowed up to 10 % of that line's budget without an amendment.
+  await api.call(manager, 'POST', `/grants/${first}/budget`, {
+    lines: [
+      { budgetLine: 'Legal aid and casework', amountMinor: firstAmount * 0.6 },
+      { budgetLine: 'Community hearings', amountMinor: firstAmount * 0.3 },
+      { budgetLine: 'Coordination', amountMinor: firstAmount * 0.1 },
+    ],
+  });
+  const { reportId: financialId } = await api.call<{ reportId: string }>(manager, 'POST', `/grants/${first}/reports`, { kind: 'financial', dueDate: isoDate(560) });
+  const spent = (legal: number, hearings: number, coordination: number) => ({
+    final: true,
+    expenditure: [
+      { budgetLine: 'Legal aid and casework', spentMinor: legal },
+      { budgetLine: 'Community hearings', spentMinor: hearings },
+      { budgetLine: 'Coordination', spentMinor: coordination },
+    ],
+  });
+  const refused = await api.call<{ rule: string }>(grantee, 'POST', `/grants/${first}/reports/${financialId}/financial-submission`, spent(3_050_000, 1_650_000, 700_000), [422]);
+  say(`   budget agreed in three lines; a financial report overspending Coordination by 100,000 (more than 10 % of its line) refused: ${refused.rule}`);
+  await api.call(grantee, 'POST', `/grants/${first}/reports/${financialId}/financial-submission`, spent(3_150_000, 1_600_000, 650_000));
+  await api.call(manager, 'POST', `/grants/${first}/reports/${financialId}/acceptance`);
+  say('   final financial report with a 50,000 transfer to Coordination accepted: costs of 54,000 EUR equal what was paid, nothing more to pay or recover');
 
   if (options.closeFirstGrant) {
     await api.call(grantee, 'POST', `/grants/${first}/reports/${finalId}/submission`, { summary: 'Final report' });

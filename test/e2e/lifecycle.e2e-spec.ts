@@ -80,6 +80,8 @@ describe('grant lifecycle over HTTP (the demo programme)', () => {
 
   it('printed what it did', () => {
     expect(lines.join('\n')).toMatch(/grant .* created/);
+    expect(lines.join('\n')).toMatch(/uploaded hearings-attendance\.pdf \(application\/pdf, SHA-256 [0-9a-f]{12}…\)/);
+    expect(lines.join('\n')).toMatch(/refused: grant\.financial-report\.transfer-exceeds-share/);
     expect(lines.some((line) => line.includes('conflict'))).toBe(true);
     // The notifier queued a decision notice for every lead; the test app has no SMTP_HOST, so none is sent.
     expect(lines.join('\n')).toMatch(/decision notice to each lead organisation's contact: \d+ skipped \(mail-disabled\) — set SMTP_HOST/);
