@@ -267,6 +267,9 @@ describe('a network from invitation to award: consent, sign-off, evaluation summ
     await post('hebron', `/proposals/${id}/partners/${ids.hebron}/refusal`).expect(409);
     // No decision yet: nothing to redress (a state conflict), and the summary shows no consensus.
     await post('lead', `/proposals/${id}/redress-requests`, { grounds: 'Too early' }).expect(409);
+    // The summary reads the read model: wait until it shows the submission (eventually consistent).
+    const submitted = await viewAt(id, before + 2, 'lead');
+    expect(submitted.status).toBe('submitted');
     const summary = await t.http.get(`/proposals/${id}/evaluation-summary`).set(as('lead')).expect(200);
     expect(summary.body).toMatchObject({ decision: null, consensus: null, redressWindow: { endsAt: null, open: false } });
   });
