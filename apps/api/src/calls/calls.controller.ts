@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ExecuteCallCommand } from '@app/application/calls/call-commands';
 import type { CommandContext } from '@app/application/command-context';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
@@ -16,14 +16,9 @@ import { CommandResultDto } from '../http/command-result.dto';
 import { VersionedRead } from '../http/version-etag';
 import { CallViewDto, CallListDto, toCallViewDto } from './call-view.dto';
 import { CancelCallDto, CloseCallDto, DraftCallDto, ExtendDeadlineDto, ListCallsQuery } from './call.dto';
+import { commandHeaders } from '../http/command-docs';
 
-const COMMAND_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream version, e.g. "3": 409 if the call has moved on' }),
-];
-const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
-  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
-};
+const commandDocs = (): MethodDecorator => commandHeaders('call');
 
 @ApiTags('calls')
 @ApiBearerAuth()

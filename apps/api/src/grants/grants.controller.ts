@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { CommandContext } from '@app/application/command-context';
 import { AmendGrantCommand, ExecuteGrantCommand, type GrantLifecycleCommand } from '@app/application/grants/grant-commands';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
@@ -31,14 +31,9 @@ import {
   SubmitReportDto,
 } from './grant.dto';
 import { AmendmentRecordedDto, GrantListDto, GrantViewDto, ReportScheduledDto, toGrantViewDto, TrancheScheduledDto } from './grant-view.dto';
+import { commandHeaders } from '../http/command-docs';
 
-const COMMAND_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'Expected grant stream version, e.g. "3": 409 if the grant has moved on' }),
-];
-const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
-  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
-};
+const commandDocs = (): MethodDecorator => commandHeaders('grant');
 
 /** The programme team runs a grant; auditors read every grant; applicants read their organisation's. */
 const PROGRAMME = ['grant-manager', 'admin'] as const;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@app/application/command-context';
 import { EraseOrganisationPersonalDataCommand, ExecuteOrganisationCommand } from '@app/application/organisations';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
@@ -25,14 +25,9 @@ import {
 } from './organisation.dto';
 import { OrganisationListDto, OrganisationViewDto } from './organisation-view.dto';
 import { OrganisationViews } from './organisation-views';
+import { commandHeaders } from '../http/command-docs';
 
-const COMMAND_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream version, e.g. "3": 409 if the organisation has moved on' }),
-];
-const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
-  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
-};
+const commandDocs = (): MethodDecorator => commandHeaders('organisation');
 
 /**
  * Organisations and their contact person (personal data, crypto-shredded on erasure).

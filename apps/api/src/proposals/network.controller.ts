@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@app/application/command-context';
 import { relationTo } from '@app/application/proposals/proposal-access';
 import { ExecuteProposalCommand, type ProposalRequest } from '@app/application/proposals/proposal-commands';
@@ -21,14 +21,9 @@ import {
   toEvaluationSummaryDto,
   toPartnerInvitationDto,
 } from './proposal-view.dto';
+import { commandHeaders } from '../http/command-docs';
 
-const COMMAND_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream version, e.g. "3": 409 if the proposal has moved on' }),
-];
-const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
-  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
-};
+const commandDocs = (): MethodDecorator => commandHeaders('proposal');
 
 /** 404: the proposal does not exist OR the caller may not see it, or was not invited to it (existence is never revealed). */
 const ACTION_PROBLEMS = ApiProblemResponses(400, 401, 403, 404, 409, 422);

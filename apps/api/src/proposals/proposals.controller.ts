@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AsOfReadModels } from '@app/application/audit/as-of';
 import type { CommandContext } from '@app/application/command-context';
 import { maySeeAllProposals, relationTo } from '@app/application/proposals/proposal-access';
@@ -39,14 +39,9 @@ import {
   toProposalDetailDto,
   toProposalSummaryDto,
 } from './proposal-view.dto';
+import { commandHeaders } from '../http/command-docs';
 
-const COMMAND_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream version, e.g. "3": 409 if the proposal has moved on' }),
-];
-const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
-  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
-};
+const commandDocs = (): MethodDecorator => commandHeaders('proposal');
 
 /** 404: the proposal does not exist OR the caller may not see it (existence is never revealed). */
 const ACTION_PROBLEMS = ApiProblemResponses(400, 401, 403, 404, 409, 422);
