@@ -3,6 +3,7 @@ import { CALL_STREAM_PREFIX, type CallEvent } from '@app/domain/call';
 import { assertNever } from '@app/domain/shared/decider';
 import type { EntityManager } from 'typeorm';
 import type { Projection } from '../projection/projection';
+import { upsertNewerRows } from '../projection/upsert-rows';
 
 /** The `calls` table: one row per call, for grant managers' screens and the budget position. */
 export class CallsProjection implements Projection {
@@ -124,13 +125,7 @@ export class CallsProjection implements Projection {
       rows.set(next.id, next);
       touched.add(next.id);
     }
-    if (touched.size === 0) return;
-    await tx.query(
-      `INSERT INTO calls SELECT * FROM jsonb_populate_recordset(NULL::calls, $1::jsonb)
-       ON CONFLICT (id) DO UPDATE SET ${CALL_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
-       WHERE calls.version < EXCLUDED.version`,
-      [JSON.stringify([...touched].map((id) => rows.get(id)))],
-    );
+    await upsertNewerRows(tx, 'calls', CALL_COLUMNS, [...touched].map((id) => rows.get(id)!));
   }
 }
 

@@ -4,6 +4,7 @@ import { ORGANISATION_STREAM_PREFIX, organisationEventSchemaVersions, type Organ
 import { assertNever } from '@app/domain/shared/decider';
 import type { EntityManager } from 'typeorm';
 import type { Projection } from '../projection/projection';
+import { upsertNewerRows } from '../projection/upsert-rows';
 
 /** The `contact_person` value: the sealed field as JSON, or null. */
 const sealedContact = (recorded: RecordedEvent) => {
@@ -142,13 +143,7 @@ export class OrganisationsProjection implements Projection {
       rows.set(next.id, next);
       touched.add(next.id);
     }
-    if (touched.size === 0) return;
-    await tx.query(
-      `INSERT INTO organisations SELECT * FROM jsonb_populate_recordset(NULL::organisations, $1::jsonb)
-       ON CONFLICT (id) DO UPDATE SET ${ORGANISATION_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
-       WHERE organisations.version < EXCLUDED.version`,
-      [JSON.stringify([...touched].map((id) => rows.get(id)))],
-    );
+    await upsertNewerRows(tx, 'organisations', ORGANISATION_COLUMNS, [...touched].map((id) => rows.get(id)!));
   }
 }
 
