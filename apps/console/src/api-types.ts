@@ -6971,7 +6971,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7062,7 +7062,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7153,7 +7153,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7245,7 +7245,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7337,7 +7337,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7428,7 +7428,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7520,7 +7520,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7608,7 +7608,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7700,7 +7700,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7791,7 +7791,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7882,7 +7882,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -7973,7 +7973,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -8064,7 +8064,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
