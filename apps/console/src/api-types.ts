@@ -8389,7 +8389,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -8480,7 +8480,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {
@@ -8572,7 +8572,7 @@ export interface operations {
             header?: {
                 /** @description Retrying with the same key returns the first answer and appends nothing */
                 "Idempotency-Key"?: string;
-                /** @description Expected grant stream version, e.g. "3": 409 if the grant has moved on */
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
                 "If-Match"?: string;
             };
             path: {

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsNotEmpty, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { CommandContext } from '@app/application/command-context';
@@ -13,6 +13,7 @@ import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { IsMinorUnits, IsOmittable } from '../http/validation';
+import { commandHeaders } from '../http/command-docs';
 
 export class BudgetLineDto {
   @ApiProperty({ example: 'Community hearings', description: 'Free text, never public' }) @IsString() @IsNotEmpty() @MaxLength(200)
@@ -78,13 +79,7 @@ export class RecordRecoveryDto {
 }
 
 const PROGRAMME = ['grant-manager', 'admin'] as const;
-const COMMAND_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'Expected grant stream version, e.g. "3": 409 if the grant has moved on' }),
-];
-const commandDocs = (): MethodDecorator => (target, key, descriptor) => {
-  for (const decorate of COMMAND_HEADERS) decorate(target, key, descriptor);
-};
+const commandDocs = (): MethodDecorator => commandHeaders('grant');
 
 /**
  * A grant's finances beyond tranches: the agreed budget per line, financial reports of expenditure
