@@ -155,7 +155,13 @@ describe('PostgresEventStore subscriptions: the shared tail', () => {
       const held = await store.readSubscriptionPage(all[4].position, 10, filter);
       expect(held).toEqual({ events: [], examined: undefined, full: false, heldBack: true });
       await side.query('COMMIT');
-      const released = await store.readSubscriptionPage(all[4].position, 10, filter);
+      // Released once no older transaction is open anywhere on the server: other test files share
+      // this PostgreSQL server and may hold one for a moment, so wait for it (bounded).
+      let released = await store.readSubscriptionPage(all[4].position, 10, filter);
+      for (let tries = 0; released.heldBack && tries < 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        released = await store.readSubscriptionPage(all[4].position, 10, filter);
+      }
       expect(released.events).toHaveLength(1);
       expect(released.heldBack).toBe(false);
     } finally {
