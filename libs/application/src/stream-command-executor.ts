@@ -30,6 +30,17 @@ export interface Facts {
  */
 export type CommandBuilder<C, S> = (state: S, version: number, facts: Facts) => C | Promise<C>;
 
+export interface ExecuteOptions {
+  /**
+   * The caller minted `streamId` for this command (IdGenerator.forCommand). Without an
+   * Idempotency-Key that id is a random UUID nobody has used, so the first attempt decides on the
+   * empty stream without reading it and appends with `no_stream` (a stream that exists after all
+   * answers a conflict, and the retry reads it). With a key the id is derived from the key, and the
+   * stream is read as always, so that a retry finds its earlier attempt.
+   */
+  newStream?: boolean;
+}
+
 /**
  * The one way through a command, as emmett's handleCommand: read the stream once, fold it with
  * `evolve`, build the command on that state (reading other streams it depends on through `facts`),
@@ -52,8 +63,15 @@ export class StreamCommandExecutor {
     private readonly retry: RetryOptions = DEFAULT_RETRY,
   ) {}
 
-  execute<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, streamId: string, entityId: string, command: C, context: CommandContext): Promise<ExecutionResult<E>> {
-    return this.handle(decider, streamId, entityId, () => command, context);
+  execute<C, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    streamId: string,
+    entityId: string,
+    command: C,
+    context: CommandContext,
+    options?: ExecuteOptions,
+  ): Promise<ExecutionResult<E>> {
+    return this.handle(decider, streamId, entityId, () => command, context, options);
   }
 
   async handle<C, E extends DomainEvent, S>(
@@ -62,8 +80,14 @@ export class StreamCommandExecutor {
     entityId: string,
     build: CommandBuilder<C, S>,
     context: CommandContext,
+    options?: ExecuteOptions,
   ): Promise<ExecutionResult<E>> {
-    const attempt = () => this.attempt(decider, streamId, entityId, build, context);
+    let unread = options?.newStream === true && context.idempotencyKey === undefined;
+    const attempt = () => {
+      const known = unread;
+      unread = false; // a retry reads the stream
+      return this.attempt(decider, streamId, entityId, build, context, known);
+    };
     // With If-Match the client decided on the version it saw: a conflict on this stream is its
     // answer (409). A pinned fact that moved (another stream) is decided on again either way.
     const pinnedByClient = context.expectedVersion !== undefined;
@@ -82,8 +106,9 @@ export class StreamCommandExecutor {
     entityId: string,
     build: CommandBuilder<C, S>,
     context: CommandContext,
+    knownEmpty: boolean,
   ): Promise<ExecutionResult<E>> {
-    const { state, version, events: recorded } = await this.read(decider, streamId);
+    const { state, version, events: recorded } = knownEmpty ? { state: decider.initialState, version: -1, events: [] } : await this.read(decider, streamId);
     const earlier = this.earlierAttempt<E>(recorded, context);
     if (earlier) return { id: entityId, ...earlier };
     // Built first: the builder checks who may act, and a stranger must not learn the version from a 409.

@@ -40,7 +40,7 @@ export class CallsController {
   @commandDocs()
   draft(@Body() body: DraftCallDto, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
     const callId = this.ids.forCommand(ctx, 'call');
-    return this.commandBus.execute(new ExecuteCallCommand({ type: 'DraftCall', data: { callId, ...body } }, ctx));
+    return this.commandBus.execute(new ExecuteCallCommand({ type: 'DraftCall', data: { callId, ...body } }, ctx, { newStream: true }));
   }
 
   @Post(':id/publish')

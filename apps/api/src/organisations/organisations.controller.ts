@@ -67,7 +67,7 @@ export class OrganisationsController {
     if (isProgrammeTeam(actor)) {
       const organisationId = this.ids.forCommand(ctx, 'organisation');
       return this.commandBus.execute(
-        new ExecuteOrganisationCommand({ type: 'RegisterOrganisation', data: { ...body, organisationId, memberUserIds: body.memberUserIds ?? [] } }, ctx),
+        new ExecuteOrganisationCommand({ type: 'RegisterOrganisation', data: { ...body, organisationId, memberUserIds: body.memberUserIds ?? [] } }, ctx, { newStream: true }),
       );
     }
     const organisationId = applicantOrganisation(actor);

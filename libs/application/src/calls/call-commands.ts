@@ -3,7 +3,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { callDecider, callStreamName, type CallCommand } from '@app/domain/call';
 import type { CommandContext, CommandResult } from '../command-context';
-import { StreamCommandExecutor } from '../stream-command-executor';
+import { type ExecuteOptions, StreamCommandExecutor } from '../stream-command-executor';
 
 /** Distributes Omit over a union, so each command keeps its own data shape. */
 type WithoutNow<T> = T extends unknown ? Omit<T, 'now'> : never;
@@ -13,6 +13,8 @@ export class ExecuteCallCommand extends Command<CommandResult> {
   constructor(
     readonly command: WithoutNow<CallCommand>,
     readonly context: CommandContext,
+    /** `newStream` when the call's id was minted for this command (IdGenerator.forCommand). */
+    readonly options: ExecuteOptions = {},
   ) {
     super();
   }
@@ -25,10 +27,10 @@ export class ExecuteCallCommandHandler implements ICommandHandler<ExecuteCallCom
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ command, context }: ExecuteCallCommand): Promise<CommandResult> {
+  async execute({ command, context, options }: ExecuteCallCommand): Promise<CommandResult> {
     const callId = command.data.callId;
     const full = { ...command, now: this.clock.now().toISOString() } as CallCommand;
-    const { id, version } = await this.executor.execute(callDecider, callStreamName(callId), callId, full, context);
+    const { id, version } = await this.executor.execute(callDecider, callStreamName(callId), callId, full, context, options);
     return { id, version };
   }
 }

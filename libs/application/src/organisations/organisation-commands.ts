@@ -5,7 +5,7 @@ import { type EraseOrganisationPersonalData, organisationDecider, organisationSt
 import type { CommandContext, CommandResult } from '../command-context';
 import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
 import { PersonalDataPolicy } from '../personal-data/personal-data.policy';
-import { StreamCommandExecutor } from '../stream-command-executor';
+import { type ExecuteOptions, StreamCommandExecutor } from '../stream-command-executor';
 
 /** Distributes Omit over a union, so each command keeps its own data shape. */
 type WithoutNow<T> = T extends unknown ? Omit<T, 'now'> : never;
@@ -15,6 +15,8 @@ export class ExecuteOrganisationCommand extends Command<CommandResult> {
   constructor(
     readonly command: WithoutNow<Exclude<OrganisationCommand, EraseOrganisationPersonalData>>,
     readonly context: CommandContext,
+    /** `newStream` when the organisation's id was minted for this command (IdGenerator.forCommand). */
+    readonly options: ExecuteOptions = {},
   ) {
     super();
   }
@@ -27,10 +29,10 @@ export class ExecuteOrganisationCommandHandler implements ICommandHandler<Execut
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ command, context }: ExecuteOrganisationCommand): Promise<CommandResult> {
+  async execute({ command, context, options }: ExecuteOrganisationCommand): Promise<CommandResult> {
     const organisationId = command.data.organisationId;
     const full = { ...command, now: this.clock.now().toISOString() } as OrganisationCommand;
-    const { id, version } = await this.executor.execute(organisationDecider, organisationStreamName(organisationId), organisationId, full, context);
+    const { id, version } = await this.executor.execute(organisationDecider, organisationStreamName(organisationId), organisationId, full, context, options);
     return { id, version };
   }
 }
