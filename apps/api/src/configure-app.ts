@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { validationExceptionFactory } from './http/problem';
 import { requestLogMiddleware } from '@app/platform/logging/logging';
 import { RequestInputGuard } from './http/validation';
+import { cacheValidationMetadata } from './http/validation/validation-metadata-cache';
 import { Logger } from 'nestjs-pino';
 import { markPublicOperations } from './http/openapi-public-routes';
 import { hardenHttp } from './security/http-hardening';
@@ -16,6 +17,7 @@ export function configureApp(app: INestApplication): INestApplication {
   app.getHttpAdapter().getInstance().set('etag', false);
   hardenHttp(app); // helmet headers and CSP, no-store for authenticated answers, TRUST_PROXY, CORS allow-list
   app.useGlobalGuards(new RequestInputGuard()); // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
+  cacheValidationMetadata(); // class-validator's rule look-up, once per DTO class instead of per validation
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
