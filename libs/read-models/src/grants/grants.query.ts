@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Brackets, Repository, type SelectQueryBuilder } from 'typeorm';
+import { applyListSearch, type ListNames, listNames, type ListSearch } from '../lists/list-search';
+import { EXPORT_PAGE_SIZE } from '../proposals/proposals.query';
 import { GrantView } from './grant-view.entity';
 
 export interface GrantListFilter {
@@ -13,8 +15,16 @@ export interface GrantListFilter {
   /** Only the grants of this grantee (applicants see their own). */
   granteeOrganisationId?: string;
   callId?: string;
+  /** Text search (the grant's title is its proposal's) and filters by country and organisation, within what the caller may read. */
+  search?: ListSearch;
   limit: number;
   offset: number;
+}
+
+/** A page of the list with the names beside its ids. */
+export interface GrantListPage {
+  items: GrantView[];
+  names: ListNames;
 }
 
 /** Reads the `grants` read model; never loads the event stream. */
@@ -22,19 +32,71 @@ export interface GrantListFilter {
 export class GrantsQuery {
   constructor(@InjectRepository(GrantView) private readonly grants: Repository<GrantView>) {}
 
-  async list(filter: GrantListFilter): Promise<{ items: GrantView[]; total: number }> {
-    if (filter.statuses?.length === 0) return { items: [], total: 0 };
+  async list(filter: GrantListFilter): Promise<GrantListPage & { total: number }> {
+    const query = this.listQuery(filter);
+    if (!query) return { items: [], total: 0, names: await this.names([]) };
+    const [items, total] = await query.take(filter.limit).skip(filter.offset).getManyAndCount();
+    return { items, total, names: await this.names(items) };
+  }
+
+  /**
+   * Every grant the filter matches (from `offset`, at most `limit` when given), in the list's order,
+   * page by page: keyset paging on (awarded_at, id), where awarded_at never changes.
+   */
+  async *pages(filter: Omit<GrantListFilter, 'limit' | 'offset'> & { limit?: number; offset?: number }, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<GrantListPage> {
+    let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
+    let after: string | undefined;
+    while (remaining > 0) {
+      const query = this.listQuery(filter);
+      if (!query) return;
+      const size = Math.min(pageSize, remaining);
+      if (after === undefined) query.offset(filter.offset ?? 0);
+      else {
+        query.andWhere(
+          new Brackets((q) =>
+            q
+              .where('g.awarded_at < (SELECT k.awarded_at FROM grants k WHERE k.id = :afterId)')
+              .orWhere('(g.awarded_at = (SELECT k.awarded_at FROM grants k WHERE k.id = :afterId) AND g.id > :afterId)'),
+          ),
+          { afterId: after },
+        );
+      }
+      const items = await query.limit(size).getMany();
+      if (items.length > 0) yield { items, names: await this.names(items) };
+      if (items.length < size) return;
+      remaining -= items.length;
+      after = items[items.length - 1].id;
+    }
+  }
+
+  byId(id: string): Promise<GrantView | null> {
+    return this.grants.findOneBy({ id });
+  }
+
+  /** The list's query in its order, or null when nothing can match. */
+  private listQuery(filter: Omit<GrantListFilter, 'limit' | 'offset'>): SelectQueryBuilder<GrantView> | null {
+    if (filter.statuses?.length === 0) return null;
     const query = this.grants.createQueryBuilder('g');
     if (filter.statuses) query.andWhere('g.status IN (:...statuses)', { statuses: filter.statuses });
     if (filter.granteeOrganisationId) query.andWhere('g.grantee_organisation_id = :grantee', { grantee: filter.granteeOrganisationId });
     if (filter.callId) query.andWhere('g.call_id = :callId', { callId: filter.callId });
     if (filter.overdue?.value === true) query.andWhere('g.next_report_owed < :today', { today: filter.overdue.on });
     if (filter.overdue?.value === false) query.andWhere('(g.next_report_owed IS NULL OR g.next_report_owed >= :today)', { today: filter.overdue.on });
-    const [items, total] = await query.orderBy('g.awarded_at', 'DESC').addOrderBy('g.id', 'ASC').take(filter.limit).skip(filter.offset).getManyAndCount();
-    return { items, total };
+    if (filter.search) applyListSearch(query, filter.search, {
+      lead: 'g.grantee_organisation_id',
+      partners: 'g.partner_organisation_ids',
+      idCast: '',
+      titleMatches: "EXISTS (SELECT 1 FROM proposals t WHERE t.id = g.proposal_id AND t.title ILIKE :listQ ESCAPE '\\')",
+    });
+    return query.orderBy('g.awarded_at', 'DESC').addOrderBy('g.id', 'ASC');
   }
 
-  byId(id: string): Promise<GrantView | null> {
-    return this.grants.findOneBy({ id });
+  /** The grantee's and the partners' names, the call's title and the grant's title (its proposal's). */
+  private names(items: readonly GrantView[]): Promise<ListNames> {
+    return listNames(this.grants.manager, {
+      organisationIds: items.flatMap((g) => [g.granteeOrganisationId, ...g.partnerOrganisationIds]),
+      callIds: items.map((g) => g.callId),
+      proposalIds: items.map((g) => g.proposalId),
+    });
   }
 }

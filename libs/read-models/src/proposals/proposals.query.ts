@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, Repository } from 'typeorm';
+import { Brackets, Repository, type SelectQueryBuilder } from 'typeorm';
+import { applyListSearch, type ListNames, listNames, type ListSearch } from '../lists/list-search';
 import { ProposalView, ReviewerAssignmentView } from './proposal-view.entity';
 
 /** Which proposals a caller may list: all of them, those an organisation is in, or those assigned to a reviewer. */
@@ -10,9 +11,20 @@ export interface ProposalListFilter {
   scope: ProposalScope;
   callId?: string;
   status?: string;
+  /** Text search and filters by country and organisation, within what the caller may read. */
+  search?: ListSearch;
   limit: number;
   offset: number;
 }
+
+/** A page of the list with the names beside its ids. */
+export interface ProposalListPage {
+  items: ProposalView[];
+  names: ListNames;
+}
+
+/** Rows per page of an export: each page is one short query, no connection is held between pages. */
+export const EXPORT_PAGE_SIZE = 500;
 
 export interface RankedProposal {
   rank: number;
@@ -32,9 +44,48 @@ export class ProposalsQuery {
     @InjectRepository(ReviewerAssignmentView) private readonly assignments: Repository<ReviewerAssignmentView>,
   ) {}
 
-  async list(filter: ProposalListFilter): Promise<{ items: ProposalView[]; total: number }> {
+  async list(filter: ProposalListFilter): Promise<ProposalListPage & { total: number }> {
+    const query = this.listQuery(filter);
+    if (!query) return { items: [], total: 0, names: await this.names([]) };
+    const [items, total] = await query.limit(filter.limit).offset(filter.offset).getManyAndCount();
+    return { items, total, names: await this.names(items) };
+  }
+
+  /**
+   * Every row the filter matches (from `offset`, at most `limit` when given), in the list's order,
+   * page by page: keyset paging on (drafted_at, id), where drafted_at never changes once drafted, so
+   * a row is never skipped or repeated while others are drafted or change meanwhile.
+   */
+  async *pages(filter: Omit<ProposalListFilter, 'limit' | 'offset'> & { limit?: number; offset?: number }, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<ProposalListPage> {
+    let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
+    let after: string | undefined;
+    while (remaining > 0) {
+      const query = this.listQuery(filter);
+      if (!query) return;
+      const size = Math.min(pageSize, remaining);
+      if (after === undefined) query.offset(filter.offset ?? 0);
+      else {
+        query.andWhere(
+          new Brackets((q) =>
+            q
+              .where('p.drafted_at < (SELECT k.drafted_at FROM proposals k WHERE k.id = :afterId)')
+              .orWhere('(p.drafted_at = (SELECT k.drafted_at FROM proposals k WHERE k.id = :afterId) AND p.id > :afterId)'),
+          ),
+          { afterId: after },
+        );
+      }
+      const items = await query.limit(size).getMany();
+      if (items.length > 0) yield { items, names: await this.names(items) };
+      if (items.length < size) return;
+      remaining -= items.length;
+      after = items[items.length - 1].id;
+    }
+  }
+
+  /** The list's query in its order, or null when the caller may see none. */
+  private listQuery(filter: Omit<ProposalListFilter, 'limit' | 'offset'>): SelectQueryBuilder<ProposalView> | null {
     const { scope } = filter;
-    if (scope.kind === 'none') return { items: [], total: 0 };
+    if (scope.kind === 'none') return null;
     const query = this.proposals.createQueryBuilder('p');
     if (filter.callId) query.andWhere('p.callId = :callId', { callId: filter.callId });
     if (filter.status) query.andWhere('p.status = :status', { status: filter.status });
@@ -44,8 +95,21 @@ export class ProposalsQuery {
       );
     }
     if (scope.kind === 'reviewer') query.andWhere(':reviewer = ANY(p.assignedReviewerIds)', { reviewer: scope.reviewerId });
-    const [items, total] = await query.orderBy('p.draftedAt', 'DESC').addOrderBy('p.id', 'ASC').limit(filter.limit).offset(filter.offset).getManyAndCount();
-    return { items, total };
+    if (filter.search) applyListSearch(query, filter.search, {
+      lead: 'p.lead_organisation_id',
+      partners: 'p.partner_organisation_ids',
+      idCast: '::text',
+      titleMatches: "p.title ILIKE :listQ ESCAPE '\\'",
+    });
+    return query.orderBy('p.draftedAt', 'DESC').addOrderBy('p.id', 'ASC');
+  }
+
+  /** Names of the lead and of every listed partner, and the call's title. */
+  private names(items: readonly ProposalView[]): Promise<ListNames> {
+    return listNames(this.proposals.manager, {
+      organisationIds: items.flatMap((p) => [p.leadOrganisationId, ...p.partners.map((partner) => partner.organisationId)]),
+      callIds: items.map((p) => p.callId),
+    });
   }
 
   byId(id: string): Promise<ProposalView | null> {
