@@ -1,5 +1,7 @@
 import { ForbiddenException } from '@nestjs/common';
 import { UUID_PATTERN } from '@app/platform/ids';
+import type { ListedOrganisation, OrganisationNameScope } from '@app/read-models/lists/list-search';
+import { WITHHELD_ORGANISATION_NAME } from '../public-events/withheld-organisations';
 
 /**
  * Who may register, change and see organisations. Role rules of the programme, not business rules
@@ -44,4 +46,34 @@ export function authorizeProfileChange(actor: OrganisationActor, organisationId:
   if (isProgrammeTeam(actor)) return;
   if (applicantOrganisation(actor) !== organisationId.toLowerCase()) throw new ForbiddenException('Applicants may change only their own organisation');
   if (memberUserIds !== undefined) throw new ForbiddenException('Only the programme team changes member users');
+}
+
+/**
+ * Whose organisation names (and countries) the actor reads in the proposal and grant lists: the
+ * programme team and auditors every organisation's; anyone else (applicants, reviewers) only its own
+ * organisation's and those of organisations that chose to be public. This is the publication rule of
+ * partner systems (public-events/withheld-organisations.ts), not a wider one: an applicant reads no
+ * other organisation on GET /organisations/:id, and a reviewer none.
+ */
+export function organisationNameScope(actor: OrganisationActor): OrganisationNameScope {
+  if (isProgrammeTeam(actor) || actor.role === 'auditor') return { kind: 'all' };
+  return actor.role === 'applicant' && actor.organisationId ? { kind: 'own-or-public', organisationId: actor.organisationId } : { kind: 'own-or-public' };
+}
+
+/** An organisation as a list shows it beside its id. */
+export interface ListedOrganisationName {
+  /** null: the read model does not know the organisation (yet). */
+  name: string | null;
+  country: string | null;
+}
+
+/**
+ * The name and country the scope may read; a withheld organisation (not public, not the caller's own,
+ * or not known yet) is shown as partner systems see it: "Withheld recipient", without a country.
+ */
+export function listedOrganisationName(scope: OrganisationNameScope, organisationId: string, known: ListedOrganisation | undefined): ListedOrganisationName {
+  if (scope.kind === 'all') return { name: known?.name ?? null, country: known?.country ?? null };
+  const own = scope.organisationId !== undefined && scope.organisationId.toLowerCase() === organisationId.toLowerCase();
+  if (known && (own || known.publicationConsent === 'public')) return { name: known.name, country: known.country };
+  return { name: WITHHELD_ORGANISATION_NAME, country: null };
 }
