@@ -1,6 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { GrantView } from '@app/read-models/grants/grant-view.entity';
 import { CommandResultDto } from '../http/command-result.dto';
+import type { CsvColumn } from '../http/csv';
+import { LIST_NAME_DESCRIPTION } from '../http/list-search.dto';
+import { listedOrganisationName } from '@app/application/organisations/organisation-access';
+import type { ListNames, OrganisationNameScope } from '@app/read-models/lists/list-search';
 
 export class TrancheViewDto {
   @ApiProperty() trancheId: string;
@@ -97,8 +101,23 @@ export class GrantViewDto {
   @ApiProperty({ description: 'Stream version this view reflects' }) version: number;
 }
 
+export class GrantPartnerDto {
+  @ApiProperty() organisationId: string;
+  @ApiProperty({ type: String, nullable: true, description: LIST_NAME_DESCRIPTION }) organisationName: string | null;
+}
+
+/** A grant in the list: the grant with the names beside its ids. */
+export class GrantListItemDto extends GrantViewDto {
+  @ApiProperty({ type: String, nullable: true, example: 'Secure tenure for refugee and migrant households', description: "The grant's title: its proposal's" }) title: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Small grants for issue-based networks' }) callTitle: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Beirut Housing Rights Collective', description: LIST_NAME_DESCRIPTION }) granteeOrganisationName: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'LB', description: "The grantee's country (ISO 3166-1 alpha-2); null when its name is withheld from you" })
+  granteeOrganisationCountry: string | null;
+  @ApiProperty({ type: [GrantPartnerDto], description: 'The partners of the network, with their names' }) partners: GrantPartnerDto[];
+}
+
 export class GrantListDto {
-  @ApiProperty({ type: [GrantViewDto] }) items: GrantViewDto[];
+  @ApiProperty({ type: [GrantListItemDto] }) items: GrantListItemDto[];
   @ApiProperty() total: number;
   @ApiProperty() limit: number;
   @ApiProperty() offset: number;
@@ -115,6 +134,57 @@ export class ReportScheduledDto extends CommandResultDto {
 export class AmendmentRecordedDto extends CommandResultDto {
   @ApiProperty({ description: 'Id of the amendment' }) amendmentId: string;
 }
+
+/** The grant with the names beside its ids, as the caller may read them (organisation-access.ts). */
+export function toGrantListItemDto(grant: GrantView, today: string, names: ListNames, scope: OrganisationNameScope): GrantListItemDto {
+  const grantee = listedOrganisationName(scope, grant.granteeOrganisationId, names.organisations.get(grant.granteeOrganisationId));
+  return {
+    ...toGrantViewDto(grant, today),
+    title: names.proposalTitles.get(grant.proposalId) ?? null,
+    callTitle: names.callTitles.get(grant.callId) ?? null,
+    granteeOrganisationName: grantee.name,
+    granteeOrganisationCountry: grantee.country,
+    partners: grant.partnerOrganisationIds.map((organisationId) => ({
+      organisationId,
+      organisationName: listedOrganisationName(scope, organisationId, names.organisations.get(organisationId)).name,
+    })),
+  };
+}
+
+/** The columns of GET /grants as CSV: the portfolio's figures flat, without tranches, reports or amendments. */
+export const GRANT_CSV_COLUMNS: readonly CsvColumn<GrantListItemDto>[] = [
+  { header: 'id', value: (g) => g.id },
+  { header: 'title', value: (g) => g.title },
+  { header: 'status', value: (g) => g.status },
+  { header: 'callId', value: (g) => g.callId },
+  { header: 'callTitle', value: (g) => g.callTitle },
+  { header: 'proposalId', value: (g) => g.proposalId },
+  { header: 'granteeOrganisationId', value: (g) => g.granteeOrganisationId },
+  { header: 'granteeOrganisationName', value: (g) => g.granteeOrganisationName },
+  { header: 'granteeOrganisationCountry', value: (g) => g.granteeOrganisationCountry },
+  { header: 'partnerOrganisationIds', value: (g) => g.partners.map((p) => p.organisationId).join('; ') },
+  { header: 'partnerOrganisationNames', value: (g) => g.partners.map((p) => p.organisationName ?? '').join('; ') },
+  { header: 'currency', value: (g) => g.currency },
+  { header: 'amountMinor', value: (g) => g.amountMinor },
+  { header: 'awardedAmountMinor', value: (g) => g.awardedAmountMinor },
+  { header: 'disbursedMinor', value: (g) => g.disbursedMinor },
+  { header: 'remainingMinor', value: (g) => g.remainingMinor },
+  { header: 'periodStart', value: (g) => g.periodStart },
+  { header: 'periodEnd', value: (g) => g.periodEnd },
+  { header: 'nextReportDue', value: (g) => g.nextReportDue },
+  { header: 'overdue', value: (g) => g.overdue },
+  { header: 'agreementSignedAt', value: (g) => g.agreementSignedAt },
+  { header: 'awardedAt', value: (g) => g.awardedAt },
+  { header: 'updatedAt', value: (g) => g.updatedAt },
+];
+
+/** What `Accept: text/csv` answers, for the OpenAPI document. */
+export const GRANT_CSV_EXAMPLE =
+  GRANT_CSV_COLUMNS.map((column) => column.header).join(',') +
+  '\r\n' +
+  '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a,Secure tenure for refugee and migrant households,active,5b4f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e,Small grants for issue-based networks,' +
+  '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b,8a1d2c3e-4b5f-4a6b-9c7d-0e1f2a3b4c5d,Beirut Housing Rights Collective,LB,2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f,Withheld recipient,' +
+  'EUR,5000000,5000000,2500000,2500000,2027-06-01,2029-05-31,2027-12-01,false,2027-05-20T09:00:00.000Z,2027-05-03T09:00:00.000Z,2027-06-01T09:00:00.000Z\r\n';
 
 /** `today` is `YYYY-MM-DD` by the injected clock: overdue is a question of when you ask. */
 export function toGrantViewDto(grant: GrantView, today: string): GrantViewDto {

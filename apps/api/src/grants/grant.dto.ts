@@ -5,6 +5,7 @@ import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested,
 } from 'class-validator';
 import { IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset } from '../http/validation';
+import { ListSearchQuery } from '../http/list-search.dto';
 
 // Examples are computed when the API starts, so Swagger's "Try it out" works as is on any day.
 const DAY = 86_400_000;
@@ -140,7 +141,7 @@ export const DISBURSEMENT_EXAMPLES = {
 
 export const GRANT_STATUSES = ['awarded', 'active', 'suspended', 'terminated', 'closed'] as const;
 
-export class ListGrantsQuery {
+export class ListGrantsQuery extends ListSearchQuery {
   @ApiPropertyOptional({ enum: GRANT_STATUSES }) @IsOptional() @IsIn(GRANT_STATUSES)
   status?: (typeof GRANT_STATUSES)[number];
   @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: grants owing a report due before today; false: the others' })
@@ -148,7 +149,7 @@ export class ListGrantsQuery {
   overdue?: 'true' | 'false';
   @ApiPropertyOptional({ description: 'Only grants under this call' }) @IsOptional() @IsUUID()
   callId?: string;
-  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 200, description: 'Page size, 1..200 (decimal digits)' }) @IsOptional() @IsPageLimit(200)
+  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 200, description: 'Page size, 1..200 (decimal digits; default 50). CSV: every matching grant unless a limit is given' }) @IsOptional() @IsPageLimit(200)
   limit?: number;
   @ApiPropertyOptional({ example: 0, minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Grants to skip (decimal digits); past the end gives an empty page' })
   @IsOptional() @IsPageOffset()

@@ -1,10 +1,16 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res, type StreamableFile } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { CommandContext } from '@app/application/command-context';
 import { AmendGrantCommand, ExecuteGrantCommand, type GrantLifecycleCommand } from '@app/application/grants/grant-commands';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
 import { grantCommandOptions, grantListScope, maySeeGrant } from '@app/application/grants/grant-access';
+import { organisationNameScope } from '@app/application/organisations/organisation-access';
+import type { GrantView } from '@app/read-models/grants/grant-view.entity';
+import type { ListNames } from '@app/read-models/lists/list-search';
+import { csvContent, csvStream, mapPages, wantsCsv } from '../http/csv';
+import { listSearchOf } from '../http/list-search.dto';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
@@ -30,7 +36,7 @@ import {
   SignAgreementDto,
   SubmitReportDto,
 } from './grant.dto';
-import { AmendmentRecordedDto, GrantListDto, GrantViewDto, ReportScheduledDto, toGrantViewDto, TrancheScheduledDto } from './grant-view.dto';
+import { AmendmentRecordedDto, GRANT_CSV_COLUMNS, GRANT_CSV_EXAMPLE, GrantListDto, GrantViewDto, ReportScheduledDto, toGrantListItemDto, toGrantViewDto, TrancheScheduledDto } from './grant-view.dto';
 import { commandHeaders } from '../http/command-docs';
 
 const commandDocs = (): MethodDecorator => commandHeaders('grant');
@@ -54,24 +60,47 @@ export class GrantsController {
 
   @Get()
   @Roles(...READERS)
-  @ApiOperation({ summary: 'The grant portfolio, paged; applicants see their own organisation\'s grants' })
-  @ApiOkResponse({ type: GrantListDto })
+  @ApiOperation({
+    summary: "The grant portfolio, paged, with titles and names beside the ids; search and filter by status, call, country and organisation (applicants see their own organisation's grants)",
+    description:
+      "Each item carries its title (its proposal's), its call's title and the grantee's name and country. Organisation names are shown as you may read them: the programme team and auditors every name, " +
+      'applicants their own organisation\'s and those of organisations that chose to be public, any other as "Withheld recipient". ' +
+      '`Accept: text/csv` answers the same list as CSV (RFC 4180, a header row, streamed; cells that a spreadsheet would read as a formula are prefixed with `\'`): every matching grant unless `limit`/`offset` are given.',
+  })
+  @ApiExtraModels(GrantListDto)
+  @ApiOkResponse({
+    description: 'The page as JSON, or every matching grant as CSV',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(GrantListDto) } }, ...csvContent(GRANT_CSV_EXAMPLE) },
+  })
   @ApiProblemResponses(400, 401, 403)
-  async list(@Query() query: ListGrantsQuery, @CurrentActor() actor: Actor): Promise<GrantListDto> {
+  async list(
+    @Query() query: ListGrantsQuery,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<GrantListDto | StreamableFile> {
+    res.vary('Accept');
     const today = this.today();
+    const scope = grantListScope(actor);
+    const names = organisationNameScope(actor);
+    const filter = {
+      // No scope at all: a status nobody has, so the same path answers an empty list (or a CSV of its header).
+      statuses: !scope ? [] : query.status ? [query.status] : undefined,
+      overdue: query.overdue === undefined ? undefined : { on: today, value: query.overdue === 'true' },
+      granteeOrganisationId: scope?.granteeOrganisationId,
+      callId: query.callId,
+      search: listSearchOf(query, names),
+    };
+    const toItem = (grant: GrantView, listNames: ListNames) => toGrantListItemDto(grant, today, listNames, names);
+    if (wantsCsv(req)) {
+      const pages = this.grants.pages({ ...filter, limit: query.limit, offset: query.offset });
+      const rows = mapPages(pages, (page) => page.items.map((grant) => toItem(grant, page.names)));
+      return csvStream(res, 'grants.csv', GRANT_CSV_COLUMNS, await rows.next(), rows);
+    }
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
-    const scope = grantListScope(actor);
-    if (!scope) return { items: [], total: 0, limit, offset };
-    const { items, total } = await this.grants.list({
-      statuses: query.status ? [query.status] : undefined,
-      overdue: query.overdue === undefined ? undefined : { on: today, value: query.overdue === 'true' },
-      granteeOrganisationId: scope.granteeOrganisationId,
-      callId: query.callId,
-      limit,
-      offset,
-    });
-    return { items: items.map((grant) => toGrantViewDto(grant, today)), total, limit, offset };
+    const { items, total, names: listed } = await this.grants.list({ ...filter, limit, offset });
+    return { items: items.map((grant) => toItem(grant, listed)), total, limit, offset };
   }
 
   @Get(':id')

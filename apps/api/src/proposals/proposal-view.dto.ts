@@ -1,9 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { listedOrganisationName } from '@app/application/organisations/organisation-access';
 import type { ProposalActor, ProposalRelation } from '@app/application/proposals/proposal-access';
+import type { ListNames, OrganisationNameScope } from '@app/read-models/lists/list-search';
 import { initialProposalState, visibleReviews } from '@app/domain/proposal';
 import type { ProposalView } from '@app/read-models/proposals/proposal-view.entity';
 import type { RankedProposal, ReviewerQueueItem } from '@app/read-models/proposals/proposals.query';
 import { CommandResultDto } from '../http/command-result.dto';
+import { LIST_NAME_DESCRIPTION } from '../http/list-search.dto';
+import type { CsvColumn } from '../http/csv';
 import { BudgetLineDto, EligibilityResultDto, FUNDING_DECISIONS, PartnerDto, PROPOSAL_STATUSES, REVIEW_RECOMMENDATIONS } from './proposal.dto';
 
 export class ClarificationRequestedResultDto extends CommandResultDto {
@@ -86,8 +90,21 @@ export class ProposalSummaryDto {
   @ApiProperty({ description: 'Stream version this view reflects' }) version: number;
 }
 
+export class PartnerListItemDto extends PartnerViewDto {
+  @ApiProperty({ type: String, nullable: true, example: "Hebron Tenants' Committee", description: LIST_NAME_DESCRIPTION }) organisationName: string | null;
+}
+
+/** A proposal in the list: its summary with the names beside the ids. */
+export class ProposalListItemDto extends ProposalSummaryDto {
+  @ApiProperty({ type: [PartnerListItemDto], description: 'Invited and accepted partners, with their names' }) declare partners: PartnerListItemDto[];
+  @ApiProperty({ type: String, nullable: true, example: 'Beirut Housing Rights Collective', description: LIST_NAME_DESCRIPTION }) leadOrganisationName: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'LB', description: "The lead organisation's country (ISO 3166-1 alpha-2); null when its name is withheld from you" })
+  leadOrganisationCountry: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Small grants for issue-based networks' }) callTitle: string | null;
+}
+
 export class ProposalListDto {
-  @ApiProperty({ type: [ProposalSummaryDto] }) items: ProposalSummaryDto[];
+  @ApiProperty({ type: [ProposalListItemDto] }) items: ProposalListItemDto[];
   @ApiProperty() total: number;
   @ApiProperty() limit: number;
   @ApiProperty() offset: number;
@@ -230,6 +247,52 @@ function decisionSummary(view: ProposalView): DecisionSummaryDto | null {
   const { decision, amountMinor, grantId, decidedAt } = view.decision;
   return { decision, ...(amountMinor !== undefined ? { amountMinor } : {}), ...(grantId !== undefined ? { grantId } : {}), decidedAt };
 }
+
+/** The summary with the names beside its ids, as the caller may read them (organisation-access.ts). */
+export function toProposalListItemDto(view: ProposalView, relation: ProposalRelation, names: ListNames, scope: OrganisationNameScope): ProposalListItemDto {
+  const summary = toProposalSummaryDto(view, relation);
+  const lead = listedOrganisationName(scope, view.leadOrganisationId, names.organisations.get(view.leadOrganisationId));
+  return {
+    ...summary,
+    partners: summary.partners.map((partner) => ({ ...partner, organisationName: listedOrganisationName(scope, partner.organisationId, names.organisations.get(partner.organisationId)).name })),
+    leadOrganisationName: lead.name,
+    leadOrganisationCountry: lead.country,
+    callTitle: names.callTitles.get(view.callId) ?? null,
+  };
+}
+
+/** The columns of GET /proposals as CSV: the list item's, flat; partners in one cell each for ids and names, separated by "; ". */
+export const PROPOSAL_CSV_COLUMNS: readonly CsvColumn<ProposalListItemDto>[] = [
+  { header: 'id', value: (p) => p.id },
+  { header: 'title', value: (p) => p.title },
+  { header: 'status', value: (p) => p.status },
+  { header: 'callId', value: (p) => p.callId },
+  { header: 'callTitle', value: (p) => p.callTitle },
+  { header: 'leadOrganisationId', value: (p) => p.leadOrganisationId },
+  { header: 'leadOrganisationName', value: (p) => p.leadOrganisationName },
+  { header: 'leadOrganisationCountry', value: (p) => p.leadOrganisationCountry },
+  { header: 'partnerOrganisationIds', value: (p) => p.partners.map((partner) => partner.organisationId).join('; ') },
+  { header: 'partnerOrganisationNames', value: (p) => p.partners.map((partner) => partner.organisationName ?? '').join('; ') },
+  { header: 'policyIssue', value: (p) => p.policyIssue },
+  { header: 'requestedMinor', value: (p) => p.requestedMinor },
+  { header: 'currency', value: (p) => p.currency },
+  { header: 'submittedAt', value: (p) => p.submission?.submittedAt },
+  { header: 'eligible', value: (p) => p.eligible },
+  { header: 'reviewCount', value: (p) => p.reviewCount },
+  { header: 'consensusScore', value: (p) => p.consensusScore },
+  { header: 'decision', value: (p) => p.decision?.decision },
+  { header: 'decisionAmountMinor', value: (p) => p.decision?.amountMinor },
+  { header: 'draftedAt', value: (p) => p.draftedAt },
+  { header: 'updatedAt', value: (p) => p.updatedAt },
+];
+
+/** What `Accept: text/csv` answers, for the OpenAPI document (one proposal, its partner's name quoted). */
+export const PROPOSAL_CSV_EXAMPLE =
+  PROPOSAL_CSV_COLUMNS.map((column) => column.header).join(',') +
+  '\r\n' +
+  '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b,Secure tenure for refugee and migrant households,submitted,5b4f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e,Small grants for issue-based networks,' +
+  '8a1d2c3e-4b5f-4a6b-9c7d-0e1f2a3b4c5d,Beirut Housing Rights Collective,LB,2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f,"Hebron Tenants\' Committee, ""Al-Khalil""",housing rights for minorities,' +
+  '5000000,EUR,2027-02-01T10:00:00.000Z,,0,,,,2027-01-20T09:00:00.000Z,2027-02-01T10:00:00.000Z\r\n';
 
 export function toProposalSummaryDto(view: ProposalView, relation: ProposalRelation): ProposalSummaryDto {
   return {

@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsCurrencyCode, IsMinorUnits, IsPageLimit, IsPageOffset, IsOmittable } from '../http/validation';
+import { ListSearchQuery } from '../http/list-search.dto';
 
 /*
  * Examples tell the story of one fictional network: a housing-rights network led by a Lebanese
@@ -249,12 +250,12 @@ export class ProvideClarificationDto {
   revisedFields?: ProposalContentChangesDto;
 }
 
-export class ListProposalsQuery {
+export class ListProposalsQuery extends ListSearchQuery {
   @ApiPropertyOptional({ example: EXAMPLE_CALL_ID }) @IsOptional() @IsUUID()
   callId?: string;
   @ApiPropertyOptional({ enum: PROPOSAL_STATUSES }) @IsOptional() @IsIn(PROPOSAL_STATUSES)
   status?: (typeof PROPOSAL_STATUSES)[number];
-  @ApiPropertyOptional({ example: 50, description: '1..200' }) @IsOptional() @IsPageLimit(200)
+  @ApiPropertyOptional({ example: 50, description: '1..200 (default 50). CSV: every matching row unless a limit is given' }) @IsOptional() @IsPageLimit(200)
   limit?: number;
   @ApiPropertyOptional({ example: 0, description: '0..2^53-1' }) @IsOptional() @IsPageOffset()
   offset?: number;

@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res, type StreamableFile } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { organisationNameScope } from '@app/application/organisations/organisation-access';
 import { AsOfReadModels } from '@app/application/audit/as-of';
 import type { CommandContext } from '@app/application/command-context';
 import { maySeeAllProposals, relationTo } from '@app/application/proposals/proposal-access';
@@ -12,6 +14,10 @@ import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
 import type { ProposalScope } from '@app/read-models/proposals/proposals.query';
 import { ProposalsQuery } from '@app/read-models/proposals/proposals.query';
+import type { ProposalView } from '@app/read-models/proposals/proposal-view.entity';
+import type { ListNames } from '@app/read-models/lists/list-search';
+import { csvContent, csvStream, mapPages, wantsCsv } from '../http/csv';
+import { listSearchOf } from '../http/list-search.dto';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
@@ -35,9 +41,11 @@ import {
   ClarificationRequestedResultDto,
   DecisionResultDto,
   ProposalDetailDto,
+  PROPOSAL_CSV_COLUMNS,
+  PROPOSAL_CSV_EXAMPLE,
   ProposalListDto,
   toProposalDetailDto,
-  toProposalSummaryDto,
+  toProposalListItemDto,
 } from './proposal-view.dto';
 import { commandHeaders } from '../http/command-docs';
 
@@ -281,20 +289,37 @@ export class ProposalsController {
   @Get()
   @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
   @ApiOperation({
-    summary: "List proposals, filtered by call and status (applicants see their organisation's, reviewers those assigned to them)",
+    summary: "List proposals with the names beside the ids; search and filter by call, status, country and organisation (applicants see their organisation's, reviewers those assigned to them)",
+    description:
+      'Each item names its lead organisation (and its country), its partners and its call. Organisation names are shown as you may read them: the programme team and auditors every name; ' +
+      'applicants and reviewers their own organisation\'s and those of organisations that chose to be public, any other as "Withheld recipient" (no country); `q`, `country` never match what is withheld from you. ' +
+      '`Accept: text/csv` answers the same list as CSV (RFC 4180, a header row, streamed; cells that a spreadsheet would read as a formula are prefixed with `\'`): every matching proposal unless `limit`/`offset` are given.',
   })
-  @ApiOkResponse({ type: ProposalListDto })
+  @ApiExtraModels(ProposalListDto)
+  @ApiOkResponse({
+    description: 'The page as JSON, or every matching proposal as CSV',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(ProposalListDto) } }, ...csvContent(PROPOSAL_CSV_EXAMPLE) },
+  })
   @ApiProblemResponses(400, 401, 403)
-  async list(@Query() query: ListProposalsQuery, @CurrentActor() actor: Actor): Promise<ProposalListDto> {
+  async list(
+    @Query() query: ListProposalsQuery,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ProposalListDto | StreamableFile> {
+    res.vary('Accept');
+    const names = organisationNameScope(actor);
+    const filter = { scope: scopeOf(actor), callId: query.callId, status: query.status, search: listSearchOf(query, names) };
+    const toItem = (view: ProposalView, listNames: ListNames) => toProposalListItemDto(view, relationTo(actor, view) ?? 'partner', listNames, names);
+    if (wantsCsv(req)) {
+      const pages = this.proposals.pages({ ...filter, limit: query.limit, offset: query.offset });
+      const rows = mapPages(pages, (page) => page.items.map((view) => toItem(view, page.names)));
+      return csvStream(res, 'proposals.csv', PROPOSAL_CSV_COLUMNS, await rows.next(), rows);
+    }
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
-    const { items, total } = await this.proposals.list({ scope: scopeOf(actor), callId: query.callId, status: query.status, limit, offset });
-    return {
-      items: items.map((view) => toProposalSummaryDto(view, relationTo(actor, view) ?? 'partner')),
-      total,
-      limit,
-      offset,
-    };
+    const { items, total, names: listed } = await this.proposals.list({ ...filter, limit, offset });
+    return { items: items.map((view) => toItem(view, listed)), total, limit, offset };
   }
 
   @Get(':id')
