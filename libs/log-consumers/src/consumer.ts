@@ -68,9 +68,19 @@ export interface Projector<Prepared = unknown> extends ConsumerBase {
  */
 export interface Reactor extends ConsumerBase {
   readonly kind: 'reactor';
-  react(events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * `batch.after` is the checkpoint the events follow (null: the start of the log): they are every
+   * event matching the filter after it, in log order, up to the last one. A reactor that keeps
+   * state across batches can tell from it whether a batch continues the previous one (the same
+   * subscription) or the log is being read again from an older checkpoint (a restart, a redone batch).
+   */
+  react(events: readonly RecordedEvent[], batch: ReactorBatch): Promise<void>;
   /** Called about once per heartbeat while the consumer has caught up with the log. */
   idle?(): Promise<void>;
+}
+
+export interface ReactorBatch {
+  readonly after: string | null;
 }
 
 export type LogConsumer = Projector | Reactor;

@@ -392,7 +392,7 @@ export class LogConsumerRuntime {
       // Still the leader, and nobody moved the checkpoint? (A deposed leader must not act.)
       if (!(await moveCheckpoint(dataSource, consumer.name, this.owner, lease, lease.position, this.leaseTtlMs))) throw await this.refusal(dataSource, consumer.name, lease);
       try {
-        await consumer.react(events);
+        await consumer.react(events, { after: lease.position });
       } catch (error) {
         throw isRetryable(error) ? error : new ConsumerFailedError(batch, error);
       }

@@ -42,7 +42,7 @@ describe('the sealer as the worker runs it (a reactor on the log-consumer runtim
   it('seals a quiet log after the idle delay, in steps of N events; the result verifies', async () => {
     const auditDb = typeormAuditDb(dataSource);
     const sealer = new AuditSealer({ store, db: auditDb, signingKey, everyEvents: 5 });
-    const reactor = createAuditSealerReactor(sealer, { everyEvents: 100, idleMs: 100 });
+    const reactor = createAuditSealerReactor(sealer, { idleMs: 100 });
     const runner = new LogConsumerRuntime({ dataSource, store, consumers: [reactor], logger: { log: () => undefined, error: () => undefined } }, { heartbeatMs: 50 });
     runner.start();
     try {
@@ -59,6 +59,68 @@ describe('the sealer as the worker runs it (a reactor on the log-consumer runtim
     }
   });
 
+  it('hashes the batches the runtime hands it, reading the log itself only to start: 2,500 events, seals every 1,000, then the quiet rest', async () => {
+    await using fresh = await freshLog('sealer_batches');
+    const { dataSource, store } = fresh;
+    const auditDb = typeormAuditDb(dataSource);
+    let sealerReads = 0;
+    const counted = Object.assign(Object.create(store) as HashChainingEventStore, {
+      readAll: (options?: Parameters<HashChainingEventStore['readAll']>[0]) => {
+        sealerReads += 1;
+        return store.readAll(options);
+      },
+    });
+    const sealer = new AuditSealer({ store: counted, db: auditDb, signingKey, everyEvents: 1000 });
+    // The quiet-log seal waits for this clock, which stands still until every event is appended, so that
+    // the seals fall where the counts put them.
+    let clock = 0;
+    const reactor = createAuditSealerReactor(sealer, { idleMs: 1000, now: () => clock });
+    const runner = new LogConsumerRuntime(
+      { dataSource, store, consumers: [{ ...reactor, name: 'audit-sealer-batches' }], logger: { log: () => undefined, error: () => undefined } },
+      { heartbeatMs: 50, batchSize: 100 },
+    );
+    runner.start();
+    try {
+      for (let n = 0; n < 25; n++) {
+        await store.append(`case-b${n}`, Array.from({ length: 100 }, (_, i) => event(i)), 'no_stream');
+      }
+      const total = 2500;
+      const seals = await eventually(async () => {
+        clock += 1_000;
+        const found = await loadSeals(auditDb);
+        return found.at(-1)?.eventCount === total ? found : undefined;
+      }, 30_000);
+      expect(seals.map((seal) => seal.eventCount)).toEqual([1000, 2000, total]);
+      await expect(verifyAuditLog({ store, db: auditDb, key: signingKey })).resolves.toMatchObject({ ok: true, eventsChecked: total, unsealedEvents: 0 });
+      // The first batch after the start is read again from the (absent) latest seal; every later one continues the running hash.
+      expect(sealerReads).toBe(1);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('never hashes an event twice nor skips one when a batch is handed again or out of turn', async () => {
+    await using fresh = await freshLog('sealer_turns');
+    const { store } = fresh;
+    const auditDb = typeormAuditDb(fresh.dataSource);
+    for (let n = 0; n < 5; n++) await store.append(`case-t${n}`, Array.from({ length: 10 }, (_, i) => event(i)), 'no_stream');
+    const log = await store.readAll({ maxCount: 100_000 });
+    expect(log).toHaveLength(50);
+    const sealer = new AuditSealer({ store, db: auditDb, signingKey, everyEvents: 7 });
+    await sealer.extend(null, log.slice(0, 10));
+    // The same batch again (a batch redone after the checkpoint did not move): not hashed twice.
+    await sealer.extend(null, log.slice(0, 10));
+    await sealer.extend(log[9].position, log.slice(10, 20));
+    // A batch that does not continue the running hash (it skips 20..29): the sealer reads the log itself.
+    await sealer.extend(log[29].position, log.slice(30, 40));
+    await sealer.extend(log[39].position, log.slice(40));
+    await sealer.sealTail();
+    const seals = await loadSeals(auditDb);
+    expect(seals.at(-1)?.eventCount).toBe(log.length);
+    expect(seals.every((seal, i) => seal.eventCount - (seals[i - 1]?.eventCount ?? 0) <= 7)).toBe(true);
+    await expect(verifyAuditLog({ store, db: auditDb, key: signingKey })).resolves.toMatchObject({ ok: true, eventsChecked: log.length, unsealedEvents: 0 });
+  });
+
   it('refuses to run in production without AUDIT_SIGNING_KEY, and uses a given key', () => {
     expect(() => auditSigningKeyFromEnv({ NODE_ENV: 'production' })).toThrow(/AUDIT_SIGNING_KEY must be set in production/);
     const { privateKey } = generateKeyPairSync('ed25519');
@@ -71,6 +133,22 @@ describe('the sealer as the worker runs it (a reactor on the log-consumer runtim
     expect(() => auditSigningKeyFromEnv({ AUDIT_SIGNING_KEY: 'not a key' })).toThrow('AUDIT_SIGNING_KEY is not a PKCS#8 private key');
   });
 });
+
+/** A database of its own (seals are append-only: a test that counts them needs an empty table). */
+async function freshLog(name: string) {
+  const db = await createTestDatabase(name);
+  const dataSource = await new DataSource(databaseOptions(db.url)).initialize();
+  const store = new HashChainingEventStore(new PostgresEventStore({ connectionString: db.url }));
+  return {
+    dataSource,
+    store,
+    async [Symbol.asyncDispose]() {
+      await store.close();
+      await dataSource.destroy();
+      await db.drop();
+    },
+  };
+}
 
 describe('seals and verify over the port', () => {
   const signingKey = auditSigningKeyFromEnv({});

@@ -1,4 +1,4 @@
-import type { EventStore } from '@app/event-store';
+import type { EventStore, RecordedEvent } from '@app/event-store';
 import type { Reactor } from '@app/log-consumers';
 import type { AuditDb } from './audit-db';
 import { eventDigest, GLOBAL_GENESIS_HASH, nextGlobalHash } from './audit-digest';
@@ -11,10 +11,11 @@ import { type AuditSigningKey, sealSigningPayload } from './audit-signing-key';
  * recordedAt included, which the per-stream chain cannot cover. Every `everyEvents` events, and
  * when the log goes quiet, a seal (position, count, h) is signed with Ed25519 and stored.
  *
- * Why the running hash is not kept in the projection checkpoint: a seal is a pure function of the
- * log prefix, so the sealer starts every catch-up from its latest seal and reads the raw events
- * itself (seals must cover the stored ciphertext). The reactor below only tells it when new events arrived;
- * a crash, a retried event or a rebuild can therefore never make it hash an event twice or skip one.
+ * Why the running hash is not kept in the checkpoint: a seal is a pure function of the log prefix,
+ * so whenever the sealer is not sure that the events it is handed continue its running hash, it
+ * starts again from its latest seal and reads the stored events itself (seals must cover the
+ * stored ciphertext); a crash, a retried batch or a rebuild can therefore never make it hash an
+ * event twice or skip one. While they do continue it (the usual case), it hashes them as handed.
  *
  * What seals do not cover: events after the latest seal. There, a database superuser's edit of a
  * chained field is still caught by the stream chain, but a well-formed forged append (the chain
@@ -35,99 +36,164 @@ export interface AuditSealerOptions {
   now?: () => Date;
 }
 
+/** The running hash over the log up to `after` (inclusive), and the count the latest seal covers. */
+interface RunningHash {
+  after: string | undefined;
+  count: number;
+  hash: string;
+  sealedCount: number;
+}
+
 export class AuditSealer {
   private readonly everyEvents: number;
   private readonly pageSize: number;
-  private running: Promise<AuditSeal[]> = Promise.resolve([]);
+  private running: Promise<unknown> = Promise.resolve();
+  /**
+   * Where this process's running hash stands, when it knows: set by a read of the log from the
+   * latest seal, moved by the batches that continue it; dropped when another sealer's seal comes
+   * first, so the next call starts again from the latest seal.
+   */
+  private tail: RunningHash | undefined;
 
   constructor(private readonly options: AuditSealerOptions) {
     this.everyEvents = options.everyEvents ?? 1000;
     this.pageSize = options.pageSize ?? 1000;
   }
 
-  /** Hashes every event after the latest seal and seals it (in steps of `everyEvents`). */
+  /** Hashes every event after the latest seal and seals it all (in steps of `everyEvents`). */
   sealPending(): Promise<AuditSeal[]> {
-    const next = this.running.catch(() => []).then(() => this.catchUp());
-    this.running = next;
+    return this.serialised(async () => {
+      const written: AuditSeal[] = [];
+      const running = await this.readOn(await this.fromLatestSeal(), undefined, written);
+      if (running) await this.sealRemainder(running, written);
+      return written;
+    });
+  }
+
+  /**
+   * Extends the running hash with `events`, which are every event of the log after `after` (null:
+   * the start), in order, as the log-consumer runtime hands them to a reactor; seals every
+   * `everyEvents` events. When they do not continue the running hash (the first batch after a start,
+   * a batch redone from an older checkpoint, another sealer's seal in between), the log is read from
+   * the latest seal up to the batch's last event instead: an event is never hashed twice nor skipped.
+   * Events after the latest seal stay unsealed until `everyEvents` are reached or `sealTail` is called.
+   */
+  extend(after: string | null, events: readonly RecordedEvent[]): Promise<AuditSeal[]> {
+    return this.serialised(async () => {
+      const written: AuditSeal[] = [];
+      if (events.length === 0) return written;
+      const tail = this.tail;
+      if (tail && tail.after === (after ?? undefined)) {
+        for (const event of events) {
+          this.hashIn(tail, event);
+          if (tail.count - tail.sealedCount >= this.everyEvents && !(await this.seal(tail, written))) return written;
+        }
+        return written;
+      }
+      this.tail = await this.readOn(await this.fromLatestSeal(), events[events.length - 1].position, written);
+      return written;
+    });
+  }
+
+  /** Seals the events hashed since the latest seal (a quiet log); reads from the latest seal first if the running hash is unknown. */
+  sealTail(): Promise<AuditSeal[]> {
+    if (!this.tail) return this.sealPending();
+    return this.serialised(async () => {
+      const written: AuditSeal[] = [];
+      if (this.tail) await this.sealRemainder(this.tail, written);
+      return written;
+    });
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.running.catch(() => undefined).then(work);
+    // A failure (an outage) leaves the running hash unknown: the next call reads from the latest seal.
+    this.running = next.catch(() => {
+      this.tail = undefined;
+    });
     return next;
   }
 
-  private async catchUp(): Promise<AuditSeal[]> {
-    const { store, db } = this.options;
-    const last = await latestSeal(db);
-    let hash = last?.chainHash ?? GLOBAL_GENESIS_HASH;
-    let count = last?.eventCount ?? 0;
-    let sealedCount = count;
-    let after = last?.position;
-    const written: AuditSeal[] = [];
-    for (;;) {
-      const page = await store.readAll({ after, maxCount: this.pageSize });
-      for (const event of page) {
-        hash = nextGlobalHash(hash, eventDigest(event));
-        count += 1;
-        after = event.position;
-        if (count - sealedCount >= this.everyEvents) {
-          const seal = await this.write(event.position, count, hash, sealedCount);
-          if (!seal) return written; // another sealer got there first
-          written.push(seal);
-          sealedCount = count;
-        }
-      }
-      if (page.length < this.pageSize) break;
-    }
-    if (count > sealedCount && after !== undefined) {
-      const seal = await this.write(after, count, hash, sealedCount);
-      if (seal) written.push(seal);
-    }
-    return written;
+  private async fromLatestSeal(): Promise<RunningHash> {
+    const last = await latestSeal(this.options.db);
+    const count = last?.eventCount ?? 0;
+    return { after: last?.position, count, hash: last?.chainHash ?? GLOBAL_GENESIS_HASH, sealedCount: count };
   }
 
-  private async write(position: string, eventCount: number, chainHash: string, previousCount: number): Promise<AuditSeal | undefined> {
+  /**
+   * Reads the log after `running.after`, hashing and sealing every `everyEvents`, until the event at
+   * `until` (inclusive) or the end of the log. Leaves `this.tail` where it stopped; undefined if
+   * another sealer's seal came first.
+   */
+  private async readOn(running: RunningHash, until: string | undefined, written: AuditSeal[]): Promise<RunningHash | undefined> {
+    this.tail = running;
+    for (;;) {
+      const page = await this.options.store.readAll({ after: running.after, maxCount: this.pageSize });
+      for (const event of page) {
+        this.hashIn(running, event);
+        if (running.count - running.sealedCount >= this.everyEvents && !(await this.seal(running, written))) return undefined;
+        if (event.position === until) return running;
+      }
+      if (page.length < this.pageSize) return running;
+    }
+  }
+
+  private hashIn(running: RunningHash, event: RecordedEvent): void {
+    running.hash = nextGlobalHash(running.hash, eventDigest(event));
+    running.count += 1;
+    running.after = event.position;
+  }
+
+  private async sealRemainder(running: RunningHash, written: AuditSeal[]): Promise<void> {
+    if (running.count > running.sealedCount) await this.seal(running, written);
+  }
+
+  /** Seals the running hash; false (and the running hash forgotten) if another sealer got there first. */
+  private async seal(running: RunningHash, written: AuditSeal[]): Promise<boolean> {
     const { signingKey } = this.options;
     const createdAt = (this.options.now?.() ?? new Date()).toISOString();
-    const statement = { position, eventCount, chainHash, createdAt, keyId: signingKey.keyId };
-    return insertSeal(this.options.db, { ...statement, signature: signingKey.sign(sealSigningPayload(statement)) }, previousCount);
+    const statement = { position: running.after!, eventCount: running.count, chainHash: running.hash, createdAt, keyId: signingKey.keyId };
+    const seal = await insertSeal(this.options.db, { ...statement, signature: signingKey.sign(sealSigningPayload(statement)) }, running.sealedCount);
+    if (!seal) {
+      this.tail = undefined;
+      return false;
+    }
+    written.push(seal);
+    running.sealedCount = running.count;
+    return true;
   }
 }
 
 export interface AuditSealerReactorOptions {
-  /** Seal as soon as this many new events arrived (default: 1000). */
-  everyEvents?: number;
   /** Seal a quiet log this long after its last event (default 5 s). */
   idleMs?: number;
   now?: () => number;
 }
 
 /**
- * The sealer as the log-consumer runtime runs it: a reactor over the stored (never decoded) log
- * that only counts events, and seals every `everyEvents` and when the log has been quiet for
- * `idleMs`. Sealing reads the log itself from the latest seal, outside any transaction, so a batch
- * redone after a crash can never make it hash an event twice or skip one.
+ * The sealer as the log-consumer runtime runs it: a reactor over the stored (never decoded) log.
+ * Each batch extends the running hash in memory (sealing every `everyEvents`), so the log is read
+ * once, by the runtime; whatever is left unsealed is sealed when the log has been quiet for
+ * `idleMs`. A batch that does not continue the running hash (after a start, a crash, a lost lease)
+ * makes the sealer read the log itself from the latest seal, so no event is hashed twice or skipped.
  */
 export function createAuditSealerReactor(sealer: AuditSealer, options: AuditSealerReactorOptions = {}): Reactor {
-  const everyEvents = options.everyEvents ?? 1000;
   const idleMs = options.idleMs ?? 5000;
   const now = options.now ?? Date.now;
-  // After a start, whatever the previous process left unsealed is sealed at the first quiet moment.
-  let pending = 1;
   let lastEventAt = 0;
   return {
     kind: 'reactor',
     name: 'audit-sealer',
     filter: {},
     input: 'stored',
-    async react(events): Promise<void> {
-      pending += events.length;
+    async react(events, batch): Promise<void> {
+      await sealer.extend(batch.after, events);
       lastEventAt = now();
-      if (pending >= everyEvents) {
-        await sealer.sealPending();
-        pending = 0;
-      }
     },
     async idle(): Promise<void> {
-      if (pending === 0 || now() - lastEventAt < idleMs) return;
-      await sealer.sealPending();
-      pending = 0;
+      // After a start, whatever the previous process left unsealed is sealed at the first quiet moment.
+      if (now() - lastEventAt < idleMs) return;
+      await sealer.sealTail();
     },
   };
 }
