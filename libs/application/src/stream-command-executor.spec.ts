@@ -1,13 +1,14 @@
-import { type EventStore, type ExpectedVersion, type NewEvent, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+import { type EventStore, type ExpectedVersion, type NewEvent, type ReadStreamOptions, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import type { Decider } from '@app/domain/shared/decider';
 import type { CommandContext } from './command-context';
 import { PlainEventCodec, SchemaRegistry } from './event-codec';
 import { StreamCommandExecutor } from './stream-command-executor';
 
 type Counted = { type: 'Counted'; data: { by: string } };
-const counter: Decider<{ by: string }, Counted, number> = {
-  initialState: 0,
-  evolve: (count) => count + 1,
+/** Its state lists who counted, in order: what it was folded from shows. */
+const counter: Decider<{ by: string }, Counted, string[]> = {
+  initialState: [],
+  evolve: (by, event) => [...by, event.data.by],
   decide: (command) => [{ type: 'Counted', data: { by: command.by } }],
 };
 
@@ -15,11 +16,14 @@ const counter: Decider<{ by: string }, Counted, number> = {
 class FakeStore {
   readonly streams = new Map<string, RecordedEvent[]>();
   reads = 0;
+  /** The first version each read asked for. */
+  readonly readsFrom: number[] = [];
   readonly expectations: ExpectedVersion[] = [];
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     this.reads += 1;
-    return this.streams.get(streamId) ?? [];
+    this.readsFrom.push(options?.fromVersion ?? 0);
+    return (this.streams.get(streamId) ?? []).filter((event) => event.streamVersion >= (options?.fromVersion ?? 0));
   }
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedVersion) {
@@ -51,15 +55,14 @@ const context = (idempotencyKey?: string): CommandContext => ({
 });
 
 describe('StreamCommandExecutor', () => {
-  const setup = () => {
+  const codec = new PlainEventCodec(new SchemaRegistry().register({ Counted: 1 }));
+  const setup = (maxAgeMs?: number) => {
     const store = new FakeStore();
-    const executor = new StreamCommandExecutor(store as unknown as EventStore, new PlainEventCodec(new SchemaRegistry().register({ Counted: 1 })), {
-      attempts: 3,
-      baseDelayMs: 0,
-      maxDelayMs: 0,
-    });
+    const executor = new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs });
     return { store, executor };
   };
+  const appendElsewhere = (store: FakeStore, streamId: string, by: string, expected: ExpectedVersion) =>
+    store.append(streamId, [{ type: 'Counted', schemaVersion: 1, data: { by }, metadata: { eventId: by, actorId: 'bob', actorRole: 'admin', correlationId: 'x', causationId: 'x' } }], expected);
 
   it('reads the stream it decides on once, then appends with the version read', async () => {
     const { store, executor } = setup();
@@ -67,6 +70,60 @@ describe('StreamCommandExecutor', () => {
     await executor.execute(counter, 's-1', '1', { by: 'b' }, context());
     expect(store.reads).toBe(2);
     expect(store.expectations).toEqual(['no_stream', 0]);
+  });
+
+  it('on a stream it folded lately it reads only the tail, with what others appended meanwhile folded in', async () => {
+    const { store, executor } = setup();
+    await executor.execute(counter, 's-hot', 'hot', { by: 'a' }, context());
+    await executor.execute(counter, 's-hot', 'hot', { by: 'b' }, context());
+    await appendElsewhere(store, 's-hot', 'other process', 1);
+    await executor.execute(counter, 's-hot', 'hot', { by: 'c' }, context());
+    expect(store.readsFrom).toEqual([0, 1, 2]);
+    expect(store.expectations.slice(-1)).toEqual([2]);
+    expect(await executor.load(counter, 's-hot')).toEqual({ state: ['a', 'b', 'other process', 'c'], version: 3 });
+  });
+
+  it('a conflict is decided again on the fresh tail', async () => {
+    const { store, executor } = setup();
+    await executor.execute(counter, 's-race', 'race', { by: 'a' }, context());
+    const raced = store.readStream.bind(store);
+    let once = true;
+    store.readStream = async (streamId, options) => {
+      const events = await raced(streamId, options);
+      if (once) {
+        once = false;
+        await appendElsewhere(store, streamId, 'winner', 0); // lands between this read and the append
+      }
+      return events;
+    };
+    const result = await executor.execute(counter, 's-race', 'race', { by: 'b' }, context());
+    expect(result.version).toBe(2);
+    expect((await executor.load(counter, 's-race')).state).toEqual(['a', 'winner', 'b']);
+  });
+
+  it('a folded state is used for maxAgeMs after it was folded from the first event, then the stream is read whole again', async () => {
+    const { store, executor } = setup(30);
+    await executor.execute(counter, 's-old', 'old', { by: 'a' }, context());
+    await executor.execute(counter, 's-old', 'old', { by: 'b' }, context());
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    await executor.execute(counter, 's-old', 'old', { by: 'c' }, context());
+    expect(store.readsFrom).toEqual([0, 1, 0]);
+  });
+
+  it('maxAgeMs 0 reads every stream whole', async () => {
+    const { store, executor } = setup(0);
+    await executor.execute(counter, 's-cold', 'cold', { by: 'a' }, context());
+    await executor.execute(counter, 's-cold', 'cold', { by: 'b' }, context());
+    expect(store.readsFrom).toEqual([0, 0]);
+  });
+
+  it('a keyed command reads its stream whole, to find an earlier attempt anywhere in it', async () => {
+    const { store, executor } = setup();
+    await executor.execute(counter, 's-k', 'k', { by: 'a' }, context('k-0'));
+    await executor.execute(counter, 's-k', 'k', { by: 'b' }, context());
+    const again = await executor.execute(counter, 's-k', 'k', { by: 'a' }, context('k-0'));
+    expect(again).toMatchObject({ version: 0, replayed: true });
+    expect(store.readsFrom).toEqual([0, 1, 0]); // the unkeyed command between reads the tail
   });
 
   it('a stream minted for the command (newStream, no Idempotency-Key) is decided on empty without a read', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DuplicateEventIdError, type EventStore, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import { nameBasedId } from '@app/platform/ids';
-import { type Decider, fold } from '@app/domain/shared/decider';
+import type { Decider } from '@app/domain/shared/decider';
 import type { CommandContext, CommandResult } from './command-context';
 import type { DomainEvent, EventCodec } from './event-codec';
 import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
@@ -57,11 +57,16 @@ export interface ExecuteOptions {
  * derive the same event ids for the same version; the store keeps one and the other finds it.
  */
 export class StreamCommandExecutor {
+  private readonly folded: FoldedStates;
+
   constructor(
     private readonly store: EventStore,
     private readonly codec: EventCodec,
     private readonly retry: RetryOptions = DEFAULT_RETRY,
-  ) {}
+    foldedStates: FoldedStateOptions = {},
+  ) {
+    this.folded = new FoldedStates(foldedStates);
+  }
 
   execute<C, E extends DomainEvent, S>(
     decider: Decider<C, E, S>,
@@ -108,7 +113,10 @@ export class StreamCommandExecutor {
     context: CommandContext,
     knownEmpty: boolean,
   ): Promise<ExecutionResult<E>> {
-    const { state, version, events: recorded } = knownEmpty ? { state: decider.initialState, version: -1, events: [] } : await this.read(decider, streamId);
+    // A keyed command searches the whole stream for an earlier attempt; any other decides on the folded state.
+    const { state, version, events: recorded, foldedAt } = knownEmpty
+      ? { state: decider.initialState, version: -1, events: [], foldedAt: Date.now() }
+      : await this.read(decider, streamId, undefined, context.idempotencyKey !== undefined);
     const earlier = this.earlierAttempt<E>(recorded, context);
     if (earlier) return { id: entityId, ...earlier };
     // Built first: the builder checks who may act, and a stranger must not learn the version from a 409.
@@ -130,11 +138,14 @@ export class StreamCommandExecutor {
     try {
       const conditions = [...pinned].map(([pinnedStreamId, pinnedVersion]) => ({ streamId: pinnedStreamId, version: pinnedVersion }));
       const result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version, conditions.length ? { conditions } : undefined);
+      if (result.nextExpectedVersion === version + events.length) {
+        this.folded.remember(streamId, decider, events.reduce(decider.evolve, state), result.nextExpectedVersion, foldedAt);
+      }
       return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
     } catch (error) {
       // A concurrent attempt of the same keyed command may have won the race: answer as it did.
       if (context.idempotencyKey !== undefined && (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError)) {
-        const again = this.earlierAttempt<E>((await this.read(decider, streamId)).events, context);
+        const again = this.earlierAttempt<E>((await this.read(decider, streamId, undefined, true)).events, context);
         if (again) return { id: entityId, ...again };
       }
       throw error;
@@ -162,12 +173,96 @@ export class StreamCommandExecutor {
     return { version: mine[mine.length - 1].streamVersion, events: mine.map((event) => ({ type: event.type, data: event.data }) as E), replayed: true };
   }
 
-  private async read<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, streamId: string, upTo?: Date): Promise<{ state: S; version: number; events: RecordedEvent[] }> {
-    const recorded = await this.store.readStream(streamId);
+  /**
+   * The stream folded to its current state. Live reads (no `upTo`) start from the state this process
+   * folded recently (FoldedStates), reading and decoding only the events after it; `wholeStream`
+   * reads every event (a keyed command searches them for its earlier attempt). `events` holds the
+   * decoded events read, so the whole stream only when `wholeStream` or `upTo`.
+   */
+  private async read<C, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    streamId: string,
+    upTo?: Date,
+    wholeStream = false,
+  ): Promise<{ state: S; version: number; events: RecordedEvent[]; foldedAt: number }> {
+    const known = upTo || wholeStream ? undefined : this.folded.recall<S>(streamId, decider);
+    const startedAt = Date.now();
+    const recorded = await this.store.readStream(streamId, known ? { fromVersion: known.version + 1 } : undefined);
+    if (known && recorded.length > 0 && recorded[0].streamVersion !== known.version + 1) {
+      return this.read(decider, streamId, undefined, true); // not the tail it asked for: never fold a gap
+    }
     const visible = upTo ? recorded.filter((e) => e.recordedAt.getTime() <= upTo.getTime()) : recorded;
     const decoded = await Promise.all(visible.map((e) => this.codec.decode(e)));
     const domainEvents = decoded.map((e) => ({ type: e.type, data: e.data }) as E);
-    const version = visible.length ? visible[visible.length - 1].streamVersion : -1;
-    return { state: fold(decider, domainEvents), version, events: decoded };
+    const state = domainEvents.reduce(decider.evolve, known ? known.state : decider.initialState);
+    const version = visible.length ? visible[visible.length - 1].streamVersion : known ? known.version : -1;
+    const foldedAt = known ? known.foldedAt : startedAt;
+    if (!upTo && version >= 0) this.folded.remember(streamId, decider, state, version, foldedAt);
+    return { state, version, events: decoded, foldedAt };
+  }
+}
+
+export interface FoldedStateOptions {
+  /** Streams remembered at most (the least recently used go first); default 5,000. */
+  maxEntries?: number;
+  /** How long a state folded from the stream's first event is used, tail reads included; default 5 s, 0 turns the memory off. */
+  maxAgeMs?: number;
+}
+
+/**
+ * The states this process folded lately, per stream, so that the next command on a hot stream reads
+ * and decodes only the events appended since (its tail), not the whole stream again: a command's
+ * cost no longer grows with the stream's length. Always correct, because the log is append-only and
+ * the tail is read on every command: another process's appends (an erasure included) are folded in
+ * before anything is decided; the append's expected version still guards the race.
+ *
+ * A folded state may hold decrypted personal data (an organisation's contact person, a grant's
+ * signatories), so it is used for at most `maxAgeMs` (5 s) after it was folded from the stream's
+ * first event — tail reads do not extend that — and dropped once expired, used or not: the same bound
+ * as the codec's own memory of a data key (a key erased elsewhere may still decrypt here for 5 s).
+ * After that the stream is read and decoded whole again, with the keys as they are then.
+ */
+class FoldedStates {
+  private readonly entries = new Map<string, { decider: unknown; state: unknown; version: number; foldedAt: number }>();
+  private readonly maxEntries: number;
+  private readonly maxAgeMs: number;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(options: FoldedStateOptions) {
+    this.maxEntries = options.maxEntries ?? 5_000;
+    this.maxAgeMs = options.maxAgeMs ?? 5_000;
+  }
+
+  recall<S>(streamId: string, decider: unknown): { state: S; version: number; foldedAt: number } | undefined {
+    const entry = this.entries.get(streamId);
+    if (!entry || entry.decider !== decider) return undefined;
+    if (Date.now() - entry.foldedAt >= this.maxAgeMs) {
+      this.entries.delete(streamId);
+      return undefined;
+    }
+    return { state: entry.state as S, version: entry.version, foldedAt: entry.foldedAt };
+  }
+
+  remember(streamId: string, decider: unknown, state: unknown, version: number, foldedAt: number): void {
+    if (this.maxAgeMs <= 0 || Date.now() - foldedAt >= this.maxAgeMs) return;
+    const current = this.entries.get(streamId);
+    // Concurrent commands may finish out of order: keep the later state of the same fold.
+    if (current && current.decider === decider && current.version > version) return;
+    this.entries.delete(streamId); // re-inserted last: the Map's order is the recency order
+    this.entries.set(streamId, { decider, state, version, foldedAt });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.sweepLater();
+  }
+
+  /** Expired states are dropped even if their stream is never used again (they may hold personal data). */
+  private sweepLater(): void {
+    if (this.sweeper) return;
+    this.sweeper = setTimeout(() => {
+      this.sweeper = undefined;
+      const now = Date.now();
+      for (const [streamId, entry] of this.entries) if (now - entry.foldedAt >= this.maxAgeMs) this.entries.delete(streamId);
+      if (this.entries.size > 0) this.sweepLater();
+    }, this.maxAgeMs);
+    this.sweeper.unref();
   }
 }
