@@ -334,7 +334,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List proposals, filtered by call and status (applicants see their organisation's, reviewers those assigned to them) */
+        /**
+         * List proposals with the names beside the ids; search and filter by call, status, country and organisation (applicants see their organisation's, reviewers those assigned to them)
+         * @description Each item names its lead organisation (and its country), its partners and its call. Organisation names are shown as you may read them: the programme team and auditors every name; applicants and reviewers their own organisation's and those of organisations that chose to be public, any other as "Withheld recipient" (no country); `q`, `country` never match what is withheld from you. `Accept: text/csv` answers the same list as CSV (RFC 4180, a header row, streamed; cells that a spreadsheet would read as a formula are prefixed with `'`): every matching proposal unless `limit`/`offset` are given.
+         */
         get: operations["ProposalsController_list"];
         put?: never;
         /** Draft a proposal for a published call, led by the caller's organisation */
@@ -789,7 +792,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The grant portfolio, paged; applicants see their own organisation's grants */
+        /**
+         * The grant portfolio, paged, with titles and names beside the ids; search and filter by status, call, country and organisation (applicants see their own organisation's grants)
+         * @description Each item carries its title (its proposal's), its call's title and the grantee's name and country. Organisation names are shown as you may read them: the programme team and auditors every name, applicants their own organisation's and those of organisations that chose to be public, any other as "Withheld recipient". `Accept: text/csv` answers the same list as CSV (RFC 4180, a header row, streamed; cells that a spreadsheet would read as a formula are prefixed with `'`): every matching grant unless `limit`/`offset` are given.
+         */
         get: operations["GrantsController_list"];
         put?: never;
         post?: never;
@@ -2142,7 +2148,7 @@ export interface components {
             /** @description The only way submitted content changes */
             revisedFields?: components["schemas"]["ProposalContentChangesDto"];
         };
-        PartnerViewDto: {
+        PartnerListItemDto: {
             /** @example 2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f */
             organisationId: string;
             /** @example documentation of evictions */
@@ -2154,6 +2160,11 @@ export interface components {
             status: "invited" | "accepted";
             /** @description The terms version the partner last accepted; submission needs the current one (termsVersion) */
             acceptedTermsVersion?: number | null;
+            /**
+             * @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet)
+             * @example Hebron Tenants' Committee
+             */
+            organisationName: string | null;
         };
         SubmissionDto: {
             /** @description Content version frozen by the submission */
@@ -2169,12 +2180,12 @@ export interface components {
             grantId?: string;
             decidedAt: string;
         };
-        ProposalSummaryDto: {
+        ProposalListItemDto: {
             id: string;
             callId: string;
             leadOrganisationId: string;
-            /** @description Invited and accepted partners */
-            partners: components["schemas"]["PartnerViewDto"][];
+            /** @description Invited and accepted partners, with their names */
+            partners: components["schemas"]["PartnerListItemDto"][];
             title: string;
             policyIssue: string;
             requestedMinor: number;
@@ -2201,12 +2212,37 @@ export interface components {
             updatedAt: string;
             /** @description Stream version this view reflects */
             version: number;
+            /**
+             * @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet)
+             * @example Beirut Housing Rights Collective
+             */
+            leadOrganisationName: string | null;
+            /**
+             * @description The lead organisation's country (ISO 3166-1 alpha-2); null when its name is withheld from you
+             * @example LB
+             */
+            leadOrganisationCountry: string | null;
+            /** @example Small grants for issue-based networks */
+            callTitle: string | null;
         };
         ProposalListDto: {
-            items: components["schemas"]["ProposalSummaryDto"][];
+            items: components["schemas"]["ProposalListItemDto"][];
             total: number;
             limit: number;
             offset: number;
+        };
+        PartnerViewDto: {
+            /** @example 2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f */
+            organisationId: string;
+            /** @example documentation of evictions */
+            role: string;
+            /**
+             * @description invited: not answered yet; accepted: a member of the network
+             * @enum {string}
+             */
+            status: "invited" | "accepted";
+            /** @description The terms version the partner last accepted; submission needs the current one (termsVersion) */
+            acceptedTermsVersion?: number | null;
         };
         DecisionDto: {
             /** @enum {string} */
@@ -2649,6 +2685,82 @@ export interface components {
             recoveryMinor: number;
             recovered: boolean;
         };
+        GrantPartnerDto: {
+            organisationId: string;
+            /** @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet) */
+            organisationName: string | null;
+        };
+        GrantListItemDto: {
+            id: string;
+            proposalId: string;
+            callId: string;
+            /** @description The lead organisation of the network */
+            granteeOrganisationId: string;
+            partnerOrganisationIds: string[];
+            /** @example EUR */
+            currency: string;
+            /** @enum {string} */
+            status: "awarded" | "active" | "suspended" | "terminated" | "closed";
+            /** @description Current amount, after amendments */
+            amountMinor: number;
+            awardedAmountMinor: number;
+            /** @description Sum of tranches not cancelled (scheduled or paid) */
+            scheduledMinor: number;
+            /** @description Sum of tranches paid */
+            disbursedMinor: number;
+            /** @description Amount minus disbursed */
+            remainingMinor: number;
+            /** @description Given back to the call at closure or termination */
+            unspentMinor?: number | null;
+            /** @example 2027-06-01 */
+            periodStart: string;
+            /** @example 2029-05-31 */
+            periodEnd: string;
+            /** @description Earliest due date of a report not yet accepted */
+            nextReportDue?: string | null;
+            /** @description A report the grantee owes (scheduled or sent back) was due before today */
+            overdue: boolean;
+            agreementSignedAt?: string | null;
+            /** @description Why it was suspended or terminated */
+            statusReason?: string | null;
+            conditions: string[];
+            tranches: components["schemas"]["TrancheViewDto"][];
+            reports: components["schemas"]["ReportViewDto"][];
+            amendments: components["schemas"]["AmendmentViewDto"][];
+            /** @description The agreed budget per line (POST /grants/{id}/budget) */
+            budget?: components["schemas"]["BudgetViewDto"] | null;
+            /** @description Set when the final financial report showed an unspent advance */
+            recovery?: components["schemas"]["RecoveryViewDto"] | null;
+            awardedAt: string;
+            updatedAt: string;
+            /** @description Stream version this view reflects */
+            version: number;
+            /**
+             * @description The grant's title: its proposal's
+             * @example Secure tenure for refugee and migrant households
+             */
+            title: string | null;
+            /** @example Small grants for issue-based networks */
+            callTitle: string | null;
+            /**
+             * @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet)
+             * @example Beirut Housing Rights Collective
+             */
+            granteeOrganisationName: string | null;
+            /**
+             * @description The grantee's country (ISO 3166-1 alpha-2); null when its name is withheld from you
+             * @example LB
+             */
+            granteeOrganisationCountry: string | null;
+            /** @description The partners of the network, with their names */
+            partners: components["schemas"]["GrantPartnerDto"][];
+        };
+        GrantListDto: {
+            items: components["schemas"]["GrantListItemDto"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
         GrantViewDto: {
             id: string;
             proposalId: string;
@@ -2694,12 +2806,6 @@ export interface components {
             updatedAt: string;
             /** @description Stream version this view reflects */
             version: number;
-        };
-        GrantListDto: {
-            items: components["schemas"]["GrantViewDto"][];
-            total: number;
-            limit: number;
-            offset: number;
         };
         SignatoryDto: {
             /**
@@ -4586,9 +4692,15 @@ export interface operations {
     ProposalsController_list: {
         parameters: {
             query?: {
+                /** @description Case-insensitive text search in the title and in the names of the lead (grantee) and partner organisations you may read; `%` and `_` are matched as themselves. Empty: no search. */
+                q?: string;
+                /** @description The lead (grantee) organisation's country, ISO 3166-1 alpha-2; a withheld organisation you may not read is never matched */
+                country?: string;
+                /** @description Only where this organisation is the lead (grantee) or a partner */
+                organisationId?: string;
                 callId?: string;
                 status?: "draft" | "submitted" | "ineligible" | "under-review" | "awarded" | "rejected" | "reserved" | "withdrawn";
-                /** @description 1..200 */
+                /** @description 1..200 (default 50). CSV: every matching row unless a limit is given */
                 limit?: number;
                 /** @description 0..2^53-1 */
                 offset?: number;
@@ -4599,12 +4711,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The page as JSON, or every matching proposal as CSV */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalListDto"];
+                    /**
+                     * @example id,title,status,callId,callTitle,leadOrganisationId,leadOrganisationName,leadOrganisationCountry,partnerOrganisationIds,partnerOrganisationNames,policyIssue,requestedMinor,currency,submittedAt,eligible,reviewCount,consensusScore,decision,decisionAmountMinor,draftedAt,updatedAt
+                     *     6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b,Secure tenure for refugee and migrant households,submitted,5b4f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e,Small grants for issue-based networks,8a1d2c3e-4b5f-4a6b-9c7d-0e1f2a3b4c5d,Beirut Housing Rights Collective,LB,2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f,"Hebron Tenants' Committee, ""Al-Khalil""",housing rights for minorities,5000000,EUR,2027-02-01T10:00:00.000Z,,0,,,,2027-01-20T09:00:00.000Z,2027-02-01T10:00:00.000Z
+                     */
+                    "text/csv": string;
                 };
             };
             /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
@@ -6850,12 +6968,18 @@ export interface operations {
     GrantsController_list: {
         parameters: {
             query?: {
+                /** @description Case-insensitive text search in the title and in the names of the lead (grantee) and partner organisations you may read; `%` and `_` are matched as themselves. Empty: no search. */
+                q?: string;
+                /** @description The lead (grantee) organisation's country, ISO 3166-1 alpha-2; a withheld organisation you may not read is never matched */
+                country?: string;
+                /** @description Only where this organisation is the lead (grantee) or a partner */
+                organisationId?: string;
                 status?: "awarded" | "active" | "suspended" | "terminated" | "closed";
                 /** @description true: grants owing a report due before today; false: the others */
                 overdue?: "true" | "false";
                 /** @description Only grants under this call */
                 callId?: string;
-                /** @description Page size, 1..200 (decimal digits) */
+                /** @description Page size, 1..200 (decimal digits; default 50). CSV: every matching grant unless a limit is given */
                 limit?: number;
                 /** @description Grants to skip (decimal digits); past the end gives an empty page */
                 offset?: number;
@@ -6866,12 +6990,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The page as JSON, or every matching grant as CSV */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["GrantListDto"];
+                    /**
+                     * @example id,title,status,callId,callTitle,proposalId,granteeOrganisationId,granteeOrganisationName,granteeOrganisationCountry,partnerOrganisationIds,partnerOrganisationNames,currency,amountMinor,awardedAmountMinor,disbursedMinor,remainingMinor,periodStart,periodEnd,nextReportDue,overdue,agreementSignedAt,awardedAt,updatedAt
+                     *     9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a,Secure tenure for refugee and migrant households,active,5b4f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e,Small grants for issue-based networks,6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b,8a1d2c3e-4b5f-4a6b-9c7d-0e1f2a3b4c5d,Beirut Housing Rights Collective,LB,2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f,Withheld recipient,EUR,5000000,5000000,2500000,2500000,2027-06-01,2029-05-31,2027-12-01,false,2027-05-20T09:00:00.000Z,2027-05-03T09:00:00.000Z,2027-06-01T09:00:00.000Z
+                     */
+                    "text/csv": string;
                 };
             };
             /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */

@@ -10,7 +10,7 @@ import { type MessageKey, useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
 import { ProblemNotice, StatusBadge } from './common';
 
-type Proposal = Schemas['ProposalSummaryDto'];
+type Proposal = Schemas['ProposalListItemDto'];
 type ProposalStatus = Proposal['status'];
 
 const COLUMNS: ProposalStatus[] = ['submitted', 'under-review', 'reserved', 'awarded', 'rejected', 'ineligible', 'withdrawn'];
