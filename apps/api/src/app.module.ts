@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -8,7 +8,6 @@ import { AuthModule, type AuthConfig } from '@app/platform';
 import { PROBLEM_DETAILS_FILTER } from './http/problem';
 import type { Clock } from '@app/platform/clock';
 import type { AppConfig } from '@app/platform/config/app-config';
-import { requestIdsMiddleware } from '@app/platform/context/request-context';
 import { IdempotencyInterceptor } from '@app/platform/idempotency/idempotency.interceptor';
 import { loggerParams } from '@app/platform/logging/logging';
 import { RuntimeModule } from '@app/platform/runtime/runtime.module';
@@ -39,8 +38,13 @@ export interface AppModuleOptions {
   clock?: Clock;
 }
 
+/**
+ * Request ids are assigned by the request log middleware, mounted first by configureApp (every
+ * server and test app goes through it), not by a route middleware of this module as well: a second
+ * pass cost a layer of Nest's middleware routing on every request (issue 11).
+ */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
@@ -70,9 +74,5 @@ export class AppModule implements NestModule {
       controllers: [HealthController, ConsumersController, NotificationsController],
       providers: [PROBLEM_DETAILS_FILTER, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestIdsMiddleware).forRoutes('*path');
   }
 }

@@ -15,7 +15,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 /**
  * Accepts a caller's X-Request-Id / X-Correlation-Id when well-formed, otherwise makes new ones, and
- * echoes both. Idempotent: the request logger (which runs first) and the middleware both call it.
+ * echoes both. Idempotent: called by the request log middleware (the API's, mounted first) and by
+ * requestIdsMiddleware where no request log is mounted.
  */
 export function assignRequestIds(req: IncomingMessage & Partial<RequestIds>, res: ServerResponse): RequestIds {
   if (!req.requestId || !req.correlationId) {
