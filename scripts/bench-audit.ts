@@ -19,13 +19,17 @@
  *    10,000 events) and warm (from the snapshot the previous read wrote).
  * Targets: rebuild >= 20,000 events/s with RSS <= 300 MB; verify >= 100,000 events/s; a cold as-of
  * read <= 100 ms. The load average is printed with the figures (the machine may be shared).
+ * BENCH_AUDIT_ONLY=rebuild,verify,asof runs part of steps 2-4 (generation always runs);
+ * BENCH_AUDIT_CPU_PROF=<dir> writes a V8 CPU profile of this process for each verify run and for the
+ * cold as-of samples (the reader threads and PostgreSQL are not in it).
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { join, resolve } from 'node:path';
 import { type EventStore, PostgresEventStore } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { AsOfReadModels, AsOfReplay } from '@app/application/audit/as-of';
@@ -50,6 +54,8 @@ import { startTestPostgres, type RunningPostgres } from '../test/setup/postgres-
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const LONG_STREAM = 10_000;
+const ONLY = new Set((process.env.BENCH_AUDIT_ONLY ?? 'rebuild,verify,asof').split(',').map((part) => part.trim()));
+const CPU_PROF_DIR = process.env.BENCH_AUDIT_CPU_PROF;
 const TARGETS = { rebuildEventsPerSecond: 20_000, rebuildRssBytes: 300 * 1024 * 1024, verifyEventsPerSecond: 100_000, asOfMs: 100 };
 
 type Row = [string, string, string];
@@ -102,74 +108,13 @@ async function main(): Promise<void> {
     rows.push(['generate (codec + append, 8 writers)', `${n(appended)} events in ${generationSeconds.toFixed(1)} s`, `${n(appended / generationSeconds)} events/s`]);
 
     // 2. Rebuild, as an operator runs it (child process: its RSS is the rebuild's alone).
-    const rebuild = await runRebuild(databaseUrl);
-    const rebuiltEvents = rebuild.events;
-    const rebuildSeconds = rebuild.seconds;
-    const rebuildRate = rebuiltEvents / rebuildSeconds;
-    for (const p of rebuild.projections) rows.push([`  rebuild ${p.projection} (concurrently)`, `${n(p.events)} events, done after ${p.seconds.toFixed(1)} s`, '-']);
-    rows.push([
-      'rebuild (all read models)',
-      `${n(rebuildRate)} events/s (${n(rebuiltEvents)} in ${rebuildSeconds.toFixed(1)} s; ${rebuild.wallSeconds.toFixed(1)} s with start, check, swap)`,
-      `target >= ${n(TARGETS.rebuildEventsPerSecond)} ${verdict(rebuildRate >= TARGETS.rebuildEventsPerSecond)}`,
-    ]);
-    rows.push([
-      'rebuild peak RSS',
-      `${(rebuild.maxRssBytes / 1024 / 1024).toFixed(0)} MB (sampled from /proc: ${(rebuild.sampledPeakRssBytes / 1024 / 1024).toFixed(0)} MB)`,
-      `target <= 300 MB ${verdict(rebuild.maxRssBytes <= TARGETS.rebuildRssBytes)}`,
-    ]);
+    if (ONLY.has('rebuild')) await measureRebuild(databaseUrl);
 
     // 3. Verify (after sealing).
-    const db = poolAuditDb(pool);
-    const sealStart = process.hrtime.bigint();
-    await seal(store, db, pool);
-    rows.push(['seal (global chain, signed)', `${seconds(sealStart).toFixed(1)} s`, '-']);
-    const threads = Number(process.env.BENCH_VERIFY_THREADS ?? availableParallelism());
-    for (const readers of [{ store: { kind: 'postgres' as const, databaseUrl }, threads }, undefined]) {
-      const verifyStart = process.hrtime.bigint();
-      const cpuStart = process.cpuUsage();
-      const report = await verifyAuditLog({ store, db, key: auditVerificationKeyFromEnv(), pageSize: 5_000, ...(readers ? { readers } : {}) });
-      const verifySeconds = seconds(verifyStart);
-      const cpu = process.cpuUsage(cpuStart);
-      const verifyRate = report.eventsChecked / verifySeconds;
-      rows.push([
-        `verify, ${readers ? `${threads} reader threads` : 'one thread'} (${report.ok ? 'clean' : `BROKEN: ${report.firstBreak?.kind}`}, ${report.sealsChecked} seals)`,
-        `${n(verifyRate)} events/s (${n(report.eventsChecked)} in ${verifySeconds.toFixed(1)} s; ${((cpu.user + cpu.system) / report.eventsChecked).toFixed(0)} µs CPU/event in this process; load ${load()})`,
-        readers ? `target >= ${n(TARGETS.verifyEventsPerSecond)} ${verdict(verifyRate >= TARGETS.verifyEventsPerSecond && report.ok)}` : '-',
-      ]);
-    }
+    if (ONLY.has('verify')) await measureVerify(store, pool, databaseUrl);
 
     // 4. As-of on the 10,000-event call stream, at its last event (the whole stream folds).
-    if (!longCallStream) throw new Error('the long call stream was not generated');
-    const [last] = await store.readStream(longCallStream, { direction: 'backwards', maxCount: 1 });
-    const asOf = last.recordedAt;
-    const executor = new StreamCommandExecutor(store, codec);
-    const fold = await timed(async () => {
-      const { version } = await executor.load(callDecider, longCallStream as string, asOf);
-      if (version !== LONG_STREAM - 1) throw new Error(`folded ${version + 1} events, expected ${LONG_STREAM}`);
-    });
-    rows.push([`as-of: decider fold of ${n(LONG_STREAM)} events`, `median ${fold.median.toFixed(1)} ms (min ${fold.min.toFixed(1)})`, '-']);
-    {
-      const readModels = new AsOfReadModels(new AsOfReplay(dataSource, store, codec, createProjections()));
-      const callId = longCallStream.slice('call-'.length);
-      const read = async () => {
-        const row = await readModels.call(callId, asOf);
-        if (!row) throw new Error('no as-of row');
-      };
-      const forget = () => pool.query('DELETE FROM as_of_snapshots WHERE stream_id = $1', [longCallStream]);
-      const cold = await timed(async () => {
-        await forget();
-        const start = process.hrtime.bigint();
-        await read();
-        return Number(process.hrtime.bigint() - start) / 1e6;
-      });
-      rows.push([
-        `as-of: GET /calls/:id?asOf, cold (replays ${n(LONG_STREAM)} events)`,
-        `median ${cold.median.toFixed(1)} ms (min ${cold.min.toFixed(1)}; load ${load()})`,
-        `target <= ${TARGETS.asOfMs} ms ${verdict(cold.median <= TARGETS.asOfMs)}`,
-      ]);
-      const warm = await timed(read);
-      rows.push([`as-of: GET /calls/:id?asOf, warm (from its snapshot)`, `median ${warm.median.toFixed(1)} ms (min ${warm.min.toFixed(1)})`, '-']);
-    }
+    if (ONLY.has('asof')) await measureAsOf(store, codec, dataSource, pool, longCallStream);
   } finally {
     await postgres.close();
     await pool.end();
@@ -181,6 +126,87 @@ async function main(): Promise<void> {
   console.log('');
   printTable(rows);
   console.log(`\nload average at the end: ${load()}`);
+}
+
+async function measureRebuild(databaseUrl: string): Promise<void> {
+  const rebuild = await runRebuild(databaseUrl);
+  const rebuiltEvents = rebuild.events;
+  const rebuildSeconds = rebuild.seconds;
+  const rebuildRate = rebuiltEvents / rebuildSeconds;
+  for (const p of rebuild.projections) rows.push([`  rebuild ${p.projection} (concurrently)`, `${n(p.events)} events, done after ${p.seconds.toFixed(1)} s`, '-']);
+  rows.push([
+    'rebuild (all read models)',
+    `${n(rebuildRate)} events/s (${n(rebuiltEvents)} in ${rebuildSeconds.toFixed(1)} s; ${rebuild.wallSeconds.toFixed(1)} s with start, check, swap)`,
+    `target >= ${n(TARGETS.rebuildEventsPerSecond)} ${verdict(rebuildRate >= TARGETS.rebuildEventsPerSecond)}`,
+  ]);
+  rows.push([
+    'rebuild peak RSS',
+    `${(rebuild.maxRssBytes / 1024 / 1024).toFixed(0)} MB (sampled from /proc: ${(rebuild.sampledPeakRssBytes / 1024 / 1024).toFixed(0)} MB)`,
+    `target <= 300 MB ${verdict(rebuild.maxRssBytes <= TARGETS.rebuildRssBytes)}`,
+  ]);
+}
+
+async function measureVerify(store: EventStore, pool: Pool, databaseUrl: string): Promise<void> {
+  const db = poolAuditDb(pool);
+  const sealStart = process.hrtime.bigint();
+  await seal(store, db, pool);
+  rows.push(['seal (global chain, signed)', `${seconds(sealStart).toFixed(1)} s`, '-']);
+  const threads = Number(process.env.BENCH_VERIFY_THREADS ?? availableParallelism());
+  for (const readers of [{ store: { kind: 'postgres' as const, databaseUrl }, threads }, undefined]) {
+    const profile = await profiled(readers ? 'verify-readers' : 'verify-one-thread');
+    const verifyStart = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
+    const report = await verifyAuditLog({ store, db, key: auditVerificationKeyFromEnv(), pageSize: 5_000, ...(readers ? { readers } : {}) });
+    const verifySeconds = seconds(verifyStart);
+    const cpu = process.cpuUsage(cpuStart);
+    await profile.stop();
+    const verifyRate = report.eventsChecked / verifySeconds;
+    rows.push([
+      `verify, ${readers ? `${threads} reader threads` : 'one thread'} (${report.ok ? 'clean' : `BROKEN: ${report.firstBreak?.kind}`}, ${report.sealsChecked} seals)`,
+      `${n(verifyRate)} events/s (${n(report.eventsChecked)} in ${verifySeconds.toFixed(1)} s; ${((cpu.user + cpu.system) / report.eventsChecked).toFixed(0)} µs CPU/event in this process; load ${load()})`,
+      readers ? `target >= ${n(TARGETS.verifyEventsPerSecond)} ${verdict(verifyRate >= TARGETS.verifyEventsPerSecond && report.ok)}` : '-',
+    ]);
+  }
+}
+
+async function measureAsOf(store: EventStore, codec: EncryptingEventCodec, dataSource: DataSource, pool: Pool, longCallStream: string | undefined): Promise<void> {
+  if (!longCallStream) throw new Error('the long call stream was not generated');
+  const [last] = await store.readStream(longCallStream, { direction: 'backwards', maxCount: 1 });
+  const asOf = last.recordedAt;
+  const executor = new StreamCommandExecutor(store, codec);
+  const fold = await timed(async () => {
+    const { version } = await executor.load(callDecider, longCallStream as string, asOf);
+    if (version !== LONG_STREAM - 1) throw new Error(`folded ${version + 1} events, expected ${LONG_STREAM}`);
+  });
+  rows.push([`as-of: decider fold of ${n(LONG_STREAM)} events`, `median ${fold.median.toFixed(1)} ms (min ${fold.min.toFixed(1)})`, '-']);
+  {
+    const readModels = new AsOfReadModels(new AsOfReplay(dataSource, store, codec, createProjections()));
+    const callId = longCallStream.slice('call-'.length);
+    const read = async () => {
+      const row = await readModels.call(callId, asOf);
+      if (!row) throw new Error('no as-of row');
+    };
+    const forget = () => pool.query('DELETE FROM as_of_snapshots WHERE stream_id = $1', [longCallStream]);
+    const profile = await profiled('as-of-cold');
+    const cpu: number[] = [];
+    const cold = await timed(async () => {
+      await forget();
+      const start = process.hrtime.bigint();
+      const cpuStart = process.cpuUsage();
+      await read();
+      const used = process.cpuUsage(cpuStart);
+      cpu.push((used.user + used.system) / 1000);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    });
+    await profile.stop();
+    rows.push([
+      `as-of: GET /calls/:id?asOf, cold (replays ${n(LONG_STREAM)} events)`,
+      `median ${cold.median.toFixed(1)} ms (min ${cold.min.toFixed(1)}; ${median(cpu.slice(1)).toFixed(0)} ms CPU in this process; load ${load()})`,
+      `target <= ${TARGETS.asOfMs} ms ${verdict(cold.median <= TARGETS.asOfMs)}`,
+    ]);
+    const warm = await timed(read);
+    rows.push([`as-of: GET /calls/:id?asOf, warm (from its snapshot)`, `median ${warm.median.toFixed(1)} ms (min ${warm.min.toFixed(1)})`, '-']);
+  }
 }
 
 interface RebuildFigures {
@@ -242,6 +268,23 @@ async function seal(store: EventStore, db: AuditDb, pool: Pool): Promise<void> {
   await new AuditSealer({ store, db, signingKey: auditSigningKeyFromEnv(), everyEvents: 10_000, pageSize: 5_000 }).sealPending();
 }
 
+/** With BENCH_AUDIT_CPU_PROF: profiles this process until stop(), into <dir>/<label>.cpuprofile. */
+async function profiled(label: string): Promise<{ stop(): Promise<void> }> {
+  if (!CPU_PROF_DIR) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(resolve(CPU_PROF_DIR), { recursive: true });
+      writeFileSync(join(resolve(CPU_PROF_DIR), `${label}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 /** Median and least of a few runs after a warm-up; `run` may return its own duration (ms) to leave out its set-up. */
 async function timed(run: () => Promise<number | void>): Promise<{ median: number; min: number }> {
   const warm = process.hrtime.bigint();
@@ -256,6 +299,11 @@ async function timed(run: () => Promise<number | void>): Promise<{ median: numbe
   }
   samples.sort((a, b) => a - b);
   return { median: samples[Math.floor(samples.length / 2)], min: samples[0] };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
