@@ -3,7 +3,8 @@
  * in Lebanon, Palestine, Morocco and Tunisia, organisations (fictional) working on statelessness,
  * the Dom community, Amazigh rights, LGBTQI+ rights and religious minorities, proposals, screening,
  * blind reviews with one conflict declared, consensus, decisions, awards, agreements, a paid tranche
- * and an accepted interim report, then the decision notices the notifier queued. Used by `npm run demo`
+ * and an accepted interim report, the decision notices the notifier queued, then the lists read by
+ * name, searched, filtered and exported as CSV. Used by `npm run demo`
  * and by the lifecycle e2e test.
  */
 import type { Actor } from '@app/platform/auth/roles';
@@ -56,6 +57,14 @@ class ApiClient {
     return parsed;
   }
 
+  /** A GET answered in another media type than JSON (e.g. `text/csv`): its Content-Type and text. */
+  async text(actor: Actor, path: string, accept: string): Promise<{ contentType: string; body: string }> {
+    const response = await fetch(`${this.baseUrl}${path}`, { headers: { Authorization: `Bearer ${await this.tokens(actor)}`, Accept: accept } });
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`GET ${path} (${accept}) answered ${response.status}: ${body}`);
+    return { contentType: response.headers.get('content-type') ?? '', body };
+  }
+
   /** Read models are eventually consistent: wait until the answer satisfies `ready`. */
   async until<T>(actor: Actor, path: string, ready: (body: T) => boolean, timeoutMs = 10_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -89,6 +98,9 @@ const ORGANISATIONS = [
   { key: 'awda', name: 'Awda Housing Justice', country: 'PS', legalStatus: 'registered-association', focusGroups: ['refugees', 'housing-rights'], contact: ['Omar S.', 'omar@awda.example.org'] },
   { key: 'jasmine', name: 'Jasmine Minorities Observatory', country: 'TN', legalStatus: 'registered-ngo', focusGroups: ['religious-minorities', 'ethnic-minorities'], contact: ['Hela M.', 'hela@jasmine.example.org'] },
 ] as const;
+
+/** Organisations that chose to be named to partner systems, and so in other networks' lists; the others are withheld (the default). */
+const PUBLIC_ORGANISATIONS: ReadonlySet<string> = new Set(['awda']);
 
 const PROPOSALS = [
   {
@@ -152,6 +164,7 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
       focusGroups: [...org.focusGroups],
       contactPerson: { name: org.contact[0], email: org.contact[1] },
       memberUserIds: [`demo-applicant-${org.key}`],
+      publicationConsent: PUBLIC_ORGANISATIONS.has(org.key) ? 'public' : 'withheld',
     });
     organisations[org.key] = id;
     await api.call(manager, 'POST', `/organisations/${id}/due-diligence`, {
@@ -347,5 +360,22 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
   }
   const mailOff = outcomes.has('skipped (mail-disabled)') ? ' — set SMTP_HOST to send them' : '';
   say(`   a decision notice to each lead organisation's contact: ${[...outcomes].map(([outcome, n]) => `${n} ${outcome}`).join(', ')}${mailOff}`);
+  say('8. Lists people can read: names beside ids, search and filters, CSV');
+  type ListedProposal = { title: string; leadOrganisationName: string | null; leadOrganisationCountry: string | null; callTitle: string | null; partners: { organisationName: string | null }[] };
+  const searched = await api.until<{ items: ListedProposal[]; total: number }>(manager, `/proposals?callId=${callId}&q=HOUSING`, (body) => body.total > 0);
+  const housing = searched.items[0];
+  say(
+    `   GET /proposals?q=HOUSING: "${housing.title}", led by ${housing.leadOrganisationName} (${housing.leadOrganisationCountry}) with ` +
+      `${housing.partners.map((p) => p.organisationName).join(' and ')}, under "${housing.callTitle}"`,
+  );
+  const palestinian = await api.call<{ total: number }>(manager, 'GET', `/proposals?callId=${callId}&country=PS`);
+  const withJasmine = await api.call<{ items: { title: string; granteeOrganisationName: string }[] }>(manager, 'GET', `/grants?callId=${callId}&organisationId=${organisations.jasmine}`);
+  say(`   GET /proposals?country=PS: ${palestinian.total} led from Palestine; GET /grants?organisationId=<Jasmine>: ${withJasmine.items.map((g) => `"${g.title}" (${g.granteeOrganisationName})`).join(', ')}`);
+  // An applicant reads the names of public organisations and its own only: the others are withheld, as partner systems see them.
+  const seenByDom = await api.call<{ items: ListedProposal[] }>(applicantOf('dom'), 'GET', `/proposals?callId=${callId}`);
+  say(`   Dom Community Voices' applicant reads the leads of its ${seenByDom.items.length} networks as: ${seenByDom.items.map((p) => p.leadOrganisationName).join(', ')}`);
+  const csv = await api.text(auditor, `/grants?callId=${callId}`, 'text/csv');
+  const records = csv.body.trimEnd().split('\r\n');
+  say(`   GET /grants with Accept: text/csv (${csv.contentType}): a header row and ${records.length - 1} grants, columns ${records[0].split(',').slice(0, 8).join(', ')}, …`);
   return { callId, organisations, proposals, grants };
 }
