@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   console.log(`  GET /calls/${result.callId}`);
   console.log(`  GET /calls/${result.callId}/ranking`);
   console.log(`  GET /proposals?callId=${result.callId}`);
+  console.log('  GET /proposals?q=rights&country=PS   (and GET /grants with the header Accept: text/csv for the portfolio as CSV)');
   for (const grantId of Object.values(result.grants)) console.log(`  GET /grants/${grantId}`);
 }
 
