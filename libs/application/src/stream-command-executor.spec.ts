@@ -126,7 +126,7 @@ describe('StreamCommandExecutor', () => {
     expect(store.readsFrom).toEqual([0, 1, 0]); // the unkeyed command between reads the tail
   });
 
-  it('a stream minted for the command (newStream, no Idempotency-Key) is decided on empty without a read', async () => {
+  it('a stream minted for the command (newStream) is decided on empty without a read', async () => {
     const { store, executor } = setup();
     const result = await executor.execute(counter, 's-new', 'new', { by: 'a' }, context(), { newStream: true });
     expect(result).toMatchObject({ id: 'new', version: 0, replayed: false });
@@ -143,12 +143,14 @@ describe('StreamCommandExecutor', () => {
     expect(store.reads).toBe(2);
   });
 
-  it('with an Idempotency-Key a minted stream is read, so a retry finds its earlier attempt', async () => {
+  it('with an Idempotency-Key a minted stream is not read either: a retry finds its earlier attempt through the conflict', async () => {
     const { store, executor } = setup();
     const first = await executor.execute(counter, 's-keyed', 'keyed', { by: 'a' }, context('k-1'), { newStream: true });
+    expect(store.reads).toBe(0);
     const again = await executor.execute(counter, 's-keyed', 'keyed', { by: 'a' }, context('k-1'), { newStream: true });
-    expect(store.reads).toBe(2);
     expect(again).toMatchObject({ version: first.version, replayed: true });
+    expect(store.expectations).toEqual(['no_stream', 'no_stream']);
+    expect(store.readsFrom).toEqual([0]);
     expect(store.streams.get('s-keyed')).toHaveLength(1);
   });
 });

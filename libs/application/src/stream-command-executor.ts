@@ -32,11 +32,12 @@ export type CommandBuilder<C, S> = (state: S, version: number, facts: Facts) => 
 
 export interface ExecuteOptions {
   /**
-   * The caller minted `streamId` for this command (IdGenerator.forCommand). Without an
-   * Idempotency-Key that id is a random UUID nobody has used, so the first attempt decides on the
-   * empty stream without reading it and appends with `no_stream` (a stream that exists after all
-   * answers a conflict, and the retry reads it). With a key the id is derived from the key, and the
-   * stream is read as always, so that a retry finds its earlier attempt.
+   * The caller minted `streamId` for this command (IdGenerator.forCommand): a random UUID nobody has
+   * used, or, with an Idempotency-Key, one derived from the key. The first attempt then decides on
+   * the empty stream without reading it and appends with `no_stream`. A stream that exists after all
+   * refuses that append: for a keyed command it is the earlier attempt's, found by the read that
+   * follows the conflict (as for any keyed race) and answered as before; otherwise the retry reads
+   * the stream and decides again. With If-Match the stream is read as always.
    */
   newStream?: boolean;
 }
@@ -87,7 +88,8 @@ export class StreamCommandExecutor {
     context: CommandContext,
     options?: ExecuteOptions,
   ): Promise<ExecutionResult<E>> {
-    let unread = options?.newStream === true && context.idempotencyKey === undefined;
+    // With If-Match the client names a version to compare with the stream's: read it.
+    let unread = options?.newStream === true && context.expectedVersion === undefined;
     const attempt = () => {
       const known = unread;
       unread = false; // a retry reads the stream
