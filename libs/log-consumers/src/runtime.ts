@@ -9,7 +9,7 @@ import { type EventInputs, eventsFor, type LogConsumer } from './consumer';
 import { acquireLeases, checkpointAndCommit, ensureConsumerRows, isCheckpointRefused, type Lease, leaseState, markStalled, moveCheckpoint, releaseLeases, renewLeases, type Sql } from './leases';
 
 export interface LogConsumerRuntimeOptions {
-  /** Most events in one batch (one transaction for a projector). Default 500. */
+  /** Most events in one batch (one transaction for a projector). Default 1000. */
   batchSize?: number;
   /** How long a lease lasts without renewal. A dead leader is replaced within ttl + heartbeat. Default 3000. */
   leaseTtlMs?: number;
@@ -131,7 +131,7 @@ export class LogConsumerRuntime {
       attempts: 0, appliedEvents: 0, lastError: null, wake: undefined,
     }));
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 1_000;
     this.leaseTtlMs = options.leaseTtlMs ?? 3_000;
     this.heartbeatMs = options.heartbeatMs ?? 1_000;
     this.maxAttempts = options.maxAttempts ?? 3;

@@ -52,7 +52,14 @@ const DEFAULT_READ_ALL_MAX_COUNT = 1000;
 /** How long readAll waits for transactions that began before it to end (read-your-writes). */
 const READ_ALL_SETTLE_MS = 500;
 const READ_ALL_SETTLE_POLL_MS = 3;
-const SUBSCRIPTION_PAGE_SIZE = 500;
+/** Events a subscription reads per page when it reads the whole log (every row comes with its data). */
+const SUBSCRIPTION_PAGE_SIZE = 1_000;
+/**
+ * Rows of the log a filtered subscription examines per page: only the matching rows come with
+ * their data, so a consumer that reads few event types moves through a backlog in a few large
+ * steps (one statement and one checkpoint move each) instead of many small ones.
+ */
+const FILTERED_SUBSCRIPTION_PAGE_ROWS = 5_000;
 /** Re-read this soon when events were held back by an older in-flight transaction: if that
  *  transaction aborts (or never appends), no NOTIFY will come to wake us. */
 const HELD_BACK_RECHECK_MS = 50;
@@ -662,7 +669,8 @@ class PostgresSubscription implements EventSubscription {
           continue;
         }
         this.signalled = false;
-        const page = await this.store.readSubscriptionPage(cursor, SUBSCRIPTION_PAGE_SIZE, this.options.filter);
+        const filtered = Boolean(filter.eventTypes?.length || filter.streamPrefixes?.length);
+        const page = await this.store.readSubscriptionPage(cursor, filtered ? FILTERED_SUBSCRIPTION_PAGE_ROWS : SUBSCRIPTION_PAGE_SIZE, this.options.filter);
         for (const event of page.events) {
           if (this.closed) return;
           yield event;
