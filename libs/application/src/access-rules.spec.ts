@@ -1,7 +1,15 @@
 import { ForbiddenException } from '@nestjs/common';
 import { callStatusesToList, maySeeCall, visibleCallStatuses } from './calls/call-access';
 import { grantCommandOptions, grantListScope, maySeeGrant } from './grants/grant-access';
-import { applicantOrganisation, authorizeProfileChange, authorizeRegistration, maySeeOrganisation } from './organisations/organisation-access';
+import {
+  applicantOrganisation,
+  authorizeProfileChange,
+  authorizeRegistration,
+  listedOrganisationName,
+  maySeeOrganisation,
+  organisationNameScope,
+} from './organisations/organisation-access';
+import { WITHHELD_ORGANISATION_NAME } from './public-events/withheld-organisations';
 
 const ORG = '7b0cf2a4-1d5e-4c55-9a0b-1f6a3b2c4d5e';
 const OTHER = 'c2f1d0e9-8b7a-4c6d-9e5f-0a1b2c3d4e5f';
@@ -60,6 +68,23 @@ describe('access rules (one style per resource)', () => {
       expect(maySeeOrganisation(applicant, ORG)).toBe(true);
       expect(maySeeOrganisation(applicant, OTHER)).toBe(false);
       expect(maySeeOrganisation({ id: 'a', role: 'auditor' }, OTHER)).toBe(true);
+    });
+
+    it("lists name every organisation to the programme team and auditors; to others their own and public ones, the rest withheld as partner systems see them", () => {
+      const withheld = { id: OTHER, name: 'Other group', country: 'PS', publicationConsent: 'withheld' as const };
+      const own = { id: ORG, name: 'Own group', country: 'LB', publicationConsent: 'withheld' as const };
+      const published = { ...withheld, publicationConsent: 'public' as const };
+      expect(organisationNameScope({ id: 'm', role: 'grant-manager' })).toEqual({ kind: 'all' });
+      expect(organisationNameScope({ id: 'a', role: 'auditor' })).toEqual({ kind: 'all' });
+      expect(organisationNameScope({ id: 'r', role: 'reviewer', organisationId: ORG })).toEqual({ kind: 'own-or-public' });
+      const scope = organisationNameScope(applicant);
+      expect(scope).toEqual({ kind: 'own-or-public', organisationId: ORG.toUpperCase() });
+      expect(listedOrganisationName(scope, ORG, own)).toEqual({ name: 'Own group', country: 'LB' });
+      expect(listedOrganisationName(scope, OTHER, published)).toEqual({ name: 'Other group', country: 'PS' });
+      expect(listedOrganisationName(scope, OTHER, withheld)).toEqual({ name: WITHHELD_ORGANISATION_NAME, country: null });
+      expect(listedOrganisationName(scope, OTHER, undefined)).toEqual({ name: WITHHELD_ORGANISATION_NAME, country: null });
+      expect(listedOrganisationName({ kind: 'all' }, OTHER, withheld)).toEqual({ name: 'Other group', country: 'PS' });
+      expect(listedOrganisationName({ kind: 'all' }, OTHER, undefined)).toEqual({ name: null, country: null });
     });
   });
 });
