@@ -96,7 +96,7 @@ const uuids = (ids: Iterable<string>): string[] => [...new Set([...ids].map((id)
 /**
  * The names beside the ids of one page, read when the page is read (never copied into the rows):
  * a renamed organisation or call shows its new name at once, and a rebuild has nothing to restore.
- * Three look-ups by primary key, whatever the page size.
+ * At most three look-ups by primary key, whatever the page size.
  */
 export async function listNames(
   manager: EntityManager,
@@ -105,13 +105,13 @@ export async function listNames(
   const organisationIds = uuids(ids.organisationIds);
   const callIds = uuids(ids.callIds);
   const proposalIds = uuids(ids.proposalIds ?? []);
-  const [organisations, calls, proposals] = await Promise.all([
+  // One after the other: a list request holds one pooled connection at a time, as every query does.
+  const organisations =
     organisationIds.length === 0
       ? []
-      : manager.find(OrganisationView, { select: { id: true, name: true, country: true, publicationConsent: true }, where: { id: In(organisationIds) } }),
-    callIds.length === 0 ? [] : manager.find(CallView, { select: { id: true, title: true }, where: { id: In(callIds) } }),
-    proposalIds.length === 0 ? [] : manager.find(ProposalView, { select: { id: true, title: true }, where: { id: In(proposalIds) } }),
-  ]);
+      : await manager.find(OrganisationView, { select: { id: true, name: true, country: true, publicationConsent: true }, where: { id: In(organisationIds) } });
+  const calls = callIds.length === 0 ? [] : await manager.find(CallView, { select: { id: true, title: true }, where: { id: In(callIds) } });
+  const proposals = proposalIds.length === 0 ? [] : await manager.find(ProposalView, { select: { id: true, title: true }, where: { id: In(proposalIds) } });
   return {
     organisations: new Map(organisations.map(({ id, name, country, publicationConsent }) => [id, { id, name, country, publicationConsent }])),
     callTitles: new Map(calls.map((call) => [call.id, call.title])),
