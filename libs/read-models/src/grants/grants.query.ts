@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, Repository, type SelectQueryBuilder } from 'typeorm';
+import { Repository, type SelectQueryBuilder } from 'typeorm';
+import { EXPORT_PAGE_SIZE, keysetPages, type ListPage, type ListSource, offsetPage } from '../lists/list-pages';
 import { applyListSearch, type ListNames, listNames, type ListSearch } from '../lists/list-search';
-import { EXPORT_PAGE_SIZE } from '../proposals/proposals.query';
 import { GrantView } from './grant-view.entity';
 
 export interface GrantListFilter {
@@ -22,55 +22,29 @@ export interface GrantListFilter {
 }
 
 /** A page of the list with the names beside its ids. */
-export interface GrantListPage {
-  items: GrantView[];
-  names: ListNames;
-}
+export type GrantListPage = ListPage<GrantView>;
 
 /** Reads the `grants` read model; never loads the event stream. */
 @Injectable()
 export class GrantsQuery {
   constructor(@InjectRepository(GrantView) private readonly grants: Repository<GrantView>) {}
 
-  async list(filter: GrantListFilter): Promise<GrantListPage & { total: number }> {
-    const query = this.listQuery(filter);
-    if (!query) return { items: [], total: 0, names: await this.names([]) };
-    const [items, total] = await query.take(filter.limit).skip(filter.offset).getManyAndCount();
-    return { items, total, names: await this.names(items) };
+  list(filter: GrantListFilter): Promise<GrantListPage & { total: number }> {
+    return offsetPage(this.source(filter), filter.limit, filter.offset);
   }
 
-  /**
-   * Every grant the filter matches (from `offset`, at most `limit` when given), in the list's order,
-   * page by page: keyset paging on (awarded_at, id), where awarded_at never changes.
-   */
-  async *pages(filter: Omit<GrantListFilter, 'limit' | 'offset'> & { limit?: number; offset?: number }, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<GrantListPage> {
-    let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
-    let after: string | undefined;
-    while (remaining > 0) {
-      const query = this.listQuery(filter);
-      if (!query) return;
-      const size = Math.min(pageSize, remaining);
-      if (after === undefined) query.offset(filter.offset ?? 0);
-      else {
-        query.andWhere(
-          new Brackets((q) =>
-            q
-              .where('g.awarded_at < (SELECT k.awarded_at FROM grants k WHERE k.id = :afterId)')
-              .orWhere('(g.awarded_at = (SELECT k.awarded_at FROM grants k WHERE k.id = :afterId) AND g.id > :afterId)'),
-          ),
-          { afterId: after },
-        );
-      }
-      const items = await query.limit(size).getMany();
-      if (items.length > 0) yield { items, names: await this.names(items) };
-      if (items.length < size) return;
-      remaining -= items.length;
-      after = items[items.length - 1].id;
-    }
+  /** Every grant the filter matches (from `offset`, at most `limit` when given), in the list's order, in keyset pages. */
+  pages(filter: Omit<GrantListFilter, 'limit' | 'offset'> & { limit?: number; offset?: number }, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<GrantListPage> {
+    return keysetPages(this.source(filter), filter, pageSize);
   }
 
   byId(id: string): Promise<GrantView | null> {
     return this.grants.findOneBy({ id });
+  }
+
+  /** awarded_at never changes: the list's keyset. */
+  private source(filter: Omit<GrantListFilter, 'limit' | 'offset'>): ListSource<GrantView> {
+    return { query: () => this.listQuery(filter), names: (items) => this.names(items), key: { table: 'grants', alias: 'g', column: 'awarded_at' } };
   }
 
   /** The list's query in its order, or null when nothing can match. */

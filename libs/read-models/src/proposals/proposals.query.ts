@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository, type SelectQueryBuilder } from 'typeorm';
+import { EXPORT_PAGE_SIZE, keysetPages, type ListPage, type ListSource, offsetPage } from '../lists/list-pages';
 import { applyListSearch, type ListNames, listNames, type ListSearch } from '../lists/list-search';
 import { ProposalView, ReviewerAssignmentView } from './proposal-view.entity';
 
@@ -18,13 +19,7 @@ export interface ProposalListFilter {
 }
 
 /** A page of the list with the names beside its ids. */
-export interface ProposalListPage {
-  items: ProposalView[];
-  names: ListNames;
-}
-
-/** Rows per page of an export: each page is one short query, no connection is held between pages. */
-export const EXPORT_PAGE_SIZE = 500;
+export type ProposalListPage = ListPage<ProposalView>;
 
 export interface RankedProposal {
   rank: number;
@@ -44,42 +39,18 @@ export class ProposalsQuery {
     @InjectRepository(ReviewerAssignmentView) private readonly assignments: Repository<ReviewerAssignmentView>,
   ) {}
 
-  async list(filter: ProposalListFilter): Promise<ProposalListPage & { total: number }> {
-    const query = this.listQuery(filter);
-    if (!query) return { items: [], total: 0, names: await this.names([]) };
-    const [items, total] = await query.limit(filter.limit).offset(filter.offset).getManyAndCount();
-    return { items, total, names: await this.names(items) };
+  list(filter: ProposalListFilter): Promise<ProposalListPage & { total: number }> {
+    return offsetPage(this.source(filter), filter.limit, filter.offset);
   }
 
-  /**
-   * Every row the filter matches (from `offset`, at most `limit` when given), in the list's order,
-   * page by page: keyset paging on (drafted_at, id), where drafted_at never changes once drafted, so
-   * a row is never skipped or repeated while others are drafted or change meanwhile.
-   */
-  async *pages(filter: Omit<ProposalListFilter, 'limit' | 'offset'> & { limit?: number; offset?: number }, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<ProposalListPage> {
-    let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
-    let after: string | undefined;
-    while (remaining > 0) {
-      const query = this.listQuery(filter);
-      if (!query) return;
-      const size = Math.min(pageSize, remaining);
-      if (after === undefined) query.offset(filter.offset ?? 0);
-      else {
-        query.andWhere(
-          new Brackets((q) =>
-            q
-              .where('p.drafted_at < (SELECT k.drafted_at FROM proposals k WHERE k.id = :afterId)')
-              .orWhere('(p.drafted_at = (SELECT k.drafted_at FROM proposals k WHERE k.id = :afterId) AND p.id > :afterId)'),
-          ),
-          { afterId: after },
-        );
-      }
-      const items = await query.limit(size).getMany();
-      if (items.length > 0) yield { items, names: await this.names(items) };
-      if (items.length < size) return;
-      remaining -= items.length;
-      after = items[items.length - 1].id;
-    }
+  /** Every row the filter matches (from `offset`, at most `limit` when given), in the list's order, in keyset pages. */
+  pages(filter: Omit<ProposalListFilter, 'limit' | 'offset'> & { limit?: number; offset?: number }, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<ProposalListPage> {
+    return keysetPages(this.source(filter), filter, pageSize);
+  }
+
+  /** drafted_at never changes once drafted: the list's keyset. */
+  private source(filter: Omit<ProposalListFilter, 'limit' | 'offset'>): ListSource<ProposalView> {
+    return { query: () => this.listQuery(filter), names: (items) => this.names(items), key: { table: 'proposals', alias: 'p', column: 'drafted_at' } };
   }
 
   /** The list's query in its order, or null when the caller may see none. */
