@@ -9,7 +9,7 @@ import { grantCommandOptions, grantListScope, maySeeGrant } from '@app/applicati
 import { organisationNameScope } from '@app/application/organisations/organisation-access';
 import type { GrantView } from '@app/read-models/grants/grant-view.entity';
 import type { ListNames } from '@app/read-models/lists/list-search';
-import { csvContent, csvStream, mapPages, wantsCsv } from '../http/csv';
+import { csvAnswer, csvContent, wantsCsv } from '../http/csv';
 import { listSearchOf } from '../http/list-search.dto';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { CLOCK, type Clock } from '@app/platform/clock';
@@ -94,8 +94,7 @@ export class GrantsController {
     const toItem = (grant: GrantView, listNames: ListNames) => toGrantListItemDto(grant, today, listNames, names);
     if (wantsCsv(req)) {
       const pages = this.grants.pages({ ...filter, limit: query.limit, offset: query.offset });
-      const rows = mapPages(pages, (page) => page.items.map((grant) => toItem(grant, page.names)));
-      return csvStream(res, 'grants.csv', GRANT_CSV_COLUMNS, await rows.next(), rows);
+      return csvAnswer(res, 'grants.csv', GRANT_CSV_COLUMNS, pages, (page) => page.items.map((grant) => toItem(grant, page.names)));
     }
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;

@@ -65,9 +65,14 @@ export function csvStream<T>(res: Response, fileName: string, columns: readonly 
     .setErrorLogger((error: Error) => logger.error({ err: { name: error.name, message: error.message } }, 'CSV export failed after its first rows; the connection was cut'));
 }
 
-/** Each page of a paged read turned into the rows a CSV writes. */
-export async function* mapPages<P, T>(pages: AsyncIterable<P>, rows: (page: P) => T[]): AsyncGenerator<T[]> {
+async function* mapPages<P, T>(pages: AsyncIterable<P>, rows: (page: P) => T[]): AsyncGenerator<T[]> {
   for await (const page of pages) yield rows(page);
+}
+
+/** A paged read answered as CSV: each page turned into its rows, the first read before answering (see csvStream). */
+export async function csvAnswer<P, T>(res: Response, fileName: string, columns: readonly CsvColumn<T>[], pages: AsyncIterable<P>, rows: (page: P) => T[]): Promise<StreamableFile> {
+  const iterator = mapPages(pages, rows);
+  return csvStream(res, fileName, columns, await iterator.next(), iterator);
 }
 
 /** The media types of a list route that also answers CSV, for @ApiOkResponse's `content`. */

@@ -16,7 +16,7 @@ import type { ProposalScope } from '@app/read-models/proposals/proposals.query';
 import { ProposalsQuery } from '@app/read-models/proposals/proposals.query';
 import type { ProposalView } from '@app/read-models/proposals/proposal-view.entity';
 import type { ListNames } from '@app/read-models/lists/list-search';
-import { csvContent, csvStream, mapPages, wantsCsv } from '../http/csv';
+import { csvAnswer, csvContent, wantsCsv } from '../http/csv';
 import { listSearchOf } from '../http/list-search.dto';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
@@ -313,8 +313,7 @@ export class ProposalsController {
     const toItem = (view: ProposalView, listNames: ListNames) => toProposalListItemDto(view, relationTo(actor, view) ?? 'partner', listNames, names);
     if (wantsCsv(req)) {
       const pages = this.proposals.pages({ ...filter, limit: query.limit, offset: query.offset });
-      const rows = mapPages(pages, (page) => page.items.map((view) => toItem(view, page.names)));
-      return csvStream(res, 'proposals.csv', PROPOSAL_CSV_COLUMNS, await rows.next(), rows);
+      return csvAnswer(res, 'proposals.csv', PROPOSAL_CSV_COLUMNS, pages, (page) => page.items.map((view) => toItem(view, page.names)));
     }
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
