@@ -59,8 +59,13 @@ export class EventStoreModule {
         },
         {
           provide: StreamCommandExecutor,
-          useFactory: (store: EventStore, codec: EventCodec) => new StreamCommandExecutor(store, codec),
-          inject: [EVENT_STORE, EVENT_CODEC],
+          useFactory: (store: EventStore, codec: EventCodec, keyring: PersonalDataKeyring) => {
+            const executor = new StreamCommandExecutor(store, codec);
+            // Folded states may hold decrypted personal data: an erasure drops them with the key.
+            keyring.onForget(() => executor.forgetFoldedStates());
+            return executor;
+          },
+          inject: [EVENT_STORE, EVENT_CODEC, PersonalDataKeyring],
         },
         EventStoreLifecycle,
       ],

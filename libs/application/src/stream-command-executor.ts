@@ -101,6 +101,15 @@ export class StreamCommandExecutor {
     return retryOnConflict(attempt, { ...this.retry, retryable: (conflict) => !pinnedByClient || conflict.streamId !== streamId });
   }
 
+  /**
+   * Drops every state this process folded: they may hold personal data that an erasure has just
+   * made unreadable (the keyring calls this when it forgets a subject), so the next read decodes
+   * the stream again with the keys as they are.
+   */
+  forgetFoldedStates(): void {
+    this.folded.clear();
+  }
+
   /** The stream folded to its current state (for queries that need a decider's view, and process managers). */
   async load<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, streamId: string, upTo?: Date): Promise<{ state: S; version: number }> {
     const { state, version } = await this.read(decider, streamId, upTo);
@@ -222,7 +231,8 @@ export interface FoldedStateOptions {
  * signatories), so it is used for at most `maxAgeMs` (5 s) after it was folded from the stream's
  * first event — tail reads do not extend that — and dropped once expired, used or not: the same bound
  * as the codec's own memory of a data key (a key erased elsewhere may still decrypt here for 5 s).
- * After that the stream is read and decoded whole again, with the keys as they are then.
+ * After that the stream is read and decoded whole again, with the keys as they are then. An erasure
+ * this process knows of (the keyring forgets the subject) drops every folded state at once.
  */
 class FoldedStates {
   private readonly entries = new Map<string, { decider: unknown; state: unknown; version: number; foldedAt: number }>();
@@ -233,6 +243,10 @@ class FoldedStates {
   constructor(options: FoldedStateOptions) {
     this.maxEntries = options.maxEntries ?? 5_000;
     this.maxAgeMs = options.maxAgeMs ?? 5_000;
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 
   recall<S>(streamId: string, decider: unknown): { state: S; version: number; foldedAt: number } | undefined {

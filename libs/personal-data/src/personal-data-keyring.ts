@@ -30,6 +30,7 @@ interface CachedKey {
 export class PersonalDataKeyring {
   private readonly masterKey: Buffer;
   private readonly cache = new Map<string, CachedKey>();
+  private readonly forgetListeners = new Set<(subject: string) => void>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -108,6 +109,16 @@ export class PersonalDataKeyring {
   /** Drops the subject from this process's cache (e.g. on hearing it was erased elsewhere). */
   forget(subject: string): void {
     this.cache.delete(subject);
+    for (const listener of this.forgetListeners) listener(subject);
+  }
+
+  /**
+   * Called whenever a subject is forgotten (erased here, or heard to be erased elsewhere): whatever
+   * else this process keeps decrypted (e.g. folded stream states) must be dropped with the key.
+   */
+  onForget(listener: (subject: string) => void): () => void {
+    this.forgetListeners.add(listener);
+    return () => this.forgetListeners.delete(listener);
   }
 
   async close(): Promise<void> {

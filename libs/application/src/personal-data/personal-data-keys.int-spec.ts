@@ -34,6 +34,7 @@ describe('personal-data keys in PostgreSQL', () => {
     keyring = new PersonalDataKeyring(keyStore, randomBytes(32));
     codec = new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy());
     executor = new StreamCommandExecutor(eventStore, codec);
+    keyring.onForget(() => executor.forgetFoldedStates()); // as EventStoreModule wires them
   });
 
   afterAll(async () => {
@@ -54,6 +55,14 @@ describe('personal-data keys in PostgreSQL', () => {
     for (const event of events.filter((e) => e.type === 'OrganisationPersonalDataErased')) await dataSource.transaction((tx) => reaction.apply([event], tx));
   };
   const contactNow = async (organisationId: string) => (await executor.load(organisationDecider, organisationStreamName(organisationId))).state.contactPerson;
+
+  it('a destroyed key is not outlived by a folded state: the next read of the stream shows the contact erased', async () => {
+    const organisationId = randomUUID();
+    await register(organisationId);
+    expect(await contactNow(organisationId)).toEqual(contact); // folded now, and remembered for the next command
+    await keyring.erase(organisationStreamName(organisationId));
+    expect(await contactNow(organisationId)).toBeNull();
+  });
 
   it('answers the live keys of many subjects in one look-up: erased and unknown subjects as null', async () => {
     const [live, erased, unknown] = [randomUUID(), randomUUID(), randomUUID()].map((id) => `organisation-${id}`);
