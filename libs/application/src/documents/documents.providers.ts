@@ -5,11 +5,11 @@ import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
 import { BLOB_STORE, type BlobStore } from '@app/documents/blob-store';
 import { DocumentVault } from '@app/documents/document-vault';
 import { PostgresBlobStore } from '@app/documents/postgres-blob-store';
-import { S3BlobStore } from '@app/documents/s3-blob-store';
+import { loadS3BlobStore } from '@app/documents/load-s3-blob-store';
 
 /** Where documents go, by configuration: PostgreSQL (default, the application's pool) or an S3-compatible bucket. */
-export function createBlobStore(config: AppConfig['documents'], dataSource: DataSource): BlobStore {
-  if (config.storage === 's3' && config.s3) return new S3BlobStore(config.s3);
+export async function createBlobStore(config: AppConfig['documents'], dataSource: DataSource): Promise<BlobStore> {
+  if (config.storage === 's3' && config.s3) return loadS3BlobStore(config.s3);
   return new PostgresBlobStore(dataSource);
 }
 
@@ -17,7 +17,7 @@ export function createBlobStore(config: AppConfig['documents'], dataSource: Data
 class BlobStoreLifecycle implements OnApplicationShutdown {
   constructor(@Inject(BLOB_STORE) private readonly store: BlobStore) {}
   onApplicationShutdown(): void {
-    if (this.store instanceof S3BlobStore) this.store.close();
+    if ('close' in this.store && typeof this.store.close === 'function') this.store.close();
   }
 }
 
