@@ -42,12 +42,12 @@ export class GrantsQuery {
     return this.grants.findOneBy({ id });
   }
 
-  /** awarded_at never changes: the list's keyset. */
+  /** Newest award first: awarded_at never changes, so it is also the exports' keyset. */
   private source(filter: Omit<GrantListFilter, 'limit' | 'offset'>): ListSource<GrantView> {
     return { query: () => this.listQuery(filter), names: (items) => this.names(items), key: { table: 'grants', alias: 'g', column: 'awarded_at' } };
   }
 
-  /** The list's query in its order, or null when nothing can match. */
+  /** The list's query, filtered (list-pages orders it), or null when nothing can match. */
   private listQuery(filter: Omit<GrantListFilter, 'limit' | 'offset'>): SelectQueryBuilder<GrantView> | null {
     if (filter.statuses?.length === 0) return null;
     const query = this.grants.createQueryBuilder('g');
@@ -62,7 +62,7 @@ export class GrantsQuery {
       idCast: '',
       titleMatches: "EXISTS (SELECT 1 FROM proposals t WHERE t.id = g.proposal_id AND t.title ILIKE :listQ ESCAPE '\\')",
     });
-    return query.orderBy('g.awarded_at', 'DESC').addOrderBy('g.id', 'ASC');
+    return query;
   }
 
   /** The grantee's and the partners' names, the call's title and the grant's title (its proposal's). */

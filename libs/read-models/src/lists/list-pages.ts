@@ -10,20 +10,26 @@ export interface ListPage<T> {
   names: ListNames;
 }
 
-/** How a list is read: its query in its order (null when nothing can match) and the names of a page. */
+/** How a list is read: its filtered query (null when nothing can match), its order and the names of a page. */
 export interface ListSource<T extends ObjectLiteral> {
   query(): SelectQueryBuilder<T> | null;
   names(items: readonly T[]): Promise<ListNames>;
   /**
-   * The list's first order column, which must never change once the row exists (drafted_at,
-   * awarded_at), over the table and alias of `query`; `id` (ascending) breaks ties.
+   * The list's order, newest first: a column that never changes once the row exists (drafted_at,
+   * awarded_at), over the table and alias of `query`, then `id` (ascending) for ties. The pages
+   * and the keyset read the same order.
    */
   key: { table: string; alias: string; column: string };
 }
 
+function ordered<T extends ObjectLiteral>(source: ListSource<T>): SelectQueryBuilder<T> | null {
+  const { alias, column } = source.key;
+  return source.query()?.orderBy(`${alias}.${column}`, 'DESC').addOrderBy(`${alias}.id`, 'ASC') ?? null;
+}
+
 /** One page by limit and offset, with the total of the filtered list. */
 export async function offsetPage<T extends ObjectLiteral>(source: ListSource<T>, limit: number, offset: number): Promise<ListPage<T> & { total: number }> {
-  const query = source.query();
+  const query = ordered(source);
   if (!query) return { items: [], total: 0, names: await source.names([]) };
   const [items, total] = await query.take(limit).skip(offset).getManyAndCount();
   return { items, total, names: await source.names(items) };
@@ -45,7 +51,7 @@ export async function* keysetPages<T extends ObjectLiteral & { id: string }>(
   let remaining = window.limit ?? Number.POSITIVE_INFINITY;
   let after: string | undefined;
   while (remaining > 0) {
-    const query = source.query();
+    const query = ordered(source);
     if (!query) return;
     const size = Math.min(pageSize, remaining);
     if (after === undefined) query.offset(window.offset ?? 0);

@@ -48,12 +48,12 @@ export class ProposalsQuery {
     return keysetPages(this.source(filter), filter, pageSize);
   }
 
-  /** drafted_at never changes once drafted: the list's keyset. */
+  /** Newest draft first: drafted_at never changes once drafted, so it is also the exports' keyset. */
   private source(filter: Omit<ProposalListFilter, 'limit' | 'offset'>): ListSource<ProposalView> {
     return { query: () => this.listQuery(filter), names: (items) => this.names(items), key: { table: 'proposals', alias: 'p', column: 'drafted_at' } };
   }
 
-  /** The list's query in its order, or null when the caller may see none. */
+  /** The list's query, filtered (list-pages orders it), or null when the caller may see none. */
   private listQuery(filter: Omit<ProposalListFilter, 'limit' | 'offset'>): SelectQueryBuilder<ProposalView> | null {
     const { scope } = filter;
     if (scope.kind === 'none') return null;
@@ -72,7 +72,7 @@ export class ProposalsQuery {
       idCast: '::text',
       titleMatches: "p.title ILIKE :listQ ESCAPE '\\'",
     });
-    return query.orderBy('p.draftedAt', 'DESC').addOrderBy('p.id', 'ASC');
+    return query;
   }
 
   /** Names of the lead and of every listed partner, and the call's title. */
