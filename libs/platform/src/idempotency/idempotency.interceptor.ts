@@ -3,10 +3,19 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
+import { pgPoolOf } from '../database/pg-pool';
 import { describeError } from '../database/transient-errors';
 import { IdempotencyKeyReused } from './idempotency-key-reused.error';
 
 const MAX_KEY_LENGTH = 255;
+
+/** Named (prepared once per connection) statements on the pool: two of them on every keyed command. */
+const FIND_ANSWER = { name: 'grant_ledger_find_idempotent_answer', text: 'SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2' };
+const REMEMBER_ANSWER = {
+  name: 'grant_ledger_remember_idempotent_answer',
+  text: `INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response) VALUES ($1, $2, $3, 'done', $4, $5)
+         ON CONFLICT (scope, key) DO NOTHING`,
+};
 
 interface StoredAnswer {
   request_hash: string;
@@ -49,7 +58,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .update(`${request.method} ${request.originalUrl}\n${request.header('if-match') ?? ''}\n${JSON.stringify(request.body ?? null)}`)
       .digest('hex');
 
-    const rows: StoredAnswer[] = await this.dataSource.query('SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+    const pool = pgPoolOf(this.dataSource);
+    const { rows } = await pool.query<StoredAnswer>({ ...FIND_ANSWER, values: [scope, key] });
     const previous = rows[0];
     if (previous) {
       if (previous.request_hash !== requestHash) throw new IdempotencyKeyReused();
@@ -60,11 +70,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
     try {
-      await this.dataSource.query(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response) VALUES ($1, $2, $3, 'done', $4, $5)
-         ON CONFLICT (scope, key) DO NOTHING`,
-        [scope, key, requestHash, response.statusCode, JSON.stringify(result ?? null)],
-      );
+      await pool.query({ ...REMEMBER_ANSWER, values: [scope, key, requestHash, response.statusCode, JSON.stringify(result ?? null)] });
     } catch (error) {
       // The command's effect and its key are in the log already; a retry is answered from there.
       this.logger.warn({ msg: 'could not remember an idempotent answer; a retry will be answered from the log', error: describeError(error) });
