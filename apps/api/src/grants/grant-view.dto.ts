@@ -137,7 +137,7 @@ export class AmendmentRecordedDto extends CommandResultDto {
 
 /** The grant with the names beside its ids, as the caller may read them (organisation-access.ts). */
 export function toGrantListItemDto(grant: GrantView, today: string, names: ListNames, scope: OrganisationNameScope): GrantListItemDto {
-  const grantee = listedOrganisationName(scope, grant.granteeOrganisationId, names.organisations.get(grant.granteeOrganisationId));
+  const grantee = listedOrganisationName(scope, grant.granteeOrganisationId, names.organisations);
   return {
     ...toGrantViewDto(grant, today),
     title: names.proposalTitles.get(grant.proposalId) ?? null,
@@ -146,7 +146,7 @@ export function toGrantListItemDto(grant: GrantView, today: string, names: ListN
     granteeOrganisationCountry: grantee.country,
     partners: grant.partnerOrganisationIds.map((organisationId) => ({
       organisationId,
-      organisationName: listedOrganisationName(scope, organisationId, names.organisations.get(organisationId)).name,
+      organisationName: listedOrganisationName(scope, organisationId, names.organisations).name,
     })),
   };
 }

@@ -251,10 +251,10 @@ function decisionSummary(view: ProposalView): DecisionSummaryDto | null {
 /** The summary with the names beside its ids, as the caller may read them (organisation-access.ts). */
 export function toProposalListItemDto(view: ProposalView, relation: ProposalRelation, names: ListNames, scope: OrganisationNameScope): ProposalListItemDto {
   const summary = toProposalSummaryDto(view, relation);
-  const lead = listedOrganisationName(scope, view.leadOrganisationId, names.organisations.get(view.leadOrganisationId));
+  const lead = listedOrganisationName(scope, view.leadOrganisationId, names.organisations);
   return {
     ...summary,
-    partners: summary.partners.map((partner) => ({ ...partner, organisationName: listedOrganisationName(scope, partner.organisationId, names.organisations.get(partner.organisationId)).name })),
+    partners: summary.partners.map((partner) => ({ ...partner, organisationName: listedOrganisationName(scope, partner.organisationId, names.organisations).name })),
     leadOrganisationName: lead.name,
     leadOrganisationCountry: lead.country,
     callTitle: names.callTitles.get(view.callId) ?? null,

@@ -68,10 +68,12 @@ export interface ListedOrganisationName {
 }
 
 /**
- * The name and country the scope may read; a withheld organisation (not public, not the caller's own,
+ * The name and country the scope may read, from the organisations a list page looked up (by
+ * lower-case id); a withheld organisation (not public, not the caller's own,
  * or not known yet) is shown as partner systems see it: "Withheld recipient", without a country.
  */
-export function listedOrganisationName(scope: OrganisationNameScope, organisationId: string, known: ListedOrganisation | undefined): ListedOrganisationName {
+export function listedOrganisationName(scope: OrganisationNameScope, organisationId: string, organisations: ReadonlyMap<string, ListedOrganisation>): ListedOrganisationName {
+  const known = organisations.get(organisationId.toLowerCase());
   if (scope.kind === 'all') return { name: known?.name ?? null, country: known?.country ?? null };
   const own = scope.organisationId !== undefined && scope.organisationId.toLowerCase() === organisationId.toLowerCase();
   if (known && (own || known.publicationConsent === 'public')) return { name: known.name, country: known.country };
