@@ -361,12 +361,15 @@ export async function playProgramme(options: DemoOptions): Promise<DemoResult> {
   const mailOff = outcomes.has('skipped (mail-disabled)') ? ' — set SMTP_HOST to send them' : '';
   say(`   a decision notice to each lead organisation's contact: ${[...outcomes].map(([outcome, n]) => `${n} ${outcome}`).join(', ')}${mailOff}`);
   say('8. Lists people can read: names beside ids, search and filters, CSV');
-  type ListedProposal = { title: string; leadOrganisationName: string | null; leadOrganisationCountry: string | null; callTitle: string | null; partners: { organisationName: string | null }[] };
-  const searched = await api.until<{ items: ListedProposal[]; total: number }>(manager, `/proposals?callId=${callId}&q=HOUSING`, (body) => body.total > 0);
-  const housing = searched.items[0];
+  type ListedProposal = { id: string; title: string; leadOrganisationName: string | null; leadOrganisationCountry: string | null; callTitle: string | null; partners: { organisationName: string | null }[] };
+  // "housing" is in one title and in a partner's name (Awda Housing Justice): the search finds both.
+  const searched = await api.until<{ items: ListedProposal[]; total: number }>(manager, `/proposals?callId=${callId}&q=HOUSING`, (body) =>
+    body.items.some((item) => item.id === proposals.housing),
+  );
+  const housing = searched.items.find((item) => item.id === proposals.housing) as ListedProposal;
   say(
-    `   GET /proposals?q=HOUSING: "${housing.title}", led by ${housing.leadOrganisationName} (${housing.leadOrganisationCountry}) with ` +
-      `${housing.partners.map((p) => p.organisationName).join(' and ')}, under "${housing.callTitle}"`,
+    `   GET /proposals?q=HOUSING: ${searched.total} found (in a title or an organisation's name), among them "${housing.title}", ` +
+      `led by ${housing.leadOrganisationName} (${housing.leadOrganisationCountry}) with ${housing.partners.map((p) => p.organisationName).join(' and ')}, under "${housing.callTitle}"`,
   );
   const palestinian = await api.call<{ total: number }>(manager, 'GET', `/proposals?callId=${callId}&country=PS`);
   const withJasmine = await api.call<{ items: { title: string; granteeOrganisationName: string }[] }>(manager, 'GET', `/grants?callId=${callId}&organisationId=${organisations.jasmine}`);

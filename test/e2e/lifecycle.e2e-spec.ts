@@ -87,7 +87,7 @@ describe('grant lifecycle over HTTP (the demo programme)', () => {
     expect(lines.join('\n')).toMatch(/decision notice to each lead organisation's contact: \d+ skipped \(mail-disabled\) — set SMTP_HOST/);
     // Lists by name: the search, the filters, the publication rule for an applicant, the CSV.
     expect(lines.join('\n')).toContain(
-      'GET /proposals?q=HOUSING: "Housing rights for minorities in informal settlements", led by Awda Housing Justice (PS) with Dom Community Voices and Jasmine Minorities Observatory',
+      'GET /proposals?q=HOUSING: 2 found (in a title or an organisation\'s name), among them "Housing rights for minorities in informal settlements", led by Awda Housing Justice (PS) with Dom Community Voices and Jasmine Minorities Observatory',
     );
     expect(lines.join('\n')).toContain('GET /proposals?country=PS: 2 led from Palestine; GET /grants?organisationId=<Jasmine>: "Housing rights for minorities in informal settlements" (Awda Housing Justice)');
     expect(lines.join('\n')).toMatch(/Dom Community Voices' applicant reads the leads of its 2 networks as: (Awda Housing Justice, Withheld recipient|Withheld recipient, Awda Housing Justice)/);
