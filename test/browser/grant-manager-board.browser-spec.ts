@@ -110,7 +110,8 @@ describe('console in a browser: the grant manager’s board', () => {
     await page.getByRole('link', { name: 'Grant portfolio' }).click();
     await page.getByLabel('Only grants with an overdue report').check();
     const card = page.locator('.card.overdue');
-    await expectText(card, /Housing rights for minorities.*Report overdue \(due 25 Jan 2027\)/);
+    // The grant goes by its proposal's title and names its grantee, both from the grant list itself.
+    await expectText(card, /Housing rights for minorities.*Awda Housing Justice · .*Report overdue \(due 25 Jan 2027\)/);
     expect(await page.locator('ul.cards > li').count()).toBe(1);
   });
 

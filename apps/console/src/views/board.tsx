@@ -162,21 +162,12 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
 export function Portfolio(): JSX.Element {
   const { t, money, date } = useLocale();
   const [overdueOnly, setOverdueOnly] = useState(false);
-  const [grants, setGrants] = useState<Schemas['GrantViewDto'][]>();
-  const [titles, setTitles] = useState<Map<string, string>>(new Map());
+  const [grants, setGrants] = useState<Schemas['GrantListItemDto'][]>();
   const [problem, setProblem] = useState<Problem>();
   useEffect(() => {
     const overdue = overdueOnly ? { overdue: 'true' as const } : {};
-    Promise.all([
-      allPages((offset) => must(api.GET('/grants', { params: { query: { ...overdue, limit: 200, offset } } }))),
-      // A grant goes by its proposal's title.
-      allPages((offset) => must(api.GET('/proposals', { params: { query: { limit: 200, offset } } }))),
-    ]).then(
-      ([list, proposals]) => {
-        const titleOf = new Map(proposals.map((proposal) => [proposal.id, proposal.title]));
-        setGrants([...list].sort((a, b) => Number(b.overdue) - Number(a.overdue)));
-        setTitles(new Map(list.map((grant) => [grant.id, titleOf.get(grant.proposalId) ?? grant.id])));
-      },
+    allPages((offset) => must(api.GET('/grants', { params: { query: { ...overdue, limit: 200, offset } } }))).then(
+      (list) => setGrants([...list].sort((a, b) => Number(b.overdue) - Number(a.overdue))),
       (error: Problem) => setProblem(error),
     );
   }, [overdueOnly]);
@@ -192,8 +183,9 @@ export function Portfolio(): JSX.Element {
       <ul class="cards">
         {grants?.map((g) => (
           <li key={g.id} class={`card${g.overdue ? ' overdue' : ''}`}>
-            <a href={`#/audit/grant/${g.id}`}>{titles.get(g.id) ?? g.id}</a> <StatusBadge status={g.status} />
+            <a href={`#/audit/grant/${g.id}`}>{g.title ?? g.id}</a> <StatusBadge status={g.status} />
             <div class="meta">
+              {g.granteeOrganisationName && <>{g.granteeOrganisationName} · </>}
               {t('portfolio.disbursed', { disbursed: money(g.disbursedMinor, g.currency), amount: money(g.amountMinor, g.currency) })}
               {g.nextReportDue && <> · {g.overdue ? <strong class="warning">{t('portfolio.overdue', { date: date(g.nextReportDue) })}</strong> : t('portfolio.nextReport', { date: date(g.nextReportDue) })}</>}
             </div>
