@@ -109,6 +109,33 @@ describe('EncryptingEventCodec', () => {
     expect((await codec.decode(asRecorded(grantStream, encoded))).data).toEqual(signed.data);
   });
 
+  it("encrypts a partner's mandate and redress grounds under the organisation that wrote them, not the proposal", async () => {
+    const { codec, keyring } = setup();
+    const proposalStream = `proposal-${randomUUID()}`;
+    const mandate = 'Board resolution signed by Rania Testperson, chair';
+    const grounds = 'Our treasurer Walid Testperson was named in the annex the panel ignored';
+    const accepted = { type: 'PartnerInvitationAccepted', data: { proposalId: 'p', organisationId: ORG, acceptedBy: 'applicant-1', mandateStatement: mandate, termsVersion: 1, acceptedAt: 'x' } };
+    const requested = { type: 'RedressRequested', data: { proposalId: 'p', requestId: 'r', organisationId: ORG, grounds, requestedBy: 'applicant-1', windowEndsAt: 'x', requestedAt: 'x' } };
+    const stored = [asRecorded(proposalStream, await codec.encode(proposalStream, accepted, metadata())), asRecorded(proposalStream, await codec.encode(proposalStream, requested, metadata()))];
+    expect(JSON.stringify(stored)).not.toMatch(/Testperson|Rania|Walid/);
+    expect([envelopeOf(stored[0], 'mandateStatement').$pii.subject, envelopeOf(stored[1], 'grounds').$pii.subject]).toEqual([STREAM, STREAM]);
+    expect((await codec.decode(stored[0])).data).toEqual(accepted.data);
+    expect((await codec.decode(stored[1])).data).toEqual(requested.data);
+
+    // Erasing the organisation shreds both; the rest of each event stays as it was.
+    await keyring.erase(STREAM);
+    expect((await codec.decode(stored[0])).data).toEqual({ ...accepted.data, mandateStatement: null });
+    expect((await codec.decode(stored[1])).data).toEqual({ ...requested.data, grounds: null });
+  });
+
+  it('passes a mandate or grounds recorded in clear (before they were personal data) through as they are, also after an erasure', async () => {
+    const { codec, keyring } = setup();
+    const proposalStream = `proposal-${randomUUID()}`;
+    const legacy = { type: 'RedressRequested', schemaVersion: 1, data: { proposalId: 'p', requestId: 'r', organisationId: ORG, grounds: 'Recorded in clear', requestedBy: 'a', windowEndsAt: 'x', requestedAt: 'x' }, metadata: metadata() };
+    await keyring.erase(STREAM);
+    expect((await codec.decode(asRecorded(proposalStream, legacy))).data).toEqual(legacy.data);
+  });
+
   describe('tamper detection', () => {
     const tampered = async (change: (envelope: PersonalDataEnvelope['$pii']) => void) => {
       const { codec } = setup();

@@ -504,6 +504,16 @@ describe('proposal decider', () => {
       expect(again.organisationIds).toEqual([P1, P2]);
     });
 
+    it("a sign-off whose mandate was erased (read as null once the partner's personal data is shredded) still counts", () => {
+      const erased = (organisationId: string): ProposalEvent => {
+        const event = signedOff(organisationId) as Extract<ProposalEvent, { type: 'PartnerInvitationAccepted' }>;
+        return { ...event, data: { ...event.data, mandateStatement: null } };
+      };
+      given(drafted, erased(P1), erased(P2))
+        .when(submit())
+        .then([{ type: 'ProposalSubmitted', data: { proposalId: PROPOSAL, version: 1, contentHash: HASH, submittedAt: DURING } }]);
+    });
+
     it("proposal.partners.too-few: only accepted partners count towards the call's minimum", () => {
       const declined: ProposalEvent = { type: 'PartnerInvitationDeclined', data: { proposalId: PROPOSAL, organisationId: P2, declinedBy: `applicant-${P2}`, declinedAt: DURING } };
       const err = given(drafted, declined, signedOff(P1, 2)).when(submit()).thenThrows(TooFewPartners);
@@ -1052,6 +1062,12 @@ describe('proposal decider', () => {
       given(...back).when(decision()).thenThrows(ConsensusRequired);
       given(...back, assigned('rev-3')).when(review('rev-3')).then([reviewed('rev-3')]);
       given(...back, consensus, rejected).when(requestRedress({ requestId: 'redress-2' })).then([{ ...requested, data: { ...(requested.data as object), requestId: 'redress-2' } } as ProposalEvent]);
+    });
+
+    it("a request whose grounds were erased (read as null once its organisation's personal data is shredded) still stands: once per decision, its outcome recorded", () => {
+      const erased = { ...requested, data: { ...(requested.data as object), grounds: null } } as ProposalEvent;
+      given(...readyForDecision, rejected, erased).when(requestRedress({ requestId: 'redress-2' })).thenThrows(RedressAlreadyRequested);
+      given(...readyForDecision, rejected, erased).when(outcome('rejected')).then([outcomeRecorded('rejected')]);
     });
 
     it('proposal.redress.not-open and proposal.redress.outcome-invalid', () => {

@@ -63,14 +63,17 @@ export interface PartnerLeftData {
 /**
  * An applicant of an invited organisation accepted the invitation, or signed off the terms again
  * after they changed: `termsVersion` is the version of the terms (budget and partners) it accepted.
- * `mandateStatement` records the mandate to join (e.g. "board resolution of 12 November 2026");
- * it is not personal data: the person who accepted appears only by the opaque `acceptedBy`.
+ * The person who accepted appears only by the opaque `acceptedBy`. `mandateStatement` records the
+ * mandate to join (e.g. "board resolution signed by …"): free text that may name people, so it is
+ * personal data of the accepting organisation (`organisationId`), encrypted with its key and `null`
+ * once that organisation's personal data is erased. (Events recorded before it was personal data
+ * hold it in clear, and keep it.)
  */
 export interface PartnerInvitationAcceptedData {
   proposalId: string;
   organisationId: string;
   acceptedBy: string;
-  mandateStatement: string;
+  mandateStatement: string | null;
   termsVersion: number;
   acceptedAt: string;
 }
@@ -219,7 +222,12 @@ export interface RedressRequestedData {
   requestId: string;
   /** The organisation the applicant acted for (the lead or an accepted partner). */
   organisationId: string;
-  grounds: string;
+  /**
+   * Free text that may name people: personal data of `organisationId`, encrypted with its key and
+   * `null` once that organisation's personal data is erased. (Events recorded before it was
+   * personal data hold it in clear, and keep it.)
+   */
+  grounds: string | null;
   requestedBy: string;
   /** End of the window the request was filed in: the decision's time plus the configured days. */
   windowEndsAt: string;
@@ -352,11 +360,19 @@ export const proposalEventSchemaVersions: Readonly<Record<ProposalEventType, num
 /** Personal fields per event type (encrypted by the infrastructure; `null` once erased). */
 export const proposalPersonalDataFields: Readonly<Partial<Record<ProposalEventType, readonly string[]>>> = {
   ProposalDocumentAttached: ['name'],
+  PartnerInvitationAccepted: ['mandateStatement'],
+  RedressRequested: ['grounds'],
 };
 
-/** A document's name belongs to the organisation owning the document, not to the proposal's stream. */
+/**
+ * Whose personal data they are: not the proposal stream's, but the organisation's that wrote them —
+ * a document's owner, the partner that accepted, the organisation that asked for redress — so an
+ * erasure of that organisation shreds them.
+ */
 export const proposalPersonalDataSubjects: Readonly<Partial<Record<ProposalEventType, (data: never) => string>>> = {
   ProposalDocumentAttached: (data: ProposalDocumentAttachedData) => `organisation-${data.organisationId}`,
+  PartnerInvitationAccepted: (data: PartnerInvitationAcceptedData) => `organisation-${data.organisationId}`,
+  RedressRequested: (data: RedressRequestedData) => `organisation-${data.organisationId}`,
 };
 
 export const PROPOSAL_EVENT_TYPES = eventTypesOf(proposalEventSchemaVersions);
