@@ -27,6 +27,17 @@ export function sealedFieldOf(event: RecordedEvent, path: string): SealedPersona
   return { $pii: value.$pii, eventId: event.eventId, path };
 }
 
+/**
+ * As sealedFieldOf, for a text field that became personal data after events had recorded it in
+ * clear (a partner's mandate, redress grounds): such an older event's clear text is returned as it
+ * is — the log holds it so and the codec passes it through, so there is nothing left to seal —
+ * and anything else as sealedFieldOf returns it.
+ */
+export function storedPersonalTextOf(event: RecordedEvent, path: string): SealedPersonalField | string | null | undefined {
+  const value = readPath(event.data, path);
+  return typeof value === 'string' ? value : sealedFieldOf(event, path);
+}
+
 /** A sealed field to open, and the subject the reader expects it to belong to (e.g. the stream of the row's organisation). */
 export interface SealedFieldRequest {
   subject: string;
@@ -56,5 +67,18 @@ export class SealedPersonalData {
       if (!key || key.keyId !== field.$pii.kid) return null;
       return openEnvelope(field.$pii, key.key, { subject, eventId: field.eventId, path: field.path }, fail);
     });
+  }
+
+  /**
+   * Text fields kept as storedPersonalTextOf gives them: a sealed one opened as `open` does (`null`
+   * once its subject is erased), one recorded in clear before the field was personal data as it is,
+   * `null` as `null`. One key query for all the sealed ones, none when there is none.
+   */
+  async openText(requests: readonly { subject: string; field: SealedPersonalField | string | null }[]): Promise<(string | null)[]> {
+    const sealed = requests.flatMap(({ subject, field }, index) => (field !== null && typeof field !== 'string' ? [{ index, request: { subject, field } }] : []));
+    const opened = await this.open(sealed.map(({ request }) => request));
+    const texts = requests.map(({ field }) => (typeof field === 'string' ? field : null));
+    sealed.forEach(({ index }, i) => (texts[index] = opened[i] as string | null));
+    return texts;
   }
 }

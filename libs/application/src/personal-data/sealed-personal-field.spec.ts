@@ -6,7 +6,7 @@ import { PersonalDataIntegrityError, PersonalDataNotSealedError } from '@app/per
 import { InMemoryPersonalDataKeyStore } from '@app/personal-data/personal-data-key-store';
 import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
 import { personalDataPolicy } from './personal-data.policy';
-import { type SealedPersonalField, SealedPersonalData, sealedFieldOf } from '@app/personal-data/sealed-personal-field';
+import { type SealedPersonalField, SealedPersonalData, sealedFieldOf, storedPersonalTextOf } from '@app/personal-data/sealed-personal-field';
 
 const ORG = 'c0d1e2f3-a4b5-4c6d-8e7f-901a2b3c4d5e';
 const STREAM = `organisation-${ORG}`;
@@ -97,5 +97,29 @@ describe('sealed personal fields (kept in read models, opened on read)', () => {
     for (const moved of attempts) await expect(sealed.open([{ subject: STREAM, field: moved }])).rejects.toBeInstanceOf(PersonalDataIntegrityError);
     // Filed under another organisation: the envelope names its own subject.
     await expect(sealed.open([{ subject: OTHER_STREAM, field }])).rejects.toBeInstanceOf(PersonalDataIntegrityError);
+  });
+
+  it('keeps text recorded in clear before it was personal data as it is, and opens sealed text beside it (redress grounds)', async () => {
+    const { other, codec, sealed } = setup();
+    const proposalStream = `proposal-${randomUUID()}`;
+    const grounds = 'Named in the annex: Yusuf Testperson';
+    const data = { proposalId: 'p', requestId: 'r', organisationId: ORG, grounds, requestedBy: 'a', windowEndsAt: 'x', requestedAt: 'x' };
+    const eventId = randomUUID();
+    const encoded = await codec.encode(proposalStream, { type: 'RedressRequested', data }, { eventId, actorId: 'a', actorRole: 'applicant', correlationId: 'c', causationId: 'c' });
+    const recordedAt = new Date('2027-01-10T09:00:00Z');
+    const stored: RecordedEvent = { streamId: proposalStream, streamVersion: 5, position: '9', eventId, type: encoded.type, schemaVersion: 1, data: encoded.data, metadata: { ...encoded.metadata, recordedAt: recordedAt.toISOString() }, recordedAt };
+    const legacy: RecordedEvent = { ...stored, eventId: randomUUID(), data: { ...data, grounds: 'Recorded in clear' } };
+
+    const field = storedPersonalTextOf(stored, 'grounds') as SealedPersonalField;
+    expect(JSON.stringify(field)).not.toContain('Testperson');
+    expect(field).toMatchObject({ eventId, path: 'grounds', $pii: { subject: STREAM } });
+    expect(storedPersonalTextOf(legacy, 'grounds')).toBe('Recorded in clear');
+    expect(storedPersonalTextOf({ ...legacy, data: { ...data, grounds: null } }, 'grounds')).toBeNull();
+
+    const texts = [{ subject: STREAM, field }, { subject: STREAM, field: 'Recorded in clear' }, { subject: STREAM, field: null }];
+    expect(await sealed.openText(texts)).toEqual([grounds, 'Recorded in clear', null]);
+    await other.erase(STREAM);
+    // Erased: the sealed text reads null; the clear one was never sealed, and the log still holds it.
+    expect(await sealed.openText(texts)).toEqual([null, 'Recorded in clear', null]);
   });
 });
