@@ -1,3 +1,4 @@
+import type { SealedPersonalField } from '@app/personal-data/sealed-personal-field';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '../calls/call-view.entity';
 
@@ -110,7 +111,12 @@ export interface ClarificationView {
 export interface RedressView {
   requestId: string;
   organisationId: string;
-  grounds: string;
+  /**
+   * Personal data of `organisationId`, kept as the log holds it: sealed under that organisation's
+   * key (opened on read with its live key, so it reads null from the moment the key is destroyed),
+   * or — filed before grounds were personal data — the clear text the log itself holds.
+   */
+  grounds: SealedPersonalField | string | null;
   requestedBy: string;
   windowEndsAt: string;
   requestedAt: string;

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@app/event-store';
 import type { ProposalEvent } from '@app/domain/proposal';
+import { sealEnvelope } from '@app/personal-data/personal-data-envelope';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { dataSourceOptions } from '../data-source-options';
@@ -161,6 +162,7 @@ describe('proposals projection', () => {
     const events = history(proposalId, 55, 'reject');
     const criteria = [{ criterionId: 'relevance', score: 6, comment: 'Relevant, thin evidence' }];
     events[events.length - 2] = { type: 'ConsensusRecorded', data: { proposalId, score: 55, summary: 'below the line', criteria, recordedBy: 'alice', recordedAt: AT } };
+    // Grounds in clear: as requests filed before grounds were personal data are stored (and kept).
     const requested: ProposalEvent = {
       type: 'RedressRequested',
       data: { proposalId, requestId: 'r-1', organisationId: 'org-lb', grounds: 'Annex ignored', requestedBy: 'u-lb', windowEndsAt: '2027-03-03T10:00:00.000Z', requestedAt: AT },
@@ -200,5 +202,38 @@ describe('proposals projection', () => {
     expect(leila.items.map((i) => i.proposal.id)).not.toContain(first);
     const nadia = await query.reviewerQueue('nadia', { limit: 50, offset: 0 });
     expect(nadia.items.map((i) => i.proposal.id)).toEqual(expect.arrayContaining([first, tiedA, tiedB]));
+  });
+
+  it("keeps redress grounds sealed as the log holds them, bound to their event, and no partner's mandate at all", async () => {
+    const proposalId = randomUUID();
+    const events = history(proposalId, 55, 'reject');
+    const key = { keyId: 'k-1', key: randomBytes(32) };
+    const subject = 'organisation-org-tn';
+    const grounds = 'Walid Testperson, our treasurer, is named in the annex';
+    const mandate = 'Board resolution signed by Rania Testperson';
+    // As the log stores them: the personal fields already sealed (the projection reads events sealed).
+    const sealedAt = (event: ProposalEvent, streamVersion: number, path: string, clear: string) => {
+      const stored = recorded(proposalId, event, streamVersion);
+      return { ...stored, data: { ...(stored.data as object), [path]: sealEnvelope(clear, { subject, eventId: stored.eventId, path }, key) } };
+    };
+    const accepted = sealedAt(
+      { type: 'PartnerInvitationAccepted', data: { proposalId, organisationId: 'org-tn', acceptedBy: 'u-tn', mandateStatement: null, termsVersion: 2, acceptedAt: AT } },
+      2, 'mandateStatement', mandate,
+    );
+    await applyAll(proposalId, events.slice(0, 2));
+    await dataSource.transaction((tx) => projection.apply(accepted, tx));
+    await applyAll(proposalId, events.slice(2), 3);
+    const requested = sealedAt(
+      { type: 'RedressRequested', data: { proposalId, requestId: 'r-1', organisationId: 'org-tn', grounds: null, requestedBy: 'u-tn', windowEndsAt: AT, requestedAt: AT } },
+      events.length + 1, 'grounds', grounds,
+    );
+    await dataSource.transaction((tx) => projection.apply(requested, tx));
+
+    const { proposal } = await rows(proposalId);
+    expect(proposal.redressRequests).toEqual([
+      expect.objectContaining({ requestId: 'r-1', organisationId: 'org-tn', grounds: { ...(requested.data as { grounds: object }).grounds, eventId: requested.eventId, path: 'grounds' } }),
+    ]);
+    const [raw] = (await dataSource.query('SELECT to_jsonb(p)::text AS row FROM proposals p WHERE id = $1', [proposalId])) as { row: string }[];
+    expect(raw.row).not.toContain('Testperson');
   });
 });

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@app/event-store';
 import { PROPOSAL_STREAM_PREFIX, type ProposalContentChanges, type ProposalDrafted, type ProposalEvent } from '@app/domain/proposal';
 import { assertNever } from '@app/domain/shared/decider';
+import { storedPersonalTextOf } from '@app/personal-data/sealed-personal-field';
 import { type EntityManager, In } from 'typeorm';
 import type { Projection } from '../projection/projection';
 import { ProposalView, ReviewerAssignmentView } from './proposal-view.entity';
@@ -67,9 +68,11 @@ function countedReviews(reviews: ProposalView['reviews'], recused: readonly stri
 
 /**
  * The row after one later event of its stream (everything but ProposalDrafted). Pure: the same
- * row and event give the same result; `version` and `updatedAt` are set by the caller.
+ * row and event give the same result; `version` and `updatedAt` are set by the caller. `recorded`
+ * is the event as the projection reads it (sealed): personal fields the row keeps are taken from it
+ * as stored, bound to their event.
  */
-export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEvent, ProposalDrafted>): ProposalView {
+export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEvent, ProposalDrafted>, recorded: RecordedEvent): ProposalView {
   switch (event.type) {
     case 'ProposalRevised': {
       const { proposalId: _id, revisedAt: _at, ...changes } = event.data;
@@ -182,8 +185,9 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
       return revisedFields ? withContentChanges(answered, revisedFields) : answered;
     }
     case 'RedressRequested': {
-      const { proposalId: _id, ...request } = event.data;
-      return { ...view, redressRequests: [...view.redressRequests, { ...request, outcome: null, reasons: null, decidedBy: null, decidedAt: null }] };
+      const { proposalId: _id, grounds: _sealed, ...request } = event.data;
+      const grounds = storedPersonalTextOf(recorded, 'grounds') ?? null;
+      return { ...view, redressRequests: [...view.redressRequests, { ...request, grounds, outcome: null, reasons: null, decidedBy: null, decidedAt: null }] };
     }
     case 'RedressOutcomeRecorded': {
       const { requestId, outcome, reasons, decidedBy, decidedAt } = event.data;
@@ -203,12 +207,16 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
 /**
  * The `proposals` table (lists, detail, ranking) and `proposal_reviewer_assignments` (reviewer
  * queues). Idempotent: the proposal row remembers the stream version it last applied, and an event
- * at or below it changes neither table.
+ * at or below it changes neither table. It reads events SEALED (upcast, personal fields still
+ * encrypted): redress grounds go into the row as the log holds them (RedressView.grounds) and are
+ * only ever opened in memory by the read side; the other personal fields of the stream (a partner's
+ * mandate, document names) are not kept.
  */
 export class ProposalsProjection implements Projection {
   readonly name = 'proposals';
   readonly filter = { streamPrefixes: [PROPOSAL_STREAM_PREFIX] };
   readonly tables = ['proposals', 'proposal_reviewer_assignments'] as const;
+  readonly input = 'sealed';
 
   async apply(recorded: RecordedEvent, tx: EntityManager): Promise<void> {
     const event = { type: recorded.type, data: recorded.data } as ProposalEvent;
@@ -220,7 +228,7 @@ export class ProposalsProjection implements Projection {
     const proposals = tx.getRepository(ProposalView);
     const current = await proposals.findOneBy({ id: event.data.proposalId });
     if (!current || current.version >= version) return;
-    const next = { ...evolveProposalView(current, event), version, updatedAt: recorded.recordedAt };
+    const next = { ...evolveProposalView(current, event, recorded), version, updatedAt: recorded.recordedAt };
     const { id, ...changes } = next;
     await proposals.update({ id }, changes);
     await this.applyToAssignments(event, current.callId, tx);
@@ -255,7 +263,7 @@ export class ProposalsProjection implements Projection {
       }
       const current = rows.get(event.data.proposalId);
       if (!current || current.version >= version) continue;
-      rows.set(current.id, { ...evolveProposalView(current, event), version, updatedAt: recorded.recordedAt });
+      rows.set(current.id, { ...evolveProposalView(current, event, recorded), version, updatedAt: recorded.recordedAt });
       touched.add(current.id);
       switch (event.type) {
         case 'ReviewerAssigned': {
