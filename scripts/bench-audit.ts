@@ -81,6 +81,9 @@ async function main(): Promise<void> {
   const databaseUrl = url.toString();
   const dataSource = await new DataSource(databaseOptions(databaseUrl)).initialize();
   const pool = new Pool({ connectionString: databaseUrl, max: 20 });
+  // pool.end() resolves before its connections have closed: DROP DATABASE … WITH (FORCE) at the end may
+  // terminate one still closing, and an 'error' event with no listener would crash the run there.
+  pool.on('error', () => undefined);
   const postgres = new PostgresEventStore({ pool });
   const keyring = new PersonalDataKeyring(new PostgresPersonalDataKeyStore(databaseUrl), Buffer.from(DEV_ONLY_PII_MASTER_KEY, 'base64'), { cacheMaxEntries: 10_000 });
   const codec = new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy());
