@@ -108,26 +108,29 @@ export class AsOfReplay {
       const tx = runner.manager;
       await this.useScratchTables(tx, projection.tables);
       if (start && target.snapshot) await restore(tx, target.snapshot, start.rows);
-      // Page by page, each applied as soon as it is read and then dropped: a 10,000-event stream
-      // held whole (read, then decoded, then applied) spent a quarter of its CPU in the collector.
-      // Applying a prefix and then the rest gives the rows applying all at once gives.
+      // Page by page, each applied as soon as it is read and then dropped (the next ones are read
+      // meanwhile): a 10,000-event stream held whole (read, then decoded, then applied) spent a
+      // quarter of its CPU in the collector. Applying a prefix and then the rest gives the rows
+      // applying all at once gives.
       let maxRecordedAt = start?.maxRecordedAt.getTime() ?? 0;
-      let page = await firstPage;
-      while (!page.done) {
+      // Pages end at snapshot points (see pagesUpTo): a page read whole reaches one. The rows are kept
+      // at the last point this replay reaches: a point reached is captured only once the next page
+      // turns out not to reach another one (or there is none), the rows still standing at it.
+      let reached: { streamVersion: number; maxRecordedAt: number } | undefined;
+      const keep = async (point: { streamVersion: number; maxRecordedAt: number }, snapshot: readonly AsOfSnapshotTable[]) => {
+        taken = { streamVersion: point.streamVersion, maxRecordedAt: new Date(point.maxRecordedAt), rows: await capture(tx, snapshot) };
+      };
+      for (let page = await firstPage; !page.done; page = await pages.next()) {
         const events = page.value;
-        // Pages end at snapshot points (see pagesUpTo): a page read whole reaches one. The rows are
-        // kept at the last point this replay reaches, so only when the next page does not reach one.
-        const next = await pages.next();
+        const lastVersion = events[events.length - 1].streamVersion;
+        if (reached && target.snapshot && !isSnapshotPoint(lastVersion)) await keep(reached, target.snapshot);
         // What the projection is handed live (see Projection.input): decoded, or as stored (personal fields stay sealed).
         await this.apply(projection, [...(await eventsFor(projection.input, events, this.codec))], tx);
         replayed += events.length;
         for (const event of events) maxRecordedAt = Math.max(maxRecordedAt, event.recordedAt.getTime());
-        const lastVersion = events[events.length - 1].streamVersion;
-        if (target.snapshot && isSnapshotPoint(lastVersion) && !(next.value && isSnapshotPoint(next.value[next.value.length - 1].streamVersion))) {
-          taken = { streamVersion: lastVersion, maxRecordedAt: new Date(maxRecordedAt), rows: await capture(tx, target.snapshot) };
-        }
-        page = next;
+        reached = isSnapshotPoint(lastVersion) ? { streamVersion: lastVersion, maxRecordedAt } : undefined;
       }
+      if (reached && target.snapshot) await keep(reached, target.snapshot);
       if (!start && replayed === 0) return null;
       return await target.read(tx);
     } finally {
