@@ -662,7 +662,7 @@ export interface paths {
         };
         /**
          * The evaluation summary: the panel's consensus score and comments per criterion, the decision and its reasons, the redress window and requests
-         * @description For the lead, accepted partners, the programme team and auditors. Never reviewer ids or individual reviews. The consensus shows once a decision stands.
+         * @description For the lead, accepted partners, the programme team and auditors. Never reviewer ids or individual reviews. The consensus shows once a decision stands. A request's grounds are personal data of the organisation that filed it: null once that organisation's personal data was erased.
          */
         get: operations["ProposalNetworkController_evaluationSummary"];
         put?: never;
@@ -2411,7 +2411,7 @@ export interface components {
         };
         AcceptPartnershipDto: {
             /**
-             * @description Your organisation's mandate to join the network. Do not name people: who accepted is recorded as your user id.
+             * @description Your organisation's mandate to join the network (who accepted is recorded as your user id). Personal data of your organisation: stored encrypted with its key, and unreadable for good (null in the decision dossier) once its personal data is erased.
              * @example Mandated by the board resolution of 12 November 2026 to join the network and manage its share of the budget
              */
             mandateStatement: string;
@@ -2446,7 +2446,8 @@ export interface components {
             requestId: string;
             /** @description The organisation that asked (the lead or an accepted partner) */
             organisationId: string;
-            grounds: string;
+            /** @description Why the procedure should be reviewed: personal data of the organisation that asked, stored encrypted with its key. null once that organisation's personal data was erased (POST /organisations/:id/erasure). Requests filed before grounds were treated as personal data were stored in clear and still read as written, also after an erasure. */
+            grounds: string | null;
             requestedAt: string;
             windowEndsAt: string;
             /**
@@ -2472,7 +2473,7 @@ export interface components {
         };
         RequestRedressDto: {
             /**
-             * @description Why the evaluation procedure should be reviewed. Do not name people.
+             * @description Why the evaluation procedure should be reviewed. Personal data of your organisation: stored encrypted with its key, and read as null (evaluation summary, decision dossier) once its personal data is erased.
              * @example The relevance score ignores the annex on eviction cases documented in Hebron, which the call asked for
              */
             grounds: string;
@@ -3260,9 +3261,9 @@ export interface components {
             /** @description Earlier decisions that did not stand */
             earlierDecisions: components["schemas"]["DossierDecisionDto"][];
             budgetPosition?: components["schemas"]["DossierBudgetPositionDto"] | null;
-            /** @description The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence */
+            /** @description The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence. mandateStatement is null once the partner's personal data was erased */
             partnerAnswers: Record<string, never>[];
-            /** @description Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision */
+            /** @description Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision. grounds is null once the requesting organisation's personal data was erased */
             redress: Record<string, never>[];
         };
         RecordSearchHitDto: {

@@ -22,6 +22,7 @@ import {
   toPartnerInvitationDto,
 } from './proposal-view.dto';
 import { commandHeaders } from '../http/command-docs';
+import { RedressGrounds } from './redress-grounds';
 
 const commandDocs = (): MethodDecorator => commandHeaders('proposal');
 
@@ -47,6 +48,7 @@ export class ProposalNetworkController {
     private readonly proposals: ProposalsQuery,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly redressGrounds: RedressGrounds,
   ) {}
 
   private send(request: ProposalRequest, ctx: CommandContext): Promise<CommandResultDto> {
@@ -119,7 +121,8 @@ export class ProposalNetworkController {
   @Roles('applicant', 'grant-manager', 'admin', 'auditor')
   @ApiOperation({
     summary: "The evaluation summary: the panel's consensus score and comments per criterion, the decision and its reasons, the redress window and requests",
-    description: 'For the lead, accepted partners, the programme team and auditors. Never reviewer ids or individual reviews. The consensus shows once a decision stands.',
+    description:
+      "For the lead, accepted partners, the programme team and auditors. Never reviewer ids or individual reviews. The consensus shows once a decision stands. A request's grounds are personal data of the organisation that filed it: null once that organisation's personal data was erased.",
   })
   @ApiOkResponse({ type: EvaluationSummaryDto })
   @ApiProblemResponses(400, 401, 403, 404)
@@ -127,7 +130,8 @@ export class ProposalNetworkController {
     const view = await this.proposals.byId(id);
     const relation = view ? relationTo(actor, view) : null;
     if (!view || !relation || relation === 'reviewer') throw new NotFoundException(`proposal ${id} not found`);
-    return toEvaluationSummaryDto(view, this.redressWindowDays, this.clock.now(), (decidedAt) => redressWindowEndsAt(decidedAt, this.redressWindowDays));
+    const grounds = await this.redressGrounds.of(view);
+    return toEvaluationSummaryDto(view, grounds, this.redressWindowDays, this.clock.now(), (decidedAt) => redressWindowEndsAt(decidedAt, this.redressWindowDays));
   }
 
   @Post('proposals/:id/redress-requests')

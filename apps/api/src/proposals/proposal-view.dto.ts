@@ -434,7 +434,13 @@ export class RedressRequestedResultDto extends CommandResultDto {
 export class RedressRequestDto {
   @ApiProperty() requestId: string;
   @ApiProperty({ description: 'The organisation that asked (the lead or an accepted partner)' }) organisationId: string;
-  @ApiProperty() grounds: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "Why the procedure should be reviewed: personal data of the organisation that asked, stored encrypted with its key. null once that organisation's personal data was erased (POST /organisations/:id/erasure). Requests filed before grounds were treated as personal data were stored in clear and still read as written, also after an erasure.",
+  })
+  grounds: string | null;
   @ApiProperty() requestedAt: string;
   @ApiProperty() windowEndsAt: string;
   @ApiPropertyOptional({ enum: ['upheld', 'rejected'], nullable: true, description: 'null while open' }) outcome: 'upheld' | 'rejected' | null;
@@ -476,7 +482,14 @@ export class EvaluationSummaryDto {
   @ApiProperty({ description: 'Stream version this view reflects' }) version: number;
 }
 
-export function toEvaluationSummaryDto(view: ProposalView, redressWindowDays: number, now: Date, windowEndsAt: (decidedAt: string) => string): EvaluationSummaryDto {
+/** `grounds`: each request's grounds by request id, opened for this answer (see RedressGrounds). */
+export function toEvaluationSummaryDto(
+  view: ProposalView,
+  grounds: ReadonlyMap<string, string | null>,
+  redressWindowDays: number,
+  now: Date,
+  windowEndsAt: (decidedAt: string) => string,
+): EvaluationSummaryDto {
   const decided = view.decision;
   const redressable = decided !== null && (view.status === 'rejected' || view.status === 'reserved');
   const endsAt = redressable ? windowEndsAt(decided.decidedAt) : null;
@@ -492,10 +505,10 @@ export function toEvaluationSummaryDto(view: ProposalView, redressWindowDays: nu
         ? { score: view.consensus.score, summary: view.consensus.summary, criteria: (view.consensus.criteria ?? []).map(({ criterionId, score, comment }) => ({ criterionId, score, comment })) }
         : null,
     redressWindow: { days: redressWindowDays, endsAt, open: endsAt !== null && !filedAgainstStanding && now.getTime() <= Date.parse(endsAt) },
-    redressRequests: view.redressRequests.map(({ requestId, organisationId, grounds, requestedAt, windowEndsAt: ends, outcome, reasons, decidedAt }) => ({
+    redressRequests: view.redressRequests.map(({ requestId, organisationId, requestedAt, windowEndsAt: ends, outcome, reasons, decidedAt }) => ({
       requestId,
       organisationId,
-      grounds,
+      grounds: grounds.get(requestId) ?? null,
       requestedAt,
       windowEndsAt: ends,
       outcome,

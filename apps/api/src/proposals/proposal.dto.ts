@@ -114,7 +114,8 @@ export class AddPartnerDto extends PartnerDto {}
 export class AcceptPartnershipDto {
   @ApiProperty({
     example: 'Mandated by the board resolution of 12 November 2026 to join the network and manage its share of the budget',
-    description: "Your organisation's mandate to join the network. Do not name people: who accepted is recorded as your user id.",
+    description:
+      "Your organisation's mandate to join the network (who accepted is recorded as your user id). Personal data of your organisation: stored encrypted with its key, and unreadable for good (null in the decision dossier) once its personal data is erased.",
   })
   @IsString() @IsNotEmpty() @MaxLength(2000)
   mandateStatement: string;
@@ -126,7 +127,8 @@ export class AcceptPartnershipDto {
 export class RequestRedressDto {
   @ApiProperty({
     example: 'The relevance score ignores the annex on eviction cases documented in Hebron, which the call asked for',
-    description: 'Why the evaluation procedure should be reviewed. Do not name people.',
+    description:
+      "Why the evaluation procedure should be reviewed. Personal data of your organisation: stored encrypted with its key, and read as null (evaluation summary, decision dossier) once its personal data is erased.",
   })
   @IsString() @IsNotEmpty() @MaxLength(LONG_TEXT)
   grounds: string;

@@ -6,6 +6,7 @@ import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { ProposalNetworkController } from './network.controller';
 import { ProposalDocumentsController } from './proposal-documents.controller';
 import { ProposalsController } from './proposals.controller';
+import { RedressGrounds } from './redress-grounds';
 import { CallRankingController } from './ranking.controller';
 import { ReviewsController } from './reviews.controller';
 
@@ -13,6 +14,6 @@ import { ReviewsController } from './reviews.controller';
 @Module({
   imports: [ReadModelsModule, DocumentsModule],
   controllers: [ProposalsController, ProposalNetworkController, ReviewsController, CallRankingController, ProposalDocumentsController],
-  providers: [ExecuteProposalCommandHandler, ...PROPOSAL_DOCUMENT_HANDLERS],
+  providers: [ExecuteProposalCommandHandler, ...PROPOSAL_DOCUMENT_HANDLERS, RedressGrounds],
 })
 export class ProposalsModule {}
