@@ -86,7 +86,8 @@ export interface DossierPartnerAnswer {
   answer: 'accepted' | 'declined';
   /** accepted only */
   termsVersion?: number;
-  mandateStatement?: string;
+  /** Personal data of the partner: null once its organisation's personal data was erased. */
+  mandateStatement?: string | null;
   answeredBy: string;
   answeredAt: string;
   evidence: Evidence;
