@@ -88,6 +88,8 @@ export class GrantScenario {
     partnerOrganisationIds: string[];
     requestedMinor: number;
     durationMonths?: number;
+    /** What every partner states as its mandate when it accepts. */
+    mandateStatement?: string;
   }): Promise<string> {
     const proposalId = randomUUID();
     const { callId, leadOrganisationId, partnerOrganisationIds, requestedMinor } = options;
@@ -122,7 +124,7 @@ export class GrantScenario {
       await run(
         {
           type: 'AcceptPartnership',
-          data: { proposalId, organisationId, acceptedBy: `applicant-${organisationId}`, mandateStatement: 'Mandated by its board to join the network', termsVersion: 1 },
+          data: { proposalId, organisationId, acceptedBy: `applicant-${organisationId}`, mandateStatement: options.mandateStatement ?? 'Mandated by its board to join the network', termsVersion: 1 },
           now: DURING_WINDOW,
         },
         humanContext(`applicant-${organisationId}`, 'applicant'),

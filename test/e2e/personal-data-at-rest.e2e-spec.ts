@@ -1,8 +1,8 @@
 /**
- * No personal data at rest in clear: the read models keep a contact person as the log holds it
- * (ciphertext under the organisation's key) and the API opens it on each read. So the clear text
- * never reaches a file of the database cluster — heap, indexes, TOAST, WAL, server log — and
- * destroying the key erases it from every answer at once, whatever a projection is doing.
+ * No personal data at rest in clear: the read models keep a contact person (and redress grounds) as
+ * the log holds it (ciphertext under the organisation's key) and the API opens it on each read. So
+ * the clear text never reaches a file of the database cluster — heap, indexes, TOAST, WAL, server
+ * log — and destroying the key erases it from every answer at once, whatever a projection is doing.
  */
 import { randomUUID } from 'node:crypto';
 import { type Dirent, promises as fs } from 'node:fs';
@@ -122,10 +122,12 @@ describe('personal data at rest', () => {
   /** Flushes every dirty page of the cluster to its data files, so a scan sees what a backup would. */
   const checkpoint = () => pg.query('CHECKPOINT');
 
-  it('never writes the clear contact or signatory to any file of the cluster: not after registration, not after erasure, VACUUM FULL and CHECKPOINT', async () => {
+  it("never writes the clear contact, signatory, partner's mandate or redress grounds to any file of the cluster: not after registration, not after erasure, VACUUM FULL and CHECKPOINT", async () => {
     const contact = probeContact();
     const signatory = { name: `Probe Signatory ${randomUUID().slice(0, 8)}`, role: 'Director' };
-    const needles = { contactEmail: contact.email, contactName: contact.name, signatoryName: signatory.name, control: CONTROL };
+    const mandate = `Board resolution signed by Probe Chair ${randomUUID().slice(0, 8)}`;
+    const grounds = `Our treasurer Probe Treasurer ${randomUUID().slice(0, 8)} is named in the annex`;
+    const needles = { contactEmail: contact.email, contactName: contact.name, signatoryName: signatory.name, mandate, grounds, control: CONTROL };
     const { body } = await t.http.post('/organisations').set('Authorization', bearer(admin)).send(registerBody(contact)).expect(201);
     const id: string = body.id;
 
@@ -141,6 +143,15 @@ describe('personal data at rest', () => {
     await eventually(async () => ((await t.http.get(`/grants/${grantId}`).set('Authorization', bearer(admin))).status === 200 ? true : undefined), 5_000);
     await t.http.post(`/grants/${grantId}/agreement`).set('Authorization', bearer(admin)).send({ signatories: [signatory] }).expect(200);
     await eventually(async () => ((await t.http.get(`/grants/${grantId}`).set('Authorization', bearer(admin))).body.status === 'active' ? true : undefined), 5_000);
+    // It is also a partner of another network: it accepted with a mandate naming its chair, and once
+    // that proposal is rejected it asks for redress with grounds naming its treasurer (personal data of the organisation).
+    const partnered = await scenario.proposalReadyForDecision({
+      callId, leadOrganisationId: await scenario.organisation('PS'), partnerOrganisationIds: [id, await scenario.organisation('MA')], requestedMinor: 1_000_000, mandateStatement: mandate,
+    });
+    await t.http.post(`/proposals/${partnered}/decision`).set('Authorization', bearer(admin)).send({ decision: 'reject', reasons: 'Below the line', committee: 'Grants committee' }).expect(200);
+    const applicant = await t.token({ role: 'applicant', id: 'applicant-probe', organisationId: id });
+    await t.http.post(`/proposals/${partnered}/redress-requests`).set('Authorization', bearer(applicant)).send({ grounds }).expect(200);
+    await eventually(async () => ((await t.http.get(`/proposals/${partnered}/evaluation-summary`).set('Authorization', bearer(admin))).body.redressRequests[0]?.grounds === grounds ? true : undefined), 5_000);
     await checkpoint();
     // The cluster's files hold none of it: heap, TOAST and index files of every table of every database, the WAL, the server log.
     const afterRegistration = await clusterFilesHolding(pg, needles);
@@ -151,6 +162,7 @@ describe('personal data at rest', () => {
     await eventually(async () => ((await projectedRow(id))?.personal_data_erased ? true : undefined), 5_000);
     await eventually(async () => ((await pg.query('SELECT 1 FROM personal_data_keys WHERE subject = $1 AND wrapped_key IS NULL', [`grant-${grantId}`])).rowCount ? true : undefined), 5_000);
     expect(await view(id)).toMatchObject({ contactPerson: null, personalDataErased: true });
+    expect((await t.http.get(`/proposals/${partnered}/evaluation-summary`).set('Authorization', bearer(admin)).expect(200)).body.redressRequests[0].grounds).toBeNull();
     // Old row versions of every table rewritten away, every page flushed.
     await pg.query('VACUUM FULL');
     await checkpoint();
