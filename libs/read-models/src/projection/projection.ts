@@ -15,8 +15,9 @@ export interface Projection {
   readonly tables: readonly string[];
   /**
    * What it is handed, by the live runtime, a rebuild and an as-of replay alike: `decoded` (the
-   * default: personal fields in clear, or null once erased) or `stored` (exactly as the log holds
-   * them: a projection that keeps personal fields sealed, so its tables never hold clear text).
+   * default: personal fields in clear, or null once erased), `sealed` (upcast, personal fields still
+   * encrypted: a projection that keeps them sealed, so its tables never hold clear text — the
+   * organisations and proposals read models) or `stored` (exactly as the log holds it).
    */
   readonly input?: ConsumerInput;
   apply(event: RecordedEvent, tx: EntityManager): Promise<void>;
