@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, eventually, type TestApp } from '../support/app';
 
 const CALL = {
   programme: 'Civic Space and Minority Rights Programme 2027',
@@ -44,6 +44,9 @@ describe('console: page, search and evidence bundle', () => {
     const res = await t.http.post('/calls').set(await bearer('grant-manager')).send(CALL).expect(201);
     callId = res.body.id;
     await t.http.post(`/calls/${callId}/publish`).set(await bearer('grant-manager')).expect(200);
+    // The search reads the read model, which follows the log: wait until it shows the publication.
+    const manager = await bearer('grant-manager');
+    await eventually(async () => ((await t.http.get(`/calls/${callId}`).set(manager)).body.status === 'published' ? true : undefined));
   });
 
   afterAll(async () => {
