@@ -121,6 +121,15 @@ describe('personal data at rest', () => {
   const projectedRow = async (id: string) => (await pg.query('SELECT personal_data_erased, version FROM organisations WHERE id = $1', [id])).rows[0];
   /** Flushes every dirty page of the cluster to its data files, so a scan sees what a backup would. */
   const checkpoint = () => pg.query('CHECKPOINT');
+  /**
+   * Writes the control again, then flushes: the WAL that held its first copy may be recycled by the
+   * time of a scan (other test files write to the same cluster), so each scan gets a fresh copy in
+   * the current WAL segment, which this checkpoint keeps.
+   */
+  const controlledCheckpoint = async () => {
+    await pg.query('INSERT INTO at_rest_scan_control VALUES ($1)', [CONTROL]);
+    await checkpoint();
+  };
 
   it("never writes the clear contact, signatory, partner's mandate or redress grounds to any file of the cluster: not after registration, not after erasure, VACUUM FULL and CHECKPOINT", async () => {
     const contact = probeContact();
@@ -152,7 +161,7 @@ describe('personal data at rest', () => {
     const applicant = await t.token({ role: 'applicant', id: 'applicant-probe', organisationId: id });
     await t.http.post(`/proposals/${partnered}/redress-requests`).set('Authorization', bearer(applicant)).send({ grounds }).expect(200);
     await eventually(async () => ((await t.http.get(`/proposals/${partnered}/evaluation-summary`).set('Authorization', bearer(admin))).body.redressRequests[0]?.grounds === grounds ? true : undefined), 5_000);
-    await checkpoint();
+    await controlledCheckpoint();
     // The cluster's files hold none of it: heap, TOAST and index files of every table of every database, the WAL, the server log.
     const afterRegistration = await clusterFilesHolding(pg, needles);
 
@@ -165,7 +174,7 @@ describe('personal data at rest', () => {
     expect((await t.http.get(`/proposals/${partnered}/evaluation-summary`).set('Authorization', bearer(admin)).expect(200)).body.redressRequests[0].grounds).toBeNull();
     // Old row versions of every table rewritten away, every page flushed.
     await pg.query('VACUUM FULL');
-    await checkpoint();
+    await controlledCheckpoint();
     const afterErasure = await clusterFilesHolding(pg, needles);
 
     // The scan does see what is written in clear (else finding nothing would prove nothing)…
