@@ -80,8 +80,10 @@ export class WebhookSender {
           for (const delivery of await this.claim(free)) {
             const abort = new AbortController();
             const done = this.deliver(delivery, abort.signal)
-              // The lease stays: the delivery is retried when it expires.
-              .catch((error: unknown) => this.logger.error('webhook delivery failed unexpectedly', { deliveryId: delivery.id, error: error instanceof Error ? error.message : String(error) }))
+              .catch(async (error: unknown) => {
+                this.logger.error('webhook delivery failed unexpectedly; it goes back to the queue', { deliveryId: delivery.id, error: error instanceof Error ? error.message : String(error) });
+                await this.release(delivery.id);
+              })
               .finally(() => {
                 this.inFlight.delete(delivery.id);
                 this.wake();
@@ -105,6 +107,25 @@ export class WebhookSender {
           resolve();
         };
       });
+    }
+  }
+
+  /**
+   * Hands a delivery whose attempt could not be recorded (the database went away meanwhile) back to
+   * the queue as soon as the database answers again, instead of at its lease's expiry: its
+   * subscription's later events wait behind it, so a lease left to run out stalls the subscription
+   * for the whole lease. It is sent again (at least once; receivers deduplicate by event id). Tried
+   * until it works, the lease has run out anyway, or the sender stops.
+   */
+  private async release(deliveryId: string): Promise<void> {
+    const until = Date.now() + this.config.timeoutMs + LEASE_MARGIN_MS;
+    for (let delay = 100; !this.stopping && Date.now() < until; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        await this.dataSource.query('UPDATE webhook_deliveries SET lease_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2', [deliveryId, this.owner]);
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
