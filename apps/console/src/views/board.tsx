@@ -143,8 +143,14 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
               submit={async (body) => {
                 const answer = await sendCommand(action.path, selected.id, body, selected.version);
                 if ('problem' in answer) {
-                  // Someone else changed it: show their problem, and the proposal as it now is.
-                  if (answer.problem.status === 409) setRefresh((n) => n + 1);
+                  // Someone else changed it: show their problem, and the proposal as it now is. Its
+                  // version is read before the problem shows (the button stays disabled meanwhile), so
+                  // the next submit goes with what the server has, not the version that was refused.
+                  if (answer.problem.status === 409) {
+                    const { data: current } = await api.GET('/proposals/{id}', { params: { path: { id: selected.id } } }).catch(() => ({ data: undefined }));
+                    if (current) setProposals((list) => list?.map((p) => (p.id === current.id ? { ...p, version: current.version } : p)));
+                    setRefresh((n) => n + 1);
+                  }
                   return answer.problem;
                 }
                 await proposalAtVersion(selected.id, answer.version);
