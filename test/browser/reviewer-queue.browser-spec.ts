@@ -82,6 +82,8 @@ describe('console in a browser: the reviewer’s queue', () => {
 
   it('is usable right to left, in Arabic', async () => {
     await page.getByLabel('Language').selectOption('ar');
+    // The page sets the document's direction and language after it renders (an effect): wait for it, bounded.
+    await page.waitForFunction(() => document.documentElement.lang === 'ar', undefined, { timeout: 5_000 }).catch(() => undefined);
     expect(await page.evaluate(() => [document.documentElement.dir, document.documentElement.lang])).toEqual(['rtl', 'ar']);
     await expectText(page.locator('h2').first(), /قائمة المراجع/);
     await expectText(page.locator('main'), /بانتظار مراجعتك|تمت مراجعتها/);
