@@ -65,26 +65,87 @@ describe('StreamCommandExecutor', () => {
     store.append(streamId, [{ type: 'Counted', schemaVersion: 1, data: { by }, metadata: { eventId: by, actorId: 'bob', actorRole: 'admin', correlationId: 'x', causationId: 'x' } }], expected);
 
   it('reads the stream it decides on once, then appends with the version read', async () => {
-    const { store, executor } = setup();
+    const { store, executor } = setup(0);
     await executor.execute(counter, 's-1', '1', { by: 'a' }, context());
     await executor.execute(counter, 's-1', '1', { by: 'b' }, context());
     expect(store.reads).toBe(2);
     expect(store.expectations).toEqual(['no_stream', 0]);
   });
 
-  it('on a stream it folded lately it reads only the tail, with what others appended meanwhile folded in', async () => {
+  it('on a stream it folded lately it decides without reading, with the remembered version expected', async () => {
     const { store, executor } = setup();
     await executor.execute(counter, 's-hot', 'hot', { by: 'a' }, context());
     await executor.execute(counter, 's-hot', 'hot', { by: 'b' }, context());
-    await appendElsewhere(store, 's-hot', 'other process', 1);
     await executor.execute(counter, 's-hot', 'hot', { by: 'c' }, context());
+    expect(store.readsFrom).toEqual([0]);
+    expect(store.expectations).toEqual(['no_stream', 0, 1]);
+    expect(await executor.load(counter, 's-hot')).toEqual({ state: ['a', 'b', 'c'], version: 2 });
+  });
+
+  it('if another process appended since, the append is refused and the retry reads only the tail, folding it in', async () => {
+    const { store, executor } = setup();
+    await executor.execute(counter, 's-moved', 'moved', { by: 'a' }, context());
+    await executor.execute(counter, 's-moved', 'moved', { by: 'b' }, context());
+    await appendElsewhere(store, 's-moved', 'other process', 1);
+    const result = await executor.execute(counter, 's-moved', 'moved', { by: 'c' }, context());
+    expect(result.version).toBe(3);
+    expect(store.readsFrom).toEqual([0, 2]);
+    expect(store.expectations).toEqual(['no_stream', 0, 1 /* the other process */, 1 /* refused */, 2]);
+    expect(await executor.load(counter, 's-moved')).toEqual({ state: ['a', 'b', 'other process', 'c'], version: 3 });
+  });
+
+  it('a refusal or a no-op decided on a remembered state is judged again on the stream as it is', async () => {
+    // Refuses a second count by the same person; "noop" decides nothing.
+    const once: Decider<{ by: string }, Counted, string[]> = {
+      ...counter,
+      decide: (command, state) => {
+        if (command.by === 'noop') return [];
+        if (state.includes(command.by)) throw new Error(`${command.by} counted already`);
+        return [{ type: 'Counted', data: { by: command.by } }];
+      },
+    };
+    const { store, executor } = setup();
+    await executor.execute(once, 's-judged', 'judged', { by: 'a' }, context());
+    await appendElsewhere(store, 's-judged', 'b', 0);
+    // The remembered state (['a'] at 0) would accept 'b'; the stream refuses it, and the read shows why.
+    await expect(executor.execute(once, 's-judged', 'judged', { by: 'b' }, context())).rejects.toThrow('b counted already');
+    await appendElsewhere(store, 's-judged', 'c', 1);
+    // A no-op answers with the stream's version, not the remembered one.
+    const noop = await executor.execute(once, 's-judged', 'judged', { by: 'noop' }, context());
+    expect(noop.version).toBe(2);
     expect(store.readsFrom).toEqual([0, 1, 2]);
-    expect(store.expectations.slice(-1)).toEqual([2]);
-    expect(await executor.load(counter, 's-hot')).toEqual({ state: ['a', 'b', 'other process', 'c'], version: 3 });
+  });
+
+  it('a refusal on a remembered state that the stream no longer supports is decided again after a read', async () => {
+    const unless: Decider<{ by: string }, Counted, string[]> = {
+      ...counter,
+      decide: (command, state) => {
+        if (state.at(-1) === 'closed') throw new Error('closed');
+        return [{ type: 'Counted', data: { by: command.by } }];
+      },
+    };
+    const { store, executor } = setup();
+    await executor.execute(unless, 's-reopened', 'reopened', { by: 'closed' }, context());
+    await appendElsewhere(store, 's-reopened', 'reopened', 0);
+    const result = await executor.execute(unless, 's-reopened', 'reopened', { by: 'c' }, context());
+    expect(result.version).toBe(2);
+    expect(store.readsFrom).toEqual([0, 1]);
+  });
+
+  it('with If-Match other than the remembered version it reads the tail: the client may know a later version', async () => {
+    const { store, executor } = setup();
+    await executor.execute(counter, 's-if', 'if', { by: 'a' }, context());
+    await appendElsewhere(store, 's-if', 'other process', 0);
+    const result = await executor.execute(counter, 's-if', 'if', { by: 'b' }, { ...context(), expectedVersion: 1 });
+    expect(result.version).toBe(2);
+    expect(store.readsFrom).toEqual([0, 1]);
+    // If-Match equal to the remembered version, while the stream moved on: 409, not a retry.
+    await appendElsewhere(store, 's-if', 'yet another', 2);
+    await expect(executor.execute(counter, 's-if', 'if', { by: 'c' }, { ...context(), expectedVersion: 2 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
   });
 
   it('a conflict is decided again on the fresh tail', async () => {
-    const { store, executor } = setup();
+    const { store, executor } = setup(0);
     await executor.execute(counter, 's-race', 'race', { by: 'a' }, context());
     const raced = store.readStream.bind(store);
     let once = true;
@@ -107,7 +168,7 @@ describe('StreamCommandExecutor', () => {
     await executor.execute(counter, 's-old', 'old', { by: 'b' }, context());
     await new Promise((resolve) => setTimeout(resolve, 40));
     await executor.execute(counter, 's-old', 'old', { by: 'c' }, context());
-    expect(store.readsFrom).toEqual([0, 1, 0]);
+    expect(store.readsFrom).toEqual([0, 0]);
   });
 
   it('maxAgeMs 0 reads every stream whole', async () => {
@@ -123,7 +184,7 @@ describe('StreamCommandExecutor', () => {
     await executor.execute(counter, 's-k', 'k', { by: 'b' }, context());
     const again = await executor.execute(counter, 's-k', 'k', { by: 'a' }, context('k-0'));
     expect(again).toMatchObject({ version: 0, replayed: true });
-    expect(store.readsFrom).toEqual([0, 1, 0]); // the unkeyed command between reads the tail
+    expect(store.readsFrom).toEqual([0, 0]); // the unkeyed command between decides on the state folded
   });
 
   it('a stream minted for the command (newStream) is decided on empty without a read', async () => {
