@@ -1,9 +1,9 @@
-import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { validationExceptionFactory } from './http/problem';
 import { requestLogMiddleware } from '@app/platform/logging/logging';
 import { RequestInputGuard } from './http/validation';
 import { cacheValidationMetadata } from './http/validation/validation-metadata-cache';
+import { createValidationPipe } from './http/validation/validation-pipe';
 import { Logger } from 'nestjs-pino';
 import { markPublicOperations } from './http/openapi-public-routes';
 import { hardenHttp } from './security/http-hardening';
@@ -18,14 +18,7 @@ export function configureApp(app: INestApplication): INestApplication {
   hardenHttp(app); // helmet headers and CSP, no-store for authenticated answers, TRUST_PROXY, CORS allow-list
   app.useGlobalGuards(new RequestInputGuard()); // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
   cacheValidationMetadata(); // class-validator's rule look-up, once per DTO class instead of per validation
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: validationExceptionFactory,
-    }),
-  );
+  app.useGlobalPipes(createValidationPipe()); // whitelist + forbidNonWhitelisted + transform, problem+json 400s (http/validation/validation-pipe.ts)
   const document = new DocumentBuilder()
     .setTitle('Grant Ledger API')
     .setDescription(
