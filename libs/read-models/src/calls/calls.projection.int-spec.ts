@@ -75,4 +75,38 @@ describe('calls projection', () => {
     await dataSource.transaction((tx) => projection.applyBatch(events, tx));
     expect(await row()).toEqual(once);
   });
+
+  it('folds a batch in place to exactly the row one event at a time gives, every column (extensions, commitments, a close), whatever the batch cut', async () => {
+    const at = (minute: number) => new Date(Date.parse('2027-02-01T09:00:00Z') + minute * 60_000);
+    const grantId = randomUUID();
+    const later: CallEvent[] = [
+      published,
+      { type: 'CallDeadlineExtended', data: { callId, previousClosesAt: '2027-03-31T00:00:00Z', newClosesAt: '2027-04-30T00:00:00Z', reason: 'Shutdown', extendedAt: '2027-03-01T00:00:00Z' } },
+      committed,
+      { type: 'FundsCommitted', data: { callId, grantId, proposalId: randomUUID(), amountMinor: 100_000, committedAt: '2027-05-02T00:00:00Z' } },
+      { type: 'CallDeadlineExtended', data: { callId, previousClosesAt: '2027-04-30T00:00:00Z', newClosesAt: '2027-05-31T00:00:00Z', reason: 'Again', extendedAt: '2027-04-01T00:00:00Z' } },
+      { type: 'CommitmentAdjusted', data: { callId, grantId, adjustmentId: randomUUID(), changeMinor: -20_000, amountMinor: 80_000, reason: 'Amendment', adjustedAt: '2027-06-01T00:00:00Z' } },
+      { type: 'FundsReleased', data: { callId, grantId, amountMinor: 30_000, reason: 'Unspent', releasedAt: '2027-07-01T00:00:00Z' } },
+      { type: 'CallClosed', data: { callId, closedAt: '2027-06-01T00:00:00Z', reason: 'Window over' } },
+    ];
+    const events = [drafted, ...later].map((event, version) => ({ ...recorded(event, version, `p${version}`), recordedAt: at(version) }));
+    const all = async () => (await dataSource.query('SELECT * FROM calls WHERE id = $1', [callId]))[0];
+    const reset = () => dataSource.query('DELETE FROM calls WHERE id = $1', [callId]);
+    await reset();
+    for (const event of events) await dataSource.transaction((tx) => projection.apply(event, tx));
+    const expected = await all();
+    expect(expected).toMatchObject({ status: 'closed', committed_minor: '300000', version: events.length - 1, status_reason: 'Window over' });
+    expect(expected.deadline_extensions).toHaveLength(2);
+    expect(expected.updated_at).toEqual(at(events.length - 1));
+    for (const size of [1, 2, 3, events.length]) {
+      await reset();
+      for (let i = 0; i < events.length; i += size) await dataSource.transaction((tx) => projection.applyBatch(events.slice(i, i + size), tx));
+      expect(await all()).toEqual(expected);
+      // A batch replayed whole changes nothing, and leaves the events' data as they were.
+      const data = JSON.stringify(events.map((e) => e.data));
+      await dataSource.transaction((tx) => projection.applyBatch(events, tx));
+      expect(await all()).toEqual(expected);
+      expect(JSON.stringify(events.map((e) => e.data))).toBe(data);
+    }
+  });
 });

@@ -60,10 +60,13 @@ export class CallsProjection implements Projection {
   }
 
   /**
-   * The batch path (the live runtime's and rebuilds'): the same row changes as `apply`, folded in
-   * memory for the whole batch (rows are read and written as JSON, so every value round-trips
-   * exactly), then each touched row is written once, in one statement. A row read here only ever
-   * moves to a higher version, so the upsert's guard (version below the new one) never stops it.
+   * The batch path (the live runtime's, rebuilds' and as-of replays'): the same row changes as
+   * `apply`, folded in memory for the whole batch (rows are read and written as JSON, so every value
+   * round-trips exactly), then each touched row is written once, in one statement. A row read here
+   * only ever moves to a higher version, so the upsert's guard (version below the new one) never
+   * stops it. The rows folded are this batch's own (parsed from its read, or made from a draft), so
+   * they are changed in place, and `updated_at` is written as text once per row, not once per event:
+   * a copy of the row and a date's ISO text per event were most of an as-of replay's apply.
    */
   async applyBatch(events: readonly RecordedEvent[], tx: EntityManager): Promise<void> {
     if (events.length === 0) return;
@@ -74,15 +77,16 @@ export class CallsProjection implements Projection {
     for (const recorded of events) if (recorded.type !== 'CallDrafted') toRead.add((recorded.data as { callId: string }).callId);
     const stored: { row: CallRow }[] = toRead.size === 0 ? [] : await tx.query('SELECT to_jsonb(c) AS row FROM calls c WHERE id = ANY ($1::uuid[]) FOR UPDATE', [[...toRead]]);
     const rows = new Map(stored.map(({ row }) => [row.id, row]));
-    const touched = new Set<string>();
+    /** Per touched row, the recorded time of the last event applied to it (its `updated_at`). */
+    const updatedAt = new Map<string, Date>();
     for (const recorded of events) {
       const event = { type: recorded.type, data: recorded.data } as CallEvent;
       const version = recorded.streamVersion;
-      const at = recorded.recordedAt.toISOString();
-      const current = rows.get(event.data.callId);
+      const row = rows.get(event.data.callId);
       if (event.type === 'CallDrafted') {
-        if (current) continue;
+        if (row) continue;
         const d = event.data;
+        const at = recorded.recordedAt.toISOString();
         rows.set(d.callId, {
           id: d.callId, status: 'draft', programme: d.programme, title: d.title, description: d.description, currency: d.currency,
           budget_minor: d.budgetMinor, min_award_minor: d.minAwardMinor, max_award_minor: d.maxAwardMinor, committed_minor: 0,
@@ -90,42 +94,53 @@ export class CallsProjection implements Projection {
           opens_at: d.opensAt, closes_at: d.closesAt, deadline_extensions: [], published_at: null, closed_at: null, cancelled_at: null,
           status_reason: null, created_at: at, updated_at: at, version,
         });
-        touched.add(d.callId);
+        updatedAt.set(d.callId, recorded.recordedAt);
         continue;
       }
-      if (!current || current.version >= version) continue;
-      const next: CallRow = { ...current, updated_at: at, version };
+      if (!row || row.version >= version) continue;
+      row.version = version;
+      updatedAt.set(row.id, recorded.recordedAt);
       switch (event.type) {
         case 'CallPublished':
-          Object.assign(next, { status: 'published', published_at: event.data.publishedAt });
+          row.status = 'published';
+          row.published_at = event.data.publishedAt;
           break;
         case 'CallDeadlineExtended': {
           const { previousClosesAt, newClosesAt, reason, extendedAt } = event.data;
-          Object.assign(next, { closes_at: newClosesAt, deadline_extensions: [...current.deadline_extensions, { previousClosesAt, newClosesAt, reason, extendedAt }] });
+          row.closes_at = newClosesAt;
+          row.deadline_extensions.push({ previousClosesAt, newClosesAt, reason, extendedAt });
           break;
         }
         case 'CallClosed':
-          Object.assign(next, { status: 'closed', closed_at: event.data.closedAt, status_reason: event.data.reason ?? null });
+          row.status = 'closed';
+          row.closed_at = event.data.closedAt;
+          row.status_reason = event.data.reason ?? null;
           break;
         case 'CallCancelled':
-          Object.assign(next, { status: 'cancelled', cancelled_at: event.data.cancelledAt, status_reason: event.data.reason });
+          row.status = 'cancelled';
+          row.cancelled_at = event.data.cancelledAt;
+          row.status_reason = event.data.reason;
           break;
         case 'FundsCommitted':
-          next.committed_minor = current.committed_minor + event.data.amountMinor;
+          row.committed_minor += event.data.amountMinor;
           break;
         case 'FundsReleased':
-          next.committed_minor = current.committed_minor - event.data.amountMinor;
+          row.committed_minor -= event.data.amountMinor;
           break;
         case 'CommitmentAdjusted':
-          next.committed_minor = current.committed_minor + event.data.changeMinor;
+          row.committed_minor += event.data.changeMinor;
           break;
         default:
           assertNever(event);
       }
-      rows.set(next.id, next);
-      touched.add(next.id);
     }
-    await upsertNewerRows(tx, 'calls', CALL_COLUMNS, [...touched].map((id) => rows.get(id)!));
+    const touched: CallRow[] = [];
+    for (const [id, at] of updatedAt) {
+      const row = rows.get(id) as CallRow;
+      row.updated_at = at.toISOString();
+      touched.push(row);
+    }
+    await upsertNewerRows(tx, 'calls', CALL_COLUMNS, touched);
   }
 }
 
