@@ -10,7 +10,7 @@ import { RequestValidationError } from '../problem/validation';
 import { IsOmittable } from './decorators';
 import { passesAllRules } from './valid-fast-path';
 import { cacheValidationMetadata } from './validation-metadata-cache';
-import { createValidationPipe, VALIDATION_PIPE_OPTIONS } from './validation-pipe';
+import { createValidationPipe, isPlainData, VALIDATION_PIPE_OPTIONS } from './validation-pipe';
 
 // Every DTO of the API, loaded so that their rules are registered (the files that import class-validator).
 const SRC = join(__dirname, '..', '..');
@@ -231,5 +231,45 @@ describe('GrantLedgerValidationPipe', () => {
       const errors: ValidationError[] = await validate(entity, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
       expect({ body, passes: passesAllRules(entity, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false }) }).toEqual({ body, passes: errors.length === 0 });
     }
+  });
+
+  describe('skips Nest\'s gap-closing and prototype-key walks only for input they would not change', () => {
+    class Item {
+      @IsInt() weight: number;
+    }
+    class Body {
+      @IsOptional() @IsString() note?: string;
+      @IsArray() @ValidateNested({ each: true }) @Type(() => Item) items: Item[];
+    }
+    const cyclic: Record<string, unknown> = { items: [] };
+    cyclic.self = cyclic;
+    const sparse = [, { weight: 1 }, , { weight: 2 }];
+    const cases: [string, () => unknown, boolean][] = [
+      ['JSON', () => JSON.parse('{"note":"a","items":[{"weight":1},{"weight":2}]}'), true],
+      ['a query object (null prototype)', () => Object.assign(Object.create(null) as object, { note: 'a', items: [] }), true],
+      ['an own __proto__ key, as JSON.parse makes it', () => JSON.parse('{"__proto__":{"note":"polluted"},"items":[]}'), false],
+      ['a nested __proto__ key', () => JSON.parse('{"items":[{"weight":1,"__proto__":{"x":1}}]}'), false],
+      ['a constructor key', () => JSON.parse('{"constructor":{"name":"x"},"items":[]}'), false],
+      ['a prototype key', () => JSON.parse('{"prototype":1,"items":[]}'), false],
+      ['a sparse array', () => ({ items: [...[sparse]][0].slice() }), false],
+      ['a Date', () => ({ note: new Date(0), items: [] }), false],
+      ['a Buffer', () => ({ items: [Buffer.from('x')] }), false],
+      ['a cycle', () => cyclic, false],
+    ];
+    it.each(cases)('%s', async (_case, input, plain) => {
+      expect(isPlainData(input() as object)).toBe(plain);
+      const metadata: ArgumentMetadata = { type: 'body', metatype: Body };
+      const settle = (pipe: ValidationPipe) =>
+        pipe.transform(input(), metadata).then(
+          (value: unknown) => ({ passed: shape(value) }),
+          (error: unknown) => (error instanceof RequestValidationError ? { refused: error.errors } : { threw: String(error) }),
+        );
+      expect(await settle(ourPipe)).toEqual(await settle(nestPipe));
+    });
+
+    it('walks at most 10,000 objects before leaving the decision to Nest', () => {
+      expect(isPlainData({ items: Array.from({ length: 9_998 }, () => ({})) })).toBe(true);
+      expect(isPlainData({ items: Array.from({ length: 10_000 }, () => ({})) })).toBe(false);
+    });
   });
 });

@@ -10,9 +10,63 @@ import { passesAllRules } from './valid-fast-path';
  * 400 is class-validator's own.
  */
 export class GrantLedgerValidationPipe extends ValidationPipe {
+  /** Inputs found to hold nothing that closeArrayGaps or stripProtoKeys would change (see isPlainData). */
+  private readonly plainInputs = new WeakSet<object>();
+
+  /**
+   * Nest walks the whole input twice before transforming it: once to close the gaps of sparse arrays,
+   * once to delete `__proto__`, `prototype` and `constructor` keys. Input as a JSON or urlencoded
+   * parser makes it has neither, and one cheaper walk tells: then both walks are skipped (they would
+   * change nothing); otherwise they run as before. (Called just before stripProtoKeys, synchronously.)
+   */
+  protected override closeArrayGaps(value: unknown): void {
+    if (value !== null && typeof value === 'object' && isPlainData(value)) {
+      this.plainInputs.add(value);
+      return;
+    }
+    super.closeArrayGaps(value);
+  }
+
+  protected override stripProtoKeys(value: unknown): void {
+    if (value !== null && typeof value === 'object' && this.plainInputs.delete(value)) return;
+    super.stripProtoKeys(value);
+  }
+
   protected override validate(object: object, validatorOptions?: ValidatorOptions): Promise<ValidationError[]> | ValidationError[] {
     return passesAllRules(object, validatorOptions) ? [] : super.validate(object, validatorOptions);
   }
+}
+
+/** Objects and arrays visited at most: past that (a cycle, or a huge input) Nest's own walks decide. */
+const MAX_PLAIN_DATA_NODES = 10_000;
+
+/**
+ * Whether `value` is data as JSON.parse or qs makes it — objects whose prototype is Object.prototype
+ * (or null) without an own `__proto__`, `prototype` or `constructor` key, arrays without gaps,
+ * primitives — so that Nest's closeArrayGaps and stripProtoKeys would leave it exactly as it is.
+ * Anything else (a Date, a Buffer, a class instance, a sparse array, a cycle) answers false.
+ */
+export function isPlainData(value: object): boolean {
+  const stack: unknown[] = [value];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (current === null || typeof current !== 'object') continue;
+    if ((nodes += 1) > MAX_PLAIN_DATA_NODES) return false;
+    if (Array.isArray(current)) {
+      if (Object.getPrototypeOf(current) !== Array.prototype) return false;
+      for (let index = 0; index < current.length; index += 1) {
+        if (!(index in current)) return false;
+        stack.push(current[index]);
+      }
+      continue;
+    }
+    const prototype: unknown = Object.getPrototypeOf(current);
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    if (Object.hasOwn(current, '__proto__') || Object.hasOwn(current, 'prototype') || Object.hasOwn(current, 'constructor')) return false;
+    for (const key in current) stack.push((current as Record<string, unknown>)[key]);
+  }
+  return true;
 }
 
 /** The global pipe: unknown properties refused, values transformed into the DTO classes, problem+json errors. */
