@@ -15,6 +15,21 @@ export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const API_MAIN = join(REPO_ROOT, 'dist/apps/api/apps/api/src/main.js');
 export const WORKER_MAIN = join(REPO_ROOT, 'dist/apps/worker/apps/worker/src/main.js');
 
+/**
+ * The Node options `npm start` gives the built entry point `main` (package.json scripts: the flags
+ * between `node` and the file), so the fault suite and the benchmarks run the servers exactly as a
+ * user's `npm start` / `npm run start:worker` does — e.g. `--max-semi-space-size` (README, "Where
+ * the time goes").
+ */
+export function startFlagsFor(main: string): string[] {
+  const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const file = main.slice(REPO_ROOT.length + 1);
+  const script = Object.values(scripts).find((command) => command.includes(` ${file}`) && / node /.test(command));
+  if (!script) throw new Error(`no npm script starts ${file}`);
+  const flags = script.slice(script.lastIndexOf(' node ') + ' node '.length, script.indexOf(` ${file}`)).trim();
+  return flags === '' ? [] : flags.split(/\s+/);
+}
+
 /** Every child still running, across fleets: killed on exit whatever happens. */
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -90,7 +105,7 @@ export class ManagedProcess {
     installExitHook();
     const fd = openSync(this.logFile, 'a');
     this.expectingExit = false;
-    const child = spawn(process.execPath, [this.main], { cwd: REPO_ROOT, env: childEnv(this.env), stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, [...startFlagsFor(this.main), this.main], { cwd: REPO_ROOT, env: childEnv(this.env), stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.child = child;
     this.startedAt = Date.now();
