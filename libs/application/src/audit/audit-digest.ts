@@ -1,6 +1,16 @@
 import { hash } from 'node:crypto';
 import type { RecordedEvent } from '@app/event-store';
-import { canonicalJson, CanonicalJsonText, chainHashOf, chainLinkOf, GENESIS_HASH } from '@app/event-store/hash-chain';
+import {
+  type CanonicalJsonText,
+  type CanonicalJsonWriter,
+  chainLinkOf,
+  GENESIS_HASH,
+  isPlainRecord,
+  sharedWriter,
+  sortedKeys,
+  writeChainedContent,
+  writeChainedTail,
+} from '@app/event-store/hash-chain';
 
 /** The running hash before the first event of the log. */
 export const GLOBAL_GENESIS_HASH = GENESIS_HASH;
@@ -42,19 +52,32 @@ export function storedEventRecord(event: RecordedEvent): StoredEventRecord {
  * `data`, when given, is `canonicalJson(event.data)` already computed; the digest is the same.
  */
 export function eventDigest(event: RecordedEvent | StoredEventRecord, data?: CanonicalJsonText): string {
-  return eventDigestBytes(event, data).toString('hex');
+  const writer = sharedWriter();
+  try {
+    writeStoredRecord(writer, event, data);
+    return hash('sha256', writer.bytes(), 'hex');
+  } finally {
+    writer.release();
+  }
 }
 
 /** eventDigest as its 32 bytes. */
 export function eventDigestBytes(event: RecordedEvent | StoredEventRecord, data?: CanonicalJsonText): Buffer {
+  return Buffer.from(eventDigest(event, data), 'hex');
+}
+
+/** Appends the canonical JSON of the event's stored record (storedEventRecord; a StoredEventRecord as it is). */
+function writeStoredRecord(writer: CanonicalJsonWriter, event: RecordedEvent | StoredEventRecord, data?: CanonicalJsonText): void {
   const record = event.recordedAt instanceof Date ? storedEventRecord(event as RecordedEvent) : { ...event };
   if (data) record.data = data;
-  return hash('sha256', canonicalJson(record), 'buffer' as 'hex') as unknown as Buffer;
+  writer.value(record);
 }
 
 /** h_n = sha256(h_{n-1} || digest_n), over the 32-byte values. scripts/verify-bundle.js repeats it. */
 export function nextGlobalHash(previous: string, digest: string): string {
-  return nextGlobalHashBytes(Buffer.from(previous, 'hex'), Buffer.from(digest, 'hex')).toString('hex');
+  pair.write(previous, 0, 32, 'hex');
+  pair.write(digest, 32, 32, 'hex');
+  return hash('sha256', pair, 'hex');
 }
 
 /** The 64 bytes hashed by nextGlobalHashBytes; the fold runs on one thread, so one buffer serves. */
@@ -62,19 +85,21 @@ const pair = Buffer.alloc(64);
 
 /**
  * nextGlobalHash over the 32-byte values, without hex round trips (the verifier folds a whole log):
- * one-shot hashing of the 64 bytes, a third of the cost of a Hash object for input this small.
+ * one-shot hashing of the 64 bytes. `into` (default: a new buffer) receives the 32 bytes.
+ * (crypto.hash with a hex answer decoded here costs a third of one that answers a Buffer.)
  */
-export function nextGlobalHashBytes(previous: Uint8Array, digest: Uint8Array): Buffer {
+export function nextGlobalHashBytes(previous: Uint8Array, digest: Uint8Array, into: Buffer = Buffer.allocUnsafe(32)): Buffer {
   pair.set(previous, 0);
   pair.set(digest, 32);
-  return hash('sha256', pair, 'buffer' as 'hex') as unknown as Buffer;
+  into.write(hash('sha256', pair, 'hex'), 0, 32, 'hex');
+  return into;
 }
 
 /**
  * What the verifier needs of one event besides its place in the log, computed apart from the
  * ordered checks (in a worker thread or not): its ids and version, its chain link, whether it
- * still hashes to that link, and its global digest. The event's data is serialised once for both
- * hashes. Kept in columns (a page at a time) so that a worker thread hands a page over cheaply.
+ * still hashes to that link, and its global digest. Kept in columns (a page at a time) so that a
+ * worker thread hands a page over cheaply.
  */
 export interface EventFactsPage {
   count: number;
@@ -104,68 +129,108 @@ export function eventFactsPage(events: readonly RecordedEvent[]): EventFactsPage
     linkHolds: new Uint8Array(count),
     digests: new Uint8Array(count * 32),
   };
-  for (let i = 0; i < count; i++) {
-    const event = events[i];
-    const link = chainLinkOf(event.metadata);
-    page.positions[i] = event.position;
-    page.streamIds[i] = event.streamId;
-    page.streamVersions[i] = event.streamVersion;
-    page.eventIds[i] = event.eventId;
-    page.prevs[i] = link ? link.prev : null;
-    page.hashes[i] = link ? link.hash : null;
-    const texts = plainJsonTexts(event, link?.prev);
-    if (texts) {
-      page.linkHolds[i] = link !== undefined && hash('sha256', texts.chained, 'hex') === link.hash ? 1 : 0;
-      page.digests.set(hash('sha256', texts.stored, 'buffer' as 'hex') as unknown as Buffer, i * 32);
-    } else {
-      const data = sharedData(event);
-      page.linkHolds[i] = link !== undefined && chainHashOf(event, link.prev, data) === link.hash ? 1 : 0;
-      page.digests.set(eventDigestBytes(event, data), i * 32);
+  const digests = Buffer.from(page.digests.buffer, page.digests.byteOffset, page.digests.byteLength);
+  const writer = sharedWriter();
+  try {
+    for (let i = 0; i < count; i++) {
+      const event = events[i];
+      const link = chainLinkOf(event.metadata);
+      page.positions[i] = event.position;
+      page.streamIds[i] = event.streamId;
+      page.streamVersions[i] = event.streamVersion;
+      page.eventIds[i] = event.eventId;
+      page.prevs[i] = link ? link.prev : null;
+      page.hashes[i] = link ? link.hash : null;
+      writer.reset();
+      const chained = writeBothDocuments(writer, event, link?.prev);
+      if (chained >= 0) {
+        digests.write(hash('sha256', writer.bytes(0, chained), 'hex'), i * 32, 32, 'hex');
+        page.linkHolds[i] = link !== undefined && hash('sha256', writer.bytes(chained), 'hex') === link.hash ? 1 : 0;
+      } else {
+        writer.reset();
+        writeStoredRecord(writer, event);
+        digests.write(hash('sha256', writer.bytes(), 'hex'), i * 32, 32, 'hex');
+        if (link !== undefined) {
+          writer.reset();
+          writeChainedContent(writer, event, link.prev);
+          page.linkHolds[i] = hash('sha256', writer.bytes(), 'hex') === link.hash ? 1 : 0;
+        }
+      }
     }
+  } finally {
+    writer.release();
   }
   return page;
 }
 
+/** The ISO text of the last recorded time written: the events of one append share it. */
+let lastRecorded = { ms: NaN, iso: '' };
+
 /**
- * For an event whose data and metadata are plain JSON (what a store reads back), the two canonical
- * documents the verifier hashes, built from shared parts: the data and each metadata entry are
- * serialised once, where chainHashOf and eventDigestBytes would serialise the metadata twice and
- * copy it on the way. `chained` is what chainHashOf hashes (with `prev`; metadata without chain
- * and recordedAt), `stored` what eventDigest hashes (storedEventRecord). Equal byte for byte to
- * those (audit-digest.spec.ts); undefined where a value is not plain JSON (the general path then).
+ * Writes, for a RecordedEvent whose metadata is a plain record, the two canonical documents the
+ * verifier hashes from shared parts: first the stored record (eventDigest's document), then the
+ * chained content with `prev` (chainHashOf's; only if `prev` is given). The data, the event id
+ * and each metadata entry are serialised once: both documents begin with the same
+ * `{"data":…,"eventId":…,"metadata":` and end with the same schemaVersion…type, and the chained
+ * metadata is the stored one without chain and recordedAt, so those parts are copied as bytes.
+ * Returns where the chained document begins (the stored one begins at 0), or -1 (nothing
+ * usable written) where the general path must serialise each document on its own.
  */
-function plainJsonTexts(event: RecordedEvent, prev: string | undefined): { chained: string; stored: string } | undefined {
-  const data = event.data;
-  if (data === undefined || !(event.recordedAt instanceof Date)) return undefined;
-  // The scalar fields as a store returns them (the general path handles anything else).
-  if (typeof event.eventId !== 'string' || typeof event.streamId !== 'string' || typeof event.type !== 'string' || typeof event.position !== 'string') return undefined;
-  if (typeof event.schemaVersion !== 'number' || typeof event.streamVersion !== 'number') return undefined;
-  if (data !== null && typeof data === 'object' && typeof (data as { toJSON?: unknown }).toJSON === 'function') return undefined;
-  const metadata = event.metadata as Record<string, unknown>;
-  const keys = Object.keys(metadata).sort();
-  let all = '';
-  let chainless = '';
-  for (const key of keys) {
-    const value = metadata[key];
-    // undefined, functions, symbols and toJSON are the general path's to handle.
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return undefined;
-    if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
-    const entry = `${JSON.stringify(key)}:${canonicalJson(value)}`;
-    all += all === '' ? entry : `,${entry}`;
-    if (key !== 'chain' && key !== 'recordedAt') chainless += chainless === '' ? entry : `,${entry}`;
+function writeBothDocuments(writer: CanonicalJsonWriter, event: RecordedEvent, prev: string | undefined): number {
+  const metadata = event.metadata as unknown;
+  const recordedAt = event.recordedAt as unknown;
+  if (!(recordedAt instanceof Date) || !isPlainRecord(metadata)) return -1;
+  writer.ascii('{');
+  let comma = writer.field('data', event.data, false);
+  comma = writer.field('eventId', event.eventId, comma);
+  writer.key('metadata', comma);
+  const prefixEnd = writer.length;
+  writer.ascii('{');
+  // Spans of the entries the chained metadata keeps, as [start, end) pairs.
+  const spans = keptSpans;
+  let kept = 0;
+  let first = true;
+  const keys = sortedKeys(metadata);
+  for (let i = 0; i < keys.length; i++) {
+    const name = keys[i];
+    const mark = writer.length;
+    if (!first) writer.ascii(',');
+    const start = writer.length;
+    writer.key(name, false);
+    if (!writer.value(metadata[name], name)) {
+      writer.truncate(mark);
+      continue;
+    }
+    first = false;
+    if (name !== 'chain' && name !== 'recordedAt') {
+      spans[kept++] = start;
+      spans[kept++] = writer.length;
+    }
   }
-  const dataText = canonicalJson(data);
-  const eventId = JSON.stringify(event.eventId);
-  const tail = `,"schemaVersion":${canonicalJson(event.schemaVersion)},"streamId":${JSON.stringify(event.streamId)},"streamVersion":${canonicalJson(event.streamVersion)},"type":${JSON.stringify(event.type)}}`;
-  return {
-    chained: prev === undefined ? '' : `{"data":${dataText},"eventId":${eventId},"metadata":{${chainless}},"prev":${JSON.stringify(prev)}${tail}`,
-    stored: `{"data":${dataText},"eventId":${eventId},"metadata":{${all}},"position":${JSON.stringify(event.position)},"recordedAt":${JSON.stringify(event.recordedAt.toISOString())}${tail}`,
-  };
+  writer.ascii('}');
+  writer.field('position', event.position, true);
+  const ms = recordedAt.getTime();
+  if (ms !== lastRecorded.ms) lastRecorded = { ms, iso: recordedAt.toISOString() };
+  writer.key('recordedAt', true);
+  writer.string(lastRecorded.iso);
+  const tailStart = writer.length;
+  writeChainedTail(writer, event, true);
+  writer.ascii('}');
+  const storedEnd = writer.length;
+  if (prev === undefined) return storedEnd;
+
+  writer.copy(0, prefixEnd);
+  writer.ascii('{');
+  for (let k = 0; k < kept; k += 2) {
+    if (k > 0) writer.ascii(',');
+    writer.copy(spans[k], spans[k + 1]);
+  }
+  writer.ascii('}');
+  writer.key('prev', true);
+  writer.string(prev);
+  writer.copy(tailStart, storedEnd);
+  return storedEnd;
 }
 
-/** The event's data in canonical JSON, computed once for both hashes (plain stored JSON only). */
-function sharedData(event: RecordedEvent): CanonicalJsonText | undefined {
-  const data = event.data as { toJSON?: unknown } | null | undefined;
-  if (data === undefined || (data !== null && typeof data === 'object' && typeof data.toJSON === 'function')) return undefined;
-  return new CanonicalJsonText(canonicalJson(data));
-}
+/** Scratch for writeBothDocuments: grows to the most metadata entries seen. */
+const keptSpans: number[] = [];

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import type { RecordedEvent } from '@app/event-store';
 import { chainHashOf, chainLinkOf } from '@app/event-store/hash-chain';
 import { PINNED_EVENT } from '../../../event-store/test/pinned-event';
-import { eventDigestBytes, eventFactsPage } from './audit-digest';
+import { eventDigestBytes, eventFactsPage, storedEventRecord } from './audit-digest';
 
 /** A deterministic pseudo-random generator, so a failure can be replayed. */
 function generator(seed: number) {
@@ -46,7 +47,38 @@ function randomEvent(random: ReturnType<typeof generator>, i: number): RecordedE
   };
 }
 
+/** The two hashes as first defined: objects built, then canonicalised by the `canonicalize` package (RFC 8785). */
+const sha256 = (value: unknown) => createHash('sha256').update(canonicalize(JSON.parse(JSON.stringify(value))) as string, 'utf8').digest('hex');
+const referenceDigest = (event: RecordedEvent) => sha256(storedEventRecord(event));
+const referenceChainHash = (event: RecordedEvent, prev: string) => {
+  const { chain: _chain, recordedAt: _recordedAt, ...metadata } = event.metadata;
+  const { streamId, streamVersion, eventId, type, schemaVersion, data } = event;
+  return sha256({ streamId, streamVersion, eventId, type, schemaVersion, data, metadata, prev });
+};
+
 describe('verify facts', () => {
+  it('writes both documents of an event to the bytes their first definitions hashed', () => {
+    const random = generator(5);
+    const events = Array.from({ length: 2_000 }, (_, i) => randomEvent(random, i));
+    // Metadata keys around "chain" and "recordedAt", with the link first or alone.
+    events.push({ ...PINNED_EVENT, metadata: { chain: { ...(PINNED_EVENT.metadata.chain as object) }, eventId: 'e' } as unknown as RecordedEvent['metadata'] });
+    events.push({ ...PINNED_EVENT, metadata: { chain: { ...(PINNED_EVENT.metadata.chain as object) } } as unknown as RecordedEvent['metadata'] });
+    events.push({ ...PINNED_EVENT, metadata: { a: 1, chain: { ...(PINNED_EVENT.metadata.chain as object) }, recordedAt: 'x', z: [] } as unknown as RecordedEvent['metadata'] });
+    const page = eventFactsPage(events);
+    for (const [i, event] of events.entries()) {
+      const link = chainLinkOf(event.metadata);
+      expect(Buffer.from(page.digests.subarray(i * 32, i * 32 + 32)).toString('hex')).toBe(referenceDigest(event));
+      // Made to hold against the reference: the page must say it holds exactly then.
+      if (link) {
+        const holds = referenceChainHash(event, link.prev) === link.hash;
+        expect(page.linkHolds[i]).toBe(holds ? 1 : 0);
+        (event.metadata.chain as { hash: string }).hash = referenceChainHash(event, link.prev);
+      }
+    }
+    const again = eventFactsPage(events);
+    for (const [i, event] of events.entries()) expect(again.linkHolds[i]).toBe(chainLinkOf(event.metadata) ? 1 : 0);
+  });
+
   it('computes, per event, the chain check and the digest exactly as chainHashOf and eventDigestBytes do', () => {
     const random = generator(11);
     const events = [PINNED_EVENT, ...Array.from({ length: 2_000 }, (_, i) => randomEvent(random, i))];
@@ -68,11 +100,20 @@ describe('verify facts', () => {
   });
 
   it('falls back to the general path for values that are not plain JSON, with the same results', () => {
-    const withToJson = { ...PINNED_EVENT, data: { when: new Date('2027-01-01T00:00:00Z'), n: 1 } };
-    const withUndefined = { ...PINNED_EVENT, metadata: { ...PINNED_EVENT.metadata, extra: undefined } as RecordedEvent['metadata'] };
-    const page = eventFactsPage([withToJson, withUndefined]);
-    for (const [i, event] of [withToJson, withUndefined].entries()) {
-      expect(Buffer.from(page.digests.subarray(i * 32, i * 32 + 32)).equals(eventDigestBytes(event))).toBe(true);
+    const withToJson = { ...PINNED_EVENT, data: { when: new Date('2027-01-01T00:00:00Z'), n: 1 }, metadata: { ...PINNED_EVENT.metadata, chain: { ...(PINNED_EVENT.metadata.chain as object) } } as RecordedEvent['metadata'] };
+    const withUndefined = { ...PINNED_EVENT, metadata: { ...PINNED_EVENT.metadata, chain: { ...(PINNED_EVENT.metadata.chain as object) }, extra: undefined } as RecordedEvent['metadata'] };
+    const ownToJson = { ...PINNED_EVENT, metadata: { ...PINNED_EVENT.metadata, chain: { ...(PINNED_EVENT.metadata.chain as object) }, toJSON: () => ({ replaced: 1 }) } as unknown as RecordedEvent['metadata'] };
+    const events = [withToJson, withUndefined, ownToJson];
+    for (const event of events) {
+      const link = chainLinkOf(event.metadata);
+      if (link) (event.metadata.chain as { hash: string }).hash = chainHashOf(event, link.prev);
     }
+    const page = eventFactsPage(events);
+    for (const [i, event] of events.entries()) {
+      expect(Buffer.from(page.digests.subarray(i * 32, i * 32 + 32)).equals(eventDigestBytes(event))).toBe(true);
+      expect(page.linkHolds[i]).toBe(1);
+    }
+    expect(Buffer.from(page.digests.subarray(0, 32)).toString('hex')).toBe(referenceDigest(withToJson));
+    expect(Buffer.from(page.digests.subarray(32, 64)).toString('hex')).toBe(referenceDigest(withUndefined));
   });
 });

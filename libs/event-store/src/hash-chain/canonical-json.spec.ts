@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
-import { canonicalJson } from './canonical-json';
-import { chainHashOf, GENESIS_HASH } from './chain-hash';
+import { createHash } from 'node:crypto';
+import { canonicalJson, CanonicalJsonText, CanonicalJsonWriter, sortedKeys } from './canonical-json';
+import { chainHashOf, type ChainedContent, chainLinkOf, GENESIS_HASH, isHex64 } from './chain-hash';
 
 /** scripts/verify-bundle.js, the standalone verifier: it carries its own copy of canonical JSON. */
 const verifier = createRequire(__filename)(join(__dirname, '../../../../scripts/verify-bundle.js')) as { canonicalJson(value: unknown): string };
@@ -119,5 +120,149 @@ describe('chain hash', () => {
     expect(chainHashOf({ ...event, streamVersion: 1 }, GENESIS_HASH)).not.toBe(hash);
     expect(chainHashOf({ ...event, metadata: { ...event.metadata, actorId: 'b' } }, GENESIS_HASH)).not.toBe(hash);
     expect(chainHashOf(event, 'f'.repeat(64))).not.toBe(hash);
+  });
+});
+
+/** Random strings of any UTF-16 code units: lone and paired surrogates, controls, every plane's characters. */
+function randomStrings(count: number, seed: number): string[] {
+  const { next, pick } = randomSource(seed);
+  const unit = () =>
+    pick<() => number>([
+      () => Math.floor(next() * 0x80),
+      () => Math.floor(next() * 0x20),
+      () => pick([0x22, 0x5c, 0x7f, 0x2f]),
+      () => 0x80 + Math.floor(next() * 0x780),
+      () => 0x800 + Math.floor(next() * 0xf800),
+      () => 0xd800 + Math.floor(next() * 0x800), // any surrogate, paired or not
+      () => 0xfffe + Math.floor(next() * 2),
+    ])();
+  return Array.from({ length: count }, () => {
+    const units = Array.from({ length: Math.floor(next() * 12) }, unit);
+    let text = String.fromCharCode(...units);
+    if (next() < 0.2) text += '\ud83d\ude00'; // a well-formed pair at the end
+    if (next() < 0.1) text = `\udc00${text}\ud800`; // lone surrogates at both ends
+    return text;
+  });
+}
+
+describe('the canonical JSON writer (UTF-8 bytes)', () => {
+  const bytesOf = (value: unknown): Buffer => {
+    const writer = new CanonicalJsonWriter(8); // tiny: every document makes it grow
+    if (!writer.value(value)) writer.ascii('null');
+    return Buffer.from(writer.bytes());
+  };
+
+  it('writes the UTF-8 of the `canonicalize` package\'s text on random JSON values', () => {
+    for (const sample of randomJsonValues(3000, 41)) expect(bytesOf(sample).equals(Buffer.from(canonicalize(sample) as string, 'utf8'))).toBe(true);
+  });
+
+  it('writes strings and keys of any code units as JSON.stringify does: escapes, lone surrogates, pairs, U+2028, DEL', () => {
+    const strings = randomStrings(5000, 5);
+    for (const text of strings) {
+      expect(bytesOf(text).toString('latin1')).toBe(Buffer.from(JSON.stringify(text), 'utf8').toString('latin1'));
+      expect(canonicalJson(text)).toBe(canonicalize(text));
+    }
+    // Keys sorted by UTF-16 code units (a surrogate pair before U+FB33, lone surrogates among them).
+    for (let i = 0; i + 6 <= strings.length; i += 6) {
+      const record = Object.fromEntries(strings.slice(i, i + 6).map((key, k) => [key, k]));
+      expect(canonicalJson(record)).toBe(canonicalize(record));
+      expect(bytesOf(record).equals(Buffer.from(canonicalize(record) as string, 'utf8'))).toBe(true);
+    }
+  });
+
+  it('writes numbers as ECMAScript does: -0, 1e21, 1e-7, the extremes, integers around 2^53', () => {
+    const numbers = [0, -0, 1, -1, 1e21, 1e20, -1e21, 1e-7, 1e-6, 5e-324, -5e-324, 1.7976931348623157e308, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 0.1 + 0.2, 123456789012345680000, 4.35, 100, 1e300];
+    for (const n of numbers) {
+      expect(canonicalJson(n)).toBe(canonicalize(n));
+      expect(canonicalJson([n, { n }])).toBe(canonicalize([n, { n }]));
+    }
+    expect(canonicalJson([NaN, Infinity, -Infinity])).toBe('[null,null,null]');
+  });
+
+  it('nests arrays and objects deeply, and grows its buffer as needed', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200; i++) deep = i % 2 ? [deep, i] : { [`k${i}`]: deep, a: [] };
+    expect(canonicalJson(deep)).toBe(canonicalize(deep));
+    const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`key-${(i * 37) % 100}`, 'é'.repeat(i * 10)]));
+    expect(canonicalJson(wide)).toBe(canonicalize(wide));
+    expect(bytesOf(wide).equals(Buffer.from(canonicalize(wide) as string, 'utf8'))).toBe(true);
+  });
+
+  it('sorts keys by UTF-16 code units, integer-like keys included, as Array.prototype.sort does', () => {
+    const keys = ['10', '2', '1', 'b', 'B', 'ä', '\ufb33', '\ud83d\ude00', '', 'a b', 'ab', 'a'];
+    expect(sortedKeys(Object.fromEntries(keys.map((k) => [k, 1])))).toEqual([...keys].sort());
+    const many = Array.from({ length: 40 }, (_, i) => `k${(i * 7) % 40}`);
+    expect(sortedKeys(Object.fromEntries(many.map((k) => [k, 1])))).toEqual([...many].sort());
+  });
+
+  it('serialises a toJSON that itself calls canonicalJson (the shared writer is not reused while busy)', () => {
+    const inner = { toJSON: () => canonicalJson({ b: 1, a: 2 }) };
+    expect(canonicalJson({ x: inner, y: [inner] })).toBe('{"x":"{\\"a\\":2,\\"b\\":1}","y":["{\\"a\\":2,\\"b\\":1}"]}');
+    expect(canonicalJson({ z: 1 })).toBe('{"z":1}');
+  });
+
+  it('leaves no state behind after a throw (a BigInt, as JSON.stringify refuses it)', () => {
+    expect(() => canonicalJson({ a: [1, { b: BigInt(1) }] })).toThrow(TypeError);
+    expect(canonicalJson({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('embeds CanonicalJsonText as is, non-ASCII included', () => {
+    const data = { é: ['\u2028', '😀'] };
+    expect(bytesOf({ d: new CanonicalJsonText(canonicalJson(data)) }).toString('utf8')).toBe(canonicalJson({ d: data }));
+  });
+});
+
+describe('chainHashOf, written field by field', () => {
+  /** What chainHashOf hashed when it built the content object and canonicalised it (the first implementation). */
+  const reference = (event: ChainedContent, prev: string): string => {
+    const { chain: _chain, recordedAt: _recordedAt, ...metadata } = event.metadata;
+    const content = { streamId: event.streamId, streamVersion: event.streamVersion, eventId: event.eventId, type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata, prev };
+    return createHash('sha256').update(canonicalize(JSON.parse(JSON.stringify(content))) as string, 'utf8').digest('hex');
+  };
+
+  it('hashes the same bytes as the content object did, on random events', () => {
+    const { next, pick } = randomSource(17);
+    const values = randomJsonValues(1500, 23);
+    const strings = randomStrings(200, 9);
+    for (let i = 0; i < 1500; i++) {
+      const metadata: Record<string, unknown> = { eventId: pick(strings), actorId: pick(strings), correlationId: 'c', causationId: 'd' };
+      if (next() < 0.5) metadata.recordedAt = '2027-01-01T00:00:00.000Z';
+      if (next() < 0.5) metadata.chain = { prev: 'a'.repeat(64), hash: 'b'.repeat(64) };
+      if (next() < 0.5) metadata[pick(strings)] = values[(i + 7) % values.length];
+      if (next() < 0.2) metadata.gone = undefined;
+      const event = {
+        streamId: pick(strings),
+        streamVersion: Math.floor(next() * 1000),
+        eventId: pick(strings),
+        type: pick(strings),
+        schemaVersion: pick([1, 2, 1.5, -0]),
+        data: next() < 0.05 ? undefined : values[i],
+        metadata: metadata as ChainedContent['metadata'],
+      };
+      const prev = next() < 0.5 ? GENESIS_HASH : pick(strings);
+      expect(chainHashOf(event, prev)).toBe(reference(event, prev));
+      expect(chainHashOf(event, prev, new CanonicalJsonText(canonicalJson(event.data)))).toBe(event.data === undefined ? chainHashOf({ ...event, data: null }, prev) : reference(event, prev));
+    }
+  });
+
+  it('serialises unusual metadata as the content object did: a toJSON of its own, dates, boxed values', () => {
+    const base = { streamId: 's', streamVersion: 1, eventId: 'e', type: 't', schemaVersion: 1, data: { at: new Date(0), n: new Number(2) } };
+    const own = { ...base, metadata: { eventId: 'e', toJSON: () => ({ replaced: true }) } as unknown as ChainedContent['metadata'] };
+    const { chain: _c, recordedAt: _r, ...rest } = own.metadata;
+    const expected = createHash('sha256').update(canonicalJson({ ...base, metadata: rest, prev: GENESIS_HASH })).digest('hex');
+    expect(chainHashOf(own, GENESIS_HASH)).toBe(expected);
+    const dated = { ...base, metadata: { eventId: 'e', at: new Date(5), chain: { prev: 'x', hash: 'y' } } as unknown as ChainedContent['metadata'] };
+    expect(chainHashOf(dated, GENESIS_HASH)).toBe(reference(dated, GENESIS_HASH));
+  });
+
+  it('reads a link only when both hashes are 64 lowercase hex digits', () => {
+    const hex = 'ab'.repeat(32);
+    expect(chainLinkOf({ eventId: 'e', chain: { prev: hex, hash: hex } } as never)).toEqual({ prev: hex, hash: hex });
+    for (const bad of ['AB'.repeat(32), 'ab'.repeat(31), `${'ab'.repeat(31)}ag`, `${'ab'.repeat(32)}0`, '']) {
+      expect(isHex64(bad)).toBe(false);
+      expect(chainLinkOf({ eventId: 'e', chain: { prev: hex, hash: bad } } as never)).toBeUndefined();
+      expect(chainLinkOf({ eventId: 'e', chain: { prev: bad, hash: hex } } as never)).toBeUndefined();
+    }
+    expect(isHex64('0123456789abcdef'.repeat(4))).toBe(true);
   });
 });
