@@ -31,7 +31,7 @@ export interface AsOfTarget<T> {
 
 /** Stream pages requested at once (see pagesUpTo): the next one is read while this one is applied. */
 const PAGES_AHEAD = 2;
-/** A snapshot is kept after every this many events of a stream (at most one written per read); also the page size of a replay's reads. */
+/** A snapshot is kept after every this many events of a stream (each point a replay passes, written once); also the page size of a replay's reads. */
 export const AS_OF_SNAPSHOT_EVERY = 1_000;
 /** Bump to ignore every stored snapshot (e.g. when a projection's helpers outside its class change). */
 const SNAPSHOT_FORMAT = 1;
@@ -68,10 +68,12 @@ interface Snapshot {
  * sealed (opened by the read side with the live key: erased in the past as well).
  *
  * Long streams: for targets that allow it, the rows after every AS_OF_SNAPSHOT_EVERY events are
- * kept in `as_of_snapshots` (written lazily by a replay that passes such a point), and a later
- * read starts from the latest snapshot whose whole prefix was recorded by its instant, replaying
- * only the tail. Applying a prefix and then the rest gives the same rows as applying all at once
- * (projections are folds that resume from their stored rows), so answers are identical. A snapshot
+ * kept in `as_of_snapshots` (written lazily by a replay that passes such a point: every point it
+ * passes that has none yet, so after one replay every later read of the stream, at any instant
+ * past the first point, replays at most AS_OF_SNAPSHOT_EVERY events), and a later read starts
+ * from the latest snapshot whose whole prefix was recorded by its instant, replaying only the tail.
+ * Applying a prefix and then the rest gives the same rows as applying all at once (projections
+ * are folds that resume from their stored rows), so answers are identical. A snapshot
  * is keyed by a hash of the projection's code, so one made by other code is never used.
  */
 @Injectable()
@@ -92,14 +94,14 @@ export class AsOfReplay {
     const projection = this.projections.find((p) => p.name === target.projection);
     if (!projection) throw new Error(`No projection named ${target.projection}`);
     const hash = target.snapshot ? this.hashOf(projection, target.snapshot) : null;
-    const start = hash ? await this.latestSnapshot(target.streamId, hash, asOf) : null;
+    const { start, stored } = hash ? await this.snapshots(target.streamId, hash, asOf) : { start: null, stored: new Set<number>() };
     const firstVersion = start ? start.streamVersion + 1 : 0;
     // Read ahead from here on: the first pages arrive while the transaction and its tables are set up.
     const pages = this.pagesUpTo(target.streamId, asOf, firstVersion);
     const firstPage = pages.next();
     firstPage.catch(() => undefined); // awaited below, unless the set-up fails first
 
-    let taken: Snapshot | null = null;
+    const taken: Snapshot[] = [];
     let replayed = 0;
     const runner = this.dataSource.createQueryRunner();
     try {
@@ -113,24 +115,21 @@ export class AsOfReplay {
       // quarter of its CPU in the collector. Applying a prefix and then the rest gives the rows
       // applying all at once gives.
       let maxRecordedAt = start?.maxRecordedAt.getTime() ?? 0;
-      // Pages end at snapshot points (see pagesUpTo): a page read whole reaches one. The rows are kept
-      // at the last point this replay reaches: a point reached is captured only once the next page
-      // turns out not to reach another one (or there is none), the rows still standing at it.
-      let reached: { streamVersion: number; maxRecordedAt: number } | undefined;
-      const keep = async (point: { streamVersion: number; maxRecordedAt: number }, snapshot: readonly AsOfSnapshotTable[]) => {
-        taken = { streamVersion: point.streamVersion, maxRecordedAt: new Date(point.maxRecordedAt), rows: await capture(tx, snapshot) };
-      };
+      // Pages end at snapshot points (see pagesUpTo): a page read whole reaches one, and the rows then
+      // standing are kept for every point this replay passes that has no snapshot yet (a SELECT of the
+      // entity's rows each), so that one replay leaves every later read of the stream, at any instant
+      // after the first point, a tail of at most AS_OF_SNAPSHOT_EVERY events to replay.
       for (let page = await firstPage; !page.done; page = await pages.next()) {
         const events = page.value;
         const lastVersion = events[events.length - 1].streamVersion;
-        if (reached && target.snapshot && !isSnapshotPoint(lastVersion)) await keep(reached, target.snapshot);
         // What the projection is handed live (see Projection.input): decoded, or as stored (personal fields stay sealed).
         await this.apply(projection, [...(await eventsFor(projection.input, events, this.codec))], tx);
         replayed += events.length;
         for (const event of events) maxRecordedAt = Math.max(maxRecordedAt, event.recordedAt.getTime());
-        reached = isSnapshotPoint(lastVersion) ? { streamVersion: lastVersion, maxRecordedAt } : undefined;
+        if (target.snapshot && isSnapshotPoint(lastVersion) && !stored.has(lastVersion)) {
+          taken.push({ streamVersion: lastVersion, maxRecordedAt: new Date(maxRecordedAt), rows: await capture(tx, target.snapshot) });
+        }
       }
-      if (reached && target.snapshot) await keep(reached, target.snapshot);
       if (!start && replayed === 0) return null;
       return await target.read(tx);
     } finally {
@@ -141,7 +140,7 @@ export class AsOfReplay {
       await runner.release();
       // The only write: a derived snapshot, in its own statement (concurrent readers may race; either wins).
       // A snapshot only speeds up later reads: failing to store one must not fail this answer.
-      if (taken && hash) await this.storeSnapshot(target.streamId, hash, taken).catch(() => undefined);
+      if (taken.length > 0 && hash) await this.storeSnapshots(target.streamId, hash, taken).catch(() => undefined);
     }
   }
 
@@ -188,22 +187,34 @@ export class AsOfReplay {
     return hash;
   }
 
-  private async latestSnapshot(streamId: string, hash: string, asOf: Date): Promise<Snapshot | null> {
-    const found: { stream_version: string; max_recorded_at: Date; rows: Record<string, unknown[]> }[] = await this.dataSource.query(
-      `SELECT stream_version, max_recorded_at, rows FROM as_of_snapshots
-        WHERE stream_id = $1 AND projection_hash = $2 AND max_recorded_at <= $3
-        ORDER BY stream_version DESC LIMIT 1`,
+  /**
+   * The latest snapshot whose whole prefix was recorded by `asOf` (null: replay from the first event),
+   * and the versions of every snapshot the stream has (this replay stores only the points it passes
+   * that have none). One round trip.
+   */
+  private async snapshots(streamId: string, hash: string, asOf: Date): Promise<{ start: Snapshot | null; stored: Set<number> }> {
+    const [found]: { stream_version: string | null; max_recorded_at: Date | null; rows: Record<string, unknown[]> | null; stored: string[] | null }[] = await this.dataSource.query(
+      `SELECT latest.stream_version, latest.max_recorded_at, latest.rows, every.stored
+         FROM (SELECT array_agg(stream_version) AS stored FROM as_of_snapshots WHERE stream_id = $1 AND projection_hash = $2) every
+         LEFT JOIN LATERAL (
+           SELECT stream_version, max_recorded_at, rows FROM as_of_snapshots
+            WHERE stream_id = $1 AND projection_hash = $2 AND max_recorded_at <= $3
+            ORDER BY stream_version DESC LIMIT 1) latest ON true`,
       [streamId, hash, asOf],
     );
-    if (found.length === 0) return null;
-    return { streamVersion: Number(found[0].stream_version), maxRecordedAt: found[0].max_recorded_at, rows: found[0].rows };
+    const stored = new Set((found.stored ?? []).map(Number));
+    if (found.stream_version === null) return { start: null, stored };
+    return { start: { streamVersion: Number(found.stream_version), maxRecordedAt: found.max_recorded_at as Date, rows: found.rows as Record<string, unknown[]> }, stored };
   }
 
-  private async storeSnapshot(streamId: string, hash: string, snapshot: Snapshot): Promise<void> {
+  /** In one statement; a point another reader stored meanwhile keeps its row (the same rows: either wins). */
+  private async storeSnapshots(streamId: string, hash: string, snapshots: readonly Snapshot[]): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO as_of_snapshots (stream_id, projection_hash, stream_version, max_recorded_at, rows)
-       VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
-      [streamId, hash, snapshot.streamVersion, snapshot.maxRecordedAt, JSON.stringify(snapshot.rows)],
+       SELECT $1, $2, s.stream_version, s.max_recorded_at, s.rows
+         FROM jsonb_to_recordset($3::jsonb) AS s(stream_version bigint, max_recorded_at timestamptz, rows jsonb)
+       ON CONFLICT DO NOTHING`,
+      [streamId, hash, JSON.stringify(snapshots.map((snapshot) => ({ stream_version: snapshot.streamVersion, max_recorded_at: snapshot.maxRecordedAt.toISOString(), rows: snapshot.rows })))],
     );
   }
 

@@ -39,6 +39,9 @@ describe('as-of snapshots', () => {
     db = await createTestDatabase('asof_snapshots');
     dataSource = await new DataSource(databaseOptions(db.url)).initialize();
     pool = new Pool({ connectionString: db.url, max: 4 });
+    // pool.end() resolves before its connections have closed: the database's DROP … WITH (FORCE) may
+    // terminate one still closing, and an 'error' event with no listener would fail the file.
+    pool.on('error', () => undefined);
     postgres = new PostgresEventStore({ pool });
     keyring = new PersonalDataKeyring(new PostgresPersonalDataKeyStore(db.url), MASTER_KEY, { cacheMaxEntries: 10 });
     const codec = new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy());
@@ -79,9 +82,10 @@ describe('as-of snapshots', () => {
       fromStart.push(await models.call(callId, asOf));
     }
     expect(fromStart.at(-1)?.version).toBe(LONG - 1);
-    expect(await snapshotVersions()).toEqual([1_999]);
+    // A replay keeps every point it passes: the last instant's, after 1,000 and 2,000 events.
+    expect(await snapshotVersions()).toEqual([999, 1_999]);
 
-    // The last instant writes the snapshot after 2,000 events; an earlier one the one after 1,000.
+    // An earlier instant writes only the one after 1,000; a later read from it adds the one after 2,000.
     await dataSource.query('DELETE FROM as_of_snapshots');
     await models.call(callId, instants[5]); // events 0..1799
     expect(await snapshotVersions()).toEqual([999]);
@@ -102,6 +106,49 @@ describe('as-of snapshots', () => {
     expect(fromSnapshots).toEqual(fromStart);
     // Instants before a snapshot's prefix was complete replay from the start; later ones read only the tail.
     expect(firstReads).toEqual([0, 0, 0, 1_000, 1_000, 1_000, 2_000, 2_000, 2_000]);
+  });
+
+  it('after one replay, every instant reads at most the tail since a snapshot point, and points already kept are not written again', async () => {
+    const fromStart = [];
+    for (const asOf of instants) {
+      await dataSource.query('DELETE FROM as_of_snapshots');
+      fromStart.push(await models.call(callId, asOf));
+    }
+    await dataSource.query('DELETE FROM as_of_snapshots');
+    await models.call(callId, instants.at(-1)!); // the newest instant first: nothing to start from
+    expect(await snapshotVersions()).toEqual([999, 1_999]);
+    const kept = await dataSource.query('SELECT stream_version, rows FROM as_of_snapshots ORDER BY stream_version');
+
+    const inserts: string[] = [];
+    const query = dataSource.query.bind(dataSource);
+    dataSource.query = ((sql: string, ...rest: unknown[]) => {
+      if (/^\s*INSERT INTO as_of_snapshots/.test(sql)) inserts.push(sql);
+      return (query as (...args: unknown[]) => Promise<unknown>)(sql, ...rest);
+    }) as typeof dataSource.query;
+    try {
+      const answers = [];
+      const firstReads = [];
+      for (const asOf of instants) {
+        reads.length = 0;
+        answers.push(await models.call(callId, asOf));
+        firstReads.push(reads[0].fromVersion);
+      }
+      expect(answers).toEqual(fromStart);
+      expect(firstReads).toEqual([0, 0, 0, 1_000, 1_000, 1_000, 2_000, 2_000, 2_000]);
+      // Every point those reads passed was kept already.
+      expect(inserts).toEqual([]);
+      expect(await dataSource.query('SELECT stream_version, rows FROM as_of_snapshots ORDER BY stream_version')).toEqual(kept);
+
+      // A point whose snapshot is gone is kept again by the next replay that passes it, and only it.
+      await dataSource.query('DELETE FROM as_of_snapshots WHERE stream_version = 1999');
+      reads.length = 0;
+      expect(await models.call(callId, instants.at(-1)!)).toEqual(fromStart.at(-1));
+      expect(reads[0].fromVersion).toBe(1_000);
+      expect(inserts).toHaveLength(1);
+      expect(await dataSource.query('SELECT stream_version, rows FROM as_of_snapshots ORDER BY stream_version')).toEqual(kept);
+    } finally {
+      dataSource.query = query;
+    }
   });
 
   it('ignores snapshots made by other projection code', async () => {
