@@ -251,7 +251,7 @@ export class AsOfReplay {
 }
 
 /** Is this the last version of a snapshot's prefix? */
-function isSnapshotPoint(streamVersion: number): boolean {
+export function isSnapshotPoint(streamVersion: number): boolean {
   return (streamVersion + 1) % AS_OF_SNAPSHOT_EVERY === 0;
 }
 

@@ -1,2 +1,3 @@
 export * from './as-of-replay';
 export * from './as-of-read-models';
+export * from './as-of-snapshot-keeper';
