@@ -63,6 +63,47 @@ describe('notification senders sharing the outbox (PostgreSQL, SMTP)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('hands a failed round back to the outbox at once, not at its leases\' expiry', async () => {
+    // Leases of 60 s + 30 s margin: left to run out, the round's other mails would wait a minute and a half.
+    const mail: MailConfig = { ...loadConfig({ LOG_LEVEL: 'silent' }).mail, smtpHost: '127.0.0.1', smtpPort: inbox.port, smtpTls: 'none', pollMs: 50, timeoutMs: 60_000 };
+    const reviewers = new ReviewerContacts(dataSource, keyring);
+    const ids = Array.from({ length: 3 }, (_, i) => `flaky-${i}-${randomUUID().slice(0, 6)}`);
+    for (const id of ids) {
+      await reviewers.register(id, `${id}@reviewers.example.org`);
+      await queueNotification(dataSource.manager, { kind: 'reviewer-assigned', dedupKey: `reviewer-assigned:${id}`, recipient: { kind: 'reviewer', id }, record: { kind: 'proposal', id: randomUUID() } }, mail, {});
+    }
+    // The first mail is sent, but recording its attempt fails (as when the database restarts meanwhile).
+    let failures = 1;
+    const flaky = new Proxy(dataSource, {
+      get(target, property, receiverProxy) {
+        if (property === 'transaction' && failures > 0) {
+          failures -= 1;
+          return () => Promise.reject(new Error('Connection terminated unexpectedly'));
+        }
+        const value = Reflect.get(target, property, receiverProxy) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const addresses = new NotificationAddresses(dataSource, new SealedPersonalData(keyring), new PersonalDataPolicy(), reviewers);
+    const sender = new NotificationSender(flaky, mail, smtpTransport(mail), addresses, new ManualClock(new Date('2027-01-10T09:00:00Z')), 'https://ledger.example.org', { log: () => undefined, error: () => undefined });
+    const addressesOf = new Set(ids.map((id) => `${id}@reviewers.example.org`));
+    const before = inbox.messages.filter((message) => addressesOf.has(message.to[0])).length;
+    expect(before).toBe(0);
+    sender.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      const sent = async () => ((await dataSource.query(`SELECT count(*)::int AS n FROM notifications WHERE dedup_key = ANY($1) AND status = 'sent'`, [ids.map((id) => `reviewer-assigned:${id}`)])) as { n: number }[])[0].n;
+      while ((await sent()) < ids.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(await sent()).toBe(ids.length);
+      // At least once: the mail whose attempt was not recorded went out twice, every other once.
+      const received = inbox.messages.filter((message) => addressesOf.has(message.to[0])).map((message) => message.to[0]);
+      expect(received).toHaveLength(ids.length + 1);
+      expect(new Set(received)).toEqual(addressesOf);
+    } finally {
+      await sender.stop();
+    }
+  });
+
   it('retries, rather than gives up, a recipient the organisations read model has not projected yet', async () => {
     const mail: MailConfig = { ...loadConfig({ LOG_LEVEL: 'silent' }).mail, smtpHost: '127.0.0.1', smtpPort: inbox.port, smtpTls: 'none', pollMs: 50, retryBaseMs: 50, retryMaxMs: 100, timeoutMs: 2_000 };
     const organisationId = randomUUID();

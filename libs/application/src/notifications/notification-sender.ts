@@ -102,7 +102,8 @@ export class NotificationSender {
         backlog = claimed.length === CLAIM_BATCH;
       } catch (error) {
         if (this.stopping) break;
-        this.logger.error('notification sender round failed', { error: error instanceof Error ? error.message : String(error) });
+        this.logger.error('notification sender round failed; its notifications go back to the outbox', { error: error instanceof Error ? error.message : String(error) });
+        await this.releaseLeases();
       }
       if (this.stopping) break;
       if (backlog) continue;
@@ -117,6 +118,25 @@ export class NotificationSender {
           resolve();
         };
       });
+    }
+  }
+
+  /**
+   * After a failed round (an attempt that could not be recorded, the database restarting), hands the
+   * round's notifications back to the outbox as soon as the database answers again, instead of at
+   * their leases' expiry (timeout + 30 s): nothing of this sender is in flight between rounds. The one
+   * being sent when the round failed may have gone out: it is sent again (at least once, as after a
+   * crash). Tried until it works, the leases have run out anyway, or the sender stops.
+   */
+  private async releaseLeases(): Promise<void> {
+    const until = Date.now() + this.mail.timeoutMs + LEASE_MARGIN_MS;
+    for (let delay = 100; !this.stopping && Date.now() < until; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        await this.dataSource.query('UPDATE notifications SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = $1', [this.owner]);
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
