@@ -34,7 +34,7 @@
  *
  * BENCH_HTTP_ONLY=create,update,keyed,get,list restricts the Grant Ledger phases (the bare ones run
  * as needed); BENCH_HTTP_STATEMENTS=1 loads pg_stat_statements (a restart of the benchmark's
- * PostgreSQL) and prints, per phase, the statements per request by kind — a diagnostic, it costs a
+ * PostgreSQL) and prints, per phase, the statements per request by kind with their mean execution time — a diagnostic, it costs a
  * little on both sides; BENCH_HTTP_CPU_PROF=<dir> profiles Grant Ledger's CPU during every measured
  * phase of either server (warm-ups excluded), one <dir>/<round>-<target>.cpuprofile each (a
  * --require hook that starts and stops the V8 profiler on SIGUSR2; --cpu-prof itself is not allowed
@@ -518,12 +518,13 @@ async function statementCounts(url: string): Promise<{ query: string; calls: num
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ query: string; calls: string }>(
-      `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls FROM pg_stat_statements
+    const { rows } = await client.query<{ query: string; calls: string; total_exec_time: number }>(
+      `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls, total_exec_time FROM pg_stat_statements
         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
         ORDER BY calls DESC`,
     );
-    return rows.map((r) => ({ query: r.query.slice(0, 140), calls: Number(r.calls) }));
+    // The server's execution time of each kind, per call: which statements cost, not only how many there are.
+    return rows.map((r) => ({ query: `[${((1000 * r.total_exec_time) / Number(r.calls)).toFixed(0)} µs] ${r.query.slice(0, 140)}`, calls: Number(r.calls) }));
   } finally {
     await client.end();
   }
