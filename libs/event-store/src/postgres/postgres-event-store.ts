@@ -67,15 +67,38 @@ const HELD_BACK_RECHECK_MS = 50;
 const SAFETY_POLL_MS = 3000;
 
 /**
- * An event's columns, with the recorded time as whole milliseconds since the epoch (as text):
- * building a Date from a number costs a fraction of parsing the timestamptz text, which was ~5 % of
- * a catch-up's CPU. recorded_at is stored truncated to milliseconds (RECORDED_AT), and floor()
- * truncates any finer value exactly as the timestamptz parser does.
+ * The recorded time as whole milliseconds since the epoch: building a Date from a number costs a
+ * fraction of parsing the timestamptz text, which was ~5 % of a catch-up's CPU. recorded_at is
+ * stored truncated to milliseconds (RECORDED_AT), and floor() truncates any finer value exactly as
+ * the timestamptz parser does.
  */
-const RECORDED_MS = 'floor(extract(epoch FROM recorded_at) * 1000)::bigint::text AS recorded_ms';
-const PAGE_COLUMNS = `position, transaction_id, stream_id, stream_version, event_id, type, schema_version, data, metadata, ${RECORDED_MS}`;
-/** The same for one stream's events: its id is the caller's, not read back 10,000 times for a long stream. */
-const STREAM_COLUMNS = `position, transaction_id, stream_version, event_id, type, schema_version, data, metadata, ${RECORDED_MS}`;
+const RECORDED_MS = 'floor(extract(epoch FROM recorded_at) * 1000)::bigint';
+/**
+ * An event as one JSON array per row (STREAM_EVENT; PAGE_EVENT adds the stream id), in the order of
+ * the C_* indices, parsed by one JSON.parse. Measured on a 10,000-event stream against one column
+ * per field (rows as arrays, jsonb parsed): client CPU 9.7 → 6.9 µs per event (one parse instead of
+ * two, one string decoded instead of nine), the server's 6.9 → 7.9 µs; the rows still stream, so the
+ * client parses while the server reads. (One json_agg per page cut the client to 5.4 µs, but the
+ * server to 11 µs, and its page arrives only once complete.) jsonb is written into the array as its
+ * own text, so data and metadata parse exactly as before; positions stay text (xid8 and bigint do
+ * not fit a double), versions and the time are numbers.
+ */
+const STREAM_EVENT = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, metadata, ${RECORDED_MS})`;
+const PAGE_EVENT = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, metadata, ${RECORDED_MS}, stream_id)`;
+/** Indices of an event's fields in a parsed STREAM_EVENT or PAGE_EVENT, and in a filtered subscription page's columns. */
+const C_POSITION = 0;
+const C_TRANSACTION_ID = 1;
+const C_STREAM_VERSION = 2;
+const C_EVENT_ID = 3;
+const C_TYPE = 4;
+const C_SCHEMA_VERSION = 5;
+const C_DATA = 6;
+const C_METADATA = 7;
+const C_RECORDED_MS = 8;
+const C_STREAM_ID = 9;
+/** After the event's columns in a filtered subscription's page: its summary row's count of examined rows, and whether any is held back. */
+const C_EXAMINED_ROWS = 11;
+const C_HELD_BACK = 12;
 /**
  * The shared tail (LogTail) keeps at most this many of the newest events in memory for the
  * subscriptions that have caught up; one that falls further behind reads pages of its own again.
@@ -89,21 +112,27 @@ interface Queryable {
   query<R extends QueryResultRow>(config: QueryConfig): Promise<QueryResult<R>>;
 }
 
-/** A row of STREAM_COLUMNS: the recorded time in milliseconds since the epoch, as text. */
-interface StreamRow {
-  position: string;
-  transaction_id: string;
-  stream_version: string;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: EventMetadata & { recordedAt: string };
-  recorded_ms: string;
-}
+/**
+ * An event's fields in the order of the C_* indices: a parsed STREAM_EVENT or PAGE_EVENT, or a row
+ * of a filtered subscription page (its numbers as text).
+ */
+type EventRow = unknown[];
 
-/** A row of PAGE_COLUMNS. */
-type PageRow = StreamRow & { stream_id: string };
+const JSON_OID = 114;
+const JSONB_OID = 3802;
+const parseJson = (text: string): unknown => JSON.parse(text);
+const keepText = (text: string): string => text;
+
+/**
+ * The query options of every read that returns events: rows as arrays (pg's default rows are
+ * objects built by spreading a template and setting each column by name), json and jsonb parsed
+ * with JSON.parse, nothing else parsed (int8, xid8, bool, text stay text: no regex test per int8
+ * value). Scoped to these queries: the process-wide pg type parsers are neither used nor changed.
+ */
+const EVENT_ROW = {
+  rowMode: 'array',
+  types: { getTypeParser: (oid: number) => (oid === JSON_OID || oid === JSONB_OID ? parseJson : keepText) },
+} as const;
 
 interface GlobalPage {
   /** Events safe to hand out: every transaction that could still add an earlier one has ended. */
@@ -298,25 +327,27 @@ export class PostgresEventStore implements EventStore {
     // Named statements (parsed and planned once per connection); rows become events as the global
     // log's pages do (rowToRecordedEvent): a cold as-of read of a 10,000-event stream spent a fifth
     // of its CPU parsing timestamps, copying metadata and collecting the copies.
-    const { rows } = await this.pool.query<StreamRow>(
+    const { rows } = await this.pool.query<[EventRow]>(
       backwards
         ? {
+            ...EVENT_ROW,
             name: 'grant_ledger_read_stream_backwards',
-            text: `SELECT ${STREAM_COLUMNS} FROM events
+            text: `SELECT ${STREAM_EVENT} FROM events
                     WHERE stream_id = $1 AND ($2::bigint IS NULL OR stream_version <= $2)
                     ORDER BY stream_version DESC LIMIT $3`,
             values: [streamId, options.fromVersion ?? null, limit],
           }
         : {
+            ...EVENT_ROW,
             name: 'grant_ledger_read_stream_forwards',
-            text: `SELECT ${STREAM_COLUMNS} FROM events
+            text: `SELECT ${STREAM_EVENT} FROM events
                     WHERE stream_id = $1 AND stream_version >= coalesce($2::bigint, 0)
                     ORDER BY stream_version LIMIT $3`,
             values: [streamId, options.fromVersion ?? null, limit],
           },
     );
     const events = new Array<RecordedEvent>(rows.length);
-    for (let i = 0; i < rows.length; i++) events[i] = rowToRecordedEvent(rows[i], streamId);
+    for (let i = 0; i < rows.length; i++) events[i] = rowToRecordedEvent(rows[i][0], streamId);
     return events;
   }
 
@@ -396,9 +427,10 @@ export class PostgresEventStore implements EventStore {
   async readGlobalPage(after: string | undefined, limit: number, filter: AllFilter = {}, via: Queryable = this.pool): Promise<GlobalPage> {
     const [afterTransaction, afterPosition] = after === undefined ? ['0', '0'] : decodePosition(after);
     const { eventTypes, streamPatterns } = filterParameters(filter);
-    const { rows } = await via.query<PageRow & { settled: boolean }>({
+    const { rows } = await via.query<[EventRow, string]>({
+      ...EVENT_ROW,
       name: 'grant_ledger_read_all_page',
-      text: `SELECT ${PAGE_COLUMNS}, transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled
+      text: `SELECT ${PAGE_EVENT}, transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled
                FROM events
               WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
                 AND ($3::text[] IS NULL OR type = ANY ($3::text[]))
@@ -407,12 +439,12 @@ export class PostgresEventStore implements EventStore {
               LIMIT $5`,
       values: [afterTransaction, afterPosition, eventTypes, streamPatterns, limit],
     });
-    const settled = rows.filter((row) => row.settled);
-    return {
-      events: settled.map((row) => rowToRecordedEvent(row, row.stream_id)),
-      heldBack: settled.length < rows.length,
-      full: rows.length === limit,
-    };
+    const events: RecordedEvent[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const [event, settled] = rows[i];
+      if (settled === 't') events.push(rowToRecordedEvent(event, event[C_STREAM_ID] as string));
+    }
+    return { events, heldBack: events.length < rows.length, full: rows.length === limit };
   }
 
   /**
@@ -433,7 +465,8 @@ export class PostgresEventStore implements EventStore {
     // page: how many rows it had, whether any is held back, and its last settled row's position in
     // transaction_id/position. Parsing the rows a filter skips cost the six consumers that read few
     // events more CPU than their whole work during a catch-up.
-    const { rows } = await this.pool.query<PageRow & { summary: boolean; examined_rows: string | null; held_back: boolean | null }>({
+    const { rows } = await this.pool.query<EventRow>({
+      ...EVENT_ROW,
       name: 'grant_ledger_subscription_page_matches',
       text: `WITH page AS MATERIALIZED (
                SELECT e.transaction_id, e.position,
@@ -443,13 +476,13 @@ export class PostgresEventStore implements EventStore {
                 WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
                 ORDER BY e.transaction_id, e.position
                 LIMIT $5)
-             SELECT false AS summary, e.position, e.transaction_id, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version,
-                    e.data, e.metadata, floor(extract(epoch FROM e.recorded_at) * 1000)::bigint::text AS recorded_ms,
-                    NULL::bigint AS examined_rows, NULL::boolean AS held_back
+             SELECT e.position, e.transaction_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata,
+                    floor(extract(epoch FROM e.recorded_at) * 1000)::bigint::text, e.stream_id,
+                    false AS summary, NULL::bigint AS examined_rows, NULL::boolean AS held_back
                FROM page p JOIN events e ON e.transaction_id = p.transaction_id AND e.position = p.position
               WHERE p.wanted AND p.settled
              UNION ALL
-             SELECT true, last.position, last.transaction_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             SELECT last.position, last.transaction_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true,
                     (SELECT count(*) FROM page), (SELECT coalesce(bool_or(NOT settled), false) FROM page)
                FROM (SELECT NULL) one
                LEFT JOIN (SELECT transaction_id, position FROM page WHERE settled ORDER BY transaction_id DESC, position DESC LIMIT 1) last ON true
@@ -457,11 +490,14 @@ export class PostgresEventStore implements EventStore {
       values: [afterTransaction, afterPosition, eventTypes, streamPatterns, limit],
     });
     const summary = rows[rows.length - 1];
+    const events = new Array<RecordedEvent>(rows.length - 1);
+    for (let i = 0; i < events.length; i++) events[i] = rowToRecordedEvent(rows[i], rows[i][C_STREAM_ID] as string);
+    const examinedTransaction = summary[C_TRANSACTION_ID] as string | null;
     return {
-      events: rows.slice(0, -1).map((row) => rowToRecordedEvent(row, row.stream_id)),
-      heldBack: summary.held_back === true,
-      full: Number(summary.examined_rows) === limit,
-      examined: summary.transaction_id === null ? undefined : encodePosition(summary.transaction_id, summary.position),
+      events,
+      heldBack: summary[C_HELD_BACK] === 't',
+      full: Number(summary[C_EXAMINED_ROWS]) === limit,
+      examined: examinedTransaction === null ? undefined : encodePosition(examinedTransaction, summary[C_POSITION] as string),
     };
   }
 
@@ -1130,26 +1166,27 @@ function decodePosition(position: string): [transactionId: string, position: str
 }
 
 /** The ISO text of the last recorded time seen: the events of one append share it. */
-let lastRecorded = { ms: '', iso: '' };
+let lastRecorded = { ms: NaN, iso: '' };
 
 /**
  * A row as an event. The row's metadata object is pg's fresh parse of this row alone, so
  * recordedAt is set on it rather than on a copy (one object less per event: catch-ups allocate
  * enough for the collector to take a sixth of their CPU).
  */
-function rowToRecordedEvent(row: StreamRow, streamId: string): RecordedEvent {
-  if (lastRecorded.ms !== row.recorded_ms) lastRecorded = { ms: row.recorded_ms, iso: new Date(Number(row.recorded_ms)).toISOString() };
-  const metadata = row.metadata;
+function rowToRecordedEvent(row: EventRow, streamId: string): RecordedEvent {
+  const recordedMs = Number(row[C_RECORDED_MS]);
+  if (lastRecorded.ms !== recordedMs) lastRecorded = { ms: recordedMs, iso: new Date(recordedMs).toISOString() };
+  const metadata = row[C_METADATA] as RecordedEvent['metadata'];
   metadata.recordedAt = lastRecorded.iso;
   return {
     streamId,
-    streamVersion: Number(row.stream_version),
-    position: encodePosition(row.transaction_id, row.position),
-    eventId: row.event_id,
-    type: row.type,
-    schemaVersion: row.schema_version,
-    data: row.data,
+    streamVersion: Number(row[C_STREAM_VERSION]),
+    position: encodePosition(row[C_TRANSACTION_ID] as string, row[C_POSITION] as string),
+    eventId: row[C_EVENT_ID] as string,
+    type: row[C_TYPE] as string,
+    schemaVersion: Number(row[C_SCHEMA_VERSION]),
+    data: row[C_DATA],
     metadata,
-    recordedAt: new Date(Number(row.recorded_ms)),
+    recordedAt: new Date(recordedMs),
   };
 }
