@@ -1,6 +1,8 @@
 import { ValidationPipe, type ValidationPipeOptions } from '@nestjs/common';
 import type { ValidationError, ValidatorOptions } from 'class-validator';
 import { validationExceptionFactory } from '../problem/validation';
+import { classToPlain } from 'class-transformer';
+import { plainToInstanceFast } from './plain-to-instance-fast-path';
 import { passesAllRules } from './valid-fast-path';
 
 /**
@@ -77,6 +79,9 @@ export const VALIDATION_PIPE_OPTIONS: ValidationPipeOptions = {
   exceptionFactory: validationExceptionFactory,
 };
 
+/** class-transformer, with plainToInstance on a fast path for plain input (plain-to-instance-fast-path.ts). */
+const TRANSFORMER = { plainToInstance: plainToInstanceFast, classToPlain };
+
 export function createValidationPipe(): GrantLedgerValidationPipe {
-  return new GrantLedgerValidationPipe(VALIDATION_PIPE_OPTIONS);
+  return new GrantLedgerValidationPipe({ ...VALIDATION_PIPE_OPTIONS, transformerPackage: TRANSFORMER });
 }
