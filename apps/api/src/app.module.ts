@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -8,7 +7,6 @@ import { AuthModule, type AuthConfig } from '@app/platform';
 import { PROBLEM_DETAILS_FILTER } from './http/problem';
 import type { Clock } from '@app/platform/clock';
 import type { AppConfig } from '@app/platform/config/app-config';
-import { IdempotencyInterceptor } from '@app/platform/idempotency/idempotency.interceptor';
 import { loggerParams } from '@app/platform/logging/logging';
 import { RuntimeModule } from '@app/platform/runtime/runtime.module';
 import { databaseOptions } from '@app/application/database-options';
@@ -72,7 +70,8 @@ export class AppModule {
         ...(options.config.runWorker ? [WorkerModule] : []),
       ],
       controllers: [HealthController, ConsumersController, NotificationsController],
-      providers: [PROBLEM_DETAILS_FILTER, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      // IdempotencyInterceptor is bound per route (Idempotent, commandHeaders), never to reads.
+      providers: [PROBLEM_DETAILS_FILTER],
     };
   }
 }

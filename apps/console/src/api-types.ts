@@ -1254,7 +1254,10 @@ export interface paths {
         /** The caller's subscriptions (admins and auditors: all) */
         get: operations["WebhooksController_list"];
         put?: never;
-        /** Subscribe a URL to public events; the signing secret is returned once, in this response */
+        /**
+         * Subscribe a URL to public events; the signing secret is returned once, in this response
+         * @description Takes no `Idempotency-Key`: the answer holds the signing secret, which is stored only sealed, so it is never kept to be replayed. After a lost answer, list the subscriptions and delete the one you cannot use.
+         */
         post: operations["WebhooksController_create"];
         delete?: never;
         options?: never;
@@ -3414,7 +3417,10 @@ export interface operations {
     ConsumersController_retry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 name: string;
             };
@@ -3516,7 +3522,10 @@ export interface operations {
     NotificationsController_resend: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3573,7 +3582,10 @@ export interface operations {
     NotificationsController_register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 reviewerId: string;
             };
@@ -3625,7 +3637,10 @@ export interface operations {
     NotificationsController_erase: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 reviewerId: string;
             };
@@ -9172,7 +9187,10 @@ export interface operations {
     WebhooksController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -9347,7 +9365,10 @@ export interface operations {
     WebhooksController_redeliver: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };

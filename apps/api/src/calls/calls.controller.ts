@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ExecuteCallCommand } from '@app/application/calls/call-commands';
@@ -13,7 +14,7 @@ import { CallsQuery } from '@app/read-models/calls/calls.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
-import { VersionedRead } from '../http/version-etag';
+import { VersionedRead, versioned } from '../http/version-etag';
 import { CallViewDto, CallListDto, toCallViewDto } from './call-view.dto';
 import { CancelCallDto, CloseCallDto, DraftCallDto, ExtendDeadlineDto, ListCallsQuery } from './call.dto';
 import { commandHeaders } from '../http/command-docs';
@@ -109,10 +110,10 @@ export class CallsController {
   @ApiOperation({ summary: 'One call as the read model shows it (eventually consistent: compare `version`)', description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed).' })
   @VersionedRead(CallViewDto)
   @ApiProblemResponses(400, 401, 403, 404)
-  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<CallViewDto> {
+  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor, @Res({ passthrough: true }) response: Response): Promise<CallViewDto> {
     const asOf = asOfInstant(query);
     const call = asOf ? await this.asOf.call(id, asOf) : await this.calls.byId(id);
     if (!call || !maySeeCall(actor, call)) throw new NotFoundException(`call ${id} not found`);
-    return toCallViewDto(call);
+    return versioned(response, toCallViewDto(call));
   }
 }

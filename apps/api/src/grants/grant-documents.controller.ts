@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { CommandContext } from '@app/application/command-context';
 import { AttachGrantDocumentCommand, GrantDocuments, type AttachedDocumentResult } from '@app/application/documents/grant-documents';
@@ -13,6 +13,7 @@ import { CommandCtx } from '../http/command-context.decorator';
 import { DocumentAttachedDto, DocumentListDto, documentProblem, sendDocument, toDocumentDto, UPLOAD_BODY_SCHEMA } from '../http/document-responses';
 import { readFileUpload } from '../http/multipart';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
+import { Idempotent } from '../http/command-docs';
 
 const PROGRAMME = ['grant-manager', 'admin'] as const;
 const READERS = ['grant-manager', 'admin', 'auditor', 'applicant'] as const;
@@ -34,6 +35,7 @@ export class GrantDocumentsController {
   ) {}
 
   @Post(':id/documents')
+  @Idempotent()
   @Roles('applicant', ...PROGRAMME)
   @ApiOperation({
     summary: 'Upload a document for the grant (multipart/form-data, one part named "file")',
@@ -43,7 +45,6 @@ export class GrantDocumentsController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: UPLOAD_BODY_SCHEMA })
   @ApiCreatedResponse({ type: DocumentAttachedDto })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' })
   @ApiRuleViolations(grantCommandRules.AttachGrantDocument)
   @ApiProblemResponses(400, 401, 403, 404, 409, 413, 415, 422)
   async upload(

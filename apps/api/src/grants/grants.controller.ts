@@ -22,7 +22,7 @@ import { GrantsQuery } from '@app/read-models/grants/grants.query';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
-import { VersionedRead } from '../http/version-etag';
+import { VersionedRead, versioned } from '../http/version-etag';
 import {
   AMENDMENT_EXAMPLES,
   AmendGrantDto,
@@ -110,7 +110,7 @@ export class GrantsController {
   })
   @VersionedRead(GrantViewDto)
   @ApiProblemResponses(400, 401, 403, 404)
-  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<GrantViewDto> {
+  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor, @Res({ passthrough: true }) response: Response): Promise<GrantViewDto> {
     const asOf = asOfInstant(query);
     const grant = asOf ? await this.asOf.grant(id, asOf) : await this.grants.byId(id);
     // Another organisation's grant is not there for an applicant, rather than forbidden: its existence is not theirs to learn.
@@ -118,7 +118,7 @@ export class GrantsController {
       throw new NotFoundException(`grant ${id} not found`);
     }
     // Overdue is a question of when you ask: as of an instant, it is asked on that day.
-    return toGrantViewDto(grant, asOf ? asOf.toISOString().slice(0, 10) : this.today());
+    return versioned(response, toGrantViewDto(grant, asOf ? asOf.toISOString().slice(0, 10) : this.today()));
   }
 
   @Post(':id/agreement')

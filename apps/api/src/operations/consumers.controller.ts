@@ -6,6 +6,7 @@ import { Roles } from '@app/platform';
 import { ApiProblemResponses } from '../http/problem';
 import { DataSource } from 'typeorm';
 import { LOG_CONSUMERS } from '@app/application/worker/log-consumers.module';
+import { Idempotent } from '../http/command-docs';
 
 /**
  * The log consumers as an operator sees them: checkpoint, lag, whether a process leads each, and
@@ -33,6 +34,7 @@ export class ConsumersController {
   }
 
   @Post(':name/retry')
+  @Idempotent()
   @HttpCode(200)
   @Roles('admin')
   @ApiOperation({ summary: 'Clear a stalled consumer: its leader tries the event again' })

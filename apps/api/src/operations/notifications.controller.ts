@@ -7,6 +7,7 @@ import { Roles } from '@app/platform';
 import { DataSource } from 'typeorm';
 import { ApiProblemResponses, RequestValidationError } from '../http/problem';
 import { ListNotificationsQuery, NotificationDto, NotificationListDto, ReviewerContactDto, ReviewerContactRegisteredDto } from './notifications.dto';
+import { Idempotent } from '../http/command-docs';
 
 /** An identity provider's subject as it appears in tokens and events: printable, no spaces. */
 const REVIEWER_ID = /^[A-Za-z0-9._:|@-]{1,200}$/;
@@ -44,6 +45,7 @@ export class NotificationsController {
   }
 
   @Post('notifications/:id/resend')
+  @Idempotent()
   @HttpCode(202)
   @Roles('admin')
   @ApiOperation({
@@ -59,6 +61,7 @@ export class NotificationsController {
   }
 
   @Put('reviewer-contacts/:reviewerId')
+  @Idempotent()
   @Roles('admin')
   @ApiOperation({ summary: "Record (or replace) a reviewer's e-mail address for notifications; stored sealed, never returned" })
   @ApiOkResponse({ type: ReviewerContactRegisteredDto })
@@ -69,6 +72,7 @@ export class NotificationsController {
   }
 
   @Delete('reviewer-contacts/:reviewerId')
+  @Idempotent()
   @HttpCode(204)
   @Roles('admin')
   @ApiOperation({ summary: "Erase a reviewer's address: its key is destroyed, no mail goes to it any more (idempotent: 204 also when none was recorded)" })

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@app/application/command-context';
@@ -19,7 +20,7 @@ import { OrganisationsQuery } from '@app/read-models/organisations/organisations
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
-import { VersionedRead } from '../http/version-etag';
+import { VersionedRead, versioned } from '../http/version-etag';
 import {
   EraseOrganisationPersonalDataDto, ListOrganisationsQuery, RecordDueDiligenceDto, RegisterOrganisationDto, UpdateOrganisationDto,
 } from './organisation.dto';
@@ -153,12 +154,12 @@ export class OrganisationsController {
   })
   @VersionedRead(OrganisationViewDto)
   @ApiProblemResponses(400, 401, 403, 404)
-  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<OrganisationViewDto> {
+  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor, @Res({ passthrough: true }) response: Response): Promise<OrganisationViewDto> {
     // Another organisation is "not found" to an applicant, so ids cannot be probed.
     const visible = maySeeOrganisation(actor, id);
     const asOf = asOfInstant(query);
     const organisation = !visible ? null : asOf ? await this.asOf.organisation(id, asOf) : await this.organisations.byId(id);
     if (!organisation) throw new NotFoundException(`organisation ${id} not found`);
-    return this.views.one(organisation);
+    return versioned(response, await this.views.one(organisation));
   }
 }

@@ -21,7 +21,7 @@ import { listSearchOf } from '../http/list-search.dto';
 import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
-import { VersionedRead } from '../http/version-etag';
+import { VersionedRead, versioned } from '../http/version-etag';
 import {
   AddPartnerDto,
   AssignReviewerDto,
@@ -329,12 +329,12 @@ export class ProposalsController {
   })
   @VersionedRead(ProposalDetailDto)
   @ApiProblemResponses(400, 401, 403, 404)
-  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor): Promise<ProposalDetailDto> {
+  async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor, @Res({ passthrough: true }) response: Response): Promise<ProposalDetailDto> {
     const asOf = asOfInstant(query);
     const view = asOf ? await this.asOf.proposal(id, asOf) : await this.proposals.byId(id);
     const relation = view ? relationTo(actor, view) : null;
     if (!view || !relation) throw new NotFoundException(`proposal ${id} not found`);
-    return toProposalDetailDto(view, relation, actor);
+    return versioned(response, toProposalDetailDto(view, relation, actor));
   }
 }
 

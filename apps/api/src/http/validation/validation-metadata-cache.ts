@@ -21,7 +21,7 @@ export function cacheValidationMetadata(storage: Storage = getMetadataStorage())
   marked[CACHED] = true;
 
   const lookup: Lookup = storage.getTargetValidationMetadatas.bind(storage);
-  let byTarget = new WeakMap<object, Map<string, Metadatas>>();
+  let byTarget = new WeakMap<object, Map<string | undefined, Metadatas>>();
   const forget = () => {
     byTarget = new WeakMap();
   };
@@ -38,7 +38,12 @@ export function cacheValidationMetadata(storage: Storage = getMetadataStorage())
   storage.getTargetValidationMetadatas = (targetConstructor, targetSchema, always, strictGroups, groups) => {
     // Schema-based validation (a string target) is not used here; pass it through untouched.
     if (typeof targetConstructor !== 'function') return lookup(targetConstructor, targetSchema, always, strictGroups, groups);
-    const key = `${targetSchema}\u0000${always}\u0000${strictGroups}\u0000${groups === undefined ? '' : JSON.stringify(groups)}`;
+    // The common call (no groups, no `always`, no strict groups) is keyed by the schema name alone,
+    // without building a key string per call; the others by everything they depend on.
+    const key =
+      !always && !strictGroups && groups === undefined
+        ? targetSchema
+        : `\u0000${targetSchema}\u0000${always}\u0000${strictGroups}\u0000${groups === undefined ? '' : JSON.stringify(groups)}`;
     let cached = byTarget.get(targetConstructor);
     if (!cached) byTarget.set(targetConstructor, (cached = new Map()));
     let metadatas = cached.get(key);

@@ -1,5 +1,5 @@
 import { ValidationPipe, type ValidationPipeOptions } from '@nestjs/common';
-import type { ValidationError, ValidatorOptions } from 'class-validator';
+import { getMetadataStorage, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { validationExceptionFactory } from '../problem/validation';
 import { classToPlain } from 'class-transformer';
 import { plainToInstanceFast } from './plain-to-instance-fast-path';
@@ -34,10 +34,59 @@ export class GrantLedgerValidationPipe extends ValidationPipe {
     super.stripProtoKeys(value);
   }
 
+  /**
+   * Nest looks for binary values (Buffers, typed arrays) where a nested DTO is expected, building a
+   * message for every nested property on the way, found or not. The same walk without the messages
+   * tells first whether there is any such value at all; only then does Nest's own run (its errors).
+   */
+  protected override findNestedBinaryValues(object: unknown, metadataCache?: Map<unknown, unknown[]>): ValidationError[] {
+    return this.holdsNestedBinary(object, new Map()) ? super.findNestedBinaryValues(object, metadataCache) : [];
+  }
+
+  /** Nest's findNestedBinaryValues walk (same conditions, same look-ups), answering whether it meets a binary value. */
+  private holdsNestedBinary(object: unknown, metadataCache: Map<unknown, readonly { type: string; propertyName: string }[]>): boolean {
+    if (
+      object === null ||
+      typeof object !== 'object' ||
+      Array.isArray(object) ||
+      isBinary(object) ||
+      typeof object.constructor !== 'function' ||
+      !Object.values(object).some((value) => value !== null && typeof value === 'object')
+    ) {
+      return false;
+    }
+    let metadatas = metadataCache.get(object.constructor);
+    if (!metadatas) {
+      const { always = false, strictGroups = false, groups } = this.validatorOptions;
+      metadatas = getMetadataStorage().getTargetValidationMetadatas(object.constructor, undefined as unknown as string, always, strictGroups, groups);
+      metadataCache.set(object.constructor, metadatas);
+    }
+    for (const metadata of metadatas) {
+      if (metadata.type !== 'nestedValidation') continue;
+      if (this.nestedValueHoldsBinary((object as Record<string, unknown>)[metadata.propertyName], metadataCache)) return true;
+    }
+    return false;
+  }
+
+  private nestedValueHoldsBinary(value: unknown, metadataCache: Map<unknown, readonly { type: string; propertyName: string }[]>): boolean {
+    if (isBinary(value)) return true;
+    if (Array.isArray(value) || value instanceof Set || value instanceof Map) {
+      const items: unknown[] = value instanceof Set ? Array.from(value) : value instanceof Map ? Array.from(value.values()) : value;
+      let found = false;
+      items.forEach((item) => {
+        if (!found && this.nestedValueHoldsBinary(item, metadataCache)) found = true;
+      });
+      return found;
+    }
+    return this.holdsNestedBinary(value, metadataCache);
+  }
+
   protected override validate(object: object, validatorOptions?: ValidatorOptions): Promise<ValidationError[]> | ValidationError[] {
     return passesAllRules(object, validatorOptions) ? [] : super.validate(object, validatorOptions);
   }
 }
+
+const isBinary = (value: unknown): boolean => ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
 
 /** Objects and arrays visited at most: past that (a cycle, or a huge input) Nest's own walks decide. */
 const MAX_PLAIN_DATA_NODES = 10_000;

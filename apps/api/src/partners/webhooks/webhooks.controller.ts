@@ -13,6 +13,7 @@ import {
   WebhookSubscriptionDto,
   WebhookSubscriptionListDto,
 } from './webhook-view.dto';
+import { Idempotent } from '../../http/command-docs';
 
 /** A partner manages its own subscriptions (someone else's answer 404); admins manage all, auditors read all. */
 @ApiTags('webhooks')
@@ -23,7 +24,11 @@ export class WebhooksController {
 
   @Post('subscriptions')
   @Roles('partner', 'admin')
-  @ApiOperation({ summary: 'Subscribe a URL to public events; the signing secret is returned once, in this response' })
+  @ApiOperation({
+    summary: 'Subscribe a URL to public events; the signing secret is returned once, in this response',
+    description:
+      'Takes no `Idempotency-Key`: the answer holds the signing secret, which is stored only sealed, so it is never kept to be replayed. After a lost answer, list the subscriptions and delete the one you cannot use.',
+  })
   @ApiCreatedResponse({ type: CreatedWebhookSubscriptionDto })
   @ApiProblemResponses(400, 401, 403)
   async create(@Body() body: CreateWebhookSubscriptionDto, @CurrentActor() actor: Actor): Promise<CreatedWebhookSubscriptionDto> {
@@ -54,6 +59,7 @@ export class WebhooksController {
   }
 
   @Delete('subscriptions/:id')
+  @Idempotent()
   @HttpCode(204)
   @Roles('partner', 'admin')
   @ApiOperation({ summary: 'Unsubscribe: nothing more is sent; undelivered events are dropped' })
@@ -82,6 +88,7 @@ export class WebhooksController {
   }
 
   @Post('deliveries/:id/redeliver')
+  @Idempotent()
   @HttpCode(202)
   @Roles('partner', 'admin')
   @ApiOperation({ summary: "Queue one delivery again (e.g. a dead one) with a fresh attempt budget; it keeps its place in the subscription's log order" })

@@ -1,0 +1,77 @@
+import 'reflect-metadata';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { RequestMethod } from '@nestjs/common';
+import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { IdempotencyInterceptor } from '@app/platform/idempotency/idempotency.interceptor';
+
+/**
+ * IdempotencyInterceptor is bound per route (apps/api/src/http/command-docs.ts: Idempotent,
+ * commandHeaders), not globally, so that reads pass through no interceptor at all. This keeps the
+ * binding complete: every route that changes something takes `Idempotency-Key`, unless it is listed
+ * below with its reason, and no read does.
+ */
+const WITHOUT_IDEMPOTENCY_KEY: Record<string, string> = {
+  'POST webhooks/subscriptions': 'the answer holds the signing secret, which must not be kept in the clear to be replayed',
+};
+
+const SRC = join(__dirname, '..', '..', 'apps', 'api', 'src');
+const controllerFiles = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? controllerFiles(path) : name.endsWith('.controller.ts') ? [path] : [];
+  });
+
+interface Route {
+  route: string;
+  file: string;
+  idempotent: boolean;
+}
+
+async function routes(): Promise<Route[]> {
+  const found: Route[] = [];
+  for (const file of controllerFiles(SRC)) {
+    const module = (await import(file)) as Record<string, unknown>;
+    for (const exported of Object.values(module)) {
+      if (typeof exported !== 'function' || Reflect.getMetadata(PATH_METADATA, exported) === undefined) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, exported));
+      const prototype = (exported as { prototype: Record<string, unknown> }).prototype;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const handler = prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined) continue;
+        const path = [base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].filter((part) => part !== '' && part !== '/').join('/');
+        const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
+        found.push({ route: `${RequestMethod[method]} ${path}`, file: relative(SRC, file), idempotent: interceptors.includes(IdempotencyInterceptor) });
+      }
+    }
+  }
+  return found;
+}
+
+describe('Idempotency-Key on the routes', () => {
+  let all: Route[];
+  beforeAll(async () => {
+    all = await routes();
+  });
+
+  it('finds the API routes (the check below would pass on none)', () => {
+    expect(all.length).toBeGreaterThan(80);
+    expect(all).toContainEqual({ route: 'POST calls', file: join('calls', 'calls.controller.ts'), idempotent: true });
+    expect(all).toContainEqual({ route: 'GET calls/:id', file: join('calls', 'calls.controller.ts'), idempotent: false });
+  });
+
+  it('every route that changes something takes it, except those listed with a reason', () => {
+    const changes = all.filter((route) => !route.route.startsWith('GET ') && !route.route.startsWith('HEAD '));
+    const missing = changes.filter((route) => !route.idempotent && !(route.route in WITHOUT_IDEMPOTENCY_KEY)).map((route) => `${route.route} (${route.file})`);
+    expect(missing).toEqual([]);
+    const listedButIdempotent = changes.filter((route) => route.idempotent && route.route in WITHOUT_IDEMPOTENCY_KEY).map((route) => route.route);
+    expect(listedButIdempotent).toEqual([]);
+    expect(Object.keys(WITHOUT_IDEMPOTENCY_KEY).every((route) => changes.some((change) => change.route === route))).toBe(true);
+  });
+
+  it('no read passes through it', () => {
+    expect(all.filter((route) => route.route.startsWith('GET ') && route.idempotent).map((route) => route.route)).toEqual([]);
+  });
+});
