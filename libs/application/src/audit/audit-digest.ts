@@ -114,6 +114,21 @@ export interface EventFactsPage {
   linkHolds: Uint8Array;
   /** eventDigestBytes of each event, 32 bytes each. */
   digests: Uint8Array;
+  /**
+   * Set by a reader thread (foldRunningHash): the running hash it assumed before the page's first
+   * event, and the running hash after its last one. The verifier uses runningAfter only when
+   * runningFrom is the value it has itself at that point; otherwise it folds the digests itself.
+   */
+  runningFrom?: string;
+  runningAfter?: string;
+}
+
+/** Folds the page's digests into the running hash from `from` (hex), and records both ends on the page. */
+export function foldRunningHash(page: EventFactsPage, from: string): void {
+  const hash = Buffer.from(from, 'hex');
+  for (let i = 0; i < page.count; i++) nextGlobalHashBytes(hash, page.digests.subarray(i * 32, i * 32 + 32), hash);
+  page.runningFrom = from;
+  page.runningAfter = hash.toString('hex');
 }
 
 export function eventFactsPage(events: readonly RecordedEvent[]): EventFactsPage {

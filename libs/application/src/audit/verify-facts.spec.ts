@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import type { RecordedEvent } from '@app/event-store';
 import { chainHashOf, chainLinkOf } from '@app/event-store/hash-chain';
 import { PINNED_EVENT } from '../../../event-store/test/pinned-event';
-import { eventDigestBytes, eventFactsPage, storedEventRecord } from './audit-digest';
+import { eventDigest, eventDigestBytes, eventFactsPage, foldRunningHash, GLOBAL_GENESIS_HASH, nextGlobalHash, storedEventRecord } from './audit-digest';
 
 /** A deterministic pseudo-random generator, so a failure can be replayed. */
 function generator(seed: number) {
@@ -115,5 +115,19 @@ describe('verify facts', () => {
     }
     expect(Buffer.from(page.digests.subarray(0, 32)).toString('hex')).toBe(referenceDigest(withToJson));
     expect(Buffer.from(page.digests.subarray(32, 64)).toString('hex')).toBe(referenceDigest(withUndefined));
+  });
+
+  it('folds a page into the running hash as the sealer does, one digest after the other, from any start', () => {
+    const random = generator(3);
+    const events = Array.from({ length: 50 }, (_, i) => randomEvent(random, i));
+    const page = eventFactsPage(events);
+    for (const start of [GLOBAL_GENESIS_HASH, 'ab'.repeat(32)]) {
+      foldRunningHash(page, start);
+      expect(page.runningFrom).toBe(start);
+      expect(page.runningAfter).toBe(events.reduce((running, event) => nextGlobalHash(running, eventDigest(event)), start));
+    }
+    const empty = eventFactsPage([]);
+    foldRunningHash(empty, GLOBAL_GENESIS_HASH);
+    expect(empty.runningAfter).toBe(GLOBAL_GENESIS_HASH);
   });
 });

@@ -5,14 +5,17 @@
  * keeps no state between them, so the main thread decides the order and how far ahead to read.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createEventStore, type EventStoreSelection } from '@app/event-store';
-import { eventFactsPage, type EventFactsPage } from './audit-digest';
+import type { EventStore, EventStoreSelection } from '@app/event-store';
+import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { eventFactsPage, type EventFactsPage, foldRunningHash } from './audit-digest';
 
 /** Read up to `maxCount` events after `after`; stop before the first one past `upTo` (positions of one store sort as strings). */
 export interface PageRequest {
   after: string | undefined;
   upTo: string | undefined;
   maxCount: number;
+  /** The running hash before the page's first event, if the log is intact (hex): the page is folded from it. */
+  running?: string;
 }
 
 export type PageAnswer =
@@ -31,7 +34,7 @@ export interface ReaderWorkerData {
 
 const port = parentPort;
 if (port) {
-  const store = createEventStore((workerData as ReaderWorkerData).store);
+  const store = openStore((workerData as ReaderWorkerData).store);
   port.on('message', (request: PageRequest | 'close') => {
     if (request === 'close') {
       void store.close().finally(() => port.close());
@@ -43,7 +46,7 @@ if (port) {
     );
   });
 
-  async function readPage({ after, upTo, maxCount }: PageRequest): Promise<Extract<PageAnswer, { facts: EventFactsPage }>> {
+  async function readPage({ after, upTo, maxCount, running }: PageRequest): Promise<Extract<PageAnswer, { facts: EventFactsPage }>> {
     const page = await store.readAll({ after, maxCount });
     let end = page.length;
     if (upTo !== undefined) {
@@ -51,6 +54,22 @@ if (port) {
       if (beyond >= 0) end = beyond;
     }
     const events = end === page.length ? page : page.slice(0, end);
-    return { facts: eventFactsPage(events), last: events.at(-1)?.position, done: end < page.length || page.length < maxCount };
+    const facts = eventFactsPage(events);
+    if (running !== undefined) foldRunningHash(facts, running);
+    return { facts, last: events.at(-1)?.position, done: end < page.length || page.length < maxCount };
   }
+}
+
+/**
+ * The thread's own store. PostgreSQL's adapter is loaded alone: the event-store package's index
+ * brings the EventStoreDB client too, and loading it cost each thread ~1 s of CPU (more from the
+ * TypeScript sources) before its first page. One page is read at a time: a small pool.
+ */
+function openStore(selection: EventStoreSelection): EventStore {
+  if (selection.kind === 'postgres' && selection.databaseUrl) return new PostgresEventStore({ connectionString: selection.databaseUrl, poolSize: 2 });
+  // Loaded only for the other stores. A relative path (the same from the sources and from the
+  // build, which rewrites only static imports' aliases).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createEventStore } = require('../../../event-store/src/create-event-store') as typeof import('@app/event-store/create-event-store');
+  return createEventStore(selection);
 }

@@ -26,7 +26,11 @@ import type { PageAnswer, PageRequest, ReaderWorkerData } from './verify-reader.
  * EventFactsPage columns; only the running hash and the checks that follow the log's order
  * (versions, links, seals) run in order, over those facts. With `readers`, worker threads do that
  * unordered part, each reading slices of the log between seals with a store of its own
- * (verify-reader.worker.ts); without, the calling thread does it, one page ahead.
+ * (verify-reader.worker.ts); without, the calling thread does it, one page ahead. A reader also
+ * folds its pages into the running hash, starting from the hash the seal at its slice's start
+ * signed: the calling thread takes a page's result only when that start is the value it has
+ * itself there (so whenever the log before is intact), and otherwise folds the page's digests
+ * itself — the answer is the same either way, only where the work is done differs.
  */
 export type AuditBreakKind =
   /** A chained field (data, metadata, type, ids…) differs from what was appended. */
@@ -119,18 +123,39 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
 
   const sequenceBreak = checkSealSequence(seals);
 
+  // The running hash is folded lazily: `hash` covers the first `folded` events. A page whose reader
+  // folded it already, from the value the log really has at the page's start, is taken whole.
+  let folded = 0;
+  let page: EventFactsPage | undefined;
+  let pageStart = 0;
+  let pageTrusted = false;
+  const hashAt = (target: number) => {
+    if (pageTrusted && page?.runningAfter !== undefined && target === pageStart + page.count) {
+      hash = Buffer.from(page.runningAfter, 'hex');
+      folded = target;
+      return;
+    }
+    while (folded < target) {
+      const j = (folded - pageStart) * 32;
+      hash = nextGlobalHashBytes(hash, (page as EventFactsPage).digests.subarray(j, j + 32), hash);
+      folded += 1;
+    }
+  };
+
   // Leaving the loop early (a break) ends the generator too: its read-ahead, its worker threads.
   const pages = options.readers && seals.length + 1 >= MIN_SLICES_FOR_READERS ? readInWorkers(options.readers, seals, pageSize) : readHere(store, pageSize);
   for await (const facts of pages) {
+    page = facts;
+    pageStart = count;
+    pageTrusted = facts.runningFrom !== undefined && folded === count && facts.runningFrom === hash.toString('hex');
     for (let i = 0; i < facts.count; i++) {
-      const event = factAt(facts, i);
-      const streamBreak = await checkStreamLink(store, streams, event);
-      if (streamBreak) return report(streamBreak);
-      hash = nextGlobalHashBytes(hash, facts.digests.subarray(i * 32, i * 32 + 32));
+      const link = streamLink(streams, facts, i);
+      if (link !== undefined) return report(link instanceof MissingVersion ? await missingVersionBreak(store, facts, i, link.expected) : link);
       count += 1;
 
       const seal = seals[sealIndex];
       if (seal && seal.eventCount === count) {
+        const event = factAt(facts, i);
         if (sequenceBreak && sequenceBreak.seal === seal) return report(at(event, { kind: 'seal-sequence', sealSeq: seal.seq, detail: sequenceBreak.detail }));
         if (seal.position !== event.position) {
           return report(at(event, {
@@ -139,6 +164,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
             detail: `seal ${seal.seq} covers ${seal.eventCount} events ending at ${seal.position}, but event ${count} of the log is at ${event.position}: events deleted, inserted or reordered before it`,
           }));
         }
+        hashAt(count);
         if (seal.chainHash !== hash.toString('hex')) {
           return report(at(event, {
             kind: 'seal-mismatch',
@@ -157,9 +183,9 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
         sealIndex += 1;
       }
       // A later seal's last event reached too early or too late: events deleted or inserted before it.
-      const sealHere = sealsByPosition.get(event.position);
+      const sealHere = sealsByPosition.get(facts.positions[i]);
       if (sealHere && sealHere.eventCount !== count) {
-        return report(at(event, {
+        return report(at(factAt(facts, i), {
           kind: 'seal-mismatch',
           sealSeq: sealHere.seq,
           detail: `seal ${sealHere.seq} ends at this event as the log's event ${sealHere.eventCount}, but it is now event ${count}: ${
@@ -168,6 +194,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
         }));
       }
     }
+    hashAt(count);
   }
   const beyond = seals[sealIndex];
   if (beyond) {
@@ -237,7 +264,7 @@ const PAGES_AHEAD_PER_SLICE = 2;
  * PAGES_AHEAD_PER_SLICE pages ahead, so memory stays bounded however far apart the seals are.
  */
 async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['readers']>, seals: readonly AuditSeal[], pageSize: number): AsyncGenerator<EventFactsPage> {
-  const cuts: { position: string; eventCount: number }[] = [];
+  const cuts: { position: string; eventCount: number; chainHash: string }[] = [];
   for (const seal of seals) {
     const previous = cuts.at(-1);
     if (!previous || (seal.position.length === previous.position.length && seal.position > previous.position)) cuts.push(seal);
@@ -248,6 +275,9 @@ async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['reader
     // The seals' counts say how many events to expect (a hint: a page then ends just past the cut).
     expected: cut ? cut.eventCount - (i === 0 ? 0 : cuts[i - 1].eventCount) : undefined,
     read: 0,
+    // The running hash the log should have before the slice's next page: the seal's at its start
+    // (the verifier takes a reader's fold only if it started from the true value).
+    running: i === 0 ? GLOBAL_GENESIS_HASH : cuts[i - 1].chainHash,
     pages: [] as EventFactsPage[],
     requested: false,
     done: false,
@@ -279,12 +309,13 @@ async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['reader
           slice.pages.push(answer.facts);
           slice.read += answer.facts.count;
           slice.after = answer.last ?? slice.after;
+          slice.running = answer.facts.runningAfter ?? slice.running;
           slice.done = answer.done;
         }
         dispatch();
         signal();
       });
-      worker.postMessage({ after: slice.after, upTo: slice.upTo, maxCount: left } satisfies PageRequest);
+      worker.postMessage({ after: slice.after, upTo: slice.upTo, maxCount: left, running: slice.running } satisfies PageRequest);
     }
   };
   for (const worker of workers) {
@@ -315,46 +346,71 @@ async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['reader
   }
 }
 
+/**
+ * A reader thread's young generation, larger than the default: a page of events lives across
+ * scavenges, and the collector took a tenth of a reader's CPU. In back-to-back runs on 200,000
+ * events (load 9-13, so noisy) 128 MB gave 25-35 us CPU/event against 34-37 at the default.
+ * VERIFY_READER_YOUNG_MB overrides it (0: V8's default).
+ */
+const READER_LIMITS = process.env.VERIFY_READER_YOUNG_MB === '0' ? {} : { maxYoungGenerationSizeMb: Number(process.env.VERIFY_READER_YOUNG_MB ?? 64) };
+
 /** A reader thread: the compiled worker file, or (running from the TypeScript sources: tests, tsx scripts) the source through tsx. */
 function startReader(workerData: ReaderWorkerData): Worker {
   const file = join(__dirname, `verify-reader.worker${extname(__filename)}`);
-  if (extname(file) !== '.ts') return new Worker(file, { workerData });
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData });
+  if (extname(file) !== '.ts') return new Worker(file, { workerData, resourceLimits: READER_LIMITS });
+  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData, resourceLimits: READER_LIMITS });
 }
 
 const NO_HEAD: Readonly<StreamHead> = { version: -1, hash: GENESIS_HASH };
 
-async function checkStreamLink(store: EventStore, streams: Map<string, StreamHead>, event: EventFacts): Promise<AuditBreak | undefined> {
-  const known = streams.get(event.streamId);
+/** A version of the event's stream is missing before it: reordered or deleted, the store will tell. */
+class MissingVersion {
+  constructor(readonly expected: number) {}
+}
+
+/**
+ * The event's place in its stream, checked against the stream's head so far (which it then
+ * becomes): a break, a version missing before it, or undefined when it links. Synchronous: an
+ * await per event cost a microtask each, and only a missing version needs the store.
+ */
+function streamLink(streams: Map<string, StreamHead>, facts: EventFactsPage, i: number): AuditBreak | MissingVersion | undefined {
+  const streamId = facts.streamIds[i];
+  const streamVersion = facts.streamVersions[i];
+  const known = streams.get(streamId);
   const head = known ?? NO_HEAD;
   const expectedVersion = head.version + 1;
-  if (event.streamVersion > expectedVersion) {
-    // Missing here: is it elsewhere in the log (reordered) or gone (deleted)?
-    const [missing] = await store.readStream(event.streamId, { fromVersion: expectedVersion, maxCount: 1 });
-    const reordered = missing?.streamVersion === expectedVersion;
-    return at(event, {
-      kind: reordered ? 'reordered' : 'deleted',
-      detail: reordered
-        ? `version ${expectedVersion} of the stream comes after version ${event.streamVersion} in the global log`
-        : `version${event.streamVersion - expectedVersion > 1 ? `s ${expectedVersion}..${event.streamVersion - 1}` : ` ${expectedVersion}`} of the stream missing before this event`,
-    });
+  if (streamVersion > expectedVersion) return new MissingVersion(expectedVersion);
+  if (streamVersion < expectedVersion) {
+    return at(factAt(facts, i), { kind: 'reordered', detail: `version ${streamVersion} comes after version ${head.version} in the global log` });
   }
-  if (event.streamVersion < expectedVersion) {
-    return at(event, { kind: 'reordered', detail: `version ${event.streamVersion} comes after version ${head.version} in the global log` });
-  }
-  if (event.prev === null || event.hash === null) return at(event, { kind: 'unchained', detail: 'the event carries no metadata.chain' });
-  if (!event.linkHolds) return at(event, { kind: 'altered', detail: 'the event no longer hashes to its chain.hash' });
-  if (event.prev !== head.hash) {
-    return at(event, { kind: 'broken-link', detail: `chain.prev does not match the chain hash of version ${head.version}` });
+  const prev = facts.prevs[i];
+  const hash = facts.hashes[i];
+  if (prev === null || hash === null) return at(factAt(facts, i), { kind: 'unchained', detail: 'the event carries no metadata.chain' });
+  if (facts.linkHolds[i] !== 1) return at(factAt(facts, i), { kind: 'altered', detail: 'the event no longer hashes to its chain.hash' });
+  if (prev !== head.hash) {
+    return at(factAt(facts, i), { kind: 'broken-link', detail: `chain.prev does not match the chain hash of version ${head.version}` });
   }
   // The link was just checked, so the successor links to it (linkTargetOf).
   if (known) {
-    known.version = event.streamVersion;
-    known.hash = event.hash;
+    known.version = streamVersion;
+    known.hash = hash;
   } else {
-    streams.set(event.streamId, { version: event.streamVersion, hash: event.hash });
+    streams.set(streamId, { version: streamVersion, hash });
   }
   return undefined;
+}
+
+/** Missing here: is it elsewhere in the log (reordered) or gone (deleted)? */
+async function missingVersionBreak(store: EventStore, facts: EventFactsPage, i: number, expectedVersion: number): Promise<AuditBreak> {
+  const event = factAt(facts, i);
+  const [missing] = await store.readStream(event.streamId, { fromVersion: expectedVersion, maxCount: 1 });
+  const reordered = missing?.streamVersion === expectedVersion;
+  return at(event, {
+    kind: reordered ? 'reordered' : 'deleted',
+    detail: reordered
+      ? `version ${expectedVersion} of the stream comes after version ${event.streamVersion} in the global log`
+      : `version${event.streamVersion - expectedVersion > 1 ? `s ${expectedVersion}..${event.streamVersion - 1}` : ` ${expectedVersion}`} of the stream missing before this event`,
+  });
 }
 
 /** Seals in seq order must cover strictly growing prefixes. */
