@@ -267,6 +267,37 @@ describe('GrantLedgerValidationPipe', () => {
       expect(await settle(ourPipe)).toEqual(await settle(nestPipe));
     });
 
+    it('looks for binary values where nested DTOs are expected as Nest does, at any depth', async () => {
+      class Leaf {
+        @IsOptional() @IsString() name?: string;
+      }
+      class Branch {
+        @IsOptional() @ValidateNested({ each: true }) @Type(() => Leaf) leaves?: Leaf[];
+        @IsOptional() @ValidateNested() @Type(() => Leaf) leaf?: Leaf;
+      }
+      class Root {
+        @IsOptional() @ValidateNested() @Type(() => Branch) branch?: Branch;
+        @IsOptional() @ValidateIf(() => false) @ValidateNested() @Type(() => Leaf) skipped?: Leaf;
+      }
+      const inputs: unknown[] = [
+        { branch: { leaves: [{ name: 'a' }], leaf: { name: 'b' } } },
+        { branch: { leaves: [{ name: 'a' }, Buffer.from('x')] } },
+        { branch: { leaf: new Uint8Array(2) } },
+        { branch: { leaves: new Set([Buffer.from('x')]) } },
+        { skipped: Buffer.from('x') },
+        { branch: Buffer.from('x') },
+      ];
+      for (const input of inputs) {
+        const metadata: ArgumentMetadata = { type: 'body', metatype: Root };
+        const settle = (pipe: ValidationPipe) =>
+          pipe.transform(input, metadata).then(
+            (value: unknown) => ({ passed: shape(value) }),
+            (error: unknown) => (error instanceof RequestValidationError ? { refused: error.errors } : { threw: String(error) }),
+          );
+        expect({ input, outcome: await settle(ourPipe) }).toEqual({ input, outcome: await settle(nestPipe) });
+      }
+    });
+
     it('walks at most 10,000 objects before leaving the decision to Nest', () => {
       expect(isPlainData({ items: Array.from({ length: 9_998 }, () => ({})) })).toBe(true);
       expect(isPlainData({ items: Array.from({ length: 10_000 }, () => ({})) })).toBe(false);
