@@ -81,6 +81,20 @@ describe('as-of snapshot keeper', () => {
     expect(await snapshotVersions()).toEqual([]);
   });
 
+  it('never stalls on a replay that fails: the other streams of the batch are still kept', async () => {
+    const asked: string[] = [];
+    const failing = {
+      call: async (id: string) => {
+        asked.push(`call ${id}`);
+        throw new Error('database restarting');
+      },
+      proposal: async (id: string) => void asked.push(`proposal ${id}`),
+    } as unknown as AsOfReadModels;
+    const at = (streamId: string, streamVersion: number) => ({ ...events[0], streamId, streamVersion });
+    await createAsOfSnapshotKeeper(failing).react([at('call-a', 999), at('proposal-b', 1_999), at('call-a', 1_000), at('proposal-b', 2_999)], { after: null });
+    expect(asked).toEqual(['call a', 'proposal b']);
+  });
+
   it('keeps a snapshot at every point as the stream grows, each replaying only the tail, and the answers stay those of a replay from the first event', async () => {
     const fromStart = [];
     for (const asOf of instants) {

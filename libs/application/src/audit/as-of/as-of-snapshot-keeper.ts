@@ -13,7 +13,9 @@ import { isSnapshotPoint } from './as-of-replay';
  * 1,000 events plus the read-ahead), which keeps every point the replay passes that has none
  * (AsOfReplay.read). Only what an as-of read would write anyway: the same disposable rows, keyed
  * by the projection's code, never for organisations or grants. Idempotent (a kept point is not
- * written again), so a redone batch costs a replay of the tail at most.
+ * written again), so a redone batch costs a replay of the tail at most. A replay that fails (the
+ * database restarting, say) leaves that point to the next one or to the next as-of read, which
+ * replay from the snapshot before: snapshots only speed reads up, so the keeper never stalls on one.
  *
  * A full replay still happens where no snapshot for the projection's current code exists at all
  * (after a change to the calls or proposals projection, or an emptied `as_of_snapshots`): the
@@ -33,8 +35,9 @@ export function createAsOfSnapshotKeeper(models: AsOfReadModels): Reactor {
       const due = new Map<string, RecordedEvent>();
       for (const event of events) if (isSnapshotPoint(event.streamVersion)) due.set(event.streamId, event);
       for (const event of due.values()) {
-        if (event.streamId.startsWith(CALL_STREAM_PREFIX)) await models.call(event.streamId.slice(CALL_STREAM_PREFIX.length), event.recordedAt);
-        else await models.proposal(event.streamId.slice(PROPOSAL_STREAM_PREFIX.length), event.recordedAt);
+        const id = event.streamId.startsWith(CALL_STREAM_PREFIX) ? event.streamId.slice(CALL_STREAM_PREFIX.length) : event.streamId.slice(PROPOSAL_STREAM_PREFIX.length);
+        const replay = event.streamId.startsWith(CALL_STREAM_PREFIX) ? models.call(id, event.recordedAt) : models.proposal(id, event.recordedAt);
+        await replay.catch(() => undefined);
       }
     },
   };
