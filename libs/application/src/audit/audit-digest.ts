@@ -123,6 +123,93 @@ export interface EventFactsPage {
   runningAfter?: string;
 }
 
+/**
+ * An EventFactsPage as a reader thread hands it over: its strings joined in one (per event:
+ * position, stream id, event id, and the link's prev and hash when it has one) with their end
+ * offsets, everything else in typed arrays that are transferred, not copied. Cloning the page's
+ * 25,000 strings one by one cost about 1 µs per event to write and more to read back.
+ */
+export interface PackedEventFacts {
+  count: number;
+  text: string;
+  /** End offset in `text` of each string, five per event (an event without a link has empty prev and hash). */
+  ends: Uint32Array;
+  /** 1: the event carries a well-formed link (prev and hash), 0: prevs and hashes are null. */
+  linked: Uint8Array;
+  streamVersions: Float64Array;
+  linkHolds: Uint8Array;
+  digests: Uint8Array;
+  runningFrom?: string;
+  runningAfter?: string;
+}
+
+export function packEventFacts(page: EventFactsPage): PackedEventFacts {
+  const { count } = page;
+  const parts = new Array<string>(count * 5);
+  const ends = new Uint32Array(count * 5);
+  const linked = new Uint8Array(count);
+  let end = 0;
+  for (let i = 0; i < count; i++) {
+    const prev = page.prevs[i];
+    const hash = page.hashes[i];
+    linked[i] = prev !== null && hash !== null ? 1 : 0;
+    const strings = [page.positions[i], page.streamIds[i], page.eventIds[i], prev ?? '', hash ?? ''];
+    for (let k = 0; k < 5; k++) {
+      parts[i * 5 + k] = strings[k];
+      end += strings[k].length;
+      ends[i * 5 + k] = end;
+    }
+  }
+  return {
+    count,
+    text: parts.join(''),
+    ends,
+    linked,
+    streamVersions: Float64Array.from(page.streamVersions),
+    linkHolds: page.linkHolds,
+    digests: page.digests,
+    ...(page.runningFrom !== undefined ? { runningFrom: page.runningFrom, runningAfter: page.runningAfter } : {}),
+  };
+}
+
+/** The transferable buffers of a packed page (postMessage's transfer list). */
+export function packedTransferList(packed: PackedEventFacts): ArrayBuffer[] {
+  return [packed.ends.buffer, packed.linked.buffer, packed.streamVersions.buffer, packed.linkHolds.buffer, packed.digests.buffer] as ArrayBuffer[];
+}
+
+export function unpackEventFacts(packed: PackedEventFacts): EventFactsPage {
+  const { count, text, ends, linked } = packed;
+  const positions: string[] = [];
+  const streamIds: string[] = [];
+  const eventIds: string[] = [];
+  const prevs: (string | null)[] = [];
+  const hashes: (string | null)[] = [];
+  const streamVersions: number[] = [];
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const e = i * 5;
+    positions.push(text.slice(start, ends[e]));
+    streamIds.push(text.slice(ends[e], ends[e + 1]));
+    eventIds.push(text.slice(ends[e + 1], ends[e + 2]));
+    prevs.push(linked[i] === 1 ? text.slice(ends[e + 2], ends[e + 3]) : null);
+    hashes.push(linked[i] === 1 ? text.slice(ends[e + 3], ends[e + 4]) : null);
+    streamVersions.push(packed.streamVersions[i]);
+    start = ends[e + 4];
+  }
+  return {
+    count,
+    positions,
+    streamIds,
+    streamVersions,
+    eventIds,
+    prevs,
+    hashes,
+    linkHolds: packed.linkHolds,
+    digests: packed.digests,
+    ...(packed.runningFrom !== undefined ? { runningFrom: packed.runningFrom, runningAfter: packed.runningAfter } : {}),
+  };
+}
+
 /** Folds the page's digests into the running hash from `from` (hex), and records both ends on the page. */
 export function foldRunningHash(page: EventFactsPage, from: string): void {
   const hash = Buffer.from(from, 'hex');

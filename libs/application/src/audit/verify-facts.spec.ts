@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import type { RecordedEvent } from '@app/event-store';
 import { chainHashOf, chainLinkOf } from '@app/event-store/hash-chain';
 import { PINNED_EVENT } from '../../../event-store/test/pinned-event';
-import { eventDigest, eventDigestBytes, eventFactsPage, foldRunningHash, GLOBAL_GENESIS_HASH, nextGlobalHash, storedEventRecord } from './audit-digest';
+import { eventDigest, eventDigestBytes, eventFactsPage, foldRunningHash, GLOBAL_GENESIS_HASH, nextGlobalHash, packEventFacts, storedEventRecord, unpackEventFacts } from './audit-digest';
 
 /** A deterministic pseudo-random generator, so a failure can be replayed. */
 function generator(seed: number) {
@@ -129,5 +129,17 @@ describe('verify facts', () => {
     const empty = eventFactsPage([]);
     foldRunningHash(empty, GLOBAL_GENESIS_HASH);
     expect(empty.runningAfter).toBe(GLOBAL_GENESIS_HASH);
+  });
+
+  it('hands a page over between threads packed, and unpacks it to the same facts (links or none, any stream ids)', () => {
+    const random = generator(13);
+    const events = Array.from({ length: 300 }, (_, i) => randomEvent(random, i));
+    events.push({ ...PINNED_EVENT, streamId: '', metadata: { ...PINNED_EVENT.metadata, chain: { prev: 'x', hash: 'y' } } as RecordedEvent['metadata'] });
+    const page = eventFactsPage(events);
+    foldRunningHash(page, GLOBAL_GENESIS_HASH);
+    const expected = structuredClone(page);
+    const packed = structuredClone(packEventFacts(page));
+    expect(unpackEventFacts(packed)).toEqual(expected);
+    expect(expected.prevs.filter((prev) => prev === null).length).toBeGreaterThan(10);
   });
 });

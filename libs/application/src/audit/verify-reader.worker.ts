@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EventStore, EventStoreSelection } from '@app/event-store';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
-import { eventFactsPage, type EventFactsPage, foldRunningHash } from './audit-digest';
+import { eventFactsPage, foldRunningHash, packEventFacts, packedTransferList, type PackedEventFacts } from './audit-digest';
 
 /** Read up to `maxCount` events after `after`; stop before the first one past `upTo` (positions of one store sort as strings). */
 export interface PageRequest {
@@ -20,7 +20,7 @@ export interface PageRequest {
 
 export type PageAnswer =
   | {
-      facts: EventFactsPage;
+      facts: PackedEventFacts;
       /** Position of the last event read, to continue from (undefined: none read). */
       last: string | undefined;
       /** Nothing more to read in this slice: the bound was passed or the log ended. */
@@ -41,12 +41,12 @@ if (port) {
       return;
     }
     readPage(request).then(
-      (answer) => port.postMessage(answer, [answer.facts.linkHolds.buffer as ArrayBuffer, answer.facts.digests.buffer as ArrayBuffer]),
+      (answer) => port.postMessage(answer, packedTransferList(answer.facts)),
       (error: unknown) => port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies PageAnswer),
     );
   });
 
-  async function readPage({ after, upTo, maxCount, running }: PageRequest): Promise<Extract<PageAnswer, { facts: EventFactsPage }>> {
+  async function readPage({ after, upTo, maxCount, running }: PageRequest): Promise<Extract<PageAnswer, { facts: PackedEventFacts }>> {
     const page = await store.readAll({ after, maxCount });
     let end = page.length;
     if (upTo !== undefined) {
@@ -56,7 +56,7 @@ if (port) {
     const events = end === page.length ? page : page.slice(0, end);
     const facts = eventFactsPage(events);
     if (running !== undefined) foldRunningHash(facts, running);
-    return { facts, last: events.at(-1)?.position, done: end < page.length || page.length < maxCount };
+    return { facts: packEventFacts(facts), last: events.at(-1)?.position, done: end < page.length || page.length < maxCount };
   }
 }
 

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { EventStore, EventStoreSelection } from '@app/event-store';
 import { GENESIS_HASH } from '@app/event-store/hash-chain';
 import type { AuditDb } from './audit-db';
-import { eventFactsPage, type EventFactsPage, GLOBAL_GENESIS_HASH, nextGlobalHashBytes } from './audit-digest';
+import { eventFactsPage, type EventFactsPage, GLOBAL_GENESIS_HASH, nextGlobalHashBytes, unpackEventFacts } from './audit-digest';
 import { type AuditSeal, loadSeals } from './audit-seals';
 import { type AuditVerificationKey, sealSignatureValid } from './audit-signing-key';
 import type { PageAnswer, PageRequest, ReaderWorkerData } from './verify-reader.worker';
@@ -306,10 +306,11 @@ async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['reader
         slice.requested = false;
         if ('error' in answer) failure = new Error(`audit verify reader: ${answer.error}`);
         else {
-          slice.pages.push(answer.facts);
-          slice.read += answer.facts.count;
+          const facts = unpackEventFacts(answer.facts);
+          slice.pages.push(facts);
+          slice.read += facts.count;
           slice.after = answer.last ?? slice.after;
-          slice.running = answer.facts.runningAfter ?? slice.running;
+          slice.running = facts.runningAfter ?? slice.running;
           slice.done = answer.done;
         }
         dispatch();
