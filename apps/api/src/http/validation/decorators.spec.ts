@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { IsArray, IsOptional, validateSync } from 'class-validator';
-import { IsCurrencyCode, IsInstant, IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset, MAX_PAGE_POSITION } from './decorators';
+import { hasRealCalendarDate, IsCurrencyCode, IsInstant, IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset, MAX_PAGE_POSITION } from './decorators';
 
 class PageQuery {
   @IsOptional() @IsPageOffset()
@@ -131,5 +131,36 @@ describe('IsOmittable', () => {
     expect(errors({})).toEqual([]);
     expect(errors({ documents: [] })).toEqual([]);
     expect(errors({ documents: null })).toEqual(['documents']);
+  });
+});
+
+describe('hasRealCalendarDate', () => {
+  /** What it answered when it built a Date for each check. */
+  const byDate = (year: number, month: number, day: number): boolean => {
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  };
+  const text = (year: number, month: number, day: number) =>
+    `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T00:00:00Z`;
+
+  it('answers as Date for every month and day (00..32, 00..13) of 450 years, leap rules included', () => {
+    const years = [...Array.from({ length: 420 }, (_, year) => year), 1582, 1600, 1700, 1900, 2000, 2024, 2027, 2028, 2100, 2400, 9996, 9999];
+    for (const year of years) {
+      for (let month = 0; month <= 13; month += 1) {
+        for (let day = 0; day <= 32; day += 1) {
+          if (hasRealCalendarDate(text(year, month, day)) !== byDate(year, month, day)) throw new Error(`differs on ${text(year, month, day)}`);
+        }
+      }
+    }
+  });
+
+  it('answers as Date for the 29th of February of every year 0000..9999', () => {
+    for (let year = 0; year <= 9999; year += 1) expect([year, hasRealCalendarDate(text(year, 2, 29))]).toEqual([year, byDate(year, 2, 29)]);
+  });
+
+  it('leaves forms without a day of month to the other checks', () => {
+    expect(hasRealCalendarDate('2027-W01-1')).toBe(true);
+    expect(hasRealCalendarDate('2027-032')).toBe(true);
   });
 });

@@ -102,17 +102,26 @@ const DATE_TIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?
 const EARLIEST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
 const LATEST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
+const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+
 /**
  * `2027-02-30` is well formed but no day. (isISO8601's own `strict` check does this too, but it also
  * refuses every year before 0100, because it builds a local Date that maps years 0..99 to 19xx.)
  */
-function hasRealCalendarDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+
+export function hasRealCalendarDate(value: string): boolean {
+  const match = CALENDAR_DATE.exec(value);
   if (!match) return true; // week and ordinal dates have no day of month; Date.parse refuses them anyway
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  // The proleptic Gregorian calendar, as Date counts it (no Date built per validation).
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 export interface InstantOptions {
