@@ -89,3 +89,47 @@ function catchError(run: () => void): unknown {
   }
   throw new Error('expected an error');
 }
+
+describe('findUnstorableInput paths, as the walk has always spelled them', () => {
+  /** The walk as it was before paths were spelled out only for findings (the reference). */
+  function reference(input: unknown, maxJsonDepth = 32): { fields: { field: string; messages: string[] }[]; tooDeep: boolean } {
+    const fields: { field: string; messages: string[] }[] = [];
+    const stack: { value: unknown; path: string; depth: number; key?: string }[] = [{ value: input, path: '', depth: 0 }];
+    const printable = (key: string) => key.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+    const push = (path: string, kind: string | undefined, what: 'value' | 'name') => {
+      if (!kind) return;
+      const field = path || '(body)';
+      const subject = what === 'name' ? 'its name' : field.slice(field.lastIndexOf('.') + 1);
+      fields.push({ field, messages: [kind === 'nul' ? `${subject} must not contain the NUL character (U+0000)` : `${subject} must be valid Unicode text: it holds an unpaired UTF-16 surrogate`] });
+    };
+    while (stack.length > 0 && fields.length < 20) {
+      const { value, path, depth, key } = stack.pop()!;
+      if (key !== undefined) push(path, unstorableTextKind(key), 'name');
+      if (typeof value === 'string') {
+        push(path, unstorableTextKind(value), 'value');
+        continue;
+      }
+      if (value === null || typeof value !== 'object') continue;
+      if (depth + 1 > maxJsonDepth) return { fields, tooDeep: true };
+      const entries: [string, unknown][] = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
+      for (let index = entries.length - 1; index >= 0; index -= 1) {
+        const [childKey, child] = entries[index];
+        stack.push({ value: child, path: path ? `${path}.${printable(childKey)}` : printable(childKey), depth: depth + 1, key: childKey });
+      }
+    }
+    return { fields: fields.slice(0, 20), tooDeep: false };
+  }
+
+  it.each([
+    ['nested objects and arrays', { a: { b: ['ok', 'x\u0000', { c: '\uD800' }] }, d: 'fine' }],
+    ['an empty name at the start of a path', { '': { a: 'x\u0000', '': ['\uDC00'] } }],
+    ['empty names deeper down', { a: { '': { '': 'x\u0000' } } }],
+    ['unstorable names at every level', { ['k\u0000']: { ['\uD800']: ['v\u0000'] } }],
+    ['a top-level string', '\u0000'],
+    ['more than 20 findings', { list: Array.from({ length: 30 }, (_, index) => (index % 2 ? { ['n\u0000']: 'v\u0000' } : 'x\u0000')) }],
+    ['too deep after findings', { a: 'x\u0000', b: nested(40) }],
+    ['surrogate pairs and clean text', { name: 'مجموعة 🌍', tags: ['🌍🌍', 'a'] }],
+  ])('%s', (_case, input) => {
+    expect(findUnstorableInput(input)).toEqual(reference(input));
+  });
+});

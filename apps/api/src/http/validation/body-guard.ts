@@ -50,12 +50,15 @@ export function inputLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): InputL
 const MAX_FINDINGS = 20;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Any NUL or surrogate code unit at all: without one, a text is storable. */
+const NUL_OR_SURROGATE = /[\u0000\uD800-\uDFFF]/;
 const UNSTORABLE_CHARACTERS = new RegExp(`\\u0000|${LONE_SURROGATE.source}`, 'g');
 
 export type UnstorableKind = 'nul' | 'lone-surrogate';
 
 /** Why a string cannot be stored, or undefined when it can. */
 export function unstorableTextKind(text: string): UnstorableKind | undefined {
+  if (!NUL_OR_SURROGATE.test(text)) return undefined; // the common case, in one scan
   if (text.includes('\u0000')) return 'nul';
   if (LONE_SURROGATE.test(text)) return 'lone-surrogate';
   return undefined;
@@ -74,27 +77,49 @@ export interface InputFindings {
  */
 export function findUnstorableInput(input: unknown, limits: InputLimits = DEFAULT_INPUT_LIMITS): InputFindings {
   const fields: FieldError[] = [];
-  const stack: { value: unknown; path: string; depth: number; key?: string }[] = [{ value: input, path: '', depth: 0 }];
+  // A node's path is only spelled out when something is found under it (most inputs: never).
+  const stack: WalkNode[] = [{ value: input, depth: 0, key: undefined, parent: undefined }];
   while (stack.length > 0 && fields.length < MAX_FINDINGS) {
-    const { value, path, depth, key } = stack.pop()!;
+    const node = stack.pop()!;
+    const { value, depth, key } = node;
     const keyKind = key === undefined ? undefined : unstorableTextKind(key);
-    if (keyKind) fields.push(fieldError(path, keyKind, 'name'));
+    if (keyKind) fields.push(fieldError(pathOf(node), keyKind, 'name'));
     if (typeof value === 'string') {
       const kind = unstorableTextKind(value);
-      if (kind) fields.push(fieldError(path, kind, 'value'));
+      if (kind) fields.push(fieldError(pathOf(node), kind, 'value'));
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth + 1 > limits.maxJsonDepth) return { fields, tooDeep: true };
-    const entries: [string, unknown][] = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
     // Pushed in reverse so that fields are reported in document order.
-    for (let index = entries.length - 1; index >= 0; index -= 1) {
-      const [childKey, child] = entries[index];
-      const childPath = path ? `${path}.${printable(childKey)}` : printable(childKey);
-      stack.push({ value: child, path: childPath, depth: depth + 1, key: childKey });
+    if (Array.isArray(value)) {
+      for (let index = value.length - 1; index >= 0; index -= 1) stack.push({ value: value[index], depth: depth + 1, key: String(index), parent: node });
+    } else {
+      const keys = Object.keys(value);
+      for (let index = keys.length - 1; index >= 0; index -= 1) {
+        stack.push({ value: (value as Record<string, unknown>)[keys[index]], depth: depth + 1, key: keys[index], parent: node });
+      }
     }
   }
   return { fields: fields.slice(0, MAX_FINDINGS), tooDeep: false };
+}
+
+interface WalkNode {
+  value: unknown;
+  depth: number;
+  /** Its name in its parent (an array index as text); undefined at the top. */
+  key: string | undefined;
+  parent: WalkNode | undefined;
+}
+
+/** The dotted path of a node (`contactPerson.name`, `criteria.0.id`), '' at the top. */
+function pathOf(node: WalkNode): string {
+  const keys: string[] = [];
+  for (let current: WalkNode | undefined = node; current?.key !== undefined; current = current.parent) keys.push(printable(current.key));
+  // Joined as the walk always has: an empty name at the start of a path leaves no leading dot.
+  let path = '';
+  for (let index = keys.length - 1; index >= 0; index -= 1) path = path ? `${path}.${keys[index]}` : keys[index];
+  return path;
 }
 
 function fieldError(path: string, kind: UnstorableKind, what: 'value' | 'name'): FieldError {
