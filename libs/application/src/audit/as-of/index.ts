@@ -1,3 +1,2 @@
 export * from './as-of-replay';
 export * from './as-of-read-models';
-export * from './as-of-snapshot-keeper';
