@@ -46,6 +46,12 @@ const EVENT_ID_TAKEN = 'events_event_id_key';
  */
 const MAX_APPEND_ATTEMPTS = 100;
 
+/** The wake-up (see CommitNotifier). */
+const NOTIFY_QUERY = {
+  name: 'grant_ledger_notify',
+  text: "SELECT pg_notify($1, NULL), set_config('synchronous_commit', 'off', true)",
+  values: [EVENTS_NOTIFY_CHANNEL],
+};
 /** Least time between two NOTIFYs: the most a wake-up waits behind the previous one. */
 const NOTIFY_INTERVAL_MS = 5;
 const DEFAULT_READ_ALL_MAX_COUNT = 1000;
@@ -606,6 +612,13 @@ export class PostgresEventStore implements EventStore {
  * cost one extra round trip per few appends (measured: ~1 per 3 appends at 8 writers), CPU that a
  * subscriber, which reads whole pages per wake-up, gains nothing from.
  * Should the process die between commit and NOTIFY, subscribers' safety poll picks the events up.
+ *
+ * The NOTIFY's transaction commits asynchronously (synchronous_commit off for it alone, via
+ * set_config(..., true) in the same statement): it writes no data, and a notification is delivered
+ * at commit, not at the flush of its commit record, so waiting for that flush only held a connection
+ * (the pool's, when no subscription runs here) and the server. Its record is flushed with the next
+ * append's. A notification lost in a crash would be lost anyway (they are not durable), and the
+ * appends it announces were committed durably before it was sent.
  */
 class CommitNotifier {
   private inFlight: Promise<void> | undefined;
@@ -635,7 +648,7 @@ class CommitNotifier {
   private send(): void {
     this.pending = false;
     this.inFlight = this.connection()
-      .query({ name: 'grant_ledger_notify', text: 'SELECT pg_notify($1, NULL)', values: [EVENTS_NOTIFY_CHANNEL] })
+      .query(NOTIFY_QUERY)
       .then(
         () => undefined,
         () => undefined, // best effort: subscribers fall back to their re-check timers
