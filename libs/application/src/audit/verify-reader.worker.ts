@@ -1,8 +1,10 @@
 /**
  * A worker thread of the audit verifier (verify.ts, `readers`): reads pages of the global log with
  * an event store of its own and turns each into an EventFactsPage (chain check and global digest
- * per event: the bulk of the work, parsing included). It answers one page request at a time and
- * keeps no state between them, so the main thread decides the order and how far ahead to read.
+ * per event: the bulk of the work, parsing included), folded into the running hash from the value
+ * the request gives (the main thread checks that start before it uses the result), and sends it
+ * packed (PackedEventFacts). It answers one page request at a time and keeps no state between
+ * them, so the main thread decides the order and how far ahead to read.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EventStore, EventStoreSelection } from '@app/event-store';
