@@ -8,6 +8,7 @@ import { loadConfig } from '@app/platform/config/app-config';
 import type { MailConfig } from '@app/platform/config/mail-config';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { failingTransactions } from '../../../../test/support/failing-transactions';
 import { SmtpInbox } from '../../../../test/support/smtp-inbox';
 import { databaseOptions } from '../database-options';
 import { PersonalDataPolicy } from '../personal-data/personal-data.policy';
@@ -73,17 +74,7 @@ describe('notification senders sharing the outbox (PostgreSQL, SMTP)', () => {
       await queueNotification(dataSource.manager, { kind: 'reviewer-assigned', dedupKey: `reviewer-assigned:${id}`, recipient: { kind: 'reviewer', id }, record: { kind: 'proposal', id: randomUUID() } }, mail, {});
     }
     // The first mail is sent, but recording its attempt fails (as when the database restarts meanwhile).
-    let failures = 1;
-    const flaky = new Proxy(dataSource, {
-      get(target, property, receiverProxy) {
-        if (property === 'transaction' && failures > 0) {
-          failures -= 1;
-          return () => Promise.reject(new Error('Connection terminated unexpectedly'));
-        }
-        const value = Reflect.get(target, property, receiverProxy) as unknown;
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const flaky = failingTransactions(dataSource, 1);
     const addresses = new NotificationAddresses(dataSource, new SealedPersonalData(keyring), new PersonalDataPolicy(), reviewers);
     const sender = new NotificationSender(flaky, mail, smtpTransport(mail), addresses, new ManualClock(new Date('2027-01-10T09:00:00Z')), 'https://ledger.example.org', { log: () => undefined, error: () => undefined });
     const addressesOf = new Set(ids.map((id) => `${id}@reviewers.example.org`));

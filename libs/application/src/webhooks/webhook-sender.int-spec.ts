@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { failingTransactions } from '../../../../test/support/failing-transactions';
 import { eventually } from '../../../../test/support/app';
 import { databaseOptions } from '../database-options';
 import { SsrfGuard } from './ssrf-guard';
@@ -51,17 +52,7 @@ describe('the webhook sender when an attempt cannot be recorded', () => {
       );
     }
     // The first attempt is sent, but recording it fails (as when the database restarts meanwhile).
-    let failures = 1;
-    const flaky = new Proxy(dataSource, {
-      get(target, property, receiverProxy) {
-        if (property === 'transaction' && failures > 0) {
-          failures -= 1;
-          return () => Promise.reject(new Error('Connection terminated unexpectedly'));
-        }
-        const value = Reflect.get(target, property, receiverProxy) as unknown;
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const flaky = failingTransactions(dataSource, 1);
     // A lease of 60 s + 30 s margin: left to run out, the subscription would wait a minute and a half.
     const config: WebhookConfig = { allowedHosts: ['127.0.0.1'], timeoutMs: 60_000, retryBaseMs: 10, retryMaxMs: 50, maxAttempts: 5, pollMs: 50, concurrency: 4 };
     const sender = new WebhookSender(flaky, config, new SsrfGuard(config.allowedHosts), box, silent);
