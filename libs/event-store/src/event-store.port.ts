@@ -84,6 +84,12 @@ export interface ReadStreamOptions {
   /** Inclusive start version. Forwards default 0, backwards default the last event. */
   fromVersion?: number;
   maxCount?: number;
+  /**
+   * 'actor': each event's metadata need hold only `actorId` (what upcasting reads): for a reader that
+   * hands events to projections, which read none of it (an as-of replay). The metadata is most of an
+   * event's bytes (chain link, ids); an adapter may still return it whole. Default 'all'.
+   */
+  metadata?: 'all' | 'actor';
 }
 
 export interface AllFilter {

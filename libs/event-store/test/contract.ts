@@ -294,6 +294,23 @@ export function eventStoreContract(name: string, factory: () => Promise<Contract
         expect(Math.abs(event.recordedAt.getTime() - before)).toBeLessThan(60_000);
       });
 
+      it("read with metadata 'actor', each event is the same but its metadata need hold only the actor (and recordedAt)", async () => {
+        const stream = newStreamId();
+        const events = Array.from({ length: 3 }, (_, index) => newEvent('ActorOnly', { index }));
+        await store.append(stream, events, 'no_stream');
+        const whole = await store.readStream(stream);
+        const lean = await store.readStream(stream, { fromVersion: 1, maxCount: 5, metadata: 'actor' });
+        expect(lean.map((event) => event.streamVersion)).toEqual([1, 2]);
+        lean.forEach((event, index) => {
+          const { metadata, ...rest } = whole[index + 1];
+          expect({ ...event, metadata: undefined }).toEqual({ ...rest, metadata: undefined });
+          expect(event.metadata.actorId).toBe(metadata.actorId);
+          expect(event.metadata.recordedAt).toBe(metadata.recordedAt);
+          // Whatever else an adapter returns is the stored metadata, never something else.
+          for (const [key, value] of Object.entries(event.metadata)) expect(value).toEqual(metadata[key]);
+        });
+      });
+
       it('round-trips data that is not an object', async () => {
         const stream = newStreamId();
         const values = ['a string', 42, null, [1, 2]];

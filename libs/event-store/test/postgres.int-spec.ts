@@ -327,6 +327,17 @@ describe('PostgresEventStore specifics', () => {
     await Promise.all(pending);
     await eventually(async () => expect(await listeners()).toBe(0));
   });
+
+  it("reads a stream without its metadata but the actor when asked (metadata 'actor'): what a replay for projections needs", async () => {
+    const streamId = `lean-${randomUUID()}`;
+    await store.append(streamId, [newEvent('Lean', { n: 1 }), newEvent('Lean', { n: 2 })], 'no_stream');
+    const [first, second] = await store.readStream(streamId, { metadata: 'actor' });
+    expect(Object.keys(first.metadata).sort()).toEqual(['actorId', 'recordedAt']);
+    expect(second.data).toEqual({ n: 2 });
+    // Backwards reads are never lean (the hash chain reads heads with them).
+    const [head] = await store.readStream(streamId, { direction: 'backwards', maxCount: 1, metadata: 'actor' });
+    expect(head.metadata.eventId).toBe(head.eventId);
+  });
 });
 
 /**

@@ -108,6 +108,15 @@ describe.each(adapters)('HashChainingEventStore over %s', (_name, createAdapter)
     await expectIntactChain(streamId, 2);
   });
 
+  it("remembers no head from a read without the metadata (metadata 'actor'): the next append still links to the true one", async () => {
+    const streamId = `s-${randomUUID()}`;
+    await store.append(streamId, [newEvent(0), newEvent(1)], 'no_stream');
+    const replaying = new HashChainingEventStore(adapter.store); // another process: knows no head yet
+    expect(await replaying.readStream(streamId, { metadata: 'actor' })).toHaveLength(2);
+    await replaying.append(streamId, [newEvent(2)], 1);
+    await expectIntactChain(streamId, 3);
+  });
+
   it('returns the first result when the same append is retried', async () => {
     const streamId = `s-${randomUUID()}`;
     const events = [newEvent(0), newEvent(1)];

@@ -233,7 +233,7 @@ export class AsOfReplay {
     let nextVersion = from;
     const request = () => {
       const maxCount = AS_OF_SNAPSHOT_EVERY - (nextVersion % AS_OF_SNAPSHOT_EVERY);
-      const page = this.store.readStream(streamId, { fromVersion: nextVersion, maxCount }).then((events) => ({ events, ended: events.length < maxCount }));
+      const page = this.store.readStream(streamId, { fromVersion: nextVersion, maxCount, metadata: 'actor' }).then((events) => ({ events, ended: events.length < maxCount }));
       // Awaited in order below; a page left unread by an early return must not go unhandled.
       page.catch(() => undefined);
       pending.push(page);
