@@ -1,6 +1,7 @@
 import { eventStoreMigrations } from '@app/event-store';
 import { PersonalDataKeys1764000150000 } from '@app/personal-data/personal-data-keys.migration';
 import { IdempotencyAnswers1764001100000 } from '@app/platform/idempotency/idempotency-answers.migration';
+import { IdempotencyAnswersWithoutSecrets1764001600000 } from '@app/platform/idempotency/idempotency-answers-without-secrets.migration';
 import { IdempotencyKeys1764000100000 } from '@app/platform/idempotency/idempotency.migration';
 import { LogConsumers1764001000000 } from '@app/log-consumers/log-consumers.migration';
 import type { DataSourceOptions } from 'typeorm';
@@ -23,6 +24,7 @@ export const READ_SIDE_MIGRATIONS: MigrationList = [
   ...READ_MODEL_MIGRATIONS,
   LogConsumers1764001000000,
   IdempotencyAnswers1764001100000,
+  IdempotencyAnswersWithoutSecrets1764001600000,
 ];
 
 export interface PoolSettings {
