@@ -81,10 +81,17 @@ describe('the sealer as the worker runs it (a reactor on the log-consumer runtim
     );
     runner.start();
     try {
+      let last = '';
       for (let n = 0; n < 25; n++) {
-        await store.append(`case-b${n}`, Array.from({ length: 100 }, (_, i) => event(i)), 'no_stream');
+        last = (await store.append(`case-b${n}`, Array.from({ length: 100 }, (_, i) => event(i)), 'no_stream')).position;
       }
       const total = 2500;
+      // The clock moves only once the runtime has handed the sealer every event: a slow machine must not
+      // make the log look quiet (and sealed early, at 1,300) while batches are still on their way.
+      await eventually(async () => {
+        const [row] = (await dataSource.query(`SELECT position FROM log_consumers WHERE name = 'audit-sealer-batches'`)) as { position: string | null }[];
+        return row?.position === last ? true : undefined;
+      }, 30_000);
       const seals = await eventually(async () => {
         clock += 1_000;
         const found = await loadSeals(auditDb);
