@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { authConfigFromEnv } from '@app/platform';
 import { loadConfig, type AppConfig } from '@app/platform/config/app-config';
 import { startEmbeddedPostgres } from '@app/platform/database/embedded-postgres';
+import { applyKeepAlive } from '@app/platform/runtime/http-timeouts';
 import { installShutdown, logUnhandledRejections } from '@app/platform/runtime/shutdown';
 import pino from 'pino';
 import { AppModule } from './app.module';
@@ -29,6 +30,7 @@ export async function bootstrapApi(overrides: Partial<AppConfig> = {}): Promise<
   }
   const app = await NestFactory.create(AppModule.forRoot({ config, auth: authConfigFromEnv(), databaseUrl }), { bufferLogs: true });
   configureApp(app);
+  applyKeepAlive(app.getHttpServer(), config.httpKeepAliveTimeoutMs);
   logUnhandledRejections((msg, fields) => log.error(fields ?? {}, msg));
   // Close the app first (HTTP, log consumers, pools), then the embedded PostgreSQL, so nothing still
   // connected sees its database go away.

@@ -62,6 +62,14 @@ export interface AppConfig {
    * Express's `trust proxy`: false (none), a hop count, or proxy addresses and subnets (TRUST_PROXY).
    */
   trustProxy: false | number | string[];
+  /**
+   * How long an idle keep-alive connection stays open (HTTP_KEEP_ALIVE_TIMEOUT_MS, default 65 s).
+   * Longer than the idle timeout of the proxies usually in front (60 s for nginx's upstream
+   * keep-alive and cloud load balancers), so the proxy, never the API, closes an idle connection:
+   * with Node's default of 5 s a client or proxy could send a request on a connection at the
+   * instant the server closed it, and see ECONNRESET (a 502 behind a proxy).
+   */
+  httpKeepAliveTimeoutMs: number;
   throttle: ThrottleConfig;
   /** Uploaded documents: size limit, allowed types, where they are stored (documents-config.ts). */
   documents: DocumentsConfig;
@@ -179,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicBaseUrl: publicBaseUrl(env, production, port, fail),
     corsAllowedOrigins: corsAllowedOrigins(env, fail),
     trustProxy: trustProxy(env, fail),
+    httpKeepAliveTimeoutMs: int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1),
     throttle: {
       commandsLimit: int('THROTTLE_COMMANDS_LIMIT', 6_000),
       commandsWindowMs: int('THROTTLE_COMMANDS_WINDOW_MS', 10_000, 1),
