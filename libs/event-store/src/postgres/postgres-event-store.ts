@@ -147,6 +147,27 @@ const EVENT_ROW = {
   types: { getTypeParser: (oid: number) => (oid === JSON_OID || oid === JSONB_OID ? parseJson : keepText) },
 } as const;
 
+/**
+ * Events of the global log in columns, data and metadata as PostgreSQL's jsonb text (keys in jsonb's
+ * order, `": "` and `", "` between tokens), the metadata as stored (no recordedAt added), the time
+ * as whole milliseconds (readAllStoredText).
+ */
+export interface StoredEventTextPage {
+  count: number;
+  positions: string[];
+  streamIds: string[];
+  streamVersions: number[];
+  eventIds: string[];
+  types: string[];
+  schemaVersions: number[];
+  data: string[];
+  metadata: string[];
+  recordedMs: number[];
+}
+
+/** Rows as arrays of text: nothing parsed, jsonb included (readAllStoredText). */
+const TEXT_ROW_TYPES_ARRAY = { rowMode: 'array', types: { getTypeParser: () => keepText } } as const;
+
 interface GlobalPage {
   /** Events safe to hand out: every transaction that could still add an earlier one has ended. */
   events: RecordedEvent[];
@@ -379,6 +400,69 @@ export class PostgresEventStore implements EventStore {
       page = await this.readGlobalPage(options.after, limit, options.filter);
     }
     return page.events;
+  }
+
+  /**
+   * readAll (no filter) with each event's data and metadata as PostgreSQL's jsonb text, unparsed,
+   * in columns: for the audit verifier, which hashes canonical JSON it can write from that text
+   * without building objects (metadata as stored: recordedAt is the recordedMs column here). Same
+   * order, same read-your-writes wait as readAll. Internal to the adapter's users; not in the port.
+   */
+  async readAllStoredText(options: Pick<ReadAllOptions, 'after' | 'maxCount'> = {}): Promise<StoredEventTextPage> {
+    const limit = checkMaxCount(options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT);
+    const horizon = await this.transactionHorizon();
+    let page = await this.readStoredTextPage(options.after, limit);
+    if (page.heldBack && page.count < limit && (await this.waitForTransactionsBefore(horizon))) page = await this.readStoredTextPage(options.after, limit);
+    return page;
+  }
+
+  private async readStoredTextPage(after: string | undefined, limit: number): Promise<StoredEventTextPage & { heldBack: boolean }> {
+    const [afterTransaction, afterPosition] = after === undefined ? ['0', '0'] : decodePosition(after);
+    const { rows } = await this.pool.query<string[]>({
+      ...TEXT_ROW_TYPES_ARRAY,
+      name: 'grant_ledger_read_all_stored_text',
+      // The snapshot's xmin once per statement (a CTE), not once per row.
+      text: `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+             SELECT transaction_id::text AS transaction_text, position::text AS position_text, stream_id, stream_version, event_id, type, schema_version, data, metadata, ${RECORDED_MS}, transaction_id < s.xmin
+               FROM events, s
+              WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+              ORDER BY transaction_id, position
+              LIMIT $3`,
+      values: [afterTransaction, afterPosition, limit],
+    });
+    let count = rows.length;
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i][10] !== 't') {
+        count = i;
+        break;
+      }
+    }
+    const page: StoredEventTextPage & { heldBack: boolean } = {
+      count,
+      positions: new Array<string>(count),
+      streamIds: new Array<string>(count),
+      streamVersions: new Array<number>(count),
+      eventIds: new Array<string>(count),
+      types: new Array<string>(count),
+      schemaVersions: new Array<number>(count),
+      data: new Array<string>(count),
+      metadata: new Array<string>(count),
+      recordedMs: new Array<number>(count),
+      heldBack: count < rows.length,
+    };
+    for (let i = 0; i < count; i++) {
+      const row = rows[i];
+      page.positions[i] = encodePosition(row[0], row[1]);
+      page.streamIds[i] = row[2];
+      page.streamVersions[i] = Number(row[3]);
+      page.eventIds[i] = row[4];
+      page.types[i] = row[5];
+      page.schemaVersions[i] = Number(row[6]);
+      page.data[i] = row[7];
+      page.metadata[i] = row[8];
+      page.recordedMs[i] = Number(row[9]);
+    }
+    return page;
   }
 
   /** The first transaction id not yet begun: every transaction below it began before now. */
