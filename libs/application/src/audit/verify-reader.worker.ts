@@ -8,8 +8,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EventStore, EventStoreSelection } from '@app/event-store';
-import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
-import { eventFactsPage, foldRunningHash, packEventFacts, packedTransferList, type PackedEventFacts } from './audit-digest';
+import { PostgresEventStore, type StoredEventTextPage } from '@app/event-store/postgres/postgres-event-store';
+import { eventFactsPage, eventFactsPageFromText, foldRunningHash, packEventFacts, packedTransferList, type PackedEventFacts } from './audit-digest';
 
 /** Read up to `maxCount` events after `after`; stop before the first one past `upTo` (positions of one store sort as strings). */
 export interface PageRequest {
@@ -48,7 +48,9 @@ if (port) {
     );
   });
 
-  async function readPage({ after, upTo, maxCount, running }: PageRequest): Promise<Extract<PageAnswer, { facts: PackedEventFacts }>> {
+  async function readPage(request: PageRequest): Promise<Extract<PageAnswer, { facts: PackedEventFacts }>> {
+    if (store instanceof PostgresEventStore) return readTextPage(store, request);
+    const { after, upTo, maxCount, running } = request;
     const page = await store.readAll({ after, maxCount });
     let end = page.length;
     if (upTo !== undefined) {
@@ -59,6 +61,24 @@ if (port) {
     const facts = eventFactsPage(events);
     if (running !== undefined) foldRunningHash(facts, running);
     return { facts: packEventFacts(facts), last: events.at(-1)?.position, done: end < page.length || page.length < maxCount };
+  }
+
+  /** The same from PostgreSQL's stored text: no event objects, data and metadata canonicalised from their jsonb text. */
+  async function readTextPage(postgres: PostgresEventStore, { after, upTo, maxCount, running }: PageRequest): Promise<Extract<PageAnswer, { facts: PackedEventFacts }>> {
+    const page = await postgres.readAllStoredText({ after, maxCount });
+    const read = page.count;
+    let end = read;
+    if (upTo !== undefined) {
+      for (let i = 0; i < read; i++) {
+        if (page.positions[i] > upTo) {
+          end = i;
+          break;
+        }
+      }
+    }
+    const facts = eventFactsPageFromText(end === read ? page : slicePage(page, end));
+    if (running !== undefined) foldRunningHash(facts, running);
+    return { facts: packEventFacts(facts), last: end > 0 ? page.positions[end - 1] : undefined, done: end < read || read < maxCount };
   }
 }
 
@@ -74,4 +94,20 @@ function openStore(selection: EventStoreSelection): EventStore {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createEventStore } = require('../../../event-store/src/create-event-store') as typeof import('@app/event-store/create-event-store');
   return createEventStore(selection);
+}
+
+/** The page's first `count` events. */
+function slicePage(page: StoredEventTextPage, count: number): StoredEventTextPage {
+  return {
+    count,
+    positions: page.positions.slice(0, count),
+    streamIds: page.streamIds.slice(0, count),
+    streamVersions: page.streamVersions.slice(0, count),
+    eventIds: page.eventIds.slice(0, count),
+    types: page.types.slice(0, count),
+    schemaVersions: page.schemaVersions.slice(0, count),
+    data: page.data.slice(0, count),
+    metadata: page.metadata.slice(0, count),
+    recordedMs: page.recordedMs.slice(0, count),
+  };
 }

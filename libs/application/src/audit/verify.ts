@@ -3,8 +3,9 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventStore, EventStoreSelection } from '@app/event-store';
 import { GENESIS_HASH } from '@app/event-store/hash-chain';
+import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
 import type { AuditDb } from './audit-db';
-import { eventFactsPage, type EventFactsPage, GLOBAL_GENESIS_HASH, nextGlobalHashBytes, unpackEventFacts } from './audit-digest';
+import { eventFactsPage, eventFactsPageFromText, type EventFactsPage, GLOBAL_GENESIS_HASH, nextGlobalHashBytes, unpackEventFacts } from './audit-digest';
 import { type AuditSeal, loadSeals } from './audit-seals';
 import { type AuditVerificationKey, sealSignatureValid } from './audit-signing-key';
 import type { PageAnswer, PageRequest, ReaderWorkerData } from './verify-reader.worker';
@@ -236,6 +237,10 @@ function factAt(page: EventFactsPage, i: number): EventFacts {
 
 /** The log in order, a page of facts at a time, computed in this thread while the next page is read. */
 async function* readHere(store: EventStore, pageSize: number): AsyncGenerator<EventFactsPage> {
+  if (store instanceof PostgresEventStore) {
+    yield* readTextHere(store, pageSize);
+    return;
+  }
   const read = (after: string | undefined) => {
     const pending = store.readAll({ after, maxCount: pageSize });
     // Handled when awaited; a prefetch left behind by an early return must not go unhandled.
@@ -248,6 +253,23 @@ async function* readHere(store: EventStore, pageSize: number): AsyncGenerator<Ev
     const more = page.length >= pageSize;
     if (more) nextPage = read(page[page.length - 1].position);
     yield eventFactsPage(page);
+    if (!more) return;
+  }
+}
+
+/** readHere from PostgreSQL's stored text (eventFactsPageFromText: no event objects built). */
+async function* readTextHere(store: PostgresEventStore, pageSize: number): AsyncGenerator<EventFactsPage> {
+  const read = (after: string | undefined) => {
+    const pending = store.readAllStoredText({ after, maxCount: pageSize });
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let nextPage = read(undefined);
+  for (;;) {
+    const page = await nextPage;
+    const more = page.count >= pageSize;
+    if (more) nextPage = read(page.positions[page.count - 1]);
+    yield eventFactsPageFromText(page);
     if (!more) return;
   }
 }
