@@ -1,4 +1,4 @@
-import { type EventStore, type ExpectedVersion, type NewEvent, type ReadStreamOptions, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+import { DuplicateEventIdError, type EventStore, type ExpectedVersion, type NewEvent, type ReadStreamOptions, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import type { Decider } from '@app/domain/shared/decider';
 import type { CommandContext } from './command-context';
 import { PlainEventCodec, SchemaRegistry } from './event-codec';
@@ -46,6 +46,46 @@ class FakeStore {
     return { nextExpectedVersion: stream.length - 1, position: String(stream.length) };
   }
 }
+
+/**
+ * As the PostgreSQL adapter: an event id stored anywhere is refused (DuplicateEventIdError), unless
+ * the append is exactly an earlier one again at the same versions, which is answered `alreadyStored`.
+ */
+class UniqueIdsStore extends FakeStore {
+  readonly refusesDuplicateEventIds = true;
+  wholeReads = 0;
+
+  override async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    if ((options?.fromVersion ?? 0) === 0) this.wholeReads += 1;
+    return super.readStream(streamId, options);
+  }
+
+  override async append(streamId: string, events: NewEvent[], expected: ExpectedVersion) {
+    const stream = this.streams.get(streamId) ?? [];
+    const first = expected === 'no_stream' ? 0 : Number(expected) + 1;
+    const stored = events.every((event, index) => stream[first + index]?.eventId === event.metadata.eventId);
+    if (stored) {
+      this.expectations.push(expected);
+      return { nextExpectedVersion: first + events.length - 1, position: String(first + events.length), alreadyStored: true };
+    }
+    const held = new Set([...this.streams.values()].flat().map((event) => event.eventId));
+    const duplicate = events.find((event) => held.has(event.metadata.eventId));
+    if (duplicate && (expected === 'no_stream' ? stream.length === 0 : expected === stream.length - 1)) {
+      this.expectations.push(expected);
+      throw new DuplicateEventIdError(duplicate.metadata.eventId);
+    }
+    return super.append(streamId, events, expected);
+  }
+}
+
+/** Counts each name once: counting the same name again is refused. */
+const once: Decider<{ by: string }, Counted, string[]> = {
+  ...counter,
+  decide: (command, state) => {
+    if (state.includes(command.by)) throw new Error(`${command.by} has counted already`);
+    return [{ type: 'Counted', data: { by: command.by } }];
+  },
+};
 
 const context = (idempotencyKey?: string): CommandContext => ({
   actor: { id: 'alice', role: 'grant-manager' },
@@ -178,7 +218,7 @@ describe('StreamCommandExecutor', () => {
     expect(store.readsFrom).toEqual([0, 0]);
   });
 
-  it('a keyed command reads its stream whole, to find an earlier attempt anywhere in it', async () => {
+  it('a keyed command reads its stream whole, to find an earlier attempt anywhere in it, on a store without refusesDuplicateEventIds (EventStoreDB)', async () => {
     const { store, executor } = setup();
     await executor.execute(counter, 's-k', 'k', { by: 'a' }, context('k-0'));
     await executor.execute(counter, 's-k', 'k', { by: 'b' }, context());
@@ -213,5 +253,58 @@ describe('StreamCommandExecutor', () => {
     expect(store.expectations).toEqual(['no_stream', 'no_stream']);
     expect(store.readsFrom).toEqual([0]);
     expect(store.streams.get('s-keyed')).toHaveLength(1);
+  });
+
+  describe('keyed commands on a store that refuses an event id it holds (PostgreSQL)', () => {
+    const unique = (maxAgeMs?: number) => {
+      const store = new UniqueIdsStore();
+      const executor = new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs });
+      return { store, executor };
+    };
+
+    it('decide on the folded state like any command: the stream is not searched for an earlier attempt', async () => {
+      const { store, executor } = unique();
+      await executor.execute(counter, 's-u', 'u', { by: 'a' }, context());
+      const keyed = await executor.execute(counter, 's-u', 'u', { by: 'b' }, context('k-1'));
+      const next = await executor.execute(counter, 's-u', 'u', { by: 'c' }, context('k-2'));
+      expect([keyed, next]).toMatchObject([{ version: 1, replayed: false }, { version: 2, replayed: false }]);
+      expect(store.readsFrom).toEqual([0]); // the first command's read only
+      expect(store.expectations).toEqual(['no_stream', 0, 1]);
+    });
+
+    it('a retry of a keyed command that ran is refused by the store, found in the stream and answered as before', async () => {
+      const { store, executor } = unique();
+      await executor.execute(counter, 's-r', 'r', { by: 'a' }, context('k-a'));
+      await executor.execute(counter, 's-r', 'r', { by: 'b' }, context());
+      const again = await executor.execute(counter, 's-r', 'r', { by: 'a' }, context('k-a'));
+      expect(again).toMatchObject({ version: 0, replayed: true, events: [{ type: 'Counted', data: { by: 'a' } }] });
+      expect(store.streams.get('s-r')?.map((event) => event.data)).toEqual([{ by: 'a' }, { by: 'b' }]);
+      expect(store.wholeReads).toBe(2); // the first command's read, and the search after the refusal
+    });
+
+    it('a retry whose decision is now a refusal finds its earlier attempt instead of refusing', async () => {
+      const { store, executor } = unique();
+      await executor.execute(once, 's-once', 'once', { by: 'a' }, context('k-once'));
+      const again = await executor.execute(once, 's-once', 'once', { by: 'a' }, context('k-once'));
+      expect(again).toMatchObject({ version: 0, replayed: true });
+      expect(store.streams.get('s-once')).toHaveLength(1);
+      // Without the key the same command is refused: the search is what answers the retry.
+      await expect(executor.execute(once, 's-once', 'once', { by: 'a' }, context())).rejects.toThrow('a has counted already');
+    });
+
+    it('an attempt another process appended at the same version is answered with what is stored, not with what was decided here', async () => {
+      const store = new UniqueIdsStore();
+      const options = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 };
+      const here = new StreamCommandExecutor(store as unknown as EventStore, codec, options);
+      const elsewhere = new StreamCommandExecutor(store as unknown as EventStore, codec, options);
+      await here.execute(counter, 's-two', 'two', { by: 'a' }, context()); // folded here at version 0
+      await elsewhere.execute(counter, 's-two', 'two', { by: 'from elsewhere' }, context('k-same'));
+      const answer = await here.execute(counter, 's-two', 'two', { by: 'from here' }, context('k-same'));
+      expect(answer).toMatchObject({ version: 1, replayed: true, events: [{ data: { by: 'from elsewhere' } }] });
+      expect(store.streams.get('s-two')?.map((event) => (event.data as { by: string }).by)).toEqual(['a', 'from elsewhere']);
+      // What this process folds next is the stream as stored.
+      const next = await here.execute(counter, 's-two', 'two', { by: 'b' }, context());
+      expect(next.version).toBe(2);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateEventIdError, type EventStore, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+import { type AppendResult, DuplicateEventIdError, type EventStore, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import { nameBasedId } from '@app/platform/ids';
 import type { Decider } from '@app/domain/shared/decider';
 import type { CommandContext, CommandResult } from './command-context';
@@ -52,10 +52,13 @@ export interface ExecuteOptions {
  *
  * Idempotency lives in the log itself: every event a command with an Idempotency-Key appends
  * carries the key (and an event id derived from actor, key, stream and index), so the record of
- * "this command ran" commits in the same statement as its effect. Before deciding, the stream is
- * searched for the key: found, the command already ran (perhaps in a process that died before it
- * could answer) and the earlier result is returned with nothing appended. Two concurrent attempts
- * derive the same event ids for the same version; the store keeps one and the other finds it.
+ * "this command ran" commits in the same statement as its effect. Found in the stream, the command
+ * already ran (perhaps in a process that died before it could answer) and the earlier result is
+ * returned with nothing appended. On a store that refuses an event id it holds (PostgreSQL) the
+ * stream is searched only when appending is refused, reported as already stored, or the decision
+ * is a refusal or a no-op, so a keyed command costs what any other does and nothing grows with the
+ * stream's length; elsewhere it is searched before deciding. Two concurrent attempts derive the
+ * same event ids for the same version; the store keeps one and the other finds it.
  */
 export class StreamCommandExecutor {
   private readonly folded: FoldedStates;
@@ -128,22 +131,30 @@ export class StreamCommandExecutor {
     knownEmpty: boolean,
     trustFolded = false,
   ): Promise<ExecutionResult<E>> {
-    // A keyed command searches the whole stream for an earlier attempt; any other decides on the
-    // folded state. On a first attempt without a key, a state this process folded lately is decided
-    // on without reading the stream's tail: the append's expected version is that state's version,
-    // so if the stream moved meanwhile (another process, an erasure event) the store refuses it and
-    // the retry reads the tail and decides again — the same guarantee, one round trip fewer.
-    const unverified =
-      trustFolded && !knownEmpty && context.idempotencyKey === undefined ? this.folded.recall<S>(streamId, decider) : undefined;
+    const keyed = context.idempotencyKey !== undefined;
+    // A keyed command must not run twice. On a store that refuses an event id it holds, it decides
+    // like any other command, on the folded state: its event ids derive from the key, so appending
+    // an earlier attempt's effect again is refused (or answered `alreadyStored`), and only then,
+    // or when the decision is a refusal or a no-op, is the whole stream searched for the earlier
+    // attempt. Elsewhere (EventStoreDB) the whole stream is searched before deciding.
+    const searchFirst = keyed && this.store.refusesDuplicateEventIds !== true;
+    // On a first attempt, a state this process folded lately is decided on without reading the
+    // stream's tail: the append's expected version is that state's version, so if the stream moved
+    // meanwhile (another process, an erasure event) the store refuses it and the retry reads the
+    // tail and decides again — the same guarantee, one round trip fewer.
+    const unverified = trustFolded && !knownEmpty && !searchFirst ? this.folded.recall<S>(streamId, decider) : undefined;
     // With If-Match, a remembered version other than the client's may just be older than the stream: read.
     const cached = unverified && (context.expectedVersion === undefined || context.expectedVersion === unverified.version) ? unverified : undefined;
     const { state, version, events: recorded, foldedAt } = knownEmpty
       ? { state: decider.initialState, version: -1, events: [], foldedAt: Date.now() }
       : cached
         ? { ...cached, events: [] }
-        : await this.read(decider, streamId, undefined, context.idempotencyKey !== undefined);
+        : await this.read(decider, streamId, undefined, searchFirst);
+    // What was read (the whole stream, or a tail that may hold it) shows an earlier attempt.
     const earlier = this.earlierAttempt<E>(recorded, context);
     if (earlier) return { id: entityId, ...earlier };
+    // Whether an earlier attempt may still hide in the stream: a refusal or a no-op must look first.
+    const unsearched = keyed && !searchFirst && !knownEmpty;
     // Built first: the builder checks who may act, and a stranger must not learn the version from a 409.
     const pinned = new Map<string, number>();
     const facts: Facts = {
@@ -163,29 +174,51 @@ export class StreamCommandExecutor {
     } catch (error) {
       // A refusal is only as good as the state it judged: judge the stream as it is now.
       if (cached) return this.attempt(decider, streamId, entityId, build, context, false, false);
+      const again = unsearched ? await this.searchEarlierAttempt(decider, streamId, context) : undefined;
+      if (again) return { id: entityId, ...again };
       throw error;
     }
     if (events.length === 0) {
       // Nothing to append, so nothing checks the remembered version: answer with the stream's own.
       if (cached) return this.attempt(decider, streamId, entityId, build, context, false, false);
+      const again = unsearched ? await this.searchEarlierAttempt(decider, streamId, context) : undefined;
+      if (again) return { id: entityId, ...again };
       return { id: entityId, version, events, replayed: false };
     }
     const stored = await Promise.all(events.map((event, index) => this.codec.encode(streamId, event, this.metadata(streamId, index, context))));
+    let result: AppendResult;
     try {
       const conditions = [...pinned].map(([pinnedStreamId, pinnedVersion]) => ({ streamId: pinnedStreamId, version: pinnedVersion }));
-      const result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version, conditions.length ? { conditions } : undefined);
-      if (result.nextExpectedVersion === version + events.length) {
-        this.folded.remember(streamId, decider, events.reduce(decider.evolve, state), result.nextExpectedVersion, foldedAt);
-      }
-      return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
+      result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version, conditions.length ? { conditions } : undefined);
     } catch (error) {
-      // A concurrent attempt of the same keyed command may have won the race: answer as it did.
-      if (context.idempotencyKey !== undefined && (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError)) {
-        const again = this.earlierAttempt<E>((await this.read(decider, streamId, undefined, true)).events, context);
+      // A concurrent or earlier attempt of the same keyed command may have appended it: answer as it did.
+      if (keyed && (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError)) {
+        const again = await this.searchEarlierAttempt(decider, streamId, context);
         if (again) return { id: entityId, ...again };
       }
       throw error;
     }
+    if (result.alreadyStored) {
+      // These event ids were in the stream already: an attempt of this keyed command that this
+      // process did not know of, decided at another instant. Answer with what is stored.
+      const again = keyed ? await this.searchEarlierAttempt(decider, streamId, context) : undefined;
+      if (again) return { id: entityId, ...again };
+      this.folded.forget(streamId);
+      return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
+    }
+    if (result.nextExpectedVersion === version + events.length) {
+      this.folded.remember(streamId, decider, events.reduce(decider.evolve, state), result.nextExpectedVersion, foldedAt);
+    }
+    return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
+  }
+
+  /** Reads the whole stream (folding it afresh) and returns the earlier attempt of this keyed command in it, if any. */
+  private async searchEarlierAttempt<C, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    streamId: string,
+    context: CommandContext,
+  ): Promise<{ version: number; events: E[]; replayed: true } | undefined> {
+    return this.earlierAttempt<E>((await this.read(decider, streamId, undefined, true)).events, context);
   }
 
   private metadata(streamId: string, index: number, context: CommandContext) {
@@ -274,6 +307,10 @@ class FoldedStates {
 
   clear(): void {
     this.entries.clear();
+  }
+
+  forget(streamId: string): void {
+    this.entries.delete(streamId);
   }
 
   recall<S>(streamId: string, decider: unknown): { state: S; version: number; foldedAt: number } | undefined {

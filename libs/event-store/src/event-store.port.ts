@@ -77,6 +77,14 @@ export interface AppendResult {
   nextExpectedVersion: number;
   /** Global position of the last appended event. */
   position: string;
+  /**
+   * Nothing was written: exactly these event ids were already stored at these versions by an
+   * earlier append (a retry recognised, or a concurrent attempt of a keyed command that won). The
+   * stored events' content may differ from the events passed now (a command decided twice, at two
+   * instants), so a caller must not take what it passed for what the stream holds. Set by adapters
+   * that can tell (PostgreSQL); an adapter that cannot leaves it undefined.
+   */
+  alreadyStored?: boolean;
 }
 
 export interface ReadStreamOptions {
@@ -127,6 +135,15 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
 }
 
 export interface EventStore {
+  /**
+   * The adapter refuses an event id it already holds, anywhere in the log, with DuplicateEventIdError
+   * (or answers `alreadyStored` for a retry of the same append at the same versions). A command with
+   * an Idempotency-Key derives its event ids from the key, so on such a store it need not search
+   * its stream for an earlier attempt before deciding: appending again would be refused. Unset
+   * (EventStoreDB, whose idempotence only covers a retry at the same expected version): callers
+   * search the stream.
+   */
+  readonly refusesDuplicateEventIds?: boolean;
   append(streamId: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream; an empty array if the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

@@ -53,6 +53,10 @@ export class HashChainingEventStore implements EventStore {
 
   constructor(private readonly inner: EventStore) {}
 
+  get refusesDuplicateEventIds(): boolean | undefined {
+    return this.inner.refusesDuplicateEventIds;
+  }
+
   /** Conditions on other streams (AppendOptions) pass through to the adapter unchanged. */
   async append(streamId: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) return this.inner.append(streamId, events, expected, options);
@@ -62,7 +66,7 @@ export class HashChainingEventStore implements EventStore {
     for (let attempt = 1; ; attempt++) {
       const head = await this.head(streamId);
       if (!head && expected === 'stream_exists') throw new WrongExpectedVersionError(streamId, expected, NO_STREAM_VERSION);
-      if (head && head.eventId === lastEventId) return { nextExpectedVersion: head.streamVersion, position: head.position };
+      if (head && head.eventId === lastEventId) return { nextExpectedVersion: head.streamVersion, position: head.position, alreadyStored: true };
       try {
         return await this.appendChained(streamId, events, head ? linkOf(head) : undefined, head ? head.streamVersion : 'no_stream', options);
       } catch (error) {
@@ -127,6 +131,12 @@ export class HashChainingEventStore implements EventStore {
   ): Promise<AppendResult> {
     const chained = chain(streamId, events, previous);
     const result = await this.inner.append(streamId, chained, expected, options);
+    if (result.alreadyStored) {
+      // The stream holds an earlier append of these ids, perhaps with other content (hashes): its
+      // head is not ours to remember. The next append reads it.
+      this.heads.delete(streamId);
+      return result;
+    }
     const last = chained[chained.length - 1];
     this.remember(streamId, { version: result.nextExpectedVersion, hash: (last.metadata.chain as ChainLink).hash });
     return result;

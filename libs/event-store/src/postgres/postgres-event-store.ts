@@ -187,6 +187,8 @@ interface GlobalPage {
  * duplicate event id. Subscribers are woken by a coalesced NOTIFY sent after the commit.
  */
 export class PostgresEventStore implements EventStore {
+  /** The event_id index refuses an id stored anywhere in the log (resolveConflict). */
+  readonly refusesDuplicateEventIds = true;
   private readonly pool: Pool;
   private readonly ownsPool: boolean;
   private readonly listener: ChangeListener;
@@ -691,6 +693,7 @@ export class PostgresEventStore implements EventStore {
     return {
       nextExpectedVersion: Number(rows[0].stream_version),
       position: encodePosition(rows[0].transaction_id, rows[0].position),
+      alreadyStored: true,
     };
   }
 }
