@@ -32,6 +32,9 @@
  * (a fresh key per request), GET /calls/:id (200 calls, round robin) and GET /proposals?callId=
  * (a published call with 20 proposals).
  *
+ * BENCH_HTTP_WORKER=0 (a diagnostic, not how `npm start` runs) starts the worker in a process of its
+ * own, so that the server's CPU per request is the API's alone: the difference is the in-process
+ * worker's share.
  * BENCH_HTTP_ONLY=create,update,keyed,get,list restricts the Grant Ledger phases (the bare ones run
  * as needed); BENCH_HTTP_STATEMENTS=1 loads pg_stat_statements (a restart of the benchmark's
  * PostgreSQL) and prints, per phase, the statements per request by kind with their mean execution time — a diagnostic, it costs a
@@ -220,10 +223,12 @@ async function main(): Promise<void> {
     await bare.ready;
     say(`PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
     const ledger = await fleet.startApi('grant-ledger', {
-      runWorker: true,
+      runWorker: process.env.BENCH_HTTP_WORKER !== '0',
       env: { LOG_LEVEL: 'info', THROTTLE_COMMANDS_LIMIT: '0', ...(profiler ? { NODE_OPTIONS: `--require ${profiler.hook}` } : {}) },
     });
     ledgerPid = ledger.pid ?? 0;
+    // BENCH_HTTP_WORKER=0: the worker in a process of its own, so the server's CPU per request is the API's alone (a diagnostic).
+    if (process.env.BENCH_HTTP_WORKER === '0') await fleet.startWorker('grant-ledger-worker', { env: { LOG_LEVEL: 'info' } });
     say(`bare app: pid ${bare.child.pid}, http://127.0.0.1:${barePort}; Grant Ledger: pid ${ledgerPid}, ${ledger.baseUrl}, logs in ${ledger.logFile}`);
     say(`${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per target (warm-up ${WARMUP_SECONDS} s each); load average ${loadText()}\n`);
 
