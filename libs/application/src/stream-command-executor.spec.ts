@@ -292,6 +292,25 @@ describe('StreamCommandExecutor', () => {
       await expect(executor.execute(once, 's-once', 'once', { by: 'a' }, context())).rejects.toThrow('a has counted already');
     });
 
+    it('a refusal decided on a stream just read whole is not followed by a second whole read', async () => {
+      const { store, executor } = unique(0); // nothing remembered: every read is of the whole stream
+      await executor.execute(once, 's-cold', 'cold', { by: 'a' }, context());
+      const before = store.wholeReads;
+      await expect(executor.execute(once, 's-cold', 'cold', { by: 'a' }, context('k-cold'))).rejects.toThrow('a has counted already');
+      expect(store.wholeReads - before).toBe(1);
+    });
+
+    it('a version conflict caused by another writer is decided again on the tail, without a search of the whole stream', async () => {
+      const { store, executor } = unique();
+      await executor.execute(counter, 's-busy', 'busy', { by: 'a' }, context()); // folded here at version 0
+      await appendElsewhere(store, 's-busy', 'b', 0);
+      const before = store.wholeReads;
+      const result = await executor.execute(counter, 's-busy', 'busy', { by: 'c' }, context('k-busy'));
+      expect(result).toMatchObject({ version: 2, replayed: false });
+      expect(store.wholeReads).toBe(before);
+      expect(store.readsFrom.slice(-1)).toEqual([1]);
+    });
+
     it('an attempt another process appended at the same version is answered with what is stored, not with what was decided here', async () => {
       const store = new UniqueIdsStore();
       const options = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 };

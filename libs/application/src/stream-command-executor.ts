@@ -145,16 +145,17 @@ export class StreamCommandExecutor {
     const unverified = trustFolded && !knownEmpty && !searchFirst ? this.folded.recall<S>(streamId, decider) : undefined;
     // With If-Match, a remembered version other than the client's may just be older than the stream: read.
     const cached = unverified && (context.expectedVersion === undefined || context.expectedVersion === unverified.version) ? unverified : undefined;
-    const { state, version, events: recorded, foldedAt } = knownEmpty
-      ? { state: decider.initialState, version: -1, events: [], foldedAt: Date.now() }
+    const { state, version, events: recorded, foldedAt, whole } = knownEmpty
+      ? { state: decider.initialState, version: -1, events: [], foldedAt: Date.now(), whole: true }
       : cached
-        ? { ...cached, events: [] }
+        ? { ...cached, events: [], whole: false }
         : await this.read(decider, streamId, undefined, searchFirst);
     // What was read (the whole stream, or a tail that may hold it) shows an earlier attempt.
     const earlier = this.earlierAttempt<E>(recorded, context);
     if (earlier) return { id: entityId, ...earlier };
-    // Whether an earlier attempt may still hide in the stream: a refusal or a no-op must look first.
-    const unsearched = keyed && !searchFirst && !knownEmpty;
+    // Whether an earlier attempt may still hide in the stream (only a tail, or nothing, was read):
+    // a refusal or a no-op must look first.
+    const unsearched = keyed && !whole;
     // Built first: the builder checks who may act, and a stranger must not learn the version from a 409.
     const pinned = new Map<string, number>();
     const facts: Facts = {
@@ -191,8 +192,12 @@ export class StreamCommandExecutor {
       const conditions = [...pinned].map(([pinnedStreamId, pinnedVersion]) => ({ streamId: pinnedStreamId, version: pinnedVersion }));
       result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version, conditions.length ? { conditions } : undefined);
     } catch (error) {
-      // A concurrent or earlier attempt of the same keyed command may have appended it: answer as it did.
-      if (keyed && (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError)) {
+      // A concurrent or earlier attempt of the same keyed command may have appended it: answer as it
+      // did. On a store that refuses held ids, a version conflict needs no search of the whole
+      // stream: the retry reads the tail, which holds whatever moved the stream, an attempt of this
+      // key included — unless the client pinned the version (If-Match) and there is no retry.
+      const searchOnConflict = searchFirst || context.expectedVersion !== undefined || !(error instanceof WrongExpectedVersionError) || error.streamId !== streamId;
+      if (keyed && searchOnConflict && (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError)) {
         const again = await this.searchEarlierAttempt(decider, streamId, context);
         if (again) return { id: entityId, ...again };
       }
@@ -203,6 +208,7 @@ export class StreamCommandExecutor {
       // process did not know of, decided at another instant. Answer with what is stored.
       const again = keyed ? await this.searchEarlierAttempt(decider, streamId, context) : undefined;
       if (again) return { id: entityId, ...again };
+      // Not a keyed command's: its ids are random, so what is stored is this very append, retried.
       this.folded.forget(streamId);
       return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
     }
@@ -253,7 +259,7 @@ export class StreamCommandExecutor {
     streamId: string,
     upTo?: Date,
     wholeStream = false,
-  ): Promise<{ state: S; version: number; events: RecordedEvent[]; foldedAt: number }> {
+  ): Promise<{ state: S; version: number; events: RecordedEvent[]; foldedAt: number; whole: boolean }> {
     const known = upTo || wholeStream ? undefined : this.folded.recall<S>(streamId, decider);
     const startedAt = Date.now();
     const recorded = await this.store.readStream(streamId, known ? { fromVersion: known.version + 1 } : undefined);
@@ -267,7 +273,7 @@ export class StreamCommandExecutor {
     const version = visible.length ? visible[visible.length - 1].streamVersion : known ? known.version : -1;
     const foldedAt = known ? known.foldedAt : startedAt;
     if (!upTo && version >= 0) this.folded.remember(streamId, decider, state, version, foldedAt);
-    return { state, version, events: decoded, foldedAt };
+    return { state, version, events: decoded, foldedAt, whole: !known };
   }
 }
 
