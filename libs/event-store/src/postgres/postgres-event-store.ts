@@ -1337,20 +1337,42 @@ let lastRecorded = { ms: NaN, iso: '' };
  * recordedAt is set on it rather than on a copy (one object less per event: catch-ups allocate
  * enough for the collector to take a sixth of their CPU).
  */
+/**
+ * A read event, built by a constructor rather than an object literal: V8 may decide that objects
+ * made at one literal live long ("allocation-site pretenuring", once a process has held many read
+ * events at a time, e.g. a fold of a long stream) and allocate them in the old generation from then
+ * on, where every later read's events and their contents were copied and promoted by the young
+ * collector (measured in an as-of replay: 18-32 ms of ~120 ms of CPU). Objects a constructor makes
+ * are never pretenured that way. Plain data all the same: only own enumerable fields.
+ */
+class StoredEvent implements RecordedEvent {
+  constructor(
+    readonly streamId: string,
+    readonly streamVersion: number,
+    readonly position: string,
+    readonly eventId: string,
+    readonly type: string,
+    readonly schemaVersion: number,
+    readonly data: unknown,
+    readonly metadata: RecordedEvent['metadata'],
+    readonly recordedAt: Date,
+  ) {}
+}
+
 function rowToRecordedEvent(row: EventRow, streamId: string): RecordedEvent {
   const recordedMs = Number(row[C_RECORDED_MS]);
   if (lastRecorded.ms !== recordedMs) lastRecorded = { ms: recordedMs, iso: new Date(recordedMs).toISOString() };
   const metadata = row[C_METADATA] as RecordedEvent['metadata'];
   metadata.recordedAt = lastRecorded.iso;
-  return {
+  return new StoredEvent(
     streamId,
-    streamVersion: Number(row[C_STREAM_VERSION]),
-    position: encodePosition(row[C_TRANSACTION_ID] as string, row[C_POSITION] as string),
-    eventId: row[C_EVENT_ID] as string,
-    type: row[C_TYPE] as string,
-    schemaVersion: Number(row[C_SCHEMA_VERSION]),
-    data: row[C_DATA],
+    Number(row[C_STREAM_VERSION]),
+    encodePosition(row[C_TRANSACTION_ID] as string, row[C_POSITION] as string),
+    row[C_EVENT_ID] as string,
+    row[C_TYPE] as string,
+    Number(row[C_SCHEMA_VERSION]),
+    row[C_DATA],
     metadata,
-    recordedAt: new Date(recordedMs),
-  };
+    new Date(recordedMs),
+  );
 }
