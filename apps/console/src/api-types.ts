@@ -1453,63 +1453,36 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         FieldErrorDto: {
-            /**
-             * @description Dotted path of the offending property
-             * @example criteria.0.weight
-             */
+            /** @description Dotted path of the offending property */
             field: string;
-            /**
-             * @example [
-             *       "weight must be a positive number"
-             *     ]
-             */
             messages: string[];
         };
         ProblemDetailsDto: {
             /**
              * @description Stable URI identifying the kind of problem
-             * @example https://grant-ledger.dev/problems/validation
              * @enum {string}
              */
             type: "https://grant-ledger.dev/problems/validation" | "https://grant-ledger.dev/problems/malformed-request" | "https://grant-ledger.dev/problems/bad-request" | "https://grant-ledger.dev/problems/unauthenticated" | "https://grant-ledger.dev/problems/forbidden" | "https://grant-ledger.dev/problems/not-found" | "https://grant-ledger.dev/problems/conflict" | "https://grant-ledger.dev/problems/invalid-state-transition" | "https://grant-ledger.dev/problems/already-exists" | "https://grant-ledger.dev/problems/version-conflict" | "https://grant-ledger.dev/problems/domain-rule-violation" | "https://grant-ledger.dev/problems/idempotency-key-reused" | "https://grant-ledger.dev/problems/too-many-requests" | "https://grant-ledger.dev/problems/service-unavailable" | "https://grant-ledger.dev/problems/internal-error" | "about:blank";
-            /** @example Invalid request */
             title: string;
-            /** @example 400 */
             status: number;
-            /** @example One or more fields are invalid */
             detail: string;
-            /**
-             * @description The request path
-             * @example /calls
-             */
+            /** @description The request path */
             instance: string;
             /** @description Validation failures (400) */
             errors?: components["schemas"]["FieldErrorDto"][];
-            /**
-             * @description The broken business rule (422): a stable code, listed per command
-             * @example proposal.call.not-published
-             */
+            /** @description The broken business rule (422): a stable code, listed per command */
             rule?: string;
             /** @description Version the request expected (409 version conflict) */
             expectedVersion?: number | ("any" | "no_stream" | "stream_exists");
             /** @description Current version of the resource (409 version conflict) */
             actualVersion?: number;
-            /**
-             * @description The state the resource is in (409 invalid state transition)
-             * @example closed
-             */
+            /** @description The state the resource is in (409 invalid state transition) */
             currentStatus?: string;
-            /**
-             * @description What the command tried (409 invalid state transition)
-             * @example publish the call
-             */
+            /** @description What the command tried (409 invalid state transition) */
             attempted?: string;
         };
         NotificationRefDto: {
-            /**
-             * @description Recipients: organisation, reviewer or programme; records: proposal or grant
-             * @example organisation
-             */
+            /** @description Recipients: organisation, reviewer or programme; records: proposal or grant */
             kind: string;
             /** @description An organisation id, a reviewer subject, or `team` (the programme's shared mailbox); never an address */
             id: string;
@@ -1544,139 +1517,60 @@ export interface components {
             items: components["schemas"]["NotificationDto"][];
         };
         ReviewerContactDto: {
-            /**
-             * @description Personal data: stored encrypted under a key of the reviewer, erasable; never returned
-             * @example nadia.reviewer@example.org
-             */
+            /** @description Personal data: stored encrypted under a key of the reviewer, erasable; never returned */
             email: string;
         };
         ReviewerContactRegisteredDto: {
             reviewerId: string;
-            /** @example true */
             registered: boolean;
         };
         ScoringCriterionDto: {
-            /** @example relevance */
             id: string;
-            /** @example Relevance to the policy issue */
             name: string;
-            /** @example How directly the network addresses the rights of the group it works with */
             description?: string;
-            /**
-             * @description Integer percentage; the weights of a call sum to 100
-             * @example 40
-             */
+            /** @description Integer percentage; the weights of a call sum to 100 */
             weight: number;
-            /**
-             * @description Reviewers score 0..maxScore; at most 1000
-             * @example 10
-             */
+            /** @description Reviewers score 0..maxScore; at most 1000 */
             maxScore: number;
         };
         DraftCallDto: {
-            /** @example Civic Space and Minority Rights Programme 2027 */
             programme: string;
-            /** @example Small grants for issue-based networks */
             title: string;
-            /** @example Grants for networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia working together on one policy issue. */
             description: string;
-            /**
-             * @description ISO 4217 code of a currency in circulation
-             * @example EUR
-             */
+            /** @description ISO 4217 code of a currency in circulation */
             currency: string;
-            /**
-             * @description Minor units (cents): 600,000.00 EUR
-             * @example 60000000
-             */
+            /** @description Minor units (cents): 600,000.00 EUR */
             budgetMinor: number;
-            /** @example 2000000 */
             minAwardMinor: number;
-            /** @example 8000000 */
             maxAwardMinor: number;
-            /**
-             * @description ISO 3166-1 alpha-2
-             * @example [
-             *       "LB",
-             *       "PS",
-             *       "MA",
-             *       "TN"
-             *     ]
-             */
+            /** @description ISO 3166-1 alpha-2 */
             eligibleCountries: string[];
-            /**
-             * @description Minimum organisations per network, the lead included (at most 51: a lead and the 50 partners a proposal may name)
-             * @example 3
-             */
+            /** @description Minimum organisations per network, the lead included (at most 51: a lead and the 50 partners a proposal may name) */
             minPartners: number;
-            /**
-             * @example [
-             *       {
-             *         "id": "relevance",
-             *         "name": "Relevance to the policy issue",
-             *         "weight": 40,
-             *         "maxScore": 10
-             *       },
-             *       {
-             *         "id": "network",
-             *         "name": "Strength of the network",
-             *         "weight": 30,
-             *         "maxScore": 10
-             *       },
-             *       {
-             *         "id": "feasibility",
-             *         "name": "Feasibility and budget",
-             *         "weight": 30,
-             *         "maxScore": 10
-             *       }
-             *     ]
-             */
             criteria: components["schemas"]["ScoringCriterionDto"][];
-            /**
-             * @description 1..100
-             * @example 2
-             */
+            /** @description 1..100 */
             reviewsRequired: number;
-            /**
-             * @description Ceiling per recipient for this call's awards, in minor units of the call's currency: what one organisation (as lead or partner) may be awarded across the programme's calls. At least maxAwardMinor. Absent: the programme's configured ceiling (RECIPIENT_CEILINGS), else RECIPIENT_CEILING_MINOR (default 6,000,000: EUR 60,000)
-             * @example 6000000
-             */
+            /** @description Ceiling per recipient for this call's awards, in minor units of the call's currency: what one organisation (as lead or partner) may be awarded across the programme's calls. At least maxAwardMinor. Absent: the programme's configured ceiling (RECIPIENT_CEILINGS), else RECIPIENT_CEILING_MINOR (default 6,000,000: EUR 60,000) */
             recipientCeilingMinor?: number;
-            /**
-             * @description Submission window opens (ISO 8601)
-             * @example 2026-12-03T00:00:00.000Z
-             */
+            /** @description Submission window opens (ISO 8601) */
             opensAt: string;
-            /**
-             * @description Submission deadline (ISO 8601)
-             * @example 2027-02-01T00:00:00.000Z
-             */
+            /** @description Submission deadline (ISO 8601) */
             closesAt: string;
         };
         CommandResultDto: {
-            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
             id: string;
-            /**
-             * @description Stream version after the command: send it as If-Match to the next command
-             * @example 0
-             */
+            /** @description Stream version after the command: send it as If-Match to the next command */
             version: number;
         };
         ExtendDeadlineDto: {
-            /** @example 2027-02-16T00:00:00.000Z */
             newClosesAt: string;
-            /** @example Partners in Gaza lost connectivity for two weeks */
             reason: string;
         };
         CloseCallDto: {
-            /**
-             * @description Required when closing before the deadline
-             * @example Budget fully allocated
-             */
+            /** @description Required when closing before the deadline */
             reason?: string;
         };
         CancelCallDto: {
-            /** @example Programme funding withdrawn by the donor */
             reason: string;
         };
         DeadlineExtensionDto: {
@@ -1692,7 +1586,6 @@ export interface components {
             programme: string;
             title: string;
             description: string;
-            /** @example EUR */
             currency: string;
             budgetMinor: number;
             committedMinor: number;
@@ -1724,109 +1617,54 @@ export interface components {
             offset: number;
         };
         ContactPersonDto: {
-            /**
-             * @description Personal data: encrypted in the log, erasable
-             * @example Rima Haddad
-             */
+            /** @description Personal data: encrypted in the log, erasable */
             name: string;
-            /** @example rima.haddad@bidoun-rights.example.org */
             email: string;
-            /** @example +961 1 555 010 */
             phone?: string;
         };
         RegisterOrganisationDto: {
-            /** @example Bidoun Rights Collective */
             name: string;
-            /**
-             * @description ISO 3166-1 alpha-2
-             * @example LB
-             */
+            /** @description ISO 3166-1 alpha-2 */
             country: string;
             /**
              * @description Many groups cannot register legally; that is not a defect
-             * @example unregistered-group
              * @enum {string}
              */
             legalStatus: "registered-ngo" | "registered-association" | "unregistered-group" | "cooperative" | "other";
-            /**
-             * @description The groups it works with
-             * @example [
-             *       "stateless-people",
-             *       "nationality-rights"
-             *     ]
-             */
+            /** @description The groups it works with */
             focusGroups: string[];
             contactPerson: components["schemas"]["ContactPersonDto"];
-            /**
-             * @description Applicant users who act for it. Programme team only: an applicant registering its own organisation becomes its only member.
-             * @example [
-             *       "applicant-rima"
-             *     ]
-             */
+            /** @description Applicant users who act for it. Programme team only: an applicant registering its own organisation becomes its only member. */
             memberUserIds?: string[];
             /**
              * @description Whether partner systems (feed, webhooks, 360Giving export) may show this organisation's name and id. `withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. `public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled.
              * @default withheld
-             * @example withheld
              * @enum {string}
              */
             publicationConsent: "withheld" | "public";
         };
         UpdateOrganisationDto: {
-            /** @example Bidoun Rights Collective (Beirut) */
             name?: string;
-            /** @example LB */
             country?: string;
-            /**
-             * @example registered-association
-             * @enum {string}
-             */
+            /** @enum {string} */
             legalStatus?: "registered-ngo" | "registered-association" | "unregistered-group" | "cooperative" | "other";
-            /**
-             * @example [
-             *       "stateless-people",
-             *       "nationality-rights",
-             *       "civil-registration"
-             *     ]
-             */
             focusGroups?: string[];
-            /**
-             * @example {
-             *       "name": "Karim Mansour",
-             *       "email": "karim.mansour@bidoun-rights.example.org",
-             *       "phone": "+961 1 555 011"
-             *     }
-             */
             contactPerson?: components["schemas"]["ContactPersonDto"];
-            /**
-             * @description Programme team only
-             * @example [
-             *       "applicant-rima",
-             *       "applicant-karim"
-             *     ]
-             */
+            /** @description Programme team only */
             memberUserIds?: string[];
             /**
              * @description Whether partner systems (feed, webhooks, 360Giving export) may show this organisation's name and id. `withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. `public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled.
-             * @example public
              * @enum {string}
              */
             publicationConsent?: "withheld" | "public";
         };
         RecordDueDiligenceDto: {
-            /**
-             * @example conditional
-             * @enum {string}
-             */
+            /** @enum {string} */
             outcome: "passed" | "failed" | "conditional";
-            /** @example Fiscal sponsor agreement seen; bank account to be opened through the sponsor before the first tranche */
             notes: string;
         };
         EraseOrganisationPersonalDataDto: {
-            /**
-             * @description Recorded in the log; write no personal data here
-             * @example Data subject request received by email on 2027-02-03 (ticket DSR-0042)
-             */
+            /** @description Recorded in the log; write no personal data here */
             reason: string;
         };
         DueDiligenceViewDto: {
@@ -1838,19 +1676,11 @@ export interface components {
             recordedAt: string;
         };
         OrganisationViewDto: {
-            /** @example 6f1d2c3b-4a5e-4f60-8b7c-9d0e1f2a3b4c */
             id: string;
-            /** @example Bidoun Rights Collective */
             name: string;
-            /** @example LB */
             country: string;
             /** @enum {string} */
             legalStatus: "registered-ngo" | "registered-association" | "unregistered-group" | "cooperative" | "other";
-            /**
-             * @example [
-             *       "stateless-people"
-             *     ]
-             */
             focusGroups: string[];
             /** @description `null` once erased (crypto-shredded): see personalDataErased */
             contactPerson?: components["schemas"]["ContactPersonDto"] | null;
@@ -1861,7 +1691,6 @@ export interface components {
             memberUserIds: string[];
             /**
              * @description Whether partner systems see its name (`public`) or a pseudonym (`withheld`, the default)
-             * @example withheld
              * @enum {string}
              */
             publicationConsent: "withheld" | "public";
@@ -1879,219 +1708,85 @@ export interface components {
             offset: number;
         };
         PartnerDto: {
-            /** @example 2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f */
             organisationId: string;
-            /** @example documentation of evictions */
             role: string;
         };
         BudgetLineDto: {
-            /** @example Legal aid clinics */
             label: string;
-            /**
-             * @description Minor units (cents), a positive integer
-             * @example 2500000
-             */
+            /** @description Minor units (cents), a positive integer */
             amountMinor: number;
         };
         DraftProposalDto: {
-            /** @example 5b4f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e */
             callId: string;
-            /**
-             * @description Defaults to the caller's organisation; applicants may only lead for their own
-             * @example 8a1d2c3e-4b5f-4a6b-9c7d-0e1f2a3b4c5d
-             */
+            /** @description Defaults to the caller's organisation; applicants may only lead for their own */
             leadOrganisationId?: string;
-            /**
-             * @example [
-             *       {
-             *         "organisationId": "2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f",
-             *         "role": "documentation of evictions"
-             *       },
-             *       {
-             *         "organisationId": "7c3b9a8d-1e2f-4d5c-a6b7-c8d9e0f1a2b3",
-             *         "role": "community outreach"
-             *       }
-             *     ]
-             */
             partners: components["schemas"]["PartnerDto"][];
-            /** @example Secure tenure for refugee and migrant households */
             title: string;
-            /** @example Legal aid, eviction monitoring and joint advocacy for tenure rights in Beirut, Hebron and Sfax. */
             summary: string;
-            /** @example housing rights for minorities */
             policyIssue: string;
-            /**
-             * @description Minor units; within the call's award range
-             * @example 5000000
-             */
+            /** @description Minor units; within the call's award range */
             requestedMinor: number;
-            /**
-             * @description ISO 4217; the call's currency
-             * @example EUR
-             */
+            /** @description ISO 4217; the call's currency */
             currency: string;
-            /**
-             * @description Lines sum to requestedMinor
-             * @example [
-             *       {
-             *         "label": "Legal aid clinics",
-             *         "amountMinor": 2500000
-             *       },
-             *       {
-             *         "label": "Eviction monitoring",
-             *         "amountMinor": 1500000
-             *       },
-             *       {
-             *         "label": "Joint advocacy",
-             *         "amountMinor": 1000000
-             *       }
-             *     ]
-             */
+            /** @description Lines sum to requestedMinor */
             budgetLines: components["schemas"]["BudgetLineDto"][];
-            /** @example 24 */
             durationMonths: number;
         };
         ProposalContentChangesDto: {
-            /** @example Secure tenure for refugee, migrant and Dom households */
             title?: string;
             summary?: string;
             policyIssue?: string;
-            /** @example 5000000 */
             requestedMinor?: number;
             budgetLines?: components["schemas"]["BudgetLineDto"][];
-            /** @example 24 */
             durationMonths?: number;
         };
         AddPartnerDto: {
-            /** @example 2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f */
             organisationId: string;
-            /** @example documentation of evictions */
             role: string;
         };
         WithdrawProposalDto: {
-            /** @example The Tunisian partner lost its premises; the network will re-apply next round */
             reason: string;
         };
         EligibilityResultDto: {
-            /** @example lead-country-eligible */
             rule: string;
-            /** @example true */
             passed: boolean;
-            /** @example Lead organisation registered in Lebanon */
             note: string;
         };
         ScreenEligibilityDto: {
-            /**
-             * @example [
-             *       {
-             *         "rule": "lead-country-eligible",
-             *         "passed": true,
-             *         "note": "Lead organisation based in Lebanon"
-             *       },
-             *       {
-             *         "rule": "network-size",
-             *         "passed": true,
-             *         "note": "Three organisations in three countries"
-             *       },
-             *       {
-             *         "rule": "budget-consistent",
-             *         "passed": true,
-             *         "note": "Lines sum to the requested amount"
-             *       }
-             *     ]
-             */
             results: components["schemas"]["EligibilityResultDto"][];
         };
         AssignReviewerDto: {
-            /**
-             * @description The reviewer's user id (token subject)
-             * @example reviewer-nadia
-             */
+            /** @description The reviewer's user id (token subject) */
             reviewerId: string;
         };
         DeclareConflictDto: {
-            /** @example I advised the lead organisation on its tenancy campaign in 2025 */
             description: string;
         };
         CriterionScoreDto: {
-            /** @example relevance */
             criterionId: string;
-            /**
-             * @description Integer in 0..the criterion's maxScore
-             * @example 8
-             */
+            /** @description Integer in 0..the criterion's maxScore */
             score: number;
-            /** @example Addresses evictions of refugee households directly */
             comment: string;
         };
         SubmitReviewDto: {
-            /**
-             * @example [
-             *       {
-             *         "criterionId": "relevance",
-             *         "score": 8,
-             *         "comment": "Addresses evictions of refugee households directly"
-             *       },
-             *       {
-             *         "criterionId": "network",
-             *         "score": 7,
-             *         "comment": "Complementary partners in three countries"
-             *       },
-             *       {
-             *         "criterionId": "feasibility",
-             *         "score": 6,
-             *         "comment": "Ambitious monitoring plan for the budget"
-             *       }
-             *     ]
-             */
             scores: components["schemas"]["CriterionScoreDto"][];
-            /**
-             * @example fund
-             * @enum {string}
-             */
+            /** @enum {string} */
             recommendation: "fund" | "do-not-fund" | "reserve";
-            /** @example A credible network with a clear advocacy target */
             comment: string;
         };
         RecordConsensusDto: {
-            /**
-             * @description 0..100, at most two decimals
-             * @example 72.5
-             */
+            /** @description 0..100, at most two decimals */
             score: number;
-            /** @example Panel agrees on relevance; feasibility concerns addressed by the revised monitoring plan */
             summary: string;
-            /**
-             * @description The panel's agreed score and comment per criterion of the call (each once, within its range): what the lead and accepted partners read in the evaluation summary after the decision
-             * @example [
-             *       {
-             *         "criterionId": "relevance",
-             *         "score": 8,
-             *         "comment": "Addresses evictions of refugee households directly"
-             *       },
-             *       {
-             *         "criterionId": "network",
-             *         "score": 7,
-             *         "comment": "Complementary partners in three countries"
-             *       }
-             *     ]
-             */
+            /** @description The panel's agreed score and comment per criterion of the call (each once, within its range): what the lead and accepted partners read in the evaluation summary after the decision */
             criteria?: components["schemas"]["CriterionScoreDto"][];
         };
         RecordDecisionDto: {
-            /**
-             * @example award
-             * @enum {string}
-             */
+            /** @enum {string} */
             decision: "award" | "reject" | "reserve";
-            /**
-             * @description Award only: minor units, at most the requested amount
-             * @example 4500000
-             */
+            /** @description Award only: minor units, at most the requested amount */
             amountMinor?: number;
-            /** @example Ranked second; monitoring budget reduced by the committee */
             reasons: string;
-            /** @example Grants committee, session of 12 May 2027 */
             committee: string;
         };
         PendingAwardDto: {
@@ -2100,61 +1795,35 @@ export interface components {
              * @enum {string}
              */
             status: "pending";
-            /**
-             * @description The grant the award process will create if the funds are committed
-             * @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a
-             */
+            /** @description The grant the award process will create if the funds are committed */
             grantId: string;
         };
         DecisionResultDto: {
-            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
             id: string;
-            /**
-             * @description Stream version after the command: send it as If-Match to the next command
-             * @example 0
-             */
+            /** @description Stream version after the command: send it as If-Match to the next command */
             version: number;
             /** @description Award only: the award is pending until the call commits its funds */
             award?: components["schemas"]["PendingAwardDto"];
         };
         RequestClarificationDto: {
-            /**
-             * @example [
-             *       "How will the Hebron committee keep eviction records safe?",
-             *       "Which courts will the legal aid clinics cover?"
-             *     ]
-             */
             questions: string[];
         };
         ClarificationRequestedResultDto: {
-            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
             id: string;
-            /**
-             * @description Stream version after the command: send it as If-Match to the next command
-             * @example 0
-             */
+            /** @description Stream version after the command: send it as If-Match to the next command */
             version: number;
-            /**
-             * @description Answer it with POST /proposals/:id/clarifications
-             * @example 3e9c1b2a-5d4f-4e6a-8b7c-9d0e1f2a3b4c
-             */
+            /** @description Answer it with POST /proposals/:id/clarifications */
             requestId: string;
         };
         ProvideClarificationDto: {
-            /**
-             * @description From the clarification request (see GET /proposals/:id)
-             * @example 3e9c1b2a-5d4f-4e6a-8b7c-9d0e1f2a3b4c
-             */
+            /** @description From the clarification request (see GET /proposals/:id) */
             requestId: string;
-            /** @example Records are kept offline by two trained members; the clinics cover Beirut and Mount Lebanon courts. */
             answer: string;
             /** @description The only way submitted content changes */
             revisedFields?: components["schemas"]["ProposalContentChangesDto"];
         };
         PartnerListItemDto: {
-            /** @example 2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f */
             organisationId: string;
-            /** @example documentation of evictions */
             role: string;
             /**
              * @description invited: not answered yet; accepted: a member of the network
@@ -2163,10 +1832,7 @@ export interface components {
             status: "invited" | "accepted";
             /** @description The terms version the partner last accepted; submission needs the current one (termsVersion) */
             acceptedTermsVersion?: number | null;
-            /**
-             * @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet)
-             * @example Hebron Tenants' Committee
-             */
+            /** @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet) */
             organisationName: string | null;
         };
         SubmissionDto: {
@@ -2192,7 +1858,6 @@ export interface components {
             title: string;
             policyIssue: string;
             requestedMinor: number;
-            /** @example EUR */
             currency: string;
             /** @enum {string} */
             status: "draft" | "submitted" | "ineligible" | "under-review" | "awarded" | "rejected" | "reserved" | "withdrawn";
@@ -2215,17 +1880,10 @@ export interface components {
             updatedAt: string;
             /** @description Stream version this view reflects */
             version: number;
-            /**
-             * @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet)
-             * @example Beirut Housing Rights Collective
-             */
+            /** @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet) */
             leadOrganisationName: string | null;
-            /**
-             * @description The lead organisation's country (ISO 3166-1 alpha-2); null when its name is withheld from you
-             * @example LB
-             */
+            /** @description The lead organisation's country (ISO 3166-1 alpha-2); null when its name is withheld from you */
             leadOrganisationCountry: string | null;
-            /** @example Small grants for issue-based networks */
             callTitle: string | null;
         };
         ProposalListDto: {
@@ -2235,9 +1893,7 @@ export interface components {
             offset: number;
         };
         PartnerViewDto: {
-            /** @example 2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f */
             organisationId: string;
-            /** @example documentation of evictions */
             role: string;
             /**
              * @description invited: not answered yet; accepted: a member of the network
@@ -2308,10 +1964,7 @@ export interface components {
             /** @description The grant created (awarded), to be created (pending), or never created (funds-unavailable) */
             grantId: string;
             amountMinor: number;
-            /**
-             * @description funds-unavailable only: the rule the call refused the commitment with, e.g. call.budget.exceeded (null if recorded before reasons were kept)
-             * @example call.budget.exceeded
-             */
+            /** @description funds-unavailable only: the rule the call refused the commitment with, e.g. call.budget.exceeded (null if recorded before reasons were kept) */
             reason?: string | null;
             /** @description funds-unavailable only: what the call had left when it refused */
             remainingMinor?: number;
@@ -2348,7 +2001,6 @@ export interface components {
             title: string;
             policyIssue: string;
             requestedMinor: number;
-            /** @example EUR */
             currency: string;
             /** @enum {string} */
             status: "draft" | "submitted" | "ineligible" | "under-review" | "awarded" | "rejected" | "reserved" | "withdrawn";
@@ -2413,15 +2065,9 @@ export interface components {
             items: components["schemas"]["PartnerInvitationDto"][];
         };
         AcceptPartnershipDto: {
-            /**
-             * @description Your organisation's mandate to join the network (who accepted is recorded as your user id). Personal data of your organisation: stored encrypted with its key, and unreadable for good (null in the decision dossier) once its personal data is erased.
-             * @example Mandated by the board resolution of 12 November 2026 to join the network and manage its share of the budget
-             */
+            /** @description Your organisation's mandate to join the network (who accepted is recorded as your user id). Personal data of your organisation: stored encrypted with its key, and unreadable for good (null in the decision dossier) once its personal data is erased. */
             mandateStatement: string;
-            /**
-             * @description The terms version you accept, as GET /partner-invitations shows it; 422 proposal.partner.terms-changed if the lead changed the budget or the partners since
-             * @example 1
-             */
+            /** @description The terms version you accept, as GET /partner-invitations shows it; 422 proposal.partner.terms-changed if the lead changed the budget or the partners since */
             termsVersion: number;
         };
         EvaluationDecisionDto: {
@@ -2475,34 +2121,22 @@ export interface components {
             version: number;
         };
         RequestRedressDto: {
-            /**
-             * @description Why the evaluation procedure should be reviewed. Personal data of your organisation: stored encrypted with its key, and read as null (evaluation summary, decision dossier) once its personal data is erased.
-             * @example The relevance score ignores the annex on eviction cases documented in Hebron, which the call asked for
-             */
+            /** @description Why the evaluation procedure should be reviewed. Personal data of your organisation: stored encrypted with its key, and read as null (evaluation summary, decision dossier) once its personal data is erased. */
             grounds: string;
         };
         RedressRequestedResultDto: {
-            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
             id: string;
-            /**
-             * @description Stream version after the command: send it as If-Match to the next command
-             * @example 0
-             */
+            /** @description Stream version after the command: send it as If-Match to the next command */
             version: number;
-            /**
-             * @description A grant manager records its outcome with POST /proposals/:id/redress-requests/:requestId/outcome
-             * @example 3e9c1b2a-5d4f-4e6a-8b7c-9d0e1f2a3b4c
-             */
+            /** @description A grant manager records its outcome with POST /proposals/:id/redress-requests/:requestId/outcome */
             requestId: string;
         };
         RecordRedressOutcomeDto: {
             /**
              * @description upheld: the decision does not stand and the proposal goes back to evaluation; rejected: it stands
-             * @example upheld
              * @enum {string}
              */
             outcome: "upheld" | "rejected";
-            /** @example The panel did not consider the annex; the proposal is evaluated again */
             reasons: string;
         };
         ReviewerQueueItemDto: {
@@ -2543,54 +2177,32 @@ export interface components {
             items: components["schemas"]["RankedProposalDto"][];
         };
         DocumentAttachedDto: {
-            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
             id: string;
-            /**
-             * @description Stream version after the command: send it as If-Match to the next command
-             * @example 0
-             */
+            /** @description Stream version after the command: send it as If-Match to the next command */
             version: number;
             /** @description Id of the document: name it where it belongs (`documentIds`), download it under its record */
             documentId: string;
-            /**
-             * @description Lower-case hex SHA-256 of the bytes
-             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
-             */
+            /** @description Lower-case hex SHA-256 of the bytes */
             sha256: string;
-            /** @example 48213 */
             sizeBytes: number;
-            /**
-             * @description Sniffed from the bytes, not taken from the request
-             * @example application/pdf
-             */
+            /** @description Sniffed from the bytes, not taken from the request */
             contentType: string;
         };
         DocumentDto: {
             documentId: string;
-            /**
-             * @description Personal data: `null` once the organisation's personal data was erased
-             * @example interim-financial-report.pdf
-             */
+            /** @description Personal data: `null` once the organisation's personal data was erased */
             name: string | null;
-            /** @example 48213 */
             sizeBytes: number;
-            /** @example application/pdf */
             contentType: string;
-            /** @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 */
             sha256: string;
-            /** @example 2027-03-01T10:00:00.000Z */
             attachedAt: string;
         };
         DocumentListDto: {
             items: components["schemas"]["DocumentDto"][];
         };
         BudgetReallocationLineDto: {
-            /** @example Community hearings */
             budgetLine: string;
-            /**
-             * @description Non-zero, signed; the lines of one reallocation sum to zero
-             * @example 150000
-             */
+            /** @description Non-zero, signed; the lines of one reallocation sum to zero */
             changeMinor: number;
         };
         AmendGrantDto: {
@@ -2605,15 +2217,9 @@ export interface components {
             budgetReallocation?: components["schemas"]["BudgetReallocationLineDto"][];
         };
         ScheduleDisbursementDto: {
-            /**
-             * @description Minor units in the grant currency; scheduled tranches never exceed the grant amount
-             * @example 1000000
-             */
+            /** @description Minor units in the grant currency; scheduled tranches never exceed the grant amount */
             amountMinor: number;
-            /**
-             * @description YYYY-MM-DD
-             * @example 2027-01-02
-             */
+            /** @description YYYY-MM-DD */
             dueDate: string;
             /** @description A report of this grant (POST /grants/:id/reports) that must be accepted before the tranche is paid */
             conditionReportId?: string;
@@ -2621,7 +2227,6 @@ export interface components {
         TrancheViewDto: {
             trancheId: string;
             amountMinor: number;
-            /** @example 2027-09-30 */
             dueDate: string;
             /** @description Payable only once this report is accepted */
             conditionReportId?: string | null;
@@ -2647,7 +2252,6 @@ export interface components {
             reportId: string;
             /** @enum {string} */
             kind: "interim" | "final" | "financial";
-            /** @example 2027-12-31 */
             dueDate: string;
             /** @enum {string} */
             status: "scheduled" | "submitted" | "revision-requested" | "accepted";
@@ -2701,7 +2305,6 @@ export interface components {
             /** @description The lead organisation of the network */
             granteeOrganisationId: string;
             partnerOrganisationIds: string[];
-            /** @example EUR */
             currency: string;
             /** @enum {string} */
             status: "awarded" | "active" | "suspended" | "terminated" | "closed";
@@ -2716,9 +2319,7 @@ export interface components {
             remainingMinor: number;
             /** @description Given back to the call at closure or termination */
             unspentMinor?: number | null;
-            /** @example 2027-06-01 */
             periodStart: string;
-            /** @example 2029-05-31 */
             periodEnd: string;
             /** @description Earliest due date of a report not yet accepted */
             nextReportDue?: string | null;
@@ -2739,22 +2340,12 @@ export interface components {
             updatedAt: string;
             /** @description Stream version this view reflects */
             version: number;
-            /**
-             * @description The grant's title: its proposal's
-             * @example Secure tenure for refugee and migrant households
-             */
+            /** @description The grant's title: its proposal's */
             title: string | null;
-            /** @example Small grants for issue-based networks */
             callTitle: string | null;
-            /**
-             * @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet)
-             * @example Beirut Housing Rights Collective
-             */
+            /** @description Its name as you may read it: your own organisation's, any organisation's for the programme team and auditors, otherwise only if it chose to be public ("Withheld recipient" if not); null if not registered (yet) */
             granteeOrganisationName: string | null;
-            /**
-             * @description The grantee's country (ISO 3166-1 alpha-2); null when its name is withheld from you
-             * @example LB
-             */
+            /** @description The grantee's country (ISO 3166-1 alpha-2); null when its name is withheld from you */
             granteeOrganisationCountry: string | null;
             /** @description The partners of the network, with their names */
             partners: components["schemas"]["GrantPartnerDto"][];
@@ -2772,7 +2363,6 @@ export interface components {
             /** @description The lead organisation of the network */
             granteeOrganisationId: string;
             partnerOrganisationIds: string[];
-            /** @example EUR */
             currency: string;
             /** @enum {string} */
             status: "awarded" | "active" | "suspended" | "terminated" | "closed";
@@ -2787,9 +2377,7 @@ export interface components {
             remainingMinor: number;
             /** @description Given back to the call at closure or termination */
             unspentMinor?: number | null;
-            /** @example 2027-06-01 */
             periodStart: string;
-            /** @example 2029-05-31 */
             periodEnd: string;
             /** @description Earliest due date of a report not yet accepted */
             nextReportDue?: string | null;
@@ -2812,185 +2400,82 @@ export interface components {
             version: number;
         };
         SignatoryDto: {
-            /**
-             * @description Personal data: encrypted in the log, erasable
-             * @example Rania Haddad
-             */
+            /** @description Personal data: encrypted in the log, erasable */
             name: string;
-            /** @example Director, lead organisation */
             role: string;
         };
         SignAgreementDto: {
-            /**
-             * @example [
-             *       {
-             *         "name": "Rania Haddad",
-             *         "role": "Director, lead organisation"
-             *       },
-             *       {
-             *         "name": "Programme officer",
-             *         "role": "For the programme"
-             *       }
-             *     ]
-             */
             signatories: components["schemas"]["SignatoryDto"][];
-            /**
-             * @description The signed agreement and its annexes, attached to the grant beforehand (POST /grants/{id}/documents), by id
-             * @example [
-             *       "0f8c6b1e-8a4e-4c55-9d55-2b7d3f0e9a11"
-             *     ]
-             */
+            /** @description The signed agreement and its annexes, attached to the grant beforehand (POST /grants/{id}/documents), by id */
             documentIds?: string[];
         };
         TrancheScheduledDto: {
-            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
             id: string;
-            /**
-             * @description Stream version after the command: send it as If-Match to the next command
-             * @example 0
-             */
+            /** @description Stream version after the command: send it as If-Match to the next command */
             version: number;
             /** @description Id of the new tranche: pay it at /grants/:id/disbursements/:trancheId/payment */
             trancheId: string;
         };
         RecordPaymentDto: {
-            /**
-             * @description Reference of the bank transfer
-             * @example SEPA-2027-000123
-             */
+            /** @description Reference of the bank transfer */
             paymentReference: string;
         };
         CancelDisbursementDto: {
-            /**
-             * @description Why the tranche will not be paid: part of the record
-             * @example The network dropped the second round of hearings; this tranche will not be paid
-             */
+            /** @description Why the tranche will not be paid: part of the record */
             reason: string;
         };
         ScheduleReportDto: {
-            /**
-             * @example interim
-             * @enum {string}
-             */
+            /** @enum {string} */
             kind: "interim" | "final" | "financial";
-            /**
-             * @description YYYY-MM-DD; overdue from the day after
-             * @example 2027-06-01
-             */
+            /** @description YYYY-MM-DD; overdue from the day after */
             dueDate: string;
         };
         ReportScheduledDto: {
-            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
             id: string;
-            /**
-             * @description Stream version after the command: send it as If-Match to the next command
-             * @example 0
-             */
+            /** @description Stream version after the command: send it as If-Match to the next command */
             version: number;
             /** @description Id of the new report */
             reportId: string;
         };
         SubmitReportDto: {
-            /** @example Six community hearings held in Beirut and Tripoli; a joint policy brief on nationality rights was sent to parliament. */
             summary: string;
-            /**
-             * @description Documents attached to the grant beforehand (POST /grants/{id}/documents), by id; each named once
-             * @example [
-             *       "0f8c6b1e-8a4e-4c55-9d55-2b7d3f0e9a11"
-             *     ]
-             */
+            /** @description Documents attached to the grant beforehand (POST /grants/{id}/documents), by id; each named once */
             documentIds?: string[];
         };
         ReasonDto: {
-            /** @example Agreed at the programme committee of this month */
             reason: string;
         };
         AmendmentRecordedDto: {
-            /** @example 0b9f3c52-6a4e-4d8e-9a55-3f0f7f1b2c10 */
             id: string;
-            /**
-             * @description Stream version after the command: send it as If-Match to the next command
-             * @example 0
-             */
+            /** @description Stream version after the command: send it as If-Match to the next command */
             version: number;
             /** @description Id of the amendment */
             amendmentId: string;
         };
         AgreeBudgetDto: {
-            /**
-             * @description Distinct lines summing to the grant amount
-             * @example [
-             *       {
-             *         "budgetLine": "Community hearings",
-             *         "amountMinor": 3000000
-             *       },
-             *       {
-             *         "budgetLine": "Legal aid",
-             *         "amountMinor": 1500000
-             *       },
-             *       {
-             *         "budgetLine": "Coordination",
-             *         "amountMinor": 500000
-             *       }
-             *     ]
-             */
+            /** @description Distinct lines summing to the grant amount */
             lines: components["schemas"]["BudgetLineDto"][];
-            /**
-             * @description The call's own term, in basis points (1000 = 10 %): how far spending on a line may exceed its budget by transfers from other lines without an amendment. Omitted: the programme's (BUDGET_TRANSFER_SHARE_BASIS_POINTS, 1000 by default)
-             * @example 1000
-             */
+            /** @description The call's own term, in basis points (1000 = 10 %): how far spending on a line may exceed its budget by transfers from other lines without an amendment. Omitted: the programme's (BUDGET_TRANSFER_SHARE_BASIS_POINTS, 1000 by default) */
             transferShareBasisPoints?: number;
         };
         ExpenditureLineDto: {
-            /** @example Community hearings */
             budgetLine: string;
-            /**
-             * @description Spent on the line, in minor units
-             * @example 2950000
-             */
+            /** @description Spent on the line, in minor units */
             spentMinor: number;
         };
         SubmitFinancialReportDto: {
-            /**
-             * @description The closing financial report: its accepted costs settle the grant (final payment or recovery)
-             * @example true
-             */
+            /** @description The closing financial report: its accepted costs settle the grant (final payment or recovery) */
             final: boolean;
-            /**
-             * @description Per line of the agreed budget, each once (a line left out spent nothing)
-             * @example [
-             *       {
-             *         "budgetLine": "Community hearings",
-             *         "spentMinor": 2950000
-             *       },
-             *       {
-             *         "budgetLine": "Legal aid",
-             *         "spentMinor": 1400000
-             *       },
-             *       {
-             *         "budgetLine": "Coordination",
-             *         "spentMinor": 550000
-             *       }
-             *     ]
-             */
+            /** @description Per line of the agreed budget, each once (a line left out spent nothing) */
             expenditure: components["schemas"]["ExpenditureLineDto"][];
-            /**
-             * @description Documents attached to the grant beforehand (statements, receipts), by id
-             * @example [
-             *       "0f8c6b1e-8a4e-4c55-9d55-2b7d3f0e9a11"
-             *     ]
-             */
+            /** @description Documents attached to the grant beforehand (statements, receipts), by id */
             documentIds?: string[];
         };
         RecordRecoveryDto: {
-            /**
-             * @description The repayment's bank reference (internal, never public)
-             * @example SEPA-RETURN-2029-0017
-             */
+            /** @description The repayment's bank reference (internal, never public) */
             reference: string;
         };
         CatalogueVersionDto: {
-            /** @example 1 */
             version: number;
             /** @description JSON Schema (draft 2020-12) of the whole public event, with an example */
             schema: {
@@ -2998,12 +2483,8 @@ export interface components {
             };
         };
         CatalogueEntryDto: {
-            /** @example grant.awarded */
             type: string;
-            /**
-             * @description The version the feed, the stream and webhooks emit today
-             * @example 1
-             */
+            /** @description The version the feed, the stream and webhooks emit today */
             currentVersion: number;
             description: string;
             versions: components["schemas"]["CatalogueVersionDto"][];
@@ -3014,14 +2495,9 @@ export interface components {
         PublicEventDto: {
             /** @description Event id; the same in the feed, the stream and webhooks: deduplicate on it */
             id: string;
-            /** @example grant.awarded */
             type: string;
-            /**
-             * @description Version of the public schema of `type` (see GET /events/catalogue)
-             * @example 1
-             */
+            /** @description Version of the public schema of `type` (see GET /events/catalogue) */
             version: number;
-            /** @example 2027-05-03T09:00:00.000Z */
             occurredAt: string;
             /** @description Opaque cursor: resume with `after=<cursor>` */
             cursor: string;
@@ -3036,21 +2512,12 @@ export interface components {
             next?: string | null;
         };
         AuditBreakDto: {
-            /**
-             * @example altered
-             * @enum {string}
-             */
+            /** @enum {string} */
             kind: "altered" | "deleted" | "reordered" | "broken-link" | "unchained" | "seal-mismatch" | "signature-invalid" | "seal-sequence";
-            /** @example the event no longer hashes to its chain.hash */
             detail: string;
-            /** @example proposal-6f1c2c3e-0d55-4d4e-9f4e-3f0c2b4b7a10 */
             streamId?: string;
-            /** @example 3 */
             streamVersion?: number;
-            /**
-             * @description Global position of the event where the break was found
-             * @example 00000000000000000974-00000000000000000009
-             */
+            /** @description Global position of the event where the break was found */
             position?: string;
             /** Format: uuid */
             eventId?: string;
@@ -3077,20 +2544,10 @@ export interface components {
             firstBreak?: components["schemas"]["AuditBreakDto"];
         };
         CreateWebhookSubscriptionDto: {
-            /**
-             * @description http(s) URL; refused (400) when its host resolves to a loopback, private, link-local or other internal address
-             * @example https://partner.example.org/hooks/grant-ledger
-             */
+            /** @description http(s) URL; refused (400) when its host resolves to a loopback, private, link-local or other internal address */
             url: string;
-            /**
-             * @description Public event types (GET /events/catalogue)
-             * @example [
-             *       "grant.awarded",
-             *       "grant.disbursement-paid"
-             *     ]
-             */
+            /** @description Public event types (GET /events/catalogue) */
             eventTypes: ("call.published" | "call.closed" | "grant.awarded" | "grant.agreement-signed" | "grant.disbursement-paid" | "grant.amended" | "grant.suspended" | "grant.reinstated" | "grant.terminated" | "grant.closed")[];
-            /** @example Donor reporting system (production) */
             description?: string;
         };
         CreatedWebhookSubscriptionDto: {
@@ -3102,10 +2559,7 @@ export interface components {
             description?: string | null;
             /** @description Events recorded from this instant on are delivered */
             createdAt: string;
-            /**
-             * @description Signing secret (Standard Webhooks). Shown only in this response: store it now.
-             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-             */
+            /** @description Signing secret (Standard Webhooks). Shown only in this response: store it now. */
             secret: string;
         };
         WebhookSubscriptionDto: {
@@ -3126,7 +2580,6 @@ export interface components {
             subscriptionId: string;
             /** @description Public event id, sent as `webhook-id` */
             eventId: string;
-            /** @example grant.awarded */
             eventType: string;
             /**
              * @description failed = waiting for a retry; dead = attempts exhausted
@@ -3158,7 +2611,6 @@ export interface components {
             subscriptionId: string;
             /** @description Public event id, sent as `webhook-id` */
             eventId: string;
-            /** @example grant.awarded */
             eventType: string;
             /**
              * @description failed = waiting for a retry; dead = attempts exhausted
@@ -3177,18 +2629,15 @@ export interface components {
         AuditedEventDto: {
             /** @description Opaque global position in the log */
             position: string;
-            /** @example proposal-6f1d2c3b-4a5e-4f60-8b7c-9d0e1f2a3b4c */
             streamId: string;
             streamVersion: number;
             eventId: string;
-            /** @example FundingDecisionRecorded */
             type: string;
             schemaVersion: number;
             /** @description Server time the event was stored */
             recordedAt: string;
             /** @description Who acted (a pseudonymous user id) */
             actorId: string;
-            /** @example grant-manager */
             actorRole: string;
             correlationId: string;
             causationId: string;
@@ -3274,14 +2723,9 @@ export interface components {
             kind: "call" | "proposal" | "grant";
             /** Format: uuid */
             id: string;
-            /**
-             * @description The stream whose history GET /audit/streams/{streamId} shows
-             * @example proposal-6f1d2c3b-4a5e-4f60-8b7c-9d0e1f2a3b4c
-             */
+            /** @description The stream whose history GET /audit/streams/{streamId} shows */
             streamId: string;
-            /** @example Housing rights for minorities in informal settlements */
             title: string;
-            /** @example under-review */
             status: string;
             /**
              * Format: uuid
@@ -4734,10 +4178,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalListDto"];
-                    /**
-                     * @example id,title,status,callId,callTitle,leadOrganisationId,leadOrganisationName,leadOrganisationCountry,partnerOrganisationIds,partnerOrganisationNames,policyIssue,requestedMinor,currency,submittedAt,eligible,reviewCount,consensusScore,decision,decisionAmountMinor,draftedAt,updatedAt
-                     *     6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b,Secure tenure for refugee and migrant households,submitted,5b4f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e,Small grants for issue-based networks,8a1d2c3e-4b5f-4a6b-9c7d-0e1f2a3b4c5d,Beirut Housing Rights Collective,LB,2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f,"Hebron Tenants' Committee, ""Al-Khalil""",housing rights for minorities,5000000,EUR,2027-02-01T10:00:00.000Z,,0,,,,2027-01-20T09:00:00.000Z,2027-02-01T10:00:00.000Z
-                     */
                     "text/csv": string;
                 };
             };
@@ -7013,10 +6453,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GrantListDto"];
-                    /**
-                     * @example id,title,status,callId,callTitle,proposalId,granteeOrganisationId,granteeOrganisationName,granteeOrganisationCountry,partnerOrganisationIds,partnerOrganisationNames,currency,amountMinor,awardedAmountMinor,disbursedMinor,remainingMinor,periodStart,periodEnd,nextReportDue,overdue,agreementSignedAt,awardedAt,updatedAt
-                     *     9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a,Secure tenure for refugee and migrant households,active,5b4f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e,Small grants for issue-based networks,6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b,8a1d2c3e-4b5f-4a6b-9c7d-0e1f2a3b4c5d,Beirut Housing Rights Collective,LB,2f6e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f,Withheld recipient,EUR,5000000,5000000,2500000,2500000,2027-06-01,2029-05-31,2027-12-01,false,2027-05-20T09:00:00.000Z,2027-05-03T09:00:00.000Z,2027-06-01T09:00:00.000Z
-                     */
                     "text/csv": string;
                 };
             };
