@@ -236,41 +236,41 @@ function factAt(page: EventFactsPage, i: number): EventFacts {
 }
 
 /** The log in order, a page of facts at a time, computed in this thread while the next page is read. */
-async function* readHere(store: EventStore, pageSize: number): AsyncGenerator<EventFactsPage> {
+function readHere(store: EventStore, pageSize: number): AsyncGenerator<EventFactsPage> {
+  // From PostgreSQL's stored text (eventFactsPageFromText: no event objects built) where it can.
   if (store instanceof PostgresEventStore) {
-    yield* readTextHere(store, pageSize);
-    return;
+    return prefetchedPages(
+      (after) => store.readAllStoredText({ after, maxCount: pageSize }),
+      (page) => (page.count >= pageSize ? page.positions[page.count - 1] : undefined),
+      eventFactsPageFromText,
+    );
   }
-  const read = (after: string | undefined) => {
-    const pending = store.readAll({ after, maxCount: pageSize });
+  return prefetchedPages(
+    (after) => store.readAll({ after, maxCount: pageSize }),
+    (page) => (page.length >= pageSize ? page[page.length - 1].position : undefined),
+    eventFactsPage,
+  );
+}
+
+/** Pages read one ahead: `next` gives the position to read after, or undefined on the last page. */
+async function* prefetchedPages<P>(
+  read: (after: string | undefined) => Promise<P>,
+  next: (page: P) => string | undefined,
+  facts: (page: P) => EventFactsPage,
+): AsyncGenerator<EventFactsPage> {
+  const ahead = (after: string | undefined) => {
+    const pending = read(after);
     // Handled when awaited; a prefetch left behind by an early return must not go unhandled.
     pending.catch(() => undefined);
     return pending;
   };
-  let nextPage = read(undefined);
+  let nextPage = ahead(undefined);
   for (;;) {
     const page = await nextPage;
-    const more = page.length >= pageSize;
-    if (more) nextPage = read(page[page.length - 1].position);
-    yield eventFactsPage(page);
-    if (!more) return;
-  }
-}
-
-/** readHere from PostgreSQL's stored text (eventFactsPageFromText: no event objects built). */
-async function* readTextHere(store: PostgresEventStore, pageSize: number): AsyncGenerator<EventFactsPage> {
-  const read = (after: string | undefined) => {
-    const pending = store.readAllStoredText({ after, maxCount: pageSize });
-    pending.catch(() => undefined);
-    return pending;
-  };
-  let nextPage = read(undefined);
-  for (;;) {
-    const page = await nextPage;
-    const more = page.count >= pageSize;
-    if (more) nextPage = read(page.positions[page.count - 1]);
-    yield eventFactsPageFromText(page);
-    if (!more) return;
+    const after = next(page);
+    if (after !== undefined) nextPage = ahead(after);
+    yield facts(page);
+    if (after === undefined) return;
   }
 }
 
