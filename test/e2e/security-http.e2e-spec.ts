@@ -40,11 +40,28 @@ describe('HTTP hardening: headers, CSP, caching, CORS', () => {
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+      // An API answer is never a document to run or frame: its policy forbids everything.
       const csp = directives(res.headers['content-security-policy']);
-      expect(csp.get('default-src')).toEqual(["'self'"]);
+      expect(csp.get('default-src')).toEqual(["'none'"]);
       expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
-      expect(csp.get('object-src')).toEqual(["'none'"]);
+      // helmet's headers for HTML documents only are left off answers no browser renders.
+      for (const pageOnly of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-xss-protection']) {
+        expect(res.headers[pageOnly]).toBeUndefined();
+      }
     }
+  });
+
+  it("gives Swagger UI's page helmet's headers and the page policy", async () => {
+    const page = await t.http.get('/docs').expect(200);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    const csp = directives(page.headers['content-security-policy']);
+    expect(csp.get('default-src')).toEqual(["'self'"]);
+    expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(csp.get('object-src')).toEqual(["'none'"]);
   });
 
   it('keeps Swagger UI working offline: every script is served by the API itself, no inline script, no CDN', async () => {

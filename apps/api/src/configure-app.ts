@@ -11,11 +11,12 @@ import { hardenHttp } from './security/http-hardening';
 /** Everything main.ts and the e2e tests set up identically on the Nest application. */
 export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
-  app.use(requestLogMiddleware); // request ids and the one log line per request, before anything can refuse it
   // An ETag here means one thing: a stream version, strong, as If-Match takes it (http/version-etag.ts).
   // Express's own weak body-hash ETags (which If-Match refuses) are off.
   app.getHttpAdapter().getInstance().set('etag', false);
-  hardenHttp(app); // helmet headers and CSP, no-store for authenticated answers, TRUST_PROXY, CORS allow-list
+  // Security headers and CSP, no-store for authenticated answers, TRUST_PROXY, CORS allow-list; first
+  // of all, in the same middleware, the request ids and the one log line per request, before anything can refuse it.
+  hardenHttp(app, { first: requestLogMiddleware });
   app.useGlobalGuards(new RequestInputGuard()); // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
   cacheValidationMetadata(); // class-validator's rule look-up, once per DTO class instead of per validation
   app.useGlobalPipes(createValidationPipe()); // whitelist + forbidNonWhitelisted + transform, problem+json 400s (http/validation/validation-pipe.ts)

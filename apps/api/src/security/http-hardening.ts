@@ -31,25 +31,55 @@ const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'
 const CORS_EXPOSED_HEADERS = ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed', 'X-Request-Id', 'X-Correlation-Id'];
 
 /**
- * HTTP hardening, from configuration (APP_CONFIG): helmet's headers with the policy above,
- * `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`, no `X-Powered-By`; `Cache-Control:
- * no-store` on every answer to a request that carries credentials; the proxies believed about the
- * client address (TRUST_PROXY); CORS only for the origins in CORS_ALLOWED_ORIGINS (none by default:
- * no CORS headers at all). Call before the app is initialised (configureApp).
+ * What every API answer carries (OWASP REST Security Cheat Sheet, "Security headers"): JSON,
+ * problems, CSV, files and the event stream are never documents a browser should run or frame, so
+ * their policy forbids everything (`default-src 'none'`), stricter than the pages' policy above.
+ * The headers helmet adds for HTML documents only (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control,
+ * X-Download-Options, X-Permitted-Cross-Domain-Policies, X-XSS-Protection) are left off them: they
+ * do nothing on an answer no browser renders, and each header cost every request CPU (issue 11).
  */
-export function hardenHttp(app: INestApplication): void {
+export const API_RESPONSE_HEADERS: readonly (readonly [string, string])[] = [
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+];
+
+/** The pages the API serves itself: Swagger UI (the console sets its own, stricter policy). */
+const isDocumentPath = (url: string): boolean => url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
+
+export type Middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+
+/**
+ * HTTP hardening, from configuration (APP_CONFIG): on API answers the headers above, on Swagger UI's
+ * pages helmet's with the policy above (`X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`);
+ * no `X-Powered-By`; `Cache-Control: no-store` on every answer to a request that carries
+ * credentials; the proxies believed about the client address (TRUST_PROXY); CORS only for the
+ * origins in CORS_ALLOWED_ORIGINS (none by default: no CORS headers at all). Call before the app is
+ * initialised (configureApp).
+ */
+export function hardenHttp(app: INestApplication, options: { first?: Middleware } = {}): void {
   const config = app.get<AppConfig>(APP_CONFIG);
-  const express = app.getHttpAdapter().getInstance() as { disable(setting: string): void; set(setting: string, value: unknown): void };
+  const express = app.getHttpAdapter().getInstance() as {
+    disable(setting: string): void;
+    set(setting: string, value: unknown): void;
+    response: ServerResponse;
+  };
   express.disable('x-powered-by');
   express.set('trust proxy', config.trustProxy);
-  app.use(
+  keepNoStoreWhenAuthenticated(express.response);
+  const headers = securityHeaders(
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
       frameguard: { action: 'deny' },
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
-  app.use(noStoreWhenAuthenticated);
+  // One middleware, not two: every layer of express's router costs every request its matching.
+  const { first } = options;
+  app.use(first ? (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => first(request, response, () => headers(request, response, next)) : headers);
   if (config.corsAllowedOrigins.length > 0) {
     const allowed = new Set(config.corsAllowedOrigins);
     app.enableCors({
@@ -66,20 +96,31 @@ export function hardenHttp(app: INestApplication): void {
   }
 }
 
+
+/** API_RESPONSE_HEADERS on every answer, helmet's page headers on Swagger UI's. */
+export function securityHeaders(pageHeaders: Middleware): Middleware {
+  return function securityHeadersMiddleware(request, response, next) {
+    if (isDocumentPath(request.url ?? '')) return pageHeaders(request, response, next);
+    for (const [name, value] of API_RESPONSE_HEADERS) response.setHeader(name, value);
+    next();
+  };
+}
+
 /**
  * Answers to a request with credentials may carry personal data or what only that caller may see:
- * no cache may keep them. Enforced when the headers are written, so a handler's own Cache-Control
- * (the event stream's `no-cache`) cannot weaken it.
+ * no cache may keep them. Enforced when the headers are written (every way of answering goes
+ * through writeHead, express's and Node's implicit one alike), so a handler's own Cache-Control
+ * (the event stream's `no-cache`) cannot weaken it. Installed once on the app's response prototype
+ * (express's `app.response`), not per request: a closure per answer cost every request.
  */
-export function noStoreWhenAuthenticated(request: IncomingMessage, response: ServerResponse, next: () => void): void {
-  if (request.headers.authorization !== undefined) {
-    response.setHeader('Cache-Control', 'no-store');
-    const writeHead = response.writeHead;
-    response.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
-      const current = String(this.getHeader('Cache-Control') ?? '');
-      if (!/(^|,)\s*no-store\s*(,|$)/i.test(current)) this.setHeader('Cache-Control', /no-transform/i.test(current) ? 'no-store, no-transform' : 'no-store');
-      return writeHead.apply(this, args);
-    } as ServerResponse['writeHead'];
-  }
-  next();
+export function keepNoStoreWhenAuthenticated(responsePrototype: ServerResponse): void {
+  const writeHead = responsePrototype.writeHead;
+  responsePrototype.writeHead = function (this: ServerResponse & { req?: IncomingMessage }, ...args: Parameters<ServerResponse['writeHead']>) {
+    if (this.req?.headers.authorization !== undefined) {
+      const current = this.getHeader('Cache-Control');
+      if (current === undefined) this.setHeader('Cache-Control', 'no-store');
+      else if (!/(^|,)\s*no-store\s*(,|$)/i.test(String(current))) this.setHeader('Cache-Control', /no-transform/i.test(String(current)) ? 'no-store, no-transform' : 'no-store');
+    }
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
 }
