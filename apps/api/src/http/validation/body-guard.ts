@@ -143,8 +143,31 @@ interface InputRequest {
   params?: unknown;
 }
 
+/**
+ * Whether an input is storable and within the depth limit, answered without naming anything: the
+ * common case, checked on every request, with no walk node or path allocated (issue 11). Recursive,
+ * but never deeper than the limit (at most MAX_CONFIGURABLE_DEPTH frames): it answers false at the
+ * limit, and findUnstorableInput then says why.
+ */
+function storableWithin(value: unknown, depthLeft: number): boolean {
+  if (typeof value === 'string') return !NUL_OR_SURROGATE.test(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (depthLeft === 0) return false;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) if (!storableWithin(value[index], depthLeft - 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (NUL_OR_SURROGATE.test(key) || !storableWithin((value as Record<string, unknown>)[key], depthLeft - 1)) return false;
+  }
+  return true;
+}
+
 /** Throws the 400 problem for a request's body, query or path parameters, if any cannot be stored. */
 export function assertStorableRequest(request: InputRequest, limits: InputLimits = DEFAULT_INPUT_LIMITS): void {
+  const depth = limits.maxJsonDepth;
+  if (storableWithin(request.body, depth) && storableWithin(request.query, depth) && storableWithin(request.params, depth)) return;
   const sources: [string, unknown][] = [
     ['body', request.body],
     ['query string', request.query],

@@ -40,6 +40,11 @@ const ASK = false;
  */
 const rulesByMetadatas = new WeakMap<readonly Metadata[], ClassRules>();
 
+type Constraint = ReturnType<Storage['getTargetValidatorConstraints']>[number];
+
+/** Per rule, its constraint classes (see FastPath.constraintsOf). */
+const constraintsByRule = new WeakMap<Metadata, readonly Constraint[]>();
+
 function classRules(metadatas: readonly Metadata[]): ClassRules {
   let rules = rulesByMetadatas.get(metadatas);
   if (rules) return rules;
@@ -144,7 +149,7 @@ class FastPath {
   private constraints(object: object, value: unknown, metadatas: readonly Metadata[]): boolean {
     for (const metadata of metadatas) {
       if (metadata.validateIf && !metadata.validateIf(object, value)) continue;
-      for (const constraint of this.storage.getTargetValidatorConstraints(metadata.constraintCls)) {
+      for (const constraint of this.constraintsOf(metadata)) {
         const args: ValidationArguments = {
           targetName: object.constructor ? object.constructor.name : (undefined as unknown as string),
           property: metadata.propertyName,
@@ -164,6 +169,18 @@ class FastPath {
       }
     }
     return PASSES;
+  }
+
+  /**
+   * The constraint classes of a rule: class-validator filters its whole constraint list for them on
+   * every call; they are registered with the rule's decorator, so a list once found is remembered.
+   */
+  private constraintsOf(metadata: Metadata): readonly Constraint[] {
+    let constraints = constraintsByRule.get(metadata);
+    if (constraints) return constraints;
+    constraints = this.storage.getTargetValidatorConstraints(metadata.constraintCls);
+    if (constraints.length > 0) constraintsByRule.set(metadata, constraints);
+    return constraints;
   }
 
   private nested(value: unknown, metadatas: readonly Metadata[]): boolean {
