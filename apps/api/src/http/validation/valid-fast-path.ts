@@ -122,15 +122,17 @@ class FastPath {
       for (const key of Object.keys(object)) if (!isWhitelisted(grouped, key)) return ASK;
     }
     const values = object as Record<string, unknown>;
+    // What class-validator passes as targetName, read once per object (Function#name is a getter).
+    const targetName = object.constructor ? object.constructor.name : (undefined as unknown as string);
     for (const property of properties) {
       const value = values[property.name];
       if (value instanceof Promise && property.hasPromiseValidation) return ASK;
-      if (!this.property(object, value, property)) return ASK;
+      if (!this.property(object, targetName, value, property)) return ASK;
     }
     return PASSES;
   }
 
-  private property(object: object, value: unknown, rules: PropertyRules): boolean {
+  private property(object: object, targetName: string, value: unknown, rules: PropertyRules): boolean {
     // class-validator evaluates every condition, then skips the property unless all of them hold.
     let canValidate: unknown = true;
     for (const condition of rules.conditional) {
@@ -138,20 +140,20 @@ class FastPath {
       canValidate = canValidate && holds;
     }
     if (!canValidate) return PASSES;
-    if (!this.constraints(object, value, rules.defined)) return ASK;
+    if (!this.constraints(object, targetName, value, rules.defined)) return ASK;
     if (value === undefined && this.options.skipUndefinedProperties === true) return PASSES;
     if (value === null && this.options.skipNullProperties === true) return PASSES;
     if ((value === null || value === undefined) && this.options.skipMissingProperties === true) return PASSES;
-    if (!this.constraints(object, value, rules.custom)) return ASK;
+    if (!this.constraints(object, targetName, value, rules.custom)) return ASK;
     return this.nested(value, rules.nested);
   }
 
-  private constraints(object: object, value: unknown, metadatas: readonly Metadata[]): boolean {
+  private constraints(object: object, targetName: string, value: unknown, metadatas: readonly Metadata[]): boolean {
     for (const metadata of metadatas) {
       if (metadata.validateIf && !metadata.validateIf(object, value)) continue;
       for (const constraint of this.constraintsOf(metadata)) {
         const args: ValidationArguments = {
-          targetName: object.constructor ? object.constructor.name : (undefined as unknown as string),
+          targetName,
           property: metadata.propertyName,
           object,
           value,
