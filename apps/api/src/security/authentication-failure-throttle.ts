@@ -30,7 +30,7 @@ export class AuthenticationFailureThrottle implements AuthenticationFailures {
     this.limits = config.throttle;
   }
 
-  async assertNotBlocked(request: IncomingMessage): Promise<void> {
+  assertNotBlocked(request: IncomingMessage): void {
     if (this.limits.authFailuresLimit === 0 || this.blockedUntil.size === 0) return;
     const address = clientAddress(request);
     const until = this.blockedUntil.get(address);

@@ -38,41 +38,73 @@ export class AuthGuard implements CanActivate {
     @Optional() @Inject(AUTHENTICATION_FAILURES) private readonly failures?: AuthenticationFailures,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets)) return true;
+  /**
+   * Synchronous when the token was verified before (every request of a client but its first): a
+   * guard's promise and awaits cost every request (issue 11). The route's @Public() and @Roles() are
+   * read once per handler.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const rules = this.rulesOf(context);
+    if (rules.isPublic) return true;
 
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest & IncomingMessage>();
     const response = http.getResponse<ServerResponse>();
-    await this.failures?.assertNotBlocked(request);
+    this.failures?.assertNotBlocked(request);
 
     const token = bearerToken(request.headers.authorization);
-    if (!token) {
-      await this.failures?.recordFailure(request);
-      response.setHeader('WWW-Authenticate', `Bearer realm="${REALM}"`);
-      throw new UnauthorizedException('A bearer token is required');
-    }
-    try {
-      request.actor = this.verified.get(token) ?? this.verified.remember(token, await this.verifier.verify(token));
-    } catch (error) {
-      if (!(error instanceof InvalidTokenError)) throw error;
-      await this.failures?.recordFailure(request);
-      response.setHeader(
-        'WWW-Authenticate',
-        `Bearer realm="${REALM}", error="invalid_token", error_description="${error.message}"`,
-      );
-      throw new UnauthorizedException(error.message);
-    }
+    if (!token) return this.refuse(request, response, `Bearer realm="${REALM}"`, 'A bearer token is required');
+    const actor = this.verified.get(token);
+    if (actor) return this.admit(request, actor, rules.allowed);
+    return this.verifier.verify(token).then(
+      (verified) => this.admit(request, this.verified.remember(token, verified), rules.allowed),
+      (error: unknown) => {
+        if (!(error instanceof InvalidTokenError)) throw error;
+        return this.refuse(request, response, `Bearer realm="${REALM}", error="invalid_token", error_description="${error.message}"`, error.message);
+      },
+    );
+  }
 
-    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    const role = request.actor.role;
+  private admit(request: AuthenticatedRequest, actor: Actor, allowed: Role[] | undefined): boolean {
+    request.actor = actor;
+    const role = actor.role;
     // Without an explicit list: auditors write nothing, and partner systems reach only the routes made for them.
     if (allowed ? !allowed.includes(role) : role === 'auditor' || role === 'partner') {
       throw new ForbiddenException(`The role ${role} may not use this route`);
     }
     return true;
   }
+
+  private async refuse(request: IncomingMessage, response: ServerResponse, challenge: string, message: string): Promise<never> {
+    await this.failures?.recordFailure(request);
+    response.setHeader('WWW-Authenticate', challenge);
+    throw new UnauthorizedException(message);
+  }
+
+  /** Per controller class, per handler (a method may be inherited by classes with other rules). */
+  private readonly rulesByClass = new WeakMap<object, WeakMap<object, RouteRules>>();
+
+  private rulesOf(context: ExecutionContext): RouteRules {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.rulesByClass.get(controller);
+    if (!byHandler) this.rulesByClass.set(controller, (byHandler = new WeakMap()));
+    let rules = byHandler.get(handler);
+    if (!rules) {
+      const targets = [handler, controller];
+      rules = {
+        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true,
+        allowed: this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets),
+      };
+      byHandler.set(handler, rules);
+    }
+    return rules;
+  }
+}
+
+interface RouteRules {
+  isPublic: boolean;
+  allowed: Role[] | undefined;
 }
 
 /**

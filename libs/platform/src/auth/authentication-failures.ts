@@ -8,8 +8,8 @@ import type { IncomingMessage } from 'node:http';
 export const AUTHENTICATION_FAILURES = Symbol('AUTHENTICATION_FAILURES');
 
 export interface AuthenticationFailures {
-  /** Throws (a 429 TooManyRequestsError) while the caller is blocked for repeated failures. */
-  assertNotBlocked(request: IncomingMessage): Promise<void>;
+  /** Throws (a 429 TooManyRequestsError) while the caller is blocked for repeated failures; synchronous: asked on every request. */
+  assertNotBlocked(request: IncomingMessage): void;
   /** Counts one failure; throws (429) instead of letting the 401 through when it goes over the limit. */
   recordFailure(request: IncomingMessage): Promise<void>;
 }
