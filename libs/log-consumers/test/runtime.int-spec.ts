@@ -97,7 +97,7 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
     const { prefix, table, name } = names('atomic');
     await createSeenTable(pool, table);
     await appendNumbered(store, prefix, 0, 60, 60); // one append: the poison arrives inside a batch
-    const events = await readPrefix(store, prefix);
+    const events = await readPrefix(store, prefix, 60);
     const POISON = 40;
     let failing = true;
     const projector = seenProjector(name, prefix, table, {
@@ -273,7 +273,7 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
     const healthy = seenProjector(`${name}-ok`, prefix, healthyTable);
     const { runtime } = runtimeOf([poisoned, healthy], { maxAttempts: 3 });
     const head = await appendNumbered(store, prefix, 0, 30, 10);
-    const events = await readPrefix(store, prefix);
+    const events = await readPrefix(store, prefix, 30);
     const aloneOnPoison = () => poisoned.calls.filter((call) => call.size === 1 && call.first === POISON).length;
     const stalledRow = async () =>
       (await pool.query<{ position: string | null; stalled_position: string | null; stalled_error: string | null }>(
@@ -537,7 +537,7 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
     });
     const { runtime } = runtimeOf([projector], { maxAttempts: 3 });
     await appendNumbered(store, prefix, 0, 6, 6);
-    const events = await readPrefix(store, prefix);
+    const events = await readPrefix(store, prefix, 6);
     runtime.start();
     try {
       const stalled = await eventually(

@@ -104,14 +104,26 @@ export async function appendNumbered(store: EventStore, prefix: string, from: nu
   return last;
 }
 
-/** Every event of the test's streams, in log order. */
-export async function readPrefix(store: EventStore, prefix: string): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  for (;;) {
-    const page = await store.readAll({ after: all.at(-1)?.position, maxCount: 1_000, filter: { streamPrefixes: [`${prefix}-`] } });
-    if (page.length === 0) return all;
-    all.push(...page);
-  }
+/**
+ * Every event of the test's streams, in log order; with `count`, once that many are readable. A read
+ * of the global log holds back what a transaction open elsewhere on the server could still precede
+ * (xmin is server-wide, and test files run side by side on one server): it waits for them only so
+ * long, so right after an append a read may still miss events (readAll's comment).
+ */
+export async function readPrefix(store: EventStore, prefix: string, count?: number): Promise<RecordedEvent[]> {
+  const read = async (): Promise<RecordedEvent[]> => {
+    const all: RecordedEvent[] = [];
+    for (;;) {
+      const page = await store.readAll({ after: all.at(-1)?.position, maxCount: 1_000, filter: { streamPrefixes: [`${prefix}-`] } });
+      if (page.length === 0) return all;
+      all.push(...page);
+    }
+  };
+  if (count === undefined) return read();
+  return eventually(`${count} events of ${prefix} readable`, async () => {
+    const all = await read();
+    return all.length >= count ? all : undefined;
+  });
 }
 
 /**
