@@ -24,11 +24,16 @@
  * BENCH_AUDIT_ONLY=rebuild,verify,asof runs part of steps 2-4 (generation always runs);
  * BENCH_AUDIT_CPU_PROF=<dir> writes a V8 CPU profile of this process for each verify run and for the
  * cold as-of samples (the reader threads and PostgreSQL are not in it).
+ * BENCH_VERIFY_RUNS=<n> measures verify n times (default 1) on the same log. While iterating on a
+ * step, BENCH_AUDIT_KEEP=1 keeps the database at the end (its name is printed) and
+ * BENCH_AUDIT_DATABASE=<name> (with DATABASE_URL) runs on such a kept database instead of generating
+ * one (the as-of step needs a generated log). Verify also prints PostgreSQL's CPU per event (the
+ * server's processes, from /proc: only when the server runs on this machine).
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Session } from 'node:inspector/promises';
 import { join, resolve } from 'node:path';
@@ -58,6 +63,9 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const LONG_STREAM = 10_000;
 const ONLY = new Set((process.env.BENCH_AUDIT_ONLY ?? 'rebuild,verify,asof').split(',').map((part) => part.trim()));
 const CPU_PROF_DIR = process.env.BENCH_AUDIT_CPU_PROF;
+const VERIFY_RUNS = Number(process.env.BENCH_VERIFY_RUNS ?? 1);
+const KEPT_DATABASE = process.env.BENCH_AUDIT_DATABASE;
+const KEEP_DATABASE = KEPT_DATABASE !== undefined || process.env.BENCH_AUDIT_KEEP === '1';
 const TARGETS = { rebuildEventsPerSecond: 20_000, rebuildRssBytes: 300 * 1024 * 1024, verifyEventsPerSecond: 100_000, asOfMs: 100 };
 
 type Row = [string, string, string];
@@ -76,8 +84,9 @@ async function main(): Promise<void> {
   process.once('exit', stopServer);
   process.once('SIGINT', () => process.exit(130));
 
-  const database = `bench_audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${database}`);
+  if (KEPT_DATABASE !== undefined && !/^bench_audit_[0-9a-f]{12}$/.test(KEPT_DATABASE)) throw new Error(`BENCH_AUDIT_DATABASE: not a bench database: ${KEPT_DATABASE}`);
+  const database = KEPT_DATABASE ?? `bench_audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  if (KEPT_DATABASE === undefined) await adminQuery(serverUrl, `CREATE DATABASE ${database}`);
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
   const databaseUrl = url.toString();
@@ -91,11 +100,17 @@ async function main(): Promise<void> {
   const codec = new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy());
   try {
     const settings = (await pool.query(`SELECT version() AS version, current_setting('fsync') AS fsync`)).rows[0];
-    console.log(`${String(settings.version).split(',')[0]}, fsync=${settings.fsync}; ${n(EVENTS)} events; load average ${load()}\n`);
     const store: EventStore = new HashChainingEventStore(postgres);
+    let longCallStream: string | undefined;
+    if (KEPT_DATABASE !== undefined) {
+      const events = Number((await pool.query('SELECT count(*) AS count FROM events')).rows[0].count);
+      console.log(`${String(settings.version).split(',')[0]}, fsync=${settings.fsync}; kept database ${database}, ${n(events)} events; load average ${load()}\n`);
+      if (ONLY.has('verify')) await measureVerify(store, postgres, pool, databaseUrl);
+      return void printResults();
+    }
+    console.log(`${String(settings.version).split(',')[0]}, fsync=${settings.fsync}; ${n(EVENTS)} events; load average ${load()}\n`);
 
     // 1. Generate.
-    let longCallStream: string | undefined;
     const chunks = (function* (): Generator<SyntheticChunk> {
       for (const chunk of syntheticLog({ events: EVENTS, longCallEvents: LONG_STREAM })) {
         if (longCallStream === undefined && chunk.events.length === LONG_STREAM) longCallStream = chunk.streamId;
@@ -125,9 +140,14 @@ async function main(): Promise<void> {
     await pool.end();
     await keyring.close();
     await dataSource.destroy();
-    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    if (KEEP_DATABASE) console.log(`kept database ${database} (BENCH_AUDIT_DATABASE=${database} DATABASE_URL=${serverUrl})`);
+    else await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     stopServer();
   }
+  printResults();
+}
+
+function printResults(): void {
   console.log('');
   printTable(rows);
   console.log(`\nload average at the end: ${load()}`);
@@ -158,18 +178,25 @@ async function measureVerify(store: EventStore, postgres: PostgresEventStore, po
   await seal(store, db, pool);
   rows.push(['seal (global chain, signed)', `${seconds(sealStart).toFixed(1)} s`, '-']);
   const threads = Number(process.env.BENCH_VERIFY_THREADS ?? availableParallelism());
-  for (const readers of [{ store: { kind: 'postgres' as const, databaseUrl }, threads }, undefined]) {
-    const profile = await profiled(readers ? 'verify-readers' : 'verify-one-thread');
+  const server = await postgresServerCpu(pool);
+  const ways = [{ store: { kind: 'postgres' as const, databaseUrl }, threads }, undefined];
+  for (const [run, readers] of Array.from({ length: VERIFY_RUNS }, (_, run) => ways.map((way) => [run, way] as const)).flat()) {
+    const profile = await profiled(`${readers ? 'verify-readers' : 'verify-one-thread'}${run > 0 ? `-${run + 1}` : ''}`);
     const verifyStart = process.hrtime.bigint();
     const cpuStart = process.cpuUsage();
+    const serverStart = server();
     const report = await verifyAuditLog({ store: postgres, db, key: auditVerificationKeyFromEnv(), pageSize: 5_000, ...(readers ? { readers } : {}) });
     const verifySeconds = seconds(verifyStart);
     const cpu = process.cpuUsage(cpuStart);
+    const serverSeconds = serverStart === undefined ? undefined : (server() as number) - serverStart;
     await profile.stop();
     const verifyRate = report.eventsChecked / verifySeconds;
+    const perEvent = (us: number) => (us / report.eventsChecked).toFixed(1);
     rows.push([
       `verify, ${readers ? `${threads} reader threads` : 'one thread'} (${report.ok ? 'clean' : `BROKEN: ${report.firstBreak?.kind}`}, ${report.sealsChecked} seals)`,
-      `${n(verifyRate)} events/s (${n(report.eventsChecked)} in ${verifySeconds.toFixed(1)} s; ${((cpu.user + cpu.system) / report.eventsChecked).toFixed(0)} µs CPU/event in this process; load ${load()})`,
+      `${n(verifyRate)} events/s (${n(report.eventsChecked)} in ${verifySeconds.toFixed(1)} s; µs CPU/event: ${perEvent(cpu.user + cpu.system)} in this process${
+        serverSeconds === undefined ? '' : `, ${perEvent(serverSeconds * 1e6)} PostgreSQL`
+      }; load ${load()})`,
       readers ? `target >= ${n(TARGETS.verifyEventsPerSecond)} ${verdict(verifyRate >= TARGETS.verifyEventsPerSecond && report.ok)}` : '-',
     ]);
   }
@@ -292,6 +319,43 @@ function runRebuild(databaseUrl: string): Promise<RebuildFigures> {
       resolve({ ...summary, sampledPeakRssBytes: sampledPeak, wallSeconds: seconds(started) });
     });
   });
+}
+
+/**
+ * The CPU seconds the PostgreSQL server has used so far (the postmaster, its live processes, and
+ * those it has reaped), from /proc; a function answering undefined if the server is not local.
+ */
+async function postgresServerCpu(pool: Pool): Promise<() => number | undefined> {
+  try {
+    const dataDirectory = (await pool.query(`SELECT current_setting('data_directory') AS dir`)).rows[0].dir as string;
+    const postmaster = Number(readFileSync(join(dataDirectory, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const ticks = 100; // USER_HZ
+    const stat = (pid: string) => {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return text.slice(text.lastIndexOf(')') + 2).split(' ');
+    };
+    return () => {
+      try {
+        const own = stat(String(postmaster));
+        // Fields after the command: state is [0], ppid [1], utime [11], stime [12], cutime [13], cstime [14].
+        let total = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+        for (const pid of readdirSync('/proc')) {
+          if (!/^\d+$/.test(pid)) continue;
+          try {
+            const fields = stat(pid);
+            if (Number(fields[1]) === postmaster) total += Number(fields[11]) + Number(fields[12]);
+          } catch {
+            // gone meanwhile
+          }
+        }
+        return total / ticks;
+      } catch {
+        return undefined;
+      }
+    };
+  } catch {
+    return () => undefined;
+  }
 }
 
 /** Seals the log first, so that verify checks the global chain and the seal signatures too, not only the stream chains. */
