@@ -6,13 +6,13 @@ import {
   type CanonicalJsonWriter,
   chainLinkOf,
   GENESIS_HASH,
-  isHex64,
   isPlainRecord,
   sharedWriter,
   sortedKeys,
   writeChainedContent,
   writeChainedTail,
 } from '@app/event-store/hash-chain';
+import { textFactsInto } from './verify-text-encoder';
 
 /** The running hash before the first event of the log. */
 export const GLOBAL_GENESIS_HASH = GENESIS_HASH;
@@ -342,9 +342,10 @@ const keptSpans: number[] = [];
 /**
  * The EventFactsPage of a page of PostgreSQL's stored text (PostgresEventStore.readAllStoredText),
  * the same facts eventFactsPage gives for the events readAll would return, computed without
- * parsing: an event's canonical documents are written from its jsonb text (jsonbCanonical), and
- * an event whose text this does not handle (a backslash anywhere, metadata not an object, an
- * unusual chain) goes through eventFactsPage's own path, parsed as readAll parses it.
+ * parsing: an event's canonical documents are written as bytes from its jsonb text
+ * (verify-text-encoder.ts), and an event whose text that does not handle (a backslash anywhere, a
+ * non-ASCII key, metadata not an object, an unusual chain) goes through eventFactsPage's own path,
+ * parsed as readAll parses it.
  */
 export function eventFactsPageFromText(page: StoredEventTextPage): EventFactsPage {
   const { count } = page;
@@ -361,7 +362,7 @@ export function eventFactsPageFromText(page: StoredEventTextPage): EventFactsPag
   };
   const digests = Buffer.from(facts.digests.buffer, facts.digests.byteOffset, facts.digests.byteLength);
   for (let i = 0; i < count; i++) {
-    if (!textFacts(page, i, facts, digests)) parsedFacts(page, i, facts, digests);
+    if (!textFactsInto(page, i, facts, digests)) parsedFacts(page, i, facts, digests);
   }
   return facts;
 }
@@ -387,243 +388,4 @@ function parsedFacts(page: StoredEventTextPage, i: number, facts: EventFactsPage
   facts.hashes[i] = one.hashes[0];
   facts.linkHolds[i] = one.linkHolds[0];
   digests.set(one.digests, i * 32);
-}
-
-/** The ISO text of the last recorded time seen by textFacts. */
-let lastTextRecorded = { ms: NaN, iso: '' };
-
-/**
- * The facts of event i from its text: false (nothing set) where the general path must do it.
- * The two documents are those writeBothDocuments writes: the stored record (metadata with the
- * recorded time as recordedAt) and the chained content (metadata without chain and recordedAt).
- */
-function textFacts(page: StoredEventTextPage, i: number, facts: EventFactsPage, digests: Buffer): boolean {
-  const dataText = page.data[i];
-  const metadataText = page.metadata[i];
-  if (metadataText.indexOf('\\') >= 0 || metadataText.charCodeAt(0) !== 0x7b) return false;
-  const streamId = plainLiteral(page.streamIds[i]);
-  const type = typeLiteral(page.types[i]);
-  if (streamId === undefined || type === undefined) return false;
-  const data = jsonbCanonical(dataText);
-  if (data === undefined) return false;
-  // The metadata's entries, canonical, in canonical order.
-  src = metadataText;
-  at = 0;
-  const entries = objectEntries();
-  if (entries === undefined || at !== src.length) return false;
-  const recordedMs = page.recordedMs[i];
-  if (recordedMs !== lastTextRecorded.ms) lastTextRecorded = { ms: recordedMs, iso: new Date(recordedMs).toISOString() };
-  const iso = lastTextRecorded.iso;
-  // The stored record's metadata (recordedAt set to the recorded time) and the chained one (without chain and recordedAt).
-  const stored = storedParts;
-  const chained = chainedParts;
-  stored.length = 0;
-  chained.length = 0;
-  let chain: string | undefined;
-  let recordedWritten = false;
-  for (let k = 0; k < entries.length; k += 2) {
-    const name = entries[k];
-    if (name === 'recordedAt') continue;
-    if (!recordedWritten && name > 'recordedAt') {
-      stored.push(`"recordedAt":"${iso}"`);
-      recordedWritten = true;
-    }
-    const entry = `"${name}":${entries[k + 1]}`;
-    stored.push(entry);
-    if (name === 'chain') chain = entries[k + 1];
-    else chained.push(entry);
-  }
-  if (!recordedWritten) stored.push(`"recordedAt":"${iso}"`);
-  // A link as chainLinkOf reads it: exactly { hash, prev }, both 64 lowercase hex digits; anything else the general path judges.
-  let prev: string | null = null;
-  let linkHash: string | null = null;
-  if (chain !== undefined) {
-    if (chain.length !== 149 || !chain.startsWith('{"hash":"') || !chain.startsWith('","prev":"', 73) || !chain.endsWith('"}')) return false;
-    linkHash = chain.slice(9, 73);
-    prev = chain.slice(83, 147);
-    // linkHash is checked below only where it differs from the hash computed (hex by construction).
-    if (!isHex64(prev)) return false;
-  }
-  // Event ids are uuids and positions digits: their literals need no escaping.
-  const head = `{"data":${data},"eventId":"${page.eventIds[i]}","metadata":{`;
-  const tail = `,"schemaVersion":${canonicalNumber(page.schemaVersions[i])},"streamId":${streamId},"streamVersion":${canonicalNumber(page.streamVersions[i])},"type":${type}}`;
-  digests.write(hash('sha256', `${head}${stored.join(',')}},"position":"${page.positions[i]}","recordedAt":"${iso}"${tail}`, 'hex'), i * 32, 32, 'hex');
-  const holds = prev !== null && hash('sha256', `${head}${chained.join(',')}},"prev":"${prev}"${tail}`, 'hex') === linkHash;
-  if (!holds && linkHash !== null && !isHex64(linkHash)) return false;
-  facts.prevs[i] = prev;
-  facts.hashes[i] = linkHash;
-  facts.linkHolds[i] = holds ? 1 : 0;
-  return true;
-}
-
-const storedParts: string[] = [];
-const chainedParts: string[] = [];
-
-/** A string's JSON literal when it needs no escape (printable ASCII but " and \\), else undefined. */
-function plainLiteral(text: string): string | undefined {
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return undefined;
-  }
-  return `"${text}"`;
-}
-
-/** plainLiteral of an event type: few of them, remembered. */
-const typeLiterals = new Map<string, string | undefined>();
-function typeLiteral(type: string): string | undefined {
-  let literal = typeLiterals.get(type);
-  if (literal === undefined && !typeLiterals.has(type)) {
-    literal = plainLiteral(type);
-    if (typeLiterals.size < 1000) typeLiterals.set(type, literal);
-  }
-  return literal;
-}
-
-function canonicalNumber(value: number): string {
-  return !Number.isFinite(value) ? 'null' : value === 0 ? '0' : String(value);
-}
-
-/**
- * The canonical JSON (canonicalJson of JSON.parse of it) of PostgreSQL's jsonb text, or undefined
- * where the text is not what this reader expects (any backslash: the caller parses it instead). jsonb's text
- * output (jsonb_out) differs from the canonical form only in its whitespace (": " and ", "), its key
- * order (by length, then bytes) and its numbers (numeric's text: "1.50", "1000"): its string
- * literals are byte for byte JSON.stringify's (the same escapes, lowercase \u00xx; no lone
- * surrogates in valid UTF-8), and without a backslash they hold no escape at all, so a key compares
- * as its text and a string is copied as it is.
- */
-export function jsonbCanonical(text: string): string | undefined {
-  if (text.indexOf('\\') >= 0) return undefined;
-  src = text;
-  at = 0;
-  const value = canonicalValue();
-  return value !== undefined && at === src.length ? value : undefined;
-}
-
-/** The text being read and where (module state: a recursive descent without closures). */
-let src = '';
-let at = 0;
-
-function skipSpace(): void {
-  let c = src.charCodeAt(at);
-  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = src.charCodeAt(++at);
-}
-
-function canonicalValue(): string | undefined {
-  skipSpace();
-  const c = src.charCodeAt(at);
-  if (c === 0x22) {
-    const end = src.indexOf('"', at + 1);
-    if (end < 0) return undefined;
-    const literal = src.slice(at, end + 1);
-    at = end + 1;
-    return literal;
-  }
-  if (c === 0x7b) {
-    const entries = objectEntries();
-    if (entries === undefined) return undefined;
-    let out = '{';
-    for (let k = 0; k < entries.length; k += 2) out += `${k === 0 ? '"' : ',"'}${entries[k]}":${entries[k + 1]}`;
-    return `${out}}`;
-  }
-  if (c === 0x5b) {
-    at++;
-    skipSpace();
-    if (src.charCodeAt(at) === 0x5d) {
-      at++;
-      return '[]';
-    }
-    let out = '[';
-    for (;;) {
-      const item = canonicalValue();
-      if (item === undefined) return undefined;
-      out += item;
-      skipSpace();
-      const next = src.charCodeAt(at++);
-      if (next === 0x5d) return `${out}]`;
-      if (next !== 0x2c) return undefined;
-      out += ',';
-    }
-  }
-  if (src.startsWith('true', at)) {
-    at += 4;
-    return 'true';
-  }
-  if (src.startsWith('false', at)) {
-    at += 5;
-    return 'false';
-  }
-  if (src.startsWith('null', at)) {
-    at += 4;
-    return 'null';
-  }
-  return canonicalNumberToken();
-}
-
-/** A number token as JSON.stringify writes the double it parses to. */
-function canonicalNumberToken(): string | undefined {
-  const start = at;
-  let plain = true; // digits only, no sign, no leading zero
-  let c = src.charCodeAt(at);
-  if (c === 0x2d) {
-    plain = false;
-    c = src.charCodeAt(++at);
-  }
-  if (c === 0x30) plain = false;
-  while ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d) {
-    if (c > 0x39 || c < 0x30) plain = false;
-    c = src.charCodeAt(++at);
-  }
-  const length = at - start;
-  if (length === 0) return undefined;
-  const token = src.slice(start, at);
-  // Up to 15 digits a double holds exactly, and String() writes them back as they are.
-  if (plain && length <= 15) return token;
-  const value = Number(token);
-  if (Number.isNaN(value)) return undefined;
-  return canonicalNumber(value);
-}
-
-/**
- * An object's entries from `{` to `}` (at is past it after): names (unquoted: no escapes, so they
- * compare as their text, by UTF-16 code units as RFC 8785 wants) and canonical values, flattened
- * [name, value, name, value…], sorted by name. undefined: not an object this reader handles.
- */
-function objectEntries(): string[] | undefined {
-  skipSpace();
-  if (src.charCodeAt(at) !== 0x7b) return undefined;
-  at++;
-  skipSpace();
-  const entries: string[] = [];
-  if (src.charCodeAt(at) === 0x7d) {
-    at++;
-    return entries;
-  }
-  for (;;) {
-    skipSpace();
-    if (src.charCodeAt(at) !== 0x22) return undefined;
-    const end = src.indexOf('"', at + 1);
-    if (end < 0) return undefined;
-    const name = src.slice(at + 1, end);
-    at = end + 1;
-    skipSpace();
-    if (src.charCodeAt(at++) !== 0x3a) return undefined;
-    const value = canonicalValue();
-    if (value === undefined) return undefined;
-    // Insertion in order (few keys; jsonb's order is often close to it).
-    let j = entries.length;
-    entries.push(name, value);
-    while (j > 0 && entries[j - 2] > name) {
-      entries[j] = entries[j - 2];
-      entries[j + 1] = entries[j - 1];
-      j -= 2;
-    }
-    if (j > 0 && entries[j - 2] === name) return undefined; // a repeated name: not jsonb's output
-    entries[j] = name;
-    entries[j + 1] = value;
-    skipSpace();
-    const next = src.charCodeAt(at++);
-    if (next === 0x7d) return entries;
-    if (next !== 0x2c) return undefined;
-  }
 }
