@@ -24,7 +24,8 @@
  * BENCH_AUDIT_ONLY=rebuild,verify,asof runs part of steps 2-4 (generation always runs);
  * BENCH_AUDIT_CPU_PROF=<dir> writes a V8 CPU profile of this process for each verify run and for the
  * cold as-of samples (the reader threads and PostgreSQL are not in it).
- * BENCH_VERIFY_RUNS=<n> measures verify n times (default 1) on the same log. While iterating on a
+ * BENCH_VERIFY_RUNS=<n> measures verify n times (default 1) on the same log, BENCH_VERIFY_PAGE_SIZE its
+ * pages (default 5,000; 500-2,000 measured no different, load 7-9). While iterating on a
  * step, BENCH_AUDIT_KEEP=1 keeps the database at the end (its name is printed) and
  * BENCH_AUDIT_DATABASE=<name> (with DATABASE_URL) runs on such a kept database instead of generating
  * one (the as-of step needs a generated log). Verify also prints PostgreSQL's CPU per event (the
@@ -64,6 +65,7 @@ const LONG_STREAM = 10_000;
 const ONLY = new Set((process.env.BENCH_AUDIT_ONLY ?? 'rebuild,verify,asof').split(',').map((part) => part.trim()));
 const CPU_PROF_DIR = process.env.BENCH_AUDIT_CPU_PROF;
 const VERIFY_RUNS = Number(process.env.BENCH_VERIFY_RUNS ?? 1);
+const VERIFY_PAGE_SIZE = Number(process.env.BENCH_VERIFY_PAGE_SIZE ?? 5_000);
 const KEPT_DATABASE = process.env.BENCH_AUDIT_DATABASE;
 const KEEP_DATABASE = KEPT_DATABASE !== undefined || process.env.BENCH_AUDIT_KEEP === '1';
 const TARGETS = { rebuildEventsPerSecond: 20_000, rebuildRssBytes: 300 * 1024 * 1024, verifyEventsPerSecond: 100_000, asOfMs: 100 };
@@ -185,7 +187,7 @@ async function measureVerify(store: EventStore, postgres: PostgresEventStore, po
     const verifyStart = process.hrtime.bigint();
     const cpuStart = process.cpuUsage();
     const serverStart = server();
-    const report = await verifyAuditLog({ store: postgres, db, key: auditVerificationKeyFromEnv(), pageSize: 5_000, ...(readers ? { readers } : {}) });
+    const report = await verifyAuditLog({ store: postgres, db, key: auditVerificationKeyFromEnv(), pageSize: VERIFY_PAGE_SIZE, ...(readers ? { readers } : {}) });
     const verifySeconds = seconds(verifyStart);
     const cpu = process.cpuUsage(cpuStart);
     const serverSeconds = serverStart === undefined ? undefined : (server() as number) - serverStart;
