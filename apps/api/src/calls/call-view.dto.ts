@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { CallView } from '@app/read-models/calls/call-view.entity';
 import { ScoringCriterionDto } from './call.dto';
 
@@ -74,4 +75,14 @@ export function toCallViewDto(call: CallView): CallViewDto {
     updatedAt: call.updatedAt.toISOString(),
     version: call.version,
   };
+}
+
+/**
+ * An answer that is already JSON text: returned by a `@Res({ passthrough: true })` handler, Nest's
+ * express adapter sends a string with res.send, which keeps this Content-Type (the one res.json sets)
+ * and counts Content-Length in bytes (UTF-8), as res.json does.
+ */
+export function jsonText(response: Response, json: string): string {
+  response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  return json;
 }

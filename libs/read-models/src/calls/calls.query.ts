@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type FindOptionsWhere, Repository } from 'typeorm';
-import { queryRows } from '@app/platform/database/pg-pool';
+import { pgPoolOf, queryRows } from '@app/platform/database/pg-pool';
 import { CallView } from './call-view.entity';
 
 /** The `calls` row as pg returns it (bigint as text; timestamptz, jsonb and text[] parsed). */
@@ -70,6 +70,59 @@ function toCallView(row: CallRow): CallView {
   };
 }
 
+/** A timestamptz as `Date.prototype.toISOString()` writes it (UTC, milliseconds truncated as a Date truncates them). */
+const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const isoUtcOrNull = (column: string) => `COALESCE('"' || ${isoUtc(column)} || '"', 'null')`;
+const TIMESTAMPS = 'opens_at, closes_at, published_at, closed_at, cancelled_at, created_at, updated_at';
+const MINOR_UNITS = 'budget_minor, min_award_minor, max_award_minor, committed_minor';
+
+const INT4_OID = 23;
+const keepText = (text: string) => text;
+
+/**
+ * The GET's answer as PostgreSQL writes it: the JSON text of toCallViewDto(toCallView(row)) in three
+ * pieces around the two jsonb columns, which come as their own text (see compactJson), plus the status
+ * (who may see it) and version (the ETag). Strings are escaped by to_json as JSON.stringify escapes
+ * them; bigints written as their digits, as a Number within 2^53 writes them. The first piece is NULL
+ * when the row holds what this text would write otherwise than the mapping: an instant outside years
+ * 0001-9999 (toISOString writes +010000-…) or minor units outside 0..2^53-1 (a Number rounds them);
+ * the caller then maps the row as byId does. One concat per piece: one buffer, and output functions
+ * looked up once per statement rather than per `||`.
+ */
+const CALL_JSON_BY_ID = {
+  name: 'grant_ledger_call_json_by_id',
+  text: `SELECT status, version,
+           CASE WHEN LEAST(${TIMESTAMPS}) >= '0001-01-01T00:00:00Z' AND GREATEST(${TIMESTAMPS}) < '10000-01-01T00:00:00Z'
+                 AND LEAST(${MINOR_UNITS}) >= 0 AND GREATEST(${MINOR_UNITS}) <= 9007199254740991
+           THEN concat('{"id":"', id, '","status":', to_json(status), ',"programme":', to_json(programme), ',"title":', to_json(title),
+             ',"description":', to_json(description), ',"currency":', to_json(currency), ',"budgetMinor":', budget_minor,
+             ',"committedMinor":', committed_minor, ',"remainingMinor":', budget_minor - committed_minor, ',"minAwardMinor":', min_award_minor,
+             ',"maxAwardMinor":', max_award_minor, ',"eligibleCountries":', to_json(eligible_countries), ',"minPartners":', min_partners,
+             ',"reviewsRequired":', reviews_required, ',"criteria":') END,
+           criteria::text,
+           concat(',"opensAt":"', ${isoUtc('opens_at')}, '","closesAt":"', ${isoUtc('closes_at')}, '","deadlineExtensions":'),
+           deadline_extensions::text,
+           concat(',"publishedAt":', ${isoUtcOrNull('published_at')}, ',"closedAt":', ${isoUtcOrNull('closed_at')}, ',"cancelledAt":', ${isoUtcOrNull('cancelled_at')},
+             ',"statusReason":', COALESCE(to_json(status_reason)::text, 'null'), ',"createdAt":"', ${isoUtc('created_at')}, '","updatedAt":"', ${isoUtc('updated_at')},
+             '","version":', version, '}')
+         FROM calls WHERE id = $1`,
+  rowMode: 'array',
+  types: { getTypeParser: (oid: number) => (oid === INT4_OID ? Number : keepText) },
+} as const;
+
+type CallJsonRow = [status: string, version: number, head: string | null, criteria: string, middle: string, deadlineExtensions: string, tail: string];
+
+/** A jsonb column's text (`[{"id": "a", "weight": 40}]`) as JSON.stringify writes what JSON.parse reads from it: what the mapped path sends. */
+const compactJson = (text: string) => (text === '[]' ? text : JSON.stringify(JSON.parse(text)));
+
+/** One call's GET answer as JSON text, with what the route decides on: who may see it (status) and its ETag (version). */
+export interface CallViewJson {
+  status: string;
+  version: number;
+  /** JSON.stringify(toCallViewDto(call)) to the byte; null when only the mapped path writes it exactly (see CALL_JSON_BY_ID). */
+  json: string | null;
+}
+
 export interface CallListFilter {
   statuses?: string[];
   limit: number;
@@ -96,5 +149,22 @@ export class CallsQuery {
   async byId(id: string): Promise<CallView | null> {
     const [row] = await queryRows<CallRow>(this.calls.manager, { ...CALL_BY_ID, values: [id] });
     return row ? toCallView(row) : null;
+  }
+
+  /**
+   * The live GET by id's answer as JSON text written by PostgreSQL (issue 11): no timestamptz, array or
+   * jsonb parsed into objects to be written back, and seven columns for pg to describe rather than 24.
+   * Always the live tables, on the pool (an as-of read maps the replayed row with byId).
+   */
+  async jsonById(id: string): Promise<CallViewJson | null> {
+    // Only `values` of its own: pg's Query copies a config's own property descriptors (normalizeQueryConfig),
+    // which for the five of a spread statement cost more than the rest of the mapping; the rest it reads through the prototype.
+    const statement = Object.create(CALL_JSON_BY_ID) as typeof CALL_JSON_BY_ID & { values: unknown[] };
+    statement.values = [id];
+    const { rows } = await pgPoolOf(this.calls.manager.connection).query<CallJsonRow>(statement);
+    if (rows.length === 0) return null;
+    const [status, version, head, criteria, middle, deadlineExtensions, tail] = rows[0] as unknown as CallJsonRow;
+    const json = head === null ? null : head + compactJson(criteria) + middle + compactJson(deadlineExtensions) + tail;
+    return { status, version, json };
   }
 }
