@@ -2,14 +2,17 @@ import 'reflect-metadata';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { RequestMethod } from '@nestjs/common';
-import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { IdempotencyInterceptor } from '@app/platform/idempotency/idempotency.interceptor';
+import { GUARDS_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { IdempotencyKeyGuard } from '@app/platform/idempotency/idempotency.guard';
+import { takesIdempotencyKey } from '@app/platform/idempotency/idempotent-handler';
 
 /**
- * IdempotencyInterceptor is bound per route (apps/api/src/http/command-docs.ts: Idempotent,
- * commandHeaders), not globally, so that reads pass through no interceptor at all. This keeps the
- * binding complete: every route that changes something takes `Idempotency-Key`, unless it is listed
- * below with its reason, and no read does.
+ * `Idempotency-Key` is bound per route (apps/api/src/http/command-docs.ts: Idempotent,
+ * commandHeaders: IdempotencyKeyGuard and the handler's wrapper), not globally, so that reads do
+ * nothing for it. This keeps the binding complete: every route that changes something takes
+ * `Idempotency-Key`, unless it is listed below with its reason, and no read does. And no route
+ * passes through a Nest interceptor: Nest runs a route's interceptors through rxjs on every request
+ * (issue 11), which is what taking the key out of the interceptor chain saved.
  */
 const WITHOUT_IDEMPOTENCY_KEY: Record<string, string> = {
   'POST webhooks/subscriptions': 'the answer holds the signing secret, which must not be kept in the clear to be replayed',
@@ -26,6 +29,7 @@ interface Route {
   route: string;
   file: string;
   idempotent: boolean;
+  interceptors: number;
 }
 
 async function routes(): Promise<Route[]> {
@@ -42,8 +46,12 @@ async function routes(): Promise<Route[]> {
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (method === undefined) continue;
         const path = [base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].filter((part) => part !== '' && part !== '/').join('/');
-        const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
-        found.push({ route: `${RequestMethod[method]} ${path}`, file: relative(SRC, file), idempotent: interceptors.includes(IdempotencyInterceptor) });
+        const interceptors = [...((Reflect.getMetadata(INTERCEPTORS_METADATA, exported) ?? []) as unknown[]), ...((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[])];
+        const guards = (Reflect.getMetadata(GUARDS_METADATA, handler) ?? []) as unknown[];
+        // Both halves or neither: the guard looks the key up, the wrapper replays or remembers.
+        const idempotent = takesIdempotencyKey(handler);
+        if (idempotent !== guards.includes(IdempotencyKeyGuard)) throw new Error(`${RequestMethod[method]} ${path}: IdempotencyKeyGuard without the handler's wrapper, or the reverse`);
+        found.push({ route: `${RequestMethod[method]} ${path}`, file: relative(SRC, file), idempotent, interceptors: interceptors.length });
       }
     }
   }
@@ -58,8 +66,8 @@ describe('Idempotency-Key on the routes', () => {
 
   it('finds the API routes (the check below would pass on none)', () => {
     expect(all.length).toBeGreaterThan(80);
-    expect(all).toContainEqual({ route: 'POST calls', file: join('calls', 'calls.controller.ts'), idempotent: true });
-    expect(all).toContainEqual({ route: 'GET calls/:id', file: join('calls', 'calls.controller.ts'), idempotent: false });
+    expect(all).toContainEqual({ route: 'POST calls', file: join('calls', 'calls.controller.ts'), idempotent: true, interceptors: 0 });
+    expect(all).toContainEqual({ route: 'GET calls/:id', file: join('calls', 'calls.controller.ts'), idempotent: false, interceptors: 0 });
   });
 
   it('every route that changes something takes it, except those listed with a reason', () => {
@@ -73,5 +81,9 @@ describe('Idempotency-Key on the routes', () => {
 
   it('no read passes through it', () => {
     expect(all.filter((route) => route.route.startsWith('GET ') && route.idempotent).map((route) => route.route)).toEqual([]);
+  });
+
+  it('no route, command or read, is bound to a Nest interceptor (rxjs on every request, key or not)', () => {
+    expect(all.filter((route) => route.interceptors > 0).map((route) => `${route.route} (${route.file})`)).toEqual([]);
   });
 });

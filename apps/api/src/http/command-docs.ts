@@ -1,17 +1,18 @@
-import { applyDecorators, UseInterceptors } from '@nestjs/common';
+import { applyDecorators } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-import { IdempotencyInterceptor } from '@app/platform/idempotency/idempotency.interceptor';
+import { IdempotencyKeyHandling } from '@app/platform/idempotency/idempotent-handler';
 
 const IDEMPOTENCY_KEY_HEADER = ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' });
 
 /**
- * `Idempotency-Key` on a route that changes something (IdempotencyInterceptor), documented. Every
- * POST, PUT, PATCH and DELETE route has it, through this or commandHeaders
- * (test/layering/idempotent-routes.spec.ts checks), and no read has it: a read then passes through no
- * interceptor at all (issue 11).
+ * `Idempotency-Key` on a route that changes something (IdempotencyKeyGuard and the handler's wrapper,
+ * IdempotencyKeyHandling), documented. Every POST, PUT, PATCH and DELETE route has it, through this
+ * or commandHeaders (test/layering/idempotent-routes.spec.ts checks), and no read has it. No route
+ * passes through a Nest interceptor for it (issue 11: Nest's interceptor chain is rxjs on every
+ * request, key or not).
  */
 export function Idempotent(): MethodDecorator {
-  return applyDecorators(UseInterceptors(IdempotencyInterceptor), IDEMPOTENCY_KEY_HEADER);
+  return applyDecorators(IdempotencyKeyHandling(), IDEMPOTENCY_KEY_HEADER);
 }
 
 /** The headers every command route takes, documented once: `Idempotency-Key` (Idempotent) and `If-Match` on the resource's stream. */
