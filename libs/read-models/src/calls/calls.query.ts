@@ -157,8 +157,8 @@ export class CallsQuery {
    * Always the live tables, on the pool (an as-of read maps the replayed row with byId).
    */
   async jsonById(id: string): Promise<CallViewJson | null> {
-    // Only `values` of its own: pg's Query copies a config's own property descriptors (normalizeQueryConfig),
-    // which for the five of a spread statement cost more than the rest of the mapping; the rest it reads through the prototype.
+    // Only `values` of its own, the rest read through the prototype: pg's Query copies a config's own
+    // property descriptors (normalizeQueryConfig), ~6.7 µs for a spread of five, ~2.6 for one (node, this machine).
     const statement = Object.create(CALL_JSON_BY_ID) as typeof CALL_JSON_BY_ID & { values: unknown[] };
     statement.values = [id];
     const { rows } = await pgPoolOf(this.calls.manager.connection).query<CallJsonRow>(statement);
