@@ -70,7 +70,7 @@ export class AppModule {
         ...(options.config.runWorker ? [WorkerModule] : []),
       ],
       controllers: [HealthController, ConsumersController, NotificationsController],
-      // IdempotencyInterceptor is bound per route (Idempotent, commandHeaders), never to reads.
+      // Idempotency-Key is handled per route (Idempotent, commandHeaders: a guard and a handler wrapper), never on reads.
       providers: [PROBLEM_DETAILS_FILTER],
     };
   }

@@ -17,8 +17,8 @@ import { MalformedRequestError, RequestValidationError } from '../problem/valida
  * Why a global guard, rather than a middleware or a JSON.parse reviver:
  * - it must see every input a handler will see: a JSON body, a urlencoded body (whichever parser made
  *   it), the query and the path parameters — the last only exist once the router has matched;
- * - it must run before anything walks the body recursively: guards run before interceptors (the
- *   idempotency interceptor hashes the body) and before pipes (ValidationPipe → class-transformer);
+ * - it must run before anything walks the body recursively: global guards run before a route's own
+ *   (the Idempotency-Key guard hashes the body) and before pipes (ValidationPipe → class-transformer);
  * - a middleware added in configureApp runs *before* the body parsers, which Nest registers at init,
  *   so it would see no body; a reviver sees neither the query nor a urlencoded body.
  * Parsing itself is safe: V8's JSON.parse is not recursive (a 100,000-deep array parses), and the walk
