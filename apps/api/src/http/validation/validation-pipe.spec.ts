@@ -143,6 +143,46 @@ describe('GrantLedgerValidationPipe', () => {
     expect(refused).toBeGreaterThan(1000);
   });
 
+  it('answers an empty input (no query string, an empty body) as Nest does, the first time and every time after, on every API DTO', async () => {
+    const pipe = createValidationPipe();
+    let newInstances = 0;
+    for (const cls of dtoClasses) {
+      for (const type of ['body', 'query'] as const) {
+        const metadata: ArgumentMetadata = { type, metatype: cls, data: undefined };
+        const nest = await outcome(nestPipe, {}, metadata);
+        const answers: unknown[] = [];
+        // A query string parser's object has no prototype.
+        for (const empty of [{}, {}, Object.create(null) as object, {}]) {
+          expect({ cls: cls.name, type, outcome: await outcome(pipe, empty, metadata) }).toEqual({ cls: cls.name, type, outcome: nest });
+          answers.push(await pipe.transform(empty, metadata).catch(() => undefined));
+        }
+        if (answers[0] !== undefined) {
+          newInstances += 1;
+          // Each request gets an instance of its own.
+          expect(new Set(answers).size).toBe(answers.length);
+        }
+      }
+    }
+    expect(newInstances).toBeGreaterThan(10);
+  });
+
+  it('gives an empty input the class\'s own defaults, and refuses {} every time where a field is required', async () => {
+    class WithDefault {
+      @IsOptional()
+      @IsInt()
+      limit: number = 20;
+    }
+    class Required {
+      @IsString()
+      name!: string;
+    }
+    const pipe = createValidationPipe();
+    for (let round = 0; round < 3; round += 1) {
+      expect(await pipe.transform({}, { type: 'query', metatype: WithDefault, data: undefined })).toEqual(Object.assign(new WithDefault(), { limit: 20 }));
+      await expect(pipe.transform({}, { type: 'body', metatype: Required, data: undefined })).rejects.toBeInstanceOf(RequestValidationError);
+    }
+  });
+
   it("passes an object on its fast path exactly when class-validator finds no error (its own rules, not just the pipe's answer)", () => {
     const next = random(7);
     const options = { ...VALIDATION_PIPE_OPTIONS, forbidUnknownValues: false, validationError: { target: false } };
