@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { allEvents, eventStoreOf } from '../support/log';
 import { buildWorld, CALLERS, readmeAllows, resolveSchema, type Caller, type Operation, type Schema, type SecurityWorld } from './security-world';
+import { mulberry32 } from '../support/mulberry32';
 
 /*
  * OpenAPI-driven fuzz with a fixed seed: every operation of the document gets mutated requests —
@@ -21,14 +22,7 @@ const CONCURRENCY = 4;
 
 /** mulberry32: a small, fast, seedable PRNG (32-bit state), so a run can be replayed exactly. */
 function prng(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (max: number) => Math.floor(next() * max),

@@ -4,17 +4,11 @@ import type { RecordedEvent } from '@app/event-store';
 import { chainHashOf, chainLinkOf } from '@app/event-store/hash-chain';
 import { PINNED_EVENT } from '../../../event-store/test/pinned-event';
 import { eventDigest, eventDigestBytes, eventFactsPage, foldRunningHash, GLOBAL_GENESIS_HASH, nextGlobalHash, packEventFacts, storedEventRecord, unpackEventFacts } from './audit-digest';
+import { mulberry32 } from '../../../../test/support/mulberry32';
 
 /** A deterministic pseudo-random generator, so a failure can be replayed. */
 function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
   const text = () => pick(['', 'a', 'é', 'Ωmega', 'line\nbreak', 'quote"', '\u2028', '😀', 'z1', '10', '2', 'B', 'b', '\u0007']);
   const value = (depth: number): unknown => {

@@ -4,6 +4,7 @@ import { canonicalJson, chainHashOf } from '@app/event-store/hash-chain';
 import type { StoredEventTextPage } from '@app/event-store/postgres/postgres-event-store';
 import { eventFactsPage, eventFactsPageFromText } from './audit-digest';
 import { jsonbCanonicalBytes } from './verify-text-encoder';
+import { mulberry32 } from '../../../../test/support/mulberry32';
 
 /**
  * The byte encoder of jsonb text (verify-text-encoder.ts) against canonicalJson of the parsed
@@ -211,14 +212,7 @@ describe('facts from stored text (eventFactsPageFromText) against parsed events 
 
 /** A deterministic pseudo-random generator, so a failure can be replayed (as verify-facts.spec.ts's). */
 function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
   const text = () => pick(['', 'a', 'é', 'Ωmega', 'line\nbreak', 'quote"', '\u2028', '😀', 'z1', '10', '2', 'B', 'b', '\u0007', '\ud800', 'ab', 'a b', '~']);
   const key = () => pick(['', 'a', 'B', 'b', 'z1', '10', '2', 'ab', 'a b', '~', 'aa', 'A', '_', 'recordedAt', 'chain']) + pick(['', 'x', '1', 'é']);
