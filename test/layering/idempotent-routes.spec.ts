@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { RequestMethod } from '@nestjs/common';
-import { GUARDS_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { GUARDS_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { IdempotencyKeyGuard } from '@app/platform/idempotency/idempotency.guard';
 import { takesIdempotencyKey } from '@app/platform/idempotency/idempotent-handler';
 
@@ -51,6 +51,14 @@ async function routes(): Promise<Route[]> {
         // Both halves or neither: the guard looks the key up, the wrapper replays or remembers.
         const idempotent = takesIdempotencyKey(handler);
         if (idempotent !== guards.includes(IdempotencyKeyGuard)) throw new Error(`${RequestMethod[method]} ${path}: IdempotencyKeyGuard without the handler's wrapper, or the reverse`);
+        if (idempotent) {
+          // The key is looked up after every other guard of the route has let the request through.
+          if (guards.at(-1) !== IdempotencyKeyGuard) throw new Error(`${RequestMethod[method]} ${path}: a guard runs after IdempotencyKeyGuard (put @UseGuards below @Idempotent())`);
+          // The wrapper hands the request on after the last decorated parameter: every parameter must be one.
+          const declared = ((Reflect.getMetadata('design:paramtypes', prototype, name) ?? []) as unknown[]).length;
+          const decorated = Object.keys((Reflect.getMetadata(ROUTE_ARGS_METADATA, exported, name) ?? {}) as object).length - 1; // less the wrapper's own @Req()
+          if (declared !== decorated) throw new Error(`${RequestMethod[method]} ${path}: ${declared} parameters, ${decorated} decorated: an undecorated one would receive the request`);
+        }
         found.push({ route: `${RequestMethod[method]} ${path}`, file: relative(SRC, file), idempotent, interceptors: interceptors.length });
       }
     }

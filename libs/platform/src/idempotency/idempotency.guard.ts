@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { pgPoolOf } from '../database/pg-pool';
 import { describeError } from '../database/transient-errors';
 import { IdempotencyKeyReused } from './idempotency-key-reused.error';
+import { isObservable, lastValueFrom } from 'rxjs';
 
 const MAX_KEY_LENGTH = 255;
 
@@ -117,7 +118,9 @@ export class KeyedCommand {
       response.setHeader('Idempotent-Replayed', 'true');
       return previous.response;
     }
-    const result = await run();
+    let result = await run();
+    // What Nest would send for an Observable is what it emits last: that is the answer to remember.
+    if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
     try {
       await this.pool.query({ ...REMEMBER_ANSWER, values: [this.scope, this.key, this.requestHash, response.statusCode, JSON.stringify(result ?? null)] });
     } catch (error) {

@@ -24,7 +24,13 @@ type Handler = (this: unknown, ...args: unknown[]) => unknown;
  * called with the request as one more, trailing argument (which it does not declare), and a replay
  * now passes through the route's pipes first — it validates what its first request validated,
  * since the stored request hash covers the route, `If-Match` and the body. A handler must return
- * its answer or a promise of it (an Observable would be remembered as it is, not what it emits).
+ * its answer, a promise of it, or an Observable (its last value is what is remembered, as Nest sends it).
+ *
+ * Two things this relies on, which test/layering/idempotent-routes.spec.ts checks on every route:
+ * the guard is the route's last (a method guard applied after this decorator, above it, would
+ * otherwise run after the key look-up, so a 403 could come after a 422), and every parameter of the
+ * handler is decorated (the request's index comes after the last one; a parameter with a default
+ * value or a rest parameter would receive the request).
  */
 export function IdempotencyKeyHandling(): MethodDecorator {
   return (target, propertyKey, descriptor) => {

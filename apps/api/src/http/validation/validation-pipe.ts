@@ -24,7 +24,9 @@ export class GrantLedgerValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype as (new () => object) | undefined;
-    if (!metatype || !isEmptyObject(value)) return super.transform(value, metadata);
+    // Only where the pipe validates (a DTO class; not a custom decorator's value, not `Object`): there
+    // it answers a new object anyway, elsewhere the input itself.
+    if (!metatype || this.expectedType || !this.toValidate(metadata) || !isEmptyObject(value)) return super.transform(value, metadata);
     let known = this.emptyInputIsNewInstance.get(metadata.type);
     if (!known) this.emptyInputIsNewInstance.set(metadata.type, (known = new WeakMap()));
     const answer = known.get(metatype);
