@@ -157,6 +157,8 @@ export class CallsQuery {
    * Always the live tables, on the pool (an as-of read maps the replayed row with byId).
    */
   async jsonById(id: string): Promise<CallViewJson | null> {
+    // A query bound to a transaction (an as-of replay's) must never read the live tables behind its back.
+    if (this.calls.manager.queryRunner) throw new Error('CallsQuery.jsonById reads the live tables on the pool: not within a transaction');
     // Only `values` of its own, the rest read through the prototype: pg's Query copies a config's own
     // property descriptors (normalizeQueryConfig), ~6.7 µs for a spread of five, ~2.6 for one (node, this machine).
     const statement = Object.create(CALL_JSON_BY_ID) as typeof CALL_JSON_BY_ID & { values: unknown[] };
