@@ -4,6 +4,7 @@ import { callStreamName, type CallEvent } from '@app/domain/call';
 import { grantStreamName, type GrantEvent } from '@app/domain/grant';
 import { organisationStreamName, type OrganisationEvent } from '@app/domain/organisation';
 import { proposalStreamName, type ProposalEvent } from '@app/domain/proposal';
+import { mulberry32 } from './mulberry32';
 
 export type SyntheticEvent = CallEvent | OrganisationEvent | ProposalEvent | GrantEvent;
 
@@ -216,18 +217,6 @@ export function* syntheticLog(options: SyntheticLogOptions): Generator<Synthetic
       },
     };
   }
-}
-
-/** A small seeded PRNG: the same seed gives the same programme. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export type EncodeEvent = (streamId: string, event: SyntheticEvent, metadata: EventMetadata) => Promise<NewEvent>;
