@@ -123,44 +123,99 @@ export interface EventFactsPage {
    */
   runningFrom?: string;
   runningAfter?: string;
+  /** Set by a reader thread (markRuns, markSeals): see EventFactsView. */
+  inRun?: Uint8Array;
+  sealMarks?: Uint8Array;
 }
 
 /**
- * An EventFactsPage as a reader thread hands it over: its strings joined in one (per event:
- * position, stream id, event id, and the link's prev and hash when it has one) with their end
- * offsets, everything else in typed arrays that are transferred, not copied. Cloning the page's
- * 25,000 strings one by one cost about 1 µs per event to write and more to read back.
+ * An EventFactsPage as a reader thread hands it over (markRuns and markSeals done first): its
+ * strings joined in one with their end offsets, everything else in typed arrays that are
+ * transferred, not copied. Per event: position and event id always; stream id, prev and hash only
+ * where the verifier checks the event in full (not inRun), and the hash too where a run ends (the
+ * stream's head after it). An event inside a run is of the run's stream, and its link was checked
+ * by the reader: its prev is the previous event's hash, which the verifier never reads. Cloning
+ * the page's 25,000 strings one by one cost about 1 µs per event to write and more to read back;
+ * joining five per event cost the reader ~1.5 µs per event.
  */
 export interface PackedEventFacts {
   count: number;
   text: string;
-  /** End offset in `text` of each string, five per event (an event without a link has empty prev and hash). */
+  /** End offset in `text` of each string, five per event: position, event id, stream id, prev, hash (empty where not sent). */
   ends: Uint32Array;
   /** 1: the event carries a well-formed link (prev and hash), 0: prevs and hashes are null. */
   linked: Uint8Array;
   streamVersions: Float64Array;
   linkHolds: Uint8Array;
   digests: Uint8Array;
+  inRun: Uint8Array;
+  sealMarks: Uint8Array;
   runningFrom?: string;
   runningAfter?: string;
 }
 
+/**
+ * Marks the events that continue a run and link to it (inRun): same stream as the event before in
+ * the page, the next version, linked, still hashing to its link, and its prev the previous event's
+ * hash. If the event before passed the verifier's checks, such an event passes them too (streamLink
+ * would answer undefined and make it the stream's head), so the verifier only advances the head.
+ */
+export function markRuns(page: EventFactsPage): void {
+  const { count, streamIds, streamVersions, prevs, hashes, linkHolds } = page;
+  const inRun = new Uint8Array(count);
+  for (let i = 1; i < count; i++) {
+    const prev = prevs[i];
+    if (prev !== null && linkHolds[i] === 1 && streamVersions[i] === streamVersions[i - 1] + 1 && prev === hashes[i - 1] && streamIds[i] === streamIds[i - 1]) inRun[i] = 1;
+  }
+  page.inRun = inRun;
+}
+
+/** Marks the events at a sealed position (sealMarks): where the verifier checks the seal's count. */
+export function markSeals(page: EventFactsPage, sealPositions: ReadonlySet<string>): void {
+  const marks = new Uint8Array(page.count);
+  if (sealPositions.size > 0) for (let i = 0; i < page.count; i++) if (sealPositions.has(page.positions[i])) marks[i] = 1;
+  page.sealMarks = marks;
+}
+
 export function packEventFacts(page: EventFactsPage): PackedEventFacts {
-  const { count } = page;
-  const parts = new Array<string>(count * 5);
+  const { count, positions, eventIds, streamIds, prevs, hashes } = page;
+  const inRun = page.inRun ?? new Uint8Array(count);
+  const parts: string[] = [];
   const ends = new Uint32Array(count * 5);
   const linked = new Uint8Array(count);
   let end = 0;
   for (let i = 0; i < count; i++) {
-    const prev = page.prevs[i];
-    const hash = page.hashes[i];
-    linked[i] = prev !== null && hash !== null ? 1 : 0;
-    const strings = [page.positions[i], page.streamIds[i], page.eventIds[i], prev ?? '', hash ?? ''];
-    for (let k = 0; k < 5; k++) {
-      parts[i * 5 + k] = strings[k];
-      end += strings[k].length;
-      ends[i * 5 + k] = end;
+    const e = i * 5;
+    const prev = prevs[i];
+    const hash = hashes[i];
+    const isLinked = prev !== null && hash !== null;
+    linked[i] = isLinked ? 1 : 0;
+    const position = positions[i];
+    const eventId = eventIds[i];
+    parts.push(position, eventId);
+    end += position.length;
+    ends[e] = end;
+    end += eventId.length;
+    ends[e + 1] = end;
+    if (inRun[i] === 0) {
+      const streamId = streamIds[i];
+      parts.push(streamId);
+      end += streamId.length;
+      ends[e + 2] = end;
+      if (isLinked) {
+        parts.push(prev);
+        end += prev.length;
+      }
+      ends[e + 3] = end;
+    } else {
+      ends[e + 2] = end;
+      ends[e + 3] = end;
     }
+    if (isLinked && (inRun[i] === 0 || i + 1 === count || inRun[i + 1] === 0)) {
+      parts.push(hash);
+      end += hash.length;
+    }
+    ends[e + 4] = end;
   }
   return {
     count,
@@ -170,46 +225,137 @@ export function packEventFacts(page: EventFactsPage): PackedEventFacts {
     streamVersions: Float64Array.from(page.streamVersions),
     linkHolds: page.linkHolds,
     digests: page.digests,
+    inRun,
+    sealMarks: page.sealMarks ?? new Uint8Array(count),
     ...(page.runningFrom !== undefined ? { runningFrom: page.runningFrom, runningAfter: page.runningAfter } : {}),
   };
 }
 
 /** The transferable buffers of a packed page (postMessage's transfer list). */
 export function packedTransferList(packed: PackedEventFacts): ArrayBuffer[] {
-  return [packed.ends.buffer, packed.linked.buffer, packed.streamVersions.buffer, packed.linkHolds.buffer, packed.digests.buffer] as ArrayBuffer[];
+  return [packed.ends.buffer, packed.linked.buffer, packed.streamVersions.buffer, packed.linkHolds.buffer, packed.digests.buffer, packed.inRun.buffer, packed.sealMarks.buffer] as ArrayBuffer[];
 }
 
-export function unpackEventFacts(packed: PackedEventFacts): EventFactsPage {
-  const { count, text, ends, linked } = packed;
-  const positions: string[] = [];
-  const streamIds: string[] = [];
-  const eventIds: string[] = [];
-  const prevs: (string | null)[] = [];
-  const hashes: (string | null)[] = [];
-  const streamVersions: number[] = [];
-  let start = 0;
-  for (let i = 0; i < count; i++) {
-    const e = i * 5;
-    positions.push(text.slice(start, ends[e]));
-    streamIds.push(text.slice(ends[e], ends[e + 1]));
-    eventIds.push(text.slice(ends[e + 1], ends[e + 2]));
-    prevs.push(linked[i] === 1 ? text.slice(ends[e + 2], ends[e + 3]) : null);
-    hashes.push(linked[i] === 1 ? text.slice(ends[e + 3], ends[e + 4]) : null);
-    streamVersions.push(packed.streamVersions[i]);
-    start = ends[e + 4];
+/**
+ * What the verifier reads of a page, whether computed in its own thread (factsView) or handed over
+ * packed (unpackEventFacts): the columns, and the strings by accessor, so that a packed page's
+ * strings are cut from its text only where they are read.
+ */
+export interface EventFactsView {
+  count: number;
+  streamVersions: ArrayLike<number>;
+  linkHolds: Uint8Array;
+  digests: Uint8Array;
+  /** Set: 1 where the event continues a run and links to it (markRuns); unset: every event is checked in full. */
+  inRun?: Uint8Array;
+  /** Set: 1 where the event is at a sealed position (markSeals); unset: the verifier looks each position up. */
+  sealMarks?: Uint8Array;
+  runningFrom?: string;
+  runningAfter?: string;
+  position(i: number): string;
+  eventId(i: number): string;
+  streamId(i: number): string;
+  /** prev and hash of the link (null: no well-formed link). A packed page answers them for events not inRun, and hash also where a run ends. */
+  prev(i: number): string | null;
+  hash(i: number): string | null;
+}
+
+class PageView implements EventFactsView {
+  readonly count: number;
+  readonly streamVersions: ArrayLike<number>;
+  readonly linkHolds: Uint8Array;
+  readonly digests: Uint8Array;
+  readonly inRun?: Uint8Array;
+  readonly sealMarks?: Uint8Array;
+  readonly runningFrom?: string;
+  readonly runningAfter?: string;
+  constructor(private readonly page: EventFactsPage) {
+    this.count = page.count;
+    this.streamVersions = page.streamVersions;
+    this.linkHolds = page.linkHolds;
+    this.digests = page.digests;
+    if (page.inRun !== undefined) this.inRun = page.inRun;
+    if (page.sealMarks !== undefined) this.sealMarks = page.sealMarks;
+    if (page.runningFrom !== undefined) {
+      this.runningFrom = page.runningFrom;
+      this.runningAfter = page.runningAfter;
+    }
   }
-  return {
-    count,
-    positions,
-    streamIds,
-    streamVersions,
-    eventIds,
-    prevs,
-    hashes,
-    linkHolds: packed.linkHolds,
-    digests: packed.digests,
-    ...(packed.runningFrom !== undefined ? { runningFrom: packed.runningFrom, runningAfter: packed.runningAfter } : {}),
-  };
+  position(i: number): string {
+    return this.page.positions[i];
+  }
+  eventId(i: number): string {
+    return this.page.eventIds[i];
+  }
+  streamId(i: number): string {
+    return this.page.streamIds[i];
+  }
+  prev(i: number): string | null {
+    return this.page.prevs[i];
+  }
+  hash(i: number): string | null {
+    return this.page.hashes[i];
+  }
+}
+
+/** A page computed in this thread, as the verifier reads it. */
+export function factsView(page: EventFactsPage): EventFactsView {
+  return new PageView(page);
+}
+
+class PackedView implements EventFactsView {
+  readonly count: number;
+  readonly streamVersions: Float64Array;
+  readonly linkHolds: Uint8Array;
+  readonly digests: Uint8Array;
+  readonly inRun: Uint8Array;
+  readonly sealMarks: Uint8Array;
+  readonly runningFrom?: string;
+  readonly runningAfter?: string;
+  private readonly text: string;
+  private readonly ends: Uint32Array;
+  private readonly linked: Uint8Array;
+  constructor(packed: PackedEventFacts) {
+    this.count = packed.count;
+    this.text = packed.text;
+    this.ends = packed.ends;
+    this.linked = packed.linked;
+    this.streamVersions = packed.streamVersions;
+    this.linkHolds = packed.linkHolds;
+    this.digests = packed.digests;
+    this.inRun = packed.inRun;
+    this.sealMarks = packed.sealMarks;
+    if (packed.runningFrom !== undefined) {
+      this.runningFrom = packed.runningFrom;
+      this.runningAfter = packed.runningAfter;
+    }
+  }
+  /** String k (0-4) of event i. */
+  private part(i: number, k: number): string {
+    const e = i * 5 + k;
+    return this.text.slice(e === 0 ? 0 : this.ends[e - 1], this.ends[e]);
+  }
+  position(i: number): string {
+    return this.part(i, 0);
+  }
+  eventId(i: number): string {
+    return this.part(i, 1);
+  }
+  streamId(i: number): string {
+    let j = i;
+    while (j > 0 && this.inRun[j] === 1) j--;
+    return this.part(j, 2);
+  }
+  prev(i: number): string | null {
+    return this.linked[i] === 1 ? this.part(i, 3) : null;
+  }
+  hash(i: number): string | null {
+    return this.linked[i] === 1 ? this.part(i, 4) : null;
+  }
+}
+
+export function unpackEventFacts(packed: PackedEventFacts): EventFactsView {
+  return new PackedView(packed);
 }
 
 /** Folds the page's digests into the running hash from `from` (hex), and records both ends on the page. */

@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import type { RecordedEvent } from '@app/event-store';
 import { chainHashOf, chainLinkOf } from '@app/event-store/hash-chain';
 import { PINNED_EVENT } from '../../../event-store/test/pinned-event';
-import { eventDigest, eventDigestBytes, eventFactsPage, foldRunningHash, GLOBAL_GENESIS_HASH, nextGlobalHash, packEventFacts, storedEventRecord, unpackEventFacts } from './audit-digest';
+import { eventDigest, eventDigestBytes, eventFactsPage, foldRunningHash, GLOBAL_GENESIS_HASH, markRuns, markSeals, nextGlobalHash, packEventFacts, storedEventRecord, unpackEventFacts } from './audit-digest';
 import { mulberry32 } from '../../../../test/support/mulberry32';
 
 /** A deterministic pseudo-random generator, so a failure can be replayed. */
@@ -129,11 +129,35 @@ describe('verify facts', () => {
     const random = generator(13);
     const events = Array.from({ length: 300 }, (_, i) => randomEvent(random, i));
     events.push({ ...PINNED_EVENT, streamId: '', metadata: { ...PINNED_EVENT.metadata, chain: { prev: 'x', hash: 'y' } } as RecordedEvent['metadata'] });
+    // Runs: a stream's events one after the other, each linking to the one before.
+    let prev = 'f'.repeat(64);
+    for (let v = 0; v < 6; v++) {
+      const event = { ...PINNED_EVENT, streamId: 'run-stream', streamVersion: v, eventId: randomUUID(), metadata: { ...PINNED_EVENT.metadata, chain: { prev, hash: '' } } } as RecordedEvent;
+      (event.metadata.chain as { hash: string }).hash = chainHashOf(event, prev);
+      prev = (event.metadata.chain as { hash: string }).hash;
+      events.push(event);
+    }
     const page = eventFactsPage(events);
     foldRunningHash(page, GLOBAL_GENESIS_HASH);
+    markRuns(page);
+    markSeals(page, new Set([events[7].position, 'elsewhere']));
     const expected = structuredClone(page);
-    const packed = structuredClone(packEventFacts(page));
-    expect(unpackEventFacts(packed)).toEqual(expected);
+    const view = unpackEventFacts(structuredClone(packEventFacts(page)));
+    const inRun = expected.inRun as Uint8Array;
+    expect([...inRun.subarray(301)]).toEqual([0, 1, 1, 1, 1, 1]);
+    expect([...(expected.sealMarks as Uint8Array)].flatMap((mark, i) => (mark ? [i] : []))).toEqual(events.flatMap((event, i) => (event.position === events[7].position ? [i] : [])));
+    expect(view).toMatchObject({ count: expected.count, runningFrom: expected.runningFrom, runningAfter: expected.runningAfter });
+    expect(Array.from(view.streamVersions)).toEqual(expected.streamVersions);
+    expect(view.linkHolds).toEqual(expected.linkHolds);
+    expect(view.digests).toEqual(expected.digests);
+    expect(view.inRun).toEqual(inRun);
+    expect(view.sealMarks).toEqual(expected.sealMarks);
+    for (let i = 0; i < expected.count; i++) {
+      expect([view.position(i), view.eventId(i), view.streamId(i)]).toEqual([expected.positions[i], expected.eventIds[i], expected.streamIds[i]]);
+      // A packed page carries prev and hash where the verifier reads them: events not in a run, and the hash at a run's end.
+      if (inRun[i] === 0) expect(view.prev(i)).toBe(expected.prevs[i]);
+      if (inRun[i] === 0 || i + 1 === expected.count || inRun[i + 1] === 0) expect(view.hash(i)).toBe(expected.hashes[i]);
+    }
     expect(expected.prevs.filter((prev) => prev === null).length).toBeGreaterThan(10);
   });
 });

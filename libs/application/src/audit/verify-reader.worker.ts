@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EventStore, EventStoreSelection } from '@app/event-store';
 import { PostgresEventStore, type StoredEventTextPage } from '@app/event-store/postgres/postgres-event-store';
-import { eventFactsPage, eventFactsPageFromText, foldRunningHash, packEventFacts, packedTransferList, type PackedEventFacts } from './audit-digest';
+import { type EventFactsPage, eventFactsPage, eventFactsPageFromText, foldRunningHash, markRuns, markSeals, packEventFacts, packedTransferList, type PackedEventFacts } from './audit-digest';
 
 /** Read up to `maxCount` events after `after`; stop before the first one past `upTo` (positions of one store sort as strings). */
 export interface PageRequest {
@@ -32,11 +32,21 @@ export type PageAnswer =
 
 export interface ReaderWorkerData {
   store: EventStoreSelection;
+  /** The positions the seals name: events there are marked (markSeals). */
+  sealPositions: string[];
 }
 
 const port = parentPort;
 if (port) {
   const store = openStore((workerData as ReaderWorkerData).store);
+  const sealPositions = new Set((workerData as ReaderWorkerData).sealPositions);
+  /** What the verifier's ordered pass needs besides the facts: runs, seal marks, the running hash. */
+  const finish = (facts: EventFactsPage, running: string | undefined): PackedEventFacts => {
+    markRuns(facts);
+    markSeals(facts, sealPositions);
+    if (running !== undefined) foldRunningHash(facts, running);
+    return packEventFacts(facts);
+  };
   port.on('message', (request: PageRequest | 'close') => {
     if (request === 'close') {
       void store.close().finally(() => port.close());
@@ -58,9 +68,7 @@ if (port) {
       if (beyond >= 0) end = beyond;
     }
     const events = end === page.length ? page : page.slice(0, end);
-    const facts = eventFactsPage(events);
-    if (running !== undefined) foldRunningHash(facts, running);
-    return { facts: packEventFacts(facts), last: events.at(-1)?.position, done: end < page.length || page.length < maxCount };
+    return { facts: finish(eventFactsPage(events), running), last: events.at(-1)?.position, done: end < page.length || page.length < maxCount };
   }
 
   /** The same from PostgreSQL's stored text: no event objects, data and metadata canonicalised from their jsonb text. */
@@ -76,9 +84,7 @@ if (port) {
         }
       }
     }
-    const facts = eventFactsPageFromText(end === read ? page : slicePage(page, end));
-    if (running !== undefined) foldRunningHash(facts, running);
-    return { facts: packEventFacts(facts), last: end > 0 ? page.positions[end - 1] : undefined, done: end < read || read < maxCount };
+    return { facts: finish(eventFactsPageFromText(end === read ? page : slicePage(page, end)), running), last: end > 0 ? page.positions[end - 1] : undefined, done: end < read || read < maxCount };
   }
 }
 

@@ -5,7 +5,7 @@ import type { EventStore, EventStoreSelection } from '@app/event-store';
 import { GENESIS_HASH } from '@app/event-store/hash-chain';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
 import type { AuditDb } from './audit-db';
-import { eventFactsPage, eventFactsPageFromText, type EventFactsPage, GLOBAL_GENESIS_HASH, nextGlobalHashBytes, unpackEventFacts } from './audit-digest';
+import { eventFactsPage, eventFactsPageFromText, type EventFactsView, factsView, GLOBAL_GENESIS_HASH, nextGlobalHashBytes, unpackEventFacts } from './audit-digest';
 import { type AuditSeal, loadSeals } from './audit-seals';
 import { type AuditVerificationKey, sealSignatureValid } from './audit-signing-key';
 import type { PageAnswer, PageRequest, ReaderWorkerData } from './verify-reader.worker';
@@ -127,7 +127,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
   // The running hash is folded lazily: `hash` covers the first `folded` events. A page whose reader
   // folded it already, from the value the log really has at the page's start, is taken whole.
   let folded = 0;
-  let page: EventFactsPage | undefined;
+  let page: EventFactsView | undefined;
   let pageStart = 0;
   let pageTrusted = false;
   const hashAt = (target: number) => {
@@ -138,7 +138,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
     }
     while (folded < target) {
       const j = (folded - pageStart) * 32;
-      hash = nextGlobalHashBytes(hash, (page as EventFactsPage).digests.subarray(j, j + 32), hash);
+      hash = nextGlobalHashBytes(hash, (page as EventFactsView).digests.subarray(j, j + 32), hash);
       folded += 1;
     }
   };
@@ -149,9 +149,22 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
     page = facts;
     pageStart = count;
     pageTrusted = facts.runningFrom !== undefined && folded === count && facts.runningFrom === hash.toString('hex');
+    const { inRun, sealMarks } = facts;
+    // An event inside a run (inRun: its reader checked that it links to the event before, of the
+    // same stream) only moves its stream's head on: done once, at the run's last event.
+    let runHead: StreamHead | undefined;
+    let runEnd = -1;
     for (let i = 0; i < facts.count; i++) {
-      const link = streamLink(streams, facts, i);
-      if (link !== undefined) return report(link instanceof MissingVersion ? await missingVersionBreak(store, facts, i, link.expected) : link);
+      if (inRun !== undefined && inRun[i] === 1) runEnd = i;
+      else {
+        if (runEnd >= 0) {
+          advanceHead(runHead as StreamHead, facts, runEnd);
+          runEnd = -1;
+        }
+        const link = streamLink(streams, facts, i);
+        if (link !== undefined) return report(link instanceof MissingVersion ? await missingVersionBreak(store, facts, i, link.expected) : link);
+        runHead = linkedHead;
+      }
       count += 1;
 
       const seal = seals[sealIndex];
@@ -184,7 +197,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
         sealIndex += 1;
       }
       // A later seal's last event reached too early or too late: events deleted or inserted before it.
-      const sealHere = sealsByPosition.get(facts.positions[i]);
+      const sealHere = sealMarks === undefined || sealMarks[i] === 1 ? sealsByPosition.get(facts.position(i)) : undefined;
       if (sealHere && sealHere.eventCount !== count) {
         return report(at(factAt(facts, i), {
           kind: 'seal-mismatch',
@@ -195,6 +208,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
         }));
       }
     }
+    if (runEnd >= 0) advanceHead(runHead as StreamHead, facts, runEnd);
     hashAt(count);
   }
   const beyond = seals[sealIndex];
@@ -218,37 +232,31 @@ interface EventFacts {
   streamId: string;
   streamVersion: number;
   eventId: string;
-  prev: string | null;
-  hash: string | null;
-  linkHolds: boolean;
 }
 
-function factAt(page: EventFactsPage, i: number): EventFacts {
+function factAt(page: EventFactsView, i: number): EventFacts {
   return {
-    position: page.positions[i],
-    streamId: page.streamIds[i],
+    position: page.position(i),
+    streamId: page.streamId(i),
     streamVersion: page.streamVersions[i],
-    eventId: page.eventIds[i],
-    prev: page.prevs[i],
-    hash: page.hashes[i],
-    linkHolds: page.linkHolds[i] === 1,
+    eventId: page.eventId(i),
   };
 }
 
 /** The log in order, a page of facts at a time, computed in this thread while the next page is read. */
-function readHere(store: EventStore, pageSize: number): AsyncGenerator<EventFactsPage> {
+function readHere(store: EventStore, pageSize: number): AsyncGenerator<EventFactsView> {
   // From PostgreSQL's stored text (eventFactsPageFromText: no event objects built) where it can.
   if (store instanceof PostgresEventStore) {
     return prefetchedPages(
       (after) => store.readAllStoredText({ after, maxCount: pageSize }),
       (page) => (page.count >= pageSize ? page.positions[page.count - 1] : undefined),
-      eventFactsPageFromText,
+      (page) => factsView(eventFactsPageFromText(page)),
     );
   }
   return prefetchedPages(
     (after) => store.readAll({ after, maxCount: pageSize }),
     (page) => (page.length >= pageSize ? page[page.length - 1].position : undefined),
-    eventFactsPage,
+    (page) => factsView(eventFactsPage(page)),
   );
 }
 
@@ -256,8 +264,8 @@ function readHere(store: EventStore, pageSize: number): AsyncGenerator<EventFact
 async function* prefetchedPages<P>(
   read: (after: string | undefined) => Promise<P>,
   next: (page: P) => string | undefined,
-  facts: (page: P) => EventFactsPage,
-): AsyncGenerator<EventFactsPage> {
+  facts: (page: P) => EventFactsView,
+): AsyncGenerator<EventFactsView> {
   const ahead = (after: string | undefined) => {
     const pending = read(after);
     // Handled when awaited; a prefetch left behind by an early return must not go unhandled.
@@ -285,7 +293,7 @@ const PAGES_AHEAD_PER_SLICE = 2;
  * slice at a time, a page per request; slices ahead of the one being checked are read at most
  * PAGES_AHEAD_PER_SLICE pages ahead, so memory stays bounded however far apart the seals are.
  */
-async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['readers']>, seals: readonly AuditSeal[], pageSize: number): AsyncGenerator<EventFactsPage> {
+async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['readers']>, seals: readonly AuditSeal[], pageSize: number): AsyncGenerator<EventFactsView> {
   const cuts: { position: string; eventCount: number; chainHash: string }[] = [];
   for (const seal of seals) {
     const previous = cuts.at(-1);
@@ -300,12 +308,13 @@ async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['reader
     // The running hash the log should have before the slice's next page: the seal's at its start
     // (the verifier takes a reader's fold only if it started from the true value).
     running: i === 0 ? GLOBAL_GENESIS_HASH : cuts[i - 1].chainHash,
-    pages: [] as EventFactsPage[],
+    pages: [] as EventFactsView[],
     requested: false,
     done: false,
   }));
   const threads = Math.max(1, Math.min(readers.threads ?? availableParallelism(), slices.length));
-  const workers = Array.from({ length: threads }, () => startReader({ store: readers.store }));
+  const sealPositions = [...new Set(seals.map((seal) => seal.position))];
+  const workers = Array.from({ length: threads }, () => startReader({ store: readers.store, sealPositions }));
   const idle = [...workers];
   let current = 0;
   let failure: Error | undefined;
@@ -396,8 +405,8 @@ class MissingVersion {
  * becomes): a break, a version missing before it, or undefined when it links. Synchronous: an
  * await per event cost a microtask each, and only a missing version needs the store.
  */
-function streamLink(streams: Map<string, StreamHead>, facts: EventFactsPage, i: number): AuditBreak | MissingVersion | undefined {
-  const streamId = facts.streamIds[i];
+function streamLink(streams: Map<string, StreamHead>, facts: EventFactsView, i: number): AuditBreak | MissingVersion | undefined {
+  const streamId = facts.streamId(i);
   const streamVersion = facts.streamVersions[i];
   const known = streams.get(streamId);
   const head = known ?? NO_HEAD;
@@ -406,8 +415,8 @@ function streamLink(streams: Map<string, StreamHead>, facts: EventFactsPage, i: 
   if (streamVersion < expectedVersion) {
     return at(factAt(facts, i), { kind: 'reordered', detail: `version ${streamVersion} comes after version ${head.version} in the global log` });
   }
-  const prev = facts.prevs[i];
-  const hash = facts.hashes[i];
+  const prev = facts.prev(i);
+  const hash = facts.hash(i);
   if (prev === null || hash === null) return at(factAt(facts, i), { kind: 'unchained', detail: 'the event carries no metadata.chain' });
   if (facts.linkHolds[i] !== 1) return at(factAt(facts, i), { kind: 'altered', detail: 'the event no longer hashes to its chain.hash' });
   if (prev !== head.hash) {
@@ -417,14 +426,25 @@ function streamLink(streams: Map<string, StreamHead>, facts: EventFactsPage, i: 
   if (known) {
     known.version = streamVersion;
     known.hash = hash;
+    linkedHead = known;
   } else {
-    streams.set(streamId, { version: streamVersion, hash });
+    linkedHead = { version: streamVersion, hash };
+    streams.set(streamId, linkedHead);
   }
   return undefined;
 }
 
+/** The head streamLink last linked an event to (its stream's entry in `streams`). */
+let linkedHead: StreamHead | undefined;
+
+/** The stream's head moves on to event i, the end of a run of its events that link (EventFactsView.inRun). */
+function advanceHead(head: StreamHead, facts: EventFactsView, i: number): void {
+  head.version = facts.streamVersions[i];
+  head.hash = facts.hash(i) as string;
+}
+
 /** Missing here: is it elsewhere in the log (reordered) or gone (deleted)? */
-async function missingVersionBreak(store: EventStore, facts: EventFactsPage, i: number, expectedVersion: number): Promise<AuditBreak> {
+async function missingVersionBreak(store: EventStore, facts: EventFactsView, i: number, expectedVersion: number): Promise<AuditBreak> {
   const event = factAt(facts, i);
   const [missing] = await store.readStream(event.streamId, { fromVersion: expectedVersion, maxCount: 1 });
   const reordered = missing?.streamVersion === expectedVersion;
