@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   });
   const codec = new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy());
   const summary: Record<string, unknown>[] = [];
-  const totals = { events: 0, seconds: 0 };
+  const totals = { events: 0, seconds: 0, cpuSeconds: 0 };
   let exitCode = 0;
   try {
     // The projections are rebuilt concurrently: while one waits for PostgreSQL, another folds in Node.
@@ -124,6 +124,7 @@ async function main(): Promise<number> {
       if (pending) say(`${rebuild.name}: continuing the rebuild in schema ${rebuild.schema} from event ${pending.eventsApplied}`);
     }
     const startedAt = process.hrtime.bigint();
+    const cpuAtStart = process.cpuUsage();
     const runs = await Promise.all(
       rebuilds.map(async (rebuild) => {
         const run = await rebuild.run();
@@ -131,6 +132,7 @@ async function main(): Promise<number> {
       }),
     );
     const totalSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    const cpu = process.cpuUsage(cpuAtStart);
     const totalEvents = runs.reduce((sum, { run }) => sum + run.eventsApplied - run.resumedAt, 0);
     bar.finish(
       runs.reduce((sum, { run }) => sum + run.eventsApplied, 0),
@@ -165,6 +167,7 @@ async function main(): Promise<number> {
     }
     totals.events = totalEvents;
     totals.seconds = totalSeconds;
+    totals.cpuSeconds = (cpu.user + cpu.system) / 1e6;
   } finally {
     await store.close();
     await keyring.close();
