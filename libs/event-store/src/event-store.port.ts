@@ -116,6 +116,12 @@ export interface ReadAllOptions {
    * (health checks): it never waits.
    */
   readYourWrites?: boolean;
+  /**
+   * As ReadStreamOptions.metadata: 'actor', each event's metadata need hold only `actorId` (what
+   * upcasting reads), for a reader that hands events to projections only (a rebuild). An adapter may
+   * still return it whole. Default 'all'.
+   */
+  metadata?: 'all' | 'actor';
 }
 
 export interface SubscribeOptions {

@@ -341,6 +341,20 @@ describe('PostgresEventStore specifics', () => {
     const [head] = await store.readStream(streamId, { direction: 'backwards', maxCount: 1, metadata: 'actor' });
     expect(head.metadata.eventId).toBe(head.eventId);
   });
+
+  it("reads the global log without its metadata but the actor when asked (metadata 'actor'): what a projection rebuild needs", async () => {
+    const streamId = `leanall-${randomUUID()}`;
+    await store.append(streamId, [newEvent('Lean', { n: 1 }), newEvent('Lean', { n: 2 })], 'no_stream');
+    const filter = { streamPrefixes: [streamId] };
+    const whole = await store.readAll({ filter });
+    const lean = await store.readAll({ filter, metadata: 'actor' });
+    expect(lean.map((event) => Object.keys(event.metadata).sort())).toEqual([['actorId', 'recordedAt'], ['actorId', 'recordedAt']]);
+    expect(lean.map(({ metadata: { actorId, recordedAt }, ...rest }) => ({ ...rest, metadata: { actorId, recordedAt } }))).toEqual(
+      whole.map(({ metadata: { actorId, recordedAt }, ...rest }) => ({ ...rest, metadata: { actorId, recordedAt } })),
+    );
+    // After a position, as pages are read.
+    expect((await store.readAll({ filter, after: lean[0].position, metadata: 'actor' })).map((event) => event.data)).toEqual([{ n: 2 }]);
+  });
 });
 
 /**

@@ -98,6 +98,8 @@ const STREAM_EVENT = `json_build_array(position::text, transaction_id::text, str
 /** STREAM_EVENT with only the metadata's actorId (ReadStreamOptions.metadata 'actor'). */
 const STREAM_EVENT_ACTOR_ONLY = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, jsonb_build_object('actorId', metadata->'actorId'), ${RECORDED_MS})`;
 const PAGE_EVENT = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, metadata, ${RECORDED_MS}, stream_id)`;
+/** PAGE_EVENT with only the metadata's actorId (ReadAllOptions.metadata 'actor'). */
+const PAGE_EVENT_ACTOR_ONLY = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, jsonb_build_object('actorId', metadata->'actorId'), ${RECORDED_MS}, stream_id)`;
 /** Indices of an event's fields in a parsed STREAM_EVENT or PAGE_EVENT, and in a filtered subscription page's columns. */
 const C_POSITION = 0;
 const C_TRANSACTION_ID = 1;
@@ -395,13 +397,47 @@ export class PostgresEventStore implements EventStore {
    */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const limit = checkMaxCount(options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT);
-    if (options.readYourWrites === false) return (await this.readGlobalPage(options.after, limit, options.filter)).events;
+    const read =
+      options.metadata === 'actor'
+        ? () => this.readGlobalPageActorOnly(options.after, limit, options.filter)
+        : () => this.readGlobalPage(options.after, limit, options.filter);
+    if (options.readYourWrites === false) return (await read()).events;
     const horizon = await this.transactionHorizon();
-    let page = await this.readGlobalPage(options.after, limit, options.filter);
+    let page = await read();
     if (page.heldBack && page.events.length < limit && (await this.waitForTransactionsBefore(horizon))) {
-      page = await this.readGlobalPage(options.after, limit, options.filter);
+      page = await read();
     }
     return page.events;
+  }
+
+  /**
+   * readGlobalPage with only the metadata's actorId (ReadAllOptions.metadata 'actor': a projection
+   * rebuild). The metadata is ~60 % of an event's JSON (chain link, ids): on the 1,000,000-event
+   * bench log, writing it as text cost PostgreSQL ~2.8 s of the page reads' ~10.5 s, and parsing and
+   * collecting it was a good part of the rebuild process's CPU. A separate statement: readAll's
+   * default reads, and the subscriptions' pages, are unchanged.
+   */
+  private async readGlobalPageActorOnly(after: string | undefined, limit: number, filter: AllFilter = {}): Promise<GlobalPage> {
+    const [afterTransaction, afterPosition] = after === undefined ? ['0', '0'] : decodePosition(after);
+    const { eventTypes, streamPatterns } = filterParameters(filter);
+    const { rows } = await this.pool.query<[EventRow, string]>({
+      ...EVENT_ROW,
+      name: 'grant_ledger_read_all_page_actor_only',
+      text: `SELECT ${PAGE_EVENT_ACTOR_ONLY}, transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled
+               FROM events
+              WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+                AND ($3::text[] IS NULL OR type = ANY ($3::text[]))
+                AND ($4::text[] IS NULL OR stream_id LIKE ANY ($4::text[]))
+              ORDER BY transaction_id, position
+              LIMIT $5`,
+      values: [afterTransaction, afterPosition, eventTypes, streamPatterns, limit],
+    });
+    const events: RecordedEvent[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const [event, settled] = rows[i];
+      if (settled === 't') events.push(rowToRecordedEvent(event, event[C_STREAM_ID] as string));
+    }
+    return { events, heldBack: events.length < rows.length, full: rows.length === limit };
   }
 
   /**

@@ -201,7 +201,8 @@ export class ProjectionRebuild {
     options: { until?: string; maxBatches?: number; onBatch?: (count: number) => void },
   ): Promise<{ status: 'caught-up' | 'stopped'; position: string | null; reached: boolean }> {
     const { store, projection } = this.options;
-    const read = (from: string | null) => store.readAll({ after: from ?? undefined, maxCount: this.batchSize, filter: projection.filter });
+    // Projections read no metadata but the actorId upcasters may need (as an as-of replay's reads).
+    const read = (from: string | null) => store.readAll({ after: from ?? undefined, maxCount: this.batchSize, filter: projection.filter, metadata: 'actor' });
     let position = after;
     let batches = 0;
     let next = read(position);
