@@ -28,7 +28,7 @@ import { EncryptingEventCodec, personalDataPolicy } from '@app/application/perso
 import { PersonalDataKeyring, PostgresPersonalDataKeyStore } from '@app/personal-data';
 import { loadConfig } from '@app/platform/config/app-config';
 import { databaseOptions } from '@app/application/database-options';
-import { LockUnavailableError, ProgressBar, ProjectionRebuild, previousSchemaOf, selectProjections, type ConsistencyReport } from '@app/read-models/rebuild';
+import { countEventsOf, LockUnavailableError, ProgressBar, ProjectionRebuild, previousSchemaOf, selectProjections, type ConsistencyReport } from '@app/read-models/rebuild';
 import { DataSource } from 'typeorm';
 import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
 
@@ -104,9 +104,13 @@ async function main(): Promise<number> {
       const all = [...progress.values()];
       bar.update(all.reduce((sum, p) => sum + p.done, 0), all.reduce((sum, p) => sum + p.total, 0));
     };
+    // The progress bars' totals: one scan of the log for all of them, while the rebuilds start.
+    let counts: Promise<number[]> | undefined;
+    const countsOf = () => (counts ??= countEventsOf(dataSource, projections.map((projection) => projection.filter)));
     const rebuilds = projections.map(
-      (projection) =>
+      (projection, i) =>
         new ProjectionRebuild({
+          countEvents: () => countsOf().then((all) => all[i]),
           dataSource,
           store,
           projection,

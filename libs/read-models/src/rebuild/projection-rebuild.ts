@@ -35,6 +35,11 @@ export interface ProjectionRebuildOptions {
   /** Test hook: return after this many batches of this run, as a crash would (the work so far is committed). */
   stopAfterBatches?: number;
   onProgress?: (progress: RebuildProgress) => void;
+  /**
+   * How many events of the projection the whole log holds (the progress bar's total), when the
+   * caller counts it (countEventsOf: one scan for the rebuilds it runs together); else counted here.
+   */
+  countEvents?: () => Promise<number>;
 }
 
 export interface RebuildRunResult {
@@ -109,8 +114,16 @@ export class ProjectionRebuild {
       await dataSource.transaction((tx) => createShadowSchema(tx, this.schema, projection.tables));
       state = { position: null, eventsApplied: 0, startedAt: new Date() };
     }
-    const total = state.eventsApplied + (await this.countAfter(state.position));
-    const progress = { projection: projection.name, done: state.eventsApplied, total };
+    // The total is for the progress bar only: counted while the first batches are applied, not before.
+    const progress = { projection: projection.name, done: state.eventsApplied, total: state.eventsApplied };
+    const applied = state.eventsApplied;
+    const counted = this.countAfter(state.position, applied).then(
+      (after) => {
+        progress.total = Math.max(progress.done, applied + after);
+        this.options.onProgress?.(progress);
+      },
+      () => undefined,
+    );
     this.options.onProgress?.(progress);
     const outcome = await this.applyFrom(state.position, {
       maxBatches: this.options.stopAfterBatches,
@@ -120,6 +133,7 @@ export class ProjectionRebuild {
         this.options.onProgress?.(progress);
       },
     });
+    await counted;
     if (outcome.status === 'caught-up') await createSecondaryIndexes(dataSource.manager, this.schema, projection.tables);
     return { status: outcome.status, resumedAt, eventsApplied: progress.done, position: outcome.position };
   }
@@ -279,19 +293,30 @@ export class ProjectionRebuild {
     });
   }
 
-  /** How many of the projection's events follow `after` (for the progress bar): the Postgres log table, counted in SQL. */
-  private async countAfter(after: string | null): Promise<number> {
-    const filter: AllFilter = this.options.projection.filter;
+  /** How many of the projection's events follow `after` (for the progress bar), given the events applied up to it. */
+  private async countAfter(after: string | null, applied: number): Promise<number> {
+    const all = this.options.countEvents ? await this.options.countEvents() : (await countEventsOf(this.options.dataSource, [this.options.projection.filter]))[0];
+    // Resuming: the events already applied were counted by the state; estimate the rest from the total.
+    return after === null ? all : Math.max(0, all - applied);
+  }
+}
+
+/**
+ * How many events of the log match each filter, in one scan of the events table: the progress
+ * bars' totals of rebuilds run together (a count per rebuild scanned the table once each: four
+ * scans, ~2 s of PostgreSQL on the 1,000,000-event bench log).
+ */
+export async function countEventsOf(dataSource: DataSource, filters: readonly AllFilter[]): Promise<number[]> {
+  if (filters.length === 0) return [];
+  const params: unknown[] = [];
+  const counts = filters.map((filter, i) => {
     const types = filter.eventTypes?.length ? filter.eventTypes : null;
     const prefixes = filter.streamPrefixes?.length ? filter.streamPrefixes.map((p) => `${p.replace(/[\\%_]/g, '\\$&')}%`) : null;
-    const rows: { count: string }[] = await this.options.dataSource.query(
-      `SELECT count(*) AS count FROM events WHERE ($1::text[] IS NULL OR type = ANY ($1::text[])) AND ($2::text[] IS NULL OR stream_id LIKE ANY ($2::text[]))`,
-      [types, prefixes],
-    );
-    const all = Number(rows[0].count);
-    if (after === null) return all;
-    // Resuming: the events already applied were counted by the state; estimate the rest from the total.
-    const state = await readRebuildState(this.options.dataSource.manager, this.schema);
-    return Math.max(0, all - (state?.eventsApplied ?? 0));
-  }
+    params.push(types, prefixes);
+    const t = `$${2 * i + 1}::text[]`;
+    const p = `$${2 * i + 2}::text[]`;
+    return `count(*) FILTER (WHERE (${t} IS NULL OR type = ANY (${t})) AND (${p} IS NULL OR stream_id LIKE ANY (${p}))) AS c${i}`;
+  });
+  const rows: Record<string, string>[] = await dataSource.query(`SELECT ${counts.join(', ')} FROM events`, params);
+  return filters.map((_, i) => Number(rows[0][`c${i}`]));
 }
