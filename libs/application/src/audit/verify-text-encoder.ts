@@ -114,10 +114,20 @@ function literal(a: number, b: number, c: number, d: number, e: number): boolean
 function string(): boolean {
   const s = src;
   const end = srcEnd;
+  // Found and copied in one pass: room for the rest of the text at most.
+  if (pos + (end - at) > out.length) grow(end - at);
+  const o = out;
+  let p = pos;
   let k = at + 1;
-  while (k < end && s[k] !== 0x22) k++;
+  o[p++] = 0x22;
+  let c = s[k];
+  while (c !== 0x22 && k < end) {
+    o[p++] = c;
+    c = s[++k];
+  }
   if (k >= end) return false;
-  copyFromSrc(at, k + 1);
+  o[p++] = 0x22;
+  pos = p;
   at = k + 1;
   return true;
 }
@@ -214,17 +224,28 @@ function object(): boolean {
     if (src[at] !== 0x22) return false;
     const s = src;
     const end = srcEnd;
-    let k = at + 1;
-    let high = 0;
-    while (k < end && s[k] !== 0x22) high |= s[k++];
-    if (k >= end || high >= 0x80) return false;
     if (top > base) {
       room(1);
       out[pos++] = 0x2c;
     }
     const start = pos;
+    // The key found and copied in one pass (room for the rest of the text at most).
+    if (pos + (end - at) > out.length) grow(end - at);
+    const o = out;
+    let p = pos;
+    let k = at + 1;
+    let high = 0;
+    o[p++] = 0x22;
+    let c = s[k];
+    while (c !== 0x22 && k < end) {
+      high |= c;
+      o[p++] = c;
+      c = s[++k];
+    }
+    if (k >= end || high >= 0x80) return false;
+    o[p++] = 0x22;
+    pos = p;
     const keyLength = k - at - 1;
-    copyFromSrc(at, k + 1);
     at = k + 1;
     skipSpace();
     if (src[at++] !== 0x3a) return false;
