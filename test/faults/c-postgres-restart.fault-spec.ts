@@ -214,6 +214,19 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
       `webhooks: ${expected.size} public events in the log, ${receiver.received.size} distinct received (${receiver.requests} deliveries, ${receiver.duplicates()} received more than once);` +
         ` missing ${missing.length}${missing.length ? ` after waiting ${WEBHOOKS_WITHIN_MS / 1000} s` : ` (all in by ${Date.now() - started} ms after the rebuild check)`}; not in the log: ${phantom.length}`,
     );
+    if (missing.length) {
+      // Where the missing ones are: never queued (the fan-out), or queued and in which state (the sender).
+      const states = await queryWithRetry<{ status: string; n: string; leased: string; attempts: string }>(
+        pool,
+        `SELECT status, count(*) AS n, count(lease_owner) AS leased, max(attempts) AS attempts FROM webhook_deliveries WHERE event_id = ANY ($1) GROUP BY status`,
+        [missing],
+      );
+      const queued = states.reduce((sum, s) => sum + Number(s.n), 0);
+      figures.add(
+        `webhooks: of the missing, ${missing.length - queued} never queued; queued: ` +
+          (states.map((s) => `${s.status} ${s.n} (${s.leased} leased, at most ${s.attempts} attempts)`).join(', ') || 'none'),
+      );
+    }
     expect(expected.size).toBeGreaterThan(0);
     expect({ missing: missing.length, phantom: phantom.length }).toEqual({ missing: 0, phantom: 0 });
   }, WEBHOOKS_WITHIN_MS + 30_000);

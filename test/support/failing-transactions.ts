@@ -18,3 +18,26 @@ export function failingTransactions(dataSource: DataSource, count: number): Data
     },
   });
 }
+
+/**
+ * The data source whose next `count` `query(...)` calls whose SQL matches `matching` fail as a
+ * dropped connection does; everything else works. For a sender whose outcomes cannot be recorded.
+ */
+export function failingQueries(dataSource: DataSource, count: number, matching: RegExp): DataSource {
+  let failures = count;
+  return new Proxy(dataSource, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (property === 'query') {
+        return (sql: string, ...rest: unknown[]) => {
+          if (failures > 0 && matching.test(sql)) {
+            failures -= 1;
+            return Promise.reject(new Error('Connection terminated unexpectedly'));
+          }
+          return (value as (...args: unknown[]) => unknown).call(target, sql, ...rest);
+        };
+      }
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

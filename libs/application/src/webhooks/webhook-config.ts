@@ -16,7 +16,7 @@ export interface WebhookConfig {
   maxAttempts: number;
   /** How often the sender looks for due deliveries when nothing woke it up (other processes' work, backoff expiry). */
   pollMs: number;
-  /** Deliveries in flight at once in one process (each to a different subscription). */
+  /** Subscriptions one process sends to at once (each one delivery at a time, in log order). */
   concurrency: number;
 }
 
