@@ -20,13 +20,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '@app/application/database-options';
 import { SsrfGuard } from '@app/application/webhooks/ssrf-guard';
 import type { WebhookConfig } from '@app/application/webhooks/webhook-config';
 import { WebhookSecretBox } from '@app/application/webhooks/webhook-secret-box';
 import { WebhookSender } from '@app/application/webhooks/webhook-sender';
+import { createTestDatabase } from '../test/support/database';
 import { type RunningPostgres, startTestPostgres } from '../test/setup/postgres-server';
 
 const DELIVERIES = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 10_000);
@@ -42,11 +42,9 @@ async function main(): Promise<void> {
     serverUrl = server.url;
   }
   process.once('exit', () => server?.stop());
-  const name = `bench_webhooks_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const dataSource = await new DataSource(databaseOptions(url.toString())).initialize();
+  process.env.TEST_DATABASE_URL = serverUrl;
+  const db = await createTestDatabase('bench_webhooks');
+  const dataSource = await new DataSource(databaseOptions(db.url)).initialize();
 
   const received = new Map<string, string[]>();
   const receiver = createServer((req, res) => {
@@ -111,17 +109,7 @@ async function main(): Promise<void> {
   } finally {
     await new Promise((resolve) => receiver.close(resolve));
     await dataSource.destroy();
-    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  }
-}
-
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
+    await db.drop();
   }
 }
 
