@@ -173,11 +173,14 @@ export class WebhookSender {
               WHERE q.subscription_id = heads.subscription_id AND q.status IN ('pending', 'failed') AND q.position >= heads.position
               ORDER BY q.position
               LIMIT $4) r
+       ), locked AS (
+         -- Rows locked in one order (by id) by every claimer and recorder: two of them never deadlock.
+         SELECT q.id FROM webhook_deliveries q WHERE q.id IN (SELECT id FROM run) ORDER BY q.id FOR UPDATE
        ), leased AS (
          UPDATE webhook_deliveries d
             SET lease_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000), lease_owner = $3
-           FROM run
-          WHERE d.id = run.id AND d.status IN ('pending', 'failed') AND (d.lease_until IS NULL OR d.lease_until < clock_timestamp())
+           FROM locked
+          WHERE d.id = locked.id AND d.status IN ('pending', 'failed') AND (d.lease_until IS NULL OR d.lease_until < clock_timestamp())
          RETURNING d.id
        )
        SELECT run.subscription_id, d.id, d.event_id, d.body, d.attempts, (leased.id IS NOT NULL) AS ours, s.url, s.secret_sealed
@@ -268,13 +271,15 @@ export class WebhookSender {
        ), attempt AS (
          INSERT INTO webhook_delivery_attempts (delivery_id, status_code, error, duration_ms)
          SELECT id, status_code, error, duration_ms FROM outcome
+       ), locked AS (
+         SELECT q.id FROM webhook_deliveries q WHERE q.id IN (SELECT id FROM outcome) ORDER BY q.id FOR UPDATE
        )
        UPDATE webhook_deliveries d
           SET status = o.status, attempts = o.attempts, last_attempt_at = now(), last_status_code = o.status_code, last_error = o.error,
               delivered_at = CASE WHEN o.status = 'succeeded' THEN now() ELSE d.delivered_at END,
               next_attempt_at = CASE WHEN o.delay_ms IS NULL THEN NULL ELSE clock_timestamp() + make_interval(secs => o.delay_ms / 1000) END,
               lease_until = NULL, lease_owner = NULL
-         FROM outcome o
+         FROM outcome o JOIN locked ON locked.id = o.id
         WHERE d.id = o.id AND d.lease_owner = $1`,
       [
         this.owner,
