@@ -40,6 +40,12 @@ interface ConsumerState {
   consumer: LogConsumer;
   lease: Lease | undefined;
   stalled: boolean;
+  /**
+   * Counts the stalls this process recorded. A heartbeat applies the stall it read only if none was
+   * recorded while its statement was on its way: a renewal that ran just before markStalled
+   * committed reads the row as not stalled, and must not resume the consumer it answers after.
+   */
+  stallsRecorded: number;
   reader: BatchReader | undefined;
   /** After a batch failed: events up to this position are taken one at a time, to find the culprit. */
   isolateUntil: string | undefined;
@@ -127,7 +133,7 @@ export class LogConsumerRuntime {
       names.add(consumer.name);
     }
     this.states = deps.consumers.map((consumer) => ({
-      consumer, lease: undefined, stalled: false, reader: undefined, isolateUntil: undefined, failedPosition: undefined,
+      consumer, lease: undefined, stalled: false, stallsRecorded: 0, reader: undefined, isolateUntil: undefined, failedPosition: undefined,
       attempts: 0, appliedEvents: 0, lastError: null, wake: undefined,
     }));
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -212,11 +218,12 @@ export class LogConsumerRuntime {
       const held = this.states.flatMap((state) => (state.lease ? [{ state, lease: state.lease }] : []));
       if (held.length > 0) {
         const leases = held.map(({ state, lease }) => ({ name: state.consumer.name, token: lease.token }));
+        const stallsBefore = held.map(({ state }) => state.stallsRecorded);
         const stillHeld = new Map((await renewLeases(dataSource, this.owner, leases, this.leaseTtlMs)).map((row) => [row.name, row]));
-        for (const { state, lease } of held) {
+        for (const [i, { state, lease }] of held.entries()) {
           const row = stillHeld.get(state.consumer.name);
           if (!row) this.loseLease(state, lease);
-          else if (state.lease === lease) this.setStalled(state, row.stalled_position !== null);
+          else if (state.lease === lease && state.stallsRecorded === stallsBefore[i]) this.setStalled(state, row.stalled_position !== null);
         }
       }
       if (this.stopping) return;
@@ -324,6 +331,7 @@ export class LogConsumerRuntime {
         try {
           await markStalled(this.deps.dataSource, name, this.owner, lease, event.position, `${event.type} in ${event.streamId}: ${error.message}`);
           state.stalled = true;
+          state.stallsRecorded += 1;
         } catch (markError) {
           this.logOutage('log consumer: could not record the stall; retrying', markError);
         }

@@ -319,6 +319,44 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
     }
   });
 
+  it('stays stalled when a heartbeat that read the row before the stall was recorded answers after it', async () => {
+    const { prefix, table, name } = names('staleheartbeat');
+    await createSeenTable(pool, table);
+    const POISON = 5;
+    const poisoned = seenProjector(name, prefix, table, {
+      hook: (batch) => {
+        if (batch.some((event) => numberOf(event) === POISON)) throw new Error('cannot apply event 5');
+      },
+    });
+    // Every lease renewal's answer comes 150 ms late (a loaded machine): one is nearly always on its
+    // way, read before the stall was recorded and answered after it.
+    const lateRenewals = new Proxy(dataSource, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'query') return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        return async (sql: string, params?: unknown[]) => {
+          const result = await target.query(sql, params);
+          if (/SET lease_expires_at/.test(sql) && /WITH mine AS/.test(sql)) await sleep(150);
+          return result;
+        };
+      },
+    });
+    const { runtime, logger } = runtimeOf([poisoned], { maxAttempts: 3, leaseTtlMs: 3_000 }, { dataSource: lateRenewals });
+    await appendNumbered(store, prefix, 0, 10, 10);
+    const aloneOnPoison = () => poisoned.calls.filter((call) => call.size === 1 && call.first === POISON).length;
+    runtime.start();
+    try {
+      const stalledAt = async () => (await pool.query<{ stalled_position: string | null }>('SELECT stalled_position FROM log_consumers WHERE name = $1', [name])).rows[0]?.stalled_position;
+      await eventually('the stall recorded', async () => ((await stalledAt()) ? true : undefined));
+      await sleep(800);
+      expect(aloneOnPoison()).toBe(3);
+      expect(runtime.status()[0].stalled).toBe(true);
+      expect(logger.lines.filter((line) => line.message === 'log consumer: stall cleared; resuming')).toEqual([]);
+    } finally {
+      await runtime.stop();
+    }
+  });
+
   it('fencing, batch in flight: a batch inside its transaction when its lease is taken away rolls back whole at its checkpoint write; the deposed runtime writes nothing more and stands by', async () => {
     const { prefix, table, name } = names('fence_tx');
     await createSeenTable(pool, table);
