@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../../../../test/support/
 import { type AuditDb, poolAuditDb } from './audit-db';
 import { loadSeals } from './audit-seals';
 import { auditSigningKeyFromEnv } from './audit-signing-key';
-import { sealEverything } from './audit-testing';
+import { sealEverything, tamperWithLog } from './audit-testing';
 import { AuditSealer } from './sealer';
 import { type AuditVerifyReport, verifyAuditLog } from './verify';
 
@@ -72,23 +72,7 @@ async function createLedger(): Promise<Ledger> {
   };
 }
 
-async function tamper(ledger: Ledger, ...statements: [string, unknown[]?][]): Promise<void> {
-  const client = await ledger.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('ALTER TABLE events DISABLE TRIGGER USER');
-    await client.query('ALTER TABLE audit_seals DISABLE TRIGGER USER');
-    for (const [sql, params] of statements) await client.query(sql, params);
-    await client.query('ALTER TABLE events ENABLE TRIGGER USER');
-    await client.query('ALTER TABLE audit_seals ENABLE TRIGGER USER');
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
+const tamper = (ledger: Ledger, ...statements: [string, unknown[]?][]): Promise<void> => tamperWithLog(ledger.pool, ...statements);
 
 describe('audit verify in worker threads, streams in runs', () => {
   let ledger: Ledger;
