@@ -24,7 +24,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrateEventStore, NewEvent, PostgresEventStore } from '@app/event-store';
-import { RunningPostgres, startTestPostgres } from '../test/setup/postgres-server';
+import { benchPostgres } from '../test/setup/postgres-server';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -48,17 +48,11 @@ interface PhaseResult {
 let serverCpuMicros: () => number = () => 0;
 
 async function main(): Promise<void> {
-  let server: RunningPostgres | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    server = await startTestPostgres({ durable: true });
-    serverUrl = server.url;
+  const { url: serverUrl, server } = await benchPostgres();
+  if (server) {
     const postmasterPid = Number(readFileSync(join(server.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
     serverCpuMicros = () => processTreeCpuMicros(postmasterPid);
   }
-  const stopServer = () => server?.stop();
-  process.once('exit', stopServer);
-  process.once('SIGINT', () => process.exit(130));
 
   const database = `bench_append_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   await adminQuery(serverUrl, `CREATE DATABASE ${database}`);
@@ -118,7 +112,7 @@ async function main(): Promise<void> {
     console.log(`\nload average at the end: ${load()}`);
   } finally {
     await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    stopServer();
+    server?.stop();
   }
 }
 

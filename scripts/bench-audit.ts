@@ -60,7 +60,7 @@ import { appendSyntheticLog, syntheticLog, type SyntheticChunk } from '../test/s
 import { createProjections } from '@app/read-models/registry';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { startTestPostgres, type RunningPostgres } from '../test/setup/postgres-server';
+import { benchPostgres } from '../test/setup/postgres-server';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const LONG_STREAM = 10_000;
@@ -79,15 +79,7 @@ const verdict = (ok: boolean) => (ok ? 'OK' : 'MISSED');
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  let server: RunningPostgres | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    server = await startTestPostgres({ durable: true });
-    serverUrl = server.url;
-  }
-  const stopServer = () => server?.stop();
-  process.once('exit', stopServer);
-  process.once('SIGINT', () => process.exit(130));
+  const { url: serverUrl, server: postgresServer } = await benchPostgres();
 
   if (KEPT_DATABASE !== undefined && !/^bench_audit_[0-9a-f]{12}$/.test(KEPT_DATABASE)) throw new Error(`BENCH_AUDIT_DATABASE: not a bench database: ${KEPT_DATABASE}`);
   const database = KEPT_DATABASE ?? `bench_audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -149,7 +141,7 @@ async function main(): Promise<void> {
     await dataSource.destroy();
     if (KEEP_DATABASE) console.log(`kept database ${database} (BENCH_AUDIT_DATABASE=${database} DATABASE_URL=${serverUrl})`);
     else await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    stopServer();
+    postgresServer?.stop();
   }
   printResults();
 }

@@ -27,7 +27,7 @@ import type { WebhookConfig } from '@app/application/webhooks/webhook-config';
 import { WebhookSecretBox } from '@app/application/webhooks/webhook-secret-box';
 import { WebhookSender } from '@app/application/webhooks/webhook-sender';
 import { createTestDatabase } from '../test/support/database';
-import { type RunningPostgres, startTestPostgres } from '../test/setup/postgres-server';
+import { benchPostgres } from '../test/setup/postgres-server';
 
 const DELIVERIES = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 10_000);
 const SUBSCRIPTIONS = Number(process.env.BENCH_WEBHOOK_SUBSCRIPTIONS ?? 1);
@@ -35,13 +35,7 @@ const ROUNDS = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 3);
 const silent = { log: () => undefined, error: (message: string, fields?: unknown) => console.error(message, fields) };
 
 async function main(): Promise<void> {
-  let server: RunningPostgres | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    server = await startTestPostgres({ durable: true });
-    serverUrl = server.url;
-  }
-  process.once('exit', () => server?.stop());
+  const { url: serverUrl } = await benchPostgres();
   process.env.TEST_DATABASE_URL = serverUrl;
   const db = await createTestDatabase('bench_webhooks');
   const dataSource = await new DataSource(databaseOptions(db.url)).initialize();

@@ -100,3 +100,16 @@ export async function startTestPostgres(options: { durable?: boolean } = {}): Pr
   };
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, dir, stop, restart, stopServer, startServer };
 }
+
+/**
+ * A benchmark's server: DATABASE_URL when it is set, else a durable PostgreSQL of its own, stopped
+ * when the process exits (Ctrl-C included). `server` is set only when it was started here.
+ */
+export async function benchPostgres(): Promise<{ url: string; server?: RunningPostgres }> {
+  const given = process.env.DATABASE_URL;
+  if (given) return { url: given };
+  const server = await startTestPostgres({ durable: true });
+  process.once('exit', () => server.stop());
+  process.once('SIGINT', () => process.exit(130));
+  return { url: server.url, server };
+}
