@@ -7,17 +7,28 @@
  * no request, keyed or not, passes through Nest's interceptor chain (rxjs on every request, issue 11).
  */
 import { randomUUID } from 'node:crypto';
-import { Body, ConflictException, Controller, Delete, Get, Head, HttpCode, Module, Post, Res } from '@nestjs/common';
+import { Body, ConflictException, Controller, Delete, Get, Head, HttpCode, Inject, Logger, Module, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse } from '@nestjs/swagger';
 import { InterceptorsConsumer } from '@nestjs/core/interceptors/interceptors-consumer';
 import { IsString, MaxLength } from 'class-validator';
 import type { Response as ExpressResponse } from 'express';
 import { Client } from 'pg';
 import type { Response } from 'supertest';
 import { Roles } from '@app/platform';
+import { ExecuteCallCommand } from '@app/application/calls/call-commands';
+import type { CommandContext } from '@app/application/command-context';
+import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
+import { CallsController } from '../../apps/api/src/calls/calls.controller';
+import { GrantsController } from '../../apps/api/src/grants/grants.controller';
 import { Idempotent } from '../../apps/api/src/http/command-docs';
+import { answersWithCommandResult, CommandCtx } from '../../apps/api/src/http/command-context.decorator';
+import { CommandResultDto } from '../../apps/api/src/http/command-result.dto';
+import { OrganisationsController } from '../../apps/api/src/organisations/organisations.controller';
 import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { draftCallBody, SINGLE_CRITERION } from '../support/call-fixtures';
 import { createTestApp, type TestApp } from '../support/app';
+import { logIsPostgres } from '../support/log';
 
 class ProbeBody {
   @IsString()
@@ -29,6 +40,11 @@ class ProbeBody {
 @Controller('idempotency-probe')
 class ProbeController {
   readonly ran: Record<string, number> = {};
+
+  constructor(
+    private readonly commandBus: CommandBus,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
 
   private count(route: string): number {
     this.ran[route] = (this.ran[route] ?? 0) + 1;
@@ -75,6 +91,21 @@ class ProbeController {
     const run = this.count(`flaky-${body.word}`);
     if (run === 1) throw new ConflictException('not yet');
     return { route: 'flaky', word: body.word, run };
+  }
+
+  /**
+   * Documented as answering the command's `{ id, version }` (so its command is offered the answer to
+   * remember with its events), but answers more: what it answers is what is remembered and replayed.
+   */
+  @Post('misdocumented')
+  @Roles('admin')
+  @ApiCreatedResponse({ type: CommandResultDto })
+  @Idempotent()
+  async misdocumented(@Body() body: ProbeBody, @CommandCtx() ctx: CommandContext) {
+    const callId = this.ids.forCommand(ctx, 'call');
+    const data = { callId, ...draftCallBody({ title: `Probe ${body.word}`, criteria: SINGLE_CRITERION }) };
+    const result = await this.commandBus.execute(new ExecuteCallCommand({ type: 'DraftCall', data } as ExecuteCallCommand['command'], ctx, { newStream: true }));
+    return { ...result, run: this.count('misdocumented') };
   }
 
   @Get('read')
@@ -230,7 +261,7 @@ describe('Idempotency-Key handled without an interceptor', () => {
     expect(await remembered(key)).toEqual([]);
   });
 
-  it('when the answer cannot be remembered it is still sent, and a retry of a command is answered from the log', async () => {
+  it('when the answer cannot be remembered it is still sent (a command route remembers it with its events: test/e2e/idempotency.e2e-spec.ts)', async () => {
     await pg.query('ALTER TABLE idempotency_keys ADD CONSTRAINT refuse_new_answers CHECK (false) NOT VALID');
     try {
       const key = randomUUID();
@@ -238,16 +269,34 @@ describe('Idempotency-Key handled without an interceptor', () => {
       expect(await remembered(key)).toEqual([]);
       const again = await post('/idempotency-probe/created', key, { word: 'unremembered' }).expect(201);
       expect(again.body.run).toBe(first.body.run + 1);
-
-      const manager = await t.token({ role: 'grant-manager', id: 'carol' });
-      const callKey = randomUUID();
-      const draft = () => t.http.post('/calls').set('Authorization', `Bearer ${manager}`).set('Idempotency-Key', callKey).send(draftCallBody({ criteria: SINGLE_CRITERION }));
-      const call = await draft().expect(201);
-      const retry = await draft().expect(201);
-      expect({ body: retry.body, replayed: retry.headers['idempotent-replayed'] }).toEqual({ body: call.body, replayed: undefined });
     } finally {
       await pg.query('ALTER TABLE idempotency_keys DROP CONSTRAINT refuse_new_answers');
     }
+  });
+
+  it('a route documented as answering { id, version } that answers more has what it answered remembered, and says so in the log', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    try {
+      const key = randomUUID();
+      const first = await post('/idempotency-probe/misdocumented', key, { word: 'more' }).expect(201);
+      expect(first.body).toEqual({ id: expect.any(String), version: 0, run: expect.any(Number) });
+      expect(await remembered(key)).toEqual([{ status: 201, response: first.body }]);
+      const replay = await post('/idempotency-probe/misdocumented', key, { word: 'more' }).expect(201);
+      expect({ body: replay.body, replayed: replay.headers['idempotent-replayed'] }).toEqual({ body: first.body, replayed: 'true' });
+      // Only where the store wrote the answer with the events (PostgreSQL) was there anything to put right.
+      const corrected = errors.mock.calls.filter(([message]) => /answered otherwise/.test(JSON.stringify(message)));
+      expect(corrected).toHaveLength(logIsPostgres(t) ? 1 : 0);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it('offers the answer to the command only on routes whose every documented success is { id, version }', () => {
+    expect(answersWithCommandResult(CallsController.prototype.draft)).toBe(true);
+    expect(answersWithCommandResult(OrganisationsController.prototype.update)).toBe(true);
+    expect(answersWithCommandResult(GrantsController.prototype.scheduleDisbursement)).toBe(false);
+    expect(answersWithCommandResult(ProbeController.prototype.created)).toBe(false);
+    expect(answersWithCommandResult(ProbeController.prototype.misdocumented)).toBe(true);
   });
 
   it('a second app in the same process keeps its own answers (its own pool, nothing shared)', async () => {

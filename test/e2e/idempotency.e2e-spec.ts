@@ -92,6 +92,26 @@ describe('Idempotency-Key, recorded in the log with the command’s events', () 
     expect(theirs.body.id).not.toBe(mine.body.id);
   });
 
+  it('a keyed command remembers its answer in the transaction that appends its events (PostgreSQL): nothing can come between', async () => {
+    if (!logIsPostgres(t)) return; // EventStoreDB cannot: the answer is written after, as before
+    const withTheEvents = async (key: string, streamId: string, version: number) =>
+      (
+        await pg.query(
+          `SELECT k.status, k.response, k.xmin::text = (SELECT (e.transaction_id::text::numeric % 4294967296)::text FROM events e WHERE e.stream_id = $2 AND e.stream_version = $3) AS together
+             FROM idempotency_keys k WHERE k.scope = 'alice' AND k.key = $1`,
+          [key, streamId, version],
+        )
+      ).rows;
+    const createKey = `together-${randomUUID()}`;
+    const created = await draft(createKey).expect(201);
+    expect(await withTheEvents(createKey, `call-${created.body.id}`, 0)).toEqual([{ status: 201, response: created.body, together: true }]);
+
+    const publishKey = `together-${randomUUID()}`;
+    const published = await t.http.post(`/calls/${created.body.id}/publish`).set('Authorization', `Bearer ${manager}`).set('Idempotency-Key', publishKey).send().expect(200);
+    expect(published.body).toEqual({ id: created.body.id, version: 1 });
+    expect(await withTheEvents(publishKey, `call-${created.body.id}`, 1)).toEqual([{ status: 200, response: published.body, together: true }]);
+  });
+
   it('no key is ever left in progress: the answer table holds only finished answers', async () => {
     if (!logIsPostgres(t)) return; // the table lives in PostgreSQL either way; checked once
     const { rows } = await pg.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE state <> 'done' OR status IS NULL`);

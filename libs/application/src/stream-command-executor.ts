@@ -187,10 +187,15 @@ export class StreamCommandExecutor {
       return { id: entityId, version, events, replayed: false };
     }
     const stored = await Promise.all(events.map((event, index) => this.codec.encode(streamId, event, this.metadata(streamId, index, context))));
+    // A keyed command's answer goes with its first append that writes (a store that can writes it in
+    // the same transaction: one round trip and one commit fewer).
+    const slot = context.answer?.remembered === undefined ? context.answer : undefined;
+    const answer = slot && { scope: slot.scope, key: slot.key, requestHash: slot.requestHash, status: slot.status, id: entityId };
     let result: AppendResult;
     try {
       const conditions = [...pinned].map(([pinnedStreamId, pinnedVersion]) => ({ streamId: pinnedStreamId, version: pinnedVersion }));
-      result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version, conditions.length ? { conditions } : undefined);
+      const options = conditions.length || answer ? { ...(conditions.length ? { conditions } : {}), ...(answer ? { answer } : {}) } : undefined;
+      result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version, options);
     } catch (error) {
       // A concurrent or earlier attempt of the same keyed command may have appended it: answer as it
       // did. On a store that refuses held ids, a version conflict needs no search of the whole
@@ -212,6 +217,7 @@ export class StreamCommandExecutor {
       this.folded.forget(streamId);
       return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
     }
+    if (slot && answer && result.answerRemembered) slot.remembered = { id: entityId, version: result.nextExpectedVersion, status: answer.status };
     if (result.nextExpectedVersion === version + events.length) {
       this.folded.remember(streamId, decider, events.reduce(decider.evolve, state), result.nextExpectedVersion, foldedAt);
     }

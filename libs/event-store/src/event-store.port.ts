@@ -70,6 +70,29 @@ export interface AppendOptions {
    *   append. An append to a named stream that lands in that one round trip is not seen.
    */
   conditions?: readonly StreamCondition[];
+  /**
+   * A keyed command's answer, to be remembered with its effect: an adapter that can write it in the
+   * append's own transaction does, and says so (AppendResult.answerRemembered); one that cannot
+   * ignores it, and the caller remembers the answer itself afterwards. PostgreSQL writes it into
+   * `idempotency_keys` in the append's statement (only if the events were inserted; a key already
+   * answered is left as it is). EventStoreDB cannot.
+   */
+  answer?: AnswerToRemember;
+}
+
+/**
+ * An answer `{ id, version }` to an HTTP request sent with `Idempotency-Key` (see IdempotencyKeyGuard):
+ * `version` is the stream version the append reaches, so the adapter fills it in.
+ */
+export interface AnswerToRemember {
+  /** Whose key it is (the actor). */
+  scope: string;
+  key: string;
+  /** The request it answers (method, route, If-Match, body), hashed. */
+  requestHash: string;
+  /** The HTTP status of the answer. */
+  status: number;
+  id: string;
 }
 
 export interface AppendResult {
@@ -85,6 +108,8 @@ export interface AppendResult {
    * that can tell (PostgreSQL); an adapter that cannot leaves it undefined.
    */
   alreadyStored?: boolean;
+  /** AppendOptions.answer was written with the events, in the same transaction. */
+  answerRemembered?: boolean;
 }
 
 export interface ReadStreamOptions {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
+import type { QueryRunner } from 'typeorm';
 import {
+  AnswerToRemember,
   AppendResult,
   DuplicateEventIdError,
   migrateEventStore,
@@ -9,6 +11,8 @@ import {
   RecordedEvent,
   WrongExpectedVersionError,
 } from '@app/event-store';
+import { IdempotencyAnswers1764001100000 } from '@app/platform/idempotency/idempotency-answers.migration';
+import { IdempotencyKeys1764000100000 } from '@app/platform/idempotency/idempotency.migration';
 import { createTestDatabase, TestDatabase } from '../../../test/support/database';
 import { eventStoreContract } from './contract';
 import { collect, delay, eventually, newEvent, newKind, newStreamId, rejection } from './helpers';
@@ -354,6 +358,94 @@ describe('PostgresEventStore specifics', () => {
     );
     // After a position, as pages are read.
     expect((await store.readAll({ filter, after: lean[0].position, metadata: 'actor' })).map((event) => event.data)).toEqual([{ n: 2 }]);
+  });
+});
+
+/**
+ * A keyed command's answer written by its append (AppendOptions.answer), in the append's own
+ * transaction: the row's xmin is the transaction id the events carry. The table is the one the
+ * platform's migrations create (idempotency_keys); it is created here as they create it.
+ */
+describe('PostgresEventStore remembers an answer with the events it appends', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let sql: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('event_store_answers');
+    await migrateEventStore(db.url);
+    store = new PostgresEventStore({ connectionString: db.url, poolSize: 4 });
+    sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    const runner = { query: (text: string) => sql.query(text) } as unknown as QueryRunner;
+    await new IdempotencyKeys1764000100000().up(runner);
+    await new IdempotencyAnswers1764001100000().up(runner);
+  });
+
+  afterAll(async () => {
+    await sql.end();
+    await store.close();
+    await db.drop();
+  });
+
+  const answer = (id = randomUUID()): AnswerToRemember => ({ scope: 'alice', key: randomUUID(), requestHash: 'h1', status: 201, id });
+
+  /** The answer row of a key, and whether the same transaction wrote it as the stream's event at `version`. */
+  async function remembered(key: string, streamId: string, version: number) {
+    const { rows } = await sql.query(
+      `SELECT k.request_hash, k.status, k.response,
+              k.xmin::text = (SELECT (e.transaction_id::text::numeric % 4294967296)::text FROM events e WHERE e.stream_id = $2 AND e.stream_version = $3) AS with_the_events
+         FROM idempotency_keys k WHERE k.scope = 'alice' AND k.key = $1`,
+      [key, streamId, version],
+    );
+    return rows;
+  }
+
+  it('writes { id, version } in the append, for one event, a batch, at an exact version and under a condition', async () => {
+    const stream = newStreamId();
+    const created = answer();
+    expect(await store.append(stream, [newEvent()], 'no_stream', { answer: created })).toMatchObject({ nextExpectedVersion: 0, answerRemembered: true });
+    expect(await remembered(created.key, stream, 0)).toEqual([{ request_hash: 'h1', status: 201, response: { id: created.id, version: 0 }, with_the_events: true }]);
+
+    const batch = { ...answer(), status: 200 };
+    expect(await store.append(stream, [newEvent(), newEvent()], 0, { answer: batch })).toMatchObject({ nextExpectedVersion: 2, answerRemembered: true });
+    expect(await remembered(batch.key, stream, 2)).toEqual([{ request_hash: 'h1', status: 200, response: { id: batch.id, version: 2 }, with_the_events: true }]);
+
+    const other = newStreamId();
+    await store.append(other, [newEvent()], 'no_stream');
+    const conditional = answer();
+    const result = await store.append(stream, [newEvent()], 2, { conditions: [{ streamId: other, version: 0 }], answer: conditional });
+    expect(result).toMatchObject({ nextExpectedVersion: 3, answerRemembered: true });
+    expect(await remembered(conditional.key, stream, 3)).toEqual([{ request_hash: 'h1', status: 201, response: { id: conditional.id, version: 3 }, with_the_events: true }]);
+  });
+
+  it('writes nothing when nothing is appended: a wrong version, a failed condition, a retried append', async () => {
+    const stream = newStreamId();
+    const batch = [newEvent()];
+    const first = await store.append(stream, batch, 'no_stream');
+
+    const stale = answer();
+    expect(await rejection(store.append(stream, [newEvent()], 'no_stream', { answer: stale }))).toBeInstanceOf(WrongExpectedVersionError);
+    // An exact version the stream has not reached inserts no row, without an error: the statement commits.
+    const ahead = answer();
+    expect(await rejection(store.append(stream, [newEvent()], 5, { answer: ahead }))).toBeInstanceOf(WrongExpectedVersionError);
+    expect(await rejection(store.append(stream, [newEvent(), newEvent()], 5, { answer: ahead }))).toBeInstanceOf(WrongExpectedVersionError);
+    const other = newStreamId();
+    const moved = answer();
+    expect(await rejection(store.append(stream, [newEvent()], 0, { conditions: [{ streamId: other, version: 0 }], answer: moved }))).toBeInstanceOf(WrongExpectedVersionError);
+    const retried = answer();
+    expect(await store.append(stream, batch, 'no_stream', { answer: retried })).toEqual({ ...first, alreadyStored: true });
+
+    const { rows } = await sql.query('SELECT key FROM idempotency_keys WHERE key = ANY($1)', [[stale.key, ahead.key, moved.key, retried.key]]);
+    expect(rows).toEqual([]);
+  });
+
+  it('leaves an answer already remembered for the key as it is, and still appends', async () => {
+    const key = randomUUID();
+    await sql.query(`INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response) VALUES ('alice', $1, 'h0', 'done', 201, '{"first": true}')`, [key]);
+    const stream = newStreamId();
+    expect(await store.append(stream, [newEvent()], 'no_stream', { answer: { ...answer(), key } })).toMatchObject({ nextExpectedVersion: 0 });
+    expect(await remembered(key, stream, 0)).toEqual([{ request_hash: 'h0', status: 201, response: { first: true }, with_the_events: false }]);
   });
 });
 

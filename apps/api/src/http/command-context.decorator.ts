@@ -3,6 +3,8 @@ import type { CommandContext } from '@app/application/command-context';
 import type { AuthenticatedRequest } from '@app/platform/auth';
 import type { RequestIds } from '@app/platform/context/request-context';
 import type { Request } from 'express';
+import { keyedCommandOf } from '@app/platform/idempotency/idempotency.guard';
+import { CommandResultDto } from './command-result.dto';
 
 /** `If-Match: 3` or `If-Match: "3"` (an ETag-like version): the stream version the client expects. */
 export function parseIfMatch(header: string | undefined): number | undefined {
@@ -12,17 +14,43 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-/** Everything a command needs to know about who sent it and how: becomes event metadata. */
+/**
+ * Everything a command needs to know about who sent it and how: becomes event metadata. On a keyed
+ * request to a route that answers the command's `{ id, version }` (answersWithCommandResult), also
+ * where the command's append may remember that answer with its events (CommandContext.answer).
+ */
 export const CommandCtx = createParamDecorator((_data: unknown, context: ExecutionContext): CommandContext => {
   const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest & Partial<RequestIds>>();
   if (!req.actor) throw new Error('@CommandCtx() used on a route without an authenticated actor');
   // The parsed headers directly (lower-case names): express's req.header() cost ~1 µs a call.
   const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) || undefined;
+  const answer = idempotencyKey ? keyedCommandOf(req)?.slot : undefined;
   return {
     actor: req.actor,
     correlationId: req.correlationId ?? 'unknown',
     causationId: req.requestId ?? 'unknown',
     ...(idempotencyKey ? { idempotencyKey } : {}),
     expectedVersion: parseIfMatch(req.headers['if-match']),
+    ...(answer && answersWithCommandResult(context.getHandler()) ? { answer } : {}),
   };
 });
+
+/** Where @nestjs/swagger keeps a route's documented responses (its DECORATORS.API_RESPONSE, not exported). */
+const API_RESPONSES = 'swagger/apiResponse';
+
+const answersCommandResult = new WeakMap<object, boolean>();
+
+/**
+ * Whether a route's answer is the command's `{ id, version }`: every success it documents
+ * (`@ApiOkResponse`, `@ApiCreatedResponse`) is a CommandResultDto. Read once per route.
+ */
+export function answersWithCommandResult(handler: object): boolean {
+  let answers = answersCommandResult.get(handler);
+  if (answers === undefined) {
+    const responses = (Reflect.getMetadata(API_RESPONSES, handler) ?? {}) as Record<string, { type?: unknown }>;
+    const successes = Object.entries(responses).filter(([status]) => /^2\d\d$/.test(status));
+    answers = successes.length > 0 && successes.every(([, response]) => response.type === CommandResultDto);
+    answersCommandResult.set(handler, answers);
+  }
+  return answers;
+}

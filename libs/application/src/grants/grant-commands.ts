@@ -183,7 +183,7 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
     compensation: CommandContext,
   ): Promise<string[]> {
     const raised: string[] = [];
-    const { expectedVersion: _clientVersion, ...recipientContext } = context;
+    const { expectedVersion: _clientVersion, answer: _answer, ...recipientContext } = context;
     for (const organisationId of organisationIds) {
       try {
         await this.executor.execute(
@@ -204,7 +204,7 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
   }
 
   private async revertRecipients(organisationIds: readonly string[], grantId: string, adjustmentId: string, changeMinor: number, reason: string, context: CommandContext): Promise<void> {
-    const { expectedVersion: _clientVersion, ...recipientContext } = context;
+    const { expectedVersion: _clientVersion, answer: _answer, ...recipientContext } = context;
     for (const organisationId of organisationIds) {
       await this.executor.execute(
         recipientDecider,
@@ -218,7 +218,7 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
 
   /** The executor reloads and re-decides on a version conflict: the budget rule always judges the fresh call. */
   private adjustCall(callId: string, grantId: string, adjustmentId: string, changeMinor: number, reason: string, context: CommandContext) {
-    const { expectedVersion: _clientVersion, ...callContext } = context;
+    const { expectedVersion: _clientVersion, answer: _answer, ...callContext } = context;
     return this.executor.execute(
       callDecider,
       callStreamName(callId),

@@ -1,6 +1,7 @@
 import { Client, ClientConfig, Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import {
   AllFilter,
+  AnswerToRemember,
   AppendOptions,
   AppendResult,
   DuplicateEventIdError,
@@ -239,13 +240,13 @@ export class PostgresEventStore implements EventStore {
    */
   async append(streamId: string, events: NewEvent[], expected: ExpectedVersion, options: AppendOptions = {}): Promise<AppendResult> {
     const mode = appendMode(expected);
-    if (options.conditions?.length) return this.appendIfUnchanged(streamId, events, expected, options.conditions);
+    if (options.conditions?.length) return this.appendIfUnchanged(streamId, events, expected, options.conditions, options.answer);
     if (events.length === 0) return this.checkVersionOnly(streamId, expected);
-    const query = appendQuery(mode, streamId, events, expected);
+    const query = appendQuery(mode, streamId, events, expected, options.answer);
     for (let attempt = 1; ; attempt++) {
       let conflict: unknown;
       try {
-        const result = appendResult((await this.pool.query<[string | null]>(query)).rows);
+        const result = appendResult((await this.pool.query<[string | null]>(query)).rows, options.answer);
         if (result) {
           this.committed();
           return result;
@@ -276,7 +277,13 @@ export class PostgresEventStore implements EventStore {
    * after this append's commit, with a later transaction id, so after it in the global log too.
    * Conditional appends on the same stream share the lock and do not wait for each other.
    */
-  private async appendIfUnchanged(streamId: string, events: NewEvent[], expected: ExpectedVersion, conditions: readonly StreamCondition[]): Promise<AppendResult> {
+  private async appendIfUnchanged(
+    streamId: string,
+    events: NewEvent[],
+    expected: ExpectedVersion,
+    conditions: readonly StreamCondition[],
+    answer: AnswerToRemember | undefined,
+  ): Promise<AppendResult> {
     for (const condition of conditions) {
       if (!Number.isSafeInteger(condition.version) || condition.version < NO_STREAM_VERSION) {
         throw new RangeError(`Invalid condition version for ${condition.streamId}: ${String(condition.version)}`);
@@ -285,7 +292,7 @@ export class PostgresEventStore implements EventStore {
     }
     // One lock order for every conditional append; the shared locks never wait for each other anyway.
     const named = [...new Set(conditions.map((condition) => condition.streamId))].sort();
-    const query = events.length > 0 ? appendQuery(appendMode(expected), streamId, events, expected) : undefined;
+    const query = events.length > 0 ? appendQuery(appendMode(expected), streamId, events, expected, answer) : undefined;
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken: Error | undefined;
@@ -316,7 +323,7 @@ export class PostgresEventStore implements EventStore {
           await client.query('COMMIT');
           return result;
         }
-        const result = appendResult((await client.query<[string | null]>(query)).rows);
+        const result = appendResult((await client.query<[string | null]>(query)).rows, answer);
         if (result) {
           await client.query('COMMIT');
           this.committed();
@@ -1189,18 +1196,22 @@ const APPEND_RESULT = (version: string, position: string, transactionId = 'trans
  * client and to parse on the server) and its plan is a bare Result node under the Insert. A batch
  * passes its data and its metadata as one JSON array each (jsonb_array_elements hands out each
  * element without parsing it again), not as jsonb[] literals, whose every quote pg escapes on the
- * client and PostgreSQL unescapes before parsing each element's JSON.
+ * client and PostgreSQL unescapes before parsing each element's JSON. `answered`: the statement
+ * also remembers a keyed command's answer (AppendOptions.answer), see answeredText.
  */
-function appendStatement(mode: AppendMode, shape: 'single' | 'batch'): AppendStatement {
-  const key = `${mode}_${shape}`;
+function appendStatement(mode: AppendMode, shape: 'single' | 'batch', answered: boolean): AppendStatement {
+  const key = `${mode}_${shape}${answered ? '_answered' : ''}`;
   let statement = statements.get(key);
   if (statement) return statement;
-  statement = { name: `grant_ledger_append_${key}`, text: appendText(mode, shape), rowMode: 'array', types: TEXT_ROW_TYPES };
+  const insert = appendInsert(mode, shape);
+  const text = answered ? answeredText(insert, mode === 'exact' ? 8 : 7) : shape === 'single' ? `${insert} RETURNING ${APPEND_RESULT('stream_version', 'position')}` : summarised(insert);
+  statement = { name: `grant_ledger_append_${key}`, text, rowMode: 'array', types: TEXT_ROW_TYPES };
   statements.set(key, statement);
   return statement;
 }
 
-function appendText(mode: AppendMode, shape: 'single' | 'batch'): string {
+/** The INSERT ... SELECT of an append, without its RETURNING. */
+function appendInsert(mode: AppendMode, shape: 'single' | 'batch'): string {
   const { base, head, guard } = EXPECTATION[mode];
   // The stream's advisory lock, exclusive until commit (see appendIfUnchanged), taken before any row
   // is inserted, so before the transaction has an id. (The function returns void, read as ''.)
@@ -1208,8 +1219,7 @@ function appendText(mode: AppendMode, shape: 'single' | 'batch'): string {
   const columns = 'stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at';
   const single = (from: string) => `INSERT INTO events (${columns})
          SELECT $1, ${base} + 1, $2::uuid, $3::text, $4::int, $5::jsonb, $6::jsonb, ${RECORDED_AT}
-           ${from}
-         RETURNING ${APPEND_RESULT('stream_version', 'position')}`;
+           ${from}`;
   if (shape === 'single' && mode === 'exact') {
     // The hot path (a command on an existing stream): the event at version N is the row the INSERT
     // selects from, by the unique index, and the lock is a filter on that one row, instead of a
@@ -1223,18 +1233,41 @@ function appendText(mode: AppendMode, shape: 'single' | 'batch'): string {
   // Elsewhere the lock is an uncorrelated subquery, so it runs once whatever the plan.
   const where = `WHERE (SELECT ${takeLock})${guard ? ` AND ${guard}` : ''}`;
   if (shape === 'single') return single(`${head ? `FROM ${head}` : ''} ${where}`);
-  // Positions follow the batch order; the summary row is NULL if nothing was inserted.
-  return `WITH appended AS (
-           INSERT INTO events (${columns})
+  // Positions follow the batch order.
+  return `INSERT INTO events (${columns})
            SELECT $1, ${base} + e.ord, e.event_id, e.type, e.schema_version, e.data, e.metadata, ${RECORDED_AT}
              FROM ROWS FROM (unnest($2::uuid[]), unnest($3::text[]), unnest($4::int[]), jsonb_array_elements($5::jsonb), jsonb_array_elements($6::jsonb))
                   WITH ORDINALITY AS e(event_id, type, schema_version, data, metadata, ord)
                   ${head ? `CROSS JOIN ${head}` : ''}
             ${where}
-            ORDER BY e.ord
-           RETURNING stream_version, position
-         )
+            ORDER BY e.ord`;
+}
+
+/** An append's one summary row (NULL if nothing was inserted), after any other parts of the statement. */
+function summarised(insert: string, more = ''): string {
+  return `WITH appended AS (${insert} RETURNING stream_version, position)${more}
          SELECT ${APPEND_RESULT('max(stream_version)', 'max(position)', 'pg_current_xact_id()')} FROM appended`;
+}
+
+/**
+ * The append that also remembers a keyed command's answer `{ id, version }` (AppendOptions.answer,
+ * parameters from $first on: scope, key, request hash, status, id), in the same statement, so in
+ * the same transaction: a second round trip and a second commit fewer for every keyed command
+ * (issue 11). The answer is written only if the events were, with the version they reached; a key
+ * already answered (a concurrent attempt) keeps its answer, as the separate write did.
+ */
+function answeredText(insert: string, first: number): string {
+  const [scope, key, requestHash, status, id] = [0, 1, 2, 3, 4].map((offset) => `$${first + offset}`);
+  return summarised(
+    insert,
+    `,
+         answered AS (
+           INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response)
+           SELECT ${scope}::text, ${key}::text, ${requestHash}::text, 'done', ${status}::int, jsonb_build_object('id', ${id}::text, 'version', max(stream_version))
+             FROM appended HAVING count(*) > 0
+           ON CONFLICT (scope, key) DO NOTHING
+         )`,
+  );
 }
 
 const TEXT_ROW_TYPES = { getTypeParser: () => keepText };
@@ -1244,18 +1277,21 @@ const TEXT_ROW_TYPES = { getTypeParser: () => keepText };
  * pg copies every query config it is given, property by property, and that copy (a few µs with the
  * statement's own properties) was one of the larger items of an append's client CPU.
  */
-function appendQuery(mode: AppendMode, streamId: string, events: NewEvent[], expected: ExpectedVersion): QueryConfig {
-  const query = Object.create(appendStatement(mode, events.length === 1 ? 'single' : 'batch')) as QueryConfig;
-  query.values = appendValues(streamId, events, expected);
+function appendQuery(mode: AppendMode, streamId: string, events: NewEvent[], expected: ExpectedVersion, answer?: AnswerToRemember): QueryConfig {
+  const query = Object.create(appendStatement(mode, events.length === 1 ? 'single' : 'batch', answer !== undefined)) as QueryConfig;
+  const values = appendValues(streamId, events, expected);
+  if (answer) values.push(answer.scope, answer.key, answer.requestHash, answer.status, answer.id);
+  query.values = values;
   return query;
 }
 
-/** The result of an append from its one row (none, or NULL: nothing was inserted). */
-function appendResult(rows: [string | null][]): AppendResult | undefined {
+/** The result of an append from its one row (none, or NULL: nothing was inserted); with an answer, it was written too. */
+function appendResult(rows: [string | null][], answer?: AnswerToRemember): AppendResult | undefined {
   const result = rows[0]?.[0];
   if (result == null) return undefined;
   const [version, transactionId, position] = result.split(' ');
-  return { nextExpectedVersion: Number(version), position: encodePosition(transactionId, position) };
+  const appended = { nextExpectedVersion: Number(version), position: encodePosition(transactionId, position) };
+  return answer ? { ...appended, answerRemembered: true } : appended;
 }
 
 function appendValues(streamId: string, events: NewEvent[], expected: ExpectedVersion): unknown[] {

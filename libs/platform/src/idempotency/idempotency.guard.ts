@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { pgPoolOf } from '../database/pg-pool';
 import { describeError } from '../database/transient-errors';
+import type { AnswerSlot } from './answer-slot';
 import { IdempotencyKeyReused } from './idempotency-key-reused.error';
 import { isObservable, lastValueFrom } from 'rxjs';
 
@@ -16,6 +17,13 @@ const REMEMBER_ANSWER = {
   name: 'grant_ledger_remember_idempotent_answer',
   text: `INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response) VALUES ($1, $2, $3, 'done', $4, $5)
          ON CONFLICT (scope, key) DO NOTHING`,
+};
+/** Puts right an answer the command's append remembered that is not what the route answered. */
+const CORRECT_ANSWER = {
+  name: 'grant_ledger_correct_idempotent_answer',
+  text: `INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response) VALUES ($1, $2, $3, 'done', $4, $5)
+         ON CONFLICT (scope, key) DO UPDATE SET status = EXCLUDED.status, response = EXCLUDED.response
+         WHERE idempotency_keys.request_hash = EXCLUDED.request_hash`,
 };
 
 interface StoredAnswer {
@@ -54,6 +62,10 @@ export function keyedCommandOf(request: object | undefined): KeyedCommand | unde
  * `Idempotent-Replayed: true`) and to refuse a key reused for a different request (422). It is
  * written after success; if that write fails, the answer is still sent, and a retry is answered
  * from the log instead. Failed requests are not remembered: a corrected request may reuse its key.
+ * On a route whose answer is the command's `{ id, version }`, the command's append may write it
+ * with its events, in the same transaction (KeyedCommand.slot, AppendOptions.answer: PostgreSQL
+ * does); the wrapper then writes nothing more, unless the route answered something else after all,
+ * which it puts right and logs.
  *
  * Two halves, bound together by `IdempotencyKeyHandling()` (idempotent-handler.ts), with no Nest
  * interceptor: Nest runs a route's interceptors through rxjs (observables, `defer`, `mergeAll`,
@@ -100,6 +112,12 @@ export class IdempotencyKeyGuard implements CanActivate {
 
 /** A keyed request that passed the guard: its stored answer, if any, and what remembering a new one takes. */
 export class KeyedCommand {
+  /**
+   * Where the command may remember its answer with its effect (AnswerSlot), if it has none yet.
+   * Its status is the response's when the command appends (Nest sets the route's before the handler).
+   */
+  readonly slot: AnswerSlot | undefined;
+
   constructor(
     private readonly pool: Pool,
     private readonly logger: Logger,
@@ -108,7 +126,9 @@ export class KeyedCommand {
     private readonly key: string,
     private readonly requestHash: string,
     private readonly previous: StoredAnswer | undefined,
-  ) {}
+  ) {
+    this.slot = previous ? undefined : { scope, key, requestHash, get status() { return response.statusCode; } };
+  }
 
   /** The stored answer replayed, or `run`'s answer (the command), remembered after it succeeded. */
   async answer(run: () => unknown): Promise<unknown> {
@@ -121,12 +141,26 @@ export class KeyedCommand {
     let result = await run();
     // What Nest would send for an Observable is what it emits last: that is the answer to remember.
     if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
+    const remembered = this.slot?.remembered;
+    if (remembered && response.statusCode === remembered.status && isCommandResult(result, remembered)) return result;
+    if (remembered) {
+      this.logger.error({ msg: 'a route offered its answer to its command but answered otherwise; the remembered answer is put right', status: response.statusCode });
+    }
     try {
-      await this.pool.query({ ...REMEMBER_ANSWER, values: [this.scope, this.key, this.requestHash, response.statusCode, JSON.stringify(result ?? null)] });
+      const statement = remembered ? CORRECT_ANSWER : REMEMBER_ANSWER;
+      await this.pool.query({ ...statement, values: [this.scope, this.key, this.requestHash, response.statusCode, JSON.stringify(result ?? null)] });
     } catch (error) {
       // The command's effect and its key are in the log already; a retry is answered from there.
       this.logger.warn({ msg: 'could not remember an idempotent answer; a retry will be answered from the log', error: describeError(error) });
     }
     return result;
   }
+}
+
+/** Whether an answer is exactly `{ id, version }` as remembered (the JSON the route sends). */
+function isCommandResult(result: unknown, remembered: { id: string; version: number }): boolean {
+  if (typeof result !== 'object' || result === null || Object.getPrototypeOf(result) !== Object.prototype) return false;
+  const keys = Object.keys(result);
+  const { id, version } = result as { id?: unknown; version?: unknown };
+  return keys.length === 2 && keys[0] === 'id' && keys[1] === 'version' && id === remembered.id && version === remembered.version;
 }
