@@ -1,7 +1,14 @@
-import type { Pool } from 'pg';
-import type { AuditDb } from './audit-db';
+import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
+import { HashChainingEventStore } from '@app/event-store/hash-chain';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { databaseOptions } from '../database-options';
+import { type AuditDb, poolAuditDb } from './audit-db';
 import { latestSeal } from './audit-seals';
-import type { AuditSealer } from './sealer';
+import { auditSigningKeyFromEnv } from './audit-signing-key';
+import { AuditSealer } from './sealer';
+import { type AuditVerifyReport, verifyAuditLog } from './verify';
 
 /**
  * For tests: seal until the latest seal covers every event in the table. A single catch-up can
@@ -39,4 +46,58 @@ export async function tamperWithLog(pool: Pool, ...statements: [string, unknown[
   } finally {
     client.release();
   }
+}
+
+/** For the verify specs: a hash-chained, sealed log in a database of its own (createVerifyLedger). */
+export interface VerifyLedger {
+  db: TestDatabase;
+  pool: Pool;
+  auditDb: AuditDb;
+  store: HashChainingEventStore;
+  sealer: AuditSealer;
+  /** verify in one thread, or with two reader threads. */
+  verify(readers: boolean): Promise<AuditVerifyReport>;
+  log(): Promise<RecordedEvent[]>;
+  /** tamperWithLog on this ledger. */
+  tamper(...statements: [string, unknown[]?][]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const verifySigningKey = auditSigningKeyFromEnv({});
+
+/**
+ * For the verify specs: a new database (named after `name`) with the application's schema, a
+ * hash-chained PostgreSQL store over it that `fill` appends to, then sealed every `everyEvents`
+ * events; its verify reads pages of `pageSize` events.
+ */
+export async function createVerifyLedger(
+  name: string,
+  options: { everyEvents: number; pageSize: number; fill(store: HashChainingEventStore): Promise<void> },
+): Promise<VerifyLedger> {
+  const db = await createTestDatabase(name);
+  const dataSource = await new DataSource(databaseOptions(db.url)).initialize();
+  await dataSource.destroy();
+  const pool = new Pool({ connectionString: db.url, max: 4 });
+  pool.on('error', () => undefined);
+  const auditDb = poolAuditDb(pool);
+  const store = new HashChainingEventStore(new PostgresEventStore({ pool }));
+  const sealer = new AuditSealer({ store, db: auditDb, signingKey: verifySigningKey, everyEvents: options.everyEvents });
+  await options.fill(store);
+  await sealEverything(sealer, auditDb);
+  const readers = { store: { kind: 'postgres' as const, databaseUrl: db.url }, threads: 2 };
+  return {
+    db,
+    pool,
+    auditDb,
+    store,
+    sealer,
+    verify: (withReaders) => verifyAuditLog({ store, db: auditDb, key: verifySigningKey, pageSize: options.pageSize, ...(withReaders ? { readers } : {}) }),
+    log: () => store.readAll({ maxCount: 10_000 }),
+    tamper: (...statements) => tamperWithLog(pool, ...statements),
+    async close() {
+      await store.close();
+      await pool.end();
+      await db.drop();
+    },
+  };
 }

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type NewEvent, PostgresEventStore, type RecordedEvent } from '@app/event-store';
-import { chainHashOf, chainLinkOf, HashChainingEventStore } from '@app/event-store/hash-chain';
-import { databaseOptions } from '../database-options';
-import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
-import { type AuditDb, poolAuditDb } from './audit-db';
+import type { NewEvent, RecordedEvent } from '@app/event-store';
+import { chainHashOf, chainLinkOf } from '@app/event-store/hash-chain';
 import { loadSeals } from './audit-seals';
-import { auditSigningKeyFromEnv } from './audit-signing-key';
-import { sealEverything, tamperWithLog } from './audit-testing';
-import { AuditSealer } from './sealer';
-import { type AuditVerifyReport, verifyAuditLog } from './verify';
+import { createVerifyLedger, type VerifyLedger } from './audit-testing';
+import type { AuditVerifyReport } from './verify';
 
 /**
  * verify with `readers` on a log whose streams come in runs (several events of a stream appended
@@ -19,19 +12,8 @@ import { type AuditVerifyReport, verifyAuditLog } from './verify';
  * over them. It must still say exactly what verify in one thread says, whatever is tampered with
  * inside a run, at its start or at its end, and across pages (pages of 5 events, runs of 7).
  */
-const signingKey = auditSigningKeyFromEnv({});
 const STREAMS = ['run-a', 'run-b', 'run-c', 'run-d'];
 const RUN = 7;
-
-interface Ledger {
-  db: TestDatabase;
-  pool: Pool;
-  auditDb: AuditDb;
-  store: HashChainingEventStore;
-  verify(readers: boolean): Promise<AuditVerifyReport>;
-  log(): Promise<RecordedEvent[]>;
-  close(): Promise<void>;
-}
 
 const runEvent = (streamId: string, n: number): NewEvent => ({
   type: 'Case.Noted.v1',
@@ -40,42 +22,23 @@ const runEvent = (streamId: string, n: number): NewEvent => ({
   metadata: { eventId: randomUUID(), actorId: 'officer', actorRole: 'admin', correlationId: 'corr', causationId: 'cause' },
 });
 
-async function createLedger(): Promise<Ledger> {
-  const db = await createTestDatabase('audit_runs');
-  const dataSource = await new DataSource(databaseOptions(db.url)).initialize();
-  await dataSource.destroy();
-  const pool = new Pool({ connectionString: db.url, max: 4 });
-  pool.on('error', () => undefined);
-  const auditDb = poolAuditDb(pool);
-  const store = new HashChainingEventStore(new PostgresEventStore({ pool }));
-  const sealer = new AuditSealer({ store, db: auditDb, signingKey, everyEvents: 6 });
-  // Two rounds of a run of 7 events per stream, each run one append: 56 events.
-  for (let round = 0; round < 2; round++) {
-    for (const stream of STREAMS) {
-      const events = Array.from({ length: RUN }, (_, k) => runEvent(stream, round * RUN + k));
-      await store.append(stream, events, round === 0 ? 'no_stream' : RUN - 1);
-    }
-  }
-  await sealEverything(sealer, auditDb);
-  return {
-    db,
-    pool,
-    auditDb,
-    store,
-    verify: (readers) => verifyAuditLog({ store, db: auditDb, key: signingKey, pageSize: 5, ...(readers ? { readers: { store: { kind: 'postgres', databaseUrl: db.url }, threads: 2 } } : {}) }),
-    log: () => store.readAll({ maxCount: 10_000 }),
-    async close() {
-      await store.close();
-      await pool.end();
-      await db.drop();
+const createLedger = (): Promise<VerifyLedger> =>
+  createVerifyLedger('audit_runs', {
+    everyEvents: 6,
+    pageSize: 5,
+    async fill(store) {
+      // Two rounds of a run of 7 events per stream, each run one append: 56 events.
+      for (let round = 0; round < 2; round++) {
+        for (const stream of STREAMS) {
+          const events = Array.from({ length: RUN }, (_, k) => runEvent(stream, round * RUN + k));
+          await store.append(stream, events, round === 0 ? 'no_stream' : RUN - 1);
+        }
+      }
     },
-  };
-}
-
-const tamper = (ledger: Ledger, ...statements: [string, unknown[]?][]): Promise<void> => tamperWithLog(ledger.pool, ...statements);
+  });
 
 describe('audit verify in worker threads, streams in runs', () => {
-  let ledger: Ledger;
+  let ledger: VerifyLedger;
   beforeEach(async () => {
     ledger = await createLedger();
   });
@@ -99,13 +62,13 @@ describe('audit verify in worker threads, streams in runs', () => {
   // Log indexes: a run's first event (0, 7, 35), inside a run (3, 12, 30), a run's last (6, 13, 55), at a page's edge (4, 5, 10).
   it.each([0, 3, 4, 5, 6, 7, 10, 12, 13, 30, 35, 55])('finds an altered event at log index %i', async (index) => {
     const target = (await ledger.log())[index];
-    await tamper(ledger, [`UPDATE events SET data = jsonb_set(data, '{amountMinor}', '1') WHERE event_id = $1`, [target.eventId]]);
+    await ledger.tamper([`UPDATE events SET data = jsonb_set(data, '{amountMinor}', '1') WHERE event_id = $1`, [target.eventId]]);
     await expect(sameBothWays()).resolves.toMatchObject({ ok: false, firstBreak: { kind: 'altered', eventId: target.eventId } });
   });
 
   it.each([0, 3, 5, 6, 12, 30, 55])('finds a deleted event at log index %i', async (index) => {
     const target = (await ledger.log())[index];
-    await tamper(ledger, ['DELETE FROM events WHERE event_id = $1', [target.eventId]]);
+    await ledger.tamper(['DELETE FROM events WHERE event_id = $1', [target.eventId]]);
     await expect(sameBothWays()).resolves.toMatchObject({ ok: false });
   });
 
@@ -113,8 +76,7 @@ describe('audit verify in worker threads, streams in runs', () => {
     const log = await ledger.log();
     const [a, b] = [log[index], log[index + 1]];
     expect(a.streamId).toBe(b.streamId);
-    await tamper(
-      ledger,
+    await ledger.tamper(
       [
         `UPDATE events SET position = -CASE WHEN event_id = $1 THEN (SELECT position FROM events WHERE event_id = $2) ELSE (SELECT position FROM events WHERE event_id = $1) END WHERE event_id IN ($1, $2)`,
         [a.eventId, b.eventId],
@@ -130,7 +92,7 @@ describe('audit verify in worker threads, streams in runs', () => {
     const prev = 'e'.repeat(64);
     const { recordedAt: _recordedAt, chain: _chain, ...metadata } = target.metadata as Record<string, unknown>;
     const hash = chainHashOf({ ...target, metadata } as RecordedEvent, prev);
-    await tamper(ledger, [`UPDATE events SET metadata = jsonb_set(metadata, '{chain}', $2::jsonb) WHERE event_id = $1`, [target.eventId, JSON.stringify({ prev, hash })]]);
+    await ledger.tamper([`UPDATE events SET metadata = jsonb_set(metadata, '{chain}', $2::jsonb) WHERE event_id = $1`, [target.eventId, JSON.stringify({ prev, hash })]]);
     await expect(sameBothWays()).resolves.toMatchObject({ ok: false, firstBreak: { kind: 'broken-link', eventId: target.eventId } });
   });
 
@@ -163,19 +125,19 @@ describe('audit verify in worker threads, streams in runs', () => {
       }
       prev = hash;
     }
-    await tamper(ledger, ...statements);
+    await ledger.tamper(...statements);
     await expect(sameBothWays()).resolves.toMatchObject({ ok: false });
   });
 
   it('finds a changed recordedAt inside a run (seal mismatch) and a sealed position moved into a run', async () => {
     const target = (await ledger.log())[9];
-    await tamper(ledger, [`UPDATE events SET recorded_at = recorded_at - interval '1 day' WHERE event_id = $1`, [target.eventId]]);
+    await ledger.tamper([`UPDATE events SET recorded_at = recorded_at - interval '1 day' WHERE event_id = $1`, [target.eventId]]);
     await expect(sameBothWays()).resolves.toMatchObject({ ok: false, firstBreak: { kind: 'seal-mismatch' } });
-    await tamper(ledger, [`UPDATE events SET recorded_at = recorded_at + interval '1 day' WHERE event_id = $1`, [target.eventId]]);
+    await ledger.tamper([`UPDATE events SET recorded_at = recorded_at + interval '1 day' WHERE event_id = $1`, [target.eventId]]);
     await expect(sameBothWays()).resolves.toMatchObject({ ok: true });
     const log = await ledger.log();
     const [, second] = await loadSeals(ledger.auditDb);
-    await tamper(ledger, ['UPDATE audit_seals SET position = $1 WHERE seq = $2', [log[15].position, second.seq]]);
+    await ledger.tamper(['UPDATE audit_seals SET position = $1 WHERE seq = $2', [log[15].position, second.seq]]);
     await expect(sameBothWays()).resolves.toMatchObject({ ok: false });
   });
 });
