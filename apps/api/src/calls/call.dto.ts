@@ -55,7 +55,7 @@ export class DraftCallDto {
   @ApiProperty({ example: 2, description: '1..100' }) @IsInt() @Min(1) @Max(100)
   reviewsRequired: number;
   @ApiPropertyOptional({
-    example: 6_000_000,
+    example: 10_000_000,
     description:
       "Ceiling per recipient for this call's awards, in minor units of the call's currency: what one organisation (as lead or partner) may be awarded across the programme's calls. At least maxAwardMinor. Absent: the programme's configured ceiling (RECIPIENT_CEILINGS), else RECIPIENT_CEILING_MINOR (default 6,000,000: EUR 60,000)",
   })
