@@ -194,8 +194,7 @@ export class StreamCommandExecutor {
     let result: AppendResult;
     try {
       const conditions = [...pinned].map(([pinnedStreamId, pinnedVersion]) => ({ streamId: pinnedStreamId, version: pinnedVersion }));
-      const options = conditions.length || answer ? { ...(conditions.length ? { conditions } : {}), ...(answer ? { answer } : {}) } : undefined;
-      result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version, options);
+      result = await this.store.append(streamId, stored, version < 0 ? 'no_stream' : version, { ...(conditions.length ? { conditions } : {}), answer });
     } catch (error) {
       // A concurrent or earlier attempt of the same keyed command may have appended it: answer as it
       // did. On a store that refuses held ids, a version conflict needs no search of the whole

@@ -56,7 +56,7 @@ export interface VerifyLedger {
   store: HashChainingEventStore;
   sealer: AuditSealer;
   /** verify in one thread, or with two reader threads. */
-  verify(readers: boolean): Promise<AuditVerifyReport>;
+  verify(readers?: boolean): Promise<AuditVerifyReport>;
   log(): Promise<RecordedEvent[]>;
   /** tamperWithLog on this ledger. */
   tamper(...statements: [string, unknown[]?][]): Promise<void>;
@@ -67,12 +67,12 @@ export const verifySigningKey = auditSigningKeyFromEnv({});
 
 /**
  * For the verify specs: a new database (named after `name`) with the application's schema, a
- * hash-chained PostgreSQL store over it that `fill` appends to, then sealed every `everyEvents`
+ * hash-chained PostgreSQL store over it that `fill` appends to (given the database too), then sealed every `everyEvents`
  * events; its verify reads pages of `pageSize` events.
  */
 export async function createVerifyLedger(
   name: string,
-  options: { everyEvents: number; pageSize: number; fill(store: HashChainingEventStore): Promise<void> },
+  options: { everyEvents: number; pageSize: number; fill(store: HashChainingEventStore, db: TestDatabase): Promise<void> },
 ): Promise<VerifyLedger> {
   const db = await createTestDatabase(name);
   const dataSource = await new DataSource(databaseOptions(db.url)).initialize();
@@ -82,7 +82,7 @@ export async function createVerifyLedger(
   const auditDb = poolAuditDb(pool);
   const store = new HashChainingEventStore(new PostgresEventStore({ pool }));
   const sealer = new AuditSealer({ store, db: auditDb, signingKey: verifySigningKey, everyEvents: options.everyEvents });
-  await options.fill(store);
+  await options.fill(store, db);
   await sealEverything(sealer, auditDb);
   const readers = { store: { kind: 'postgres' as const, databaseUrl: db.url }, threads: 2 };
   return {
@@ -91,7 +91,7 @@ export async function createVerifyLedger(
     auditDb,
     store,
     sealer,
-    verify: (withReaders) => verifyAuditLog({ store, db: auditDb, key: verifySigningKey, pageSize: options.pageSize, ...(withReaders ? { readers } : {}) }),
+    verify: (withReaders = false) => verifyAuditLog({ store, db: auditDb, key: verifySigningKey, pageSize: options.pageSize, ...(withReaders ? { readers } : {}) }),
     log: () => store.readAll({ maxCount: 10_000 }),
     tamper: (...statements) => tamperWithLog(pool, ...statements),
     async close() {

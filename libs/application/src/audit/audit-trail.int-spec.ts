@@ -1,10 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type NewEvent, PostgresEventStore, type RecordedEvent } from '@app/event-store';
-import { chainHashOf, chainLinkOf, HashChainingEventStore } from '@app/event-store/hash-chain';
-import { databaseOptions } from '../database-options';
-import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import type { NewEvent, RecordedEvent } from '@app/event-store';
+import { chainHashOf, chainLinkOf } from '@app/event-store/hash-chain';
 import { organisationDecider, organisationStreamName, type OrganisationCommand } from '@app/domain/organisation';
 import type { CommandContext } from '../command-context';
 import { schemaRegistry } from '../event-store.module';
@@ -13,12 +9,8 @@ import { PostgresPersonalDataKeyStore } from '@app/personal-data/personal-data-k
 import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
 import { personalDataPolicy } from '../personal-data/personal-data.policy';
 import { StreamCommandExecutor } from '../stream-command-executor';
-import { type AuditDb, poolAuditDb } from './audit-db';
 import { type AuditSeal, loadSeals } from './audit-seals';
-import { auditSigningKeyFromEnv } from './audit-signing-key';
-import { sealEverything, tamperWithLog } from './audit-testing';
-import { AuditSealer } from './sealer';
-import { type AuditVerifyReport, verifyAuditLog } from './verify';
+import { createVerifyLedger, sealEverything, type VerifyLedger, verifySigningKey } from './audit-testing';
 
 /**
  * The tamper tests: a database superuser disables the append-only triggers and edits the events
@@ -26,21 +18,11 @@ import { type AuditVerifyReport, verifyAuditLog } from './verify';
  * broken link verify must report.
  */
 const context: CommandContext = { actor: { id: 'officer', role: 'admin' }, correlationId: 'corr', causationId: 'cause' };
-const signingKey = auditSigningKeyFromEnv({});
 
-interface Ledger {
-  db: TestDatabase;
-  /** Connected as the test server's superuser. */
-  pool: Pool;
-  auditDb: AuditDb;
-  store: HashChainingEventStore;
-  sealer: AuditSealer;
+/** A verify ledger whose log also holds two organisations with personal data (their keys in `keyring`). */
+interface Ledger extends VerifyLedger {
   keyring: PersonalDataKeyring;
   organisationIds: string[];
-  verify(): Promise<AuditVerifyReport>;
-  /** The log in global order. */
-  log(): Promise<RecordedEvent[]>;
-  close(): Promise<void>;
 }
 
 const caseEvent = (streamId: string, n: number): NewEvent => ({
@@ -51,56 +33,42 @@ const caseEvent = (streamId: string, n: number): NewEvent => ({
 });
 
 async function createLedger(): Promise<Ledger> {
-  const db = await createTestDatabase('audit');
-  const base = databaseOptions(db.url);
-  const dataSource = await new DataSource(base).initialize();
-  await dataSource.destroy();
-  const pool = new Pool({ connectionString: db.url, max: 4 });
-  // DROP DATABASE ... WITH (FORCE) in db.drop() terminates any connection still closing.
-  pool.on('error', () => undefined);
-  const auditDb = poolAuditDb(pool);
-  const store = new HashChainingEventStore(new PostgresEventStore({ pool }));
-  const keyring = new PersonalDataKeyring(new PostgresPersonalDataKeyStore(db.url), randomBytes(32));
-  const executor = new StreamCommandExecutor(store, new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy()));
-  const sealer = new AuditSealer({ store, db: auditDb, signingKey, everyEvents: 4 });
-
-  // Two organisations whose contact person is encrypted (personal data), and two case streams
-  // written one event per transaction, interleaved, so global order differs from stream order.
+  let keyring: PersonalDataKeyring | undefined;
   const organisationIds = [randomUUID(), randomUUID()];
-  for (const organisationId of organisationIds) {
-    const command = {
-      type: 'RegisterOrganisation',
-      data: { organisationId, name: 'Org', country: 'LB', legalStatus: 'other', focusGroups: [], contactPerson: { name: 'Test Person', email: 'test.person@example.org' } },
-      now: '2027-01-10T09:00:00Z',
-    } as OrganisationCommand;
-    await executor.execute(organisationDecider, organisationStreamName(organisationId), organisationId, command, context);
-  }
-  for (let n = 0; n < 5; n++) {
-    await store.append('case-a', [caseEvent('case-a', n)], n === 0 ? 'no_stream' : n - 1);
-    if (n < 4) await store.append('case-b', [caseEvent('case-b', n)], 'any');
-  }
-  await sealEverything(sealer, auditDb);
-
+  const ledger = await createVerifyLedger('audit', {
+    everyEvents: 4,
+    pageSize: 5,
+    async fill(store, db) {
+      keyring = new PersonalDataKeyring(new PostgresPersonalDataKeyStore(db.url), randomBytes(32));
+      const executor = new StreamCommandExecutor(store, new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy()));
+      // Two organisations whose contact person is encrypted (personal data), and two case streams
+      // written one event per transaction, interleaved, so global order differs from stream order.
+      for (const organisationId of organisationIds) {
+        const command = {
+          type: 'RegisterOrganisation',
+          data: { organisationId, name: 'Org', country: 'LB', legalStatus: 'other', focusGroups: [], contactPerson: { name: 'Test Person', email: 'test.person@example.org' } },
+          now: '2027-01-10T09:00:00Z',
+        } as OrganisationCommand;
+        await executor.execute(organisationDecider, organisationStreamName(organisationId), organisationId, command, context);
+      }
+      for (let n = 0; n < 5; n++) {
+        await store.append('case-a', [caseEvent('case-a', n)], n === 0 ? 'no_stream' : n - 1);
+        if (n < 4) await store.append('case-b', [caseEvent('case-b', n)], 'any');
+      }
+    },
+  });
+  const opened = keyring!;
   return {
-    db,
-    pool,
-    auditDb,
-    store,
-    sealer,
-    keyring,
+    ...ledger,
+    keyring: opened,
     organisationIds,
-    verify: () => verifyAuditLog({ store, db: auditDb, key: signingKey, pageSize: 5 }),
-    log: () => store.readAll({ maxCount: 10_000 }),
     async close() {
-      await keyring.close();
-      await store.close();
-      await pool.end();
-      await db.drop();
+      await opened.close();
+      await ledger.close();
     },
   };
 }
 
-const tamper = (ledger: Ledger, ...statements: [string, unknown[]?][]): Promise<void> => tamperWithLog(ledger.pool, ...statements);
 
 const where = (event: RecordedEvent) => ({ streamId: event.streamId, streamVersion: event.streamVersion, position: event.position, eventId: event.eventId });
 
@@ -126,7 +94,7 @@ describe('audit trail: stream chains and signed global seals', () => {
       sealsChecked: seals.length,
       unsealedEvents: 0,
       lastSealedPosition: log[log.length - 1].position,
-      keyId: signingKey.keyId,
+      keyId: verifySigningKey.keyId,
       devKey: true,
     });
   });
@@ -157,13 +125,13 @@ describe('audit trail: stream chains and signed global seals', () => {
 
   it('an altered row fails as "altered" at that event', async () => {
     const target = (await ledger.store.readStream('case-a'))[2];
-    await tamper(ledger, [`UPDATE events SET data = jsonb_set(data, '{amountMinor}', '999999') WHERE event_id = $1`, [target.eventId]]);
+    await ledger.tamper([`UPDATE events SET data = jsonb_set(data, '{amountMinor}', '999999') WHERE event_id = $1`, [target.eventId]]);
     await expect(ledger.verify()).resolves.toMatchObject({ ok: false, firstBreak: { kind: 'altered', ...where(target) } });
   });
 
   it('an altered actor in metadata fails as "altered" at that event', async () => {
     const target = (await ledger.store.readStream('case-b'))[1];
-    await tamper(ledger, [`UPDATE events SET metadata = jsonb_set(metadata, '{actorId}', '"someone-else"') WHERE event_id = $1`, [target.eventId]]);
+    await ledger.tamper([`UPDATE events SET metadata = jsonb_set(metadata, '{actorId}', '"someone-else"') WHERE event_id = $1`, [target.eventId]]);
     await expect(ledger.verify()).resolves.toMatchObject({ ok: false, firstBreak: { kind: 'altered', ...where(target) } });
   });
 
@@ -171,7 +139,7 @@ describe('audit trail: stream chains and signed global seals', () => {
     const log = await ledger.log();
     const target = (await ledger.store.readStream('case-a'))[2];
     const expected = expectedDeletionBreak(log, await loadSeals(ledger.auditDb), target);
-    await tamper(ledger, ['DELETE FROM events WHERE event_id = $1', [target.eventId]]);
+    await ledger.tamper(['DELETE FROM events WHERE event_id = $1', [target.eventId]]);
     const report = await ledger.verify();
     expect(report).toMatchObject({ ok: false, firstBreak: expected });
     expect(report.firstBreak?.detail).toMatch(expected.kind === 'deleted' ? /version 2 of the stream missing/ : /1 earlier event\(s\) deleted|deleted, inserted or reordered/);
@@ -181,7 +149,7 @@ describe('audit trail: stream chains and signed global seals', () => {
     const fresh = [caseEvent('case-c', 0), caseEvent('case-c', 1), caseEvent('case-c', 2)];
     for (const [version, event] of fresh.entries()) await ledger.store.append('case-c', [event], version - 1);
     const stream = await ledger.store.readStream('case-c');
-    await tamper(ledger, ['DELETE FROM events WHERE event_id = $1', [stream[1].eventId]]);
+    await ledger.tamper(['DELETE FROM events WHERE event_id = $1', [stream[1].eventId]]);
     const report = await ledger.verify();
     expect(report).toMatchObject({ ok: false, firstBreak: { kind: 'deleted', ...where(stream[2]) } });
     expect(report.firstBreak?.detail).toContain('version 1 of the stream missing');
@@ -192,7 +160,7 @@ describe('audit trail: stream chains and signed global seals', () => {
     const lastOfB = (await ledger.store.readStream('case-b'))[3];
     const expected = expectedDeletionBreak(log, await loadSeals(ledger.auditDb), lastOfB);
     expect(expected.kind).toBe('seal-mismatch'); // no later event of the stream can show a gap
-    await tamper(ledger, ['DELETE FROM events WHERE event_id = $1', [lastOfB.eventId]]);
+    await ledger.tamper(['DELETE FROM events WHERE event_id = $1', [lastOfB.eventId]]);
     const report = await ledger.verify();
     expect(report).toMatchObject({ ok: false, firstBreak: expected });
     expect(report.firstBreak?.detail).toContain('deleted');
@@ -213,7 +181,7 @@ describe('audit trail: stream chains and signed global seals', () => {
     const metadata = { eventId, actorId: 'officer', actorRole: 'admin', correlationId: 'corr', causationId: 'cause' };
     const prev = chainLinkOf(aHead.metadata)!.hash;
     const chain = { prev, hash: chainHashOf({ ...forged, metadata }, prev) };
-    await tamper(ledger, [
+    await ledger.tamper([
       `INSERT INTO events (position, transaction_id, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at)
        SELECT e.position + 1000000, e.transaction_id, $2, 5, $3, $4, 1, $5, $6, e.recorded_at FROM events e WHERE e.event_id = $1`,
       [anchor.eventId, forged.streamId, eventId, forged.type, JSON.stringify(forged.data), JSON.stringify({ ...metadata, chain, recordedAt: anchor.metadata.recordedAt })],
@@ -245,14 +213,14 @@ describe('audit trail: stream chains and signed global seals', () => {
     const target = (await ledger.store.readStream('case-a'))[0];
     const index = (await ledger.log()).findIndex((e) => e.eventId === target.eventId);
     const seal = (await loadSeals(ledger.auditDb)).find((s) => s.eventCount >= index + 1)!;
-    await tamper(ledger, [`UPDATE events SET recorded_at = recorded_at - interval '1 day' WHERE event_id = $1`, [target.eventId]]);
+    await ledger.tamper([`UPDATE events SET recorded_at = recorded_at - interval '1 day' WHERE event_id = $1`, [target.eventId]]);
     const report = await ledger.verify();
     expect(report.firstBreak).toMatchObject({ kind: 'seal-mismatch', sealSeq: seal.seq });
   });
 
   it('a seal re-computed by someone without the signing key fails as "signature-invalid"', async () => {
     const [first, second] = await loadSeals(ledger.auditDb);
-    await tamper(ledger, ['UPDATE audit_seals SET signature = $1 WHERE seq = $2', [first.signature, second.seq]]);
+    await ledger.tamper(['UPDATE audit_seals SET signature = $1 WHERE seq = $2', [first.signature, second.seq]]);
     const log = await ledger.log();
     await expect(ledger.verify()).resolves.toMatchObject({ ok: false, firstBreak: { kind: 'signature-invalid', sealSeq: second.seq, ...where(log[second.eventCount - 1]) } });
   });
@@ -280,8 +248,7 @@ async function swapPositions(ledger: Ledger, a: RecordedEvent, b: RecordedEvent)
     [[a.eventId, b.eventId]],
   );
   const of = (id: string) => rows.find((r) => r.event_id === id)!;
-  await tamper(
-    ledger,
+  await ledger.tamper(
     [`UPDATE events SET position = -1 WHERE event_id = $1`, [a.eventId]],
     [`UPDATE events SET transaction_id = $2::xid8, position = $3 WHERE event_id = $1`, [b.eventId, of(a.eventId).transaction_id, of(a.eventId).position]],
     [`UPDATE events SET transaction_id = $2::xid8, position = $3 WHERE event_id = $1`, [a.eventId, of(b.eventId).transaction_id, of(b.eventId).position]],
