@@ -15,7 +15,7 @@ import { type AuditVerifyReport, verifyAuditLog } from './verify';
  * stop short while any transaction of the cluster that started earlier is still open (the store
  * reads the log in commit-safe order and holds later events back until it ends).
  */
-export async function sealEverything(sealer: AuditSealer, db: AuditDb, timeoutMs = 5000): Promise<void> {
+export async function sealEverything(sealer: AuditSealer, db: AuditDb, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await sealer.sealPending();
@@ -58,6 +58,12 @@ export interface VerifyLedger {
   /** verify in one thread, or with two reader threads. */
   verify(readers?: boolean): Promise<AuditVerifyReport>;
   log(): Promise<RecordedEvent[]>;
+  /**
+   * Waits until reading the log returns every event in it. The store holds back the tail while
+   * any older transaction in the cluster is still open (a parallel test's, in CI), and verify reads
+   * only what the store returns; a spec that counts the events verify checked waits for this first.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   /** tamperWithLog on this ledger. */
   tamper(...statements: [string, unknown[]?][]): Promise<void>;
   close(): Promise<void>;
@@ -93,6 +99,16 @@ export async function createVerifyLedger(
     sealer,
     verify: (withReaders = false) => verifyAuditLog({ store, db: auditDb, key: verifySigningKey, pageSize: options.pageSize, ...(withReaders ? { readers } : {}) }),
     log: () => store.readAll({ maxCount: 10_000 }),
+    async settled(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [{ count }] = await auditDb.query<{ count: string }>('SELECT count(*) AS count FROM events');
+        const read = (await store.readAll({ maxCount: 10_000 })).length;
+        if (read === Number(count)) return;
+        if (Date.now() > deadline) throw new Error(`the log's tail stayed held back: ${read} of ${count} events read after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     tamper: (...statements) => tamperWithLog(pool, ...statements),
     async close() {
       await store.close();

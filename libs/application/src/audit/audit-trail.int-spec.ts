@@ -112,6 +112,7 @@ describe('audit trail: stream chains and signed global seals', () => {
 
   it('reports events after the latest seal as unsealed, still checked by their stream chain', async () => {
     await ledger.store.append('case-b', [caseEvent('case-b', 4)], 3);
+    await ledger.settled();
     await expect(ledger.verify()).resolves.toMatchObject({ ok: true, eventsChecked: 12, unsealedEvents: 1 });
   });
 

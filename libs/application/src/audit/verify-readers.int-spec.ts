@@ -54,6 +54,7 @@ describe('audit verify in worker threads', () => {
 
   it('checks the events after the latest seal too', async () => {
     for (let n = 10; n < 13; n++) await ledger.store.append('case-a', [caseEvent('case-a', n)], n - 1);
+    await ledger.settled();
     await expect(sameBothWays()).resolves.toMatchObject({ ok: true, eventsChecked: 33, unsealedEvents: 3 });
   });
 
