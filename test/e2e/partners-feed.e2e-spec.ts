@@ -235,6 +235,7 @@ describe('partner feed', () => {
 
   it('hands out opaque cursors: never the store position, and 400 for anything that is not one of ours', async () => {
     const all = await readWholeFeed();
+    await t.db.settled();
     const positions = (await t.app.get<EventStore>(EVENT_STORE).readAll({ maxCount: 10_000 })).map((e) => e.position);
     for (const item of all) {
       expect(item.cursor).toMatch(/^[A-Za-z0-9_-]+$/);

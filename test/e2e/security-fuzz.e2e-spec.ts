@@ -384,6 +384,8 @@ describe(`security: OpenAPI-driven fuzz (seed ${SEED}, ${REQUESTS} requests)`, (
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    // Every event the fuzz appended, none held back by a transaction open elsewhere on the server.
+    await world.t.db.settled();
     await inspectNewEvents();
   }, 120_000 + REQUESTS * 60);
 

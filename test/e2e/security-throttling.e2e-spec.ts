@@ -45,6 +45,7 @@ describe('throttling: commands per caller', () => {
     // Reads are not commands.
     for (let i = 0; i < 5; i++) await t.http.get('/calls').set('Authorization', alice).expect(200);
     // Three calls by alice, one by bob: the refused commands appended nothing.
+    await t.db.settled();
     const drafted = await t.app.get<EventStore>(EVENT_STORE).readAll({ filter: { eventTypes: ['CallDrafted'] } });
     expect(drafted.map((event) => event.metadata.actorId)).toEqual(['alice', 'alice', 'alice', 'bob']);
   });

@@ -23,6 +23,7 @@ async function publishCall(t: TestApp): Promise<string> {
 /** Public event ids of the CallPublished events, in log order: what the partner must receive, in this order. */
 async function publishedEventIds(t: TestApp): Promise<string[]> {
   const store = t.app.get<EventStore>(EVENT_STORE);
+  await t.db.settled();
   return (await store.readAll({ filter: { eventTypes: ['CallPublished'] } })).map((e) => e.eventId);
 }
 

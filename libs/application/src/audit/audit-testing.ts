@@ -58,11 +58,7 @@ export interface VerifyLedger {
   /** verify in one thread, or with two reader threads. */
   verify(readers?: boolean): Promise<AuditVerifyReport>;
   log(): Promise<RecordedEvent[]>;
-  /**
-   * Waits until reading the log returns every event in it. The store holds back the tail while
-   * any older transaction in the cluster is still open (a parallel test's, in CI), and verify reads
-   * only what the store returns; a spec that counts the events verify checked waits for this first.
-   */
+  /** TestDatabase.settled: verify reads only what the store returns, so a spec counting what it checked waits for this first. */
   settled(timeoutMs?: number): Promise<void>;
   /** tamperWithLog on this ledger. */
   tamper(...statements: [string, unknown[]?][]): Promise<void>;
@@ -99,16 +95,7 @@ export async function createVerifyLedger(
     sealer,
     verify: (withReaders = false) => verifyAuditLog({ store, db: auditDb, key: verifySigningKey, pageSize: options.pageSize, ...(withReaders ? { readers } : {}) }),
     log: () => store.readAll({ maxCount: 10_000 }),
-    async settled(timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const [{ count }] = await auditDb.query<{ count: string }>('SELECT count(*) AS count FROM events');
-        const read = (await store.readAll({ maxCount: 10_000 })).length;
-        if (read === Number(count)) return;
-        if (Date.now() > deadline) throw new Error(`the log's tail stayed held back: ${read} of ${count} events read after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    settled: (timeoutMs) => db.settled(timeoutMs),
     tamper: (...statements) => tamperWithLog(pool, ...statements),
     async close() {
       await store.close();

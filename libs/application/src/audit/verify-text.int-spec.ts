@@ -86,6 +86,7 @@ describe('verify facts from jsonb text (PostgreSQL)', () => {
   });
 
   it('gives the facts eventFactsPage gives for the events readAll returns', async () => {
+    await db.settled();
     const events = await store.readAll({ maxCount: 1000 });
     const text = await store.readAllStoredText({ maxCount: 1000 });
     expect(text.count).toBe(events.length);
