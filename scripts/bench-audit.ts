@@ -22,8 +22,8 @@
  * Targets: rebuild >= 20,000 events/s with RSS <= 300 MB; verify >= 100,000 events/s; a cold as-of
  * read <= 100 ms. The load average is printed with the figures (the machine may be shared).
  * BENCH_AUDIT_ONLY=rebuild,verify,asof runs part of steps 2-4 (generation always runs);
- * BENCH_AUDIT_CPU_PROF=<dir> writes a V8 CPU profile of this process for each verify run and for the
- * cold as-of samples (the reader threads and PostgreSQL are not in it).
+ * BENCH_AUDIT_CPU_PROF=<dir> writes a V8 CPU profile of this process for each verify run, the decider
+ * fold and the cold as-of samples (the reader threads and PostgreSQL are not in it).
  * BENCH_VERIFY_RUNS=<n> measures verify n times (default 1) on the same log, BENCH_VERIFY_PAGE_SIZE its
  * pages (default 5,000; 500-2,000 measured no different, load 7-9). While iterating on a
  * step, BENCH_AUDIT_KEEP=1 keeps the database at the end (its name is printed) and
@@ -212,10 +212,12 @@ async function measureAsOf(store: EventStore, codec: EncryptingEventCodec, dataS
   const [last] = await store.readStream(longCallStream, { direction: 'backwards', maxCount: 1 });
   const asOf = last.recordedAt;
   const executor = new StreamCommandExecutor(store, codec);
+  const foldProfile = await profiled('as-of-decider-fold');
   const fold = await timed(async () => {
     const { version } = await executor.load(callDecider, longCallStream as string, asOf);
     if (version !== LONG_STREAM - 1) throw new Error(`folded ${version + 1} events, expected ${LONG_STREAM}`);
   });
+  await foldProfile.stop();
   rows.push([`as-of: decider fold of ${n(LONG_STREAM)} events`, `median ${fold.median.toFixed(1)} ms (min ${fold.min.toFixed(1)})`, '-']);
   {
     const readModels = new AsOfReadModels(new AsOfReplay(dataSource, store, codec, createProjections()));

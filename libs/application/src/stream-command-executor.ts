@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AppendResult, DuplicateEventIdError, type EventStore, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import { nameBasedId } from '@app/platform/ids';
-import type { Decider } from '@app/domain/shared/decider';
+import { type Decider, evolveMany } from '@app/domain/shared/decider';
 import type { CommandContext, CommandResult } from './command-context';
 import type { DomainEvent, EventCodec } from './event-codec';
 import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
@@ -218,7 +218,7 @@ export class StreamCommandExecutor {
     }
     if (slot && answer && result.answerRemembered) slot.remembered = { id: entityId, version: result.nextExpectedVersion, status: answer.status };
     if (result.nextExpectedVersion === version + events.length) {
-      this.folded.remember(streamId, decider, events.reduce(decider.evolve, state), result.nextExpectedVersion, foldedAt);
+      this.folded.remember(streamId, decider, evolveMany(decider, state, events), result.nextExpectedVersion, foldedAt);
     }
     return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
   }
@@ -274,7 +274,7 @@ export class StreamCommandExecutor {
     const visible = upTo ? recorded.filter((e) => e.recordedAt.getTime() <= upTo.getTime()) : recorded;
     const decoded = await Promise.all(visible.map((e) => this.codec.decode(e)));
     const domainEvents = decoded.map((e) => ({ type: e.type, data: e.data }) as E);
-    const state = domainEvents.reduce(decider.evolve, known ? known.state : decider.initialState);
+    const state = evolveMany(decider, known ? known.state : decider.initialState, domainEvents);
     const version = visible.length ? visible[visible.length - 1].streamVersion : known ? known.version : -1;
     const foldedAt = known ? known.foldedAt : startedAt;
     if (!upTo && version >= 0) this.folded.remember(streamId, decider, state, version, foldedAt);

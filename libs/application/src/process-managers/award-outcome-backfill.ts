@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@app/event-store';
 import type { Clock } from '@app/platform/clock';
-import { callDecider, callStreamName, type CallState } from '@app/domain/call';
+import { callDecider, callStreamName, type CallState, commitmentOf } from '@app/domain/call';
 import { grantDecider, grantStreamName, type GrantState } from '@app/domain/grant';
 import { proposalDecider, proposalStreamName, type FundingDecisionRecordedData, type ProposalState, type RecordAwardFunded } from '@app/domain/proposal';
 import type { StreamCommandExecutor } from '../stream-command-executor';
@@ -26,7 +26,7 @@ export function decideAwardOutcomeBackfill(input: { decision: FundingDecisionRec
   const { decision, proposal, call, grant, now } = input;
   if (!isAwardDecision(decision) || proposal.status === 'none') return [];
   if (!proposal.award || proposal.award.grantId !== decision.grantId || proposal.award.funded || proposal.unfundedGrantIds.includes(decision.grantId)) return [];
-  if (call.status === 'none' || call.commitments[decision.grantId] === undefined) return [];
+  if (call.status === 'none' || commitmentOf(call, decision.grantId) === undefined) return [];
   if (grant.terms === null || grant.terms.grantId !== decision.grantId) return [];
   const { proposalId, grantId, amountMinor } = decision as AwardDecision;
   return [{ type: 'RecordAwardFunded', data: { proposalId, grantId, amountMinor }, now }];

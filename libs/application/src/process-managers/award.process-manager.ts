@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@app/event-store';
 import type { Clock } from '@app/platform/clock';
-import { callDecider, callStreamName } from '@app/domain/call';
+import { callDecider, callStreamName, commitmentOf } from '@app/domain/call';
 import { grantDecider, grantStreamName } from '@app/domain/grant';
 import { proposalDecider, proposalStreamName, type FundingDecisionRecordedData, type ProposalState } from '@app/domain/proposal';
 import {
@@ -79,7 +79,7 @@ export class AwardProcessManager {
     } catch (error) {
       if (!isRefusal(error)) throw error;
       const { state: call } = await executor.load(callDecider, callStreamName(callId));
-      if (call.status !== 'none' && call.commitments[decision.grantId] !== undefined) {
+      if (call.status !== 'none' && commitmentOf(call, decision.grantId) !== undefined) {
         // Another runner of this award (a second worker, a redelivery) got the funds committed
         // meanwhile: the award stands, and this runner finishes it instead of contradicting it.
         return this.finish(decision, proposal, context);

@@ -1,4 +1,4 @@
-import { availableBudgetMinor, type CallState, type CommitFunds } from '@app/domain/call';
+import { availableBudgetMinor, type CallState, type CommitFunds, commitmentOf } from '@app/domain/call';
 import type { AwardGrant } from '@app/domain/grant';
 import type { FundingDecisionRecordedData, ProposalState, RecordAwardFunded, RecordAwardFundsUnavailable } from '@app/domain/proposal';
 import { type CommitRecipientFunds, type ReleaseRecipientFunds, recipientsOfAward } from '@app/domain/recipient';
@@ -68,7 +68,7 @@ export function decideAward(input: AwardInput): AwardOutput[] {
       const { decision, proposal, call, recipientCeilingMinor, now } = input;
       if (!isAwardDecision(decision) || proposal.status === 'none') return [];
       if (proposal.unfundedGrantIds.includes(decision.grantId)) return releaseRecipients(decision, proposal, 'Award funds unavailable', now);
-      if (call.status !== 'none' && call.commitments[decision.grantId] !== undefined) return [commitFundsOnCall(decision, proposal, now)];
+      if (call.status !== 'none' && commitmentOf(call, decision.grantId) !== undefined) return [commitFundsOnCall(decision, proposal, now)];
       if (call.status === 'none') return [commitFundsOnCall(decision, proposal, now)];
       const { grantId, proposalId, amountMinor } = decision;
       const { callId } = proposal;

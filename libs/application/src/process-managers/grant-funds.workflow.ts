@@ -1,4 +1,4 @@
-import { type AdjustCommitment, type CallState, outstandingMinor, type ReleaseFunds } from '@app/domain/call';
+import { type AdjustCommitment, type CallState, commitmentOf, outstandingMinor, type ReleaseFunds } from '@app/domain/call';
 import type { GrantAmendedData, GrantClosedData, GrantTerminatedData } from '@app/domain/grant';
 import type { AdjustRecipientCommitment } from '@app/domain/recipient';
 
@@ -37,7 +37,7 @@ export function decideGrantFunds(input: GrantFundsInput): GrantFundsOutput[] {
     case 'GrantTerminated': {
       const { data, callId, call, now } = input;
       if (data.unspentMinor <= 0 || call.status === 'none') return [];
-      const commitment = call.commitments[data.grantId];
+      const commitment = commitmentOf(call, data.grantId);
       if (!commitment || commitment.releasedMinor > 0) return [];
       const amountMinor = Math.min(data.unspentMinor, outstandingMinor(commitment));
       if (amountMinor <= 0) return [];

@@ -802,6 +802,44 @@ describe('call decider', () => {
       expect((states[middle] as ExistingCall).commitments[grantIds[299]]).toBeUndefined();
     });
 
+    describe('evolveAll (a long fold changes its own copy of the book in place)', () => {
+      const evolveAll = callDecider.evolveAll as NonNullable<typeof callDecider.evolveAll>;
+      const snapshot = (state: CallState) => JSON.stringify(state);
+
+      it('gives the state evolve per event gives, from the start and from a state in the middle', () => {
+        expect(evolveAll(callDecider.initialState, history)).toEqual(fold(history));
+        expect(Object.keys((evolveAll(callDecider.initialState, history) as ExistingCall).commitments)).toEqual(grantIds);
+        const middle = fold(history.slice(0, 150));
+        expect(evolveAll(middle, history.slice(150))).toEqual(fold(history));
+        // Short folds take evolve per event; the answer is the same.
+        expect(evolveAll(middle, history.slice(150, 160))).toEqual(fold(history.slice(0, 160)));
+      });
+
+      it('leaves the state it started from, and every state it returned, as they were', () => {
+        const middle = fold(history.slice(0, 150));
+        const before = snapshot(middle);
+        const first = evolveAll(middle, history.slice(150, 300));
+        const firstBefore = snapshot(first);
+        // Two folds on from the same returned state, and evolve per event on from it: none changes it or the other.
+        const on = evolveAll(first, history.slice(300));
+        const again = evolveAll(first, history.slice(300));
+        const stepped = history.slice(300).reduce(callDecider.evolve, first);
+        expect(snapshot(middle)).toBe(before);
+        expect(snapshot(first)).toBe(firstBefore);
+        expect(on).toEqual(fold(history));
+        expect(again).toEqual(on);
+        expect(stepped).toEqual(on);
+        expect((first as ExistingCall).commitments[grantIds[299]]).toBeUndefined();
+      });
+
+      it('decides on the state it returns as on the state evolve gives', () => {
+        const state = evolveAll(callDecider.initialState, history);
+        expect(() => callDecider.decide(commit('grant-new', proposalOf(grantIds[7]), 10_000_000), state)).toThrow(ConflictingCommitment);
+        expect(callDecider.decide(commit(grantIds[151], proposalOf(grantIds[151]), 10_000_000), state)).toEqual([]);
+        expect(() => callDecider.decide(release(grantIds[3], 9_000_001), state)).toThrow(ReleaseExceedsCommitment);
+      });
+    });
+
     it('decides on commitments deep in a long stream', () => {
       given(callDecider, history).when(commit(grantIds[151], proposalOf(grantIds[151]), 10_000_000)).then([]);
       given(callDecider, history).when(commit('grant-new', proposalOf(grantIds[7]), 10_000_000)).thenThrows(ConflictingCommitment);

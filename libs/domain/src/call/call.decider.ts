@@ -196,9 +196,11 @@ export function evolveCall(state: CallState, event: CallEvent): CallState {
  * stream O(n^2). Instead a state keeps its commitments in a "book": a shared base map that is
  * never changed once built, plus a small map of the entries changed since. Each event copies only
  * that small map (and the one touched entry); when it grows past about sqrt(size) entries it is
- * merged into a new base, so an event costs O(sqrt n) amortised. `commitments` stays the
- * plain record it always was, built from the book the first time anyone reads it (and kept).
- * Every object is new or unchanged: evolve stays pure.
+ * merged into a new base, so an event costs O(sqrt n) amortised. A fold of many events at once
+ * (evolveCallAll, what the executor calls) copies the book once and changes that copy in place:
+ * O(1) per event. `commitments` stays the plain record it always was, built from the book the first
+ * time anyone reads it (and kept); the decider and the process managers read single entries from the
+ * book instead (commitmentOf). Every state evolve returns is new or unchanged: evolve stays pure.
  */
 interface CommitmentBook {
   readonly base: ReadonlyMap<string, FundsCommitment>;
@@ -212,6 +214,8 @@ const MIN_RECENT = 32;
 const books = new WeakMap<ExistingCall, CommitmentBook>();
 
 function bookOf(call: ExistingCall): CommitmentBook {
+  // Inside evolveCallAll, once it has its own book, every state it evolves is one of its own.
+  if (transientBook !== undefined) return transientBook;
   return books.get(call) ?? { base: new Map(Object.entries(call.commitments)), recent: new Map() };
 }
 
@@ -220,11 +224,65 @@ function commitmentIn(book: CommitmentBook, grantId: string): FundsCommitment | 
 }
 
 function withCommitment(book: CommitmentBook, grantId: string, commitment: FundsCommitment): CommitmentBook {
+  if (book === transientBook) {
+    (book.base as Map<string, FundsCommitment>).set(grantId, commitment);
+    return book;
+  }
   const recent = new Map(book.recent).set(grantId, commitment);
   if (recent.size <= Math.max(MIN_RECENT, Math.sqrt(book.base.size))) return { base: book.base, recent };
   const base = new Map(book.base);
   for (const [id, entry] of recent) base.set(id, entry);
   return { base, recent: new Map() };
+}
+
+/**
+ * The one book that may be changed in place: set by evolveCallAll, only while it runs (synchronously),
+ * on a copy of its own that no state outside it shares.
+ */
+let transientBook: CommitmentBook | undefined;
+
+/** Below this many events evolveCallAll is plain evolve per event: copying the book would cost more. */
+const TRANSIENT_FOLD_MIN = 64;
+
+/**
+ * `events.reduce(evolveCall, state)`, for long folds (a call stream may hold thousands of
+ * FundsCommitted and FundsReleased events): the book is copied once, into a map of this fold's own
+ * that each commitment event changes in place, instead of each event copying its changes (measured
+ * on a 10,000-event stream: see the README). The states in between, which share that map, are never
+ * seen outside; the state returned owns it, and from then on it is never changed again (`state`,
+ * the input, is left as it was).
+ */
+function evolveCallAll(state: CallState, events: readonly CallEvent[]): CallState {
+  if (events.length < TRANSIENT_FOLD_MIN || transientBook !== undefined) return events.reduce(evolveCall, state);
+  let current = state;
+  let own: CommitmentBook | undefined;
+  try {
+    for (const event of events) {
+      current = evolveCall(current, event);
+      if (own === undefined && current.status !== 'none') {
+        // The first state with a book: from here on this fold changes its own copy of it.
+        const book = bookOf(current);
+        own = transientBook = { base: new Map([...book.base, ...book.recent]), recent: new Map() };
+      }
+    }
+  } finally {
+    transientBook = undefined;
+  }
+  // The last state again, registered with the book it now owns (never changed in place again).
+  return own === undefined || current.status === 'none' ? current : existingCall(callFields(current), own);
+}
+
+/** One grant's commitment on the call, read from its book: without building the whole `commitments` record. */
+export function commitmentOf(call: ExistingCall, grantId: string): FundsCommitment | undefined {
+  return commitmentIn(bookOf(call), grantId);
+}
+
+/** The first grant (in commitment order) whose funds are committed for this proposal, if any. */
+function grantCommittedFor(book: CommitmentBook, proposalId: string): string | undefined {
+  // A commitment's proposal never changes, so the base's entries answer for those changed since.
+  for (const [grantId, commitment] of book.base) if (commitment.proposalId === proposalId) return grantId;
+  for (const [grantId, commitment] of book.recent) if (!book.base.has(grantId) && commitment.proposalId === proposalId) return grantId;
+  return undefined;
 }
 
 function entriesOf(book: CommitmentBook): Readonly<Record<string, FundsCommitment>> {
@@ -251,7 +309,9 @@ function existingCall(fields: CallFields, book: CommitmentBook): ExistingCall {
       return commitments;
     },
   };
-  books.set(call, book);
+  // evolveCallAll's states in between are not registered (a WeakMap entry per event was most of the
+  // collector's work in a long fold); the one it returns is.
+  if (book !== transientBook) books.set(call, book);
   return call;
 }
 
@@ -285,6 +345,7 @@ export function decideCall(command: CallCommand, state: CallState): CallEvent[] 
 export const callDecider: Decider<CallCommand, CallEvent, CallState> = {
   initialState: initialCallState,
   evolve: evolveCall,
+  evolveAll: evolveCallAll,
   decide: decideCall,
 };
 
@@ -403,9 +464,9 @@ function commitFunds({ data, now }: CommitFunds, call: ExistingCall): CallEvent[
       `Grant ${grantId} already has ${existing.amountMinor} committed for proposal ${existing.proposalId}`,
     );
   }
-  const otherGrant = Object.entries(call.commitments).find(([, c]) => c.proposalId === proposalId);
-  if (otherGrant) {
-    throw new ConflictingCommitment(`Proposal ${proposalId} is already funded under grant ${otherGrant[0]}`);
+  const otherGrant = grantCommittedFor(bookOf(call), proposalId);
+  if (otherGrant !== undefined) {
+    throw new ConflictingCommitment(`Proposal ${proposalId} is already funded under grant ${otherGrant}`);
   }
   const { minAwardMinor, maxAwardMinor, budgetMinor } = call.terms;
   if (amountMinor < minAwardMinor || amountMinor > maxAwardMinor) {

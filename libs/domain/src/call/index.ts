@@ -5,6 +5,7 @@ export {
   availableBudgetMinor,
   callDecider,
   callIsOpenForSubmissions,
+  commitmentOf,
   decideCall,
   evolveCall,
   initialCallState,

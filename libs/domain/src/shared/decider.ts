@@ -6,13 +6,24 @@
 export interface Decider<Command, Event, State> {
   initialState: State;
   evolve(state: State, event: Event): State;
+  /**
+   * Optional: what `events.reduce(evolve, state)` returns, faster for many events. It may build on
+   * structures it changes in place, as no state between the first and the last is ever seen; it
+   * leaves `state` as it was. evolveMany(decider, …) uses it when there is one.
+   */
+  evolveAll?(state: State, events: readonly Event[]): State;
   /** Returns the events to append, or throws a DomainError subclass. */
   decide(command: Command, state: State): Event[];
 }
 
+/** `events.reduce(decider.evolve, state)`, through the decider's evolveAll when it has one. */
+export function evolveMany<Event, State>(decider: Pick<Decider<unknown, Event, State>, 'evolve' | 'evolveAll'>, state: State, events: readonly Event[]): State {
+  return decider.evolveAll ? decider.evolveAll(state, events) : events.reduce(decider.evolve, state);
+}
+
 /** Fold a stream's events into state. */
-export function fold<Event, State>(decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>, events: readonly Event[]): State {
-  return events.reduce(decider.evolve, decider.initialState);
+export function fold<Event, State>(decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve' | 'evolveAll'>, events: readonly Event[]): State {
+  return evolveMany(decider, decider.initialState, events);
 }
 
 /** Exhaustiveness guard for switches over discriminated unions. */
