@@ -27,6 +27,8 @@ describe('projection batch path', () => {
     codec = new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy());
     const appended = await appendSyntheticLog(store, (streamId, event, metadata) => codec.encode(streamId, event, metadata), syntheticLog({ events: 3_000, organisations: 30, proposalsPerCall: 60, longCallEvents: 150, seed: 7 }));
     expect(appended).toBeGreaterThanOrEqual(3_000);
+    // Every rebuild below reads the whole log (none of it held back by a transaction open elsewhere on the server).
+    await db.settled();
   }, 60_000);
 
   afterAll(async () => {
