@@ -5,10 +5,11 @@
  * and send the same keyed request many times at once.
  */
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { createTestApp, type TestApp } from '../support/app';
 import { allEvents, logIsPostgres, streamEvents } from '../support/log';
 import { draftCallBody, SINGLE_CRITERION } from '../support/call-fixtures';
+import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 
 const draftBody = (title = 'Small grants for issue-based networks') => draftCallBody({ title, criteria: SINGLE_CRITERION });
 
@@ -110,6 +111,111 @@ describe('Idempotency-Key, recorded in the log with the command’s events', () 
     const published = await t.http.post(`/calls/${created.body.id}/publish`).set('Authorization', `Bearer ${manager}`).set('Idempotency-Key', publishKey).send().expect(200);
     expect(published.body).toEqual({ id: created.body.id, version: 1 });
     expect(await withTheEvents(publishKey, `call-${created.body.id}`, 1)).toEqual([{ status: 200, response: published.body, together: true }]);
+  });
+
+  describe('on a route answering { id, version }, the key is looked up only when the command cannot settle it', () => {
+    const as = () => ({ Authorization: `Bearer ${manager}` });
+    const publish = (callId: string, key: string) => t.http.post(`/calls/${callId}/publish`).set(as()).set('Idempotency-Key', key).send();
+    const extend = (callId: string, key: string, reason: string) =>
+      t.http.post(`/calls/${callId}/deadline-extensions`).set(as()).set('Idempotency-Key', key).send({ newClosesAt: '2027-04-30T23:59:59Z', reason });
+    const carrying = async (key: string) => (await allEvents(t)).filter((event) => event.metadata.idempotencyKey === key).map((event) => [event.streamId, event.type]);
+    const expectReused = (res: { status: number; body: { type?: string }; headers: Record<string, string> }) => {
+      expect({ status: res.status, type: res.body.type }).toEqual({ status: 422, type: PROBLEM_TYPES.idempotencyKeyReused });
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    };
+    /** How often the app looked a key up in idempotency_keys during `during`. */
+    const lookUps = async (during: () => Promise<unknown>) => {
+      const query = jest.spyOn(Pool.prototype, 'query');
+      try {
+        await during();
+        return query.mock.calls.filter(([config]) => (config as { name?: string } | undefined)?.name === 'grant_ledger_find_idempotent_answer').length;
+      } finally {
+        query.mockRestore();
+      }
+    };
+
+    it('a new key costs no look-up where the append remembers the answer (PostgreSQL); elsewhere one, before the append', async () => {
+      let created: { id: string } | undefined;
+      const onCreate = await lookUps(async () => (created = (await draft(`new-${randomUUID()}`).expect(201)).body));
+      const onExisting = await lookUps(() => publish(created!.id, `new-${randomUUID()}`).expect(200));
+      expect([onCreate, onExisting]).toEqual(logIsPostgres(t) ? [0, 0] : [1, 1]);
+    });
+
+    it('a retry is replayed as first answered, with Idempotent-Replayed, and appends nothing', async () => {
+      const key = `retry-${randomUUID()}`;
+      const first = await draft(key).expect(201);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      const retry = await draft(key).expect(201);
+      expect({ body: retry.body, replayed: retry.headers['idempotent-replayed'] }).toEqual({ body: first.body, replayed: 'true' });
+
+      const publishKey = `retry-${randomUUID()}`;
+      const published = await publish(first.body.id, publishKey).expect(200);
+      const again = await publish(first.body.id, publishKey).expect(200);
+      expect({ body: again.body, replayed: again.headers['idempotent-replayed'] }).toEqual({ body: published.body, replayed: 'true' });
+      expect(await carrying(key)).toEqual([[`call-${first.body.id}`, 'CallDrafted']]);
+      expect(await carrying(publishKey)).toEqual([[`call-${first.body.id}`, 'CallPublished']]);
+    });
+
+    it('a key reused for another request is 422 and appends nothing: another body, another route, another stream', async () => {
+      const key = `reused-${randomUUID()}`;
+      const first = await draft(key, 'The first call').expect(201);
+      const { body: other } = await draft(`other-${randomUUID()}`).expect(201);
+      await publish(other.id, `publish-${randomUUID()}`).expect(200);
+      const streamsBefore = await callStreams();
+      const otherBefore = (await streamEvents(t, `call-${other.id}`)).length;
+
+      expectReused(await draft(key, 'Another call'));
+      expectReused(await publish(first.body.id, key));
+      expectReused(await publish(other.id, key));
+      expectReused(await extend(other.id, key, 'Connectivity was lost for two weeks'));
+
+      expect(await callStreams()).toEqual(streamsBefore);
+      expect((await streamEvents(t, `call-${other.id}`)).length).toBe(otherBefore);
+      expect(await carrying(key)).toEqual([[`call-${first.body.id}`, 'CallDrafted']]);
+      // The first request's answer is untouched and still replayed.
+      expect((await draft(key, 'The first call').expect(201)).body).toEqual(first.body);
+    });
+
+    it('a key reused on the stream it first changed, with another body, is 422 and appends nothing', async () => {
+      const { body: call } = await draft(`create-${randomUUID()}`).expect(201);
+      await publish(call.id, `publish-${randomUUID()}`).expect(200);
+      const key = `extend-${randomUUID()}`;
+      const first = await extend(call.id, key, 'Partners lost connectivity').expect(200);
+      expectReused(await extend(call.id, key, 'A different reason'));
+      expect((await streamEvents(t, `call-${call.id}`)).map((event) => event.type)).toEqual(['CallDrafted', 'CallPublished', 'CallDeadlineExtended']);
+      expect(first.body).toEqual({ id: call.id, version: 2 });
+    });
+
+    it('a reused key with a body that fails validation is 400 (the pipes come first) and runs nothing', async () => {
+      const key = `invalid-${randomUUID()}`;
+      await draft(key).expect(201);
+      const streamsBefore = await callStreams();
+      const res = await t.http.post('/calls').set(as()).set('Idempotency-Key', key).send({ ...draftBody(), budgetMinor: 'a lot' });
+      expect({ status: res.status, type: res.body.type }).toEqual({ status: 400, type: PROBLEM_TYPES.validation });
+      expect(await callStreams()).toEqual(streamsBefore);
+    });
+
+    it('one key, two different requests at the same moment: one takes effect, the other is refused (PostgreSQL)', async () => {
+      for (let round = 0; round < 12; round++) {
+        const { body: target } = await draft(`target-${randomUUID()}`).expect(201);
+        const key = `race-${round}-${randomUUID()}`;
+        // The same route with two bodies, and two routes on two streams, sent together.
+        const [a, b, c] = await Promise.all([draft(key, 'Race A'), draft(key, 'Race B'), publish(target.id, key)]);
+        const statuses = [a.status, b.status, c.status];
+        const effects = await carrying(key);
+        if (logIsPostgres(t)) {
+          expect(statuses.filter((status) => status < 300)).toHaveLength(1);
+          for (const res of [a, b, c]) if (res.status >= 300) expectReused(res);
+          expect(effects).toHaveLength(1);
+          const published = c.status === 200;
+          expect(effects[0]).toEqual(published ? [`call-${target.id}`, 'CallPublished'] : [`call-${(a.status === 201 ? a : b).body.id}`, 'CallDrafted']);
+        } else {
+          // EventStoreDB appends without the answer: both requests may land (the limit the README names).
+          for (const status of statuses) expect([200, 201, 422]).toContain(status);
+          expect(effects.length).toBeGreaterThanOrEqual(1);
+        }
+      }
+    });
   });
 
   it('no key is ever left in progress: the answer table holds only finished answers', async () => {

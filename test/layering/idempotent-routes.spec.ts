@@ -5,6 +5,7 @@ import { RequestMethod } from '@nestjs/common';
 import { GUARDS_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { IdempotencyKeyGuard } from '@app/platform/idempotency/idempotency.guard';
 import { takesIdempotencyKey } from '@app/platform/idempotency/idempotent-handler';
+import { answersWithCommandResult, CommandCtx } from '../../apps/api/src/http/command-context.decorator';
 
 /**
  * `Idempotency-Key` is bound per route (apps/api/src/http/command-docs.ts: Idempotent,
@@ -30,7 +31,20 @@ interface Route {
   file: string;
   idempotent: boolean;
   interceptors: number;
+  /** Its key is looked up only when its command cannot settle it (IdempotencyKeyHandling's answeredByCommand). */
+  answeredByCommand: boolean;
+  /** It hands its handler a CommandContext (@CommandCtx()). */
+  commandContext: boolean;
 }
+
+/** The parameter type Nest records for @CommandCtx() (a custom parameter decorator's own id). */
+const COMMAND_CTX_TYPE = (() => {
+  class Probe {
+    handle(_context: unknown): void {}
+  }
+  CommandCtx()(Probe.prototype, 'handle', 0);
+  return Object.keys(Reflect.getMetadata(ROUTE_ARGS_METADATA, Probe, 'handle') as object)[0].split(':')[0];
+})();
 
 async function routes(): Promise<Route[]> {
   const found: Route[] = [];
@@ -59,7 +73,9 @@ async function routes(): Promise<Route[]> {
           const decorated = Object.keys((Reflect.getMetadata(ROUTE_ARGS_METADATA, exported, name) ?? {}) as object).length - 1; // less the wrapper's own @Req()
           if (declared !== decorated) throw new Error(`${RequestMethod[method]} ${path}: ${declared} parameters, ${decorated} decorated: an undecorated one would receive the request`);
         }
-        found.push({ route: `${RequestMethod[method]} ${path}`, file: relative(SRC, file), idempotent, interceptors: interceptors.length });
+        const parameters = Object.keys((Reflect.getMetadata(ROUTE_ARGS_METADATA, exported, name) ?? {}) as object);
+        const commandContext = parameters.some((parameter) => parameter.split(':')[0] === COMMAND_CTX_TYPE);
+        found.push({ route: `${RequestMethod[method]} ${path}`, file: relative(SRC, file), idempotent, interceptors: interceptors.length, answeredByCommand: idempotent && answersWithCommandResult(handler), commandContext });
       }
     }
   }
@@ -74,8 +90,8 @@ describe('Idempotency-Key on the routes', () => {
 
   it('finds the API routes (the check below would pass on none)', () => {
     expect(all.length).toBeGreaterThan(80);
-    expect(all).toContainEqual({ route: 'POST calls', file: join('calls', 'calls.controller.ts'), idempotent: true, interceptors: 0 });
-    expect(all).toContainEqual({ route: 'GET calls/:id', file: join('calls', 'calls.controller.ts'), idempotent: false, interceptors: 0 });
+    expect(all).toContainEqual({ route: 'POST calls', file: join('calls', 'calls.controller.ts'), idempotent: true, interceptors: 0, answeredByCommand: true, commandContext: true });
+    expect(all).toContainEqual({ route: 'GET calls/:id', file: join('calls', 'calls.controller.ts'), idempotent: false, interceptors: 0, answeredByCommand: false, commandContext: false });
   });
 
   it('every route that changes something takes it, except those listed with a reason', () => {
@@ -85,6 +101,12 @@ describe('Idempotency-Key on the routes', () => {
     const listedButIdempotent = changes.filter((route) => route.idempotent && route.route in WITHOUT_IDEMPOTENCY_KEY).map((route) => route.route);
     expect(listedButIdempotent).toEqual([]);
     expect(Object.keys(WITHOUT_IDEMPOTENCY_KEY).every((route) => changes.some((change) => change.route === route))).toBe(true);
+  });
+
+  it('a route whose key is looked up only when its command cannot settle it hands that command its CommandContext (how the command asks)', () => {
+    const late = all.filter((route) => route.answeredByCommand);
+    expect(late.length).toBeGreaterThan(30);
+    expect(late.filter((route) => !route.commandContext).map((route) => `${route.route} (${route.file})`)).toEqual([]);
   });
 
   it('no read passes through it', () => {

@@ -18,6 +18,16 @@ export interface CommandContext {
    * answer is the command's own stream's.
    */
   answer?: AnswerSlot;
+  /**
+   * Set on a keyed HTTP command whose key was not looked up before it ran (a route answering with
+   * `answer`): resolves once the key is known to hold no answer, or to be this command's; rejects
+   * when it answers another request (IdempotencyKeyReused) or this one already (replayed by the
+   * HTTP layer). The executor awaits it before any append that does not itself refuse a key already
+   * answered (EventStore.remembersAnswers with `answer`), and before it answers a keyed command
+   * without having remembered its answer, so that nothing a handler does after the command runs for
+   * a request the key does not belong to. Kept when a handler drops `answer` for other streams.
+   */
+  verifyKey?: () => Promise<void>;
 }
 
 export interface CommandResult {

@@ -1,4 +1,4 @@
-import { DuplicateEventIdError, type EventStore, type ExpectedVersion, type NewEvent, type ReadStreamOptions, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+import { type AppendResult, DuplicateEventIdError, type EventStore, type ExpectedVersion, type NewEvent, type ReadStreamOptions, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import type { Decider } from '@app/domain/shared/decider';
 import type { CommandContext } from './command-context';
 import { PlainEventCodec, SchemaRegistry } from './event-codec';
@@ -324,6 +324,72 @@ describe('StreamCommandExecutor', () => {
       // What this process folds next is the stream as stored.
       const next = await here.execute(counter, 's-two', 'two', { by: 'b' }, context());
       expect(next.version).toBe(2);
+    });
+  });
+
+  describe('a keyed command whose key the HTTP layer did not look up first (CommandContext.verifyKey)', () => {
+    /** A context whose key check answers as `refuse` says, counting how often it was asked. */
+    const checked = (key: string, refuse?: Error, answered = false) => {
+      const asked = { count: 0 };
+      const slot = { scope: 'alice', key, requestHash: 'h', status: 200 };
+      const ctx: CommandContext = {
+        ...context(key),
+        ...(answered ? { answer: slot } : {}),
+        verifyKey: async () => {
+          asked.count += 1;
+          if (refuse) throw refuse;
+        },
+      };
+      return { ctx, asked };
+    };
+    /** As PostgreSQL: writes the answer with the events (answerRemembered). */
+    class AnsweringStore extends UniqueIdsStore {
+      readonly remembersAnswers = true;
+      override async append(streamId: string, events: NewEvent[], expected: ExpectedVersion, options?: { answer?: unknown }) {
+        const result: AppendResult = await super.append(streamId, events, expected);
+        return options?.answer && !result.alreadyStored ? { ...result, answerRemembered: true } : result;
+      }
+    }
+    const executorOn = (store: FakeStore) => new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 });
+
+    it('an append that carries the answer to a store that remembers it is not preceded by a check, nor followed by one', async () => {
+      const store = new AnsweringStore();
+      const { ctx, asked } = checked('k-fast', undefined, true);
+      const result = await executorOn(store).execute(counter, 's-fast', 'fast', { by: 'a' }, ctx);
+      expect(result).toMatchObject({ version: 0, replayed: false });
+      expect(asked.count).toBe(0);
+    });
+
+    it('an append without the answer (another stream, or a store that cannot remember it) waits for the check, and a refused check appends nothing', async () => {
+      const reused = new Error('reused');
+      for (const [store, answered] of [[new AnsweringStore(), false], [new UniqueIdsStore(), true], [new FakeStore(), true]] as const) {
+        const { ctx, asked } = checked('k-other', reused, answered);
+        await expect(executorOn(store).execute(counter, 's-other', 'other', { by: 'a' }, ctx)).rejects.toBe(reused);
+        expect(asked.count).toBe(1);
+        expect(store.streams.get('s-other')).toBeUndefined();
+      }
+    });
+
+    it('an answer without an append remembered with it (replayed from the stream, or a no-op) waits for the check', async () => {
+      const store = new AnsweringStore();
+      const executor = executorOn(store);
+      await executor.execute(once, 's-replay', 'replay', { by: 'a' }, checked('k-replay', undefined, true).ctx);
+      const reused = new Error('reused');
+      // The same key again: the store refuses its event ids and the stream shows the earlier attempt.
+      const replay = checked('k-replay', reused, true);
+      await expect(executor.execute(once, 's-replay', 'replay', { by: 'a' }, replay.ctx)).rejects.toBe(reused);
+      expect(replay.asked.count).toBe(1);
+      const noOp: Decider<{ by: string }, Counted, string[]> = { ...counter, decide: () => [] };
+      const quiet = checked('k-noop', reused, true);
+      await expect(executor.execute(noOp, 's-replay', 'replay', { by: 'b' }, quiet.ctx)).rejects.toBe(reused);
+      expect(store.streams.get('s-replay')).toHaveLength(1);
+    });
+
+    it('a command without a key is never checked', async () => {
+      const { ctx, asked } = checked('unused', new Error('never'));
+      const { idempotencyKey: _key, ...unkeyed } = ctx;
+      await executorOn(new FakeStore()).execute(counter, 's-plain', 'plain', { by: 'a' }, unkeyed);
+      expect(asked.count).toBe(0);
     });
   });
 });

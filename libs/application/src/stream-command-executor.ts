@@ -58,7 +58,10 @@ export interface ExecuteOptions {
  * stream is searched only when appending is refused, reported as already stored, or the decision
  * is a refusal or a no-op, so a keyed command costs what any other does and nothing grows with the
  * stream's length; elsewhere it is searched before deciding. Two concurrent attempts derive the
- * same event ids for the same version; the store keeps one and the other finds it.
+ * same event ids for the same version; the store keeps one and the other finds it. Whether the key
+ * belongs to this request at all (not to another one sent with it) is the HTTP layer's to say; when
+ * it did not look before the command ran, the executor asks it (CommandContext.verifyKey) before
+ * any effect the store's answered append does not guard, and before answering.
  */
 export class StreamCommandExecutor {
   private readonly folded: FoldedStates;
@@ -104,7 +107,11 @@ export class StreamCommandExecutor {
     // With If-Match the client decided on the version it saw: a conflict on this stream is its
     // answer (409). A pinned fact that moved (another stream) is decided on again either way.
     const pinnedByClient = context.expectedVersion !== undefined;
-    return retryOnConflict(attempt, { ...this.retry, retryable: (conflict) => !pinnedByClient || conflict.streamId !== streamId });
+    const result = await retryOnConflict(attempt, { ...this.retry, retryable: (conflict) => !pinnedByClient || conflict.streamId !== streamId });
+    // A keyed command answered without its answer remembered with its events (replayed from the log,
+    // a no-op, a store that cannot): its key must be known to be its own before its handler goes on.
+    if (context.idempotencyKey !== undefined && context.verifyKey && context.answer?.remembered === undefined) await context.verifyKey();
+    return result;
   }
 
   /**
@@ -191,6 +198,8 @@ export class StreamCommandExecutor {
     // the same transaction: one round trip and one commit fewer).
     const slot = context.answer?.remembered === undefined ? context.answer : undefined;
     const answer = slot && { scope: slot.scope, key: slot.key, requestHash: slot.requestHash, status: slot.status, id: entityId };
+    // An append that does not refuse a key already answered must not run for another request's key.
+    if (keyed && context.verifyKey && !(answer && this.store.remembersAnswers === true)) await context.verifyKey();
     let result: AppendResult;
     try {
       const conditions = [...pinned].map(([pinnedStreamId, pinnedVersion]) => ({ streamId: pinnedStreamId, version: pinnedVersion }));

@@ -73,9 +73,11 @@ export interface AppendOptions {
   /**
    * A keyed command's answer, to be remembered with its effect: an adapter that can write it in the
    * append's own transaction does, and says so (AppendResult.answerRemembered); one that cannot
-   * ignores it, and the caller remembers the answer itself afterwards. PostgreSQL writes it into
-   * `idempotency_keys` in the append's statement (only if the events were inserted; a key already
-   * answered is left as it is). EventStoreDB cannot.
+   * ignores it, and the caller remembers the answer itself afterwards (EventStore.remembersAnswers
+   * says which). PostgreSQL writes it into `idempotency_keys` in the append's statement, only if the
+   * events were inserted, and refuses the whole append with IdempotencyKeyTakenError when the key
+   * already holds an answer (another request's, or a concurrent one's): nothing is appended then, so
+   * a caller that did not look the key up first can still answer 422 or replay. EventStoreDB cannot.
    */
   answer?: AnswerToRemember;
 }
@@ -175,6 +177,13 @@ export interface EventStore {
    * search the stream.
    */
   readonly refusesDuplicateEventIds?: boolean;
+  /**
+   * The adapter writes AppendOptions.answer in the append's own transaction and refuses an append
+   * whose key already holds an answer (IdempotencyKeyTakenError). A caller may then run a keyed
+   * command without looking its key up first, as long as every effect comes after that append.
+   * Unset (EventStoreDB): the caller must look the key up before its first effect.
+   */
+  readonly remembersAnswers?: boolean;
   append(streamId: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream; an empty array if the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
@@ -195,6 +204,18 @@ export class WrongExpectedVersionError extends Error {
   ) {
     super(`Stream ${streamId}: expected version ${String(expected)}, actual ${actual}`);
     this.name = 'WrongExpectedVersionError';
+  }
+}
+
+/**
+ * An append carrying an answer (AppendOptions.answer) was refused because its key already holds an
+ * answer: another request sent with the same Idempotency-Key by the same actor, or a concurrent
+ * attempt of this one, remembered first. Nothing of the append was written.
+ */
+export class IdempotencyKeyTakenError extends Error {
+  constructor() {
+    super('An answer is already remembered for this Idempotency-Key; nothing was appended');
+    this.name = 'IdempotencyKeyTakenError';
   }
 }
 

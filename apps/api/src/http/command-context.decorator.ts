@@ -17,14 +17,18 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 /**
  * Everything a command needs to know about who sent it and how: becomes event metadata. On a keyed
  * request to a route that answers the command's `{ id, version }` (answersWithCommandResult), also
- * where the command's append may remember that answer with its events (CommandContext.answer).
+ * where the command's append may remember that answer with its events (CommandContext.answer), and,
+ * when the key was not looked up before the command, how to make sure it is this request's
+ * (CommandContext.verifyKey).
  */
 export const CommandCtx = createParamDecorator((_data: unknown, context: ExecutionContext): CommandContext => {
   const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest & Partial<RequestIds>>();
   if (!req.actor) throw new Error('@CommandCtx() used on a route without an authenticated actor');
   // The parsed headers directly (lower-case names): express's req.header() cost ~1 µs a call.
   const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) || undefined;
-  const answer = idempotencyKey ? keyedCommandOf(req)?.slot : undefined;
+  const keyed = idempotencyKey ? keyedCommandOf(req) : undefined;
+  const answer = keyed?.slot;
+  const verifyKey = keyed?.verify;
   return {
     actor: req.actor,
     correlationId: req.correlationId ?? 'unknown',
@@ -32,6 +36,7 @@ export const CommandCtx = createParamDecorator((_data: unknown, context: Executi
     ...(idempotencyKey ? { idempotencyKey } : {}),
     expectedVersion: parseIfMatch(req.headers['if-match']),
     ...(answer && answersWithCommandResult(context.getHandler()) ? { answer } : {}),
+    ...(verifyKey ? { verifyKey } : {}),
   };
 });
 

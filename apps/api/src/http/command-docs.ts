@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { IdempotencyKeyHandling } from '@app/platform/idempotency/idempotent-handler';
+import { answersWithCommandResult } from './command-context.decorator';
 
 const IDEMPOTENCY_KEY_HEADER = ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer and appends nothing' });
 
@@ -9,10 +10,12 @@ const IDEMPOTENCY_KEY_HEADER = ApiHeader({ name: 'Idempotency-Key', required: fa
  * IdempotencyKeyHandling), documented. Every POST, PUT, PATCH and DELETE route has it, through this
  * or commandHeaders (test/layering/idempotent-routes.spec.ts checks), and no read has it. No route
  * passes through a Nest interceptor for it (issue 11: Nest's interceptor chain is rxjs on every
- * request, key or not).
+ * request, key or not). On a route answering its command's `{ id, version }` the key is looked up
+ * only when the command cannot settle it (its append remembers the answer and refuses a key taken):
+ * a new key costs no look-up.
  */
 export function Idempotent(): MethodDecorator {
-  return applyDecorators(IdempotencyKeyHandling(), IDEMPOTENCY_KEY_HEADER);
+  return applyDecorators(IdempotencyKeyHandling({ answeredByCommand: answersWithCommandResult }), IDEMPOTENCY_KEY_HEADER);
 }
 
 /** The headers every command route takes, documented once: `Idempotency-Key` (Idempotent) and `If-Match` on the resource's stream. */

@@ -57,6 +57,10 @@ export class HashChainingEventStore implements EventStore {
     return this.inner.refusesDuplicateEventIds;
   }
 
+  get remembersAnswers(): boolean | undefined {
+    return this.inner.remembersAnswers;
+  }
+
   /** Conditions on other streams (AppendOptions) pass through to the adapter unchanged. */
   async append(streamId: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) return this.inner.append(streamId, events, expected, options);

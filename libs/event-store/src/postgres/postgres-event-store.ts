@@ -5,6 +5,7 @@ import {
   AppendOptions,
   AppendResult,
   DuplicateEventIdError,
+  IdempotencyKeyTakenError,
   EventMetadata,
   EventStore,
   EventSubscription,
@@ -192,6 +193,7 @@ interface GlobalPage {
 export class PostgresEventStore implements EventStore {
   /** The event_id index refuses an id stored anywhere in the log (resolveConflict). */
   readonly refusesDuplicateEventIds = true;
+  readonly remembersAnswers = true;
   private readonly pool: Pool;
   private readonly ownsPool: boolean;
   private readonly listener: ChangeListener;
@@ -252,7 +254,7 @@ export class PostgresEventStore implements EventStore {
           return result;
         }
       } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
+        if (!isUniqueViolation(error)) throw answerKeyTaken(error) ?? error;
         conflict = error;
       }
       const stored = await this.resolveConflict(streamId, events, expected, conflict);
@@ -336,7 +338,7 @@ export class PostgresEventStore implements EventStore {
         // A deadlock needs two conditional appends naming each other's streams; one of them is
         // chosen to fail, and simply tries again.
         if ((error as { code?: string }).code === DEADLOCK_DETECTED && attempt < MAX_APPEND_ATTEMPTS) continue;
-        if (!isUniqueViolation(error)) throw error;
+        if (!isUniqueViolation(error)) throw answerKeyTaken(error) ?? error;
         conflict = error;
       } finally {
         client.release(broken);
@@ -1253,8 +1255,11 @@ function summarised(insert: string, more = ''): string {
  * The append that also remembers a keyed command's answer `{ id, version }` (AppendOptions.answer,
  * parameters from $first on: scope, key, request hash, status, id), in the same statement, so in
  * the same transaction: a second round trip and a second commit fewer for every keyed command
- * (issue 11). The answer is written only if the events were, with the version they reached; a key
- * already answered (a concurrent attempt) keeps its answer, as the separate write did.
+ * (issue 11). The answer is written only if the events were, with the version they reached. A key
+ * that already holds an answer refuses it, and with it the whole statement, events included
+ * (IdempotencyKeyTakenError): the caller need not look the key up before the command runs, and two
+ * requests with one key at the same moment cannot both take effect (the second waits for the first's
+ * row and fails once it commits).
  */
 function answeredText(insert: string, first: number): string {
   const [scope, key, requestHash, status, id] = [0, 1, 2, 3, 4].map((offset) => `$${first + offset}`);
@@ -1265,7 +1270,6 @@ function answeredText(insert: string, first: number): string {
            INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response)
            SELECT ${scope}::text, ${key}::text, ${requestHash}::text, 'done', ${status}::int, jsonb_build_object('id', ${id}::text, 'version', max(stream_version))
              FROM appended HAVING count(*) > 0
-           ON CONFLICT (scope, key) DO NOTHING
          )`,
   );
 }
@@ -1328,6 +1332,15 @@ function storedMetadata(metadata: EventMetadata): string {
 function isUniqueViolation(error: unknown): boolean {
   const { code, constraint } = error as { code?: string; constraint?: string };
   return code === UNIQUE_VIOLATION && (constraint === STREAM_VERSION_TAKEN || constraint === EVENT_ID_TAKEN);
+}
+
+/** The primary key of idempotency_keys (scope, key). */
+const ANSWER_KEY_TAKEN = 'idempotency_keys_pkey';
+
+/** An answered append refused because its key holds an answer already (see answeredText), as the port's error. */
+function answerKeyTaken(error: unknown): IdempotencyKeyTakenError | undefined {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === UNIQUE_VIOLATION && constraint === ANSWER_KEY_TAKEN ? new IdempotencyKeyTakenError() : undefined;
 }
 
 /** The event id of a unique violation on events.event_id, or undefined for any other error. */

@@ -35,6 +35,36 @@ interface StoredAnswer {
 type KeyedRequest = Request & { actor?: { id: string } };
 
 /**
+ * Set on a route handler by IdempotencyKeyHandling({ answeredByCommand }): whether that route's
+ * commands remember its answer with their events, so that the key need not be looked up first.
+ */
+export const ANSWERED_BY_COMMAND_METADATA = 'grant-ledger:idempotency-answered-by-command';
+
+/** Whether a handler's key is looked up only when its command cannot settle it (read once per handler). */
+const lookedUpLate = new WeakMap<object, boolean>();
+
+function looksUpLate(handler: object): boolean {
+  let late = lookedUpLate.get(handler);
+  if (late === undefined) {
+    const predicate = Reflect.getOwnMetadata(ANSWERED_BY_COMMAND_METADATA, handler) as ((handler: object) => boolean) | undefined;
+    late = predicate?.(handler) === true;
+    lookedUpLate.set(handler, late);
+  }
+  return late;
+}
+
+/**
+ * The key is this request's after all: an earlier attempt of it stored its answer. Thrown by
+ * KeyedCommand.verify into the command, caught by KeyedCommand.answer, which replays that answer.
+ */
+class AnsweredBefore extends Error {
+  constructor() {
+    super('This request was answered before; its answer is replayed');
+    this.name = 'AnsweredBefore';
+  }
+}
+
+/**
  * What the guard found for each keyed request, for its handler's wrapper (idempotent-handler.ts);
  * nothing for any other request. Keyed by the request object, so nothing is shared between requests
  * or between apps in one process, and an entry goes with its request. A WeakMap rather than a
@@ -73,8 +103,9 @@ export function keyedCommandOf(request: object | undefined): KeyedCommand | unde
  * CPU (issue 11). This guard runs after the global guards (the actor is known) and before the
  * pipes, where the interceptor ran: a request without a key (or a GET/HEAD) costs it one header
  * read and a synchronous `true`. For a keyed one it refuses an over-long key (400), hashes the
- * request as sent, looks the key up, refuses a key reused for another request (422) and records
- * what it found for the request (keyedCommandOf). The handler's wrapper then either replays the
+ * request as sent, and records it for the request (keyedCommandOf). On most routes it also looks
+ * the key up and refuses a key reused for another request (422); on a route whose commands
+ * remember its answer with their events it leaves that to the command (KeyedCommand tells how). The handler's wrapper then either replays the
  * stored answer (after Nest has set the route's status, which the stored one replaces) without
  * running the command, or runs it and remembers its answer with the status the response then has
  * (`@HttpCode`, 201 for a POST, or what the handler set).
@@ -91,32 +122,48 @@ export class IdempotencyKeyGuard implements CanActivate {
     // As request.header() answers, without its lower-casing and look-up on Express's prototype (~1 µs).
     const key = request.headers['idempotency-key'] as string | undefined;
     if (!key || request.method === 'GET' || request.method === 'HEAD') return true;
-    return this.lookUp(request, http.getResponse<Response>(), key);
-  }
-
-  private async lookUp(request: KeyedRequest, response: Response, key: string): Promise<true> {
     if (key.length > MAX_KEY_LENGTH) throw new BadRequestException(`Idempotency-Key is longer than ${MAX_KEY_LENGTH} characters`);
     const scope = request.actor?.id ?? 'anonymous';
     const requestHash = createHash('sha256')
       .update(`${request.method} ${request.originalUrl}\n${request.header('if-match') ?? ''}\n${JSON.stringify(request.body ?? null)}`)
       .digest('hex');
-
-    const pool = pgPoolOf(this.dataSource);
-    const { rows } = await pool.query<StoredAnswer>({ ...FIND_ANSWER, values: [scope, key] });
-    const previous = rows[0];
-    if (previous && previous.request_hash !== requestHash) throw new IdempotencyKeyReused();
-    keyedCommands.set(request, new KeyedCommand(pool, this.logger, response, scope, key, requestHash, previous));
-    return true;
+    const keyed = new KeyedCommand(pgPoolOf(this.dataSource), this.logger, http.getResponse<Response>(), scope, key, requestHash);
+    keyedCommands.set(request, keyed);
+    return looksUpLate(context.getHandler()) ? true : keyed.lookUpFirst();
   }
 }
 
-/** A keyed request that passed the guard: its stored answer, if any, and what remembering a new one takes. */
+/**
+ * A keyed request that passed the guard: what its key holds (looked up before the command, or only
+ * when needed) and what remembering a new answer takes.
+ *
+ * Looked up first (lookUpFirst), on most routes: a stored answer is replayed without running the
+ * command, and a key holding another request's answer is refused (422) before the pipes.
+ *
+ * Looked up late, on a route whose answer is its command's `{ id, version }` (IdempotencyKeyHandling's
+ * `answeredByCommand`): the command runs at once with the slot (a new key, the common case, costs
+ * no look-up, issue 11), and the key is looked up only if the command cannot settle it itself:
+ * - its append carries the answer; PostgreSQL refuses it when the key holds one already
+ *   (IdempotencyKeyTakenError), and nothing is appended;
+ * - any other effect waits for `verify` first (the executor awaits CommandContext.verifyKey before an
+ *   append that does not carry the answer, e.g. on EventStoreDB or on another stream, and before it
+ *   answers a keyed command without having remembered its answer: replayed from the log, a no-op);
+ * - whatever the command then throws, or answers without remembering, is weighed against the key:
+ *   another request's answer is a 422, this request's own is replayed.
+ * A reused key with a body that fails validation is then answered 400 (the pipes run first), not
+ * 422: either way nothing runs.
+ */
 export class KeyedCommand {
   /**
    * Where the command may remember its answer with its effect (AnswerSlot), if it has none yet.
    * Its status is the response's when the command appends (Nest sets the route's before the handler).
    */
   readonly slot: AnswerSlot | undefined;
+  /** The key's stored answer (undefined: none), once looked up. */
+  private stored: Promise<StoredAnswer | undefined> | undefined;
+  /** Set by the guard's look-up before the command: what the key held then. */
+  private first: { previous: StoredAnswer | undefined } | undefined;
+  private readonly verifyKey = () => this.verifyUnanswered();
 
   constructor(
     private readonly pool: Pool,
@@ -125,26 +172,44 @@ export class KeyedCommand {
     private readonly scope: string,
     private readonly key: string,
     private readonly requestHash: string,
-    private readonly previous: StoredAnswer | undefined,
   ) {
-    this.slot = previous ? undefined : { scope, key, requestHash, get status() { return response.statusCode; } };
+    this.slot = { scope, key, requestHash, get status() { return response.statusCode; } };
+  }
+
+  /** Set when the key was not looked up first: see CommandContext.verifyKey. */
+  get verify(): (() => Promise<void>) | undefined {
+    return this.first ? undefined : this.verifyKey;
+  }
+
+  /** The guard's look-up before the command: refuses a key that answers another request (422). */
+  async lookUpFirst(): Promise<true> {
+    const previous = await this.lookUp();
+    if (previous && previous.request_hash !== this.requestHash) throw new IdempotencyKeyReused();
+    this.first = { previous };
+    return true;
   }
 
   /** The stored answer replayed, or `run`'s answer (the command), remembered after it succeeded. */
   async answer(run: () => unknown): Promise<unknown> {
-    const { previous, response } = this;
-    if (previous) {
-      response.status(previous.status);
-      response.setHeader('Idempotent-Replayed', 'true');
-      return previous.response;
+    if (this.first?.previous) return this.replay(this.first.previous);
+    let result: unknown;
+    try {
+      result = await run();
+      // What Nest would send for an Observable is what it emits last: that is the answer to remember.
+      if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
+    } catch (error) {
+      return this.answerInstead(error);
     }
-    let result = await run();
-    // What Nest would send for an Observable is what it emits last: that is the answer to remember.
-    if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
+    const { response } = this;
     const remembered = this.slot?.remembered;
     if (remembered && response.statusCode === remembered.status && isCommandResult(result, remembered)) return result;
     if (remembered) {
       this.logger.error({ msg: 'a route offered its answer to its command but answered otherwise; the remembered answer is put right', status: response.statusCode });
+    } else if (!this.first) {
+      // Not remembered with the events (no executor, or one that verified the key before answering):
+      // the key must still hold no other answer before this one is remembered.
+      const stored = await this.lookUp().catch(() => undefined);
+      if (stored) return this.replayOrRefuse(stored);
     }
     try {
       const statement = remembered ? CORRECT_ANSWER : REMEMBER_ANSWER;
@@ -154,6 +219,53 @@ export class KeyedCommand {
       this.logger.warn({ msg: 'could not remember an idempotent answer; a retry will be answered from the log', error: describeError(error) });
     }
     return result;
+  }
+
+  /**
+   * A command that failed on a key not looked up first: the failure may be the key's (it answers
+   * another request: 422; or this one, before: replayed), which a look-up tells; otherwise it stands.
+   */
+  private async answerInstead(error: unknown): Promise<unknown> {
+    if (this.first || this.slot?.remembered) throw error;
+    let stored: StoredAnswer | undefined;
+    try {
+      stored = await this.lookUp();
+    } catch {
+      throw error; // the store is out of reach: the command's own failure says so
+    }
+    if (!stored) throw error;
+    return this.replayOrRefuse(stored);
+  }
+
+  private replayOrRefuse(stored: StoredAnswer): unknown {
+    if (stored.request_hash !== this.requestHash) throw new IdempotencyKeyReused();
+    return this.replay(stored);
+  }
+
+  private replay(stored: StoredAnswer): unknown {
+    this.response.status(stored.status);
+    this.response.setHeader('Idempotent-Replayed', 'true');
+    return stored.response;
+  }
+
+  /** See CommandContext.verifyKey. */
+  private async verifyUnanswered(): Promise<void> {
+    // Looked up first, or the command's own answer is stored with its effect: the key is this request's.
+    if (this.first || this.slot?.remembered) return;
+    const stored = await this.lookUp();
+    if (stored) throw stored.request_hash === this.requestHash ? new AnsweredBefore() : new IdempotencyKeyReused();
+  }
+
+  /** The key's stored answer, looked up once per request (a failed look-up may be tried again). */
+  private lookUp(): Promise<StoredAnswer | undefined> {
+    this.stored ??= this.pool.query<StoredAnswer>({ ...FIND_ANSWER, values: [this.scope, this.key] }).then(
+      ({ rows }) => rows[0],
+      (error: unknown) => {
+        this.stored = undefined;
+        throw error;
+      },
+    );
+    return this.stored;
   }
 }
 

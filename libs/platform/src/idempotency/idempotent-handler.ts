@@ -1,6 +1,17 @@
 import { Req, UseGuards } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
-import { IdempotencyKeyGuard, keyedCommandOf } from './idempotency.guard';
+import { ANSWERED_BY_COMMAND_METADATA, IdempotencyKeyGuard, keyedCommandOf } from './idempotency.guard';
+
+export interface IdempotencyKeyOptions {
+  /**
+   * Whether the route's answer is its command's `{ id, version }`, which the command's append then
+   * remembers with its events (read from the handler once, at its first keyed request). The key is
+   * then not looked up before the command runs, only when the command cannot settle it (KeyedCommand):
+   * every effect of such a route must go through the event store's executor with the route's
+   * CommandContext (test/layering/idempotent-routes.spec.ts checks it takes one).
+   */
+  answeredByCommand?: (handler: object) => boolean;
+}
 
 /** Set on a route handler that takes `Idempotency-Key` (see takesIdempotencyKey). */
 const IDEMPOTENCY_KEY_METADATA = 'grant-ledger:idempotency-key';
@@ -32,7 +43,7 @@ type Handler = (this: unknown, ...args: unknown[]) => unknown;
  * handler is decorated (the request's index comes after the last one; a parameter with a default
  * value or a rest parameter would receive the request).
  */
-export function IdempotencyKeyHandling(): MethodDecorator {
+export function IdempotencyKeyHandling(options: IdempotencyKeyOptions = {}): MethodDecorator {
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown;
     if (typeof original !== 'function') throw new Error(`IdempotencyKeyHandling() on ${String(propertyKey)}, which is not a method`);
@@ -44,6 +55,7 @@ export function IdempotencyKeyHandling(): MethodDecorator {
     Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
     Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
     Reflect.defineMetadata(IDEMPOTENCY_KEY_METADATA, true, wrapper);
+    if (options.answeredByCommand) Reflect.defineMetadata(ANSWERED_BY_COMMAND_METADATA, options.answeredByCommand, wrapper);
     (descriptor as TypedPropertyDescriptor<unknown>).value = wrapper;
     UseGuards(IdempotencyKeyGuard)(target, propertyKey, descriptor);
     return descriptor;

@@ -1,7 +1,7 @@
 import { BadRequestException, Catch, HttpException, Inject, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { DuplicateEventIdError, WrongExpectedVersionError } from '@app/event-store';
+import { DuplicateEventIdError, IdempotencyKeyTakenError, WrongExpectedVersionError } from '@app/event-store';
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/domain/shared/decider';
 import { IdempotencyKeyReused } from '@app/platform/idempotency/idempotency-key-reused.error';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails, type ProblemType } from './problem-types';
@@ -135,6 +135,11 @@ export function toProblemDetails(exception: unknown, instance: string, method = 
   }
   if (exception instanceof IdempotencyKeyReused) {
     return problem(422, PROBLEM_TYPES.idempotencyKeyReused, 'Idempotency-Key reused', exception.message, { rule: exception.rule });
+  }
+  if (exception instanceof IdempotencyKeyTakenError) {
+    // Reaches here only when the key was looked up before the command and another request sent with
+    // it answered in between; otherwise the HTTP layer answers 422 or replays (KeyedCommand).
+    return problem(409, PROBLEM_TYPES.conflict, 'Conflict', 'Another request sent with this Idempotency-Key was answered first; send this one again to see how');
   }
   if (exception instanceof DuplicateEventIdError) {
     return problem(409, PROBLEM_TYPES.conflict, 'Conflict', 'This request was already applied at another point of the record');
