@@ -10,6 +10,7 @@ import {
   PostgresEventStore,
   RecordedEvent,
   WrongExpectedVersionError,
+  IdempotencyKeyTakenError,
 } from '@app/event-store';
 import { IdempotencyAnswers1764001100000 } from '@app/platform/idempotency/idempotency-answers.migration';
 import { IdempotencyKeys1764000100000 } from '@app/platform/idempotency/idempotency.migration';
@@ -440,12 +441,33 @@ describe('PostgresEventStore remembers an answer with the events it appends', ()
     expect(rows).toEqual([]);
   });
 
-  it('leaves an answer already remembered for the key as it is, and still appends', async () => {
+  it('refuses an append whose key already holds an answer, appending nothing, on every path (one event, a batch, under a condition)', async () => {
     const key = randomUUID();
     await sql.query(`INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response) VALUES ('alice', $1, 'h0', 'done', 201, '{"first": true}')`, [key]);
     const stream = newStreamId();
-    expect(await store.append(stream, [newEvent()], 'no_stream', { answer: { ...answer(), key } })).toMatchObject({ nextExpectedVersion: 0 });
+    const taken = { ...answer(), key };
+    expect(await rejection(store.append(stream, [newEvent()], 'no_stream', { answer: taken }))).toBeInstanceOf(IdempotencyKeyTakenError);
+    await store.append(stream, [newEvent()], 'no_stream');
+    expect(await rejection(store.append(stream, [newEvent(), newEvent()], 0, { answer: taken }))).toBeInstanceOf(IdempotencyKeyTakenError);
+    const other = newStreamId();
+    await store.append(other, [newEvent()], 'no_stream');
+    expect(await rejection(store.append(stream, [newEvent()], 0, { conditions: [{ streamId: other, version: 0 }], answer: taken }))).toBeInstanceOf(IdempotencyKeyTakenError);
+    expect(await store.readStream(stream)).toHaveLength(1);
     expect(await remembered(key, stream, 0)).toEqual([{ request_hash: 'h0', status: 201, response: { first: true }, with_the_events: false }]);
+    // The stream is usable as before: the refusal held no lock and left no gap.
+    expect(await store.append(stream, [newEvent()], 0, { answer: answer() })).toMatchObject({ nextExpectedVersion: 1, answerRemembered: true });
+  });
+
+  it('of two appends with one key at the same moment, on two streams, one lands and the other is refused whole', async () => {
+    for (let round = 0; round < 20; round++) {
+      const key = randomUUID();
+      const [a, b] = [newStreamId(), newStreamId()];
+      const outcomes = await Promise.allSettled([store.append(a, [newEvent()], 'no_stream', { answer: { ...answer(), key } }), store.append(b, [newEvent()], 'no_stream', { answer: { ...answer(), key } })]);
+      expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      expect(refused?.reason).toBeInstanceOf(IdempotencyKeyTakenError);
+      expect((await store.readStream(a)).length + (await store.readStream(b)).length).toBe(1);
+    }
   });
 });
 
