@@ -385,6 +385,19 @@ describe('StreamCommandExecutor', () => {
       expect(store.streams.get('s-replay')).toHaveLength(1);
     });
 
+    it('a retry refused by the store asks the key before searching the stream: an answered key reads nothing more', async () => {
+      const store = new AnsweringStore();
+      const executor = executorOn(store);
+      await executor.execute(counter, 's-asked', 'asked', { by: 'a' }, checked('k-asked', undefined, true).ctx);
+      const before = store.wholeReads;
+      const answered = new Error('answered before');
+      const retry = checked('k-asked', answered, true);
+      await expect(executor.execute(counter, 's-asked', 'asked', { by: 'a' }, retry.ctx)).rejects.toBe(answered);
+      expect(retry.asked.count).toBe(1);
+      expect(store.wholeReads).toBe(before);
+      expect(store.streams.get('s-asked')).toHaveLength(1);
+    });
+
     it('a command without a key is never checked', async () => {
       const { ctx, asked } = checked('unused', new Error('never'));
       const { idempotencyKey: _key, ...unkeyed } = ctx;

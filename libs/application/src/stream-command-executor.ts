@@ -238,6 +238,10 @@ export class StreamCommandExecutor {
     streamId: string,
     context: CommandContext,
   ): Promise<{ version: number; events: E[]; replayed: true } | undefined> {
+    // Where the HTTP layer did not look the key up yet, one look-up of its stored answer tells what
+    // this search would find (a command that remembers its answer does so with its events): an
+    // answer stored for the key ends the command here (replayed, or 422), without reading the stream.
+    if (context.verifyKey) await context.verifyKey();
     return this.earlierAttempt<E>((await this.read(decider, streamId, undefined, true)).events, context);
   }
 

@@ -19,6 +19,7 @@ import {
   SubscribeOptions,
   WrongExpectedVersionError,
 } from '../event-store.port';
+import { queryKeepingConnection } from '@app/platform/database/pg-pool';
 
 /**
  * Either a connection string (the store creates and owns a pool and closes it in `close()`), or
@@ -248,7 +249,7 @@ export class PostgresEventStore implements EventStore {
     for (let attempt = 1; ; attempt++) {
       let conflict: unknown;
       try {
-        const result = appendResult((await this.pool.query<[string | null]>(query)).rows, options.answer);
+        const result = appendResult((await queryKeepingConnection<[string | null]>(this.pool, query)).rows, options.answer);
         if (result) {
           this.committed();
           return result;
@@ -299,6 +300,10 @@ export class PostgresEventStore implements EventStore {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       let conflict: unknown;
+      // A connection lost while checked out is emitted on the client, which has no listener then
+      // (pg-pool removes its idle one): without this the process would crash on a database restart.
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         await client.query({
@@ -341,6 +346,7 @@ export class PostgresEventStore implements EventStore {
         if (!isUniqueViolation(error)) throw answerKeyTaken(error) ?? error;
         conflict = error;
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
       const stored = await this.resolveConflict(streamId, events, expected, conflict);
