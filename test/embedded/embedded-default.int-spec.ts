@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authConfigFromEnv } from '@app/platform';
 import { signToken } from '@app/platform/auth/sign-token';
+import { folderClosedToOthers } from '@app/platform/database/embedded-postgres';
 import { freePort } from '../setup/postgres-server';
 import { API_MAIN, REPO_ROOT, startFlagsFor } from '../faults/support/processes';
 
@@ -24,12 +25,16 @@ interface Run {
   log: string;
 }
 
-async function startAndStop(dataDir: string, logFile: string): Promise<Run> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), NODE_ENV: 'development', LOG_LEVEL: 'info' };
+function startApi(dataDir: string, port: number, embeddedPort: number): ChildProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(embeddedPort), NODE_ENV: 'development', LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
   delete env.EVENT_STORE;
-  const child: ChildProcess = spawn(process.execPath, [...startFlagsFor(API_MAIN), API_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...startFlagsFor(API_MAIN), API_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function startAndStop(dataDir: string, logFile: string): Promise<Run> {
+  const port = await freePort();
+  const child = startApi(dataDir, port, await freePort());
   let log = '';
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
@@ -79,7 +84,24 @@ describe('the embedded default (npm start without DATABASE_URL)', () => {
 
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('starts, stops on SIGTERM with exit code 0 and no error logged, and starts again on the same data directory', async () => {
+  /**
+   * As root, the embedded server runs as `postgres`, which must reach its binaries under this
+   * clone's node_modules. In a clone others cannot enter, `npm start` refuses at once, naming the
+   * folder (README): that is what is checked then, and the start/stop test cannot run there.
+   */
+  const closedClone = process.getuid?.() === 0 ? folderClosedToOthers(join(REPO_ROOT, 'node_modules')) : undefined;
+
+  it('starts, stops on SIGTERM with exit code 0 and no error logged, and starts again on the same data directory (as root in a clone others cannot enter: refuses at once, naming the folder)', async () => {
+    if (closedClone) {
+      const child = startApi(join(home, 'refused'), await freePort(), await freePort());
+      let log = '';
+      child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(log).toContain(`cannot enter ${closedClone}`);
+      return;
+    }
     const dataDir = join(home, 'data');
     for (const round of [1, 2]) {
       const run = await startAndStop(dataDir, join(home, `run-${round}.log`));
