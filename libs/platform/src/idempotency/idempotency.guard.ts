@@ -105,10 +105,10 @@ export function keyedCommandOf(request: object | undefined): KeyedCommand | unde
  * read and a synchronous `true`. For a keyed one it refuses an over-long key (400), hashes the
  * request as sent, and records it for the request (keyedCommandOf). On most routes it also looks
  * the key up and refuses a key reused for another request (422); on a route whose commands
- * remember its answer with their events it leaves that to the command (KeyedCommand tells how). The handler's wrapper then either replays the
- * stored answer (after Nest has set the route's status, which the stored one replaces) without
- * running the command, or runs it and remembers its answer with the status the response then has
- * (`@HttpCode`, 201 for a POST, or what the handler set).
+ * remember its answer with their events it leaves that to the command (KeyedCommand tells how).
+ * The handler's wrapper then either replays the stored answer (after Nest has set the route's
+ * status, which the stored one replaces) without running the command, or runs it and remembers its
+ * answer with the status the response then has (`@HttpCode`, 201 for a POST, or what the handler set).
  */
 @Injectable()
 export class IdempotencyKeyGuard implements CanActivate {
