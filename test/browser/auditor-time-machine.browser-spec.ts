@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Browser, Page } from 'playwright-core';
-import { AUDITOR, type ConsoleWorld, decideAward, MANAGER, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
+import { AUDITOR, type ConsoleWorld, CRITERIA, decideAward, MANAGER, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
 import { expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
 
 describe('console in a browser: the auditor’s time machine', () => {
@@ -112,6 +112,45 @@ describe('console in a browser: the auditor’s time machine', () => {
     const verdict = page.getByTestId('verify-result').first();
     await expectText(verdict, /^Intact: \d+ events in \d+ streams/);
     await screenshot(page, 'auditor-verify');
+  });
+
+  it('says when newer events wait behind a database transaction still open, and checks them once it has ended', async () => {
+    const pool = new Pool({ connectionString: world.t.db.url, max: 1 });
+    const open = await pool.connect();
+    let committed = false;
+    try {
+      // A transaction with an id left open (a stuck session): what commits after it began waits behind it.
+      await open.query('BEGIN');
+      await open.query('SELECT pg_current_xact_id()');
+      await world.call(MANAGER, 'POST', '/calls', {
+        programme: 'Civic Space and Minority Rights Programme 2027',
+        title: 'A call drafted while a transaction stays open',
+        description: 'Its events are committed but held back in the log until that transaction ends.',
+        currency: 'EUR',
+        budgetMinor: 1_000_000,
+        minAwardMinor: 100_000,
+        maxAwardMinor: 500_000,
+        eligibleCountries: ['LB'],
+        minPartners: 1,
+        criteria: CRITERIA,
+        reviewsRequired: 1,
+        opensAt: '2027-01-15T00:00:00Z',
+        closesAt: '2027-03-31T23:59:59Z',
+      });
+      await page.getByRole('button', { name: 'Verify the ledger' }).first().click();
+      await expectText(page.getByTestId('verify-result').first(), /^Intact: /);
+      await expectText(page.getByTestId('verify-held-back'), /^1 newer events were not checked: they wait behind a database transaction that is still open/);
+      await open.query('COMMIT');
+      committed = true;
+    } finally {
+      if (!committed) await open.query('ROLLBACK').catch(() => undefined);
+      open.release();
+      await pool.end();
+    }
+    await world.t.db.settled();
+    await page.getByRole('button', { name: 'Verify the ledger' }).first().click();
+    await expectText(page.getByTestId('verify-result').first(), /^Intact: /);
+    expect(await page.getByTestId('verify-held-back').count()).toBe(0);
   });
 
   it('downloads the evidence bundle, a tar the offline verifier accepts', async () => {

@@ -2540,6 +2540,10 @@ export interface components {
             publicKey: string;
             /** @description The public DEV-ONLY key is in use: seals prove nothing outside development */
             devKey: boolean;
+            /** @description Events stored after the last one checked, counted when the check ended (PostgreSQL event store; absent after a break): appended while it ran, or held back. Not checked: verify again */
+            eventsAfterCheck?: number;
+            /** @description Of those, events committed but held back behind a transaction that began before them and is still open: no reader of the log (this check, projections, the sealer) gets them until it ends */
+            heldBackEvents?: number;
             /** @description The first broken link in global order */
             firstBreak?: components["schemas"]["AuditBreakDto"];
         };

@@ -368,6 +368,9 @@ export function VerifyPanel(): JSX.Element {
               })}
         </p>
       )}
+      {report?.ok && (report.heldBackEvents ?? 0) > 0 && (
+        <p class="verdict held-back" data-testid="verify-held-back">{t('audit.heldBack', { count: report.heldBackEvents ?? 0 })}</p>
+      )}
     </div>
   );
 }

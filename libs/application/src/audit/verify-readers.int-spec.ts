@@ -58,6 +58,24 @@ describe('audit verify in worker threads', () => {
     await expect(sameBothWays()).resolves.toMatchObject({ ok: true, eventsChecked: 33, unsealedEvents: 3 });
   });
 
+  it('says how many newer events it could not check because a transaction that began before them is still open', async () => {
+    await ledger.settled();
+    await expect(sameBothWays()).resolves.toMatchObject({ ok: true, eventsChecked: 30, eventsAfterCheck: 0, heldBackEvents: 0 });
+    // A transaction with an id, left open: events committed after it began wait behind it in the log's order.
+    const open = await ledger.pool.connect();
+    try {
+      await open.query('BEGIN');
+      await open.query('SELECT pg_current_xact_id()');
+      for (let n = 10; n < 12; n++) await ledger.store.append('case-c', [caseEvent('case-c', n)], n - 1);
+      await expect(sameBothWays()).resolves.toMatchObject({ ok: true, eventsChecked: 30, eventsAfterCheck: 2, heldBackEvents: 2 });
+      await open.query('COMMIT');
+    } finally {
+      open.release();
+    }
+    await ledger.settled();
+    await expect(sameBothWays()).resolves.toMatchObject({ ok: true, eventsChecked: 32, eventsAfterCheck: 0, heldBackEvents: 0 });
+  });
+
   it.each([0, 1, 5, 9])('finds an altered event (case-b version %i)', async (version) => {
     const target = (await ledger.store.readStream('case-b'))[version];
     await ledger.tamper([`UPDATE events SET data = jsonb_set(data, '{amountMinor}', '1') WHERE event_id = $1`, [target.eventId]]);

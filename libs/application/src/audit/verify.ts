@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventStore, EventStoreSelection } from '@app/event-store';
-import { GENESIS_HASH } from '@app/event-store/hash-chain';
+import { GENESIS_HASH, HashChainingEventStore } from '@app/event-store/hash-chain';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
 import type { AuditDb } from './audit-db';
 import { eventFactsPage, eventFactsPageFromText, type EventFactsView, factsView, GLOBAL_GENESIS_HASH, nextGlobalHashBytes, unpackEventFacts } from './audit-digest';
@@ -73,6 +73,17 @@ export interface AuditVerifyReport {
   publicKey: string;
   /** The key is the public DEV-ONLY key: seals prove nothing outside development. */
   devKey: boolean;
+  /**
+   * Events the log held after the last one checked, counted when the check ended (PostgreSQL only;
+   * absent after a break): appended while it ran, or held back (below). Not checked: run it again.
+   */
+  eventsAfterCheck?: number;
+  /**
+   * Of those, events committed but held back behind a transaction that began before them and was
+   * still open: the log's commit-safe order hands them out (to this check, the projections and the
+   * sealer alike) only once it ends. Lasting for more than moments, it names a stuck transaction.
+   */
+  heldBackEvents?: number;
   firstBreak?: AuditBreak;
 }
 
@@ -108,8 +119,10 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
   let count = 0;
   let sealIndex = 0;
   let lastSealed: AuditSeal | undefined;
+  /** Position of the last event checked (undefined: none yet). */
+  let lastChecked: string | undefined;
 
-  const report = (firstBreak?: AuditBreak): AuditVerifyReport => ({
+  const report = (firstBreak?: AuditBreak, after?: { events: number; heldBack: number }): AuditVerifyReport => ({
     ok: firstBreak === undefined,
     eventsChecked: count,
     streamsChecked: streams.size,
@@ -119,6 +132,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
     keyId: key.keyId,
     publicKey: key.publicKeyPem,
     devKey: key.devKey,
+    ...(after ? { eventsAfterCheck: after.events, heldBackEvents: after.heldBack } : {}),
     ...(firstBreak ? { firstBreak } : {}),
   });
 
@@ -144,7 +158,9 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
   };
 
   // Leaving the loop early (a break) ends the generator too: its read-ahead, its worker threads.
-  const pages = options.readers && seals.length + 1 >= MIN_SLICES_FOR_READERS ? readInWorkers(options.readers, seals, pageSize) : readHere(store, pageSize);
+  // Reads go to the adapter itself (the chaining decorator adds nothing to them): PostgreSQL's has a faster path for this.
+  const adapter = store instanceof HashChainingEventStore ? store.inner : store;
+  const pages = options.readers && seals.length + 1 >= MIN_SLICES_FOR_READERS ? readInWorkers(options.readers, seals, pageSize) : readHere(adapter, pageSize);
   for await (const facts of pages) {
     page = facts;
     pageStart = count;
@@ -210,6 +226,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
     }
     if (runEnd >= 0) advanceHead(runHead as StreamHead, facts, runEnd);
     hashAt(count);
+    if (facts.count > 0) lastChecked = facts.position(facts.count - 1);
   }
   const beyond = seals[sealIndex];
   if (beyond) {
@@ -223,7 +240,8 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
           : (sequenceBreak?.detail ?? `seal ${beyond.seq} was never reached`),
     });
   }
-  return report();
+  // What the check could not reach: appended since, or held back behind a transaction still open.
+  return report(undefined, adapter instanceof PostgresEventStore ? await adapter.eventsAfter(lastChecked) : undefined);
 }
 
 /** One event of a facts page, with what a break report names. */

@@ -51,7 +51,8 @@ export class HashChainingEventStore implements EventStore {
 
   private readonly heads = new Map<string, Link>();
 
-  constructor(private readonly inner: EventStore) {}
+  /** `inner`: the adapter this decorates; its reads are this store's (readers of stored events, such as the audit verifier, may use the adapter's own). */
+  constructor(readonly inner: EventStore) {}
 
   get refusesDuplicateEventIds(): boolean | undefined {
     return this.inner.refusesDuplicateEventIds;

@@ -436,6 +436,25 @@ export class PostgresEventStore implements EventStore {
     return page;
   }
 
+  /**
+   * How many events the log holds after `after` (commit-safe order; undefined: from the start), and
+   * how many of them are held back: committed, but behind a transaction that began before them and
+   * is still open, so no commit-safe read hands them out until it ends. One statement. For the audit
+   * verifier's report (what it could not check). Internal to the adapter's users; not in the port.
+   */
+  async eventsAfter(after: string | undefined): Promise<{ events: number; heldBack: number }> {
+    const [afterTransaction, afterPosition] = after === undefined ? ['0', '0'] : decodePosition(after);
+    const { rows } = await this.pool.query<{ events: number; held_back: number }>({
+      name: 'grant_ledger_events_after',
+      text: `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+             SELECT count(*)::int AS events, count(*) FILTER (WHERE transaction_id >= s.xmin)::int AS held_back
+               FROM events, s
+              WHERE (transaction_id, position) > ($1::xid8, $2::bigint)`,
+      values: [afterTransaction, afterPosition],
+    });
+    return { events: rows[0].events, heldBack: rows[0].held_back };
+  }
+
   private async readStoredTextPage(after: string | undefined, limit: number): Promise<StoredEventTextPage & { heldBack: boolean }> {
     const [afterTransaction, afterPosition] = after === undefined ? ['0', '0'] : decodePosition(after);
     const { rows } = await this.pool.query<string[]>({

@@ -25,5 +25,13 @@ export class AuditVerifyReportDto {
   @ApiProperty({ description: 'First 16 hex digits of sha256 of the public key (SPKI DER)' }) keyId: string;
   @ApiProperty({ description: 'Ed25519 public key (SPKI PEM) that seals are checked against' }) publicKey: string;
   @ApiProperty({ description: 'The public DEV-ONLY key is in use: seals prove nothing outside development' }) devKey: boolean;
+  @ApiPropertyOptional({
+    description: 'Events stored after the last one checked, counted when the check ended (PostgreSQL event store; absent after a break): appended while it ran, or held back. Not checked: verify again',
+  })
+  eventsAfterCheck?: number;
+  @ApiPropertyOptional({
+    description: 'Of those, events committed but held back behind a transaction that began before them and is still open: no reader of the log (this check, projections, the sealer) gets them until it ends',
+  })
+  heldBackEvents?: number;
   @ApiPropertyOptional({ type: AuditBreakDto, description: 'The first broken link in global order' }) firstBreak?: AuditBreakDto;
 }

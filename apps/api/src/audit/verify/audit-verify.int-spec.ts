@@ -65,6 +65,8 @@ describe('GET /audit/verify', () => {
         streamsChecked: 1,
         sealsChecked: 1,
         unsealedEvents: 0,
+        eventsAfterCheck: 0,
+        heldBackEvents: 0,
         lastSealedPosition: expect.any(String),
         keyId: signingKey.keyId,
         publicKey: signingKey.publicKeyPem,
