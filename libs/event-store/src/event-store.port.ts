@@ -167,6 +167,13 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
   readonly examinedPosition?: string;
 }
 
+/** See EventStore.heldBack. */
+export interface HeldBackEvents {
+  events: number;
+  /** Recorded time of the oldest of them; null when there are none. */
+  oldestRecordedAt: Date | null;
+}
+
 export interface EventStore {
   /**
    * The adapter refuses an event id it already holds, anywhere in the log, with DuplicateEventIdError
@@ -190,6 +197,15 @@ export interface EventStore {
   /** The global log in commit-safe order (a reader never skips an event committed late). */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribe(options?: SubscribeOptions): EventSubscription;
+  /**
+   * Events committed but not yet handed out by commit-safe reads (readAll, subscriptions) because
+   * the adapter's order holds them back (PostgreSQL: behind a transaction that began before them and
+   * is still open anywhere on the server), only those `filter` matches if given: how many, and when
+   * the oldest was recorded. For health: a transaction left open stops every reader of the log
+   * (projections, reactions, webhooks, the sealer) while their own reads see nothing waiting.
+   * Absent: the adapter holds nothing back (EventStoreDB).
+   */
+  heldBack?(filter?: AllFilter): Promise<HeldBackEvents>;
   /** Is the store reachable? Used by /health. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -248,6 +248,32 @@ describe('PostgresEventStore specifics', () => {
     }
   });
 
+  it('counts the committed events a transaction left open holds back, by filter, with the oldest one\'s time', async () => {
+    const blocker = new Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()'); // an older transaction, still open
+      const stream = newStreamId();
+      const before = Date.now();
+      const event = newEvent();
+      await store.append(stream, [event], 'no_stream');
+      const held = await store.heldBack({ streamPrefixes: [stream] });
+      expect(held.events).toBe(1);
+      expect(held.oldestRecordedAt?.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+      expect(await store.heldBack({ streamPrefixes: [`${stream}-other`] })).toEqual({ events: 0, oldestRecordedAt: null });
+      expect((await store.heldBack({ streamPrefixes: [stream], eventTypes: [event.type] })).events).toBe(1);
+      expect((await store.heldBack({ streamPrefixes: [stream], eventTypes: ['NoSuchType'] })).events).toBe(0);
+      expect((await store.heldBack()).events).toBeGreaterThanOrEqual(1);
+      await blocker.query('COMMIT');
+      // Nothing else holds it back once every transaction of the server that began before it has ended (other specs run too).
+      await db.settled();
+      expect(await store.heldBack({ streamPrefixes: [stream] })).toEqual({ events: 0, oldestRecordedAt: null });
+    } finally {
+      await blocker.end();
+    }
+  });
+
   it('refuses well-formed positions out of range as foreign, before they reach the database', async () => {
     await expect(store.readAll({ after: `${'9'.repeat(20)}-${'9'.repeat(20)}` })).rejects.toThrow(RangeError);
   });

@@ -41,7 +41,8 @@ async function check(work: () => Promise<Record<string, unknown> | void>): Promi
  * - `/health/live`: the process serves HTTP. Touches nothing else, so it answers under any load and
  *   during an outage (restarting a process cannot fix a database).
  * - `/health/ready`: the database and the event store answer, and — only in a process that runs
- *   the log consumers — no consumer lags more than READY_MAX_LAG_SECONDS behind the log. An
+ *   the log consumers — no consumer lags more than READY_MAX_LAG_SECONDS behind the log (events
+ *   held back behind a transaction left open count: they stop the consumers just the same). An
  *   API-only replica reports every consumer's lag too but never turns unready for it: pulling it out
  *   of the balancer would not make a worker catch up. Each component is named in the body.
  * - `/health`: the same as `/health/ready` (kept for existing probes).
@@ -98,13 +99,20 @@ export class HealthController {
 
   private async evaluate(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
     const runsConsumers = this.runtime !== undefined;
+    const now = Date.now();
     const [database, eventStore] = await Promise.all([
       check(async () => {
         await this.dataSource.query('SELECT 1');
       }),
       check(async () => {
         await this.store.ping();
-        return { kind: this.config.eventStore };
+        // Committed events no reader gets yet: behind a transaction left open (see EventStore.heldBack).
+        const held = this.store.heldBack ? await this.store.heldBack() : { events: 0, oldestRecordedAt: null };
+        return {
+          kind: this.config.eventStore,
+          heldBackEvents: held.events,
+          ...(held.oldestRecordedAt ? { heldBackSeconds: Math.max(0, Math.round((now - held.oldestRecordedAt.getTime()) / 100) / 10) } : {}),
+        };
       }),
     ]);
     let consumers: ComponentCheck & { reports?: ConsumerReport[] };
@@ -142,6 +150,7 @@ export class HealthController {
             list: reports.map((report) => ({
               name: report.name,
               lagSeconds: report.lagSeconds,
+              heldBackEvents: report.heldBackEvents,
               running: report.running,
               stalled: report.stalled !== null,
               ...(local.has(report.name) ? { here: local.get(report.name)?.role } : {}),

@@ -61,15 +61,18 @@ describe('audit verify in worker threads', () => {
   it('says how many newer events it could not check because a transaction that began before them is still open', async () => {
     await ledger.settled();
     await expect(sameBothWays()).resolves.toMatchObject({ ok: true, eventsChecked: 30, eventsAfterCheck: 0, heldBackEvents: 0 });
-    // A transaction with an id, left open: events committed after it began wait behind it in the log's order.
+    // A transaction with an id, left open: events committed after it began wait behind it in the log's
+    // order. Held as briefly as one verify allows (it holds back every database on the server, other
+    // specs' included; a verify waits 500 ms for it before giving up), so checked in one thread only:
+    // what is counted after the check is the same whoever read the pages.
     const open = await ledger.pool.connect();
     try {
       await open.query('BEGIN');
       await open.query('SELECT pg_current_xact_id()');
       for (let n = 10; n < 12; n++) await ledger.store.append('case-c', [caseEvent('case-c', n)], n - 1);
-      await expect(sameBothWays()).resolves.toMatchObject({ ok: true, eventsChecked: 30, eventsAfterCheck: 2, heldBackEvents: 2 });
-      await open.query('COMMIT');
+      await expect(ledger.verify(false)).resolves.toMatchObject({ ok: true, eventsChecked: 30, eventsAfterCheck: 2, heldBackEvents: 2 });
     } finally {
+      await open.query('COMMIT').catch(() => undefined);
       open.release();
     }
     await ledger.settled();

@@ -1,9 +1,11 @@
 import {
+  type AllFilter,
   type AppendOptions,
   type AppendResult,
   type EventStore,
   type EventSubscription,
   type ExpectedVersion,
+  type HeldBackEvents,
   type NewEvent,
   NO_STREAM_VERSION,
   type ReadAllOptions,
@@ -98,6 +100,10 @@ export class HashChainingEventStore implements EventStore {
 
   subscribe(options?: SubscribeOptions): EventSubscription {
     return this.inner.subscribe(options);
+  }
+
+  async heldBack(filter?: AllFilter): Promise<HeldBackEvents> {
+    return this.inner.heldBack ? this.inner.heldBack(filter) : { events: 0, oldestRecordedAt: null };
   }
 
   ping(): Promise<void> {

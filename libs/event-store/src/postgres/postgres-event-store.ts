@@ -10,6 +10,7 @@ import {
   EventStore,
   EventSubscription,
   ExpectedVersion,
+  HeldBackEvents,
   NewEvent,
   NO_STREAM_VERSION,
   ReadAllOptions,
@@ -434,6 +435,27 @@ export class PostgresEventStore implements EventStore {
     let page = await this.readStoredTextPage(options.after, limit);
     if (page.heldBack && page.count < limit && (await this.waitForTransactionsBefore(horizon))) page = await this.readStoredTextPage(options.after, limit);
     return page;
+  }
+
+  /**
+   * EventStore.heldBack: committed rows at or above the snapshot's xmin (what readGlobalPage fetches
+   * but does not hand out), matching `filter`. One statement; an index range scan of the newest rows
+   * (the primary key leads with transaction_id), so cheap enough for every readiness probe.
+   */
+  async heldBack(filter: AllFilter = {}): Promise<HeldBackEvents> {
+    const { eventTypes, streamPatterns } = filterParameters(filter);
+    const { rows } = await this.pool.query<{ events: number; oldest_ms: string | null }>({
+      name: 'grant_ledger_held_back',
+      text: `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+             SELECT count(*)::int AS events, min(${RECORDED_MS}) AS oldest_ms
+               FROM events, s
+              WHERE transaction_id >= s.xmin
+                AND ($1::text[] IS NULL OR type = ANY ($1::text[]))
+                AND ($2::text[] IS NULL OR stream_id LIKE ANY ($2::text[]))`,
+      values: [eventTypes, streamPatterns],
+    });
+    const { events, oldest_ms: oldestMs } = rows[0];
+    return { events, oldestRecordedAt: oldestMs === null ? null : new Date(Number(oldestMs)) };
   }
 
   /**
