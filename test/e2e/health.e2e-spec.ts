@@ -40,10 +40,16 @@ describe('GET /health/ready', () => {
 
   const draft = async (): Promise<string> => (await t.http.post('/calls').set('Authorization', `Bearer ${manager}`).send(draftCallBody()).expect(201)).body.id;
   const callStatus = async (id: string): Promise<number> => (await t.http.get(`/calls/${id}`).set('Authorization', `Bearer ${manager}`)).status;
+  /**
+   * A ready answer with nothing held back. Polled: the other specs running meanwhile hold the
+   * server's log back for moments too (their transactions count, whichever database they write).
+   */
   const readyBody = () =>
     eventually(async () => {
       const response = await t.http.get('/health/ready');
-      return response.status === 200 ? response.body : undefined;
+      const { eventStore, consumers } = response.body.components ?? {};
+      const nothingHeldBack = eventStore?.heldBackEvents === 0 && (consumers?.list as ConsumerEntry[] | undefined)?.every((consumer) => consumer.heldBackEvents === 0);
+      return response.status === 200 && nothingHeldBack ? response.body : undefined;
     }, 10_000);
 
   it('names every component and each consumer; ready once the worker has caught up', async () => {
@@ -89,8 +95,9 @@ describe('GET /health/ready', () => {
           expect(response.headers['retry-after']).toBeDefined();
           expect(response.body).toMatchObject({
             status: 'not-ready',
-            components: { eventStore: { status: 'up', heldBackEvents: 1, heldBackSeconds: expect.any(Number) }, consumers: { status: 'lagging' } },
+            components: { eventStore: { status: 'up', heldBackSeconds: expect.any(Number) }, consumers: { status: 'lagging' } },
           });
+          expect(response.body.components.eventStore.heldBackEvents).toBeGreaterThanOrEqual(1);
           expect(response.body.components.consumers.lagging).toContain('calls');
           expect(calls?.heldBackEvents).toBe(1);
           expect(calls?.lagSeconds).toBeGreaterThan(0.1);
@@ -106,11 +113,7 @@ describe('GET /health/ready', () => {
         await blocker.query('COMMIT').catch(() => undefined);
         await blocker.end();
       }
-      // Ready again, with nothing held back (polled: other specs' transactions hold the server's log back for moments too).
-      await eventually(async () => {
-        const response = await t.http.get('/health/ready');
-        return response.status === 200 && response.body.components.eventStore.heldBackEvents === 0 ? true : undefined;
-      }, 10_000);
+      await readyBody();
       await eventually(async () => ((await callStatus(id)) === 200 ? true : undefined));
     },
   );
