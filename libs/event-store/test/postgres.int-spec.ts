@@ -230,12 +230,23 @@ describe('PostgresEventStore specifics', () => {
     expect(new Set(results.map((result) => result.nextExpectedVersion)).size).toBe(16);
   });
 
-  it('reads its own writes: waits for a transaction begun earlier elsewhere to end, instead of returning less', async () => {
+  /** A connection whose transaction has an id and stays open: what commits after it is held back until it ends. */
+  const openOlderTransaction = async (): Promise<Client> => {
     const blocker = new Client({ connectionString: db.url });
     await blocker.connect();
     try {
       await blocker.query('BEGIN');
-      await blocker.query('SELECT pg_current_xact_id()'); // an older transaction, still open
+      await blocker.query('SELECT pg_current_xact_id()');
+    } catch (error) {
+      await blocker.end();
+      throw error;
+    }
+    return blocker;
+  };
+
+  it('reads its own writes: waits for a transaction begun earlier elsewhere to end, instead of returning less', async () => {
+    const blocker = await openOlderTransaction();
+    try {
       const stream = newStreamId();
       await store.append(stream, [newEvent()], 'no_stream');
       setTimeout(() => void blocker.query('COMMIT'), 100);
@@ -249,11 +260,8 @@ describe('PostgresEventStore specifics', () => {
   });
 
   it('counts the committed events a transaction left open holds back, by filter, with the oldest one\'s time', async () => {
-    const blocker = new Client({ connectionString: db.url });
-    await blocker.connect();
+    const blocker = await openOlderTransaction();
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('SELECT pg_current_xact_id()'); // an older transaction, still open
       const stream = newStreamId();
       const before = Date.now();
       const event = newEvent();
