@@ -28,6 +28,11 @@ export interface ConsumerReport {
  * waiting, so without them a stopped worker would look caught up. One statement says whether any
  * event is held back; only then is each consumer's filter asked.
  */
+/** Seconds from `since` to `now`, to a tenth, never negative: how lag is reported. */
+export function secondsSince(since: number, now: number): number {
+  return Math.max(0, Math.round((now - since) / 100) / 10);
+}
+
 export async function consumerReports(sql: Sql, store: EventStore, consumers: readonly { name: string; filter: AllFilter }[], now = new Date()): Promise<ConsumerReport[]> {
   const rows = new Map((await loadConsumerRows(sql)).map((row) => [row.name, row]));
   const anyHeldBack = store.heldBack ? (await store.heldBack()).events > 0 : false;
@@ -45,7 +50,7 @@ export async function consumerReports(sql: Sql, store: EventStore, consumers: re
       position,
       running: row?.leaseHeld ?? false,
       caughtUp: oldest === undefined && held.events === 0,
-      lagSeconds: Number.isFinite(since) ? Math.max(0, Math.round((now.getTime() - since) / 100) / 10) : 0,
+      lagSeconds: Number.isFinite(since) ? secondsSince(since, now.getTime()) : 0,
       heldBackEvents: held.events,
       stalled: row?.stalledPosition ? { position: row.stalledPosition, error: row.stalledError, since: row.stalledAt?.toISOString() ?? null } : null,
     });

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpStatus, Inject, Optional, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { type ConsumerReport, consumerReports, type LogConsumer, LogConsumerRuntime } from '@app/log-consumers';
+import { type ConsumerReport, consumerReports, type LogConsumer, LogConsumerRuntime, secondsSince } from '@app/log-consumers';
 import { Public } from '@app/platform';
 import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
 import { describeError } from '@app/platform/database/transient-errors';
@@ -111,7 +111,7 @@ export class HealthController {
         return {
           kind: this.config.eventStore,
           heldBackEvents: held.events,
-          ...(held.oldestRecordedAt ? { heldBackSeconds: Math.max(0, Math.round((now - held.oldestRecordedAt.getTime()) / 100) / 10) } : {}),
+          ...(held.oldestRecordedAt ? { heldBackSeconds: secondsSince(held.oldestRecordedAt.getTime(), now) } : {}),
         };
       }),
     ]);
