@@ -1,5 +1,10 @@
-import { Client } from 'pg';
+import { EVENT_STORE } from '@app/event-store';
+import { HashChainingEventStore } from '@app/event-store/hash-chain';
+import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
+import { pgPoolOf } from '@app/platform/database/pg-pool';
+import { Client, type Pool } from 'pg';
 import type { Response } from 'supertest';
+import { DataSource } from 'typeorm';
 import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { startTestPostgres, type RunningPostgres } from '../setup/postgres-server';
 import { createTestApp, type TestApp } from '../support/app';
@@ -83,6 +88,41 @@ describe('outages answer 503 with Retry-After, never 500', () => {
       await admin.query('DROP FUNCTION IF EXISTS hold_append()');
       await admin.end();
     }
+  });
+
+  /**
+   * Every pool of the app: a client checked out and idle when PostgreSQL ends its session (the FATAL
+   * 57P01 of `pg_ctl stop -m fast`, here by pg_terminate_backend) must not end the process. The
+   * borrower here attaches no listener, as every borrower is without one for a moment after the
+   * hand-over; before GuardedClient this crashed the API in fault scenario c.
+   */
+  it('survives the session of a checked-out, idle client of each of its pools being ended', async () => {
+    const pools: [string, Pool][] = [['read models (TypeORM)', pgPoolOf(t.app.get(DataSource))]];
+    const keyStore = (t.app.get(PersonalDataKeyring) as unknown as { store: { pool?: Pool } }).store;
+    if (keyStore.pool) pools.push(['personal-data keys', keyStore.pool]);
+    if (logIsPostgres(t)) {
+      const store = t.app.get(EVENT_STORE);
+      const adapter = store instanceof HashChainingEventStore ? store.inner : store;
+      pools.push(['event store', (adapter as unknown as { pool: Pool }).pool]);
+    }
+    expect(pools.length).toBe(logIsPostgres(t) ? 3 : 2);
+    const admin = new Client({ connectionString: t.db.url });
+    await admin.connect();
+    try {
+      for (const [name, pool] of pools) {
+        const client = await pool.connect();
+        const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+        const ended = new Promise((resolve) => client.once('end', resolve));
+        expect({ name, terminated: (await admin.query('SELECT pg_terminate_backend($1) AS t', [pid])).rows[0].t }).toEqual({ name, terminated: true });
+        await ended;
+        await expect(client.query('SELECT 1')).rejects.toThrow();
+        client.release();
+      }
+    } finally {
+      await admin.end();
+    }
+    // The process goes on, and so do its pools: the next command opens fresh connections.
+    await t.http.post('/calls').set('Authorization', `Bearer ${manager}`).send(callBody()).expect(201);
   });
 
   describe('with the database down (and the event store, under the esdb project)', () => {

@@ -160,7 +160,7 @@ describe('personal data at rest', () => {
     await t.http.post(`/proposals/${partnered}/decision`).set('Authorization', bearer(admin)).send({ decision: 'reject', reasons: 'Below the line', committee: 'Grants committee' }).expect(200);
     const applicant = await t.token({ role: 'applicant', id: 'applicant-probe', organisationId: id });
     await t.http.post(`/proposals/${partnered}/redress-requests`).set('Authorization', bearer(applicant)).send({ grounds }).expect(200);
-    await eventually(async () => ((await t.http.get(`/proposals/${partnered}/evaluation-summary`).set('Authorization', bearer(admin))).body.redressRequests[0]?.grounds === grounds ? true : undefined), 5_000);
+    await eventually(async () => ((await t.http.get(`/proposals/${partnered}/evaluation-summary`).set('Authorization', bearer(admin))).body.redressRequests?.[0]?.grounds === grounds ? true : undefined), 5_000);
     await controlledCheckpoint();
     // The cluster's files hold none of it: heap, TOAST and index files of every table of every database, the WAL, the server log.
     const afterRegistration = await clusterFilesHolding(pg, needles);

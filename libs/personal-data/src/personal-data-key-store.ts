@@ -1,3 +1,4 @@
+import { GuardedClient } from '@app/platform/database/pg-pool';
 import { Pool } from 'pg';
 
 /** A subject's data key as stored: wrapped with the master key, or `null` once erased. */
@@ -36,7 +37,7 @@ export class PostgresPersonalDataKeyStore implements PersonalDataKeyStore {
   private readonly pool: Pool;
 
   constructor(connectionString: string, onError: (message: string) => void = () => undefined) {
-    this.pool = new Pool({ connectionString, max: 3, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+    this.pool = new Pool({ Client: GuardedClient, connectionString, max: 3, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
     // An idle client's connection error must not crash the process; the next query reconnects.
     this.pool.on('error', (error) => onError(`personal-data key store connection error: ${error.message}`));
   }

@@ -2,6 +2,7 @@ import { eventStoreMigrations } from '@app/event-store';
 import { PersonalDataKeys1764000150000 } from '@app/personal-data/personal-data-keys.migration';
 import { IdempotencyAnswers1764001100000 } from '@app/platform/idempotency/idempotency-answers.migration';
 import { IdempotencyAnswersWithoutSecrets1764001600000 } from '@app/platform/idempotency/idempotency-answers-without-secrets.migration';
+import { GuardedClient } from '@app/platform/database/pg-pool';
 import { IdempotencyKeys1764000100000 } from '@app/platform/idempotency/idempotency.migration';
 import { LogConsumers1764001000000 } from '@app/log-consumers/log-consumers.migration';
 import type { DataSourceOptions } from 'typeorm';
@@ -46,7 +47,7 @@ export function dataSourceOptions(url: string, pool: PoolSettings = {}): DataSou
     type: 'postgres',
     url,
     poolSize: pool.size ?? 10,
-    extra: { connectionTimeoutMillis: pool.acquireTimeoutMs ?? 5_000, idleTimeoutMillis: 30_000 },
+    extra: { Client: GuardedClient, connectionTimeoutMillis: pool.acquireTimeoutMs ?? 5_000, idleTimeoutMillis: 30_000 },
     entities: READ_MODEL_ENTITIES,
     migrations: pool.migrations ?? READ_SIDE_MIGRATIONS,
     migrationsRun: true,

@@ -54,6 +54,11 @@ export interface ExitRecord {
   /** Did the test cause it (kill -9, SIGTERM)? */
   expected: boolean;
   at: number;
+  /**
+   * For an exit nobody asked for: the last lines the process wrote (a crash's stack trace goes to
+   * stderr, which shares the log file), so that the failure in CI says why without the log files.
+   */
+  lastLines?: string[];
 }
 
 /**
@@ -112,7 +117,8 @@ export class ManagedProcess {
     running.add(child);
     child.once('exit', (code, signal) => {
       running.delete(child);
-      const record = { name: this.name, code, signal, expected: this.expectingExit, at: Date.now() };
+      const record: ExitRecord = { name: this.name, code, signal, expected: this.expectingExit, at: Date.now() };
+      if (!record.expected) record.lastLines = this.logTail(12).split('\n').map((line) => line.slice(0, 400));
       this.exits.push(record);
       this.onExit(record);
       const waiters = this.exitWaiters;

@@ -20,7 +20,7 @@ import {
   SubscribeOptions,
   WrongExpectedVersionError,
 } from '../event-store.port';
-import { queryKeepingConnection } from '@app/platform/database/pg-pool';
+import { GuardedClient, queryKeepingConnection } from '@app/platform/database/pg-pool';
 
 /**
  * Either a connection string (the store creates and owns a pool and closes it in `close()`), or
@@ -211,6 +211,7 @@ export class PostgresEventStore implements EventStore {
       // A bounded wait for a connection: an exhausted pool is an error the caller sees (and retries
       // or answers 503 for), never a hang.
       this.pool = new Pool({
+        Client: GuardedClient,
         connectionString: options.connectionString,
         max: options.poolSize ?? 10,
         connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,

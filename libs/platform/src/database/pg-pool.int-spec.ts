@@ -1,6 +1,6 @@
-import { Pool } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
-import { queryKeepingConnection } from './pg-pool';
+import { GuardedClient, queryKeepingConnection } from './pg-pool';
 
 /**
  * queryKeepingConnection on a real PostgreSQL, with a pool of one connection so that "the same
@@ -61,5 +61,72 @@ describe('queryKeepingConnection', () => {
     });
     await expect(queryKeepingConnection(pool, { text: 'SELECT pg_sleep(2)' })).rejects.toThrow();
     expect(await backend()).not.toBe(before);
+  });
+});
+
+/**
+ * GuardedClient: a connection lost while a client is checked out, before its borrower has attached a
+ * listener of its own, must not end the process (fault scenario c: `pg_ctl stop -m fast` under load
+ * ended the API with an unhandled 'error' event, FATAL 57P01, on a pg Client).
+ */
+describe('GuardedClient', () => {
+  let db: TestDatabase;
+  const pools: Pool[] = [];
+  const poolOf = (Client?: typeof GuardedClient) => {
+    const pool = new Pool({ connectionString: db.url, max: 1, ...(Client ? { Client } : {}) });
+    pool.on('error', () => undefined);
+    pools.push(pool);
+    return pool;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('pg_guarded');
+  });
+
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.end()));
+    await db.drop();
+  });
+
+  /**
+   * How many 'error' listeners the client has at the first moment an error can reach it after the
+   * hand-over: the next tick, before the borrower's `await pool.connect()` continuation runs.
+   */
+  const listenersAtHandOver = async (pool: Pool): Promise<number> => {
+    let counted: Promise<number> | undefined;
+    pool.once('acquire', (client: PoolClient) => {
+      counted = new Promise((resolve) => process.nextTick(() => resolve(client.listenerCount('error'))));
+    });
+    const client = await pool.connect();
+    client.release();
+    return counted ?? Promise.reject(new Error('no acquire event'));
+  };
+
+  it('a plain pg client has no error listener in the moment after pg-pool hands it over (why this exists)', async () => {
+    expect(await listenersAtHandOver(poolOf())).toBe(0);
+  });
+
+  it('a GuardedClient has one from its construction on', async () => {
+    expect(await listenersAtHandOver(poolOf(GuardedClient))).toBe(1);
+  });
+
+  it('a borrowed client whose backend is terminated between statements: no unhandled error, its next query fails, and the pool replaces it', async () => {
+    const pool = poolOf(GuardedClient);
+    const client = await pool.connect(); // the borrower attaches no listener of its own
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      expect((await admin.query('SELECT pg_terminate_backend($1) AS done', [pid])).rows).toEqual([{ done: true }]);
+    } finally {
+      await admin.end();
+    }
+    await ended; // PostgreSQL sent FATAL 57P01 to a client with no query running: emitted as 'error'
+    await expect(client.query('SELECT 1')).rejects.toThrow(/not queryable|terminat/);
+    client.release();
+    const next = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    expect(next).not.toBe(pid);
+    expect(pool.totalCount).toBe(1);
   });
 });

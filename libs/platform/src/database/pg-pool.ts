@@ -1,5 +1,32 @@
-import { DatabaseError, type Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { Client, type ClientConfig, DatabaseError, type Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * The pg client every pool of the project opens (pool option `Client`): one that always has an
+ * 'error' listener, so that a connection lost at the wrong moment cannot end the process.
+ *
+ * pg-pool removes its idle listener when it hands a client out, and the borrower adds its own a
+ * moment later: `await pool.connect()` (ours) and TypeORM's query runner attach theirs in a promise
+ * continuation. pg-pool's own `pool.query` releases its client from pg's message loop, in the same
+ * synchronous pass that parses the rest of the chunk; under load a waiter is handed that client at
+ * once, and when PostgreSQL shuts down (`pg_ctl stop -m fast`, a failover) the chunk can carry the
+ * backend's FATAL 57P01 right behind the ReadyForQuery. That error was emitted on a client with no
+ * listener, and Node ended the API on it (fault scenario c, in CI and 2 runs of 8 here).
+ *
+ * The listener here does nothing else: pg has already failed the running query, if any, and marked
+ * the client unusable, so the borrower's next query fails (and is answered 503 or retried), and the
+ * pool discards the client when it comes back. An idle client's error still reaches the pool's.
+ */
+export class GuardedClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    this.on('error', ignoreConnectionError);
+  }
+}
+
+function ignoreConnectionError(): void {
+  // See GuardedClient: pg and pg-pool have handled it; this listener only keeps Node from throwing.
+}
 
 /**
  * The pg pool under a TypeORM PostgreSQL data source, for hot reads that skip the query builder and
