@@ -99,11 +99,18 @@ const RECORDED_MS = 'floor(extract(epoch FROM recorded_at) * 1000)::bigint';
  * not fit a double), versions and the time are numbers.
  */
 const STREAM_EVENT = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, metadata, ${RECORDED_MS})`;
-/** STREAM_EVENT with only the metadata's actorId (ReadStreamOptions.metadata 'actor'). */
-const STREAM_EVENT_ACTOR_ONLY = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, jsonb_build_object('actorId', metadata->'actorId'), ${RECORDED_MS})`;
+/**
+ * STREAM_EVENT with only the metadata's actorId (ReadStreamOptions.metadata 'actor'), as the element
+ * itself: the client makes it `{ actorId }` (actorOnly), exactly what `jsonb_build_object('actorId',
+ * metadata->'actorId')` gave, for ~1.1 ms less of the server's CPU per 1,000 rows (~9.5 → 8.4 ms,
+ * measured on the as-of bench's 10,000-event call stream): an as-of replay's pages are written by
+ * the server while the client applies the previous ones, and on two cores the server's share is
+ * most of a cold read's critical path.
+ */
+const STREAM_EVENT_ACTOR_ONLY = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, metadata->'actorId', ${RECORDED_MS})`;
 const PAGE_EVENT = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, metadata, ${RECORDED_MS}, stream_id)`;
-/** PAGE_EVENT with only the metadata's actorId (ReadAllOptions.metadata 'actor'). */
-const PAGE_EVENT_ACTOR_ONLY = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, jsonb_build_object('actorId', metadata->'actorId'), ${RECORDED_MS}, stream_id)`;
+/** PAGE_EVENT with only the metadata's actorId (ReadAllOptions.metadata 'actor'), as STREAM_EVENT_ACTOR_ONLY has it. */
+const PAGE_EVENT_ACTOR_ONLY = `json_build_array(position::text, transaction_id::text, stream_version, event_id, type, schema_version, data, metadata->'actorId', ${RECORDED_MS}, stream_id)`;
 /** Indices of an event's fields in a parsed STREAM_EVENT or PAGE_EVENT, and in a filtered subscription page's columns. */
 const C_POSITION = 0;
 const C_TRANSACTION_ID = 1;
@@ -375,7 +382,8 @@ export class PostgresEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
-    const lean = options.metadata === 'actor';
+    // Backwards reads are never lean (the hash chain reads heads with them).
+    const lean = options.metadata === 'actor' && !backwards;
     const limit = options.maxCount === undefined ? null : checkMaxCount(options.maxCount);
     // Named statements (parsed and planned once per connection); rows become events as the global
     // log's pages do (rowToRecordedEvent): a cold as-of read of a 10,000-event stream spent a fifth
@@ -401,7 +409,7 @@ export class PostgresEventStore implements EventStore {
           },
     );
     const events = new Array<RecordedEvent>(rows.length);
-    for (let i = 0; i < rows.length; i++) events[i] = rowToRecordedEvent(rows[i][0], streamId);
+    for (let i = 0; i < rows.length; i++) events[i] = rowToRecordedEvent(lean ? actorOnly(rows[i][0]) : rows[i][0], streamId);
     return events;
   }
 
@@ -604,7 +612,7 @@ export class PostgresEventStore implements EventStore {
     const events: RecordedEvent[] = [];
     for (let i = 0; i < rows.length; i++) {
       const [event, settled] = rows[i];
-      if (settled === 't') events.push(rowToRecordedEvent(event, event[C_STREAM_ID] as string));
+      if (settled === 't') events.push(rowToRecordedEvent(metadata === 'actor' ? actorOnly(event) : event, event[C_STREAM_ID] as string));
     }
     return { events, heldBack: events.length < rows.length, full: rows.length === limit };
   }
@@ -1461,6 +1469,12 @@ class StoredEvent implements RecordedEvent {
     readonly metadata: RecordedEvent['metadata'],
     readonly recordedAt: Date,
   ) {}
+}
+
+/** A row of STREAM_EVENT_ACTOR_ONLY or PAGE_EVENT_ACTOR_ONLY, its metadata element (the actorId) made `{ actorId }`. */
+function actorOnly(row: EventRow): EventRow {
+  row[C_METADATA] = { actorId: row[C_METADATA] ?? null };
+  return row;
 }
 
 function rowToRecordedEvent(row: EventRow, streamId: string): RecordedEvent {
