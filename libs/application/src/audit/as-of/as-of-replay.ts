@@ -102,10 +102,15 @@ export class AsOfReplay {
     const firstPage = pages.next();
     firstPage.catch(() => undefined); // awaited below, unless the set-up fails first
 
-    // Snapshots of the points this replay passes, each captured by a statement sent at once and awaited at the end.
-    const taken: Promise<Snapshot>[] = [];
+    // Snapshots of the points this replay passes; the latest capture may still be on its way (see below).
+    const snapshots: Snapshot[] = [];
+    let capturing: Promise<void> | undefined;
+    const captured = async () => {
+      const pending = capturing;
+      capturing = undefined;
+      await pending;
+    };
     let replayed = 0;
-    let snapshots: Snapshot[] = [];
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.connect();
@@ -119,29 +124,32 @@ export class AsOfReplay {
       // applying all at once gives.
       let maxRecordedAt = start?.maxRecordedAt.getTime() ?? 0;
       // Pages end at snapshot points (see pagesUpTo): a page read whole reaches one, and the rows then
-      // standing are kept for every point this replay passes that has no snapshot yet (a SELECT of the
-      // entity's rows each), so that one replay leaves every later read of the stream, at any instant
-      // after the first point, a tail of at most AS_OF_SNAPSHOT_EVERY events to replay.
+      // standing are kept for every point this replay passes that has no snapshot yet (one SELECT of
+      // the entity's rows each), so that one replay leaves every later read of the stream, at any
+      // instant after the first point, a tail of at most AS_OF_SNAPSHOT_EVERY events to replay.
       for (let page = await firstPage; !page.done; page = await pages.next()) {
         const events = page.value;
         const lastVersion = events[events.length - 1].streamVersion;
         // What the projection is handed live (see Projection.input): decoded, or as stored (personal fields stay sealed).
-        await this.apply(projection, [...(await eventsFor(projection.input, events, this.codec))], tx);
+        const decoded = [...(await eventsFor(projection.input, events, this.codec))];
+        // The previous point's capture ran while this page was decoded; the connection takes one statement at a time.
+        await captured();
+        await this.apply(projection, decoded, tx);
         replayed += events.length;
         for (const event of events) maxRecordedAt = Math.max(maxRecordedAt, event.recordedAt.getTime());
         letGo(events);
         if (target.snapshot && isSnapshotPoint(lastVersion) && !stored.has(lastVersion)) {
           const point = { streamVersion: lastVersion, maxRecordedAt: new Date(maxRecordedAt) };
-          const snapshot = capture(runner, target.snapshot).then((rows) => ({ ...point, rows }));
-          snapshot.catch(() => undefined); // awaited below, unless the replay fails first
-          taken.push(snapshot);
+          capturing = capture(runner, target.snapshot).then((rows) => void snapshots.push({ ...point, rows }));
+          capturing.catch(() => undefined); // awaited before the connection's next statement, or in finally
         }
       }
+      await captured();
       if (!start && replayed === 0) return null;
-      const answer = await target.read(tx);
-      snapshots = await Promise.all(taken);
-      return answer;
+      return await target.read(tx);
     } finally {
+      // A capture still on its way when the replay failed: let it end before the rollback (one statement at a time).
+      await captured().catch(() => undefined);
       // A read-ahead left behind by an error must not go unhandled.
       await pages.return(undefined).catch(() => undefined);
       // Always rolled back: an as-of read changes nothing, even when it fails half way.
@@ -301,19 +309,19 @@ async function scratchTableStatement(tx: EntityManager, table: string): Promise<
 }
 
 /**
- * The entity's rows as JSON, exactly (to_jsonb round-trips every column through jsonb_populate_recordset).
- * Every table's statement is handed to the replay's pg connection before this returns: pg sends a
- * connection's statements in the order they were given, so the rows read are those standing now,
- * before the next page's statements, while the answer is awaited later. The replay waited for each
- * capture before going on (a round trip per point passed: ten on a cold read of 10,000 events);
- * now the next page is decoded meanwhile. Through TypeORM the statement would reach pg only after
- * a few promise continuations: the order would then rest on counting them.
+ * The entity's rows as JSON, exactly (to_jsonb round-trips every column through jsonb_populate_recordset),
+ * every table's in one statement (a column each) on the replay's own pg connection. The replay sends
+ * it and decodes the next page while it runs, and awaits it before the connection's next statement
+ * (pg 9 will no longer queue a second statement on a busy connection): a cold read of 10,000 events
+ * passes ten points, and waited for each capture's round trip before decoding on.
  */
 function capture(runner: QueryRunner, tables: readonly AsOfSnapshotTable[]): Promise<Record<string, unknown[]>> {
   const connection = (runner as QueryRunner & { databaseConnection?: PoolClient }).databaseConnection;
   if (!connection) return Promise.reject(new Error('as-of capture: the replay has no connection'));
-  const found = tables.map(({ table, column, id }) => connection.query<{ row: unknown }>(`SELECT to_jsonb(t) AS row FROM "${table}" t WHERE "${column}" = $1`, [id]));
-  return Promise.all(found).then((results) => Object.fromEntries(tables.map(({ table }, i) => [table, results[i].rows.map(({ row }) => row)])));
+  const columns = tables.map(({ table, column }, i) => `(SELECT coalesce(jsonb_agg(to_jsonb(t)), '[]') FROM "${table}" t WHERE "${column}" = $${i + 1}) AS "${i}"`);
+  return connection
+    .query<Record<string, unknown[]>>(`SELECT ${columns.join(', ')}`, tables.map(({ id }) => id))
+    .then(({ rows: [row] }) => Object.fromEntries(tables.map(({ table }, i) => [table, row[String(i)]])));
 }
 
 async function restore(tx: EntityManager, tables: readonly AsOfSnapshotTable[], rows: Record<string, unknown[]>): Promise<void> {
