@@ -19,6 +19,11 @@ export interface ConsumerReport {
   stalled: { position: string; error: string | null; since: string | null } | null;
 }
 
+/** Seconds from `since` to `now`, to a tenth, never negative: how lag is reported. */
+export function secondsSince(since: number, now: number): number {
+  return Math.max(0, Math.round((now - since) / 100) / 10);
+}
+
 /**
  * Where every consumer stands, from the database (so any process can answer, an API-only replica
  * included): the checkpoint, whether a leader runs it, its lag in seconds (from the oldest event it
@@ -28,11 +33,6 @@ export interface ConsumerReport {
  * waiting, so without them a stopped worker would look caught up. One statement says whether any
  * event is held back; only then is each consumer's filter asked.
  */
-/** Seconds from `since` to `now`, to a tenth, never negative: how lag is reported. */
-export function secondsSince(since: number, now: number): number {
-  return Math.max(0, Math.round((now - since) / 100) / 10);
-}
-
 export async function consumerReports(sql: Sql, store: EventStore, consumers: readonly { name: string; filter: AllFilter }[], now = new Date()): Promise<ConsumerReport[]> {
   const rows = new Map((await loadConsumerRows(sql)).map((row) => [row.name, row]));
   const anyHeldBack = store.heldBack ? (await store.heldBack()).events > 0 : false;
