@@ -164,10 +164,13 @@ export class AsOfReplay {
   /**
    * Shadows the live tables with empty private copies for the rest of the transaction, then makes
    * the transaction read-only: from here on only temporary tables can be written or row-locked.
-   * One round trip (the statements take no parameters).
+   * One round trip (the statements take no parameters). A table's statement is built by a catalog
+   * query the first time only, one table after the other: one statement at a time on a connection
+   * (pg 8 queues a second one, pg 9 will refuse it).
    */
   private async useScratchTables(tx: EntityManager, tables: readonly string[]): Promise<void> {
-    const creates = await Promise.all(tables.map((table) => this.scratchTableStatement(tx, table)));
+    const creates: string[] = [];
+    for (const table of tables) creates.push(await this.scratchTableStatement(tx, table));
     await tx.query(['SET LOCAL search_path = pg_temp, public', ...creates, 'SET LOCAL transaction_read_only = on'].join(';\n'));
   }
 
