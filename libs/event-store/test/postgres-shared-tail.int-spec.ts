@@ -179,4 +179,31 @@ describe('PostgresEventStore subscriptions: the shared tail', () => {
     );
     expect(fromLog[0].recordedAt.getMilliseconds()).toBe(new Date(fromLog[0].metadata.recordedAt as string).getMilliseconds());
   });
+  it('sends one statement at a time on every connection, the LISTEN one too, while appends and the tail run at once', async () => {
+    // The tail's reads and the NOTIFYs share the LISTEN connection: pg 8 queues a statement sent while
+    // another runs, pg 9 will refuse it.
+    const overlapping: string[] = [];
+    const query = Client.prototype.query;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      if ((this as unknown as { activeQuery: unknown }).activeQuery) overlapping.push(String((args[0] as { text?: string }).text ?? args[0]).slice(0, 60));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query);
+    try {
+      const kind = newKind();
+      const subscriptions = [{}, { streamPrefixes: [`${kind}-`] }].map((filter) => store.subscribe({ filter }));
+      const drains = subscriptions.map((subscription) => drain(subscription));
+      await delay(300);
+      const appends = 200;
+      await Promise.all(Array.from({ length: 4 }, async (_, writer) => {
+        for (let i = writer; i < appends; i += 4) await store.append(newStreamId(kind), [newEvent('Wanted', { i })], 'no_stream');
+      }));
+      await eventually(async () => drains.forEach((d) => expect(d.events).toHaveLength(appends)));
+      await Promise.all(subscriptions.map((subscription) => subscription.close()));
+      await Promise.all(drains.map((d) => d.done));
+      expect(spy.mock.calls.length).toBeGreaterThan(appends);
+      expect(overlapping).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

@@ -1092,6 +1092,23 @@ class LogTail {
   }
 }
 
+/**
+ * A client that is handed one statement at a time: each waits for the one before it to end. The
+ * LISTEN connection serves the shared tail's reads and the coalesced NOTIFYs, one of each at most
+ * at a time; pg 8 queues a statement sent while another runs (as this does, so the order and the
+ * round trips are the same), pg 9 will refuse it.
+ */
+function oneAtATime(client: Client): Queryable {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    query<R extends QueryResultRow>(config: QueryConfig): Promise<QueryResult<R>> {
+      const result = last.then(() => client.query<R>(config));
+      last = result.catch(() => undefined);
+      return result;
+    },
+  };
+}
+
 /** Does the event pass the filter (as the SQL of readSubscriptionPage decides)? */
 function matches(event: RecordedEvent, filter: AllFilter): boolean {
   if (filter.eventTypes?.length && !filter.eventTypes.includes(event.type)) return false;
@@ -1106,6 +1123,8 @@ function matches(event: RecordedEvent, filter: AllFilter): boolean {
  */
 class ChangeListener {
   private client: Client | undefined;
+  /** The client's statements, one at a time (see oneAtATime). */
+  private serial: Queryable | undefined;
   private connecting: Promise<void> | undefined;
   private readonly onChange = new Set<() => void>();
   private closed = false;
@@ -1122,9 +1141,12 @@ class ChangeListener {
     };
   }
 
-  /** The LISTEN connection while it is up (it may run other short queries meanwhile), else undefined. */
-  connection(): Client | undefined {
-    return this.closed ? undefined : this.client;
+  /**
+   * The LISTEN connection while it is up, else undefined. The tail's reads and the NOTIFYs go over
+   * it, one statement at a time.
+   */
+  connection(): Queryable | undefined {
+    return this.closed || !this.client ? undefined : this.serial;
   }
 
   /** An append of this process committed: the same as a NOTIFY, without the round trip. */
@@ -1164,6 +1186,7 @@ class ChangeListener {
       return;
     }
     this.client = client;
+    this.serial = oneAtATime(client);
     // Appends committed before LISTEN took effect sent no notification we could see.
     this.notifyAll();
   }
