@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { type EventSubscription, migrateEventStore, PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { recordOverlappingStatements } from '../../../test/support/overlapping-statements';
 import { delay, eventually, newEvent, newKind, newStreamId } from './helpers';
 
 /** Pulls events from a subscription into `events` until closed, or while `paused` says so. */
@@ -179,15 +180,10 @@ describe('PostgresEventStore subscriptions: the shared tail', () => {
     );
     expect(fromLog[0].recordedAt.getMilliseconds()).toBe(new Date(fromLog[0].metadata.recordedAt as string).getMilliseconds());
   });
+
   it('sends one statement at a time on every connection, the LISTEN one too, while appends and the tail run at once', async () => {
-    // The tail's reads and the NOTIFYs share the LISTEN connection: pg 8 queues a statement sent while
-    // another runs, pg 9 will refuse it.
-    const overlapping: string[] = [];
-    const query = Client.prototype.query;
-    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      if ((this as unknown as { activeQuery: unknown }).activeQuery) overlapping.push(String((args[0] as { text?: string }).text ?? args[0]).slice(0, 60));
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query);
+    // The tail's reads and the NOTIFYs share the LISTEN connection.
+    const recorder = recordOverlappingStatements();
     try {
       const kind = newKind();
       const subscriptions = [{}, { streamPrefixes: [`${kind}-`] }].map((filter) => store.subscribe({ filter }));
@@ -200,10 +196,10 @@ describe('PostgresEventStore subscriptions: the shared tail', () => {
       await eventually(async () => drains.forEach((d) => expect(d.events).toHaveLength(appends)));
       await Promise.all(subscriptions.map((subscription) => subscription.close()));
       await Promise.all(drains.map((d) => d.done));
-      expect(spy.mock.calls.length).toBeGreaterThan(appends);
-      expect(overlapping).toEqual([]);
+      expect(recorder.statements()).toBeGreaterThan(appends);
+      expect(recorder.overlapping).toEqual([]);
     } finally {
-      spy.mockRestore();
+      recorder.stop();
     }
   });
 });

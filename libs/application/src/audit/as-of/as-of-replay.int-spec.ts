@@ -8,6 +8,7 @@ import { createProjections } from '@app/read-models/registry';
 import { Client, Pool } from 'pg';
 import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../../test/support/database';
+import { recordOverlappingStatements } from '../../../../../test/support/overlapping-statements';
 import { callStreamName, type CallEvent } from '@app/domain/call';
 import { PlainEventCodec, type EventCodec } from '../../event-codec';
 import { schemaRegistry } from '../../event-store.module';
@@ -160,28 +161,18 @@ describe('as-of replay leaves live rows alone', () => {
     await expect(models.call(callId, publishedAt)).rejects.toThrow(/read-only transaction/);
     expect(await liveCall()).toMatchObject({ committedMinor: 1_000_000, version: 2 });
   });
+
   it('sends one statement at a time on its connection, the first look-ups of the scratch tables included', async () => {
-    // pg 8 queues a statement sent while another runs on the connection; pg 9 will refuse it.
-    const overlapping: string[] = [];
-    class OneStatementAtATime extends Client {
-      constructor(config: ConstructorParameters<typeof Client>[0]) {
-        super(config);
-        const query = this.query.bind(this) as (...args: unknown[]) => unknown;
-        this.query = ((...args: unknown[]) => {
-          if ((this as unknown as { activeQuery: unknown }).activeQuery) overlapping.push(String((args[0] as { text?: string }).text ?? args[0]).slice(0, 80));
-          return query(...args);
-        }) as Client['query'];
-      }
-    }
-    const source = await new DataSource({ ...databaseOptions(db.url), extra: { max: 1, Client: OneStatementAtATime } } as DataSourceOptions).initialize();
+    const recorder = recordOverlappingStatements();
     try {
       // A fresh replay: it looks up each table's scratch statement in the catalog (two tables for proposals).
-      const models = new AsOfReadModels(new AsOfReplay(source, store, codec, createProjections()));
+      const models = new AsOfReadModels(new AsOfReplay(dataSource, store, codec, createProjections()));
       expect(await models.proposal(randomUUID(), publishedAt)).toBeNull();
       expect(await models.call(callId, publishedAt)).toMatchObject({ id: callId, status: 'published', version: 1 });
-      expect(overlapping).toEqual([]);
+      expect(recorder.statements()).toBeGreaterThan(3);
+      expect(recorder.overlapping).toEqual([]);
     } finally {
-      await source.destroy();
+      recorder.stop();
     }
   });
 });
