@@ -1103,7 +1103,10 @@ function oneAtATime(client: Client): Queryable {
   return {
     query<R extends QueryResultRow>(config: QueryConfig): Promise<QueryResult<R>> {
       const result = last.then(() => client.query<R>(config));
-      last = result.catch(() => undefined);
+      last = result.then(
+        () => undefined, // not the rows: a tail page would be kept until the next statement
+        () => undefined,
+      );
       return result;
     },
   };
