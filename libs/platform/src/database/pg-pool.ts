@@ -11,7 +11,7 @@ import type { DataSource, EntityManager } from 'typeorm';
  * synchronous pass that parses the rest of the chunk; under load a waiter is handed that client at
  * once, and when PostgreSQL shuts down (`pg_ctl stop -m fast`, a failover) the chunk can carry the
  * backend's FATAL 57P01 right behind the ReadyForQuery. That error was emitted on a client with no
- * listener, and Node ended the API on it (fault scenario c, in CI and 2 runs of 8 here).
+ * listener, and Node ended the API on it (fault scenario c, in CI and 2 runs of 11 here).
  *
  * The listener here does nothing else: pg has already failed the running query, if any, and marked
  * the client unusable, so the borrower's next query fails (and is answered 503 or retried), and the
