@@ -180,4 +180,10 @@ describe('fault scenario a: 20,000 commands through one process with its worker'
     expect(terminated.stoppedBySigterm).toBe(true);
     expect(terminated.ms).toBeLessThanOrEqual(SIGTERM_GRACE_MS);
   }, 60_000);
+
+  it('printed no process warning: no deprecation (pg 9 will refuse what pg 8 only warns about), no listener leak', () => {
+    const warnings = fleet.processWarnings();
+    figures.add(`process warnings: ${warnings.length ? warnings.join('; ') : 'none'}`);
+    expect(warnings).toEqual([]);
+  });
 });

@@ -206,4 +206,10 @@ describe('fault scenario b: kill -9 of the API under keyed load, five times', ()
     // 4. With every key answered, every drafted stream belongs to exactly one key's answer: no key ran twice.
     expect(orphanStreams.slice(0, 10)).toEqual([]);
   }, 300_000);
+
+  it('printed no process warning: no deprecation (pg 9 will refuse what pg 8 only warns about), no listener leak', () => {
+    const warnings = fleet.processWarnings();
+    figures.add(`process warnings: ${warnings.length ? warnings.join('; ') : 'none'}`);
+    expect(warnings).toEqual([]);
+  });
 });

@@ -262,6 +262,12 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
     expect(watcher.positions().size).toBeGreaterThan(0);
     expect(watcher.backwards.slice(0, 10)).toEqual([]);
   });
+
+  it('printed no process warning: no deprecation (pg 9 will refuse what pg 8 only warns about), no listener leak', () => {
+    const warnings = fleet.processWarnings();
+    figures.add(`process warnings: ${warnings.length ? warnings.join('; ') : 'none'}`);
+    expect(warnings).toEqual([]);
+  });
 });
 
 /** `npm run -s projections:rebuild -- --json` against the scenario's database (check only: never --swap). */

@@ -249,4 +249,10 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
     // Not the budget invariant itself, but the awards above ran on these processes.
     expect(exits).toEqual([]);
   });
+
+  it('printed no process warning: no deprecation (pg 9 will refuse what pg 8 only warns about), no listener leak', () => {
+    const warnings = fleet.processWarnings();
+    figures.add(`process warnings: ${warnings.length ? warnings.join('; ') : 'none'}`);
+    expect(warnings).toEqual([]);
+  });
 });

@@ -110,7 +110,9 @@ export class ManagedProcess {
     installExitHook();
     const fd = openSync(this.logFile, 'a');
     this.expectingExit = false;
-    const child = spawn(process.execPath, [...startFlagsFor(this.main), this.main], { cwd: REPO_ROOT, env: childEnv(this.env), stdio: ['ignore', fd, fd] });
+    // --trace-warnings: a process warning (a deprecation such as pg's "client is already executing a
+    // query", a listener leak) is printed with the stack that caused it, for processWarnings().
+    const child = spawn(process.execPath, [...startFlagsFor(this.main), '--trace-warnings', this.main], { cwd: REPO_ROOT, env: childEnv(this.env), stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.child = child;
     this.startedAt = Date.now();
@@ -181,6 +183,18 @@ export class ManagedProcess {
 
   logText(): string {
     return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+  }
+
+  /** The process warnings Node printed (`(node:pid) …Warning: …`), each with the first lines of its stack. */
+  warnings(): string[] {
+    const lines = this.logText().split('\n');
+    const found: string[] = [];
+    lines.forEach((line, i) => {
+      if (!/^\(node:\d+\) (\[\w+\] )?\w*Warning\b/.test(line)) return;
+      const stack = lines.slice(i + 1, i + 9).filter((next) => /^\s+at /.test(next));
+      found.push([line.slice(0, 300), ...stack.map((frame) => frame.trim().slice(0, 200))].join('\n  '));
+    });
+    return found;
   }
 }
 
@@ -274,6 +288,13 @@ export class Fleet {
   /** Exits nobody asked for (a crash, an unhandled error, process.exit). */
   unexpectedExits(): ExitRecord[] {
     return this.exits.filter((e) => !e.expected);
+  }
+
+  /** Every process warning any process of the fleet printed, named by process (see ManagedProcess.warnings). */
+  processWarnings(): string[] {
+    const byLog = new Map<string, ManagedProcess>();
+    for (const p of this.processes) byLog.set(p.logFile, p);
+    return [...byLog.values()].flatMap((p) => p.warnings().map((warning) => `${p.name}: ${warning}`));
   }
 
   /**
