@@ -10,7 +10,7 @@
 import { copyFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PostgresEventStore } from '@app/event-store/postgres';
+import { eventStorePoolConfig, PostgresEventStore } from '@app/event-store/postgres';
 import { poolAuditDb } from '@app/application/audit/audit-db';
 import { exportAuditBundle, type ExportTarget, manifestPathOf } from '@app/application/audit/audit-export';
 import { auditVerificationKeyFromEnv } from '@app/application/audit/audit-signing-key';
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const key = auditVerificationKeyFromEnv();
   const database = await openCliDatabase({ databaseUrl, log: (message) => console.error(message) });
   console.error(`audit:export: ${database.description}`);
-  const pool = new Pool({ connectionString: database.url, max: 2 });
+  const pool = new Pool({ ...eventStorePoolConfig(database.url), max: 2 });
   pool.on('error', () => undefined);
   const store = new PostgresEventStore({ pool });
   try {

@@ -7,7 +7,7 @@
  * its data directory exists here (scripts/cli-database.ts; anything else is refused). The public
  * key: AUDIT_PUBLIC_KEY or AUDIT_SIGNING_KEY (else the DEV-ONLY key).
  */
-import { PostgresEventStore } from '@app/event-store/postgres';
+import { eventStorePoolConfig, PostgresEventStore } from '@app/event-store/postgres';
 import { auditVerificationKeyFromEnv } from '@app/application/audit/audit-signing-key';
 import { poolAuditDb } from '@app/application/audit/audit-db';
 import { verifyAuditLog } from '@app/application/audit/verify';
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   const key = auditVerificationKeyFromEnv();
   const database = await openCliDatabase({ databaseUrl, log: (message) => console.error(message) });
   console.error(`audit:verify: ${database.description}`);
-  const pool = new Pool({ connectionString: database.url, max: 2 });
+  const pool = new Pool({ ...eventStorePoolConfig(database.url), max: 2 });
   pool.on('error', () => undefined);
   const store = new PostgresEventStore({ pool });
   try {

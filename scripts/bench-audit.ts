@@ -40,7 +40,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Session } from 'node:inspector/promises';
 import { join, resolve } from 'node:path';
-import { type EventStore, PostgresEventStore } from '@app/event-store';
+import { type EventStore, eventStorePoolConfig, PostgresEventStore } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { AsOfReadModels, AsOfReplay } from '@app/application/audit/as-of';
 import { type AuditDb, poolAuditDb } from '@app/application/audit/audit-db';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   url.pathname = `/${database}`;
   const databaseUrl = url.toString();
   const dataSource = await new DataSource(databaseOptions(databaseUrl)).initialize();
-  const pool = new Pool({ connectionString: databaseUrl, max: 20 });
+  const pool = new Pool({ ...eventStorePoolConfig(databaseUrl), max: 20 });
   // pool.end() resolves before its connections have closed: DROP DATABASE … WITH (FORCE) at the end may
   // terminate one still closing, and an 'error' event with no listener would crash the run there.
   pool.on('error', () => undefined);

@@ -29,6 +29,24 @@ import { GuardedClient, queryKeepingConnection } from '@app/platform/database/pg
  */
 export type PostgresEventStoreOptions = { connectionString: string; poolSize?: number; connectionTimeoutMs?: number } | { pool: Pool };
 
+/**
+ * The planner settings of every connection the store opens, sent as the startup packet's `options`
+ * (no round trip): no parallel plans and no JIT compilation. Every statement of the store is an
+ * append, a key look-up or a LIMITed read in primary-key order, which neither helps. But with the
+ * log's statistics missing or stale (a freshly loaded or restored log, before autovacuum analyzes
+ * it) or a rare stream prefix, the planner took a filtered catch-up page for a long scan: a Gather
+ * Merge with two parallel workers started for each page, and JIT compilation (cost over
+ * jit_above_cost) — 222 ms a page against 3.9 ms (EXPLAIN ANALYZE on the 1,000,000-event bench log
+ * without statistics; the rebuild's PostgreSQL CPU per event was 82-85 µs with it, 35 on a log
+ * analyzed in time). A DATABASE_URL that sets `options` itself keeps its own (pg lets the URL's win).
+ */
+export const EVENT_STORE_SESSION_OPTIONS = '-c jit=off -c max_parallel_workers_per_gather=0';
+
+/** The pool settings a store (or a pool handed to one) should open its connections with: EVENT_STORE_SESSION_OPTIONS. */
+export function eventStorePoolConfig(connectionString: string): { connectionString: string; options: string } {
+  return { connectionString, options: EVENT_STORE_SESSION_OPTIONS };
+}
+
 /** Subscribers LISTEN on this channel; every store NOTIFYs it after its appends commit. */
 export const EVENTS_NOTIFY_CHANNEL = 'grant_ledger_events';
 
@@ -219,7 +237,7 @@ export class PostgresEventStore implements EventStore {
       // or answers 503 for), never a hang.
       this.pool = new Pool({
         Client: GuardedClient,
-        connectionString: options.connectionString,
+        ...eventStorePoolConfig(options.connectionString),
         max: options.poolSize ?? 10,
         connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
         idleTimeoutMillis: 30_000,
