@@ -77,7 +77,45 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   } finally {
     await admin.end();
   }
-  return { url, stop: () => pg.stop() };
+  return {
+    url,
+    stop: async () => {
+      const open = await sessionsStillClosing(port, SESSIONS_GRACE_MS);
+      if (open > 0) log(`stopping the embedded PostgreSQL with ${open} session(s) still open after ${SESSIONS_GRACE_MS} ms`);
+      await pg.stop();
+    },
+  };
+}
+
+/** How long `stop()` lets sessions still closing end before it stops the server under them. */
+const SESSIONS_GRACE_MS = 3_000;
+
+/**
+ * Waits until the server has no client session but this look-up's own, for at most `graceMs`, and
+ * answers how many are left. The API stops the database after its app has closed, and pg-pool's
+ * `end()` resolves once it has asked each connection to close (Terminate written), not once the
+ * server has closed it: stopped at that moment (the package's stop is a fast shutdown), the server
+ * ends those sessions with FATAL 57P01 "terminating connection due to administrator command", and
+ * the pools report connection errors on a clean shutdown (seen in CI on a busy machine).
+ */
+async function sessionsStillClosing(port: number, graceMs: number): Promise<number> {
+  const admin = new Client({ connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: graceMs });
+  admin.on('error', () => undefined); // the server going away is what comes next anyway
+  const deadline = Date.now() + graceMs;
+  try {
+    await admin.connect();
+    for (;;) {
+      const { rows } = await admin.query<{ open: number }>(
+        "SELECT count(*)::int AS open FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+      );
+      if (rows[0].open === 0 || Date.now() >= deadline) return rows[0].open;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } catch {
+    return 0; // not reachable: nothing to wait for
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
 }
 
 /**
