@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { draftCallBody, SINGLE_CRITERION } from '../support/call-fixtures';
 import { recordOverlappingStatements } from '../support/overlapping-statements';
@@ -64,4 +65,17 @@ describe('one statement at a time on every connection of the app', () => {
     expect(recorder.statements()).toBeGreaterThan(200);
     expect(recorder.overlapping).toEqual([]);
   }, 120_000);
+
+  it('the recorder sees a statement sent while its client still runs one, and only that one', async () => {
+    const client = new Client({ connectionString: t.db.url });
+    await client.connect();
+    try {
+      const before = recorder.overlapping.length;
+      await client.query('SELECT 1');
+      await Promise.all([client.query('SELECT pg_sleep(0.05)'), client.query('SELECT 2 AS overlapping')]);
+      expect(recorder.overlapping.slice(before)).toEqual(['SELECT 2 AS overlapping']);
+    } finally {
+      await client.end();
+    }
+  });
 });
