@@ -17,6 +17,22 @@ export interface EventCodec {
   decode(event: RecordedEvent): Promise<RecordedEvent>;
   /** To the current schema version, personal fields left as stored (encrypted): for `sealed` consumers. */
   upcast(event: RecordedEvent): RecordedEvent;
+  /**
+   * The personal-data keys (subject, key id) this event's sealed fields are opened with on decode,
+   * as stored (`encode`'s output, or a recorded event). None: a codec that seals nothing leaves this out.
+   */
+  sealedWith?(streamId: string, event: { type: string; data: unknown }): readonly SealedKey[];
+  /**
+   * Whether each key is still its subject's live key, asked of the key store (never a cache): what
+   * was decrypted with them reads the same now. False once any was erased (here or elsewhere).
+   */
+  keysStillLive?(keys: readonly SealedKey[]): Promise<boolean>;
+}
+
+/** A personal-data key a sealed field was encrypted with. */
+export interface SealedKey {
+  subject: string;
+  keyId: string;
 }
 
 export const EVENT_CODEC = Symbol('EVENT_CODEC');

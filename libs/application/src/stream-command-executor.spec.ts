@@ -202,13 +202,99 @@ describe('StreamCommandExecutor', () => {
     expect((await executor.load(counter, 's-race')).state).toEqual(['a', 'winner', 'b']);
   });
 
-  it('a folded state is used for maxAgeMs after it was folded from the first event, then the stream is read whole again', async () => {
-    const { store, executor } = setup(30);
-    await executor.execute(counter, 's-old', 'old', { by: 'a' }, context());
-    await executor.execute(counter, 's-old', 'old', { by: 'b' }, context());
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    await executor.execute(counter, 's-old', 'old', { by: 'c' }, context());
-    expect(store.readsFrom).toEqual([0, 0]);
+  describe('how long a folded state is used (a fake clock: Date.now and the sweep\'s timer)', () => {
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'], now: 0 }));
+    afterEach(() => jest.useRealTimers());
+    const later = (ms: number) => jest.advanceTimersByTime(ms);
+
+    it('with no personal data, it is used past maxAgeMs without a read while in use: the append\'s version still checks it', async () => {
+      const { store, executor } = setup(40);
+      await executor.execute(counter, 's-old', 'old', { by: 'a' }, context());
+      later(30);
+      await executor.execute(counter, 's-old', 'old', { by: 'b' }, context());
+      later(30); // 60 ms after it was read; the sweep at 40 ms found it used 10 ms before
+      await executor.execute(counter, 's-old', 'old', { by: 'c' }, context());
+      expect(store.readsFrom).toEqual([0]);
+      expect(store.expectations).toEqual(['no_stream', 0, 1]);
+      expect((await executor.load(counter, 's-old')).state).toEqual(['a', 'b', 'c']);
+    });
+
+    it('nobody used for maxAgeMs, it is dropped: the next command reads the stream whole', async () => {
+      const { store, executor } = setup(40);
+      await executor.execute(counter, 's-idle', 'idle', { by: 'a' }, context());
+      later(40);
+      await executor.execute(counter, 's-idle', 'idle', { by: 'b' }, context());
+      expect(store.readsFrom).toEqual([0, 0]);
+    });
+
+    describe('holding personal data', () => {
+      /** Events counted by `pii-…` carry a field sealed with the key `key-<by>` of the subject `subject-<stream>`. */
+      class SealingCodec extends PlainEventCodec {
+        live = true;
+        readonly lookUps: string[][] = [];
+        sealedWith(streamId: string, event: { type: string; data: unknown }) {
+          const by = (event.data as { by: string }).by;
+          return by.startsWith('pii-') ? [{ subject: `subject-${streamId}`, keyId: `key-${by}` }] : [];
+        }
+        async keysStillLive(keys: readonly { subject: string; keyId: string }[]) {
+          this.lookUps.push(keys.map((key) => key.keyId));
+          return this.live;
+        }
+      }
+      const setupSealing = (maxAgeMs: number) => {
+        const store = new FakeStore();
+        const sealing = new SealingCodec(new SchemaRegistry().register({ Counted: 1 }));
+        const executor = new StreamCommandExecutor(store as unknown as EventStore, sealing, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs });
+        return { store, sealing, executor };
+      };
+
+      it('it is used for maxAgeMs without a look-up; then, its keys found live (one look-up, no read), for another maxAgeMs', async () => {
+        const { store, sealing, executor } = setupSealing(40);
+        await executor.execute(counter, 's-p', 'p', { by: 'pii-a' }, context());
+        later(30);
+        await executor.execute(counter, 's-p', 'p', { by: 'b' }, context());
+        expect(sealing.lookUps).toEqual([]);
+        later(15);
+        await executor.execute(counter, 's-p', 'p', { by: 'pii-c' }, context());
+        later(30);
+        await executor.execute(counter, 's-p', 'p', { by: 'd' }, context());
+        expect(sealing.lookUps).toEqual([['key-pii-a']]); // the keys the state was decrypted with, once
+        later(15);
+        await executor.execute(counter, 's-p', 'p', { by: 'e' }, context());
+        expect(sealing.lookUps).toEqual([['key-pii-a'], ['key-pii-a', 'key-pii-c']]); // and those of what this process appended
+        expect(store.readsFrom).toEqual([0]);
+        expect((await executor.load(counter, 's-p')).state).toEqual(['pii-a', 'b', 'pii-c', 'd', 'e']);
+      });
+
+      it('it is dropped once a key it was decrypted with is no longer live: the stream is read and decoded whole again', async () => {
+        const { store, sealing, executor } = setupSealing(40);
+        await executor.execute(counter, 's-e', 'e', { by: 'pii-a' }, context());
+        sealing.live = false; // erased by another process: this one was not told
+        later(30);
+        await executor.execute(counter, 's-e', 'e', { by: 'b' }, context()); // within maxAgeMs: the bound the codec's key memory has too
+        expect(store.readsFrom).toEqual([0]);
+        later(15);
+        await executor.execute(counter, 's-e', 'e', { by: 'c' }, context());
+        expect(sealing.lookUps).toEqual([['key-pii-a']]);
+        expect(store.readsFrom).toEqual([0, 0]);
+        expect((await executor.load(counter, 's-e')).state).toEqual(['pii-a', 'b', 'c']);
+      });
+
+      it('it is kept through a look-up only if it is still the state remembered (an erasure here clears them all meanwhile)', async () => {
+        const { store, sealing, executor } = setupSealing(40);
+        await executor.execute(counter, 's-c', 'c', { by: 'pii-a' }, context());
+        later(30);
+        await executor.execute(counter, 's-c', 'c', { by: 'b' }, context());
+        later(15);
+        const lookUp = sealing.keysStillLive.bind(sealing);
+        sealing.keysStillLive = async (keys) => {
+          executor.forgetFoldedStates(); // what the keyring's onForget does when this process erases a subject
+          return lookUp(keys);
+        };
+        await executor.execute(counter, 's-c', 'c', { by: 'c' }, context());
+        expect(store.readsFrom).toEqual([0, 0]);
+      });
+    });
   });
 
   it('maxAgeMs 0 reads every stream whole', async () => {

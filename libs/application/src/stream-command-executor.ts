@@ -3,7 +3,7 @@ import { type AppendResult, DuplicateEventIdError, type EventStore, type Recorde
 import { nameBasedId } from '@app/platform/ids';
 import { type Decider, evolveMany } from '@app/domain/shared/decider';
 import type { CommandContext, CommandResult } from './command-context';
-import type { DomainEvent, EventCodec } from './event-codec';
+import type { DomainEvent, EventCodec, SealedKey } from './event-codec';
 import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
 
 export interface ExecutionResult<E> extends CommandResult {
@@ -149,11 +149,11 @@ export class StreamCommandExecutor {
     // stream's tail: the append's expected version is that state's version, so if the stream moved
     // meanwhile (another process, an erasure event) the store refuses it and the retry reads the
     // tail and decides again — the same guarantee, one round trip fewer.
-    const unverified = trustFolded && !knownEmpty && !searchFirst ? this.folded.recall<S>(streamId, decider) : undefined;
+    const unverified = trustFolded && !knownEmpty && !searchFirst ? await this.recallFolded<S>(streamId, decider) : undefined;
     // With If-Match, a remembered version other than the client's may just be older than the stream: read.
     const cached = unverified && (context.expectedVersion === undefined || context.expectedVersion === unverified.version) ? unverified : undefined;
-    const { state, version, events: recorded, foldedAt, whole } = knownEmpty
-      ? { state: decider.initialState, version: -1, events: [], foldedAt: Date.now(), whole: true }
+    const { state, version, events: recorded, checkedAt, keys, whole } = knownEmpty
+      ? { state: decider.initialState, version: -1, events: [], checkedAt: Date.now(), keys: NO_KEYS, whole: true }
       : cached
         ? { ...cached, events: [], whole: false }
         : await this.read(decider, streamId, undefined, searchFirst);
@@ -227,7 +227,8 @@ export class StreamCommandExecutor {
     }
     if (slot && answer && result.answerRemembered) slot.remembered = { id: entityId, version: result.nextExpectedVersion, status: answer.status };
     if (result.nextExpectedVersion === version + events.length) {
-      this.folded.remember(streamId, decider, evolveMany(decider, state, events), result.nextExpectedVersion, foldedAt);
+      const sealed = this.sealedKeys(streamId, stored, keys);
+      this.folded.remember(streamId, decider, { state: evolveMany(decider, state, events), version: result.nextExpectedVersion, checkedAt, keys: sealed });
     }
     return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
   }
@@ -277,8 +278,8 @@ export class StreamCommandExecutor {
     streamId: string,
     upTo?: Date,
     wholeStream = false,
-  ): Promise<{ state: S; version: number; events: RecordedEvent[]; foldedAt: number; whole: boolean }> {
-    const known = upTo || wholeStream ? undefined : this.folded.recall<S>(streamId, decider);
+  ): Promise<{ state: S; version: number; events: RecordedEvent[]; checkedAt: number; keys: readonly SealedKey[]; whole: boolean }> {
+    const known = upTo || wholeStream ? undefined : await this.recallFolded<S>(streamId, decider);
     const startedAt = Date.now();
     const recorded = await this.store.readStream(streamId, known ? { fromVersion: known.version + 1 } : undefined);
     if (known && recorded.length > 0 && recorded[0].streamVersion !== known.version + 1) {
@@ -289,37 +290,85 @@ export class StreamCommandExecutor {
     const domainEvents = decoded.map((e) => ({ type: e.type, data: e.data }) as E);
     const state = evolveMany(decider, known ? known.state : decider.initialState, domainEvents);
     const version = visible.length ? visible[visible.length - 1].streamVersion : known ? known.version : -1;
-    const foldedAt = known ? known.foldedAt : startedAt;
-    if (!upTo && version >= 0) this.folded.remember(streamId, decider, state, version, foldedAt);
-    return { state, version, events: decoded, foldedAt, whole: !known };
+    const checkedAt = known ? known.checkedAt : startedAt;
+    const keys = this.sealedKeys(streamId, visible, known?.keys ?? NO_KEYS);
+    if (!upTo && version >= 0) this.folded.remember(streamId, decider, { state, version, checkedAt, keys });
+    return { state, version, events: decoded, checkedAt, keys, whole: !known };
   }
+
+  /**
+   * A state this process folded lately (FoldedStates). One that holds personal data and was last
+   * checked `maxAgeMs` ago or more is used only once the keys it was decrypted with are found still
+   * live (one look-up in the key store, whatever the stream's length); if one was erased it is
+   * dropped, and the stream is read and decoded whole again.
+   */
+  private async recallFolded<S>(streamId: string, decider: unknown): Promise<FoldedState<S> | undefined> {
+    const recalled = this.folded.recall<S>(streamId, decider);
+    if (!recalled?.stale) return recalled?.folded;
+    const checkedAt = Date.now();
+    const live = this.codec.keysStillLive ? await this.codec.keysStillLive(recalled.folded.keys) : true;
+    if (live) return this.folded.renew<S>(streamId, recalled.folded, checkedAt);
+    this.folded.forget(streamId);
+    return undefined;
+  }
+
+  /** `keys` and the keys the events' sealed fields were encrypted with, each pair once. */
+  private sealedKeys(streamId: string, events: readonly { type: string; data: unknown }[], keys: readonly SealedKey[]): readonly SealedKey[] {
+    const sealedWith = this.codec.sealedWith?.bind(this.codec);
+    if (!sealedWith) return keys;
+    let merged = keys;
+    for (const event of events) {
+      for (const key of sealedWith(streamId, event)) {
+        if (merged.some((known) => known.subject === key.subject && known.keyId === key.keyId)) continue;
+        merged = [...merged, key];
+      }
+    }
+    return merged;
+  }
+}
+
+const NO_KEYS: readonly SealedKey[] = [];
+
+/** A stream folded to a version, with the personal-data keys its events were decrypted with. */
+interface FoldedState<S> {
+  state: S;
+  version: number;
+  /** When the stream was read whole, or the keys last found live: personal data in `state` is as of then. */
+  checkedAt: number;
+  keys: readonly SealedKey[];
 }
 
 export interface FoldedStateOptions {
   /** Streams remembered at most (the least recently used go first); default 5,000. */
   maxEntries?: number;
-  /** How long a state folded from the stream's first event is used, tail reads included; default 5 s, 0 turns the memory off. */
+  /**
+   * How long a state's personal data is used before its keys are looked up again, and how long a
+   * state nobody uses is kept; default 5 s, 0 turns the memory off.
+   */
   maxAgeMs?: number;
 }
 
 /**
  * The states this process folded lately, per stream, so that the next command on a hot stream reads
  * and decodes only the events appended since (its tail), not the whole stream again: a command's
- * cost no longer grows with the stream's length. Always correct, because the log is append-only and
+ * cost does not grow with the stream's length. Always correct, because the log is append-only and
  * the append's expected version is the remembered state's: a command's first attempt decides on it
  * without reading at all, and if another process appended meanwhile (an erasure event included) the
  * store refuses the append and the retry reads the tail and decides again. A refusal or a no-op
  * decided on a remembered state is judged again on a read one, as nothing checked its version.
  *
  * A folded state may hold decrypted personal data (an organisation's contact person, a grant's
- * signatories), so it is used for at most `maxAgeMs` (5 s) after it was folded from the stream's
- * first event — tail reads do not extend that — and dropped once expired, used or not: the same bound
- * as the codec's own memory of a data key (a key erased elsewhere may still decrypt here for 5 s).
- * After that the stream is read and decoded whole again, with the keys as they are then. An erasure
- * this process knows of (the keyring forgets the subject) drops every folded state at once.
+ * signatories), so it is used for at most `maxAgeMs` (5 s) after its keys were last known live —
+ * the same bound as the codec's own memory of a data key (a key erased elsewhere may still decrypt
+ * here for 5 s). Then (`stale`) the executor looks its keys up once more: all still live, the state
+ * reads as a fresh read would and is used for another `maxAgeMs`; one erased, it is dropped and the
+ * stream read whole again. (It used to be dropped every 5 s whatever the keys: every hot stream was
+ * then read and decoded whole again every 5 s, a cost growing with its length, and in step for all
+ * the streams first folded together.) A state with no personal data needs no look-up. A state not
+ * used for `maxAgeMs` is dropped; an erasure this process knows of drops every state at once.
  */
 class FoldedStates {
-  private readonly entries = new Map<string, { decider: unknown; state: unknown; version: number; foldedAt: number }>();
+  private readonly entries = new Map<string, { decider: unknown; folded: FoldedState<unknown>; usedAt: number }>();
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
   private sweeper: NodeJS.Timeout | undefined;
@@ -337,34 +386,50 @@ class FoldedStates {
     this.entries.delete(streamId);
   }
 
-  recall<S>(streamId: string, decider: unknown): { state: S; version: number; foldedAt: number } | undefined {
+  /** The remembered state; `stale`: its personal data must be checked (its keys looked up) before use. */
+  recall<S>(streamId: string, decider: unknown): { folded: FoldedState<S>; stale: boolean } | undefined {
     const entry = this.entries.get(streamId);
     if (!entry || entry.decider !== decider) return undefined;
-    if (Date.now() - entry.foldedAt >= this.maxAgeMs) {
-      this.entries.delete(streamId);
-      return undefined;
-    }
-    return { state: entry.state as S, version: entry.version, foldedAt: entry.foldedAt };
+    const now = Date.now();
+    entry.usedAt = now;
+    const folded = entry.folded as FoldedState<S>;
+    if (now - folded.checkedAt < this.maxAgeMs) return { folded, stale: false };
+    if (folded.keys.length > 0) return { folded, stale: true };
+    entry.folded = { ...folded, checkedAt: now }; // nothing personal to check
+    return { folded: entry.folded as FoldedState<S>, stale: false };
   }
 
-  remember(streamId: string, decider: unknown, state: unknown, version: number, foldedAt: number): void {
-    if (this.maxAgeMs <= 0 || Date.now() - foldedAt >= this.maxAgeMs) return;
+  /** After its keys were found live at `checkedAt`: the state, if it is still the one remembered (not replaced, dropped or cleared meanwhile). */
+  renew<S>(streamId: string, folded: FoldedState<S>, checkedAt: number): FoldedState<S> | undefined {
+    const entry = this.entries.get(streamId);
+    if (!entry || entry.folded !== folded) return undefined;
+    entry.folded = { ...folded, checkedAt };
+    return entry.folded as FoldedState<S>;
+  }
+
+  remember(streamId: string, decider: unknown, folded: FoldedState<unknown>): void {
+    const now = Date.now();
+    if (this.maxAgeMs <= 0 || now - folded.checkedAt >= this.maxAgeMs) return;
     const current = this.entries.get(streamId);
     // Concurrent commands may finish out of order: keep the later state of the same fold.
-    if (current && current.decider === decider && current.version > version) return;
+    if (current && current.decider === decider && current.folded.version > folded.version) return;
     this.entries.delete(streamId); // re-inserted last: the Map's order is the recency order
-    this.entries.set(streamId, { decider, state, version, foldedAt });
+    this.entries.set(streamId, { decider, folded, usedAt: now });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     this.sweepLater();
   }
 
-  /** Expired states are dropped even if their stream is never used again (they may hold personal data). */
+  /**
+   * States unused for maxAgeMs are dropped even if their stream is never used again (they may hold
+   * personal data): a state's personal data is never used unchecked for longer than maxAgeMs, and
+   * is not kept past twice that after its last check.
+   */
   private sweepLater(): void {
     if (this.sweeper) return;
     this.sweeper = setTimeout(() => {
       this.sweeper = undefined;
       const now = Date.now();
-      for (const [streamId, entry] of this.entries) if (now - entry.foldedAt >= this.maxAgeMs) this.entries.delete(streamId);
+      for (const [streamId, { usedAt }] of this.entries) if (now - usedAt >= this.maxAgeMs) this.entries.delete(streamId);
       if (this.entries.size > 0) this.sweepLater();
     }, this.maxAgeMs);
     this.sweeper.unref();

@@ -1,5 +1,5 @@
 import type { EventMetadata, NewEvent, RecordedEvent } from '@app/event-store';
-import type { DomainEvent, EventCodec, SchemaRegistry } from '../event-codec';
+import type { DomainEvent, EventCodec, SchemaRegistry, SealedKey } from '../event-codec';
 import { envelopeDefect, isPersonalDataEnvelope, openEnvelope, type PersonalDataEnvelope, readPath, sealEnvelope } from '@app/personal-data/personal-data-envelope';
 import { PersonalDataIntegrityError } from '@app/personal-data/personal-data.errors';
 import type { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
@@ -51,6 +51,22 @@ export class EncryptingEventCodec implements EventCodec {
   /** Upcast without decrypting: an upcaster then sees a personal field as its sealed envelope. */
   upcast(event: RecordedEvent): RecordedEvent {
     return this.registry.upcast(event);
+  }
+
+  sealedWith(streamId: string, event: { type: string; data: unknown }): readonly SealedKey[] {
+    const envelopes = this.policy
+      .fieldsOf(event.type)
+      .map((path) => readPath(event.data, path))
+      .filter(isPersonalDataEnvelope);
+    if (envelopes.length === 0) return [];
+    const subject = this.policy.subjectOf(streamId, event);
+    return envelopes.map(({ $pii: envelope }) => ({ subject, keyId: envelope.kid }));
+  }
+
+  async keysStillLive(keys: readonly SealedKey[]): Promise<boolean> {
+    if (keys.length === 0) return true;
+    const live = await this.keyring.liveKeys(keys.map((key) => key.subject));
+    return keys.every((key) => live.get(key.subject)?.keyId === key.keyId);
   }
 
   private async decrypt(event: RecordedEvent): Promise<RecordedEvent> {

@@ -24,6 +24,7 @@ describe('personal-data keys in PostgreSQL', () => {
   let keyring: PersonalDataKeyring;
   let codec: EncryptingEventCodec;
   let executor: StreamCommandExecutor;
+  const masterKey = randomBytes(32);
   const reaction = new PersonalDataErasureReaction(personalDataPolicy());
 
   beforeAll(async () => {
@@ -31,7 +32,7 @@ describe('personal-data keys in PostgreSQL', () => {
     dataSource = await new DataSource(databaseOptions(db.url)).initialize();
     eventStore = new PostgresEventStore({ connectionString: db.url });
     keyStore = new PostgresPersonalDataKeyStore(db.url);
-    keyring = new PersonalDataKeyring(keyStore, randomBytes(32));
+    keyring = new PersonalDataKeyring(keyStore, masterKey);
     codec = new EncryptingEventCodec(schemaRegistry(), keyring, personalDataPolicy());
     executor = new StreamCommandExecutor(eventStore, codec);
     keyring.onForget(() => executor.forgetFoldedStates()); // as EventStoreModule wires them
@@ -62,6 +63,39 @@ describe('personal-data keys in PostgreSQL', () => {
     expect(await contactNow(organisationId)).toEqual(contact); // folded now, and remembered for the next command
     await keyring.erase(organisationStreamName(organisationId));
     expect(await contactNow(organisationId)).toBeNull();
+  });
+
+  it('a folded state is used past 5 s (maxAgeMs) once its keys are found live, without reading its stream; a key destroyed by another process then drops it', async () => {
+    const maxAgeMs = 300;
+    // This process: its keyring remembers a key as long as the executor trusts a state (both 5 s in the app).
+    const here = new PersonalDataKeyring(keyStore, masterKey, { cacheTtlMs: maxAgeMs });
+    const shortLived = new StreamCommandExecutor(eventStore, new EncryptingEventCodec(schemaRegistry(), here, personalDataPolicy()), undefined, { maxAgeMs });
+    // Another process: its own keyring on the same key store, whose erasure this executor is not told of.
+    const elsewhere = new PersonalDataKeyring(keyStore, masterKey);
+    const organisationId = randomUUID();
+    const streamId = organisationStreamName(organisationId);
+    const rename = (name: string) =>
+      shortLived.execute(organisationDecider, streamId, organisationId, { type: 'UpdateOrganisationProfile', data: { organisationId, name }, now: new Date().toISOString() } as OrganisationCommand, context);
+    const contactSeen = async () => (await shortLived.load(organisationDecider, streamId)).state.contactPerson;
+    await register(organisationId);
+    expect(await contactSeen()).toEqual(contact); // folded, with the contact decrypted
+    const reads = jest.spyOn(eventStore, 'readStream');
+    try {
+      for (let i = 0; i < 4; i++) {
+        await new Promise((resolve) => setTimeout(resolve, maxAgeMs / 2));
+        await rename(`Org ${i}`); // past maxAgeMs twice: its key looked up, the stream not read
+      }
+      expect(reads).not.toHaveBeenCalled();
+      expect(await contactSeen()).toEqual(contact); // a load reads the tail after the state
+      reads.mockClear();
+
+      await elsewhere.erase(streamId);
+      await new Promise((resolve) => setTimeout(resolve, maxAgeMs));
+      expect(await contactSeen()).toBeNull();
+      expect(reads.mock.calls.map(([id, options]) => [id, options?.fromVersion ?? 0])).toEqual([[streamId, 0]]); // read whole again
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('answers the live keys of many subjects in one look-up: erased and unknown subjects as null', async () => {
