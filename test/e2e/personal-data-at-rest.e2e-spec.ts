@@ -183,7 +183,7 @@ describe('personal data at rest', () => {
     }
     // …and finds the personal data nowhere.
     expect({ afterRegistration: withoutControl(afterRegistration), afterErasure: withoutControl(afterErasure) }).toEqual({ afterRegistration: {}, afterErasure: {} });
-  });
+  }, 120_000); // two scans of every file of the cluster, a VACUUM FULL and a CHECKPOINT: ~20 s alone, over the default 30 s beside other suites
 
   it('an erasure empties GET /organisations/:id at once while the organisations projection is stalled', async () => {
     const contact = probeContact();
