@@ -96,9 +96,16 @@ const context = (idempotencyKey?: string): CommandContext => ({
 
 describe('StreamCommandExecutor', () => {
   const codec = new PlainEventCodec(new SchemaRegistry().register({ Counted: 1 }));
+  /** Every executor a test made: their folded states are dropped after it, which stops their sweep timers. */
+  const made: StreamCommandExecutor[] = [];
+  afterEach(() => made.splice(0).forEach((executor) => executor.forgetFoldedStates()));
+  const track = (executor: StreamCommandExecutor) => {
+    made.push(executor);
+    return executor;
+  };
   const setup = (maxAgeMs?: number) => {
     const store = new FakeStore();
-    const executor = new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs });
+    const executor = track(new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs }));
     return { store, executor };
   };
   const appendElsewhere = (store: FakeStore, streamId: string, by: string, expected: ExpectedVersion) =>
@@ -244,7 +251,7 @@ describe('StreamCommandExecutor', () => {
       const setupSealing = (maxAgeMs: number) => {
         const store = new FakeStore();
         const sealing = new SealingCodec(new SchemaRegistry().register({ Counted: 1 }));
-        const executor = new StreamCommandExecutor(store as unknown as EventStore, sealing, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs });
+        const executor = track(new StreamCommandExecutor(store as unknown as EventStore, sealing, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs }));
         return { store, sealing, executor };
       };
 
@@ -344,7 +351,7 @@ describe('StreamCommandExecutor', () => {
   describe('keyed commands on a store that refuses an event id it holds (PostgreSQL)', () => {
     const unique = (maxAgeMs?: number) => {
       const store = new UniqueIdsStore();
-      const executor = new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs });
+      const executor = track(new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs }));
       return { store, executor };
     };
 
@@ -400,8 +407,8 @@ describe('StreamCommandExecutor', () => {
     it('an attempt another process appended at the same version is answered with what is stored, not with what was decided here', async () => {
       const store = new UniqueIdsStore();
       const options = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 };
-      const here = new StreamCommandExecutor(store as unknown as EventStore, codec, options);
-      const elsewhere = new StreamCommandExecutor(store as unknown as EventStore, codec, options);
+      const here = track(new StreamCommandExecutor(store as unknown as EventStore, codec, options));
+      const elsewhere = track(new StreamCommandExecutor(store as unknown as EventStore, codec, options));
       await here.execute(counter, 's-two', 'two', { by: 'a' }, context()); // folded here at version 0
       await elsewhere.execute(counter, 's-two', 'two', { by: 'from elsewhere' }, context('k-same'));
       const answer = await here.execute(counter, 's-two', 'two', { by: 'from here' }, context('k-same'));
@@ -436,7 +443,7 @@ describe('StreamCommandExecutor', () => {
         return options?.answer && !result.alreadyStored ? { ...result, answerRemembered: true } : result;
       }
     }
-    const executorOn = (store: FakeStore) => new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 });
+    const executorOn = (store: FakeStore) => track(new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }));
 
     it('an append that carries the answer to a store that remembers it is not preceded by a check, nor followed by one', async () => {
       const store = new AnsweringStore();

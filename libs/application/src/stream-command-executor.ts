@@ -380,6 +380,8 @@ class FoldedStates {
 
   clear(): void {
     this.entries.clear();
+    clearTimeout(this.sweeper);
+    this.sweeper = undefined;
   }
 
   forget(streamId: string): void {
