@@ -17,8 +17,8 @@ const USER = 'grant_ledger';
 const PASSWORD = 'grant_ledger_local';
 
 /** The URL of the embedded database on `port` (e.g. for a CLI that connects while `npm start` runs it). */
-export function embeddedDatabaseUrl(port: number): string {
-  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE_NAME}`;
+export function embeddedDatabaseUrl(port: number, database = DATABASE_NAME): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -69,7 +69,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   }
   await pg.start();
   const url = embeddedDatabaseUrl(port);
-  const admin = new Client({ connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres` });
+  const admin = new Client({ connectionString: embeddedDatabaseUrl(port, 'postgres') });
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
@@ -99,7 +99,7 @@ const SESSIONS_GRACE_MS = 3_000;
  * the pools report connection errors on a clean shutdown (seen in CI on a busy machine).
  */
 async function sessionsStillClosing(port: number, graceMs: number): Promise<number> {
-  const admin = new Client({ connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: graceMs });
+  const admin = new Client({ connectionString: embeddedDatabaseUrl(port, 'postgres'), connectionTimeoutMillis: graceMs });
   admin.on('error', () => undefined); // the server going away is what comes next anyway
   const deadline = Date.now() + graceMs;
   try {
