@@ -156,6 +156,8 @@ interface PhaseResult {
   serverCpuMicros: number;
   serverCpuWithCatchUpMicros: number;
   postgresCpuMicros: number;
+  /** BENCH_HTTP_WORKER=0: the worker process's CPU over the phase and its catch-up. */
+  workerCpuMicros?: number;
   transactions: number;
   catchUpSeconds: number;
   load: number[];
@@ -228,7 +230,7 @@ async function main(): Promise<void> {
     });
     ledgerPid = ledger.pid ?? 0;
     // BENCH_HTTP_WORKER=0: the worker in a process of its own, so the server's CPU per request is the API's alone (a diagnostic).
-    if (process.env.BENCH_HTTP_WORKER === '0') await fleet.startWorker('grant-ledger-worker', { env: { LOG_LEVEL: 'info' } });
+    const workerPid = process.env.BENCH_HTTP_WORKER === '0' ? (await fleet.startWorker('grant-ledger-worker', { env: { LOG_LEVEL: 'info', ...(profiler ? { NODE_OPTIONS: `--require ${profiler.hook}`, BENCH_PROFILE_SUFFIX: '-worker' } : {}) } })).pid : undefined;
     say(`bare app: pid ${bare.child.pid}, http://127.0.0.1:${barePort}; Grant Ledger: pid ${ledgerPid}, ${ledger.baseUrl}, logs in ${ledger.logFile}`);
     say(`${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per target (warm-up ${WARMUP_SECONDS} s each); load average ${loadText()}\n`);
 
@@ -327,10 +329,12 @@ async function main(): Promise<void> {
       if (STATEMENTS) await adminQuery(withDatabase(pg.url, server.database), 'SELECT pg_stat_statements_reset()');
       const transactionsBefore = await committedTransactions(db, server.database);
       const serverCpuBefore = processCpuMicros(server.pid);
+      const workerCpuBefore = workerPid && target.server === 'ledger' ? processCpuMicros(workerPid) : undefined;
       const postgresCpuBefore = postgresCpu();
       const load = loadavg();
       const profiling = profiler && label !== undefined;
       if (profiling) profiler.toggle(server.pid, label);
+      if (profiling && workerPid && target.server === 'ledger') profiler.toggle(workerPid, label);
       let n = counters.get(target.key) ?? 0;
       const result = await autocannon({
         url: server.url,
@@ -341,10 +345,12 @@ async function main(): Promise<void> {
       });
       counters.set(target.key, n);
       if (profiling) profiler.toggle(server.pid, label);
+      if (profiling && workerPid && target.server === 'ledger') profiler.toggle(workerPid, label);
       const serverCpu = processCpuMicros(server.pid) - serverCpuBefore;
       const postgresCpuDuring = postgresCpu() - postgresCpuBefore;
       const catchUp = await settle([servers.bare.pid, servers.ledger.pid]);
       const serverCpuWithCatchUp = processCpuMicros(server.pid) - serverCpuBefore;
+      const workerCpu = workerPid && workerCpuBefore !== undefined ? processCpuMicros(workerPid) - workerCpuBefore : undefined;
       const transactions = (await committedTransactions(db, server.database)) - transactionsBefore;
       const other = new Map<string, number>();
       for (const [status, { count }] of Object.entries(result.statusCodeStats)) if (Number(status) !== target.expectedStatus) other.set(status, count);
@@ -355,7 +361,7 @@ async function main(): Promise<void> {
       return {
         ok, other, seconds: result.duration, p50: result.latency.p50, p99: result.latency.p99,
         serverCpuMicros: serverCpu, serverCpuWithCatchUpMicros: serverCpuWithCatchUp, postgresCpuMicros: postgresCpuDuring,
-        transactions, catchUpSeconds: catchUp, load, statements,
+        workerCpuMicros: workerCpu, transactions, catchUpSeconds: catchUp, load, statements,
       };
     };
 
@@ -436,6 +442,7 @@ function describe(target: Target, r: PhaseResult): string {
   return (
     `${target.label.padEnd(42)} ${format(r.ok / r.seconds).padStart(6)} req/s  p50 ${r.p50.toFixed(1).padStart(5)} ms  p99 ${r.p99.toFixed(0).padStart(4)} ms` +
     `  server ${format(r.serverCpuMicros / requests)} µs/req (${format(r.serverCpuWithCatchUpMicros / requests)} incl. catch-up of ${r.catchUpSeconds.toFixed(1)} s)` +
+    (r.workerCpuMicros !== undefined ? `  worker process ${format(r.workerCpuMicros / requests)} µs/req` : '') +
     `  PostgreSQL ${format(r.postgresCpuMicros / requests)} µs/req  ${(r.transactions / requests).toFixed(2)} tx/req  load ${r.load.map((l) => l.toFixed(1)).join(' ')}${other}`
   );
 }
@@ -464,7 +471,7 @@ process.on('SIGUSR2', () => {
   session.post('Profiler.stop', (error, result) => {
     if (error) return;
     const label = fs.readFileSync(${JSON.stringify(join(dir, 'label'))}, 'utf8').trim();
-    fs.writeFileSync(${JSON.stringify(dir)} + '/' + label + '.cpuprofile', JSON.stringify(result.profile));
+    fs.writeFileSync(${JSON.stringify(dir)} + '/' + label + (process.env.BENCH_PROFILE_SUFFIX || '') + '.cpuprofile', JSON.stringify(result.profile));
   });
 });
 `,
