@@ -34,7 +34,10 @@
  *
  * BENCH_HTTP_WORKER=0 (a diagnostic, not how `npm start` runs) starts the worker in a process of its
  * own, so that the server's CPU per request is the API's alone: the difference is the in-process
- * worker's share.
+ * worker's share; the worker process's own CPU per request is printed beside it.
+ * BENCH_HTTP_WORKER=none (a diagnostic too) stops that worker once the seeded rows show: the
+ * measured phases then run with no worker at all (nothing projected, sealed or sent), which bounds
+ * what the API and its appends can do alone, PostgreSQL's share included.
  * BENCH_HTTP_ONLY=create,update,keyed,get,list restricts the Grant Ledger phases (the bare ones run
  * as needed); BENCH_HTTP_STATEMENTS=1 loads pg_stat_statements (a restart of the benchmark's
  * PostgreSQL) and prints, per phase, the statements per request by kind with their mean execution time — a diagnostic, it costs a
@@ -225,12 +228,15 @@ async function main(): Promise<void> {
     await bare.ready;
     say(`PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
     const ledger = await fleet.startApi('grant-ledger', {
-      runWorker: process.env.BENCH_HTTP_WORKER !== '0',
+      runWorker: process.env.BENCH_HTTP_WORKER !== '0' && process.env.BENCH_HTTP_WORKER !== 'none',
       env: { LOG_LEVEL: 'info', THROTTLE_COMMANDS_LIMIT: '0', ...(profiler ? { NODE_OPTIONS: `--require ${profiler.hook}` } : {}) },
     });
     ledgerPid = ledger.pid ?? 0;
     // BENCH_HTTP_WORKER=0: the worker in a process of its own, so the server's CPU per request is the API's alone (a diagnostic).
-    const workerPid = process.env.BENCH_HTTP_WORKER === '0' ? (await fleet.startWorker('grant-ledger-worker', { env: { LOG_LEVEL: 'info', ...(profiler ? { NODE_OPTIONS: `--require ${profiler.hook}`, BENCH_PROFILE_SUFFIX: '-worker' } : {}) } })).pid : undefined;
+    // BENCH_HTTP_WORKER=none: the same, stopped after seeding.
+    const noWorker = process.env.BENCH_HTTP_WORKER === 'none';
+    const workerProcess = process.env.BENCH_HTTP_WORKER === '0' || noWorker ? await fleet.startWorker('grant-ledger-worker', { env: { LOG_LEVEL: 'info', ...(profiler ? { NODE_OPTIONS: `--require ${profiler.hook}`, BENCH_PROFILE_SUFFIX: '-worker' } : {}) } }) : undefined;
+    let workerPid = workerProcess?.pid;
     say(`bare app: pid ${bare.child.pid}, http://127.0.0.1:${barePort}; Grant Ledger: pid ${ledgerPid}, ${ledger.baseUrl}, logs in ${ledger.logFile}`);
     say(`${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per target (warm-up ${WARMUP_SECONDS} s each); load average ${loadText()}\n`);
 
@@ -292,6 +298,11 @@ async function main(): Promise<void> {
       await sleep(200);
     }
     http.close();
+    if (noWorker && workerProcess) {
+      await workerProcess.terminate();
+      workerPid = undefined;
+      say('BENCH_HTTP_WORKER=none: the worker is stopped; nothing is projected from here on');
+    }
     say(`seeded: ${CALLS} calls, ${ORGANISATIONS} organisations, ${PROPOSALS} proposals in call ${listCallId}\n`);
 
     const json = { 'content-type': 'application/json' };
