@@ -436,6 +436,7 @@ async function main(): Promise<void> {
       ratioRows.push([`${target.label} / ${target.baseline === 'bare-insert' ? 'INSERT' : 'SELECT'}`, `${throughput.toFixed(2)}x`, `${p99.toFixed(2)}x`, verdict]);
     }
     printTable(ratioRows);
+    if (workerProcess) say(`\nBENCH_HTTP_WORKER=${process.env.BENCH_HTTP_WORKER}: a diagnostic, not Grant Ledger as \`npm start\` runs it (the worker ${noWorker ? 'stopped' : 'in a process of its own'}): its OK and MISSED above are not the benchmark's verdict`);
     say(`\nload average at the end: ${loadText()}; Grant Ledger logs in ${ledger.logFile}`);
     await ledger.terminate(15_000);
     if (CPU_PROF_DIR) say(`CPU profiles in ${resolve(CPU_PROF_DIR)}: ${readdirSync(CPU_PROF_DIR).filter((f) => f.endsWith('.cpuprofile')).join(', ')}`);
