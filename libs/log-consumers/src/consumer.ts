@@ -77,6 +77,15 @@ export interface Reactor extends ConsumerBase {
   react(events: readonly RecordedEvent[], batch: ReactorBatch): Promise<void>;
   /** Called about once per heartbeat while the consumer has caught up with the log. */
   idle?(): Promise<void>;
+  /**
+   * True when what `react` writes needs no proof of leadership first: each of its writes is a
+   * compare-and-set that a deposed leader cannot win against the new one, and holds the same content
+   * whoever writes it (the audit sealer: a seal is stored only if it follows the latest one, and a
+   * seal is the log's own running hash). The runtime then skips the checkpoint move that proves the
+   * lease before `react` (one round trip per batch); the move after it still fences the checkpoint.
+   * Any reactor with other effects (commands, webhooks, e-mails) must leave it unset.
+   */
+  readonly selfFenced?: boolean;
 }
 
 export interface ReactorBatch {

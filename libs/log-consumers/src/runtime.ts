@@ -397,8 +397,9 @@ export class LogConsumerRuntime {
         }
       }
     } else {
-      // Still the leader, and nobody moved the checkpoint? (A deposed leader must not act.)
-      if (!(await moveCheckpoint(dataSource, consumer.name, this.owner, lease, lease.position, this.leaseTtlMs))) throw await this.refusal(dataSource, consumer.name, lease);
+      // Still the leader, and nobody moved the checkpoint? (A deposed leader must not act; a
+      // self-fenced reactor's own writes refuse a deposed leader: Reactor.selfFenced.)
+      if (!consumer.selfFenced && !(await moveCheckpoint(dataSource, consumer.name, this.owner, lease, lease.position, this.leaseTtlMs))) throw await this.refusal(dataSource, consumer.name, lease);
       try {
         await consumer.react(events, { after: lease.position });
       } catch (error) {

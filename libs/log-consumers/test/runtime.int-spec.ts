@@ -679,6 +679,42 @@ describe('LogConsumerRuntime (one PostgreSQL)', () => {
     }
   });
 
+  it('reactors: one checkpoint move per batch for a self-fenced reactor (after react), two for any other (the proof of the lease first)', async () => {
+    const { prefix, name } = names('fenced');
+    const reacted = new Map<string, number[]>();
+    const reactor = (consumerName: string, selfFenced: boolean): Reactor => ({
+      kind: 'reactor',
+      name: consumerName,
+      filter: { streamPrefixes: [`${prefix}-`] },
+      selfFenced,
+      async react(events: readonly RecordedEvent[]) {
+        reacted.set(consumerName, [...(reacted.get(consumerName) ?? []), ...events.map(numberOf)]);
+      },
+    });
+    const [plain, fenced] = [`${name}-plain`, `${name}-fenced`];
+    const { runtime } = runtimeOf([reactor(plain, false), reactor(fenced, true)], { batchSize: 10 });
+    const batches = new Map<string, number>();
+    runtime.onApplied((consumer) => batches.set(consumer, (batches.get(consumer) ?? 0) + 1));
+    // moveCheckpoint's parameters: name, owner, token, the position it expects, the one it sets. A
+    // proof of the lease sets the position it expects.
+    const moves = jest.spyOn(dataSource, 'query');
+    const proofsOf = (consumer: string) =>
+      moves.mock.calls.filter(([text, params]) => String(text).includes('WITH moved AS') && Array.isArray(params) && params[0] === consumer && params[3] === params[4]).length;
+    runtime.start();
+    try {
+      const head = await appendNumbered(store, prefix, 0, 60, 5);
+      for (const consumer of [plain, fenced]) await eventually(`${consumer} at the head`, async () => ((await checkpointOf(consumer)) === head ? true : undefined));
+      for (const consumer of [plain, fenced]) expect([...new Set(reacted.get(consumer))].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, n) => n));
+      expect(batches.get(plain)).toBeGreaterThan(1);
+      expect(batches.get(fenced)).toBeGreaterThan(1);
+      expect(proofsOf(plain)).toBe(batches.get(plain));
+      expect(proofsOf(fenced)).toBe(0);
+    } finally {
+      moves.mockRestore();
+      await runtime.stop();
+    }
+  });
+
   it('a consumer whose filter skips the log moves its checkpoint past what it skipped, once caught up', async () => {
     const { prefix, table, name } = names('skip');
     const { prefix: others } = names('skipped');

@@ -128,6 +128,32 @@ describe('the sealer as the worker runs it (a reactor on the log-consumer runtim
     await expect(verifyAuditLog({ store, db: auditDb, key: signingKey })).resolves.toMatchObject({ ok: true, eventsChecked: log.length, unsealedEvents: 0 });
   });
 
+  it('is self-fenced: a deposed sealer still reacting beside the new leader stores only seals that continue the latest, and the log verifies', async () => {
+    // The runtime skips the proof of the lease before the sealer's batches (Reactor.selfFenced), so
+    // a sealer that lost its lease may still extend and seal once: insertSeal must keep that harmless.
+    expect(createAuditSealerReactor(new AuditSealer({ store, db: typeormAuditDb(dataSource), signingKey })).selfFenced).toBe(true);
+    await using fresh = await freshLog('sealer_deposed');
+    const { store: log } = fresh;
+    const auditDb = typeormAuditDb(fresh.dataSource);
+    for (let n = 0; n < 6; n++) await log.append(`case-d${n}`, Array.from({ length: 10 }, (_, i) => event(i)), 'no_stream');
+    const events = await log.readAll({ maxCount: 100_000 });
+    const deposed = new AuditSealer({ store: log, db: auditDb, signingKey, everyEvents: 7 });
+    const leader = new AuditSealer({ store: log, db: auditDb, signingKey, everyEvents: 7 });
+    // Both handed the same batches, interleaved, each from its own checkpoint: the deposed one a batch behind.
+    await deposed.extend(null, events.slice(0, 20));
+    await leader.extend(null, events.slice(0, 20));
+    await leader.extend(events[19].position, events.slice(20, 40));
+    await deposed.extend(events[19].position, events.slice(20, 40));
+    await deposed.extend(events[39].position, events.slice(40));
+    await leader.extend(events[39].position, events.slice(40));
+    await Promise.all([deposed.sealTail(), leader.sealTail()]);
+    const seals = await loadSeals(auditDb);
+    expect(seals.at(-1)?.eventCount).toBe(events.length);
+    // One chain of seals, each after the one before, none at a count twice.
+    expect(seals.map((seal) => seal.eventCount)).toEqual([...new Set(seals.map((seal) => seal.eventCount))].sort((a, b) => a - b));
+    await expect(verifyAuditLog({ store: log, db: auditDb, key: signingKey })).resolves.toMatchObject({ ok: true, eventsChecked: events.length, sealsChecked: seals.length, unsealedEvents: 0 });
+  });
+
   it('refuses to run in production without AUDIT_SIGNING_KEY, and uses a given key', () => {
     expect(() => auditSigningKeyFromEnv({ NODE_ENV: 'production' })).toThrow(/AUDIT_SIGNING_KEY must be set in production/);
     const { privateKey } = generateKeyPairSync('ed25519');

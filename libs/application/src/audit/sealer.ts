@@ -186,6 +186,9 @@ export function createAuditSealerReactor(sealer: AuditSealer, options: AuditSeal
     name: 'audit-sealer',
     filter: {},
     input: 'stored',
+    // A seal is stored only if it follows the latest (insertSeal), and its hash is the log's own:
+    // a deposed sealer's batch can store nothing another would not, so no proof of the lease first.
+    selfFenced: true,
     async react(events, batch): Promise<void> {
       await sealer.extend(batch.after, events);
       lastEventAt = now();
