@@ -343,9 +343,13 @@ async function main(): Promise<void> {
       const workerCpuBefore = workerPid && target.server === 'ledger' ? processCpuMicros(workerPid) : undefined;
       const postgresCpuBefore = postgresCpu();
       const load = loadavg();
-      const profiling = profiler && label !== undefined;
-      if (profiling) profiler.toggle(server.pid, label);
-      if (profiling && workerPid && target.server === 'ledger') profiler.toggle(workerPid, label);
+      // Starts, then stops, the profiles of this phase: the server's, and the worker process's beside Grant Ledger's.
+      const toggleProfiles = () => {
+        if (!profiler || label === undefined) return;
+        profiler.toggle(server.pid, label);
+        if (workerPid && target.server === 'ledger') profiler.toggle(workerPid, label);
+      };
+      toggleProfiles();
       let n = counters.get(target.key) ?? 0;
       const result = await autocannon({
         url: server.url,
@@ -355,8 +359,7 @@ async function main(): Promise<void> {
         requests: [{ method: target.method, setupRequest: (request: Record<string, unknown>) => ({ ...request, ...target.request(n++) }) }],
       });
       counters.set(target.key, n);
-      if (profiling) profiler.toggle(server.pid, label);
-      if (profiling && workerPid && target.server === 'ledger') profiler.toggle(workerPid, label);
+      toggleProfiles();
       const serverCpu = processCpuMicros(server.pid) - serverCpuBefore;
       const postgresCpuDuring = postgresCpu() - postgresCpuBefore;
       const catchUp = await settle([servers.bare.pid, servers.ledger.pid]);
