@@ -29,7 +29,7 @@ describe('the embedded PostgreSQL stopped right after pools end', () => {
 
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('lets the sessions still closing end before it stops: no pool sees "terminating connection due to administrator command" (as root in a clone others cannot enter: refuses, naming the folder)', async () => {
+  it('hands the app a URL through its Unix socket in the data directory, and lets the sessions still closing end before it stops: no pool sees "terminating connection due to administrator command" (as root in a clone others cannot enter: refuses, naming the folder)', async () => {
     const env = { ...process.env, DATA_DIR: join(home, 'data'), PORT: String(await freePort()), POOLS: '4', SLOW_MS: '300' };
     const child = promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD], { env, timeout: 120_000 });
     if (closedClone) {
@@ -38,8 +38,16 @@ describe('the embedded PostgreSQL stopped right after pools end', () => {
       return;
     }
     const { stdout } = await child;
-    const { sessions, idle, errors } = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { sessions: number; idle: number[]; errors: string[] };
+    const { sessions, idle, errors, overSocket, socketDirectories } = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      sessions: number;
+      idle: number[];
+      errors: string[];
+      overSocket: boolean;
+      socketDirectories: string;
+    };
     expect({ sessions, idle }).toEqual({ sessions: 32, idle: [8, 8, 8, 8] }); // every connection open and idle when the pools ended
     expect(errors).toEqual([]);
+    // The app's pools reach the server through its Unix socket, in its own data directory (not /tmp, not TCP).
+    expect({ overSocket, socketDirectories }).toEqual({ overSocket: true, socketDirectories: `"${join(home, 'data', 'postgres')}"` });
   }, 150_000);
 });

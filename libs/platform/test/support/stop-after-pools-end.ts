@@ -4,7 +4,7 @@
  * burst of requests), then does what the API's shutdown does: ends the pools and stops the server.
  * The sessions' server processes are held (SIGSTOP) while that starts and released SLOW_MS later,
  * so their closing is still under way when the stop begins, as on a busy machine. Prints one JSON
- * line: the connection errors the pools reported.
+ * line: the connection errors the pools reported, and how the pools reached the server.
  */
 import { Pool } from 'pg';
 import { startEmbeddedPostgres } from '@app/platform/database/embedded-postgres';
@@ -23,6 +23,10 @@ async function main(): Promise<void> {
     pools.flatMap((pool) => Array.from({ length: CONNECTIONS_PER_POOL }, () => pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)'))),
   );
   const pids = [...new Set(sessions.map(({ rows }) => rows[0].pid))];
+  // How the app's pools reach the server (the URL startEmbeddedPostgres hands them): its Unix socket, in its data directory.
+  const { rows: reach } = await pools[0].query<{ socket: boolean; directories: string }>(
+    "SELECT inet_client_addr() IS NULL AS socket, current_setting('unix_socket_directories') AS directories",
+  );
   const idle = pools.map((pool) => pool.idleCount);
 
   for (const pid of pids) process.kill(pid, 'SIGSTOP');
@@ -36,7 +40,7 @@ async function main(): Promise<void> {
   await database.stop();
   await released;
   await new Promise((resolve) => setTimeout(resolve, 200)); // a session's FATAL arrives on its socket after the stop
-  process.stdout.write(`${JSON.stringify({ sessions: pids.length, idle, errors })}\n`);
+  process.stdout.write(`${JSON.stringify({ sessions: pids.length, idle, errors, overSocket: reach[0].socket, socketDirectories: reach[0].directories })}\n`);
 }
 
 main().catch((error: unknown) => {
