@@ -6,7 +6,9 @@
  *
  * Builds the apps (`npm run build`, unless dist/ is newer than the sources; BENCH_HTTP_SKIP_BUILD=1
  * reuses dist/ as it is, BENCH_HTTP_BUILD=1 always builds), starts its own durable PostgreSQL, then
- * two servers, each in a process of its own, each on a database of its own on that server:
+ * two servers, each in a process of its own, each on a database of its own on that server, both
+ * connected through its Unix socket as `npm start`'s embedded PostgreSQL connects the app
+ * (BENCH_HTTP_TCP=1: both over TCP on 127.0.0.1, as a DATABASE_URL with a host name does):
  *
  * (a) the bare app: NestJS 12 on the express platform, nothing else (no guard, pipe, interceptor,
  *     request log or ETag), a pg pool of 10 with named (prepared) statements, and two routes:
@@ -66,6 +68,7 @@ const WARMUP_SECONDS = Number(process.env.BENCH_HTTP_WARMUP_SECONDS ?? 3);
 const ONLY = process.env.BENCH_HTTP_ONLY?.split(',').map((s) => s.trim());
 const STATEMENTS = process.env.BENCH_HTTP_STATEMENTS === '1';
 const CPU_PROF_DIR = process.env.BENCH_HTTP_CPU_PROF;
+const OVER_TCP = process.env.BENCH_HTTP_TCP === '1';
 const CALLS = 200;
 const ORGANISATIONS = 500;
 const PROPOSALS = 20;
@@ -197,8 +200,10 @@ async function main(): Promise<void> {
   const postgresCpu = () => processTreeCpuMicros(postmasterPid);
   await adminQuery(pg.url, 'CREATE DATABASE bare');
   await adminQuery(pg.url, 'CREATE DATABASE ledger');
-  const bareUrl = withDatabase(pg.url, 'bare');
-  const ledgerUrl = withDatabase(pg.url, 'ledger');
+  // The servers' URLs: through the Unix socket (pg.dir) unless BENCH_HTTP_TCP=1; the bench's own set-up uses TCP.
+  const serverUrl = (database: string) => (OVER_TCP ? withDatabase(pg.url, database) : `postgres://postgres@/${database}?host=${encodeURIComponent(pg.dir)}&port=${pg.port}`);
+  const bareUrl = serverUrl('bare');
+  const ledgerUrl = serverUrl('ledger');
   await adminQuery(
     bareUrl,
     `CREATE TABLE bare_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version bigint NOT NULL, event_id uuid NOT NULL,
@@ -226,7 +231,7 @@ async function main(): Promise<void> {
   let ledgerPid = 0;
   try {
     await bare.ready;
-    say(`PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
+    say(`PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}, both servers connected ${OVER_TCP ? 'over TCP (BENCH_HTTP_TCP=1)' : 'through its Unix socket'}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
     const ledger = await fleet.startApi('grant-ledger', {
       runWorker: process.env.BENCH_HTTP_WORKER !== '0' && process.env.BENCH_HTTP_WORKER !== 'none',
       env: { LOG_LEVEL: 'info', THROTTLE_COMMANDS_LIMIT: '0', ...(profiler ? { NODE_OPTIONS: `--require ${profiler.hook}` } : {}) },
