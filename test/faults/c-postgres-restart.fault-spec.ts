@@ -14,6 +14,8 @@
  *   the log at least once: no gap;
  * - while the database is down, an answer that is not a 2xx/4xx is 503 with Retry-After, never 500
  *   (issue 9 §6 and §7).
+ * The API and the workers reach PostgreSQL through its Unix socket, as `npm start` reaches its
+ * embedded one (scenarios a, b and d use TCP, as a DATABASE_URL with a host name does).
  */
 import { spawn } from 'node:child_process';
 import { internalTypesOf, PUBLIC_EVENT_TYPES } from '@app/application/public-events/public-events';
@@ -78,7 +80,9 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
     process.once('exit', () => pg.stop());
     receiver = await new CountingReceiver().start();
     watcher = new CheckpointWatcher(pg.url, 100).start();
-    fleet = new Fleet({ databaseUrl: pg.url, env: WEBHOOK_ENV });
+    // The API and the workers connect through the Unix socket, as `npm start`'s embedded PostgreSQL connects the app: a stopped
+    // server removes its socket file (ENOENT on connect), a killed one leaves it (ECONNREFUSED); both must be outages (503).
+    fleet = new Fleet({ databaseUrl: pg.socketUrl, env: WEBHOOK_ENV });
     api = await fleet.startApi('api', { runWorker: false });
     // Supervised as in production: a worker that exits is started again a second later (the exit
     // still fails the scenario), so a replacement competes with a worker that may have lost its leadership.
@@ -182,7 +186,7 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
   }, VISIBLE_WITHIN_MS + 30_000);
 
   it('has read models equal to a clean rebuild from the log (npm run projections:rebuild)', async () => {
-    const result = await runRebuildCheck(pg.url);
+    const result = await runRebuildCheck(pg.socketUrl);
     const report = result.json as { projections?: { projection: string; aligned: boolean; differences: number }[] } | undefined;
     const projections = report?.projections ?? [];
     figures.add(

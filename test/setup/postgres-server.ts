@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface RunningPostgres {
+  /** Over TCP on 127.0.0.1. */
   url: string;
+  /** Through its Unix socket (in `dir`), as `npm start`'s embedded PostgreSQL connects the app. */
+  socketUrl: string;
   port: number;
   dir: string;
   stop(): void;
@@ -98,7 +101,16 @@ export async function startTestPostgres(options: { durable?: boolean } = {}): Pr
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, dir, stop, restart, stopServer, startServer };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    socketUrl: `postgres://postgres@localhost:${port}/postgres?host=${encodeURIComponent(dir)}`,
+    port,
+    dir,
+    stop,
+    restart,
+    stopServer,
+    startServer,
+  };
 }
 
 /**

@@ -10,7 +10,9 @@ import { isCommandError, ErrorType as EsdbErrorType } from '@eventstore/db-clien
  * QueryFailedError's `driverError`, or as an Error's `cause`, or inside Node's AggregateError):
  * - PostgreSQL SQLSTATEs: class 08 (connection exception), class 53 (insufficient resources, e.g.
  *   53300 too_many_connections), 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now;
- * - Node socket errors: ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EAI_AGAIN;
+ * - Node socket errors: ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EAI_AGAIN,
+ *   and ENOENT from a connect (a Unix socket whose server has stopped and removed its socket file:
+ *   the embedded PostgreSQL's; any other ENOENT is not an outage);
  * - node-postgres and pg-pool's own errors, which carry no code: "timeout exceeded when trying to
  *   connect", "Connection terminated unexpectedly", "Connection terminated due to connection timeout",
  *   "Client has encountered a connection error and is not queryable";
@@ -41,6 +43,8 @@ function isOutageItself(error: object): boolean {
   if (typeof code === 'string') {
     // Node's codes first: EPIPE has the shape of a SQLSTATE.
     if (OUTAGE_NODE_CODES.has(code)) return true;
+    // A Unix socket whose server has stopped: the server removed its socket file.
+    if (code === 'ENOENT' && (error as { syscall?: unknown }).syscall === 'connect') return true;
     if (/^[0-9A-Z]{5}$/.test(code)) return OUTAGE_SQLSTATE_CLASSES.has(code.slice(0, 2)) || OUTAGE_SQLSTATES.has(code);
   }
   if (typeof code === 'number' && 'details' in error && 'metadata' in error) return code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED;

@@ -9,7 +9,11 @@ import {
   TimeoutError,
   UnavailableError,
 } from '@eventstore/db-client';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Client, DatabaseError, Pool } from 'pg';
 import request from 'supertest';
@@ -90,6 +94,28 @@ describe('isOutage', () => {
     const error = await rejection(client.connect());
     expect((error as { code?: string }).code).toBe('ECONNREFUSED');
     expect(isOutage(error)).toBe(true);
+  });
+
+  it("recognises a Unix socket's server stopped (its socket file gone: ENOENT on connect, as the embedded PostgreSQL's restart gives) or killed (the file left: ECONNREFUSED)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outage-socket-'));
+    try {
+      const gone = await rejection(new Client({ ...silent, host: dir, port: 5432 }).connect());
+      expect(gone).toMatchObject({ code: 'ENOENT', syscall: 'connect' });
+      expect(isOutage(gone)).toBe(true);
+      // A server killed with SIGKILL leaves its socket file behind, with nobody listening on it.
+      const killed = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(join(dir, '.s.PGSQL.5433'))}, () => console.log('up'))`]);
+      await new Promise((resolve) => killed.stdout.once('data', resolve));
+      killed.kill('SIGKILL');
+      await new Promise((resolve) => killed.once('exit', resolve));
+      expect(existsSync(join(dir, '.s.PGSQL.5433'))).toBe(true);
+      const refused = await rejection(new Client({ ...silent, host: dir, port: 5433 }).connect());
+      expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
+      expect(isOutage(refused)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Not every ENOENT: a file the code looks for and does not find is a fault, not an outage.
+    expect(isOutage(Object.assign(new Error("ENOENT: no such file or directory, open 'x'"), { code: 'ENOENT', syscall: 'open' }))).toBe(false);
   });
 
   it('recognises "Connection terminated unexpectedly" when the server hangs up mid-handshake', async () => {
