@@ -200,10 +200,8 @@ async function main(): Promise<void> {
   const postgresCpu = () => processTreeCpuMicros(postmasterPid);
   await adminQuery(pg.url, 'CREATE DATABASE bare');
   await adminQuery(pg.url, 'CREATE DATABASE ledger');
-  // The servers' URLs: through the Unix socket (pg.dir) unless BENCH_HTTP_TCP=1; the bench's own set-up uses TCP.
-  const serverUrl = (database: string) => (OVER_TCP ? withDatabase(pg.url, database) : `postgres://postgres@/${database}?host=${encodeURIComponent(pg.dir)}&port=${pg.port}`);
-  const bareUrl = serverUrl('bare');
-  const ledgerUrl = serverUrl('ledger');
+  const bareUrl = withDatabase(OVER_TCP ? pg.url : pg.socketUrl, 'bare');
+  const ledgerUrl = withDatabase(OVER_TCP ? pg.url : pg.socketUrl, 'ledger');
   await adminQuery(
     bareUrl,
     `CREATE TABLE bare_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version bigint NOT NULL, event_id uuid NOT NULL,

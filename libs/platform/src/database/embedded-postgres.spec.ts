@@ -39,6 +39,7 @@ describe('the embedded socket', () => {
     const dir = '/home/ngo/grant ledger/.data/postgres';
     expect(embeddedSocketDirectory(dir, 54329)).toBe(dir);
     expect(read(embeddedDatabaseUrl(54329, 'grant_ledger', dir))).toEqual({ host: dir, port: 54329, database: 'grant_ledger', user: 'grant_ledger' });
+    expect(new URL(embeddedDatabaseUrl(54329, 'grant_ledger', dir)).password).toBe('grant_ledger_local'); // a valid URL: the CLIs hide its password with URL
     expect(read(embeddedDatabaseUrl(54329, 'postgres'))).toEqual({ host: '127.0.0.1', port: 54329, database: 'postgres', user: 'grant_ledger' });
   });
 

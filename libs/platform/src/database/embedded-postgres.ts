@@ -22,7 +22,8 @@ const PASSWORD = 'grant_ledger_local';
  */
 export function embeddedDatabaseUrl(port: number, database = DATABASE_NAME, socketDirectory?: string): string {
   if (socketDirectory === undefined) return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-  return `postgres://${USER}:${PASSWORD}@/${database}?host=${encodeURIComponent(socketDirectory)}&port=${port}`;
+  // The `host` parameter wins over the URL's host name (libpq's rule, and pg's), which is there to keep the URL a valid one.
+  return `postgres://${USER}:${PASSWORD}@localhost:${port}/${database}?host=${encodeURIComponent(socketDirectory)}`;
 }
 
 /**
