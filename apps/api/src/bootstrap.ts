@@ -38,8 +38,13 @@ export async function bootstrapApi(overrides: Partial<AppConfig> = {}): Promise<
   installShutdown({
     server: app.getHttpServer(),
     close: async () => {
+      const startedAt = Date.now();
       await app.close();
-      await embedded?.stop();
+      log.info({ ms: Date.now() - startedAt }, 'app closed');
+      if (embedded) {
+        await embedded.stop();
+        log.info({ ms: Date.now() - startedAt }, 'embedded PostgreSQL stopped');
+      }
     },
     log: (msg, fields) => log.info(fields ?? {}, msg),
   });
