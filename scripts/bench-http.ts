@@ -200,8 +200,9 @@ async function main(): Promise<void> {
   const postgresCpu = () => processTreeCpuMicros(postmasterPid);
   await adminQuery(pg.url, 'CREATE DATABASE bare');
   await adminQuery(pg.url, 'CREATE DATABASE ledger');
-  const bareUrl = withDatabase(OVER_TCP ? pg.url : pg.socketUrl, 'bare');
-  const ledgerUrl = withDatabase(OVER_TCP ? pg.url : pg.socketUrl, 'ledger');
+  const serversUrl = OVER_TCP ? pg.url : pg.socketUrl;
+  const bareUrl = withDatabase(serversUrl, 'bare');
+  const ledgerUrl = withDatabase(serversUrl, 'ledger');
   await adminQuery(
     bareUrl,
     `CREATE TABLE bare_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version bigint NOT NULL, event_id uuid NOT NULL,

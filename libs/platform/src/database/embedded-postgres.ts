@@ -31,7 +31,8 @@ export function embeddedDatabaseUrl(port: number, database = DATABASE_NAME, sock
  * Where the embedded server puts its Unix socket: its own data directory (mode 0700), so only the
  * user it runs as (and root) can reach it, never the world-writable /tmp. Undefined when the
  * socket's path would not fit in a socket address (108 bytes on Linux): then it listens on
- * 127.0.0.1 only, as before (and when the file system takes no sockets: socketsWork).
+ * 127.0.0.1 only, as before. (startEmbeddedPostgres asks this only where socketsWork says the
+ * file system takes sockets at all.)
  */
 export function embeddedSocketDirectory(databaseDir: string, port: number): string | undefined {
   // A double quote could not be written in the setting's quoted list (`unix_socket_directories`).
