@@ -131,12 +131,14 @@ describe('personal data at rest', () => {
     await checkpoint();
   };
 
-  it("never writes the clear contact, signatory, partner's mandate or redress grounds to any file of the cluster: not after registration, not after erasure, VACUUM FULL and CHECKPOINT", async () => {
+  it("never writes the clear contact, signatory, grant document's name, partner's mandate or redress grounds to any file of the cluster: not after registration, not after erasure, VACUUM FULL and CHECKPOINT", async () => {
     const contact = probeContact();
     const signatory = { name: `Probe Signatory ${randomUUID().slice(0, 8)}`, role: 'Director' };
     const mandate = `Board resolution signed by Probe Chair ${randomUUID().slice(0, 8)}`;
     const grounds = `Our treasurer Probe Treasurer ${randomUUID().slice(0, 8)} is named in the annex`;
-    const needles = { contactEmail: contact.email, contactName: contact.name, signatoryName: signatory.name, mandate, grounds, control: CONTROL };
+    // A file name that names a person: personal data of the organisation that uploads it.
+    const documentName = `Passport_Probe_Holder_${randomUUID().slice(0, 8)}.pdf`;
+    const needles = { contactEmail: contact.email, contactName: contact.name, signatoryName: signatory.name, mandate, grounds, documentName, control: CONTROL };
     const { body } = await t.http.post('/organisations').set('Authorization', bearer(admin)).send(registerBody(contact)).expect(201);
     const id: string = body.id;
 
@@ -152,13 +154,23 @@ describe('personal data at rest', () => {
     await eventually(async () => ((await t.http.get(`/grants/${grantId}`).set('Authorization', bearer(admin))).status === 200 ? true : undefined), 5_000);
     await t.http.post(`/grants/${grantId}/agreement`).set('Authorization', bearer(admin)).send({ signatories: [signatory] }).expect(200);
     await eventually(async () => ((await t.http.get(`/grants/${grantId}`).set('Authorization', bearer(admin))).body.status === 'active' ? true : undefined), 5_000);
+    // The grantee attaches a document to the grant; the grants projection applies it (its row's version moves on).
+    const applicant = await t.token({ role: 'applicant', id: 'applicant-probe', organisationId: id });
+    const grantVersion = (await t.http.get(`/grants/${grantId}`).set('Authorization', bearer(admin)).expect(200)).body.version as number;
+    await t.http
+      .post(`/grants/${grantId}/documents`)
+      .set('Authorization', bearer(applicant))
+      .attach('file', Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1'), { filename: documentName, contentType: 'application/octet-stream' })
+      .expect(201);
+    await eventually(async () => ((await t.http.get(`/grants/${grantId}`).set('Authorization', bearer(admin))).body.version > grantVersion ? true : undefined), 5_000);
+    const listed = await t.http.get(`/grants/${grantId}/documents`).set('Authorization', bearer(applicant)).expect(200);
+    expect(listed.body.items).toEqual([expect.objectContaining({ name: documentName })]);
     // It is also a partner of another network: it accepted with a mandate naming its chair, and once
     // that proposal is rejected it asks for redress with grounds naming its treasurer (personal data of the organisation).
     const partnered = await scenario.proposalReadyForDecision({
       callId, leadOrganisationId: await scenario.organisation('PS'), partnerOrganisationIds: [id, await scenario.organisation('MA')], requestedMinor: 1_000_000, mandateStatement: mandate,
     });
     await t.http.post(`/proposals/${partnered}/decision`).set('Authorization', bearer(admin)).send({ decision: 'reject', reasons: 'Below the line', committee: 'Grants committee' }).expect(200);
-    const applicant = await t.token({ role: 'applicant', id: 'applicant-probe', organisationId: id });
     await t.http.post(`/proposals/${partnered}/redress-requests`).set('Authorization', bearer(applicant)).send({ grounds }).expect(200);
     await eventually(async () => ((await t.http.get(`/proposals/${partnered}/evaluation-summary`).set('Authorization', bearer(admin))).body.redressRequests?.[0]?.grounds === grounds ? true : undefined), 5_000);
     await controlledCheckpoint();

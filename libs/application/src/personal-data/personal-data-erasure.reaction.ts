@@ -12,13 +12,18 @@ export const ERASURE_EVENT_TYPES = ['OrganisationPersonalDataErased'] as const;
  * at least once) destroys it. It only destroys a key created no later than the erasure event: a key
  * created afterwards protects a contact recorded after the erasure, which this erasure does not cover.
  * A projector of the log-consumer runtime: the keys change in the transaction that moves its checkpoint.
- * It also shreds the agreement signatories of the organisation's grants (as far as the grants read
- * model knows them at that moment). Idempotent, so running it again changes nothing.
+ * It also shreds the agreement signatories of the organisation's grants: it records each grant's
+ * grantee from the GrantAwarded events it is handed (personal_data_grant_subjects), so an erasure
+ * reaches every grant awarded before it in the log, whatever the grants read model is doing (lagging,
+ * stalled, rebuilding); grants that read model holds count too (those awarded before the table
+ * existed). Idempotent, so running it again changes nothing.
  */
 export class PersonalDataErasureReaction implements Projector {
   readonly kind = 'projector';
   readonly name = 'personal-data-erasure';
-  readonly filter = { eventTypes: [...ERASURE_EVENT_TYPES] };
+  readonly filter = { eventTypes: [...ERASURE_EVENT_TYPES, 'GrantAwarded'] };
+  /** Reads no personal field: the erasure's organisation id and the award's grantee are in clear. */
+  readonly input = 'sealed';
 
   constructor(private readonly policy: PersonalDataPolicy) {}
 
@@ -27,6 +32,13 @@ export class PersonalDataErasureReaction implements Projector {
   }
 
   private async erase(event: RecordedEvent, tx: EntityManager): Promise<void> {
+    if (event.type === 'GrantAwarded') {
+      const { grantId, granteeOrganisationId } = event.data as { grantId?: string; granteeOrganisationId?: string };
+      if (grantId && granteeOrganisationId) {
+        await tx.query('INSERT INTO personal_data_grant_subjects (grant_id, organisation_id) VALUES ($1, $2) ON CONFLICT (grant_id) DO NOTHING', [grantId, granteeOrganisationId]);
+      }
+      return;
+    }
     if (!(ERASURE_EVENT_TYPES as readonly string[]).includes(event.type)) return;
     await tx.query(
       `UPDATE personal_data_keys SET wrapped_key = NULL, erased_at = clock_timestamp()
@@ -38,7 +50,8 @@ export class PersonalDataErasureReaction implements Projector {
     if (organisationId) {
       await tx.query(
         `UPDATE personal_data_keys SET wrapped_key = NULL, erased_at = clock_timestamp()
-          WHERE subject IN (SELECT 'grant-' || id FROM grants WHERE grantee_organisation_id = $1)
+          WHERE subject IN (SELECT 'grant-' || grant_id FROM personal_data_grant_subjects WHERE organisation_id = $1
+                            UNION SELECT 'grant-' || id FROM grants WHERE grantee_organisation_id = $1)
             AND wrapped_key IS NOT NULL AND created_at <= $2`,
         [organisationId, event.recordedAt],
       );

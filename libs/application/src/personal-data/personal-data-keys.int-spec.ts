@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PostgresEventStore } from '@app/event-store';
+import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { databaseOptions } from '../database-options';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
@@ -161,5 +161,37 @@ describe('personal-data keys in PostgreSQL', () => {
     expect(await keyring.erase(subject)).toBe(true);
     expect(await contactNow(organisationId)).toBeNull();
     expect(await keyring.erase(subject)).toBe(false);
+  });
+  it("destroys the keys of the organisation's grants from the awards it was handed, though the grants read model has not projected them", async () => {
+    const organisationId = randomUUID();
+    const [lagging, listed, elses] = [randomUUID(), randomUUID(), randomUUID()];
+    await register(organisationId);
+    // Keys for three grants' signatories; the grants read model knows none of these grants (it lags).
+    for (const grantId of [lagging, listed, elses]) await keyring.encryptionKey(`grant-${grantId}`);
+    const awarded = (grantId: string, granteeOrganisationId: string): RecordedEvent => ({
+      streamId: `grant-${grantId}`, streamVersion: 0, position: '1', eventId: randomUUID(), type: 'GrantAwarded', schemaVersion: 1,
+      data: { grantId, granteeOrganisationId }, metadata: { eventId: randomUUID(), actorId: 'process', actorRole: 'system', correlationId: 'c', causationId: 'c', recordedAt: new Date().toISOString() }, recordedAt: new Date(),
+    });
+    // The reaction is handed the awards before the erasure, as the log orders them (another organisation's grant too).
+    await dataSource.transaction((tx) => reaction.apply([awarded(lagging, organisationId), awarded(elses, randomUUID())], tx));
+    // A grant awarded before the table existed: only the grants read model has it (the migration's fill, or the fallback).
+    await dataSource.query('DELETE FROM personal_data_grant_subjects WHERE grant_id = $1', [listed]);
+    await dataSource.query(
+      `INSERT INTO grants (id, proposal_id, call_id, grantee_organisation_id, partner_organisation_ids, currency, status, amount_minor, awarded_amount_minor,
+                           scheduled_minor, paid_minor, remaining_minor, period_start, period_end, state, awarded_at, updated_at, version)
+       VALUES ($1, $2, $3, $4, '{}', 'EUR', 'awarded', 1, 1, 0, 0, 1, '2027-01-01', '2028-01-01', '{}', now(), now(), 0)`,
+      [listed, randomUUID(), randomUUID(), organisationId],
+    );
+    await appendErasure(organisationId);
+    await react(organisationId);
+
+    const keys = await dataSource.query(`SELECT subject, wrapped_key IS NULL AS erased FROM personal_data_keys WHERE subject = ANY ($1::text[]) ORDER BY subject`, [
+      [lagging, listed, elses].map((grantId) => `grant-${grantId}`),
+    ]);
+    expect(Object.fromEntries(keys.map((key: { subject: string; erased: boolean }) => [key.subject, key.erased]))).toEqual({
+      [`grant-${lagging}`]: true,
+      [`grant-${listed}`]: true,
+      [`grant-${elses}`]: false,
+    });
   });
 });

@@ -4,6 +4,7 @@ import type { GrantEvent } from '@app/domain/grant';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { dataSourceOptions } from '../data-source-options';
+import { GrantsDocumentNames1764001720000 } from './grants-document-names.migration';
 import { GrantsProjection } from './grants.projection';
 
 const grantId = '9c1f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e';
@@ -104,5 +105,45 @@ describe('grants projection', () => {
       expect.objectContaining({ trancheId, status: 'paid' }),
       expect.objectContaining({ trancheId: cancelledTranche, status: 'cancelled', cancelledAt: '2027-07-01T09:00:00Z', cancellationReason: 'Hearings dropped' }),
     ]);
+  });
+  it("keeps no document's name (personal data): not applied one by one, not in a batch; the migration clears rows projected before", async () => {
+    const [awarded] = history;
+    const name = 'Passport_Rania_Haddad.pdf';
+    const attached = (id: string): GrantEvent => ({
+      type: 'GrantDocumentAttached',
+      data: {
+        grantId: id, documentId: randomUUID(), organisationId: randomUUID(), name, sizeBytes: 1234, contentType: 'application/pdf',
+        sha256: 'ab'.repeat(32), attachedBy: 'applicant-user', attachedAt: '2027-05-06T09:00:00Z',
+      },
+    });
+    const one = randomUUID();
+    const batched = randomUUID();
+    for (const [version, event] of [{ ...awarded, data: { ...awarded.data, grantId: one } } as GrantEvent, attached(one)].entries()) {
+      await dataSource.transaction((tx) => projection.apply(recorded(event, version), tx));
+    }
+    const batch = [{ ...awarded, data: { ...awarded.data, grantId: batched } } as GrantEvent, attached(batched)].map((event, version) => recorded(event, version));
+    await dataSource.transaction((tx) => projection.applyBatch(batch, tx));
+    for (const id of [one, batched]) {
+      const projected = await row(id);
+      expect(projected.version).toBe(1);
+      expect(projected.state.documents).toEqual([expect.objectContaining({ name: null, sizeBytes: 1234, contentType: 'application/pdf', sha256: 'ab'.repeat(32) })]);
+      expect(JSON.stringify(projected)).not.toContain('Rania');
+    }
+    expect(projection.input).toBe('sealed');
+
+    // A row as the projection wrote it before: the name in clear. The migration leaves the rest as it was.
+    await dataSource.query(`UPDATE grants SET state = jsonb_set(state, '{documents,0,name}', to_jsonb($2::text)) WHERE id = $1`, [one, name]);
+    const before = await row(one);
+    expect(JSON.stringify(before)).toContain('Rania');
+    const runner = dataSource.createQueryRunner();
+    try {
+      await new GrantsDocumentNames1764001720000().up(runner);
+      await new GrantsDocumentNames1764001720000().up(runner); // again: nothing left to change
+    } finally {
+      await runner.release();
+    }
+    const after = await row(one);
+    expect(JSON.stringify(after)).not.toContain('Rania');
+    expect(after).toEqual({ ...before, state: { ...before.state, documents: [{ ...before.state.documents[0], name: null }] } });
   });
 });

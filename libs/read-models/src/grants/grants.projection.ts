@@ -97,9 +97,21 @@ function insertedColumns(state: GrantState, recorded: RecordedEvent): InsertedCo
   };
 }
 
+/**
+ * The state as the row keeps it: without the documents' names. A name is personal data (encrypted
+ * in the log with its organisation's key, shredded by that organisation's erasure), and nothing reads
+ * it from this table (the documents routes fold the grant's stream, whose codec honours an erasure),
+ * so it is not projected: the row holds `name: null`, as an erased name reads. (The projection is
+ * handed sealed events, so it never holds the name in clear either.)
+ */
+export function projectedGrantState(state: GrantState): GrantState {
+  if (!state.documents?.some((document) => document.name !== null)) return state;
+  return { ...state, documents: state.documents.map((document) => (document.name === null ? document : { ...document, name: null })) };
+}
+
 /** The row after a later event of its stream: what is stored, and the columns written. */
 function updatedRow(row: StoredRow, event: GrantEvent, recorded: RecordedEvent): { row: StoredRow; columns: UpdatedColumns } {
-  const state = evolveGrant(row.state, event);
+  const state = projectedGrantState(evolveGrant(row.state, event));
   const amendments = event.type === 'GrantAmended' ? [...row.amendments, amendmentView(event.data)] : row.amendments;
   const totals = grantTotals(state);
   const statusReason = statusReasonAfter(event, row.status_reason);
@@ -143,6 +155,8 @@ const updateStatement = `UPDATE grants g SET ${columnNames(UPDATED).filter((c) =
 export class GrantsProjection implements Projection {
   readonly name = 'grants';
   readonly filter = { streamPrefixes: [GRANT_STREAM_PREFIX] };
+  /** Personal fields stay encrypted: none is projected (projectedGrantState). */
+  readonly input = 'sealed';
   readonly tables = ['grants'] as const;
 
   async apply(recorded: RecordedEvent, tx: EntityManager): Promise<void> {
@@ -152,7 +166,7 @@ export class GrantsProjection implements Projection {
     const row = rows[0];
     if (row === undefined) {
       if (event.type !== 'GrantAwarded') return;
-      const inserted = insertedColumns(evolveGrant(initialGrantState, event), recorded);
+      const inserted = insertedColumns(projectedGrantState(evolveGrant(initialGrantState, event)), recorded);
       if (inserted) await tx.query(insertStatement, [JSON.stringify([inserted])]);
       return;
     }
@@ -176,7 +190,7 @@ export class GrantsProjection implements Projection {
       const row = rows.get(id);
       if (row === undefined) {
         if (event.type !== 'GrantAwarded') continue;
-        const state = evolveGrant(initialGrantState, event);
+        const state = projectedGrantState(evolveGrant(initialGrantState, event));
         const inserted = insertedColumns(state, recorded);
         if (!inserted) continue;
         inserts.set(id, inserted);
