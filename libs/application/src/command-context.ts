@@ -7,6 +7,14 @@ export interface CommandContext {
   /** The message that caused this command: the HTTP request id, or the event a process manager reacted to. */
   causationId: string;
   idempotencyKey?: string;
+  /**
+   * With a key: the tag of the request it came with (libs/platform/src/idempotency/request-tag.ts),
+   * recorded with the key on the command's events. An earlier effect of the key found in the log
+   * with another request's tag refuses the command (IdempotencyKeyReused, 422) instead of answering
+   * with that other request's outcome. Effects recorded without a tag (before tags, or by a caller
+   * that has none) are taken as this request's, as before.
+   */
+  idempotencyRequest?: string;
   /** From `If-Match`: the stream version the client last saw. */
   expectedVersion?: number;
   /**

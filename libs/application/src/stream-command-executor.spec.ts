@@ -1,5 +1,6 @@
 import { type AppendResult, DuplicateEventIdError, type EventStore, type ExpectedVersion, type NewEvent, type ReadStreamOptions, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import type { Decider } from '@app/domain/shared/decider';
+import { IdempotencyKeyReused } from '@app/platform/idempotency/idempotency-key-reused.error';
 import type { CommandContext } from './command-context';
 import { PlainEventCodec, SchemaRegistry } from './event-codec';
 import { StreamCommandExecutor } from './stream-command-executor';
@@ -417,6 +418,40 @@ describe('StreamCommandExecutor', () => {
       // What this process folds next is the stream as stored.
       const next = await here.execute(counter, 's-two', 'two', { by: 'b' }, context());
       expect(next.version).toBe(2);
+    });
+  });
+
+  describe("the request a key's effect belongs to (CommandContext.idempotencyRequest)", () => {
+    const tagged = (key: string, tag: string): CommandContext => ({ ...context(key), idempotencyRequest: tag });
+    const stores = [
+      ['a store that refuses an event id it holds (PostgreSQL)', () => new UniqueIdsStore()],
+      ['a store searched before deciding (EventStoreDB)', () => new FakeStore()],
+    ] as const;
+
+    it.each(stores)("on %s, another request's effect under the key refuses the command (422); the same request's is answered as before", async (_name, makeStore) => {
+      const store = makeStore();
+      const options = { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 };
+      const first = track(new StreamCommandExecutor(store as unknown as EventStore, codec, options));
+      const second = track(new StreamCommandExecutor(store as unknown as EventStore, codec, options));
+      await first.execute(counter, 's-tag', 'tag', { by: 'first body' }, tagged('k-t', 'request-A'));
+      expect(store.streams.get('s-tag')?.[0].metadata).toMatchObject({ idempotencyKey: 'k-t', idempotencyRequest: 'request-A' });
+
+      // Another body with the same key, sent at once from another process: not answered with the first one's outcome.
+      await expect(second.execute(counter, 's-tag', 'tag', { by: 'second body' }, tagged('k-t', 'request-B'))).rejects.toBeInstanceOf(IdempotencyKeyReused);
+      await expect(first.execute(counter, 's-tag', 'tag', { by: 'second body' }, tagged('k-t', 'request-B'))).rejects.toBeInstanceOf(IdempotencyKeyReused);
+      // The first request sent again is its own effect: replayed, nothing appended.
+      for (const executor of [first, second]) {
+        expect(await executor.execute(counter, 's-tag', 'tag', { by: 'first body' }, tagged('k-t', 'request-A'))).toMatchObject({ version: 0, replayed: true });
+      }
+      expect(store.streams.get('s-tag')?.map((event) => event.data)).toEqual([{ by: 'first body' }]);
+    });
+
+    it('an effect recorded without a tag (before tags) is answered as the command\'s own, as it was', async () => {
+      const store = new UniqueIdsStore();
+      const executor = track(new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }));
+      await executor.execute(counter, 's-old', 'old', { by: 'a' }, context('k-old'));
+      expect(store.streams.get('s-old')?.[0].metadata).not.toHaveProperty('idempotencyRequest');
+      expect(await executor.execute(counter, 's-old', 'old', { by: 'a' }, tagged('k-old', 'request-A'))).toMatchObject({ version: 0, replayed: true });
     });
   });
 

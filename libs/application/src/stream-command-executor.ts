@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AppendResult, DuplicateEventIdError, type EventStore, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import { nameBasedId } from '@app/platform/ids';
+import { IdempotencyKeyReused } from '@app/platform/idempotency/idempotency-key-reused.error';
 import { type Decider, evolveMany } from '@app/domain/shared/decider';
 import type { CommandContext, CommandResult } from './command-context';
 import type { DomainEvent, EventCodec, SealedKey } from './event-codec';
@@ -254,7 +255,7 @@ export class StreamCommandExecutor {
       actorRole: context.actor.role,
       correlationId: context.correlationId,
       causationId: context.causationId,
-      ...(key !== undefined ? { idempotencyKey: key } : {}),
+      ...(key !== undefined ? { idempotencyKey: key, ...(context.idempotencyRequest !== undefined ? { idempotencyRequest: context.idempotencyRequest } : {}) } : {}),
     };
   }
 
@@ -264,6 +265,11 @@ export class StreamCommandExecutor {
     if (key === undefined) return undefined;
     const mine = recorded.filter((event) => event.metadata.idempotencyKey === key && event.metadata.actorId === context.actor.id);
     if (mine.length === 0) return undefined;
+    // The key's effect is another request's (sent at once with this key, or before it): not this one's to answer with.
+    const tag = context.idempotencyRequest;
+    if (tag !== undefined && mine.some((event) => event.metadata.idempotencyRequest !== undefined && event.metadata.idempotencyRequest !== tag)) {
+      throw new IdempotencyKeyReused();
+    }
     return { version: mine[mine.length - 1].streamVersion, events: mine.map((event) => ({ type: event.type, data: event.data }) as E), replayed: true };
   }
 

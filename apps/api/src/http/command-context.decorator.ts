@@ -34,6 +34,7 @@ export const CommandCtx = createParamDecorator((_data: unknown, context: Executi
     correlationId: req.correlationId ?? 'unknown',
     causationId: req.requestId ?? 'unknown',
     ...(idempotencyKey ? { idempotencyKey } : {}),
+    ...(keyed ? { idempotencyRequest: keyed.requestTag } : {}),
     expectedVersion: parseIfMatch(req.headers['if-match']),
     ...(answer && answersWithCommandResult(context.getHandler()) ? { answer } : {}),
     ...(verifyKey ? { verifyKey } : {}),

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { BadRequestException, type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { BadRequestException, type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { pgPoolOf } from '../database/pg-pool';
 import { describeError } from '../database/transient-errors';
 import type { AnswerSlot } from './answer-slot';
+import { APP_CONFIG, type AppConfig, piiMasterKeyFromEnv } from '../config/app-config';
 import { IdempotencyKeyReused } from './idempotency-key-reused.error';
+import { requestTag, requestTagKey } from './request-tag';
 import { isObservable, lastValueFrom } from 'rxjs';
 
 const MAX_KEY_LENGTH = 255;
@@ -113,8 +115,14 @@ export function keyedCommandOf(request: object | undefined): KeyedCommand | unde
 @Injectable()
 export class IdempotencyKeyGuard implements CanActivate {
   private readonly logger = new Logger('Idempotency');
+  private readonly tagKey: Buffer;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.tagKey = requestTagKey(config.piiMasterKey ?? piiMasterKeyFromEnv());
+  }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const http = context.switchToHttp();
@@ -127,7 +135,7 @@ export class IdempotencyKeyGuard implements CanActivate {
     const requestHash = createHash('sha256')
       .update(`${request.method} ${request.originalUrl}\n${request.header('if-match') ?? ''}\n${JSON.stringify(request.body ?? null)}`)
       .digest('hex');
-    const keyed = new KeyedCommand(pgPoolOf(this.dataSource), this.logger, http.getResponse<Response>(), scope, key, requestHash);
+    const keyed = new KeyedCommand(pgPoolOf(this.dataSource), this.logger, http.getResponse<Response>(), scope, key, requestHash, requestTag(this.tagKey, requestHash));
     keyedCommands.set(request, keyed);
     return looksUpLate(context.getHandler()) ? true : keyed.lookUpFirst();
   }
@@ -172,6 +180,8 @@ export class KeyedCommand {
     private readonly scope: string,
     private readonly key: string,
     private readonly requestHash: string,
+    /** The request's tag, recorded with the key on the command's events (request-tag.ts). */
+    readonly requestTag: string,
   ) {
     this.slot = { scope, key, requestHash, get status() { return response.statusCode; } };
   }
