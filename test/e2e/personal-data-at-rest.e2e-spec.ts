@@ -222,6 +222,14 @@ describe('personal data at rest', () => {
         return rows[0]?.stalled_position ?? undefined;
       }, 10_000);
       expect(stalled).toEqual(expect.any(String));
+      // The public readiness answer says which consumer stalled and where, never why: the error names
+      // the organisation's stream and quotes the database. An admin reads it at /admin/consumers.
+      const ready = await t.http.get('/health/ready');
+      expect(ready.body.components.consumers.stalled).toEqual([{ name: 'organisations', position: stalled, since: expect.any(String) }]);
+      expect(JSON.stringify(ready.body)).not.toContain(id);
+      expect(JSON.stringify(ready.body)).not.toContain('test: the organisations projection is stalled');
+      const consumers = await t.http.get('/admin/consumers').set('Authorization', bearer(admin)).expect(200);
+      expect(JSON.stringify(consumers.body)).toContain('test: the organisations projection is stalled');
       expect(await view(id)).toMatchObject({ contactPerson: null, personalDataErased: true, version: 0 });
       const list = await t.http.get('/organisations').set('Authorization', bearer(admin)).expect(200);
       expect(list.body.items.find((item: { id: string }) => item.id === id)).toMatchObject({ contactPerson: null, personalDataErased: true });

@@ -127,7 +127,9 @@ export class HealthController {
     const reports = consumers.reports ?? [];
     const threshold = this.settings.maxLagSeconds;
     const lagging = reports.filter((report) => report.lagSeconds > threshold).map((report) => report.name);
-    const stalled = reports.filter((report) => report.stalled).map((report) => ({ name: report.name, ...report.stalled }));
+    // Where and since when, not why: this answer is public, and the error names a stream (an
+    // organisation's id) and quotes the database's message; GET /admin/consumers shows it to an admin.
+    const stalled = reports.filter((report) => report.stalled).map((report) => ({ name: report.name, position: report.stalled!.position, since: report.stalled!.since }));
     const local = new Map((this.runtime?.status() ?? []).map((status) => [status.name, status]));
     const ready = database.status === 'up' && eventStore.status === 'up' && (!runsConsumers || (consumers.status === 'up' && lagging.length === 0));
     return {
