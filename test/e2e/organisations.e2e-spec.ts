@@ -138,8 +138,10 @@ describe('organisations over HTTP', () => {
     await t.http.post(`/organisations/${APPLICANT_ORG}/due-diligence`).set('Authorization', bearer(applicant)).send({ outcome: 'passed', notes: '' }).expect(403);
     await t.http.post(`/organisations/${APPLICANT_ORG}/erasure`).set('Authorization', bearer(applicant)).send({ reason: 'mine' }).expect(403);
 
+    // A token naming an organisation that is not a UUID is not a valid token (401), whatever the route.
     const noOrg = await t.token({ role: 'applicant', id: 'applicant-without-org', organisationId: 'not-a-uuid' });
-    await t.http.post('/organisations').set('Authorization', bearer(noOrg)).send(registerBody()).expect(403);
+    await t.http.post('/organisations').set('Authorization', bearer(noOrg)).send(registerBody()).expect(401);
+    await t.http.get('/grants').set('Authorization', bearer(noOrg)).expect(401);
   });
 
   it('organisation.publication-consent: withheld by default; the organisation (or the programme team for it) chooses to be public', async () => {

@@ -29,6 +29,23 @@ describe('signToken / TokenVerifier round trip (HS256)', () => {
     await expect(verifier.verify(token)).resolves.toEqual({ id: 'amal', role: 'applicant', organisationId });
   });
 
+  it('refuses an organisation that is not a UUID, and reads an upper-case one lower-case', async () => {
+    for (const org of ['not-a-uuid', 'org-1', '7c9a3e12-0b7e-4a57-8f3d-1f0e2d3c4b5a\u0000', ' 7c9a3e12-0b7e-4a57-8f3d-1f0e2d3c4b5a', '']) {
+      const token = await new SignJWT({ role: 'applicant', org }).setProtectedHeader({ alg: 'HS256' }).setSubject('amal').setIssuer(config.issuer).setAudience(config.audience).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(config.jwtSecret));
+      await expect(verifier.verify(token)).rejects.toMatchObject({ constructor: InvalidTokenError, reason: 'claims' });
+    }
+    const upper = await signToken({ id: 'amal', role: 'applicant', organisationId: '7C9A3E12-0B7E-4A57-8F3D-1F0E2D3C4B5A' }, config);
+    await expect(verifier.verify(upper)).resolves.toEqual({ id: 'amal', role: 'applicant', organisationId: '7c9a3e12-0b7e-4a57-8f3d-1f0e2d3c4b5a' });
+  });
+
+  it('refuses a subject the ledger cannot record: a control character, a lone surrogate, over 255 characters', async () => {
+    const sign = (sub: string) => new SignJWT({ role: 'grant-manager' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(config.issuer).setAudience(config.audience).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(config.jwtSecret));
+    for (const sub of ['ali\u0000ce', 'ali\nce', 'ali\u007fce', 'ali\ud800ce', 'a'.repeat(256)]) {
+      await expect(verifier.verify(await sign(sub))).rejects.toMatchObject({ constructor: InvalidTokenError, reason: 'claims' });
+    }
+    for (const sub of ['a'.repeat(255), 'auth0|5f1c2b', 'Amal Haddad-Nasser', 'عمل']) await expect(verifier.verify(await sign(sub))).resolves.toMatchObject({ id: sub });
+  });
+
   it('reports an expired token as InvalidTokenError with reason expired', async () => {
     const token = await signToken({ id: 'alice', role: 'admin' }, config, '-1s');
     await expect(verifier.verify(token)).rejects.toMatchObject({ constructor: InvalidTokenError, reason: 'expired' });

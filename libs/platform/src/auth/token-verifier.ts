@@ -84,15 +84,39 @@ function toInvalidToken(error: unknown): unknown {
   return error;
 }
 
+/** Organisation ids are UUIDs (any version); compared and stored lower-case. */
+const ORGANISATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The longest subject recorded (an actor id in every event's metadata and in idempotency scopes). */
+export const MAX_SUBJECT_LENGTH = 255;
+
+/**
+ * A subject the ledger can record as it is: not empty, at most MAX_SUBJECT_LENGTH characters, well
+ * formed (no lone surrogate) and with no control character (U+0000 cannot be stored in PostgreSQL's
+ * jsonb or text, and the others have no place in an identifier).
+ */
+function isRecordableSubject(sub: unknown): sub is string {
+  return typeof sub === 'string' && sub.length > 0 && sub.length <= MAX_SUBJECT_LENGTH && !LONE_SURROGATE.test(sub) && !/[\u0000-\u001f\u007f-\u009f]/.test(sub);
+}
+
+/** A UTF-16 surrogate without its pair (String.prototype.isWellFormed, not in this TypeScript lib). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The actor a verified token names. Its claims are the identity provider's, but the ledger refuses
+ * what it could not record or compare: a subject with control characters, or an organisation that
+ * is not a UUID (which failed later as a 500 in a query, or matched nothing in one list and something
+ * in another when upper-case), as an invalid token (401), before any route runs.
+ */
 function actorFromClaims(payload: JWTPayload): Actor {
   const { sub, role, org } = payload;
   if (typeof sub !== 'string' || sub === '') throw new InvalidTokenError('claims', 'The token has no subject');
+  if (!isRecordableSubject(sub)) throw new InvalidTokenError('claims', 'The token has a malformed subject');
   if (!isRole(role)) throw new InvalidTokenError('claims', 'The token has no known role');
-  if (org !== undefined && (typeof org !== 'string' || org === '')) {
+  if (org !== undefined && (typeof org !== 'string' || !ORGANISATION_ID.test(org))) {
     throw new InvalidTokenError('claims', 'The token has a malformed organisation');
   }
   if (role === 'applicant' && org === undefined) {
     throw new InvalidTokenError('claims', 'An applicant token must name its organisation');
   }
-  return org === undefined ? { id: sub, role } : { id: sub, role, organisationId: org };
+  return org === undefined ? { id: sub, role } : { id: sub, role, organisationId: org.toLowerCase() };
 }
