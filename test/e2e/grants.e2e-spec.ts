@@ -199,6 +199,7 @@ describe('grants over HTTP', () => {
       await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'One partner left the network', newAmountMinor: 4_000_000 }).expect(201);
       await callCommitted(callId, 4_000_000);
       await post(manager, `/grants/${grantId}/amendments`, { kind: 'no-cost-extension', reason: 'Crossings closed', newPeriodEnd: '2030-12-31' }).expect(201);
+      await post(manager, `/grants/${grantId}/budget`, { lines: [{ budgetLine: 'Travel', amountMinor: 1_000_000 }, { budgetLine: 'Hearings', amountMinor: 3_000_000 }] }).expect(200);
       const last = await post(manager, `/grants/${grantId}/amendments`, {
         kind: 'budget-reallocation',
         reason: 'Online hearings instead of travel',
@@ -207,6 +208,55 @@ describe('grants over HTTP', () => {
       const view = await grantAt(grantId, last.body.version);
       expect(view).toMatchObject({ amountMinor: 4_000_000, periodEnd: '2030-12-31' });
       expect(view.amendments.map((a: { kind: string }) => a.kind)).toEqual(['amount-change', 'no-cost-extension', 'budget-reallocation']);
+      expect(view.budget.lines).toEqual([{ budgetLine: 'Travel', amountMinor: 900_000 }, { budgetLine: 'Hearings', amountMinor: 3_100_000 }]);
+    });
+
+    it('refuses a reallocation that does not move money between lines of the budget, 422, appending nothing', async () => {
+      const { grantId } = await activeGrant(5_000_000);
+      const reallocate = (budgetReallocation: { budgetLine: string; changeMinor: number }[]) =>
+        post(manager, `/grants/${grantId}/amendments`, { kind: 'budget-reallocation', reason: 'r', budgetReallocation });
+      const refused = async (budgetReallocation: { budgetLine: string; changeMinor: number }[], rule: string) => {
+        const res = await reallocate(budgetReallocation).expect(422);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({ status: 422, rule });
+        return res;
+      };
+      const stream = `grant-${grantId}`;
+      const streamBefore = (await streamEvents(t, stream)).length;
+      const before = await eventCount(t);
+
+      // No budget agreed yet: there are no lines to move money between.
+      await refused([{ budgetLine: 'Hearings', changeMinor: 5_000_000 }, { budgetLine: 'Coord', changeMinor: -5_000_000 }], 'grant.budget.not-agreed');
+      await post(manager, `/grants/${grantId}/budget`, {
+        lines: [{ budgetLine: 'Community hearings', amountMinor: 3_000_000 }, { budgetLine: 'Legal aid', amountMinor: 1_500_000 }, { budgetLine: 'Coordination', amountMinor: 500_000 }],
+      }).expect(200);
+      const budgeted = (await streamEvents(t, stream)).length;
+      expect(budgeted).toBe(streamBefore + 1);
+      const eventsBudgeted = await eventCount(t);
+
+      // Lines the budget does not have (the defect's own request), one unknown among known ones, a different spelling.
+      const unknown = await refused([{ budgetLine: 'Hearings', changeMinor: 5_000_000 }, { budgetLine: 'Coord', changeMinor: -5_000_000 }], 'grant.amendment.reallocation-unknown-line');
+      expect(unknown.body).toMatchObject({ type: 'https://grant-ledger.dev/problems/domain-rule-violation', title: 'Business rule violated', instance: `/grants/${grantId}/amendments` });
+      expect(unknown.body.detail).toContain('"Hearings"');
+      await refused([{ budgetLine: 'Legal aid', changeMinor: -100_000 }, { budgetLine: 'Travel', changeMinor: 100_000 }], 'grant.amendment.reallocation-unknown-line');
+      await refused([{ budgetLine: 'legal aid', changeMinor: -100_000 }, { budgetLine: 'Coordination', changeMinor: 100_000 }], 'grant.amendment.reallocation-unknown-line');
+      // The same line twice (+5 / −5), and a blank name.
+      await refused([{ budgetLine: 'Legal aid', changeMinor: 5 }, { budgetLine: 'Legal aid', changeMinor: -5 }], 'grant.amendment.reallocation-invalid');
+      await refused([{ budgetLine: '   ', changeMinor: 5 }, { budgetLine: 'Legal aid', changeMinor: -5 }], 'grant.amendment.reallocation-invalid');
+      // A line left below zero.
+      await refused([{ budgetLine: 'Coordination', changeMinor: -500_005 }, { budgetLine: 'Legal aid', changeMinor: 500_005 }], 'grant.amendment.reallocation-overdraws-line');
+      expect((await streamEvents(t, stream)).length).toBe(budgeted);
+      expect(await eventCount(t)).toBe(eventsBudgeted);
+      expect(eventsBudgeted).toBe(before + 1);
+
+      // Between lines of the budget: recorded, and the budget moves.
+      const moved = await reallocate([{ budgetLine: 'Coordination', changeMinor: -500_000 }, { budgetLine: 'Legal aid', changeMinor: 500_000 }]).expect(201);
+      const view = await grantAt(grantId, moved.body.version);
+      expect(view.budget.lines).toEqual([
+        { budgetLine: 'Community hearings', amountMinor: 3_000_000 },
+        { budgetLine: 'Legal aid', amountMinor: 2_000_000 },
+        { budgetLine: 'Coordination', amountMinor: 0 },
+      ]);
     });
   });
 

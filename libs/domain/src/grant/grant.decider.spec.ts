@@ -42,6 +42,8 @@ import {
   PaymentExceedsGrantAmount,
   PaymentReferenceRequired,
   ReallocationChangesAmount,
+  ReallocationLineUnknown,
+  ReallocationOverdrawsLine,
   RecoveryOutstanding,
   ReportAlreadyAccepted,
   ReportAlreadySubmitted,
@@ -866,24 +868,131 @@ describe('grant decider', () => {
       expect(state([...planned, extended]).terms?.periodEnd).toBe('2028-06-30');
     });
 
-    it('budget reallocation does not change the amount', () => {
-      const lines = [
-        { budgetLine: 'Travel', changeMinor: -300_000 },
-        { budgetLine: 'Legal aid', changeMinor: 300_000 },
-      ];
-      const reallocate = (budgetReallocation: typeof lines, extra: Partial<AmendGrant['data']> = {}): GrantCommand =>
+    describe('budget reallocation: money moves between the lines of the current budget', () => {
+      // EUR 120,000 agreed as three lines.
+      const budgetAgreed: GrantEvent = {
+        type: 'GrantBudgetAgreed',
+        data: {
+          grantId,
+          lines: [
+            { budgetLine: 'Hearings', amountMinor: 6_000_000 },
+            { budgetLine: 'Legal aid', amountMinor: 4_000_000 },
+            { budgetLine: 'Coordination', amountMinor: 2_000_000 },
+          ],
+          transferShareBasisPoints: 1_000,
+          agreedBy: 'user-grant-manager',
+          agreedAt: later,
+        },
+      };
+      const budgeted: GrantEvent[] = [...planned, budgetAgreed];
+      type Lines = { budgetLine: string; changeMinor: number }[];
+      const reallocate = (budgetReallocation: Lines, extra: Partial<AmendGrant['data']> = {}): GrantCommand =>
         cmd.amend({ kind: 'budget-reallocation', budgetReallocation, ...extra });
-      const reallocated = amended({ kind: 'budget-reallocation', budgetReallocation: lines });
-      given(grantDecider, planned).when(reallocate(lines)).then([reallocated]);
-      given(grantDecider, planned)
-        .when(reallocate([lines[0], { budgetLine: 'Legal aid', changeMinor: 400_000 }]))
-        .thenThrows(ReallocationChangesAmount);
-      given(grantDecider, planned).when(reallocate(lines, { newAmountMinor: 13_000_000 })).thenThrows(InvalidAmendment);
-      given(grantDecider, planned).when(reallocate([lines[0]])).thenThrows(InvalidBudgetReallocation);
-      given(grantDecider, planned)
-        .when(reallocate([{ budgetLine: '', changeMinor: -1 }, { budgetLine: 'Travel', changeMinor: 1 }]))
-        .thenThrows(InvalidBudgetReallocation);
-      expect(grantTotals(state([...planned, reallocated])).amountMinor).toBe(12_000_000);
+      const reallocated = (budgetReallocation: Lines, amendmentId?: string): GrantEvent => amended({ kind: 'budget-reallocation', budgetReallocation }, amendmentId);
+      const move = (from: string, to: string, amountMinor: number): Lines => [
+        { budgetLine: from, changeMinor: -amountMinor },
+        { budgetLine: to, changeMinor: amountMinor },
+      ];
+      // A financial report on the grant, showing what was spent on Coordination (and nothing elsewhere).
+      const financial = 'report-financial-1';
+      const spentOnCoordination = (spentMinor: number): GrantEvent[] => [
+        reportScheduled(financial, 'financial', '2027-06-30'),
+        {
+          type: 'FinancialReportSubmitted',
+          data: { grantId, reportId: financial, final: false, expenditure: [{ budgetLine: 'Coordination', spentMinor }], totalSpentMinor: spentMinor, submittedAt: later },
+        },
+      ];
+
+      it('moves money between lines of the budget, leaving the amount and the budget total unchanged', () => {
+        const lines = move('Hearings', 'Coordination', 500_000);
+        given(grantDecider, budgeted).when(reallocate(lines)).then([reallocated(lines)]);
+        const after = state([...budgeted, reallocated(lines)]);
+        expect(after.budget?.lines).toEqual([
+          { budgetLine: 'Hearings', amountMinor: 5_500_000 },
+          { budgetLine: 'Legal aid', amountMinor: 4_000_000 },
+          { budgetLine: 'Coordination', amountMinor: 2_500_000 },
+        ]);
+        expect(grantTotals(after).amountMinor).toBe(12_000_000);
+        // Between more than two lines, and emptying a line entirely (to zero, not below).
+        const three = [
+          { budgetLine: 'Coordination', changeMinor: -2_000_000 },
+          { budgetLine: 'Hearings', changeMinor: 1_500_000 },
+          { budgetLine: 'Legal aid', changeMinor: 500_000 },
+        ];
+        given(grantDecider, budgeted).when(reallocate(three)).then([reallocated(three)]);
+      });
+
+      it('works on the budget as amended: a later reallocation sees the lines an earlier one moved', () => {
+        const first = reallocated(move('Hearings', 'Coordination', 500_000));
+        const second = move('Coordination', 'Legal aid', 2_500_000);
+        given(grantDecider, [...budgeted, first]).when(reallocate(second, { amendmentId: 'amendment-2' })).then([reallocated(second, 'amendment-2')]);
+        given(grantDecider, [...budgeted, first])
+          .when(reallocate(move('Coordination', 'Legal aid', 2_500_001), { amendmentId: 'amendment-2' }))
+          .thenThrows(ReallocationOverdrawsLine);
+      });
+
+      it('refuses a grant without an agreed budget: there are no lines to move money between', () => {
+        given(grantDecider, planned).when(reallocate(move('Travel', 'Legal aid', 300_000))).thenThrows(BudgetNotAgreed);
+      });
+
+      it('refuses a line that is not in the budget, naming it, also when only the spelling differs', () => {
+        const error = given(grantDecider, budgeted).when(reallocate([{ budgetLine: 'Hearing rooms', changeMinor: 5_000_000 }, { budgetLine: 'Coord', changeMinor: -5_000_000 }])).thenThrows(ReallocationLineUnknown);
+        expect(error.budgetLine).toBe('Hearing rooms');
+        given(grantDecider, budgeted).when(reallocate(move('Hearings', 'Travel', 100_000))).thenThrows(ReallocationLineUnknown);
+        given(grantDecider, budgeted).when(reallocate(move('Travel', 'Hearings', 100_000))).thenThrows(ReallocationLineUnknown);
+        // Line names are compared as agreed (as the expenditure of a financial report is): no trimming, no case folding.
+        given(grantDecider, budgeted).when(reallocate(move('hearings', 'Coordination', 100_000))).thenThrows(ReallocationLineUnknown);
+        given(grantDecider, budgeted).when(reallocate(move('Hearings ', 'Coordination', 100_000))).thenThrows(ReallocationLineUnknown);
+      });
+
+      it('refuses a line named twice, also a change and its reverse on the same line', () => {
+        given(grantDecider, budgeted).when(reallocate(move('Hearings', 'Hearings', 5))).thenThrows(InvalidBudgetReallocation);
+        given(grantDecider, budgeted)
+          .when(reallocate([...move('Hearings', 'Coordination', 100_000), { budgetLine: 'Hearings', changeMinor: 50_000 }, { budgetLine: 'Legal aid', changeMinor: -50_000 }]))
+          .thenThrows(InvalidBudgetReallocation);
+      });
+
+      it('refuses to leave a line below zero', () => {
+        const error = given(grantDecider, budgeted).when(reallocate(move('Coordination', 'Hearings', 2_000_001))).thenThrows(ReallocationOverdrawsLine);
+        expect(error).toMatchObject({ budgetLine: 'Coordination', amountMinor: 2_000_000, changeMinor: -2_000_001, spentMinor: 0 });
+        given(grantDecider, budgeted).when(reallocate(move('Coordination', 'Hearings', 5_000_000))).thenThrows(ReallocationOverdrawsLine);
+      });
+
+      it('refuses to leave a line below what a standing financial report shows spent on it', () => {
+        const reported = [...budgeted, ...spentOnCoordination(1_500_000)];
+        const error = given(grantDecider, reported).when(reallocate(move('Coordination', 'Hearings', 500_001))).thenThrows(ReallocationOverdrawsLine);
+        expect(error).toMatchObject({ budgetLine: 'Coordination', amountMinor: 2_000_000, changeMinor: -500_001, spentMinor: 1_500_000 });
+        const upToSpent = move('Coordination', 'Hearings', 500_000);
+        given(grantDecider, reported).when(reallocate(upToSpent)).then([reallocated(upToSpent)]);
+        // Accepted reports count too; a report sent back for revision does not stand.
+        given(grantDecider, [...reported, accepted(financial)]).when(reallocate(move('Coordination', 'Hearings', 500_001))).thenThrows(ReallocationOverdrawsLine);
+        given(grantDecider, [...reported, revisionRequested(financial)]).when(reallocate(move('Coordination', 'Hearings', 500_001))).then([reallocated(move('Coordination', 'Hearings', 500_001))]);
+        // Money moved into a line spent beyond its budget (a transfer within the share) is always fine.
+        const overspent = [...budgeted, ...spentOnCoordination(2_200_000)];
+        given(grantDecider, overspent).when(reallocate(move('Hearings', 'Coordination', 200_000))).then([reallocated(move('Hearings', 'Coordination', 200_000))]);
+        given(grantDecider, overspent).when(reallocate(move('Coordination', 'Hearings', 1))).thenThrows(ReallocationOverdrawsLine);
+      });
+
+      it('refuses changes that do not net to zero, fewer than two lines, blank names and zero changes', () => {
+        given(grantDecider, budgeted)
+          .when(reallocate([{ budgetLine: 'Hearings', changeMinor: -300_000 }, { budgetLine: 'Legal aid', changeMinor: 400_000 }]))
+          .thenThrows(ReallocationChangesAmount);
+        given(grantDecider, budgeted).when(reallocate(move('Hearings', 'Legal aid', 300_000), { newAmountMinor: 13_000_000 })).thenThrows(InvalidAmendment);
+        given(grantDecider, budgeted).when(reallocate([{ budgetLine: 'Hearings', changeMinor: -300_000 }])).thenThrows(InvalidBudgetReallocation);
+        given(grantDecider, budgeted).when(reallocate(move(' ', 'Hearings', 1))).thenThrows(InvalidBudgetReallocation);
+        given(grantDecider, budgeted).when(reallocate(move('Legal aid', 'Hearings', 0))).thenThrows(InvalidBudgetReallocation);
+      });
+
+      it('replays a reallocation recorded before these rules as it was recorded', () => {
+        const legacy = reallocated([{ budgetLine: 'Travel', changeMinor: 100_000 }, { budgetLine: 'Hearings', changeMinor: -100_000 }]);
+        expect(state([...budgeted, legacy]).budget?.lines).toEqual([
+          { budgetLine: 'Hearings', amountMinor: 5_900_000 },
+          { budgetLine: 'Legal aid', amountMinor: 4_000_000 },
+          { budgetLine: 'Coordination', amountMinor: 2_000_000 },
+          { budgetLine: 'Travel', amountMinor: 100_000 },
+        ]);
+        expect(state([...planned, legacy]).budget).toBeNull();
+      });
     });
 
     it('each kind carries exactly its own field, with a reason, an approver and a fresh id', () => {

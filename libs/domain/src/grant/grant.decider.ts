@@ -59,6 +59,8 @@ import {
   PaymentExceedsGrantAmount,
   PaymentReferenceRequired,
   ReallocationChangesAmount,
+  ReallocationLineUnknown,
+  ReallocationOverdrawsLine,
   RecoveryOutstanding,
   GrantReasonRequired,
   ReportAlreadyAccepted,
@@ -302,6 +304,10 @@ function updateReport(state: GrantState, reportId: string, change: Partial<Grant
   return { ...state, reports: state.reports.map((r) => (r.reportId === reportId ? { ...r, ...change } : r)) };
 }
 
+/**
+ * The decider only records reallocations between existing lines (assertReallocation); a line it does
+ * not find was added by an amendment recorded before that rule, and is replayed as recorded.
+ */
 function reallocate(budget: GrantBudget, changes: readonly { budgetLine: string; changeMinor: number }[]): GrantBudget {
   const lines = budget.lines.map((line) => ({ ...line }));
   for (const { budgetLine, changeMinor } of changes) {
@@ -813,12 +819,7 @@ function amend(command: AmendGrant, state: GrantState): GrantEvent[] {
     case 'budget-reallocation': {
       onlyFields(d, 'budgetReallocation');
       const lines = d.budgetReallocation ?? [];
-      if (lines.length < 2) throw new InvalidBudgetReallocation('A reallocation moves money between at least two budget lines');
-      if (lines.some((l) => isBlank(l.budgetLine) || !Number.isSafeInteger(l.changeMinor) || l.changeMinor === 0)) {
-        throw new InvalidBudgetReallocation('Each line needs a budget line name and a non-zero integer change in minor units');
-      }
-      const netChangeMinor = lines.reduce((sum, l) => sum + l.changeMinor, 0);
-      if (netChangeMinor !== 0) throw new ReallocationChangesAmount(netChangeMinor);
+      assertReallocation(state, lines);
       return [
         {
           type: 'GrantAmended',
@@ -833,6 +834,47 @@ function amend(command: AmendGrant, state: GrantState): GrantEvent[] {
     default:
       return assertNever(d.kind);
   }
+}
+
+/**
+ * A reallocation moves money between the lines of the grant's current budget (as agreed, with
+ * earlier reallocations applied), so it needs that budget: every line it names is one of its lines,
+ * named once and spelled exactly as agreed (budget lines are compared as stored everywhere, like the
+ * expenditure of a financial report); money moved out of a line leaves it at zero or more and at
+ * least at what is reported spent on it; the changes sum to zero. The floors are checked before the
+ * sum: the money moved out is then bounded by the budget, so no rounding can make a sum look zero.
+ */
+function assertReallocation(state: GrantState, lines: readonly { budgetLine: string; changeMinor: number }[]): void {
+  const budget = state.budget;
+  if (!budget) throw new BudgetNotAgreed();
+  if (lines.length < 2) throw new InvalidBudgetReallocation('A reallocation moves money between at least two budget lines');
+  if (lines.some((l) => isBlank(l.budgetLine) || !Number.isSafeInteger(l.changeMinor) || l.changeMinor === 0)) {
+    throw new InvalidBudgetReallocation('Each line needs a budget line name and a non-zero integer change in minor units');
+  }
+  if (new Set(lines.map((l) => l.budgetLine)).size !== lines.length) throw new InvalidBudgetReallocation('Each budget line is named once');
+  for (const { budgetLine, changeMinor } of lines) {
+    const line = budget.lines.find((b) => b.budgetLine === budgetLine);
+    if (line === undefined) throw new ReallocationLineUnknown(budgetLine);
+    if (changeMinor > 0) continue;
+    const spentMinor = reportedSpentMinor(state, budgetLine);
+    if (line.amountMinor + changeMinor < Math.max(0, spentMinor)) throw new ReallocationOverdrawsLine(budgetLine, line.amountMinor, changeMinor, spentMinor);
+  }
+  const netChangeMinor = lines.reduce((sum, l) => sum + l.changeMinor, 0);
+  if (netChangeMinor !== 0) throw new ReallocationChangesAmount(netChangeMinor);
+}
+
+/**
+ * What the financial reports that stand (submitted, or accepted; not those sent back for revision)
+ * show as spent on a line: the most any of them shows. The final report is cumulative; an interim
+ * one covers its period, so this is never more than what was spent on the line so far.
+ */
+function reportedSpentMinor(state: GrantState, budgetLine: string): number {
+  let spentMinor = 0;
+  for (const report of state.reports) {
+    if (!report.financial || (report.status !== 'submitted' && report.status !== 'accepted')) continue;
+    for (const line of report.financial.expenditure) if (line.budgetLine === budgetLine) spentMinor = Math.max(spentMinor, line.spentMinor);
+  }
+  return spentMinor;
 }
 
 const AMENDMENT_FIELDS = ['newPeriodEnd', 'newAmountMinor', 'budgetReallocation'] as const;

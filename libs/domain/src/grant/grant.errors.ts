@@ -304,11 +304,43 @@ export class AmountBelowScheduled extends DomainRuleViolation {
   }
 }
 
-/** Blank budget lines, or changes that are not non-zero integers. */
+/** Fewer than two lines, blank budget lines, a line named twice, or changes that are not non-zero integers. */
 export class InvalidBudgetReallocation extends DomainRuleViolation {
   static readonly rule = 'grant.amendment.reallocation-invalid';
   constructor(message: string) {
     super(InvalidBudgetReallocation.rule, message);
+  }
+}
+
+/**
+ * A budget reallocation moves money between the lines of the grant's current budget (as agreed,
+ * then reallocated): a line it names must be one of them, spelled exactly as agreed.
+ */
+export class ReallocationLineUnknown extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.reallocation-unknown-line';
+  constructor(readonly budgetLine: string) {
+    super(ReallocationLineUnknown.rule, `"${budgetLine}" is not a line of the grant's budget: a reallocation moves money between its lines`);
+  }
+}
+
+/**
+ * Money moved out of a line never leaves it below zero, nor below what financial reports standing
+ * (submitted or accepted) already show as spent on it.
+ */
+export class ReallocationOverdrawsLine extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.reallocation-overdraws-line';
+  constructor(
+    readonly budgetLine: string,
+    readonly amountMinor: number,
+    readonly changeMinor: number,
+    readonly spentMinor: number,
+  ) {
+    super(
+      ReallocationOverdrawsLine.rule,
+      spentMinor > 0
+        ? `Line "${budgetLine}" has ${amountMinor}, of which ${spentMinor} is reported spent: moving ${-changeMinor} out of it would leave ${amountMinor + changeMinor}`
+        : `Line "${budgetLine}" has ${amountMinor}: moving ${-changeMinor} out of it would leave ${amountMinor + changeMinor}`,
+    );
   }
 }
 
