@@ -18,6 +18,7 @@ function goodProduction(): NodeJS.ProcessEnv {
     AUDIT_SIGNING_KEY: ed25519Pkcs8(),
     PUBLIC_PSEUDONYM_SECRET: randomBytes(32).toString('base64'),
     PUBLIC_BASE_URL: 'https://grants.example.org',
+    DATABASE_URL: 'postgres://grant_ledger:secret@db.internal:5432/grant_ledger',
   };
 }
 
@@ -76,7 +77,14 @@ describe('configuration schema: production refuses to start on weak or missing s
 
   it.each(['production', 'Production', 'prod', '', undefined])('with NODE_ENV=%p and no secrets, names every missing one', (nodeEnv) => {
     const refused = refusedVariables({ NODE_ENV: nodeEnv });
-    expect(refused).toEqual(expect.arrayContaining([...SECRETS, 'PUBLIC_BASE_URL']));
+    expect(refused).toEqual(expect.arrayContaining([...SECRETS, 'PUBLIC_BASE_URL', 'DATABASE_URL']));
+  });
+
+  it('refuses to start the embedded PostgreSQL (no DATABASE_URL) in production: its password is published; development and test may', () => {
+    const { DATABASE_URL: _url, ...withoutDatabase } = goodProduction();
+    expect(refusedVariables(withoutDatabase)).toEqual(['DATABASE_URL']);
+    expect(refusedVariables({ ...withoutDatabase, DATABASE_URL: '  ' })).toEqual(['DATABASE_URL']);
+    for (const NODE_ENV of ['development', 'test']) expect(loadConfig({ NODE_ENV }).databaseUrl).toBeUndefined();
   });
 
   it('refuses the development defaults set explicitly, naming each variable', () => {

@@ -169,6 +169,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const budgetTransferShareBasisPoints = int('BUDGET_TRANSFER_SHARE_BASIS_POINTS', 1_000);
   if (budgetTransferShareBasisPoints > 10_000) fail('BUDGET_TRANSFER_SHARE_BASIS_POINTS', 'must be at most 10000 basis points (100 %)');
 
+  // The embedded PostgreSQL (no DATABASE_URL) is for a developer's machine and the tests: its
+  // password is published in this repository and it listens on the host's loopback, where any local
+  // process could read or alter the log and the key table.
+  if (production && nonEmpty(env.DATABASE_URL) === undefined) {
+    fail('DATABASE_URL', 'must be set in production: without it the embedded PostgreSQL starts, whose password is published in this repository (development and tests only)');
+  }
   const piiMasterKey = checkPiiMasterKey(env, production, fail);
   checkAuditKeys(env, production, runWorker, fail);
   checkPseudonymSecret(env, production, fail);
