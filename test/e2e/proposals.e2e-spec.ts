@@ -301,6 +301,17 @@ describe('proposals over HTTP', () => {
     expect(beiruts.body.items.map((i: { id: string }) => i.id)).toContain(housing);
     expect(beiruts.body.items.map((i: { id: string }) => i.id)).not.toContain(land);
     expect(beiruts.body.items.find((i: { id: string }) => i.id === housing).consensusScore).toBeNull();
+    // Who screened and decided, and the committee, are the programme's own record: not the applicants' nor the reviewers'.
+    for (const who of ['beirut', 'hebron', 'omar'] as const) {
+      const seen = (await t.http.get(`/proposals/${housing}`).set(bearer(who)).expect(200)).body;
+      expect(seen.decision).toMatchObject({ decision: 'award', reasons: 'Ranked first; monitoring budget reduced', decidedBy: null, committee: null });
+      expect(seen.eligibility).toMatchObject({ eligible: true, screenedBy: null });
+    }
+    for (const who of ['manager', 'auditor'] as const) {
+      const seen = (await t.http.get(`/proposals/${housing}`).set(bearer(who)).expect(200)).body;
+      expect(seen.decision).toMatchObject({ decidedBy: 'alice', committee: 'Grants committee, May 2027' });
+      expect(seen.eligibility.screenedBy).toEqual(expect.any(String));
+    }
     const domPartnerView = await t.http.get('/proposals').query({ callId }).set(bearer('dom')).expect(200);
     expect(domPartnerView.body.items.map((i: { id: string }) => i.id)).toContain(land);
     expect(domPartnerView.body.items.map((i: { id: string }) => i.id)).not.toContain(housing);

@@ -1910,13 +1910,16 @@ export interface components {
             grantId?: string;
             decidedAt: string;
             reasons: string;
-            decidedBy: string;
-            committee: string;
+            /** @description Who recorded the decision. The programme's own record: the programme team and auditors only (null for applicants and reviewers: staff are not traced outside the programme) */
+            decidedBy: string | null;
+            /** @description The committee, as recorded. The programme's own record: the programme team and auditors only (null for applicants and reviewers: staff are not traced outside the programme) */
+            committee: string | null;
         };
         EligibilityDto: {
             eligible: boolean;
             results: components["schemas"]["EligibilityResultDto"][];
-            screenedBy: string;
+            /** @description Who screened. The programme's own record: the programme team and auditors only (null for applicants and reviewers: staff are not traced outside the programme) */
+            screenedBy: string | null;
             screenedAt: string;
         };
         ReviewersDto: {
@@ -1982,7 +1985,8 @@ export interface components {
         ClarificationDto: {
             requestId: string;
             questions: string[];
-            requestedBy: string;
+            /** @description Who asked. The programme's own record: the programme team and auditors only (null for applicants and reviewers: staff are not traced outside the programme) */
+            requestedBy: string | null;
             requestedAt: string;
             answer?: string | null;
             revisedFields?: Record<string, never> | null;
@@ -2717,9 +2721,9 @@ export interface components {
             /** @description Earlier decisions that did not stand */
             earlierDecisions: components["schemas"]["DossierDecisionDto"][];
             budgetPosition?: components["schemas"]["DossierBudgetPositionDto"] | null;
-            /** @description The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence. mandateStatement is null once the partner's personal data was erased */
+            /** @description The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence. mandateStatement is personal data, shown as a marker: { personalData: 'present' }, or 'erased' once the partner's personal data was erased */
             partnerAnswers: Record<string, never>[];
-            /** @description Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision. grounds is null once the requesting organisation's personal data was erased */
+            /** @description Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision. grounds are personal data, shown as a marker: { personalData: 'present' }, or 'erased' once the requesting organisation's personal data was erased */
             redress: Record<string, never>[];
         };
         RecordSearchHitDto: {

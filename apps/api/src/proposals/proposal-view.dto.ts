@@ -54,8 +54,8 @@ export class DecisionSummaryDto {
 
 export class DecisionDto extends DecisionSummaryDto {
   @ApiProperty() reasons: string;
-  @ApiProperty() decidedBy: string;
-  @ApiProperty() committee: string;
+  @ApiProperty({ type: String, nullable: true, description: "Who recorded the decision. The programme's own record: the programme team and auditors only (null for applicants and reviewers: staff are not traced outside the programme)" }) decidedBy: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The committee, as recorded. The programme's own record: the programme team and auditors only (null for applicants and reviewers: staff are not traced outside the programme)" }) committee: string | null;
 }
 
 export const PARTNER_STATUSES = ['invited', 'accepted'] as const;
@@ -113,7 +113,7 @@ export class ProposalListDto {
 export class EligibilityDto {
   @ApiProperty() eligible: boolean;
   @ApiProperty({ type: [EligibilityResultDto] }) results: EligibilityResultDto[];
-  @ApiProperty() screenedBy: string;
+  @ApiProperty({ type: String, nullable: true, description: "Who screened. The programme's own record: the programme team and auditors only (null for applicants and reviewers: staff are not traced outside the programme)" }) screenedBy: string | null;
   @ApiProperty() screenedAt: string;
 }
 
@@ -169,7 +169,7 @@ export class UnfundedAwardDto {
 export class ClarificationDto {
   @ApiProperty() requestId: string;
   @ApiProperty({ type: [String] }) questions: string[];
-  @ApiProperty() requestedBy: string;
+  @ApiProperty({ type: String, nullable: true, description: "Who asked. The programme's own record: the programme team and auditors only (null for applicants and reviewers: staff are not traced outside the programme)" }) requestedBy: string | null;
   @ApiProperty() requestedAt: string;
   @ApiPropertyOptional({ type: String, nullable: true }) answer: string | null;
   @ApiPropertyOptional({ type: Object, nullable: true }) revisedFields: Record<string, unknown> | null;
@@ -339,15 +339,19 @@ export function toProposalDetailDto(view: ProposalView, relation: ProposalRelati
     summary: view.summary,
     budgetLines: view.budgetLines,
     durationMonths: view.durationMonths,
-    eligibility: view.eligibility,
+    // Who on the programme's staff screened, asked, decided, and the committee: theirs to know (and
+    // the auditors'), never the applicants' or the reviewers' (README, Security: who is at risk).
+    eligibility: view.eligibility && (internals ? view.eligibility : { ...view.eligibility, screenedBy: null }),
     reviewers: internals ? { assigned: view.assignedReviewerIds, recused: view.recusedReviewerIds } : null,
     conflicts: internals ? view.conflicts : null,
     reviews: reviews.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt) || a.reviewerId.localeCompare(b.reviewerId)),
     consensus: internals ? view.consensus : null,
-    decision: view.decision ? { ...decisionSummary(view)!, reasons: view.decision.reasons, decidedBy: view.decision.decidedBy, committee: view.decision.committee } : null,
+    decision: view.decision
+      ? { ...decisionSummary(view)!, reasons: view.decision.reasons, decidedBy: internals ? view.decision.decidedBy : null, committee: internals ? view.decision.committee : null }
+      : null,
     award: toAwardOutcomeDto(view.award),
     unfundedAwards: internals ? view.unfundedAwards : [],
-    clarifications: view.clarifications.map((c) => ({ ...c, revisedFields: c.revisedFields ? { ...c.revisedFields } : null })),
+    clarifications: view.clarifications.map((c) => ({ ...c, requestedBy: internals ? c.requestedBy : null, revisedFields: c.revisedFields ? { ...c.revisedFields } : null })),
     withdrawal: view.withdrawal,
   };
 }
