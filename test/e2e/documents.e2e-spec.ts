@@ -1,5 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { deflateSync } from 'node:zlib';
+import { CommandBus } from '@nestjs/cqrs';
 import { Client } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventCount, streamEvents } from '../support/log';
@@ -206,6 +209,85 @@ describe('grant documents over HTTP (multipart upload, encrypted storage, downlo
     expect((await streamEvents(t, `grant-${grantId}`)).length).toBe(before);
   });
 
+  /** A multipart body cut short inside the file part, as a client that stopped writing sends it. */
+  const CUT_SHORT = Buffer.from('--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.4 trunc', 'latin1');
+  /** The file part whole, but the body never closed (no final boundary): the form is still malformed. */
+  const UNCLOSED = Buffer.concat([Buffer.from('--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n', 'latin1'), pdf('unclosed'), Buffer.from('\r\n--xyz', 'latin1')]);
+  const rawUpload = (token: string, path: string, body: Buffer) =>
+    t.http.post(path).set(as(token)).set('Content-Type', 'multipart/form-data; boundary=xyz').send(body);
+
+  async function blobCount(): Promise<number> {
+    const client = new Client({ connectionString: t.db.url });
+    await client.connect();
+    try {
+      return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM document_blobs')).rows[0].n;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('answers 400 problem+json to a body cut short or never closed, for grants and proposals, known or not: nothing stored or appended, and the app keeps serving', async () => {
+    const grantId = await awardedGrant();
+    const proposalId = await draftProposal(scenario.executor, { callId: await scenario.publishedCall(), leadOrganisationId: lead, partnerOrganisationIds: [partner] });
+    const paths = [`/grants/${randomUUID()}/documents`, `/grants/${grantId}/documents`, `/proposals/${randomUUID()}/documents`, `/proposals/${proposalId}/documents`];
+    const events = await eventCount(t);
+    const blobs = await blobCount();
+    for (const path of paths) {
+      for (const body of [CUT_SHORT, UNCLOSED]) {
+        const res = await rawUpload(grantee, path, body).expect(400);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.body).toMatchObject({ status: 400, instance: path, detail: expect.stringContaining('cut short') });
+        // Still up, and answering.
+        await t.http.get(`/grants/${grantId}/documents`).set(as(grantee)).expect(200);
+      }
+    }
+    expect(await eventCount(t)).toBe(events);
+    expect(await blobCount()).toBe(blobs);
+    // A whole upload still goes through, to both.
+    await upload(grantee, grantId, pdf('whole')).expect(201);
+    await t.http.post(`/proposals/${proposalId}/documents`).set(as(grantee)).attach('file', pdf('whole'), { filename: 'whole.pdf' }).expect(201);
+  });
+
+  it('a client that goes away in the middle of the file leaves nothing pending, stored or appended, and the app keeps serving', async () => {
+    const grantId = await awardedGrant();
+    const server = t.app.getHttpServer() as Server;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    // Every command the upload starts, to see that it settles once the client is gone.
+    const commandBus = t.app.get(CommandBus);
+    const started: Promise<unknown>[] = [];
+    const original = commandBus.execute.bind(commandBus);
+    const execute = jest.spyOn(commandBus, 'execute').mockImplementation((command: Parameters<CommandBus['execute']>[0]) => {
+      const running = original(command);
+      started.push(running.catch(() => undefined));
+      return running;
+    });
+    const events = await eventCount(t);
+    const blobs = await blobCount();
+    try {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      const part = Buffer.concat([Buffer.from('--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n', 'latin1'), pdf('half of it')]);
+      socket.write(
+        `POST /grants/${grantId}/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${grantee}\r\n` +
+          `Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: ${part.length + 10_000}\r\n\r\n`,
+      );
+      socket.write(part);
+      // The upload is under way (its command started, waiting for the rest of the file); then the client is gone.
+      await eventually(async () => (started.length > 0 ? true : undefined));
+      socket.destroy();
+      let timer: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([Promise.all(started).then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5_000)))]);
+      clearTimeout(timer);
+      expect(settled).toBe(true);
+    } finally {
+      execute.mockRestore();
+    }
+    expect(await eventCount(t)).toBe(events);
+    expect(await blobCount()).toBe(blobs);
+    await upload(grantee, grantId, pdf('after the disconnect')).expect(201);
+  });
+
   it('the agreement and reports name stored documents by id; an id never attached to the grant is refused (422)', async () => {
     const grantId = await awardedGrant();
     const agreementPdf = pdf('Signed agreement');
@@ -278,5 +360,37 @@ describe('grant documents over HTTP (multipart upload, encrypted storage, downlo
     const kept = await awardedGrant();
     const keptDoc = (await upload(grantee, kept, pdf('kept')).expect(201)).body.documentId as string;
     await download(manager, kept, keptDoc).expect(200);
+  });
+
+  it('an erased document stays erased (410) when the same bytes come again under the organisation\'s new key, refused or accepted; the new document reads by its own id', async () => {
+    const erasable = await scenario.organisation('TN', ['returning-user']);
+    const applicant = await t.token({ role: 'applicant', id: 'returning-user', organisationId: erasable });
+    const grantId = await awardedGrant(erasable);
+    const proposalId = await draftProposal(scenario.executor, { callId: await scenario.publishedCall(), leadOrganisationId: erasable, partnerOrganisationIds: [partner] });
+    const bytes = pdf('Minutes of the board, with the members present');
+    const { documentId } = (await upload(applicant, grantId, bytes, 'board-minutes.pdf').expect(201)).body as { documentId: string };
+    const proposalDocument = (await t.http.post(`/proposals/${proposalId}/documents`).set(as(applicant)).attach('file', bytes, { filename: 'board-minutes.pdf' }).expect(201)).body.documentId as string;
+    await t.http.post(`/grants/${grantId}/agreement`).set(as(manager)).send({ signatories: [{ name: 'Omar Khalil', role: 'Director' }], documentIds: [documentId] }).expect(200);
+    await t.http.post(`/grants/${grantId}/termination`).set(as(manager)).send({ reason: 'Activities stopped' }).expect(200);
+    await t.http.post(`/organisations/${erasable}/erasure`).set(as(manager)).send({ reason: 'Data subject request' }).expect(200);
+    await download(manager, grantId, documentId).expect(410);
+    await download(manager, proposalId, proposalDocument, 'proposals').expect(410);
+
+    // A new contact person: the organisation has personal data again, under a new key.
+    await t.http.patch(`/organisations/${erasable}`).set(as(applicant)).send({ contactPerson: { name: 'Omar Khalil', email: 'omar.khalil@example.org' } }).expect(200);
+    // The same bytes to the terminated grant: stored under the new key, then refused.
+    expect((await upload(applicant, grantId, bytes, 'board-minutes.pdf').expect(409)).headers['content-type']).toContain('application/problem+json');
+    await download(manager, grantId, documentId).expect(410);
+    await download(manager, proposalId, proposalDocument, 'proposals').expect(410);
+    // And accepted for another grant of the organisation: that new document reads, the erased ones never again.
+    const otherGrant = await awardedGrant(erasable);
+    const fresh = (await upload(applicant, otherGrant, bytes, 'board-minutes.pdf').expect(201)).body.documentId as string;
+    expect(Buffer.compare((await download(applicant, otherGrant, fresh).expect(200)).body as Buffer, bytes)).toBe(0);
+    for (const token of [manager, auditor, applicant]) {
+      expect((await download(token, grantId, documentId).expect(410)).headers['content-type']).toContain('application/problem+json');
+      await download(token, proposalId, proposalDocument, 'proposals').expect(410);
+    }
+    const list = await t.http.get(`/grants/${grantId}/documents`).set(as(manager)).expect(200);
+    expect(list.body.items).toEqual([expect.objectContaining({ documentId, name: null })]);
   });
 });

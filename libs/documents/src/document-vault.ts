@@ -19,6 +19,17 @@ export interface DocumentVaultOptions {
   allowedTypes: readonly string[];
 }
 
+/**
+ * What the attaching event (GrantDocumentAttached, ProposalDocumentAttached) recorded of a document,
+ * as the codec read it back: its content address, and its name, which was encrypted with the same
+ * subject key as its bytes.
+ */
+export interface RecordedDocument {
+  sha256: string;
+  /** `null` once the key it was encrypted with is erased: the document's own key is gone. */
+  name: string | null;
+}
+
 /** The upload is larger than DOCUMENT_MAX_BYTES (HTTP 413). */
 export class DocumentTooLarge extends Error {
   constructor(readonly maxBytes: number) {
@@ -95,8 +106,16 @@ export class DocumentVault {
     return { sha256, sizeBytes, contentType };
   }
 
-  /** The clear bytes, checked against their SHA-256. */
-  async get(subject: string, sha256: string): Promise<Buffer> {
+  /**
+   * The clear bytes, checked against their SHA-256. A document recorded under a key since erased
+   * (its name reads `null`) is erased for good, whatever its address holds now: the address is the
+   * content's, not the key's, so the same bytes uploaded again after the erasure (for a new document,
+   * or by a command then refused) are stored there anew under the subject's new key, which must not
+   * open the old document.
+   */
+  async get(subject: string, document: RecordedDocument): Promise<Buffer> {
+    if (document.name === null) throw new DocumentErased();
+    const { sha256 } = document;
     const blob = await this.store.get(blobKey(subject, sha256));
     if (blob === null || blob.length < HEADER_BYTES + TAG_BYTES || blob[0] !== FORMAT) throw new DocumentUnavailable(`No document ${sha256} is stored`);
     const keyId = uuidString(blob.subarray(1, 1 + KEY_ID_BYTES));

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { BlobStore } from './blob-store';
 
 /**
- * Blobs in the `document_blobs` table (migration DocumentBlobs1764001400000), through the
+ * Blobs in the `document_blobs` table (migration DocumentBlobs1764001500000), through the
  * application's TypeORM pool: no pool of its own, so the connection budget is unchanged. A blob is
  * bounded by DOCUMENT_MAX_BYTES, so one `bytea` value per document is fine at that size.
  */

@@ -31,6 +31,7 @@ export function blobStoreContract(name: string, setup: () => Promise<{ store: Bl
       expect(await store.get(`${prefix}/never`)).toBeNull();
     });
 
+    // The vault relies on it: the same content stored again after an erasure replaces the shredded blob.
     it('replaces the blob when the same key is stored again (idempotent put)', async () => {
       await store.put(`${prefix}/b`, Buffer.from('first'));
       await store.put(`${prefix}/b`, Buffer.from('second'));

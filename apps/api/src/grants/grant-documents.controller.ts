@@ -62,8 +62,8 @@ export class GrantDocumentsController {
       );
       return result;
     } catch (error) {
-      upload.discard();
-      throw documentProblem(error, this.config.documents.allowedTypes);
+      // A body cut short or malformed is answered as such (400), whatever the command made of it.
+      throw (await upload.discard()) ?? documentProblem(error, this.config.documents.allowedTypes);
     }
   }
 

@@ -1,16 +1,25 @@
-import { BadRequestException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, type HttpException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import busboy from 'busboy';
 import type { Request } from 'express';
-import type { Readable } from 'node:stream';
 
 /** One file read from a multipart/form-data body, still streaming. */
 export interface FileUpload {
   /** The client's file name (personal data: never logged). */
   fileName: string;
-  /** The file's bytes as they arrive; consume it exactly once. */
-  content: Readable;
-  /** Stops reading the request (after a refusal), discarding whatever is left of it. */
-  discard(): void;
+  /**
+   * The file's bytes as they arrive; consume it exactly once. It ends only once the whole body was
+   * parsed: a body that is cut short, malformed or aborted by the client fails it with a 400 instead,
+   * so nothing is stored or recorded from a file that may be incomplete.
+   */
+  content: AsyncIterable<Buffer>;
+  /**
+   * Stops reading the file after a refusal, discarding whatever is left of the request. Resolves to
+   * the body's own refusal (400: cut short or malformed) if it has one, which is the answer rather
+   * than the command's: a command refused before it read the file (an unknown record: 404) says
+   * nothing of a body that was not whole. When the whole request has already arrived, it is parsed to
+   * its end first (the file's bytes dropped) to know; otherwise the rest is drained unread.
+   */
+  discard(): Promise<HttpException | undefined>;
 }
 
 /** Multipart framing, part headers and the other small fields allowed beside the file. */
@@ -22,6 +31,11 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
  * `maxBytes` so the consumer sees that it is too large). A declared Content-Length beyond the limit
  * is refused before a byte is read (413); a body that is not multipart is 415; a malformed body or
  * one without the file part is 400.
+ *
+ * Every stream here has an 'error' listener from the moment it exists: busboy fails the file stream
+ * of a body cut short ("Unexpected end of form") whether or not anyone reads it yet, and an
+ * unhandled stream error would end the process. A client that goes away mid-body fails the parser
+ * too, so a consumer waiting for the rest of the file is released rather than left pending.
  */
 export function readFileUpload(req: Request, options: { maxBytes: number; field?: string }): Promise<FileUpload> {
   const field = options.field ?? 'file';
@@ -44,17 +58,28 @@ export function readFileUpload(req: Request, options: { maxBytes: number; field?
       return;
     }
     let settled = false;
-    const discard = () => {
+    /** The body's own refusal, once known: before the file part it rejects the upload, after it fails `content`. */
+    let failure: HttpException | undefined;
+    // Settles when the parser has read the whole body (resolved) or given up on it (rejected). Handled
+    // here once, so a rejection nobody awaits (the upload refused first) is not an unhandled one.
+    const parsed = new Promise<void>((parsedWhole, parsedNot) => {
+      parser.on('finish', parsedWhole);
+      parser.on('error', parsedNot);
+    });
+    parsed.catch(() => undefined);
+    const stop = () => {
       req.unpipe(parser);
       req.resume();
     };
-    const fail = (error: Error) => {
+    const fail = (error: HttpException) => {
+      failure ??= error;
       if (settled) return;
       settled = true;
-      discard();
+      stop();
       reject(error);
     };
     parser.on('file', (name, stream, info) => {
+      stream.on('error', () => fail(cutShort()));
       if (name !== field || settled) {
         stream.resume();
         return;
@@ -62,11 +87,39 @@ export function readFileUpload(req: Request, options: { maxBytes: number; field?
       settled = true;
       // Only the last path segment: some clients send a full path.
       const fileName = (info.filename ?? '').split(/[\\/]/).pop()?.trim() || 'document';
-      resolve({ fileName, content: stream, discard });
+      const content = async function* (): AsyncGenerator<Buffer> {
+        try {
+          for await (const chunk of stream) yield chunk as Buffer;
+          await parsed;
+        } catch {
+          throw failure ?? cutShort();
+        }
+        if (failure) throw failure;
+      };
+      const discard = async (): Promise<HttpException | undefined> => {
+        if (failure === undefined && req.complete && !stream.destroyed) {
+          stream.resume();
+          await parsed.catch(() => undefined);
+        }
+        stop();
+        return failure;
+      };
+      resolve({ fileName, content: content(), discard });
     });
-    parser.on('error', () => fail(new BadRequestException('The multipart/form-data body is malformed')));
+    parser.on('error', () => fail(cutShort()));
     parser.on('partsLimit', () => fail(new BadRequestException('Too many parts: send one file part')));
-    parser.on('close', () => fail(new BadRequestException(`The multipart/form-data body has no "${field}" file part`)));
+    parser.on('close', () => {
+      if (!settled) fail(new BadRequestException(`The multipart/form-data body has no "${field}" file part`));
+    });
+    // The client went away before the whole body arrived: nothing more will come, so the parser is
+    // failed (and with it the file stream), rather than left waiting for an end that never arrives.
+    req.once('close', () => {
+      if (!req.complete) parser.destroy(new Error('The request was aborted'));
+    });
     req.pipe(parser);
   });
+}
+
+function cutShort(): HttpException {
+  return new BadRequestException('The multipart/form-data body is malformed or cut short');
 }

@@ -53,8 +53,8 @@ export class ProposalDocumentsController {
       const result: AttachedDocumentResult = await this.commandBus.execute(new AttachProposalDocumentCommand(proposalId, documentId, upload.fileName, upload.content, ctx));
       return result;
     } catch (error) {
-      upload.discard();
-      throw documentProblem(error, this.config.documents.allowedTypes);
+      // A body cut short or malformed is answered as such (400), whatever the command made of it.
+      throw (await upload.discard()) ?? documentProblem(error, this.config.documents.allowedTypes);
     }
   }
 

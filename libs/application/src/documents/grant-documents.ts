@@ -103,7 +103,7 @@ export class GrantDocuments {
     const state = await this.visibleGrant(grantId, actor);
     const document = (state.documents ?? []).find((doc) => doc.documentId === documentId);
     if (document === undefined) throw new StreamNotFound(`document ${documentId} of ${grantStreamName(grantId)}`);
-    const bytes = await this.vault.get(organisationStreamName(document.organisationId), document.sha256);
+    const bytes = await this.vault.get(organisationStreamName(document.organisationId), document);
     return { document, bytes };
   }
 

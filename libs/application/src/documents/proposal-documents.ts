@@ -90,7 +90,7 @@ export class ProposalDocuments {
     const state = await this.visibleProposal(proposalId, actor);
     const document = (state.documents ?? []).find((doc) => doc.documentId === documentId);
     if (document === undefined) throw new StreamNotFound(`document ${documentId} of ${proposalStreamName(proposalId)}`);
-    const bytes = await this.vault.get(organisationStreamName(document.organisationId), document.sha256);
+    const bytes = await this.vault.get(organisationStreamName(document.organisationId), document);
     return { document, bytes };
   }
 
