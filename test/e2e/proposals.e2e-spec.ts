@@ -467,6 +467,15 @@ describe('proposals over HTTP', () => {
     expect(unknownCall.body.rule).toBe('proposal.call.unknown');
     const overBudget = await t.http.post('/proposals').set(bearer('beirut')).send(housingProposal(callId, { requestedMinor: 9_000_000 })).expect(422);
     expect(overBudget.body.rule).toBe('proposal.amount.out-of-range');
+    // Ids are one id whatever their case (RFC 9562): the lead in upper case is still the lead, a partner twice is twice.
+    const selfInvited = await t.http.post('/proposals').set(bearer('beirut')).send(housingProposal(callId, { partners: [{ organisationId: BEIRUT_HOUSING.toUpperCase(), role: 'itself' }] })).expect(422);
+    expect(selfInvited.body.rule).toBe('proposal.partners.lead-listed');
+    const twice = await t.http
+      .post('/proposals')
+      .set(bearer('beirut'))
+      .send(housingProposal(callId, { partners: [{ organisationId: HEBRON_TENANTS, role: 'a' }, { organisationId: HEBRON_TENANTS.toUpperCase(), role: 'b' }] }))
+      .expect(422);
+    expect(twice.body.rule).toBe('proposal.partners.duplicate');
 
     const id = await eligibleProposal('beirut', housingProposal(callId, { title: 'Validation network' }));
     await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-omar' }).expect(200);
@@ -480,6 +489,10 @@ describe('proposals over HTTP', () => {
     expect(early.body.rule).toBe('proposal.reviews.too-few');
     await t.http.post(`/proposals/${id}/decision`).set(bearer('manager')).send({ decision: 'maybe', reasons: 'x', committee: 'x' }).expect(400);
     expect(await eventCount()).toBe(afterSetup);
+    // A command on the id in upper case acts on the same proposal (it answered 404 while the GET found it).
+    await t.http.post(`/proposals/${id.toUpperCase()}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-nadia' }).expect(200);
+    expect((await t.http.get(`/proposals/${id.toUpperCase()}`).set(bearer('manager')).expect(200)).body.id).toBe(id);
+    expect(await eventCount()).toBe(afterSetup + 1);
     expect(afterSetup - before).toBe(6);
   });
 

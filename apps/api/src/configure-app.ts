@@ -7,6 +7,7 @@ import { createValidationPipe } from './http/validation/validation-pipe';
 import { Logger } from 'nestjs-pino';
 import { markPublicOperations } from './http/openapi-public-routes';
 import { hardenHttp } from './security/http-hardening';
+import { lowerCaseUuidPath } from './http/uuid-case';
 
 /** Everything main.ts and the e2e tests set up identically on the Nest application. */
 export function configureApp(app: INestApplication): INestApplication {
@@ -16,7 +17,13 @@ export function configureApp(app: INestApplication): INestApplication {
   app.getHttpAdapter().getInstance().set('etag', false);
   // Security headers and CSP, no-store for authenticated answers, TRUST_PROXY, CORS allow-list; first
   // of all, in the same middleware, the request ids and the one log line per request, before anything can refuse it.
-  hardenHttp(app, { first: requestLogMiddleware });
+  // Then a path's UUID segments lower-cased, so that routing, the pipes and the stream ids see one form (http/uuid-case.ts).
+  hardenHttp(app, {
+    first: (request, response, next) => {
+      lowerCaseUuidPath(request);
+      requestLogMiddleware(request, response, next);
+    },
+  });
   app.useGlobalGuards(new RequestInputGuard()); // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
   cacheValidationMetadata(); // class-validator's rule look-up, once per DTO class instead of per validation
   app.useGlobalPipes(createValidationPipe()); // whitelist + forbidNonWhitelisted + transform, problem+json 400s (http/validation/validation-pipe.ts)

@@ -5,6 +5,7 @@ import { validationExceptionFactory } from '../problem/validation';
 import { classToPlain } from 'class-transformer';
 import { plainToInstanceFast } from './plain-to-instance-fast-path';
 import { passesAllRules } from './valid-fast-path';
+import { lowerCaseUuids } from '../uuid-case';
 
 /**
  * Nest's ValidationPipe with class-validator's verdict on a valid object taken on a fast path
@@ -23,6 +24,12 @@ export class GrantLedgerValidationPipe extends ValidationPipe {
   private readonly emptyInputIsNewInstance = new Map<string, WeakMap<object, boolean>>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const result = await this.validated(value, metadata);
+    lowerCaseUuids(result); // ids compare lower-case everywhere (uuid-case.ts)
+    return result;
+  }
+
+  private async validated(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype as (new () => object) | undefined;
     // Only where the pipe validates (a DTO class; not a custom decorator's value, not `Object`): there
     // it answers a new object anyway, elsewhere the input itself.
