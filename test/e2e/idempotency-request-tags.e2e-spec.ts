@@ -5,7 +5,8 @@
  * (libs/platform/src/idempotency/request-tag.ts), so the requests the effect is not theirs are refused
  * (422), on either store, instead of being answered with the winner's outcome.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { streamEvents } from '../support/log';
 import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
@@ -57,6 +58,29 @@ describe('Idempotency-Key: an effect in the log answers only the request it came
       const retry = await schedule(key, `2027-10-${String(winner + 1).padStart(2, '0')}`).expect(201);
       expect(retry.body).toEqual(won[0].body);
       expect(retry.headers['idempotent-replayed']).toBe('true');
+    }
+  });
+
+  it("the answer's row keeps the request's tag, never a plain hash of it; a row stored before tags still replays its request", async () => {
+    const pg = new Client({ connectionString: t.db.url });
+    await pg.connect();
+    try {
+      const key = `row-${randomUUID()}`;
+      const body = { kind: 'interim', dueDate: '2027-12-15' };
+      const first = await schedule(key, body.dueDate).expect(201);
+      const plainHash = createHash('sha256').update(`POST /grants/${grantId}/reports\n\n${JSON.stringify(body)}`).digest('hex');
+      const { rows } = await pg.query('SELECT request_hash FROM idempotency_keys WHERE key = $1', [key]);
+      expect(rows).toEqual([{ request_hash: (await scheduledWith(key))[0].metadata.idempotencyRequest }]);
+      expect(rows[0].request_hash).not.toBe(plainHash);
+
+      // As a row written before tags holds it: the plain hash. The same request is still its own; another is not.
+      await pg.query('UPDATE idempotency_keys SET request_hash = $2 WHERE key = $1', [key, plainHash]);
+      const replayed = await schedule(key, body.dueDate).expect(201);
+      expect(replayed.headers['idempotent-replayed']).toBe('true');
+      expect(replayed.body).toEqual(first.body);
+      expect((await schedule(key, '2027-12-16').expect(422)).body.type).toBe(PROBLEM_TYPES.idempotencyKeyReused);
+    } finally {
+      await pg.end();
     }
   });
 

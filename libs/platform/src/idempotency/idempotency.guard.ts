@@ -179,11 +179,14 @@ export class KeyedCommand {
     private readonly response: Response,
     private readonly scope: string,
     private readonly key: string,
+    /** SHA-256 of the request: only to recognise this request in a row stored before tags. */
     private readonly requestHash: string,
-    /** The request's tag, recorded with the key on the command's events (request-tag.ts). */
+    /** The request's tag, recorded with the key on the command's events and in its answer's row (request-tag.ts). */
     readonly requestTag: string,
   ) {
-    this.slot = { scope, key, requestHash, get status() { return response.statusCode; } };
+    // What the key's row stores of the request is its tag, not its hash (request-tag.ts): a plain
+    // hash of a body would let anyone reading the table confirm a guessed body (an e-mail address).
+    this.slot = { scope, key, requestHash: requestTag, get status() { return response.statusCode; } };
   }
 
   /** Set when the key was not looked up first: see CommandContext.verifyKey. */
@@ -194,7 +197,7 @@ export class KeyedCommand {
   /** The guard's look-up before the command: refuses a key that answers another request (422). */
   async lookUpFirst(): Promise<true> {
     const previous = await this.lookUp();
-    if (previous && previous.request_hash !== this.requestHash) throw new IdempotencyKeyReused();
+    if (previous && !this.isThisRequest(previous.request_hash)) throw new IdempotencyKeyReused();
     this.first = { previous };
     return true;
   }
@@ -223,7 +226,7 @@ export class KeyedCommand {
     }
     try {
       const statement = remembered ? CORRECT_ANSWER : REMEMBER_ANSWER;
-      await this.pool.query({ ...statement, values: [this.scope, this.key, this.requestHash, response.statusCode, JSON.stringify(result ?? null)] });
+      await this.pool.query({ ...statement, values: [this.scope, this.key, this.requestTag, response.statusCode, JSON.stringify(result ?? null)] });
     } catch (error) {
       // The command's effect and its key are in the log already; a retry is answered from there.
       this.logger.warn({ msg: 'could not remember an idempotent answer; a retry will be answered from the log', error: describeError(error) });
@@ -248,7 +251,7 @@ export class KeyedCommand {
   }
 
   private replayOrRefuse(stored: StoredAnswer): unknown {
-    if (stored.request_hash !== this.requestHash) throw new IdempotencyKeyReused();
+    if (!this.isThisRequest(stored.request_hash)) throw new IdempotencyKeyReused();
     return this.replay(stored);
   }
 
@@ -263,7 +266,12 @@ export class KeyedCommand {
     // Looked up first, or the command's own answer is stored with its effect: the key is this request's.
     if (this.first || this.slot?.remembered) return;
     const stored = await this.lookUp();
-    if (stored) throw stored.request_hash === this.requestHash ? new AnsweredBefore() : new IdempotencyKeyReused();
+    if (stored) throw this.isThisRequest(stored.request_hash) ? new AnsweredBefore() : new IdempotencyKeyReused();
+  }
+
+  /** Whether a stored answer's request is this one: by its tag, or by its plain hash in rows stored before tags. */
+  private isThisRequest(stored: string): boolean {
+    return stored === this.requestTag || stored === this.requestHash;
   }
 
   /** The key's stored answer, looked up once per request (a failed look-up may be tried again). */
