@@ -125,8 +125,8 @@ export class DecisionDossierDto {
   @ApiProperty({ type: DossierDecisionDto }) decision: DossierDecisionDto;
   @ApiProperty({ type: [DossierDecisionDto], description: 'Earlier decisions that did not stand' }) earlierDecisions: DossierDecisionDto[];
   @ApiPropertyOptional({ type: DossierBudgetPositionDto, nullable: true }) budgetPosition: DossierBudgetPositionDto | null;
-  @ApiProperty({ type: [Object], description: "The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence. mandateStatement is personal data, shown as a marker: { personalData: 'present' }, or 'erased' once the partner's personal data was erased" })
+  @ApiProperty({ type: [Object], description: "The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence. mandateStatement is null once the partner's personal data was erased" })
   partnerAnswers: Record<string, unknown>[];
-  @ApiProperty({ type: [Object], description: "Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision. grounds are personal data, shown as a marker: { personalData: 'present' }, or 'erased' once the requesting organisation's personal data was erased" })
+  @ApiProperty({ type: [Object], description: "Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision. grounds is null once the requesting organisation's personal data was erased" })
   redress: Record<string, unknown>[];
 }

@@ -22,7 +22,6 @@ import {
   type ReviewSubmittedData,
 } from '@app/domain/proposal';
 import { fold } from '@app/domain/shared/decider';
-import type { PersonalDataMarker } from '../history/personal-data-markers';
 
 /** Where an element of the dossier comes from in the log, so an auditor can cross-check it. */
 export interface Evidence {
@@ -87,11 +86,8 @@ export interface DossierPartnerAnswer {
   answer: 'accepted' | 'declined';
   /** accepted only */
   termsVersion?: number;
-  /**
-   * Personal data of the partner: as the builder is handed it. DecisionDossiers hands it the marker
-   * (present, or erased once its organisation's personal data was), never the text.
-   */
-  mandateStatement?: string | null | PersonalDataMarker;
+  /** Personal data of the partner: null once its organisation's personal data was erased. */
+  mandateStatement?: string | null;
   answeredBy: string;
   answeredAt: string;
   evidence: Evidence;

@@ -3,8 +3,6 @@ import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-sto
 import { callStreamName } from '@app/domain/call';
 import { proposalStreamName } from '@app/domain/proposal';
 import { EVENT_CODEC, type EventCodec } from '../../event-codec';
-import { PersonalDataPolicy } from '../../personal-data/personal-data.policy';
-import { maskDecodedPersonalData } from '../history/personal-data-markers';
 import { buildDecisionDossier, callEventsAsOf, type DecisionDossier, upToLastDecision } from './decision-dossier';
 
 /** Loads the two streams a decision dossier is made of, through the event-store port and the codec. */
@@ -13,7 +11,6 @@ export class DecisionDossiers {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(EVENT_CODEC) private readonly codec: EventCodec,
-    private readonly policy: PersonalDataPolicy,
   ) {}
 
   /** Null when the proposal does not exist or has no funding decision. */
@@ -28,19 +25,7 @@ export class DecisionDossiers {
     return buildDecisionDossier(proposalEvents, callEvents, stream.slice(proposalEvents.length));
   }
 
-  /**
-   * The stream decoded (upcast, personal fields decrypted so that an erased one reads null), then
-   * each personal field replaced by its marker: an audit route shows that a partner's mandate or a
-   * redress request's grounds was recorded, and whether it was erased since, never its text (as
-   * GET /audit/streams/:id does: least privilege for auditors).
-   */
   private async read(streamId: string): Promise<RecordedEvent[]> {
-    return Promise.all(
-      (await this.store.readStream(streamId)).map(async (stored) => {
-        const decoded = await this.codec.decode(stored);
-        const fields = this.policy.fieldsOf(stored.type);
-        return fields.length === 0 ? decoded : { ...decoded, data: maskDecodedPersonalData(stored.data, decoded.data, fields) };
-      }),
-    );
+    return Promise.all((await this.store.readStream(streamId)).map((event) => this.codec.decode(event)));
   }
 }

@@ -35,19 +35,3 @@ export function maskPersonalData(stored: unknown, decoded: unknown | null, field
   }
   return masked;
 }
-
-/**
- * maskPersonalData on the codec's answer (decrypted and upcast, as the decision dossier reads its
- * events): each personal field the log holds (`stored`) becomes its marker in `decoded`, `erased`
- * where the codec answered null (the key is gone).
- */
-export function maskDecodedPersonalData(stored: unknown, decoded: unknown, fields: readonly string[]): unknown {
-  let masked = decoded;
-  for (const path of fields) {
-    const original = readPath(stored, path);
-    if (original === undefined || original === null) continue;
-    const marker: PersonalDataMarker = readPath(decoded, path) === null ? { personalData: 'erased' } : { personalData: 'present' };
-    masked = withPath(masked, path, marker);
-  }
-  return masked;
-}
