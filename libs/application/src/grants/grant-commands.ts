@@ -2,7 +2,7 @@ import { ConflictException, Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { WrongExpectedVersionError } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform/clock';
-import { callDecider, callStreamName } from '@app/domain/call';
+import { callDecider, callStreamName, commitmentOf } from '@app/domain/call';
 import { grantDecider, grantStreamName, type AmendGrant, type AwardGrant, type GrantCommand, type GrantState } from '@app/domain/grant';
 import { StreamNotFound } from '@app/domain/shared/decider';
 import { RecipientCommitmentNotFound, recipientDecider, recipientsOfAward, recipientStreamName } from '@app/domain/recipient';
@@ -114,7 +114,16 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
     if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
       throw new WrongExpectedVersionError(streamId, context.expectedVersion, version);
     }
-    const [amended] = grantDecider.decide(command, state);
+    let amended: ReturnType<typeof grantDecider.decide>[number] | undefined;
+    try {
+      [amended] = grantDecider.decide(command, state);
+    } catch (error) {
+      // A keyed request whose twin (sent at once with the key) amended the grant first is refused
+      // here as a duplicate: the executor answers it from that earlier attempt (or refuses alike).
+      if (context.idempotencyKey === undefined) throw error;
+      const { id, version: next } = await this.executor.execute(grantDecider, streamId, data.grantId, command, { ...context, expectedVersion: version });
+      return { id, version: next };
+    }
     const increaseMinor =
       amended?.type === 'GrantAmended' && amended.data.kind === 'amount-change' ? amended.data.newAmountMinor - amended.data.previousAmountMinor : 0;
     if (increaseMinor <= 0 || state.terms === null) {
@@ -126,27 +135,48 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
     const recipients = recipientsOfAward(state.terms.granteeOrganisationId, state.terms.partnerOrganisationIds).map((r) => r.organisationId);
     // The compensation is a step of its own, not a retry of the client's request: it carries no Idempotency-Key.
     const { idempotencyKey: _key, ...compensation } = context;
+    // An earlier attempt of this keyed request that was given back (the grant moved on before its
+    // amendment) spent its adjustment ids and, on the call and the ledgers, its key: a retry that
+    // reused them would be answered from that attempt, already reverted, and raise the grant alone.
+    // So each attempt after one given back adjusts under ids and a key of its own (`…#n`).
+    const { adjustmentId, stepContext } = await this.attemptOf(callId, data.grantId, data.amendmentId, context);
     const notRecorded = `Amendment ${data.amendmentId} was not recorded`;
     const raiseReason = `Grant amount raised by amendment ${data.amendmentId}`;
-    await this.assertIncreaseFits(callId, recipients, data.grantId, data.amendmentId, increaseMinor, raiseReason);
-    const raised = await this.adjustRecipients(recipients, data.grantId, data.amendmentId, increaseMinor, `Grant amount raised by amendment ${data.amendmentId}`, context, compensation);
+    await this.assertIncreaseFits(callId, recipients, data.grantId, adjustmentId, increaseMinor, raiseReason);
+    const raised = await this.adjustRecipients(recipients, data.grantId, adjustmentId, increaseMinor, raiseReason, stepContext, compensation);
     try {
-      await this.adjustCall(callId, data.grantId, data.amendmentId, increaseMinor, `Grant amount raised by amendment ${data.amendmentId}`, context);
+      await this.adjustCall(callId, data.grantId, adjustmentId, increaseMinor, raiseReason, stepContext);
     } catch (error) {
-      await this.revertRecipients(raised, data.grantId, data.amendmentId, increaseMinor, notRecorded, compensation);
+      await this.revertRecipients(raised, data.grantId, adjustmentId, increaseMinor, notRecorded, compensation);
       throw error;
     }
     try {
       const { id, version: next } = await this.executor.execute(grantDecider, streamId, data.grantId, command, { ...context, expectedVersion: version });
       return { id, version: next };
     } catch (error) {
-      await this.adjustCall(callId, data.grantId, `${data.amendmentId}:reverted`, -increaseMinor, notRecorded, compensation);
-      await this.revertRecipients(raised, data.grantId, data.amendmentId, increaseMinor, notRecorded, compensation);
+      await this.adjustCall(callId, data.grantId, `${adjustmentId}:reverted`, -increaseMinor, notRecorded, compensation);
+      await this.revertRecipients(raised, data.grantId, adjustmentId, increaseMinor, notRecorded, compensation);
       if (error instanceof WrongExpectedVersionError && context.expectedVersion === undefined) {
         throw new ConflictException('The grant changed while the amendment was being recorded; nothing was amended, please retry');
       }
       throw error;
     }
+  }
+
+  /**
+   * This attempt's adjustment id and the context of its steps on the call and the ledgers: the
+   * amendment's own id and the request's context, unless earlier attempts of it were given back
+   * (`{id}:reverted`, `{id}#1:reverted`, … on the call), then `{id}#n` and the key `{key}#n`, n their
+   * number. (The grant-funds process manager's backstop adjusts by the amendment's own id, which the
+   * call then holds already, applied and given back: it changes nothing.)
+   */
+  private async attemptOf(callId: string, grantId: string, amendmentId: string, context: CommandContext): Promise<{ adjustmentId: string; stepContext: CommandContext }> {
+    const { state: call } = await this.executor.load(callDecider, callStreamName(callId));
+    const adjustmentIds = call.status === 'none' ? [] : (commitmentOf(call, grantId)?.adjustmentIds ?? []);
+    const givenBack = adjustmentIds.filter((id) => id === `${amendmentId}:reverted` || (id.startsWith(`${amendmentId}#`) && id.endsWith(':reverted'))).length;
+    if (givenBack === 0) return { adjustmentId: amendmentId, stepContext: context };
+    const key = context.idempotencyKey;
+    return { adjustmentId: `${amendmentId}#${givenBack}`, stepContext: key === undefined ? context : { ...context, idempotencyKey: `${key}#${givenBack}` } };
   }
 
   /**
