@@ -226,6 +226,13 @@ export class StreamCommandExecutor {
       this.folded.forget(streamId);
       return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
     }
+    if (keyed && searchFirst && context.idempotencyRequest !== undefined) {
+      // EventStoreDB answers an append of event ids it holds, at the same expected version, as a
+      // success (its own idempotence), whatever those events hold: a request sent at once with this
+      // key and another body may have appended them. Whose they are, the stored events say (their tag).
+      // (This request's own, or an identical copy's: answered as appended here.)
+      this.earlierAttempt<E>(await this.store.readStream(streamId, { fromVersion: version + 1, maxCount: stored.length }), context);
+    }
     if (slot && answer && result.answerRemembered) slot.remembered = { id: entityId, version: result.nextExpectedVersion, status: answer.status };
     if (result.nextExpectedVersion === version + events.length) {
       const sealed = this.sealedKeys(streamId, stored, keys);
