@@ -113,6 +113,9 @@ describe('financial reports over HTTP: expenditure per budget line, transfers, f
     expect(events.find((e) => e.type === 'FinalPaymentDetermined')?.data).toMatchObject({ acceptedCostsMinor: 4_900_000, paidMinor: 3_000_000, amountMinor: 1_900_000 });
 
     await post(manager, `/grants/${grantId}/closure`).expect(422); // the final payment is not paid yet
+    // Settled: no other tranche is scheduled beside the final payment.
+    const extra = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 100_000, dueDate: '2028-04-01' }).expect(422);
+    expect(extra.body.rule).toBe('grant.disbursement.after-settlement');
     await post(manager, `/grants/${grantId}/disbursements/${finalPayment.trancheId}/payment`, { paymentReference: 'SEPA-FINAL' }).expect(200);
     const closed = await post(manager, `/grants/${grantId}/closure`).expect(200);
     expect(await grantAt(grantId, closed.body.version)).toMatchObject({ status: 'closed', disbursedMinor: 4_900_000, unspentMinor: 100_000 });
@@ -139,6 +142,98 @@ describe('financial reports over HTTP: expenditure per budget line, transfers, f
     expect(await grantAt(grantId, closed.body.version)).toMatchObject({ status: 'closed', unspentMinor: 2_400_000, recovery: { recoveryMinor: 400_000, recovered: true } });
     // 3,000,000 paid minus 400,000 recovered: the grant cost 2,600,000; the rest is released to the call.
     await committed(callId, 2_600_000);
+  });
+
+  it('once settled, no money goes out beyond the settlement: a tranche is neither scheduled nor paid, and the grant closes on its accepted costs', async () => {
+    // Accepted costs equal to what was paid (30,000): nothing more is owed.
+    const { callId, grantId, balance, financial } = await runningGrant();
+    await post(grantee, `/grants/${grantId}/reports/${financial}/financial-submission`, spent(1_800_000, 900_000, 300_000)).expect(200);
+    const accepted = await post(manager, `/grants/${grantId}/reports/${financial}/acceptance`).expect(200);
+    expect((await grantAt(grantId, accepted.body.version)).tranches.find((tr: { trancheId: string }) => tr.trancheId === balance)).toMatchObject({ status: 'cancelled' });
+    const before = (await streamEvents(t, `grant-${grantId}`)).length;
+    const extra = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 600_000, dueDate: '2028-04-01' }).expect(422);
+    expect(extra.body).toMatchObject({ status: 422, rule: 'grant.disbursement.after-settlement' });
+    // The cancelled balance stays unpaid.
+    expect((await post(manager, `/grants/${grantId}/disbursements/${balance}/payment`, { paymentReference: 'SEPA-LATE' }).expect(422)).body.rule).toBe('grant.disbursement.cancelled');
+    expect((await streamEvents(t, `grant-${grantId}`)).length).toBe(before);
+    const closed = await post(manager, `/grants/${grantId}/closure`).expect(200);
+    expect(await grantAt(grantId, closed.body.version)).toMatchObject({ status: 'closed', disbursedMinor: 3_000_000, unspentMinor: 2_000_000 });
+    await committed(callId, 3_000_000);
+
+    // A recovery owed (15,000 paid, 10,000 accepted in the reviewer's case): no new tranche to offset it either.
+    const owing = await runningGrant();
+    await post(grantee, `/grants/${owing.grantId}/reports/${owing.financial}/financial-submission`, spent(1_600_000, 800_000, 200_000)).expect(200);
+    await post(manager, `/grants/${owing.grantId}/reports/${owing.financial}/acceptance`).expect(200);
+    expect((await post(manager, `/grants/${owing.grantId}/disbursements`, { amountMinor: 400_000, dueDate: '2028-04-01' }).expect(422)).body.rule).toBe('grant.disbursement.after-settlement');
+    expect((await post(manager, `/grants/${owing.grantId}/closure`).expect(422)).body.rule).toBe('grant.closure.recovery-outstanding');
+  });
+
+  it('a recovery owed survives termination: the termination releases it to the call, and the repayment is still recorded', async () => {
+    const { callId, grantId, financial } = await runningGrant();
+    await post(grantee, `/grants/${grantId}/reports/${financial}/financial-submission`, spent(1_600_000, 800_000, 200_000)).expect(200);
+    await post(manager, `/grants/${grantId}/reports/${financial}/acceptance`).expect(200);
+    // 3,000,000 paid, 2,600,000 accepted: 400,000 owed back. The grant cost 2,600,000 whatever happens to it.
+    const terminated = await post(manager, `/grants/${grantId}/termination`, { reason: 'Lead organisation dissolved' }).expect(200);
+    expect(await grantAt(grantId, terminated.body.version)).toMatchObject({ status: 'terminated', disbursedMinor: 3_000_000, unspentMinor: 2_400_000, recovery: { recoveryMinor: 400_000, recovered: false } });
+    await committed(callId, 2_600_000);
+    const recovered = await post(manager, `/grants/${grantId}/recovery`, { reference: 'SEPA-RETURN-2' }).expect(200);
+    expect(await grantAt(grantId, recovered.body.version)).toMatchObject({ status: 'terminated', unspentMinor: 2_400_000, recovery: { recoveryMinor: 400_000, recovered: true } });
+    expect((await post(manager, `/grants/${grantId}/recovery`, { reference: 'SEPA-RETURN-2' }).expect(422)).body.rule).toBe('grant.recovery.not-due');
+    await post(manager, `/grants/${grantId}/closure`).expect(409);
+    // Released once: the repayment moves nothing more on the call.
+    await committed(callId, 2_600_000);
+    const releases = (await streamEvents(t, `call-${callId}`)).filter((e) => e.type === 'FundsReleased');
+    expect(releases.map((e) => (e.data as { amountMinor: number }).amountMinor)).toEqual([2_400_000]);
+  });
+
+  it('an amount change on a grant with a budget carries the new lines, so the budget stays equal to the amount', async () => {
+    const { callId, grantId, balance, financial } = await runningGrant();
+    // The balance will not be paid as planned: a cut must leave room for the tranches scheduled.
+    await post(manager, `/grants/${grantId}/disbursements/${balance}/cancellation`, { reason: 'Replanned with the amendment' }).expect(200);
+    const amend = (body: object) => post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'A third city added', ...body });
+    const before = (await streamEvents(t, `grant-${grantId}`)).length;
+    // Without the new lines: refused, nothing amended, nothing committed.
+    expect((await amend({ newAmountMinor: 5_500_000 }).expect(422)).body.rule).toBe('grant.amendment.budget-lines-required');
+    // Lines that do not sum to the new amount, or cut a line below what a standing report shows spent.
+    expect((await amend({ newAmountMinor: 5_500_000, budgetLines: BUDGET }).expect(422)).body.rule).toBe('grant.budget.invalid');
+    await post(grantee, `/grants/${grantId}/reports/${financial}/financial-submission`, { ...spent(1_000_000, 600_000, 400_000), final: false }).expect(200);
+    const belowSpent = await amend({
+      newAmountMinor: 4_500_000,
+      budgetLines: [
+        { budgetLine: 'Community hearings', amountMinor: 2_700_000 },
+        { budgetLine: 'Legal aid', amountMinor: 1_500_000 },
+        { budgetLine: 'Coordination', amountMinor: 300_000 },
+      ],
+    }).expect(422);
+    expect(belowSpent.body.rule).toBe('grant.amendment.budget-line-below-spent');
+    expect((await streamEvents(t, `grant-${grantId}`)).length).toBe(before + 1);
+    await committed(callId, AMOUNT);
+
+    const raised = [
+      { budgetLine: 'Community hearings', amountMinor: 3_400_000 },
+      { budgetLine: 'Legal aid', amountMinor: 1_600_000 },
+      { budgetLine: 'Coordination', amountMinor: 500_000 },
+    ];
+    const amended = await amend({ newAmountMinor: 5_500_000, budgetLines: raised }).expect(201);
+    const view = await grantAt(grantId, amended.body.version);
+    expect(view).toMatchObject({ amountMinor: 5_500_000, budget: { lines: raised, transferShareBasisPoints: 1_000 } });
+    expect(view.amendments.at(-1)).toMatchObject({ kind: 'amount-change', previousAmountMinor: AMOUNT, newAmountMinor: 5_500_000, budgetLines: raised });
+    await committed(callId, 5_500_000);
+    // The increase can be reported and settled.
+    await post(manager, `/grants/${grantId}/reports/${financial}/revision-request`, { reason: 'Report the whole period' }).expect(200);
+    await post(grantee, `/grants/${grantId}/reports/${financial}/financial-submission`, spent(3_400_000, 1_600_000, 500_000)).expect(200);
+    const accepted = await post(manager, `/grants/${grantId}/reports/${financial}/acceptance`).expect(200);
+    const settled = await grantAt(grantId, accepted.body.version);
+    expect(settled.tranches.find((tr: { status: string }) => tr.status === 'scheduled')).toMatchObject({ amountMinor: 2_500_000 });
+
+    // A grant without a budget takes no lines with its amount change.
+    const other = await scenario.award(
+      await scenario.proposalReadyForDecision({ callId: await scenario.publishedCall(), leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: AMOUNT }),
+      AMOUNT,
+    );
+    await grantAt(other, 0);
+    const unbudgeted = await post(manager, `/grants/${other}/amendments`, { kind: 'amount-change', reason: 'r', newAmountMinor: 5_500_000, budgetLines: raised }).expect(422);
+    expect(unbudgeted.body.rule).toBe('grant.budget.not-agreed');
   });
 
   it('the budget is agreed once and sums to the grant amount; a call may set its own transfer share', async () => {

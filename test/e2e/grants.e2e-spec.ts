@@ -277,6 +277,18 @@ describe('grants over HTTP', () => {
     await post(manager, `/grants/${grantId}/closure`).expect(409);
   });
 
+  it('terminates a grant whose agreement is never signed, releasing its whole amount so the call can be cancelled', async () => {
+    const { callId, grantId } = await awardedGrant(5_000_000);
+    await callCommitted(callId, 5_000_000);
+    await post(manager, `/grants/${grantId}/closure`).expect(409);
+    const terminated = await post(manager, `/grants/${grantId}/termination`, { reason: 'The grantee declined to sign the agreement' }).expect(200);
+    const view = await grantAt(grantId, terminated.body.version);
+    expect(view).toMatchObject({ status: 'terminated', disbursedMinor: 0, unspentMinor: 5_000_000, agreementSignedAt: null, statusReason: 'The grantee declined to sign the agreement' });
+    await callCommitted(callId, 0);
+    await post(manager, `/grants/${grantId}/agreement`, { signatories: [{ name: 'Rania Haddad', role: 'Director' }] }).expect(409);
+    await post(manager, `/calls/${callId}/cancel`, { reason: 'The only grant was declined' }).expect(200);
+  });
+
   describe('cancelling a tranche', () => {
     it('settles a scheduled tranche without paying it, so the grant can close: unspent = amount - paid', async () => {
       const { callId, grantId } = await activeGrant(5_000_000);

@@ -14,14 +14,7 @@ import { CommandResultDto } from '../http/command-result.dto';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { IsMinorUnits, IsOmittable } from '../http/validation';
 import { commandHeaders } from '../http/command-docs';
-
-export class BudgetLineDto {
-  @ApiProperty({ example: 'Community hearings', description: 'Free text, never public' }) @IsString() @IsNotEmpty() @MaxLength(200)
-  budgetLine: string;
-  @ApiProperty({ example: 6_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Minor units in the grant currency' })
-  @IsMinorUnits({ min: 1 })
-  amountMinor: number;
-}
+import { BudgetLineDto } from './grant.dto';
 
 export class AgreeBudgetDto {
   @ApiProperty({
@@ -151,7 +144,10 @@ export class GrantFinanceController {
   @Post(':id/recovery')
   @HttpCode(200)
   @Roles(...PROGRAMME)
-  @ApiOperation({ summary: 'Record that the grantee repaid the unspent advance the final financial report showed (it goes back to the call at closure)' })
+  @ApiOperation({
+    summary: 'Record that the grantee repaid the unspent advance the final financial report showed (it goes back to the call at closure)',
+    description: 'Also on a terminated grant: the debt survives the termination, which already released the amount owed to the call.',
+  })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations(grantCommandRules.RecordAdvanceRecovery)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)

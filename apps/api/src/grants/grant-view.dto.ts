@@ -68,6 +68,12 @@ export class AmendmentViewDto {
   @ApiPropertyOptional() newPeriodEnd?: string;
   @ApiPropertyOptional({ type: 'array', items: { type: 'object', properties: { budgetLine: { type: 'string' }, changeMinor: { type: 'integer' } } } })
   budgetReallocation?: { budgetLine: string; changeMinor: number }[];
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', properties: { budgetLine: { type: 'string' }, amountMinor: { type: 'integer' } } },
+    description: 'amount-change on a grant with a budget: the budget lines it set',
+  })
+  budgetLines?: { budgetLine: string; amountMinor: number }[];
 }
 
 export class GrantViewDto {

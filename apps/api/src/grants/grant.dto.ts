@@ -90,9 +90,18 @@ export class BudgetReallocationLineDto {
   changeMinor: number;
 }
 
+export class BudgetLineDto {
+  @ApiProperty({ example: 'Community hearings', description: 'Free text, never public' }) @IsString() @IsNotEmpty() @MaxLength(200)
+  budgetLine: string;
+  @ApiProperty({ example: 6_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Minor units in the grant currency' })
+  @IsMinorUnits({ min: 1 })
+  amountMinor: number;
+}
+
 /**
  * Flat like the domain command: exactly the field of the kind is required, the others absent (422
- * otherwise). The examples per kind are on the route.
+ * otherwise); `budgetLines` goes with an amount change, required once a budget is agreed. The
+ * examples per kind are on the route.
  */
 export class AmendGrantDto {
   @ApiProperty({ enum: AMENDMENT_KINDS }) @IsIn(AMENDMENT_KINDS)
@@ -107,6 +116,13 @@ export class AmendGrantDto {
   @ApiPropertyOptional({ type: [BudgetReallocationLineDto], description: 'budget-reallocation: at least two lines summing to zero' })
   @IsOmittable() @IsArray() @ArrayMinSize(2) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetReallocationLineDto)
   budgetReallocation?: BudgetReallocationLineDto[];
+  @ApiPropertyOptional({
+    type: [BudgetLineDto],
+    description:
+      'amount-change on a grant with an agreed budget (required there, refused without one: 422 `grant.amendment.budget-lines-required`, `grant.budget.not-agreed`): the whole new budget, distinct named lines summing to the new amount (422 `grant.budget.invalid`), replacing the lines; a line cut (or left out) keeps at least what a standing financial report shows spent on it (422 `grant.amendment.budget-line-below-spent`). The transfer share stays',
+  })
+  @IsOmittable() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetLineDto)
+  budgetLines?: BudgetLineDto[];
 }
 
 export const AMENDMENT_EXAMPLES = {
@@ -115,7 +131,7 @@ export const AMENDMENT_EXAMPLES = {
     value: { kind: 'no-cost-extension', reason: 'Activities delayed by the closure of crossings', newPeriodEnd: isoDate(5 * 365) },
   },
   'amount-change': {
-    summary: 'Amount change (an increase must fit the call budget)',
+    summary: 'Amount change (an increase must fit the call budget; with an agreed budget, give its new lines in budgetLines)',
     value: { kind: 'amount-change', reason: 'Additional partner activities approved by the committee', newAmountMinor: 2_500_000 },
   },
   'budget-reallocation': {

@@ -137,7 +137,10 @@ export class GrantsController {
 
   @Post(':id/disbursements')
   @Roles(...PROGRAMME)
-  @ApiOperation({ summary: 'Schedule a tranche (optionally payable only after a report is accepted); never beyond the grant amount' })
+  @ApiOperation({
+    summary: 'Schedule a tranche (optionally payable only after a report is accepted); never beyond the grant amount',
+    description: 'Not once the grant is settled (its final financial report accepted): the settlement schedules its own final payment, if any (422 `grant.disbursement.after-settlement`).',
+  })
   @ApiBody({ schema: { $ref: getSchemaPath(ScheduleDisbursementDto) }, examples: DISBURSEMENT_EXAMPLES })
   @ApiCreatedResponse({ type: TrancheScheduledDto })
   @ApiRuleViolations(grantCommandRules.ScheduleDisbursement)
@@ -157,7 +160,10 @@ export class GrantsController {
   @Post(':id/disbursements/:trancheId/payment')
   @HttpCode(200)
   @Roles(...PROGRAMME)
-  @ApiOperation({ summary: 'Record that a tranche was paid (its report, if any, must be accepted)' })
+  @ApiOperation({
+    summary: 'Record that a tranche was paid (its report, if any, must be accepted)',
+    description: "Once the grant is settled (its final financial report accepted), only the settlement's final payment is paid (422 `grant.disbursement.after-settlement` for any other tranche).",
+  })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations(grantCommandRules.RecordDisbursementPayment)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
@@ -279,7 +285,7 @@ export class GrantsController {
   @commandDocs()
   async amend(@Param('id', ParseUUIDPipe) grantId: string, @Body() body: AmendGrantDto, @CommandCtx() ctx: CommandContext): Promise<AmendmentRecordedDto> {
     const amendmentId = this.ids.forCommand(ctx, 'amendment');
-    const { newPeriodEnd, newAmountMinor, budgetReallocation } = body;
+    const { newPeriodEnd, newAmountMinor, budgetReallocation, budgetLines } = body;
     const data = {
       grantId,
       amendmentId,
@@ -289,6 +295,7 @@ export class GrantsController {
       ...(newPeriodEnd !== undefined ? { newPeriodEnd } : {}),
       ...(newAmountMinor !== undefined ? { newAmountMinor } : {}),
       ...(budgetReallocation !== undefined ? { budgetReallocation: budgetReallocation.map(({ budgetLine, changeMinor }) => ({ budgetLine, changeMinor })) } : {}),
+      ...(budgetLines !== undefined ? { budgetLines: budgetLines.map(({ budgetLine, amountMinor }) => ({ budgetLine, amountMinor })) } : {}),
     };
     const { id, version } = await this.commandBus.execute(new AmendGrantCommand(data, ctx));
     return { id, version, amendmentId };
@@ -321,7 +328,11 @@ export class GrantsController {
   @Post(':id/termination')
   @HttpCode(200)
   @Roles(...PROGRAMME)
-  @ApiOperation({ summary: 'Terminate the grant, with a reason: unpaid tranches are cancelled and unspent funds go back to the call' })
+  @ApiOperation({
+    summary: 'Terminate the grant, with a reason: unpaid tranches are cancelled and unspent funds go back to the call',
+    description:
+      'From awarded (the agreement never signed, e.g. the grantee declined: the whole amount goes back), active or suspended. Unspent: the amount minus what was paid net of recoveries, an unspent advance still owed included; its repayment is still recorded afterwards (POST /grants/{id}/recovery).',
+  })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations(grantCommandRules.TerminateGrant)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)

@@ -135,6 +135,8 @@ export type RequestReportRevision = {
  * Flat on purpose (it mirrors the HTTP body): the decider checks that exactly the field the kind
  * needs is present — `newPeriodEnd` for a no-cost extension, `newAmountMinor` for an amount change,
  * `budgetReallocation` for a budget reallocation — and records a GrantAmended narrowed by kind.
+ * `budgetLines` goes with an amount change only: the new budget, required when one is agreed and
+ * refused when none is.
  */
 export type AmendGrant = {
   type: 'AmendGrant';
@@ -147,6 +149,7 @@ export type AmendGrant = {
     newPeriodEnd?: string;
     newAmountMinor?: number;
     budgetReallocation?: BudgetReallocationLine[];
+    budgetLines?: BudgetLine[];
   };
   now: string;
 };

@@ -5,13 +5,16 @@ import { grantEventUpcasters } from './grant.upcasters';
 import { grantDecider, grantTotals, initialGrantState, isOverdue, nextReportDue, type GrantState } from './grant.decider';
 import {
   AgreementNotSigned,
+  AmendedBudgetLineBelowSpent,
   AmountBelowPaid,
   AmountBelowScheduled,
+  AmountChangeBudgetRequired,
   AmountUnchanged,
   BudgetAlreadyAgreed,
   BudgetNotAgreed,
   ConditionReportNotAccepted,
   ConditionReportUnknown,
+  DisbursementAfterSettlement,
   DisbursementExceedsGrantAmount,
   DocumentNotAttached,
   DuplicateAmendment,
@@ -115,7 +118,7 @@ function paid(trancheId: string, amountMinor: number, paymentReference = `PAY-${
   return { type: 'DisbursementPaid', data: { grantId, trancheId, paymentReference, amountMinor, paidAt: later } };
 }
 type AmendmentChange =
-  | { kind: 'amount-change'; previousAmountMinor: number; newAmountMinor: number }
+  | { kind: 'amount-change'; previousAmountMinor: number; newAmountMinor: number; budgetLines?: { budgetLine: string; amountMinor: number }[] }
   | { kind: 'no-cost-extension'; previousPeriodEnd: string; newPeriodEnd: string }
   | { kind: 'budget-reallocation'; budgetReallocation: { budgetLine: string; changeMinor: number }[] };
 function amended(change: AmendmentChange, amendmentId = 'amendment-1'): GrantEvent {
@@ -588,6 +591,81 @@ describe('grant decider', () => {
       ]);
       given(grantDecider, [...withPayment, paid('tranche-final', 2_100_000)]).when(close).then([{ type: 'GrantClosed', data: { grantId, unspentMinor: 300_000, closedAt: later } }]);
     });
+
+    describe('once settled, the only money out is the final payment', () => {
+      const finalPayment: GrantEvent = {
+        type: 'FinalPaymentDetermined',
+        data: { grantId, reportId: financial, trancheId: 'tranche-final', acceptedCostsMinor: 11_700_000, paidMinor: 9_600_000, amountMinor: 2_100_000, determinedAt: later },
+      };
+      const recoveryDetermined: GrantEvent = {
+        type: 'UnspentAdvanceRecoveryDetermined',
+        data: { grantId, reportId: financial, acceptedCostsMinor: 9_000_000, paidMinor: 9_600_000, recoveryMinor: 600_000, determinedAt: later },
+      };
+      const withPayment = [...finalAccepted(6_000_000, 4_000_000, 1_700_000), balanceCancelled, finalPayment];
+      const owed = [...finalAccepted(5_000_000, 3_000_000, 1_000_000), balanceCancelled, recoveryDetermined];
+      const even = [...finalAccepted(5_000_000, 3_000_000, 1_600_000), balanceCancelled];
+
+      it('no tranche is scheduled after the final financial report is accepted, whatever it settled', () => {
+        // Costs equal to what was paid (the reviewer's 54,000 = 54,000), a final payment to make, a recovery owed.
+        for (const settled of [even, withPayment, owed]) {
+          const error = given(grantDecider, settled).when(cmd.schedule('tranche-extra', 600_000)).thenThrows(DisbursementAfterSettlement);
+          expect(error.trancheId).toBe('tranche-extra');
+        }
+        given(grantDecider, [...owed, suspended]).when(cmd.schedule('tranche-extra', 1)).thenThrows(DisbursementAfterSettlement);
+        // Before the settlement, scheduling stays open (a report submitted is not yet a settlement).
+        given(grantDecider, [...running.slice(0, -1), reported(5_000_000, 3_000_000, 1_000_000)]).when(cmd.schedule('tranche-extra', 1)).then([
+          trancheScheduled('tranche-extra', 1, '2026-09-30', undefined, later),
+        ]);
+      });
+
+      it("the settlement's final payment is paid; a tranche scheduled after the settlement under older rules is not", () => {
+        given(grantDecider, withPayment).when(cmd.pay('tranche-final')).then([
+          { type: 'DisbursementPaid', data: { grantId, trancheId: 'tranche-final', paymentReference: 'SEPA-2026-0042', amountMinor: 2_100_000, paidAt: later } },
+        ]);
+        const late = trancheScheduled('tranche-late', 500_000, '2028-04-30', undefined, later);
+        given(grantDecider, [...withPayment, late]).when(cmd.pay('tranche-late')).thenThrows(DisbursementAfterSettlement);
+        given(grantDecider, [...owed, late]).when(cmd.pay('tranche-late')).thenThrows(DisbursementAfterSettlement);
+        given(grantDecider, [...even, late]).when(cmd.pay('tranche-late')).thenThrows(DisbursementAfterSettlement);
+        // It can still be cancelled, so the grant can close.
+        given(grantDecider, [...owed, late]).when(cmd.cancel('tranche-late')).then([
+          { type: 'DisbursementCancelled', data: { grantId, trancheId: 'tranche-late', amountMinor: 500_000, reason: 'Activity dropped by the network', cancelledBy: 'user-grant-manager', cancelledAt: later } },
+        ]);
+        expect(state(withPayment).finalPaymentTrancheId).toBe('tranche-final');
+        expect(state(owed).finalPaymentTrancheId).toBeNull();
+      });
+    });
+
+    describe('a recovery owed survives termination', () => {
+      const recoveryDetermined: GrantEvent = {
+        type: 'UnspentAdvanceRecoveryDetermined',
+        data: { grantId, reportId: financial, acceptedCostsMinor: 9_000_000, paidMinor: 9_600_000, recoveryMinor: 600_000, determinedAt: later },
+      };
+      const owed = [...finalAccepted(5_000_000, 3_000_000, 1_000_000), balanceCancelled, recoveryDetermined];
+      const recover: GrantCommand = { type: 'RecordAdvanceRecovery', data: { grantId, reference: 'SEPA-RETURN-17' }, now: later };
+      const recovered: GrantEvent = { type: 'UnspentAdvanceRecovered', data: { grantId, recoveryMinor: 600_000, reference: 'SEPA-RETURN-17', recoveredAt: later } };
+      // The grant cost its accepted costs, 9,000,000: the rest of the 12,000,000 goes back to the call, the 600,000 owed included.
+      const terminatedOwing: GrantEvent = { type: 'GrantTerminated', data: { grantId, reason: 'Network dissolved', unspentMinor: 3_000_000, terminatedAt: later } };
+
+      it('termination releases the amount minus what was paid net of the recovery owed', () => {
+        given(grantDecider, owed).when(cmd.terminate()).then([terminatedOwing]);
+        given(grantDecider, [...owed, suspended]).when(cmd.terminate()).then([terminatedOwing]);
+        // Already repaid: the same figure.
+        given(grantDecider, [...owed, recovered]).when(cmd.terminate()).then([terminatedOwing]);
+      });
+
+      it('the repayment is recorded on the terminated grant, once', () => {
+        given(grantDecider, [...owed, terminatedOwing]).when(recover).then([recovered]);
+        given(grantDecider, [...owed, terminatedOwing, recovered]).when(recover).thenThrows(NoRecoveryDue);
+        given(grantDecider, [...running, { type: 'GrantTerminated', data: { grantId, reason: 'r', unspentMinor: 2_400_000, terminatedAt: later } }]).when(recover).thenThrows(NoRecoveryDue);
+        const after = state([...owed, terminatedOwing, recovered]);
+        expect(after).toMatchObject({ status: 'terminated', unspentMinor: 3_000_000, recovery: { recoveryMinor: 600_000, recovered: true } });
+        // Nothing else moves money on the terminated grant.
+        given(grantDecider, [...owed, terminatedOwing]).when(cmd.schedule('tranche-extra', 1)).thenThrows(InvalidStateTransition);
+        given(grantDecider, [...owed, terminatedOwing]).when(cmd.close()).thenThrows(InvalidStateTransition);
+        // A closed grant had its recovery repaid first: nothing to record there.
+        given(grantDecider, [...owed, recovered, closed]).when(recover).thenThrows(InvalidStateTransition);
+      });
+    });
   });
 
   describe('disbursements only scheduled after the agreement is signed', () => {
@@ -868,6 +946,136 @@ describe('grant decider', () => {
       expect(state([...planned, extended]).terms?.periodEnd).toBe('2028-06-30');
     });
 
+    describe('amount change on a grant with a budget: the new lines go with it, so the budget stays equal to the amount', () => {
+      // EUR 75,000 in two lines, on an active grant with 30,000 paid.
+      const lines = [
+        { budgetLine: 'Hearings', amountMinor: 5_000_000 },
+        { budgetLine: 'Coordination', amountMinor: 2_500_000 },
+      ];
+      const awarded75: GrantEvent = { type: 'GrantAwarded', data: { ...award, amountMinor: 7_500_000, awardedAt } };
+      const budgetAgreed: GrantEvent = { type: 'GrantBudgetAgreed', data: { grantId, lines, transferShareBasisPoints: 1_000, agreedBy: 'user-grant-manager', agreedAt: later } };
+      const budgeted: GrantEvent[] = [awarded75, signed, budgetAgreed, trancheScheduled(advance, 3_000_000, '2026-07-15'), paid(advance, 3_000_000)];
+      const change = (newAmountMinor: number, budgetLines?: { budgetLine: string; amountMinor: number }[]): GrantCommand =>
+        cmd.amend({ kind: 'amount-change', newAmountMinor, ...(budgetLines ? { budgetLines } : {}) });
+      const changed = (newAmountMinor: number, budgetLines?: { budgetLine: string; amountMinor: number }[]): GrantEvent =>
+        amended({ kind: 'amount-change', previousAmountMinor: 7_500_000, newAmountMinor, ...(budgetLines ? { budgetLines } : {}) });
+      const financial = 'report-financial-1';
+      const spent = (hearings: number, coordination: number, final = false): GrantEvent[] => [
+        reportScheduled(financial, 'financial', '2027-06-30'),
+        {
+          type: 'FinancialReportSubmitted',
+          data: {
+            grantId,
+            reportId: financial,
+            final,
+            expenditure: [
+              { budgetLine: 'Hearings', spentMinor: hearings },
+              { budgetLine: 'Coordination', spentMinor: coordination },
+            ],
+            totalSpentMinor: hearings + coordination,
+            submittedAt: later,
+          },
+        },
+      ];
+
+      it('an increase carries the new lines, which become the budget (the transfer share stays), so the increase can be reported', () => {
+        const raised = [
+          { budgetLine: 'Hearings', amountMinor: 6_000_000 },
+          { budgetLine: 'Coordination', amountMinor: 3_000_000 },
+        ];
+        given(grantDecider, budgeted).when(change(9_000_000, raised)).then([changed(9_000_000, raised)]);
+        const after = state([...budgeted, changed(9_000_000, raised)]);
+        expect(after.budget).toEqual({ lines: raised, transferShareBasisPoints: 1_000, agreedAt: later });
+        expect(grantTotals(after).amountMinor).toBe(9_000_000);
+        // 90,000 spent is now within the budget (it was refused against the 75,000 lines).
+        const report: GrantCommand = {
+          type: 'SubmitFinancialReport',
+          data: { grantId, reportId: financial, final: true, expenditure: [{ budgetLine: 'Hearings', spentMinor: 6_000_000 }, { budgetLine: 'Coordination', spentMinor: 3_000_000 }] },
+          now: later,
+        };
+        given(grantDecider, [...budgeted, reportScheduled(financial, 'financial', '2027-06-30')]).when(report).thenThrows(TransferExceedsShare);
+        given(grantDecider, [...budgeted, changed(9_000_000, raised), reportScheduled(financial, 'financial', '2027-06-30')]).when(report).then([
+          {
+            type: 'FinancialReportSubmitted',
+            data: { grantId, reportId: financial, final: true, expenditure: [{ budgetLine: 'Hearings', spentMinor: 6_000_000 }, { budgetLine: 'Coordination', spentMinor: 3_000_000 }], totalSpentMinor: 9_000_000, submittedAt: later },
+          },
+        ]);
+        // Lines may be added and dropped (one nothing was spent on), as when the budget is agreed.
+        const reshaped = [
+          { budgetLine: 'Hearings', amountMinor: 5_000_000 },
+          { budgetLine: 'Legal aid', amountMinor: 4_000_000 },
+        ];
+        given(grantDecider, budgeted).when(change(9_000_000, reshaped)).then([changed(9_000_000, reshaped)]);
+      });
+
+      it('is refused without the new lines while a budget is agreed, and with them while none is', () => {
+        const error = given(grantDecider, budgeted).when(change(9_000_000)).thenThrows(AmountChangeBudgetRequired);
+        expect(error.budgetMinor).toBe(7_500_000);
+        given(grantDecider, [...budgeted.slice(0, 2), ...budgeted.slice(3)]).when(change(9_000_000, lines)).thenThrows(BudgetNotAgreed);
+        given(grantDecider, [...budgeted.slice(0, 2), ...budgeted.slice(3)]).when(change(9_000_000)).then([changed(9_000_000)]);
+        // The lines belong to an amount change only.
+        given(grantDecider, budgeted).when(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2028-06-30', budgetLines: lines })).thenThrows(InvalidAmendment);
+        given(grantDecider, budgeted)
+          .when(cmd.amend({ kind: 'budget-reallocation', budgetReallocation: [{ budgetLine: 'Hearings', changeMinor: -1 }, { budgetLine: 'Coordination', changeMinor: 1 }], budgetLines: lines }))
+          .thenThrows(InvalidAmendment);
+      });
+
+      it('the new lines follow the rules of agreeing a budget: summing to the new amount, distinct, named, positive', () => {
+        given(grantDecider, budgeted).when(change(9_000_000, lines)).thenThrows(InvalidGrantBudget);
+        given(grantDecider, budgeted).when(change(9_000_000, [])).thenThrows(InvalidGrantBudget);
+        given(grantDecider, budgeted).when(change(9_000_000, [{ budgetLine: 'Hearings', amountMinor: 4_500_000 }, { budgetLine: 'Hearings', amountMinor: 4_500_000 }])).thenThrows(InvalidGrantBudget);
+        given(grantDecider, budgeted).when(change(9_000_000, [{ budgetLine: ' ', amountMinor: 4_500_000 }, { budgetLine: 'Hearings', amountMinor: 4_500_000 }])).thenThrows(InvalidGrantBudget);
+        given(grantDecider, budgeted).when(change(9_000_000, [{ budgetLine: 'Coordination', amountMinor: 0 }, { budgetLine: 'Hearings', amountMinor: 9_000_000 }])).thenThrows(InvalidGrantBudget);
+        given(grantDecider, budgeted).when(change(9_000_000, [{ budgetLine: 'Coordination', amountMinor: -1 }, { budgetLine: 'Hearings', amountMinor: 9_000_001 }])).thenThrows(InvalidGrantBudget);
+        // The amount rules come first: a decrease below what was paid is refused as before.
+        given(grantDecider, budgeted).when(change(2_999_999, [{ budgetLine: 'Hearings', amountMinor: 2_999_999 }])).thenThrows(AmountBelowPaid);
+      });
+
+      it('a decrease cuts no line below what a standing financial report shows spent on it', () => {
+        const reported = [...budgeted, ...spent(2_000_000, 1_500_000)];
+        const cut = [
+          { budgetLine: 'Hearings', amountMinor: 4_500_000 },
+          { budgetLine: 'Coordination', amountMinor: 1_499_999 },
+        ];
+        const error = given(grantDecider, reported).when(change(5_999_999, cut)).thenThrows(AmendedBudgetLineBelowSpent);
+        expect(error).toMatchObject({ budgetLine: 'Coordination', amountMinor: 2_500_000, newAmountMinor: 1_499_999, spentMinor: 1_500_000 });
+        // Down to what was spent: recorded, and the budget follows.
+        const toSpent = [
+          { budgetLine: 'Hearings', amountMinor: 4_500_000 },
+          { budgetLine: 'Coordination', amountMinor: 1_500_000 },
+        ];
+        given(grantDecider, reported).when(change(6_000_000, toSpent)).then([changed(6_000_000, toSpent)]);
+        // A line left out is cut to zero.
+        given(grantDecider, reported).when(change(6_000_000, [{ budgetLine: 'Hearings', amountMinor: 6_000_000 }])).thenThrows(AmendedBudgetLineBelowSpent);
+        // A report sent back for revision does not stand.
+        given(grantDecider, [...reported, revisionRequested(financial)]).when(change(5_999_999, cut)).then([changed(5_999_999, cut)]);
+        // A line overspent within its transfer share may stay as it is: only a cut is held to what was spent.
+        const overspent = [...budgeted, ...spent(2_000_000, 2_700_000)];
+        const kept = [
+          { budgetLine: 'Hearings', amountMinor: 4_000_000 },
+          { budgetLine: 'Coordination', amountMinor: 2_500_000 },
+        ];
+        given(grantDecider, overspent).when(change(6_500_000, kept)).then([
+          amended({ kind: 'amount-change', previousAmountMinor: 7_500_000, newAmountMinor: 6_500_000, budgetLines: kept }),
+        ]);
+      });
+
+      it('replays an amount change recorded before the lines were required as it was: the budget stays', () => {
+        const legacy = changed(9_000_000);
+        const after = state([...budgeted, legacy]);
+        expect(after.budget?.lines).toEqual(lines);
+        expect(after.terms?.amountMinor).toBe(9_000_000);
+        // A later amount change brings the budget back to the amount.
+        const fixed = [
+          { budgetLine: 'Hearings', amountMinor: 6_000_000 },
+          { budgetLine: 'Coordination', amountMinor: 3_500_000 },
+        ];
+        given(grantDecider, [...budgeted, legacy]).when(cmd.amend({ amendmentId: 'amendment-2', kind: 'amount-change', newAmountMinor: 9_500_000, budgetLines: fixed })).then([
+          amended({ kind: 'amount-change', previousAmountMinor: 9_000_000, newAmountMinor: 9_500_000, budgetLines: fixed }, 'amendment-2'),
+        ]);
+      });
+    });
+
     describe('budget reallocation: money moves between the lines of the current budget', () => {
       // EUR 120,000 agreed as three lines.
       const budgetAgreed: GrantEvent = {
@@ -1032,7 +1240,7 @@ describe('grant decider', () => {
     });
   });
 
-  describe('termination from active or suspended, unspent = amount - paid', () => {
+  describe('termination from awarded, active or suspended, unspent = amount - paid (net of recoveries)', () => {
     const cancelled = (trancheId: string, amountMinor: number): GrantEvent => ({
       type: 'DisbursementCancelled',
       data: { grantId, trancheId, amountMinor, reason: 'Network dissolved', cancelledAt: later },
@@ -1050,10 +1258,21 @@ describe('grant decider', () => {
       given(grantDecider, [awarded, signed, suspended]).when(cmd.terminate()).then([terminated]);
     });
 
-    it('not before signing, nor twice', () => {
-      given(grantDecider, [awarded]).when(cmd.terminate()).thenThrows(InvalidStateTransition);
+    it('before signing too (the grantee declines the agreement): nothing was paid, the whole amount is released', () => {
+      const declined: GrantEvent = { type: 'GrantTerminated', data: { grantId, reason: 'The grantee declined to sign', unspentMinor: 12_000_000, terminatedAt: later } };
+      given(grantDecider, [awarded]).when(cmd.terminate('The grantee declined to sign')).then([declined]);
+      given(grantDecider, [awarded, reportScheduled(interimReport, 'interim', '2027-01-31')]).when(cmd.terminate('The grantee declined to sign')).then([declined]);
+      // The agreement is not signed after that, and the grant never closes.
+      given(grantDecider, [awarded, declined]).when(cmd.sign()).thenThrows(InvalidStateTransition);
+      given(grantDecider, [awarded, declined]).when(cmd.close()).thenThrows(InvalidStateTransition);
+      expect(state([awarded, declined])).toMatchObject({ status: 'terminated', unspentMinor: 12_000_000 });
+    });
+
+    it('not twice, and with a reason', () => {
       given(grantDecider, [awarded, signed, terminated]).when(cmd.terminate()).thenThrows(InvalidStateTransition);
+      given(grantDecider, [awarded, terminated]).when(cmd.terminate()).thenThrows(InvalidStateTransition);
       given(grantDecider, [awarded, signed]).when(cmd.terminate('')).thenThrows(GrantReasonRequired);
+      given(grantDecider, [awarded]).when(cmd.terminate(' ')).thenThrows(GrantReasonRequired);
     });
 
     it('after termination totals count no cancelled tranche as scheduled', () => {

@@ -24,13 +24,16 @@ import type {
 import {
   GrantActorRequired,
   AgreementNotSigned,
+  AmendedBudgetLineBelowSpent,
   AmountBelowPaid,
   AmountBelowScheduled,
+  AmountChangeBudgetRequired,
   AmountUnchanged,
   BudgetAlreadyAgreed,
   BudgetNotAgreed,
   ConditionReportNotAccepted,
   ConditionReportUnknown,
+  DisbursementAfterSettlement,
   DisbursementExceedsGrantAmount,
   DocumentNotAttached,
   DuplicateAmendment,
@@ -90,8 +93,10 @@ import {
 
 /**
  * not-awarded → awarded → (agreement signed) active ⇄ suspended → terminated
+ *                 awarded → terminated (the agreement never signed)
  *                                          active → closed
- * terminated and closed are final.
+ * terminated and closed are final (a terminated grant still records the repayment of an
+ * unspent advance it owed).
  */
 export type GrantStatus = 'not-awarded' | 'awarded' | 'active' | 'suspended' | 'terminated' | 'closed';
 
@@ -179,6 +184,11 @@ export interface GrantState {
   budget?: GrantBudget | null;
   /** Set when the final financial report showed an unspent advance. */
   recovery?: { recoveryMinor: number; recovered: boolean } | null;
+  /**
+   * The tranche FinalPaymentDetermined scheduled: once the grant is settled, the only one still
+   * paid. Absent in states folded before it was kept (a decision always folds the stream anew).
+   */
+  finalPaymentTrancheId?: string | null;
 }
 
 export const initialGrantState: GrantState = {
@@ -192,6 +202,7 @@ export const initialGrantState: GrantState = {
   documents: [],
   budget: null,
   recovery: null,
+  finalPaymentTrancheId: null,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -264,7 +275,7 @@ export function evolveGrant(state: GrantState, event: GrantEvent): GrantState {
         ...state,
         terms: amendTerms(state.terms, event.data),
         amendmentIds: [...state.amendmentIds, event.data.amendmentId],
-        budget: event.data.kind === 'budget-reallocation' && state.budget ? reallocate(state.budget, event.data.budgetReallocation) : state.budget,
+        budget: amendBudget(state.budget, event.data),
       };
     case 'GrantBudgetAgreed': {
       const { lines, transferShareBasisPoints, agreedAt } = event.data;
@@ -277,7 +288,7 @@ export function evolveGrant(state: GrantState, event: GrantEvent): GrantState {
     case 'FinalPaymentDetermined': {
       const { trancheId, amountMinor, determinedAt } = event.data;
       const tranche: GrantTranche = { trancheId, amountMinor, dueDate: determinedAt.slice(0, 10), condition: null, status: 'scheduled', paymentReference: null, paidAt: null };
-      return { ...state, tranches: [...state.tranches, tranche] };
+      return { ...state, tranches: [...state.tranches, tranche], finalPaymentTrancheId: trancheId };
     }
     case 'UnspentAdvanceRecoveryDetermined':
       return { ...state, recovery: { recoveryMinor: event.data.recoveryMinor, recovered: false } };
@@ -316,6 +327,20 @@ function reallocate(budget: GrantBudget, changes: readonly { budgetLine: string;
     else lines.push({ budgetLine, amountMinor: changeMinor });
   }
   return { ...budget, lines };
+}
+
+/**
+ * A reallocation moves the lines; an amount change carrying `budgetLines` replaces them (the
+ * transfer share stays). An amount change without them (no budget then, or recorded before they
+ * were required) leaves the budget as it was.
+ */
+function amendBudget(budget: GrantBudget | null | undefined, amendment: GrantAmendedData): GrantBudget | null | undefined {
+  if (!budget) return budget;
+  if (amendment.kind === 'budget-reallocation') return reallocate(budget, amendment.budgetReallocation);
+  if (amendment.kind === 'amount-change' && amendment.budgetLines !== undefined) {
+    return { ...budget, lines: amendment.budgetLines.map(({ budgetLine, amountMinor }) => ({ budgetLine, amountMinor })) };
+  }
+  return budget;
 }
 
 function amendTerms(terms: GrantTerms | null, amendment: GrantAmendedData): GrantTerms | null {
@@ -511,12 +536,16 @@ function documentReferences(state: GrantState, documentIds: readonly string[]): 
   });
 }
 
-/** Allowed while suspended too: planning a tranche pays nothing (payment needs an active grant). */
+/**
+ * Allowed while suspended too: planning a tranche pays nothing (payment needs an active grant).
+ * Not once the grant is settled: the settlement scheduled its own final payment, if any.
+ */
 function scheduleDisbursement(command: ScheduleDisbursement, state: GrantState): GrantEvent[] {
   const d = command.data;
   const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'schedule a disbursement');
   if (state.status === 'awarded') throw new AgreementNotSigned();
   if (isBlank(d.trancheId)) throw new InvalidGrantDetails('trancheId is required');
+  if (finalFinancialReportAccepted(state)) throw new DisbursementAfterSettlement(d.trancheId);
   if (state.tranches.some((t) => t.trancheId === d.trancheId)) throw new DuplicateTranche(d.trancheId);
   assertPositiveAmount('amountMinor', d.amountMinor);
   assertDate('dueDate', d.dueDate);
@@ -542,6 +571,11 @@ function scheduleDisbursement(command: ScheduleDisbursement, state: GrantState):
   ];
 }
 
+/**
+ * Once the grant is settled (its final financial report accepted), only the settlement's final
+ * payment is paid: the accepted costs are what the grantee is owed, and every other tranche still
+ * scheduled then was cancelled by the settlement.
+ */
 function recordPayment(command: RecordDisbursementPayment, state: GrantState): GrantEvent[] {
   const d = command.data;
   const terms = requireStatus(state, d.grantId, ['active'], 'pay a disbursement');
@@ -549,6 +583,7 @@ function recordPayment(command: RecordDisbursementPayment, state: GrantState): G
   if (tranche === undefined) throw new TrancheNotFound(d.trancheId);
   if (tranche.status === 'paid') throw new TrancheAlreadyPaid(d.trancheId);
   if (tranche.status === 'cancelled') throw new TrancheCancelled(d.trancheId);
+  if (finalFinancialReportAccepted(state) && tranche.trancheId !== state.finalPaymentTrancheId) throw new DisbursementAfterSettlement(d.trancheId);
   if (tranche.condition !== null) {
     const report = state.reports.find((r) => r.reportId === tranche.condition?.reportId);
     if (report?.status !== 'accepted') throw new ConditionReportNotAccepted(tranche.trancheId, tranche.condition.reportId);
@@ -691,13 +726,7 @@ function agreeBudget(command: AgreeGrantBudget, state: GrantState): GrantEvent[]
   const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'agree the budget');
   if (state.budget) throw new BudgetAlreadyAgreed();
   if (isBlank(d.agreedBy)) throw new GrantActorRequired('agreedBy');
-  if (d.lines.length === 0) throw new InvalidGrantBudget('A budget has at least one line');
-  if (d.lines.some((l) => isBlank(l.budgetLine)) || new Set(d.lines.map((l) => l.budgetLine)).size !== d.lines.length) {
-    throw new InvalidGrantBudget('Budget lines have distinct, non-blank names');
-  }
-  if (d.lines.some((l) => !Number.isSafeInteger(l.amountMinor) || l.amountMinor <= 0)) throw new InvalidGrantBudget('Each line has a positive integer amount in minor units');
-  const totalMinor = d.lines.reduce((sum, l) => sum + l.amountMinor, 0);
-  if (totalMinor !== terms.amountMinor) throw new InvalidGrantBudget(`The lines sum to ${totalMinor}, not to the grant amount ${terms.amountMinor}`);
+  assertBudgetLines(d.lines, terms.amountMinor);
   if (!Number.isSafeInteger(d.transferShareBasisPoints) || d.transferShareBasisPoints < 0 || d.transferShareBasisPoints > 10_000) {
     throw new InvalidGrantBudget('The transfer share is a whole number of basis points from 0 to 10000');
   }
@@ -713,6 +742,17 @@ function agreeBudget(command: AgreeGrantBudget, state: GrantState): GrantEvent[]
       },
     },
   ];
+}
+
+/** At least one line; distinct, non-blank names; positive whole amounts; summing to the grant amount. */
+function assertBudgetLines(lines: readonly BudgetLine[], amountMinor: number): void {
+  if (lines.length === 0) throw new InvalidGrantBudget('A budget has at least one line');
+  if (lines.some((l) => isBlank(l.budgetLine)) || new Set(lines.map((l) => l.budgetLine)).size !== lines.length) {
+    throw new InvalidGrantBudget('Budget lines have distinct, non-blank names');
+  }
+  if (lines.some((l) => !Number.isSafeInteger(l.amountMinor) || l.amountMinor <= 0)) throw new InvalidGrantBudget('Each line has a positive integer amount in minor units');
+  const totalMinor = lines.reduce((sum, l) => sum + l.amountMinor, 0);
+  if (totalMinor !== amountMinor) throw new InvalidGrantBudget(`The lines sum to ${totalMinor}, not to the grant amount ${amountMinor}`);
 }
 
 /**
@@ -761,10 +801,14 @@ function submitFinancialReport(command: SubmitFinancialReport, state: GrantState
   ];
 }
 
-/** The unspent advance the final financial report showed, repaid by the grantee. */
+/**
+ * The unspent advance the final financial report showed, repaid by the grantee. A debt survives the
+ * grant's termination: the repayment is recorded on a terminated grant too (its termination
+ * already released the amount to the call).
+ */
 function recordRecovery(command: RecordAdvanceRecovery, state: GrantState): GrantEvent[] {
   const d = command.data;
-  requireStatus(state, d.grantId, ['active', 'suspended'], 'record the recovery of an unspent advance');
+  requireStatus(state, d.grantId, ['active', 'suspended', 'terminated'], 'record the recovery of an unspent advance');
   if (!state.recovery || state.recovery.recovered) throw new NoRecoveryDue();
   if (isBlank(d.reference)) throw new PaymentReferenceRequired();
   return [{ type: 'UnspentAdvanceRecovered', data: { grantId: d.grantId, recoveryMinor: state.recovery.recoveryMinor, reference: d.reference, recoveredAt: command.now } }];
@@ -805,15 +849,19 @@ function amend(command: AmendGrant, state: GrantState): GrantEvent[] {
       return [{ type: 'GrantAmended', data: { ...base, kind: 'no-cost-extension', previousPeriodEnd: terms.periodEnd, newPeriodEnd } }];
     }
     case 'amount-change': {
-      onlyFields(d, 'newAmountMinor');
+      onlyFields(d, 'newAmountMinor', ['budgetLines']);
       const newAmountMinor = d.newAmountMinor as number;
       assertPositiveAmount('newAmountMinor', newAmountMinor);
       if (newAmountMinor === terms.amountMinor) throw new AmountUnchanged(terms.amountMinor);
       const { paidMinor, scheduledMinor } = grantTotals(state);
       if (newAmountMinor < paidMinor) throw new AmountBelowPaid(newAmountMinor, paidMinor);
       if (newAmountMinor < scheduledMinor) throw new AmountBelowScheduled(newAmountMinor, scheduledMinor);
+      const budgetLines = amendedBudgetLines(state, newAmountMinor, d.budgetLines);
       return [
-        { type: 'GrantAmended', data: { ...base, kind: 'amount-change', previousAmountMinor: terms.amountMinor, newAmountMinor } },
+        {
+          type: 'GrantAmended',
+          data: { ...base, kind: 'amount-change', previousAmountMinor: terms.amountMinor, newAmountMinor, ...(budgetLines === undefined ? {} : { budgetLines }) },
+        },
       ];
     }
     case 'budget-reallocation': {
@@ -877,12 +925,37 @@ function reportedSpentMinor(state: GrantState, budgetLine: string): number {
   return spentMinor;
 }
 
-const AMENDMENT_FIELDS = ['newPeriodEnd', 'newAmountMinor', 'budgetReallocation'] as const;
+/**
+ * An agreed budget stays equal to the grant amount: an amount change on a grant with a budget
+ * carries its new lines, which follow the rules of agreeing a budget (summing to the new amount)
+ * and cut no line below what a standing financial report shows spent on it (a line left out is cut
+ * to zero; a line kept or raised may stay below what was spent on it, a transfer within its share).
+ * Without a budget there are no lines to change: agree one first (POST /grants/{id}/budget).
+ */
+function amendedBudgetLines(state: GrantState, newAmountMinor: number, lines: readonly BudgetLine[] | undefined): BudgetLine[] | undefined {
+  const budget = state.budget;
+  if (!budget) {
+    if (lines !== undefined) throw new BudgetNotAgreed();
+    return undefined;
+  }
+  if (lines === undefined) throw new AmountChangeBudgetRequired(budget.lines.reduce((sum, l) => sum + l.amountMinor, 0));
+  assertBudgetLines(lines, newAmountMinor);
+  for (const line of budget.lines) {
+    const newLineMinor = lines.find((l) => l.budgetLine === line.budgetLine)?.amountMinor ?? 0;
+    if (newLineMinor >= line.amountMinor) continue;
+    const spentMinor = reportedSpentMinor(state, line.budgetLine);
+    if (newLineMinor < spentMinor) throw new AmendedBudgetLineBelowSpent(line.budgetLine, line.amountMinor, newLineMinor, spentMinor);
+  }
+  return lines.map(({ budgetLine, amountMinor }) => ({ budgetLine, amountMinor }));
+}
 
-/** The kind's own field must be present and the other kinds' fields absent. */
-function onlyFields(data: AmendGrant['data'], required: (typeof AMENDMENT_FIELDS)[number]): void {
+const AMENDMENT_FIELDS = ['newPeriodEnd', 'newAmountMinor', 'budgetReallocation', 'budgetLines'] as const;
+type AmendmentField = (typeof AMENDMENT_FIELDS)[number];
+
+/** The kind's own field must be present and the other kinds' fields absent (`optional`: the kind's own optional fields). */
+function onlyFields(data: AmendGrant['data'], required: AmendmentField, optional: readonly AmendmentField[] = []): void {
   if (data[required] === undefined) throw new InvalidAmendment(`A ${data.kind} amendment needs ${required}`);
-  const foreign = AMENDMENT_FIELDS.filter((f) => f !== required && data[f] !== undefined);
+  const foreign = AMENDMENT_FIELDS.filter((f) => f !== required && !optional.includes(f) && data[f] !== undefined);
   if (foreign.length > 0) throw new InvalidAmendment(`A ${data.kind} amendment cannot change ${foreign.join(', ')}`);
 }
 
@@ -902,11 +975,14 @@ function reinstate(command: ReinstateGrant, state: GrantState): GrantEvent[] {
 
 /**
  * Settles every unpaid tranche by cancelling it (DisbursementCancelled, before GrantTerminated in
- * the same append), so the history shows no tranche left open. The unspent amount goes back to the call.
+ * the same append), so the history shows no tranche left open. The unspent amount goes back to the
+ * call: the amount minus what was paid net of recoveries, an unspent advance still owed included
+ * (the debt survives: its repayment is recorded on the terminated grant). A grant whose agreement
+ * was never signed (the grantee declined) is terminated too, releasing its whole amount.
  */
 function terminate(command: TerminateGrant, state: GrantState): GrantEvent[] {
   const d = command.data;
-  const terms = requireStatus(state, d.grantId, ['active', 'suspended'], 'terminate the grant');
+  const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'terminate the grant');
   if (isBlank(d.reason)) throw new GrantReasonRequired('terminate the grant');
   const cancellations: GrantEvent[] = state.tranches
     .filter((t) => t.status === 'scheduled')
@@ -932,9 +1008,13 @@ function close(command: CloseGrant, state: GrantState): GrantEvent[] {
   return [{ type: 'GrantClosed', data: { grantId: d.grantId, unspentMinor, closedAt: command.now } }];
 }
 
-/** Paid to the grantee, minus an unspent advance it repaid: what the grant finally cost. */
+/**
+ * Paid to the grantee, minus the unspent advance it owes back: what the grant finally cost. At
+ * closure the recovery is repaid (RecoveryOutstanding otherwise); at termination it may still be
+ * owed, and is counted all the same: the grantee repays it whatever becomes of the grant.
+ */
 function netPaidMinor(state: GrantState): number {
-  return grantTotals(state).paidMinor - (state.recovery?.recovered ? state.recovery.recoveryMinor : 0);
+  return grantTotals(state).paidMinor - (state.recovery ? state.recovery.recoveryMinor : 0);
 }
 
 // ---------------------------------------------------------------------------------------------

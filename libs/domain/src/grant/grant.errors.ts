@@ -130,6 +130,22 @@ export class ConditionReportNotAccepted extends DomainRuleViolation {
   }
 }
 
+/**
+ * Once the final financial report is accepted the grant is settled: its accepted costs are what the
+ * grantee is owed, and the settlement's own final payment (FinalPaymentDetermined) is the only money
+ * still paid out. No other tranche is scheduled, and none other is paid (e.g. one scheduled after the
+ * settlement under older rules).
+ */
+export class DisbursementAfterSettlement extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.after-settlement';
+  constructor(readonly trancheId: string) {
+    super(
+      DisbursementAfterSettlement.rule,
+      `The final financial report was accepted: the grant is settled, and only its final payment may still be paid (tranche ${trancheId} is not it)`,
+    );
+  }
+}
+
 /** The invariant: money paid out never exceeds the grant amount (after amendments). */
 export class PaymentExceedsGrantAmount extends DomainRuleViolation {
   static readonly rule = 'grant.payment.exceeds-amount';
@@ -340,6 +356,39 @@ export class ReallocationOverdrawsLine extends DomainRuleViolation {
       spentMinor > 0
         ? `Line "${budgetLine}" has ${amountMinor}, of which ${spentMinor} is reported spent: moving ${-changeMinor} out of it would leave ${amountMinor + changeMinor}`
         : `Line "${budgetLine}" has ${amountMinor}: moving ${-changeMinor} out of it would leave ${amountMinor + changeMinor}`,
+    );
+  }
+}
+
+/**
+ * A grant with an agreed budget changes its amount only together with its budget: the amount change
+ * carries the new lines (`budgetLines`), summing to the new amount, so the budget stays equal to it.
+ */
+export class AmountChangeBudgetRequired extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.budget-lines-required';
+  constructor(readonly budgetMinor: number) {
+    super(
+      AmountChangeBudgetRequired.rule,
+      `The grant has an agreed budget (${budgetMinor}): an amount change gives its new lines in budgetLines, summing to the new amount`,
+    );
+  }
+}
+
+/**
+ * The new budget lines of an amount change never cut a line below what financial reports standing
+ * (submitted or accepted) already show spent on it; a line left out is cut to zero.
+ */
+export class AmendedBudgetLineBelowSpent extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.budget-line-below-spent';
+  constructor(
+    readonly budgetLine: string,
+    readonly amountMinor: number,
+    readonly newAmountMinor: number,
+    readonly spentMinor: number,
+  ) {
+    super(
+      AmendedBudgetLineBelowSpent.rule,
+      `Line "${budgetLine}" has ${amountMinor}, of which ${spentMinor} is reported spent: it cannot be cut to ${newAmountMinor}`,
     );
   }
 }

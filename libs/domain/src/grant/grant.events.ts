@@ -182,6 +182,13 @@ export type GrantAmendedData = GrantAmendmentBase &
         /** The delta to the call's commitment is `newAmountMinor - previousAmountMinor` (a process manager applies it). */
         previousAmountMinor: number;
         newAmountMinor: number;
+        /**
+         * The grant's budget after the change, line by line, summing to `newAmountMinor`: present
+         * when a budget was agreed (required since 2026-12-05), and then it replaces the budget's
+         * lines (the transfer share stays). Absent: no budget was agreed, or the change was recorded
+         * before the rule, and the budget stays as it was. Line names are never public.
+         */
+        budgetLines?: BudgetLine[];
       }
   );
 
@@ -248,7 +255,10 @@ export interface UnspentAdvanceRecoveryDeterminedData {
   determinedAt: string;
 }
 
-/** The grantee repaid the unspent advance; it goes back to the call when the grant closes. */
+/**
+ * The grantee repaid the unspent advance; it goes back to the call when the grant closes (or went
+ * back already, if the grant was terminated while the recovery was outstanding).
+ */
 export interface UnspentAdvanceRecoveredData {
   grantId: string;
   recoveryMinor: number;
@@ -272,14 +282,19 @@ export interface GrantReinstatedData {
 export interface GrantTerminatedData {
   grantId: string;
   reason: string;
-  /** Amount minus paid: released back to the call by a process manager. */
+  /**
+   * Amount minus what was paid net of recoveries: released back to the call by a process manager.
+   * An unspent advance the settlement determined counts as recovered even if the grantee has not
+   * repaid it yet (it still owes it: UnspentAdvanceRecovered may follow the termination). Before
+   * 2026-12-05 such an outstanding recovery was not deducted.
+   */
   unspentMinor: number;
   terminatedAt: string;
 }
 
 export interface GrantClosedData {
   grantId: string;
-  /** Amount minus paid: released back to the call by a process manager. */
+  /** Amount minus what was paid net of the recovered advance: released back to the call by a process manager. */
   unspentMinor: number;
   closedAt: string;
 }
