@@ -67,6 +67,8 @@ describe('360Giving export', () => {
   let palestinian: string;
   let terminatedGrant: string;
   let closedGrant: string;
+  let lbpGrant: string;
+  let tndGrant: string;
   let beforeFirstAward: { status: number; text: string; type: string | undefined; body: unknown };
 
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -92,12 +94,33 @@ describe('360Giving export', () => {
     return organisationId;
   }
 
-  async function awarded(amountMinor: number, leadOrganisationId = lead): Promise<string> {
-    const callId = await scenario.publishedCall();
-    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId, partnerOrganisationIds: [partnerOrg], requestedMinor: amountMinor });
+  async function awarded(amountMinor: number, leadOrganisationId = lead, currency = 'EUR'): Promise<string> {
+    const callId = await scenario.publishedCall({ currency });
+    const proposalId = await draftedIn(currency, () =>
+      scenario.proposalReadyForDecision({ callId, leadOrganisationId, partnerOrganisationIds: [partnerOrg], requestedMinor: amountMinor }),
+    );
     const grantId = await scenario.award(proposalId, amountMinor);
     await eventually(async () => ((await t.http.get(`/grants/${grantId}`).set(as(manager))).status === 200 ? true : undefined));
     return grantId;
+  }
+
+  /**
+   * GrantScenario drafts every proposal in EUR, and a proposal must be in its call's currency: while
+   * `run` prepares one, its DraftProposal command is given `currency`.
+   */
+  async function draftedIn<T>(currency: string, run: () => Promise<T>): Promise<T> {
+    if (currency === 'EUR') return run();
+    const executor = scenario.executor;
+    const execute = executor.execute.bind(executor) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(executor, {
+      execute: (decider: unknown, stream: string, id: string, command: { type: string; data: object }, ...rest: unknown[]) =>
+        execute(decider, stream, id, command.type === 'DraftProposal' ? { ...command, data: { ...command.data, currency } } : command, ...rest),
+    });
+    try {
+      return await run();
+    } finally {
+      delete (executor as { execute?: unknown }).execute;
+    }
   }
 
   beforeAll(async () => {
@@ -142,6 +165,12 @@ describe('360Giving export', () => {
     await t.http.post(`/grants/${closedGrant}/closure`).set(as(manager)).expect(200);
     await statusIs(closedGrant, 'closed');
     t.clock.set(NOW);
+
+    // Currencies whose ISO 4217 exponent is not Intl's display digits (LBP: 2, Intl 0), or is 3 (TND).
+    lbpGrant = await awarded(7_654_321, lead, 'LBP');
+    tndGrant = await awarded(3_000_505, lead, 'TND');
+    await signAndPay(tndGrant, 1_250_125);
+    await eventually(async () => ((await t.http.get(`/grants/${tndGrant}`).set(as(manager))).body.disbursedMinor === 1_250_125 ? true : undefined));
   });
 
   async function signAndPay(grantId: string, amountMinor: number): Promise<void> {
@@ -162,7 +191,7 @@ describe('360Giving export', () => {
     const { validatePackage, validateGrant } = threeSixtyGivingValidator();
     expect(validatePackage(res.body) ? null : validatePackage.errors).toBeNull();
     for (const grant of res.body.grants) expect(validateGrant(grant) ? null : validateGrant.errors).toBeNull();
-    expect(res.body.grants).toHaveLength(5);
+    expect(res.body.grants).toHaveLength(7);
   });
 
   it('answers 204 No Content before the first award: an empty package would fail the package schema (minItems 1)', () => {
@@ -256,6 +285,15 @@ describe('360Giving export', () => {
       { name: 'Tunisia', countryCode: 'TN' },
     ]);
     expect(unpaid).toMatchObject({ amountAwarded: 12_345.67, amountDisbursed: 0 });
+  });
+
+  it('exports amounts by the currency\'s ISO 4217 exponent: LBP in hundredths (Intl shows none), TND in thousandths', async () => {
+    const res = await t.http.get('/exports/360giving').set(as(partner)).expect(200);
+    const grantOf = (grantId: string) => res.body.grants.find((g: { id: string }) => g.id === `360G-grantledger-${grantId}`);
+    expect(grantOf(lbpGrant)).toMatchObject({ currency: 'LBP', amountAwarded: 76_543.21, amountAppliedFor: 76_543.21, amountDisbursed: 0 });
+    expect(grantOf(tndGrant)).toMatchObject({ currency: 'TND', amountAwarded: 3_000.505, amountAppliedFor: 3_000.505, amountDisbursed: 1_250.125 });
+    const { validateGrant } = threeSixtyGivingValidator();
+    for (const grant of [grantOf(lbpGrant), grantOf(tndGrant)]) expect(validateGrant(grant) ? null : validateGrant.errors).toBeNull();
   });
 
   it('withholds recipients by default: a stable pseudonymous id in our 360G namespace, no name, contact or internal id', async () => {

@@ -1,5 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { authConfigFromEnv, signToken } from '@app/platform';
 import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { FeedStreamLimiter } from '../../apps/api/src/partners/feed/feed-stream-limits';
@@ -128,6 +129,28 @@ describe('live stream limits', () => {
     }
     expect(limiter.openStreams).toBe(0);
     expect((await open(token)).status).toBe(200);
+  });
+
+  it('releases a stream whose client went away at once: 30 quick connect/close cycles leave no stream open', async () => {
+    const token = await partnerToken('partner-i');
+    const request = `GET /feed/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nAccept: text/event-stream\r\n\r\n`;
+    // Dropped 0–5 ms after the request was sent: before, during or just after the cursor check.
+    await Promise.all(
+      Array.from({ length: 30 }, async (_, index) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        await new Promise<void>((resolve) => socket.once('connect', resolve));
+        socket.write(request);
+        await sleep(index % 6);
+        socket.destroy();
+      }),
+    );
+    await sleep(300); // every handler has run by now
+    await eventually(async () => (limiter.openStreams === 0 ? true : undefined), 2_000);
+    const stream = await open(token);
+    expect(stream.status).toBe(200);
+    stream.close();
+    await eventually(async () => (limiter.openStreams === 0 ? true : undefined), 2_000);
   });
 
   it('ends a stream when its token expires, and the expired token cannot open another', async () => {

@@ -251,6 +251,11 @@ describe('partner feed', () => {
       Buffer.from('v1:99999999999999999999-99999999999999999999').toString('base64url'), // well-formed, but no such position
       Buffer.from('v1:garbage').toString('base64url'),
       `${all[0].cursor}x`,
+      // Positions the store could read but the feed never hands out: without the zero padding (the
+      // stream compares positions as strings, so it sent nothing after one), or the other store's separator.
+      Buffer.from('v1:1-0').toString('base64url'),
+      Buffer.from(`v1:${rawPosition.replace(/^0+(?=\d)/, '').replace(/([-/])0+(?=\d)/, '$1')}`).toString('base64url'),
+      Buffer.from(`v1:${rawPosition.replace(/[-/]/, (separator) => (separator === '-' ? '/' : '-'))}`).toString('base64url'),
     ];
     for (const cursor of forged) {
       const res = await t.http.get(`/feed?after=${encodeURIComponent(cursor)}`).set(as(partner)).expect(400);

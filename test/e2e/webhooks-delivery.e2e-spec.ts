@@ -269,6 +269,48 @@ describe('dead letters and manual redelivery', () => {
   });
 });
 
+describe('redelivering a delivery that is being sent', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    // The first request is held until the client gives up (2 s), the retry succeeds.
+    receiver = await new WebhookReceiver(({ index }) => (index === 0 ? 'hang' : 200)).start();
+    t = await createWebhooksTestApp({ webhooks: { timeoutMs: 2_000 } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('answers 409 and leaves it to its sender: no second sender, no second request while the first is out', async () => {
+    const { id: subscriptionId } = await subscribe(t, receiver.url, ['call.published'], 'partner-inflight');
+    const partner = await t.token({ role: 'partner', id: 'partner-inflight' });
+    await publishCall(t);
+    await eventually(async () => (receiver.requests.length === 1 ? true : undefined), WAIT_MS);
+    const [delivery] = (await t.http.get(`/webhooks/subscriptions/${subscriptionId}/deliveries`).set('Authorization', `Bearer ${partner}`).expect(200)).body.items;
+    expect(delivery).toMatchObject({ status: 'pending', attempts: 0 });
+
+    const refused = await t.http.post(`/webhooks/deliveries/${delivery.id}/redeliver`).set('Authorization', `Bearer ${partner}`).expect(409);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ status: 409, detail: expect.stringMatching(/being sent/) });
+    // Had the lease been dropped, another claim (every 20 ms here) would have sent it again at once.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.requests).toHaveLength(1);
+
+    // Once settled (the held request timed out, its retry succeeded), it can be sent again on request.
+    await eventually(async () => {
+      const res = await t.http.get(`/webhooks/deliveries/${delivery.id}`).set('Authorization', `Bearer ${partner}`).expect(200);
+      return res.body.status === 'succeeded' ? true : undefined;
+    }, WAIT_MS);
+    expect(receiver.requests).toHaveLength(2);
+    await t.http.post(`/webhooks/deliveries/${delivery.id}/redeliver`).set('Authorization', `Bearer ${partner}`).expect(202);
+    await eventually(async () => (receiver.requests.length === 3 ? true : undefined), WAIT_MS);
+    expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
+  });
+});
+
 describe('webhook payloads carry no personal data', () => {
   let t: TestApp;
   let receiver: WebhookReceiver;

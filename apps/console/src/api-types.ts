@@ -851,7 +851,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Schedule a tranche (optionally payable only after a report is accepted); never beyond the grant amount */
+        /**
+         * Schedule a tranche (optionally payable only after a report is accepted); never beyond the grant amount
+         * @description Not once the grant is settled (its final financial report accepted): the settlement schedules its own final payment, if any (422 `grant.disbursement.after-settlement`).
+         */
         post: operations["GrantsController_scheduleDisbursement"];
         delete?: never;
         options?: never;
@@ -868,7 +871,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record that a tranche was paid (its report, if any, must be accepted) */
+        /**
+         * Record that a tranche was paid (its report, if any, must be accepted)
+         * @description Once the grant is settled (its final financial report accepted), only the settlement's final payment is paid (422 `grant.disbursement.after-settlement` for any other tranche).
+         */
         post: operations["GrantsController_recordPayment"];
         delete?: never;
         options?: never;
@@ -1030,7 +1036,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Terminate the grant, with a reason: unpaid tranches are cancelled and unspent funds go back to the call */
+        /**
+         * Terminate the grant, with a reason: unpaid tranches are cancelled and unspent funds go back to the call
+         * @description From awarded (the agreement never signed, e.g. the grantee declined: the whole amount goes back), active or suspended. Unspent: the amount minus what was paid net of recoveries, an unspent advance still owed included; its repayment is still recorded afterwards (POST /grants/{id}/recovery).
+         */
         post: operations["GrantsController_terminate"];
         delete?: never;
         options?: never;
@@ -1142,7 +1151,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record that the grantee repaid the unspent advance the final financial report showed (it goes back to the call at closure) */
+        /**
+         * Record that the grantee repaid the unspent advance the final financial report showed (it goes back to the call at closure)
+         * @description Also on a terminated grant: the debt survives the termination, which already released the amount owed to the call.
+         */
         post: operations["GrantFinanceController_recordRecovery"];
         delete?: never;
         options?: never;
@@ -1326,7 +1338,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Queue one delivery again (e.g. a dead one) with a fresh attempt budget; it keeps its place in the subscription's log order */
+        /**
+         * Queue one delivery again (e.g. a dead one) with a fresh attempt budget; it keeps its place in the subscription's log order
+         * @description A delivery a sender holds at that moment (being sent, or next in line of the run being sent) answers 409: ask again once its attempt is recorded.
+         */
         post: operations["WebhooksController_redeliver"];
         delete?: never;
         options?: never;
@@ -2219,6 +2234,8 @@ export interface components {
             newAmountMinor?: number;
             /** @description budget-reallocation: at least two lines summing to zero */
             budgetReallocation?: components["schemas"]["BudgetReallocationLineDto"][];
+            /** @description amount-change on a grant with an agreed budget (required there, refused without one: 422 `grant.amendment.budget-lines-required`, `grant.budget.not-agreed`): the whole new budget, distinct named lines summing to the new amount (422 `grant.budget.invalid`), replacing the lines; a line cut (or left out) keeps at least what a standing financial report shows spent on it (422 `grant.amendment.budget-line-below-spent`). The transfer share stays */
+            budgetLines?: components["schemas"]["BudgetLineDto"][];
         };
         ScheduleDisbursementDto: {
             /** @description Minor units in the grant currency; scheduled tranches never exceed the grant amount */
@@ -2279,6 +2296,11 @@ export interface components {
             budgetReallocation?: {
                 budgetLine?: string;
                 changeMinor?: number;
+            }[];
+            /** @description amount-change on a grant with a budget: the budget lines it set */
+            budgetLines?: {
+                budgetLine?: string;
+                amountMinor?: number;
             }[];
         };
         BudgetLineViewDto: {
@@ -2721,9 +2743,9 @@ export interface components {
             /** @description Earlier decisions that did not stand */
             earlierDecisions: components["schemas"]["DossierDecisionDto"][];
             budgetPosition?: components["schemas"]["DossierBudgetPositionDto"] | null;
-            /** @description The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence. mandateStatement is personal data, shown as a marker: { personalData: 'present' }, or 'erased' once the partner's personal data was erased */
+            /** @description The partners' answers to their invitations: accepted (terms version, mandate statement) or declined, by whom, with evidence. mandateStatement is null once the partner's personal data was erased */
             partnerAnswers: Record<string, never>[];
-            /** @description Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision. grounds are personal data, shown as a marker: { personalData: 'present' }, or 'erased' once the requesting organisation's personal data was erased */
+            /** @description Redress requests (grounds, who, window) with their outcome (upheld or rejected, reasons, who decided), each with evidence; also those filed after the last decision. grounds is null once the requesting organisation's personal data was erased */
             redress: Record<string, never>[];
         };
         RecordSearchHitDto: {
@@ -6722,7 +6744,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.amount.invalid`, `grant.date.invalid`, `grant.details.invalid`, `grant.disbursement.agreement-not-signed`, `grant.disbursement.condition-report-unknown`, `grant.disbursement.duplicate-tranche`, `grant.disbursement.exceeds-amount`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.amount.invalid`, `grant.date.invalid`, `grant.details.invalid`, `grant.disbursement.after-settlement`, `grant.disbursement.agreement-not-signed`, `grant.disbursement.condition-report-unknown`, `grant.disbursement.duplicate-tranche`, `grant.disbursement.exceeds-amount`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -6731,7 +6753,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.amount.invalid" | "grant.date.invalid" | "grant.details.invalid" | "grant.disbursement.agreement-not-signed" | "grant.disbursement.condition-report-unknown" | "grant.disbursement.duplicate-tranche" | "grant.disbursement.exceeds-amount" | "idempotency.key-reused";
+                        rule?: "grant.amount.invalid" | "grant.date.invalid" | "grant.details.invalid" | "grant.disbursement.after-settlement" | "grant.disbursement.agreement-not-signed" | "grant.disbursement.condition-report-unknown" | "grant.disbursement.duplicate-tranche" | "grant.disbursement.exceeds-amount" | "idempotency.key-reused";
                     };
                 };
             };
@@ -6814,7 +6836,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.disbursement.already-paid`, `grant.disbursement.cancelled`, `grant.disbursement.report-not-accepted`, `grant.disbursement.tranche-not-found`, `grant.payment.exceeds-amount`, `grant.payment.reference-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.disbursement.after-settlement`, `grant.disbursement.already-paid`, `grant.disbursement.cancelled`, `grant.disbursement.report-not-accepted`, `grant.disbursement.tranche-not-found`, `grant.payment.exceeds-amount`, `grant.payment.reference-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -6823,7 +6845,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.disbursement.already-paid" | "grant.disbursement.cancelled" | "grant.disbursement.report-not-accepted" | "grant.disbursement.tranche-not-found" | "grant.payment.exceeds-amount" | "grant.payment.reference-required" | "idempotency.key-reused";
+                        rule?: "grant.disbursement.after-settlement" | "grant.disbursement.already-paid" | "grant.disbursement.cancelled" | "grant.disbursement.report-not-accepted" | "grant.disbursement.tranche-not-found" | "grant.payment.exceeds-amount" | "grant.payment.reference-required" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7360,7 +7382,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `call.budget.exceeded`, `call.commitment.adjustment-invalid`, `call.commitment.not-found`, `call.details.required`, `call.reason.required`, `call.release.exceeds-commitment`, `grant.actor.required`, `grant.amendment.amount-unchanged`, `grant.amendment.below-paid`, `grant.amendment.below-scheduled`, `grant.amendment.duplicate`, `grant.amendment.extension-not-later`, `grant.amendment.invalid`, `grant.amendment.reallocation-changes-amount`, `grant.amendment.reallocation-invalid`, `grant.amendment.reallocation-overdraws-line`, `grant.amendment.reallocation-unknown-line`, `grant.amount.invalid`, `grant.budget.not-agreed`, `grant.date.invalid`, `grant.details.invalid`, `grant.reason.required`, `recipient.ceiling.exceeded`. An amount change also moves the commitment on the call first, with its rules, and an increase is held to each network organisation's ceiling per recipient (recipient.ceiling.exceeded). And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `call.budget.exceeded`, `call.commitment.adjustment-invalid`, `call.commitment.not-found`, `call.details.required`, `call.reason.required`, `call.release.exceeds-commitment`, `grant.actor.required`, `grant.amendment.amount-unchanged`, `grant.amendment.below-paid`, `grant.amendment.below-scheduled`, `grant.amendment.budget-line-below-spent`, `grant.amendment.budget-lines-required`, `grant.amendment.duplicate`, `grant.amendment.extension-not-later`, `grant.amendment.invalid`, `grant.amendment.reallocation-changes-amount`, `grant.amendment.reallocation-invalid`, `grant.amendment.reallocation-overdraws-line`, `grant.amendment.reallocation-unknown-line`, `grant.amount.invalid`, `grant.budget.invalid`, `grant.budget.not-agreed`, `grant.date.invalid`, `grant.details.invalid`, `grant.reason.required`, `recipient.ceiling.exceeded`. An amount change also moves the commitment on the call first, with its rules, and an increase is held to each network organisation's ceiling per recipient (recipient.ceiling.exceeded). And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7369,7 +7391,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "call.budget.exceeded" | "call.commitment.adjustment-invalid" | "call.commitment.not-found" | "call.details.required" | "call.reason.required" | "call.release.exceeds-commitment" | "grant.actor.required" | "grant.amendment.amount-unchanged" | "grant.amendment.below-paid" | "grant.amendment.below-scheduled" | "grant.amendment.duplicate" | "grant.amendment.extension-not-later" | "grant.amendment.invalid" | "grant.amendment.reallocation-changes-amount" | "grant.amendment.reallocation-invalid" | "grant.amendment.reallocation-overdraws-line" | "grant.amendment.reallocation-unknown-line" | "grant.amount.invalid" | "grant.budget.not-agreed" | "grant.date.invalid" | "grant.details.invalid" | "grant.reason.required" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
+                        rule?: "call.budget.exceeded" | "call.commitment.adjustment-invalid" | "call.commitment.not-found" | "call.details.required" | "call.reason.required" | "call.release.exceeds-commitment" | "grant.actor.required" | "grant.amendment.amount-unchanged" | "grant.amendment.below-paid" | "grant.amendment.below-scheduled" | "grant.amendment.budget-line-below-spent" | "grant.amendment.budget-lines-required" | "grant.amendment.duplicate" | "grant.amendment.extension-not-later" | "grant.amendment.invalid" | "grant.amendment.reallocation-changes-amount" | "grant.amendment.reallocation-invalid" | "grant.amendment.reallocation-overdraws-line" | "grant.amendment.reallocation-unknown-line" | "grant.amount.invalid" | "grant.budget.invalid" | "grant.budget.not-agreed" | "grant.date.invalid" | "grant.details.invalid" | "grant.reason.required" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
                     };
                 };
             };
@@ -8857,6 +8879,15 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { WebhookDeliveryStatus } from '@app/read-models/webhooks/webhook-delivery.entity';
 import { DataSource } from 'typeorm';
 import { PUBLIC_EVENT_SOURCE, type PublicEventSource } from './public-event-source';
@@ -192,6 +192,13 @@ export class WebhookSubscriptionsService {
   /**
    * Puts one delivery back in its subscription's queue with a fresh attempt budget. It keeps its
    * place in log order, so it goes out before the subscription's later undelivered events.
+   *
+   * A delivery a sender holds (its lease has not run out: being sent, or next in the run being sent)
+   * is left to that sender and answers 409: dropping the lease let a second sender claim the
+   * subscription and send it again, and what came after it, beside the first. The check is in the
+   * UPDATE itself (the sender's claim re-checks the same lease), so there is no window between them.
+   * Once the attempt is recorded the delivery may be redelivered; an expired lease (its sender died)
+   * is no obstacle.
    */
   async redeliver(actor: WebhookActor, deliveryId: string): Promise<DeliveryView> {
     await this.visibleDelivery(actor, deliveryId);
@@ -199,10 +206,13 @@ export class WebhookSubscriptionsService {
     const [rows]: [DeliveryRow[], number] = await this.dataSource.query(
       `UPDATE webhook_deliveries
           SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL, lease_owner = NULL
-        WHERE id = $1
+        WHERE id = $1 AND (lease_until IS NULL OR lease_until < clock_timestamp())
         RETURNING ${DELIVERY_COLUMNS}`,
       [deliveryId],
     );
+    if (rows.length === 0) {
+      throw new ConflictException(`webhook delivery ${deliveryId} is being sent; ask again once its attempt is recorded (GET /webhooks/deliveries/${deliveryId})`);
+    }
     return deliveryView(rows[0]);
   }
 

@@ -32,6 +32,15 @@ describe('360Giving mapping', () => {
     expect(majorUnits(1_500, 'KWD')).toBe(1.5);
   });
 
+  it('uses ISO 4217 exponents, not Intl display digits: LBP, SYP and IDR have 2, IQD and TND 3, CLF 4', () => {
+    expect(majorUnits(150_000_000_00, 'LBP')).toBe(150_000_000);
+    expect(majorUnits(1_234_56, 'SYP')).toBe(1_234.56);
+    expect(majorUnits(1_00, 'IDR')).toBe(1);
+    expect(majorUnits(2_500_125, 'IQD')).toBe(2_500.125);
+    expect(majorUnits(30_000_500, 'TND')).toBe(30_000.5);
+    expect(majorUnits(12_3456, 'CLF')).toBe(12.3456);
+  });
+
   it('takes the publisher prefix and funder from the environment and refuses a prefix that is not 360G-…', () => {
     expect(threeSixtyGivingConfigFromEnv({})).toEqual({ prefix: '360G-grantledger', funder: { id: '360G-grantledger-funder', name: 'Grant Ledger programme' } });
     expect(threeSixtyGivingConfigFromEnv({ THREESIXTYGIVING_PREFIX: '360G-ExampleFunder', THREESIXTYGIVING_FUNDER_ID: 'GB-CHC-1234567', THREESIXTYGIVING_FUNDER_NAME: 'Example Funder' })).toEqual({

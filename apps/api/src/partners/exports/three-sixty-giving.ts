@@ -19,6 +19,7 @@
  */
 import type { PublicOrganisation } from '@app/application/public-events';
 import { iso3166EnglishShortName } from './country-names';
+import { iso4217MinorUnits } from './iso-4217-minor-units';
 
 export interface ThreeSixtyGivingConfig {
   /** The publisher's 360Giving prefix ("360G-…"), used for grant and withheld-recipient ids. */
@@ -75,9 +76,18 @@ export interface ThreeSixtyGivingPackage {
   grants: Record<string, unknown>[];
 }
 
+/**
+ * The currency's ISO 4217 exponent (EUR 2, JPY 0, LBP 2, TND 3), from the vendored List One table, not
+ * Intl's display digits (see iso-4217-minor-units.ts). A code ISO does not list can only come from a
+ * grant recorded before currencies were validated, when amounts were in hundredths: 2.
+ */
+export function currencyExponent(currency: string): number {
+  return iso4217MinorUnits(currency) ?? 2;
+}
+
 /** Decimal major units from integer minor units, by the currency's ISO 4217 exponent (EUR 2, JPY 0, KWD 3). */
 export function majorUnits(amountMinor: number, currency: string): number {
-  const exponent = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const exponent = currencyExponent(currency);
   // A single division of an exact integer gives the double nearest the decimal, which JSON prints exactly.
   return amountMinor / 10 ** exponent;
 }
@@ -124,7 +134,7 @@ function actualDates(source: ExportedGrantSource): Record<string, unknown> {
   const endedOn = ending.at.slice(0, 10);
   const endDate = ending.status === 'terminated' || endedOn < grant.periodEnd ? endedOn : grant.periodEnd;
   const startDate = grant.periodStart <= endDate ? grant.periodStart : endDate;
-  const exponent = new Intl.NumberFormat('en', { style: 'currency', currency: grant.currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const exponent = currencyExponent(grant.currency);
   const money = (minor: number) => `${grant.currency} ${majorUnits(minor, grant.currency).toFixed(exponent)}`;
   const paid = `${money(grant.paidMinor)} of ${money(grant.amountMinor)} disbursed`;
   const unspent = grant.amountMinor - grant.paidMinor;

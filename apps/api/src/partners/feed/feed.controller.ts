@@ -63,11 +63,33 @@ export class FeedController {
     }
   }
 
+  /**
+   * The client may go away at any moment, even before this runs (while the guard checked the token):
+   * 'close' is listened for before the first await and the response's own state is checked after
+   * each, since a 'close' emitted earlier is not emitted again. Every way out (client gone, token
+   * expired, store failure) stops the heartbeat, the expiry timer and the log subscription, and the
+   * caller releases the stream's place.
+   */
   private async serve(query: FeedStreamQuery, lastEventId: string | undefined, tokenExpiry: number | undefined, response: Response): Promise<void> {
-    const after = lastEventId?.trim() || query.after;
-    const types = this.feed.parseTypes(query.types);
-    await this.feed.checkCursor(after); // a bad cursor is a 400 problem, not a broken stream
+    let onGone = (): void => undefined;
+    const gone = new Promise<void>((resolve) => {
+      onGone = resolve;
+    });
+    const closeListener = () => onGone();
+    response.once('close', closeListener);
+    const isGone = () => response.destroyed || response.writableEnded || response.socket === null || response.socket.destroyed;
+    try {
+      const after = lastEventId?.trim() || query.after;
+      const types = this.feed.parseTypes(query.types);
+      await this.feed.checkCursor(after); // a bad cursor is a 400 problem, not a broken stream
+      if (isGone()) return;
+      await this.pump(after, types, tokenExpiry, response, gone, isGone);
+    } finally {
+      response.off('close', closeListener);
+    }
+  }
 
+  private async pump(after: string | undefined, types: string[], tokenExpiry: number | undefined, response: Response, gone: Promise<void>, isGone: () => boolean): Promise<void> {
     response.status(200);
     response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     response.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -79,7 +101,10 @@ export class FeedController {
     const { subscription, events } = this.feed.subscribe(after, types);
     const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), this.feed.heartbeatMs);
     let cancelExpiry = (): void => undefined;
+    let stopped = false;
     const stop = () => {
+      if (stopped) return;
+      stopped = true;
       clearInterval(heartbeat);
       cancelExpiry();
       void subscription.close();
@@ -91,17 +116,18 @@ export class FeedController {
     };
     // A stream must not outlive its token: a revoked partner's last token stops at its `exp`.
     if (tokenExpiry !== undefined) cancelExpiry = runAt(tokenExpiry, expire);
-    response.on('close', stop); // the client went away (or the server is shutting down)
+    void gone.then(stop); // the client went away (or the server is shutting down)
     try {
       for await (const event of events) {
-        if (!response.write(frame(event))) await new Promise<void>((resolve) => response.once('drain', resolve).once('close', resolve));
-        if (response.destroyed) break;
+        if (isGone()) break;
+        // A full socket buffer waits for 'drain', or for the client to go: whichever comes first.
+        if (!response.write(frame(event)) && !isGone()) await Promise.race([new Promise((resolve) => response.once('drain', resolve)), gone]);
+        if (isGone()) break;
       }
     } catch (error) {
       this.logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'feed stream failed');
     } finally {
       stop();
-      response.off('close', stop);
       response.end();
     }
   }

@@ -91,9 +91,12 @@ export class WebhooksController {
   @Idempotent()
   @HttpCode(202)
   @Roles('partner', 'admin')
-  @ApiOperation({ summary: "Queue one delivery again (e.g. a dead one) with a fresh attempt budget; it keeps its place in the subscription's log order" })
+  @ApiOperation({
+    summary: "Queue one delivery again (e.g. a dead one) with a fresh attempt budget; it keeps its place in the subscription's log order",
+    description: 'A delivery a sender holds at that moment (being sent, or next in line of the run being sent) answers 409: ask again once its attempt is recorded.',
+  })
   @ApiAcceptedResponse({ type: WebhookDeliveryDto })
-  @ApiProblemResponses(400, 401, 403, 404)
+  @ApiProblemResponses(400, 401, 403, 404, 409)
   redeliver(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<WebhookDeliveryDto> {
     return this.subscriptions.redeliver(actor, id);
   }
