@@ -29,7 +29,8 @@ function useHash(): string {
 
 export function App(): JSX.Element {
   const [language, setLanguage] = useState<Language>(initialLanguage);
-  const locale = useMemo(() => localeOf(language), [language]);
+  const [minorUnits, setMinorUnits] = useState<Record<string, number>>({});
+  const locale = useMemo(() => localeOf(language, minorUnits), [language, minorUnits]);
   const { t } = locale;
   const [session, setSession] = useState<Session | undefined>(() => savedSession());
   const [oidc, setOidc] = useState<OidcConfig | null>(null);
@@ -46,8 +47,9 @@ export function App(): JSX.Element {
 
   useEffect(() => {
     fetch('/console/config.json')
-      .then((response) => response.json() as Promise<{ oidc: OidcConfig | null }>)
+      .then((response) => response.json() as Promise<{ oidc: OidcConfig | null; currencyMinorUnits?: Record<string, number> }>)
       .then(async (config) => {
+        if (config.currencyMinorUnits) setMinorUnits(config.currencyMinorUnits);
         setOidc(config.oidc);
         if (!config.oidc) return;
         const token = await completeOidcSignIn(config.oidc);

@@ -5,6 +5,7 @@
  */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import { formatMoney } from './money';
 
 export const LANGUAGES = { en: 'English', fr: 'Français', ar: 'العربية' } as const;
 export type Language = keyof typeof LANGUAGES;
@@ -371,7 +372,8 @@ export interface Locale {
   money(minor: number, currency: string): string;
 }
 
-export function localeOf(language: Language): Locale {
+/** `currencyMinorUnits`: each currency's ISO 4217 minor units, as the server tells them (see formatMoney). */
+export function localeOf(language: Language, currencyMinorUnits: Readonly<Record<string, number>> = {}): Locale {
   const tag = language === 'ar' ? 'ar-u-nu-latn' : language === 'fr' ? 'fr-FR' : 'en-GB';
   const dateTime = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' });
   const date = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeZone: 'UTC' });
@@ -380,11 +382,7 @@ export function localeOf(language: Language): Locale {
     t: translator(language),
     dateTime: (iso) => `${dateTime.format(new Date(iso))} UTC`,
     date: (iso) => date.format(new Date(iso)),
-    money(minor, currency) {
-      const format = new Intl.NumberFormat(tag, { style: 'currency', currency });
-      const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-      return format.format(minor / 10 ** digits);
-    },
+    money: (minor, currency) => formatMoney(tag, minor, currency, currencyMinorUnits[currency]),
   };
 }
 

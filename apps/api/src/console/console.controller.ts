@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '@app/platform';
 import type { ConsoleAsset, ConsoleAssets } from './console-assets';
+import { ISO_4217_MINOR_UNITS } from '../partners/exports/iso-4217-minor-units';
 import { type ConsoleConfig, consoleContentSecurityPolicy } from './console-config';
 
 export const CONSOLE_ASSETS = Symbol('CONSOLE_ASSETS');
@@ -12,7 +13,8 @@ export const CONSOLE_CONFIG = Symbol('CONSOLE_CONFIG');
  * The web console (apps/console, built by `npm run build` into dist/console), served offline:
  * - `/console/` — the page: `Cache-Control: no-cache` (always revalidated, so a new build shows at once);
  * - `/console/assets/<hashed name>` — the bundle: content-hashed names, cached for a year, immutable;
- * - `/console/config.json` — whether an OIDC sign-in is offered (public; nothing secret);
+ * - `/console/config.json` — whether an OIDC sign-in is offered, and each currency's ISO 4217 minor
+ *   units, which the page needs to show amounts (public; nothing secret);
  * - `/` redirects to `/console/`.
  * Every answer carries the console's strict policy (console-config.ts). Public: the page holds no
  * data; the API calls it makes carry the bearer token like any other client's.
@@ -22,12 +24,16 @@ export const CONSOLE_CONFIG = Symbol('CONSOLE_CONFIG');
 @Controller()
 export class ConsoleController {
   private readonly policy: string;
+  /** What the page is told: the sign-ins, and the minor units amounts are kept in (Intl's display digits differ: LBP, IQD…). */
+  private readonly configurationAnswer: ConsoleAsset;
 
   constructor(
     @Inject(CONSOLE_ASSETS) private readonly assets: ConsoleAssets,
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
   ) {
     this.policy = consoleContentSecurityPolicy(config);
+    const body = { ...config, currencyMinorUnits: Object.fromEntries(ISO_4217_MINOR_UNITS) };
+    this.configurationAnswer = { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json; charset=utf-8' };
   }
 
   @Get()
@@ -44,7 +50,7 @@ export class ConsoleController {
 
   @Get('console/config.json')
   configuration(@Res() res: Response): void {
-    this.send(res, { body: Buffer.from(JSON.stringify(this.config)), contentType: 'application/json; charset=utf-8' }, 'no-cache');
+    this.send(res, this.configurationAnswer, 'no-cache');
   }
 
   @Get('console/assets/:name')
