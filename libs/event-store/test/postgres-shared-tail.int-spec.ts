@@ -106,9 +106,12 @@ describe('PostgresEventStore subscriptions: the shared tail', () => {
     const control = { paused: false };
     const slowSubscription = store.subscribe({ filter });
     const slow = drain(slowSubscription, control);
+    // Paused before its first event arrives, so that it stops right after taking it. Set only once the
+    // test had seen that event (as it was), the subscription could already be waiting on the tail again,
+    // take up to 2,000 events in one go and never fall behind it (failed once in CI, at 430e7bb).
+    control.paused = true;
     await store.append(newStreamId(kind), [newEvent()], 'no_stream');
     await eventually(async () => expect(slow.events).toHaveLength(1));
-    control.paused = true;
     const ownPages = jest.spyOn(store, 'readSubscriptionPage');
 
     // More than the tail keeps (2,000 events), while the slow one takes nothing.
