@@ -305,6 +305,34 @@ describe('StreamCommandExecutor', () => {
     });
   });
 
+  it('a fold read before an erasure here drops every state is not remembered when it ends after it', async () => {
+    const { store, executor } = setup();
+    await executor.execute(counter, 's-race', 'race', { by: 'a' }, context());
+    executor.forgetFoldedStates();
+    // A read in flight (a process manager's, say) when this process erases a subject: its events were
+    // decoded while the key was live. It ends after the drop.
+    const read = store.readStream.bind(store);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    store.readStream = async (streamId, options) => {
+      const events = await read(streamId, options);
+      await held;
+      return events;
+    };
+    const inFlight = executor.load(counter, 's-race');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    executor.forgetFoldedStates(); // what the keyring's onForget does when this process erases a subject
+    release();
+    expect((await inFlight).state).toEqual(['a']);
+    store.readStream = read;
+    const before = store.readsFrom.length;
+    await executor.load(counter, 's-race');
+    await executor.load(counter, 's-race');
+    // Read whole again: nothing decoded before the erasure was kept. A fold read after it is
+    // remembered as before: the next load reads only the tail.
+    expect(store.readsFrom.slice(before)).toEqual([0, 1]);
+  });
+
   it('maxAgeMs 0 reads every stream whole', async () => {
     const { store, executor } = setup(0);
     await executor.execute(counter, 's-cold', 'cold', { by: 'a' }, context());

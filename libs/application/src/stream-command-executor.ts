@@ -153,8 +153,8 @@ export class StreamCommandExecutor {
     const unverified = trustFolded && !knownEmpty && !searchFirst ? await this.recallFolded<S>(streamId, decider) : undefined;
     // With If-Match, a remembered version other than the client's may just be older than the stream: read.
     const cached = unverified && (context.expectedVersion === undefined || context.expectedVersion === unverified.version) ? unverified : undefined;
-    const { state, version, events: recorded, checkedAt, keys, whole } = knownEmpty
-      ? { state: decider.initialState, version: -1, events: [], checkedAt: Date.now(), keys: NO_KEYS, whole: true }
+    const { state, version, events: recorded, checkedAt, keys, whole, generation } = knownEmpty
+      ? { state: decider.initialState, version: -1, events: [], checkedAt: Date.now(), keys: NO_KEYS, whole: true, generation: this.folded.generation }
       : cached
         ? { ...cached, events: [], whole: false }
         : await this.read(decider, streamId, undefined, searchFirst);
@@ -236,7 +236,7 @@ export class StreamCommandExecutor {
     if (slot && answer && result.answerRemembered) slot.remembered = { id: entityId, version: result.nextExpectedVersion, status: answer.status };
     if (result.nextExpectedVersion === version + events.length) {
       const sealed = this.sealedKeys(streamId, stored, keys);
-      this.folded.remember(streamId, decider, { state: evolveMany(decider, state, events), version: result.nextExpectedVersion, checkedAt, keys: sealed });
+      this.folded.remember(streamId, decider, { state: evolveMany(decider, state, events), version: result.nextExpectedVersion, checkedAt, keys: sealed, generation });
     }
     return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
   }
@@ -291,8 +291,9 @@ export class StreamCommandExecutor {
     streamId: string,
     upTo?: Date,
     wholeStream = false,
-  ): Promise<{ state: S; version: number; events: RecordedEvent[]; checkedAt: number; keys: readonly SealedKey[]; whole: boolean }> {
+  ): Promise<{ state: S; version: number; events: RecordedEvent[]; checkedAt: number; keys: readonly SealedKey[]; whole: boolean; generation: number }> {
     const known = upTo || wholeStream ? undefined : await this.recallFolded<S>(streamId, decider);
+    const generation = known ? known.generation : this.folded.generation;
     const startedAt = Date.now();
     const recorded = await this.store.readStream(streamId, known ? { fromVersion: known.version + 1 } : undefined);
     if (known && recorded.length > 0 && recorded[0].streamVersion !== known.version + 1) {
@@ -305,8 +306,8 @@ export class StreamCommandExecutor {
     const version = visible.length ? visible[visible.length - 1].streamVersion : known ? known.version : -1;
     const checkedAt = known ? known.checkedAt : startedAt;
     const keys = this.sealedKeys(streamId, visible, known?.keys ?? NO_KEYS);
-    if (!upTo && version >= 0) this.folded.remember(streamId, decider, { state, version, checkedAt, keys });
-    return { state, version, events: decoded, checkedAt, keys, whole: !known };
+    if (!upTo && version >= 0) this.folded.remember(streamId, decider, { state, version, checkedAt, keys, generation });
+    return { state, version, events: decoded, checkedAt, keys, whole: !known, generation };
   }
 
   /**
@@ -349,6 +350,13 @@ interface FoldedState<S> {
   /** When the stream was read whole, or the keys last found live: personal data in `state` is as of then. */
   checkedAt: number;
   keys: readonly SealedKey[];
+  /**
+   * The drop (FoldedStates.generation) it was read after. A state read before an erasure here
+   * dropped every state may hold what the erasure shredded, decrypted while its key was live: it is
+   * never remembered (a grant-funds fold begun before an erasure re-inserted the grant's state with a
+   * document's name after it, and a download found the erased document: CI at 0dac305).
+   */
+  generation: number;
 }
 
 export interface FoldedStateOptions {
@@ -385,6 +393,8 @@ class FoldedStates {
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
   private sweeper: NodeJS.Timeout | undefined;
+  /** How many times every state was dropped (an erasure this process knows of): see FoldedState.generation. */
+  generation = 0;
 
   constructor(options: FoldedStateOptions) {
     this.maxEntries = options.maxEntries ?? 5_000;
@@ -392,6 +402,7 @@ class FoldedStates {
   }
 
   clear(): void {
+    this.generation += 1;
     this.entries.clear();
     clearTimeout(this.sweeper);
     this.sweeper = undefined;
@@ -425,6 +436,7 @@ class FoldedStates {
   remember(streamId: string, decider: unknown, folded: FoldedState<unknown>): void {
     const now = Date.now();
     if (this.maxAgeMs <= 0 || now - folded.checkedAt >= this.maxAgeMs) return;
+    if (folded.generation !== this.generation) return; // read before the last drop
     const current = this.entries.get(streamId);
     // Concurrent commands may finish out of order: keep the later state of the same fold.
     if (current && current.decider === decider && current.folded.version > folded.version) return;
