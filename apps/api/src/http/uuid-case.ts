@@ -46,7 +46,7 @@ export function lowerCaseUuids(value: unknown, depth = 0): void {
     return;
   }
   const type = (value as object).constructor;
-  if (type === Object || typeof type !== 'function') return; // plain data, not a DTO
+  if (type === Object || typeof type !== 'function' || ArrayBuffer.isView(value)) return; // plain data or bytes, not a DTO
   const record = value as Record<string, unknown>;
   for (const { name, each } of uuidProperties(type)) {
     const property = record[name];

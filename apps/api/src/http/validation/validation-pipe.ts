@@ -25,7 +25,9 @@ export class GrantLedgerValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const result = await this.validated(value, metadata);
-    lowerCaseUuids(result); // ids compare lower-case everywhere (uuid-case.ts)
+    // Ids compare lower-case everywhere (uuid-case.ts): in what a request sends, not in a custom
+    // decorator's value (the command context).
+    if (metadata.type !== 'custom') lowerCaseUuids(result);
     return result;
   }
 
