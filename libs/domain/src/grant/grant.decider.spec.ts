@@ -105,6 +105,15 @@ const signatories = [
 ];
 const signed: GrantEvent = { type: 'GrantAgreementSigned', data: { grantId, signedAt, signatories } };
 
+/** A financial report submitted on `reportId`: what it shows spent per budget line, in that order. */
+function financialReportSubmitted(reportId: string, spent: Readonly<Record<string, number>>, final: boolean): GrantEvent {
+  const expenditure = Object.entries(spent).map(([budgetLine, spentMinor]) => ({ budgetLine, spentMinor }));
+  return {
+    type: 'FinancialReportSubmitted',
+    data: { grantId, reportId, final, expenditure, totalSpentMinor: expenditure.reduce((sum, line) => sum + line.spentMinor, 0), submittedAt: later },
+  };
+}
+
 function reportScheduled(reportId: string, kind: 'interim' | 'final' | 'financial', dueDate: string, scheduledAt = signedAt): GrantEvent {
   return { type: 'ReportScheduled', data: { grantId, reportId, kind, dueDate, scheduledAt } };
 }
@@ -437,21 +446,8 @@ describe('grant decider', () => {
       },
       now: later,
     });
-    const reported = (hearings: number, legalAid: number, coordination: number, final = true): GrantEvent => ({
-      type: 'FinancialReportSubmitted',
-      data: {
-        grantId,
-        reportId: financial,
-        final,
-        expenditure: [
-          { budgetLine: 'Hearings', spentMinor: hearings },
-          { budgetLine: 'Legal aid', spentMinor: legalAid },
-          { budgetLine: 'Coordination', spentMinor: coordination },
-        ],
-        totalSpentMinor: hearings + legalAid + coordination,
-        submittedAt: later,
-      },
-    });
+    const reported = (hearings: number, legalAid: number, coordination: number, final = true): GrantEvent =>
+      financialReportSubmitted(financial, { Hearings: hearings, 'Legal aid': legalAid, Coordination: coordination }, final);
     const acceptFinal = (finalPaymentTrancheId?: string): GrantCommand => ({
       type: 'AcceptReport',
       data: { grantId, reportId: financial, acceptedBy: 'user-grant-manager', ...(finalPaymentTrancheId ? { finalPaymentTrancheId } : {}) },
@@ -962,20 +958,7 @@ describe('grant decider', () => {
       const financial = 'report-financial-1';
       const spent = (hearings: number, coordination: number, final = false): GrantEvent[] => [
         reportScheduled(financial, 'financial', '2027-06-30'),
-        {
-          type: 'FinancialReportSubmitted',
-          data: {
-            grantId,
-            reportId: financial,
-            final,
-            expenditure: [
-              { budgetLine: 'Hearings', spentMinor: hearings },
-              { budgetLine: 'Coordination', spentMinor: coordination },
-            ],
-            totalSpentMinor: hearings + coordination,
-            submittedAt: later,
-          },
-        },
+        financialReportSubmitted(financial, { Hearings: hearings, Coordination: coordination }, final),
       ];
 
       it('an increase carries the new lines, which become the budget (the transfer share stays), so the increase can be reported', () => {
@@ -994,12 +977,9 @@ describe('grant decider', () => {
           now: later,
         };
         given(grantDecider, [...budgeted, reportScheduled(financial, 'financial', '2027-06-30')]).when(report).thenThrows(TransferExceedsShare);
-        given(grantDecider, [...budgeted, changed(9_000_000, raised), reportScheduled(financial, 'financial', '2027-06-30')]).when(report).then([
-          {
-            type: 'FinancialReportSubmitted',
-            data: { grantId, reportId: financial, final: true, expenditure: [{ budgetLine: 'Hearings', spentMinor: 6_000_000 }, { budgetLine: 'Coordination', spentMinor: 3_000_000 }], totalSpentMinor: 9_000_000, submittedAt: later },
-          },
-        ]);
+        given(grantDecider, [...budgeted, changed(9_000_000, raised), reportScheduled(financial, 'financial', '2027-06-30')])
+          .when(report)
+          .then([financialReportSubmitted(financial, { Hearings: 6_000_000, Coordination: 3_000_000 }, true)]);
         // Lines may be added and dropped (one nothing was spent on), as when the budget is agreed.
         const reshaped = [
           { budgetLine: 'Hearings', amountMinor: 5_000_000 },
@@ -1105,10 +1085,7 @@ describe('grant decider', () => {
       const financial = 'report-financial-1';
       const spentOnCoordination = (spentMinor: number): GrantEvent[] => [
         reportScheduled(financial, 'financial', '2027-06-30'),
-        {
-          type: 'FinancialReportSubmitted',
-          data: { grantId, reportId: financial, final: false, expenditure: [{ budgetLine: 'Coordination', spentMinor }], totalSpentMinor: spentMinor, submittedAt: later },
-        },
+        financialReportSubmitted(financial, { Coordination: spentMinor }, false),
       ];
 
       it('moves money between lines of the budget, leaving the amount and the budget total unchanged', () => {
