@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { requestLogMiddleware } from '@app/platform/logging/logging';
-import { RequestInputGuard } from './http/validation';
+import { BodylessRouteGuard, RequestInputGuard } from './http/validation';
+import { useStrictBodyParsers } from './http/body-parsers';
 import { cacheValidationMetadata } from './http/validation/validation-metadata-cache';
 import { createValidationPipe } from './http/validation/validation-pipe';
 import { Logger } from 'nestjs-pino';
@@ -24,7 +25,12 @@ export function configureApp(app: INestApplication): INestApplication {
       requestLogMiddleware(request, response, next);
     },
   });
-  app.useGlobalGuards(new RequestInputGuard()); // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
+  // JSON and form bodies whose bytes are not valid UTF-8: 400, not decoded with U+FFFD (http/body-parsers.ts).
+  useStrictBodyParsers(app);
+  app.useGlobalGuards(
+    new RequestInputGuard(), // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
+    new BodylessRouteGuard(), // a body other than {} sent to a route that takes none: 400
+  );
   cacheValidationMetadata(); // class-validator's rule look-up, once per DTO class instead of per validation
   app.useGlobalPipes(createValidationPipe()); // whitelist + forbidNonWhitelisted + transform, problem+json 400s (http/validation/validation-pipe.ts)
   const document = new DocumentBuilder()

@@ -3,7 +3,7 @@ import type { CommandContext } from '@app/application/command-context';
 import type { AuthenticatedRequest } from '@app/platform/auth';
 import type { RequestIds } from '@app/platform/context/request-context';
 import type { Request } from 'express';
-import { keyedCommandOf } from '@app/platform/idempotency/idempotency.guard';
+import { idempotencyKeyOf, keyedCommandOf } from '@app/platform/idempotency/idempotency.guard';
 import { CommandResultDto } from './command-result.dto';
 
 /** `If-Match: 3` or `If-Match: "3"` (an ETag-like version): the stream version the client expects. */
@@ -24,8 +24,8 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 export const CommandCtx = createParamDecorator((_data: unknown, context: ExecutionContext): CommandContext => {
   const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest & Partial<RequestIds>>();
   if (!req.actor) throw new Error('@CommandCtx() used on a route without an authenticated actor');
-  // The parsed headers directly (lower-case names): express's req.header() cost ~1 µs a call.
-  const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) || undefined;
+  // Refused (400) when empty or sent twice, as on keyed routes, whose guard read it first: never taken as no key.
+  const idempotencyKey = idempotencyKeyOf(req);
   const keyed = idempotencyKey ? keyedCommandOf(req) : undefined;
   const answer = keyed?.slot;
   const verifyKey = keyed?.verify;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { BadRequestException, type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
@@ -82,6 +83,27 @@ export function keyedCommandOf(request: object | undefined): KeyedCommand | unde
 }
 
 /**
+ * A request's `Idempotency-Key`, or undefined when it sends none; 400 when it sends one that cannot
+ * be taken as it is: empty (or only spaces, which the HTTP parser trims away), sent twice (Node joins
+ * the two as "a, b", a key neither line sent; even twice the same key is refused, rather than
+ * guessed at), or longer than MAX_KEY_LENGTH. A client that meant to send a key must never see its
+ * command run as unkeyed, nor under a key it did not send. Read where the key is taken: the guard
+ * below on keyed routes, before the pipes, and the command context, for any other command route.
+ */
+export function idempotencyKeyOf(request: Pick<IncomingMessage, 'headers' | 'headersDistinct'>): string | undefined {
+  // As request.header() answers, without its lower-casing and look-up on Express's prototype (~1 µs).
+  const key = request.headers['idempotency-key'] as string | undefined;
+  if (key === undefined) return undefined;
+  if (key.trim() === '') throw new BadRequestException('Idempotency-Key is empty: send a key, or no Idempotency-Key header');
+  // Only a key with a comma may be two joined; headersDistinct is built from rawHeaders on first use.
+  if (key.includes(',') && (request.headersDistinct['idempotency-key']?.length ?? 0) > 1) {
+    throw new BadRequestException('Idempotency-Key is sent more than once: send one Idempotency-Key header');
+  }
+  if (key.length > MAX_KEY_LENGTH) throw new BadRequestException(`Idempotency-Key is longer than ${MAX_KEY_LENGTH} characters`);
+  return key;
+}
+
+/**
  * `Idempotency-Key` on commands (draft-ietf-httpapi-idempotency-key-header), scoped by actor.
  *
  * What makes a command run once lives in the log, not here: a keyed command's events carry the key
@@ -104,8 +126,9 @@ export function keyedCommandOf(request: object | undefined): KeyedCommand | unde
  * `lastValueFrom`) on every request as soon as it has one, key or not — ~35-50 µs of a command's
  * CPU (issue 11). This guard runs after the global guards (the actor is known) and before the
  * pipes, where the interceptor ran: a request without a key (or a GET/HEAD) costs it one header
- * read and a synchronous `true`. For a keyed one it refuses an over-long key (400), hashes the
- * request as sent, and records it for the request (keyedCommandOf). On most routes it also looks
+ * read and a synchronous `true`. For a keyed one it refuses a key it cannot take (empty, sent
+ * twice or over-long: 400, idempotencyKeyOf), hashes the request as sent, and records it for the
+ * request (keyedCommandOf). On most routes it also looks
  * the key up and refuses a key reused for another request (422); on a route whose commands
  * remember its answer with their events it leaves that to the command (KeyedCommand tells how).
  * The handler's wrapper then either replays the stored answer (after Nest has set the route's
@@ -127,10 +150,9 @@ export class IdempotencyKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<KeyedRequest>();
-    // As request.header() answers, without its lower-casing and look-up on Express's prototype (~1 µs).
-    const key = request.headers['idempotency-key'] as string | undefined;
-    if (!key || request.method === 'GET' || request.method === 'HEAD') return true;
-    if (key.length > MAX_KEY_LENGTH) throw new BadRequestException(`Idempotency-Key is longer than ${MAX_KEY_LENGTH} characters`);
+    if (request.method === 'GET' || request.method === 'HEAD') return true;
+    const key = idempotencyKeyOf(request);
+    if (key === undefined) return true;
     const scope = request.actor?.id ?? 'anonymous';
     const requestHash = createHash('sha256')
       .update(`${request.method} ${request.originalUrl}\n${request.header('if-match') ?? ''}\n${JSON.stringify(request.body ?? null)}`)

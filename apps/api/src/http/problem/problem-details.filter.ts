@@ -1,4 +1,4 @@
-import { BadRequestException, Catch, HttpException, Inject, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { BadRequestException, Catch, HttpException, Inject, Logger, NotFoundException, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { DuplicateEventIdError, IdempotencyKeyTakenError, WrongExpectedVersionError } from '@app/event-store';
@@ -8,8 +8,9 @@ import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails, type ProblemT
 import { isContention } from '@app/platform/database/transient-errors';
 import { isOutage, PROBLEM_DETAILS_OPTIONS, problemDetailsOptionsFromEnv, type ProblemDetailsOptions } from './service-unavailable';
 import { MalformedRequestError, RequestValidationError, TooManyRequestsError } from './validation';
+import { allowedMethodsFor, type RoutedRequest } from '../method-not-allowed';
 
-interface RequestLike {
+interface RequestLike extends RoutedRequest {
   method?: string;
   url?: string;
   /** Express keeps the full path here when a router has rewritten `url`. */
@@ -43,7 +44,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<RequestLike>();
     const response = http.getResponse<ServerResponse>();
-    const problem = toProblemDetails(exception, requestPath(request), request.method);
+    // A method the path does not have reaches here as Nest's not-found 404: 405, with the path's methods.
+    const allow = exception instanceof NotFoundException ? allowedMethodsFor(request) : undefined;
+    const problem = allow ? methodNotAllowed(requestPath(request), request.method ?? '?', allow) : toProblemDetails(exception, requestPath(request), request.method);
 
     if (problem.type === PROBLEM_TYPES.serviceUnavailable) this.logOutage(exception, request);
     else if (problem.status >= 500) this.logUnexpected(exception, request);
@@ -58,6 +61,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     const retryAfter = retryAfterSeconds(exception, problem, this.options);
     if (retryAfter !== undefined && !response.hasHeader('Retry-After')) response.setHeader('Retry-After', String(retryAfter));
+    if (allow) response.setHeader('Allow', allow.join(', '));
     response.statusCode = problem.status;
     response.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
     response.end(JSON.stringify(problem));
@@ -147,6 +151,10 @@ export function toProblemDetails(exception: unknown, instance: string, method = 
   if (exception instanceof MalformedRequestError) {
     return problem(400, PROBLEM_TYPES.malformedRequest, 'Malformed request', exception.message);
   }
+  if (exception instanceof HttpException && exception.cause instanceof MalformedRequestError) {
+    // Thrown by a body parser's `verify` (http/body-parsers.ts), which Nest's express adapter wraps.
+    return problem(400, PROBLEM_TYPES.malformedRequest, 'Malformed request', exception.cause.message);
+  }
   if (exception instanceof BadRequestException && exception.cause instanceof SyntaxError) {
     // Thrown by the JSON body parser; its message quotes the body, so it is not echoed.
     const detail = isJsonScalar(exception.cause) ? 'The request body must be a JSON object' : 'The request body is not valid JSON';
@@ -168,6 +176,17 @@ export function toProblemDetails(exception: unknown, instance: string, method = 
     return problem(status, type, title, httpExceptionDetail(exception));
   }
   return problem(500, PROBLEM_TYPES.internal, 'Internal server error', INTERNAL_DETAIL);
+}
+
+/** RFC 9110 §15.5.6: the path exists, not with this method; `Allow` (set by the filter) lists those it has. */
+export function methodNotAllowed(instance: string, method: string, allow: readonly string[]): ProblemDetails {
+  return {
+    type: PROBLEM_TYPES.other,
+    title: 'Method Not Allowed',
+    status: 405,
+    detail: `${method} is not allowed on ${instance}; it takes ${allow.join(', ')}`,
+    instance,
+  };
 }
 
 /**

@@ -1,2 +1,3 @@
 export * from './decorators';
 export * from './body-guard';
+export * from './bodyless-route.guard';

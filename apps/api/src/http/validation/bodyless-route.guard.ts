@@ -1,0 +1,61 @@
+import { BadRequestException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/internal';
+import type { IncomingMessage } from 'node:http';
+
+/** Where @nestjs/swagger keeps a route's documented parameters, `@ApiBody` among them (its DECORATORS.API_PARAMETERS, not exported). */
+const API_PARAMETERS = 'swagger/apiParameters';
+
+const BODY_PARAMETER = `${RouteParamtypes.BODY}:`;
+
+const takesBody = new WeakMap<object, boolean>();
+
+/**
+ * Whether a route takes a request body: its handler has a `@Body()` parameter, or documents one
+ * (`@ApiBody`: the uploads, which read their multipart body from the request themselves). Read once
+ * per route, from what also makes the OpenAPI document, so "takes no body" here is "documents no
+ * requestBody" there.
+ */
+export function routeTakesBody(controller: object, handler: object & { name: string }): boolean {
+  let takes = takesBody.get(handler);
+  if (takes === undefined) {
+    // Route parameters are kept on the class by method name (IdempotencyKeyHandling's wrapper keeps the name).
+    const parameters = Object.keys((Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) ?? {}) as object);
+    const documented = (Reflect.getMetadata(API_PARAMETERS, handler) ?? []) as { in?: string }[];
+    takes = parameters.some((key) => key.startsWith(BODY_PARAMETER)) || documented.some((parameter) => parameter.in === 'body');
+    takesBody.set(handler, takes);
+  }
+  return takes;
+}
+
+/** Whether the request has content at all: a non-zero Content-Length, or a chunked body. */
+function sendsContent(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return length === undefined ? request.headers['transfer-encoding'] !== undefined : Number(length) !== 0;
+}
+
+/** `{}` as a body parser leaves it, for `{}`, `{ }` or an empty JSON or form body. */
+function isEmptyObject(body: unknown): boolean {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  for (const key in body) if (Object.hasOwn(body, key)) return false;
+  return true;
+}
+
+/**
+ * A body sent to a route that takes none (a read, a DELETE, a command such as `POST
+ * /calls/:id/publish`) is refused with a 400 problem: a client that thinks it passes parameters that
+ * way learns that they would be ignored, instead of seeing its command run without them. An empty
+ * body and `{}` (what many clients send on every POST, with `Content-Type: application/json`) say
+ * nothing and pass; so does any request without content. Runs among the global guards, after the
+ * AuthGuard (an anonymous or forbidden caller gets its 401 or 403 first) and before the route's own
+ * (the Idempotency-Key guard) and the pipes. A request without content costs it two header reads.
+ */
+export class BodylessRouteGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
+    if (!sendsContent(request) || isEmptyObject(request.body)) return true;
+    if (routeTakesBody(context.getClass(), context.getHandler())) return true;
+    throw new BadRequestException(`This route takes no request body: send none (or {}), as what is sent would be ignored`);
+  }
+}
