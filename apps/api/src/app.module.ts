@@ -50,7 +50,7 @@ export class AppModule {
         RuntimeModule.forRoot({ config: options.config, clock: options.clock }),
         LoggerModule.forRoot(loggerParams(options.config.logLevel)),
         TypeOrmModule.forRoot(databaseOptions(options.databaseUrl)),
-        EventStoreModule.forRoot({ kind: options.config.eventStore, databaseUrl: options.databaseUrl, esdbConnectionString: options.config.eventStoreConnectionString }),
+        EventStoreModule.forRoot({ kind: options.config.eventStore, databaseUrl: options.databaseUrl, esdbConnectionString: options.config.eventStoreConnectionString, appendsInFlight: options.config.eventStoreAppendsInFlight }),
         AuthModule.forRoot(options.auth),
         // After AuthModule: the per-caller command limit counts the user the auth guard identified.
         SecurityModule,

@@ -22,7 +22,7 @@ class WorkerAppModule {
         RuntimeModule.forRoot({ config }),
         LoggerModule.forRoot(loggerParams(config.logLevel)),
         TypeOrmModule.forRoot(databaseOptions(databaseUrl)),
-        EventStoreModule.forRoot({ kind: config.eventStore, databaseUrl, esdbConnectionString: config.eventStoreConnectionString }),
+        EventStoreModule.forRoot({ kind: config.eventStore, databaseUrl, esdbConnectionString: config.eventStoreConnectionString, appendsInFlight: config.eventStoreAppendsInFlight }),
         WorkerModule,
       ],
     };

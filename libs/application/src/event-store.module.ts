@@ -17,6 +17,8 @@ export interface EventStoreModuleOptions {
   kind: 'postgres' | 'esdb';
   databaseUrl: string;
   esdbConnectionString?: string;
+  /** Group commit on the PostgreSQL store (AppConfig.eventStoreAppendsInFlight). */
+  appendsInFlight?: number;
 }
 
 /** Every stream's current schema versions and the upcasters from older ones (see SchemaRegistry). */

@@ -8,6 +8,8 @@ export interface EventStoreSelection {
   databaseUrl?: string;
   /** Used when kind is 'esdb', e.g. `esdb://localhost:2113?tls=false`. */
   esdbConnectionString?: string;
+  /** Used when kind is 'postgres': group commit (PostgresEventStoreOptions.appendsInFlight). */
+  appendsInFlight?: number;
 }
 
 /** The adapter the configuration names (EVENT_STORE=postgres|esdb). The caller closes it. */
@@ -15,7 +17,7 @@ export function createEventStore(selection: EventStoreSelection): EventStore {
   switch (selection.kind) {
     case 'postgres':
       if (!selection.databaseUrl) throw new Error('EVENT_STORE=postgres needs DATABASE_URL');
-      return new PostgresEventStore({ connectionString: selection.databaseUrl, poolSize: 10 });
+      return new PostgresEventStore({ connectionString: selection.databaseUrl, poolSize: 10, appendsInFlight: selection.appendsInFlight });
     case 'esdb':
       if (!selection.esdbConnectionString) throw new Error('EVENT_STORE=esdb needs EVENTSTORE_CONNECTION_STRING');
       return new EsdbEventStore(selection.esdbConnectionString);

@@ -34,6 +34,25 @@ eventStoreContract('PostgresEventStore', async () => {
   };
 });
 
+// The same contract with group commit at its tightest (one append in flight: every append that
+// arrives meanwhile waits and goes in the next group), so every concurrent case of the contract
+// meets groups. postgres-append-groups.int-spec.ts tests the groups themselves.
+eventStoreContract('PostgresEventStore with group commit', async () => {
+  const db = await createTestDatabase('event_store_contract_groups');
+  await migrateEventStore(db.url);
+  const store = new PostgresEventStore({ connectionString: db.url, poolSize: 24, appendsInFlight: 1 });
+  const admin = new Pool({ connectionString: db.url, max: 2 });
+  return {
+    store,
+    rawSql: async (sql: string) => (await admin.query(sql)).rows,
+    async teardown() {
+      await store.close();
+      await admin.end();
+      await db.drop();
+    },
+  };
+});
+
 /** What the contract cannot say for every adapter: commit-order reads, ids, connections. */
 describe('PostgresEventStore specifics', () => {
   let db: TestDatabase;

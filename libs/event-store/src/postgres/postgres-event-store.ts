@@ -21,13 +21,24 @@ import {
   WrongExpectedVersionError,
 } from '../event-store.port';
 import { GuardedClient, queryKeepingConnection } from '@app/platform/database/pg-pool';
+import { AppendGroups } from './append-groups';
 
 /**
  * Either a connection string (the store creates and owns a pool and closes it in `close()`), or
  * an existing pool (the caller keeps owning it; `close()` leaves it open). LISTEN always uses a
  * dedicated client of its own, built from the same connection settings, so it never pins a pool slot.
  */
-export type PostgresEventStoreOptions = { connectionString: string; poolSize?: number; connectionTimeoutMs?: number } | { pool: Pool };
+export type PostgresEventStoreOptions = (
+  | { connectionString: string; poolSize?: number; connectionTimeoutMs?: number }
+  | { pool: Pool }
+) & {
+  /**
+   * Group commit (AppendGroups): at most this many appends in flight; single-event appends that
+   * arrive meanwhile go together, as one statement and one commit. 0 (the default): every append
+   * goes alone.
+   */
+  appendsInFlight?: number;
+};
 
 /**
  * The planner settings of every connection the store opens, sent as the startup packet's `options`
@@ -229,6 +240,8 @@ export class PostgresEventStore implements EventStore {
   private closed = false;
 
   constructor(options: PostgresEventStoreOptions) {
+    const inFlight = options.appendsInFlight ?? 0;
+    if (!Number.isSafeInteger(inFlight) || inFlight < 0) throw new RangeError(`appendsInFlight must be a whole number >= 0, got ${String(inFlight)}`);
     if ('pool' in options) {
       this.pool = options.pool;
       this.ownsPool = false;
@@ -253,9 +266,16 @@ export class PostgresEventStore implements EventStore {
     // hundreds of waiters, and a NOTIFY took 0.3–1.8 s to be sent).
     this.notifier = new CommitNotifier(() => this.listener.connection() ?? this.pool);
     this.tail = new LogTail((after) => this.readGlobalPage(after, SUBSCRIPTION_PAGE_SIZE, {}, this.listener.connection() ?? this.pool));
+    this.groups = inFlight > 0 ? new AppendGroups((items) => this.appendGroup(items), (item) => item.streamId, inFlight, MAX_APPEND_GROUP) : undefined;
   }
 
   private readonly tail: LogTail;
+  private readonly groups: AppendGroups<GroupedAppend, AppendResult> | undefined;
+
+  /** Appends sent in groups, and the groups (group commit; a diagnostic). */
+  get appendGroupStats(): { groups: number; appends: number } {
+    return this.groups?.stats ?? { groups: 0, appends: 0 };
+  }
 
   /** After an append committed: wake this process's subscriptions at once, and the others' by NOTIFY. */
   private committed(): void {
@@ -272,6 +292,54 @@ export class PostgresEventStore implements EventStore {
     const mode = appendMode(expected);
     if (options.conditions?.length) return this.appendIfUnchanged(streamId, events, expected, options.conditions, options.answer);
     if (events.length === 0) return this.checkVersionOnly(streamId, expected);
+    if (this.groups && events.length === 1 && (mode === 'exact' || mode === 'no_stream')) {
+      const item: GroupedAppend = { streamId, event: events[0], expected: expected as number | 'no_stream', answer: options.answer };
+      const grouped = await this.groups.submit(item, () => this.appendAlone(streamId, events, expected, mode, options));
+      if (grouped) return grouped;
+    }
+    return this.appendAlone(streamId, events, expected, mode, options);
+  }
+
+  /**
+   * A group of single-event appends to distinct streams, unkeyed, each expecting an exact version or
+   * no stream (AppendGroups), in one statement (APPEND_GROUP): the result of each, or `undefined` for
+   * one the group did not append, which the caller then appends alone.
+   */
+  private async appendGroup(items: readonly GroupedAppend[]): Promise<(AppendResult | undefined)[]> {
+    const values: unknown[] = [
+      items.map((item) => item.streamId),
+      items.map((item) => (item.expected === 'no_stream' ? NO_STREAM_VERSION : item.expected)),
+      items.map((item) => item.event.metadata.eventId),
+      items.map((item) => item.event.type),
+      items.map((item) => item.event.schemaVersion),
+      `[${items.map((item) => JSON.stringify(item.event.data ?? null)).join(',')}]`,
+      `[${items.map((item) => storedMetadata(item.event.metadata)).join(',')}]`,
+    ];
+    const answered = items.some((item) => item.answer);
+    if (answered) {
+      values.push(
+        items.map((item) => item.answer?.scope ?? null),
+        items.map((item) => item.answer?.key ?? null),
+        items.map((item) => item.answer?.requestHash ?? null),
+        items.map((item) => item.answer?.status ?? null),
+        items.map((item) => item.answer?.id ?? null),
+      );
+    }
+    const { rows } = await queryKeepingConnection<[string]>(this.pool, { ...(answered ? APPEND_GROUP_ANSWERED : APPEND_GROUP), values } as QueryConfig);
+    if (rows.length > 0) this.committed();
+    const appended = new Map<string, AppendResult>();
+    for (const [text] of rows) {
+      const [streamId, version, transactionId, position] = splitGroupResult(text);
+      appended.set(streamId, { nextExpectedVersion: Number(version), position: encodePosition(transactionId, position) });
+    }
+    return items.map((item) => {
+      const result = appended.get(item.streamId);
+      return result && item.answer ? { ...result, answerRemembered: true } : result;
+    });
+  }
+
+  /** An append on its own: one statement, and on a conflict, what resolveConflict finds. */
+  private async appendAlone(streamId: string, events: NewEvent[], expected: ExpectedVersion, mode: AppendMode, options: AppendOptions): Promise<AppendResult> {
     const query = appendQuery(mode, streamId, events, expected, options.answer);
     for (let attempt = 1; ; attempt++) {
       let conflict: unknown;
@@ -1375,6 +1443,88 @@ function answeredText(insert: string, first: number): string {
 }
 
 const TEXT_ROW_TYPES = { getTypeParser: () => keepText };
+
+/** A single-event append that may go in a group (see AppendGroups). */
+interface GroupedAppend {
+  readonly streamId: string;
+  readonly event: NewEvent;
+  readonly expected: number | 'no_stream';
+  /** A keyed command's answer, remembered in the group's transaction as the single append does (answeredText). */
+  readonly answer?: AnswerToRemember;
+}
+
+/** The most appends one group statement carries. */
+const MAX_APPEND_GROUP = 64;
+
+/**
+ * A group's appends in one statement, each as its single append would be, or not at all:
+ * - each member's stream lock is TRIED (pg_try_advisory_xact_lock): a member whose stream is locked
+ *   (an append or a conditional append in flight on it) is left out, so the group never waits for a
+ *   lock and can never be part of a deadlock;
+ * - an exact expected version N needs the event at N; the row at N + 1 (or 0 for no stream) and the
+ *   event id are taken by the unique indexes, and ON CONFLICT DO NOTHING leaves a member that meets
+ *   either out instead of failing the group. With the lock held, a conflicting row is one committed
+ *   already (the indexes check against the latest committed rows, not the statement's snapshot);
+ * - a member left out is not in the result, and the caller appends it alone, which tells a
+ *   conflict, a retry of an append already stored and a duplicate event id apart as it always does.
+ * Positions follow the members' order. One row per member appended: its version, transaction id,
+ * position and stream id, as one text column (see APPEND_RESULT).
+ */
+const APPEND_GROUP = appendGroupStatement(false);
+
+/**
+ * APPEND_GROUP with keyed commands' answers ($8-$12: scope, key, request hash, status and id per
+ * member, NULL for an unkeyed one), each written in the same statement as its member's event and
+ * only if that event was, as answeredText does for one append. A key that holds an answer already
+ * fails the whole statement (a unique violation, not skipped), so every member is then appended
+ * alone, and the one whose key was taken meets IdempotencyKeyTakenError there.
+ */
+const APPEND_GROUP_ANSWERED = appendGroupStatement(true);
+
+function appendGroupStatement(answered: boolean): { name: string; text: string; rowMode: 'array'; types: typeof TEXT_ROW_TYPES } {
+  const answerColumns = answered ? ', unnest($8::text[]), unnest($9::text[]), unnest($10::text[]), unnest($11::int[]), unnest($12::text[])' : '';
+  const answerNames = answered ? ', scope, key, request_hash, status, answer_id' : '';
+  const answers = answered
+    ? `,
+         answered AS (
+           INSERT INTO idempotency_keys (scope, key, request_hash, state, status, response)
+           SELECT i.scope, i.key, i.request_hash, 'done', i.status, jsonb_build_object('id', i.answer_id, 'version', a.stream_version)
+             FROM appended a JOIN input i ON i.stream_id = a.stream_id
+            WHERE i.key IS NOT NULL
+         )`
+    : '';
+  return {
+    name: `grant_ledger_append_group${answered ? '_answered' : ''}`,
+    text: `WITH input AS MATERIALIZED (
+           SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]), unnest($3::uuid[]), unnest($4::text[]), unnest($5::int[]),
+                                    jsonb_array_elements($6::jsonb), jsonb_array_elements($7::jsonb)${answerColumns})
+                    WITH ORDINALITY AS e(stream_id, expected, event_id, type, schema_version, data, metadata${answerNames}, ord)
+         ),
+         locked AS MATERIALIZED (
+           SELECT ord FROM input WHERE pg_try_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext(stream_id))
+         ),
+         appended AS (
+           INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at)
+           SELECT i.stream_id, i.expected + 1, i.event_id, i.type, i.schema_version, i.data, i.metadata, ${RECORDED_AT}
+             FROM input i JOIN locked USING (ord)
+            WHERE i.expected = -1 OR EXISTS (SELECT 1 FROM events head WHERE head.stream_id = i.stream_id AND head.stream_version = i.expected)
+            ORDER BY i.ord
+           ON CONFLICT DO NOTHING
+           RETURNING stream_id, stream_version, transaction_id, position
+         )${answers}
+         SELECT stream_version::text || ' ' || transaction_id::text || ' ' || position::text || ' ' || stream_id FROM appended`,
+    rowMode: 'array',
+    types: TEXT_ROW_TYPES,
+  };
+}
+
+/** A group result row as [streamId, version, transactionId, position] (the stream id is last in the text: it may hold spaces). */
+function splitGroupResult(text: string): [string, string, string, string] {
+  const first = text.indexOf(' ');
+  const second = text.indexOf(' ', first + 1);
+  const third = text.indexOf(' ', second + 1);
+  return [text.slice(third + 1), text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1, third)];
+}
 
 /**
  * An append's query config. Its own properties are the values only, the statement is its prototype:

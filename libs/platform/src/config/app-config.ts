@@ -41,6 +41,12 @@ export interface AppConfig {
   embeddedPostgresPort: number;
   eventStore: 'postgres' | 'esdb';
   eventStoreConnectionString?: string;
+  /**
+   * Group commit on the PostgreSQL event store (EVENT_STORE_APPENDS_IN_FLIGHT): at most this many
+   * appends in flight, the single-event appends that arrive meanwhile sent together, in one
+   * statement and one commit. 0: every append alone.
+   */
+  eventStoreAppendsInFlight: number;
   /** Run projections (the worker) inside the API process. */
   runWorker: boolean;
   logLevel: string;
@@ -187,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embeddedPostgresPort: int('EMBEDDED_POSTGRES_PORT', 54329),
     eventStore,
     eventStoreConnectionString: nonEmpty(env.EVENTSTORE_CONNECTION_STRING),
+    eventStoreAppendsInFlight: int('EVENT_STORE_APPENDS_IN_FLIGHT', 2),
     runWorker,
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     piiMasterKey,
