@@ -344,3 +344,75 @@ describe('webhook payloads carry no personal data', () => {
     }
   });
 });
+
+describe('webhook payloads show organisations as public when sent, not when queued', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let failing = true;
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver(() => (failing ? 500 : 200)).start();
+    // Enough attempts that the award cannot go dead while consent is withdrawn.
+    t = await createWebhooksTestApp({ now: '2027-01-10T09:00:00Z', webhooks: { maxAttempts: 1_000_000 } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('withholds an organisation on every retry and redelivery after it withdrew its consent, and names it again once it consents', async () => {
+    const { secret } = await subscribe(t, receiver.url, ['grant.awarded'], 'partner-consent');
+    const partnerToken = await t.token({ role: 'partner', id: 'partner-consent' });
+    const admin = await t.token({ role: 'admin', id: 'admin-consent' });
+    const scenario = new GrantScenario(t);
+    const lead = await scenario.organisation('LB');
+    const leadName = `Network member ${lead.slice(0, 8)}`;
+    const partnerOrganisation = await scenario.organisation('PS');
+    const consentIs = async (publicationConsent: 'public' | 'withheld') => {
+      await t.http.patch(`/organisations/${lead}`).set('Authorization', `Bearer ${admin}`).send({ publicationConsent }).expect(200);
+      await eventually(async () => ((await t.http.get(`/organisations/${lead}`).set('Authorization', `Bearer ${admin}`)).body.publicationConsent === publicationConsent ? true : undefined), WAIT_MS);
+    };
+    await consentIs('public');
+    const callId = await scenario.publishedCall();
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partnerOrganisation], requestedMinor: 3_000_000 });
+    const grantId = await scenario.award(proposalId, 2_500_000, randomUUID());
+    // Queued and tried while the lead was public: it is named.
+    await eventually(async () => (receiver.requests.some((r) => r.body.includes(grantId)) ? true : undefined), WAIT_MS);
+    expect(JSON.parse(receiver.requests[0].body).data.recipient).toEqual({ id: lead, name: leadName, withheld: false });
+
+    // The lead withdraws its consent while the delivery is being retried: every later attempt withholds it.
+    await consentIs('withheld');
+    const withdrawnAt = receiver.requests.length;
+    await eventually(async () => (receiver.requests.length >= withdrawnAt + 2 ? true : undefined), WAIT_MS);
+    failing = false;
+    const [delivery] = (await eventually(async () => {
+      const res = await t.http.get('/webhooks/subscriptions').set('Authorization', `Bearer ${partnerToken}`).expect(200);
+      const log = await t.http.get(`/webhooks/subscriptions/${res.body.items[0].id}/deliveries`).set('Authorization', `Bearer ${partnerToken}`).expect(200);
+      return log.body.items[0]?.status === 'succeeded' ? log.body.items : undefined;
+    }, WAIT_MS)) as { id: string }[];
+    const afterWithdrawal = receiver.requests.slice(withdrawnAt);
+    expect(afterWithdrawal.length).toBeGreaterThanOrEqual(2);
+    for (const request of afterWithdrawal) {
+      expect(request.body).not.toContain(leadName);
+      expect(request.body).not.toContain(lead);
+      expect(JSON.parse(request.body).data.recipient).toMatchObject({ id: expect.stringMatching(/^withheld-[0-9a-f]{32}$/), name: 'Withheld recipient', withheld: true });
+      // Signed over the body actually sent, with the same message id on every attempt.
+      expect(inlineSignatureValid(secret, request)).toBe(true);
+      expect(request.headers['webhook-id']).toBe(receiver.requests[0].headers['webhook-id']);
+    }
+
+    // A manual redelivery is rendered when it is sent too: withheld now, named again once the lead consents.
+    const redeliver = async () => {
+      const before = receiver.requests.length;
+      await t.http.post(`/webhooks/deliveries/${delivery.id}/redeliver`).set('Authorization', `Bearer ${partnerToken}`).expect(202);
+      await eventually(async () => (receiver.requests.length > before ? true : undefined), WAIT_MS);
+      const request = receiver.requests[receiver.requests.length - 1];
+      expect(inlineSignatureValid(secret, request)).toBe(true);
+      return JSON.parse(request.body).data.recipient;
+    };
+    expect(await redeliver()).toMatchObject({ name: 'Withheld recipient', withheld: true });
+    await consentIs('public');
+    expect(await redeliver()).toEqual({ id: lead, name: leadName, withheld: false });
+  });
+});

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { RecordedEvent } from '@app/event-store';
 import { OrganisationsQuery } from '@app/read-models/organisations/organisations.query';
 import { organisationIdsOf, type PublicEvent, type PublicMappingContext, toPublicEvent } from './public-events';
-import { publicOrganisationsContext } from './withheld-organisations';
+import { organisationPseudonym, publicOrganisationsContext, replacePublicOrganisations } from './withheld-organisations';
 
 export const PUBLIC_PSEUDONYM_SECRET = Symbol('PUBLIC_PSEUDONYM_SECRET');
 
@@ -27,6 +27,38 @@ export class PublicEventMapper {
   async contextForOrganisations(organisationIds: readonly string[]): Promise<PublicMappingContext> {
     const known = organisationIds.length ? await this.organisations.publication(organisationIds) : [];
     return publicOrganisationsContext(this.pseudonymSecret, known);
+  }
+
+  /** A context that withholds every organisation, whatever it chose (no look-up): for payloads shown again later with `reshow`. */
+  withheldContext(): Promise<PublicMappingContext> {
+    return this.contextForOrganisations([]);
+  }
+
+  /**
+   * Public payloads built earlier (a queued webhook body), with every organisation in them shown as
+   * the publication consent in force now shows it: a consent withdrawn since withholds it, one given
+   * since names it. An organisation shown withheld is recognised by its pseudonym among
+   * `organisationIds` (those the payload was built for; one that is not among them stays withheld),
+   * one shown by name by its id. One read-model look-up for all the payloads, none when they show no
+   * organisation.
+   */
+  async reshow(payloads: readonly { data: unknown; organisationIds: readonly string[] }[]): Promise<unknown[]> {
+    const ids = new Set<string>();
+    for (const payload of payloads) {
+      for (const id of payload.organisationIds) ids.add(id);
+      replacePublicOrganisations(payload.data, (organisation) => {
+        if (!organisation.withheld) ids.add(organisation.id);
+        return organisation;
+      });
+    }
+    const context = await this.contextForOrganisations([...ids]);
+    return payloads.map((payload) => {
+      const byPseudonym = new Map(payload.organisationIds.map((id) => [`withheld-${organisationPseudonym(id, this.pseudonymSecret)}`, id]));
+      return replacePublicOrganisations(payload.data, (organisation) => {
+        const organisationId = organisation.withheld ? byPseudonym.get(organisation.id) : organisation.id;
+        return organisationId === undefined ? organisation : context.organisation(organisationId);
+      });
+    });
   }
 
   /** Public events of a batch, in the batch's order; non-public events are dropped. */

@@ -28,8 +28,8 @@ export interface KnownOrganisation {
  * model does not know yet) as "Withheld recipient" under a stable pseudonym. Many grantees
  * (unregistered groups, minority and LGBTQI+ rights groups) are at risk if named.
  *
- * Consent is read when a payload is built (feed page, SSE message, webhook fan-out, export), not
- * when the event happened: a later change of mind changes later payloads, but what partners
+ * Consent is read when a payload is built (feed page, SSE message, each webhook attempt, export),
+ * not when the event happened: a later change of mind changes later payloads, but what partners
  * already received (a delivered webhook, a feed page they stored) cannot be recalled.
  */
 export function publicOrganisationsContext(secret: string, known: Iterable<KnownOrganisation> = []): PublicMappingContext {
@@ -52,6 +52,23 @@ export function publicOrganisationsContext(secret: string, known: Iterable<Known
       return pseudonymous;
     },
   };
+}
+
+/** An organisation as a public payload shows it: `{ id, name, withheld }`, nothing else. */
+export function isPublicOrganisation(value: unknown): value is PublicOrganisation {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const { id, name, withheld, ...rest } = value as Record<string, unknown>;
+  return typeof id === 'string' && typeof name === 'string' && typeof withheld === 'boolean' && Object.keys(rest).length === 0;
+}
+
+/** A copy of a public payload with every organisation in it replaced by `show(organisation)`. */
+export function replacePublicOrganisations(value: unknown, show: (organisation: PublicOrganisation) => PublicOrganisation): unknown {
+  if (isPublicOrganisation(value)) return show(value);
+  if (Array.isArray(value)) return value.map((item) => replacePublicOrganisations(item, show));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, nested]) => [key, replacePublicOrganisations(nested, show)]));
+  }
+  return value;
 }
 
 /** Every organisation withheld, whatever it chose: for callers that know no consent (tests, fallbacks). */

@@ -7,13 +7,21 @@ import { postWebhook, type AttemptOutcome } from './webhook-http-client';
 import type { WebhookSecretBox } from './webhook-secret-box';
 import { signWebhook } from './webhook-signature';
 import { type SsrfGuard, WebhookUrlRefused } from './ssrf-guard';
+import type { StoredWebhookBody } from './public-event-source';
 
 interface QueuedDelivery {
   id: string;
   event_id: string;
   body: string;
+  organisation_ids: string[];
   attempts: number;
 }
+
+/** The bodies to send now for queued ones (PublicEventSource.render): organisations shown by the consent in force. */
+export type RenderWebhookBodies = (bodies: readonly StoredWebhookBody[]) => Promise<string[]>;
+
+/** Bodies as queued: every organisation withheld (what a sender without the catalogue can send safely). */
+const asQueued: RenderWebhookBodies = async (bodies) => bodies.map((stored) => stored.body);
 
 /** The head of a subscription's queue and the deliveries after it, in log order, all leased to this process. */
 interface Run {
@@ -47,8 +55,10 @@ const LEASE_MARGIN_MS = 30_000;
 const RUN_WINDOW_MS = LEASE_MARGIN_MS / 2;
 /** Deliveries leased together: the head of a subscription's queue and those after it. */
 const RUN_LENGTH = 100;
-/** Outcomes recorded together (one statement, one commit) within a run. */
+/** Outcomes recorded together (one statement, one commit) within a run; bodies are rendered as many at a time. */
 const RECORD_BATCH = 25;
+/** A rendered body older than this is rendered again before it is sent, so consent read at rendering is never stale by more. */
+const RENDER_MAX_AGE_MS = 1_000;
 
 /**
  * Sends queued deliveries, at least once and in log order per subscription. Only the head of a
@@ -62,6 +72,9 @@ const RECORD_BATCH = 25;
  * (receivers deduplicate by the webhook-id header). All state is in Postgres, so a restart resumes
  * where it stopped. Failures are retried with exponential backoff and full jitter; after
  * `maxAttempts` the delivery is dead and the subscription moves on (liveness over strict order).
+ * Each body is rendered when it is sent (`render`): the organisations it shows appear as their
+ * publication consent is then, so a consent withdrawn after the delivery was queued holds for every
+ * retry and redelivery after it; the signature is over the body actually sent.
  */
 export class WebhookSender {
   private readonly owner = `sender-${randomUUID()}`;
@@ -77,6 +90,7 @@ export class WebhookSender {
     private readonly guard: SsrfGuard,
     private readonly secrets: WebhookSecretBox,
     private readonly logger: StructuredLogger,
+    private readonly render: RenderWebhookBodies = asQueued,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -183,7 +197,7 @@ export class WebhookSender {
           WHERE d.id = locked.id AND d.status IN ('pending', 'failed') AND (d.lease_until IS NULL OR d.lease_until < clock_timestamp())
          RETURNING d.id
        )
-       SELECT run.subscription_id, d.id, d.event_id, d.body, d.attempts, (leased.id IS NOT NULL) AS ours, s.url, s.secret_sealed
+       SELECT run.subscription_id, d.id, d.event_id, d.body, d.organisation_ids, d.attempts, (leased.id IS NOT NULL) AS ours, s.url, s.secret_sealed
          FROM run
          JOIN webhook_deliveries d ON d.id = run.id
          JOIN webhook_subscriptions s ON s.id = run.subscription_id
@@ -204,7 +218,7 @@ export class WebhookSender {
       }
       if (!row.ours) continue;
       if (run.broken) strays.push(row.id);
-      else run.deliveries.push({ id: row.id, event_id: row.event_id, body: row.body, attempts: row.attempts });
+      else run.deliveries.push({ id: row.id, event_id: row.event_id, body: row.body, organisation_ids: row.organisation_ids, attempts: row.attempts });
     }
     if (strays.length) await this.release(strays);
     return [...runs.values()].filter((run) => run.deliveries.length > 0);
@@ -221,10 +235,17 @@ export class WebhookSender {
     const claimedAt = Date.now();
     const pending: Recorded[] = [];
     let sent = 0;
+    // Bodies are rendered just before they are sent, RECORD_BATCH at a time (one consent look-up for
+    // them), and again when older than RENDER_MAX_AGE_MS: a consent withdrawn meanwhile reaches them.
+    let rendered: { from: number; at: number; bodies: string[] } = { from: 0, at: 0, bodies: [] };
     try {
-      for (const delivery of run.deliveries) {
+      for (const [index, delivery] of run.deliveries.entries()) {
         if (signal.aborted || Date.now() - claimedAt > RUN_WINDOW_MS) break;
-        const outcome = await this.attempt(run, delivery, signal);
+        if (index >= rendered.from + rendered.bodies.length || Date.now() - rendered.at > RENDER_MAX_AGE_MS) {
+          const batch = run.deliveries.slice(index, index + RECORD_BATCH);
+          rendered = { from: index, at: Date.now(), bodies: await this.render(batch.map((d) => ({ body: d.body, organisationIds: d.organisation_ids }))) };
+        }
+        const outcome = await this.attempt(run, delivery, rendered.bodies[index - rendered.from], signal);
         if (signal.aborted) break; // shutting down: this attempt goes back to the queue unrecorded
         sent += 1;
         const recorded = this.outcome(delivery, outcome);
@@ -234,7 +255,7 @@ export class WebhookSender {
       }
       if (pending.length) await this.record(run, pending.splice(0));
     } catch (error) {
-      this.logger.error('webhook outcomes could not be recorded; the deliveries go back to the queue', { subscriptionId: run.subscriptionId, error: error instanceof Error ? error.message : String(error) });
+      this.logger.error('webhook bodies could not be rendered or outcomes recorded; the deliveries go back to the queue', { subscriptionId: run.subscriptionId, error: error instanceof Error ? error.message : String(error) });
       // Those already recorded are no longer ours, so only the unrecorded ones go back.
       await this.release(run.deliveries.slice(0, sent).map((d) => d.id));
     }
@@ -312,7 +333,8 @@ export class WebhookSender {
     }
   }
 
-  private async attempt(run: Run, delivery: QueuedDelivery, signal: AbortSignal): Promise<AttemptOutcome> {
+  /** One attempt with `body`, the delivery rendered for now: the signature is over exactly the bytes sent. */
+  private async attempt(run: Run, delivery: QueuedDelivery, body: string, signal: AbortSignal): Promise<AttemptOutcome> {
     const started = Date.now();
     let target: Awaited<ReturnType<SsrfGuard['check']>>;
     try {
@@ -322,7 +344,7 @@ export class WebhookSender {
       const reason = error instanceof WebhookUrlRefused ? error.message : 'the target could not be checked';
       return { error: reason, durationMs: Date.now() - started };
     }
-    const headers = signWebhook(this.secrets.open(run.secretSealed), delivery.event_id, Math.floor(Date.now() / 1000), delivery.body);
-    return postWebhook({ url: target.url, address: target.address, headers: { ...headers }, body: delivery.body, timeoutMs: this.config.timeoutMs, signal });
+    const headers = signWebhook(this.secrets.open(run.secretSealed), delivery.event_id, Math.floor(Date.now() / 1000), body);
+    return postWebhook({ url: target.url, address: target.address, headers: { ...headers }, body, timeoutMs: this.config.timeoutMs, signal });
   }
 }

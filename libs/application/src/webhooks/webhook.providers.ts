@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, piiMasterKeyFromEnv } from '@app/platform/config/app-config';
-import { internalTypesOf, PUBLIC_EVENT_TYPES } from '../public-events/public-events';
+import { internalTypesOf, organisationIdsOf, PUBLIC_EVENT_TYPES } from '../public-events/public-events';
 import { PublicEventMapper } from '../public-events/public-event-mapper';
 import { PUBLIC_EVENT_SOURCE, type PublicEventSource } from './public-event-source';
 import { SsrfGuard } from './ssrf-guard';
@@ -25,11 +25,32 @@ export function webhookProviders(): Provider[] {
   ];
 }
 
-/** The public catalogue as webhook delivery reads it. */
+/** A body that may show an organisation by name (queued before bodies were queued withheld). */
+const NAMED_ORGANISATION = '"withheld":false';
+
+/**
+ * The public catalogue as webhook delivery reads it. Bodies are queued with every organisation
+ * withheld, with the ids of the organisations they show, and rendered when they are sent: consent
+ * is read then, as the feed reads it when a page is served (a delivery may wait in the queue for
+ * hours of retries, or be redelivered weeks later).
+ */
 export function publicEventSource(mapper: PublicEventMapper): PublicEventSource {
   return {
     types: PUBLIC_EVENT_TYPES,
     filter: { eventTypes: internalTypesOf() },
-    mapBatch: async (events) => new Map((await mapper.map(events)).map((publicEvent) => [publicEvent.id, publicEvent])),
+    mapBatch: async (events) => {
+      const withheld = await mapper.map(events, await mapper.withheldContext());
+      const shown = new Map(events.map((event) => [event.eventId, organisationIdsOf([event])]));
+      return new Map(withheld.map((publicEvent) => [publicEvent.id, { ...publicEvent, organisationIds: shown.get(publicEvent.id) ?? [] }]));
+    },
+    render: async (bodies) => {
+      // Most bodies show no organisation (calls, payments): sent as stored, without parsing or a look-up.
+      const showing = bodies.flatMap((stored, index) => (stored.organisationIds.length > 0 || stored.body.includes(NAMED_ORGANISATION) ? [index] : []));
+      if (showing.length === 0) return bodies.map((stored) => stored.body);
+      const shown = await mapper.reshow(showing.map((index) => ({ data: JSON.parse(bodies[index].body) as unknown, organisationIds: bodies[index].organisationIds })));
+      const rendered = bodies.map((stored) => stored.body);
+      showing.forEach((index, n) => (rendered[index] = JSON.stringify(shown[n])));
+      return rendered;
+    },
   };
 }

@@ -4,7 +4,9 @@ export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'dead';
 
 /**
  * One public event to send to one subscription (unique per subscription and event, so fan-out is
- * idempotent). The body is fixed at fan-out: every retry sends the same bytes. `status` is
+ * idempotent). The body is queued with every organisation withheld, and shown as public or withheld
+ * when it is sent (by the consent in force then): a retry sends the same bytes unless an
+ * organisation's consent changed meanwhile. `status` is
  * `failed` while a failed delivery waits for its next attempt, `dead` once attempts are exhausted.
  */
 @Entity({ name: 'webhook_deliveries' })
@@ -17,6 +19,8 @@ export class WebhookDelivery {
   /** Global log position: deliveries of a subscription go out in this order. */
   @Column('text') position: string;
   @Column('text') body: string;
+  /** The organisations the body shows (internal ids), re-shown by their consent at each attempt. */
+  @Column('text', { name: 'organisation_ids', array: true, default: () => "'{}'" }) organisationIds: string[];
   @Column('text') status: WebhookDeliveryStatus;
   @Column('int') attempts: number;
   @Column('timestamptz', { name: 'next_attempt_at', nullable: true }) nextAttemptAt: Date | null;

@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { nestStructuredLogger } from '@app/platform/logging/structured-logger';
 import { PublicEventsModule } from '../../public-events/public-events.module';
+import { PUBLIC_EVENT_SOURCE, type PublicEventSource } from '../../webhooks/public-event-source';
 import type { SsrfGuard } from '../../webhooks/ssrf-guard';
 import { WEBHOOK_CONFIG, type WebhookConfig } from '../../webhooks/webhook-config';
 import type { webhookFanOut } from '../../webhooks/webhook-fan-out';
@@ -25,8 +26,10 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(WEBHOOK_CONFIG) config: WebhookConfig,
     @Inject(WEBHOOK_SSRF_GUARD) guard: SsrfGuard,
     @Inject(WEBHOOK_SECRET_BOX) secrets: WebhookSecretBox,
+    @Inject(PUBLIC_EVENT_SOURCE) publicEvents: PublicEventSource,
   ) {
-    this.sender = new WebhookSender(dataSource, config, guard, secrets, nestStructuredLogger('WebhookSender'));
+    // Bodies are rendered when sent, with the publication consent in force then.
+    this.sender = new WebhookSender(dataSource, config, guard, secrets, nestStructuredLogger('WebhookSender'), (bodies) => publicEvents.render(bodies));
     fanOut.onQueued(() => this.sender.wake());
   }
 
