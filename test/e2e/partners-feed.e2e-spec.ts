@@ -264,6 +264,22 @@ describe('partner feed', () => {
     }
   });
 
+  it('refuses a well-formed cursor beyond the end of the log (another deployment, a restored database): 400, restart from zero', async () => {
+    const all = await readWholeFeed();
+    const head = all.at(-1)!.cursor;
+    // At exactly the head: up to date, not refused.
+    expect((await t.http.get(`/feed?after=${encodeURIComponent(head)}`).set(as(partner)).expect(200)).body.items).toEqual([]);
+    // The head's position moved far ahead, in the store's own form: a cursor this log never handed out.
+    const position = Buffer.from(head, 'base64url').toString('utf8').slice('v1:'.length);
+    const beyond = Buffer.from(`v1:${position.replace(/^\d{20}/, (n) => (BigInt(n) + 1_000_000n).toString().padStart(20, '0'))}`).toString('base64url');
+    const refused = await t.http.get(`/feed?after=${encodeURIComponent(beyond)}`).set(as(partner)).expect(400);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ status: 400, detail: expect.stringMatching(/beyond the end.*from zero/s) });
+    const stream = await t.http.get('/feed/stream').set(as(partner)).set('Last-Event-ID', beyond).expect(400);
+    expect(stream.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await t.http.get(`/feed/stream?after=${encodeURIComponent(beyond)}`).set(as(partner)).expect(400);
+  });
+
   it('only partners, admins and auditors read the feed; applicants, reviewers and grant managers get 403', async () => {
     for (const role of ['partner', 'admin', 'auditor'] as const) {
       await t.http.get('/feed?limit=1').set(as(await t.token({ role }))).expect(200);

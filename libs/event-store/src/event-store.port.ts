@@ -206,6 +206,13 @@ export interface EventStore {
    * Absent: the adapter holds nothing back (EventStoreDB).
    */
   heldBack?(filter?: AllFilter): Promise<HeldBackEvents>;
+  /**
+   * Is `position` (in this store's form) after the last event the log holds, i.e. a position this
+   * log never handed out — one from another store, or from this database before it was restored to
+   * an earlier point? The last event's own position is not beyond. For the feed, which must refuse
+   * such a cursor rather than read it as "up to date". Absent: the adapter cannot tell.
+   */
+  isBeyondHead?(position: string): Promise<boolean>;
   /** Is the store reachable? Used by /health. */
   ping(): Promise<void>;
   close(): Promise<void>;

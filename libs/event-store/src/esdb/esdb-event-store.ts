@@ -155,6 +155,16 @@ export class EsdbEventStore implements EventStore {
     return events.slice(0, limit);
   }
 
+  /** EventStore.isBeyondHead: after the last record of $all (system records included, so never a position handed out). */
+  async isBeyondHead(position: string): Promise<boolean> {
+    const { commit, prepare } = decodePosition(position);
+    let head: Position | undefined;
+    // Read to its end (one record), never left early: an abandoned read keeps its call open.
+    for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) head ??= resolved.event?.position;
+    if (head === undefined) return true; // an empty log holds no position
+    return commit > head.commit || (commit === head.commit && prepare > head.prepare);
+  }
+
   subscribe(options: SubscribeOptions = {}): EventSubscription {
     const filter = serverFilter(options.filter);
     const source = this.client.subscribeToAll({

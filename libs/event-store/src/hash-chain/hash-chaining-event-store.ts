@@ -106,6 +106,10 @@ export class HashChainingEventStore implements EventStore {
     return this.inner.heldBack ? this.inner.heldBack(filter) : { events: 0, oldestRecordedAt: null };
   }
 
+  async isBeyondHead(position: string): Promise<boolean> {
+    return this.inner.isBeyondHead ? this.inner.isBeyondHead(position) : false;
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }

@@ -553,6 +553,17 @@ export class PostgresEventStore implements EventStore {
     return { events, oldestRecordedAt: oldestMs === null ? null : new Date(Number(oldestMs)) };
   }
 
+  /** EventStore.isBeyondHead: no committed event at or after the position (one index probe). */
+  async isBeyondHead(position: string): Promise<boolean> {
+    const [transactionId, globalPosition] = decodePosition(position);
+    const { rows } = await this.pool.query<{ beyond: boolean }>({
+      name: 'grant_ledger_is_beyond_head',
+      text: 'SELECT NOT EXISTS (SELECT 1 FROM events WHERE (transaction_id, position) >= ($1::xid8, $2::bigint)) AS beyond',
+      values: [transactionId, globalPosition],
+    });
+    return rows[0].beyond;
+  }
+
   /**
    * How many events the log holds after `after` (commit-safe order; undefined: from the start), and
    * how many of them are held back: committed, but behind a transaction that began before them and

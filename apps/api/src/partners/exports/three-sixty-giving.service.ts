@@ -9,6 +9,7 @@ import { OrganisationsQuery } from '@app/read-models/organisations/organisations
 import { ProposalsQuery } from '@app/read-models/proposals/proposals.query';
 import {
   type GrantEnding,
+  isPublishedAsGrant,
   THREE_SIXTY_GIVING_CONFIG,
   type ThreeSixtyGivingConfig,
   type ThreeSixtyGivingPackage,
@@ -19,8 +20,8 @@ const PAGE = 200;
 const ENDINGS = new Set(['GrantTerminated', 'GrantClosed']);
 
 /**
- * Builds the 360Giving package from the read models: every grant ever awarded; `null` before the
- * first award, since a 360Giving package must hold at least one grant (the controller answers 204).
+ * Builds the 360Giving package from the read models: every grant ever awarded but those declined
+ * before their agreement was signed; `null` before the first award (or when every grant was declined), since a 360Giving package must hold at least one grant (the controller answers 204).
  * The one figure the grants read model lacks, the day a grant was terminated or closed, is read from
  * that grant's own stream, through the public event mapping (`grant.terminated` / `grant.closed`),
  * so the export publishes no more of the event than the public feed does.
@@ -38,12 +39,17 @@ export class ThreeSixtyGivingExport {
   ) {}
 
   async build(dataSource: string): Promise<ThreeSixtyGivingPackage | null> {
-    const rows: GrantView[] = [];
+    const awarded: GrantView[] = [];
     for (let offset = 0; ; offset += PAGE) {
       const { items } = await this.grants.list({ limit: PAGE, offset });
-      rows.push(...items);
+      awarded.push(...items);
       if (items.length < PAGE) break;
     }
+    const publication = await this.publicEvents.contextForOrganisations(awarded.flatMap((g) => [g.granteeOrganisationId, ...g.partnerOrganisationIds]));
+    const ended = new Map(awarded.filter((g) => g.status === 'terminated' || g.status === 'closed').map((g) => [g.id, g]));
+    const endings = await lookup([...ended.keys()], (id) => this.ending(ended.get(id)!, publication));
+    // A grant declined before its agreement was signed never started: it is not published (see isPublishedAsGrant).
+    const rows = awarded.filter((grant) => isPublishedAsGrant(grant, endings.get(grant.id) ?? null));
     if (rows.length === 0) return null;
     const calls = await lookup(rows.map((g) => g.callId), (id) => this.calls.byId(id));
     const proposals = await lookup(rows.map((g) => g.proposalId), (id) => this.proposals.byId(id));
@@ -51,13 +57,10 @@ export class ThreeSixtyGivingExport {
       rows.flatMap((g) => [g.granteeOrganisationId, ...g.partnerOrganisationIds]),
       async (id) => (await this.organisations.byId(id))?.country ?? null,
     );
-    const publication = await this.publicEvents.contextForOrganisations(rows.flatMap((g) => [g.granteeOrganisationId, ...g.partnerOrganisationIds]));
-    const ended = new Map(rows.filter((g) => g.status === 'terminated' || g.status === 'closed').map((g) => [g.id, g]));
-    const endings = await lookup([...ended.keys()], (id) => this.ending(ended.get(id)!, publication));
     const grants = rows.map((grant) =>
       toThreeSixtyGivingGrant(
         {
-          grant,
+          grant: { ...grant, recovery: grant.state.recovery ?? null },
           ending: endings.get(grant.id) ?? null,
           call: calls.get(grant.callId) ?? null,
           proposal: proposals.get(grant.proposalId) ?? null,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ISO_3166_ENGLISH_SHORT_NAMES, iso3166EnglishShortName } from './country-names';
-import { durationInMonths, type ExportedGrantSource, majorUnits, threeSixtyGivingConfigFromEnv, toThreeSixtyGivingGrant } from './three-sixty-giving';
+import { durationInMonths, type ExportedGrantSource, isPublishedAsGrant, majorUnits, threeSixtyGivingConfigFromEnv, toThreeSixtyGivingGrant } from './three-sixty-giving';
 
 const CONFIG = threeSixtyGivingConfigFromEnv({});
 const WITHHELD = { id: 'withheld-0123456789abcdef0123456789abcdef', name: 'Withheld recipient', withheld: true };
@@ -13,6 +13,7 @@ function source(recipient: ExportedGrantSource['recipient'], partners: ExportedG
     grant: {
       id: 'g-1', currency: 'EUR', amountMinor: 100_00, paidMinor: 0, periodStart: '2027-06-01', periodEnd: '2028-05-31',
       awardedAt: new Date('2027-05-03T09:00:00Z'), updatedAt: new Date('2027-05-03T09:00:00Z'), granteeOrganisationId: 'internal-lead',
+      agreementSignedAt: new Date('2027-05-10T09:00:00Z'), recovery: null,
     },
     ending: null,
     call: { id: 'c-1', title: 'Small grants for issue-based networks', programme: 'Nationality rights', description: 'Call text' },
@@ -122,5 +123,43 @@ describe('360Giving mapping', () => {
       { title: 'Closed', startDate: '2027-06-01', endDate: '2028-05-31', duration: 12, description: 'Closed on 2028-07-01 with its final report accepted: EUR 100.00 of EUR 100.00 disbursed.' },
     ]);
     expect(toThreeSixtyGivingGrant(source(WITHHELD, []), CONFIG, 'http://x')).not.toHaveProperty('actualDates');
+  });
+  it('counts an unspent advance the grantee repaid (or owes back) in the unspent amount of a terminated or closed grant', () => {
+    const base = source(WITHHELD, []);
+    // EUR 60 paid, the settlement found EUR 20 unspent and the grantee repaid it: the grant cost EUR 40, EUR 60 went back.
+    const terminated = toThreeSixtyGivingGrant(
+      { ...base, grant: { ...base.grant, paidMinor: 60_00, recovery: { recoveryMinor: 20_00, recovered: true } }, ending: { status: 'terminated', at: '2027-12-15T10:00:00.000Z' } },
+      CONFIG,
+      'http://x',
+    );
+    // amountDisbursed is what was paid to the grantee (the schema's "Total amount disbursed (paid)"), repayments aside.
+    expect(terminated).toMatchObject({ amountAwarded: 100, amountDisbursed: 60 });
+    expect(terminated.actualDates).toMatchObject([
+      { description: 'Terminated on 2027-12-15, before the end of its planned period (2028-05-31): EUR 60.00 of EUR 100.00 disbursed, of which EUR 20.00 was repaid; the unspent EUR 60.00 goes back to the programme.' },
+    ]);
+    const owed = toThreeSixtyGivingGrant(
+      { ...base, grant: { ...base.grant, paidMinor: 60_00, recovery: { recoveryMinor: 20_00, recovered: false } }, ending: { status: 'terminated', at: '2027-12-15T10:00:00.000Z' } },
+      CONFIG,
+      'http://x',
+    );
+    expect(owed.actualDates).toMatchObject([{ description: expect.stringContaining('of which EUR 20.00 is owed back; the unspent EUR 60.00 goes back to the programme.') }]);
+    const closed = toThreeSixtyGivingGrant(
+      { ...base, grant: { ...base.grant, paidMinor: 100_00, recovery: { recoveryMinor: 30_00, recovered: true } }, ending: { status: 'closed', at: '2028-07-01T10:00:00.000Z' } },
+      CONFIG,
+      'http://x',
+    );
+    expect(closed.actualDates).toMatchObject([
+      { description: 'Closed on 2028-07-01 with its final report accepted: EUR 100.00 of EUR 100.00 disbursed, of which EUR 30.00 was repaid; the unspent EUR 30.00 goes back to the programme.' },
+    ]);
+  });
+
+  it('does not publish a grant the grantee declined before its agreement was signed: it never started', () => {
+    const base = source(WITHHELD, []);
+    const declined = { ...base.grant, agreementSignedAt: null };
+    expect(isPublishedAsGrant(declined, { status: 'terminated', at: '2027-05-20T10:00:00.000Z' })).toBe(false);
+    // Signed, then terminated: it ran, and is published with its actual dates.
+    expect(isPublishedAsGrant(base.grant, { status: 'terminated', at: '2027-12-15T10:00:00.000Z' })).toBe(true);
+    // Awarded and not signed yet: an award in force, published as awarded.
+    expect(isPublishedAsGrant(declined, null)).toBe(true);
   });
 });

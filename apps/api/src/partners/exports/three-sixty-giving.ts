@@ -14,8 +14,10 @@
  *
  * A grant that ended says so with the standard's own fields, since 360Giving 1.4 has no status
  * field: `actualDates` holds one event titled "Terminated" or "Closed" (when it actually ran, with
- * its duration), and `amountDisbursed` what was actually paid. The termination reason is never
- * exported: it is free text and may name people.
+ * its duration), and `amountDisbursed` what was actually paid; an unspent advance the grantee
+ * repaid is stated in the description and counted in the unspent amount. A grant declined before
+ * its agreement was signed is not exported (see `isPublishedAsGrant`). The termination reason is
+ * never exported: it is free text and may name people.
  */
 import type { PublicOrganisation } from '@app/application/public-events';
 import { iso3166EnglishShortName } from './country-names';
@@ -53,6 +55,10 @@ export interface ExportedGrantSource {
     awardedAt: Date;
     updatedAt: Date;
     granteeOrganisationId: string;
+    /** Null until the agreement is signed: a grant terminated without one was declined and never started. */
+    agreementSignedAt: Date | null;
+    /** The unspent advance the settlement found the grantee owes back, repaid (`recovered`) or not; null when none. */
+    recovery: { recoveryMinor: number; recovered: boolean } | null;
   };
   /** How the grant ended, from its GrantTerminated / GrantClosed event; null while it runs. */
   ending: GrantEnding | null;
@@ -92,6 +98,19 @@ export function majorUnits(amountMinor: number, currency: string): number {
   return amountMinor / 10 ** exponent;
 }
 
+/**
+ * Whether a grant belongs in the 360Giving data at all. A grant terminated before its agreement was
+ * signed (the grantee declined it) never started: nothing was paid and its whole amount went back to
+ * the call. 360Giving data is a record of grants made — GrantNav and other consumers add up
+ * `amountAwarded` as the funder's giving — and 1.4 has no status field, so such a grant published
+ * as "Terminated" (with `actualDates` claiming it ran from its planned start) counts money never
+ * given and an activity that never took place. It is left out, as a withdrawn award is: a consumer
+ * that harvested it while it was awarded sees it disappear, which is how withdrawn grants read in
+ * 360Giving data. A grant awarded and not yet signed is an award in force, and is published.
+ */
+export function isPublishedAsGrant(grant: Pick<ExportedGrantSource['grant'], 'agreementSignedAt'>, ending: GrantEnding | null): boolean {
+  return !(ending?.status === 'terminated' && grant.agreementSignedAt === null);
+}
 
 export function toThreeSixtyGivingGrant(source: ExportedGrantSource, config: ThreeSixtyGivingConfig, dataSource: string): Record<string, unknown> {
   const { grant, call, proposal } = source;
@@ -136,9 +155,14 @@ function actualDates(source: ExportedGrantSource): Record<string, unknown> {
   const startDate = grant.periodStart <= endDate ? grant.periodStart : endDate;
   const exponent = currencyExponent(grant.currency);
   const money = (minor: number) => `${grant.currency} ${majorUnits(minor, grant.currency).toFixed(exponent)}`;
-  const paid = `${money(grant.paidMinor)} of ${money(grant.amountMinor)} disbursed`;
-  const unspent = grant.amountMinor - grant.paidMinor;
-  const released = unspent > 0 ? `; the unspent ${money(unspent)} will not be paid` : '';
+  // What the grantee kept is what was paid net of the unspent advance it repaid or owes back (as the
+  // grant's own GrantTerminated/GrantClosed counts it): the rest of the amount goes back to the programme.
+  // `amountDisbursed` stays what was paid, as the schema defines it ("Total amount disbursed (paid)").
+  const recovery = grant.recovery && grant.recovery.recoveryMinor > 0 ? grant.recovery : null;
+  const repaid = recovery ? `, of which ${money(recovery.recoveryMinor)} ${recovery.recovered ? 'was repaid' : 'is owed back'}` : '';
+  const paid = `${money(grant.paidMinor)} of ${money(grant.amountMinor)} disbursed${repaid}`;
+  const unspent = grant.amountMinor - (grant.paidMinor - (recovery?.recoveryMinor ?? 0));
+  const released = unspent <= 0 ? '' : recovery ? `; the unspent ${money(unspent)} goes back to the programme` : `; the unspent ${money(unspent)} will not be paid`;
   const description =
     ending.status === 'terminated'
       ? `Terminated on ${endedOn}, before the end of its planned period (${grant.periodEnd}): ${paid}${released}.`

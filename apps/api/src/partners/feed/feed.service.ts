@@ -74,12 +74,27 @@ export class FeedService {
       }
       if (batch.length < batchSize) break;
     }
+    // Nothing after the cursor: at the head, or beyond it (a cursor this log never handed out).
+    if (scanned === 0 && cursor !== undefined) await this.refuseBeyondHead(cursor);
     return { items, next: cursor === undefined ? null : encodeFeedCursor(cursor) };
   }
 
   /** Throws 400 before anything is streamed if `after` is not a cursor of this feed. */
   async checkCursor(after: string | undefined): Promise<void> {
-    await this.readAll(toPosition(after), 1, { eventTypes: internalTypesOf() });
+    const position = toPosition(after);
+    const next = await this.readAll(position, 1, { eventTypes: internalTypesOf() });
+    if (next.length === 0 && position !== undefined) await this.refuseBeyondHead(position);
+  }
+
+  /**
+   * A well-formed cursor beyond the last event of the log was never handed out by this feed: it
+   * comes from another deployment, or from this one before its database was restored to an earlier
+   * point. Read as "up to date", it would skip every event up to its position once the log grew
+   * past it, silently; so it is refused (400, as any cursor the feed did not hand out), and the
+   * partner told to start again. Only looked at when nothing follows the cursor (one index probe).
+   */
+  private async refuseBeyondHead(position: string): Promise<void> {
+    if (await this.store.isBeyondHead?.(position)) throw new BadRequestException(new FeedCursorBeyondHeadError().message);
   }
 
   /** Catch-up then live: public events after `after`, of the given types, until closed. */
@@ -107,6 +122,17 @@ export class FeedService {
       if (error instanceof RangeError) throw new BadRequestException(new InvalidFeedCursorError().message);
       throw error;
     }
+  }
+}
+
+export class FeedCursorBeyondHeadError extends Error {
+  constructor() {
+    super(
+      '`after` (or Last-Event-ID) points beyond the end of this feed: this feed never handed it out (it may come from another ' +
+        'deployment, or from before a database restore). Start again from zero (omit `after`) or from a cursor this feed handed out, ' +
+        'and deduplicate on the event id.',
+    );
+    this.name = 'FeedCursorBeyondHeadError';
   }
 }
 
