@@ -213,7 +213,6 @@ describe('proposals over HTTP', () => {
     await t.http.post(`/proposals/${housing}/conflicts`).set(bearer('leila')).send({ description: 'I advised the lead on its 2025 campaign' }).expect(200);
     const recusedReview = await t.http.post(`/proposals/${housing}/reviews`).set(bearer('leila')).send({ scores: scores(5, 5, 5), recommendation: 'fund', comment: 'x' }).expect(422);
     expect(recusedReview.body.rule).toBe('proposal.reviewer.recused');
-
     // Blind review: Omar sees no review before submitting his own; Nadia sees hers only until Omar's is in.
     await t.http.post(`/proposals/${housing}/reviews`).set(bearer('nadia')).send({ scores: scores(8, 7, 6), recommendation: 'fund', comment: 'Credible network' }).expect(200);
     const omarBefore = await viewAt(housing, 10, 'omar');
@@ -288,6 +287,18 @@ describe('proposals over HTTP', () => {
     );
     const leilaQueue = await t.http.get('/reviews/assigned').set(bearer('leila')).expect(200);
     expect(leilaQueue.body.items.map((i: { proposalId: string }) => i.proposalId)).not.toContain(housing);
+    // From her recusal on she reads nothing of it (the proposal, its list entry, its documents), as
+    // a reviewer never assigned; she may still add to her declaration.
+    const recused = (await t.http.post(`/proposals/${housing}/conflicts`).set(bearer('leila')).send({ description: 'Also: my partner works for a partner of the lead' }).expect(200)).body as { version: number };
+    await viewAt(housing, recused.version, 'manager');
+    await t.http.get(`/proposals/${housing}`).set(bearer('leila')).expect(404);
+    await t.http.get(`/proposals/${housing}/documents`).set(bearer('leila')).expect(404);
+    const leilaList = await t.http.get(`/proposals?callId=${callId}`).set(bearer('leila')).expect(200);
+    expect(leilaList.body.items.map((i: { id: string }) => i.id)).not.toContain(housing);
+    // Nadia, assigned and not recused, still reads it.
+    await t.http.get(`/proposals/${housing}`).set(bearer('nadia')).expect(200);
+    expect((await t.http.get(`/proposals?callId=${callId}`).set(bearer('nadia')).expect(200)).body.items.map((i: { id: string }) => i.id)).toContain(housing);
+
     await t.http.get('/reviews/assigned').set(bearer('manager')).expect(403);
 
     // List filters, scoped to what the caller may see.

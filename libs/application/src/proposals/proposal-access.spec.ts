@@ -71,6 +71,14 @@ describe('proposal access', () => {
     }
   });
 
+  it('stops a recused reviewer reading the proposal, while it may still add to its declaration', () => {
+    const recusedFrom: ProposalAudience = { ...proposal, recusedReviewerIds: ['rev-assigned'] };
+    expect(relationTo(assigned, recusedFrom)).toBeNull();
+    expect(relationTo(assigned, recusedFrom, 'act')).toBe('reviewer');
+    expect(() => authorizeProposalCommand(assigned, { type: 'DeclareConflictOfInterest', data: { proposalId, reviewerId: 'rev-assigned' } }, recusedFrom)).not.toThrow();
+    expect(relationTo(assigned, proposal)).toBe('reviewer');
+  });
+
   it('lets an applicant of an invited or accepted partner answer for its own organisation only; others learn nothing (404) or are refused (403)', () => {
     for (const type of ['AcceptPartnership', 'DeclinePartnership', 'LeavePartnership'] as const) {
       expect(attempt(invitee, type, { organisationId: INVITED })).not.toThrow();

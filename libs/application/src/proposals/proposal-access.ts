@@ -14,8 +14,11 @@ import { proposalStreamName } from '@app/domain/proposal';
  *   clarifications); an applicant of an invited organisation answers its invitation (accept,
  *   decline) without seeing the draft, an accepted partner's applicant signs off changed terms or
  *   leaves; the lead's and accepted partners' applicants request redress of a decision;
- * - reviewers see the proposals they were assigned to (also after recusal, to know why they left
- *   it) and act only as themselves (declare a conflict, submit their review);
+ * - reviewers see the proposals they were assigned to, until they are recused (a declared conflict
+ *   of interest: from then on the proposal, its documents and its reviews are 404 to them, as to any
+ *   reviewer not assigned; they read the organisations' data only while they may judge it), and act
+ *   only as themselves (declare a conflict — a recused reviewer may still add to its declaration —,
+ *   submit their review);
  * - partner systems see nothing.
  *
  * A caller who may not see a proposal gets 404, exactly as if it did not exist (no existence
@@ -34,6 +37,8 @@ export interface ProposalAudience {
   /** Accepted partners only (members of the network): an invitation shows nothing of the draft. */
   partnerOrganisationIds: readonly string[];
   assignedReviewerIds: readonly string[];
+  /** Reviewers recused from it (a conflict of interest): they no longer read it. */
+  recusedReviewerIds?: readonly string[];
   /** Invited organisations that have not answered yet; only the command path needs them. */
   invitedOrganisationIds?: readonly string[];
 }
@@ -42,8 +47,13 @@ export type ProposalRelation = 'programme' | 'auditor' | 'lead' | 'partner' | 'r
 
 const PROGRAMME_ROLES: readonly string[] = ['admin', 'grant-manager'];
 
-/** How the actor relates to the proposal; `null` when they may not see it at all. */
-export function relationTo(actor: ProposalActor, proposal: ProposalAudience): ProposalRelation | null {
+/**
+ * How the actor relates to the proposal; `null` when they may not see it at all. `purpose`: 'act'
+ * for a command, where a recused reviewer is still the proposal's reviewer (it may add to its
+ * declaration; a review it sends is refused by the decider, 422), 'read' for everything it would
+ * read, which a recused reviewer no longer may.
+ */
+export function relationTo(actor: ProposalActor, proposal: ProposalAudience, purpose: 'read' | 'act' = 'read'): ProposalRelation | null {
   switch (actor.role) {
     case 'admin':
     case 'grant-manager':
@@ -55,7 +65,8 @@ export function relationTo(actor: ProposalActor, proposal: ProposalAudience): Pr
       if (actor.organisationId === proposal.leadOrganisationId) return 'lead';
       return proposal.partnerOrganisationIds.includes(actor.organisationId) ? 'partner' : null;
     case 'reviewer':
-      return proposal.assignedReviewerIds.includes(actor.id) ? 'reviewer' : null;
+      if (!proposal.assignedReviewerIds.includes(actor.id)) return null;
+      return purpose === 'read' && proposal.recusedReviewerIds?.includes(actor.id) ? null : 'reviewer';
     default:
       return null;
   }
@@ -106,7 +117,7 @@ export function authorizeProposalCommand(
     const listed = proposal && organisationId && (proposal.partnerOrganisationIds.includes(organisationId) || proposal.invitedOrganisationIds?.includes(organisationId));
     const ownOrganisation = actor.role === 'applicant' && actor.organisationId === organisationId;
     if (!proposal || !listed || !ownOrganisation) {
-      if (proposal && relationTo(actor, proposal)) throw new ForbiddenException("Only applicants of the invited organisation answer its invitation");
+      if (proposal && relationTo(actor, proposal, 'act')) throw new ForbiddenException("Only applicants of the invited organisation answer its invitation");
       throw new StreamNotFound(proposalStreamName(command.data.proposalId));
     }
     return;
@@ -118,7 +129,7 @@ export function authorizeProposalCommand(
     }
     return;
   }
-  const relation = proposal ? relationTo(actor, proposal) : null;
+  const relation = proposal ? relationTo(actor, proposal, 'act') : null;
   if (!relation) throw new StreamNotFound(proposalStreamName(command.data.proposalId));
 
   if (includes(PROGRAMME_COMMANDS, command.type)) {

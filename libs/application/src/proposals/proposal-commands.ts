@@ -68,6 +68,7 @@ export function audienceOf(state: ProposalState): ProposalAudience | null {
     leadOrganisationId: state.leadOrganisationId,
     partnerOrganisationIds: acceptedPartnerIds(state),
     assignedReviewerIds: state.assignedReviewerIds,
+    recusedReviewerIds: state.recusedReviewerIds,
     invitedOrganisationIds: invitedPartnerIds(state),
   };
 }

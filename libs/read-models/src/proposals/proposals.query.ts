@@ -65,7 +65,8 @@ export class ProposalsQuery {
         new Brackets((q) => q.where('p.leadOrganisationId = :org', { org: scope.organisationId }).orWhere(':org = ANY(p.partnerOrganisationIds)')),
       );
     }
-    if (scope.kind === 'reviewer') query.andWhere(':reviewer = ANY(p.assignedReviewerIds)', { reviewer: scope.reviewerId });
+    // A reviewer lists what it is assigned to and not recused from (proposal-access.ts).
+    if (scope.kind === 'reviewer') query.andWhere(':reviewer = ANY(p.assignedReviewerIds) AND NOT (:reviewer = ANY(p.recusedReviewerIds))', { reviewer: scope.reviewerId });
     if (filter.search) applyListSearch(query, filter.search, {
       lead: 'p.lead_organisation_id',
       partners: 'p.partner_organisation_ids',
