@@ -18,40 +18,31 @@ import { createTestDatabase, TestDatabase } from '../../../test/support/database
 import { eventStoreContract } from './contract';
 import { collect, delay, eventually, newEvent, newKind, newStreamId, rejection } from './helpers';
 
-eventStoreContract('PostgresEventStore', async () => {
-  const db = await createTestDatabase('event_store_contract');
-  await migrateEventStore(db.url);
-  const store = new PostgresEventStore({ connectionString: db.url, poolSize: 24 });
-  const admin = new Pool({ connectionString: db.url, max: 2 });
-  return {
-    store,
-    rawSql: async (sql: string) => (await admin.query(sql)).rows,
-    async teardown() {
-      await store.close();
-      await admin.end();
-      await db.drop();
-    },
+/** A store on a database of its own, migrated, for one run of the contract. */
+function contractSubject(database: string, options: { appendsInFlight?: number } = {}) {
+  return async () => {
+    const db = await createTestDatabase(database);
+    await migrateEventStore(db.url);
+    const store = new PostgresEventStore({ connectionString: db.url, poolSize: 24, ...options });
+    const admin = new Pool({ connectionString: db.url, max: 2 });
+    return {
+      store,
+      rawSql: async (sql: string) => (await admin.query(sql)).rows,
+      async teardown() {
+        await store.close();
+        await admin.end();
+        await db.drop();
+      },
+    };
   };
-});
+}
+
+eventStoreContract('PostgresEventStore', contractSubject('event_store_contract'));
 
 // The same contract with group commit at its tightest (one append in flight: every append that
 // arrives meanwhile waits and goes in the next group), so every concurrent case of the contract
 // meets groups. postgres-append-groups.int-spec.ts tests the groups themselves.
-eventStoreContract('PostgresEventStore with group commit', async () => {
-  const db = await createTestDatabase('event_store_contract_groups');
-  await migrateEventStore(db.url);
-  const store = new PostgresEventStore({ connectionString: db.url, poolSize: 24, appendsInFlight: 1 });
-  const admin = new Pool({ connectionString: db.url, max: 2 });
-  return {
-    store,
-    rawSql: async (sql: string) => (await admin.query(sql)).rows,
-    async teardown() {
-      await store.close();
-      await admin.end();
-      await db.drop();
-    },
-  };
-});
+eventStoreContract('PostgresEventStore with group commit', contractSubject('event_store_contract_groups', { appendsInFlight: 1 }));
 
 /** What the contract cannot say for every adapter: commit-order reads, ids, connections. */
 describe('PostgresEventStore specifics', () => {
