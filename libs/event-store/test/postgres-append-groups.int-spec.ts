@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { QueryRunner } from 'typeorm';
-import { AnswerToRemember, IdempotencyKeyTakenError, migrateEventStore, PostgresEventStore, RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
+import { AnswerToRemember, APPEND_GROUP_TEXTS, IdempotencyKeyTakenError, migrateEventStore, PostgresEventStore, RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
 import { IdempotencyAnswers1764001100000 } from '@app/platform/idempotency/idempotency-answers.migration';
 import { IdempotencyKeys1764000100000 } from '@app/platform/idempotency/idempotency.migration';
 import { createTestDatabase, TestDatabase } from '../../../test/support/database';
@@ -217,10 +217,80 @@ describe('PostgresEventStore group commit', () => {
     }
   });
 
+  it('leaves out a member whose expected version is behind or ahead of its stream, which alone is refused with the actual version', async () => {
+    const behind = newStreamId();
+    const ahead = newStreamId();
+    for (const stream of [behind, ahead]) await store.append(stream, [newEvent(), newEvent(), newEvent()], 'no_stream');
+    const others = Array.from({ length: 6 }, () => newStreamId());
+    const outcomes = await Promise.all([
+      store.append(newStreamId(), [newEvent()], 'no_stream'),
+      store.append(behind, [newEvent()], 0).then((result) => result, (error: unknown) => error),
+      store.append(ahead, [newEvent()], 7).then((result) => result, (error: unknown) => error),
+      ...others.map((stream) => store.append(stream, [newEvent()], 'no_stream')),
+    ]);
+
+    expect(outcomes[1]).toMatchObject({ streamId: behind, expected: 0, actual: 2 });
+    expect(outcomes[2]).toMatchObject({ streamId: ahead, expected: 7, actual: 2 });
+    expect(outcomes[1]).toBeInstanceOf(WrongExpectedVersionError);
+    expect(outcomes[2]).toBeInstanceOf(WrongExpectedVersionError);
+    for (const stream of [behind, ahead]) expect((await store.readStream(stream)).map((event) => event.streamVersion)).toEqual([0, 1, 2]);
+    expect(outcomes.slice(3)).toEqual(others.map(() => expect.objectContaining({ nextExpectedVersion: 0 })));
+  });
+
+  it('plans each group to probe the expected versions through the index, never to scan the log (custom and generic plans)', async () => {
+    const kind = newKind();
+    for (let writer = 0; writer < 20; writer++) {
+      const stream = newStreamId(kind);
+      await store.append(stream, Array.from({ length: 250 }, () => newEvent()), 'no_stream');
+    }
+    await side.query('ANALYZE events');
+    const streams = Array.from({ length: 20 }, () => newStreamId());
+    const parameters = [
+      streams,
+      streams.map(() => 3),
+      streams.map(() => randomUUID()),
+      streams.map(() => 'Planned'),
+      streams.map(() => 1),
+      JSON.stringify(streams.map(() => ({}))),
+      JSON.stringify(streams.map(() => ({ actorId: 'planner' }))),
+    ];
+    const answers = [streams.map(() => 'alice'), streams.map(() => randomUUID()), streams.map(() => 'h'), streams.map(() => 201), streams.map(() => randomUUID())];
+    for (const [index, text] of APPEND_GROUP_TEXTS.entries()) {
+      const values = index === 0 ? parameters : [...parameters, ...answers];
+      for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+        await side.query('BEGIN');
+        try {
+          await side.query(`SET LOCAL plan_cache_mode = ${mode}`);
+          await side.query(`PREPARE planned AS ${text}`);
+          // EXPLAIN EXECUTE takes no bind parameters: the values go in as literals.
+          const literals = values.map((value) => side.escapeLiteral(Array.isArray(value) ? `{${value.join(',')}}` : String(value)));
+          const { rows } = await side.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) EXECUTE planned(${literals.join(', ')})`);
+          const scans = planNodes(rows[0]['QUERY PLAN'][0].Plan).filter((node) => node['Relation Name'] === 'events' && node['Node Type'] !== 'ModifyTable');
+          expect(scans.map((node) => [node['Node Type'], node['Index Name']])).toEqual([[expect.stringMatching(/^Index (Only )?Scan$/), 'events_stream_version_key']]);
+        } finally {
+          await side.query('ROLLBACK');
+          await side.query('DEALLOCATE ALL');
+        }
+      }
+    }
+  });
+
   it('refuses a negative limit', () => {
     expect(() => new PostgresEventStore({ connectionString: db.url, appendsInFlight: -1 })).toThrow(RangeError);
   });
 });
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan. */
+function planNodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
+}
 
 describe('PostgresEventStore without group commit', () => {
   it('sends every append alone (appendsInFlight 0, the default)', async () => {
