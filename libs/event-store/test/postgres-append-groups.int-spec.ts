@@ -126,9 +126,10 @@ describe('PostgresEventStore group commit', () => {
     // What a conditional append does to the streams it names (appendIfUnchanged): a shared lock until commit.
     await side.query('BEGIN');
     await side.query(`SELECT pg_advisory_xact_lock_shared(${0x474c}, hashtext($1))`, [locked]);
+    let lockedAppend: Promise<unknown> = Promise.resolve();
     try {
       const occupying = store.append(newStreamId(), [newEvent()], 'no_stream');
-      const lockedAppend = store.append(locked, [newEvent()], 'no_stream');
+      lockedAppend = store.append(locked, [newEvent()], 'no_stream');
       let lockedDone = false;
       void lockedAppend.then(() => (lockedDone = true));
       const rest = await Promise.all(others.map((stream) => store.append(stream, [newEvent()], 'no_stream')));
@@ -142,6 +143,8 @@ describe('PostgresEventStore group commit', () => {
     } finally {
       await side.query('COMMIT');
     }
+    // Once the lock is released it goes on, as alone, and the stream carries on from it.
+    await expect(lockedAppend).resolves.toMatchObject({ nextExpectedVersion: 0 });
     await expect(store.append(locked, [newEvent()], 0)).resolves.toMatchObject({ nextExpectedVersion: 1 });
     expect(await store.readStream(locked)).toHaveLength(2);
   });
