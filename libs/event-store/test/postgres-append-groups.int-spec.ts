@@ -149,6 +149,29 @@ describe('PostgresEventStore group commit', () => {
     expect(await store.readStream(locked)).toHaveLength(2);
   });
 
+  it('gives back the slot of an append that waits for its stream lock, so other streams are not held back behind it', async () => {
+    const locked = newStreamId();
+    const others = Array.from({ length: 5 }, () => newStreamId());
+    // A transaction holding the stream's lock exclusively (as an append in flight does), left open.
+    await side.query('BEGIN');
+    await side.query(`SELECT pg_advisory_xact_lock(${0x474c}, hashtext($1))`, [locked]);
+    let waiting: Promise<unknown> = Promise.resolve();
+    try {
+      // Takes the one slot, alone, and waits for the lock.
+      waiting = store.append(locked, [newEvent()], 'no_stream');
+      let waitingDone = false;
+      void waiting.then(() => (waitingDone = true));
+      const started = Date.now();
+      const rest = await Promise.all(others.map((stream) => store.append(stream, [newEvent()], 'no_stream')));
+      expect(rest.map((result) => result.nextExpectedVersion)).toEqual(others.map(() => 0));
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(waitingDone).toBe(false);
+    } finally {
+      await side.query('COMMIT');
+    }
+    await expect(waiting).resolves.toMatchObject({ nextExpectedVersion: 0 });
+  });
+
   it('appends every member alone when the group statement fails as a whole: only the bad one fails', async () => {
     const good = Array.from({ length: 8 }, () => newStreamId());
     const bad = `bad-${'\u0000'}-stream`; // PostgreSQL refuses a NUL in text: the whole group statement fails

@@ -13,7 +13,7 @@
  * or the statement failing as a whole.
  */
 export class AppendGroups<Item, Result> {
-  private readonly waiting: Waiting<Item, Result>[] = [];
+  private waiting: Waiting<Item, Result>[] = [];
   private inFlight = 0;
   private groupsSent = 0;
   private groupedAppends = 0;
@@ -40,15 +40,30 @@ export class AppendGroups<Item, Result> {
    * item's result, or `undefined` if its group did not append it (the caller then appends it alone).
    */
   async submit(item: Item, alone: () => Promise<Result>): Promise<Result | undefined> {
-    if (this.inFlight < this.limit && this.waiting.length === 0) {
-      this.inFlight++;
-      try {
-        return await alone();
-      } finally {
-        this.release();
-      }
-    }
+    if (this.inFlight < this.limit && this.waiting.length === 0) return this.occupy(alone());
     return new Promise<Result | undefined>((resolve, reject) => this.waiting.push({ item, alone, resolve, reject }));
+  }
+
+  /**
+   * Holds a slot while `work` runs, at most SLOT_MAX_MS: an append alone may wait for its stream's
+   * lock (a conditional append on it, a transaction left open), and a slot held that long would
+   * hold back every other stream's appends behind it. After SLOT_MAX_MS the slot is given back and
+   * the work goes on outside the count, as it would without group commit.
+   */
+  private occupy<T>(work: Promise<T>): Promise<T> {
+    this.inFlight++;
+    let held = true;
+    const free = (): void => {
+      if (!held) return;
+      held = false;
+      this.release();
+    };
+    const bound = setTimeout(free, SLOT_MAX_MS);
+    bound.unref();
+    return work.finally(() => {
+      clearTimeout(bound);
+      free();
+    });
   }
 
   private release(): void {
@@ -58,34 +73,36 @@ export class AppendGroups<Item, Result> {
 
   private sendNext(): void {
     const group: Waiting<Item, Result>[] = [];
+    const rest: Waiting<Item, Result>[] = [];
     const streams = new Set<string>();
     // Members in arrival order; a second append to a stream already in the group waits for the next.
-    for (let index = 0; index < this.waiting.length && group.length < this.maxGroup; ) {
-      const waiting = this.waiting[index];
+    for (const waiting of this.waiting) {
       const stream = this.key(waiting.item);
-      if (streams.has(stream)) {
-        index++;
-        continue;
+      if (group.length < this.maxGroup && !streams.has(stream)) {
+        streams.add(stream);
+        group.push(waiting);
+      } else {
+        rest.push(waiting);
       }
-      streams.add(stream);
-      group.push(waiting);
-      this.waiting.splice(index, 1);
     }
-    this.inFlight++;
+    this.waiting = rest;
     if (group.length === 1) {
       // Alone after all: its own single path, in the slot.
       const [only] = group;
-      only.alone().then(only.resolve, only.reject).finally(() => this.release());
+      this.occupy(only.alone()).then(only.resolve, only.reject);
       return;
     }
     this.groupsSent++;
     this.groupedAppends += group.length;
-    this.sendGroup(group.map((waiting) => waiting.item)).then(
+    this.occupy(this.sendGroup(group.map((waiting) => waiting.item))).then(
       (results) => group.forEach((waiting, index) => waiting.resolve(results[index])),
       () => group.forEach((waiting) => waiting.resolve(undefined)),
-    ).finally(() => this.release());
+    );
   }
 }
+
+/** The longest an append (or a group) holds a slot; a commit takes a few milliseconds. */
+const SLOT_MAX_MS = 100;
 
 interface Waiting<Item, Result> {
   readonly item: Item;
