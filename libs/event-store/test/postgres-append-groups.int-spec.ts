@@ -124,14 +124,11 @@ describe('PostgresEventStore group commit', () => {
     const locked = newStreamId();
     const others = Array.from({ length: 10 }, () => newStreamId());
     // What a conditional append does to the streams it names (appendIfUnchanged): a shared lock until commit.
-    await side.query('BEGIN');
-    await side.query(`SELECT pg_advisory_xact_lock_shared(${0x474c}, hashtext($1))`, [locked]);
-    let lockedAppend: Promise<unknown> = Promise.resolve();
-    try {
+    const { pending: lockedAppend } = await whileLocked(locked, 'shared', async () => {
       const occupying = store.append(newStreamId(), [newEvent()], 'no_stream');
-      lockedAppend = store.append(locked, [newEvent()], 'no_stream');
+      const pending = store.append(locked, [newEvent()], 'no_stream');
       let lockedDone = false;
-      void lockedAppend.then(() => (lockedDone = true));
+      void pending.then(() => (lockedDone = true));
       const rest = await Promise.all(others.map((stream) => store.append(stream, [newEvent()], 'no_stream')));
       await occupying;
 
@@ -140,9 +137,8 @@ describe('PostgresEventStore group commit', () => {
       // Handed back by its group, it now waits alone for the lock, as any append would.
       expect(lockedDone).toBe(false);
       expect(await store.readStream(locked)).toEqual([]);
-    } finally {
-      await side.query('COMMIT');
-    }
+      return { pending };
+    });
     // Once the lock is released it goes on, as alone, and the stream carries on from it.
     await expect(lockedAppend).resolves.toMatchObject({ nextExpectedVersion: 0 });
     await expect(store.append(locked, [newEvent()], 0)).resolves.toMatchObject({ nextExpectedVersion: 1 });
@@ -153,22 +149,18 @@ describe('PostgresEventStore group commit', () => {
     const locked = newStreamId();
     const others = Array.from({ length: 5 }, () => newStreamId());
     // A transaction holding the stream's lock exclusively (as an append in flight does), left open.
-    await side.query('BEGIN');
-    await side.query(`SELECT pg_advisory_xact_lock(${0x474c}, hashtext($1))`, [locked]);
-    let waiting: Promise<unknown> = Promise.resolve();
-    try {
+    const { pending: waiting } = await whileLocked(locked, 'exclusive', async () => {
       // Takes the one slot, alone, and waits for the lock.
-      waiting = store.append(locked, [newEvent()], 'no_stream');
+      const pending = store.append(locked, [newEvent()], 'no_stream');
       let waitingDone = false;
-      void waiting.then(() => (waitingDone = true));
+      void pending.then(() => (waitingDone = true));
       const started = Date.now();
       const rest = await Promise.all(others.map((stream) => store.append(stream, [newEvent()], 'no_stream')));
       expect(rest.map((result) => result.nextExpectedVersion)).toEqual(others.map(() => 0));
       expect(Date.now() - started).toBeLessThan(2_000);
       expect(waitingDone).toBe(false);
-    } finally {
-      await side.query('COMMIT');
-    }
+      return { pending };
+    });
     await expect(waiting).resolves.toMatchObject({ nextExpectedVersion: 0 });
   });
 
@@ -188,6 +180,22 @@ describe('PostgresEventStore group commit', () => {
     expect(outcomes[outcomes.length - 1]).toBeInstanceOf(Error);
     for (const stream of good) expect(await store.readStream(stream)).toHaveLength(1);
   });
+
+  /**
+   * Runs `body` while another transaction holds `stream`'s advisory lock (shared: as a conditional
+   * append naming it; exclusive: as an append in flight on it), then commits that transaction. What
+   * `body` returns (an append left waiting for the lock, in an object so it is not awaited here) is
+   * handed back, to be awaited once the lock is released.
+   */
+  async function whileLocked<T>(stream: string, mode: 'shared' | 'exclusive', body: () => Promise<T>): Promise<T> {
+    await side.query('BEGIN');
+    await side.query(`SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(${0x474c}, hashtext($1))`, [stream]);
+    try {
+      return await body();
+    } finally {
+      await side.query('COMMIT');
+    }
+  }
 
   const answer = (): AnswerToRemember => ({ scope: 'alice', key: randomUUID(), requestHash: 'h1', status: 201, id: randomUUID() });
 
