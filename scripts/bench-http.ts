@@ -54,6 +54,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Pool } from 'pg';
+import { ExpressPrototypesAdapter } from '../apps/api/src/http/express-server';
 import { ensureBuilt } from '../test/faults/support/build';
 import { bearer, callBody } from '../test/faults/support/calls';
 import { HttpClient } from '../test/faults/support/http';
@@ -125,7 +126,8 @@ async function runBareServer(): Promise<void> {
   class BareModule {}
   Module({ controllers: [BareController], providers: [{ provide: POOL, useValue: pool }] })(BareModule);
 
-  const app = await NestFactory.create(BareModule, { logger: false });
+  // BENCH_HTTP_BARE_PROTOTYPES=1 (a diagnostic): the bare app's server as Grant Ledger's (ExpressPrototypesAdapter), not Nest's default.
+  const app = process.env.BENCH_HTTP_BARE_PROTOTYPES === '1' ? await NestFactory.create(BareModule, new ExpressPrototypesAdapter(), { logger: false }) : await NestFactory.create(BareModule, { logger: false });
   // As Grant Ledger (configure-app.ts): no body-hash ETags.
   (app.getHttpAdapter().getInstance() as { set(setting: string, value: unknown): void }).set('etag', false);
   const port = Number(process.env.PORT);
@@ -507,7 +509,7 @@ process.on('SIGUSR2', () => {
 function startBareServer(databaseUrl: string, port: number, profilerHookFile?: string): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(process.execPath, ['--import', 'tsx', ...(profilerHookFile ? ['--require', profilerHookFile] : []), __filename, BARE_SERVER_FLAG], {
     cwd: resolve(__dirname, '..'),
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databaseUrl, PORT: String(port), NODE_ENV: 'production' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databaseUrl, PORT: String(port), NODE_ENV: 'production', BENCH_HTTP_BARE_PROTOTYPES: process.env.BENCH_HTTP_BARE_PROTOTYPES },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   process.once('exit', () => child.kill('SIGKILL'));

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { ExpressPrototypesAdapter } from '../../apps/api/src/http/express-server';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventCount as logEventCount, logIsPostgres, storedText, streamEvents, type LogReader } from '../support/log';
 
@@ -214,7 +215,7 @@ async function appOn(t: TestApp): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config: t.config, auth: authConfigFromEnv({}), databaseUrl: t.db.url, clock: new ManualClock(new Date(NOW)) })],
   }).compile();
-  const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }));
+  const app = configureApp(moduleRef.createNestApplication(new ExpressPrototypesAdapter(), { bufferLogs: true }));
   await app.init();
   return app;
 }

@@ -9,6 +9,7 @@ import { type AppConfig, loadConfig } from '@app/platform/config/app-config';
 import request from 'supertest';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { ExpressPrototypesAdapter } from '../../apps/api/src/http/express-server';
 import { InProcessEsdbServer } from '../../libs/event-store/test/esdb/in-process-esdb-server';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -66,7 +67,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, auth, databaseUrl: db.url, clock }), ...(options.imports ?? [])] });
   for (const override of options.overrides ?? []) builder = builder.overrideProvider(override.provide).useValue(override.useValue);
   const moduleRef = await builder.compile();
-  const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }));
+  const app = configureApp(moduleRef.createNestApplication(new ExpressPrototypesAdapter(), { bufferLogs: true }));
   await app.init();
   return {
     app,

@@ -14,6 +14,7 @@ import { loadConfig } from '@app/platform/config/app-config';
 import request from 'supertest';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { ExpressPrototypesAdapter } from '../../apps/api/src/http/express-server';
 import { WebhooksModule } from '../../apps/api/src/partners/webhooks/webhooks.module';
 import { WebhookDeliveryModule } from '@app/application/worker/webhooks/webhook-delivery.module';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -63,7 +64,7 @@ export async function createWebhooksTestApp(
     .overrideProvider(WEBHOOK_CONFIG)
     .useValue({ ...TEST_WEBHOOK_CONFIG, ...options.webhooks })
     .compile();
-  const app: INestApplication = configureApp(moduleRef.createNestApplication({ bufferLogs: true }));
+  const app: INestApplication = configureApp(moduleRef.createNestApplication(new ExpressPrototypesAdapter(), { bufferLogs: true }));
   await app.init();
   return {
     app,

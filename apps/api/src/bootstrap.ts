@@ -6,6 +6,7 @@ import { applyKeepAlive } from '@app/platform/runtime/http-timeouts';
 import { installShutdown, logUnhandledRejections } from '@app/platform/runtime/shutdown';
 import pino from 'pino';
 import { AppModule } from './app.module';
+import { ExpressPrototypesAdapter } from './http/express-server';
 import { configureApp } from './configure-app';
 
 /**
@@ -29,7 +30,7 @@ export async function bootstrapApi(overrides: Partial<AppConfig> = {}): Promise<
     databaseUrl = started.url;
     log.info({ dataDir: config.dataDir, port: config.embeddedPostgresPort }, 'embedded PostgreSQL started');
   }
-  const app = await NestFactory.create(AppModule.forRoot({ config, auth: authConfigFromEnv(), databaseUrl }), { bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot({ config, auth: authConfigFromEnv(), databaseUrl }), new ExpressPrototypesAdapter(), { bufferLogs: true });
   configureApp(app);
   applyKeepAlive(app.getHttpServer(), config.httpKeepAliveTimeoutMs);
   logUnhandledRejections((msg, fields) => log.error(fields ?? {}, msg));
