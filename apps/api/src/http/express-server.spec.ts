@@ -1,6 +1,7 @@
 import { Server as HttpsServer } from 'node:https';
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
 import { Body, Controller, Get, HttpCode, Module, Post, Req, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Express, Request } from 'express';
@@ -59,6 +60,25 @@ describe('ExpressPrototypesAdapter', () => {
       expect(sockets.size).toBeLessThan(5); // some connection served more than one request
       expect(seen).toHaveLength(5);
       expect(seen.every((s) => s.request && s.response)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps them in fast mode (V8 properties): nothing turns a request or a response into a dictionary', async () => {
+    // %HasFastProperties, behind V8's natives syntax, switched on for this check only.
+    setFlagsFromString('--allow-natives-syntax');
+    const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+    setFlagsFromString('--no-allow-natives-syntax');
+    const { app, server } = await probeApp();
+    const seen: boolean[] = [];
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      seen.push(hasFastProperties(req), hasFastProperties(res));
+      res.once('finish', () => seen.push(hasFastProperties(req), hasFastProperties(res)));
+    });
+    try {
+      expect((await request(server).post('/probe/echo').send({ name: 'n' })).status).toBe(201);
+      expect(seen).toEqual([true, true, true, true]);
     } finally {
       await app.close();
     }

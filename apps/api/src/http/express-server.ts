@@ -17,39 +17,37 @@ import type { Express } from 'express';
  * about express changes: the objects are the same, only born with their final prototype.
  *
  * Node's server takes the classes to construct (`createServer({ IncomingMessage, ServerResponse })`).
- * They must be constructors whose `prototype` *is* `app.request` / `app.response`, so they are plain
- * functions calling Node's constructors on `this` (which are plain functions too; if a Node version
- * made them ES classes, `serverWithExpressPrototypes` says so and the adapter keeps Nest's own
- * server rather than fail).
+ * They are subclasses of Node's own, and their prototypes take the place of `app.request` and
+ * `app.response`: each carries what express's did (its methods, getters and `app`, and express's
+ * prototype behind it). Subclasses rather than plain functions with `prototype = app.request`: V8 sizes
+ * a subclass's instances from Node's constructors, so a request and a response keep fast properties;
+ * a plain function's instances outgrew their in-object space and fell to dictionary mode.
  */
 export class ExpressPrototypesAdapter extends ExpressAdapter {
   override initHttpServer(options: NestApplicationOptions): void {
     // HTTPS and the connection-tracking options stay Nest's own (none is used here).
-    const server = options?.httpsOptions || options?.forceCloseConnections || options?.return503OnClosing ? undefined : serverWithExpressPrototypes(this.getInstance<Express>());
-    if (!server) return super.initHttpServer(options);
-    this.httpServer = server;
+    if (options?.httpsOptions || options?.forceCloseConnections || options?.return503OnClosing) return super.initHttpServer(options);
+    this.httpServer = serverWithExpressPrototypes(this.getInstance<Express>());
   }
 }
 
-/** An HTTP server for `app` whose requests and responses are born with `app.request` / `app.response` as prototypes; undefined where Node's constructors cannot be called so. */
-export function serverWithExpressPrototypes(app: Express): ReturnType<typeof createServer> | undefined {
-  if (!callableConstructor(IncomingMessage) || !callableConstructor(ServerResponse)) return undefined;
-  const construct = (base: unknown, self: unknown, args: unknown[]) => Reflect.apply(base as (...a: unknown[]) => void, self, args);
-  function ExpressRequest(this: IncomingMessage, ...args: unknown[]) {
-    construct(IncomingMessage, this, args);
-  }
-  function ExpressResponse(this: ServerResponse, ...args: unknown[]) {
-    construct(ServerResponse, this, args);
-  }
-  ExpressRequest.prototype = app.request;
-  ExpressResponse.prototype = app.response;
-  return createServer(
-    { IncomingMessage: ExpressRequest as unknown as typeof IncomingMessage, ServerResponse: ExpressResponse as unknown as typeof ServerResponse },
-    app,
-  );
+/** An HTTP server for `app` whose requests and responses are born with `app.request` / `app.response` as prototypes. */
+export function serverWithExpressPrototypes(app: Express): ReturnType<typeof createServer> {
+  class ExpressRequest extends IncomingMessage {}
+  class ExpressResponse extends ServerResponse {}
+  adoptAs(app, 'request', ExpressRequest.prototype);
+  adoptAs(app, 'response', ExpressResponse.prototype);
+  return createServer({ IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse as typeof ServerResponse }, app);
 }
 
-/** A function constructor (callable on an existing `this`), not an ES class. */
-function callableConstructor(fn: unknown): boolean {
-  return typeof fn === 'function' && !Function.prototype.toString.call(fn).startsWith('class');
+/**
+ * Makes `prototype` the app's `request` (or `response`) prototype: what the app's own had (own
+ * properties, and express's prototype behind it) moves onto it, and the app hands it out from now on.
+ * Done once per app, before it serves anything.
+ */
+function adoptAs(app: Express, key: 'request' | 'response', prototype: object): void {
+  const current = app[key] as object;
+  Object.setPrototypeOf(prototype, Object.getPrototypeOf(current));
+  for (const name of Reflect.ownKeys(current)) Object.defineProperty(prototype, name, Object.getOwnPropertyDescriptor(current, name) as PropertyDescriptor);
+  (app as unknown as Record<typeof key, object>)[key] = prototype;
 }
