@@ -4,6 +4,11 @@
  * explicit inputs on the command (e.g. the call's rules when drafting a proposal).
  */
 export interface Decider<Command, Event, State> {
+  /**
+   * A state is plain data that reads the same after `JSON.stringify` and `JSON.parse`: a stream's
+   * decider snapshot stores it so (the application's snapshots/), and `given` in testing.ts checks
+   * every decider spec's scenarios from such a snapshot too. No Map, Set, Date or class instance in it.
+   */
   initialState: State;
   evolve(state: State, event: Event): State;
   /**
