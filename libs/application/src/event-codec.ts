@@ -27,6 +27,14 @@ export interface EventCodec {
    * was decrypted with them reads the same now. False once any was erased (here or elsewhere).
    */
   keysStillLive?(keys: readonly SealedKey[]): Promise<boolean>;
+  /**
+   * A copy of what was decoded with these keys (a folded state), sealed so that it opens only while
+   * every one of them is live and only for `binding`; `null` when one was erased already (the copy
+   * must then not be kept). A codec that leaves this out keeps no such copies.
+   */
+  sealState?(keys: readonly SealedKey[], clear: Buffer, binding: string): Promise<Buffer | null>;
+  /** The clear copy, or `null` once any of its keys was erased; throws if the copy was altered. */
+  openState?(keys: readonly SealedKey[], sealed: Buffer, binding: string): Promise<Buffer | null>;
 }
 
 /** A personal-data key a sealed field was encrypted with. */
@@ -76,6 +84,13 @@ export class SchemaRegistry {
       }
     }
     return this;
+  }
+
+  /** Every type's current version and upcaster steps (part of what a decider snapshot's fingerprint covers). */
+  describe(): string {
+    const versions = [...this.versions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const upcasters = [...this.upcasters.keys()].sort();
+    return JSON.stringify({ versions, upcasters });
   }
 
   versionOf(type: string): number {

@@ -1,4 +1,5 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { createEventStore, EVENT_STORE, type EventStore } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { callEventSchemaVersions } from '@app/domain/call';
@@ -11,6 +12,7 @@ import { EncryptingEventCodec } from './personal-data/encrypting-event-codec';
 import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
 import { PersonalDataPolicy } from './personal-data/personal-data.policy';
 import { personalDataProviders } from './personal-data/personal-data.providers';
+import { deciderSnapshotIdentities, PostgresDeciderSnapshotStore } from './snapshots/decider-snapshots';
 import { StreamCommandExecutor } from './stream-command-executor';
 
 export interface EventStoreModuleOptions {
@@ -61,13 +63,20 @@ export class EventStoreModule {
         },
         {
           provide: StreamCommandExecutor,
-          useFactory: (store: EventStore, codec: EventCodec, keyring: PersonalDataKeyring) => {
-            const executor = new StreamCommandExecutor(store, codec);
+          useFactory: (store: EventStore, codec: EventCodec, keyring: PersonalDataKeyring, dataSource: DataSource | undefined) => {
+            // Decider snapshots live in the application's database (either event store), through its pool.
+            const logger = new Logger('DeciderSnapshots');
+            const snapshots = dataSource && {
+              store: new PostgresDeciderSnapshotStore(dataSource),
+              deciders: deciderSnapshotIdentities(schemaRegistry()),
+              onError: (message: string) => logger.warn(message),
+            };
+            const executor = new StreamCommandExecutor(store, codec, undefined, undefined, snapshots);
             // Folded states may hold decrypted personal data: an erasure drops them with the key.
             keyring.onForget(() => executor.forgetFoldedStates());
             return executor;
           },
-          inject: [EVENT_STORE, EVENT_CODEC, PersonalDataKeyring],
+          inject: [EVENT_STORE, EVENT_CODEC, PersonalDataKeyring, { token: DataSource, optional: true }],
         },
         EventStoreLifecycle,
       ],

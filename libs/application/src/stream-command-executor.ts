@@ -6,6 +6,7 @@ import { type Decider, evolveMany } from '@app/domain/shared/decider';
 import type { CommandContext, CommandResult } from './command-context';
 import type { DomainEvent, EventCodec, SealedKey } from './event-codec';
 import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
+import type { DeciderSnapshotIdentity, DeciderSnapshotStore } from './snapshots/decider-snapshots';
 
 export interface ExecutionResult<E> extends CommandResult {
   /** The events this command appended (or, when `replayed`, those an earlier attempt with its Idempotency-Key appended). */
@@ -66,12 +67,15 @@ export interface ExecuteOptions {
  */
 export class StreamCommandExecutor {
   private readonly folded: FoldedStates;
+  /** Streams whose snapshot is being written. */
+  private readonly snapshotting = new Set<string>();
 
   constructor(
     private readonly store: EventStore,
     private readonly codec: EventCodec,
     private readonly retry: RetryOptions = DEFAULT_RETRY,
     foldedStates: FoldedStateOptions = {},
+    private readonly snapshots?: DeciderSnapshotOptions,
   ) {
     this.folded = new FoldedStates(foldedStates);
   }
@@ -282,9 +286,10 @@ export class StreamCommandExecutor {
 
   /**
    * The stream folded to its current state. Live reads (no `upTo`) start from the state this process
-   * folded recently (FoldedStates), reading and decoding only the events after it; `wholeStream`
-   * reads every event (a keyed command searches them for its earlier attempt). `events` holds the
-   * decoded events read, so the whole stream only when `wholeStream` or `upTo`.
+   * folded recently (FoldedStates), reading and decoding only the events after it; failing that,
+   * from the stream's decider snapshot (DeciderSnapshotOptions), if it has one that still opens;
+   * `wholeStream` reads every event (a keyed command searches them for its earlier attempt).
+   * `events` holds the decoded events read, so the whole stream only when `whole` (or `upTo`).
    */
   private async read<C, E extends DomainEvent, S>(
     decider: Decider<C, E, S>,
@@ -292,10 +297,18 @@ export class StreamCommandExecutor {
     upTo?: Date,
     wholeStream = false,
   ): Promise<{ state: S; version: number; events: RecordedEvent[]; checkedAt: number; keys: readonly SealedKey[]; whole: boolean; generation: number }> {
-    const known = upTo || wholeStream ? undefined : await this.recallFolded<S>(streamId, decider);
-    const generation = known ? known.generation : this.folded.generation;
+    const live = !upTo && !wholeStream;
+    const recalled = live ? await this.recallFolded<S>(streamId, decider) : undefined;
+    const generation = recalled ? recalled.generation : this.folded.generation;
     const startedAt = Date.now();
-    const recorded = await this.store.readStream(streamId, known ? { fromVersion: known.version + 1 } : undefined);
+    const snapshot = live && !recalled ? await this.recallSnapshot<S>(streamId, decider) : undefined;
+    const known = recalled ?? snapshot;
+    // From a snapshot, its own last event too: the stream must still hold it (not a stream restored to before it).
+    let recorded = await this.store.readStream(streamId, snapshot ? { fromVersion: snapshot.version } : known ? { fromVersion: known.version + 1 } : undefined);
+    if (snapshot) {
+      if (recorded[0]?.streamVersion !== snapshot.version || recorded[0].eventId !== snapshot.lastEventId) return this.read(decider, streamId, undefined, true);
+      recorded = recorded.slice(1);
+    }
     if (known && recorded.length > 0 && recorded[0].streamVersion !== known.version + 1) {
       return this.read(decider, streamId, undefined, true); // not the tail it asked for: never fold a gap
     }
@@ -304,10 +317,65 @@ export class StreamCommandExecutor {
     const domainEvents = decoded.map((e) => ({ type: e.type, data: e.data }) as E);
     const state = evolveMany(decider, known ? known.state : decider.initialState, domainEvents);
     const version = visible.length ? visible[visible.length - 1].streamVersion : known ? known.version : -1;
-    const checkedAt = known ? known.checkedAt : startedAt;
+    const checkedAt = recalled ? recalled.checkedAt : startedAt;
     const keys = this.sealedKeys(streamId, visible, known?.keys ?? NO_KEYS);
-    if (!upTo && version >= 0) this.folded.remember(streamId, decider, { state, version, checkedAt, keys, generation });
+    if (!upTo && version >= 0) {
+      this.folded.remember(streamId, decider, { state, version, checkedAt, keys, generation });
+      if (visible.length >= (this.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY)) {
+        this.snapshotLater(streamId, decider, { state, version, lastEventId: visible[visible.length - 1].eventId, keys, generation });
+      }
+    }
     return { state, version, events: decoded, checkedAt, keys, whole: !known, generation };
+  }
+
+  /**
+   * The state stored by the stream's last decider snapshot, if it is of this decider's code and
+   * every key it was sealed under is still live (asked of the key store). Any failure to read it
+   * (the database, an altered row) only means the stream is read whole, as without snapshots.
+   */
+  private async recallSnapshot<S>(streamId: string, decider: unknown): Promise<{ state: S; version: number; lastEventId: string; keys: readonly SealedKey[] } | undefined> {
+    const identity = this.snapshots?.deciders.get(decider as object);
+    if (!identity || !this.codec.openState) return undefined;
+    try {
+      const stored = await this.snapshots!.store.find(streamId, identity.name);
+      if (!stored || stored.fingerprint !== identity.fingerprint) return undefined;
+      const clear = await this.codec.openState(stored.keys, stored.sealed, snapshotBinding(streamId, identity, stored.version));
+      if (!clear) return undefined; // a key it was sealed under is erased: so is what it held
+      const { state, lastEventId } = JSON.parse(clear.toString('utf8')) as { state: S; lastEventId: string };
+      return { state, version: stored.version, lastEventId, keys: stored.keys };
+    } catch (error) {
+      this.snapshots?.onError?.(`the decider snapshot of ${streamId} was not read (the stream is read whole): ${messageOf(error)}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Stores the state as the stream's decider snapshot, after the command that read it (never on its
+   * way): sealed under the keys its personal data was decrypted with, and not at all if one of them
+   * was erased meanwhile (the state may hold what it protected). One write per stream at a time, a
+   * few at once; a failure costs only the next cold read of the stream.
+   */
+  private snapshotLater(
+    streamId: string,
+    decider: unknown,
+    folded: { state: unknown; version: number; lastEventId: string; keys: readonly SealedKey[]; generation: number },
+  ): void {
+    const identity = this.snapshots?.deciders.get(decider as object);
+    const seal = this.codec.sealState?.bind(this.codec);
+    if (!identity || !seal || this.snapshotting.has(streamId) || this.snapshotting.size >= SNAPSHOTS_IN_FLIGHT) return;
+    const { store, onError } = this.snapshots!;
+    this.snapshotting.add(streamId);
+    const write = async () => {
+      if (folded.generation !== this.folded.generation) return; // an erasure here dropped every state since it was read
+      const clear = Buffer.from(JSON.stringify({ lastEventId: folded.lastEventId, state: folded.state }), 'utf8');
+      const sealed = await seal(folded.keys, clear, snapshotBinding(streamId, identity, folded.version));
+      if (sealed) await store.save({ streamId, decider: identity.name, fingerprint: identity.fingerprint, version: folded.version, keys: folded.keys, sealed });
+    };
+    setImmediate(() => {
+      write()
+        .catch((error: unknown) => onError?.(`the decider snapshot of ${streamId} was not stored: ${messageOf(error)}`))
+        .finally(() => this.snapshotting.delete(streamId));
+    });
   }
 
   /**
@@ -342,6 +410,34 @@ export class StreamCommandExecutor {
 }
 
 const NO_KEYS: readonly SealedKey[] = [];
+
+/** A read that folds at least this many events stores the state it reached as the stream's snapshot. */
+const DEFAULT_SNAPSHOT_EVERY = 100;
+/** Snapshots being written at once, at most (more are skipped: a later read writes them). */
+const SNAPSHOTS_IN_FLIGHT = 8;
+
+/** What a sealed snapshot is of: it opens for no other stream, decider, code or version. */
+const snapshotBinding = (streamId: string, identity: DeciderSnapshotIdentity, version: number) =>
+  `decider-snapshot\u0000${streamId}\u0000${identity.name}\u0000${identity.fingerprint}\u0000${version}`;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Persisted decider snapshots (snapshots/decider-snapshots.ts): a stream not folded here lately is
+ * read from its snapshot on instead of whole, so a cold command's cost does not grow with the
+ * stream's length. Written after a read that folded `every` events or more; sealed with the
+ * personal-data keys the state was decrypted with (EventCodec.sealState): erasing any of them
+ * shreds the snapshot too, and the stream is then read whole again.
+ */
+export interface DeciderSnapshotOptions {
+  store: DeciderSnapshotStore;
+  /** The deciders that snapshot, by identity; others never do. */
+  deciders: ReadonlyMap<object, DeciderSnapshotIdentity>;
+  /** Default 100. */
+  every?: number;
+  /** A snapshot not read or not stored (the command goes on without it). The message holds no personal data. */
+  onError?: (message: string) => void;
+}
 
 /** A stream folded to a version, with the personal-data keys its events were decrypted with. */
 interface FoldedState<S> {

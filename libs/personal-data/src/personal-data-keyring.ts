@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import type { PersonalDataKeyStore, StoredSubjectKey } from './personal-data-key-store';
+import { deriveStateKey, openState, sealState, type StateKey } from './sealed-state';
 
 const WRAP_FORMAT = 1;
 const IV_BYTES = 12;
@@ -95,6 +96,36 @@ export class PersonalDataKeyring {
       keys.set(subject, row && key ? { keyId: row.keyId, key } : null);
     }
     return keys;
+  }
+
+  /**
+   * Seals a copy of data decrypted with these keys (a folded state) under a key derived from the
+   * master key and all of them (sealed-state.ts), once the store shows every one still live; `null`
+   * if any was erased meanwhile (the copy may hold what it protected: it must not be kept).
+   */
+  async sealState(keys: readonly { subject: string; keyId: string }[], clear: Buffer, binding: string): Promise<Buffer | null> {
+    const stateKey = await this.stateKey(keys);
+    return stateKey && sealState(stateKey, clear, binding);
+  }
+
+  /**
+   * The clear copy, if every key it was sealed under is still live (asked of the store, never the
+   * cache); `null` once any was erased. Throws SealedStateAltered for a copy that was changed.
+   */
+  async openState(keys: readonly { subject: string; keyId: string }[], sealed: Buffer, binding: string): Promise<Buffer | null> {
+    const stateKey = await this.stateKey(keys);
+    return stateKey && openState(stateKey, sealed, binding);
+  }
+
+  private async stateKey(keys: readonly { subject: string; keyId: string }[]): Promise<Buffer | null> {
+    const live = keys.length > 0 ? await this.liveKeys(keys.map((key) => key.subject)) : new Map<string, { keyId: string; key: Buffer } | null>();
+    const material: StateKey[] = [];
+    for (const { subject, keyId } of keys) {
+      const current = live.get(subject);
+      if (current?.keyId !== keyId) return null;
+      if (!material.some((known) => known.subject === subject && known.keyId === keyId)) material.push({ subject, keyId, key: current.key });
+    }
+    return deriveStateKey(this.masterKey, material);
   }
 
   /** Crypto-shreds the subject: destroys its key in the store and forgets it in this process. */

@@ -69,6 +69,14 @@ export class EncryptingEventCodec implements EventCodec {
     return keys.every((key) => live.get(key.subject)?.keyId === key.keyId);
   }
 
+  sealState(keys: readonly SealedKey[], clear: Buffer, binding: string): Promise<Buffer | null> {
+    return this.keyring.sealState(keys, clear, binding);
+  }
+
+  openState(keys: readonly SealedKey[], sealed: Buffer, binding: string): Promise<Buffer | null> {
+    return this.keyring.openState(keys, sealed, binding);
+  }
+
   private async decrypt(event: RecordedEvent): Promise<RecordedEvent> {
     const paths = this.policy.fieldsOf(event.type).filter((path) => isPersonalDataEnvelope(readPath(event.data, path)));
     // A field stored in clear (or null) passes through: nothing to decrypt, and nothing to hide that isn't already visible.

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { schemaRegistry } from '../event-store.module';
+import { SchemaRegistry } from '../event-codec';
+import { callEventSchemaVersions } from '@app/domain/call';
+import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snapshots';
+
+/**
+ * The source files of each snapshotted decider's folder (its spec files aside), as they were when
+ * its snapshot version was last chosen. A snapshot's fingerprint covers `evolve` itself but not the
+ * helpers it calls; when this test fails, a decider's code changed: if what its state holds, or how
+ * an event changes it, changed, bump its version in SNAPSHOTTED_DECIDERS (stored snapshots of the
+ * old version are then never read); either way record the new hash here.
+ */
+const RECORDED: Record<string, { version: number; sources: string }> = {
+  call: { version: 1, sources: '2ce08b4be432b5a5' },
+  grant: { version: 1, sources: 'a27acd1218ffddd2' },
+  organisation: { version: 1, sources: '9824d3cd8080f41a' },
+  proposal: { version: 1, sources: '726d0b42766854bb' },
+  recipient: { version: 1, sources: '08c756708ebf7e15' },
+};
+
+const domainFolder = join(__dirname, '..', '..', '..', 'domain', 'src');
+
+function sourcesHash(name: string): string {
+  const folder = join(domainFolder, name);
+  const files = readdirSync(folder)
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
+    .sort();
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${file}\n`).update(readFileSync(join(folder, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+describe('decider snapshots', () => {
+  it.each(Object.keys(SNAPSHOTTED_DECIDERS))('%s: its sources are those its snapshot version was chosen for', (name) => {
+    const recorded = RECORDED[name];
+    const current = { version: SNAPSHOTTED_DECIDERS[name].version, sources: sourcesHash(name) };
+    if (recorded?.version !== current.version || recorded.sources !== current.sources) {
+      throw new Error(
+        `libs/domain/src/${name} changed since its snapshot version was chosen: bump SNAPSHOTTED_DECIDERS.${name}.version if its state or evolve changed, ` +
+          `then record ${JSON.stringify(current)} in RECORDED (decider-snapshots.spec.ts)`,
+      );
+    }
+  });
+
+  it('every decider snapshots under a name of its own, with a fingerprint that follows the event schema versions', () => {
+    const identities = [...deciderSnapshotIdentities(schemaRegistry()).values()];
+    expect(identities.map((identity) => identity.name).sort()).toEqual(Object.keys(SNAPSHOTTED_DECIDERS).sort());
+    expect(identities.every((identity) => /^v1\.[\w-]{22}$/.test(identity.fingerprint))).toBe(true);
+    // The same code and schemas: the same fingerprints (another process, a restart).
+    expect([...deciderSnapshotIdentities(schemaRegistry()).values()]).toEqual(identities);
+    // Other schema versions (an upcaster added, a type at a new version): no fingerprint kept.
+    const other = [...deciderSnapshotIdentities(new SchemaRegistry().register(callEventSchemaVersions)).values()];
+    for (const [index, identity] of other.entries()) expect(identity.fingerprint).not.toBe(identities[index].fingerprint);
+  });
+});
