@@ -52,7 +52,8 @@ import { callDecider } from '@app/domain/call';
 import { schemaRegistry } from '@app/application/event-store.module';
 import { EncryptingEventCodec, personalDataPolicy } from '@app/application/personal-data';
 import { PersonalDataKeyring, PostgresPersonalDataKeyStore } from '@app/personal-data';
-import { StreamCommandExecutor } from '@app/application/stream-command-executor';
+import { type DeciderSnapshotOptions, StreamCommandExecutor } from '@app/application/stream-command-executor';
+import { deciderSnapshotIdentities, PostgresDeciderSnapshotStore } from '@app/application/snapshots/decider-snapshots';
 import { DEV_ONLY_PII_MASTER_KEY } from '@app/platform/config/app-config';
 import { databaseOptions } from '@app/application/database-options';
 import { ProgressBar } from '@app/read-models/rebuild';
@@ -219,6 +220,31 @@ async function measureAsOf(store: EventStore, codec: EncryptingEventCodec, dataS
   });
   await foldProfile.stop();
   rows.push([`as-of: decider fold of ${n(LONG_STREAM)} events`, `median ${fold.median.toFixed(1)} ms (min ${fold.min.toFixed(1)})`, '-']);
+  {
+    // A command on a stream its process has not folded lately: a fresh executor each sample (nothing
+    // folded in memory), reading the stream whole, then from its decider snapshot (as the app does).
+    const loadFresh = (snapshots?: DeciderSnapshotOptions) => async () => {
+      const { version } = await new StreamCommandExecutor(store, codec, undefined, undefined, snapshots).load(callDecider, longCallStream as string);
+      if (version !== LONG_STREAM - 1) throw new Error(`folded to version ${version}, expected ${LONG_STREAM - 1}`);
+    };
+    const whole = await timed(loadFresh());
+    const snapshots: DeciderSnapshotOptions = { store: new PostgresDeciderSnapshotStore(dataSource), deciders: deciderSnapshotIdentities(schemaRegistry()) };
+    await loadFresh(snapshots)(); // read whole, and stores the snapshot after
+    for (let waited = 0; ; waited += 20) {
+      const { rows: stored } = await pool.query('SELECT stream_version, length(sealed) AS bytes FROM decider_snapshots WHERE stream_id = $1', [longCallStream]);
+      if (Number(stored[0]?.stream_version) === LONG_STREAM - 1) {
+        const fromSnapshot = await timed(loadFresh(snapshots));
+        rows.push([
+          `a command's cold read of the ${n(LONG_STREAM)}-event call stream (nothing folded in its process)`,
+          `whole: median ${whole.median.toFixed(1)} ms (min ${whole.min.toFixed(1)}); from its decider snapshot (${n(Number(stored[0].bytes))} bytes sealed): median ${fromSnapshot.median.toFixed(1)} ms (min ${fromSnapshot.min.toFixed(1)})`,
+          '-',
+        ]);
+        break;
+      }
+      if (waited > 10_000) throw new Error('no decider snapshot of the long call stream was stored');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
   {
     const readModels = new AsOfReadModels(new AsOfReplay(dataSource, store, codec, createProjections()));
     const callId = longCallStream.slice('call-'.length);

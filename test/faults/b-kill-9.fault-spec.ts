@@ -19,6 +19,7 @@ import { Figures, ms, percentile, sleep, tally } from './support/figures';
 import { acknowledged, type HttpAnswer, HttpClient, outcomeLabel, retryAfterMs } from './support/http';
 import { runLoad } from './support/load';
 import { type ApiProcess, Fleet } from './support/processes';
+import { deciderSnapshotCounts, SNAPSHOT_EVERY_COLD_READ } from './support/snapshots';
 
 const KILLS = 5;
 const CONCURRENCY = Number(process.env.FAULTS_B_CONCURRENCY ?? 24);
@@ -50,7 +51,7 @@ describe('fault scenario b: kill -9 of the API under keyed load, five times', ()
   beforeAll(async () => {
     pg = await startTestPostgres({ durable: true });
     process.once('exit', () => pg.stop());
-    fleet = new Fleet({ databaseUrl: pg.url });
+    fleet = new Fleet({ databaseUrl: pg.url, env: SNAPSHOT_EVERY_COLD_READ });
     pool = testPool(pg.url);
     manager = await bearer({ role: 'grant-manager', id: 'alice' });
   }, 60_000);
@@ -206,6 +207,12 @@ describe('fault scenario b: kill -9 of the API under keyed load, five times', ()
     // 4. With every key answered, every drafted stream belongs to exactly one key's answer: no key ran twice.
     expect(orphanStreams.slice(0, 10)).toEqual([]);
   }, 300_000);
+
+  it('read and wrote decider snapshots along the way (each restarted API reads the streams it meets cold)', async () => {
+    const { streams, figure } = await deciderSnapshotCounts(pool);
+    figures.add(figure);
+    expect(streams).toBeGreaterThan(0);
+  });
 
   it('printed no process warning: no deprecation (pg 9 will refuse what pg 8 only warns about), no listener leak', () => {
     const warnings = fleet.processWarnings();

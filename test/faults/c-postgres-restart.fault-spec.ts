@@ -28,6 +28,7 @@ import { Figures, sleep, tally } from './support/figures';
 import { acknowledged, HttpClient, outcomeLabel } from './support/http';
 import { runLoad } from './support/load';
 import { type ApiProcess, Fleet, type ManagedProcess, REPO_ROOT } from './support/processes';
+import { deciderSnapshotCounts, SNAPSHOT_EVERY_COLD_READ } from './support/snapshots';
 import { CountingReceiver } from './support/webhook-receiver';
 
 const LOAD_MS = Number(process.env.FAULTS_C_LOAD_MS ?? 40_000);
@@ -82,7 +83,7 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
     watcher = new CheckpointWatcher(pg.url, 100).start();
     // The API and the workers connect through the Unix socket, as `npm start`'s embedded PostgreSQL connects the app: a stopped
     // server removes its socket file (ENOENT on connect), a killed one leaves it (ECONNREFUSED); both must be outages (503).
-    fleet = new Fleet({ databaseUrl: pg.socketUrl, env: WEBHOOK_ENV });
+    fleet = new Fleet({ databaseUrl: pg.socketUrl, env: { ...WEBHOOK_ENV, ...SNAPSHOT_EVERY_COLD_READ } });
     api = await fleet.startApi('api', { runWorker: false });
     // Supervised as in production: a worker that exits is started again a second later (the exit
     // still fails the scenario), so a replacement competes with a worker that may have lost its leadership.
@@ -264,6 +265,7 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
     expect(fleet.unexpectedExits()).toEqual([]);
     expect(watcher.polls).toBeGreaterThan(100);
     expect(watcher.positions().size).toBeGreaterThan(0);
+    figures.add((await deciderSnapshotCounts(pool)).figure);
     expect(watcher.backwards.slice(0, 10)).toEqual([]);
   });
 

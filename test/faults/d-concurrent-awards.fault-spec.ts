@@ -18,6 +18,7 @@ import { Figures, sleep } from './support/figures';
 import { acknowledged, type HttpAnswer, HttpClient, outcomeLabel } from './support/http';
 import { runLoad } from './support/load';
 import { type ApiProcess, Fleet } from './support/processes';
+import { deciderSnapshotCounts, SNAPSHOT_EVERY_COLD_READ } from './support/snapshots';
 
 const PROPOSALS_PER_ROUND = 12;
 const BUDGET_MINOR = 10_000_000;
@@ -52,7 +53,7 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
   beforeAll(async () => {
     pg = await startTestPostgres({ durable: true });
     process.once('exit', () => pg.stop());
-    fleet = new Fleet({ databaseUrl: pg.url });
+    fleet = new Fleet({ databaseUrl: pg.url, env: SNAPSHOT_EVERY_COLD_READ });
     api = await fleet.startApi('api', { runWorker: false });
     // Supervised as in production (restarted a second after an exit nobody asked for): after a
     // restart of PostgreSQL, two award process managers may then race, which is what the budget must survive.
@@ -243,9 +244,10 @@ describe('fault scenario d: concurrent awards never exceed the budget (one API, 
     }, 240_000);
   }
 
-  it('kept the API and both workers running', () => {
+  it('kept the API and both workers running', async () => {
     const exits = fleet.unexpectedExits();
     figures.add(`unexpected exits: ${exits.map((e) => `${e.name} (code ${e.code}, signal ${e.signal})`).join(', ') || 'none'}`);
+    figures.add((await deciderSnapshotCounts(pool)).figure);
     // Not the budget invariant itself, but the awards above ran on these processes.
     expect(exits).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
 import { createEventStore, EVENT_STORE, type EventStore } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { callEventSchemaVersions } from '@app/domain/call';
@@ -63,20 +64,25 @@ export class EventStoreModule {
         },
         {
           provide: StreamCommandExecutor,
-          useFactory: (store: EventStore, codec: EventCodec, keyring: PersonalDataKeyring, dataSource: DataSource | undefined) => {
+          useFactory: (store: EventStore, codec: EventCodec, keyring: PersonalDataKeyring, dataSource: DataSource | undefined, config: AppConfig | undefined) => {
             // Decider snapshots live in the application's database (either event store), through its pool.
             const logger = new Logger('DeciderSnapshots');
-            const snapshots = dataSource && {
-              store: new PostgresDeciderSnapshotStore(dataSource),
-              deciders: deciderSnapshotIdentities(schemaRegistry()),
-              onError: (message: string) => logger.warn(message),
-            };
+            const every = config?.deciderSnapshotEvery ?? 100;
+            const snapshots =
+              dataSource && every > 0
+                ? {
+                    store: new PostgresDeciderSnapshotStore(dataSource),
+                    deciders: deciderSnapshotIdentities(schemaRegistry()),
+                    every,
+                    onError: (message: string) => logger.warn(message),
+                  }
+                : undefined;
             const executor = new StreamCommandExecutor(store, codec, undefined, undefined, snapshots);
             // Folded states may hold decrypted personal data: an erasure drops them with the key.
             keyring.onForget(() => executor.forgetFoldedStates());
             return executor;
           },
-          inject: [EVENT_STORE, EVENT_CODEC, PersonalDataKeyring, { token: DataSource, optional: true }],
+          inject: [EVENT_STORE, EVENT_CODEC, PersonalDataKeyring, { token: DataSource, optional: true }, { token: APP_CONFIG, optional: true }],
         },
         EventStoreLifecycle,
       ],

@@ -47,6 +47,12 @@ export interface AppConfig {
    * statement and one commit. 0: every append alone.
    */
   eventStoreAppendsInFlight: number;
+  /**
+   * A read of a stream that folds at least this many events stores a decider snapshot of the state
+   * it reached (DECIDER_SNAPSHOT_EVERY, default 100); 0: no decider snapshots are read or written.
+   * Optional in the type only so hand-built configs keep compiling.
+   */
+  deciderSnapshotEvery?: number;
   /** Run projections (the worker) inside the API process. */
   runWorker: boolean;
   logLevel: string;
@@ -194,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventStore,
     eventStoreConnectionString: nonEmpty(env.EVENTSTORE_CONNECTION_STRING),
     eventStoreAppendsInFlight: int('EVENT_STORE_APPENDS_IN_FLIGHT', 2),
+    deciderSnapshotEvery: int('DECIDER_SNAPSHOT_EVERY', 100),
     runWorker,
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     piiMasterKey,
