@@ -237,7 +237,7 @@ async function main(): Promise<void> {
     say(`PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}, both servers connected ${OVER_TCP ? 'over TCP (BENCH_HTTP_TCP=1)' : 'through its Unix socket'}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
     const ledger = await fleet.startApi('grant-ledger', {
       runWorker: process.env.BENCH_HTTP_WORKER !== '0' && process.env.BENCH_HTTP_WORKER !== 'none',
-      env: { LOG_LEVEL: 'info', THROTTLE_COMMANDS_LIMIT: '0', EVENT_STORE_APPENDS_IN_FLIGHT: process.env.EVENT_STORE_APPENDS_IN_FLIGHT, ...(process.env.BENCH_HTTP_REQUIRE ? { NODE_OPTIONS: `--require ${process.env.BENCH_HTTP_REQUIRE}` } : {}), ...(profiler ? { NODE_OPTIONS: `--require ${profiler.hook}` } : {}) },
+      env: { LOG_LEVEL: 'info', THROTTLE_COMMANDS_LIMIT: '0', EVENT_STORE_APPENDS_IN_FLIGHT: process.env.EVENT_STORE_APPENDS_IN_FLIGHT, DECIDER_SNAPSHOT_EVERY: process.env.DECIDER_SNAPSHOT_EVERY, ...(process.env.BENCH_HTTP_REQUIRE ? { NODE_OPTIONS: `--require ${process.env.BENCH_HTTP_REQUIRE}` } : {}), ...(profiler ? { NODE_OPTIONS: `--require ${profiler.hook}` } : {}) },
     });
     ledgerPid = ledger.pid ?? 0;
     // BENCH_HTTP_WORKER=0: the worker in a process of its own, so the server's CPU per request is the API's alone (a diagnostic).

@@ -67,8 +67,9 @@ export interface ExecuteOptions {
  */
 export class StreamCommandExecutor {
   private readonly folded: FoldedStates;
-  /** Streams whose snapshot is being written. */
-  private readonly snapshotting = new Set<string>();
+  /** Decider snapshots waiting to be written, per stream (snapshotLater). */
+  private readonly pendingSnapshots = new Map<string, () => Promise<void>>();
+  private snapshotWriters = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -352,8 +353,10 @@ export class StreamCommandExecutor {
   /**
    * Stores the state as the stream's decider snapshot, after the command that read it (never on its
    * way): sealed under the keys its personal data was decrypted with, and not at all if one of them
-   * was erased meanwhile (the state may hold what it protected). One write per stream at a time, a
-   * few at once; a failure costs only the next cold read of the stream.
+   * was erased meanwhile (the state may hold what it protected). Queued (the latest state per
+   * stream, at most SNAPSHOTS_PENDING streams; more wait for a later read) and written by at most
+   * SNAPSHOT_WRITERS at once, so a burst of cold reads (a restart) neither floods the pool nor loses
+   * its snapshots. A failure costs only the next cold read of the stream.
    */
   private snapshotLater(
     streamId: string,
@@ -362,20 +365,33 @@ export class StreamCommandExecutor {
   ): void {
     const identity = this.snapshots?.deciders.get(decider as object);
     const seal = this.codec.sealState?.bind(this.codec);
-    if (!identity || !seal || this.snapshotting.has(streamId) || this.snapshotting.size >= SNAPSHOTS_IN_FLIGHT) return;
-    const { store, onError } = this.snapshots!;
-    this.snapshotting.add(streamId);
+    if (!identity || !seal || !this.snapshots) return;
+    if (!this.pendingSnapshots.has(streamId) && this.pendingSnapshots.size >= SNAPSHOTS_PENDING) return;
+    const { store, onError } = this.snapshots;
     const write = async () => {
       if (folded.generation !== this.folded.generation) return; // an erasure here dropped every state since it was read
       const clear = Buffer.from(JSON.stringify({ lastEventId: folded.lastEventId, state: folded.state }), 'utf8');
       const sealed = await seal(folded.keys, clear, snapshotBinding(streamId, identity, folded.version));
       if (sealed) await store.save({ streamId, decider: identity.name, fingerprint: identity.fingerprint, version: folded.version, keys: folded.keys, sealed });
     };
-    setImmediate(() => {
-      write()
-        .catch((error: unknown) => onError?.(`the decider snapshot of ${streamId} was not stored: ${messageOf(error)}`))
-        .finally(() => this.snapshotting.delete(streamId));
-    });
+    this.pendingSnapshots.delete(streamId); // a later state of the stream replaces one still waiting
+    this.pendingSnapshots.set(streamId, () => write().catch((error: unknown) => onError?.(`the decider snapshot of ${streamId} was not stored: ${messageOf(error)}`)));
+    if (this.snapshotWriters < SNAPSHOT_WRITERS) {
+      this.snapshotWriters += 1;
+      setImmediate(() => void this.writeSnapshots());
+    }
+  }
+
+  private async writeSnapshots(): Promise<void> {
+    try {
+      for (let next = this.pendingSnapshots.entries().next(); !next.done; next = this.pendingSnapshots.entries().next()) {
+        const [streamId, write] = next.value;
+        this.pendingSnapshots.delete(streamId);
+        await write();
+      }
+    } finally {
+      this.snapshotWriters -= 1;
+    }
   }
 
   /**
@@ -413,8 +429,10 @@ const NO_KEYS: readonly SealedKey[] = [];
 
 /** A read that folds at least this many events stores the state it reached as the stream's snapshot. */
 const DEFAULT_SNAPSHOT_EVERY = 100;
-/** Snapshots being written at once, at most (more are skipped: a later read writes them). */
-const SNAPSHOTS_IN_FLIGHT = 8;
+/** Streams whose decider snapshot waits to be written, at most (more are left to a later read). */
+const SNAPSHOTS_PENDING = 256;
+/** Decider snapshots written at once, at most. */
+const SNAPSHOT_WRITERS = 2;
 
 /** What a sealed snapshot is of: it opens for no other stream, decider, code or version. */
 const snapshotBinding = (streamId: string, identity: DeciderSnapshotIdentity, version: number) =>

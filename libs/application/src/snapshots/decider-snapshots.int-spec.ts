@@ -31,11 +31,11 @@ describe('decider snapshots (PostgreSQL)', () => {
   const errors: string[] = [];
 
   /** A process of its own: an executor with nothing folded yet, on the shared store, keys and snapshots. */
-  const newProcess = (store = eventStore) =>
+  const newProcess = (store = eventStore, every = EVERY) =>
     new StreamCommandExecutor(store, codec, undefined, undefined, {
       store: new PostgresDeciderSnapshotStore(dataSource),
       deciders: deciderSnapshotIdentities(schemaRegistry()),
-      every: EVERY,
+      every,
       onError: (message) => errors.push(message),
     });
 
@@ -155,6 +155,24 @@ describe('decider snapshots (PostgreSQL)', () => {
     expect(cold.readsFrom).toEqual([EVERY]);
     await snapshotAt(streamId, 2 * EVERY);
     expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([2 * EVERY]);
+  });
+
+  it('a burst of cold reads (a restarted process) stores a snapshot of every stream it read, written a few at a time', async () => {
+    const streamIds = await Promise.all(Array.from({ length: 200 }, () => organisationWith(2)));
+    const restarted = newProcess(eventStore, 3);
+    const loaded = await Promise.all(streamIds.map((streamId) => restarted.load(organisationDecider, streamId)));
+    expect(loaded.every(({ version }) => version === 2)).toBe(true);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const [{ stored }] = (await dataSource.query('SELECT count(*)::int AS stored FROM decider_snapshots WHERE stream_id = ANY ($1::text[]) AND stream_version = 2', [streamIds])) as {
+        stored: number;
+      }[];
+      if (stored === streamIds.length) break;
+      if (Date.now() > deadline) throw new Error(`${stored} of ${streamIds.length} snapshots stored`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await loadRecordingReads(newProcess(eventStore, 3), streamIds[199])).readsFrom).toEqual([2]);
+    expect(errors).toEqual([]);
   });
 
   it('an erasure shreds the snapshot with the events: the stream is read whole, the contact shows erased, and no new snapshot is stored', async () => {
