@@ -49,6 +49,8 @@ import { auditSigningKeyFromEnv, auditVerificationKeyFromEnv } from '@app/applic
 import { AuditSealer } from '@app/application/audit/sealer';
 import { verifyAuditLog } from '@app/application/audit/verify';
 import { callDecider } from '@app/domain/call';
+import { organisationDecider, organisationStreamName, type OrganisationCommand, type OrganisationEvent } from '@app/domain/organisation';
+import { type Decider, evolveMany } from '@app/domain/shared/decider';
 import { schemaRegistry } from '@app/application/event-store.module';
 import { EncryptingEventCodec, personalDataPolicy } from '@app/application/personal-data';
 import { PersonalDataKeyring, PostgresPersonalDataKeyStore } from '@app/personal-data';
@@ -220,31 +222,9 @@ async function measureAsOf(store: EventStore, codec: EncryptingEventCodec, dataS
   });
   await foldProfile.stop();
   rows.push([`as-of: decider fold of ${n(LONG_STREAM)} events`, `median ${fold.median.toFixed(1)} ms (min ${fold.min.toFixed(1)})`, '-']);
-  {
-    // A command on a stream its process has not folded lately: a fresh executor each sample (nothing
-    // folded in memory), reading the stream whole, then from its decider snapshot (as the app does).
-    const loadFresh = (snapshots?: DeciderSnapshotOptions) => async () => {
-      const { version } = await new StreamCommandExecutor(store, codec, undefined, undefined, snapshots).load(callDecider, longCallStream as string);
-      if (version !== LONG_STREAM - 1) throw new Error(`folded to version ${version}, expected ${LONG_STREAM - 1}`);
-    };
-    const whole = await timed(loadFresh());
-    const snapshots: DeciderSnapshotOptions = { store: new PostgresDeciderSnapshotStore(dataSource), deciders: deciderSnapshotIdentities(schemaRegistry()) };
-    await loadFresh(snapshots)(); // read whole, and stores the snapshot after
-    for (let waited = 0; ; waited += 20) {
-      const { rows: stored } = await pool.query('SELECT stream_version, length(sealed) AS bytes FROM decider_snapshots WHERE stream_id = $1', [longCallStream]);
-      if (Number(stored[0]?.stream_version) === LONG_STREAM - 1) {
-        const fromSnapshot = await timed(loadFresh(snapshots));
-        rows.push([
-          `a command's cold read of the ${n(LONG_STREAM)}-event call stream (nothing folded in its process)`,
-          `whole: median ${whole.median.toFixed(1)} ms (min ${whole.min.toFixed(1)}); from its decider snapshot (${n(Number(stored[0].bytes))} bytes sealed): median ${fromSnapshot.median.toFixed(1)} ms (min ${fromSnapshot.min.toFixed(1)})`,
-          '-',
-        ]);
-        break;
-      }
-      if (waited > 10_000) throw new Error('no decider snapshot of the long call stream was stored');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  // A command on a stream its process has not folded lately, read whole and from its decider snapshot.
+  await measureColdReads(store, codec, dataSource, pool, callDecider, longCallStream, `the ${n(LONG_STREAM)}-event call stream`);
+  await measureColdReads(store, codec, dataSource, pool, organisationDecider, await longOrganisationStream(store, codec), `a ${n(LONG_STREAM)}-event organisation stream`);
   {
     const readModels = new AsOfReadModels(new AsOfReplay(dataSource, store, codec, createProjections()));
     const callId = longCallStream.slice('call-'.length);
@@ -426,6 +406,61 @@ async function profiled(label: string): Promise<{ stop(): Promise<void> }> {
 }
 
 /** Median and least of a few runs after a warm-up; `run` may return its own duration (ms) to leave out its set-up. */
+/**
+ * A command's read of a stream its process has not folded lately: a fresh executor each sample
+ * (nothing folded in memory), reading the stream whole, then from its decider snapshot (as the app
+ * does once a read stored one).
+ */
+async function measureColdReads<C, E extends { type: string; data: unknown }, S>(store: EventStore, codec: EncryptingEventCodec, dataSource: DataSource, pool: Pool, decider: Decider<C, E, S>, streamId: string, what: string): Promise<void> {
+  const loadFresh = (snapshots?: DeciderSnapshotOptions) => async () => {
+    const { version } = await new StreamCommandExecutor(store, codec, undefined, undefined, snapshots).load(decider, streamId);
+    if (version !== LONG_STREAM - 1) throw new Error(`folded to version ${version}, expected ${LONG_STREAM - 1}`);
+  };
+  const whole = await timed(loadFresh());
+  const snapshots: DeciderSnapshotOptions = { store: new PostgresDeciderSnapshotStore(dataSource), deciders: deciderSnapshotIdentities(schemaRegistry()) };
+  await loadFresh(snapshots)(); // reads whole, and stores the snapshot after
+  for (let waited = 0; ; waited += 20) {
+    const { rows: stored } = await pool.query('SELECT stream_version, length(sealed) AS bytes FROM decider_snapshots WHERE stream_id = $1', [streamId]);
+    if (Number(stored[0]?.stream_version) === LONG_STREAM - 1) {
+      const fromSnapshot = await timed(loadFresh(snapshots));
+      rows.push([
+        `a command's cold read of ${what} (nothing folded in its process)`,
+        `whole: median ${whole.median.toFixed(1)} ms (min ${whole.min.toFixed(1)}); from its decider snapshot (${n(Number(stored[0].bytes))} bytes sealed): median ${fromSnapshot.median.toFixed(1)} ms (min ${fromSnapshot.min.toFixed(1)})`,
+        '-',
+      ]);
+      return;
+    }
+    if (waited > 10_000) throw new Error(`no decider snapshot of ${what} was stored`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** An organisation (with a contact person) renamed until its stream holds LONG_STREAM events: decided in memory, appended in batches. */
+async function longOrganisationStream(store: EventStore, codec: EncryptingEventCodec): Promise<string> {
+  const organisationId = randomUUID();
+  const streamId = organisationStreamName(organisationId);
+  const now = new Date().toISOString();
+  let state = organisationDecider.initialState;
+  const events: OrganisationEvent[] = [];
+  const run = (command: OrganisationCommand) => {
+    const produced = organisationDecider.decide(command, state);
+    state = evolveMany(organisationDecider, state, produced);
+    events.push(...produced);
+  };
+  run({
+    type: 'RegisterOrganisation',
+    data: { organisationId, name: 'Network 0', country: 'LB', legalStatus: 'other', focusGroups: ['refugees'], contactPerson: { name: 'Bench Contact', email: 'contact@bench.example.org' } },
+    now,
+  } as OrganisationCommand);
+  for (let i = 1; events.length < LONG_STREAM; i++) run({ type: 'UpdateOrganisationProfile', data: { organisationId, name: `Network ${i}` }, now } as OrganisationCommand);
+  const metadata = () => ({ eventId: randomUUID(), actorId: 'bench', actorRole: 'grant-manager', correlationId: 'bench', causationId: 'bench' });
+  for (let from = 0; from < events.length; from += 500) {
+    const batch = await Promise.all(events.slice(from, from + 500).map((event) => codec.encode(streamId, event, metadata())));
+    await store.append(streamId, batch, from === 0 ? 'no_stream' : from - 1);
+  }
+  return streamId;
+}
+
 async function timed(run: () => Promise<number | void>): Promise<{ median: number; min: number }> {
   const warm = process.hrtime.bigint();
   await run(); // warm: statement plans, key cache
