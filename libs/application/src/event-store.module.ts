@@ -1,4 +1,4 @@
-import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
 import { createEventStore, EVENT_STORE, type EventStore } from '@app/event-store';
@@ -38,6 +38,14 @@ class EventStoreLifecycle implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
+  }
+}
+
+/** Before the pools close: the decider snapshots still waiting are dropped, not written into closing pools. */
+class CommandExecutorLifecycle implements BeforeApplicationShutdown {
+  constructor(@Inject(StreamCommandExecutor) private readonly executor: StreamCommandExecutor) {}
+  beforeApplicationShutdown(): void {
+    this.executor.close();
   }
 }
 
@@ -85,6 +93,7 @@ export class EventStoreModule {
           inject: [EVENT_STORE, EVENT_CODEC, PersonalDataKeyring, { token: DataSource, optional: true }, { token: APP_CONFIG, optional: true }],
         },
         EventStoreLifecycle,
+        CommandExecutorLifecycle,
       ],
       exports: [EVENT_STORE, EVENT_CODEC, StreamCommandExecutor, PersonalDataKeyring, PersonalDataPolicy],
     };

@@ -6,7 +6,8 @@ import { type Decider, evolveMany } from '@app/domain/shared/decider';
 import type { CommandContext, CommandResult } from './command-context';
 import type { DomainEvent, EventCodec, SealedKey } from './event-codec';
 import { DEFAULT_RETRY, retryOnConflict, type RetryOptions } from './retry-on-conflict';
-import type { DeciderSnapshotIdentity, DeciderSnapshotStore } from './snapshots/decider-snapshots';
+import { SealedStateAltered } from '@app/personal-data/sealed-state';
+import type { DeciderSnapshotIdentity, DeciderSnapshotStore, StoredDeciderSnapshot } from './snapshots/decider-snapshots';
 
 export interface ExecutionResult<E> extends CommandResult {
   /** The events this command appended (or, when `replayed`, those an earlier attempt with its Idempotency-Key appended). */
@@ -68,8 +69,11 @@ export interface ExecuteOptions {
 export class StreamCommandExecutor {
   private readonly folded: FoldedStates;
   /** Decider snapshots waiting to be written, per stream (snapshotLater). */
-  private readonly pendingSnapshots = new Map<string, () => Promise<void>>();
+  private readonly pendingSnapshots = new Map<string, { queuedAt: number; write: () => Promise<void> }>();
   private snapshotWriters = 0;
+  /** The version each stream was last snapshotted at by this process (at most SNAPSHOTTED_REMEMBERED streams). */
+  private readonly snapshotted = new Map<string, number>();
+  private closed = false;
 
   constructor(
     private readonly store: EventStore,
@@ -127,6 +131,13 @@ export class StreamCommandExecutor {
    */
   forgetFoldedStates(): void {
     this.folded.clear();
+    this.pendingSnapshots.clear(); // decrypted states too: none of them would be written now (generation)
+  }
+
+  /** At shutdown: the snapshots still waiting are dropped (a later cold read writes them), and no more are queued. */
+  close(): void {
+    this.closed = true;
+    this.pendingSnapshots.clear();
   }
 
   /** The stream folded to its current state (for queries that need a decider's view, and process managers). */
@@ -307,7 +318,10 @@ export class StreamCommandExecutor {
     // From a snapshot, its own last event too: the stream must still hold it (not a stream restored to before it).
     let recorded = await this.store.readStream(streamId, snapshot ? { fromVersion: snapshot.version } : known ? { fromVersion: known.version + 1 } : undefined);
     if (snapshot) {
-      if (recorded[0]?.streamVersion !== snapshot.version || recorded[0].eventId !== snapshot.lastEventId) return this.read(decider, streamId, undefined, true);
+      if (recorded[0]?.streamVersion !== snapshot.version || recorded[0].eventId !== snapshot.lastEventId) {
+        this.dropSnapshot(snapshot.stored);
+        return this.read(decider, streamId, undefined, true);
+      }
       recorded = recorded.slice(1);
     }
     if (known && recorded.length > 0 && recorded[0].streamVersion !== known.version + 1) {
@@ -332,31 +346,48 @@ export class StreamCommandExecutor {
   /**
    * The state stored by the stream's last decider snapshot, if it is of this decider's code and
    * every key it was sealed under is still live (asked of the key store). Any failure to read it
-   * (the database, an altered row) only means the stream is read whole, as without snapshots.
+   * (the database, an altered row), or a look-up slower than SNAPSHOT_LOOKUP_MS (a busy pool), only
+   * means the stream is read whole, as without snapshots. A row that can never open again (a key
+   * erased, altered) is deleted.
    */
-  private async recallSnapshot<S>(streamId: string, decider: unknown): Promise<{ state: S; version: number; lastEventId: string; keys: readonly SealedKey[] } | undefined> {
+  private async recallSnapshot<S>(
+    streamId: string,
+    decider: unknown,
+  ): Promise<{ state: S; version: number; lastEventId: string; keys: readonly SealedKey[]; stored: StoredDeciderSnapshot } | undefined> {
     const identity = this.snapshots?.deciders.get(decider as object);
-    if (!identity || !this.codec.openState) return undefined;
+    if (!identity || !this.codec.openState || !this.snapshots) return undefined;
+    let stored: StoredDeciderSnapshot | undefined;
     try {
-      const stored = await this.snapshots!.store.find(streamId, identity.name);
+      stored = await withinMs(this.snapshots.store.find(streamId, identity.name), SNAPSHOT_LOOKUP_MS);
       if (!stored || stored.fingerprint !== identity.fingerprint) return undefined;
       const clear = await this.codec.openState(stored.keys, stored.sealed, snapshotBinding(streamId, identity, stored.version));
-      if (!clear) return undefined; // a key it was sealed under is erased: so is what it held
+      if (!clear) {
+        this.dropSnapshot(stored); // a key it was sealed under is erased: so is what it held, for good
+        return undefined;
+      }
       const { state, lastEventId } = JSON.parse(clear.toString('utf8')) as { state: S; lastEventId: string };
-      return { state, version: stored.version, lastEventId, keys: stored.keys };
+      return { state, version: stored.version, lastEventId, keys: stored.keys, stored };
     } catch (error) {
-      this.snapshots?.onError?.(`the decider snapshot of ${streamId} was not read (the stream is read whole): ${messageOf(error)}`);
+      if (error instanceof SnapshotLookupTimedOut) return undefined;
+      this.snapshots.onError?.(`the decider snapshot of ${streamId} was not read (the stream is read whole): ${messageOf(error)}`);
+      if (stored && error instanceof SealedStateAltered) this.dropSnapshot(stored);
       return undefined;
     }
+  }
+
+  /** Deletes a snapshot row that cannot serve (only that row: not one written since). Best effort. */
+  private dropSnapshot(stored: StoredDeciderSnapshot): void {
+    this.snapshots?.store.delete(stored).catch((error: unknown) => this.snapshots?.onError?.(`the decider snapshot of ${stored.streamId} was not deleted: ${messageOf(error)}`));
   }
 
   /**
    * Stores the state as the stream's decider snapshot, after the command that read it (never on its
    * way): sealed under the keys its personal data was decrypted with, and not at all if one of them
-   * was erased meanwhile (the state may hold what it protected). Queued (the latest state per
-   * stream, at most SNAPSHOTS_PENDING streams; more wait for a later read) and written by at most
-   * SNAPSHOT_WRITERS at once, so a burst of cold reads (a restart) neither floods the pool nor loses
-   * its snapshots. A failure costs only the next cold read of the stream.
+   * was erased meanwhile (the state may hold what it protected). Not again until the stream has
+   * `every` more events (as far as this process knows). Queued (the latest state per stream, at most
+   * SNAPSHOTS_PENDING streams, each for at most the folded states' maxAgeMs, as it holds decrypted
+   * personal data; beyond either it is left to a later read) and written by at most
+   * SNAPSHOT_WRITERS at once, so a burst of cold reads (a restart) does not flood the pool.
    */
   private snapshotLater(
     streamId: string,
@@ -365,17 +396,27 @@ export class StreamCommandExecutor {
   ): void {
     const identity = this.snapshots?.deciders.get(decider as object);
     const seal = this.codec.sealState?.bind(this.codec);
-    if (!identity || !seal || !this.snapshots) return;
+    if (!identity || !seal || !this.snapshots || this.closed) return;
+    const every = this.snapshots.every ?? DEFAULT_SNAPSHOT_EVERY;
+    const last = this.snapshotted.get(streamId);
+    if (last !== undefined && folded.version - last < every) return;
     if (!this.pendingSnapshots.has(streamId) && this.pendingSnapshots.size >= SNAPSHOTS_PENDING) return;
     const { store, onError } = this.snapshots;
     const write = async () => {
       if (folded.generation !== this.folded.generation) return; // an erasure here dropped every state since it was read
       const clear = Buffer.from(JSON.stringify({ lastEventId: folded.lastEventId, state: folded.state }), 'utf8');
       const sealed = await seal(folded.keys, clear, snapshotBinding(streamId, identity, folded.version));
-      if (sealed) await store.save({ streamId, decider: identity.name, fingerprint: identity.fingerprint, version: folded.version, keys: folded.keys, sealed });
+      if (!sealed) return;
+      await store.save({ streamId, decider: identity.name, fingerprint: identity.fingerprint, version: folded.version, keys: folded.keys, sealed });
+      this.snapshotted.delete(streamId);
+      this.snapshotted.set(streamId, folded.version);
+      if (this.snapshotted.size > SNAPSHOTTED_REMEMBERED) this.snapshotted.delete(this.snapshotted.keys().next().value as string);
     };
     this.pendingSnapshots.delete(streamId); // a later state of the stream replaces one still waiting
-    this.pendingSnapshots.set(streamId, () => write().catch((error: unknown) => onError?.(`the decider snapshot of ${streamId} was not stored: ${messageOf(error)}`)));
+    this.pendingSnapshots.set(streamId, {
+      queuedAt: Date.now(),
+      write: () => write().catch((error: unknown) => onError?.(`the decider snapshot of ${streamId} was not stored: ${messageOf(error)}`)),
+    });
     if (this.snapshotWriters < SNAPSHOT_WRITERS) {
       this.snapshotWriters += 1;
       setImmediate(() => void this.writeSnapshots());
@@ -385,9 +426,9 @@ export class StreamCommandExecutor {
   private async writeSnapshots(): Promise<void> {
     try {
       for (let next = this.pendingSnapshots.entries().next(); !next.done; next = this.pendingSnapshots.entries().next()) {
-        const [streamId, write] = next.value;
+        const [streamId, { queuedAt, write }] = next.value;
         this.pendingSnapshots.delete(streamId);
-        await write();
+        if (Date.now() - queuedAt < this.folded.maxAgeMs) await write();
       }
     } finally {
       this.snapshotWriters -= 1;
@@ -433,6 +474,23 @@ const DEFAULT_SNAPSHOT_EVERY = 100;
 const SNAPSHOTS_PENDING = 256;
 /** Decider snapshots written at once, at most. */
 const SNAPSHOT_WRITERS = 2;
+/** Streams whose last snapshot version this process remembers (so as not to write one again too soon). */
+const SNAPSHOTTED_REMEMBERED = 10_000;
+/** A snapshot look-up that takes longer (a busy or unreachable pool) is not waited for: the stream is read whole. */
+const SNAPSHOT_LOOKUP_MS = 250;
+
+class SnapshotLookupTimedOut extends Error {}
+
+/** `promise`, or SnapshotLookupTimedOut after `ms` (the promise itself goes on, its answer unused). */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SnapshotLookupTimedOut()), ms);
+    timer.unref();
+  });
+  promise.catch(() => undefined); // answered after the timeout: nobody waits for it any more
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** What a sealed snapshot is of: it opens for no other stream, decider, code or version. */
 const snapshotBinding = (streamId: string, identity: DeciderSnapshotIdentity, version: number) =>
@@ -505,7 +563,7 @@ export interface FoldedStateOptions {
 class FoldedStates {
   private readonly entries = new Map<string, { decider: unknown; folded: FoldedState<unknown>; usedAt: number }>();
   private readonly maxEntries: number;
-  private readonly maxAgeMs: number;
+  readonly maxAgeMs: number;
   private sweeper: NodeJS.Timeout | undefined;
   /** How many times every state was dropped (an erasure this process knows of): see FoldedState.generation. */
   generation = 0;

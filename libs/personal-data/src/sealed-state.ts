@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * A copy of data decrypted with subjects' keys, kept outside the log (a folded stream state):
@@ -24,7 +24,8 @@ export interface StateKey {
 export function deriveStateKey(masterKey: Buffer, keys: readonly StateKey[]): Buffer {
   const sorted = [...keys].sort((a, b) => (a.subject === b.subject ? compare(a.keyId, b.keyId) : compare(a.subject, b.subject)));
   const material = Buffer.concat([masterKey, ...sorted.map((key) => key.key)]);
-  const info = Buffer.from(sorted.map((key) => `${key.subject}\u0000${key.keyId}`).join('\n'), 'utf8');
+  // HKDF's info is at most 1,024 bytes: the list's digest, however many keys a state depends on.
+  const info = createHash('sha256').update(sorted.map((key) => `${key.subject}\u0000${key.keyId}`).join('\n'), 'utf8').digest();
   return Buffer.from(hkdfSync('sha256', material, SALT, info, KEY_BYTES));
 }
 

@@ -185,9 +185,13 @@ describe('decider snapshots (PostgreSQL)', () => {
     expect(afterErasure.readsFrom).toEqual([0]);
     expect(afterErasure.state.contactPerson).toBeNull();
     expect(afterErasure.state.name).toBe('Org 120');
-    // The whole read folded 121 events, but the state was decrypted with a key now erased: no snapshot of it.
+    // The row can never open again: deleted. The whole read folded 121 events, but with a key now erased: no new snapshot either.
+    for (const deadline = Date.now() + 5_000; (await snapshotRow(streamId)) !== undefined; ) {
+      if (Date.now() > deadline) throw new Error('the snapshot sealed under the erased key was not deleted');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(Number((await snapshotRow(streamId)).stream_version)).toBe(120);
+    expect(await snapshotRow(streamId)).toBeUndefined();
     expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([0]);
     expect(errors).toEqual([]);
   });
@@ -207,8 +211,8 @@ describe('decider snapshots (PostgreSQL)', () => {
     expect(errors).toEqual([`the decider snapshot of ${streamId} was not read (the stream is read whole): A sealed state does not open: the ciphertext, its tag or its binding was altered`]);
     expect(errors.join()).not.toContain(contact.name);
 
-    // The whole read stored a good one again (of its 111 events); now another fingerprint (code) is claimed for it.
-    for (let row = await snapshotRow(streamId); row.sealed.equals(altered); row = await snapshotRow(streamId)) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The altered row was deleted, and the whole read stored a good one again (of its 111 events); now another fingerprint (code) is claimed for it.
+    for (let row = await snapshotRow(streamId); !row || row.sealed.equals(altered); row = await snapshotRow(streamId)) await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([110]);
     await dataSource.query(`UPDATE decider_snapshots SET fingerprint = 'v1.other-code' WHERE stream_id = $1`, [streamId]);
     expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([0]);
@@ -261,6 +265,35 @@ describe('decider snapshots (PostgreSQL)', () => {
       await otherStore.close();
       await otherDb.drop();
     }
+  });
+
+  it('a snapshot look-up that does not answer within 250 ms is not waited for: the stream is read whole', async () => {
+    const streamId = await organisationWith(3);
+    const stalled = new StreamCommandExecutor(eventStore, codec, undefined, undefined, {
+      store: { find: () => new Promise(() => undefined), save: async () => undefined, delete: async () => undefined },
+      deciders: deciderSnapshotIdentities(schemaRegistry()),
+    });
+    const started = Date.now();
+    const loaded = await loadRecordingReads(stalled, streamId);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    expect(loaded.readsFrom).toEqual([0]);
+    expect(loaded.state.name).toBe('Org 3');
+  });
+
+  it('the keyring seals a state under many subjects\' keys, and opens it only while every one is that subject\'s live key', async () => {
+    const subjects = Array.from({ length: 40 }, () => `organisation-${randomUUID()}`);
+    const keys = await Promise.all(subjects.map(async (subject) => ({ subject, keyId: (await keyring.encryptionKey(subject)).keyId })));
+    const clear = Buffer.from('{"state":{"partners":40}}');
+    const sealed = await keyring.sealState(keys, clear, 'many');
+    expect(sealed).not.toBeNull();
+    expect(await keyring.openState([...keys].reverse(), sealed as Buffer, 'many')).toEqual(clear);
+    // A key the subject no longer has (an erased one it replaced): neither sealed nor opened.
+    const [first] = keys;
+    await keyring.erase(first.subject);
+    const replaced = (await keyring.encryptionKey(first.subject)).keyId;
+    expect(await keyring.openState(keys, sealed as Buffer, 'many')).toBeNull();
+    expect(await keyring.sealState(keys, clear, 'many')).toBeNull();
+    expect(await keyring.sealState([...keys, { subject: first.subject, keyId: replaced }], clear, 'many')).toBeNull();
   });
 
   it('with the snapshot table unreachable, commands go on: the stream is read whole', async () => {

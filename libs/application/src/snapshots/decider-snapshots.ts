@@ -33,6 +33,8 @@ export interface DeciderSnapshotStore {
   find(streamId: string, decider: string): Promise<StoredDeciderSnapshot | undefined>;
   /** Stores it unless the row holds a later version of the same fingerprint (the same version is written again: a row that did not open is replaced). */
   save(snapshot: StoredDeciderSnapshot): Promise<void>;
+  /** Deletes this row (stream, decider, fingerprint and version), not one written since. */
+  delete(snapshot: StoredDeciderSnapshot): Promise<void>;
 }
 
 interface SnapshotRow {
@@ -63,6 +65,15 @@ export class PostgresDeciderSnapshotStore implements DeciderSnapshotStore {
          WHERE decider_snapshots.fingerprint <> EXCLUDED.fingerprint OR decider_snapshots.stream_version <= EXCLUDED.stream_version`,
       [snapshot.streamId, snapshot.decider, snapshot.fingerprint, snapshot.version, JSON.stringify(snapshot.keys), snapshot.sealed],
     );
+  }
+
+  async delete(snapshot: StoredDeciderSnapshot): Promise<void> {
+    await this.dataSource.query('DELETE FROM decider_snapshots WHERE stream_id = $1 AND decider = $2 AND fingerprint = $3 AND stream_version = $4', [
+      snapshot.streamId,
+      snapshot.decider,
+      snapshot.fingerprint,
+      snapshot.version,
+    ]);
   }
 }
 

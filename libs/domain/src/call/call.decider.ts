@@ -210,13 +210,22 @@ interface CommitmentBook {
 const EMPTY_BOOK: CommitmentBook = { base: new Map(), recent: new Map() };
 const MIN_RECENT = 32;
 
-/** The book behind each call state evolve built; a state built elsewhere (e.g. a literal in a test) has none. */
+/**
+ * The book behind each call state evolve built; a state built elsewhere (a literal in a test, a state
+ * read back from a decider snapshot) gets one built from its `commitments` the first time it is read,
+ * kept for it from then on (the state itself is not changed).
+ */
 const books = new WeakMap<ExistingCall, CommitmentBook>();
 
 function bookOf(call: ExistingCall): CommitmentBook {
   // Inside evolveCallAll, once it has its own book, every state it evolves is one of its own.
   if (transientBook !== undefined) return transientBook;
-  return books.get(call) ?? { base: new Map(Object.entries(call.commitments)), recent: new Map() };
+  let book = books.get(call);
+  if (book === undefined) {
+    book = { base: new Map(Object.entries(call.commitments)), recent: new Map() };
+    books.set(call, book);
+  }
+  return book;
 }
 
 function commitmentIn(book: CommitmentBook, grantId: string): FundsCommitment | undefined {
