@@ -313,17 +313,32 @@ export class StreamCommandExecutor {
     const recalled = live ? await this.recallFolded<S>(streamId, decider) : undefined;
     const generation = recalled ? recalled.generation : this.folded.generation;
     const startedAt = Date.now();
-    const snapshot = live && !recalled ? await this.recallSnapshot<S>(streamId, decider) : undefined;
-    const known = recalled ?? snapshot;
-    // From a snapshot, its own last event too: the stream must still hold it (not a stream restored to before it).
-    let recorded = await this.store.readStream(streamId, snapshot ? { fromVersion: snapshot.version } : known ? { fromVersion: known.version + 1 } : undefined);
-    if (snapshot) {
-      if (recorded[0]?.streamVersion !== snapshot.version || recorded[0].eventId !== snapshot.lastEventId) {
-        this.dropSnapshot(snapshot.stored);
-        return this.read(decider, streamId, undefined, true);
-      }
-      recorded = recorded.slice(1);
+    let snapshot: Awaited<ReturnType<typeof this.recallSnapshot<S>>>;
+    let recorded: RecordedEvent[];
+    if (live && !recalled && this.snapshotsOf(decider)) {
+      // A stream shorter than a snapshot's minimum has none: its first page, read while the snapshot
+      // is looked up, is the whole stream, and the look-up is not waited for, so a cold read of a
+      // short stream waits for one round trip as without snapshots. A longer one continues from its
+      // snapshot, or after that page.
+      const every = this.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY;
+      const lookup = this.recallSnapshot<S>(streamId, decider); // never rejects
+      const firstPage = await this.store.readStream(streamId, { maxCount: every });
+      const found = firstPage.length < every ? undefined : await lookup;
+      if (firstPage.length < every) recorded = firstPage; // not waiting for the look-up
+      else if (found) {
+        // From the snapshot, its own last event too: the stream must still hold it (not a stream restored to before it).
+        const fromSnapshot = await this.store.readStream(streamId, { fromVersion: found.version });
+        if (fromSnapshot[0]?.streamVersion !== found.version || fromSnapshot[0].eventId !== found.lastEventId) {
+          this.dropSnapshot(found.stored);
+          return this.read(decider, streamId, undefined, true);
+        }
+        snapshot = found;
+        recorded = fromSnapshot.slice(1);
+      } else recorded = firstPage.concat(await this.store.readStream(streamId, { fromVersion: firstPage[firstPage.length - 1].streamVersion + 1 }));
+    } else {
+      recorded = await this.store.readStream(streamId, recalled ? { fromVersion: recalled.version + 1 } : undefined);
     }
+    const known = recalled ?? snapshot;
     if (known && recorded.length > 0 && recorded[0].streamVersion !== known.version + 1) {
       return this.read(decider, streamId, undefined, true); // not the tail it asked for: never fold a gap
     }
@@ -341,6 +356,11 @@ export class StreamCommandExecutor {
       }
     }
     return { state, version, events: decoded, checkedAt, keys, whole: !known, generation };
+  }
+
+  /** Whether this decider's streams have snapshots (configured, and a codec that seals them). */
+  private snapshotsOf(decider: unknown): boolean {
+    return this.snapshots?.deciders.has(decider as object) === true && this.codec.openState !== undefined && this.codec.sealState !== undefined;
   }
 
   /**

@@ -113,7 +113,7 @@ describe('decider snapshots (PostgreSQL)', () => {
     const streamId = await organisationWith(150);
     // A first process reads all 151 events and stores the state it reached.
     const whole = await loadRecordingReads(newProcess(), streamId);
-    expect(whole.readsFrom).toEqual([0]);
+    expect(whole.readsFrom).toEqual([0, EVERY]); // its first 100 events (read while the snapshot was looked up), then the rest
     expect(whole.state.name).toBe('Org 150');
     const row = await snapshotAt(streamId, 150);
     expect(row.decider).toBe('organisation');
@@ -124,7 +124,7 @@ describe('decider snapshots (PostgreSQL)', () => {
 
     // Another process: the snapshot's last event (checked to be the one it was taken after) and nothing before.
     const fromSnapshot = await loadRecordingReads(newProcess(), streamId);
-    expect(fromSnapshot.readsFrom).toEqual([150]);
+    expect(fromSnapshot.readsFrom).toEqual([0, 150]); // the first page (read while the snapshot was looked up), then from the snapshot's event
     expect(fromSnapshot.version).toBe(150);
     expect(fromSnapshot.state).toEqual(whole.state);
     expect(fromSnapshot.state.contactPerson).toEqual(contact);
@@ -135,7 +135,7 @@ describe('decider snapshots (PostgreSQL)', () => {
     const renamed = await later.execute(organisationDecider, streamId, organisationId, command(organisationId, { name: 'Renamed' }, 'UpdateOrganisationProfile'), context);
     expect(renamed.version).toBe(151);
     const after = await loadRecordingReads(newProcess(), streamId);
-    expect(after.readsFrom).toEqual([150]);
+    expect(after.readsFrom).toEqual([0, 150]);
     expect(after.state).toEqual({ ...whole.state, name: 'Renamed' });
     expect(errors).toEqual([]);
   });
@@ -152,9 +152,9 @@ describe('decider snapshots (PostgreSQL)', () => {
     const writer = new StreamCommandExecutor(eventStore, codec);
     for (let i = 0; i < EVERY; i++) await writer.execute(organisationDecider, streamId, organisationId, command(organisationId, { name: `Later ${i}` }, 'UpdateOrganisationProfile'), context);
     const cold = await loadRecordingReads(newProcess(), streamId);
-    expect(cold.readsFrom).toEqual([EVERY]);
+    expect(cold.readsFrom).toEqual([0, EVERY]);
     await snapshotAt(streamId, 2 * EVERY);
-    expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([2 * EVERY]);
+    expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([0, 2 * EVERY]);
   });
 
   it('a burst of cold reads (a restarted process) stores a snapshot of every stream it read, written a few at a time', async () => {
@@ -171,7 +171,7 @@ describe('decider snapshots (PostgreSQL)', () => {
       if (Date.now() > deadline) throw new Error(`${stored} of ${streamIds.length} snapshots stored`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect((await loadRecordingReads(newProcess(eventStore, 3), streamIds[199])).readsFrom).toEqual([2]);
+    expect((await loadRecordingReads(newProcess(eventStore, 3), streamIds[199])).readsFrom).toEqual([0, 2]);
     expect(errors).toEqual([]);
   });
 
@@ -182,7 +182,7 @@ describe('decider snapshots (PostgreSQL)', () => {
 
     await keyring.erase(streamId); // as another process's erasure: these executors are not told
     const afterErasure = await loadRecordingReads(newProcess(), streamId);
-    expect(afterErasure.readsFrom).toEqual([0]);
+    expect(afterErasure.readsFrom).toEqual([0, EVERY]);
     expect(afterErasure.state.contactPerson).toBeNull();
     expect(afterErasure.state.name).toBe('Org 120');
     // The row can never open again: deleted. The whole read folded 121 events, but with a key now erased: no new snapshot either.
@@ -192,7 +192,7 @@ describe('decider snapshots (PostgreSQL)', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await snapshotRow(streamId)).toBeUndefined();
-    expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([0]);
+    expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([0, EVERY]);
     expect(errors).toEqual([]);
   });
 
@@ -206,16 +206,16 @@ describe('decider snapshots (PostgreSQL)', () => {
     altered[altered.length - 1] ^= 0x01;
     await dataSource.query('UPDATE decider_snapshots SET sealed = $2 WHERE stream_id = $1', [streamId, altered]);
     const afterAltering = await loadRecordingReads(newProcess(), streamId);
-    expect(afterAltering.readsFrom).toEqual([0]);
+    expect(afterAltering.readsFrom).toEqual([0, EVERY]);
     expect(afterAltering.state).toEqual(expected);
     expect(errors).toEqual([`the decider snapshot of ${streamId} was not read (the stream is read whole): A sealed state does not open: the ciphertext, its tag or its binding was altered`]);
     expect(errors.join()).not.toContain(contact.name);
 
     // The altered row was deleted, and the whole read stored a good one again (of its 111 events); now another fingerprint (code) is claimed for it.
     for (let row = await snapshotRow(streamId); !row || row.sealed.equals(altered); row = await snapshotRow(streamId)) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([110]);
+    expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([0, 110]);
     await dataSource.query(`UPDATE decider_snapshots SET fingerprint = 'v1.other-code' WHERE stream_id = $1`, [streamId]);
-    expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([0]);
+    expect((await loadRecordingReads(newProcess(), streamId)).readsFrom).toEqual([0, EVERY]);
 
     // A good snapshot of another stream, copied to this one: it opens for its own stream only.
     const other = await organisationWith(105);
@@ -230,7 +230,7 @@ describe('decider snapshots (PostgreSQL)', () => {
     ]);
     errors.length = 0;
     const afterMoving = await loadRecordingReads(newProcess(), streamId);
-    expect(afterMoving.readsFrom).toEqual([0]);
+    expect(afterMoving.readsFrom).toEqual([0, EVERY]);
     expect(afterMoving.state).toEqual(expected);
     expect(errors).toHaveLength(1);
   });
@@ -258,7 +258,7 @@ describe('decider snapshots (PostgreSQL)', () => {
       for (let i = 1; i <= 140; i++) await elsewhere.execute(organisationDecider, streamId, organisationId, command(organisationId, { name: `Elsewhere ${i}` }, 'UpdateOrganisationProfile'), context);
 
       const loaded = await loadRecordingReads(newProcess(otherStore), streamId, otherStore);
-      expect(loaded.readsFrom).toEqual([130, 0]); // the snapshot's last event checked, then the stream read whole
+      expect(loaded.readsFrom).toEqual([0, 130, 0]); // the first page, the snapshot's last event checked (not this log's), then the stream read whole
       expect(loaded.state).toMatchObject<Partial<OrganisationState>>({ name: 'Elsewhere 140', country: 'TN' });
       expect(loaded.version).toBe(140);
     } finally {
@@ -267,17 +267,27 @@ describe('decider snapshots (PostgreSQL)', () => {
     }
   });
 
-  it('a snapshot look-up that does not answer within 250 ms is not waited for: the stream is read whole', async () => {
-    const streamId = await organisationWith(3);
-    const stalled = new StreamCommandExecutor(eventStore, codec, undefined, undefined, {
-      store: { find: () => new Promise(() => undefined), save: async () => undefined, delete: async () => undefined },
-      deciders: deciderSnapshotIdentities(schemaRegistry()),
+  it('a snapshot look-up that does not answer within 250 ms is not waited for (the stream is read whole), and a short stream does not wait for it at all', async () => {
+    const slowStore = (ms: number) => ({
+      find: () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref()),
+      save: async () => undefined,
+      delete: async () => undefined,
     });
-    const started = Date.now();
-    const loaded = await loadRecordingReads(stalled, streamId);
+    const long = await organisationWith(EVERY + 5);
+    const stalled = new StreamCommandExecutor(eventStore, codec, undefined, undefined, { store: slowStore(60_000), deciders: deciderSnapshotIdentities(schemaRegistry()) });
+    let started = Date.now();
+    const loaded = await loadRecordingReads(stalled, long);
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
-    expect(loaded.readsFrom).toEqual([0]);
-    expect(loaded.state.name).toBe('Org 3');
+    expect(loaded.readsFrom).toEqual([0, EVERY]);
+    expect(loaded.state.name).toBe(`Org ${EVERY + 5}`);
+
+    const short = await organisationWith(3);
+    const slow = new StreamCommandExecutor(eventStore, codec, undefined, undefined, { store: slowStore(60_000), deciders: deciderSnapshotIdentities(schemaRegistry()) });
+    started = Date.now();
+    const shortLoaded = await loadRecordingReads(slow, short);
+    expect(Date.now() - started).toBeLessThan(240); // not the look-up's 250 ms: its first page was the whole stream
+    expect(shortLoaded.readsFrom).toEqual([0]);
+    expect(shortLoaded.state.name).toBe('Org 3');
   });
 
   it('the keyring seals a state under many subjects\' keys, and opens it only while every one is that subject\'s live key', async () => {
@@ -301,7 +311,7 @@ describe('decider snapshots (PostgreSQL)', () => {
     await dataSource.query('ALTER TABLE decider_snapshots RENAME TO decider_snapshots_away');
     try {
       const loaded = await loadRecordingReads(newProcess(), streamId);
-      expect(loaded.readsFrom).toEqual([0]);
+      expect(loaded.readsFrom).toEqual([0, EVERY]);
       expect(loaded.state.name).toBe(`Org ${EVERY}`);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(errors.map((message) => message.replace(/: .*/, ''))).toEqual([
