@@ -19,6 +19,7 @@
  * rounds, BENCH_WRITERS (default 8) the concurrency.
  */
 import { randomUUID } from 'node:crypto';
+import { newEventId } from '@app/platform/ids';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -213,7 +214,7 @@ function sampleEvent(): NewEvent {
       paidOn: '2026-11-24',
     },
     metadata: {
-      eventId: randomUUID(),
+      eventId: newEventId(),
       actorId: randomUUID(),
       actorRole: 'grant-manager',
       correlationId: randomUUID(),

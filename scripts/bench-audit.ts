@@ -36,6 +36,7 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { newEventId } from '@app/platform/ids';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Session } from 'node:inspector/promises';
@@ -453,7 +454,7 @@ async function longOrganisationStream(store: EventStore, codec: EncryptingEventC
     now,
   } as OrganisationCommand);
   for (let i = 1; events.length < LONG_STREAM; i++) run({ type: 'UpdateOrganisationProfile', data: { organisationId, name: `Network ${i}` }, now } as OrganisationCommand);
-  const metadata = () => ({ eventId: randomUUID(), actorId: 'bench', actorRole: 'grant-manager', correlationId: 'bench', causationId: 'bench' });
+  const metadata = () => ({ eventId: newEventId(), actorId: 'bench', actorRole: 'grant-manager', correlationId: 'bench', causationId: 'bench' });
   for (let from = 0; from < events.length; from += 500) {
     const batch = await Promise.all(events.slice(from, from + 500).map((event) => codec.encode(streamId, event, metadata())));
     await store.append(streamId, batch, from === 0 ? 'no_stream' : from - 1);

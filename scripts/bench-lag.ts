@@ -33,6 +33,7 @@
  * and prints, after every phase, the statements the server ran per command (or per backlog event).
  */
 import { randomUUID } from 'node:crypto';
+import { newEventId } from '@app/platform/ids';
 import { loadavg } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -332,7 +333,7 @@ function backlogEvents(callId: string): NewEvent[] {
   const body = callBody();
   const now = new Date().toISOString();
   const metadata = () => ({
-    eventId: randomUUID(),
+    eventId: newEventId(),
     actorId: 'bench-lag',
     actorRole: 'grant-manager',
     correlationId: callId,

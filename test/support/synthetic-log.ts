@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { newEventId } from '@app/platform/ids';
 import type { EventMetadata, EventStore, NewEvent } from '@app/event-store';
 import { callStreamName, type CallEvent } from '@app/domain/call';
 import { grantStreamName, type GrantEvent } from '@app/domain/grant';
@@ -243,7 +244,7 @@ export async function appendSyntheticLog(
       const correlationId = randomUUID();
       const events = await Promise.all(
         chunk.events.map((event) =>
-          encode(chunk.streamId, event, { eventId: randomUUID(), actorId: 'alice', actorRole: 'grant-manager', correlationId, causationId: correlationId }),
+          encode(chunk.streamId, event, { eventId: newEventId(), actorId: 'alice', actorRole: 'grant-manager', correlationId, causationId: correlationId }),
         ),
       );
       await store.append(chunk.streamId, events, 'any');

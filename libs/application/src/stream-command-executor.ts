@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { type AppendResult, DuplicateEventIdError, type EventStore, type RecordedEvent, WrongExpectedVersionError } from '@app/event-store';
-import { nameBasedId } from '@app/platform/ids';
+import { nameBasedId, newEventId } from '@app/platform/ids';
 import { IdempotencyKeyReused } from '@app/platform/idempotency/idempotency-key-reused.error';
 import { type Decider, evolveMany } from '@app/domain/shared/decider';
 import type { CommandContext, CommandResult } from './command-context';
@@ -273,7 +272,7 @@ export class StreamCommandExecutor {
   private metadata(streamId: string, index: number, context: CommandContext) {
     const key = context.idempotencyKey;
     return {
-      eventId: key === undefined ? randomUUID() : nameBasedId('event', context.actor.id, key, streamId, String(index)),
+      eventId: key === undefined ? newEventId() : nameBasedId('event', context.actor.id, key, streamId, String(index)),
       actorId: context.actor.id,
       actorRole: context.actor.role,
       correlationId: context.correlationId,

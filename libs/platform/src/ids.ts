@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 
 export const ID_GENERATOR = Symbol('ID_GENERATOR');
 
@@ -26,6 +27,20 @@ export class RandomIdGenerator implements IdGenerator {
   forCommand(command: IdempotentCommand, purpose: string): string {
     return command.idempotencyKey === undefined ? this.next() : nameBasedId(command.actor.id, command.idempotencyKey, purpose);
   }
+}
+
+/**
+ * A new event's id: an RFC 9562 version 7 UUID, which begins with the time in milliseconds (and
+ * counts up within one), so that ids appended one after another land next to each other in the
+ * event log's unique event_id index instead of on a random page of it. With random (version 4) ids
+ * each append dirtied a random leaf of that index (and, after a checkpoint, wrote its whole page to
+ * the WAL): `npm run bench:append`, alternating the two, measured 168–182 µs of PostgreSQL CPU per
+ * one-event append with these against 218–227 with random ids. The time it shows is the event's
+ * recordedAt, which every reader of the event sees anyway. A command with an Idempotency-Key keeps
+ * its name-based ids (StreamCommandExecutor), so that a retry appends the same ones.
+ */
+export function newEventId(): string {
+  return uuidv7();
 }
 
 /** This application's namespace for name-based (RFC 9562 version 5) UUIDs. */
