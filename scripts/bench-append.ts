@@ -83,7 +83,7 @@ async function main(): Promise<void> {
           `round ${round}: raw ${format(rate(results.baseline, 'operations'))} tx/s (${cpuPerOperation(results.baseline)}),` +
             ` append ${format(rate(results.single, 'operations'))}/s (${cpuPerOperation(results.single)}),` +
             ` ratio ${(rate(results.single, 'operations') / rate(results.baseline, 'operations')).toFixed(2)},` +
-            ` batched ${format(rate(results.batched, 'events'))} events/s`,
+            ` batched ${format(rate(results.batched, 'events'))} events/s (${cpuPerEvent(results.batched)})`,
         );
         for (const phase of ['baseline', 'single', 'batched'] as const) add(totals[phase], results[phase]);
       }
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       ],
       [
         `(d) append, ${BATCH_SIZE} events per append`,
-        `${format(batchedEventsPerSecond)} events/s`,
+        `${format(batchedEventsPerSecond)} events/s (${cpuPerEvent(totals.batched)})`,
         `target >= ${format(BATCH_TARGET_EVENTS_PER_SECOND)} ${batchedEventsPerSecond >= BATCH_TARGET_EVENTS_PER_SECOND ? 'OK' : 'MISSED'}`,
       ],
     ]);
@@ -258,6 +258,11 @@ function add(total: PhaseResult, result: PhaseResult): void {
 function cpuPerOperation(result: PhaseResult): string {
   const micros = (cpu: number) => (cpu / result.operations).toFixed(0);
   return `client ${micros(result.clientCpuMicros)} + server ${micros(result.serverCpuMicros)} µs CPU/op`;
+}
+
+function cpuPerEvent(result: PhaseResult): string {
+  const micros = (cpu: number) => (cpu / result.events).toFixed(1);
+  return `client ${micros(result.clientCpuMicros)} + server ${micros(result.serverCpuMicros)} µs CPU/event`;
 }
 
 function rate(result: PhaseResult, unit: 'operations' | 'events'): number {
