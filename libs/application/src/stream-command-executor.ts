@@ -72,6 +72,8 @@ export class StreamCommandExecutor {
   private snapshotWriters = 0;
   /** The version each stream was last snapshotted at by this process (at most SNAPSHOTTED_REMEMBERED streams). */
   private readonly snapshotted = new Map<string, number>();
+  /** Streams this process saw long enough to have a decider snapshot (noteLength). */
+  private readonly longStreams = new Set<string>();
   private closed = false;
 
   constructor(
@@ -253,6 +255,7 @@ export class StreamCommandExecutor {
       const sealed = this.sealedKeys(streamId, stored, keys);
       this.folded.remember(streamId, decider, { state: evolveMany(decider, state, events), version: result.nextExpectedVersion, checkedAt, keys: sealed, generation });
     }
+    this.noteLength(streamId, result.nextExpectedVersion);
     return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
   }
 
@@ -315,25 +318,27 @@ export class StreamCommandExecutor {
     let snapshot: Awaited<ReturnType<typeof this.recallSnapshot<S>>>;
     let recorded: RecordedEvent[];
     if (live && !recalled && this.snapshotsOf(decider)) {
-      // A stream shorter than a snapshot's minimum has none: its first page, read while the snapshot
-      // is looked up, is the whole stream, and the look-up is not waited for, so a cold read of a
-      // short stream waits for one round trip as without snapshots. A longer one continues from its
-      // snapshot, or after that page.
+      // Only a stream of `every` events or more can have a snapshot. One this process knows to be
+      // that long is looked up first, then read from its snapshot (or whole); any other is read a
+      // first page at a time, and looked up only if that page is full: the short streams (most of
+      // them) cost one round trip and no look-up, as without snapshots.
       const every = this.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY;
-      const lookup = this.recallSnapshot<S>(streamId, decider); // never rejects
-      const firstPage = await this.store.readStream(streamId, { maxCount: every });
-      const found = firstPage.length < every ? undefined : await lookup;
-      if (firstPage.length < every) recorded = firstPage; // not waiting for the look-up
-      else if (found) {
-        // From the snapshot, its own last event too: the stream must still hold it (not a stream restored to before it).
-        const fromSnapshot = await this.store.readStream(streamId, { fromVersion: found.version });
-        if (fromSnapshot[0]?.streamVersion !== found.version || fromSnapshot[0].eventId !== found.lastEventId) {
-          this.dropSnapshot(found.stored);
-          return this.read(decider, streamId, undefined, true);
-        }
-        snapshot = found;
-        recorded = fromSnapshot.slice(1);
-      } else recorded = firstPage.concat(await this.store.readStream(streamId, { fromVersion: firstPage[firstPage.length - 1].streamVersion + 1 }));
+      const firstPage = this.longStreams.has(streamId) ? undefined : await this.store.readStream(streamId, { maxCount: every });
+      if (firstPage !== undefined && firstPage.length < every) recorded = firstPage;
+      else {
+        const found = await this.recallSnapshot<S>(streamId, decider); // never rejects
+        if (found) {
+          // From the snapshot, its own last event too: the stream must still hold it (not a stream restored to before it).
+          const fromSnapshot = await this.store.readStream(streamId, { fromVersion: found.version });
+          if (fromSnapshot[0]?.streamVersion !== found.version || fromSnapshot[0].eventId !== found.lastEventId) {
+            this.dropSnapshot(found.stored);
+            return this.read(decider, streamId, undefined, true);
+          }
+          snapshot = found;
+          recorded = fromSnapshot.slice(1);
+        } else if (firstPage === undefined) recorded = await this.store.readStream(streamId);
+        else recorded = firstPage.concat(await this.store.readStream(streamId, { fromVersion: firstPage[firstPage.length - 1].streamVersion + 1 }));
+      }
     } else {
       recorded = await this.store.readStream(streamId, recalled ? { fromVersion: recalled.version + 1 } : undefined);
     }
@@ -350,11 +355,24 @@ export class StreamCommandExecutor {
     const keys = this.sealedKeys(streamId, visible, known?.keys ?? NO_KEYS);
     if (!upTo && version >= 0) {
       this.folded.remember(streamId, decider, { state, version, checkedAt, keys, generation });
+      this.noteLength(streamId, version);
       if (visible.length >= (this.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY)) {
         this.snapshotLater(streamId, decider, { state, version, lastEventId: visible[visible.length - 1].eventId, keys, generation });
       }
     }
     return { state, version, events: decoded, checkedAt, keys, whole: !known, generation };
+  }
+
+  /**
+   * Remembers a stream long enough to have a decider snapshot (its version reached `every` - 1), so
+   * that its next cold read looks the snapshot up first (read). At most LONG_STREAMS_REMEMBERED, the
+   * least recently noted forgotten first: a forgotten one is read a page first, as a short one is.
+   */
+  private noteLength(streamId: string, version: number): void {
+    if (!this.snapshots || version + 1 < (this.snapshots.every ?? DEFAULT_SNAPSHOT_EVERY)) return;
+    this.longStreams.delete(streamId);
+    this.longStreams.add(streamId);
+    if (this.longStreams.size > LONG_STREAMS_REMEMBERED) this.longStreams.delete(this.longStreams.values().next().value as string);
   }
 
   /** Whether this decider's streams have snapshots (configured, and a codec that seals them). */
@@ -495,6 +513,8 @@ const SNAPSHOTS_PENDING = 256;
 const SNAPSHOT_WRITERS = 2;
 /** Streams whose last snapshot version this process remembers (so as not to write one again too soon). */
 const SNAPSHOTTED_REMEMBERED = 10_000;
+/** Streams known to be long enough for a decider snapshot, at most (noteLength). */
+const LONG_STREAMS_REMEMBERED = 100_000;
 /** A snapshot look-up that takes longer (a busy or unreachable pool) is not waited for: the stream is read whole. */
 const SNAPSHOT_LOOKUP_MS = 250;
 

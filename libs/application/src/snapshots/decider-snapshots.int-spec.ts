@@ -113,7 +113,7 @@ describe('decider snapshots (PostgreSQL)', () => {
     const streamId = await organisationWith(150);
     // A first process reads all 151 events and stores the state it reached.
     const whole = await loadRecordingReads(newProcess(), streamId);
-    expect(whole.readsFrom).toEqual([0, EVERY]); // its first 100 events (read while the snapshot was looked up), then the rest
+    expect(whole.readsFrom).toEqual([0, EVERY]); // its first 100 events (a full page: then the snapshot was looked up), then the rest
     expect(whole.state.name).toBe('Org 150');
     const row = await snapshotAt(streamId, 150);
     expect(row.decider).toBe('organisation');
@@ -124,7 +124,7 @@ describe('decider snapshots (PostgreSQL)', () => {
 
     // Another process: the snapshot's last event (checked to be the one it was taken after) and nothing before.
     const fromSnapshot = await loadRecordingReads(newProcess(), streamId);
-    expect(fromSnapshot.readsFrom).toEqual([0, 150]); // the first page (read while the snapshot was looked up), then from the snapshot's event
+    expect(fromSnapshot.readsFrom).toEqual([0, 150]); // the first page (full: the snapshot is looked up), then from the snapshot's event
     expect(fromSnapshot.version).toBe(150);
     expect(fromSnapshot.state).toEqual(whole.state);
     expect(fromSnapshot.state.contactPerson).toEqual(contact);
@@ -267,7 +267,46 @@ describe('decider snapshots (PostgreSQL)', () => {
     }
   });
 
-  it('a snapshot look-up that does not answer within 250 ms is not waited for (the stream is read whole), and a short stream does not wait for it at all', async () => {
+  it('a stream shorter than a snapshot costs no look-up; one this process knows long is looked up first, with no first page', async () => {
+    const lookups: string[] = [];
+    const counted = new PostgresDeciderSnapshotStore(dataSource);
+    const find = counted.find.bind(counted);
+    counted.find = (streamId, decider) => {
+      lookups.push(streamId);
+      return find(streamId, decider);
+    };
+    const here = new StreamCommandExecutor(eventStore, codec, undefined, undefined, { store: counted, deciders: deciderSnapshotIdentities(schemaRegistry()), every: EVERY });
+
+    const short = await organisationWith(EVERY - 2); // 99 events
+    expect((await loadRecordingReads(here, short)).readsFrom).toEqual([0]);
+    here.forgetFoldedStates(); // cold again
+    expect((await loadRecordingReads(here, short)).readsFrom).toEqual([0]);
+    expect(lookups).toEqual([]);
+
+    const long = await organisationWith(EVERY + 20);
+    const first = await loadRecordingReads(here, long); // not known here yet: a full first page, then the look-up
+    expect(first.readsFrom).toEqual([0, EVERY]);
+    expect(lookups).toEqual([long]);
+    await snapshotAt(long, EVERY + 20);
+    here.forgetFoldedStates();
+    const again = await loadRecordingReads(here, long); // known long: the look-up, then from the snapshot's event only
+    expect(again.readsFrom).toEqual([EVERY + 20]);
+    expect(again.state).toEqual(first.state);
+    expect(lookups).toEqual([long, long]);
+
+    // A stream that grew past the minimum through this process's own commands is known long too.
+    const grown = await organisationWith(EVERY - 5);
+    const organisationId = grown.slice('organisation-'.length);
+    for (let i = 0; i < 10; i++) await here.execute(organisationDecider, grown, organisationId, command(organisationId, { name: `Grown ${i}` }, 'UpdateOrganisationProfile'), context);
+    here.forgetFoldedStates();
+    const grownRead = await loadRecordingReads(here, grown); // no snapshot yet: looked up, then read whole
+    expect(grownRead.readsFrom).toEqual([0]);
+    expect(grownRead.state.name).toBe('Grown 9');
+    expect(lookups).toEqual([long, long, grown]);
+    expect(errors).toEqual([]);
+  });
+
+  it('a snapshot look-up that does not answer within 250 ms is not waited for (the stream is read whole), and a short stream does not look up at all', async () => {
     const slowStore = (ms: number) => ({
       find: () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref()),
       save: async () => undefined,
@@ -285,7 +324,7 @@ describe('decider snapshots (PostgreSQL)', () => {
     const slow = new StreamCommandExecutor(eventStore, codec, undefined, undefined, { store: slowStore(60_000), deciders: deciderSnapshotIdentities(schemaRegistry()) });
     started = Date.now();
     const shortLoaded = await loadRecordingReads(slow, short);
-    expect(Date.now() - started).toBeLessThan(240); // not the look-up's 250 ms: its first page was the whole stream
+    expect(Date.now() - started).toBeLessThan(240); // no look-up: its first page was the whole stream
     expect(shortLoaded.readsFrom).toEqual([0]);
     expect(shortLoaded.state.name).toBe('Org 3');
   });
