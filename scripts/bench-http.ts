@@ -165,6 +165,8 @@ interface PhaseResult {
   p99: number;
   serverCpuMicros: number;
   serverCpuWithCatchUpMicros: number;
+  /** The cluster's WAL written during the phase (both servers share it; only one is driven at a time), and checkpoints begun. */
+  wal: { bytes: number; fullPageImages: number; checkpoints: number };
   postgresCpuMicros: number;
   /** BENCH_HTTP_WORKER=0: the worker process's CPU over the phase and its catch-up. */
   workerCpuMicros?: number;
@@ -347,6 +349,7 @@ async function main(): Promise<void> {
       await settle([servers.bare.pid, servers.ledger.pid]);
       if (STATEMENTS) await adminQuery(withDatabase(pg.url, server.database), 'SELECT pg_stat_statements_reset()');
       const transactionsBefore = await committedTransactions(db, server.database);
+      const walBefore = await walActivity(db);
       const serverCpuBefore = processCpuMicros(server.pid);
       const workerCpuBefore = workerPid && target.server === 'ledger' ? processCpuMicros(workerPid) : undefined;
       const postgresCpuBefore = postgresCpu();
@@ -370,6 +373,8 @@ async function main(): Promise<void> {
       toggleProfiles();
       const serverCpu = processCpuMicros(server.pid) - serverCpuBefore;
       const postgresCpuDuring = postgresCpu() - postgresCpuBefore;
+      const walAfter = await walActivity(db);
+      const wal = { bytes: walAfter.bytes - walBefore.bytes, fullPageImages: walAfter.fullPageImages - walBefore.fullPageImages, checkpoints: walAfter.checkpoints - walBefore.checkpoints };
       const catchUp = await settle([servers.bare.pid, servers.ledger.pid]);
       const serverCpuWithCatchUp = processCpuMicros(server.pid) - serverCpuBefore;
       const workerCpu = workerPid && workerCpuBefore !== undefined ? processCpuMicros(workerPid) - workerCpuBefore : undefined;
@@ -383,7 +388,7 @@ async function main(): Promise<void> {
       return {
         ok, other, seconds: result.duration, p50: result.latency.p50, p99: result.latency.p99,
         serverCpuMicros: serverCpu, serverCpuWithCatchUpMicros: serverCpuWithCatchUp, postgresCpuMicros: postgresCpuDuring,
-        workerCpuMicros: workerCpu, transactions, catchUpSeconds: catchUp, load, statements,
+        workerCpuMicros: workerCpu, transactions, catchUpSeconds: catchUp, load, statements, wal,
       };
     };
 
@@ -467,7 +472,8 @@ function describe(target: Target, r: PhaseResult): string {
     `${target.label.padEnd(42)} ${format(r.ok / r.seconds).padStart(6)} req/s  p50 ${r.p50.toFixed(1).padStart(5)} ms  p99 ${r.p99.toFixed(0).padStart(4)} ms` +
     `  server ${format(r.serverCpuMicros / requests)} µs/req (${format(r.serverCpuWithCatchUpMicros / requests)} incl. catch-up of ${r.catchUpSeconds.toFixed(1)} s)` +
     (r.workerCpuMicros !== undefined ? `  worker process ${format(r.workerCpuMicros / requests)} µs/req` : '') +
-    `  PostgreSQL ${format(r.postgresCpuMicros / requests)} µs/req  ${(r.transactions / requests).toFixed(2)} tx/req  load ${r.load.map((l) => l.toFixed(1)).join(' ')}${other}`
+    `  PostgreSQL ${format(r.postgresCpuMicros / requests)} µs/req  ${(r.transactions / requests).toFixed(2)} tx/req` +
+    `  WAL ${format(r.wal.bytes / requests)} B/req (${(r.wal.fullPageImages / requests).toFixed(2)} full pages/req${r.wal.checkpoints ? `, ${r.wal.checkpoints} checkpoint(s)` : ''})  load ${r.load.map((l) => l.toFixed(1)).join(' ')}${other}`
   );
 }
 
@@ -540,6 +546,15 @@ async function settle(pids: number[]): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     if (!busy || seconds > 60) return seconds;
   }
+}
+
+/** WAL written and full-page images in it since the server started, and checkpoints begun (cluster-wide). */
+async function walActivity(db: Client): Promise<{ bytes: number; fullPageImages: number; checkpoints: number }> {
+  const { rows } = await db.query<{ bytes: string; fpi: string; checkpoints: string }>(
+    `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn AS bytes, (SELECT wal_fpi FROM pg_stat_wal) AS fpi,
+            (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints`,
+  );
+  return { bytes: Number(rows[0].bytes), fullPageImages: Number(rows[0].fpi), checkpoints: Number(rows[0].checkpoints) };
 }
 
 async function committedTransactions(db: Client, database: string): Promise<number> {

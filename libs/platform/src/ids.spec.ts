@@ -35,4 +35,10 @@ describe('ids for the things a command creates', () => {
     expect(ids.forCommand({ actor: { id: 'bob' }, idempotencyKey: 'k-1' }, 'call')).not.toBe(keyed);
     expect(nameBasedId('a', 'bc')).not.toBe(nameBasedId('ab', 'c'));
   });
+
+  it('derive the ids they always derived: a retry after an upgrade must name what the first attempt appended', () => {
+    // Pinned from the implementation before one-shot hashing (createHash('sha1').update(NAMESPACE).update(name)).
+    expect(nameBasedId('event', 'alice', 'k-1', 'call-1', '0')).toBe('ee71ca53-a685-51d1-ada0-c3711f237402');
+    expect(nameBasedId('grant-manager:ümlaut', 'key')).toBe('1048531b-5439-5141-ac35-3c66ecbef1f1');
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 
 export const ID_GENERATOR = Symbol('ID_GENERATOR');
@@ -49,10 +49,11 @@ const NAMESPACE = Buffer.from('5b0f3c1e8d6a4c7e9a2b1f0e3d4c5b6a', 'hex');
 /** RFC 9562 UUID version 5 of the parts (joined unambiguously) in this application's namespace. */
 export function nameBasedId(...parts: string[]): string {
   const name = parts.map((part) => `${part.length}:${part}`).join('');
-  const hash = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest();
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
+  // One-shot hashing: a keyed command derives several of these (its entity's id, each event's).
+  const digest = hash('sha1', Buffer.concat([NAMESPACE, Buffer.from(name, 'utf8')]), 'buffer');
+  digest[6] = (digest[6] & 0x0f) | 0x50;
+  digest[8] = (digest[8] & 0x3f) | 0x80;
+  const hex = digest.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

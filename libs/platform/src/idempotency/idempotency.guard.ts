@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { BadRequestException, type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -154,9 +154,8 @@ export class IdempotencyKeyGuard implements CanActivate {
     const key = idempotencyKeyOf(request);
     if (key === undefined) return true;
     const scope = request.actor?.id ?? 'anonymous';
-    const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.originalUrl}\n${request.header('if-match') ?? ''}\n${JSON.stringify(request.body ?? null)}`)
-      .digest('hex');
+    // One-shot hashing (no Hash object and its stream machinery to build for every keyed request).
+    const requestHash = hash('sha256', `${request.method} ${request.originalUrl}\n${request.header('if-match') ?? ''}\n${JSON.stringify(request.body ?? null)}`, 'hex');
     const keyed = new KeyedCommand(pgPoolOf(this.dataSource), this.logger, http.getResponse<Response>(), scope, key, requestHash, requestTag(this.tagKey, requestHash));
     keyedCommands.set(request, keyed);
     return looksUpLate(context.getHandler()) ? true : keyed.lookUpFirst();
