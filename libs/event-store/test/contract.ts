@@ -396,6 +396,40 @@ export function eventStoreContract(name: string, factory: () => Promise<Contract
       });
     });
 
+    describe('the head of the log', () => {
+      /**
+       * A position this log never handed out, far after `position`. Both adapters write a position as
+       * two zero-padded numbers, ordered by the first (PostgreSQL: transaction, then position;
+       * EventStoreDB: commit, then prepare): moving the first a million on is beyond anything
+       * appended in this suite, and still in range for either.
+       */
+      const farAfter = (position: string) => position.replace(/^\d+/, (first) => (BigInt(first) + 1_000_000n).toString().padStart(first.length, '0'));
+
+      it('tells a position beyond its last event (another log\'s, or one from before a restore) from every position it handed out', async () => {
+        expect(store.isBeyondHead).toBeDefined();
+        const isBeyondHead = (position: string) => (store.isBeyondHead as (position: string) => Promise<boolean>).call(store, position);
+        const stream = newStreamId();
+        const first = await store.append(stream, [newEvent()], 'no_stream');
+        expect(await isBeyondHead(first.position)).toBe(false); // the last event's own position is not beyond
+        const beyond = farAfter(first.position);
+        expect(beyond).not.toBe(first.position);
+        expect(await isBeyondHead(beyond)).toBe(true);
+
+        const second = await store.append(stream, [newEvent()], 0);
+        expect(await isBeyondHead(first.position)).toBe(false);
+        expect(await isBeyondHead(second.position)).toBe(false);
+        const [read] = await store.readAll({ after: first.position, maxCount: 1 });
+        expect(read.position).toBe(second.position); // the form readAll hands out, the one a feed cursor carries
+        expect(await isBeyondHead(farAfter(second.position))).toBe(true);
+      });
+
+      it('refuses a position that is not of its form, as readAll does', async () => {
+        const isBeyondHead = (position: string) => (store.isBeyondHead as (position: string) => Promise<boolean>).call(store, position);
+        await expect(isBeyondHead('not-a-position')).rejects.toThrow(RangeError);
+        await expect(store.readAll({ after: 'not-a-position' })).rejects.toThrow(RangeError);
+      });
+    });
+
     describe('subscriptions', () => {
       it('catches up from a middle position, then delivers live events', async () => {
         const kind = newKind();
