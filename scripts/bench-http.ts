@@ -165,7 +165,7 @@ interface PhaseResult {
   p99: number;
   serverCpuMicros: number;
   serverCpuWithCatchUpMicros: number;
-  /** The cluster's WAL written during the phase (both servers share it; only one is driven at a time), and checkpoints begun. */
+  /** The cluster's WAL written during the phase (both servers share it; only one is driven at a time); its full-page images and checkpoints begun include the catch-up's. */
   wal: { bytes: number; fullPageImages: number; checkpoints: number };
   postgresCpuMicros: number;
   /** BENCH_HTTP_WORKER=0: the worker process's CPU over the phase and its catch-up. */
@@ -373,12 +373,13 @@ async function main(): Promise<void> {
       toggleProfiles();
       const serverCpu = processCpuMicros(server.pid) - serverCpuBefore;
       const postgresCpuDuring = postgresCpu() - postgresCpuBefore;
-      const walAfter = await walActivity(db);
-      const wal = { bytes: walAfter.bytes - walBefore.bytes, fullPageImages: walAfter.fullPageImages - walBefore.fullPageImages, checkpoints: walAfter.checkpoints - walBefore.checkpoints };
+      const walBytesAfter = (await walActivity(db)).bytes;
       const catchUp = await settle([servers.bare.pid, servers.ledger.pid]);
       const serverCpuWithCatchUp = processCpuMicros(server.pid) - serverCpuBefore;
       const workerCpu = workerPid && workerCpuBefore !== undefined ? processCpuMicros(workerPid) - workerCpuBefore : undefined;
       const transactions = (await committedTransactions(db, server.database)) - transactionsBefore;
+      const walAfter = await walActivity(db); // after that wait: every backend has reported its full-page images
+      const wal = { bytes: walBytesAfter - walBefore.bytes, fullPageImages: walAfter.fullPageImages - walBefore.fullPageImages, checkpoints: walAfter.checkpoints - walBefore.checkpoints };
       const other = new Map<string, number>();
       for (const [status, { count }] of Object.entries(result.statusCodeStats)) if (Number(status) !== target.expectedStatus) other.set(status, count);
       if (result.errors) other.set('errors', result.errors);
@@ -548,11 +549,17 @@ async function settle(pids: number[]): Promise<number> {
   }
 }
 
-/** WAL written and full-page images in it since the server started, and checkpoints begun (cluster-wide). */
+/**
+ * WAL written since the server started (exact: the insert position), the full-page images in it
+ * and the checkpoints begun (cluster-wide). Backends report their full-page images at most once a
+ * second, so the phase's count is read after committedTransactions' wait (and so includes the
+ * catch-up's). PostgreSQL 17 moved the checkpoint counts to pg_stat_checkpointer.
+ */
 async function walActivity(db: Client): Promise<{ bytes: number; fullPageImages: number; checkpoints: number }> {
+  const version = Number((await db.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
+  const checkpoints = version >= 170000 ? 'SELECT num_timed + num_requested FROM pg_stat_checkpointer' : 'SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter';
   const { rows } = await db.query<{ bytes: string; fpi: string; checkpoints: string }>(
-    `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn AS bytes, (SELECT wal_fpi FROM pg_stat_wal) AS fpi,
-            (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints`,
+    `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn AS bytes, (SELECT wal_fpi FROM pg_stat_wal) AS fpi, (${checkpoints}) AS checkpoints`,
   );
   return { bytes: Number(rows[0].bytes), fullPageImages: Number(rows[0].fpi), checkpoints: Number(rows[0].checkpoints) };
 }

@@ -239,7 +239,7 @@ export class StreamCommandExecutor {
       // process did not know of, decided at another instant. Answer with what is stored.
       const again = keyed ? await this.searchEarlierAttempt(decider, streamId, context) : undefined;
       if (again) return { id: entityId, ...again };
-      // Not a keyed command's: its ids are random, so what is stored is this very append, retried.
+      // Not a keyed command's: its ids are unique (version 7, newEventId), so what is stored is this very append, retried.
       this.folded.forget(streamId);
       return { id: entityId, version: result.nextExpectedVersion, events, replayed: false };
     }
@@ -319,8 +319,8 @@ export class StreamCommandExecutor {
     let recorded: RecordedEvent[];
     if (live && !recalled && this.snapshotsOf(decider)) {
       // Only a stream of `every` events or more can have a snapshot. One this process knows to be
-      // that long is looked up first, then read from its snapshot (or whole); any other is read a
-      // first page at a time, and looked up only if that page is full: the short streams (most of
+      // that long is looked up first, then read from its snapshot (or whole); any other has its
+      // first page read, and is looked up only if that page is full: the short streams (most of
       // them) cost one round trip and no look-up, as without snapshots.
       const every = this.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY;
       const firstPage = this.longStreams.has(streamId) ? undefined : await this.store.readStream(streamId, { maxCount: every });
@@ -365,12 +365,15 @@ export class StreamCommandExecutor {
 
   /**
    * Remembers a stream long enough to have a decider snapshot (its version reached `every` - 1), so
-   * that its next cold read looks the snapshot up first (read). At most LONG_STREAMS_REMEMBERED, the
-   * least recently noted forgotten first: a forgotten one is read a page first, as a short one is.
+   * that its next cold read looks the snapshot up first (read), and forgets one seen shorter. At
+   * most LONG_STREAMS_REMEMBERED, the least recently noted forgotten first: a forgotten one is read
+   * a page first, as a short one is.
    */
   private noteLength(streamId: string, version: number): void {
-    if (!this.snapshots || version + 1 < (this.snapshots.every ?? DEFAULT_SNAPSHOT_EVERY)) return;
+    if (!this.snapshots) return;
     this.longStreams.delete(streamId);
+    // Seen short (as a log restored to an earlier point may show it): read a first page again.
+    if (version + 1 < (this.snapshots.every ?? DEFAULT_SNAPSHOT_EVERY)) return;
     this.longStreams.add(streamId);
     if (this.longStreams.size > LONG_STREAMS_REMEMBERED) this.longStreams.delete(this.longStreams.values().next().value as string);
   }
@@ -514,7 +517,7 @@ const SNAPSHOT_WRITERS = 2;
 /** Streams whose last snapshot version this process remembers (so as not to write one again too soon). */
 const SNAPSHOTTED_REMEMBERED = 10_000;
 /** Streams known to be long enough for a decider snapshot, at most (noteLength). */
-const LONG_STREAMS_REMEMBERED = 100_000;
+const LONG_STREAMS_REMEMBERED = 20_000;
 /** A snapshot look-up that takes longer (a busy or unreachable pool) is not waited for: the stream is read whole. */
 const SNAPSHOT_LOOKUP_MS = 250;
 

@@ -35,8 +35,9 @@ export class RandomIdGenerator implements IdGenerator {
  * event log's unique event_id index instead of on a random page of it. With random (version 4) ids
  * each append dirtied a random leaf of that index (and, after a checkpoint, wrote its whole page to
  * the WAL): `npm run bench:append`, alternating the two, measured 168–182 µs of PostgreSQL CPU per
- * one-event append with these against 218–227 with random ids. The time it shows is the event's
- * recordedAt, which every reader of the event sees anyway. A command with an Idempotency-Key keeps
+ * one-event append with these against 218–227 with random ids. The time it shows is about the event's
+ * recordedAt (this server's clock when the event was made, a moment before its append), which every
+ * reader of the event sees anyway. A command with an Idempotency-Key keeps
  * its name-based ids (StreamCommandExecutor), so that a retry appends the same ones.
  */
 export function newEventId(): string {

@@ -246,6 +246,9 @@ describe('decider snapshots (PostgreSQL)', () => {
       const streamId = await organisationWith(130);
       await newProcess().load(organisationDecider, streamId);
       await snapshotAt(streamId, 130);
+      // A process on this log that knows the stream is long (it read it from the snapshot).
+      const knowing = newProcess();
+      expect((await loadRecordingReads(knowing, streamId)).readsFrom).toEqual([0, 130]);
       const organisationId = streamId.slice('organisation-'.length);
       const elsewhere = new StreamCommandExecutor(otherStore, codec);
       await elsewhere.execute(
@@ -261,6 +264,15 @@ describe('decider snapshots (PostgreSQL)', () => {
       expect(loaded.readsFrom).toEqual([0, 130, 0]); // the first page, the snapshot's last event checked (not this log's), then the stream read whole
       expect(loaded.state).toMatchObject<Partial<OrganisationState>>({ name: 'Elsewhere 140', country: 'TN' });
       expect(loaded.version).toBe(140);
+
+      // That whole read stored the other log's state as the stream's snapshot (version 140). The
+      // process on this log looks it up first, finds its last event missing here, and reads whole.
+      await snapshotAt(streamId, 140);
+      knowing.forgetFoldedStates();
+      const ours = await loadRecordingReads(knowing, streamId);
+      expect(ours.readsFrom).toEqual([140, 0]);
+      expect(ours.version).toBe(130);
+      expect(ours.state).toMatchObject<Partial<OrganisationState>>({ name: 'Org 130', country: 'LB' });
     } finally {
       await otherStore.close();
       await otherDb.drop();
@@ -275,7 +287,12 @@ describe('decider snapshots (PostgreSQL)', () => {
       lookups.push(streamId);
       return find(streamId, decider);
     };
-    const here = new StreamCommandExecutor(eventStore, codec, undefined, undefined, { store: counted, deciders: deciderSnapshotIdentities(schemaRegistry()), every: EVERY });
+    const here = new StreamCommandExecutor(eventStore, codec, undefined, undefined, {
+      store: counted,
+      deciders: deciderSnapshotIdentities(schemaRegistry()),
+      every: EVERY,
+      onError: (message) => errors.push(message),
+    });
 
     const short = await organisationWith(EVERY - 2); // 99 events
     expect((await loadRecordingReads(here, short)).readsFrom).toEqual([0]);
@@ -307,8 +324,12 @@ describe('decider snapshots (PostgreSQL)', () => {
   });
 
   it('a snapshot look-up that does not answer within 250 ms is not waited for (the stream is read whole), and a short stream does not look up at all', async () => {
+    let finds = 0;
     const slowStore = (ms: number) => ({
-      find: () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref()),
+      find: () => {
+        finds += 1;
+        return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+      },
       save: async () => undefined,
       delete: async () => undefined,
     });
@@ -319,6 +340,14 @@ describe('decider snapshots (PostgreSQL)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
     expect(loaded.readsFrom).toEqual([0, EVERY]);
     expect(loaded.state.name).toBe(`Org ${EVERY + 5}`);
+    // Known long now: the look-up comes first, and is not waited for beyond 250 ms either; then the stream is read whole.
+    stalled.forgetFoldedStates();
+    started = Date.now();
+    const again = await loadRecordingReads(stalled, long);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    expect(again.readsFrom).toEqual([0]);
+    expect(again.state).toEqual(loaded.state);
+    finds = 0;
 
     const short = await organisationWith(3);
     const slow = new StreamCommandExecutor(eventStore, codec, undefined, undefined, { store: slowStore(60_000), deciders: deciderSnapshotIdentities(schemaRegistry()) });
@@ -327,6 +356,7 @@ describe('decider snapshots (PostgreSQL)', () => {
     expect(Date.now() - started).toBeLessThan(240); // no look-up: its first page was the whole stream
     expect(shortLoaded.readsFrom).toEqual([0]);
     expect(shortLoaded.state.name).toBe('Org 3');
+    expect(finds).toBe(0);
   });
 
   it('the keyring seals a state under many subjects\' keys, and opens it only while every one is that subject\'s live key', async () => {
