@@ -80,10 +80,10 @@ async function main(): Promise<void> {
         };
         roundRatios.push(rate(results.single, 'operations') / rate(results.baseline, 'operations'));
         console.log(
-          `round ${round}: raw ${format(rate(results.baseline, 'operations'))} tx/s (${cpuPerOperation(results.baseline)}),` +
-            ` append ${format(rate(results.single, 'operations'))}/s (${cpuPerOperation(results.single)}),` +
+          `round ${round}: raw ${format(rate(results.baseline, 'operations'))} tx/s (${cpuPer(results.baseline, 'operations')}),` +
+            ` append ${format(rate(results.single, 'operations'))}/s (${cpuPer(results.single, 'operations')}),` +
             ` ratio ${(rate(results.single, 'operations') / rate(results.baseline, 'operations')).toFixed(2)},` +
-            ` batched ${format(rate(results.batched, 'events'))} events/s (${cpuPerEvent(results.batched)})`,
+            ` batched ${format(rate(results.batched, 'events'))} events/s (${cpuPer(results.batched, 'events')})`,
         );
         for (const phase of ['baseline', 'single', 'batched'] as const) add(totals[phase], results[phase]);
       }
@@ -97,8 +97,8 @@ async function main(): Promise<void> {
     const batchedEventsPerSecond = rate(totals.batched, 'events');
     console.log('');
     printTable([
-      ['(a) raw INSERT + COMMIT (1 row)', `${format(rate(totals.baseline, 'operations'))} tx/s`, cpuPerOperation(totals.baseline)],
-      ['(b) append, 1 event, expected version', `${format(rate(totals.single, 'operations'))} appends/s`, cpuPerOperation(totals.single)],
+      ['(a) raw INSERT + COMMIT (1 row)', `${format(rate(totals.baseline, 'operations'))} tx/s`, cpuPer(totals.baseline, 'operations')],
+      ['(b) append, 1 event, expected version', `${format(rate(totals.single, 'operations'))} appends/s`, cpuPer(totals.single, 'operations')],
       [
         '(c) ratio b / a, median of the rounds',
         `${ratio.toFixed(2)} (rounds ${Math.min(...roundRatios).toFixed(2)}–${Math.max(...roundRatios).toFixed(2)}; totals ${totalsRatio.toFixed(2)})`,
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       ],
       [
         `(d) append, ${BATCH_SIZE} events per append`,
-        `${format(batchedEventsPerSecond)} events/s (${cpuPerEvent(totals.batched)})`,
+        `${format(batchedEventsPerSecond)} events/s (${cpuPer(totals.batched, 'events')})`,
         `target >= ${format(BATCH_TARGET_EVENTS_PER_SECOND)} ${batchedEventsPerSecond >= BATCH_TARGET_EVENTS_PER_SECOND ? 'OK' : 'MISSED'}`,
       ],
     ]);
@@ -255,14 +255,10 @@ function add(total: PhaseResult, result: PhaseResult): void {
   total.serverCpuMicros += result.serverCpuMicros;
 }
 
-function cpuPerOperation(result: PhaseResult): string {
-  const micros = (cpu: number) => (cpu / result.operations).toFixed(0);
-  return `client ${micros(result.clientCpuMicros)} + server ${micros(result.serverCpuMicros)} µs CPU/op`;
-}
-
-function cpuPerEvent(result: PhaseResult): string {
-  const micros = (cpu: number) => (cpu / result.events).toFixed(1);
-  return `client ${micros(result.clientCpuMicros)} + server ${micros(result.serverCpuMicros)} µs CPU/event`;
+/** Client and server CPU per operation (whole µs) or per event (to a tenth: a batched append's share is a few µs). */
+function cpuPer(result: PhaseResult, unit: 'operations' | 'events'): string {
+  const micros = (cpu: number) => (cpu / result[unit]).toFixed(unit === 'operations' ? 0 : 1);
+  return `client ${micros(result.clientCpuMicros)} + server ${micros(result.serverCpuMicros)} µs CPU/${unit === 'operations' ? 'op' : 'event'}`;
 }
 
 function rate(result: PhaseResult, unit: 'operations' | 'events'): number {
