@@ -43,8 +43,7 @@
  * measured phases then run with no worker at all (nothing projected, sealed or sent), which bounds
  * what the API and its appends can do alone, PostgreSQL's share included.
  * BENCH_HTTP_ONLY=create,update,keyed,get,list restricts the Grant Ledger phases (the bare ones run
- * as needed); BENCH_HTTP_STATEMENTS=1 loads pg_stat_statements (a restart of the benchmark's
- * PostgreSQL) and prints, per phase, the statements per request by kind with their mean execution time — a diagnostic, it costs a
+ * as needed); BENCH_HTTP_STATEMENTS=1 starts the benchmark's PostgreSQL with pg_stat_statements and prints, per phase, the statements per request by kind with their mean execution time — a diagnostic, it costs a
  * little on both sides; BENCH_HTTP_CPU_PROF=<dir> profiles Grant Ledger's CPU during every measured
  * phase of either server (warm-ups excluded), one <dir>/<round>-<target>.cpuprofile each (a
  * --require hook that starts and stops the V8 profiler on SIGUSR2; --cpu-prof itself is not allowed
@@ -195,13 +194,9 @@ async function main(): Promise<void> {
   const autocannon = require('autocannon') as Autocannon;
 
   ensureBuilt({ skipEnv: 'BENCH_HTTP_SKIP_BUILD', forceEnv: 'BENCH_HTTP_BUILD', say });
-  const pg = await startTestPostgres({ durable: true });
+  const pg = await startTestPostgres({ durable: true, statements: STATEMENTS });
   process.once('exit', () => pg.stop());
   process.once('SIGINT', () => process.exit(130));
-  if (STATEMENTS) {
-    await adminQuery(pg.url, `ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
-    await pg.restart('fast');
-  }
   const postmasterPid = Number(readFileSync(join(pg.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
   const postgresCpu = () => processTreeCpuMicros(postmasterPid);
   await adminQuery(pg.url, 'CREATE DATABASE bare');

@@ -55,7 +55,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestPostgres(options: { durable?: boolean } = {}): Promise<RunningPostgres> {
+/**
+ * `durable`: fsync and full-page writes on, as a real server runs (benchmarks, fault scenarios).
+ * `statements`: pg_stat_statements loaded (CREATE EXTENSION pg_stat_statements in a database to read
+ * it there): what a test or benchmark counts of the statements the application sent.
+ */
+export async function startTestPostgres(options: { durable?: boolean; statements?: boolean } = {}): Promise<RunningPostgres> {
   const bin = findBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'grant-ledger-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -73,9 +78,10 @@ export async function startTestPostgres(options: { durable?: boolean } = {}): Pr
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
   const durability = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const statements = options.statements ? ' -c shared_preload_libraries=pg_stat_statements' : '';
   const startArgs = [
     '-D', data, '-l', join(dir, 'log'), '-w', 'start',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${durability}`,
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${durability}${statements}`,
   ];
   run('pg_ctl', startArgs);
   const runAsync = async (cmd: string, args: string[]) => {

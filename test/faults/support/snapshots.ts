@@ -20,3 +20,19 @@ export async function deciderSnapshotCounts(pool: Pool): Promise<{ streams: numb
   const figure = `decider snapshots written along the way: ${rows.map((row) => `${row.decider} ${row.streams} streams (latest at version ${row.latest})`).join(', ') || 'none'}`;
   return { streams, figure };
 }
+
+/**
+ * The decider-snapshot look-ups PostgreSQL ran and the snapshots they answered, from
+ * pg_stat_statements (the server started with `statements: true`, the extension created in the
+ * database): every SELECT on decider_snapshots is the executor's look-up (PostgresDeciderSnapshotStore),
+ * and the rows it returned are snapshots the application received to read a stream from.
+ */
+export async function deciderSnapshotLookUps(pool: Pool): Promise<{ lookUps: number; found: number; figure: string }> {
+  const rows = await queryWithRetry<{ calls: string | null; found: string | null }>(
+    pool,
+    String.raw`SELECT sum(calls) AS calls, sum(rows) AS found FROM pg_stat_statements WHERE query ~* '^\s*SELECT\M.*\mFROM\s+decider_snapshots\M'`,
+  );
+  const lookUps = Number(rows[0]?.calls ?? 0);
+  const found = Number(rows[0]?.found ?? 0);
+  return { lookUps, found, figure: `decider snapshot look-ups: ${lookUps}, of which ${found} answered a snapshot` };
+}
