@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { describeError } from '../database/transient-errors';
 
 export interface ShutdownOptions {
@@ -29,11 +29,7 @@ export function installShutdown(options: ShutdownOptions): void {
       options.log('shutdown deadline reached; exiting now');
       process.exit(1);
     }, options.deadlineMs ?? 9_000).unref();
-    if (options.server) {
-      options.server.close();
-      options.server.closeIdleConnections();
-      setTimeout(() => options.server?.closeAllConnections(), options.drainMs ?? 3_000).unref();
-    }
+    if (options.server) drainHttpServer(options.server, options.drainMs ?? 3_000);
     void options
       .close()
       .then(
@@ -54,4 +50,34 @@ export function installShutdown(options: ShutdownOptions): void {
  */
 export function logUnhandledRejections(log: (message: string, fields?: Record<string, unknown>) => void): void {
   process.on('unhandledRejection', (reason) => log('unhandled promise rejection', { error: describeError(reason) }));
+}
+
+/** How long a connection may stay idle between its requests once the server drains (down from HttpKeepAliveTimeoutMs). */
+export const DRAIN_IDLE_MS = 250;
+
+/**
+ * Stops `server` taking connections and lets the open ones finish what they carry:
+ * - idle connections are closed at once;
+ * - every request that arrives from now on (on a kept-alive connection) is answered, with
+ *   `Connection: close`, and its connection closes after that answer: a client that keeps a
+ *   connection busy (a load balancer, a client pool under load) is moved off it after one more
+ *   request, instead of being served on it until the drain's end;
+ * - a connection left idle after the answer to a request that was in flight at the signal closes
+ *   after DRAIN_IDLE_MS (and the second Node adds to any keep-alive timeout), not after the
+ *   configured keep-alive (65 s by default);
+ * - whatever is still open `drainMs` after the signal is cut.
+ * Before, a busy keep-alive connection was served until `drainMs` (3 s): a SIGTERM under load took
+ * 3.2 s in some of the fault suite's runs and 0.2 s in others.
+ */
+export function drainHttpServer(server: Server, drainMs: number): void {
+  // First among the request listeners: the app's own may answer synchronously (a 404).
+  server.prependListener('request', closeAfterAnswer);
+  server.keepAliveTimeout = Math.min(server.keepAliveTimeout || DRAIN_IDLE_MS, DRAIN_IDLE_MS);
+  server.close();
+  server.closeIdleConnections();
+  setTimeout(() => server.closeAllConnections(), drainMs).unref();
+}
+
+function closeAfterAnswer(_request: IncomingMessage, response: ServerResponse): void {
+  if (!response.headersSent) response.setHeader('Connection', 'close');
 }
