@@ -43,8 +43,9 @@
  * measured phases then run with no worker at all (nothing projected, sealed or sent), which bounds
  * what the API and its appends can do alone, PostgreSQL's share included.
  * BENCH_HTTP_ONLY=create,update,keyed,get,list restricts the Grant Ledger phases (the bare ones run
- * as needed); BENCH_HTTP_STATEMENTS=1 starts the benchmark's PostgreSQL with pg_stat_statements and prints, per phase, the statements per request by kind with their mean execution time — a diagnostic, it costs a
- * little on both sides; BENCH_HTTP_CPU_PROF=<dir> profiles Grant Ledger's CPU during every measured
+ * as needed); BENCH_HTTP_STATEMENTS=1 starts the benchmark's PostgreSQL with pg_stat_statements
+ * and prints, per phase, the statements per request by kind with their mean execution time — a
+ * diagnostic, it costs a little on both sides; BENCH_HTTP_CPU_PROF=<dir> profiles Grant Ledger's CPU during every measured
  * phase of either server (warm-ups excluded), one <dir>/<round>-<target>.cpuprofile each (a
  * --require hook that starts and stops the V8 profiler on SIGUSR2; --cpu-prof itself is not allowed
  * in NODE_OPTIONS).
