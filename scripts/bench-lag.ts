@@ -120,20 +120,13 @@ function postgresCpuMs(dataDir: string): number {
 
 async function main(): Promise<void> {
   ensureBuilt({ skipEnv: 'BENCH_LAG_SKIP_BUILD', forceEnv: 'BENCH_LAG_BUILD', say });
-  const pg = await startTestPostgres({ durable: true });
+  const pg = await startTestPostgres({ durable: true, statements: STATEMENTS });
   const fleet = new Fleet({ databaseUrl: pg.url });
   const stopAll = () => {
     pg.stop();
   };
   process.once('exit', stopAll);
   process.once('SIGINT', () => process.exit(130));
-  if (STATEMENTS) {
-    const admin = new Client({ connectionString: pg.url });
-    await admin.connect();
-    await admin.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
-    await admin.end();
-    await pg.restart('fast');
-  }
   const db = new Client({ connectionString: pg.url });
   try {
     await db.connect();

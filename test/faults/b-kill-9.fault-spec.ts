@@ -211,12 +211,12 @@ describe('fault scenario b: kill -9 of the API under keyed load, five times', ()
   }, 300_000);
 
   it('wrote decider snapshots along the way and read streams from them (each restarted API reads cold the streams it meets: a publication, a retry)', async () => {
+    const lookUps = await deciderSnapshotLookUps(pool);
     const { streams, figure } = await deciderSnapshotCounts(pool);
     figures.add(figure);
-    const lookUps = await deciderSnapshotLookUps(pool);
     figures.add(lookUps.figure);
     expect(streams).toBeGreaterThan(0);
-    // Written by one process, answered to a later one: the checks above held with snapshots read.
+    // Look-ups that answered a snapshot: streams were read from them while the checks above held.
     expect(lookUps.found).toBeGreaterThan(0);
   });
 

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { FIND_DECIDER_SNAPSHOT } from '@app/application/snapshots/decider-snapshots';
 import { queryWithRetry } from './database';
 
 /**
@@ -24,13 +25,15 @@ export async function deciderSnapshotCounts(pool: Pool): Promise<{ streams: numb
 /**
  * The decider-snapshot look-ups PostgreSQL ran and the snapshots they answered, from
  * pg_stat_statements (the server started with `statements: true`, the extension created in the
- * database): every SELECT on decider_snapshots is the executor's look-up (PostgresDeciderSnapshotStore),
- * and the rows it returned are snapshots the application received to read a stream from.
+ * database): the executor's look-up statement (FIND_DECIDER_SNAPSHOT) by its exact text, so that no
+ * other query of the table (deciderSnapshotCounts') is counted; the rows it returned are snapshots
+ * the application received to read a stream from.
  */
 export async function deciderSnapshotLookUps(pool: Pool): Promise<{ lookUps: number; found: number; figure: string }> {
   const rows = await queryWithRetry<{ calls: string | null; found: string | null }>(
     pool,
-    String.raw`SELECT sum(calls) AS calls, sum(rows) AS found FROM pg_stat_statements WHERE query ~* '^\s*SELECT\M.*\mFROM\s+decider_snapshots\M'`,
+    'SELECT sum(calls) AS calls, sum(rows) AS found FROM pg_stat_statements WHERE query = $1',
+    [FIND_DECIDER_SNAPSHOT],
   );
   const lookUps = Number(rows[0]?.calls ?? 0);
   const found = Number(rows[0]?.found ?? 0);

@@ -44,15 +44,15 @@ interface SnapshotRow {
   sealed: Buffer;
 }
 
+/** A stream's snapshot look-up (also what the fault suite counts in pg_stat_statements). */
+export const FIND_DECIDER_SNAPSHOT = 'SELECT fingerprint, stream_version, keys, sealed FROM decider_snapshots WHERE stream_id = $1 AND decider = $2';
+
 /** The `decider_snapshots` table (migration DeciderSnapshots1764001800000), through the application's own pool. */
 export class PostgresDeciderSnapshotStore implements DeciderSnapshotStore {
   constructor(private readonly dataSource: DataSource) {}
 
   async find(streamId: string, decider: string): Promise<StoredDeciderSnapshot | undefined> {
-    const rows = (await this.dataSource.query('SELECT fingerprint, stream_version, keys, sealed FROM decider_snapshots WHERE stream_id = $1 AND decider = $2', [
-      streamId,
-      decider,
-    ])) as SnapshotRow[];
+    const rows = (await this.dataSource.query(FIND_DECIDER_SNAPSHOT, [streamId, decider])) as SnapshotRow[];
     const row = rows[0];
     return row && { streamId, decider, fingerprint: row.fingerprint, version: Number(row.stream_version), keys: row.keys, sealed: row.sealed };
   }
