@@ -5,7 +5,7 @@ import { describeError } from '../database/transient-errors';
 export interface ShutdownOptions {
   /** What the process closes in order (the Nest app, then an embedded database, …). */
   close: () => Promise<void>;
-  /** The HTTP server, if any: it stops accepting at once, and open connections are cut after `drainMs`. */
+  /** The HTTP server, if any: drained (drainHttpServer): no new connection, open ones closed after their next answer, the rest cut after `drainMs`. */
   server?: Server;
   /** Hard limit: the process exits this long after the signal whatever is still running (default 9 s). */
   deadlineMs?: number;
