@@ -106,7 +106,8 @@ describe('StreamCommandExecutor', () => {
   };
   const setup = (maxAgeMs?: number) => {
     const store = new FakeStore();
-    const executor = track(new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs }));
+    // The look-ups' moment drawn at maxAgeMs itself (random 1): the timings below are exact.
+    const executor = track(new StreamCommandExecutor(store as unknown as EventStore, codec, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs, random: () => 1 }));
     return { store, executor };
   };
   const appendElsewhere = (store: FakeStore, streamId: string, by: string, expected: ExpectedVersion) =>
@@ -249,10 +250,10 @@ describe('StreamCommandExecutor', () => {
           return this.live;
         }
       }
-      const setupSealing = (maxAgeMs: number) => {
+      const setupSealing = (maxAgeMs: number, random: () => number = () => 1) => {
         const store = new FakeStore();
         const sealing = new SealingCodec(new SchemaRegistry().register({ Counted: 1 }));
-        const executor = track(new StreamCommandExecutor(store as unknown as EventStore, sealing, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs }));
+        const executor = track(new StreamCommandExecutor(store as unknown as EventStore, sealing, { attempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, { maxAgeMs, random }));
         return { store, sealing, executor };
       };
 
@@ -272,6 +273,35 @@ describe('StreamCommandExecutor', () => {
         expect(sealing.lookUps).toEqual([['key-pii-a'], ['key-pii-a', 'key-pii-c']]); // and those of what this process appended
         expect(store.readsFrom).toEqual([0]);
         expect((await executor.load(counter, 's-p')).state).toEqual(['pii-a', 'b', 'pii-c', 'd', 'e']);
+      });
+
+      it('its look-up comes at a moment drawn in the second half of maxAgeMs, drawn anew at each look-up, so that states folded together are not looked up together', async () => {
+        const draws = [0, 0.5];
+        const { sealing, executor } = setupSealing(40, () => draws.shift() ?? 1);
+        await executor.execute(counter, 's-d', 'd', { by: 'pii-a' }, context()); // drawn 0: looked up 20 ms after its check
+        later(19);
+        await executor.execute(counter, 's-d', 'd', { by: 'b' }, context());
+        expect(sealing.lookUps).toEqual([]);
+        later(1);
+        await executor.execute(counter, 's-d', 'd', { by: 'c' }, context()); // 20 ms: looked up; drawn 0.5: the next 30 ms after
+        expect(sealing.lookUps).toEqual([['key-pii-a']]);
+        later(29);
+        await executor.execute(counter, 's-d', 'd', { by: 'e' }, context());
+        expect(sealing.lookUps).toEqual([['key-pii-a']]);
+        later(1);
+        await executor.execute(counter, 's-d', 'd', { by: 'f' }, context());
+        expect(sealing.lookUps).toEqual([['key-pii-a'], ['key-pii-a']]);
+      });
+
+      it('never later than maxAgeMs, whatever is drawn', async () => {
+        const { sealing, executor } = setupSealing(40, () => 0.9999999);
+        await executor.execute(counter, 's-m', 'm', { by: 'pii-a' }, context());
+        later(39);
+        await executor.execute(counter, 's-m', 'm', { by: 'b' }, context()); // in use, so not swept
+        expect(sealing.lookUps).toEqual([]);
+        later(1);
+        await executor.execute(counter, 's-m', 'm', { by: 'c' }, context());
+        expect(sealing.lookUps).toEqual([['key-pii-a']]);
       });
 
       it('it is dropped once a key it was decrypted with is no longer live: the stream is read and decoded whole again', async () => {
