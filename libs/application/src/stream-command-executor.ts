@@ -600,10 +600,11 @@ export interface FoldedStateOptions {
  * here for 5 s). Then (`stale`; for each state at a moment drawn in the second half of `maxAgeMs`,
  * so that states folded together do not all look their keys up together) the executor looks its
  * keys up once more: all still live, the state reads as a fresh read would and is used again; one
- * erased, it is dropped and the stream read whole again. (It used to be dropped every 5 s whatever the keys: every hot stream was
- * then read and decoded whole again every 5 s, a cost growing with its length, and in step for all
- * the streams first folded together.) A state with no personal data needs no look-up. A state not
- * used for `maxAgeMs` is dropped; an erasure this process knows of drops every state at once.
+ * erased, it is dropped and the stream read whole again. (It used to be dropped every 5 s whatever
+ * the keys: every hot stream was then read and decoded whole again every 5 s, a cost growing with
+ * its length, and in step for all the streams first folded together.) A state with no personal
+ * data needs no look-up. A state not used for `maxAgeMs` is dropped; an erasure this process knows
+ * of drops every state at once.
  */
 class FoldedStates {
   private readonly entries = new Map<string, { decider: unknown; folded: FoldedState<unknown>; usedAt: number; checkAfterMs: number }>();
