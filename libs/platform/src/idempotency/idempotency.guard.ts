@@ -68,18 +68,38 @@ class AnsweredBefore extends Error {
 }
 
 /**
- * What the guard found for each keyed request, for its handler's wrapper (idempotent-handler.ts);
- * nothing for any other request. Keyed by the request object, so nothing is shared between requests
- * or between apps in one process, and an entry goes with its request. A WeakMap rather than a
- * property on the request: a miss costs ~0.1 µs, where a property missing on an Express request is
- * looked for along its prototype chain (~0.6 µs, measured on this machine) on every request without
- * a key.
+ * What the guard found for each keyed request, for its handler (the command's context, then the
+ * wrapper, idempotent-handler.ts, which takes it out); nothing for any other request. Keyed by the
+ * request object, so nothing is shared between requests or between apps in one process. A WeakMap
+ * rather than a property on the request: a miss costs ~0.1 µs, where a property missing on an
+ * Express request is looked for along its prototype chain (~0.6 µs, measured on this machine) on
+ * every request without a key.
+ *
+ * Taken out by the wrapper, and holding nothing of the request or its response until then (the
+ * wrapper hands the response over as it takes it): V8's young-generation collector keeps a WeakMap
+ * entry's value alive whatever becomes of its key (only a full collection weighs the key), so an
+ * entry left in place whose value led to the response kept the whole request (socket buffers,
+ * headers, body, DTOs) alive through every scavenge until the next full collection.
  */
 const keyedCommands = new WeakMap<object, KeyedCommand>();
 
-/** The keyed command the guard let through on this request, if any. */
+/** The keyed command the guard let through on this request, if any (still there for the wrapper). */
 export function keyedCommandOf(request: object | undefined): KeyedCommand | undefined {
   return request === undefined ? undefined : keyedCommands.get(request);
+}
+
+/**
+ * Takes out the keyed command the guard let through on this request, if any, and hands it the
+ * response it answers on: the handler's wrapper, once per request.
+ */
+export function takeKeyedCommand(request: object | undefined, response: Response | undefined): KeyedCommand | undefined {
+  if (request === undefined) return undefined;
+  const keyed = keyedCommands.get(request);
+  if (keyed === undefined) return undefined;
+  keyedCommands.delete(request);
+  if (response === undefined) throw new Error('A keyed request reached its handler without its response');
+  keyed.answersOn(response);
+  return keyed;
 }
 
 /**
@@ -156,7 +176,7 @@ export class IdempotencyKeyGuard implements CanActivate {
     const scope = request.actor?.id ?? 'anonymous';
     // One-shot hashing (no Hash object and its stream machinery to build for every keyed request).
     const requestHash = hash('sha256', `${request.method} ${request.originalUrl}\n${request.header('if-match') ?? ''}\n${JSON.stringify(request.body ?? null)}`, 'hex');
-    const keyed = new KeyedCommand(pgPoolOf(this.dataSource), this.logger, http.getResponse<Response>(), scope, key, requestHash, requestTag(this.tagKey, requestHash));
+    const keyed = new KeyedCommand(pgPoolOf(this.dataSource), this.logger, scope, key, requestHash, requestTag(this.tagKey, requestHash));
     keyedCommands.set(request, keyed);
     return looksUpLate(context.getHandler()) ? true : keyed.lookUpFirst();
   }
@@ -193,11 +213,12 @@ export class KeyedCommand {
   /** Set by the guard's look-up before the command: what the key held then. */
   private first: { previous: StoredAnswer | undefined } | undefined;
   private readonly verifyKey = () => this.verifyUnanswered();
+  /** The response it answers on: handed over by the handler's wrapper (takeKeyedCommand), not kept from the guard. */
+  private response!: Response;
 
   constructor(
     private readonly pool: Pool,
     private readonly logger: Logger,
-    private readonly response: Response,
     private readonly scope: string,
     private readonly key: string,
     /** SHA-256 of the request: only to recognise this request in a row stored before tags. */
@@ -207,7 +228,17 @@ export class KeyedCommand {
   ) {
     // What the key's row stores of the request is its tag, not its hash (request-tag.ts): a plain
     // hash of a body would let anyone reading the table confirm a guessed body (an e-mail address).
-    this.slot = { scope, key, requestHash: requestTag, get status() { return response.statusCode; } };
+    this.slot = new ResponseAnswerSlot(scope, key, requestTag, this);
+  }
+
+  /** The response this request is answered on (takeKeyedCommand), before the handler runs. */
+  answersOn(response: Response): void {
+    this.response = response;
+  }
+
+  /** The response's status now (ResponseAnswerSlot). */
+  get status(): number {
+    return this.response.statusCode;
   }
 
   /** Set when the key was not looked up first: see CommandContext.verifyKey. */
@@ -305,6 +336,29 @@ export class KeyedCommand {
       },
     );
     return this.stored;
+  }
+}
+
+/**
+ * A keyed command's answer slot, whose status is the response's when the command reads it.
+ *
+ * A class, for its getter on the prototype: an object literal with a getter (`{ get status() { … } }`)
+ * gives each object its own getter pair, which V8 allocates in the old generation, and its closure
+ * then held the response, and through it the whole request (socket buffers, headers, body, DTOs),
+ * through every young-generation collection until the next full one.
+ */
+class ResponseAnswerSlot implements AnswerSlot {
+  remembered?: { id: string; version: number; status: number };
+
+  constructor(
+    readonly scope: string,
+    readonly key: string,
+    readonly requestHash: string,
+    private readonly keyed: { readonly status: number },
+  ) {}
+
+  get status(): number {
+    return this.keyed.status;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Req, UseGuards } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
-import { ANSWERED_BY_COMMAND_METADATA, IdempotencyKeyGuard, keyedCommandOf } from './idempotency.guard';
+import type { Request } from 'express';
+import { ANSWERED_BY_COMMAND_METADATA, IdempotencyKeyGuard, takeKeyedCommand } from './idempotency.guard';
 
 export interface IdempotencyKeyOptions {
   /**
@@ -70,7 +71,8 @@ export function takesIdempotencyKey(handler: unknown): boolean {
 function answeringIdempotently(original: Handler, requestIndex: number): Handler {
   return function idempotent(this: unknown, ...args: unknown[]): unknown {
     // No request (a direct call, as in a unit test) is a call without a key.
-    const keyed = keyedCommandOf(args[requestIndex] as object | undefined);
+    const request = args[requestIndex] as Request | undefined;
+    const keyed = takeKeyedCommand(request, request?.res);
     if (keyed === undefined) return original.apply(this, args);
     return keyed.answer(() => original.apply(this, args));
   };
