@@ -78,6 +78,35 @@ describe('drainHttpServer (shutdown)', () => {
     expect((await closed) - drainStartedAt).toBeLessThan(5_000);
   });
 
+  it('answers a request sent just after the signal on a connection that was idle at it (Connection: close), rather than resetting it', async () => {
+    const { server, port, closed } = await slowServer(10);
+    servers.push(server);
+    const client = agent(true);
+    const before = await get(port, client); // answered; the connection is idle, kept alive
+    const drainStartedAt = Date.now();
+    drainHttpServer(server, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the client's next request, on its way as the signal came
+
+    const next = await get(port, client);
+    expect(next.status).toBe(200);
+    expect(next.connection).toBe('close');
+    expect(next.socket).toBe(before.socket);
+    expect((await closed) - drainStartedAt).toBeLessThan(5_000);
+  });
+
+  it('closes a connection idle at the signal, with nothing more sent on it, DRAIN_IDLE_MS later', async () => {
+    const { server, port, closed } = await slowServer(10);
+    servers.push(server);
+    const before = await get(port, agent(true));
+    const clientSawClose = new Promise<number>((resolve) => before.socket.once('close', () => resolve(Date.now())));
+    const drainStartedAt = Date.now();
+    drainHttpServer(server, 30_000);
+    const closedAfter = (await closed) - drainStartedAt;
+    expect(closedAfter).toBeGreaterThanOrEqual(DRAIN_IDLE_MS - 20); // timers may fire a little early
+    expect(closedAfter).toBeLessThan(DRAIN_IDLE_MS + 5_000);
+    expect((await clientSawClose) - drainStartedAt).toBeLessThan(DRAIN_IDLE_MS + 5_000);
+  });
+
   it('closes a connection left idle after its answer within DRAIN_IDLE_MS, not after the 65 s keep-alive or the drain', async () => {
     const { server, port, closed, received } = await slowServer(100);
     servers.push(server);
