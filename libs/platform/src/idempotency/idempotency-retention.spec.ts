@@ -35,20 +35,15 @@ class Calls {
   }
 }
 
-const queries: string[] = [];
-const pool = {
-  query: (config: { name?: string }) => {
-    queries.push(config.name ?? '');
-    return Promise.resolve({ rows: [] });
-  },
-};
+/** The key's look-up and remembered answer (no executor here remembers it with events): no row, and done. */
+const pool = { query: () => Promise.resolve({ rows: [] }) };
 const dataSource = { driver: { master: pool }, options: { type: 'postgres' } } as unknown as DataSource;
 const config = { piiMasterKey: Buffer.alloc(32, 7).toString('base64') } as AppConfig;
 const guard = new IdempotencyKeyGuard(dataSource, config);
 const handler = (Calls.prototype as unknown as { create: (request: object) => Promise<unknown> }).create;
 
-/** A keyed request as express hands it over: request and response pointing at each other, with a large young object. */
-function keyedRequest(i: number, keyed = true) {
+/** A request (keyed unless said) as express hands it over: request and response pointing at each other, with a large young object. */
+function incomingRequest(i: number, keyed = true) {
   const body = { title: `Call ${i}`, budgetMinor: i };
   const buffers = new Array<number>(40_000).fill(i);
   const headers: Record<string, string> = keyed ? { 'idempotency-key': `key-${i}` } : {};
@@ -69,7 +64,7 @@ function contextOf(request: object, response: object): ExecutionContext {
 async function serve(count: number, keep: (request: object) => unknown, keyed = true): Promise<unknown[]> {
   const kept: unknown[] = [];
   for (let i = 0; i < count; i++) {
-    const { request, response } = keyedRequest(i, keyed);
+    const { request, response } = incomingRequest(i, keyed);
     await guard.canActivate(contextOf(request, response));
     expect(keyedCommandOf(request) !== undefined).toBe(keyed);
     await expect(Promise.resolve(handler.call(new Calls(), request))).resolves.toEqual({ id: 'c1', version: 0 });
@@ -94,7 +89,7 @@ describe('a keyed request, answered, is garbage to a scavenge', () => {
   });
 
   it('the handler takes its keyed command out: nothing is left behind for the request', async () => {
-    const { request, response } = keyedRequest(0);
+    const { request, response } = incomingRequest(0);
     await guard.canActivate(contextOf(request, response));
     const keyed = keyedCommandOf(request);
     // Until the handler runs, what the guard keeps holds nothing of the response (nor, through it, the request).
