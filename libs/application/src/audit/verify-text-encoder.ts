@@ -353,6 +353,7 @@ const EVENT_ID_KEY = ascii(',"eventId":');
 const METADATA_KEY = ascii(',"metadata":{');
 const POSITION_KEY = ascii('},"position":');
 const RECORDED_AT_KEY = ascii(',"recordedAt":"');
+const RECORDED_AT_ENTRY = RECORDED_AT_KEY.subarray(1);
 const QUOTE = ascii('"');
 const SCHEMA_VERSION_KEY = ascii(',"schemaVersion":');
 const STREAM_ID_KEY = ascii(',"streamId":');
@@ -428,8 +429,9 @@ export function jsonbCanonicalBytes(text: string): Buffer | undefined {
   return at === srcEnd ? Buffer.from(out.subarray(0, pos)) : undefined;
 }
 
-/** The ISO text of the last recorded time seen, and its `"recordedAt":"…"` entry. */
-let lastRecorded = { ms: NaN, iso: ascii(''), entry: ascii('') };
+/** The last recorded time seen and its ISO text (an append's events share it). */
+let lastRecordedMs = NaN;
+let lastRecordedIso = '';
 
 const CHAIN = [0x63, 0x68, 0x61, 0x69, 0x6e];
 const RECORDED_AT = [0x72, 0x65, 0x63, 0x6f, 0x72, 0x64, 0x65, 0x64, 0x41, 0x74];
@@ -556,21 +558,23 @@ export function textFactsInto(
 
   // The stored record: metadata with recordedAt the recorded time, position, recordedAt, the tail.
   const recordedMs = page.recordedMs[i];
-  if (recordedMs !== lastRecorded.ms) {
-    const iso = new Date(recordedMs).toISOString();
-    lastRecorded = { ms: recordedMs, iso: ascii(iso), entry: ascii(`"recordedAt":"${iso}"`) };
+  if (recordedMs !== lastRecordedMs) {
+    lastRecordedIso = new Date(recordedMs).toISOString();
+    lastRecordedMs = recordedMs;
   }
   const wrote = copyMetaEntries(0, recordedBefore, recorded, -1, true);
   if (wrote) {
     room(1);
     out[pos++] = 0x2c;
   }
-  writeBytes(lastRecorded.entry);
+  writeBytes(RECORDED_AT_ENTRY);
+  writeAscii(lastRecordedIso);
+  writeBytes(QUOTE);
   copyMetaEntries(recordedBefore, metaEntries, recorded, -1, false);
   writeBytes(POSITION_KEY);
   if (!writePlainLiteral(page.positions[i])) return false;
   writeBytes(RECORDED_AT_KEY);
-  writeBytes(lastRecorded.iso);
+  writeAscii(lastRecordedIso);
   writeBytes(QUOTE);
   const tailStart = pos;
   writeBytes(SCHEMA_VERSION_KEY);
