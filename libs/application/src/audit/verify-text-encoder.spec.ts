@@ -157,7 +157,7 @@ describe('facts from stored text (eventFactsPageFromText) against parsed events 
     });
     const fromText = eventFactsPageFromText(page);
     const parsed = eventFactsPage(events);
-    const comparable = (facts: typeof parsed) => ({ ...facts, digests: Buffer.from(facts.digests).toString('hex'), linkHolds: [...facts.linkHolds] });
+    const comparable = (facts: typeof parsed) => ({ ...facts, digests: Buffer.from(facts.digests).toString('hex'), links: Buffer.from(facts.links).toString('hex'), linked: [...facts.linked], linkHolds: [...facts.linkHolds] });
     expect(comparable(fromText)).toEqual(comparable(parsed));
     expect([...parsed.linkHolds].filter((holds) => holds === 1).length).toBeGreaterThan(200);
   });

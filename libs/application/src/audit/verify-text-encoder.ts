@@ -1,6 +1,9 @@
 import { hash } from 'node:crypto';
 import type { StoredEventTextPage } from '@app/event-store/postgres/postgres-event-store';
 
+/** Bytes per event in a facts page's links (audit-digest.ts's EventFactsPage): prev (32), then hash (32). */
+export const LINK_BYTES = 64;
+
 /**
  * The audit verifier's two canonical documents of an event, written as UTF-8 bytes from
  * PostgreSQL's jsonb text into buffers that are reused (no strings built, joined or flattened, no
@@ -30,8 +33,6 @@ let at = 0;
  * move within it (copyWithin, native) rather than between buffers.
  */
 let out = new Uint8Array(1 << 16);
-/** `out` as a Buffer (its text decoders). */
-let outBuffer = Buffer.from(out.buffer);
 let pos = 0;
 
 /**
@@ -64,7 +65,6 @@ function grow(n: number): void {
   const bigger = new Uint8Array(Math.max(out.length * 2, pos + n + 1024));
   bigger.set(out.subarray(0, pos), 0);
   out = bigger;
-  outBuffer = Buffer.from(out.buffer);
 }
 
 /** src[from, to) to out, a byte loop for short runs (cheaper than a native call). */
@@ -495,7 +495,7 @@ function copyMeta(from: number, to: number, first: boolean): void {
 export function textFactsInto(
   page: StoredEventTextPage,
   i: number,
-  facts: { prevs: (string | null)[]; hashes: (string | null)[]; linkHolds: Uint8Array },
+  facts: { linked: Uint8Array; links: Uint8Array; linkHolds: Uint8Array },
   digests: Buffer,
 ): boolean {
   const dataText = page.data[i];
@@ -522,9 +522,8 @@ export function textFactsInto(
     else if (order > 0 && recordedBefore === metaEntries) recordedBefore = e;
   }
   // A link as chainLinkOf reads it: exactly { hash, prev }, both 64 lowercase hex digits; anything else the general path judges.
-  let prev: string | null = null;
-  let linkHash: string | null = null;
-  let prevAt = 0;
+  let hashAt = -1;
+  let prevAt = -1;
   if (chain >= 0) {
     const v = entries[chain] + 8; // past "chain":
     if (
@@ -536,10 +535,9 @@ export function textFactsInto(
     ) {
       return false;
     }
-    // linkHash is checked below only where it differs from the hash computed (hex by construction).
+    // The hash is checked below only where it differs from the hash computed (hex by construction).
     if (!hex64At(v + 83)) return false;
-    linkHash = outBuffer.toString('latin1', v + 9, v + 73);
-    prev = outBuffer.toString('latin1', v + 83, v + 147);
+    hashAt = v + 9;
     prevAt = v + 83;
   }
 
@@ -589,7 +587,7 @@ export function textFactsInto(
   const storedEnd = pos;
 
   let holds = false;
-  if (prev !== null) {
+  if (prevAt >= 0) {
     // The chained content: the same prefix, metadata without chain and recordedAt, prev, the same tail.
     room(prefixEnd - metaEnd);
     out.copyWithin(pos, metaEnd, prefixEnd);
@@ -603,12 +601,38 @@ export function textFactsInto(
     room(storedEnd - tailStart);
     out.copyWithin(pos, tailStart, storedEnd);
     pos += storedEnd - tailStart;
-    holds = hash('sha256', out.subarray(storedEnd, pos), 'hex') === linkHash;
+    holds = hexAt(hash('sha256', out.subarray(storedEnd, pos), 'hex'), hashAt);
   }
   digests.write(hash('sha256', out.subarray(metaEnd, storedEnd), 'hex'), i * 32, 32, 'hex');
-  if (!holds && linkHash !== null && !hex64At(prevAt - 74)) return false;
-  facts.prevs[i] = prev;
-  facts.hashes[i] = linkHash;
+  if (prevAt >= 0) {
+    if (!holds && !hex64At(hashAt)) return false;
+    facts.linked[i] = 1;
+    hexBytesInto(prevAt, facts.links, i * LINK_BYTES);
+    hexBytesInto(hashAt, facts.links, i * LINK_BYTES + 32);
+  }
   facts.linkHolds[i] = holds ? 1 : 0;
   return true;
+}
+
+/** out[from, from + 64) are `hex`'s characters. */
+function hexAt(hex: string, from: number): boolean {
+  const o = out;
+  for (let k = 0; k < 64; k++) if (o[from + k] !== hex.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The 64 lowercase hex digits at out[from…] as 32 bytes into `into` at `at`. */
+function hexBytesInto(from: number, into: Uint8Array, at: number): void {
+  const o = out;
+  const high = HEX_HIGH;
+  const low = HEX_LOW;
+  for (let k = 0; k < 32; k++) into[at + k] = high[o[from + 2 * k]] | low[o[from + 2 * k + 1]];
+}
+
+/** A hex digit's value by its byte, shifted for the high half of a byte and not. */
+const HEX_LOW = new Uint8Array(256);
+const HEX_HIGH = new Uint8Array(256);
+for (const [digit, value] of [...'0123456789abcdef'].entries()) {
+  HEX_LOW[value.charCodeAt(0)] = digit;
+  HEX_HIGH[value.charCodeAt(0)] = digit << 4;
 }

@@ -5,7 +5,7 @@ import type { EventStore, EventStoreSelection } from '@app/event-store';
 import { GENESIS_HASH, HashChainingEventStore } from '@app/event-store/hash-chain';
 import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
 import type { AuditDb } from './audit-db';
-import { eventFactsPage, eventFactsPageFromText, type EventFactsView, factsView, GLOBAL_GENESIS_HASH, nextGlobalHashBytes, unpackEventFacts } from './audit-digest';
+import { eventFactsPage, eventFactsPageFromText, type EventFactsView, factsView, GLOBAL_GENESIS_HASH, LINK_BYTES, nextGlobalHashBytes, sameHash, unpackEventFacts } from './audit-digest';
 import { type AuditSeal, loadSeals } from './audit-seals';
 import { type AuditVerificationKey, sealSignatureValid } from './audit-signing-key';
 import type { PageAnswer, PageRequest, ReaderWorkerData } from './verify-reader.worker';
@@ -106,14 +106,59 @@ export const MIN_SLICES_FOR_READERS = 4;
 
 interface StreamHead {
   version: number;
-  hash: string;
+  /** Where its chain hash is in StreamHeads.hashes (32 bytes at slot * 32). */
+  slot: number;
+}
+
+/**
+ * Each stream's head so far: its last version and chain hash, the hashes as bytes in one buffer
+ * (no object or string per hash). Slot 0 holds the genesis hash, every stream's head before its
+ * first event.
+ */
+class StreamHeads {
+  private readonly byStream = new Map<string, StreamHead>();
+  hashes = new Uint8Array(32 * 1024);
+  private slots = 1;
+
+  constructor() {
+    this.hashes.set(Buffer.from(GENESIS_HASH, 'hex'), 0);
+  }
+
+  get size(): number {
+    return this.byStream.size;
+  }
+
+  get(streamId: string): StreamHead | undefined {
+    return this.byStream.get(streamId);
+  }
+
+  add(streamId: string): StreamHead {
+    if ((this.slots + 1) * 32 > this.hashes.length) {
+      const bigger = new Uint8Array(this.hashes.length * 2);
+      bigger.set(this.hashes);
+      this.hashes = bigger;
+    }
+    const head = { version: -1, slot: this.slots++ };
+    this.byStream.set(streamId, head);
+    return head;
+  }
+
+  /** The head moves on to event i of the page (its version and chain.hash). */
+  advance(head: StreamHead, facts: EventFactsView, i: number): void {
+    head.version = facts.streamVersions[i];
+    const { links } = facts;
+    const hashes = this.hashes;
+    const from = i * LINK_BYTES + 32;
+    const to = head.slot * 32;
+    for (let k = 0; k < 32; k++) hashes[to + k] = links[from + k];
+  }
 }
 
 export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<AuditVerifyReport> {
   const { store, db, key } = options;
   const pageSize = options.pageSize ?? 5000;
   const seals = await loadSeals(db);
-  const streams = new Map<string, StreamHead>();
+  const streams = new StreamHeads();
   const sealsByPosition = new Map(seals.map((seal) => [seal.position, seal]));
   let hash: Buffer = Buffer.from(GLOBAL_GENESIS_HASH, 'hex');
   let count = 0;
@@ -174,7 +219,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
       if (inRun !== undefined && inRun[i] === 1) runEnd = i;
       else {
         if (runEnd >= 0) {
-          advanceHead(runHead as StreamHead, facts, runEnd);
+          streams.advance(runHead as StreamHead, facts, runEnd);
           runEnd = -1;
         }
         const link = streamLink(streams, facts, i);
@@ -224,7 +269,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
         }));
       }
     }
-    if (runEnd >= 0) advanceHead(runHead as StreamHead, facts, runEnd);
+    if (runEnd >= 0) streams.advance(runHead as StreamHead, facts, runEnd);
     hashAt(count);
     if (facts.count > 0) lastChecked = facts.position(facts.count - 1);
   }
@@ -411,7 +456,7 @@ function startReader(workerData: ReaderWorkerData): Worker {
   return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData, resourceLimits: READER_LIMITS });
 }
 
-const NO_HEAD: Readonly<StreamHead> = { version: -1, hash: GENESIS_HASH };
+const NO_HEAD: Readonly<StreamHead> = { version: -1, slot: 0 };
 
 /** A version of the event's stream is missing before it: reordered or deleted, the store will tell. */
 class MissingVersion {
@@ -423,7 +468,7 @@ class MissingVersion {
  * becomes): a break, a version missing before it, or undefined when it links. Synchronous: an
  * await per event cost a microtask each, and only a missing version needs the store.
  */
-function streamLink(streams: Map<string, StreamHead>, facts: EventFactsView, i: number): AuditBreak | MissingVersion | undefined {
+function streamLink(streams: StreamHeads, facts: EventFactsView, i: number): AuditBreak | MissingVersion | undefined {
   const streamId = facts.streamId(i);
   const streamVersion = facts.streamVersions[i];
   const known = streams.get(streamId);
@@ -433,33 +478,19 @@ function streamLink(streams: Map<string, StreamHead>, facts: EventFactsView, i: 
   if (streamVersion < expectedVersion) {
     return at(factAt(facts, i), { kind: 'reordered', detail: `version ${streamVersion} comes after version ${head.version} in the global log` });
   }
-  const prev = facts.prev(i);
-  const hash = facts.hash(i);
-  if (prev === null || hash === null) return at(factAt(facts, i), { kind: 'unchained', detail: 'the event carries no metadata.chain' });
+  if (facts.linked[i] !== 1) return at(factAt(facts, i), { kind: 'unchained', detail: 'the event carries no metadata.chain' });
   if (facts.linkHolds[i] !== 1) return at(factAt(facts, i), { kind: 'altered', detail: 'the event no longer hashes to its chain.hash' });
-  if (prev !== head.hash) {
+  if (!sameHash(facts.links, i * LINK_BYTES, streams.hashes, head.slot * 32)) {
     return at(factAt(facts, i), { kind: 'broken-link', detail: `chain.prev does not match the chain hash of version ${head.version}` });
   }
   // The link was just checked, so the successor links to it (linkTargetOf).
-  if (known) {
-    known.version = streamVersion;
-    known.hash = hash;
-    linkedHead = known;
-  } else {
-    linkedHead = { version: streamVersion, hash };
-    streams.set(streamId, linkedHead);
-  }
+  linkedHead = known ?? streams.add(streamId);
+  streams.advance(linkedHead, facts, i);
   return undefined;
 }
 
 /** The head streamLink last linked an event to (its stream's entry in `streams`). */
 let linkedHead: StreamHead | undefined;
-
-/** The stream's head moves on to event i, the end of a run of its events that link (EventFactsView.inRun). */
-function advanceHead(head: StreamHead, facts: EventFactsView, i: number): void {
-  head.version = facts.streamVersions[i];
-  head.hash = facts.hash(i) as string;
-}
 
 /** Missing here: is it elsewhere in the log (reordered) or gone (deleted)? */
 async function missingVersionBreak(store: EventStore, facts: EventFactsView, i: number, expectedVersion: number): Promise<AuditBreak> {
