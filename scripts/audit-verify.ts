@@ -5,8 +5,10 @@
  *   npm run audit:verify [-- --database-url URL]
  * The database: --database-url, else DATABASE_URL, else the embedded PostgreSQL of `npm start` when
  * its data directory exists here (scripts/cli-database.ts; anything else is refused). The public
- * key: AUDIT_PUBLIC_KEY or AUDIT_SIGNING_KEY (else the DEV-ONLY key).
+ * key: AUDIT_PUBLIC_KEY or AUDIT_SIGNING_KEY (else the DEV-ONLY key). The log is read and hashed
+ * in worker threads, one per core (verify.ts's `readers`; the report's readerThreads says how many).
  */
+import { availableParallelism } from 'node:os';
 import { eventStorePoolConfig, PostgresEventStore } from '@app/event-store/postgres';
 import { auditVerificationKeyFromEnv } from '@app/application/audit/audit-signing-key';
 import { poolAuditDb } from '@app/application/audit/audit-db';
@@ -30,12 +32,15 @@ async function main(): Promise<number> {
   const store = new PostgresEventStore({ pool });
   try {
     const started = Date.now();
-    const report = await verifyAuditLog({ store, db: poolAuditDb(pool), key });
+    // Read and hashed in worker threads, one per core, each with its own connection (verify.ts
+    // reads in this thread anyway for a log with too few seals to cut into slices).
+    const readers = availableParallelism() > 1 ? { readers: { store: { kind: 'postgres' as const, databaseUrl: database.url } } } : {};
+    const report = await verifyAuditLog({ store, db: poolAuditDb(pool), key, ...readers });
     console.log(JSON.stringify(report, null, 2));
     const seconds = (Date.now() - started) / 1000;
     console.error(
       report.ok
-        ? `audit:verify OK — ${report.eventsChecked} events in ${report.streamsChecked} streams, ${report.sealsChecked} seals, ${report.unsealedEvents} unsealed (${seconds.toFixed(1)} s)`
+        ? `audit:verify OK — ${report.eventsChecked} events in ${report.streamsChecked} streams, ${report.sealsChecked} seals, ${report.unsealedEvents} unsealed (${seconds.toFixed(1)} s${report.readerThreads > 0 ? `, ${report.readerThreads} reader threads` : ''})`
         : `audit:verify BROKEN — ${report.firstBreak?.kind} at stream ${report.firstBreak?.streamId ?? '-'} version ${report.firstBreak?.streamVersion ?? '-'} position ${report.firstBreak?.position ?? '-'}: ${report.firstBreak?.detail}`,
     );
     if (report.heldBackEvents) {

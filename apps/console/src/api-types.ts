@@ -2566,6 +2566,8 @@ export interface components {
             publicKey: string;
             /** @description The public DEV-ONLY key is in use: seals prove nothing outside development */
             devKey: boolean;
+            /** @description Worker threads that read and hashed the log; 0: the answering process read it itself */
+            readerThreads: number;
             /** @description Events stored after the last one checked, counted when the check ended (PostgreSQL event store; absent after a break): appended while it ran, or held back. Not checked: verify again */
             eventsAfterCheck?: number;
             /** @description Of those, events committed but held back behind a transaction that began before them and is still open: no reader of the log (this check, projections, the sealer) gets them until it ends */

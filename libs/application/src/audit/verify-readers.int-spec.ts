@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { NewEvent } from '@app/event-store';
 import { chainHashOf, chainLinkOf } from '@app/event-store/hash-chain';
 import { loadSeals } from './audit-seals';
@@ -11,6 +14,8 @@ import { MIN_SLICES_FOR_READERS, type AuditVerifyReport } from './verify';
  * tampering falls relative to the slices. Small pages (3 events) and seals every 4 events make
  * every slice span several pages and every page request cross a cut now and then.
  */
+const REPO_ROOT = join(__dirname, '../../../..');
+
 const caseEvent = (streamId: string, n: number): NewEvent => ({
   type: 'Case.Noted.v1',
   schemaVersion: 1,
@@ -43,13 +48,30 @@ describe('audit verify in worker threads', () => {
   const sameBothWays = async (): Promise<AuditVerifyReport> => {
     const alone = await ledger.verify(false);
     const threaded = await ledger.verify(true);
-    expect(threaded).toEqual(alone);
+    expect(alone.readerThreads).toBe(0);
+    expect({ ...threaded, readerThreads: 0 }).toEqual(alone);
     return threaded;
   };
 
   it('slices the log at the seals and verifies it clean', async () => {
     expect((await loadSeals(ledger.auditDb)).length + 1).toBeGreaterThanOrEqual(MIN_SLICES_FOR_READERS);
-    await expect(sameBothWays()).resolves.toMatchObject({ ok: true, eventsChecked: 30, streamsChecked: 3, unsealedEvents: 0 });
+    await expect(sameBothWays()).resolves.toMatchObject({ ok: true, eventsChecked: 30, streamsChecked: 3, unsealedEvents: 0, readerThreads: 2 });
+  });
+
+  it('is how `npm run audit:verify` reads the log: in a thread per core, to the same report', async () => {
+    const alone = await ledger.verify(false);
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts', '--database-url', ledger.db.url], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: '', AUDIT_SIGNING_KEY: '', AUDIT_PUBLIC_KEY: '' },
+      timeout: 60_000,
+    });
+    expect({ status: cli.status, stderr: cli.stderr }).toMatchObject({ status: 0, stderr: expect.stringContaining('audit:verify OK') as string });
+    const report = JSON.parse(cli.stdout) as AuditVerifyReport;
+    const threads = availableParallelism() > 1 ? Math.min(availableParallelism(), (await loadSeals(ledger.auditDb)).length + 1) : 0;
+    expect(report.readerThreads).toBe(threads);
+    expect({ ...report, readerThreads: 0 }).toEqual(alone);
+    if (threads > 0) expect(cli.stderr).toContain(`${threads} reader threads`);
   });
 
   it('checks the events after the latest seal too', async () => {

@@ -73,6 +73,8 @@ export interface AuditVerifyReport {
   publicKey: string;
   /** The key is the public DEV-ONLY key: seals prove nothing outside development. */
   devKey: boolean;
+  /** Worker threads that read and hashed the log (`readers`); 0: the calling thread did. */
+  readerThreads: number;
   /**
    * Events the log held after the last one checked, counted when the check ended (PostgreSQL only;
    * absent after a break): appended while it ran, or held back (below). Not checked: run it again.
@@ -167,6 +169,8 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
   /** Position of the last event checked (undefined: none yet). */
   let lastChecked: string | undefined;
 
+  /** How many worker threads read the log (readInWorkers says). */
+  const reading = { threads: 0 };
   const report = (firstBreak?: AuditBreak, after?: { events: number; heldBack: number }): AuditVerifyReport => ({
     ok: firstBreak === undefined,
     eventsChecked: count,
@@ -177,6 +181,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
     keyId: key.keyId,
     publicKey: key.publicKeyPem,
     devKey: key.devKey,
+    readerThreads: reading.threads,
     ...(after ? { eventsAfterCheck: after.events, heldBackEvents: after.heldBack } : {}),
     ...(firstBreak ? { firstBreak } : {}),
   });
@@ -205,7 +210,7 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
   // Leaving the loop early (a break) ends the generator too: its read-ahead, its worker threads.
   // Reads go to the adapter itself (the chaining decorator adds nothing to them): PostgreSQL's has a faster path for this.
   const adapter = store instanceof HashChainingEventStore ? store.inner : store;
-  const pages = options.readers && seals.length + 1 >= MIN_SLICES_FOR_READERS ? readInWorkers(options.readers, seals, pageSize) : readHere(adapter, pageSize);
+  const pages = options.readers && seals.length + 1 >= MIN_SLICES_FOR_READERS ? readInWorkers(options.readers, seals, pageSize, reading) : readHere(adapter, pageSize);
   for await (const facts of pages) {
     page = facts;
     pageStart = count;
@@ -356,7 +361,12 @@ const PAGES_AHEAD_PER_SLICE = 2;
  * slice at a time, a page per request; slices ahead of the one being checked are read at most
  * PAGES_AHEAD_PER_SLICE pages ahead, so memory stays bounded however far apart the seals are.
  */
-async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['readers']>, seals: readonly AuditSeal[], pageSize: number): AsyncGenerator<EventFactsView> {
+async function* readInWorkers(
+  readers: NonNullable<VerifyAuditLogOptions['readers']>,
+  seals: readonly AuditSeal[],
+  pageSize: number,
+  reading: { threads: number },
+): AsyncGenerator<EventFactsView> {
   const cuts: { position: string; eventCount: number; chainHash: string }[] = [];
   for (const seal of seals) {
     const previous = cuts.at(-1);
@@ -376,6 +386,7 @@ async function* readInWorkers(readers: NonNullable<VerifyAuditLogOptions['reader
     done: false,
   }));
   const threads = Math.max(1, Math.min(readers.threads ?? availableParallelism(), slices.length));
+  reading.threads = threads;
   const sealPositions = [...new Set(seals.map((seal) => seal.position))];
   const workers = Array.from({ length: threads }, () => startReader({ store: readers.store, sealPositions }));
   const idle = [...workers];

@@ -25,6 +25,7 @@ export class AuditVerifyReportDto {
   @ApiProperty({ description: 'First 16 hex digits of sha256 of the public key (SPKI DER)' }) keyId: string;
   @ApiProperty({ description: 'Ed25519 public key (SPKI PEM) that seals are checked against' }) publicKey: string;
   @ApiProperty({ description: 'The public DEV-ONLY key is in use: seals prove nothing outside development' }) devKey: boolean;
+  @ApiProperty({ description: 'Worker threads that read and hashed the log; 0: the answering process read it itself' }) readerThreads: number;
   @ApiPropertyOptional({
     description: 'Events stored after the last one checked, counted when the check ended (PostgreSQL event store; absent after a break): appended while it ran, or held back. Not checked: verify again',
   })

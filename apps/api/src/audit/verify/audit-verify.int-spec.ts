@@ -71,6 +71,7 @@ describe('GET /audit/verify', () => {
         keyId: signingKey.keyId,
         publicKey: signingKey.publicKeyPem,
         devKey: true,
+        readerThreads: 0,
       });
     }
   });
