@@ -16,6 +16,7 @@ import { WorkerModule } from '@app/application/worker/worker.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditBundleModule } from './audit/bundle/audit-bundle.module';
 import { AuditVerifyModule } from './audit/verify/audit-verify.module';
+import type { AuditVerifyOptions } from './audit/verify/audit-verifications';
 import { CallsModule } from './calls/calls.module';
 import { GrantsModule } from './grants/grants.module';
 import { OrganisationsModule } from './organisations/organisations.module';
@@ -34,6 +35,13 @@ export interface AppModuleOptions {
   databaseUrl: string;
   /** Tests pass a manual clock. */
   clock?: Clock;
+}
+
+/** GET /audit/verify's reader threads open the event store the API uses (AUDIT_VERIFY_THREADS; 0: none). */
+function auditVerifyOptions({ config, databaseUrl }: AppModuleOptions): AuditVerifyOptions {
+  const threads = config.auditVerifyThreads ?? 0;
+  if (threads === 0) return {};
+  return { readers: { store: { kind: config.eventStore, databaseUrl, esdbConnectionString: config.eventStoreConnectionString }, threads } };
 }
 
 /**
@@ -62,7 +70,7 @@ export class AppModule {
         ProposalsModule,
         GrantsModule,
         PartnersFeedModule,
-        AuditVerifyModule,
+        AuditVerifyModule.forRoot(auditVerifyOptions(options)),
         WebhooksModule,
         AuditModule,
         AuditBundleModule,

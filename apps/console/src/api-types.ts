@@ -1245,7 +1245,7 @@ export interface paths {
         };
         /**
          * Recompute every stream hash chain and every signed seal of the global log
-         * @description Reads the whole log (in pages) and reports the first broken link: an altered, deleted, inserted or reordered event, or a seal whose hash or signature no longer holds. 200 in both cases: `ok` says which. The answer publishes the public key seals are checked with.
+         * @description Reads the whole log (in pages) and reports the first broken link: an altered, deleted, inserted or reordered event, or a seal whose hash or signature no longer holds. 200 in both cases: `ok` says which. The answer publishes the public key seals are checked with. One check runs at a time: a request made while one runs is answered with its report. The log is read and hashed in reader threads (AUDIT_VERIFY_THREADS; `readerThreads` says how many), so the API keeps answering other requests meanwhile. 503 with Retry-After when the database is unreachable or the server shuts down during the check.
          */
         get: operations["AuditVerifyController_verify"];
         put?: never;
@@ -8499,6 +8499,15 @@ export interface operations {
             };
             /** @description The token is valid but its role (or organisation) may not do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Unavailable for a moment: retry after the seconds in `Retry-After`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -28,7 +28,17 @@ export type PageAnswer =
       /** Nothing more to read in this slice: the bound was passed or the log ended. */
       done: boolean;
     }
-  | { error: string };
+  | ReaderFailure;
+
+/**
+ * A page the thread could not read: the error's message, and the code and syscall that tell an
+ * outage (the database unreachable or restarting) from a fault, which a posted Error would lose.
+ */
+export interface ReaderFailure {
+  error: string;
+  code?: string;
+  syscall?: string;
+}
 
 export interface ReaderWorkerData {
   store: EventStoreSelection;
@@ -54,7 +64,7 @@ if (port) {
     }
     readPage(request).then(
       (answer) => port.postMessage(answer, packedTransferList(answer.facts)),
-      (error: unknown) => port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies PageAnswer),
+      (error: unknown) => port.postMessage(readerFailure(error)),
     );
   });
 
@@ -86,6 +96,15 @@ if (port) {
     }
     return { facts: finish(eventFactsPageFromText(end === read ? page : slicePage(page, end)), running), last: end > 0 ? page.positions[end - 1] : undefined, done: end < read || read < maxCount };
   }
+}
+
+function readerFailure(error: unknown): ReaderFailure {
+  const { code, syscall } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; syscall?: unknown };
+  return {
+    error: error instanceof Error ? error.message : String(error),
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof syscall === 'string' ? { syscall } : {}),
+  };
 }
 
 /**

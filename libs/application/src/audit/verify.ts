@@ -8,7 +8,7 @@ import type { AuditDb } from './audit-db';
 import { eventFactsPage, eventFactsPageFromText, type EventFactsView, factsView, GLOBAL_GENESIS_HASH, LINK_BYTES, nextGlobalHashBytes, sameHash, unpackEventFacts } from './audit-digest';
 import { type AuditSeal, loadSeals } from './audit-seals';
 import { type AuditVerificationKey, sealSignatureValid } from './audit-signing-key';
-import type { PageAnswer, PageRequest, ReaderWorkerData } from './verify-reader.worker';
+import type { PageAnswer, PageRequest, ReaderFailure, ReaderWorkerData } from './verify-reader.worker';
 
 /**
  * Recomputes the audit trail from the log and reports the first broken link, in global order.
@@ -101,6 +101,11 @@ export interface VerifyAuditLogOptions {
    * `store` above still serves the rare lookups a break needs.
    */
   readers?: { store: EventStoreSelection; threads?: number };
+  /**
+   * Stops the check between pages (the reader threads ended, their connections closed): the call
+   * rejects with the signal's reason. The API aborts a check still running when it shuts down.
+   */
+  signal?: AbortSignal;
 }
 
 /** Below this many slices (seals + 1), worker threads cost more to start than they save. */
@@ -157,7 +162,8 @@ class StreamHeads {
 }
 
 export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<AuditVerifyReport> {
-  const { store, db, key } = options;
+  const { store, db, key, signal } = options;
+  signal?.throwIfAborted();
   const pageSize = options.pageSize ?? 5000;
   const seals = await loadSeals(db);
   const streams = new StreamHeads();
@@ -210,8 +216,9 @@ export async function verifyAuditLog(options: VerifyAuditLogOptions): Promise<Au
   // Leaving the loop early (a break) ends the generator too: its read-ahead, its worker threads.
   // Reads go to the adapter itself (the chaining decorator adds nothing to them): PostgreSQL's has a faster path for this.
   const adapter = store instanceof HashChainingEventStore ? store.inner : store;
-  const pages = options.readers && seals.length + 1 >= MIN_SLICES_FOR_READERS ? readInWorkers(options.readers, seals, pageSize, reading) : readHere(adapter, pageSize);
+  const pages = options.readers && seals.length + 1 >= MIN_SLICES_FOR_READERS ? readInWorkers(options.readers, seals, pageSize, reading, signal) : readHere(adapter, pageSize);
   for await (const facts of pages) {
+    signal?.throwIfAborted();
     page = facts;
     pageStart = count;
     pageTrusted = facts.runningFrom !== undefined && folded === count && facts.runningFrom === hash.toString('hex');
@@ -366,6 +373,7 @@ async function* readInWorkers(
   seals: readonly AuditSeal[],
   pageSize: number,
   reading: { threads: number },
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<EventFactsView> {
   const cuts: { position: string; eventCount: number; chainHash: string }[] = [];
   for (const seal of seals) {
@@ -393,7 +401,7 @@ async function* readInWorkers(
   let current = 0;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
-  const signal = () => {
+  const wakeUp = () => {
     const resume = wake;
     wake = undefined;
     resume?.();
@@ -409,7 +417,7 @@ async function* readInWorkers(
       worker.once('message', (answer: PageAnswer) => {
         idle.push(worker);
         slice.requested = false;
-        if ('error' in answer) failure = new Error(`audit verify reader: ${answer.error}`);
+        if ('error' in answer) failure = readerError(answer);
         else {
           const facts = unpackEventFacts(answer.facts);
           slice.pages.push(facts);
@@ -419,7 +427,7 @@ async function* readInWorkers(
           slice.done = answer.done;
         }
         dispatch();
-        signal();
+        wakeUp();
       });
       worker.postMessage({ after: slice.after, upTo: slice.upTo, maxCount: left, running: slice.running } satisfies PageRequest);
     }
@@ -427,13 +435,16 @@ async function* readInWorkers(
   for (const worker of workers) {
     worker.once('error', (error) => {
       failure = error;
-      signal();
+      wakeUp();
     });
   }
 
+  // An abort wakes the wait for a page; the loop then throws its reason.
+  signal?.addEventListener('abort', wakeUp, { once: true });
   try {
     dispatch();
     while (current < slices.length) {
+      signal?.throwIfAborted();
       if (failure) throw failure;
       const slice = slices[current];
       const page = slice.pages.shift();
@@ -448,6 +459,7 @@ async function* readInWorkers(
       }
     }
   } finally {
+    signal?.removeEventListener('abort', wakeUp);
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }
@@ -459,6 +471,19 @@ async function* readInWorkers(
  * VERIFY_READER_YOUNG_MB overrides it (0: V8's default).
  */
 const READER_LIMITS = process.env.VERIFY_READER_YOUNG_MB === '0' ? {} : { maxYoungGenerationSizeMb: Number(process.env.VERIFY_READER_YOUNG_MB ?? 64) };
+
+/**
+ * A reader thread's failure as an error of this thread. What the thread caught is its cause, with
+ * its code and syscall: an outage (the database restarting, a connection cut) is still recognised
+ * as one (isOutage: 503 over HTTP), as when this thread reads.
+ */
+function readerError(failure: ReaderFailure): Error {
+  const cause = Object.assign(new Error(failure.error), {
+    ...(failure.code !== undefined ? { code: failure.code } : {}),
+    ...(failure.syscall !== undefined ? { syscall: failure.syscall } : {}),
+  });
+  return new Error(`audit verify reader: ${failure.error}`, { cause });
+}
 
 /** A reader thread: the compiled worker file, or (running from the TypeScript sources: tests, tsx scripts) the source through tsx. */
 function startReader(workerData: ReaderWorkerData): Worker {

@@ -9,6 +9,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { authConfigFromEnv } from '../auth/auth.config';
 import { type DocumentsConfig, documentsConfigFromEnv } from './documents-config';
@@ -53,6 +54,13 @@ export interface AppConfig {
    * Optional in the type only so hand-built configs keep compiling.
    */
   deciderSnapshotEvery?: number;
+  /**
+   * Worker threads that read and hash the log for `GET /audit/verify` (AUDIT_VERIFY_THREADS; default
+   * one per core but one, at least 1), so that a check of a long log leaves the API's event loop to
+   * requests; 0: the API's own thread reads it, between requests. Optional in the type only so
+   * hand-built configs keep compiling (absent: 0).
+   */
+  auditVerifyThreads?: number;
   /** Run projections (the worker) inside the API process. */
   runWorker: boolean;
   logLevel: string;
@@ -201,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventStoreConnectionString: nonEmpty(env.EVENTSTORE_CONNECTION_STRING),
     eventStoreAppendsInFlight: int('EVENT_STORE_APPENDS_IN_FLIGHT', 2),
     deciderSnapshotEvery: int('DECIDER_SNAPSHOT_EVERY', 100),
+    auditVerifyThreads: int('AUDIT_VERIFY_THREADS', Math.max(1, availableParallelism() - 1)),
     runWorker,
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     piiMasterKey,

@@ -34,7 +34,7 @@ describe('GET /audit/verify', () => {
         TypeOrmModule.forRoot(base),
         EventStoreModule.forRoot({ kind: 'postgres', databaseUrl: db.url }),
         AuthModule.forRoot(auth),
-        AuditVerifyModule,
+        AuditVerifyModule.forRoot(),
       ],
       providers: [PROBLEM_DETAILS_FILTER],
     }).compile();

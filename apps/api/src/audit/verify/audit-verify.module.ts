@@ -1,10 +1,16 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { auditVerificationKeyFromEnv } from '@app/application/audit/audit-signing-key';
-import { AUDIT_VERIFICATION_KEY, AuditVerifyController } from './audit-verify.controller';
+import { AuditVerifyController } from './audit-verify.controller';
+import { AUDIT_VERIFICATION_KEY, AUDIT_VERIFY_OPTIONS, AuditVerifications, type AuditVerifyOptions } from './audit-verifications';
 
 /** GET /audit/verify. Needs the global EVENT_STORE and TypeORM's DataSource (audit_seals). */
-@Module({
-  controllers: [AuditVerifyController],
-  providers: [{ provide: AUDIT_VERIFICATION_KEY, useFactory: () => auditVerificationKeyFromEnv() }],
-})
-export class AuditVerifyModule {}
+@Module({})
+export class AuditVerifyModule {
+  static forRoot(options: AuditVerifyOptions = {}): DynamicModule {
+    return {
+      module: AuditVerifyModule,
+      controllers: [AuditVerifyController],
+      providers: [{ provide: AUDIT_VERIFICATION_KEY, useFactory: () => auditVerificationKeyFromEnv() }, { provide: AUDIT_VERIFY_OPTIONS, useValue: options }, AuditVerifications],
+    };
+  }
+}
