@@ -13,7 +13,10 @@
  * - a partner's webhook subscription (to every public event type) receives every public event of
  *   the log at least once: no gap;
  * - while the database is down, an answer that is not a 2xx/4xx is 503 with Retry-After, never 500
- *   (issue 9 §6 and §7).
+ *   (issue 9 §6 and §7);
+ * - an auditor checks the log (`GET /audit/verify`, read by the API's reader thread) one check after
+ *   another all through the load and the restarts: each check finds the log intact or is answered
+ *   503 with Retry-After, and a check after the load finds it intact with a reader thread.
  * The API and the workers reach PostgreSQL through its Unix socket, as `npm start` reaches its
  * embedded one (scenarios a, b and d use TCP, as a DATABASE_URL with a host name does).
  */
@@ -75,6 +78,9 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
   const acked = new AcknowledgedChanges();
   const answers: Answered[] = [];
   const outages: { mode: string; stopAt: number; stoppedAt: number; startedAt: number; advancedAfterMs?: number }[] = [];
+  let auditor: Record<string, string>;
+  /** GET /audit/verify's answers during the load: status, Retry-After, and the report's ok and first break. */
+  const checks: { status: number; label: string; retryAfter: boolean; ok?: boolean; eventsChecked?: number; firstBreak?: unknown }[] = [];
 
   beforeAll(async () => {
     pg = await startTestPostgres({ durable: true });
@@ -91,6 +97,7 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
     pool = testPool(pg.url);
     http = new HttpClient(api.baseUrl, { maxSockets: CONCURRENCY + 4 });
     manager = await bearer({ role: 'grant-manager', id: 'alice' });
+    auditor = await bearer({ role: 'auditor', id: 'audrey' });
     const partner = await bearer({ role: 'partner', id: 'partner-faults' });
     const subscribed = await http.post('/webhooks/subscriptions', { headers: partner, body: { url: receiver.url, eventTypes: [...PUBLIC_EVENT_TYPES] } });
     if (subscribed.status !== 201) throw new Error(`webhook subscription refused: ${subscribed.status} ${JSON.stringify(subscribed.body)}`);
@@ -123,6 +130,17 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
         await sleep(DOWN_MS);
         await pg.startServer();
         outage.startedAt = Date.now();
+      }
+    })();
+
+    // An auditor verifying the log, one check after another, until the load ends.
+    let loading = true;
+    const auditing = (async () => {
+      while (loading) {
+        const answer = await http.get('/audit/verify', { headers: auditor, timeoutMs: 60_000 });
+        const report = (answer.status === 200 ? answer.body : {}) as { ok?: boolean; eventsChecked?: number; firstBreak?: unknown };
+        checks.push({ status: answer.status, label: outcomeLabel(answer), retryAfter: answer.headers['retry-after'] !== undefined, ok: report.ok, eventsChecked: report.eventsChecked, firstBreak: report.firstBreak });
+        await sleep(answer.status === 200 ? 250 : 1_000);
       }
     })();
 
@@ -162,6 +180,8 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
       },
     });
     await faults;
+    loading = false;
+    await auditing;
     figures.add(`load: ${load.started} commands in ${(load.ms / 1000).toFixed(1)} s at concurrency ${CONCURRENCY}; ${acked.count} acknowledged on ${acked.versions.size} calls`);
     for (const outage of outages) {
       const during = answers.filter((a) => a.doneAt >= outage.stopAt && a.sentAt <= outage.startedAt + 3_000);
@@ -246,6 +266,26 @@ describe('fault scenario c: one API, two workers, PostgreSQL restarted (fast, im
     );
     expect(tally(wrong.map((a) => `${a.label}${a.retryAfter ? ' with Retry-After' : ''}`))).toBe('');
   });
+
+  it('verified the log intact in every check the restarts let run (503 with Retry-After otherwise), and again after the load with a reader thread', async () => {
+    const intact = checks.filter((check) => check.status === 200 && check.ok === true);
+    const unavailable = checks.filter((check) => check.status === 503 && check.retryAfter);
+    const other = checks.filter((check) => !intact.includes(check) && !unavailable.includes(check));
+    const after = await http.get('/audit/verify', { headers: auditor, timeoutMs: 120_000 });
+    const report = after.body as { ok?: boolean; eventsChecked?: number; sealsChecked?: number; readerThreads?: number; firstBreak?: unknown };
+    figures.add(
+      `audit verify during the load: ${checks.length} checks, ${intact.length} intact (up to ${Math.max(0, ...intact.map((check) => check.eventsChecked ?? 0))} events), ${unavailable.length} × 503 with Retry-After,` +
+        ` other: ${tally(other.map((check) => `${check.label}${check.ok === false ? ` broken ${JSON.stringify(check.firstBreak)}` : ''}`)) || 'none'};` +
+        ` after: ${after.status} ok ${String(report.ok)}, ${report.eventsChecked} events, ${report.sealsChecked} seals, ${report.readerThreads} reader thread(s)`,
+    );
+    expect(other.map((check) => ({ status: check.status, ok: check.ok, firstBreak: check.firstBreak }))).toEqual([]);
+    expect(intact.length).toBeGreaterThan(0);
+    expect(after.status).toBe(200);
+    expect(report).toMatchObject({ ok: true });
+    // Three seals or more: the log is cut into slices and read by the API's reader thread(s).
+    expect(report.sealsChecked).toBeGreaterThanOrEqual(3);
+    expect(report.readerThreads).toBeGreaterThanOrEqual(1);
+  }, 180_000);
 
   it('lost no process and moved no checkpoint backwards, across the whole scenario', async () => {
     await watcher.stop();
