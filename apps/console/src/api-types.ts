@@ -1205,7 +1205,7 @@ export interface paths {
         };
         /**
          * Public events as server-sent events: history after the cursor, then live
-         * @description Each event: `id:` its cursor, `event:` its public type, `data:` the public event as JSON. Comment lines every ~15 s keep the connection alive. Reconnect with `Last-Event-ID` (or `?after=`) to resume with no gap and no duplicate. Needs the bearer token in the Authorization header: use an SSE client that can set headers (browsers' EventSource cannot). The stream ends when the token expires (reconnect with a fresh one). At most 5 streams per caller and 200 per server are open at once (configurable); beyond that, 429 with Retry-After.
+         * @description Each event: `id:` its cursor, `event:` its public type, `data:` the public event as JSON. Comment lines every ~15 s keep the connection alive. Reconnect with `Last-Event-ID` (or `?after=`) to resume with no gap and no duplicate. Needs the bearer token in the Authorization header: use an SSE client that can set headers (browsers' EventSource cannot). The stream ends when the token expires (reconnect with a fresh one). At most 5 streams per caller and 200 per server are open at once (configurable); beyond that, 429 with Retry-After. When the server shuts down, an open stream ends with `retry: 1000` and a comment (reconnect with Last-Event-ID: another instance, or this one once it is back), and a new one is refused with 503 and Retry-After.
          */
         get: operations["FeedController_stream"];
         put?: never;
@@ -8415,6 +8415,15 @@ export interface operations {
             };
             /** @description Too many requests: wait the seconds in `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Unavailable for a moment: retry after the seconds in `Retry-After`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

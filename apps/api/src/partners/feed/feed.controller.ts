@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Controller, Get, Headers, Logger, Query, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { PublicEvent } from '@app/application/public-events';
@@ -13,8 +13,10 @@ const FEED_ROLES = ['partner', 'admin', 'auditor'] as const;
 @ApiTags('partners')
 @ApiBearerAuth()
 @Controller('feed')
-export class FeedController {
+export class FeedController implements BeforeApplicationShutdown {
   private readonly logger = new Logger(FeedController.name);
+  /** Aborted when the application begins to shut down: open streams end, new ones are refused. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly feed: FeedService,
@@ -39,7 +41,8 @@ export class FeedController {
       'connection alive. Reconnect with `Last-Event-ID` (or `?after=`) to resume with no gap and no duplicate. Needs the bearer ' +
       'token in the Authorization header: use an SSE client that can set headers (browsers\' EventSource cannot). The stream ends ' +
       'when the token expires (reconnect with a fresh one). At most 5 streams per caller and 200 per server are open at once ' +
-      '(configurable); beyond that, 429 with Retry-After.',
+      '(configurable); beyond that, 429 with Retry-After. When the server shuts down, an open stream ends with `retry: 1000` and a ' +
+      'comment (reconnect with Last-Event-ID: another instance, or this one once it is back), and a new one is refused with 503 and Retry-After.',
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Cursor of the last event received' })
@@ -47,7 +50,7 @@ export class FeedController {
     description: 'A text/event-stream that stays open: history after the cursor, then live events',
     content: { 'text/event-stream': { schema: { type: 'string', example: 'id: <cursor>\nevent: grant.awarded\ndata: {"id":"…","type":"grant.awarded",…}\n\n' } } },
   })
-  @ApiProblemResponses(400, 401, 403, 429)
+  @ApiProblemResponses(400, 401, 403, 429, 503)
   async stream(
     @Query() query: FeedStreamQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -55,6 +58,7 @@ export class FeedController {
     @CurrentActor() actor: Actor,
     @Res() response: Response,
   ): Promise<void> {
+    this.refuseWhenStopping();
     const lease = this.limiter.acquire(actor.id); // 429 before anything is opened
     try {
       await this.serve(query, lastEventId, tokenExpiresAt(authorization), response);
@@ -83,6 +87,7 @@ export class FeedController {
       const types = this.feed.parseTypes(query.types);
       await this.feed.checkCursor(after); // a bad cursor is a 400 problem, not a broken stream
       if (isGone()) return;
+      this.refuseWhenStopping();
       await this.pump(after, types, tokenExpiry, response, gone, isGone);
     } finally {
       response.off('close', closeListener);
@@ -116,7 +121,14 @@ export class FeedController {
     };
     // A stream must not outlive its token: a revoked partner's last token stops at its `exp`.
     if (tokenExpiry !== undefined) cancelExpiry = runAt(tokenExpiry, expire);
-    void gone.then(stop); // the client went away (or the server is shutting down)
+    void gone.then(stop); // the client went away
+    // The server is shutting down: the client is told to reconnect (elsewhere, or here once it is back) and the stream ends now,
+    // not when the shutdown cuts the connections that are still open.
+    const shutDown = () => {
+      if (!isGone()) response.write('retry: 1000\n: server shutting down: reconnect with Last-Event-ID\n\n');
+      stop();
+    };
+    this.stopping.signal.addEventListener('abort', shutDown, { once: true });
     try {
       for await (const event of events) {
         if (isGone()) break;
@@ -127,9 +139,19 @@ export class FeedController {
     } catch (error) {
       this.logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'feed stream failed');
     } finally {
+      this.stopping.signal.removeEventListener('abort', shutDown);
       stop();
       response.end();
     }
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping.abort();
+  }
+
+  /** 503 with Retry-After (nothing written yet): the server is shutting down. */
+  private refuseWhenStopping(): void {
+    if (this.stopping.signal.aborted) throw new ServiceUnavailableException('The server is shutting down: open the stream again in a moment');
   }
 }
 
