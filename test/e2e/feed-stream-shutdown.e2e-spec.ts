@@ -83,7 +83,7 @@ describe('live streams at shutdown', () => {
     const before = await open();
     expect(before.status).toBe(200);
     // What Nest calls first when the app closes (the server still takes requests then).
-    t.app.get(FeedController).beforeApplicationShutdown();
+    await t.app.get(FeedController).beforeApplicationShutdown();
     await eventually(async () => (before.ended ? true : undefined));
     const after = await open();
     expect(after.status).toBe(503);

@@ -7,6 +7,7 @@
  * `{ id, version }`) must show in the `calls` read model within 10 s. Then SIGTERM, under load,
  * must stop the process within 10 s.
  */
+import { get as httpGet } from 'node:http';
 import type { Pool } from 'pg';
 import { type RunningPostgres, startTestPostgres } from '../setup/postgres-server';
 import { AcknowledgedChanges, bearer, callBody, extensionBody } from './support/calls';
@@ -153,8 +154,12 @@ describe('fault scenario a: 20,000 commands through one process with its worker'
     expect(prober.stats.every((s) => s.probes > 0)).toBe(true);
   }, MAX_LOAD_MS + 120_000);
 
-  it('stops on SIGTERM within 10 s, under load', async () => {
+  it('stops on SIGTERM within 10 s, under load, ending a partner\'s live stream with the reconnect hint', async () => {
     expect(api.running).toBe(true);
+    const stream = await openFeedStream(api.baseUrl, await bearer({ role: 'partner', id: 'partner-faults' }));
+    // The partner reads nothing from here to just after the signal: the history it is behind on fills the
+    // server's socket buffers, and the hint the server writes last must still reach it (flushed before the exit).
+    stream.pause();
     const outcomes: string[] = [];
     const load = runLoad({
       concurrency: 20,
@@ -170,15 +175,20 @@ describe('fault scenario a: 20,000 commands through one process with its worker'
       },
     });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
+    setTimeout(() => stream.resume(), 100);
     const terminated = await api.terminate(SIGTERM_GRACE_MS);
     await load;
+    const ending = await stream.ended;
     figures.add(
       terminated.stoppedBySigterm
         ? `SIGTERM under load: stopped after ${terminated.ms} ms (exit code ${terminated.code}); answers meanwhile: ${tally(outcomes)}`
         : `SIGTERM under load: still running after ${SIGTERM_GRACE_MS / 1000} s, killed with -9; answers meanwhile: ${tally(outcomes)}`,
     );
+    figures.add(`live stream at SIGTERM: ${stream.bytes()} bytes, then ${ending.how}; its last line: ${JSON.stringify(ending.tail.trim().split('\n').pop())}`);
     expect(terminated.stoppedBySigterm).toBe(true);
     expect(terminated.ms).toBeLessThanOrEqual(SIGTERM_GRACE_MS);
+    // The process flushed the hint before it exited, and ended the stream cleanly.
+    expect(ending).toEqual({ how: 'end', tail: expect.stringMatching(/retry: 1000\n: server shutting down: reconnect with Last-Event-ID\n\n$/) });
   }, 60_000);
 
   it('printed no process warning: no deprecation (pg 9 will refuse what pg 8 only warns about), no listener leak', () => {
@@ -187,3 +197,32 @@ describe('fault scenario a: 20,000 commands through one process with its worker'
     expect(warnings).toEqual([]);
   });
 });
+
+/** GET /feed/stream from zero, read until it ends: how (a clean end, or the socket's error) and its last bytes. */
+function openFeedStream(
+  baseUrl: string,
+  headers: Record<string, string>,
+): Promise<{ bytes(): number; pause(): void; resume(): void; ended: Promise<{ how: string; tail: string }> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(new URL('/feed/stream', baseUrl), { headers: { ...headers, Accept: 'text/event-stream' } });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) {
+        reject(new Error(`GET /feed/stream: ${res.statusCode}`));
+        return;
+      }
+      let bytes = 0;
+      let tail = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        bytes += Buffer.byteLength(chunk);
+        tail = (tail + chunk).slice(-1_000);
+      });
+      const ended = new Promise<{ how: string; tail: string }>((settle) => {
+        res.on('end', () => settle({ how: 'end', tail }));
+        res.on('error', (error: NodeJS.ErrnoException) => settle({ how: error.code ?? error.message, tail }));
+      });
+      res.once('data', () => resolve({ bytes: () => bytes, pause: () => res.pause(), resume: () => res.resume(), ended }));
+    });
+  });
+}

@@ -9,6 +9,8 @@ import { FeedPageDto, FeedQuery, FeedStreamQuery } from './feed.dto';
 import { FeedService } from './feed.service';
 
 const FEED_ROLES = ['partner', 'admin', 'auditor'] as const;
+/** How long the shutdown waits for open streams to flush their end (a client that reads slowly is not waited for longer). */
+const SHUTDOWN_FLUSH_MS = 1_000;
 
 @ApiTags('partners')
 @ApiBearerAuth()
@@ -17,6 +19,8 @@ export class FeedController implements BeforeApplicationShutdown {
   private readonly logger = new Logger(FeedController.name);
   /** Aborted when the application begins to shut down: open streams end, new ones are refused. */
   private readonly stopping = new AbortController();
+  /** Open streams, each settled once its last bytes are handed to the socket (or the socket is gone). */
+  private readonly flushed = new Set<Promise<void>>();
 
   constructor(
     private readonly feed: FeedService,
@@ -102,6 +106,12 @@ export class FeedController implements BeforeApplicationShutdown {
     response.setHeader('X-Accel-Buffering', 'no');
     response.flushHeaders();
     response.write(': connected\n\n');
+    const flushed = new Promise<void>((resolve) => {
+      response.once('finish', resolve);
+      response.once('close', resolve);
+    });
+    this.flushed.add(flushed);
+    void flushed.then(() => this.flushed.delete(flushed));
 
     const { subscription, events } = this.feed.subscribe(after, types);
     const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), this.feed.heartbeatMs);
@@ -124,16 +134,20 @@ export class FeedController implements BeforeApplicationShutdown {
     void gone.then(stop); // the client went away
     // The server is shutting down: the client is told to reconnect (elsewhere, or here once it is back) and the stream ends now,
     // not when the shutdown cuts the connections that are still open.
+    let onShutDown = (): void => undefined;
+    const shuttingDown = new Promise<void>((resolve) => (onShutDown = resolve));
     const shutDown = () => {
       if (!isGone()) response.write('retry: 1000\n: server shutting down: reconnect with Last-Event-ID\n\n');
       stop();
+      onShutDown();
     };
     this.stopping.signal.addEventListener('abort', shutDown, { once: true });
     try {
       for await (const event of events) {
-        if (isGone()) break;
-        // A full socket buffer waits for 'drain', or for the client to go: whichever comes first.
-        if (!response.write(frame(event)) && !isGone()) await Promise.race([new Promise((resolve) => response.once('drain', resolve)), gone]);
+        // Nothing after the reconnect hint: an event read but not written comes again after Last-Event-ID.
+        if (isGone() || this.stopping.signal.aborted) break;
+        // A full socket buffer waits for 'drain', for the client to go, or for the shutdown: whichever comes first.
+        if (!response.write(frame(event)) && !isGone()) await Promise.race([new Promise((resolve) => response.once('drain', resolve)), gone, shuttingDown]);
         if (isGone()) break;
       }
     } catch (error) {
@@ -145,8 +159,16 @@ export class FeedController implements BeforeApplicationShutdown {
     }
   }
 
-  beforeApplicationShutdown(): void {
+  /**
+   * Ends every open stream and waits (at most SHUTDOWN_FLUSH_MS) until their last bytes, the
+   * reconnect hint included, are handed to their sockets: the process exits right after the app
+   * closes, and what a socket had not taken yet would be lost.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.flushed), new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS)))]);
+    clearTimeout(timer);
   }
 
   /** 503 with Retry-After (nothing written yet): the server is shutting down. */
