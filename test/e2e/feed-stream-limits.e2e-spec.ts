@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { authConfigFromEnv, signToken } from '@app/platform';
@@ -6,6 +5,7 @@ import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { FeedStreamLimiter } from '../../apps/api/src/partners/feed/feed-stream-limits';
 import { FEED_OPTIONS } from '../../apps/api/src/partners/feed/feed.service';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { type OpenedStream, openStream } from '../support/feed-stream';
 
 /*
  * Live streams are bounded: at most 5 per caller (the default) and a per-process ceiling (8 here,
@@ -15,38 +15,6 @@ import { createTestApp, eventually, type TestApp } from '../support/app';
 
 const PER_PROCESS = 8;
 const RETRY_AFTER_SECONDS = 7;
-
-interface OpenedStream {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  readonly ended: boolean;
-  close(): void;
-}
-
-/** Opens GET /feed/stream and resolves once the status is known (the body keeps arriving). */
-function openStream(port: number, token: string): Promise<OpenedStream> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/feed/stream', headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const stream = {
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        body: '',
-        ended: false,
-        close: () => req.destroy(),
-      };
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (stream.body += chunk));
-      res.on('end', () => (stream.ended = true));
-      res.on('error', () => (stream.ended = true));
-      // A stream's first bytes (": connected") come at once; a refusal is read whole.
-      if (stream.status === 200) res.once('data', () => resolve(stream));
-      else res.once('end', () => resolve(stream));
-    });
-  });
-}
 
 describe('live stream limits', () => {
   let t: TestApp;

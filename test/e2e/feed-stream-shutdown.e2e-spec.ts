@@ -1,9 +1,9 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authConfigFromEnv, signToken } from '@app/platform';
 import { FeedController } from '../../apps/api/src/partners/feed/feed.controller';
 import { FEED_OPTIONS } from '../../apps/api/src/partners/feed/feed.service';
 import { createTestApp, eventually, type TestApp } from '../support/app';
+import { type OpenedStream, openStream } from '../support/feed-stream';
 
 /*
  * A live stream (GET /feed/stream) when the server shuts down: it ends at once, telling the client
@@ -11,31 +11,6 @@ import { createTestApp, eventually, type TestApp } from '../support/app';
  * the shutdown until its connection is cut; and a stream asked for once the shutdown began is
  * refused with 503 and Retry-After, before anything is written.
  */
-
-interface OpenedStream {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  ended: boolean;
-  close(): void;
-}
-
-/** Opens GET /feed/stream and resolves once the status is known (a stream's first bytes, or a refusal read whole). */
-function openStream(port: number, token: string): Promise<OpenedStream> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/feed/stream', headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const stream: OpenedStream = { status: res.statusCode ?? 0, headers: res.headers, body: '', ended: false, close: () => req.destroy() };
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (stream.body += chunk));
-      res.on('end', () => (stream.ended = true));
-      res.on('error', () => (stream.ended = true));
-      if (stream.status === 200) res.once('data', () => resolve(stream));
-      else res.once('end', () => resolve(stream));
-    });
-  });
-}
 
 describe('live streams at shutdown', () => {
   const auth = authConfigFromEnv({});
