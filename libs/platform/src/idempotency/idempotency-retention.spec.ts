@@ -101,12 +101,18 @@ describe('a keyed request, answered, is garbage to a scavenge', () => {
   });
 
   it('100 answered keyed requests: two scavenges promote no more than of 100 without a key; of the same 100 kept, ~32 MB', async () => {
-    const unkeyed = await promotedBy(100, () => undefined, false);
-    const answered = await promotedBy(100, () => undefined);
+    // The least excess of three rounds: where the collector's own scavenges fall among the requests moves a
+    // round's figure by a few MB (CI s37c: 9.6 MB once); requests kept alive by a key cost ~32 MB in every round.
+    const excess: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const unkeyed = await promotedBy(100, () => undefined, false);
+      const answered = await promotedBy(100, () => undefined);
+      excess.push(answered.bytes - unkeyed.bytes);
+    }
     const kept = await promotedBy(100, (request) => request);
     // The measure can tell: requests still referenced survive both scavenges and move to the old generation
     // (and so did answered keyed ones before the handler took its keyed command out).
     expect(kept.bytes).toBeGreaterThan(30_000_000);
-    expect(answered.bytes - unkeyed.bytes).toBeLessThan(8_000_000);
+    expect(Math.min(...excess)).toBeLessThan(8_000_000);
   });
 });
