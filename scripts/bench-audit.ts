@@ -13,9 +13,10 @@
  *    flight, so that streams interleave in the log as they do in production;
  * 2. rebuild every read model with `npm run projections:rebuild` in a child process (its own
  *    events/s and peak RSS, as the operator would run it);
- * 3. seal the log, then verify the audit trail (libs/application/src/audit/verify.ts):
- *    with worker threads (`readers`, BENCH_VERIFY_THREADS, default the machine's parallelism) as
- *    `npm run audit:verify` can, and in one thread for comparison;
+ * 3. seal the log, then verify the audit trail (libs/application/src/audit/verify.ts) as
+ *    `npm run audit:verify` does, in a child process with that script's Node options
+ *    (scripts/bench-audit-verify.ts): with worker threads (`readers`, BENCH_VERIFY_THREADS, default
+ *    the machine's parallelism), and in one thread for comparison;
  * 4. as-of latency on the 10,000-event call stream: the decider fold, and the as-of read model
  *    cold (no as-of snapshot of the stream: deleted before each sample, so every read replays the
  *    10,000 events: the worst case, judged against the target), warm (from the snapshot the
@@ -24,8 +25,8 @@
  * Targets: rebuild >= 20,000 events/s with RSS <= 300 MB; verify >= 100,000 events/s; a cold as-of
  * read <= 100 ms. The load average is printed with the figures (the machine may be shared).
  * BENCH_AUDIT_ONLY=rebuild,verify,asof runs part of steps 2-4 (generation always runs);
- * BENCH_AUDIT_CPU_PROF=<dir> writes a V8 CPU profile of this process for each verify run, the decider
- * fold and the cold as-of samples (the reader threads and PostgreSQL are not in it).
+ * BENCH_AUDIT_CPU_PROF=<dir> writes a V8 CPU profile of each verify run's process (its main thread),
+ * the decider fold and the cold as-of samples (the reader threads and PostgreSQL are not in them).
  * BENCH_VERIFY_RUNS=<n> measures verify n times (default 1) on the same log, BENCH_VERIFY_PAGE_SIZE its
  * pages (default 5,000; 500-2,000 measured no different, load 7-9). While iterating on a
  * step, BENCH_AUDIT_KEEP=1 keeps the database at the end (its name is printed) and
@@ -48,9 +49,8 @@ import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { AsOfReadModels, AsOfReplay } from '@app/application/audit/as-of';
 import { type AuditDb, poolAuditDb } from '@app/application/audit/audit-db';
 import { AuditSeals1764000250000 } from '@app/application/audit/audit-seals.migration';
-import { auditSigningKeyFromEnv, auditVerificationKeyFromEnv } from '@app/application/audit/audit-signing-key';
+import { auditSigningKeyFromEnv } from '@app/application/audit/audit-signing-key';
 import { AuditSealer } from '@app/application/audit/sealer';
-import { verifyAuditLog } from '@app/application/audit/verify';
 import { callDecider } from '@app/domain/call';
 import { organisationDecider, organisationStreamName, type OrganisationCommand, type OrganisationEvent } from '@app/domain/organisation';
 import { type Decider, evolveMany } from '@app/domain/shared/decider';
@@ -67,6 +67,8 @@ import { createProjections } from '@app/read-models/registry';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { benchPostgres } from '../test/setup/postgres-server';
+import { REPO_ROOT, startFlagsFor } from '../test/faults/support/processes';
+import type { BenchVerifyRun } from './bench-audit-verify';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const LONG_STREAM = 10_000;
@@ -74,7 +76,6 @@ const ONLY = new Set((process.env.BENCH_AUDIT_ONLY ?? 'rebuild,verify,asof').spl
 const CPU_PROF_DIR = process.env.BENCH_AUDIT_CPU_PROF;
 const VERIFY_RUNS = Number(process.env.BENCH_VERIFY_RUNS ?? 1);
 const REBUILD_RUNS = Number(process.env.BENCH_REBUILD_RUNS ?? 1);
-const VERIFY_PAGE_SIZE = Number(process.env.BENCH_VERIFY_PAGE_SIZE ?? 5_000);
 const KEPT_DATABASE = process.env.BENCH_AUDIT_DATABASE;
 /** Events per append while generating (0: a stream's whole chunk at once, the log this bench generated before 2026-12-06). */
 const EVENTS_PER_APPEND = Number(process.env.BENCH_EVENTS_PER_APPEND ?? 2);
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
       console.log(`${String(settings.version).split(',')[0]}, fsync=${settings.fsync}; kept database ${database}, ${n(events)} events; load average ${load()}\n`);
       // Again on the same log: the previous run's swap left live tables and a checkpoint, so the check compares with them.
       for (let run = 0; ONLY.has('rebuild') && run < REBUILD_RUNS; run++) await measureRebuild(databaseUrl, pool);
-      if (ONLY.has('verify')) await measureVerify(store, postgres, pool, databaseUrl);
+      if (ONLY.has('verify')) await measureVerify(store, pool, databaseUrl);
       return void printResults();
     }
     console.log(`${String(settings.version).split(',')[0]}, fsync=${settings.fsync}; ${n(EVENTS)} events; load average ${load()}\n`);
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
     if (ONLY.has('rebuild')) await measureRebuild(databaseUrl, pool);
 
     // 3. Verify (after sealing).
-    if (ONLY.has('verify')) await measureVerify(store, postgres, pool, databaseUrl);
+    if (ONLY.has('verify')) await measureVerify(store, pool, databaseUrl);
 
     // 4. As-of on the 10,000-event call stream, at its last event (the whole stream folds).
     if (ONLY.has('asof')) await measureAsOf(store, codec, dataSource, pool, longCallStream);
@@ -185,35 +186,56 @@ async function measureRebuild(databaseUrl: string, pool: Pool): Promise<void> {
   ]);
 }
 
-/** Verify reads through the adapter itself, as `npm run audit:verify` does (the chaining decorator adds nothing to reads). */
-async function measureVerify(store: EventStore, postgres: PostgresEventStore, pool: Pool, databaseUrl: string): Promise<void> {
+/**
+ * Verify as `npm run audit:verify` runs it: in a child process started with that script's Node
+ * options from package.json (scripts/bench-audit-verify.ts: the CLI's call of verifyAuditLog,
+ * timed inside the child, so its start-up is not counted), reading through the adapter itself (the
+ * chaining decorator adds nothing to reads). The as-of step runs here, with the API's options.
+ */
+async function measureVerify(store: EventStore, pool: Pool, databaseUrl: string): Promise<void> {
   const db = poolAuditDb(pool);
   const sealStart = process.hrtime.bigint();
   await seal(store, db, pool);
   rows.push(['seal (global chain, signed)', `${seconds(sealStart).toFixed(1)} s`, '-']);
   const threads = Number(process.env.BENCH_VERIFY_THREADS ?? availableParallelism());
   const server = await postgresServerCpu(pool);
-  const ways = [{ store: { kind: 'postgres' as const, databaseUrl }, threads }, undefined];
-  for (const [run, readers] of Array.from({ length: VERIFY_RUNS }, (_, run) => ways.map((way) => [run, way] as const)).flat()) {
-    const profile = await profiled(`${readers ? 'verify-readers' : 'verify-one-thread'}${run > 0 ? `-${run + 1}` : ''}`);
-    const verifyStart = process.hrtime.bigint();
-    const cpuStart = process.cpuUsage();
-    const serverStart = server();
-    const report = await verifyAuditLog({ store: postgres, db, key: auditVerificationKeyFromEnv(), pageSize: VERIFY_PAGE_SIZE, ...(readers ? { readers } : {}) });
-    const verifySeconds = seconds(verifyStart);
-    const cpu = process.cpuUsage(cpuStart);
-    const serverSeconds = serverStart === undefined ? undefined : (server() as number) - serverStart;
-    await profile.stop();
-    const verifyRate = report.eventsChecked / verifySeconds;
-    const perEvent = (us: number) => (us / report.eventsChecked).toFixed(1);
-    rows.push([
-      `verify, ${readers ? `${threads} reader threads` : 'one thread'} (${report.ok ? 'clean' : `BROKEN: ${report.firstBreak?.kind}`}, ${report.sealsChecked} seals)`,
-      `${n(verifyRate)} events/s (${n(report.eventsChecked)} in ${verifySeconds.toFixed(1)} s; µs CPU/event: ${perEvent(cpu.user + cpu.system)} in this process${
-        serverSeconds === undefined ? '' : `, ${perEvent(serverSeconds * 1e6)} PostgreSQL`
-      }; load ${load()})`,
-      readers ? `target >= ${n(TARGETS.verifyEventsPerSecond)} ${verdict(verifyRate >= TARGETS.verifyEventsPerSecond && report.ok)}` : '-',
-    ]);
+  const flags = startFlagsFor(join(REPO_ROOT, 'scripts/audit-verify.ts'));
+  for (let run = 0; run < VERIFY_RUNS; run++) {
+    for (const readers of [true, false]) {
+      const label = `${readers ? 'verify-readers' : 'verify-one-thread'}${run > 0 ? `-${run + 1}` : ''}`;
+      const serverStart = server();
+      const figures = await runVerify(flags, databaseUrl, readers ? [] : ['--one-thread'], label);
+      const serverSeconds = serverStart === undefined ? undefined : (server() as number) - serverStart;
+      const verifyRate = figures.eventsChecked / figures.seconds;
+      const perEvent = (us: number) => (us / figures.eventsChecked).toFixed(1);
+      rows.push([
+        `verify, ${readers ? `${figures.readerThreads} reader threads` : 'one thread'} (${figures.ok ? 'clean' : `BROKEN: ${figures.breakKind}`}, ${figures.sealsChecked} seals)`,
+        `${n(verifyRate)} events/s (${n(figures.eventsChecked)} in ${figures.seconds.toFixed(1)} s; µs CPU/event: ${perEvent(figures.cpuMicros)} in its process${
+          serverSeconds === undefined ? '' : `, ${perEvent(serverSeconds * 1e6)} PostgreSQL`
+        }; load ${load()})`,
+        readers ? `target >= ${n(TARGETS.verifyEventsPerSecond)} ${verdict(verifyRate >= TARGETS.verifyEventsPerSecond && figures.ok && figures.readerThreads === threads)}` : '-',
+      ]);
+    }
   }
+  rows.push(['  (verify\'s Node options, as npm run audit:verify)', flags.filter((flag) => flag !== '--import' && flag !== 'tsx').join(' ') || 'none', '-']);
+}
+
+/** One verify run in a child process (see measureVerify); with BENCH_AUDIT_CPU_PROF, its CPU profile as <dir>/<label>.cpuprofile. */
+function runVerify(flags: string[], databaseUrl: string, args: string[], label: string): Promise<BenchVerifyRun> {
+  const profile = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(CPU_PROF_DIR)}`, `--cpu-prof-name=${label}.cpuprofile`] : [];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...flags, ...profile, join(__dirname, 'bench-audit-verify.ts'), ...args], {
+      env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`the verify run exited with ${code}`));
+      resolvePromise(JSON.parse(out.trim().split('\n').pop() as string) as BenchVerifyRun);
+    });
+  });
 }
 
 async function measureAsOf(store: EventStore, codec: EncryptingEventCodec, dataSource: DataSource, pool: Pool, longCallStream: string | undefined): Promise<void> {

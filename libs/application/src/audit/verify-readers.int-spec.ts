@@ -60,7 +60,8 @@ describe('audit verify in worker threads', () => {
 
   it('is how `npm run audit:verify` reads the log: in a thread per core, to the same report', async () => {
     const alone = await ledger.verify(false);
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts', '--database-url', ledger.db.url], {
+    // Through npm, so that the command runs with its own Node options (package.json: --single-threaded among them).
+    const cli = spawnSync('npm', ['run', '-s', 'audit:verify', '--', '--database-url', ledger.db.url], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: '', AUDIT_SIGNING_KEY: '', AUDIT_PUBLIC_KEY: '' },
