@@ -25,8 +25,9 @@
  * Targets: rebuild >= 20,000 events/s with RSS <= 300 MB; verify >= 100,000 events/s; a cold as-of
  * read <= 100 ms. The load average is printed with the figures (the machine may be shared).
  * BENCH_AUDIT_ONLY=rebuild,verify,asof runs part of steps 2-4 (generation always runs);
- * BENCH_AUDIT_CPU_PROF=<dir> writes a V8 CPU profile of each verify run's process (its main thread),
- * the decider fold and the cold as-of samples (the reader threads and PostgreSQL are not in them).
+ * BENCH_AUDIT_CPU_PROF=<dir> writes V8 CPU profiles of each verify run's process (<dir>/<run>/, one
+ * file per thread, its reader threads included) and of this process for the decider fold and the
+ * cold as-of samples (PostgreSQL is in none of them).
  * BENCH_VERIFY_RUNS=<n> measures verify n times (default 1) on the same log, BENCH_VERIFY_PAGE_SIZE its
  * pages (default 5,000; 500-2,000 measured no different, load 7-9). While iterating on a
  * step, BENCH_AUDIT_KEEP=1 keeps the database at the end (its name is printed) and
@@ -220,9 +221,9 @@ async function measureVerify(store: EventStore, pool: Pool, databaseUrl: string)
   rows.push(['  (verify\'s Node options, as npm run audit:verify)', flags.filter((flag) => flag !== '--import' && flag !== 'tsx').join(' ') || 'none', '-']);
 }
 
-/** One verify run in a child process (see measureVerify); with BENCH_AUDIT_CPU_PROF, its CPU profile as <dir>/<label>.cpuprofile. */
+/** One verify run in a child process (see measureVerify); with BENCH_AUDIT_CPU_PROF, its threads' CPU profiles in <dir>/<label>/ (node --cpu-prof: a file per thread). */
 function runVerify(flags: string[], databaseUrl: string, args: string[], label: string): Promise<BenchVerifyRun> {
-  const profile = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(CPU_PROF_DIR)}`, `--cpu-prof-name=${label}.cpuprofile`] : [];
+  const profile = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(CPU_PROF_DIR), label)}`] : [];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...flags, ...profile, join(__dirname, 'bench-audit-verify.ts'), ...args], {
       env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', DATABASE_URL: databaseUrl },
