@@ -16,6 +16,7 @@ import { freePort } from '../../../../test/setup/postgres-server';
 import { folderClosedToOthers } from './embedded-postgres';
 
 const CHILD = join(__dirname, '..', '..', 'test', 'support', 'stop-after-pools-end.ts');
+const START_TWICE = join(__dirname, '..', '..', 'test', 'support', 'embedded-start-twice.ts');
 // As root the server runs as `postgres`, which must reach the binaries under node_modules (README).
 const closedClone = process.getuid?.() === 0 ? folderClosedToOthers(join(process.cwd(), 'node_modules')) : undefined;
 
@@ -57,5 +58,24 @@ describe('the embedded PostgreSQL stopped right after pools end', () => {
     if (!seen) return;
     expect(seen.errors).toEqual([]);
     expect({ overSocket: seen.overSocket, socketDirectories: seen.socketDirectories }).toEqual({ overSocket: false, socketDirectories: '' });
+  }, 150_000);
+
+  it("started twice at once on one data directory (two tools run together): one start succeeds, the other fails in the server's words; and a process that loaded the package keeps its exit code", async () => {
+    const env = { ...process.env, DATA_DIR: join(home, 'twice'), PORT: String(await freePort()) };
+    const child = promisify(execFile)(process.execPath, ['--import', 'tsx', START_TWICE], { env, timeout: 120_000 });
+    if (closedClone) {
+      await expect(child).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`cannot enter ${closedClone}`) });
+      return;
+    }
+    // The child ends on its own with process.exitCode = 3: async-exit-hook's beforeExit listener made it 0.
+    const failed = await child.then(
+      () => undefined,
+      (error: { code?: number; stdout?: string; stderr?: string }) => error,
+    );
+    expect({ code: failed?.code, stderr: failed?.stderr }).toEqual({ code: 3, stderr: '' });
+    const seen = JSON.parse(failed?.stdout?.trim().split('\n').pop() ?? '{}') as { started: number; failures: string[] };
+    expect(seen.started).toBe(1);
+    // Not "undefined": the package rejects with nothing when the server exits before it is ready.
+    expect(seen.failures).toEqual([expect.stringMatching(/^the embedded PostgreSQL in .+ did not start: FATAL: .*postmaster\.pid/)]);
   }, 150_000);
 });

