@@ -1,5 +1,6 @@
 import { GoneException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
+import { create as contentDisposition } from 'content-disposition';
 import type { Response } from 'express';
 import { DocumentErased, DocumentTooLarge, DocumentTypeNotAllowed } from '@app/documents/document-vault';
 import { CommandResultDto } from './command-result.dto';
@@ -57,8 +58,3 @@ export function sendDocument(res: Response, document: { documentId: string; name
     .end(bytes);
 }
 
-/** RFC 6266 `attachment` with an ASCII fallback and the UTF-8 name (RFC 8187). */
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}

@@ -80,6 +80,37 @@ describe('readFileUpload: bodies that are not whole', () => {
     await expect(read(upload.content)).rejects.toBeInstanceOf(BadRequestException);
   });
 
+  describe('the file name, as clients send it', () => {
+    const named = async (disposition: string) => {
+      const upload = await send(`--xyz\r\nContent-Disposition: form-data; name="file"; ${disposition}\r\n\r\n%PDF-1.4 whole\r\n--xyz--\r\n`);
+      await read(upload.content);
+      return upload.fileName;
+    };
+
+    it('a name in UTF-8, as browsers and curl write it, is the name sent (busboy reads parameters as latin1 by default)', async () => {
+      expect(await named('filename="نظام-أساسي-ريما.pdf"')).toBe('نظام-أساسي-ريما.pdf');
+      expect(await named('filename="تقرير Omar.pdf"')).toBe('تقرير Omar.pdf');
+      expect(await named('filename="Zoë Ağa.pdf"')).toBe('Zoë Ağa.pdf');
+    });
+
+    it('an RFC 8187 filename* is decoded in the charset it names', async () => {
+      expect(await named("filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1.pdf")).toBe('تقرير.pdf');
+      expect(await named("filename*=ISO-8859-1''Zo%EB.pdf")).toBe('Zoë.pdf');
+    });
+
+    it('the quote, CR and LF that a browser writes as %22, %0D and %0A are decoded; nothing else is', async () => {
+      expect(await named('filename="report %22final%22.pdf"')).toBe('report "final".pdf');
+      expect(await named('filename="100%25 %41.pdf"')).toBe('100%25 %41.pdf');
+      expect(await named('filename="two%0D%0Alines.pdf"')).toBe('two  lines.pdf');
+    });
+
+    it('keeps the last path segment, and a name with nothing left is "document"', async () => {
+      expect(await named('filename="C:\\\\Users\\\\rima\\\\statutes.pdf"')).toBe('statutes.pdf');
+      expect(await named('filename="../../etc/pass%22wd.pdf"')).toBe('pass"wd.pdf');
+      expect(await named('filename="  "')).toBe('document');
+    });
+  });
+
   it('a refusal before the file was read: discard() says nothing of a whole body', async () => {
     const upload = await send(`${head}%PDF-1.4 whole\r\n--xyz--\r\n`);
     expect(await upload.discard()).toBeUndefined();

@@ -51,7 +51,9 @@ export function readFileUpload(req: Request, options: { maxBytes: number; field?
   return new Promise<FileUpload>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: options.maxBytes + 1, fields: 4, fieldSize: 1024, parts: 5 } });
+      // Parameters such as the file name in UTF-8, as browsers and curl send them (busboy's default,
+      // latin1, stored an Arabic name as mojibake); a `filename*` (RFC 8187) names its own charset.
+      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: options.maxBytes + 1, fields: 4, fieldSize: 1024, parts: 5 } });
     } catch {
       req.resume();
       reject(new BadRequestException('The multipart/form-data body has no boundary'));
@@ -85,8 +87,7 @@ export function readFileUpload(req: Request, options: { maxBytes: number; field?
         return;
       }
       settled = true;
-      // Only the last path segment: some clients send a full path.
-      const fileName = (info.filename ?? '').split(/[\\/]/).pop()?.trim() || 'document';
+      const fileName = uploadedFileName(info.filename);
       const content = async function* (): AsyncGenerator<Buffer> {
         try {
           for await (const chunk of stream) yield chunk as Buffer;
@@ -118,6 +119,19 @@ export function readFileUpload(req: Request, options: { maxBytes: number; field?
     });
     req.pipe(parser);
   });
+}
+
+/**
+ * The name of an uploaded file as its user gave it. A browser writes `"`, CR and LF of a name as
+ * %22, %0D and %0A in a multipart/form-data part (the HTML standard's encoding; curl does the same),
+ * so those three are decoded, nothing else (a name may hold a literal `%41`); then only the last
+ * path segment is kept (some clients send a full path), and control characters, which no file
+ * name shown in a list or a CSV should carry, become spaces.
+ */
+export function uploadedFileName(sent: string | undefined): string {
+  const decoded = (sent ?? '').replace(/%(22|0d|0a)/gi, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+  const name = (decoded.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return name || 'document';
 }
 
 function cutShort(): HttpException {
