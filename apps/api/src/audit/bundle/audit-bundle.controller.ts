@@ -1,7 +1,6 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { BadRequestException, Controller, Get, Inject, NotFoundException, Param, ParseUUIDPipe, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -16,7 +15,7 @@ import { DataSource } from 'typeorm';
 import { ApiProblemResponses } from '../../http/problem';
 import { repositoryRoot } from '../../http/repository-root';
 import { STREAM_ID_PATTERN } from '../audit.dto';
-import { TAR_END, tarHeader, tarPadding } from './tar';
+import { pipeTarFiles, tarSize } from './tar';
 
 export const AUDIT_BUNDLE_KEY = Symbol('AUDIT_BUNDLE_KEY');
 
@@ -74,19 +73,14 @@ export class AuditBundleController {
         { name: `${name}.jsonl.manifest.json`, path: manifestPathOf(outFile) },
         ...(verifier ? [{ name: 'verify-bundle.js', path: verifier }] : []),
       ];
-      const sizes = await Promise.all(files.map(async (file) => (await stat(file.path)).size));
+      const sized = await Promise.all(files.map(async (file) => ({ ...file, size: (await stat(file.path)).size })));
       res.setHeader('Content-Type', 'application/x-tar');
       res.setHeader('Content-Disposition', `attachment; filename="${name}.tar"`);
-      res.setHeader('Content-Length', String(sizes.reduce((total, size) => total + 512 + size + tarPadding(size).length, TAR_END.length)));
+      res.setHeader('Content-Length', String(tarSize(sized)));
       res.status(200);
       // Streamed from the files as written, so a large call's bundle is never held in memory whole.
       try {
-        for (const [index, file] of files.entries()) {
-          res.write(tarHeader(file.name, sizes[index], now));
-          await pipeline(createReadStream(file.path), res, { end: false });
-          res.write(tarPadding(sizes[index]));
-        }
-        res.end(TAR_END);
+        await pipeTarFiles(sized, now, res);
       } catch {
         // The client went away mid-answer (the status is sent: no problem body can follow).
         res.destroy();

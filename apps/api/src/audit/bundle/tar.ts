@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 /**
  * A POSIX ustar archive of a few regular files (whole, or header and padding around streamed content): what one HTTP answer needs to carry the
  * audit bundle's files (events, manifest, offline verifier) as `npm run audit:export` writes them.
@@ -9,7 +11,37 @@ export interface TarEntry {
   mtime: Date;
 }
 
+/** A file on disk to archive, with its size (known before: the answer's Content-Length counts it). */
+export interface TarFile {
+  name: string;
+  path: string;
+  size: number;
+}
+
 const BLOCK = 512;
+
+/** The archive's size in bytes: a header block per file, its content padded to whole blocks, the end. */
+export function tarSize(files: readonly Pick<TarFile, 'size'>[]): number {
+  return files.reduce((total, file) => total + BLOCK + file.size + tarPadding(file.size).length, TAR_END.length);
+}
+
+/**
+ * Streams files on disk as one archive into `out` (ended after it), never holding a file whole.
+ * One pipeline for the whole archive: piping each file with `end: false` left that pipeline's
+ * listeners on `out`, and an HTTP response carrying three files made Node warn of a leak.
+ */
+export async function pipeTarFiles(files: readonly TarFile[], mtime: Date, out: NodeJS.WritableStream): Promise<void> {
+  async function* archive(): AsyncGenerator<Buffer> {
+    for (const file of files) {
+      yield tarHeader(file.name, file.size, mtime);
+      for await (const chunk of createReadStream(file.path)) yield chunk as Buffer;
+      const padding = tarPadding(file.size);
+      if (padding.length > 0) yield padding;
+    }
+    yield TAR_END;
+  }
+  await pipeline(archive, out);
+}
 
 export function tarArchive(entries: readonly TarEntry[]): Buffer {
   const parts: Buffer[] = [];
