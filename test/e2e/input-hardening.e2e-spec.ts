@@ -180,6 +180,13 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
         await as(manager).post(`/proposals/${randomUUID()}/decision`, { decision: 'award', amountMinor: 1e300, reasons: 'Ranked first', committee: 'Grants committee' }),
         'amountMinor',
       );
+      // An award without an amount: a field error, not the decider's 422 ("got undefined") as until 2026-12-06.
+      const missing = await as(manager).post(`/proposals/${randomUUID()}/decision`, { decision: 'award', reasons: 'Ranked first', committee: 'Grants committee' });
+      expectFieldError(missing, 'amountMinor');
+      expect(JSON.stringify(missing.body)).toContain('amountMinor is required when the decision is award');
+      expectFieldError(await as(manager).post(`/proposals/${randomUUID()}/decision`, { decision: 'award', amountMinor: null, reasons: 'Ranked first', committee: 'Grants committee' }), 'amountMinor');
+      // A rejection needs none; one sent with it is still the decider's rule (422 on a real proposal), not a format error.
+      expect((await as(manager).post(`/proposals/${randomUUID()}/decision`, { decision: 'reject', reasons: 'Out of scope', committee: 'Grants committee' })).status).toBe(404);
     });
   });
 
@@ -206,9 +213,11 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
       expect(res.body.detail).toBe('The request body is not valid JSON');
     });
 
-    it.each(['[]', '[{"reason":"x"}]'])('refuses the array %s where an object is expected', async (body) => {
-      expectProblem(await as(manager).post('/calls', body), 400, PROBLEM_TYPES.validation);
-      expectProblem(await as(manager).post(`/calls/${callId}/cancel`, body), 400, PROBLEM_TYPES.validation);
+    it.each(['[]', '[1,2,3]', '[{"reason":"x"}]'])('refuses the array %s where an object is expected, saying the body must be a JSON object (not "property 0 should not exist")', async (body) => {
+      for (const res of [await as(manager).post('/calls', body), await as(manager).post(`/calls/${callId}/cancel`, body), await as(applicant).patch(`/proposals/${randomUUID()}`, JSON.parse(body) as object)]) {
+        expectProblem(res, 400, PROBLEM_TYPES.malformedRequest);
+        expect(res.body.detail).toBe('The request body must be a JSON object');
+      }
     });
   });
 
@@ -461,6 +470,16 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
       const path = route.replace(':id', randomUUID());
       const res = method === 'PATCH' ? await as(token).patch(path, body) : await as(token).post(path, body);
       expectFieldError(res, field);
+    });
+
+    it.each<[string, object, string]>([
+      ['/grants/:id/reports', { kind: 'interim', dueDate: '2027-02-30' }, 'dueDate'],
+      ['/grants/:id/reports', { kind: 'interim', dueDate: '06/12/2027' }, 'dueDate'],
+      ['/grants/:id/disbursements', { amountMinor: 1_000, dueDate: '2027-04-31' }, 'dueDate'],
+      ['/grants/:id/amendments', { kind: 'no-cost-extension', reason: 'Delays', newPeriodEnd: '2028-13-01' }, 'newPeriodEnd'],
+      ['/grants/:id/amendments', { kind: 'no-cost-extension', reason: 'Delays', newPeriodEnd: '2027-02-29' }, 'newPeriodEnd'],
+    ])('refuses a day the calendar does not have on POST %s (%j) as a 400 field error, like a malformed one (the decider answered 422 until 2026-12-06)', async (route, body, field) => {
+      expectFieldError(await as(manager).post(route.replace(':id', randomUUID()), body), field);
     });
 
     it('refuses JSON nested 10,000 deep with 400 on every kind of body route', async () => {

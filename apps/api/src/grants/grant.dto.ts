@@ -2,16 +2,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AMENDMENT_KINDS, REPORT_KINDS, type AmendmentKind, type ReportKind } from '@app/domain/grant';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, ValidateNested,
 } from 'class-validator';
-import { IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset } from '../http/validation';
+import { IsCalendarDate, IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset } from '../http/validation';
 import { ListSearchQuery } from '../http/list-search.dto';
 
 // Examples are computed when the API starts, so Swagger's "Try it out" works as is on any day.
 const DAY = 86_400_000;
 const isoDate = (offsetDays: number) => new Date(Math.floor(Date.now() / DAY) * DAY + offsetDays * DAY).toISOString().slice(0, 10);
-const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const calendarDate = (field: string) => Matches(CALENDAR_DATE, { message: `${field} must be a calendar date YYYY-MM-DD` });
 
 export class SignatoryDto {
   @ApiProperty({ example: 'Rania Haddad', description: 'Personal data: encrypted in the log, erasable' }) @IsString() @IsNotEmpty() @MaxLength(200)
@@ -38,7 +36,7 @@ export class ScheduleDisbursementDto {
   @ApiProperty({ example: 1_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Minor units in the grant currency; scheduled tranches never exceed the grant amount' })
   @IsMinorUnits({ min: 1 })
   amountMinor: number;
-  @ApiProperty({ example: isoDate(30), description: 'YYYY-MM-DD' }) @IsString() @calendarDate('dueDate')
+  @ApiProperty({ example: isoDate(30), description: 'YYYY-MM-DD' }) @IsString() @IsCalendarDate()
   dueDate: string;
   @ApiPropertyOptional({ description: 'A report of this grant (POST /grants/:id/reports) that must be accepted before the tranche is paid' })
   @IsOptional() @IsUUID()
@@ -59,7 +57,7 @@ export class CancelDisbursementDto {
 export class ScheduleReportDto {
   @ApiProperty({ enum: REPORT_KINDS, example: 'interim' }) @IsIn(REPORT_KINDS)
   kind: ReportKind;
-  @ApiProperty({ example: isoDate(180), description: 'YYYY-MM-DD; overdue from the day after' }) @IsString() @calendarDate('dueDate')
+  @ApiProperty({ example: isoDate(180), description: 'YYYY-MM-DD; overdue from the day after' }) @IsString() @IsCalendarDate()
   dueDate: string;
 }
 
@@ -108,7 +106,7 @@ export class AmendGrantDto {
   kind: AmendmentKind;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000)
   reason: string;
-  @ApiPropertyOptional({ description: 'no-cost-extension: the new last day, YYYY-MM-DD' }) @IsOmittable() @IsString() @calendarDate('newPeriodEnd')
+  @ApiPropertyOptional({ description: 'no-cost-extension: the new last day, YYYY-MM-DD' }) @IsOmittable() @IsString() @IsCalendarDate()
   newPeriodEnd?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'amount-change: the new amount in minor units; an increase must fit the call budget' })
   @IsOmittable() @IsMinorUnits({ min: 1 })

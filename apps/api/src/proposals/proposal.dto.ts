@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -16,6 +17,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { IsCurrencyCode, IsMinorUnits, IsPageLimit, IsPageOffset, IsOmittable } from '../http/validation';
@@ -227,7 +229,10 @@ export class RecordConsensusDto {
 export class RecordDecisionDto {
   @ApiProperty({ enum: FUNDING_DECISIONS, example: 'award' }) @IsIn(FUNDING_DECISIONS)
   decision: (typeof FUNDING_DECISIONS)[number];
-  @ApiPropertyOptional({ example: 4_500_000, description: 'Award only: minor units, at most the requested amount' }) @IsOptional() @IsMinorUnits({ min: 1 })
+  @ApiPropertyOptional({ example: 4_500_000, description: 'Award only, and required for one: minor units, at most the requested amount' })
+  @ValidateIf((body: RecordDecisionDto) => body.decision === 'award' || body.amountMinor !== undefined)
+  @IsDefined({ message: 'amountMinor is required when the decision is award' })
+  @IsMinorUnits({ min: 1 })
   amountMinor?: number;
   @ApiProperty({ example: 'Ranked second; monitoring budget reduced by the committee' }) @IsString() @IsNotEmpty() @MaxLength(LONG_TEXT)
   reasons: string;

@@ -7,7 +7,7 @@ import { IdempotencyKeyReused } from '@app/platform/idempotency/idempotency-key-
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails, type ProblemType } from './problem-types';
 import { isContention } from '@app/platform/database/transient-errors';
 import { isOutage, PROBLEM_DETAILS_OPTIONS, problemDetailsOptionsFromEnv, type ProblemDetailsOptions } from './service-unavailable';
-import { MalformedRequestError, RequestValidationError, TooManyRequestsError } from './validation';
+import { BODY_NOT_AN_OBJECT, MalformedRequestError, RequestValidationError, TooManyRequestsError } from './validation';
 import { allowedMethodsFor, type RoutedRequest } from '../method-not-allowed';
 
 interface RequestLike extends RoutedRequest {
@@ -157,7 +157,7 @@ export function toProblemDetails(exception: unknown, instance: string, method = 
   }
   if (exception instanceof BadRequestException && exception.cause instanceof SyntaxError) {
     // Thrown by the JSON body parser; its message quotes the body, so it is not echoed.
-    const detail = isJsonScalar(exception.cause) ? 'The request body must be a JSON object' : 'The request body is not valid JSON';
+    const detail = isJsonScalar(exception.cause) ? BODY_NOT_AN_OBJECT : 'The request body is not valid JSON';
     return problem(400, PROBLEM_TYPES.malformedRequest, 'Malformed request', detail);
   }
   if (exception instanceof BadRequestException && exception.cause instanceof URIError) {

@@ -12,6 +12,9 @@ export class RequestValidationError extends BadRequestException {
   }
 }
 
+/** The detail of a body that is valid JSON but not an object (a scalar: the JSON parser; an array: the validation pipe). */
+export const BODY_NOT_AN_OBJECT = 'The request body must be a JSON object';
+
 /**
  * The request cannot be read as a whole (e.g. its JSON nests deeper than allowed): a 400
  * malformed-request problem whose detail is this message, so the message never quotes input.

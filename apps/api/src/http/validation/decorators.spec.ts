@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { IsArray, IsOptional, validateSync } from 'class-validator';
-import { hasRealCalendarDate, IsCurrencyCode, IsInstant, IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset, MAX_PAGE_POSITION } from './decorators';
+import { hasRealCalendarDate, IsCalendarDate, IsCurrencyCode, IsInstant, IsMinorUnits, IsOmittable, IsPageLimit, IsPageOffset, MAX_PAGE_POSITION } from './decorators';
 
 class PageQuery {
   @IsOptional() @IsPageOffset()
@@ -117,6 +117,22 @@ describe('IsInstant', () => {
     expect(instantErrors({ closesAt: '2027-03-31T23:59:59+01:00' })).toEqual([]);
     expect(instantErrors({ closesAt: '2027-03-31' })).toEqual(['closesAt']);
     expect(instantErrors({ closesAt: '2027-03-31T23:59:59' })).toEqual(['closesAt']);
+  });
+});
+
+describe('IsCalendarDate', () => {
+  class Due {
+    @IsCalendarDate()
+    dueDate: unknown;
+  }
+  const errors = (dueDate: unknown) => validateSync(plainToInstance(Due, { dueDate })).map((error) => error.property);
+
+  it.each(['2027-03-01', '2028-02-29', '2000-02-29', '0001-01-01', '9999-12-31'])('accepts %s', (dueDate) => {
+    expect(errors(dueDate)).toEqual([]);
+  });
+
+  it.each(['2027-02-30', '2027-02-29', '1900-02-29', '2027-04-31', '2028-13-01', '2027-00-10', '2027-01-00', '06/12/2027', '2027-3-1', '2027-03-01T00:00:00Z', ' 2027-03-01', '', 20270301, null])('refuses %p', (dueDate) => {
+    expect(errors(dueDate)).toEqual(['dueDate']);
   });
 });
 

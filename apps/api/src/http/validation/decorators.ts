@@ -124,6 +124,27 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/**
+ * A day as `YYYY-MM-DD` that the calendar has: `2027-02-30` or `2028-13-01` is refused here with a
+ * 400 naming the field, as a malformed date is (the deciders' own check, 422, stays for states
+ * built otherwise; until 2026-12-06 such a day in a report's due date or an extension's new end
+ * passed the format check and was answered 422 by the decider).
+ */
+export function IsCalendarDate(validationOptions?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isCalendarDate',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && DAY_ONLY.test(value) && hasRealCalendarDate(value),
+        defaultMessage: (args) => `${args?.property ?? 'value'} must be a calendar date YYYY-MM-DD that exists, such as 2027-03-01`,
+      },
+    },
+    validationOptions,
+  );
+}
+
+const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
 export interface InstantOptions {
   /** Require a full date-time with offset (`2027-03-01T12:00:00Z`), as commands store it; otherwise a calendar date alone is midnight UTC. */
   requireOffset?: boolean;

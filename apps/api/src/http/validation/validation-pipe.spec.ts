@@ -119,7 +119,7 @@ describe('GrantLedgerValidationPipe', () => {
     expect(dtoClasses.length).toBeGreaterThan(40);
   });
 
-  it('answers exactly as Nest ValidationPipe on every API DTO: the same DTO (classes, values) or the same 400 field errors', async () => {
+  it('answers exactly as Nest ValidationPipe on every API DTO: the same DTO (classes, values) or the same 400 field errors (a body array: refused whole)', async () => {
     const next = random(11);
     let passed = 0;
     let refused = 0;
@@ -131,6 +131,12 @@ describe('GrantLedgerValidationPipe', () => {
         const metadata: ArgumentMetadata = { type, metatype: cls, data: undefined };
         for (const body of bodies) {
           const ours = await outcome(ourPipe, body, metadata);
+          if (type === 'body' && Array.isArray(body)) {
+            // The one answer on purpose not Nest's: a body array is refused whole, not field by field.
+            expect({ cls: cls.name, outcome: ours }).toEqual({ cls: cls.name, outcome: { threw: 'MalformedRequestError: The request body must be a JSON object' } });
+            refused += 1;
+            continue;
+          }
           const nest = await outcome(nestPipe, body, metadata);
           expect({ cls: cls.name, body, outcome: ours }).toEqual({ cls: cls.name, body, outcome: nest });
           if ((ours as { passed?: unknown }).passed !== undefined) passed += 1;

@@ -1,7 +1,7 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationPipeOptions } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { getMetadataStorage, type ValidationError, type ValidatorOptions } from 'class-validator';
-import { validationExceptionFactory } from '../problem/validation';
+import { BODY_NOT_AN_OBJECT, MalformedRequestError, validationExceptionFactory } from '../problem/validation';
 import { classToPlain } from 'class-transformer';
 import { plainToInstanceFast } from './plain-to-instance-fast-path';
 import { passesAllRules } from './valid-fast-path';
@@ -33,6 +33,10 @@ export class GrantLedgerValidationPipe extends ValidationPipe {
 
   private async validated(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype as (new () => object) | undefined;
+    // A body a DTO class reads is a JSON object: an array is refused as a whole, like a scalar (the
+    // JSON parser's strict mode), not member by member ("property 0 should not exist", then every
+    // field missing).
+    if (metadata.type === 'body' && Array.isArray(value) && metatype && this.toValidate(metadata)) throw new MalformedRequestError(BODY_NOT_AN_OBJECT);
     // Only where the pipe validates (a DTO class; not a custom decorator's value, not `Object`): there
     // it answers a new object anyway, elsewhere the input itself.
     if (!metatype || this.expectedType || !this.toValidate(metadata) || !isEmptyObject(value)) return super.transform(value, metadata);
