@@ -1799,7 +1799,7 @@ export interface components {
         RecordDecisionDto: {
             /** @enum {string} */
             decision: "award" | "reject" | "reserve";
-            /** @description Award only: minor units, at most the requested amount */
+            /** @description Award only, and required for one: minor units, at most the requested amount */
             amountMinor?: number;
             reasons: string;
             committee: string;
