@@ -11,7 +11,8 @@ import { grantDecider, grantStreamName } from '@app/domain/grant';
 import { draftProposal } from './draft-support';
 import { DURING_WINDOW, GrantScenario, humanContext } from './grants-support';
 
-const NOW = '2027-01-10T09:00:00Z';
+// While the grant scenarios' call is open: a draft takes documents only then.
+const NOW = DURING_WINDOW;
 const MAX_BYTES = 64 * 1024;
 
 /** A small but real PDF (file-type recognises it by its header). */
@@ -358,12 +359,35 @@ describe('grant documents over HTTP (multipart upload, encrypted storage, downlo
     await t.http.post(`/proposals/${proposalId}/documents`).set(as(grantee)).attach('file', Buffer.from('GIF89a' + ' '.repeat(40)), { filename: 'x.pdf' }).expect(415);
 
     // Submitted, the proposal is frozen: no more documents (409), the existing ones still read.
-    t.clock.set(DURING_WINDOW); // submissions only while the call is open
     await t.http.post(`/proposals/${proposalId}/submit`).set(as(grantee)).expect(200);
-    t.clock.set(NOW);
     const frozen = await t.http.post(`/proposals/${proposalId}/documents`).set(as(grantee)).attach('file', pdf('late annex'), { filename: 'late.pdf' }).expect(409);
     expect(frozen.headers['content-type']).toContain('application/problem+json');
     await download(manager, proposalId, documentId, 'proposals').expect(200);
+  });
+
+  it('a draft whose call closed, or passed its deadline, takes no more documents: 422 problem+json, nothing stored or appended (until 2026-12-06 it took them)', async () => {
+    const closing = await scenario.publishedCall();
+    const closed = await draftProposal(scenario.executor, { callId: closing, leadOrganisationId: lead, partnerOrganisationIds: [partner] });
+    const late = await draftProposal(scenario.executor, { callId: await scenario.publishedCall(), leadOrganisationId: lead, partnerOrganisationIds: [partner] });
+    await t.http.post(`/proposals/${closed}/documents`).set(as(grantee)).attach('file', pdf('in time'), { filename: 'in-time.pdf' }).expect(201);
+    t.clock.set('2027-04-01T00:00:00Z'); // past both calls' deadline
+    try {
+      await t.http.post(`/calls/${closing}/close`).set(as(manager)).expect(200);
+      const events = await eventCount(t);
+      const blobs = await blobCount();
+      for (const [proposalId, rule] of [[closed, 'proposal.call.not-published'], [late, 'proposal.call.outside-window']]) {
+        const res = await t.http.post(`/proposals/${proposalId}/documents`).set(as(grantee)).attach('file', pdf(`late for ${proposalId}`), { filename: 'late.pdf' });
+        expect(res.status).toBe(422);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.body).toMatchObject({ rule });
+      }
+      expect(await eventCount(t)).toBe(events);
+      expect(await blobCount()).toBe(blobs);
+      // What was attached in time still reads.
+      expect((await t.http.get(`/proposals/${closed}/documents`).set(as(manager)).expect(200)).body.items).toHaveLength(1);
+    } finally {
+      t.clock.set(NOW);
+    }
   });
 
   it('an erased organisation\'s documents are no longer readable: 410, and their names read as erased', async () => {

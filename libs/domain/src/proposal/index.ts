@@ -7,6 +7,7 @@ export * from './proposal.views';
 export * from './proposal.upcasters';
 export {
   acceptedPartnerIds,
+  assertAcceptsDocuments,
   countedReviews,
   invitedPartnerIds,
   decideProposal,

@@ -84,5 +84,5 @@ export const proposalCommandRules: Readonly<Record<ProposalCommand['type'], read
   ProvideClarification: [BudgetSumMismatch, CallMismatch, ClarificationNotOpen, CurrencyMismatch, EmptyBudget, InvalidBudgetLine, InvalidDuration, JustificationRequired, MissingProposalDetails, RequestedAmountOutOfRange],
   RequestRedress: [JustificationRequired, RedressAlreadyRequested, RedressWindowClosed],
   RecordRedressOutcome: [InvalidRedressOutcome, JustificationRequired, RedressNotOpen],
-  AttachProposalDocument: [DuplicateProposalDocument, InvalidProposalDocument],
+  AttachProposalDocument: [CallMismatch, CallNotPublished, DuplicateProposalDocument, InvalidProposalDocument, OutsideSubmissionWindow],
 };

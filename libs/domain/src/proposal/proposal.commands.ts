@@ -197,6 +197,8 @@ export type RecordRedressOutcome = {
 export type AttachProposalDocument = {
   type: 'AttachProposalDocument';
   data: { proposalId: string; documentId: string; organisationId: string; name: string; sizeBytes: number; contentType: string; sha256: string; attachedBy: string };
+  /** The proposal's call: documents are attached, like every draft change, only while it is open. */
+  call: CallSnapshot;
   now: string;
 };
 

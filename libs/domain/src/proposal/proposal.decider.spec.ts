@@ -1096,10 +1096,12 @@ describe('proposal decider', () => {
   });
 
   describe('documents: attached by the lead while drafting', () => {
-    const attach = (overrides: Partial<AttachProposalDocument['data']> = {}): ProposalCommand => ({
+    const attach = (overrides: Partial<AttachProposalDocument['data']> = {}, at: Partial<Pick<AttachProposalDocument, 'call' | 'now'>> = {}): ProposalCommand => ({
       type: 'AttachProposalDocument',
       data: { proposalId: PROPOSAL, documentId: 'doc-1', organisationId: LEAD, name: 'statutes.pdf', sizeBytes: 2048, contentType: 'application/pdf', sha256: 'b'.repeat(64), attachedBy: 'applicant-beirut', ...overrides },
+      call,
       now: DURING,
+      ...at,
     });
     const attached: ProposalEvent = {
       type: 'ProposalDocumentAttached',
@@ -1116,6 +1118,15 @@ describe('proposal decider', () => {
       given().when(attach()).thenThrows(StreamNotFound);
       given(drafted, submitted).when(attach()).thenThrows(ProposalFrozen);
       given(drafted, withdrawn).when(attach()).thenThrows(InvalidStateTransition);
+    });
+
+    it('only while the call is open, like every change of a draft: not once it closed, was cancelled, or for another call', () => {
+      given(drafted).when(attach({}, { now: AFTER_DEADLINE })).thenThrows(OutsideSubmissionWindow);
+      given(drafted).when(attach({}, { call: { ...call, status: 'closed' } })).thenThrows(CallNotPublished);
+      given(drafted).when(attach({}, { call: { ...call, status: 'cancelled' } })).thenThrows(CallNotPublished);
+      given(drafted).when(attach({}, { call: { ...call, callId: 'c0ffee00-0000-4000-8000-000000000002' } })).thenThrows(CallMismatch);
+      // An extended deadline keeps it open.
+      given(drafted).when(attach({}, { call: { ...call, closesAt: '2099-01-01T00:00:00.000Z' }, now: AFTER_DEADLINE })).then([{ ...attached, data: { ...(attached.data as object), attachedAt: AFTER_DEADLINE } } as ProposalEvent]);
     });
 
     it('needs a name, a size, a type, a SHA-256 and who attached it, and belongs to the lead', () => {

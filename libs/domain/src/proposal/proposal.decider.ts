@@ -729,13 +729,14 @@ function recordRedressOutcome(command: RecordRedressOutcome, state: ProposalStat
 
 /**
  * A document of the proposal (annexes, statutes, letters of support), stored before this is
- * decided, while the proposal is a draft: a submitted proposal is frozen. The same document recorded
- * again (a retried upload) appends nothing.
+ * decided, while the proposal is a draft of an open call (assertAcceptsDocuments): a submitted
+ * proposal is frozen, and a draft whose call closed can no longer be submitted, so a document
+ * there would only be hazardous data kept for nothing. The same document recorded again (a retried
+ * upload) appends nothing.
  */
 function attachDocument(command: AttachProposalDocument, state: ProposalState): ProposalEvent[] {
   const d = command.data;
-  if (state.status === 'none') throw new StreamNotFound(proposalStreamName(d.proposalId));
-  assertDraft(state, 'attach a document');
+  assertAcceptsDocuments(state, d.proposalId, command.call, command.now);
   const blank = (value: string) => typeof value !== 'string' || value.trim() === '';
   if (blank(d.documentId) || blank(d.attachedBy)) throw new InvalidProposalDocument('A document needs an id and who attached it');
   if (blank(d.name) || d.name.length > 255) throw new InvalidProposalDocument('A document needs a name of at most 255 characters');
@@ -750,6 +751,17 @@ function attachDocument(command: AttachProposalDocument, state: ProposalState): 
   }
   const { proposalId, documentId, organisationId, name, sizeBytes, contentType, sha256, attachedBy } = d;
   return [{ type: 'ProposalDocumentAttached', data: { proposalId, documentId, organisationId, name, sizeBytes, contentType, sha256, attachedBy, attachedAt: command.now } }];
+}
+
+/**
+ * Whether a document may be attached now: the proposal a draft, its call open. Asked by the upload's
+ * handler before it stores any byte (and again by the decider, on the call as the append pins it).
+ */
+export function assertAcceptsDocuments(state: ProposalState, proposalId: string, call: CallSnapshot, now: string): void {
+  if (state.status === 'none') throw new StreamNotFound(proposalStreamName(proposalId));
+  assertDraft(state, 'attach a document');
+  assertSameCall(state.callId, call);
+  assertCallOpen(call, now);
 }
 
 function assertDraft(state: ProposalState, attempted: string): void {
