@@ -360,8 +360,10 @@ describe('grant documents over HTTP (multipart upload, encrypted storage, downlo
 
     // Submitted, the proposal is frozen: no more documents (409), the existing ones still read.
     await t.http.post(`/proposals/${proposalId}/submit`).set(as(grantee)).expect(200);
+    const blobs = await blobCount();
     const frozen = await t.http.post(`/proposals/${proposalId}/documents`).set(as(grantee)).attach('file', pdf('late annex'), { filename: 'late.pdf' }).expect(409);
     expect(frozen.headers['content-type']).toContain('application/problem+json');
+    expect(await blobCount()).toBe(blobs); // refused before a byte was stored
     await download(manager, proposalId, documentId, 'proposals').expect(200);
   });
 

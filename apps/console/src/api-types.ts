@@ -756,7 +756,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a document for a draft proposal (multipart/form-data, one part named "file"): applicants of the lead organisation
-         * @description As for grants: the type is sniffed from the bytes and must be allowed (415 otherwise), the size is limited (413), the file is stored content-addressed and encrypted with the lead organisation's personal-data key, its name is personal data. Only while the proposal is a draft (409 once submitted). Anyone else who may see the proposal gets 403; who may not, 404.
+         * @description As for grants: the type is sniffed from the bytes and must be allowed (415 otherwise), the size is limited (413), the file is stored content-addressed and encrypted with the lead organisation's personal-data key, its name is personal data. Only while the proposal is a draft of an open call (409 once submitted; 422 once its call closed or passed its deadline; either refused before a byte is stored). Anyone else who may see the proposal gets 403; who may not, 404.
          */
         post: operations["ProposalDocumentsController_upload"];
         delete?: never;
@@ -6370,7 +6370,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.document.duplicate`, `proposal.document.invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.document.duplicate`, `proposal.document.invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -6379,7 +6379,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.document.duplicate" | "proposal.document.invalid" | "idempotency.key-reused";
+                        rule?: "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.document.duplicate" | "proposal.document.invalid" | "idempotency.key-reused";
                     };
                 };
             };

@@ -39,7 +39,7 @@ export class ProposalDocumentsController {
   @ApiOperation({
     summary: 'Upload a document for a draft proposal (multipart/form-data, one part named "file"): applicants of the lead organisation',
     description:
-      'As for grants: the type is sniffed from the bytes and must be allowed (415 otherwise), the size is limited (413), the file is stored content-addressed and encrypted with the lead organisation\'s personal-data key, its name is personal data. Only while the proposal is a draft (409 once submitted). Anyone else who may see the proposal gets 403; who may not, 404.',
+      'As for grants: the type is sniffed from the bytes and must be allowed (415 otherwise), the size is limited (413), the file is stored content-addressed and encrypted with the lead organisation\'s personal-data key, its name is personal data. Only while the proposal is a draft of an open call (409 once submitted; 422 once its call closed or passed its deadline; either refused before a byte is stored). Anyone else who may see the proposal gets 403; who may not, 404.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: UPLOAD_BODY_SCHEMA })
