@@ -153,6 +153,17 @@ describe('financial reports over HTTP: expenditure per budget line, transfers, f
     const before = (await streamEvents(t, `grant-${grantId}`)).length;
     const extra = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 600_000, dueDate: '2028-04-01' }).expect(422);
     expect(extra.body).toMatchObject({ status: 422, rule: 'grant.disbursement.after-settlement' });
+    // Nor is its money amended (until 2026-12-06 the amount was, up and down, and the call's commitment with it).
+    const raise = await post(manager, `/grants/${grantId}/amendments`, {
+      kind: 'amount-change', reason: 'A third city added', newAmountMinor: 5_500_000,
+      budgetLines: [{ budgetLine: 'Community hearings', amountMinor: 3_400_000 }, { budgetLine: 'Legal aid', amountMinor: 1_600_000 }, { budgetLine: 'Coordination', amountMinor: 500_000 }],
+    }).expect(422);
+    expect(raise.body).toMatchObject({ status: 422, rule: 'grant.amendment.after-settlement' });
+    const reallocation = await post(manager, `/grants/${grantId}/amendments`, {
+      kind: 'budget-reallocation', reason: 'Hearings moved online', budgetReallocation: [{ budgetLine: 'Community hearings', changeMinor: -100_000 }, { budgetLine: 'Coordination', changeMinor: 100_000 }],
+    }).expect(422);
+    expect(reallocation.body.rule).toBe('grant.amendment.after-settlement');
+    await committed(callId, AMOUNT);
     // The cancelled balance stays unpaid.
     expect((await post(manager, `/grants/${grantId}/disbursements/${balance}/payment`, { paymentReference: 'SEPA-LATE' }).expect(422)).body.rule).toBe('grant.disbursement.cancelled');
     expect((await streamEvents(t, `grant-${grantId}`)).length).toBe(before);

@@ -3,6 +3,7 @@ import type { GrantCommand } from './grant.commands';
 import {
   AgreementNotSigned,
   AmendedBudgetLineBelowSpent,
+  AmendmentAfterSettlement,
   AmountBelowPaid,
   AmountBelowScheduled,
   AmountChangeBudgetRequired,
@@ -78,7 +79,7 @@ export const grantCommandRules: Readonly<Record<GrantCommand['type'], readonly R
   RecordAdvanceRecovery: [NoRecoveryDue, PaymentReferenceRequired],
   RequestReportRevision: [GrantActorRequired, GrantReasonRequired, ReportAlreadyAccepted, ReportNotScheduled, ReportNotSubmitted],
   AmendGrant: [
-    AmendedBudgetLineBelowSpent, AmountBelowPaid, AmountBelowScheduled, AmountChangeBudgetRequired, AmountUnchanged, BudgetNotAgreed, DuplicateAmendment, ExtensionNotLater, GrantActorRequired,
+    AmendedBudgetLineBelowSpent, AmendmentAfterSettlement, AmountBelowPaid, AmountBelowScheduled, AmountChangeBudgetRequired, AmountUnchanged, BudgetNotAgreed, DuplicateAmendment, ExtensionNotLater, GrantActorRequired,
     GrantReasonRequired, InvalidAmendment, InvalidBudgetReallocation, InvalidGrantAmount, InvalidGrantBudget, InvalidGrantDate, InvalidGrantDetails, ReallocationChangesAmount, ReallocationLineUnknown,
     ReallocationOverdrawsLine,
   ],

@@ -14,6 +14,7 @@ import {
   BudgetNotAgreed,
   ConditionReportNotAccepted,
   ConditionReportUnknown,
+  AmendmentAfterSettlement,
   DisbursementAfterSettlement,
   DisbursementExceedsGrantAmount,
   DocumentNotAttached,
@@ -611,6 +612,25 @@ describe('grant decider', () => {
         // Before the settlement, scheduling stays open (a report submitted is not yet a settlement).
         given(grantDecider, [...running.slice(0, -1), reported(5_000_000, 3_000_000, 1_000_000)]).when(cmd.schedule('tranche-extra', 1)).then([
           trancheScheduled('tranche-extra', 1, '2026-09-30', undefined, later),
+        ]);
+      });
+
+      it('its money is no longer amended, whatever it settled: no amount change, no reallocation; a no-cost extension still is', () => {
+        // Amount changes that would pass before the settlement, new line budgets included.
+        const raised = { kind: 'amount-change' as const, newAmountMinor: 13_000_000, budgetLines: [{ budgetLine: 'Hearings', amountMinor: 7_000_000 }, lines[1], lines[2]] };
+        const lowered = { kind: 'amount-change' as const, newAmountMinor: 11_000_000, budgetLines: [{ budgetLine: 'Hearings', amountMinor: 5_000_000 }, lines[1], lines[2]] };
+        for (const settled of [even, withPayment, owed]) {
+          given(grantDecider, settled).when(cmd.amend(raised)).thenThrows(AmendmentAfterSettlement);
+          given(grantDecider, settled).when(cmd.amend(lowered)).thenThrows(AmendmentAfterSettlement);
+          const moved = [{ budgetLine: 'Coordination', changeMinor: 1 }, { budgetLine: 'Hearings', changeMinor: -1 }];
+          given(grantDecider, settled).when(cmd.amend({ kind: 'budget-reallocation', budgetReallocation: moved })).thenThrows(AmendmentAfterSettlement);
+          expect(grantDecider.decide(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2030-01-31' }), state(settled))).toEqual([
+            expect.objectContaining({ type: 'GrantAmended', data: expect.objectContaining({ kind: 'no-cost-extension', newPeriodEnd: '2030-01-31' }) }),
+          ]);
+        }
+        // Before the settlement (the final report submitted, not accepted), the amount still changes.
+        expect(grantDecider.decide(cmd.amend(raised), state([...running.slice(0, -1), reported(5_000_000, 3_000_000, 1_000_000)]))).toEqual([
+          expect.objectContaining({ type: 'GrantAmended', data: expect.objectContaining({ kind: 'amount-change', newAmountMinor: 13_000_000 }) }),
         ]);
       });
 

@@ -25,6 +25,7 @@ import {
   GrantActorRequired,
   AgreementNotSigned,
   AmendedBudgetLineBelowSpent,
+  AmendmentAfterSettlement,
   AmountBelowPaid,
   AmountBelowScheduled,
   AmountChangeBudgetRequired,
@@ -838,6 +839,7 @@ function amend(command: AmendGrant, state: GrantState): GrantEvent[] {
   if (!(AMENDMENT_KINDS as readonly string[]).includes(d.kind)) throw new InvalidAmendment(`Unknown amendment kind ${JSON.stringify(d.kind)}`);
   if (isBlank(d.reason)) throw new GrantReasonRequired('amend the grant');
   if (isBlank(d.approvedBy)) throw new GrantActorRequired('approvedBy');
+  if (d.kind !== 'no-cost-extension' && finalFinancialReportAccepted(state)) throw new AmendmentAfterSettlement(d.kind);
   const base = { grantId: d.grantId, amendmentId: d.amendmentId, reason: d.reason, approvedBy: d.approvedBy, amendedAt: command.now };
 
   switch (d.kind) {

@@ -146,6 +146,18 @@ export class DisbursementAfterSettlement extends DomainRuleViolation {
   }
 }
 
+/**
+ * The grant's money is not amended once it is settled: the accepted final financial report fixed
+ * the final payment or the recovery from the amount and the line budgets as they were, and the call
+ * releases what is left at closure. A no-cost extension is still possible (no money moves).
+ */
+export class AmendmentAfterSettlement extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.after-settlement';
+  constructor(readonly kind: string) {
+    super(AmendmentAfterSettlement.rule, `The final financial report was accepted: the grant is settled, and its amount and budget are no longer amended (${kind})`);
+  }
+}
+
 /** The invariant: money paid out never exceeds the grant amount (after amendments). */
 export class PaymentExceedsGrantAmount extends DomainRuleViolation {
   static readonly rule = 'grant.payment.exceeds-amount';
