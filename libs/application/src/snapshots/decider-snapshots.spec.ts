@@ -16,9 +16,9 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '950d412f9d28ce04' },
-  grant: { version: 1, sources: '00d17814379527c1' },
+  grant: { version: 1, sources: '9d5de9c1f3045f13' },
   organisation: { version: 1, sources: 'fc39ce32f8db5d91' },
-  proposal: { version: 1, sources: '027ca8bbd84b089d' },
+  proposal: { version: 1, sources: '6e75f4d416ec9584' },
   recipient: { version: 1, sources: '968fb46a95d3948e' },
 };
 
