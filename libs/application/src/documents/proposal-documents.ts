@@ -3,12 +3,11 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { DocumentVault } from '@app/documents/document-vault';
 import { organisationStreamName } from '@app/domain/organisation';
-import { callDecider, callStreamName } from '@app/domain/call';
-import { assertAcceptsDocuments, callSnapshotOf, proposalDecider, proposalStreamName, type AttachProposalDocument, type CallSnapshot, type ProposalDocument, type ProposalState } from '@app/domain/proposal';
+import { assertAcceptsDocuments, proposalDecider, proposalStreamName, type AttachProposalDocument, type ProposalDocument, type ProposalState } from '@app/domain/proposal';
 import { StreamNotFound } from '@app/domain/shared/decider';
 import type { CommandContext } from '../command-context';
-import { type Facts, StreamCommandExecutor } from '../stream-command-executor';
-import { audienceOf, UnknownCall } from '../proposals/proposal-commands';
+import { StreamCommandExecutor } from '../stream-command-executor';
+import { audienceOf, callSnapshot } from '../proposals/proposal-commands';
 import { relationTo, type ProposalActor } from '../proposals/proposal-access';
 import type { AttachedDocumentResult } from './grant-documents';
 
@@ -43,7 +42,9 @@ export class AttachProposalDocumentHandler implements ICommandHandler<AttachProp
     const { state } = await this.executor.load(proposalDecider, streamId);
     const lead = leadFor(state, proposalId, context.actor);
     // Refused before a byte is stored: a proposal no longer a draft, or a draft whose call closed.
-    assertAcceptsDocuments(state, proposalId, await callOf({ load: (decider, streamId) => this.executor.load(decider, streamId) }, state), this.clock.now().toISOString());
+    // (leadFor answered 404 for a proposal that does not exist: it has a call here.)
+    const callId = state.status === 'none' ? '' : state.callId;
+    assertAcceptsDocuments(state, proposalId, await callSnapshot({ load: (decider, id) => this.executor.load(decider, id) }, callId), this.clock.now().toISOString());
     const stored = await this.vault.put(organisationStreamName(lead), content);
     const data: AttachProposalDocument['data'] = {
       proposalId, documentId, organisationId: lead, name: fileName, sizeBytes: stored.sizeBytes, contentType: stored.contentType, sha256: stored.sha256, attachedBy: context.actor.id,
@@ -55,20 +56,12 @@ export class AttachProposalDocumentHandler implements ICommandHandler<AttachProp
       async (current, _version, facts): Promise<AttachProposalDocument> => {
         leadFor(current, proposalId, context.actor);
         // Decided on the call as the append pins it: a close in between refuses the document.
-        return { type: 'AttachProposalDocument', data, call: await callOf(facts, current, { pin: true }), now: this.clock.now().toISOString() };
+        return { type: 'AttachProposalDocument', data, call: await callSnapshot(facts, current.status === 'none' ? callId : current.callId, { pin: true }), now: this.clock.now().toISOString() };
       },
       context,
     );
     return { id, version, documentId, ...stored };
   }
-}
-
-/** The call of a proposal that exists (leadFor answered first for one that does not). */
-async function callOf(facts: Facts, state: ProposalState, options?: { pin: boolean }): Promise<CallSnapshot> {
-  if (state.status === 'none') throw new Error('callOf: the proposal does not exist');
-  const { state: call } = await facts.load(callDecider, callStreamName(state.callId), options);
-  if (call.status === 'none') throw new UnknownCall(state.callId);
-  return callSnapshotOf(call);
 }
 
 /** The lead organisation, if the actor is one of its applicants: 404 to who may not see the proposal, 403 to who may only read it. */

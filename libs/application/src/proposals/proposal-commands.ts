@@ -114,7 +114,7 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
   private async withFacts(request: ProposalRequest, state: ProposalState, facts: Facts, now: string): Promise<ProposalCommand> {
     const network = [state.leadOrganisationId, ...state.partners.map((p) => p.organisationId)];
     // Rules that need the call open are decided on a pinned call (see the class comment).
-    const openCall = (callId: string) => this.call(facts, callId, { pin: true });
+    const openCall = (callId: string) => callSnapshot(facts, callId, { pin: true });
     switch (request.type) {
       case 'DraftProposal': {
         // Partners are invited, never looked up: the answer must not depend on whether they are registered.
@@ -142,7 +142,7 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
         return { ...request, organisations: await this.organisations(facts, network), now };
       case 'RecordFundingDecision': {
         // The call's award range and review count are fixed once drafted: nothing to pin.
-        const command: ProposalCommand = { ...request, call: await this.call(facts, state.callId), now };
+        const command: ProposalCommand = { ...request, call: await callSnapshot(facts, state.callId), now };
         // The proposal's own rules answer first (a decision it refuses is 409/422 for its reason);
         // then the ceiling per recipient of every organisation of the network (422, nothing appended).
         proposalDecider.decide(command, state);
@@ -154,7 +154,7 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
       case 'RecordConsensus':
       case 'ProvideClarification':
         // The call's criteria, award range and review count are fixed once drafted: nothing to pin.
-        return { ...request, call: await this.call(facts, state.callId), now } as ProposalCommand;
+        return { ...request, call: await callSnapshot(facts, state.callId), now } as ProposalCommand;
       case 'AcceptPartnership':
       case 'DeclinePartnership':
       case 'LeavePartnership':
@@ -171,12 +171,6 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
     }
   }
 
-  private async call(facts: Facts, callId: string, options?: { pin: boolean }): Promise<CallSnapshot> {
-    const { state } = await facts.load(callDecider, callStreamName(callId), options);
-    if (state.status === 'none') throw new UnknownCall(callId);
-    return callSnapshotOf(state);
-  }
-
   /** Registered organisations only: a missing one is left out, and the decider names it (UnknownOrganisation). */
   private async organisations(facts: Facts, ids: readonly string[]): Promise<OrganisationSnapshots> {
     const unique = [...new Set(ids)];
@@ -187,4 +181,11 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
     });
     return snapshots;
   }
+}
+
+/** The snapshot of a call a proposal command is decided on (`pin`: the append holds only if the call did not move); 422 for a call that does not exist. */
+export async function callSnapshot(facts: Facts, callId: string, options?: { pin: boolean }): Promise<CallSnapshot> {
+  const { state } = await facts.load(callDecider, callStreamName(callId), options);
+  if (state.status === 'none') throw new UnknownCall(callId);
+  return callSnapshotOf(state);
 }
