@@ -15,11 +15,11 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  * old version are then never read); either way record the new hash here.
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
-  call: { version: 1, sources: '950d412f9d28ce04' },
-  grant: { version: 1, sources: '9d5de9c1f3045f13' },
-  organisation: { version: 1, sources: 'fc39ce32f8db5d91' },
-  proposal: { version: 1, sources: '6e75f4d416ec9584' },
-  recipient: { version: 1, sources: '968fb46a95d3948e' },
+  call: { version: 1, sources: '4dc1b11a3ef56faf' },
+  grant: { version: 1, sources: 'fc7ec5a892b7b0b5' },
+  organisation: { version: 1, sources: '27efd560b7395263' },
+  proposal: { version: 1, sources: '4480dcaffe756b5d' },
+  recipient: { version: 1, sources: '1941b51aac7dce75' },
 };
 
 const domainFolder = join(__dirname, '..', '..', '..', 'domain', 'src');

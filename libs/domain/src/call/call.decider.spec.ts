@@ -305,8 +305,8 @@ describe('call decider', () => {
       given(callDecider).when(draft({ recipientCeilingMinor })).thenThrows(InvalidRecipientCeiling);
     });
 
-    it.each(['2026-04-30', '30/04/2026 23:59', '2026-04-30T23:59:59', 'soon', '2026-13-01T00:00:00Z'])(
-      'rejects a deadline %j that is not an ISO 8601 date-time with offset',
+    it.each(['2026-04-30', '30/04/2026 23:59', '2026-04-30T23:59:59', 'soon', '2026-13-01T00:00:00Z', '2026-04-31T23:59:59Z', '2027-02-29T12:00:00+02:00'])(
+      'rejects a deadline %j that is not an ISO 8601 date-time with offset on a day the calendar has',
       (value) => {
         const error = given(callDecider).when(draft({ closesAt: value })).thenThrows(InvalidTimestamp);
         expect(error.field).toBe('closesAt');

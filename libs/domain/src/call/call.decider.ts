@@ -1,4 +1,5 @@
 import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
+import { isDateTimeWithOffset } from '../shared/dates';
 import { isIso4217Currency } from '../shared/iso-4217';
 import type {
   AdjustCommitment,
@@ -603,11 +604,8 @@ function isBlank(value: string | undefined): boolean {
   return value === undefined || value.trim().length === 0;
 }
 
-/** ISO 8601 date-time with an explicit offset, so every instant means the same thing everywhere. */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
 function toInstant(field: string, value: string): number {
-  const millis = ISO_DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  const millis = isDateTimeWithOffset(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(millis)) throw new InvalidTimestamp(field, value);
   return millis;
 }

@@ -1,4 +1,5 @@
 import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
+import { isCalendarDate } from '../shared/dates';
 import { isIso4217Currency } from '../shared/iso-4217';
 import type {
   AcceptReport,
@@ -1042,15 +1043,6 @@ function assertPositiveAmount(field: string, amountMinor: number): void {
 /** A real calendar date `YYYY-MM-DD`; such strings compare correctly as strings. */
 function assertDate(field: string, value: string): void {
   if (!isCalendarDate(value)) throw new InvalidGrantDate(field, value);
-}
-
-function isCalendarDate(value: string): boolean {
-  const match = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
-  if (match === null) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth[month - 1];
 }
 
 function isBlank(value: string | undefined | null): boolean {

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { isISO8601, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
+import { isCalendarDate, isDateTimeWithOffset, isDayOfMonth } from '@app/domain/shared/dates';
 import { isIso4217Currency } from '@app/domain/shared/iso-4217';
 
 /**
@@ -96,8 +97,6 @@ export function IsCurrencyCode(validationOptions?: ValidationOptions): PropertyD
   );
 }
 
-/** A date-time with an explicit offset: the form a command stores, so every instant means the same everywhere. */
-const DATE_TIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 /** Years every layer agrees on: JavaScript Date, PostgreSQL timestamptz (no year 0) and ISO 8601 without expansion. */
 const EARLIEST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
 const LATEST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
@@ -116,12 +115,7 @@ export function hasRealCalendarDate(value: string): boolean {
   const month = Number(match[2]);
   const day = Number(match[3]);
   // The proleptic Gregorian calendar, as Date counts it (no Date built per validation).
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return isDayOfMonth(year, month, day);
 }
 
 /**
@@ -135,15 +129,13 @@ export function IsCalendarDate(validationOptions?: ValidationOptions): PropertyD
     {
       name: 'isCalendarDate',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && DAY_ONLY.test(value) && hasRealCalendarDate(value),
+        validate: (value: unknown) => isCalendarDate(value),
         defaultMessage: (args) => `${args?.property ?? 'value'} must be a calendar date YYYY-MM-DD that exists, such as 2027-03-01`,
       },
     },
     validationOptions,
   );
 }
-
-const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface InstantOptions {
   /** Require a full date-time with offset (`2027-03-01T12:00:00Z`), as commands store it; otherwise a calendar date alone is midnight UTC. */
@@ -162,7 +154,7 @@ export function IsInstant(options: InstantOptions = {}, validationOptions?: Vali
       validator: {
         validate: (value: unknown) => {
           if (typeof value !== 'string' || !isISO8601(value) || !hasRealCalendarDate(value)) return false;
-          if (options.requireOffset && !DATE_TIME_WITH_OFFSET.test(value)) return false;
+          if (options.requireOffset && !isDateTimeWithOffset(value)) return false;
           const millis = Date.parse(value);
           return Number.isFinite(millis) && millis >= EARLIEST_INSTANT && millis <= LATEST_INSTANT;
         },

@@ -1,0 +1,36 @@
+/**
+ * The forms of dates the ledger stores, one definition for the deciders' rules and the API's
+ * validation of the same fields: calendar dates `YYYY-MM-DD` (the proleptic Gregorian calendar, as
+ * JavaScript's Date counts it) and date-times with an explicit offset.
+ */
+
+const DAY_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** `YYYY-MM-DD` naming a day the calendar has: `2027-02-28` yes, `2027-02-30` or `2028-13-01` no. */
+export function isCalendarDate(value: unknown): value is string {
+  const match = typeof value === 'string' ? DAY_ONLY.exec(value) : null;
+  if (match === null) return false;
+  return isDayOfMonth(Number(match[1]), Number(match[2]), Number(match[3]));
+}
+
+/** Whether month `month` (1–12) of `year` has a day `day`. */
+export function isDayOfMonth(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * ISO 8601 date-time with an explicit offset (`2027-03-01T12:00:00Z`), so every instant means the
+ * same thing everywhere, on a day the calendar has: `Date.parse` alone reads `2027-02-30T00:00:00Z`
+ * as 2 March.
+ */
+export function isDateTimeWithOffset(value: string): boolean {
+  const match = DATE_TIME_WITH_OFFSET.exec(value);
+  return match !== null && isDayOfMonth(Number(match[1]), Number(match[2]), Number(match[3]));
+}
+
+const DATE_TIME_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
