@@ -400,6 +400,41 @@ describe('proposals over HTTP', () => {
     expect(await eventCount()).toBe(before);
   });
 
+  it("takes a reader's access away at once, also from the proposal's past: a recused reviewer, a partner removed from the draft", async () => {
+    // A reviewer reads the proposal it was assigned, then declares a conflict of interest.
+    const reviewed = await eligibleProposal('beirut', housingProposal(callId, { title: 'Tenure rights, a recusal' }));
+    await t.http.post(`/proposals/${reviewed}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-omar' }).expect(200);
+    await viewAt(reviewed, 5, 'omar');
+    t.clock.advance(60_000);
+    const whileAssigned = t.clock.now().toISOString();
+    await t.http.get(`/proposals/${reviewed}`).query({ asOf: whileAssigned }).set(bearer('omar')).expect(200);
+    t.clock.advance(60_000);
+    await t.http.post(`/proposals/${reviewed}/conflicts`).set(bearer('omar')).send({ description: 'I sit on the lead board' }).expect(200);
+    // At once (the read model may not have the recusal yet), and for an instant before it.
+    await t.http.get(`/proposals/${reviewed}`).set(bearer('omar')).expect(404);
+    await t.http.get(`/proposals/${reviewed}`).query({ asOf: whileAssigned }).set(bearer('omar')).expect(404);
+    await t.http.get(`/proposals/${reviewed}/documents`).set(bearer('omar')).expect(404);
+    // The programme and auditors still read that past.
+    await t.http.get(`/proposals/${reviewed}`).query({ asOf: whileAssigned }).set(bearer('auditor')).expect(200);
+
+    // An accepted partner reads the draft, then the lead takes it out of the network.
+    const body = housingProposal(callId, { title: 'Tenure rights, a smaller network' });
+    const { id: drafted } = await draft('beirut', body);
+    await partnersAccept(drafted, body);
+    await viewAt(drafted, 2, 'sfax');
+    t.clock.advance(60_000);
+    const whilePartner = t.clock.now().toISOString();
+    await t.http.get(`/proposals/${drafted}`).query({ asOf: whilePartner }).set(bearer('sfax')).expect(200);
+    t.clock.advance(60_000);
+    await t.http.delete(`/proposals/${drafted}/partners/${SFAX_SETTLEMENTS}`).set(bearer('beirut')).expect(200);
+    await t.http.get(`/proposals/${drafted}`).set(bearer('sfax')).expect(404);
+    await t.http.get(`/proposals/${drafted}`).query({ asOf: whilePartner }).set(bearer('sfax')).expect(404);
+    await t.http.get(`/proposals/${drafted}/evaluation-summary`).set(bearer('sfax')).expect(404);
+    // The partner that stays still reads it, now and then.
+    await t.http.get(`/proposals/${drafted}`).query({ asOf: whilePartner }).set(bearer('hebron')).expect(200);
+    await viewAt(drafted, 3, 'hebron');
+  });
+
   it('refuses a submission after the deadline, extensions included', async () => {
     const { id: late } = await draft('beirut', housingProposal(callId, { title: 'Late network' }));
     t.clock.set(AFTER_DEADLINE);

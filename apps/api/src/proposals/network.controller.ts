@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { CommandContext } from '@app/application/command-context';
 import { relationTo } from '@app/application/proposals/proposal-access';
 import { ExecuteProposalCommand, type ProposalRequest } from '@app/application/proposals/proposal-commands';
+import { ProposalReaders } from '@app/application/proposals/proposal-readers';
 import { redressWindowDaysFromEnv, redressWindowEndsAt } from '@app/application/proposals/redress-window';
 import { proposalCommandRules } from '@app/domain/proposal';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
@@ -49,6 +50,7 @@ export class ProposalNetworkController {
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly redressGrounds: RedressGrounds,
+    private readonly readers: ProposalReaders,
   ) {}
 
   private send(request: ProposalRequest, ctx: CommandContext): Promise<CommandResultDto> {
@@ -129,7 +131,7 @@ export class ProposalNetworkController {
   async evaluationSummary(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<EvaluationSummaryDto> {
     const view = await this.proposals.byId(id);
     const relation = view ? relationTo(actor, view) : null;
-    if (!view || !relation || relation === 'reviewer') throw new NotFoundException(`proposal ${id} not found`);
+    if (!view || !relation || relation === 'reviewer' || !(await this.readers.maySeeNow(id, actor))) throw new NotFoundException(`proposal ${id} not found`);
     const grounds = await this.redressGrounds.of(view);
     return toEvaluationSummaryDto(view, grounds, this.redressWindowDays, this.clock.now(), (decidedAt) => redressWindowEndsAt(decidedAt, this.redressWindowDays));
   }

@@ -6,6 +6,7 @@ import { organisationNameScope } from '@app/application/organisations/organisati
 import { AsOfReadModels } from '@app/application/audit/as-of';
 import type { CommandContext } from '@app/application/command-context';
 import { maySeeAllProposals, relationTo } from '@app/application/proposals/proposal-access';
+import { ProposalReaders } from '@app/application/proposals/proposal-readers';
 import { ExecuteProposalCommand, type ProposalRequest, UnknownCall } from '@app/application/proposals/proposal-commands';
 import { proposalCommandRules } from '@app/domain/proposal';
 import { RecipientCeilingExceeded } from '@app/domain/recipient';
@@ -67,6 +68,7 @@ export class ProposalsController {
     private readonly commandBus: CommandBus,
     private readonly proposals: ProposalsQuery,
     private readonly asOf: AsOfReadModels,
+    private readonly readers: ProposalReaders,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
@@ -325,7 +327,7 @@ export class ProposalsController {
   @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
   @ApiOperation({
     summary: 'One proposal as the read model shows it, with the reviews the caller may see (eventually consistent: compare `version`)',
-    description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). Who may see it, and which reviews, is judged on the proposal as it was then.',
+    description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). Who may see it, and which reviews, is judged on the proposal as it was then, and the caller must also be allowed to read it now (a reviewer recused since, or a partner that left, gets 404).',
   })
   @VersionedRead(ProposalDetailDto)
   @ApiProblemResponses(400, 401, 403, 404)
@@ -333,7 +335,7 @@ export class ProposalsController {
     const asOf = asOfInstant(query);
     const view = asOf ? await this.asOf.proposal(id, asOf) : await this.proposals.byId(id);
     const relation = view ? relationTo(actor, view) : null;
-    if (!view || !relation) throw new NotFoundException(`proposal ${id} not found`);
+    if (!view || !relation || !(await this.readers.maySeeNow(id, actor))) throw new NotFoundException(`proposal ${id} not found`);
     return versioned(response, toProposalDetailDto(view, relation, actor));
   }
 }

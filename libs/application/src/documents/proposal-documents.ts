@@ -9,6 +9,7 @@ import type { CommandContext } from '../command-context';
 import { StreamCommandExecutor } from '../stream-command-executor';
 import { audienceOf, callSnapshot } from '../proposals/proposal-commands';
 import { relationTo, type ProposalActor } from '../proposals/proposal-access';
+import { ProposalReaders } from '../proposals/proposal-readers';
 import type { AttachedDocumentResult } from './grant-documents';
 
 /**
@@ -80,7 +81,7 @@ function leadFor(state: ProposalState, proposalId: string, actor: ProposalActor)
 @Injectable()
 export class ProposalDocuments {
   constructor(
-    private readonly executor: StreamCommandExecutor,
+    private readonly readers: ProposalReaders,
     private readonly vault: DocumentVault,
   ) {}
 
@@ -98,11 +99,10 @@ export class ProposalDocuments {
   }
 
   private async visibleProposal(proposalId: string, actor: ProposalActor): Promise<ProposalState> {
-    const { state } = await this.executor.load(proposalDecider, proposalStreamName(proposalId));
-    const audience = audienceOf(state);
-    if (!audience || !relationTo(actor, audience)) throw new StreamNotFound(proposalStreamName(proposalId));
+    const state = await this.readers.visibleState(proposalId, actor);
+    if (state === null) throw new StreamNotFound(proposalStreamName(proposalId));
     return state;
   }
 }
 
-export const PROPOSAL_DOCUMENT_HANDLERS = [AttachProposalDocumentHandler, ProposalDocuments];
+export const PROPOSAL_DOCUMENT_HANDLERS = [AttachProposalDocumentHandler, ProposalDocuments, ProposalReaders];
