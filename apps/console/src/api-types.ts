@@ -357,7 +357,7 @@ export interface paths {
         };
         /**
          * One proposal as the read model shows it, with the reviews the caller may see (eventually consistent: compare `version`)
-         * @description With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). Who may see it, and which reviews, is judged on the proposal as it was then.
+         * @description With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed). Who may see it, and which reviews, is judged on the proposal as it was then, and the caller must also be allowed to read it now (a reviewer recused since, or a partner that left, gets 404).
          */
         get: operations["ProposalsController_get"];
         put?: never;
