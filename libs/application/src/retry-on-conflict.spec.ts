@@ -1,5 +1,5 @@
 import { WrongExpectedVersionError } from '@app/event-store';
-import { retryOnConflict } from './retry-on-conflict';
+import { ConflictRetriesExhausted, retryOnConflict } from './retry-on-conflict';
 
 const fast = { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 };
 const conflict = () => new WrongExpectedVersionError('call-1', 3, 4);
@@ -21,14 +21,28 @@ describe('retryOnConflict', () => {
     expect(retries).toEqual([1, 2]);
   });
 
-  it('gives up after the bounded number of attempts with the last conflict', async () => {
+  it('gives up after the bounded number of attempts, saying so, with the last conflict', async () => {
     let calls = 0;
     const failing = retryOnConflict(async () => {
       calls += 1;
-      throw conflict();
+      throw new WrongExpectedVersionError('call-1', calls, calls + 1);
     }, fast);
-    await expect(failing).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    const error = (await failing.catch((caught: unknown) => caught)) as ConflictRetriesExhausted;
+    expect(error).toBeInstanceOf(ConflictRetriesExhausted);
+    expect(error).toBeInstanceOf(WrongExpectedVersionError);
+    expect({ attempts: error.attempts, streamId: error.streamId, expected: error.expected, actual: error.actual }).toEqual({ attempts: 4, streamId: 'call-1', expected: 4, actual: 5 });
     expect(calls).toBe(4);
+  });
+
+  it('throws a conflict it may not retry as it is (a version the client pinned)', async () => {
+    let calls = 0;
+    const pinned = conflict();
+    const failing = retryOnConflict(async () => {
+      calls += 1;
+      throw pinned;
+    }, { ...fast, retryable: () => false });
+    await expect(failing).rejects.toBe(pinned);
+    expect(calls).toBe(1);
   });
 
   it('never retries any other error: a refused rule stays refused', async () => {

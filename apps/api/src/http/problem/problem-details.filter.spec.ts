@@ -17,6 +17,7 @@ import { Type } from 'class-transformer';
 import { ArrayMinSize, IsInt, IsString, Min, MinLength, ValidateNested } from 'class-validator';
 import request from 'supertest';
 import { WrongExpectedVersionError } from '@app/event-store';
+import { ConflictRetriesExhausted } from '@app/application/retry-on-conflict';
 import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/domain/shared/decider';
 import { IdempotencyKeyReused } from '@app/platform/idempotency/idempotency-key-reused.error';
 import { PROBLEM_DETAILS_FILTER, retryAfterSeconds, toProblemDetails } from './problem-details.filter';
@@ -287,6 +288,18 @@ describe('toProblemDetails', () => {
       expect(problem.detail).toContain('nothing was changed');
       expect(retryAfterSeconds(exception, problem, { outageRetryAfterSeconds: 7 })).toBe(7);
     }
+  });
+
+  it('maps a command whose retries were all overtaken by other writers to a 503 that says nothing was changed, not to a 409 naming a version the client never sent', () => {
+    const exception = new ConflictRetriesExhausted(new WrongExpectedVersionError('organisation-1', 122, 123), 12);
+    const problem = toProblemDetails(exception, '/organisations/1', 'PATCH');
+    expect(problem).toMatchObject({ status: 503, type: PROBLEM_TYPES.serviceUnavailable });
+    expect(problem.detail).toContain('12 attempts');
+    expect(problem.detail).toContain('nothing was changed');
+    expect(JSON.stringify(problem)).not.toMatch(/122|123|expectedVersion/);
+    expect(retryAfterSeconds(exception, problem, { outageRetryAfterSeconds: 7 })).toBe(7);
+    // A conflict on a version the client pinned stays 409 with both versions.
+    expect(toProblemDetails(new WrongExpectedVersionError('organisation-1', 122, 123), '/organisations/1', 'PATCH')).toMatchObject({ status: 409, expectedVersion: 122, actualVersion: 123 });
   });
 
   it('keeps any other database error a 500', () => {

@@ -6,6 +6,7 @@ import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFo
 import { IdempotencyKeyReused } from '@app/platform/idempotency/idempotency-key-reused.error';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails, type ProblemType } from './problem-types';
 import { isContention } from '@app/platform/database/transient-errors';
+import { ConflictRetriesExhausted } from '@app/application/retry-on-conflict';
 import { isOutage, PROBLEM_DETAILS_OPTIONS, problemDetailsOptionsFromEnv, type ProblemDetailsOptions } from './service-unavailable';
 import { BODY_NOT_AN_OBJECT, MalformedRequestError, RequestValidationError, TooManyRequestsError } from './validation';
 import { allowedMethodsFor, type RoutedRequest } from '../method-not-allowed';
@@ -21,6 +22,8 @@ const INTERNAL_DETAIL = 'An unexpected error occurred. It has been logged.';
 const UNAVAILABLE_DETAIL = 'A service this request needs is unavailable for a moment. Retry after the number of seconds in Retry-After.';
 const CONTENTION_DETAIL =
   'The database was too busy to apply this request and rolled it back: nothing was changed. Retry after the number of seconds in Retry-After.';
+const contendedDetail = (attempts: number) =>
+  `Other changes to this record kept arriving while this request was decided (${attempts} attempts, each on its newest version): nothing was changed. Retry after the number of seconds in Retry-After.`;
 const UNAVAILABLE_COMMAND_DETAIL =
   'A service this request needs is unavailable for a moment; whether the request was applied is unknown. ' +
   'Retry after the number of seconds in Retry-After, with the same Idempotency-Key so that it is applied at most once.';
@@ -128,6 +131,7 @@ export function toProblemDetails(exception: unknown, instance: string, method = 
   if (exception instanceof StreamNotFound) {
     return problem(404, PROBLEM_TYPES.notFound, 'Not found', exception.message);
   }
+  if (exception instanceof ConflictRetriesExhausted) return problem(503, PROBLEM_TYPES.serviceUnavailable, 'Service unavailable', contendedDetail(exception.attempts));
   if (exception instanceof WrongExpectedVersionError) {
     return problem(
       409,
