@@ -68,6 +68,8 @@ describe('console: page, search and evidence bundle', () => {
     expect(policy).toContain("frame-ancestors 'none'");
     expect(page.text).toContain('/console/assets/index-abc123.js');
     await t.http.get('/console/').expect(200);
+    // The identity provider's answer comes back as a query; the page takes any (the API routes take none they do not know).
+    await t.http.get('/console/?code=abc&state=xyz').expect(200);
     const root = await t.http.get('/').expect(302);
     expect(root.headers.location).toBe('/console/');
   });
@@ -132,5 +134,8 @@ describe('console: page, search and evidence bundle', () => {
     await t.http.get(`/audit/calls/${callId}/bundle`).set(await bearer('admin')).expect(403);
     await t.http.get('/audit/streams/proposal-6f1d2c3b-4a5e-4f60-8b7c-9d0e1f2a3b4c/bundle').set(await bearer('auditor')).expect(404);
     await t.http.get('/audit/streams/not-a-stream/bundle').set(await bearer('auditor')).expect(400);
+    // It takes no query: a parameter it would ignore is refused.
+    const refused = await t.http.get(`/audit/calls/${callId}/bundle`).query({ x: 1 }).set(await bearer('auditor')).expect(400);
+    expect(refused.body.detail).toMatch(/takes no query parameters/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * What the API refuses to guess about a request, on the real app: an `Idempotency-Key` that is empty
  * or sent twice, a JSON (or form) body that is not valid UTF-8, a body sent to a route that takes
- * none, and a method the path does not have (405 with `Allow`, not 404). Each refusal is a 4xx
+ * none, a query string sent to a route that takes none, and a method the path does not have (405 with `Allow`, not 404). Each refusal is a 4xx
  * RFC 9457 problem and appends nothing; what clients commonly send (`{}` or an empty body on a
  * body-less command, a single well-formed key) keeps working.
  */
@@ -179,6 +179,27 @@ describe('request strictness: keys, encodings, bodies and methods the API will n
         .set(bearer(applicant))
         .attach('file', Buffer.from('%PDF-1.4\n'), { filename: 'statutes.pdf', contentType: 'application/pdf' });
       expectProblem(res, 404, PROBLEM_TYPES.notFound, /./);
+    });
+  });
+
+  describe('a query string sent to a route that takes none', () => {
+    it('a read refuses a parameter it would ignore; an empty query says nothing', async () => {
+      const callId = await draftedCall();
+      // (No worker here, so no read model: the route's own answer is 404.)
+      const ranking = await t.http.get(`/calls/${callId}/ranking`).set(bearer(manager));
+      expect(ranking.status).toBe(404);
+      expectProblem(await t.http.get(`/calls/${callId}/ranking`).query({ limit: 0 }).set(bearer(manager)), 400, PROBLEM_TYPES.badRequest, /takes no query parameters/);
+      await t.http.get(`/calls/${callId}/ranking?`).set(bearer(manager)).expect(ranking.status);
+      // A route that takes a query still takes its own, and refuses others field by field.
+      await t.http.get(`/calls/${callId}`).query({ asOf: new Date(Date.parse(NOW) + 60_000).toISOString() }).set(bearer(manager)).expect(200);
+      expectProblem(await t.http.get(`/calls/${callId}`).query({ limit: 5 }).set(bearer(manager)), 400, PROBLEM_TYPES.validation, /./);
+    });
+
+    it('a command refuses one with 400, and nothing is appended', async () => {
+      const callId = await draftedCall();
+      const res = await appendsNothing(() => t.http.post(`/calls/${callId}/publish`).query({ force: 'true' }).set(bearer(manager)));
+      expectProblem(res, 400, PROBLEM_TYPES.badRequest, /takes no query parameters/);
+      await t.http.post(`/calls/${callId}/publish`).set(bearer(manager)).expect(200);
     });
   });
 

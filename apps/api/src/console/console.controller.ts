@@ -2,6 +2,7 @@ import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '@app/platform';
+import { AcceptsAnyQuery } from '../http/validation';
 import type { ConsoleAsset, ConsoleAssets } from './console-assets';
 import { ISO_4217_MINOR_UNITS } from '../partners/exports/iso-4217-minor-units';
 import { type ConsoleConfig, consoleContentSecurityPolicy } from './console-config';
@@ -21,6 +22,7 @@ export const CONSOLE_CONFIG = Symbol('CONSOLE_CONFIG');
  */
 @ApiExcludeController()
 @Public()
+@AcceptsAnyQuery() // the identity provider's sign-in answer comes back to /console/ as a query
 @Controller()
 export class ConsoleController {
   private readonly policy: string;

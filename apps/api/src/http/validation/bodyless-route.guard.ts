@@ -1,4 +1,4 @@
-import { BadRequestException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { BadRequestException, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/internal';
 import type { IncomingMessage } from 'node:http';
@@ -7,8 +7,14 @@ import type { IncomingMessage } from 'node:http';
 const API_PARAMETERS = 'swagger/apiParameters';
 
 const BODY_PARAMETER = `${RouteParamtypes.BODY}:`;
+const QUERY_PARAMETER = `${RouteParamtypes.QUERY}:`;
+
+/** A controller or route that serves browsers rather than API clients: any query string is its reader's business. */
+const ANY_QUERY = 'grant-ledger:accepts-any-query';
+export const AcceptsAnyQuery = (): ClassDecorator & MethodDecorator => SetMetadata(ANY_QUERY, true);
 
 const takesBody = new WeakMap<object, boolean>();
+const takesQuery = new WeakMap<object, boolean>();
 
 /**
  * Whether a route takes a request body: its handler has a `@Body()` parameter, or documents one
@@ -28,6 +34,32 @@ export function routeTakesBody(controller: object, handler: object & { name: str
   return takes;
 }
 
+/**
+ * Whether a route takes query parameters: its handler has a `@Query()` parameter, or documents one
+ * (`@ApiQuery`). Read once per route, as routeTakesBody.
+ */
+export function routeTakesQuery(controller: object, handler: object & { name: string }): boolean {
+  let takes = takesQuery.get(handler);
+  if (takes === undefined) {
+    const parameters = Object.keys((Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) ?? {}) as object);
+    const documented = (Reflect.getMetadata(API_PARAMETERS, handler) ?? []) as { in?: string }[];
+    takes =
+      Reflect.getMetadata(ANY_QUERY, controller) === true ||
+      Reflect.getMetadata(ANY_QUERY, handler) === true ||
+      parameters.some((key) => key.startsWith(QUERY_PARAMETER)) ||
+      documented.some((parameter) => parameter.in === 'query');
+    takesQuery.set(handler, takes);
+  }
+  return takes;
+}
+
+/** Whether the URL carries a query string with anything in it (`/path?` alone says nothing). */
+function sendsQuery(request: IncomingMessage): boolean {
+  const url = request.url ?? '';
+  const mark = url.indexOf('?');
+  return mark !== -1 && mark < url.length - 1;
+}
+
 /** Whether the request has content at all: a non-zero Content-Length, or a chunked body. */
 function sendsContent(request: IncomingMessage): boolean {
   const length = request.headers['content-length'];
@@ -44,16 +76,24 @@ function isEmptyObject(body: unknown): boolean {
 /**
  * A body sent to a route that takes none (a read, a DELETE, a command such as `POST
  * /calls/:id/publish`) is refused with a 400 problem: a client that thinks it passes parameters that
- * way learns that they would be ignored, instead of seeing its command run without them. An empty
+ * way learns that they would be ignored, instead of seeing its command run without them. A query
+ * string sent to an API route that takes none (`GET /calls/:id/ranking?limit=10`, a bundle, a
+ * command) is refused alike, as the routes that take some refuse a parameter they do not know (until
+ * 2026-12-06 such a route ignored it); pages served to browsers (@AcceptsAnyQuery: the console,
+ * where an identity provider sends its sign-in answer back as a query) take any. An empty
  * body and `{}` (what many clients send on every POST, with `Content-Type: application/json`) say
  * nothing and pass; so does any request without content. Runs among the global guards, after the
  * AuthGuard (an anonymous or forbidden caller gets its 401 or 403 first) and before the route's own
- * (the Idempotency-Key guard) and the pipes. A request without content costs it two header reads.
+ * (the Idempotency-Key guard) and the pipes. A request without content or query costs it two header
+ * reads and a search of its URL.
  */
 export class BodylessRouteGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
+    if (sendsQuery(request) && !routeTakesQuery(context.getClass(), context.getHandler())) {
+      throw new BadRequestException(`This route takes no query parameters: send none, as what is sent would be ignored`);
+    }
     if (!sendsContent(request) || isEmptyObject(request.body)) return true;
     if (routeTakesBody(context.getClass(), context.getHandler())) return true;
     throw new BadRequestException(`This route takes no request body: send none (or {}), as what is sent would be ignored`);
