@@ -291,6 +291,10 @@ describe('audit over HTTP', () => {
       await t.http.get('/audit/log').query({ from: 'yesterday' }).set(bearer('auditor')).expect(400);
       await t.http.get('/audit/log').query({ from: '2027-02-01T00:00:00Z', to: '2027-01-01T00:00:00Z' }).set(bearer('auditor')).expect(400);
       await t.http.get('/audit/log').query({ type: "x'; DROP TABLE events" }).set(bearer('auditor')).expect(400);
+      // A type the ledger never records (a typo) says so, instead of an empty page that reads as "none happened".
+      const typo = await t.http.get('/audit/log').query({ type: 'GrantAwarded,FundingDecisionRecoded' }).set(bearer('auditor')).expect(400);
+      expect(typo.body.detail).toContain('FundingDecisionRecoded');
+      expect(typo.body.detail).not.toContain('GrantAwarded,');
     });
   });
 
@@ -321,6 +325,9 @@ describe('audit over HTTP', () => {
     it('knows nothing before a stream existed (404) and refuses an invalid instant (400)', async () => {
       const before = '2020-01-01T00:00:00Z';
       for (const path of [`/calls/${ids.callId}`, `/proposals/${ids.housing}`, `/grants/${ids.grantId}`, `/organisations/${ids.bidoun}`]) {
+        // The answer names the instant the asOf was read as (a date alone is midnight UTC).
+        const notYet = await t.http.get(path).query({ asOf: '2020-01-01' }).set(bearer('auditor')).expect(404);
+        expect(notYet.body.detail).toMatch(/ not found as of 2020-01-01T00:00:00\.000Z$/);
         await t.http.get(path).query({ asOf: before }).set(bearer('auditor')).expect(404);
         await t.http.get(path).query({ asOf: 'last tuesday' }).set(bearer('auditor')).expect(400);
       }

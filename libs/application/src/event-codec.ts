@@ -93,6 +93,11 @@ export class SchemaRegistry {
     return JSON.stringify({ versions, upcasters });
   }
 
+  /** Whether the type is registered: every type the application appends is (versionOf refuses any other). */
+  knows(type: string): boolean {
+    return this.versions.has(type);
+  }
+
   versionOf(type: string): number {
     const version = this.versions.get(type);
     if (version === undefined) throw new Error(`Unknown event type ${type}: add it to its stream's schema versions`);

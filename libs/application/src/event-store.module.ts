@@ -3,12 +3,8 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
 import { createEventStore, EVENT_STORE, type EventStore } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
-import { callEventSchemaVersions } from '@app/domain/call';
-import { grantEventSchemaVersions, grantEventUpcasters } from '@app/domain/grant';
-import { organisationEventSchemaVersions } from '@app/domain/organisation';
-import { proposalEventSchemaVersions, proposalEventUpcasters } from '@app/domain/proposal';
-import { recipientEventSchemaVersions } from '@app/domain/recipient';
-import { EVENT_CODEC, type EventCodec, SchemaRegistry } from './event-codec';
+import { EVENT_CODEC, type EventCodec } from './event-codec';
+import { schemaRegistry } from './schema-registry';
 import { EncryptingEventCodec } from './personal-data/encrypting-event-codec';
 import { PersonalDataKeyring } from '@app/personal-data/personal-data-keyring';
 import { PersonalDataPolicy } from './personal-data/personal-data.policy';
@@ -24,15 +20,7 @@ export interface EventStoreModuleOptions {
   appendsInFlight?: number;
 }
 
-/** Every stream's current schema versions and the upcasters from older ones (see SchemaRegistry). */
-export function schemaRegistry(): SchemaRegistry {
-  return new SchemaRegistry()
-    .register(callEventSchemaVersions)
-    .register(organisationEventSchemaVersions)
-    .register(proposalEventSchemaVersions, proposalEventUpcasters)
-    .register(grantEventSchemaVersions, grantEventUpcasters)
-    .register(recipientEventSchemaVersions);
-}
+export { schemaRegistry };
 
 class EventStoreLifecycle implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}

@@ -1,4 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { NotFoundException } from '@nestjs/common';
 import { IsOptional } from 'class-validator';
 import { IsInstant } from '../http/validation';
 
@@ -19,3 +20,12 @@ export class AsOfQuery {
 
 /** The instant of an AsOfQuery, or undefined for the live answer. */
 export const asOfInstant = (query: AsOfQuery): Date | undefined => (query.asOf === undefined ? undefined : new Date(query.asOf));
+
+/**
+ * The 404 of a GET-by-id route, naming the instant an `asOf` was read as (a date alone is midnight
+ * UTC: `?asOf=2026-12-06` before the record's first event of that day finds nothing, and a bare
+ * "not found" read as a wrong id). The same words whether the record exists or not: nothing leaks.
+ */
+export function notFound(kind: string, id: string, asOf: Date | undefined): NotFoundException {
+  return new NotFoundException(asOf === undefined ? `${kind} ${id} not found` : `${kind} ${id} not found as of ${asOf.toISOString()}`);
+}

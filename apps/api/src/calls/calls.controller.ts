@@ -11,7 +11,7 @@ import { ID_GENERATOR, type IdGenerator } from '@app/platform/ids';
 import { AsOfReadModels } from '@app/application/audit/as-of';
 import { callCommandRules } from '@app/domain/call';
 import { CallsQuery } from '@app/read-models/calls/calls.query';
-import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
+import { AsOfQuery, asOfInstant, notFound } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
 import { VersionedRead, versioned } from '../http/version-etag';
@@ -123,7 +123,7 @@ export class CallsController {
       }
     }
     const call = asOf ? await this.asOf.call(id, asOf) : await this.calls.byId(id);
-    if (!call || !maySeeCall(actor, call)) throw new NotFoundException(`call ${id} not found`);
+    if (!call || !maySeeCall(actor, call)) throw notFound('call', id, asOf);
     return versioned(response, toCallViewDto(call));
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res, type StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, type StreamableFile } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
@@ -19,7 +19,7 @@ import { callCommandRules } from '@app/domain/call';
 import { grantCommandRules } from '@app/domain/grant';
 import { RecipientCeilingExceeded } from '@app/domain/recipient';
 import { GrantsQuery } from '@app/read-models/grants/grants.query';
-import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
+import { AsOfQuery, asOfInstant, notFound } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
 import { VersionedRead, versioned } from '../http/version-etag';
@@ -114,9 +114,7 @@ export class GrantsController {
     const asOf = asOfInstant(query);
     const grant = asOf ? await this.asOf.grant(id, asOf) : await this.grants.byId(id);
     // Another organisation's grant is not there for an applicant, rather than forbidden: its existence is not theirs to learn.
-    if (!grant || !maySeeGrant(actor, grant)) {
-      throw new NotFoundException(`grant ${id} not found`);
-    }
+    if (!grant || !maySeeGrant(actor, grant)) throw notFound('grant', id, asOf);
     // Overdue is a question of when you ask: as of an instant, it is asked on that day.
     return versioned(response, toGrantViewDto(grant, asOf ? asOf.toISOString().slice(0, 10) : this.today()));
   }

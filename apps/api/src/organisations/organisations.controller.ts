@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -17,7 +17,7 @@ import {
 import { AsOfReadModels } from '@app/application/audit/as-of';
 import { organisationCommandRules } from '@app/domain/organisation';
 import { OrganisationsQuery } from '@app/read-models/organisations/organisations.query';
-import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
+import { AsOfQuery, asOfInstant, notFound } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
 import { VersionedRead, versioned } from '../http/version-etag';
@@ -159,7 +159,7 @@ export class OrganisationsController {
     const visible = maySeeOrganisation(actor, id);
     const asOf = asOfInstant(query);
     const organisation = !visible ? null : asOf ? await this.asOf.organisation(id, asOf) : await this.organisations.byId(id);
-    if (!organisation) throw new NotFoundException(`organisation ${id} not found`);
+    if (!organisation) throw notFound('organisation', id, asOf);
     return versioned(response, await this.views.one(organisation));
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res, type StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res, type StreamableFile } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -19,7 +19,7 @@ import type { ProposalView } from '@app/read-models/proposals/proposal-view.enti
 import type { ListNames } from '@app/read-models/lists/list-search';
 import { csvAnswer, csvContent, wantsCsv } from '../http/csv';
 import { listSearchOf } from '../http/list-search.dto';
-import { AsOfQuery, asOfInstant } from '../audit/as-of-query.dto';
+import { AsOfQuery, asOfInstant, notFound } from '../audit/as-of-query.dto';
 import { CommandCtx } from '../http/command-context.decorator';
 import { CommandResultDto } from '../http/command-result.dto';
 import { VersionedRead, versioned } from '../http/version-etag';
@@ -335,7 +335,7 @@ export class ProposalsController {
     const asOf = asOfInstant(query);
     const view = asOf ? await this.asOf.proposal(id, asOf) : await this.proposals.byId(id);
     const relation = view ? relationTo(actor, view) : null;
-    if (!view || !relation || !(await this.readers.maySeeNow(id, actor))) throw new NotFoundException(`proposal ${id} not found`);
+    if (!view || !relation || !(await this.readers.maySeeNow(id, actor))) throw notFound('proposal', id, asOf);
     return versioned(response, toProposalDetailDto(view, relation, actor));
   }
 }

@@ -1,6 +1,7 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@app/event-store';
 import { EVENT_CODEC, type EventCodec } from '../../event-codec';
+import { schemaRegistry } from '../../schema-registry';
 import { PersonalDataIntegrityError } from '@app/personal-data/personal-data.errors';
 import { PersonalDataPolicy } from '../../personal-data/personal-data.policy';
 import { maskPersonalData } from './personal-data-markers';
@@ -60,6 +61,13 @@ export class InvalidLogCursor extends BadRequestException {
   }
 }
 
+/** A type filter naming a type the ledger never appends (a typo finds nothing, and should say so). */
+export class UnknownEventTypes extends BadRequestException {
+  constructor(readonly types: readonly string[]) {
+    super(`type: no event of type ${types.join(', ')} is ever recorded; the types are those of GET /audit/streams/:streamId (e.g. FundingDecisionRecorded)`);
+  }
+}
+
 /**
  * The log as auditors read it, through the event-store port (so on either adapter): one stream's
  * events in order, or the global log filtered by actor, type and recorded time, cursor-paged by
@@ -67,6 +75,8 @@ export class InvalidLogCursor extends BadRequestException {
  */
 @Injectable()
 export class AuditHistory {
+  private readonly registry = schemaRegistry();
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(EVENT_CODEC) private readonly codec: EventCodec,
@@ -85,6 +95,8 @@ export class AuditHistory {
   }
 
   async log(query: LogQuery): Promise<LogPage> {
+    const unknown = query.types?.filter((type) => !this.registry.knows(type)) ?? [];
+    if (unknown.length > 0) throw new UnknownEventTypes(unknown);
     const items: AuditedEvent[] = [];
     let cursor = query.after;
     let scanned = 0;
