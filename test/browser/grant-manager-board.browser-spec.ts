@@ -61,13 +61,13 @@ describe('console in a browser: the grant manager’s board', () => {
   });
 
   it('assigns a reviewer and, once reviewed, records the consensus', async () => {
-    await form('Assign a reviewer').getByLabel('Reviewer Id *').fill(REVIEWER.id);
+    await form('Assign a reviewer').getByLabel('Reviewer *', { exact: true }).fill(REVIEWER.id);
     await form('Assign a reviewer').getByRole('button', { name: 'Submit' }).click();
     await world.until<{ reviewersAssigned: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewersAssigned === 1);
     await world.call(REVIEWER, 'POST', `/proposals/${proposalId}/reviews`, REVIEW);
     await world.until<{ reviewCount: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewCount === 1);
     await page.reload();
-    await expectText(form('Assign a reviewer'), /Reviewer Id/);
+    await expectText(form('Assign a reviewer'), /Reviewer/);
     // Meanwhile another manager assigns a second reviewer: the board's copy is now one version behind.
     await world.call({ id: 'gm-karim', role: 'grant-manager' }, 'POST', `/proposals/${proposalId}/reviewers`, { reviewerId: 'reviewer-sana' });
     await world.until<{ reviewersAssigned: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewersAssigned === 2);
@@ -85,14 +85,15 @@ describe('console in a browser: the grant manager’s board', () => {
 
   it('decides: a broken rule is shown as the server states it, then the award goes through and commits funds', async () => {
     const decision = form('Record the funding decision');
-    await decision.getByLabel('Decision *').selectOption('award');
-    await decision.getByLabel('Amount Minor').fill('9000000');
+    await decision.getByLabel('Decision *').selectOption({ label: 'Award' });
+    // Typed in euros, as the board shows amounts: sent as 9000000 cents.
+    await decision.getByLabel('Amount (EUR)').fill('90,000.00');
     await decision.getByLabel('Reasons *').fill('Strong network, clear advocacy targets');
     await decision.getByLabel('Committee *').fill('Grants committee, session 1');
     await decision.getByRole('button', { name: 'Submit' }).click();
     await expectText(decision.getByTestId('problem'), /The server answered 422.*proposal\.award\.(outside-call-range|exceeds-request)/);
     await screenshot(page, 'grant-manager-problem-details');
-    await decision.getByLabel('Amount Minor').fill('6000000');
+    await decision.getByLabel('Amount (EUR)').fill('60,000');
     await decision.getByRole('button', { name: 'Submit' }).click();
     await expectText(column('awarded'), /Housing rights/);
     const proposal = await world.until<{ status: string; award?: { status: string; grantId: string } }>(MANAGER, `/proposals/${proposalId}`, (p) => p.award?.status === 'awarded');

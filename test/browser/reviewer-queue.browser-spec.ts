@@ -1,7 +1,9 @@
 /**
  * The reviewer's queue in a real browser: the assigned proposal, blind until this reviewer's own
  * review is in (another reviewer's is hidden), scoring by criterion with the server's refusal of
- * an out-of-range score shown, then the review recorded and the other review visible.
+ * an out-of-range score shown, then the review recorded (confirmed, its form gone) and the other
+ * review visible; a conflict of interest declared, confirmed, and the proposal gone from the
+ * queue without a reload; durations counted in each language's plural forms.
  */
 import type { Browser, Page } from 'playwright-core';
 import type { Actor } from '@app/platform';
@@ -16,12 +18,19 @@ describe('console in a browser: the reviewer’s queue', () => {
   let page: Page;
   let problems: string[];
   let proposalId: string;
+  let waterId: string;
 
   beforeAll(async () => {
     world = await startConsoleWorld();
-    const seeded = await seedSubmittedProposals(world, { housing: 'Housing rights for minorities in informal settlements', other: 'Nationality rights for stateless people' });
+    const seeded = await seedSubmittedProposals(
+      world,
+      { housing: 'Housing rights for minorities in informal settlements', other: 'Nationality rights for stateless people', water: 'Water access for Dom communities' },
+      { durationMonths: { water: 2 } },
+    );
     proposalId = seeded.proposals.housing;
+    waterId = seeded.proposals.water;
     await screenAndAssign(world, proposalId);
+    await screenAndAssign(world, waterId);
     await world.call(MANAGER, 'POST', `/proposals/${proposalId}/reviewers`, { reviewerId: OTHER_REVIEWER.id });
     await world.call(OTHER_REVIEWER, 'POST', `/proposals/${proposalId}/reviews`, { ...REVIEW, comment: 'Sana: solid but costly' });
     await world.until<{ reviewCount: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewCount === 1);
@@ -61,7 +70,11 @@ describe('console in a browser: the reviewer’s queue', () => {
     await screenshot(page, 'reviewer-refused-score');
     await form.getByLabel('Strength of the network (0–10)').fill('7');
     await form.getByRole('button', { name: 'Submit the review' }).click();
-    await expectText(page.getByTestId('review-sent'), /Review submitted/);
+    // Once the read model shows the review: said so, and the form is gone (a second submission could only be refused).
+    await expectText(page.getByTestId('queue-notice'), /^Your review of “Housing rights for minorities in informal settlements” is recorded: the proposal is now under Reviewed\.$/);
+    expect(await page.getByRole('form', { name: 'Submit the review' }).count()).toBe(0);
+    expect(await page.getByRole('form', { name: 'Declare a conflict of interest' }).count()).toBe(0);
+    await expectText(page.locator('article'), /Your review of this proposal is recorded\./);
     const proposal = await world.until<{ reviewCount: number; reviews: { reviewerId: string; scores: { criterionId: string; score: number }[] }[] }>(
       MANAGER,
       `/proposals/${proposalId}`,
@@ -80,6 +93,36 @@ describe('console in a browser: the reviewer’s queue', () => {
     await screenshot(page, 'reviewer-queue');
   });
 
+  it('counts a proposal’s duration in each language’s plural forms', async () => {
+    await expectText(page.getByTestId('duration'), /^18 months$/);
+    await page.getByLabel('Language').selectOption('fr');
+    await expectText(page.getByTestId('duration'), /^18 mois$/);
+    await page.getByLabel('Langue').selectOption('ar');
+    // Arabic: 11 to 99 take the accusative singular (شهرًا), two the dual (شهران).
+    await expectText(page.getByTestId('duration'), /^18 شهرًا$/);
+    await page.getByRole('link', { name: /Water access for Dom communities/ }).click();
+    await expectText(page.getByTestId('duration'), /^شهران$/);
+    await page.getByLabel('اللغة').selectOption('en');
+    await expectText(page.getByTestId('duration'), /^2 months$/);
+  });
+
+  it('declares a conflict of interest: confirmed, and the proposal leaves the queue without a reload', async () => {
+    await expectText(page.locator('main'), /Awaiting your review.*Water access for Dom communities/);
+    const conflict = page.getByRole('form', { name: 'Declare a conflict of interest' });
+    await conflict.getByLabel('Description *').fill('I advised the lead organisation in 2025');
+    await conflict.getByRole('button', { name: 'Submit' }).click();
+    await expectText(page.getByTestId('queue-notice'), /^Your conflict of interest on “Water access for Dom communities” is recorded: you are recused, and the proposal has left your queue\.$/);
+    expect(await page.getByRole('link', { name: /Water access/ }).count()).toBe(0);
+    expect(await page.getByRole('form', { name: 'Declare a conflict of interest' }).count()).toBe(0);
+    expect(await page.evaluate(() => location.hash)).toBe('#/reviews');
+    const queue = await world.call<{ items: { proposalId: string }[] }>(REVIEWER, 'GET', '/reviews/assigned');
+    expect(queue.items.map((item) => item.proposalId)).toEqual([proposalId]);
+    await page.getByLabel('Language').selectOption('fr');
+    await expectText(page.getByTestId('queue-notice'), /Votre conflit d’intérêts sur « Water access for Dom communities » est enregistré/);
+    await page.getByLabel('Langue').selectOption('en');
+    await page.getByRole('link', { name: /Housing rights for minorities/ }).click();
+  });
+
   it('is usable right to left, in Arabic', async () => {
     await page.getByLabel('Language').selectOption('ar');
     // The page sets the document's direction and language after it renders (an effect): wait for it, bounded.
@@ -87,7 +130,7 @@ describe('console in a browser: the reviewer’s queue', () => {
     expect(await page.evaluate(() => [document.documentElement.dir, document.documentElement.lang])).toEqual(['rtl', 'ar']);
     await expectText(page.locator('h2').first(), /قائمة المراجع/);
     await expectText(page.locator('main'), /بانتظار مراجعتك|تمت مراجعتها/);
-    await expectText(page.getByRole('button', { name: 'إرسال' }).first(), /إرسال/);
+    await expectText(page.locator('article'), /سُجّلت مراجعتك لهذا المقترح/);
     await page.getByLabel('اللغة').selectOption('en');
   });
 

@@ -1,21 +1,26 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
+import { homeOf, isView, mayUse, navigationOf, RoleContext, type View } from './access';
 import { setBearer, UNAUTHORIZED_EVENT } from './api';
-import { directionOf, initialLanguage, type Language, LANGUAGES, LocaleContext, localeOf } from './i18n';
+import { directionOf, initialLanguage, type Language, LANGUAGES, LocaleContext, localeOf, type Translate } from './i18n';
 import { completeOidcSignIn, type OidcConfig, savedSession, saveSession, type Session, sessionFromToken } from './session';
 import { Board, Portfolio } from './views/board';
 import { ReviewQueue } from './views/reviews';
 import { SignIn } from './views/sign-in';
 import { RecordSearch, RecordView } from './views/time-machine';
 
-const NAV: Record<string, { hash: string; label: 'nav.audit' | 'nav.board' | 'nav.portfolio' | 'nav.reviews' }[]> = {
-  auditor: [{ hash: '#/audit', label: 'nav.audit' }, { hash: '#/portfolio', label: 'nav.portfolio' }],
-  admin: [{ hash: '#/board', label: 'nav.board' }, { hash: '#/portfolio', label: 'nav.portfolio' }, { hash: '#/audit', label: 'nav.audit' }],
-  'grant-manager': [{ hash: '#/board', label: 'nav.board' }, { hash: '#/portfolio', label: 'nav.portfolio' }, { hash: '#/audit', label: 'nav.audit' }],
-  reviewer: [{ hash: '#/reviews', label: 'nav.reviews' }],
-};
+/** Why the sign-in view shows: kept as what happened, so it is said in the language chosen afterwards too. */
+type SignInNotice = { reason: 'refused' } | { reason: 'no-view'; role: string } | { reason: 'other'; text: string };
 
-const HOME: Record<string, string> = { auditor: '#/audit', admin: '#/board', 'grant-manager': '#/board', reviewer: '#/reviews' };
+function noticeText(notice: SignInNotice | undefined, t: Translate, role: (name: string) => string): string | undefined {
+  if (!notice) return undefined;
+  if (notice.reason === 'refused') return t('signIn.refused');
+  if (notice.reason === 'no-view') return t('signIn.noView', { role: role(notice.role) });
+  return notice.text;
+}
+
+/** The view a hash names (`#/board/<call>` → board); none for an empty or unknown hash. */
+const viewOf = (route: string[]): View | undefined => (isView(route[0]) ? route[0] : undefined);
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash);
@@ -32,9 +37,12 @@ export function App(): JSX.Element {
   const [minorUnits, setMinorUnits] = useState<Record<string, number>>({});
   const locale = useMemo(() => localeOf(language, minorUnits), [language, minorUnits]);
   const { t } = locale;
-  const [session, setSession] = useState<Session | undefined>(() => savedSession());
+  // A token kept from before a reload that has expired since signs the tab out saying so, as a
+  // token the API refuses does without a reload.
+  const [saved] = useState(() => savedSession());
+  const [session, setSession] = useState<Session | undefined>(() => (typeof saved === 'object' && homeOf(saved.role) ? saved : undefined));
   const [oidc, setOidc] = useState<OidcConfig | null>(null);
-  const [signInError, setSignInError] = useState<string>();
+  const [signInNotice, setSignInNotice] = useState<SignInNotice | undefined>(() => (saved === undefined || typeof saved === 'object' ? undefined : { reason: 'refused' }));
   const hash = useHash();
   setBearer(session?.token);
 
@@ -56,7 +64,7 @@ export function App(): JSX.Element {
         const next = token ? sessionFromToken(token) : undefined;
         if (next && typeof next !== 'string') signIn(next);
       })
-      .catch((error: unknown) => setSignInError(String(error)));
+      .catch((error: unknown) => setSignInNotice({ reason: 'other', text: String(error) }));
   }, []);
 
   useEffect(() => {
@@ -64,18 +72,25 @@ export function App(): JSX.Element {
       saveSession(undefined);
       setBearer(undefined);
       setSession(undefined);
-      setSignInError(t('signIn.refused'));
+      setSignInNotice({ reason: 'refused' });
     };
     addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
     return () => removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
-  }, [t]);
+  }, []);
 
   const signIn = (next: Session) => {
+    const home = homeOf(next.role);
+    if (!home) {
+      // Applicants and partners: no view here would answer them anything but 403. Not kept.
+      saveSession(undefined);
+      setSignInNotice({ reason: 'no-view', role: next.role });
+      return;
+    }
     saveSession(next);
     setBearer(next.token);
-    setSignInError(undefined);
+    setSignInNotice(undefined);
     setSession(next);
-    if (!location.hash || location.hash === '#/') location.hash = HOME[next.role] ?? '#/audit';
+    if (!viewOf(location.hash.replace(/^#\/?/, '').split('/'))) location.hash = `#/${home}`;
   };
   const signOut = () => {
     saveSession(undefined);
@@ -84,24 +99,28 @@ export function App(): JSX.Element {
   };
 
   const route = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const home = session && homeOf(session.role);
+  // An empty or unknown hash shows the role's home; a view the role may not use says so, and asks nothing of the API.
+  const shown = viewOf(route) ?? home;
   let view: JSX.Element;
-  if (!session) view = <SignIn oidc={oidc} onSignIn={signIn} error={signInError} />;
-  else if (route[0] === 'audit' && route[1] && route[2] && ['call', 'proposal', 'grant'].includes(route[1])) view = <RecordView kind={route[1] as 'call'} id={route[2]} />;
-  else if (route[0] === 'audit') view = <RecordSearch />;
-  else if (route[0] === 'board') view = <Board callId={route[1]} proposalId={route[2]} />;
-  else if (route[0] === 'portfolio') view = <Portfolio />;
-  else if (route[0] === 'reviews') view = <ReviewQueue proposalId={route[1]} />;
-  else view = session.role === 'reviewer' ? <ReviewQueue /> : session.role === 'auditor' ? <RecordSearch /> : <Board />;
+  if (!session || !home || !shown) view = <SignIn oidc={oidc} onSignIn={signIn} error={noticeText(signInNotice, t, locale.role)} />;
+  else if (!mayUse(session.role, shown)) view = <NotForRole role={locale.role(session.role)} home={home} t={t} />;
+  else if (shown === 'audit' && route[1] && route[2] && ['call', 'proposal', 'grant'].includes(route[1])) view = <RecordView kind={route[1] as 'call'} id={route[2]} />;
+  else if (shown === 'audit') view = <RecordSearch />;
+  else if (shown === 'board') view = <Board callId={route[1]} proposalId={route[2]} />;
+  else if (shown === 'portfolio') view = <Portfolio />;
+  else view = <ReviewQueue proposalId={viewOf(route) === 'reviews' ? route[1] : undefined} />;
 
   return (
     <LocaleContext.Provider value={locale}>
+      <RoleContext.Provider value={session?.role ?? ''}>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>{t('app.skip')}</a>
       <header class="top">
         <h1>{t('app.title')}</h1>
-        {session && (
+        {session && home && (
           <nav aria-label="main">
             <ul>
-              {(NAV[session.role] ?? NAV.auditor).map((item) => (
+              {navigationOf(session.role).map((item) => (
                 <li key={item.hash}>
                   <a href={item.hash} aria-current={hash.startsWith(item.hash) ? 'page' : undefined}>{t(item.label)}</a>
                 </li>
@@ -116,15 +135,25 @@ export function App(): JSX.Element {
               <option key={code} value={code} lang={code}>{name}</option>
             ))}
           </select>
-          {session && (
+          {session && home && (
             <>
-              <span class="who" data-testid="who">{t('nav.signedInAs', { role: session.role, sub: session.sub })}</span>
+              <span class="who" data-testid="who">{t('nav.signedInAs', { role: locale.role(session.role), sub: session.sub })}</span>
               <button type="button" class="secondary" onClick={signOut}>{t('nav.signOut')}</button>
             </>
           )}
         </div>
       </header>
       <main id="main" tabIndex={-1}>{view}</main>
+      </RoleContext.Provider>
     </LocaleContext.Provider>
+  );
+}
+
+function NotForRole({ role, home, t }: { role: string; home: View; t: Translate }): JSX.Element {
+  return (
+    <section class="panel" role="alert" aria-labelledby="not-for-role" data-testid="not-for-role">
+      <h2 id="not-for-role">{t('common.notForRole', { role })}</h2>
+      <p><a href={`#/${home}`}>{t('common.goHome', { view: t(`nav.${home}`) })}</a></p>
+    </section>
   );
 }

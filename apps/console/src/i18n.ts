@@ -5,7 +5,7 @@
  */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import { formatMoney } from './money';
+import { formatMoney, minorDigits } from './money';
 
 export const LANGUAGES = { en: 'English', fr: 'Français', ar: 'العربية' } as const;
 export type Language = keyof typeof LANGUAGES;
@@ -104,6 +104,64 @@ const en = {
   'reviews.submit': 'Submit the review',
   'reviews.submitted': 'Review submitted.',
   'reviews.otherReviews': 'Reviews you may now see',
+  'signIn.noView': 'This console has no view for the role “{role}”: it serves auditors, grant managers, admins and reviewers. Use the API, or the service your programme built on it.',
+  'common.notForRole': 'This view is not available for your role ({role}).',
+  'common.goHome': 'Go to {view}',
+  'common.yes': 'yes',
+  'common.no': 'no',
+  'role.admin': 'admin',
+  'role.grant-manager': 'grant manager',
+  'role.reviewer': 'reviewer',
+  'role.applicant': 'applicant',
+  'role.auditor': 'auditor',
+  'role.partner': 'partner',
+  'kind.call': 'call',
+  'kind.proposal': 'proposal',
+  'kind.grant': 'grant',
+  'audit.field': 'Field',
+  'field.title': 'Title',
+  'field.status': 'Status',
+  'field.version': 'Version',
+  'field.consensusScore': 'Consensus score',
+  'field.reviewCount': 'Reviews submitted',
+  'field.reviewersAssigned': 'Reviewers assigned',
+  'field.committedMinor': 'Committed',
+  'field.remainingMinor': 'Remaining',
+  'field.amountMinor': 'Amount',
+  'field.disbursedMinor': 'Disbursed',
+  'field.overdue': 'Report overdue',
+  'field.updatedAt': 'Last changed',
+  'reviews.yoursIsIn': 'Your review of this proposal is recorded.',
+  'reviews.submittedNotice': 'Your review of “{title}” is recorded: the proposal is now under Reviewed.',
+  'reviews.conflictNotice': 'Your conflict of interest on “{title}” is recorded: you are recused, and the proposal has left your queue.',
+  'form.results': 'Results',
+  'form.rule': 'Rule',
+  'form.passed': 'Passed',
+  'form.note': 'Note',
+  'form.reviewerId': 'Reviewer',
+  'form.reviewerId.hint': 'The reviewer’s user id (the subject of their token)',
+  'form.score': 'Score',
+  'form.consensus.score.hint': 'From 0 to 100, at most two decimals',
+  'form.consensus.criteria': 'Scores by criterion',
+  'form.consensus.criteria.hint': 'Optional: the panel’s agreed score and comment for each of the call’s criteria (each once, within its range), which the lead and accepted partners read in the evaluation summary after the decision',
+  'form.consensus.criteria.score.hint': 'A whole number from 0 to the criterion’s maximum score',
+  'form.criterionId': 'Criterion (id)',
+  'form.comment': 'Comment',
+  'form.summary': 'Summary',
+  'form.decision': 'Decision',
+  'form.decision=award': 'Award',
+  'form.decision=reject': 'Reject',
+  'form.decision=reserve': 'Reserve list',
+  'form.recommendation=fund': 'Fund',
+  'form.recommendation=do-not-fund': 'Do not fund',
+  'form.recommendation=reserve': 'Reserve list',
+  'form.decision.amountMinor': 'Amount ({currency})',
+  'form.decision.amountMinor.hint': 'Award only, and required for one: in {currency}, with at most {digits} decimal places (e.g. {example}); at most the requested amount',
+  'form.amountInvalid': 'Not an amount in {currency}: type digits with at most {digits} decimal places, e.g. {example}.',
+  'form.reasons': 'Reasons',
+  'form.committee': 'Committee',
+  'form.committee.example': 'Grants committee, session of 12 May 2027',
+  'form.description': 'Description',
   'status.draft': 'draft',
   'status.submitted': 'submitted',
   'status.ineligible': 'ineligible',
@@ -217,6 +275,64 @@ const fr: Messages = {
   'reviews.submit': 'Envoyer l’évaluation',
   'reviews.submitted': 'Évaluation envoyée.',
   'reviews.otherReviews': 'Évaluations désormais visibles',
+  'signIn.noView': 'Cette console n’a pas de vue pour le rôle « {role} » : elle sert les auditeurs, les gestionnaires de subventions, les administrateurs et les évaluateurs. Utilisez l’API, ou le service que votre programme a construit dessus.',
+  'common.notForRole': 'Cette vue n’est pas disponible pour votre rôle ({role}).',
+  'common.goHome': 'Aller à : {view}',
+  'common.yes': 'oui',
+  'common.no': 'non',
+  'role.admin': 'administrateur',
+  'role.grant-manager': 'gestionnaire de subventions',
+  'role.reviewer': 'évaluateur',
+  'role.applicant': 'candidat',
+  'role.auditor': 'auditeur',
+  'role.partner': 'partenaire',
+  'kind.call': 'appel',
+  'kind.proposal': 'proposition',
+  'kind.grant': 'subvention',
+  'audit.field': 'Champ',
+  'field.title': 'Titre',
+  'field.status': 'Statut',
+  'field.version': 'Version',
+  'field.consensusScore': 'Score de consensus',
+  'field.reviewCount': 'Évaluations reçues',
+  'field.reviewersAssigned': 'Évaluateurs désignés',
+  'field.committedMinor': 'Engagé',
+  'field.remainingMinor': 'Disponible',
+  'field.amountMinor': 'Montant',
+  'field.disbursedMinor': 'Versé',
+  'field.overdue': 'Rapport en retard',
+  'field.updatedAt': 'Dernière modification',
+  'reviews.yoursIsIn': 'Votre évaluation de cette proposition est enregistrée.',
+  'reviews.submittedNotice': 'Votre évaluation de « {title} » est enregistrée : la proposition figure désormais parmi les évaluées.',
+  'reviews.conflictNotice': 'Votre conflit d’intérêts sur « {title} » est enregistré : vous êtes récusé, et la proposition a quitté votre file.',
+  'form.results': 'Résultats',
+  'form.rule': 'Règle',
+  'form.passed': 'Satisfaite',
+  'form.note': 'Note',
+  'form.reviewerId': 'Évaluateur',
+  'form.reviewerId.hint': 'L’identifiant utilisateur de l’évaluateur (le sujet de son jeton)',
+  'form.score': 'Score',
+  'form.consensus.score.hint': 'De 0 à 100, au plus deux décimales',
+  'form.consensus.criteria': 'Scores par critère',
+  'form.consensus.criteria.hint': 'Facultatif : le score et le commentaire retenus par le panel pour chaque critère de l’appel (chacun une fois, dans son intervalle), que le chef de file et les partenaires acceptés lisent dans la synthèse d’évaluation après la décision',
+  'form.consensus.criteria.score.hint': 'Un nombre entier de 0 au score maximal du critère',
+  'form.criterionId': 'Critère (identifiant)',
+  'form.comment': 'Commentaire',
+  'form.summary': 'Synthèse',
+  'form.decision': 'Décision',
+  'form.decision=award': 'Accorder',
+  'form.decision=reject': 'Rejeter',
+  'form.decision=reserve': 'Liste de réserve',
+  'form.recommendation=fund': 'Financer',
+  'form.recommendation=do-not-fund': 'Ne pas financer',
+  'form.recommendation=reserve': 'Liste de réserve',
+  'form.decision.amountMinor': 'Montant ({currency})',
+  'form.decision.amountMinor.hint': 'Pour un accord seulement, et alors obligatoire : en {currency}, au plus {digits} décimales (par ex. {example}) ; au plus le montant demandé',
+  'form.amountInvalid': 'Ce n’est pas un montant en {currency} : saisissez des chiffres avec au plus {digits} décimales, par ex. {example}.',
+  'form.reasons': 'Motifs',
+  'form.committee': 'Comité',
+  'form.committee.example': 'Comité des subventions, séance du 12 mai 2027',
+  'form.description': 'Description',
   'status.draft': 'brouillon',
   'status.submitted': 'soumise',
   'status.ineligible': 'inéligible',
@@ -328,6 +444,64 @@ const ar: Messages = {
   'reviews.submit': 'إرسال المراجعة',
   'reviews.submitted': 'أُرسلت المراجعة.',
   'reviews.otherReviews': 'المراجعات التي يمكنك رؤيتها الآن',
+  'signIn.noView': 'لا تتضمن هذه الوحدة واجهة لدور «{role}»: إنها مخصصة للمدققين ومديري المنح والمسؤولين والمراجعين. استخدم الواجهة البرمجية، أو الخدمة التي بناها برنامجك عليها.',
+  'common.notForRole': 'هذه الواجهة غير متاحة لدورك ({role}).',
+  'common.goHome': 'انتقل إلى {view}',
+  'common.yes': 'نعم',
+  'common.no': 'لا',
+  'role.admin': 'مسؤول النظام',
+  'role.grant-manager': 'مدير المنح',
+  'role.reviewer': 'مراجع',
+  'role.applicant': 'مقدّم طلب',
+  'role.auditor': 'مدقق',
+  'role.partner': 'شريك',
+  'kind.call': 'دعوة',
+  'kind.proposal': 'مقترح',
+  'kind.grant': 'منحة',
+  'audit.field': 'الحقل',
+  'field.title': 'العنوان',
+  'field.status': 'الحالة',
+  'field.version': 'الإصدار',
+  'field.consensusScore': 'درجة التوافق',
+  'field.reviewCount': 'المراجعات المقدَّمة',
+  'field.reviewersAssigned': 'المراجعون المعيَّنون',
+  'field.committedMinor': 'الملتزم به',
+  'field.remainingMinor': 'المتبقي',
+  'field.amountMinor': 'المبلغ',
+  'field.disbursedMinor': 'المصروف',
+  'field.overdue': 'تقرير متأخر',
+  'field.updatedAt': 'آخر تغيير',
+  'reviews.yoursIsIn': 'سُجّلت مراجعتك لهذا المقترح.',
+  'reviews.submittedNotice': 'سُجّلت مراجعتك لـ«{title}»: أصبح المقترح ضمن ما تمت مراجعته.',
+  'reviews.conflictNotice': 'سُجّل إفصاحك عن تضارب المصالح بشأن «{title}»: تمت تنحيتك، وغادر المقترح قائمتك.',
+  'form.results': 'النتائج',
+  'form.rule': 'القاعدة',
+  'form.passed': 'مستوفاة',
+  'form.note': 'ملاحظة',
+  'form.reviewerId': 'المراجع',
+  'form.reviewerId.hint': 'معرّف المستخدم الخاص بالمراجع (صاحب الرمز)',
+  'form.score': 'الدرجة',
+  'form.consensus.score.hint': 'من 0 إلى 100، بمنزلتين عشريتين على الأكثر',
+  'form.consensus.criteria': 'الدرجات حسب المعيار',
+  'form.consensus.criteria.hint': 'اختياري: الدرجة والتعليق اللذان اتفقت عليهما اللجنة لكل معيار من معايير الدعوة (مرة واحدة لكل معيار وضمن نطاقه)، ويقرؤهما المتقدم الرئيسي والشركاء المقبولون في ملخص التقييم بعد القرار',
+  'form.consensus.criteria.score.hint': 'عدد صحيح من 0 إلى الدرجة القصوى للمعيار',
+  'form.criterionId': 'المعيار (المعرّف)',
+  'form.comment': 'تعليق',
+  'form.summary': 'الملخص',
+  'form.decision': 'القرار',
+  'form.decision=award': 'منح',
+  'form.decision=reject': 'رفض',
+  'form.decision=reserve': 'قائمة الاحتياط',
+  'form.recommendation=fund': 'تمويل',
+  'form.recommendation=do-not-fund': 'عدم التمويل',
+  'form.recommendation=reserve': 'قائمة الاحتياط',
+  'form.decision.amountMinor': 'المبلغ ({currency})',
+  'form.decision.amountMinor.hint': 'للمنح فقط، وهو إلزامي عندها: بعملة {currency}، بما لا يزيد على {digits} منازل عشرية (مثلًا {example})؛ ولا يتجاوز المبلغ المطلوب',
+  'form.amountInvalid': 'ليس مبلغًا بعملة {currency}: اكتب أرقامًا بما لا يزيد على {digits} منازل عشرية، مثلًا {example}.',
+  'form.reasons': 'الأسباب',
+  'form.committee': 'اللجنة',
+  'form.committee.example': 'لجنة المنح، جلسة 12 أيار/مايو 2027',
+  'form.description': 'الوصف',
   'status.draft': 'مسودة',
   'status.submitted': 'مقدَّم',
   'status.ineligible': 'غير مؤهل',
@@ -345,6 +519,22 @@ const ar: Messages = {
 };
 
 const MESSAGES: Record<Language, Messages> = { en, fr, ar };
+
+/**
+ * Strings that depend on a count, one form per plural category the language's rules give
+ * (Intl.PluralRules): English and French need one and other, Arabic zero, one, two, few (3–10),
+ * many (11–99) and other (100 and more). Each language must have every key: the compiler checks it.
+ */
+type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+const PLURALS_EN = {
+  'reviews.duration': { one: '{n} month', other: '{n} months' },
+};
+export type PluralKey = keyof typeof PLURALS_EN;
+const PLURALS: Record<Language, Record<PluralKey, PluralForms>> = {
+  en: PLURALS_EN,
+  fr: { 'reviews.duration': { one: '{n} mois', other: '{n} mois' } },
+  ar: { 'reviews.duration': { zero: '{n} شهر', one: 'شهر واحد', two: 'شهران', few: '{n} أشهر', many: '{n} شهرًا', other: '{n} شهر' } },
+};
 
 export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
 
@@ -366,7 +556,17 @@ export function initialLanguage(): Language {
 
 export interface Locale {
   language: Language;
+  /** The BCP 47 tag numbers and dates are formatted with. */
+  tag: string;
   t: Translate;
+  /** The string for a key known only at run time (a form field's, an enum value's), or undefined. */
+  lookup(key: string, params?: Record<string, string | number>): string | undefined;
+  /** A role in words ("grant manager"); the raw name for a role the console does not know. */
+  role(name: string): string;
+  /** A count in words, in the plural form the language's rules choose for it. */
+  count(key: PluralKey, n: number): string;
+  /** The currency's ISO 4217 minor-unit digits, as the server tells them (see formatMoney). */
+  minorUnits(currency: string): number;
   dateTime(iso: string): string;
   date(iso: string): string;
   money(minor: number, currency: string): string;
@@ -377,12 +577,23 @@ export function localeOf(language: Language, currencyMinorUnits: Readonly<Record
   const tag = language === 'ar' ? 'ar-u-nu-latn' : language === 'fr' ? 'fr-FR' : 'en-GB';
   const dateTime = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' });
   const date = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeZone: 'UTC' });
+  const t = translator(language);
+  const lookup = (key: string, params?: Record<string, string | number>) => (key in en ? t(key as MessageKey, params) : undefined);
+  const plural = new Intl.PluralRules(tag);
   return {
     language,
-    t: translator(language),
+    tag,
+    t,
+    lookup,
+    role: (name) => lookup(`role.${name}`) ?? name,
+    count: (key, n) => {
+      const forms = PLURALS[language][key];
+      return (forms[plural.select(n)] ?? forms.other).replace('{n}', String(n));
+    },
     dateTime: (iso) => `${dateTime.format(new Date(iso))} UTC`,
     date: (iso) => date.format(new Date(iso)),
     money: (minor, currency) => formatMoney(tag, minor, currency, currencyMinorUnits[currency]),
+    minorUnits: (currency) => minorDigits(tag, currency, currencyMinorUnits[currency]),
   };
 }
 

@@ -3,11 +3,19 @@
  * (GET /docs-json, read once): types, enums, required fields, lengths and descriptions. The server
  * stays the judge: its RFC 9457 problem details are shown beside the fields they name (`errors[].field`,
  * e.g. `results.0.note`) and above the form for the rest (a 422 rule, a 409 conflict).
+ *
+ * Labels, hints, placeholders and enum values are the console's own, translated (i18n.ts, `form.*`):
+ * `form.<operation>.<property path>` for one form's field (`form.consensus.score.hint`), else
+ * `form.<property>` for the name wherever it appears (`form.rule`), with `.hint`, `.example` and
+ * `=<value>` for the rest; what the console has no string for shows as the OpenAPI document says it.
+ * An amount in minor units (`…Minor`, with a `currency`) is typed in major units of that currency
+ * and converted exactly (money.ts) before it is sent.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { fetchRaw, type Problem } from './api';
-import { useLocale } from './i18n';
+import { type Locale, useLocale } from './i18n';
+import { formatMajorUnits, parseMajorUnits } from './money';
 
 export interface JsonSchema {
   $ref?: string;
@@ -68,12 +76,29 @@ function initialValue(document: OpenApiDocument, raw: JsonSchema, required = tru
   return '';
 }
 
-/** What is sent: empty optional fields left out, numbers as numbers (anything else as typed, for the server to judge). */
-function bodyOf(document: OpenApiDocument, raw: JsonSchema, value: Value, required = true): Value {
+/** An amount field: the currency it is typed in, its ISO 4217 minor-unit digits, and how one looks in this locale. */
+interface Money {
+  currency: string;
+  digits: number;
+  tag: string;
+  example: string;
+}
+
+const isAmount = (schema: JsonSchema, name: string, money: Money | undefined): money is Money => money !== undefined && (schema.type === 'integer' || schema.type === 'number') && /Minor$/.test(name);
+
+/** A typed amount that is not one (too many decimals, a letter): refused here, as nothing exact could be sent. */
+class NotAnAmount extends Error {
+  constructor(readonly path: string) {
+    super(path);
+  }
+}
+
+/** What is sent: empty optional fields left out, numbers as numbers, amounts in minor units (anything else as typed, for the server to judge). */
+function bodyOf(document: OpenApiDocument, raw: JsonSchema, value: Value, money: Money | undefined, required = true, name = '', path = ''): Value {
   const schema = resolve(document, raw);
   if (schema.type === 'object' && schema.properties) {
     const entries = Object.entries(schema.properties)
-      .map(([name, property]) => [name, bodyOf(document, property, (value as Record<string, Value>)[name], schema.required?.includes(name) ?? false)] as const)
+      .map(([child, property]) => [child, bodyOf(document, property, (value as Record<string, Value>)[child], money, schema.required?.includes(child) ?? false, child, path ? `${path}.${child}` : child)] as const)
       .filter(([, v]) => v !== undefined);
     return Object.fromEntries(entries);
   }
@@ -81,15 +106,40 @@ function bodyOf(document: OpenApiDocument, raw: JsonSchema, value: Value, requir
     const items = resolve(document, schema.items);
     const list = value as Value[];
     if (list.length === 0 && !required) return undefined;
-    if (items.type === 'object') return list.map((item) => bodyOf(document, items, item));
+    if (items.type === 'object') return list.map((item, index) => bodyOf(document, items, item, money, true, name, `${path}.${index}`));
     return list;
   }
   if (value === '' && !required) return undefined;
+  if (isAmount(schema, name, money) && value !== '') {
+    const minor = parseMajorUnits(String(value), money.digits, money.tag);
+    if (minor === undefined) throw new NotAnAmount(path);
+    return minor;
+  }
   if ((schema.type === 'integer' || schema.type === 'number') && value !== '' && Number.isFinite(Number(value))) return Number(value);
   return value;
 }
 
 const humanize = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
+
+/** The console's words for a form's fields (see the top of this file), the OpenAPI document's where it has none. */
+interface Labels {
+  label(path: string, name: string): string;
+  hint(path: string, name: string, schema: JsonSchema): string | undefined;
+  example(path: string, name: string, schema: JsonSchema): string | undefined;
+  option(path: string, name: string, value: string): string;
+}
+
+function labelsFor(operation: string, { lookup }: Locale, money: Money | undefined): Labels {
+  const params = money ? { currency: money.currency, digits: money.digits, example: money.example } : undefined;
+  // `results.0.rule` is the field `results.rule` of the operation, whichever item it is in.
+  const find = (path: string, name: string, suffix: string) => lookup(`form.${operation}.${path.replace(/\.\d+(?=\.|$)/g, '')}${suffix}`, params) ?? lookup(`form.${name}${suffix}`, params);
+  return {
+    label: (path, name) => find(path, name, '') ?? humanize(name),
+    hint: (path, name, schema) => find(path, name, '.hint') ?? schema.description,
+    example: (path, name, schema) => find(path, name, '.example') ?? (typeof schema.example === 'string' ? schema.example : undefined),
+    option: (path, name, value) => find(path, name, `=${value}`) ?? value,
+  };
+}
 
 interface FieldProps {
   document: OpenApiDocument;
@@ -101,24 +151,29 @@ interface FieldProps {
   value: Value;
   onChange(value: Value): void;
   errors: Map<string, string[]>;
-  labelOf(path: string, name: string): string;
+  labels: Labels;
+  money?: Money;
+  /** An item of a list of objects: its number, shown after the list's label ("Results 1"). */
+  item?: number;
   /** The enclosing group's label ("Results 1"), so a nested field's label says whose it is ("Results 1: Rule"). */
   context?: string;
 }
 
 function Field(props: FieldProps): JSX.Element {
-  const { document, name, path, idPrefix, required, value, onChange, errors, labelOf, context } = props;
+  const { document, name, path, idPrefix, required, value, onChange, errors, labels, money, item, context } = props;
   const { t } = useLocale();
   const schema = resolve(document, props.schema);
   const id = `${idPrefix}-${path.replace(/\./g, '-')}`;
-  const label = context ? `${context}: ${labelOf(path, name)}` : labelOf(path, name);
+  const own = item === undefined ? labels.label(path, name) : `${labels.label(path, name)} ${item}`;
+  const label = context ? `${context}: ${own}` : own;
   const fieldErrors = errors.get(path);
-  const hintId = schema.description ? `${id}-hint` : undefined;
+  const hint = item === undefined ? labels.hint(path, name, schema) : undefined;
+  const hintId = hint ? `${id}-hint` : undefined;
   const errorId = fieldErrors ? `${id}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
   const extras = (
     <>
-      {schema.description && <small id={hintId} class="hint">{schema.description}</small>}
+      {hint && <small id={hintId} class="hint">{hint}</small>}
       {fieldErrors && <span id={errorId} class="field-error" role="alert">{fieldErrors.join('; ')}</span>}
     </>
   );
@@ -133,6 +188,7 @@ function Field(props: FieldProps): JSX.Element {
             {...props}
             schema={childSchema}
             name={child}
+            item={undefined}
             context={label}
             path={path ? `${path}.${child}` : child}
             required={schema.required?.includes(child) ?? false}
@@ -151,9 +207,9 @@ function Field(props: FieldProps): JSX.Element {
       return (
         <fieldset class="nested">
           <legend>{label}</legend>
-          {list.map((item, index) => (
+          {list.map((entry, index) => (
             <div class="array-item" key={index}>
-              <Field {...props} schema={items} name={`${name} ${index + 1}`} context={context} path={`${path}.${index}`} required value={item} onChange={(next) => onChange(list.map((old, i) => (i === index ? next : old)))} />
+              <Field {...props} schema={items} name={name} item={index + 1} context={context} path={`${path}.${index}`} required value={entry} onChange={(next) => onChange(list.map((old, i) => (i === index ? next : old)))} />
               <button type="button" class="secondary" onClick={() => onChange(list.filter((_, i) => i !== index))}>
                 {t('common.remove')} {index + 1}
               </button>
@@ -190,16 +246,24 @@ function Field(props: FieldProps): JSX.Element {
       <select {...common} value={String(value)} onChange={(e) => onChange(e.currentTarget.value)}>
         <option value="">—</option>
         {schema.enum.map((option) => (
-          <option key={option} value={String(option)}>{String(option)}</option>
+          <option key={option} value={String(option)}>{labels.option(path, name, String(option))}</option>
         ))}
       </select>
+    );
+  } else if (isAmount(schema, name, money)) {
+    // Typed in major units of the currency, as the board shows amounts; converted exactly when sent.
+    control = (
+      <span class="amount">
+        <input {...common} type="text" inputMode="decimal" autoComplete="off" placeholder={money.example} value={String(value)} onInput={(e) => onChange(e.currentTarget.value)} />
+        <span class="currency" data-testid="amount-currency">{money.currency}</span>
+      </span>
     );
   } else if (schema.type === 'integer' || schema.type === 'number') {
     control = <input {...common} type="number" inputMode="decimal" step={schema.type === 'integer' ? 1 : 'any'} value={String(value)} onInput={(e) => onChange(e.currentTarget.value)} />;
   } else if ((schema.maxLength ?? 0) > 200) {
     control = <textarea {...common} rows={3} maxLength={schema.maxLength} value={String(value)} onInput={(e) => onChange(e.currentTarget.value)} />;
   } else {
-    control = <input {...common} type="text" maxLength={schema.maxLength} placeholder={typeof schema.example === 'string' ? schema.example : undefined} value={String(value)} onInput={(e) => onChange(e.currentTarget.value)} />;
+    control = <input {...common} type="text" maxLength={schema.maxLength} placeholder={labels.example(path, name, schema)} value={String(value)} onInput={(e) => onChange(e.currentTarget.value)} />;
   }
   return (
     <div class="field">
@@ -218,14 +282,24 @@ export interface SchemaFormProps {
   submitLabel?: string;
   /** Sends the body; answers the problem to show, or nothing when it went through. */
   submit(body: unknown): Promise<Problem | undefined>;
-  labelOf?(path: string, name: string): string;
+  /** The currency of the form's amounts (`…Minor` fields), typed in its major units. */
+  currency?: string;
 }
 
-export function SchemaForm({ path, method = 'post', title, submitLabel, submit, labelOf = (_path, name) => humanize(name) }: SchemaFormProps): JSX.Element {
-  const { t } = useLocale();
+/** The operation a documented path names, for its fields' strings: `/proposals/{id}/decision` → `decision`. */
+const operationOf = (path: string) => path.split('/').filter((segment) => segment && !segment.startsWith('{')).pop() ?? '';
+
+export function SchemaForm({ path, method = 'post', title, submitLabel, submit, currency }: SchemaFormProps): JSX.Element {
+  const locale = useLocale();
+  const { t } = locale;
+  const digits = currency === undefined ? undefined : locale.minorUnits(currency);
+  const money = currency === undefined || digits === undefined ? undefined : { currency, digits, tag: locale.tag, example: formatMajorUnits(locale.tag, 50000, digits) };
+  const labels = labelsFor(operationOf(path), locale, money);
   const [document, setDocument] = useState<OpenApiDocument>();
   const [value, setValue] = useState<Value>({});
   const [problem, setProblem] = useState<Problem>();
+  /** A field refused here before anything was sent (an amount that is not one). */
+  const [invalid, setInvalid] = useState<{ path: string; message: string }>();
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
   const [loadError, setLoadError] = useState<string>();
@@ -246,13 +320,24 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
   if (!document) return <p>{t('common.loading')}</p>;
   const schema = requestSchema(document, path, method);
   const errors = new Map<string, string[]>((problem?.errors ?? []).map((error) => [error.field, error.messages]));
+  if (invalid) errors.set(invalid.path, [invalid.message]);
 
   const onSubmit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
     setDone(false);
+    let body: Value;
     try {
-      const answer = await submit(schema ? bodyOf(document, schema, value) : undefined);
+      body = schema ? bodyOf(document, schema, value, money) : undefined;
+    } catch (error) {
+      if (!(error instanceof NotAnAmount) || !money) throw error;
+      setProblem(undefined);
+      setInvalid({ path: error.path, message: t('form.amountInvalid', { currency: money.currency, digits: money.digits, example: money.example }) });
+      return;
+    }
+    setInvalid(undefined);
+    setBusy(true);
+    try {
+      const answer = await submit(body);
       setProblem(answer);
       if (!answer) {
         setDone(true);
@@ -267,6 +352,11 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
     <form class="schema-form" onSubmit={onSubmit} aria-label={title} noValidate>
       <h4>{title}</h4>
       {done && <p role="status" class="done">{t('common.done')}</p>}
+      {invalid && (
+        <div class="problem" role="alert" data-testid="problem">
+          <strong>{invalid.message}</strong>
+        </div>
+      )}
       {problem && (
         <div class="problem" role="alert" data-testid="problem">
           <strong>{t('common.error', { status: problem.status, title: problem.title })}</strong>
@@ -287,7 +377,8 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
             value={(value as Record<string, Value>)[name]}
             onChange={(next) => setValue({ ...(value as Record<string, Value>), [name]: next })}
             errors={errors}
-            labelOf={labelOf}
+            labels={labels}
+            money={money}
           />
         ))}
       <button type="submit" disabled={busy}>{submitLabel ?? t('common.submit')}</button>

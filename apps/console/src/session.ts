@@ -37,11 +37,16 @@ export function sessionFromToken(token: string, now = Date.now()): Session | Tok
   }
 }
 
-export function savedSession(): Session | undefined {
+/**
+ * The session this tab kept, if any. A kept token that has expired (or is no longer readable) is
+ * dropped and answered as its problem, so the sign-in view can say why the tab was signed out.
+ */
+export function savedSession(): Session | TokenProblem | undefined {
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) return undefined;
   const session = sessionFromToken(token);
-  return typeof session === 'string' ? undefined : session;
+  if (typeof session === 'string') sessionStorage.removeItem(TOKEN_KEY);
+  return session;
 }
 
 export function saveSession(session: Session | undefined): void {

@@ -71,13 +71,22 @@ export interface SeededCall {
   proposals: Record<string, string>;
 }
 
+export interface SeedOptions {
+  /** The call's currency (EUR unless said); its amounts stay the same numbers of minor units. */
+  currency?: string;
+  callTitle?: string;
+  /** A proposal's duration by title key (18 months unless said). */
+  durationMonths?: Record<string, number>;
+}
+
 /** A published call, three organisations, and one submitted proposal per title. */
-export async function seedSubmittedProposals(world: ConsoleWorld, titles: Record<string, string>): Promise<SeededCall> {
+export async function seedSubmittedProposals(world: ConsoleWorld, titles: Record<string, string>, options: SeedOptions = {}): Promise<SeededCall> {
+  const currency = options.currency ?? 'EUR';
   const { id: callId } = await world.call<{ id: string }>(MANAGER, 'POST', '/calls', {
     programme: 'Civic Space and Minority Rights Programme 2027',
-    title: 'Small grants for issue-based networks',
+    title: options.callTitle ?? 'Small grants for issue-based networks',
     description: 'Networks of grassroots organisations in Lebanon, Palestine, Morocco and Tunisia.',
-    currency: 'EUR',
+    currency,
     budgetMinor: 20_000_000,
     minAwardMinor: 500_000,
     maxAwardMinor: 8_000_000,
@@ -114,12 +123,12 @@ export async function seedSubmittedProposals(world: ConsoleWorld, titles: Record
       summary: 'A network of grassroots organisations working on one policy issue.',
       policyIssue: 'housing rights for minorities',
       requestedMinor: 6_000_000,
-      currency: 'EUR',
+      currency,
       budgetLines: [
         { label: 'Community organising and legal aid', amountMinor: 4_000_000 },
         { label: 'Advocacy and coordination', amountMinor: 2_000_000 },
       ],
-      durationMonths: 18,
+      durationMonths: options.durationMonths?.[key] ?? 18,
     });
     // Each invited partner accepts the terms before the lead can submit.
     for (const index of [1, 2]) {
@@ -154,6 +163,14 @@ export async function screenAndAssign(world: ConsoleWorld, proposalId: string): 
   await world.call(MANAGER, 'POST', `/proposals/${proposalId}/eligibility`, ELIGIBLE);
   await world.call(MANAGER, 'POST', `/proposals/${proposalId}/reviewers`, { reviewerId: REVIEWER.id });
   await world.until<{ reviewersAssigned: number }>(MANAGER, `/proposals/${proposalId}`, (p) => p.reviewersAssigned === 1);
+}
+
+/** Screening, a review and the consensus: the proposal waits for the funding decision. */
+export async function reviewAndAgree(world: ConsoleWorld, proposalId: string): Promise<void> {
+  await screenAndAssign(world, proposalId);
+  await world.call(REVIEWER, 'POST', `/proposals/${proposalId}/reviews`, REVIEW);
+  await world.call(MANAGER, 'POST', `/proposals/${proposalId}/consensus`, { score: 76, summary: 'Panel agrees' });
+  await world.until<{ consensusScore: number | null }>(MANAGER, `/proposals/${proposalId}`, (p) => p.consensusScore === 76);
 }
 
 /** The whole way to an award: screening, a review, consensus and the decision, then the grant. */

@@ -5,7 +5,8 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { allPages, api, asProblem, must, type Problem, type Schemas } from '../api';
+import { allPages, api, must, type Problem, type Schemas } from '../api';
+import { proposalAtVersion, sendCommand } from '../commands';
 import { type MessageKey, useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
 import { ProblemNotice, StatusBadge } from './common';
@@ -25,32 +26,6 @@ const NEXT_ACTIONS: Partial<Record<ProposalStatus, { path: string; title: Messag
   ],
   reserved: [{ path: '/proposals/{id}/decision', title: 'action.decision' }],
 };
-
-/**
- * Sends a command the form built to a documented path (`/proposals/{id}/…`). With `version`, it
- * goes with `If-Match: "<version>"`: refused with 409 if the proposal changed since the board
- * showed it (another manager acted), rather than decided on a state nobody here saw. Answers the
- * problem, or the stream version the command produced.
- */
-export async function sendCommand(path: string, id: string, body: unknown, version?: number): Promise<{ problem: Problem } | { version: number }> {
-  const headers = version === undefined ? {} : { 'If-Match': `"${version}"` };
-  // The paths are the documented ones (NEXT_ACTIONS); the body is what the schema-driven form built.
-  const result = await api
-    .POST(path as '/proposals/{id}/eligibility', { params: { path: { id } }, headers, body: body as Schemas['ScreenEligibilityDto'] })
-    .catch((error: unknown) => ({ error, data: undefined, response: undefined }));
-  if (result.error !== undefined || !result.data) return { problem: asProblem(result.error, result.response?.status) };
-  return { version: result.data.version };
-}
-
-/** Read models follow the log: waits (5 s at most) until the proposal's row shows the version a command produced. */
-export async function proposalAtVersion(id: string, version: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const { data } = await api.GET('/proposals/{id}', { params: { path: { id } } });
-    if (data && data.version >= version) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 export function Board({ callId, proposalId }: { callId?: string; proposalId?: string }): JSX.Element {
   const { t, money } = useLocale();
@@ -140,6 +115,7 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
               key={`${selected.id}-${action.path}`}
               path={action.path}
               title={t(action.title)}
+              currency={selected.currency}
               submit={async (body) => {
                 const answer = await sendCommand(action.path, selected.id, body, selected.version);
                 if ('problem' in answer) {

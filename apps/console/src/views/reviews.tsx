@@ -1,24 +1,49 @@
 /**
  * The reviewer's queue: the proposals assigned to the signed-in reviewer, a conflict declaration,
  * and scoring by the call's criteria. Blind: the API shows other reviews only once this reviewer
- * has submitted, and the console shows only what the API sends.
+ * has submitted, and the console shows only what the API sends. After a review or a conflict
+ * declaration the queue waits until the read model shows it (commands.ts), as the board does, then
+ * says what was recorded: a reviewed proposal moves to Reviewed, without its form; one this reviewer
+ * is recused from leaves the queue.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { allPages, api, asProblem, must, type Problem, type Schemas } from '../api';
+import { proposalAtVersion, sendCommand, untilRead } from '../commands';
 import { useLocale } from '../i18n';
 import { openApiDocument, requestSchema, resolve, SchemaForm } from '../schema-form';
-import { sendCommand } from './board';
 import { ProblemNotice, StatusBadge } from './common';
+
+type QueueItem = Schemas['ReviewerQueueItemDto'];
+
+const readQueue = () => allPages((offset) => must(api.GET('/reviews/assigned', { params: { query: { limit: 200, offset } } })));
+
+/** What this reviewer just had recorded, for the confirmation. */
+type Recorded = { kind: 'review' | 'conflict'; title: string };
 
 export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Element {
   const { t } = useLocale();
-  const [items, setItems] = useState<Schemas['ReviewerQueueItemDto'][]>();
+  const [items, setItems] = useState<QueueItem[]>();
   const [problem, setProblem] = useState<Problem>();
   const [refresh, setRefresh] = useState(0);
+  const [recorded, setRecorded] = useState<Recorded>();
+  const reload = () => readQueue().then(setItems, (error: Problem) => setProblem(error));
   useEffect(() => {
-    allPages((offset) => must(api.GET('/reviews/assigned', { params: { query: { limit: 200, offset } } }))).then(setItems, (error: Problem) => setProblem(error));
-  }, [refresh]);
+    void reload();
+  }, []);
+  useEffect(() => {
+    if (recorded && proposalId) setRecorded(undefined);
+  }, [proposalId]);
+  const current = items?.find((item) => item.proposalId === proposalId);
+  // The read model shows the command by now: the queue and the panel are read again together, so
+  // the panel never shows the form again for a review that is in.
+  const onRecorded = async (next: Recorded) => {
+    await reload();
+    setRecorded(next);
+    // Recused: the proposal is no longer this reviewer's to open (the API answers 404).
+    if (next.kind === 'conflict') location.hash = '#/reviews';
+    setRefresh((n) => n + 1);
+  };
   const pending = items?.filter((item) => !item.reviewSubmitted) ?? [];
   const done = items?.filter((item) => item.reviewSubmitted) ?? [];
   const list = (entries: Schemas['ReviewerQueueItemDto'][]) => (
@@ -34,6 +59,11 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
   return (
     <section aria-labelledby="reviews-title">
       <h2 id="reviews-title">{t('reviews.title')}</h2>
+      {recorded && (
+        <p role="status" class="done" data-testid="queue-notice">
+          {t(recorded.kind === 'review' ? 'reviews.submittedNotice' : 'reviews.conflictNotice', { title: recorded.title })}
+        </p>
+      )}
       <ProblemNotice problem={problem} />
       {!items && !problem && <p>{t('common.loading')}</p>}
       <div class="columns">
@@ -43,14 +73,14 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
           <h3>{t('reviews.done')}</h3>
           {items && done.length === 0 ? <p>{t('common.none')}</p> : list(done)}
         </div>
-        {proposalId && <ReviewPanel key={`${proposalId}-${refresh}`} proposalId={proposalId} onChange={() => setRefresh((n) => n + 1)} />}
+        {proposalId && items && <ReviewPanel key={`${proposalId}-${refresh}`} proposalId={proposalId} submitted={current?.reviewSubmitted ?? false} onRecorded={onRecorded} />}
       </div>
     </section>
   );
 }
 
-function ReviewPanel({ proposalId, onChange }: { proposalId: string; onChange(): void }): JSX.Element {
-  const { t, money } = useLocale();
+function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string; submitted: boolean; onRecorded(recorded: Recorded): Promise<void> }): JSX.Element {
+  const { t, money, count } = useLocale();
   const [proposal, setProposal] = useState<Schemas['ProposalDetailDto']>();
   const [call, setCall] = useState<Schemas['CallViewDto']>();
   const [problem, setProblem] = useState<Problem>();
@@ -67,7 +97,7 @@ function ReviewPanel({ proposalId, onChange }: { proposalId: string; onChange():
   return (
     <article class="panel" aria-labelledby="review-heading">
       <h3 id="review-heading">{proposal.title}</h3>
-      <p><StatusBadge status={proposal.status} /> · {money(proposal.requestedMinor, proposal.currency)} · {proposal.durationMonths} months</p>
+      <p><StatusBadge status={proposal.status} /> · {money(proposal.requestedMinor, proposal.currency)} · <span data-testid="duration">{count('reviews.duration', proposal.durationMonths)}</span></p>
       <p>{proposal.summary}</p>
       {proposal.reviews.length > 0 ? (
         <>
@@ -81,24 +111,33 @@ function ReviewPanel({ proposalId, onChange }: { proposalId: string; onChange():
       ) : (
         <p class="hint">{t('reviews.blind')}</p>
       )}
-      <ScoreForm proposalId={proposalId} criteria={call.criteria} onDone={onChange} />
-      <SchemaForm
-        path="/proposals/{id}/conflicts"
-        title={t('action.conflicts')}
-        submit={async (body) => {
-          const answer = await sendCommand('/proposals/{id}/conflicts', proposalId, body);
-          if ('problem' in answer) return answer.problem;
-          onChange();
-          return undefined;
-        }}
-      />
+      {submitted ? (
+        <p class="done">{t('reviews.yoursIsIn')}</p>
+      ) : (
+        <>
+          <ScoreForm proposalId={proposalId} criteria={call.criteria} onDone={() => onRecorded({ kind: 'review', title: proposal.title })} />
+          <SchemaForm
+            path="/proposals/{id}/conflicts"
+            title={t('action.conflicts')}
+            submit={async (body) => {
+              const answer = await sendCommand('/proposals/{id}/conflicts', proposalId, body);
+              if ('problem' in answer) return answer.problem;
+              // Recused at once: the proposal is no longer readable to this reviewer, so the queue is
+              // what shows the read model caught up: it no longer lists the proposal.
+              await untilRead(async () => !(await readQueue()).some((item) => item.proposalId === proposalId));
+              await onRecorded({ kind: 'conflict', title: proposal.title });
+              return undefined;
+            }}
+          />
+        </>
+      )}
     </article>
   );
 }
 
 /** Scoring by criterion: one score and comment per criterion of the call, ranges from the call, the recommendation's choices from the schema. */
-function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; criteria: Schemas['ScoringCriterionDto'][]; onDone(): void }): JSX.Element {
-  const { t } = useLocale();
+function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; criteria: Schemas['ScoringCriterionDto'][]; onDone(): Promise<void> }): JSX.Element {
+  const { t, lookup } = useLocale();
   const [scores, setScores] = useState<Record<string, { score: string; comment: string }>>({});
   const [recommendation, setRecommendation] = useState('');
   const [comment, setComment] = useState('');
@@ -123,14 +162,15 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
       recommendation: recommendation as Schemas['SubmitReviewDto']['recommendation'],
       comment,
     };
-    const result = await api.POST('/proposals/{id}/reviews', { params: { path: { id: proposalId } }, body }).catch((error: unknown) => ({ error, response: undefined }));
-    if (result.error !== undefined) {
+    const result = await api.POST('/proposals/{id}/reviews', { params: { path: { id: proposalId } }, body }).catch((error: unknown) => ({ error, data: undefined, response: undefined }));
+    if (result.error !== undefined || !result.data) {
       setProblem(asProblem(result.error, result.response?.status));
       return;
     }
     setProblem(undefined);
     setSent(true);
-    setTimeout(onDone, 300);
+    await proposalAtVersion(proposalId, result.data.version);
+    await onDone();
   };
   if (sent) return <p role="status" data-testid="review-sent">{t('reviews.submitted')}</p>;
   const error = (field: string) => fieldErrors.get(field) && <span class="field-error" id={`err-${field}`} role="alert">{fieldErrors.get(field)}</span>;
@@ -172,7 +212,7 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
         <label for="recommendation">{t('reviews.recommendation')} *</label>
         <select id="recommendation" required value={recommendation} onChange={(e) => setRecommendation(e.currentTarget.value)} aria-invalid={fieldErrors.has('recommendation') ? 'true' : undefined}>
           <option value="">—</option>
-          {recommendations.map((option) => <option key={option} value={option}>{option}</option>)}
+          {recommendations.map((option) => <option key={option} value={option}>{lookup(`form.recommendation=${option}`) ?? option}</option>)}
         </select>
         {error('recommendation')}
       </div>

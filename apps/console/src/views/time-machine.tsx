@@ -5,8 +5,9 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
+import { useMayDo } from '../access';
 import { api, fetchRaw, must, type Problem, type Schemas } from '../api';
-import { useLocale } from '../i18n';
+import { type Locale, type MessageKey, useLocale } from '../i18n';
 import { ProblemNotice, StatusBadge } from './common';
 
 type Kind = 'call' | 'proposal' | 'grant';
@@ -14,7 +15,8 @@ type AuditedEvent = Schemas['AuditedEventDto'];
 type Hit = Schemas['RecordSearchHitDto'];
 
 export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): JSX.Element {
-  const { t } = useLocale();
+  const { t, lookup } = useLocale();
+  const mayVerify = useMayDo('verify');
   const [query, setQuery] = useState(initialQuery);
   const [hits, setHits] = useState<Hit[]>();
   const [problem, setProblem] = useState<Problem>();
@@ -55,7 +57,7 @@ export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): 
               {hits.map((hit) => (
                 <li key={hit.streamId} class="card">
                   <a href={`#/audit/${hit.kind}/${hit.id}`}>
-                    <span class="kind">{hit.kind}</span> {hit.title}
+                    <span class="kind">{lookup(`kind.${hit.kind}`) ?? hit.kind}</span> {hit.title}
                   </a>{' '}
                   <StatusBadge status={hit.status} />
                 </li>
@@ -64,7 +66,7 @@ export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): 
           )}
         </>
       )}
-      <VerifyPanel />
+      {mayVerify && <VerifyPanel />}
     </section>
   );
 }
@@ -103,15 +105,32 @@ function personalDataMarkers(data: unknown, path = ''): { path: string; state: s
   return Object.entries(record).flatMap(([key, value]) => personalDataMarkers(value, path ? `${path}.${key}` : key));
 }
 
-const SHOWN_FIELDS = ['title', 'status', 'version', 'consensusScore', 'reviewCount', 'reviewersAssigned', 'committedMinor', 'remainingMinor', 'amountMinor', 'disbursedMinor', 'overdue', 'updatedAt'];
+/** The fields shown of the record as it stood, each with its translated label (`field.<name>`). */
+const SHOWN_FIELDS = ['title', 'status', 'version', 'consensusScore', 'reviewCount', 'reviewersAssigned', 'committedMinor', 'remainingMinor', 'amountMinor', 'disbursedMinor', 'overdue', 'updatedAt'] as const;
 
 function short(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text === undefined ? '—' : text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
+/** A field's name in words; the raw name for one the console has no label for (the "what changed" table lists any). */
+const fieldLabel = ({ lookup }: Locale, key: string) => lookup(`field.${key}`) ?? key;
+
+/** A field's value as a person reads it: amounts in the record's currency, times and yes/no in the language. */
+function fieldValue(locale: Locale, record: Record<string, unknown>, key: string): string {
+  const value = record[key];
+  if (/Minor$/.test(key) && typeof value === 'number' && typeof record.currency === 'string') return locale.money(value, record.currency);
+  if (key === 'updatedAt' && typeof value === 'string') return locale.dateTime(value);
+  if (key === 'status' && typeof value === 'string') return locale.lookup(`status.${value}`) ?? value;
+  if (typeof value === 'boolean') return locale.t(value ? 'common.yes' : 'common.no');
+  return short(value);
+}
+
 export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Element {
-  const { t, dateTime } = useLocale();
+  const locale = useLocale();
+  const { t, dateTime, role } = locale;
+  const mayVerify = useMayDo('verify');
+  const mayDownload = useMayDo('bundle');
   const streamId = `${kind}-${id}`;
   const [events, setEvents] = useState<AuditedEvent[]>();
   const [index, setIndex] = useState(0);
@@ -165,7 +184,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
     <section aria-labelledby="record-title">
       <p><a href="#/audit">{t('common.back')}</a></p>
       <h2 id="record-title">
-        <span class="kind">{kind}</span> {String(live.title ?? id)}
+        <span class="kind">{t(`kind.${kind}` as MessageKey)}</span> {String(live.title ?? id)}
       </h2>
       <div class="slider">
         <label for="as-of-slider">{t('audit.slider', { n: index + 1, total })}</label>
@@ -209,8 +228,8 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
             <dl class="facts">
               {SHOWN_FIELDS.filter((key) => key in then).map((key) => (
                 <div key={key}>
-                  <dt>{key}</dt>
-                  <dd data-field={key}>{key === 'status' ? <StatusBadge status={String(then[key])} /> : short(then[key])}</dd>
+                  <dt>{fieldLabel(locale, key)}</dt>
+                  <dd data-field={key}>{key === 'status' ? <StatusBadge status={String(then[key])} /> : fieldValue(locale, then, key)}</dd>
                 </div>
               ))}
             </dl>
@@ -227,7 +246,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
               <ol class="compact">
                 {later.map((event) => (
                   <li key={event.eventId}>
-                    <strong>{event.type}</strong> — {dateTime(event.recordedAt)}, {t('audit.by', { role: event.actorRole, actor: event.actorId })}
+                    <strong>{event.type}</strong> — {dateTime(event.recordedAt)}, {t('audit.by', { role: role(event.actorRole), actor: event.actorId })}
                   </li>
                 ))}
               </ol>
@@ -235,11 +254,11 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
                 <table>
                   <caption>{t('audit.fieldChanges')}</caption>
                   <thead>
-                    <tr><th scope="col">field</th><th scope="col">{t('audit.then')}</th><th scope="col">{t('audit.nowValue')}</th></tr>
+                    <tr><th scope="col">{t('audit.field')}</th><th scope="col">{t('audit.then')}</th><th scope="col">{t('audit.nowValue')}</th></tr>
                   </thead>
                   <tbody>
                     {changedFields.map((key) => (
-                      <tr key={key}><th scope="row">{key}</th><td>{short(then[key])}</td><td>{short(live[key])}</td></tr>
+                      <tr key={key}><th scope="row">{fieldLabel(locale, key)}</th><td>{fieldValue(locale, then, key)}</td><td>{fieldValue(locale, live, key)}</td></tr>
                     ))}
                   </tbody>
                 </table>
@@ -258,7 +277,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
               <button type="button" class="link" onClick={() => setIndex(i)}>
                 <time dateTime={event.recordedAt}>{dateTime(event.recordedAt)}</time> · <strong>{event.type}</strong>
               </button>
-              <div class="meta">{t('audit.by', { role: event.actorRole, actor: event.actorId })} · v{event.streamVersion}</div>
+              <div class="meta">{t('audit.by', { role: role(event.actorRole), actor: event.actorId })} · v{event.streamVersion}</div>
               {why && <div class="why"><span>{t('audit.why')}:</span> {why}</div>}
               {markers.map((marker) => (
                 <div key={marker.path} class="pii">{marker.path}: {t('audit.personalData', { state: marker.state })}</div>
@@ -268,14 +287,14 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
         })}
       </ol>
       {kind === 'proposal' && <Dossier proposalId={id} />}
-      <BundleDownload kind={kind} id={id} />
-      <VerifyPanel />
+      {mayDownload && <BundleDownload kind={kind} id={id} />}
+      {mayVerify && <VerifyPanel />}
     </section>
   );
 }
 
 function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
-  const { t, dateTime, money } = useLocale();
+  const { t, dateTime, money, role } = useLocale();
   const [dossier, setDossier] = useState<Schemas['DecisionDossierDto'] | null>();
   const [problem, setProblem] = useState<Problem>();
   useEffect(() => {
@@ -298,7 +317,7 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
           </p>
           <p>
             {t('audit.decidedBy', {
-              role: String((dossier.decision.recordedBy as Record<string, unknown>).actorRole ?? ''),
+              role: role(String((dossier.decision.recordedBy as Record<string, unknown>).actorRole ?? '')),
               actor: String((dossier.decision.recordedBy as Record<string, unknown>).actorId ?? ''),
               when: dateTime(dossier.decision.recordedAt),
             })}{' '}
