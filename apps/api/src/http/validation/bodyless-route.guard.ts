@@ -13,44 +13,35 @@ const QUERY_PARAMETER = `${RouteParamtypes.QUERY}:`;
 const ANY_QUERY = 'grant-ledger:accepts-any-query';
 export const AcceptsAnyQuery = (): ClassDecorator & MethodDecorator => SetMetadata(ANY_QUERY, true);
 
-const takesBody = new WeakMap<object, boolean>();
-const takesQuery = new WeakMap<object, boolean>();
+/** What a route takes besides its path, read once per route. */
+interface RouteInputs {
+  body: boolean;
+  query: boolean;
+}
+
+const inputsOf = new WeakMap<object, RouteInputs>();
 
 /**
- * Whether a route takes a request body: its handler has a `@Body()` parameter, or documents one
- * (`@ApiBody`: the uploads, which read their multipart body from the request themselves). Read once
- * per route, from what also makes the OpenAPI document, so "takes no body" here is "documents no
- * requestBody" there.
+ * What a route takes, from what also makes the OpenAPI document, so "takes no body" here is
+ * "documents no requestBody" there: a body when its handler has a `@Body()` parameter or documents
+ * one (`@ApiBody`: the uploads, which read their multipart body from the request themselves); a
+ * query when it has a `@Query()` parameter, documents one (`@ApiQuery`), or takes any
+ * (@AcceptsAnyQuery).
  */
-export function routeTakesBody(controller: object, handler: object & { name: string }): boolean {
-  let takes = takesBody.get(handler);
-  if (takes === undefined) {
+export function routeInputs(controller: object, handler: object & { name: string }): RouteInputs {
+  let inputs = inputsOf.get(handler);
+  if (inputs === undefined) {
     // Route parameters are kept on the class by method name (IdempotencyKeyHandling's wrapper keeps the name).
     const parameters = Object.keys((Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) ?? {}) as object);
     const documented = (Reflect.getMetadata(API_PARAMETERS, handler) ?? []) as { in?: string }[];
-    takes = parameters.some((key) => key.startsWith(BODY_PARAMETER)) || documented.some((parameter) => parameter.in === 'body');
-    takesBody.set(handler, takes);
+    const takes = (prefix: string, location: string) => parameters.some((key) => key.startsWith(prefix)) || documented.some((parameter) => parameter.in === location);
+    inputs = {
+      body: takes(BODY_PARAMETER, 'body'),
+      query: Reflect.getMetadata(ANY_QUERY, controller) === true || Reflect.getMetadata(ANY_QUERY, handler) === true || takes(QUERY_PARAMETER, 'query'),
+    };
+    inputsOf.set(handler, inputs);
   }
-  return takes;
-}
-
-/**
- * Whether a route takes query parameters: its handler has a `@Query()` parameter, or documents one
- * (`@ApiQuery`). Read once per route, as routeTakesBody.
- */
-export function routeTakesQuery(controller: object, handler: object & { name: string }): boolean {
-  let takes = takesQuery.get(handler);
-  if (takes === undefined) {
-    const parameters = Object.keys((Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) ?? {}) as object);
-    const documented = (Reflect.getMetadata(API_PARAMETERS, handler) ?? []) as { in?: string }[];
-    takes =
-      Reflect.getMetadata(ANY_QUERY, controller) === true ||
-      Reflect.getMetadata(ANY_QUERY, handler) === true ||
-      parameters.some((key) => key.startsWith(QUERY_PARAMETER)) ||
-      documented.some((parameter) => parameter.in === 'query');
-    takesQuery.set(handler, takes);
-  }
-  return takes;
+  return inputs;
 }
 
 /** Whether the URL carries a query string with anything in it (`/path?` alone says nothing). */
@@ -91,11 +82,11 @@ export class BodylessRouteGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
-    if (sendsQuery(request) && !routeTakesQuery(context.getClass(), context.getHandler())) {
+    if (sendsQuery(request) && !routeInputs(context.getClass(), context.getHandler()).query) {
       throw new BadRequestException(`This route takes no query parameters: send none, as what is sent would be ignored`);
     }
     if (!sendsContent(request) || isEmptyObject(request.body)) return true;
-    if (routeTakesBody(context.getClass(), context.getHandler())) return true;
+    if (routeInputs(context.getClass(), context.getHandler()).body) return true;
     throw new BadRequestException(`This route takes no request body: send none (or {}), as what is sent would be ignored`);
   }
 }
