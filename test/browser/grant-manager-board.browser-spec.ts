@@ -83,7 +83,7 @@ describe('console in a browser: the grant manager’s board', () => {
     await expectText(column('under-review'), /Rank 1 · Consensus 76\.5 · Reviews 1 \(average \d+(\.\d+)?\)/);
   });
 
-  it('decides: a broken rule is shown as the server states it, then the award goes through and commits funds', async () => {
+  it('decides: a broken rule is shown as the server states it and in the board\'s units, then the award goes through and commits funds', async () => {
     const decision = form('Record the funding decision');
     await decision.getByLabel('Decision *').selectOption({ label: 'Award' });
     // Typed in euros, as the board shows amounts: sent as 9000000 cents.
@@ -92,6 +92,8 @@ describe('console in a browser: the grant manager’s board', () => {
     await decision.getByLabel('Committee *').fill('Grants committee, session 1');
     await decision.getByRole('button', { name: 'Submit' }).click();
     await expectText(decision.getByTestId('problem'), /The server answered 422.*proposal\.award\.(outside-call-range|exceeds-request)/);
+    // Said in the board's units too (the server's detail counts cents: "Award 9000000 exceeds the requested 6000000").
+    await expectText(decision.getByTestId('problem'), /The award may not be more than the amount requested: €60,000\.00\.|This call awards from €[\d,.]+ to €[\d,.]+\./);
     await screenshot(page, 'grant-manager-problem-details');
     await decision.getByLabel('Amount (EUR)').fill('60,000');
     await decision.getByRole('button', { name: 'Submit' }).click();

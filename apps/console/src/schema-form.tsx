@@ -284,12 +284,18 @@ export interface SchemaFormProps {
   submit(body: unknown): Promise<Problem | undefined>;
   /** The currency of the form's amounts (`…Minor` fields), typed in its major units. */
   currency?: string;
+  /**
+   * What a refused rule means here, in the reader's language and the form's own units (the server's
+   * detail is English and counts minor units: "Award 9000000 exceeds the requested 6000000"); shown
+   * above the server's detail, which stays as sent.
+   */
+  explain?: (problem: Problem) => string | undefined;
 }
 
 /** The operation a documented path names, for its fields' strings: `/proposals/{id}/decision` → `decision`. */
 const operationOf = (path: string) => path.split('/').filter((segment) => segment && !segment.startsWith('{')).pop() ?? '';
 
-export function SchemaForm({ path, method = 'post', title, submitLabel, submit, currency }: SchemaFormProps): JSX.Element {
+export function SchemaForm({ path, method = 'post', title, submitLabel, submit, currency, explain }: SchemaFormProps): JSX.Element {
   const locale = useLocale();
   const { t } = locale;
   const digits = currency === undefined ? undefined : locale.minorUnits(currency);
@@ -360,6 +366,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
       {problem && (
         <div class="problem" role="alert" data-testid="problem">
           <strong>{t('common.error', { status: problem.status, title: problem.title })}</strong>
+          {explain?.(problem) !== undefined && <p class="explanation">{explain(problem)}</p>}
           {problem.detail && <p>{problem.detail}</p>}
           {problem.rule && <p><code>{problem.rule}</code></p>}
         </div>

@@ -116,6 +116,7 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
               path={action.path}
               title={t(action.title)}
               currency={selected.currency}
+              explain={(refused) => explainRule(refused, selected, call, t, money)}
               submit={async (body) => {
                 const answer = await sendCommand(action.path, selected.id, body, selected.version);
                 if ('problem' in answer) {
@@ -176,4 +177,29 @@ export function Portfolio(): JSX.Element {
       </ul>
     </section>
   );
+}
+
+/**
+ * The decision's and the consensus's refusals a manager meets most, said with the amounts as the
+ * board shows them (the server's detail counts minor units); undefined for any other problem.
+ */
+function explainRule(
+  problem: Problem,
+  proposal: Proposal,
+  call: Schemas['CallViewDto'] | undefined,
+  t: ReturnType<typeof useLocale>['t'],
+  money: ReturnType<typeof useLocale>['money'],
+): string | undefined {
+  switch (problem.rule) {
+    case 'proposal.award.exceeds-request':
+      return t('rule.awardExceedsRequest', { requested: money(proposal.requestedMinor, proposal.currency) });
+    case 'proposal.award.outside-call-range':
+      return call ? t('rule.awardOutsideCallRange', { min: money(call.minAwardMinor, call.currency), max: money(call.maxAwardMinor, call.currency) }) : undefined;
+    case 'proposal.decision.consensus-required':
+      return t('rule.consensusRequired');
+    case 'proposal.reviews.too-few':
+      return call ? t('rule.tooFewReviews', { required: call.reviewsRequired }) : undefined;
+    default:
+      return undefined;
+  }
 }
