@@ -177,6 +177,12 @@ describe('grants over HTTP', () => {
       expect(view.amendments).toEqual([
         expect.objectContaining({ amendmentId: amended.body.amendmentId, kind: 'amount-change', previousAmountMinor: 5_000_000, newAmountMinor: 6_000_000, approvedBy: 'alice' }),
       ]);
+      // The grantee reads the amendment, not who on the programme's staff approved it (as on proposals).
+      const asGrantee = await t.http.get(`/grants/${grantId}`).set(as(grantee)).expect(200);
+      expect(asGrantee.body.amendments).toEqual([expect.objectContaining({ amendmentId: amended.body.amendmentId, approvedBy: null })]);
+      const listed = await t.http.get(`/grants?callId=${callId}`).set(as(grantee)).expect(200);
+      expect(listed.body.items.flatMap((g: { amendments: { approvedBy: unknown }[] }) => g.amendments.map((a) => a.approvedBy))).toEqual([null]);
+      expect(JSON.stringify((await t.http.get(`/grants/${grantId}`).query({ asOf: new Date().toISOString() }).set(as(grantee)).expect(200)).body)).not.toContain('"alice"');
       await callCommitted(callId, 6_000_000);
       const adjustments = await eventsWhere(t, 'CommitmentAdjusted', 'grantId', grantId);
       expect(adjustments.map((e) => (e.data as { changeMinor: number }).changeMinor)).toEqual([1_000_000]);

@@ -478,6 +478,9 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
       ['/grants/:id/disbursements', { amountMinor: 1_000, dueDate: '2027-04-31' }, 'dueDate'],
       ['/grants/:id/amendments', { kind: 'no-cost-extension', reason: 'Delays', newPeriodEnd: '2028-13-01' }, 'newPeriodEnd'],
       ['/grants/:id/amendments', { kind: 'no-cost-extension', reason: 'Delays', newPeriodEnd: '2027-02-29' }, 'newPeriodEnd'],
+      // Year 0000 (1 BC) has no PostgreSQL date: recorded, it stalled the grants projection for good (until 2026-12-06).
+      ['/grants/:id/reports', { kind: 'interim', dueDate: '0000-01-01' }, 'dueDate'],
+      ['/grants/:id/disbursements', { amountMinor: 1_000, dueDate: '0000-01-01' }, 'dueDate'],
     ])('refuses a day the calendar does not have on POST %s (%j) as a 400 field error, like a malformed one (the decider answered 422 until 2026-12-06)', async (route, body, field) => {
       expectFieldError(await as(manager).post(route.replace(':id', randomUUID()), body), field);
     });

@@ -2286,8 +2286,8 @@ export interface components {
             /** @enum {string} */
             kind: "budget-reallocation" | "no-cost-extension" | "amount-change";
             reason: string;
-            /** @description User id of the approver */
-            approvedBy: string;
+            /** @description User id of the approver. The programme's own record: the programme team and auditors only (null for applicants: staff are not traced outside the programme) */
+            approvedBy: string | null;
             amendedAt: string;
             previousAmountMinor?: number;
             newAmountMinor?: number;
@@ -6930,7 +6930,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.actor.required`, `grant.disbursement.already-paid`, `grant.disbursement.cancelled`, `grant.disbursement.tranche-not-found`, `grant.reason.required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.actor.required`, `grant.disbursement.already-paid`, `grant.disbursement.cancelled`, `grant.disbursement.final-payment-owed`, `grant.disbursement.tranche-not-found`, `grant.reason.required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -6939,7 +6939,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.actor.required" | "grant.disbursement.already-paid" | "grant.disbursement.cancelled" | "grant.disbursement.tranche-not-found" | "grant.reason.required" | "idempotency.key-reused";
+                        rule?: "grant.actor.required" | "grant.disbursement.already-paid" | "grant.disbursement.cancelled" | "grant.disbursement.final-payment-owed" | "grant.disbursement.tranche-not-found" | "grant.reason.required" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7113,7 +7113,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.document.not-attached`, `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.documents-invalid`, `grant.report.not-scheduled`, `grant.report.summary-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.document.not-attached`, `grant.financial-report.expenditure-required`, `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.documents-invalid`, `grant.report.not-scheduled`, `grant.report.summary-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7122,7 +7122,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.document.not-attached" | "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.documents-invalid" | "grant.report.not-scheduled" | "grant.report.summary-required" | "idempotency.key-reused";
+                        rule?: "grant.document.not-attached" | "grant.financial-report.expenditure-required" | "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.documents-invalid" | "grant.report.not-scheduled" | "grant.report.summary-required" | "idempotency.key-reused";
                     };
                 };
             };

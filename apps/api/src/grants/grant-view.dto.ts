@@ -60,7 +60,12 @@ export class AmendmentViewDto {
   @ApiProperty() amendmentId: string;
   @ApiProperty({ enum: ['budget-reallocation', 'no-cost-extension', 'amount-change'] }) kind: string;
   @ApiProperty() reason: string;
-  @ApiProperty({ description: 'User id of the approver' }) approvedBy: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "User id of the approver. The programme's own record: the programme team and auditors only (null for applicants: staff are not traced outside the programme)",
+  })
+  approvedBy: string | null;
   @ApiProperty() amendedAt: string;
   @ApiPropertyOptional() previousAmountMinor?: number;
   @ApiPropertyOptional() newAmountMinor?: number;
@@ -142,10 +147,10 @@ export class AmendmentRecordedDto extends CommandResultDto {
 }
 
 /** The grant with the names beside its ids, as the caller may read them (organisation-access.ts). */
-export function toGrantListItemDto(grant: GrantView, today: string, names: ListNames, scope: OrganisationNameScope): GrantListItemDto {
+export function toGrantListItemDto(grant: GrantView, today: string, names: ListNames, scope: OrganisationNameScope, staff: boolean): GrantListItemDto {
   const grantee = listedOrganisationName(scope, grant.granteeOrganisationId, names.organisations);
   return {
-    ...toGrantViewDto(grant, today),
+    ...toGrantViewDto(grant, today, staff),
     title: names.proposalTitles.get(grant.proposalId) ?? null,
     callTitle: names.callTitles.get(grant.callId) ?? null,
     granteeOrganisationName: grantee.name,
@@ -193,7 +198,8 @@ export const GRANT_CSV_EXAMPLE =
   'EUR,5000000,5000000,2500000,2500000,2027-06-01,2029-05-31,2027-12-01,false,2027-05-20T09:00:00.000Z,2027-05-03T09:00:00.000Z,2027-06-01T09:00:00.000Z\r\n';
 
 /** `today` is `YYYY-MM-DD` by the injected clock: overdue is a question of when you ask. */
-export function toGrantViewDto(grant: GrantView, today: string): GrantViewDto {
+/** `staff`: whether the reader sees who on the programme's staff acted (seesGrantStaff). */
+export function toGrantViewDto(grant: GrantView, today: string, staff: boolean): GrantViewDto {
   const { state } = grant;
   return {
     id: grant.id,
@@ -236,7 +242,7 @@ export function toGrantViewDto(grant: GrantView, today: string): GrantViewDto {
       acceptedAt: r.acceptedAt,
       financial: r.financial ? { final: r.financial.final, totalSpentMinor: r.financial.totalSpentMinor, expenditure: r.financial.expenditure.map((l) => ({ ...l })) } : null,
     })),
-    amendments: grant.amendments,
+    amendments: staff ? grant.amendments : grant.amendments.map((amendment) => ({ ...amendment, approvedBy: null })),
     budget: state.budget ? { lines: state.budget.lines.map((l) => ({ ...l })), transferShareBasisPoints: state.budget.transferShareBasisPoints, agreedAt: state.budget.agreedAt } : null,
     recovery: state.recovery ? { ...state.recovery } : null,
     awardedAt: grant.awardedAt.toISOString(),

@@ -5,7 +5,7 @@ import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOkRespon
 import type { CommandContext } from '@app/application/command-context';
 import { AmendGrantCommand, ExecuteGrantCommand, type GrantLifecycleCommand } from '@app/application/grants/grant-commands';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
-import { grantCommandOptions, grantListScope, maySeeGrant } from '@app/application/grants/grant-access';
+import { grantCommandOptions, grantListScope, maySeeGrant, seesGrantStaff } from '@app/application/grants/grant-access';
 import { organisationNameScope } from '@app/application/organisations/organisation-access';
 import type { GrantView } from '@app/read-models/grants/grant-view.entity';
 import type { ListNames } from '@app/read-models/lists/list-search';
@@ -91,7 +91,7 @@ export class GrantsController {
       callId: query.callId,
       search: listSearchOf(query, names),
     };
-    const toItem = (grant: GrantView, listNames: ListNames) => toGrantListItemDto(grant, today, listNames, names);
+    const toItem = (grant: GrantView, listNames: ListNames) => toGrantListItemDto(grant, today, listNames, names, seesGrantStaff(actor));
     if (wantsCsv(req)) {
       const pages = this.grants.pages({ ...filter, limit: query.limit, offset: query.offset });
       return csvAnswer(res, 'grants.csv', GRANT_CSV_COLUMNS, pages, (page) => page.items.map((grant) => toItem(grant, page.names)));
@@ -116,7 +116,7 @@ export class GrantsController {
     // Another organisation's grant is not there for an applicant, rather than forbidden: its existence is not theirs to learn.
     if (!grant || !maySeeGrant(actor, grant)) throw notFound('grant', id, asOf);
     // Overdue is a question of when you ask: as of an instant, it is asked on that day.
-    return versioned(response, toGrantViewDto(grant, asOf ? asOf.toISOString().slice(0, 10) : this.today()));
+    return versioned(response, toGrantViewDto(grant, asOf ? asOf.toISOString().slice(0, 10) : this.today(), seesGrantStaff(actor)));
   }
 
   @Post(':id/agreement')

@@ -23,6 +23,15 @@ export function maySeeGrant(actor: GrantActor, grant: { granteeOrganisationId: s
   return actor.role !== 'applicant' || grant.granteeOrganisationId === actor.organisationId;
 }
 
+/**
+ * Whether the actor reads who on the programme's staff did what (an amendment's approver): the
+ * programme and auditors do; applicants see the decision, not the person (as on proposals: staff are
+ * not traced outside the programme).
+ */
+export function seesGrantStaff(actor: GrantActor): boolean {
+  return actor.role !== 'applicant';
+}
+
 /** Options for a grant command sent by the actor: an applicant acts for the organisation its token names. */
 export function grantCommandOptions(actor: GrantActor): { actingForOrganisationId?: string } {
   if (actor.role !== 'applicant') return {};

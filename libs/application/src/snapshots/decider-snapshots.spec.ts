@@ -15,11 +15,11 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  * old version are then never read); either way record the new hash here.
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
-  call: { version: 1, sources: '4dc1b11a3ef56faf' },
-  grant: { version: 1, sources: 'fc7ec5a892b7b0b5' },
-  organisation: { version: 1, sources: '27efd560b7395263' },
-  proposal: { version: 1, sources: '4480dcaffe756b5d' },
-  recipient: { version: 1, sources: '1941b51aac7dce75' },
+  call: { version: 1, sources: '4e2fb368ce6db5d8' },
+  grant: { version: 1, sources: '68c862174de5957c' },
+  organisation: { version: 1, sources: 'df38f59ca549f74a' },
+  proposal: { version: 1, sources: '7c50c29b8d658112' },
+  recipient: { version: 1, sources: 'c119be958cd45e9f' },
 };
 
 const domainFolder = join(__dirname, '..', '..', '..', 'domain', 'src');

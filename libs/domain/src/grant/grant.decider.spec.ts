@@ -16,6 +16,8 @@ import {
   ConditionReportUnknown,
   AmendmentAfterSettlement,
   DisbursementAfterSettlement,
+  FinalPaymentOwed,
+  FinancialReportNeedsExpenditure,
   DisbursementExceedsGrantAmount,
   DocumentNotAttached,
   DuplicateAmendment,
@@ -300,6 +302,7 @@ describe('grant decider', () => {
 
     it('period dates are real calendar dates', () => {
       given(grantDecider).when(awardCommand({ periodStart: '2026-02-30' })).thenThrows(InvalidGrantDate);
+      given(grantDecider).when(awardCommand({ periodStart: '0000-01-01' })).thenThrows(InvalidGrantDate);
       given(grantDecider).when(awardCommand({ periodEnd: '2027-12-31T00:00:00Z' })).thenThrows(InvalidGrantDate);
       given(grantDecider).when(awardCommand({ periodStart: '2028-02-29', periodEnd: '2029-02-28' })).then([
         { type: 'GrantAwarded', data: { ...award, periodStart: '2028-02-29', periodEnd: '2029-02-28', awardedAt } },
@@ -497,6 +500,14 @@ describe('grant decider', () => {
       given(grantDecider, [...running, reported(1, 1, 1)]).when(spend(1, 1, 1)).thenThrows(ReportAlreadySubmitted);
     });
 
+    it('a financial report of a grant with a budget reports its expenditure, not a narrative alone; without a budget, a narrative is all it can be', () => {
+      const error = given(grantDecider, running).when(cmd.submit(financial)).thenThrows(FinancialReportNeedsExpenditure);
+      expect(error.reportId).toBe(financial);
+      expect(grantDecider.decide(cmd.submit(financial), state([awarded, signed, reportScheduled(financial, 'financial', '2028-01-31')]))).toEqual([
+        expect.objectContaining({ type: 'ReportSubmitted', data: expect.objectContaining({ reportId: financial }) }),
+      ]);
+    });
+
     it('spending beyond a line is a transfer: up to the share of that line without an amendment, beyond it refused', () => {
       // Coordination overspent by exactly 10 % of its 2,000,000 (200,000), covered by the other lines.
       given(grantDecider, running).when(spend(5_900_000, 3_900_000, 2_200_000)).then([reported(5_900_000, 3_900_000, 2_200_000)]);
@@ -648,6 +659,16 @@ describe('grant decider', () => {
         ]);
         expect(state(withPayment).finalPaymentTrancheId).toBe('tranche-final');
         expect(state(owed).finalPaymentTrancheId).toBeNull();
+      });
+
+      it('the final payment is owed: it is paid, never cancelled (cancelled, nothing could pay it, and the grant closed with the accepted costs unpaid)', () => {
+        const error = given(grantDecider, withPayment).when(cmd.cancel('tranche-final')).thenThrows(FinalPaymentOwed);
+        expect(error.trancheId).toBe('tranche-final');
+        given(grantDecider, [...withPayment, suspended]).when(cmd.cancel('tranche-final')).thenThrows(FinalPaymentOwed);
+        // A settlement's refusal names the final payment when there is one.
+        const refused = given(grantDecider, withPayment).when(cmd.schedule('tranche-extra', 1)).thenThrows(DisbursementAfterSettlement);
+        expect(refused.message).toContain('tranche tranche-final; not tranche tranche-extra');
+        expect(given(grantDecider, owed).when(cmd.schedule('tranche-extra', 1)).thenThrows(DisbursementAfterSettlement).message).toContain('it leaves nothing to pay');
       });
     });
 

@@ -36,6 +36,8 @@ import {
   ConditionReportNotAccepted,
   ConditionReportUnknown,
   DisbursementAfterSettlement,
+  FinalPaymentOwed,
+  FinancialReportNeedsExpenditure,
   DisbursementExceedsGrantAmount,
   DocumentNotAttached,
   DuplicateAmendment,
@@ -547,7 +549,7 @@ function scheduleDisbursement(command: ScheduleDisbursement, state: GrantState):
   const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'schedule a disbursement');
   if (state.status === 'awarded') throw new AgreementNotSigned();
   if (isBlank(d.trancheId)) throw new InvalidGrantDetails('trancheId is required');
-  if (finalFinancialReportAccepted(state)) throw new DisbursementAfterSettlement(d.trancheId);
+  if (finalFinancialReportAccepted(state)) throw new DisbursementAfterSettlement(d.trancheId, state.finalPaymentTrancheId ?? null);
   if (state.tranches.some((t) => t.trancheId === d.trancheId)) throw new DuplicateTranche(d.trancheId);
   assertPositiveAmount('amountMinor', d.amountMinor);
   assertDate('dueDate', d.dueDate);
@@ -585,7 +587,7 @@ function recordPayment(command: RecordDisbursementPayment, state: GrantState): G
   if (tranche === undefined) throw new TrancheNotFound(d.trancheId);
   if (tranche.status === 'paid') throw new TrancheAlreadyPaid(d.trancheId);
   if (tranche.status === 'cancelled') throw new TrancheCancelled(d.trancheId);
-  if (finalFinancialReportAccepted(state) && tranche.trancheId !== state.finalPaymentTrancheId) throw new DisbursementAfterSettlement(d.trancheId);
+  if (finalFinancialReportAccepted(state) && tranche.trancheId !== state.finalPaymentTrancheId) throw new DisbursementAfterSettlement(d.trancheId, state.finalPaymentTrancheId ?? null);
   if (tranche.condition !== null) {
     const report = state.reports.find((r) => r.reportId === tranche.condition?.reportId);
     if (report?.status !== 'accepted') throw new ConditionReportNotAccepted(tranche.trancheId, tranche.condition.reportId);
@@ -623,6 +625,7 @@ function cancelDisbursement(command: CancelDisbursement, state: GrantState): Gra
   if (tranche === undefined) throw new TrancheNotFound(d.trancheId);
   if (tranche.status === 'paid') throw new TrancheAlreadyPaid(d.trancheId);
   if (tranche.status === 'cancelled') throw new TrancheCancelled(d.trancheId);
+  if (tranche.trancheId === state.finalPaymentTrancheId) throw new FinalPaymentOwed(d.trancheId);
   if (isBlank(d.reason)) throw new GrantReasonRequired('cancel a disbursement');
   if (isBlank(d.cancelledBy)) throw new GrantActorRequired('cancelledBy');
   return [
@@ -660,6 +663,7 @@ function submitReport(command: SubmitReport, state: GrantState): GrantEvent[] {
   const report = findReport(state, d.reportId);
   if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
   if (report.status === 'submitted') throw new ReportAlreadySubmitted(d.reportId);
+  if (report.kind === 'financial' && state.budget) throw new FinancialReportNeedsExpenditure(d.reportId);
   if (isBlank(d.summary)) throw new ReportSummaryRequired();
   const documents = d.documentIds === undefined ? {} : { documents: documentReferences(state, d.documentIds) };
   return [

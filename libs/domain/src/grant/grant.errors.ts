@@ -138,11 +138,28 @@ export class ConditionReportNotAccepted extends DomainRuleViolation {
  */
 export class DisbursementAfterSettlement extends DomainRuleViolation {
   static readonly rule = 'grant.disbursement.after-settlement';
-  constructor(readonly trancheId: string) {
+  constructor(
+    readonly trancheId: string,
+    readonly finalPaymentTrancheId: string | null = null,
+  ) {
     super(
       DisbursementAfterSettlement.rule,
-      `The final financial report was accepted: the grant is settled, and only its final payment may still be paid (tranche ${trancheId} is not it)`,
+      `The final financial report was accepted: the grant is settled, and only its final payment may still be paid (${
+        finalPaymentTrancheId === null ? 'it leaves nothing to pay' : `tranche ${finalPaymentTrancheId}`
+      }; not tranche ${trancheId})`,
     );
+  }
+}
+
+/**
+ * The final payment a settlement determined is what the grantee is owed for its accepted costs: it
+ * is paid, never cancelled. (Until 2026-12-06 it could be cancelled, after which nothing could pay
+ * it, and the grant closed with the accepted costs unpaid.)
+ */
+export class FinalPaymentOwed extends DomainRuleViolation {
+  static readonly rule = 'grant.disbursement.final-payment-owed';
+  constructor(readonly trancheId: string) {
+    super(FinalPaymentOwed.rule, `Tranche ${trancheId} is the final payment owed under the accepted final financial report: it is paid, not cancelled`);
   }
 }
 
@@ -460,6 +477,18 @@ export class NotAFinancialReport extends DomainRuleViolation {
   static readonly rule = 'grant.financial-report.not-financial';
   constructor(readonly reportId: string) {
     super(NotAFinancialReport.rule, `Report ${reportId} is not a financial report`);
+  }
+}
+
+/**
+ * A financial report of a grant with an agreed budget reports its expenditure (the financial
+ * submission), not a narrative alone: until 2026-12-06 one was submitted and accepted with no
+ * figures, which ended its reminders and its overdue flag with nothing reported.
+ */
+export class FinancialReportNeedsExpenditure extends DomainRuleViolation {
+  static readonly rule = 'grant.financial-report.expenditure-required';
+  constructor(readonly reportId: string) {
+    super(FinancialReportNeedsExpenditure.rule, `Report ${reportId} is a financial report: submit its expenditure (POST /grants/:id/reports/${reportId}/financial-submission)`);
   }
 }
 

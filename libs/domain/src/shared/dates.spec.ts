@@ -1,6 +1,10 @@
 import { isCalendarDate, isDateTimeWithOffset, isDayOfMonth } from './dates';
 
 describe('dates', () => {
+  it('a calendar date is in years 0001 to 9999: year 0000 is no year of PostgreSQL\'s date', () => {
+    expect([isCalendarDate('0000-01-01'), isCalendarDate('0000-02-29'), isCalendarDate('0001-01-01'), isCalendarDate('9999-12-31')]).toEqual([false, false, true, true]);
+  });
+
   it('a calendar date is YYYY-MM-DD naming a day the calendar has', () => {
     for (const day of ['2027-02-28', '2028-02-29', '2000-02-29', '0001-01-01', '9999-12-31', '2027-04-30']) expect([day, isCalendarDate(day)]).toEqual([day, true]);
     for (const day of ['2027-02-29', '1900-02-29', '2027-02-30', '2027-04-31', '2028-13-01', '2027-00-10', '2027-01-00', '2027-1-01', '2027-01-01T00:00:00Z', ' 2027-01-01', '', 20270101, null, undefined])

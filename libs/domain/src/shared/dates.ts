@@ -6,11 +6,17 @@
 
 const DAY_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** `YYYY-MM-DD` naming a day the calendar has: `2027-02-28` yes, `2027-02-30` or `2028-13-01` no. */
+/**
+ * `YYYY-MM-DD` naming a day the calendar has, in years 0001–9999: `2027-02-28` yes; `2027-02-30`,
+ * `2028-13-01` or `0000-01-01` no. Year 0000 is ISO 8601's 1 BC, which PostgreSQL's `date` has no
+ * year for: until 2026-12-06 a report due on `0000-01-01` was recorded, and the grants projection
+ * stalled on it for good ("date/time field value out of range").
+ */
 export function isCalendarDate(value: unknown): value is string {
   const match = typeof value === 'string' ? DAY_ONLY.exec(value) : null;
   if (match === null) return false;
-  return isDayOfMonth(Number(match[1]), Number(match[2]), Number(match[3]));
+  const year = Number(match[1]);
+  return year >= 1 && isDayOfMonth(year, Number(match[2]), Number(match[3]));
 }
 
 /** Whether month `month` (1–12) of `year` has a day `day`. */

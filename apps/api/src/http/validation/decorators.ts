@@ -130,7 +130,7 @@ export function IsCalendarDate(validationOptions?: ValidationOptions): PropertyD
       name: 'isCalendarDate',
       validator: {
         validate: (value: unknown) => isCalendarDate(value),
-        defaultMessage: (args) => `${args?.property ?? 'value'} must be a calendar date YYYY-MM-DD that exists, such as 2027-03-01`,
+        defaultMessage: (args) => `${args?.property ?? 'value'} must be a calendar date YYYY-MM-DD that exists, in years 0001 to 9999, such as 2027-03-01`,
       },
     },
     validationOptions,
