@@ -65,6 +65,26 @@ describe('notification fan-out (PostgreSQL)', () => {
     expect(await dataSource.query('SELECT open FROM notification_reports')).toEqual([{ open: false }]);
   });
 
+  it('wakes the sender when a report becomes owed (scheduled, moved, sent back for revision), so its reminder need not wait for the minute scan', async () => {
+    const fanOut = notificationFanOut(mail);
+    let woken = 0;
+    fanOut.onQueued(() => (woken += 1));
+    const pass = async (events: RecordedEvent[]) => {
+      await apply(fanOut, events);
+      fanOut.committed?.(events);
+    };
+    await pass([recorded(`grant-${grantId}`, 'ReportScheduled', { grantId, reportId: 'r2', dueDate: '2027-07-31' })]);
+    expect(woken).toBe(1);
+    await pass([recorded(`grant-${grantId}`, 'ReportScheduled', { grantId, reportId: 'r2', dueDate: '2027-07-31' })]); // redone: nothing new
+    expect(woken).toBe(1);
+    await pass([recorded(`grant-${grantId}`, 'ReportSubmitted', { grantId, reportId: 'r2' })]); // owed no more: nothing to remind of
+    expect(woken).toBe(1);
+    await pass([recorded(`grant-${grantId}`, 'ReportRevisionRequested', { grantId, reportId: 'r2' })]);
+    expect(woken).toBe(2);
+    await pass([recorded(`grant-${grantId}`, 'ReportRevisionRequested', { grantId, reportId: 'r2' })]); // already owed
+    expect(woken).toBe(2);
+  });
+
   it('records an old event and mail switched off as skipped, and queues nothing for a proposal it never saw drafted', async () => {
     const other = randomUUID();
     const old = new Date(Date.now() - 73 * 3_600_000);

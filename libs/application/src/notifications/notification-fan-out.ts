@@ -18,6 +18,11 @@ export const NOTIFICATION_FAN_OUT = 'notification-fan-out';
 export function notificationFanOut(mail: MailConfig): Projector & { onQueued(listener: () => void): () => void } {
   const listeners = new Set<() => void>();
   let queuedInBatch = 0;
+  /**
+   * Reports owed anew or due on another day: the sender scans for reminders when woken, not only once
+   * a minute (until 2026-12-06 a report due within the reminder window waited up to that minute).
+   */
+  let remindersChanged = 0;
   return {
     kind: 'projector',
     name: NOTIFICATION_FAN_OUT,
@@ -25,6 +30,7 @@ export function notificationFanOut(mail: MailConfig): Projector & { onQueued(lis
     input: 'sealed',
     async apply(events, tx): Promise<void> {
       queuedInBatch = 0;
+      remindersChanged = 0;
       for (const event of events) {
         const data = event.data as Record<string, unknown>;
         switch (event.type) {
@@ -35,11 +41,17 @@ export function notificationFanOut(mail: MailConfig): Projector & { onQueued(lis
             await tx.query('INSERT INTO notification_grants (grant_id, organisation_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [data.grantId, data.granteeOrganisationId]);
             continue;
           case 'ReportScheduled':
-            await tx.query(
-              `INSERT INTO notification_reports (grant_id, report_id, organisation_id, due_date, open)
-               SELECT g.grant_id, $2, g.organisation_id, $3, true FROM notification_grants g WHERE g.grant_id = $1
-               ON CONFLICT (grant_id, report_id) DO UPDATE SET due_date = EXCLUDED.due_date, open = true`,
-              [data.grantId, data.reportId, data.dueDate],
+            remindersChanged += changedRows(
+              await tx.query(
+                `WITH changed AS (
+                   INSERT INTO notification_reports (grant_id, report_id, organisation_id, due_date, open)
+                   SELECT g.grant_id, $2, g.organisation_id, $3, true FROM notification_grants g WHERE g.grant_id = $1
+                   ON CONFLICT (grant_id, report_id) DO UPDATE SET due_date = EXCLUDED.due_date, open = true
+                   WHERE notification_reports.due_date IS DISTINCT FROM EXCLUDED.due_date OR NOT notification_reports.open
+                   RETURNING 1)
+                 SELECT count(*)::int AS n FROM changed`,
+                [data.grantId, data.reportId, data.dueDate],
+              ),
             );
             continue;
           case 'ReportSubmitted':
@@ -48,7 +60,12 @@ export function notificationFanOut(mail: MailConfig): Projector & { onQueued(lis
             continue;
           case 'ReportRevisionRequested':
             // Owed again; a reminder already sent for this due date is not sent twice (dedup key).
-            await tx.query('UPDATE notification_reports SET open = true WHERE grant_id = $1 AND report_id = $2', [data.grantId, data.reportId]);
+            remindersChanged += changedRows(
+              await tx.query('WITH changed AS (UPDATE notification_reports SET open = true WHERE grant_id = $1 AND report_id = $2 AND NOT open RETURNING 1) SELECT count(*)::int AS n FROM changed', [
+                data.grantId,
+                data.reportId,
+              ]),
+            );
             continue;
           case 'GrantTerminated':
           case 'GrantClosed':
@@ -65,7 +82,7 @@ export function notificationFanOut(mail: MailConfig): Projector & { onQueued(lis
       }
     },
     committed(): void {
-      if (queuedInBatch > 0) for (const listener of listeners) listener();
+      if (queuedInBatch > 0 || remindersChanged > 0) for (const listener of listeners) listener();
     },
     onQueued(listener: () => void): () => void {
       listeners.add(listener);
@@ -116,4 +133,9 @@ export async function queueNotification(
     ],
   );
   return rows.filter((row) => row.status === 'pending').length;
+}
+
+/** The count of a `WITH changed AS (… RETURNING 1) SELECT count(*)::int AS n FROM changed` query. */
+function changedRows(rows: { n: number }[]): number {
+  return rows[0]?.n ?? 0;
 }
