@@ -7,7 +7,7 @@
  * The database: --database-url, else DATABASE_URL, else the embedded PostgreSQL of `npm start` when
  * its data directory exists here (scripts/cli-database.ts; anything else is refused).
  */
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eventStorePoolConfig, PostgresEventStore } from '@app/event-store/postgres';
@@ -17,6 +17,7 @@ import { auditVerificationKeyFromEnv } from '@app/application/audit/audit-signin
 import { Pool } from 'pg';
 import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const USAGE = 'Usage: audit:export -- (--stream <streamId> | --call <callId>) --out FILE [--database-url URL]';
 
 async function main(): Promise<number> {
@@ -34,6 +35,10 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+  if (values.call !== undefined && !UUID.test(values.call)) {
+    console.error(`--call takes a call's id (a UUID), got ${JSON.stringify(values.call)}\n${USAGE}`);
+    return 2;
+  }
   const target: ExportTarget = values.stream ? { stream: values.stream } : { call: values.call! };
   const key = auditVerificationKeyFromEnv();
   const database = await openCliDatabase({ databaseUrl, log: (message) => console.error(message) });
@@ -44,7 +49,10 @@ async function main(): Promise<number> {
   try {
     const manifest = await exportAuditBundle({ store, db: poolAuditDb(pool), key, target, outFile: values.out, now: new Date() });
     if (manifest.events.count === 0) {
-      console.error(`No events found for ${JSON.stringify(target)}`);
+      // Nothing to give an auditor: no empty bundle left behind that a verifier would pass.
+      rmSync(values.out, { force: true });
+      rmSync(manifestPathOf(values.out), { force: true });
+      console.error(`No events found for ${JSON.stringify(target)}: nothing written`);
       return 1;
     }
     // The bundle travels with its own verifier: plain Node, no project dependencies.

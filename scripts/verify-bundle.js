@@ -5,7 +5,8 @@
  *
  *   node verify-bundle.js FILE [--public-key KEY.pem]
  *
- * FILE is the events file (JSON Lines) or its FILE.manifest.json. Exit 0: verified; 1: broken
+ * FILE is the events file (JSON Lines; checked under the name given, its manifest FILE.manifest.json
+ * beside it) or that manifest (the events file it names, beside it). Exit 0: verified; 1: broken
  * (the first problem is printed); 2: usage or unreadable input.
  *
  * What it checks:
@@ -117,7 +118,14 @@ async function main(argv) {
     console.error(`Unknown bundle format ${JSON.stringify(manifest.format)}`);
     return 2;
   }
-  const eventsFile = join(dirname(manifestFile), manifest.events.file);
+  // The events file checked is the one named on the command line; given the manifest, the one it
+  // names beside it. (Until 2026-12-06 it was always the manifest's name, so a renamed bundle could
+  // not be checked, and an untouched copy lying beside it answered for the file named.)
+  const eventsFile = args[0].endsWith('.manifest.json') ? join(dirname(manifestFile), manifest.events.file) : args[0];
+  if (!Number.isSafeInteger(manifest.events.count) || manifest.events.count < 1) {
+    console.error(`The bundle holds no events: nothing to verify (${manifestFile})`);
+    return 2;
+  }
   const publicKey = createPublicKey(pinnedKeyFile ? readFileSync(pinnedKeyFile, 'utf8') : manifest.publicKey.pem);
   const keyId = createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16);
 
@@ -207,6 +215,7 @@ async function main(argv) {
       JSON.stringify(
         {
           ok: true,
+          file: eventsFile,
           events: count,
           streams: streams.size,
           sealedEvents: sealed,

@@ -123,6 +123,33 @@ describe('audit export bundle and its offline verifier', () => {
     await expect(verifyBundle(manifestPathOf(file))).resolves.toMatchObject({ code: 0 });
   });
 
+  it('checks the events file named on its command line: a renamed bundle verifies, and an untouched copy beside it does not answer for it', async () => {
+    const { file } = await exportBundle({ call: callId }, 'original.jsonl');
+    const renamed = join(dir, 'evidence-2027.jsonl');
+    writeFileSync(renamed, readFileSync(file));
+    writeFileSync(manifestPathOf(renamed), readFileSync(manifestPathOf(file)));
+    const result = await verifyBundle(renamed);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, file: renamed, events: 7 });
+    // The renamed copy altered, the original (the name inside the manifest) still lying beside it.
+    const bytes = readFileSync(renamed);
+    const at = bytes.indexOf('CallPublished') + 4;
+    bytes[at] = bytes[at] ^ 0x01;
+    writeFileSync(renamed, bytes);
+    const altered = await verifyBundle(renamed);
+    expect(altered.code).toBe(1);
+    expect(altered.stderr).toMatch(/evidence-2027\.jsonl does not match the manifest/);
+  });
+
+  it('an empty bundle is not "verified": nothing in it to check', async () => {
+    const { file, manifest } = await exportBundle({ call: randomUUID() }, 'empty.jsonl');
+    expect(manifest.events.count).toBe(0);
+    const result = await verifyBundle(file);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/holds no events: nothing to verify/);
+    expect(result.stdout).toBe('');
+  });
+
   it('one flipped byte in the events file fails with a clear message', async () => {
     const { file } = await exportBundle({ call: callId }, 'flipped.jsonl');
     const bytes = readFileSync(file);
