@@ -484,6 +484,10 @@ describe('grant decider', () => {
       given(grantDecider, [awarded, budgetAgreed]).when(agreeCommand()).thenThrows(BudgetAlreadyAgreed);
       given(grantDecider, [awarded]).when(agreeCommand({ lines: [{ budgetLine: 'Hearings', amountMinor: 11_999_999 }] })).thenThrows(InvalidGrantBudget);
       given(grantDecider, [awarded]).when(agreeCommand({ lines: [{ budgetLine: 'A', amountMinor: 6_000_000 }, { budgetLine: 'A', amountMinor: 6_000_000 }] })).thenThrows(InvalidGrantBudget);
+      // Names a reader cannot tell apart: another case, a trailing space.
+      given(grantDecider, [awarded]).when(agreeCommand({ lines: [{ budgetLine: 'Legal aid', amountMinor: 6_000_000 }, { budgetLine: 'legal aid', amountMinor: 6_000_000 }] })).thenThrows(InvalidGrantBudget);
+      const padded = given(grantDecider, [awarded]).when(agreeCommand({ lines: [{ budgetLine: 'A', amountMinor: 6_000_000 }, { budgetLine: 'A ', amountMinor: 6_000_000 }] })).thenThrows(InvalidGrantBudget);
+      expect(padded.message).toContain('"A "');
       given(grantDecider, [awarded]).when(agreeCommand({ lines: [{ budgetLine: 'A', amountMinor: 12_000_001 }, { budgetLine: 'B', amountMinor: -1 }] })).thenThrows(InvalidGrantBudget);
       given(grantDecider, [awarded]).when(agreeCommand({ lines: [] })).thenThrows(InvalidGrantBudget);
       given(grantDecider, [awarded]).when(agreeCommand({ transferShareBasisPoints: 10_001 })).thenThrows(InvalidGrantBudget);

@@ -750,12 +750,19 @@ function agreeBudget(command: AgreeGrantBudget, state: GrantState): GrantEvent[]
   ];
 }
 
-/** At least one line; distinct, non-blank names; positive whole amounts; summing to the grant amount. */
+/**
+ * At least one line; non-blank names without leading or trailing spaces, distinct in any case
+ * ("Legal aid" and "legal aid " would be two lines a reader cannot tell apart, and expenditure
+ * must name each exactly: until 2026-12-06 such lines were agreed); positive whole amounts;
+ * summing to the grant amount.
+ */
 function assertBudgetLines(lines: readonly BudgetLine[], amountMinor: number): void {
   if (lines.length === 0) throw new InvalidGrantBudget('A budget has at least one line');
-  if (lines.some((l) => isBlank(l.budgetLine)) || new Set(lines.map((l) => l.budgetLine)).size !== lines.length) {
-    throw new InvalidGrantBudget('Budget lines have distinct, non-blank names');
+  if (lines.some((l) => isBlank(l.budgetLine)) || new Set(lines.map((l) => l.budgetLine.toLowerCase())).size !== lines.length) {
+    throw new InvalidGrantBudget('Budget lines have distinct, non-blank names (in any case)');
   }
+  const padded = lines.find((l) => l.budgetLine !== l.budgetLine.trim());
+  if (padded) throw new InvalidGrantBudget(`Budget line names have no leading or trailing spaces: ${JSON.stringify(padded.budgetLine)}`);
   if (lines.some((l) => !Number.isSafeInteger(l.amountMinor) || l.amountMinor <= 0)) throw new InvalidGrantBudget('Each line has a positive integer amount in minor units');
   const totalMinor = lines.reduce((sum, l) => sum + l.amountMinor, 0);
   if (totalMinor !== amountMinor) throw new InvalidGrantBudget(`The lines sum to ${totalMinor}, not to the grant amount ${amountMinor}`);
