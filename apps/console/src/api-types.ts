@@ -7744,7 +7744,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.closure.final-financial-report-not-accepted`, `grant.closure.final-report-not-accepted`, `grant.closure.recovery-outstanding`, `grant.closure.unpaid-tranches`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.closure.final-financial-report-not-accepted`, `grant.closure.final-report-not-accepted`, `grant.closure.recovery-outstanding`, `grant.closure.reports-awaiting-review`, `grant.closure.unpaid-tranches`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7753,7 +7753,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.closure.final-financial-report-not-accepted" | "grant.closure.final-report-not-accepted" | "grant.closure.recovery-outstanding" | "grant.closure.unpaid-tranches" | "idempotency.key-reused";
+                        rule?: "grant.closure.final-financial-report-not-accepted" | "grant.closure.final-report-not-accepted" | "grant.closure.recovery-outstanding" | "grant.closure.reports-awaiting-review" | "grant.closure.unpaid-tranches" | "idempotency.key-reused";
                     };
                 };
             };

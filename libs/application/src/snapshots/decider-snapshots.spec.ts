@@ -16,7 +16,7 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '4e2fb368ce6db5d8' },
-  grant: { version: 1, sources: '02709fb2c1a11f31' },
+  grant: { version: 1, sources: '5f4183e3ecfd1bfb' },
   organisation: { version: 1, sources: 'df38f59ca549f74a' },
   proposal: { version: 1, sources: '7c50c29b8d658112' },
   recipient: { version: 1, sources: 'c119be958cd45e9f' },

@@ -15,6 +15,7 @@ import {
   DisbursementAfterSettlement,
   FinalPaymentOwed,
   FinancialReportNeedsExpenditure,
+  ReportsAwaitingReview,
   DisbursementExceedsGrantAmount,
   DocumentNotAttached,
   DuplicateAmendment,
@@ -88,5 +89,5 @@ export const grantCommandRules: Readonly<Record<GrantCommand['type'], readonly R
   SuspendGrant: [GrantReasonRequired],
   ReinstateGrant: [GrantReasonRequired],
   TerminateGrant: [GrantReasonRequired],
-  CloseGrant: [FinalFinancialReportNotAccepted, FinalReportNotAccepted, RecoveryOutstanding, UnpaidTranches],
+  CloseGrant: [FinalFinancialReportNotAccepted, FinalReportNotAccepted, RecoveryOutstanding, ReportsAwaitingReview, UnpaidTranches],
 };

@@ -18,6 +18,7 @@ import {
   DisbursementAfterSettlement,
   FinalPaymentOwed,
   FinancialReportNeedsExpenditure,
+  ReportsAwaitingReview,
   DisbursementExceedsGrantAmount,
   DocumentNotAttached,
   DuplicateAmendment,
@@ -602,6 +603,13 @@ describe('grant decider', () => {
         { type: 'DisbursementPaid', data: { grantId, trancheId: 'tranche-final', paymentReference: 'SEPA-2026-0042', amountMinor: 2_100_000, paidAt: later } },
       ]);
       given(grantDecider, [...withPayment, paid('tranche-final', 2_100_000)]).when(close).then([{ type: 'GrantClosed', data: { grantId, unspentMinor: 300_000, closedAt: later } }]);
+      // A report submitted and not yet reviewed holds the closure (it would stay awaiting review for good).
+      const lateReport = [reportScheduled('report-late', 'interim', '2028-03-31'), submitted('report-late')];
+      const awaiting = given(grantDecider, [...withPayment, paid('tranche-final', 2_100_000), ...lateReport]).when(close).thenThrows(ReportsAwaitingReview);
+      expect(awaiting.reportIds).toEqual(['report-late']);
+      given(grantDecider, [...withPayment, paid('tranche-final', 2_100_000), ...lateReport, accepted('report-late')]).when(close).then([
+        { type: 'GrantClosed', data: { grantId, unspentMinor: 300_000, closedAt: later } },
+      ]);
     });
 
     describe('once settled, the only money out is the final payment', () => {

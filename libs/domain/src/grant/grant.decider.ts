@@ -38,6 +38,7 @@ import {
   DisbursementAfterSettlement,
   FinalPaymentOwed,
   FinancialReportNeedsExpenditure,
+  ReportsAwaitingReview,
   DisbursementExceedsGrantAmount,
   DocumentNotAttached,
   DuplicateAmendment,
@@ -1016,6 +1017,8 @@ function close(command: CloseGrant, state: GrantState): GrantEvent[] {
   if (finalReports.length === 0 || finalReports.some((r) => r.status !== 'accepted')) throw new FinalReportNotAccepted();
   if (state.budget && !finalFinancialReportAccepted(state)) throw new FinalFinancialReportNotAccepted();
   if (state.recovery && !state.recovery.recovered) throw new RecoveryOutstanding(state.recovery.recoveryMinor);
+  const awaitingReview = state.reports.filter((r) => r.status === 'submitted').map((r) => r.reportId);
+  if (awaitingReview.length > 0) throw new ReportsAwaitingReview(awaitingReview);
   const unsettled = state.tranches.filter((t) => t.status === 'scheduled').map((t) => t.trancheId);
   if (unsettled.length > 0) throw new UnpaidTranches(unsettled);
   const unspentMinor = terms.amountMinor - netPaidMinor(state);

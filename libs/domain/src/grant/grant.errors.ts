@@ -437,6 +437,17 @@ export class FinalReportNotAccepted extends DomainRuleViolation {
   }
 }
 
+/**
+ * A report the grantee submitted is reviewed (accepted, or sent back) before the grant closes: until
+ * 2026-12-06 a grant closed with such a report still awaiting its review, left so for good.
+ */
+export class ReportsAwaitingReview extends DomainRuleViolation {
+  static readonly rule = 'grant.closure.reports-awaiting-review';
+  constructor(readonly reportIds: string[]) {
+    super(ReportsAwaitingReview.rule, `A grant closes only once every submitted report is reviewed; awaiting review: ${reportIds.join(', ')}`);
+  }
+}
+
 /** Every tranche must be settled before closure: paid, or cancelled (CancelDisbursement). */
 export class UnpaidTranches extends DomainRuleViolation {
   static readonly rule = 'grant.closure.unpaid-tranches';
