@@ -364,7 +364,9 @@ describe('lists people can read: names, search, filters, CSV', () => {
         amountMinor: '1000000',
         currency: 'EUR',
         overdue: 'false',
+        unspentMinor: '',
       });
+      expect(header).toContain('unspentMinor');
       expect(rows.find((row) => row.id === grants.amazigh)?.partnerOrganisationNames).toBe(`'${ORGANISATIONS.sfax.name}; ${ORGANISATIONS.beirut.name}`);
     });
 

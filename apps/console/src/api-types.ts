@@ -2341,7 +2341,7 @@ export interface components {
             scheduledMinor: number;
             /** @description Sum of tranches paid */
             disbursedMinor: number;
-            /** @description Amount minus disbursed */
+            /** @description Amount minus disbursed (on a closed or terminated grant, see unspentMinor: nothing more is paid) */
             remainingMinor: number;
             /** @description Given back to the call at closure or termination */
             unspentMinor?: number | null;
@@ -2399,7 +2399,7 @@ export interface components {
             scheduledMinor: number;
             /** @description Sum of tranches paid */
             disbursedMinor: number;
-            /** @description Amount minus disbursed */
+            /** @description Amount minus disbursed (on a closed or terminated grant, see unspentMinor: nothing more is paid) */
             remainingMinor: number;
             /** @description Given back to the call at closure or termination */
             unspentMinor?: number | null;

@@ -93,7 +93,7 @@ export class GrantViewDto {
   @ApiProperty() awardedAmountMinor: number;
   @ApiProperty({ description: 'Sum of tranches not cancelled (scheduled or paid)' }) scheduledMinor: number;
   @ApiProperty({ description: 'Sum of tranches paid' }) disbursedMinor: number;
-  @ApiProperty({ description: 'Amount minus disbursed' }) remainingMinor: number;
+  @ApiProperty({ description: 'Amount minus disbursed (on a closed or terminated grant, see unspentMinor: nothing more is paid)' }) remainingMinor: number;
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'Given back to the call at closure or termination' }) unspentMinor: number | null;
   @ApiProperty({ example: '2027-06-01' }) periodStart: string;
   @ApiProperty({ example: '2029-05-31' }) periodEnd: string;
@@ -180,6 +180,9 @@ export const GRANT_CSV_COLUMNS: readonly CsvColumn<GrantListItemDto>[] = [
   { header: 'awardedAmountMinor', value: (g) => g.awardedAmountMinor },
   { header: 'disbursedMinor', value: (g) => g.disbursedMinor },
   { header: 'remainingMinor', value: (g) => g.remainingMinor },
+  // Given back at closure or termination: a reader of the CSV sees that a terminated grant's
+  // "remaining" will not be paid (until 2026-12-06 the CSV had only remainingMinor).
+  { header: 'unspentMinor', value: (g) => g.unspentMinor },
   { header: 'periodStart', value: (g) => g.periodStart },
   { header: 'periodEnd', value: (g) => g.periodEnd },
   { header: 'nextReportDue', value: (g) => g.nextReportDue },
