@@ -33,6 +33,14 @@ async function verifyBundle(file: string): Promise<{ code: number; stdout: strin
   }
 }
 
+/** Flips one bit inside the bundle's CallPublished event, as a careless or malicious edit would. */
+function flipByteOf(file: string): void {
+  const bytes = readFileSync(file);
+  const at = bytes.indexOf('CallPublished') + 4;
+  bytes[at] = bytes[at] ^ 0x01;
+  writeFileSync(file, bytes);
+}
+
 const event = (type: string, data: Record<string, unknown>): NewEvent => ({
   type,
   schemaVersion: 1,
@@ -132,10 +140,7 @@ describe('audit export bundle and its offline verifier', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, file: renamed, events: 7 });
     // The renamed copy altered, the original (the name inside the manifest) still lying beside it.
-    const bytes = readFileSync(renamed);
-    const at = bytes.indexOf('CallPublished') + 4;
-    bytes[at] = bytes[at] ^ 0x01;
-    writeFileSync(renamed, bytes);
+    flipByteOf(renamed);
     const altered = await verifyBundle(renamed);
     expect(altered.code).toBe(1);
     expect(altered.stderr).toMatch(/evidence-2027\.jsonl does not match the manifest/);
@@ -152,10 +157,7 @@ describe('audit export bundle and its offline verifier', () => {
 
   it('one flipped byte in the events file fails with a clear message', async () => {
     const { file } = await exportBundle({ call: callId }, 'flipped.jsonl');
-    const bytes = readFileSync(file);
-    const at = bytes.indexOf('CallPublished') + 4;
-    bytes[at] = bytes[at] ^ 0x01;
-    writeFileSync(file, bytes);
+    flipByteOf(file);
     const result = await verifyBundle(file);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/BUNDLE BROKEN: .*flipped\.jsonl does not match the manifest: sha256 [0-9a-f]{64}/);
