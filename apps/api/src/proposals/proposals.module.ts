@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DocumentsModule } from '@app/application/documents/documents.module';
 import { PROPOSAL_DOCUMENT_HANDLERS } from '@app/application/documents/proposal-documents';
 import { ExecuteProposalCommandHandler } from '@app/application/proposals/proposal-commands';
+import { ProposalReaders } from '@app/application/proposals/proposal-readers';
 import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { ProposalNetworkController } from './network.controller';
 import { ProposalDocumentsController } from './proposal-documents.controller';
@@ -14,6 +15,6 @@ import { ReviewsController } from './reviews.controller';
 @Module({
   imports: [ReadModelsModule, DocumentsModule],
   controllers: [ProposalsController, ProposalNetworkController, ReviewsController, CallRankingController, ProposalDocumentsController],
-  providers: [ExecuteProposalCommandHandler, ...PROPOSAL_DOCUMENT_HANDLERS, RedressGrounds],
+  providers: [ExecuteProposalCommandHandler, ...PROPOSAL_DOCUMENT_HANDLERS, ProposalReaders, RedressGrounds],
 })
 export class ProposalsModule {}

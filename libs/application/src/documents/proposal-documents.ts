@@ -105,4 +105,4 @@ export class ProposalDocuments {
   }
 }
 
-export const PROPOSAL_DOCUMENT_HANDLERS = [AttachProposalDocumentHandler, ProposalDocuments, ProposalReaders];
+export const PROPOSAL_DOCUMENT_HANDLERS = [AttachProposalDocumentHandler, ProposalDocuments];
