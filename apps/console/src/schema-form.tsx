@@ -326,6 +326,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
   if (!document) return <p>{t('common.loading')}</p>;
   const schema = requestSchema(document, path, method);
   const errors = new Map<string, string[]>((problem?.errors ?? []).map((error) => [error.field, error.messages]));
+  const explanation = problem ? explain?.(problem) : undefined;
   if (invalid) errors.set(invalid.path, [invalid.message]);
 
   const onSubmit = async (event: Event) => {
@@ -366,7 +367,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
       {problem && (
         <div class="problem" role="alert" data-testid="problem">
           <strong>{t('common.error', { status: problem.status, title: problem.title })}</strong>
-          {explain?.(problem) !== undefined && <p class="explanation">{explain(problem)}</p>}
+          {explanation !== undefined && <p class="explanation">{explanation}</p>}
           {problem.detail && <p>{problem.detail}</p>}
           {problem.rule && <p><code>{problem.rule}</code></p>}
         </div>
