@@ -6,7 +6,7 @@
  * speak the reader's language, not the OpenAPI document's English.
  */
 import type { Browser, Page } from 'playwright-core';
-import { AUDITOR, type ConsoleWorld, MANAGER, reviewAndAgree, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
+import { AUDITOR, type ConsoleWorld, decideAward, MANAGER, reviewAndAgree, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
 import { expectText, launchChromium, signIn, watchConsole } from './support/browser';
 
 describe('console in a browser: the decision’s amount, in the call’s currency', () => {
@@ -37,6 +37,11 @@ describe('console in a browser: the decision’s amount, in the call’s currenc
   afterAll(async () => {
     await browser?.close();
     await world?.close();
+  });
+
+  // Each test starts in English, whatever language a test before it left the page in.
+  beforeEach(async () => {
+    await page.locator('#language').selectOption('en');
   });
 
   const open = async (currency: string, which: 'proposalId' | 'submittedId' = 'proposalId') => {
@@ -99,6 +104,30 @@ describe('console in a browser: the decision’s amount, in the call’s currenc
     await form.getByRole('button', { name: 'Submit' }).click();
     await expectText(page.locator('[data-column="awarded"]'), /Legal aid for evictions \(JPY\)/);
     expect(await decided('JPY')).toBe(5_500_000);
+  });
+
+  it('an award the call cannot fund: the board says why, and the proposal is back under review', async () => {
+    // Three awards of 60,000.00 take 180,000.00 of the 200,000.00 budget: a fourth cannot be funded.
+    const full = await seedSubmittedProposals(world, { a: 'Shelter network A', b: 'Shelter network B', c: 'Shelter network C', d: 'Shelter network D' }, { callTitle: 'Small grants, nearly spent' });
+    for (const key of ['a', 'b', 'c']) await decideAward(world, full.proposals[key]);
+    await reviewAndAgree(world, full.proposals.d);
+    await page.evaluate((hash) => (location.hash = hash), `#/board/${full.callId}/${full.proposals.d}`);
+    const form = page.getByRole('form', { name: 'Record the funding decision' });
+    await form.getByLabel('Decision *').selectOption({ label: 'Award' });
+    await form.getByLabel('Amount (EUR)').fill('60,000');
+    await form.getByLabel('Reasons *').fill('Ranked fourth');
+    await form.getByLabel('Committee *').fill('Grants committee, session 2');
+    await form.getByRole('button', { name: 'Submit' }).click();
+    await expectText(
+      page.getByTestId('award-outcome'),
+      /^The award of €60,000\.00 \(.+\) was not funded: the call had €20,000\.00 left\. The proposal is back where it was; decide again\.$/,
+    );
+    const { award } = await world.call<{ award: { status: string; reason: string } }>(MANAGER, 'GET', `/proposals/${full.proposals.d}`);
+    expect(award).toMatchObject({ status: 'funds-unavailable', reason: 'call.budget.exceeded', remainingMinor: 2_000_000 });
+    await expectText(page.locator('[data-column="under-review"]'), /Shelter network D/);
+    expect(await page.locator('[data-column="awarded"]').textContent()).not.toContain('Shelter network D');
+    await page.locator('#language').selectOption('ar');
+    await expectText(page.getByTestId('award-outcome'), /^لم تُموَّل المنحة البالغة .+ عاد المقترح إلى حالته السابقة؛ اتخذوا القرار من جديد\.$/);
   });
 
   it('labels the forms generated from the OpenAPI document in French and Arabic, enum values too', async () => {

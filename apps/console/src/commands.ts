@@ -22,19 +22,41 @@ export async function sendCommand(path: string, id: string, body: unknown, versi
   return { version: result.data.version };
 }
 
-/** Asks `shows` again (every 100 ms, 5 s at most) until a read model shows what a command did. */
-export async function untilRead(shows: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5000;
+/**
+ * Asks `shows` again (every 100 ms, `withinMs` at most, 5 s by default) until a read model shows
+ * what a command did; answers whether it did.
+ */
+export async function untilRead(shows: () => Promise<boolean>, withinMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
-    if (await shows().catch(() => false)) return;
+    if (await shows().catch(() => false)) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return false;
 }
 
-/** Waits until the proposal's row shows the version a command produced. */
-export function proposalAtVersion(id: string, version: number): Promise<void> {
+/** Waits until the proposal's row shows the version a command produced; answers whether it did. */
+export function proposalAtVersion(id: string, version: number): Promise<boolean> {
   return untilRead(async () => {
     const { data } = await api.GET('/proposals/{id}', { params: { path: { id } } });
     return data !== undefined && data.version >= version;
   });
+}
+
+/**
+ * An award decision is followed by the award workflow, in the worker: the call commits the funds
+ * (or refuses them: the proposal goes back, funds unavailable), then the grant is awarded. Waits
+ * (15 s at most) until the proposal shows the award's outcome and, when funded, until the call's
+ * row has moved past `callVersion` (the commitment is an event of the call), so the board's budget
+ * and columns show the outcome rather than the moment between.
+ */
+export async function awardSettled(proposalId: string, callId: string, callVersion: number): Promise<void> {
+  await untilRead(async () => {
+    const { data: proposal } = await api.GET('/proposals/{id}', { params: { path: { id: proposalId } } });
+    const outcome = proposal?.award?.status;
+    if (outcome === 'funds-unavailable') return true;
+    if (outcome !== 'awarded') return false;
+    const { data: call } = await api.GET('/calls/{id}', { params: { path: { id: callId } } });
+    return call !== undefined && call.version > callVersion;
+  }, 15_000);
 }

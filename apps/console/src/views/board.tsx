@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { allPages, api, must, type Problem, type Schemas } from '../api';
-import { proposalAtVersion, sendCommand } from '../commands';
+import { awardSettled, proposalAtVersion, sendCommand } from '../commands';
 import { type MessageKey, useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
 import { ProblemNotice, StatusBadge } from './common';
@@ -28,7 +28,7 @@ const NEXT_ACTIONS: Partial<Record<ProposalStatus, { path: string; title: Messag
 };
 
 export function Board({ callId, proposalId }: { callId?: string; proposalId?: string }): JSX.Element {
-  const { t, money } = useLocale();
+  const { t, money, date } = useLocale();
   const [calls, setCalls] = useState<Schemas['CallViewDto'][]>();
   const [call, setCall] = useState<Schemas['CallViewDto']>();
   const [proposals, setProposals] = useState<Proposal[]>();
@@ -55,6 +55,18 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
       (error: Problem) => setProblem(error),
     );
   }, [callId, refresh]);
+
+  // The selected proposal's last award outcome: an award the call could not fund sends the
+  // proposal back where it was, and the panel says why rather than leave it unexplained.
+  const [award, setAward] = useState<Schemas['AwardOutcomeDto'] | null>();
+  useEffect(() => {
+    setAward(undefined);
+    if (!proposalId) return;
+    api.GET('/proposals/{id}', { params: { path: { id: proposalId } } }).then(
+      ({ data }) => setAward(data?.award),
+      () => setAward(undefined),
+    );
+  }, [proposalId, refresh]);
 
   const selected = proposals?.find((p) => p.id === proposalId);
 
@@ -110,6 +122,18 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
         <aside class="panel" aria-labelledby="actions-heading">
           <h3 id="actions-heading">{t('board.act', { title: selected.title })}</h3>
           <p><StatusBadge status={selected.status} /> · <a href={`#/audit/proposal/${selected.id}`}>{t('nav.audit')}</a></p>
+          {award?.status === 'funds-unavailable' && (
+            <p class="warning" role="status" data-testid="award-outcome">
+              {t(award.reason === 'recipient.ceiling.exceeded' ? 'board.fundsUnavailableCeiling' : 'board.fundsUnavailable', {
+                amount: money(award.amountMinor, selected.currency),
+                remaining: money(award.remainingMinor ?? 0, selected.currency),
+                date: award.recordedAt ? date(award.recordedAt) : '—',
+              })}
+            </p>
+          )}
+          {award?.status === 'pending' && (
+            <p role="status" data-testid="award-outcome">{t('board.awardPending', { amount: money(award.amountMinor, selected.currency) })}</p>
+          )}
           {(NEXT_ACTIONS[selected.status] ?? []).map((action) => (
             <SchemaForm
               key={`${selected.id}-${action.path}`}
@@ -131,6 +155,7 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
                   return answer.problem;
                 }
                 await proposalAtVersion(selected.id, answer.version);
+                if (action.path === '/proposals/{id}/decision' && call && (body as { decision?: string }).decision === 'award') await awardSettled(selected.id, call.id, call.version);
                 setRefresh((n) => n + 1);
                 return undefined;
               }}
