@@ -437,6 +437,19 @@ describe('grants over HTTP', () => {
     expect(await eventCount(t)).toBe(before);
   });
 
+  it('refuses a due date outside the grant\'s window and an extension past ten years with 422, appending nothing', async () => {
+    const { grantId, grant } = await activeGrant(5_000_000);
+    const before = await eventCount(t);
+    const tranche = await post(manager, `/grants/${grantId}/disbursements`, { amountMinor: 1_000_000, dueDate: '1999-06-15' }).expect(422);
+    expect(tranche.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(tranche.body).toMatchObject({ rule: 'grant.date.outside-grant-window', detail: expect.stringContaining('dueDate 1999-06-15 is outside the grant\'s window') });
+    const report = await post(manager, `/grants/${grantId}/reports`, { kind: 'final', dueDate: '2099-12-31' }).expect(422);
+    expect(report.body.rule).toBe('grant.date.outside-grant-window');
+    const extension = await post(manager, `/grants/${grantId}/amendments`, { kind: 'no-cost-extension', reason: 'Typed a year too far', newPeriodEnd: '9999-12-31' }).expect(422);
+    expect(extension.body).toMatchObject({ rule: 'grant.amendment.extension-too-long', detail: expect.stringContaining(`from ${grant.periodStart}`) });
+    expect(await eventCount(t)).toBe(before);
+  });
+
   it('answers an unknown grant with 404, bad input with 400, and a stale If-Match with 409', async () => {
     await post(manager, '/grants/7d9b0a3e-1f0c-4f38-9c55-1b0e6f3c2a11/suspension', { reason: 'x' }).expect(404);
     await t.http.get('/grants/7d9b0a3e-1f0c-4f38-9c55-1b0e6f3c2a11').set(as(manager)).expect(404);
@@ -479,12 +492,16 @@ describe('grants over HTTP', () => {
     expect(Object.keys(examples)).toEqual(['no-cost-extension', 'amount-change', 'budget-reallocation']);
 
     // The examples work as they are: one extension on a fresh grant.
-    const { grantId } = await activeGrant();
+    const { grantId, grant } = await activeGrant();
     await post(manager, `/grants/${grantId}/amendments`, examples['no-cost-extension'].value).expect(201);
     const cancellation = res.body.components.schemas.CancelDisbursementDto.properties.reason.example;
     expect(cancellation).toEqual(expect.any(String));
+    // The tranche's example is due 30 days from today, for a grant awarded today. This world's
+    // clock is fixed, so here it is due 30 days after this grant's award: the same example.
     const disbursement = res.body.paths['/grants/{id}/disbursements'].post.requestBody.content['application/json'].examples.unconditional.value;
-    const tranche = await post(manager, `/grants/${grantId}/disbursements`, disbursement).expect(201);
+    const inDays = (from: string, days: number) => new Date(Date.parse(`${from.slice(0, 10)}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+    expect(disbursement.dueDate).toBe(inDays(new Date().toISOString(), 30));
+    const tranche = await post(manager, `/grants/${grantId}/disbursements`, { ...disbursement, dueDate: inDays(grant.awardedAt, 30) }).expect(201);
     await post(manager, `/grants/${grantId}/disbursements/${tranche.body.trancheId}/cancellation`, { reason: cancellation }).expect(200);
     const agreement = res.body.components.schemas.SignAgreementDto.properties.signatories.example;
     const { grantId: other } = await awardedGrant();

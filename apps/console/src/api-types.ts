@@ -6746,7 +6746,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.amount.invalid`, `grant.date.invalid`, `grant.details.invalid`, `grant.disbursement.after-settlement`, `grant.disbursement.agreement-not-signed`, `grant.disbursement.condition-report-unknown`, `grant.disbursement.duplicate-tranche`, `grant.disbursement.exceeds-amount`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.amount.invalid`, `grant.date.invalid`, `grant.date.outside-grant-window`, `grant.details.invalid`, `grant.disbursement.after-settlement`, `grant.disbursement.agreement-not-signed`, `grant.disbursement.condition-report-unknown`, `grant.disbursement.duplicate-tranche`, `grant.disbursement.exceeds-amount`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -6755,7 +6755,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.amount.invalid" | "grant.date.invalid" | "grant.details.invalid" | "grant.disbursement.after-settlement" | "grant.disbursement.agreement-not-signed" | "grant.disbursement.condition-report-unknown" | "grant.disbursement.duplicate-tranche" | "grant.disbursement.exceeds-amount" | "idempotency.key-reused";
+                        rule?: "grant.amount.invalid" | "grant.date.invalid" | "grant.date.outside-grant-window" | "grant.details.invalid" | "grant.disbursement.after-settlement" | "grant.disbursement.agreement-not-signed" | "grant.disbursement.condition-report-unknown" | "grant.disbursement.duplicate-tranche" | "grant.disbursement.exceeds-amount" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7021,7 +7021,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.date.invalid`, `grant.details.invalid`, `grant.report.duplicate`, `grant.report.kind-invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.date.invalid`, `grant.date.outside-grant-window`, `grant.details.invalid`, `grant.report.duplicate`, `grant.report.financial-after-settlement`, `grant.report.kind-invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7030,7 +7030,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.date.invalid" | "grant.details.invalid" | "grant.report.duplicate" | "grant.report.kind-invalid" | "idempotency.key-reused";
+                        rule?: "grant.date.invalid" | "grant.date.outside-grant-window" | "grant.details.invalid" | "grant.report.duplicate" | "grant.report.financial-after-settlement" | "grant.report.kind-invalid" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7384,7 +7384,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `call.budget.exceeded`, `call.commitment.adjustment-invalid`, `call.commitment.not-found`, `call.details.required`, `call.reason.required`, `call.release.exceeds-commitment`, `grant.actor.required`, `grant.amendment.after-settlement`, `grant.amendment.amount-unchanged`, `grant.amendment.below-paid`, `grant.amendment.below-scheduled`, `grant.amendment.budget-line-below-spent`, `grant.amendment.budget-lines-required`, `grant.amendment.duplicate`, `grant.amendment.extension-not-later`, `grant.amendment.invalid`, `grant.amendment.reallocation-changes-amount`, `grant.amendment.reallocation-invalid`, `grant.amendment.reallocation-overdraws-line`, `grant.amendment.reallocation-unknown-line`, `grant.amount.invalid`, `grant.budget.invalid`, `grant.budget.not-agreed`, `grant.date.invalid`, `grant.details.invalid`, `grant.reason.required`, `recipient.ceiling.exceeded`. An amount change also moves the commitment on the call first, with its rules, and an increase is held to each network organisation's ceiling per recipient (recipient.ceiling.exceeded). And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `call.budget.exceeded`, `call.commitment.adjustment-invalid`, `call.commitment.not-found`, `call.details.required`, `call.reason.required`, `call.release.exceeds-commitment`, `grant.actor.required`, `grant.amendment.after-settlement`, `grant.amendment.amount-unchanged`, `grant.amendment.below-paid`, `grant.amendment.below-scheduled`, `grant.amendment.budget-line-below-spent`, `grant.amendment.budget-lines-required`, `grant.amendment.duplicate`, `grant.amendment.extension-not-later`, `grant.amendment.extension-too-long`, `grant.amendment.invalid`, `grant.amendment.reallocation-changes-amount`, `grant.amendment.reallocation-invalid`, `grant.amendment.reallocation-overdraws-line`, `grant.amendment.reallocation-unknown-line`, `grant.amount.invalid`, `grant.budget.invalid`, `grant.budget.not-agreed`, `grant.date.invalid`, `grant.details.invalid`, `grant.reason.required`, `recipient.ceiling.exceeded`. An amount change also moves the commitment on the call first, with its rules, and an increase is held to each network organisation's ceiling per recipient (recipient.ceiling.exceeded). And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7393,7 +7393,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "call.budget.exceeded" | "call.commitment.adjustment-invalid" | "call.commitment.not-found" | "call.details.required" | "call.reason.required" | "call.release.exceeds-commitment" | "grant.actor.required" | "grant.amendment.after-settlement" | "grant.amendment.amount-unchanged" | "grant.amendment.below-paid" | "grant.amendment.below-scheduled" | "grant.amendment.budget-line-below-spent" | "grant.amendment.budget-lines-required" | "grant.amendment.duplicate" | "grant.amendment.extension-not-later" | "grant.amendment.invalid" | "grant.amendment.reallocation-changes-amount" | "grant.amendment.reallocation-invalid" | "grant.amendment.reallocation-overdraws-line" | "grant.amendment.reallocation-unknown-line" | "grant.amount.invalid" | "grant.budget.invalid" | "grant.budget.not-agreed" | "grant.date.invalid" | "grant.details.invalid" | "grant.reason.required" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
+                        rule?: "call.budget.exceeded" | "call.commitment.adjustment-invalid" | "call.commitment.not-found" | "call.details.required" | "call.reason.required" | "call.release.exceeds-commitment" | "grant.actor.required" | "grant.amendment.after-settlement" | "grant.amendment.amount-unchanged" | "grant.amendment.below-paid" | "grant.amendment.below-scheduled" | "grant.amendment.budget-line-below-spent" | "grant.amendment.budget-lines-required" | "grant.amendment.duplicate" | "grant.amendment.extension-not-later" | "grant.amendment.extension-too-long" | "grant.amendment.invalid" | "grant.amendment.reallocation-changes-amount" | "grant.amendment.reallocation-invalid" | "grant.amendment.reallocation-overdraws-line" | "grant.amendment.reallocation-unknown-line" | "grant.amount.invalid" | "grant.budget.invalid" | "grant.budget.not-agreed" | "grant.date.invalid" | "grant.details.invalid" | "grant.reason.required" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
                     };
                 };
             };

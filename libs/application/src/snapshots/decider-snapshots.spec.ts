@@ -15,11 +15,11 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  * old version are then never read); either way record the new hash here.
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
-  call: { version: 1, sources: '4e2fb368ce6db5d8' },
-  grant: { version: 1, sources: '5f4183e3ecfd1bfb' },
-  organisation: { version: 1, sources: 'df38f59ca549f74a' },
-  proposal: { version: 1, sources: '7c50c29b8d658112' },
-  recipient: { version: 1, sources: 'c119be958cd45e9f' },
+  call: { version: 1, sources: '58d0a5b746d851a8' },
+  grant: { version: 1, sources: 'a21d6dd2c2b188fb' },
+  organisation: { version: 1, sources: '65ecafdc5292e68b' },
+  proposal: { version: 1, sources: '54f257fd83e545e0' },
+  recipient: { version: 1, sources: 'a998187c3c2a8de4' },
 };
 
 const domainFolder = join(__dirname, '..', '..', '..', 'domain', 'src');

@@ -26,7 +26,10 @@ import {
   DuplicateReport,
   DuplicateTranche,
   ExpenditureExceedsBudget,
+  DateOutsideGrantWindow,
   ExtensionNotLater,
+  ExtensionTooLong,
+  FinancialReportAfterSettlement,
   FinalFinancialReportAlreadyAccepted,
   FinalFinancialReportNotAccepted,
   FinalReportNotAccepted,
@@ -573,6 +576,15 @@ describe('grant decider', () => {
       ]);
     });
 
+    it('no financial report is scheduled once the grant is settled; a narrative report still may be', () => {
+      const settled = [...finalAccepted(5_000_000, 3_000_000, 1_600_000), balanceCancelled];
+      const error = given(grantDecider, settled).when(cmd.scheduleReport('report-financial-2', 'financial', '2028-03-31')).thenThrows(FinancialReportAfterSettlement);
+      expect(error.reportId).toBe('report-financial-2');
+      given(grantDecider, settled)
+        .when(cmd.scheduleReport('report-impact', 'final', '2028-06-30'))
+        .then([{ type: 'ReportScheduled', data: { grantId, reportId: 'report-impact', kind: 'final', dueDate: '2028-06-30', scheduledAt: later } }]);
+    });
+
     it('one final financial report settles a grant: another is refused once it is accepted', () => {
       const settled = [...finalAccepted(5_000_000, 3_000_000, 1_600_000), balanceCancelled, reportScheduled('report-financial-2', 'financial', '2028-03-31')];
       const again: GrantCommand = { ...spend(1, 1, 1), data: { ...(spend(1, 1, 1).data as object), reportId: 'report-financial-2' } } as GrantCommand;
@@ -895,6 +907,37 @@ describe('grant decider', () => {
     });
   });
 
+  describe('due dates fall between the award (or the start, if earlier) and a year after the period ends', () => {
+    // Awarded 2026-06-01, period 2026-07-01 to 2027-12-31: due dates from 2026-06-01 to 2028-12-31.
+    const active = [awarded, signed];
+
+    it('a tranche', () => {
+      for (const dueDate of ['2026-06-01', '2028-12-31']) {
+        given(grantDecider, active).when(cmd.schedule(advance, 1_000_000, dueDate)).then([trancheScheduled(advance, 1_000_000, dueDate, undefined, later)]);
+      }
+      for (const dueDate of ['1999-09-30', '2026-05-31', '2029-01-01', '0001-01-01', '9999-12-31']) {
+        const error = given(grantDecider, active).when(cmd.schedule(advance, 1_000_000, dueDate)).thenThrows(DateOutsideGrantWindow);
+        expect(error).toMatchObject({ field: 'dueDate', value: dueDate, earliest: '2026-06-01', latest: '2028-12-31' });
+      }
+    });
+
+    it('a report, before the agreement too', () => {
+      given(grantDecider, [awarded]).when(cmd.scheduleReport('r', 'final', '2028-12-31')).then([
+        { type: 'ReportScheduled', data: { grantId, reportId: 'r', kind: 'final', dueDate: '2028-12-31', scheduledAt: later } },
+      ]);
+      given(grantDecider, [awarded]).when(cmd.scheduleReport('r', 'interim', '2026-05-31')).thenThrows(DateOutsideGrantWindow);
+      given(grantDecider, [awarded]).when(cmd.scheduleReport('r', 'final', '2029-01-01')).thenThrows(DateOutsideGrantWindow);
+    });
+
+    it('a start before the award opens the window at the start; an extension moves its end', () => {
+      const startedEarly: GrantEvent = { type: 'GrantAwarded', data: { ...award, periodStart: '2026-03-01', awardedAt } };
+      given(grantDecider, [startedEarly, signed]).when(cmd.schedule(advance, 1_000_000, '2026-03-01')).then([trancheScheduled(advance, 1_000_000, '2026-03-01', undefined, later)]);
+      given(grantDecider, [startedEarly, signed]).when(cmd.schedule(advance, 1_000_000, '2026-02-28')).thenThrows(DateOutsideGrantWindow);
+      const extended = amended({ kind: 'no-cost-extension', previousPeriodEnd: '2027-12-31', newPeriodEnd: '2028-06-30' });
+      given(grantDecider, [...active, extended]).when(cmd.schedule(advance, 1_000_000, '2029-06-30')).then([trancheScheduled(advance, 1_000_000, '2029-06-30', undefined, later)]);
+    });
+  });
+
   describe('reports', () => {
     it('are scheduled with a kind and a due date, even before the agreement is signed', () => {
       given(grantDecider, [awarded])
@@ -982,6 +1025,16 @@ describe('grant decider', () => {
     it('amount change: positive, and an actual change', () => {
       given(grantDecider, planned).when(cmd.amend({ kind: 'amount-change', newAmountMinor: 0 })).thenThrows(InvalidGrantAmount);
       given(grantDecider, planned).when(cmd.amend({ kind: 'amount-change', newAmountMinor: 12_000_000 })).thenThrows(AmountUnchanged);
+    });
+
+    it('no-cost extension: the whole period lasts ten years at most', () => {
+      // From 2026-07-01: ends by 2036-07-01.
+      given(grantDecider, planned)
+        .when(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2036-07-01' }))
+        .then([amended({ kind: 'no-cost-extension', previousPeriodEnd: '2027-12-31', newPeriodEnd: '2036-07-01' })]);
+      const error = given(grantDecider, planned).when(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2036-07-02' })).thenThrows(ExtensionTooLong);
+      expect(error).toMatchObject({ periodStart: '2026-07-01', latestPeriodEnd: '2036-07-01', newPeriodEnd: '2036-07-02' });
+      given(grantDecider, planned).when(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '9999-12-31' })).thenThrows(ExtensionTooLong);
     });
 
     it('no-cost extension: newPeriodEnd later than current end', () => {

@@ -1,5 +1,5 @@
 import { AlreadyExists, assertNever, Decider, InvalidStateTransition, StreamNotFound } from '../shared/decider';
-import { isCalendarDate } from '../shared/dates';
+import { addYears, isCalendarDate } from '../shared/dates';
 import { isIso4217Currency } from '../shared/iso-4217';
 import type {
   AcceptReport,
@@ -35,8 +35,11 @@ import {
   BudgetNotAgreed,
   ConditionReportNotAccepted,
   ConditionReportUnknown,
+  DateOutsideGrantWindow,
   DisbursementAfterSettlement,
+  ExtensionTooLong,
   FinalPaymentOwed,
+  FinancialReportAfterSettlement,
   FinancialReportNeedsExpenditure,
   ReportsAwaitingReview,
   DisbursementExceedsGrantAmount,
@@ -554,6 +557,7 @@ function scheduleDisbursement(command: ScheduleDisbursement, state: GrantState):
   if (state.tranches.some((t) => t.trancheId === d.trancheId)) throw new DuplicateTranche(d.trancheId);
   assertPositiveAmount('amountMinor', d.amountMinor);
   assertDate('dueDate', d.dueDate);
+  assertWithinGrantWindow('dueDate', d.dueDate, terms);
   if (d.condition !== undefined && !state.reports.some((r) => r.reportId === d.condition?.reportId)) {
     throw new ConditionReportUnknown(d.condition.reportId);
   }
@@ -647,11 +651,15 @@ function cancelDisbursement(command: CancelDisbursement, state: GrantState): Gra
 /** The reporting calendar may be set before the agreement is signed (it is usually part of it). */
 function scheduleReport(command: ScheduleReport, state: GrantState): GrantEvent[] {
   const d = command.data;
-  requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'schedule a report');
+  const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'schedule a report');
   if (isBlank(d.reportId)) throw new InvalidGrantDetails('reportId is required');
   if (state.reports.some((r) => r.reportId === d.reportId)) throw new DuplicateReport(d.reportId);
   if (!(REPORT_KINDS as readonly string[]).includes(d.kind)) throw new InvalidReportKind(d.kind);
+  // The final financial report settled the grant: another financial report would have nothing to
+  // account for (a narrative report, e.g. on impact a while after the end, may still follow).
+  if (d.kind === 'financial' && finalFinancialReportAccepted(state)) throw new FinancialReportAfterSettlement(d.reportId);
   assertDate('dueDate', d.dueDate);
+  assertWithinGrantWindow('dueDate', d.dueDate, terms);
   return [
     { type: 'ReportScheduled', data: { grantId: d.grantId, reportId: d.reportId, kind: d.kind, dueDate: d.dueDate, scheduledAt: command.now } },
   ];
@@ -861,6 +869,8 @@ function amend(command: AmendGrant, state: GrantState): GrantEvent[] {
       const newPeriodEnd = d.newPeriodEnd as string;
       assertDate('newPeriodEnd', newPeriodEnd);
       if (!(newPeriodEnd > terms.periodEnd)) throw new ExtensionNotLater(terms.periodEnd, newPeriodEnd);
+      const latestPeriodEnd = addYears(terms.periodStart, MAX_GRANT_PERIOD_YEARS);
+      if (newPeriodEnd > latestPeriodEnd) throw new ExtensionTooLong(terms.periodStart, latestPeriodEnd, newPeriodEnd);
       return [{ type: 'GrantAmended', data: { ...base, kind: 'no-cost-extension', previousPeriodEnd: terms.periodEnd, newPeriodEnd } }];
     }
     case 'amount-change': {
@@ -1057,6 +1067,22 @@ function assertPositiveAmount(field: string, amountMinor: number): void {
 /** A real calendar date `YYYY-MM-DD`; such strings compare correctly as strings. */
 function assertDate(field: string, value: string): void {
   if (!isCalendarDate(value)) throw new InvalidGrantDate(field, value);
+}
+
+/** How long a grant's period may last, extensions included. */
+export const MAX_GRANT_PERIOD_YEARS = 10;
+
+/**
+ * A tranche's or a report's due date falls between the grant's award (or its period's start, if
+ * earlier: an advance may be due before the work starts) and a year after its period ends, the
+ * period as extended (final reports and the final payment come after the end). A date outside
+ * it is a typing mistake (1999 for 2029), not a plan.
+ */
+function assertWithinGrantWindow(field: string, value: string, terms: GrantTerms): void {
+  const awardedOn = terms.awardedAt.slice(0, 10);
+  const earliest = awardedOn < terms.periodStart ? awardedOn : terms.periodStart;
+  const latest = addYears(terms.periodEnd, 1);
+  if (value < earliest || value > latest) throw new DateOutsideGrantWindow(field, value, earliest, latest);
 }
 
 function isBlank(value: string | undefined | null): boolean {

@@ -318,6 +318,42 @@ export class ExtensionNotLater extends DomainRuleViolation {
   }
 }
 
+export class DateOutsideGrantWindow extends DomainRuleViolation {
+  static readonly rule = 'grant.date.outside-grant-window';
+  constructor(
+    readonly field: string,
+    readonly value: string,
+    readonly earliest: string,
+    readonly latest: string,
+  ) {
+    super(
+      DateOutsideGrantWindow.rule,
+      `${field} ${value} is outside the grant's window, ${earliest} to ${latest}: from its award (or its start, if earlier) to a year after its period ends`,
+    );
+  }
+}
+
+export class ExtensionTooLong extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.extension-too-long';
+  constructor(
+    readonly periodStart: string,
+    readonly latestPeriodEnd: string,
+    readonly newPeriodEnd: string,
+  ) {
+    super(ExtensionTooLong.rule, `A grant's period may last ten years at most: from ${periodStart}, it ends by ${latestPeriodEnd}, got ${newPeriodEnd}`);
+  }
+}
+
+export class FinancialReportAfterSettlement extends DomainRuleViolation {
+  static readonly rule = 'grant.report.financial-after-settlement';
+  constructor(readonly reportId: string) {
+    super(
+      FinancialReportAfterSettlement.rule,
+      `The final financial report was accepted: the grant is settled, and no financial report may be scheduled after it (report ${reportId})`,
+    );
+  }
+}
+
 export class AmountUnchanged extends DomainRuleViolation {
   static readonly rule = 'grant.amendment.amount-unchanged';
   constructor(readonly amountMinor: number) {

@@ -1,4 +1,4 @@
-import { isCalendarDate, isDateTimeWithOffset, isDayOfMonth } from './dates';
+import { addYears, isCalendarDate, isDateTimeWithOffset, isDayOfMonth } from './dates';
 
 describe('dates', () => {
   it('a calendar date is in years 0001 to 9999: year 0000 is no year of PostgreSQL\'s date', () => {
@@ -29,5 +29,15 @@ describe('dates', () => {
       expect([value, isDateTimeWithOffset(value)]).toEqual([value, true]);
     for (const value of ['2027-02-30T00:00:00Z', '2027-04-31T10:00:00+01:00', '2027-13-01T00:00:00Z', '2027-03-01T12:00:00', '2027-03-01', '2027-03-01 12:00:00Z', 'tomorrow'])
       expect([value, isDateTimeWithOffset(value)]).toEqual([value, false]);
+  });
+
+  it('adds years to a calendar date; 29 February becomes 28 February in a year without it', () => {
+    expect([addYears('2026-07-01', 10), addYears('2028-02-29', 1), addYears('2028-02-29', 4), addYears('2027-12-31', 1), addYears('0999-03-31', -1)]).toEqual([
+      '2036-07-01',
+      '2029-02-28',
+      '2032-02-29',
+      '2028-12-31',
+      '0998-03-31',
+    ]);
   });
 });

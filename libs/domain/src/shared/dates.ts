@@ -40,3 +40,15 @@ export function isDateTimeWithOffset(value: string): boolean {
 }
 
 const DATE_TIME_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The calendar date `years` later (or earlier, when negative); 29 February becomes 28 February in a
+ * year without it. `date` is a calendar date (isCalendarDate).
+ */
+export function addYears(date: string, years: number): string {
+  const year = Number(date.slice(0, 4)) + years;
+  const month = Number(date.slice(5, 7));
+  let day = Number(date.slice(8, 10));
+  while (!isDayOfMonth(year, month, day)) day -= 1;
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
