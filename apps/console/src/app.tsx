@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { homeOf, isView, mayUse, navigationOf, RoleContext, type View } from './access';
 import { setBearer, UNAUTHORIZED_EVENT } from './api';
@@ -46,7 +46,9 @@ export function App(): JSX.Element {
   const hash = useHash();
   setBearer(session?.token);
 
-  useEffect(() => {
+  // In the same commit as the text: a screen reader (and a test) never meets French words under
+  // lang="en". useEffect waits for the next frame, which a background tab may not draw for long.
+  useLayoutEffect(() => {
     document.documentElement.lang = language;
     document.documentElement.dir = directionOf(language);
     document.title = t('app.title');
