@@ -311,6 +311,66 @@ describe('redelivering a delivery that is being sent', () => {
   });
 });
 
+describe('redelivering while a later delivery of the subscription is being sent', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let deadCallId = '';
+  let hangingCallId = '';
+
+  beforeAll(async () => {
+    // A's call is refused until it is dead; B's call hangs once (the client gives up after 2 s).
+    let hungOnce = false;
+    receiver = await new WebhookReceiver(({ body }) => {
+      if (deadCallId && body.includes(deadCallId)) return 500;
+      if (hangingCallId && body.includes(hangingCallId) && !hungOnce) {
+        hungOnce = true;
+        return 'hang';
+      }
+      return 200;
+    }).start();
+    t = await createWebhooksTestApp({ webhooks: { maxAttempts: 3, timeoutMs: 2_000 } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('answers 409 until the attempt under way is recorded, then sends the redelivery alone: never two requests of one subscription at once', async () => {
+    const { id: subscriptionId } = await subscribe(t, receiver.url, ['call.published'], 'partner-redeliver-busy');
+    const partner = await t.token({ role: 'partner', id: 'partner-redeliver-busy' });
+    const manager = await t.token({ role: 'grant-manager', id: 'alice' });
+    const deliveries = async () => (await t.http.get(`/webhooks/subscriptions/${subscriptionId}/deliveries`).set('Authorization', `Bearer ${partner}`).expect(200)).body.items;
+    const draft = async () => (await t.http.post('/calls').set('Authorization', `Bearer ${manager}`).send(callBody()).expect(201)).body.id as string;
+
+    deadCallId = await draft();
+    await t.http.post(`/calls/${deadCallId}/publish`).set('Authorization', `Bearer ${manager}`).expect(200);
+    const [dead] = await eventually(async () => {
+      const items = await deliveries();
+      return items[0]?.status === 'dead' ? items : undefined;
+    }, WAIT_MS);
+    deadCallId = '';
+
+    hangingCallId = await draft();
+    await t.http.post(`/calls/${hangingCallId}/publish`).set('Authorization', `Bearer ${manager}`).expect(200);
+    await eventually(async () => (receiver.requests.some((r) => r.body.includes(hangingCallId)) ? true : undefined), WAIT_MS);
+    const refused = await t.http.post(`/webhooks/deliveries/${dead.id}/redeliver`).set('Authorization', `Bearer ${partner}`).expect(409);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body.detail).toMatch(/is being sent to; ask again once the attempts under way are recorded/);
+    expect((await t.http.get(`/webhooks/deliveries/${dead.id}`).set('Authorization', `Bearer ${partner}`).expect(200)).body).toMatchObject({ status: 'dead', attempts: 3 });
+
+    // B's retry succeeds; then A may be redelivered, and goes out on its own.
+    const [, hanging] = await eventually(async () => {
+      const items = await deliveries();
+      return items[1]?.status === 'succeeded' ? items : undefined;
+    }, WAIT_MS);
+    await t.http.post(`/webhooks/deliveries/${dead.id}/redeliver`).set('Authorization', `Bearer ${partner}`).expect(202);
+    await eventually(async () => ((await deliveries())[0].status === 'succeeded' ? true : undefined), WAIT_MS);
+    expect(receiver.delivered()).toEqual([hanging.eventId, dead.eventId]);
+    expect(receiver.maxInFlight).toBe(1);
+  });
+});
+
 describe('webhook payloads carry no personal data', () => {
   let t: TestApp;
   let receiver: WebhookReceiver;

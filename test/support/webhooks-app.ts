@@ -95,12 +95,20 @@ export type ReceiverBehaviour = (request: { id: string; index: number; body: str
 /** A real HTTP endpoint on 127.0.0.1 (random port) that records every request. */
 export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
+  /** Requests open at once, at most (a subscription has one sender at a time: 1). */
+  maxInFlight = 0;
+  private inFlight = 0;
   private readonly server: Server;
   private readonly hanging = new Set<import('node:http').ServerResponse>();
   url = '';
 
   constructor(public behaviour: ReceiverBehaviour = () => 200) {
     this.server = createServer((req, res) => {
+      this.inFlight += 1;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      res.on('close', () => {
+        this.inFlight -= 1;
+      });
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {

@@ -1340,7 +1340,7 @@ export interface paths {
         put?: never;
         /**
          * Queue one delivery again (e.g. a dead one) with a fresh attempt budget; it keeps its place in the subscription's log order
-         * @description A delivery a sender holds at that moment (being sent, or next in line of the run being sent) answers 409: ask again once its attempt is recorded.
+         * @description While a sender holds any delivery of its subscription (a run under way), it answers 409 and changes nothing: ask again once those attempts are recorded.
          */
         post: operations["WebhooksController_redeliver"];
         delete?: never;

@@ -49,6 +49,12 @@ interface Recorded {
   delayMs: number | null;
 }
 
+/**
+ * The transaction-scoped advisory lock (two keys: 'WH', 0) that orders claims against
+ * redeliveries: claims take it shared, a redelivery alone.
+ */
+export const WEBHOOK_CLAIM_LOCK = { class: 0x5748, key: 0 } as const;
+
 /** How long a claimed delivery stays ours beyond the request timeout before another process may retry it. */
 const LEASE_MARGIN_MS = 30_000;
 /** A run starts no attempt after this long from its claim, so every attempt ends well inside the lease. */
@@ -164,7 +170,12 @@ export class WebhookSender {
    */
   private async claim(limit: number): Promise<Run[]> {
     const leaseMs = this.config.timeoutMs + LEASE_MARGIN_MS;
-    const rows: RunRow[] = await this.dataSource.query(
+    // Under the claim lock, shared: claims never wait for each other, and a redelivery (which takes
+    // it alone) waits for claims under way, so a claim never leases a run from a head that a
+    // redelivery has just put an older delivery in front of.
+    const rows: RunRow[] = await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock_shared(${WEBHOOK_CLAIM_LOCK.class}, ${WEBHOOK_CLAIM_LOCK.key})`);
+      return manager.query(
       `WITH heads AS (
          SELECT s.id AS subscription_id, h.position
            FROM webhook_subscriptions s
@@ -176,6 +187,12 @@ export class WebhookSender {
               LIMIT 1) h
           WHERE s.deleted_at IS NULL
             AND h.next_attempt_at <= clock_timestamp() AND (h.lease_until IS NULL OR h.lease_until < clock_timestamp())
+            -- One sender at a time per subscription: none of its deliveries is held (being sent, or
+            -- next in the run being sent), also when its head is not (a redelivery put an older one
+            -- in front of the run under way).
+            AND NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries l
+               WHERE l.subscription_id = s.id AND l.status IN ('pending', 'failed') AND l.lease_until IS NOT NULL AND l.lease_until >= clock_timestamp())
           ORDER BY h.next_attempt_at
           LIMIT $1
        ), run AS (
@@ -203,8 +220,9 @@ export class WebhookSender {
          JOIN webhook_subscriptions s ON s.id = run.subscription_id
          LEFT JOIN leased ON leased.id = run.id
         ORDER BY run.subscription_id, run.position`,
-      [limit, leaseMs, this.owner, RUN_LENGTH],
-    );
+        [limit, leaseMs, this.owner, RUN_LENGTH],
+      );
+    });
     const runs = new Map<string, Run & { broken: boolean }>();
     const strays: string[] = [];
     for (const row of rows) {

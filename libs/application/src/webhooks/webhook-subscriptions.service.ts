@@ -6,6 +6,7 @@ import { PUBLIC_EVENT_SOURCE, type PublicEventSource } from './public-event-sour
 import { SsrfGuard, WebhookUrlRefused } from './ssrf-guard';
 import { generateWebhookSecret } from './webhook-signature';
 import { WEBHOOK_SECRET_BOX, WebhookSecretBox } from './webhook-secret-box';
+import { WEBHOOK_CLAIM_LOCK } from './webhook-sender';
 
 /** The subscription asked for cannot be made (unknown event types, a refused URL); the API answers 400 with these fields. */
 export class WebhookSubscriptionInvalid extends Error {
@@ -193,25 +194,34 @@ export class WebhookSubscriptionsService {
    * Puts one delivery back in its subscription's queue with a fresh attempt budget. It keeps its
    * place in log order, so it goes out before the subscription's later undelivered events.
    *
-   * A delivery a sender holds (its lease has not run out: being sent, or next in the run being sent)
-   * is left to that sender and answers 409: dropping the lease let a second sender claim the
-   * subscription and send it again, and what came after it, beside the first. The check is in the
-   * UPDATE itself (the sender's claim re-checks the same lease), so there is no window between them.
-   * Once the attempt is recorded the delivery may be redelivered; an expired lease (its sender died)
-   * is no obstacle.
+   * While any delivery of the subscription is held by a sender (its lease has not run out: being
+   * sent, or next in the run being sent) it answers 409 and changes nothing: put back in front of a
+   * run under way, it would go out beside that run's request, or after the later events the run
+   * still sends. It takes the claim lock alone, so no claim is under way meanwhile and the next
+   * claim starts from it. Once the run's attempts are recorded it may be redelivered; an expired
+   * lease (its sender died) is no obstacle.
    */
   async redeliver(actor: WebhookActor, deliveryId: string): Promise<DeliveryView> {
-    await this.visibleDelivery(actor, deliveryId);
-    // TypeORM answers an UPDATE … RETURNING on Postgres with [rows, affected count].
-    const [rows]: [DeliveryRow[], number] = await this.dataSource.query(
-      `UPDATE webhook_deliveries
-          SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL, lease_owner = NULL
-        WHERE id = $1 AND (lease_until IS NULL OR lease_until < clock_timestamp())
-        RETURNING ${DELIVERY_COLUMNS}`,
-      [deliveryId],
-    );
+    const visible = await this.visibleDelivery(actor, deliveryId);
+    const rows = await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(${WEBHOOK_CLAIM_LOCK.class}, ${WEBHOOK_CLAIM_LOCK.key})`);
+      // TypeORM answers an UPDATE … RETURNING on Postgres with [rows, affected count].
+      const [updated]: [DeliveryRow[], number] = await manager.query(
+        `UPDATE webhook_deliveries
+            SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL, lease_owner = NULL
+          WHERE id = $1
+            AND NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries l
+               WHERE l.subscription_id = $2 AND l.status IN ('pending', 'failed') AND l.lease_until IS NOT NULL AND l.lease_until >= clock_timestamp())
+          RETURNING ${DELIVERY_COLUMNS}`,
+        [deliveryId, visible.subscription_id],
+      );
+      return updated;
+    });
     if (rows.length === 0) {
-      throw new ConflictException(`webhook delivery ${deliveryId} is being sent; ask again once its attempt is recorded (GET /webhooks/deliveries/${deliveryId})`);
+      throw new ConflictException(
+        `webhook subscription ${visible.subscription_id} is being sent to; ask again once the attempts under way are recorded (GET /webhooks/deliveries/${deliveryId})`,
+      );
     }
     return deliveryView(rows[0]);
   }

@@ -93,7 +93,7 @@ export class WebhooksController {
   @Roles('partner', 'admin')
   @ApiOperation({
     summary: "Queue one delivery again (e.g. a dead one) with a fresh attempt budget; it keeps its place in the subscription's log order",
-    description: 'A delivery a sender holds at that moment (being sent, or next in line of the run being sent) answers 409: ask again once its attempt is recorded.',
+    description: 'While a sender holds any delivery of its subscription (a run under way), it answers 409 and changes nothing: ask again once those attempts are recorded.',
   })
   @ApiAcceptedResponse({ type: WebhookDeliveryDto })
   @ApiProblemResponses(400, 401, 403, 404, 409)
