@@ -6,6 +6,7 @@
  * (422), on either store, instead of being answered with the winner's outcome.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { Client } from 'pg';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { streamEvents } from '../support/log';
@@ -68,7 +69,7 @@ describe('Idempotency-Key: an effect in the log answers only the request it came
       const key = `row-${randomUUID()}`;
       const body = { kind: 'interim', dueDate: '2027-12-15' };
       const first = await schedule(key, body.dueDate).expect(201);
-      const plainHash = createHash('sha256').update(`POST /grants/${grantId}/reports\n\n${JSON.stringify(body)}`).digest('hex');
+      const plainHash = createHash('sha256').update(`POST /grants/${grantId}/reports\n\n${canonicalize(body)}`).digest('hex');
       const { rows } = await pg.query('SELECT request_hash FROM idempotency_keys WHERE key = $1', [key]);
       expect(rows).toEqual([{ request_hash: (await scheduledWith(key))[0].metadata.idempotencyRequest }]);
       expect(rows[0].request_hash).not.toBe(plainHash);

@@ -156,6 +156,23 @@ describe('Idempotency-Key, recorded in the log with the command’s events', () 
       expect(await carrying(publishKey)).toEqual([[`call-${first.body.id}`, 'CallPublished']]);
     });
 
+    it('a retry whose body members come in another order, or whose ids are in upper case, is the same request: replayed', async () => {
+      const key = `order-${randomUUID()}`;
+      const body = draftBody('Members in any order');
+      const first = await t.http.post('/calls').set(as()).set('Idempotency-Key', key).send(body).expect(201);
+      const reordered = Object.fromEntries(Object.entries(body).reverse());
+      expect(Object.keys(reordered)).not.toEqual(Object.keys(body));
+      const retry = await t.http.post('/calls').set(as()).set('Idempotency-Key', key).send(reordered).expect(201);
+      expect({ body: retry.body, replayed: retry.headers['idempotent-replayed'] }).toEqual({ body: first.body, replayed: 'true' });
+
+      const publishKey = `case-${randomUUID()}`;
+      await publish(first.body.id, publishKey).expect(200);
+      const upper = await publish(first.body.id.toUpperCase(), publishKey).expect(200);
+      expect(upper.headers['idempotent-replayed']).toBe('true');
+      expect(await carrying(key)).toEqual([[`call-${first.body.id}`, 'CallDrafted']]);
+      expect(await carrying(publishKey)).toEqual([[`call-${first.body.id}`, 'CallPublished']]);
+    });
+
     it('a key reused for another request is 422 and appends nothing: another body, another route, another stream', async () => {
       const key = `reused-${randomUUID()}`;
       const first = await draft(key, 'The first call').expect(201);

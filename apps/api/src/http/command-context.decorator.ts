@@ -6,12 +6,17 @@ import type { Request } from 'express';
 import { idempotencyKeyOf, keyedCommandOf } from '@app/platform/idempotency/idempotency.guard';
 import { CommandResultDto } from './command-result.dto';
 
-/** `If-Match: 3` or `If-Match: "3"` (an ETag-like version): the stream version the client expects. */
+/**
+ * `If-Match: "3"` (the strong ETag an answer carries) or `If-Match: 3`: the stream version the client
+ * expects. A weak tag (`W/"3"`) is refused: If-Match compares strongly (RFC 9110 §13.1.1), so a
+ * weak tag never matches, and taking it as a version would say it did.
+ */
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (/^\s*W\//.test(header)) throw new BadRequestException('If-Match compares strong entity tags, and a weak one (W/"3") never matches: send the ETag as the answer gave it, e.g. If-Match: "3"');
+  const match = /^\s*(?:"(\d{1,9})"|(\d{1,9}))\s*$/.exec(header);
   if (!match) throw new BadRequestException('If-Match must be a stream version, e.g. If-Match: "3"');
-  return Number(match[1]);
+  return Number(match[1] ?? match[2]);
 }
 
 /**

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { BadRequestException, type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import canonicalize from 'canonicalize';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { pgPoolOf } from '../database/pg-pool';
@@ -175,7 +176,10 @@ export class IdempotencyKeyGuard implements CanActivate {
     if (key === undefined) return true;
     const scope = request.actor?.id ?? 'anonymous';
     // One-shot hashing (no Hash object and its stream machinery to build for every keyed request).
-    const requestHash = hash('sha256', `${request.method} ${request.originalUrl}\n${request.header('if-match') ?? ''}\n${JSON.stringify(request.body ?? null)}`, 'hex');
+    // What makes two requests the same: the URL with its ids lower-cased (request.url, as the UUID
+    // middleware rewrote it; originalUrl keeps the client's case) and the body as canonical JSON
+    // (RFC 8785: members in one order), so a retry that differs only there is the same request.
+    const requestHash = hash('sha256', `${request.method} ${request.url}\n${request.header('if-match') ?? ''}\n${canonicalize(request.body ?? null)}`, 'hex');
     const keyed = new KeyedCommand(pgPoolOf(this.dataSource), this.logger, scope, key, requestHash, requestTag(this.tagKey, requestHash));
     keyedCommands.set(request, keyed);
     return looksUpLate(context.getHandler()) ? true : keyed.lookUpFirst();
