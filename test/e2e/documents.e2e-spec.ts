@@ -235,6 +235,39 @@ describe('grant documents over HTTP (multipart upload, encrypted storage, downlo
     expect((await streamEvents(t, `grant-${grantId}`)).length).toBe(before);
   });
 
+  it('refuses, not alters or drops: a second file part, a file name that is not UTF-8, a name with a bidirectional override (400, nothing stored or appended)', async () => {
+    const grantId = await awardedGrant();
+    const before = (await streamEvents(t, `grant-${grantId}`)).length;
+    const blobsBefore = await blobCount();
+    const head = (name: Buffer | string) =>
+      Buffer.concat([Buffer.from('--xyz\r\nContent-Disposition: form-data; name="file"; filename="', 'latin1'), Buffer.isBuffer(name) ? name : Buffer.from(name, 'utf8'), Buffer.from('"\r\nContent-Type: application/pdf\r\n\r\n', 'latin1')]);
+    const body = (...parts: Buffer[]) => Buffer.concat([...parts, Buffer.from('--xyz--\r\n', 'latin1')]);
+    const file = (name: Buffer | string, bytes: Buffer) => Buffer.concat([head(name), bytes, Buffer.from('\r\n', 'latin1')]);
+    const cases: [string, Buffer, RegExp][] = [
+      ['two file parts', body(file('first.pdf', pdf('one')), file('second.pdf', pdf('two'))), /more than one file part/],
+      ['raw bytes not UTF-8 in the name', body(file(Buffer.from([0x61, 0xff, 0xfe, 0x2e, 0x70, 0x64, 0x66]), pdf('three'))), /not valid UTF-8/],
+      ['a right-to-left override', body(file('report\u202efdp.exe', pdf('four'))), /bidirectional override/],
+      ['an isolate', body(file('\u2067plan\u2069.pdf', pdf('five'))), /bidirectional override/],
+    ];
+    for (const [what, payload, detail] of cases) {
+      const res = await rawUpload(grantee, `/grants/${grantId}/documents`, payload);
+      expect([what, res.status, res.headers['content-type']]).toEqual([what, 400, expect.stringContaining('application/problem+json')]);
+      expect(res.body.detail).toMatch(detail);
+    }
+    // filename* (RFC 8187) with an escape that is not UTF-8: refused too.
+    const starred = Buffer.concat([
+      Buffer.from("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''a%ED%A0%80b.pdf\r\nContent-Type: application/pdf\r\n\r\n", 'latin1'),
+      pdf('six'),
+      Buffer.from('\r\n--xyz--\r\n', 'latin1'),
+    ]);
+    expect((await rawUpload(grantee, `/grants/${grantId}/documents`, starred)).body.detail).toMatch(/not valid UTF-8/);
+    // The marks an Arabic name may carry are kept.
+    const marked = await rawUpload(grantee, `/grants/${grantId}/documents`, body(file('تقرير\u200f-2027.pdf', pdf('seven')))).expect(201);
+    expect(marked.body.documentId).toEqual(expect.any(String));
+    expect((await streamEvents(t, `grant-${grantId}`)).length).toBe(before + 1);
+    expect(await blobCount()).toBe(blobsBefore + 1);
+  });
+
   /** A multipart body cut short inside the file part, as a client that stopped writing sends it. */
   const CUT_SHORT = Buffer.from('--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.4 trunc', 'latin1');
   /** The file part whole, but the body never closed (no final boundary): the form is still malformed. */

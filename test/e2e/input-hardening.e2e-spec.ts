@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import type { Response } from 'supertest';
 import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
 import { createTestApp, type TestApp } from '../support/app';
@@ -442,6 +444,42 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
         .set('Content-Type', 'application/x-www-form-urlencoded')
         .send('reason=Budget%00withdrawn');
       expectFieldError(res, 'reason');
+    });
+
+    it('refuses a query string whose percent-escapes do not spell UTF-8, as the path\'s are refused', async () => {
+      for (const query of ['q=%ED%A0%80', 'q=%FF', 'q=100%', 'q=%E2%82']) {
+        const res = await as(auditor).get(`/search?${query}`);
+        expectProblem(res, 400, PROBLEM_TYPES.malformedRequest);
+        expect([query, res.body.detail]).toEqual([query, expect.stringContaining('The query string is not validly encoded')]);
+      }
+      expect((await as(auditor).get('/search?q=%D8%B9%D9%85%D9%84%20100%25')).status).toBe(200);
+    });
+
+    it('answers what Node\'s HTTP parser refuses before the app runs as problem+json too: a 20 KB URL (431), a request that is not HTTP (400)', async () => {
+      const server = t.app.getHttpServer() as Server;
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const raw = (request: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1');
+          let answer = '';
+          socket.setEncoding('utf8');
+          socket.on('data', (chunk: string) => (answer += chunk));
+          socket.on('end', () => resolve(answer));
+          socket.on('error', reject);
+          socket.write(request);
+        });
+      for (const [request, status, type] of [
+        [`GET /search?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`, 431, 'about:blank'],
+        ['NOT HTTP AT ALL\r\n\r\n', 400, PROBLEM_TYPES.malformedRequest],
+      ] as const) {
+        const answer = await raw(request);
+        const [head, body] = answer.split('\r\n\r\n');
+        expect(head.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        expect(head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
+        expect(head).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/);
+        expect(JSON.parse(body)).toMatchObject({ type, status, title: expect.any(String), detail: expect.any(String) });
+      }
     });
 
     it('refuses NUL in a query parameter and in a path parameter', async () => {

@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { requestLogMiddleware } from '@app/platform/logging/logging';
 import { BodylessRouteGuard, RequestInputGuard } from './http/validation';
 import { useStrictBodyParsers } from './http/body-parsers';
+import { answerClientErrorsAsProblems } from './http/client-errors';
 import { cacheValidationMetadata } from './http/validation/validation-metadata-cache';
 import { createValidationPipe } from './http/validation/validation-pipe';
 import { Logger } from 'nestjs-pino';
@@ -27,6 +28,8 @@ export function configureApp(app: INestApplication): INestApplication {
   });
   // JSON and form bodies whose bytes are not valid UTF-8: 400, not decoded with U+FFFD (http/body-parsers.ts).
   useStrictBodyParsers(app);
+  // What Node's HTTP parser refuses before the app runs (a 16 KB URL, a short Content-Length): problem+json too.
+  answerClientErrorsAsProblems(app.getHttpServer());
   app.useGlobalGuards(
     new RequestInputGuard(), // NUL, lone surrogates, JSON depth: 400 before any pipe or interceptor
     new BodylessRouteGuard(), // a body other than {} sent to a route that takes none: 400

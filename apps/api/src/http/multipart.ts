@@ -86,6 +86,12 @@ export function readFileUpload(req: Request, options: { maxBytes: number; field?
         stream.resume();
         return;
       }
+      const refusedName = fileNameProblem(info.filename);
+      if (refusedName) {
+        stream.resume();
+        fail(new BadRequestException(refusedName));
+        return;
+      }
       settled = true;
       const fileName = uploadedFileName(info.filename);
       const content = async function* (): AsyncGenerator<Buffer> {
@@ -109,6 +115,8 @@ export function readFileUpload(req: Request, options: { maxBytes: number; field?
     });
     parser.on('error', () => fail(cutShort()));
     parser.on('partsLimit', () => fail(new BadRequestException('Too many parts: send one file part')));
+    // A second file part: refused, not dropped unseen (the upload then fails before anything is stored).
+    parser.on('filesLimit', () => fail(new BadRequestException('Send one file per upload: this body has more than one file part')));
     parser.on('close', () => {
       if (!settled) fail(new BadRequestException(`The multipart/form-data body has no "${field}" file part`));
     });
@@ -132,6 +140,19 @@ export function uploadedFileName(sent: string | undefined): string {
   const decoded = (sent ?? '').replace(/%(22|0d|0a)/gi, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
   const name = (decoded.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
   return name || 'document';
+}
+
+/**
+ * Why a sent file name is refused, if it is: one that was not valid UTF-8 (busboy has put U+FFFD
+ * for each bad byte, so the stored name would not be the user's), or one with a bidirectional
+ * override or isolate (U+202A–U+202E, U+2066–U+2069), which can show `report` + U+202E + `fdp.exe` as
+ * `reportexe.pdf`. The marks an Arabic name may carry (U+200E, U+200F, U+061C) are kept.
+ */
+export function fileNameProblem(sent: string | undefined): string | undefined {
+  if (sent === undefined) return undefined;
+  if (sent.includes('\uFFFD')) return 'The file name is not valid UTF-8: send it UTF-8 encoded (or as filename*=UTF-8\'\'…)';
+  if (/[\u202A-\u202E\u2066-\u2069]/.test(sent)) return 'The file name holds a bidirectional override or isolate character, which can disguise its extension: rename the file';
+  return undefined;
 }
 
 function cutShort(): HttpException {

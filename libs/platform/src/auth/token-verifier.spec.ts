@@ -38,9 +38,10 @@ describe('signToken / TokenVerifier round trip (HS256)', () => {
     await expect(verifier.verify(upper)).resolves.toEqual({ id: 'amal', role: 'applicant', organisationId: '7c9a3e12-0b7e-4a57-8f3d-1f0e2d3c4b5a' });
   });
 
-  it('refuses a subject the ledger cannot record: a control character, a lone surrogate, over 255 characters', async () => {
+  it('refuses a subject the ledger cannot record: a control or format character, a lone surrogate, over 255 characters', async () => {
     const sign = (sub: string) => new SignJWT({ role: 'grant-manager' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(config.issuer).setAudience(config.audience).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(config.jwtSecret));
-    for (const sub of ['ali\u0000ce', 'ali\nce', 'ali\u007fce', 'ali\ud800ce', 'a'.repeat(256)]) {
+    // Format characters: a right-to-left override (gm + U+202E + live shows as gmevil), an isolate, a zero-width joiner, a BOM.
+    for (const sub of ['ali\u0000ce', 'ali\nce', 'ali\u007fce', 'ali\ud800ce', 'a'.repeat(256), 'gm\u202elive', 'gm\u2067x\u2069', 'ali\u200dce', '\ufeffalice']) {
       await expect(verifier.verify(await sign(sub))).rejects.toMatchObject({ constructor: InvalidTokenError, reason: 'claims' });
     }
     for (const sub of ['a'.repeat(255), 'auth0|5f1c2b', 'Amal Haddad-Nasser', 'عمل']) await expect(verifier.verify(await sign(sub))).resolves.toMatchObject({ id: sub });

@@ -91,11 +91,12 @@ export const MAX_SUBJECT_LENGTH = 255;
 
 /**
  * A subject the ledger can record as it is: not empty, at most MAX_SUBJECT_LENGTH characters, well
- * formed (no lone surrogate) and with no control character (U+0000 cannot be stored in PostgreSQL's
- * jsonb or text, and the others have no place in an identifier).
+ * formed (no lone surrogate) and with no control or format character (U+0000 cannot be stored in
+ * PostgreSQL's jsonb or text, and the others have no place in an identifier: a right-to-left
+ * override, U+202E, in `gm` + U+202E + `live` showed the actor of events as `gmevil`).
  */
 function isRecordableSubject(sub: unknown): sub is string {
-  return typeof sub === 'string' && sub.length > 0 && sub.length <= MAX_SUBJECT_LENGTH && !LONE_SURROGATE.test(sub) && !/[\u0000-\u001f\u007f-\u009f]/.test(sub);
+  return typeof sub === 'string' && sub.length > 0 && sub.length <= MAX_SUBJECT_LENGTH && !LONE_SURROGATE.test(sub) && !/[\u0000-\u001f\u007f-\u009f]|\p{Cf}/u.test(sub);
 }
 
 /** A UTF-16 surrogate without its pair (String.prototype.isWellFormed, not in this TypeScript lib). */

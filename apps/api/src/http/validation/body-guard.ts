@@ -141,6 +141,23 @@ interface InputRequest {
   body?: unknown;
   query?: unknown;
   params?: unknown;
+  url?: string;
+}
+
+/**
+ * The query string's percent-escapes must spell UTF-8 (RFC 3986 with RFC 3629), as the path's must
+ * (a URIError there is a 400 already): the query parser keeps an escape it cannot decode as the
+ * literal text, so `?q=%ED%A0%80` (an encoded surrogate) was searched for as those nine characters,
+ * and a lone `%` as itself.
+ */
+function assertQueryEncoding(url: string | undefined): void {
+  const start = url?.indexOf('?') ?? -1;
+  if (url === undefined || start < 0 || !url.includes('%', start)) return;
+  try {
+    decodeURIComponent(url.slice(start + 1));
+  } catch {
+    throw new MalformedRequestError('The query string is not validly encoded: its percent-escapes must spell UTF-8 (write a literal % as %25)');
+  }
 }
 
 /**
@@ -190,7 +207,9 @@ export class RequestInputGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    assertStorableRequest(context.switchToHttp().getRequest<InputRequest>(), this.limits);
+    const request = context.switchToHttp().getRequest<InputRequest>();
+    assertQueryEncoding(request.url);
+    assertStorableRequest(request, this.limits);
     return true;
   }
 }
