@@ -209,6 +209,38 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
       expect(res.body.detail).toBe('The request body must be a JSON object');
     });
 
+    it('answers 415 to a body its parsers do not read (text/plain, XML, no Content-Type), naming what was sent, not 400 for every field missing', async () => {
+      const json = JSON.stringify(draftCallBody({ title: 'Sent as text' }));
+      for (const [type, named] of [['text/plain', 'A body of type text/plain'], ['application/xml; charset=utf-8', 'A body of type application/xml'], ['application/merge-patch+json', 'A body of type application/merge-patch+json']]) {
+        const res = await t.http.post('/calls').set('Authorization', `Bearer ${manager}`).set('Content-Type', type).send(json);
+        expectProblem(res, 415, PROBLEM_TYPES.other);
+        expect(res.body.detail).toBe(`${named} is not read here: send it as application/json (or application/x-www-form-urlencoded)`);
+      }
+      // No Content-Type at all (a route that takes none says so instead: request-strictness.e2e-spec).
+      for (const path of ['/calls', `/calls/${callId}/cancel`]) {
+        const res = await new Promise<{ status: number; type: string; detail: string }>((resolve, reject) => {
+          const server = t.app.getHttpServer() as Server;
+          const send = () => {
+            const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+            let answer = '';
+            socket.setEncoding('utf8');
+            socket.on('data', (chunk: string) => (answer += chunk));
+            socket.on('end', () => {
+              const [head, body] = answer.split('\r\n\r\n');
+              resolve({ status: Number(head.split(' ')[1]), type: /content-type: ([^\r]*)/i.exec(head)?.[1] ?? '', detail: JSON.parse(body).detail });
+            });
+            socket.on('error', reject);
+            socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${manager}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+          };
+          if (server.listening) send();
+          else server.listen(0, '127.0.0.1', send);
+        });
+        expect(res).toEqual({ status: 415, type: expect.stringMatching(/^application\/problem\+json/), detail: expect.stringMatching(/^A body without a Content-Type is not read here/) });
+      }
+      // An empty body of any type is no body.
+      await t.http.post(`/calls/${callId}/cancel`).set('Authorization', `Bearer ${manager}`).set('Content-Type', 'text/plain').send('').expect(400);
+    });
+
     it('still calls broken JSON not valid JSON', async () => {
       const res = await as(manager).post('/calls', '{"title": ');
       expectProblem(res, 400, PROBLEM_TYPES.malformedRequest);

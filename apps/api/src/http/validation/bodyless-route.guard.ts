@@ -1,4 +1,4 @@
-import { BadRequestException, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { BadRequestException, SetMetadata, UnsupportedMediaTypeException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/internal';
 import type { IncomingMessage } from 'node:http';
@@ -76,7 +76,8 @@ function isEmptyObject(body: unknown): boolean {
  * nothing and pass; so does any request without content. Runs among the global guards, after the
  * AuthGuard (an anonymous or forbidden caller gets its 401 or 403 first) and before the route's own
  * (the Idempotency-Key guard) and the pipes. A request without content or query costs it two header
- * reads and a search of its URL.
+ * reads and a search of its URL. A route that takes a body answers 415 to one its parsers did not
+ * read (`text/plain`, `application/xml`, none: until 2026-12-06 the route saw no body).
  */
 export class BodylessRouteGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
@@ -86,7 +87,16 @@ export class BodylessRouteGuard implements CanActivate {
       throw new BadRequestException(`This route takes no query parameters: send none, as what is sent would be ignored`);
     }
     if (!sendsContent(request) || isEmptyObject(request.body)) return true;
-    if (routeInputs(context.getClass(), context.getHandler()).body) return true;
-    throw new BadRequestException(`This route takes no request body: send none (or {}), as what is sent would be ignored`);
+    if (!routeInputs(context.getClass(), context.getHandler()).body) {
+      throw new BadRequestException(`This route takes no request body: send none (or {}), as what is sent would be ignored`);
+    }
+    // A body the JSON and form parsers left unread (another Content-Type, or none) would reach the
+    // route as no body at all: a command answered 400 naming every field as missing. An upload
+    // (multipart/form-data) reads its own body.
+    const type = request.headers['content-type'] ?? '';
+    if (request.readableEnded || /^multipart\/form-data\b/i.test(type)) return true;
+    throw new UnsupportedMediaTypeException(
+      `${type === '' ? 'A body without a Content-Type' : `A body of type ${type.split(';')[0].trim()}`} is not read here: send it as application/json (or application/x-www-form-urlencoded)`,
+    );
   }
 }
