@@ -5,7 +5,7 @@
  * portfolio with an overdue report.
  */
 import type { Browser, Page } from 'playwright-core';
-import { type ConsoleWorld, MANAGER, REVIEW, REVIEWER, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
+import { CONSOLE_NOW, type ConsoleWorld, MANAGER, REVIEW, REVIEWER, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
 import { expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
 
 describe('console in a browser: the grant manager’s board', () => {
@@ -108,15 +108,21 @@ describe('console in a browser: the grant manager’s board', () => {
 
   it('lists the grant portfolio with the overdue report first', async () => {
     const { award } = await world.call<{ award: { grantId: string } }>(MANAGER, 'GET', `/proposals/${proposalId}`);
-    // The API's clock stands at 2027-02-01: a report due in January is overdue.
-    await world.call(MANAGER, 'POST', `/grants/${award.grantId}/reports`, { kind: 'interim', dueDate: '2027-01-25' });
-    await world.until<{ overdue: boolean }>(MANAGER, `/grants/${award.grantId}`, (g) => g.overdue);
-    await page.getByRole('link', { name: 'Grant portfolio' }).click();
-    await page.getByLabel('Only grants with an overdue report').check();
-    const card = page.locator('.card.overdue');
-    // The grant goes by its proposal's title and names its grantee, both from the grant list itself.
-    await expectText(card, /Housing rights for minorities.*Awda Housing Justice · .*Report overdue \(due 25 Jan 2027\)/);
-    expect(await page.locator('ul.cards > li').count()).toBe(1);
+    // Awarded on 2027-02-01 (the API's clock), a report due that day is overdue from the next: the
+    // clock moves on ten days (a due date before the award is refused: grant.date.outside-grant-window).
+    await world.call(MANAGER, 'POST', `/grants/${award.grantId}/reports`, { kind: 'interim', dueDate: '2027-02-01' });
+    world.t.clock.set('2027-02-11T10:00:00.000Z');
+    try {
+      await world.until<{ overdue: boolean }>(MANAGER, `/grants/${award.grantId}`, (g) => g.overdue);
+      await page.getByRole('link', { name: 'Grant portfolio' }).click();
+      await page.getByLabel('Only grants with an overdue report').check();
+      const card = page.locator('.card.overdue');
+      // The grant goes by its proposal's title and names its grantee, both from the grant list itself.
+      await expectText(card, /Housing rights for minorities.*Awda Housing Justice · .*Report overdue \(due 1 Feb 2027\)/);
+      expect(await page.locator('ul.cards > li').count()).toBe(1);
+    } finally {
+      world.t.clock.set(CONSOLE_NOW);
+    }
   });
 
   it('labels every control, and can be driven from the keyboard alone', async () => {

@@ -10,7 +10,7 @@ import type { Actor } from '@app/platform';
 import { createTestApp, type TestApp } from '../../support/app';
 
 /** Inside the call's submission window: the API's clock (a test clock) stands here. */
-const NOW = '2027-02-01T10:00:00.000Z';
+export const CONSOLE_NOW = '2027-02-01T10:00:00.000Z';
 
 export const CRITERIA = [
   { id: 'relevance', name: 'Relevance to the policy issue', weight: 60, maxScore: 10 },
@@ -35,7 +35,7 @@ export interface ConsoleWorld {
 export async function startConsoleWorld(): Promise<ConsoleWorld> {
   const repo = join(__dirname, '..', '..', '..');
   if (!existsSync(join(repo, 'dist', 'console', 'index.html'))) throw new Error('The console is not built: run `npm run build:console` (npm run test:browser does)');
-  const t = await createTestApp({ now: NOW });
+  const t = await createTestApp({ now: CONSOLE_NOW });
   await t.app.listen(0, '127.0.0.1');
   const { port } = t.app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
