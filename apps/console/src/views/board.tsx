@@ -62,10 +62,15 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
   useEffect(() => {
     setAward(undefined);
     if (!proposalId) return;
+    // An answer for a proposal no longer selected (another was picked meanwhile) is dropped.
+    let current = true;
     api.GET('/proposals/{id}', { params: { path: { id: proposalId } } }).then(
-      ({ data }) => setAward(data?.award),
-      () => setAward(undefined),
+      ({ data }) => current && setAward(data?.award),
+      () => current && setAward(undefined),
     );
+    return () => {
+      current = false;
+    };
   }, [proposalId, refresh]);
 
   const selected = proposals?.find((p) => p.id === proposalId);
