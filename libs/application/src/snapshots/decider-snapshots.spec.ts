@@ -16,7 +16,7 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '58d0a5b746d851a8' },
-  grant: { version: 1, sources: 'a21d6dd2c2b188fb' },
+  grant: { version: 1, sources: '805ba748387c6171' },
   organisation: { version: 1, sources: '65ecafdc5292e68b' },
   proposal: { version: 1, sources: '54f257fd83e545e0' },
   recipient: { version: 1, sources: 'a998187c3c2a8de4' },

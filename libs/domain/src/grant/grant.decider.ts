@@ -1073,10 +1073,10 @@ function assertDate(field: string, value: string): void {
 export const MAX_GRANT_PERIOD_YEARS = 10;
 
 /**
- * A tranche's or a report's due date falls between the grant's award (or its period's start, if
- * earlier: an advance may be due before the work starts) and a year after its period ends, the
- * period as extended (final reports and the final payment come after the end). A date outside
- * it is a typing mistake (1999 for 2029), not a plan.
+ * A tranche's or a report's due date falls between the grant's award and a year after its period
+ * ends, the period as extended (final reports and the final payment come after the end). A period
+ * that began before the award (a grant made retroactively) opens the window at its start instead.
+ * A date outside it is a typing mistake (1999 for 2029), not a plan.
  */
 function assertWithinGrantWindow(field: string, value: string, terms: GrantTerms): void {
   const awardedOn = terms.awardedAt.slice(0, 10);
