@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { dataSourceOptions } from '../data-source-options';
 import { GrantsDocumentNames1764001720000 } from './grants-document-names.migration';
+import { GrantView } from './grant-view.entity';
 import { GrantsProjection } from './grants.projection';
 
 const grantId = '9c1f2a11-7d9b-4f38-9c55-1b0e6f3c0a3e';
@@ -106,6 +107,25 @@ describe('grants projection', () => {
       expect.objectContaining({ trancheId: cancelledTranche, status: 'cancelled', cancelledAt: '2027-07-01T09:00:00Z', cancellationReason: 'Hearings dropped' }),
     ]);
   });
+  it('projects a report due in year 0000 (recorded before the API refused it) as that day, applied one by one and in a batch, instead of stalling', async () => {
+    const [awarded] = history;
+    const events = (id: string): GrantEvent[] => [
+      { ...awarded, data: { ...awarded.data, grantId: id } } as GrantEvent,
+      { type: 'ReportScheduled', data: { grantId: id, reportId, kind: 'interim', dueDate: '0000-02-29', scheduledAt: '2027-05-04T09:00:00Z' } },
+    ];
+    const one = randomUUID();
+    const batched = randomUUID();
+    for (const [version, event] of events(one).entries()) await dataSource.transaction((tx) => projection.apply(recorded(event, version), tx));
+    await dataSource.transaction((tx) => projection.applyBatch(events(batched).map((event, version) => recorded(event, version)), tx));
+    for (const id of [one, batched]) {
+      // PostgreSQL's name for ISO 8601's year 0; the day is the same (year 0 is a leap year in both).
+      expect(await row(id)).toMatchObject({ next_report_due: '0001-02-29 BC', next_report_owed: '0001-02-29 BC', version: 1 });
+      expect(await dataSource.getRepository(GrantView).findOneBy({ id })).toMatchObject({ nextReportDue: '0000-02-29', nextReportOwed: '0000-02-29' });
+    }
+    const overdue: { id: string }[] = await dataSource.query('SELECT id FROM grants WHERE id = ANY ($1::uuid[]) AND next_report_owed < $2', [[one, batched], '0001-01-01']);
+    expect(overdue.map(({ id }) => id).sort()).toEqual([one, batched].sort());
+  });
+
   it("keeps no document's name (personal data): not applied one by one, not in a batch; the migration clears rows projected before", async () => {
     const [awarded] = history;
     const name = 'Passport_Rania_Haddad.pdf';

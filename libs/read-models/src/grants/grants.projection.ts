@@ -70,6 +70,18 @@ const UPDATED = `id uuid, status text, amount_minor bigint, scheduled_minor bigi
   state jsonb, updated_at timestamptz, version int`;
 const columnNames = (definition: string) => definition.split(',').map((column) => column.trim().split(/\s+/)[0]);
 
+/**
+ * A date-only value as PostgreSQL's `date` reads it. The API has refused a year outside 0001–9999
+ * since 2026-12-06, but a log recorded before may hold a report due `0000-01-01` — ISO 8601's year
+ * 0, which PostgreSQL has no name for and refused, stalling this projection for good. It is the
+ * year PostgreSQL calls 1 BC, so `0000-MM-DD` is written as `0001-MM-DD BC`: the same day, ordered
+ * before every later one (the `overdue` filter holds), and read back through the driver as
+ * `0000-MM-DD` (`grants.projection.int-spec.ts`).
+ */
+export function pgDate<T extends string | null>(day: T): T {
+  return (day !== null && day.startsWith('0000-') ? `0001-${day.slice(5)} BC` : day) as T;
+}
+
 /** What GrantAwarded inserts; undefined when the award carries no terms (nothing is inserted). */
 function insertedColumns(state: GrantState, recorded: RecordedEvent): InsertedColumns | undefined {
   const terms = state.terms;
@@ -88,8 +100,8 @@ function insertedColumns(state: GrantState, recorded: RecordedEvent): InsertedCo
     scheduled_minor: totals.scheduledMinor,
     paid_minor: totals.paidMinor,
     remaining_minor: totals.remainingMinor,
-    period_start: terms.periodStart,
-    period_end: terms.periodEnd,
+    period_start: pgDate(terms.periodStart),
+    period_end: pgDate(terms.periodEnd),
     state,
     awarded_at: terms.awardedAt,
     updated_at: recorded.recordedAt,
@@ -125,9 +137,9 @@ function updatedRow(row: StoredRow, event: GrantEvent, recorded: RecordedEvent):
       paid_minor: totals.paidMinor,
       remaining_minor: totals.remainingMinor,
       unspent_minor: state.unspentMinor,
-      period_end: state.terms?.periodEnd,
-      next_report_due: nextReportDue(state),
-      next_report_owed: nextReportOwed(state),
+      period_end: state.terms === null ? undefined : pgDate(state.terms.periodEnd),
+      next_report_due: pgDate(nextReportDue(state)),
+      next_report_owed: pgDate(nextReportOwed(state)),
       agreement_signed_at: state.agreementSignedAt,
       status_reason: statusReason,
       amendments,
