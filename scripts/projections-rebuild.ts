@@ -99,10 +99,11 @@ async function main(): Promise<number> {
   try {
     // The projections are rebuilt concurrently: while one waits for PostgreSQL, another folds in Node.
     const bar = new ProgressBar(projections.length === 1 ? projections[0].name : 'rebuild');
-    const progress = new Map<string, { done: number; total: number }>();
+    const progress = new Map<string, { done: number; total: number | null }>();
     const draw = () => {
       const all = [...progress.values()];
-      bar.update(all.reduce((sum, p) => sum + p.done, 0), all.reduce((sum, p) => sum + p.total, 0));
+      const counted = all.length === projections.length && all.every((p) => p.total !== null);
+      bar.update(all.reduce((sum, p) => sum + p.done, 0), counted ? all.reduce((sum, p) => sum + (p.total ?? 0), 0) : null);
     };
     // The progress bars' totals: one scan of the log for all of them, while the rebuilds start.
     let counts: Promise<number[]> | undefined;

@@ -13,7 +13,8 @@ export class ProgressBar {
     private readonly now: () => number = Date.now,
   ) {}
 
-  update(done: number, total: number, force = false): void {
+  /** `total` null: not counted yet (the line shows what is done, no share of a total). */
+  update(done: number, total: number | null, force = false): void {
     this.startDone ??= done;
     const t = this.now();
     const interval = this.out.isTTY ? 100 : 5_000;
@@ -30,13 +31,17 @@ export class ProgressBar {
   }
 }
 
-/** One line: `label [#####-----]  42% 420,000/1,000,000 events  35,000 ev/s  ETA 17s`. */
-export function renderProgress(label: string, done: number, total: number, elapsedSeconds: number, doneThisRun: number, width = 30): string {
+/**
+ * One line: `label [#####-----]  42% 420,000/1,000,000 events  35,000 ev/s  ETA 17s`; before the
+ * total is known, `label 420,000 events  35,000 ev/s  (counting the log)`.
+ */
+export function renderProgress(label: string, done: number, total: number | null, elapsedSeconds: number, doneThisRun: number, width = 30): string {
+  const rate = elapsedSeconds > 0 ? doneThisRun / elapsedSeconds : 0;
+  const n = (value: number) => Math.round(value).toLocaleString('en-US');
+  if (total === null) return `${label} ${n(done)} events  ${n(rate)} ev/s  (counting the log)`;
   const ratio = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(ratio * width);
-  const rate = elapsedSeconds > 0 ? doneThisRun / elapsedSeconds : 0;
   const eta = rate > 0 ? formatDuration((total - done) / rate) : '?';
-  const n = (value: number) => Math.round(value).toLocaleString('en-US');
   return `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}% ${n(done)}/${n(total)} events  ${n(rate)} ev/s  ETA ${eta}`;
 }
 

@@ -21,8 +21,11 @@ export interface RebuildProgress {
   projection: string;
   /** Events applied so far, counting those of an interrupted earlier run. */
   done: number;
-  /** Events of the projection in the log when the rebuild (or its resumption) began; grows if the log does. */
-  total: number;
+  /**
+   * Events of the projection in the log when the rebuild (or its resumption) began; grows if the
+   * log does. Null until the log has been counted (counted beside the first batches, not before).
+   */
+  total: number | null;
 }
 
 export interface ProjectionRebuildOptions {
@@ -115,7 +118,7 @@ export class ProjectionRebuild {
       state = { position: null, eventsApplied: 0, startedAt: new Date() };
     }
     // The total is for the progress bar only: counted while the first batches are applied, not before.
-    const progress = { projection: projection.name, done: state.eventsApplied, total: state.eventsApplied };
+    const progress: RebuildProgress = { projection: projection.name, done: state.eventsApplied, total: null };
     const applied = state.eventsApplied;
     const counted = this.countAfter(state.position, applied).then(
       (after) => {
@@ -129,7 +132,7 @@ export class ProjectionRebuild {
       maxBatches: this.options.stopAfterBatches,
       onBatch: (count) => {
         progress.done += count;
-        progress.total = Math.max(progress.total, progress.done);
+        if (progress.total !== null) progress.total = Math.max(progress.total, progress.done);
         this.options.onProgress?.(progress);
       },
     });
