@@ -435,6 +435,29 @@ describe('proposals over HTTP', () => {
     await viewAt(drafted, 3, 'hebron');
   });
 
+  it("never shows a peer the review of a reviewer recused after writing it; the programme sees it, marked recused", async () => {
+    const id = await eligibleProposal('beirut', housingProposal(callId, { title: 'Tenure rights, a late conflict' }));
+    for (const reviewerId of ['reviewer-omar', 'reviewer-nadia']) {
+      await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId }).expect(200);
+    }
+    // Omar reviews, then declares a conflict; Nadia reviews after that.
+    await t.http.post(`/proposals/${id}/reviews`).set(bearer('omar')).send({ scores: scores(9, 9, 9), recommendation: 'fund', comment: 'Written under a conflict' }).expect(200);
+    await t.http.post(`/proposals/${id}/conflicts`).set(bearer('omar')).send({ description: 'I sit on the lead board' }).expect(200);
+    await t.http.post(`/proposals/${id}/reviews`).set(bearer('nadia')).send({ scores: scores(6, 6, 6), recommendation: 'reserve', comment: 'Fair' }).expect(200);
+    const nadia = await viewAt(id, 10, 'nadia');
+    expect(nadia.reviews.map((r: { reviewerId: string }) => r.reviewerId)).toEqual(['reviewer-nadia']);
+    expect(JSON.stringify(nadia)).not.toContain('Written under a conflict');
+    const then = t.clock.now().toISOString();
+    const nadiaThen = (await t.http.get(`/proposals/${id}`).query({ asOf: then }).set(bearer('nadia')).expect(200)).body;
+    expect(nadiaThen.reviews.map((r: { reviewerId: string }) => r.reviewerId)).toEqual(['reviewer-nadia']);
+    const manager = await viewAt(id, 10, 'manager');
+    expect(manager.reviews.map((r: { reviewerId: string; recused: boolean }) => [r.reviewerId, r.recused]).sort()).toEqual([
+      ['reviewer-nadia', false],
+      ['reviewer-omar', true],
+    ]);
+    expect(manager.reviewCount).toBe(1);
+  });
+
   it('refuses a submission after the deadline, extensions included', async () => {
     const { id: late } = await draft('beirut', housingProposal(callId, { title: 'Late network' }));
     t.clock.set(AFTER_DEADLINE);

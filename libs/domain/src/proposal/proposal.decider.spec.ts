@@ -973,9 +973,9 @@ describe('proposal decider', () => {
       }
     });
 
-    it('a reviewer sees other reviews only after submitting their own', () => {
+    it('a reviewer sees other reviews only after submitting their own, and never a recused reviewer\'s (it does not count)', () => {
       expect(visibleReviews(state, { id: 'rev-2', role: 'reviewer' })).toEqual([]);
-      expect(visibleReviews(state, { id: 'rev-1', role: 'reviewer' }).map((r) => r.reviewerId)).toEqual(['rev-1', 'rev-3']);
+      expect(visibleReviews(state, { id: 'rev-1', role: 'reviewer' }).map((r) => r.reviewerId)).toEqual(['rev-1']);
       expect(visibleReviews(state, { id: 'rev-3', role: 'reviewer' }).map((r) => r.reviewerId)).toEqual(['rev-3']);
     });
 
