@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Browser, Page } from 'playwright-core';
-import { AUDITOR, type ConsoleWorld, CRITERIA, decideAward, MANAGER, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
+import { AUDITOR, type ConsoleWorld, CRITERIA, decideAward, MANAGER, REVIEWER, screenAndAssign, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
 import { expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
 
 describe('console in a browser: the auditor’s time machine', () => {
@@ -18,6 +18,7 @@ describe('console in a browser: the auditor’s time machine', () => {
   let page: Page;
   let problems: string[];
   let proposalId: string;
+  let otherId: string;
   let history: { type: string }[];
 
   beforeAll(async () => {
@@ -25,6 +26,10 @@ describe('console in a browser: the auditor’s time machine', () => {
     const seeded = await seedSubmittedProposals(world, { housing: 'Housing rights for minorities in informal settlements', other: 'Nationality rights for stateless people' });
     proposalId = seeded.proposals.housing;
     await decideAward(world, proposalId);
+    // A conflict declaration appends two events at one instant: the declaration and the recusal.
+    otherId = seeded.proposals.other;
+    await screenAndAssign(world, otherId);
+    await world.call(REVIEWER, 'POST', `/proposals/${otherId}/conflicts`, { description: 'I advised the lead organisation' });
     history = (await world.call<{ items: { type: string }[] }>(AUDITOR, 'GET', `/audit/streams/proposal-${proposalId}?limit=500`)).items;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -97,6 +102,31 @@ describe('console in a browser: the auditor’s time machine', () => {
     await expectText(page.getByTestId('slider-value'), new RegExp(`Event ${history.length} of ${history.length}: ${history[history.length - 1].type}`));
     await page.locator('[data-testid="as-of-record"] [data-field="status"] [data-status="awarded"]').waitFor();
     expect(await page.getByText('On that date the record did not exist yet').count()).toBe(0);
+  });
+
+  it('takes events appended together as one step: the record never stood between them', async () => {
+    const other = (await world.call<{ items: { type: string; recordedAt: string }[] }>(AUDITOR, 'GET', `/audit/streams/proposal-${otherId}?limit=500`)).items;
+    const declared = other.findIndex((event) => event.type === 'ConflictOfInterestDeclared');
+    expect(other[declared + 1]).toMatchObject({ type: 'ReviewerRecused', recordedAt: other[declared].recordedAt });
+    // First a record that does not exist: its 404 must not stay on screen over the next record.
+    await page.goto(`${world.baseUrl}/console/#/audit/proposal/00000000-0000-4000-8000-000000000000`);
+    await expectText(page.getByRole('alert'), /not found/);
+    await page.goto(`${world.baseUrl}/console/#/audit/proposal/${otherId}`);
+    const timeline = page.getByTestId('timeline');
+    await timeline.locator('li').nth(other.length - 1).waitFor();
+    await timeline.locator('li').nth(declared).getByRole('button').click();
+    const step = `${declared + 1}–${declared + 2}`;
+    await expectText(page.getByTestId('slider-value'), new RegExp(`Event ${step} of ${other.length}: ConflictOfInterestDeclared \\+ ReviewerRecused`));
+    await expectText(page.getByText(/As it stood after event/), new RegExp(`As it stood after event ${step} of ${other.length}`));
+    // The recusal is not among what changed since: it is part of the step shown.
+    const changed = page.getByTestId('changed-since');
+    await expectText(changed, /Nothing: this is the latest event/);
+    expect(await changed.getByText('ReviewerRecused').count()).toBe(0);
+    expect(await page.getByRole('alert').filter({ hasText: /not found/ }).count()).toBe(0);
+    await page.goBack();
+    await page.goBack();
+    await page.getByRole('heading', { name: /Housing rights for minorities/ }).waitFor();
+    await page.getByTestId('dossier').waitFor();
   });
 
   it('reads the decision dossier', async () => {

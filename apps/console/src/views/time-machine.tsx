@@ -109,6 +109,7 @@ function personalDataMarkers(data: unknown, path = ''): { path: string; state: s
 const SHOWN_FIELDS = ['title', 'status', 'version', 'consensusScore', 'reviewCount', 'reviewersAssigned', 'committedMinor', 'remainingMinor', 'amountMinor', 'disbursedMinor', 'overdue', 'updatedAt'] as const;
 
 function short(value: unknown): string {
+  if (value === null || value === undefined) return '—';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text === undefined ? '—' : text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
@@ -140,22 +141,36 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
   const [notYet, setNotYet] = useState(false);
 
   useEffect(() => {
+    // Another record: nothing of the one before stays on screen (its problem, its fields, its date).
     setEvents(undefined);
+    setLive(undefined);
+    setThen(undefined);
+    setProblem(undefined);
+    setNotYet(false);
+    let current = true;
     Promise.all([readHistory(streamId), readRecord(kind, id)]).then(
-      ([history, current]) => {
+      ([history, record]) => {
+        if (!current) return;
         setEvents(history);
         setIndex(history.length - 1);
-        setLive(current);
+        setLive(record);
       },
-      (error: unknown) => setProblem(error as Problem),
+      (error: unknown) => current && setProblem(error as Problem),
     );
+    return () => {
+      current = false;
+    };
   }, [streamId]);
 
+  // Events appended together share their instant, and the record never stood between them: a
+  // position on the slider stands for its whole group (an as-of read by time could show no other).
+  const groupEnd = events === undefined ? index : lastOfInstant(events, index);
   const asOf = events?.[index]?.recordedAt;
   useEffect(() => {
     if (!asOf) return;
     let current = true;
     // A drag passes many events: ask for the one it rests on (each as-of read replays the stream).
+    setThen(undefined);
     const timer = setTimeout(() => {
       readRecord(kind, id, asOf).then(
         (record) => current && setThen(record),
@@ -177,8 +192,11 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
   if (!events || !live) return <p>{t('common.loading')}</p>;
   const total = events.length;
   const selected = events[index];
-  const later = events.slice(index + 1);
-  const valueText = t('audit.sliderValue', { n: index + 1, total, type: selected.type, when: dateTime(selected.recordedAt) });
+  const first = groupStart(events, index);
+  const group = events.slice(first, groupEnd + 1);
+  const position = group.length === 1 ? String(index + 1) : `${first + 1}–${groupEnd + 1}`;
+  const later = events.slice(groupEnd + 1);
+  const valueText = t('audit.sliderValue', { n: position, total, type: group.map((event) => event.type).join(' + '), when: dateTime(selected.recordedAt) });
 
   return (
     <section aria-labelledby="record-title">
@@ -187,7 +205,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
         <span class="kind">{t(`kind.${kind}` as MessageKey)}</span> {String(live.title ?? id)}
       </h2>
       <div class="slider">
-        <label for="as-of-slider">{t('audit.slider', { n: index + 1, total })}</label>
+        <label for="as-of-slider">{t('audit.slider', { n: position, total })}</label>
         <input
           id="as-of-slider"
           type="range"
@@ -223,8 +241,10 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
       <ProblemNotice problem={problem} />
       <div class="columns">
         <article class="panel" aria-labelledby="as-of-heading" data-testid="as-of-record">
-          <h3 id="as-of-heading">{index === total - 1 ? t('audit.now') : t('audit.asOf', { when: dateTime(selected.recordedAt) })}</h3>
-          {then ? (
+          <h3 id="as-of-heading">{groupEnd === total - 1 ? t('audit.now') : t('audit.asOf', { when: dateTime(selected.recordedAt) })}</h3>
+          {notYet ? (
+            <p>—</p>
+          ) : then ? (
             <dl class="facts">
               {SHOWN_FIELDS.filter((key) => key in then).map((key) => (
                 <div key={key}>
@@ -273,7 +293,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
           const why = whyOf(event.data);
           const markers = personalDataMarkers(event.data);
           return (
-            <li key={event.eventId} class={i === index ? 'current' : i > index ? 'later' : ''} aria-current={i === index ? 'step' : undefined}>
+            <li key={event.eventId} class={group.includes(event) ? 'current' : i > groupEnd ? 'later' : ''} aria-current={i === index ? 'step' : undefined}>
               <button type="button" class="link" onClick={() => setIndex(i)}>
                 <time dateTime={event.recordedAt}>{dateTime(event.recordedAt)}</time> · <strong>{event.type}</strong>
               </button>
@@ -291,6 +311,20 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
       {mayVerify && <VerifyPanel />}
     </section>
   );
+}
+
+/** The first event recorded at the same instant as `events[index]` (appended with it). */
+function groupStart(events: readonly AuditedEvent[], index: number): number {
+  let start = index;
+  while (start > 0 && events[start - 1].recordedAt === events[index].recordedAt) start--;
+  return start;
+}
+
+/** The last event recorded at the same instant as `events[index]`. */
+function lastOfInstant(events: readonly AuditedEvent[], index: number): number {
+  let end = index;
+  while (end + 1 < events.length && events[end + 1].recordedAt === events[index].recordedAt) end++;
+  return end;
 }
 
 function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
