@@ -19,6 +19,7 @@ describe('console in a browser: the reviewer’s queue', () => {
   let problems: string[];
   let proposalId: string;
   let waterId: string;
+  let otherId: string;
 
   beforeAll(async () => {
     world = await startConsoleWorld();
@@ -29,6 +30,7 @@ describe('console in a browser: the reviewer’s queue', () => {
     );
     proposalId = seeded.proposals.housing;
     waterId = seeded.proposals.water;
+    otherId = seeded.proposals.other;
     await screenAndAssign(world, proposalId);
     await screenAndAssign(world, waterId);
     await world.call(MANAGER, 'POST', `/proposals/${proposalId}/reviewers`, { reviewerId: OTHER_REVIEWER.id });
@@ -132,6 +134,23 @@ describe('console in a browser: the reviewer’s queue', () => {
     await expectText(page.locator('main'), /بانتظار مراجعتك|تمت مراجعتها/);
     await expectText(page.locator('article'), /سُجّلت مراجعتك لهذا المقترح/);
     await page.getByLabel('اللغة').selectOption('en');
+  });
+
+  it('a review already sent from another tab: the form gives way to it, not to a refusal', async () => {
+    await screenAndAssign(world, otherId);
+    await page.goto(`${world.baseUrl}/console/#/reviews/${otherId}`);
+    await page.reload();
+    const form = page.getByRole('form', { name: 'Submit the review' });
+    await form.getByLabel('Relevance to the policy issue (0–10)').fill('6');
+    await form.getByLabel('Strength of the network (0–10)').fill('6');
+    await form.getByLabel('Recommendation *').selectOption('reserve');
+    // Meanwhile the same reviewer's other tab sends a review of this proposal.
+    await world.call(REVIEWER, 'POST', `/proposals/${otherId}/reviews`, REVIEW);
+    await form.getByRole('button', { name: 'Submit the review' }).click();
+    await expectText(page.getByTestId('queue-notice'), /^Your review of “Nationality rights for stateless people” is recorded/);
+    expect(await page.getByRole('form', { name: 'Submit the review' }).count()).toBe(0);
+    expect(await page.getByText(/already submitted/).count()).toBe(0);
+    await expectText(page.locator('article'), /Your review of this proposal is recorded\./);
   });
 
   it('ran without a policy violation or a script error', () => {

@@ -164,7 +164,14 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
     };
     const result = await api.POST('/proposals/{id}/reviews', { params: { path: { id: proposalId } }, body }).catch((error: unknown) => ({ error, data: undefined, response: undefined }));
     if (result.error !== undefined || !result.data) {
-      setProblem(asProblem(result.error, result.response?.status));
+      const refused = asProblem(result.error, result.response?.status);
+      // Sent from another tab (or a retry whose answer was lost): the review is in, so the panel
+      // shows it as the queue does, not a form the server will refuse again.
+      if (refused.rule === 'proposal.review.already-submitted') {
+        await onDone();
+        return;
+      }
+      setProblem(refused);
       return;
     }
     setProblem(undefined);
@@ -174,6 +181,8 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
   };
   if (sent) return <p role="status" data-testid="review-sent">{t('reviews.submitted')}</p>;
   const error = (field: string) => fieldErrors.get(field) && <span class="field-error" id={`err-${field}`} role="alert">{fieldErrors.get(field)}</span>;
+  /** A field the server refused points to its message (`aria-describedby`), as the generated forms' fields do. */
+  const invalid = (field: string) => (fieldErrors.has(field) ? { 'aria-invalid': 'true' as const, 'aria-describedby': `err-${field}` } : {});
   return (
     <form class="schema-form" onSubmit={submit} aria-label={t('reviews.submit')} noValidate>
       <h4>{t('reviews.submit')}</h4>
@@ -190,7 +199,7 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
               max={criterion.maxScore}
               step={1}
               required
-              aria-invalid={fieldErrors.has(`scores.${index}.score`) ? 'true' : undefined}
+              {...invalid(`scores.${index}.score`)}
               value={scores[criterion.id]?.score ?? ''}
               onInput={(e) => setScores({ ...scores, [criterion.id]: { comment: scores[criterion.id]?.comment ?? '', score: e.currentTarget.value } })}
             />
@@ -201,6 +210,7 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
             <textarea
               id={`comment-${criterion.id}`}
               rows={2}
+              {...invalid(`scores.${index}.comment`)}
               value={scores[criterion.id]?.comment ?? ''}
               onInput={(e) => setScores({ ...scores, [criterion.id]: { score: scores[criterion.id]?.score ?? '', comment: e.currentTarget.value } })}
             />
@@ -210,7 +220,7 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
       ))}
       <div class="field">
         <label for="recommendation">{t('reviews.recommendation')} *</label>
-        <select id="recommendation" required value={recommendation} onChange={(e) => setRecommendation(e.currentTarget.value)} aria-invalid={fieldErrors.has('recommendation') ? 'true' : undefined}>
+        <select id="recommendation" required value={recommendation} onChange={(e) => setRecommendation(e.currentTarget.value)} {...invalid('recommendation')}>
           <option value="">—</option>
           {recommendations.map((option) => <option key={option} value={option}>{lookup(`form.recommendation=${option}`) ?? option}</option>)}
         </select>
@@ -218,7 +228,7 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
       </div>
       <div class="field">
         <label for="overall-comment">{t('reviews.overall')}</label>
-        <textarea id="overall-comment" rows={3} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
+        <textarea id="overall-comment" rows={3} {...invalid('comment')} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
         {error('comment')}
       </div>
       <button type="submit">{t('reviews.submit')}</button>
