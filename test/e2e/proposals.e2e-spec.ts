@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { StreamCommandExecutor } from '@app/application/stream-command-executor';
 import { organisationDecider, organisationStreamName } from '@app/domain/organisation';
 import { canonicalJson } from '@app/event-store/hash-chain';
+import { DataSource } from 'typeorm';
 import { createTestApp, eventually, type TestApp } from '../support/app';
 import { eventCount as logEventCount, streamEvents } from '../support/log';
 import { draftCallBody } from '../support/call-fixtures';
@@ -103,6 +104,7 @@ describe('proposals over HTTP', () => {
       ['leila', { role: 'reviewer', id: 'reviewer-leila' }],
       ['karim', { role: 'reviewer', id: 'reviewer-karim' }],
       ['sami', { role: 'reviewer', id: 'reviewer-sami' }],
+      ['rania', { role: 'reviewer', id: 'reviewer-rania' }],
     ];
     for (const [name, actor] of actors) tokens[name] = await t.token(actor);
 
@@ -456,6 +458,36 @@ describe('proposals over HTTP', () => {
       ['reviewer-omar', true],
     ]);
     expect(manager.reviewCount).toBe(1);
+  });
+
+  it("keeps a conflict declaration's text sealed under the reviewer's key: read by the programme, null everywhere once the reviewer is erased", async () => {
+    const id = await eligibleProposal('beirut', housingProposal(callId, { title: 'Tenure rights, a declared relation' }));
+    await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-rania' }).expect(200);
+    const text = 'My cousin Hala Mansour chairs the lead organisation';
+    await t.http.post(`/proposals/${id}/conflicts`).set(bearer('rania')).send({ description: text }).expect(200);
+    // The log holds it encrypted, under the reviewer's key, not the proposal's.
+    const declared = (await streamEvents(t, `proposal-${id}`)).find((event) => event.type === 'ConflictOfInterestDeclared');
+    expect(JSON.stringify(declared?.data)).not.toContain('Hala');
+    expect(declared?.data).toMatchObject({ reviewerId: 'reviewer-rania', description: { $pii: { subject: 'reviewer-contact-reviewer-rania' } } });
+    const audited = (await t.http.get(`/audit/streams/proposal-${id}`).set(bearer('auditor')).expect(200)).body.items.find((event: { type: string }) => event.type === 'ConflictOfInterestDeclared');
+    expect(audited.data.description).toEqual({ personalData: 'present' });
+    const conflictsOf = (body: { conflicts: { reviewerId: string; description: string | null }[] }) => body.conflicts.map((c) => [c.reviewerId, c.description]);
+    const live = await viewAt(id, 7, 'manager');
+    expect(conflictsOf(live)).toEqual([['reviewer-rania', text]]);
+    const then = t.clock.now().toISOString();
+    expect(conflictsOf((await t.http.get(`/proposals/${id}`).query({ asOf: then }).set(bearer('auditor')).expect(200)).body)).toEqual([['reviewer-rania', text]]);
+    // The read model keeps it sealed too.
+    const [row] = await t.app.get(DataSource).query('SELECT conflicts::text AS conflicts FROM proposals WHERE id = $1', [id]);
+    expect(row.conflicts).not.toContain('Hala');
+
+    // The reviewer's erasure destroys the key: at once, live and in the past, whatever the projection does.
+    await t.http.delete('/admin/reviewer-contacts/reviewer-rania').set(bearer('admin')).expect(204);
+    expect(conflictsOf((await t.http.get(`/proposals/${id}`).set(bearer('manager')).expect(200)).body)).toEqual([['reviewer-rania', null]]);
+    expect(conflictsOf((await t.http.get(`/proposals/${id}`).query({ asOf: then }).set(bearer('auditor')).expect(200)).body)).toEqual([['reviewer-rania', null]]);
+    const erased = (await t.http.get(`/audit/streams/proposal-${id}`).set(bearer('auditor')).expect(200)).body.items.find((event: { type: string }) => event.type === 'ConflictOfInterestDeclared');
+    expect(erased.data.description).toEqual({ personalData: 'erased' });
+    // The recusal it caused stands: the proposal stays out of the reviewer's reach.
+    await t.http.get(`/proposals/${id}`).set(bearer('rania')).expect(404);
   });
 
   it('refuses a submission after the deadline, extensions included', async () => {

@@ -135,7 +135,7 @@ export interface paths {
         /** Record (or replace) a reviewer's e-mail address for notifications; stored sealed, never returned */
         put: operations["NotificationsController_register"];
         post?: never;
-        /** Erase a reviewer's address: its key is destroyed, no mail goes to it any more (idempotent: 204 also when none was recorded) */
+        /** Erase a reviewer's personal data: the reviewer's key is destroyed, so no mail goes to the address any more and the text of the reviewer's conflict declarations reads null everywhere (idempotent: 204 also when none was recorded) */
         delete: operations["NotificationsController_erase"];
         options?: never;
         head?: never;
@@ -1775,6 +1775,7 @@ export interface components {
             reviewerId: string;
         };
         DeclareConflictDto: {
+            /** @description Your relation to the applicants. Personal data of you, the reviewer: stored encrypted with your key, read by the programme team and auditors, and null for good once your personal data is erased. You are recused at once. */
             description: string;
         };
         CriterionScoreDto: {
@@ -1787,6 +1788,7 @@ export interface components {
             scores: components["schemas"]["CriterionScoreDto"][];
             /** @enum {string} */
             recommendation: "fund" | "do-not-fund" | "reserve";
+            /** @description Kept in clear as part of the decision record (read by the programme team, auditors and, once theirs is in, the other reviewers): judge the proposal, do not name people. */
             comment: string;
         };
         RecordConsensusDto: {
@@ -1943,7 +1945,8 @@ export interface components {
         };
         ConflictDto: {
             reviewerId: string;
-            description: string;
+            /** @description What the reviewer declared: personal data of the reviewer, stored encrypted with the reviewer's key. null once that reviewer's personal data was erased (DELETE /admin/reviewer-contacts/:reviewerId). Declarations made before 2026-12-07 were stored in clear and still read as written. */
+            description: string | null;
             declaredAt: string;
         };
         ScoreDto: {
@@ -2736,6 +2739,7 @@ export interface components {
             /** @description Eligibility rules with pass/fail and notes */
             screening?: Record<string, never> | null;
             reviewerAssignments: Record<string, never>[];
+            /** @description Each conflict of interest a reviewer declared (reviewer, when, what), with evidence. The description is personal data of the reviewer: null once that reviewer's personal data was erased (declarations made before 2026-12-07 were stored in clear and read as written) */
             conflictDeclarations: Record<string, never>[];
             recusals: Record<string, never>[];
             /** @description Scores and comment per criterion; `counted` is false for a recused reviewer */

@@ -118,7 +118,11 @@ export class DecisionDossierDto {
   submission: Record<string, unknown> | null;
   @ApiPropertyOptional({ type: Object, nullable: true, description: 'Eligibility rules with pass/fail and notes' }) screening: Record<string, unknown> | null;
   @ApiProperty({ type: [Object] }) reviewerAssignments: Record<string, unknown>[];
-  @ApiProperty({ type: [Object] }) conflictDeclarations: Record<string, unknown>[];
+  @ApiProperty({
+    type: [Object],
+    description: "Each conflict of interest a reviewer declared (reviewer, when, what), with evidence. The description is personal data of the reviewer: null once that reviewer's personal data was erased (declarations made before 2026-12-07 were stored in clear and read as written)",
+  })
+  conflictDeclarations: Record<string, unknown>[];
   @ApiProperty({ type: [Object] }) recusals: Record<string, unknown>[];
   @ApiProperty({ type: [Object], description: 'Scores and comment per criterion; `counted` is false for a recused reviewer' }) reviews: Record<string, unknown>[];
   @ApiPropertyOptional({ type: Object, nullable: true }) consensus: Record<string, unknown> | null;

@@ -75,7 +75,9 @@ export class NotificationsController {
   @Idempotent()
   @HttpCode(204)
   @Roles('admin')
-  @ApiOperation({ summary: "Erase a reviewer's address: its key is destroyed, no mail goes to it any more (idempotent: 204 also when none was recorded)" })
+  @ApiOperation({
+    summary: "Erase a reviewer's personal data: the reviewer's key is destroyed, so no mail goes to the address any more and the text of the reviewer's conflict declarations reads null everywhere (idempotent: 204 also when none was recorded)",
+  })
   @ApiNoContentResponse()
   @ApiProblemResponses(400, 401, 403)
   async erase(@Param('reviewerId') reviewerId: string): Promise<void> {

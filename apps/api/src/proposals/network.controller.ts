@@ -23,7 +23,7 @@ import {
   toPartnerInvitationDto,
 } from './proposal-view.dto';
 import { commandHeaders } from '../http/command-docs';
-import { RedressGrounds } from './redress-grounds';
+import { ProposalPersonalTexts } from './proposal-personal-texts';
 
 const commandDocs = (): MethodDecorator => commandHeaders('proposal');
 
@@ -49,7 +49,7 @@ export class ProposalNetworkController {
     private readonly proposals: ProposalsQuery,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly redressGrounds: RedressGrounds,
+    private readonly personalTexts: ProposalPersonalTexts,
     private readonly readers: ProposalReaders,
   ) {}
 
@@ -132,7 +132,7 @@ export class ProposalNetworkController {
     const view = await this.proposals.byId(id);
     const relation = view ? relationTo(actor, view) : null;
     if (!view || !relation || relation === 'reviewer' || !(await this.readers.maySeeNow(id, actor))) throw new NotFoundException(`proposal ${id} not found`);
-    const grounds = await this.redressGrounds.of(view);
+    const grounds = await this.personalTexts.grounds(view);
     return toEvaluationSummaryDto(view, grounds, this.redressWindowDays, this.clock.now(), (decidedAt) => redressWindowEndsAt(decidedAt, this.redressWindowDays));
   }
 

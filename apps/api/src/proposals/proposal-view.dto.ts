@@ -124,7 +124,13 @@ export class ReviewersDto {
 
 export class ConflictDto {
   @ApiProperty() reviewerId: string;
-  @ApiProperty() description: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "What the reviewer declared: personal data of the reviewer, stored encrypted with the reviewer's key. null once that reviewer's personal data was erased (DELETE /admin/reviewer-contacts/:reviewerId). Declarations made before 2026-12-07 were stored in clear and still read as written.",
+  })
+  description: string | null;
   @ApiProperty() declaredAt: string;
 }
 
@@ -240,7 +246,6 @@ export class ReviewerQueueDto {
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const seesInternals = (relation: ProposalRelation) => relation === 'programme' || relation === 'auditor';
 
 function decisionSummary(view: ProposalView): DecisionSummaryDto | null {
   if (!view.decision) return null;
@@ -330,7 +335,14 @@ export function toAwardOutcomeDto(award: ProposalView['award']): AwardOutcomeDto
   return { status: 'funds-unavailable', grantId, amountMinor, reason, remainingMinor, recordedAt };
 }
 
-export function toProposalDetailDto(view: ProposalView, relation: ProposalRelation, actor: ProposalActor): ProposalDetailDto {
+/** Who sees the programme's internals of a proposal (reviewer identities, conflicts, the consensus, who decided). */
+export const seesInternals = (relation: ProposalRelation): boolean => relation === 'programme' || relation === 'auditor';
+
+/**
+ * `conflictDescriptions`: the text of each of the row's conflict declarations, opened for this
+ * answer (ProposalPersonalTexts), when the caller sees internals; null (erased) otherwise.
+ */
+export function toProposalDetailDto(view: ProposalView, relation: ProposalRelation, actor: ProposalActor, conflictDescriptions: readonly (string | null)[] = []): ProposalDetailDto {
   const internals = seesInternals(relation);
   // The domain's own blind-review rule, applied to the reviews the read model keeps.
   const reviews = visibleReviews({ ...initialProposalState, reviews: view.reviews, recusedReviewerIds: view.recusedReviewerIds }, { id: actor.id, role: actor.role });
@@ -343,7 +355,7 @@ export function toProposalDetailDto(view: ProposalView, relation: ProposalRelati
     // the auditors'), never the applicants' or the reviewers' (README, Security: who is at risk).
     eligibility: view.eligibility && (internals ? view.eligibility : { ...view.eligibility, screenedBy: null }),
     reviewers: internals ? { assigned: view.assignedReviewerIds, recused: view.recusedReviewerIds } : null,
-    conflicts: internals ? view.conflicts : null,
+    conflicts: internals ? view.conflicts.map((conflict, i) => ({ ...conflict, description: conflictDescriptions[i] ?? null })) : null,
     reviews: reviews.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt) || a.reviewerId.localeCompare(b.reviewerId)),
     consensus: internals ? view.consensus : null,
     decision: view.decision
@@ -486,7 +498,7 @@ export class EvaluationSummaryDto {
   @ApiProperty({ description: 'Stream version this view reflects' }) version: number;
 }
 
-/** `grounds`: each request's grounds by request id, opened for this answer (see RedressGrounds). */
+/** `grounds`: each request's grounds by request id, opened for this answer (see ProposalPersonalTexts). */
 export function toEvaluationSummaryDto(
   view: ProposalView,
   grounds: ReadonlyMap<string, string | null>,

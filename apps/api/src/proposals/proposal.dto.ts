@@ -179,7 +179,12 @@ export class AssignReviewerDto {
 }
 
 export class DeclareConflictDto {
-  @ApiProperty({ example: 'I advised the lead organisation on its tenancy campaign in 2025' }) @IsString() @IsNotEmpty() @MaxLength(2000)
+  @ApiProperty({
+    example: 'I advised the lead organisation on its tenancy campaign in 2025',
+    description:
+      "Your relation to the applicants. Personal data of you, the reviewer: stored encrypted with your key, read by the programme team and auditors, and null for good once your personal data is erased. You are recused at once.",
+  })
+  @IsString() @IsNotEmpty() @MaxLength(2000)
   description: string;
 }
 
@@ -205,7 +210,11 @@ export class SubmitReviewDto {
   scores: CriterionScoreDto[];
   @ApiProperty({ enum: REVIEW_RECOMMENDATIONS, example: 'fund' }) @IsIn(REVIEW_RECOMMENDATIONS)
   recommendation: (typeof REVIEW_RECOMMENDATIONS)[number];
-  @ApiProperty({ example: 'A credible network with a clear advocacy target' }) @IsString() @MaxLength(LONG_TEXT)
+  @ApiProperty({
+    example: 'A credible network with a clear advocacy target',
+    description: 'Kept in clear as part of the decision record (read by the programme team, auditors and, once theirs is in, the other reviewers): judge the proposal, do not name people.',
+  })
+  @IsString() @MaxLength(LONG_TEXT)
   comment: string;
 }
 

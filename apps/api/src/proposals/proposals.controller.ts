@@ -45,9 +45,11 @@ import {
   PROPOSAL_CSV_COLUMNS,
   PROPOSAL_CSV_EXAMPLE,
   ProposalListDto,
+  seesInternals,
   toProposalDetailDto,
   toProposalListItemDto,
 } from './proposal-view.dto';
+import { ProposalPersonalTexts } from './proposal-personal-texts';
 import { commandHeaders } from '../http/command-docs';
 
 const commandDocs = (): MethodDecorator => commandHeaders('proposal');
@@ -69,6 +71,7 @@ export class ProposalsController {
     private readonly proposals: ProposalsQuery,
     private readonly asOf: AsOfReadModels,
     private readonly readers: ProposalReaders,
+    private readonly personalTexts: ProposalPersonalTexts,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
@@ -336,7 +339,8 @@ export class ProposalsController {
     const view = asOf ? await this.asOf.proposal(id, asOf) : await this.proposals.byId(id);
     const relation = view ? relationTo(actor, view) : null;
     if (!view || !relation || !(await this.readers.maySeeNow(id, actor))) throw notFound('proposal', id, asOf);
-    return versioned(response, toProposalDetailDto(view, relation, actor));
+    const conflictDescriptions = seesInternals(relation) && view.conflicts.length > 0 ? await this.personalTexts.conflictDescriptions(view) : [];
+    return versioned(response, toProposalDetailDto(view, relation, actor, conflictDescriptions));
   }
 }
 

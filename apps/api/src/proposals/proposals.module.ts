@@ -7,7 +7,7 @@ import { ReadModelsModule } from '@app/read-models/read-models.module';
 import { ProposalNetworkController } from './network.controller';
 import { ProposalDocumentsController } from './proposal-documents.controller';
 import { ProposalsController } from './proposals.controller';
-import { RedressGrounds } from './redress-grounds';
+import { ProposalPersonalTexts } from './proposal-personal-texts';
 import { CallRankingController } from './ranking.controller';
 import { ReviewsController } from './reviews.controller';
 
@@ -15,6 +15,6 @@ import { ReviewsController } from './reviews.controller';
 @Module({
   imports: [ReadModelsModule, DocumentsModule],
   controllers: [ProposalsController, ProposalNetworkController, ReviewsController, CallRankingController, ProposalDocumentsController],
-  providers: [ExecuteProposalCommandHandler, ...PROPOSAL_DOCUMENT_HANDLERS, ProposalReaders, RedressGrounds],
+  providers: [ExecuteProposalCommandHandler, ...PROPOSAL_DOCUMENT_HANDLERS, ProposalReaders, ProposalPersonalTexts],
 })
 export class ProposalsModule {}

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type PersonalDataKeyring, SealedPersonalData, type SealedPersonalField, sealEnvelope } from '@app/personal-data';
+import { reviewerPersonalDataSubject } from '@app/domain/proposal';
 import type { DataSource } from 'typeorm';
 
-/** The personal-data subject of a reviewer's contact: one key per reviewer, destroyed by an erasure. */
-export function reviewerContactSubject(reviewerId: string): string {
-  return `reviewer-contact-${reviewerId}`;
-}
 
 /**
  * Where reviewers can be mailed. Reviewers are known to the ledger only by the identity provider's
@@ -26,7 +23,7 @@ export class ReviewerContacts {
   }
 
   async register(reviewerId: string, email: string): Promise<void> {
-    const subject = reviewerContactSubject(reviewerId);
+    const subject = reviewerPersonalDataSubject(reviewerId);
     const binding = { subject, eventId: randomUUID(), path: 'email' };
     const envelope = sealEnvelope(email, binding, await this.keyring.encryptionKey(subject));
     const field: SealedPersonalField = { ...envelope, eventId: binding.eventId, path: binding.path };
@@ -37,9 +34,13 @@ export class ReviewerContacts {
     );
   }
 
-  /** Crypto-shreds the reviewer's contact; false when none was recorded. */
+  /**
+   * Crypto-shreds the reviewer's key — their contact, and the text of every conflict declaration
+   * they made (sealed under it in the log and in the proposals read model) —; false when there was
+   * neither a key nor a contact.
+   */
   async erase(reviewerId: string): Promise<boolean> {
-    const erased = await this.keyring.erase(reviewerContactSubject(reviewerId));
+    const erased = await this.keyring.erase(reviewerPersonalDataSubject(reviewerId));
     const [, deleted]: [unknown, number] = await this.dataSource.query('DELETE FROM reviewer_contacts WHERE reviewer_id = $1', [reviewerId]);
     return erased || deleted > 0;
   }
@@ -48,7 +49,7 @@ export class ReviewerContacts {
   async addressOf(reviewerId: string): Promise<string | null> {
     const rows: { email: SealedPersonalField }[] = await this.dataSource.query('SELECT email FROM reviewer_contacts WHERE reviewer_id = $1', [reviewerId]);
     if (!rows[0]) return null;
-    const [email] = await this.sealed.open([{ subject: reviewerContactSubject(reviewerId), field: rows[0].email }]);
+    const [email] = await this.sealed.open([{ subject: reviewerPersonalDataSubject(reviewerId), field: rows[0].email }]);
     return typeof email === 'string' ? email : null;
   }
 }

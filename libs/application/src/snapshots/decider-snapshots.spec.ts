@@ -18,7 +18,7 @@ const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '58d0a5b746d851a8' },
   grant: { version: 1, sources: '805ba748387c6171' },
   organisation: { version: 1, sources: '65ecafdc5292e68b' },
-  proposal: { version: 1, sources: '82d383a7160a09c8' },
+  proposal: { version: 1, sources: 'f8c55723e5f19cd7' },
   recipient: { version: 1, sources: 'a998187c3c2a8de4' },
 };
 

@@ -362,17 +362,30 @@ export const proposalPersonalDataFields: Readonly<Partial<Record<ProposalEventTy
   ProposalDocumentAttached: ['name'],
   PartnerInvitationAccepted: ['mandateStatement'],
   RedressRequested: ['grounds'],
+  ConflictOfInterestDeclared: ['description'],
 };
+
+/**
+ * The personal-data subject of a reviewer: one key per reviewer (the identity provider's `sub`),
+ * sealing what the ledger keeps of that person — the e-mail address an admin recorded and the text
+ * of their conflict-of-interest declarations (a relation to an applicant, often naming people) —
+ * and destroyed by that reviewer's erasure (`DELETE /admin/reviewer-contacts/:reviewerId`). The
+ * prefix is the one the contacts were sealed under first.
+ */
+export function reviewerPersonalDataSubject(reviewerId: string): string {
+  return `reviewer-contact-${reviewerId}`;
+}
 
 /**
  * Whose personal data they are: not the proposal stream's, but the organisation's that wrote them —
  * a document's owner, the partner that accepted, the organisation that asked for redress — so an
- * erasure of that organisation shreds them.
+ * erasure of that organisation shreds them; a conflict declaration's, the reviewer's who declared it.
  */
 export const proposalPersonalDataSubjects: Readonly<Partial<Record<ProposalEventType, (data: never) => string>>> = {
   ProposalDocumentAttached: (data: ProposalDocumentAttachedData) => `organisation-${data.organisationId}`,
   PartnerInvitationAccepted: (data: PartnerInvitationAcceptedData) => `organisation-${data.organisationId}`,
   RedressRequested: (data: RedressRequestedData) => `organisation-${data.organisationId}`,
+  ConflictOfInterestDeclared: (data: ConflictOfInterestDeclaredData) => reviewerPersonalDataSubject(data.reviewerId),
 };
 
 export const PROPOSAL_EVENT_TYPES = eventTypesOf(proposalEventSchemaVersions);

@@ -28,7 +28,11 @@ export interface EligibilityView {
 
 export interface ConflictView {
   reviewerId: string;
-  description: string;
+  /**
+   * Personal data of the reviewer, as the log holds it: sealed under the reviewer's key (opened by
+   * the read side, null once erased), or clear text if declared before 2026-12-07.
+   */
+  description: SealedPersonalField | string | null;
   declaredAt: string;
 }
 

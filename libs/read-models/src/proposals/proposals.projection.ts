@@ -129,7 +129,9 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
     case 'ReviewerAssigned':
       return { ...view, assignedReviewerIds: [...view.assignedReviewerIds, event.data.reviewerId] };
     case 'ConflictOfInterestDeclared': {
-      const { reviewerId, description, declaredAt } = event.data;
+      const { reviewerId, declaredAt } = event.data;
+      // Sealed under the reviewer's key, as the log holds it (in clear if declared before 2026-12-07).
+      const description = storedPersonalTextOf(recorded, 'description') ?? null;
       return { ...view, conflicts: [...view.conflicts, { reviewerId, description, declaredAt }] };
     }
     case 'ReviewerRecused': {
@@ -208,8 +210,8 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
  * The `proposals` table (lists, detail, ranking) and `proposal_reviewer_assignments` (reviewer
  * queues). Idempotent: the proposal row remembers the stream version it last applied, and an event
  * at or below it changes neither table. It reads events SEALED (upcast, personal fields still
- * encrypted): redress grounds go into the row as the log holds them (RedressView.grounds) and are
- * only ever opened in memory by the read side; the other personal fields of the stream (a partner's
+ * encrypted): redress grounds and conflict declarations go into the row as the log holds them
+ * (RedressView.grounds, ConflictView.description) and are only ever opened in memory by the read side; the other personal fields of the stream (a partner's
  * mandate, document names) are not kept.
  */
 export class ProposalsProjection implements Projection {
