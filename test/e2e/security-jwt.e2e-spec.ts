@@ -150,3 +150,56 @@ describe('JWT attacks against a JWKS-configured (RS256) server', () => {
     await expectRefused(t, await build({ alg: 'RS256', kid: 'rsa-1' }).setNotBefore('1h').sign(rsa.privateKey));
   });
 });
+
+describe('an identity provider whose key set cannot be had', () => {
+  let t: TestApp;
+  let jwksServer: Server;
+  let mode: 'ok' | '500' | 'not-json' | 'drop' = '500';
+  const issuer = 'https://idp.example';
+  const audience = 'grant-ledger-api';
+  let token: string;
+
+  beforeAll(async () => {
+    const rsa = await generateKeyPair('RS256', { extractable: true });
+    const publicJwk = { ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' };
+    jwksServer = createServer((request, response) => {
+      if (mode === 'drop') return request.socket.destroy();
+      if (mode === '500') return void response.writeHead(500).end('Internal Server Error');
+      response.setHeader('Content-Type', 'application/json');
+      response.end(mode === 'not-json' ? '{not json' : JSON.stringify({ keys: [publicJwk] }));
+    });
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
+    t = await createTestApp({ runWorker: false, overrides: [{ provide: TokenVerifier, useValue: new TokenVerifier({ jwksUrl, issuer, audience }) }] });
+    token = await new SignJWT({ role: 'grant-manager' }).setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' }).setSubject('gina').setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('5m').sign(rsa.privateKey);
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await new Promise((resolve) => jwksServer.close(resolve));
+  });
+
+  it('answers 503 with Retry-After, never 401 or 500, and does not count it against the caller; a valid token passes once the set is back', async () => {
+    const before = await eventCount(t);
+    for (const broken of ['500', 'not-json', 'drop'] as const) {
+      mode = broken;
+      for (const res of [await t.http.get('/calls').set('Authorization', `Bearer ${token}`), await t.http.post('/calls').set('Authorization', `Bearer ${token}`).send(draftCall())]) {
+        expect({ mode: broken, status: res.status, type: res.body.type, retryAfter: res.headers['retry-after'] !== undefined }).toEqual({
+          mode: broken,
+          status: 503,
+          type: PROBLEM_TYPES.serviceUnavailable,
+          retryAfter: true,
+        });
+        expect(res.headers['www-authenticate']).toBeUndefined();
+      }
+    }
+    // More requests than the failed-authentication limit allows from one address: none is a failure.
+    mode = '500';
+    const statuses = new Set<number>();
+    for (let i = 0; i < 110; i++) statuses.add((await t.http.get('/calls').set('Authorization', `Bearer ${token}`)).status);
+    expect([...statuses]).toEqual([503]);
+    mode = 'ok';
+    await t.http.get('/calls').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(await eventCount(t)).toBe(before);
+  });
+});

@@ -3,6 +3,7 @@ import {
   Inject,
   Injectable,
   Optional,
+  ServiceUnavailableException,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
@@ -13,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IS_PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './auth.decorators';
 import { AUTHENTICATION_FAILURES, type AuthenticationFailures } from './authentication-failures';
 import type { Actor, Role } from './roles';
-import { InvalidTokenError, TokenVerifier } from './token-verifier';
+import { InvalidTokenError, KeySetUnavailableError, TokenVerifier } from './token-verifier';
 
 const REALM = 'grant-ledger';
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -59,6 +60,8 @@ export class AuthGuard implements CanActivate {
     return this.verifier.verify(token).then(
       (verified) => this.admit(request, this.verified.remember(token, verified), rules.allowed),
       (error: unknown) => {
+        // No key set, no verdict on the token: 503 with Retry-After, not counted as a failed sign-in.
+        if (error instanceof KeySetUnavailableError) throw new ServiceUnavailableException('The identity provider\'s key set is unavailable', { cause: error });
         if (!(error instanceof InvalidTokenError)) throw error;
         return this.refuse(request, response, `Bearer realm="${REALM}", error="invalid_token", error_description="${error.message}"`, error.message);
       },

@@ -11,7 +11,7 @@ import {
   type AuthConfig,
 } from './auth.config';
 import { signToken } from './sign-token';
-import { InvalidTokenError, TokenVerifier } from './token-verifier';
+import { InvalidTokenError, KeySetUnavailableError, TokenVerifier } from './token-verifier';
 
 const config: AuthConfig = { jwtSecret: 'verifier-spec-secret', issuer: 'grant-ledger', audience: 'grant-ledger-api' };
 
@@ -109,6 +109,17 @@ describe('TokenVerifier: token lifetime', () => {
     await expect(verifier.verify(await sign({ iat: inThirtySeconds, exp: inThirtySeconds + HOUR }))).resolves.toMatchObject({ id: 'alice' });
   });
 
+  it('judges nbf with the clock skew too (an identity provider whose clock runs ahead), never exp', async () => {
+    const notBefore = (nbf: number, secret = config.jwtSecret!) =>
+      new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer(config.issuer).setAudience(config.audience).setNotBefore(nbf).setExpirationTime(nbf + HOUR).sign(new TextEncoder().encode(secret));
+    await expect(verifier.verify(await notBefore(now() + 30))).resolves.toMatchObject({ id: 'alice' });
+    await expect(verifier.verify(await notBefore(now() + 120))).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(verifier.verify(await sign({ iat: now() - HOUR, exp: now() - 10 }))).rejects.toMatchObject({ constructor: InvalidTokenError, reason: 'expired' });
+    await expect(verifier.verify(await sign({ iat: now() - HOUR, exp: now() - 120 }))).rejects.toMatchObject({ reason: 'expired' });
+    const strict = new TokenVerifier({ ...config, clockSkewSeconds: 0 });
+    await expect(strict.verify(await notBefore(now() + 30))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
   it('takes the longest lifetime and the skew from the configuration', async () => {
     const strict = new TokenVerifier({ ...config, maxTokenLifetimeSeconds: 15 * 60, clockSkewSeconds: 0 });
     const iat = now();
@@ -201,6 +212,41 @@ describe('TokenVerifier with a remote JWKS', () => {
     const stranger = await generateKeyPair('RS256');
     const token = await sign({ role: 'admin' }, 'RS256', 'rsa-1', stranger.privateKey);
     await expect(new TokenVerifier(jwksConfig()).verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('tells a key set it cannot have (an outage: KeySetUnavailableError) from a token no key of the set matches (401)', async () => {
+    let mode = 'ok';
+    const flaky = createServer((request, response) => {
+      if (mode === 'drop') return request.socket.destroy();
+      if (mode === '500') return void response.writeHead(500).end('Internal Server Error');
+      response.setHeader('Content-Type', mode === 'html' ? 'text/html' : 'application/json');
+      if (mode === 'html') return void response.end('<html>maintenance</html>');
+      if (mode === 'not-json') return void response.end('{not json');
+      if (mode === 'not-a-set') return void response.end('{"keys": 3}');
+      response.end(JSON.stringify(jwks));
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/jwks.json`;
+    try {
+      const token = await sign({ role: 'reviewer' }, 'RS256', 'rsa-1', rsaPrivateKey);
+      for (const broken of ['500', 'html', 'not-json', 'not-a-set', 'drop']) {
+        mode = broken;
+        await expect(new TokenVerifier({ ...jwksConfig(), jwksUrl: url }).verify(token)).rejects.toBeInstanceOf(KeySetUnavailableError);
+      }
+      // Nothing listens any more on a port that was closed: refused.
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks.json`;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      await expect(new TokenVerifier({ ...jwksConfig(), jwksUrl: closedUrl }).verify(token)).rejects.toBeInstanceOf(KeySetUnavailableError);
+      // A set that was had, and a kid it does not hold: the token's fault.
+      mode = 'ok';
+      const verifier = new TokenVerifier({ ...jwksConfig(), jwksUrl: url });
+      await expect(verifier.verify(token)).resolves.toEqual({ id: 'rita', role: 'reviewer' });
+      await expect(verifier.verify(await sign({ role: 'reviewer' }, 'RS256', 'rsa-unknown', rsaPrivateKey))).rejects.toBeInstanceOf(InvalidTokenError);
+    } finally {
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
   });
 
   it('rejects an HS256 token when a JWKS is configured', async () => {

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { type AuthConfig, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './auth.config';
 import { isRole, type Actor } from './roles';
 
@@ -15,9 +15,20 @@ export class InvalidTokenError extends Error {
   }
 }
 
-type VerificationKey =
-  | { kind: 'secret'; secret: Uint8Array; algorithms: string[] }
-  | { kind: 'jwks'; jwks: ReturnType<typeof createRemoteJWKSet>; algorithms: string[] };
+/**
+ * The identity provider's key set could not be had — its URL refused, timed out, dropped the
+ * connection, or answered something other than a key set (a 500, HTML, invalid JSON) — so no token
+ * can be checked: an outage of a service the request needs (HTTP 503 with Retry-After), not the
+ * caller's fault (not a 401, and not counted against the caller's address as a failed sign-in).
+ */
+export class KeySetUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('The identity provider\'s key set is unavailable', { cause });
+    this.name = new.target.name;
+  }
+}
+
+type VerificationKey = { kind: 'secret'; secret: Uint8Array; algorithms: string[] } | { kind: 'jwks'; jwks: JWTVerifyGetKey; algorithms: string[] };
 
 /**
  * Turns a bearer token into an Actor. HS256 with a shared secret, or RS256/ES256 against
@@ -33,7 +44,7 @@ export class TokenVerifier {
 
   constructor(private readonly config: AuthConfig) {
     if (config.jwksUrl) {
-      this.key = { kind: 'jwks', jwks: createRemoteJWKSet(new URL(config.jwksUrl)), algorithms: ['RS256', 'ES256'] };
+      this.key = { kind: 'jwks', jwks: keySetOrOutage(createRemoteJWKSet(new URL(config.jwksUrl))), algorithms: ['RS256', 'ES256'] };
     } else if (config.jwtSecret) {
       this.key = { kind: 'secret', secret: new TextEncoder().encode(config.jwtSecret), algorithms: ['HS256'] };
     } else {
@@ -41,13 +52,17 @@ export class TokenVerifier {
     }
   }
 
-  /** Throws InvalidTokenError for any untrustworthy token; other errors (e.g. JWKS unreachable) pass through. */
+  /** Throws InvalidTokenError for any untrustworthy token, KeySetUnavailableError when the key set cannot be had; other errors pass through. */
   async verify(token: string): Promise<Actor> {
     const options = {
       issuer: this.config.issuer,
       audience: this.config.audience,
       algorithms: this.key.algorithms,
       requiredClaims: ['exp', 'sub'],
+      // Clocks disagree by this much at most: a token from an identity provider whose clock runs
+      // ahead is valid here from its `nbf` less the skew, as an `iat` ahead is (checkLifetime).
+      // jose applies the tolerance to `exp` as well; checkLifetime holds `exp` to the second.
+      clockTolerance: this.config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS,
     };
     let payload: JWTPayload;
     try {
@@ -66,8 +81,11 @@ export class TokenVerifier {
     const maxLifetime = this.config.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
     const skew = this.config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
     const now = Math.floor(Date.now() / 1000);
-    // jose has checked that exp is present, a number and not past, and that iat is a number when present.
+    // jose has checked that exp is present and a number (and not past by more than the skew), and that iat is a number when present.
     const expiresAt = exp as number;
+    // Expiry is not softened by the skew: a token stops at its `exp` (the verified-token cache and a
+    // feed stream's end go by it), and a clock behind only shortens what the provider granted.
+    if (expiresAt <= now) throw new InvalidTokenError('expired', 'The token has expired');
     if (iat !== undefined && iat > now + skew) throw new InvalidTokenError('claims', 'The token is issued in the future');
     const lifetime = expiresAt - (iat ?? now);
     if (lifetime > maxLifetime || expiresAt - now > maxLifetime + skew) {
@@ -77,11 +95,29 @@ export class TokenVerifier {
 }
 
 function toInvalidToken(error: unknown): unknown {
+  if (error instanceof KeySetUnavailableError) return error;
   if (error instanceof errors.JWTExpired) return new InvalidTokenError('expired', 'The token has expired');
-  // The key set could not be fetched: a server-side problem, not the caller's token.
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return error;
   if (error instanceof errors.JOSEError) return new InvalidTokenError('invalid', 'The token is not valid');
   return error;
+}
+
+/**
+ * The remote key set, with its failures told apart: a token whose `kid` or algorithm matches no key
+ * of a set that was had is the token's fault (jose's JWKSNoMatchingKey, JWKSMultipleMatchingKeys,
+ * JOSENotSupported: 401); anything else on the way to the set (a timeout, a refused or dropped
+ * connection, `fetch failed`, a non-200 answer, a body that is not a key set) is the key set's
+ * (KeySetUnavailableError: 503). jose reports a non-200 answer and unparseable JSON as a plain
+ * JOSEError, which read as an invalid token (401) and counted against the caller until 2026-12-07.
+ */
+function keySetOrOutage(jwks: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await jwks(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys || error instanceof errors.JOSENotSupported) throw error;
+      throw new KeySetUnavailableError(error);
+    }
+  };
 }
 
 /** Organisation ids are UUIDs (any version); compared and stored lower-case. */
