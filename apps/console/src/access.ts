@@ -8,7 +8,7 @@ import { useContext } from 'preact/hooks';
 import type { MessageKey } from './i18n';
 
 export type View = 'board' | 'reviews' | 'audit' | 'portfolio';
-export type Action = 'verify' | 'bundle';
+export type Action = 'verify' | 'bundle' | 'grant';
 
 /** Views, in the order the navigation lists them (a role's home first). */
 const VIEWS: Record<View, { label: MessageKey; roles: readonly string[] }> = {
@@ -27,6 +27,10 @@ const ACTIONS: Record<Action, readonly string[]> = {
   verify: ['auditor', 'admin'],
   // GET /audit/streams/:streamId/bundle and /audit/calls/:callId/bundle (audit-bundle.controller.ts): auditor only.
   bundle: ['auditor'],
+  // POST /grants/:id/agreement, disbursements (and a tranche's payment, cancellation), reports (and a
+  // report's acceptance, revision request), amendments, suspension, reinstatement, termination,
+  // closure (grants.controller.ts): grant-manager, admin. Auditors read the grant (GET /grants/:id) only.
+  grant: ['grant-manager', 'admin'],
 };
 
 const HOME: Record<string, View> = { reviewer: 'reviews', auditor: 'audit', 'grant-manager': 'board', admin: 'board' };

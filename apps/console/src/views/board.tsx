@@ -1,7 +1,8 @@
 /**
  * The grant manager's board: a call's proposals by status with their scores and ranking, the
  * call's budget committed and remaining, and the next actions on each proposal as forms generated
- * from the OpenAPI schema. The grant portfolio lists grants, overdue reports first.
+ * from the OpenAPI schema. The grant portfolio lists grants, overdue reports first, and opens one
+ * (`#/portfolio/<grantId>`) in the grant panel (grant.tsx).
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
@@ -10,6 +11,7 @@ import { awardSettled, proposalAtVersion, sendCommand } from '../commands';
 import { type MessageKey, useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
 import { ProblemNotice, StatusBadge } from './common';
+import { GrantPanel } from './grant';
 
 type Proposal = Schemas['ProposalListItemDto'];
 type ProposalStatus = Proposal['status'];
@@ -36,24 +38,40 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
   const [problem, setProblem] = useState<Problem>();
   const [refresh, setRefresh] = useState(0);
 
+  // Another call or proposal picked: the problem of the last one (a 400 for a hash that is no id)
+  // is not this one's. Declared before the loads, so a load's own problem still shows.
+  useEffect(() => setProblem(undefined), [callId, proposalId]);
+  // Another call: nothing of the last one stays on screen beside this one's problem.
+  useEffect(() => {
+    setCall(undefined);
+    setProposals(undefined);
+    setRanks(new Map());
+  }, [callId]);
+
   useEffect(() => {
     allPages((offset) => must(api.GET('/calls', { params: { query: { limit: 200, offset } } }))).then(setCalls, (error: Problem) => setProblem(error));
   }, []);
 
   useEffect(() => {
     if (!callId) return;
+    // An answer for a call no longer selected is dropped (its problem too).
+    let current = true;
     Promise.all([
       must(api.GET('/calls/{id}', { params: { path: { id: callId } } })),
       allPages((offset) => must(api.GET('/proposals', { params: { query: { callId, limit: 200, offset } } }))),
       must(api.GET('/calls/{id}/ranking', { params: { path: { id: callId } } })),
     ]).then(
-      ([current, list, ranking]) => {
-        setCall(current);
+      ([shown, list, ranking]) => {
+        if (!current) return;
+        setCall(shown);
         setProposals(list);
         setRanks(new Map(ranking.items.map((item) => [item.proposalId, item])));
       },
-      (error: Problem) => setProblem(error),
+      (error: Problem) => current && setProblem(error),
     );
+    return () => {
+      current = false;
+    };
   }, [callId, refresh]);
 
   // The selected proposal's last award outcome: an award the call could not fund sends the
@@ -114,6 +132,19 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
                           </span>
                         )}
                         <span>{t('board.requested', { amount: money(p.requestedMinor, p.currency) })}</span>
+                        {p.reviewersAssigned > 0 && (
+                          <span data-testid="reviewers">
+                            {' · '}
+                            {t('board.reviewers', { assigned: p.reviewersAssigned })}
+                            {p.reviewersRecused > 0 && ` (${t('board.recused', { recused: p.reviewersRecused })})`}
+                          </span>
+                        )}
+                        {needsReviewer(p, call) && (
+                          <>
+                            {' · '}
+                            <strong class="warning" data-testid="needs-reviewer">{t('board.needsReviewer')}</strong>
+                          </>
+                        )}
                       </div>
                     </li>
                   ))}
@@ -126,7 +157,22 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
       {selected && (
         <aside class="panel" aria-labelledby="actions-heading">
           <h3 id="actions-heading">{t('board.act', { title: selected.title })}</h3>
-          <p><StatusBadge status={selected.status} /> · <a href={`#/audit/proposal/${selected.id}`}>{t('nav.audit')}</a></p>
+          <p>
+            <StatusBadge status={selected.status} /> · <a href={`#/audit/proposal/${selected.id}`}>{t('nav.audit')}</a>
+            {grantIdOf(selected, award) && (
+              <> · <a href={`#/portfolio/${grantIdOf(selected, award)}`} data-testid="manage-grant">{t('board.manageGrant')}</a></>
+            )}
+          </p>
+          {/* What is recorded now (reloaded after a 409): the next submit is made knowing what another manager recorded. */}
+          <p data-testid="recorded-so-far">
+            {selected.consensusScore !== null && selected.consensusScore !== undefined ? t('board.consensusNow', { score: selected.consensusScore }) : t('board.noConsensus')}
+            {' · '}
+            {selected.decision
+              ? selected.decision.decision === 'award' && selected.decision.amountMinor !== undefined
+                ? t('board.decisionAward', { amount: money(selected.decision.amountMinor, selected.currency), date: date(selected.decision.decidedAt) })
+                : t('board.decisionNow', { decision: t(`form.decision=${selected.decision.decision}` as MessageKey), date: date(selected.decision.decidedAt) })
+              : t('board.noDecision')}
+          </p>
           {award?.status === 'funds-unavailable' && (
             <p class="warning" role="status" data-testid="award-outcome">
               {t(award.reason === 'recipient.ceiling.exceeded' ? 'board.fundsUnavailableCeiling' : 'board.fundsUnavailable', {
@@ -172,7 +218,25 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
   );
 }
 
+/** The grant a `#/portfolio/<grantId>` hash names, following the hash as it changes. */
+function useGrantInHash(): string | undefined {
+  const read = () => /^#\/portfolio\/([^/]+)/.exec(location.hash)?.[1];
+  const [grantId, setGrantId] = useState(read);
+  useEffect(() => {
+    const onChange = () => setGrantId(read());
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+  return grantId;
+}
+
+/** The portfolio, or the grant its hash names (`#/portfolio/<grantId>`). */
 export function Portfolio(): JSX.Element {
+  const grantId = useGrantInHash();
+  return grantId ? <GrantPanel key={grantId} grantId={grantId} /> : <GrantList />;
+}
+
+function GrantList(): JSX.Element {
   const { t, money, date } = useLocale();
   const [overdueOnly, setOverdueOnly] = useState(false);
   const [grants, setGrants] = useState<Schemas['GrantListItemDto'][]>();
@@ -196,7 +260,7 @@ export function Portfolio(): JSX.Element {
       <ul class="cards">
         {grants?.map((g) => (
           <li key={g.id} class={`card${g.overdue ? ' overdue' : ''}`}>
-            <a href={`#/audit/grant/${g.id}`}>{g.title ?? g.id}</a> <StatusBadge status={g.status} />
+            <a href={`#/portfolio/${g.id}`}>{g.title ?? g.id}</a> <StatusBadge status={g.status} /> · <a href={`#/audit/grant/${g.id}`}>{t('nav.audit')}</a>
             <div class="meta">
               {g.granteeOrganisationName && <>{g.granteeOrganisationName} · </>}
               {t('portfolio.disbursed', { disbursed: money(g.disbursedMinor, g.currency), amount: money(g.amountMinor, g.currency) })}
@@ -207,6 +271,16 @@ export function Portfolio(): JSX.Element {
       </ul>
     </section>
   );
+}
+
+/** The grant an awarded proposal became, once the award workflow created it (not while the call's commitment is pending). */
+function grantIdOf(proposal: Proposal, award: Schemas['AwardOutcomeDto'] | null | undefined): string | undefined {
+  return proposal.status === 'awarded' && award?.status === 'awarded' ? award.grantId : undefined;
+}
+
+/** Under review with fewer reviewers (not recused) than the call needs reviews: another reviewer is to be assigned. */
+function needsReviewer(proposal: Proposal, call: Schemas['CallViewDto'] | undefined): boolean {
+  return proposal.status === 'under-review' && call !== undefined && proposal.reviewersAssigned - proposal.reviewersRecused < call.reviewsRequired;
 }
 
 /**

@@ -1,0 +1,370 @@
+/**
+ * One grant, as GET /grants/:id shows it (status, amounts, period, tranches, reports, amendments),
+ * and for grant managers and admins the next commands valid in its state, each a form generated
+ * from the OpenAPI document like the board's: sent with `If-Match: "<version>"` (the version shown),
+ * the server's problem details beside the fields and above the form (a 422 rule said in the
+ * reader's language and the grant's money, a 409 answered by reloading the grant), then a wait
+ * until the read model shows the version the command produced, so the panel shows the result
+ * without a reload. Auditors see the same grant, read only.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { useMayDo } from '../access';
+import { api, asProblem, must, type Problem, type Schemas } from '../api';
+import { untilRead } from '../commands';
+import { type MessageKey, useLocale } from '../i18n';
+import { SchemaForm } from '../schema-form';
+import { ProblemNotice, StatusBadge } from './common';
+
+type Grant = Schemas['GrantViewDto'];
+type Tranche = Grant['tranches'][number];
+type Report = Grant['reports'][number];
+
+/** A command on the grant, or on one of its tranches or reports. */
+interface GrantAction {
+  path: string;
+  title: MessageKey;
+  trancheId?: string;
+  reportId?: string;
+}
+
+const action = (path: string, title: MessageKey): GrantAction => ({ path, title });
+
+/** The grant-level commands offered by status, as the grant's decider allows them (the server still judges every one). */
+const GRANT_ACTIONS: Partial<Record<string, GrantAction[]>> = {
+  awarded: [
+    action('/grants/{id}/agreement', 'grantAction.agreement'),
+    action('/grants/{id}/reports', 'grantAction.reports'),
+    action('/grants/{id}/amendments', 'grantAction.amendments'),
+    action('/grants/{id}/termination', 'grantAction.termination'),
+  ],
+  active: [
+    action('/grants/{id}/disbursements', 'grantAction.disbursements'),
+    action('/grants/{id}/reports', 'grantAction.reports'),
+    action('/grants/{id}/amendments', 'grantAction.amendments'),
+    action('/grants/{id}/suspension', 'grantAction.suspension'),
+    action('/grants/{id}/termination', 'grantAction.termination'),
+    action('/grants/{id}/closure', 'grantAction.closure'),
+  ],
+  suspended: [
+    action('/grants/{id}/disbursements', 'grantAction.disbursements'),
+    action('/grants/{id}/reports', 'grantAction.reports'),
+    action('/grants/{id}/amendments', 'grantAction.amendments'),
+    action('/grants/{id}/reinstatement', 'grantAction.reinstatement'),
+    action('/grants/{id}/termination', 'grantAction.termination'),
+  ],
+};
+
+/** A scheduled tranche is paid on an active grant (no payments while suspended) and cancelled until the grant ends. */
+function trancheActions(grant: Grant, tranche: Tranche): GrantAction[] {
+  if (tranche.status !== 'scheduled') return [];
+  const { trancheId } = tranche;
+  const pay = grant.status === 'active' ? [{ path: '/grants/{id}/disbursements/{trancheId}/payment', title: 'grantAction.payment' as const, trancheId }] : [];
+  const cancel = ['awarded', 'active', 'suspended'].includes(grant.status) ? [{ path: '/grants/{id}/disbursements/{trancheId}/cancellation', title: 'grantAction.cancellation' as const, trancheId }] : [];
+  return [...pay, ...cancel];
+}
+
+/** A submitted report is accepted or sent back while the grant runs (active or suspended). */
+function reportActions(grant: Grant, report: Report): GrantAction[] {
+  if (report.status !== 'submitted' || !['active', 'suspended'].includes(grant.status)) return [];
+  const { reportId } = report;
+  return [
+    { path: '/grants/{id}/reports/{reportId}/acceptance', title: 'grantAction.acceptance', reportId },
+    { path: '/grants/{id}/reports/{reportId}/revision-request', title: 'grantAction.revision', reportId },
+  ];
+}
+
+const keyOf = (a: GrantAction) => `${a.path}|${a.trancheId ?? ''}|${a.reportId ?? ''}`;
+
+/**
+ * Sends a grant command the form built to its documented path, with `If-Match: "<version>"`.
+ * Answers the problem, or the stream version the command produced.
+ */
+async function sendGrantCommand(target: GrantAction, grantId: string, body: unknown, version: number): Promise<{ problem: Problem } | { version: number }> {
+  const path = { id: grantId, ...(target.trancheId ? { trancheId: target.trancheId } : {}), ...(target.reportId ? { reportId: target.reportId } : {}) };
+  // The paths are the documented ones (typed here as one of them); the body is what the schema-driven form built.
+  const result = await api
+    .POST(target.path as '/grants/{id}/disbursements/{trancheId}/payment', {
+      params: { path: path as { id: string; trancheId: string } },
+      headers: { 'If-Match': `"${version}"` },
+      body: body as Schemas['RecordPaymentDto'],
+    })
+    .catch((error: unknown) => ({ error, data: undefined, response: undefined }));
+  if (result.error !== undefined || !result.data) return { problem: asProblem(result.error, result.response?.status) };
+  return { version: result.data.version };
+}
+
+/** Waits until the grant's row shows the version a command produced; answers whether it did. */
+function grantAtVersion(id: string, version: number): Promise<boolean> {
+  return untilRead(async () => {
+    const { data } = await api.GET('/grants/{id}', { params: { path: { id } } });
+    return data !== undefined && data.version >= version;
+  });
+}
+
+export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
+  const locale = useLocale();
+  const { t, money, date, dateTime } = locale;
+  const mayAct = useMayDo('grant');
+  const [grant, setGrant] = useState<Grant>();
+  const [title, setTitle] = useState<string>();
+  const [problem, setProblem] = useState<Problem>();
+  const [refresh, setRefresh] = useState(0);
+  const [selected, setSelected] = useState<GrantAction>();
+  /** The last command that went through, said once the panel shows its result. */
+  const [recorded, setRecorded] = useState<string>();
+  const notice = useRef<HTMLParagraphElement>(null);
+
+  useEffect(() => {
+    setGrant(undefined);
+    setTitle(undefined);
+    setProblem(undefined);
+    setSelected(undefined);
+    setRecorded(undefined);
+  }, [grantId]);
+
+  useEffect(() => {
+    // An answer for a grant no longer shown (another was opened meanwhile) is dropped.
+    let current = true;
+    must(api.GET('/grants/{id}', { params: { path: { id: grantId } } })).then(
+      (next) => {
+        if (!current) return;
+        setGrant(next);
+        setProblem(undefined);
+        // The grant goes by its proposal's title.
+        api.GET('/proposals/{id}', { params: { path: { id: next.proposalId } } }).then(
+          ({ data }) => current && data && setTitle(data.title),
+          () => undefined,
+        );
+      },
+      (error: Problem) => current && setProblem(error),
+    );
+    return () => {
+      current = false;
+    };
+  }, [grantId, refresh]);
+
+  useEffect(() => {
+    if (recorded) notice.current?.focus();
+  }, [recorded]);
+
+  const back = <p><a href="#/portfolio">{t('grant.back')}</a></p>;
+  if (!grant) {
+    return (
+      <section aria-labelledby="grant-title">
+        <h2 id="grant-title">{t('kind.grant')}</h2>
+        {back}
+        <ProblemNotice problem={problem} />
+        {!problem && <p>{t('common.loading')}</p>}
+      </section>
+    );
+  }
+
+  const cur = grant.currency;
+  const offered = mayAct ? (GRANT_ACTIONS[grant.status] ?? []) : [];
+  const reportLabel = (report: Report) => t('grant.reportLabel', { kind: t(`reportKind.${report.kind}` as MessageKey), date: date(report.dueDate) });
+  const trancheLabel = (tranche: Tranche) => t('grant.trancheLabel', { amount: money(tranche.amountMinor, cur), date: date(tranche.dueDate) });
+  const titleOf = (a: GrantAction): string => {
+    const tranche = a.trancheId ? grant.tranches.find((x) => x.trancheId === a.trancheId) : undefined;
+    const report = a.reportId ? grant.reports.find((x) => x.reportId === a.reportId) : undefined;
+    const what = tranche ? trancheLabel(tranche) : report ? reportLabel(report) : undefined;
+    return what ? `${t(a.title)}: ${what}` : t(a.title);
+  };
+  const toggle = (a: GrantAction) => {
+    setRecorded(undefined);
+    setSelected((now) => (now && keyOf(now) === keyOf(a) ? undefined : a));
+  };
+  const actionButton = (a: GrantAction, label: string, describe?: string) => {
+    const open = selected !== undefined && keyOf(selected) === keyOf(a);
+    return (
+      <button key={keyOf(a)} type="button" class={open ? undefined : 'secondary'} aria-expanded={open ? 'true' : 'false'} aria-controls="grant-action" aria-label={describe} onClick={() => toggle(a)}>
+        {label}
+      </button>
+    );
+  };
+  const reportById = (id: string | null | undefined) => grant.reports.find((r) => r.reportId === id);
+
+  const submit = async (target: GrantAction, body: unknown): Promise<Problem | undefined> => {
+    const answer = await sendGrantCommand(target, grant.id, body, grant.version);
+    if ('problem' in answer) {
+      // Someone else changed the grant: show their problem, and the grant as it now is, so the next
+      // submit goes with the version the server has (the button stays disabled until it is read).
+      if (answer.problem.status === 409) {
+        const { data: now } = await api.GET('/grants/{id}', { params: { path: { id: grant.id } } }).catch(() => ({ data: undefined }));
+        if (now) setGrant(now);
+      }
+      return answer.problem;
+    }
+    await grantAtVersion(grant.id, answer.version);
+    const { data: now } = await api.GET('/grants/{id}', { params: { path: { id: grant.id } } }).catch(() => ({ data: undefined }));
+    if (now) setGrant(now);
+    else setRefresh((n) => n + 1);
+    setSelected(undefined);
+    setRecorded(titleOf(target));
+    return undefined;
+  };
+
+  const periodEndAmended = grant.amendments.some((a) => a.newPeriodEnd !== undefined);
+
+  return (
+    <section aria-labelledby="grant-title" data-testid="grant">
+      <h2 id="grant-title">{t('grant.title', { title: title ?? grant.id })}</h2>
+      {back}
+      <ProblemNotice problem={problem} />
+      <div class="panel">
+        <p>
+          <span data-testid="grant-status"><StatusBadge status={grant.status} /></span> · <a href={`#/audit/grant/${grant.id}`}>{t('nav.audit')}</a>
+          {grant.overdue && grant.nextReportDue && <> · <strong class="warning">{t('portfolio.overdue', { date: date(grant.nextReportDue) })}</strong></>}
+        </p>
+        {recorded && (
+          <p class="done" role="status" tabIndex={-1} ref={notice} data-testid="grant-recorded">{t('grant.recorded', { action: recorded })}</p>
+        )}
+        <dl class="facts" data-testid="grant-facts">
+          <div data-field="awardedAmount"><dt>{t('grant.awardedAmount')}</dt><dd>{money(grant.awardedAmountMinor, cur)}</dd></div>
+          {grant.amountMinor !== grant.awardedAmountMinor && (
+            <div data-field="amount"><dt>{t('grant.currentAmount')}</dt><dd>{money(grant.amountMinor, cur)}</dd></div>
+          )}
+          <div data-field="scheduled"><dt>{t('grant.scheduled')}</dt><dd>{money(grant.scheduledMinor, cur)}</dd></div>
+          <div data-field="paid"><dt>{t('grant.paid')}</dt><dd>{money(grant.disbursedMinor, cur)}</dd></div>
+          <div data-field="remaining"><dt>{t('grant.remaining')}</dt><dd>{money(grant.remainingMinor, cur)}</dd></div>
+          {grant.unspentMinor !== null && grant.unspentMinor !== undefined && (
+            <div data-field="unspent"><dt>{t('grant.unspent')}</dt><dd>{money(grant.unspentMinor, cur)}</dd></div>
+          )}
+          <div data-field="period">
+            <dt>{t('grant.period')}</dt>
+            <dd>{t('grant.periodValue', { start: date(grant.periodStart), end: date(grant.periodEnd) })}{periodEndAmended && ` (${t('grant.extended')})`}</dd>
+          </div>
+          <div data-field="agreement">
+            <dt>{t('grant.agreement')}</dt>
+            <dd>{grant.agreementSignedAt ? t('grant.agreementSigned', { date: dateTime(grant.agreementSignedAt) }) : t('grant.agreementNotSigned')}</dd>
+          </div>
+          <div data-field="nextReport"><dt>{t('grant.nextReport')}</dt><dd>{grant.nextReportDue ? date(grant.nextReportDue) : '—'}</dd></div>
+          {grant.statusReason && <div data-field="statusReason"><dt>{t('grant.statusReason')}</dt><dd>{grant.statusReason}</dd></div>}
+          {grant.conditions.length > 0 && <div data-field="conditions"><dt>{t('grant.conditions')}</dt><dd>{grant.conditions.join('; ')}</dd></div>}
+        </dl>
+      </div>
+
+      <table data-testid="tranches">
+        <caption>{t('grant.tranches')}</caption>
+        <thead>
+          <tr><th scope="col">{t('grant.col.amount')}</th><th scope="col">{t('grant.col.due')}</th><th scope="col">{t('common.status')}</th><th scope="col">{t('grant.col.detail')}</th>{mayAct && <th scope="col">{t('board.actions')}</th>}</tr>
+        </thead>
+        <tbody>
+          {grant.tranches.length === 0 && <tr><td colSpan={mayAct ? 5 : 4}>{t('common.none')}</td></tr>}
+          {grant.tranches.map((tranche) => {
+            const condition = reportById(tranche.conditionReportId);
+            return (
+              <tr key={tranche.trancheId} data-tranche={tranche.trancheId}>
+                <td>{money(tranche.amountMinor, cur)}</td>
+                <td>{date(tranche.dueDate)}</td>
+                <td><StatusBadge status={tranche.status} /></td>
+                <td>
+                  {tranche.conditionReportId && <span class="meta">{t('grant.trancheCondition', { report: condition ? reportLabel(condition) : tranche.conditionReportId })}</span>}
+                  {tranche.status === 'paid' && <span class="meta">{t('grant.paidWith', { date: tranche.paidAt ? dateTime(tranche.paidAt) : '—', reference: tranche.paymentReference ?? '—' })}</span>}
+                  {tranche.status === 'cancelled' && <span class="meta">{t('grant.cancelledWith', { date: tranche.cancelledAt ? dateTime(tranche.cancelledAt) : '—', reason: tranche.cancellationReason ?? '—' })}</span>}
+                </td>
+                {mayAct && (
+                  <td><div class="row-actions">{trancheActions(grant, tranche).map((a) => actionButton(a, t(a.title), titleOf(a)))}</div></td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+
+      <table data-testid="reports">
+        <caption>{t('grant.reports')}</caption>
+        <thead>
+          <tr><th scope="col">{t('grant.col.kind')}</th><th scope="col">{t('grant.col.due')}</th><th scope="col">{t('common.status')}</th><th scope="col">{t('grant.col.detail')}</th>{mayAct && <th scope="col">{t('board.actions')}</th>}</tr>
+        </thead>
+        <tbody>
+          {grant.reports.length === 0 && <tr><td colSpan={mayAct ? 5 : 4}>{t('common.none')}</td></tr>}
+          {grant.reports.map((report) => (
+            <tr key={report.reportId} data-report={report.reportId}>
+              <td>{t(`reportKind.${report.kind}` as MessageKey)}</td>
+              <td>{date(report.dueDate)}</td>
+              <td><StatusBadge status={report.status} /></td>
+              <td>
+                <span class="meta">{t('grant.reportId')} <code>{report.reportId}</code></span>
+                {report.submittedAt && <span class="meta">{t('grant.submittedOn', { date: dateTime(report.submittedAt) })}</span>}
+                {report.acceptedAt && <span class="meta">{t('grant.acceptedOn', { date: dateTime(report.acceptedAt) })}</span>}
+                {report.financial && <span class="meta">{t('grant.spent', { amount: money(report.financial.totalSpentMinor, cur) })}</span>}
+              </td>
+              {mayAct && <td><div class="row-actions">{reportActions(grant, report).map((a) => actionButton(a, t(a.title), titleOf(a)))}</div></td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      {grant.amendments.length > 0 && (
+        <table data-testid="amendments">
+          <caption>{t('grant.amendments')}</caption>
+          <thead>
+            <tr><th scope="col">{t('grant.col.date')}</th><th scope="col">{t('grant.col.kind')}</th><th scope="col">{t('grant.col.change')}</th><th scope="col">{t('grant.col.reason')}</th></tr>
+          </thead>
+          <tbody>
+            {grant.amendments.map((a) => (
+              <tr key={a.amendmentId}>
+                <td>{dateTime(a.amendedAt)}</td>
+                <td>{t(`amendmentKind.${a.kind}` as MessageKey)}</td>
+                <td>
+                  {a.newPeriodEnd && <span class="meta">{t('grant.changePeriod', { from: a.previousPeriodEnd ? date(a.previousPeriodEnd) : '—', to: date(a.newPeriodEnd) })}</span>}
+                  {a.newAmountMinor !== undefined && <span class="meta">{t('grant.changeAmount', { from: a.previousAmountMinor !== undefined ? money(a.previousAmountMinor, cur) : '—', to: money(a.newAmountMinor, cur) })}</span>}
+                  {a.budgetReallocation?.map((line) => (
+                    <span key={line.budgetLine} class="meta">{t('grant.changeLine', { line: line.budgetLine ?? '', change: `${(line.changeMinor ?? 0) > 0 ? '+' : ''}${money(line.changeMinor ?? 0, cur)}` })}</span>
+                  ))}
+                </td>
+                <td>{a.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      {mayAct ? (
+        <aside class="panel" aria-labelledby="grant-actions-heading">
+          <h3 id="grant-actions-heading">{t('board.actions')}</h3>
+          {offered.length === 0 && <p>{t('grant.noActions', { status: t(`status.${grant.status}` as MessageKey) })}</p>}
+          <div class="action-list">{offered.map((a) => actionButton(a, t(a.title)))}</div>
+          <div id="grant-action">
+            {selected && (
+              <SchemaForm
+                key={keyOf(selected)}
+                path={selected.path}
+                title={titleOf(selected)}
+                currency={cur}
+                explain={(refused) => explainGrantRule(refused, grant, locale)}
+                submit={(body) => submit(selected, body)}
+              />
+            )}
+          </div>
+        </aside>
+      ) : (
+        <p class="meta" data-testid="read-only">{t('grant.readOnly')}</p>
+      )}
+    </section>
+  );
+}
+
+/** The grant's refusals a manager meets most, said with the grant's dates and money; undefined for any other problem. */
+function explainGrantRule(problem: Problem, grant: Grant, { t, money, date }: ReturnType<typeof useLocale>): string | undefined {
+  switch (problem.rule) {
+    case 'grant.date.outside-grant-window': {
+      const awardedOn = grant.awardedAt.slice(0, 10);
+      const earliest = awardedOn < grant.periodStart ? awardedOn : grant.periodStart;
+      return t('rule.grantWindow', { earliest: date(earliest), end: date(grant.periodEnd) });
+    }
+    case 'grant.disbursement.exceeds-amount':
+      return t('rule.trancheExceedsAmount', {
+        scheduled: money(grant.scheduledMinor, grant.currency),
+        amount: money(grant.amountMinor, grant.currency),
+        left: money(Math.max(0, grant.amountMinor - grant.scheduledMinor), grant.currency),
+      });
+    case 'grant.disbursement.agreement-not-signed':
+      return t('rule.agreementNotSigned');
+    case 'grant.disbursement.report-not-accepted':
+      return t('rule.trancheReportNotAccepted');
+    default:
+      return undefined;
+  }
+}
