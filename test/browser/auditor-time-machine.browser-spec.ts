@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Browser, Page } from 'playwright-core';
-import { AUDITOR, type ConsoleWorld, CRITERIA, decideAward, MANAGER, REVIEWER, screenAndAssign, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
+import { AUDITOR, type ConsoleWorld, CRITERIA, decideAward, MANAGER, REVIEW, REVIEWER, screenAndAssign, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
 import { expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
+
+const SECOND_REVIEWER = { id: 'reviewer-sana', role: 'reviewer' } as const;
 
 describe('console in a browser: the auditor’s time machine', () => {
   let world: ConsoleWorld;
@@ -19,17 +21,32 @@ describe('console in a browser: the auditor’s time machine', () => {
   let problems: string[];
   let proposalId: string;
   let otherId: string;
+  let waterId: string;
   let history: { type: string }[];
 
   beforeAll(async () => {
     world = await startConsoleWorld();
-    const seeded = await seedSubmittedProposals(world, { housing: 'Housing rights for minorities in informal settlements', other: 'Nationality rights for stateless people' });
+    const seeded = await seedSubmittedProposals(world, {
+      housing: 'Housing rights for minorities in informal settlements',
+      other: 'Nationality rights for stateless people',
+      water: 'Water access for Dom communities',
+    });
     proposalId = seeded.proposals.housing;
     await decideAward(world, proposalId);
     // A conflict declaration appends two events at one instant: the declaration and the recusal.
     otherId = seeded.proposals.other;
     await screenAndAssign(world, otherId);
     await world.call(REVIEWER, 'POST', `/proposals/${otherId}/conflicts`, { description: 'I advised the lead organisation' });
+    // A review that did not count: written, then its reviewer recused; another reviewer's decides.
+    waterId = seeded.proposals.water;
+    await screenAndAssign(world, waterId);
+    await world.call(REVIEWER, 'POST', `/proposals/${waterId}/reviews`, REVIEW);
+    await world.call(REVIEWER, 'POST', `/proposals/${waterId}/conflicts`, { description: 'My sister works for the lead organisation' });
+    await world.call(MANAGER, 'POST', `/proposals/${waterId}/reviewers`, { reviewerId: SECOND_REVIEWER.id });
+    await world.call(SECOND_REVIEWER, 'POST', `/proposals/${waterId}/reviews`, { ...REVIEW, recommendation: 'do-not-fund' });
+    await world.call(MANAGER, 'POST', `/proposals/${waterId}/consensus`, { score: 40, summary: 'Weak plan' });
+    await world.call(MANAGER, 'POST', `/proposals/${waterId}/decision`, { decision: 'reject', reasons: 'Below the funding line', committee: 'Grants committee, session 1' });
+    await world.until<{ status: string }>(MANAGER, `/proposals/${waterId}`, (p) => p.status === 'rejected');
     history = (await world.call<{ items: { type: string }[] }>(AUDITOR, 'GET', `/audit/streams/proposal-${proposalId}?limit=500`)).items;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -129,9 +146,29 @@ describe('console in a browser: the auditor’s time machine', () => {
     await page.getByTestId('dossier').waitFor();
   });
 
+  it('reads in the dossier which review did not count, the conflict and the recusal, in the reader’s words', async () => {
+    await page.goto(`${world.baseUrl}/console/#/audit/proposal/${waterId}`);
+    await page.getByRole('heading', { name: /Water access for Dom communities/ }).waitFor();
+    const dossier = page.getByTestId('dossier');
+    await expectText(dossier, /Reject/);
+    await expectText(page.getByTestId('dossier-reviews'), new RegExp(`${REVIEWER.id}: .*Fund · not counted: the reviewer was recused`));
+    await expectText(page.getByTestId('dossier-reviews'), new RegExp(`${SECOND_REVIEWER.id}: .*Do not fund$`));
+    expect(await page.getByTestId('not-counted').count()).toBe(1);
+    await expectText(page.getByTestId('dossier-conflicts'), new RegExp(`${REVIEWER.id}, .*My sister works for the lead organisation`));
+    await expectText(page.getByTestId('dossier-recusals'), new RegExp(REVIEWER.id));
+    // The timeline's personal-data markers are said in the reader's language.
+    await page.getByLabel('Language').selectOption('fr');
+    await expectText(page.getByTestId('timeline'), /données personnelles : présentes/);
+    await expectText(page.getByTestId('dossier-reviews'), /non comptée : l’évaluateur s’est récusé/);
+    await page.getByLabel('Langue').selectOption('en');
+    await page.goBack();
+    await page.getByRole('heading', { name: /Housing rights for minorities/ }).waitFor();
+  });
+
   it('reads the decision dossier', async () => {
     const dossier = page.getByTestId('dossier');
-    await expectText(dossier, /award/);
+    await expectText(dossier, /Award/);
+    expect(await dossier.locator('[data-decision="award"]').count()).toBe(1);
     await expectText(dossier, new RegExp(`Decided by grant manager ${MANAGER.id}`));
     await expectText(dossier, /Reasons: Strong network, clear targets/);
     await expectText(dossier, /reviewer-amal: relevance 8, network 7/);

@@ -5,6 +5,7 @@
  * review visible; a conflict of interest declared, confirmed, and the proposal gone from the
  * queue without a reload; durations counted in each language's plural forms.
  */
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import type { Actor } from '@app/platform';
 import { type ConsoleWorld, MANAGER, REVIEW, REVIEWER, screenAndAssign, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
@@ -26,7 +27,7 @@ describe('console in a browser: the reviewer’s queue', () => {
     const seeded = await seedSubmittedProposals(
       world,
       { housing: 'Housing rights for minorities in informal settlements', other: 'Nationality rights for stateless people', water: 'Water access for Dom communities' },
-      { durationMonths: { water: 2 } },
+      { durationMonths: { water: 2 }, documents: { housing: 'Budget narrative.pdf' } },
     );
     proposalId = seeded.proposals.housing;
     waterId = seeded.proposals.water;
@@ -54,6 +55,15 @@ describe('console in a browser: the reviewer’s queue', () => {
     expect(await page.getByRole('link', { name: /Nationality rights/ }).count()).toBe(0);
     await page.getByRole('link', { name: /Housing rights for minorities/ }).click();
     await expectText(page.locator('article'), /Other reviews stay hidden until you submit yours/);
+    // What the reviewer scores: the policy issue, the network (roles; the API withholds names), the budget, the documents.
+    const facts = page.getByTestId('proposal-facts');
+    await expectText(facts, /Policy issue ?housing rights for minorities/);
+    await expectText(page.getByTestId('network'), /co-applicant: accepted the terms.*partner: accepted the terms/);
+    await expectText(page.getByTestId('budget'), /Community organising and legal aid ?€40,000\.00.*Advocacy and coordination ?€20,000\.00/);
+    await expectText(page.getByTestId('documents'), /Budget narrative\.pdf/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download: Budget narrative.pdf' }).click()]);
+    expect(download.suggestedFilename()).toBe('Budget narrative.pdf');
+    expect((await readFile((await download.path())!)).subarray(0, 8).toString('latin1')).toBe('%PDF-1.4');
     expect(await page.getByTestId('visible-reviews').count()).toBe(0);
     expect(await page.getByText('Sana: solid but costly').count()).toBe(0);
   });
@@ -89,8 +99,8 @@ describe('console in a browser: the reviewer’s queue', () => {
   });
 
   it('shows the other reviews once this reviewer’s own is in, and moves the proposal to reviewed', async () => {
-    await expectText(page.getByTestId('visible-reviews'), /reviewer-sana: relevance 8, network 7 — fund/);
-    await expectText(page.getByTestId('visible-reviews'), /reviewer-amal: relevance 8, network 7 — fund/);
+    await expectText(page.getByTestId('visible-reviews'), /reviewer-sana: relevance 8, network 7 — Fund/);
+    await expectText(page.getByTestId('visible-reviews'), /reviewer-amal: relevance 8, network 7 — Fund/);
     await expectText(page.locator('main'), /Reviewed.*Housing rights for minorities/);
     await screenshot(page, 'reviewer-queue');
   });

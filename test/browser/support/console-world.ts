@@ -77,6 +77,8 @@ export interface SeedOptions {
   callTitle?: string;
   /** A proposal's duration by title key (18 months unless said). */
   durationMonths?: Record<string, number>;
+  /** Title keys whose lead attaches a small PDF, by this file name, while the proposal is a draft. */
+  documents?: Record<string, string>;
 }
 
 /** A published call, three organisations, and one submitted proposal per title. */
@@ -130,6 +132,14 @@ export async function seedSubmittedProposals(world: ConsoleWorld, titles: Record
       ],
       durationMonths: options.durationMonths?.[key] ?? 18,
     });
+    const documentName = options.documents?.[key];
+    if (documentName) {
+      const form = new FormData();
+      const bytes = Buffer.from(`%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n% ${title}\ntrailer << /Root 1 0 R >>\n%%EOF\n`, 'latin1');
+      form.append('file', new Blob([bytes], { type: 'application/pdf' }), documentName);
+      const response = await fetch(`${world.baseUrl}/proposals/${id}/documents`, { method: 'POST', headers: { Authorization: `Bearer ${await world.token(applicant)}` }, body: form });
+      if (response.status !== 201) throw new Error(`attaching ${documentName}: ${response.status} ${await response.text()}`);
+    }
     // Each invited partner accepts the terms before the lead can submit.
     for (const index of [1, 2]) {
       const partner: Actor = { id: `applicant-${index}`, role: 'applicant', organisationId: organisations[index] };

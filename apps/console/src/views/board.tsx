@@ -303,6 +303,9 @@ function explainRule(
       return t('rule.consensusRequired');
     case 'proposal.reviews.too-few':
       return call ? t('rule.tooFewReviews', { required: call.reviewsRequired }) : undefined;
+    case 'recipient.ceiling.exceeded':
+      // Refused at the door (the network's organisations are known to be past the ceiling already); its detail counts minor units and names ids.
+      return t('rule.recipientCeiling');
     default:
       return undefined;
   }

@@ -12,7 +12,7 @@ import { allPages, api, asProblem, must, type Problem, type Schemas } from '../a
 import { proposalAtVersion, sendCommand, untilRead } from '../commands';
 import { useLocale } from '../i18n';
 import { openApiDocument, requestSchema, resolve, SchemaForm } from '../schema-form';
-import { ProblemNotice, StatusBadge } from './common';
+import { downloadFile, ProblemNotice, StatusBadge } from './common';
 
 type QueueItem = Schemas['ReviewerQueueItemDto'];
 
@@ -80,9 +80,10 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
 }
 
 function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string; submitted: boolean; onRecorded(recorded: Recorded): Promise<void> }): JSX.Element {
-  const { t, money, count } = useLocale();
+  const { t, money, count, lookup } = useLocale();
   const [proposal, setProposal] = useState<Schemas['ProposalDetailDto']>();
   const [call, setCall] = useState<Schemas['CallViewDto']>();
+  const [documents, setDocuments] = useState<Schemas['DocumentDto'][]>([]);
   const [problem, setProblem] = useState<Problem>();
   useEffect(() => {
     must(api.GET('/proposals/{id}', { params: { path: { id: proposalId } } }))
@@ -91,6 +92,11 @@ function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string
         setCall(await must(api.GET('/calls/{id}', { params: { path: { id: detail.callId } } })));
       })
       .catch((error: Problem) => setProblem(error));
+    // What the reviewer scores: the documents too (a list that cannot be read leaves the panel usable).
+    must(api.GET('/proposals/{id}/documents', { params: { path: { id: proposalId } } })).then(
+      (list) => setDocuments(list.items),
+      () => undefined,
+    );
   }, [proposalId]);
   if (problem) return <ProblemNotice problem={problem} />;
   if (!proposal || !call) return <p>{t('common.loading')}</p>;
@@ -99,12 +105,13 @@ function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string
       <h3 id="review-heading">{proposal.title}</h3>
       <p><StatusBadge status={proposal.status} /> · {money(proposal.requestedMinor, proposal.currency)} · <span data-testid="duration">{count('reviews.duration', proposal.durationMonths)}</span></p>
       <p>{proposal.summary}</p>
+      <ProposalFacts proposal={proposal} documents={documents} />
       {proposal.reviews.length > 0 ? (
         <>
           <h4>{t('reviews.otherReviews')}</h4>
           <ul class="compact" data-testid="visible-reviews">
             {proposal.reviews.map((review, i) => (
-              <li key={i}>{review.reviewerId}: {review.scores.map((s) => `${s.criterionId} ${s.score}`).join(', ')} — {review.recommendation}</li>
+              <li key={i}>{review.reviewerId}: {review.scores.map((s) => `${s.criterionId} ${s.score}`).join(', ')} — {lookup(`form.recommendation=${review.recommendation}`) ?? review.recommendation}</li>
             ))}
           </ul>
         </>
@@ -132,6 +139,60 @@ function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string
         </>
       )}
     </article>
+  );
+}
+
+/**
+ * What a reviewer judges besides the summary: the policy issue, the network (each partner's role and
+ * whether it accepted the terms; organisations' names are withheld from reviewers by the API), the
+ * budget lines, and the documents, each downloaded with the reviewer's token.
+ */
+function ProposalFacts({ proposal, documents }: { proposal: Schemas['ProposalDetailDto']; documents: Schemas['DocumentDto'][] }): JSX.Element {
+  const { t, money } = useLocale();
+  const [problem, setProblem] = useState<Problem>();
+  const download = (document: Schemas['DocumentDto']) => {
+    setProblem(undefined);
+    downloadFile(`/proposals/${proposal.id}/documents/${document.documentId}`, document.name ?? document.documentId).then(
+      (file) => setTimeout(() => URL.revokeObjectURL(file.url), 60_000),
+      (error: Problem) => setProblem(error),
+    );
+  };
+  return (
+    <div data-testid="proposal-facts">
+      <dl class="facts">
+        <div><dt>{t('reviews.policyIssue')}</dt><dd>{proposal.policyIssue}</dd></div>
+      </dl>
+      <h4>{t('reviews.network')}</h4>
+      <ul class="compact" data-testid="network">
+        {proposal.partners.map((partner) => (
+          <li key={partner.organisationId}>{t(partner.status === 'accepted' ? 'reviews.partnerAccepted' : 'reviews.partnerInvited', { role: partner.role })}</li>
+        ))}
+      </ul>
+      <table data-testid="budget">
+        <caption>{t('reviews.budget')}</caption>
+        <tbody>
+          {proposal.budgetLines.map((line, i) => (
+            <tr key={i}><th scope="row">{line.label}</th><td>{money(line.amountMinor, proposal.currency)}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      {documents.length > 0 && (
+        <>
+          <h4>{t('reviews.documents')}</h4>
+          <ul class="compact" data-testid="documents">
+            {documents.map((document) => (
+              <li key={document.documentId}>
+                {document.name ?? t('reviews.nameErased')} ({Math.ceil(document.sizeBytes / 1024)} kB){' '}
+                <button type="button" class="secondary" onClick={() => download(document)} aria-label={`${t('reviews.download')}: ${document.name ?? t('reviews.nameErased')}`}>
+                  {t('reviews.download')}
+                </button>
+              </li>
+            ))}
+          </ul>
+          <ProblemNotice problem={problem} />
+        </>
+      )}
+    </div>
   );
 }
 

@@ -6,9 +6,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { useMayDo } from '../access';
-import { api, fetchRaw, must, type Problem, type Schemas } from '../api';
+import { api, must, type Problem, type Schemas } from '../api';
 import { type Locale, type MessageKey, useLocale } from '../i18n';
-import { ProblemNotice, StatusBadge } from './common';
+import { downloadFile, ProblemNotice, StatusBadge } from './common';
 
 type Kind = 'call' | 'proposal' | 'grant';
 type AuditedEvent = Schemas['AuditedEventDto'];
@@ -300,7 +300,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
               <div class="meta">{t('audit.by', { role: role(event.actorRole), actor: event.actorId })} · v{event.streamVersion}</div>
               {why && <div class="why"><span>{t('audit.why')}:</span> {why}</div>}
               {markers.map((marker) => (
-                <div key={marker.path} class="pii">{marker.path}: {t('audit.personalData', { state: marker.state })}</div>
+                <div key={marker.path} class="pii">{marker.path}: {t('audit.personalData', { state: locale.lookup(`audit.pii.${marker.state}`) ?? marker.state })}</div>
               ))}
             </li>
           );
@@ -327,17 +327,46 @@ function lastOfInstant(events: readonly AuditedEvent[], index: number): number {
   return end;
 }
 
+type DossierDecision = Schemas['DossierDecisionDto'];
+
 function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
-  const { t, dateTime, money, role } = useLocale();
+  const locale = useLocale();
+  const { t, dateTime, money, role, lookup } = locale;
   const [dossier, setDossier] = useState<Schemas['DecisionDossierDto'] | null>();
   const [problem, setProblem] = useState<Problem>();
   useEffect(() => {
-    must(api.GET('/audit/decisions/{proposalId}', { params: { path: { proposalId } } })).then(setDossier, (error: Problem) =>
-      error.status === 404 ? setDossier(null) : setProblem(error),
+    setDossier(undefined);
+    setProblem(undefined);
+    let current = true;
+    must(api.GET('/audit/decisions/{proposalId}', { params: { path: { proposalId } } })).then(
+      (found) => current && setDossier(found),
+      (error: Problem) => current && (error.status === 404 ? setDossier(null) : setProblem(error)),
     );
+    return () => {
+      current = false;
+    };
   }, [proposalId]);
   if (problem) return <ProblemNotice problem={problem} />;
   if (dossier === undefined) return <p>{t('common.loading')}</p>;
+  const currency = dossier?.budgetPosition?.currency;
+  /** A decision as the board words it: what, how much, who recorded it and when, the committee, why. */
+  const decisionOf = (decision: DossierDecision) => {
+    const by = decision.recordedBy as Record<string, unknown>;
+    return (
+      <>
+        <p>
+          <strong data-decision={decision.decision}>{lookup(`form.decision=${decision.decision}`) ?? decision.decision}</strong>
+          {decision.amountMinor !== undefined && currency && <> {money(decision.amountMinor, currency)}</>}
+        </p>
+        <p>
+          {t('audit.decidedBy', { role: role(String(by.actorRole ?? '')), actor: String(by.actorId ?? ''), when: dateTime(decision.recordedAt) })} ({decision.committee})
+        </p>
+        <p><strong>{t('audit.reasons')}:</strong> {decision.reasons}</p>
+      </>
+    );
+  };
+  const text = (value: unknown) => (typeof value === 'string' ? value : t('audit.erasedText'));
+  const rows = (items: readonly unknown[]) => items as Record<string, unknown>[];
   return (
     <article class="panel" aria-labelledby="dossier-heading" data-testid="dossier">
       <h3 id="dossier-heading">{t('audit.dossier')}</h3>
@@ -345,34 +374,42 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
         <p>{t('audit.noDossier')}</p>
       ) : (
         <>
-          <p>
-            <StatusBadge status={dossier.decision.decision} />{' '}
-            {dossier.decision.amountMinor !== undefined && dossier.budgetPosition && money(dossier.decision.amountMinor, dossier.budgetPosition.currency)}
-          </p>
-          <p>
-            {t('audit.decidedBy', {
-              role: role(String((dossier.decision.recordedBy as Record<string, unknown>).actorRole ?? '')),
-              actor: String((dossier.decision.recordedBy as Record<string, unknown>).actorId ?? ''),
-              when: dateTime(dossier.decision.recordedAt),
-            })}{' '}
-            ({dossier.decision.committee})
-          </p>
-          <p><strong>{t('audit.reasons')}:</strong> {dossier.decision.reasons}</p>
+          {decisionOf(dossier.decision)}
           {dossier.consensus && (
             <p><strong>{t('audit.consensus')}:</strong> {short((dossier.consensus as Record<string, unknown>).score)} — {short((dossier.consensus as Record<string, unknown>).summary)}</p>
           )}
           <h4>{t('audit.reviews')}</h4>
-          <ul class="compact">
-            {dossier.reviews.map((review, i) => {
-              const r = review as Record<string, unknown>;
+          <ul class="compact" data-testid="dossier-reviews">
+            {rows(dossier.reviews).map((r, i) => {
               const scores = (r.scores as { criterionId: string; score: number }[] | undefined) ?? [];
               return (
-                <li key={i}>
-                  {String(r.reviewerId)}: {scores.map((s) => `${s.criterionId} ${s.score}`).join(', ')} — {String(r.recommendation)}
+                <li key={i} class={r.counted === false ? 'later' : undefined}>
+                  {String(r.reviewerId)}: {scores.map((s) => `${s.criterionId} ${s.score}`).join(', ')} — {lookup(`form.recommendation=${String(r.recommendation)}`) ?? String(r.recommendation)}
+                  {r.counted === false && <> · <em data-testid="not-counted">{t('audit.notCounted')}</em></>}
                 </li>
               );
             })}
           </ul>
+          {dossier.conflictDeclarations.length > 0 && (
+            <>
+              <h4>{t('audit.conflicts')}</h4>
+              <ul class="compact" data-testid="dossier-conflicts">
+                {rows(dossier.conflictDeclarations).map((c, i) => (
+                  <li key={i}>{String(c.reviewerId)}, {dateTime(String(c.declaredAt))}: {text(c.description)}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          {dossier.recusals.length > 0 && (
+            <>
+              <h4>{t('audit.recusals')}</h4>
+              <ul class="compact" data-testid="dossier-recusals">
+                {rows(dossier.recusals).map((r, i) => (
+                  <li key={i}>{String(r.reviewerId)}, {dateTime(String(r.recusedAt))}</li>
+                ))}
+              </ul>
+            </>
+          )}
           {dossier.budgetPosition && (
             <p>
               {t('audit.budgetPosition', {
@@ -380,6 +417,28 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
                 budget: money(dossier.budgetPosition.budgetMinor, dossier.budgetPosition.currency),
               })}
             </p>
+          )}
+          {dossier.earlierDecisions.length > 0 && (
+            <>
+              <h4>{t('audit.earlierDecisions')}</h4>
+              <div data-testid="dossier-earlier">{dossier.earlierDecisions.map((decision) => <div key={decision.recordedAt}>{decisionOf(decision)}</div>)}</div>
+            </>
+          )}
+          {dossier.redress.length > 0 && (
+            <>
+              <h4>{t('audit.redress')}</h4>
+              <ul class="compact" data-testid="dossier-redress">
+                {rows(dossier.redress).map((r, i) => {
+                  const outcome = r.outcome as Record<string, unknown> | null;
+                  return (
+                    <li key={i}>
+                      {dateTime(String(r.requestedAt))}: {text(r.grounds)} —{' '}
+                      {outcome ? `${lookup(`audit.redressOutcome.${String(outcome.outcome)}`) ?? String(outcome.outcome)}: ${String(outcome.reasons ?? '')}` : t('audit.redressPending')}
+                    </li>
+                  );
+                })}
+              </ul>
+            </>
           )}
         </>
       )}
@@ -436,16 +495,9 @@ function BundleDownload({ kind, id }: { kind: Kind; id: string }): JSX.Element {
     setProblem(undefined);
     try {
       const path = kind === 'call' ? `/audit/calls/${id}/bundle` : `/audit/streams/${kind}-${id}/bundle`;
-      const response = await fetchRaw(path);
-      const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? `${kind}-${id}.tar`;
-      const blob = await response.blob();
+      const file = await downloadFile(path, `${kind}-${id}.tar`);
       if (link) URL.revokeObjectURL(link.url);
-      const url = URL.createObjectURL(blob);
-      setLink({ url, name, size: blob.size });
-      const anchor = document.createElement('a');
-      anchor.href = url;
-      anchor.download = name;
-      anchor.click();
+      setLink(file);
     } catch (error) {
       setProblem(error as Problem);
     }
