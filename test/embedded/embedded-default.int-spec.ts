@@ -32,7 +32,15 @@ function startApi(dataDir: string, port: number, embeddedPort: number): ChildPro
   return spawn(process.execPath, [...startFlagsFor(API_MAIN), API_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-async function startAndStop(dataDir: string, logFile: string): Promise<Run> {
+interface Started {
+  child: ChildProcess;
+  port: number;
+  log(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** The built API on `dataDir`, once /health/ready answers 200. */
+async function startReady(dataDir: string): Promise<Started> {
   const port = await freePort();
   const child = startApi(dataDir, port, await freePort());
   let log = '';
@@ -49,24 +57,52 @@ async function startAndStop(dataDir: string, logFile: string): Promise<Run> {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  // Work that opens every pool, the personal-data keys' included (a contact person is sealed with a key of its own).
+  return { child, port, log: () => log, exited };
+}
+
+/** Creates organisations (work that opens every pool, the personal-data keys' included): their statuses. */
+async function createOrganisations(port: number, count = 6): Promise<number[]> {
   const token = await signToken({ id: 'embedded-admin', role: 'grant-manager' }, authConfigFromEnv({ NODE_ENV: 'development' }), '10m');
-  const created = await Promise.all(
-    Array.from({ length: 6 }, (_, i) =>
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
       fetch(`http://127.0.0.1:${port}/organisations`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: `Embedded network ${i}`, country: 'LB', legalStatus: 'registered-association', focusGroups: ['stateless-people'], contactPerson: { name: `Contact ${i}`, email: `contact-${i}@example.org` } }),
-      }).then((res) => res.status),
+      }).then((res) => res.status, () => 0),
     ),
   );
-  expect(created).toEqual(created.map(() => 201));
-  child.kill('SIGTERM');
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const { code, signal } = await exited;
+}
+
+/** SIGTERM, and how it ended (killed after 15 s if it had not). */
+async function stop(started: Started, logFile: string): Promise<Run & { ms: number }> {
+  const at = Date.now();
+  started.child.kill('SIGTERM');
+  const timeout = setTimeout(() => started.child.kill('SIGKILL'), 15_000);
+  const { code, signal } = await started.exited;
   clearTimeout(timeout);
-  writeFileSync(logFile, log);
-  return { exitCode: code, signal, log };
+  writeFileSync(logFile, started.log());
+  return { exitCode: code, signal, log: started.log(), ms: Date.now() - at };
+}
+
+async function startAndStop(dataDir: string, logFile: string): Promise<Run> {
+  const started = await startReady(dataDir);
+  const created = await createOrganisations(started.port);
+  expect(created).toEqual(created.map(() => 201));
+  return stop(started, logFile);
+}
+
+/** The pid of the server running on `dataDir` (its postmaster.pid), if that process is alive. */
+function postmasterOf(dataDir: string): number | undefined {
+  const file = join(dataDir, 'postgres', 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Log lines at error level or above (pino: 50 error, 60 fatal). */
@@ -110,5 +146,49 @@ describe('the embedded default (npm start without DATABASE_URL)', () => {
       expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
       expect(readFileSync(join(home, `run-${round}.log`), 'utf8')).toMatch(/shutting down/);
     }
+  }, 300_000);
+
+  it('after kill -9 of npm start, the next start stops the server it left running and starts (it refused, "lock file already exists")', async () => {
+    if (closedClone) return;
+    const dataDir = join(home, 'killed-app');
+    const first = await startReady(dataDir);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const left = postmasterOf(dataDir);
+    expect(left).toBeDefined();
+    const second = await startReady(dataDir);
+    expect(second.log()).toMatch(new RegExp(`stopping the embedded PostgreSQL \\(pid ${left}\\) left running`));
+    expect(await createOrganisations(second.port, 2)).toEqual([201, 201]);
+    const run = await stop(second, join(home, 'killed-app.log'));
+    expect({ exitCode: run.exitCode, errors: errors(run.log) }).toEqual({ exitCode: 0, errors: [] });
+    expect(postmasterOf(dataDir)).toBeUndefined();
+  }, 300_000);
+
+  it('its PostgreSQL killed under it (kill -9): said at error level, started again, commands answered again, and SIGTERM still clean', async () => {
+    if (closedClone) return;
+    const dataDir = join(home, 'killed-database');
+    const started = await startReady(dataDir);
+    const killed = postmasterOf(dataDir);
+    expect(killed).toBeDefined();
+    process.kill(killed!, 'SIGKILL');
+    const deadline = Date.now() + 90_000;
+    let statuses: number[] = [];
+    while (Date.now() < deadline) {
+      statuses = await createOrganisations(started.port, 2);
+      if (statuses.every((status) => status === 201)) break;
+      // Meanwhile an outage: 503 (or a connection cut), never a 500.
+      expect(statuses.filter((status) => status === 500)).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(statuses).toEqual([201, 201]);
+    const restarted = postmasterOf(dataDir);
+    expect(restarted).toBeDefined();
+    expect(restarted).not.toBe(killed);
+    expect(started.log()).toMatch(/"level":50.*the embedded PostgreSQL \(pid \d+\) exited unexpectedly \(SIGKILL\); starting it again/);
+    expect(started.log()).toMatch(/the embedded PostgreSQL is running again/);
+    const run = await stop(started, join(home, 'killed-database.log'));
+    expect({ exitCode: run.exitCode, signal: run.signal }).toEqual({ exitCode: 0, signal: null });
+    expect(run.ms).toBeLessThan(10_000);
+    expect(postmasterOf(dataDir)).toBeUndefined();
   }, 300_000);
 });

@@ -20,7 +20,10 @@ export async function bootstrapApi(overrides: Partial<AppConfig> = {}): Promise<
   let embedded: { stop(): Promise<void> } | undefined;
   if (!databaseUrl) {
     // Stopped by our own shutdown, after the app has closed (below), not by the package on the signal.
-    const started = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, (msg) => log.info(msg), { stopOnSignal: false }).catch((error: unknown) => {
+    const started = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, (msg) => log.info(msg), {
+      stopOnSignal: false,
+      logError: (msg) => log.error(msg),
+    }).catch((error: unknown) => {
       throw new Error(
         `The embedded PostgreSQL did not start under ${config.dataDir} on port ${config.embeddedPostgresPort} (${error instanceof Error ? error.message : 'no reason given'}). ` +
           'Is another Grant Ledger running on this data directory or port? Stop it, or set DATA_DIR and EMBEDDED_POSTGRES_PORT, or DATABASE_URL.',

