@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { processIsRunning } from '../runtime/process-alive';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -180,14 +181,6 @@ interface Owner {
 
 const ownerFile = (dataDir: string) => join(dataDir, 'embedded-postgres.owner.json');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The pid in `databaseDir`'s postmaster.pid when that process is alive. */
 function runningPostmaster(databaseDir: string): number | undefined {
@@ -197,7 +190,7 @@ function runningPostmaster(databaseDir: string): number | undefined {
   } catch {
     return undefined;
   }
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && processIsRunning(pid) ? pid : undefined;
 }
 
 /** Stops a postmaster by its pid: a fast shutdown, then an immediate one; resolves once it is gone. */
@@ -209,7 +202,7 @@ async function stopPostmaster(pid: number): Promise<void> {
       return;
     }
     for (const deadline = Date.now() + waitMs; Date.now() < deadline; ) {
-      if (!isAlive(pid)) return;
+      if (!processIsRunning(pid)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -233,7 +226,7 @@ async function stopLeftover(dataDir: string, databaseDir: string, log: (msg: str
   } catch {
     return;
   }
-  if (owner.postmaster !== postmaster || isAlive(owner.owner)) return;
+  if (owner.postmaster !== postmaster || processIsRunning(owner.owner)) return;
   log(`stopping the embedded PostgreSQL (pid ${postmaster}) left running in ${databaseDir} by a process that has ended (pid ${owner.owner})`);
   await stopPostmaster(postmaster);
 }
