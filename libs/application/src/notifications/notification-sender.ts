@@ -34,8 +34,11 @@ interface SmtpOutcome {
 const LEASE_MARGIN_MS = 30_000;
 /** Reminders go by the day: scanning the owed reports when the day changes, something was queued, or once a minute is enough. */
 const REMINDER_SCAN_MS = 60_000;
-/** Notifications claimed per round: sent one after the other (mail is not urgent, and SMTP servers throttle). */
-const CLAIM_BATCH = 10;
+
+export interface NotificationSenderOptions {
+  /** How long a claim, and each renewal of it, holds a row: by default the SMTP timeout + 30 s. Tests shorten it. */
+  leaseMs?: number;
+}
 
 /**
  * Sends queued notifications by e-mail, at least once, and queues report reminders as they fall
@@ -43,11 +46,13 @@ const CLAIM_BATCH = 10;
  * day changed, something was queued or a minute passed, the scheduler — reports owed with a due
  * date within `reportDueDays` of today (by the programme's clock), each judged by `reminderDue`
  * and queued under a dedup key naming the due date, so several workers and every later round
- * queue it once; then the due rows, claimed with a lease (`FOR UPDATE
- * SKIP LOCKED`), so two workers never send the same row at once. The recipient's address is opened
- * only now; none (erased, or never recorded) records the row as skipped. Failures are retried with
- * exponential backoff and full jitter, a 5xx answer or the last attempt makes the row dead. Every
- * attempt is written to the delivery log with the SMTP code, never the server's text.
+ * queue it once; then the due rows, one at a time, each claimed with a lease (`FOR UPDATE SKIP
+ * LOCKED`) when its turn comes and held while it is sent, so two workers never send the same row
+ * (but a sender killed between the SMTP answer and its write: at least once). The recipient's
+ * address is opened only now; none (erased, or never recorded) records the row as skipped.
+ * Failures are retried with exponential backoff and full jitter, a 5xx answer or the last attempt
+ * makes the row dead. Every attempt is written to the delivery log with the SMTP code, never the
+ * server's text.
  */
 export class NotificationSender {
   private readonly owner = `notifier-${randomUUID()}`;
@@ -55,6 +60,7 @@ export class NotificationSender {
   private stopping = false;
   private wakeUp?: () => void;
   private lastReminderScan?: { today: string; at: number };
+  private readonly leaseMs: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -65,7 +71,10 @@ export class NotificationSender {
     private readonly baseUrl: string,
     private readonly logger: StructuredLogger,
     private readonly random: () => number = Math.random,
-  ) {}
+    options: NotificationSenderOptions = {},
+  ) {
+    this.leaseMs = options.leaseMs ?? mail.timeoutMs + LEASE_MARGIN_MS;
+  }
 
   start(): void {
     this.loop = this.run();
@@ -93,13 +102,10 @@ export class NotificationSender {
           await this.queueReportReminders();
           this.lastReminderScan = { today, at: Date.now() };
         }
-        const claimed = await this.claim(CLAIM_BATCH);
-        for (const notification of claimed) {
-          if (this.stopping) break;
-          await this.deliver(notification);
-        }
-        // A full batch: more may be due, so no pause before the next round.
-        backlog = claimed.length === CLAIM_BATCH;
+        const notification = await this.claimNext();
+        if (notification) await this.deliver(notification);
+        // One was due: more may be, so no pause before the next round.
+        backlog = notification !== undefined;
       } catch (error) {
         if (this.stopping) break;
         this.logger.error('notification sender round failed; its notifications go back to the outbox', { error: error instanceof Error ? error.message : String(error) });
@@ -129,7 +135,7 @@ export class NotificationSender {
    * crash). Tried until it works, the leases have run out anyway, or the sender stops.
    */
   private async releaseLeases(): Promise<void> {
-    const until = Date.now() + this.mail.timeoutMs + LEASE_MARGIN_MS;
+    const until = Date.now() + this.leaseMs;
     for (let delay = 100; !this.stopping && Date.now() < until; delay = Math.min(delay * 2, 2_000)) {
       try {
         await this.dataSource.query('UPDATE notifications SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = $1', [this.owner]);
@@ -158,26 +164,79 @@ export class NotificationSender {
     return queued;
   }
 
-  private async claim(limit: number): Promise<ClaimedNotification[]> {
+  /**
+   * Leases the next due notification to this sender, just before it is sent: one row at a time, not
+   * a batch. A batch claimed at once and sent one after the other (ten rows, formerly) leased its
+   * last rows for one attempt's length while they waited behind the others' attempts: with a slow
+   * SMTP server their leases ran out, another sender claimed them, and both sent them. Leasing
+   * each row only when its turn comes costs one query per row, as a renewal before each send would,
+   * and leaves nothing claimed-but-waiting to go stale: its lease starts when its attempt does, and
+   * the row read is the row as it is now (a resend meanwhile has reset its attempts). `FOR UPDATE
+   * SKIP LOCKED` keeps two senders from claiming the same row at once; a lease run out is the only way
+   * another sender gets it, and `holdLease` keeps it from running out while this sender is alive.
+   */
+  private async claimNext(): Promise<ClaimedNotification | undefined> {
     const [claimed]: [ClaimedNotification[], number] = await this.dataSource.query(
       `WITH due AS (
          SELECT id FROM notifications
           WHERE status IN ('pending', 'failed') AND next_attempt_at <= clock_timestamp()
             AND (lease_until IS NULL OR lease_until < clock_timestamp())
           ORDER BY next_attempt_at
-          LIMIT $1
+          LIMIT 1
           FOR UPDATE SKIP LOCKED
        )
        UPDATE notifications n
-          SET lease_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000), lease_owner = $3
+          SET lease_until = clock_timestamp() + make_interval(secs => $1::double precision / 1000), lease_owner = $2
          FROM due WHERE n.id = due.id
        RETURNING n.id, n.kind, n.recipient_kind, n.recipient_id, n.record_kind, n.record_id, to_char(n.due_date, 'YYYY-MM-DD') AS due_date, n.attempts`,
-      [limit, this.mail.timeoutMs + LEASE_MARGIN_MS, this.owner],
+      [this.leaseMs, this.owner],
     );
-    return claimed;
+    return claimed[0];
+  }
+
+  /**
+   * Keeps this sender's lease on a row alive while it works on it (address, SMTP, the write), renewing
+   * it every third of its length. nodemailer's timeouts bound each step of an SMTP exchange (connect,
+   * greeting, every reply) by inactivity, not the exchange as a whole: a server answering each
+   * command just in time can take several timeouts, longer than the lease, and another sender would
+   * claim the row and send it again while this one is still sending. Renewed, the lease runs out only
+   * when this sender is gone (killed: then the row is sent again, at least once) or cannot reach the
+   * database for the whole lease. A renewal names this sender (`lease_owner`): a lease already taken by
+   * another sender, or released by a resend, is never taken back. Returns the function that stops it.
+   */
+  private holdLease(id: string): () => Promise<void> {
+    let renewing: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(
+      () => {
+        renewing = renewing.then(() =>
+          this.dataSource
+            .query('UPDATE notifications SET lease_until = clock_timestamp() + make_interval(secs => $3::double precision / 1000) WHERE id = $1 AND lease_owner = $2', [
+              id,
+              this.owner,
+              this.leaseMs,
+            ])
+            .catch(() => undefined),
+        );
+      },
+      Math.max(10, Math.floor(this.leaseMs / 3)),
+    );
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await renewing;
+    };
   }
 
   private async deliver(notification: ClaimedNotification): Promise<void> {
+    const release = this.holdLease(notification.id);
+    try {
+      await this.attempt(notification);
+    } finally {
+      await release();
+    }
+  }
+
+  private async attempt(notification: ClaimedNotification): Promise<void> {
     // Turned off since it was queued (another process's configuration, a restart): not sent.
     if (this.mail.disabledKinds.includes(notification.kind)) return this.skip(notification, 'kind-disabled');
     const lookup = await this.addresses.addressOf({ kind: notification.recipient_kind, id: notification.recipient_id } as NotificationRecipient);
@@ -222,9 +281,10 @@ export class NotificationSender {
     if (status === 'dead') this.logger.error('notification is dead after its last attempt', { notificationId: notification.id, kind: notification.kind, attempts, smtpCode: outcome.smtpCode });
   }
 
+  /** Skipped: no attempt made, so no error either; a stale one from before a resend is cleared. */
   private async skip(notification: ClaimedNotification, reason: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE notifications SET status = 'skipped', skipped_reason = $3, next_attempt_at = NULL, lease_until = NULL, lease_owner = NULL
+      `UPDATE notifications SET status = 'skipped', skipped_reason = $3, last_error = NULL, next_attempt_at = NULL, lease_until = NULL, lease_owner = NULL
         WHERE id = $1 AND lease_owner = $2`,
       [notification.id, this.owner, reason],
     );
