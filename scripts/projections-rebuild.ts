@@ -8,8 +8,10 @@
  * Each projection is rebuilt into the schema `rebuild_<name>` while the live tables stay in
  * service; the rebuild is resumable (run the same command again after a crash) and runs only the
  * projections of the read-model registry — never process managers or webhook delivery. Then every
- * rebuilt table is compared with its live twin at the same log position, and each difference is
- * listed (table, key, columns; never values, which may be personal data). Without --swap nothing
+ * rebuilt table is compared with its live twin at the same log position (waiting up to
+ * --wait-for-live ms for a live projection behind the rebuild; not compared if it stays behind),
+ * and the differences are listed (table, key, columns; never values, which may be personal data;
+ * the first 50 per table, then how many more). Without --swap nothing
  * live changes. With --swap the rebuilt tables and checkpoint replace the live ones in one
  * transaction, under the projection's advisory lock (stop the workers first).
  *
@@ -72,11 +74,18 @@ function parseArgs(argv: string[]): Args {
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
+/** How many differing rows are listed per table; the counts above the list stay exact. */
+const LISTED_DIFFERENCES_PER_TABLE = 50;
+
 function describe(report: ConsistencyReport): string[] {
   if (!report.aligned) return [`  not compared: ${report.reason}`];
   const lines = report.tables.map((t) => `  ${t.table}: live ${t.liveRows} rows, rebuilt ${t.rebuiltRows} rows, ${t.differences.length} differing`);
   for (const table of report.tables) {
-    for (const d of table.differences) lines.push(`    ${d.table} ${JSON.stringify(d.key)} ${d.kind}${d.kind === 'different' ? `: ${d.columns.join(', ')}` : ''}`);
+    for (const d of table.differences.slice(0, LISTED_DIFFERENCES_PER_TABLE)) {
+      lines.push(`    ${d.table} ${JSON.stringify(d.key)} ${d.kind}${d.kind === 'different' ? `: ${d.columns.join(', ')}` : ''}`);
+    }
+    const unlisted = table.differences.length - LISTED_DIFFERENCES_PER_TABLE;
+    if (unlisted > 0) lines.push(`    ${table.table}: … and ${unlisted} more`);
   }
   return lines;
 }

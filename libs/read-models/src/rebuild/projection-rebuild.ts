@@ -142,27 +142,38 @@ export class ProjectionRebuild {
   }
 
   /**
-   * Compares the rebuilt tables with the live ones at the same position of the log. The rebuild
-   * first catches up to the live checkpoint if the live projection is ahead; if the live one is
-   * behind (its worker is lagging or stopped), waits up to `waitForLiveMs` for it.
+   * Compares the rebuilt tables with the live ones at the same position of the log, never at two
+   * different ones. If the live projection is ahead, the rebuild first catches up to exactly the
+   * live checkpoint. If it is behind (its worker is lagging or stopped, while the rebuild ran to the
+   * head of the log), only the live worker can close the gap — a rebuild never moves back, its
+   * tables hold every event up to its position — so this waits up to `waitForLiveMs` for the live
+   * checkpoint to reach the rebuild, then answers "not compared".
    */
   async check(waitForLiveMs = 10_000): Promise<ConsistencyReport> {
     const deadline = Date.now() + waitForLiveMs;
     for (;;) {
       const attempt = await this.compareIfAligned();
       if (attempt.aligned) return attempt;
-      // Live ahead: apply the rebuild up to exactly the live checkpoint (positions are only compared for equality).
-      if (attempt.livePosition !== null && (await this.applyFrom(attempt.rebuiltPosition, { until: attempt.livePosition })).reached) continue;
-      if (Date.now() >= deadline) {
-        return {
-          ...attempt,
-          reason:
-            attempt.livePosition === null
-              ? 'the live projection has no checkpoint (it never ran): nothing to compare with'
-              : 'the live projection is behind the log (its worker is stopped or lagging): start the worker, or swap',
-        };
+      const { livePosition: live, rebuiltPosition: rebuilt } = attempt;
+      const order = live === null ? undefined : comparePositions(rebuilt, live);
+      // Live ahead: apply the rebuild up to exactly the live checkpoint (compared for equality next turn).
+      if (live !== null && order === -1) {
+        await this.applyFrom(rebuilt, { until: live });
+        continue;
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (Date.now() >= deadline) {
+        let reason: string;
+        if (live === null) reason = 'the live projection has no checkpoint (it never ran): nothing to compare with';
+        else if (order === undefined) reason = `the live and the rebuilt positions cannot be ordered (live at ${live}, rebuilt at ${rebuilt}): nothing to compare with`;
+        else {
+          reason =
+            `the live projection is behind the rebuild (live at ${live}, rebuilt at ${rebuilt ?? 'the start of the log'}; ` +
+            `waited ${waitForLiveMs} ms): its worker is stopped or lagging; start it, or swap`;
+        }
+        return { ...attempt, reason };
+      }
+      // Live behind (or without a checkpoint): wait for its worker, never wind the rebuild back to it.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(200, deadline - Date.now()))));
     }
   }
 
@@ -216,8 +227,14 @@ export class ProjectionRebuild {
   private async applyFrom(
     after: string | null,
     options: { until?: string; maxBatches?: number; onBatch?: (count: number) => void },
-  ): Promise<{ status: 'caught-up' | 'stopped'; position: string | null; reached: boolean }> {
+  ): Promise<{ status: 'caught-up' | 'stopped'; position: string | null }> {
     const { store, projection } = this.options;
+    // `until` is where the rebuild is to stand: a position behind `after` would wind it back over
+    // events its tables already hold (and the next run would apply, and count, them again).
+    const order = options.until === undefined ? -1 : comparePositions(after, options.until);
+    if (order === 1 || order === undefined) {
+      throw new Error(`The rebuild of ${projection.name} is at ${after}, past ${options.until}: it cannot be moved back`);
+    }
     // Projections read no metadata but the actorId upcasters may need (as an as-of replay's reads).
     const read = (from: string | null) => store.readAll({ after: from ?? undefined, maxCount: this.batchSize, filter: projection.filter, metadata: 'actor' });
     let position = after;
@@ -226,7 +243,7 @@ export class ProjectionRebuild {
     for (;;) {
       if (options.maxBatches !== undefined && batches >= options.maxBatches) {
         await next.catch(() => undefined);
-        return { status: 'stopped', position, reached: false };
+        return { status: 'stopped', position };
       }
       let page = await next;
       const until = options.until;
@@ -246,18 +263,19 @@ export class ProjectionRebuild {
         if (pastIndex < 0 && position !== until) continue;
       }
       // No event of this projection is left before `until` (the page ran out, or passed it).
-      if (until === undefined) return { status: 'caught-up', position, reached: false };
+      if (until === undefined) return { status: 'caught-up', position };
       // Everything up to `until` is applied: the rebuild stands where the live projection does.
       if (position !== until) {
         await this.moveTo(position, until);
         position = until;
       }
-      return { status: 'caught-up', position, reached: true };
+      return { status: 'caught-up', position };
     }
   }
 
   /** Moves the rebuild's position past events its filter skips (nothing to apply). */
   private async moveTo(after: string | null, position: string): Promise<void> {
+    if (comparePositions(after, position) !== -1) throw new Error(`The rebuild of ${this.name} is at ${after}, not before ${position}: it never moves back`);
     const moved: { count: string }[] = await this.options.dataSource.query(
       `WITH moved AS (
          UPDATE ${quoteIdent(this.schema)}.${REBUILD_STATE_TABLE} SET position = $1, updated_at = now()
@@ -305,6 +323,19 @@ export class ProjectionRebuild {
     // Resuming: the events already applied were counted by the state; estimate the rest from the total.
     return after === null ? all : Math.max(0, all - applied);
   }
+}
+
+/**
+ * The order of two log positions (null: the start of the log): -1, 0 or 1, or undefined when they
+ * cannot be ordered. Both event stores hand out positions as fixed-width strings that sort in log
+ * order; strings of different widths come from no single log.
+ */
+export function comparePositions(a: string | null, b: string | null): -1 | 0 | 1 | undefined {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  if (a.length !== b.length) return undefined;
+  return a < b ? -1 : 1;
 }
 
 /**
