@@ -6,13 +6,23 @@
  *   npm run audit:export -- --call <callId> --out FILE     (the call, its proposals and grants)
  * The database: --database-url, else DATABASE_URL, else the embedded PostgreSQL of `npm start` when
  * its data directory exists here (scripts/cli-database.ts; anything else is refused).
+ * Exit 0: written; 1: no events found (nothing written, a previous bundle at FILE left as it was);
+ * 2: could not run (usage, database, an output path that cannot be written — refused before the log
+ * is read). Each file goes to a temporary file beside it and is renamed into place when complete
+ * (libs/application/src/audit/audit-export.ts), so a killed export leaves the previous bundle whole.
  */
-import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eventStorePoolConfig, PostgresEventStore } from '@app/event-store/postgres';
 import { poolAuditDb } from '@app/application/audit/audit-db';
-import { exportAuditBundle, type ExportTarget, manifestPathOf } from '@app/application/audit/audit-export';
+import {
+  BundleOutputError,
+  checkBundleOutput,
+  copyFileIntoPlace,
+  exportAuditBundle,
+  type ExportTarget,
+  manifestPathOf,
+} from '@app/application/audit/audit-export';
 import { auditVerificationKeyFromEnv } from '@app/application/audit/audit-signing-key';
 import { Pool } from 'pg';
 import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
@@ -40,6 +50,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const target: ExportTarget = values.stream ? { stream: values.stream } : { call: values.call! };
+  const out = values.out;
+  // The bundle travels with its own verifier: plain Node, no project dependencies.
+  const verifier = join(dirname(resolve(out)), 'verify-bundle.js');
+  // Before any database is opened or the log read: a path that cannot take the bundle is refused.
+  await checkBundleOutput(out, [verifier]);
   const key = auditVerificationKeyFromEnv();
   const database = await openCliDatabase({ databaseUrl, log: (message) => console.error(message) });
   console.error(`audit:export: ${database.description}`);
@@ -47,19 +62,15 @@ async function main(): Promise<number> {
   pool.on('error', () => undefined);
   const store = new PostgresEventStore({ pool });
   try {
-    const manifest = await exportAuditBundle({ store, db: poolAuditDb(pool), key, target, outFile: values.out, now: new Date() });
+    // An export that finds no events writes nothing (no empty bundle; a previous one stays as it was).
+    const manifest = await exportAuditBundle({ store, db: poolAuditDb(pool), key, target, outFile: out, now: new Date(), writeWhenEmpty: false });
     if (manifest.events.count === 0) {
-      // Nothing to give an auditor: no empty bundle left behind that a verifier would pass.
-      rmSync(values.out, { force: true });
-      rmSync(manifestPathOf(values.out), { force: true });
       console.error(`No events found for ${JSON.stringify(target)}: nothing written`);
       return 1;
     }
-    // The bundle travels with its own verifier: plain Node, no project dependencies.
-    const verifier = join(dirname(resolve(values.out)), 'verify-bundle.js');
-    copyFileSync(join(__dirname, 'verify-bundle.js'), verifier);
+    await copyFileIntoPlace(join(__dirname, 'verify-bundle.js'), verifier);
     console.error(
-      `wrote ${values.out} (${manifest.events.count} events, ${manifest.streams.length} streams, ${manifest.unsealedEvents} unsealed), ${manifestPathOf(values.out)} and ${verifier}; check it offline with: node ${verifier} ${values.out}`,
+      `wrote ${out} (${manifest.events.count} events, ${manifest.streams.length} streams, ${manifest.unsealedEvents} unsealed), ${manifestPathOf(out)} and ${verifier}; check it offline with: node ${verifier} ${out}`,
     );
     return 0;
   } finally {
@@ -74,7 +85,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`audit:export failed: ${error instanceof Error ? error.message : String(error)}`);
+    // One line, no stack: an unwritable output path says which and why; anything else what failed.
+    if (error instanceof BundleOutputError) console.error(`audit:export: ${error.message}`);
+    else console.error(`audit:export failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 2;
   },
 );

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { basename } from 'node:path';
-import { once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { type FileHandle, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { EventStore, RecordedEvent } from '@app/event-store';
+import { processIsRunning } from '@app/platform/runtime/process-alive';
 import { linkTargetOf } from '@app/event-store/hash-chain';
 import { callStreamName } from '@app/domain/call';
 import { GRANT_STREAM_PREFIX } from '@app/domain/grant';
@@ -28,6 +27,13 @@ import type { AuditVerificationKey } from './audit-signing-key';
  * verifier refuses an unsealed event whose position sorts before the latest seal's (positions of
  * both adapters are fixed-width, zero-padded strings). A bundle cannot prove it is fresh: compare
  * its latest seal with the ledger's (/audit/verify) to know nothing was sealed since.
+ *
+ * Each file of a bundle is written to a temporary file beside it (`.<name>.<pid>-<random>.tmp`),
+ * flushed to disk (fsync) and only then renamed over the file it replaces, the events file first and
+ * the manifest last, then the directory is flushed: a bundle at a path is the previous complete one
+ * or the new complete one, never a half-written file read as tampered evidence. A run that fails
+ * removes its temporary files; one that is killed leaves them, and the next export to that directory
+ * removes those whose process is gone.
  */
 export const AUDIT_BUNDLE_FORMAT = 'grant-ledger-audit-bundle/1';
 
@@ -64,6 +70,186 @@ export interface ExportAuditBundleOptions {
   outFile: string;
   now: Date;
   pageSize?: number;
+  /**
+   * false: an export that finds no events leaves the files at outFile as they were (writes nothing).
+   * Default true: it writes a bundle without events (which the verifier refuses).
+   */
+  writeWhenEmpty?: boolean;
+}
+
+/** A path the bundle cannot be written to: a missing directory, a directory, no permission. */
+export class BundleOutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleOutputError';
+  }
+}
+
+/** The temporary file a bundle file is written to, beside it (same directory: the rename stays atomic). */
+function tempPathOf(file: string): string {
+  return join(dirname(file), `.${basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+const TEMP_NAME = /^\.(.+)\.(\d+)-[0-9a-f]{8}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  return !(pid > 0) || pid === process.pid || processIsRunning(pid);
+}
+
+/**
+ * Removes the temporary files a killed export left for these files (ours are named after them and
+ * carry the writer's pid); those of a process still running are left alone. Best effort.
+ */
+export async function removeStaleTempFiles(files: readonly string[]): Promise<void> {
+  const byDir = new Map<string, Set<string>>();
+  for (const file of files) {
+    const dir = dirname(resolve(file));
+    byDir.set(dir, (byDir.get(dir) ?? new Set()).add(basename(file)));
+  }
+  for (const [dir, names] of byDir) {
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const match = TEMP_NAME.exec(entry);
+      if (!match || !names.has(match[1]) || processAlive(Number(match[2]))) continue;
+      await unlink(join(dir, entry)).catch(() => undefined);
+    }
+  }
+}
+
+function reasonOf(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    default:
+      return message;
+  }
+}
+
+/**
+ * Refuses, with a one-line reason, an output path a bundle cannot be written to: its directory
+ * missing or not a directory, one of the bundle's files an existing directory, or no file can be
+ * created in the directory. Cheap, so a command checks it before it reads the log; `alsoFiles`: other
+ * files written beside it (the verifier).
+ */
+export async function checkBundleOutput(outFile: string, alsoFiles: readonly string[] = []): Promise<void> {
+  const refuse = (reason: string): never => {
+    throw new BundleOutputError(`cannot write the bundle to ${outFile}: ${reason}`);
+  };
+  if (outFile.endsWith('/') || outFile.endsWith('\\')) refuse('that is a directory; name the events file, e.g. DIR/bundle.jsonl');
+  const dir = dirname(resolve(outFile));
+  try {
+    if (!(await stat(dir)).isDirectory()) refuse(`${dir} is not a directory`);
+  } catch (error) {
+    if (error instanceof BundleOutputError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    refuse(code === 'ENOENT' ? `the directory ${dir} does not exist` : code === 'ENOTDIR' ? `${dir} is not a directory` : `${dir}: ${reasonOf(error)}`);
+  }
+  for (const file of [outFile, manifestPathOf(outFile), ...alsoFiles]) {
+    const found = await stat(file).catch(() => undefined);
+    if (found?.isDirectory()) refuse(`${file} is a directory`);
+  }
+  // Only creating a file tells (permissions, ACLs, a read-only mount, root's exemptions).
+  const probe = tempPathOf(resolve(outFile));
+  try {
+    await (await open(probe, 'wx')).close();
+  } catch (error) {
+    refuse(`cannot create files in ${dir} (${reasonOf(error)})`);
+  }
+  await unlink(probe).catch(() => undefined);
+}
+
+/** A bundle file being written: a temporary file beside it until commit renames it into place. */
+class PendingFile {
+  private chunks: string[] = [];
+  private buffered = 0;
+  private constructor(
+    readonly file: string,
+    readonly temp: string,
+    private handle: FileHandle | undefined,
+  ) {}
+
+  static async create(file: string): Promise<PendingFile> {
+    const temp = tempPathOf(file);
+    try {
+      return new PendingFile(file, temp, await open(temp, 'wx', 0o666));
+    } catch (error) {
+      throw new BundleOutputError(`cannot write the bundle to ${file}: cannot create ${temp} (${reasonOf(error)})`);
+    }
+  }
+
+  async write(text: string): Promise<void> {
+    this.chunks.push(text);
+    this.buffered += text.length;
+    if (this.buffered >= 1 << 20) await this.flush();
+  }
+
+  async writeBytes(data: Buffer): Promise<void> {
+    await this.flush();
+    await this.writeAll(data);
+  }
+
+  /** Everything written and on disk; the file is not in place yet. */
+  async finish(): Promise<void> {
+    await this.flush();
+    const handle = this.handle!;
+    this.handle = undefined;
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async commit(): Promise<void> {
+    await rename(this.temp, this.file);
+  }
+
+  /** Gives up: the temporary file goes, the file it was to replace stays as it was. */
+  async discard(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined);
+    await unlink(this.temp).catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.chunks.length === 0) return;
+    const data = Buffer.from(this.chunks.join(''), 'utf8');
+    this.chunks = [];
+    this.buffered = 0;
+    await this.writeAll(data);
+  }
+
+  private async writeAll(data: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) offset += (await this.handle!.write(data, offset)).bytesWritten;
+  }
+}
+
+/** The renames themselves durable: the directory's entries flushed (not possible everywhere; best effort). */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // e.g. Windows, where a directory cannot be opened for fsync.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
 }
 
 export function manifestPathOf(eventsFile: string): string {
@@ -87,16 +273,46 @@ async function streamsOf(store: EventStore, target: ExportTarget, pageSize: numb
 }
 
 export async function exportAuditBundle(options: ExportAuditBundleOptions): Promise<BundleManifest> {
-  const { store, db, key, target, outFile } = options;
+  const { outFile } = options;
   const pageSize = options.pageSize ?? 1000;
+  const manifestFile = manifestPathOf(outFile);
+  // Before the log is read: a path that cannot be written fails at once.
+  await checkBundleOutput(outFile);
+  await removeStaleTempFiles([outFile, manifestFile]);
+  const events = await PendingFile.create(outFile);
+  let manifestOut: PendingFile | undefined;
+  try {
+    const manifest = await writeBundle(options, pageSize, events);
+    if (manifest.events.count === 0 && options.writeWhenEmpty === false) {
+      await events.discard();
+      return manifest;
+    }
+    manifestOut = await PendingFile.create(manifestFile);
+    await manifestOut.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    await manifestOut.finish();
+    // Both complete and on disk before either is renamed; events first, manifest last (the manifest
+    // is what makes a bundle: without the new one, a reader takes the previous one).
+    await events.commit();
+    await manifestOut.commit();
+    await syncDirectory(dirname(resolve(outFile)));
+    return manifest;
+  } catch (error) {
+    await events.discard();
+    await manifestOut?.discard();
+    throw error;
+  }
+}
+
+/** Reads the log and writes the events file's temporary file (finished: on disk); returns the manifest. */
+async function writeBundle(options: ExportAuditBundleOptions, pageSize: number, out: PendingFile): Promise<BundleManifest> {
+  const { store, db, key, target, outFile } = options;
   const wanted = await streamsOf(store, target, pageSize);
   const seals = (await loadSeals(db)).sort((a, b) => a.eventCount - b.eventCount);
 
-  const out = createWriteStream(outFile);
   const fileHash = createHash('sha256');
   const write = async (line: string) => {
     fileHash.update(line, 'utf8');
-    if (!out.write(line)) await once(out, 'drain');
+    await out.write(line);
   };
   const streams = new Map<string, { streamId: string; count: number; lastVersion: number; headHash: string }>();
   const segments: BundleSegment[] = [];
@@ -108,38 +324,34 @@ export async function exportAuditBundle(options: ExportAuditBundleOptions): Prom
   let unsealed = 0;
 
   let after: string | undefined;
-  try {
-    for (;;) {
-      const page = await store.readAll({ after, maxCount: pageSize });
-      for (const event of page) {
-        count += 1;
-        after = event.position;
-        const seal = seals[sealIndex];
-        if (seal) segmentDigests.push(eventDigest(event));
-        if (wanted.has(event.streamId)) {
-          await write(`${JSON.stringify(storedEventRecord(event))}\n`);
-          exported += 1;
-          track(streams, event);
-          if (seal) segmentWanted = true;
-          else unsealed += 1;
-        }
-        if (seal && seal.eventCount === count) {
-          if (segmentWanted) segments.push({ fromSeal: seals[sealIndex - 1]?.seq ?? null, toSeal: seal.seq, digests: segmentDigests });
-          segmentDigests = [];
-          segmentWanted = false;
-          sealIndex += 1;
-        }
+  for (;;) {
+    const page = await store.readAll({ after, maxCount: pageSize });
+    for (const event of page) {
+      count += 1;
+      after = event.position;
+      const seal = seals[sealIndex];
+      if (seal) segmentDigests.push(eventDigest(event));
+      if (wanted.has(event.streamId)) {
+        await write(`${JSON.stringify(storedEventRecord(event))}\n`);
+        exported += 1;
+        track(streams, event);
+        if (seal) segmentWanted = true;
+        else unsealed += 1;
       }
-      if (page.length < pageSize) break;
+      if (seal && seal.eventCount === count) {
+        if (segmentWanted) segments.push({ fromSeal: seals[sealIndex - 1]?.seq ?? null, toSeal: seal.seq, digests: segmentDigests });
+        segmentDigests = [];
+        segmentWanted = false;
+        sealIndex += 1;
+      }
     }
-  } finally {
-    out.end();
-    await once(out, 'close');
+    if (page.length < pageSize) break;
   }
+  await out.finish();
 
   const latestSeal = seals.at(-1);
   const usedSeals = new Set([...segments.flatMap((segment) => [segment.fromSeal, segment.toSeal]), latestSeal?.seq]);
-  const manifest: BundleManifest = {
+  return {
     format: AUDIT_BUNDLE_FORMAT,
     createdAt: options.now.toISOString(),
     subject: target,
@@ -158,8 +370,22 @@ export async function exportAuditBundle(options: ExportAuditBundleOptions): Prom
       sealSignature: "Ed25519 over 'grant-ledger-audit-seal/v1\\n' + canonicalJson({chainHash, createdAt, eventCount, keyId, position})",
     },
   };
-  await writeFile(manifestPathOf(outFile), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+}
+
+/** Copies a file into place as the bundle's files are written: a temporary file beside it, fsync, rename. */
+export async function copyFileIntoPlace(from: string, to: string): Promise<void> {
+  await removeStaleTempFiles([to]);
+  const content = await readFile(from);
+  const pending = await PendingFile.create(to);
+  try {
+    await pending.writeBytes(content);
+    await pending.finish();
+    await pending.commit();
+  } catch (error) {
+    await pending.discard();
+    throw error;
+  }
+  await syncDirectory(dirname(resolve(to)));
 }
 
 function track(streams: Map<string, { streamId: string; count: number; lastVersion: number; headHash: string }>, event: RecordedEvent): void {
