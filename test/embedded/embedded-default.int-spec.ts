@@ -148,6 +148,19 @@ describe('the embedded default (npm start without DATABASE_URL)', () => {
     }
   }, 300_000);
 
+  it('a start that fails says so at pino\'s fatal level (60), in one JSON line, and exits 1', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', DATA_DIR: join(home, 'refused-config') };
+    for (const name of ['DATABASE_URL', 'JWT_SECRET', 'JWT_JWKS_URL', 'PII_MASTER_KEY', 'EVENT_STORE']) delete env[name];
+    const child = spawn(process.execPath, [...startFlagsFor(API_MAIN), API_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    const line = output.split('\n').find((text) => text.includes('failed to start'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 60, time: expect.any(Number), msg: 'Grant Ledger API failed to start', error: expect.any(String) });
+  }, 60_000);
+
   it('after kill -9 of npm start, the next start stops the server it left running and starts (it refused, "lock file already exists")', async () => {
     if (closedClone) return;
     const dataDir = join(home, 'killed-app');

@@ -51,6 +51,7 @@ export async function bootstrapApi(overrides: Partial<AppConfig> = {}): Promise<
       }
     },
     log: (msg, fields) => log.info(fields ?? {}, msg),
+    logError: (msg, fields) => log.error(fields ?? {}, msg),
   });
   try {
     await app.listen(config.port, config.host);

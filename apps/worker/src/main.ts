@@ -36,11 +36,11 @@ async function main(): Promise<void> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   logUnhandledRejections((msg, fields) => logger.error({ msg, ...fields }));
-  installShutdown({ close: () => app.close(), log: (msg, fields) => logger.log({ msg, ...fields }) });
+  installShutdown({ close: () => app.close(), log: (msg, fields) => logger.log({ msg, ...fields }), logError: (msg, fields) => logger.error({ msg, ...fields }) });
   logger.log('Grant Ledger worker running the log consumers');
 }
 
 main().catch((error: unknown) => {
-  console.error(JSON.stringify({ level: 'fatal', msg: 'Grant Ledger worker failed to start', error: error instanceof Error ? error.message : String(error) }));
+  console.error(JSON.stringify({ level: 60, time: Date.now(), msg: 'Grant Ledger worker failed to start', error: error instanceof Error ? error.message : String(error) }));
   process.exit(1);
 });

@@ -12,6 +12,8 @@ export interface ShutdownOptions {
   /** Connections still open (keep-alive clients under load) are closed this long after the signal (default 3 s). */
   drainMs?: number;
   log: (message: string, fields?: Record<string, unknown>) => void;
+  /** Where a shutdown that did not go as it should is said (the deadline reached, a close that failed): `log` unless given. */
+  logError?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 /**
@@ -26,8 +28,9 @@ export function installShutdown(options: ShutdownOptions): void {
     if (stopping) return;
     stopping = true;
     options.log('shutting down', { signal });
+    const logError = options.logError ?? options.log;
     setTimeout(() => {
-      options.log('shutdown deadline reached; exiting now');
+      logError('shutdown deadline reached; exiting now', { deadlineMs: options.deadlineMs ?? 9_000 });
       process.exit(1);
     }, options.deadlineMs ?? 9_000).unref();
     if (options.server) drainHttpServer(options.server, options.drainMs ?? 3_000);
@@ -36,7 +39,7 @@ export function installShutdown(options: ShutdownOptions): void {
       .then(
         () => process.exit(0),
         (error: unknown) => {
-          options.log('shutdown failed', { error: describeError(error) });
+          logError('shutdown failed', { error: describeError(error) });
           process.exit(1);
         },
       );
