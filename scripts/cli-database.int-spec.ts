@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { databaseOptions } from '@app/application/database-options';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { freePort } from '../test/setup/postgres-server';
 import { DatabaseNotChosen, openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
 
 /** The CLIs work only on a database they were pointed at (issue: audit:verify used whatever answered on the default port). */
@@ -67,6 +68,18 @@ describe('the database of a command-line tool', () => {
     const server = new URL(db.url);
     server.pathname = '/postgres';
     await expect(openCliDatabase({ databaseUrl: server.toString(), log: quiet })).rejects.toThrow(/holds no Grant Ledger event log/);
+  });
+
+  it('says a server that does not answer for a moment (restarting) is that, not a wrong configuration', async () => {
+    // A data directory whose postmaster.pid names a live process (this one) and a port nothing listens on: as while PostgreSQL restarts.
+    const databaseDir = join(scratch, 'restarting', 'postgres');
+    mkdirSync(databaseDir, { recursive: true });
+    writeFileSync(join(databaseDir, 'PG_VERSION'), '18\n');
+    writeFileSync(join(databaseDir, 'postmaster.pid'), `${process.pid}\n${databaseDir}\n0\n${await freePort()}\n`);
+    process.env.DATA_DIR = join(scratch, 'restarting');
+    const refused = openCliDatabase({ log: quiet });
+    await expect(refused).rejects.toThrow(/is starting, stopping or restarting .*: run this again in a moment/);
+    await expect(refused).rejects.not.toThrow(/set DATABASE_URL/);
   });
 
   it("refuses a running server that is not the embedded data directory's own", async () => {

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadConfig } from '@app/platform/config/app-config';
 import { embeddedDatabaseUrl, startEmbeddedPostgres } from '@app/platform/database/embedded-postgres';
+import { isOutage } from '@app/platform/database/outage';
 import { Client } from 'pg';
 
 /** Refused: the tool was not pointed at a database, or what it was pointed at is not what it claims. */
@@ -121,6 +122,8 @@ async function assertServes(url: string, databaseDir: string, shown: string): Pr
     }
   } catch (error) {
     if (error instanceof DatabaseNotChosen) throw error;
+    // Starting, stopping or restarting (57P03, a refused connection): it is the right server, just not now.
+    if (isOutage(error)) throw new DatabaseNotChosen(`The embedded PostgreSQL in ${shown} is starting, stopping or restarting (${(error as Error).message}): run this again in a moment.`);
     throw new DatabaseNotChosen(
       `The embedded PostgreSQL in ${shown} looks running, but ${withoutPassword(url)} does not answer as it (${(error as Error).message}): set DATABASE_URL or pass ${FLAG}.`,
     );
@@ -141,6 +144,8 @@ async function assertHoldsEventLog(database: CliDatabase): Promise<void> {
     }
   } catch (error) {
     if (error instanceof DatabaseNotChosen) throw error;
+    // Starting, stopping or restarting (57P03, a refused connection): it is the right server, just not now.
+    if (isOutage(error)) throw new DatabaseNotChosen(`${database.description} is starting, stopping or restarting (${(error as Error).message}): run this again in a moment.`);
     throw new DatabaseNotChosen(`Cannot reach ${database.description}: ${(error as Error).message}`);
   } finally {
     await client.end().catch(() => undefined);
