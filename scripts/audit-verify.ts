@@ -44,7 +44,10 @@ async function main(): Promise<number> {
         : `audit:verify BROKEN — ${report.firstBreak?.kind} at stream ${report.firstBreak?.streamId ?? '-'} version ${report.firstBreak?.streamVersion ?? '-'} position ${report.firstBreak?.position ?? '-'}: ${report.firstBreak?.detail}`,
     );
     if (report.heldBackEvents) {
-      console.error(`note: ${report.heldBackEvents} newer events were not checked: they wait behind a database transaction still open (verify again once it ends; if it lasts, look for it in pg_stat_activity)`);
+      console.error(
+        `note: ${report.heldBackEvents} newer events were not checked yet: they sit behind a transaction that was still open when the check read the log's head ` +
+          '(an append in flight, while the ledger takes writes: verify again; only if this number stays put, look for a long transaction in pg_stat_activity)',
+      );
     }
     if (report.devKey) console.error('note: seals were checked against the public DEV-ONLY key (AUDIT_SIGNING_KEY / AUDIT_PUBLIC_KEY unset)');
     return report.ok ? 0 : 1;
