@@ -9,6 +9,7 @@ import type { NotificationAddresses } from './notification-addresses';
 import { queueNotification } from './notification-fan-out';
 import { addDays, type NotificationRecipient, programmeCopyOf, reminderDue } from './notification-rules';
 import { renderNotification } from './notification-templates';
+import { OutageLog } from '@app/platform/logging/outage-log';
 
 interface ClaimedNotification {
   id: string;
@@ -56,6 +57,8 @@ export interface NotificationSenderOptions {
  */
 export class NotificationSender {
   private readonly owner = `notifier-${randomUUID()}`;
+  /** Outages (the database restarting) are logged once every 5 s, not once a poll. */
+  private readonly failures = new OutageLog();
   private loop?: Promise<void>;
   private stopping = false;
   private wakeUp?: () => void;
@@ -108,7 +111,9 @@ export class NotificationSender {
         backlog = notification !== undefined;
       } catch (error) {
         if (this.stopping) break;
-        this.logger.error('notification sender round failed; its notifications go back to the outbox', { error: error instanceof Error ? error.message : String(error) });
+        if (this.failures.shouldLog(error)) {
+          this.logger.error('notification sender round failed; its notifications go back to the outbox', { error: error instanceof Error ? error.message : String(error) });
+        }
         await this.releaseLeases();
       }
       if (this.stopping) break;

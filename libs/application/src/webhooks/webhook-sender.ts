@@ -8,6 +8,7 @@ import type { WebhookSecretBox } from './webhook-secret-box';
 import { signWebhook } from './webhook-signature';
 import { type SsrfGuard, WebhookUrlRefused } from './ssrf-guard';
 import type { StoredWebhookBody } from './public-event-source';
+import { OutageLog } from '@app/platform/logging/outage-log';
 
 interface QueuedDelivery {
   id: string;
@@ -84,6 +85,8 @@ const RENDER_MAX_AGE_MS = 1_000;
  */
 export class WebhookSender {
   private readonly owner = `sender-${randomUUID()}`;
+  /** Outages (the database restarting) are logged once every 5 s, not once a poll. */
+  private readonly failures = new OutageLog();
   private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
   private loop?: Promise<void>;
   private stopping = false;
@@ -145,7 +148,7 @@ export class WebhookSender {
         }
       } catch (error) {
         if (this.stopping) break;
-        this.logger.error('webhook sender could not claim deliveries', { error: error instanceof Error ? error.message : String(error) });
+        if (this.failures.shouldLog(error)) this.logger.error('webhook sender could not claim deliveries', { error: error instanceof Error ? error.message : String(error) });
       }
       if (this.stopping) break;
       await new Promise<void>((resolve) => {
