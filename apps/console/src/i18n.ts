@@ -84,7 +84,7 @@ const en = {
   'audit.pii.unreadable': 'unreadable',
   'audit.verify': 'Verify the ledger',
   'audit.verifying': 'Recomputing every hash chain and seal…',
-  'audit.intact': 'Intact: {events} events in {streams} streams and {seals} signed seals check out.',
+  'audit.intact': 'Intact: {events} in {streams} and {seals}, all checked.',
   'audit.broken': 'Broken: {kind} at {stream} version {version} — {detail}',
   'audit.heldBack': 'Newer events not checked yet: {count}. They wait behind a database transaction that is still open; verify again once it ends, and if this lasts, tell the operator.',
   'audit.download': 'Download the evidence bundle',
@@ -397,7 +397,7 @@ const fr: Messages = {
   'audit.pii.unreadable': 'illisibles',
   'audit.verify': 'Vérifier le registre',
   'audit.verifying': 'Recalcul de chaque chaîne de hachage et de chaque sceau…',
-  'audit.intact': 'Intact : {events} événements dans {streams} flux et {seals} sceaux signés sont vérifiés.',
+  'audit.intact': 'Intact : {events} dans {streams} et {seals}, tous vérifiés.',
   'audit.broken': 'Rompu : {kind} dans {stream} version {version} — {detail}',
   'audit.heldBack': 'Événements plus récents pas encore vérifiés : {count}. Ils attendent la fin d’une transaction de la base encore ouverte ; vérifiez à nouveau quand elle sera terminée et, si cela dure, prévenez l’exploitant.',
   'audit.download': 'Télécharger le dossier de preuves',
@@ -708,7 +708,7 @@ const ar: Messages = {
   'audit.pii.unreadable': 'غير مقروءة',
   'audit.verify': 'التحقق من السجل',
   'audit.verifying': 'إعادة حساب كل سلسلة تجزئة وكل ختم…',
-  'audit.intact': 'سليم: تم التحقق من {events} حدثًا في {streams} تدفقًا و{seals} ختمًا موقّعًا.',
+  'audit.intact': 'سليم: تم التحقق من {events} في {streams} و{seals}.',
   'audit.broken': 'مكسور: {kind} في {stream} الإصدار {version} — {detail}',
   'audit.heldBack': 'أحداث أحدث لم يتم التحقق منها بعد: {count}. إنها تنتظر انتهاء معاملة في قاعدة البيانات لا تزال مفتوحة؛ أعد التحقق بعد انتهائها، وإذا استمر ذلك فأبلغ المشغّل.',
   'audit.download': 'تنزيل حزمة الأدلة',
@@ -954,12 +954,25 @@ const MESSAGES: Record<Language, Messages> = { en, fr, ar };
 type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
 const PLURALS_EN = {
   'reviews.duration': { one: '{n} month', other: '{n} months' },
+  'audit.events': { one: '{n} event', other: '{n} events' },
+  'audit.streams': { one: '{n} stream', other: '{n} streams' },
+  'audit.seals': { one: '{n} signed seal', other: '{n} signed seals' },
 };
 export type PluralKey = keyof typeof PLURALS_EN;
 const PLURALS: Record<Language, Record<PluralKey, PluralForms>> = {
   en: PLURALS_EN,
-  fr: { 'reviews.duration': { one: '{n} mois', other: '{n} mois' } },
-  ar: { 'reviews.duration': { zero: '{n} شهر', one: 'شهر واحد', two: 'شهران', few: '{n} أشهر', many: '{n} شهرًا', other: '{n} شهر' } },
+  fr: {
+    'reviews.duration': { one: '{n} mois', other: '{n} mois' },
+    'audit.events': { one: '{n} événement', other: '{n} événements' },
+    'audit.streams': { one: '{n} flux', other: '{n} flux' },
+    'audit.seals': { one: '{n} sceau signé', other: '{n} sceaux signés' },
+  },
+  ar: {
+    'reviews.duration': { zero: '{n} شهر', one: 'شهر واحد', two: 'شهران', few: '{n} أشهر', many: '{n} شهرًا', other: '{n} شهر' },
+    'audit.events': { zero: '{n} حدث', one: 'حدث واحد', two: 'حدثان', few: '{n} أحداث', many: '{n} حدثًا', other: '{n} حدث' },
+    'audit.streams': { zero: '{n} تدفق', one: 'تدفق واحد', two: 'تدفقان', few: '{n} تدفقات', many: '{n} تدفقًا', other: '{n} تدفق' },
+    'audit.seals': { zero: '{n} ختم موقّع', one: 'ختم موقّع واحد', two: 'ختمان موقّعان', few: '{n} أختام موقّعة', many: '{n} ختمًا موقّعًا', other: '{n} ختم موقّع' },
+  },
 };
 
 export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;

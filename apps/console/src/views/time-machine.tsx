@@ -447,7 +447,7 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
 }
 
 export function VerifyPanel(): JSX.Element {
-  const { t } = useLocale();
+  const { t, count } = useLocale();
   const [report, setReport] = useState<Schemas['AuditVerifyReportDto']>();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem>();
@@ -471,7 +471,7 @@ export function VerifyPanel(): JSX.Element {
       {report && (
         <p class={report.ok ? 'verdict ok' : 'verdict broken'} data-testid="verify-result" role="status">
           {report.ok
-            ? t('audit.intact', { events: report.eventsChecked, streams: report.streamsChecked, seals: report.sealsChecked })
+            ? t('audit.intact', { events: count('audit.events', report.eventsChecked), streams: count('audit.streams', report.streamsChecked), seals: count('audit.seals', report.sealsChecked) })
             : t('audit.broken', {
                 kind: report.firstBreak?.kind ?? '?',
                 stream: report.firstBreak?.streamId ?? '—',
