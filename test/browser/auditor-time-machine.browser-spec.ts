@@ -267,6 +267,15 @@ describe('console in a browser: the auditor’s time machine', () => {
     await page.getByLabel('Langue').selectOption('en');
   });
 
+  it('in Arabic, keeps the slider’s Latin event name and its date apart from the Arabic text (isolated), so neither is scrambled', async () => {
+    await page.getByLabel('Language').selectOption('ar');
+    const value = page.getByTestId('slider-value');
+    // FSI … PDI around the event's name and around its date: without them the date's digits ran into the name.
+    await expectText(value, /^الحدث \d+ من \d+: \u2068[A-Za-z+ ]+\u2069، \u2068.+\u2069$/);
+    await page.getByLabel('اللغة').selectOption('en');
+    await expectText(value, /^Event \d+ of \d+: [A-Za-z]/);
+  });
+
   it('loaded under its content security policy without a violation or a script error', () => {
     expect(problems.filter((p) => /Content Security Policy|Refused to|Uncaught/i.test(p))).toEqual([]);
   });

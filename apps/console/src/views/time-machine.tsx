@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { useMayDo } from '../access';
 import { api, must, type Problem, type Schemas } from '../api';
-import { type Locale, type MessageKey, useLocale } from '../i18n';
+import { directionOf, type Locale, type MessageKey, useLocale } from '../i18n';
 import { downloadFile, ProblemNotice, StatusBadge } from './common';
 
 type Kind = 'call' | 'proposal' | 'grant';
@@ -196,7 +196,10 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
   const group = events.slice(first, groupEnd + 1);
   const position = group.length === 1 ? String(index + 1) : `${first + 1}–${groupEnd + 1}`;
   const later = events.slice(groupEnd + 1);
-  const valueText = t('audit.sliderValue', { n: position, total, type: group.map((event) => event.type).join(' + '), when: dateTime(selected.recordedAt) });
+  // Right to left, the Latin event names and the date are isolated (FSI … PDI): unisolated, the bidi
+  // algorithm ran the date's digits into the name ("07 ،FundingDecisionRecorded/2026/12").
+  const isolate = (text: string) => (directionOf(locale.language) === 'rtl' ? `\u2068${text}\u2069` : text);
+  const valueText = t('audit.sliderValue', { n: position, total, type: isolate(group.map((event) => event.type).join(' + ')), when: isolate(dateTime(selected.recordedAt)) });
 
   return (
     <section aria-labelledby="record-title">
