@@ -165,6 +165,15 @@ describe('console in a browser: the auditor’s time machine', () => {
     await page.getByRole('heading', { name: /Housing rights for minorities/ }).waitFor();
   });
 
+  it('heads a grant’s record with its proposal’s title, not its id', async () => {
+    const { award } = await world.call<{ award: { grantId: string } }>(AUDITOR, 'GET', `/proposals/${proposalId}`);
+    await page.goto(`${world.baseUrl}/console/#/audit/grant/${award.grantId}`);
+    await page.getByRole('heading', { name: /Housing rights for minorities in informal settlements/ }).waitFor();
+    expect(await page.locator('#record-title').textContent()).not.toContain(award.grantId);
+    await page.goBack();
+    await page.getByRole('heading', { name: /^proposal ?Housing rights for minorities/i }).waitFor();
+  });
+
   it('reads the decision dossier', async () => {
     const dossier = page.getByTestId('dossier');
     await expectText(dossier, /Award/);

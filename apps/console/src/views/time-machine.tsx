@@ -139,6 +139,8 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
   const [then, setThen] = useState<Record<string, unknown>>();
   const [problem, setProblem] = useState<Problem>();
   const [notYet, setNotYet] = useState(false);
+  /** A grant has no title of its own: it goes by its proposal's, as in the portfolio and the search. */
+  const [proposalTitle, setProposalTitle] = useState<string>();
 
   useEffect(() => {
     // Another record: nothing of the one before stays on screen (its problem, its fields, its date).
@@ -148,12 +150,19 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
     setProblem(undefined);
     setNotYet(false);
     let current = true;
+    setProposalTitle(undefined);
     Promise.all([readHistory(streamId), readRecord(kind, id)]).then(
       ([history, record]) => {
         if (!current) return;
         setEvents(history);
         setIndex(history.length - 1);
         setLive(record);
+        if (kind === 'grant' && typeof record.proposalId === 'string') {
+          api.GET('/proposals/{id}', { params: { path: { id: record.proposalId } } }).then(
+            ({ data }) => current && data && setProposalTitle(data.title),
+            () => undefined,
+          );
+        }
       },
       (error: unknown) => current && setProblem(error as Problem),
     );
@@ -205,7 +214,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
     <section aria-labelledby="record-title">
       <p><a href="#/audit">{t('common.back')}</a></p>
       <h2 id="record-title">
-        <span class="kind">{t(`kind.${kind}` as MessageKey)}</span> {String(live.title ?? id)}
+        <span class="kind">{t(`kind.${kind}` as MessageKey)}</span> {String(live.title ?? proposalTitle ?? id)}
       </h2>
       <div class="slider">
         <label for="as-of-slider">{t('audit.slider', { n: position, total })}</label>
