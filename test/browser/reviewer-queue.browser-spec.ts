@@ -132,6 +132,11 @@ describe('console in a browser: the reviewer’s queue', () => {
     await page.getByLabel('Language').selectOption('fr');
     await expectText(page.getByTestId('queue-notice'), /Votre conflit d’intérêts sur « Water access for Dom communities » est enregistré/);
     await page.getByLabel('Langue').selectOption('en');
+    // Its link, opened again (a bookmark, the assignment mail): said plainly, not a bare 404.
+    await page.evaluate((id) => (location.hash = `#/reviews/${id}`), waterId);
+    await expectText(page.getByTestId('not-in-queue'), /^This proposal is not in your queue: it was not assigned to you, or you declared a conflict of interest on it\.$/);
+    expect(await page.getByText(/not found/).count()).toBe(0);
+    await page.evaluate(() => (location.hash = '#/reviews'));
     await page.getByRole('link', { name: /Housing rights for minorities/ }).click();
   });
 

@@ -98,6 +98,8 @@ function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string
       () => undefined,
     );
   }, [proposalId]);
+  // Not assigned, or recused (the API answers 404 to both, never saying which proposals exist).
+  if (problem?.status === 404) return <p role="status" data-testid="not-in-queue">{t('reviews.notInQueue')}</p>;
   if (problem) return <ProblemNotice problem={problem} />;
   if (!proposal || !call) return <p>{t('common.loading')}</p>;
   return (
