@@ -110,26 +110,33 @@ describe('notification senders, leases and a slow SMTP server (PostgreSQL, SMTP)
       [ids.map((id) => `reviewer-assigned:${id}`)],
     )) as { dedup_key: string; status: string; attempts: number; logged: number }[];
 
-  // M1: a batch claimed at once outlasted its lease behind a slow server; the other sender took its last rows and sent them too.
+  /**
+   * Two senders with a 1 s lease drain the outbox through `smtp`; once every row is sent, a while
+   * more (a lease running out then would show as a second mail). Each address got its mail once,
+   * each row was sent in one attempt, logged once, and nothing was logged as an error.
+   */
+  async function expectEachSentOnce(smtp: { received: string[]; stop(): Promise<void> }, mail: MailConfig, ids: string[], wait: { sentWithinMs: number; thenWaitMs: number }): Promise<void> {
+    const senders = [0, 1].map(() => new NotificationSender(dataSource, mail, smtpTransport(mail), addresses, clock(), 'https://ledger.example.org', logger, Math.random, { leaseMs: 1_000 }));
+    senders.forEach((sender) => sender.start());
+    try {
+      await until(async () => (await attemptsOf(ids)).every((row) => row.status === 'sent'), wait.sentWithinMs);
+      await new Promise((resolve) => setTimeout(resolve, wait.thenWaitMs));
+    } finally {
+      await Promise.all(senders.map((sender) => sender.stop()));
+      await smtp.stop();
+    }
+    expect([...smtp.received].sort()).toEqual(ids.map((id) => `${id}@reviewers.example.org`).sort());
+    expect((await attemptsOf(ids)).map(({ status, attempts, logged }) => ({ status, attempts, logged }))).toEqual(ids.map(() => ({ status: 'sent', attempts: 1, logged: 1 })));
+    expect(errors).toEqual([]);
+  }
+
+  // A batch claimed at once outlasted its lease behind a slow server; the other sender took its last rows and sent them too.
   it('sends each notification once when two senders share the outbox and the server answers DATA slowly (no crash)', async () => {
     const smtp = await slowSmtpServer({ data: 250 });
     // A 1 s lease (the real one: SMTP timeout + 30 s), the server's 250 ms per mail below the 1 s timeout:
     // ten rows sent one after the other take 2.5 s, far beyond a lease taken for all of them at once.
     const mail: MailConfig = { ...loadConfig({ LOG_LEVEL: 'silent' }).mail, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpTls: 'none', pollMs: 50, timeoutMs: 1_000 };
-    const ids = await queueReviewers('slow-data', 23, mail);
-    const senders = [0, 1].map(() => new NotificationSender(dataSource, mail, smtpTransport(mail), addresses, clock(), 'https://ledger.example.org', logger, Math.random, { leaseMs: 1_000 }));
-    senders.forEach((sender) => sender.start());
-    try {
-      await until(async () => (await attemptsOf(ids)).every((row) => row.status === 'sent'), 20_000);
-      await new Promise((resolve) => setTimeout(resolve, 1_500)); // a lease running out now would show as a second mail
-    } finally {
-      await Promise.all(senders.map((sender) => sender.stop()));
-      await smtp.stop();
-    }
-
-    expect([...smtp.received].sort()).toEqual(ids.map((id) => `${id}@reviewers.example.org`).sort());
-    expect((await attemptsOf(ids)).map(({ status, attempts, logged }) => ({ status, attempts, logged }))).toEqual(ids.map(() => ({ status: 'sent', attempts: 1, logged: 1 })));
-    expect(errors).toEqual([]);
+    await expectEachSentOnce(smtp, mail, await queueReviewers('slow-data', 23, mail), { sentWithinMs: 20_000, thenWaitMs: 1_500 });
   });
 
   it('holds the lease while one SMTP exchange, slow at every step but never timing out, outlasts it', async () => {
@@ -138,23 +145,10 @@ describe('notification senders, leases and a slow SMTP server (PostgreSQL, SMTP)
     const smtp = await slowSmtpServer({ connect: 400, mailFrom: 400, rcptTo: 400, data: 400 });
     const mail: MailConfig = { ...loadConfig({ LOG_LEVEL: 'silent' }).mail, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpTls: 'none', pollMs: 50, timeoutMs: 1_000 };
     // One notification, so that the other sender is idle and would claim it as soon as its lease ran out.
-    const ids = await queueReviewers('slow-steps', 1, mail);
-    const senders = [0, 1].map(() => new NotificationSender(dataSource, mail, smtpTransport(mail), addresses, clock(), 'https://ledger.example.org', logger, Math.random, { leaseMs: 1_000 }));
-    senders.forEach((sender) => sender.start());
-    try {
-      await until(async () => (await attemptsOf(ids)).every((row) => row.status === 'sent'), 15_000);
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    } finally {
-      await Promise.all(senders.map((sender) => sender.stop()));
-      await smtp.stop();
-    }
-
-    expect([...smtp.received].sort()).toEqual(ids.map((id) => `${id}@reviewers.example.org`).sort());
-    expect((await attemptsOf(ids)).map(({ status, attempts, logged }) => ({ status, attempts, logged }))).toEqual(ids.map(() => ({ status: 'sent', attempts: 1, logged: 1 })));
-    expect(errors).toEqual([]);
+    await expectEachSentOnce(smtp, mail, await queueReviewers('slow-steps', 1, mail), { sentWithinMs: 15_000, thenWaitMs: 2_000 });
   });
 
-  // L6: resent, then skipped as erased, the row showed attempts 0 next to the last failure's error code.
+  // Resent, then skipped as erased, the row showed attempts 0 next to the last failure's error code.
   it('clears the last error of a notification resent and then skipped (erased organisation)', async () => {
     // The first attempt fails: nothing listens on the server's port.
     const gone = await new SmtpInbox().start(0);
