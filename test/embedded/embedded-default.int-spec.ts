@@ -9,7 +9,7 @@
  * - no PostgreSQL is left running.
  * Needs `npm run build` (as `npm test` does before jest).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,5 +203,31 @@ describe('the embedded default (npm start without DATABASE_URL)', () => {
     expect({ exitCode: run.exitCode, signal: run.signal }).toEqual({ exitCode: 0, signal: null });
     expect(run.ms).toBeLessThan(10_000);
     expect(postmasterOf(dataDir)).toBeUndefined();
+  }, 300_000);
+
+  it('while its PostgreSQL cannot start again, SIGTERM still ends it at once; a process a stale postmaster.pid names is never signalled', async () => {
+    if (closedClone) return;
+    const dataDir = join(home, 'cannot-restart');
+    const started = await startReady(dataDir);
+    const killed = postmasterOf(dataDir)!;
+    // Any other process, named in postmaster.pid as the server: PostgreSQL refuses to start over it, and it is not a server to stop.
+    // It runs as the server's user (as root, `postgres`): a process PostgreSQL may not signal (EPERM) it takes for gone.
+    const asServerUser = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
+    const bystander = spawn('sleep', ['120'], { stdio: 'ignore', ...asServerUser });
+    try {
+      process.kill(killed, 'SIGKILL');
+      const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+      writeFileSync(pidFile, readFileSync(pidFile, 'utf8').replace(/^\d+/, String(bystander.pid)));
+      // Attempts at 0.5, 1.5, 3.5 and 7.5 s fail; the next waits 8 s, which SIGTERM must not wait out.
+      for (const deadline = Date.now() + 30_000; !/did not start again \(attempt 4\)/.test(started.log()) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(started.log()).toMatch(/"level":50.*the embedded PostgreSQL did not start again \(attempt 4\)/);
+      const run = await stop(started, join(home, 'cannot-restart.log'));
+      expect({ exitCode: run.exitCode, signal: run.signal }).toEqual({ exitCode: 0, signal: null });
+      expect(run.ms).toBeLessThan(5_000);
+      expect(bystander.exitCode).toBeNull();
+      expect(bystander.signalCode).toBeNull();
+    } finally {
+      bystander.kill('SIGKILL');
+    }
   }, 300_000);
 });

@@ -182,7 +182,11 @@ interface Owner {
 const ownerFile = (dataDir: string) => join(dataDir, 'embedded-postgres.owner.json');
 
 
-/** The pid in `databaseDir`'s postmaster.pid when that process is alive. */
+/**
+ * The pid in `databaseDir`'s postmaster.pid when that process is running and is a PostgreSQL server
+ * (/proc/<pid>/comm: a stale file's pid may have been reused by any process, which must never be
+ * signalled). Where there is no /proc, undefined: a leftover server is then left to the user, as before.
+ */
 function runningPostmaster(databaseDir: string): number | undefined {
   let pid: number;
   try {
@@ -190,7 +194,12 @@ function runningPostmaster(databaseDir: string): number | undefined {
   } catch {
     return undefined;
   }
-  return Number.isInteger(pid) && pid > 0 && processIsRunning(pid) ? pid : undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !processIsRunning(pid)) return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres' ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stops a postmaster by its pid: a fast shutdown, then an immediate one; resolves once it is gone. */
@@ -243,6 +252,8 @@ async function stopLeftover(dataDir: string, databaseDir: string, log: (msg: str
 class ServerWatch {
   private stopping = false;
   private restarting: Promise<void> | undefined;
+  /** Ends the back-off's wait at once (stop() must not wait out a 10 s pause). */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly pg: WithProcess,
@@ -271,6 +282,7 @@ class ServerWatch {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.wake?.();
     await this.restarting;
     if (this.running()) await this.pg.stop();
     else {
@@ -283,7 +295,14 @@ class ServerWatch {
 
   private async restart(): Promise<void> {
     for (let attempt = 0; !this.stopping; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 10_000)));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(500 * 2 ** attempt, 10_000));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
       if (this.stopping) return;
       try {
         const other = runningPostmaster(this.databaseDir);
