@@ -21,17 +21,24 @@ describe('console in a browser: the reviewer’s queue', () => {
   let proposalId: string;
   let waterId: string;
   let otherId: string;
+  let landId: string;
 
   beforeAll(async () => {
     world = await startConsoleWorld();
     const seeded = await seedSubmittedProposals(
       world,
-      { housing: 'Housing rights for minorities in informal settlements', other: 'Nationality rights for stateless people', water: 'Water access for Dom communities' },
+      {
+        housing: 'Housing rights for minorities in informal settlements',
+        other: 'Nationality rights for stateless people',
+        water: 'Water access for Dom communities',
+        land: 'Land titles for Amazigh villages',
+      },
       { durationMonths: { water: 2 }, documents: { housing: 'Budget narrative.pdf' } },
     );
     proposalId = seeded.proposals.housing;
     waterId = seeded.proposals.water;
     otherId = seeded.proposals.other;
+    landId = seeded.proposals.land;
     await screenAndAssign(world, proposalId);
     await screenAndAssign(world, waterId);
     await world.call(MANAGER, 'POST', `/proposals/${proposalId}/reviewers`, { reviewerId: OTHER_REVIEWER.id });
@@ -166,6 +173,23 @@ describe('console in a browser: the reviewer’s queue', () => {
     expect(await page.getByRole('form', { name: 'Submit the review' }).count()).toBe(0);
     expect(await page.getByText(/already submitted/).count()).toBe(0);
     await expectText(page.locator('article'), /Your review of this proposal is recorded\./);
+  });
+
+  it('lists a proposal decided without this reviewer’s review apart, with no form the server would refuse', async () => {
+    await screenAndAssign(world, landId);
+    await world.call(MANAGER, 'POST', `/proposals/${landId}/reviewers`, { reviewerId: OTHER_REVIEWER.id });
+    await world.call(OTHER_REVIEWER, 'POST', `/proposals/${landId}/reviews`, REVIEW);
+    await world.call(MANAGER, 'POST', `/proposals/${landId}/consensus`, { score: 40, summary: 'Weak plan' });
+    await world.call(MANAGER, 'POST', `/proposals/${landId}/decision`, { decision: 'reject', reasons: 'Below the funding line', committee: 'Grants committee' });
+    await world.until<{ status: string }>(MANAGER, `/proposals/${landId}`, (p) => p.status === 'rejected');
+    await page.goto(`${world.baseUrl}/console/#/reviews`);
+    await page.reload();
+    await expectText(page.locator('main'), /Decided without your review.*Land titles for Amazigh villages/);
+    await expectText(page.locator('main'), /Awaiting your review.*Reviewed/);
+    expect(await page.locator('main').innerText()).not.toMatch(/Awaiting your review\s+Land titles/);
+    await page.getByRole('link', { name: /Land titles for Amazigh villages/ }).click();
+    await expectText(page.getByTestId('no-longer-open'), /This proposal no longer takes reviews: ?rejected/);
+    expect(await page.getByRole('form', { name: 'Submit the review' }).count()).toBe(0);
   });
 
   it('ran without a policy violation or a script error', () => {

@@ -44,8 +44,12 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
     if (next.kind === 'conflict') location.hash = '#/reviews';
     setRefresh((n) => n + 1);
   };
-  const pending = items?.filter((item) => !item.reviewSubmitted) ?? [];
+  // Only a proposal under review takes a review (the decider's rule): one decided, withdrawn or
+  // screened out without this reviewer's review is listed apart, without a form the server would refuse.
+  const open = (item: QueueItem) => item.status === 'under-review';
+  const pending = items?.filter((item) => !item.reviewSubmitted && open(item)) ?? [];
   const done = items?.filter((item) => item.reviewSubmitted) ?? [];
+  const closed = items?.filter((item) => !item.reviewSubmitted && !open(item)) ?? [];
   const list = (entries: Schemas['ReviewerQueueItemDto'][]) => (
     <ul class="cards">
       {entries.map((item) => (
@@ -72,6 +76,12 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
           {items && pending.length === 0 ? <p>{t('common.none')}</p> : list(pending)}
           <h3>{t('reviews.done')}</h3>
           {items && done.length === 0 ? <p>{t('common.none')}</p> : list(done)}
+          {closed.length > 0 && (
+            <>
+              <h3>{t('reviews.closed')}</h3>
+              {list(closed)}
+            </>
+          )}
         </div>
         {proposalId && items && <ReviewPanel key={`${proposalId}-${refresh}`} proposalId={proposalId} submitted={current?.reviewSubmitted ?? false} onRecorded={onRecorded} />}
       </div>
@@ -122,6 +132,8 @@ function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string
       )}
       {submitted ? (
         <p class="done">{t('reviews.yoursIsIn')}</p>
+      ) : proposal.status !== 'under-review' ? (
+        <p data-testid="no-longer-open">{t('reviews.noLongerOpen')} <StatusBadge status={proposal.status} /></p>
       ) : (
         <>
           <ScoreForm proposalId={proposalId} criteria={call.criteria} onDone={() => onRecorded({ kind: 'review', title: proposal.title })} />
