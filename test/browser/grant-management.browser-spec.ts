@@ -192,6 +192,25 @@ describe('console in a browser: managing a grant', () => {
     expect(grant.tranches[0]).toMatchObject({ status: 'paid', paymentReference: 'SEPA-2027-000123' });
   });
 
+  it('a tranche paid by another manager while its payment form is open: the form goes, the conflict is said over the grant as it now stands', async () => {
+    const { version } = await grantNow();
+    await world.call(OTHER_MANAGER, 'POST', `/grants/${grantId}/disbursements`, { amountMinor: 500_000, dueDate: '2027-04-01' });
+    await world.until<GrantBody>(MANAGER, `/grants/${grantId}`, (g) => g.version > version);
+    await page.reload();
+    const row = page.getByTestId('tranches').locator('tbody tr').nth(1);
+    await expectShown(row, /€5,000\.00 1 Apr 2027 scheduled/);
+    await row.getByRole('button', { name: /Record the payment/ }).click();
+    const payment = form(/Record the payment: €5,000\.00 due 1 Apr 2027/);
+    await payment.getByLabel('Payment reference *').fill('SEPA-MINE');
+    const trancheId = (await grantNow()).tranches[1].trancheId;
+    await world.call(OTHER_MANAGER, 'POST', `/grants/${grantId}/disbursements/${trancheId}/payment`, { paymentReference: 'SEPA-THEIRS' });
+    await payment.getByRole('button', { name: 'Submit' }).click();
+    await expectText(page.locator('[data-testid="grant"] > .problem'), /The server answered 409/);
+    expect(await form(/Record the payment/).count()).toBe(0);
+    await expectShown(row, /€5,000\.00 1 Apr 2027 paid .* reference SEPA-THEIRS/);
+    expect((await grantNow()).tranches[1]).toMatchObject({ status: 'paid', paymentReference: 'SEPA-THEIRS' });
+  });
+
   it('schedules a report: it shows with its kind, due date and status, and as the next report due', async () => {
     await page.getByRole('button', { name: 'Schedule a report' }).click();
     const report = form('Schedule a report');
@@ -251,7 +270,7 @@ describe('console in a browser: managing a grant', () => {
     await auditor.getByRole('link', { name: 'Housing rights for minorities in informal settlements' }).click();
     expect(await auditor.evaluate(() => location.hash)).toBe(`#/portfolio/${grantId}`);
     await expectText(auditor.getByTestId('grant-status'), /^active$/);
-    await expectText(auditor.locator('[data-testid="grant-facts"] [data-field="paid"] dd'), /^€20,000\.00$/);
+    await expectText(auditor.locator('[data-testid="grant-facts"] [data-field="paid"] dd'), /^€25,000\.00$/);
     await expectShown(auditor.getByTestId('tranches'), /€20,000\.00 1 Mar 2027 paid/);
     await expectShown(auditor.getByTestId('reports'), /interim 1 Aug 2027 accepted/);
     await expectText(auditor.getByTestId('read-only'), /Read only/);

@@ -76,6 +76,12 @@ function reportActions(grant: Grant, report: Report): GrantAction[] {
 
 const keyOf = (a: GrantAction) => `${a.path}|${a.trancheId ?? ''}|${a.reportId ?? ''}`;
 
+/** Every action the panel offers on `grant`: its status's, and each tranche's and report's. */
+function offeredOn(grant: Grant, mayAct: boolean): GrantAction[] {
+  if (!mayAct) return [];
+  return [...(GRANT_ACTIONS[grant.status] ?? []), ...grant.tranches.flatMap((tranche) => trancheActions(grant, tranche)), ...grant.reports.flatMap((report) => reportActions(grant, report))];
+}
+
 /**
  * Sends a grant command the form built to its documented path, with `If-Match: "<version>"`.
  * Answers the problem, or the stream version the command produced.
@@ -172,6 +178,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
   };
   const toggle = (a: GrantAction) => {
     setRecorded(undefined);
+    setProblem(undefined);
     setSelected((now) => (now && keyOf(now) === keyOf(a) ? undefined : a));
   };
   const actionButton = (a: GrantAction, label: string, describe?: string) => {
@@ -191,7 +198,16 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
       // submit goes with the version the server has (the button stays disabled until it is read).
       if (answer.problem.status === 409) {
         const { data: now } = await api.GET('/grants/{id}', { params: { path: { id: grant.id } } }).catch(() => ({ data: undefined }));
-        if (now) setGrant(now);
+        if (now) {
+          setGrant(now);
+          // The change made this action moot (the agreement signed, the tranche paid elsewhere): its
+          // form goes, and the conflict is said above the grant as it now stands.
+          if (!offeredOn(now, mayAct).some((a) => keyOf(a) === keyOf(target))) {
+            setSelected(undefined);
+            setProblem(answer.problem);
+            return undefined;
+          }
+        }
       }
       return answer.problem;
     }
