@@ -30,6 +30,9 @@ import { openCliDatabase, takeDatabaseUrlFlag } from './cli-database';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const USAGE = 'Usage: audit:export -- (--stream <streamId> | --call <callId>) --out FILE [--database-url URL]';
 
+/** `1 stream`, `2 streams`. */
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 async function main(): Promise<number> {
   let values: { stream?: string; call?: string; out?: string };
   let databaseUrl: string | undefined;
@@ -70,7 +73,7 @@ async function main(): Promise<number> {
     }
     await copyFileIntoPlace(join(__dirname, 'verify-bundle.js'), verifier);
     console.error(
-      `wrote ${out} (${manifest.events.count} events, ${manifest.streams.length} streams, ${manifest.unsealedEvents} unsealed), ${manifestPathOf(out)} and ${verifier}; check it offline with: node ${verifier} ${out}`,
+      `wrote ${out} (${counted(manifest.events.count, 'event')}, ${counted(manifest.streams.length, 'stream')}, ${manifest.unsealedEvents} unsealed), ${manifestPathOf(out)} and ${verifier}; check it offline with: node ${verifier} ${out}`,
     );
     return 0;
   } finally {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { authConfigFromEnv } from '@app/platform';
 import { loadConfig, type AppConfig } from '@app/platform/config/app-config';
@@ -15,7 +16,8 @@ import { configureApp } from './configure-app';
  */
 export async function bootstrapApi(overrides: Partial<AppConfig> = {}): Promise<void> {
   const config = { ...loadConfig(), ...overrides };
-  const log = pino({ level: config.logLevel, base: { context: 'Bootstrap' } });
+  // pid and hostname as every other line of the log carries them (a `base` of its own replaces pino's).
+  const log = pino({ level: config.logLevel, base: { pid: process.pid, hostname: hostname(), context: 'Bootstrap' } });
   let databaseUrl = config.databaseUrl;
   let embedded: { stop(): Promise<void> } | undefined;
   if (!databaseUrl) {

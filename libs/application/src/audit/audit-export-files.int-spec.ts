@@ -131,6 +131,8 @@ describe('audit:export writes its bundle whole or not at all', () => {
     await append(1500, 4000); // ~6 MB of events to write, read in pages of 1000
     const first = await exportCli(['--stream', stream, '--out', file, '--database-url', db.url]);
     expect(first.code).toBe(0);
+    // One stream, said in the singular (it said "1 streams").
+    expect(`${first.stdout}${first.stderr}`).toMatch(/events, 1 stream, \d+ unsealed\)/);
     const before = await verifyBundle(file);
     expect(before.code).toBe(0);
     const previous = JSON.parse(before.stdout) as { events: number };
