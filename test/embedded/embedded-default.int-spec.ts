@@ -25,11 +25,30 @@ interface Run {
   log: string;
 }
 
+/** Every API this file started: one a failed test left running is stopped after the file (it would outlive the run). */
+const apisStarted = new Set<ChildProcess>();
+
 function startApi(dataDir: string, port: number, embeddedPort: number): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(embeddedPort), NODE_ENV: 'development', LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
   delete env.EVENT_STORE;
-  return spawn(process.execPath, [...startFlagsFor(API_MAIN), API_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...startFlagsFor(API_MAIN), API_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  apisStarted.add(child);
+  child.once('exit', () => apisStarted.delete(child));
+  return child;
+}
+
+/** SIGTERM to what is still running (its embedded PostgreSQL stops with it), SIGKILL 15 s later. */
+async function stopLeftovers(): Promise<void> {
+  await Promise.all(
+    [...apisStarted].map(async (child) => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
 }
 
 interface Started {
@@ -118,7 +137,10 @@ describe('the embedded default (npm start without DATABASE_URL)', () => {
     chmodSync(home, 0o711);
   });
 
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(async () => {
+    await stopLeftovers();
+    rmSync(home, { recursive: true, force: true });
+  });
 
   /**
    * As root, the embedded server runs as `postgres`, which must reach its binaries under this
