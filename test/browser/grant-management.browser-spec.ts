@@ -7,21 +7,9 @@
  * the grant meanwhile), pays it, schedules a report and accepts it once submitted, each result
  * shown without a reload; an auditor sees the same grant with no action offered.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { AUDITOR, type ConsoleWorld, MANAGER, REVIEWER, reviewAndAgree, screenAndAssign, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
-import { expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
-
-/** Like expectText, on the rendered text (table cells apart, as a reader sees them). */
-async function expectShown(locator: Locator, pattern: RegExp): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = ((await locator.innerText({ timeout: 1000 }).catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
-    if (pattern.test(last)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`expected ${pattern} in: ${last.slice(0, 2000)}`);
-}
+import { expectShown, expectText, launchChromium, screenshot, signIn, watchConsole } from './support/browser';
 
 interface GrantBody {
   id: string;

@@ -38,11 +38,20 @@ export function watchConsole(page: Page): string[] {
 }
 
 /** Waits (10 s at most) until the element's text (whitespace collapsed) matches. */
-export async function expectText(locator: Locator, pattern: RegExp): Promise<void> {
+export function expectText(locator: Locator, pattern: RegExp): Promise<void> {
+  return untilTextMatches(async () => ((await locator.textContent().catch(() => '')) ?? '').replace(/\s+/g, ' '), pattern);
+}
+
+/** As expectText, on the rendered text (table cells apart, as a reader sees them), trimmed. */
+export function expectShown(locator: Locator, pattern: RegExp): Promise<void> {
+  return untilTextMatches(async () => ((await locator.innerText({ timeout: 1000 }).catch(() => '')) ?? '').replace(/\s+/g, ' ').trim(), pattern);
+}
+
+async function untilTextMatches(read: () => Promise<string>, pattern: RegExp): Promise<void> {
   const deadline = Date.now() + 10_000;
   let last = '';
   while (Date.now() < deadline) {
-    last = ((await locator.textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ');
+    last = await read();
     if (pattern.test(last)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
