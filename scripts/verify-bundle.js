@@ -23,16 +23,30 @@
  * /audit/verify); and whether the public key is the ledger's — compare its key id with the one you
  * got from the ledger's operator out of band, or pass --public-key to pin it.
  *
+ * An interrupted export. audit:export writes each file to a temporary file beside it
+ * (`.<name>.<pid>-<8 hex>.tmp`) and renames the events file into place first, the manifest last. Killed
+ * between the two renames (kill -9, power loss), it leaves the new events file beside the previous
+ * manifest (or none, on a first export) and the new manifest, complete, as
+ * `.FILE.manifest.json.<pid>-<8 hex>.tmp`. When the events file does not match its manifest (or there
+ * is none), such a temporary manifest beside it that names this events file and holds its sha256 is
+ * taken as the bundle's manifest: one line on stderr says so, and every check above runs against it
+ * (so it is worth no more than a manifest put in its place: its seals must verify). Exit 0 then: the
+ * bundle verifies against it, and re-running the export (or renaming that file to FILE.manifest.json)
+ * completes it; the summary's `interruptedExport` names the file (null otherwise). Exit 1: broken
+ * against it too. With no such file, a mismatch is reported as a changed file (exit 1).
+ *
  * The hashing rules repeat libs/event-store/src/hash-chain/ and libs/application/src/audit/
  * (audit-digest.ts, audit-signing-key.ts): change them together.
  */
 'use strict';
 const { createHash, createPublicKey, verify } = require('node:crypto');
-const { createReadStream, readFileSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { createReadStream, readdirSync, readFileSync, statSync } = require('node:fs');
+const { basename, dirname, join } = require('node:path');
 const { createInterface } = require('node:readline');
 
 const GENESIS = '0'.repeat(64);
+const BUNDLE_FORMAT = 'grant-ledger-audit-bundle/1';
+const MANIFEST_SUFFIX = '.manifest.json';
 
 /**
  * Canonical JSON, RFC 8785 (JCS): a copy of libs/event-store/src/hash-chain/canonical-json.ts
@@ -93,6 +107,75 @@ const nextGlobalHash = (previous, digest) =>
 const sealPayload = ({ position, eventCount, chainHash, createdAt, keyId }) =>
   `grant-ledger-audit-seal/v1\n${canonicalJson({ position, eventCount, chainHash, createdAt, keyId })}`;
 
+function sha256OfFile(file) {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+/** Enough of a manifest's shape for the checks to run on it (they decide whether it is right). */
+const isManifest = (m) =>
+  m !== null &&
+  typeof m === 'object' &&
+  m.format === BUNDLE_FORMAT &&
+  m.events !== null &&
+  typeof m.events === 'object' &&
+  typeof m.events.file === 'string' &&
+  typeof m.events.sha256 === 'string' &&
+  Number.isSafeInteger(m.events.count) &&
+  Array.isArray(m.streams) &&
+  Array.isArray(m.seals) &&
+  Array.isArray(m.segments) &&
+  Number.isSafeInteger(m.unsealedEvents) &&
+  'latestSealSeq' in m &&
+  m.publicKey !== null &&
+  typeof m.publicKey === 'object' &&
+  typeof m.publicKey.pem === 'string';
+
+/**
+ * The manifest an interrupted export left for this events file: audit:export (audit-export.ts,
+ * tempPathOf) writes the manifest to `.<manifest's name>.<pid>-<8 hex>.tmp` beside it, complete and
+ * flushed, before it renames the events file into place, and renames the manifest last; killed in
+ * between, the new events file lies beside the previous manifest (or none) and that temporary file.
+ * Taken: one of that name and the manifest's shape that names this events file and holds the sha256
+ * it has (the most recently written, if several do). Returns { path, manifest } or undefined.
+ *
+ * Security: it is only a candidate. Every check still runs against it — chains, heads, counts, and
+ * the seals and their Ed25519 signatures — as against a manifest in place; the manifest is not signed
+ * (the seals are), so whoever could write a matching temporary file could as well have replaced the
+ * manifest itself, and gains nothing by this.
+ */
+function unfinishedManifestFor(manifestFile, eventsName, sha) {
+  const dir = dirname(manifestFile);
+  const prefix = `.${basename(manifestFile)}.`;
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const found = [];
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !/^\d+-[0-9a-f]{8}\.tmp$/.test(entry.slice(prefix.length))) continue;
+    const path = join(dir, entry);
+    let manifest;
+    let writtenAt;
+    try {
+      manifest = JSON.parse(readFileSync(path, 'utf8'));
+      writtenAt = statSync(path).mtimeMs;
+    } catch {
+      continue; // gone meanwhile, unreadable, or not JSON: not a manifest
+    }
+    if (isManifest(manifest) && manifest.events.file === eventsName && manifest.events.sha256 === sha) found.push({ path, manifest, writtenAt });
+  }
+  found.sort((a, b) => b.writtenAt - a.writtenAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return found[0] && { path: found[0].path, manifest: found[0].manifest };
+}
+
 class BundleBroken extends Error {}
 const fail = (message) => {
   throw new BundleBroken(message);
@@ -106,38 +189,75 @@ async function main(argv) {
     console.error('Usage: node verify-bundle.js FILE [--public-key KEY.pem]');
     return 2;
   }
-  const manifestFile = args[0].endsWith('.manifest.json') ? args[0] : `${args[0]}.manifest.json`;
+  const givenManifest = args[0].endsWith(MANIFEST_SUFFIX);
+  const manifestFile = givenManifest ? args[0] : `${args[0]}${MANIFEST_SUFFIX}`;
   let manifest;
+  let unreadable;
   try {
     manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
   } catch (error) {
-    console.error(`Cannot read the manifest ${manifestFile}: ${error.message}`);
-    return 2;
+    unreadable = `Cannot read the manifest ${manifestFile}: ${error.message}`;
+    // Missing: maybe a first export interrupted before its manifest was put in place (below).
+    if (error.code !== 'ENOENT') {
+      console.error(unreadable);
+      return 2;
+    }
   }
-  if (manifest.format !== 'grant-ledger-audit-bundle/1') {
+  if (manifest && manifest.format !== BUNDLE_FORMAT) {
     console.error(`Unknown bundle format ${JSON.stringify(manifest.format)}`);
     return 2;
   }
   // The events file checked is the one named on the command line; given the manifest, the one it
-  // names beside it. (Until 2026-12-06 it was always the manifest's name, so a renamed bundle could
-  // not be checked, and an untouched copy lying beside it answered for the file named.)
-  const eventsFile = args[0].endsWith('.manifest.json') ? join(dirname(manifestFile), manifest.events.file) : args[0];
-  if (!Number.isSafeInteger(manifest.events.count) || manifest.events.count < 1) {
+  // names beside it (the one the export wrote beside it, if it is missing). (Until 2026-12-06 it was
+  // always the manifest's name, so a renamed bundle could not be checked, and an untouched copy lying
+  // beside it answered for the file named.)
+  const eventsFile = !givenManifest
+    ? args[0]
+    : join(dirname(manifestFile), manifest ? manifest.events.file : basename(manifestFile).slice(0, -MANIFEST_SUFFIX.length));
+  const holdsNoEvents = (m) => !Number.isSafeInteger(m.events.count) || m.events.count < 1;
+  if (manifest && holdsNoEvents(manifest)) {
     console.error(`The bundle holds no events: nothing to verify (${manifestFile})`);
     return 2;
   }
-  const publicKey = createPublicKey(pinnedKeyFile ? readFileSync(pinnedKeyFile, 'utf8') : manifest.publicKey.pem);
-  const keyId = createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16);
+  const keyOf = (m) => {
+    const publicKey = createPublicKey(pinnedKeyFile ? readFileSync(pinnedKeyFile, 'utf8') : m.publicKey.pem);
+    return { publicKey, keyId: createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16) };
+  };
+  let { publicKey, keyId } = manifest ? keyOf(manifest) : {};
 
+  // Set when the bundle is checked against the manifest an interrupted export left (see the top).
+  let interruptedExport = null;
+  let notice;
   try {
     // 1. The file as a whole.
-    const fileHash = createHash('sha256');
-    await new Promise((resolve, reject) =>
-      createReadStream(eventsFile).on('data', (chunk) => fileHash.update(chunk)).on('end', resolve).on('error', reject),
-    );
-    const actualSha = fileHash.digest('hex');
-    if (actualSha !== manifest.events.sha256) {
-      fail(`${eventsFile} does not match the manifest: sha256 ${actualSha}, manifest says ${manifest.events.sha256} (the file was changed)`);
+    let actualSha;
+    try {
+      actualSha = await sha256OfFile(eventsFile);
+    } catch (error) {
+      if (manifest) throw error;
+      console.error(unreadable);
+      return 2;
+    }
+    if (!manifest || actualSha !== manifest.events.sha256) {
+      const unfinished = unfinishedManifestFor(manifestFile, basename(eventsFile), actualSha);
+      if (unfinished) {
+        manifest = unfinished.manifest;
+        interruptedExport = unfinished.path;
+        notice =
+          `${eventsFile} was written by an export that was interrupted before its manifest was put in place: ` +
+          `it is checked against that export's unfinished manifest ${interruptedExport}`;
+        if (holdsNoEvents(manifest)) {
+          console.error(`${notice}.`);
+          console.error(`The bundle holds no events: nothing to verify (${interruptedExport})`);
+          return 2;
+        }
+        ({ publicKey, keyId } = keyOf(manifest));
+      } else if (!manifest) {
+        console.error(unreadable);
+        return 2;
+      } else {
+        fail(`${eventsFile} does not match the manifest: sha256 ${actualSha}, manifest says ${manifest.events.sha256} (the file was changed)`);
+      }
     }
 
     // 3a. Seal intervals, so each event's digest can be looked up as the events stream past.
@@ -211,11 +331,16 @@ async function main(argv) {
       fail(`${count - sealed} exported events are not covered by the manifest's seals, the manifest says ${manifest.unsealedEvents}: a sealed event was changed or the seals do not belong to this log`);
     }
 
+    if (notice) {
+      console.error(`${notice}; re-running the export (or renaming that file to ${manifestFile}) completes the bundle.`);
+      notice = undefined;
+    }
     console.log(
       JSON.stringify(
         {
           ok: true,
           file: eventsFile,
+          interruptedExport,
           events: count,
           streams: streams.size,
           sealedEvents: sealed,
@@ -232,6 +357,8 @@ async function main(argv) {
     );
     return 0;
   } catch (error) {
+    // Against the unfinished manifest too, a failure is the bundle's: no remedy to offer.
+    if (notice) console.error(`${notice}.`);
     if (!(error instanceof BundleBroken)) throw error;
     console.error(`BUNDLE BROKEN: ${error.message}`);
     return 1;

@@ -1,24 +1,27 @@
 import { execFile, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type EventStore, type NewEvent, PostgresEventStore } from '@app/event-store';
-import { HashChainingEventStore } from '@app/event-store/hash-chain';
+import { chainHashOf, HashChainingEventStore } from '@app/event-store/hash-chain';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { callStreamName } from '@app/domain/call';
 import { databaseOptions } from '../database-options';
 import { poolAuditDb } from './audit-db';
-import { exportAuditBundle } from './audit-export';
+import { type BundleManifest, exportAuditBundle, manifestPathOf } from './audit-export';
 import { auditSigningKeyFromEnv } from './audit-signing-key';
+import { sealEverything } from './audit-testing';
+import { AuditSealer } from './sealer';
 
 /**
  * How audit:export writes its files (the bundle's content is audit-export.int-spec.ts): each file to
  * a temporary file beside it, renamed into place when complete, so a failed or killed export leaves the
- * previous bundle verifying; and an output path it cannot write refused with one line, exit 2.
+ * previous bundle verifying (or, killed between its two renames, a bundle the verifier checks against
+ * the unfinished manifest); and an output path it cannot write refused with one line, exit 2.
  */
 const ROOT = resolve(__dirname, '../../../..');
 const VERIFIER = join(ROOT, 'scripts/verify-bundle.js');
@@ -212,4 +215,219 @@ describe('audit:export writes its bundle whole or not at all', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toMatch(/^audit:export: cannot write the bundle to .*x\.jsonl: cannot create files in .*locked \(permission denied\)$/);
   }, 60_000);
+
+  /**
+   * Killed between its two renames (the events file renamed into place, the manifest not yet), an
+   * export leaves the new events file, the previous manifest (or none) and the new manifest, complete,
+   * in its temporary file. That state is built here from two whole exports, no kill timing involved:
+   * the second one written under the same file name in another directory (the manifest records the
+   * events file's base name), then its events file copied over the first and its manifest put where
+   * the killed run had it. In a log of its own, sealed, so the seals are checked against that manifest.
+   */
+  describe('an export killed between its two renames', () => {
+    const key = auditSigningKeyFromEnv({});
+    const noteStream = callStreamName(randomUUID());
+    /** Above Linux's PID_MAX_LIMIT (2^22): the writer is certainly gone, as after a kill. */
+    const DEAD_PID = 4_194_304;
+    let ledger: { db: TestDatabase; pool: Pool; store: HashChainingEventStore; sealer: AuditSealer };
+    let noteVersion = -1;
+
+    async function appendNotes(count: number): Promise<void> {
+      const events = Array.from({ length: count }, (_, i) => event('CallNoteAdded', { n: noteVersion + 1 + i }));
+      await ledger.store.append(noteStream, events, noteVersion < 0 ? 'no_stream' : noteVersion);
+      noteVersion += count;
+      await ledger.db.settled();
+    }
+
+    /** Sealed events, then one after the latest seal: a bundle with both. */
+    async function grow(): Promise<void> {
+      await appendNotes(3);
+      await sealEverything(ledger.sealer, poolAuditDb(ledger.pool));
+      await appendNotes(1);
+    }
+
+    const exportTo = (outFile: string) =>
+      exportAuditBundle({ store: ledger.store, db: poolAuditDb(ledger.pool), key, target: { stream: noteStream }, outFile, now: new Date() });
+
+    /** The state such a kill leaves at dir/b.jsonl; `previous`: a bundle was there before. */
+    async function interruptedExport(previous: boolean) {
+      const file = join(dir, 'b.jsonl');
+      const manifestFile = manifestPathOf(file);
+      const before = previous ? await exportTo(file) : undefined;
+      await grow();
+      mkdirSync(join(dir, 'next'));
+      const written = join(dir, 'next', 'b.jsonl');
+      const next = await exportTo(written);
+      const unfinished = join(dir, `.b.jsonl.manifest.json.${DEAD_PID}-5eed1e55.tmp`);
+      copyFileSync(written, file); // renamed into place
+      renameSync(manifestPathOf(written), unfinished); // not yet
+      rmSync(join(dir, 'next'), { recursive: true });
+      return { file, manifestFile, unfinished, before, next };
+    }
+
+    const summaryOf = (stdout: string) => JSON.parse(stdout) as { ok: boolean; file: string; events: number; interruptedExport: string | null };
+    const lines = (text: string) => text.trim().split('\n');
+
+    beforeAll(async () => {
+      const db = await createTestDatabase('export_interrupted');
+      await (await new DataSource(databaseOptions(db.url)).initialize()).destroy();
+      const pool = new Pool({ connectionString: db.url, max: 4 });
+      pool.on('error', () => undefined);
+      const store = new HashChainingEventStore(new PostgresEventStore({ pool }));
+      ledger = { db, pool, store, sealer: new AuditSealer({ store, db: poolAuditDb(pool), signingKey: key, everyEvents: 3 }) };
+      await grow();
+    });
+
+    afterAll(async () => {
+      await ledger.store.close();
+      await ledger.pool.end();
+      await ledger.db.drop();
+    });
+
+    it('the verifier checks the new events file against the unfinished manifest, says so in one line, and passes it (exit 0, interruptedExport)', async () => {
+      const { file, manifestFile, unfinished, before, next } = await interruptedExport(true);
+      expect(next.events.count).toBeGreaterThan(before!.events.count);
+      expect(next.seals.length).toBeGreaterThan(before!.seals.length);
+      expect(next.unsealedEvents).toBe(1);
+      const previousManifest = readFileSync(manifestFile);
+
+      // Named by the events file or by its manifest (which is the previous one): the same diagnosis.
+      for (const argument of [file, manifestFile]) {
+        const result = await verifyBundle(argument);
+        expect(result.code).toBe(0);
+        expect(lines(result.stderr)).toEqual([
+          `${file} was written by an export that was interrupted before its manifest was put in place: ` +
+            `it is checked against that export's unfinished manifest ${unfinished}; ` +
+            `re-running the export (or renaming that file to ${manifestFile}) completes the bundle.`,
+        ]);
+        expect(summaryOf(result.stdout)).toMatchObject({
+          ok: true,
+          file,
+          interruptedExport: unfinished,
+          events: next.events.count,
+          streams: 1,
+          sealedEvents: next.events.count - 1,
+          unsealedEvents: 1,
+          sealsVerified: next.seals.length,
+        });
+      }
+      // It only reads.
+      expect(readFileSync(manifestFile).equals(previousManifest)).toBe(true);
+      expect(existsSync(unfinished)).toBe(true);
+
+      // Doing what it says completes the bundle.
+      renameSync(unfinished, manifestFile);
+      const completed = await verifyBundle(file);
+      expect(completed).toMatchObject({ code: 0, stderr: '' });
+      expect(summaryOf(completed.stdout)).toMatchObject({ ok: true, interruptedExport: null, events: next.events.count });
+    }, 60_000);
+
+    it('the unfinished manifest is only a candidate: an event changed in the file is BUNDLE BROKEN against it too, whatever the forger recomputed', async () => {
+      const { file, unfinished } = await interruptedExport(true);
+      const manifest = JSON.parse(readFileSync(unfinished, 'utf8')) as BundleManifest;
+      const original = readFileSync(file);
+      const checkedAgainstIt = `${file} was written by an export that was interrupted before its manifest was put in place: it is checked against that export's unfinished manifest ${unfinished}.`;
+
+      // One byte of an event changed: the file matches no manifest at all.
+      const flipped = Buffer.from(original);
+      const at = flipped.indexOf('CallNoteAdded') + 4;
+      flipped[at] ^= 0x01;
+      writeFileSync(file, flipped);
+      const changed = await verifyBundle(file);
+      expect(changed.code).toBe(1);
+      expect(changed.stdout).toBe('');
+      expect(lines(changed.stderr)).toEqual([expect.stringMatching(/^BUNDLE BROKEN: .*b\.jsonl does not match the manifest: .*\(the file was changed\)$/)]);
+
+      // The forger also puts the changed file's sha256 in the unfinished manifest: it is taken, and the chain refuses the event.
+      writeFileSync(unfinished, JSON.stringify({ ...manifest, events: { ...manifest.events, sha256: createHash('sha256').update(flipped).digest('hex') } }));
+      const altered = await verifyBundle(file);
+      expect(altered.code).toBe(1);
+      expect(altered.stdout).toBe('');
+      expect(lines(altered.stderr)).toEqual([
+        checkedAgainstIt,
+        expect.stringMatching(new RegExp(`^BUNDLE BROKEN: line 1 \\(stream ${noteStream} version 0, .*\\): altered — the event does not hash to its chain\\.hash$`)),
+      ]);
+
+      // And recomputes the stream's chain and head too: the signed seals refuse it.
+      type Line = Parameters<typeof chainHashOf>[0] & { metadata: { chain: { prev: string; hash: string } } };
+      const events = original.toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as Line);
+      events[0].data = { n: 1000 };
+      let prev = events[0].metadata.chain.prev;
+      for (const line of events) {
+        line.metadata.chain = { ...line.metadata.chain, prev, hash: chainHashOf(line, prev) };
+        prev = line.metadata.chain.hash;
+      }
+      const text = events.map((line) => `${JSON.stringify(line)}\n`).join('');
+      writeFileSync(file, text);
+      writeFileSync(
+        unfinished,
+        JSON.stringify({
+          ...manifest,
+          events: { ...manifest.events, sha256: createHash('sha256').update(text).digest('hex') },
+          streams: manifest.streams.map((stream) => ({ ...stream, headHash: prev })),
+        }),
+      );
+      const forged = await verifyBundle(file);
+      expect(forged.code).toBe(1);
+      expect(forged.stdout).toBe('');
+      expect(lines(forged.stderr)).toEqual([
+        checkedAgainstIt,
+        expect.stringMatching(/^BUNDLE BROKEN: line 1 .*: not covered by the manifest's seals although it precedes the latest seal \d+: it was changed after it was sealed$/),
+      ]);
+    }, 60_000);
+
+    it('temporary files that are not the unfinished manifest of this events file leave the verdict as it was: the file was changed', async () => {
+      const { file, manifestFile, unfinished, before } = await interruptedExport(true);
+      const right = JSON.parse(readFileSync(unfinished, 'utf8')) as BundleManifest;
+      rmSync(unfinished);
+      const decoys: [string, string][] = [
+        // An older export's manifest (another sha256), as a killed run might have left it.
+        [`.b.jsonl.manifest.json.${DEAD_PID}-0000000a.tmp`, JSON.stringify(before)],
+        // The right sha256, but for another events file.
+        [`.b.jsonl.manifest.json.${DEAD_PID}-0000000b.tmp`, JSON.stringify({ ...right, events: { ...right.events, file: 'other.jsonl' } })],
+        // Not a manifest: cut short, or of another format.
+        [`.b.jsonl.manifest.json.${DEAD_PID}-0000000c.tmp`, JSON.stringify(right).slice(0, 200)],
+        [`.b.jsonl.manifest.json.${DEAD_PID}-0000000d.tmp`, JSON.stringify({ ...right, format: 'grant-ledger-audit-bundle/0' })],
+        // The right manifest under names no export of this bundle writes.
+        ['.b.jsonl.manifest.json.tmp', JSON.stringify(right)],
+        [`.b.jsonl.manifest.json.${DEAD_PID}-0000000E.tmp`, JSON.stringify(right)],
+        [`b.jsonl.manifest.json.${DEAD_PID}-0000000f.tmp`, JSON.stringify(right)],
+        [`.other.jsonl.manifest.json.${DEAD_PID}-00000010.tmp`, JSON.stringify(right)],
+      ];
+      for (const [name, content] of decoys) writeFileSync(join(dir, name), content);
+
+      for (const argument of [file, manifestFile]) {
+        const result = await verifyBundle(argument);
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe('');
+        expect(lines(result.stderr)).toEqual([
+          expect.stringMatching(/^BUNDLE BROKEN: .*b\.jsonl does not match the manifest: sha256 [0-9a-f]{64}, manifest says [0-9a-f]{64} \(the file was changed\)$/),
+        ]);
+      }
+
+      // Among them, the one it was: that one is taken.
+      writeFileSync(unfinished, JSON.stringify(right));
+      const result = await verifyBundle(file);
+      expect(result.code).toBe(0);
+      expect(summaryOf(result.stdout)).toMatchObject({ ok: true, interruptedExport: unfinished, events: right.events.count });
+    }, 60_000);
+
+    it('a first export killed between its renames (no manifest yet) verifies against its unfinished manifest too; the next export completes it', async () => {
+      const { file, manifestFile, unfinished, next } = await interruptedExport(false);
+      expect(existsSync(manifestFile)).toBe(false);
+      for (const argument of [file, manifestFile]) {
+        const result = await verifyBundle(argument);
+        expect(result.code).toBe(0);
+        expect(lines(result.stderr)).toEqual([expect.stringContaining(`was interrupted before its manifest was put in place: it is checked against that export's unfinished manifest ${unfinished};`)]);
+        expect(summaryOf(result.stdout)).toMatchObject({ ok: true, file, interruptedExport: unfinished, events: next.events.count });
+      }
+
+      // Re-running the export removes the dead run's temporary manifest and writes the bundle whole.
+      await exportTo(file);
+      expect(tempFilesIn(dir)).toEqual([]);
+      const completed = await verifyBundle(file);
+      expect(completed).toMatchObject({ code: 0, stderr: '' });
+      expect(summaryOf(completed.stdout)).toMatchObject({ ok: true, interruptedExport: null, events: next.events.count });
+    }, 60_000);
+  });
 });

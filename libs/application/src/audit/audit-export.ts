@@ -31,9 +31,13 @@ import type { AuditVerificationKey } from './audit-signing-key';
  * Each file of a bundle is written to a temporary file beside it (`.<name>.<pid>-<random>.tmp`),
  * flushed to disk (fsync) and only then renamed over the file it replaces, the events file first and
  * the manifest last, then the directory is flushed: a bundle at a path is the previous complete one
- * or the new complete one, never a half-written file read as tampered evidence. A run that fails
- * removes its temporary files; one that is killed leaves them, and the next export to that directory
- * removes those whose process is gone.
+ * or the new complete one, never a half-written file read as tampered evidence — but for a run killed
+ * between the two renames, which leaves the new events file beside the previous manifest (or none)
+ * and the new manifest, complete, in its temporary file: scripts/verify-bundle.js finds that file
+ * (named after the manifest, naming the events file, holding its sha256), says the export was
+ * interrupted, and checks the bundle against it in full. A run that fails removes its temporary
+ * files; one that is killed leaves them, and the next export to that path removes those whose
+ * process is gone (and writes the bundle anew).
  */
 export const AUDIT_BUNDLE_FORMAT = 'grant-ledger-audit-bundle/1';
 
@@ -291,7 +295,10 @@ export async function exportAuditBundle(options: ExportAuditBundleOptions): Prom
     await manifestOut.write(`${JSON.stringify(manifest, null, 2)}\n`);
     await manifestOut.finish();
     // Both complete and on disk before either is renamed; events first, manifest last (the manifest
-    // is what makes a bundle: without the new one, a reader takes the previous one).
+    // is what makes a bundle: without the new one, a reader takes the previous one). Killed between
+    // the two, the new events file lies beside the previous manifest and manifestOut's temporary
+    // file: verify-bundle.js recognises that (the temporary manifest names the file and holds its
+    // sha256), says so and checks the file against it, rather than calling the file changed.
     await events.commit();
     await manifestOut.commit();
     await syncDirectory(dirname(resolve(outFile)));
