@@ -9,7 +9,11 @@ import { callCommandRules } from '@app/domain/call';
 import { grantCommandRules } from '@app/domain/grant';
 import { proposalCommandRules } from '@app/domain/proposal';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { createTestApp, type TestApp } from '../support/app';
+
+const ROOT = resolve(__dirname, '../..');
 
 type Operation = { security?: unknown[]; responses: Record<string, Response> };
 type Response = {
@@ -56,6 +60,32 @@ describe('the OpenAPI document', () => {
     const token = await t.token({ role: role as 'admin', id: 'docs-reader' });
     const response = await t.http.post(route.split(' ')[1]).set('Authorization', `Bearer ${token}`).send(example);
     expect({ status: response.status, body: response.status === 201 ? 'created' : response.body }).toEqual({ status: 201, body: 'created' });
+  });
+
+  it('documents each request and response class under a name of its own: a second class of one name took the first one\'s schema for every route', () => {
+    // The document keys schemas by class name and keeps one: POST /grants/{id}/budget was documented
+    // with the proposal's budget line (`label`, `amountMinor`) instead of its own (`budgetLine`, `amountMinor`).
+    const documented = new Map<string, string[]>();
+    const visit = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) visit(path);
+        else if (/\.ts$/.test(entry.name) && !/spec\.ts$/.test(entry.name)) {
+          const text = readFileSync(path, 'utf8');
+          if (!/@ApiProperty/.test(text)) continue;
+          for (const [, name] of text.matchAll(/^(?:export )?class (\w+)/gm)) documented.set(name, [...(documented.get(name) ?? []), relative(ROOT, path)]);
+        }
+      }
+    };
+    visit(join(ROOT, 'apps/api/src'));
+    expect(documented.size).toBeGreaterThan(50);
+    expect([...documented].filter(([, files]) => files.length > 1)).toEqual([]);
+
+    const schemas = document.components!.schemas as Record<string, { properties: Record<string, { items?: { $ref?: string } }> }>;
+    const schemaOf = (ref: string | undefined) => schemas[String(ref).split('/').pop()!];
+    const budget = operation('POST /grants/{id}/budget') as unknown as { requestBody: { content: Record<string, { schema: { $ref: string } }> } };
+    const line = schemaOf(schemaOf(budget.requestBody.content['application/json'].schema.$ref).properties.lines.items?.$ref);
+    expect(Object.keys(line.properties)).toEqual(['budgetLine', 'amountMinor']);
   });
 
   it('names a server, and requires the bearer token everywhere but on the public /health routes, which say so', async () => {

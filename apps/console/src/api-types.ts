@@ -2227,6 +2227,12 @@ export interface components {
             /** @description Non-zero, signed; the lines of one reallocation sum to zero */
             changeMinor: number;
         };
+        GrantBudgetLineDto: {
+            /** @description Free text, never public */
+            budgetLine: string;
+            /** @description Minor units in the grant currency */
+            amountMinor: number;
+        };
         AmendGrantDto: {
             /** @enum {string} */
             kind: "budget-reallocation" | "no-cost-extension" | "amount-change";
@@ -2238,7 +2244,7 @@ export interface components {
             /** @description budget-reallocation: at least two lines summing to zero */
             budgetReallocation?: components["schemas"]["BudgetReallocationLineDto"][];
             /** @description amount-change on a grant with an agreed budget (required there, refused without one: 422 `grant.amendment.budget-lines-required`, `grant.budget.not-agreed`): the whole new budget, distinct named lines summing to the new amount (422 `grant.budget.invalid`), replacing the lines; a line cut (or left out) keeps at least what a standing financial report shows spent on it (422 `grant.amendment.budget-line-below-spent`). The transfer share stays */
-            budgetLines?: components["schemas"]["BudgetLineDto"][];
+            budgetLines?: components["schemas"]["GrantBudgetLineDto"][];
         };
         ScheduleDisbursementDto: {
             /** @description Minor units in the grant currency; scheduled tranches never exceed the grant amount */
@@ -2483,7 +2489,7 @@ export interface components {
         };
         AgreeBudgetDto: {
             /** @description Distinct lines summing to the grant amount */
-            lines: components["schemas"]["BudgetLineDto"][];
+            lines: components["schemas"]["GrantBudgetLineDto"][];
             /** @description The call's own term, in basis points (1000 = 10 %): how far spending on a line may exceed its budget by transfers from other lines without an amendment. Omitted: the programme's (BUDGET_TRANSFER_SHARE_BASIS_POINTS, 1000 by default) */
             transferShareBasisPoints?: number;
         };

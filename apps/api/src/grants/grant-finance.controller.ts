@@ -14,11 +14,11 @@ import { CommandResultDto } from '../http/command-result.dto';
 import { ApiProblemResponses, ApiRuleViolations } from '../http/problem';
 import { IsMinorUnits, IsOmittable } from '../http/validation';
 import { commandHeaders } from '../http/command-docs';
-import { BudgetLineDto } from './grant.dto';
+import { GrantBudgetLineDto } from './grant.dto';
 
 export class AgreeBudgetDto {
   @ApiProperty({
-    type: [BudgetLineDto],
+    type: [GrantBudgetLineDto],
     description: 'Distinct lines summing to the grant amount',
     example: [
       { budgetLine: 'Community hearings', amountMinor: 3_000_000 },
@@ -26,8 +26,8 @@ export class AgreeBudgetDto {
       { budgetLine: 'Coordination', amountMinor: 500_000 },
     ],
   })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetLineDto)
-  lines: BudgetLineDto[];
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => GrantBudgetLineDto)
+  lines: GrantBudgetLineDto[];
   @ApiPropertyOptional({
     example: 1000,
     minimum: 0,

@@ -88,7 +88,12 @@ export class BudgetReallocationLineDto {
   changeMinor: number;
 }
 
-export class BudgetLineDto {
+/**
+ * A line of a grant's agreed budget. Not `BudgetLineDto`: the proposal's budget line has that name,
+ * and the OpenAPI document keys schemas by class name, so the second class silently took the first's
+ * place (until 2026-12-07 POST /grants/{id}/budget was documented with a proposal's `label` lines).
+ */
+export class GrantBudgetLineDto {
   @ApiProperty({ example: 'Community hearings', description: 'Free text, never public' }) @IsString() @IsNotEmpty() @MaxLength(200)
   budgetLine: string;
   @ApiProperty({ example: 6_000_000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Minor units in the grant currency' })
@@ -115,12 +120,12 @@ export class AmendGrantDto {
   @IsOmittable() @IsArray() @ArrayMinSize(2) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetReallocationLineDto)
   budgetReallocation?: BudgetReallocationLineDto[];
   @ApiPropertyOptional({
-    type: [BudgetLineDto],
+    type: [GrantBudgetLineDto],
     description:
       'amount-change on a grant with an agreed budget (required there, refused without one: 422 `grant.amendment.budget-lines-required`, `grant.budget.not-agreed`): the whole new budget, distinct named lines summing to the new amount (422 `grant.budget.invalid`), replacing the lines; a line cut (or left out) keeps at least what a standing financial report shows spent on it (422 `grant.amendment.budget-line-below-spent`). The transfer share stays',
   })
-  @IsOmittable() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => BudgetLineDto)
-  budgetLines?: BudgetLineDto[];
+  @IsOmittable() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => GrantBudgetLineDto)
+  budgetLines?: GrantBudgetLineDto[];
 }
 
 export const AMENDMENT_EXAMPLES = {
