@@ -4,8 +4,13 @@
  * shows the consensus and decision recorded (after a 409 too: what the other manager recorded).
  * Then the grant panel (#/portfolio/<grantId>): a grant manager signs the agreement, schedules a
  * tranche (first refused 422: due outside the grant's window; then 409: another manager changed
- * the grant meanwhile), pays it, schedules a report and accepts it once submitted, each result
- * shown without a reload; an auditor sees the same grant with no action offered.
+ * the grant meanwhile), pays it, schedules a report and accepts it once submitted, agrees the
+ * budget and reallocates between its lines (a negative change typed as such), each result shown
+ * without a reload; a change another manager makes shows by itself (and waits while a form is
+ * open); an auditor sees the same grant with no action offered. Then the finances' end: a final
+ * financial report settles the grant and its repayment is recorded; closing and terminating ask for
+ * a confirmation first; a terminated grant shows what was given back, not what "remains", and
+ * French statuses agree with what has them. A mistyped grant address says so.
  */
 import type { Browser, Page } from 'playwright-core';
 import { AUDITOR, type ConsoleWorld, MANAGER, REVIEWER, reviewAndAgree, screenAndAssign, seedSubmittedProposals, startConsoleWorld } from './support/console-world';
@@ -19,6 +24,9 @@ interface GrantBody {
   scheduledMinor: number;
   disbursedMinor: number;
   remainingMinor: number;
+  periodEnd: string;
+  budget: { lines: { budgetLine: string; amountMinor: number }[]; transferShareBasisPoints: number } | null;
+  recovery: { recoveryMinor: number; recovered: boolean } | null;
   tranches: { trancheId: string; amountMinor: number; dueDate: string; status: string; paymentReference: string | null }[];
   reports: { reportId: string; kind: string; dueDate: string; status: string }[];
 }
@@ -113,7 +121,8 @@ describe('console in a browser: managing a grant', () => {
     await expectText(fact('agreement'), /not signed yet/);
     await expectShown(page.getByTestId('tranches'), /Nothing here yet/);
     const actions = page.locator('.action-list button');
-    expect(await actions.allTextContents()).toEqual(['Sign the agreement', 'Schedule a report', 'Amend the grant', 'Terminate the grant']);
+    expect(await actions.allTextContents()).toEqual(['Sign the agreement', 'Schedule a report', 'Amend the grant', 'Terminate the grant', 'Agree the budget']);
+    await expectShown(page.getByTestId('budget'), /No budget agreed yet/);
   });
 
   it('signs the agreement: the grant shows it active, signed, without a reload', async () => {
@@ -126,7 +135,7 @@ describe('console in a browser: managing a grant', () => {
     await expectText(page.getByTestId('grant-status'), /^active$/);
     await expectText(fact('agreement'), /signed 1 Feb 2027/);
     expect(await page.locator('.action-list button').allTextContents()).toEqual([
-      'Schedule a tranche', 'Schedule a report', 'Amend the grant', 'Suspend the grant', 'Terminate the grant', 'Close the grant',
+      'Schedule a tranche', 'Schedule a report', 'Amend the grant', 'Suspend the grant', 'Terminate the grant', 'Close the grant', 'Agree the budget',
     ]);
     const grant = await grantNow();
     expect(grant.status).toBe('active');
@@ -140,8 +149,11 @@ describe('console in a browser: managing a grant', () => {
     await tranche.getByLabel('Amount (EUR) *').fill('20,000');
     await tranche.getByLabel('Due date *').fill('2026-01-15');
     await tranche.getByRole('button', { name: 'Submit' }).click();
-    await expectText(tranche.getByTestId('problem'), /The server answered 422.*Due dates fall from 1 Feb 2027 .* to a year after the period ends.*grant\.date\.outside-grant-window/);
-    expect((await grantNow()).tranches).toEqual([]);
+    // The window's last day, a year after the period ends, is named (not the period's end).
+    const { periodEnd, tranches } = await grantNow();
+    const lastDay = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${Number(periodEnd.slice(0, 4)) + 1}${periodEnd.slice(4)}T00:00:00Z`));
+    await expectText(tranche.getByTestId('problem'), new RegExp(`The server answered 422.*Due dates fall from 1 Feb 2027 .* to ${lastDay} \\(a year after the period ends\\).*grant\\.date\\.outside-grant-window`));
+    expect(tranches).toEqual([]);
     await screenshot(page, 'grant-management-422');
 
     // Meanwhile another manager schedules a report: the panel's grant is one version behind.
@@ -229,6 +241,75 @@ describe('console in a browser: managing a grant', () => {
     expect((await grantNow()).reports.find((r) => r.reportId === interim.reportId)?.status).toBe('accepted');
   });
 
+  it('agrees the budget: its lines show, with the share a line may take from the others', async () => {
+    await page.getByRole('button', { name: 'Agree the budget' }).click();
+    const budget = form('Agree the budget');
+    await budget.getByLabel('Budget lines 1: Budget line *', { exact: true }).fill('Community hearings');
+    await budget.getByLabel('Budget lines 1: Amount (EUR) *', { exact: true }).fill('40,000');
+    await budget.getByRole('button', { name: 'Add' }).click();
+    await budget.getByLabel('Budget lines 2: Budget line *', { exact: true }).fill('Legal aid');
+    await budget.getByLabel('Budget lines 2: Amount (EUR) *', { exact: true }).fill('20,000');
+    await budget.getByRole('button', { name: 'Submit' }).click();
+    await expectText(page.getByTestId('grant-recorded'), /Recorded: Agree the budget/);
+    await expectShown(page.getByTestId('budget'), /Community hearings €40,000\.00 Legal aid €20,000\.00 .*up to 10% of the line/);
+    expect(await page.locator('.action-list button').allTextContents()).not.toContain('Agree the budget');
+    expect((await grantNow()).budget?.lines).toEqual([
+      { budgetLine: 'Community hearings', amountMinor: 4_000_000 },
+      { budgetLine: 'Legal aid', amountMinor: 2_000_000 },
+    ]);
+  });
+
+  it('reallocates between the lines, money taken typed with a minus; changes that do not add up to zero are explained', async () => {
+    await page.getByRole('button', { name: 'Amend the grant' }).click();
+    const amend = form('Amend the grant');
+    await amend.getByLabel('Kind *').selectOption({ label: 'Budget reallocation' });
+    await amend.getByLabel('Reason *').fill('Hearings moved online');
+    const lines = amend.locator('fieldset').filter({ has: page.locator('legend', { hasText: /^Budget reallocation$/ }) });
+    await lines.getByRole('button', { name: 'Add' }).click();
+    await lines.getByRole('button', { name: 'Add' }).click();
+    await amend.getByLabel('Budget reallocation 1: Budget line *', { exact: true }).fill('Community hearings');
+    await amend.getByLabel('Budget reallocation 1: Change (EUR) *', { exact: true }).fill('-1,500');
+    await amend.getByLabel('Budget reallocation 2: Budget line *', { exact: true }).fill('Legal aid');
+    await amend.getByLabel('Budget reallocation 2: Change (EUR) *', { exact: true }).fill('1,000');
+    await amend.getByRole('button', { name: 'Submit' }).click();
+    await expectText(amend.getByTestId('problem'), /The server answered 422.*its changes add up to zero.*grant\.amendment\.reallocation-changes-amount/);
+    expect((await grantNow()).budget?.lines[0].amountMinor).toBe(4_000_000);
+
+    await amend.getByLabel('Budget reallocation 2: Change (EUR) *', { exact: true }).fill('+1,500');
+    await amend.getByRole('button', { name: 'Submit' }).click();
+    await expectText(page.getByTestId('grant-recorded'), /Recorded: Amend the grant/);
+    await expectShown(page.getByTestId('budget'), /Community hearings €38,500\.00 Legal aid €21,500\.00/);
+    await expectShown(page.getByTestId('amendments'), /budget reallocation Community hearings: -€1,500\.00 Legal aid: \+€1,500\.00 Hearings moved online/);
+    expect((await grantNow()).budget?.lines).toEqual([
+      { budgetLine: 'Community hearings', amountMinor: 3_850_000 },
+      { budgetLine: 'Legal aid', amountMinor: 2_150_000 },
+    ]);
+  });
+
+  it('shows a change another manager made without a reload; while a form is open, the change waits for the reader', async () => {
+    // No form open: the panel reads the grant again by itself (every 10 s).
+    let { version } = await grantNow();
+    await world.call(OTHER_MANAGER, 'POST', `/grants/${grantId}/reports`, { kind: 'interim', dueDate: '2027-10-01' });
+    await world.until<GrantBody>(MANAGER, `/grants/${grantId}`, (g) => g.version > version);
+    await expectText(page.getByTestId('grant-changed'), /Someone else changed this grant: it is shown as it is now/);
+    await expectShown(page.getByTestId('reports'), /interim 1 Oct 2027 scheduled/);
+
+    // A form open: the reader's form stays, and the newer grant is offered.
+    await page.getByRole('button', { name: 'Schedule a tranche' }).click();
+    await form('Schedule a tranche').getByLabel('Amount (EUR) *').fill('1,000');
+    ({ version } = await grantNow());
+    await world.call(OTHER_MANAGER, 'POST', `/grants/${grantId}/reports`, { kind: 'interim', dueDate: '2027-11-01' });
+    await world.until<GrantBody>(MANAGER, `/grants/${grantId}`, (g) => g.version > version);
+    // Coming back to the tab reads it at once.
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await expectText(page.getByTestId('grant-changed'), /while your form was open: sending it now would be refused as a conflict/);
+    expect(await page.getByTestId('reports').textContent()).not.toContain('1 Nov 2027');
+    expect(await form('Schedule a tranche').getByLabel('Amount (EUR) *').inputValue()).toBe('1,000');
+    await page.getByRole('button', { name: 'Show the grant as it is now' }).click();
+    await expectShown(page.getByTestId('reports'), /interim 1 Nov 2027 scheduled/);
+    expect(await form('Schedule a tranche').count()).toBe(0);
+  }, 30_000);
+
   it('labels every control of the panel, and reads right to left in Arabic', async () => {
     await page.getByRole('button', { name: 'Schedule a tranche' }).click();
     await form('Schedule a tranche').waitFor();
@@ -266,6 +347,94 @@ describe('console in a browser: managing a grant', () => {
     expect(await auditor.locator('main form').count()).toBe(0);
     await auditor.close();
     expect(auditorProblems.filter((p) => /Content Security Policy|Refused to|Uncaught|403/i.test(p))).toEqual([]);
+  });
+
+  it('the final financial report settles the grant: the tranche still scheduled is cancelled, the unspent advance owed until its repayment is recorded', async () => {
+    let { version } = await grantNow();
+    await world.call(OTHER_MANAGER, 'POST', `/grants/${grantId}/disbursements`, { amountMinor: 100_000, dueDate: '2027-09-01' });
+    ({ version } = await world.until<GrantBody>(MANAGER, `/grants/${grantId}`, (g) => g.version > version));
+    // The grantee reports €20,000 spent of the €25,000 paid (here the programme on its behalf).
+    await world.call(OTHER_MANAGER, 'POST', `/grants/${grantId}/reports`, { kind: 'financial', dueDate: '2027-12-31' });
+    const financial = await world.until<GrantBody>(MANAGER, `/grants/${grantId}`, (g) => g.version > version && g.reports.some((r) => r.dueDate === '2027-12-31'));
+    const reportId = financial.reports.find((r) => r.dueDate === '2027-12-31')!.reportId;
+    await world.call(MANAGER, 'POST', `/grants/${grantId}/reports/${reportId}/financial-submission`, {
+      final: true,
+      expenditure: [
+        { budgetLine: 'Community hearings', spentMinor: 1_500_000 },
+        { budgetLine: 'Legal aid', spentMinor: 500_000 },
+      ],
+    });
+    await world.until<GrantBody>(MANAGER, `/grants/${grantId}`, (g) => g.reports.some((r) => r.reportId === reportId && r.status === 'submitted'));
+    await page.reload();
+    const row = page.locator(`[data-report="${reportId}"]`);
+    await row.getByRole('button', { name: /Accept the report/ }).click();
+    await form(/Accept the report: financial report due 31 Dec 2027/).getByRole('button', { name: 'Submit' }).click();
+    await expectText(page.getByTestId('grant-recorded'), /Recorded: Accept the report/);
+    await expectText(fact('recovery'), /^€5,000\.00, not repaid yet$/);
+    await expectShown(page.getByTestId('tranches'), /€1,000\.00 1 Sept? 2027 cancelled/);
+
+    ({ version } = await grantNow());
+    await page.getByRole('button', { name: 'Record the repayment' }).click();
+    const repayment = form('Record the repayment');
+    await repayment.getByLabel('Repayment reference *').fill('SEPA-RETURN-2028-0001');
+    await repayment.getByRole('button', { name: 'Submit' }).click();
+    await expectText(page.getByTestId('grant-recorded'), /Recorded: Record the repayment/);
+    await expectText(fact('recovery'), /^€5,000\.00, repaid$/);
+    expect(await page.locator('.action-list button').allTextContents()).not.toContain('Record the repayment');
+    const grant = await grantNow();
+    expect(grant.version).toBeGreaterThan(version);
+    expect(grant.recovery).toEqual({ recoveryMinor: 500_000, recovered: true });
+  });
+
+  it('closing and terminating ask for a confirmation; a terminated grant shows what was given back, in French too', async () => {
+    // Closing: confirmed, then refused 422 (no final report), said in words.
+    await page.getByRole('button', { name: 'Close the grant' }).click();
+    const closing = form('Close the grant');
+    await closing.getByRole('button', { name: 'Submit' }).click();
+    await expectText(closing.getByTestId('confirm'), /Closing cannot be undone/);
+    await closing.getByRole('button', { name: 'Close the grant: confirm' }).click();
+    await expectText(closing.getByTestId('problem'), /The server answered 422.*A grant closes once a final report is scheduled and every final report is accepted.*grant\.closure\.final-report-not-accepted/);
+
+    // Terminating: "Not now" sends nothing; confirmed, it is recorded.
+    const before = await grantNow();
+    await page.getByRole('button', { name: 'Terminate the grant' }).click();
+    const termination = form('Terminate the grant');
+    await termination.getByLabel('Reason *').fill('The network dissolved');
+    await termination.getByRole('button', { name: 'Submit' }).click();
+    await expectText(termination.getByTestId('confirm'), /Terminating cannot be undone: no tranche is paid after it/);
+    await termination.getByRole('button', { name: 'Not now' }).click();
+    expect(await termination.getByTestId('confirm').count()).toBe(0);
+    expect((await grantNow()).version).toBe(before.version);
+    await termination.getByRole('button', { name: 'Submit' }).click();
+    await termination.getByRole('button', { name: 'Terminate the grant: confirm' }).click();
+    await expectText(page.getByTestId('grant-recorded'), /Recorded: Terminate the grant/);
+    await expectText(page.getByTestId('grant-status'), /^terminated$/);
+    // The amount less what was paid net of the repayment: 60,000 − (25,000 − 5,000).
+    await expectText(fact('unspent'), /^€40,000\.00$/);
+    expect(await fact('remaining').count()).toBe(0);
+    expect((await grantNow()).status).toBe('terminated');
+
+    await page.getByLabel('Language').selectOption('fr');
+    await expectText(page.getByTestId('grant-status'), /^résiliée$/);
+    await expectShown(page.getByTestId('tranches'), /1 000,00 €.*annulée/);
+    await expectShown(page.getByTestId('tranches'), /20 000,00 €.*versée/);
+    await page.getByLabel('Langue').selectOption('en');
+  });
+
+  it('a mistyped grant address says no grant has it, and asks the API nothing', async () => {
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('not-a-grant')) asked.push(request.url());
+    });
+    await page.evaluate(() => {
+      location.hash = '#/portfolio/not-a-grant';
+    });
+    await expectText(page.getByTestId('grant-not-found'), /No grant has this address/);
+    expect(asked).toEqual([]);
+    await page.evaluate((id) => {
+      location.hash = `#/portfolio/${id}`;
+    }, '00000000-0000-4000-8000-000000000000');
+    await expectText(page.getByTestId('grant-not-found'), /No grant has this address/);
   });
 
   it('ran without a policy violation or a script error', () => {

@@ -24,10 +24,17 @@ export function formatMajorUnits(tag: string, value: number, digits: number): st
  * An amount typed in major units ("50,000.07" in English, "50 000,07" in French, Arabic-Indic digits
  * too) as an integer of minor units (5000007), exactly: the decimal string is split into its whole
  * and fraction digits and read as integers, never multiplied as a float (50000.07 * 100 is
- * 5000006.999999999). Undefined when it is not such an amount: a sign, a letter, more decimals
- * than the currency has, groups not of three digits, or more than Number.MAX_SAFE_INTEGER.
+ * 5000006.999999999). Undefined when it is not such an amount: a letter, more decimals than the
+ * currency has, groups not of three digits, more than Number.MAX_SAFE_INTEGER, or a sign where the
+ * field takes none. A `signed` field (a budget reallocation's change) takes a leading minus (ASCII
+ * "-", or U+2212 as some locales write it, after any bidirectional mark) or plus.
  */
-export function parseMajorUnits(text: string, digits: number, tag: string): number | undefined {
+export function parseMajorUnits(text: string, digits: number, tag: string, signed = false): number | undefined {
+  const sign = signed ? /^[\u061c\u200e\u200f]*([-\u2212+])/.exec(text.trim()) : null;
+  if (sign) {
+    const magnitude = parseMajorUnits(text.trim().slice(sign[0].length), digits, tag);
+    return magnitude === undefined ? undefined : sign[1] === '+' ? magnitude : -magnitude;
+  }
   const parts = new Intl.NumberFormat(tag).formatToParts(12345.6);
   const decimal = parts.find((part) => part.type === 'decimal')?.value ?? '.';
   const group = parts.find((part) => part.type === 'group')?.value ?? ',';

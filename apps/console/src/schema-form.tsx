@@ -11,7 +11,7 @@
  * An amount in minor units (`…Minor`, with a `currency`) is typed in major units of that currency
  * and converted exactly (money.ts) before it is sent.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { fetchRaw, type Problem } from './api';
 import { type Locale, useLocale } from './i18n';
@@ -111,7 +111,8 @@ function bodyOf(document: OpenApiDocument, raw: JsonSchema, value: Value, money:
   }
   if (value === '' && !required) return undefined;
   if (isAmount(schema, name, money) && value !== '') {
-    const minor = parseMajorUnits(String(value), money.digits, money.tag);
+    // A field whose schema allows negatives (a reallocation's change) takes a sign.
+    const minor = parseMajorUnits(String(value), money.digits, money.tag, typeof schema.minimum === 'number' && schema.minimum < 0);
     if (minor === undefined) throw new NotAnAmount(path);
     return minor;
   }
@@ -290,12 +291,17 @@ export interface SchemaFormProps {
    * above the server's detail, which stays as sent.
    */
   explain?: (problem: Problem) => string | undefined;
+  /**
+   * For a command that cannot be undone (terminating or closing a grant): what it does, said when
+   * the form is submitted; it is sent only once the reader confirms.
+   */
+  confirm?: string;
 }
 
 /** The operation a documented path names, for its fields' strings: `/proposals/{id}/decision` → `decision`. */
 const operationOf = (path: string) => path.split('/').filter((segment) => segment && !segment.startsWith('{')).pop() ?? '';
 
-export function SchemaForm({ path, method = 'post', title, submitLabel, submit, currency, explain }: SchemaFormProps): JSX.Element {
+export function SchemaForm({ path, method = 'post', title, submitLabel, submit, currency, explain, confirm }: SchemaFormProps): JSX.Element {
   const locale = useLocale();
   const { t } = locale;
   const digits = currency === undefined ? undefined : locale.minorUnits(currency);
@@ -308,6 +314,9 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
   const [invalid, setInvalid] = useState<{ path: string; message: string }>();
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
+  /** The form awaits the reader's confirmation (`confirm`); a change to a field withdraws it. */
+  const [confirming, setConfirming] = useState(false);
+  const confirmButton = useRef<HTMLButtonElement>(null);
   const [loadError, setLoadError] = useState<string>();
   const idPrefix = `form-${path.replace(/[^a-z0-9]+/gi, '-')}`;
 
@@ -321,6 +330,10 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
       (error: unknown) => setLoadError(String((error as Problem).title ?? error)),
     );
   }, [path, method]);
+
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus();
+  }, [confirming]);
 
   if (loadError) return <p role="alert">{loadError}</p>;
   if (!document) return <p>{t('common.loading')}</p>;
@@ -342,6 +355,12 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
       return;
     }
     setInvalid(undefined);
+    if (confirm !== undefined && !confirming) {
+      setProblem(undefined);
+      setConfirming(true);
+      return;
+    }
+    setConfirming(false);
     setBusy(true);
     try {
       const answer = await submit(body);
@@ -383,13 +402,24 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
             idPrefix={idPrefix}
             required={schema.required?.includes(name) ?? false}
             value={(value as Record<string, Value>)[name]}
-            onChange={(next) => setValue({ ...(value as Record<string, Value>), [name]: next })}
+            onChange={(next) => {
+              setConfirming(false);
+              setValue({ ...(value as Record<string, Value>), [name]: next });
+            }}
             errors={errors}
             labels={labels}
             money={money}
           />
         ))}
-      <button type="submit" disabled={busy}>{submitLabel ?? t('common.submit')}</button>
+      {confirming ? (
+        <div class="confirm" role="alert" data-testid="confirm">
+          <p>{confirm}</p>
+          <button type="submit" ref={confirmButton} disabled={busy}>{t('form.confirm', { action: title })}</button>{' '}
+          <button type="button" class="secondary" onClick={() => setConfirming(false)}>{t('form.notNow')}</button>
+        </div>
+      ) : (
+        <button type="submit" disabled={busy}>{submitLabel ?? t('common.submit')}</button>
+      )}
     </form>
   );
 }

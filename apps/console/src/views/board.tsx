@@ -260,7 +260,7 @@ function GrantList(): JSX.Element {
       <ul class="cards">
         {grants?.map((g) => (
           <li key={g.id} class={`card${g.overdue ? ' overdue' : ''}`}>
-            <a href={`#/portfolio/${g.id}`}>{g.title ?? g.id}</a> <StatusBadge status={g.status} /> · <a href={`#/audit/grant/${g.id}`}>{t('nav.audit')}</a>
+            <a href={`#/portfolio/${g.id}`}>{g.title ?? g.id}</a> <StatusBadge status={g.status} of="grant" /> · <a href={`#/audit/grant/${g.id}`}>{t('nav.audit')}</a>
             <div class="meta">
               {g.granteeOrganisationName && <>{g.granteeOrganisationName} · </>}
               {t('portfolio.disbursed', { disbursed: money(g.disbursedMinor, g.currency), amount: money(g.amountMinor, g.currency) })}

@@ -1,13 +1,16 @@
 import type { JSX } from 'preact';
 import { fetchRaw, type Problem } from '../api';
-import { type MessageKey, useLocale } from '../i18n';
+import { useLocale } from '../i18n';
 
-/** A status in words (translated), with its raw value for tests and styling. */
-export function StatusBadge({ status }: { status: string }): JSX.Element {
-  const { t } = useLocale();
-  const key = `status.${status}` as MessageKey;
-  const label = t(key);
-  return <span class={`badge status-${status}`} data-status={status}>{label === key ? status : label}</span>;
+/**
+ * A status in words (translated), with its raw value for tests and styling. `of` names what has the
+ * status, for languages whose words agree with it (in French a tranche is "annulée", a call
+ * "annulé"): its own word (`status.tranche.cancelled`) where there is one, else the common one.
+ */
+export function StatusBadge({ status, of }: { status: string; of?: 'grant' | 'tranche' | 'report' }): JSX.Element {
+  const { lookup } = useLocale();
+  const label = (of && lookup(`status.${of}.${status}`)) ?? lookup(`status.${status}`) ?? status;
+  return <span class={`badge status-${status}`} data-status={status}>{label}</span>;
 }
 
 /** The server's problem details, as it sent them. */

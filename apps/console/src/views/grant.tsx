@@ -76,10 +76,44 @@ function reportActions(grant: Grant, report: Report): GrantAction[] {
 
 const keyOf = (a: GrantAction) => `${a.path}|${a.trancheId ?? ''}|${a.reportId ?? ''}`;
 
-/** Every action the panel offers on `grant`: its status's, and each tranche's and report's. */
+/**
+ * The grant's finances: its budget is agreed once, while the grant runs (awarded, active or
+ * suspended); an unspent advance the final financial report showed is recorded as repaid while it
+ * is owed, also after a termination.
+ */
+function financeActions(grant: Grant): GrantAction[] {
+  const budget = !grant.budget && ['awarded', 'active', 'suspended'].includes(grant.status) ? [action('/grants/{id}/budget', 'grantAction.budget')] : [];
+  const recovery = grant.recovery && !grant.recovery.recovered && ['active', 'suspended', 'terminated'].includes(grant.status) ? [action('/grants/{id}/recovery', 'grantAction.recovery')] : [];
+  return [...budget, ...recovery];
+}
+
+/** The grant-level actions offered on `grant`: its status's and its finances'. */
+const grantActions = (grant: Grant): GrantAction[] => [...(GRANT_ACTIONS[grant.status] ?? []), ...financeActions(grant)];
+
+/** Every action the panel offers on `grant`: the grant's, and each tranche's and report's. */
 function offeredOn(grant: Grant, mayAct: boolean): GrantAction[] {
   if (!mayAct) return [];
-  return [...(GRANT_ACTIONS[grant.status] ?? []), ...grant.tranches.flatMap((tranche) => trancheActions(grant, tranche)), ...grant.reports.flatMap((report) => reportActions(grant, report))];
+  return [...grantActions(grant), ...grant.tranches.flatMap((tranche) => trancheActions(grant, tranche)), ...grant.reports.flatMap((report) => reportActions(grant, report))];
+}
+
+/** Commands that cannot be undone, confirmed before they are sent. */
+const CONFIRMED: Partial<Record<string, MessageKey>> = {
+  '/grants/{id}/termination': 'grant.confirmTermination',
+  '/grants/{id}/closure': 'grant.confirmClosure',
+};
+
+/** What the API would refuse as no grant id (400) is no grant to ask it for. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** How often an open grant is read again, so a change another manager made shows without a reload. */
+const REFRESH_MS = 10_000;
+
+/** The last day a tranche or report may fall due: a year after the period ends (29 February → 28 February, as the grant decider's `addYears`). */
+function yearAfter(day: string): string {
+  const year = Number(day.slice(0, 4)) + 1;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDay = day.slice(5) === '02-29' && !leap ? '02-28' : day.slice(5);
+  return `${String(year).padStart(4, '0')}-${monthDay}`;
 }
 
 /**
@@ -119,7 +153,13 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
   const [selected, setSelected] = useState<GrantAction>();
   /** The last command that went through, said once the panel shows its result. */
   const [recorded, setRecorded] = useState<string>();
+  /** Someone else changed the grant: shown at once when no form is open, else the newer grant waits for the reader. */
+  const [changedElsewhere, setChangedElsewhere] = useState<{ shown: true } | { waiting: Grant }>();
   const notice = useRef<HTMLParagraphElement>(null);
+  /** While this panel sends a command, and the version its last command produced: its own change is no one else's. */
+  const sending = useRef(false);
+  const ownVersion = useRef(-1);
+  const wellFormed = UUID.test(grantId);
 
   useEffect(() => {
     setGrant(undefined);
@@ -127,9 +167,11 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
     setProblem(undefined);
     setSelected(undefined);
     setRecorded(undefined);
+    setChangedElsewhere(undefined);
   }, [grantId]);
 
   useEffect(() => {
+    if (!wellFormed) return undefined;
     // An answer for a grant no longer shown (another was opened meanwhile) is dropped.
     let current = true;
     must(api.GET('/grants/{id}', { params: { path: { id: grantId } } })).then(
@@ -148,7 +190,37 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
     return () => {
       current = false;
     };
-  }, [grantId, refresh]);
+  }, [grantId, refresh, wellFormed]);
+
+  // Read again every REFRESH_MS while the page is in view, and when it comes back into view.
+  const shownVersion = grant?.version;
+  const formOpen = selected !== undefined;
+  useEffect(() => {
+    if (shownVersion === undefined) return undefined;
+    let current = true;
+    const check = () => {
+      if (document.visibilityState !== 'visible') return;
+      api.GET('/grants/{id}', { params: { path: { id: grantId } } }).then(
+        ({ data }) => {
+          if (!current || !data || sending.current || data.version <= Math.max(shownVersion, ownVersion.current)) return;
+          if (formOpen) {
+            setChangedElsewhere({ waiting: data });
+          } else {
+            setGrant(data);
+            setChangedElsewhere({ shown: true });
+          }
+        },
+        () => undefined,
+      );
+    };
+    const timer = setInterval(check, REFRESH_MS);
+    document.addEventListener('visibilitychange', check);
+    return () => {
+      current = false;
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', check);
+    };
+  }, [grantId, shownVersion, formOpen]);
 
   useEffect(() => {
     if (recorded) notice.current?.focus();
@@ -156,18 +228,20 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
 
   const back = <p><a href="#/portfolio">{t('grant.back')}</a></p>;
   if (!grant) {
+    const notFound = !wellFormed || problem?.status === 404;
     return (
       <section aria-labelledby="grant-title">
         <h2 id="grant-title">{t('kind.grant')}</h2>
         {back}
-        <ProblemNotice problem={problem} />
-        {!problem && <p>{t('common.loading')}</p>}
+        {notFound ? <p role="alert" data-testid="grant-not-found">{t('grant.notFound')}</p> : <ProblemNotice problem={problem} />}
+        {!problem && !notFound && <p>{t('common.loading')}</p>}
       </section>
     );
   }
 
   const cur = grant.currency;
-  const offered = mayAct ? (GRANT_ACTIONS[grant.status] ?? []) : [];
+  const offered = mayAct ? grantActions(grant) : [];
+  const settled = grant.status === 'terminated' || grant.status === 'closed';
   const reportLabel = (report: Report) => t('grant.reportLabel', { kind: t(`reportKind.${report.kind}` as MessageKey), date: date(report.dueDate) });
   const trancheLabel = (tranche: Tranche) => t('grant.trancheLabel', { amount: money(tranche.amountMinor, cur), date: date(tranche.dueDate) });
   const titleOf = (a: GrantAction): string => {
@@ -179,6 +253,13 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
   const toggle = (a: GrantAction) => {
     setRecorded(undefined);
     setProblem(undefined);
+    // The form that kept a newer grant waiting is closed or replaced: the newer grant shows now, and a new form goes with its version.
+    if (changedElsewhere && 'waiting' in changedElsewhere) {
+      setGrant(changedElsewhere.waiting);
+      setChangedElsewhere({ shown: true });
+    } else {
+      setChangedElsewhere(undefined);
+    }
     setSelected((now) => (now && keyOf(now) === keyOf(a) ? undefined : a));
   };
   const actionButton = (a: GrantAction, label: string, describe?: string) => {
@@ -192,6 +273,14 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
   const reportById = (id: string | null | undefined) => grant.reports.find((r) => r.reportId === id);
 
   const submit = async (target: GrantAction, body: unknown): Promise<Problem | undefined> => {
+    sending.current = true;
+    try {
+      return await send(target, body);
+    } finally {
+      sending.current = false;
+    }
+  };
+  const send = async (target: GrantAction, body: unknown): Promise<Problem | undefined> => {
     const answer = await sendGrantCommand(target, grant.id, body, grant.version);
     if ('problem' in answer) {
       // Someone else changed the grant: show their problem, and the grant as it now is, so the next
@@ -200,6 +289,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
         const { data: now } = await api.GET('/grants/{id}', { params: { path: { id: grant.id } } }).catch(() => ({ data: undefined }));
         if (now) {
           setGrant(now);
+          setChangedElsewhere(undefined);
           // The change made this action moot (the agreement signed, the tranche paid elsewhere): its
           // form goes, and the conflict is said above the grant as it now stands.
           if (!offeredOn(now, mayAct).some((a) => keyOf(a) === keyOf(target))) {
@@ -211,7 +301,9 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
       }
       return answer.problem;
     }
+    ownVersion.current = answer.version;
     await grantAtVersion(grant.id, answer.version);
+    setChangedElsewhere(undefined);
     const { data: now } = await api.GET('/grants/{id}', { params: { path: { id: grant.id } } }).catch(() => ({ data: undefined }));
     if (now) setGrant(now);
     else setRefresh((n) => n + 1);
@@ -229,11 +321,28 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
       <ProblemNotice problem={problem} />
       <div class="panel">
         <p>
-          <span data-testid="grant-status"><StatusBadge status={grant.status} /></span> · <a href={`#/audit/grant/${grant.id}`}>{t('nav.audit')}</a>
+          <span data-testid="grant-status"><StatusBadge status={grant.status} of="grant" /></span> · <a href={`#/audit/grant/${grant.id}`}>{t('nav.audit')}</a>
           {grant.overdue && grant.nextReportDue && <> · <strong class="warning">{t('portfolio.overdue', { date: date(grant.nextReportDue) })}</strong></>}
         </p>
         {recorded && (
           <p class="done" role="status" tabIndex={-1} ref={notice} data-testid="grant-recorded">{t('grant.recorded', { action: recorded })}</p>
+        )}
+        {changedElsewhere && 'shown' in changedElsewhere && <p role="status" data-testid="grant-changed">{t('grant.updatedElsewhere')}</p>}
+        {changedElsewhere && 'waiting' in changedElsewhere && (
+          <p role="alert" data-testid="grant-changed">
+            {t('grant.changedWhileOpen')}{' '}
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setGrant(changedElsewhere.waiting);
+                setSelected(undefined);
+                setChangedElsewhere({ shown: true });
+              }}
+            >
+              {t('grant.showChanges')}
+            </button>
+          </p>
         )}
         <dl class="facts" data-testid="grant-facts">
           <div data-field="awardedAmount"><dt>{t('grant.awardedAmount')}</dt><dd>{money(grant.awardedAmountMinor, cur)}</dd></div>
@@ -242,9 +351,16 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
           )}
           <div data-field="scheduled"><dt>{t('grant.scheduled')}</dt><dd>{money(grant.scheduledMinor, cur)}</dd></div>
           <div data-field="paid"><dt>{t('grant.paid')}</dt><dd>{money(grant.disbursedMinor, cur)}</dd></div>
-          <div data-field="remaining"><dt>{t('grant.remaining')}</dt><dd>{money(grant.remainingMinor, cur)}</dd></div>
+          {/* Nothing more is paid on a terminated or closed grant: what was not paid is given back (below), not remaining. */}
+          {!settled && <div data-field="remaining"><dt>{t('grant.remaining')}</dt><dd>{money(grant.remainingMinor, cur)}</dd></div>}
           {grant.unspentMinor !== null && grant.unspentMinor !== undefined && (
             <div data-field="unspent"><dt>{t('grant.unspent')}</dt><dd>{money(grant.unspentMinor, cur)}</dd></div>
+          )}
+          {grant.recovery && (
+            <div data-field="recovery">
+              <dt>{t('grant.recovery')}</dt>
+              <dd>{t(grant.recovery.recovered ? 'grant.recovered' : 'grant.recoveryDue', { amount: money(grant.recovery.recoveryMinor, cur) })}</dd>
+            </div>
           )}
           <div data-field="period">
             <dt>{t('grant.period')}</dt>
@@ -260,6 +376,27 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
         </dl>
       </div>
 
+      <section class="panel" aria-labelledby="grant-budget" data-testid="budget">
+        <h3 id="grant-budget">{t('grant.budget')}</h3>
+        {grant.budget ? (
+          <>
+            <table>
+              <thead>
+                <tr><th scope="col">{t('form.budgetLine')}</th><th scope="col">{t('grant.col.amount')}</th></tr>
+              </thead>
+              <tbody>
+                {grant.budget.lines.map((line) => (
+                  <tr key={line.budgetLine}><td>{line.budgetLine}</td><td>{money(line.amountMinor, cur)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+            <p class="meta">{t('grant.budgetTerms', { share: new Intl.NumberFormat(locale.tag, { style: 'percent', maximumFractionDigits: 2 }).format(grant.budget.transferShareBasisPoints / 10_000), date: dateTime(grant.budget.agreedAt) })}</p>
+          </>
+        ) : (
+          <p>{t('grant.noBudget')}</p>
+        )}
+      </section>
+
       <table data-testid="tranches">
         <caption>{t('grant.tranches')}</caption>
         <thead>
@@ -273,7 +410,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
               <tr key={tranche.trancheId} data-tranche={tranche.trancheId}>
                 <td>{money(tranche.amountMinor, cur)}</td>
                 <td>{date(tranche.dueDate)}</td>
-                <td><StatusBadge status={tranche.status} /></td>
+                <td><StatusBadge status={tranche.status} of="tranche" /></td>
                 <td>
                   {tranche.conditionReportId && <span class="meta">{t('grant.trancheCondition', { report: condition ? reportLabel(condition) : tranche.conditionReportId })}</span>}
                   {tranche.status === 'paid' && <span class="meta">{t('grant.paidWith', { date: tranche.paidAt ? dateTime(tranche.paidAt) : '—', reference: tranche.paymentReference ?? '—' })}</span>}
@@ -299,7 +436,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
             <tr key={report.reportId} data-report={report.reportId}>
               <td>{t(`reportKind.${report.kind}` as MessageKey)}</td>
               <td>{date(report.dueDate)}</td>
-              <td><StatusBadge status={report.status} /></td>
+              <td><StatusBadge status={report.status} of="report" /></td>
               <td>
                 <span class="meta">{t('grant.reportId')} <code>{report.reportId}</code></span>
                 {report.submittedAt && <span class="meta">{t('grant.submittedOn', { date: dateTime(report.submittedAt) })}</span>}
@@ -350,6 +487,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
                 title={titleOf(selected)}
                 currency={cur}
                 explain={(refused) => explainGrantRule(refused, grant, locale)}
+                confirm={CONFIRMED[selected.path] && t(CONFIRMED[selected.path]!)}
                 submit={(body) => submit(selected, body)}
               />
             )}
@@ -368,8 +506,20 @@ function explainGrantRule(problem: Problem, grant: Grant, { t, money, date }: Re
     case 'grant.date.outside-grant-window': {
       const awardedOn = grant.awardedAt.slice(0, 10);
       const earliest = awardedOn < grant.periodStart ? awardedOn : grant.periodStart;
-      return t('rule.grantWindow', { earliest: date(earliest), end: date(grant.periodEnd) });
+      return t('rule.grantWindow', { earliest: date(earliest), latest: date(yearAfter(grant.periodEnd)) });
     }
+    case 'grant.amendment.below-paid':
+      return t('rule.amountBelowPaid', { paid: money(grant.disbursedMinor, grant.currency) });
+    case 'grant.amendment.below-scheduled':
+      return t('rule.amountBelowScheduled', { scheduled: money(grant.scheduledMinor, grant.currency) });
+    case 'call.budget.exceeded':
+      return t('rule.callBudgetExceeded');
+    case 'grant.amendment.reallocation-changes-amount':
+      return t('rule.reallocationSumsToZero');
+    case 'grant.amendment.reallocation-unknown-line':
+      return grant.budget ? t('rule.reallocationLines', { lines: grant.budget.lines.map((line) => `“${line.budgetLine}”`).join(', ') }) : t('rule.noBudget');
+    case 'grant.closure.final-report-not-accepted':
+      return t('rule.finalReportNotAccepted');
     case 'grant.disbursement.exceeds-amount':
       return t('rule.trancheExceedsAmount', {
         scheduled: money(grant.scheduledMinor, grant.currency),

@@ -59,7 +59,7 @@ export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): 
                   <a href={`#/audit/${hit.kind}/${hit.id}`}>
                     <span class="kind">{lookup(`kind.${hit.kind}`) ?? hit.kind}</span> {hit.title}
                   </a>{' '}
-                  <StatusBadge status={hit.status} />
+                  <StatusBadge status={hit.status} of={hit.kind === 'grant' ? 'grant' : undefined} />
                 </li>
               ))}
             </ul>
@@ -261,7 +261,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
               {SHOWN_FIELDS.filter((key) => key in then).map((key) => (
                 <div key={key}>
                   <dt>{fieldLabel(locale, key)}</dt>
-                  <dd data-field={key}>{key === 'status' ? <StatusBadge status={String(then[key])} /> : fieldValue(locale, then, key)}</dd>
+                  <dd data-field={key}>{key === 'status' ? <StatusBadge status={String(then[key])} of={kind === 'grant' ? 'grant' : undefined} /> : fieldValue(locale, then, key)}</dd>
                 </div>
               ))}
             </dl>
