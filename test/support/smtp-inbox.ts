@@ -9,8 +9,9 @@ import { SMTPServer } from 'smtp-server';
 export interface ReceivedMail {
   from: string;
   to: string[];
+  /** Decoded (RFC 2047 encoded words, as nodemailer writes a subject that is not ASCII). */
   subject: string;
-  /** The text part, quoted-printable soft breaks undone. */
+  /** The text part, decoded from its transfer encoding (quoted-printable or base64) as UTF-8. */
   text: string;
   raw: string;
 }
@@ -42,8 +43,8 @@ export class SmtpInbox {
           this.messages.push({
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-            subject: header('Subject'),
-            text: body.join('\n\n').replace(/=\r?\n/g, '').replace(/=3D/g, '='),
+            subject: decodeWords(header('Subject')),
+            text: decodeBody(body.join('\n\n'), header('Content-Transfer-Encoding').trim().toLowerCase()),
             raw,
           });
           callback();
@@ -68,4 +69,35 @@ export class SmtpInbox {
   to(address: string): ReceivedMail[] {
     return this.messages.filter((message) => message.to.includes(address));
   }
+}
+
+/** Quoted-printable (RFC 2045): soft line breaks undone, =XX as bytes, read as UTF-8. */
+function decodeQuotedPrintable(text: string): string {
+  const unfolded = text.replace(/=\r?\n/g, '');
+  const bytes: number[] = [];
+  for (let i = 0; i < unfolded.length; i += 1) {
+    const hex = unfolded[i] === '=' ? /^[0-9A-Fa-f]{2}$/.exec(unfolded.slice(i + 1, i + 3)) : null;
+    if (hex) {
+      bytes.push(parseInt(hex[0], 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(unfolded[i], 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function decodeBody(body: string, encoding: string): string {
+  if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (encoding === 'quoted-printable') return decodeQuotedPrintable(body);
+  return body;
+}
+
+/** RFC 2047 encoded words (`=?UTF-8?B?…?=`, `=?UTF-8?Q?…?=`), the space between two of them dropped. */
+function decodeWords(header: string): string {
+  return header
+    .replace(/(\?=)\s+(=\?)/g, '$1$2')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, _charset: string, encoding: string, text: string) =>
+      encoding.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQuotedPrintable(text.replace(/_/g, ' ')),
+    );
 }

@@ -121,6 +121,25 @@ describe('mail templates', () => {
     expect(team.text).not.toContain('your');
   });
 
+  it("are written in each of the programme's languages, in its order, each with its sign-off, and still name no one", () => {
+    const mail = renderNotification('decision-recorded', { baseUrl, record: { kind: 'proposal', id: proposalId } }, ['ar', 'fr']);
+    expect(mail.subject).toBe('سُجّل قرار بشأن مقترحك (6f1c0d2e) / Une décision a été enregistrée sur votre proposition (6f1c0d2e)');
+    const [arabic, french, ...more] = mail.text.split('\n\n---\n\n');
+    expect(more).toEqual([]);
+    expect(arabic).toBe(`سُجّل قرار تمويل بشأن مقترحك.\n\nالمقترح: ${baseUrl}/proposals/${proposalId}\n\nسجّل الدخول للاطلاع عليه. أُرسلت هذه الرسالة تلقائيًا من Grant Ledger؛ لا تردّ عليها.`);
+    expect(french).toContain(`La proposition : ${baseUrl}/proposals/${proposalId}`);
+    expect(french).toMatch(/n’y répondez pas\.\n$/);
+    expect(mail.text).not.toMatch(/award|reject|EUR|@/i);
+    // Every kind, in every language: a subject and a link of its own.
+    for (const kind of ['reviewer-assigned', 'clarification-requested', 'decision-recorded', 'report-due', 'report-overdue'] as const) {
+      for (const language of ['en', 'fr', 'ar'] as const) {
+        const one = renderNotification(kind, { baseUrl, record: { kind: kind.startsWith('report') ? 'grant' : 'proposal', id: grantId }, dueDate: '2027-06-30' }, [language]);
+        expect([kind, language, one.text.includes(baseUrl), /\S/.test(one.subject), one.text.includes('undefined')]).toEqual([kind, language, true, true, false]);
+        if (kind.startsWith('report')) expect([kind, language, one.text.includes('2027-06-30')]).toEqual([kind, language, true]);
+      }
+    }
+  });
+
   it('ask for a clarification without quoting the questions', () => {
     const mail = renderNotification('clarification-requested', { baseUrl, record: { kind: 'proposal', id: proposalId } });
     expect(mail.subject).toContain('Clarification requested');

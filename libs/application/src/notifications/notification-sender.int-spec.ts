@@ -64,6 +64,28 @@ describe('notification senders sharing the outbox (PostgreSQL, SMTP)', () => {
     expect(errors).toEqual([]);
   });
 
+  it("mails in the programme's languages (NOTIFY_LANGUAGES=ar,fr): Arabic and French arrive intact over SMTP", async () => {
+    const mail: MailConfig = { ...loadConfig({ LOG_LEVEL: 'silent', NOTIFY_LANGUAGES: 'ar,fr' }).mail, smtpHost: '127.0.0.1', smtpPort: inbox.port, smtpTls: 'none', pollMs: 50, timeoutMs: 2_000 };
+    const reviewers = new ReviewerContacts(dataSource, keyring);
+    const id = `multilingual-${randomUUID().slice(0, 6)}`;
+    await reviewers.register(id, `${id}@reviewers.example.org`);
+    await queueNotification(dataSource.manager, { kind: 'reviewer-assigned', dedupKey: `reviewer-assigned:${id}`, recipient: { kind: 'reviewer', id }, record: { kind: 'proposal', id: randomUUID() } }, mail, {});
+    const addresses = new NotificationAddresses(dataSource, new SealedPersonalData(keyring), new PersonalDataPolicy(), reviewers);
+    const sender = new NotificationSender(dataSource, mail, smtpTransport(mail), addresses, new ManualClock(new Date('2027-01-10T09:00:00Z')), 'https://ledger.example.org', { log: () => undefined, error: () => undefined });
+    sender.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while (inbox.to(`${id}@reviewers.example.org`).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    } finally {
+      await sender.stop();
+    }
+    const [received] = inbox.to(`${id}@reviewers.example.org`);
+    expect(received.subject).toMatch(/^أُسند إليك مقترح لمراجعته \([0-9a-f]{8}\) \/ Une proposition vous a été confiée pour évaluation \([0-9a-f]{8}\)$/);
+    expect(received.text).toContain('قائمة مراجعاتك: https://ledger.example.org/console/#/reviews');
+    expect(received.text).toContain('Votre file d’évaluation : https://ledger.example.org/console/#/reviews');
+    expect(received.raw).toMatch(/charset=utf-8/i);
+  });
+
   it('hands a failed round back to the outbox at once, not at its leases\' expiry', async () => {
     // Leases of 60 s + 30 s margin: left to run out, the round's other mails would wait a minute and a half.
     const mail: MailConfig = { ...loadConfig({ LOG_LEVEL: 'silent' }).mail, smtpHost: '127.0.0.1', smtpPort: inbox.port, smtpTls: 'none', pollMs: 50, timeoutMs: 60_000 };

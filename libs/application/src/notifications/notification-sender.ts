@@ -256,7 +256,7 @@ export class NotificationSender {
         record: { kind: notification.record_kind, id: notification.record_id },
         dueDate: notification.due_date ?? undefined,
         toProgramme: notification.recipient_kind === 'programme',
-      });
+      }, this.mail.languages);
       outcome = await this.send(lookup.address, mail.subject, mail.text);
     }
     const attempts = notification.attempts + 1;

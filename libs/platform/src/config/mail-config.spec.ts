@@ -11,7 +11,12 @@ describe('mail configuration', () => {
   it('is off without SMTP_HOST, with the documented defaults', () => {
     const { mail, problems } = read({});
     expect(problems).toEqual([]);
-    expect(mail).toMatchObject({ smtpHost: undefined, smtpPort: 587, smtpTls: 'starttls', disabledKinds: [], reportDueDays: 7, maxAttempts: 8 });
+    expect(mail).toMatchObject({ smtpHost: undefined, smtpPort: 587, smtpTls: 'starttls', disabledKinds: [], reportDueDays: 7, maxAttempts: 8, languages: ['en'] });
+  });
+
+  it('writes notifications in the languages of NOTIFY_LANGUAGES, in their order; refuses one it cannot write, a repeat, or none', () => {
+    expect(read({ NOTIFY_LANGUAGES: 'ar, fr' })).toEqual({ mail: expect.objectContaining({ languages: ['ar', 'fr'] }), problems: [] });
+    for (const value of ['ar,de', 'fr,fr', ',', 'AR']) expect([value, read({ NOTIFY_LANGUAGES: value }).problems.map((p) => p.variable)]).toEqual([value, ['NOTIFY_LANGUAGES']]);
   });
 
   it('reads host, port, TLS, sender and the kinds turned off', () => {

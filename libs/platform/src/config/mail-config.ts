@@ -8,6 +8,10 @@ import { nonEmpty } from './environment';
 export const NOTIFICATION_KINDS = ['reviewer-assigned', 'clarification-requested', 'decision-recorded', 'report-due', 'report-overdue'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
+/** The languages a notification can be written in (the console's). */
+export const MAIL_LANGUAGES = ['en', 'fr', 'ar'] as const;
+export type MailLanguage = (typeof MAIL_LANGUAGES)[number];
+
 export interface MailConfig {
   /** Unset: no e-mail is sent (notifications are recorded as skipped). */
   smtpHost?: string;
@@ -29,6 +33,12 @@ export interface MailConfig {
    */
   programmeAddress?: string;
   disabledKinds: NotificationKind[];
+  /**
+   * The languages every notification is written in, in this order (NOTIFY_LANGUAGES, default `en`):
+   * one mail carrying each, the subjects joined. The ledger keeps no language per person or
+   * organisation, and a programme's recipients often read different ones (Arabic and French).
+   */
+  languages: MailLanguage[];
   /** A report-due reminder goes out this many days before the report's due date. */
   reportDueDays: number;
   /** Events recorded longer ago than this when the notifier reads them are not mailed (first start on an old log). */
@@ -74,6 +84,11 @@ export function mailConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean, f
     .filter(Boolean);
   const unknown = disabledKinds.filter((kind) => !(NOTIFICATION_KINDS as readonly string[]).includes(kind));
   if (unknown.length) fail('NOTIFY_DISABLED_KINDS', `names unknown kinds (${unknown.join(', ')}); known: ${NOTIFICATION_KINDS.join(', ')}`);
+  const languages = (nonEmpty(env.NOTIFY_LANGUAGES) ?? 'en').split(',').map((language) => language.trim()).filter(Boolean);
+  const unknownLanguages = languages.filter((language) => !(MAIL_LANGUAGES as readonly string[]).includes(language));
+  if (unknownLanguages.length) fail('NOTIFY_LANGUAGES', `names languages the notifications are not written in (${unknownLanguages.join(', ')}); known: ${MAIL_LANGUAGES.join(', ')}`);
+  if (new Set(languages).size !== languages.length) fail('NOTIFY_LANGUAGES', `names a language twice (${languages.join(', ')})`);
+  if (languages.length === 0) fail('NOTIFY_LANGUAGES', `names no language; known: ${MAIL_LANGUAGES.join(', ')}`);
   return {
     smtpHost,
     smtpPort: int('SMTP_PORT', smtpTls === 'tls' ? 465 : 587, 1),
@@ -83,6 +98,7 @@ export function mailConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean, f
     from,
     programmeAddress,
     disabledKinds: disabledKinds.filter((kind): kind is NotificationKind => (NOTIFICATION_KINDS as readonly string[]).includes(kind)),
+    languages: languages.filter((language): language is MailLanguage => (MAIL_LANGUAGES as readonly string[]).includes(language)),
     reportDueDays: int('NOTIFY_REPORT_DUE_DAYS', 7),
     maxEventAgeHours: int('NOTIFY_MAX_EVENT_AGE_HOURS', 72, 1),
     retryBaseMs: int('NOTIFY_RETRY_BASE_MS', 30_000),
