@@ -245,6 +245,65 @@ describe('a network from invitation to award: consent, sign-off, evaluation summ
     expect(submitted.body.version).toBeLessThan(requested.body.version);
   });
 
+  it('a budget revised in a clarification answer after submission is new terms: the award waits until every partner signed them off again', async () => {
+    t.clock.set(WITHIN_WINDOW);
+    const drafted = await post('lead', '/proposals', proposalBody([ids.hebron, ids.sfax], { title: 'Network revised in clarification' })).expect(201);
+    const id = drafted.body.id as string;
+    await accept('hebron', id, ids.hebron, 1).expect(200);
+    await accept('sfax', id, ids.sfax, 1).expect(200);
+    await post('lead', `/proposals/${id}/submit`).expect(200);
+    t.clock.set(DECIDED);
+    // Submitted and unchanged: nothing for a partner to sign again, and no invitation listed.
+    await accept('sfax', id, ids.sfax, 1).expect(409);
+    expect(((await t.http.get('/partner-invitations').set(as('sfax')).expect(200)).body.items as { proposalId: string }[]).map((i) => i.proposalId)).not.toContain(id);
+    await post('manager', `/proposals/${id}/eligibility`, { results: [{ rule: 'lead-country-eligible', passed: true, note: 'LB' }] }).expect(200);
+    await post('manager', `/proposals/${id}/reviewers`, { reviewerId: 'reviewer-nadia' }).expect(200);
+    await post('nadia', `/proposals/${id}/reviews`, {
+      scores: [
+        { criterionId: 'relevance', score: 8, comment: 'relevant' },
+        { criterionId: 'network', score: 7, comment: 'solid' },
+      ],
+      recommendation: 'fund',
+      comment: 'Fund',
+    }).expect(200);
+    await post('manager', `/proposals/${id}/consensus`, { score: 76, summary: 'Fund, with a smaller budget' }).expect(200);
+
+    // The programme asks; the lead answers with a smaller budget, moving more of it to its own clinics.
+    const asked = await post('manager', `/proposals/${id}/clarification-requests`, { questions: ['Can the budget fit 4,600,000?'] }).expect(200);
+    const revisedBudget = { requestedMinor: 4_600_000, budgetLines: [{ label: 'Legal aid clinics', amountMinor: 3_600_000 }, { label: 'Joint advocacy', amountMinor: 1_000_000 }] };
+    const answered = await post('lead', `/proposals/${id}/clarifications`, { requestId: asked.body.requestId, answer: 'Yes', revisedFields: revisedBudget }).expect(200);
+    const view = await viewAt(id, answered.body.version);
+    expect(view).toMatchObject({ requestedMinor: 4_600_000, termsVersion: 2 });
+    expect(view.partners.map((p: { acceptedTermsVersion: number }) => p.acceptedTermsVersion)).toEqual([1, 1]);
+    // Each partner finds it among its invitations again, with the revised budget to sign off.
+    const listed = async (who: 'hebron' | 'sfax') => ((await t.http.get('/partner-invitations').set(as(who)).expect(200)).body.items as { proposalId: string }[]).find((i) => i.proposalId === id);
+    expect(await listed('hebron')).toMatchObject({ termsVersion: 2, acceptedTermsVersion: 1, signOffNeeded: true, requestedMinor: 4_600_000 });
+
+    // The award waits for both partners' sign-off of the revised terms; nothing is appended meanwhile.
+    const before = (await streamEvents(t, `proposal-${id}`)).length;
+    const decide = () => post('manager', `/proposals/${id}/decision`, { decision: 'award', amountMinor: 4_500_000, reasons: 'Ranked first', committee: 'Grants committee, May 2027' });
+    const refused = await decide().expect(422);
+    expect(refused.body).toMatchObject({ rule: 'proposal.partners.sign-off-missing', detail: expect.stringContaining('before an award') });
+    expect(refused.body.detail).toContain(ids.hebron);
+    expect((await streamEvents(t, `proposal-${id}`)).length).toBe(before);
+    const stale = await accept('hebron', id, ids.hebron, 1).expect(422);
+    expect(stale.body.rule).toBe('proposal.partner.terms-changed');
+    await accept('hebron', id, ids.hebron, 2).expect(200);
+    expect((await decide().expect(422)).body.detail).toContain(ids.sfax);
+    await accept('sfax', id, ids.sfax, 2).expect(200);
+    await accept('sfax', id, ids.sfax, 2).expect(422);
+    const signed = await decide().expect(200);
+    await viewAt(id, signed.body.version);
+    expect(await listed('sfax')).toBeUndefined();
+    const dossier = (await t.http.get(`/audit/decisions/${id}`).set(as('auditor')).expect(200)).body;
+    expect(dossier.partnerAnswers.map((a: { organisationId: string; termsVersion?: number }) => [a.organisationId, a.termsVersion])).toEqual([
+      [ids.hebron, 1],
+      [ids.sfax, 1],
+      [ids.hebron, 2],
+      [ids.sfax, 2],
+    ]);
+  });
+
   it('answers bad input with 400 and a frozen proposal with 409, appending nothing', async () => {
     t.clock.set(WITHIN_WINDOW);
     const id = (await post('lead', '/proposals', proposalBody([ids.hebron, ids.sfax], { title: 'Input checks' })).expect(201)).body.id as string;

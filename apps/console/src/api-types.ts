@@ -587,8 +587,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Drafts that invite your organisation as a partner: who invites it, its role and the terms (budget) to accept; not the other partners
-         * @description Accepted invitations stay listed until submission, so a partner sees when changed terms need its sign-off again (acceptedTermsVersion below termsVersion).
+         * Drafts that invite your organisation as a partner, and submitted proposals whose terms changed since it signed them off: who invites it, its role and the terms (budget) to accept; not the other partners
+         * @description Accepted invitations stay listed until submission, so a partner sees when changed terms need its sign-off again (signOffNeeded; acceptedTermsVersion below termsVersion). After submission a proposal is listed again when a clarification answer changed its budget: the award waits for every partner to sign the new terms off.
          */
         get: operations["ProposalNetworkController_invitations"];
         put?: never;
@@ -2076,6 +2076,8 @@ export interface components {
             acceptedTermsVersion?: number | null;
             /** @description The current terms version: accept it with POST /proposals/:id/partners/:orgId/acceptance */
             termsVersion: number;
+            /** @description Your organisation has not signed off the current terms: before submission, or before an award when a clarification answer changed the submitted budget */
+            signOffNeeded: boolean;
             requestedMinor: number;
             currency: string;
             budgetLines: components["schemas"]["BudgetLineDto"][];
@@ -5373,7 +5375,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.award.amount-invalid`, `proposal.award.exceeds-request`, `proposal.award.grant-id-reused`, `proposal.award.outside-call-range`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.decision.consensus-required`, `proposal.decision.invalid`, `proposal.reason.required`, `proposal.reviews.too-few`, `recipient.ceiling.exceeded`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.award.amount-invalid`, `proposal.award.exceeds-request`, `proposal.award.grant-id-reused`, `proposal.award.outside-call-range`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.decision.consensus-required`, `proposal.decision.invalid`, `proposal.partners.sign-off-missing`, `proposal.reason.required`, `proposal.reviews.too-few`, `recipient.ceiling.exceeded`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -5382,7 +5384,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.award.amount-invalid" | "proposal.award.exceeds-request" | "proposal.award.grant-id-reused" | "proposal.award.outside-call-range" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.decision.consensus-required" | "proposal.decision.invalid" | "proposal.reason.required" | "proposal.reviews.too-few" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
+                        rule?: "proposal.award.amount-invalid" | "proposal.award.exceeds-request" | "proposal.award.grant-id-reused" | "proposal.award.outside-call-range" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.decision.consensus-required" | "proposal.decision.invalid" | "proposal.partners.sign-off-missing" | "proposal.reason.required" | "proposal.reviews.too-few" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
                     };
                 };
             };

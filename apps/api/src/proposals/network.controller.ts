@@ -60,8 +60,9 @@ export class ProposalNetworkController {
   @Get('partner-invitations')
   @Roles('applicant')
   @ApiOperation({
-    summary: "Drafts that invite your organisation as a partner: who invites it, its role and the terms (budget) to accept; not the other partners",
-    description: 'Accepted invitations stay listed until submission, so a partner sees when changed terms need its sign-off again (acceptedTermsVersion below termsVersion).',
+    summary: "Drafts that invite your organisation as a partner, and submitted proposals whose terms changed since it signed them off: who invites it, its role and the terms (budget) to accept; not the other partners",
+    description:
+      'Accepted invitations stay listed until submission, so a partner sees when changed terms need its sign-off again (signOffNeeded; acceptedTermsVersion below termsVersion). After submission a proposal is listed again when a clarification answer changed its budget: the award waits for every partner to sign the new terms off.',
   })
   @ApiOkResponse({ type: PartnerInvitationListDto })
   @ApiProblemResponses(401, 403)

@@ -410,6 +410,8 @@ export class PartnerInvitationDto {
   @ApiProperty({ enum: PARTNER_STATUSES }) status: (typeof PARTNER_STATUSES)[number];
   @ApiPropertyOptional({ type: Number, nullable: true }) acceptedTermsVersion: number | null;
   @ApiProperty({ description: 'The current terms version: accept it with POST /proposals/:id/partners/:orgId/acceptance' }) termsVersion: number;
+  @ApiProperty({ description: "Your organisation has not signed off the current terms: before submission, or before an award when a clarification answer changed the submitted budget" })
+  signOffNeeded: boolean;
   @ApiProperty() requestedMinor: number;
   @ApiProperty() currency: string;
   @ApiProperty({ type: [BudgetLineDto] }) budgetLines: BudgetLineDto[];
@@ -434,6 +436,7 @@ export function toPartnerInvitationDto(view: ProposalView, organisationId: strin
     status: partner.status,
     acceptedTermsVersion: partner.acceptedTermsVersion,
     termsVersion: view.termsVersion,
+    signOffNeeded: partner.acceptedTermsVersion !== view.termsVersion,
     requestedMinor: view.requestedMinor,
     currency: view.currency,
     budgetLines: view.budgetLines.map(({ label, amountMinor }) => ({ label, amountMinor })),

@@ -96,7 +96,7 @@ export const SNAPSHOTTED_DECIDERS: Readonly<Record<string, { decider: Decider<ne
   call: { decider: callDecider as Decider<never, never, unknown>, version: 1 },
   grant: { decider: grantDecider as Decider<never, never, unknown>, version: 1 },
   organisation: { decider: organisationDecider as Decider<never, never, unknown>, version: 1 },
-  proposal: { decider: proposalDecider as Decider<never, never, unknown>, version: 1 },
+  proposal: { decider: proposalDecider as Decider<never, never, unknown>, version: 2 },
   recipient: { decider: recipientDecider as Decider<never, never, unknown>, version: 1 },
 };
 

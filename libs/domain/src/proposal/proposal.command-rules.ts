@@ -77,7 +77,7 @@ export const proposalCommandRules: Readonly<Record<ProposalCommand['type'], read
   DeclareConflictOfInterest: [JustificationRequired, ReviewerNotAssigned],
   SubmitReview: [CallMismatch, CriteriaNotScoredExactlyOnce, InvalidRecommendation, ReviewAfterConsensus, ReviewAlreadySubmitted, ReviewerIsRecused, ReviewerNotAssigned, ScoreOutOfRange],
   RecordConsensus: [CallMismatch, ConsensusScoreOutOfRange, CriteriaNotScoredExactlyOnce, JustificationRequired, NotEnoughReviews, ScoreOutOfRange],
-  RecordFundingDecision: [AwardExceedsRequest, AwardOutsideCallRange, CallMismatch, ConsensusRequired, GrantIdReused, InvalidAwardAmount, InvalidFundingDecision, JustificationRequired, NotEnoughReviews],
+  RecordFundingDecision: [AwardExceedsRequest, AwardOutsideCallRange, CallMismatch, ConsensusRequired, GrantIdReused, InvalidAwardAmount, InvalidFundingDecision, JustificationRequired, NotEnoughReviews, PartnerSignOffMissing],
   RecordAwardFundsUnavailable: [AwardMismatch],
   RecordAwardFunded: [AwardMismatch],
   RequestClarification: [ClarificationQuestionsRequired, DuplicateClarificationRequest],

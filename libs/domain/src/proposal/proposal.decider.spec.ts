@@ -933,6 +933,40 @@ describe('proposal decider', () => {
       expect(state.openClarificationIds).toEqual([]);
     });
 
+    describe('a budget revised in an answer is new terms for the partners', () => {
+      const provided: ProposalEvent = {
+        type: 'ClarificationProvided',
+        data: { proposalId: PROPOSAL, requestId: 'q-1', answer: 'See revised budget', revisedFields: newBudget, providedAt: LATER },
+      };
+      const revisedAfterReview = [...readyForDecision, requested, provided];
+
+      it('an award waits until every partner signed the revised terms off; a rejection does not', () => {
+        expect(fold(proposalDecider, revisedAfterReview).termsVersion).toBe(2);
+        const error = given(...revisedAfterReview).when(decision({ amountMinor: 4_000_000 })).thenThrows(PartnerSignOffMissing);
+        expect({ rule: error.rule, organisationIds: error.organisationIds, termsVersion: error.termsVersion }).toEqual({ rule: 'proposal.partners.sign-off-missing', organisationIds: [P1, P2], termsVersion: 2 });
+        expect(given(...revisedAfterReview, signedOff(P1, 2)).when(decision({ amountMinor: 4_000_000 })).thenThrows(PartnerSignOffMissing).organisationIds).toEqual([P2]);
+        given(...revisedAfterReview, signedOff(P1, 2), signedOff(P2, 2))
+          .when(decision({ amountMinor: 4_000_000 }))
+          .then([{ type: 'FundingDecisionRecorded', data: { ...decision().data, amountMinor: 4_000_000, decidedAt: LATER } }]);
+        given(...revisedAfterReview)
+          .when(decision({ decision: 'reject', amountMinor: undefined, grantId: undefined }))
+          .then([{ type: 'FundingDecisionRecorded', data: { proposalId: PROPOSAL, decision: 'reject', reasons: 'ranked 2nd', decidedBy: 'gm-1', committee: decision().data.committee, decidedAt: LATER } }]);
+      });
+
+      it('partners sign the revised terms off after submission: only once they changed, only those terms, once', () => {
+        given(...revisedAfterReview).when(accept(P1, 2)).then([signedOff(P1, 2)]);
+        given(...revisedAfterReview).when(accept(P1, 1)).thenThrows(PartnerTermsChanged);
+        given(...revisedAfterReview, signedOff(P1, 2)).when(accept(P1, 2)).thenThrows(PartnerAlreadySignedOff);
+        given(...readyForDecision).when(accept(P1, 1)).thenThrows(ProposalFrozen);
+      });
+
+      it('an answer that leaves the budget as it was keeps the terms, and the award needs no new sign-off', () => {
+        const titled: ProposalEvent = { ...provided, data: { ...provided.data, revisedFields: { title: 'Housing rights, revised' } } } as ProposalEvent;
+        expect(fold(proposalDecider, [...readyForDecision, requested, titled]).termsVersion).toBe(1);
+        given(...readyForDecision, requested, titled).when(decision()).then([awarded]);
+      });
+    });
+
     it('an answer without changes records no revisedFields', () => {
       given(...underReview, requested)
         .when(answer())

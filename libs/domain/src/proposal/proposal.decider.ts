@@ -148,7 +148,8 @@ export interface ProposalState {
   termsVersion: number;
   /** Partners that accepted their invitation, by organisation id: the terms version each last accepted. */
   partnerSignOffs: Record<string, number>;
-  submission: { version: number; contentHash: string; submittedAt: string } | null;
+  /** termsVersion: the terms the partners signed off for the submission (a clarification answer may change them since). */
+  submission: { version: number; contentHash: string; submittedAt: string; termsVersion: number } | null;
   assignedReviewerIds: string[];
   /** Recused reviewers stay assigned (history) but can neither review nor be re-assigned; their reviews do not count. */
   recusedReviewerIds: string[];
@@ -271,7 +272,7 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
       return { ...state, partnerSignOffs: { ...state.partnerSignOffs, [event.data.organisationId]: event.data.termsVersion } };
     case 'ProposalSubmitted': {
       const { version, contentHash, submittedAt } = event.data;
-      return { ...state, status: 'submitted', submission: { version, contentHash, submittedAt } };
+      return { ...state, status: 'submitted', submission: { version, contentHash, submittedAt, termsVersion: state.termsVersion } };
     }
     case 'ProposalWithdrawn':
       return { ...state, status: 'withdrawn' };
@@ -334,11 +335,14 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
       const { requestId, revisedFields } = event.data;
       const open = state.openClarificationIds.filter((id) => id !== requestId);
       if (!revisedFields) return { ...state, openClarificationIds: open };
+      // A budget revised in an answer is new terms, as in a draft: the partners sign them off again before an award.
+      const budgetChanged = revisedFields.requestedMinor !== undefined || revisedFields.budgetLines !== undefined;
       return {
         ...state,
         openClarificationIds: open,
         details: applyChanges(state.details, revisedFields),
         contentVersion: state.contentVersion + 1,
+        termsVersion: state.termsVersion + (budgetChanged ? 1 : 0),
       };
     }
     case 'RedressRequested':
@@ -469,9 +473,12 @@ function removePartner(command: RemovePartner, state: ProposalState): ProposalEv
   return [{ type: 'PartnerLeft', data: { proposalId, organisationId, leftAt: command.now } }];
 }
 
-/** Accepting is signing off the current terms; a partner signs again after the terms changed. */
+/**
+ * Accepting is signing off the current terms; a partner signs again after the terms changed: in a
+ * draft, or after submission when a clarification answer revised the budget (the award waits for it).
+ */
 function acceptPartnership(command: AcceptPartnership, state: ProposalState): ProposalEvent[] {
-  assertDraft(state, 'accept the invitation');
+  if (!(CLARIFIABLE.includes(state.status) && termsChangedSinceSubmission(state))) assertDraft(state, 'accept the invitation');
   const { proposalId, organisationId, acceptedBy, mandateStatement, termsVersion } = command.data;
   if (!state.partners.some((p) => p.organisationId === organisationId)) throw new NotAPartner(organisationId);
   assertText(mandateStatement, 'mandateStatement');
@@ -639,6 +646,10 @@ function recordFundingDecision(command: RecordFundingDecision, state: ProposalSt
     }
     return [{ type: 'FundingDecisionRecorded', data: { ...base, decidedAt: command.now } }];
   }
+  if (termsChangedSinceSubmission(state)) {
+    const unsigned = state.partners.map((p) => p.organisationId).filter((id) => state.partnerSignOffs[id] !== state.termsVersion);
+    if (unsigned.length > 0) throw new PartnerSignOffMissing(unsigned, state.termsVersion, 'an award: a clarification answer changed the budget they signed off');
+  }
   if (amountMinor === undefined || !Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new InvalidAwardAmount(amountMinor);
   if (amountMinor > state.details.requestedMinor) throw new AwardExceedsRequest(amountMinor, state.details.requestedMinor);
   if (amountMinor < command.call.minAwardMinor || amountMinor > command.call.maxAwardMinor) {
@@ -670,6 +681,11 @@ function recordAwardFunded(command: RecordAwardFunded, state: ProposalState): Pr
 }
 
 const CLARIFIABLE: readonly ProposalStatus[] = ['submitted', 'under-review', 'reserved'];
+
+/** The budget changed after submission (in a clarification answer): the partners' sign-offs of the submitted terms no longer count. */
+function termsChangedSinceSubmission(state: ProposalState): boolean {
+  return state.submission !== null && state.termsVersion !== state.submission.termsVersion;
+}
 
 function requestClarification(command: RequestClarification, state: ProposalState): ProposalEvent[] {
   if (!CLARIFIABLE.includes(state.status)) throw new InvalidStateTransition(state.status, 'request a clarification');

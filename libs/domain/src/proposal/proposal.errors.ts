@@ -373,8 +373,12 @@ export class PartnerNotAccepted extends DomainRuleViolation {
 /** Submission needs every listed partner's acceptance of the current terms. */
 export class PartnerSignOffMissing extends DomainRuleViolation {
   static readonly rule = 'proposal.partners.sign-off-missing';
-  constructor(readonly organisationIds: readonly string[], readonly termsVersion: number) {
-    super(PartnerSignOffMissing.rule, `Every partner must accept terms version ${termsVersion} before submission; missing: ${organisationIds.join(', ')}`);
+  constructor(
+    readonly organisationIds: readonly string[],
+    readonly termsVersion: number,
+    before = 'submission',
+  ) {
+    super(PartnerSignOffMissing.rule, `Every partner must accept terms version ${termsVersion} before ${before}; missing: ${organisationIds.join(', ')}`);
   }
 }
 

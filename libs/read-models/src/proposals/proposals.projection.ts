@@ -184,7 +184,10 @@ export function evolveProposalView(view: ProposalView, event: Exclude<ProposalEv
         c.requestId === requestId ? { ...c, answer, providedAt, revisedFields: revisedFields ? { ...revisedFields } : null } : c,
       );
       const answered = { ...view, clarifications };
-      return revisedFields ? withContentChanges(answered, revisedFields) : answered;
+      if (!revisedFields) return answered;
+      // A budget revised in an answer is new terms for the partners to sign off again (the decider's rule).
+      const budgetChanged = revisedFields.requestedMinor !== undefined || revisedFields.budgetLines !== undefined;
+      return { ...withContentChanges(answered, revisedFields), termsVersion: view.termsVersion + (budgetChanged ? 1 : 0) };
     }
     case 'RedressRequested': {
       const { proposalId: _id, grounds: _sealed, ...request } = event.data;

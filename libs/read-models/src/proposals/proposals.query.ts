@@ -90,10 +90,23 @@ export class ProposalsQuery {
 
   /** Drafts that invite the organisation and await its answer (or its sign-off of changed terms), newest first. */
   async invitationsFor(organisationId: string): Promise<ProposalView[]> {
+    // Drafts, and submitted proposals whose budget a clarification answer changed since this partner signed off.
     return this.proposals
       .createQueryBuilder('p')
-      .where(`p.status = 'draft'`)
-      .andWhere('p.partners @> :partner::jsonb', { partner: JSON.stringify([{ organisationId }]) })
+      .where('p.partners @> :partner::jsonb', { partner: JSON.stringify([{ organisationId }]) })
+      .andWhere(
+        new Brackets((which) =>
+          which.where(`p.status = 'draft'`).orWhere(
+            // The terms moved after submission only by such an answer (the read model keeps no submitted terms version;
+            // partners of proposals submitted before sign-offs existed have none, and owe one only after such an answer).
+            `p.status IN ('submitted', 'under-review', 'reserved')
+             AND EXISTS (SELECT 1 FROM jsonb_array_elements(p.clarifications) AS c WHERE c->'revisedFields' ?| array['requestedMinor', 'budgetLines'])
+             AND EXISTS (SELECT 1 FROM jsonb_array_elements(p.partners) AS e
+                          WHERE e->>'organisationId' = :organisationId AND coalesce((e->>'acceptedTermsVersion')::int, 0) < p.terms_version)`,
+            { organisationId },
+          ),
+        ),
+      )
       .orderBy('p.draftedAt', 'DESC')
       .addOrderBy('p.id', 'ASC')
       .limit(200)
