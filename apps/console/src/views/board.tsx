@@ -306,6 +306,9 @@ function explainRule(
     case 'recipient.ceiling.exceeded':
       // Refused at the door (the network's organisations are known to be past the ceiling already); its detail counts minor units and names ids.
       return t('rule.recipientCeiling');
+    case 'proposal.partners.sign-off-missing':
+      // At a decision: a clarification answer changed the budget the partners signed off.
+      return t('rule.partnersSignOffAgain');
     default:
       return undefined;
   }
