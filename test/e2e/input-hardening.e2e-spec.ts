@@ -463,6 +463,24 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
       expectFieldError(await as(manager).post('/organisations', body), 'name');
     });
 
+    it.each([
+      ['an ESC colour code', 'Small grants \u001b[31mfor networks'],
+      ['a bell and a backspace', 'Small\u0007 grants\u0008'],
+      ['a C1 control', 'Small grants\u0085'],
+      ['a right-to-left override that disguises an extension', 'Report\u202Efdp.exe'],
+      ['a left-to-right embedding', 'Small \u202Agrants'],
+    ])('refuses %s in a text field, naming the field, appending nothing', async (_case, title) => {
+      const res = await as(manager).post('/calls', draftCallBody({ title }));
+      expectFieldError(res, 'title');
+      expect(res.body.errors[0].messages[0]).toMatch(/control characters|bidirectional embedding or override/);
+    });
+
+    it('accepts tabs, line breaks, and the marks and isolates Arabic mixed with Latin text holds', async () => {
+      const res = await as(manager).post('/calls', draftCallBody({ title: 'منح \u2067Bidoun Rights\u2069 للشبكات\u200F', description: 'Line one\r\nLine two\tand a tab, \u061C\u200E marks' }));
+      expect(res.status).toBe(201);
+      eventsBefore += 1;
+    });
+
     it('accepts a surrogate pair (an emoji) and Arabic text', async () => {
       const res = await as(manager).post('/calls', draftCallBody({ title: 'منح صغيرة للشبكات 🌍' }));
       expect(res.status).toBe(201);

@@ -16,6 +16,15 @@ describe('unstorableTextKind', () => {
     ['a lone low surrogate', '\uDC00abc', 'lone-surrogate'],
     ['two high surrogates', '\uD83D\uD83D', 'lone-surrogate'],
     ['a reversed pair', '\uDF0D\uD83C', 'lone-surrogate'],
+    ['ESC, a colour code', 'a\u001b[31mb', 'control'],
+    ['BEL', 'ring\u0007', 'control'],
+    ['vertical tab and form feed', 'a\u000B\u000Cb', 'control'],
+    ['DEL', 'a\u007F', 'control'],
+    ['a C1 control (NEL)', 'a\u0085b', 'control'],
+    ['a right-to-left override', 'report\u202Efdp.exe', 'bidi-override'],
+    ['a left-to-right embedding', '\u202Aabc\u202C', 'bidi-override'],
+    ['tab and line breaks', 'a\tb\r\nc\nd', undefined],
+    ['marks and isolates', 'منح \u2067Bidoun\u2069\u200F\u200E\u061C', undefined],
   ])('%s', (_case, text, kind) => {
     expect(unstorableTextKind(text)).toBe(kind);
   });

@@ -3,13 +3,20 @@ import type { FieldError } from '../problem/problem-types';
 import { MalformedRequestError, RequestValidationError } from '../problem/validation';
 
 /**
- * Input PostgreSQL cannot store, refused at the door with a 400 problem before any handler, codec or
- * projection sees it:
+ * Input PostgreSQL cannot store, or that could make a text read as something else, refused at the
+ * door with a 400 problem before any handler, codec or projection sees it:
  * - NUL (U+0000): `text` refuses the byte and `jsonb` refuses `\u0000`, so a NUL in any string field
  *   failed at append (500) — or, inside an encrypted personal-data field, later in a projection,
  *   which then retried the event for ever;
  * - a lone UTF-16 surrogate: `jsonb` refuses the `\ud800` escape that JSON.stringify writes for it,
  *   and a `text` parameter silently turns it into U+FFFD;
+ * - control characters other than tab and line breaks (U+0001–U+0008, U+000B, U+000C, U+000E–U+001F,
+ *   U+007F–U+009F): a title holding ESC [31m coloured the terminal of whoever printed it, BEL rang,
+ *   backspace rubbed out what came before (until 2026-12-07 they were stored);
+ * - bidirectional embeddings and overrides (U+202A–U+202E): `abc` + U+202E + `fdp.exe` shows as
+ *   `abcexe.pdf`, as file names (multipart.ts) and token subjects already refuse. Marks and isolates
+ *   (U+200E, U+200F, U+061C, U+2066–U+2069), which Arabic text mixed with Latin legitimately holds
+ *   and which reorder nothing, are kept;
  * - JSON nested deeper than `maxJsonDepth` (32 by default): class-transformer and every other
  *   recursive walker (body hashing, canonical JSON) overflow the stack on a body nested 10,000 deep.
  * Object keys are checked like values; so are the query string and the path parameters.
@@ -50,17 +57,23 @@ export function inputLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): InputL
 const MAX_FINDINGS = 20;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** Any NUL or surrogate code unit at all: without one, a text is storable. */
-const NUL_OR_SURROGATE = /[\u0000\uD800-\uDFFF]/;
-const UNSTORABLE_CHARACTERS = new RegExp(`\\u0000|${LONE_SURROGATE.source}`, 'g');
+/** Control characters kept out of text: C0 but NUL (its own kind), tab, LF and CR; DEL; C1. */
+const CONTROL = /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+/** Bidirectional embeddings and overrides (LRE, RLE, PDF, LRO, RLO). */
+const BIDI_OVERRIDE = /[\u202A-\u202E]/;
+/** Any code unit that may be refused: without one (the common case, one scan), a text is taken. */
+const NUL_OR_SURROGATE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\uD800-\uDFFF]/;
+const UNSTORABLE_CHARACTERS = new RegExp(`\\u0000|${LONE_SURROGATE.source}|${CONTROL.source}|${BIDI_OVERRIDE.source}`, 'g');
 
-export type UnstorableKind = 'nul' | 'lone-surrogate';
+export type UnstorableKind = 'nul' | 'lone-surrogate' | 'control' | 'bidi-override';
 
-/** Why a string cannot be stored, or undefined when it can. */
+/** Why a string is refused, or undefined when it is taken. */
 export function unstorableTextKind(text: string): UnstorableKind | undefined {
   if (!NUL_OR_SURROGATE.test(text)) return undefined; // the common case, in one scan
   if (text.includes('\u0000')) return 'nul';
   if (LONE_SURROGATE.test(text)) return 'lone-surrogate';
+  if (CONTROL.test(text)) return 'control';
+  if (BIDI_OVERRIDE.test(text)) return 'bidi-override';
   return undefined;
 }
 
@@ -125,10 +138,12 @@ function pathOf(node: WalkNode): string {
 function fieldError(path: string, kind: UnstorableKind, what: 'value' | 'name'): FieldError {
   const field = path || '(body)';
   const subject = what === 'name' ? 'its name' : field.slice(field.lastIndexOf('.') + 1);
-  const message =
-    kind === 'nul'
-      ? `${subject} must not contain the NUL character (U+0000)`
-      : `${subject} must be valid Unicode text: it holds an unpaired UTF-16 surrogate`;
+  const message = {
+    nul: `${subject} must not contain the NUL character (U+0000)`,
+    'lone-surrogate': `${subject} must be valid Unicode text: it holds an unpaired UTF-16 surrogate`,
+    control: `${subject} must not contain control characters (only tab and line breaks: U+0001–U+001F, U+007F–U+009F are refused)`,
+    'bidi-override': `${subject} must not contain a bidirectional embedding or override (U+202A–U+202E), which can make text read as something else`,
+  }[kind];
   return { field, messages: [message] };
 }
 
