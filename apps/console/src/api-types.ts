@@ -4319,7 +4319,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.lead.country-ineligible`, `proposal.organisation.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-duplicate`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.lead.country-ineligible`, `proposal.organisation.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -4328,7 +4328,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.lead.country-ineligible" | "proposal.organisation.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "idempotency.key-reused";
+                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-duplicate" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.lead.country-ineligible" | "proposal.organisation.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "idempotency.key-reused";
                     };
                 };
             };
@@ -4472,7 +4472,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.revision.no-change`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-duplicate`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.revision.no-change`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -4481,7 +4481,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.revision.no-change" | "idempotency.key-reused";
+                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-duplicate" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.revision.no-change" | "idempotency.key-reused";
                     };
                 };
             };
@@ -4738,7 +4738,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.lead.country-ineligible`, `proposal.organisation.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`, `proposal.partners.sign-off-missing`, `proposal.partners.too-few`, `proposal.submission.content-hash-invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-duplicate`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.not-published`, `proposal.call.outside-window`, `proposal.call.unknown`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.lead.country-ineligible`, `proposal.organisation.unknown`, `proposal.partners.duplicate`, `proposal.partners.lead-listed`, `proposal.partners.role-required`, `proposal.partners.sign-off-missing`, `proposal.partners.too-few`, `proposal.submission.content-hash-invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -4747,7 +4747,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.lead.country-ineligible" | "proposal.organisation.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "proposal.partners.sign-off-missing" | "proposal.partners.too-few" | "proposal.submission.content-hash-invalid" | "idempotency.key-reused";
+                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-duplicate" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.not-published" | "proposal.call.outside-window" | "proposal.call.unknown" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.lead.country-ineligible" | "proposal.organisation.unknown" | "proposal.partners.duplicate" | "proposal.partners.lead-listed" | "proposal.partners.role-required" | "proposal.partners.sign-off-missing" | "proposal.partners.too-few" | "proposal.submission.content-hash-invalid" | "idempotency.key-reused";
                     };
                 };
             };
@@ -5557,7 +5557,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.clarification.not-open`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.reason.required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.amount.out-of-range`, `proposal.budget.empty`, `proposal.budget.line-duplicate`, `proposal.budget.line-invalid`, `proposal.budget.sum-mismatch`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.clarification.not-open`, `proposal.currency.mismatch`, `proposal.details.required`, `proposal.duration.invalid`, `proposal.reason.required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -5566,7 +5566,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.clarification.not-open" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.reason.required" | "idempotency.key-reused";
+                        rule?: "proposal.amount.out-of-range" | "proposal.budget.empty" | "proposal.budget.line-duplicate" | "proposal.budget.line-invalid" | "proposal.budget.sum-mismatch" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.clarification.not-open" | "proposal.currency.mismatch" | "proposal.details.required" | "proposal.duration.invalid" | "proposal.reason.required" | "idempotency.key-reused";
                     };
                 };
             };

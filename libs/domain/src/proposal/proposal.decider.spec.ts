@@ -23,6 +23,7 @@ import {
   GrantIdReused,
   InvalidAwardAmount,
   InvalidBudgetLine,
+  DuplicateBudgetLine,
   InvalidContentHash,
   InvalidFundingDecision,
   LeadCountryNotEligible,
@@ -289,6 +290,18 @@ describe('proposal decider', () => {
       given().when(draftCommand({ budgetLines: lines(0) })).thenThrows(InvalidBudgetLine);
       given().when(draftCommand({ budgetLines: lines(-100) })).thenThrows(InvalidBudgetLine);
       given().when(draftCommand({ budgetLines: lines(0.5) })).thenThrows(InvalidBudgetLine);
+    });
+
+    it('proposal.budget.line-duplicate: labels are distinct in any case, and have no leading or trailing spaces', () => {
+      const twoLines = (first: string, second: string) => [
+        { label: first, amountMinor: 3_000_000 },
+        { label: second, amountMinor: 2_000_000 },
+      ];
+      expect(given().when(draftCommand({ budgetLines: twoLines('Legal aid', 'Legal aid') })).thenThrows(DuplicateBudgetLine).label).toBe('Legal aid');
+      given().when(draftCommand({ budgetLines: twoLines('Legal aid', 'legal AID') })).thenThrows(DuplicateBudgetLine);
+      expect(given().when(draftCommand({ budgetLines: twoLines('Legal aid', 'Travel ') })).thenThrows(InvalidBudgetLine).message).toContain('leading or trailing spaces');
+      // Revised in a draft, or in a clarification answer after submission: the same rule.
+      given(drafted).when({ type: 'ReviseProposal', data: { proposalId: PROPOSAL, budgetLines: twoLines('Staff', 'STAFF') }, call, now: DURING } as ProposalCommand).thenThrows(DuplicateBudgetLine);
     });
 
     it('proposal.budget.sum-mismatch: budget lines sum exactly to the requested amount', () => {

@@ -44,6 +44,7 @@ import {
   GrantIdReused,
   InvalidAwardAmount,
   InvalidBudgetLine,
+  DuplicateBudgetLine,
   InvalidContentHash,
   InvalidDuration,
   InvalidFundingDecision,
@@ -809,8 +810,13 @@ function assertDetails(details: ProposalDetails, call: CallSnapshot): void {
     throw new RequestedAmountOutOfRange(requested, call.minAwardMinor, call.maxAwardMinor);
   }
   if (details.budgetLines.length === 0) throw new EmptyBudget();
+  const labels = new Set<string>();
   for (const line of details.budgetLines) {
     if (!isText(line.label) || !Number.isSafeInteger(line.amountMinor) || line.amountMinor <= 0) throw new InvalidBudgetLine(line.label);
+    if (line.label !== line.label.trim()) throw new InvalidBudgetLine(line.label, 'has leading or trailing spaces');
+    const label = line.label.toLowerCase();
+    if (labels.has(label)) throw new DuplicateBudgetLine(line.label);
+    labels.add(label);
   }
   const total = details.budgetLines.reduce((sum, line) => sum + line.amountMinor, 0);
   if (total !== requested) throw new BudgetSumMismatch(total, requested);

@@ -73,8 +73,23 @@ export class EmptyBudget extends DomainRuleViolation {
 
 export class InvalidBudgetLine extends DomainRuleViolation {
   static readonly rule = 'proposal.budget.line-invalid';
+  constructor(
+    readonly label: string,
+    problem = 'needs a label and a positive integer amount',
+  ) {
+    super(InvalidBudgetLine.rule, `Budget line ${JSON.stringify(label)} ${problem}`);
+  }
+}
+
+/**
+ * The lines of a budget have distinct labels, in any case ("Legal aid" and "legal aid" would be two
+ * lines a reader cannot tell apart, and a partner signs the budget off as it reads it), as a grant's
+ * budget lines do (grant.budget.invalid). Until 2026-12-07 a proposal took the same label twice.
+ */
+export class DuplicateBudgetLine extends DomainRuleViolation {
+  static readonly rule = 'proposal.budget.line-duplicate';
   constructor(readonly label: string) {
-    super(InvalidBudgetLine.rule, `Budget line ${JSON.stringify(label)} needs a label and a positive integer amount`);
+    super(DuplicateBudgetLine.rule, `Budget line ${JSON.stringify(label)} appears twice (labels are distinct in any case)`);
   }
 }
 
