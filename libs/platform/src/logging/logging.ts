@@ -24,12 +24,30 @@ export function loggerParams(level: string): Params {
       // The serializers get what is logged as it is (requestLogMiddleware logs plain objects).
       wrapSerializers: false,
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: loggablePath(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       redact: { paths: ['req.headers', 'res.headers', 'headers.authorization'], remove: true },
     },
   };
+}
+
+/** A path segment written to the log as it is: ids, route words, numbers; at most 64 characters. */
+const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]{1,64}$/;
+
+/**
+ * A request's path as the log writes it: without its query string, and with every segment that is
+ * not plainly a route word or an id (percent-escapes, `@`, `+`, `|`, spaces, over 64 characters)
+ * written as `…`. A path is the client's text: `/organisations/Rima%20Haddad%20rima@mail.example`
+ * (a name typed where an id belongs) or `/admin/reviewer-contacts/nadia@mail.example` (an identity
+ * provider whose subjects are e-mail addresses) was logged word for word until 2026-12-07.
+ */
+export function loggablePath(url: string): string {
+  const path = url.split('?')[0];
+  return path
+    .split('/')
+    .map((segment) => (segment === '' || PLAIN_SEGMENT.test(segment) ? segment : '…'))
+    .join('/');
 }
 
 /**

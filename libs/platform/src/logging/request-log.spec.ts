@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { LoggerModule } from 'nestjs-pino';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { loggerParams, requestLogMiddleware } from './logging';
+import { loggablePath, loggerParams, requestLogMiddleware } from './logging';
 
 @Controller('probe')
 class ProbeController {
@@ -66,6 +66,17 @@ describe('request log line', () => {
     });
     const text = JSON.stringify(line);
     for (const secret of ['secret-token-value', 'someone', 'Rana', 'authorization', 'email=']) expect(text).not.toContain(secret);
+  });
+
+  it('writes a path segment that is not plainly a route word or an id as …: a name or an e-mail address typed into a path stays out', async () => {
+    const before = requestLines().length;
+    await request(app.getHttpServer()).get('/probe/Rima%20Haddad%20rima@mail.example').expect(404);
+    await request(app.getHttpServer()).get('/probe/nadia.reviewer@mail.example/contact').expect(404);
+    await request(app.getHttpServer()).get('/probe/3f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f/read').expect(404);
+    await new Promise((resolve) => setImmediate(resolve));
+    const paths = requestLines().slice(before).map((line) => (line.req as { path: string }).path);
+    expect(paths).toEqual(['/probe/…', '/probe/…/contact', '/probe/3f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f/read']);
+    expect(loggablePath(`/x/${'a'.repeat(65)}?q=1`)).toBe('/x/…');
   });
 
   it('writes "request errored" for a 5xx, with the body it was sent kept out', async () => {
