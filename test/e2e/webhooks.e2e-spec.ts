@@ -73,6 +73,21 @@ describe('webhook subscriptions', () => {
     await t.http.get('/webhooks/subscriptions').expect(401);
   });
 
+  it('refuses an Idempotency-Key, which it cannot honour, rather than create a subscription on every retry', async () => {
+    const partner = await t.token({ role: 'partner', id: 'partner-retrying' });
+    const send = () =>
+      t.http.post('/webhooks/subscriptions').set('Authorization', `Bearer ${partner}`).set('Idempotency-Key', 'subscribe-once').send({ url: hook, eventTypes: ['grant.awarded'] });
+    for (const res of [await send(), await send()]) {
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.detail).toMatch(/takes no Idempotency-Key/);
+    }
+    expect((await t.http.get('/webhooks/subscriptions').set('Authorization', `Bearer ${partner}`).expect(200)).body.items).toEqual([]);
+    // Without the key it subscribes; reads and the routes that take a key are unaffected.
+    await t.http.post('/webhooks/subscriptions').set('Authorization', `Bearer ${partner}`).send({ url: hook, eventTypes: ['grant.awarded'] }).expect(201);
+    await t.http.get('/webhooks/subscriptions').set('Authorization', `Bearer ${partner}`).set('Idempotency-Key', 'on-a-read').expect(200);
+  });
+
   it('refuses unknown event types with a 400 problem', async () => {
     const res = await subscribe(partnerA, { url: hook, eventTypes: ['ProposalSubmitted'] }).expect(400);
     expect(res.headers['content-type']).toContain('application/problem+json');

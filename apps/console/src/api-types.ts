@@ -1268,7 +1268,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a URL to public events; the signing secret is returned once, in this response
-         * @description Takes no `Idempotency-Key`: the answer holds the signing secret, which is stored only sealed, so it is never kept to be replayed. After a lost answer, list the subscriptions and delete the one you cannot use.
+         * @description Takes no `Idempotency-Key` (one sent is refused, 400): the answer holds the signing secret, which is stored only sealed, so it is never kept to be replayed. After a lost answer, list the subscriptions and delete the one you cannot use.
          */
         post: operations["WebhooksController_create"];
         delete?: never;

@@ -2,6 +2,7 @@ import { BadRequestException, SetMetadata, UnsupportedMediaTypeException, type C
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/internal';
 import type { IncomingMessage } from 'node:http';
+import { takesIdempotencyKey } from '@app/platform/idempotency/idempotent-handler';
 
 /** Where @nestjs/swagger keeps a route's documented parameters, `@ApiBody` among them (its DECORATORS.API_PARAMETERS, not exported). */
 const API_PARAMETERS = 'swagger/apiParameters';
@@ -44,6 +45,9 @@ export function routeInputs(controller: object, handler: object & { name: string
   return inputs;
 }
 
+/** Methods that change nothing: an Idempotency-Key on them is harmless, and ignored. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** Whether the URL carries a query string with anything in it (`/path?` alone says nothing). */
 function sendsQuery(request: IncomingMessage): boolean {
   const url = request.url ?? '';
@@ -85,6 +89,12 @@ export class BodylessRouteGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
     if (sendsQuery(request) && !routeInputs(context.getClass(), context.getHandler()).query) {
       throw new BadRequestException(`This route takes no query parameters: send none, as what is sent would be ignored`);
+    }
+    // A change whose route takes no Idempotency-Key (POST /webhooks/subscriptions: its answer holds a
+    // secret that is never kept to be replayed) would run again on every retry: the key is refused,
+    // not ignored (until 2026-12-07 each retry created another subscription with another secret).
+    if (request.headers['idempotency-key'] !== undefined && !SAFE_METHODS.has(request.method ?? '') && !takesIdempotencyKey(context.getHandler())) {
+      throw new BadRequestException('This route takes no Idempotency-Key: a retry would not be recognised, so send none (see the route\'s documentation for what to do after a lost answer)');
     }
     if (!sendsContent(request) || isEmptyObject(request.body)) return true;
     if (!routeInputs(context.getClass(), context.getHandler()).body) {

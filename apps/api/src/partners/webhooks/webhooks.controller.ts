@@ -27,7 +27,7 @@ export class WebhooksController {
   @ApiOperation({
     summary: 'Subscribe a URL to public events; the signing secret is returned once, in this response',
     description:
-      'Takes no `Idempotency-Key`: the answer holds the signing secret, which is stored only sealed, so it is never kept to be replayed. After a lost answer, list the subscriptions and delete the one you cannot use.',
+      'Takes no `Idempotency-Key` (one sent is refused, 400): the answer holds the signing secret, which is stored only sealed, so it is never kept to be replayed. After a lost answer, list the subscriptions and delete the one you cannot use.',
   })
   @ApiCreatedResponse({ type: CreatedWebhookSubscriptionDto })
   @ApiProblemResponses(400, 401, 403)
