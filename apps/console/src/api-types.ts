@@ -1649,7 +1649,7 @@ export interface components {
             /** @description The groups it works with */
             focusGroups: string[];
             contactPerson: components["schemas"]["ContactPersonDto"];
-            /** @description Applicant users who act for it. Programme team only: an applicant registering its own organisation becomes its only member. */
+            /** @description The programme's record of the applicant users (token subjects) who act for it; who may act is decided by the token's `org` claim, which the identity provider vouches for, not by this list. Programme team only: an applicant registering its own organisation becomes its only member. */
             memberUserIds?: string[];
             /**
              * @description Whether partner systems (feed, webhooks, 360Giving export) may show this organisation's name and id. `withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. `public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled.
@@ -1665,7 +1665,7 @@ export interface components {
             legalStatus?: "registered-ngo" | "registered-association" | "unregistered-group" | "cooperative" | "other";
             focusGroups?: string[];
             contactPerson?: components["schemas"]["ContactPersonDto"];
-            /** @description Programme team only */
+            /** @description Programme team only. A record: who may act for the organisation is decided by the token's `org` claim */
             memberUserIds?: string[];
             /**
              * @description Whether partner systems (feed, webhooks, 360Giving export) may show this organisation's name and id. `withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. `public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled.

@@ -39,7 +39,8 @@ export class RegisterOrganisationDto {
   contactPerson: ContactPersonDto;
   @ApiPropertyOptional({
     example: ['applicant-rima'],
-    description: 'Applicant users who act for it. Programme team only: an applicant registering its own organisation becomes its only member.',
+    description:
+      "The programme's record of the applicant users (token subjects) who act for it; who may act is decided by the token's `org` claim, which the identity provider vouches for, not by this list. Programme team only: an applicant registering its own organisation becomes its only member.",
   })
   @IsOptional() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MaxLength(200, { each: true })
   memberUserIds?: string[];
@@ -62,7 +63,7 @@ export class UpdateOrganisationDto {
   @ApiPropertyOptional({ type: ContactPersonDto, example: { name: 'Karim Mansour', email: 'karim.mansour@bidoun-rights.example.org', phone: '+961 1 555 011' } })
   @IsOmittable() @IsObject() @ValidateNested() @Type(() => ContactPersonDto)
   contactPerson?: ContactPersonDto;
-  @ApiPropertyOptional({ example: ['applicant-rima', 'applicant-karim'], description: 'Programme team only' })
+  @ApiPropertyOptional({ example: ['applicant-rima', 'applicant-karim'], description: "Programme team only. A record: who may act for the organisation is decided by the token's `org` claim" })
   @IsOmittable() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MaxLength(200, { each: true })
   memberUserIds?: string[];
   @ApiPropertyOptional({ enum: PUBLICATION_CONSENTS, example: 'public', description: PUBLICATION_CONSENT_DOC })
