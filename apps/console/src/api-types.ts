@@ -1652,7 +1652,7 @@ export interface components {
             /** @description The programme's record of the applicant users (token subjects) who act for it; who may act is decided by the token's `org` claim, which the identity provider vouches for, not by this list. Programme team only: an applicant registering its own organisation becomes its only member. */
             memberUserIds?: string[];
             /**
-             * @description Whether partner systems (feed, webhooks, 360Giving export) may show this organisation's name and id. `withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. `public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled.
+             * @description Whether partner systems (feed, webhooks, 360Giving export) may show this organisation's name and id. `withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. `public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled. The pseudonym is stable: after a withdrawal, a partner that saw the name beside it while the organisation was public still recognises it, and every later award to it. An organisation at risk if named should stay `withheld` from the start.
              * @default withheld
              * @enum {string}
              */
@@ -1668,7 +1668,7 @@ export interface components {
             /** @description Programme team only. A record: who may act for the organisation is decided by the token's `org` claim */
             memberUserIds?: string[];
             /**
-             * @description Whether partner systems (feed, webhooks, 360Giving export) may show this organisation's name and id. `withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. `public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled.
+             * @description Whether partner systems (feed, webhooks, 360Giving export) may show this organisation's name and id. `withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. `public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled. The pseudonym is stable: after a withdrawal, a partner that saw the name beside it while the organisation was public still recognises it, and every later award to it. An organisation at risk if named should stay `withheld` from the start.
              * @enum {string}
              */
             publicationConsent?: "withheld" | "public";

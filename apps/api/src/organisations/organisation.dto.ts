@@ -12,7 +12,9 @@ const PUBLICATION_CONSENT_DOC =
   'Whether partner systems (feed, webhooks, 360Giving export) may show this organisation\'s name and id. ' +
   '`withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. ' +
   '`public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built ' +
-  'from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled.';
+  'from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled. ' +
+  'The pseudonym is stable: after a withdrawal, a partner that saw the name beside it while the organisation was public still recognises it, ' +
+  'and every later award to it. An organisation at risk if named should stay `withheld` from the start.';
 
 export class ContactPersonDto {
   @ApiProperty({ example: 'Rima Haddad', description: 'Personal data: encrypted in the log, erasable' }) @IsString() @IsNotEmpty() @MaxLength(200)
