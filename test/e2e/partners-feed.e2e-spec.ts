@@ -336,6 +336,8 @@ describe('partner feed', () => {
     const consentIs = (publicationConsent: string) =>
       eventually(async () => ((await t.http.get(`/organisations/${lead}`).set(as(admin))).body.publicationConsent === publicationConsent ? true : undefined));
     const pseudonym = await awardedRecipient();
+    // The consent changes after the grant's award (2027-05-03), as they would in time.
+    t.clock.set('2027-06-01T09:00:00Z');
     try {
       await t.http.patch(`/organisations/${lead}`).set(as(admin)).send({ publicationConsent: 'public' }).expect(200);
       await consentIs('public');
@@ -351,8 +353,53 @@ describe('partner feed', () => {
     } finally {
       await t.http.patch(`/organisations/${lead}`).set(as(admin)).send({ publicationConsent: 'withheld' }).expect(200);
       await consentIs('withheld');
+      t.clock.set(NOW);
     }
     expect(await awardedRecipient()).toEqual(pseudonym);
+  });
+
+  it('after a withdrawal of consent, grants awarded later show the organisation under a new pseudonym: whoever saw its name beside the old one cannot recognise them', async () => {
+    const admin = await t.token({ role: 'admin' });
+    const recipients = async () =>
+      new Map((await readWholeFeed(partner, '&types=grant.awarded')).map((item) => [item.data.grantId as string, item.data.recipient as { id: string; name: string; withheld: boolean }]));
+    const consentIs = (publicationConsent: string, version: number) =>
+      eventually(async () => {
+        const body = (await t.http.get(`/organisations/${lead}`).set(as(admin))).body;
+        return body.publicationConsent === publicationConsent && body.version >= version ? true : undefined;
+      });
+    const before = (await recipients()).get(grantId);
+    // Seen by name while public (a partner stores the name beside the grant, and so beside its pseudonym), then withdrawn.
+    t.clock.set('2027-06-10T09:00:00Z');
+    const shown = await t.http.patch(`/organisations/${lead}`).set(as(admin)).send({ publicationConsent: 'public' }).expect(200);
+    await consentIs('public', shown.body.version);
+    expect((await recipients()).get(grantId)).toEqual({ id: lead, name: PRIVATE.leadName, withheld: false });
+    t.clock.set('2027-06-20T09:00:00Z');
+    const hidden = await t.http.patch(`/organisations/${lead}`).set(as(admin)).send({ publicationConsent: 'withheld' }).expect(200);
+    await consentIs('withheld', hidden.body.version);
+
+    // A grant awarded after the withdrawal (the award workflow records it at the programme's clock):
+    // the same organisation, another pseudonym; the earlier grant keeps its own.
+    t.clock.set(NOW);
+    const callId = await scenario.publishedCall();
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partnerOrg], requestedMinor: 5_000_000 });
+    t.clock.set('2027-07-01T09:00:00Z');
+    let shownNow: Map<string, { id: string; name: string; withheld: boolean }>;
+    let laterGrant: string;
+    try {
+      laterGrant = await scenario.award(proposalId, 5_000_000, randomUUID(), '2027-07-01T09:00:00.000Z');
+      shownNow = await eventually(async () => {
+        const all = await recipients();
+        return all.has(laterGrant) ? all : undefined;
+      });
+    } finally {
+      t.clock.set(NOW);
+    }
+    expect(shownNow.get(grantId)).toEqual(before);
+    expect(shownNow.get(laterGrant)).toEqual({ id: expect.stringMatching(/^withheld-[0-9a-f]{32}$/), name: 'Withheld recipient', withheld: true });
+    expect(shownNow.get(laterGrant)!.id).not.toBe(before!.id);
+    // Its partner never withdrew anything: one pseudonym for both grants.
+    const partners = new Map((await readWholeFeed(partner, '&types=grant.awarded')).map((item) => [item.data.grantId as string, item.data.partners]));
+    expect(partners.get(laterGrant)).toEqual(partners.get(grantId));
   });
 
   it('never loses or repeats an event while pages are read during concurrent appends', async () => {

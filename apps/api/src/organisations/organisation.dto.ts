@@ -13,8 +13,8 @@ const PUBLICATION_CONSENT_DOC =
   '`withheld` (the default, safest for groups at risk if named): it appears as "Withheld recipient" under a pseudonym. ' +
   '`public`: it appears by name. Decided by the organisation (or the programme team for it). A change applies to payloads built ' +
   'from then on (feed pages, new webhook deliveries, exports); what partners already received cannot be recalled. ' +
-  'The pseudonym is stable: after a withdrawal, a partner that saw the name beside it while the organisation was public still recognises it, ' +
-  'and every later award to it. An organisation at risk if named should stay `withheld` from the start.';
+  'A withdrawal (public, then withheld) gives the grants awarded after it a new pseudonym: a partner that saw the name beside the old one ' +
+  'recognises the earlier grants, not the later ones. An organisation at risk if named is safest `withheld` from the start.';
 
 export class ContactPersonDto {
   @ApiProperty({ example: 'Rima Haddad', description: 'Personal data: encrypted in the log, erasable' }) @IsString() @IsNotEmpty() @MaxLength(200)

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { RecordedEvent } from '@app/event-store';
 import { OrganisationsQuery } from '@app/read-models/organisations/organisations.query';
 import { organisationIdsOf, type PublicEvent, type PublicMappingContext, toPublicEvent } from './public-events';
-import { organisationPseudonym, publicOrganisationsContext, replacePublicOrganisations } from './withheld-organisations';
+import { type KnownOrganisation, organisationPseudonym, publicOrganisationsContext, replacePublicOrganisations } from './withheld-organisations';
 
 export const PUBLIC_PSEUDONYM_SECRET = Symbol('PUBLIC_PSEUDONYM_SECRET');
 
@@ -25,8 +25,12 @@ export class PublicEventMapper {
 
   /** A context knowing these organisations' consent, e.g. for an export; any other organisation is withheld. */
   async contextForOrganisations(organisationIds: readonly string[]): Promise<PublicMappingContext> {
-    const known = organisationIds.length ? await this.organisations.publication(organisationIds) : [];
-    return publicOrganisationsContext(this.pseudonymSecret, known);
+    return publicOrganisationsContext(this.pseudonymSecret, await this.known(organisationIds));
+  }
+
+  private async known(organisationIds: readonly string[]): Promise<KnownOrganisation[]> {
+    const rows = organisationIds.length ? await this.organisations.publication(organisationIds) : [];
+    return rows.map(({ id, name, publicationConsent, consentWithdrawals }) => ({ id, name, publicationConsent, consentWithdrawals: consentWithdrawals.map((at) => at.toISOString()) }));
   }
 
   /** A context that withholds every organisation, whatever it chose (no look-up): for payloads shown again later with `reshow`. */
@@ -40,7 +44,9 @@ export class PublicEventMapper {
    * since names it. An organisation shown withheld is recognised by its pseudonym among
    * `organisationIds` (those the payload was built for; one that is not among them stays withheld),
    * one shown by name by its id. One read-model look-up for all the payloads, none when they show no
-   * organisation.
+   * organisation. A payload about a grant (its `awardedAt`) shows a withheld organisation under the
+   * pseudonym of the grant's award (publicOrganisationsContext); whichever it was built with, it is
+   * recognised.
    */
   async reshow(payloads: readonly { data: unknown; organisationIds: readonly string[] }[]): Promise<unknown[]> {
     const ids = new Set<string>();
@@ -51,12 +57,19 @@ export class PublicEventMapper {
         return organisation;
       });
     }
-    const context = await this.contextForOrganisations([...ids]);
+    const known = await this.known([...ids]);
+    const epochs = new Map(known.map((organisation) => [organisation.id, organisation.consentWithdrawals?.length ?? 0]));
+    const context = publicOrganisationsContext(this.pseudonymSecret, known);
     return payloads.map((payload) => {
-      const byPseudonym = new Map(payload.organisationIds.map((id) => [`withheld-${organisationPseudonym(id, this.pseudonymSecret)}`, id]));
+      const byPseudonym = new Map<string, string>();
+      for (const id of payload.organisationIds) {
+        for (let epoch = 0; epoch <= (epochs.get(id) ?? 0); epoch += 1) byPseudonym.set(`withheld-${organisationPseudonym(id, this.pseudonymSecret, epoch)}`, id);
+      }
+      const data = payload.data as { awardedAt?: unknown } | null;
+      const at = data !== null && typeof data === 'object' && typeof data.awardedAt === 'string' ? data.awardedAt : undefined;
       return replacePublicOrganisations(payload.data, (organisation) => {
         const organisationId = organisation.withheld ? byPseudonym.get(organisation.id) : organisation.id;
-        return organisationId === undefined ? organisation : context.organisation(organisationId);
+        return organisationId === undefined ? organisation : context.organisation(organisationId, at);
       });
     });
   }

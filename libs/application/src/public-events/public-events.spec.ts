@@ -145,6 +145,25 @@ describe('public event catalogue', () => {
     expect(organisationIdsOf(internalEvents)).toEqual([LEAD, PARTNER]);
   });
 
+  it('after each withdrawal of consent, a withheld organisation has a new pseudonym for the grants awarded from then on; an earlier grant keeps its own', () => {
+    const publication = publicOrganisationsContext(SECRET, [
+      { id: LEAD, name: 'Once Public Network', publicationConsent: 'withheld', consentWithdrawals: ['2027-03-01T09:00:00.000Z', '2027-06-01T09:00:00.000Z'] },
+      { id: PARTNER, name: 'Quiet Partner Group', publicationConsent: 'withheld' },
+    ]);
+    const idAt = (id: string, at?: string) => publication.organisation(id, at).id;
+    const [first, second, third] = [0, 1, 2].map((epoch) => `withheld-${organisationPseudonym(LEAD, SECRET, epoch)}`);
+    expect(new Set([first, second, third]).size).toBe(3);
+    expect([idAt(LEAD, '2027-02-01T00:00:00Z'), idAt(LEAD, '2027-03-01T09:00:00.000Z'), idAt(LEAD, '2027-04-01T00:00:00Z'), idAt(LEAD, '2027-07-01T00:00:00Z'), idAt(LEAD)]).toEqual([
+      first, second, second, third, third,
+    ]);
+    // The pseudonym it always had is unchanged (epoch 0), and one that never withdrew anything keeps one pseudonym.
+    expect(first).toBe(`withheld-${organisationPseudonym(LEAD, SECRET)}`);
+    expect(idAt(PARTNER, '2027-02-01T00:00:00Z')).toBe(idAt(PARTNER, '2027-07-01T00:00:00Z'));
+    // A grant.awarded payload is shown as of its award.
+    const awarded = toPublicEvent(internalEvents[2], publication)!.data as { recipient: { id: string }; awardedAt: string };
+    expect(awarded.recipient.id).toBe(idAt(LEAD, awarded.awardedAt));
+  });
+
   it('amendments publish only the fields of their kind: a budget reallocation carries no budget-line text', () => {
     const reallocation = recorded('GrantAmended', {
       grantId: GRANT, amendmentId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5e', kind: 'budget-reallocation', budgetReallocation: [{ budgetLine: 'Salary of Nour', changeMinor: -10 }, { budgetLine: 'Travel', changeMinor: 10 }],

@@ -51,7 +51,8 @@ export interface PublicOrganisation {
  * pass; anything that needs I/O is prepared per batch by whoever builds the context.
  */
 export interface PublicMappingContext {
-  organisation(organisationId: string): PublicOrganisation;
+  /** `at`: when the grant the payload shows was awarded (a withheld organisation's pseudonym depends on it); now, without it. */
+  organisation(organisationId: string, at?: string): PublicOrganisation;
 }
 
 interface PublicMapping {
@@ -104,8 +105,8 @@ const MAPPINGS: readonly PublicMapping[] = [
       data: {
         grantId: d.grantId,
         callId: d.callId,
-        recipient: context.organisation(d.granteeOrganisationId),
-        partners: d.partnerOrganisationIds.map((id) => context.organisation(id)),
+        recipient: context.organisation(d.granteeOrganisationId, d.awardedAt),
+        partners: d.partnerOrganisationIds.map((id) => context.organisation(id, d.awardedAt)),
         amountMinor: d.amountMinor,
         currency: d.currency,
         periodStart: d.periodStart,

@@ -6,13 +6,17 @@ import type { PublicMappingContext, PublicOrganisation } from './public-events';
 export const WITHHELD_ORGANISATION_NAME = 'Withheld recipient';
 
 /**
- * A stable pseudonym for an organisation: HMAC-SHA256 of its id under a server secret, so the same
- * organisation gets the same public id everywhere (feed, webhooks, 360Giving) while nobody without
- * the secret can map it back or confirm a guess (internal ids are not secret, so a plain hash would
- * be reversible by trying them).
+ * An organisation's pseudonym: HMAC-SHA256 of its id under a server secret, so the same organisation
+ * gets the same public id everywhere (feed, webhooks, 360Giving) while nobody without the secret can
+ * map it back or confirm a guess (internal ids are not secret, so a plain hash would be reversible by
+ * trying them). `epoch` counts the organisation's withdrawals of consent before the grant shown was
+ * awarded: 0 (never withdrawn, the pseudonym it always had) or, after its n-th withdrawal, a new one
+ * for the grants awarded from then on, which nobody has seen beside its name (see
+ * publicOrganisationsContext).
  */
-export function organisationPseudonym(organisationId: string, secret: string): string {
-  return createHmac('sha256', secret).update(`organisation:${organisationId}`).digest('hex').slice(0, 32);
+export function organisationPseudonym(organisationId: string, secret: string, epoch = 0): string {
+  const name = epoch === 0 ? `organisation:${organisationId}` : `organisation:${organisationId}:withdrawn:${epoch}`;
+  return createHmac('sha256', secret).update(name).digest('hex').slice(0, 32);
 }
 
 /** What the public mapping knows of an organisation from the organisations read model. */
@@ -20,6 +24,15 @@ export interface KnownOrganisation {
   id: string;
   name: string;
   publicationConsent: PublicationConsent;
+  /** When it withdrew consent (from public back to withheld), oldest first: the organisation's own clock (the event's `updatedAt`). */
+  consentWithdrawals?: readonly string[];
+}
+
+/** The withdrawals made at or before `at` (the grant's award); all of them without `at`. */
+function epochAt(withdrawals: readonly string[], at: string | undefined): number {
+  if (at === undefined) return withdrawals.length;
+  const instant = Date.parse(at);
+  return withdrawals.filter((withdrawn) => Date.parse(withdrawn) <= instant).length;
 }
 
 /**
@@ -31,23 +44,33 @@ export interface KnownOrganisation {
  * Consent is read when a payload is built (feed page, SSE message, each webhook attempt, export),
  * not when the event happened: a later change of mind changes later payloads, but what partners
  * already received (a delivered webhook, a feed page they stored) cannot be recalled.
+ *
+ * A withdrawal of consent starts a new pseudonym for the grants awarded after it (`at`: the grant's
+ * award): a partner that saw the organisation's name beside its old pseudonym (the same grant read
+ * while it was public, and after) recognises the old one, never the new one, so later awards do not
+ * point back to the organisation. Until 2026-12-07 the pseudonym never changed, and every later award
+ * to an organisation that had once been public was recognisable by whoever had seen it then.
  */
 export function publicOrganisationsContext(secret: string, known: Iterable<KnownOrganisation> = []): PublicMappingContext {
   const consenting = new Map<string, PublicOrganisation>();
+  const withdrawals = new Map<string, readonly string[]>();
   for (const organisation of known) {
     if (organisation.publicationConsent === 'public') {
       consenting.set(organisation.id, { id: organisation.id, name: organisation.name, withheld: false });
     }
+    if (organisation.consentWithdrawals?.length) withdrawals.set(organisation.id, organisation.consentWithdrawals);
   }
   const withheld = new Map<string, PublicOrganisation>();
   return {
-    organisation(organisationId) {
+    organisation(organisationId, at) {
       const published = consenting.get(organisationId);
       if (published) return published;
-      let pseudonymous = withheld.get(organisationId);
+      const epoch = epochAt(withdrawals.get(organisationId) ?? [], at);
+      const key = `${organisationId}:${epoch}`;
+      let pseudonymous = withheld.get(key);
       if (!pseudonymous) {
-        pseudonymous = { id: `withheld-${organisationPseudonym(organisationId, secret)}`, name: WITHHELD_ORGANISATION_NAME, withheld: true };
-        withheld.set(organisationId, pseudonymous);
+        pseudonymous = { id: `withheld-${organisationPseudonym(organisationId, secret, epoch)}`, name: WITHHELD_ORGANISATION_NAME, withheld: true };
+        withheld.set(key, pseudonymous);
       }
       return pseudonymous;
     },

@@ -22,6 +22,11 @@ export class OrganisationView {
   @Column('text', { name: 'member_user_ids', array: true }) memberUserIds: string[];
   /** 'public': partners see its id and name; 'withheld' (the default, also for events older than the choice): a pseudonym. */
   @Column('text', { name: 'publication_consent', default: 'withheld' }) publicationConsent: PublicationConsent;
+  /**
+   * When it withdrew consent (public → withheld), by its events' `updatedAt`, oldest first: each starts
+   * a new pseudonym for the grants awarded after it (withheld-organisations.ts).
+   */
+  @Column('timestamptz', { name: 'consent_withdrawals', array: true, default: () => "'{}'" }) consentWithdrawals: Date[];
   @Column('text', { name: 'due_diligence_outcome', nullable: true }) dueDiligenceOutcome: string | null;
   @Column('text', { name: 'due_diligence_notes', nullable: true }) dueDiligenceNotes: string | null;
   @Column('text', { name: 'due_diligence_checked_by', nullable: true }) dueDiligenceCheckedBy: string | null;

@@ -116,9 +116,27 @@ describe.each(['apply', 'applyBatch'] as const)('organisations projection (%s)',
 
   describe('publication consent', () => {
     const consent = async () => (await dataSource.query('SELECT publication_consent FROM organisations WHERE id = $1', [organisationId]))[0]?.publication_consent;
-    const consentChanged = (publicationConsent: 'withheld' | 'public'): OrganisationEvent => ({
+    const consentChanged = (publicationConsent: 'withheld' | 'public', updatedAt = '2027-01-11T09:00:00Z'): OrganisationEvent => ({
       type: 'OrganisationProfileUpdated',
-      data: { organisationId, publicationConsent, updatedAt: '2027-01-11T09:00:00Z' },
+      data: { organisationId, publicationConsent, updatedAt },
+    });
+    const withdrawals = async () =>
+      ((await dataSource.query('SELECT consent_withdrawals FROM organisations WHERE id = $1', [organisationId]))[0]?.consent_withdrawals as Date[]).map((at) => at.toISOString());
+
+    it('records each withdrawal of consent (public → withheld) at its time, and nothing else: a new pseudonym starts there', async () => {
+      await applyAll([
+        await stored(registered(), 0),
+        await stored(consentChanged('withheld', '2027-01-11T09:00:00Z'), 1), // withheld already: no withdrawal
+        await stored(consentChanged('public', '2027-02-01T09:00:00Z'), 2),
+        await stored(consentChanged('public', '2027-02-02T09:00:00Z'), 3),
+        await stored(consentChanged('withheld', '2027-03-01T09:00:00Z'), 4),
+        await stored(renamed, 5),
+      ]);
+      expect(await withdrawals()).toEqual(['2027-03-01T09:00:00.000Z']);
+      await applyAll([await stored(consentChanged('public', '2027-04-01T09:00:00Z'), 6), await stored(consentChanged('withheld', '2027-05-01T09:00:00Z'), 7)]);
+      expect(await withdrawals()).toEqual(['2027-03-01T09:00:00.000Z', '2027-05-01T09:00:00.000Z']);
+      await applyAll([await stored(consentChanged('withheld', '2027-06-01T09:00:00Z'), 7)]); // the same version again: nothing twice
+      expect(await withdrawals()).toEqual(['2027-03-01T09:00:00.000Z', '2027-05-01T09:00:00.000Z']);
     });
 
     it('reads an organisation registered before consent existed (no field in the event) as withheld', async () => {

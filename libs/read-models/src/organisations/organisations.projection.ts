@@ -53,10 +53,11 @@ export class OrganisationsProjection implements Projection {
            focus_groups = COALESCE($7, focus_groups), member_user_ids = COALESCE($8, member_user_ids),
            contact_person = CASE WHEN $9 THEN $10::jsonb ELSE contact_person END,
            personal_data_erased = CASE WHEN $9 THEN false ELSE personal_data_erased END,
+           consent_withdrawals = CASE WHEN $11 = 'withheld' AND publication_consent = 'public' THEN array_append(consent_withdrawals, $12::timestamptz) ELSE consent_withdrawals END,
            publication_consent = COALESCE($11, publication_consent)`,
           [d.name ?? null, d.country ?? null, d.legalStatus ?? null, d.focusGroups ?? null, d.memberUserIds ?? null,
             'contactPerson' in d, sealedContact(recorded),
-            d.publicationConsent === undefined ? null : publicationConsentOf(d.publicationConsent)],
+            d.publicationConsent === undefined ? null : publicationConsentOf(d.publicationConsent), d.updatedAt],
         );
         return;
       }
@@ -104,7 +105,7 @@ export class OrganisationsProjection implements Projection {
         rows.set(d.organisationId, {
           id: d.organisationId, name: d.name, country: d.country, legal_status: d.legalStatus, focus_groups: d.focusGroups,
           contact_person: sealedFieldOf(recorded, 'contactPerson') ?? null, member_user_ids: d.memberUserIds,
-          publication_consent: publicationConsentOf(d.publicationConsent), due_diligence_outcome: null, due_diligence_notes: null,
+          publication_consent: publicationConsentOf(d.publicationConsent), consent_withdrawals: [], due_diligence_outcome: null, due_diligence_notes: null,
           due_diligence_checked_by: null, due_diligence_recorded_at: null, personal_data_erased: false, personal_data_erased_at: null,
           registered_at: at, updated_at: at, version,
         });
@@ -125,7 +126,12 @@ export class OrganisationsProjection implements Projection {
             next.contact_person = sealedFieldOf(recorded, 'contactPerson') ?? null;
             next.personal_data_erased = false;
           }
-          if (d.publicationConsent !== undefined) next.publication_consent = publicationConsentOf(d.publicationConsent);
+          if (d.publicationConsent !== undefined) {
+            const consent = publicationConsentOf(d.publicationConsent);
+            // A withdrawal (public → withheld) starts a new pseudonym for the grants awarded after it.
+            if (consent === 'withheld' && next.publication_consent === 'public') next.consent_withdrawals = [...next.consent_withdrawals, d.updatedAt];
+            next.publication_consent = consent;
+          }
           break;
         }
         case 'DueDiligenceRecorded':
@@ -157,6 +163,7 @@ interface OrganisationRow {
   contact_person: unknown;
   member_user_ids: string[];
   publication_consent: string;
+  consent_withdrawals: string[];
   due_diligence_outcome: string | null;
   due_diligence_notes: string | null;
   due_diligence_checked_by: string | null;
@@ -169,7 +176,7 @@ interface OrganisationRow {
 }
 
 const ORGANISATION_COLUMNS: readonly (keyof OrganisationRow)[] = [
-  'id', 'name', 'country', 'legal_status', 'focus_groups', 'contact_person', 'member_user_ids', 'publication_consent', 'due_diligence_outcome',
+  'id', 'name', 'country', 'legal_status', 'focus_groups', 'contact_person', 'member_user_ids', 'publication_consent', 'consent_withdrawals', 'due_diligence_outcome',
   'due_diligence_notes', 'due_diligence_checked_by', 'due_diligence_recorded_at', 'personal_data_erased', 'personal_data_erased_at',
   'registered_at', 'updated_at', 'version',
 ];

@@ -16,6 +16,7 @@ interface OrganisationRow {
   contact_person: SealedPersonalField | null;
   member_user_ids: string[];
   publication_consent: PublicationConsent;
+  consent_withdrawals: Date[];
   due_diligence_outcome: string | null;
   due_diligence_notes: string | null;
   due_diligence_checked_by: string | null;
@@ -29,7 +30,7 @@ interface OrganisationRow {
 
 const ORGANISATION_BY_ID = {
   name: 'grant_ledger_organisation_by_id',
-  text: `SELECT id, name, country, legal_status, focus_groups, contact_person, member_user_ids, publication_consent, due_diligence_outcome,
+  text: `SELECT id, name, country, legal_status, focus_groups, contact_person, member_user_ids, publication_consent, consent_withdrawals, due_diligence_outcome,
            due_diligence_notes, due_diligence_checked_by, due_diligence_recorded_at, personal_data_erased, personal_data_erased_at,
            registered_at, updated_at, version
          FROM organisations WHERE id = $1`,
@@ -46,6 +47,7 @@ function toOrganisationView(row: OrganisationRow): OrganisationView {
     contactPerson: row.contact_person,
     memberUserIds: row.member_user_ids,
     publicationConsent: row.publication_consent,
+    consentWithdrawals: row.consent_withdrawals,
     dueDiligenceOutcome: row.due_diligence_outcome,
     dueDiligenceNotes: row.due_diligence_notes,
     dueDiligenceCheckedBy: row.due_diligence_checked_by,
@@ -63,6 +65,8 @@ export interface OrganisationPublication {
   id: string;
   name: string;
   publicationConsent: PublicationConsent;
+  /** When it withdrew consent, oldest first (the pseudonym of grants awarded after each is a new one). */
+  consentWithdrawals: Date[];
 }
 
 export interface OrganisationListFilter {
@@ -95,6 +99,6 @@ export class OrganisationsQuery {
   async publication(ids: readonly string[]): Promise<OrganisationPublication[]> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return [];
-    return this.organisations.find({ select: { id: true, name: true, publicationConsent: true }, where: { id: In(unique) } });
+    return this.organisations.find({ select: { id: true, name: true, publicationConsent: true, consentWithdrawals: true }, where: { id: In(unique) } });
   }
 }
