@@ -85,6 +85,11 @@ class ProblemsController {
     throw new StreamNotFound('call-404');
   }
 
+  @Get('missing-document')
+  missingDocument(): never {
+    throw new StreamNotFound('document 0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e of proposal-3f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f');
+  }
+
   @Post('boom')
   boom(): never {
     throw new Error(`connect failed: ${INTERNAL_SECRET}`);
@@ -228,6 +233,11 @@ describe('ProblemDetailsFilter through HTTP', () => {
     const response = await request(app.getHttpServer()).get('/problems/missing');
     expectProblem(response, 404, PROBLEM_TYPES.notFound);
     expect(response.body.instance).toBe('/problems/missing');
+  });
+
+  it('names a record as the API does, not by its stream in the log', async () => {
+    const response = await request(app.getHttpServer()).get('/problems/missing-document');
+    expect(response.body.detail).toBe('document 0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e of proposal 3f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f not found');
   });
 
   it('answers an unknown route with a 404 problem', async () => {

@@ -19,6 +19,12 @@ interface RequestLike extends RoutedRequest {
 }
 
 const INTERNAL_DETAIL = 'An unexpected error occurred. It has been logged.';
+
+/**
+ * A record as the API names it, not by its stream in the log: `proposal-3f1c…` is said `proposal 3f1c…`,
+ * as the reads say it (until 2026-12-07 commands and document routes named the internal stream).
+ */
+const recordNamesOf = (detail: string) => detail.replace(/\b(call|proposal|grant|organisation)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/g, '$1 $2');
 const UNAVAILABLE_DETAIL = 'A service this request needs is unavailable for a moment. Retry after the number of seconds in Retry-After.';
 const CONTENTION_DETAIL =
   'The database was too busy to apply this request and rolled it back: nothing was changed. Retry after the number of seconds in Retry-After.';
@@ -129,7 +135,7 @@ export function toProblemDetails(exception: unknown, instance: string, method = 
     return problem(409, PROBLEM_TYPES.alreadyExists, 'Already exists', exception.message);
   }
   if (exception instanceof StreamNotFound) {
-    return problem(404, PROBLEM_TYPES.notFound, 'Not found', exception.message);
+    return problem(404, PROBLEM_TYPES.notFound, 'Not found', recordNamesOf(exception.message));
   }
   if (exception instanceof ConflictRetriesExhausted) return problem(503, PROBLEM_TYPES.serviceUnavailable, 'Service unavailable', contendedDetail(exception.attempts));
   if (exception instanceof WrongExpectedVersionError) {
