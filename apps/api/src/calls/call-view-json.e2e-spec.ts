@@ -13,6 +13,8 @@ import { toCallViewDto } from './call-view.dto';
 
 const ARABIC_TITLE = 'منح صغيرة للشبكات: «الحقوق» و"الفضاء المدني" \\ ٢٠٢٧ ‏(RTL)‏ 🌍';
 const AWKWARD_TEXT = 'Quotes " and \' and backslashes \\ \\\\ \\n (not a newline), a newline\n, a tab\t, \u0001 \u001f \u007f, \u2028\u2029, </script>, é e\u0301, 日本語';
+/** What the API takes of it: control characters but tab and line breaks are refused at the door since 2026-12-07 (rows written before may hold them: the second test). */
+const AWKWARD_API_TEXT = AWKWARD_TEXT.replace(/[\u0001\u001f\u007f]/g, '');
 
 describe('GET /calls/:id as JSON text written by PostgreSQL', () => {
   let t: TestApp;
@@ -62,7 +64,7 @@ describe('GET /calls/:id as JSON text written by PostgreSQL', () => {
     ];
     const body = draftCallBody({
       title: ARABIC_TITLE,
-      description: AWKWARD_TEXT,
+      description: AWKWARD_API_TEXT,
       programme: 'برنامج الفضاء المدني',
       budgetMinor: Number.MAX_SAFE_INTEGER,
       minAwardMinor: 1,
@@ -101,7 +103,7 @@ describe('GET /calls/:id as JSON text written by PostgreSQL', () => {
     // The as-of answer still comes from the mapped path, in the same shape.
     const asOf = await t.http.get(`/calls/${id}?asOf=2099-01-01T00:00:00Z`).set('Authorization', `Bearer ${manager}`).expect(200);
     expect(asOf.headers['etag']).toBe('"3"');
-    expect(asOf.body).toMatchObject({ id, title: ARABIC_TITLE, description: AWKWARD_TEXT, version: 3 });
+    expect(asOf.body).toMatchObject({ id, title: ARABIC_TITLE, description: AWKWARD_API_TEXT, version: 3 });
   });
 
   it('answers rows the API never writes (microseconds, odd jsonb numbers and keys, edge years and sums) as the mapping did', async () => {
