@@ -251,10 +251,12 @@ describe('a network from invitation to award: consent, sign-off, evaluation summ
     const id = drafted.body.id as string;
     await accept('hebron', id, ids.hebron, 1).expect(200);
     await accept('sfax', id, ids.sfax, 1).expect(200);
-    await post('lead', `/proposals/${id}/submit`).expect(200);
+    const submitted = await post('lead', `/proposals/${id}/submit`).expect(200);
     t.clock.set(DECIDED);
-    // Submitted and unchanged: nothing for a partner to sign again, and no invitation listed.
+    // Submitted and unchanged: nothing for a partner to sign again, and no invitation listed
+    // (read once the list's read model has the submission: before, the draft's invitation is still there).
     await accept('sfax', id, ids.sfax, 1).expect(409);
+    await viewAt(id, submitted.body.version);
     expect(((await t.http.get('/partner-invitations').set(as('sfax')).expect(200)).body.items as { proposalId: string }[]).map((i) => i.proposalId)).not.toContain(id);
     await post('manager', `/proposals/${id}/eligibility`, { results: [{ rule: 'lead-country-eligible', passed: true, note: 'LB' }] }).expect(200);
     await post('manager', `/proposals/${id}/reviewers`, { reviewerId: 'reviewer-nadia' }).expect(200);
