@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { emptyReadModelForRebuild } from '../empty-for-rebuild';
 
 /**
  * The contact person is kept sealed (`contact_person`: the envelope as the log holds it) instead of
@@ -13,7 +14,7 @@ export class OrganisationsSealedContact1764001200000 implements MigrationInterfa
   name = 'OrganisationsSealedContact1764001200000';
 
   async up(runner: QueryRunner): Promise<void> {
-    await this.emptyForRebuild(runner);
+    await emptyReadModelForRebuild(runner, 'organisations', ['organisations']);
     await runner.query(`
       ALTER TABLE organisations
         DROP COLUMN contact_name, DROP COLUMN contact_email, DROP COLUMN contact_phone,
@@ -21,17 +22,10 @@ export class OrganisationsSealedContact1764001200000 implements MigrationInterfa
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await this.emptyForRebuild(runner);
+    await emptyReadModelForRebuild(runner, 'organisations', ['organisations']);
     await runner.query(`
       ALTER TABLE organisations
         DROP COLUMN contact_person,
         ADD COLUMN contact_name text, ADD COLUMN contact_email text, ADD COLUMN contact_phone text`);
-  }
-
-  private async emptyForRebuild(runner: QueryRunner): Promise<void> {
-    await runner.query('TRUNCATE organisations');
-    await runner.query(`UPDATE log_consumers SET position = NULL, updated_at = now() WHERE name = 'organisations'`);
-    await runner.query('DROP SCHEMA IF EXISTS rebuild_organisations CASCADE');
-    await runner.query('DROP SCHEMA IF EXISTS rebuild_organisations_previous CASCADE');
   }
 }

@@ -161,6 +161,8 @@ export class ProposalView {
   /** What partners sign off: +1 whenever the budget or the partners change (as the decider counts). */
   @Column('int', { name: 'terms_version' }) termsVersion: number;
   @Column('int', { name: 'submitted_version', nullable: true }) submittedVersion: number | null;
+  /** The terms version submitted: a later one (a clarification answer changed the budget) needs every partner's sign-off again. */
+  @Column('int', { name: 'submitted_terms_version', nullable: true }) submittedTermsVersion: number | null;
   @Column('text', { name: 'content_hash', nullable: true }) contentHash: string | null;
   @Column('timestamptz', { name: 'submitted_at', nullable: true }) submittedAt: Date | null;
   @Column('jsonb', { nullable: true }) eligibility: EligibilityView | null;

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { emptyReadModelForRebuild } from '../empty-for-rebuild';
 
 /**
  * `award`: the outcome of the standing award decision (pending, funds-unavailable). Rows written
@@ -10,19 +11,12 @@ export class ProposalsAwardOutcome1764001310000 implements MigrationInterface {
   name = 'ProposalsAwardOutcome1764001310000';
 
   async up(runner: QueryRunner): Promise<void> {
-    await this.emptyForRebuild(runner);
+    await emptyReadModelForRebuild(runner, 'proposals', ['proposals', 'proposal_reviewer_assignments']);
     await runner.query('ALTER TABLE proposals ADD COLUMN award jsonb');
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await this.emptyForRebuild(runner);
+    await emptyReadModelForRebuild(runner, 'proposals', ['proposals', 'proposal_reviewer_assignments']);
     await runner.query('ALTER TABLE proposals DROP COLUMN award');
-  }
-
-  private async emptyForRebuild(runner: QueryRunner): Promise<void> {
-    await runner.query('TRUNCATE proposals, proposal_reviewer_assignments');
-    await runner.query(`UPDATE log_consumers SET position = NULL, updated_at = now() WHERE name = 'proposals'`);
-    await runner.query('DROP SCHEMA IF EXISTS rebuild_proposals CASCADE');
-    await runner.query('DROP SCHEMA IF EXISTS rebuild_proposals_previous CASCADE');
   }
 }

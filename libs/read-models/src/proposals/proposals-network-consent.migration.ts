@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { emptyReadModelForRebuild } from '../empty-for-rebuild';
 
 /**
  * Partner invitations and redress (issue 13): `terms_version` (what partners sign off),
@@ -11,21 +12,14 @@ export class ProposalsNetworkConsent1764001320000 implements MigrationInterface 
   name = 'ProposalsNetworkConsent1764001320000';
 
   async up(runner: QueryRunner): Promise<void> {
-    await this.emptyForRebuild(runner);
+    await emptyReadModelForRebuild(runner, 'proposals', ['proposals', 'proposal_reviewer_assignments']);
     await runner.query('ALTER TABLE proposals ADD COLUMN terms_version int NOT NULL DEFAULT 1');
     await runner.query(`ALTER TABLE proposals ADD COLUMN redress_requests jsonb NOT NULL DEFAULT '[]'`);
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await this.emptyForRebuild(runner);
+    await emptyReadModelForRebuild(runner, 'proposals', ['proposals', 'proposal_reviewer_assignments']);
     await runner.query('ALTER TABLE proposals DROP COLUMN redress_requests');
     await runner.query('ALTER TABLE proposals DROP COLUMN terms_version');
-  }
-
-  private async emptyForRebuild(runner: QueryRunner): Promise<void> {
-    await runner.query('TRUNCATE proposals, proposal_reviewer_assignments');
-    await runner.query(`UPDATE log_consumers SET position = NULL, updated_at = now() WHERE name = 'proposals'`);
-    await runner.query('DROP SCHEMA IF EXISTS rebuild_proposals CASCADE');
-    await runner.query('DROP SCHEMA IF EXISTS rebuild_proposals_previous CASCADE');
   }
 }

@@ -86,6 +86,8 @@ describe('proposals projection', () => {
       partnerOrganisationIds: ['org-ps', 'org-tn'],
       contentVersion: 2,
       submittedVersion: 2,
+      submittedTermsVersion: 2,
+      termsVersion: 2,
       assignedReviewerIds: ['nadia', 'omar', 'leila'],
       recusedReviewerIds: ['leila'],
       reviewCount: 2,

@@ -97,10 +97,10 @@ export class ProposalsQuery {
       .andWhere(
         new Brackets((which) =>
           which.where(`p.status = 'draft'`).orWhere(
-            // The terms moved after submission only by such an answer (the read model keeps no submitted terms version;
-            // partners of proposals submitted before sign-offs existed have none, and owe one only after such an answer).
+            // As the decider has it: terms other than those submitted need every partner's sign-off of the current ones
+            // (partners of proposals submitted before sign-offs existed have none, and owe one only after such an answer).
             `p.status IN ('submitted', 'under-review', 'reserved')
-             AND EXISTS (SELECT 1 FROM jsonb_array_elements(p.clarifications) AS c WHERE c->'revisedFields' ?| array['requestedMinor', 'budgetLines'])
+             AND p.submitted_terms_version IS NOT NULL AND p.terms_version <> p.submitted_terms_version
              AND EXISTS (SELECT 1 FROM jsonb_array_elements(p.partners) AS e
                           WHERE e->>'organisationId' = :organisationId AND coalesce((e->>'acceptedTermsVersion')::int, 0) < p.terms_version)`,
             { organisationId },
