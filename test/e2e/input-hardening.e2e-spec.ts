@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import type { Response } from 'supertest';
 import { PROBLEM_TYPES } from '../../apps/api/src/http/problem';
+import { loggablePath } from '@app/platform/logging/logging';
 import { createTestApp, type TestApp } from '../support/app';
 import { eventCount as logEventCount } from '../support/log';
 import { draftCallBody } from '../support/call-fixtures';
@@ -115,6 +116,16 @@ describe('input hardening: client mistakes are 4xx problems that append nothing'
     const fields = (res.body.errors as { field: string }[]).map((error) => error.field);
     expect(fields.filter((name) => name === field || name.startsWith(`${field}.`))).not.toHaveLength(0);
   };
+
+  it("the request log writes of a path only the API's own route words and ids: a subject or a name typed into it is …", () => {
+    // registerRouteWords ran in configureApp on this app: the words come from its controllers.
+    const grant = randomUUID();
+    expect(loggablePath(`/grants/${grant}/termination`)).toBe(`/grants/${grant}/termination`);
+    expect(loggablePath('/admin/reviewer-contacts/zaynab.reviewer.secret')).toBe('/admin/reviewer-contacts/…');
+    expect(loggablePath('/grants/zaynab.secret?x=1')).toBe('/grants/…');
+    expect(loggablePath(`/audit/streams/proposal-${grant}/bundle`)).toBe(`/audit/streams/proposal-${grant}/bundle`);
+    expect(loggablePath('/partner-invitations')).toBe('/partner-invitations');
+  });
 
   describe('pagination bounds', () => {
     it.each(['99999999999999999999', '1e300', '9007199254740992', '-1', '1.5', 'abc', '0x10', ''])('GET /calls?offset=%s is a 400 field error', async (offset) => {

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { requestLogMiddleware } from '@app/platform/logging/logging';
+import { registerRouteWords, requestLogMiddleware } from '@app/platform/logging/logging';
 import { BodylessRouteGuard, RequestInputGuard } from './http/validation';
 import { useStrictBodyParsers } from './http/body-parsers';
 import { answerClientErrorsAsProblems } from './http/client-errors';
@@ -20,6 +20,7 @@ export function configureApp(app: INestApplication): INestApplication {
   // Security headers and CSP, no-store for authenticated answers, TRUST_PROXY, CORS allow-list; first
   // of all, in the same middleware, the request ids and the one log line per request, before anything can refuse it.
   // Then a path's UUID segments lower-cased, so that routing, the pipes and the stream ids see one form (http/uuid-case.ts).
+  registerRouteWords(app); // what the request log may write of a path besides ids
   hardenHttp(app, {
     first: (request, response, next) => {
       lowerCaseUuidPath(request);

@@ -1,3 +1,6 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { type Params, PinoLogger } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assignRequestIds, type RequestIds } from '../context/request-context';
@@ -32,21 +35,50 @@ export function loggerParams(level: string): Params {
   };
 }
 
-/** A path segment written to the log as it is: ids, route words, numbers; at most 64 characters. */
-const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]{1,64}$/;
+/** An id as this API makes them (a UUID, maybe behind a stream's category: `proposal-<uuid>`) or a number. */
+const ID_SEGMENT = /^(?:[a-z][a-z0-9]{0,31}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[0-9]{1,19}$/i;
+
+/** The static words of the application's routes (registerRouteWords): what a path may show besides ids. */
+let routeWords: ReadonlySet<string> = new Set();
 
 /**
- * A request's path as the log writes it: without its query string, and with every segment that is
- * not plainly a route word or an id (percent-escapes, `@`, `+`, `|`, spaces, over 64 characters)
- * written as `…`. A path is the client's text: `/organisations/Rima%20Haddad%20rima@mail.example`
- * (a name typed where an id belongs) or `/admin/reviewer-contacts/nadia@mail.example` (an identity
- * provider whose subjects are e-mail addresses) was logged word for word until 2026-12-07.
+ * Collects the static segments of every route the application's controllers declare
+ * (`@Controller('grants')`, `@Post(':id/termination')` → `grants`, `termination`), once, before it
+ * serves: the request log writes those and ids, nothing else.
+ */
+export function registerRouteWords(app: INestApplicationContext): void {
+  const words = new Set<string>();
+  const add = (path: unknown) => {
+    for (const one of Array.isArray(path) ? path : [path]) {
+      if (typeof one !== 'string') continue;
+      for (const segment of one.split('/')) if (segment !== '' && !segment.startsWith(':') && !segment.includes('*')) words.add(segment);
+    }
+  };
+  const scanner = new MetadataScanner();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.controllers.values()) {
+      if (typeof metatype !== 'function') continue;
+      add(Reflect.getMetadata(PATH_METADATA, metatype));
+      const prototype = metatype.prototype as object;
+      for (const name of scanner.getAllMethodNames(prototype)) add(Reflect.getMetadata(PATH_METADATA, (prototype as Record<string, unknown>)[name] as object));
+    }
+  }
+  routeWords = words;
+}
+
+/**
+ * A request's path as the log writes it: without its query string; a segment is written as it is
+ * only if it is a word of the application's routes (registerRouteWords) or an id, and as `…`
+ * otherwise. A path is the client's text: `/organisations/Rima%20Haddad%20rima@mail.example` (a name
+ * typed where an id belongs) or `/admin/reviewer-contacts/nadia@mail.example` (an identity provider
+ * whose subjects are e-mail addresses) was logged word for word until 2026-12-07, and a subject such
+ * as `zaynab.haddad`, which looks like any route word, until later that day.
  */
 export function loggablePath(url: string): string {
   const path = url.split('?')[0];
   return path
     .split('/')
-    .map((segment) => (segment === '' || PLAIN_SEGMENT.test(segment) ? segment : '…'))
+    .map((segment) => (segment === '' || routeWords.has(segment) || ID_SEGMENT.test(segment) ? segment : '…'))
     .join('/');
 }
 

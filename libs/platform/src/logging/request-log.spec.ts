@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { LoggerModule } from 'nestjs-pino';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { loggablePath, loggerParams, requestLogMiddleware } from './logging';
+import { loggablePath, loggerParams, registerRouteWords, requestLogMiddleware } from './logging';
 
 @Controller('probe')
 class ProbeController {
@@ -40,6 +40,7 @@ describe('request log line', () => {
     const moduleRef = await Test.createTestingModule({ imports: [ProbeModule] }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     app.use(requestLogMiddleware);
+    registerRouteWords(app);
     await app.init();
   });
 
@@ -68,15 +69,26 @@ describe('request log line', () => {
     for (const secret of ['secret-token-value', 'someone', 'Rana', 'authorization', 'email=']) expect(text).not.toContain(secret);
   });
 
-  it('writes a path segment that is not plainly a route word or an id as …: a name or an e-mail address typed into a path stays out', async () => {
+  it('writes a path segment that is neither a word of the app\'s routes nor an id as …: a name, an e-mail address or a subject typed into a path stays out', async () => {
     const before = requestLines().length;
     await request(app.getHttpServer()).get('/probe/Rima%20Haddad%20rima@mail.example').expect(404);
     await request(app.getHttpServer()).get('/probe/nadia.reviewer@mail.example/contact').expect(404);
     await request(app.getHttpServer()).get('/probe/3f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f/read').expect(404);
+    // A subject that looks like a route word (letters, dots, hyphens) but is none of this app's.
+    await request(app.getHttpServer()).get('/probe/zaynab.haddad/read').expect(404);
+    await request(app.getHttpServer()).get('/probe/reviewer-zaynab').expect(404);
+    await request(app.getHttpServer()).get('/probe/proposal-3f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f/42').expect(404);
     await new Promise((resolve) => setImmediate(resolve));
     const paths = requestLines().slice(before).map((line) => (line.req as { path: string }).path);
-    expect(paths).toEqual(['/probe/…', '/probe/…/contact', '/probe/3f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f/read']);
-    expect(loggablePath(`/x/${'a'.repeat(65)}?q=1`)).toBe('/x/…');
+    expect(paths).toEqual([
+      '/probe/…',
+      '/probe/…/…',
+      '/probe/3f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f/read',
+      '/probe/…/read',
+      '/probe/…',
+      '/probe/proposal-3f1c0d2e-9b8a-4c7d-8e6f-5a4b3c2d1e0f/42',
+    ]);
+    expect(loggablePath(`/probe/${'a'.repeat(65)}?q=1`)).toBe('/probe/…');
   });
 
   it('writes "request errored" for a 5xx, with the body it was sent kept out', async () => {
