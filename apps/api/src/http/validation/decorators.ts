@@ -138,7 +138,11 @@ export function IsCalendarDate(validationOptions?: ValidationOptions): PropertyD
 }
 
 export interface InstantOptions {
-  /** Require a full date-time with offset (`2027-03-01T12:00:00Z`), as commands store it; otherwise a calendar date alone is midnight UTC. */
+  /**
+   * Require a full date-time with offset (`2027-03-01T12:00:00Z`), as commands store it; otherwise a
+   * calendar date alone is also taken, as midnight UTC. A time always needs its offset: without one,
+   * `new Date` reads it in the server's time zone (until 2026-12-07 `?asOf=2027-03-01T12:00` was so read).
+   */
   requireOffset?: boolean;
 }
 
@@ -154,12 +158,13 @@ export function IsInstant(options: InstantOptions = {}, validationOptions?: Vali
       validator: {
         validate: (value: unknown) => {
           if (typeof value !== 'string' || !isISO8601(value) || !hasRealCalendarDate(value)) return false;
-          if (options.requireOffset && !isDateTimeWithOffset(value)) return false;
+          // A time without an offset is local time: each server (and each browser) would read another instant.
+          if ((options.requireOffset || value.length > 'YYYY-MM-DD'.length) && !isDateTimeWithOffset(value)) return false;
           const millis = Date.parse(value);
           return Number.isFinite(millis) && millis >= EARLIEST_INSTANT && millis <= LATEST_INSTANT;
         },
         defaultMessage: (args) =>
-          `${args?.property ?? 'value'} must be an ISO 8601 ${options.requireOffset ? 'date-time with offset' : 'instant'} between years 0001 and 9999, such as 2027-03-01T12:00:00Z`,
+          `${args?.property ?? 'value'} must be an ISO 8601 ${options.requireOffset ? 'date-time with offset' : 'instant (a date alone is midnight UTC; a time needs its offset, Z or +hh:mm)'} between years 0001 and 9999, such as 2027-03-01T12:00:00Z`,
       },
     },
     validationOptions,
