@@ -409,6 +409,19 @@ describe('audit over HTTP', () => {
       expect(res.body.reviews.map((r: { reviewerId: string }) => r.reviewerId)).toEqual(['reviewer-nadia', 'reviewer-omar']);
     });
 
+    it('shows a conflict declared after the decision, and that the review it concerns counted', async () => {
+      const landPath = `/proposals/${ids.land}`;
+      await post('nadia', `${landPath}/conflicts`, { description: 'My sister joined the lead in June' }).expect(200);
+      const res = await t.http.get(`/audit/decisions/${ids.land}`).set(bearer('auditor')).expect(200);
+      expect(res.body.decision).toMatchObject({ decision: 'award', amountMinor: 3_000_000 });
+      expect(res.body.conflictDeclarations).toEqual([expect.objectContaining({ reviewerId: 'reviewer-nadia', description: 'My sister joined the lead in June', afterDecision: true })]);
+      expect(res.body.recusals).toEqual([expect.objectContaining({ reviewerId: 'reviewer-nadia', afterDecision: true })]);
+      expect(res.body.reviews).toEqual([
+        expect.objectContaining({ reviewerId: 'reviewer-nadia', counted: true, recusedAfterDecision: true }),
+        expect.objectContaining({ reviewerId: 'reviewer-omar', counted: true, recusedAfterDecision: false }),
+      ]);
+    });
+
     it('has no dossier without a decision (404)', async () => {
       const undecided = await post('bidoun', '/proposals', {
         callId: ids.callId, partners: [{ organisationId: ids.hebron, role: 'research' }],

@@ -120,11 +120,13 @@ export class DecisionDossierDto {
   @ApiProperty({ type: [Object] }) reviewerAssignments: Record<string, unknown>[];
   @ApiProperty({
     type: [Object],
-    description: "Each conflict of interest a reviewer declared (reviewer, when, what), with evidence. The description is personal data of the reviewer: null once that reviewer's personal data was erased (declarations made before 2026-12-07 were stored in clear and read as written)",
+    description: "Each conflict of interest a reviewer declared (reviewer, when, what), with evidence; afterDecision is true for one declared after the decision in force (it does not undo the decision: the auditor sees that the decision rested on a conflicted review). The description is personal data of the reviewer: null once that reviewer's personal data was erased (declarations made before 2026-12-07 were stored in clear and read as written)",
   })
   conflictDeclarations: Record<string, unknown>[];
-  @ApiProperty({ type: [Object] }) recusals: Record<string, unknown>[];
-  @ApiProperty({ type: [Object], description: 'Scores and comment per criterion; `counted` is false for a recused reviewer' }) reviews: Record<string, unknown>[];
+  @ApiProperty({ type: [Object], description: 'Each recusal (reviewer, reason, when), with evidence; afterDecision is true for one made after the decision in force' })
+  recusals: Record<string, unknown>[];
+  @ApiProperty({ type: [Object], description: 'Scores and comment per criterion; `counted` is false for a reviewer recused before the decision; `recusedAfterDecision` is true for a review that counted and whose reviewer was recused after the decision' })
+  reviews: Record<string, unknown>[];
   @ApiPropertyOptional({ type: Object, nullable: true }) consensus: Record<string, unknown> | null;
   @ApiProperty({ type: DossierDecisionDto }) decision: DossierDecisionDto;
   @ApiProperty({ type: [DossierDecisionDto], description: 'Earlier decisions that did not stand' }) earlierDecisions: DossierDecisionDto[];

@@ -398,6 +398,7 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
                 <li key={i} class={r.counted === false ? 'later' : undefined}>
                   {String(r.reviewerId)}: {scores.map((s) => `${s.criterionId} ${s.score}`).join(', ')} — {lookup(`form.recommendation=${String(r.recommendation)}`) ?? String(r.recommendation)}
                   {r.counted === false && <> · <em data-testid="not-counted">{t('audit.notCounted')}</em></>}
+                  {r.recusedAfterDecision === true && <> · <em data-testid="recused-after-decision">{t('audit.recusedAfterDecision')}</em></>}
                 </li>
               );
             })}
@@ -407,7 +408,10 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
               <h4>{t('audit.conflicts')}</h4>
               <ul class="compact" data-testid="dossier-conflicts">
                 {rows(dossier.conflictDeclarations).map((c, i) => (
-                  <li key={i}>{String(c.reviewerId)}, {dateTime(String(c.declaredAt))}: {text(c.description)}</li>
+                  <li key={i}>
+                    {String(c.reviewerId)}, {dateTime(String(c.declaredAt))}: {text(c.description)}
+                    {c.afterDecision === true && <> · <em data-testid="after-decision">{t('audit.afterDecision')}</em></>}
+                  </li>
                 ))}
               </ul>
             </>
@@ -417,7 +421,10 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
               <h4>{t('audit.recusals')}</h4>
               <ul class="compact" data-testid="dossier-recusals">
                 {rows(dossier.recusals).map((r, i) => (
-                  <li key={i}>{String(r.reviewerId)}, {dateTime(String(r.recusedAt))}</li>
+                  <li key={i}>
+                    {String(r.reviewerId)}, {dateTime(String(r.recusedAt))}
+                    {r.afterDecision === true && <> · <em data-testid="after-decision">{t('audit.afterDecision')}</em></>}
+                  </li>
                 ))}
               </ul>
             </>

@@ -58,8 +58,27 @@ describe('a decision dossier shows the decision in force as it stood when it was
   });
 
   it('marks the review of a reviewer recused before the decision as not counted', () => {
-    expect(dossier.reviews).toEqual([expect.objectContaining({ reviewerId: 'r1', counted: false })]);
-    expect(dossier.recusals).toEqual([expect.objectContaining({ reviewerId: 'r1', reason: 'late conflict' })]);
+    expect(dossier.reviews).toEqual([expect.objectContaining({ reviewerId: 'r1', counted: false, recusedAfterDecision: false })]);
+    expect(dossier.recusals).toEqual([expect.objectContaining({ reviewerId: 'r1', reason: 'late conflict', afterDecision: false })]);
+  });
+
+  it('shows a conflict declared and a recusal made after the decision, and the review that counted though its reviewer was recused since', () => {
+    const stream = [
+      proposal[0],
+      proposal[1],
+      p(2, 'ReviewSubmitted', { reviewerId: 'r2', scores: [], weightedScore: 70, recommendation: 'fund', comment: 'ok', submittedAt: '2027-03-01T00:00:00.000Z' }, '2027-03-01T00:00:00.000Z', 'r2'),
+      p(3, 'FundingDecisionRecorded', { decision: 'award', amountMinor: 100, reasons: 'first', decidedBy: 'alice', committee: 'C', grantId: 'g1', decidedAt: '2027-04-01T00:00:00.000Z' }, '2027-04-01T00:00:00.000Z'),
+      p(4, 'ConflictOfInterestDeclared', { reviewerId: 'r2', description: 'Board member of the lead', declaredAt: '2027-05-01T00:00:00.000Z' }, '2027-05-01T00:00:00.000Z', 'r2'),
+      p(5, 'ReviewerRecused', { reviewerId: 'r2', reason: 'conflict of interest', recusedAt: '2027-05-01T00:00:00.000Z' }, '2027-05-01T00:00:00.000Z', 'r2'),
+    ];
+    const decided = upToLastDecision(stream)!;
+    const later = buildDecisionDossier(decided, call, stream.slice(decided.length));
+    expect(later.reviews).toEqual([expect.objectContaining({ reviewerId: 'r2', counted: true, recusedAfterDecision: true })]);
+    expect(later.conflictDeclarations).toEqual([
+      expect.objectContaining({ reviewerId: 'r2', description: 'Board member of the lead', afterDecision: true, evidence: expect.objectContaining({ streamVersion: 4 }) }),
+    ]);
+    expect(later.recusals).toEqual([expect.objectContaining({ reviewerId: 'r2', afterDecision: true, evidence: expect.objectContaining({ streamVersion: 5 }) })]);
+    expect(later.decision).toMatchObject({ decision: 'award', grantId: 'g1' });
   });
 
   it('recomputes the submitted content hash and says when it does not match', () => {

@@ -52,6 +52,8 @@ export interface DossierSubmission {
 export interface DossierReview extends Without<ReviewSubmittedData, 'proposalId'> {
   /** False when the reviewer was recused before the decision: the review did not count. */
   counted: boolean;
+  /** The reviewer was recused after the decision: the review counted, and the decision rests on it. */
+  recusedAfterDecision: boolean;
   evidence: Evidence;
 }
 
@@ -101,8 +103,9 @@ export interface DecisionDossier {
   submission: DossierSubmission | null;
   screening: WithEvidence<Without<EligibilityScreenedData, 'proposalId'>> | null;
   reviewerAssignments: WithEvidence<Without<ReviewerAssignedData, 'proposalId'>>[];
-  conflictDeclarations: WithEvidence<Without<ConflictOfInterestDeclaredData, 'proposalId'>>[];
-  recusals: WithEvidence<Without<ReviewerRecusedData, 'proposalId'>>[];
+  /** Also those declared after the decision (`afterDecision`): a conflict found later does not undo the decision, and an auditor must see it. */
+  conflictDeclarations: AfterDecision<WithEvidence<Without<ConflictOfInterestDeclaredData, 'proposalId'>>>[];
+  recusals: AfterDecision<WithEvidence<Without<ReviewerRecusedData, 'proposalId'>>>[];
   reviews: DossierReview[];
   consensus: WithEvidence<Without<ConsensusRecordedData, 'proposalId'>> | null;
   decision: DossierDecision;
@@ -114,6 +117,9 @@ export interface DecisionDossier {
   /** Every redress request against a decision of this proposal, also those filed after the last decision, with its outcome. */
   redress: DossierRedress[];
 }
+
+/** A step recorded after the decision in force (true), or before it. */
+type AfterDecision<T> = T & { afterDecision: boolean };
 
 export function evidenceOf(event: RecordedEvent): Evidence {
   return {
@@ -203,16 +209,16 @@ export function buildDecisionDossier(
         dossier.reviewerAssignments.push({ ...withoutProposalId(of<ReviewerAssignedData>(event)), evidence });
         return;
       case 'ConflictOfInterestDeclared':
-        dossier.conflictDeclarations.push({ ...withoutProposalId(of<ConflictOfInterestDeclaredData>(event)), evidence });
+        dossier.conflictDeclarations.push({ ...withoutProposalId(of<ConflictOfInterestDeclaredData>(event)), evidence, afterDecision: false });
         return;
       case 'ReviewerRecused': {
         const recusal = of<ReviewerRecusedData>(event);
         recused.add(recusal.reviewerId);
-        dossier.recusals.push({ ...withoutProposalId(recusal), evidence });
+        dossier.recusals.push({ ...withoutProposalId(recusal), evidence, afterDecision: false });
         return;
       }
       case 'ReviewSubmitted':
-        reviews.push({ ...withoutProposalId(of<ReviewSubmittedData>(event)), counted: true, evidence });
+        reviews.push({ ...withoutProposalId(of<ReviewSubmittedData>(event)), counted: true, recusedAfterDecision: false, evidence });
         return;
       case 'ConsensusRecorded':
         dossier.consensus = { ...withoutProposalId(of<ConsensusRecordedData>(event)), evidence };
@@ -240,6 +246,16 @@ export function buildDecisionDossier(
     }
   });
   for (const review of reviews) review.counted = !recused.has(review.reviewerId);
+  // Conflicts declared and recusals made after the decision: they do not change what counted then.
+  for (const event of laterProposalEvents) {
+    if (event.type === 'ConflictOfInterestDeclared') {
+      dossier.conflictDeclarations.push({ ...withoutProposalId(of<ConflictOfInterestDeclaredData>(event)), evidence: evidenceOf(event), afterDecision: true });
+    } else if (event.type === 'ReviewerRecused') {
+      const recusal = of<ReviewerRecusedData>(event);
+      dossier.recusals.push({ ...withoutProposalId(recusal), evidence: evidenceOf(event), afterDecision: true });
+      for (const review of reviews) if (review.counted && review.reviewerId === recusal.reviewerId) review.recusedAfterDecision = true;
+    }
+  }
   for (const event of [...proposalEvents, ...laterProposalEvents]) {
     if (event.type === 'RedressRequested') {
       redress.push({ ...withoutProposalId(of<RedressRequestedData>(event)), evidence: evidenceOf(event), outcome: null });
