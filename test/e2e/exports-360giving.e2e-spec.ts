@@ -95,7 +95,8 @@ describe('360Giving export', () => {
   }
 
   async function awarded(amountMinor: number, leadOrganisationId = lead, currency = 'EUR'): Promise<string> {
-    const callId = await scenario.publishedCall({ currency });
+    // The configured ceiling per recipient is in EUR: a call in another currency states its own.
+    const callId = await scenario.publishedCall({ currency, ...(currency === 'EUR' ? {} : { recipientCeilingMinor: 1_000_000_000 }) });
     const proposalId = await draftedIn(currency, () =>
       scenario.proposalReadyForDecision({ callId, leadOrganisationId, partnerOrganisationIds: [partnerOrg], requestedMinor: amountMinor }),
     );

@@ -105,6 +105,12 @@ describe('a ceiling per recipient across the programme', () => {
   it("refuses a call whose own ceiling is below its maximum award (422), and an amendment that would take a recipient past its ceiling (422, nothing amended)", async () => {
     const draft = await t.http.post('/calls').set('Authorization', manager).send(callBody({ recipientCeilingMinor: 1_000_000 })).expect(422);
     expect(draft.body.rule).toBe('call.recipient-ceiling.invalid');
+    // The configured ceiling (6,000,000) is in EUR: a call in yen or Lebanese pounds states its own (JPY 6,000,000 is not EUR 60,000).
+    for (const currency of ['JPY', 'LBP']) {
+      const foreign = await t.http.post('/calls').set('Authorization', manager).send(callBody({ currency })).expect(422);
+      expect(foreign.body).toMatchObject({ rule: 'call.recipient-ceiling.required', detail: expect.stringContaining(`is in EUR, the call in ${currency}`) });
+    }
+    await t.http.post('/calls').set('Authorization', manager).send(callBody({ currency: 'JPY', recipientCeilingMinor: 10_000_000 })).expect(201);
 
     const organisation = await scenario.organisation('MA');
     const partner = await scenario.organisation('PS');

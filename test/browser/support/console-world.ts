@@ -92,6 +92,8 @@ export async function seedSubmittedProposals(world: ConsoleWorld, titles: Record
     budgetMinor: 20_000_000,
     minAwardMinor: 500_000,
     maxAwardMinor: 8_000_000,
+    // The configured ceiling per recipient is in EUR: a call in another currency states its own.
+    ...(currency === 'EUR' ? {} : { recipientCeilingMinor: 1_000_000_000 }),
     eligibleCountries: ['LB', 'PS', 'MA', 'TN'],
     minPartners: 2,
     criteria: CRITERIA,

@@ -1,7 +1,9 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '@app/platform/clock';
 import { callDecider, callStreamName, type CallCommand } from '@app/domain/call';
+import { configuredRecipientCeiling, DEFAULT_RECIPIENT_CEILING_POLICY } from '@app/domain/recipient';
+import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
 import type { CommandContext, CommandResult } from '../command-context';
 import { type ExecuteOptions, StreamCommandExecutor } from '../stream-command-executor';
 
@@ -25,11 +27,16 @@ export class ExecuteCallCommandHandler implements ICommandHandler<ExecuteCallCom
   constructor(
     private readonly executor: StreamCommandExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
   ) {}
 
   async execute({ command, context, options }: ExecuteCallCommand): Promise<CommandResult> {
     const callId = command.data.callId;
-    const full = { ...command, now: this.clock.now().toISOString() } as CallCommand;
+    const now = this.clock.now().toISOString();
+    const full: CallCommand =
+      command.type === 'DraftCall'
+        ? { ...command, now, configuredRecipientCeiling: configuredRecipientCeiling(command.data.programme, this.config?.recipientCeiling ?? DEFAULT_RECIPIENT_CEILING_POLICY) }
+        : ({ ...command, now } as CallCommand);
     const { id, version } = await this.executor.execute(callDecider, callStreamName(callId), callId, full, context, options);
     return { id, version };
   }

@@ -17,6 +17,7 @@ import {
   InvalidEligibleCountries,
   InvalidMinPartners,
   InvalidRecipientCeiling,
+  RecipientCeilingRequired,
   InvalidReviewsRequired,
   InvalidScoringCriteria,
   InvalidSubmissionWindow,
@@ -32,7 +33,7 @@ import {
  * which reads decide's code paths: a rule listed is reachable for that command, not in every state.
  */
 export const callCommandRules: Readonly<Record<CallCommand['type'], readonly RuleViolationClass[]>> = {
-  DraftCall: [InvalidAwardRange, InvalidBudget, InvalidCriteriaWeights, InvalidCurrency, InvalidEligibleCountries, InvalidMinPartners, InvalidRecipientCeiling, InvalidReviewsRequired, InvalidScoringCriteria, InvalidSubmissionWindow, InvalidTimestamp, MissingCallDetails],
+  DraftCall: [InvalidAwardRange, InvalidBudget, InvalidCriteriaWeights, InvalidCurrency, InvalidEligibleCountries, InvalidMinPartners, InvalidRecipientCeiling, InvalidReviewsRequired, InvalidScoringCriteria, InvalidSubmissionWindow, InvalidTimestamp, MissingCallDetails, RecipientCeilingRequired],
   PublishCall: [DeadlinePassed, InvalidTimestamp],
   ExtendCallDeadline: [DeadlineNotLater, DeadlinePassed, InvalidTimestamp, ReasonRequired],
   CloseCall: [InvalidTimestamp, ReasonRequired],

@@ -26,7 +26,17 @@ export interface DraftCallData {
   closesAt: string;
 }
 
-export type DraftCall = { type: 'DraftCall'; data: DraftCallData; now: string };
+export type DraftCall = {
+  type: 'DraftCall';
+  data: DraftCallData;
+  now: string;
+  /**
+   * The ceiling per recipient the configuration gives the call's programme, and its currency (added
+   * by the application, as `now` is): a call that states no ceiling of its own is held to it, so it
+   * must be in the call's currency and at least its maximum award.
+   */
+  configuredRecipientCeiling?: { currency: string; minor: number };
+};
 export type PublishCall = { type: 'PublishCall'; data: { callId: string }; now: string };
 export type ExtendCallDeadline = {
   type: 'ExtendCallDeadline';

@@ -19,6 +19,7 @@ import {
   InvalidEligibleCountries,
   InvalidMinPartners,
   InvalidRecipientCeiling,
+  RecipientCeilingRequired,
   InvalidReviewsRequired,
   InvalidScoringCriteria,
   InvalidSubmissionWindow,
@@ -299,6 +300,26 @@ describe('call decider', () => {
       const state = fold(callDecider, [drafted({ recipientCeilingMinor: 40_000_000 })]) as ExistingCall;
       expect(state.terms.recipientCeilingMinor).toBe(40_000_000);
       expect((fold(callDecider, [drafted()]) as ExistingCall).terms).not.toHaveProperty('recipientCeilingMinor');
+    });
+
+    describe('a call that states no ceiling is held to the one configured for its programme', () => {
+      const configured = (currency: string, minor: number): CallCommand => ({ ...(draft() as Extract<CallCommand, { type: 'DraftCall' }>), configuredRecipientCeiling: { currency, minor } });
+
+      it('given the configured ceiling in the call\'s currency, then the call is drafted without a ceiling of its own, also when its maximum award is above it (the decision refuses such an award)', () => {
+        given(callDecider).when(configured('EUR', 25_000_000)).then([drafted()]);
+        given(callDecider).when(configured('EUR', 6_000_000)).then([drafted()]);
+      });
+
+      it('given the configured ceiling in another currency, then the call must state its own: 6,000,000 minor units are EUR 60,000 but JPY 6,000,000', () => {
+        const error = given(callDecider).when(configured('JPY', 60_000_000)).thenThrows(RecipientCeilingRequired);
+        expect(error.rule).toBe('call.recipient-ceiling.required');
+        expect(error.message).toContain('(60000000) is in JPY, the call in EUR');
+      });
+
+      it('given a ceiling of its own, then the configured one does not matter', () => {
+        const own: CallCommand = { ...(draft({ recipientCeilingMinor: 40_000_000 }) as Extract<CallCommand, { type: 'DraftCall' }>), configuredRecipientCeiling: { currency: 'JPY', minor: 1 } };
+        given(callDecider).when(own).then([drafted({ recipientCeilingMinor: 40_000_000 })]);
+      });
     });
 
     it.each([0, 1.5, 24_999_999])('rejects a ceiling per recipient that is not an integer of at least the maximum award (%p)', (recipientCeilingMinor) => {

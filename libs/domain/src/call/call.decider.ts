@@ -29,6 +29,7 @@ import {
   InvalidEligibleCountries,
   InvalidMinPartners,
   InvalidRecipientCeiling,
+  RecipientCeilingRequired,
   InvalidReviewsRequired,
   InvalidScoringCriteria,
   InvalidSubmissionWindow,
@@ -359,7 +360,7 @@ export const callDecider: Decider<CallCommand, CallEvent, CallState> = {
   decide: decideCall,
 };
 
-function draftCall({ data, now }: DraftCall, state: CallState): CallEvent[] {
+function draftCall({ data, now, configuredRecipientCeiling }: DraftCall, state: CallState): CallEvent[] {
   if (state.status !== 'none') throw new AlreadyExists(callStreamName(data.callId));
 
   if (isBlank(data.programme)) throw new MissingCallDetails('A call needs a programme');
@@ -373,6 +374,11 @@ function draftCall({ data, now }: DraftCall, state: CallState): CallEvent[] {
   if (!isIntegerAtLeast(data.reviewsRequired, 1)) throw new InvalidReviewsRequired(data.reviewsRequired);
   if (data.recipientCeilingMinor !== undefined && !isIntegerAtLeast(data.recipientCeilingMinor, data.maxAwardMinor)) {
     throw new InvalidRecipientCeiling(data.recipientCeilingMinor, data.maxAwardMinor);
+  }
+  if (data.recipientCeilingMinor === undefined && configuredRecipientCeiling !== undefined) {
+    const { currency, minor } = configuredRecipientCeiling;
+    // (One below the maximum award is the programme's policy: an award above it is refused at the decision, recipient.ceiling.exceeded.)
+    if (currency !== data.currency) throw new RecipientCeilingRequired(`The ceiling per recipient configured for the programme (${minor}) is in ${currency}, the call in ${data.currency}`);
   }
   const opensAt = toInstant('opensAt', data.opensAt);
   const closesAt = toInstant('closesAt', data.closesAt);

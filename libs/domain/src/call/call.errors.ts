@@ -197,6 +197,18 @@ export class InvalidCommitmentAdjustment extends DomainRuleViolation {
   }
 }
 
+/**
+ * A call that states no ceiling per recipient is held to the one configured for its programme: the
+ * call must state its own when that one is in another currency (6,000,000 minor units are EUR 60,000
+ * but JPY 6,000,000 and LBP 60,000).
+ */
+export class RecipientCeilingRequired extends DomainRuleViolation {
+  static readonly rule = 'call.recipient-ceiling.required';
+  constructor(reason: string) {
+    super(RecipientCeilingRequired.rule, `${reason}: state recipientCeilingMinor, in minor units of the call's currency`);
+  }
+}
+
 /** A call's ceiling per recipient, when it states one, is a positive integer of minor units, at least the call's maximum award. */
 export class InvalidRecipientCeiling extends DomainRuleViolation {
   static readonly rule = 'call.recipient-ceiling.invalid';

@@ -1,6 +1,6 @@
 import { given } from '../shared/testing';
 import type { CommitRecipientFunds } from './recipient.commands';
-import { DEFAULT_RECIPIENT_CEILING_MINOR, recipientCeilingFor, recipientDecider, recipientsOfAward, recipientTotalMinor } from './recipient.decider';
+import { configuredRecipientCeiling, DEFAULT_RECIPIENT_CEILING_MINOR, recipientCeilingFor, recipientDecider, recipientsOfAward, recipientTotalMinor } from './recipient.decider';
 import {
   InvalidRecipientAmount,
   InvalidRecipientCeiling,
@@ -72,6 +72,11 @@ describe('recipient decider: a ceiling per recipient across the programme', () =
     given(recipientDecider, [inUsd, otherProgramme]).when(commit(grant3, 6_000_001)).then([
       { type: 'RecipientFundsRefused', data: { ...commit(grant3, 6_000_001).data, totalMinor: 0, refusedAt: now } },
     ]);
+  });
+
+  it('given 40,000 awarded under the programme spelt in another case and spacing, when 20,000.01 more would be committed, then it is refused: one programme, one ceiling', () => {
+    const shouted = committed(grant1, 4_000_000, 4_000_000, { programme: `  ${programme.toUpperCase().replace(/ /g, '  ')}` });
+    given(recipientDecider, [shouted]).when(commit(grant2, 2_000_001, { callId: callB })).then([refusedGrant2]);
   });
 
   it('given the grant already committed, when the same commitment is redelivered, then nothing is appended', () => {
@@ -182,10 +187,13 @@ describe('who counts what, and which ceiling', () => {
   });
 
   it("the call's term wins, then the programme's configuration, then the default EUR 60,000", () => {
-    const policy = { defaultMinor: DEFAULT_RECIPIENT_CEILING_MINOR, byProgramme: { [programme]: 5_000_000 } };
+    const policy = { defaultMinor: DEFAULT_RECIPIENT_CEILING_MINOR, byProgramme: { [programme]: 5_000_000 }, currency: 'EUR' };
     expect(recipientCeilingFor({ programme, recipientCeilingMinor: 9_000_000 }, policy)).toBe(9_000_000);
     expect(recipientCeilingFor({ programme }, policy)).toBe(5_000_000);
     expect(recipientCeilingFor({ programme: 'Another programme' }, policy)).toBe(6_000_000);
+    // A programme is named in any case, spacing or compatibility form.
+    expect(recipientCeilingFor({ programme: `  ${programme.toUpperCase().replace(/ /g, '  ')} ` }, policy)).toBe(5_000_000);
+    expect(configuredRecipientCeiling(programme.toLowerCase(), policy)).toEqual({ currency: 'EUR', minor: 5_000_000 });
   });
 
   it('events have explicit versioned types and the stream is recipient-{organisationId}', () => {

@@ -46,11 +46,21 @@ export const initialRecipientState: RecipientState = { organisationId: null, com
 
 /** What the organisation has been awarded in one programme and currency: every commitment not released. */
 export function recipientTotalMinor(state: RecipientState, programme: string, currency: string): number {
+  const key = programmeKey(programme);
   let total = 0;
   for (const commitment of Object.values(state.commitments)) {
-    if (!commitment.released && commitment.programme === programme && commitment.currency === currency) total += commitment.amountMinor;
+    if (!commitment.released && commitment.currency === currency && programmeKey(commitment.programme) === key) total += commitment.amountMinor;
   }
   return total;
+}
+
+/**
+ * A programme's name as the ceiling counts it: `Civic Space 2027`, `CIVIC SPACE 2027` and
+ * `Civic  Space 2027` are one programme (until 2026-12-07 each was a ceiling of its own, and an
+ * organisation could be awarded the ceiling once per spelling).
+ */
+export function programmeKey(programme: string): string {
+  return programme.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -59,18 +69,32 @@ export function recipientTotalMinor(state: RecipientState, programme: string, cu
 /** The ceiling per recipient when neither the call nor the programme's configuration sets one: 6,000,000 minor units (EUR 60,000). */
 export const DEFAULT_RECIPIENT_CEILING_MINOR = 6_000_000;
 
-/** The programme's configuration: a default ceiling, and ceilings of named programmes. */
+/** The programme's configuration: a default ceiling, and ceilings of named programmes, in one currency. */
 export interface RecipientCeilingPolicy {
   defaultMinor: number;
   byProgramme: Readonly<Record<string, number>>;
+  /** ISO 4217: the currency of `defaultMinor` and `byProgramme`. A call in another currency states its own ceiling. */
+  currency: string;
 }
 
-export const DEFAULT_RECIPIENT_CEILING_POLICY: RecipientCeilingPolicy = { defaultMinor: DEFAULT_RECIPIENT_CEILING_MINOR, byProgramme: {} };
+export const DEFAULT_RECIPIENT_CEILING_POLICY: RecipientCeilingPolicy = { defaultMinor: DEFAULT_RECIPIENT_CEILING_MINOR, byProgramme: {}, currency: 'EUR' };
 
-/** The ceiling an award under a call is held to: the call's own term, else its programme's, else the default. In the call's currency. */
+/** The ceiling the configuration gives a programme (its own, else the default), with the currency it is in. */
+export function configuredRecipientCeiling(programme: string, policy: RecipientCeilingPolicy): { currency: string; minor: number } {
+  const key = programmeKey(programme);
+  for (const [name, minor] of Object.entries(policy.byProgramme)) if (programmeKey(name) === key) return { currency: policy.currency, minor };
+  return { currency: policy.currency, minor: policy.defaultMinor };
+}
+
+/**
+ * The ceiling an award under a call is held to: the call's own term, else its programme's, else the
+ * default. Since 2026-12-07 a call in another currency than the configuration's states its own
+ * (call.recipient-ceiling.required); one drafted before in such a currency is held to the
+ * configured number in its own currency, as it was then.
+ */
 export function recipientCeilingFor(call: { programme: string; recipientCeilingMinor?: number }, policy: RecipientCeilingPolicy): number {
   if (call.recipientCeilingMinor !== undefined) return call.recipientCeilingMinor;
-  return Object.prototype.hasOwnProperty.call(policy.byProgramme, call.programme) ? policy.byProgramme[call.programme] : policy.defaultMinor;
+  return configuredRecipientCeiling(call.programme, policy).minor;
 }
 
 /**

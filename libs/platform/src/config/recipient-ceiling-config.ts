@@ -10,6 +10,8 @@ export interface RecipientCeilingConfig {
   defaultMinor: number;
   /** Programmes (by the calls' `programme`) with a ceiling of their own (RECIPIENT_CEILINGS). */
   byProgramme: Readonly<Record<string, number>>;
+  /** The currency both are in (RECIPIENT_CEILING_CURRENCY, ISO 4217; EUR): a call in another states its own ceiling. */
+  currency: string;
 }
 
 export const DEFAULT_RECIPIENT_CEILING_MINOR = 6_000_000;
@@ -17,7 +19,15 @@ export const DEFAULT_RECIPIENT_CEILING_MINOR = 6_000_000;
 const EXAMPLE = '{"Civic Space 2027": 5000000}';
 
 export function recipientCeilingConfigFromEnv(env: NodeJS.ProcessEnv, fail: (variable: string, problem: string) => void): RecipientCeilingConfig {
-  return { defaultMinor: defaultCeiling(env, fail), byProgramme: ceilingsByProgramme(env, fail) };
+  return { defaultMinor: defaultCeiling(env, fail), byProgramme: ceilingsByProgramme(env, fail), currency: ceilingCurrency(env, fail) };
+}
+
+function ceilingCurrency(env: NodeJS.ProcessEnv, fail: (variable: string, problem: string) => void): string {
+  const value = nonEmpty(env.RECIPIENT_CEILING_CURRENCY);
+  if (value === undefined) return 'EUR';
+  if (/^[A-Z]{3}$/.test(value) && Intl.supportedValuesOf('currency').includes(value)) return value;
+  fail('RECIPIENT_CEILING_CURRENCY', `must be an ISO 4217 currency code such as EUR, got "${value}"`);
+  return 'EUR';
 }
 
 function defaultCeiling(env: NodeJS.ProcessEnv, fail: (variable: string, problem: string) => void): number {
