@@ -197,6 +197,31 @@ describe('financial reports over HTTP: expenditure per budget line, transfers, f
     expect(releases.map((e) => (e.data as { amountMinor: number }).amountMinor)).toEqual([2_400_000]);
   });
 
+  it('the final payment owed holds a termination back (422, nothing appended); once paid, the grant terminates on its accepted costs', async () => {
+    const { callId, grantId, financial } = await runningGrant();
+    await post(grantee, `/grants/${grantId}/reports/${financial}/financial-submission`, spent(2_950_000, 1_400_000, 550_000)).expect(200);
+    const accepted = await post(manager, `/grants/${grantId}/reports/${financial}/acceptance`).expect(200);
+    // Accepted costs 4,900,000, paid 3,000,000: a final payment of 1,900,000 is owed to the grantee.
+    const finalPayment = (await grantAt(grantId, accepted.body.version)).tranches.find((tr: { status: string }) => tr.status === 'scheduled');
+    expect(finalPayment).toMatchObject({ amountMinor: 1_900_000 });
+    const before = await streamEvents(t, `grant-${grantId}`);
+
+    // Until 2026-12-07 this cancelled the final payment and released it to the call: the accepted costs could never be paid.
+    const refused = await post(manager, `/grants/${grantId}/termination`, { reason: 'Lead organisation dissolved' }).expect(422);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ status: 422, rule: 'grant.termination.final-payment-owed' });
+    expect(refused.body.detail).toContain(finalPayment.trancheId);
+    expect(await streamEvents(t, `grant-${grantId}`)).toHaveLength(before.length);
+    await committed(callId, AMOUNT);
+
+    // Paid, the grant may be terminated: nothing is left to cancel, and it cost its accepted costs.
+    await post(manager, `/grants/${grantId}/disbursements/${finalPayment.trancheId}/payment`, { paymentReference: 'SEPA-FINAL' }).expect(200);
+    const terminated = await post(manager, `/grants/${grantId}/termination`, { reason: 'Lead organisation dissolved' }).expect(200);
+    expect(await grantAt(grantId, terminated.body.version)).toMatchObject({ status: 'terminated', disbursedMinor: 4_900_000, unspentMinor: 100_000 });
+    expect((await streamEvents(t, `grant-${grantId}`)).slice(before.length).map((e) => e.type)).toEqual(['DisbursementPaid', 'GrantTerminated']);
+    await committed(callId, 4_900_000);
+  });
+
   it('an amount change on a grant with a budget carries the new lines, so the budget stays equal to the amount', async () => {
     const { callId, grantId, balance, financial } = await runningGrant();
     // The balance will not be paid as planned: a cut must leave room for the tranches scheduled.

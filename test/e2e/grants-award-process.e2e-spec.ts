@@ -130,3 +130,41 @@ describe('award process manager', () => {
     expect(await funds.handle(decision)).toBe('ignored');
   });
 });
+
+describe('award process manager: an award whose call was cancelled before its funds were committed', () => {
+  let t: TestApp;
+  let scenario: GrantScenario;
+
+  beforeAll(async () => {
+    // No worker: the call is cancelled between the decision and the process manager's step.
+    t = await createTestApp({ now: '2027-01-10T09:00:00Z', runWorker: false });
+    scenario = new GrantScenario(t);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('records funds-unavailable with a rule code (call.state.cancelled), not an exception class name, and nothing left on the call', async () => {
+    const lead = await scenario.organisation('LB');
+    const partner = await scenario.organisation('PS');
+    const callId = await scenario.publishedCall({ budgetMinor: 5_000_000, maxAwardMinor: 4_000_000 });
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 2_000_000 });
+    const grantId = await scenario.award(proposalId, 2_000_000);
+    await scenario.executor.execute(callDecider, `call-${callId}`, callId, { type: 'CancelCall', data: { callId, reason: 'Programme suspended' }, now: '2027-05-04T09:00:00.000Z' }, humanContext());
+
+    const decision = (await streamEvents(t, `proposal-${proposalId}`)).find((e) => e.type === 'FundingDecisionRecorded') as RecordedEvent;
+    const manager = new AwardProcessManager({ executor: scenario.executor, clock: t.clock, logger: silent });
+    expect(await manager.handle(decision)).toBe('funds-unavailable');
+
+    // Until 2026-12-07: reason "InvalidStateTransition", remainingMinor 5,000,000 (the cancelled call's uncommitted budget).
+    const [unavailable] = (await streamEvents(t, `proposal-${proposalId}`)).filter((e) => e.type === 'AwardFundsUnavailable');
+    expect(unavailable.data).toMatchObject({ grantId, amountMinor: 2_000_000, remainingMinor: 0, reason: 'call.state.cancelled' });
+    expect((await streamEvents(t, `call-${callId}`)).map((e) => e.type)).toEqual(['CallDrafted', 'CallPublished', 'CallCancelled']);
+    expect(await streamEvents(t, `grant-${grantId}`)).toEqual([]);
+    // The network's ledgers counted the award first, and gave it back.
+    for (const organisationId of [lead, partner]) {
+      expect((await streamEvents(t, `recipient-${organisationId}`)).map((e) => e.type)).toEqual(['RecipientFundsCommitted', 'RecipientFundsReleased']);
+    }
+  });
+});

@@ -120,6 +120,29 @@ describe('grants over HTTP', () => {
     expect(stored.find((e) => e.type === 'ReportAccepted')?.metadata).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager' });
   });
 
+  it('refuses to close a grant while a report is still owed, naming it, and appends nothing; terminating still ends it', async () => {
+    const { grantId } = await activeGrant(5_000_000);
+    const interim = (await post(manager, `/grants/${grantId}/reports`, { kind: 'interim', dueDate: '2027-12-31' }).expect(201)).body.reportId as string;
+    const final = (await post(manager, `/grants/${grantId}/reports`, { kind: 'final', dueDate: '2029-05-31' }).expect(201)).body.reportId as string;
+    await post(grantee, `/grants/${grantId}/reports/${final}/submission`, { summary: 'Final report.' }).expect(200);
+    await post(manager, `/grants/${grantId}/reports/${final}/acceptance`).expect(200);
+    const before = await streamEvents(t, `grant-${grantId}`);
+
+    // Until 2026-12-07 the grant closed, and the interim report it never received was dropped without a trace.
+    const refused = await post(manager, `/grants/${grantId}/closure`).expect(422);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ status: 422, rule: 'grant.closure.reports-outstanding' });
+    expect(refused.body.detail).toContain(interim);
+    // Sent back for revision, it is still owed.
+    await post(grantee, `/grants/${grantId}/reports/${interim}/submission`, { summary: 'Interim report.' }).expect(200);
+    await post(manager, `/grants/${grantId}/reports/${interim}/revision-request`, { reason: 'Attendance lists missing' }).expect(200);
+    expect((await post(manager, `/grants/${grantId}/closure`).expect(422)).body.rule).toBe('grant.closure.reports-outstanding');
+    expect(await streamEvents(t, `grant-${grantId}`)).toHaveLength(before.length + 2);
+
+    const terminated = await post(manager, `/grants/${grantId}/termination`, { reason: 'The network will not report' }).expect(200);
+    expect(await grantAt(grantId, terminated.body.version)).toMatchObject({ status: 'terminated', unspentMinor: 5_000_000 });
+  });
+
   it('sends a report back for revision and lets the grantee submit it again', async () => {
     const { grantId } = await activeGrant();
     const report = await post(manager, `/grants/${grantId}/reports`, { kind: 'financial', dueDate: '2027-09-30' }).expect(201);

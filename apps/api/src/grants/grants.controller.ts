@@ -329,7 +329,7 @@ export class GrantsController {
   @ApiOperation({
     summary: 'Terminate the grant, with a reason: unpaid tranches are cancelled and unspent funds go back to the call',
     description:
-      'From awarded (the agreement never signed, e.g. the grantee declined: the whole amount goes back), active or suspended. Unspent: the amount minus what was paid net of recoveries, an unspent advance still owed included; its repayment is still recorded afterwards (POST /grants/{id}/recovery).',
+      'From awarded (the agreement never signed, e.g. the grantee declined: the whole amount goes back), active or suspended. Unspent: the amount minus what was paid net of recoveries, an unspent advance still owed included; its repayment is still recorded afterwards (POST /grants/{id}/recovery). Not while the final payment of a settled grant is scheduled and unpaid (422 `grant.termination.final-payment-owed`): it is owed for the accepted costs, so pay it, then close the grant.',
   })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations(grantCommandRules.TerminateGrant)
@@ -342,7 +342,11 @@ export class GrantsController {
   @Post(':id/closure')
   @HttpCode(200)
   @Roles(...PROGRAMME)
-  @ApiOperation({ summary: 'Close the grant once the final report is accepted and every tranche is settled (paid or cancelled); unspent funds go back to the call' })
+  @ApiOperation({
+    summary: 'Close the grant once the final report is accepted and every tranche is settled (paid or cancelled); unspent funds go back to the call',
+    description:
+      'Every report is accepted first: one submitted and not reviewed is 422 `grant.closure.reports-awaiting-review`, one the grantee still owes (scheduled, or sent back for revision) 422 `grant.closure.reports-outstanding`, naming them. Reports are not waived: a grant that will not get one is terminated.',
+  })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations(grantCommandRules.CloseGrant)
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)

@@ -3,6 +3,7 @@ import type { Clock } from '@app/platform/clock';
 import { callDecider, callStreamName, commitmentOf } from '@app/domain/call';
 import { grantDecider, grantStreamName } from '@app/domain/grant';
 import { proposalDecider, proposalStreamName, type FundingDecisionRecordedData, type ProposalState } from '@app/domain/proposal';
+import { AlreadyExists, DomainRuleViolation, InvalidStateTransition, StreamNotFound } from '@app/domain/shared/decider';
 import {
   DEFAULT_RECIPIENT_CEILING_POLICY,
   RecipientCeilingExceeded,
@@ -71,10 +72,18 @@ export class AwardProcessManager {
       return 'already-unfunded';
     }
 
+    // The stream whose decider refused, for the refusal's code.
+    let refusedBy: AwardOutput['stream'] = first[0].stream;
     try {
-      for (const output of first) await this.send(output, context);
+      for (const output of first) {
+        refusedBy = output.stream;
+        await this.send(output, context);
+      }
       if (first[0].stream === 'recipient') {
-        for (const output of decideAward({ type: 'RecipientsCommitted', decision, proposal, now: this.now() })) await this.send(output, context);
+        for (const output of decideAward({ type: 'RecipientsCommitted', decision, proposal, now: this.now() })) {
+          refusedBy = output.stream;
+          await this.send(output, context);
+        }
       }
     } catch (error) {
       if (!isRefusal(error)) throw error;
@@ -84,7 +93,7 @@ export class AwardProcessManager {
         // meanwhile: the award stands, and this runner finishes it instead of contradicting it.
         return this.finish(decision, proposal, context);
       }
-      const reason = refusalRule(error);
+      const reason = awardRefusalReason(refusedBy, error);
       logger.log('award: funds unavailable', { grantId: decision.grantId, proposalId: decision.proposalId, callId, rule: reason });
       for (const output of decideAward({ type: 'FundsRefused', decision, proposal, call, reason, now: this.now() })) {
         try {
@@ -145,4 +154,20 @@ export class AwardProcessManager {
   private now(): string {
     return this.deps.clock.now().toISOString();
   }
+}
+
+/**
+ * The reason an award's funds are unavailable, as recorded on the proposal (AwardFundsUnavailable)
+ * and shown as `award.reason`: a rule code, never an exception's class name. A rule the refusing
+ * decider broke is its own code (`call.budget.exceeded`, `recipient.ceiling.exceeded`); a refusal
+ * that carries none is named after the stream that refused: the state it was in
+ * (`call.state.cancelled`: a cancelled call commits no funds; until 2026-12-07 recorded as
+ * `InvalidStateTransition`), `call.not-found`, `call.already-exists`.
+ */
+export function awardRefusalReason(stream: AwardOutput['stream'], error: Error): string {
+  if (error instanceof DomainRuleViolation) return error.rule;
+  if (error instanceof InvalidStateTransition) return `${stream}.state.${error.currentStatus}`;
+  if (error instanceof StreamNotFound) return `${stream}.not-found`;
+  if (error instanceof AlreadyExists) return `${stream}.already-exists`;
+  return refusalRule(error);
 }

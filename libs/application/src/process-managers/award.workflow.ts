@@ -23,7 +23,7 @@ export type AwardInput =
   | { type: 'FundsCommitted'; decision: AwardDecision; proposal: ProposalState; now: string }
   /**
    * `reason`: the rule code the award was refused with — by a recipient's ledger (recipient.ceiling.exceeded)
-   * or by the call (e.g. call.budget.exceeded).
+   * or by the call (e.g. call.budget.exceeded, or call.state.cancelled: awardRefusalReason).
    */
   | { type: 'FundsRefused'; decision: AwardDecision; proposal: ProposalState; call: CallState; reason: string; now: string };
 
@@ -99,7 +99,9 @@ export function decideAward(input: AwardInput): AwardOutput[] {
     }
     case 'FundsRefused': {
       const { decision, proposal, call, reason, now } = input;
-      const remainingMinor = call.status === 'none' ? 0 : availableBudgetMinor(call);
+      // What the call could still commit to an award: nothing unless it is published or closed (a
+      // cancelled call's uncommitted budget is not available; until 2026-12-07 it was shown so).
+      const remainingMinor = call.status === 'published' || call.status === 'closed' ? availableBudgetMinor(call) : 0;
       const { proposalId, grantId, amountMinor } = decision;
       return [
         { stream: 'proposal', id: proposalId, command: { type: 'RecordAwardFundsUnavailable', data: { proposalId, grantId, amountMinor, remainingMinor, reason }, now } },

@@ -46,7 +46,7 @@ export function createProcessManagers(deps: ProcessManagerDependencies): LogCons
   ];
 }
 
-export { AwardProcessManager, type AwardOutcome } from './award.process-manager';
+export { AwardProcessManager, awardRefusalReason, type AwardOutcome } from './award.process-manager';
 export { AwardOutcomeBackfill, decideAwardOutcomeBackfill, type AwardOutcomeBackfillOutcome } from './award-outcome-backfill';
 export { decideRecipientLedgerBackfill, RecipientLedgerBackfill, type RecipientLedgerBackfillOutcome } from './recipient-ledger-backfill';
 export { awardGrantCommand, decideAward, type AwardInput, type AwardOutput } from './award.workflow';

@@ -5,6 +5,10 @@
 import type { CallState, ExistingCall } from '@app/domain/call';
 import type { GrantAmendedData, GrantState } from '@app/domain/grant';
 import { type FundingDecisionRecordedData, initialProposalState, type ProposalState } from '@app/domain/proposal';
+import { BudgetExceeded } from '@app/domain/call';
+import { InvalidStateTransition, StreamNotFound } from '@app/domain/shared/decider';
+import { RecipientCeilingExceeded } from '@app/domain/recipient';
+import { awardRefusalReason } from './award.process-manager';
 import { type AwardDecision, decideAward } from './award.workflow';
 import { decideAwardOutcomeBackfill } from './award-outcome-backfill';
 import { decideRecipientLedgerBackfill } from './recipient-ledger-backfill';
@@ -118,6 +122,30 @@ describe('award workflow', () => {
     });
   });
 
+  it('given a cancelled call refused the commitment, then the proposal records the rule code of its state, and nothing left: a cancelled call commits no funds', () => {
+    // What the call decider throws for a cancelled call (a state conflict, which carries no rule of its own).
+    const reason = awardRefusalReason('call', new InvalidStateTransition('cancelled', 'commit funds'));
+    expect(reason).toBe('call.state.cancelled');
+    const cancelled = { ...call(0), status: 'cancelled' } as CallState;
+    const outputs = decideAward({ type: 'FundsRefused', decision: award, proposal, call: cancelled, reason, now });
+    expect(outputs[0].command.data).toEqual({ proposalId, grantId, amountMinor: 4_000_000, remainingMinor: 0, reason: 'call.state.cancelled' });
+    expect(outputs.slice(1).map((o) => [o.id, o.command.type, (o.command.data as { reason?: string }).reason])).toEqual([
+      [lead, 'ReleaseRecipientFunds', 'Award funds unavailable: call.state.cancelled'],
+      [partner, 'ReleaseRecipientFunds', 'Award funds unavailable: call.state.cancelled'],
+    ]);
+    // A closed call still commits what its budget has left.
+    expect(decideAward({ type: 'FundsRefused', decision: award, proposal, call: { ...call(7_500_000), status: 'closed' } as CallState, reason: 'call.budget.exceeded', now })[0].command.data).toMatchObject({
+      remainingMinor: 2_500_000,
+    });
+  });
+
+  it("the reason recorded is always a rule code: the refusing decider's rule, else the refusing stream's state or absence, never an exception's class name", () => {
+    expect(awardRefusalReason('call', new BudgetExceeded(10_000_000, 7_500_000, 4_000_000))).toBe('call.budget.exceeded');
+    expect(awardRefusalReason('recipient', new RecipientCeilingExceeded(lead, 6_000_000, 4_000_000, 4_000_000, 'EUR'))).toBe('recipient.ceiling.exceeded');
+    expect(awardRefusalReason('call', new InvalidStateTransition('draft', 'commit funds'))).toBe('call.state.draft');
+    expect(awardRefusalReason('call', new StreamNotFound(`call-${callId}`))).toBe('call.not-found');
+  });
+
   it("given a recipient's ceiling refused the award, then the proposal records that rule, with what the call has left, and the network's ledgers are released", () => {
     const outputs = decideAward({ type: 'FundsRefused', decision: award, proposal, call: call(1_000_000), reason: 'recipient.ceiling.exceeded', now });
     expect(outputs[0].command.data).toMatchObject({ reason: 'recipient.ceiling.exceeded', remainingMinor: 9_000_000 });
@@ -204,7 +232,7 @@ describe('award-outcome backfill (awards made before AwardFunded existed)', () =
 });
 
 describe('recipient-ledger backfill (grants awarded before the ledger existed)', () => {
-  const policy = { defaultMinor: 6_000_000, byProgramme: {} };
+  const policy = { defaultMinor: 6_000_000, byProgramme: {}, currency: 'EUR' };
   const grant = { terms: { grantId, proposalId, callId, granteeOrganisationId: lead, partnerOrganisationIds: [partner], amountMinor: 4_500_000 }, amendmentIds: ['amend-1'] } as unknown as GrantState;
 
   it('given a grant, then its grantee and every partner record it as it stands now, with the ceiling its call would hold it to', () => {

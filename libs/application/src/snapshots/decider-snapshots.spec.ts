@@ -16,7 +16,7 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '58d0a5b746d851a8' },
-  grant: { version: 1, sources: '805ba748387c6171' },
+  grant: { version: 1, sources: '2cf9bc6245fbbafb' },
   organisation: { version: 1, sources: '65ecafdc5292e68b' },
   proposal: { version: 2, sources: 'fa5f370265e26bfb' },
   recipient: { version: 1, sources: 'a998187c3c2a8de4' },

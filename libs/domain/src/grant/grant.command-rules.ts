@@ -57,7 +57,9 @@ import {
   ReportNotScheduled,
   ReportNotSubmitted,
   ReportSummaryRequired,
+  ReportsOutstanding,
   SignatoriesRequired,
+  TerminationFinalPaymentOwed,
   TrancheAlreadyPaid,
   TrancheCancelled,
   TrancheNotFound,
@@ -91,6 +93,6 @@ export const grantCommandRules: Readonly<Record<GrantCommand['type'], readonly R
   ],
   SuspendGrant: [GrantReasonRequired],
   ReinstateGrant: [GrantReasonRequired],
-  TerminateGrant: [GrantReasonRequired],
-  CloseGrant: [FinalFinancialReportNotAccepted, FinalReportNotAccepted, RecoveryOutstanding, ReportsAwaitingReview, UnpaidTranches],
+  TerminateGrant: [GrantReasonRequired, TerminationFinalPaymentOwed],
+  CloseGrant: [FinalFinancialReportNotAccepted, FinalReportNotAccepted, RecoveryOutstanding, ReportsAwaitingReview, ReportsOutstanding, UnpaidTranches],
 };

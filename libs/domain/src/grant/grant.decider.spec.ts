@@ -60,7 +60,9 @@ import {
   ReportNotScheduled,
   ReportNotSubmitted,
   ReportSummaryRequired,
+  ReportsOutstanding,
   SignatoriesRequired,
+  TerminationFinalPaymentOwed,
   TrancheAlreadyPaid,
   TrancheCancelled,
   TrancheNotFound,
@@ -693,6 +695,23 @@ describe('grant decider', () => {
         const refused = given(grantDecider, withPayment).when(cmd.schedule('tranche-extra', 1)).thenThrows(DisbursementAfterSettlement);
         expect(refused.message).toContain('tranche tranche-final; not tranche tranche-extra');
         expect(given(grantDecider, owed).when(cmd.schedule('tranche-extra', 1)).thenThrows(DisbursementAfterSettlement).message).toContain('it leaves nothing to pay');
+      });
+
+      it('the final payment is owed: no termination while it is unpaid (it would cancel it, and the accepted costs could never be paid); once paid, the termination releases the amount minus the accepted costs', () => {
+        const error = given(grantDecider, withPayment).when(cmd.terminate()).thenThrows(TerminationFinalPaymentOwed);
+        expect(error).toMatchObject({ rule: 'grant.termination.final-payment-owed', trancheId: 'tranche-final', amountMinor: 2_100_000 });
+        given(grantDecider, [...withPayment, suspended]).when(cmd.terminate()).thenThrows(TerminationFinalPaymentOwed);
+        // A reason is still asked for first.
+        given(grantDecider, withPayment).when(cmd.terminate(' ')).thenThrows(GrantReasonRequired);
+        // Paid: nothing left to cancel; the grant cost its accepted costs, 11,700,000 of the 12,000,000.
+        const finalPaid = paid('tranche-final', 2_100_000);
+        given(grantDecider, [...withPayment, finalPaid]).when(cmd.terminate()).then([
+          { type: 'GrantTerminated', data: { grantId, reason: 'Network dissolved', unspentMinor: 300_000, terminatedAt: later } },
+        ]);
+        // A settlement that left nothing to pay holds no termination back either.
+        given(grantDecider, even).when(cmd.terminate()).then([
+          { type: 'GrantTerminated', data: { grantId, reason: 'Network dissolved', unspentMinor: 2_400_000, terminatedAt: later } },
+        ]);
       });
     });
 
@@ -1406,6 +1425,23 @@ describe('grant decider', () => {
       const unpaidBalance = fullyPaidAndReported.filter((e) => !(e.type === 'DisbursementPaid' && e.data.trancheId === balance));
       const error = given(grantDecider, unpaidBalance).when(cmd.close()).thenThrows(UnpaidTranches);
       expect(error.trancheIds).toEqual([balance]);
+    });
+
+    it('not while a report is still owed by the grantee, scheduled or sent back for revision (closing would drop it for good); terminating still ends the grant', () => {
+      const impactReport = 'report-interim-2';
+      const owed = [...fullyPaidAndReported, reportScheduled(impactReport, 'interim', '2027-07-31')];
+      const error = given(grantDecider, owed).when(cmd.close()).thenThrows(ReportsOutstanding);
+      expect(error).toMatchObject({ rule: 'grant.closure.reports-outstanding', reportIds: [impactReport] });
+      const sentBack = [...owed, submitted(impactReport), revisionRequested(impactReport)];
+      expect(given(grantDecider, sentBack).when(cmd.close()).thenThrows(ReportsOutstanding).reportIds).toEqual([impactReport]);
+      // Submitted, it awaits the programme's review; accepted, the grant closes.
+      given(grantDecider, [...sentBack, submitted(impactReport)]).when(cmd.close()).thenThrows(ReportsAwaitingReview);
+      given(grantDecider, [...sentBack, submitted(impactReport), accepted(impactReport)]).when(cmd.close()).then([closed]);
+      // Every report owed is named.
+      const twoOwed = [...owed, reportScheduled('report-financial-1', 'financial', '2027-08-31')];
+      expect(given(grantDecider, twoOwed).when(cmd.close()).thenThrows(ReportsOutstanding).reportIds).toEqual([impactReport, 'report-financial-1']);
+      // Termination is the way out of obligations that will not be met.
+      given(grantDecider, owed).when(cmd.terminate()).then([{ type: 'GrantTerminated', data: { grantId, reason: 'Network dissolved', unspentMinor: 0, terminatedAt: later } }]);
     });
 
     it('not while suspended or before signing', () => {

@@ -79,7 +79,9 @@ import {
   ReportNotScheduled,
   ReportNotSubmitted,
   ReportSummaryRequired,
+  ReportsOutstanding,
   SignatoriesRequired,
+  TerminationFinalPaymentOwed,
   TrancheAlreadyPaid,
   TrancheCancelled,
   TrancheNotFound,
@@ -1004,11 +1006,17 @@ function reinstate(command: ReinstateGrant, state: GrantState): GrantEvent[] {
  * call: the amount minus what was paid net of recoveries, an unspent advance still owed included
  * (the debt survives: its repayment is recorded on the terminated grant). A grant whose agreement
  * was never signed (the grantee declined) is terminated too, releasing its whole amount.
+ *
+ * Not while the settlement's final payment is scheduled and unpaid: it is owed for the accepted
+ * costs and never cancelled, so the grant is paid and closed instead. Once it is paid, a
+ * termination releases the amount minus the accepted costs, as a closure would.
  */
 function terminate(command: TerminateGrant, state: GrantState): GrantEvent[] {
   const d = command.data;
   const terms = requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'terminate the grant');
   if (isBlank(d.reason)) throw new GrantReasonRequired('terminate the grant');
+  const finalPayment = state.tranches.find((t) => t.trancheId === state.finalPaymentTrancheId && t.status === 'scheduled');
+  if (finalPayment) throw new TerminationFinalPaymentOwed(finalPayment.trancheId, finalPayment.amountMinor);
   const cancellations: GrantEvent[] = state.tranches
     .filter((t) => t.status === 'scheduled')
     .map((t) => ({
@@ -1019,7 +1027,12 @@ function terminate(command: TerminateGrant, state: GrantState): GrantEvent[] {
   return [...cancellations, { type: 'GrantTerminated', data: { grantId: d.grantId, reason: d.reason, unspentMinor, terminatedAt: command.now } }];
 }
 
-/** Every tranche must be settled — paid, or cancelled — and the final report(s) accepted. */
+/**
+ * Every tranche must be settled — paid, or cancelled — and every report accepted: the final
+ * report(s) first, then any other the grantee still owes (scheduled, or sent back for revision) or
+ * the programme still reviews. There is no waiving a report: a grant that will not get one is
+ * terminated, which ends its obligations.
+ */
 function close(command: CloseGrant, state: GrantState): GrantEvent[] {
   const d = command.data;
   const terms = requireStatus(state, d.grantId, ['active'], 'close the grant');
@@ -1029,6 +1042,8 @@ function close(command: CloseGrant, state: GrantState): GrantEvent[] {
   if (state.recovery && !state.recovery.recovered) throw new RecoveryOutstanding(state.recovery.recoveryMinor);
   const awaitingReview = state.reports.filter((r) => r.status === 'submitted').map((r) => r.reportId);
   if (awaitingReview.length > 0) throw new ReportsAwaitingReview(awaitingReview);
+  const outstanding = state.reports.filter((r) => r.status === 'scheduled' || r.status === 'revision-requested').map((r) => r.reportId);
+  if (outstanding.length > 0) throw new ReportsOutstanding(outstanding);
   const unsettled = state.tranches.filter((t) => t.status === 'scheduled').map((t) => t.trancheId);
   if (unsettled.length > 0) throw new UnpaidTranches(unsettled);
   const unspentMinor = terms.amountMinor - netPaidMinor(state);

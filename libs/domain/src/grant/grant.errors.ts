@@ -164,6 +164,25 @@ export class FinalPaymentOwed extends DomainRuleViolation {
 }
 
 /**
+ * A termination cancels every tranche still scheduled, so it would cancel the final payment too: the
+ * settlement's accepted costs, owed to the grantee. While that payment is scheduled and unpaid the
+ * grant is not terminated: pay it, then close the grant. (Until 2026-12-07 the termination cancelled
+ * it and released it to the call, and the accepted costs could never be paid.)
+ */
+export class TerminationFinalPaymentOwed extends DomainRuleViolation {
+  static readonly rule = 'grant.termination.final-payment-owed';
+  constructor(
+    readonly trancheId: string,
+    readonly amountMinor: number,
+  ) {
+    super(
+      TerminationFinalPaymentOwed.rule,
+      `Tranche ${trancheId} (${amountMinor}) is the final payment owed under the accepted final financial report: a termination would cancel it. Pay it, then close the grant`,
+    );
+  }
+}
+
+/**
  * The grant's money is not amended once it is settled: the accepted final financial report fixed
  * the final payment or the recovery from the amount and the line budgets as they were, and the call
  * releases what is left at closure. A no-cost extension is still possible (no money moves).
@@ -481,6 +500,21 @@ export class ReportsAwaitingReview extends DomainRuleViolation {
   static readonly rule = 'grant.closure.reports-awaiting-review';
   constructor(readonly reportIds: string[]) {
     super(ReportsAwaitingReview.rule, `A grant closes only once every submitted report is reviewed; awaiting review: ${reportIds.join(', ')}`);
+  }
+}
+
+/**
+ * A report the grantee still owes (scheduled, or sent back for revision) is submitted and accepted
+ * before the grant closes: until 2026-12-07 a grant closed with such a report outstanding, and the
+ * obligation was dropped without a trace. A grant that will not get it is terminated instead.
+ */
+export class ReportsOutstanding extends DomainRuleViolation {
+  static readonly rule = 'grant.closure.reports-outstanding';
+  constructor(readonly reportIds: string[]) {
+    super(
+      ReportsOutstanding.rule,
+      `A grant closes only once every scheduled report is submitted and accepted; still owed by the grantee: ${reportIds.join(', ')}`,
+    );
   }
 }
 
