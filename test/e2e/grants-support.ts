@@ -146,6 +146,7 @@ export class GrantScenario {
           comment: 'Fund it',
         },
         call,
+        organisations,
         now: DURING_WINDOW,
       },
       humanContext('reviewer-1', 'reviewer'),

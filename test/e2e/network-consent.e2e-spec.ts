@@ -335,6 +335,41 @@ describe('a network from invitation to award: consent, sign-off, evaluation summ
     expect(summary.body).toMatchObject({ decision: null, consensus: null, redressWindow: { endsAt: null, open: false } });
   });
 
+  it('refuses a new decision while a redress request against the reserve list awaits its outcome: the request is never left without one', async () => {
+    t.clock.set(WITHIN_WINDOW);
+    const id = (await post('lead', '/proposals', proposalBody([ids.hebron, ids.sfax], { title: 'Reserve list, redress pending' })).expect(201)).body.id as string;
+    await accept('hebron', id, ids.hebron, 1).expect(200);
+    await accept('sfax', id, ids.sfax, 1).expect(200);
+    await post('lead', `/proposals/${id}/submit`).expect(200);
+    await post('manager', `/proposals/${id}/eligibility`, { results: [{ rule: 'lead-country-eligible', passed: true, note: 'LB' }] }).expect(200);
+    await post('manager', `/proposals/${id}/reviewers`, { reviewerId: 'reviewer-nadia' }).expect(200);
+    await post('nadia', `/proposals/${id}/reviews`, { scores: CRITERIA.map((c) => ({ criterionId: c.id, score: 6, comment: 'fair' })), recommendation: 'reserve', comment: 'x' }).expect(200);
+    await post('manager', `/proposals/${id}/consensus`, { score: 60, summary: 'On the line' }).expect(200);
+    t.clock.set(DECIDED);
+    await post('manager', `/proposals/${id}/decision`, { decision: 'reserve', reasons: 'Reserve list', committee: 'Grants committee' }).expect(200);
+    const filed = await post('lead', `/proposals/${id}/redress-requests`, { grounds: 'The network criterion ignored our partners' }).expect(200);
+
+    // Funds come free: the award (or a rejection) waits for the request's outcome; nothing is appended meanwhile.
+    const before = (await streamEvents(t, `proposal-${id}`)).length;
+    const award = () => post('manager', `/proposals/${id}/decision`, { decision: 'award', amountMinor: 4_500_000, reasons: 'Funds freed on the reserve list', committee: 'Grants committee' });
+    const refused = await award().expect(422);
+    expect(refused.body).toMatchObject({ rule: 'proposal.redress.open', detail: expect.stringContaining(filed.body.requestId) });
+    const rejection = await post('manager', `/proposals/${id}/decision`, { decision: 'reject', reasons: 'Below the line', committee: 'Grants committee' }).expect(422);
+    expect(rejection.body.rule).toBe('proposal.redress.open');
+    expect((await streamEvents(t, `proposal-${id}`)).length).toBe(before);
+
+    // The outcome first, then the award: the request keeps its outcome in the summary.
+    await post('manager', `/proposals/${id}/redress-requests/${filed.body.requestId}/outcome`, { outcome: 'rejected', reasons: 'The reserve list was drawn as the call says' }).expect(200);
+    await award().expect(200);
+    const summary = await eventually(async () => {
+      const res = await t.http.get(`/proposals/${id}/evaluation-summary`).set(as('lead')).expect(200);
+      return res.body.decision?.decision === 'award' ? res.body : undefined;
+    });
+    expect(summary.redressRequests).toEqual([expect.objectContaining({ requestId: filed.body.requestId, outcome: 'rejected', reasons: 'The reserve list was drawn as the call says' })]);
+    const types = (await streamEvents(t, `proposal-${id}`)).map((e) => e.type).filter((type) => type !== 'AwardFunded'); // the award process may have recorded the grant by now
+    expect(types.slice(-4)).toEqual(['FundingDecisionRecorded', 'RedressRequested', 'RedressOutcomeRecorded', 'FundingDecisionRecorded']);
+  });
+
   it('refuses redress after the window (30 days by default) and records a rejected redress with its reasons', async () => {
     t.clock.set(WITHIN_WINDOW);
     const late = (await post('lead', '/proposals', proposalBody([ids.hebron, ids.sfax], { title: 'Late redress' })).expect(201)).body.id as string;

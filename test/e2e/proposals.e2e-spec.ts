@@ -359,6 +359,44 @@ describe('proposals over HTTP', () => {
     expect(done.body.items.find((i: { proposalId: string }) => i.proposalId === id)).toMatchObject({ reviewSubmitted: true });
   });
 
+  it('refuses the review of a reviewer who became a member user of an organisation of the network after the assignment, appending nothing', async () => {
+    tokens.later = await t.token({ role: 'reviewer', id: 'reviewer-later' });
+    const id = await eligibleProposal('beirut', housingProposal(callId, { title: 'Tenure rights, reviewer joins the lead' }));
+    await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-later' }).expect(200);
+    await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-rania' }).expect(200);
+    // The programme team records that the reviewer now acts for the lead.
+    await t.http.patch(`/organisations/${BEIRUT_HOUSING}`).set(bearer('manager')).send({ memberUserIds: ['applicant-beirut', 'reviewer-later'] }).expect(200);
+    const before = await streamTypes(id);
+    const refused = await t.http.post(`/proposals/${id}/reviews`).set(bearer('later')).send({ scores: scores(9, 9, 9), recommendation: 'fund', comment: 'Excellent' }).expect(422);
+    expect(refused.body).toMatchObject({ rule: 'proposal.reviewer.affiliated', detail: expect.stringContaining(BEIRUT_HOUSING) });
+    expect(await streamTypes(id)).toEqual(before);
+    // The other reviewer still reviews; with one review of the two required, no consensus.
+    await t.http.post(`/proposals/${id}/reviews`).set(bearer('rania')).send({ scores: scores(6, 6, 6), recommendation: 'reserve', comment: 'Average' }).expect(200);
+    const tooFew = await t.http.post(`/proposals/${id}/consensus`).set(bearer('manager')).send({ score: 80, summary: 'Fund' }).expect(422);
+    expect(tooFew.body.rule).toBe('proposal.reviews.too-few');
+    // The same holds for a partner organisation, and the reviewer may still declare the conflict (and is recused).
+    await t.http.patch(`/organisations/${BEIRUT_HOUSING}`).set(bearer('manager')).send({ memberUserIds: ['applicant-beirut'] }).expect(200);
+    await t.http.patch(`/organisations/${HEBRON_TENANTS}`).set(bearer('manager')).send({ memberUserIds: ['applicant-hebron', 'reviewer-later'] }).expect(200);
+    const partner = await t.http.post(`/proposals/${id}/reviews`).set(bearer('later')).send({ scores: scores(9, 9, 9), recommendation: 'fund', comment: 'Excellent' }).expect(422);
+    expect(partner.body).toMatchObject({ rule: 'proposal.reviewer.affiliated', detail: expect.stringContaining(HEBRON_TENANTS) });
+    await t.http.post(`/proposals/${id}/conflicts`).set(bearer('later')).send({ description: 'I joined the Hebron committee' }).expect(200);
+    await t.http.patch(`/organisations/${HEBRON_TENANTS}`).set(bearer('manager')).send({ memberUserIds: ['applicant-hebron'] }).expect(200);
+    expect((await streamTypes(id)).slice(before.length)).toEqual(['ReviewSubmitted', 'ConflictOfInterestDeclared', 'ReviewerRecused']);
+  });
+
+  it('refuses a blank or malformed reviewer id with a 400 naming the field, appending nothing', async () => {
+    const id = await eligibleProposal('beirut', housingProposal(callId, { title: 'Tenure rights, reviewer ids' }));
+    const before = await streamTypes(id);
+    for (const reviewerId of [' ', '', '\t', ' reviewer-nadia', 'reviewer-nadia ', 'reviewer nadia', 'reviewer-\u202enadia', 42]) {
+      const res = await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId }).expect(400);
+      expect({ reviewerId, fields: res.body.errors.map((e: { field: string }) => e.field) }).toEqual({ reviewerId, fields: ['reviewerId'] });
+    }
+    expect(await streamTypes(id)).toEqual(before);
+    // A subject of the identity provider's usual shapes is taken.
+    await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'auth0|5f7c8ec7c33c6c004bbafe82' }).expect(200);
+    await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer.nadia@example.org' }).expect(200);
+  });
+
   it('lets only the lead organisation act, partners read, assigned reviewers review, auditors read, and hides proposals from everyone else', async () => {
     const id = await eligibleProposal('beirut', housingProposal(callId, { title: 'Tenure rights, access rules' }));
     await t.http.post(`/proposals/${id}/reviewers`).set(bearer('manager')).send({ reviewerId: 'reviewer-nadia' }).expect(200);

@@ -151,6 +151,9 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
         return command;
       }
       case 'SubmitReview':
+        // The organisations of the network as they are now, as for the assignment: a reviewer who
+        // became a member user of one since may not review (read unpinned, see the class comment).
+        return { ...request, call: await callSnapshot(facts, state.callId), organisations: await this.organisations(facts, network), now };
       case 'RecordConsensus':
       case 'ProvideClarification':
         // The call's criteria, award range and review count are fixed once drafted: nothing to pin.

@@ -18,7 +18,7 @@ const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '58d0a5b746d851a8' },
   grant: { version: 1, sources: '2cf9bc6245fbbafb' },
   organisation: { version: 1, sources: '65ecafdc5292e68b' },
-  proposal: { version: 2, sources: 'fa5f370265e26bfb' },
+  proposal: { version: 2, sources: '50718f747deafce0' },
   recipient: { version: 1, sources: 'a998187c3c2a8de4' },
 };
 

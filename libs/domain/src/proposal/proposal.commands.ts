@@ -116,6 +116,8 @@ export type SubmitReview = {
     comment: string;
   };
   call: CallSnapshot;
+  /** The lead and every partner: a reviewer who became a member user of one since the assignment may not review. */
+  organisations: OrganisationSnapshots;
   now: string;
 };
 

@@ -54,6 +54,8 @@ import {
   RedressNotOpen,
   RedressWindowClosed,
   InvalidRedressOutcome,
+  InvalidReviewerId,
+  RedressRequestOpen,
   DuplicateProposalDocument,
   InvalidProposalDocument,
 } from './proposal.errors';
@@ -191,10 +193,11 @@ const reserved: ProposalEvent = {
   data: { proposalId: PROPOSAL, decision: 'reserve', reasons: 'budget', decidedBy: 'gm-1', committee: 'Selection committee', decidedAt: LATER },
 };
 
-const review = (reviewerId: string, scores = goodScores): SubmitReview => ({
+const review = (reviewerId: string, scores = goodScores, orgs: OrganisationSnapshots = organisations): SubmitReview => ({
   type: 'SubmitReview',
   data: { proposalId: PROPOSAL, reviewerId, scores, recommendation: 'fund', comment: 'good' },
   call,
+  organisations: orgs,
   now: LATER,
 });
 const assign = (reviewerId: string): ProposalCommand => ({
@@ -202,6 +205,11 @@ const assign = (reviewerId: string): ProposalCommand => ({
   data: { proposalId: PROPOSAL, reviewerId, assignedBy: 'gm-1' },
   organisations,
   now: LATER,
+});
+/** The organisations of the network, `reviewerId` having since become a member user of `organisationId`. */
+const withMember = (organisationId: string, reviewerId: string): OrganisationSnapshots => ({
+  ...organisations,
+  [organisationId]: { ...organisations[organisationId], memberUserIds: [...organisations[organisationId].memberUserIds, reviewerId] },
 });
 const submit = (overrides: Partial<Extract<ProposalCommand, { type: 'SubmitProposal' }>> = {}): ProposalCommand => ({
   type: 'SubmitProposal',
@@ -669,6 +677,14 @@ describe('proposal decider', () => {
       given(...underReview).when(assign('applicant-p1')).thenThrows(ReviewerAffiliated);
     });
 
+    it('proposal.reviewer.id-invalid: a reviewer id is never blank and has no leading or trailing spaces', () => {
+      for (const reviewerId of ['', ' ', '\t', ' rev-1', 'rev-1 ', 'rev-1\n', '\u00a0rev-1']) {
+        const error = given(...underReview).when(assign(reviewerId)).thenThrows(InvalidReviewerId);
+        expect(error.reviewerId).toBe(reviewerId);
+      }
+      given(...underReview, assigned('rev-1')).when(assign(' rev-1')).thenThrows(InvalidReviewerId);
+    });
+
     it('a declared conflict recuses the reviewer at once', () => {
       given(...underReview, assigned('rev-1'))
         .when({ type: 'DeclareConflictOfInterest', data: { proposalId: PROPOSAL, reviewerId: 'rev-1', description: 'former employer' }, now: LATER })
@@ -727,6 +743,29 @@ describe('proposal decider', () => {
 
     it('proposal.review.after-consensus: no reviews once a consensus is recorded', () => {
       given(...readyForDecision, assigned('rev-3')).when(review('rev-3')).thenThrows(ReviewAfterConsensus);
+    });
+
+    it('proposal.reviewer.affiliated: given a reviewer who became a member user of the lead or a partner since the assignment, when they review, then it is refused', () => {
+      const history = [...underReview, assigned('rev-1')];
+      const lead = given(...history).when(review('rev-1', goodScores, withMember(LEAD, 'rev-1'))).thenThrows(ReviewerAffiliated);
+      expect([lead.reviewerId, lead.organisationId]).toEqual(['rev-1', LEAD]);
+      const partner = given(...history).when(review('rev-1', goodScores, withMember(P2, 'rev-1'))).thenThrows(ReviewerAffiliated);
+      expect(partner.organisationId).toBe(P2);
+      // Another reviewer's membership does not concern this one.
+      given(...history).when(review('rev-1', goodScores, withMember(P2, 'rev-2'))).then([reviewed('rev-1')]);
+    });
+
+    it('proposal.organisation.unknown: the review is decided on every organisation of the network', () => {
+      const { [P1]: _missing, ...withoutP1 } = organisations;
+      given(...underReview, assigned('rev-1')).when(review('rev-1', goodScores, withoutP1)).thenThrows(UnknownOrganisation);
+    });
+
+    it("a review recorded before its reviewer became a member user still counts: membership is judged when the reviewer acts, and a conflict found later is declared (recusal)", () => {
+      // The consensus and the decision count the reviews the log holds (what the dossier shows as counted), not today's membership lists.
+      given(...reviewedTwice)
+        .when({ type: 'RecordConsensus', data: { proposalId: PROPOSAL, score: 74, summary: 'fund', recordedBy: 'gm-1' }, call, now: LATER })
+        .then([consensus]);
+      given(...readyForDecision).when(decision()).then([awarded]);
     });
   });
 
@@ -822,6 +861,25 @@ describe('proposal decider', () => {
 
     it('an award needs a grant id', () => {
       given(...readyForDecision).when(decision({ grantId: undefined })).thenThrows(InvalidFundingDecision);
+    });
+
+    it('proposal.redress.open: given a reserve-list decision with a redress request awaiting its outcome, then no new decision until the outcome is recorded', () => {
+      const redressRequested: ProposalEvent = {
+        type: 'RedressRequested',
+        data: { proposalId: PROPOSAL, requestId: 'redress-1', organisationId: LEAD, grounds: 'The annex was not read', requestedBy: 'applicant-lead', windowEndsAt: '2026-05-31T09:00:00.000Z', requestedAt: LATER },
+      };
+      const outcomeRecorded = (outcome: 'upheld' | 'rejected'): ProposalEvent => ({
+        type: 'RedressOutcomeRecorded',
+        data: { proposalId: PROPOSAL, requestId: 'redress-1', outcome, reasons: 'Scores follow the call', decidedBy: 'gm-2', decidedAt: LATER },
+      });
+      const error = given(...readyForDecision, reserved, redressRequested).when(decision()).thenThrows(RedressRequestOpen);
+      expect(error.requestId).toBe('redress-1');
+      given(...readyForDecision, reserved, redressRequested).when(decision({ decision: 'reject', amountMinor: undefined, grantId: undefined })).thenThrows(RedressRequestOpen);
+      // Once the outcome is recorded: rejected, the reserve-list decision stands and may be followed by an award;
+      // upheld, the proposal is evaluated again (a new consensus first).
+      given(...readyForDecision, reserved, redressRequested, outcomeRecorded('rejected')).when(decision()).then([awarded]);
+      given(...readyForDecision, reserved, redressRequested, outcomeRecorded('upheld')).when(decision()).thenThrows(ConsensusRequired);
+      given(...readyForDecision, reserved, redressRequested, outcomeRecorded('upheld'), consensus).when(decision()).then([awarded]);
     });
 
     it('a reserved proposal can later be awarded, but not reserved again', () => {

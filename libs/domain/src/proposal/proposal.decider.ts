@@ -50,6 +50,7 @@ import {
   InvalidFundingDecision,
   InvalidRecommendation,
   InvalidRedressOutcome,
+  InvalidReviewerId,
   PartnerAlreadyAccepted,
   PartnerAlreadySignedOff,
   PartnerNotAccepted,
@@ -57,6 +58,7 @@ import {
   PartnerTermsChanged,
   RedressAlreadyRequested,
   RedressNotOpen,
+  RedressRequestOpen,
   RedressWindowClosed,
   LeadCountryNotEligible,
   LeadListedAsPartner,
@@ -109,9 +111,10 @@ import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
 
 /**
  * draft → submitted → (ineligible | under-review) → (awarded | rejected | reserved); reserved → a
- * later decision; awarded → back to where the award came from (under-review, or reserved when it
- * was awarded from the reserve list) when the call cannot commit the award's funds; rejected or
- * reserved → under-review when a redress request is upheld; withdrawn from anything before a decision.
+ * later decision (once a redress request against the reserve list has its outcome); awarded → back
+ * to where the award came from (under-review, or reserved when it was awarded from the reserve list)
+ * when the call cannot commit the award's funds; rejected or reserved → under-review when a redress
+ * request is upheld; withdrawn from anything before a decision.
  */
 export type ProposalStatus =
   | 'none'
@@ -557,14 +560,23 @@ function assignReviewer(command: AssignReviewer, state: ProposalState): Proposal
   if (state.status === 'submitted' || state.status === 'ineligible') throw new ProposalNotEligible(state.status);
   if (state.status !== 'under-review') throw new InvalidStateTransition(state.status, 'assign a reviewer');
   const { proposalId, reviewerId, assignedBy } = command.data;
+  if (!isText(reviewerId) || reviewerId !== reviewerId.trim()) throw new InvalidReviewerId(reviewerId);
   if (state.recusedReviewerIds.includes(reviewerId)) throw new ReviewerIsRecused(reviewerId);
   if (state.assignedReviewerIds.includes(reviewerId)) throw new ReviewerAlreadyAssigned(reviewerId);
+  assertNotAffiliated(reviewerId, state, command.organisations);
+  return [{ type: 'ReviewerAssigned', data: { proposalId, reviewerId, assignedBy, assignedAt: command.now } }];
+}
+
+/**
+ * A reviewer never reviews a proposal whose organisations (the lead and every partner) they belong
+ * to: asked at the assignment and again at the review, on the organisations as they are then.
+ */
+function assertNotAffiliated(reviewerId: string, state: ProposalState, organisations: OrganisationSnapshots): void {
   for (const organisationId of networkOf(state)) {
-    const organisation = command.organisations[organisationId];
+    const organisation = organisations[organisationId];
     if (!organisation) throw new UnknownOrganisation(organisationId);
     if (organisation.memberUserIds.includes(reviewerId)) throw new ReviewerAffiliated(reviewerId, organisationId);
   }
-  return [{ type: 'ReviewerAssigned', data: { proposalId, reviewerId, assignedBy, assignedAt: command.now } }];
 }
 
 /**
@@ -595,6 +607,8 @@ function submitReview(command: SubmitReview, state: ProposalState): ProposalEven
   if (!state.assignedReviewerIds.includes(reviewerId)) throw new ReviewerNotAssigned(reviewerId);
   if (state.reviews[reviewerId]) throw new ReviewAlreadySubmitted(reviewerId);
   if (state.consensusScore !== null) throw new ReviewAfterConsensus();
+  // The reviewer may have joined an organisation of the network since the assignment.
+  assertNotAffiliated(reviewerId, state, command.organisations);
   if (!REVIEW_RECOMMENDATIONS.includes(recommendation)) throw new InvalidRecommendation(recommendation);
   const weightedScore = scoreAgainstCriteria(scores, command.call.criteria);
   return [
@@ -634,6 +648,8 @@ function recordFundingDecision(command: RecordFundingDecision, state: ProposalSt
     throw new InvalidStateTransition(state.status, 'record a funding decision');
   }
   if (state.status === 'reserved' && decision === 'reserve') throw new InvalidStateTransition(state.status, 'reserve the proposal again');
+  // A new decision would leave the request against the standing one without an outcome for ever.
+  if (state.redress?.open) throw new RedressRequestOpen(state.redress.requestId);
   assertSameCall(state.callId, command.call);
   assertEnoughReviews(state, command.call);
   if (state.consensusScore === null) throw new ConsensusRequired();

@@ -201,7 +201,23 @@ export class ReviewerAlreadyAssigned extends DomainRuleViolation {
   }
 }
 
-/** The reviewer is a member user of the lead or of a partner organisation. */
+/**
+ * A reviewer is named by the identity provider's subject (the `sub` of the reviewer's token): never
+ * blank, and without leading or trailing spaces (an id the reviewer could not sign in as, or a
+ * second spelling of one).
+ */
+export class InvalidReviewerId extends DomainRuleViolation {
+  static readonly rule = 'proposal.reviewer.id-invalid';
+  constructor(readonly reviewerId: string) {
+    super(InvalidReviewerId.rule, `A reviewer id is the reviewer's user id (token subject), not blank and without leading or trailing spaces; got ${JSON.stringify(reviewerId)}`);
+  }
+}
+
+/**
+ * The reviewer is a member user of the lead or of a partner organisation: checked when the reviewer
+ * is assigned and again when the review is submitted (a reviewer may have joined an organisation of
+ * the network since the assignment).
+ */
 export class ReviewerAffiliated extends DomainRuleViolation {
   static readonly rule = 'proposal.reviewer.affiliated';
   constructor(readonly reviewerId: string, readonly organisationId: string) {
@@ -410,6 +426,18 @@ export class RedressAlreadyRequested extends DomainRuleViolation {
   static readonly rule = 'proposal.redress.already-requested';
   constructor() {
     super(RedressAlreadyRequested.rule, 'A redress request has already been filed against this decision');
+  }
+}
+
+/**
+ * A new funding decision (an award from the reserve list) while a redress request against the
+ * standing decision awaits its outcome: the decision would leave the request without an outcome for
+ * ever. Record the request's outcome first.
+ */
+export class RedressRequestOpen extends DomainRuleViolation {
+  static readonly rule = 'proposal.redress.open';
+  constructor(readonly requestId: string) {
+    super(RedressRequestOpen.rule, `Redress request ${requestId} against the standing decision is open: record its outcome first`);
   }
 }
 
