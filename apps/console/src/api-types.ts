@@ -1038,7 +1038,7 @@ export interface paths {
         put?: never;
         /**
          * Terminate the grant, with a reason: unpaid tranches are cancelled and unspent funds go back to the call
-         * @description From awarded (the agreement never signed, e.g. the grantee declined: the whole amount goes back), active or suspended. Unspent: the amount minus what was paid net of recoveries, an unspent advance still owed included; its repayment is still recorded afterwards (POST /grants/{id}/recovery).
+         * @description From awarded (the agreement never signed, e.g. the grantee declined: the whole amount goes back), active or suspended. Unspent: the amount minus what was paid net of recoveries, an unspent advance still owed included; its repayment is still recorded afterwards (POST /grants/{id}/recovery). Not while the final payment of a settled grant is scheduled and unpaid (422 `grant.termination.final-payment-owed`): it is owed for the accepted costs, so pay it, then close the grant.
          */
         post: operations["GrantsController_terminate"];
         delete?: never;
@@ -1056,7 +1056,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close the grant once the final report is accepted and every tranche is settled (paid or cancelled); unspent funds go back to the call */
+        /**
+         * Close the grant once the final report is accepted and every tranche is settled (paid or cancelled); unspent funds go back to the call
+         * @description Every report is accepted first: one submitted and not reviewed is 422 `grant.closure.reports-awaiting-review`, one the grantee still owes (scheduled, or sent back for revision) 422 `grant.closure.reports-outstanding`, naming them. Reports are not waived: a grant that will not get one is terminated.
+         */
         post: operations["GrantsController_close"];
         delete?: never;
         options?: never;
@@ -1771,7 +1774,7 @@ export interface components {
             results: components["schemas"]["EligibilityResultDto"][];
         };
         AssignReviewerDto: {
-            /** @description The reviewer's user id (token subject) */
+            /** @description The reviewer's user id (token subject): 1-200 of A-Z a-z 0-9 . _ : | @ -, no spaces */
             reviewerId: string;
         };
         DeclareConflictDto: {
@@ -2747,10 +2750,11 @@ export interface components {
             /** @description Eligibility rules with pass/fail and notes */
             screening?: Record<string, never> | null;
             reviewerAssignments: Record<string, never>[];
-            /** @description Each conflict of interest a reviewer declared (reviewer, when, what), with evidence. The description is personal data of the reviewer: null once that reviewer's personal data was erased (declarations made before 2026-12-07 were stored in clear and read as written) */
+            /** @description Each conflict of interest a reviewer declared (reviewer, when, what), with evidence; afterDecision is true for one declared after the decision in force (it does not undo the decision: the auditor sees that the decision rested on a conflicted review). The description is personal data of the reviewer: null once that reviewer's personal data was erased (declarations made before 2026-12-07 were stored in clear and read as written) */
             conflictDeclarations: Record<string, never>[];
+            /** @description Each recusal (reviewer, reason, when), with evidence; afterDecision is true for one made after the decision in force */
             recusals: Record<string, never>[];
-            /** @description Scores and comment per criterion; `counted` is false for a recused reviewer */
+            /** @description Scores and comment per criterion; `counted` is false for a reviewer recused before the decision; `recusedAfterDecision` is true for a review that counted and whose reviewer was recused after the decision */
             reviews: Record<string, never>[];
             consensus?: Record<string, never> | null;
             decision: components["schemas"]["DossierDecisionDto"];
@@ -3288,7 +3292,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `call.award-range.invalid`, `call.budget.invalid`, `call.criteria.invalid`, `call.criteria.weights.invalid`, `call.currency.invalid`, `call.details.required`, `call.eligible-countries.invalid`, `call.min-partners.invalid`, `call.recipient-ceiling.invalid`, `call.reviews-required.invalid`, `call.submission-window.invalid`, `call.timestamp.invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `call.award-range.invalid`, `call.budget.invalid`, `call.criteria.invalid`, `call.criteria.weights.invalid`, `call.currency.invalid`, `call.details.required`, `call.eligible-countries.invalid`, `call.min-partners.invalid`, `call.recipient-ceiling.invalid`, `call.recipient-ceiling.required`, `call.reviews-required.invalid`, `call.submission-window.invalid`, `call.timestamp.invalid`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -3297,7 +3301,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "call.award-range.invalid" | "call.budget.invalid" | "call.criteria.invalid" | "call.criteria.weights.invalid" | "call.currency.invalid" | "call.details.required" | "call.eligible-countries.invalid" | "call.min-partners.invalid" | "call.recipient-ceiling.invalid" | "call.reviews-required.invalid" | "call.submission-window.invalid" | "call.timestamp.invalid" | "idempotency.key-reused";
+                        rule?: "call.award-range.invalid" | "call.budget.invalid" | "call.criteria.invalid" | "call.criteria.weights.invalid" | "call.currency.invalid" | "call.details.required" | "call.eligible-countries.invalid" | "call.min-partners.invalid" | "call.recipient-ceiling.invalid" | "call.recipient-ceiling.required" | "call.reviews-required.invalid" | "call.submission-window.invalid" | "call.timestamp.invalid" | "idempotency.key-reused";
                     };
                 };
             };
@@ -5011,7 +5015,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.organisation.unknown`, `proposal.reviewer.affiliated`, `proposal.reviewer.already-assigned`, `proposal.reviewer.proposal-not-eligible`, `proposal.reviewer.recused`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.organisation.unknown`, `proposal.reviewer.affiliated`, `proposal.reviewer.already-assigned`, `proposal.reviewer.id-invalid`, `proposal.reviewer.proposal-not-eligible`, `proposal.reviewer.recused`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -5020,7 +5024,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.organisation.unknown" | "proposal.reviewer.affiliated" | "proposal.reviewer.already-assigned" | "proposal.reviewer.proposal-not-eligible" | "proposal.reviewer.recused" | "idempotency.key-reused";
+                        rule?: "proposal.organisation.unknown" | "proposal.reviewer.affiliated" | "proposal.reviewer.already-assigned" | "proposal.reviewer.id-invalid" | "proposal.reviewer.proposal-not-eligible" | "proposal.reviewer.recused" | "idempotency.key-reused";
                     };
                 };
             };
@@ -5193,7 +5197,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.review.after-consensus`, `proposal.review.already-submitted`, `proposal.review.criteria-mismatch`, `proposal.review.recommendation-invalid`, `proposal.review.score-out-of-range`, `proposal.reviewer.not-assigned`, `proposal.reviewer.recused`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.organisation.unknown`, `proposal.review.after-consensus`, `proposal.review.already-submitted`, `proposal.review.criteria-mismatch`, `proposal.review.recommendation-invalid`, `proposal.review.score-out-of-range`, `proposal.reviewer.affiliated`, `proposal.reviewer.not-assigned`, `proposal.reviewer.recused`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -5202,7 +5206,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.review.after-consensus" | "proposal.review.already-submitted" | "proposal.review.criteria-mismatch" | "proposal.review.recommendation-invalid" | "proposal.review.score-out-of-range" | "proposal.reviewer.not-assigned" | "proposal.reviewer.recused" | "idempotency.key-reused";
+                        rule?: "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.organisation.unknown" | "proposal.review.after-consensus" | "proposal.review.already-submitted" | "proposal.review.criteria-mismatch" | "proposal.review.recommendation-invalid" | "proposal.review.score-out-of-range" | "proposal.reviewer.affiliated" | "proposal.reviewer.not-assigned" | "proposal.reviewer.recused" | "idempotency.key-reused";
                     };
                 };
             };
@@ -5375,7 +5379,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.award.amount-invalid`, `proposal.award.exceeds-request`, `proposal.award.grant-id-reused`, `proposal.award.outside-call-range`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.decision.consensus-required`, `proposal.decision.invalid`, `proposal.partners.sign-off-missing`, `proposal.reason.required`, `proposal.reviews.too-few`, `recipient.ceiling.exceeded`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.award.amount-invalid`, `proposal.award.exceeds-request`, `proposal.award.grant-id-reused`, `proposal.award.outside-call-range`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.decision.consensus-required`, `proposal.decision.invalid`, `proposal.partners.sign-off-missing`, `proposal.reason.required`, `proposal.redress.open`, `proposal.reviews.too-few`, `recipient.ceiling.exceeded`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -5384,7 +5388,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.award.amount-invalid" | "proposal.award.exceeds-request" | "proposal.award.grant-id-reused" | "proposal.award.outside-call-range" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.decision.consensus-required" | "proposal.decision.invalid" | "proposal.partners.sign-off-missing" | "proposal.reason.required" | "proposal.reviews.too-few" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
+                        rule?: "proposal.award.amount-invalid" | "proposal.award.exceeds-request" | "proposal.award.grant-id-reused" | "proposal.award.outside-call-range" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.decision.consensus-required" | "proposal.decision.invalid" | "proposal.partners.sign-off-missing" | "proposal.reason.required" | "proposal.redress.open" | "proposal.reviews.too-few" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7669,7 +7673,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.reason.required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.reason.required`, `grant.termination.final-payment-owed`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7678,7 +7682,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.reason.required" | "idempotency.key-reused";
+                        rule?: "grant.reason.required" | "grant.termination.final-payment-owed" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7756,7 +7760,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.closure.final-financial-report-not-accepted`, `grant.closure.final-report-not-accepted`, `grant.closure.recovery-outstanding`, `grant.closure.reports-awaiting-review`, `grant.closure.unpaid-tranches`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.closure.final-financial-report-not-accepted`, `grant.closure.final-report-not-accepted`, `grant.closure.recovery-outstanding`, `grant.closure.reports-awaiting-review`, `grant.closure.reports-outstanding`, `grant.closure.unpaid-tranches`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7765,7 +7769,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.closure.final-financial-report-not-accepted" | "grant.closure.final-report-not-accepted" | "grant.closure.recovery-outstanding" | "grant.closure.reports-awaiting-review" | "grant.closure.unpaid-tranches" | "idempotency.key-reused";
+                        rule?: "grant.closure.final-financial-report-not-accepted" | "grant.closure.final-report-not-accepted" | "grant.closure.recovery-outstanding" | "grant.closure.reports-awaiting-review" | "grant.closure.reports-outstanding" | "grant.closure.unpaid-tranches" | "idempotency.key-reused";
                     };
                 };
             };
