@@ -331,7 +331,13 @@ export function eventStoreContract(name: string, factory: () => Promise<Contract
           results.push(await store.append(stream, [event], expected));
         }
 
-        const log = await store.readAll({ filter: { streamPrefixes: [`${kind}-`] } });
+        // PostgreSQL holds committed events back while an older transaction is open anywhere on the
+        // server (xmin is server-wide), waiting at most its settle time (500 ms) per read: another test
+        // file's long transaction on the shared test server can outlast one read, never a few.
+        let log = await store.readAll({ filter: { streamPrefixes: [`${kind}-`] } });
+        for (const deadline = Date.now() + 10_000; log.length < appended.length && Date.now() < deadline; ) {
+          log = await store.readAll({ filter: { streamPrefixes: [`${kind}-`] } });
+        }
         expect(log.map((event) => event.eventId)).toEqual(appended);
         expect(log.map((event) => event.position)).toEqual(results.map((result) => result.position));
         expect(new Set(log.map((event) => event.position)).size).toBe(log.length);
