@@ -9,7 +9,9 @@
  * `form.<property>` for the name wherever it appears (`form.rule`), with `.hint`, `.example` and
  * `=<value>` for the rest; what the console has no string for shows as the OpenAPI document says it.
  * An amount in minor units (`…Minor`, with a `currency`) is typed in major units of that currency
- * and converted exactly (money.ts) before it is sent.
+ * and converted exactly (money.ts) before it is sent. The text of an amount keeps the number style
+ * it was typed in: switching language never rereads "15,000" typed in English as French 15,000 (15);
+ * the amount is shown again in the new language's style, its value unchanged, and the form says so.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
@@ -84,6 +86,42 @@ interface Money {
   example: string;
 }
 
+/**
+ * An amount field's value: the text as typed, and the locale tag whose number style it was typed
+ * in ("15,000" in en-GB is fifteen thousand, in fr-FR fifteen), so it is read as it was meant.
+ */
+interface TypedAmount {
+  text: string;
+  tag: string;
+}
+
+const isTypedAmount = (value: Value): value is TypedAmount => typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as TypedAmount).text === 'string' && typeof (value as TypedAmount).tag === 'string' && Object.keys(value).length === 2;
+
+/**
+ * After a language switch: each amount typed in another number style, shown again in `tag`'s with
+ * the same value (kept as it was, and read in its own style, when it is no amount there or would not
+ * read back the same). `changed` says whether any was.
+ */
+function restyleAmounts(value: Value, tag: string, digits: number): { value: Value; changed: boolean } {
+  if (isTypedAmount(value)) {
+    if (value.tag === tag || value.text.trim() === '') return { value, changed: false };
+    const minor = parseMajorUnits(value.text, digits, value.tag, true);
+    if (minor === undefined) return { value, changed: false };
+    const text = new Intl.NumberFormat(tag, { minimumFractionDigits: 0, maximumFractionDigits: digits }).format(minor / 10 ** digits);
+    if (parseMajorUnits(text, digits, tag, true) !== minor) return { value, changed: false };
+    return { value: { text, tag }, changed: true };
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item) => restyleAmounts(item, tag, digits));
+    return items.some((item) => item.changed) ? { value: items.map((item) => item.value), changed: true } : { value, changed: false };
+  }
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).map(([key, item]) => [key, restyleAmounts(item, tag, digits)] as const);
+    return entries.some(([, item]) => item.changed) ? { value: Object.fromEntries(entries.map(([key, item]) => [key, item.value])), changed: true } : { value, changed: false };
+  }
+  return { value, changed: false };
+}
+
 const isAmount = (schema: JsonSchema, name: string, money: Money | undefined): money is Money => money !== undefined && (schema.type === 'integer' || schema.type === 'number') && /Minor$/.test(name);
 
 /** A typed amount that is not one (too many decimals, a letter): refused here, as nothing exact could be sent. */
@@ -109,15 +147,18 @@ function bodyOf(document: OpenApiDocument, raw: JsonSchema, value: Value, money:
     if (items.type === 'object') return list.map((item, index) => bodyOf(document, items, item, money, true, name, `${path}.${index}`));
     return list;
   }
-  if (value === '' && !required) return undefined;
-  if (isAmount(schema, name, money) && value !== '') {
+  // An amount is read in the number style it was typed in, whatever the language is now.
+  const typed = isTypedAmount(value) ? value : undefined;
+  const leaf = typed?.text === '' ? '' : value;
+  if (leaf === '' && !required) return undefined;
+  if (isAmount(schema, name, money) && leaf !== '') {
     // A field whose schema allows negatives (a reallocation's change) takes a sign.
-    const minor = parseMajorUnits(String(value), money.digits, money.tag, typeof schema.minimum === 'number' && schema.minimum < 0);
+    const minor = parseMajorUnits(typed?.text ?? String(leaf), money.digits, typed?.tag ?? money.tag, typeof schema.minimum === 'number' && schema.minimum < 0);
     if (minor === undefined) throw new NotAnAmount(path);
     return minor;
   }
-  if ((schema.type === 'integer' || schema.type === 'number') && value !== '' && Number.isFinite(Number(value))) return Number(value);
-  return value;
+  if ((schema.type === 'integer' || schema.type === 'number') && leaf !== '' && Number.isFinite(Number(leaf))) return Number(leaf);
+  return typed ? typed.text : leaf;
 }
 
 const humanize = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
@@ -255,7 +296,7 @@ function Field(props: FieldProps): JSX.Element {
     // Typed in major units of the currency, as the board shows amounts; converted exactly when sent.
     control = (
       <span class="amount">
-        <input {...common} type="text" inputMode="decimal" autoComplete="off" placeholder={money.example} value={String(value)} onInput={(e) => onChange(e.currentTarget.value)} />
+        <input {...common} type="text" inputMode="decimal" autoComplete="off" placeholder={money.example} value={isTypedAmount(value) ? value.text : String(value)} onInput={(e) => onChange({ text: e.currentTarget.value, tag: money.tag } satisfies TypedAmount)} />
         <span class="currency" data-testid="amount-currency">{money.currency}</span>
       </span>
     );
@@ -319,6 +360,18 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
   const confirmButton = useRef<HTMLButtonElement>(null);
   const [loadError, setLoadError] = useState<string>();
   const idPrefix = `form-${path.replace(/[^a-z0-9]+/gi, '-')}`;
+  /** The amounts typed were shown again in the number style of the language switched to. */
+  const [restyled, setRestyled] = useState(false);
+
+  // Another language: amounts typed in the last one's number style are shown in this one's, same value.
+  useEffect(() => {
+    if (digits === undefined) return;
+    const next = restyleAmounts(value, locale.tag, digits);
+    if (next.changed) {
+      setValue(next.value);
+      setRestyled(true);
+    }
+  }, [locale.tag, digits]);
 
   useEffect(() => {
     openApiDocument().then(
@@ -367,6 +420,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
       setProblem(answer);
       if (!answer) {
         setDone(true);
+        setRestyled(false);
         if (schema) setValue(initialValue(document, schema));
       }
     } finally {
@@ -378,6 +432,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
     <form class="schema-form" onSubmit={onSubmit} aria-label={title} noValidate>
       <h4>{title}</h4>
       {done && <p role="status" class="done">{t('common.done')}</p>}
+      {restyled && money && <p role="status" class="hint" data-testid="amounts-restyled">{t('form.amountsRestyled', { currency: money.currency })}</p>}
       {invalid && (
         <div class="problem" role="alert" data-testid="problem">
           <strong>{invalid.message}</strong>
@@ -404,6 +459,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
             value={(value as Record<string, Value>)[name]}
             onChange={(next) => {
               setConfirming(false);
+              setRestyled(false);
               setValue({ ...(value as Record<string, Value>), [name]: next });
             }}
             errors={errors}

@@ -4,13 +4,13 @@
  * from the OpenAPI schema. The grant portfolio lists grants, overdue reports first, and opens one
  * (`#/portfolio/<grantId>`) in the grant panel (grant.tsx).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { allPages, api, must, type Problem, type Schemas } from '../api';
 import { awardSettled, proposalAtVersion, sendCommand } from '../commands';
 import { type MessageKey, useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
-import { ProblemNotice, StatusBadge } from './common';
+import { ProblemNotice, sentence, StatusBadge } from './common';
 import { GrantPanel } from './grant';
 
 type Proposal = Schemas['ProposalListItemDto'];
@@ -37,6 +37,15 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
   const [ranks, setRanks] = useState<Map<string, Schemas['RankedProposalDto']>>(new Map());
   const [problem, setProblem] = useState<Problem>();
   const [refresh, setRefresh] = useState(0);
+  /**
+   * The last action that went through, said in the panel once the board shows its result: the form
+   * that had focus is gone (the proposal's status offers others), so the notice takes the focus.
+   */
+  const [recorded, setRecorded] = useState<{ proposalId: string; action: string }>();
+  const notice = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (recorded) notice.current?.focus();
+  }, [recorded]);
 
   // Another call or proposal picked: the problem of the last one (a 400 for a hash that is no id)
   // is not this one's. Declared before the loads, so a load's own problem still shows.
@@ -121,7 +130,7 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
                 <ul>
                   {inColumn.map((p) => (
                     <li key={p.id} class={`card${p.id === proposalId ? ' selected' : ''}`}>
-                      <a href={`#/board/${callId}/${p.id}`} aria-current={p.id === proposalId ? 'true' : undefined}>{p.title}</a>
+                      <a href={`#/board/${callId}/${p.id}`} aria-current={p.id === proposalId ? 'true' : undefined}><bdi>{p.title}</bdi></a>
                       <div class="meta">
                         {ranks.has(p.id) && <span>{t('board.rank', { rank: ranks.get(p.id)?.rank ?? '' })} · </span>}
                         {p.consensusScore !== null && p.consensusScore !== undefined && <span>{t('board.score', { score: p.consensusScore })} · </span>}
@@ -156,7 +165,10 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
       )}
       {selected && (
         <aside class="panel" aria-labelledby="actions-heading">
-          <h3 id="actions-heading">{t('board.act', { title: selected.title })}</h3>
+          <h3 id="actions-heading">{sentence(t, 'board.act', {}, { title: selected.title })}</h3>
+          {recorded?.proposalId === selected.id && (
+            <p class="done" role="status" tabIndex={-1} ref={notice} data-testid="board-recorded">{t('board.recorded', { action: recorded.action })}</p>
+          )}
           <p>
             <StatusBadge status={selected.status} /> · <a href={`#/audit/proposal/${selected.id}`}>{t('nav.audit')}</a>
             {grantIdOf(selected, award) && (
@@ -208,6 +220,7 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
                 await proposalAtVersion(selected.id, answer.version);
                 if (action.path === '/proposals/{id}/decision' && call && (body as { decision?: string }).decision === 'award') await awardSettled(selected.id, call.id, call.version);
                 setRefresh((n) => n + 1);
+                setRecorded({ proposalId: selected.id, action: t(action.title) });
                 return undefined;
               }}
             />
@@ -260,9 +273,9 @@ function GrantList(): JSX.Element {
       <ul class="cards">
         {grants?.map((g) => (
           <li key={g.id} class={`card${g.overdue ? ' overdue' : ''}`}>
-            <a href={`#/portfolio/${g.id}`}>{g.title ?? g.id}</a> <StatusBadge status={g.status} of="grant" /> · <a href={`#/audit/grant/${g.id}`}>{t('nav.audit')}</a>
+            <a href={`#/portfolio/${g.id}`}><bdi>{g.title ?? g.id}</bdi></a> <StatusBadge status={g.status} of="grant" /> · <a href={`#/audit/grant/${g.id}`}>{t('nav.audit')}</a>
             <div class="meta">
-              {g.granteeOrganisationName && <>{g.granteeOrganisationName} · </>}
+              {g.granteeOrganisationName && <><bdi>{g.granteeOrganisationName}</bdi> · </>}
               {t('portfolio.disbursed', { disbursed: money(g.disbursedMinor, g.currency), amount: money(g.amountMinor, g.currency) })}
               {g.nextReportDue && <> · {g.overdue ? <strong class="warning">{t('portfolio.overdue', { date: date(g.nextReportDue) })}</strong> : t('portfolio.nextReport', { date: date(g.nextReportDue) })}</>}
             </div>

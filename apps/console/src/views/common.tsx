@@ -1,6 +1,17 @@
 import type { JSX } from 'preact';
 import { fetchRaw, type Problem } from '../api';
-import { useLocale } from '../i18n';
+import { type MessageKey, type Translate, useLocale } from '../i18n';
+
+/**
+ * A translated sentence with user-supplied text in it (a title, a line's name), each piece of which
+ * is isolated in <bdi>: Arabic and Latin text mixed keep their order, within it and around it.
+ */
+export function sentence(t: Translate, key: MessageKey, params: Record<string, string | number>, isolated: Record<string, string>): JSX.Element {
+  const names = Object.keys(isolated);
+  const marked = Object.fromEntries(names.map((name, i) => [name, `\uE000${i}\uE000`]));
+  const parts = t(key, { ...params, ...marked }).split(/\uE000(\d+)\uE000/);
+  return <>{parts.map((part, i) => (i % 2 === 1 ? <bdi key={i}>{isolated[names[Number(part)]]}</bdi> : part))}</>;
+}
 
 /**
  * A status in words (translated), with its raw value for tests and styling. `of` names what has the

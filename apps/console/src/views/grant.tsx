@@ -14,7 +14,7 @@ import { api, asProblem, must, type Problem, type Schemas } from '../api';
 import { untilRead } from '../commands';
 import { type MessageKey, useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
-import { ProblemNotice, StatusBadge } from './common';
+import { ProblemNotice, sentence, StatusBadge } from './common';
 
 type Grant = Schemas['GrantViewDto'];
 type Tranche = Grant['tranches'][number];
@@ -316,7 +316,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
 
   return (
     <section aria-labelledby="grant-title" data-testid="grant">
-      <h2 id="grant-title">{t('grant.title', { title: title ?? grant.id })}</h2>
+      <h2 id="grant-title">{sentence(t, 'grant.title', {}, { title: title ?? grant.id })}</h2>
       {back}
       <ProblemNotice problem={problem} />
       <div class="panel">
@@ -371,8 +371,8 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
             <dd>{grant.agreementSignedAt ? t('grant.agreementSigned', { date: dateTime(grant.agreementSignedAt) }) : t('grant.agreementNotSigned')}</dd>
           </div>
           <div data-field="nextReport"><dt>{t('grant.nextReport')}</dt><dd>{grant.nextReportDue ? date(grant.nextReportDue) : '—'}</dd></div>
-          {grant.statusReason && <div data-field="statusReason"><dt>{t('grant.statusReason')}</dt><dd>{grant.statusReason}</dd></div>}
-          {grant.conditions.length > 0 && <div data-field="conditions"><dt>{t('grant.conditions')}</dt><dd>{grant.conditions.join('; ')}</dd></div>}
+          {grant.statusReason && <div data-field="statusReason"><dt>{t('grant.statusReason')}</dt><dd><bdi>{grant.statusReason}</bdi></dd></div>}
+          {grant.conditions.length > 0 && <div data-field="conditions"><dt>{t('grant.conditions')}</dt><dd>{grant.conditions.map((condition, i) => <span key={i}>{i > 0 && '; '}<bdi>{condition}</bdi></span>)}</dd></div>}
         </dl>
       </div>
 
@@ -380,16 +380,18 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
         <h3 id="grant-budget">{t('grant.budget')}</h3>
         {grant.budget ? (
           <>
+            <div class="table-scroll">
             <table>
               <thead>
                 <tr><th scope="col">{t('form.budgetLine')}</th><th scope="col">{t('grant.col.amount')}</th></tr>
               </thead>
               <tbody>
                 {grant.budget.lines.map((line) => (
-                  <tr key={line.budgetLine}><td>{line.budgetLine}</td><td>{money(line.amountMinor, cur)}</td></tr>
+                  <tr key={line.budgetLine}><td><bdi>{line.budgetLine}</bdi></td><td class="num">{money(line.amountMinor, cur)}</td></tr>
                 ))}
               </tbody>
             </table>
+            </div>
             <p class="meta">{t('grant.budgetTerms', { share: new Intl.NumberFormat(locale.tag, { style: 'percent', maximumFractionDigits: 2 }).format(grant.budget.transferShareBasisPoints / 10_000), date: dateTime(grant.budget.agreedAt) })}</p>
           </>
         ) : (
@@ -397,6 +399,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
         )}
       </section>
 
+      <div class="table-scroll">
       <table data-testid="tranches">
         <caption>{t('grant.tranches')}</caption>
         <thead>
@@ -408,13 +411,13 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
             const condition = reportById(tranche.conditionReportId);
             return (
               <tr key={tranche.trancheId} data-tranche={tranche.trancheId}>
-                <td>{money(tranche.amountMinor, cur)}</td>
-                <td>{date(tranche.dueDate)}</td>
+                <td class="num">{money(tranche.amountMinor, cur)}</td>
+                <td class="num">{date(tranche.dueDate)}</td>
                 <td><StatusBadge status={tranche.status} of="tranche" /></td>
                 <td>
                   {tranche.conditionReportId && <span class="meta">{t('grant.trancheCondition', { report: condition ? reportLabel(condition) : tranche.conditionReportId })}</span>}
                   {tranche.status === 'paid' && <span class="meta">{t('grant.paidWith', { date: tranche.paidAt ? dateTime(tranche.paidAt) : '—', reference: tranche.paymentReference ?? '—' })}</span>}
-                  {tranche.status === 'cancelled' && <span class="meta">{t('grant.cancelledWith', { date: tranche.cancelledAt ? dateTime(tranche.cancelledAt) : '—', reason: tranche.cancellationReason ?? '—' })}</span>}
+                  {tranche.status === 'cancelled' && <span class="meta">{sentence(t, 'grant.cancelledWith', { date: tranche.cancelledAt ? dateTime(tranche.cancelledAt) : '—' }, { reason: tranche.cancellationReason ?? '—' })}</span>}
                 </td>
                 {mayAct && (
                   <td><div class="row-actions">{trancheActions(grant, tranche).map((a) => actionButton(a, t(a.title), titleOf(a)))}</div></td>
@@ -424,7 +427,9 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
           })}
         </tbody>
       </table>
+      </div>
 
+      <div class="table-scroll">
       <table data-testid="reports">
         <caption>{t('grant.reports')}</caption>
         <thead>
@@ -435,7 +440,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
           {grant.reports.map((report) => (
             <tr key={report.reportId} data-report={report.reportId}>
               <td>{t(`reportKind.${report.kind}` as MessageKey)}</td>
-              <td>{date(report.dueDate)}</td>
+              <td class="num">{date(report.dueDate)}</td>
               <td><StatusBadge status={report.status} of="report" /></td>
               <td>
                 <span class="meta">{t('grant.reportId')} <code>{report.reportId}</code></span>
@@ -448,8 +453,10 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
           ))}
         </tbody>
       </table>
+      </div>
 
       {grant.amendments.length > 0 && (
+        <div class="table-scroll">
         <table data-testid="amendments">
           <caption>{t('grant.amendments')}</caption>
           <thead>
@@ -458,20 +465,21 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
           <tbody>
             {grant.amendments.map((a) => (
               <tr key={a.amendmentId}>
-                <td>{dateTime(a.amendedAt)}</td>
+                <td class="num">{dateTime(a.amendedAt)}</td>
                 <td>{t(`amendmentKind.${a.kind}` as MessageKey)}</td>
                 <td>
                   {a.newPeriodEnd && <span class="meta">{t('grant.changePeriod', { from: a.previousPeriodEnd ? date(a.previousPeriodEnd) : '—', to: date(a.newPeriodEnd) })}</span>}
                   {a.newAmountMinor !== undefined && <span class="meta">{t('grant.changeAmount', { from: a.previousAmountMinor !== undefined ? money(a.previousAmountMinor, cur) : '—', to: money(a.newAmountMinor, cur) })}</span>}
                   {a.budgetReallocation?.map((line) => (
-                    <span key={line.budgetLine} class="meta">{t('grant.changeLine', { line: line.budgetLine ?? '', change: `${(line.changeMinor ?? 0) > 0 ? '+' : ''}${money(line.changeMinor ?? 0, cur)}` })}</span>
+                    <span key={line.budgetLine} class="meta">{sentence(t, 'grant.changeLine', { change: `${(line.changeMinor ?? 0) > 0 ? '+' : ''}${money(line.changeMinor ?? 0, cur)}` }, { line: line.budgetLine ?? '' })}</span>
                   ))}
                 </td>
-                <td>{a.reason}</td>
+                <td><bdi>{a.reason}</bdi></td>
               </tr>
             ))}
           </tbody>
         </table>
+        </div>
       )}
 
       {mayAct ? (
@@ -526,6 +534,12 @@ function explainGrantRule(problem: Problem, grant: Grant, { t, money, date }: Re
         amount: money(grant.amountMinor, grant.currency),
         left: money(Math.max(0, grant.amountMinor - grant.scheduledMinor), grant.currency),
       });
+    case 'grant.budget.invalid': {
+      // The detail counts minor units ("The lines sum to 5000000, not to the grant amount 6000000"): said in the grant's money.
+      const sums = /sum to (\d+), not to the grant amount (\d+)/.exec(problem.detail ?? '');
+      if (sums) return t('rule.budgetSum', { sum: money(Number(sums[1]), grant.currency), amount: money(Number(sums[2]), grant.currency) });
+      return t('rule.budgetInvalid', { currency: grant.currency, amount: money(grant.amountMinor, grant.currency) });
+    }
     case 'grant.disbursement.agreement-not-signed':
       return t('rule.agreementNotSigned');
     case 'grant.disbursement.report-not-accepted':

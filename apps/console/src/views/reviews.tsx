@@ -6,13 +6,13 @@
  * says what was recorded: a reviewed proposal moves to Reviewed, without its form; one this reviewer
  * is recused from leaves the queue.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { allPages, api, asProblem, must, type Problem, type Schemas } from '../api';
 import { proposalAtVersion, sendCommand, untilRead } from '../commands';
 import { useLocale } from '../i18n';
 import { openApiDocument, requestSchema, resolve, SchemaForm } from '../schema-form';
-import { downloadFile, ProblemNotice, StatusBadge } from './common';
+import { downloadFile, ProblemNotice, sentence, StatusBadge } from './common';
 
 type QueueItem = Schemas['ReviewerQueueItemDto'];
 
@@ -54,8 +54,8 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
     <ul class="cards">
       {entries.map((item) => (
         <li key={item.proposalId} class={`card${item.proposalId === proposalId ? ' selected' : ''}`}>
-          <a href={`#/reviews/${item.proposalId}`} aria-current={item.proposalId === proposalId ? 'true' : undefined}>{item.title}</a> <StatusBadge status={item.status} />
-          <div class="meta">{item.policyIssue}</div>
+          <a href={`#/reviews/${item.proposalId}`} aria-current={item.proposalId === proposalId ? 'true' : undefined}><bdi>{item.title}</bdi></a> <StatusBadge status={item.status} />
+          <div class="meta"><bdi>{item.policyIssue}</bdi></div>
         </li>
       ))}
     </ul>
@@ -65,7 +65,7 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
       <h2 id="reviews-title">{t('reviews.title')}</h2>
       {recorded && (
         <p role="status" class="done" data-testid="queue-notice">
-          {t(recorded.kind === 'review' ? 'reviews.submittedNotice' : 'reviews.conflictNotice', { title: recorded.title })}
+          {sentence(t, recorded.kind === 'review' ? 'reviews.submittedNotice' : 'reviews.conflictNotice', {}, { title: recorded.title })}
         </p>
       )}
       <ProblemNotice problem={problem} />
@@ -114,9 +114,9 @@ function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string
   if (!proposal || !call) return <p>{t('common.loading')}</p>;
   return (
     <article class="panel" aria-labelledby="review-heading">
-      <h3 id="review-heading">{proposal.title}</h3>
+      <h3 id="review-heading"><bdi>{proposal.title}</bdi></h3>
       <p><StatusBadge status={proposal.status} /> · {money(proposal.requestedMinor, proposal.currency)} · <span data-testid="duration">{count('reviews.duration', proposal.durationMonths)}</span></p>
-      <p>{proposal.summary}</p>
+      <p dir="auto">{proposal.summary}</p>
       <ProposalFacts proposal={proposal} documents={documents} />
       {proposal.reviews.length > 0 ? (
         <>
@@ -174,7 +174,7 @@ function ProposalFacts({ proposal, documents }: { proposal: Schemas['ProposalDet
   return (
     <div data-testid="proposal-facts">
       <dl class="facts">
-        <div><dt>{t('reviews.policyIssue')}</dt><dd>{proposal.policyIssue}</dd></div>
+        <div><dt>{t('reviews.policyIssue')}</dt><dd><bdi>{proposal.policyIssue}</bdi></dd></div>
       </dl>
       <h4>{t('reviews.network')}</h4>
       <ul class="compact" data-testid="network">
@@ -182,21 +182,23 @@ function ProposalFacts({ proposal, documents }: { proposal: Schemas['ProposalDet
           <li key={partner.organisationId}>{t(partner.status === 'accepted' ? 'reviews.partnerAccepted' : 'reviews.partnerInvited', { role: partner.role })}</li>
         ))}
       </ul>
+      <div class="table-scroll">
       <table data-testid="budget">
         <caption>{t('reviews.budget')}</caption>
         <tbody>
           {proposal.budgetLines.map((line, i) => (
-            <tr key={i}><th scope="row">{line.label}</th><td>{money(line.amountMinor, proposal.currency)}</td></tr>
+            <tr key={i}><th scope="row"><bdi>{line.label}</bdi></th><td class="num">{money(line.amountMinor, proposal.currency)}</td></tr>
           ))}
         </tbody>
       </table>
+      </div>
       {documents.length > 0 && (
         <>
           <h4>{t('reviews.documents')}</h4>
           <ul class="compact" data-testid="documents">
             {documents.map((document) => (
               <li key={document.documentId}>
-                {document.name ?? t('reviews.nameErased')} ({Math.ceil(document.sizeBytes / 1024)} kB){' '}
+                <bdi>{document.name ?? t('reviews.nameErased')}</bdi> ({Math.ceil(document.sizeBytes / 1024)} kB){' '}
                 <button type="button" class="secondary" onClick={() => download(document)} aria-label={`${t('reviews.download')}: ${document.name ?? t('reviews.nameErased')}`}>
                   {t('reviews.download')}
                 </button>
@@ -219,6 +221,9 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
   const [recommendations, setRecommendations] = useState<string[]>([]);
   const [problem, setProblem] = useState<Problem>();
   const [sent, setSent] = useState(false);
+  /** While the review is sent (and until the queue shows it): a second click would send it twice. */
+  const [busy, setBusy] = useState(false);
+  const inFlight = useRef(false);
   useEffect(() => {
     openApiDocument().then((doc) => {
       const schema = requestSchema(doc, '/proposals/{id}/reviews', 'post');
@@ -228,6 +233,17 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
   const fieldErrors = new Map((problem?.errors ?? []).map((error) => [error.field, error.messages.join('; ')]));
   const submit = async (event: Event) => {
     event.preventDefault();
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
+    try {
+      await send();
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
+    }
+  };
+  const send = async () => {
     const body = {
       scores: criteria.map((criterion) => ({
         criterionId: criterion.id,
@@ -306,7 +322,7 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
         <textarea id="overall-comment" rows={3} {...invalid('comment')} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
         {error('comment')}
       </div>
-      <button type="submit">{t('reviews.submit')}</button>
+      <button type="submit" disabled={busy} aria-busy={busy ? 'true' : undefined}>{t('reviews.submit')}</button>
     </form>
   );
 }

@@ -57,7 +57,7 @@ export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): 
               {hits.map((hit) => (
                 <li key={hit.streamId} class="card">
                   <a href={`#/audit/${hit.kind}/${hit.id}`}>
-                    <span class="kind">{lookup(`kind.${hit.kind}`) ?? hit.kind}</span> {hit.title}
+                    <span class="kind">{lookup(`kind.${hit.kind}`) ?? hit.kind}</span> <bdi>{hit.title}</bdi>
                   </a>{' '}
                   <StatusBadge status={hit.status} of={hit.kind === 'grant' ? 'grant' : undefined} />
                 </li>
@@ -214,7 +214,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
     <section aria-labelledby="record-title">
       <p><a href="#/audit">{t('common.back')}</a></p>
       <h2 id="record-title">
-        <span class="kind">{t(`kind.${kind}` as MessageKey)}</span> {String(live.title ?? proposalTitle ?? id)}
+        <span class="kind">{t(`kind.${kind}` as MessageKey)}</span> <bdi>{String(live.title ?? proposalTitle ?? id)}</bdi>
       </h2>
       <div class="slider">
         <label for="as-of-slider">{t('audit.slider', { n: position, total })}</label>
@@ -283,6 +283,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
                 ))}
               </ol>
               {changedFields.length > 0 && then && (
+                <div class="table-scroll">
                 <table>
                   <caption>{t('audit.fieldChanges')}</caption>
                   <thead>
@@ -294,6 +295,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
                     ))}
                   </tbody>
                 </table>
+                </div>
               )}
             </>
           )}
@@ -310,7 +312,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
                 <time dateTime={event.recordedAt}>{dateTime(event.recordedAt)}</time> · <strong>{event.type}</strong>
               </button>
               <div class="meta">{t('audit.by', { role: role(event.actorRole), actor: event.actorId })} · v{event.streamVersion}</div>
-              {why && <div class="why"><span>{t('audit.why')}:</span> {why}</div>}
+              {why && <div class="why"><span>{t('audit.why')}:</span> <bdi>{why}</bdi></div>}
               {markers.map((marker) => (
                 <div key={marker.path} class="pii">{marker.path}: {t('audit.personalData', { state: locale.lookup(`audit.pii.${marker.state}`) ?? marker.state })}</div>
               ))}
@@ -371,9 +373,9 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
           {decision.amountMinor !== undefined && currency && <> {money(decision.amountMinor, currency)}</>}
         </p>
         <p>
-          {t('audit.decidedBy', { role: role(String(by.actorRole ?? '')), actor: String(by.actorId ?? ''), when: dateTime(decision.recordedAt) })} ({decision.committee})
+          {t('audit.decidedBy', { role: role(String(by.actorRole ?? '')), actor: String(by.actorId ?? ''), when: dateTime(decision.recordedAt) })} (<bdi>{decision.committee}</bdi>)
         </p>
-        <p><strong>{t('audit.reasons')}:</strong> {decision.reasons}</p>
+        <p><strong>{t('audit.reasons')}:</strong> <bdi>{decision.reasons}</bdi></p>
       </>
     );
   };
@@ -388,7 +390,7 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
         <>
           {decisionOf(dossier.decision)}
           {dossier.consensus && (
-            <p><strong>{t('audit.consensus')}:</strong> {short((dossier.consensus as Record<string, unknown>).score)} — {short((dossier.consensus as Record<string, unknown>).summary)}</p>
+            <p><strong>{t('audit.consensus')}:</strong> {short((dossier.consensus as Record<string, unknown>).score)} — <bdi>{short((dossier.consensus as Record<string, unknown>).summary)}</bdi></p>
           )}
           <h4>{t('audit.reviews')}</h4>
           <ul class="compact" data-testid="dossier-reviews">
@@ -409,7 +411,7 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
               <ul class="compact" data-testid="dossier-conflicts">
                 {rows(dossier.conflictDeclarations).map((c, i) => (
                   <li key={i}>
-                    {String(c.reviewerId)}, {dateTime(String(c.declaredAt))}: {text(c.description)}
+                    {String(c.reviewerId)}, {dateTime(String(c.declaredAt))}: <bdi>{text(c.description)}</bdi>
                     {c.afterDecision === true && <> · <em data-testid="after-decision">{t('audit.afterDecision')}</em></>}
                   </li>
                 ))}
@@ -510,7 +512,13 @@ function BundleDownload({ kind, id }: { kind: Kind; id: string }): JSX.Element {
   const { t } = useLocale();
   const [link, setLink] = useState<{ url: string; name: string; size: number }>();
   const [problem, setProblem] = useState<Problem>();
+  /** While the bundle is fetched: a second click would fetch (and hand over) it twice. */
+  const [busy, setBusy] = useState(false);
+  const inFlight = useRef(false);
   const download = async () => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
     setProblem(undefined);
     try {
       const path = kind === 'call' ? `/audit/calls/${id}/bundle` : `/audit/streams/${kind}-${id}/bundle`;
@@ -519,11 +527,14 @@ function BundleDownload({ kind, id }: { kind: Kind; id: string }): JSX.Element {
       setLink(file);
     } catch (error) {
       setProblem(error as Problem);
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
     }
   };
   return (
     <div class="panel">
-      <button type="button" onClick={download}>{t('audit.download')}</button>
+      <button type="button" onClick={download} disabled={busy} aria-busy={busy ? 'true' : undefined}>{t('audit.download')}</button>
       <ProblemNotice problem={problem} />
       {link && (
         <p role="status" data-testid="bundle-ready">
