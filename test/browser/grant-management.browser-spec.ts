@@ -291,7 +291,8 @@ describe('console in a browser: managing a grant', () => {
     let { version } = await grantNow();
     await world.call(OTHER_MANAGER, 'POST', `/grants/${grantId}/reports`, { kind: 'interim', dueDate: '2027-10-01' });
     await world.until<GrantBody>(MANAGER, `/grants/${grantId}`, (g) => g.version > version);
-    await expectText(page.getByTestId('grant-changed'), /Someone else changed this grant: it is shown as it is now/);
+    // The panel's timer fires every 10 s: wait up to two of its rounds.
+    await expectText(page.getByTestId('grant-changed'), /Someone else changed this grant: it is shown as it is now/, 20_000);
     await expectShown(page.getByTestId('reports'), /interim 1 Oct 2027 scheduled/);
 
     // A form open: the reader's form stays, and the newer grant is offered.

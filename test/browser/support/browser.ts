@@ -38,8 +38,8 @@ export function watchConsole(page: Page): string[] {
 }
 
 /** Waits (10 s at most) until the element's text (whitespace collapsed) matches. */
-export function expectText(locator: Locator, pattern: RegExp): Promise<void> {
-  return untilTextMatches(async () => ((await locator.textContent().catch(() => '')) ?? '').replace(/\s+/g, ' '), pattern);
+export function expectText(locator: Locator, pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  return untilTextMatches(async () => ((await locator.textContent().catch(() => '')) ?? '').replace(/\s+/g, ' '), pattern, timeoutMs);
 }
 
 /** As expectText, on the rendered text (table cells apart, as a reader sees them), trimmed. */
@@ -47,8 +47,8 @@ export function expectShown(locator: Locator, pattern: RegExp): Promise<void> {
   return untilTextMatches(async () => ((await locator.innerText({ timeout: 1000 }).catch(() => '')) ?? '').replace(/\s+/g, ' ').trim(), pattern);
 }
 
-async function untilTextMatches(read: () => Promise<string>, pattern: RegExp): Promise<void> {
-  const deadline = Date.now() + 10_000;
+async function untilTextMatches(read: () => Promise<string>, pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     last = await read();
