@@ -322,6 +322,10 @@ function explainRule(
     case 'proposal.partners.sign-off-missing':
       // At a decision: a clarification answer changed the budget the partners signed off.
       return t('rule.partnersSignOffAgain');
+    case 'proposal.redress.open':
+      return t('rule.redressOpen');
+    case 'proposal.reviewer.affiliated':
+      return t('rule.reviewerAffiliated');
     default:
       return undefined;
   }

@@ -544,6 +544,10 @@ function explainGrantRule(problem: Problem, grant: Grant, { t, money, date }: Re
       return t('rule.agreementNotSigned');
     case 'grant.disbursement.report-not-accepted':
       return t('rule.trancheReportNotAccepted');
+    case 'grant.termination.final-payment-owed':
+      return t('rule.finalPaymentOwed');
+    case 'grant.closure.reports-outstanding':
+      return t('rule.reportsOutstanding');
     default:
       return undefined;
   }
