@@ -119,6 +119,35 @@ describe('award process manager', () => {
     expect(await countOf('AwardFundsUnavailable', unfunded)).toBe(1);
   });
 
+  it('refuses an award while an organisation of the network failed its due diligence, or on a cancelled call (422, nothing appended); a later check that passes lifts it', async () => {
+    const manager = `Bearer ${await t.token({ role: 'grant-manager', id: 'alice' })}`;
+    const decide = (proposalId: string, decision = 'award') =>
+      t.http
+        .post(`/proposals/${proposalId}/decision`)
+        .set('Authorization', manager)
+        .send({ decision, ...(decision === 'award' ? { amountMinor: 1_000_000 } : {}), reasons: 'Ranked by the committee', committee: 'Programme committee' });
+    const dueDiligence = (organisationId: string, outcome: string) =>
+      t.http.post(`/organisations/${organisationId}/due-diligence`).set('Authorization', manager).send({ outcome, notes: 'Sanctions screening' }).expect(200);
+
+    const checkedPartner = await scenario.organisation('PS');
+    const callId = await scenario.publishedCall();
+    const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [checkedPartner], requestedMinor: 1_000_000 });
+    await dueDiligence(checkedPartner, 'failed');
+    const before = (await streamEvents(t, `proposal-${proposalId}`)).length;
+    const refused = await decide(proposalId).expect(422);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ rule: 'proposal.award.due-diligence-failed', detail: expect.stringContaining(checkedPartner) });
+    expect(await streamEvents(t, `proposal-${proposalId}`)).toHaveLength(before);
+    await dueDiligence(checkedPartner, 'passed');
+    expect((await decide(proposalId).expect(200)).body.award).toEqual({ status: 'pending', grantId: expect.any(String) });
+
+    const cancelledCallId = await scenario.publishedCall();
+    const onCancelled = await scenario.proposalReadyForDecision({ callId: cancelledCallId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 1_000_000 });
+    await t.http.post(`/calls/${cancelledCallId}/cancel`).set('Authorization', manager).send({ reason: 'Programme suspended' }).expect(200);
+    expect((await decide(onCancelled).expect(422)).body.rule).toBe('proposal.award.call-cancelled');
+    await decide(onCancelled, 'reject').expect(200);
+  });
+
   it('ignores decisions other than awards', async () => {
     const callId = await scenario.publishedCall();
     const proposalId = await scenario.proposalReadyForDecision({ callId, leadOrganisationId: lead, partnerOrganisationIds: [partner], requestedMinor: 1_000_000 });

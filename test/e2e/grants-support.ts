@@ -167,6 +167,7 @@ export class GrantScenario {
         type: 'RecordFundingDecision',
         data: { proposalId, decision: 'award', amountMinor, reasons: 'Ranked within budget', decidedBy: 'committee-chair', committee: 'Programme committee', grantId },
         call,
+        organisations: await this.snapshots([state.leadOrganisationId, ...state.partners.map((partner) => partner.organisationId)]),
         now: decidedAt,
       },
       humanContext('committee-chair', 'grant-manager'),

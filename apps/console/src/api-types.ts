@@ -5379,7 +5379,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `proposal.award.amount-invalid`, `proposal.award.exceeds-request`, `proposal.award.grant-id-reused`, `proposal.award.outside-call-range`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.decision.consensus-required`, `proposal.decision.invalid`, `proposal.partners.sign-off-missing`, `proposal.reason.required`, `proposal.redress.open`, `proposal.reviews.too-few`, `recipient.ceiling.exceeded`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `proposal.award.amount-invalid`, `proposal.award.call-cancelled`, `proposal.award.due-diligence-failed`, `proposal.award.exceeds-request`, `proposal.award.grant-id-reused`, `proposal.award.outside-call-range`, `proposal.call.mismatch`, `proposal.call.unknown`, `proposal.decision.consensus-required`, `proposal.decision.invalid`, `proposal.partners.sign-off-missing`, `proposal.reason.required`, `proposal.redress.open`, `proposal.reviews.too-few`, `recipient.ceiling.exceeded`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -5388,7 +5388,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "proposal.award.amount-invalid" | "proposal.award.exceeds-request" | "proposal.award.grant-id-reused" | "proposal.award.outside-call-range" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.decision.consensus-required" | "proposal.decision.invalid" | "proposal.partners.sign-off-missing" | "proposal.reason.required" | "proposal.redress.open" | "proposal.reviews.too-few" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
+                        rule?: "proposal.award.amount-invalid" | "proposal.award.call-cancelled" | "proposal.award.due-diligence-failed" | "proposal.award.exceeds-request" | "proposal.award.grant-id-reused" | "proposal.award.outside-call-range" | "proposal.call.mismatch" | "proposal.call.unknown" | "proposal.decision.consensus-required" | "proposal.decision.invalid" | "proposal.partners.sign-off-missing" | "proposal.reason.required" | "proposal.redress.open" | "proposal.reviews.too-few" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
                     };
                 };
             };

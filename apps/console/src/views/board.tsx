@@ -324,6 +324,10 @@ function explainRule(
       return t('rule.partnersSignOffAgain');
     case 'proposal.redress.open':
       return t('rule.redressOpen');
+    case 'proposal.award.due-diligence-failed':
+      return t('rule.dueDiligenceFailed');
+    case 'proposal.award.call-cancelled':
+      return t('rule.callCancelled');
     case 'proposal.reviewer.affiliated':
       return t('rule.reviewerAffiliated');
     default:

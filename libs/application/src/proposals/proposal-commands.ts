@@ -142,7 +142,8 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
         return { ...request, organisations: await this.organisations(facts, network), now };
       case 'RecordFundingDecision': {
         // The call's award range and review count are fixed once drafted: nothing to pin.
-        const command: ProposalCommand = { ...request, call: await callSnapshot(facts, state.callId), now };
+        // And the network's organisations as they are now (their latest due diligence), unpinned as for a review.
+        const command: ProposalCommand = { ...request, call: await callSnapshot(facts, state.callId), organisations: await this.organisations(facts, network), now };
         // The proposal's own rules answer first (a decision it refuses is 409/422 for its reason);
         // then the ceiling per recipient of every organisation of the network (422, nothing appended).
         proposalDecider.decide(command, state);

@@ -18,7 +18,7 @@ const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '081eb5908117a6b2' },
   grant: { version: 1, sources: '2cf9bc6245fbbafb' },
   organisation: { version: 1, sources: '65ecafdc5292e68b' },
-  proposal: { version: 2, sources: '50718f747deafce0' },
+  proposal: { version: 2, sources: '9fe12098323df92a' },
   recipient: { version: 1, sources: '4e7fa52ab8a56a5d' },
 };
 

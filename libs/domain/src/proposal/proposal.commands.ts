@@ -142,6 +142,8 @@ export type RecordFundingDecision = {
     grantId?: string;
   };
   call: CallSnapshot;
+  /** The lead and every partner as they are now: no award while one of them failed its due diligence. */
+  organisations: OrganisationSnapshots;
   now: string;
 };
 

@@ -56,6 +56,8 @@ import {
   InvalidRedressOutcome,
   InvalidReviewerId,
   RedressRequestOpen,
+  DueDiligenceFailed,
+  AwardOnCancelledCall,
   DuplicateProposalDocument,
   InvalidProposalDocument,
 } from './proposal.errors';
@@ -185,6 +187,7 @@ const decision = (data: Partial<RecordFundingDecision['data']> = {}): RecordFund
     ...data,
   },
   call,
+  organisations,
   now: LATER,
 });
 const awarded: ProposalEvent = { type: 'FundingDecisionRecorded', data: { ...decision().data, decision: 'award', amountMinor: 4_500_000, grantId: GRANT, decidedAt: LATER } };
@@ -861,6 +864,31 @@ describe('proposal decider', () => {
 
     it('an award needs a grant id', () => {
       given(...readyForDecision).when(decision({ grantId: undefined })).thenThrows(InvalidFundingDecision);
+    });
+
+    const rejected: ProposalEvent = {
+      type: 'FundingDecisionRecorded',
+      data: { proposalId: PROPOSAL, decision: 'reject', reasons: 'ranked 2nd', decidedBy: 'gm-1', committee: 'Selection committee: A. Haddad, M. Benali', decidedAt: LATER },
+    };
+
+    it('proposal.award.due-diligence-failed: given an organisation of the network whose latest due diligence failed, then no award; a rejection is recorded', () => {
+      const failedPartner = { ...organisations, [P1]: { ...organisations[P1], dueDiligence: 'failed' as const } };
+      const error = given(...readyForDecision).when({ ...decision(), organisations: failedPartner }).thenThrows(DueDiligenceFailed);
+      expect(error.organisationIds).toEqual([P1]);
+      const failedLead = { ...organisations, [LEAD]: { ...organisations[LEAD], dueDiligence: 'failed' as const } };
+      given(...readyForDecision).when({ ...decision(), organisations: failedLead }).thenThrows(DueDiligenceFailed);
+      given(...readyForDecision).when({ ...decision({ decision: 'reject', amountMinor: undefined, grantId: undefined }), organisations: failedPartner }).then([
+rejected]);
+      // Passed, conditional or never checked: the award is taken.
+      for (const dueDiligence of ['passed', 'conditional', 'not-checked'] as const) {
+        given(...readyForDecision).when({ ...decision(), organisations: { ...organisations, [P1]: { ...organisations[P1], dueDiligence } } }).then([awarded]);
+      }
+    });
+
+    it('proposal.award.call-cancelled: given a cancelled call, then no award (it would find no funds); a rejection is recorded', () => {
+      given(...readyForDecision).when({ ...decision(), call: { ...call, status: 'cancelled' } }).thenThrows(AwardOnCancelledCall);
+      given(...readyForDecision).when({ ...decision({ decision: 'reject', amountMinor: undefined, grantId: undefined }), call: { ...call, status: 'cancelled' } }).then([
+rejected]);
     });
 
     it('proposal.redress.open: given a reserve-list decision with a redress request awaiting its outcome, then no new decision until the outcome is recorded', () => {

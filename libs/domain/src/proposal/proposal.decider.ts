@@ -51,6 +51,8 @@ import {
   InvalidRecommendation,
   InvalidRedressOutcome,
   InvalidReviewerId,
+  AwardOnCancelledCall,
+  DueDiligenceFailed,
   PartnerAlreadyAccepted,
   PartnerAlreadySignedOff,
   PartnerNotAccepted,
@@ -663,6 +665,9 @@ function recordFundingDecision(command: RecordFundingDecision, state: ProposalSt
     }
     return [{ type: 'FundingDecisionRecorded', data: { ...base, decidedAt: command.now } }];
   }
+  if (command.call.status === 'cancelled') throw new AwardOnCancelledCall(command.call.callId);
+  const failed = networkOf(state).filter((id) => command.organisations[id]?.dueDiligence === 'failed');
+  if (failed.length > 0) throw new DueDiligenceFailed(failed);
   if (termsChangedSinceSubmission(state)) {
     const unsigned = state.partners.map((p) => p.organisationId).filter((id) => state.partnerSignOffs[id] !== state.termsVersion);
     if (unsigned.length > 0) throw new PartnerSignOffMissing(unsigned, state.termsVersion, 'an award: a clarification answer changed the budget they signed off');

@@ -401,6 +401,26 @@ export class PartnerNotAccepted extends DomainRuleViolation {
   }
 }
 
+/**
+ * No award to a network one of whose organisations (the lead or a partner) failed its latest due
+ * diligence (`POST /organisations/:id/due-diligence`, outcome `failed`): until 2026-12-07 the outcome
+ * was recorded and nothing read it. A later check that passes lifts it. A rejection or the reserve list is not held back.
+ */
+export class DueDiligenceFailed extends DomainRuleViolation {
+  static readonly rule = 'proposal.award.due-diligence-failed';
+  constructor(readonly organisationIds: readonly string[]) {
+    super(DueDiligenceFailed.rule, `No award while an organisation of the network failed its latest due diligence: ${organisationIds.join(', ')}`);
+  }
+}
+
+/** A cancelled call commits no funds: its proposals are not awarded (until 2026-12-07 the award was taken and then found without funds). */
+export class AwardOnCancelledCall extends DomainRuleViolation {
+  static readonly rule = 'proposal.award.call-cancelled';
+  constructor(readonly callId: string) {
+    super(AwardOnCancelledCall.rule, `Call ${callId} was cancelled: it awards nothing`);
+  }
+}
+
 /** Submission needs every listed partner's acceptance of the current terms. */
 export class PartnerSignOffMissing extends DomainRuleViolation {
   static readonly rule = 'proposal.partners.sign-off-missing';

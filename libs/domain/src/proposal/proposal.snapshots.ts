@@ -26,6 +26,8 @@ export interface OrganisationSnapshot {
   country: string;
   /** Users who act for the organisation; used to keep them from reviewing its proposals. */
   memberUserIds: readonly string[];
+  /** Its latest due diligence (absent: never checked): no award to a network one of whose organisations failed it. */
+  dueDiligence?: 'passed' | 'failed' | 'conditional' | 'not-checked';
 }
 
 /** Organisations by id; must hold every organisation the rule looks at (lead, partners, joining partner). */
@@ -49,5 +51,5 @@ export function callSnapshotOf(call: ExistingCall): CallSnapshot {
 }
 
 export function organisationSnapshotOf(organisation: OrganisationState): OrganisationSnapshot {
-  return { country: organisation.country, memberUserIds: [...organisation.memberUserIds] };
+  return { country: organisation.country, memberUserIds: [...organisation.memberUserIds], dueDiligence: organisation.dueDiligence };
 }
