@@ -148,10 +148,14 @@ describe('grants over HTTP', () => {
     const report = await post(manager, `/grants/${grantId}/reports`, { kind: 'financial', dueDate: '2027-09-30' }).expect(201);
     const path = `/grants/${grantId}/reports/${report.body.reportId}`;
     await post(grantee, `${path}/submission`, { summary: 'Expenses to date.' }).expect(200);
-    await post(manager, `${path}/revision-request`, { reason: 'Receipts for travel are missing' }).expect(200);
+    const sentBack = await post(manager, `${path}/revision-request`, { reason: 'Receipts for travel are missing' }).expect(200);
+    // The grantee reads why, in its own view of the grant.
+    await grantAt(grantId, sentBack.body.version);
+    const asGrantee = (await t.http.get(`/grants/${grantId}`).set(as(grantee)).expect(200)).body;
+    expect(asGrantee.reports[0]).toMatchObject({ status: 'revision-requested', revisionRequest: { reason: 'Receipts for travel are missing', requestedAt: expect.any(String) } });
     const resubmitted = await post(grantee, `${path}/submission`, { summary: 'Expenses to date, with receipts.' }).expect(200);
     const view = await grantAt(grantId, resubmitted.body.version);
-    expect(view.reports[0]).toMatchObject({ status: 'submitted' });
+    expect(view.reports[0]).toMatchObject({ status: 'submitted', revisionRequest: { reason: 'Receipts for travel are missing' } });
   });
 
   it('filters overdue grants by the clock: a report owed past its due date, not one awaiting review', async () => {

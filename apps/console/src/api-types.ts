@@ -2283,6 +2283,10 @@ export interface components {
             totalSpentMinor: number;
             expenditure: components["schemas"]["ExpenditureLineViewDto"][];
         };
+        ReportRevisionRequestViewDto: {
+            reason: string;
+            requestedAt: string;
+        };
         ReportViewDto: {
             reportId: string;
             /** @enum {string} */
@@ -2294,6 +2298,8 @@ export interface components {
             acceptedAt?: string | null;
             /** @description A financial report's expenditure per budget line, once submitted */
             financial?: components["schemas"]["FinancialReportViewDto"] | null;
+            /** @description The last time the programme sent the report back, and why: what the grantee addresses in its next submission (null: never sent back) */
+            revisionRequest?: components["schemas"]["ReportRevisionRequestViewDto"] | null;
         };
         AmendmentViewDto: {
             amendmentId: string;

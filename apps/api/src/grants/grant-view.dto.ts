@@ -45,6 +45,11 @@ export class RecoveryViewDto {
   @ApiProperty() recovered: boolean;
 }
 
+export class ReportRevisionRequestViewDto {
+  @ApiProperty({ example: 'Add the attendance lists of the hearings' }) reason: string;
+  @ApiProperty() requestedAt: string;
+}
+
 export class ReportViewDto {
   @ApiProperty() reportId: string;
   @ApiProperty({ enum: ['interim', 'final', 'financial'] }) kind: string;
@@ -54,6 +59,12 @@ export class ReportViewDto {
   @ApiPropertyOptional({ nullable: true, type: String }) acceptedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: FinancialReportViewDto, description: 'A financial report\'s expenditure per budget line, once submitted' })
   financial: FinancialReportViewDto | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: ReportRevisionRequestViewDto,
+    description: 'The last time the programme sent the report back, and why: what the grantee addresses in its next submission (null: never sent back)',
+  })
+  revisionRequest: ReportRevisionRequestViewDto | null;
 }
 
 export class AmendmentViewDto {
@@ -244,6 +255,7 @@ export function toGrantViewDto(grant: GrantView, today: string, staff: boolean):
       submittedAt: r.submittedAt,
       acceptedAt: r.acceptedAt,
       financial: r.financial ? { final: r.financial.final, totalSpentMinor: r.financial.totalSpentMinor, expenditure: r.financial.expenditure.map((l) => ({ ...l })) } : null,
+      revisionRequest: r.revisionRequest ? { ...r.revisionRequest } : null,
     })),
     amendments: staff ? grant.amendments : grant.amendments.map((amendment) => ({ ...amendment, approvedBy: null })),
     budget: state.budget ? { lines: state.budget.lines.map((l) => ({ ...l })), transferShareBasisPoints: state.budget.transferShareBasisPoints, agreedAt: state.budget.agreedAt } : null,

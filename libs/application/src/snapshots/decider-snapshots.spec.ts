@@ -16,7 +16,7 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '081eb5908117a6b2' },
-  grant: { version: 1, sources: '2cf9bc6245fbbafb' },
+  grant: { version: 2, sources: '990ea966d7c001ea' },
   organisation: { version: 1, sources: '65ecafdc5292e68b' },
   proposal: { version: 2, sources: '9fe12098323df92a' },
   recipient: { version: 1, sources: '4e7fa52ab8a56a5d' },

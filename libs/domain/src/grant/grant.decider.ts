@@ -155,6 +155,8 @@ export interface GrantReport {
   acceptedAt: string | null;
   /** A financial report's last submission (absent for narrative reports). */
   financial?: { final: boolean; expenditure: ExpenditureLine[]; totalSpentMinor: number };
+  /** The last time the programme sent it back, and why (absent: never): what the grantee must address. */
+  revisionRequest?: { reason: string; requestedAt: string };
 }
 
 /** The agreed budget, with reallocation amendments applied. */
@@ -279,7 +281,7 @@ export function evolveGrant(state: GrantState, event: GrantEvent): GrantState {
     case 'ReportAccepted':
       return updateReport(state, event.data.reportId, { status: 'accepted', acceptedAt: event.data.acceptedAt });
     case 'ReportRevisionRequested':
-      return updateReport(state, event.data.reportId, { status: 'revision-requested' });
+      return updateReport(state, event.data.reportId, { status: 'revision-requested', revisionRequest: { reason: event.data.reason, requestedAt: event.data.requestedAt } });
     case 'GrantAmended':
       return {
         ...state,
