@@ -373,6 +373,10 @@ describe('console in a browser: managing a grant', () => {
     await expectText(page.getByTestId('grant-recorded'), /Recorded: Accept the report/);
     await expectText(fact('recovery'), /^€5,000\.00, not repaid yet$/);
     await expectShown(page.getByTestId('tranches'), /€1,000\.00 1 Sept? 2027 cancelled/);
+    // Settled: no other tranche is offered (the server refuses one); no final payment is owed, so a termination still is.
+    const offered = await page.locator('.action-list button').allTextContents();
+    expect(offered).not.toContain('Schedule a tranche');
+    expect(offered).toContain('Terminate the grant');
 
     ({ version } = await grantNow());
     await page.getByRole('button', { name: 'Record the repayment' }).click();

@@ -87,8 +87,21 @@ function financeActions(grant: Grant): GrantAction[] {
   return [...budget, ...recovery];
 }
 
-/** The grant-level actions offered on `grant`: its status's and its finances'. */
-const grantActions = (grant: Grant): GrantAction[] => [...(GRANT_ACTIONS[grant.status] ?? []), ...financeActions(grant)];
+/** The final financial report is accepted: the grant is settled (no other tranche; its final payment, if any, is owed). */
+const isSettled = (grant: Grant): boolean => grant.reports.some((r) => r.financial?.final === true && r.status === 'accepted');
+
+/**
+ * The grant-level actions offered on `grant`: its status's and its finances'. Once settled, no
+ * tranche is scheduled (grant.disbursement.after-settlement), and while its final payment is
+ * scheduled the grant is not terminated (grant.termination.final-payment-owed): pay it, then close.
+ */
+function grantActions(grant: Grant): GrantAction[] {
+  const settled = isSettled(grant);
+  const finalPaymentOwed = settled && grant.tranches.some((t) => t.status === 'scheduled');
+  return [...(GRANT_ACTIONS[grant.status] ?? []), ...financeActions(grant)].filter(
+    (a) => !(settled && a.path === '/grants/{id}/disbursements') && !(finalPaymentOwed && a.path === '/grants/{id}/termination'),
+  );
+}
 
 /** Every action the panel offers on `grant`: the grant's, and each tranche's and report's. */
 function offeredOn(grant: Grant, mayAct: boolean): GrantAction[] {
