@@ -404,6 +404,8 @@ describe('console in a browser: managing a grant', () => {
     const before = await grantNow();
     await page.getByRole('button', { name: 'Terminate the grant' }).click();
     const termination = form('Terminate the grant');
+    // The form knows the reason's limit from the OpenAPI document: nothing longer can be typed, so nothing is confirmed and then refused.
+    expect(await termination.getByLabel('Reason *').getAttribute('maxlength')).toBe('2000');
     await termination.getByLabel('Reason *').fill('The network dissolved');
     await termination.getByRole('button', { name: 'Submit' }).click();
     await expectText(termination.getByTestId('confirm'), /Terminating cannot be undone: no tranche is paid after it/);

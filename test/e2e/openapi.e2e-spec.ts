@@ -88,6 +88,15 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(line.properties)).toEqual(['budgetLine', 'amountMinor']);
   });
 
+  it('states the lengths the validation enforces: a form learns a reason\'s limit before sending it', () => {
+    const schemas = document.components?.schemas as Record<string, { properties: Record<string, { maxLength?: number; minLength?: number; items?: { maxLength?: number } }> }>;
+    expect(schemas.ReasonDto.properties.reason.maxLength).toBe(2000);
+    expect(schemas.AssignReviewerDto.properties.reviewerId.maxLength).toEqual(expect.any(Number));
+    // Every string property whose class-validator rule is @MaxLength says so.
+    const withLimit = Object.values(schemas).flatMap((schema) => Object.values(schema.properties ?? {})).filter((property) => property.maxLength !== undefined);
+    expect(withLimit.length).toBeGreaterThan(40);
+  });
+
   it('names a server, and requires the bearer token everywhere but on the public /health routes, which say so', async () => {
     expect(document.servers?.length).toBeGreaterThan(0);
     expect(document.security).toEqual([{ bearer: [] }]);

@@ -8,6 +8,7 @@ import { cacheValidationMetadata } from './http/validation/validation-metadata-c
 import { createValidationPipe } from './http/validation/validation-pipe';
 import { Logger } from 'nestjs-pino';
 import { markPublicOperations } from './http/openapi-public-routes';
+import { documentValidationLimits } from './http/openapi-validation-limits';
 import { hardenHttp } from './security/http-hardening';
 import { lowerCaseUuidPath } from './http/uuid-case';
 
@@ -50,7 +51,7 @@ export function configureApp(app: INestApplication): INestApplication {
     .addSecurityRequirements('bearer')
     .addServer('/', 'The server that serves this document')
     .build();
-  SwaggerModule.setup('docs', app, () => markPublicOperations(app, SwaggerModule.createDocument(app, document)), {
+  SwaggerModule.setup('docs', app, () => markPublicOperations(app, documentValidationLimits(SwaggerModule.createDocument(app, document))), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
