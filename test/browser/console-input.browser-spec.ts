@@ -201,7 +201,8 @@ describe('console in a browser: typed amounts, hints, long text and confirmation
     await screening.getByLabel('Results 1: Rule *', { exact: true }).fill('lead-country-eligible');
     await screening.getByLabel('Results 1: Passed', { exact: true }).check();
     await screening.getByLabel('Results 1: Note *', { exact: true }).fill('Lead based in Palestine');
-    await screening.getByLabel('Results 1: Note *', { exact: true }).press('Enter');
+    // The note is a text area (up to 2,000 characters: Enter is a new line there); the keyboard submits from the button.
+    await screening.getByRole('button', { name: 'Submit' }).press('Enter');
     const notice = page.getByTestId('board-recorded');
     await expectText(notice, /^Recorded: Screen eligibility\. The board shows it\.$/);
     expect(await notice.getAttribute('role')).toBe('status');
