@@ -8,12 +8,10 @@ import { DataSource } from 'typeorm';
 import { ApiProblemResponses, RequestValidationError } from '../http/problem';
 import { ListNotificationsQuery, NotificationDto, NotificationListDto, ReviewerContactDto, ReviewerContactRegisteredDto } from './notifications.dto';
 import { Idempotent } from '../http/command-docs';
-
-/** An identity provider's subject as it appears in tokens and events: printable, no spaces. */
-const REVIEWER_ID = /^[A-Za-z0-9._:|@-]{1,200}$/;
+import { REVIEWER_ID, REVIEWER_ID_MESSAGE } from '../http/validation';
 
 function reviewerIdOf(value: string): string {
-  if (!REVIEWER_ID.test(value)) throw new RequestValidationError([{ field: 'reviewerId', messages: ['reviewerId must be the reviewer\'s token subject (1-200 of A-Z a-z 0-9 . _ : | @ -)'] }]);
+  if (!REVIEWER_ID.test(value)) throw new RequestValidationError([{ field: 'reviewerId', messages: [REVIEWER_ID_MESSAGE] }]);
   return value;
 }
 

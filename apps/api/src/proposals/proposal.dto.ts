@@ -21,7 +21,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { IsCurrencyCode, IsMinorUnits, IsPageLimit, IsPageOffset, IsOmittable } from '../http/validation';
+import { IsCurrencyCode, IsMinorUnits, IsPageLimit, IsPageOffset, IsOmittable, REVIEWER_ID, REVIEWER_ID_MESSAGE } from '../http/validation';
 import { ListSearchQuery } from '../http/list-search.dto';
 
 /*
@@ -174,17 +174,10 @@ export class ScreenEligibilityDto {
   results: EligibilityResultDto[];
 }
 
-/**
- * A reviewer is named by the identity provider's subject (`sub`), as in tokens and events: printable,
- * no spaces — the shape `PUT /admin/reviewer-contacts/:reviewerId` takes too. Until 2026-12-07 a blank
- * id (`" "`) was assigned.
- */
-const REVIEWER_ID = /^[A-Za-z0-9._:|@-]{1,200}$/;
-
 export class AssignReviewerDto {
   @ApiProperty({ example: 'reviewer-nadia', description: "The reviewer's user id (token subject): 1-200 of A-Z a-z 0-9 . _ : | @ -, no spaces" })
   @IsString() @IsNotEmpty() @MaxLength(TEXT)
-  @Matches(REVIEWER_ID, { message: "reviewerId must be the reviewer's token subject (1-200 of A-Z a-z 0-9 . _ : | @ -)" })
+  @Matches(REVIEWER_ID, { message: REVIEWER_ID_MESSAGE })
   reviewerId: string;
 }
 

@@ -170,3 +170,11 @@ export function IsInstant(options: InstantOptions = {}, validationOptions?: Vali
     validationOptions,
   );
 }
+
+/**
+ * A reviewer is named by the identity provider's subject (`sub`), as in tokens and events: printable,
+ * no spaces (`POST /proposals/:id/reviewers`, `PUT /admin/reviewer-contacts/:reviewerId`). Until
+ * 2026-12-07 a blank id (`" "`) was assigned.
+ */
+export const REVIEWER_ID = /^[A-Za-z0-9._:|@-]{1,200}$/;
+export const REVIEWER_ID_MESSAGE = "reviewerId must be the reviewer's token subject (1-200 of A-Z a-z 0-9 . _ : | @ -)";
