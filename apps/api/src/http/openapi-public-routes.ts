@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC_KEY } from '@app/platform';
+import { controllerHandlers } from '@app/platform/logging/logging';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
 
@@ -13,17 +13,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'tr
  */
 export function markPublicOperations(app: INestApplication, document: OpenAPIObject): OpenAPIObject {
   const publicOperations = new Set<string>();
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | null;
-      if (!controller) continue;
-      const controllerPublic = Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true;
-      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, unknown>)[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
-        if (controllerPublic || Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true) publicOperations.add(`${controller.name}_${name}`);
-      }
-    }
+  for (const { controller, name, handler } of controllerHandlers(app)) {
+    if (Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true || Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true) publicOperations.add(`${controller.name}_${name}`);
   }
   for (const path of Object.values(document.paths)) {
     for (const method of METHODS) {

@@ -54,16 +54,24 @@ export function registerRouteWords(app: INestApplicationContext): void {
       for (const segment of one.split('/')) if (segment !== '' && !segment.startsWith(':') && !segment.includes('*')) words.add(segment);
     }
   };
+  for (const { controller, handler } of controllerHandlers(app)) {
+    add(Reflect.getMetadata(PATH_METADATA, controller));
+    add(Reflect.getMetadata(PATH_METADATA, handler));
+  }
+  routeWords = words;
+}
+
+/** Every route handler of the application's controllers: the controller's class, the method's name and the method. */
+export function* controllerHandlers(app: INestApplicationContext): Generator<{ controller: abstract new (...args: never[]) => unknown; name: string; handler: object }> {
   const scanner = new MetadataScanner();
   for (const module of app.get(ModulesContainer).values()) {
     for (const { metatype } of module.controllers.values()) {
       if (typeof metatype !== 'function') continue;
-      add(Reflect.getMetadata(PATH_METADATA, metatype));
-      const prototype = metatype.prototype as object;
-      for (const name of scanner.getAllMethodNames(prototype)) add(Reflect.getMetadata(PATH_METADATA, (prototype as Record<string, unknown>)[name] as object));
+      const prototype = metatype.prototype as Record<string, unknown>;
+      const controller = metatype as abstract new (...args: never[]) => unknown;
+      for (const name of scanner.getAllMethodNames(prototype)) yield { controller, name, handler: prototype[name] as object };
     }
   }
-  routeWords = words;
 }
 
 /**
