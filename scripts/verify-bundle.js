@@ -269,19 +269,34 @@ async function main(argv) {
         fail(`seal ${seal.seq}: the Ed25519 signature does not verify`);
       }
     }
+    // A log changed before the export (an event altered, deleted or inserted before a seal) gives a
+    // manifest whose digests no longer fold to the seals. That is reported only after the events
+    // themselves were checked (below): an exported event that no longer hashes to its link, or a
+    // stream with a version missing, names where the log was changed; the seal says only before which
+    // seal. (Until 2026-12-07 the seal was reported first, and a deletion before a seal made the
+    // export leave that seal's interval out, so an untouched event was reported as changed.)
+    let sealBreak;
     for (const segment of manifest.segments) {
       const from = segment.fromSeal === null ? { chainHash: GENESIS, eventCount: 0 } : seals.get(segment.fromSeal);
       const to = seals.get(segment.toSeal);
       if (!from || !to) fail(`a seal interval names a seal the manifest does not hold (${segment.fromSeal} → ${segment.toSeal})`);
-      if (to.eventCount - from.eventCount !== segment.digests.length) {
-        fail(`seal ${to.seq} covers ${to.eventCount - from.eventCount} events after the previous seal, the manifest lists ${segment.digests.length}`);
-      }
+      const covered = to.eventCount - from.eventCount;
       let hash = from.chainHash;
       for (const digest of segment.digests) {
         hash = nextGlobalHash(hash, digest);
         sealedDigests.add(digest);
       }
-      if (hash !== to.chainHash) fail(`the event digests up to seal ${to.seq} do not fold to its signed hash`);
+      if (sealBreak) continue;
+      if (covered !== segment.digests.length) {
+        sealBreak =
+          `seal ${to.seq} covers ${covered} events of the log after ${from.eventCount === 0 ? 'its start' : `seal ${from.seq}`}, the manifest lists ${segment.digests.length}: ` +
+          `${segment.digests.length < covered ? `${covered - segment.digests.length} event(s) of the log were deleted` : `${segment.digests.length - covered} event(s) were inserted into the log`} ` +
+          `before the seal's position ${to.position} after it was sealed, before this export (npm run audit:verify on the log names where)`;
+      } else if (hash !== to.chainHash) {
+        sealBreak =
+          `the event digests up to seal ${to.seq} do not fold to its signed hash: an event of the log between ${from.eventCount === 0 ? 'its start' : `seal ${from.seq}`} and seal ${to.seq} ` +
+          `(position ${to.position}) was changed after it was sealed, before this export; no exported event is (npm run audit:verify on the log names which)`;
+      }
     }
 
     const latestSeal = manifest.latestSealSeq === null ? undefined : seals.get(manifest.latestSealSeq);
@@ -318,6 +333,7 @@ async function main(argv) {
       }
       count += 1;
     }
+    if (sealBreak) fail(sealBreak);
     if (count !== manifest.events.count) fail(`the events file holds ${count} events, the manifest says ${manifest.events.count}`);
     for (const stream of manifest.streams) {
       const head = streams.get(stream.streamId);

@@ -326,16 +326,28 @@ async function writeBundle(options: ExportAuditBundleOptions, pageSize: number, 
   let segmentDigests: string[] = [];
   let segmentWanted = false;
   let sealIndex = 0;
-  let count = 0;
   let exported = 0;
   let unsealed = 0;
+
+  const endSegment = () => {
+    if (segmentWanted) segments.push({ fromSeal: seals[sealIndex - 1]?.seq ?? null, toSeal: seals[sealIndex].seq, digests: segmentDigests });
+    segmentDigests = [];
+    segmentWanted = false;
+    sealIndex += 1;
+  };
 
   let after: string | undefined;
   for (;;) {
     const page = await store.readAll({ after, maxCount: pageSize });
     for (const event of page) {
-      count += 1;
       after = event.position;
+      // A seal's interval ends at the seal's position, whatever the count there: in a log changed
+      // since (an event deleted or inserted before it) the interval then holds fewer or more digests
+      // than the seal counts, which verify-bundle.js reports as such. (Until 2026-12-07 it ended at the
+      // seal's count, which a deletion made it never reach: the intervals from there on were left
+      // out, and the verifier reported an untouched event as changed.) A seal whose own event is gone
+      // ends before the first event past its position.
+      while (seals[sealIndex] && event.position > seals[sealIndex].position) endSegment();
       const seal = seals[sealIndex];
       if (seal) segmentDigests.push(eventDigest(event));
       if (wanted.has(event.streamId)) {
@@ -345,12 +357,7 @@ async function writeBundle(options: ExportAuditBundleOptions, pageSize: number, 
         if (seal) segmentWanted = true;
         else unsealed += 1;
       }
-      if (seal && seal.eventCount === count) {
-        if (segmentWanted) segments.push({ fromSeal: seals[sealIndex - 1]?.seq ?? null, toSeal: seal.seq, digests: segmentDigests });
-        segmentDigests = [];
-        segmentWanted = false;
-        sealIndex += 1;
-      }
+      if (seal && event.position === seal.position) endSegment();
     }
     if (page.length < pageSize) break;
   }
