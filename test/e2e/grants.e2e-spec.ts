@@ -216,7 +216,11 @@ describe('grants over HTTP', () => {
     });
 
     it('refuses an increase the call budget cannot cover, writing nothing', async () => {
-      const { callId, grantId } = await activeGrant(5_000_000, { budgetMinor: 5_500_000, maxAwardMinor: 5_000_000 });
+      // Within the call's maximum award per grant (6,000,000), but another grant holds 4,000,000 of the budget of 9,500,000.
+      const { callId, grantId } = await activeGrant(5_000_000, { budgetMinor: 9_500_000, maxAwardMinor: 6_000_000 });
+      const otherLead = await scenario.organisation('MA');
+      await scenario.award(await scenario.proposalReadyForDecision({ callId, leadOrganisationId: otherLead, partnerOrganisationIds: [partner], requestedMinor: 4_000_000 }), 4_000_000);
+      await callCommitted(callId, 9_000_000);
       const before = await eventCount(t);
       const refused = await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'More hearings', newAmountMinor: 6_000_000 }).expect(422);
       expect(refused.body.rule).toBe('call.budget.exceeded');
@@ -224,7 +228,7 @@ describe('grants over HTTP', () => {
       const invalid = await post(manager, `/grants/${grantId}/amendments`, { kind: 'amount-change', reason: 'Mixed', newAmountMinor: 5_200_000, newPeriodEnd: '2030-01-01' }).expect(422);
       expect(invalid.body.rule).toBe('grant.amendment.invalid');
       expect(await eventCount(t)).toBe(before);
-      await callCommitted(callId, 5_000_000);
+      await callCommitted(callId, 9_000_000);
     });
 
     it('gives a decrease back to the call, and records extensions and reallocations', async () => {
@@ -512,6 +516,7 @@ describe('grants over HTTP', () => {
       '/grants/{id}/reports/{reportId}/financial-submission',
       '/grants/{id}/reports/{reportId}/revision-request',
       '/grants/{id}/reports/{reportId}/submission',
+      '/grants/{id}/reports/{reportId}/waiver',
       '/grants/{id}/suspension',
       '/grants/{id}/termination',
     ]);

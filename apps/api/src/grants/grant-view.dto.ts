@@ -50,11 +50,17 @@ export class ReportRevisionRequestViewDto {
   @ApiProperty() requestedAt: string;
 }
 
+export class ReportWaiverViewDto {
+  @ApiProperty({ example: "The network's office was closed by the authorities; the report cannot be written" }) reason: string;
+  @ApiProperty() waivedAt: string;
+}
+
 export class ReportViewDto {
   @ApiProperty() reportId: string;
   @ApiProperty({ enum: ['interim', 'final', 'financial'] }) kind: string;
   @ApiProperty({ example: '2027-12-31' }) dueDate: string;
-  @ApiProperty({ enum: ['scheduled', 'submitted', 'revision-requested', 'accepted'] }) status: string;
+  @ApiProperty({ enum: ['scheduled', 'submitted', 'revision-requested', 'accepted', 'waived'], description: '`waived`: the programme decided the report will not come (see `waiver`); it is owed no more' })
+  status: string;
   @ApiPropertyOptional({ nullable: true, type: String }) submittedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) acceptedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: FinancialReportViewDto, description: 'A financial report\'s expenditure per budget line, once submitted' })
@@ -65,6 +71,8 @@ export class ReportViewDto {
     description: 'The last time the programme sent the report back, and why: what the grantee addresses in its next submission (null: never sent back)',
   })
   revisionRequest: ReportRevisionRequestViewDto | null;
+  @ApiPropertyOptional({ nullable: true, type: ReportWaiverViewDto, description: 'Why and when the programme waived the report (null: not waived)' })
+  waiver: ReportWaiverViewDto | null;
 }
 
 export class AmendmentViewDto {
@@ -108,7 +116,7 @@ export class GrantViewDto {
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'Given back to the call at closure or termination' }) unspentMinor: number | null;
   @ApiProperty({ example: '2027-06-01' }) periodStart: string;
   @ApiProperty({ example: '2029-05-31' }) periodEnd: string;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Earliest due date of a report not yet accepted' }) nextReportDue: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Earliest due date of a report not yet accepted nor waived' }) nextReportDue: string | null;
   @ApiProperty({ description: 'A report the grantee owes (scheduled or sent back) was due before today' }) overdue: boolean;
   @ApiPropertyOptional({ nullable: true, type: String }) agreementSignedAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why it was suspended or terminated' }) statusReason: string | null;
@@ -256,6 +264,7 @@ export function toGrantViewDto(grant: GrantView, today: string, staff: boolean):
       acceptedAt: r.acceptedAt,
       financial: r.financial ? { final: r.financial.final, totalSpentMinor: r.financial.totalSpentMinor, expenditure: r.financial.expenditure.map((l) => ({ ...l })) } : null,
       revisionRequest: r.revisionRequest ? { ...r.revisionRequest } : null,
+      waiver: r.waiver ? { ...r.waiver } : null,
     })),
     amendments: staff ? grant.amendments : grant.amendments.map((amendment) => ({ ...amendment, approvedBy: null })),
     budget: state.budget ? { lines: state.budget.lines.map((l) => ({ ...l })), transferShareBasisPoints: state.budget.transferShareBasisPoints, agreedAt: state.budget.agreedAt } : null,

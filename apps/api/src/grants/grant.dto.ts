@@ -113,7 +113,7 @@ export class AmendGrantDto {
   reason: string;
   @ApiPropertyOptional({ description: 'no-cost-extension: the new last day, YYYY-MM-DD' }) @IsOmittable() @IsString() @IsCalendarDate()
   newPeriodEnd?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'amount-change: the new amount in minor units; an increase must fit the call budget' })
+  @ApiPropertyOptional({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: "amount-change: the new amount in minor units; an increase stays within the call's maximum award per grant and must fit the call budget" })
   @IsOmittable() @IsMinorUnits({ min: 1 })
   newAmountMinor?: number;
   @ApiPropertyOptional({ type: [BudgetReallocationLineDto], description: 'budget-reallocation: at least two lines summing to zero' })

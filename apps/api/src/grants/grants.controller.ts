@@ -270,9 +270,34 @@ export class GrantsController {
     return this.run({ type: 'RequestReportRevision', data: { grantId, reportId, reason: body.reason, requestedBy: ctx.actor.id } }, ctx);
   }
 
+  @Post(':id/reports/:reportId/waiver')
+  @HttpCode(200)
+  @Roles(...PROGRAMME)
+  @ApiOperation({
+    summary: 'Waive a report the grantee owes and will not deliver, with a reason: it is owed no more, and no longer keeps the grant from closing',
+    description:
+      'For a report scheduled, or sent back for revision (not one accepted, nor one submitted and awaiting review: accept it, or send it back first; 422). `GET /grants/:id` shows it `waived`, with the reason and when. ' +
+      'A waiver settles no money: a tranche payable only once this report is accepted is cancelled with it (it could never be paid), and with a budget agreed the grant still closes only once a final financial report is accepted (schedule another one, or terminate the grant).',
+  })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(grantCommandRules.WaiveReport)
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
+  @commandDocs()
+  waiveReport(
+    @Param('id', ParseUUIDPipe) grantId: string,
+    @Param('reportId', ParseUUIDPipe) reportId: string,
+    @Body() body: ReasonDto,
+    @CommandCtx() ctx: CommandContext,
+  ): Promise<CommandResultDto> {
+    return this.run({ type: 'WaiveReport', data: { grantId, reportId, reason: body.reason, waivedBy: ctx.actor.id } }, ctx);
+  }
+
   @Post(':id/amendments')
   @Roles(...PROGRAMME)
-  @ApiOperation({ summary: 'Amend the grant: budget reallocation, no-cost extension, or amount change (an increase is committed on the call first)' })
+  @ApiOperation({
+    summary: 'Amend the grant: budget reallocation, no-cost extension, or amount change (an increase is committed on the call first)',
+    description: "An increase never takes the grant above its call's maximum award per grant (422 `grant.amendment.exceeds-call-maximum`), its call's remaining budget, or a network organisation's ceiling per recipient.",
+  })
   @ApiBody({ schema: { $ref: getSchemaPath(AmendGrantDto) }, examples: AMENDMENT_EXAMPLES })
   @ApiCreatedResponse({ type: AmendmentRecordedDto })
   @ApiRuleViolations(
@@ -345,7 +370,7 @@ export class GrantsController {
   @ApiOperation({
     summary: 'Close the grant once the final report is accepted and every tranche is settled (paid or cancelled); unspent funds go back to the call',
     description:
-      'Every report is accepted first: one submitted and not reviewed is 422 `grant.closure.reports-awaiting-review`, one the grantee still owes (scheduled, or sent back for revision) 422 `grant.closure.reports-outstanding`, naming them. Reports are not waived: a grant that will not get one is terminated.',
+      'Every report is accepted (or waived: POST /grants/{id}/reports/{reportId}/waiver) first: one submitted and not reviewed is 422 `grant.closure.reports-awaiting-review`, one the grantee still owes (scheduled, or sent back for revision) 422 `grant.closure.reports-outstanding`, naming them.',
   })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiRuleViolations(grantCommandRules.CloseGrant)

@@ -78,12 +78,13 @@ export class AmendGrantCommand extends Command<CommandResult> {
 }
 
 /**
- * Amendments, with the two multi-stream rules they carry: a grant's amount never rises beyond what
+ * Amendments, with the multi-stream rules they carry: a grant's amount never rises above its call's
+ * maximum award per grant (decided with the grant, on the call's terms read here), nor beyond what
  * its call can still commit, nor takes an organisation of its network past its ceiling per
  * recipient. An amount increase is therefore three steps, recipients and call first:
  *
- * 1. decide the amendment on the grant as it is now, and the increase on the call and every ledger
- *    as they stand (a broken rule stops here, nothing written);
+ * 1. decide the amendment on the grant as it is now (with the call's maximum award), and the
+ *    increase on the call and every ledger as they stand (a broken rule stops here, nothing written);
  * 2. AdjustRecipientCommitment by the increase on each organisation's ledger (grantee, then
  *    partners), keyed by the amendment id (RecipientCeilingExceeded → 422; those already raised are
  *    given back with `{amendmentId}:reverted`); a grant a ledger never counted (awarded before the
@@ -109,11 +110,11 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
 
   async execute({ data, context }: AmendGrantCommand): Promise<CommandResult> {
     const streamId = grantStreamName(data.grantId);
-    const command: AmendGrant = { type: 'AmendGrant', data, now: this.clock.now().toISOString() };
     const { state, version } = await this.executor.load(grantDecider, streamId);
     if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
       throw new WrongExpectedVersionError(streamId, context.expectedVersion, version);
     }
+    const command: AmendGrant = { type: 'AmendGrant', data, call: await this.callLimits(state), now: this.clock.now().toISOString() };
     let amended: ReturnType<typeof grantDecider.decide>[number] | undefined;
     try {
       [amended] = grantDecider.decide(command, state);
@@ -161,6 +162,18 @@ export class AmendGrantCommandHandler implements ICommandHandler<AmendGrantComma
       }
       throw error;
     }
+  }
+
+  /**
+   * The call's maximum award per grant, which an increase is held to (fixed when the call was
+   * drafted: nothing to pin). A grant not awarded yet is refused by the decider (StreamNotFound)
+   * before the call matters; a grant's call always exists once the grant does.
+   */
+  private async callLimits(grant: GrantState): Promise<AmendGrant['call']> {
+    if (grant.terms === null) return { maxAwardMinor: Number.MAX_SAFE_INTEGER };
+    const { state: call } = await this.executor.load(callDecider, callStreamName(grant.terms.callId));
+    if (call.status === 'none') throw new StreamNotFound(callStreamName(grant.terms.callId));
+    return { maxAwardMinor: call.terms.maxAwardMinor };
   }
 
   /**

@@ -56,6 +56,7 @@ export function notificationFanOut(mail: MailConfig): Projector & { onQueued(lis
             continue;
           case 'ReportSubmitted':
           case 'ReportAccepted':
+          case 'ReportWaived':
             await tx.query('UPDATE notification_reports SET open = false WHERE grant_id = $1 AND report_id = $2', [data.grantId, data.reportId]);
             continue;
           case 'ReportRevisionRequested':

@@ -28,6 +28,7 @@ export const NOTIFIER_EVENT_TYPES = [
   'ReportSubmitted',
   'ReportAccepted',
   'ReportRevisionRequested',
+  'ReportWaived',
   'GrantTerminated',
   'GrantClosed',
 ] as const;

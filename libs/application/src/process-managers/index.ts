@@ -32,6 +32,7 @@ export function createProcessManagers(deps: ProcessManagerDependencies): LogCons
   const shared = { executor: deps.executor, clock: deps.clock, logger, retry: deps.retry };
   const awards = new AwardProcessManager({ ...shared, recipientCeilings: deps.recipientCeilings });
   const grantFunds = new GrantFundsProcessManager(shared);
+  const recipientReleaseBackfill = new GrantFundsProcessManager(shared, { ledgersOnly: true });
   const backfill = new AwardOutcomeBackfill(shared);
   const ledgerBackfill = new RecipientLedgerBackfill({ ...shared, recipientCeilings: deps.recipientCeilings });
   return [
@@ -41,6 +42,8 @@ export function createProcessManagers(deps: ProcessManagerDependencies): LogCons
     reactorOf(backfill, (event) => backfill.handle(event)),
     // Counts grants awarded before the recipient ledger existed on their organisations' ledgers (once through the history).
     reactorOf(ledgerBackfill, (event) => ledgerBackfill.handle(event)),
+    // Releases on the recipients' ledgers what grants closed or terminated before the ledgers followed grant ends left unspent (once through the history).
+    reactorOf(recipientReleaseBackfill, (event) => recipientReleaseBackfill.handle(event)),
     // Completes a crypto-shredding whose key deletion was interrupted (see the reaction).
     new PersonalDataErasureReaction(personalDataPolicy()),
   ];

@@ -4,6 +4,7 @@ import { callDecider, callStreamName, type CallState } from '@app/domain/call';
 import { grantDecider, grantStreamName, type GrantAwardedData, type GrantState } from '@app/domain/grant';
 import {
   DEFAULT_RECIPIENT_CEILING_POLICY,
+  grantEndAdjustmentId,
   recipientCeilingFor,
   type RecipientCeilingPolicy,
   recipientDecider,
@@ -22,7 +23,9 @@ import { reactionContext } from './system-context';
  * nothing at all for a grant the award workflow already counted), with the ids of the amendments
  * its amount already reflects, so the grant-funds process manager's adjustment by one of them
  * (an amendment made after the upgrade, before this consumer reached its grant) counts nothing twice. Later amendments move it through
- * the grant-funds process manager like any other.
+ * the grant-funds process manager like any other. A grant already closed or terminated counts what
+ * it did not leave unspent (nothing at all if it paid nothing), with its end's adjustment id, so the
+ * grant-funds release of that end, before or after this, releases nothing twice.
  */
 export function decideRecipientLedgerBackfill(input: { grant: GrantState; call: CallState; policy: RecipientCeilingPolicy; now: string }): { organisationId: string; command: RecordAwardedGrant }[] {
   const { grant, call, policy, now } = input;
@@ -30,9 +33,14 @@ export function decideRecipientLedgerBackfill(input: { grant: GrantState; call: 
   const { grantId, proposalId, callId, granteeOrganisationId, partnerOrganisationIds, amountMinor } = grant.terms;
   const { programme, currency } = call.terms;
   const ceilingMinor = recipientCeilingFor(call.terms, policy);
+  const end = grant.status === 'closed' ? 'closure' : grant.status === 'terminated' ? 'termination' : null;
+  const unspentMinor = end === null ? 0 : Math.max(0, grant.unspentMinor ?? 0);
+  const countedMinor = amountMinor - unspentMinor;
+  if (countedMinor <= 0) return [];
+  const adjustmentIds = [...grant.amendmentIds, ...(end !== null && unspentMinor > 0 ? [grantEndAdjustmentId(end)] : [])];
   return recipientsOfAward(granteeOrganisationId, partnerOrganisationIds).map(({ organisationId, role }) => ({
     organisationId,
-    command: { type: 'RecordAwardedGrant', data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor, ceilingMinor, adjustmentIds: [...grant.amendmentIds] }, now },
+    command: { type: 'RecordAwardedGrant', data: { organisationId, grantId, proposalId, callId, programme, currency, role, amountMinor: countedMinor, ceilingMinor, adjustmentIds }, now },
   }));
 }
 

@@ -158,26 +158,45 @@ describe('award workflow', () => {
 
 describe('grant-funds workflow', () => {
   const committed = { [grantId]: { proposalId, amountMinor: 4_000_000, releasedMinor: 0 } };
+  const network = [lead, partner];
+  const releasedOnLedger = (organisationId: string, unspentMinor: number, end: 'closure' | 'termination') => ({
+    stream: 'recipient',
+    id: organisationId,
+    command: {
+      type: 'ReleaseUnspentRecipientFunds',
+      data: { organisationId, grantId, adjustmentId: `unspent-at-${end}`, unspentMinor, reason: end === 'closure' ? 'Unspent at grant closure' : 'Unspent at grant termination' },
+      now,
+    },
+  });
 
-  it('given a closed grant with unspent funds, then they are released to the call', () => {
-    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 1_000_000, closedAt: now }, callId, call: call(4_000_000, committed), now })).toEqual([
+  it('given a closed grant with unspent funds, then they are released to the call, and stop counting on every recipient ledger of its network', () => {
+    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 1_000_000, closedAt: now }, callId, call: call(4_000_000, committed), recipientOrganisationIds: network, now })).toEqual([
       { stream: 'call', id: callId, command: { type: 'ReleaseFunds', data: { callId, grantId, amountMinor: 1_000_000, reason: 'Unspent at grant closure' }, now } },
+      releasedOnLedger(lead, 1_000_000, 'closure'),
+      releasedOnLedger(partner, 1_000_000, 'closure'),
     ]);
   });
 
-  it('given a terminated grant, then at most what is still committed is released', () => {
-    const outputs = decideGrantFunds({ type: 'GrantTerminated', data: { grantId, unspentMinor: 9_000_000 } as never, callId, call: call(4_000_000, committed), now });
-    expect(outputs.map((o) => o.command.data)).toEqual([{ callId, grantId, amountMinor: 4_000_000, reason: 'Unspent at grant termination' }]);
+  it('given a terminated grant, then at most what is still committed is released on the call (each ledger caps its own release at what the grant counts there)', () => {
+    const outputs = decideGrantFunds({ type: 'GrantTerminated', data: { grantId, unspentMinor: 9_000_000 } as never, callId, call: call(4_000_000, committed), recipientOrganisationIds: network, now });
+    expect(outputs.filter((o) => o.stream === 'call').map((o) => o.command.data)).toEqual([{ callId, grantId, amountMinor: 4_000_000, reason: 'Unspent at grant termination' }]);
+    expect(outputs.filter((o) => o.stream === 'recipient')).toEqual([releasedOnLedger(lead, 9_000_000, 'termination'), releasedOnLedger(partner, 9_000_000, 'termination')]);
   });
 
-  it('given a commitment that already shows a release, when the closure is redelivered, then nothing more is released', () => {
+  it('given a commitment that already shows a release (a runner stopped after the call), when the closure is redelivered, then nothing more on the call, and the ledgers are asked again (idempotent by the grant end)', () => {
     const released = { [grantId]: { proposalId, amountMinor: 4_000_000, releasedMinor: 1_000_000 } };
-    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 1_000_000, closedAt: now }, callId, call: call(3_000_000, released), now })).toEqual([]);
+    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 1_000_000, closedAt: now }, callId, call: call(3_000_000, released), recipientOrganisationIds: network, now })).toEqual([
+      releasedOnLedger(lead, 1_000_000, 'closure'),
+      releasedOnLedger(partner, 1_000_000, 'closure'),
+    ]);
   });
 
-  it('given nothing unspent, or no commitment for the grant, then nothing', () => {
-    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 0, closedAt: now }, callId, call: call(4_000_000, committed), now })).toEqual([]);
-    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 5, closedAt: now }, callId, call: call(0), now })).toEqual([]);
+  it('given nothing unspent, then nothing; given no commitment on the call for the grant, then the ledgers only', () => {
+    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 0, closedAt: now }, callId, call: call(4_000_000, committed), recipientOrganisationIds: network, now })).toEqual([]);
+    expect(decideGrantFunds({ type: 'GrantClosed', data: { grantId, unspentMinor: 5, closedAt: now }, callId, call: call(0), recipientOrganisationIds: network, now })).toEqual([
+      releasedOnLedger(lead, 5, 'closure'),
+      releasedOnLedger(partner, 5, 'closure'),
+    ]);
   });
 
   const amended = (previousAmountMinor: number, newAmountMinor: number): GrantAmendedData =>
@@ -241,6 +260,18 @@ describe('recipient-ledger backfill (grants awarded before the ledger existed)',
       command: { type: 'RecordAwardedGrant', data: { organisationId, grantId, proposalId, callId, programme, currency: 'EUR', role, amountMinor: 4_500_000, ceilingMinor: 6_000_000, adjustmentIds: ['amend-1'] }, now },
     });
     expect(decideRecipientLedgerBackfill({ grant, call: call(0), policy, now })).toEqual([record(lead, 'lead'), record(partner, 'partner')]);
+  });
+
+  it('given a grant already closed or terminated, then it counts what it did not leave unspent, with its end already applied (its release by grant-funds, before or after, counts nothing twice)', () => {
+    const terminated = { ...grant, status: 'terminated', unspentMinor: 3_000_000 } as GrantState;
+    expect(decideRecipientLedgerBackfill({ grant: terminated, call: call(0), policy, now }).map(({ organisationId, command }) => [organisationId, command.data.amountMinor, command.data.adjustmentIds])).toEqual([
+      [lead, 1_500_000, ['amend-1', 'unspent-at-termination']],
+      [partner, 1_500_000, ['amend-1', 'unspent-at-termination']],
+    ]);
+    const closedInFull = { ...grant, status: 'closed', unspentMinor: 0 } as GrantState;
+    expect(decideRecipientLedgerBackfill({ grant: closedInFull, call: call(0), policy, now })[0].command.data).toMatchObject({ amountMinor: 4_500_000, adjustmentIds: ['amend-1'] });
+    // Terminated before anything was paid: nothing was received, nothing counts.
+    expect(decideRecipientLedgerBackfill({ grant: { ...grant, status: 'terminated', unspentMinor: 4_500_000 } as GrantState, call: call(0), policy, now })).toEqual([]);
   });
 
   it('given no grant or no call, then nothing', () => {

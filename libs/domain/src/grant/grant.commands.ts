@@ -125,6 +125,17 @@ export type RecordAdvanceRecovery = {
   now: string;
 };
 
+/**
+ * The programme's decision that a scheduled report will not come (the grantee's office was closed
+ * down, the people who would write it are gone): the report is no longer owed, with the reason on
+ * record. `waivedBy`: the grant manager who decided.
+ */
+export type WaiveReport = {
+  type: 'WaiveReport';
+  data: { grantId: string; reportId: string; reason: string; waivedBy: string };
+  now: string;
+};
+
 export type RequestReportRevision = {
   type: 'RequestReportRevision';
   data: { grantId: string; reportId: string; reason: string; requestedBy: string };
@@ -151,6 +162,12 @@ export type AmendGrant = {
     budgetReallocation?: BudgetReallocationLine[];
     budgetLines?: BudgetLine[];
   };
+  /**
+   * The call the grant draws on, as plain data read by the handler (its terms are fixed when it is
+   * drafted, so nothing is pinned): an amount increase never takes the grant above its maximum
+   * award per grant.
+   */
+  call: { maxAwardMinor: number };
   now: string;
 };
 
@@ -170,6 +187,7 @@ export type GrantCommand =
   | SubmitReport
   | AcceptReport
   | RequestReportRevision
+  | WaiveReport
   | AgreeGrantBudget
   | SubmitFinancialReport
   | RecordAdvanceRecovery

@@ -9,6 +9,7 @@ import {
   AmountBelowPaid,
   AmountBelowScheduled,
   AmountChangeBudgetRequired,
+  AmountExceedsCallMaximum,
   AmountUnchanged,
   BudgetAlreadyAgreed,
   BudgetNotAgreed,
@@ -57,6 +58,7 @@ import {
   RecoveryOutstanding,
   ReportAlreadyAccepted,
   ReportAlreadySubmitted,
+  ReportAlreadyWaived,
   ReportNotScheduled,
   ReportNotSubmitted,
   ReportSummaryRequired,
@@ -170,6 +172,14 @@ const revisionRequested = (reportId: string): GrantEvent => ({
   type: 'ReportRevisionRequested',
   data: { grantId, reportId, reason: 'Budget annex missing', requestedBy: 'user-grant-manager', requestedAt: later },
 });
+const waived = (reportId: string, reason = 'The network\'s office was closed by the authorities; the report cannot be written'): GrantEvent => ({
+  type: 'ReportWaived',
+  data: { grantId, reportId, reason, waivedBy: 'user-grant-manager', waivedAt: later },
+});
+const cancelledByWaiver = (trancheId: string, amountMinor: number, reportId: string): GrantEvent => ({
+  type: 'DisbursementCancelled',
+  data: { grantId, trancheId, amountMinor, reason: `Payable only once report ${reportId} was accepted, which was waived`, cancelledAt: later },
+});
 const suspended: GrantEvent = { type: 'GrantSuspended', data: { grantId, reason: 'Interim report overdue', suspendedAt: later } };
 const reinstated: GrantEvent = { type: 'GrantReinstated', data: { grantId, reason: 'Report received', reinstatedAt: later } };
 const terminated: GrantEvent = {
@@ -240,9 +250,16 @@ const cmd = {
     data: { grantId, reportId, reason, requestedBy: 'user-grant-manager' },
     now: later,
   }),
-  amend: (data: Partial<AmendGrant['data']> & Pick<AmendGrant['data'], 'kind'>): GrantCommand => ({
+  /** `maxAwardMinor`: the call's maximum award per grant (EUR 200,000 unless a test is about it). */
+  amend: (data: Partial<AmendGrant['data']> & Pick<AmendGrant['data'], 'kind'>, maxAwardMinor = 20_000_000): GrantCommand => ({
     type: 'AmendGrant',
     data: { grantId, amendmentId: 'amendment-1', reason: 'Agreed with the grantee', approvedBy: 'user-admin', ...data },
+    call: { maxAwardMinor },
+    now: later,
+  }),
+  waive: (reportId: string, reason = 'The network\'s office was closed by the authorities; the report cannot be written', waivedBy = 'user-grant-manager'): GrantCommand => ({
+    type: 'WaiveReport',
+    data: { grantId, reportId, reason, waivedBy },
     now: later,
   }),
   suspend: (reason = 'Interim report overdue'): GrantCommand => ({ type: 'SuspendGrant', data: { grantId, reason }, now: later }),
@@ -256,7 +273,7 @@ const state = (events: GrantEvent[]): GrantState => fold(grantDecider, events);
 describe('grant decider', () => {
   describe('event catalogue', () => {
     it('lists every event type with its schema version and marks signatories and document names as personal data', () => {
-      expect(GRANT_EVENT_TYPES).toHaveLength(20);
+      expect(GRANT_EVENT_TYPES).toHaveLength(21);
       const atVersion2 = ['GrantAgreementSigned', 'ReportSubmitted'];
       expect(GRANT_EVENT_TYPES.every((type) => grantEventSchemaVersions[type] === (atVersion2.includes(type) ? 2 : 1))).toBe(true);
       expect(isGrantEvent({ type: 'DisbursementPaid' })).toBe(true);
@@ -343,6 +360,7 @@ describe('grant decider', () => {
       cmd.submit('r'),
       cmd.accept('r'),
       cmd.requestRevision('r'),
+      cmd.waive('r'),
       cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2028-01-31' }),
       cmd.suspend(),
       cmd.reinstate(),
@@ -1019,6 +1037,129 @@ describe('grant decider', () => {
     });
   });
 
+  describe('a report the grantee will not deliver is waived by the programme, with a reason', () => {
+    it('waives a scheduled report: it is owed no more, shown waived with why and when', () => {
+      given(grantDecider, [awarded, signed, reportScheduled(interimReport, 'interim', '2027-01-31')]).when(cmd.waive(interimReport)).then([waived(interimReport)]);
+      const report = state([awarded, signed, reportScheduled(interimReport, 'interim', '2027-01-31'), waived(interimReport)]).reports[0];
+      expect(report).toMatchObject({ reportId: interimReport, status: 'waived', waiver: { reason: expect.stringContaining('office was closed'), waivedAt: later } });
+    });
+
+    it('waives a report sent back for revision (owed again), and one scheduled before the agreement or while suspended', () => {
+      given(grantDecider, [awarded, signed, reportScheduled(interimReport, 'interim', '2027-01-31'), submitted(interimReport), revisionRequested(interimReport)])
+        .when(cmd.waive(interimReport))
+        .then([waived(interimReport)]);
+      given(grantDecider, [awarded, reportScheduled(interimReport, 'interim', '2027-01-31')]).when(cmd.waive(interimReport)).then([waived(interimReport)]);
+      given(grantDecider, [awarded, signed, reportScheduled(interimReport, 'interim', '2027-01-31'), suspended]).when(cmd.waive(interimReport)).then([waived(interimReport)]);
+    });
+
+    it('a tranche payable only once the waived report is accepted could never be paid: the waiver cancels it; other tranches and the money paid stay as they are', () => {
+      given(grantDecider, planned).when(cmd.waive(interimReport)).then([waived(interimReport), cancelledByWaiver(secondTranche, 4_800_000, interimReport)]);
+      const after = state([...planned, waived(interimReport), cancelledByWaiver(secondTranche, 4_800_000, interimReport)]);
+      expect(after.tranches.map((t) => [t.trancheId, t.status])).toEqual([
+        [advance, 'scheduled'],
+        [secondTranche, 'cancelled'],
+        [balance, 'scheduled'],
+      ]);
+      expect(grantTotals(after)).toMatchObject({ scheduledMinor: 7_200_000, paidMinor: 0 });
+      // No tranche is tied to a waived report afterwards.
+      const error = given(grantDecider, [...planned, waived(interimReport), cancelledByWaiver(secondTranche, 4_800_000, interimReport)])
+        .when(cmd.schedule('t-after', 1_000_000, '2027-03-31', interimReport))
+        .thenThrows(ReportAlreadyWaived);
+      expect(error).toMatchObject({ rule: 'grant.report.already-waived', reportId: interimReport });
+    });
+
+    it('not a report accepted (done), submitted and awaiting review (accept it, or send it back), or waived already; the report must be scheduled', () => {
+      given(grantDecider, interimAccepted).when(cmd.waive(interimReport)).thenThrows(ReportAlreadyAccepted);
+      given(grantDecider, interimSubmitted).when(cmd.waive(interimReport)).thenThrows(ReportAlreadySubmitted);
+      given(grantDecider, [...interimSentBack, waived(interimReport)]).when(cmd.waive(interimReport)).thenThrows(ReportAlreadyWaived);
+      given(grantDecider, planned).when(cmd.waive('report-unknown')).thenThrows(ReportNotScheduled);
+    });
+
+    it('needs a reason and who decided', () => {
+      given(grantDecider, planned).when(cmd.waive(interimReport, '  ')).thenThrows(GrantReasonRequired);
+      given(grantDecider, planned).when(cmd.waive(interimReport, 'Office closed', '')).thenThrows(GrantActorRequired);
+    });
+
+    it('a waived report is neither submitted, reviewed nor accepted afterwards: the waiver stands', () => {
+      const waivedInterim = [...planned, waived(interimReport), cancelledByWaiver(secondTranche, 4_800_000, interimReport)];
+      given(grantDecider, waivedInterim).when(cmd.submit(interimReport)).thenThrows(ReportAlreadyWaived);
+      given(grantDecider, waivedInterim).when(cmd.accept(interimReport)).thenThrows(ReportAlreadyWaived);
+      given(grantDecider, waivedInterim).when(cmd.requestRevision(interimReport)).thenThrows(ReportAlreadyWaived);
+    });
+
+    it('a waived report is owed no more: not overdue, not the next report due, not in the way of closure', () => {
+      const impactReport = 'report-interim-2';
+      const owed = [...fullyPaidAndReported, reportScheduled(impactReport, 'interim', '2027-07-31')];
+      given(grantDecider, owed).when(cmd.close()).thenThrows(ReportsOutstanding);
+      given(grantDecider, [...owed, waived(impactReport)]).when(cmd.close()).then([closed]);
+      expect(isOverdue(state(owed), '2027-09-01T00:00:00Z')).toBe(true);
+      expect(isOverdue(state([...owed, waived(impactReport)]), '2027-09-01T00:00:00Z')).toBe(false);
+      expect(nextReportDue(state(owed))).toBe('2027-07-31');
+      expect(nextReportDue(state([...owed, waived(impactReport)]))).toBeNull();
+    });
+
+    it('a waived final report lets the grant close; what was paid is what it cost, and the rest goes back to the call', () => {
+      // The final report will not come: its tranche (the balance) is cancelled, the grant closes with it unspent.
+      const paidSoFar = [...planned, paid(advance, 4_800_000), submitted(interimReport), accepted(interimReport), paid(secondTranche, 4_800_000)];
+      given(grantDecider, paidSoFar).when(cmd.close()).thenThrows(FinalReportNotAccepted);
+      given(grantDecider, paidSoFar).when(cmd.waive(finalReport)).then([waived(finalReport), cancelledByWaiver(balance, 2_400_000, finalReport)]);
+      given(grantDecider, [...paidSoFar, waived(finalReport), cancelledByWaiver(balance, 2_400_000, finalReport)])
+        .when(cmd.close())
+        .then([{ type: 'GrantClosed', data: { grantId, unspentMinor: 2_400_000, closedAt: later } }]);
+    });
+
+    describe('a waiver settles no money: with a budget, only an accepted final financial report does', () => {
+      const budgetAgreed: GrantEvent = {
+        type: 'GrantBudgetAgreed',
+        data: { grantId, lines: [{ budgetLine: 'Legal aid', amountMinor: 12_000_000 }], transferShareBasisPoints: 1000, agreedBy: 'user-grant-manager', agreedAt: signedAt },
+      };
+      const financial = 'report-financial-1';
+      const secondFinancial = 'report-financial-2';
+      const reported = [...fullyPaidAndReported.filter((e) => e.type !== 'DisbursementPaid' || e.data.trancheId !== balance), budgetAgreed, reportScheduled(financial, 'financial', '2028-02-28')];
+
+      it('the final financial report waived, the grant is not settled: no final payment, no recovery, and it does not close (another financial report is scheduled, or the grant is terminated)', () => {
+        given(grantDecider, reported).when(cmd.waive(financial)).then([waived(financial)]);
+        const waivedFinancial = [...reported, waived(financial)];
+        expect(state(waivedFinancial).recovery).toBeNull();
+        expect(state(waivedFinancial).finalPaymentTrancheId).toBeNull();
+        // The balance, tied to the narrative final report (accepted), stays payable; paid, the grant still lacks its settlement.
+        given(grantDecider, [...waivedFinancial, paid(balance, 2_400_000)]).when(cmd.close()).thenThrows(FinalFinancialReportNotAccepted);
+        // Another financial report carries the final accounts, and settles the grant as any would.
+        given(grantDecider, [...waivedFinancial, paid(balance, 2_400_000)]).when(cmd.scheduleReport(secondFinancial, 'financial', '2028-03-31')).then([reportScheduled(secondFinancial, 'financial', '2028-03-31', later)]);
+        const settled = [
+          ...waivedFinancial,
+          paid(balance, 2_400_000),
+          reportScheduled(secondFinancial, 'financial', '2028-03-31', later),
+          financialReportSubmitted(secondFinancial, { 'Legal aid': 12_000_000 }, true),
+          accepted(secondFinancial),
+        ];
+        given(grantDecider, settled).when(cmd.close()).then([closed]);
+        // Or the grant is terminated: what was paid is released no further than the amount minus it.
+        given(grantDecider, [...waivedFinancial, paid(balance, 2_400_000)]).when(cmd.terminate()).then([{ type: 'GrantTerminated', data: { grantId, reason: 'Network dissolved', unspentMinor: 0, terminatedAt: later } }]);
+      });
+
+      it('after the settlement, waiving a report leaves the final payment owed, scheduled and payable', () => {
+        const settledWithPayment = [
+          ...planned,
+          budgetAgreed,
+          paid(advance, 4_800_000),
+          reportScheduled(financial, 'financial', '2028-02-28'),
+          financialReportSubmitted(financial, { 'Legal aid': 9_000_000 }, true),
+          accepted(financial),
+          ...[
+            [secondTranche, 4_800_000],
+            [balance, 2_400_000],
+          ].map(([trancheId, amountMinor]) => ({ type: 'DisbursementCancelled', data: { grantId, trancheId, amountMinor, reason: 'Replaced by the settlement of the final financial report', cancelledAt: later } })),
+          { type: 'FinalPaymentDetermined', data: { grantId, reportId: financial, trancheId: 'final-payment', acceptedCostsMinor: 9_000_000, paidMinor: 4_800_000, amountMinor: 4_200_000, determinedAt: later } },
+        ] as GrantEvent[];
+        given(grantDecider, settledWithPayment).when(cmd.waive(finalReport)).then([waived(finalReport)]);
+        given(grantDecider, [...settledWithPayment, waived(finalReport)])
+          .when(cmd.pay('final-payment'))
+          .then([{ type: 'DisbursementPaid', data: { grantId, trancheId: 'final-payment', paymentReference: 'SEPA-2026-0042', amountMinor: 4_200_000, paidAt: later } }]);
+      });
+    });
+  });
+
   describe('amendments', () => {
     it('amount change: records the previous amount so the call commitment can follow', () => {
       given(grantDecider, planned)
@@ -1039,6 +1180,25 @@ describe('grant decider', () => {
 
     it('amount change: new amount >= scheduled (so scheduled tranches never exceed the amount)', () => {
       given(grantDecider, planned).when(cmd.amend({ kind: 'amount-change', newAmountMinor: 11_999_999 })).thenThrows(AmountBelowScheduled);
+    });
+
+    it("amount change: an increase never takes the grant above the call's maximum award per grant; a decrease is never held to it", () => {
+      // A call awarding at most EUR 130,000 per grant: EUR 120,000 may rise to 130,000, not one cent more.
+      const error = given(grantDecider, planned).when(cmd.amend({ kind: 'amount-change', newAmountMinor: 13_000_001 }, 13_000_000)).thenThrows(AmountExceedsCallMaximum);
+      expect(error).toMatchObject({ rule: 'grant.amendment.exceeds-call-maximum', newAmountMinor: 13_000_001, maxAwardMinor: 13_000_000 });
+      given(grantDecider, planned)
+        .when(cmd.amend({ kind: 'amount-change', newAmountMinor: 13_000_000 }, 13_000_000))
+        .then([amended({ kind: 'amount-change', previousAmountMinor: 12_000_000, newAmountMinor: 13_000_000 })]);
+      // A grant above the maximum (raised before the rule) may come down, even to an amount still above it; it rises no further.
+      const raisedBefore = [...planned, amended({ kind: 'amount-change', previousAmountMinor: 12_000_000, newAmountMinor: 15_000_000 }, 'amendment-0')];
+      given(grantDecider, raisedBefore)
+        .when(cmd.amend({ kind: 'amount-change', newAmountMinor: 14_000_000 }, 13_000_000))
+        .then([amended({ kind: 'amount-change', previousAmountMinor: 15_000_000, newAmountMinor: 14_000_000 })]);
+      given(grantDecider, raisedBefore).when(cmd.amend({ kind: 'amount-change', newAmountMinor: 15_000_001 }, 13_000_000)).thenThrows(AmountExceedsCallMaximum);
+      // Other kinds move no money: the maximum does not concern them.
+      given(grantDecider, raisedBefore)
+        .when(cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2028-06-30' }, 13_000_000))
+        .then([amended({ kind: 'no-cost-extension', previousPeriodEnd: '2027-12-31', newPeriodEnd: '2028-06-30' })]);
     });
 
     it('amount change: positive, and an actual change', () => {
@@ -1460,6 +1620,7 @@ describe('grant decider', () => {
       cmd.submit(finalReport),
       cmd.accept(finalReport),
       cmd.requestRevision(finalReport),
+      cmd.waive(finalReport),
       cmd.amend({ kind: 'no-cost-extension', newPeriodEnd: '2029-01-31' }),
       cmd.suspend(),
       cmd.reinstate(),

@@ -21,6 +21,7 @@ import type {
   SubmitReport,
   SuspendGrant,
   TerminateGrant,
+  WaiveReport,
 } from './grant.commands';
 import {
   GrantActorRequired,
@@ -30,6 +31,7 @@ import {
   AmountBelowPaid,
   AmountBelowScheduled,
   AmountChangeBudgetRequired,
+  AmountExceedsCallMaximum,
   AmountUnchanged,
   BudgetAlreadyAgreed,
   BudgetNotAgreed,
@@ -76,6 +78,7 @@ import {
   GrantReasonRequired,
   ReportAlreadyAccepted,
   ReportAlreadySubmitted,
+  ReportAlreadyWaived,
   ReportNotScheduled,
   ReportNotSubmitted,
   ReportSummaryRequired,
@@ -144,7 +147,8 @@ export interface GrantTranche {
   cancellationReason?: string;
 }
 
-export type GrantReportStatus = 'scheduled' | 'submitted' | 'revision-requested' | 'accepted';
+/** `waived`: the programme decided the report will not come (ReportWaived); final, like `accepted`. */
+export type GrantReportStatus = 'scheduled' | 'submitted' | 'revision-requested' | 'accepted' | 'waived';
 
 export interface GrantReport {
   reportId: string;
@@ -157,6 +161,8 @@ export interface GrantReport {
   financial?: { final: boolean; expenditure: ExpenditureLine[]; totalSpentMinor: number };
   /** The last time the programme sent it back, and why (absent: never): what the grantee must address. */
   revisionRequest?: { reason: string; requestedAt: string };
+  /** Why and when the programme waived it (absent: not waived). */
+  waiver?: { reason: string; waivedAt: string };
 }
 
 /** The agreed budget, with reallocation amendments applied. */
@@ -282,6 +288,8 @@ export function evolveGrant(state: GrantState, event: GrantEvent): GrantState {
       return updateReport(state, event.data.reportId, { status: 'accepted', acceptedAt: event.data.acceptedAt });
     case 'ReportRevisionRequested':
       return updateReport(state, event.data.reportId, { status: 'revision-requested', revisionRequest: { reason: event.data.reason, requestedAt: event.data.requestedAt } });
+    case 'ReportWaived':
+      return updateReport(state, event.data.reportId, { status: 'waived', waiver: { reason: event.data.reason, waivedAt: event.data.waivedAt } });
     case 'GrantAmended':
       return {
         ...state,
@@ -394,6 +402,8 @@ export function decideGrant(command: GrantCommand, state: GrantState): GrantEven
       return acceptReport(command, state);
     case 'RequestReportRevision':
       return requestRevision(command, state);
+    case 'WaiveReport':
+      return waiveReport(command, state);
     case 'AgreeGrantBudget':
       return agreeBudget(command, state);
     case 'SubmitFinancialReport':
@@ -562,8 +572,11 @@ function scheduleDisbursement(command: ScheduleDisbursement, state: GrantState):
   assertPositiveAmount('amountMinor', d.amountMinor);
   assertDate('dueDate', d.dueDate);
   assertWithinGrantWindow('dueDate', d.dueDate, terms);
-  if (d.condition !== undefined && !state.reports.some((r) => r.reportId === d.condition?.reportId)) {
-    throw new ConditionReportUnknown(d.condition.reportId);
+  if (d.condition !== undefined) {
+    const conditionReport = state.reports.find((r) => r.reportId === d.condition?.reportId);
+    if (conditionReport === undefined) throw new ConditionReportUnknown(d.condition.reportId);
+    // Payable only once a report that will never come is accepted: never payable.
+    if (conditionReport.status === 'waived') throw new ReportAlreadyWaived(conditionReport.reportId);
   }
   const { scheduledMinor } = grantTotals(state);
   if (scheduledMinor + d.amountMinor > terms.amountMinor) {
@@ -675,6 +688,7 @@ function submitReport(command: SubmitReport, state: GrantState): GrantEvent[] {
   requireStatus(state, d.grantId, ['active', 'suspended'], 'submit a report');
   const report = findReport(state, d.reportId);
   if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
+  if (report.status === 'waived') throw new ReportAlreadyWaived(d.reportId);
   if (report.status === 'submitted') throw new ReportAlreadySubmitted(d.reportId);
   if (report.kind === 'financial' && state.budget) throw new FinancialReportNeedsExpenditure(d.reportId);
   if (isBlank(d.summary)) throw new ReportSummaryRequired();
@@ -698,6 +712,7 @@ function acceptReport(command: AcceptReport, state: GrantState): GrantEvent[] {
   requireStatus(state, d.grantId, ['active', 'suspended'], 'accept a report');
   const report = findReport(state, d.reportId);
   if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
+  if (report.status === 'waived') throw new ReportAlreadyWaived(d.reportId);
   if (report.status !== 'submitted') throw new ReportNotSubmitted(d.reportId);
   if (isBlank(d.acceptedBy)) throw new GrantActorRequired('acceptedBy');
   const accepted: GrantEvent = { type: 'ReportAccepted', data: { grantId: d.grantId, reportId: d.reportId, acceptedBy: d.acceptedBy, acceptedAt: command.now } };
@@ -792,6 +807,7 @@ function submitFinancialReport(command: SubmitFinancialReport, state: GrantState
   const report = findReport(state, d.reportId);
   if (report.kind !== 'financial') throw new NotAFinancialReport(d.reportId);
   if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
+  if (report.status === 'waived') throw new ReportAlreadyWaived(d.reportId);
   if (report.status === 'submitted') throw new ReportAlreadySubmitted(d.reportId);
   const budget = state.budget;
   if (!budget) throw new BudgetNotAgreed();
@@ -845,6 +861,7 @@ function requestRevision(command: RequestReportRevision, state: GrantState): Gra
   requireStatus(state, d.grantId, ['active', 'suspended'], 'request a report revision');
   const report = findReport(state, d.reportId);
   if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
+  if (report.status === 'waived') throw new ReportAlreadyWaived(d.reportId);
   if (report.status !== 'submitted') throw new ReportNotSubmitted(d.reportId);
   if (isBlank(d.reason)) throw new GrantReasonRequired('request a report revision');
   if (isBlank(d.requestedBy)) throw new GrantActorRequired('requestedBy');
@@ -854,6 +871,36 @@ function requestRevision(command: RequestReportRevision, state: GrantState): Gra
       data: { grantId: d.grantId, reportId: d.reportId, reason: d.reason, requestedBy: d.requestedBy, requestedAt: command.now },
     },
   ];
+}
+
+/**
+ * The programme waives a report the grantee owes (scheduled, or sent back for revision) that will
+ * not come: it stops being owed, overdue, and in the way of closure, with the reason on record. A
+ * report accepted is done, one waived stays waived, and one submitted is reviewed instead (accept
+ * it, or send it back and then waive it).
+ *
+ * A waiver is no financial decision: it accepts no cost and pays nothing. A tranche payable only
+ * once this report is accepted can never be paid, so it is cancelled in the same append (after
+ * ReportWaived, which it follows from); the final payment, which no report conditions, is untouched.
+ * Waiving a financial report settles nothing either: with a budget agreed, the grant still closes
+ * only on an accepted final financial report (schedule another one), or is terminated.
+ */
+function waiveReport(command: WaiveReport, state: GrantState): GrantEvent[] {
+  const d = command.data;
+  requireStatus(state, d.grantId, ['awarded', 'active', 'suspended'], 'waive a report');
+  const report = findReport(state, d.reportId);
+  if (report.status === 'accepted') throw new ReportAlreadyAccepted(d.reportId);
+  if (report.status === 'waived') throw new ReportAlreadyWaived(d.reportId);
+  if (report.status === 'submitted') throw new ReportAlreadySubmitted(d.reportId);
+  if (isBlank(d.reason)) throw new GrantReasonRequired('waive a report');
+  if (isBlank(d.waivedBy)) throw new GrantActorRequired('waivedBy');
+  const cancellations: GrantEvent[] = state.tranches
+    .filter((t) => t.status === 'scheduled' && t.condition?.reportId === d.reportId)
+    .map((t) => ({
+      type: 'DisbursementCancelled',
+      data: { grantId: d.grantId, trancheId: t.trancheId, amountMinor: t.amountMinor, reason: `Payable only once report ${d.reportId} was accepted, which was waived`, cancelledAt: command.now },
+    }));
+  return [{ type: 'ReportWaived', data: { grantId: d.grantId, reportId: d.reportId, reason: d.reason, waivedBy: d.waivedBy, waivedAt: command.now } }, ...cancellations];
 }
 
 function amend(command: AmendGrant, state: GrantState): GrantEvent[] {
@@ -882,6 +929,7 @@ function amend(command: AmendGrant, state: GrantState): GrantEvent[] {
       const newAmountMinor = d.newAmountMinor as number;
       assertPositiveAmount('newAmountMinor', newAmountMinor);
       if (newAmountMinor === terms.amountMinor) throw new AmountUnchanged(terms.amountMinor);
+      if (newAmountMinor > terms.amountMinor && newAmountMinor > command.call.maxAwardMinor) throw new AmountExceedsCallMaximum(newAmountMinor, command.call.maxAwardMinor);
       const { paidMinor, scheduledMinor } = grantTotals(state);
       if (newAmountMinor < paidMinor) throw new AmountBelowPaid(newAmountMinor, paidMinor);
       if (newAmountMinor < scheduledMinor) throw new AmountBelowScheduled(newAmountMinor, scheduledMinor);
@@ -1030,16 +1078,16 @@ function terminate(command: TerminateGrant, state: GrantState): GrantEvent[] {
 }
 
 /**
- * Every tranche must be settled — paid, or cancelled — and every report accepted: the final
- * report(s) first, then any other the grantee still owes (scheduled, or sent back for revision) or
- * the programme still reviews. There is no waiving a report: a grant that will not get one is
- * terminated, which ends its obligations.
+ * Every tranche must be settled — paid, or cancelled — and every report accepted or waived: the
+ * final report(s) first, then any other the grantee still owes (scheduled, or sent back for
+ * revision) or the programme still reviews. A waived report is owed no more (WaiveReport); a waiver
+ * settles no money, so with a budget the final financial report is still accepted first.
  */
 function close(command: CloseGrant, state: GrantState): GrantEvent[] {
   const d = command.data;
   const terms = requireStatus(state, d.grantId, ['active'], 'close the grant');
   const finalReports = state.reports.filter((r) => r.kind === 'final');
-  if (finalReports.length === 0 || finalReports.some((r) => r.status !== 'accepted')) throw new FinalReportNotAccepted();
+  if (finalReports.length === 0 || finalReports.some((r) => r.status !== 'accepted' && r.status !== 'waived')) throw new FinalReportNotAccepted();
   if (state.budget && !finalFinancialReportAccepted(state)) throw new FinalFinancialReportNotAccepted();
   if (state.recovery && !state.recovery.recovered) throw new RecoveryOutstanding(state.recovery.recoveryMinor);
   const awaitingReview = state.reports.filter((r) => r.status === 'submitted').map((r) => r.reportId);
@@ -1138,10 +1186,10 @@ export function grantTotals(state: GrantState): GrantTotals {
 
 const isFinished = (state: GrantState): boolean => state.status === 'terminated' || state.status === 'closed';
 
-/** Earliest due date (`YYYY-MM-DD`) of a report not yet accepted; `null` when none or the grant is finished. */
+/** Earliest due date (`YYYY-MM-DD`) of a report not yet accepted nor waived; `null` when none or the grant is finished. */
 export function nextReportDue(state: GrantState): string | null {
   if (isFinished(state)) return null;
-  const pending = state.reports.filter((r) => r.status !== 'accepted').map((r) => r.dueDate);
+  const pending = state.reports.filter((r) => r.status !== 'accepted' && r.status !== 'waived').map((r) => r.dueDate);
   return pending.length === 0 ? null : pending.reduce((earliest, dueDate) => (dueDate < earliest ? dueDate : earliest));
 }
 

@@ -251,6 +251,18 @@ export class ReportAlreadyAccepted extends DomainRuleViolation {
   }
 }
 
+/**
+ * A report is waived once: the waiver is the programme's recorded decision that the report will
+ * not come, and it stands (a report the grantee sends after all is attached to the grant as a
+ * document).
+ */
+export class ReportAlreadyWaived extends DomainRuleViolation {
+  static readonly rule = 'grant.report.already-waived';
+  constructor(readonly reportId: string) {
+    super(ReportAlreadyWaived.rule, `Report ${reportId} was waived`);
+  }
+}
+
 export class ReportNotSubmitted extends DomainRuleViolation {
   static readonly rule = 'grant.report.not-submitted';
   constructor(readonly reportId: string) {
@@ -404,6 +416,22 @@ export class AmountBelowScheduled extends DomainRuleViolation {
   }
 }
 
+/**
+ * An amount increase never takes a grant above its call's maximum award per grant: the call's
+ * terms bound every grant under it, not only the award (until 2026-12-08 an amendment was held to
+ * the call's budget and the recipients' ceilings only). A decrease, or a grant already above it
+ * (an increase recorded before the rule) lowered, is not refused.
+ */
+export class AmountExceedsCallMaximum extends DomainRuleViolation {
+  static readonly rule = 'grant.amendment.exceeds-call-maximum';
+  constructor(
+    readonly newAmountMinor: number,
+    readonly maxAwardMinor: number,
+  ) {
+    super(AmountExceedsCallMaximum.rule, `The new amount ${newAmountMinor} is above the call's maximum award per grant, ${maxAwardMinor}`);
+  }
+}
+
 /** Fewer than two lines, blank budget lines, a line named twice, or changes that are not non-zero integers. */
 export class InvalidBudgetReallocation extends DomainRuleViolation {
   static readonly rule = 'grant.amendment.reallocation-invalid';
@@ -488,7 +516,7 @@ export class ReallocationChangesAmount extends DomainRuleViolation {
 export class FinalReportNotAccepted extends DomainRuleViolation {
   static readonly rule = 'grant.closure.final-report-not-accepted';
   constructor() {
-    super(FinalReportNotAccepted.rule, 'A grant closes only once a final report is scheduled and every final report is accepted');
+    super(FinalReportNotAccepted.rule, 'A grant closes only once a final report is scheduled and every final report is accepted (or waived)');
   }
 }
 
@@ -513,7 +541,7 @@ export class ReportsOutstanding extends DomainRuleViolation {
   constructor(readonly reportIds: string[]) {
     super(
       ReportsOutstanding.rule,
-      `A grant closes only once every scheduled report is submitted and accepted; still owed by the grantee: ${reportIds.join(', ')}`,
+      `A grant closes only once every scheduled report is submitted and accepted, or waived; still owed by the grantee: ${reportIds.join(', ')}`,
     );
   }
 }

@@ -117,7 +117,9 @@ export interface DisbursementPaidData {
 /**
  * A scheduled tranche that will never be paid: settled without payment, so it no longer counts as
  * scheduled and no longer blocks closure. Recorded on its own (CancelDisbursement), or for every
- * unpaid tranche when a grant is terminated, in the same append as GrantTerminated and before it.
+ * unpaid tranche when a grant is terminated, in the same append as GrantTerminated and before it, or
+ * for the tranches payable only once a report is accepted when that report is waived, in the same
+ * append as ReportWaived and after it.
  */
 export interface DisbursementCancelledData {
   grantId: string;
@@ -126,8 +128,9 @@ export interface DisbursementCancelledData {
   amountMinor: number;
   reason: string;
   /**
-   * User id of whoever cancelled the tranche on its own. Absent when termination cancelled it (the
-   * event metadata names the actor), and in events recorded before single cancellations existed.
+   * User id of whoever cancelled the tranche on its own. Absent when a termination, a settlement or
+   * a waiver cancelled it (the event metadata names the actor), and in events recorded before
+   * single cancellations existed.
    */
   cancelledBy?: string;
   cancelledAt: string;
@@ -162,6 +165,22 @@ export interface ReportRevisionRequestedData {
   reason: string;
   requestedBy: string;
   requestedAt: string;
+}
+
+/**
+ * The programme waived a report the grantee owed (scheduled, or sent back for revision): it is no
+ * longer owed and no longer keeps the grant from closing. A waiver settles nothing: no cost is
+ * accepted and nothing is paid on it; the tranches that were payable only once this report was
+ * accepted are cancelled in the same append, after it (DisbursementCancelled). Not public: reports
+ * are not in the public catalogue, and the reason is free text that may name people.
+ */
+export interface ReportWaivedData {
+  grantId: string;
+  reportId: string;
+  reason: string;
+  /** The grant manager who decided. */
+  waivedBy: string;
+  waivedAt: string;
 }
 
 interface GrantAmendmentBase {
@@ -309,6 +328,7 @@ export type ReportScheduled = { type: 'ReportScheduled'; data: ReportScheduledDa
 export type ReportSubmitted = { type: 'ReportSubmitted'; data: ReportSubmittedData };
 export type ReportAccepted = { type: 'ReportAccepted'; data: ReportAcceptedData };
 export type ReportRevisionRequested = { type: 'ReportRevisionRequested'; data: ReportRevisionRequestedData };
+export type ReportWaived = { type: 'ReportWaived'; data: ReportWaivedData };
 export type GrantAmended = { type: 'GrantAmended'; data: GrantAmendedData };
 export type GrantBudgetAgreed = { type: 'GrantBudgetAgreed'; data: GrantBudgetAgreedData };
 export type FinancialReportSubmitted = { type: 'FinancialReportSubmitted'; data: FinancialReportSubmittedData };
@@ -331,6 +351,7 @@ export type GrantEvent =
   | ReportSubmitted
   | ReportAccepted
   | ReportRevisionRequested
+  | ReportWaived
   | GrantAmended
   | GrantBudgetAgreed
   | FinancialReportSubmitted
@@ -360,6 +381,7 @@ export const grantEventSchemaVersions: Readonly<Record<GrantEventType, number>> 
   ReportSubmitted: 2,
   ReportAccepted: 1,
   ReportRevisionRequested: 1,
+  ReportWaived: 1,
   GrantAmended: 1,
   GrantBudgetAgreed: 1,
   FinancialReportSubmitted: 1,

@@ -48,6 +48,19 @@ export type AdjustRecipientCommitment = {
   now: string;
 };
 
-export type RecipientCommand = CommitRecipientFunds | RecordAwardedGrant | ReleaseRecipientFunds | AdjustRecipientCommitment;
+/**
+ * A grant ended (closed or terminated) with money unspent: what it counts comes down by
+ * `unspentMinor` (at most to nothing), as the call's commitment does (ReleaseFunds). The ceiling
+ * counts what an organisation can have received, and money the grant never paid was not received.
+ * Idempotent per `adjustmentId` (one per grant end: grantEndAdjustmentId), recorded as a
+ * RecipientCommitmentAdjusted like an amendment's decrease.
+ */
+export type ReleaseUnspentRecipientFunds = {
+  type: 'ReleaseUnspentRecipientFunds';
+  data: { organisationId: string; grantId: string; adjustmentId: string; unspentMinor: number; reason: string };
+  now: string;
+};
+
+export type RecipientCommand = CommitRecipientFunds | RecordAwardedGrant | ReleaseRecipientFunds | AdjustRecipientCommitment | ReleaseUnspentRecipientFunds;
 
 export type RecipientCommandType = RecipientCommand['type'];

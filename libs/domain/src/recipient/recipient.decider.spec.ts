@@ -1,6 +1,6 @@
 import { given } from '../shared/testing';
 import type { CommitRecipientFunds } from './recipient.commands';
-import { configuredRecipientCeiling, DEFAULT_RECIPIENT_CEILING_MINOR, recipientCeilingFor, recipientDecider, recipientsOfAward, recipientTotalMinor } from './recipient.decider';
+import { configuredRecipientCeiling, DEFAULT_RECIPIENT_CEILING_MINOR, grantEndAdjustmentId, recipientCeilingFor, recipientDecider, recipientsOfAward, recipientTotalMinor } from './recipient.decider';
 import {
   InvalidRecipientAmount,
   InvalidRecipientCeiling,
@@ -173,6 +173,81 @@ describe('recipient decider: a ceiling per recipient across the programme', () =
 
     it('given no commitment for the grant, then it is refused', () => {
       given(recipientDecider, []).when(adjust(1)).thenThrows(RecipientCommitmentNotFound);
+    });
+  });
+
+  describe('release of what a grant left unspent (closed or terminated)', () => {
+    const termination = grantEndAdjustmentId('termination');
+    const reason = 'Unspent at grant termination';
+    const releaseUnspent = (unspentMinor: number, adjustmentId = termination, grantId = grant1) => ({
+      type: 'ReleaseUnspentRecipientFunds' as const,
+      data: { organisationId, grantId, adjustmentId, unspentMinor, reason },
+      now,
+    });
+    const releasedUnspent = (changeMinor: number, amountMinor: number, totalMinor: number, adjustmentId = termination): RecipientEvent => ({
+      type: 'RecipientCommitmentAdjusted',
+      data: { organisationId, grantId: grant1, adjustmentId, changeMinor, amountMinor, ceilingMinor, totalMinor, reason, adjustedAt: now },
+    });
+
+    it('given 40,000 counted, when the grant is terminated with 30,000 unspent, then it counts only the 10,000 paid', () => {
+      given(recipientDecider, [first]).when(releaseUnspent(3_000_000)).then([releasedUnspent(-3_000_000, 1_000_000, 1_000_000)]);
+    });
+
+    it('given 40,000 counted, then 50,000 more cannot be awarded; once the grant ended with 30,000 unspent, it can (up to the ceiling exactly)', () => {
+      given(recipientDecider, [first]).when(commit(grant2, 5_000_000, { callId: callB })).then([
+        { type: 'RecipientFundsRefused', data: { ...commit(grant2, 5_000_000, { callId: callB }).data, totalMinor: 4_000_000, refusedAt: now } },
+      ]);
+      given(recipientDecider, [first, releasedUnspent(-3_000_000, 1_000_000, 1_000_000)])
+        .when(commit(grant2, 5_000_000, { callId: callB }))
+        .then([committed(grant2, 5_000_000, 6_000_000, { callId: callB })]);
+    });
+
+    it('given the release already recorded, when the grant end is redelivered or replayed, then nothing more is released', () => {
+      given(recipientDecider, [first, releasedUnspent(-3_000_000, 1_000_000, 1_000_000)]).when(releaseUnspent(3_000_000)).then([]);
+    });
+
+    it('releases at most what the grant counts: never below nothing', () => {
+      const lowered: RecipientEvent = {
+        type: 'RecipientCommitmentAdjusted',
+        data: { organisationId, grantId: grant1, adjustmentId: 'amendment-1', changeMinor: -1_000_000, amountMinor: 3_000_000, ceilingMinor, totalMinor: 3_000_000, reason: 'lowered', adjustedAt: now },
+      };
+      given(recipientDecider, [first, lowered]).when(releaseUnspent(4_000_000)).then([releasedUnspent(-3_000_000, 0, 0)]);
+    });
+
+    it('given an increase counted for an amendment the grant never recorded, then its compensation after the release still leaves nothing below zero', () => {
+      const raised: RecipientEvent = {
+        type: 'RecipientCommitmentAdjusted',
+        data: { organisationId, grantId: grant1, adjustmentId: 'amendment-9', changeMinor: 1_000_000, amountMinor: 5_000_000, ceilingMinor, totalMinor: 5_000_000, reason: 'raised', adjustedAt: now },
+      };
+      // The grant (40,000, nothing paid) was terminated while the amendment was under way: 40,000 unspent.
+      const released = releasedUnspent(-4_000_000, 1_000_000, 1_000_000);
+      given(recipientDecider, [first, raised]).when(releaseUnspent(4_000_000)).then([released]);
+      given(recipientDecider, [first, raised, released])
+        .when({ type: 'AdjustRecipientCommitment', data: { organisationId, grantId: grant1, adjustmentId: 'amendment-9:reverted', changeMinor: -1_000_000, reason: 'not recorded' }, now })
+        .then([
+          {
+            type: 'RecipientCommitmentAdjusted',
+            data: { organisationId, grantId: grant1, adjustmentId: 'amendment-9:reverted', changeMinor: -1_000_000, amountMinor: 0, ceilingMinor, totalMinor: 0, reason: 'not recorded', adjustedAt: now },
+          },
+        ]);
+    });
+
+    it('given nothing unspent, no commitment for the grant (awarded before the ledger) or an award refused and released, then nothing', () => {
+      given(recipientDecider, [first]).when(releaseUnspent(0)).then([]);
+      given(recipientDecider, [first]).when(releaseUnspent(1_000_000, termination, grant2)).then([]);
+      const releasedWhole: RecipientEvent = { type: 'RecipientFundsReleased', data: { organisationId, grantId: grant1, amountMinor: 4_000_000, reason: 'call.budget.exceeded', totalMinor: 0, releasedAt: now } };
+      given(recipientDecider, [first, releasedWhole]).when(releaseUnspent(1_000_000)).then([]);
+    });
+
+    it('needs a whole non-negative amount, an adjustment id and a reason', () => {
+      given(recipientDecider, [first]).when(releaseUnspent(-1)).thenThrows(InvalidRecipientAmount);
+      given(recipientDecider, [first]).when(releaseUnspent(0.5)).thenThrows(InvalidRecipientAmount);
+      given(recipientDecider, [first]).when(releaseUnspent(1, ' ')).thenThrows(MissingRecipientDetails);
+      given(recipientDecider, [first]).when({ ...releaseUnspent(1), data: { ...releaseUnspent(1).data, reason: '' } }).thenThrows(MissingRecipientDetails);
+    });
+
+    it('one id per grant end, never an amendment id', () => {
+      expect([grantEndAdjustmentId('closure'), grantEndAdjustmentId('termination')]).toEqual(['unspent-at-closure', 'unspent-at-termination']);
     });
   });
 });

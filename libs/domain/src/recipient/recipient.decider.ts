@@ -1,5 +1,5 @@
 import { assertNever, type Decider } from '../shared/decider';
-import type { AdjustRecipientCommitment, CommitRecipientFunds, RecipientCommand, RecordAwardedGrant, ReleaseRecipientFunds } from './recipient.commands';
+import type { AdjustRecipientCommitment, CommitRecipientFunds, RecipientCommand, RecordAwardedGrant, ReleaseRecipientFunds, ReleaseUnspentRecipientFunds } from './recipient.commands';
 import {
   InvalidRecipientAmount,
   InvalidRecipientCeiling,
@@ -109,6 +109,16 @@ export function recipientsOfAward(leadOrganisationId: string, partnerOrganisatio
   return [{ organisationId: leadOrganisationId, role: 'lead' }, ...partners.map((organisationId) => ({ organisationId, role: 'partner' as const }))];
 }
 
+/**
+ * The adjustment id under which a grant's end releases what it left unspent on each recipient's
+ * ledger (ReleaseUnspentRecipientFunds). A grant ends once, closed or terminated, so one id per grant
+ * end: a redelivered or replayed end releases nothing more. (Amendments adjust under their own ids,
+ * UUIDs, and their compensations under `{id}:reverted`: never one of these.)
+ */
+export function grantEndAdjustmentId(end: 'closure' | 'termination'): string {
+  return `unspent-at-${end}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Evolve
 
@@ -155,6 +165,8 @@ export function decideRecipient(command: RecipientCommand, state: RecipientState
       return releaseRecipientFunds(command, state);
     case 'AdjustRecipientCommitment':
       return adjustRecipientCommitment(command, state);
+    case 'ReleaseUnspentRecipientFunds':
+      return releaseUnspentRecipientFunds(command, state);
     default:
       return assertNever(command);
   }
@@ -258,6 +270,42 @@ function adjustRecipientCommitment({ data, now }: AdjustRecipientCommitment, sta
         amountMinor: commitment.amountMinor + changeMinor,
         ceilingMinor: commitment.ceilingMinor,
         totalMinor: totalMinor + changeMinor,
+        reason: reason.trim(),
+        adjustedAt: now,
+      },
+    },
+  ];
+}
+
+/**
+ * A grant ended with money unspent (GrantClosed / GrantTerminated `unspentMinor`: its amount minus
+ * what was paid net of recoveries): the commitment comes down by that much, at most to nothing,
+ * like the call's (ReleaseFunds of at most what is still committed). Nothing to release — a grant
+ * the ledger never counted (one awarded before it existed: the ledger backfill records such a grant
+ * net of what it left unspent), an award refused (released whole), nothing unspent, or this grant
+ * end already released — appends nothing.
+ */
+function releaseUnspentRecipientFunds({ data, now }: ReleaseUnspentRecipientFunds, state: RecipientState): RecipientEvent[] {
+  const { organisationId, grantId, adjustmentId, unspentMinor, reason } = data;
+  if (isBlank(adjustmentId)) throw new MissingRecipientDetails('A release of unspent funds needs an adjustment id');
+  if (isBlank(reason)) throw new MissingRecipientDetails('A release of unspent funds needs a reason');
+  if (!isIntegerAtLeast(unspentMinor, 0)) throw new InvalidRecipientAmount(unspentMinor);
+  const commitment = state.commitments[grantId];
+  if (!commitment || commitment.released || commitment.adjustmentIds.includes(adjustmentId)) return [];
+  const releasedMinor = Math.min(unspentMinor, commitment.amountMinor);
+  if (releasedMinor === 0) return [];
+  const totalMinor = recipientTotalMinor(state, commitment.programme, commitment.currency);
+  return [
+    {
+      type: 'RecipientCommitmentAdjusted',
+      data: {
+        organisationId,
+        grantId,
+        adjustmentId,
+        changeMinor: -releasedMinor,
+        amountMinor: commitment.amountMinor - releasedMinor,
+        ceilingMinor: commitment.ceilingMinor,
+        totalMinor: totalMinor - releasedMinor,
         reason: reason.trim(),
         adjustedAt: now,
       },

@@ -71,11 +71,17 @@ export interface RecipientFundsReleasedData {
   releasedAt: string;
 }
 
-/** A grant's amount changed by an amendment (or the compensation of one that was not recorded). */
+/**
+ * A grant's amount changed by an amendment (or the compensation of one that was not recorded), or
+ * the grant ended with money unspent, which no longer counts (ReleaseUnspentRecipientFunds).
+ */
 export interface RecipientCommitmentAdjustedData {
   organisationId: string;
   grantId: string;
-  /** Unique per grant: the amendment id, or `{amendmentId}:reverted` for a compensation. */
+  /**
+   * Unique per grant: the amendment id, `{amendmentId}:reverted` for a compensation, or
+   * `unspent-at-closure` / `unspent-at-termination` for what the grant's end left unspent.
+   */
   adjustmentId: string;
   /** Positive: more counted; negative: less. Never zero. */
   changeMinor: number;

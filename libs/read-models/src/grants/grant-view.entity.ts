@@ -37,7 +37,7 @@ export class GrantView {
   @Column('bigint', { name: 'unspent_minor', nullable: true, transformer: bigintAsNumber }) unspentMinor: number | null;
   @Column('date', { name: 'period_start' }) periodStart: string;
   @Column('date', { name: 'period_end' }) periodEnd: string;
-  /** Earliest due date of a report not yet accepted (submitted ones included). */
+  /** Earliest due date of a report not yet accepted nor waived (submitted ones included). */
   @Column('date', { name: 'next_report_due', nullable: true }) nextReportDue: string | null;
   /** Earliest due date of a report the grantee still owes (scheduled or sent back); overdue once before today. */
   @Column('date', { name: 'next_report_owed', nullable: true }) nextReportOwed: string | null;
