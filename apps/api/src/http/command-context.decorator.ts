@@ -13,9 +13,15 @@ import { CommandResultDto } from './command-result.dto';
  */
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined;
-  if (/^\s*W\//.test(header)) throw new BadRequestException('If-Match compares strong entity tags, and a weak one (W/"3") never matches: send the ETag as the answer gave it, e.g. If-Match: "3"');
-  const match = /^\s*(?:"(\d{1,9})"|(\d{1,9}))\s*$/.exec(header);
-  if (!match) throw new BadRequestException('If-Match must be a stream version, e.g. If-Match: "3"');
+  const weak = /^\s*W\/(?:"(0|[1-9]\d{0,8})")?/.exec(header);
+  if (weak) {
+    // The version named back only when the tag is one of ours (digits): the header is the client's text.
+    const example = weak[1] ?? '3';
+    throw new BadRequestException(`If-Match compares strong entity tags, and a weak one (W/"${example}") never matches: send the ETag as the answer gave it, e.g. If-Match: "${example}"`);
+  }
+  // An ETag of ours never has a leading zero, and strong comparison is by character ("01" is not "1").
+  const match = /^\s*(?:"(0|[1-9]\d{0,8})"|(0|[1-9]\d{0,8}))\s*$/.exec(header);
+  if (!match) throw new BadRequestException('If-Match must be a stream version as an ETag gives it, e.g. If-Match: "3"');
   return Number(match[1] ?? match[2]);
 }
 

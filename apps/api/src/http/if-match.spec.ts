@@ -11,8 +11,11 @@ describe('If-Match', () => {
   });
 
   it('refuses a weak tag, which strong comparison never matches, and anything not one version', () => {
-    expect(() => parseIfMatch('W/"1"')).toThrow(/weak one \(W\/"3"\) never matches/);
-    for (const header of ['"3', '3"', '"3", "4"', '"-1"', '"1000000000"', 'abc', '""'])
+    // The message names the version sent (until 2026-12-07 always W/"3"), and never echoes other text.
+    expect(() => parseIfMatch('W/"8"')).toThrow(/weak one \(W\/"8"\) never matches: send the ETag as the answer gave it, e.g. If-Match: "8"/);
+    expect(() => parseIfMatch('W/"<script>"')).toThrow(/weak one \(W\/"3"\) never matches/);
+    // "01" is not the ETag "1" under strong comparison (until 2026-12-07 it matched version 1).
+    for (const header of ['"3', '3"', '"3", "4"', '"-1"', '"1000000000"', 'abc', '""', '"01"', '007'])
       expect([header, (() => { try { parseIfMatch(header); return 'accepted'; } catch (error) { return error instanceof BadRequestException ? 400 : error; } })()]).toEqual([header, 400]);
   });
 });
