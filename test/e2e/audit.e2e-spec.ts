@@ -213,7 +213,8 @@ describe('audit over HTTP', () => {
       ]);
       for (const event of events) {
         expect(event).toMatchObject({
-          streamId: `proposal-${ids.housing}`, eventId: expect.any(String), position: expect.any(String), schemaVersion: 1,
+          // ReviewerRecused is at schema version 2 (`by`, `recusedBy`: proposal.upcasters.ts).
+          streamId: `proposal-${ids.housing}`, eventId: expect.any(String), position: expect.any(String), schemaVersion: event.type === 'ReviewerRecused' ? 2 : 1,
           recordedAt: expect.any(String), actorId: expect.any(String), actorRole: expect.any(String),
           correlationId: expect.any(String), causationId: expect.any(String),
         });
@@ -222,7 +223,7 @@ describe('audit over HTTP', () => {
       expect(events[0]).toMatchObject({ actorId: 'applicant-bidoun', actorRole: 'applicant', idempotencyKey: null });
       expect(events[1]).toMatchObject({ type: 'PartnerInvitationAccepted', actorId: 'applicant-hebron', actorRole: 'applicant', data: expect.objectContaining({ organisationId: ids.hebron, termsVersion: 1 }) });
       expect(events[2]).toMatchObject({ type: 'ProposalSubmitted', idempotencyKey: submitIdempotencyKey });
-      expect(events[8]).toMatchObject({ type: 'ReviewerRecused', actorId: 'reviewer-leila', actorRole: 'reviewer' });
+      expect(events[8]).toMatchObject({ type: 'ReviewerRecused', actorId: 'reviewer-leila', actorRole: 'reviewer', data: expect.objectContaining({ by: 'reviewer', recusedBy: 'reviewer-leila' }) });
       expect(events[12]).toMatchObject({ actorId: 'alice', actorRole: 'grant-manager', data: expect.objectContaining({ decision: 'award', amountMinor: 4_500_000 }) });
       // Positions grow along the stream (they sort as strings).
       expect([...events.map((e) => e.position)].sort()).toEqual(events.map((e) => e.position));

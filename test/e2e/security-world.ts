@@ -387,6 +387,7 @@ export async function buildWorld(): Promise<SecurityWorld> {
     toScreen: await proposal('submitted'),
     toAssign: await proposal('screened'),
     toDeclareConflict: await proposal('assigned'),
+    toRecuse: await proposal('assigned'),
     toReview: await proposal('assigned'),
     toAgree: await proposal('reviewed'),
     toDecide: await proposal('consensus'),
@@ -432,7 +433,12 @@ export async function buildWorld(): Promise<SecurityWorld> {
     return reportId;
   };
   const tranches = { toPay: await tranche(), toCancel: await tranche() };
-  const reports = { toSubmit: await report(grants.active, 'interim', false), toAccept: await report(grants.active, 'interim', true), toRevise: await report(grants.active, 'interim', true) };
+  const reports = {
+    toSubmit: await report(grants.active, 'interim', false),
+    toAccept: await report(grants.active, 'interim', true),
+    toRevise: await report(grants.active, 'interim', true),
+    toWaive: await report(grants.active, 'interim', false),
+  };
   await send(manager, 'POST', `/grants/${grants.suspended}/suspension`, { reason: 'Threat assessment pending' });
   const documentedProposal = await proposal('draft');
   const proposalDocument = (
@@ -507,6 +513,7 @@ export async function buildWorld(): Promise<SecurityWorld> {
     'POST /proposals/{id}/eligibility': { params: { id: proposals.toScreen }, body: { results: [{ rule: 'lead-country', passed: true, note: 'LB' }] } },
     'POST /proposals/{id}/reviewers': { params: { id: proposals.toAssign }, body: { reviewerId: ACTORS.reviewer.id } },
     'POST /proposals/{id}/conflicts': { params: { id: proposals.toDeclareConflict }, body: { description: 'Advised the lead organisation in 2025' } },
+    'POST /proposals/{id}/recusals': { params: { id: proposals.toRecuse }, body: { reviewerId: ACTORS.reviewer.id, reason: 'Complaint: the reviewer advised the lead in 2025' } },
     'POST /proposals/{id}/reviews': { params: { id: proposals.toReview }, body: { scores, recommendation: 'fund', comment: 'Fund it' } },
     'POST /proposals/{id}/consensus': { params: { id: proposals.toAgree }, body: { score: 71.5, summary: 'Panel agrees' } },
     'POST /proposals/{id}/decision': { params: { id: proposals.toDecide }, body: { decision: 'reject', reasons: 'Weak feasibility', committee: 'Grants committee' } },
@@ -533,6 +540,7 @@ export async function buildWorld(): Promise<SecurityWorld> {
     'POST /grants/{id}/reports/{reportId}/submission': { params: { id: grants.active, reportId: reports.toSubmit }, body: { summary: 'Six hearings held' } },
     'POST /grants/{id}/reports/{reportId}/acceptance': { params: { id: grants.active, reportId: reports.toAccept } },
     'POST /grants/{id}/reports/{reportId}/revision-request': { params: { id: grants.active, reportId: reports.toRevise }, body: { reason: 'Figures missing' } },
+    'POST /grants/{id}/reports/{reportId}/waiver': { params: { id: grants.active, reportId: reports.toWaive }, body: { reason: 'The office was closed down; the report cannot be written' } },
     'POST /grants/{id}/amendments': { params: { id: grants.active }, body: { kind: 'no-cost-extension', reason: 'Crossings closed', newPeriodEnd: date(800) } },
     'POST /grants/{id}/suspension': { params: { id: grants.toSuspend }, body: { reason: 'Threat reported' } },
     'POST /grants/{id}/reinstatement': { params: { id: grants.suspended }, body: { reason: 'Threat assessed' } },

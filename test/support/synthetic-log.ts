@@ -129,7 +129,7 @@ export function* syntheticLog(options: SyntheticLogOptions): Generator<Synthetic
       const recused = chance(0.1) ? reviewers[0] : undefined;
       if (recused) {
         events.push({ type: 'ConflictOfInterestDeclared', data: { proposalId, reviewerId: recused, description: 'Former board member of the lead', declaredAt: at() } });
-        events.push({ type: 'ReviewerRecused', data: { proposalId, reviewerId: recused, reason: 'Conflict of interest', recusedAt: at() } });
+        events.push({ type: 'ReviewerRecused', data: { proposalId, reviewerId: recused, reason: 'Conflict of interest', by: 'reviewer', recusedBy: recused, recusedAt: at() } });
       }
       let total = 0;
       for (const reviewerId of reviewers.filter((r) => r !== recused)) {

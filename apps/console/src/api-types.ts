@@ -236,8 +236,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One call as the read model shows it (eventually consistent: compare `version`)
-         * @description With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed).
+         * One call as the read model shows it (eventually consistent: compare `version`), with the ceiling per recipient that applies to it
+         * @description `recipientCeiling`: the call's own ceiling per recipient, or the configured one it falls back to (its amount, currency and source). With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed); a configured ceiling is the configuration's now.
          */
         get: operations["CallsController_get"];
         put?: never;
@@ -468,6 +468,26 @@ export interface paths {
         put?: never;
         /** Assign a reviewer to an eligible proposal (never a member of the network) */
         post: operations["ProposalsController_assignReviewer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proposals/{id}/recusals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recuse an assigned reviewer, with a reason: a conflict of interest the programme learned of (e.g. from a complaint)
+         * @description As when the reviewer declares a conflict: the review it wrote (if any) no longer counts, it may no longer review the proposal nor read it, and it leaves its review queue. Also after the decision, which stands: the decision dossier (GET /audit/decisions/:proposalId) shows the recusal after the decision, with `by: "staff"`, who made it (`recusedBy`, and the evidence's actor role) and the reason. A reviewer already recused is refused (422 proposal.reviewer.recused).
+         */
+        post: operations["ProposalsController_recuseReviewer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -717,7 +737,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The proposals assigned to you (not those you were recused from), with whether your review is in */
+        /**
+         * The proposals assigned to you that you may still judge, with whether your review is in
+         * @description Not those you were recused from (a conflict you declared, or a recusal by the programme), nor those whose lead or partner organisation now counts you among its member users: your review would be refused there (422 proposal.reviewer.affiliated), and a review you sent before stays on record.
+         */
         get: operations["ReviewsController_assigned"];
         put?: never;
         post?: never;
@@ -976,6 +999,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/grants/{id}/reports/{reportId}/waiver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Waive a report the grantee owes and will not deliver, with a reason: it is owed no more, and no longer keeps the grant from closing
+         * @description For a report scheduled, or sent back for revision (not one accepted, nor one submitted and awaiting review: accept it, or send it back first; 422). `GET /grants/:id` shows it `waived`, with the reason and when. A waiver settles no money: a tranche payable only once this report is accepted is cancelled with it (it could never be paid), and with a budget agreed the grant still closes only once a final financial report is accepted (schedule another one, or terminate the grant).
+         */
+        post: operations["GrantsController_waiveReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/grants/{id}/amendments": {
         parameters: {
             query?: never;
@@ -985,7 +1028,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Amend the grant: budget reallocation, no-cost extension, or amount change (an increase is committed on the call first) */
+        /**
+         * Amend the grant: budget reallocation, no-cost extension, or amount change (an increase is committed on the call first)
+         * @description An increase never takes the grant above its call's maximum award per grant (422 `grant.amendment.exceeds-call-maximum`), its call's remaining budget, or a network organisation's ceiling per recipient.
+         */
         post: operations["GrantsController_amend"];
         delete?: never;
         options?: never;
@@ -1058,7 +1104,7 @@ export interface paths {
         put?: never;
         /**
          * Close the grant once the final report is accepted and every tranche is settled (paid or cancelled); unspent funds go back to the call
-         * @description Every report is accepted first: one submitted and not reviewed is 422 `grant.closure.reports-awaiting-review`, one the grantee still owes (scheduled, or sent back for revision) 422 `grant.closure.reports-outstanding`, naming them. Reports are not waived: a grant that will not get one is terminated.
+         * @description Every report is accepted (or waived: POST /grants/{id}/reports/{reportId}/waiver) first: one submitted and not reviewed is 422 `grant.closure.reports-awaiting-review`, one the grantee still owes (scheduled, or sent back for revision) 422 `grant.closure.reports-outstanding`, naming them.
          */
         post: operations["GrantsController_close"];
         delete?: never;
@@ -1597,6 +1643,17 @@ export interface components {
             reason: string;
             extendedAt: string;
         };
+        RecipientCeilingDto: {
+            /** @description The most one organisation may be awarded across the programme (as lead or as partner, each counting the whole grant; per programme and currency), in minor units of `currency`: an award that would pass it is refused (422 recipient.ceiling.exceeded) */
+            amountMinor: number;
+            /** @description ISO 4217: the call's currency, in which its awards are counted against the ceiling */
+            currency: string;
+            /**
+             * @description Where it comes from: `call`, the call's own `recipientCeilingMinor` (POST /calls); `programme`, the ceiling configured for the call's programme (RECIPIENT_CEILINGS); `default`, the configured default (RECIPIENT_CEILING_MINOR). The configured ones are in RECIPIENT_CEILING_CURRENCY, which a call without its own ceiling is in (since 2026-12-07; one drafted before in another currency is held to the configured number in its own currency, and shows it so), and are read from the configuration as it is now, also with `asOf`.
+             * @enum {string}
+             */
+            source: "call" | "programme" | "default";
+        };
         CallViewDto: {
             id: string;
             /** @enum {string} */
@@ -1627,6 +1684,8 @@ export interface components {
             updatedAt: string;
             /** @description Stream version this view reflects */
             version: number;
+            /** @description The ceiling per recipient that applies to the call's awards: the call's own, or the configured one */
+            recipientCeiling: components["schemas"]["RecipientCeilingDto"];
         };
         CallListDto: {
             items: components["schemas"]["CallViewDto"][];
@@ -1776,6 +1835,12 @@ export interface components {
         AssignReviewerDto: {
             /** @description The reviewer's user id (token subject): 1-200 of A-Z a-z 0-9 . _ : | @ -, no spaces */
             reviewerId: string;
+        };
+        RecuseReviewerDto: {
+            /** @description The assigned reviewer's user id (token subject): 1-200 of A-Z a-z 0-9 . _ : | @ -, no spaces */
+            reviewerId: string;
+            /** @description Why the programme recuses the reviewer (a conflict of interest it learned of, e.g. from a complaint). Kept in clear in the decision record, read by the programme team and auditors: state the ground, do not name people. */
+            reason: string;
         };
         DeclareConflictDto: {
             /** @description Your relation to the applicants. Personal data of you, the reviewer: stored encrypted with your key, read by the programme team and auditors, and null for good once your personal data is erased. You are recused at once. */
@@ -2244,7 +2309,7 @@ export interface components {
             reason: string;
             /** @description no-cost-extension: the new last day, YYYY-MM-DD */
             newPeriodEnd?: string;
-            /** @description amount-change: the new amount in minor units; an increase must fit the call budget */
+            /** @description amount-change: the new amount in minor units; an increase stays within the call's maximum award per grant and must fit the call budget */
             newAmountMinor?: number;
             /** @description budget-reallocation: at least two lines summing to zero */
             budgetReallocation?: components["schemas"]["BudgetReallocationLineDto"][];
@@ -2287,19 +2352,28 @@ export interface components {
             reason: string;
             requestedAt: string;
         };
+        ReportWaiverViewDto: {
+            reason: string;
+            waivedAt: string;
+        };
         ReportViewDto: {
             reportId: string;
             /** @enum {string} */
             kind: "interim" | "final" | "financial";
             dueDate: string;
-            /** @enum {string} */
-            status: "scheduled" | "submitted" | "revision-requested" | "accepted";
+            /**
+             * @description `waived`: the programme decided the report will not come (see `waiver`); it is owed no more
+             * @enum {string}
+             */
+            status: "scheduled" | "submitted" | "revision-requested" | "accepted" | "waived";
             submittedAt?: string | null;
             acceptedAt?: string | null;
             /** @description A financial report's expenditure per budget line, once submitted */
             financial?: components["schemas"]["FinancialReportViewDto"] | null;
             /** @description The last time the programme sent the report back, and why: what the grantee addresses in its next submission (null: never sent back) */
             revisionRequest?: components["schemas"]["ReportRevisionRequestViewDto"] | null;
+            /** @description Why and when the programme waived the report (null: not waived) */
+            waiver?: components["schemas"]["ReportWaiverViewDto"] | null;
         };
         AmendmentViewDto: {
             amendmentId: string;
@@ -2367,7 +2441,7 @@ export interface components {
             unspentMinor?: number | null;
             periodStart: string;
             periodEnd: string;
-            /** @description Earliest due date of a report not yet accepted */
+            /** @description Earliest due date of a report not yet accepted nor waived */
             nextReportDue?: string | null;
             /** @description A report the grantee owes (scheduled or sent back) was due before today */
             overdue: boolean;
@@ -2425,7 +2499,7 @@ export interface components {
             unspentMinor?: number | null;
             periodStart: string;
             periodEnd: string;
-            /** @description Earliest due date of a report not yet accepted */
+            /** @description Earliest due date of a report not yet accepted nor waived */
             nextReportDue?: string | null;
             /** @description A report the grantee owes (scheduled or sent back) was due before today */
             overdue: boolean;
@@ -2758,7 +2832,7 @@ export interface components {
             reviewerAssignments: Record<string, never>[];
             /** @description Each conflict of interest a reviewer declared (reviewer, when, what), with evidence; afterDecision is true for one declared after the decision in force (it does not undo the decision: the auditor sees that the decision rested on a conflicted review). The description is personal data of the reviewer: null once that reviewer's personal data was erased (declarations made before 2026-12-07 were stored in clear and read as written) */
             conflictDeclarations: Record<string, never>[];
-            /** @description Each recusal (reviewer, reason, when), with evidence; afterDecision is true for one made after the decision in force */
+            /** @description Each recusal (reviewerId, reason, recusedAt), with evidence (its actorId and actorRole: who made it); `by` is `reviewer` for a recusal following the reviewer's own conflict declaration, `staff` for one a grant manager or admin made (POST /proposals/:id/recusals, with their reason), and `recusedBy` the user id of who made it; afterDecision is true for one made after the decision in force */
             recusals: Record<string, never>[];
             /** @description Scores and comment per criterion; `counted` is false for a reviewer recused before the decision; `recusedAfterDecision` is true for a review that counted and whose reviewer was recused after the decision */
             reviews: Record<string, never>[];
@@ -5036,6 +5110,97 @@ export interface operations {
             };
         };
     };
+    ProposalsController_recuseReviewer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected stream version, e.g. "3": 409 if the proposal has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecuseReviewerDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `proposal.reason.required`, `proposal.reviewer.not-assigned`, `proposal.reviewer.recused`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "proposal.reason.required" | "proposal.reviewer.not-assigned" | "proposal.reviewer.recused" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
     ProposalsController_declareConflict: {
         parameters: {
             query?: never;
@@ -6768,7 +6933,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.amount.invalid`, `grant.date.invalid`, `grant.date.outside-grant-window`, `grant.details.invalid`, `grant.disbursement.after-settlement`, `grant.disbursement.agreement-not-signed`, `grant.disbursement.condition-report-unknown`, `grant.disbursement.duplicate-tranche`, `grant.disbursement.exceeds-amount`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.amount.invalid`, `grant.date.invalid`, `grant.date.outside-grant-window`, `grant.details.invalid`, `grant.disbursement.after-settlement`, `grant.disbursement.agreement-not-signed`, `grant.disbursement.condition-report-unknown`, `grant.disbursement.duplicate-tranche`, `grant.disbursement.exceeds-amount`, `grant.report.already-waived`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -6777,7 +6942,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.amount.invalid" | "grant.date.invalid" | "grant.date.outside-grant-window" | "grant.details.invalid" | "grant.disbursement.after-settlement" | "grant.disbursement.agreement-not-signed" | "grant.disbursement.condition-report-unknown" | "grant.disbursement.duplicate-tranche" | "grant.disbursement.exceeds-amount" | "idempotency.key-reused";
+                        rule?: "grant.amount.invalid" | "grant.date.invalid" | "grant.date.outside-grant-window" | "grant.details.invalid" | "grant.disbursement.after-settlement" | "grant.disbursement.agreement-not-signed" | "grant.disbursement.condition-report-unknown" | "grant.disbursement.duplicate-tranche" | "grant.disbursement.exceeds-amount" | "grant.report.already-waived" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7135,7 +7300,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.document.not-attached`, `grant.financial-report.expenditure-required`, `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.documents-invalid`, `grant.report.not-scheduled`, `grant.report.summary-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.document.not-attached`, `grant.financial-report.expenditure-required`, `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.already-waived`, `grant.report.documents-invalid`, `grant.report.not-scheduled`, `grant.report.summary-required`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7144,7 +7309,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.document.not-attached" | "grant.financial-report.expenditure-required" | "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.documents-invalid" | "grant.report.not-scheduled" | "grant.report.summary-required" | "idempotency.key-reused";
+                        rule?: "grant.document.not-attached" | "grant.financial-report.expenditure-required" | "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.already-waived" | "grant.report.documents-invalid" | "grant.report.not-scheduled" | "grant.report.summary-required" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7223,7 +7388,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.actor.required`, `grant.details.invalid`, `grant.disbursement.duplicate-tranche`, `grant.financial-report.final-already-accepted`, `grant.report.already-accepted`, `grant.report.not-scheduled`, `grant.report.not-submitted`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.actor.required`, `grant.details.invalid`, `grant.disbursement.duplicate-tranche`, `grant.financial-report.final-already-accepted`, `grant.report.already-accepted`, `grant.report.already-waived`, `grant.report.not-scheduled`, `grant.report.not-submitted`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7232,7 +7397,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.actor.required" | "grant.details.invalid" | "grant.disbursement.duplicate-tranche" | "grant.financial-report.final-already-accepted" | "grant.report.already-accepted" | "grant.report.not-scheduled" | "grant.report.not-submitted" | "idempotency.key-reused";
+                        rule?: "grant.actor.required" | "grant.details.invalid" | "grant.disbursement.duplicate-tranche" | "grant.financial-report.final-already-accepted" | "grant.report.already-accepted" | "grant.report.already-waived" | "grant.report.not-scheduled" | "grant.report.not-submitted" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7315,7 +7480,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.actor.required`, `grant.reason.required`, `grant.report.already-accepted`, `grant.report.not-scheduled`, `grant.report.not-submitted`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.actor.required`, `grant.reason.required`, `grant.report.already-accepted`, `grant.report.already-waived`, `grant.report.not-scheduled`, `grant.report.not-submitted`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7324,7 +7489,99 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.actor.required" | "grant.reason.required" | "grant.report.already-accepted" | "grant.report.not-scheduled" | "grant.report.not-submitted" | "idempotency.key-reused";
+                        rule?: "grant.actor.required" | "grant.reason.required" | "grant.report.already-accepted" | "grant.report.already-waived" | "grant.report.not-scheduled" | "grant.report.not-submitted" | "idempotency.key-reused";
+                    };
+                };
+            };
+        };
+    };
+    GrantsController_waiveReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and appends nothing */
+                "Idempotency-Key"?: string;
+                /** @description Expected stream version, e.g. "3": 409 if the grant has moved on */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                reportId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultDto"];
+                };
+            };
+            /** @description Invalid input: `errors` names each invalid field (validation), or the body or URL could not be read (malformed request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The token is valid but its role (or organisation) may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (a stranger is not told it exists). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflict: the stream is not at the version `If-Match` named (`expectedVersion`, `actualVersion`), or the command does not fit the resource's current state (`currentStatus`, `attempted`), or it creates something that exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description A business rule is broken: `rule` is a stable code, `detail` says how.
+             *
+             *     Rules this command's decider can raise: `grant.actor.required`, `grant.reason.required`, `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.already-waived`, `grant.report.not-scheduled`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
+                        /** @enum {string} */
+                        rule?: "grant.actor.required" | "grant.reason.required" | "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.already-waived" | "grant.report.not-scheduled" | "idempotency.key-reused";
                     };
                 };
             };
@@ -7406,7 +7663,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `call.budget.exceeded`, `call.commitment.adjustment-invalid`, `call.commitment.not-found`, `call.details.required`, `call.reason.required`, `call.release.exceeds-commitment`, `grant.actor.required`, `grant.amendment.after-settlement`, `grant.amendment.amount-unchanged`, `grant.amendment.below-paid`, `grant.amendment.below-scheduled`, `grant.amendment.budget-line-below-spent`, `grant.amendment.budget-lines-required`, `grant.amendment.duplicate`, `grant.amendment.extension-not-later`, `grant.amendment.extension-too-long`, `grant.amendment.invalid`, `grant.amendment.reallocation-changes-amount`, `grant.amendment.reallocation-invalid`, `grant.amendment.reallocation-overdraws-line`, `grant.amendment.reallocation-unknown-line`, `grant.amount.invalid`, `grant.budget.invalid`, `grant.budget.not-agreed`, `grant.date.invalid`, `grant.details.invalid`, `grant.reason.required`, `recipient.ceiling.exceeded`. An amount change also moves the commitment on the call first, with its rules, and an increase is held to each network organisation's ceiling per recipient (recipient.ceiling.exceeded). And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `call.budget.exceeded`, `call.commitment.adjustment-invalid`, `call.commitment.not-found`, `call.details.required`, `call.reason.required`, `call.release.exceeds-commitment`, `grant.actor.required`, `grant.amendment.after-settlement`, `grant.amendment.amount-unchanged`, `grant.amendment.below-paid`, `grant.amendment.below-scheduled`, `grant.amendment.budget-line-below-spent`, `grant.amendment.budget-lines-required`, `grant.amendment.duplicate`, `grant.amendment.exceeds-call-maximum`, `grant.amendment.extension-not-later`, `grant.amendment.extension-too-long`, `grant.amendment.invalid`, `grant.amendment.reallocation-changes-amount`, `grant.amendment.reallocation-invalid`, `grant.amendment.reallocation-overdraws-line`, `grant.amendment.reallocation-unknown-line`, `grant.amount.invalid`, `grant.budget.invalid`, `grant.budget.not-agreed`, `grant.date.invalid`, `grant.details.invalid`, `grant.reason.required`, `recipient.ceiling.exceeded`. An amount change also moves the commitment on the call first, with its rules, and an increase is held to each network organisation's ceiling per recipient (recipient.ceiling.exceeded). And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -7415,7 +7672,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "call.budget.exceeded" | "call.commitment.adjustment-invalid" | "call.commitment.not-found" | "call.details.required" | "call.reason.required" | "call.release.exceeds-commitment" | "grant.actor.required" | "grant.amendment.after-settlement" | "grant.amendment.amount-unchanged" | "grant.amendment.below-paid" | "grant.amendment.below-scheduled" | "grant.amendment.budget-line-below-spent" | "grant.amendment.budget-lines-required" | "grant.amendment.duplicate" | "grant.amendment.extension-not-later" | "grant.amendment.extension-too-long" | "grant.amendment.invalid" | "grant.amendment.reallocation-changes-amount" | "grant.amendment.reallocation-invalid" | "grant.amendment.reallocation-overdraws-line" | "grant.amendment.reallocation-unknown-line" | "grant.amount.invalid" | "grant.budget.invalid" | "grant.budget.not-agreed" | "grant.date.invalid" | "grant.details.invalid" | "grant.reason.required" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
+                        rule?: "call.budget.exceeded" | "call.commitment.adjustment-invalid" | "call.commitment.not-found" | "call.details.required" | "call.reason.required" | "call.release.exceeds-commitment" | "grant.actor.required" | "grant.amendment.after-settlement" | "grant.amendment.amount-unchanged" | "grant.amendment.below-paid" | "grant.amendment.below-scheduled" | "grant.amendment.budget-line-below-spent" | "grant.amendment.budget-lines-required" | "grant.amendment.duplicate" | "grant.amendment.exceeds-call-maximum" | "grant.amendment.extension-not-later" | "grant.amendment.extension-too-long" | "grant.amendment.invalid" | "grant.amendment.reallocation-changes-amount" | "grant.amendment.reallocation-invalid" | "grant.amendment.reallocation-overdraws-line" | "grant.amendment.reallocation-unknown-line" | "grant.amount.invalid" | "grant.budget.invalid" | "grant.budget.not-agreed" | "grant.date.invalid" | "grant.details.invalid" | "grant.reason.required" | "recipient.ceiling.exceeded" | "idempotency.key-reused";
                     };
                 };
             };
@@ -8187,7 +8444,7 @@ export interface operations {
             /**
              * @description A business rule is broken: `rule` is a stable code, `detail` says how.
              *
-             *     Rules this command's decider can raise: `grant.budget.not-agreed`, `grant.document.not-attached`, `grant.financial-report.exceeds-budget`, `grant.financial-report.expenditure-invalid`, `grant.financial-report.final-already-accepted`, `grant.financial-report.not-financial`, `grant.financial-report.transfer-exceeds-share`, `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.documents-invalid`, `grant.report.not-scheduled`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
+             *     Rules this command's decider can raise: `grant.budget.not-agreed`, `grant.document.not-attached`, `grant.financial-report.exceeds-budget`, `grant.financial-report.expenditure-invalid`, `grant.financial-report.final-already-accepted`, `grant.financial-report.not-financial`, `grant.financial-report.transfer-exceeds-share`, `grant.report.already-accepted`, `grant.report.already-submitted`, `grant.report.already-waived`, `grant.report.documents-invalid`, `grant.report.not-scheduled`. And `idempotency.key-reused` when an Idempotency-Key is sent again with a different request.
              */
             422: {
                 headers: {
@@ -8196,7 +8453,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"] & {
                         /** @enum {string} */
-                        rule?: "grant.budget.not-agreed" | "grant.document.not-attached" | "grant.financial-report.exceeds-budget" | "grant.financial-report.expenditure-invalid" | "grant.financial-report.final-already-accepted" | "grant.financial-report.not-financial" | "grant.financial-report.transfer-exceeds-share" | "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.documents-invalid" | "grant.report.not-scheduled" | "idempotency.key-reused";
+                        rule?: "grant.budget.not-agreed" | "grant.document.not-attached" | "grant.financial-report.exceeds-budget" | "grant.financial-report.expenditure-invalid" | "grant.financial-report.final-already-accepted" | "grant.financial-report.not-financial" | "grant.financial-report.transfer-exceeds-share" | "grant.report.already-accepted" | "grant.report.already-submitted" | "grant.report.already-waived" | "grant.report.documents-invalid" | "grant.report.not-scheduled" | "idempotency.key-reused";
                     };
                 };
             };

@@ -123,7 +123,11 @@ export class DecisionDossierDto {
     description: "Each conflict of interest a reviewer declared (reviewer, when, what), with evidence; afterDecision is true for one declared after the decision in force (it does not undo the decision: the auditor sees that the decision rested on a conflicted review). The description is personal data of the reviewer: null once that reviewer's personal data was erased (declarations made before 2026-12-07 were stored in clear and read as written)",
   })
   conflictDeclarations: Record<string, unknown>[];
-  @ApiProperty({ type: [Object], description: 'Each recusal (reviewer, reason, when), with evidence; afterDecision is true for one made after the decision in force' })
+  @ApiProperty({
+    type: [Object],
+    description:
+      "Each recusal (reviewerId, reason, recusedAt), with evidence (its actorId and actorRole: who made it); `by` is `reviewer` for a recusal following the reviewer's own conflict declaration, `staff` for one a grant manager or admin made (POST /proposals/:id/recusals, with their reason), and `recusedBy` the user id of who made it; afterDecision is true for one made after the decision in force",
+  })
   recusals: Record<string, unknown>[];
   @ApiProperty({ type: [Object], description: 'Scores and comment per criterion; `counted` is false for a reviewer recused before the decision; `recusedAfterDecision` is true for a review that counted and whose reviewer was recused after the decision' })
   reviews: Record<string, unknown>[];

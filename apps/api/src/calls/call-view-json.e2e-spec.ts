@@ -37,7 +37,7 @@ describe('GET /calls/:id as JSON text written by PostgreSQL', () => {
   const mapped = async (id: string) => {
     const call = await calls.byId(id);
     if (!call) throw new Error(`no call ${id}`);
-    return JSON.stringify(toCallViewDto(call));
+    return JSON.stringify(toCallViewDto(call, t.config.recipientCeiling));
   };
 
   const expectSameAnswer = async (id: string, token = manager) => {
@@ -81,6 +81,8 @@ describe('GET /calls/:id as JSON text written by PostgreSQL', () => {
     // A draft: publishedAt, closedAt, cancelledAt and statusReason null, no extensions.
     const asDraft = await expectSameAnswer(id);
     expect(JSON.parse(asDraft.text)).toMatchObject({ publishedAt: null, closedAt: null, cancelledAt: null, statusReason: null, deadlineExtensions: [] });
+    // The call states no ceiling per recipient: the configured default applies (the test apps': TEST_RECIPIENT_CEILING_MINOR in EUR).
+    expect(JSON.parse(asDraft.text).recipientCeiling).toEqual({ amountMinor: t.config.recipientCeiling.defaultMinor, currency: 'EUR', source: 'default' });
     // Hidden from an applicant as before: 404.
     const applicant = await t.token({ role: 'applicant', organisationId: randomUUID() });
     await t.http.get(`/calls/${id}`).set('Authorization', `Bearer ${applicant}`).expect(404);
@@ -166,6 +168,12 @@ describe('GET /calls/:id as JSON text written by PostgreSQL', () => {
       const id = await insert(values);
       expect((await calls.jsonById(id))?.json).toBeNull();
       await expectSameAnswer(id);
+    }
+    // A call's own ceiling per recipient (the largest the mapping writes exactly), and one the mapping rounds as the route does.
+    for (const ceiling of [String(Number.MAX_SAFE_INTEGER), String(Number.MAX_SAFE_INTEGER + 2)]) {
+      const own = await insert({ recipient_ceiling_minor: ceiling, programme: ARABIC_TITLE, currency: 'JPY' });
+      expect((await calls.jsonById(own))?.json).toEqual(expect.any(String));
+      expect(JSON.parse((await expectSameAnswer(own)).text).recipientCeiling).toEqual({ amountMinor: Number(ceiling), currency: 'JPY', source: 'call' });
     }
     const emptyish = await insert({ status_reason: null, closed_at: null, published_at: null, status: 'draft', criteria: '[]', description: '' });
     expect(JSON.parse((await expectSameAnswer(emptyish)).text)).toMatchObject({ statusReason: null, closedAt: null, publishedAt: null, description: '' });

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { CallView } from '@app/read-models/calls/call-view.entity';
+import { callRecipientCeiling, RECIPIENT_CEILING_SOURCES, type RecipientCeilingSource } from '@app/application/calls/call-recipient-ceiling';
+import type { RecipientCeilingPolicy } from '@app/domain/recipient';
 import { ScoringCriterionDto } from './call.dto';
 
 export class DeadlineExtensionDto {
@@ -8,6 +10,25 @@ export class DeadlineExtensionDto {
   @ApiProperty() newClosesAt: string;
   @ApiProperty() reason: string;
   @ApiProperty() extendedAt: string;
+}
+
+export class RecipientCeilingDto {
+  @ApiProperty({
+    example: 6_000_000,
+    description:
+      'The most one organisation may be awarded across the programme (as lead or as partner, each counting the whole grant; per programme and currency), in minor units of `currency`: an award that would pass it is refused (422 recipient.ceiling.exceeded)',
+  })
+  amountMinor: number;
+  @ApiProperty({ example: 'EUR', description: "ISO 4217: the call's currency, in which its awards are counted against the ceiling" })
+  currency: string;
+  @ApiProperty({
+    enum: RECIPIENT_CEILING_SOURCES,
+    example: 'default',
+    description:
+      "Where it comes from: `call`, the call's own `recipientCeilingMinor` (POST /calls); `programme`, the ceiling configured for the call's programme (RECIPIENT_CEILINGS); `default`, the configured default (RECIPIENT_CEILING_MINOR). " +
+      'The configured ones are in RECIPIENT_CEILING_CURRENCY, which a call without its own ceiling is in (since 2026-12-07; one drafted before in another currency is held to the configured number in its own currency, and shows it so), and are read from the configuration as it is now, also with `asOf`.',
+  })
+  source: RecipientCeilingSource;
 }
 
 export class CallViewDto {
@@ -36,6 +57,8 @@ export class CallViewDto {
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
   @ApiProperty({ description: 'Stream version this view reflects' }) version: number;
+  @ApiProperty({ type: RecipientCeilingDto, description: "The ceiling per recipient that applies to the call's awards: the call's own, or the configured one" })
+  recipientCeiling: RecipientCeilingDto;
 }
 
 export class CallListDto {
@@ -47,7 +70,8 @@ export class CallListDto {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function toCallViewDto(call: CallView): CallViewDto {
+/** The call as its GET answers it; `policy`: the configured ceilings per recipient (APP_CONFIG.recipientCeiling). */
+export function toCallViewDto(call: CallView, policy: RecipientCeilingPolicy): CallViewDto {
   return {
     id: call.id,
     status: call.status,
@@ -74,6 +98,8 @@ export function toCallViewDto(call: CallView): CallViewDto {
     createdAt: call.createdAt.toISOString(),
     updatedAt: call.updatedAt.toISOString(),
     version: call.version,
+    // Last: the live GET writes every member before it in SQL, and this one after them (calls.controller.ts).
+    recipientCeiling: callRecipientCeiling(call, policy),
   };
 }
 

@@ -1,8 +1,11 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Optional, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ExecuteCallCommand } from '@app/application/calls/call-commands';
+import { callRecipientCeiling } from '@app/application/calls/call-recipient-ceiling';
+import { DEFAULT_RECIPIENT_CEILING_POLICY, type RecipientCeilingPolicy } from '@app/domain/recipient';
+import { APP_CONFIG, type AppConfig } from '@app/platform/config/app-config';
 import type { CommandContext } from '@app/application/command-context';
 import { type Actor, CurrentActor, Roles } from '@app/platform';
 import { callStatusesToList, maySeeCall } from '@app/application/calls/call-access';
@@ -25,12 +28,18 @@ const commandDocs = (): MethodDecorator => commandHeaders('call');
 @ApiBearerAuth()
 @Controller('calls')
 export class CallsController {
+  /** The configured ceilings per recipient, which a call without its own falls back to. */
+  private readonly recipientCeilings: RecipientCeilingPolicy;
+
   constructor(
     private readonly commandBus: CommandBus,
     private readonly calls: CallsQuery,
     private readonly asOf: AsOfReadModels,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
-  ) {}
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
+    this.recipientCeilings = config?.recipientCeiling ?? DEFAULT_RECIPIENT_CEILING_POLICY;
+  }
 
   @Post()
   @Roles('grant-manager', 'admin')
@@ -102,12 +111,16 @@ export class CallsController {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
     const { items, total } = await this.calls.list({ statuses, limit, offset });
-    return { items: items.map(toCallViewDto), total, limit, offset };
+    return { items: items.map((call) => toCallViewDto(call, this.recipientCeilings)), total, limit, offset };
   }
 
   @Get(':id')
   @Roles('grant-manager', 'admin', 'auditor', 'reviewer', 'applicant')
-  @ApiOperation({ summary: 'One call as the read model shows it (eventually consistent: compare `version`)', description: 'With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed).' })
+  @ApiOperation({
+    summary: 'One call as the read model shows it (eventually consistent: compare `version`), with the ceiling per recipient that applies to it',
+    description:
+      "`recipientCeiling`: the call's own ceiling per recipient, or the configured one it falls back to (its amount, currency and source). With `?asOf=<ISO instant>`: the same answer as it was at that instant, folded from the events recorded up to it (404 before it existed); a configured ceiling is the configuration's now.",
+  })
   @VersionedRead(CallViewDto)
   @ApiProblemResponses(400, 401, 403, 404)
   async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQuery, @CurrentActor() actor: Actor, @Res({ passthrough: true }) response: Response): Promise<CallViewDto | string> {
@@ -119,11 +132,12 @@ export class CallsController {
       if (!live || !maySeeCall(actor, live)) throw new NotFoundException(`call ${id} not found`);
       if (live.json !== null) {
         versioned(response, live);
-        return jsonText(response, live.json);
+        // The members up to `version` as PostgreSQL wrote them, then the recipient ceiling (the configuration's, when the call states none).
+        return jsonText(response, `${live.json},"recipientCeiling":${JSON.stringify(callRecipientCeiling(live, this.recipientCeilings))}}`);
       }
     }
     const call = asOf ? await this.asOf.call(id, asOf) : await this.calls.byId(id);
     if (!call || !maySeeCall(actor, call)) throw notFound('call', id, asOf);
-    return versioned(response, toCallViewDto(call));
+    return versioned(response, toCallViewDto(call, this.recipientCeilings));
   }
 }

@@ -181,6 +181,20 @@ export class AssignReviewerDto {
   reviewerId: string;
 }
 
+export class RecuseReviewerDto {
+  @ApiProperty({ example: 'reviewer-nadia', description: "The assigned reviewer's user id (token subject): 1-200 of A-Z a-z 0-9 . _ : | @ -, no spaces" })
+  @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  @Matches(REVIEWER_ID, { message: REVIEWER_ID_MESSAGE })
+  reviewerId: string;
+  @ApiProperty({
+    example: 'Complaint received on 2 May 2027: the reviewer advised the lead organisation on this proposal',
+    description:
+      'Why the programme recuses the reviewer (a conflict of interest it learned of, e.g. from a complaint). Kept in clear in the decision record, read by the programme team and auditors: state the ground, do not name people.',
+  })
+  @IsString() @IsNotEmpty() @MaxLength(2000)
+  reason: string;
+}
+
 export class DeclareConflictDto {
   @ApiProperty({
     example: 'I advised the lead organisation on its tenancy campaign in 2025',

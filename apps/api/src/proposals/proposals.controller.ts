@@ -33,6 +33,7 @@ import {
   ProvideClarificationDto,
   RecordConsensusDto,
   RecordDecisionDto,
+  RecuseReviewerDto,
   RequestClarificationDto,
   ScreenEligibilityDto,
   SubmitReviewDto,
@@ -181,6 +182,22 @@ export class ProposalsController {
   @commandDocs()
   assignReviewer(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: AssignReviewerDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
     return this.send({ type: 'AssignReviewer', data: { proposalId, reviewerId: body.reviewerId, assignedBy: actor.id } }, ctx);
+  }
+
+  @Post(':id/recusals')
+  @HttpCode(200)
+  @Roles('grant-manager', 'admin')
+  @ApiOperation({
+    summary: 'Recuse an assigned reviewer, with a reason: a conflict of interest the programme learned of (e.g. from a complaint)',
+    description:
+      "As when the reviewer declares a conflict: the review it wrote (if any) no longer counts, it may no longer review the proposal nor read it, and it leaves its review queue. Also after the decision, which stands: the decision dossier (GET /audit/decisions/:proposalId) shows the recusal after the decision, with `by: \"staff\"`, who made it (`recusedBy`, and the evidence's actor role) and the reason. A reviewer already recused is refused (422 proposal.reviewer.recused).",
+  })
+  @ApiOkResponse({ type: CommandResultDto })
+  @ApiRuleViolations(proposalCommandRules.RecuseReviewer)
+  @ACTION_PROBLEMS
+  @commandDocs()
+  recuseReviewer(@Param('id', ParseUUIDPipe) proposalId: string, @Body() body: RecuseReviewerDto, @CurrentActor() actor: Actor, @CommandCtx() ctx: CommandContext): Promise<CommandResultDto> {
+    return this.send({ type: 'RecuseReviewer', data: { proposalId, reviewerId: body.reviewerId, reason: body.reason, recusedBy: actor.id } }, ctx);
   }
 
   @Post(':id/conflicts')

@@ -15,7 +15,11 @@ export class ReviewsController {
 
   @Get('assigned')
   @Roles('reviewer')
-  @ApiOperation({ summary: 'The proposals assigned to you (not those you were recused from), with whether your review is in' })
+  @ApiOperation({
+    summary: 'The proposals assigned to you that you may still judge, with whether your review is in',
+    description:
+      'Not those you were recused from (a conflict you declared, or a recusal by the programme), nor those whose lead or partner organisation now counts you among its member users: your review would be refused there (422 proposal.reviewer.affiliated), and a review you sent before stays on record.',
+  })
   @ApiOkResponse({ type: ReviewerQueueDto })
   @ApiProblemResponses(400, 401, 403)
   async assigned(@Query() query: ReviewerQueueQuery, @CurrentActor() actor: Actor): Promise<ReviewerQueueDto> {

@@ -52,8 +52,8 @@ describe('proposal access', () => {
     expect(() => authorizeProposalCommand(manager, { type: 'DraftProposal', data: { proposalId, leadOrganisationId: LEAD } }, null)).toThrow(ForbiddenException);
   });
 
-  it('lets only grant managers and admins screen, assign reviewers, record consensus and decisions, and request clarifications', () => {
-    for (const type of ['ScreenEligibility', 'AssignReviewer', 'RecordConsensus', 'RecordFundingDecision', 'RequestClarification'] as const) {
+  it('lets only grant managers and admins screen, assign and recuse reviewers, record consensus and decisions, and request clarifications', () => {
+    for (const type of ['ScreenEligibility', 'AssignReviewer', 'RecuseReviewer', 'RecordConsensus', 'RecordFundingDecision', 'RequestClarification'] as const) {
       expect(attempt(manager, type)).not.toThrow();
       expect(attempt(admin, type)).not.toThrow();
       expect(attempt(auditor, type)).toThrow(ForbiddenException);

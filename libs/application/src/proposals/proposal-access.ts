@@ -6,8 +6,8 @@ import { proposalStreamName } from '@app/domain/proposal';
  * Who may see and act on a proposal. These are the programme's role rules, not business rules of
  * the proposal itself, so they live in the application layer and never in the decider.
  *
- * - admins and grant managers see every proposal and run screening, reviewer assignment,
- *   consensus, decisions and clarification requests;
+ * - admins and grant managers see every proposal and run screening, reviewer assignment (and the
+ *   recusal of an assigned reviewer), consensus, decisions and clarification requests;
  * - auditors see every proposal and act on none (the routes refuse them before this runs);
  * - applicants see the proposals their organisation leads or is an accepted partner of, and act
  *   only on those their organisation LEADS (draft, revise, partners, submit, withdraw, answer
@@ -15,7 +15,7 @@ import { proposalStreamName } from '@app/domain/proposal';
  *   decline) without seeing the draft, an accepted partner's applicant signs off changed terms or
  *   leaves; the lead's and accepted partners' applicants request redress of a decision;
  * - reviewers see the proposals they were assigned to, until they are recused (a declared conflict
- *   of interest: from then on the proposal, its documents and its reviews are 404 to them, as to any
+ *   of interest, or recused by the programme's staff: from then on the proposal, its documents and its reviews are 404 to them, as to any
  *   reviewer not assigned; they read the organisations' data only while they may judge it), and act
  *   only as themselves (declare a conflict — a recused reviewer may still add to its declaration —,
  *   submit their review);
@@ -77,7 +77,7 @@ export function maySeeAllProposals(actor: ProposalActor): boolean {
 }
 
 /** Commands by who may send them. RecordAwardFundsUnavailable and RecordAwardFunded are the award process manager's alone. */
-export const PROGRAMME_COMMANDS = ['ScreenEligibility', 'AssignReviewer', 'RecordConsensus', 'RecordFundingDecision', 'RequestClarification', 'RecordRedressOutcome'] as const;
+export const PROGRAMME_COMMANDS = ['ScreenEligibility', 'AssignReviewer', 'RecuseReviewer', 'RecordConsensus', 'RecordFundingDecision', 'RequestClarification', 'RecordRedressOutcome'] as const;
 export const LEAD_APPLICANT_COMMANDS = [
   'DraftProposal',
   'ReviseProposal',

@@ -166,6 +166,7 @@ export class ExecuteProposalCommandHandler implements ICommandHandler<ExecutePro
       case 'WithdrawProposal':
       case 'ScreenEligibility':
       case 'DeclareConflictOfInterest':
+      case 'RecuseReviewer':
       case 'RequestClarification':
         return { ...request, now } as ProposalCommand;
       default: {

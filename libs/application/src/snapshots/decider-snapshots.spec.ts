@@ -16,10 +16,10 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '081eb5908117a6b2' },
-  grant: { version: 2, sources: '990ea966d7c001ea' },
+  grant: { version: 3, sources: 'ba84766c10e71edf' },
   organisation: { version: 1, sources: '65ecafdc5292e68b' },
-  proposal: { version: 2, sources: '9fe12098323df92a' },
-  recipient: { version: 1, sources: '4e7fa52ab8a56a5d' },
+  proposal: { version: 2, sources: 'a67efac11ad096e6' },
+  recipient: { version: 1, sources: '83697079f1e08d5f' },
 };
 
 const domainFolder = join(__dirname, '..', '..', '..', 'domain', 'src');

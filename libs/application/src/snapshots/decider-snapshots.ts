@@ -94,7 +94,7 @@ export interface DeciderSnapshotIdentity {
  */
 export const SNAPSHOTTED_DECIDERS: Readonly<Record<string, { decider: Decider<never, never, unknown>; version: number }>> = {
   call: { decider: callDecider as Decider<never, never, unknown>, version: 1 },
-  grant: { decider: grantDecider as Decider<never, never, unknown>, version: 2 },
+  grant: { decider: grantDecider as Decider<never, never, unknown>, version: 3 },
   organisation: { decider: organisationDecider as Decider<never, never, unknown>, version: 1 },
   proposal: { decider: proposalDecider as Decider<never, never, unknown>, version: 2 },
   recipient: { decider: recipientDecider as Decider<never, never, unknown>, version: 1 },

@@ -80,6 +80,7 @@ export const proposalCommandRules: Readonly<Record<ProposalCommand['type'], read
   ScreenEligibility: [EligibilityResultsRequired],
   AssignReviewer: [InvalidReviewerId, ProposalNotEligible, ReviewerAffiliated, ReviewerAlreadyAssigned, ReviewerIsRecused, UnknownOrganisation],
   DeclareConflictOfInterest: [JustificationRequired, ReviewerNotAssigned],
+  RecuseReviewer: [JustificationRequired, ReviewerIsRecused, ReviewerNotAssigned],
   SubmitReview: [CallMismatch, CriteriaNotScoredExactlyOnce, InvalidRecommendation, ReviewAfterConsensus, ReviewAlreadySubmitted, ReviewerAffiliated, ReviewerIsRecused, ReviewerNotAssigned, ScoreOutOfRange, UnknownOrganisation],
   RecordConsensus: [CallMismatch, ConsensusScoreOutOfRange, CriteriaNotScoredExactlyOnce, JustificationRequired, NotEnoughReviews, ScoreOutOfRange],
   RecordFundingDecision: [AwardExceedsRequest, AwardOnCancelledCall, AwardOutsideCallRange, CallMismatch, ConsensusRequired, DueDiligenceFailed, GrantIdReused, InvalidAwardAmount, InvalidFundingDecision, JustificationRequired, NotEnoughReviews, PartnerSignOffMissing, RedressRequestOpen],

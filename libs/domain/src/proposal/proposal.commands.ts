@@ -106,6 +106,17 @@ export type DeclareConflictOfInterest = {
   now: string;
 };
 
+/**
+ * A grant manager or an admin recuses an assigned reviewer: a conflict of interest the programme
+ * learned of otherwise than from the reviewer (a complaint, a disclosure by a third party), with
+ * the reason. `recusedBy`: the staff member's user id.
+ */
+export type RecuseReviewer = {
+  type: 'RecuseReviewer';
+  data: { proposalId: string; reviewerId: string; reason: string; recusedBy: string };
+  now: string;
+};
+
 export type SubmitReview = {
   type: 'SubmitReview';
   data: {
@@ -219,6 +230,7 @@ export type ProposalCommand =
   | ScreenEligibility
   | AssignReviewer
   | DeclareConflictOfInterest
+  | RecuseReviewer
   | SubmitReview
   | RecordConsensus
   | RecordFundingDecision

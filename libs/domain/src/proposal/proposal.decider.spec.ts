@@ -62,6 +62,7 @@ import {
   InvalidProposalDocument,
 } from './proposal.errors';
 import { PROPOSAL_EVENT_TYPES, ProposalEvent, proposalEventSchemaVersions } from './proposal.events';
+import { proposalEventUpcasters } from './proposal.upcasters';
 import type { CallSnapshot, OrganisationSnapshots } from './proposal.snapshots';
 import { visibleReviews } from './proposal.views';
 
@@ -155,7 +156,17 @@ const assigned = (reviewerId: string): ProposalEvent => ({
 });
 const recused = (reviewerId: string): ProposalEvent => ({
   type: 'ReviewerRecused',
-  data: { proposalId: PROPOSAL, reviewerId, reason: 'conflict of interest declared', recusedAt: LATER },
+  data: { proposalId: PROPOSAL, reviewerId, reason: 'conflict of interest declared', by: 'reviewer', recusedBy: reviewerId, recusedAt: LATER },
+});
+const COMPLAINT = 'Complaint of 2 May: the reviewer advised the lead on this proposal';
+const recusedByStaff = (reviewerId: string, reason = COMPLAINT): ProposalEvent => ({
+  type: 'ReviewerRecused',
+  data: { proposalId: PROPOSAL, reviewerId, reason, by: 'staff', recusedBy: 'gm-2', recusedAt: LATER },
+});
+const recuse = (reviewerId: string, reason = COMPLAINT): ProposalCommand => ({
+  type: 'RecuseReviewer',
+  data: { proposalId: PROPOSAL, reviewerId, reason, recusedBy: 'gm-2' },
+  now: LATER,
 });
 const goodScores = [
   { criterionId: 'relevance', score: 4, comment: 'clear issue' },
@@ -710,6 +721,55 @@ describe('proposal decider', () => {
     });
   });
 
+  describe('recusal by the programme staff (a conflict learned of otherwise, e.g. a complaint)', () => {
+    it('given an assigned reviewer, when a grant manager recuses them with a reason, then the reviewer is recused by staff', () => {
+      given(...underReview, assigned('rev-1')).when(recuse('rev-1')).then([recusedByStaff('rev-1')]);
+    });
+
+    it('as for a declared conflict: the reviewer may neither review nor be assigned again', () => {
+      const history = [...underReview, assigned('rev-1'), recusedByStaff('rev-1')];
+      given(...history).when(review('rev-1')).thenThrows(ReviewerIsRecused);
+      given(...history).when(assign('rev-1')).thenThrows(ReviewerIsRecused);
+    });
+
+    it("as for a declared conflict: the review already written no longer counts towards the consensus or the decision", () => {
+      const recordConsensus: ProposalCommand = { type: 'RecordConsensus', data: { proposalId: PROPOSAL, score: 74, summary: 'fund', recordedBy: 'gm-1' }, call, now: LATER };
+      given(...reviewedTwice, recusedByStaff('rev-2')).when(recordConsensus).thenThrows(NotEnoughReviews);
+      given(...readyForDecision, recusedByStaff('rev-1')).when(decision()).thenThrows(NotEnoughReviews);
+      expect(fold(proposalDecider, [...reviewedTwice, recusedByStaff('rev-2')]).recusedReviewerIds).toEqual(['rev-2']);
+    });
+
+    it('is recorded after the decision too: a conflict found later is on the record (the decision stands)', () => {
+      given(...readyForDecision, awarded).when(recuse('rev-1')).then([recusedByStaff('rev-1')]);
+      given(...readyForDecision, reserved).when(recuse('rev-2')).then([recusedByStaff('rev-2')]);
+      expect(fold(proposalDecider, [...readyForDecision, awarded, recusedByStaff('rev-1')]).status).toBe('awarded');
+    });
+
+    it('proposal.reviewer.not-assigned: only an assigned reviewer is recused', () => {
+      given(...underReview).when(recuse('rev-9')).thenThrows(ReviewerNotAssigned);
+      given(drafted).when(recuse('rev-1')).thenThrows(ReviewerNotAssigned);
+    });
+
+    it('proposal.reviewer.recused: a reviewer already recused (by their own declaration or by staff) is not recused again', () => {
+      given(...underReview, assigned('rev-1'), recused('rev-1')).when(recuse('rev-1')).thenThrows(ReviewerIsRecused);
+      given(...underReview, assigned('rev-1'), recusedByStaff('rev-1')).when(recuse('rev-1', 'Second complaint')).thenThrows(ReviewerIsRecused);
+    });
+
+    it('proposal.reason.required: the reason is mandatory', () => {
+      for (const reason of ['', '   ', '\n']) given(...underReview, assigned('rev-1')).when(recuse('rev-1', reason)).thenThrows(JustificationRequired);
+    });
+
+    it('not on a withdrawn proposal', () => {
+      given(...underReview, assigned('rev-1'), withdrawn).when(recuse('rev-1')).thenThrows(InvalidStateTransition);
+    });
+
+    it('a reviewer recused by staff may still declare the conflict: the declaration is recorded, without a second recusal', () => {
+      given(...underReview, assigned('rev-1'), recusedByStaff('rev-1'))
+        .when({ type: 'DeclareConflictOfInterest', data: { proposalId: PROPOSAL, reviewerId: 'rev-1', description: 'I advised them' }, now: LATER })
+        .then([{ type: 'ConflictOfInterestDeclared', data: { proposalId: PROPOSAL, reviewerId: 'rev-1', description: 'I advised them', declaredAt: LATER } }]);
+    });
+  });
+
   describe('reviews', () => {
     it('computes the weighted score (0-100) from the call\'s weights and max scores', () => {
       // 4/5*40 + 6/10*30 + 3/4*30 = 32 + 18 + 22.5
@@ -1221,11 +1281,18 @@ rejected]);
     });
   });
 
-  it('declares every event type with its schema version (ProposalWithdrawn is at 2, see proposal.upcasters.ts)', () => {
+  it('declares every event type with its schema version (ProposalWithdrawn and ReviewerRecused are at 2, see proposal.upcasters.ts)', () => {
     expect(PROPOSAL_EVENT_TYPES).toHaveLength(22);
-    const { ProposalWithdrawn, ...others } = proposalEventSchemaVersions;
-    expect(ProposalWithdrawn).toBe(2);
+    const { ProposalWithdrawn, ReviewerRecused, ...others } = proposalEventSchemaVersions;
+    expect([ProposalWithdrawn, ReviewerRecused]).toEqual([2, 2]);
     expect(new Set(Object.values(others))).toEqual(new Set([1]));
+  });
+
+  it('upcasts a ReviewerRecused stored at version 1 as made by the reviewer: every recusal then followed its own declaration', () => {
+    const upcaster = proposalEventUpcasters.find((u) => u.type === 'ReviewerRecused' && u.fromVersion === 1);
+    const v1 = { proposalId: PROPOSAL, reviewerId: 'rev-1', reason: 'conflict of interest declared', recusedAt: LATER };
+    const stored = { streamId: `proposal-${PROPOSAL}`, eventId: 'e-1', actorId: 'rev-1', recordedAt: LATER };
+    expect(upcaster?.upcast(v1, stored)).toEqual((recused('rev-1') as Extract<ProposalEvent, { type: 'ReviewerRecused' }>).data);
   });
 
   describe('documents: attached by the lead while drafting', () => {

@@ -12,6 +12,7 @@ import type {
   DraftProposal,
   ProposalCommand,
   ProvideClarification,
+  RecuseReviewer,
   RecordAwardFunded,
   RecordAwardFundsUnavailable,
   RecordConsensus,
@@ -157,7 +158,10 @@ export interface ProposalState {
   /** termsVersion: the terms the partners signed off for the submission (a clarification answer may change them since). */
   submission: { version: number; contentHash: string; submittedAt: string; termsVersion: number } | null;
   assignedReviewerIds: string[];
-  /** Recused reviewers stay assigned (history) but can neither review nor be re-assigned; their reviews do not count. */
+  /**
+   * Recused reviewers (a conflict they declared, or recused by the programme's staff) stay assigned
+   * (history) but can neither review nor be re-assigned; their reviews do not count.
+   */
   recusedReviewerIds: string[];
   reviews: Record<string, ReviewRecord>;
   consensusScore: number | null;
@@ -401,6 +405,8 @@ export function decideProposal(command: ProposalCommand, state: ProposalState): 
       return assignReviewer(command, state);
     case 'DeclareConflictOfInterest':
       return declareConflict(command, state);
+    case 'RecuseReviewer':
+      return recuseReviewer(command, state);
     case 'SubmitReview':
       return submitReview(command, state);
     case 'RecordConsensus':
@@ -597,8 +603,26 @@ function declareConflict(command: DeclareConflictOfInterest, state: ProposalStat
   if (state.recusedReviewerIds.includes(reviewerId)) return [declared];
   return [
     declared,
-    { type: 'ReviewerRecused', data: { proposalId, reviewerId, reason: 'conflict of interest declared', recusedAt: command.now } },
+    {
+      type: 'ReviewerRecused',
+      data: { proposalId, reviewerId, reason: 'conflict of interest declared', by: 'reviewer', recusedBy: reviewerId, recusedAt: command.now },
+    },
   ];
+}
+
+/**
+ * The programme's staff recuse an assigned reviewer, with a reason: the same recusal as after a
+ * declared conflict (its review no longer counts, it may no longer review), also after a decision
+ * (a conflict found later does not undo the decision; the dossier shows it). A reviewer already
+ * recused is refused, so the reason recorded stays the one its recusal was made for.
+ */
+function recuseReviewer(command: RecuseReviewer, state: ProposalState): ProposalEvent[] {
+  const { proposalId, reviewerId, reason, recusedBy } = command.data;
+  if (!state.assignedReviewerIds.includes(reviewerId)) throw new ReviewerNotAssigned(reviewerId);
+  if (state.status === 'withdrawn') throw new InvalidStateTransition(state.status, 'recuse a reviewer');
+  if (state.recusedReviewerIds.includes(reviewerId)) throw new ReviewerIsRecused(reviewerId);
+  assertText(reason, 'reason');
+  return [{ type: 'ReviewerRecused', data: { proposalId, reviewerId, reason, by: 'staff', recusedBy, recusedAt: command.now } }];
 }
 
 function submitReview(command: SubmitReview, state: ProposalState): ProposalEvent[] {

@@ -228,7 +228,7 @@ export class ReviewerAffiliated extends DomainRuleViolation {
 export class ReviewerIsRecused extends DomainRuleViolation {
   static readonly rule = 'proposal.reviewer.recused';
   constructor(readonly reviewerId: string) {
-    super(ReviewerIsRecused.rule, `Reviewer ${reviewerId} declared a conflict of interest and is recused`);
+    super(ReviewerIsRecused.rule, `Reviewer ${reviewerId} is recused from this proposal`);
   }
 }
 

@@ -131,10 +131,25 @@ export interface ConflictOfInterestDeclaredData {
   declaredAt: string;
 }
 
+/** Who made a recusal: the reviewer (declaring a conflict of interest), or the programme's staff. */
+export type RecusalBy = 'reviewer' | 'staff';
+
+/**
+ * Schema version 2. The reviewer no longer judges the proposal: a review it wrote does not count
+ * (or, after the decision, is marked as written by a reviewer recused since), and it may neither
+ * review nor be assigned again. `by`: `reviewer` when the reviewer declared a conflict of interest
+ * (ConflictOfInterestDeclared precedes it in the same append), `staff` when a grant manager or an
+ * admin recused it (RecuseReviewer: a conflict the programme learned of, e.g. from a complaint,
+ * with the reason they gave). `recusedBy`: the user id of who made it (the reviewer itself, or the
+ * staff member). Version 1 had neither: every recusal then followed the reviewer's own declaration,
+ * and the upcaster (proposal.upcasters.ts) says so.
+ */
 export interface ReviewerRecusedData {
   proposalId: string;
   reviewerId: string;
   reason: string;
+  by: RecusalBy;
+  recusedBy: string;
   recusedAt: string;
 }
 
@@ -344,7 +359,7 @@ export const proposalEventSchemaVersions: Readonly<Record<ProposalEventType, num
   EligibilityScreened: 1,
   ReviewerAssigned: 1,
   ConflictOfInterestDeclared: 1,
-  ReviewerRecused: 1,
+  ReviewerRecused: 2,
   ReviewSubmitted: 1,
   ConsensusRecorded: 1,
   FundingDecisionRecorded: 1,

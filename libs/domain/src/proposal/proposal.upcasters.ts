@@ -1,11 +1,19 @@
 import { upcaster, type EventUpcaster } from '../shared/upcaster';
-import type { ProposalWithdrawnData } from './proposal.events';
+import type { ProposalWithdrawnData, ReviewerRecusedData } from './proposal.events';
 
 /** ProposalWithdrawn as stored at schema version 1. */
 export interface ProposalWithdrawnDataV1 {
   proposalId: string;
   reason: string;
   withdrawnAt: string;
+}
+
+/** ReviewerRecused as stored at schema version 1. */
+export interface ReviewerRecusedDataV1 {
+  proposalId: string;
+  reviewerId: string;
+  reason: string;
+  recusedAt: string;
 }
 
 /**
@@ -19,5 +27,15 @@ export const proposalEventUpcasters: readonly EventUpcaster[] = [
     reason: data.reason,
     withdrawnBy: stored.actorId,
     withdrawnAt: data.withdrawnAt,
+  })),
+  // v1 → v2: a recusal was only ever the consequence of the reviewer's own conflict declaration
+  // (DeclareConflictOfInterest, which only the reviewer may send as itself): made by the reviewer.
+  upcaster<ReviewerRecusedDataV1, ReviewerRecusedData>('ReviewerRecused', 1, (data) => ({
+    proposalId: data.proposalId,
+    reviewerId: data.reviewerId,
+    reason: data.reason,
+    by: 'reviewer',
+    recusedBy: data.reviewerId,
+    recusedAt: data.recusedAt,
   })),
 ];

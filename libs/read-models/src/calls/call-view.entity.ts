@@ -15,6 +15,8 @@ export class CallView {
   @Column('bigint', { name: 'min_award_minor', transformer: bigintAsNumber }) minAwardMinor: number;
   @Column('bigint', { name: 'max_award_minor', transformer: bigintAsNumber }) maxAwardMinor: number;
   @Column('bigint', { name: 'committed_minor', transformer: bigintAsNumber }) committedMinor: number;
+  /** The call's own ceiling per recipient (minor units of its currency); null when it states none and the configured one applies. */
+  @Column('bigint', { name: 'recipient_ceiling_minor', nullable: true, transformer: bigintAsNumber }) recipientCeilingMinor: number | null;
   @Column('text', { name: 'eligible_countries', array: true }) eligibleCountries: string[];
   @Column('int', { name: 'min_partners' }) minPartners: number;
   @Column('int', { name: 'reviews_required' }) reviewsRequired: number;

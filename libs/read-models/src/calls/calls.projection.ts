@@ -18,11 +18,12 @@ export class CallsProjection implements Projection {
       const d = event.data;
       await tx.query(
         `INSERT INTO calls (id, status, programme, title, description, currency, budget_minor, min_award_minor, max_award_minor,
-           eligible_countries, min_partners, reviews_required, criteria, opens_at, closes_at, created_at, updated_at, version)
-         VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
+           eligible_countries, min_partners, reviews_required, criteria, opens_at, closes_at, created_at, updated_at, version, recipient_ceiling_minor)
+         VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17)
          ON CONFLICT (id) DO NOTHING`,
         [d.callId, d.programme, d.title, d.description, d.currency, d.budgetMinor, d.minAwardMinor, d.maxAwardMinor,
-          d.eligibleCountries, d.minPartners, d.reviewsRequired, JSON.stringify(d.criteria), d.opensAt, d.closesAt, recorded.recordedAt, version],
+          d.eligibleCountries, d.minPartners, d.reviewsRequired, JSON.stringify(d.criteria), d.opensAt, d.closesAt, recorded.recordedAt, version,
+          d.recipientCeilingMinor ?? null],
       );
       return;
     }
@@ -92,7 +93,7 @@ export class CallsProjection implements Projection {
           budget_minor: d.budgetMinor, min_award_minor: d.minAwardMinor, max_award_minor: d.maxAwardMinor, committed_minor: 0,
           eligible_countries: d.eligibleCountries, min_partners: d.minPartners, reviews_required: d.reviewsRequired, criteria: d.criteria,
           opens_at: d.opensAt, closes_at: d.closesAt, deadline_extensions: [], published_at: null, closed_at: null, cancelled_at: null,
-          status_reason: null, created_at: at, updated_at: at, version,
+          status_reason: null, created_at: at, updated_at: at, version, recipient_ceiling_minor: d.recipientCeilingMinor ?? null,
         });
         updatedAt.set(d.callId, recorded.recordedAt);
         continue;
@@ -170,10 +171,12 @@ interface CallRow {
   created_at: string;
   updated_at: string;
   version: number;
+  /** The call's own ceiling per recipient; null when it states none. */
+  recipient_ceiling_minor: number | null;
 }
 
 const CALL_COLUMNS: readonly (keyof CallRow)[] = [
   'id', 'status', 'programme', 'title', 'description', 'currency', 'budget_minor', 'min_award_minor', 'max_award_minor', 'committed_minor',
   'eligible_countries', 'min_partners', 'reviews_required', 'criteria', 'opens_at', 'closes_at', 'deadline_extensions', 'published_at',
-  'closed_at', 'cancelled_at', 'status_reason', 'created_at', 'updated_at', 'version',
+  'closed_at', 'cancelled_at', 'status_reason', 'created_at', 'updated_at', 'version', 'recipient_ceiling_minor',
 ];

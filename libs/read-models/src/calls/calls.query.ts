@@ -30,13 +30,14 @@ interface CallRow {
   created_at: Date;
   updated_at: Date;
   version: number;
+  recipient_ceiling_minor: string | null;
 }
 
 const CALL_BY_ID = {
   name: 'grant_ledger_call_by_id',
   text: `SELECT id, status, programme, title, description, currency, budget_minor, min_award_minor, max_award_minor, committed_minor,
            eligible_countries, min_partners, reviews_required, criteria, opens_at, closes_at, deadline_extensions, published_at,
-           closed_at, cancelled_at, status_reason, created_at, updated_at, version
+           closed_at, cancelled_at, status_reason, created_at, updated_at, version, recipient_ceiling_minor
          FROM calls WHERE id = $1`,
 };
 
@@ -53,6 +54,7 @@ function toCallView(row: CallRow): CallView {
     minAwardMinor: Number(row.min_award_minor),
     maxAwardMinor: Number(row.max_award_minor),
     committedMinor: Number(row.committed_minor),
+    recipientCeilingMinor: row.recipient_ceiling_minor === null ? null : Number(row.recipient_ceiling_minor),
     eligibleCountries: row.eligible_countries,
     minPartners: row.min_partners,
     reviewsRequired: row.reviews_required,
@@ -82,8 +84,10 @@ const keepText = (text: string) => text;
 /**
  * The GET's answer as PostgreSQL writes it: the JSON text of toCallViewDto(toCallView(row)) in three
  * pieces around the two jsonb columns, which come as their own text (see compactJson), plus the status
- * (who may see it) and version (the ETag). Strings are escaped by to_json as JSON.stringify escapes
- * them; bigints written as their digits, as a Number within 2^53 writes them. The first piece is NULL
+ * (who may see it) and version (the ETag), and what the recipient ceiling shown after `version` is
+ * made of (programme, currency and the call's own ceiling: the configured one it falls back to is
+ * the application's, so the route writes that member and the closing brace itself). Strings are
+ * escaped by to_json as JSON.stringify escapes them; bigints written as their digits, as a Number within 2^53 writes them. The first piece is NULL
  * when the row holds what this text would write otherwise than the mapping: an instant outside years
  * 0001-9999 (toISOString writes +010000-…) or minor units outside 0..2^53-1 (a Number rounds them);
  * the caller then maps the row as byId does. One concat per piece: one buffer, and output functions
@@ -91,7 +95,7 @@ const keepText = (text: string) => text;
  */
 const CALL_JSON_BY_ID = {
   name: 'grant_ledger_call_json_by_id',
-  text: `SELECT status, version,
+  text: `SELECT status, version, programme, currency, recipient_ceiling_minor,
            CASE WHEN LEAST(${TIMESTAMPS}) >= '0001-01-01T00:00:00Z' AND GREATEST(${TIMESTAMPS}) < '10000-01-01T00:00:00Z'
                  AND LEAST(${MINOR_UNITS}) >= 0 AND GREATEST(${MINOR_UNITS}) <= 9007199254740991
            THEN concat('{"id":"', id, '","status":', to_json(status), ',"programme":', to_json(programme), ',"title":', to_json(title),
@@ -104,13 +108,24 @@ const CALL_JSON_BY_ID = {
            deadline_extensions::text,
            concat(',"publishedAt":', ${isoUtcOrNull('published_at')}, ',"closedAt":', ${isoUtcOrNull('closed_at')}, ',"cancelledAt":', ${isoUtcOrNull('cancelled_at')},
              ',"statusReason":', COALESCE(to_json(status_reason)::text, 'null'), ',"createdAt":"', ${isoUtc('created_at')}, '","updatedAt":"', ${isoUtc('updated_at')},
-             '","version":', version, '}')
+             '","version":', version)
          FROM calls WHERE id = $1`,
   rowMode: 'array',
   types: { getTypeParser: (oid: number) => (oid === INT4_OID ? Number : keepText) },
 } as const;
 
-type CallJsonRow = [status: string, version: number, head: string | null, criteria: string, middle: string, deadlineExtensions: string, tail: string];
+type CallJsonRow = [
+  status: string,
+  version: number,
+  programme: string,
+  currency: string,
+  recipientCeilingMinor: string | null,
+  head: string | null,
+  criteria: string,
+  middle: string,
+  deadlineExtensions: string,
+  tail: string,
+];
 
 /** A jsonb column's text (`[{"id": "a", "weight": 40}]`) as JSON.stringify writes what JSON.parse reads from it: what the mapped path sends. */
 const compactJson = (text: string) => (text === '[]' ? text : JSON.stringify(JSON.parse(text)));
@@ -119,7 +134,15 @@ const compactJson = (text: string) => (text === '[]' ? text : JSON.stringify(JSO
 export interface CallViewJson {
   status: string;
   version: number;
-  /** JSON.stringify(toCallViewDto(call)) to the byte; null when only the mapped path writes it exactly (see CALL_JSON_BY_ID). */
+  /** What the call's recipient ceiling is made of: the call's own, else the configuration's for its programme. */
+  programme: string;
+  currency: string;
+  recipientCeilingMinor: number | null;
+  /**
+   * JSON.stringify(toCallViewDto(call)) to the byte up to and including `"version":N`, without the
+   * members that follow it (the recipient ceiling) and the closing brace; null when only the mapped
+   * path writes it exactly (see CALL_JSON_BY_ID).
+   */
   json: string | null;
 }
 
@@ -153,7 +176,7 @@ export class CallsQuery {
 
   /**
    * The live GET by id's answer as JSON text written by PostgreSQL (issue 11): no timestamptz, array or
-   * jsonb parsed into objects to be written back, and seven columns for pg to describe rather than 24.
+   * jsonb parsed into objects to be written back, and ten columns for pg to describe rather than 25.
    * Always the live tables, on the pool (an as-of read maps the replayed row with byId).
    */
   async jsonById(id: string): Promise<CallViewJson | null> {
@@ -165,8 +188,8 @@ export class CallsQuery {
     statement.values = [id];
     const { rows } = await pgPoolOf(this.calls.manager.connection).query<CallJsonRow>(statement);
     if (rows.length === 0) return null;
-    const [status, version, head, criteria, middle, deadlineExtensions, tail] = rows[0] as unknown as CallJsonRow;
+    const [status, version, programme, currency, ceiling, head, criteria, middle, deadlineExtensions, tail] = rows[0] as unknown as CallJsonRow;
     const json = head === null ? null : head + compactJson(criteria) + middle + compactJson(deadlineExtensions) + tail;
-    return { status, version, json };
+    return { status, version, programme, currency, recipientCeilingMinor: ceiling === null ? null : Number(ceiling), json };
   }
 }

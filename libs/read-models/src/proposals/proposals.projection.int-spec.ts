@@ -40,7 +40,7 @@ function history(proposalId: string, consensus: number, decision: 'award' | 'rej
     { type: 'ReviewSubmitted', data: { proposalId, reviewerId: 'leila', scores: score(2), weightedScore: 20, recommendation: 'do-not-fund', comment: '', submittedAt: AT } },
     // Leila declares a conflict after reviewing: her review stays on record but stops counting.
     { type: 'ConflictOfInterestDeclared', data: { proposalId, reviewerId: 'leila', description: 'Former board member', declaredAt: AT } },
-    { type: 'ReviewerRecused', data: { proposalId, reviewerId: 'leila', reason: 'conflict of interest declared', recusedAt: AT } },
+    { type: 'ReviewerRecused', data: { proposalId, reviewerId: 'leila', reason: 'conflict of interest declared', by: 'reviewer', recusedBy: 'leila', recusedAt: AT } },
     { type: 'ReviewSubmitted', data: { proposalId, reviewerId: 'nadia', scores: score(8), weightedScore: 80, recommendation: 'fund', comment: '', submittedAt: AT } },
     { type: 'ReviewSubmitted', data: { proposalId, reviewerId: 'omar', scores: score(7), weightedScore: 70, recommendation: 'fund', comment: '', submittedAt: AT } },
     { type: 'ConsensusRecorded', data: { proposalId, score: consensus, summary: 'ok', recordedBy: 'alice', recordedAt: AT } },

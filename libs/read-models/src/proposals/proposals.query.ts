@@ -134,12 +134,25 @@ export class ProposalsQuery {
     });
   }
 
-  /** The proposals assigned to a reviewer who has not been recused from them, oldest assignment first. */
+  /**
+   * The proposals assigned to a reviewer who may still judge them, oldest assignment first: not
+   * those it was recused from, nor those of a network one of whose organisations (the lead or a
+   * partner) now counts it among its member users — the decider refuses its review there (422
+   * proposal.reviewer.affiliated, judged on the organisations as they are when it acts), so they are
+   * no work of its own, whether or not its review is in (one recorded before still counts).
+   */
   async reviewerQueue(reviewerId: string, filter: { pending?: boolean; limit: number; offset: number }): Promise<{ items: ReviewerQueueItem[]; total: number }> {
+    // The reviewer's organisations by an uncorrelated sub-select (computed once), matched against the
+    // proposal's lead column and partner array as the lists match organisations (lists/list-search.ts).
+    const memberOf = 'SELECT o.id::text FROM organisations o WHERE :reviewerId = ANY (o.member_user_ids)';
     const query = this.assignments
       .createQueryBuilder('a')
       .where('a.reviewerId = :reviewerId', { reviewerId })
-      .andWhere('a.recusedAt IS NULL');
+      .andWhere('a.recusedAt IS NULL')
+      .andWhere(
+        `(NOT EXISTS (SELECT 1 FROM proposals p WHERE p.id = a.proposal_id
+           AND (p.lead_organisation_id IN (${memberOf}) OR p.partner_organisation_ids && ARRAY(${memberOf}))))`,
+      );
     if (filter.pending === true) query.andWhere('a.reviewSubmittedAt IS NULL');
     if (filter.pending === false) query.andWhere('a.reviewSubmittedAt IS NOT NULL');
     const [assignments, total] = await query.orderBy('a.assignedAt', 'ASC').addOrderBy('a.proposalId', 'ASC').limit(filter.limit).offset(filter.offset).getManyAndCount();
