@@ -34,6 +34,16 @@ describe('security: role × endpoint matrix from the OpenAPI document', () => {
     world = await buildWorld();
     await new Promise<void>((resolve) => world.t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
     port = (world.t.app.getHttpServer().address() as AddressInfo).port;
+    // The world's worker catches up with its seeding first: GET /health/ready is 503 (with Retry-After)
+    // while a consumer lags more than READY_MAX_LAG_SECONDS, which a world seeded on a loaded machine
+    // can (it did once in CI, 2026-12-07: the only 5xx of the run). Never ready in two minutes is a failure.
+    const readyBy = Date.now() + 120_000;
+    for (;;) {
+      const res = await world.t.http.get('/health/ready');
+      if (res.status === 200) break;
+      if (Date.now() > readyBy) throw new Error(`the world's worker never became ready: ${JSON.stringify(res.body)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     // Reads first (they change nothing); then commands, each on a target of its own.
     const operations = world.operations;
     const ordered = [...operations.filter((op) => op.method === 'GET'), ...operations.filter((op) => op.method !== 'GET')];
