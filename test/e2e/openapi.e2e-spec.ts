@@ -97,6 +97,16 @@ describe('the OpenAPI document', () => {
     expect(withLimit.length).toBeGreaterThan(40);
   });
 
+  it('states the patterns the validation enforces (@Matches), so a form checks a reviewer id or a country code before sending it', () => {
+    const schemas = document.components?.schemas as Record<string, { properties: Record<string, { pattern?: string }> }>;
+    const reviewerId = schemas.AssignReviewerDto.properties.reviewerId.pattern;
+    expect(reviewerId).toBe('^[A-Za-z0-9._:|@-]{1,200}$');
+    expect(new RegExp(reviewerId!).test('auth0|reviewer-1')).toBe(true);
+    expect(new RegExp(reviewerId!).test('zaynab haddad')).toBe(false);
+    expect(schemas.RecuseReviewerDto.properties.reviewerId.pattern).toBe(reviewerId);
+    expect(schemas.RegisterOrganisationDto.properties.country.pattern).toBe('^[A-Z]{2}$');
+  });
+
   it('names a server, and requires the bearer token everywhere but on the public /health routes, which say so', async () => {
     expect(document.servers?.length).toBeGreaterThan(0);
     expect(document.security).toEqual([{ bearer: [] }]);
