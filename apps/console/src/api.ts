@@ -7,8 +7,25 @@ import type { components, paths } from './api-types';
 
 export type Schemas = components['schemas'];
 
-/** RFC 9457 problem details, as every error of the API is answered. */
-export type Problem = Schemas['ProblemDetailsDto'];
+/**
+ * RFC 9457 problem details, as every error of the API is answered, with what the console learnt
+ * around them: no answer at all, the request was a command, and when to try again.
+ */
+export type Problem = Schemas['ProblemDetailsDto'] & {
+  /**
+   * No answer came. `offline`: the device has no network (for a command: it was not sent at all);
+   * `no-answer`: the request failed on the way — the network or the server could not be reached, or
+   * the answer was lost after the server had the request (the browser does not say which).
+   */
+  unreachable?: 'offline' | 'no-answer';
+  /** The request was a command (it changes something): without an answer, its outcome may be unknown. */
+  command?: boolean;
+  /** A command the console did not send (the device was offline): nothing was changed. */
+  notSent?: boolean;
+  /** A 503's or 429's `Retry-After`, in seconds, and the moment (epoch ms) it ends. */
+  retryAfterSeconds?: number;
+  retryAt?: number;
+};
 
 let bearer: string | undefined;
 export function setBearer(token: string | undefined): void {
@@ -24,10 +41,30 @@ api.use({
   },
 });
 
-/** A problem from an error body, or one made up for a network failure. */
-export function asProblem(error: unknown, status = 0): Problem {
-  if (error && typeof error === 'object' && 'status' in error && 'title' in error) return error as Problem;
-  return { type: 'about:blank', title: error instanceof Error ? error.message : 'Network error', status, detail: String(error ?? ''), instance: '' };
+/** When a 503 or 429 says to try again (`Retry-After`: seconds, or an HTTP date). */
+function retryAfterOf(response: Response | undefined): Pick<Problem, 'retryAfterSeconds' | 'retryAt'> {
+  const value = response && (response.status === 503 || response.status === 429) ? response.headers.get('Retry-After')?.trim() : undefined;
+  if (!value) return {};
+  const seconds = /^\d+$/.test(value) ? Number(value) : Math.ceil((Date.parse(value) - Date.now()) / 1000);
+  if (!Number.isFinite(seconds)) return {};
+  const wait = Math.max(0, seconds);
+  return { retryAfterSeconds: wait, retryAt: Date.now() + wait * 1000 };
+}
+
+/**
+ * The problem an answer (or its absence) stands for: the server's problem+json as sent, or, when no
+ * answer came (`response` undefined: fetch failed), one that says so — the console words it in the
+ * reader's language, never as the browser's "Failed to fetch". `command`: the request changes
+ * something, so without an answer its outcome is unknown.
+ */
+export function asProblem(error: unknown, response?: Response, command = false): Problem {
+  const around = { ...retryAfterOf(response), ...(command ? { command: true } : {}) };
+  if (error && typeof error === 'object' && 'status' in error && 'title' in error) return { ...(error as Problem), ...around };
+  if (!response) {
+    return { type: 'about:blank', title: 'No answer', status: 0, detail: '', instance: '', unreachable: navigator.onLine === false ? 'offline' : 'no-answer', ...around };
+  }
+  // An answer that is no problem+json (a proxy's page for a 502, say): its status says what happened.
+  return { type: 'about:blank', title: response.statusText || `HTTP ${response.status}`, status: response.status, detail: '', instance: '', ...around };
 }
 
 /** Unwraps an openapi-fetch answer: the data, or a thrown Problem. */
@@ -38,16 +75,22 @@ export async function must<T>(call: Promise<{ data?: T; error?: unknown; respons
   } catch (error) {
     throw asProblem(error);
   }
-  if (result.error !== undefined || result.data === undefined) throw asProblem(result.error, result.response.status);
+  if (result.error !== undefined || result.data === undefined) throw asProblem(result.error, result.response);
   return result.data;
 }
 
 /** GET with the bearer for what the typed client does not model (binary answers, the OpenAPI document). */
 export async function fetchRaw(path: string): Promise<Response> {
-  const response = await fetch(path, { headers: bearer ? { Authorization: `Bearer ${bearer}` } : {} });
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: bearer ? { Authorization: `Bearer ${bearer}` } : {} });
+  } catch (error) {
+    throw asProblem(error);
+  }
   if (!response.ok) {
+    if (response.status === 401 && bearer) dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
     const body = await response.json().catch(() => undefined);
-    throw asProblem(body, response.status);
+    throw asProblem(body, response);
   }
   return response;
 }

@@ -18,6 +18,7 @@ import type { JSX } from 'preact';
 import { fetchRaw, type Problem } from './api';
 import { type Locale, useLocale } from './i18n';
 import { formatMajorUnits, parseMajorUnits } from './money';
+import { ProblemNotice } from './problems';
 
 export interface JsonSchema {
   $ref?: string;
@@ -32,6 +33,8 @@ export interface JsonSchema {
   minimum?: number;
   maximum?: number;
   maxLength?: number;
+  /** An ECMA-262 regular expression the value must match (the API's `@Matches`), checked before sending. */
+  pattern?: string;
   allOf?: JsonSchema[];
 }
 
@@ -131,6 +134,26 @@ class NotAnAmount extends Error {
   }
 }
 
+/** A typed value the document's `pattern` does not match (a reviewer id with a space): refused here, as the server would. */
+class NotInPattern extends Error {
+  constructor(
+    readonly path: string,
+    readonly name: string,
+  ) {
+    super(path);
+  }
+}
+
+/** Whether `value` matches the schema's documented pattern (a pattern this browser cannot read is left to the server). */
+function matchesPattern(schema: JsonSchema, value: string): boolean {
+  if (schema.pattern === undefined) return true;
+  try {
+    return new RegExp(schema.pattern).test(value);
+  } catch {
+    return true;
+  }
+}
+
 /** What is sent: empty optional fields left out, numbers as numbers, amounts in minor units (anything else as typed, for the server to judge). */
 function bodyOf(document: OpenApiDocument, raw: JsonSchema, value: Value, money: Money | undefined, required = true, name = '', path = ''): Value {
   const schema = resolve(document, raw);
@@ -158,6 +181,7 @@ function bodyOf(document: OpenApiDocument, raw: JsonSchema, value: Value, money:
     return minor;
   }
   if ((schema.type === 'integer' || schema.type === 'number') && leaf !== '' && Number.isFinite(Number(leaf))) return Number(leaf);
+  if (typeof leaf === 'string' && leaf !== '' && !matchesPattern(schema, leaf)) throw new NotInPattern(path, name);
   return typed ? typed.text : leaf;
 }
 
@@ -169,6 +193,8 @@ interface Labels {
   hint(path: string, name: string, schema: JsonSchema): string | undefined;
   example(path: string, name: string, schema: JsonSchema): string | undefined;
   option(path: string, name: string, value: string): string;
+  /** What a value the documented pattern refuses should look like, where the console has words for it. */
+  invalid(path: string, name: string): string | undefined;
 }
 
 function labelsFor(operation: string, { lookup }: Locale, money: Money | undefined): Labels {
@@ -180,6 +206,7 @@ function labelsFor(operation: string, { lookup }: Locale, money: Money | undefin
     hint: (path, name, schema) => find(path, name, '.hint') ?? schema.description,
     example: (path, name, schema) => find(path, name, '.example') ?? (typeof schema.example === 'string' ? schema.example : undefined),
     option: (path, name, value) => find(path, name, `=${value}`) ?? value,
+    invalid: (path, name) => find(path, name, '.invalid'),
   };
 }
 
@@ -351,14 +378,18 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
   const [document, setDocument] = useState<OpenApiDocument>();
   const [value, setValue] = useState<Value>({});
   const [problem, setProblem] = useState<Problem>();
-  /** A field refused here before anything was sent (an amount that is not one). */
-  const [invalid, setInvalid] = useState<{ path: string; message: string }>();
+  /**
+   * A field refused here before anything was sent (an amount that is not one, a value the documented
+   * pattern refuses), kept as what happened so it is said in the language chosen afterwards too.
+   */
+  const [refused, setInvalid] = useState<{ path: string; name: string; reason: 'amount' | 'pattern' }>();
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
   /** The form awaits the reader's confirmation (`confirm`); a change to a field withdraws it. */
   const [confirming, setConfirming] = useState(false);
   const confirmButton = useRef<HTMLButtonElement>(null);
-  const [loadError, setLoadError] = useState<string>();
+  const [loadProblem, setLoadProblem] = useState<Problem>();
+  const [loadAttempt, setLoadAttempt] = useState(0);
   const idPrefix = `form-${path.replace(/[^a-z0-9]+/gi, '-')}`;
   /** The amounts typed were shown again in the number style of the language switched to. */
   const [restyled, setRestyled] = useState(false);
@@ -374,25 +405,35 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
   }, [locale.tag, digits]);
 
   useEffect(() => {
+    setLoadProblem(undefined);
     openApiDocument().then(
       (doc) => {
         setDocument(doc);
         const schema = requestSchema(doc, path, method);
         setValue(schema ? initialValue(doc, schema) : {});
       },
-      (error: unknown) => setLoadError(String((error as Problem).title ?? error)),
+      (error: Problem) => setLoadProblem(error),
     );
-  }, [path, method]);
+  }, [path, method, loadAttempt]);
 
   useEffect(() => {
     if (confirming) confirmButton.current?.focus();
   }, [confirming]);
 
-  if (loadError) return <p role="alert">{loadError}</p>;
+  if (loadProblem) return <ProblemNotice problem={loadProblem} onRetry={() => setLoadAttempt((n) => n + 1)} />;
   if (!document) return <p>{t('common.loading')}</p>;
   const schema = requestSchema(document, path, method);
   const errors = new Map<string, string[]>((problem?.errors ?? []).map((error) => [error.field, error.messages]));
   const explanation = problem ? explain?.(problem) : undefined;
+  const invalid = refused && {
+    path: refused.path,
+    message:
+      refused.reason === 'pattern'
+        ? (labels.invalid(refused.path, refused.name) ?? t('form.patternInvalid'))
+        : money
+          ? t('form.amountInvalid', { currency: money.currency, digits: money.digits, example: money.example })
+          : t('form.patternInvalid'),
+  };
   if (invalid) errors.set(invalid.path, [invalid.message]);
 
   const onSubmit = async (event: Event) => {
@@ -402,9 +443,14 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
     try {
       body = schema ? bodyOf(document, schema, value, money) : undefined;
     } catch (error) {
+      if (error instanceof NotInPattern) {
+        setProblem(undefined);
+        setInvalid({ path: error.path, name: error.name, reason: 'pattern' });
+        return;
+      }
       if (!(error instanceof NotAnAmount) || !money) throw error;
       setProblem(undefined);
-      setInvalid({ path: error.path, message: t('form.amountInvalid', { currency: money.currency, digits: money.digits, example: money.example }) });
+      setInvalid({ path: error.path, name: '', reason: 'amount' });
       return;
     }
     setInvalid(undefined);
@@ -438,14 +484,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
           <strong>{invalid.message}</strong>
         </div>
       )}
-      {problem && (
-        <div class="problem" role="alert" data-testid="problem">
-          <strong>{t('common.error', { status: problem.status, title: problem.title })}</strong>
-          {explanation !== undefined && <p class="explanation">{explanation}</p>}
-          {problem.detail && <p>{problem.detail}</p>}
-          {problem.rule && <p><code>{problem.rule}</code></p>}
-        </div>
-      )}
+      <ProblemNotice problem={problem} explanation={explanation} testId="problem" />
       {schema?.properties &&
         Object.entries(schema.properties).map(([name, property]) => (
           <Field

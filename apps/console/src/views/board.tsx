@@ -10,6 +10,7 @@ import { allPages, api, must, type Problem, type Schemas } from '../api';
 import { awardSettled, proposalAtVersion, sendCommand } from '../commands';
 import { type MessageKey, useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
+import { useDocumentTitle } from '../title';
 import { ProblemNotice, sentence, StatusBadge } from './common';
 import { GrantPanel } from './grant';
 
@@ -37,6 +38,8 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
   const [ranks, setRanks] = useState<Map<string, Schemas['RankedProposalDto']>>(new Map());
   const [problem, setProblem] = useState<Problem>();
   const [refresh, setRefresh] = useState(0);
+  /** Bumped by "Try again" after the list of calls got no answer. */
+  const [callsAttempt, setCallsAttempt] = useState(0);
   /**
    * The last action that went through, said in the panel once the board shows its result: the form
    * that had focus is gone (the proposal's status offers others), so the notice takes the focus.
@@ -59,7 +62,12 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
 
   useEffect(() => {
     allPages((offset) => must(api.GET('/calls', { params: { query: { limit: 200, offset } } }))).then(setCalls, (error: Problem) => setProblem(error));
-  }, []);
+  }, [callsAttempt]);
+  const retry = () => {
+    setProblem(undefined);
+    if (!calls) setCallsAttempt((n) => n + 1);
+    setRefresh((n) => n + 1);
+  };
 
   useEffect(() => {
     if (!callId) return;
@@ -83,29 +91,32 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
     };
   }, [callId, refresh]);
 
-  // The selected proposal's last award outcome: an award the call could not fund sends the
-  // proposal back where it was, and the panel says why rather than leave it unexplained.
-  const [award, setAward] = useState<Schemas['AwardOutcomeDto'] | null>();
+  // The selected proposal as GET /proposals/:id shows it to the programme team: its last award
+  // outcome (an award the call could not fund sends the proposal back where it was, and the panel
+  // says why rather than leave it unexplained) and who its reviewers are (the lists count them only).
+  const [detail, setDetail] = useState<Schemas['ProposalDetailDto']>();
   useEffect(() => {
-    setAward(undefined);
+    setDetail(undefined);
     if (!proposalId) return;
     // An answer for a proposal no longer selected (another was picked meanwhile) is dropped.
     let current = true;
     api.GET('/proposals/{id}', { params: { path: { id: proposalId } } }).then(
-      ({ data }) => current && setAward(data?.award),
-      () => current && setAward(undefined),
+      ({ data }) => current && setDetail(data),
+      () => current && setDetail(undefined),
     );
     return () => {
       current = false;
     };
   }, [proposalId, refresh]);
+  const award = detail?.id === proposalId ? detail?.award : undefined;
 
   const selected = proposals?.find((p) => p.id === proposalId);
+  useDocumentTitle([call ? undefined : t('board.title'), call ? t('nav.board') : undefined], [selected?.title, call?.title]);
 
   return (
     <section aria-labelledby="board-title">
       <h2 id="board-title">{t('board.title')}</h2>
-      <ProblemNotice problem={problem} />
+      <ProblemNotice problem={problem} onRetry={retry} />
       <div class="inline-form">
         <label for="call-select">{t('board.call')}</label>
         <select id="call-select" value={callId ?? ''} onChange={(e) => (location.hash = e.currentTarget.value ? `#/board/${e.currentTarget.value}` : '#/board')}>
@@ -185,6 +196,7 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
                 : t('board.decisionNow', { decision: t(`form.decision=${selected.decision.decision}` as MessageKey), date: date(selected.decision.decidedAt) })
               : t('board.noDecision')}
           </p>
+          {detail?.id === selected.id && <AssignedReviewers proposal={detail} />}
           {award?.status === 'funds-unavailable' && (
             <p class="warning" role="status" data-testid="award-outcome">
               {t(award.reason === 'recipient.ceiling.exceeded' ? 'board.fundsUnavailableCeiling' : 'board.fundsUnavailable', {
@@ -254,13 +266,16 @@ function GrantList(): JSX.Element {
   const [overdueOnly, setOverdueOnly] = useState(false);
   const [grants, setGrants] = useState<Schemas['GrantListItemDto'][]>();
   const [problem, setProblem] = useState<Problem>();
+  const [attempt, setAttempt] = useState(0);
+  useDocumentTitle([t('portfolio.title')]);
   useEffect(() => {
+    setProblem(undefined);
     const overdue = overdueOnly ? { overdue: 'true' as const } : {};
     allPages((offset) => must(api.GET('/grants', { params: { query: { ...overdue, limit: 200, offset } } }))).then(
       (list) => setGrants([...list].sort((a, b) => Number(b.overdue) - Number(a.overdue))),
       (error: Problem) => setProblem(error),
     );
-  }, [overdueOnly]);
+  }, [overdueOnly, attempt]);
   return (
     <section aria-labelledby="portfolio-title">
       <h2 id="portfolio-title">{t('portfolio.title')}</h2>
@@ -268,7 +283,7 @@ function GrantList(): JSX.Element {
         <input id="overdue-only" type="checkbox" checked={overdueOnly} onChange={(e) => setOverdueOnly(e.currentTarget.checked)} />
         <label for="overdue-only">{t('portfolio.overdueOnly')}</label>
       </div>
-      <ProblemNotice problem={problem} />
+      <ProblemNotice problem={problem} onRetry={() => setAttempt((n) => n + 1)} />
       {grants && grants.length === 0 && <p>{t('common.none')}</p>}
       <ul class="cards">
         {grants?.map((g) => (
@@ -283,6 +298,35 @@ function GrantList(): JSX.Element {
         ))}
       </ul>
     </section>
+  );
+}
+
+/**
+ * Who reviews the selected proposal, as GET /proposals/:id names them to the programme team (their
+ * user ids: the API keeps no reviewer's name), each with where their review stands: recused (a
+ * conflict of interest declared), reviewed, or awaited.
+ */
+function AssignedReviewers({ proposal }: { proposal: Schemas['ProposalDetailDto'] }): JSX.Element | null {
+  const { t } = useLocale();
+  const assigned = proposal.reviewers?.assigned ?? [];
+  if (!proposal.reviewers) return null;
+  const recused = new Set(proposal.reviewers.recused);
+  const reviewed = new Set(proposal.reviews.map((review) => review.reviewerId));
+  return (
+    <div data-testid="assigned-reviewers">
+      <h4>{t('board.assignedReviewers')}</h4>
+      {assigned.length === 0 ? (
+        <p>{t('board.noReviewers')}</p>
+      ) : (
+        <ul class="compact">
+          {assigned.map((reviewerId) => (
+            <li key={reviewerId} data-reviewer={reviewerId}>
+              <bdi>{reviewerId}</bdi> — {t(recused.has(reviewerId) ? 'board.reviewerRecused' : reviewed.has(reviewerId) ? 'board.reviewerReviewed' : 'board.reviewerAwaited')}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 

@@ -1,6 +1,9 @@
 import type { JSX } from 'preact';
-import { fetchRaw, type Problem } from '../api';
+import { fetchRaw } from '../api';
 import { type MessageKey, type Translate, useLocale } from '../i18n';
+
+/** The server's problem details, in the reader's words (problems.tsx). */
+export { ProblemNotice } from '../problems';
 
 /**
  * A translated sentence with user-supplied text in it (a title, a line's name), each piece of which
@@ -22,19 +25,6 @@ export function StatusBadge({ status, of }: { status: string; of?: 'grant' | 'tr
   const { lookup } = useLocale();
   const label = (of && lookup(`status.${of}.${status}`)) ?? lookup(`status.${status}`) ?? status;
   return <span class={`badge status-${status}`} data-status={status}>{label}</span>;
-}
-
-/** The server's problem details, as it sent them. */
-export function ProblemNotice({ problem }: { problem?: Problem }): JSX.Element | null {
-  const { t } = useLocale();
-  if (!problem) return null;
-  return (
-    <div class="problem" role="alert">
-      <strong>{t('common.error', { status: problem.status, title: problem.title })}</strong>
-      {problem.detail && <p>{problem.detail}</p>}
-      {problem.rule && <p><code>{problem.rule}</code></p>}
-    </div>
-  );
 }
 
 /**

@@ -10,10 +10,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { useMayDo } from '../access';
-import { api, asProblem, must, type Problem, type Schemas } from '../api';
-import { untilRead } from '../commands';
+import { api, must, type Problem, type Schemas } from '../api';
+import { sendKeyed, untilRead } from '../commands';
 import { type MessageKey, useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
+import { useDocumentTitle } from '../title';
 import { ProblemNotice, sentence, StatusBadge } from './common';
 
 type Grant = Schemas['GrantViewDto'];
@@ -130,21 +131,19 @@ function yearAfter(day: string): string {
 }
 
 /**
- * Sends a grant command the form built to its documented path, with `If-Match: "<version>"`.
- * Answers the problem, or the stream version the command produced.
+ * Sends a grant command the form built to its documented path, with `If-Match: "<version>"` and an
+ * `Idempotency-Key` (commands.ts). Answers the problem, or the stream version the command produced.
  */
-async function sendGrantCommand(target: GrantAction, grantId: string, body: unknown, version: number): Promise<{ problem: Problem } | { version: number }> {
+function sendGrantCommand(target: GrantAction, grantId: string, body: unknown, version: number): Promise<{ problem: Problem } | { version: number }> {
   const path = { id: grantId, ...(target.trancheId ? { trancheId: target.trancheId } : {}), ...(target.reportId ? { reportId: target.reportId } : {}) };
   // The paths are the documented ones (typed here as one of them); the body is what the schema-driven form built.
-  const result = await api
-    .POST(target.path as '/grants/{id}/disbursements/{trancheId}/payment', {
+  return sendKeyed({ path: target.path, params: path, body, version }, (headers) =>
+    api.POST(target.path as '/grants/{id}/disbursements/{trancheId}/payment', {
       params: { path: path as { id: string; trancheId: string } },
-      headers: { 'If-Match': `"${version}"` },
+      headers,
       body: body as Schemas['RecordPaymentDto'],
-    })
-    .catch((error: unknown) => ({ error, data: undefined, response: undefined }));
-  if (result.error !== undefined || !result.data) return { problem: asProblem(result.error, result.response?.status) };
-  return { version: result.data.version };
+    }),
+  );
 }
 
 /** Waits until the grant's row shows the version a command produced; answers whether it did. */
@@ -173,6 +172,11 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
   const sending = useRef(false);
   const ownVersion = useRef(-1);
   const wellFormed = UUID.test(grantId);
+  useDocumentTitle([t('kind.grant'), t('portfolio.title')], [title]);
+  const retry = () => {
+    setProblem(undefined);
+    setRefresh((n) => n + 1);
+  };
 
   useEffect(() => {
     setGrant(undefined);
@@ -246,7 +250,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
       <section aria-labelledby="grant-title">
         <h2 id="grant-title">{t('kind.grant')}</h2>
         {back}
-        {notFound ? <p role="alert" data-testid="grant-not-found">{t('grant.notFound')}</p> : <ProblemNotice problem={problem} />}
+        {notFound ? <p role="alert" data-testid="grant-not-found">{t('grant.notFound')}</p> : <ProblemNotice problem={problem} onRetry={retry} />}
         {!problem && !notFound && <p>{t('common.loading')}</p>}
       </section>
     );

@@ -8,10 +8,11 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { allPages, api, asProblem, must, type Problem, type Schemas } from '../api';
-import { proposalAtVersion, sendCommand, untilRead } from '../commands';
+import { allPages, api, must, type Problem, type Schemas } from '../api';
+import { proposalAtVersion, sendCommand, sendKeyed, untilRead } from '../commands';
 import { useLocale } from '../i18n';
 import { openApiDocument, requestSchema, resolve, SchemaForm } from '../schema-form';
+import { useDocumentTitle } from '../title';
 import { downloadFile, ProblemNotice, sentence, StatusBadge } from './common';
 
 type QueueItem = Schemas['ReviewerQueueItemDto'];
@@ -27,7 +28,13 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
   const [problem, setProblem] = useState<Problem>();
   const [refresh, setRefresh] = useState(0);
   const [recorded, setRecorded] = useState<Recorded>();
-  const reload = () => readQueue().then(setItems, (error: Problem) => setProblem(error));
+  const reload = () => readQueue().then(
+    (queue) => {
+      setProblem(undefined);
+      setItems(queue);
+    },
+    (error: Problem) => setProblem(error),
+  );
   useEffect(() => {
     void reload();
   }, []);
@@ -35,6 +42,7 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
     if (recorded && proposalId) setRecorded(undefined);
   }, [proposalId]);
   const current = items?.find((item) => item.proposalId === proposalId);
+  useDocumentTitle([t('reviews.title')], [current?.title]);
   // The read model shows the command by now: the queue and the panel are read again together, so
   // the panel never shows the form again for a review that is in.
   const onRecorded = async (next: Recorded) => {
@@ -68,7 +76,7 @@ export function ReviewQueue({ proposalId }: { proposalId?: string }): JSX.Elemen
           {sentence(t, recorded.kind === 'review' ? 'reviews.submittedNotice' : 'reviews.conflictNotice', {}, { title: recorded.title })}
         </p>
       )}
-      <ProblemNotice problem={problem} />
+      <ProblemNotice problem={problem} onRetry={() => void reload()} />
       {!items && !problem && <p>{t('common.loading')}</p>}
       <div class="columns">
         <div>
@@ -95,7 +103,9 @@ function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string
   const [call, setCall] = useState<Schemas['CallViewDto']>();
   const [documents, setDocuments] = useState<Schemas['DocumentDto'][]>([]);
   const [problem, setProblem] = useState<Problem>();
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
+    setProblem(undefined);
     must(api.GET('/proposals/{id}', { params: { path: { id: proposalId } } }))
       .then(async (detail) => {
         setProposal(detail);
@@ -107,10 +117,10 @@ function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string
       (list) => setDocuments(list.items),
       () => undefined,
     );
-  }, [proposalId]);
+  }, [proposalId, attempt]);
   // Not assigned, or recused (the API answers 404 to both, never saying which proposals exist).
   if (problem?.status === 404) return <p role="status" data-testid="not-in-queue">{t('reviews.notInQueue')}</p>;
-  if (problem) return <ProblemNotice problem={problem} />;
+  if (problem) return <ProblemNotice problem={problem} onRetry={() => setAttempt((n) => n + 1)} />;
   if (!proposal || !call) return <p>{t('common.loading')}</p>;
   return (
     <article class="panel" aria-labelledby="review-heading">
@@ -253,9 +263,9 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
       recommendation: recommendation as Schemas['SubmitReviewDto']['recommendation'],
       comment,
     };
-    const result = await api.POST('/proposals/{id}/reviews', { params: { path: { id: proposalId } }, body }).catch((error: unknown) => ({ error, data: undefined, response: undefined }));
-    if (result.error !== undefined || !result.data) {
-      const refused = asProblem(result.error, result.response?.status);
+    const answer = await sendKeyed({ path: '/proposals/{id}/reviews', params: { id: proposalId }, body }, (headers) => api.POST('/proposals/{id}/reviews', { params: { path: { id: proposalId } }, headers, body }));
+    if ('problem' in answer) {
+      const refused = answer.problem;
       // Sent from another tab (or a retry whose answer was lost): the review is in, so the panel
       // shows it as the queue does, not a form the server will refuse again.
       if (refused.rule === 'proposal.review.already-submitted') {
@@ -267,7 +277,7 @@ function ScoreForm({ proposalId, criteria, onDone }: { proposalId: string; crite
     }
     setProblem(undefined);
     setSent(true);
-    await proposalAtVersion(proposalId, result.data.version);
+    await proposalAtVersion(proposalId, answer.version);
     await onDone();
   };
   if (sent) return <p role="status" data-testid="review-sent">{t('reviews.submitted')}</p>;

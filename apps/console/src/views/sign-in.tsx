@@ -2,13 +2,28 @@ import { useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { type OidcConfig, type Session, sessionFromToken, startOidcSignIn } from '../session';
 import { useLocale } from '../i18n';
+import { useDocumentTitle } from '../title';
+
+export interface SignInProps {
+  oidc: OidcConfig | null;
+  onSignIn(session: Session): void;
+  error?: string;
+  /**
+   * The views are kept behind this sign-in, with what was typed in them (app.tsx): pasting a token
+   * keeps them; leaving for the provider reloads the page, which loses them, and is said so.
+   */
+  keeping?: boolean;
+  /** Renewing a sign-in that has not ended yet: going back to the views as they were. */
+  onCancel?: () => void;
+}
 
 /** Paste a bearer token (npm run token locally), or leave for the OpenID Connect provider when one is configured. */
-export function SignIn({ oidc, onSignIn, error }: { oidc: OidcConfig | null; onSignIn(session: Session): void; error?: string }): JSX.Element {
+export function SignIn({ oidc, onSignIn, error, keeping = false, onCancel }: SignInProps): JSX.Element {
   const { t } = useLocale();
   const [token, setToken] = useState('');
   const [typed, setProblem] = useState<string>();
   const problem = typed ?? error;
+  useDocumentTitle([t('signIn.title')]);
   const submit = (event: Event) => {
     event.preventDefault();
     const session = sessionFromToken(token);
@@ -17,13 +32,14 @@ export function SignIn({ oidc, onSignIn, error }: { oidc: OidcConfig | null; onS
     else onSignIn(session);
   };
   return (
-    <section class="panel sign-in" aria-labelledby="sign-in-title">
+    <section class="panel sign-in" aria-labelledby="sign-in-title" data-testid="sign-in">
       <h2 id="sign-in-title">{t('signIn.title')}</h2>
       {oidc && (
         <p>
           <button type="button" onClick={() => void startOidcSignIn(oidc).catch((e: unknown) => setProblem(String(e)))}>
             {t('signIn.oidc', { issuer: new URL(oidc.issuer).host })}
           </button>
+          {keeping && <small class="hint" data-testid="oidc-loses-text">{t('signIn.oidcLosesText')}</small>}
         </p>
       )}
       <form onSubmit={submit} noValidate>
@@ -34,6 +50,12 @@ export function SignIn({ oidc, onSignIn, error }: { oidc: OidcConfig | null; onS
         </div>
         {problem && <p class="field-error" role="alert">{problem}</p>}
         <button type="submit">{t('signIn.submit')}</button>
+        {onCancel && (
+          <>
+            {' '}
+            <button type="button" class="secondary" onClick={onCancel}>{t('signIn.backToWork')}</button>
+          </>
+        )}
       </form>
     </section>
   );

@@ -7,19 +7,26 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { useMayDo } from '../access';
 import { api, must, type Problem, type Schemas } from '../api';
-import { directionOf, type Locale, type MessageKey, useLocale } from '../i18n';
-import { downloadFile, ProblemNotice, StatusBadge } from './common';
+import { directionOf, type MessageKey, useLocale } from '../i18n';
+import { useDocumentTitle } from '../title';
+import { downloadFile, ProblemNotice, sentence, StatusBadge } from './common';
+import { fieldLabel, fieldValue, type RecordContext, Shown } from './record-fields';
 
 type Kind = 'call' | 'proposal' | 'grant';
 type AuditedEvent = Schemas['AuditedEventDto'];
 type Hit = Schemas['RecordSearchHitDto'];
 
+/** How many records the search shows; one more is asked for, to know whether the list was cut. */
+export const SEARCH_SHOWN = 20;
+
 export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): JSX.Element {
   const { t, lookup } = useLocale();
   const mayVerify = useMayDo('verify');
   const [query, setQuery] = useState(initialQuery);
-  const [hits, setHits] = useState<Hit[]>();
+  /** What was found, for the words it was searched by (the field may have changed since). */
+  const [found, setFound] = useState<{ hits: Hit[]; cut: boolean; query: string }>();
   const [problem, setProblem] = useState<Problem>();
+  useDocumentTitle([t('nav.audit')]);
 
   const latest = useRef(0);
   const search = async (event?: Event) => {
@@ -27,13 +34,19 @@ export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): 
     setProblem(undefined);
     // Only the latest search may show its answer: an earlier one answering late must not replace it.
     const ticket = (latest.current += 1);
+    const words = query.trim();
     try {
-      const found = (await must(api.GET('/search', { params: { query: { q: query, limit: 20 } } }))).items;
-      if (ticket === latest.current) setHits(found);
+      // The route answers no total: SEARCH_SHOWN + 1 asked for tells whether more match than are shown.
+      const items = (await must(api.GET('/search', { params: { query: { q: query, limit: SEARCH_SHOWN + 1 } } }))).items;
+      if (ticket === latest.current) setFound({ hits: items.slice(0, SEARCH_SHOWN), cut: items.length > SEARCH_SHOWN, query: words });
     } catch (error) {
-      if (ticket === latest.current) setProblem(error as Problem);
+      if (ticket !== latest.current) return;
+      // The list of an earlier search is not this one's answer: it goes, and "Try again" brings this one.
+      setFound(undefined);
+      setProblem(error as Problem);
     }
   };
+  const hits = found?.hits;
   useEffect(() => {
     void search();
   }, []);
@@ -46,10 +59,15 @@ export function RecordSearch({ initialQuery = '' }: { initialQuery?: string }): 
         <input id="record-search" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
         <button type="submit">{t('audit.searchButton')}</button>
       </form>
-      <ProblemNotice problem={problem} />
+      <ProblemNotice problem={problem} onRetry={() => void search()} />
       {hits && (
         <>
           <h3>{t('audit.results')}</h3>
+          {found?.cut && (
+            <p class="hint" role="status" data-testid="search-cut">
+              {found.query ? sentence(t, 'audit.cut', { shown: SEARCH_SHOWN }, { query: found.query }) : t('audit.cutAll', { shown: SEARCH_SHOWN })}
+            </p>
+          )}
           {hits.length === 0 ? (
             <p>{t('audit.noResults')}</p>
           ) : (
@@ -105,26 +123,14 @@ function personalDataMarkers(data: unknown, path = ''): { path: string; state: s
   return Object.entries(record).flatMap(([key, value]) => personalDataMarkers(value, path ? `${path}.${key}` : key));
 }
 
-/** The fields shown of the record as it stood, each with its translated label (`field.<name>`). */
+/** The fields shown of the record as it stood, each with its translated label (record-fields.tsx). */
 const SHOWN_FIELDS = ['title', 'status', 'version', 'consensusScore', 'reviewCount', 'reviewersAssigned', 'committedMinor', 'remainingMinor', 'amountMinor', 'disbursedMinor', 'overdue', 'updatedAt'] as const;
 
+/** Short text for the dossier's free-form members. */
 function short(value: unknown): string {
   if (value === null || value === undefined) return '—';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text === undefined ? '—' : text.length > 80 ? `${text.slice(0, 77)}…` : text;
-}
-
-/** A field's name in words; the raw name for one the console has no label for (the "what changed" table lists any). */
-const fieldLabel = ({ lookup }: Locale, key: string) => lookup(`field.${key}`) ?? key;
-
-/** A field's value as a person reads it: amounts in the record's currency, times and yes/no in the language. */
-function fieldValue(locale: Locale, record: Record<string, unknown>, key: string): string {
-  const value = record[key];
-  if (/Minor$/.test(key) && typeof value === 'number' && typeof record.currency === 'string') return locale.money(value, record.currency);
-  if (key === 'updatedAt' && typeof value === 'string') return locale.dateTime(value);
-  if (key === 'status' && typeof value === 'string') return locale.lookup(`status.${value}`) ?? value;
-  if (typeof value === 'boolean') return locale.t(value ? 'common.yes' : 'common.no');
-  return short(value);
 }
 
 export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Element {
@@ -136,11 +142,26 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
   const [events, setEvents] = useState<AuditedEvent[]>();
   const [index, setIndex] = useState(0);
   const [live, setLive] = useState<Record<string, unknown>>();
+  /**
+   * The record whose history and fields the state holds. Another record's hash renders once before
+   * the load below resets the state: until this record is loaded, nothing of the last one shows
+   * under this one's kind (a grant headed by the proposal's title, the proposal's bundle offered).
+   */
+  const [loadedFor, setLoadedFor] = useState<string>();
+  const fresh = loadedFor === streamId;
   const [then, setThen] = useState<Record<string, unknown>>();
   const [problem, setProblem] = useState<Problem>();
   const [notYet, setNotYet] = useState(false);
   /** A grant has no title of its own: it goes by its proposal's, as in the portfolio and the search. */
   const [proposalTitle, setProposalTitle] = useState<string>();
+  /** Bumped by "Try again" after a read that got no answer. */
+  const [attempt, setAttempt] = useState(0);
+  const retry = () => {
+    setProblem(undefined);
+    setAttempt((n) => n + 1);
+  };
+  const recordTitle = !fresh ? undefined : typeof live?.title === 'string' ? live.title : proposalTitle;
+  useDocumentTitle([t(`kind.${kind}` as MessageKey), t('nav.audit')], [recordTitle]);
 
   useEffect(() => {
     // Another record: nothing of the one before stays on screen (its problem, its fields, its date).
@@ -157,6 +178,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
         setEvents(history);
         setIndex(history.length - 1);
         setLive(record);
+        setLoadedFor(streamId);
         if (kind === 'grant' && typeof record.proposalId === 'string') {
           api.GET('/proposals/{id}', { params: { path: { id: record.proposalId } } }).then(
             ({ data }) => current && data && setProposalTitle(data.title),
@@ -169,7 +191,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
     return () => {
       current = false;
     };
-  }, [streamId]);
+  }, [streamId, attempt]);
 
   // Events appended together share their instant, and the record never stood between them: a
   // position on the slider stands for its whole group (an as-of read by time could show no other).
@@ -190,15 +212,16 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
       current = false;
       clearTimeout(timer);
     };
-  }, [asOf]);
+  }, [asOf, attempt]);
 
+  const contextOf = (record: Record<string, unknown>): RecordContext => ({ kind, ...(typeof record.currency === 'string' ? { currency: record.currency } : {}) });
   const changedFields = useMemo(() => {
     if (!then || !live) return [];
     return Object.keys(live).filter((key) => JSON.stringify(live[key]) !== JSON.stringify(then[key]));
   }, [then, live]);
 
-  if (problem && !events) return <ProblemNotice problem={problem} />;
-  if (!events || !live) return <p>{t('common.loading')}</p>;
+  if (problem && !events) return <ProblemNotice problem={problem} onRetry={retry} />;
+  if (!fresh || !events || !live) return <p>{t('common.loading')}</p>;
   const total = events.length;
   const selected = events[index];
   const first = groupStart(events, index);
@@ -250,7 +273,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
         </div>
         {notYet && <p role="status">{t('audit.notYet')}</p>}
       </div>
-      <ProblemNotice problem={problem} />
+      <ProblemNotice problem={problem} onRetry={retry} />
       <div class="columns">
         <article class="panel" aria-labelledby="as-of-heading" data-testid="as-of-record">
           <h3 id="as-of-heading">{groupEnd === total - 1 ? t('audit.now') : t('audit.asOf', { when: dateTime(selected.recordedAt) })}</h3>
@@ -261,7 +284,7 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
               {SHOWN_FIELDS.filter((key) => key in then).map((key) => (
                 <div key={key}>
                   <dt>{fieldLabel(locale, key)}</dt>
-                  <dd data-field={key}>{key === 'status' ? <StatusBadge status={String(then[key])} of={kind === 'grant' ? 'grant' : undefined} /> : fieldValue(locale, then, key)}</dd>
+                  <dd data-field={key}>{key === 'status' ? <StatusBadge status={String(then[key])} of={kind === 'grant' ? 'grant' : undefined} /> : <Shown>{fieldValue(locale, contextOf(then), key, then[key])}</Shown>}</dd>
                 </div>
               ))}
             </dl>
@@ -291,7 +314,11 @@ export function RecordView({ kind, id }: { kind: Kind; id: string }): JSX.Elemen
                   </thead>
                   <tbody>
                     {changedFields.map((key) => (
-                      <tr key={key}><th scope="row">{fieldLabel(locale, key)}</th><td>{fieldValue(locale, then, key)}</td><td>{fieldValue(locale, live, key)}</td></tr>
+                      <tr key={key} data-field={key}>
+                        <th scope="row">{fieldLabel(locale, key)}</th>
+                        <td><Shown>{fieldValue(locale, contextOf(then), key, then[key])}</Shown></td>
+                        <td><Shown>{fieldValue(locale, contextOf(live), key, live[key])}</Shown></td>
+                      </tr>
                     ))}
                   </tbody>
                 </table>
@@ -348,6 +375,7 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
   const { t, dateTime, money, role, lookup } = locale;
   const [dossier, setDossier] = useState<Schemas['DecisionDossierDto'] | null>();
   const [problem, setProblem] = useState<Problem>();
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     setDossier(undefined);
     setProblem(undefined);
@@ -359,8 +387,8 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
     return () => {
       current = false;
     };
-  }, [proposalId]);
-  if (problem) return <ProblemNotice problem={problem} />;
+  }, [proposalId, attempt]);
+  if (problem) return <ProblemNotice problem={problem} onRetry={() => setAttempt((n) => n + 1)} />;
   if (dossier === undefined) return <p>{t('common.loading')}</p>;
   const currency = dossier?.budgetPosition?.currency;
   /** A decision as the board words it: what, how much, who recorded it and when, the committee, why. */
@@ -488,7 +516,7 @@ export function VerifyPanel(): JSX.Element {
     <div class="panel" aria-live="polite">
       <button type="button" onClick={verify} disabled={busy}>{t('audit.verify')}</button>
       {busy && <p>{t('audit.verifying')}</p>}
-      <ProblemNotice problem={problem} />
+      <ProblemNotice problem={problem} onRetry={() => void verify()} />
       {report && (
         <p class={report.ok ? 'verdict ok' : 'verdict broken'} data-testid="verify-result" role="status">
           {report.ok
@@ -535,7 +563,7 @@ function BundleDownload({ kind, id }: { kind: Kind; id: string }): JSX.Element {
   return (
     <div class="panel">
       <button type="button" onClick={download} disabled={busy} aria-busy={busy ? 'true' : undefined}>{t('audit.download')}</button>
-      <ProblemNotice problem={problem} />
+      <ProblemNotice problem={problem} onRetry={() => void download()} />
       {link && (
         <p role="status" data-testid="bundle-ready">
           <a href={link.url} download={link.name}>{t('audit.downloaded', { name: link.name, size: Math.ceil(link.size / 1024) })}</a>
