@@ -395,7 +395,15 @@ describe('webhook payloads carry no personal data', () => {
     const grantId = await scenario.award(proposalId, 2_500_000, randomUUID());
     await eventually(async () => (receiver.requests.some((r) => r.body.includes(grantId)) ? true : undefined), WAIT_MS);
 
-    const bodies = receiver.requests.map((r) => r.body);
+    // At least once: a delivery whose answer the sender did not get in time (a loaded machine; once in
+    // CI, 2026-12-07) goes out again, under the same webhook-id with the same body: one message each.
+    const byMessage = new Map<string, string>();
+    for (const request of receiver.requests) {
+      const id = String(request.headers['webhook-id']);
+      if (byMessage.has(id)) expect(request.body).toBe(byMessage.get(id));
+      else byMessage.set(id, request.body);
+    }
+    const bodies = [...byMessage.values()];
     expect(bodies.map((b) => JSON.parse(b).type)).toEqual(['call.published', 'grant.awarded']);
     for (const body of bodies) {
       for (const personal of ['Contact Person', 'contact@example.org', 'committee-chair', 'applicant-user', 'reviewer-1', 'alice', 'Ranked within budget']) {
