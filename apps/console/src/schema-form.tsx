@@ -226,10 +226,12 @@ interface FieldProps {
   item?: number;
   /** The enclosing group's label ("Results 1"), so a nested field's label says whose it is ("Results 1: Rule"). */
   context?: string;
+  /** What the view knows beside a field (the call's maximum beside a new amount), by field path. */
+  notes?: Record<string, string>;
 }
 
 function Field(props: FieldProps): JSX.Element {
-  const { document, name, path, idPrefix, required, value, onChange, errors, labels, money, item, context } = props;
+  const { document, name, path, idPrefix, required, value, onChange, errors, labels, money, item, context, notes } = props;
   const { t } = useLocale();
   const schema = resolve(document, props.schema);
   const id = `${idPrefix}-${path.replace(/\./g, '-')}`;
@@ -238,11 +240,14 @@ function Field(props: FieldProps): JSX.Element {
   const fieldErrors = errors.get(path);
   const hint = item === undefined ? labels.hint(path, name, schema) : undefined;
   const hintId = hint ? `${id}-hint` : undefined;
+  const note = notes?.[path];
+  const noteId = note ? `${id}-note` : undefined;
   const errorId = fieldErrors ? `${id}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  const describedBy = [hintId, noteId, errorId].filter(Boolean).join(' ') || undefined;
   const extras = (
     <>
       {hint && <small id={hintId} class="hint">{hint}</small>}
+      {note && <small id={noteId} class="hint" data-testid="field-note">{note}</small>}
       {fieldErrors && <span id={errorId} class="field-error" role="alert">{fieldErrors.join('; ')}</span>}
     </>
   );
@@ -364,12 +369,19 @@ export interface SchemaFormProps {
    * the form is submitted; it is sent only once the reader confirms.
    */
   confirm?: string;
+  /**
+   * Fields the view has already chosen (the reviewer a "Recuse" button stands beside): not shown,
+   * sent as given. The schema still documents them; the server still judges them.
+   */
+  fixed?: Record<string, unknown>;
+  /** What the view knows beside a field, by field path (`newAmountMinor`: the call's maximum award). */
+  notes?: Record<string, string>;
 }
 
 /** The operation a documented path names, for its fields' strings: `/proposals/{id}/decision` → `decision`. */
 const operationOf = (path: string) => path.split('/').filter((segment) => segment && !segment.startsWith('{')).pop() ?? '';
 
-export function SchemaForm({ path, method = 'post', title, submitLabel, submit, currency, explain, confirm }: SchemaFormProps): JSX.Element {
+export function SchemaForm({ path, method = 'post', title, submitLabel, submit, currency, explain, confirm, fixed, notes }: SchemaFormProps): JSX.Element {
   const locale = useLocale();
   const { t } = locale;
   const digits = currency === undefined ? undefined : locale.minorUnits(currency);
@@ -442,6 +454,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
     let body: Value;
     try {
       body = schema ? bodyOf(document, schema, value, money) : undefined;
+      if (fixed) body = { ...(body as Record<string, Value>), ...fixed };
     } catch (error) {
       if (error instanceof NotInPattern) {
         setProblem(undefined);
@@ -486,7 +499,9 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
       )}
       <ProblemNotice problem={problem} explanation={explanation} testId="problem" />
       {schema?.properties &&
-        Object.entries(schema.properties).map(([name, property]) => (
+        Object.entries(schema.properties)
+          .filter(([name]) => !(fixed && name in fixed))
+          .map(([name, property]) => (
           <Field
             key={name}
             document={document}
@@ -504,6 +519,7 @@ export function SchemaForm({ path, method = 'post', title, submitLabel, submit, 
             errors={errors}
             labels={labels}
             money={money}
+            notes={notes}
           />
         ))}
       {confirming ? (
