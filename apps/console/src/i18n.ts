@@ -516,6 +516,10 @@ const en = {
   'field.waiver': 'Waiver',
   'field.waivedAt': 'Waived',
   'status.waived': 'waived',
+  'board.recipientCeiling': 'Ceiling per recipient: {amount} ({source})',
+  'board.ceilingSource.call': 'set by this call',
+  'board.ceilingSource.programme': 'the programme’s ceiling',
+  'board.ceilingSource.default': 'the default ceiling',
   'problem.recordedBefore': 'This command was recorded when it was first sent, and its answer was lost on the way: the server did not record it a second time. The view shows it once read again.',
 };
 
@@ -1028,6 +1032,10 @@ const fr: Messages = {
   'field.waiver': 'Dispense',
   'field.waivedAt': 'Dispensé le',
   'status.waived': 'dispensé',
+  'board.recipientCeiling': 'Plafond par bénéficiaire : {amount} ({source})',
+  'board.ceilingSource.call': 'fixé par cet appel',
+  'board.ceilingSource.programme': 'plafond du programme',
+  'board.ceilingSource.default': 'plafond par défaut',
   'problem.recordedBefore': 'Cette commande a été enregistrée lors de son premier envoi, et sa réponse s’est perdue en route : le serveur ne l’a pas enregistrée une seconde fois. La vue l’affiche une fois relue.',
 };
 
@@ -1538,6 +1546,10 @@ const ar: Messages = {
   'field.waiver': 'الإعفاء',
   'field.waivedAt': 'أُعفي منه في',
   'status.waived': 'مُعفى منه',
+  'board.recipientCeiling': 'السقف لكل جهة مستفيدة: {amount} ({source})',
+  'board.ceilingSource.call': 'حددته هذه الدعوة',
+  'board.ceilingSource.programme': 'سقف البرنامج',
+  'board.ceilingSource.default': 'السقف الافتراضي',
   'problem.recordedBefore': 'سُجّل هذا الأمر عند إرساله أول مرة وضاع ردّه في الطريق: لم يسجّله الخادم مرة ثانية. تظهره الواجهة بعد إعادة قراءتها.',
 };
 

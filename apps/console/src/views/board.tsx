@@ -129,6 +129,17 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
       {call && (
         <p class="budget" data-testid="budget">
           {t('board.budget', { budget: money(call.budgetMinor, call.currency), committed: money(call.committedMinor, call.currency), remaining: money(call.remainingMinor, call.currency) })}
+          {call.recipientCeiling && (
+            <>
+              <br />
+              <span data-testid="recipient-ceiling" data-source={call.recipientCeiling.source}>
+                {t('board.recipientCeiling', {
+                  amount: money(call.recipientCeiling.amountMinor, call.recipientCeiling.currency),
+                  source: t(`board.ceilingSource.${call.recipientCeiling.source}` as MessageKey),
+                })}
+              </span>
+            </>
+          )}
         </p>
       )}
       {proposals && (
