@@ -159,6 +159,8 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
   const { t, money, date, dateTime } = locale;
   const mayAct = useMayDo('grant');
   const [grant, setGrant] = useState<Grant>();
+  /** The grant's call (GET /calls/:id), for its maximum award beside an amount change; undefined until read, or if it could not be. */
+  const [call, setCall] = useState<Schemas['CallViewDto']>();
   const [title, setTitle] = useState<string>();
   const [problem, setProblem] = useState<Problem>();
   const [refresh, setRefresh] = useState(0);
@@ -181,6 +183,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
   useEffect(() => {
     setGrant(undefined);
     setTitle(undefined);
+    setCall(undefined);
     setProblem(undefined);
     setSelected(undefined);
     setRecorded(undefined);
@@ -199,6 +202,11 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
         // The grant goes by its proposal's title.
         api.GET('/proposals/{id}', { params: { path: { id: next.proposalId } } }).then(
           ({ data }) => current && data && setTitle(data.title),
+          () => undefined,
+        );
+        // Its call's maximum award per grant, said beside an amount change and in its refusal.
+        api.GET('/calls/{id}', { params: { path: { id: next.callId } } }).then(
+          ({ data }) => current && data && setCall(data),
           () => undefined,
         );
       },
@@ -511,8 +519,9 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
                 path={selected.path}
                 title={titleOf(selected)}
                 currency={cur}
-                explain={(refused) => explainGrantRule(refused, grant, locale)}
+                explain={(refused) => explainGrantRule(refused, grant, call, locale)}
                 confirm={CONFIRMED[selected.path] && t(CONFIRMED[selected.path]!)}
+                notes={selected.path === '/grants/{id}/amendments' && call ? { newAmountMinor: t('grant.callMaximum', { max: money(call.maxAwardMinor, call.currency) }) } : undefined}
                 submit={(body) => submit(selected, body)}
               />
             )}
@@ -526,7 +535,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
 }
 
 /** The grant's refusals a manager meets most, said with the grant's dates and money; undefined for any other problem. */
-function explainGrantRule(problem: Problem, grant: Grant, { t, money, date }: ReturnType<typeof useLocale>): string | undefined {
+function explainGrantRule(problem: Problem, grant: Grant, call: Schemas['CallViewDto'] | undefined, { t, money, date }: ReturnType<typeof useLocale>): string | undefined {
   switch (problem.rule) {
     case 'grant.date.outside-grant-window': {
       const awardedOn = grant.awardedAt.slice(0, 10);
@@ -565,6 +574,8 @@ function explainGrantRule(problem: Problem, grant: Grant, { t, money, date }: Re
       return t('rule.finalPaymentOwed');
     case 'grant.closure.reports-outstanding':
       return t('rule.reportsOutstanding');
+    case 'grant.amendment.exceeds-call-maximum':
+      return call ? t('rule.exceedsCallMaximum', { max: money(call.maxAwardMinor, call.currency) }) : t('rule.exceedsCallMaximumUnknown');
     default:
       return undefined;
   }
