@@ -160,9 +160,9 @@ describe('console in a browser: the server’s refusals explained, in two langua
     const closing = form('Close the grant');
     await closing.getByRole('button', { name: 'Submit' }).click();
     await closing.getByRole('button', { name: 'Close the grant: confirm' }).click();
-    await expectText(closing.getByTestId('problem'), /^The server answered 422: Business rule violated ?A grant closes once every scheduled report is submitted and accepted, and the grantee still owes one \(see the reports\)\..*grant\.closure\.reports-outstanding$/);
+    await expectText(closing.getByTestId('problem'), /^The server answered 422: Business rule violated ?A grant closes once every scheduled report is submitted and accepted, or waived, and the grantee still owes one \(see the reports\)\. A report the grantee will not deliver is waived \(Waive this report, with the reason\); a waiver settles no money\..*grant\.closure\.reports-outstanding$/);
     await language('fr');
-    await expectText(form('Clore la subvention').getByTestId('problem'), /Une subvention se clôt une fois chaque rapport prévu soumis et accepté, et le bénéficiaire en doit encore un/);
+    await expectText(form('Clore la subvention').getByTestId('problem'), /Une subvention se clôt une fois chaque rapport prévu soumis et accepté, ou dispensé, et le bénéficiaire en doit encore un .*une dispense ne règle aucun argent\./);
     await language('en');
     expect((await world.call<GrantBody>(MANAGER, 'GET', `/grants/${grantId}`)).status).toBe('active');
   });

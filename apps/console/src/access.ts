@@ -8,7 +8,7 @@ import { useContext } from 'preact/hooks';
 import type { MessageKey } from './i18n';
 
 export type View = 'board' | 'reviews' | 'audit' | 'portfolio';
-export type Action = 'verify' | 'bundle' | 'grant';
+export type Action = 'verify' | 'bundle' | 'grant' | 'waiveReport';
 
 /** Views, in the order the navigation lists them (a role's home first). */
 const VIEWS: Record<View, { label: MessageKey; roles: readonly string[] }> = {
@@ -31,6 +31,8 @@ const ACTIONS: Record<Action, readonly string[]> = {
   // report's acceptance, revision request), amendments, suspension, reinstatement, termination,
   // closure (grants.controller.ts): grant-manager, admin. Auditors read the grant (GET /grants/:id) only.
   grant: ['grant-manager', 'admin'],
+  // POST /grants/:id/reports/:reportId/waiver (grants.controller.ts): grant-manager, admin.
+  waiveReport: ['grant-manager', 'admin'],
 };
 
 const HOME: Record<string, View> = { reviewer: 'reviews', auditor: 'audit', 'grant-manager': 'board', admin: 'board' };

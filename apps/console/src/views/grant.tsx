@@ -65,14 +65,23 @@ function trancheActions(grant: Grant, tranche: Tranche): GrantAction[] {
   return [...pay, ...cancel];
 }
 
-/** A submitted report is accepted or sent back while the grant runs (active or suspended). */
-function reportActions(grant: Grant, report: Report): GrantAction[] {
-  if (report.status !== 'submitted' || !['active', 'suspended'].includes(grant.status)) return [];
+/**
+ * A submitted report is accepted or sent back while the grant runs (active or suspended); one the
+ * grantee still owes (scheduled, or sent back for revision) is waived while the grant runs (awarded,
+ * active or suspended), by the roles the API lets waive (`mayWaive`).
+ */
+function reportActions(grant: Grant, report: Report, mayWaive: boolean): GrantAction[] {
   const { reportId } = report;
-  return [
-    { path: '/grants/{id}/reports/{reportId}/acceptance', title: 'grantAction.acceptance', reportId },
-    { path: '/grants/{id}/reports/{reportId}/revision-request', title: 'grantAction.revision', reportId },
-  ];
+  if (report.status === 'submitted' && ['active', 'suspended'].includes(grant.status)) {
+    return [
+      { path: '/grants/{id}/reports/{reportId}/acceptance', title: 'grantAction.acceptance', reportId },
+      { path: '/grants/{id}/reports/{reportId}/revision-request', title: 'grantAction.revision', reportId },
+    ];
+  }
+  if (mayWaive && ['scheduled', 'revision-requested'].includes(report.status) && ['awarded', 'active', 'suspended'].includes(grant.status)) {
+    return [{ path: '/grants/{id}/reports/{reportId}/waiver', title: 'grantAction.waiver', reportId }];
+  }
+  return [];
 }
 
 const keyOf = (a: GrantAction) => `${a.path}|${a.trancheId ?? ''}|${a.reportId ?? ''}`;
@@ -105,15 +114,16 @@ function grantActions(grant: Grant): GrantAction[] {
 }
 
 /** Every action the panel offers on `grant`: the grant's, and each tranche's and report's. */
-function offeredOn(grant: Grant, mayAct: boolean): GrantAction[] {
+function offeredOn(grant: Grant, mayAct: boolean, mayWaive: boolean): GrantAction[] {
   if (!mayAct) return [];
-  return [...grantActions(grant), ...grant.tranches.flatMap((tranche) => trancheActions(grant, tranche)), ...grant.reports.flatMap((report) => reportActions(grant, report))];
+  return [...grantActions(grant), ...grant.tranches.flatMap((tranche) => trancheActions(grant, tranche)), ...grant.reports.flatMap((report) => reportActions(grant, report, mayWaive))];
 }
 
 /** Commands that cannot be undone, confirmed before they are sent. */
 const CONFIRMED: Partial<Record<string, MessageKey>> = {
   '/grants/{id}/termination': 'grant.confirmTermination',
   '/grants/{id}/closure': 'grant.confirmClosure',
+  '/grants/{id}/reports/{reportId}/waiver': 'grant.confirmWaiver',
 };
 
 /** What the API would refuse as no grant id (400) is no grant to ask it for. */
@@ -158,6 +168,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
   const locale = useLocale();
   const { t, money, date, dateTime } = locale;
   const mayAct = useMayDo('grant');
+  const mayWaive = useMayDo('waiveReport');
   const [grant, setGrant] = useState<Grant>();
   /** The grant's call (GET /calls/:id), for its maximum award beside an amount change; undefined until read, or if it could not be. */
   const [call, setCall] = useState<Schemas['CallViewDto']>();
@@ -317,7 +328,7 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
           setChangedElsewhere(undefined);
           // The change made this action moot (the agreement signed, the tranche paid elsewhere): its
           // form goes, and the conflict is said above the grant as it now stands.
-          if (!offeredOn(now, mayAct).some((a) => keyOf(a) === keyOf(target))) {
+          if (!offeredOn(now, mayAct, mayWaive).some((a) => keyOf(a) === keyOf(target))) {
             setSelected(undefined);
             setProblem(answer.problem);
             return undefined;
@@ -472,8 +483,11 @@ export function GrantPanel({ grantId }: { grantId: string }): JSX.Element {
                 {report.submittedAt && <span class="meta">{t('grant.submittedOn', { date: dateTime(report.submittedAt) })}</span>}
                 {report.acceptedAt && <span class="meta">{t('grant.acceptedOn', { date: dateTime(report.acceptedAt) })}</span>}
                 {report.financial && <span class="meta">{t('grant.spent', { amount: money(report.financial.totalSpentMinor, cur) })}</span>}
+                {report.status === 'waived' && report.waiver && (
+                  <span class="meta" data-testid="report-waiver">{sentence(t, 'grant.waivedWith', { date: dateTime(report.waiver.waivedAt) }, { reason: report.waiver.reason })}</span>
+                )}
               </td>
-              {mayAct && <td><div class="row-actions">{reportActions(grant, report).map((a) => actionButton(a, t(a.title), titleOf(a)))}</div></td>}
+              {mayAct && <td><div class="row-actions">{reportActions(grant, report, mayWaive).map((a) => actionButton(a, t(a.title), titleOf(a)))}</div></td>}
             </tr>
           ))}
         </tbody>
@@ -576,6 +590,12 @@ function explainGrantRule(problem: Problem, grant: Grant, call: Schemas['CallVie
       return t('rule.reportsOutstanding');
     case 'grant.amendment.exceeds-call-maximum':
       return call ? t('rule.exceedsCallMaximum', { max: money(call.maxAwardMinor, call.currency) }) : t('rule.exceedsCallMaximumUnknown');
+    case 'grant.report.already-accepted':
+      return t('rule.reportAlreadyAccepted');
+    case 'grant.report.already-submitted':
+      return t('rule.reportAlreadySubmitted');
+    case 'grant.report.already-waived':
+      return t('rule.reportAlreadyWaived');
     default:
       return undefined;
   }
