@@ -101,9 +101,9 @@ describe('console in a browser: readable fields, page titles, a cut search, the 
   it('names the reviewers assigned to the selected proposal, with where each review stands', async () => {
     await go(`#/board/${callId}/${assignedId}`);
     const reviewers = page.getByTestId('assigned-reviewers');
-    await expectShown(reviewers, /^Reviewers assigned reviewer-amal — review awaited$/);
+    await expectShown(reviewers, /^Reviewers assigned reviewer-amal — review awaited Recuse$/);
     await language('fr');
-    await expectShown(reviewers, /^Évaluateurs désignés reviewer-amal — évaluation attendue$/);
+    await expectShown(reviewers, /^Évaluateurs désignés reviewer-amal — évaluation attendue Récuser$/);
     await language('en');
   });
 
@@ -143,7 +143,7 @@ describe('console in a browser: readable fields, page titles, a cut search, the 
       await assign.getByRole('button', { name: 'Submit' }).click();
       await expectText(page.getByTestId('board-recorded'), /^Recorded: Assign a reviewer\./);
       expect(posts).toHaveLength(1);
-      await expectShown(page.getByTestId('assigned-reviewers'), /reviewer-amal — review awaited reviewer-nadia — review awaited/);
+      await expectShown(page.getByTestId('assigned-reviewers'), /reviewer-amal — review awaited Recuse reviewer-nadia — review awaited Recuse/);
       await screenshot(page, 'console-readability-reviewers');
     } finally {
       page.off('request', onRequest);

@@ -8,7 +8,7 @@ import { useContext } from 'preact/hooks';
 import type { MessageKey } from './i18n';
 
 export type View = 'board' | 'reviews' | 'audit' | 'portfolio';
-export type Action = 'verify' | 'bundle' | 'grant' | 'waiveReport';
+export type Action = 'verify' | 'bundle' | 'grant' | 'waiveReport' | 'recuse';
 
 /** Views, in the order the navigation lists them (a role's home first). */
 const VIEWS: Record<View, { label: MessageKey; roles: readonly string[] }> = {
@@ -33,6 +33,8 @@ const ACTIONS: Record<Action, readonly string[]> = {
   grant: ['grant-manager', 'admin'],
   // POST /grants/:id/reports/:reportId/waiver (grants.controller.ts): grant-manager, admin.
   waiveReport: ['grant-manager', 'admin'],
+  // POST /proposals/:id/recusals (proposals.controller.ts): grant-manager, admin.
+  recuse: ['grant-manager', 'admin'],
 };
 
 const HOME: Record<string, View> = { reviewer: 'reviews', auditor: 'audit', 'grant-manager': 'board', admin: 'board' };

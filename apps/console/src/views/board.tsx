@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
+import { useMayDo } from '../access';
 import { allPages, api, must, type Problem, type Schemas } from '../api';
 import { awardSettled, proposalAtVersion, sendCommand } from '../commands';
 import { type MessageKey, useLocale } from '../i18n';
@@ -207,7 +208,17 @@ export function Board({ callId, proposalId }: { callId?: string; proposalId?: st
                 : t('board.decisionNow', { decision: t(`form.decision=${selected.decision.decision}` as MessageKey), date: date(selected.decision.decidedAt) })
               : t('board.noDecision')}
           </p>
-          {detail?.id === selected.id && <AssignedReviewers proposal={detail} />}
+          {detail?.id === selected.id && (
+            <AssignedReviewers
+              proposal={detail}
+              version={selected.version}
+              onRecused={(action) => {
+                setRefresh((n) => n + 1);
+                setRecorded({ proposalId: selected.id, action });
+              }}
+              onConflict={() => setRefresh((n) => n + 1)}
+            />
+          )}
           {award?.status === 'funds-unavailable' && (
             <p class="warning" role="status" data-testid="award-outcome">
               {t(award.reason === 'recipient.ceiling.exceeded' ? 'board.fundsUnavailableCeiling' : 'board.fundsUnavailable', {
@@ -314,15 +325,26 @@ function GrantList(): JSX.Element {
 
 /**
  * Who reviews the selected proposal, as GET /proposals/:id names them to the programme team (their
- * user ids: the API keeps no reviewer's name), each with where their review stands: recused (a
- * conflict of interest declared), reviewed, or awaited.
+ * user ids: the API keeps no reviewer's name), each with where their review stands: recused (after
+ * a conflict of interest they declared, or by the programme's staff), reviewed, or awaited. Grant
+ * managers and admins may recuse a reviewer not recused yet (POST /proposals/:id/recusals), with a
+ * reason, confirmed; not on a withdrawn proposal (409).
+ *
+ * The proposal's read names the recused reviewers but not who recused them: a recused reviewer who
+ * declared no conflict (`conflicts`) was recused by the staff (the decision dossier says `by`).
  */
-function AssignedReviewers({ proposal }: { proposal: Schemas['ProposalDetailDto'] }): JSX.Element | null {
+function AssignedReviewers({ proposal, version, onRecused, onConflict }: { proposal: Schemas['ProposalDetailDto']; version: number; onRecused(action: string): void; onConflict(): void }): JSX.Element | null {
   const { t } = useLocale();
+  const mayRecuse = useMayDo('recuse') && proposal.status !== 'withdrawn';
+  const [recusing, setRecusing] = useState<string>();
+  useEffect(() => setRecusing(undefined), [proposal.id]);
   const assigned = proposal.reviewers?.assigned ?? [];
   if (!proposal.reviewers) return null;
   const recused = new Set(proposal.reviewers.recused);
+  const declared = new Set((proposal.conflicts ?? []).map((conflict) => conflict.reviewerId));
   const reviewed = new Set(proposal.reviews.map((review) => review.reviewerId));
+  const standing = (reviewerId: string): MessageKey =>
+    recused.has(reviewerId) ? (declared.has(reviewerId) ? 'board.reviewerRecused' : 'board.reviewerRecusedByStaff') : reviewed.has(reviewerId) ? 'board.reviewerReviewed' : 'board.reviewerAwaited';
   return (
     <div data-testid="assigned-reviewers">
       <h4>{t('board.assignedReviewers')}</h4>
@@ -331,14 +353,66 @@ function AssignedReviewers({ proposal }: { proposal: Schemas['ProposalDetailDto'
       ) : (
         <ul class="compact">
           {assigned.map((reviewerId) => (
-            <li key={reviewerId} data-reviewer={reviewerId}>
-              <bdi>{reviewerId}</bdi> — {t(recused.has(reviewerId) ? 'board.reviewerRecused' : reviewed.has(reviewerId) ? 'board.reviewerReviewed' : 'board.reviewerAwaited')}
+            <li key={reviewerId} data-reviewer={reviewerId} data-standing={standing(reviewerId)}>
+              <bdi>{reviewerId}</bdi> — {t(standing(reviewerId))}
+              {mayRecuse && !recused.has(reviewerId) && (
+                <>
+                  {' '}
+                  <button
+                    type="button"
+                    class={recusing === reviewerId ? undefined : 'secondary'}
+                    aria-expanded={recusing === reviewerId ? 'true' : 'false'}
+                    aria-controls="recusal-form"
+                    aria-label={t('board.recuseReviewer', { reviewer: reviewerId })}
+                    onClick={() => setRecusing((now) => (now === reviewerId ? undefined : reviewerId))}
+                  >
+                    {t('board.recuse')}
+                  </button>
+                </>
+              )}
             </li>
           ))}
         </ul>
       )}
+      <div id="recusal-form">
+        {recusing && !recused.has(recusing) && (
+          <SchemaForm
+            key={`${proposal.id}-${recusing}`}
+            path="/proposals/{id}/recusals"
+            title={t('board.recuseReviewer', { reviewer: recusing })}
+            fixed={{ reviewerId: recusing }}
+            confirm={t('board.confirmRecusal', { reviewer: recusing })}
+            explain={(refused) => explainRecusal(refused, t)}
+            submit={async (body) => {
+              const answer = await sendCommand('/proposals/{id}/recusals', proposal.id, body, version);
+              if ('problem' in answer) {
+                if (answer.problem.status === 409) onConflict();
+                return answer.problem;
+              }
+              await proposalAtVersion(proposal.id, answer.version);
+              setRecusing(undefined);
+              onRecused(t('board.recuseReviewer', { reviewer: recusing }));
+              return undefined;
+            }}
+          />
+        )}
+      </div>
     </div>
   );
+}
+
+/** A recusal's refusals, in the reader's language; undefined for any other problem. */
+function explainRecusal(problem: Problem, t: ReturnType<typeof useLocale>['t']): string | undefined {
+  switch (problem.rule) {
+    case 'proposal.reviewer.not-assigned':
+      return t('rule.reviewerNotAssigned');
+    case 'proposal.reviewer.recused':
+      return t('rule.reviewerAlreadyRecused');
+    case 'proposal.reason.required':
+      return t('rule.recusalReasonRequired');
+    default:
+      return problem.status === 409 ? t('rule.recusalConflict') : undefined;
+  }
 }
 
 /** The grant an awarded proposal became, once the award workflow created it (not while the call's commitment is pending). */

@@ -453,6 +453,15 @@ function Dossier({ proposalId }: { proposalId: string }): JSX.Element {
                 {rows(dossier.recusals).map((r, i) => (
                   <li key={i}>
                     {String(r.reviewerId)}, {dateTime(String(r.recusedAt))}
+                    {(r.by === 'staff' || r.by === 'reviewer') && (
+                      <>
+                        {' · '}
+                        <span data-testid="recused-by" data-by={r.by}>
+                          {t(r.by === 'staff' ? 'audit.recusedByStaff' : 'audit.recusedByReviewer', { actor: String(r.recusedBy ?? '—') })}
+                        </span>
+                      </>
+                    )}
+                    {typeof r.reason === 'string' && <>{' · '}{sentence(t, 'audit.recusalReason', {}, { reason: r.reason })}</>}
                     {r.afterDecision === true && <> · <em data-testid="after-decision">{t('audit.afterDecision')}</em></>}
                   </li>
                 ))}
