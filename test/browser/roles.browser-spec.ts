@@ -1,6 +1,7 @@
 /**
  * The console by role, in a real browser: each role lands on a view it can use and is offered only
- * those (applicants and partners are told at sign-in that the console has none for them); a view
+ * those (partner systems are told at sign-in that the console has none for them; applicants land on
+ * their own view, applicant-home.browser-spec.ts); a view
  * or an action the API would refuse the role is not offered, so no request of the page answers 403;
  * a hash for a view the role cannot use says so. Roles, record fields and the sign-in reasons in
  * French and Arabic; a token that expired before a reload signs the tab out saying why.
@@ -11,7 +12,6 @@ import { AUDITOR, type ConsoleWorld, MANAGER, REVIEWER, screenAndAssign, seedSub
 import { expectText, launchChromium, signIn, watchConsole } from './support/browser';
 
 const ADMIN: Actor = { id: 'admin-rania', role: 'admin' };
-const APPLICANT: Actor = { id: 'applicant-0', role: 'applicant' };
 const PARTNER: Actor = { id: 'partner-feed', role: 'partner' };
 
 describe('console in a browser: what each role is offered', () => {
@@ -47,13 +47,13 @@ describe('console in a browser: what each role is offered', () => {
   const navigation = (page: Page) => page.getByRole('navigation', { name: 'main' }).getByRole('link').allTextContents();
   const hashOf = (page: Page) => page.evaluate(() => location.hash);
 
-  it('tells an applicant at sign-in that the console has no view for them, in their language, and asks nothing of the API', async () => {
-    const page = await signedIn(APPLICANT);
-    await expectText(page.getByRole('alert'), /This console has no view for the role “applicant”: it serves auditors, grant managers, admins and reviewers/);
+  it('tells a partner system at sign-in that the console has no view for it, in its language, and asks nothing of the API', async () => {
+    const page = await signedIn(PARTNER);
+    await expectText(page.getByRole('alert'), /This console has no view for the role “partner”: it serves auditors, grant managers, admins, reviewers and applicants/);
     expect(await page.getByLabel('Bearer token').count()).toBe(1);
     expect(await page.getByRole('navigation', { name: 'main' }).count()).toBe(0);
     await page.getByLabel('Language').selectOption('fr');
-    await expectText(page.getByRole('alert'), /Cette console n’a pas de vue pour le rôle « candidat »/);
+    await expectText(page.getByRole('alert'), /Cette console n’a pas de vue pour le rôle « partenaire »/);
     // Not kept: a reload shows the sign-in, not a view.
     await page.reload();
     expect(await page.getByLabel('Jeton (bearer)').count()).toBe(1);

@@ -1,13 +1,13 @@
 /**
  * Who may use what in the console: the one place the views and actions are matched to roles, each
  * as the API's `@Roles` decorators allow the routes it calls (the API still judges every request).
- * A role with no view here (applicant, partner) is told so at sign-in instead of meeting a 403.
+ * A role with no view here (partner) is told so at sign-in instead of meeting a 403.
  */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { MessageKey } from './i18n';
 
-export type View = 'board' | 'reviews' | 'audit' | 'portfolio';
+export type View = 'board' | 'reviews' | 'audit' | 'portfolio' | 'applicant';
 export type Action = 'verify' | 'bundle' | 'grant' | 'waiveReport' | 'recuse';
 
 /** Views, in the order the navigation lists them (a role's home first). */
@@ -18,8 +18,11 @@ const VIEWS: Record<View, { label: MessageKey; roles: readonly string[] }> = {
   reviews: { label: 'nav.reviews', roles: ['reviewer'] },
   // GET /search, /audit/streams/:streamId, /audit/decisions/:proposalId: auditor, admin, grant-manager.
   audit: { label: 'nav.audit', roles: ['auditor', 'admin', 'grant-manager'] },
-  // GET /grants: grant-manager, admin, auditor (and applicants, for whom the console has no view).
+  // GET /grants: grant-manager, admin, auditor (applicants read their organisation's in their own view).
   portfolio: { label: 'nav.portfolio', roles: ['grant-manager', 'admin', 'auditor'] },
+  // GET /proposals, /grants, /partner-invitations (and a proposal's or grant's own reads and the
+  // applicant's commands on them): applicant, for the organisation its token names (`org`).
+  applicant: { label: 'nav.applicant', roles: ['applicant'] },
 };
 
 const ACTIONS: Record<Action, readonly string[]> = {
@@ -37,7 +40,7 @@ const ACTIONS: Record<Action, readonly string[]> = {
   recuse: ['grant-manager', 'admin'],
 };
 
-const HOME: Record<string, View> = { reviewer: 'reviews', auditor: 'audit', 'grant-manager': 'board', admin: 'board' };
+const HOME: Record<string, View> = { reviewer: 'reviews', auditor: 'audit', 'grant-manager': 'board', admin: 'board', applicant: 'applicant' };
 
 export const mayUse = (role: string, view: View): boolean => VIEWS[view].roles.includes(role);
 export const mayDo = (role: string, action: Action): boolean => ACTIONS[action].includes(role);
@@ -55,3 +58,7 @@ export function navigationOf(role: string): { view: View; hash: string; label: M
 /** The signed-in role, for the views that offer an action only to some roles. */
 export const RoleContext = createContext<string>('');
 export const useMayDo = (action: Action): boolean => mayDo(useContext(RoleContext), action);
+
+/** The signed-in applicant's organisation (the token's `org`): the invitations it answers are addressed to it. */
+export const OrganisationContext = createContext<string | undefined>(undefined);
+export const useOrganisation = (): string | undefined => useContext(OrganisationContext);

@@ -1,11 +1,12 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { homeOf, isView, mayUse, navigationOf, RoleContext, type View } from './access';
+import { homeOf, isView, mayUse, navigationOf, OrganisationContext, RoleContext, type View } from './access';
 import { type Problem, setBearer, UNAUTHORIZED_EVENT } from './api';
 import { directionOf, initialLanguage, type Language, LANGUAGES, type Locale, LocaleContext, localeOf, type Translate, useLocale } from './i18n';
 import { ProblemNotice } from './problems';
 import { completeOidcSignIn, type OidcConfig, savedSession, saveSession, type Session, sessionFromToken } from './session';
 import { TitleActive, useDocumentTitle } from './title';
+import { ApplicantView } from './views/applicant';
 import { Board, Portfolio } from './views/board';
 import { ReviewQueue } from './views/reviews';
 import { SignIn } from './views/sign-in';
@@ -129,7 +130,7 @@ export function App(): JSX.Element {
   const signIn = (next: Session) => {
     const home = homeOf(next.role);
     if (!home) {
-      // Applicants and partners: no view here would answer them anything but 403. Not kept.
+      // Partner systems: no view here would answer them anything but 403. Not kept.
       saveSession(undefined);
       setSignInNotice({ reason: 'no-view', role: next.role });
       return;
@@ -163,6 +164,7 @@ export function App(): JSX.Element {
   else if (shown === 'audit') view = <RecordSearch />;
   else if (shown === 'board') view = <Board callId={route[1]} proposalId={route[2]} />;
   else if (shown === 'portfolio') view = <Portfolio />;
+  else if (shown === 'applicant') view = <ApplicantView kind={route[1]} id={route[2]} />;
   else view = <ReviewQueue proposalId={viewOf(route) === 'reviews' ? route[1] : undefined} />;
   const lapseText =
     lapse?.reason === 'expired'
@@ -175,6 +177,7 @@ export function App(): JSX.Element {
   return (
     <LocaleContext.Provider value={locale}>
       <RoleContext.Provider value={session?.role ?? ''}>
+      <OrganisationContext.Provider value={session?.org}>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>{t('app.skip')}</a>
       <header class="top">
         <h1>{t('app.title')}</h1>
@@ -230,6 +233,7 @@ export function App(): JSX.Element {
           </TitleActive.Provider>
         )}
       </main>
+      </OrganisationContext.Provider>
       </RoleContext.Provider>
     </LocaleContext.Provider>
   );
