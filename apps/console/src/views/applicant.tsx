@@ -6,12 +6,14 @@
  * is offered; another organisation's record is not there for an applicant (the API answers 404), and
  * the view says so in words. Nothing typed here is kept anywhere but in this page's memory.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { useOrganisation } from '../access';
 import { allPages, api, must, type Problem, type Schemas } from '../api';
-import { sendKeyed, untilRead } from '../commands';
+import { proposalAtVersion, sendKeyed, untilRead } from '../commands';
 import { useLocale } from '../i18n';
+import { SchemaForm } from '../schema-form';
 import { useDocumentTitle } from '../title';
 import { ProblemNotice, sentence, StatusBadge } from './common';
 
@@ -22,9 +24,284 @@ const readGrants = () => allPages((offset) => must(api.GET('/grants', { params: 
 const readInvitations = () => must(api.GET('/partner-invitations', {})).then((list) => list.items);
 
 export function ApplicantView({ kind, id }: { kind?: string; id?: string }): JSX.Element {
-  void kind;
-  void id;
+  if (kind === 'proposal' && id) return <ProposalPage key={id} proposalId={id} />;
   return <ApplicantHome />;
+}
+
+/** Back to the applicant's home, from a record's page. */
+function BackHome(): JSX.Element {
+  const { t } = useLocale();
+  return <p><a href="#/applicant">{t('applicant.back')}</a></p>;
+}
+
+/** A record the API does not show this applicant (another organisation's, or a mistyped address): said in words. */
+function NotYours({ kind }: { kind: 'proposal' | 'grant' }): JSX.Element {
+  const { t } = useLocale();
+  return (
+    <section class="panel" role="alert" data-testid="not-yours">
+      <h2>{t(kind === 'proposal' ? 'applicant.proposalNotFound' : 'applicant.grantNotFound')}</h2>
+      <BackHome />
+    </section>
+  );
+}
+
+/**
+ * Reads the proposal again: a command refused 409 (the proposal changed since the page showed it,
+ * `If-Match`) is followed by a fresh read, so the next attempt goes with the version now shown.
+ */
+const StaleContext = createContext<() => void>(() => undefined);
+/** The problem a command answered, after reading the record again when it was stale (409). */
+function useStale(): (problem: Problem) => Problem {
+  const reread = useContext(StaleContext);
+  return (problem) => {
+    if (problem.status === 409) reread();
+    return problem;
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a refused proposal command means, in the reader's language (the server's detail stays, in English, below). */
+function explainProposalRule(problem: Problem, t: ReturnType<typeof useLocale>['t'], call: Schemas['CallViewDto'] | undefined, date: (iso: string) => string): string | undefined {
+  switch (problem.rule) {
+    case 'proposal.call.outside-window':
+      return call ? t('applicant.explain.callClosed', { date: date(call.closesAt) }) : t('applicant.explain.callClosedNoDate');
+    case 'proposal.call.not-published':
+      return t('applicant.explain.callNotPublished');
+    case 'proposal.partners.sign-off-missing':
+    case 'proposal.partner.not-accepted':
+      return t('applicant.explain.partnersNotAccepted');
+    case 'proposal.partners.too-few':
+      return call ? t('applicant.explain.tooFewPartners', { min: call.minPartners }) : undefined;
+    case 'proposal.budget.sum-mismatch':
+      return t('applicant.explain.budgetSum');
+    case 'proposal.amount.out-of-range':
+      return t('applicant.explain.amountRange');
+    case 'proposal.lead.country-ineligible':
+      return t('applicant.explain.countryIneligible');
+    case 'proposal.revision.no-change':
+      return t('applicant.explain.noChange');
+    case 'proposal.clarification.not-open':
+      return t('applicant.explain.clarificationClosed');
+    default:
+      return problem.status === 409 ? t('applicant.explain.changedMeanwhile') : undefined;
+  }
+}
+
+function ProposalPage({ proposalId }: { proposalId: string }): JSX.Element {
+  const locale = useLocale();
+  const { t, money, date, count } = locale;
+  const organisation = useOrganisation();
+  const [proposal, setProposal] = useState<Schemas['ProposalDetailDto']>();
+  const [call, setCall] = useState<Schemas['CallViewDto']>();
+  const [problem, setProblem] = useState<Problem>();
+  const [attempt, setAttempt] = useState(0);
+  const [notice, setNotice] = useState<'revised' | 'submitted' | 'answered'>();
+  const valid = UUID.test(proposalId);
+  useDocumentTitle([t('applicant.proposal')], [proposal?.title]);
+  const read = async () => {
+    const detail = await must(api.GET('/proposals/{id}', { params: { path: { id: proposalId } } }));
+    setProposal(detail);
+    setCall(await must(api.GET('/calls/{id}', { params: { path: { id: detail.callId } } })).catch(() => undefined));
+  };
+  useEffect(() => {
+    if (!valid) return;
+    setProblem(undefined);
+    read().catch((error: Problem) => setProblem(error));
+  }, [proposalId, attempt]);
+  /** After a command: the read model shows its version, then the page is read again. */
+  const settled = async (version: number, what: 'revised' | 'submitted' | 'answered') => {
+    await proposalAtVersion(proposalId, version);
+    await read().catch((error: Problem) => setProblem(error));
+    setNotice(what);
+  };
+  if (!valid || problem?.status === 404) return <NotYours kind="proposal" />;
+  if (problem) return <><BackHome /><ProblemNotice problem={problem} onRetry={() => setAttempt((n) => n + 1)} /></>;
+  if (!proposal) return <p>{t('common.loading')}</p>;
+  const leads = proposal.leadOrganisationId === organisation;
+  const open = proposal.clarifications.filter((c) => !c.providedAt);
+  const answered = proposal.clarifications.filter((c) => c.providedAt);
+  return (
+    <article class="panel" aria-labelledby="proposal-title" data-testid="applicant-proposal-page">
+      <BackHome />
+      <h2 id="proposal-title"><bdi>{proposal.title}</bdi></h2>
+      {notice && <p role="status" class="done" data-testid="proposal-notice">{t(`applicant.notice.${notice}`)}</p>}
+      <p>
+        <StatusBadge status={proposal.status} /> · {money(proposal.requestedMinor, proposal.currency)} · {count('reviews.duration', proposal.durationMonths)} ·{' '}
+        {leads ? t('applicant.asLead') : t('applicant.asPartner')}
+      </p>
+      <dl class="facts" data-testid="proposal-facts">
+        {call && <div><dt>{t('applicant.callLabel')}</dt><dd><bdi>{call.title}</bdi> ({t('applicant.callCloses', { date: date(call.closesAt) })})</dd></div>}
+        <div><dt>{t('reviews.policyIssue')}</dt><dd><bdi>{proposal.policyIssue}</bdi></dd></div>
+        <div><dt>{t('applicant.draftedLabel')}</dt><dd>{date(proposal.draftedAt)}</dd></div>
+        {proposal.submission && <div><dt>{t('applicant.submittedLabel')}</dt><dd>{date(proposal.submission.submittedAt)}</dd></div>}
+        {proposal.decision && (
+          <div><dt>{t('applicant.decisionLabel')}</dt><dd>{locale.lookup(`form.decision=${proposal.decision.decision}`) ?? proposal.decision.decision} · {date(proposal.decision.decidedAt)}</dd></div>
+        )}
+      </dl>
+      <p dir="auto" data-testid="proposal-summary">{proposal.summary}</p>
+      <div class="table-scroll">
+        <table data-testid="budget">
+          <caption>{t('reviews.budget')}</caption>
+          <tbody>
+            {proposal.budgetLines.map((line, i) => (
+              <tr key={i}><th scope="row"><bdi>{line.label}</bdi></th><td class="num">{money(line.amountMinor, proposal.currency)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h3>{t('reviews.network')}</h3>
+      <ul class="compact" data-testid="network">
+        {proposal.partners.map((partner) => (
+          <li key={partner.organisationId}>
+            {t(partner.status === 'accepted' && partner.acceptedTermsVersion === proposal.termsVersion ? 'reviews.partnerAccepted' : partner.status === 'accepted' ? 'applicant.partnerSignOffAgain' : 'reviews.partnerInvited', { role: partner.role })}
+          </li>
+        ))}
+      </ul>
+      {answered.length > 0 && (
+        <>
+          <h3>{t('applicant.clarificationsAnswered')}</h3>
+          <ul class="compact" data-testid="clarifications-answered">
+            {answered.map((c) => (
+              <li key={c.requestId}>
+                <ul class="compact">{c.questions.map((q, i) => <li key={i} dir="auto">{q}</li>)}</ul>
+                <p dir="auto">{c.answer}</p>
+                <span class="meta">{t('applicant.answeredOn', { date: date(c.providedAt!) })}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <StaleContext.Provider value={() => void read().catch((error: Problem) => setProblem(error))}>
+        {leads && proposal.status === 'draft' && <DraftActions proposal={proposal} call={call} onDone={settled} />}
+        {leads && open.map((c) => <ClarificationForm key={c.requestId} proposal={proposal} request={c} call={call} onDone={(v) => settled(v, 'answered')} />)}
+      </StaleContext.Provider>
+      {!leads && (proposal.status === 'draft' || open.length > 0) && <p class="hint" data-testid="lead-acts">{t('applicant.leadActs')}</p>}
+    </article>
+  );
+}
+
+/** A draft, for its lead: edit it (PATCH, only the fields typed), and submit it after a confirmation. */
+function DraftActions({ proposal, call, onDone }: { proposal: Schemas['ProposalDetailDto']; call?: Schemas['CallViewDto']; onDone(version: number, what: 'revised' | 'submitted'): Promise<void> }): JSX.Element {
+  const { t, date } = useLocale();
+  const stale = useStale();
+  const params = { id: proposal.id };
+  return (
+    <section aria-labelledby="draft-actions" data-testid="draft-actions">
+      <h3 id="draft-actions">{t('applicant.draftActions')}</h3>
+      {call && <p class="hint">{t('applicant.submitBy', { date: date(call.closesAt) })}</p>}
+      <p class="hint">{t('applicant.reviseHint')}</p>
+      <SchemaForm
+        path="/proposals/{id}"
+        method="patch"
+        title={t('applicant.revise')}
+        submitLabel={t('applicant.revise')}
+        currency={proposal.currency}
+        explain={(problem) => explainProposalRule(problem, t, call, date)}
+        submit={async (body) => {
+          const answer = await sendKeyed({ path: '/proposals/{id}', params, body, version: proposal.version }, (headers) =>
+            api.PATCH('/proposals/{id}', { params: { path: params }, headers, body: body as Schemas['ProposalContentChangesDto'] }),
+          );
+          if ('problem' in answer) return stale(answer.problem);
+          await onDone(answer.version, 'revised');
+          return undefined;
+        }}
+      />
+      <SubmitProposal proposal={proposal} call={call} onDone={(version) => onDone(version, 'submitted')} />
+    </section>
+  );
+}
+
+function SubmitProposal({ proposal, call, onDone }: { proposal: Schemas['ProposalDetailDto']; call?: Schemas['CallViewDto']; onDone(version: number): Promise<void> }): JSX.Element {
+  const { t, date } = useLocale();
+  const [confirming, setConfirming] = useState(false);
+  const [problem, setProblem] = useState<Problem>();
+  const [busy, setBusy] = useState(false);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const stale = useStale();
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus();
+  }, [confirming]);
+  const waiting = proposal.partners.filter((p) => p.status !== 'accepted' || p.acceptedTermsVersion !== proposal.termsVersion).length;
+  const send = async () => {
+    setBusy(true);
+    try {
+      const params = { id: proposal.id };
+      const answer = await sendKeyed({ path: '/proposals/{id}/submit', params, body: undefined, version: proposal.version }, (headers) =>
+        api.POST('/proposals/{id}/submit', { params: { path: params }, headers }),
+      );
+      setConfirming(false);
+      if ('problem' in answer) {
+        setProblem(stale(answer.problem));
+        return;
+      }
+      setProblem(undefined);
+      await onDone(answer.version);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="schema-form" data-testid="submit-proposal">
+      <h4>{t('applicant.submit')}</h4>
+      <p class="hint">{t('applicant.submitExplained')}</p>
+      {waiting > 0 && <p class="warning" data-testid="partners-waiting">{t('applicant.partnersWaiting', { n: waiting })}</p>}
+      <ProblemNotice problem={problem} explanation={problem ? explainProposalRule(problem, t, call, date) : undefined} testId="problem" />
+      {confirming ? (
+        <div class="confirm" role="alert" data-testid="confirm">
+          <p>{t('applicant.submitConfirm')}</p>
+          <button type="button" ref={confirmButton} disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={() => void send()}>{t('form.confirm', { action: t('applicant.submit') })}</button>{' '}
+          <button type="button" class="secondary" onClick={() => setConfirming(false)}>{t('form.notNow')}</button>
+        </div>
+      ) : (
+        <button type="button" disabled={busy} onClick={() => { setProblem(undefined); setConfirming(true); }}>{t('applicant.submit')}</button>
+      )}
+    </div>
+  );
+}
+
+/** An open clarification request, for the lead: the questions and an answer. */
+function ClarificationForm({ proposal, request, call, onDone }: { proposal: Schemas['ProposalDetailDto']; request: Schemas['ClarificationDto']; call?: Schemas['CallViewDto']; onDone(version: number): Promise<void> }): JSX.Element {
+  const { t, date } = useLocale();
+  const [answer, setAnswer] = useState('');
+  const [problem, setProblem] = useState<Problem>();
+  const [busy, setBusy] = useState(false);
+  const stale = useStale();
+  const id = `clarification-${request.requestId}`;
+  const fieldError = problem?.errors?.find((e) => e.field === 'answer')?.messages.join('; ');
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    try {
+      const params = { id: proposal.id };
+      const body = { requestId: request.requestId, answer };
+      const result = await sendKeyed({ path: '/proposals/{id}/clarifications', params, body, version: proposal.version }, (headers) =>
+        api.POST('/proposals/{id}/clarifications', { params: { path: params }, headers, body }),
+      );
+      if ('problem' in result) {
+        setProblem(stale(result.problem));
+        return;
+      }
+      setProblem(undefined);
+      await onDone(result.version);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="schema-form" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate data-testid="clarification">
+      <h3 id={`${id}-title`}>{t('applicant.clarificationAsked', { date: date(request.requestedAt) })}</h3>
+      <ul class="compact">{request.questions.map((q, i) => <li key={i} dir="auto">{q}</li>)}</ul>
+      <ProblemNotice problem={problem} explanation={problem ? explainProposalRule(problem, t, call, date) : undefined} testId="problem" />
+      <div class="field">
+        <label for={`${id}-answer`}>{t('applicant.answer')} *</label>
+        <textarea id={`${id}-answer`} rows={4} required dir="auto" value={answer} onInput={(e) => setAnswer(e.currentTarget.value)} {...(fieldError ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${id}-error` } : {})} />
+        {fieldError && <span class="field-error" id={`${id}-error`} role="alert">{fieldError}</span>}
+      </div>
+      <button type="submit" disabled={busy} aria-busy={busy ? 'true' : undefined}>{t('applicant.sendAnswer')}</button>
+    </form>
+  );
 }
 
 function ApplicantHome(): JSX.Element {
