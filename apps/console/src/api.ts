@@ -31,6 +31,8 @@ let bearer: string | undefined;
 export function setBearer(token: string | undefined): void {
   bearer = token;
 }
+/** The Authorization header for a request the typed client does not model (a multipart upload). */
+export const authorization = (): Record<string, string> => (bearer ? { Authorization: `Bearer ${bearer}` } : {});
 
 // The console reads JSON: routes that also answer CSV (`Accept: text/csv`) are typed by their JSON answer.
 export const api = createClient<paths, 'application/json'>({ baseUrl: location.origin });

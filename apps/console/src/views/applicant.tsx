@@ -10,7 +10,7 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { useOrganisation } from '../access';
-import { allPages, api, must, type Problem, type Schemas } from '../api';
+import { allPages, api, asProblem, authorization, must, type Problem, type Schemas, UNAUTHORIZED_EVENT } from '../api';
 import { proposalAtVersion, sendKeyed, untilRead } from '../commands';
 import { useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
@@ -25,6 +25,7 @@ const readInvitations = () => must(api.GET('/partner-invitations', {})).then((li
 
 export function ApplicantView({ kind, id }: { kind?: string; id?: string }): JSX.Element {
   if (kind === 'proposal' && id) return <ProposalPage key={id} proposalId={id} />;
+  if (kind === 'grant' && id) return <GrantPage key={id} grantId={id} />;
   return <ApplicantHome />;
 }
 
@@ -525,5 +526,229 @@ function InvitationCard({ invitation, onAnswered }: { invitation: Invitation; on
           ))}
       </form>
     </li>
+  );
+}
+
+type Grant = Schemas['GrantViewDto'];
+type Report = Schemas['ReportViewDto'];
+
+/** Reports the grantee still owes: scheduled, or sent back for a revision. */
+const isOpen = (report: Report) => report.status === 'scheduled' || report.status === 'revision-requested';
+
+/**
+ * Whether an open report is overdue. The API says so of the grant only (`overdue`, judged on the
+ * programme's clock, which the browser does not know), for its earliest open report (`nextReportDue`):
+ * that report, and any open one due on the same day, is the overdue one.
+ */
+const isOverdue = (grant: Grant, report: Report) => isOpen(report) && grant.overdue && grant.nextReportDue === report.dueDate;
+
+function grantAtVersion(id: string, version: number): Promise<boolean> {
+  return untilRead(async () => {
+    const { data } = await api.GET('/grants/{id}', { params: { path: { id } } });
+    return data !== undefined && data.version >= version;
+  });
+}
+
+function GrantPage({ grantId }: { grantId: string }): JSX.Element {
+  const { t, money, date, lookup } = useLocale();
+  const [grant, setGrant] = useState<Grant>();
+  const [title, setTitle] = useState<string>();
+  const [problem, setProblem] = useState<Problem>();
+  const [attempt, setAttempt] = useState(0);
+  const [sent, setSent] = useState<Report>();
+  const valid = UUID.test(grantId);
+  useDocumentTitle([t('applicant.grant')], [title]);
+  const read = async () => {
+    const next = await must(api.GET('/grants/{id}', { params: { path: { id: grantId } } }));
+    setGrant(next);
+    // The grant's title is its proposal's (the list names it; the grant's own read does not).
+    if (title === undefined) setTitle(await must(api.GET('/proposals/{id}', { params: { path: { id: next.proposalId } } })).then((p) => p.title, () => undefined));
+  };
+  useEffect(() => {
+    if (!valid) return;
+    setProblem(undefined);
+    read().catch((error: Problem) => setProblem(error));
+  }, [grantId, attempt]);
+  if (!valid || problem?.status === 404) return <NotYours kind="grant" />;
+  if (problem) return <><BackHome /><ProblemNotice problem={problem} onRetry={() => setAttempt((n) => n + 1)} /></>;
+  if (!grant) return <p>{t('common.loading')}</p>;
+  const reports = [...grant.reports].sort((a, b) => a.dueDate.localeCompare(b.dueDate));
+  // A terminated or closed grant takes no report.
+  const takesReports = grant.status === 'active' || grant.status === 'awarded' || grant.status === 'suspended';
+  return (
+    <article class="panel" aria-labelledby="grant-title" data-testid="applicant-grant-page">
+      <BackHome />
+      <h2 id="grant-title"><bdi>{title ?? t('applicant.grant')}</bdi></h2>
+      {sent && <p role="status" class="done" data-testid="grant-notice">{t('applicant.reportSent', { due: date(sent.dueDate) })}</p>}
+      <p><StatusBadge status={grant.status} of="grant" />{grant.statusReason && <> · <bdi>{grant.statusReason}</bdi></>}</p>
+      <dl class="facts" data-testid="grant-facts">
+        <div><dt>{t('applicant.amountLabel')}</dt><dd>{money(grant.amountMinor, grant.currency)}</dd></div>
+        <div><dt>{t('applicant.disbursedLabel')}</dt><dd>{money(grant.disbursedMinor, grant.currency)}</dd></div>
+        <div><dt>{t('applicant.periodLabel')}</dt><dd>{t('applicant.period', { start: date(grant.periodStart), end: date(grant.periodEnd) })}</dd></div>
+        <div><dt>{t('applicant.agreementLabel')}</dt><dd>{grant.agreementSignedAt ? t('applicant.signedOn', { date: date(grant.agreementSignedAt) }) : t('applicant.notSigned')}</dd></div>
+      </dl>
+      {grant.tranches.length > 0 && (
+        <div class="table-scroll">
+          <table data-testid="tranches">
+            <caption>{t('applicant.tranches')}</caption>
+            <tbody>
+              {grant.tranches.map((tranche) => (
+                <tr key={tranche.trancheId}>
+                  <td class="num">{money(tranche.amountMinor, grant.currency)}</td>
+                  <td><StatusBadge status={tranche.status} of="tranche" /></td>
+                  <td>{tranche.paidAt ? date(tranche.paidAt) : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h3>{t('applicant.reports')}</h3>
+      {reports.length === 0 && <p>{t('applicant.noReports')}</p>}
+      <ul class="cards" data-testid="reports">
+        {reports.map((report) => {
+          const overdue = isOverdue(grant, report);
+          return (
+            <li key={report.reportId} class={`card${overdue ? ' overdue' : ''}`} data-testid="report" data-report={report.reportId}>
+              <strong>{lookup(`form.kind=${report.kind}`) ?? report.kind}</strong> <StatusBadge status={report.status} of="report" />
+              <div class="meta">
+                {overdue ? <strong class="warning">{t('applicant.reportOverdue', { date: date(report.dueDate) })}</strong> : t('applicant.reportDue', { date: date(report.dueDate) })}
+                {report.submittedAt && <> · {t('applicant.submittedOn', { date: date(report.submittedAt) })}</>}
+                {report.acceptedAt && <> · {t('applicant.acceptedOn', { date: date(report.acceptedAt) })}</>}
+              </div>
+              {report.status === 'revision-requested' && report.revisionRequest && (
+                <p class="explanation" data-testid="revision-request">{sentence(t, 'applicant.revisionRequested', { date: date(report.revisionRequest.requestedAt) }, { reason: report.revisionRequest.reason })}</p>
+              )}
+              {report.status === 'waived' && report.waiver && (
+                <p data-testid="waiver">{sentence(t, 'applicant.waived', { date: date(report.waiver.waivedAt) }, { reason: report.waiver.reason })}</p>
+              )}
+              {takesReports && isOpen(report) && report.kind !== 'financial' && (
+                <ReportForm
+                  grant={grant}
+                  report={report}
+                  onSent={async (version) => {
+                    await grantAtVersion(grant.id, version);
+                    await read().catch((error: Problem) => setProblem(error));
+                    setSent(report);
+                  }}
+                  onStale={() => void read().catch((error: Problem) => setProblem(error))}
+                />
+              )}
+              {takesReports && isOpen(report) && report.kind === 'financial' && <p class="hint" data-testid="financial-elsewhere">{t('applicant.financialNotHere')}</p>}
+            </li>
+          );
+        })}
+      </ul>
+    </article>
+  );
+}
+
+/** A file chosen for a report, read into memory only when the report is sent. */
+const MAX_FILES = 5;
+
+/**
+ * A narrative report: its summary and, optionally, documents. Each document is uploaded first (POST
+ * /grants/:id/documents, multipart, with an Idempotency-Key), then the submission names them; the
+ * submission goes with `If-Match`, the version the last upload produced. A file the API refuses
+ * (type, size) is said, and nothing is submitted.
+ */
+function ReportForm({ grant, report, onSent, onStale }: { grant: Grant; report: Report; onSent(version: number): Promise<void>; onStale(): void }): JSX.Element {
+  const { t } = useLocale();
+  const [summary, setSummary] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
+  const [problem, setProblem] = useState<Problem>();
+  const [busy, setBusy] = useState(false);
+  /** Documents already uploaded for this report (by file), so a resend after a refusal does not upload them twice. */
+  const uploaded = useRef(new Map<File, { documentId: string; version: number }>());
+  const id = `report-${report.reportId}`;
+  const summaryError = problem?.errors?.find((e) => e.field === 'summary')?.messages.join('; ');
+  /** The Idempotency-Key of each file's upload, in this page's memory: an upload whose answer was lost is sent again with it, and stored once. */
+  const keys = useRef(new Map<File, string>());
+  const upload = async (file: File): Promise<{ documentId: string; version: number } | Problem> => {
+    const done = uploaded.current.get(file);
+    if (done) return done;
+    if (navigator.onLine === false) return { ...asProblem(new Error('offline'), undefined, true), unreachable: 'offline', notSent: true };
+    const key = keys.current.get(file) ?? `console-upload-${[...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+    keys.current.set(file, key);
+    const form = new FormData();
+    form.append('file', file, file.name);
+    let response: Response;
+    try {
+      response = await fetch(`/grants/${grant.id}/documents`, { method: 'POST', headers: { ...authorization(), 'Idempotency-Key': key }, body: form });
+    } catch (error) {
+      return asProblem(error, undefined, true);
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (response.status === 401) dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
+    if (!response.ok) return asProblem(body, response, true);
+    keys.current.delete(file);
+    return body as Schemas['DocumentAttachedDto'];
+  };
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    try {
+      let version = grant.version;
+      const documentIds: string[] = [];
+      for (const file of files) {
+        const result = await upload(file);
+        if ('status' in result) {
+          setProblem({ ...result, detail: `${file.name}: ${result.detail}` });
+          return;
+        }
+        uploaded.current.set(file, result);
+        documentIds.push(result.documentId);
+        version = Math.max(version, result.version);
+      }
+      const params = { id: grant.id, reportId: report.reportId };
+      const body = { summary, ...(documentIds.length > 0 ? { documentIds } : {}) };
+      const answer = await sendKeyed({ path: '/grants/{id}/reports/{reportId}/submission', params, body, version }, (headers) =>
+        api.POST('/grants/{id}/reports/{reportId}/submission', { params: { path: params }, headers, body }),
+      );
+      if ('problem' in answer) {
+        if (answer.problem.status === 409) onStale();
+        setProblem(answer.problem);
+        return;
+      }
+      setProblem(undefined);
+      await onSent(answer.version);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const explanation =
+    problem?.status === 413
+      ? t('applicant.explain.fileTooLarge')
+      : problem?.status === 415
+        ? t('applicant.explain.fileType')
+        : problem?.status === 409
+          ? t('applicant.explain.grantChanged')
+          : problem?.rule === 'grant.report.summary-required'
+            ? t('applicant.explain.summaryRequired')
+            : undefined;
+  return (
+    <form class="schema-form" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate data-testid="report-form">
+      <h4 id={`${id}-title`}>{t(report.status === 'revision-requested' ? 'applicant.resubmitReport' : 'applicant.submitReport')}</h4>
+      <ProblemNotice problem={problem} explanation={explanation} testId="problem" />
+      <div class="field">
+        <label for={`${id}-summary`}>{t('applicant.reportSummary')} *</label>
+        <textarea id={`${id}-summary`} rows={5} required dir="auto" value={summary} onInput={(e) => setSummary(e.currentTarget.value)} {...(summaryError ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${id}-summary-error` } : {})} />
+        {summaryError && <span class="field-error" id={`${id}-summary-error`} role="alert">{summaryError}</span>}
+      </div>
+      <div class="field">
+        <label for={`${id}-files`}>{t('applicant.reportFiles')}</label>
+        <input
+          id={`${id}-files`}
+          type="file"
+          multiple
+          accept=".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.odp"
+          aria-describedby={`${id}-files-hint`}
+          onChange={(e) => setFiles([...(e.currentTarget.files ?? [])].slice(0, MAX_FILES))}
+        />
+        <small class="hint" id={`${id}-files-hint`}>{t('applicant.reportFilesHint', { n: MAX_FILES })}</small>
+      </div>
+      <button type="submit" disabled={busy} aria-busy={busy ? 'true' : undefined}>{t(report.status === 'revision-requested' ? 'applicant.resubmitReport' : 'applicant.submitReport')}</button>
+    </form>
   );
 }
