@@ -95,7 +95,7 @@ describe('e-mail notifications over SMTP', () => {
     expect(mail.to).toEqual([contacts.lead]);
     expect(mail.from).toBe(FROM);
     expect(mail.subject).toBe(`A decision was recorded on your proposal (${proposalId.slice(0, 8)})`);
-    expect(mail.text).toContain(`https://ledger.example.org/proposals/${proposalId}`);
+    expect(mail.text).toContain(`https://ledger.example.org/console/#/applicant/proposal/${proposalId}`);
     expect(mail.raw).toMatch(/^Auto-Submitted: auto-generated\r?$/m);
     // No secrets, no one's personal data, not even the outcome: only that something happened.
     for (const secret of [manager, admin, 'Haddad', 'reject', 'Grants committee', contacts.erased, 'EUR']) expect(mail.raw).not.toContain(secret);
@@ -146,7 +146,7 @@ describe('e-mail notifications over SMTP', () => {
 
     t.clock.set('2027-06-23T08:00:00Z');
     const dueMail = await mailTo(contacts.lead, due);
-    expect(dueMail.text).toContain(`https://ledger.example.org/grants/${grantId}`);
+    expect(dueMail.text).toContain(`https://ledger.example.org/console/#/applicant/grant/${grantId}`);
 
     t.clock.set('2027-07-01T08:00:00Z');
     await mailTo(contacts.lead, overdue);

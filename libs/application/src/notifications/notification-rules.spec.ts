@@ -96,8 +96,23 @@ describe('mail templates', () => {
   it('link to the record the recipient can open, and name no one', () => {
     const mail = renderNotification('decision-recorded', { baseUrl, record: { kind: 'proposal', id: proposalId } });
     expect(mail.subject).toBe('A decision was recorded on your proposal (6f1c0d2e)');
-    expect(mail.text).toContain(`${baseUrl}/proposals/${proposalId}`);
+    expect(mail.text).toContain(`${baseUrl}/console/#/applicant/proposal/${proposalId}`);
     expect(mail.text).not.toMatch(/award|reject|EUR|@/i);
+  });
+
+  it("send an applicant's organisation to the record's page in the console's applicant view, never to an API address", () => {
+    for (const language of ['en', 'fr', 'ar'] as const) {
+      for (const kind of ['clarification-requested', 'decision-recorded'] as const) {
+        const mail = renderNotification(kind, { baseUrl, record: { kind: 'proposal', id: proposalId } }, [language]);
+        expect(mail.text).toContain(`${baseUrl}/console/#/applicant/proposal/${proposalId}`);
+        expect(mail.text).not.toContain(`${baseUrl}/proposals/`);
+      }
+      for (const kind of ['report-due', 'report-overdue'] as const) {
+        const mail = renderNotification(kind, { baseUrl, record: { kind: 'grant', id: grantId }, dueDate: '2027-06-30' }, [language]);
+        expect(mail.text).toContain(`${baseUrl}/console/#/applicant/grant/${grantId}`);
+        expect(mail.text).not.toContain(`${baseUrl}/grants/`);
+      }
+    }
   });
 
   it('send a reviewer to the review queue', () => {
@@ -107,7 +122,7 @@ describe('mail templates', () => {
   it('give a report reminder its due date and the grant', () => {
     const due = renderNotification('report-due', { baseUrl, record: { kind: 'grant', id: grantId }, dueDate: '2027-06-30' });
     expect(due.subject).toBe('A report is due on 2027-06-30 (grant 7a2b0c3d)');
-    expect(due.text).toContain(`${baseUrl}/grants/${grantId}`);
+    expect(due.text).toContain(`${baseUrl}/console/#/applicant/grant/${grantId}`);
     const overdue = renderNotification('report-overdue', { baseUrl, record: { kind: 'grant', id: grantId }, dueDate: '2027-06-30' });
     expect(overdue.subject).toBe('A report is overdue (grant 7a2b0c3d)');
     expect(overdue.text).toContain('was due on 2027-06-30');
@@ -126,8 +141,8 @@ describe('mail templates', () => {
     expect(mail.subject).toBe('سُجّل قرار بشأن مقترحك (6f1c0d2e) / Une décision a été enregistrée sur votre proposition (6f1c0d2e)');
     const [arabic, french, ...more] = mail.text.split('\n\n---\n\n');
     expect(more).toEqual([]);
-    expect(arabic).toBe(`سُجّل قرار تمويل بشأن مقترحك.\n\nالمقترح: ${baseUrl}/proposals/${proposalId}\n\nسجّل الدخول للاطلاع عليه. أُرسلت هذه الرسالة تلقائيًا من Grant Ledger؛ لا تردّ عليها.`);
-    expect(french).toContain(`La proposition : ${baseUrl}/proposals/${proposalId}`);
+    expect(arabic).toBe(`سُجّل قرار تمويل بشأن مقترحك.\n\nالمقترح: ${baseUrl}/console/#/applicant/proposal/${proposalId}\n\nسجّل الدخول للاطلاع عليه. أُرسلت هذه الرسالة تلقائيًا من Grant Ledger؛ لا تردّ عليها.`);
+    expect(french).toContain(`La proposition : ${baseUrl}/console/#/applicant/proposal/${proposalId}`);
     expect(french).toMatch(/n’y répondez pas\.\n$/);
     expect(mail.text).not.toMatch(/award|reject|EUR|@/i);
     // Every kind, in every language: a subject and a link of its own.

@@ -21,11 +21,16 @@ export interface MailContext {
   toProgramme?: boolean;
 }
 
-/** Where the recipient reads the record: the reviewer's queue in the console, else the record's API address. */
+/**
+ * Where the recipient reads the record, in the console (behind its sign-in): a reviewer's queue, the
+ * programme team's portfolio, and for an applicant's organisation the record's page in the applicant
+ * view (`#/applicant/proposal/<id>`, `#/applicant/grant/<id>`). Until 2026-12-07 applicants were sent
+ * the record's raw API address, which a browser cannot open with a sign-in.
+ */
 export function recordLink(kind: NotificationKind, context: MailContext): string {
   if (kind === 'reviewer-assigned') return `${context.baseUrl}/console/#/reviews`;
   if (context.toProgramme) return `${context.baseUrl}/console/#/portfolio`;
-  return `${context.baseUrl}/${context.record.kind === 'proposal' ? 'proposals' : 'grants'}/${context.record.id}`;
+  return `${context.baseUrl}/console/#/applicant/${context.record.kind}/${context.record.id}`;
 }
 
 /** What a mail says in one language: its subject and its body, before the sign-off. */
