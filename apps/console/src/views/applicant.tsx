@@ -15,7 +15,7 @@ import { proposalAtVersion, sendKeyed, untilRead } from '../commands';
 import { useLocale } from '../i18n';
 import { SchemaForm } from '../schema-form';
 import { useDocumentTitle } from '../title';
-import { ProblemNotice, sentence, StatusBadge } from './common';
+import { BudgetLinesTable, ProblemNotice, sentence, StatusBadge } from './common';
 
 type Invitation = Schemas['PartnerInvitationDto'];
 
@@ -141,16 +141,7 @@ function ProposalPage({ proposalId }: { proposalId: string }): JSX.Element {
         )}
       </dl>
       <p dir="auto" data-testid="proposal-summary">{proposal.summary}</p>
-      <div class="table-scroll">
-        <table data-testid="budget">
-          <caption>{t('reviews.budget')}</caption>
-          <tbody>
-            {proposal.budgetLines.map((line, i) => (
-              <tr key={i}><th scope="row"><bdi>{line.label}</bdi></th><td class="num">{money(line.amountMinor, proposal.currency)}</td></tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <BudgetLinesTable lines={proposal.budgetLines} currency={proposal.currency} caption="reviews.budget" testId="budget" />
       <h3>{t('reviews.network')}</h3>
       <ul class="compact" data-testid="network">
         {proposal.partners.map((partner) => (
@@ -479,16 +470,7 @@ function InvitationCard({ invitation, onAnswered }: { invitation: Invitation; on
         {t(invitation.status === 'accepted' ? 'applicant.signOffNeeded' : 'applicant.invitedAs', { role: invitation.role })} · <bdi>{invitation.policyIssue}</bdi> ·{' '}
         {t('applicant.requested', { amount: money(invitation.requestedMinor, invitation.currency) })} · {count('reviews.duration', invitation.durationMonths)}
       </div>
-      <div class="table-scroll">
-        <table data-testid="invitation-budget">
-          <caption>{t('applicant.termsBudget')}</caption>
-          <tbody>
-            {invitation.budgetLines.map((line, i) => (
-              <tr key={i}><th scope="row"><bdi>{line.label}</bdi></th><td class="num">{money(line.amountMinor, invitation.currency)}</td></tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <BudgetLinesTable lines={invitation.budgetLines} currency={invitation.currency} caption="applicant.termsBudget" testId="invitation-budget" />
       <ProblemNotice problem={problem} explanation={explanation} testId="problem" />
       <form
         class="schema-form"

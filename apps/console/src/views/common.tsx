@@ -2,6 +2,27 @@ import type { JSX } from 'preact';
 import { fetchRaw } from '../api';
 import { type MessageKey, type Translate, useLocale } from '../i18n';
 
+/**
+ * A proposal's budget lines as a table (the review queue, the applicant's proposal and an invitation's
+ * terms): each line's label isolated (<bdi>), its amount in the proposal's money, in a scrolling wrapper
+ * for narrow screens.
+ */
+export function BudgetLinesTable({ lines, currency, caption, testId }: { lines: readonly { label: string; amountMinor: number }[]; currency: string; caption: MessageKey; testId: string }): JSX.Element {
+  const { t, money } = useLocale();
+  return (
+    <div class="table-scroll">
+      <table data-testid={testId}>
+        <caption>{t(caption)}</caption>
+        <tbody>
+          {lines.map((line, i) => (
+            <tr key={i}><th scope="row"><bdi>{line.label}</bdi></th><td class="num">{money(line.amountMinor, currency)}</td></tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /** The server's problem details, in the reader's words (problems.tsx). */
 export { ProblemNotice } from '../problems';
 

@@ -13,7 +13,7 @@ import { proposalAtVersion, sendCommand, sendKeyed, untilRead } from '../command
 import { useLocale } from '../i18n';
 import { openApiDocument, requestSchema, resolve, SchemaForm } from '../schema-form';
 import { useDocumentTitle } from '../title';
-import { downloadFile, ProblemNotice, sentence, StatusBadge } from './common';
+import { BudgetLinesTable, downloadFile, ProblemNotice, sentence, StatusBadge } from './common';
 
 type QueueItem = Schemas['ReviewerQueueItemDto'];
 
@@ -172,7 +172,7 @@ function ReviewPanel({ proposalId, submitted, onRecorded }: { proposalId: string
  * budget lines, and the documents, each downloaded with the reviewer's token.
  */
 function ProposalFacts({ proposal, documents }: { proposal: Schemas['ProposalDetailDto']; documents: Schemas['DocumentDto'][] }): JSX.Element {
-  const { t, money } = useLocale();
+  const { t } = useLocale();
   const [problem, setProblem] = useState<Problem>();
   const download = (document: Schemas['DocumentDto']) => {
     setProblem(undefined);
@@ -192,16 +192,7 @@ function ProposalFacts({ proposal, documents }: { proposal: Schemas['ProposalDet
           <li key={partner.organisationId}>{t(partner.status === 'accepted' ? 'reviews.partnerAccepted' : 'reviews.partnerInvited', { role: partner.role })}</li>
         ))}
       </ul>
-      <div class="table-scroll">
-      <table data-testid="budget">
-        <caption>{t('reviews.budget')}</caption>
-        <tbody>
-          {proposal.budgetLines.map((line, i) => (
-            <tr key={i}><th scope="row"><bdi>{line.label}</bdi></th><td class="num">{money(line.amountMinor, proposal.currency)}</td></tr>
-          ))}
-        </tbody>
-      </table>
-      </div>
+      <BudgetLinesTable lines={proposal.budgetLines} currency={proposal.currency} caption="reviews.budget" testId="budget" />
       {documents.length > 0 && (
         <>
           <h4>{t('reviews.documents')}</h4>
