@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { type NewEvent, PostgresEventStore } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { callStreamName } from '@app/domain/call';
@@ -15,21 +13,8 @@ import { databaseOptions } from '../database-options';
 import { type AuditDb, poolAuditDb } from './audit-db';
 import { exportAuditBundle } from './audit-export';
 import { auditSigningKeyFromEnv } from './audit-signing-key';
-import { sealEverything, tamperWithLog } from './audit-testing';
+import { sealEverything, tamperWithLog, verifyBundle } from './audit-testing';
 import { AuditSealer } from './sealer';
-
-const VERIFIER = resolve(__dirname, '../../../../scripts/verify-bundle.js');
-const run = promisify(execFile);
-
-async function verifyBundle(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [VERIFIER, file]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
 
 const event = (type: string, data: Record<string, unknown>): NewEvent => ({
   type,

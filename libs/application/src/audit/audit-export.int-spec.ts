@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { type NewEvent, PostgresEventStore } from '@app/event-store';
 import { chainHashOf, HashChainingEventStore } from '@app/event-store/hash-chain';
 import { databaseOptions } from '../database-options';
@@ -16,22 +14,8 @@ import { proposalStreamName } from '@app/domain/proposal';
 import { poolAuditDb } from './audit-db';
 import { exportAuditBundle, manifestPathOf, type BundleManifest } from './audit-export';
 import { auditSigningKeyFromEnv } from './audit-signing-key';
-import { sealEverything } from './audit-testing';
+import { sealEverything, verifyBundle } from './audit-testing';
 import { AuditSealer } from './sealer';
-
-const VERIFIER = resolve(__dirname, '../../../../scripts/verify-bundle.js');
-const run = promisify(execFile);
-
-/** Runs the standalone verifier as an auditor would: plain node, no project code. */
-async function verifyBundle(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [VERIFIER, file]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
 
 /** Flips one bit inside the bundle's CallPublished event, as a careless or malicious edit would. */
 function flipByteOf(file: string): void {

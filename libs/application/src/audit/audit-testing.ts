@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { HashChainingEventStore } from '@app/event-store/hash-chain';
 import { Pool } from 'pg';
@@ -9,6 +12,20 @@ import { latestSeal } from './audit-seals';
 import { auditSigningKeyFromEnv } from './audit-signing-key';
 import { AuditSealer } from './sealer';
 import { type AuditVerifyReport, verifyAuditLog } from './verify';
+
+const BUNDLE_VERIFIER = resolve(__dirname, '../../../../scripts/verify-bundle.js');
+const execFileAsync = promisify(execFile);
+
+/** For tests: runs the standalone bundle verifier as an auditor would (plain node, no project code); its exit code and output. */
+export async function verifyBundle(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [BUNDLE_VERIFIER, file]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
 
 /**
  * For tests: seal until the latest seal covers every event in the table. A single catch-up can
