@@ -1,6 +1,6 @@
 /**
  * An amount increase is held to the call's maximum award per grant, as the award was (since
- * 2026-12-08; it was held to the call's budget and the recipients' ceilings only): 422
+ * 2026-12-07; it was held to the call's budget and the recipients' ceilings only): 422
  * `grant.amendment.exceeds-call-maximum`, nothing appended anywhere. A decrease never is.
  */
 import { createTestApp, eventually, type TestApp } from '../support/app';

@@ -1,6 +1,6 @@
 /**
  * A grant that ends with money unspent — terminated, or closed below its amount — gives it back to
- * its call, and since 2026-12-08 also stops counting it on the recipient ledger of every
+ * its call, and since 2026-12-07 also stops counting it on the recipient ledger of every
  * organisation of its network: the ceiling per recipient counts what an organisation can have
  * received, and a terminated grant no longer blocks its organisations' later awards. Driven from
  * the log by the grant-funds process manager, idempotently: a runner stopped half-way finishes on
@@ -195,7 +195,7 @@ describe('a runner stopped half-way, and grant ends recorded before the ledgers 
   it('a termination the call released before the ledgers followed grant ends: the recipient-release backfill releases the ledgers once, and never the call', async () => {
     const [lead, partner] = [await scenario.organisation('MA'), await scenario.organisation('TN')];
     const { callId, terminated } = await terminatedGrant(lead, partner);
-    // What the grant-funds process manager did until 2026-12-08: the call's release alone.
+    // What the grant-funds process manager did until 2026-12-07: the call's release alone.
     await expect(new GrantFundsProcessManager({ executor: killedBeforeTheLedgers(scenario.executor), clock: t.clock, logger: silent }).handle(terminated)).rejects.toThrow();
     const backfill = new GrantFundsProcessManager({ executor: scenario.executor, clock: t.clock, logger: silent }, { ledgersOnly: true });
     expect(backfill.name).toBe('process-manager:recipient-release-backfill');

@@ -4,7 +4,7 @@
  * characters): `ReportWaived`, shown in `GET /grants/:id` (status `waived`, the reason and when),
  * owed no more (not overdue, no reminder, not in the way of closure), in the audit timeline. A
  * waiver pays nothing: the tranche payable only once that report is accepted is cancelled with it.
- * Until 2026-12-08 a grant whose report would never come could only be terminated.
+ * Until 2026-12-07 a grant whose report would never come could only be terminated.
  */
 import { DataSource } from 'typeorm';
 import { createTestApp, eventually, type TestApp } from '../support/app';

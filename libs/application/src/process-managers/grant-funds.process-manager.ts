@@ -31,7 +31,7 @@ export class GrantFundsProcessManager {
   static readonly processName = 'grant-funds';
   /**
    * The same workflow over the grant ends recorded before recipients' ledgers followed them
-   * (2026-12-08): a consumer of its own from the start of the log, on the ledgers only (the call's
+   * (2026-12-07): a consumer of its own from the start of the log, on the ledgers only (the call's
    * releases were made then). Once through the history it meets each new grant end together with
    * this process manager: whichever comes first releases, the other finds it done. Either acts as
    * `process-manager:grant-funds` (the workflow that decides it), so the ledger reads the same

@@ -26,7 +26,7 @@ export type GrantFundsOutput =
  *   The same unspent amount stops counting on every recipient's ledger (ReleaseUnspentRecipientFunds,
  *   at most what the grant counts there, keyed by the grant end: grantEndAdjustmentId), whatever
  *   the call answered: the ceiling counts what an organisation can have received, and a terminated
- *   grant kept its network's ceilings taken by money it never paid until 2026-12-08. Each ledger's
+ *   grant kept its network's ceilings taken by money it never paid until 2026-12-07. Each ledger's
  *   release does not depend on the call's, so a runner that stopped half-way finishes on
  *   redelivery, and a replay releases nothing twice.
  * - GrantAmended (amount-change) → AdjustCommitment by the difference, keyed by the amendment id

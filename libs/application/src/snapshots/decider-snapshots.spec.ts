@@ -16,7 +16,7 @@ import { deciderSnapshotIdentities, SNAPSHOTTED_DECIDERS } from './decider-snaps
  */
 const RECORDED: Record<string, { version: number; sources: string }> = {
   call: { version: 1, sources: '081eb5908117a6b2' },
-  grant: { version: 3, sources: 'ba84766c10e71edf' },
+  grant: { version: 3, sources: '6461735a6a545cc0' },
   organisation: { version: 1, sources: '65ecafdc5292e68b' },
   proposal: { version: 2, sources: 'a67efac11ad096e6' },
   recipient: { version: 1, sources: '83697079f1e08d5f' },

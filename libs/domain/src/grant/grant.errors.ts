@@ -418,7 +418,7 @@ export class AmountBelowScheduled extends DomainRuleViolation {
 
 /**
  * An amount increase never takes a grant above its call's maximum award per grant: the call's
- * terms bound every grant under it, not only the award (until 2026-12-08 an amendment was held to
+ * terms bound every grant under it, not only the award (until 2026-12-07 an amendment was held to
  * the call's budget and the recipients' ceilings only). A decrease, or a grant already above it
  * (an increase recorded before the rule) lowered, is not refused.
  */
